@@ -1,0 +1,26 @@
+// The gateway's entry contract, used by both shells (electron/main and the CLI).
+import type { Logger } from './logging/logger';
+
+export interface GatewayOptions {
+  /** TCP port on 127.0.0.1; 0 picks a free one. */
+  port: number;
+  /** Folder for profiles.json and other user data. Created if missing. */
+  dataDir: string;
+  shell: 'electron' | 'browser';
+  /** Profile name or id to open at start (--connect). Resolved when the renderer asks for /api/state. */
+  connect?: string | null;
+  /** Folder holding the built renderer (dist/renderer). */
+  rendererDir: string;
+  logger?: Logger;
+  /** Where the fallback secrets key lives; defaults outside dataDir (see secrets/). */
+  secretsKeyDir?: string;
+}
+
+export interface RunningGateway {
+  port: number;
+  /** http://127.0.0.1:PORT */
+  origin: string;
+  /** Mints a new one-time start code and returns the full start address with it. */
+  startUrl(): string;
+  close(): Promise<void>;
+}

@@ -1,0 +1,103 @@
+// The control API between the renderer and the gateway, declared once.
+// HTTP JSON under /api, WebSockets under /ws; all on 127.0.0.1 only, all
+// behind the session cookie (see ARCHITECTURE.md).
+import type { ErrorCode } from '../errors/errorCodes';
+import type { Profile, ProfileDraftInput, FieldErrors, Protocol } from '../profiles/profileSchema';
+
+/** Name of the HttpOnly cookie the start code is traded for. */
+export const SESSION_COOKIE = 'deskbridge_session';
+/** Path that trades a start code (?code=) for the cookie, then redirects to the app. */
+export const START_PATH = '/start';
+
+export const API = {
+  state: '/api/state',
+  profiles: '/api/profiles',
+  profile: (id: string) => `/api/profiles/${encodeURIComponent(id)}`,
+  duplicate: (id: string) => `/api/profiles/${encodeURIComponent(id)}/duplicate`,
+  password: (id: string) => `/api/profiles/${encodeURIComponent(id)}/password`,
+  sessions: '/api/sessions',
+  session: (id: string) => `/api/sessions/${encodeURIComponent(id)}`,
+} as const;
+
+export const WS = {
+  /** Byte relay to the ticket's target. Query: ticket, target ("host:port"). */
+  relay: '/ws/relay',
+  /** Per-session control channel. Query: session. */
+  control: '/ws/control',
+} as const;
+
+export type SecretsBackend = 'keychain' | 'file';
+
+export interface AppState {
+  version: string;
+  shell: 'electron' | 'browser';
+  secrets: {
+    backend: SecretsBackend;
+    /** Plain words for the UI, e.g. "Passwords are kept in the system keychain (Secret Service)." */
+    description: string;
+    /** True when the backend is the weaker encrypted-file fallback. */
+    weaker: boolean;
+  };
+  /** Something the user must be told at start, e.g. a corrupt profiles file was set aside. */
+  notices: string[];
+  /** Profile to open at start (from --connect), already resolved to an id. */
+  autoConnectProfileId: string | null;
+}
+
+/** A profile as the API returns it: never a password, only whether one is saved. */
+export interface ProfileView extends Profile {
+  hasSavedPassword: boolean;
+}
+
+export interface SaveProfileRequest {
+  profile: ProfileDraftInput;
+  /** Set to store (or replace) the saved password; empty string removes it. Omit to keep it. */
+  password?: string;
+}
+
+export interface ValidationErrorBody {
+  error: 'validation';
+  message: string;
+  fields: FieldErrors;
+}
+
+export interface ApiErrorBody {
+  error: string;
+  message: string;
+}
+
+export interface SavePasswordRequest {
+  password: string;
+}
+
+export interface CreateSessionRequest {
+  profileId: string;
+}
+
+export interface CreateSessionResponse {
+  sessionId: string;
+  protocol: Protocol;
+  /** Path and query of the relay WebSocket, e.g. "/ws/relay?ticket=…&target=…". */
+  relayPath: string;
+  /** Path and query of the control WebSocket. */
+  controlPath: string;
+  /** False when bytes cross the network unencrypted (plain VNC and SPICE). */
+  encrypted: boolean;
+  /** The saved password, if any, handed to the protocol library for its own sign-in. */
+  savedPassword: string | null;
+  profile: ProfileView;
+}
+
+export type SessionState =
+  | 'connecting'
+  | 'securing'
+  | 'authenticating'
+  | 'connected'
+  | 'reconnecting'
+  | 'disconnected';
+
+/** Messages on the control channel, gateway to renderer. */
+export type ControlEvent =
+  | { type: 'state'; state: SessionState }
+  | { type: 'error'; code: ErrorCode; message: string; detail?: string }
+  | { type: 'stats'; bytesFromHost: number; bytesToHost: number; at: number };

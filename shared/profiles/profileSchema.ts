@@ -1,0 +1,74 @@
+// The connection profile: one schema, used by the gateway to validate what it
+// stores and by the renderer to validate what the user types.
+// INVARIANT: a profile never carries a password. Secrets live in the secrets
+// store of the gateway, keyed by profile id.
+import { z } from 'zod';
+
+export const PROTOCOLS = ['vnc', 'rdp', 'spice'] as const;
+export type Protocol = (typeof PROTOCOLS)[number];
+
+export const DEFAULT_PORTS: Record<Protocol, number> = { vnc: 5900, rdp: 3389, spice: 5900 };
+
+export const SCALING_MODES = ['fit', 'actual'] as const;
+export type ScalingMode = (typeof SCALING_MODES)[number];
+
+/** Host names and IP literals; no scheme, no path, no spaces. */
+const HOST_PATTERN = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9]([A-Za-z0-9.-]{0,252}[A-Za-z0-9])?|[0-9a-fA-F:]+)$/;
+
+/** Fields the user edits. The gateway adds id and timestamps. */
+export const profileDraftSchema = z.object({
+  name: z.string().trim().min(1, 'Enter a name for this connection.').max(200, 'The name is too long (200 characters at most).'),
+  protocol: z.enum(PROTOCOLS, { message: 'Choose VNC, RDP or SPICE.' }),
+  host: z
+    .string()
+    .trim()
+    .min(1, 'Enter the host name or address of the remote computer.')
+    .max(253, 'The host name is too long.')
+    .regex(HOST_PATTERN, 'Enter a host name or IP address only, without spaces, "://" or a path.'),
+  port: z
+    .number({ message: 'Enter a port number from 1 to 65535.' })
+    .int('Enter a port number from 1 to 65535.')
+    .min(1, 'Enter a port number from 1 to 65535.')
+    .max(65535, 'Enter a port number from 1 to 65535.'),
+  username: z.string().max(256, 'The user name is too long.').default(''),
+  scaling: z.enum(SCALING_MODES).default('fit'),
+  viewOnly: z.boolean().default(false),
+  folder: z.string().max(500).default(''),
+  tags: z.array(z.string().max(100)).max(50).default([]),
+});
+export type ProfileDraft = z.infer<typeof profileDraftSchema>;
+export type ProfileDraftInput = z.input<typeof profileDraftSchema>;
+
+export const profileSchema = profileDraftSchema.extend({
+  id: z.string().regex(/^[A-Za-z0-9_-]{6,64}$/),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+export type Profile = z.infer<typeof profileSchema>;
+
+export const PROFILE_FILE_SCHEMA_VERSION = 1;
+
+export const profileFileSchema = z.object({
+  schemaVersion: z.literal(PROFILE_FILE_SCHEMA_VERSION),
+  profiles: z.array(profileSchema),
+});
+export type ProfileFile = z.infer<typeof profileFileSchema>;
+
+/** Field name -> first message, for showing next to the field. */
+export type FieldErrors = Partial<Record<keyof ProfileDraft, string>>;
+
+export function validateProfileDraft(input: unknown): { ok: true; value: ProfileDraft } | { ok: false; errors: FieldErrors } {
+  const result = profileDraftSchema.safeParse(input);
+  if (result.success) return { ok: true, value: result.data };
+  const errors: FieldErrors = {};
+  for (const issue of result.error.issues) {
+    const field = issue.path[0];
+    if (typeof field === 'string' && !(field in errors)) errors[field as keyof ProfileDraft] = issue.message;
+  }
+  return { ok: false, errors };
+}
+
+/** Protocols whose data path has no encryption between gateway and host. */
+export function isUnencrypted(protocol: Protocol): boolean {
+  return protocol === 'vnc' || protocol === 'spice';
+}
