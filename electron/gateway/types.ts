@@ -14,6 +14,8 @@ export interface GatewayOptions {
   logger?: Logger;
   /** Where the fallback secrets key lives; defaults outside dataDir (see secrets/). */
   secretsKeyDir?: string;
+  /** How long an unused session ticket lives; tests shorten it. */
+  ticketTtlMs?: number;
 }
 
 export interface RunningGateway {

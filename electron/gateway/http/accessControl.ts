@@ -1,0 +1,130 @@
+// Who may talk to the gateway (ARCHITECTURE.md, "Who may talk to the gateway").
+// A one-time start code, valid for a minute, is traded for an HttpOnly,
+// SameSite=Strict cookie. Every API call and WebSocket upgrade needs that
+// cookie, a Host of exactly 127.0.0.1:PORT (against DNS rebinding) and, where
+// the browser sends one, a matching Origin.
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import { SESSION_COOKIE } from '../../../shared/api/contract';
+
+export const START_CODE_TTL_MS = 60_000;
+
+export type AccessDenial =
+  | { status: 421; reason: 'wrong-host' }
+  | { status: 403; reason: 'wrong-origin' | 'missing-origin' }
+  | { status: 401; reason: 'no-session' };
+
+function token(): string {
+  return randomBytes(32).toString('base64url');
+}
+
+function sameSecret(a: string, b: string): boolean {
+  const ab = Buffer.from(a);
+  const bb = Buffer.from(b);
+  return ab.length === bb.length && timingSafeEqual(ab, bb);
+}
+
+export function parseCookies(header: string | undefined): Map<string, string> {
+  const cookies = new Map<string, string>();
+  if (!header) return cookies;
+  for (const part of header.split(';')) {
+    const eq = part.indexOf('=');
+    if (eq <= 0) continue;
+    cookies.set(part.slice(0, eq).trim(), part.slice(eq + 1).trim());
+  }
+  return cookies;
+}
+
+export class AccessControl {
+  private readonly startCodes = new Map<string, number>();
+  private readonly sessionTokens = new Set<string>();
+  private port = 0;
+
+  constructor(private readonly now: () => number = Date.now) {}
+
+  /** Set once the server listens; Host and Origin checks compare against it. */
+  setPort(port: number): void {
+    this.port = port;
+  }
+
+  get origin(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  mintStartCode(): string {
+    const code = token();
+    this.startCodes.set(code, this.now() + START_CODE_TTL_MS);
+    return code;
+  }
+
+  /** Trades a start code for a session token. A code works once, within its minute. */
+  redeemStartCode(code: string | null): string | null {
+    if (!code) return null;
+    this.pruneStartCodes();
+    for (const [known, expires] of this.startCodes) {
+      if (sameSecret(known, code)) {
+        this.startCodes.delete(known);
+        if (expires < this.now()) return null;
+        const session = token();
+        this.sessionTokens.add(session);
+        return session;
+      }
+    }
+    return null;
+  }
+
+  /** For the Electron shell, which sets the cookie through its session API instead of a code. */
+  mintSessionToken(): string {
+    const session = token();
+    this.sessionTokens.add(session);
+    return session;
+  }
+
+  sessionCookie(sessionToken: string): string {
+    return `${SESSION_COOKIE}=${sessionToken}; HttpOnly; SameSite=Strict; Path=/`;
+  }
+
+  hostAllowed(req: IncomingMessage): boolean {
+    return req.headers.host === `127.0.0.1:${this.port}`;
+  }
+
+  /**
+   * Checks a request to /api or /ws. `requireOrigin` is true for anything that
+   * changes state and for WebSocket upgrades: browsers always send Origin there.
+   */
+  check(req: IncomingMessage, requireOrigin: boolean): AccessDenial | null {
+    if (!this.hostAllowed(req)) return { status: 421, reason: 'wrong-host' };
+    const origin = req.headers.origin;
+    if (origin === undefined) {
+      if (requireOrigin) return { status: 403, reason: 'missing-origin' };
+    } else if (origin !== this.origin) {
+      return { status: 403, reason: 'wrong-origin' };
+    }
+    const cookie = parseCookies(req.headers.cookie).get(SESSION_COOKIE);
+    if (!cookie || !this.hasSession(cookie)) return { status: 401, reason: 'no-session' };
+    return null;
+  }
+
+  private hasSession(candidate: string): boolean {
+    for (const known of this.sessionTokens) if (sameSecret(known, candidate)) return true;
+    return false;
+  }
+
+  private pruneStartCodes(): void {
+    const now = this.now();
+    for (const [code, expires] of this.startCodes) if (expires < now) this.startCodes.delete(code);
+  }
+}
+
+/** Served with every response, for both shells. frame-ancestors is stricter than ARCHITECTURE.md's list and harmless. */
+export const CONTENT_SECURITY_POLICY =
+  "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; connect-src 'self' data:; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+
+export const SECURITY_HEADERS: Record<string, string> = {
+  'Content-Security-Policy': CONTENT_SECURITY_POLICY,
+  'X-Content-Type-Options': 'nosniff',
+  'Referrer-Policy': 'no-referrer',
+  'X-Frame-Options': 'DENY',
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Resource-Policy': 'same-origin',
+};

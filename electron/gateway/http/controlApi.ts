@@ -1,0 +1,225 @@
+// The JSON control API (shared/api/contract.ts): profiles, saved passwords,
+// sessions and their tickets. Access checks happen before this is reached.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import {
+  API,
+  WS,
+  type AppState,
+  type CreateSessionRequest,
+  type CreateSessionResponse,
+  type ProfileView,
+  type SaveProfileRequest,
+  type SavePasswordRequest,
+} from '../../../shared/api/contract';
+import { messageFor, type ErrorCode } from '../../../shared/errors/errorCodes';
+import { isUnencrypted, validateProfileDraft, type Profile } from '../../../shared/profiles/profileSchema';
+import type { Logger } from '../logging/logger';
+import { ProfileStoreError, type ProfileStore } from '../profiles/profileStore';
+import { profileAccount, type SecretStore } from '../secrets/secretStore';
+import type { SessionRegistry } from '../sessions/sessionRegistry';
+import { formatTarget, type TicketBook } from '../tickets/sessionTickets';
+
+const MAX_BODY_BYTES = 1024 * 1024;
+
+export interface ControlApiDeps {
+  version: string;
+  shell: 'electron' | 'browser';
+  connect: string | null;
+  profiles: ProfileStore;
+  secrets: SecretStore;
+  sessions: SessionRegistry;
+  tickets: TicketBook;
+  logger: Logger;
+}
+
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly extra: Record<string, unknown> = {},
+  ) {
+    super(message);
+  }
+}
+
+export function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const text = body === undefined ? '' : JSON.stringify(body);
+  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store' });
+  res.end(text);
+}
+
+async function readJson(req: IncomingMessage): Promise<unknown> {
+  const type = req.headers['content-type'] ?? '';
+  // A JSON content type cannot be sent cross-site without a CORS preflight, which we never grant.
+  if (!type.startsWith('application/json')) throw new HttpError(415, 'unsupported-media-type', 'Send the request body as application/json.');
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES) throw new HttpError(413, 'too-large', 'The request body is too large.');
+    chunks.push(chunk as Buffer);
+  }
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+  } catch {
+    throw new HttpError(400, 'bad-json', 'The request body is not valid JSON.');
+  }
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+export class ControlApi {
+  constructor(private readonly deps: ControlApiDeps) {}
+
+  async handle(req: IncomingMessage, res: ServerResponse, pathname: string): Promise<void> {
+    try {
+      await this.route(req, res, pathname);
+    } catch (error) {
+      if (error instanceof HttpError) {
+        sendJson(res, error.status, { error: error.code, message: error.message, ...error.extra });
+      } else if (error instanceof ProfileStoreError) {
+        sendJson(res, error.code === 'not-found' ? 404 : 409, { error: error.code, message: error.message });
+      } else {
+        this.deps.logger.error('API request failed', { path: pathname, error: (error as Error).message });
+        sendJson(res, 500, { error: 'internal', message: messageFor('internal') });
+      }
+    }
+  }
+
+  private async route(req: IncomingMessage, res: ServerResponse, pathname: string): Promise<void> {
+    const method = req.method ?? 'GET';
+    const parts = pathname.split('/').filter(Boolean).map(decodeURIComponent); // ['api', 'profiles', id, action]
+    if (pathname === API.state && method === 'GET') return sendJson(res, 200, this.state());
+    if (pathname === API.profiles) {
+      if (method === 'GET') return sendJson(res, 200, await this.listProfiles());
+      if (method === 'POST') return sendJson(res, 201, await this.saveProfile(null, await readJson(req)));
+    }
+    if (parts[0] === 'api' && parts[1] === 'profiles' && parts[2]) {
+      const id = parts[2];
+      if (parts.length === 3) {
+        if (method === 'PUT') return sendJson(res, 200, await this.saveProfile(id, await readJson(req)));
+        if (method === 'DELETE') {
+          await this.deps.profiles.remove(id);
+          await this.deps.secrets.delete(profileAccount(id));
+          res.writeHead(204).end();
+          return;
+        }
+      }
+      if (parts[3] === 'duplicate' && method === 'POST') {
+        return sendJson(res, 201, await this.view(await this.deps.profiles.duplicate(id)));
+      }
+      if (parts[3] === 'password') {
+        if (method === 'POST') {
+          await this.savePassword(id, await readJson(req));
+          res.writeHead(204).end();
+          return;
+        }
+        if (method === 'DELETE') {
+          await this.deps.secrets.delete(profileAccount(id));
+          res.writeHead(204).end();
+          return;
+        }
+      }
+    }
+    if (pathname === API.sessions && method === 'POST') return sendJson(res, 201, await this.createSession(await readJson(req)));
+    if (parts[0] === 'api' && parts[1] === 'sessions' && parts[2] && parts.length === 3 && method === 'DELETE') {
+      const session = this.deps.sessions.get(parts[2]);
+      if (session) this.deps.sessions.end(session, 'user-ended');
+      res.writeHead(204).end();
+      return;
+    }
+    throw new HttpError(404, 'not-found', 'No such API call.');
+  }
+
+  private state(): AppState {
+    const { secrets, profiles, connect } = this.deps;
+    const notices = [...profiles.notices];
+    let autoConnectProfileId: string | null = null;
+    if (connect) {
+      const found = profiles.find(connect);
+      if (found) autoConnectProfileId = found.id;
+      else notices.push(`There is no saved connection named "${connect}", so nothing was opened at start.`);
+    }
+    return {
+      version: this.deps.version,
+      shell: this.deps.shell,
+      secrets: { backend: secrets.backend, description: secrets.description, weaker: secrets.weaker },
+      notices,
+      autoConnectProfileId,
+    };
+  }
+
+  private async view(profile: Profile): Promise<ProfileView> {
+    let hasSavedPassword = false;
+    try {
+      hasSavedPassword = (await this.deps.secrets.get(profileAccount(profile.id))) !== null;
+    } catch (error) {
+      this.deps.logger.warn('could not read the secrets store', { error: (error as Error).message });
+    }
+    return { ...profile, hasSavedPassword };
+  }
+
+  private async listProfiles(): Promise<ProfileView[]> {
+    return Promise.all(this.deps.profiles.list().map((p) => this.view(p)));
+  }
+
+  private async saveProfile(id: string | null, body: unknown): Promise<ProfileView> {
+    if (!isObject(body)) throw new HttpError(400, 'bad-request', 'Expected a JSON object.');
+    const request = body as Partial<SaveProfileRequest>;
+    const validated = validateProfileDraft(request.profile);
+    if (!validated.ok) {
+      throw new HttpError(400, 'validation', 'Some fields need attention.', { fields: validated.errors });
+    }
+    if (request.password !== undefined && typeof request.password !== 'string') {
+      throw new HttpError(400, 'bad-request', 'The password must be text.');
+    }
+    const saved = id === null ? await this.deps.profiles.create(validated.value) : await this.deps.profiles.update(id, validated.value);
+    if (request.password !== undefined) {
+      if (request.password === '') await this.deps.secrets.delete(profileAccount(saved.id));
+      else await this.deps.secrets.set(profileAccount(saved.id), request.password);
+    }
+    return this.view(saved);
+  }
+
+  private async savePassword(id: string, body: unknown): Promise<void> {
+    if (!this.deps.profiles.get(id)) throw new HttpError(404, 'not-found', 'No connection with that id exists.');
+    const password = isObject(body) ? (body as Partial<SavePasswordRequest>).password : undefined;
+    if (typeof password !== 'string' || password === '') throw new HttpError(400, 'bad-request', 'Send the password to save.');
+    await this.deps.secrets.set(profileAccount(id), password);
+  }
+
+  private async createSession(body: unknown): Promise<CreateSessionResponse> {
+    const profileId = isObject(body) ? (body as Partial<CreateSessionRequest>).profileId : undefined;
+    if (typeof profileId !== 'string') throw new HttpError(400, 'bad-request', 'Name the connection to open.');
+    const profile = this.deps.profiles.get(profileId);
+    if (!profile) throw new HttpError(404, 'not-found', 'No connection with that id exists. It may have been deleted.');
+    if (profile.protocol !== 'vnc') {
+      throw new HttpError(422, 'protocol-unsupported', messageFor('protocol-unsupported' satisfies ErrorCode));
+    }
+    const session = this.deps.sessions.create(profile.id, profile.protocol, profile.host, profile.port);
+    const ticket = this.deps.tickets.mint({
+      sessionId: session.id,
+      profileId: profile.id,
+      protocol: profile.protocol,
+      endpoint: 'relay',
+      host: profile.host,
+      port: profile.port,
+      connections: 1,
+    });
+    const target = formatTarget(profile.host, profile.port);
+    const savedPassword = await this.deps.secrets.get(profileAccount(profile.id)).catch(() => null);
+    this.deps.logger.info('session created', { session: session.id, profile: profile.id, protocol: profile.protocol, target });
+    return {
+      sessionId: session.id,
+      protocol: profile.protocol,
+      relayPath: `${WS.relay}?ticket=${encodeURIComponent(ticket)}&target=${encodeURIComponent(target)}`,
+      controlPath: `${WS.control}?session=${encodeURIComponent(session.id)}`,
+      encrypted: !isUnencrypted(profile.protocol),
+      savedPassword,
+      profile: { ...profile, hasSavedPassword: savedPassword !== null },
+    };
+  }
+}

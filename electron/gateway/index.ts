@@ -1,0 +1,75 @@
+// The gateway: Electron-free Node that both shells start. It serves the
+// renderer and the control API on 127.0.0.1 and bridges sessions to hosts.
+import { createRequire } from 'node:module';
+import type { AddressInfo } from 'node:net';
+import { START_PATH } from '../../shared/api/contract';
+import { AccessControl } from './http/accessControl';
+import { ControlApi } from './http/controlApi';
+import { createGatewayServer } from './http/gatewayServer';
+import { createLogger } from './logging/logger';
+import { ProfileStore } from './profiles/profileStore';
+import { openSecretStore } from './secrets/secretStore';
+import { SessionRegistry } from './sessions/sessionRegistry';
+import { TicketBook } from './tickets/sessionTickets';
+import type { GatewayOptions, RunningGateway } from './types';
+
+export type { GatewayOptions, RunningGateway } from './types';
+
+function packageVersion(): string {
+  try {
+    // The bundle sits in dist/, the package.json one folder up; in tests, three up.
+    const require = createRequire(import.meta.url);
+    for (const candidate of ['../package.json', '../../package.json', '../../../package.json']) {
+      try {
+        const pkg = require(candidate) as { name?: string; version?: string };
+        if (pkg.name === 'deskbridge' && pkg.version) return pkg.version;
+      } catch {
+        // try the next candidate
+      }
+    }
+  } catch {
+    // fall through
+  }
+  return '0.0.0';
+}
+
+export async function startGateway(options: GatewayOptions): Promise<RunningGateway> {
+  const logger = options.logger ?? createLogger();
+  const profiles = await ProfileStore.open(options.dataDir, logger.child('profiles'));
+  const secrets = await openSecretStore({ dataDir: options.dataDir, keyDir: options.secretsKeyDir, logger: logger.child('secrets') });
+  const access = new AccessControl();
+  const sessions = new SessionRegistry();
+  const tickets = new TicketBook(Date.now, options.ticketTtlMs);
+  const api = new ControlApi({
+    version: packageVersion(),
+    shell: options.shell,
+    connect: options.connect ?? null,
+    profiles,
+    secrets,
+    sessions,
+    tickets,
+    logger: logger.child('api'),
+  });
+  const server = createGatewayServer({ access, api, sessions, tickets, rendererDir: options.rendererDir, logger });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    // INVARIANT: the gateway listens on loopback only.
+    server.listen(options.port, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  access.setPort(port);
+  logger.info('gateway listening', { origin: access.origin, secrets: secrets.backend });
+  return {
+    port,
+    origin: access.origin,
+    startUrl: () => `${access.origin}${START_PATH}?code=${access.mintStartCode()}`,
+    close: async () => {
+      sessions.close();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}

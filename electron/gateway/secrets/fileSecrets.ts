@@ -1,0 +1,103 @@
+// The fallback where no keychain runs: AES-256-GCM, one entry per account,
+// in secrets.enc.json in the data folder; the 256-bit key in a separate
+// folder (by default the user's state folder), so copying the data folder
+// alone does not reveal the passwords. Weaker than a keychain: anyone who can
+// read both files as this user can decrypt them. The UI says so.
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { writeFileAtomic } from '../profiles/profileStore';
+import type { SecretStore } from './secretStore';
+
+export const SECRETS_FILE = 'secrets.enc.json';
+const KEY_FILE = 'secrets.key';
+
+interface SealedEntry {
+  iv: string;
+  tag: string;
+  data: string;
+}
+interface SecretsFile {
+  version: 1;
+  entries: Record<string, SealedEntry>;
+}
+
+export function defaultKeyDir(): string {
+  if (process.platform === 'win32') return path.join(process.env.LOCALAPPDATA ?? path.join(os.homedir(), 'AppData', 'Local'), 'DeskBridge', 'Keys');
+  if (process.platform === 'darwin') return path.join(os.homedir(), 'Library', 'Application Support', 'DeskBridge Keys');
+  return path.join(process.env.XDG_STATE_HOME ?? path.join(os.homedir(), '.local', 'state'), 'deskbridge');
+}
+
+async function loadOrCreateKey(keyDir: string): Promise<Buffer> {
+  const file = path.join(keyDir, KEY_FILE);
+  try {
+    const key = Buffer.from((await fs.readFile(file, 'utf8')).trim(), 'base64');
+    if (key.length === 32) return key;
+    throw new Error(`The key file ${file} is damaged; saved passwords cannot be read.`);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+  await fs.mkdir(keyDir, { recursive: true, mode: 0o700 });
+  const key = randomBytes(32);
+  await fs.writeFile(file, key.toString('base64') + '\n', { mode: 0o600, flag: 'wx' });
+  return key;
+}
+
+export async function openFileSecrets(dataDir: string, keyDir: string): Promise<SecretStore> {
+  const key = await loadOrCreateKey(keyDir);
+  await fs.mkdir(dataDir, { recursive: true, mode: 0o700 });
+  const file = path.join(dataDir, SECRETS_FILE);
+  const read = async (): Promise<SecretsFile> => {
+    try {
+      const parsed = JSON.parse(await fs.readFile(file, 'utf8')) as SecretsFile;
+      if (parsed.version === 1 && parsed.entries && typeof parsed.entries === 'object') return parsed;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT' && !(error instanceof SyntaxError)) throw error;
+    }
+    return { version: 1, entries: {} };
+  };
+  let chain: Promise<unknown> = Promise.resolve();
+  const serial = <T>(work: () => Promise<T>): Promise<T> => {
+    const next = chain.then(work, work);
+    chain = next.catch(() => undefined);
+    return next;
+  };
+  return {
+    backend: 'file',
+    description:
+      'No system keychain is running, so saved passwords are kept in an encrypted file on this computer. This is weaker than a keychain: anyone who can read your files can recover them.',
+    weaker: true,
+    async get(account) {
+      const sealed = (await read()).entries[account];
+      if (!sealed) return null;
+      try {
+        const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(sealed.iv, 'base64'));
+        decipher.setAAD(Buffer.from(account, 'utf8'));
+        decipher.setAuthTag(Buffer.from(sealed.tag, 'base64'));
+        return Buffer.concat([decipher.update(Buffer.from(sealed.data, 'base64')), decipher.final()]).toString('utf8');
+      } catch {
+        return null; // Tampered, or sealed with another key: as if nothing were saved.
+      }
+    },
+    set(account, secret) {
+      return serial(async () => {
+        const body = await read();
+        const iv = randomBytes(12);
+        const cipher = createCipheriv('aes-256-gcm', key, iv);
+        cipher.setAAD(Buffer.from(account, 'utf8'));
+        const data = Buffer.concat([cipher.update(secret, 'utf8'), cipher.final()]);
+        body.entries[account] = { iv: iv.toString('base64'), tag: cipher.getAuthTag().toString('base64'), data: data.toString('base64') };
+        await writeFileAtomic(file, JSON.stringify(body));
+      });
+    },
+    delete(account) {
+      return serial(async () => {
+        const body = await read();
+        if (!(account in body.entries)) return;
+        delete body.entries[account];
+        await writeFileAtomic(file, JSON.stringify(body));
+      });
+    },
+  };
+}

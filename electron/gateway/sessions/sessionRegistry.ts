@@ -1,0 +1,119 @@
+// Sessions as the gateway sees them: what the control channel reports
+// (state, the real reason of a failure, byte counts), because a protocol
+// library's own disconnect event rarely says why.
+import { randomBytes } from 'node:crypto';
+import type WebSocket from 'ws';
+import type { ControlEvent, SessionState } from '../../../shared/api/contract';
+import { messageFor, type ErrorCode } from '../../../shared/errors/errorCodes';
+import type { Protocol } from '../../../shared/profiles/profileSchema';
+
+export const STATS_INTERVAL_MS = 1000;
+/** A session with no bridge and no control channel is forgotten after this. */
+const IDLE_SESSION_MS = 60_000;
+
+export interface GatewaySession {
+  id: string;
+  profileId: string;
+  protocol: Protocol;
+  host: string;
+  port: number;
+  state: SessionState;
+  lastError: Extract<ControlEvent, { type: 'error' }> | null;
+  bytesFromHost: number;
+  bytesToHost: number;
+  controls: Set<WebSocket>;
+  /** Closes the session's open bridges; registered by each bridge. */
+  bridgeClosers: Set<(reason: ErrorCode) => void>;
+  lastActivity: number;
+}
+
+export class SessionRegistry {
+  private readonly sessions = new Map<string, GatewaySession>();
+  private readonly timer: NodeJS.Timeout;
+
+  constructor() {
+    this.timer = setInterval(() => this.tick(), STATS_INTERVAL_MS);
+    this.timer.unref();
+  }
+
+  create(profileId: string, protocol: Protocol, host: string, port: number): GatewaySession {
+    const session: GatewaySession = {
+      id: randomBytes(12).toString('base64url'),
+      profileId,
+      protocol,
+      host,
+      port,
+      state: 'connecting',
+      lastError: null,
+      bytesFromHost: 0,
+      bytesToHost: 0,
+      controls: new Set(),
+      bridgeClosers: new Set(),
+      lastActivity: Date.now(),
+    };
+    this.sessions.set(session.id, session);
+    return session;
+  }
+
+  get(id: string): GatewaySession | undefined {
+    return this.sessions.get(id);
+  }
+
+  all(): GatewaySession[] {
+    return [...this.sessions.values()];
+  }
+
+  /** Attaches a control channel and replays where the session stands, so a late subscriber misses nothing. */
+  attachControl(session: GatewaySession, socket: WebSocket): void {
+    session.controls.add(socket);
+    socket.on('close', () => session.controls.delete(socket));
+    this.sendTo(socket, { type: 'state', state: session.state });
+    if (session.lastError) this.sendTo(socket, session.lastError);
+  }
+
+  setState(session: GatewaySession, state: SessionState): void {
+    session.state = state;
+    session.lastActivity = Date.now();
+    this.broadcast(session, { type: 'state', state });
+  }
+
+  fail(session: GatewaySession, code: ErrorCode, detail?: string): void {
+    const event: Extract<ControlEvent, { type: 'error' }> = { type: 'error', code, message: messageFor(code), ...(detail ? { detail } : {}) };
+    session.lastError = event;
+    this.broadcast(session, event);
+  }
+
+  /** Ends a session: its bridges close with the given reason, its control channels are told. */
+  end(session: GatewaySession, reason: ErrorCode): void {
+    for (const close of session.bridgeClosers) close(reason);
+    session.bridgeClosers.clear();
+    this.setState(session, 'disconnected');
+    for (const socket of session.controls) socket.close(1000);
+    this.sessions.delete(session.id);
+  }
+
+  close(): void {
+    clearInterval(this.timer);
+    for (const session of this.sessions.values()) this.end(session, 'user-ended');
+  }
+
+  private tick(): void {
+    const now = Date.now();
+    for (const session of this.sessions.values()) {
+      if (session.bridgeClosers.size > 0) {
+        this.broadcast(session, { type: 'stats', bytesFromHost: session.bytesFromHost, bytesToHost: session.bytesToHost, at: now });
+        session.lastActivity = now;
+      } else if (session.controls.size === 0 && now - session.lastActivity > IDLE_SESSION_MS) {
+        this.sessions.delete(session.id);
+      }
+    }
+  }
+
+  private broadcast(session: GatewaySession, event: ControlEvent): void {
+    for (const socket of session.controls) this.sendTo(socket, event);
+  }
+
+  private sendTo(socket: WebSocket, event: ControlEvent): void {
+    if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(event));
+  }
+}

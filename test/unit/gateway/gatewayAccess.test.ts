@@ -1,0 +1,185 @@
+// The gateway's refusals, against the real HTTP server on loopback: no
+// cookie, a reused start code, a wrong Origin, a wrong Host, an expired
+// ticket, a ticket for another target. Every refusal also means no TCP
+// connection to the target was attempted, which a listener here checks.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import net from 'node:net';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import WebSocket from 'ws';
+import { startGateway, type RunningGateway } from '../../../electron/gateway/index';
+import { createLogger } from '../../../electron/gateway/logging/logger';
+import { CONTENT_SECURITY_POLICY } from '../../../electron/gateway/http/accessControl';
+import type { CreateSessionResponse, ProfileView } from '../../../shared/api/contract';
+
+process.env.DESKBRIDGE_SECRETS = 'file';
+
+let gateway: RunningGateway;
+let root: string;
+let target: net.Server;
+let targetPort: number;
+let targetConnections = 0;
+
+interface Reply {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: string;
+}
+
+function request(options: { method?: string; path: string; headers?: Record<string, string>; body?: unknown }): Promise<Reply> {
+  return new Promise((resolve, reject) => {
+    const body = options.body === undefined ? undefined : JSON.stringify(options.body);
+    const req = http.request(
+      {
+        host: '127.0.0.1',
+        port: gateway.port,
+        method: options.method ?? 'GET',
+        path: options.path,
+        headers: { host: `127.0.0.1:${gateway.port}`, ...(body ? { 'content-type': 'application/json' } : {}), ...options.headers },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+async function signIn(): Promise<string> {
+  const url = new URL(gateway.startUrl());
+  const reply = await request({ path: url.pathname + url.search });
+  assert.equal(reply.status, 302);
+  const cookie = reply.headers['set-cookie']?.[0] ?? '';
+  assert.match(cookie, /HttpOnly/);
+  assert.match(cookie, /SameSite=Strict/);
+  return cookie.split(';')[0] ?? '';
+}
+
+function openSocket(pathAndQuery: string, headers: Record<string, string>): Promise<{ opened: boolean; status?: number }> {
+  return new Promise((resolve) => {
+    const ws = new WebSocket(`ws://127.0.0.1:${gateway.port}${pathAndQuery}`, { headers });
+    ws.on('open', () => {
+      ws.close();
+      resolve({ opened: true });
+    });
+    ws.on('unexpected-response', (_req, res) => resolve({ opened: false, status: res.statusCode }));
+    ws.on('error', () => resolve({ opened: false }));
+  });
+}
+
+before(async () => {
+  root = await mkdtemp(path.join(os.tmpdir(), 'deskbridge-gw-'));
+  const rendererDir = path.join(root, 'renderer');
+  await import('node:fs/promises').then((fs) => fs.mkdir(rendererDir));
+  await writeFile(path.join(rendererDir, 'index.html'), '<!doctype html><title>DeskBridge</title>');
+  target = net.createServer((socket) => {
+    targetConnections++;
+    socket.end();
+  });
+  await new Promise<void>((resolve) => target.listen(0, '127.0.0.1', resolve));
+  targetPort = (target.address() as net.AddressInfo).port;
+  gateway = await startGateway({
+    port: 0,
+    dataDir: path.join(root, 'data'),
+    shell: 'browser',
+    rendererDir,
+    secretsKeyDir: path.join(root, 'keys'),
+    logger: createLogger({ sink: () => undefined }),
+    ticketTtlMs: 300,
+  });
+});
+
+after(async () => {
+  await gateway.close();
+  await new Promise<void>((resolve) => target.close(() => resolve()));
+  await rm(root, { recursive: true, force: true });
+});
+
+test('static files are public and carry the CSP', async () => {
+  const reply = await request({ path: '/' });
+  assert.equal(reply.status, 200);
+  assert.equal(reply.headers['content-security-policy'], CONTENT_SECURITY_POLICY);
+  assert.match(CONTENT_SECURITY_POLICY, /script-src 'self' 'wasm-unsafe-eval';/);
+  assert.equal((await request({ path: '/../../etc/passwd' })).status, 404);
+});
+
+test('the API refuses a call without the session cookie', async () => {
+  const reply = await request({ path: '/api/profiles' });
+  assert.equal(reply.status, 401);
+});
+
+test('a start code works once', async () => {
+  const url = new URL(gateway.startUrl());
+  assert.equal((await request({ path: url.pathname + url.search })).status, 302);
+  const again = await request({ path: url.pathname + url.search });
+  assert.equal(again.status, 403);
+  assert.equal(again.headers['set-cookie'], undefined);
+  assert.equal((await request({ path: '/start?code=guess' })).status, 403);
+});
+
+test('a wrong Host is refused everywhere (DNS rebinding)', async () => {
+  const cookie = await signIn();
+  assert.equal((await request({ path: '/api/profiles', headers: { cookie, host: `evil.example:${gateway.port}` } })).status, 421);
+  assert.equal((await request({ path: '/', headers: { host: `localhost:${gateway.port}` } })).status, 421);
+});
+
+test('a wrong or missing Origin is refused for changes, a right one accepted', async () => {
+  const cookie = await signIn();
+  const profile = { name: 'X', protocol: 'vnc', host: '127.0.0.1', port: targetPort };
+  const evil = await request({ method: 'POST', path: '/api/profiles', headers: { cookie, origin: 'http://evil.example' }, body: { profile } });
+  assert.equal(evil.status, 403);
+  const none = await request({ method: 'POST', path: '/api/profiles', headers: { cookie }, body: { profile } });
+  assert.equal(none.status, 403);
+  const good = await request({ method: 'POST', path: '/api/profiles', headers: { cookie, origin: gateway.origin }, body: { profile } });
+  assert.equal(good.status, 201);
+  const bad = await request({ method: 'POST', path: '/api/profiles', headers: { cookie, origin: gateway.origin }, body: { profile: { ...profile, host: '', port: 0 } } });
+  assert.equal(bad.status, 400);
+  const fields = JSON.parse(bad.body).fields;
+  assert.ok(fields.host && fields.port);
+});
+
+test('relay tickets: wrong target, reuse, expiry, wrong Origin and no cookie are refused before any connection', async () => {
+  const cookie = await signIn();
+  const headers = { cookie, origin: gateway.origin };
+  const created = await request({ method: 'POST', path: '/api/profiles', headers, body: { profile: { name: 'T', protocol: 'vnc', host: '127.0.0.1', port: targetPort } } });
+  const profile = JSON.parse(created.body) as ProfileView;
+  const newSession = async () => JSON.parse((await request({ method: 'POST', path: '/api/sessions', headers, body: { profileId: profile.id } })).body) as CreateSessionResponse;
+  const before = targetConnections;
+
+  const s1 = await newSession();
+  const otherTarget = s1.relayPath.replace(/target=[^&]+/, `target=${encodeURIComponent('127.0.0.1:22')}`);
+  assert.equal((await openSocket(otherTarget, headers)).status, 403, 'ticket for another target');
+  assert.equal((await openSocket(s1.relayPath, { cookie, origin: 'http://evil.example' })).status, 403, 'wrong origin');
+  assert.equal((await openSocket(s1.relayPath, { origin: gateway.origin })).status, 401, 'no cookie');
+  assert.equal(targetConnections, before, 'no refused request reached the target');
+
+  assert.equal((await openSocket(s1.relayPath, headers)).opened, true, 'the right ticket opens');
+  assert.equal((await openSocket(s1.relayPath, headers)).status, 403, 'a used ticket is refused');
+
+  const s2 = await newSession();
+  await new Promise((r) => setTimeout(r, 400));
+  assert.equal((await openSocket(s2.relayPath, headers)).status, 403, 'an expired ticket is refused');
+  await new Promise((r) => setTimeout(r, 100));
+  assert.equal(targetConnections, before + 1);
+});
+
+test('a session response never carries a password unless one is saved, and profiles never do', async () => {
+  const cookie = await signIn();
+  const headers = { cookie, origin: gateway.origin };
+  const created = await request({ method: 'POST', path: '/api/profiles', headers, body: { profile: { name: 'S', protocol: 'vnc', host: '127.0.0.1', port: targetPort }, password: 'sekrit-77' } });
+  const profile = JSON.parse(created.body) as ProfileView;
+  assert.equal(profile.hasSavedPassword, true);
+  assert.equal(created.body.includes('sekrit-77'), false);
+  const list = await request({ path: '/api/profiles', headers: { cookie } });
+  assert.equal(list.body.includes('sekrit-77'), false);
+  const session = JSON.parse((await request({ method: 'POST', path: '/api/sessions', headers, body: { profileId: profile.id } })).body) as CreateSessionResponse;
+  assert.equal(session.savedPassword, 'sekrit-77');
+  assert.equal(session.relayPath.includes('sekrit'), false);
+  assert.equal(session.encrypted, false);
+});

@@ -1,0 +1,104 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile, readdir, rm, writeFile, chmod } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { ProfileStore, PROFILES_FILE } from '../../../electron/gateway/profiles/profileStore';
+import { createLogger } from '../../../electron/gateway/logging/logger';
+
+const logger = createLogger({ sink: () => undefined });
+const draft = { name: 'Office', protocol: 'vnc' as const, host: '127.0.0.1', port: 5901, username: 'ann', scaling: 'fit' as const, viewOnly: false, folder: '', tags: [] };
+
+async function tempDir(t: { after: (fn: () => Promise<void>) => void }): Promise<string> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'deskbridge-store-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+test('profiles survive a reopen, with a schema version on disk', async (t) => {
+  const dir = await tempDir(t);
+  const store = await ProfileStore.open(dir, logger);
+  const created = await store.create(draft);
+  await store.update(created.id, { ...draft, name: 'Office 2' });
+  const copy = await store.duplicate(created.id);
+  assert.equal(copy.name, 'Office 2 (copy)');
+  const reopened = await ProfileStore.open(dir, logger);
+  assert.deepEqual(reopened.list().map((p) => p.name), ['Office 2', 'Office 2 (copy)']);
+  const onDisk = JSON.parse(await readFile(path.join(dir, PROFILES_FILE), 'utf8'));
+  assert.equal(onDisk.schemaVersion, 1);
+  await reopened.remove(copy.id);
+  assert.equal((await ProfileStore.open(dir, logger)).list().length, 1);
+});
+
+test('a corrupt file is kept aside, the user told, and the app starts empty', async (t) => {
+  const dir = await tempDir(t);
+  const garbage = '{"schemaVersion": 1, "profiles": [ {"name": "half a file"';
+  await writeFile(path.join(dir, PROFILES_FILE), garbage);
+  const store = await ProfileStore.open(dir, logger);
+  assert.equal(store.list().length, 0);
+  assert.equal(store.notices.length, 1);
+  assert.match(store.notices[0] ?? '', /could not be read because it is not valid JSON/);
+  const files = await readdir(dir);
+  const aside = files.find((f) => f.startsWith('profiles.corrupt-'));
+  assert.ok(aside, `expected a kept-aside file, got ${files.join(', ')}`);
+  assert.equal(await readFile(path.join(dir, aside), 'utf8'), garbage);
+  assert.equal(files.includes(PROFILES_FILE), false);
+  await store.create(draft);
+  assert.equal(await readFile(path.join(dir, aside), 'utf8'), garbage, 'the kept-aside file is never overwritten');
+});
+
+test('a file that does not match the schema is kept aside too, naming the problem', async (t) => {
+  const dir = await tempDir(t);
+  await writeFile(path.join(dir, PROFILES_FILE), JSON.stringify({ schemaVersion: 1, profiles: [{ ...draft, id: 'abcdefgh', port: 'x' }] }));
+  const store = await ProfileStore.open(dir, logger);
+  assert.match(store.notices[0] ?? '', /profiles\.0\.port/);
+});
+
+test('a file from a newer version is shown read-only and never overwritten', async (t) => {
+  const dir = await tempDir(t);
+  const newer = JSON.stringify({ schemaVersion: 99, profiles: [] });
+  await writeFile(path.join(dir, PROFILES_FILE), newer);
+  const store = await ProfileStore.open(dir, logger);
+  assert.equal(store.readOnly, true);
+  await assert.rejects(store.create(draft), /newer version/);
+  assert.equal(await readFile(path.join(dir, PROFILES_FILE), 'utf8'), newer);
+});
+
+test('an old bare-array file is migrated', async (t) => {
+  const dir = await tempDir(t);
+  const now = new Date().toISOString();
+  await writeFile(path.join(dir, PROFILES_FILE), JSON.stringify([{ ...draft, id: 'abcdefgh', createdAt: now, updatedAt: now }]));
+  const store = await ProfileStore.open(dir, logger);
+  assert.deepEqual(store.list().map((p) => p.id), ['abcdefgh']);
+  assert.equal(store.notices.length, 0);
+});
+
+test('an unreadable file is not overwritten', { skip: process.getuid?.() === 0 ? 'root can read any file, so permissions cannot make it unreadable' : false }, async (t) => {
+  const dir = await tempDir(t);
+  await writeFile(path.join(dir, PROFILES_FILE), '{}');
+  await chmod(path.join(dir, PROFILES_FILE), 0o000);
+  const store = await ProfileStore.open(dir, logger);
+  assert.equal(store.readOnly, true);
+});
+
+test('writes are atomic: no temp files left, concurrent saves all land', async (t) => {
+  const dir = await tempDir(t);
+  const store = await ProfileStore.open(dir, logger);
+  await Promise.all(Array.from({ length: 20 }, (_, i) => store.create({ ...draft, name: `P${i}` })));
+  const reopened = await ProfileStore.open(dir, logger);
+  assert.equal(reopened.list().length, 20);
+  const leftovers = (await readdir(dir)).filter((f) => f.endsWith('.tmp'));
+  assert.deepEqual(leftovers, []);
+});
+
+test('a crash before the rename leaves the old file intact', async (t) => {
+  const dir = await tempDir(t);
+  const store = await ProfileStore.open(dir, logger);
+  await store.create(draft);
+  const before = await readFile(path.join(dir, PROFILES_FILE), 'utf8');
+  // What a crash mid-write leaves behind: a half-written temp file beside the real one.
+  await writeFile(path.join(dir, `.${PROFILES_FILE}.123.abcd.tmp`), '{"schemaVersion":1,"prof');
+  const reopened = await ProfileStore.open(dir, logger);
+  assert.equal(reopened.list().length, 1);
+  assert.equal(await readFile(path.join(dir, PROFILES_FILE), 'utf8'), before);
+});
