@@ -24,6 +24,8 @@ export const WS = {
   relay: '/ws/relay',
   /** Per-session control channel. Query: session. */
   control: '/ws/control',
+  /** RDCleanPath endpoint for IronRDP. Query: session. */
+  rdcleanpath: '/ws/rdcleanpath',
 } as const;
 
 export type SecretsBackend = 'keychain' | 'file';
@@ -72,6 +74,44 @@ export interface SavePasswordRequest {
 
 export interface CreateSessionRequest {
   profileId: string;
+  /** The user's answer to a certificate prompt: trust this fingerprint once, or always (pinned to the profile). */
+  acceptCertificate?: { fingerprintSha256: string; remember: boolean };
+}
+
+/** Who a TLS server claims to be, shown before the user trusts it. */
+export interface CertificateInfo {
+  subject: string;
+  issuer: string;
+  validFrom: string;
+  validTo: string;
+  /** SHA-256 of the DER certificate, as colon-separated upper-case hex. */
+  fingerprintSha256: string;
+  subjectAltName: string | null;
+  selfSigned: boolean;
+}
+
+/** Body of a 409 from POST /api/sessions: the user must decide about the certificate first. */
+export interface CertificatePromptBody {
+  error: 'certificate-untrusted' | 'certificate-changed';
+  message: string;
+  /** Why verification failed, in plain words. */
+  reason: string;
+  certificate: CertificateInfo;
+  /** The fingerprint pinned before, for a change. */
+  previousFingerprint: string | null;
+  host: string;
+}
+
+/** What the RDP adapter hands to IronRDP. The ticket goes in RDCleanPath's proxy_auth, never in a URL. */
+export interface RdpConnectInfo {
+  /** Path of the RDCleanPath WebSocket, e.g. "/ws/rdcleanpath?session=…". */
+  proxyPath: string;
+  authToken: string;
+  /** "host:port", which must equal the ticket's target. */
+  destination: string;
+  username: string;
+  domain: string;
+  security: 'negotiate' | 'nla' | 'tls';
 }
 
 export interface CreateSessionResponse {
@@ -86,6 +126,8 @@ export interface CreateSessionResponse {
   /** The saved password, if any, handed to the protocol library for its own sign-in. */
   savedPassword: string | null;
   profile: ProfileView;
+  /** For RDP sessions only. */
+  rdp?: RdpConnectInfo;
 }
 
 export type SessionState =

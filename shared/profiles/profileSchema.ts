@@ -12,6 +12,18 @@ export const DEFAULT_PORTS: Record<Protocol, number> = { vnc: 5900, rdp: 3389, s
 export const SCALING_MODES = ['fit', 'actual'] as const;
 export type ScalingMode = (typeof SCALING_MODES)[number];
 
+/** RDP security: negotiate lets the server choose NLA or TLS; nla and tls insist on one. */
+export const RDP_SECURITY = ['negotiate', 'nla', 'tls'] as const;
+export type RdpSecurity = (typeof RDP_SECURITY)[number];
+
+/** RDP desktop size: follow the window (with dynamic resolution where the server has it), or fixed. */
+export const DESKTOP_SIZE_MODES = ['fit-window', 'fixed'] as const;
+
+/** Keyboard input: scancodes (as a physical keyboard, default) or Unicode characters where the server supports them. */
+export const KEYBOARD_MODES = ['scancode', 'unicode'] as const;
+
+const fingerprintSchema = z.string().regex(/^([0-9A-F]{2}:){31}[0-9A-F]{2}$/, 'A SHA-256 fingerprint is 32 hex bytes separated by colons.');
+
 /** Host names and IP literals; no scheme, no path, no spaces. */
 const HOST_PATTERN = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9]([A-Za-z0-9.-]{0,252}[A-Za-z0-9])?|[0-9a-fA-F:]+)$/;
 
@@ -35,6 +47,18 @@ export const profileDraftSchema = z.object({
   viewOnly: z.boolean().default(false),
   folder: z.string().max(500).default(''),
   tags: z.array(z.string().max(100)).max(50).default([]),
+  // RDP; ignored by other protocols.
+  domain: z.string().max(256, 'The domain is too long.').default(''),
+  rdpSecurity: z.enum(RDP_SECURITY).default('negotiate'),
+  desktopSize: z.enum(DESKTOP_SIZE_MODES).default('fit-window'),
+  desktopWidth: z.number().int().min(200, 'The width must be 200 to 8192 pixels.').max(8192, 'The width must be 200 to 8192 pixels.').default(1280),
+  desktopHeight: z.number().int().min(200, 'The height must be 200 to 8192 pixels.').max(8192, 'The height must be 200 to 8192 pixels.').default(800),
+  keyboardLayout: z.string().max(32).default('en-US'),
+  keyboardMode: z.enum(KEYBOARD_MODES).default('scancode'),
+  /** SHA-256 fingerprint of a server certificate the user chose to trust always for this profile. */
+  pinnedCertificate: fingerprintSchema.nullable().default(null),
+  /** Settings from an imported file that the app cannot honour yet (RD Gateway, RemoteApp, …): connecting refuses rather than ignoring them. */
+  unsupportedFeatures: z.array(z.string().max(200)).max(20).default([]),
 });
 export type ProfileDraft = z.infer<typeof profileDraftSchema>;
 export type ProfileDraftInput = z.input<typeof profileDraftSchema>;

@@ -1,0 +1,122 @@
+// Server certificate checks for TLS protocols (ARCHITECTURE.md: the gateway
+// checks the certificate in one trusted place, before credentials leave).
+// A chain that verifies against the trusted roots (bundled, the OS store where
+// readable, and CAs from policy) and names the host passes. Otherwise a pin
+// decides: a policy pin always wins; a user pin that matches passes; a pin
+// that no longer matches is a change the user must see.
+import { X509Certificate, createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import tls from 'node:tls';
+import type { CertificateInfo } from '../../../shared/api/contract';
+
+export type TrustVerdict =
+  | { kind: 'trusted'; by: 'ca' | 'user-pin' | 'policy-pin' | 'accepted-once' }
+  | { kind: 'untrusted'; reason: string }
+  | { kind: 'changed'; previous: string }
+  | { kind: 'policy-mismatch' };
+
+export function sha256Fingerprint(der: Uint8Array): string {
+  return createHash('sha256')
+    .update(der)
+    .digest('hex')
+    .toUpperCase()
+    .replace(/(..)(?!$)/g, '$1:');
+}
+
+export function describeCertificate(chain: Uint8Array[]): CertificateInfo {
+  const leaf = chain[0];
+  if (!leaf) throw new Error('empty certificate chain');
+  const cert = new X509Certificate(leaf);
+  return {
+    subject: cert.subject.replace(/\n/g, ', '),
+    issuer: cert.issuer.replace(/\n/g, ', '),
+    validFrom: new Date(cert.validFrom).toISOString(),
+    validTo: new Date(cert.validTo).toISOString(),
+    fingerprintSha256: sha256Fingerprint(leaf),
+    subjectAltName: cert.subjectAltName ?? null,
+    selfSigned: cert.issuer === cert.subject,
+  };
+}
+
+const OS_BUNDLES = ['/etc/ssl/certs/ca-certificates.crt', '/etc/pki/tls/certs/ca-bundle.crt', '/etc/ssl/cert.pem'];
+let osRoots: string[] | null = null;
+
+/** Roots Node bundles plus the OS bundle where one is readable. */
+export function defaultRoots(): string[] {
+  if (osRoots === null) {
+    osRoots = [];
+    for (const file of OS_BUNDLES) {
+      try {
+        osRoots.push(readFileSync(file, 'utf8'));
+        break;
+      } catch {
+        // not on this OS
+      }
+    }
+  }
+  return [...tls.rootCertificates, ...osRoots];
+}
+
+/** Verifies the chain against roots and checks the host name, with Node's own verifier. */
+export function verifyChain(chain: Uint8Array[], host: string, extraCas: string[] = []): { ok: true } | { ok: false; reason: string } {
+  const leaf = chain[0];
+  if (!leaf) return { ok: false, reason: 'the server sent no certificate' };
+  const certs = chain.map((der) => new X509Certificate(der));
+  const now = Date.now();
+  const leafCert = certs[0] as X509Certificate;
+  if (Date.parse(leafCert.validTo) < now) return { ok: false, reason: 'the certificate has expired' };
+  if (Date.parse(leafCert.validFrom) > now) return { ok: false, reason: 'the certificate is not valid yet' };
+  const names = leafCert.checkHost(host) ?? leafCert.checkIP(host);
+  if (!names) return { ok: false, reason: `the certificate does not name ${host}` };
+  const roots = [...defaultRoots(), ...extraCas].flatMap(splitPem).map((pem) => {
+    try {
+      return new X509Certificate(pem);
+    } catch {
+      return null;
+    }
+  });
+  // Walk up the chain the server sent, then to a root we trust.
+  let current = leafCert;
+  for (let depth = 0; depth < 10; depth++) {
+    const root = roots.find((r) => r !== null && current.checkIssued(r) && current.verify(r.publicKey));
+    if (root) return { ok: true };
+    const next = certs.find((c) => c !== current && current.checkIssued(c) && current.verify(c.publicKey));
+    if (!next) break;
+    current = next;
+  }
+  return { ok: false, reason: leafCert.issuer === leafCert.subject ? 'the certificate is self-signed' : 'the certificate is not issued by an authority this computer trusts' };
+}
+
+function splitPem(bundle: string): string[] {
+  return bundle.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
+}
+
+export interface TrustInputs {
+  chain: Uint8Array[];
+  host: string;
+  extraCas?: string[];
+  /** Fingerprints IT pinned for this host; if any, only these pass. */
+  policyPins?: string[];
+  /** The fingerprint this user chose to trust always for this profile. */
+  userPin?: string | null;
+  /** A fingerprint the user accepted for this one connection. */
+  acceptedOnce?: string | null;
+}
+
+export function evaluateTrust(inputs: TrustInputs): TrustVerdict {
+  const leaf = inputs.chain[0];
+  if (!leaf) return { kind: 'untrusted', reason: 'the server sent no certificate' };
+  const fingerprint = sha256Fingerprint(leaf);
+  if (inputs.policyPins && inputs.policyPins.length > 0) {
+    return inputs.policyPins.includes(fingerprint) ? { kind: 'trusted', by: 'policy-pin' } : { kind: 'policy-mismatch' };
+  }
+  const verified = verifyChain(inputs.chain, inputs.host, inputs.extraCas);
+  if (verified.ok) return { kind: 'trusted', by: 'ca' };
+  if (inputs.userPin) {
+    if (inputs.userPin === fingerprint) return { kind: 'trusted', by: 'user-pin' };
+    if (inputs.acceptedOnce === fingerprint) return { kind: 'trusted', by: 'accepted-once' };
+    return { kind: 'changed', previous: inputs.userPin };
+  }
+  if (inputs.acceptedOnce === fingerprint) return { kind: 'trusted', by: 'accepted-once' };
+  return { kind: 'untrusted', reason: verified.reason };
+}
