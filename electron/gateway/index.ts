@@ -41,6 +41,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const sessions = new SessionRegistry();
   const tickets = new TicketBook(Date.now, options.ticketTtlMs);
   const api = new ControlApi({
+    ...(options.relayTimeouts ? { relayTimeouts: options.relayTimeouts } : {}),
     version: packageVersion(),
     shell: options.shell,
     connect: options.connect ?? null,
@@ -50,7 +51,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     tickets,
     logger: logger.child('api'),
   });
-  const server = createGatewayServer({ access, api, sessions, tickets, rendererDir: options.rendererDir, logger });
+  const server = createGatewayServer({ access, api, sessions, tickets, rendererDir: options.rendererDir, logger, ...(options.relayTimeouts ? { relayTimeouts: options.relayTimeouts } : {}) });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     // INVARIANT: the gateway listens on loopback only.

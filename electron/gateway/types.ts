@@ -1,5 +1,6 @@
 // The gateway's entry contract, used by both shells (electron/main and the CLI).
 import type { Logger } from './logging/logger';
+import type { RelayTimeouts } from './bridges/tcpRelay';
 
 export interface GatewayOptions {
   /** TCP port on 127.0.0.1; 0 picks a free one. */
@@ -16,6 +17,8 @@ export interface GatewayOptions {
   secretsKeyDir?: string;
   /** How long an unused session ticket lives; tests shorten it. */
   ticketTtlMs?: number;
+  /** Connect and first-answer timeouts of the bridges; tests shorten them. */
+  relayTimeouts?: RelayTimeouts;
 }
 
 export interface RunningGateway {

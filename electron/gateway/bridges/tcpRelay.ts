@@ -7,6 +7,7 @@ import type WebSocket from 'ws';
 import type { ErrorCode } from '../../../shared/errors/errorCodes';
 import type { Logger } from '../logging/logger';
 import type { SessionRegistry, GatewaySession } from '../sessions/sessionRegistry';
+import { pumpBytes, toBuffer } from './socketPump';
 
 export interface RelayTimeouts {
   /** TCP connect must finish within this (a host that drops packets never answers). */
@@ -16,10 +17,6 @@ export interface RelayTimeouts {
 }
 
 export const DEFAULT_RELAY_TIMEOUTS: RelayTimeouts = { connectMs: 5000, greetingMs: 4000 };
-
-/** Pause reading from the host while this much is queued towards the browser. */
-const HIGH_WATER = 4 * 1024 * 1024;
-const LOW_WATER = 1 * 1024 * 1024;
 
 /** VNC servers send "RFB 003.008\n" first; SPICE and RDP clients speak first. */
 function serverSpeaksFirst(session: GatewaySession): boolean {
@@ -56,7 +53,6 @@ export function relayToHost(
   let connected = false;
   let greeted = !serverSpeaksFirst(session);
   let finished = false;
-  let queuedToBrowser = 0;
   const pendingToHost: Buffer[] = [];
 
   const connectTimer = setTimeout(() => finish('host-unreachable', `no answer within ${timeouts.connectMs} ms`), timeouts.connectMs);
@@ -82,44 +78,37 @@ export function relayToHost(
   const closer = (reason: ErrorCode) => finish(reason);
   session.bridgeClosers.add(closer);
 
+  // Until the host answers, bytes from the browser wait here.
+  const holdUntilConnected = (data: Buffer | ArrayBuffer | Buffer[]) => {
+    const chunk = toBuffer(data);
+    session.bytesToHost += chunk.length;
+    pendingToHost.push(chunk);
+  };
+  socket.on('message', holdUntilConnected);
+
   host.on('connect', () => {
     connected = true;
     clearTimeout(connectTimer);
     // Keepalive finds a dead peer even when the desktop is idle; it never ends a quiet session.
     host.setKeepAlive(true, 15_000);
+    socket.off('message', holdUntilConnected);
     for (const chunk of pendingToHost.splice(0)) host.write(chunk);
     if (!greeted) greetingTimer = setTimeout(() => finish('no-greeting', `no data within ${timeouts.greetingMs} ms of connecting`), timeouts.greetingMs);
-    log.debug('connected to host', { session: session.id });
-  });
-
-  host.on('data', (chunk: Buffer) => {
-    if (!greeted) {
-      greeted = true;
-      if (greetingTimer) clearTimeout(greetingTimer);
-    }
-    session.bytesFromHost += chunk.length;
-    queuedToBrowser += chunk.length;
-    if (queuedToBrowser > HIGH_WATER) host.pause();
-    socket.send(chunk, { binary: true, compress: false }, () => {
-      queuedToBrowser -= chunk.length;
-      if (queuedToBrowser < LOW_WATER && host.isPaused()) host.resume();
+    pumpBytes(socket, host, session, {
+      fromHost: () => {
+        if (!greeted) {
+          greeted = true;
+          if (greetingTimer) clearTimeout(greetingTimer);
+        }
+      },
     });
+    log.debug('connected to host', { session: session.id });
   });
 
   host.on('error', (error: NodeJS.ErrnoException) => finish(classifySocketError(error, connected), error.code ?? error.message));
   host.on('end', () => finish(connected ? 'server-closed' : 'host-refused'));
   host.on('close', () => finish(connected ? 'server-closed' : 'host-unreachable'));
-  host.on('drain', () => socket.resume());
 
-  socket.on('message', (data: Buffer | ArrayBuffer | Buffer[]) => {
-    const chunk = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
-    session.bytesToHost += chunk.length;
-    if (!connected) {
-      pendingToHost.push(chunk);
-      return;
-    }
-    if (!host.write(chunk)) socket.pause();
-  });
   socket.on('close', () => finish(null));
   socket.on('error', () => finish(null));
 }

@@ -5,6 +5,7 @@ import {
   API,
   WS,
   type AppState,
+  type CertificatePromptBody,
   type CreateSessionRequest,
   type CreateSessionResponse,
   type ProfileView,
@@ -18,6 +19,10 @@ import { ProfileStoreError, type ProfileStore } from '../profiles/profileStore';
 import { profileAccount, type SecretStore } from '../secrets/secretStore';
 import type { SessionRegistry } from '../sessions/sessionRegistry';
 import { formatTarget, type TicketBook } from '../tickets/sessionTickets';
+import { describeCertificate, evaluateTrust, sha256Fingerprint, verifyChain } from '../certificates/certificateTrust';
+import { openRdpTransport, requestedProtocolsFor } from '../bridges/rdp/rdpTransport';
+import { connectionRequest } from '../bridges/rdp/x224';
+import type { RelayTimeouts } from '../bridges/tcpRelay';
 
 const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -30,6 +35,9 @@ export interface ControlApiDeps {
   sessions: SessionRegistry;
   tickets: TicketBook;
   logger: Logger;
+  relayTimeouts?: RelayTimeouts;
+  /** Extra trusted CA certificates (PEM) and pinned fingerprints per host, from policy. */
+  trust?: { extraCas: () => string[]; policyPins: (host: string) => string[] };
 }
 
 class HttpError extends Error {
@@ -192,34 +200,103 @@ export class ControlApi {
   }
 
   private async createSession(body: unknown): Promise<CreateSessionResponse> {
-    const profileId = isObject(body) ? (body as Partial<CreateSessionRequest>).profileId : undefined;
-    if (typeof profileId !== 'string') throw new HttpError(400, 'bad-request', 'Name the connection to open.');
-    const profile = this.deps.profiles.get(profileId);
+    const request = (isObject(body) ? body : {}) as Partial<CreateSessionRequest>;
+    if (typeof request.profileId !== 'string') throw new HttpError(400, 'bad-request', 'Name the connection to open.');
+    const profile = this.deps.profiles.get(request.profileId);
     if (!profile) throw new HttpError(404, 'not-found', 'No connection with that id exists. It may have been deleted.');
-    if (profile.protocol !== 'vnc') {
+    if (profile.unsupportedFeatures.length > 0) {
+      throw new HttpError(422, 'feature-unsupported', `${messageFor('feature-unsupported')} (${profile.unsupportedFeatures.join('; ')})`, { features: profile.unsupportedFeatures });
+    }
+    if (profile.protocol === 'spice') {
       throw new HttpError(422, 'protocol-unsupported', messageFor('protocol-unsupported' satisfies ErrorCode));
     }
+    const fingerprint = profile.protocol === 'rdp' ? await this.acceptedRdpCertificate(profile, request.acceptCertificate) : undefined;
     const session = this.deps.sessions.create(profile.id, profile.protocol, profile.host, profile.port);
+    const target = formatTarget(profile.host, profile.port);
     const ticket = this.deps.tickets.mint({
       sessionId: session.id,
       profileId: profile.id,
       protocol: profile.protocol,
-      endpoint: 'relay',
+      endpoint: profile.protocol === 'rdp' ? 'rdcleanpath' : 'relay',
       host: profile.host,
       port: profile.port,
       connections: 1,
+      ...(fingerprint ? { certificateFingerprint: fingerprint } : {}),
     });
-    const target = formatTarget(profile.host, profile.port);
     const savedPassword = await this.deps.secrets.get(profileAccount(profile.id)).catch(() => null);
     this.deps.logger.info('session created', { session: session.id, profile: profile.id, protocol: profile.protocol, target });
-    return {
+    const current = this.deps.profiles.get(profile.id) ?? profile;
+    const response: CreateSessionResponse = {
       sessionId: session.id,
       protocol: profile.protocol,
-      relayPath: `${WS.relay}?ticket=${encodeURIComponent(ticket)}&target=${encodeURIComponent(target)}`,
+      relayPath: profile.protocol === 'rdp' ? '' : `${WS.relay}?ticket=${encodeURIComponent(ticket)}&target=${encodeURIComponent(target)}`,
       controlPath: `${WS.control}?session=${encodeURIComponent(session.id)}`,
       encrypted: !isUnencrypted(profile.protocol),
       savedPassword,
-      profile: { ...profile, hasSavedPassword: savedPassword !== null },
+      profile: { ...current, hasSavedPassword: savedPassword !== null },
     };
+    if (profile.protocol === 'rdp') {
+      response.rdp = {
+        proxyPath: `${WS.rdcleanpath}?session=${encodeURIComponent(session.id)}`,
+        authToken: ticket,
+        destination: target,
+        username: profile.username,
+        domain: profile.domain,
+        security: profile.rdpSecurity,
+      };
+    }
+    return response;
+  }
+
+  /**
+   * The certificate preflight (ARCHITECTURE.md): X.224 and the TLS handshake,
+   * then close, so the user decides about the certificate before IronRDP
+   * starts CredSSP. Returns the fingerprint the ticket will be bound to.
+   */
+  private async acceptedRdpCertificate(profile: Profile, answer: CreateSessionRequest['acceptCertificate']): Promise<string> {
+    const transport = await openRdpTransport({
+      host: profile.host,
+      port: profile.port,
+      x224Request: connectionRequest(requestedProtocolsFor(profile.rdpSecurity)),
+      ...(this.deps.relayTimeouts ? { timeouts: this.deps.relayTimeouts } : {}),
+    });
+    if (transport.kind !== 'secured') {
+      throw new HttpError(502, transport.code, messageFor(transport.code), { detail: transport.kind === 'failed' ? transport.detail : `negotiation failure ${transport.failureCode}` });
+    }
+    transport.socket.destroy();
+    const leaf = transport.chain[0];
+    if (!leaf) throw new HttpError(502, 'tls-failed', messageFor('tls-failed'), { detail: 'no certificate' });
+    const fingerprint = sha256Fingerprint(leaf);
+    const acceptedOnce = answer && answer.fingerprintSha256 === fingerprint ? fingerprint : null;
+    const extraCas = this.deps.trust?.extraCas() ?? [];
+    const verdict = evaluateTrust({
+      chain: transport.chain,
+      host: profile.host,
+      extraCas,
+      policyPins: this.deps.trust?.policyPins(profile.host) ?? [],
+      userPin: profile.pinnedCertificate,
+      acceptedOnce,
+    });
+    if (verdict.kind === 'trusted') {
+      if (verdict.by === 'accepted-once' && answer?.remember) {
+        const { id: _i, createdAt: _c, updatedAt: _u, ...draft } = profile;
+        await this.deps.profiles.update(profile.id, { ...draft, pinnedCertificate: fingerprint });
+        this.deps.logger.info('certificate pinned to profile', { profile: profile.id, fingerprint });
+      }
+      return fingerprint;
+    }
+    if (verdict.kind === 'policy-mismatch') {
+      throw new HttpError(403, 'certificate-policy-mismatch', messageFor('certificate-policy-mismatch'), { certificate: describeCertificate(transport.chain) });
+    }
+    const changed = verdict.kind === 'changed';
+    const prompt: CertificatePromptBody = {
+      error: changed ? 'certificate-changed' : 'certificate-untrusted',
+      message: messageFor(changed ? 'certificate-changed' : 'certificate-untrusted'),
+      reason: changed ? 'the certificate is not the one you chose to trust before' : verifyChain(transport.chain, profile.host, extraCas).ok ? '' : verdict.reason,
+      certificate: describeCertificate(transport.chain),
+      previousFingerprint: changed ? verdict.previous : null,
+      host: profile.host,
+    };
+    throw new HttpError(409, prompt.error, prompt.message, { ...prompt });
   }
 }

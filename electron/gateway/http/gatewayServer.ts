@@ -8,6 +8,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { START_PATH, WS } from '../../../shared/api/contract';
 import { relayToHost, type RelayTimeouts } from '../bridges/tcpRelay';
+import { serveRdCleanPath } from '../bridges/rdCleanPathEndpoint';
 import type { Logger } from '../logging/logger';
 import type { SessionRegistry } from '../sessions/sessionRegistry';
 import type { TicketBook } from '../tickets/sessionTickets';
@@ -153,6 +154,16 @@ export function createGatewayServer(deps: GatewayServerDeps): Server {
         sessions.setState(session, 'connecting');
         relayToHost(ws, session, sessions, logger, deps.relayTimeouts);
       });
+      return;
+    }
+    if (url.pathname === WS.rdcleanpath) {
+      // The ticket travels inside the RDCleanPath request (proxy_auth), so it is checked there.
+      const sessionId = url.searchParams.get('session') ?? '';
+      if (!sessions.get(sessionId)) {
+        refuseUpgrade(socket, 404, 'Not Found');
+        return;
+      }
+      wss.handleUpgrade(req, socket, head, (ws: WebSocket) => serveRdCleanPath(ws, sessionId, { sessions, tickets, logger, ...(deps.relayTimeouts ? { timeouts: deps.relayTimeouts } : {}) }));
       return;
     }
     log.warn('refused WebSocket to unknown path', { path: url.pathname });

@@ -1,0 +1,183 @@
+// The RDCleanPath endpoint for IronRDP's web client (see rdcleanpath/rdCleanPathPdu.ts).
+// Sequence: read one request PDU; check its ticket against the destination it
+// names; connect and forward the client's X.224 request; read the whole
+// confirm; TLS handshake as the client; check the certificate is the one the
+// ticket was bound to; answer with the confirm and the chain; then relay
+// plaintext both ways. Malformed, oversized or unauthorised requests get an
+// RDCleanPath error and a closed socket, never a connection.
+import type WebSocket from 'ws';
+import type { ErrorCode } from '../../../shared/errors/errorCodes';
+import { sha256Fingerprint } from '../certificates/certificateTrust';
+import type { Logger } from '../logging/logger';
+import type { GatewaySession, SessionRegistry } from '../sessions/sessionRegistry';
+import type { TicketBook } from '../tickets/sessionTickets';
+import { DerError, probeLength } from './rdcleanpath/der';
+import { MAX_REQUEST_BYTES, RDCLEANPATH_ERROR, asRequest, decodePdu, errorPdu, responsePdu } from './rdcleanpath/rdCleanPathPdu';
+import { PROTOCOL, X224Error, requestedProtocols } from './rdp/x224';
+import { openRdpTransport } from './rdp/rdpTransport';
+import { pumpBytes, toBuffer } from './socketPump';
+import type { RelayTimeouts } from './tcpRelay';
+
+const REQUEST_TIMEOUT_MS = 10_000;
+
+/** MS-RDPBCGR 2.2.10.2 Early User Authorization Result PDU: ACCESS_DENIED. */
+const EARLY_AUTH_ACCESS_DENIED = 0x00000005;
+
+/**
+ * Watches the CredSSP exchange (MS-CSSP), visible in clear here because TLS
+ * ends in the gateway, to tell a failed sign-in from a lost connection when
+ * a server just closes the socket, as freerdp-shadow does on a wrong password.
+ */
+export class CredSspObserver {
+  private phase: 'credssp' | 'early-auth' | 'done';
+  private clientRequests = 0;
+  private earlyAuthResult: number | null = null;
+
+  constructor(selectedProtocol: number) {
+    const nla = (selectedProtocol & (PROTOCOL.HYBRID | PROTOCOL.HYBRID_EX)) !== 0;
+    this.phase = nla ? 'credssp' : 'done';
+    this.expectsEarlyAuth = (selectedProtocol & PROTOCOL.HYBRID_EX) !== 0;
+  }
+
+  private readonly expectsEarlyAuth: boolean;
+
+  fromClient(chunk: Buffer): void {
+    if (this.phase !== 'credssp') return;
+    // TSRequest is a DER SEQUENCE (0x30); the first TPKT (0x03) from the client means CredSSP is over.
+    if (chunk[0] === 0x30) this.clientRequests++;
+    else if (chunk[0] === 0x03) this.phase = 'done';
+  }
+
+  fromServer(chunk: Buffer): void {
+    if (this.phase === 'credssp' && this.expectsEarlyAuth && this.clientRequests >= 3 && chunk.length === 4 && chunk[0] !== 0x30) {
+      this.earlyAuthResult = chunk.readUInt32LE(0);
+      this.phase = 'done';
+    }
+  }
+
+  /** What a close by the server means now. */
+  closeReason(): { code: ErrorCode; evidence: string } {
+    if (this.earlyAuthResult === EARLY_AUTH_ACCESS_DENIED) return { code: 'access-denied', evidence: 'Early User Authorization Result: ACCESS_DENIED' };
+    if (this.phase === 'credssp' && this.clientRequests >= 2) {
+      return { code: 'sign-in-failed', evidence: `server closed during CredSSP after ${this.clientRequests} client TSRequests (credentials sent, no success)` };
+    }
+    return { code: 'server-closed', evidence: 'server closed the connection' };
+  }
+}
+
+export function serveRdCleanPath(
+  socket: WebSocket,
+  sessionIdFromUrl: string,
+  deps: { sessions: SessionRegistry; tickets: TicketBook; logger: Logger; timeouts?: RelayTimeouts },
+): void {
+  const log = deps.logger.child('rdcleanpath');
+  let buffered = Buffer.alloc(0);
+  let handled = false;
+
+  const refuse = (status: number, why: string, session?: GatewaySession, code?: ErrorCode) => {
+    log.warn('refused RDCleanPath request', { why, status });
+    if (session && code) deps.sessions.fail(session, code, why);
+    socket.send(errorPdu({ errorCode: RDCLEANPATH_ERROR.general, httpStatusCode: status }), () => socket.close(1008, 'refused'));
+  };
+
+  const timer = setTimeout(() => {
+    if (!handled) refuse(408, 'no request in time');
+  }, REQUEST_TIMEOUT_MS);
+
+  const onMessage = (data: Buffer | ArrayBuffer | Buffer[]) => {
+    if (handled) return;
+    buffered = Buffer.concat([buffered, toBuffer(data)]);
+    const probe = probeLength(buffered, MAX_REQUEST_BYTES);
+    if (probe.kind === 'incomplete') {
+      if (buffered.length > MAX_REQUEST_BYTES) refuseOnce(413, 'request too large');
+      return;
+    }
+    if (probe.kind === 'invalid') return refuseOnce(probe.reason.includes('exceeds') ? 413 : 400, `bad request: ${probe.reason}`);
+    if (buffered.length < probe.totalLength) return;
+    if (buffered.length > probe.totalLength) return refuseOnce(400, 'bytes after the request before the response');
+    handled = true;
+    clearTimeout(timer);
+    socket.off('message', onMessage);
+    handleRequest(buffered).catch((error: unknown) => {
+      log.error('RDCleanPath request failed', { error: (error as Error).message });
+      refuse(500, 'internal error');
+    });
+  };
+  const refuseOnce = (status: number, why: string) => {
+    handled = true;
+    clearTimeout(timer);
+    socket.off('message', onMessage);
+    refuse(status, why);
+  };
+  socket.on('message', onMessage);
+  socket.on('close', () => clearTimeout(timer));
+
+  const handleRequest = async (bytes: Buffer) => {
+    let request;
+    try {
+      request = asRequest(decodePdu(bytes));
+      requestedProtocols(request.x224ConnectionRequest);
+    } catch (error) {
+      if (error instanceof DerError || error instanceof X224Error) return refuse(400, `malformed request: ${error.message}`);
+      throw error;
+    }
+    const redeemed = deps.tickets.redeem(request.proxyAuth, 'rdcleanpath', request.destination);
+    if (!redeemed.ok) return refuse(403, `ticket ${redeemed.reason}`);
+    const session = deps.sessions.get(redeemed.grant.sessionId);
+    if (!session || session.id !== sessionIdFromUrl) return refuse(403, 'ticket belongs to another session');
+    if (request.preconnectionBlob !== undefined) return refuse(501, 'preconnection blobs are not supported', session, 'feature-unsupported');
+    const expected = redeemed.grant.certificateFingerprint;
+    if (!expected) return refuse(500, 'ticket without an accepted certificate', session, 'internal');
+
+    deps.sessions.setState(session, 'securing');
+    const transport = await openRdpTransport({ host: session.host, port: session.port, x224Request: request.x224ConnectionRequest, timeouts: deps.timeouts });
+    if (transport.kind === 'negotiation-failed') {
+      deps.sessions.fail(session, transport.code, `X.224 negotiation failure code ${transport.failureCode}`);
+      socket.send(errorPdu({ errorCode: RDCLEANPATH_ERROR.negotiation }, transport.confirm), () => socket.close(1000));
+      return;
+    }
+    if (transport.kind === 'failed') {
+      deps.sessions.fail(session, transport.code, transport.detail);
+      socket.send(errorPdu({ errorCode: RDCLEANPATH_ERROR.general, ...(transport.tlsAlert !== undefined ? { tlsAlertCode: transport.tlsAlert } : { httpStatusCode: 502 }) }), () => socket.close(1000));
+      return;
+    }
+    const leaf = transport.chain[0];
+    const actual = leaf ? sha256Fingerprint(leaf) : '';
+    if (actual !== expected) {
+      // INVARIANT: the client hears nothing from this server, so CredSSP never starts and no credential leaves.
+      transport.socket.destroy();
+      log.warn('server certificate differs from the accepted one', { session: session.id });
+      deps.sessions.fail(session, 'certificate-changed', `expected ${expected}, got ${actual}`);
+      socket.send(errorPdu({ errorCode: RDCLEANPATH_ERROR.general, tlsAlertCode: 42 }), () => socket.close(1000));
+      return;
+    }
+
+    const observer = new CredSspObserver(transport.selectedProtocol);
+    let finished = false;
+    const finish = (reason: ErrorCode | null, detail?: string) => {
+      if (finished) return;
+      finished = true;
+      session.bridgeClosers.delete(closer);
+      if (reason && reason !== 'user-ended') {
+        deps.sessions.fail(session, reason, detail);
+        log.info('RDP session ended', { session: session.id, reason, detail });
+      }
+      transport.socket.destroy();
+      if (socket.readyState === socket.OPEN) socket.close(reason && reason !== 'user-ended' ? 4000 : 1000, reason ?? 'closed');
+      if (session.bridgeClosers.size === 0 && session.state !== 'disconnected') deps.sessions.setState(session, 'disconnected');
+    };
+    const closer = (reason: ErrorCode) => finish(reason);
+    session.bridgeClosers.add(closer);
+
+    socket.send(responsePdu(transport.confirm, transport.chain, transport.serverAddr));
+    deps.sessions.setState(session, (transport.selectedProtocol & (PROTOCOL.HYBRID | PROTOCOL.HYBRID_EX)) !== 0 ? 'authenticating' : 'connecting');
+    pumpBytes(socket, transport.socket, session, { toHost: (c) => observer.fromClient(c), fromHost: (c) => observer.fromServer(c) });
+    transport.socket.on('error', (error: NodeJS.ErrnoException) => finish('connection-lost', error.code ?? error.message));
+    transport.socket.on('close', () => {
+      const { code, evidence } = observer.closeReason();
+      finish(code, evidence);
+    });
+    socket.on('close', () => finish(null));
+    socket.on('error', () => finish(null));
+  };
+}
