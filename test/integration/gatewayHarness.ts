@@ -1,0 +1,83 @@
+// Starts the real gateway in this process and talks to it as the renderer
+// would: start code, cookie, Origin, JSON. For integration tests of the
+// gateway against real servers (no browser).
+import http from 'node:http';
+import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import WebSocket from 'ws';
+import { startGateway, type RunningGateway } from '../../electron/gateway/index';
+import { createLogger } from '../../electron/gateway/logging/logger';
+import type { ControlEvent } from '../../shared/api/contract';
+
+export interface GatewayHarness {
+  gateway: RunningGateway;
+  call(method: string, pathname: string, body?: unknown): Promise<{ status: number; json: any }>;
+  socket(pathAndQuery: string): WebSocket;
+  /** Collects control events of a session. */
+  control(controlPath: string): Promise<{ events: ControlEvent[]; close(): void }>;
+  close(): Promise<void>;
+}
+
+export async function startGatewayHarness(options: { relayTimeouts?: { connectMs: number; greetingMs: number } } = {}): Promise<GatewayHarness> {
+  process.env.DESKBRIDGE_SECRETS = 'file';
+  const root = await mkdtemp(path.join(os.tmpdir(), 'deskbridge-int-'));
+  await mkdir(path.join(root, 'r'));
+  await writeFile(path.join(root, 'r', 'index.html'), '<!doctype html>');
+  const logs: string[] = [];
+  const gateway = await startGateway({
+    port: 0,
+    dataDir: path.join(root, 'd'),
+    shell: 'browser',
+    rendererDir: path.join(root, 'r'),
+    secretsKeyDir: path.join(root, 'k'),
+    logger: createLogger({ sink: (line) => logs.push(line), level: 'debug' }),
+    ...(options.relayTimeouts ? { relayTimeouts: options.relayTimeouts } : {}),
+  });
+  const host = `127.0.0.1:${gateway.port}`;
+  const start = new URL(gateway.startUrl());
+  const cookie = await new Promise<string>((resolve, reject) =>
+    http
+      .get({ host: '127.0.0.1', port: gateway.port, path: start.pathname + start.search, headers: { host } }, (res) => {
+        res.resume();
+        resolve((res.headers['set-cookie']?.[0] ?? '').split(';')[0] ?? '');
+      })
+      .on('error', reject),
+  );
+  const call = (method: string, pathname: string, body?: unknown) =>
+    new Promise<{ status: number; json: any }>((resolve, reject) => {
+      const req = http.request(
+        { host: '127.0.0.1', port: gateway.port, method, path: pathname, headers: { host, origin: gateway.origin, cookie, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) } },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => {
+            const text = Buffer.concat(chunks).toString();
+            resolve({ status: res.statusCode ?? 0, json: text ? JSON.parse(text) : null });
+          });
+        },
+      );
+      req.on('error', reject);
+      req.end(body === undefined ? undefined : JSON.stringify(body));
+    });
+  const socket = (pathAndQuery: string) => new WebSocket(`ws://${host}${pathAndQuery}`, { headers: { cookie, origin: gateway.origin } });
+  return {
+    gateway,
+    call,
+    socket,
+    async control(controlPath) {
+      const ws = socket(controlPath);
+      const events: ControlEvent[] = [];
+      ws.on('message', (data) => events.push(JSON.parse(String(data)) as ControlEvent));
+      await new Promise((resolve, reject) => {
+        ws.once('open', resolve);
+        ws.once('error', reject);
+      });
+      return { events, close: () => ws.close() };
+    },
+    async close() {
+      await gateway.close();
+      await rm(root, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,108 @@
+// A TCP relay between the gateway and a test server that counts what crosses
+// it and injects faults on command: black-hole (drop), stall, cut. It sees the
+// TLS record layer (RFC 8446 §5.1) of each direction, so a test can tell a bare
+// handshake from a connection that carried application data.
+import net from 'node:net';
+
+export interface ConnectionTrace {
+  bytesToServer: number;
+  bytesToClient: number;
+  /** Content types of the TLS records the client sent after the X.224 exchange (22 handshake, 23 application data, 20 CCS, 21 alert). */
+  clientRecordTypes: number[];
+  closed: boolean;
+}
+
+export interface FaultRelay {
+  port: number;
+  connections: ConnectionTrace[];
+  /** Stops forwarding in both directions without closing: packets vanish, as on a dead link. */
+  blackHole(on: boolean): void;
+  /** Closes every open connection at once, as a cut cable or a NAT timeout would. */
+  cutAll(): void;
+  close(): Promise<void>;
+}
+
+/** Splits a byte stream into TLS records, after skipping a leading TPKT (the X.224 request). */
+class TlsRecordReader {
+  private buffer = Buffer.alloc(0);
+  private skippedTpkt = false;
+  constructor(private readonly onRecord: (type: number) => void) {}
+
+  push(chunk: Buffer): void {
+    this.buffer = Buffer.concat([this.buffer, chunk]);
+    for (;;) {
+      if (!this.skippedTpkt) {
+        if (this.buffer.length < 4) return;
+        if (this.buffer[0] === 3) {
+          const length = this.buffer.readUInt16BE(2);
+          if (this.buffer.length < length) return;
+          this.buffer = this.buffer.subarray(length);
+        }
+        this.skippedTpkt = true;
+        continue;
+      }
+      if (this.buffer.length < 5) return;
+      const length = this.buffer.readUInt16BE(3);
+      if (this.buffer.length < 5 + length) return;
+      this.onRecord(this.buffer[0] as number);
+      this.buffer = this.buffer.subarray(5 + length);
+    }
+  }
+}
+
+export async function startFaultRelay(targetPort: number, targetHost = '127.0.0.1'): Promise<FaultRelay> {
+  const connections: ConnectionTrace[] = [];
+  const open = new Set<{ client: net.Socket; server: net.Socket }>();
+  let blackHoled = false;
+  const server = net.createServer((client) => {
+    const trace: ConnectionTrace = { bytesToServer: 0, bytesToClient: 0, clientRecordTypes: [], closed: false };
+    connections.push(trace);
+    const upstream = net.connect({ host: targetHost, port: targetPort });
+    const pair = { client, server: upstream };
+    open.add(pair);
+    const records = new TlsRecordReader((type) => trace.clientRecordTypes.push(type));
+    client.on('data', (chunk: Buffer) => {
+      if (blackHoled) return;
+      trace.bytesToServer += chunk.length;
+      records.push(chunk);
+      upstream.write(chunk);
+    });
+    upstream.on('data', (chunk: Buffer) => {
+      if (blackHoled) return;
+      trace.bytesToClient += chunk.length;
+      client.write(chunk);
+    });
+    const end = () => {
+      trace.closed = true;
+      open.delete(pair);
+      client.destroy();
+      upstream.destroy();
+    };
+    client.on('close', end);
+    upstream.on('close', end);
+    client.on('error', end);
+    upstream.on('error', end);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    connections,
+    blackHole(on) {
+      blackHoled = on;
+    },
+    cutAll() {
+      for (const pair of open) {
+        pair.client.destroy();
+        pair.server.destroy();
+      }
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const pair of open) {
+          pair.client.destroy();
+          pair.server.destroy();
+        }
+        server.close(() => resolve());
+      }),
+  };
+}
