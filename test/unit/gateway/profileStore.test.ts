@@ -5,9 +5,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { ProfileStore, PROFILES_FILE } from '../../../electron/gateway/profiles/profileStore';
 import { createLogger } from '../../../electron/gateway/logging/logger';
+import { profileDraftSchema } from '../../../shared/profiles/profileSchema';
 
 const logger = createLogger({ sink: () => undefined });
-const draft = { name: 'Office', protocol: 'vnc' as const, host: '127.0.0.1', port: 5901, username: 'ann', scaling: 'fit' as const, viewOnly: false, folder: '', tags: [] };
+const draft = profileDraftSchema.parse({ name: 'Office', protocol: 'vnc', host: '127.0.0.1', port: 5901, username: 'ann' });
 
 async function tempDir(t: { after: (fn: () => Promise<void>) => void }): Promise<string> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'deskbridge-store-'));
