@@ -8,6 +8,9 @@ import { ControlApi } from './http/controlApi';
 import { createGatewayServer } from './http/gatewayServer';
 import { createLogger } from './logging/logger';
 import { ProfileStore } from './profiles/profileStore';
+import { ProfileLibrary } from './profiles/profileLibrary';
+import { ManagedPolicyStore, machinePolicyPath } from './policy/managedPolicy';
+import { ManagedOverrides } from './policy/managedOverrides';
 import { openSecretStore } from './secrets/secretStore';
 import { SessionRegistry } from './sessions/sessionRegistry';
 import { TicketBook } from './tickets/sessionTickets';
@@ -40,12 +43,21 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const access = new AccessControl();
   const sessions = new SessionRegistry();
   const tickets = new TicketBook(Date.now, options.ticketTtlMs);
+  const policy = new ManagedPolicyStore(
+    { machineFile: options.machinePolicyFile ?? machinePolicyPath(), commandLineFile: options.policyFile ?? null, cacheDir: options.dataDir },
+    logger.child('policy'),
+  );
+  await policy.load();
+  policy.watch();
+  const overrides = await ManagedOverrides.open(options.dataDir);
+  const library = new ProfileLibrary(profiles, policy, overrides, secrets, logger.child('library'));
   const api = new ControlApi({
     ...(options.relayTimeouts ? { relayTimeouts: options.relayTimeouts } : {}),
     version: packageVersion(),
     shell: options.shell,
     connect: options.connect ?? null,
-    profiles,
+    library,
+    policy,
     secrets,
     sessions,
     tickets,
@@ -68,6 +80,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     origin: access.origin,
     startUrl: () => `${access.origin}${START_PATH}?code=${access.mintStartCode()}`,
     close: async () => {
+      policy.close();
       sessions.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -17,6 +17,14 @@ export interface GatewayOptions {
   secretsKeyDir?: string;
   /** How long an unused session ticket lives; tests shorten it. */
   ticketTtlMs?: number;
+  /** --policy FILE: applies only where no machine-wide policy file exists. */
+  policyFile?: string | null;
+  /**
+   * The machine-wide policy file; the per-OS path unless set. Only code sets
+   * this (tests): no CLI option or environment variable may, or a user could
+   * escape IT's policy.
+   */
+  machinePolicyFile?: string;
   /** Connect and first-answer timeouts of the bridges; tests shorten them. */
   relayTimeouts?: RelayTimeouts;
 }

@@ -3,6 +3,7 @@
 // behind the session cookie (see ARCHITECTURE.md).
 import type { ErrorCode } from '../errors/errorCodes';
 import type { Profile, ProfileDraftInput, FieldErrors, Protocol } from '../profiles/profileSchema';
+import type { PolicySummary, OpenableField } from '../policy/policySchema';
 
 /** Name of the HttpOnly cookie the start code is traded for. */
 export const SESSION_COOKIE = 'deskbridge_session';
@@ -44,11 +45,17 @@ export interface AppState {
   notices: string[];
   /** Profile to open at start (from --connect), already resolved to an id. */
   autoConnectProfileId: string | null;
+  /** The effective policy, as far as the UI needs it (hide what is forbidden, show problems). */
+  policy: PolicySummary;
+  /** Defaults IT set for new profiles. */
+  profileDefaults: Partial<ProfileDraftInput>;
 }
 
 /** A profile as the API returns it: never a password, only whether one is saved. */
 export interface ProfileView extends Profile {
   hasSavedPassword: boolean;
+  /** Set for profiles IT ships: read-only but for the open fields. */
+  managed: { openFields: OpenableField[] } | null;
 }
 
 export interface SaveProfileRequest {

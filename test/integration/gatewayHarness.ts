@@ -19,18 +19,35 @@ export interface GatewayHarness {
   close(): Promise<void>;
 }
 
-export async function startGatewayHarness(options: { relayTimeouts?: { connectMs: number; greetingMs: number } } = {}): Promise<GatewayHarness> {
+export interface HarnessOptions {
+  relayTimeouts?: { connectMs: number; greetingMs: number };
+  /** Written to a temp file used as the machine-wide policy. */
+  machinePolicy?: unknown;
+  /** Written to a temp file passed as --policy. */
+  commandLinePolicy?: unknown;
+}
+
+export async function startGatewayHarness(options: HarnessOptions = {}): Promise<GatewayHarness> {
   process.env.DESKBRIDGE_SECRETS = 'file';
   const root = await mkdtemp(path.join(os.tmpdir(), 'deskbridge-int-'));
   await mkdir(path.join(root, 'r'));
   await writeFile(path.join(root, 'r', 'index.html'), '<!doctype html>');
   const logs: string[] = [];
+  const machinePolicyFile = path.join(root, 'machine-policy.json');
+  if (options.machinePolicy !== undefined) await writeFile(machinePolicyFile, typeof options.machinePolicy === 'string' ? options.machinePolicy : JSON.stringify(options.machinePolicy));
+  let policyFile: string | null = null;
+  if (options.commandLinePolicy !== undefined) {
+    policyFile = path.join(root, 'cli-policy.json');
+    await writeFile(policyFile, JSON.stringify(options.commandLinePolicy));
+  }
   const gateway = await startGateway({
     port: 0,
     dataDir: path.join(root, 'd'),
     shell: 'browser',
     rendererDir: path.join(root, 'r'),
     secretsKeyDir: path.join(root, 'k'),
+    machinePolicyFile,
+    policyFile,
     logger: createLogger({ sink: (line) => logs.push(line), level: 'debug' }),
     ...(options.relayTimeouts ? { relayTimeouts: options.relayTimeouts } : {}),
   });

@@ -15,8 +15,10 @@ import {
 import { messageFor, type ErrorCode } from '../../../shared/errors/errorCodes';
 import { isUnencrypted, validateProfileDraft, type Profile } from '../../../shared/profiles/profileSchema';
 import type { Logger } from '../logging/logger';
-import { ProfileStoreError, type ProfileStore } from '../profiles/profileStore';
-import { profileAccount, type SecretStore } from '../secrets/secretStore';
+import { ProfileStoreError } from '../profiles/profileStore';
+import { PolicyRefusal, type ProfileLibrary } from '../profiles/profileLibrary';
+import type { ManagedPolicyStore } from '../policy/managedPolicy';
+import type { SecretStore } from '../secrets/secretStore';
 import type { SessionRegistry } from '../sessions/sessionRegistry';
 import { formatTarget, type TicketBook } from '../tickets/sessionTickets';
 import { describeCertificate, evaluateTrust, sha256Fingerprint, verifyChain } from '../certificates/certificateTrust';
@@ -30,14 +32,13 @@ export interface ControlApiDeps {
   version: string;
   shell: 'electron' | 'browser';
   connect: string | null;
-  profiles: ProfileStore;
+  library: ProfileLibrary;
+  policy: ManagedPolicyStore;
   secrets: SecretStore;
   sessions: SessionRegistry;
   tickets: TicketBook;
   logger: Logger;
   relayTimeouts?: RelayTimeouts;
-  /** Extra trusted CA certificates (PEM) and pinned fingerprints per host, from policy. */
-  trust?: { extraCas: () => string[]; policyPins: (host: string) => string[] };
 }
 
 class HttpError extends Error {
@@ -88,6 +89,9 @@ export class ControlApi {
     } catch (error) {
       if (error instanceof HttpError) {
         sendJson(res, error.status, { error: error.code, message: error.message, ...error.extra });
+      } else if (error instanceof PolicyRefusal) {
+        this.deps.logger.warn('refused by policy', { path: pathname, code: error.code });
+        sendJson(res, error.status, { error: error.code, message: error.message });
       } else if (error instanceof ProfileStoreError) {
         sendJson(res, error.code === 'not-found' ? 404 : 409, { error: error.code, message: error.message });
       } else {
@@ -110,14 +114,13 @@ export class ControlApi {
       if (parts.length === 3) {
         if (method === 'PUT') return sendJson(res, 200, await this.saveProfile(id, await readJson(req)));
         if (method === 'DELETE') {
-          await this.deps.profiles.remove(id);
-          await this.deps.secrets.delete(profileAccount(id));
+          await this.deps.library.remove(id);
           res.writeHead(204).end();
           return;
         }
       }
       if (parts[3] === 'duplicate' && method === 'POST') {
-        return sendJson(res, 201, await this.view(await this.deps.profiles.duplicate(id)));
+        return sendJson(res, 201, await this.deps.library.view(await this.deps.library.duplicate(id)));
       }
       if (parts[3] === 'password') {
         if (method === 'POST') {
@@ -126,7 +129,7 @@ export class ControlApi {
           return;
         }
         if (method === 'DELETE') {
-          await this.deps.secrets.delete(profileAccount(id));
+          await this.deps.library.forgetPassword(id);
           res.writeHead(204).end();
           return;
         }
@@ -143,13 +146,14 @@ export class ControlApi {
   }
 
   private state(): AppState {
-    const { secrets, profiles, connect } = this.deps;
-    const notices = [...profiles.notices];
+    const { secrets, library, connect, policy } = this.deps;
+    const notices = library.notices;
     let autoConnectProfileId: string | null = null;
-    if (connect) {
-      const found = profiles.find(connect);
+    const wanted = connect ?? (policy.policy.kiosk?.enabled ? policy.policy.kiosk.profile ?? null : null);
+    if (wanted) {
+      const found = library.find(wanted);
       if (found) autoConnectProfileId = found.id;
-      else notices.push(`There is no saved connection named "${connect}", so nothing was opened at start.`);
+      else notices.push(`There is no saved connection named "${wanted}", so nothing was opened at start.`);
     }
     return {
       version: this.deps.version,
@@ -157,53 +161,55 @@ export class ControlApi {
       secrets: { backend: secrets.backend, description: secrets.description, weaker: secrets.weaker },
       notices,
       autoConnectProfileId,
+      policy: policy.summary(),
+      profileDefaults: policy.policy.profileDefaults,
     };
   }
 
-  private async view(profile: Profile): Promise<ProfileView> {
-    let hasSavedPassword = false;
-    try {
-      hasSavedPassword = (await this.deps.secrets.get(profileAccount(profile.id))) !== null;
-    } catch (error) {
-      this.deps.logger.warn('could not read the secrets store', { error: (error as Error).message });
-    }
-    return { ...profile, hasSavedPassword };
-  }
-
   private async listProfiles(): Promise<ProfileView[]> {
-    return Promise.all(this.deps.profiles.list().map((p) => this.view(p)));
+    return Promise.all(this.deps.library.list().map((p) => this.deps.library.view(p)));
   }
 
   private async saveProfile(id: string | null, body: unknown): Promise<ProfileView> {
     if (!isObject(body)) throw new HttpError(400, 'bad-request', 'Expected a JSON object.');
     const request = body as Partial<SaveProfileRequest>;
-    const validated = validateProfileDraft(request.profile);
+    const input = isObject(request.profile) ? request.profile : {};
+    const withDefaults = id === null ? { ...this.deps.policy.policy.profileDefaults, ...input } : input;
+    const validated = validateProfileDraft(withDefaults);
     if (!validated.ok) {
       throw new HttpError(400, 'validation', 'Some fields need attention.', { fields: validated.errors });
     }
     if (request.password !== undefined && typeof request.password !== 'string') {
       throw new HttpError(400, 'bad-request', 'The password must be text.');
     }
-    const saved = id === null ? await this.deps.profiles.create(validated.value) : await this.deps.profiles.update(id, validated.value);
-    if (request.password !== undefined) {
-      if (request.password === '') await this.deps.secrets.delete(profileAccount(saved.id));
-      else await this.deps.secrets.set(profileAccount(saved.id), request.password);
+    // Refuse a forbidden password before saving anything, so nothing is half-done.
+    if (request.password) {
+      const refusal = this.deps.library.passwordSavingRefusal();
+      if (refusal) throw refusal;
     }
-    return this.view(saved);
+    const library = this.deps.library;
+    const saved = id === null ? await library.create(validated.value) : await library.update(id, validated.value);
+    if (request.password !== undefined) {
+      if (request.password === '') await library.forgetPassword(saved.id);
+      else await library.savePassword(saved.id, request.password);
+    }
+    return library.view(saved);
   }
 
   private async savePassword(id: string, body: unknown): Promise<void> {
-    if (!this.deps.profiles.get(id)) throw new HttpError(404, 'not-found', 'No connection with that id exists.');
     const password = isObject(body) ? (body as Partial<SavePasswordRequest>).password : undefined;
     if (typeof password !== 'string' || password === '') throw new HttpError(400, 'bad-request', 'Send the password to save.');
-    await this.deps.secrets.set(profileAccount(id), password);
+    await this.deps.library.savePassword(id, password);
   }
 
   private async createSession(body: unknown): Promise<CreateSessionResponse> {
     const request = (isObject(body) ? body : {}) as Partial<CreateSessionRequest>;
     if (typeof request.profileId !== 'string') throw new HttpError(400, 'bad-request', 'Name the connection to open.');
-    const profile = this.deps.profiles.get(request.profileId);
+    const library = this.deps.library;
+    const profile = library.get(request.profileId);
     if (!profile) throw new HttpError(404, 'not-found', 'No connection with that id exists. It may have been deleted.');
+    // INVARIANT: policy is checked before any byte goes to the host, the preflight included.
+    library.checkConnect(profile);
     if (profile.unsupportedFeatures.length > 0) {
       throw new HttpError(422, 'feature-unsupported', `${messageFor('feature-unsupported')} (${profile.unsupportedFeatures.join('; ')})`, { features: profile.unsupportedFeatures });
     }
@@ -223,9 +229,9 @@ export class ControlApi {
       connections: 1,
       ...(fingerprint ? { certificateFingerprint: fingerprint } : {}),
     });
-    const savedPassword = await this.deps.secrets.get(profileAccount(profile.id)).catch(() => null);
+    const savedPassword = await library.savedPassword(profile.id);
     this.deps.logger.info('session created', { session: session.id, profile: profile.id, protocol: profile.protocol, target });
-    const current = this.deps.profiles.get(profile.id) ?? profile;
+    const current = library.get(profile.id) ?? profile;
     const response: CreateSessionResponse = {
       sessionId: session.id,
       protocol: profile.protocol,
@@ -233,7 +239,7 @@ export class ControlApi {
       controlPath: `${WS.control}?session=${encodeURIComponent(session.id)}`,
       encrypted: !isUnencrypted(profile.protocol),
       savedPassword,
-      profile: { ...current, hasSavedPassword: savedPassword !== null },
+      profile: await library.view(current),
     };
     if (profile.protocol === 'rdp') {
       response.rdp = {
@@ -268,19 +274,18 @@ export class ControlApi {
     if (!leaf) throw new HttpError(502, 'tls-failed', messageFor('tls-failed'), { detail: 'no certificate' });
     const fingerprint = sha256Fingerprint(leaf);
     const acceptedOnce = answer && answer.fingerprintSha256 === fingerprint ? fingerprint : null;
-    const extraCas = this.deps.trust?.extraCas() ?? [];
+    const extraCas = this.deps.library.trustedCas();
     const verdict = evaluateTrust({
       chain: transport.chain,
       host: profile.host,
       extraCas,
-      policyPins: this.deps.trust?.policyPins(profile.host) ?? [],
+      policyPins: this.deps.library.certificatePins(profile.host),
       userPin: profile.pinnedCertificate,
       acceptedOnce,
     });
     if (verdict.kind === 'trusted') {
       if (verdict.by === 'accepted-once' && answer?.remember) {
-        const { id: _i, createdAt: _c, updatedAt: _u, ...draft } = profile;
-        await this.deps.profiles.update(profile.id, { ...draft, pinnedCertificate: fingerprint });
+        await this.deps.library.pinCertificate(profile, fingerprint);
         this.deps.logger.info('certificate pinned to profile', { profile: profile.id, fingerprint });
       }
       return fingerprint;

@@ -90,6 +90,7 @@ before(async () => {
     shell: 'browser',
     rendererDir,
     secretsKeyDir: path.join(root, 'keys'),
+    machinePolicyFile: path.join(root, 'no-machine-policy.json'),
     logger: createLogger({ sink: () => undefined }),
     ticketTtlMs: 300,
   });

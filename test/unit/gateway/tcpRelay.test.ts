@@ -77,7 +77,7 @@ before(async () => {
   root = await mkdtemp(path.join(os.tmpdir(), 'deskbridge-relay-'));
   await mkdir(path.join(root, 'r'));
   await writeFile(path.join(root, 'r', 'index.html'), '<!doctype html>');
-  gateway = await startGateway({ port: 0, dataDir: path.join(root, 'd'), shell: 'browser', rendererDir: path.join(root, 'r'), secretsKeyDir: path.join(root, 'k'), logger: createLogger({ sink: () => undefined }) });
+  gateway = await startGateway({ port: 0, dataDir: path.join(root, 'd'), shell: 'browser', rendererDir: path.join(root, 'r'), secretsKeyDir: path.join(root, 'k'), machinePolicyFile: path.join(root, 'none.json'), logger: createLogger({ sink: () => undefined }) });
   const start = new URL(gateway.startUrl());
   cookie = await new Promise<string>((resolve) =>
     http.get({ host: '127.0.0.1', port: gateway.port, path: start.pathname + start.search, headers: { host: `127.0.0.1:${gateway.port}` } }, (res) => {

@@ -1,0 +1,46 @@
+// What a user filled into the fields IT left open on a managed profile
+// (e.g. their user name), kept apart from IT's data so a policy update
+// replaces IT's values and keeps the user's.
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import { OPENABLE_FIELDS } from '../../../shared/policy/policySchema';
+import { profileDraftSchema } from '../../../shared/profiles/profileSchema';
+import { writeFileAtomic } from '../profiles/profileStore';
+
+const overrideSchema = profileDraftSchema.pick(Object.fromEntries(OPENABLE_FIELDS.map((f) => [f, true])) as { [K in (typeof OPENABLE_FIELDS)[number]]: true }).partial();
+export type ManagedOverride = z.infer<typeof overrideSchema>;
+const fileSchema = z.object({ schemaVersion: z.literal(1), overrides: z.record(z.string(), overrideSchema) });
+
+export class ManagedOverrides {
+  private overrides: Record<string, ManagedOverride> = {};
+  private chain: Promise<void> = Promise.resolve();
+
+  private constructor(private readonly file: string) {}
+
+  static async open(dataDir: string): Promise<ManagedOverrides> {
+    const store = new ManagedOverrides(path.join(dataDir, 'managed-overrides.json'));
+    try {
+      const parsed = fileSchema.safeParse(JSON.parse(await fs.readFile(store.file, 'utf8')));
+      if (parsed.success) store.overrides = parsed.data.overrides;
+    } catch {
+      // Missing or damaged: the user fills the open fields again; IT's data is untouched.
+    }
+    return store;
+  }
+
+  get(id: string): ManagedOverride {
+    return { ...(this.overrides[id] ?? {}) };
+  }
+
+  set(id: string, override: ManagedOverride): Promise<void> {
+    const run = async () => {
+      const next = { ...this.overrides, [id]: overrideSchema.parse(override) };
+      await writeFileAtomic(this.file, JSON.stringify({ schemaVersion: 1, overrides: next }, null, 2));
+      this.overrides = next;
+    };
+    const result = this.chain.then(run);
+    this.chain = result.catch(() => undefined);
+    return result;
+  }
+}

@@ -1,0 +1,169 @@
+// Loads the effective managed policy. Precedence (ARCHITECTURE.md): the
+// machine-wide file always wins; --policy FILE applies only where no
+// machine-wide file exists, so an employee cannot escape IT's policy from the
+// command line. An invalid file keeps the last valid copy (cached in the data
+// folder); with none, the most restrictive behaviour, never "no policy".
+// INVARIANT: the machine-wide path comes from the OS, or from code (tests),
+// never from an environment variable or an option a user can pass.
+import { promises as fs, watch, type FSWatcher } from 'node:fs';
+import path from 'node:path';
+import { LOCKDOWN_POLICY, NO_POLICY, policySchema, type ManagedPolicy, type PolicySummary } from '../../../shared/policy/policySchema';
+import type { Logger } from '../logging/logger';
+import { writeFileAtomic } from '../profiles/profileStore';
+
+export function machinePolicyPath(platform: NodeJS.Platform = process.platform): string {
+  if (platform === 'win32') return path.join(process.env.ProgramData ?? 'C:\\ProgramData', 'DeskBridge', 'policy.json');
+  if (platform === 'darwin') return '/Library/Application Support/DeskBridge/policy.json';
+  return '/etc/deskbridge/policy.json';
+}
+
+export interface PolicySources {
+  /** The machine-wide file; machinePolicyPath() unless a test sets another. */
+  machineFile: string;
+  /** --policy FILE, used only when the machine-wide file does not exist. */
+  commandLineFile: string | null;
+  /** Where the last valid copy is kept. */
+  cacheDir: string;
+}
+
+export type PolicyParse = { ok: true; policy: ManagedPolicy } | { ok: false; problem: string };
+
+export function parsePolicy(text: string): PolicyParse {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (error) {
+    return { ok: false, problem: `it is not valid JSON (${(error as Error).message})` };
+  }
+  const parsed = policySchema.safeParse(raw);
+  if (parsed.success) return { ok: true, policy: parsed.data };
+  const issue = parsed.error.issues[0];
+  return { ok: false, problem: issue ? `${issue.path.join('.') || 'the file'}: ${issue.message}` : 'it does not match the policy format' };
+}
+
+export class ManagedPolicyStore {
+  private current: ManagedPolicy = NO_POLICY;
+  private source: PolicySummary['source'] = 'none';
+  private problems: string[] = [];
+  private watcher: FSWatcher | null = null;
+  private readonly listeners = new Set<() => void>();
+
+  constructor(
+    private readonly sources: PolicySources,
+    private readonly logger: Logger,
+  ) {}
+
+  get policy(): ManagedPolicy {
+    return this.current;
+  }
+
+  onChange(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  summary(): PolicySummary {
+    const p = this.current;
+    return {
+      source: this.source,
+      problems: [...this.problems],
+      passwordSaving: p.passwords.save,
+      allowUserProfiles: p.allowUserProfiles,
+      allowUnencrypted: p.allowUnencrypted,
+      restrictsHosts: p.allowedHosts !== undefined,
+      kiosk: p.kiosk ? { enabled: p.kiosk.enabled, profile: p.kiosk.profile ?? null, onSessionEnd: p.kiosk.onSessionEnd } : null,
+    };
+  }
+
+  /** Reports problems from elsewhere (provisioning) beside the file's own. */
+  addProblem(problem: string): void {
+    this.problems.push(problem);
+  }
+
+  async load(): Promise<void> {
+    const machine = await readPolicyFile(this.sources.machineFile);
+    let file: string;
+    let source: PolicySummary['source'];
+    let read: Exclude<FileRead, { kind: 'missing' }>;
+    if (machine.kind !== 'missing') {
+      [file, source, read] = [this.sources.machineFile, 'machine', machine];
+      if (this.sources.commandLineFile) this.logger.warn('--policy ignored: a machine-wide policy exists', { machine: this.sources.machineFile });
+    } else if (this.sources.commandLineFile) {
+      const given = await readPolicyFile(this.sources.commandLineFile);
+      if (given.kind === 'missing') {
+        this.apply(LOCKDOWN_POLICY, 'command-line', [`The policy file ${this.sources.commandLineFile} given with --policy does not exist. Connections are blocked until it is fixed.`]);
+        return;
+      }
+      [file, source, read] = [this.sources.commandLineFile, 'command-line', given];
+    } else {
+      this.apply(NO_POLICY, 'none', []);
+      return;
+    }
+    const parsed = parseRead(read);
+    const cache = path.join(this.sources.cacheDir, `policy-last-valid-${source}.json`);
+    if (parsed.ok) {
+      this.apply(parsed.policy, source, []);
+      await fs.mkdir(this.sources.cacheDir, { recursive: true, mode: 0o700 });
+      await writeFileAtomic(cache, JSON.stringify(parsed.policy));
+      return;
+    }
+    const cached = await readPolicyFile(cache);
+    const previous = cached.kind === 'text' ? parsePolicy(cached.text) : null;
+    if (previous?.ok) {
+      this.apply(previous.policy, source, [`The policy file ${file} is invalid (${parsed.problem}). The last valid policy stays in force. Tell your IT department.`]);
+    } else {
+      this.apply(LOCKDOWN_POLICY, source, [`The policy file ${file} is invalid (${parsed.problem}) and no earlier valid policy is known, so connections are blocked. Tell your IT department.`]);
+    }
+  }
+
+  /** Reloads when the policy file changes, so a fix or a mistake by IT is seen without a restart. */
+  watch(): void {
+    const file = this.source === 'command-line' && this.sources.commandLineFile ? this.sources.commandLineFile : this.sources.machineFile;
+    try {
+      let timer: NodeJS.Timeout | null = null;
+      this.watcher = watch(path.dirname(file), () => {
+        if (timer) clearTimeout(timer);
+        timer = setTimeout(() => {
+          this.load()
+            .then(() => this.listeners.forEach((l) => l()))
+            .catch((error: unknown) => this.logger.error('policy reload failed', { error: (error as Error).message }));
+        }, 200);
+      });
+      this.watcher.unref();
+    } catch {
+      // No folder to watch (no policy installed): nothing to reload.
+    }
+  }
+
+  close(): void {
+    this.watcher?.close();
+  }
+
+  private apply(policy: ManagedPolicy, source: PolicySummary['source'], problems: string[]): void {
+    this.current = policy;
+    this.source = source;
+    this.problems = problems;
+    for (const problem of problems) this.logger.error('policy problem', { problem });
+    if (problems.length === 0 && source !== 'none') this.logger.info('policy loaded', { source, managedProfiles: policy.profiles.length });
+  }
+}
+
+type FileRead = { kind: 'missing' } | { kind: 'text'; text: string } | { kind: 'unreadable'; code: string };
+
+/**
+ * 'missing' only when the file does not exist. A file that exists but cannot
+ * be read is never mistaken for "no machine-wide policy", which would let
+ * --policy apply instead.
+ */
+async function readPolicyFile(file: string): Promise<FileRead> {
+  try {
+    return { kind: 'text', text: await fs.readFile(file, 'utf8') };
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? 'error';
+    return code === 'ENOENT' || code === 'ENOTDIR' ? { kind: 'missing' } : { kind: 'unreadable', code };
+  }
+}
+
+function parseRead(read: Exclude<FileRead, { kind: 'missing' }>): PolicyParse {
+  return read.kind === 'text' ? parsePolicy(read.text) : { ok: false, problem: `it cannot be read (${read.code})` };
+}

@@ -1,0 +1,183 @@
+// The profile library as the API sees it: the user's own profiles (the
+// ProfileStore) and the managed ones IT ships in policy, with the policy's
+// rules enforced here, in the gateway, whatever the UI shows.
+import { messageFor, type ErrorCode } from '../../../shared/errors/errorCodes';
+import { hostAllowed, type ManagedProfile } from '../../../shared/policy/policySchema';
+import { isUnencrypted, profileDraftSchema, type Profile, type ProfileDraft } from '../../../shared/profiles/profileSchema';
+import type { ProfileView } from '../../../shared/api/contract';
+import type { ManagedPolicyStore } from '../policy/managedPolicy';
+import type { ManagedOverrides } from '../policy/managedOverrides';
+import { profileAccount, type SecretStore } from '../secrets/secretStore';
+import type { Logger } from '../logging/logger';
+import { ProfileStoreError, type ProfileStore } from './profileStore';
+
+export const MANAGED_ID_PREFIX = 'managed-';
+
+/** A refusal the API turns into a status code and a stable error code. */
+export class PolicyRefusal extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: ErrorCode,
+    message: string = messageFor(code),
+  ) {
+    super(message);
+  }
+}
+
+type DraftFields = Omit<Profile, 'id' | 'createdAt' | 'updatedAt'>;
+
+export class ProfileLibrary {
+  constructor(
+    private readonly store: ProfileStore,
+    private readonly policy: ManagedPolicyStore,
+    private readonly overrides: ManagedOverrides,
+    private readonly secrets: SecretStore,
+    private readonly logger: Logger,
+  ) {}
+
+  get notices(): string[] {
+    return [...this.store.notices, ...this.policy.summary().problems];
+  }
+
+  isManaged(id: string): boolean {
+    return id.startsWith(MANAGED_ID_PREFIX);
+  }
+
+  private managedSource(id: string): ManagedProfile | undefined {
+    return this.policy.policy.profiles.find((p) => MANAGED_ID_PREFIX + p.id === id);
+  }
+
+  private managedProfile(source: ManagedProfile): Profile {
+    const { id, openFields: _open, ...fields } = source;
+    const stamp = new Date(0).toISOString();
+    return { ...fields, ...this.overrides.get(MANAGED_ID_PREFIX + id), id: MANAGED_ID_PREFIX + id, createdAt: stamp, updatedAt: stamp };
+  }
+
+  /** Every profile the user may see: IT's first, then their own (unless policy allows only IT's). */
+  list(): Profile[] {
+    const managed = this.policy.policy.profiles.map((p) => this.managedProfile(p));
+    return this.policy.policy.allowUserProfiles ? [...managed, ...this.store.list()] : managed;
+  }
+
+  get(id: string): Profile | undefined {
+    const source = this.managedSource(id);
+    if (source) return this.managedProfile(source);
+    if (!this.policy.policy.allowUserProfiles) return undefined;
+    return this.store.get(id);
+  }
+
+  /** By id, then by name (case-insensitive): for --connect and the kiosk profile. */
+  find(nameOrId: string): Profile | undefined {
+    const all = this.list();
+    return all.find((p) => p.id === nameOrId || p.id === MANAGED_ID_PREFIX + nameOrId) ?? all.find((p) => p.name.toLocaleLowerCase() === nameOrId.toLocaleLowerCase());
+  }
+
+  async view(profile: Profile): Promise<ProfileView> {
+    const source = this.managedSource(profile.id);
+    return {
+      ...profile,
+      hasSavedPassword: (await this.savedPassword(profile.id)) !== null,
+      managed: source ? { openFields: [...source.openFields] } : null,
+    };
+  }
+
+  /** New profiles start from IT's defaults; what the user typed wins. */
+  async create(input: Record<string, unknown>): Promise<Profile> {
+    if (!this.policy.policy.allowUserProfiles) throw new PolicyRefusal(403, 'policy-no-user-profiles');
+    const draft = profileDraftSchema.parse({ ...this.policy.policy.profileDefaults, ...input });
+    return this.store.create(draft);
+  }
+
+  async update(id: string, draft: ProfileDraft): Promise<Profile> {
+    const source = this.managedSource(id);
+    if (!source) {
+      if (!this.policy.policy.allowUserProfiles) throw new PolicyRefusal(403, 'policy-no-user-profiles');
+      return this.store.update(id, draft);
+    }
+    // Only the open fields may differ from IT's values; anything else is refused, not silently dropped.
+    const current = this.managedProfile(source) as DraftFields;
+    const open = new Set<string>(source.openFields);
+    const override: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(draft)) {
+      const same = JSON.stringify(value) === JSON.stringify((current as Record<string, unknown>)[key]);
+      if (open.has(key)) override[key] = value;
+      else if (!same) throw new PolicyRefusal(403, 'policy-managed-profile', `${messageFor('policy-managed-profile')} (field "${key}" is managed)`);
+    }
+    await this.overrides.set(id, override);
+    return this.managedProfile(source);
+  }
+
+  async remove(id: string): Promise<void> {
+    if (this.isManaged(id)) throw new PolicyRefusal(403, 'policy-managed-profile');
+    if (!this.policy.policy.allowUserProfiles) throw new PolicyRefusal(403, 'policy-no-user-profiles');
+    await this.store.remove(id);
+    await this.secrets.delete(profileAccount(id));
+  }
+
+  async duplicate(id: string): Promise<Profile> {
+    if (this.isManaged(id)) throw new PolicyRefusal(403, 'policy-managed-profile');
+    if (!this.policy.policy.allowUserProfiles) throw new PolicyRefusal(403, 'policy-no-user-profiles');
+    return this.store.duplicate(id);
+  }
+
+  /** Pins a certificate the user chose to trust always. Allowed on managed profiles too: it is the user's own trust decision, and a policy pin still wins. */
+  async pinCertificate(profile: Profile, fingerprint: string): Promise<void> {
+    if (this.isManaged(profile.id)) {
+      this.logger.info('not pinning on a managed profile; trusted for this connection only', { profile: profile.id });
+      return;
+    }
+    const { id: _i, createdAt: _c, updatedAt: _u, ...draft } = profile;
+    await this.store.update(profile.id, { ...draft, pinnedCertificate: fingerprint });
+  }
+
+  // --- passwords ---
+
+  passwordSavingRefusal(): PolicyRefusal | null {
+    const rule = this.policy.policy.passwords.save;
+    if (rule === 'never') return new PolicyRefusal(403, 'policy-no-saved-passwords');
+    if (rule === 'keychain-only' && this.secrets.backend !== 'keychain') {
+      return new PolicyRefusal(403, 'policy-no-saved-passwords', `${messageFor('policy-no-saved-passwords')} No system keychain is running, and policy forbids the weaker file.`);
+    }
+    return null;
+  }
+
+  async savePassword(id: string, password: string): Promise<void> {
+    if (!this.get(id)) throw new ProfileStoreError('not-found', 'No connection with that id exists. It may have been deleted.');
+    const refusal = this.passwordSavingRefusal();
+    if (refusal) throw refusal;
+    await this.secrets.set(profileAccount(id), password);
+  }
+
+  async forgetPassword(id: string): Promise<void> {
+    await this.secrets.delete(profileAccount(id));
+  }
+
+  /** A saved password, unless policy forbids using saved passwords (then it is as if none were saved). */
+  async savedPassword(id: string): Promise<string | null> {
+    if (this.passwordSavingRefusal()) return null;
+    try {
+      return await this.secrets.get(profileAccount(id));
+    } catch (error) {
+      this.logger.warn('could not read the secrets store', { error: (error as Error).message });
+      return null;
+    }
+  }
+
+  // --- connections ---
+
+  /** Checks a connection against policy before anything touches the network. */
+  checkConnect(profile: Profile): void {
+    const policy = this.policy.policy;
+    if (!hostAllowed(profile.host, policy.allowedHosts)) throw new PolicyRefusal(403, 'policy-host-forbidden');
+    if (isUnencrypted(profile.protocol) && !policy.allowUnencrypted) throw new PolicyRefusal(403, 'policy-unencrypted-forbidden');
+  }
+
+  certificatePins(host: string): string[] {
+    const pins = this.policy.policy.certificatePins;
+    return pins[host] ?? pins[host.toLowerCase()] ?? [];
+  }
+
+  trustedCas(): string[] {
+    return this.policy.policy.trustedCaCertificates;
+  }
+}

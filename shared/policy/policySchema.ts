@@ -1,0 +1,129 @@
+// Managed policy from IT (ARCHITECTURE.md, "Profiles, policy, secrets").
+// One schema, validated by the gateway when it loads the machine-wide file,
+// the --policy file or a provisioned document; the renderer only reads the
+// effective result to hide what is forbidden. Enforcement is in the gateway.
+import { z } from 'zod';
+import { profileDraftSchema } from '../profiles/profileSchema';
+
+export const POLICY_SCHEMA_VERSION = 1;
+
+/** Fields of a managed profile that IT may leave open for the user to fill in. */
+export const OPENABLE_FIELDS = ['username', 'domain', 'scaling', 'desktopSize', 'desktopWidth', 'desktopHeight', 'keyboardLayout', 'keyboardMode'] as const;
+export type OpenableField = (typeof OPENABLE_FIELDS)[number];
+
+export const managedProfileSchema = profileDraftSchema.extend({
+  /** Stable id chosen by IT, so the same profile keeps its saved password and user choices across updates. */
+  id: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'A managed profile id is 1 to 64 letters, digits, "-" or "_".'),
+  openFields: z.array(z.enum(OPENABLE_FIELDS)).default([]),
+});
+export type ManagedProfile = z.infer<typeof managedProfileSchema>;
+
+export const SESSION_END_ACTIONS = ['reconnect', 'launcher', 'quit'] as const;
+
+export const kioskPolicySchema = z.object({
+  enabled: z.boolean().default(false),
+  /** Name or id of the profile to open at start. */
+  profile: z.string().min(1).optional(),
+  onSessionEnd: z.enum(SESSION_END_ACTIONS).default('reconnect'),
+});
+
+/** Host patterns: "desk-12.corp.example", "*.corp.example" (any subdomain), "10.1.0.0/16" (IPv4 range). */
+export const hostPatternSchema = z
+  .string()
+  .min(1)
+  .max(253)
+  .regex(/^(\*\.)?[A-Za-z0-9.-]+$|^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$|^\[?[0-9A-Fa-f:]+\]?$/, 'Use a host name, "*.domain", an IPv4 range like 10.0.0.0/8, or an IPv6 address.');
+
+export const policySchema = z
+  .object({
+    schemaVersion: z.literal(POLICY_SCHEMA_VERSION),
+    profiles: z.array(managedProfileSchema).max(10_000).default([]),
+    passwords: z
+      .object({
+        /** allowed: keychain or the weaker file fallback; keychain-only: never the file; never: no saved passwords at all. */
+        save: z.enum(['allowed', 'keychain-only', 'never']).default('allowed'),
+      })
+      .default({ save: 'allowed' }),
+    /** When present, connections go only to hosts matching one of these patterns. */
+    allowedHosts: z.array(hostPatternSchema).max(1000).optional(),
+    allowUserProfiles: z.boolean().default(true),
+    allowUnencrypted: z.boolean().default(true),
+    /** SHA-256 fingerprints per host; a policy pin beats any user choice. */
+    certificatePins: z.record(z.string(), z.array(z.string().regex(/^([0-9A-F]{2}:){31}[0-9A-F]{2}$/))).default({}),
+    /** PEM CA certificates to trust in addition to the system's (an enterprise's internal CA). */
+    trustedCaCertificates: z.array(z.string().includes('-----BEGIN CERTIFICATE-----')).max(100).default([]),
+    /** Defaults for new profiles the user creates. */
+    profileDefaults: profileDraftSchema.partial().default({}),
+    kiosk: kioskPolicySchema.optional(),
+    provisioning: z
+      .object({
+        url: z.string().url().refine((u) => u.startsWith('https://'), 'The provisioning URL must use https://.'),
+        /** Ed25519 public key (SPKI PEM, or the raw 32 bytes in base64) that must sign the documents. */
+        publicKey: z.string().min(40),
+        refreshMinutes: z.number().int().min(1).max(7 * 24 * 60).default(60),
+      })
+      .optional(),
+  })
+  .strict();
+export type ManagedPolicy = z.infer<typeof policySchema>;
+export type ManagedPolicyInput = z.input<typeof policySchema>;
+
+/** No policy file at all: everything is the user's choice. */
+export const NO_POLICY: ManagedPolicy = policySchema.parse({ schemaVersion: POLICY_SCHEMA_VERSION });
+
+/**
+ * An invalid policy and no earlier valid one: the most restrictive behaviour,
+ * never "no policy". Nothing can be connected or saved until IT fixes the file.
+ */
+export const LOCKDOWN_POLICY: ManagedPolicy = policySchema.parse({
+  schemaVersion: POLICY_SCHEMA_VERSION,
+  passwords: { save: 'never' },
+  allowedHosts: [],
+  allowUserProfiles: false,
+  allowUnencrypted: false,
+});
+
+/** Does a host match one of the policy's patterns? Case-insensitive; IPv4 ranges by prefix. */
+export function hostAllowed(host: string, patterns: readonly string[] | undefined): boolean {
+  if (patterns === undefined) return true;
+  const h = host.toLowerCase().replace(/^\[|\]$/g, '');
+  return patterns.some((raw) => {
+    const pattern = raw.toLowerCase().replace(/^\[|\]$/g, '');
+    if (pattern.startsWith('*.')) return h.endsWith(pattern.slice(1)) && h.length > pattern.length - 1;
+    const cidr = /^(\d{1,3}(?:\.\d{1,3}){3})\/(\d{1,2})$/.exec(pattern);
+    if (cidr) {
+      const ip = ipv4ToNumber(h);
+      const base = ipv4ToNumber(cidr[1] as string);
+      const bits = Number(cidr[2]);
+      if (ip === null || base === null || bits > 32) return false;
+      const mask = bits === 0 ? 0 : (0xffffffff << (32 - bits)) >>> 0;
+      return (ip & mask) >>> 0 === (base & mask) >>> 0;
+    }
+    return h === pattern;
+  });
+}
+
+function ipv4ToNumber(text: string): number | null {
+  const parts = text.split('.');
+  if (parts.length !== 4) return null;
+  let value = 0;
+  for (const part of parts) {
+    if (!/^\d{1,3}$/.test(part)) return null;
+    const n = Number(part);
+    if (n > 255) return null;
+    value = value * 256 + n;
+  }
+  return value;
+}
+
+/** What the renderer needs to know of the effective policy. No secrets, no CA bundles. */
+export interface PolicySummary {
+  source: 'none' | 'machine' | 'command-line';
+  /** Problems the user must see (an invalid file, a failed provisioning refresh). */
+  problems: string[];
+  passwordSaving: 'allowed' | 'keychain-only' | 'never';
+  allowUserProfiles: boolean;
+  allowUnencrypted: boolean;
+  restrictsHosts: boolean;
+  kiosk: { enabled: boolean; profile: string | null; onSessionEnd: (typeof SESSION_END_ACTIONS)[number] } | null;
+}

@@ -1,0 +1,109 @@
+// Policy enforced in the gateway, through the API directly (what the UI hides
+// is also refused here), against real loopback listeners.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import { startGatewayHarness } from './gatewayHarness';
+
+async function countingListener(): Promise<{ port: number; connections: () => number; close: () => Promise<void> }> {
+  let count = 0;
+  const server = net.createServer((s) => {
+    count++;
+    s.destroy();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { port: (server.address() as net.AddressInfo).port, connections: () => count, close: () => new Promise((r) => server.close(() => r())) };
+}
+
+const managed = { id: 'office', name: 'Office desktop', protocol: 'vnc', host: '127.0.0.1', port: 5999, openFields: ['username'] };
+
+test('a managed profile is listed locked; only its open fields change; it cannot be deleted', async (t) => {
+  const h = await startGatewayHarness({ machinePolicy: { schemaVersion: 1, profiles: [managed] } });
+  t.after(() => h.close());
+  const list = (await h.call('GET', '/api/profiles')).json;
+  const office = list.find((p: { id: string }) => p.id === 'managed-office');
+  assert.deepEqual(office.managed, { openFields: ['username'] });
+  const { id: _id, createdAt: _c, updatedAt: _u, hasSavedPassword: _h, managed: _m, ...draft } = office;
+  const renamed = await h.call('PUT', '/api/profiles/managed-office', { profile: { ...draft, host: 'elsewhere.example' } });
+  assert.equal(renamed.status, 403);
+  assert.equal(renamed.json.error, 'policy-managed-profile');
+  const user = await h.call('PUT', '/api/profiles/managed-office', { profile: { ...draft, username: 'ann' } });
+  assert.equal(user.status, 200);
+  assert.equal(user.json.username, 'ann');
+  assert.equal((await h.call('DELETE', '/api/profiles/managed-office')).status, 403);
+  assert.equal((await h.call('POST', '/api/profiles/managed-office/duplicate')).status, 403);
+  const again = (await h.call('GET', '/api/profiles')).json.find((p: { id: string }) => p.id === 'managed-office');
+  assert.equal(again.username, 'ann');
+  assert.equal(again.host, '127.0.0.1');
+});
+
+test('a host outside the allow-list is refused before any connection, also through the API', async (t) => {
+  const listener = await countingListener();
+  const h = await startGatewayHarness({ machinePolicy: { schemaVersion: 1, allowedHosts: ['*.corp.example'] } });
+  t.after(async () => {
+    await h.close();
+    await listener.close();
+  });
+  for (const protocol of ['vnc', 'rdp']) {
+    const created = await h.call('POST', '/api/profiles', { profile: { name: protocol, protocol, host: '127.0.0.1', port: listener.port } });
+    assert.equal(created.status, 201);
+    const session = await h.call('POST', '/api/sessions', { profileId: created.json.id });
+    assert.equal(session.status, 403);
+    assert.equal(session.json.error, 'policy-host-forbidden');
+  }
+  await new Promise((r) => setTimeout(r, 200));
+  assert.equal(listener.connections(), 0, 'the listener saw no connection, not even a certificate preflight');
+});
+
+test('"no saved passwords" stores nothing and refuses the API call', async (t) => {
+  const h = await startGatewayHarness({ machinePolicy: { schemaVersion: 1, passwords: { save: 'never' } } });
+  t.after(() => h.close());
+  const state = (await h.call('GET', '/api/state')).json;
+  assert.equal(state.policy.passwordSaving, 'never');
+  const created = await h.call('POST', '/api/profiles', { profile: { name: 'x', protocol: 'vnc', host: '127.0.0.1', port: 5901 }, password: 'pw-1' });
+  assert.equal(created.status, 403);
+  assert.equal((await h.call('GET', '/api/profiles')).json.length, 0, 'refused as a whole: the profile was not half-saved');
+  const plain = await h.call('POST', '/api/profiles', { profile: { name: 'x', protocol: 'vnc', host: '127.0.0.1', port: 5901 } });
+  const saved = await h.call('POST', `/api/profiles/${plain.json.id}/password`, { password: 'pw-2' });
+  assert.equal(saved.status, 403);
+  assert.equal(saved.json.error, 'policy-no-saved-passwords');
+});
+
+test('"keychain only" refuses the weaker file fallback', async (t) => {
+  const h = await startGatewayHarness({ machinePolicy: { schemaVersion: 1, passwords: { save: 'keychain-only' } } });
+  t.after(() => h.close());
+  const plain = await h.call('POST', '/api/profiles', { profile: { name: 'x', protocol: 'vnc', host: '127.0.0.1', port: 5901 } });
+  assert.equal((await h.call('POST', `/api/profiles/${plain.json.id}/password`, { password: 'pw' })).status, 403);
+});
+
+test('forbidden user profiles and unencrypted protocols; IT defaults for new profiles', async (t) => {
+  const h = await startGatewayHarness({ machinePolicy: { schemaVersion: 1, allowUserProfiles: false, allowUnencrypted: false, profiles: [managed] } });
+  t.after(() => h.close());
+  const created = await h.call('POST', '/api/profiles', { profile: { name: 'mine', protocol: 'rdp', host: 'x.example', port: 3389 } });
+  assert.equal(created.status, 403);
+  assert.equal(created.json.error, 'policy-no-user-profiles');
+  const vnc = await h.call('POST', '/api/sessions', { profileId: 'managed-office' });
+  assert.equal(vnc.status, 403);
+  assert.equal(vnc.json.error, 'policy-unencrypted-forbidden');
+
+  const d = await startGatewayHarness({ machinePolicy: { schemaVersion: 1, profileDefaults: { scaling: 'actual', domain: 'CORP' } } });
+  t.after(() => d.close());
+  const withDefaults = await d.call('POST', '/api/profiles', { profile: { name: 'n', protocol: 'rdp', host: 'h.example', port: 3389 } });
+  assert.equal(withDefaults.json.scaling, 'actual');
+  assert.equal(withDefaults.json.domain, 'CORP');
+});
+
+test('an invalid machine policy is reported and blocks connections; --policy cannot override it', async (t) => {
+  const listener = await countingListener();
+  const h = await startGatewayHarness({ machinePolicy: '{"schemaVersion": 1, "allowedHosts": "oops"}', commandLinePolicy: { schemaVersion: 1 } });
+  t.after(async () => {
+    await h.close();
+    await listener.close();
+  });
+  const state = (await h.call('GET', '/api/state')).json;
+  assert.equal(state.policy.source, 'machine');
+  assert.ok(state.notices.some((n: string) => /policy file .* is invalid/.test(n)), JSON.stringify(state.notices));
+  const created = await h.call('POST', '/api/profiles', { profile: { name: 'x', protocol: 'vnc', host: '127.0.0.1', port: listener.port } });
+  assert.equal(created.status, 403);
+  assert.equal(listener.connections(), 0);
+});

@@ -1,0 +1,107 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { ManagedPolicyStore, machinePolicyPath } from '../../../electron/gateway/policy/managedPolicy';
+import { createLogger } from '../../../electron/gateway/logging/logger';
+import { LOCKDOWN_POLICY, hostAllowed } from '../../../shared/policy/policySchema';
+
+const logger = createLogger({ sink: () => undefined });
+const valid = (extra: object = {}) => JSON.stringify({ schemaVersion: 1, allowedHosts: ['*.corp.example'], ...extra });
+
+async function setup(t: { after: (fn: () => Promise<void>) => void }) {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'deskbridge-policy-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const machineFile = path.join(dir, 'etc', 'policy.json');
+  const cliFile = path.join(dir, 'mine.json');
+  await mkdir(path.dirname(machineFile));
+  const store = (commandLineFile: string | null = null) => new ManagedPolicyStore({ machineFile, commandLineFile, cacheDir: path.join(dir, 'data') }, logger);
+  return { dir, machineFile, cliFile, store };
+}
+
+test('per-OS machine-wide paths are the documented ones', () => {
+  assert.equal(machinePolicyPath('linux'), '/etc/deskbridge/policy.json');
+  assert.equal(machinePolicyPath('darwin'), '/Library/Application Support/DeskBridge/policy.json');
+  assert.match(machinePolicyPath('win32'), /DeskBridge[\\/]policy\.json$/);
+});
+
+test('no policy anywhere: no restrictions', async (t) => {
+  const { store } = await setup(t);
+  const s = store();
+  await s.load();
+  assert.equal(s.summary().source, 'none');
+  assert.equal(s.policy.allowedHosts, undefined);
+});
+
+test('the machine-wide file wins over --policy', async (t) => {
+  const { machineFile, cliFile, store } = await setup(t);
+  await writeFile(machineFile, valid());
+  await writeFile(cliFile, JSON.stringify({ schemaVersion: 1 }));
+  const s = store(cliFile);
+  await s.load();
+  assert.equal(s.summary().source, 'machine');
+  assert.deepEqual(s.policy.allowedHosts, ['*.corp.example']);
+});
+
+test('--policy applies where no machine-wide file exists', async (t) => {
+  const { cliFile, store } = await setup(t);
+  await writeFile(cliFile, valid({ allowUserProfiles: false }));
+  const s = store(cliFile);
+  await s.load();
+  assert.equal(s.summary().source, 'command-line');
+  assert.equal(s.policy.allowUserProfiles, false);
+});
+
+test('an invalid file keeps the last valid policy and says so', async (t) => {
+  const { machineFile, store } = await setup(t);
+  await writeFile(machineFile, valid());
+  await store().load();
+  await writeFile(machineFile, '{"schemaVersion": 1, "allowedHosts": [42]}');
+  const s = store();
+  await s.load();
+  assert.deepEqual(s.policy.allowedHosts, ['*.corp.example']);
+  assert.match(s.summary().problems[0] ?? '', /invalid \(allowedHosts\.0: .*\)\. The last valid policy stays in force/);
+});
+
+test('an invalid file with no earlier valid one locks down, never "no policy"', async (t) => {
+  const { machineFile, store } = await setup(t);
+  await writeFile(machineFile, '{ not json');
+  const s = store();
+  await s.load();
+  assert.deepEqual(s.policy, LOCKDOWN_POLICY);
+  assert.equal(s.summary().passwordSaving, 'never');
+  assert.match(s.summary().problems[0] ?? '', /connections are blocked/);
+});
+
+test('a machine-wide file that exists but cannot be read is not mistaken for none', async (t) => {
+  const { machineFile, cliFile, store } = await setup(t);
+  await mkdir(machineFile); // reading a folder fails with EISDIR, as an unreadable file would
+  await writeFile(cliFile, JSON.stringify({ schemaVersion: 1 }));
+  const s = store(cliFile);
+  await s.load();
+  assert.equal(s.summary().source, 'machine');
+  assert.deepEqual(s.policy, LOCKDOWN_POLICY);
+});
+
+test('unknown keys are refused (a typo must not silently drop a rule)', async (t) => {
+  const { machineFile, store } = await setup(t);
+  await writeFile(machineFile, JSON.stringify({ schemaVersion: 1, alowedHosts: ['x'] }));
+  const s = store();
+  await s.load();
+  assert.deepEqual(s.policy, LOCKDOWN_POLICY);
+});
+
+test('host patterns: exact, wildcard subdomains, IPv4 ranges, nothing else', () => {
+  const patterns = ['desk.corp.example', '*.vdi.example', '10.1.0.0/16', '127.0.0.1'];
+  assert.equal(hostAllowed('DESK.corp.example', patterns), true);
+  assert.equal(hostAllowed('a.vdi.example', patterns), true);
+  assert.equal(hostAllowed('vdi.example', patterns), false);
+  assert.equal(hostAllowed('evil-vdi.example', patterns), false);
+  assert.equal(hostAllowed('10.1.200.3', patterns), true);
+  assert.equal(hostAllowed('10.2.0.1', patterns), false);
+  assert.equal(hostAllowed('127.0.0.1', patterns), true);
+  assert.equal(hostAllowed('127.0.0.2', patterns), false);
+  assert.equal(hostAllowed('anything', undefined), true);
+  assert.equal(hostAllowed('anything', []), false);
+});
