@@ -11,6 +11,7 @@ import { ProfileStore } from './profiles/profileStore';
 import { ProfileLibrary } from './profiles/profileLibrary';
 import { ManagedPolicyStore, machinePolicyPath } from './policy/managedPolicy';
 import { ManagedOverrides } from './policy/managedOverrides';
+import { ProvisioningClient } from './policy/provisioning';
 import { openSecretStore } from './secrets/secretStore';
 import { SessionRegistry } from './sessions/sessionRegistry';
 import { TicketBook } from './tickets/sessionTickets';
@@ -50,7 +51,19 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   await policy.load();
   policy.watch();
   const overrides = await ManagedOverrides.open(options.dataDir);
-  const library = new ProfileLibrary(profiles, policy, overrides, secrets, logger.child('library'));
+  // The provisioning URL is read once at start; a policy change to it applies at the next start.
+  const provisioningConfig = policy.policy.provisioning;
+  const provisioning = provisioningConfig
+    ? new ProvisioningClient(provisioningConfig, options.dataDir, () => policy.policy.trustedCaCertificates, logger.child('provisioning'))
+    : null;
+  if (provisioning) {
+    try {
+      await provisioning.start();
+    } catch (error) {
+      policy.addProblem(`The provisioning settings in the policy are unusable (${(error as Error).message}).`);
+    }
+  }
+  const library = new ProfileLibrary(profiles, policy, overrides, secrets, logger.child('library'), provisioning);
   const api = new ControlApi({
     ...(options.relayTimeouts ? { relayTimeouts: options.relayTimeouts } : {}),
     version: packageVersion(),
@@ -81,6 +94,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     startUrl: () => `${access.origin}${START_PATH}?code=${access.mintStartCode()}`,
     close: async () => {
       policy.close();
+      provisioning?.stop();
       sessions.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

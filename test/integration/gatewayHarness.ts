@@ -12,10 +12,12 @@ import type { ControlEvent } from '../../shared/api/contract';
 
 export interface GatewayHarness {
   gateway: RunningGateway;
+  dataDir: string;
   call(method: string, pathname: string, body?: unknown): Promise<{ status: number; json: any }>;
   socket(pathAndQuery: string): WebSocket;
   /** Collects control events of a session. */
   control(controlPath: string): Promise<{ events: ControlEvent[]; close(): void }>;
+  /** Stops the gateway and removes its temp folder (a shared dataDir given in the options stays). */
   close(): Promise<void>;
 }
 
@@ -25,6 +27,8 @@ export interface HarnessOptions {
   machinePolicy?: unknown;
   /** Written to a temp file passed as --policy. */
   commandLinePolicy?: unknown;
+  /** Reuse another harness's data folder (a restart). */
+  dataDir?: string;
 }
 
 export async function startGatewayHarness(options: HarnessOptions = {}): Promise<GatewayHarness> {
@@ -40,9 +44,10 @@ export async function startGatewayHarness(options: HarnessOptions = {}): Promise
     policyFile = path.join(root, 'cli-policy.json');
     await writeFile(policyFile, JSON.stringify(options.commandLinePolicy));
   }
+  const dataDir = options.dataDir ?? path.join(root, 'd');
   const gateway = await startGateway({
     port: 0,
-    dataDir: path.join(root, 'd'),
+    dataDir,
     shell: 'browser',
     rendererDir: path.join(root, 'r'),
     secretsKeyDir: path.join(root, 'k'),
@@ -80,6 +85,7 @@ export async function startGatewayHarness(options: HarnessOptions = {}): Promise
   const socket = (pathAndQuery: string) => new WebSocket(`ws://${host}${pathAndQuery}`, { headers: { cookie, origin: gateway.origin } });
   return {
     gateway,
+    dataDir,
     call,
     socket,
     async control(controlPath) {

@@ -7,6 +7,7 @@ import { isUnencrypted, profileDraftSchema, type Profile, type ProfileDraft } fr
 import type { ProfileView } from '../../../shared/api/contract';
 import type { ManagedPolicyStore } from '../policy/managedPolicy';
 import type { ManagedOverrides } from '../policy/managedOverrides';
+import type { ProvisioningClient } from '../policy/provisioning';
 import { profileAccount, type SecretStore } from '../secrets/secretStore';
 import type { Logger } from '../logging/logger';
 import { ProfileStoreError, type ProfileStore } from './profileStore';
@@ -33,10 +34,19 @@ export class ProfileLibrary {
     private readonly overrides: ManagedOverrides,
     private readonly secrets: SecretStore,
     private readonly logger: Logger,
+    private readonly provisioning: ProvisioningClient | null = null,
   ) {}
 
   get notices(): string[] {
-    return [...this.store.notices, ...this.policy.summary().problems];
+    return [...this.store.notices, ...this.policy.summary().problems, ...(this.provisioning?.current.problems ?? [])];
+  }
+
+  /** IT's profiles: the policy file's, then the provisioned ones (the file wins on an id clash). */
+  private managedSources(): ManagedProfile[] {
+    const fromFile = this.policy.policy.profiles;
+    const ids = new Set(fromFile.map((p) => p.id));
+    const provisioned = (this.provisioning?.current.profiles ?? []).filter((p) => !ids.has(p.id));
+    return [...fromFile, ...provisioned];
   }
 
   isManaged(id: string): boolean {
@@ -44,7 +54,7 @@ export class ProfileLibrary {
   }
 
   private managedSource(id: string): ManagedProfile | undefined {
-    return this.policy.policy.profiles.find((p) => MANAGED_ID_PREFIX + p.id === id);
+    return this.managedSources().find((p) => MANAGED_ID_PREFIX + p.id === id);
   }
 
   private managedProfile(source: ManagedProfile): Profile {
@@ -55,7 +65,7 @@ export class ProfileLibrary {
 
   /** Every profile the user may see: IT's first, then their own (unless policy allows only IT's). */
   list(): Profile[] {
-    const managed = this.policy.policy.profiles.map((p) => this.managedProfile(p));
+    const managed = this.managedSources().map((p) => this.managedProfile(p));
     return this.policy.policy.allowUserProfiles ? [...managed, ...this.store.list()] : managed;
   }
 
