@@ -45,7 +45,13 @@ export const profileDraftSchema = z.object({
   username: z.string().max(256, 'The user name is too long.').default(''),
   scaling: z.enum(SCALING_MODES).default('fit'),
   viewOnly: z.boolean().default(false),
-  folder: z.string().max(500).default(''),
+  /** Folder path, nested with "/" (e.g. "Finance/Traders"); empty for the top level. */
+  folder: z
+    .string()
+    .max(500)
+    .transform((f) => f.split('/').map((part) => part.trim()).filter(Boolean).join('/'))
+    .default(''),
+  favourite: z.boolean().default(false),
   tags: z.array(z.string().max(100)).max(50).default([]),
   // RDP; ignored by other protocols.
   domain: z.string().max(256, 'The domain is too long.').default(''),
@@ -67,6 +73,8 @@ export const profileSchema = profileDraftSchema.extend({
   id: z.string().regex(/^[A-Za-z0-9_-]{6,64}$/),
   createdAt: z.string(),
   updatedAt: z.string(),
+  /** When a session was last opened with this profile: "recent connections". */
+  lastConnectedAt: z.string().nullable().default(null),
 });
 export type Profile = z.infer<typeof profileSchema>;
 

@@ -230,6 +230,7 @@ export class ControlApi {
       ...(fingerprint ? { certificateFingerprint: fingerprint } : {}),
     });
     const savedPassword = await library.savedPassword(profile.id);
+    await library.touch(profile);
     this.deps.logger.info('session created', { session: session.id, profile: profile.id, protocol: profile.protocol, target });
     const current = library.get(profile.id) ?? profile;
     const response: CreateSessionResponse = {

@@ -10,10 +10,15 @@ import { writeFileAtomic } from '../profiles/profileStore';
 
 const overrideSchema = profileDraftSchema.pick(Object.fromEntries(OPENABLE_FIELDS.map((f) => [f, true])) as { [K in (typeof OPENABLE_FIELDS)[number]]: true }).partial();
 export type ManagedOverride = z.infer<typeof overrideSchema>;
-const fileSchema = z.object({ schemaVersion: z.literal(1), overrides: z.record(z.string(), overrideSchema) });
+const fileSchema = z.object({
+  schemaVersion: z.literal(1),
+  overrides: z.record(z.string(), overrideSchema),
+  lastConnected: z.record(z.string(), z.string()).default({}),
+});
 
 export class ManagedOverrides {
   private overrides: Record<string, ManagedOverride> = {};
+  private connected: Record<string, string> = {};
   private chain: Promise<void> = Promise.resolve();
 
   private constructor(private readonly file: string) {}
@@ -22,7 +27,10 @@ export class ManagedOverrides {
     const store = new ManagedOverrides(path.join(dataDir, 'managed-overrides.json'));
     try {
       const parsed = fileSchema.safeParse(JSON.parse(await fs.readFile(store.file, 'utf8')));
-      if (parsed.success) store.overrides = parsed.data.overrides;
+      if (parsed.success) {
+        store.overrides = parsed.data.overrides;
+        store.connected = parsed.data.lastConnected;
+      }
     } catch {
       // Missing or damaged: the user fills the open fields again; IT's data is untouched.
     }
@@ -33,11 +41,27 @@ export class ManagedOverrides {
     return { ...(this.overrides[id] ?? {}) };
   }
 
+  lastConnected(id: string): string | null {
+    return this.connected[id] ?? null;
+  }
+
   set(id: string, override: ManagedOverride): Promise<void> {
+    const valid = overrideSchema.parse(override);
+    return this.write(() => [{ ...this.overrides, [id]: valid }, this.connected]);
+  }
+
+  touch(id: string): Promise<void> {
+    const at = new Date().toISOString();
+    return this.write(() => [this.overrides, { ...this.connected, [id]: at }]);
+  }
+
+  /** Changes run one after another, each on the state the previous one left. */
+  private write(change: () => [Record<string, ManagedOverride>, Record<string, string>]): Promise<void> {
     const run = async () => {
-      const next = { ...this.overrides, [id]: overrideSchema.parse(override) };
-      await writeFileAtomic(this.file, JSON.stringify({ schemaVersion: 1, overrides: next }, null, 2));
-      this.overrides = next;
+      const [overrides, connected] = change();
+      await writeFileAtomic(this.file, JSON.stringify({ schemaVersion: 1, overrides, lastConnected: connected }, null, 2));
+      this.overrides = overrides;
+      this.connected = connected;
     };
     const result = this.chain.then(run);
     this.chain = result.catch(() => undefined);

@@ -25,7 +25,7 @@ export class PolicyRefusal extends Error {
   }
 }
 
-type DraftFields = Omit<Profile, 'id' | 'createdAt' | 'updatedAt'>;
+type DraftFields = Omit<Profile, 'id' | 'createdAt' | 'updatedAt' | 'lastConnectedAt'>;
 
 export class ProfileLibrary {
   constructor(
@@ -60,7 +60,8 @@ export class ProfileLibrary {
   private managedProfile(source: ManagedProfile): Profile {
     const { id, openFields: _open, ...fields } = source;
     const stamp = new Date(0).toISOString();
-    return { ...fields, ...this.overrides.get(MANAGED_ID_PREFIX + id), id: MANAGED_ID_PREFIX + id, createdAt: stamp, updatedAt: stamp };
+    const override = this.overrides.get(MANAGED_ID_PREFIX + id);
+    return { ...fields, ...override, id: MANAGED_ID_PREFIX + id, createdAt: stamp, updatedAt: stamp, lastConnectedAt: this.overrides.lastConnected(MANAGED_ID_PREFIX + id) };
   }
 
   /** Every profile the user may see: IT's first, then their own (unless policy allows only IT's). */
@@ -136,7 +137,7 @@ export class ProfileLibrary {
       this.logger.info('not pinning on a managed profile; trusted for this connection only', { profile: profile.id });
       return;
     }
-    const { id: _i, createdAt: _c, updatedAt: _u, ...draft } = profile;
+    const { id: _i, createdAt: _c, updatedAt: _u, lastConnectedAt: _l, ...draft } = profile;
     await this.store.update(profile.id, { ...draft, pinnedCertificate: fingerprint });
   }
 
@@ -174,6 +175,16 @@ export class ProfileLibrary {
   }
 
   // --- connections ---
+
+  /** Records the connection for "recent connections". */
+  async touch(profile: Profile): Promise<void> {
+    try {
+      if (this.isManaged(profile.id)) await this.overrides.touch(profile.id);
+      else await this.store.touch(profile.id);
+    } catch (error) {
+      this.logger.warn('could not record the last connection time', { error: (error as Error).message });
+    }
+  }
 
   /** Checks a connection against policy before anything touches the network. */
   checkConnect(profile: Profile): void {

@@ -109,7 +109,7 @@ export class ProfileStore {
 
   async create(draft: ProfileDraft): Promise<Profile> {
     const now = new Date().toISOString();
-    const profile: Profile = { ...profileDraftSchema.parse(draft), id: randomBytes(9).toString('base64url'), createdAt: now, updatedAt: now };
+    const profile: Profile = { ...profileDraftSchema.parse(draft), id: randomBytes(9).toString('base64url'), createdAt: now, updatedAt: now, lastConnectedAt: null };
     await this.mutate((current) => [...current, profile]);
     return { ...profile };
   }
@@ -127,8 +127,14 @@ export class ProfileStore {
 
   async duplicate(id: string): Promise<Profile> {
     const source = this.requireProfile(id, this.profiles);
-    const { id: _id, createdAt: _c, updatedAt: _u, ...draft } = source;
+    const { id: _id, createdAt: _c, updatedAt: _u, lastConnectedAt: _l, ...draft } = source;
     return this.create({ ...draft, name: this.copyName(source.name) });
+  }
+
+  /** Notes that a session was opened, for "recent connections". */
+  async touch(id: string): Promise<void> {
+    const at = new Date().toISOString();
+    await this.mutate((current) => current.map((p) => (p.id === id ? { ...p, lastConnectedAt: at } : p)));
   }
 
   async remove(id: string): Promise<void> {
