@@ -14,12 +14,18 @@ import { ManagedOverrides } from './policy/managedOverrides';
 import { ProvisioningClient } from './policy/provisioning';
 import { openSecretStore } from './secrets/secretStore';
 import { SessionRegistry } from './sessions/sessionRegistry';
-import { TicketBook } from './tickets/sessionTickets';
+import { TicketBook, formatTarget } from './tickets/sessionTickets';
+import { ConnectionErrorLog } from './diagnostics/connectionErrorLog';
+import { writeDiagnostics } from './diagnostics/diagnosticsBundle';
+import { prepareLogFile } from './logging/fileLog';
 import type { GatewayOptions, RunningGateway } from './types';
 
 export type { GatewayOptions, RunningGateway } from './types';
+export { collectDiagnostics } from './diagnostics/diagnosticsBundle';
+export { machinePolicyPath } from './policy/managedPolicy';
+export { createLogger } from './logging/logger';
 
-function packageVersion(): string {
+export function packageVersion(): string {
   try {
     // The bundle sits in dist/, the package.json one folder up; in tests, three up.
     const require = createRequire(import.meta.url);
@@ -38,11 +44,15 @@ function packageVersion(): string {
 }
 
 export async function startGateway(options: GatewayOptions): Promise<RunningGateway> {
-  const logger = options.logger ?? createLogger();
+  const logger = options.logger ?? createLogger({ file: prepareLogFile(options.dataDir) });
   const profiles = await ProfileStore.open(options.dataDir, logger.child('profiles'));
   const secrets = await openSecretStore({ dataDir: options.dataDir, keyDir: options.secretsKeyDir, logger: logger.child('secrets') });
   const access = new AccessControl();
-  const sessions = new SessionRegistry();
+  const connectionErrors = new ConnectionErrorLog(options.dataDir);
+  await connectionErrors.load();
+  const sessions = new SessionRegistry((session, code, detail) =>
+    connectionErrors.record({ sessionId: session.id, profileId: session.profileId, protocol: session.protocol, target: formatTarget(session.host, session.port), code, detail: detail ?? null }),
+  );
   const tickets = new TicketBook(Date.now, options.ticketTtlMs);
   const policy = new ManagedPolicyStore(
     { machineFile: options.machinePolicyFile ?? machinePolicyPath(), commandLineFile: options.policyFile ?? null, cacheDir: options.dataDir },
@@ -92,9 +102,20 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     port,
     origin: access.origin,
     startUrl: () => `${access.origin}${START_PATH}?code=${access.mintStartCode()}`,
+    writeDiagnostics: (outDir: string) =>
+      writeDiagnostics({
+        dataDir: options.dataDir,
+        outDir,
+        version: packageVersion(),
+        policy: policy.policy,
+        policySummary: policy.summary(),
+        secretsBackend: secrets.backend,
+        profileCount: library.list().length,
+      }),
     close: async () => {
       policy.close();
       provisioning?.stop();
+      await connectionErrors.flush();
       sessions.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

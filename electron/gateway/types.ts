@@ -35,5 +35,7 @@ export interface RunningGateway {
   origin: string;
   /** Mints a new one-time start code and returns the full start address with it. */
   startUrl(): string;
+  /** Writes the diagnostics bundle for IT into a folder; returns the files written. */
+  writeDiagnostics(outDir: string): Promise<string[]>;
   close(): Promise<void>;
 }

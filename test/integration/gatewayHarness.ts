@@ -8,6 +8,7 @@ import path from 'node:path';
 import WebSocket from 'ws';
 import { startGateway, type RunningGateway } from '../../electron/gateway/index';
 import { createLogger } from '../../electron/gateway/logging/logger';
+import { prepareLogFile } from '../../electron/gateway/logging/fileLog';
 import type { ControlEvent } from '../../shared/api/contract';
 
 export interface GatewayHarness {
@@ -53,7 +54,7 @@ export async function startGatewayHarness(options: HarnessOptions = {}): Promise
     secretsKeyDir: path.join(root, 'k'),
     machinePolicyFile,
     policyFile,
-    logger: createLogger({ sink: (line) => logs.push(line), level: 'debug' }),
+    logger: createLogger({ sink: (line) => logs.push(line), level: 'debug', file: prepareLogFile(dataDir) }),
     ...(options.relayTimeouts ? { relayTimeouts: options.relayTimeouts } : {}),
   });
   const host = `127.0.0.1:${gateway.port}`;

@@ -31,7 +31,8 @@ export class SessionRegistry {
   private readonly sessions = new Map<string, GatewaySession>();
   private readonly timer: NodeJS.Timeout;
 
-  constructor() {
+  /** `onFailure` sees every failure reported on a control channel (for the diagnostics bundle). */
+  constructor(private readonly onFailure: (session: GatewaySession, code: ErrorCode, detail: string | undefined) => void = () => undefined) {
     this.timer = setInterval(() => this.tick(), STATS_INTERVAL_MS);
     this.timer.unref();
   }
@@ -81,6 +82,7 @@ export class SessionRegistry {
     const event: Extract<ControlEvent, { type: 'error' }> = { type: 'error', code, message: messageFor(code), ...(detail ? { detail } : {}) };
     session.lastError = event;
     this.broadcast(session, event);
+    this.onFailure(session, code, detail);
   }
 
   /** Ends a session: its bridges close with the given reason, its control channels are told. */
