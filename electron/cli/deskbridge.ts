@@ -1,0 +1,161 @@
+// The `deskbridge` command. Plain Node: it never imports 'electron'. It starts
+// the browser shell (gateway + a Chromium app window), or launches the
+// Electron shell where an Electron binary is installed.
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { collectDiagnostics, createLogger, machinePolicyPath, packageVersion, startGateway } from '../gateway/index';
+import { USAGE, UsageError, parseCli, type CliOptions } from './options';
+
+/** The package folder: dist/cli.mjs lives one level below it. */
+export function packageRoot(): string {
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  return path.basename(here) === 'dist' ? path.dirname(here) : path.resolve(here, '..', '..');
+}
+
+/**
+ * Finds an installed Electron binary without requiring the 'electron'
+ * package: Electron 42+ downloads its binary on the first require (and wants
+ * a newer Node), which must never happen as a side effect of starting.
+ */
+export function findElectronBinary(root: string, env: NodeJS.ProcessEnv = process.env): string | null {
+  const override = env.ELECTRON_OVERRIDE_DIST_PATH;
+  const electronDir = path.join(root, 'node_modules', 'electron');
+  let relative: string;
+  try {
+    relative = readFileSync(path.join(electronDir, 'path.txt'), 'utf8').trim();
+  } catch {
+    relative = process.platform === 'win32' ? 'electron.exe' : process.platform === 'darwin' ? 'Electron.app/Contents/MacOS/Electron' : 'electron';
+    if (!override) return null;
+  }
+  const binary = override ? path.join(override, relative) : path.join(electronDir, 'dist', relative);
+  return existsSync(binary) ? binary : null;
+}
+
+export const ELECTRON_MISSING = `No Electron binary is installed, so the Electron shell cannot start.
+Where the internet is reachable, run \`npx electron --version\` once in the DeskBridge folder: it
+downloads the binary matching the pinned version. Elsewhere, unpack a matching Electron build and
+set ELECTRON_OVERRIDE_DIST_PATH to its folder. Until then, use the browser shell: --shell browser.`;
+
+const BROWSER_CANDIDATES: Record<string, string[]> = {
+  linux: ['chromium', 'chromium-browser', 'google-chrome', 'google-chrome-stable', 'microsoft-edge'],
+  darwin: [
+    '/Applications/Google Chrome.app/Contents/MacOS/Google Chrome',
+    '/Applications/Chromium.app/Contents/MacOS/Chromium',
+    '/Applications/Microsoft Edge.app/Contents/MacOS/Microsoft Edge',
+  ],
+  win32: [
+    path.join(process.env['ProgramFiles'] ?? 'C:\\Program Files', 'Google', 'Chrome', 'Application', 'chrome.exe'),
+    path.join(process.env['ProgramFiles(x86)'] ?? 'C:\\Program Files (x86)', 'Microsoft', 'Edge', 'Application', 'msedge.exe'),
+  ],
+};
+
+export function findChromium(env: NodeJS.ProcessEnv = process.env): string | null {
+  for (const candidate of BROWSER_CANDIDATES[process.platform] ?? []) {
+    if (path.isAbsolute(candidate)) {
+      if (existsSync(candidate)) return candidate;
+      continue;
+    }
+    for (const dir of (env.PATH ?? '').split(path.delimiter)) {
+      if (dir && existsSync(path.join(dir, candidate))) return path.join(dir, candidate);
+    }
+  }
+  return null;
+}
+
+async function runBrowserShell(options: CliOptions): Promise<void> {
+  const root = packageRoot();
+  const logger = createLogger();
+  const gateway = await startGateway({
+    port: options.port,
+    dataDir: options.dataDir,
+    shell: 'browser',
+    connect: options.connect,
+    policyFile: options.policy,
+    rendererDir: path.join(root, 'dist', 'renderer'),
+  });
+  const url = gateway.startUrl();
+  // INVARIANT: the first line on stdout is the address, for people and for scripts.
+  process.stdout.write(`DeskBridge is running at ${url}\n`);
+  let browser: ReturnType<typeof spawn> | null = null;
+  if (options.open) {
+    const chromium = findChromium();
+    if (chromium) {
+      browser = spawn(
+        chromium,
+        [`--app=${url}`, `--user-data-dir=${path.join(options.dataDir, 'browser-profile')}`, '--disable-extensions', '--no-first-run', '--no-default-browser-check'],
+        { stdio: 'ignore', detached: false },
+      );
+      browser.on('error', (error) => logger.warn('could not open the browser', { error: error.message }));
+      process.stdout.write('Opened it in an app window. Close that window and press Ctrl+C here to quit.\n');
+    } else {
+      process.stdout.write('No Chromium or Chrome was found. Open the address above in a Chromium-based browser.\n');
+    }
+  }
+  const stop = async () => {
+    await gateway.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void stop());
+  process.once('SIGTERM', () => void stop());
+}
+
+function runElectronShell(options: CliOptions, argv: string[]): void {
+  const root = packageRoot();
+  const binary = findElectronBinary(root);
+  if (!binary) {
+    process.stderr.write(ELECTRON_MISSING + '\n');
+    process.exit(1);
+  }
+  const child = spawn(binary, [path.join(root, 'dist', 'main.mjs'), '--', ...argv], { stdio: 'inherit' });
+  child.on('exit', (code) => process.exit(code ?? 1));
+  void options;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  let options: CliOptions;
+  try {
+    options = parseCli(argv);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      process.stderr.write(`deskbridge: ${error.message}\n\n${USAGE}\n`);
+      process.exit(2);
+    }
+    throw error;
+  }
+  if (options.help) {
+    process.stdout.write(USAGE + '\n');
+    return;
+  }
+  if (options.version) {
+    process.stdout.write(`${packageVersion()}\n`);
+    return;
+  }
+  if (options.diagnostics) {
+    const files = await collectDiagnostics({
+      dataDir: options.dataDir,
+      outDir: options.diagnostics,
+      version: packageVersion(),
+      policyFile: options.policy,
+      machinePolicyFile: machinePolicyPath(),
+    });
+    process.stdout.write(`Wrote ${files.length} files to ${options.diagnostics}: ${files.join(', ')}\n`);
+    return;
+  }
+  if (options.file) {
+    process.stderr.write(`deskbridge: opening connection files (${path.basename(options.file)}) is not supported yet; nothing was opened.\n`);
+    process.exit(2);
+  }
+  const shell = options.shell ?? (findElectronBinary(packageRoot()) ? 'electron' : 'browser');
+  if (shell === 'electron') runElectronShell(options, argv);
+  else await runBrowserShell(options);
+}
+
+// Run when executed (bin/deskbridge.mjs imports the bundle), not when a test imports this module.
+if (process.env.DESKBRIDGE_CLI_NO_MAIN !== '1') {
+  main(process.argv.slice(2)).catch((error: unknown) => {
+    process.stderr.write(`deskbridge: ${(error as Error).message}\n`);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,94 @@
+// The command line of both shells: `deskbridge --help` is generated from here.
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { machinePolicyPath } from '../gateway/policy/managedPolicy';
+
+export const USAGE = `Usage: deskbridge [options] [FILE]
+
+Opens DeskBridge, a client for remote desktops (VNC now; RDP and SPICE as they land).
+
+Options:
+  --shell electron|browser  Which shell to start. Default: electron where an Electron
+                            binary is installed, else browser (the system's Chromium or
+                            Chrome in app mode).
+  --no-open                 Browser shell: do not open a browser; only print the address.
+  --port N                  Port of the local gateway on 127.0.0.1 (0 = any free port). Default 0.
+  --data-dir DIR            Where profiles, logs and settings live. Default: ${defaultDataDir()}
+  --connect NAME_OR_ID      Open this saved connection at start.
+  --policy FILE             A policy file, used only where no machine-wide policy exists
+                            (${machinePolicyPath()}).
+  --diagnostics FOLDER      Write a diagnostics bundle for IT (version, effective policy,
+                            recent logs, last connection errors; never a password) and exit.
+  --version                 Print the version and exit.
+  -h, --help                Print this help and exit.
+
+In the browser shell the first line printed is the address to open. It carries a
+one-time start code: it works once, within a minute.`;
+
+export interface CliOptions {
+  shell: 'electron' | 'browser' | null;
+  open: boolean;
+  port: number;
+  dataDir: string;
+  connect: string | null;
+  policy: string | null;
+  diagnostics: string | null;
+  help: boolean;
+  version: boolean;
+  file: string | null;
+}
+
+export class UsageError extends Error {}
+
+export function defaultDataDir(platform: NodeJS.Platform = process.platform, env: NodeJS.ProcessEnv = process.env, home = os.homedir()): string {
+  if (platform === 'win32') return path.join(env.APPDATA ?? path.join(home, 'AppData', 'Roaming'), 'DeskBridge');
+  if (platform === 'darwin') return path.join(home, 'Library', 'Application Support', 'DeskBridge');
+  return path.join(env.XDG_CONFIG_HOME ?? path.join(home, '.config'), 'DeskBridge');
+}
+
+export function parseCli(argv: string[]): CliOptions {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        shell: { type: 'string' },
+        'no-open': { type: 'boolean', default: false },
+        port: { type: 'string' },
+        'data-dir': { type: 'string' },
+        connect: { type: 'string' },
+        policy: { type: 'string' },
+        diagnostics: { type: 'string' },
+        version: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const { values, positionals } = parsed;
+  const shell = values.shell ?? null;
+  if (shell !== null && shell !== 'electron' && shell !== 'browser') throw new UsageError(`--shell must be "electron" or "browser", not "${shell}".`);
+  let port = 0;
+  if (values.port !== undefined) {
+    port = Number(values.port);
+    if (!/^\d+$/.test(values.port) || port > 65535) throw new UsageError(`--port must be a number from 0 to 65535, not "${values.port}".`);
+  }
+  if (positionals.length > 1) throw new UsageError(`Give at most one file to open, not ${positionals.length}.`);
+  return {
+    shell,
+    open: !values['no-open'],
+    port,
+    dataDir: path.resolve(values['data-dir'] ?? defaultDataDir()),
+    connect: values.connect ?? null,
+    policy: values.policy ? path.resolve(values.policy) : null,
+    diagnostics: values.diagnostics ? path.resolve(values.diagnostics) : null,
+    help: values.help,
+    version: values.version,
+    file: positionals[0] ?? null,
+  };
+}
+

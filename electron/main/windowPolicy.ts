@@ -1,0 +1,58 @@
+// The hardened window (Electron's security checklist), as pure data and
+// decisions so they can be unit-tested without an Electron binary. Only
+// types come from 'electron' here.
+import type { BrowserWindowConstructorOptions } from 'electron';
+
+export interface WindowPolicyInput {
+  preload: string;
+  kiosk?: boolean;
+}
+
+/** One place for the window options (compare VS Code's defaultBrowserWindowOptions). */
+export function secureWindowOptions(input: WindowPolicyInput): BrowserWindowConstructorOptions {
+  return {
+    width: 1280,
+    height: 800,
+    minWidth: 640,
+    minHeight: 480,
+    show: false,
+    title: 'DeskBridge',
+    backgroundColor: '#1b1f24',
+    autoHideMenuBar: input.kiosk === true,
+    kiosk: input.kiosk === true,
+    fullscreen: input.kiosk === true,
+    frame: input.kiosk !== true,
+    webPreferences: {
+      preload: input.preload,
+      sandbox: true,
+      contextIsolation: true,
+      nodeIntegration: false,
+      nodeIntegrationInWorker: false,
+      nodeIntegrationInSubFrames: false,
+      webSecurity: true,
+      allowRunningInsecureContent: false,
+      experimentalFeatures: false,
+      webviewTag: false,
+      spellcheck: false,
+      devTools: input.kiosk !== true,
+      navigateOnDragDrop: false,
+      safeDialogs: true,
+    },
+  };
+}
+
+/** Permissions the app asks for, and only from the gateway's own origin. */
+const ALLOWED_PERMISSIONS = new Set(['clipboard-read', 'clipboard-sanitized-write', 'fullscreen', 'keyboardLock', 'pointerLock']);
+
+export function permissionAllowed(permission: string, requestingOrigin: string, gatewayOrigin: string): boolean {
+  return requestingOrigin === gatewayOrigin && ALLOWED_PERMISSIONS.has(permission);
+}
+
+/** Navigation stays on the gateway's origin; everything else is refused. */
+export function navigationAllowed(url: string, gatewayOrigin: string): boolean {
+  try {
+    return new URL(url).origin === gatewayOrigin;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,227 @@
+// The app shell: the connection library and one tab per open session.
+// Sessions stay mounted while another tab shows, so several run at once.
+import { useCallback, useEffect, useState } from 'react';
+import { API, type AppState, type ProfileView, type SaveProfileRequest } from '../../shared/api/contract';
+import { messageFor, isErrorCode } from '../../shared/errors/errorCodes';
+import type { FieldErrors } from '../../shared/profiles/profileSchema';
+import { api, ApiError } from './api';
+import { ProfileList } from '../profiles/ProfileList';
+import { ProfileEditor, draftFrom, type EditorValues } from '../profiles/ProfileEditor';
+import { SessionView } from '../session/SessionView';
+import { warmUpIronRdp } from '../protocols/rdp/ironRdpModule';
+
+interface OpenSession {
+  key: string;
+  profile: ProfileView;
+}
+
+type Selection = { kind: 'new' } | { kind: 'profile'; id: string } | { kind: 'none' };
+
+export function App() {
+  const [state, setState] = useState<AppState | null>(null);
+  const [signedOut, setSignedOut] = useState(false);
+  const [profiles, setProfiles] = useState<ProfileView[]>([]);
+  const [selection, setSelection] = useState<Selection>({ kind: 'none' });
+  const [sessions, setSessions] = useState<OpenSession[]>([]);
+  const [activeTab, setActiveTab] = useState<string>('library');
+  const [serverErrors, setServerErrors] = useState<FieldErrors>({});
+  const [message, setMessage] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [confirmDelete, setConfirmDelete] = useState<ProfileView | null>(null);
+
+  const loadProfiles = useCallback(async () => {
+    const list = await api<ProfileView[]>('GET', API.profiles);
+    setProfiles(list);
+    return list;
+  }, []);
+
+  const openSession = useCallback((profile: ProfileView) => {
+    const key = `${profile.id}-${Date.now()}`;
+    setSessions((s) => [...s, { key, profile }]);
+    setActiveTab(key);
+  }, []);
+
+  useEffect(() => {
+    (async () => {
+      try {
+        const [appState, list] = await Promise.all([api<AppState>('GET', API.state), loadProfiles()]);
+        setState(appState);
+        if (list.length > 0) setSelection({ kind: 'profile', id: list[0]!.id });
+        if (list.some((p) => p.protocol === 'rdp')) warmUpIronRdp();
+        const autoId = appState.autoConnectProfileId ?? new URLSearchParams(location.hash.slice(1)).get('connect');
+        const auto = list.find((p) => p.id === autoId);
+        if (auto) openSession(auto);
+      } catch (error) {
+        if (error instanceof ApiError && error.status === 401) setSignedOut(true);
+        else setMessage(error instanceof Error ? error.message : String(error));
+      }
+    })();
+  }, [loadProfiles, openSession]);
+
+  if (signedOut) {
+    return (
+      <main className="signed-out">
+        <h1>DeskBridge</h1>
+        <p role="alert">This window is not signed in to DeskBridge. Open the address DeskBridge printed when it started, or start it again.</p>
+      </main>
+    );
+  }
+
+  const selected = selection.kind === 'profile' ? (profiles.find((p) => p.id === selection.id) ?? null) : null;
+  const passwordSavingAllowed = state ? state.policy.passwordSaving === 'allowed' || (state.policy.passwordSaving === 'keychain-only' && state.secrets.backend === 'keychain') : false;
+
+  const save = async (values: EditorValues, { connectAfter }: { connectAfter: boolean }) => {
+    setBusy(true);
+    setServerErrors({});
+    setMessage(null);
+    try {
+      const body: SaveProfileRequest = { profile: draftFrom(values, selected) as SaveProfileRequest['profile'], ...(values.password ? { password: values.password } : {}) };
+      const saved = selected ? await api<ProfileView>('PUT', API.profile(selected.id), body) : await api<ProfileView>('POST', API.profiles, body);
+      await loadProfiles();
+      setSelection({ kind: 'profile', id: saved.id });
+      if (saved.protocol === 'rdp') warmUpIronRdp();
+      if (connectAfter) openSession(saved);
+    } catch (error) {
+      if (error instanceof ApiError && error.code === 'validation') setServerErrors(error.fields);
+      else setMessage(error instanceof ApiError && isErrorCode(error.code) ? messageFor(error.code) : (error as Error).message);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const act = async (work: () => Promise<void>) => {
+    setBusy(true);
+    setMessage(null);
+    try {
+      await work();
+    } catch (error) {
+      setMessage(error instanceof ApiError && isErrorCode(error.code) ? messageFor(error.code) : (error as Error).message);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const closeSession = (key: string) => {
+    setSessions((s) => s.filter((x) => x.key !== key));
+    setActiveTab((t) => (t === key ? 'library' : t));
+  };
+
+  return (
+    <div className="app">
+      <header className="app-header">
+        <h1>DeskBridge</h1>
+        <div role="tablist" aria-label="Open views" className="tabs">
+          <button role="tab" type="button" aria-selected={activeTab === 'library'} onClick={() => setActiveTab('library')}>
+            Connections
+          </button>
+          {sessions.map((s) => (
+            <button key={s.key} role="tab" type="button" aria-selected={activeTab === s.key} onClick={() => setActiveTab(s.key)}>
+              {s.profile.name}
+            </button>
+          ))}
+        </div>
+        {state && (
+          <p className={state.secrets.weaker ? 'secrets-backend weaker' : 'secrets-backend'} data-testid="secrets-backend" title={state.secrets.description}>
+            {state.secrets.backend === 'keychain' ? 'Passwords: system keychain' : 'Passwords: encrypted file (weaker)'}
+          </p>
+        )}
+      </header>
+      {state?.notices.map((notice) => (
+        <div key={notice} className="banner" role="alert">
+          {notice}
+        </div>
+      ))}
+      {message && (
+        <div className="banner" role="alert">
+          {message}
+        </div>
+      )}
+      <main className="app-main" hidden={activeTab !== 'library'}>
+        <ProfileList
+          profiles={profiles}
+          selectedId={selected?.id ?? null}
+          canCreate={state?.policy.allowUserProfiles ?? false}
+          onSelect={(id) => setSelection({ kind: 'profile', id })}
+          onConnect={(id) => {
+            const profile = profiles.find((p) => p.id === id);
+            if (profile) openSession(profile);
+          }}
+          onNew={() => {
+            setServerErrors({});
+            setSelection({ kind: 'new' });
+          }}
+        />
+        <section className="editor-pane">
+          {state && state.secrets && <p className="secrets-description">{state.secrets.description}</p>}
+          {selection.kind === 'none' && profiles.length > 0 && <p className="empty">Choose a connection, or create a new one.</p>}
+          {(selection.kind === 'new' || selected || profiles.length === 0) && (
+            <ProfileEditor
+              key={selected?.id ?? 'new'}
+              profile={selected}
+              defaults={(state?.profileDefaults ?? {}) as Partial<EditorValues>}
+              serverErrors={serverErrors}
+              busy={busy}
+              passwordSavingAllowed={passwordSavingAllowed}
+              onSave={(values, options) => void save(values, options)}
+              onDuplicate={() =>
+                void act(async () => {
+                  if (!selected) return;
+                  const copy = await api<ProfileView>('POST', API.duplicate(selected.id));
+                  await loadProfiles();
+                  setSelection({ kind: 'profile', id: copy.id });
+                })
+              }
+              onDelete={() => selected && setConfirmDelete(selected)}
+              onForgetPassword={() =>
+                void act(async () => {
+                  if (!selected) return;
+                  await api('DELETE', API.password(selected.id));
+                  await loadProfiles();
+                })
+              }
+            />
+          )}
+        </section>
+      </main>
+      {sessions.map((s) => (
+        <div key={s.key} className="session-tab" hidden={activeTab !== s.key}>
+          <SessionView
+            profile={s.profile}
+            active={activeTab === s.key}
+            passwordSavingAllowed={passwordSavingAllowed}
+            onClose={() => closeSession(s.key)}
+            onProfileChanged={() => void loadProfiles()}
+          />
+        </div>
+      ))}
+      {confirmDelete && (
+        <div className="session-overlay">
+          <div className="dialog" role="dialog" aria-modal="true" aria-labelledby="delete-title">
+            <h2 id="delete-title">Delete “{confirmDelete.name}”?</h2>
+            <p>The connection and its saved password are removed from this computer.</p>
+            <div className="actions">
+              <button
+                type="button"
+                className="danger"
+                onClick={() => {
+                  const target = confirmDelete;
+                  setConfirmDelete(null);
+                  void act(async () => {
+                    await api('DELETE', API.profile(target.id));
+                    const list = await loadProfiles();
+                    setSelection(list[0] ? { kind: 'profile', id: list[0].id } : { kind: 'none' });
+                  });
+                }}
+              >
+                Delete
+              </button>
+              <button type="button" autoFocus onClick={() => setConfirmDelete(null)}>
+                Cancel
+              </button>
+            </div>
+          </div>
+        </div>
+      )}
+    </div>
+  );
+}

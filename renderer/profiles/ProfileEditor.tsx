@@ -1,0 +1,253 @@
+// The profile form: labelled fields, messages next to the field, and the
+// actions on one profile. Validation runs here (the shared schema) and again
+// in the gateway, whose answer wins.
+import { useEffect, useId, useState } from 'react';
+import type { ProfileView } from '../../shared/api/contract';
+import { DEFAULT_PORTS, validateProfileDraft, type FieldErrors, type Protocol } from '../../shared/profiles/profileSchema';
+
+export interface EditorValues {
+  name: string;
+  protocol: Protocol;
+  host: string;
+  port: string;
+  username: string;
+  domain: string;
+  password: string;
+  scaling: 'fit' | 'actual';
+  rdpSecurity: 'negotiate' | 'nla' | 'tls';
+  folder: string;
+}
+
+export function valuesFrom(profile: ProfileView | null, defaults: Partial<EditorValues> = {}): EditorValues {
+  return {
+    name: profile?.name ?? defaults.name ?? '',
+    protocol: profile?.protocol ?? defaults.protocol ?? 'vnc',
+    host: profile?.host ?? defaults.host ?? '',
+    port: String(profile?.port ?? defaults.port ?? DEFAULT_PORTS[profile?.protocol ?? defaults.protocol ?? 'vnc']),
+    username: profile?.username ?? defaults.username ?? '',
+    domain: profile?.domain ?? defaults.domain ?? '',
+    password: '',
+    scaling: profile?.scaling ?? defaults.scaling ?? 'fit',
+    rdpSecurity: profile?.rdpSecurity ?? defaults.rdpSecurity ?? 'negotiate',
+    folder: profile?.folder ?? defaults.folder ?? '',
+  };
+}
+
+/** The draft to send: the form's fields over the profile's other settings. */
+export function draftFrom(values: EditorValues, profile: ProfileView | null): Record<string, unknown> {
+  const base: Record<string, unknown> = {};
+  if (profile) {
+    const { id: _i, createdAt: _c, updatedAt: _u, lastConnectedAt: _l, hasSavedPassword: _h, managed: _m, ...rest } = profile;
+    Object.assign(base, rest);
+  }
+  return {
+    ...base,
+    name: values.name,
+    protocol: values.protocol,
+    host: values.host.trim(),
+    port: values.port.trim() === '' ? Number.NaN : Number(values.port),
+    username: values.username,
+    domain: values.domain,
+    scaling: values.scaling,
+    rdpSecurity: values.rdpSecurity,
+    folder: values.folder,
+  };
+}
+
+export interface ProfileEditorProps {
+  profile: ProfileView | null;
+  defaults: Partial<EditorValues>;
+  serverErrors: FieldErrors;
+  busy: boolean;
+  passwordSavingAllowed: boolean;
+  onSave: (values: EditorValues, options: { connectAfter: boolean }) => void;
+  onDuplicate: () => void;
+  onDelete: () => void;
+  onForgetPassword: () => void;
+  onDirtyChange?: (dirty: boolean) => void;
+}
+
+type Field = keyof EditorValues;
+
+export function ProfileEditor({ profile, defaults, serverErrors, busy, passwordSavingAllowed, onSave, onDuplicate, onDelete, onForgetPassword }: ProfileEditorProps) {
+  const id = useId();
+  const [values, setValues] = useState<EditorValues>(() => valuesFrom(profile, defaults));
+  const [errors, setErrors] = useState<FieldErrors>({});
+  const [portTouched, setPortTouched] = useState(profile !== null);
+  const managed = profile?.managed ?? null;
+  const locked = (field: string) => managed !== null && !(managed.openFields as string[]).includes(field);
+
+  useEffect(() => {
+    setValues(valuesFrom(profile, defaults));
+    setErrors({});
+    setPortTouched(profile !== null);
+  }, [profile?.id, profile?.updatedAt]); // eslint-disable-line react-hooks/exhaustive-deps
+
+  useEffect(() => setErrors(serverErrors), [serverErrors]);
+
+  const set = (field: Field, value: string) => {
+    setValues((v) => {
+      const next = { ...v, [field]: value } as EditorValues;
+      if (field === 'protocol' && !portTouched) next.port = String(DEFAULT_PORTS[value as Protocol]);
+      return next;
+    });
+    if (field === 'port') setPortTouched(true);
+    if (errors[field as keyof FieldErrors]) setErrors((e) => ({ ...e, [field]: undefined }));
+  };
+
+  const submit = (connectAfter: boolean) => {
+    const check = validateProfileDraft(draftFrom(values, profile));
+    if (!check.ok) {
+      setErrors(check.errors);
+      return;
+    }
+    onSave(values, { connectAfter });
+  };
+
+  const fieldProps = (field: Field) => {
+    const error = errors[field as keyof FieldErrors];
+    return {
+      id: `${id}-${field}`,
+      value: values[field],
+      disabled: busy || locked(field),
+      'aria-invalid': error ? true : undefined,
+      'aria-describedby': error ? `${id}-${field}-error` : undefined,
+      onChange: (e: { target: { value: string } }) => set(field, e.target.value),
+    } as const;
+  };
+  const errorFor = (field: Field) => {
+    const error = errors[field as keyof FieldErrors];
+    return error ? (
+      <p className="field-error" id={`${id}-${field}-error`}>
+        {error}
+      </p>
+    ) : null;
+  };
+
+  return (
+    <form
+      className="profile-editor"
+      aria-label={profile ? `Edit ${profile.name}` : 'New connection'}
+      noValidate
+      onSubmit={(event) => {
+        event.preventDefault();
+        submit(false);
+      }}
+    >
+      <h2>{profile ? profile.name : 'New connection'}</h2>
+      {managed && (
+        <p className="managed-note">
+          <span className="badge" aria-hidden="true">
+            🔒
+          </span>{' '}
+          Managed by your organisation. {managed.openFields.length > 0 ? `You can change: ${managed.openFields.join(', ')}.` : 'It cannot be changed here.'}
+        </p>
+      )}
+      {profile && profile.unsupportedFeatures.length > 0 && (
+        <p className="warning-text">Not supported yet, so connecting will refuse: {profile.unsupportedFeatures.join('; ')}.</p>
+      )}
+      <div className="field">
+        <label htmlFor={`${id}-name`}>Name</label>
+        <input {...fieldProps('name')} autoComplete="off" />
+        {errorFor('name')}
+      </div>
+      <div className="field">
+        <label htmlFor={`${id}-protocol`}>Protocol</label>
+        <select {...fieldProps('protocol')}>
+          <option value="vnc">VNC</option>
+          <option value="rdp">RDP</option>
+          <option value="spice">SPICE</option>
+        </select>
+        {errorFor('protocol')}
+      </div>
+      <div className="field-row">
+        <div className="field grow">
+          <label htmlFor={`${id}-host`}>Host</label>
+          <input {...fieldProps('host')} autoComplete="off" spellCheck={false} placeholder="desktop.example.com" />
+          {errorFor('host')}
+        </div>
+        <div className="field port">
+          <label htmlFor={`${id}-port`}>Port</label>
+          <input {...fieldProps('port')} inputMode="numeric" />
+          {errorFor('port')}
+        </div>
+      </div>
+      <div className="field-row">
+        <div className="field grow">
+          <label htmlFor={`${id}-username`}>Username</label>
+          <input {...fieldProps('username')} autoComplete="username" spellCheck={false} />
+          {errorFor('username')}
+        </div>
+        {values.protocol === 'rdp' && (
+          <div className="field grow">
+            <label htmlFor={`${id}-domain`}>Domain</label>
+            <input {...fieldProps('domain')} autoComplete="off" spellCheck={false} />
+            {errorFor('domain')}
+          </div>
+        )}
+      </div>
+      <div className="field">
+        <label htmlFor={`${id}-password`}>Password</label>
+        <input
+          id={`${id}-password`}
+          type="password"
+          autoComplete="new-password"
+          value={values.password}
+          disabled={busy || !passwordSavingAllowed}
+          onChange={(e) => set('password', e.target.value)}
+          placeholder={profile?.hasSavedPassword ? 'Leave empty to keep the saved password' : passwordSavingAllowed ? 'Asked when you connect if left empty' : 'Asked when you connect'}
+        />
+        {!passwordSavingAllowed && <p className="hint">Your organisation does not allow saving passwords here.</p>}
+        {profile?.hasSavedPassword && (
+          <p className="hint">
+            A password is saved.{' '}
+            <button type="button" className="link" onClick={onForgetPassword} disabled={busy}>
+              Forget saved password
+            </button>
+          </p>
+        )}
+      </div>
+      <div className="field-row">
+        <div className="field">
+          <label htmlFor={`${id}-scaling`}>Scaling</label>
+          <select {...fieldProps('scaling')}>
+            <option value="fit">Fit to window</option>
+            <option value="actual">1:1 (scrollbars)</option>
+          </select>
+        </div>
+        {values.protocol === 'rdp' && (
+          <div className="field">
+            <label htmlFor={`${id}-rdpSecurity`}>Security</label>
+            <select {...fieldProps('rdpSecurity')}>
+              <option value="negotiate">Negotiate (NLA or TLS)</option>
+              <option value="nla">NLA only</option>
+              <option value="tls">TLS only</option>
+            </select>
+          </div>
+        )}
+        <div className="field grow">
+          <label htmlFor={`${id}-folder`}>Folder</label>
+          <input {...fieldProps('folder')} placeholder="e.g. Finance/Traders" />
+        </div>
+      </div>
+      <div className="actions">
+        <button type="submit" disabled={busy || (managed !== null && managed.openFields.length === 0)}>
+          Save
+        </button>
+        <button type="button" className="primary" disabled={busy} onClick={() => submit(true)}>
+          Connect
+        </button>
+        {profile && (
+          <>
+            <button type="button" disabled={busy || managed !== null} onClick={onDuplicate}>
+              Duplicate
+            </button>
+            <button type="button" className="danger" disabled={busy || managed !== null} onClick={onDelete}>
+              Delete
+            </button>
+          </>
+        )}
+      </div>
+    </form>
+  );
+}

@@ -1,0 +1,76 @@
+// The connection library: search as you type, favourites and recent first,
+// then folders. Double-click (or Enter) connects.
+import { useMemo, useState } from 'react';
+import type { ProfileView } from '../../shared/api/contract';
+
+export interface ProfileListProps {
+  profiles: ProfileView[];
+  selectedId: string | null;
+  canCreate: boolean;
+  onSelect: (id: string) => void;
+  onConnect: (id: string) => void;
+  onNew: () => void;
+}
+
+export function matchesQuery(profile: ProfileView, query: string): boolean {
+  const q = query.trim().toLocaleLowerCase();
+  if (!q) return true;
+  return [profile.name, profile.host, profile.folder, ...profile.tags].some((text) => text.toLocaleLowerCase().includes(q));
+}
+
+export function ProfileList({ profiles, selectedId, canCreate, onSelect, onConnect, onNew }: ProfileListProps) {
+  const [query, setQuery] = useState('');
+  const visible = useMemo(() => profiles.filter((p) => matchesQuery(p, query)), [profiles, query]);
+  const groups = useMemo(() => {
+    const byFolder = new Map<string, ProfileView[]>();
+    for (const profile of visible) {
+      const key = profile.folder || '';
+      byFolder.set(key, [...(byFolder.get(key) ?? []), profile]);
+    }
+    return [...byFolder.entries()].sort(([a], [b]) => (a === '' ? -1 : b === '' ? 1 : a.localeCompare(b)));
+  }, [visible]);
+
+  return (
+    <nav className="profile-list" aria-label="Connections">
+      <div className="list-header">
+        <button type="button" className="primary" onClick={onNew} disabled={!canCreate} title={canCreate ? undefined : 'Your organisation provides the connections.'}>
+          New connection
+        </button>
+        <input type="search" aria-label="Search connections" placeholder="Search by name, host or tag" value={query} onChange={(e) => setQuery(e.target.value)} />
+      </div>
+      {profiles.length === 0 && <p className="empty">No connections yet. Choose “New connection” to add one.</p>}
+      {profiles.length > 0 && visible.length === 0 && <p className="empty">Nothing matches “{query}”.</p>}
+      {groups.map(([folder, items]) => (
+        <section key={folder || '(top)'} aria-label={folder || 'Connections'}>
+          {folder && <h3 className="folder">{folder}</h3>}
+          <ul>
+            {items.map((profile) => (
+              <li key={profile.id}>
+                <button
+                  type="button"
+                  aria-label={profile.name}
+                  aria-current={profile.id === selectedId ? 'true' : undefined}
+                  className={profile.id === selectedId ? 'profile-item selected' : 'profile-item'}
+                  onClick={() => onSelect(profile.id)}
+                  onDoubleClick={() => onConnect(profile.id)}
+                >
+                  <span className="profile-name">
+                    {profile.managed && (
+                      <span className="lock" title="Managed by your organisation" aria-hidden="true">
+                        🔒{' '}
+                      </span>
+                    )}
+                    {profile.name}
+                  </span>
+                  <span className="profile-host">
+                    {profile.protocol.toUpperCase()} · {profile.host}:{profile.port}
+                  </span>
+                </button>
+              </li>
+            ))}
+          </ul>
+        </section>
+      ))}
+    </nav>
+  );
+}

@@ -1,0 +1,51 @@
+// IronRDP's web client, loaded once per renderer. The backend bundle is ~6 MB
+// with its WASM inlined, so it is a separate chunk, fetched and compiled
+// ahead of the first connect (warmUp) so that a connect does not pay for it.
+import type { IronError, UserInteraction } from '@devolutions/iron-remote-desktop';
+
+type RdpBackendModule = typeof import('@devolutions/iron-remote-desktop-rdp');
+
+let loading: Promise<RdpBackendModule> | null = null;
+
+export function loadIronRdp(): Promise<RdpBackendModule> {
+  if (!loading) {
+    loading = (async () => {
+      // Importing the component module registers the <iron-remote-desktop> element.
+      await import('@devolutions/iron-remote-desktop');
+      const backend = await import('@devolutions/iron-remote-desktop-rdp');
+      await backend.init('WARN');
+      return backend;
+    })();
+    loading.catch(() => {
+      loading = null; // let a later connect try again
+    });
+  }
+  return loading;
+}
+
+/** Starts loading in idle time after the app has drawn, so the first RDP connect is fast. */
+export function warmUpIronRdp(): void {
+  const start = () => void loadIronRdp().catch(() => undefined);
+  if ('requestIdleCallback' in window) window.requestIdleCallback(start, { timeout: 3000 });
+  else setTimeout(start, 500);
+}
+
+/** Creates the element and resolves with its interaction object once it is ready. */
+export async function createIronRdpElement(host: HTMLElement): Promise<{ element: HTMLElement; ui: UserInteraction; backend: RdpBackendModule }> {
+  const backend = await loadIronRdp();
+  const element = document.createElement('iron-remote-desktop') as HTMLElement & { module?: unknown; scale?: string; flexcenter?: string; verbose?: string };
+  // The backend must be set before the element is attached, or it starts without one.
+  element.module = backend.Backend;
+  element.setAttribute('scale', 'fit');
+  element.setAttribute('flexcenter', 'true');
+  element.setAttribute('verbose', 'false');
+  const ready = new Promise<UserInteraction>((resolve) => {
+    element.addEventListener('ready', (event) => resolve((event as CustomEvent<{ irgUserInteraction: UserInteraction }>).detail.irgUserInteraction), { once: true });
+  });
+  host.appendChild(element);
+  return { element, ui: await ready, backend };
+}
+
+export function isIronError(value: unknown): value is IronError {
+  return typeof value === 'object' && value !== null && typeof (value as IronError).kind === 'function';
+}

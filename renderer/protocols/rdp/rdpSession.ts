@@ -1,0 +1,180 @@
+// RDP through IronRDP's web client (MIT/Apache-2.0), behind the session
+// interface. The gateway is its RDCleanPath proxy: the ticket travels as the
+// proxy auth token, never in a URL, and the certificate was accepted before.
+import type { UserInteraction } from '@devolutions/iron-remote-desktop';
+import type { ScalingMode } from '../../../shared/profiles/profileSchema';
+import { SessionEmitter, type ConnectParams, type RemoteSession, type SessionEvents } from '../../session/remoteSession';
+import { createIronRdpElement, isIronError } from './ironRdpModule';
+import { errorCodeForIronError, errorCodeForTermination } from './rdpErrors';
+
+/** IronRDP's ScreenScale values (declared, not exported as a value). */
+const SCALE = { fit: 1, real: 3 } as const;
+const RESIZE_SETTLE_MS = 400;
+
+export class RdpSession implements RemoteSession {
+  private readonly events = new SessionEmitter();
+  private ui: UserInteraction | null = null;
+  private element: HTMLElement | null = null;
+  private userEnded = false;
+  private connected = false;
+  private credentials: ((c: { username?: string; password: string }) => void) | null = null;
+  private resizeObserver: ResizeObserver | null = null;
+
+  on<K extends keyof SessionEvents>(event: K, listener: (value: SessionEvents[K]) => void): () => void {
+    return this.events.on(event, listener);
+  }
+
+  connect(params: ConnectParams): void {
+    void this.run(params);
+  }
+
+  private async run({ surface, info, wsOrigin, password }: ConnectParams): Promise<void> {
+    const rdp = info.rdp;
+    if (!rdp) {
+      this.events.emit('disconnected', { code: 'internal', detail: 'no RDP connection data' });
+      return;
+    }
+    this.events.emit('state', 'connecting');
+    let username = rdp.username;
+    let secret = password;
+    if (!secret || !username) {
+      // Ask before connecting: CredSSP needs the credentials up front.
+      this.events.emit('state', 'authenticating');
+      const answer = await new Promise<{ username?: string; password: string }>((resolve) => {
+        this.credentials = resolve;
+        this.events.emit('credentialsRequired', { username: !username, password: true });
+      });
+      username = answer.username || username;
+      secret = answer.password;
+      if (this.userEnded) return;
+    }
+    try {
+      const { element, ui, backend } = await createIronRdpElement(surface);
+      this.element = element;
+      this.ui = ui;
+      ui.setKeyboardUnicodeMode(info.profile.keyboardMode === 'unicode');
+      ui.onWarningCallback((message) => this.events.emit('warning', message));
+      ui.onClipboardRemoteUpdateCallback(() => {
+        // The remote clipboard changed: bring it to the local one, then tell the view.
+        void ui
+          .saveRemoteClipboardData()
+          .then(() => navigator.clipboard.readText())
+          .then((text) => this.events.emit('clipboard', text))
+          .catch(() => undefined);
+      });
+      this.setScaling(info.profile.scaling);
+      const size = this.desktopSize(surface, info.profile);
+      const builder = ui
+        .configBuilder()
+        .withUsername(username)
+        .withPassword(secret)
+        .withDestination(rdp.destination)
+        .withProxyAddress(wsOrigin + rdp.proxyPath)
+        .withServerDomain(rdp.domain)
+        .withAuthToken(rdp.authToken)
+        .withDesktopSize(size)
+        .withExtension(backend.enableCredssp(rdp.security !== 'tls'))
+        .withExtension(backend.displayControl(info.profile.desktopSize === 'fit-window'));
+      const started = await ui.connect(builder.build());
+      this.connected = true;
+      this.events.emit('state', 'connected');
+      if (info.profile.desktopSize === 'fit-window') this.followWindowSize(surface);
+      const termination = await started.run().then(
+        (t) => ({ ok: true as const, reason: t.reason() }),
+        (error: unknown) => ({ ok: false as const, error }),
+      );
+      this.finish(termination.ok ? { reason: termination.reason } : { error: termination.error });
+    } catch (error) {
+      this.finish({ error });
+    }
+  }
+
+  private finish(outcome: { reason?: string; error?: unknown }): void {
+    this.resizeObserver?.disconnect();
+    this.connected = false;
+    this.events.emit('state', 'disconnected');
+    if (this.userEnded) {
+      this.events.emit('disconnected', { code: 'user-ended' });
+      return;
+    }
+    if (outcome.reason !== undefined) {
+      this.events.emit('disconnected', { code: errorCodeForTermination(outcome.reason), detail: outcome.reason });
+      return;
+    }
+    const error = outcome.error;
+    if (isIronError(error)) {
+      const code = errorCodeForIronError(error);
+      this.events.emit('disconnected', { code });
+      return;
+    }
+    this.events.emit('disconnected', { code: null, detail: error instanceof Error ? error.message : undefined });
+  }
+
+  private desktopSize(surface: HTMLElement, profile: ConnectParams['info']['profile']): { width: number; height: number } {
+    if (profile.desktopSize === 'fixed') return { width: profile.desktopWidth, height: profile.desktopHeight };
+    // RDP wants even widths; never below what Windows accepts.
+    const width = Math.max(640, Math.floor(surface.clientWidth / 2) * 2);
+    const height = Math.max(480, Math.floor(surface.clientHeight / 2) * 2);
+    return { width, height };
+  }
+
+  /** Dynamic resolution: after the window settles at a new size, ask the server for it (display control). */
+  private followWindowSize(surface: HTMLElement): void {
+    let timer: ReturnType<typeof setTimeout> | null = null;
+    let last = { width: surface.clientWidth, height: surface.clientHeight };
+    this.resizeObserver = new ResizeObserver(() => {
+      if (timer) clearTimeout(timer);
+      timer = setTimeout(() => {
+        const width = Math.max(640, Math.floor(surface.clientWidth / 2) * 2);
+        const height = Math.max(480, Math.floor(surface.clientHeight / 2) * 2);
+        if (!this.connected || (width === last.width && height === last.height)) return;
+        last = { width, height };
+        this.ui?.resize(width, height);
+      }, RESIZE_SETTLE_MS);
+    });
+    this.resizeObserver.observe(surface);
+  }
+
+  disconnect(): void {
+    this.userEnded = true;
+    if (this.credentials) {
+      this.credentials = null;
+      this.events.emit('state', 'disconnected');
+      this.events.emit('disconnected', { code: 'user-ended' });
+      return;
+    }
+    this.ui?.shutdown();
+  }
+
+  sendCredentials(credentials: { username?: string; password: string }): void {
+    const resolve = this.credentials;
+    this.credentials = null;
+    resolve?.(credentials);
+  }
+
+  sendCtrlAltDel(): void {
+    this.ui?.ctrlAltDel();
+  }
+
+  setScaling(mode: ScalingMode): void {
+    this.ui?.setScale((mode === 'fit' ? SCALE.fit : SCALE.real) as never);
+  }
+
+  pasteText(text: string): void {
+    // IronRDP reads the local clipboard when asked to send it.
+    const ui = this.ui;
+    if (!ui) return;
+    void navigator.clipboard
+      .writeText(text)
+      .then(() => ui.sendClipboardData())
+      .catch(() => this.events.emit('warning', 'The browser did not allow DeskBridge to use the clipboard.'));
+  }
+
+  focus(): void {
+    (this.element?.shadowRoot?.querySelector('canvas') as HTMLCanvasElement | null)?.focus();
+  }
+
+  canvas(): HTMLCanvasElement | null {
+    return (this.element?.shadowRoot?.querySelector('canvas') as HTMLCanvasElement | null) ?? null;
+  }
+}

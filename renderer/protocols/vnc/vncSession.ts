@@ -1,0 +1,105 @@
+// VNC through noVNC (MPL-2.0, maintained), behind the protocol-agnostic
+// session interface. The gateway relays raw RFB bytes; noVNC speaks RFB.
+import RFB from '@novnc/novnc';
+import type { ScalingMode } from '../../../shared/profiles/profileSchema';
+import { SessionEmitter, type ConnectParams, type RemoteSession, type SessionEvents } from '../../session/remoteSession';
+
+interface NoVncInternals {
+  _display?: { flip?: (fromQueue?: boolean) => void };
+}
+
+export class VncSession implements RemoteSession {
+  private readonly events = new SessionEmitter();
+  private rfb: RFB | null = null;
+  private surface: HTMLElement | null = null;
+  private userEnded = false;
+  private securityFailure: string | null = null;
+
+  on<K extends keyof SessionEvents>(event: K, listener: (value: SessionEvents[K]) => void): () => void {
+    return this.events.on(event, listener);
+  }
+
+  connect({ surface, info, wsOrigin, password }: ConnectParams): void {
+    this.surface = surface;
+    // noVNC takes a plain WebSocket we open ourselves, so we can count its bytes.
+    const socket = new WebSocket(wsOrigin + info.relayPath);
+    socket.binaryType = 'arraybuffer';
+    socket.addEventListener('message', (event: MessageEvent<ArrayBuffer>) => this.events.emit('bytes', event.data.byteLength));
+    const rfb = new RFB(surface, socket, { shared: true, ...(password ? { credentials: { password } } : {}) });
+    this.rfb = rfb;
+    rfb.focusOnClick = true;
+    rfb.clipViewport = false;
+    rfb.resizeSession = false;
+    rfb.background = '#1b1f24';
+    rfb.viewOnly = info.profile.viewOnly;
+    this.setScaling(info.profile.scaling);
+    this.countFrames(rfb);
+    this.events.emit('state', 'connecting');
+    rfb.addEventListener('connect', () => this.events.emit('state', 'connected'));
+    rfb.addEventListener('credentialsrequired', (event) => {
+      const types = ((event as CustomEvent<{ types?: string[] }>).detail?.types ?? ['password']) as string[];
+      this.events.emit('state', 'authenticating');
+      this.events.emit('credentialsRequired', { username: types.includes('username'), password: types.includes('password') });
+    });
+    rfb.addEventListener('securityfailure', (event) => {
+      const detail = (event as CustomEvent<{ status?: number; reason?: string }>).detail;
+      this.securityFailure = detail?.reason || 'Authentication failure';
+    });
+    rfb.addEventListener('clipboard', (event) => this.events.emit('clipboard', (event as CustomEvent<{ text: string }>).detail.text));
+    rfb.addEventListener('disconnect', () => {
+      this.rfb = null;
+      this.events.emit('state', 'disconnected');
+      if (this.userEnded) this.events.emit('disconnected', { code: 'user-ended' });
+      else if (this.securityFailure !== null) this.events.emit('disconnected', { code: 'auth-failed', detail: this.securityFailure });
+      // Otherwise noVNC does not know why; the gateway's control channel does.
+      else this.events.emit('disconnected', { code: null });
+    });
+  }
+
+  /**
+   * noVNC has no public "frame drawn" event. Its display's flip() runs once
+   * per completed framebuffer update, so counting calls to it gives frames/s.
+   * Guarded: if a later noVNC renames it, the readout shows no frame rate
+   * rather than breaking the session.
+   */
+  private countFrames(rfb: RFB): void {
+    const display = (rfb as unknown as NoVncInternals)._display;
+    const flip = display?.flip;
+    if (!display || typeof flip !== 'function') return;
+    display.flip = (fromQueue?: boolean) => {
+      flip.call(display, fromQueue);
+      this.events.emit('frame', undefined);
+    };
+  }
+
+  disconnect(): void {
+    this.userEnded = true;
+    this.rfb?.disconnect();
+  }
+
+  sendCredentials(credentials: { username?: string; password: string }): void {
+    this.rfb?.sendCredentials(credentials);
+  }
+
+  sendCtrlAltDel(): void {
+    this.rfb?.sendCtrlAltDel();
+  }
+
+  setScaling(mode: ScalingMode): void {
+    if (!this.rfb) return;
+    // fit: scale the picture to the window; actual: 1:1 pixels, the container scrolls.
+    this.rfb.scaleViewport = mode === 'fit';
+  }
+
+  pasteText(text: string): void {
+    this.rfb?.clipboardPasteFrom(text);
+  }
+
+  focus(): void {
+    this.rfb?.focus({ preventScroll: true });
+  }
+
+  canvas(): HTMLCanvasElement | null {
+    return this.surface?.querySelector('canvas') ?? null;
+  }
+}

@@ -1,0 +1,53 @@
+import { useId } from 'react';
+import type { CertificatePromptBody } from '../../shared/api/contract';
+
+export type CertificateDecision = 'once' | 'always' | 'cancel';
+
+/** Who the server claims to be, shown before anything is sent to it (as mstsc and Guacamole users expect). */
+export function CertificateDialog({ prompt, onDecision }: { prompt: CertificatePromptBody; onDecision: (d: CertificateDecision) => void }) {
+  const id = useId();
+  const changed = prompt.error === 'certificate-changed';
+  const cert = prompt.certificate;
+  return (
+    <div className="session-overlay">
+      <div className="dialog dialog-wide" role="dialog" aria-modal="true" aria-labelledby={`${id}-title`}>
+        <h2 id={`${id}-title`}>{changed ? 'The server\u2019s certificate has changed' : 'Check the server\u2019s identity'}</h2>
+        <p className={changed ? 'warning-text' : ''}>{prompt.message}</p>
+        {prompt.reason && <p>Why it is not trusted automatically: {prompt.reason}.</p>}
+        <dl className="certificate">
+          <dt>Host</dt>
+          <dd>{prompt.host}</dd>
+          <dt>Subject</dt>
+          <dd>{cert.subject}</dd>
+          <dt>Issuer</dt>
+          <dd>{cert.issuer}</dd>
+          <dt>Valid</dt>
+          <dd>
+            {new Date(cert.validFrom).toLocaleDateString()} to {new Date(cert.validTo).toLocaleDateString()}
+          </dd>
+          <dt>SHA-256 fingerprint</dt>
+          <dd className="fingerprint" data-testid="certificate-fingerprint">
+            {cert.fingerprintSha256}
+          </dd>
+          {changed && prompt.previousFingerprint && (
+            <>
+              <dt>Fingerprint you trusted before</dt>
+              <dd className="fingerprint">{prompt.previousFingerprint}</dd>
+            </>
+          )}
+        </dl>
+        <div className="actions">
+          <button type="button" onClick={() => onDecision('once')}>
+            Trust once
+          </button>
+          <button type="button" onClick={() => onDecision('always')}>
+            Trust always
+          </button>
+          <button type="button" autoFocus onClick={() => onDecision('cancel')}>
+            Cancel
+          </button>
+        </div>
+      </div>
+    </div>
+  );
+}

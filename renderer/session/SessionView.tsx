@@ -1,0 +1,379 @@
+// One open session: the remote desktop, its toolbar, state, stats and the
+// prompts it may need (password, certificate). Protocol-agnostic: it talks to
+// a RemoteSession and to the gateway's control channel only.
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { API, type CertificatePromptBody, type ControlEvent, type CreateSessionResponse, type ProfileView, type SessionState } from '../../shared/api/contract';
+import { messageFor, isErrorCode, type ErrorCode } from '../../shared/errors/errorCodes';
+import type { ScalingMode } from '../../shared/profiles/profileSchema';
+import { api, ApiError, wsOrigin } from '../app/api';
+import { createRemoteSession } from './createRemoteSession';
+import type { RemoteSession } from './remoteSession';
+import { CertificateDialog } from './CertificateDialog';
+import { PasswordDialog } from './PasswordDialog';
+
+const STATE_LABELS: Record<SessionState, string> = {
+  connecting: 'Connecting…',
+  securing: 'Securing…',
+  authenticating: 'Authenticating…',
+  connected: 'Connected',
+  reconnecting: 'Reconnecting…',
+  disconnected: 'Disconnected',
+};
+
+/** How long to wait for the gateway's reason after the library says only "disconnected". */
+const REASON_GRACE_MS = 1000;
+
+interface Failure {
+  code: ErrorCode;
+  detail?: string;
+}
+
+export interface SessionViewProps {
+  profile: ProfileView;
+  active: boolean;
+  passwordSavingAllowed: boolean;
+  onStateChange?: (state: SessionState) => void;
+  onClose: () => void;
+  onProfileChanged?: () => void;
+}
+
+function formatRate(bytesPerSecond: number): string {
+  if (bytesPerSecond >= 1e6) return `${(bytesPerSecond / 1e6).toFixed(1)} MB/s`;
+  if (bytesPerSecond >= 1e3) return `${(bytesPerSecond / 1e3).toFixed(0)} kB/s`;
+  return `${Math.round(bytesPerSecond)} B/s`;
+}
+
+export function SessionView({ profile, active, passwordSavingAllowed, onStateChange, onClose, onProfileChanged }: SessionViewProps) {
+  const surfaceRef = useRef<HTMLDivElement>(null);
+  const viewRef = useRef<HTMLDivElement>(null);
+  const sessionRef = useRef<RemoteSession | null>(null);
+  const controlRef = useRef<WebSocket | null>(null);
+  const [attempt, setAttempt] = useState(0);
+  const [state, setState] = useState<SessionState>('connecting');
+  const [failure, setFailure] = useState<Failure | null>(null);
+  const [certificate, setCertificate] = useState<CertificatePromptBody | null>(null);
+  const [acceptCertificate, setAcceptCertificate] = useState<{ fingerprintSha256: string; remember: boolean } | null>(null);
+  const [passwordPrompt, setPasswordPrompt] = useState<{ username: boolean } | null>(null);
+  const [info, setInfo] = useState<CreateSessionResponse | null>(null);
+  const [scaling, setScaling] = useState<ScalingMode>(profile.scaling);
+  const [stats, setStats] = useState({ fps: null as number | null, bytesPerSecond: 0 });
+  const [clipboardOpen, setClipboardOpen] = useState(false);
+  const [remoteClipboard, setRemoteClipboard] = useState('');
+  const [warning, setWarning] = useState<string | null>(null);
+  const rememberRef = useRef<string | null>(null);
+  /** Why the user ended the session, when it is not plain "Disconnect" (e.g. cancelled sign-in). */
+  const endReasonRef = useRef<Failure | null>(null);
+  const lastSentClipboard = useRef<string | null>(null);
+  const clipboardDenied = useRef(false);
+
+  const updateState = useCallback(
+    (next: SessionState) => {
+      setState(next);
+      onStateChange?.(next);
+    },
+    [onStateChange],
+  );
+
+  // One connection attempt per `attempt`; cleaned up when it changes or the view closes.
+  useEffect(() => {
+    let cancelled = false;
+    let gatewayError: Failure | null = null;
+    let frames = 0;
+    let libraryBytes = 0;
+    let gatewayBytes: { value: number; at: number } | null = null;
+    let lastGatewayBytes: { value: number; at: number } | null = null;
+    const cleanups: (() => void)[] = [];
+    setFailure(null);
+    setWarning(null);
+    updateState('connecting');
+
+    endReasonRef.current = null;
+    const showFailure = (f: Failure) => {
+      if (cancelled) return;
+      const shown = f.code === 'user-ended' ? endReasonRef.current : f;
+      setFailure(shown);
+      updateState('disconnected');
+    };
+
+    const run = async () => {
+      let response: CreateSessionResponse;
+      try {
+        response = await api<CreateSessionResponse>('POST', API.sessions, { profileId: profile.id, ...(acceptCertificate ? { acceptCertificate } : {}) });
+      } catch (error) {
+        if (cancelled) return;
+        if (error instanceof ApiError && error.status === 409 && (error.code === 'certificate-untrusted' || error.code === 'certificate-changed')) {
+          setCertificate(error.body as unknown as CertificatePromptBody);
+          updateState('securing');
+          return;
+        }
+        const code = error instanceof ApiError && isErrorCode(error.code) ? error.code : 'internal';
+        showFailure({ code, detail: error instanceof ApiError && error.message !== messageFor(code) ? error.message : undefined });
+        return;
+      }
+      if (cancelled) {
+        void api('DELETE', API.session(response.sessionId)).catch(() => undefined);
+        return;
+      }
+      setInfo(response);
+      const control = new WebSocket(wsOrigin() + response.controlPath);
+      controlRef.current = control;
+      control.addEventListener('message', (event: MessageEvent<string>) => {
+        const message = JSON.parse(event.data) as ControlEvent;
+        if (message.type === 'error') gatewayError = { code: message.code, ...(message.detail ? { detail: message.detail } : {}) };
+        else if (message.type === 'stats') {
+          lastGatewayBytes = gatewayBytes;
+          gatewayBytes = { value: message.bytesFromHost + message.bytesToHost, at: message.at };
+        } else if (message.type === 'state' && (message.state === 'securing' || message.state === 'authenticating')) updateState(message.state);
+      });
+      cleanups.push(() => control.close());
+
+      const surface = surfaceRef.current;
+      if (!surface) return;
+      const session = await createRemoteSession(response.protocol);
+      if (cancelled) return;
+      sessionRef.current = session;
+      cleanups.push(
+        session.on('state', (s) => {
+          if (s !== 'disconnected') updateState(s);
+        }),
+        session.on('frame', () => frames++),
+        session.on('bytes', (n) => (libraryBytes += n)),
+        session.on('warning', (w) => setWarning(w)),
+        session.on('clipboard', (text) => {
+          setRemoteClipboard(text);
+          lastSentClipboard.current = text;
+          if (document.hasFocus()) void navigator.clipboard?.writeText(text).catch(() => undefined);
+        }),
+        session.on('credentialsRequired', ({ username }) => setPasswordPrompt({ username })),
+        session.on('state', (s) => {
+          if (s === 'connected' && rememberRef.current !== null) {
+            const password = rememberRef.current;
+            rememberRef.current = null;
+            // Saved only once the server accepted it.
+            void api('POST', API.password(profile.id), { password }).then(() => onProfileChanged?.(), () => undefined);
+          }
+        }),
+        session.on('disconnected', ({ code, detail }) => {
+          sessionRef.current = null;
+          setPasswordPrompt(null);
+          if (code) {
+            showFailure({ code, ...(detail ? { detail } : {}) });
+            return;
+          }
+          // The library does not know why; the gateway does, on the control channel.
+          const started = Date.now();
+          const wait = () => {
+            if (gatewayError || Date.now() - started > REASON_GRACE_MS) showFailure(gatewayError ?? { code: 'connection-lost' });
+            else setTimeout(wait, 50);
+          };
+          wait();
+        }),
+      );
+      session.connect({ surface, info: response, wsOrigin: wsOrigin(), password: response.savedPassword });
+    };
+    void run();
+
+    const statsTimer = setInterval(() => {
+      const fps = frames;
+      frames = 0;
+      const bytes = libraryBytes;
+      libraryBytes = 0;
+      let rate = bytes;
+      const g = gatewayBytes as { value: number; at: number } | null;
+      const lg = lastGatewayBytes as { value: number; at: number } | null;
+      if (g && lg && g.at > lg.at) rate = ((g.value - lg.value) * 1000) / (g.at - lg.at);
+      setStats({ fps, bytesPerSecond: rate });
+    }, 1000);
+
+    return () => {
+      cancelled = true;
+      clearInterval(statsTimer);
+      sessionRef.current?.disconnect();
+      sessionRef.current = null;
+      for (const cleanup of cleanups) cleanup();
+    };
+  }, [attempt, profile.id]); // eslint-disable-line react-hooks/exhaustive-deps
+
+  // Local clipboard to the remote: automatic while this session has focus.
+  useEffect(() => {
+    if (!active || state !== 'connected') return;
+    const sync = () => {
+      if (clipboardDenied.current || !document.hasFocus() || !navigator.clipboard?.readText) return;
+      navigator.clipboard.readText().then(
+        (text) => {
+          if (text && text !== lastSentClipboard.current) {
+            lastSentClipboard.current = text;
+            sessionRef.current?.pasteText(text);
+          }
+        },
+        () => {
+          // Denied: the paste panel is the way in; stop asking.
+          clipboardDenied.current = true;
+        },
+      );
+    };
+    window.addEventListener('focus', sync);
+    const timer = setInterval(sync, 1000);
+    return () => {
+      window.removeEventListener('focus', sync);
+      clearInterval(timer);
+    };
+  }, [active, state]);
+
+  useEffect(() => {
+    sessionRef.current?.setScaling(scaling);
+  }, [scaling]);
+
+  const disconnect = () => {
+    if (sessionRef.current) sessionRef.current.disconnect();
+    else {
+      setFailure(null);
+      updateState('disconnected');
+    }
+    if (info) void api('DELETE', API.session(info.sessionId)).catch(() => undefined);
+  };
+
+  const reconnect = () => {
+    setCertificate(null);
+    setAttempt((n) => n + 1);
+  };
+
+  const fullscreen = () => {
+    const view = viewRef.current;
+    if (!view) return;
+    if (document.fullscreenElement) void document.exitFullscreen();
+    else void view.requestFullscreen().catch(() => setWarning('The browser did not allow full screen here.'));
+  };
+
+  const ended = state === 'disconnected';
+
+  return (
+    <div className="session-view" ref={viewRef} data-active={active}>
+      <div className="session-toolbar" role="toolbar" aria-label="Session">
+        <span className="session-title">{profile.name}</span>
+        <span role="status" data-testid="session-state" className={`session-state state-${state}`}>
+          {STATE_LABELS[state]}
+        </span>
+        {info && !info.encrypted && (
+          <span className="badge badge-warning" title="Traffic between this computer and the host is not encrypted: anyone on the network path can read it, including typed passwords.">
+            Not encrypted
+          </span>
+        )}
+        <span className="session-stats" data-testid="session-stats">
+          {state === 'connected' ? `${stats.fps === null ? '–' : stats.fps} frames/s · ${formatRate(stats.bytesPerSecond)}` : ''}
+        </span>
+        <span className="toolbar-spacer" />
+        <label className="toolbar-field">
+          Scaling
+          <select value={scaling} onChange={(e) => setScaling(e.target.value as ScalingMode)}>
+            <option value="fit">Fit to window</option>
+            <option value="actual">1:1 (scrollbars)</option>
+          </select>
+        </label>
+        <button type="button" onClick={() => sessionRef.current?.sendCtrlAltDel()} disabled={state !== 'connected'}>
+          Ctrl+Alt+Del
+        </button>
+        <button type="button" aria-pressed={clipboardOpen} onClick={() => setClipboardOpen((o) => !o)}>
+          Clipboard
+        </button>
+        <button type="button" onClick={fullscreen}>
+          Fullscreen
+        </button>
+        {ended ? (
+          <button type="button" onClick={onClose}>
+            Close
+          </button>
+        ) : (
+          <button type="button" onClick={disconnect}>
+            Disconnect
+          </button>
+        )}
+      </div>
+      {clipboardOpen && (
+        <div className="clipboard-panel">
+          <label htmlFor={`clip-${profile.id}`}>Remote clipboard</label>
+          <textarea id={`clip-${profile.id}`} value={remoteClipboard} onChange={(e) => setRemoteClipboard(e.target.value)} rows={3} />
+          <button
+            type="button"
+            onClick={() => {
+              lastSentClipboard.current = remoteClipboard;
+              sessionRef.current?.pasteText(remoteClipboard);
+            }}
+          >
+            Send to remote
+          </button>
+          <p className="hint">Text copied on the remote computer appears here. Edit it and send it to put it on the remote clipboard.</p>
+        </div>
+      )}
+      {warning && (
+        <div className="session-warning" role="status">
+          {warning}
+        </div>
+      )}
+      <div className="session-surface" data-testid="session-surface" data-scaling={scaling} ref={surfaceRef} onClick={() => sessionRef.current?.focus()} />
+      {failure && (
+        <div className="session-overlay">
+          <div className="session-error" role="alert">
+            <p className="error-message">{messageFor(failure.code)}</p>
+            {failure.detail && <p className="error-detail">{failure.detail}</p>}
+            <div className="actions">
+              <button type="button" onClick={reconnect}>
+                Reconnect
+              </button>
+              <button type="button" onClick={onClose}>
+                Close
+              </button>
+            </div>
+          </div>
+        </div>
+      )}
+      {ended && !failure && !certificate && (
+        <div className="session-overlay">
+          <div className="session-ended">
+            <p>The session has ended.</p>
+            <div className="actions">
+              <button type="button" onClick={reconnect}>
+                Reconnect
+              </button>
+              <button type="button" onClick={onClose}>
+                Close
+              </button>
+            </div>
+          </div>
+        </div>
+      )}
+      {certificate && (
+        <CertificateDialog
+          prompt={certificate}
+          onDecision={(decision) => {
+            const prompt = certificate;
+            setCertificate(null);
+            if (decision === 'cancel') {
+              updateState('disconnected');
+              setFailure({ code: 'auth-cancelled', detail: 'You did not trust the server\u2019s certificate, so nothing was sent to it.' });
+              return;
+            }
+            setAcceptCertificate({ fingerprintSha256: prompt.certificate.fingerprintSha256, remember: decision === 'always' });
+            setAttempt((n) => n + 1);
+          }}
+        />
+      )}
+      {passwordPrompt && (
+        <PasswordDialog
+          askUsername={passwordPrompt.username}
+          allowRemember={passwordSavingAllowed}
+          onSubmit={({ username, password, remember }) => {
+            setPasswordPrompt(null);
+            rememberRef.current = remember ? password : null;
+            sessionRef.current?.sendCredentials({ ...(username ? { username } : {}), password });
+          }}
+          onCancel={() => {
+            setPasswordPrompt(null);
+            endReasonRef.current = { code: 'auth-cancelled' };
+            sessionRef.current?.disconnect();
+          }}
+        />
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,69 @@
+// The one session interface every protocol adapter implements
+// (ARCHITECTURE.md, "Renderer: one session interface"). The session view,
+// toolbar, kiosk screens and tests know only this, never RDP, VNC or SPICE.
+import type { CreateSessionResponse, SessionState } from '../../shared/api/contract';
+import type { ErrorCode } from '../../shared/errors/errorCodes';
+import type { ScalingMode } from '../../shared/profiles/profileSchema';
+
+export interface DisconnectInfo {
+  /** The reason, if the protocol library knows it for sure (e.g. the server refused the password). */
+  code: ErrorCode | null;
+  /** The server's or library's own words, shown under our message. */
+  detail?: string;
+}
+
+export interface SessionEvents {
+  state: SessionState;
+  disconnected: DisconnectInfo;
+  /** Text the remote side put on its clipboard. */
+  clipboard: string;
+  credentialsRequired: { username: boolean; password: boolean };
+  /** One completed screen update drawn on the canvas (for the frames/s readout). */
+  frame: undefined;
+  /** Bytes received from the remote side through the bridge. */
+  bytes: number;
+  /** Something the user should know that does not end the session (e.g. an unrenderable picture). */
+  warning: string;
+}
+
+export interface ConnectParams {
+  surface: HTMLElement;
+  info: CreateSessionResponse;
+  /** ws://127.0.0.1:PORT */
+  wsOrigin: string;
+  password: string | null;
+}
+
+export interface RemoteSession {
+  connect(params: ConnectParams): void;
+  /** Ends the session at the user's request: reported as 'user-ended', never as a failure. */
+  disconnect(): void;
+  sendCredentials(credentials: { username?: string; password: string }): void;
+  sendCtrlAltDel(): void;
+  setScaling(mode: ScalingMode): void;
+  /** Puts text on the remote clipboard. */
+  pasteText(text: string): void;
+  focus(): void;
+  /** The canvas showing the remote desktop (tests and the benchmark read it). */
+  canvas(): HTMLCanvasElement | null;
+  on<K extends keyof SessionEvents>(event: K, listener: (value: SessionEvents[K]) => void): () => void;
+}
+
+/** A small typed event emitter for adapters. */
+export class SessionEmitter {
+  private readonly listeners = new Map<keyof SessionEvents, Set<(value: never) => void>>();
+
+  on<K extends keyof SessionEvents>(event: K, listener: (value: SessionEvents[K]) => void): () => void {
+    let set = this.listeners.get(event);
+    if (!set) {
+      set = new Set();
+      this.listeners.set(event, set);
+    }
+    set.add(listener as (value: never) => void);
+    return () => set?.delete(listener as (value: never) => void);
+  }
+
+  emit<K extends keyof SessionEvents>(event: K, value: SessionEvents[K]): void {
+    for (const listener of this.listeners.get(event) ?? []) (listener as (v: SessionEvents[K]) => void)(value);
+  }
+}
