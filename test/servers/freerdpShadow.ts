@@ -1,12 +1,13 @@
 // freerdp-shadow-cli sharing an Xvfb display: a real RDP server on loopback
 // (TLS without login, or NLA against a SAM file). See ../shared/TESTBED.md.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { openSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { execFileSync } from 'node:child_process';
-import { existsSync, openSync } from 'node:fs';
+import { freeDisplay, freePort, stopProcess, waitForDisplay, waitForPort } from './processes';
+
+export { freePort, waitForPort } from './processes';
 
 export interface ShadowOptions {
   security: 'tls' | 'nla';
@@ -28,58 +29,6 @@ export interface ShadowServer {
   stop(): Promise<void>;
 }
 
-export async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as net.AddressInfo).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
-export async function waitForPort(port: number, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const socket = net.connect({ host: '127.0.0.1', port });
-      socket.once('connect', () => {
-        socket.destroy();
-        resolve(true);
-      });
-      socket.once('error', () => resolve(false));
-    });
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`nothing listened on 127.0.0.1:${port} within ${timeoutMs} ms`);
-}
-
-/** A free X display number: no socket and no lock file for it. */
-export function freeDisplay(from = 60): number {
-  for (let n = from; n < from + 200; n++) {
-    if (!existsSync(`/tmp/.X11-unix/X${n}`) && !existsSync(`/tmp/.X${n}-lock`)) return n;
-  }
-  throw new Error('no free X display');
-}
-
-async function stopProcess(child: ChildProcess | null, timeoutMs = 3000): Promise<void> {
-  if (!child || child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  try {
-    process.kill(-child.pid, 'SIGTERM');
-  } catch {
-    return;
-  }
-  const timer = setTimeout(() => {
-    try {
-      process.kill(-(child.pid as number), 'SIGKILL');
-    } catch {
-      // already gone
-    }
-  }, timeoutMs);
-  await exited;
-  clearTimeout(timer);
-}
-
 export async function startFreerdpShadow(options: ShadowOptions): Promise<ShadowServer> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'deskbridge-shadow-'));
   const displayNumber = freeDisplay();
@@ -87,11 +36,7 @@ export async function startFreerdpShadow(options: ShadowOptions): Promise<Shadow
   const xvfb = spawn('Xvfb', [display, '-screen', '0', '1024x768x24', '-nolisten', 'tcp', '-noreset'], { detached: true, stdio: 'ignore' });
   let shadow: ChildProcess | null = null;
   try {
-    const deadline = Date.now() + 5000;
-    while (!existsSync(`/tmp/.X11-unix/X${displayNumber}`)) {
-      if (Date.now() > deadline) throw new Error('Xvfb did not start');
-      await new Promise((r) => setTimeout(r, 25));
-    }
+    await waitForDisplay(displayNumber);
     execFileSync('xsetroot', ['-solid', options.background ?? '#336699'], { env: { ...process.env, DISPLAY: display } });
     const port = options.port ?? (await freePort());
     const args = ['/bind-address:127.0.0.1', `/port:${port}`];

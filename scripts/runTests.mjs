@@ -1,0 +1,29 @@
+// Runs the test suites with Node's test runner (TypeScript through tsx).
+//   node scripts/runTests.mjs            unit, integration, then e2e
+//   node scripts/runTests.mjs unit|integration|e2e [more…]
+import { spawnSync } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
+const suites = process.argv.slice(2).length > 0 ? process.argv.slice(2) : ['unit', 'integration', 'e2e'];
+
+function testFiles(dir) {
+  const found = [];
+  for (const name of readdirSync(dir)) {
+    const full = path.join(dir, name);
+    if (statSync(full).isDirectory()) found.push(...testFiles(full));
+    else if (name.endsWith('.test.ts')) found.push(full);
+  }
+  return found.sort();
+}
+
+const files = suites.flatMap((suite) => testFiles(path.join(root, 'test', suite)));
+if (files.length === 0) {
+  console.error(`no test files in ${suites.join(', ')}`);
+  process.exit(1);
+}
+// One file at a time: the e2e and integration tests start real servers and a browser on 2 cores.
+const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-timeout=180000', ...files], { stdio: 'inherit', cwd: root });
+process.exit(result.status ?? 1);

@@ -1,0 +1,181 @@
+// VNC end to end: the real UI in Chromium, the real gateway, a real Xvnc.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { startXvnc, disposeXvnc, type XvncServer } from '../servers/xvnc';
+import { close, hexColour } from '../servers/xwd';
+import { startApp, removeDataDir, type RunningApp } from '../support/app';
+import { openBrowser, type TestBrowser } from '../support/browser';
+import { canvasPixels, createProfile, pagePointFor, sessionView, waitForCanvasColour, waitForState } from '../support/ui';
+
+let server: XvncServer;
+let app: RunningApp;
+
+before(async () => {
+  server = await startXvnc({ background: '#336699' });
+  app = await startApp({ env: { ...process.env, DESKBRIDGE_SECRETS: 'file' } });
+});
+
+after(async () => {
+  await app?.stop();
+  if (app) await removeDataDir(app.dataDir);
+  await disposeXvnc(server);
+});
+
+async function withBrowser<T>(options: { deviceScaleFactor?: number; viewport?: { width: number; height: number } }, work: (b: TestBrowser) => Promise<T>): Promise<T> {
+  // Each browser needs a fresh start address: a start code works once.
+  const url = await freshStartUrl();
+  const browser = await openBrowser({ origin: app.origin, ...options });
+  try {
+    await browser.page.goto(url);
+    return await work(browser);
+  } finally {
+    await browser.close();
+  }
+}
+
+/** Restarts the app on the same data folder to get a new one-time start address. */
+async function freshStartUrl(): Promise<string> {
+  if (!usedFirstUrl) {
+    usedFirstUrl = true;
+    return app.url;
+  }
+  await app.stop();
+  app = await startApp({ dataDir: app.dataDir, env: { ...process.env, DESKBRIDGE_SECRETS: 'file' } });
+  return app.url;
+}
+let usedFirstUrl = false;
+
+test('create a profile in the UI, connect, and see the remote desktop as the server shows it', async () => {
+  await withBrowser({}, async ({ page }) => {
+    await createProfile(page, { name: 'Desk', port: server.port });
+    await page.getByRole('button', { name: 'Connect', exact: true }).click();
+    await waitForState(page, 'Connected');
+    await waitForCanvasColour(page, 900, 700, hexColour('#336699'));
+    await assertCanvasMatchesServer(page);
+    await assert.doesNotReject(sessionView(page).getByText('Not encrypted').waitFor());
+  });
+});
+
+async function assertCanvasMatchesServer(page: Parameters<typeof canvasPixels>[0]) {
+  // A grid over the whole screen, compared with the server's own framebuffer.
+  const points: [number, number][] = [];
+  for (let x = 8; x < 1024; x += 101) for (let y = 6; y < 768; y += 73) points.push([x, y]);
+  await new Promise((r) => setTimeout(r, 300));
+  const [shown, screen] = await Promise.all([canvasPixels(page, points), server.screen()]);
+  const mismatches = points.filter((p, i) => !close(shown[i]!, screen.pixel(p[0], p[1]), 24));
+  assert.ok(mismatches.length <= 2, `canvas differs from the server at ${JSON.stringify(mismatches.slice(0, 5))}`);
+  // And the known content: the background, and the white xterm at the top left.
+  assert.ok(close(shown[points.findIndex(([x, y]) => x === 917 && y === 736)]!, hexColour('#336699'), 8));
+  const [xtermPixel] = await canvasPixels(page, [[300, 200]]);
+  assert.ok(close(xtermPixel!, [255, 255, 255], 8), `xterm area is rgb(${xtermPixel})`);
+}
+
+test('fit to window at device scale 2: a click lands on the remote point under it', async () => {
+  await withBrowser({ deviceScaleFactor: 2, viewport: { width: 900, height: 640 } }, async ({ page }) => {
+    await page.getByRole('navigation', { name: 'Connections' }).getByRole('button', { name: 'Desk', exact: true }).dblclick();
+    await waitForState(page, 'Connected');
+    await waitForCanvasColour(page, 900, 700, hexColour('#336699'));
+    for (const [rx, ry] of [
+      [700, 500],
+      [1000, 40],
+      [613, 711],
+    ] as [number, number][]) {
+      const point = await pagePointFor(page, rx, ry);
+      await page.mouse.click(point.x, point.y);
+      await new Promise((r) => setTimeout(r, 300));
+      const location = await server.x('xdotool', ['getmouselocation']);
+      const [, x, y] = /x:(\d+) y:(\d+)/.exec(location) ?? [];
+      assert.ok(Math.abs(Number(x) - rx) <= 1 && Math.abs(Number(y) - ry) <= 1, `clicked remote ${rx},${ry}; the pointer is at ${x},${y}`);
+    }
+  });
+});
+
+test('typing reaches the remote xterm', async () => {
+  await withBrowser({}, async ({ page }) => {
+    await page.getByRole('navigation', { name: 'Connections' }).getByRole('button', { name: 'Desk', exact: true }).dblclick();
+    await waitForState(page, 'Connected');
+    await waitForCanvasColour(page, 900, 700, hexColour('#336699'));
+    const point = await pagePointFor(page, 200, 150);
+    await page.mouse.click(point.x, point.y);
+    await page.keyboard.type('echo typed-by-deskbridge_42 > out.txt', { delay: 15 });
+    await page.keyboard.press('Enter');
+    const file = path.join(server.workDir, 'out.txt');
+    const deadline = Date.now() + 5000;
+    let content = '';
+    while (Date.now() < deadline) {
+      content = await readFile(file, 'utf8').catch(() => '');
+      if (content) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.equal(content, 'typed-by-deskbridge_42\n');
+  });
+});
+
+test('clipboard: non-ASCII text from the remote arrives, and text from the client reaches the remote', async () => {
+  const fromRemote = '€ 日本 ü';
+  const fromClient = 'Grüße 日本 € from DeskBridge';
+  await withBrowser({}, async ({ page }) => {
+    await page.getByRole('navigation', { name: 'Connections' }).getByRole('button', { name: 'Desk', exact: true }).dblclick();
+    await waitForState(page, 'Connected');
+    await sessionView(page).getByRole('button', { name: 'Clipboard' }).click();
+    // Remote → client: xclip owns the remote clipboard; Xvnc forwards it.
+    await setRemoteClipboard(server, fromRemote);
+    const panel = sessionView(page).getByLabel('Remote clipboard');
+    await panel.waitFor();
+    await waitFor(async () => (await panel.inputValue()) === fromRemote, 'the remote clipboard text in the panel');
+    await page.bringToFront();
+    await waitFor(async () => (await page.evaluate(() => navigator.clipboard.readText())) === fromRemote, 'the remote text on the local clipboard');
+    // Client → remote, through the paste panel.
+    await panel.fill(fromClient);
+    await sessionView(page).getByRole('button', { name: 'Send to remote' }).click();
+    await waitFor(async () => (await server.x('xclip', ['-o', '-selection', 'clipboard']).catch(() => '')) === fromClient, 'the client text on the remote clipboard');
+    // And automatically, from the local clipboard while the session has focus.
+    const automatic = 'automatisch ü 日本';
+    await page.evaluate((t) => navigator.clipboard.writeText(t), automatic);
+    await waitFor(async () => (await server.x('xclip', ['-o', '-selection', 'clipboard']).catch(() => '')) === automatic, 'the local clipboard on the remote');
+  });
+});
+
+test('two sessions at once, each showing its own desktop', async () => {
+  const second = await startXvnc({ background: '#993322', xterm: false });
+  try {
+    await withBrowser({}, async ({ page }) => {
+      await createProfile(page, { name: 'Second', port: second.port });
+      const list = page.getByRole('navigation', { name: 'Connections' });
+      await list.getByRole('button', { name: 'Desk', exact: true }).dblclick();
+      await waitForState(page, 'Connected');
+      await page.getByRole('tab', { name: 'Connections' }).click();
+      await list.getByRole('button', { name: 'Second', exact: true }).dblclick();
+      await waitForState(page, 'Connected');
+      await waitForCanvasColour(page, 500, 400, hexColour('#993322'));
+      await page.getByRole('tab', { name: 'Desk' }).click();
+      await waitForCanvasColour(page, 900, 700, hexColour('#336699'));
+      const [a] = await canvasPixels(page, [[900, 700]]);
+      assert.ok(close(a!, hexColour('#336699'), 8));
+      // The other one is still connected underneath.
+      await page.getByRole('tab', { name: 'Second' }).click();
+      await waitForState(page, 'Connected');
+      const [b] = await canvasPixels(page, [[500, 400]]);
+      assert.ok(close(b!, hexColour('#993322'), 8));
+    });
+  } finally {
+    await disposeXvnc(second);
+  }
+});
+
+async function setRemoteClipboard(target: XvncServer, text: string): Promise<void> {
+  // xclip forks into the background and owns the selection until another client takes it
+  // (or the X server stops); its output goes nowhere so that this call returns.
+  await target.x('sh', ['-c', `printf '%s' "$0" | xclip -selection clipboard -i >/dev/null 2>&1`, text]);
+}
+
+async function waitFor(check: () => Promise<boolean>, what: string, timeout = 8000): Promise<void> {
+  const deadline = Date.now() + timeout;
+  while (Date.now() < deadline) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.fail(`timed out waiting for ${what}`);
+}

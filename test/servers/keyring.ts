@@ -1,0 +1,60 @@
+// A Secret Service (gnome-keyring) on a private D-Bus session bus, as a desktop
+// session would have, for tests that check the app's keychain use. The app and
+// `secret-tool` in the test talk to the same bus.
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { stopProcess } from './processes';
+
+export interface KeyringSession {
+  /** Environment for processes that should see this keyring (DBUS_SESSION_BUS_ADDRESS, HOME). */
+  env: NodeJS.ProcessEnv;
+  home: string;
+  lookup(attributes: Record<string, string>): Promise<string | null>;
+  stop(): Promise<void>;
+}
+
+export async function startKeyring(): Promise<KeyringSession> {
+  const home = await mkdtemp(path.join(os.tmpdir(), 'deskbridge-home-'));
+  const busPath = path.join(home, 'bus');
+  const address = `unix:path=${busPath}`;
+  const children: ChildProcess[] = [];
+  const env: NodeJS.ProcessEnv = { ...process.env, HOME: home, DBUS_SESSION_BUS_ADDRESS: address, XDG_RUNTIME_DIR: home };
+  delete env.DISPLAY;
+  try {
+    const bus = spawn('dbus-daemon', ['--session', '--nofork', `--address=${address}`, '--print-address=1'], { detached: true, stdio: ['ignore', 'pipe', 'ignore'], env });
+    children.push(bus);
+    await new Promise<void>((resolve, reject) => {
+      bus.stdout?.once('data', () => resolve());
+      bus.once('exit', () => reject(new Error('dbus-daemon exited')));
+    });
+    const keyring = spawn('gnome-keyring-daemon', ['--foreground', '--unlock', '--components=secrets'], { detached: true, stdio: ['pipe', 'ignore', 'ignore'], env });
+    children.push(keyring);
+    keyring.stdin?.end('test-keyring-password');
+    // Ready when the Secret Service answers.
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      const ok = await new Promise<boolean>((resolve) => execFile('secret-tool', ['search', 'probe', 'x'], { env, timeout: 3000 }, (error) => resolve(!error || (error as { code?: number }).code === 1)));
+      if (ok) break;
+      if (Date.now() > deadline) throw new Error('gnome-keyring did not start');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  } catch (error) {
+    for (const child of children.reverse()) await stopProcess(child);
+    await rm(home, { recursive: true, force: true });
+    throw error;
+  }
+  return {
+    env,
+    home,
+    lookup: (attributes) =>
+      new Promise((resolve) =>
+        execFile('secret-tool', ['lookup', ...Object.entries(attributes).flat()], { env, timeout: 5000 }, (error, stdout) => resolve(error ? null : stdout)),
+      ),
+    async stop() {
+      for (const child of children.reverse()) await stopProcess(child);
+      await rm(home, { recursive: true, force: true });
+    },
+  };
+}

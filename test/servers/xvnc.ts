@@ -1,0 +1,128 @@
+// TigerVNC's Xvnc on loopback with known content: a solid background and an
+// xterm at a fixed place with fixed colours, running bash in a known folder.
+import { execFile, execFileSync, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { freeDisplay, freePort, spawnGroup, stopProcess, waitForDisplay, waitForPort } from './processes';
+import { captureScreen, type Screen } from './xwd';
+
+const run = promisify(execFile);
+
+export interface XvncOptions {
+  /** VncAuth with this password; none when absent. */
+  password?: string;
+  background?: string;
+  width?: number;
+  height?: number;
+  xterm?: boolean;
+  /** Listen on this port (to start "the same server" again). */
+  port?: number;
+}
+
+export interface XvncServer {
+  port: number;
+  display: string;
+  /** A folder the remote shell runs in (the xterm's working folder). */
+  workDir: string;
+  env: NodeJS.ProcessEnv;
+  screen(): Promise<Screen>;
+  /** Runs an X client command on the server's display. */
+  x(command: string, args: string[], input?: string): Promise<string>;
+  /** Stops the X server only (the port closes); startAgain() brings it back on the same port. */
+  stop(): Promise<void>;
+  startAgain(): Promise<void>;
+}
+
+export const XTERM_GEOMETRY = { x: 0, y: 0, cols: 80, rows: 24 };
+export const XTERM_BG = '#ffffff';
+
+export async function startXvnc(options: XvncOptions = {}): Promise<XvncServer> {
+  const workDir = await mkdtemp(path.join(os.tmpdir(), 'deskbridge-xvnc-'));
+  const displayNumber = freeDisplay();
+  const display = `:${displayNumber}`;
+  const port = options.port ?? (await freePort());
+  const env = { ...process.env, DISPLAY: display };
+  const children: ChildProcess[] = [];
+  let server: ChildProcess | null = null;
+  const args = [
+    display,
+    '-rfbport', String(port),
+    '-interface', '127.0.0.1',
+    '-nolisten', 'tcp',
+    '-geometry', `${options.width ?? 1024}x${options.height ?? 768}`,
+    '-depth', '24',
+    '-AlwaysShared',
+    '-UseBlacklist=0',
+    '-noreset',
+  ];
+  if (options.password) {
+    const passwordFile = path.join(workDir, 'passwd');
+    execFileSync('sh', ['-c', `vncpasswd -f > '${passwordFile}'`], { input: `${options.password}\n` });
+    args.push('-SecurityTypes', 'VncAuth', '-PasswordFile', passwordFile);
+  } else {
+    args.push('-SecurityTypes', 'None');
+  }
+
+  const start = async () => {
+    server = spawnGroup('Xvnc', args, { env });
+    await waitForDisplay(displayNumber);
+    await waitForPort(port);
+    execFileSync('xsetroot', ['-solid', options.background ?? '#336699'], { env });
+    if (options.xterm !== false) {
+      const xterm = spawnGroup(
+        'xterm',
+        ['-geometry', `${XTERM_GEOMETRY.cols}x${XTERM_GEOMETRY.rows}+${XTERM_GEOMETRY.x}+${XTERM_GEOMETRY.y}`, '-bg', XTERM_BG, '-fg', '#000000', '-fa', 'DejaVu Sans Mono', '-fs', '10', '-e', 'bash', '--norc', '--noprofile'],
+        { env: { ...env, PS1: '$ ' }, cwd: workDir },
+      );
+      children.push(xterm);
+      // The xterm is up when its window exists.
+      const deadline = Date.now() + 10_000;
+      for (;;) {
+        const { stdout } = await run('xdotool', ['search', '--onlyvisible', '--class', 'xterm'], { env }).catch(() => ({ stdout: '' }));
+        if (stdout.trim()) break;
+        if (Date.now() > deadline) throw new Error('the xterm did not appear');
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    }
+  };
+  const stopAll = async () => {
+    for (const child of children.splice(0)) await stopProcess(child);
+    await stopProcess(server);
+  };
+
+  try {
+    await start();
+  } catch (error) {
+    await stopAll();
+    await rm(workDir, { recursive: true, force: true });
+    throw error;
+  }
+  return {
+    port,
+    display,
+    workDir,
+    env,
+    screen: () => captureScreen(display),
+    async x(command, commandArgs, input) {
+      return new Promise<string>((resolve, reject) => {
+        const child = execFile(command, commandArgs, { env, timeout: 10_000 }, (error, stdout) => (error ? reject(error) : resolve(stdout)));
+        if (input !== undefined) child.stdin?.end(input);
+      });
+    },
+    async stop() {
+      await stopAll();
+    },
+    async startAgain() {
+      await start();
+    },
+  };
+}
+
+/** Stops the server and removes its folder. */
+export async function disposeXvnc(server: XvncServer | undefined): Promise<void> {
+  if (!server) return;
+  await server.stop();
+  await rm(server.workDir, { recursive: true, force: true });
+}

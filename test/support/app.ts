@@ -1,0 +1,66 @@
+// Starts DeskBridge as it ships: `node dist/cli.mjs --shell browser --no-open`,
+// and reads the start address from its first line.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { stopProcess } from '../servers/processes';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+export interface RunningApp {
+  url: string;
+  origin: string;
+  pid: number;
+  dataDir: string;
+  stderr: () => string;
+  stop(): Promise<void>;
+}
+
+export interface AppOptions {
+  dataDir?: string;
+  env?: NodeJS.ProcessEnv;
+  args?: string[];
+}
+
+export async function startApp(options: AppOptions = {}): Promise<RunningApp> {
+  const dataDir = options.dataDir ?? (await mkdtemp(path.join(os.tmpdir(), 'deskbridge-data-')));
+  const env = { ...(options.env ?? process.env), DESKBRIDGE_SECRETS_KEY_DIR: path.join(dataDir, '..', `${path.basename(dataDir)}-keys`) };
+  const child: ChildProcess = spawn(process.execPath, [path.join(ROOT, 'dist', 'cli.mjs'), '--shell', 'browser', '--no-open', '--port', '0', '--data-dir', dataDir, ...(options.args ?? [])], {
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env,
+  });
+  let err = '';
+  child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`the app printed no address within 15 s; stderr:\n${err}`)), 15_000);
+    child.stdout?.on('data', (d: Buffer) => {
+      out += d.toString();
+      const match = /(http:\/\/127\.0\.0\.1:\d+\/\S+)/.exec(out.split('\n')[0] ?? '');
+      if (match && out.includes('\n')) {
+        clearTimeout(timer);
+        resolve(match[1] as string);
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`the app exited (${code}); stderr:\n${err}`));
+    });
+  });
+  return {
+    url,
+    origin: new URL(url).origin,
+    pid: child.pid as number,
+    dataDir,
+    stderr: () => err,
+    stop: () => stopProcess(child),
+  };
+}
+
+export async function removeDataDir(dataDir: string): Promise<void> {
+  await rm(dataDir, { recursive: true, force: true });
+  await rm(path.join(dataDir, '..', `${path.basename(dataDir)}-keys`), { recursive: true, force: true });
+}

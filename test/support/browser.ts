@@ -1,0 +1,33 @@
+// Debian's Chromium driven by playwright-core (never a downloaded browser).
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+
+export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+export interface TestBrowser {
+  context: BrowserContext;
+  page: Page;
+  close(): Promise<void>;
+}
+
+export async function openBrowser(options: { origin: string; deviceScaleFactor?: number; viewport?: { width: number; height: number } }): Promise<TestBrowser> {
+  const profile = await mkdtemp(path.join(os.tmpdir(), 'deskbridge-chromium-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: CHROMIUM_ARGS,
+    viewport: options.viewport ?? { width: 1280, height: 860 },
+    deviceScaleFactor: options.deviceScaleFactor ?? 1,
+  });
+  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: options.origin });
+  const page = context.pages()[0] ?? (await context.newPage());
+  return {
+    context,
+    page,
+    async close() {
+      await context.close().catch(() => undefined);
+      await rm(profile, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,72 @@
+// What a user does in the UI, as the tests do it: by labels and button names.
+import type { Page } from 'playwright-core';
+
+export interface ProfileInput {
+  name: string;
+  host?: string;
+  port: number;
+  protocol?: 'VNC' | 'RDP';
+  username?: string;
+  password?: string;
+}
+
+export async function createProfile(page: Page, input: ProfileInput): Promise<void> {
+  await page.getByRole('button', { name: 'New connection' }).click();
+  await page.getByLabel('Name', { exact: true }).fill(input.name);
+  if (input.protocol) await page.getByLabel('Protocol', { exact: true }).selectOption({ label: input.protocol });
+  await page.getByLabel('Host', { exact: true }).fill(input.host ?? '127.0.0.1');
+  await page.getByLabel('Port', { exact: true }).fill(String(input.port));
+  if (input.username) await page.getByLabel('Username', { exact: true }).fill(input.username);
+  if (input.password) await page.getByLabel('Password', { exact: true }).fill(input.password);
+  await page.getByRole('button', { name: 'Save', exact: true }).click();
+  await page.getByRole('navigation', { name: 'Connections' }).getByRole('button', { name: input.name, exact: true }).waitFor();
+}
+
+/** The session view of the visible tab. */
+export function sessionView(page: Page) {
+  return page.locator('.session-tab:not([hidden]) .session-view');
+}
+
+export async function waitForState(page: Page, text: string, timeout = 15_000): Promise<void> {
+  await sessionView(page).getByTestId('session-state').filter({ hasText: text }).waitFor({ timeout });
+}
+
+/** Reads pixels of the remote desktop as the canvas holds them (remote coordinates). */
+export async function canvasPixels(page: Page, points: [number, number][]): Promise<[number, number, number][]> {
+  return sessionView(page)
+    .locator('[data-testid="session-surface"] canvas')
+    .first()
+    .evaluate((canvas: HTMLCanvasElement, pts: [number, number][]) => {
+      const context = canvas.getContext('2d', { willReadFrequently: true });
+      if (!context) throw new Error('no 2D context');
+      return pts.map(([x, y]) => {
+        const d = context.getImageData(x, y, 1, 1).data;
+        return [d[0] ?? 0, d[1] ?? 0, d[2] ?? 0] as [number, number, number];
+      });
+    }, points);
+}
+
+/** Where a remote point is on the page (CSS pixels), through whatever scaling is on. */
+export async function pagePointFor(page: Page, remoteX: number, remoteY: number): Promise<{ x: number; y: number }> {
+  const canvas = sessionView(page).locator('[data-testid="session-surface"] canvas').first();
+  const { box, width, height } = await canvas.evaluate((c: HTMLCanvasElement) => {
+    const r = c.getBoundingClientRect();
+    return { box: { x: r.x, y: r.y, width: r.width, height: r.height }, width: c.width, height: c.height };
+  });
+  return { x: box.x + ((remoteX + 0.5) * box.width) / width, y: box.y + ((remoteY + 0.5) * box.height) / height };
+}
+
+/** Waits until the canvas shows a colour at a point (the first frame has arrived). */
+export async function waitForCanvasColour(page: Page, x: number, y: number, rgb: [number, number, number], timeout = 10_000): Promise<void> {
+  const deadline = Date.now() + timeout;
+  for (;;) {
+    try {
+      const [pixel] = await canvasPixels(page, [[x, y]]);
+      if (pixel && pixel.every((v, i) => Math.abs(v - (rgb[i] ?? 0)) <= 8)) return;
+    } catch {
+      // no canvas yet
+    }
+    if (Date.now() > deadline) throw new Error(`the canvas did not show rgb(${rgb}) at ${x},${y} within ${timeout} ms`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
