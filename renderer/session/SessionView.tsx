@@ -281,7 +281,7 @@ export function SessionView({ profile, active, passwordSavingAllowed, onStateCha
         </button>
         {ended ? (
           <button type="button" onClick={onClose}>
-            Close
+            Close tab
           </button>
         ) : (
           <button type="button" onClick={disconnect}>
