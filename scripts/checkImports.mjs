@@ -1,0 +1,101 @@
+// The import rules of ARCHITECTURE.md, checked on every `npm test`:
+//   shared/            imports nothing of ours, no Node, no DOM-only packages (zod only)
+//   renderer/          imports shared/ and browser packages; never node:*, 'electron' or electron/
+//   electron/gateway/  imports shared/; never 'electron', renderer/, electron/main|preload|cli
+//   electron/cli/      imports the gateway and shared/; never 'electron', renderer/, electron/main|preload
+//   electron/main/     imports the gateway, electron/cli/options and shared/; never renderer/
+//   electron/preload/  imports 'electron' only (and shared/ types)
+//   nothing outside renderer/ imports renderer/; only electron/main and electron/preload import 'electron'
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { builtinModules } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const NODE_BUILTINS = new Set(builtinModules.flatMap((m) => [m, `node:${m}`]));
+const SOURCE = /\.(ts|tsx|mts|mjs)$/;
+const IMPORT = /(?:^|[^.\w$])(?:import|export)\s+(?:type\s+)?(?:[^'"`;]*?\sfrom\s+)?['"]([^'"]+)['"]|(?:^|[^.\w$])import\s*\(\s*['"]([^'"]+)['"]\s*\)/gm;
+
+function layerOf(rel) {
+  if (rel.startsWith('shared/')) return 'shared';
+  if (rel.startsWith('renderer/')) return 'renderer';
+  for (const l of ['gateway', 'cli', 'main', 'preload']) if (rel.startsWith(`electron/${l}/`)) return l;
+  return null;
+}
+
+/** Returns the violations in the tree under root, as messages. */
+export function checkImports(root) {
+  const violations = [];
+  const walk = (dir) => {
+    for (const name of readdirSync(dir)) {
+      if (name === 'node_modules' || name === 'dist') continue;
+      const full = path.join(dir, name);
+      if (statSync(full).isDirectory()) walk(full);
+      else if (SOURCE.test(name) && !name.endsWith('.d.ts')) checkFile(full);
+    }
+  };
+  const checkFile = (file) => {
+    const rel = path.relative(root, file).split(path.sep).join('/');
+    const layer = layerOf(rel);
+    if (!layer) return;
+    const text = readFileSync(file, 'utf8');
+    for (const match of text.matchAll(IMPORT)) {
+      const spec = match[1] ?? match[2];
+      const problem = judge(layer, rel, spec, file, root);
+      if (problem) violations.push(`Bad layering: ${rel} imports '${spec}': ${problem}`);
+    }
+  };
+  for (const top of ['shared', 'renderer', 'electron']) {
+    try {
+      walk(path.join(root, top));
+    } catch {
+      // folder absent in a partial tree
+    }
+  }
+  return violations;
+}
+
+function judge(layer, rel, spec, file, root) {
+  const isRelative = spec.startsWith('.');
+  const target = isRelative ? layerOf(path.relative(root, path.resolve(path.dirname(file), spec)).split(path.sep).join('/')) : null;
+  const targetRel = isRelative ? path.relative(root, path.resolve(path.dirname(file), spec)).split(path.sep).join('/') : null;
+  const isNode = NODE_BUILTINS.has(spec);
+  const isElectron = spec === 'electron' || spec.startsWith('electron/');
+  if (isRelative && target === null) return `${layer} may not reach outside the layered folders (${targetRel})`;
+  if (target === 'renderer' && layer !== 'renderer') return 'nothing outside renderer/ may import the renderer';
+  if (isElectron && layer !== 'main' && layer !== 'preload') return "only electron/main and electron/preload may import 'electron'";
+  switch (layer) {
+    case 'shared':
+      if (isRelative && target !== 'shared') return 'shared/ imports nothing of ours outside shared/';
+      if (!isRelative && spec !== 'zod') return 'shared/ is pure TypeScript: no Node, no DOM packages (zod only)';
+      return null;
+    case 'renderer':
+      if (isNode) return 'the renderer is DOM only: no node:* modules';
+      if (isRelative && target !== 'renderer' && target !== 'shared') return 'the renderer may import only shared/';
+      return null;
+    case 'gateway':
+      if (isRelative && target !== 'gateway' && target !== 'shared') return 'the gateway may import only shared/';
+      return null;
+    case 'cli':
+      if (isRelative && !['cli', 'gateway', 'shared'].includes(target)) return 'the CLI may import only the gateway and shared/';
+      return null;
+    case 'main':
+      if (isRelative && !['main', 'gateway', 'shared'].includes(target) && targetRel !== 'electron/cli/options') return 'electron/main may import only the gateway, electron/cli/options and shared/';
+      return null;
+    case 'preload':
+      if (isRelative && !['preload', 'shared'].includes(target)) return 'the preload may import only shared/';
+      return null;
+    default:
+      return null;
+  }
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
+  const violations = checkImports(root);
+  if (violations.length > 0) {
+    for (const v of violations) console.error(v);
+    console.error(`\n${violations.length} import rule violation(s). See ARCHITECTURE.md, "Layout and import rules".`);
+    process.exit(1);
+  }
+  console.log('import rules: ok');
+}
