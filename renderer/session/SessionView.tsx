@@ -310,6 +310,7 @@ export function SessionView({ profile, active, passwordSavingAllowed, onStateCha
           {warning}
         </div>
       )}
+      <div className="session-body">
       <div className="session-surface" data-testid="session-surface" data-scaling={scaling} ref={surfaceRef} onClick={() => sessionRef.current?.focus()} />
       {failure && (
         <div className="session-overlay">
@@ -374,6 +375,7 @@ export function SessionView({ profile, active, passwordSavingAllowed, onStateCha
           }}
         />
       )}
+      </div>
     </div>
   );
 }

@@ -20,6 +20,9 @@ export async function openBrowser(options: { origin: string; deviceScaleFactor?:
     viewport: options.viewport ?? { width: 1280, height: 860 },
     deviceScaleFactor: options.deviceScaleFactor ?? 1,
   });
+  // Test code runs through tsx, whose esbuild wraps named functions in a __name() helper;
+  // functions passed to page.evaluate carry that call into the page, so define it there.
+  await context.addInitScript({ content: 'globalThis.__name = globalThis.__name || ((f) => f);' });
   await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: options.origin });
   const page = context.pages()[0] ?? (await context.newPage());
   return {

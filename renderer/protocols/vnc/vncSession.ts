@@ -5,7 +5,7 @@ import type { ScalingMode } from '../../../shared/profiles/profileSchema';
 import { SessionEmitter, type ConnectParams, type RemoteSession, type SessionEvents } from '../../session/remoteSession';
 
 interface NoVncInternals {
-  _display?: { flip?: (fromQueue?: boolean) => void };
+  _display?: { flip?: (fromQueue?: boolean) => void; _renderQ?: unknown[] };
 }
 
 export class VncSession implements RemoteSession {
@@ -67,8 +67,11 @@ export class VncSession implements RemoteSession {
     const flip = display?.flip;
     if (!display || typeof flip !== 'function') return;
     display.flip = (fromQueue?: boolean) => {
+      // While decoding is queued, flip() only queues itself and runs again later with
+      // fromQueue = true: count the call that draws, not both.
+      const draws = fromQueue === true || (display._renderQ?.length ?? 0) === 0;
       flip.call(display, fromQueue);
-      this.events.emit('frame', undefined);
+      if (draws) this.events.emit('frame', undefined);
     };
   }
 

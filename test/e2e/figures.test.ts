@@ -1,0 +1,103 @@
+// The figures issue 2 asks for, measured on the real path on every run and
+// written to test-results/figures-vnc.json: Connect to first frame (median of
+// 10), what the stats readout shows while the remote xterm scrolls, and the
+// gateway's memory with one session open. Bounds are loose: they catch a
+// broken path, not a slow machine.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { startXvnc, disposeXvnc, type XvncServer } from '../servers/xvnc';
+import { startApp, removeDataDir, ROOT, type RunningApp } from '../support/app';
+import { openBrowser, type TestBrowser } from '../support/browser';
+import { createProfile, pagePointFor, sessionView, waitForState } from '../support/ui';
+
+let server: XvncServer;
+let app: RunningApp;
+let browser: TestBrowser;
+
+before(async () => {
+  server = await startXvnc({ background: '#336699' });
+  app = await startApp({ env: { ...process.env, DESKBRIDGE_SECRETS: 'file' } });
+  browser = await openBrowser({ origin: app.origin });
+  await browser.page.goto(app.url);
+  await createProfile(browser.page, { name: 'Bench', port: server.port });
+});
+
+after(async () => {
+  await browser?.close();
+  await app?.stop();
+  if (app) await removeDataDir(app.dataDir);
+  await disposeXvnc(server);
+});
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+test('figures: connect to first frame, scrolling throughput, gateway memory', async (t) => {
+  const { page } = browser;
+  const item = page.getByRole('navigation', { name: 'Connections' }).getByRole('button', { name: 'Bench', exact: true });
+  const connectTimes: number[] = [];
+  for (let i = 0; i < 10; i++) {
+    await page.getByRole('tab', { name: 'Connections' }).click();
+    // Timed in the page: from the double-click to the first animation frame whose new canvas shows the server's background.
+    const firstFrame = page.evaluate(
+      () =>
+        new Promise<number>((resolve, reject) => {
+          const started = performance.now();
+          const old = new Set(document.querySelectorAll('canvas'));
+          const check = () => {
+            for (const canvas of document.querySelectorAll<HTMLCanvasElement>('.session-tab:not([hidden]) [data-testid="session-surface"] canvas')) {
+              if (old.has(canvas) || canvas.width < 1000) continue;
+              const d = canvas.getContext('2d', { willReadFrequently: true })?.getImageData(1000, 700, 1, 1).data;
+              if (d && Math.abs(d[0]! - 0x33) < 8 && Math.abs(d[1]! - 0x66) < 8 && Math.abs(d[2]! - 0x99) < 8) return resolve(performance.now() - started);
+            }
+            if (performance.now() - started > 15_000) reject(new Error('no first frame in 15 s'));
+            else requestAnimationFrame(check);
+          };
+          check();
+        }),
+    );
+    await item.dblclick();
+    connectTimes.push(await firstFrame);
+    if (i < 9) {
+      await sessionView(page).getByRole('button', { name: 'Disconnect' }).click();
+      await sessionView(page).getByRole('button', { name: 'Close tab' }).click();
+    }
+  }
+  await waitForState(page, 'Connected');
+
+  // The everyday heavy case: text scrolling in the remote xterm.
+  const point = await pagePointFor(page, 200, 150);
+  await page.mouse.click(point.x, point.y);
+  await page.keyboard.type("yes 'DeskBridge scrolling line 0123456789 abcdefghijklmnopqrstuvwxyz'", { delay: 5 });
+  await page.keyboard.press('Enter');
+  await new Promise((r) => setTimeout(r, 1500));
+  const readouts: { fps: number; mbps: number }[] = [];
+  for (let s = 0; s < 6; s++) {
+    await new Promise((r) => setTimeout(r, 1000));
+    const text = (await sessionView(page).getByTestId('session-stats').textContent()) ?? '';
+    const m = /(\d+) frames\/s · ([\d.]+) (MB|kB|B)\/s/.exec(text);
+    if (m) readouts.push({ fps: Number(m[1]), mbps: Number(m[2]) / (m[3] === 'MB' ? 1 : m[3] === 'kB' ? 1000 : 1e6) });
+  }
+  const rss = Number(/VmRSS:\s+(\d+) kB/.exec(await readFile(`/proc/${app.pid}/status`, 'utf8'))?.[1]) / 1024;
+  await page.keyboard.press('Control+C');
+
+  const figures = {
+    connectToFirstFrameMs: { median: Math.round(median(connectTimes)), min: Math.round(Math.min(...connectTimes)), max: Math.round(Math.max(...connectTimes)), runs: connectTimes.map(Math.round) },
+    xtermScrolling: { framesPerSecondMedian: median(readouts.map((r) => r.fps)), megabytesPerSecondMedian: Number(median(readouts.map((r) => r.mbps)).toFixed(2)), readouts },
+    gatewayRssMegabytesWithOneSession: Number(rss.toFixed(1)),
+  };
+  t.diagnostic(JSON.stringify(figures));
+  await mkdir(path.join(ROOT, 'test-results'), { recursive: true });
+  await writeFile(path.join(ROOT, 'test-results', 'figures-vnc.json'), JSON.stringify({ measuredAt: new Date().toISOString(), ...figures }, null, 2));
+
+  assert.ok(figures.connectToFirstFrameMs.median < 3000, `connect to first frame ${figures.connectToFirstFrameMs.median} ms`);
+  assert.ok(readouts.length >= 4, 'the stats readout showed frames/s and bytes/s while scrolling');
+  assert.ok(figures.xtermScrolling.framesPerSecondMedian > 1, 'frames are counted while the xterm scrolls');
+  assert.ok(figures.xtermScrolling.megabytesPerSecondMedian > 0.01, 'bytes are counted while the xterm scrolls');
+  assert.ok(rss > 10 && rss < 400, `gateway RSS ${rss} MB`);
+});
