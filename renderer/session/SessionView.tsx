@@ -174,7 +174,7 @@ export function SessionView({ profile, active, passwordSavingAllowed, onStateCha
     void run();
 
     const statsTimer = setInterval(() => {
-      const fps = frames;
+      const fps = sessionRef.current?.countsFrames === false ? null : frames;
       frames = 0;
       const bytes = libraryBytes;
       libraryBytes = 0;
@@ -351,7 +351,7 @@ export function SessionView({ profile, active, passwordSavingAllowed, onStateCha
             setCertificate(null);
             if (decision === 'cancel') {
               updateState('disconnected');
-              setFailure({ code: 'auth-cancelled', detail: 'You did not trust the server\u2019s certificate, so nothing was sent to it.' });
+              setFailure({ code: 'certificate-rejected' });
               return;
             }
             setAcceptCertificate({ fingerprintSha256: prompt.certificate.fingerprintSha256, remember: decision === 'always' });

@@ -35,6 +35,8 @@ export interface ConnectParams {
 }
 
 export interface RemoteSession {
+  /** Whether the adapter reports 'frame' events (the readout shows "–" frames/s otherwise). */
+  readonly countsFrames: boolean;
   connect(params: ConnectParams): void;
   /** Ends the session at the user's request: reported as 'user-ended', never as a failure. */
   disconnect(): void;

@@ -14,6 +14,7 @@ export const ERROR_MESSAGES = {
   'protocol-error': 'The remote computer sent data this client could not understand.',
   'protocol-unsupported': 'This connection type is not supported yet.',
   'certificate-untrusted': 'The server\'s certificate is not trusted. Check who it claims to be before you connect.',
+  'certificate-rejected': 'You did not trust the server\'s certificate, so DeskBridge did not connect. Nothing was sent to the server.',
   'certificate-changed': 'The server\'s certificate changed since your last connection. Connect only if your administrator expected this.',
   'certificate-policy-mismatch': 'The server\'s certificate does not match the one your organisation pinned for it. The connection was stopped to protect your password.',
   'nla-required': 'The server requires Network Level Authentication (NLA). Turn on NLA (or "Negotiate") in this connection\'s security settings.',

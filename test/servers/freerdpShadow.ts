@@ -5,7 +5,8 @@ import { openSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { freeDisplay, freePort, stopProcess, waitForDisplay, waitForPort } from './processes';
+import { freeDisplay, freePort, spawnGroup, stopProcess, waitForDisplay, waitForPort } from './processes';
+import { captureScreen, type Screen } from './xwd';
 
 export { freePort, waitForPort } from './processes';
 
@@ -18,12 +19,16 @@ export interface ShadowOptions {
   background?: string;
   /** Reuse a port (to restart "the same server", e.g. with a new certificate). */
   port?: number;
+  /** An xterm at the top left, running bash in `dir`, to type into. */
+  xterm?: boolean;
 }
 
 export interface ShadowServer {
   port: number;
   display: string;
   dir: string;
+  env: NodeJS.ProcessEnv;
+  screen(): Promise<Screen>;
   /** Stops the shadow server and starts it again on the same port and display; `newCertificate` deletes its key first. */
   restart(options?: { newCertificate?: boolean }): Promise<void>;
   stop(): Promise<void>;
@@ -35,9 +40,21 @@ export async function startFreerdpShadow(options: ShadowOptions): Promise<Shadow
   const display = `:${displayNumber}`;
   const xvfb = spawn('Xvfb', [display, '-screen', '0', '1024x768x24', '-nolisten', 'tcp', '-noreset'], { detached: true, stdio: 'ignore' });
   let shadow: ChildProcess | null = null;
+  let xterm: ChildProcess | null = null;
   try {
     await waitForDisplay(displayNumber);
     execFileSync('xsetroot', ['-solid', options.background ?? '#336699'], { env: { ...process.env, DISPLAY: display } });
+    if (options.xterm) {
+      xterm = spawnGroup('xterm', ['-geometry', '80x24+0+0', '-bg', '#ffffff', '-fg', '#000000', '-fa', 'DejaVu Sans Mono', '-fs', '10', '-e', 'bash', '--norc', '--noprofile'], {
+        env: { ...process.env, DISPLAY: display, PS1: '$ ' },
+        cwd: dir,
+      });
+      const deadline = Date.now() + 10_000;
+      while (!execFileSync('sh', ['-c', 'xdotool search --onlyvisible --class xterm || true'], { env: { ...process.env, DISPLAY: display }, encoding: 'utf8' }).trim()) {
+        if (Date.now() > deadline) throw new Error('the xterm did not appear');
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    }
     const port = options.port ?? (await freePort());
     const args = ['/bind-address:127.0.0.1', `/port:${port}`];
     if (options.security === 'tls') args.push('/sec:tls', '-auth');
@@ -67,6 +84,8 @@ export async function startFreerdpShadow(options: ShadowOptions): Promise<Shadow
       port,
       display,
       dir,
+      env: { ...process.env, DISPLAY: display },
+      screen: () => captureScreen(display),
       async restart(restartOptions = {}) {
         await stopProcess(shadow);
         if (restartOptions.newCertificate) await rm(path.join(dir, 'config'), { recursive: true, force: true });
@@ -74,12 +93,14 @@ export async function startFreerdpShadow(options: ShadowOptions): Promise<Shadow
       },
       async stop() {
         await stopProcess(shadow);
+        await stopProcess(xterm);
         await stopProcess(xvfb);
         await rm(dir, { recursive: true, force: true });
       },
     };
   } catch (error) {
     await stopProcess(shadow);
+    await stopProcess(xterm);
     await stopProcess(xvfb);
     await rm(dir, { recursive: true, force: true });
     throw error;

@@ -9,6 +9,8 @@ export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--
 export interface TestBrowser {
   context: BrowserContext;
   page: Page;
+  /** Content-Security-Policy violations the page reported: tests assert there are none. */
+  cspViolations: string[];
   close(): Promise<void>;
 }
 
@@ -25,9 +27,14 @@ export async function openBrowser(options: { origin: string; deviceScaleFactor?:
   await context.addInitScript({ content: 'globalThis.__name = globalThis.__name || ((f) => f);' });
   await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: options.origin });
   const page = context.pages()[0] ?? (await context.newPage());
+  const cspViolations: string[] = [];
+  page.on('console', (message) => {
+    if (/Content Security Policy/i.test(message.text())) cspViolations.push(message.text());
+  });
   return {
     context,
     page,
+    cspViolations,
     async close() {
       await context.close().catch(() => undefined);
       await rm(profile, { recursive: true, force: true });

@@ -39,6 +39,10 @@ export async function createIronRdpElement(host: HTMLElement): Promise<{ element
   element.setAttribute('scale', 'fit');
   element.setAttribute('flexcenter', 'true');
   element.setAttribute('verbose', 'false');
+  // A custom element is inline and sizeless by default; it fills the session surface.
+  element.style.display = 'block';
+  element.style.width = '100%';
+  element.style.height = '100%';
   const ready = new Promise<UserInteraction>((resolve) => {
     element.addEventListener('ready', (event) => resolve((event as CustomEvent<{ irgUserInteraction: UserInteraction }>).detail.irgUserInteraction), { once: true });
   });

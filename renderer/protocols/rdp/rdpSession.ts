@@ -13,6 +13,7 @@ const RESIZE_SETTLE_MS = 400;
 
 export class RdpSession implements RemoteSession {
   private readonly events = new SessionEmitter();
+  readonly countsFrames = false;
   private ui: UserInteraction | null = null;
   private element: HTMLElement | null = null;
   private userEnded = false;
@@ -76,6 +77,8 @@ export class RdpSession implements RemoteSession {
         .withExtension(backend.enableCredssp(rdp.security !== 'tls'))
         .withExtension(backend.displayControl(info.profile.desktopSize === 'fit-window'));
       const started = await ui.connect(builder.build());
+      // The component keeps its canvas hidden until told to show it.
+      ui.setVisibility(true);
       this.connected = true;
       this.events.emit('state', 'connected');
       if (info.profile.desktopSize === 'fit-window') this.followWindowSize(surface);

@@ -10,6 +10,7 @@ interface NoVncInternals {
 
 export class VncSession implements RemoteSession {
   private readonly events = new SessionEmitter();
+  readonly countsFrames = true;
   private rfb: RFB | null = null;
   private surface: HTMLElement | null = null;
   private userEnded = false;

@@ -1,0 +1,172 @@
+// RDP end to end through the real UI: IronRDP in Chromium, the gateway as its
+// RDCleanPath endpoint, real freerdp-shadow servers (TLS, and NLA against a
+// SAM file), a counting relay in front of one of them.
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { startFreerdpShadow, type ShadowServer } from '../servers/freerdpShadow';
+import { startFaultRelay } from '../servers/faultRelay';
+import { close, hexColour } from '../servers/xwd';
+import { startApp, removeDataDir, type RunningApp } from '../support/app';
+import { openBrowser, type TestBrowser } from '../support/browser';
+import { canvasPixels, createProfile, pagePointFor, sessionView, waitForCanvasColour, waitForState } from '../support/ui';
+import { messageFor } from '../../shared/errors/errorCodes';
+
+const cleanups: (() => Promise<void>)[] = [];
+after(async () => {
+  for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
+});
+
+async function appAndBrowser(): Promise<{ app: RunningApp; browser: TestBrowser }> {
+  const app = await startApp({ env: { ...process.env, DESKBRIDGE_SECRETS: 'file' } });
+  cleanups.push(async () => {
+    await app.stop();
+    await removeDataDir(app.dataDir);
+  });
+  const browser = await openBrowser({ origin: app.origin });
+  cleanups.push(() => browser.close());
+  await browser.page.goto(app.url);
+  return { app, browser };
+}
+
+async function trustCertificate(page: TestBrowser['page'], choice: 'Trust once' | 'Trust always') {
+  const dialog = page.getByRole('dialog', { name: /server.s identity/ });
+  await dialog.waitFor({ timeout: 15_000 });
+  await dialog.getByRole('button', { name: choice }).click();
+}
+
+async function assertMatchesServer(page: TestBrowser['page'], server: ShadowServer) {
+  const points: [number, number][] = [];
+  for (let x = 20; x < 1024; x += 97) for (let y = 15; y < 768; y += 71) points.push([x, y]);
+  await new Promise((r) => setTimeout(r, 500));
+  const [shown, screen] = await Promise.all([canvasPixels(page, points), server.screen()]);
+  const mismatches = points.filter((p, i) => !close(shown[i]!, screen.pixel(p[0], p[1]), 24));
+  assert.ok(mismatches.length <= 3, `canvas differs from the server at ${mismatches.length} of ${points.length} points, e.g. ${JSON.stringify(mismatches.slice(0, 4))}`);
+}
+
+test('TLS: certificate prompt, connect, the server\u2019s picture, typing and a click reach it', async () => {
+  const server = await startFreerdpShadow({ security: 'tls', background: '#336699', xterm: true });
+  cleanups.push(() => server.stop());
+  const { browser } = await appAndBrowser();
+  const { page } = browser;
+  await createProfile(page, { name: 'Shadow TLS', protocol: 'RDP', port: server.port, username: 'ann', password: 'unused' });
+  await page.getByRole('button', { name: 'Connect', exact: true }).click();
+  await trustCertificate(page, 'Trust once');
+  await waitForState(page, 'Connected');
+  await waitForCanvasColour(page, 900, 700, hexColour('#336699'), 15_000);
+  await assertMatchesServer(page, server);
+
+  const into = await pagePointFor(page, 200, 150);
+  await page.mouse.click(into.x, into.y);
+  // Scancodes: Shift is pressed explicitly for capitals and for '>' (Playwright's type() does not).
+  const shifted = async (code: string) => {
+    await page.keyboard.down('Shift');
+    await page.keyboard.press(code);
+    await page.keyboard.up('Shift');
+  };
+  await page.keyboard.type('echo rdp-typed-', { delay: 20 });
+  await shifted('KeyQ');
+  await page.keyboard.type(' ', { delay: 20 });
+  await shifted('Period');
+  await page.keyboard.type(' out.txt', { delay: 20 });
+  await page.keyboard.press('Enter');
+  let content = '';
+  for (let i = 0; i < 50 && !content; i++) {
+    content = await readFile(path.join(server.dir, 'out.txt'), 'utf8').catch(() => '');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.equal(content, 'rdp-typed-Q\n');
+
+  const target = await pagePointFor(page, 777, 555);
+  await page.mouse.click(target.x, target.y);
+  await new Promise((r) => setTimeout(r, 300));
+  const { execFileSync } = await import('node:child_process');
+  const location = execFileSync('xdotool', ['getmouselocation'], { env: server.env, encoding: 'utf8' });
+  const [, x, y] = /x:(\d+) y:(\d+)/.exec(location) ?? [];
+  assert.ok(Math.abs(Number(x) - 777) <= 2 && Math.abs(Number(y) - 555) <= 2, `pointer at ${x},${y}`);
+
+  // Ending the session by the user is not a failure.
+  await sessionView(page).getByRole('button', { name: 'Disconnect' }).click();
+  await waitForState(page, 'Disconnected');
+  assert.equal(await sessionView(page).getByRole('alert').count(), 0);
+  assert.deepEqual(browser.cspViolations, []);
+});
+
+test('NLA: the right password connects; a wrong one says sign-in failed; NLA off says the server requires NLA', async () => {
+  const server = await startFreerdpShadow({ security: 'nla', user: 'ann', password: 'Secret-123', background: '#5a3d7a' });
+  cleanups.push(() => server.stop());
+  const { browser } = await appAndBrowser();
+  const { page } = browser;
+  await createProfile(page, { name: 'Shadow NLA', protocol: 'RDP', port: server.port, username: 'ann', password: 'Secret-123' });
+  await page.getByRole('button', { name: 'Connect', exact: true }).click();
+  await trustCertificate(page, 'Trust always');
+  await waitForState(page, 'Connected');
+  await waitForCanvasColour(page, 900, 700, hexColour('#5a3d7a'), 15_000);
+  await assertMatchesServer(page, server);
+  await sessionView(page).getByRole('button', { name: 'Disconnect' }).click();
+  await sessionView(page).getByRole('button', { name: 'Close tab' }).click();
+
+  await page.getByRole('tab', { name: 'Connections' }).click();
+  await createProfile(page, { name: 'Wrong password', protocol: 'RDP', port: server.port, username: 'ann', password: 'not-it' });
+  await page.getByRole('button', { name: 'Connect', exact: true }).click();
+  await trustCertificate(page, 'Trust once');
+  const alert = sessionView(page).getByRole('alert');
+  await alert.waitFor({ timeout: 15_000 });
+  const text = (await alert.textContent()) ?? '';
+  assert.ok(text.includes(messageFor('sign-in-failed')) || text.includes(messageFor('wrong-credentials')), `showed: ${text}`);
+  await alert.getByRole('button', { name: 'Close', exact: true }).click();
+
+  await page.getByRole('tab', { name: 'Connections' }).click();
+  await createProfile(page, { name: 'NLA off', protocol: 'RDP', port: server.port, username: 'ann', password: 'Secret-123' });
+  await page.getByLabel('Security', { exact: true }).selectOption('tls');
+  await page.getByRole('button', { name: 'Connect', exact: true }).click();
+  const nla = sessionView(page).getByRole('alert');
+  await nla.waitFor({ timeout: 15_000 });
+  assert.ok(((await nla.textContent()) ?? '').includes(messageFor('nla-required')));
+  assert.deepEqual(browser.cspViolations, []);
+});
+
+test('certificates: trust always pins; a regenerated certificate is refused with a warning before any credential leaves; cancel sends nothing', async () => {
+  const server = await startFreerdpShadow({ security: 'nla', user: 'ann', password: 'Secret-123', background: '#2d6b5f' });
+  cleanups.push(() => server.stop());
+  const relay = await startFaultRelay(server.port);
+  cleanups.push(() => relay.close());
+  const { browser } = await appAndBrowser();
+  const { page } = browser;
+  await createProfile(page, { name: 'Pinned', protocol: 'RDP', port: relay.port, username: 'ann', password: 'Secret-123' });
+  await page.getByRole('button', { name: 'Connect', exact: true }).click();
+  await trustCertificate(page, 'Trust always');
+  await waitForState(page, 'Connected');
+  await waitForCanvasColour(page, 900, 700, hexColour('#2d6b5f'), 15_000);
+  // The accepted connection carried CredSSP: many encrypted records from the client.
+  const accepted = relay.connections.at(-1)!;
+  assert.ok(accepted.clientRecordTypes.filter((t) => t === 23).length > 2, `records ${accepted.clientRecordTypes}`);
+  await sessionView(page).getByRole('button', { name: 'Disconnect' }).click();
+  await waitForState(page, 'Disconnected');
+
+  // The next connection goes straight through: no prompt.
+  await sessionView(page).getByRole('button', { name: 'Reconnect' }).click();
+  await waitForState(page, 'Connected');
+  assert.equal(await page.getByRole('dialog').count(), 0);
+  await sessionView(page).getByRole('button', { name: 'Disconnect' }).click();
+  await waitForState(page, 'Disconnected');
+
+  await server.restart({ newCertificate: true });
+  const before = relay.connections.length;
+  await sessionView(page).getByRole('button', { name: 'Reconnect' }).click();
+  const warning = page.getByRole('dialog', { name: /certificate has changed/ });
+  await warning.waitFor({ timeout: 15_000 });
+  assert.match((await warning.textContent()) ?? '', /Connect only if your administrator expected this/);
+  await warning.getByRole('button', { name: 'Cancel' }).click();
+  const alert = sessionView(page).getByRole('alert');
+  await alert.waitFor();
+  assert.ok(((await alert.textContent()) ?? '').includes(messageFor('certificate-rejected')));
+  await new Promise((r) => setTimeout(r, 300));
+  const afterChange = relay.connections.slice(before);
+  assert.ok(afterChange.length >= 1, 'the preflight reached the server');
+  for (const trace of afterChange) {
+    assert.ok(trace.clientRecordTypes.filter((t) => t === 23).length <= 1, `no CredSSP after the change: records ${trace.clientRecordTypes}`);
+  }
+  assert.deepEqual(browser.cspViolations, []);
+});
