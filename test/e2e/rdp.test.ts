@@ -170,3 +170,74 @@ test('certificates: trust always pins; a regenerated certificate is refused with
   }
   assert.deepEqual(browser.cspViolations, []);
 });
+
+test('figures: connect to first frame (TLS and NLA), keystroke to paint, bytes/s while the xterm scrolls', async (t) => {
+  const { median, restartRegionClock, watchFirstFrame, watchRegionChange } = await import('../support/measure');
+  const { mkdir, writeFile } = await import('node:fs/promises');
+  const { ROOT } = await import('../support/app');
+  const tls = await startFreerdpShadow({ security: 'tls', background: '#336699', xterm: true });
+  cleanups.push(() => tls.stop());
+  const nla = await startFreerdpShadow({ security: 'nla', user: 'ann', password: 'Secret-123', background: '#336699' });
+  cleanups.push(() => nla.stop());
+  const { browser, app } = await appAndBrowser();
+  const { page } = browser;
+  const figures: Record<string, unknown> = {};
+  for (const [name, server] of [
+    ['TLS', tls],
+    ['NLA', nla],
+  ] as const) {
+    await page.getByRole('tab', { name: 'Connections' }).click();
+    await createProfile(page, { name: `Figures ${name}`, protocol: 'RDP', port: server.port, username: 'ann', password: 'Secret-123' });
+    await page.getByRole('button', { name: 'Connect', exact: true }).click();
+    await trustCertificate(page, 'Trust always');
+    await waitForState(page, 'Connected');
+    await sessionView(page).getByRole('button', { name: 'Disconnect' }).click();
+    await sessionView(page).getByRole('button', { name: 'Close tab' }).click();
+    const item = page.getByRole('navigation', { name: 'Connections' }).getByRole('button', { name: `Figures ${name}`, exact: true });
+    const times: number[] = [];
+    for (let i = 0; i < 10; i++) {
+      await page.getByRole('tab', { name: 'Connections' }).click();
+      const first = watchFirstFrame(page, 1000, 740, hexColour('#336699'));
+      await item.dblclick();
+      times.push(await first);
+      if (i < 9 || name === 'NLA') {
+        await sessionView(page).getByRole('button', { name: 'Disconnect' }).click();
+        await sessionView(page).getByRole('button', { name: 'Close tab' }).click();
+      }
+    }
+    figures[`connectToFirstFrameMs${name}`] = { median: Math.round(median(times)), min: Math.round(Math.min(...times)), max: Math.round(Math.max(...times)) };
+  }
+  // The TLS session is still open: keystroke to paint in its xterm.
+  await page.getByRole('tab', { name: 'Figures TLS' }).click();
+  const into = await pagePointFor(page, 300, 200);
+  await page.mouse.click(into.x, into.y);
+  const keyTimes: number[] = [];
+  for (let i = 0; i < 10; i++) {
+    // The xterm prompt line; each key changes the cells right of the cursor.
+    const done = await watchRegionChange(page, { x: 0, y: 0, w: 560, h: 60 });
+    await restartRegionClock(page);
+    await page.keyboard.press('KeyA');
+    keyTimes.push(await done());
+    await new Promise((r) => setTimeout(r, 150));
+  }
+  await page.keyboard.press('Control+U');
+  figures.keystrokeToPaintMs = { median: Math.round(median(keyTimes)), min: Math.round(Math.min(...keyTimes)), max: Math.round(Math.max(...keyTimes)) };
+  await page.keyboard.type('yes deskbridge scrolling line 0123456789 abcdefghijklmnopqrstuvwxyz', { delay: 10 });
+  await page.keyboard.press('Enter');
+  await new Promise((r) => setTimeout(r, 1500));
+  const rates: number[] = [];
+  for (let s = 0; s < 5; s++) {
+    await new Promise((r) => setTimeout(r, 1000));
+    const m = /([\d.]+) (MB|kB|B)\/s/.exec((await sessionView(page).getByTestId('session-stats').textContent()) ?? '');
+    if (m) rates.push(Number(m[1]) / (m[2] === 'MB' ? 1 : m[2] === 'kB' ? 1000 : 1e6));
+  }
+  await page.keyboard.press('Control+C');
+  figures.xtermScrollingMegabytesPerSecond = Number(median(rates).toFixed(2));
+  figures.gatewayRssMegabytes = Number((Number(/VmRSS:\s+(\d+)/.exec(await readFile(`/proc/${app.pid}/status`, 'utf8'))?.[1]) / 1024).toFixed(1));
+  t.diagnostic(JSON.stringify(figures));
+  await mkdir(path.join(ROOT, 'test-results'), { recursive: true });
+  await writeFile(path.join(ROOT, 'test-results', 'figures-rdp.json'), JSON.stringify({ measuredAt: new Date().toISOString(), ...figures }, null, 2));
+  assert.ok((figures.connectToFirstFrameMsTLS as { median: number }).median < 5000);
+  assert.ok((figures.keystrokeToPaintMs as { median: number }).median < 1000);
+  assert.ok(rates.length >= 3 && (figures.xtermScrollingMegabytesPerSecond as number) > 0.01, `rates ${rates}`);
+});
