@@ -15,6 +15,7 @@ export interface EditorValues {
   password: string;
   scaling: 'fit' | 'actual';
   rdpSecurity: 'negotiate' | 'nla' | 'tls';
+  keyboardMode: 'scancode' | 'unicode';
   folder: string;
 }
 
@@ -29,6 +30,7 @@ export function valuesFrom(profile: ProfileView | null, defaults: Partial<Editor
     password: '',
     scaling: profile?.scaling ?? defaults.scaling ?? 'fit',
     rdpSecurity: profile?.rdpSecurity ?? defaults.rdpSecurity ?? 'negotiate',
+    keyboardMode: profile?.keyboardMode ?? defaults.keyboardMode ?? 'scancode',
     folder: profile?.folder ?? defaults.folder ?? '',
   };
 }
@@ -50,6 +52,7 @@ export function draftFrom(values: EditorValues, profile: ProfileView | null): Re
     domain: values.domain,
     scaling: values.scaling,
     rdpSecurity: values.rdpSecurity,
+    keyboardMode: values.keyboardMode,
     folder: values.folder,
   };
 }
@@ -222,6 +225,15 @@ export function ProfileEditor({ profile, defaults, serverErrors, busy, passwordS
               <option value="negotiate">Negotiate (NLA or TLS)</option>
               <option value="nla">NLA only</option>
               <option value="tls">TLS only</option>
+            </select>
+          </div>
+        )}
+        {values.protocol === 'rdp' && (
+          <div className="field">
+            <label htmlFor={`${id}-keyboardMode`}>Keyboard</label>
+            <select {...fieldProps('keyboardMode')}>
+              <option value="scancode">Physical keys (scancodes)</option>
+              <option value="unicode">Characters (Unicode)</option>
             </select>
           </div>
         )}

@@ -241,8 +241,19 @@ export function SessionView({ profile, active, passwordSavingAllowed, onStateCha
   const fullscreen = () => {
     const view = viewRef.current;
     if (!view) return;
-    if (document.fullscreenElement) void document.exitFullscreen();
-    else void view.requestFullscreen().catch(() => setWarning('The browser did not allow full screen here.'));
+    if (document.fullscreenElement) {
+      void document.exitFullscreen();
+      return;
+    }
+    view
+      .requestFullscreen()
+      .then(() => {
+        // In full screen, system keys (Win, Alt+Tab, Alt+F4, Esc) go to the remote, as in native clients.
+        // Holding Esc leaves full screen, which the browser guarantees.
+        const keyboard = (navigator as Navigator & { keyboard?: { lock?: (keys?: string[]) => Promise<void> } }).keyboard;
+        return keyboard?.lock?.().catch(() => undefined);
+      })
+      .catch(() => setWarning('The browser did not allow full screen here.'));
   };
 
   const ended = state === 'disconnected';
