@@ -64,9 +64,26 @@ export function findChromium(env: NodeJS.ProcessEnv = process.env): string | nul
   return null;
 }
 
+/**
+ * Chromium's arguments for the browser shell. Kiosk: full screen with no
+ * browser UI, no pinch zoom, no swipe-back, no error or translate bubbles.
+ */
+export function browserArgs(url: string, profileDir: string, kiosk: boolean): string[] {
+  const common = [`--user-data-dir=${profileDir}`, '--disable-extensions', '--no-first-run', '--no-default-browser-check'];
+  if (!kiosk) return [`--app=${url}`, ...common];
+  return ['--kiosk', `--app=${url}`, ...common, '--noerrdialogs', '--disable-pinch', '--overscroll-history-navigation=0', '--disable-features=Translate,TouchpadOverscrollHistoryNavigation', '--disable-session-crashed-bubble', '--disable-dev-tools'];
+}
+
 async function runBrowserShell(options: CliOptions): Promise<void> {
   const root = packageRoot();
   const logger = createLogger();
+  let browser: ReturnType<typeof spawn> | null = null;
+  let gatewayRef: { close(): Promise<void> } | null = null;
+  const stop = async () => {
+    browser?.kill();
+    await gatewayRef?.close();
+    process.exit(0);
+  };
   const gateway = await startGateway({
     port: options.port,
     dataDir: options.dataDir,
@@ -74,29 +91,23 @@ async function runBrowserShell(options: CliOptions): Promise<void> {
     connect: options.connect,
     policyFile: options.policy,
     rendererDir: path.join(root, 'dist', 'renderer'),
+    kiosk: { enabled: options.kiosk, onSessionEnd: options.onSessionEnd },
+    onQuitRequested: () => void stop(),
   });
+  gatewayRef = gateway;
   const url = gateway.startUrl();
   // INVARIANT: the first line on stdout is the address, for people and for scripts.
   process.stdout.write(`DeskBridge is running at ${url}\n`);
-  let browser: ReturnType<typeof spawn> | null = null;
   if (options.open) {
     const chromium = findChromium();
     if (chromium) {
-      browser = spawn(
-        chromium,
-        [`--app=${url}`, `--user-data-dir=${path.join(options.dataDir, 'browser-profile')}`, '--disable-extensions', '--no-first-run', '--no-default-browser-check'],
-        { stdio: 'ignore', detached: false },
-      );
+      browser = spawn(chromium, browserArgs(url, path.join(options.dataDir, 'browser-profile'), options.kiosk), { stdio: 'ignore', detached: false });
       browser.on('error', (error) => logger.warn('could not open the browser', { error: error.message }));
       process.stdout.write('Opened it in an app window. Close that window and press Ctrl+C here to quit.\n');
     } else {
       process.stdout.write('No Chromium or Chrome was found. Open the address above in a Chromium-based browser.\n');
     }
   }
-  const stop = async () => {
-    await gateway.close();
-    process.exit(0);
-  };
   process.once('SIGINT', () => void stop());
   process.once('SIGTERM', () => void stop());
 }

@@ -16,6 +16,9 @@ Options:
   --port N                  Port of the local gateway on 127.0.0.1 (0 = any free port). Default 0.
   --data-dir DIR            Where profiles, logs and settings live. Default: ${defaultDataDir()}
   --connect NAME_OR_ID      Open this saved connection at start.
+  --kiosk                   Kiosk mode: full screen, one session (--connect), no way out.
+  --on-session-end ACTION   Kiosk: what happens when the session ends: reconnect (default),
+                            launcher (a "Connect again" screen) or quit.
   --policy FILE             A policy file, used only where no machine-wide policy exists
                             (${machinePolicyPath()}).
   --diagnostics FOLDER      Write a diagnostics bundle for IT (version, effective policy,
@@ -33,6 +36,8 @@ export interface CliOptions {
   dataDir: string;
   connect: string | null;
   policy: string | null;
+  kiosk: boolean;
+  onSessionEnd: 'reconnect' | 'launcher' | 'quit';
   diagnostics: string | null;
   help: boolean;
   version: boolean;
@@ -61,6 +66,8 @@ export function parseCli(argv: string[]): CliOptions {
         'data-dir': { type: 'string' },
         connect: { type: 'string' },
         policy: { type: 'string' },
+        kiosk: { type: 'boolean', default: false },
+        'on-session-end': { type: 'string' },
         diagnostics: { type: 'string' },
         version: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
@@ -77,6 +84,10 @@ export function parseCli(argv: string[]): CliOptions {
     port = Number(values.port);
     if (!/^\d+$/.test(values.port) || port > 65535) throw new UsageError(`--port must be a number from 0 to 65535, not "${values.port}".`);
   }
+  const onSessionEnd = values['on-session-end'] ?? 'reconnect';
+  if (onSessionEnd !== 'reconnect' && onSessionEnd !== 'launcher' && onSessionEnd !== 'quit') {
+    throw new UsageError(`--on-session-end must be reconnect, launcher or quit, not "${onSessionEnd}".`);
+  }
   if (positionals.length > 1) throw new UsageError(`Give at most one file to open, not ${positionals.length}.`);
   return {
     shell,
@@ -85,6 +96,8 @@ export function parseCli(argv: string[]): CliOptions {
     dataDir: path.resolve(values['data-dir'] ?? defaultDataDir()),
     connect: values.connect ?? null,
     policy: values.policy ? path.resolve(values.policy) : null,
+    kiosk: values.kiosk,
+    onSessionEnd,
     diagnostics: values.diagnostics ? path.resolve(values.diagnostics) : null,
     help: values.help,
     version: values.version,

@@ -76,6 +76,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const library = new ProfileLibrary(profiles, policy, overrides, secrets, logger.child('library'), provisioning);
   const api = new ControlApi({
     ...(options.relayTimeouts ? { relayTimeouts: options.relayTimeouts } : {}),
+    ...(options.kiosk ? { kiosk: options.kiosk } : {}),
+    ...(options.onQuitRequested ? { onQuitRequested: options.onQuitRequested } : {}),
     version: packageVersion(),
     shell: options.shell,
     connect: options.connect ?? null,

@@ -25,6 +25,10 @@ export interface GatewayOptions {
    * escape IT's policy.
    */
   machinePolicyFile?: string;
+  /** Kiosk mode from the command line (policy can also force it). */
+  kiosk?: { enabled: boolean; onSessionEnd?: 'reconnect' | 'launcher' | 'quit' };
+  /** Called when kiosk mode's "quit" action asks the app to exit. */
+  onQuitRequested?: () => void;
   /** Connect and first-answer timeouts of the bridges; tests shorten them. */
   relayTimeouts?: RelayTimeouts;
 }

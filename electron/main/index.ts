@@ -6,7 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startGateway, type RunningGateway } from '../gateway/index';
 import { parseCli } from '../cli/options';
-import { navigationAllowed, permissionAllowed, secureWindowOptions } from './windowPolicy';
+import { kioskSwallowsKey, navigationAllowed, permissionAllowed, secureWindowOptions } from './windowPolicy';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const argv = process.argv.slice(process.argv.indexOf('--') + 1);
@@ -37,6 +37,8 @@ async function start(): Promise<void> {
     connect: options.connect,
     policyFile: options.policy,
     rendererDir: path.join(here, 'renderer'),
+    kiosk: { enabled: options.kiosk, onSessionEnd: options.onSessionEnd },
+    onQuitRequested: () => app.quit(),
   });
   const origin = gateway.origin;
   session.defaultSession.setPermissionRequestHandler((contents, permission, callback) => callback(permissionAllowed(permission, new URL(contents.getURL()).origin, origin)));
@@ -61,7 +63,14 @@ async function start(): Promise<void> {
       { label: 'Edit', submenu: [{ role: 'copy' }, { role: 'paste' }, { role: 'selectAll' }] },
     ]),
   );
-  window = new BrowserWindow(secureWindowOptions({ preload: path.join(here, 'preload.cjs') }));
+  window = new BrowserWindow(secureWindowOptions({ preload: path.join(here, 'preload.cjs'), kiosk: options.kiosk }));
+  if (options.kiosk) {
+    Menu.setApplicationMenu(null);
+    window.webContents.on('before-input-event', (event, input) => {
+      if (kioskSwallowsKey(input)) event.preventDefault();
+    });
+    window.on('leave-full-screen', () => window?.setFullScreen(true));
+  }
   window.once('ready-to-show', () => window?.show());
   await window.loadURL(gateway.startUrl());
 }

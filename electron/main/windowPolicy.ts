@@ -56,3 +56,22 @@ export function navigationAllowed(url: string, gatewayOrigin: string): boolean {
     return false;
   }
 }
+
+export interface KeyInput {
+  key: string;
+  control: boolean;
+  meta: boolean;
+  alt: boolean;
+  shift: boolean;
+}
+
+/** In kiosk mode, key combinations that would leave the session (close, new window, dev tools, full screen off). */
+export function kioskSwallowsKey(input: KeyInput): boolean {
+  const key = input.key.toLowerCase();
+  const ctrl = input.control || input.meta;
+  if (key === 'f11' || key === 'f12') return true;
+  if (input.alt && key === 'f4') return true;
+  if (ctrl && ['w', 't', 'n', 'l', 'r', 'q', 'p', 'o', 'h', 'j', 'm'].includes(key)) return true;
+  if (ctrl && input.shift && ['i', 'j', 'c'].includes(key)) return true;
+  return false;
+}

@@ -58,12 +58,63 @@ export function App() {
     })();
   }, [loadProfiles, openSession]);
 
+  const kiosk = state?.kiosk.enabled === true;
+  useEffect(() => {
+    if (!kiosk) return;
+    // Shortcuts that would leave the session in a browser. The kiosk browser flags
+    // (and Electron's kiosk window) stop most of them; this catches what reaches the page.
+    const swallow = (event: KeyboardEvent) => {
+      const key = event.key.toLowerCase();
+      const ctrl = event.ctrlKey || event.metaKey;
+      if (
+        event.key === 'F11' ||
+        (event.altKey && event.key === 'F4') ||
+        (ctrl && ['w', 't', 'n', 'l', 'r', 'p', 's', 'o', 'h', 'j'].includes(key)) ||
+        (ctrl && event.shiftKey && ['i', 'j', 'c', 'delete'].includes(key)) ||
+        event.key === 'F12'
+      ) {
+        event.preventDefault();
+      }
+    };
+    window.addEventListener('keydown', swallow, { capture: true });
+    const noMenu = (event: Event) => event.preventDefault();
+    window.addEventListener('contextmenu', noMenu, { capture: true });
+    return () => {
+      window.removeEventListener('keydown', swallow, { capture: true });
+      window.removeEventListener('contextmenu', noMenu, { capture: true });
+    };
+  }, [kiosk]);
+
   if (signedOut) {
     return (
       <main className="signed-out">
         <h1>DeskBridge</h1>
         <p role="alert">This window is not signed in to DeskBridge. Open the address DeskBridge printed when it started, or start it again.</p>
       </main>
+    );
+  }
+
+  if (state && kiosk) {
+    const session = sessions[0];
+    return (
+      <div className="app kiosk">
+        {session ? (
+          <div className="session-tab">
+            <SessionView
+              profile={session.profile}
+              active
+              passwordSavingAllowed={false}
+              kiosk={{ onSessionEnd: state.kiosk.onSessionEnd }}
+              reconnectMaxDelayMs={state.policy.reconnectMaxDelayMs}
+              onClose={() => undefined}
+            />
+          </div>
+        ) : (
+          <main className="kiosk-message">
+            <p role="alert">{state.notices[0] ?? 'This kiosk has no connection configured. Tell your IT department.'}</p>
+          </main>
+        )}
+      </div>
     );
   }
 
@@ -189,6 +240,7 @@ export function App() {
             profile={s.profile}
             active={activeTab === s.key}
             passwordSavingAllowed={passwordSavingAllowed}
+            reconnectMaxDelayMs={state?.policy.reconnectMaxDelayMs}
             onClose={() => closeSession(s.key)}
             onProfileChanged={() => void loadProfiles()}
           />

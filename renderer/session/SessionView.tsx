@@ -6,6 +6,8 @@ import { API, type CertificatePromptBody, type ControlEvent, type CreateSessionR
 import { messageFor, isErrorCode, type ErrorCode } from '../../shared/errors/errorCodes';
 import type { ScalingMode } from '../../shared/profiles/profileSchema';
 import { api, ApiError, wsOrigin } from '../app/api';
+import { DEFAULT_RECONNECT, reconnectDelay, shouldReconnect } from '../../shared/session/reconnectPolicy';
+import type { SessionEndAction } from '../../shared/policy/policySchema';
 import { createRemoteSession } from './createRemoteSession';
 import type { RemoteSession } from './remoteSession';
 import { CertificateDialog } from './CertificateDialog';
@@ -32,6 +34,9 @@ export interface SessionViewProps {
   profile: ProfileView;
   active: boolean;
   passwordSavingAllowed: boolean;
+  /** Kiosk: no way out, credentials forgotten when the session ends, the end action below. */
+  kiosk?: { onSessionEnd: SessionEndAction } | null;
+  reconnectMaxDelayMs?: number;
   onStateChange?: (state: SessionState) => void;
   onClose: () => void;
   onProfileChanged?: () => void;
@@ -43,7 +48,10 @@ function formatRate(bytesPerSecond: number): string {
   return `${Math.round(bytesPerSecond)} B/s`;
 }
 
-export function SessionView({ profile, active, passwordSavingAllowed, onStateChange, onClose, onProfileChanged }: SessionViewProps) {
+/** Failures that need a person: shown with their reason, never retried or acted on automatically. */
+const NEEDS_A_PERSON = new Set<ErrorCode>(['auth-failed', 'wrong-credentials', 'sign-in-failed', 'account-locked', 'account-expired', 'access-denied', 'certificate-changed', 'certificate-untrusted', 'certificate-rejected', 'certificate-policy-mismatch', 'nla-required', 'tls-required', 'legacy-security', 'auth-cancelled']);
+
+export function SessionView({ profile, active, passwordSavingAllowed, kiosk = null, reconnectMaxDelayMs, onStateChange, onClose, onProfileChanged }: SessionViewProps) {
   const surfaceRef = useRef<HTMLDivElement>(null);
   const viewRef = useRef<HTMLDivElement>(null);
   const sessionRef = useRef<RemoteSession | null>(null);
@@ -63,6 +71,13 @@ export function SessionView({ profile, active, passwordSavingAllowed, onStateCha
   const rememberRef = useRef<string | null>(null);
   /** Why the user ended the session, when it is not plain "Disconnect" (e.g. cancelled sign-in). */
   const endReasonRef = useRef<Failure | null>(null);
+  /** The password typed at the prompt: reused when the same session reconnects, never stored. */
+  const typedPasswordRef = useRef<string | null>(null);
+  const wasConnectedRef = useRef(false);
+  const retryRef = useRef(0);
+  const retryTimerRef = useRef<ReturnType<typeof setTimeout> | null>(null);
+  const [reconnecting, setReconnecting] = useState<{ attempt: number; reason: ErrorCode | null } | null>(null);
+  const [ending, setEnding] = useState<'launcher' | null>(null);
   const lastSentClipboard = useRef<string | null>(null);
   const clipboardDenied = useRef(false);
 
@@ -85,14 +100,27 @@ export function SessionView({ profile, active, passwordSavingAllowed, onStateCha
     const cleanups: (() => void)[] = [];
     setFailure(null);
     setWarning(null);
-    updateState('connecting');
+    setEnding(null);
+    updateState(retryRef.current > 0 ? 'reconnecting' : 'connecting');
 
-    endReasonRef.current = null;
     const showFailure = (f: Failure) => {
       if (cancelled) return;
-      const shown = f.code === 'user-ended' ? endReasonRef.current : f;
-      setFailure(shown);
+      const decided = f.code === 'user-ended' ? endReasonRef.current : f;
+      endReasonRef.current = null;
+      if (decided && f.code !== 'user-ended' && shouldReconnect(decided.code, { wasConnected: wasConnectedRef.current, kiosk: kiosk !== null })) {
+        scheduleReconnect(decided.code);
+        return;
+      }
+      retryRef.current = 0;
+      setReconnecting(null);
       updateState('disconnected');
+      if (kiosk) {
+        // On a shared kiosk, what was typed for this session goes with it.
+        typedPasswordRef.current = null;
+        wasConnectedRef.current = false;
+        if (!decided || !NEEDS_A_PERSON.has(decided.code)) return endAction(decided);
+      }
+      setFailure(decided);
     };
 
     const run = async () => {
@@ -134,7 +162,8 @@ export function SessionView({ profile, active, passwordSavingAllowed, onStateCha
       sessionRef.current = session;
       cleanups.push(
         session.on('state', (s) => {
-          if (s !== 'disconnected') updateState(s);
+          // While retrying, the view says "Reconnecting" until the session is back.
+          if (s !== 'disconnected' && (retryRef.current === 0 || s === 'connected')) updateState(s);
         }),
         session.on('frame', () => frames++),
         session.on('bytes', (n) => (libraryBytes += n)),
@@ -146,6 +175,11 @@ export function SessionView({ profile, active, passwordSavingAllowed, onStateCha
         }),
         session.on('credentialsRequired', ({ username }) => setPasswordPrompt({ username })),
         session.on('state', (s) => {
+          if (s === 'connected') {
+            wasConnectedRef.current = true;
+            retryRef.current = 0;
+            setReconnecting(null);
+          }
           if (s === 'connected' && rememberRef.current !== null) {
             const password = rememberRef.current;
             rememberRef.current = null;
@@ -169,7 +203,7 @@ export function SessionView({ profile, active, passwordSavingAllowed, onStateCha
           wait();
         }),
       );
-      session.connect({ surface, info: response, wsOrigin: wsOrigin(), password: response.savedPassword });
+      session.connect({ surface, info: response, wsOrigin: wsOrigin(), password: typedPasswordRef.current ?? response.savedPassword });
     };
     void run();
 
@@ -224,6 +258,57 @@ export function SessionView({ profile, active, passwordSavingAllowed, onStateCha
     sessionRef.current?.setScaling(scaling);
   }, [scaling]);
 
+  function scheduleReconnect(reason: ErrorCode | null) {
+    retryRef.current += 1;
+    const attemptNumber = retryRef.current;
+    setReconnecting({ attempt: attemptNumber, reason });
+    updateState('reconnecting');
+    const delay = reconnectDelay(attemptNumber, { ...DEFAULT_RECONNECT, maxDelayMs: reconnectMaxDelayMs ?? DEFAULT_RECONNECT.maxDelayMs });
+    if (retryTimerRef.current) clearTimeout(retryTimerRef.current);
+    retryTimerRef.current = setTimeout(() => setAttempt((n) => n + 1), delay);
+  }
+
+  function endAction(reason: Failure | null) {
+    switch (kiosk?.onSessionEnd) {
+      case 'quit':
+        void api('POST', API.quit).catch(() => setEnding('launcher'));
+        return;
+      case 'launcher':
+        setEnding('launcher');
+        return;
+      default:
+        // Only a session that ended on purpose gets here; another device's takeover is not fought.
+        if (reason?.code === 'session-taken-over') setEnding('launcher');
+        else setAttempt((n) => n + 1);
+    }
+  }
+
+  // Back online: try at once rather than waiting out the backoff.
+  useEffect(() => {
+    if (!reconnecting) return;
+    const now = () => {
+      if (retryTimerRef.current) clearTimeout(retryTimerRef.current);
+      setAttempt((n) => n + 1);
+    };
+    window.addEventListener('online', now);
+    return () => window.removeEventListener('online', now);
+  }, [reconnecting]);
+
+  useEffect(
+    () => () => {
+      if (retryTimerRef.current) clearTimeout(retryTimerRef.current);
+    },
+    [],
+  );
+
+  const cancelReconnect = () => {
+    if (retryTimerRef.current) clearTimeout(retryTimerRef.current);
+    retryRef.current = 0;
+    setReconnecting(null);
+    sessionRef.current?.disconnect();
+    updateState('disconnected');
+  };
+
   const disconnect = () => {
     if (sessionRef.current) sessionRef.current.disconnect();
     else {
@@ -235,6 +320,7 @@ export function SessionView({ profile, active, passwordSavingAllowed, onStateCha
 
   const reconnect = () => {
     setCertificate(null);
+    retryRef.current = 0;
     setAttempt((n) => n + 1);
   };
 
@@ -259,8 +345,8 @@ export function SessionView({ profile, active, passwordSavingAllowed, onStateCha
   const ended = state === 'disconnected';
 
   return (
-    <div className="session-view" ref={viewRef} data-active={active}>
-      <div className="session-toolbar" role="toolbar" aria-label="Session">
+    <div className="session-view" ref={viewRef} data-active={active} data-session-id={info?.sessionId}>
+      <div className="session-toolbar" role="toolbar" aria-label="Session" hidden={kiosk !== null}>
         <span className="session-title">{profile.name}</span>
         <span role="status" data-testid="session-state" className={`session-state state-${state}`}>
           {STATE_LABELS[state]}
@@ -330,16 +416,46 @@ export function SessionView({ profile, active, passwordSavingAllowed, onStateCha
             {failure.detail && <p className="error-detail">{failure.detail}</p>}
             <div className="actions">
               <button type="button" onClick={reconnect}>
-                Reconnect
+                {kiosk ? 'Try again' : 'Reconnect'}
               </button>
-              <button type="button" onClick={onClose}>
-                Close
+              {!kiosk && (
+                <button type="button" onClick={onClose}>
+                  Close
+                </button>
+              )}
+            </div>
+          </div>
+        </div>
+      )}
+      {reconnecting && (
+        <div className="session-overlay reconnecting" role="status" aria-live="polite">
+          <div className="session-ended">
+            <p className="reconnect-title">Reconnecting… (attempt {reconnecting.attempt})</p>
+            {reconnecting.reason && <p className="error-detail">{messageFor(reconnecting.reason)}</p>}
+            <p className="error-detail">Your session is kept on the server; it comes back as soon as the connection does.</p>
+            {!kiosk && (
+              <div className="actions">
+                <button type="button" onClick={cancelReconnect}>
+                  Cancel
+                </button>
+              </div>
+            )}
+          </div>
+        </div>
+      )}
+      {kiosk && ending === 'launcher' && !failure && (
+        <div className="session-overlay">
+          <div className="session-ended">
+            <p>The session has ended.</p>
+            <div className="actions">
+              <button type="button" className="primary" onClick={reconnect}>
+                Connect again
               </button>
             </div>
           </div>
         </div>
       )}
-      {ended && !failure && !certificate && (
+      {!kiosk && ended && !failure && !certificate && !reconnecting && (
         <div className="session-overlay">
           <div className="session-ended">
             <p>The session has ended.</p>
@@ -377,6 +493,7 @@ export function SessionView({ profile, active, passwordSavingAllowed, onStateCha
           onSubmit={({ username, password, remember }) => {
             setPasswordPrompt(null);
             rememberRef.current = remember ? password : null;
+            typedPasswordRef.current = password;
             sessionRef.current?.sendCredentials({ ...(username ? { username } : {}), password });
           }}
           onCancel={() => {

@@ -3,7 +3,7 @@
 // behind the session cookie (see ARCHITECTURE.md).
 import type { ErrorCode } from '../errors/errorCodes';
 import type { Profile, ProfileDraftInput, FieldErrors, Protocol } from '../profiles/profileSchema';
-import type { PolicySummary, OpenableField } from '../policy/policySchema';
+import type { PolicySummary, OpenableField, SessionEndAction } from '../policy/policySchema';
 
 /** Name of the HttpOnly cookie the start code is traded for. */
 export const SESSION_COOKIE = 'deskbridge_session';
@@ -17,6 +17,8 @@ export const API = {
   duplicate: (id: string) => `/api/profiles/${encodeURIComponent(id)}/duplicate`,
   password: (id: string) => `/api/profiles/${encodeURIComponent(id)}/password`,
   sessions: '/api/sessions',
+  /** Kiosk mode's "quit" session-end action: the app exits (so a wrapper can log the thin client off). */
+  quit: '/api/app/quit',
   session: (id: string) => `/api/sessions/${encodeURIComponent(id)}`,
 } as const;
 
@@ -49,6 +51,8 @@ export interface AppState {
   policy: PolicySummary;
   /** Defaults IT set for new profiles. */
   profileDefaults: Partial<ProfileDraftInput>;
+  /** Kiosk mode (policy or --kiosk): one full-screen session, nothing else. */
+  kiosk: { enabled: boolean; onSessionEnd: SessionEndAction };
 }
 
 /** A profile as the API returns it: never a password, only whether one is saved. */

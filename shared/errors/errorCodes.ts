@@ -26,6 +26,7 @@ export const ERROR_MESSAGES = {
   'account-locked': 'Your account is locked or disabled. Contact your administrator.',
   'account-expired': 'Your account or password has expired. Change it or contact your administrator.',
   'access-denied': 'You are not allowed to sign in to this computer remotely.',
+  'session-ended': 'The session was ended.',
   'logged-off': 'You were signed out of the remote session.',
   'session-taken-over': 'Another connection took over this session.',
   'idle-timeout': 'The session ended because it was idle for too long.',

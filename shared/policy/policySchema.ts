@@ -55,6 +55,8 @@ export const policySchema = z
     /** Defaults for new profiles the user creates. */
     profileDefaults: profileDraftSchema.partial().default({}),
     kiosk: kioskPolicySchema.optional(),
+    /** The cap on the wait between reconnect attempts, so a fleet does not stampede a server that comes back. */
+    reconnect: z.object({ maxDelaySeconds: z.number().min(1).max(600).default(4) }).default({ maxDelaySeconds: 4 }),
     provisioning: z
       .object({
         url: z.string().url().refine((u) => u.startsWith('https://'), 'The provisioning URL must use https://.'),
@@ -126,4 +128,7 @@ export interface PolicySummary {
   allowUnencrypted: boolean;
   restrictsHosts: boolean;
   kiosk: { enabled: boolean; profile: string | null; onSessionEnd: (typeof SESSION_END_ACTIONS)[number] } | null;
+  reconnectMaxDelayMs: number;
 }
+
+export type SessionEndAction = (typeof SESSION_END_ACTIONS)[number];

@@ -39,6 +39,8 @@ export interface ControlApiDeps {
   tickets: TicketBook;
   logger: Logger;
   relayTimeouts?: RelayTimeouts;
+  kiosk?: { enabled: boolean; onSessionEnd?: 'reconnect' | 'launcher' | 'quit' };
+  onQuitRequested?: () => void;
 }
 
 class HttpError extends Error {
@@ -105,6 +107,13 @@ export class ControlApi {
     const method = req.method ?? 'GET';
     const parts = pathname.split('/').filter(Boolean).map(decodeURIComponent); // ['api', 'profiles', id, action]
     if (pathname === API.state && method === 'GET') return sendJson(res, 200, this.state());
+    if (pathname === API.quit && method === 'POST') {
+      // Only kiosk mode lets the page end the app (its configured session-end action).
+      if (!this.state().kiosk.enabled || !this.deps.onQuitRequested) throw new HttpError(403, 'forbidden', 'Only kiosk mode can quit from the page.');
+      res.writeHead(204).end();
+      setImmediate(() => this.deps.onQuitRequested?.());
+      return;
+    }
     if (pathname === API.profiles) {
       if (method === 'GET') return sendJson(res, 200, await this.listProfiles());
       if (method === 'POST') return sendJson(res, 201, await this.saveProfile(null, await readJson(req)));
@@ -138,7 +147,11 @@ export class ControlApi {
     if (pathname === API.sessions && method === 'POST') return sendJson(res, 201, await this.createSession(await readJson(req)));
     if (parts[0] === 'api' && parts[1] === 'sessions' && parts[2] && parts.length === 3 && method === 'DELETE') {
       const session = this.deps.sessions.get(parts[2]);
-      if (session) this.deps.sessions.end(session, 'user-ended');
+      if (session) {
+        // Told first, so a page that did not ask for this (kiosk, another tab) knows why.
+        this.deps.sessions.fail(session, 'session-ended');
+        this.deps.sessions.end(session, 'user-ended');
+      }
       res.writeHead(204).end();
       return;
     }
@@ -149,7 +162,10 @@ export class ControlApi {
     const { secrets, library, connect, policy } = this.deps;
     const notices = library.notices;
     let autoConnectProfileId: string | null = null;
-    const wanted = connect ?? (policy.policy.kiosk?.enabled ? policy.policy.kiosk.profile ?? null : null);
+    const policyKiosk = policy.policy.kiosk;
+    const kioskEnabled = policyKiosk?.enabled === true || this.deps.kiosk?.enabled === true;
+    // Policy's kiosk profile wins over --connect: a thin client shows what IT set.
+    const wanted = (policyKiosk?.enabled ? policyKiosk.profile : undefined) ?? connect ?? null;
     if (wanted) {
       const found = library.find(wanted);
       if (found) autoConnectProfileId = found.id;
@@ -163,6 +179,7 @@ export class ControlApi {
       autoConnectProfileId,
       policy: policy.summary(),
       profileDefaults: policy.policy.profileDefaults,
+      kiosk: { enabled: kioskEnabled, onSessionEnd: (policyKiosk?.enabled ? policyKiosk.onSessionEnd : undefined) ?? this.deps.kiosk?.onSessionEnd ?? 'reconnect' },
     };
   }
 

@@ -72,6 +72,7 @@ export class ManagedPolicyStore {
       allowUnencrypted: p.allowUnencrypted,
       restrictsHosts: p.allowedHosts !== undefined,
       kiosk: p.kiosk ? { enabled: p.kiosk.enabled, profile: p.kiosk.profile ?? null, onSessionEnd: p.kiosk.onSessionEnd } : null,
+      reconnectMaxDelayMs: p.reconnect.maxDelaySeconds * 1000,
     };
   }
 

@@ -95,6 +95,9 @@ export class RdpSession implements RemoteSession {
   private finish(outcome: { reason?: string; error?: unknown }): void {
     this.resizeObserver?.disconnect();
     this.connected = false;
+    // The element goes with its session, so a reconnect never shows the old picture.
+    this.element?.remove();
+    this.element = null;
     this.events.emit('state', 'disconnected');
     if (this.userEnded) {
       this.events.emit('disconnected', { code: 'user-ended' });

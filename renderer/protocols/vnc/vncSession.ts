@@ -4,6 +4,13 @@ import RFB from '@novnc/novnc';
 import type { ScalingMode } from '../../../shared/profiles/profileSchema';
 import { SessionEmitter, type ConnectParams, type RemoteSession, type SessionEvents } from '../../session/remoteSession';
 
+/** With nothing received for this long, ask the server for one pixel (it must answer). */
+const PROBE_AFTER_MS = 4000;
+/** No answer to the probe within this: the link is dead (black-holed), not just quiet. */
+const DEAD_AFTER_MS = 4000;
+// RFC 6143 §7.5.3 FramebufferUpdateRequest: type 3, incremental 0, x 0, y 0, width 1, height 1.
+const PROBE = new Uint8Array([3, 0, 0, 0, 0, 0, 0, 1, 0, 1]);
+
 interface NoVncInternals {
   _display?: { flip?: (fromQueue?: boolean) => void; _renderQ?: unknown[] };
 }
@@ -14,7 +21,9 @@ export class VncSession implements RemoteSession {
   private rfb: RFB | null = null;
   private surface: HTMLElement | null = null;
   private userEnded = false;
+  private deadLink = false;
   private securityFailure: string | null = null;
+  private probeTimer: ReturnType<typeof setInterval> | null = null;
 
   on<K extends keyof SessionEvents>(event: K, listener: (value: SessionEvents[K]) => void): () => void {
     return this.events.on(event, listener);
@@ -36,7 +45,10 @@ export class VncSession implements RemoteSession {
     this.setScaling(info.profile.scaling);
     this.countFrames(rfb);
     this.events.emit('state', 'connecting');
-    rfb.addEventListener('connect', () => this.events.emit('state', 'connected'));
+    rfb.addEventListener('connect', () => {
+      this.events.emit('state', 'connected');
+      this.watchLink(socket);
+    });
     rfb.addEventListener('credentialsrequired', (event) => {
       const types = ((event as CustomEvent<{ types?: string[] }>).detail?.types ?? ['password']) as string[];
       this.events.emit('state', 'authenticating');
@@ -49,12 +61,44 @@ export class VncSession implements RemoteSession {
     rfb.addEventListener('clipboard', (event) => this.events.emit('clipboard', (event as CustomEvent<{ text: string }>).detail.text));
     rfb.addEventListener('disconnect', () => {
       this.rfb = null;
+      if (this.probeTimer) clearInterval(this.probeTimer);
       this.events.emit('state', 'disconnected');
       if (this.userEnded) this.events.emit('disconnected', { code: 'user-ended' });
+      else if (this.deadLink) this.events.emit('disconnected', { code: 'connection-lost', detail: 'The remote computer stopped answering.' });
       else if (this.securityFailure !== null) this.events.emit('disconnected', { code: 'auth-failed', detail: this.securityFailure });
       // Otherwise noVNC does not know why; the gateway's control channel does.
       else this.events.emit('disconnected', { code: null });
     });
+  }
+
+  /**
+   * Finds a dead link without mistaking an idle desktop for one: TCP keepalive
+   * in the gateway is slow, and "no bytes for N seconds" is normal on a quiet
+   * desktop. So when nothing has come for a while, ask the server for one
+   * pixel, non-incrementally, which it must answer at once. noVNC sends whole
+   * messages per call and JavaScript runs one task at a time, so a message
+   * sent here never splits one of noVNC's. A spare update is harmless to it.
+   */
+  private watchLink(socket: WebSocket): void {
+    let lastReceived = performance.now();
+    let probeSentAt: number | null = null;
+    socket.addEventListener('message', () => {
+      lastReceived = performance.now();
+      probeSentAt = null;
+    });
+    this.probeTimer = setInterval(() => {
+      const now = performance.now();
+      if (probeSentAt !== null && now - probeSentAt > DEAD_AFTER_MS) {
+        this.deadLink = true;
+        if (this.probeTimer) clearInterval(this.probeTimer);
+        socket.close();
+        return;
+      }
+      if (probeSentAt === null && now - lastReceived > PROBE_AFTER_MS && socket.readyState === WebSocket.OPEN) {
+        socket.send(PROBE);
+        probeSentAt = now;
+      }
+    }, 500);
   }
 
   /**

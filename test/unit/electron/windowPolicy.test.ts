@@ -40,3 +40,14 @@ test('navigation stays on the gateway', () => {
   assert.equal(navigationAllowed('file:///etc/passwd', origin), false);
   assert.equal(navigationAllowed('not a url', origin), false);
 });
+
+test('kiosk swallows the keys that would leave the session, and only those', async () => {
+  const { kioskSwallowsKey } = await import('../../../electron/main/windowPolicy');
+  const key = (k: string, m: Partial<{ control: boolean; alt: boolean; shift: boolean; meta: boolean }> = {}) => ({ key: k, control: false, alt: false, shift: false, meta: false, ...m });
+  for (const input of [key('F4', { alt: true }), key('w', { control: true }), key('t', { control: true }), key('n', { control: true }), key('l', { control: true }), key('F11'), key('I', { control: true, shift: true })]) {
+    assert.equal(kioskSwallowsKey(input), true, JSON.stringify(input));
+  }
+  for (const input of [key('a'), key('Escape'), key('c', { control: true }), key('v', { control: true }), key('Tab', { alt: true })]) {
+    assert.equal(kioskSwallowsKey(input), false, JSON.stringify(input));
+  }
+});

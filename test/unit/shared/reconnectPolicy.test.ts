@@ -1,0 +1,29 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { DEFAULT_RECONNECT, reconnectDelay, shouldReconnect } from '../../../shared/session/reconnectPolicy';
+
+test('a dropped session is retried; a failed first connection only in kiosk mode', () => {
+  assert.equal(shouldReconnect('connection-lost', { wasConnected: true, kiosk: false }), true);
+  assert.equal(shouldReconnect('host-refused', { wasConnected: false, kiosk: false }), false);
+  assert.equal(shouldReconnect('host-refused', { wasConnected: false, kiosk: true }), true);
+});
+
+test('nothing that needs a person, and no deliberate end, is retried', () => {
+  for (const code of ['auth-failed', 'wrong-credentials', 'sign-in-failed', 'certificate-changed', 'certificate-rejected', 'logged-off', 'session-taken-over', 'user-ended', 'policy-host-forbidden', 'nla-required'] as const) {
+    assert.equal(shouldReconnect(code, { wasConnected: true, kiosk: true }), false, code);
+  }
+});
+
+test('backoff grows, never passes the cap, and is jittered', () => {
+  fc.assert(
+    fc.property(fc.integer({ min: 1, max: 50 }), fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }), (attempt, r) => {
+      const delay = reconnectDelay(attempt, DEFAULT_RECONNECT, () => r);
+      const step = Math.min(DEFAULT_RECONNECT.maxDelayMs, DEFAULT_RECONNECT.initialDelayMs * 2 ** (attempt - 1));
+      assert.ok(delay >= step / 2 - 1 && delay <= step + 1, `attempt ${attempt}: ${delay}`);
+      assert.ok(delay <= DEFAULT_RECONNECT.maxDelayMs);
+    }),
+  );
+  assert.equal(reconnectDelay(1, DEFAULT_RECONNECT, () => 0), 250);
+  assert.equal(reconnectDelay(10, DEFAULT_RECONNECT, () => 0.999999), 4000);
+});
