@@ -107,6 +107,8 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
       if (cancelled) return;
       const decided = f.code === 'user-ended' ? endReasonRef.current : f;
       endReasonRef.current = null;
+      // A password the server refused is not tried again.
+      if (decided && (decided.code === 'auth-failed' || decided.code === 'wrong-credentials' || decided.code === 'sign-in-failed')) typedPasswordRef.current = null;
       if (decided && f.code !== 'user-ended' && shouldReconnect(decided.code, { wasConnected: wasConnectedRef.current, kiosk: kiosk !== null })) {
         scheduleReconnect(decided.code);
         return;
