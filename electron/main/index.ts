@@ -1,7 +1,7 @@
 // Electron main process: single instance, the gateway in-process, one
 // hardened window on the renderer the gateway serves. The only folder that
 // imports 'electron'.
-import { app, BrowserWindow, Menu, session, shell as electronShell } from 'electron';
+import { app, BrowserWindow, dialog, Menu, session, shell as electronShell } from 'electron';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startGateway, type RunningGateway } from '../gateway/index';
@@ -59,7 +59,16 @@ async function start(): Promise<void> {
   });
   Menu.setApplicationMenu(
     Menu.buildFromTemplate([
-      { label: 'DeskBridge', submenu: [{ role: 'togglefullscreen' }, { type: 'separator' }, { role: 'quit' }] },
+      {
+        label: 'DeskBridge',
+        submenu: [
+          { role: 'togglefullscreen' },
+          { type: 'separator' },
+          { label: 'Save diagnostics for IT…', click: () => void saveDiagnostics() },
+          { type: 'separator' },
+          { role: 'quit' },
+        ],
+      },
       { label: 'Edit', submenu: [{ role: 'copy' }, { role: 'paste' }, { role: 'selectAll' }] },
     ]),
   );
@@ -73,6 +82,16 @@ async function start(): Promise<void> {
   }
   window.once('ready-to-show', () => window?.show());
   await window.loadURL(gateway.startUrl());
+}
+
+async function saveDiagnostics(): Promise<void> {
+  if (!gateway) return;
+  const choice = await dialog.showOpenDialog({ title: 'Choose a folder for the diagnostics bundle', properties: ['openDirectory', 'createDirectory'] });
+  const folder = choice.filePaths[0];
+  if (choice.canceled || !folder) return;
+  const out = path.join(folder, `deskbridge-diagnostics-${new Date().toISOString().replace(/[:.]/g, '-')}`);
+  const files = await gateway.writeDiagnostics(out);
+  await dialog.showMessageBox({ message: `Saved ${files.length} files for IT in ${out}. They contain no passwords.` });
 }
 
 app.on('window-all-closed', () => {

@@ -121,7 +121,11 @@ export function App() {
   const selected = selection.kind === 'profile' ? (profiles.find((p) => p.id === selection.id) ?? null) : null;
   const passwordSavingAllowed = state ? state.policy.passwordSaving === 'allowed' || (state.policy.passwordSaving === 'keychain-only' && state.secrets.backend === 'keychain') : false;
 
-  const save = async (values: EditorValues, { connectAfter }: { connectAfter: boolean }) => {
+  const save = async (values: EditorValues, { connectAfter, needsSave }: { connectAfter: boolean; needsSave: boolean }) => {
+    if (!needsSave && selected) {
+      if (connectAfter) openSession(selected);
+      return;
+    }
     setBusy(true);
     setServerErrors({});
     setMessage(null);
@@ -172,7 +176,7 @@ export function App() {
           ))}
         </div>
         {state && (
-          <p className={state.secrets.weaker ? 'secrets-backend weaker' : 'secrets-backend'} data-testid="secrets-backend" title={state.secrets.description}>
+          <p className={state.secrets.weaker ? 'secrets-backend weaker' : 'secrets-backend'} title={state.secrets.description}>
             {state.secrets.backend === 'keychain' ? 'Passwords: system keychain' : 'Passwords: encrypted file (weaker)'}
           </p>
         )}
@@ -203,7 +207,11 @@ export function App() {
           }}
         />
         <section className="editor-pane">
-          {state && state.secrets && <p className="secrets-description">{state.secrets.description}</p>}
+          {state && (
+            <p className={state.secrets.weaker ? 'secrets-description weaker' : 'secrets-description'} data-testid="secrets-backend">
+              {state.secrets.description}
+            </p>
+          )}
           {selection.kind === 'none' && profiles.length > 0 && <p className="empty">Choose a connection, or create a new one.</p>}
           {(selection.kind === 'new' || selected || profiles.length === 0) && (
             <ProfileEditor

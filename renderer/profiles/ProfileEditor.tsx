@@ -63,7 +63,8 @@ export interface ProfileEditorProps {
   serverErrors: FieldErrors;
   busy: boolean;
   passwordSavingAllowed: boolean;
-  onSave: (values: EditorValues, options: { connectAfter: boolean }) => void;
+  /** needsSave is false when Connect is pressed on a saved profile the form has not changed. */
+  onSave: (values: EditorValues, options: { connectAfter: boolean; needsSave: boolean }) => void;
   onDuplicate: () => void;
   onDelete: () => void;
   onForgetPassword: () => void;
@@ -99,12 +100,19 @@ export function ProfileEditor({ profile, defaults, serverErrors, busy, passwordS
   };
 
   const submit = (connectAfter: boolean) => {
+    // Connect on an unchanged saved profile does not write it again: a managed
+    // profile may not be writable at all, and a save would bump updatedAt for nothing.
+    const dirty = profile === null || JSON.stringify(values) !== JSON.stringify(valuesFrom(profile, defaults));
+    if (connectAfter && !dirty) {
+      onSave(values, { connectAfter, needsSave: false });
+      return;
+    }
     const check = validateProfileDraft(draftFrom(values, profile));
     if (!check.ok) {
       setErrors(check.errors);
       return;
     }
-    onSave(values, { connectAfter });
+    onSave(values, { connectAfter, needsSave: true });
   };
 
   const fieldProps = (field: Field) => {

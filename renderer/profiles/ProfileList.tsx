@@ -1,5 +1,5 @@
-// The connection library: search as you type, favourites and recent first,
-// then folders. Double-click (or Enter) connects.
+// The connection library: search as you type, grouped by folder, favourites
+// first in each folder. Click or Space selects; double-click or Enter connects.
 import { useMemo, useState } from 'react';
 import type { ProfileView } from '../../shared/api/contract';
 
@@ -27,6 +27,7 @@ export function ProfileList({ profiles, selectedId, canCreate, onSelect, onConne
       const key = profile.folder || '';
       byFolder.set(key, [...(byFolder.get(key) ?? []), profile]);
     }
+    for (const items of byFolder.values()) items.sort((a, b) => Number(b.favourite) - Number(a.favourite) || a.name.localeCompare(b.name));
     return [...byFolder.entries()].sort(([a], [b]) => (a === '' ? -1 : b === '' ? 1 : a.localeCompare(b)));
   }, [visible]);
 
@@ -53,6 +54,14 @@ export function ProfileList({ profiles, selectedId, canCreate, onSelect, onConne
                   className={profile.id === selectedId ? 'profile-item selected' : 'profile-item'}
                   onClick={() => onSelect(profile.id)}
                   onDoubleClick={() => onConnect(profile.id)}
+                  onKeyDown={(event) => {
+                    // Enter connects, as double-click does; Space (a plain click) only selects.
+                    if (event.key === 'Enter') {
+                      event.preventDefault();
+                      onSelect(profile.id);
+                      onConnect(profile.id);
+                    }
+                  }}
                 >
                   <span className="profile-name">
                     {profile.managed && (

@@ -8,7 +8,7 @@ import type { ScalingMode } from '../../shared/profiles/profileSchema';
 import { api, ApiError, wsOrigin } from '../app/api';
 import { DEFAULT_RECONNECT, reconnectDelay, shouldReconnect } from '../../shared/session/reconnectPolicy';
 import type { SessionEndAction } from '../../shared/policy/policySchema';
-import { createRemoteSession } from './createRemoteSession';
+import { createRemoteSession, UnsupportedProtocolError } from './createRemoteSession';
 import type { RemoteSession } from './remoteSession';
 import { CertificateDialog } from './CertificateDialog';
 import { PasswordDialog } from './PasswordDialog';
@@ -40,6 +40,22 @@ export interface SessionViewProps {
   onStateChange?: (state: SessionState) => void;
   onClose: () => void;
   onProfileChanged?: () => void;
+}
+
+/** What a user can do once a session has ended: try again, or close the tab (not in kiosk mode). */
+function EndActions({ again, onAgain, onClose }: { again: string; onAgain: () => void; onClose: (() => void) | null }) {
+  return (
+    <div className="actions">
+      <button type="button" onClick={onAgain}>
+        {again}
+      </button>
+      {onClose && (
+        <button type="button" onClick={onClose}>
+          Close
+        </button>
+      )}
+    </div>
+  );
 }
 
 function formatRate(bytesPerSecond: number): string {
@@ -148,7 +164,12 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
       const control = new WebSocket(wsOrigin() + response.controlPath);
       controlRef.current = control;
       control.addEventListener('message', (event: MessageEvent<string>) => {
-        const message = JSON.parse(event.data) as ControlEvent;
+        let message: ControlEvent;
+        try {
+          message = JSON.parse(event.data) as ControlEvent;
+        } catch {
+          return; // Not ours to act on; the session itself goes on.
+        }
         if (message.type === 'error') gatewayError = { code: message.code, ...(message.detail ? { detail: message.detail } : {}) };
         else if (message.type === 'stats') {
           lastGatewayBytes = gatewayBytes;
@@ -159,7 +180,15 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
 
       const surface = surfaceRef.current;
       if (!surface) return;
-      const session = await createRemoteSession(response.protocol);
+      let session: RemoteSession;
+      try {
+        session = await createRemoteSession(response.protocol);
+      } catch (error) {
+        // No adapter for this protocol yet (SPICE), or its code failed to load.
+        void api('DELETE', API.session(response.sessionId)).catch(() => undefined);
+        showFailure({ code: error instanceof UnsupportedProtocolError ? 'protocol-unsupported' : 'internal', detail: error instanceof Error ? error.message : undefined });
+        return;
+      }
       if (cancelled) return;
       sessionRef.current = session;
       cleanups.push(
@@ -354,7 +383,10 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
           {STATE_LABELS[state]}
         </span>
         {info && !info.encrypted && (
-          <span className="badge badge-warning" title="Traffic between this computer and the host is not encrypted: anyone on the network path can read it, including typed passwords.">
+          <span
+            className="badge badge-warning"
+            title={`${info.protocol.toUpperCase()} traffic between this computer and the host is not encrypted: anyone on the network path can read it, including typed passwords.`}
+          >
             Not encrypted
           </span>
         )}
@@ -416,16 +448,7 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
           <div className="session-error" role="alert">
             <p className="error-message">{messageFor(failure.code)}</p>
             {failure.detail && <p className="error-detail">{failure.detail}</p>}
-            <div className="actions">
-              <button type="button" onClick={reconnect}>
-                {kiosk ? 'Try again' : 'Reconnect'}
-              </button>
-              {!kiosk && (
-                <button type="button" onClick={onClose}>
-                  Close
-                </button>
-              )}
-            </div>
+            <EndActions again={kiosk ? 'Try again' : 'Reconnect'} onAgain={reconnect} onClose={kiosk ? null : onClose} />
           </div>
         </div>
       )}
@@ -461,14 +484,7 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
         <div className="session-overlay">
           <div className="session-ended">
             <p>The session has ended.</p>
-            <div className="actions">
-              <button type="button" onClick={reconnect}>
-                Reconnect
-              </button>
-              <button type="button" onClick={onClose}>
-                Close
-              </button>
-            </div>
+            <EndActions again="Reconnect" onAgain={reconnect} onClose={onClose} />
           </div>
         </div>
       )}

@@ -14,6 +14,14 @@ export async function createRemoteSession(protocol: Protocol): Promise<RemoteSes
       return new RdpSession();
     }
     case 'spice':
-      throw new Error('SPICE is not supported yet');
+      // The SPICE adapter (spice-html5) goes in protocols/spice/ and is added here.
+      throw new UnsupportedProtocolError(protocol);
+  }
+}
+
+/** No adapter exists for this protocol in this version. */
+export class UnsupportedProtocolError extends Error {
+  constructor(readonly protocol: Protocol) {
+    super(`${protocol.toUpperCase()} is not supported in this version of DeskBridge.`);
   }
 }

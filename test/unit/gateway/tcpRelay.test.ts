@@ -12,6 +12,7 @@ import WebSocket from 'ws';
 import { startGateway, type RunningGateway } from '../../../electron/gateway/index';
 import { createLogger } from '../../../electron/gateway/logging/logger';
 import type { ControlEvent, CreateSessionResponse } from '../../../shared/api/contract';
+import { freePort } from '../../servers/processes';
 
 process.env.DESKBRIDGE_SECRETS = 'file';
 
@@ -40,14 +41,6 @@ async function listen(onConnection: (socket: net.Socket) => void): Promise<numbe
   servers.push(server);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return (server.address() as net.AddressInfo).port;
-}
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as net.AddressInfo).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 /** Opens a session to host:port and returns the first error the control channel reports, with its delay. */

@@ -1,0 +1,82 @@
+// Policy from IT as an employee meets it in the UI. Enforcement through the
+// API directly is covered by test/integration/policy.test.ts.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { startApp, removeDataDir } from '../support/app';
+import { openBrowser } from '../support/browser';
+import { createProfile, sessionView } from '../support/ui';
+import { messageFor } from '../../shared/errors/errorCodes';
+
+async function withPolicy(policy: object, work: (page: Awaited<ReturnType<typeof openBrowser>>['page']) => Promise<void>): Promise<void> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'deskbridge-policy-ui-'));
+  const file = path.join(dir, 'policy.json');
+  await writeFile(file, JSON.stringify({ schemaVersion: 1, ...policy }));
+  const app = await startApp({ env: { ...process.env, DESKBRIDGE_SECRETS: 'file' }, args: ['--policy', file] });
+  const browser = await openBrowser({ origin: app.origin });
+  try {
+    await browser.page.goto(app.url);
+    await work(browser.page);
+  } finally {
+    await browser.close();
+    await app.stop();
+    await removeDataDir(app.dataDir);
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+test('a managed profile appears locked: only its open field can be changed, it cannot be deleted or duplicated', async () => {
+  await withPolicy({ profiles: [{ id: 'office', name: 'Office desktop', protocol: 'rdp', host: 'desk.corp.example', port: 3389, openFields: ['username'] }] }, async (page) => {
+    const item = page.getByRole('navigation', { name: 'Connections' }).getByRole('button', { name: 'Office desktop', exact: true });
+    await item.click();
+    await page.getByText('Managed by your organisation.').waitFor();
+    assert.equal(await page.getByLabel('Host', { exact: true }).isDisabled(), true);
+    assert.equal(await page.getByLabel('Name', { exact: true }).isDisabled(), true);
+    assert.equal(await page.getByLabel('Username', { exact: true }).isDisabled(), false);
+    assert.equal(await page.getByRole('button', { name: 'Delete' }).isDisabled(), true);
+    assert.equal(await page.getByRole('button', { name: 'Duplicate' }).isDisabled(), true);
+    await page.getByLabel('Username', { exact: true }).fill('ann');
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await page.reload();
+    await item.click();
+    assert.equal(await page.getByLabel('Username', { exact: true }).inputValue(), 'ann');
+  });
+});
+
+test('"no saved passwords" hides the option; a host outside the allow-list is refused before any connection', async () => {
+  let connections = 0;
+  const listener = net.createServer((s) => {
+    connections++;
+    s.destroy();
+  });
+  await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
+  const port = (listener.address() as net.AddressInfo).port;
+  try {
+    await withPolicy({ passwords: { save: 'never' }, allowedHosts: ['*.corp.example'] }, async (page) => {
+      await page.getByRole('button', { name: 'New connection' }).click();
+      assert.equal(await page.getByLabel('Password', { exact: true }).isDisabled(), true);
+      await page.getByText('Your organisation does not allow saving passwords here.').waitFor();
+      await createProfile(page, { name: 'Outside', port });
+      await page.getByRole('button', { name: 'Connect', exact: true }).click();
+      const alert = sessionView(page).getByRole('alert');
+      await alert.waitFor({ timeout: 10_000 });
+      assert.ok(((await alert.textContent()) ?? '').includes(messageFor('policy-host-forbidden')));
+    });
+    await new Promise((r) => setTimeout(r, 200));
+    assert.equal(connections, 0, 'the listener saw no connection');
+  } finally {
+    await new Promise<void>((resolve) => listener.close(() => resolve()));
+  }
+});
+
+test('an invalid policy is reported in a banner and blocks connections', async () => {
+  await withPolicy({ allowedHosts: 'not-a-list' }, async (page) => {
+    const banner = page.locator('.banner[role="alert"]').first();
+    await banner.waitFor();
+    assert.match((await banner.textContent()) ?? '', /is invalid .* connections are blocked/);
+    assert.equal(await page.getByRole('button', { name: 'New connection' }).isDisabled(), true);
+  });
+});
