@@ -1,6 +1,6 @@
 // The app shell: the connection library and one tab per open session.
 // Sessions stay mounted while another tab shows, so several run at once.
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useState, type KeyboardEvent as ReactKeyboardEvent } from 'react';
 import { API, type AppState, type ProfileView, type SaveProfileRequest } from '../../shared/api/contract';
 import { messageFor, isErrorCode } from '../../shared/errors/errorCodes';
 import type { FieldErrors } from '../../shared/profiles/profileSchema';
@@ -156,6 +156,22 @@ export function App() {
     }
   };
 
+  // The tab list is one stop for Tab; arrows, Home and End move between tabs (WAI-ARIA tabs pattern).
+  const moveBetweenTabs = (event: ReactKeyboardEvent<HTMLDivElement>) => {
+    const keys = ['library', ...sessions.map((s) => s.key)];
+    const index = keys.indexOf(activeTab);
+    let next: number;
+    if (event.key === 'ArrowRight') next = (index + 1) % keys.length;
+    else if (event.key === 'ArrowLeft') next = (index - 1 + keys.length) % keys.length;
+    else if (event.key === 'Home') next = 0;
+    else if (event.key === 'End') next = keys.length - 1;
+    else return;
+    event.preventDefault();
+    const key = keys[next]!;
+    setActiveTab(key);
+    event.currentTarget.querySelector<HTMLElement>(`[data-tab="${CSS.escape(key)}"]`)?.focus();
+  };
+
   const closeSession = (key: string) => {
     setSessions((s) => s.filter((x) => x.key !== key));
     setActiveTab((t) => (t === key ? 'library' : t));
@@ -165,12 +181,31 @@ export function App() {
     <div className="app">
       <header className="app-header">
         <h1>DeskBridge</h1>
-        <div role="tablist" aria-label="Open views" className="tabs">
-          <button role="tab" type="button" aria-selected={activeTab === 'library'} onClick={() => setActiveTab('library')}>
+        <div role="tablist" aria-label="Open views" className="tabs" onKeyDown={moveBetweenTabs}>
+          <button
+            role="tab"
+            type="button"
+            id="tab-library"
+            aria-controls="panel-library"
+            aria-selected={activeTab === 'library'}
+            tabIndex={activeTab === 'library' ? 0 : -1}
+            data-tab="library"
+            onClick={() => setActiveTab('library')}
+          >
             Connections
           </button>
           {sessions.map((s) => (
-            <button key={s.key} role="tab" type="button" aria-selected={activeTab === s.key} onClick={() => setActiveTab(s.key)}>
+            <button
+              key={s.key}
+              role="tab"
+              type="button"
+              id={`tab-${s.key}`}
+              aria-controls={`panel-${s.key}`}
+              aria-selected={activeTab === s.key}
+              tabIndex={activeTab === s.key ? 0 : -1}
+              data-tab={s.key}
+              onClick={() => setActiveTab(s.key)}
+            >
               {s.profile.name}
             </button>
           ))}
@@ -191,7 +226,7 @@ export function App() {
           {message}
         </div>
       )}
-      <main className="app-main" hidden={activeTab !== 'library'}>
+      <main className="app-main" id="panel-library" aria-labelledby="tab-library" hidden={activeTab !== 'library'}>
         <ProfileList
           profiles={profiles}
           selectedId={selected?.id ?? null}
@@ -243,7 +278,8 @@ export function App() {
         </section>
       </main>
       {sessions.map((s) => (
-        <div key={s.key} className="session-tab" hidden={activeTab !== s.key}>
+        // Hidden, never unmounted: a session in another tab keeps running.
+        <div key={s.key} className="session-tab" role="tabpanel" id={`panel-${s.key}`} aria-labelledby={`tab-${s.key}`} hidden={activeTab !== s.key}>
           <SessionView
             profile={s.profile}
             active={activeTab === s.key}
@@ -256,7 +292,15 @@ export function App() {
       ))}
       {confirmDelete && (
         <div className="session-overlay">
-          <div className="dialog" role="dialog" aria-modal="true" aria-labelledby="delete-title">
+          <div
+            className="dialog"
+            role="dialog"
+            aria-modal="true"
+            aria-labelledby="delete-title"
+            onKeyDown={(event) => {
+              if (event.key === 'Escape') setConfirmDelete(null);
+            }}
+          >
             <h2 id="delete-title">Delete “{confirmDelete.name}”?</h2>
             <p>The connection and its saved password are removed from this computer.</p>
             <div className="actions">

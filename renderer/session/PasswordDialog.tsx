@@ -20,6 +20,12 @@ export function PasswordDialog({ askUsername, allowRemember, onSubmit, onCancel 
         role="dialog"
         aria-modal="true"
         aria-labelledby={`${id}-title`}
+        onKeyDown={(event) => {
+          if (event.key === 'Escape') {
+            event.preventDefault();
+            onCancel();
+          }
+        }}
         onSubmit={(event) => {
           event.preventDefault();
           onSubmit({ username, password, remember: allowRemember && remember });

@@ -186,7 +186,8 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
       } catch (error) {
         // No adapter for this protocol yet (SPICE), or its code failed to load.
         void api('DELETE', API.session(response.sessionId)).catch(() => undefined);
-        showFailure({ code: error instanceof UnsupportedProtocolError ? 'protocol-unsupported' : 'internal', detail: error instanceof Error ? error.message : undefined });
+        if (error instanceof UnsupportedProtocolError) showFailure({ code: 'protocol-unsupported' });
+        else showFailure({ code: 'internal', detail: error instanceof Error ? error.message : String(error) });
         return;
       }
       if (cancelled) return;
@@ -234,7 +235,14 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
           wait();
         }),
       );
-      session.connect({ surface, info: response, wsOrigin: wsOrigin(), password: typedPasswordRef.current ?? response.savedPassword });
+      try {
+        session.connect({ surface, info: response, wsOrigin: wsOrigin(), password: typedPasswordRef.current ?? response.savedPassword });
+      } catch (error) {
+        // A library that throws while setting up has not connected; nothing to wait for.
+        sessionRef.current = null;
+        void api('DELETE', API.session(response.sessionId)).catch(() => undefined);
+        showFailure({ code: 'internal', detail: error instanceof Error ? error.message : String(error) });
+      }
     };
     void run();
 
