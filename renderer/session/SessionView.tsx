@@ -1,7 +1,7 @@
 // One open session: the remote desktop, its toolbar, state, stats and the
 // prompts it may need (password, certificate). Protocol-agnostic: it talks to
 // a RemoteSession and to the gateway's control channel only.
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useId, useRef, useState } from 'react';
 import { API, type CertificatePromptBody, type ControlEvent, type CreateSessionResponse, type ProfileView, type SessionState } from '../../shared/api/contract';
 import { messageFor, isErrorCode, type ErrorCode } from '../../shared/errors/errorCodes';
 import type { ScalingMode } from '../../shared/profiles/profileSchema';
@@ -80,6 +80,10 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
   const [passwordPrompt, setPasswordPrompt] = useState<{ username: boolean } | null>(null);
   const [info, setInfo] = useState<CreateSessionResponse | null>(null);
   const [scaling, setScaling] = useState<ScalingMode>(profile.scaling);
+  /** The toolbar's choice, read when a reconnect builds a new session (it outlives one connection). */
+  const scalingRef = useRef<ScalingMode>(profile.scaling);
+  scalingRef.current = scaling;
+  const clipboardId = useId();
   const [stats, setStats] = useState({ fps: null as number | null, bytesPerSecond: 0 });
   const [clipboardOpen, setClipboardOpen] = useState(false);
   const [remoteClipboard, setRemoteClipboard] = useState('');
@@ -237,6 +241,7 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
       );
       try {
         session.connect({ surface, info: response, wsOrigin: wsOrigin(), password: typedPasswordRef.current ?? response.savedPassword });
+        session.setScaling(scalingRef.current);
       } catch (error) {
         // A library that throws while setting up has not connected; nothing to wait for.
         sessionRef.current = null;
@@ -430,8 +435,8 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
       </div>
       {clipboardOpen && (
         <div className="clipboard-panel">
-          <label htmlFor={`clip-${profile.id}`}>Remote clipboard</label>
-          <textarea id={`clip-${profile.id}`} value={remoteClipboard} onChange={(e) => setRemoteClipboard(e.target.value)} rows={3} />
+          <label htmlFor={clipboardId}>Remote clipboard</label>
+          <textarea id={clipboardId} value={remoteClipboard} onChange={(e) => setRemoteClipboard(e.target.value)} rows={3} />
           <button
             type="button"
             onClick={() => {

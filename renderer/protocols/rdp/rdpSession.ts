@@ -20,6 +20,7 @@ export class RdpSession implements RemoteSession {
   private connected = false;
   private credentials: ((c: { username?: string; password: string }) => void) | null = null;
   private resizeObserver: ResizeObserver | null = null;
+  private scaling: ScalingMode | null = null;
 
   on<K extends keyof SessionEvents>(event: K, listener: (value: SessionEvents[K]) => void): () => void {
     return this.events.on(event, listener);
@@ -63,7 +64,8 @@ export class RdpSession implements RemoteSession {
           .then((text) => this.events.emit('clipboard', text))
           .catch(() => undefined);
       });
-      this.setScaling(info.profile.scaling);
+      // The view may have chosen a mode while the component was loading.
+      this.setScaling(this.scaling ?? info.profile.scaling);
       const size = this.desktopSize(surface, info.profile);
       const builder = ui
         .configBuilder()
@@ -163,6 +165,7 @@ export class RdpSession implements RemoteSession {
   }
 
   setScaling(mode: ScalingMode): void {
+    this.scaling = mode;
     this.ui?.setScale((mode === 'fit' ? SCALE.fit : SCALE.real) as never);
   }
 

@@ -24,6 +24,7 @@ export class VncSession implements RemoteSession {
   private deadLink = false;
   private securityFailure: string | null = null;
   private probeTimer: ReturnType<typeof setInterval> | null = null;
+  private scaling: ScalingMode | null = null;
 
   on<K extends keyof SessionEvents>(event: K, listener: (value: SessionEvents[K]) => void): () => void {
     return this.events.on(event, listener);
@@ -42,7 +43,7 @@ export class VncSession implements RemoteSession {
     rfb.resizeSession = false;
     rfb.background = '#1b1f24';
     rfb.viewOnly = info.profile.viewOnly;
-    this.setScaling(info.profile.scaling);
+    this.setScaling(this.scaling ?? info.profile.scaling);
     this.countFrames(rfb);
     this.events.emit('state', 'connecting');
     rfb.addEventListener('connect', () => {
@@ -134,8 +135,11 @@ export class VncSession implements RemoteSession {
   }
 
   setScaling(mode: ScalingMode): void {
+    this.scaling = mode;
     if (!this.rfb) return;
-    // fit: scale the picture to the window; actual: 1:1 pixels, the container scrolls.
+    // fit: scale the picture to the window; actual: 1:1 pixels, the container
+    // scrolls (no clipping, or noVNC would pan by dragging instead of scrollbars).
+    this.rfb.clipViewport = false;
     this.rfb.scaleViewport = mode === 'fit';
   }
 
