@@ -28,6 +28,8 @@ export function App() {
   const [message, setMessage] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const [confirmDelete, setConfirmDelete] = useState<ProfileView | null>(null);
+  const [info, setInfo] = useState<string[]>([]);
+  const [ticket, setTicket] = useState<File | null>(null);
 
   const loadProfiles = useCallback(async () => {
     const list = await api<ProfileView[]>('GET', API.profiles);
@@ -172,13 +174,46 @@ export function App() {
     event.currentTarget.querySelector<HTMLElement>(`[data-tab="${CSS.escape(key)}"]`)?.focus();
   };
 
+  /** .rdp and .remmina files become saved connections; a .vv ticket asks first (it is usually one-shot). */
+  const importFile = async (file: File, mode?: 'save' | 'open') => {
+    if (!mode && /\.vv$/i.test(file.name)) {
+      setTicket(file);
+      return;
+    }
+    await act(async () => {
+      const bytes = new Uint8Array(await file.arrayBuffer());
+      let binary = '';
+      for (const byte of bytes) binary += String.fromCharCode(byte);
+      const result = await api<{ profile: ProfileView; notes: string[] }>('POST', API.importFile, { fileName: file.name, contentBase64: btoa(binary), mode: mode ?? 'save' });
+      setInfo([`Imported “${result.profile.name}”.`, ...result.notes]);
+      if (mode === 'open') openSession(result.profile);
+      else {
+        await loadProfiles();
+        setSelection({ kind: 'profile', id: result.profile.id });
+      }
+    });
+  };
+
   const closeSession = (key: string) => {
     setSessions((s) => s.filter((x) => x.key !== key));
     setActiveTab((t) => (t === key ? 'library' : t));
+    // The focused Close button goes away with the tab; keep keyboard users somewhere sensible.
+    requestAnimationFrame(() => document.querySelector<HTMLElement>('[role="tab"][aria-selected="true"]')?.focus());
   };
 
   return (
-    <div className="app">
+    <div
+      className="app"
+      onDragOver={(e) => {
+        if (e.dataTransfer.types.includes('Files')) e.preventDefault();
+      }}
+      onDrop={(e) => {
+        const file = e.dataTransfer.files[0];
+        if (!file) return;
+        e.preventDefault();
+        void importFile(file);
+      }}
+    >
       <header className="app-header">
         <h1>DeskBridge</h1>
         <div role="tablist" aria-label="Open views" className="tabs" onKeyDown={moveBetweenTabs}>
@@ -226,6 +261,16 @@ export function App() {
           {message}
         </div>
       )}
+      {info.length > 0 && (
+        <div className="banner info" role="status">
+          {info.map((line) => (
+            <p key={line}>{line}</p>
+          ))}
+          <button type="button" className="link" onClick={() => setInfo([])}>
+            Dismiss
+          </button>
+        </div>
+      )}
       <main className="app-main" id="panel-library" aria-labelledby="tab-library" hidden={activeTab !== 'library'}>
         <ProfileList
           profiles={profiles}
@@ -240,6 +285,7 @@ export function App() {
             setServerErrors({});
             setSelection({ kind: 'new' });
           }}
+          onImport={(file) => void importFile(file)}
         />
         <section className="editor-pane">
           {state && (
@@ -290,6 +336,40 @@ export function App() {
           />
         </div>
       ))}
+      {ticket && (
+        <div className="session-overlay">
+          <div className="dialog" role="dialog" aria-modal="true" aria-labelledby="ticket-title">
+            <h2 id="ticket-title">Open “{ticket.name}”?</h2>
+            <p>A .vv file is usually a one-time ticket from a broker. Connect now without keeping it, or save it as a connection (its password is never saved).</p>
+            <div className="actions">
+              <button
+                type="button"
+                className="primary"
+                onClick={() => {
+                  const file = ticket;
+                  setTicket(null);
+                  void importFile(file, 'open');
+                }}
+              >
+                Connect now
+              </button>
+              <button
+                type="button"
+                onClick={() => {
+                  const file = ticket;
+                  setTicket(null);
+                  void importFile(file, 'save');
+                }}
+              >
+                Save as connection
+              </button>
+              <button type="button" onClick={() => setTicket(null)}>
+                Cancel
+              </button>
+            </div>
+          </div>
+        </div>
+      )}
       {confirmDelete && (
         <div className="session-overlay">
           <div

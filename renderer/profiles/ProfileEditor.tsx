@@ -2,7 +2,7 @@
 // actions on one profile. Validation runs here (the shared schema) and again
 // in the gateway, whose answer wins.
 import { useEffect, useId, useState } from 'react';
-import type { ProfileView } from '../../shared/api/contract';
+import { API, type ProfileView } from '../../shared/api/contract';
 import { DEFAULT_PORTS, validateProfileDraft, type FieldErrors, type Protocol } from '../../shared/profiles/profileSchema';
 
 export interface EditorValues {
@@ -265,6 +265,11 @@ export function ProfileEditor({ profile, defaults, serverErrors, busy, passwordS
             <button type="button" className="danger" disabled={busy || managed !== null} onClick={onDelete}>
               Delete
             </button>
+            {managed === null && (
+              <a className="link" href={API.exportFile(profile.id, profile.protocol === 'rdp' ? 'rdp' : 'remmina')} download>
+                Export as .{profile.protocol === 'rdp' ? 'rdp' : 'remmina'}
+              </a>
+            )}
           </>
         )}
       </div>

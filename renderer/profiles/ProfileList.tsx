@@ -10,6 +10,7 @@ export interface ProfileListProps {
   onSelect: (id: string) => void;
   onConnect: (id: string) => void;
   onNew: () => void;
+  onImport: (file: File) => void;
 }
 
 export function matchesQuery(profile: ProfileView, query: string): boolean {
@@ -18,7 +19,7 @@ export function matchesQuery(profile: ProfileView, query: string): boolean {
   return [profile.name, profile.host, profile.folder, ...profile.tags].some((text) => text.toLocaleLowerCase().includes(q));
 }
 
-export function ProfileList({ profiles, selectedId, canCreate, onSelect, onConnect, onNew }: ProfileListProps) {
+export function ProfileList({ profiles, selectedId, canCreate, onSelect, onConnect, onNew, onImport }: ProfileListProps) {
   const [query, setQuery] = useState('');
   const visible = useMemo(() => profiles.filter((p) => matchesQuery(p, query)), [profiles, query]);
   const groups = useMemo(() => {
@@ -37,6 +38,19 @@ export function ProfileList({ profiles, selectedId, canCreate, onSelect, onConne
         <button type="button" className="primary" onClick={onNew} disabled={!canCreate} title={canCreate ? undefined : 'Your organisation provides the connections.'}>
           New connection
         </button>
+ <label className="import-button">
+          Import…
+          <input
+            type="file"
+            aria-label="Import connection file"
+            accept=".rdp,.vv,.remmina"
+            onChange={(e) => {
+              const file = e.target.files?.[0];
+              if (file) onImport(file);
+              e.target.value = '';
+            }}
+          />
+        </label>
         <input type="search" aria-label="Search connections" placeholder="Search by name, host or tag" value={query} onChange={(e) => setQuery(e.target.value)} />
       </div>
       {profiles.length === 0 && <p className="empty">No connections yet. Choose “New connection” to add one.</p>}

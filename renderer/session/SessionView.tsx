@@ -84,6 +84,8 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
   const scalingRef = useRef<ScalingMode>(profile.scaling);
   scalingRef.current = scaling;
   const clipboardId = useId();
+  const activeRef = useRef(active);
+  activeRef.current = active;
   const [stats, setStats] = useState({ fps: null as number | null, bytesPerSecond: 0 });
   const [clipboardOpen, setClipboardOpen] = useState(false);
   const [remoteClipboard, setRemoteClipboard] = useState('');
@@ -215,6 +217,9 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
             wasConnectedRef.current = true;
             retryRef.current = 0;
             setReconnecting(null);
+            // Keys go to the remote desktop at once, as in native clients; the focus
+            // would otherwise stay on a button of the now hidden Connections tab.
+            if (activeRef.current) session.focus();
           }
           if (s === 'connected' && rememberRef.current !== null) {
             const password = rememberRef.current;

@@ -21,6 +21,7 @@ export class VncSession implements RemoteSession {
   private rfb: RFB | null = null;
   private surface: HTMLElement | null = null;
   private userEnded = false;
+  private connected = false;
   private deadLink = false;
   private securityFailure: string | null = null;
   private probeTimer: ReturnType<typeof setInterval> | null = null;
@@ -36,6 +37,10 @@ export class VncSession implements RemoteSession {
     const socket = new WebSocket(wsOrigin + info.relayPath);
     socket.binaryType = 'arraybuffer';
     socket.addEventListener('message', (event: MessageEvent<ArrayBuffer>) => this.events.emit('bytes', event.data.byteLength));
+    // noVNC has no event for the handshake's progress. The first bytes from the host
+    // are its RFB version greeting (RFC 6143 §7.1.1), after which the security
+    // handshake begins: from then on the host is found and we are signing in.
+    socket.addEventListener('message', () => !this.connected && this.events.emit('state', 'authenticating'), { once: true });
     const rfb = new RFB(surface, socket, { shared: true, ...(password ? { credentials: { password } } : {}) });
     this.rfb = rfb;
     rfb.focusOnClick = true;
@@ -47,6 +52,7 @@ export class VncSession implements RemoteSession {
     this.countFrames(rfb);
     this.events.emit('state', 'connecting');
     rfb.addEventListener('connect', () => {
+      this.connected = true;
       this.events.emit('state', 'connected');
       this.watchLink(socket);
     });
