@@ -5,7 +5,8 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { collectDiagnostics, createLogger, machinePolicyPath, packageVersion, startGateway } from '../gateway/index';
+import { readFile, unlink, writeFile } from 'node:fs/promises';
+import { collectDiagnostics, createLogger, exportProfile, machinePolicyPath, openOfflineLibrary, packageVersion, startGateway, importIntoLibrary } from '../gateway/index';
 import { USAGE, UsageError, parseCli, type CliOptions } from './options';
 
 /** The package folder: dist/cli.mjs lives one level below it. */
@@ -74,6 +75,15 @@ export function browserArgs(url: string, profileDir: string, kiosk: boolean): st
   return ['--kiosk', `--app=${url}`, ...common, '--noerrdialogs', '--disable-pinch', '--overscroll-history-navigation=0', '--disable-features=Translate,TouchpadOverscrollHistoryNavigation', '--disable-session-crashed-bubble', '--disable-dev-tools'];
 }
 
+/** Reads a file to open once; honours virt-viewer's delete-this-file after reading it. */
+async function readOpenFile(file: string | null): Promise<{ fileName: string; bytes: Uint8Array } | null> {
+  if (!file) return null;
+  const bytes = new Uint8Array(await readFile(file));
+  const text = new TextDecoder().decode(bytes.subarray(0, 4096));
+  if (/^\[virt-viewer\]/m.test(text) && /^delete-this-file\s*=\s*(1|true)\s*$/im.test(text)) await unlink(file).catch(() => undefined);
+  return { fileName: path.basename(file), bytes };
+}
+
 async function runBrowserShell(options: CliOptions): Promise<void> {
   const root = packageRoot();
   const logger = createLogger();
@@ -93,6 +103,7 @@ async function runBrowserShell(options: CliOptions): Promise<void> {
     rendererDir: path.join(root, 'dist', 'renderer'),
     kiosk: { enabled: options.kiosk, onSessionEnd: options.onSessionEnd },
     onQuitRequested: () => void stop(),
+    openFile: await readOpenFile(options.file),
   });
   gatewayRef = gateway;
   const url = gateway.startUrl();
@@ -154,9 +165,28 @@ export async function main(argv: string[]): Promise<void> {
     process.stdout.write(`Wrote ${files.length} files to ${options.diagnostics}: ${files.join(', ')}\n`);
     return;
   }
-  if (options.file) {
-    process.stderr.write(`deskbridge: opening connection files (${path.basename(options.file)}) is not supported yet; nothing was opened.\n`);
-    process.exit(2);
+  if (options.importFile || options.exportProfile) {
+    const library = await openOfflineLibrary({ dataDir: options.dataDir, policyFile: options.policy, machinePolicyFile: machinePolicyPath() });
+    if (options.importFile) {
+      const bytes = new Uint8Array(await readFile(options.importFile));
+      const outcome = await importIntoLibrary(library, options.dataDir, path.basename(options.importFile), bytes, 'save');
+      if (!outcome.ok) {
+        process.stderr.write(`deskbridge: ${path.basename(options.importFile)}: ${outcome.error.message} Nothing was imported.\n`);
+        process.exit(1);
+      }
+      process.stdout.write(`Imported "${outcome.profile.name}" (id ${outcome.profile.id}).\n${outcome.notes.map((n) => `Note: ${n}\n`).join('')}`);
+    }
+    if (options.exportProfile) {
+      const profile = library.find(options.exportProfile.id);
+      if (!profile) {
+        process.stderr.write(`deskbridge: there is no saved connection "${options.exportProfile.id}".\n`);
+        process.exit(1);
+      }
+      const format = options.exportProfile.file.toLowerCase().endsWith('.remmina') ? 'remmina' : 'rdp';
+      await writeFile(options.exportProfile.file, await exportProfile(profile, options.dataDir, format));
+      process.stdout.write(`Wrote "${profile.name}" to ${options.exportProfile.file} (no password).\n`);
+    }
+    return;
   }
   const shell = options.shell ?? (findElectronBinary(packageRoot()) ? 'electron' : 'browser');
   if (shell === 'electron') runElectronShell(options, argv);

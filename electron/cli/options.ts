@@ -21,6 +21,12 @@ Options:
                             launcher (a "Connect again" screen) or quit.
   --policy FILE             A policy file, used only where no machine-wide policy exists
                             (${machinePolicyPath()}).
+  --import FILE             Add the connection in an .rdp, .vv or .remmina file to the library and exit
+                            (a .vv's one-time password is not kept).
+  --export ID FILE          Write a saved connection as .rdp or .remmina (by FILE's extension) and exit.
+                            Never includes a password.
+  FILE                      Open the connection in an .rdp, .vv or .remmina file once, without saving
+                            it (what an OS file association runs). virt-viewer's delete-this-file is honoured.
   --diagnostics FOLDER      Write a diagnostics bundle for IT (version, effective policy,
                             recent logs, last connection errors; never a password) and exit.
   --version                 Print the version and exit.
@@ -39,6 +45,8 @@ export interface CliOptions {
   kiosk: boolean;
   onSessionEnd: 'reconnect' | 'launcher' | 'quit';
   diagnostics: string | null;
+  importFile: string | null;
+  exportProfile: { id: string; file: string } | null;
   help: boolean;
   version: boolean;
   file: string | null;
@@ -69,6 +77,8 @@ export function parseCli(argv: string[]): CliOptions {
         kiosk: { type: 'boolean', default: false },
         'on-session-end': { type: 'string' },
         diagnostics: { type: 'string' },
+        import: { type: 'string' },
+        export: { type: 'string' },
         version: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
@@ -88,7 +98,16 @@ export function parseCli(argv: string[]): CliOptions {
   if (onSessionEnd !== 'reconnect' && onSessionEnd !== 'launcher' && onSessionEnd !== 'quit') {
     throw new UsageError(`--on-session-end must be reconnect, launcher or quit, not "${onSessionEnd}".`);
   }
-  if (positionals.length > 1) throw new UsageError(`Give at most one file to open, not ${positionals.length}.`);
+  let exportProfile: CliOptions['exportProfile'] = null;
+  let rest = positionals;
+  if (values.export !== undefined) {
+    // --export ID FILE: the file is the one positional argument.
+    if (positionals.length !== 1) throw new UsageError('--export takes a connection id and a file: --export ID FILE.');
+    if (!/\.(rdp|remmina)$/i.test(positionals[0] as string)) throw new UsageError('--export writes .rdp or .remmina files; give the file one of those extensions.');
+    exportProfile = { id: values.export, file: path.resolve(positionals[0] as string) };
+    rest = [];
+  }
+  if (rest.length > 1) throw new UsageError(`Give at most one file to open, not ${rest.length}.`);
   return {
     shell,
     open: !values['no-open'],
@@ -101,7 +120,9 @@ export function parseCli(argv: string[]): CliOptions {
     diagnostics: values.diagnostics ? path.resolve(values.diagnostics) : null,
     help: values.help,
     version: values.version,
-    file: positionals[0] ?? null,
+    file: rest[0] ? path.resolve(rest[0]) : null,
+    importFile: values.import ? path.resolve(values.import) : null,
+    exportProfile,
   };
 }
 

@@ -12,6 +12,7 @@ import { ProfileLibrary } from './profiles/profileLibrary';
 import { ManagedPolicyStore, machinePolicyPath } from './policy/managedPolicy';
 import { ManagedOverrides } from './policy/managedOverrides';
 import { ProvisioningClient } from './policy/provisioning';
+import { importIntoLibrary } from './profiles/connectionFileImport';
 import { openSecretStore } from './secrets/secretStore';
 import { SessionRegistry } from './sessions/sessionRegistry';
 import { TicketBook, formatTarget } from './tickets/sessionTickets';
@@ -24,6 +25,7 @@ export type { GatewayOptions, RunningGateway } from './types';
 export { collectDiagnostics } from './diagnostics/diagnosticsBundle';
 export { machinePolicyPath } from './policy/managedPolicy';
 export { createLogger } from './logging/logger';
+export { importIntoLibrary, exportProfile } from './profiles/connectionFileImport';
 
 export function packageVersion(): string {
   try {
@@ -74,7 +76,20 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     }
   }
   const library = new ProfileLibrary(profiles, policy, overrides, secrets, logger.child('library'), provisioning);
+  let openAtStart: string | null = null;
+  if (options.openFile) {
+    const opened = await importIntoLibrary(library, options.dataDir, options.openFile.fileName, options.openFile.bytes, 'open');
+    if (opened.ok) openAtStart = opened.profile.id;
+    else policy.addProblem(`${options.openFile.fileName} could not be opened: ${opened.error.message}`);
+  }
   const api = new ControlApi({
+    dataDir: options.dataDir,
+    openAtStart: () => {
+      // Opened once: a reload of the page does not connect it again.
+      const id = openAtStart;
+      openAtStart = null;
+      return id;
+    },
     ...(options.relayTimeouts ? { relayTimeouts: options.relayTimeouts } : {}),
     ...(options.kiosk ? { kiosk: options.kiosk } : {}),
     ...(options.onQuitRequested ? { onQuitRequested: options.onQuitRequested } : {}),
@@ -123,4 +138,15 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+/** The profile library without a running gateway, for the CLI's --import and --export. */
+export async function openOfflineLibrary(options: { dataDir: string; policyFile: string | null; machinePolicyFile: string }): Promise<ProfileLibrary> {
+  const quiet = createLogger({ sink: () => undefined });
+  const profiles = await ProfileStore.open(options.dataDir, quiet);
+  const secrets = await openSecretStore({ dataDir: options.dataDir, logger: quiet });
+  const policy = new ManagedPolicyStore({ machineFile: options.machinePolicyFile, commandLineFile: options.policyFile, cacheDir: options.dataDir }, quiet);
+  await policy.load();
+  const overrides = await ManagedOverrides.open(options.dataDir);
+  return new ProfileLibrary(profiles, policy, overrides, secrets, quiet);
 }

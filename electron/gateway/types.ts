@@ -27,6 +27,8 @@ export interface GatewayOptions {
   machinePolicyFile?: string;
   /** Kiosk mode from the command line (policy can also force it). */
   kiosk?: { enabled: boolean; onSessionEnd?: 'reconnect' | 'launcher' | 'quit' };
+  /** A connection file given on the command line: opened once at start, not saved. */
+  openFile?: { fileName: string; bytes: Uint8Array } | null;
   /** Called when kiosk mode's "quit" action asks the app to exit. */
   onQuitRequested?: () => void;
   /** Connect and first-answer timeouts of the bridges; tests shorten them. */

@@ -2,6 +2,7 @@
 // hardened window on the renderer the gateway serves. The only folder that
 // imports 'electron'.
 import { app, BrowserWindow, dialog, Menu, session, shell as electronShell } from 'electron';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startGateway, type RunningGateway } from '../gateway/index';
@@ -39,6 +40,7 @@ async function start(): Promise<void> {
     rendererDir: path.join(here, 'renderer'),
     kiosk: { enabled: options.kiosk, onSessionEnd: options.onSessionEnd },
     onQuitRequested: () => app.quit(),
+    openFile: options.file ? { fileName: path.basename(options.file), bytes: new Uint8Array(await readFile(options.file)) } : null,
   });
   const origin = gateway.origin;
   session.defaultSession.setPermissionRequestHandler((contents, permission, callback) => callback(permissionAllowed(permission, new URL(contents.getURL()).origin, origin)));

@@ -51,7 +51,7 @@ export function App() {
         if (list.length > 0) setSelection({ kind: 'profile', id: list[0]!.id });
         if (list.some((p) => p.protocol === 'rdp')) warmUpIronRdp();
         const autoId = appState.autoConnectProfileId ?? new URLSearchParams(location.hash.slice(1)).get('connect');
-        const auto = list.find((p) => p.id === autoId);
+        const auto = list.find((p) => p.id === autoId) ?? (appState.autoConnectProfile?.id === autoId ? appState.autoConnectProfile : undefined);
         if (auto) openSession(auto);
       } catch (error) {
         if (error instanceof ApiError && error.status === 401) setSignedOut(true);

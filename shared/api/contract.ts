@@ -17,6 +17,9 @@ export const API = {
   duplicate: (id: string) => `/api/profiles/${encodeURIComponent(id)}/duplicate`,
   password: (id: string) => `/api/profiles/${encodeURIComponent(id)}/password`,
   sessions: '/api/sessions',
+  /** POST { fileName, contentBase64, mode: 'save' | 'open' } → { profile, notes }. */
+  importFile: '/api/import',
+  exportFile: (id: string, format: 'rdp' | 'remmina') => `/api/profiles/${encodeURIComponent(id)}/export?format=${format}`,
   /** Kiosk mode's "quit" session-end action: the app exits (so a wrapper can log the thin client off). */
   quit: '/api/app/quit',
   session: (id: string) => `/api/sessions/${encodeURIComponent(id)}`,
@@ -45,8 +48,10 @@ export interface AppState {
   };
   /** Something the user must be told at start, e.g. a corrupt profiles file was set aside. */
   notices: string[];
-  /** Profile to open at start (from --connect), already resolved to an id. */
+  /** Profile to open at start (from --connect, the kiosk profile, or a file given on the command line). */
   autoConnectProfileId: string | null;
+  /** That profile itself: a file opened once is not in the saved list. */
+  autoConnectProfile: ProfileView | null;
   /** The effective policy, as far as the UI needs it (hide what is forbidden, show problems). */
   policy: PolicySummary;
   /** Defaults IT set for new profiles. */

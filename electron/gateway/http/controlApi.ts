@@ -25,6 +25,7 @@ import { describeCertificate, evaluateTrust, sha256Fingerprint, verifyChain } fr
 import { openRdpTransport, requestedProtocolsFor } from '../bridges/rdp/rdpTransport';
 import { connectionRequest } from '../bridges/rdp/x224';
 import type { RelayTimeouts } from '../bridges/tcpRelay';
+import { exportProfile, importIntoLibrary } from '../profiles/connectionFileImport';
 
 const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -41,6 +42,9 @@ export interface ControlApiDeps {
   relayTimeouts?: RelayTimeouts;
   kiosk?: { enabled: boolean; onSessionEnd?: 'reconnect' | 'launcher' | 'quit' };
   onQuitRequested?: () => void;
+  dataDir: string;
+  /** A connection to open at start (a file given on the command line), already a one-shot profile id. */
+  openAtStart?: () => string | null;
 }
 
 class HttpError extends Error {
@@ -106,10 +110,21 @@ export class ControlApi {
   private async route(req: IncomingMessage, res: ServerResponse, pathname: string): Promise<void> {
     const method = req.method ?? 'GET';
     const parts = pathname.split('/').filter(Boolean).map(decodeURIComponent); // ['api', 'profiles', id, action]
-    if (pathname === API.state && method === 'GET') return sendJson(res, 200, this.state());
+    if (pathname === API.state && method === 'GET') return sendJson(res, 200, await this.state());
+    if (pathname === API.importFile && method === 'POST') return sendJson(res, 201, await this.importFile(await readJson(req)));
+    if (parts[0] === 'api' && parts[1] === 'profiles' && parts[2] && parts[3] === 'export' && method === 'GET') {
+      const profile = this.deps.library.get(parts[2]);
+      if (!profile) throw new HttpError(404, 'not-found', 'No connection with that id exists.');
+      const format = new URL(req.url ?? '', 'http://x').searchParams.get('format') === 'remmina' ? 'remmina' : 'rdp';
+      const body = await exportProfile(profile, this.deps.dataDir, format);
+      const safeName = profile.name.replace(/[^\w .-]+/g, '_').slice(0, 80) || 'connection';
+      res.writeHead(200, { 'Content-Type': 'application/octet-stream', 'Content-Disposition': `attachment; filename="${safeName}.${format}"`, 'Cache-Control': 'no-store' });
+      res.end(Buffer.from(body));
+      return;
+    }
     if (pathname === API.quit && method === 'POST') {
       // Only kiosk mode lets the page end the app (its configured session-end action).
-      if (!this.state().kiosk.enabled || !this.deps.onQuitRequested) throw new HttpError(403, 'forbidden', 'Only kiosk mode can quit from the page.');
+      if (!this.kioskEnabled() || !this.deps.onQuitRequested) throw new HttpError(403, 'forbidden', 'Only kiosk mode can quit from the page.');
       res.writeHead(204).end();
       setImmediate(() => this.deps.onQuitRequested?.());
       return;
@@ -158,15 +173,19 @@ export class ControlApi {
     throw new HttpError(404, 'not-found', 'No such API call.');
   }
 
-  private state(): AppState {
+  private kioskEnabled(): boolean {
+    return this.deps.policy.policy.kiosk?.enabled === true || this.deps.kiosk?.enabled === true;
+  }
+
+  private async state(): Promise<AppState> {
     const { secrets, library, connect, policy } = this.deps;
     const notices = library.notices;
-    let autoConnectProfileId: string | null = null;
+    let autoConnectProfileId: string | null = this.deps.openAtStart?.() ?? null;
     const policyKiosk = policy.policy.kiosk;
-    const kioskEnabled = policyKiosk?.enabled === true || this.deps.kiosk?.enabled === true;
+    const kioskEnabled = this.kioskEnabled();
     // Policy's kiosk profile wins over --connect: a thin client shows what IT set.
     const wanted = (policyKiosk?.enabled ? policyKiosk.profile : undefined) ?? connect ?? null;
-    if (wanted) {
+    if (wanted && !autoConnectProfileId) {
       const found = library.find(wanted);
       if (found) autoConnectProfileId = found.id;
       else notices.push(`There is no saved connection named "${wanted}", so nothing was opened at start.`);
@@ -177,6 +196,7 @@ export class ControlApi {
       secrets: { backend: secrets.backend, description: secrets.description, weaker: secrets.weaker },
       notices,
       autoConnectProfileId,
+      autoConnectProfile: autoConnectProfileId ? await this.deps.library.view(library.get(autoConnectProfileId) as Profile).catch(() => null) : null,
       policy: policy.summary(),
       profileDefaults: policy.policy.profileDefaults,
       kiosk: { enabled: kioskEnabled, onSessionEnd: (policyKiosk?.enabled ? policyKiosk.onSessionEnd : undefined) ?? this.deps.kiosk?.onSessionEnd ?? 'reconnect' },
@@ -211,6 +231,17 @@ export class ControlApi {
       else await library.savePassword(saved.id, request.password);
     }
     return library.view(saved);
+  }
+
+  private async importFile(body: unknown): Promise<{ profile: ProfileView; notes: string[] }> {
+    const request = isObject(body) ? body : {};
+    const fileName = typeof request.fileName === 'string' ? request.fileName : '';
+    const content = typeof request.contentBase64 === 'string' ? request.contentBase64 : null;
+    const mode = request.mode === 'open' ? 'open' : 'save';
+    if (!fileName || content === null) throw new HttpError(400, 'bad-request', 'Send the file name and its content.');
+    const outcome = await importIntoLibrary(this.deps.library, this.deps.dataDir, fileName, new Uint8Array(Buffer.from(content, 'base64')), mode);
+    if (!outcome.ok) throw new HttpError(400, 'import-failed', `${fileName}: ${outcome.error.message} Nothing was imported.`, { line: outcome.error.line });
+    return { profile: await this.deps.library.view(outcome.profile), notes: outcome.notes };
   }
 
   private async savePassword(id: string, body: unknown): Promise<void> {

@@ -9,10 +9,12 @@ import type { ManagedPolicyStore } from '../policy/managedPolicy';
 import type { ManagedOverrides } from '../policy/managedOverrides';
 import type { ProvisioningClient } from '../policy/provisioning';
 import { profileAccount, type SecretStore } from '../secrets/secretStore';
+import { randomBytes } from 'node:crypto';
 import type { Logger } from '../logging/logger';
 import { ProfileStoreError, type ProfileStore } from './profileStore';
 
 export const MANAGED_ID_PREFIX = 'managed-';
+export const ONE_SHOT_ID_PREFIX = 'oneshot-';
 
 /** A refusal the API turns into a status code and a stable error code. */
 export class PolicyRefusal extends Error {
@@ -28,6 +30,9 @@ export class PolicyRefusal extends Error {
 type DraftFields = Omit<Profile, 'id' | 'createdAt' | 'updatedAt' | 'lastConnectedAt'>;
 
 export class ProfileLibrary {
+  /** Connections opened from a file (a .vv ticket) without being saved: memory only, with their one-time password. */
+  private readonly oneShots = new Map<string, { profile: Profile; password: string | null }>();
+
   constructor(
     private readonly store: ProfileStore,
     private readonly policy: ManagedPolicyStore,
@@ -70,7 +75,17 @@ export class ProfileLibrary {
     return this.policy.policy.allowUserProfiles ? [...managed, ...this.store.list()] : managed;
   }
 
+  /** A connection from a file that is not saved: it lives until the app exits. */
+  addOneShot(draft: ProfileDraft, password: string | null): Profile {
+    const now = new Date().toISOString();
+    const profile: Profile = { ...profileDraftSchema.parse(draft), id: ONE_SHOT_ID_PREFIX + randomBytes(9).toString('base64url'), createdAt: now, updatedAt: now, lastConnectedAt: null };
+    this.oneShots.set(profile.id, { profile, password });
+    return { ...profile };
+  }
+
   get(id: string): Profile | undefined {
+    const oneShot = this.oneShots.get(id);
+    if (oneShot) return { ...oneShot.profile };
     const source = this.managedSource(id);
     if (source) return this.managedProfile(source);
     if (!this.policy.policy.allowUserProfiles) return undefined;
@@ -165,6 +180,9 @@ export class ProfileLibrary {
 
   /** A saved password, unless policy forbids using saved passwords (then it is as if none were saved). */
   async savedPassword(id: string): Promise<string | null> {
+    // A one-shot's password came with its file for this connection; it was never saved.
+    const oneShot = this.oneShots.get(id);
+    if (oneShot) return oneShot.password;
     if (this.passwordSavingRefusal()) return null;
     try {
       return await this.secrets.get(profileAccount(id));
@@ -178,6 +196,7 @@ export class ProfileLibrary {
 
   /** Records the connection for "recent connections". */
   async touch(profile: Profile): Promise<void> {
+    if (this.oneShots.has(profile.id)) return;
     try {
       if (this.isManaged(profile.id)) await this.overrides.touch(profile.id);
       else await this.store.touch(profile.id);

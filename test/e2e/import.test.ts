@@ -1,0 +1,151 @@
+// Connection files other clients use, through the UI and the command line,
+// connecting to the real test servers with what was imported.
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { startXvnc, disposeXvnc } from '../servers/xvnc';
+import { startFreerdpShadow } from '../servers/freerdpShadow';
+import { hexColour } from '../servers/xwd';
+import { startApp, removeDataDir, ROOT } from '../support/app';
+import { openBrowser } from '../support/browser';
+import { sessionView, waitForCanvasColour, waitForState } from '../support/ui';
+
+const cleanups: (() => Promise<void>)[] = [];
+after(async () => {
+  for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
+});
+
+async function tempDir(): Promise<string> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'deskbridge-import-'));
+  cleanups.push(() => rm(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+async function app(args: string[] = []) {
+  const running = await startApp({ env: { ...process.env, DESKBRIDGE_SECRETS: 'file' }, args });
+  cleanups.push(async () => {
+    await running.stop();
+    await removeDataDir(running.dataDir);
+  });
+  const browser = await openBrowser({ origin: running.origin });
+  cleanups.push(() => browser.close());
+  return { running, browser };
+}
+
+function utf16(text: string): Buffer {
+  return Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]);
+}
+
+test('import an .rdp through the UI and connect with it; a malformed file names its line and changes nothing', async () => {
+  const server = await startFreerdpShadow({ security: 'tls', background: '#3d6b99' });
+  cleanups.push(() => server.stop());
+  const dir = await tempDir();
+  const file = path.join(dir, 'Shadow desk.rdp');
+  await writeFile(file, utf16(`screen mode id:i:1\r\nfull address:s:127.0.0.1:${server.port}\r\nusername:s:CORP\\ann\r\nenablecredsspsupport:i:0\r\nx-unknown:s:kept\r\n`));
+  const bad = path.join(dir, 'broken.rdp');
+  await writeFile(bad, 'full address:s:127.0.0.1\r\nthis line is wrong\r\n');
+  const { running, browser } = await app();
+  const { page } = browser;
+  await page.goto(running.url);
+
+  await page.getByLabel('Import connection file').setInputFiles(bad);
+  const alert = page.locator('.banner[role="alert"]');
+  await alert.waitFor();
+  assert.match((await alert.textContent()) ?? '', /broken\.rdp: Line 2: .*name:type:value.*Nothing was imported/);
+  assert.equal(await page.getByRole('navigation', { name: 'Connections' }).getByRole('listitem').count(), 0);
+
+  await page.getByLabel('Import connection file').setInputFiles(file);
+  const item = page.getByRole('navigation', { name: 'Connections' }).getByRole('button', { name: 'Shadow desk', exact: true });
+  await item.waitFor();
+  assert.equal(await page.getByLabel('Username', { exact: true }).inputValue(), 'ann');
+  assert.equal(await page.getByLabel('Domain', { exact: true }).inputValue(), 'CORP');
+  assert.equal(await page.getByLabel('Security', { exact: true }).inputValue(), 'tls');
+  await page.getByLabel('Password', { exact: true }).fill('unused');
+  await page.getByRole('button', { name: 'Connect', exact: true }).click();
+  await page.getByRole('dialog').getByRole('button', { name: 'Trust once' }).click();
+  await waitForState(page, 'Connected');
+  await waitForCanvasColour(page, 900, 700, hexColour('#3d6b99'), 15_000);
+
+  // Export writes the unknown line back unchanged.
+  const profiles = JSON.parse(await readFile(path.join(running.dataDir, 'profiles.json'), 'utf8'));
+  const exported = await page.evaluate(async (id) => {
+    const response = await fetch(`/api/profiles/${id}/export?format=rdp`);
+    return Array.from(new Uint8Array(await response.arrayBuffer()));
+  }, profiles.profiles[0].id);
+  const text = Buffer.from(exported).subarray(2).toString('utf16le');
+  assert.match(text, /^x-unknown:s:kept\r$/m);
+  assert.match(text, new RegExp(`^full address:s:127\\.0\\.0\\.1:${server.port}\\r$`, 'm'));
+});
+
+test('a .vv ticket connects once with its one-time password and is not kept', async () => {
+  const server = await startXvnc({ password: 'vv-ticket', background: '#6b3d99', xterm: false });
+  cleanups.push(() => disposeXvnc(server));
+  const dir = await tempDir();
+  const file = path.join(dir, 'console.vv');
+  await writeFile(file, `[virt-viewer]\ntype=vnc\nhost=127.0.0.1\nport=${server.port}\npassword=vv-ticket\ntitle=Ticket VM\ndelete-this-file=1\n`);
+  const { running, browser } = await app();
+  const { page } = browser;
+  await page.goto(running.url);
+  await page.getByLabel('Import connection file').setInputFiles(file);
+  await page.getByRole('dialog').getByRole('button', { name: 'Connect now' }).click();
+  await waitForState(page, 'Connected');
+  await waitForCanvasColour(page, 500, 400, hexColour('#6b3d99'), 15_000);
+  assert.equal(await page.getByRole('dialog', { name: 'Password required' }).count(), 0, 'the ticket\u2019s password signed in');
+  await page.getByRole('tab', { name: 'Connections' }).click();
+  assert.equal(await page.getByRole('navigation', { name: 'Connections' }).getByRole('listitem').count(), 0, 'nothing was saved');
+  assert.equal(existsSync(path.join(running.dataDir, 'profiles.json')), false);
+  const secrets = await readFile(path.join(running.dataDir, 'secrets.enc.json'), 'utf8').catch(() => '');
+  assert.equal(secrets, '', 'no password was stored');
+
+  // "Save as connection" keeps the connection, never its password.
+  await page.getByLabel('Import connection file').setInputFiles(file);
+  await page.getByRole('dialog').getByRole('button', { name: 'Save as connection' }).click();
+  await page.getByRole('navigation', { name: 'Connections' }).getByRole('button', { name: 'Ticket VM', exact: true }).waitFor();
+  assert.ok(((await page.locator('.banner[role="status"]').textContent()) ?? '').includes('one-time password was not saved'));
+  assert.equal(JSON.stringify(await page.evaluate(() => fetch('/api/profiles').then((r) => r.json()))).includes('vv-ticket'), false);
+});
+
+test('the command line: --import, --export, and opening a .vv file (delete-this-file honoured)', async () => {
+  const server = await startXvnc({ password: 'cli-ticket', background: '#996b3d', xterm: false });
+  cleanups.push(() => disposeXvnc(server));
+  const dir = await tempDir();
+  const dataDir = path.join(dir, 'data');
+  const rdp = path.join(dir, 'Branch.rdp');
+  await writeFile(rdp, 'full address:s:branch-7.corp.example:3391\r\nusername:s:ann\r\nx-keep:i:7\r\n');
+  const cli = (...args: string[]) => spawnSync(process.execPath, [path.join(ROOT, 'bin', 'deskbridge.mjs'), '--data-dir', dataDir, ...args], { encoding: 'utf8', env: { ...process.env, DESKBRIDGE_SECRETS: 'file', DESKBRIDGE_SECRETS_KEY_DIR: path.join(dir, 'keys') } });
+  const imported = cli('--import', rdp);
+  assert.equal(imported.status, 0, imported.stderr);
+  const id = /id ([\w-]+)\)/.exec(imported.stdout)?.[1];
+  assert.ok(id, imported.stdout);
+  const out = path.join(dir, 'out.rdp');
+  const exported = cli('--export', id, out);
+  assert.equal(exported.status, 0, exported.stderr);
+  assert.match(await readFile(out, 'utf8'), /x-keep:i:7/);
+  const broken = path.join(dir, 'broken.remmina');
+  await writeFile(broken, 'server=x\n');
+  const refused = cli('--import', broken);
+  assert.equal(refused.status, 1);
+  assert.match(refused.stderr, /Line 1: .*before any \[group\].*Nothing was imported/);
+
+  const vv = path.join(dir, 'ticket.vv');
+  await writeFile(vv, `[virt-viewer]\ntype=vnc\nhost=127.0.0.1\nport=${server.port}\npassword=cli-ticket\ntitle=CLI ticket\ndelete-this-file=1\n`);
+  const { running, browser } = await (async () => {
+    const r = await startApp({ env: { ...process.env, DESKBRIDGE_SECRETS: 'file' }, args: [vv] });
+    cleanups.push(async () => {
+      await r.stop();
+      await removeDataDir(r.dataDir);
+    });
+    const b = await openBrowser({ origin: r.origin });
+    cleanups.push(() => b.close());
+    return { running: r, browser: b };
+  })();
+  assert.equal(existsSync(vv), false, 'delete-this-file was honoured');
+  await browser.page.goto(running.url);
+  await waitForState(browser.page, 'Connected');
+  await waitForCanvasColour(browser.page, 500, 400, hexColour('#996b3d'), 15_000);
+  assert.equal(await sessionView(browser.page).locator('.session-title').textContent(), 'CLI ticket');
+});
