@@ -86,7 +86,8 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
   const clipboardId = useId();
   const activeRef = useRef(active);
   activeRef.current = active;
-  const [stats, setStats] = useState({ fps: null as number | null, bytesPerSecond: 0 });
+  /** Null until the first full second of this connection has been measured. */
+  const [stats, setStats] = useState<{ fps: number | null; bytesPerSecond: number } | null>(null);
   const [clipboardOpen, setClipboardOpen] = useState(false);
   const [remoteClipboard, setRemoteClipboard] = useState('');
   const [warning, setWarning] = useState<string | null>(null);
@@ -121,6 +122,7 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
     let lastGatewayBytes: { value: number; at: number } | null = null;
     const cleanups: (() => void)[] = [];
     setFailure(null);
+    setStats(null);
     setWarning(null);
     setEnding(null);
     updateState(retryRef.current > 0 ? 'reconnecting' : 'connecting');
@@ -409,7 +411,7 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
           </span>
         )}
         <span className="session-stats" data-testid="session-stats">
-          {state === 'connected' ? `${stats.fps === null ? '–' : stats.fps} frames/s · ${formatRate(stats.bytesPerSecond)}` : ''}
+          {state === 'connected' && stats ? `${stats.fps === null ? '–' : stats.fps} frames/s · ${formatRate(stats.bytesPerSecond)}` : ''}
         </span>
         <span className="toolbar-spacer" />
         <label className="toolbar-field">
