@@ -92,7 +92,10 @@ export function ProfileEditor({ profile, defaults, serverErrors, busy, passwordS
   const set = (field: Field, value: string) => {
     setValues((v) => {
       const next = { ...v, [field]: value } as EditorValues;
-      if (field === 'protocol' && !portTouched) next.port = String(DEFAULT_PORTS[value as Protocol]);
+      // A port the user never typed, or still the old protocol's default, follows the protocol.
+      if (field === 'protocol' && (!portTouched || v.port.trim() === '' || v.port.trim() === String(DEFAULT_PORTS[v.protocol]))) {
+        next.port = String(DEFAULT_PORTS[value as Protocol]);
+      }
       return next;
     });
     if (field === 'port') setPortTouched(true);
