@@ -1,94 +1,151 @@
-// What every connection-file parser returns: a typed result, never a throw.
-import type { ProfileDraft } from '../profiles/profileSchema';
+// What every connection-file parser returns, and the pieces all three formats
+// share: the error shape, the settings the profile schema has no field for yet,
+// host:port splitting and the final check against the profile schema.
+// INVARIANT: a parser never throws and never half-imports; it returns either a
+// draft that passed profileDraftSchema, or one error that names the line.
+import { profileDraftSchema, type ProfileDraft } from '../profiles/profileSchema';
+import type { DecodedText } from './textEncoding';
 
-// The WHATWG Encoding API exists in Node and in browsers; shared/ has neither
-// environment's types, so it reaches it through this small local type.
-const textCodec = globalThis as unknown as {
-  TextDecoder: new (label: string, options?: { fatal?: boolean }) => { decode(input: Uint8Array): string };
-  TextEncoder: new () => { encode(input: string): Uint8Array };
-};
+export type ConnectionFileFormat = 'rdp' | 'vv' | 'remmina';
 
-export interface FileProblem {
+/** Stable codes, so callers and tests can tell kinds of failure apart without reading messages. */
+export type FileErrorCode =
+  /** Not text, binary garbage, or a different kind of file. */
+  | 'not-text'
+  /** UTF-16 with an odd number of bytes: cut short in transfer. */
+  | 'truncated'
+  /** A line that is not a setting of this format. */
+  | 'malformed-line'
+  /** The file lacks what this format requires (the [remmina] group, the host, …). */
+  | 'missing-value'
+  /** A setting has a value that cannot be right (a port of 70000, a width of "wide"). */
+  | 'invalid-value'
+  /** A protocol DeskBridge does not open (Remmina SSH, a .vv of type rdp, …). */
+  | 'unsupported-protocol'
+  /** The file only works through something DeskBridge cannot do yet, and has nothing usable without it. */
+  | 'unsupported-feature'
+  /** Not a connection file DeskBridge knows. */
+  | 'unknown-format';
+
+export interface FileError {
+  code: FileErrorCode;
   /** 1-based line number, when the problem is on one line. */
   line: number | null;
-  /** Words a user understands, e.g. "Line 7: 'full address' has no value." */
+  /** Words a user understands, naming the line: "Line 7: 'full address' has no value." */
   message: string;
 }
 
-export type ParseResult<T> = { ok: true; value: T } | { ok: false; error: FileProblem };
+export type FileFailure = { ok: false; error: FileError };
 
-export function fail<T>(message: string, line: number | null = null): ParseResult<T> {
-  return { ok: false, error: { line, message: line === null ? message : `Line ${line}: ${message}` } };
+export function fileError(code: FileErrorCode, line: number | null, problem: string): FileFailure {
+  const sentence = problem.charAt(0).toUpperCase() + problem.slice(1);
+  return { ok: false, error: { code, line, message: line === null ? sentence : `Line ${line}: ${problem}` } };
 }
 
-/** What an import yields: a profile draft, and what the user must be told. */
-export interface ImportedConnection {
-  format: 'rdp' | 'vv' | 'remmina';
-  draft: ProfileDraft;
-  /** Things not imported or not honoured, said plainly. */
-  notes: string[];
-  /** A .vv ticket's password: used for one connection, never stored. */
-  oneTimePassword: string | null;
-  /** A .vv asked to be deleted after reading (virt-viewer's delete-this-file). */
-  deleteThisFile: boolean;
+export function decodingFailure(decoded: Extract<DecodedText, { ok: false }>): FileFailure {
+  return fileError(decoded.problem, decoded.line, decoded.message);
 }
 
-/** Splits "host", "host:port", "[v6]:port" and bare IPv6. */
-export function splitHostPort(text: string): { host: string; port: number | null } | null {
+/**
+ * Settings read from a file that the profile schema has no field for yet.
+ * null means the file does not say. The lead maps these to profile fields as
+ * the schema grows; the writers take the same object back.
+ */
+export interface ImportedSettings {
+  /** Start in full screen (.rdp screen mode id 2, .vv fullscreen=1, Remmina viewmode 2–4). */
+  fullscreen: boolean | null;
+  /** Where remote sound plays (.rdp audiomode 0, 1, 2). */
+  audioMode: 'local' | 'remote' | 'none' | null;
+  /** Share the clipboard (.rdp redirectclipboard, Remmina disableclipboard inverted). */
+  redirectClipboard: boolean | null;
+  /** Reconnect by itself when the link drops (.rdp autoreconnection enabled). */
+  autoReconnect: boolean | null;
+  /**
+   * What to do when the server's identity cannot be verified (.rdp authentication level:
+   * 0 connect without warning, 1 do not connect, 2 warn, 3 no requirement).
+   */
+  serverAuthentication: 'connect' | 'refuse' | 'warn' | 'unspecified' | null;
+  /** Bits per pixel (.rdp session bpp, Remmina colordepth; Remmina's 99 = automatic → null). */
+  colorDepth: number | null;
+  /** Remmina's quality preset (0 poor, 1 medium, 2 good, 9 best). */
+  quality: 'poor' | 'medium' | 'good' | 'best' | null;
+}
+
+export function emptySettings(): ImportedSettings {
+  return { fullscreen: null, audioMode: null, redirectClipboard: null, autoReconnect: null, serverAuthentication: null, colorDepth: null, quality: null };
+}
+
+export type HostPort = { host: string; port: number | null; portText: string | null };
+
+/**
+ * Splits "host", "host:port", "[v6]", "[v6]:port" and a bare IPv6 address
+ * (more than one colon and no brackets: all host, as Remmina and mstsc read it).
+ * The host comes back without brackets; writers add them again.
+ */
+export function splitHostPort(text: string): HostPort | null {
   const value = text.trim();
   if (!value) return null;
-  const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(value);
-  if (bracketed) return { host: bracketed[1] as string, port: bracketed[2] ? Number(bracketed[2]) : null };
-  const parts = value.split(':');
-  if (parts.length === 2 && /^\d+$/.test(parts[1] as string)) return { host: parts[0] as string, port: Number(parts[1]) };
-  if (parts.length > 2) return { host: value, port: null }; // bare IPv6
-  return { host: value, port: null };
+  const bracketed = /^\[([^\]]*)\](?::(.*))?$/.exec(value);
+  if (bracketed) {
+    const portText = bracketed[2] ?? null;
+    return { host: bracketed[1] as string, port: portText === null ? null : parsePort(portText), portText };
+  }
+  const colon = value.indexOf(':');
+  if (colon === -1 || value.indexOf(':', colon + 1) !== -1) return { host: value, port: null, portText: null };
+  const portText = value.slice(colon + 1);
+  return { host: value.slice(0, colon), port: parsePort(portText), portText };
 }
 
-/** Decodes text from bytes: UTF-16LE with BOM, UTF-8 with or without BOM. */
-export function decodeText(bytes: Uint8Array): ParseResult<{ text: string; encoding: 'utf16le' | 'utf8' | 'utf8-bom' }> {
-  if (bytes.length >= 2 && bytes[0] === 0xff && bytes[1] === 0xfe) {
-    if ((bytes.length - 2) % 2 !== 0) return fail('The file is cut short: it is UTF-16 but has an odd number of bytes.');
-    try {
-      return { ok: true, value: { text: new textCodec.TextDecoder('utf-16le', { fatal: true }).decode(bytes.subarray(2)), encoding: 'utf16le' } };
-    } catch {
-      return fail('The file is not valid UTF-16 text.');
-    }
-  }
-  const bom = bytes.length >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf;
-  try {
-    const text = new textCodec.TextDecoder('utf-8', { fatal: true }).decode(bom ? bytes.subarray(3) : bytes);
-    if (text.includes('\u0000')) return fail('The file is binary, not a text connection file.');
-    return { ok: true, value: { text, encoding: bom ? 'utf8-bom' : 'utf8' } };
-  } catch {
-    return fail('The file is not valid text (UTF-8 or UTF-16).');
-  }
+/** A TCP port 1–65535 written in decimal digits, else null. */
+export function parsePort(text: string): number | null {
+  const trimmed = text.trim();
+  if (!/^\d{1,5}$/.test(trimmed)) return null;
+  const port = Number(trimmed);
+  return port >= 1 && port <= 65535 ? port : null;
 }
 
-export function encodeText(text: string, encoding: 'utf16le' | 'utf8' | 'utf8-bom'): Uint8Array {
-  if (encoding === 'utf16le') {
-    const out = new Uint8Array(2 + text.length * 2);
-    out[0] = 0xff;
-    out[1] = 0xfe;
-    for (let i = 0; i < text.length; i++) {
-      const code = text.charCodeAt(i);
-      out[2 + i * 2] = code & 0xff;
-      out[3 + i * 2] = code >> 8;
-    }
-    return out;
-  }
-  const body = new textCodec.TextEncoder().encode(text);
-  if (encoding === 'utf8') return body;
-  const out = new Uint8Array(body.length + 3);
-  out.set([0xef, 0xbb, 0xbf]);
-  out.set(body, 3);
-  return out;
+/** IPv6 literals go in brackets when a port may follow. */
+export function hostForAddress(host: string): string {
+  return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
 }
 
-export function splitLines(text: string): { lines: string[]; newline: '\r\n' | '\n'; finalNewline: boolean } {
-  const newline = text.includes('\r\n') ? '\r\n' : '\n';
-  const finalNewline = text.endsWith('\n');
-  const lines = text.split(/\r?\n/);
-  if (finalNewline) lines.pop();
-  return { lines, newline, finalNewline };
+/** "C:\Users\ann\Desk 42.rdp" → "Desk 42". */
+export function baseName(fileName: string | undefined, extension: string): string {
+  if (!fileName) return '';
+  const last = fileName.split(/[\\/]/).pop() ?? '';
+  return last.toLowerCase().endsWith(extension) ? last.slice(0, -extension.length).trim() : last.trim();
 }
+
+/** Where a draft field came from in the file, so a schema failure can name the line and the setting. */
+export type FieldSources = Partial<Record<keyof ProfileDraft, { line: number; key: string }>>;
+
+/**
+ * Runs the draft through the profile schema; its first failure becomes a file
+ * error naming the setting and line the value came from.
+ */
+export function validateImportedDraft(input: Record<string, unknown>, sources: FieldSources): { ok: true; draft: ProfileDraft } | FileFailure {
+  const result = profileDraftSchema.safeParse(input);
+  if (result.success) return { ok: true, draft: result.data };
+  const issue = result.error.issues[0];
+  const field = issue?.path[0] as keyof ProfileDraft | undefined;
+  const source = field === undefined ? undefined : sources[field];
+  const message = issue?.message ?? 'The settings do not make a valid connection.';
+  if (source) return fileError('invalid-value', source.line, `'${source.key}' is not valid. ${message}`);
+  return fileError('invalid-value', null, `the ${String(field ?? 'connection')} in this file is not valid. ${message}`);
+}
+
+/** One sentence for the unsupported features of a draft, shown beside the import. */
+export function unsupportedFeaturesNote(features: readonly string[]): string[] {
+  if (features.length === 0) return [];
+  return [`This connection uses ${features.join(', ')}, which DeskBridge does not support yet; it will refuse to connect rather than go straight to the computer.`];
+}
+
+/** Unsupported-feature strings are limited to 200 characters by the profile schema. */
+export function featureLabel(label: string, detail: string): string {
+  const room = 200 - label.length - 3;
+  const shown = detail.length > room ? `${detail.slice(0, room - 1)}…` : detail;
+  return detail ? `${label} (${shown})` : label;
+}
+
+/** @deprecated The first gateway wiring's name for FileError; remove once electron/gateway uses FileError. */
+export type FileProblem = FileError;

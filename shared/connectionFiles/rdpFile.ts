@@ -1,176 +1,370 @@
-// Microsoft .rdp files ("Remote Desktop Connection" settings): one
-// `name:type:value` line per setting, type s (string), i (integer) or b
-// (binary, hex). mstsc writes UTF-16LE with a BOM and CRLF; UTF-8 is read too.
-// Every line is kept in order, known or not, so an export of an imported file
-// writes the unknown lines back unchanged.
-import { profileDraftSchema, type ProfileDraft } from '../profiles/profileSchema';
-import { decodeText, encodeText, fail, splitHostPort, splitLines, type ImportedConnection, type ParseResult } from './fileResult';
+// Microsoft .rdp files, as written by Remote Desktop Connection (mstsc) and RD
+// Web Access: one `name:type:value` setting per line, type s (text), i (whole
+// number) or b (hex binary). Property names and values are documented in
+// "Supported RDP properties" (https://learn.microsoft.com/windows-server/remote/
+// remote-desktop-services/clients/rdp-files). mstsc saves UTF-16LE with a BOM
+// and CRLF; UTF-8 files are read too.
+//
+// The document keeps EVERY line in order (settings DeskBridge does not know,
+// blank lines, even lines that do not parse) with its own line ending, so that
+// an unchanged document is written back byte for byte and an export of an
+// imported profile changes only the settings it maps, in place.
+import type { ProfileDraft } from '../profiles/profileSchema';
+import {
+  baseName,
+  decodingFailure,
+  emptySettings,
+  featureLabel,
+  fileError,
+  hostForAddress,
+  splitHostPort,
+  unsupportedFeaturesNote,
+  validateImportedDraft,
+  type FieldSources,
+  type FileFailure,
+  type ImportedSettings,
+} from './fileResult';
+import {
+  appendTextLines,
+  decodeConnectionFileText,
+  encodeConnectionFileText,
+  joinTextLines,
+  prevailingLineEnding,
+  splitTextLines,
+  type LineEnding,
+  type TextEncodingName,
+} from './textEncoding';
 
-export type RdpLine = { kind: 'setting'; name: string; type: 's' | 'i' | 'b'; value: string } | { kind: 'blank'; raw: string };
+export type RdpValueType = 's' | 'i' | 'b';
+
+export type RdpLine =
+  | { kind: 'setting'; name: string; type: RdpValueType; value: string; text: string; eol: LineEnding }
+  | { kind: 'blank'; text: string; eol: LineEnding }
+  /** Kept verbatim so it is written back; `problem` says why it is not a setting. */
+  | { kind: 'unparsed'; text: string; eol: LineEnding; problem: string };
 
 export interface RdpDocument {
+  encoding: TextEncodingName;
   lines: RdpLine[];
-  encoding: 'utf16le' | 'utf8' | 'utf8-bom';
-  newline: '\r\n' | '\n';
-  finalNewline: boolean;
 }
 
-export function parseRdpText(text: string, encoding: RdpDocument['encoding'] = 'utf8'): ParseResult<RdpDocument> {
-  const { lines, newline, finalNewline } = splitLines(text);
-  const out: RdpLine[] = [];
-  for (let i = 0; i < lines.length; i++) {
-    const raw = lines[i] as string;
-    if (raw.trim() === '') {
-      out.push({ kind: 'blank', raw });
-      continue;
-    }
-    const match = /^([^:]+):([sib]):(.*)$/i.exec(raw);
-    if (!match) return fail(`"${raw.slice(0, 40)}" is not a setting of the form name:type:value.`, i + 1);
-    const name = (match[1] as string).trim();
-    const type = (match[2] as string).toLowerCase() as 's' | 'i' | 'b';
-    const value = match[3] as string;
-    if (type === 'i' && !/^-?\d+$/.test(value.trim())) return fail(`'${name}' should be a whole number, not "${value.slice(0, 20)}".`, i + 1);
-    if (type === 'b' && !/^[0-9a-fA-F]*$/.test(value.trim())) return fail(`'${name}' should be hexadecimal data.`, i + 1);
-    out.push({ kind: 'setting', name, type, value });
+export const RDP_DEFAULT_PORT = 3389;
+
+export const SIGNED_FILE_NOTE = 'This file is signed; changing it in DeskBridge will break the signature.';
+export const ENCRYPTED_PASSWORD_NOTE = 'The file contains an encrypted password, which only Windows can read; it was not imported.';
+
+function describeLine(text: string): RdpLine | { problem: string } {
+  const firstColon = text.indexOf(':');
+  if (firstColon === -1) return { problem: `'${shorten(text.trim())}' is not a setting; each line must be name:type:value, e.g. 'full address:s:pc.example.com'.` };
+  const name = text.slice(0, firstColon);
+  if (!name.trim()) return { problem: 'the setting has no name before the first ":".' };
+  const secondColon = text.indexOf(':', firstColon + 1);
+  const type = secondColon === -1 ? null : text.slice(firstColon + 1, secondColon);
+  if (type === null || type.length !== 1) {
+    return { problem: `'${shorten(name.trim())}' has no type; a setting is written name:type:value, with type s (text), i (number) or b (binary).` };
   }
-  return { ok: true, value: { lines: out, encoding, newline, finalNewline } };
+  const lower = type.toLowerCase();
+  if (lower !== 's' && lower !== 'i' && lower !== 'b') return { problem: `'${shorten(name.trim())}' has the type '${type}', which is not s (text), i (number) or b (binary).` };
+  return { kind: 'setting', name, type: lower, value: text.slice(secondColon + 1), text, eol: '' };
 }
 
-export function parseRdpBytes(bytes: Uint8Array): ParseResult<RdpDocument> {
-  const decoded = decodeText(bytes);
-  if (!decoded.ok) return decoded;
-  return parseRdpText(decoded.value.text, decoded.value.encoding);
-}
-
-export function writeRdpText(doc: RdpDocument): string {
-  const text = doc.lines.map((line) => (line.kind === 'blank' ? line.raw : `${line.name}:${line.type}:${line.value}`)).join(doc.newline);
-  return doc.finalNewline ? text + doc.newline : text;
-}
-
-export function writeRdpBytes(doc: RdpDocument): Uint8Array {
-  return encodeText(writeRdpText(doc), doc.encoding);
-}
-
-/** Settings by lower-case name (mstsc's names are case-insensitive), with their line numbers. */
-function settings(doc: RdpDocument): Map<string, { value: string; line: number }> {
-  const map = new Map<string, { value: string; line: number }>();
-  doc.lines.forEach((line, index) => {
-    if (line.kind === 'setting' && !map.has(line.name.toLowerCase())) map.set(line.name.toLowerCase(), { value: line.value, line: index + 1 });
+export function parseRdpText(text: string, encoding: TextEncodingName): RdpDocument {
+  const lines: RdpLine[] = splitTextLines(text).map(({ text: raw, eol }) => {
+    if (raw.trim() === '') return { kind: 'blank', text: raw, eol };
+    const described = describeLine(raw);
+    return 'problem' in described ? { kind: 'unparsed', text: raw, eol, problem: described.problem } : { ...described, eol };
   });
-  return map;
+  return { encoding, lines };
 }
 
-/** Settings DeskBridge reads but has no profile field for yet; kept for the UI and export. */
-export interface RdpExtraSettings {
-  fullscreen: boolean | null;
-  redirectClipboard: boolean | null;
-  audioMode: number | null;
-  authenticationLevel: number | null;
-  autoReconnect: boolean | null;
+/** Decodes and splits into lines. Fails only when the bytes are not text; lines that do not parse are kept. */
+export function parseRdpDocument(bytes: Uint8Array): { ok: true; document: RdpDocument } | FileFailure {
+  const decoded = decodeConnectionFileText(bytes);
+  if (!decoded.ok) return decodingFailure(decoded);
+  return { ok: true, document: parseRdpText(decoded.text, decoded.encoding) };
 }
 
-export function importRdp(bytes: Uint8Array, fileName: string): ParseResult<ImportedConnection & { document: RdpDocument; settings: RdpExtraSettings }> {
-  const parsed = parseRdpBytes(bytes);
-  if (!parsed.ok) return parsed;
-  const doc = parsed.value;
-  const s = settings(doc);
-  const str = (name: string) => s.get(name)?.value.trim() ?? '';
-  const int = (name: string) => (s.has(name) ? Number(str(name)) : null);
-  const notes: string[] = [];
-  const address = s.get('full address');
-  if (!address || !address.value.trim()) return fail("The file names no computer to connect to (no 'full address' setting).");
-  const hostPort = splitHostPort(address.value);
-  if (!hostPort) return fail("'full address' has no value.", address.line);
-  const port = hostPort.port ?? int('server port') ?? 3389;
-  let username = str('username');
-  let domain = str('domain');
-  const slash = username.indexOf('\\');
-  if (slash > 0 && !domain) {
-    domain = username.slice(0, slash);
-    username = username.slice(slash + 1);
+export function writeRdpText(document: RdpDocument): string {
+  return joinTextLines(document.lines);
+}
+
+/** Writes the document in its own encoding: an unchanged document gives back the bytes it was read from. */
+export function writeRdpDocument(document: RdpDocument): Uint8Array {
+  return encodeConnectionFileText(writeRdpText(document), document.encoding);
+}
+
+/** mstsc matches names without regard to case or surrounding blanks. */
+function sameName(a: string, b: string): boolean {
+  return a.trim().toLowerCase() === b.trim().toLowerCase();
+}
+
+export interface RdpSetting {
+  type: RdpValueType;
+  value: string;
+  /** 1-based line number. */
+  line: number;
+  name: string;
+}
+
+/** The setting's last occurrence (later lines override earlier ones, as in mstsc). */
+export function getRdpSetting(document: RdpDocument, name: string): RdpSetting | null {
+  for (let i = document.lines.length - 1; i >= 0; i--) {
+    const line = document.lines[i] as RdpLine;
+    if (line.kind === 'setting' && sameName(line.name, name)) return { type: line.type, value: line.value, line: i + 1, name: line.name.trim() };
   }
-  const unsupported: string[] = [];
-  const gateway = str('gatewayhostname');
-  const gatewayUse = int('gatewayusagemethod');
-  // MS-RDP file spec: gatewayusagemethod 1 = always, 2 = if direct fails, 3 = default settings; 0 or 4 = not used.
-  if (gateway && gatewayUse !== null && gatewayUse !== 0 && gatewayUse !== 4) unsupported.push(`RD Gateway (${gateway})`);
-  if (int('remoteapplicationmode') === 1) unsupported.push(`RemoteApp (${str('remoteapplicationprogram') || str('remoteapplicationname') || 'a program'})`);
-  else if (str('alternate shell')) unsupported.push(`Alternate shell (${str('alternate shell')})`);
-  if (str('loadbalanceinfo')) unsupported.push('Connection broker load-balance info');
-  if (s.has('signature') || s.has('signscope')) notes.push('This file is signed; changing it in DeskBridge will break the signature.');
-  if (s.has('password 51')) notes.push('The file contains an encrypted password, which only Windows can read; it was not imported.');
-  const width = int('desktopwidth');
-  const height = int('desktopheight');
-  const dynamic = int('dynamic resolution');
-  const fixed = dynamic !== 1 && width !== null && height !== null && width >= 200 && height >= 200;
-  const name = fileName.replace(/\.rdp$/i, '').replace(/^.*[\\/]/, '') || hostPort.host;
-  const draft = profileDraftSchema.safeParse({
-    name,
-    protocol: 'rdp',
-    host: hostPort.host,
-    port,
-    username,
-    domain,
-    scaling: int('smart sizing') === 0 ? 'actual' : 'fit',
-    rdpSecurity: int('enablecredsspsupport') === 0 ? 'tls' : 'negotiate',
-    desktopSize: fixed ? 'fixed' : 'fit-window',
-    ...(fixed ? { desktopWidth: Math.min(8192, width), desktopHeight: Math.min(8192, height) } : {}),
-    unsupportedFeatures: unsupported,
-  });
-  if (!draft.success) {
-    const issue = draft.error.issues[0];
-    const field = String(issue?.path[0] ?? '');
-    const line = field === 'host' || field === 'port' ? address.line : null;
-    return fail(`${issue?.message ?? 'The settings do not make a valid connection.'}`, line);
-  }
-  if (unsupported.length > 0) notes.push(`Not supported yet, so connecting will refuse rather than go straight to the host: ${unsupported.join('; ')}.`);
-  const bool = (n: string) => (s.has(n) ? int(n) === 1 : null);
-  return {
-    ok: true,
-    value: {
-      format: 'rdp',
-      draft: draft.data,
-      notes,
-      oneTimePassword: null,
-      deleteThisFile: false,
-      document: doc,
-      settings: {
-        fullscreen: s.has('screen mode id') ? int('screen mode id') === 2 : null,
-        redirectClipboard: bool('redirectclipboard'),
-        audioMode: int('audiomode'),
-        authenticationLevel: int('authentication level'),
-        autoReconnect: bool('autoreconnection enabled'),
-      },
-    },
-  };
-}
-
-/** Sets a setting in place (case-insensitive name), or appends it. */
-function put(doc: RdpDocument, name: string, type: 's' | 'i', value: string): RdpDocument {
-  const lines = [...doc.lines];
-  const index = lines.findIndex((l) => l.kind === 'setting' && l.name.toLowerCase() === name);
-  const line: RdpLine = { kind: 'setting', name: index >= 0 ? (lines[index] as { name: string }).name : name, type, value };
-  if (index >= 0) lines[index] = line;
-  else lines.push(line);
-  return { ...doc, lines };
+  return null;
 }
 
 /**
- * Writes a profile as an .rdp file: over the document it came from, if any, so
- * every other line stays as it was; new files as mstsc writes them.
+ * Sets a setting in place (its last occurrence, keeping the name's spelling),
+ * or appends it. Returns a new document; the given one is not changed.
  */
-export function exportRdp(draft: ProfileDraft, original: RdpDocument | null = null): Uint8Array {
-  let doc: RdpDocument = original ?? { lines: [], encoding: 'utf16le', newline: '\r\n', finalNewline: true };
-  const host = draft.host.includes(':') ? `[${draft.host}]` : draft.host;
-  doc = put(doc, 'full address', 's', draft.port === 3389 ? host : `${host}:${draft.port}`);
-  doc = put(doc, 'username', 's', draft.username);
-  if (draft.domain) doc = put(doc, 'domain', 's', draft.domain);
-  doc = put(doc, 'dynamic resolution', 'i', draft.desktopSize === 'fit-window' ? '1' : '0');
-  if (draft.desktopSize === 'fixed') {
-    doc = put(doc, 'desktopwidth', 'i', String(draft.desktopWidth));
-    doc = put(doc, 'desktopheight', 'i', String(draft.desktopHeight));
+export function setRdpSetting(document: RdpDocument, name: string, type: RdpValueType, value: string): RdpDocument {
+  const clean = value.replace(/[\r\n]+/g, ' ');
+  const eol = prevailingLineEnding(document.lines, '\r\n');
+  for (let i = document.lines.length - 1; i >= 0; i--) {
+    const line = document.lines[i] as RdpLine;
+    if (line.kind === 'setting' && sameName(line.name, name)) {
+      if (line.type === type && line.value === clean) return document;
+      const lines = [...document.lines];
+      lines[i] = { kind: 'setting', name: line.name, type, value: clean, text: `${line.name}:${type}:${clean}`, eol: line.eol };
+      return { ...document, lines };
+    }
   }
-  doc = put(doc, 'smart sizing', 'i', draft.scaling === 'fit' ? '1' : '0');
-  doc = put(doc, 'enablecredsspsupport', 'i', draft.rdpSecurity === 'tls' ? '0' : '1');
-  return writeRdpBytes(doc);
+  const added: RdpLine = { kind: 'setting', name, type, value: clean, text: `${name}:${type}:${clean}`, eol };
+  return { ...document, lines: appendTextLines(document.lines, [added], eol) };
+}
+
+export function removeRdpSetting(document: RdpDocument, name: string): RdpDocument {
+  return { ...document, lines: document.lines.filter((line) => !(line.kind === 'setting' && sameName(line.name, name))) };
+}
+
+export interface RdpImport {
+  ok: true;
+  format: 'rdp';
+  /** Validated by profileDraftSchema; protocol 'rdp'. */
+  draft: ProfileDraft;
+  settings: ImportedSettings;
+  /** What the user must be told: signature, ignored password, unsupported features. */
+  notes: string[];
+  /** Keep it with the profile (it holds no secret DeskBridge can read) to export with every unknown line intact. */
+  document: RdpDocument;
+}
+
+function shorten(text: string): string {
+  return text.length > 40 ? `${text.slice(0, 39)}…` : text;
+}
+
+/**
+ * Reads an .rdp file into a profile draft. Strict where a silent guess would
+ * connect somewhere unintended: a line that is not a setting, a number that is
+ * not a number, or a missing computer name is an error naming the line.
+ */
+export function parseRdpFile(bytes: Uint8Array, options: { fileName?: string } = {}): RdpImport | FileFailure {
+  const parsed = parseRdpDocument(bytes);
+  if (!parsed.ok) return parsed;
+  const document = parsed.document;
+
+  for (let i = 0; i < document.lines.length; i++) {
+    const line = document.lines[i] as RdpLine;
+    if (line.kind === 'unparsed') return fileError('malformed-line', i + 1, line.problem);
+    if (line.kind === 'setting' && line.type === 'i' && !/^\s*-?\d+\s*$/.test(line.value)) {
+      return fileError('invalid-value', i + 1, `'${line.name.trim()}' should be a whole number, but is '${shorten(line.value.trim())}'.`);
+    }
+    if (line.kind === 'setting' && line.type === 'b' && !/^\s*[0-9a-fA-F]*\s*$/.test(line.value)) {
+      return fileError('invalid-value', i + 1, `'${line.name.trim()}' should be hexadecimal data.`);
+    }
+  }
+
+  const text = (name: string) => getRdpSetting(document, name)?.value.trim() ?? '';
+  const int = (name: string): number | null => {
+    const setting = getRdpSetting(document, name);
+    return setting && setting.type === 'i' ? Number(setting.value.trim()) : null;
+  };
+  const flag = (name: string): boolean | null => {
+    const value = int(name);
+    return value === null ? null : value !== 0;
+  };
+  const sources: FieldSources = {};
+  const notes: string[] = [];
+
+  const address = getRdpSetting(document, 'full address');
+  if (!address) return fileError('missing-value', null, "the file does not say which computer to connect to: it has no 'full address' line.");
+  const hostPort = splitHostPort(address.value);
+  if (!hostPort || !hostPort.host) return fileError('missing-value', address.line, "'full address' has no value.");
+  if (hostPort.portText !== null && hostPort.port === null) {
+    return fileError('invalid-value', address.line, `'full address' has the port '${shorten(hostPort.portText)}'; a port is a number from 1 to 65535.`);
+  }
+  sources.host = { line: address.line, key: 'full address' };
+  let port = hostPort.port;
+  sources.port = { line: address.line, key: 'full address' };
+  const serverPort = getRdpSetting(document, 'server port');
+  if (port === null && serverPort) {
+    port = int('server port');
+    sources.port = { line: serverPort.line, key: 'server port' };
+  }
+
+  // "username:s:CORP\ann" carries the domain; a UPN (ann@corp.example) stays whole.
+  let username = text('username');
+  let domain = text('domain');
+  const backslash = username.indexOf('\\');
+  if (backslash !== -1) {
+    domain = username.slice(0, backslash);
+    username = username.slice(backslash + 1);
+  }
+  const userLine = getRdpSetting(document, 'username');
+  if (userLine) sources.username = { line: userLine.line, key: 'username' };
+  const domainLine = backslash !== -1 ? userLine : getRdpSetting(document, 'domain');
+  if (domainLine) sources.domain = { line: domainLine.line, key: domainLine.name };
+
+  // dynamic resolution:i:1 resizes the remote desktop with the window; otherwise
+  // desktopwidth × desktopheight is the size asked for (200–8192 in the spec).
+  const width = getRdpSetting(document, 'desktopwidth');
+  const height = getRdpSetting(document, 'desktopheight');
+  const dynamic = int('dynamic resolution');
+  const sizeInput: Record<string, unknown> = {};
+  if (width && height) {
+    sizeInput.desktopWidth = int('desktopwidth');
+    sizeInput.desktopHeight = int('desktopheight');
+    sources.desktopWidth = { line: width.line, key: width.name };
+    sources.desktopHeight = { line: height.line, key: height.name };
+  }
+  sizeInput.desktopSize = dynamic === 1 || !(width && height) ? 'fit-window' : 'fixed';
+
+  const smartSizing = int('smart sizing');
+  const credssp = int('enablecredsspsupport');
+
+  const unsupported: string[] = [];
+  // gatewayusagemethod: 0 never, 1 always, 2 if a direct connection fails,
+  // 3 the client's default, 4 never and bypass for local addresses. Anything
+  // but 0 and 4 with a gateway named can route through it, so it is flagged.
+  const gatewayHost = text('gatewayhostname');
+  const gatewayUse = int('gatewayusagemethod');
+  if (gatewayHost && gatewayUse !== 0 && gatewayUse !== 4) unsupported.push(featureLabel('RD Gateway', gatewayHost));
+  // remoteapplicationmode:i:1 shows one program instead of a desktop; a plain
+  // "alternate shell" starts a program in place of the shell ("||alias" is RemoteApp's form).
+  const remoteAppProgram = text('remoteapplicationprogram') || text('alternate shell');
+  if (int('remoteapplicationmode') === 1 || text('alternate shell').startsWith('||')) {
+    unsupported.push(featureLabel('RemoteApp', text('remoteapplicationname') || remoteAppProgram));
+  } else if (text('alternate shell')) {
+    unsupported.push(featureLabel('Start program', text('alternate shell')));
+  }
+  if (text('loadbalanceinfo')) unsupported.push('Connection broker load-balance info');
+  notes.push(...unsupportedFeaturesNote(unsupported));
+
+  if (getRdpSetting(document, 'signature') || getRdpSetting(document, 'signscope')) notes.push(SIGNED_FILE_NOTE);
+  if (text('password 51')) notes.push(ENCRYPTED_PASSWORD_NOTE);
+
+  const validated = validateImportedDraft(
+    {
+      name: baseName(options.fileName, '.rdp') || hostPort.host,
+      protocol: 'rdp',
+      host: hostPort.host,
+      port: port ?? RDP_DEFAULT_PORT,
+      username,
+      domain,
+      ...(smartSizing === null ? {} : { scaling: smartSizing === 1 ? 'fit' : 'actual' }),
+      // enablecredsspsupport:i:0 turns off CredSSP (NLA), which leaves TLS.
+      rdpSecurity: credssp === 0 ? 'tls' : 'negotiate',
+      ...sizeInput,
+      unsupportedFeatures: unsupported.slice(0, 20),
+    },
+    sources,
+  );
+  if (!validated.ok) return validated;
+
+  const screenMode = int('screen mode id');
+  const audio = int('audiomode');
+  const authLevel = int('authentication level');
+  const bpp = int('session bpp');
+  const settings: ImportedSettings = {
+    ...emptySettings(),
+    fullscreen: screenMode === 2 ? true : screenMode === 1 ? false : null,
+    audioMode: audio === 0 ? 'local' : audio === 1 ? 'remote' : audio === 2 ? 'none' : null,
+    redirectClipboard: flag('redirectclipboard'),
+    autoReconnect: flag('autoreconnection enabled'),
+    serverAuthentication: authLevel === 0 ? 'connect' : authLevel === 1 ? 'refuse' : authLevel === 2 ? 'warn' : authLevel === 3 ? 'unspecified' : null,
+    colorDepth: bpp !== null && [8, 15, 16, 24, 32].includes(bpp) ? bpp : null,
+  };
+  return { ok: true, format: 'rdp', draft: validated.draft, settings, notes, document };
+}
+
+/** An empty mstsc-style document; exportRdpFile fills in what mstsc writes for a plain desktop connection. */
+function newRdpDocument(): RdpDocument {
+  return { encoding: 'utf-16le-bom', lines: [] };
+}
+
+/**
+ * Writes a profile as an .rdp file, UTF-16LE with BOM and CRLF as mstsc does.
+ * Given the document the profile was imported from, every other line stays as
+ * it was (signature, gateway, unknown settings) and only the mapped settings
+ * change, in place. Never writes a password.
+ *
+ * Lossy where .rdp has no word for it: rdpSecurity 'nla' is written as
+ * negotiate (enablecredsspsupport:i:1); a username containing "\" reads back as
+ * DOMAIN\user.
+ */
+export function exportRdpFile(draft: ProfileDraft, options: { original?: RdpDocument | null; settings?: Partial<ImportedSettings> } = {}): Uint8Array {
+  const original = options.original ?? null;
+  const settings = options.settings ?? {};
+  // Whatever the original's encoding and line endings, the export is what mstsc
+  // writes, so every Windows tool reads it; an mstsc-written original comes back byte for byte.
+  let document: RdpDocument = original
+    ? { encoding: 'utf-16le-bom', lines: original.lines.map((line) => ({ ...line, eol: '\r\n' as const })) }
+    : newRdpDocument();
+  const set = (name: string, type: RdpValueType, value: string) => {
+    document = setRdpSetting(document, name, type, value);
+  };
+  const fresh = original === null;
+
+  if (settings.fullscreen != null) set('screen mode id', 'i', settings.fullscreen ? '2' : '1');
+  else if (fresh) set('screen mode id', 'i', '1');
+  if (fresh) set('use multimon', 'i', '0');
+  set('desktopwidth', 'i', String(draft.desktopWidth));
+  set('desktopheight', 'i', String(draft.desktopHeight));
+  if (settings.colorDepth != null) set('session bpp', 'i', String(settings.colorDepth));
+  else if (fresh) set('session bpp', 'i', '32');
+  const address = hostForAddress(draft.host);
+  set('full address', 's', draft.port === RDP_DEFAULT_PORT ? address : `${address}:${draft.port}`);
+  // Older files carry the port here too; keep the two in agreement.
+  if (original && getRdpSetting(original, 'server port')) set('server port', 'i', String(draft.port));
+  if (settings.audioMode != null) set('audiomode', 'i', settings.audioMode === 'local' ? '0' : settings.audioMode === 'remote' ? '1' : '2');
+  else if (fresh) set('audiomode', 'i', '0');
+  if (settings.redirectClipboard != null) set('redirectclipboard', 'i', settings.redirectClipboard ? '1' : '0');
+  else if (fresh) set('redirectclipboard', 'i', '1');
+  if (settings.autoReconnect != null) set('autoreconnection enabled', 'i', settings.autoReconnect ? '1' : '0');
+  else if (fresh) set('autoreconnection enabled', 'i', '1');
+  const authLevels = { connect: '0', refuse: '1', warn: '2', unspecified: '3' } as const;
+  if (settings.serverAuthentication != null) set('authentication level', 'i', authLevels[settings.serverAuthentication]);
+  else if (fresh) set('authentication level', 'i', '2');
+  if (fresh) {
+    set('prompt for credentials', 'i', '0');
+    set('negotiate security layer', 'i', '1');
+  }
+  set('enablecredsspsupport', 'i', draft.rdpSecurity === 'tls' ? '0' : '1');
+  set('dynamic resolution', 'i', draft.desktopSize === 'fit-window' ? '1' : '0');
+  set('smart sizing', 'i', draft.scaling === 'fit' ? '1' : '0');
+  // mstsc writes the domain inside the user name; a file that had its own
+  // "domain" line keeps it, so the two never disagree.
+  if (original && getRdpSetting(original, 'domain')) {
+    set('username', 's', draft.username);
+    set('domain', 's', draft.domain);
+  } else if (draft.username || draft.domain || (original && getRdpSetting(original, 'username'))) {
+    set('username', 's', draft.domain ? `${draft.domain}\\${draft.username}` : draft.username);
+  }
+  // INVARIANT: an export never carries a password, not even Windows' encrypted blob.
+  document = removeRdpSetting(document, 'password 51');
+  return writeRdpDocument(document);
+}
+
+// Compatibility with the gateway's first wiring (electron/gateway/profiles/
+// connectionFileImport.ts); remove once it calls the functions above.
+/** @deprecated Use parseRdpDocument. */
+export function parseRdpBytes(bytes: Uint8Array): { ok: true; value: RdpDocument } | FileFailure {
+  const parsed = parseRdpDocument(bytes);
+  return parsed.ok ? { ok: true, value: parsed.document } : parsed;
+}
+/** @deprecated Use exportRdpFile. */
+export function exportRdp(draft: ProfileDraft, original: RdpDocument | null = null): Uint8Array {
+  return exportRdpFile(draft, { original });
 }

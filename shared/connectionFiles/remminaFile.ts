@@ -1,58 +1,224 @@
-// Remmina's .remmina files: a [remmina] key-file group. Its saved password is
-// encrypted with a key only Remmina has, so it is skipped with a note.
-import { profileDraftSchema, type ProfileDraft } from '../profiles/profileSchema';
-import { decodeText, encodeText, fail, splitHostPort, type ImportedConnection, type ParseResult } from './fileResult';
-import { groupEntries, parseKeyFile, setEntry, writeKeyFile, type KeyFileDocument } from './keyFile';
+// Remmina connection profiles (.remmina): a GLib key file with a [remmina]
+// group. Key names and values are those of Remmina's own sources
+// (src/remmina_file.c, plugins/rdp|vnc|spice), which are the only reference:
+// - group: folder path, nested with "/" (remmina_file_manager_add_group splits
+//   on "/"; a "\" is an ordinary character there, and stays one here).
+// - labels: comma-separated (the editor's hint is "Label1,Label2"; the main
+//   window's filter splits on ",").
+// - server: host[:port], IPv6 in brackets; for VNC a port below 100 is a
+//   display number (":1" means 5901), as the VNC plugin reads it.
+// - password and the other secret keys hold either "." (kept in the keyring by
+//   Remmina's secret plugin) or text encrypted with a key in remmina.pref, so
+//   neither can be imported.
+import type { ProfileDraft, Protocol } from '../profiles/profileSchema';
+import {
+  baseName,
+  emptySettings,
+  featureLabel,
+  fileError,
+  hostForAddress,
+  splitHostPort,
+  unsupportedFeaturesNote,
+  validateImportedDraft,
+  type FieldSources,
+  type FileFailure,
+  type ImportedSettings,
+} from './fileResult';
+import { emptyKeyFile, keyFileGroup, parseKeyFileDocument, setKeyFileValue, writeKeyFileDocument, type KeyFileDocument } from './keyFile';
 
-const PROTOCOLS: Record<string, 'rdp' | 'vnc' | 'spice'> = { RDP: 'rdp', VNC: 'vnc', SPICE: 'spice' };
-const DEFAULT_PORT = { rdp: 3389, vnc: 5900, spice: 5900 } as const;
+export const REMMINA_GROUP = 'remmina';
 
-export function importRemmina(bytes: Uint8Array, fileName: string): ParseResult<ImportedConnection & { document: KeyFileDocument }> {
-  const decoded = decodeText(bytes);
-  if (!decoded.ok) return decoded;
-  const parsed = parseKeyFile(decoded.value.text);
-  if (!parsed.ok) return parsed;
-  const entries = groupEntries(parsed.value, 'remmina');
-  if (!entries) return fail('This is not a Remmina file: it has no [remmina] section.');
-  const get = (key: string) => entries.get(key)?.value ?? '';
-  const protocol = PROTOCOLS[get('protocol').toUpperCase()];
-  if (!protocol) return fail(`Remmina's protocol "${get('protocol')}" is not one DeskBridge supports (RDP, VNC, SPICE).`, entries.get('protocol')?.line ?? null);
-  const server = splitHostPort(get('server'));
-  if (!server) return fail("The file names no server ('server' is missing).");
-  const notes: string[] = [];
-  if (get('password')) notes.push("Remmina's saved password is encrypted with a key only Remmina has; it was not imported.");
-  if (get('ssh_tunnel_enabled') === '1') notes.push('The file uses an SSH tunnel, which DeskBridge does not support yet.');
-  const width = Number(get('resolution_width'));
-  const height = Number(get('resolution_height'));
-  const fixed = get('resolution_mode') === '2' && width >= 200 && height >= 200;
-  const draft = profileDraftSchema.safeParse({
-    name: get('name') || fileName.replace(/\.remmina$/i, '').replace(/^.*[\\/]/, ''),
-    protocol,
-    host: server.host,
-    port: server.port ?? DEFAULT_PORT[protocol],
-    username: get('username'),
-    domain: get('domain'),
-    // Remmina nests groups with "/".
-    folder: get('group'),
-    tags: get('labels')
-      .split(',')
-      .map((l) => l.trim())
-      .filter(Boolean),
-    ...(fixed ? { desktopSize: 'fixed', desktopWidth: width, desktopHeight: height } : {}),
-  });
-  if (!draft.success) return fail(draft.error.issues[0]?.message ?? 'The settings do not make a valid connection.', entries.get('server')?.line ?? null);
-  return { ok: true, value: { format: 'remmina', draft: draft.data, notes, oneTimePassword: null, deleteThisFile: false, document: parsed.value } };
+export const ENCRYPTED_REMMINA_PASSWORD_NOTE = "Remmina's saved password is encrypted with a key only Remmina has; it was not imported.";
+export const KEYRING_REMMINA_PASSWORD_NOTE = "Remmina keeps this connection's password in the system keyring, where DeskBridge cannot read it; it was not imported.";
+
+const PROTOCOLS: Record<string, Protocol> = { RDP: 'rdp', VNC: 'vnc', SPICE: 'spice' };
+const DEFAULT_PORTS: Record<Protocol, number> = { rdp: 3389, vnc: 5900, spice: 5900 };
+/** Plugin names Remmina users will recognise, for the "unsupported protocol" message. */
+const OTHER_PROTOCOLS: Record<string, string> = { SSH: 'SSH', SFTP: 'SFTP', VNCI: 'incoming VNC', X2GO: 'X2Go', NX: 'NX', XDMCP: 'XDMCP', WWW: 'web', EXEC: 'command', KWIN: 'KWin', GVNC: 'GVNC' };
+/** Keys Remmina encrypts or hands to the keyring (remmina_plugin_manager_is_encrypted_setting). */
+const SECRET_KEYS = ['password', 'ssh_tunnel_password', 'ssh_tunnel_passphrase', 'ssh_password', 'ssh_passphrase', 'gateway_password'];
+
+const QUALITY: Record<string, ImportedSettings['quality']> = { '0': 'poor', '1': 'medium', '2': 'good', '9': 'best' };
+const QUALITY_VALUES = { poor: '0', medium: '1', good: '2', best: '9' } as const;
+
+export interface RemminaImport {
+  ok: true;
+  format: 'remmina';
+  /** Validated by profileDraftSchema. */
+  draft: ProfileDraft;
+  settings: ImportedSettings;
+  notes: string[];
+  /** Holds Remmina's encrypted password if there was one (useless outside Remmina); export blanks it. */
+  document: KeyFileDocument;
 }
 
+function parseInt10(value: string | undefined): number | null {
+  return value !== undefined && /^\s*-?\d+\s*$/.test(value) ? Number(value) : null;
+}
+
+export function parseRemminaFile(bytes: Uint8Array, options: { fileName?: string } = {}): RemminaImport | FileFailure {
+  const parsed = parseKeyFileDocument(bytes);
+  if (!parsed.ok) return parsed;
+  const document = parsed.document;
+  const entries = keyFileGroup(document, REMMINA_GROUP);
+  if (!entries) return fileError('missing-value', null, 'this is not a Remmina connection file: it has no [remmina] section.');
+  const get = (key: string) => entries.get(key)?.value.trim();
+  const lineOf = (key: string) => entries.get(key)?.line ?? null;
+  const source = (key: string) => ({ line: lineOf(key) as number, key });
+  const sources: FieldSources = {};
+  const notes: string[] = [];
+
+  const protocolName = get('protocol') ?? '';
+  if (!protocolName) return fileError('missing-value', lineOf('protocol'), "the [remmina] section has no 'protocol', so it is not clear whether this is RDP, VNC or SPICE.");
+  const protocol = PROTOCOLS[protocolName.toUpperCase()];
+  if (!protocol) {
+    const known = OTHER_PROTOCOLS[protocolName.toUpperCase()] ?? `'${protocolName}'`;
+    return fileError('unsupported-protocol', lineOf('protocol'), `this is a Remmina ${known} connection; DeskBridge opens only RDP, VNC and SPICE connections.`);
+  }
+  sources.protocol = source('protocol');
+
+  const server = splitHostPort(get('server') ?? '');
+  if (!server || !server.host) return fileError('missing-value', lineOf('server'), "the [remmina] section has no 'server', so there is no computer to connect to.");
+  if (server.portText !== null && server.port === null) {
+    return fileError('invalid-value', lineOf('server'), `'server' has the port '${server.portText}'; a port is a number from 1 to 65535.`);
+  }
+  sources.host = source('server');
+  sources.port = source('server');
+  let port = server.port ?? DEFAULT_PORTS[protocol];
+  if (protocol === 'vnc' && port < 100) port += 5900;
+
+  for (const key of SECRET_KEYS) {
+    const value = get(key);
+    if (!value) continue;
+    const note = value === '.' ? KEYRING_REMMINA_PASSWORD_NOTE : ENCRYPTED_REMMINA_PASSWORD_NOTE;
+    if (!notes.includes(note)) notes.push(note);
+  }
+
+  const unsupported: string[] = [];
+  // Remmina's SSH tunnel carries the connection through an SSH server; going
+  // straight to the host instead would reach something else, or nothing.
+  if (parseInt10(get('ssh_tunnel_enabled')) === 1) unsupported.push(featureLabel('SSH tunnel', get('ssh_tunnel_server') || get('ssh_server') || ''));
+  if (protocol === 'rdp') {
+    if (get('gateway_server')) unsupported.push(featureLabel('RD Gateway', get('gateway_server') as string));
+    if (get('exec')) unsupported.push(featureLabel('Start program', get('exec') as string));
+    if (get('loadbalanceinfo')) unsupported.push('Connection broker load-balance info');
+  }
+  // VNC's "proxy" is a repeater (UltraVNC style); SPICE's is an HTTP proxy.
+  if (protocol === 'vnc' && get('proxy')) unsupported.push(featureLabel('VNC repeater', get('proxy') as string));
+  if (protocol === 'spice' && get('proxy')) unsupported.push(featureLabel('SPICE proxy', get('proxy') as string));
+  if (protocol === 'spice' && parseInt10(get('usetls')) === 1) notes.push('This SPICE connection uses TLS, which DeskBridge does not support yet, so connecting will fail until it does.');
+
+  const input: Record<string, unknown> = {
+    name: get('name') || baseName(options.fileName, '.remmina') || server.host,
+    protocol,
+    host: server.host,
+    port,
+    username: get('username') ?? '',
+    folder: get('group') ?? '',
+    tags: (get('labels') ?? '')
+      .split(',')
+      .map((label) => label.trim())
+      .filter(Boolean),
+    unsupportedFeatures: unsupported,
+  };
+  if (get('name')) sources.name = source('name');
+  if (entries.has('username')) sources.username = source('username');
+  if (entries.has('group')) sources.folder = source('group');
+  if (entries.has('labels')) sources.tags = source('labels');
+
+  // scale: 0 none (1:1), 1 scaled to the window, 2 dynamic resolution (RDP).
+  const scale = parseInt10(get('scale'));
+  if (scale !== null) input.scaling = scale === 0 ? 'actual' : 'fit';
+  if (protocol === 'rdp') {
+    input.domain = get('domain') ?? '';
+    if (entries.has('domain')) sources.domain = source('domain');
+    // resolution_mode: 0 custom (resolution_width × resolution_height), 1 the
+    // client's screen, 2 the initial window size (types.h RES_USE_*).
+    const mode = parseInt10(get('resolution_mode'));
+    const width = parseInt10(get('resolution_width'));
+    const height = parseInt10(get('resolution_height'));
+    if (width !== null && height !== null) {
+      input.desktopWidth = width;
+      input.desktopHeight = height;
+      sources.desktopWidth = source('resolution_width');
+      sources.desktopHeight = source('resolution_height');
+    }
+    input.desktopSize = scale !== 2 && mode === 0 && width !== null && height !== null ? 'fixed' : 'fit-window';
+    // security: "" negotiate, "nla", "tls", "rdp" (legacy), "ext" (NLA extended).
+    const security = (get('security') ?? '').toLowerCase();
+    input.rdpSecurity = security === 'tls' ? 'tls' : security === 'nla' || security === 'ext' ? 'nla' : 'negotiate';
+    if (security === 'rdp') notes.push("This connection asked for the old 'RDP' security layer; DeskBridge negotiates TLS or NLA instead.");
+  } else {
+    input.viewOnly = parseInt10(get('viewonly')) === 1;
+  }
+
+  const validated = validateImportedDraft(input, sources);
+  if (!validated.ok) return validated;
+  notes.push(...unsupportedFeaturesNote(unsupported));
+
+  // viewmode: 1 scrolled window, 2 fullscreen, 3 scrolled fullscreen, 4 viewport fullscreen (remmina_pref.h).
+  const viewmode = parseInt10(get('viewmode'));
+  const depth = parseInt10(get('colordepth'));
+  const disableClipboard = parseInt10(get('disableclipboard'));
+  const settings: ImportedSettings = {
+    ...emptySettings(),
+    fullscreen: viewmode === null || viewmode === 0 ? null : viewmode !== 1,
+    redirectClipboard: disableClipboard === null ? null : disableClipboard === 0,
+    // 99 (and 0) mean "automatic" in Remmina's RDP plugin.
+    colorDepth: depth !== null && [8, 15, 16, 24, 32].includes(depth) ? depth : null,
+    quality: QUALITY[get('quality') ?? ''] ?? null,
+  };
+  return { ok: true, format: 'remmina', draft: validated.draft, settings, notes, document };
+}
+
+/**
+ * Writes a profile as a .remmina file: over the document it came from, if
+ * any, so unknown keys stay. Secret keys from the original are blanked (an
+ * encrypted password is useless without the Remmina that wrote it).
+ *
+ * Lossy where Remmina has no word for it: tags containing "," split into two;
+ * a VNC port below 100 reads back as a display number.
+ */
+export function exportRemminaFile(draft: ProfileDraft, options: { original?: KeyFileDocument | null; settings?: Partial<ImportedSettings> } = {}): Uint8Array {
+  let document = options.original ?? emptyKeyFile(REMMINA_GROUP);
+  const settings = options.settings ?? {};
+  const set = (key: string, value: string | null) => {
+    document = setKeyFileValue(document, REMMINA_GROUP, key, value);
+  };
+  const had = (key: string) => (options.original ? (keyFileGroup(options.original, REMMINA_GROUP)?.has(key) ?? false) : false);
+  set('name', draft.name);
+  set('group', draft.folder);
+  set('labels', draft.tags.join(','));
+  set('protocol', draft.protocol.toUpperCase());
+  const address = hostForAddress(draft.host);
+  set('server', draft.port === DEFAULT_PORTS[draft.protocol] ? address : `${address}:${draft.port}`);
+  set('username', draft.username);
+  if (draft.protocol === 'rdp') {
+    if (draft.domain || had('domain')) set('domain', draft.domain);
+    set('security', draft.rdpSecurity === 'negotiate' ? '' : draft.rdpSecurity);
+    if (draft.desktopSize === 'fixed') {
+      set('resolution_mode', '0');
+      set('resolution_width', String(draft.desktopWidth));
+      set('resolution_height', String(draft.desktopHeight));
+      set('scale', draft.scaling === 'fit' ? '1' : '0');
+    } else {
+      set('resolution_mode', '2');
+      set('scale', draft.scaling === 'fit' ? '2' : '0');
+    }
+  } else {
+    set('scale', draft.scaling === 'fit' ? '1' : '0');
+    set('viewonly', draft.viewOnly ? '1' : '0');
+  }
+  if (settings.fullscreen != null) set('viewmode', settings.fullscreen ? '4' : '1');
+  if (settings.redirectClipboard != null) set('disableclipboard', settings.redirectClipboard ? '0' : '1');
+  if (settings.colorDepth != null) set('colordepth', String(settings.colorDepth));
+  if (settings.quality != null) set('quality', QUALITY_VALUES[settings.quality]);
+  // INVARIANT: an export never carries a password, encrypted or not.
+  for (const key of SECRET_KEYS) if (had(key)) set(key, '');
+  return writeKeyFileDocument(document);
+}
+
+/** @deprecated Use exportRemminaFile; kept for the gateway's first wiring until it moves over. */
 export function exportRemmina(draft: ProfileDraft, original: KeyFileDocument | null = null): Uint8Array {
-  let doc: KeyFileDocument = original ?? { lines: [{ kind: 'group', name: 'remmina' }], newline: '\n', finalNewline: true };
-  const host = draft.host.includes(':') ? `[${draft.host}]` : draft.host;
-  doc = setEntry(doc, 'remmina', 'name', draft.name);
-  doc = setEntry(doc, 'remmina', 'protocol', draft.protocol.toUpperCase());
-  doc = setEntry(doc, 'remmina', 'server', `${host}:${draft.port}`);
-  doc = setEntry(doc, 'remmina', 'username', draft.username);
-  if (draft.domain) doc = setEntry(doc, 'remmina', 'domain', draft.domain);
-  doc = setEntry(doc, 'remmina', 'group', draft.folder);
-  doc = setEntry(doc, 'remmina', 'labels', draft.tags.join(','));
-  return encodeText(writeKeyFile(doc), 'utf8');
+  return exportRemminaFile(draft, { original });
 }

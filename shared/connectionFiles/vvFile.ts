@@ -1,48 +1,181 @@
-// virt-viewer's .vv files: a [virt-viewer] key-file group, usually a one-shot
-// ticket from a broker (oVirt, Proxmox) with a short-lived password. The
-// password is returned apart from the profile draft and is never stored.
-import { profileDraftSchema } from '../profiles/profileSchema';
-import { decodeText, fail, type ImportedConnection, type ParseResult } from './fileResult';
-import { groupEntries, parseKeyFile, type KeyFileDocument } from './keyFile';
+// virt-viewer connection files (.vv), read by remote-viewer: a GLib key file
+// with a mandatory [virt-viewer] group and "type" key (remote-viewer(1),
+// section CONNECTION FILE). Brokers such as oVirt and Proxmox VE hand them out
+// as one-shot tickets: a password valid for a minute or two and
+// delete-this-file=1. So the password is returned apart from the draft, as
+// `oneTimeSecret`, and is never part of it; other groups ([ovirt]) are kept.
+import type { ProfileDraft } from '../profiles/profileSchema';
+import {
+  baseName,
+  emptySettings,
+  featureLabel,
+  fileError,
+  parsePort,
+  unsupportedFeaturesNote,
+  validateImportedDraft,
+  type FieldSources,
+  type FileFailure,
+  type ImportedSettings,
+} from './fileResult';
+import { emptyKeyFile, keyFileGroup, parseKeyFileDocument, setKeyFileValue, writeKeyFileDocument, type KeyFileDocument } from './keyFile';
 
-export function importVv(bytes: Uint8Array, fileName: string): ParseResult<ImportedConnection & { document: KeyFileDocument }> {
-  const decoded = decodeText(bytes);
-  if (!decoded.ok) return decoded;
-  const parsed = parseKeyFile(decoded.value.text);
+export const VV_GROUP = 'virt-viewer';
+const DEFAULT_PORT = 5900;
+
+export interface VvImport {
+  ok: true;
+  format: 'vv';
+  /** Validated by profileDraftSchema; protocol 'spice' or 'vnc'. Never holds the password. */
+  draft: ProfileDraft;
+  /** The ticket's password, for this one connection; never store it. */
+  oneTimeSecret: { password: string } | null;
+  /** virt-viewer's delete-this-file: the broker asks that the file be removed once read. */
+  deleteThisFile: boolean;
+  settings: ImportedSettings;
+  notes: string[];
+  /** INVARIANT: holds the password (and oVirt tokens); keep it in memory only, never with a saved profile. */
+  document: KeyFileDocument;
+}
+
+/** virt-viewer documents its flags as ints (0 or 1); GLib's booleans (true/false) are read too. */
+function readFlag(value: string | undefined): boolean | null {
+  if (value === undefined) return null;
+  const lower = value.trim().toLowerCase();
+  if (lower === '1' || lower === 'true') return true;
+  if (lower === '0' || lower === 'false') return false;
+  return null;
+}
+
+/**
+ * oVirt titles carry "%d" (replaced by the monitor number) and a reminder of the
+ * release-cursor keys, e.g. "Finance VM:%d - Press SHIFT+F12 to Release Cursor";
+ * neither belongs in a profile name.
+ */
+function nameFromTitle(title: string): string {
+  return title
+    .replace(/\s*-\s*Press .* to Release Cursor\s*$/i, '')
+    .replace(/:?%d/g, '')
+    .trim()
+    .slice(0, 200);
+}
+
+export function parseVvFile(bytes: Uint8Array, options: { fileName?: string } = {}): VvImport | FileFailure {
+  const parsed = parseKeyFileDocument(bytes);
   if (!parsed.ok) return parsed;
-  const entries = groupEntries(parsed.value, 'virt-viewer');
-  if (!entries) return fail('This is not a virt-viewer file: it has no [virt-viewer] section.');
-  const get = (key: string) => entries.get(key)?.value ?? '';
-  const type = get('type').toLowerCase();
-  if (type !== 'spice' && type !== 'vnc') return fail(`'type' must be spice or vnc, not "${get('type')}".`, entries.get('type')?.line ?? null);
-  const host = get('host');
-  if (!host) return fail("The file names no host ('host' is missing).");
+  const document = parsed.document;
+  const entries = keyFileGroup(document, VV_GROUP);
+  if (!entries) return fileError('missing-value', null, 'this is not a virt-viewer file: it has no [virt-viewer] section.');
+  const get = (key: string) => entries.get(key)?.value.trim();
+  const lineOf = (key: string) => entries.get(key)?.line ?? null;
+  const sources: FieldSources = {};
   const notes: string[] = [];
-  let port = get('port');
-  if (!port && get('tls-port')) {
-    notes.push('The file offers only a TLS port, and DeskBridge does not support SPICE or VNC over TLS yet.');
-    port = get('tls-port');
+
+  const type = get('type');
+  if (type === undefined || type === '') return fileError('missing-value', lineOf('type'), "the [virt-viewer] section has no 'type', so it is not clear whether this is SPICE or VNC.");
+  const protocol = type.toLowerCase();
+  if (protocol !== 'spice' && protocol !== 'vnc') {
+    return fileError('unsupported-protocol', lineOf('type'), `this virt-viewer file is of type '${type}'; DeskBridge opens virt-viewer files only for SPICE or VNC.`);
   }
-  if (!/^\d+$/.test(port)) return fail(`'port' must be a number, not "${port}".`, entries.get('port')?.line ?? null);
-  if (type === 'spice') notes.push('SPICE is not supported yet; the connection was read but cannot be opened.');
-  if (get('proxy')) notes.push(`The file asks for a proxy (${get('proxy')}), which DeskBridge does not support yet.`);
-  const draft = profileDraftSchema.safeParse({
-    name: get('title') || fileName.replace(/\.vv$/i, '').replace(/^.*[\\/]/, '') || host,
-    protocol: type,
-    host,
-    port: Number(port),
-    username: get('username'),
-  });
-  if (!draft.success) return fail(draft.error.issues[0]?.message ?? 'The settings do not make a valid connection.');
+  sources.protocol = { line: lineOf('type') as number, key: 'type' };
+
+  const host = get('host');
+  if (!host) return fileError('missing-value', lineOf('host'), "the [virt-viewer] section has no 'host', so there is no computer to connect to.");
+  sources.host = { line: lineOf('host') as number, key: 'host' };
+
+  // oVirt writes port=-1 when the console has no plain port.
+  const readPort = (key: string): number | null | 'bad' => {
+    const text = get(key);
+    if (text === undefined || text === '' || text === '-1') return null;
+    return parsePort(text) ?? 'bad';
+  };
+  const plainPort = readPort('port');
+  const tlsPort = readPort('tls-port');
+  if (plainPort === 'bad') return fileError('invalid-value', lineOf('port'), `'port' should be a port number from 1 to 65535, but is '${get('port')}'.`);
+  if (tlsPort === 'bad') return fileError('invalid-value', lineOf('tls-port'), `'tls-port' should be a port number from 1 to 65535, but is '${get('tls-port')}'.`);
+  let port = plainPort;
+  if (plainPort !== null) sources.port = { line: lineOf('port') as number, key: 'port' };
+  if (protocol === 'spice' && plainPort === null && tlsPort !== null) {
+    port = tlsPort;
+    sources.port = { line: lineOf('tls-port') as number, key: 'tls-port' };
+    notes.push(`This SPICE console is offered only over TLS (port ${tlsPort}), and DeskBridge does not support SPICE over TLS yet, so connecting will fail until it does.`);
+  } else if (protocol === 'spice' && tlsPort !== null) {
+    const secure = (get('secure-channels') ?? '').split(/[;,]/).map((c) => c.trim()).filter(Boolean);
+    if (secure.length > 0) notes.push(`The server requires TLS for these SPICE channels: ${secure.join(', ')}. DeskBridge does not support SPICE over TLS yet, so they may not open.`);
+  }
+
+  // A SPICE proxy (Proxmox VE's spiceproxy) is an HTTP proxy that is asked to
+  // CONNECT to "host"; without it, "host" is often not even a resolvable name.
+  const unsupported: string[] = [];
+  const proxy = get('proxy');
+  if (proxy) unsupported.push(featureLabel('SPICE proxy', proxy));
+
+  const title = get('title') ?? '';
+  const validated = validateImportedDraft(
+    {
+      name: nameFromTitle(title) || baseName(options.fileName, '.vv') || host,
+      protocol,
+      host,
+      port: port ?? DEFAULT_PORT,
+      username: get('username') ?? '',
+      unsupportedFeatures: unsupported,
+    },
+    sources,
+  );
+  if (!validated.ok) {
+    if (proxy && validated.error.line === lineOf('host')) {
+      return fileError(
+        'unsupported-feature',
+        lineOf('proxy'),
+        `this file reaches the virtual machine only through the proxy ${proxy} (its host '${host}' is a ticket for that proxy), and DeskBridge does not support connecting through a proxy yet.`,
+      );
+    }
+    return validated;
+  }
+  notes.push(...unsupportedFeaturesNote(unsupported));
+
+  const password = entries.get('password')?.value;
   return {
     ok: true,
-    value: {
-      format: 'vv',
-      draft: draft.data,
-      notes,
-      oneTimePassword: get('password') || null,
-      deleteThisFile: get('delete-this-file') === '1' || get('delete-this-file').toLowerCase() === 'true',
-      document: parsed.value,
-    },
+    format: 'vv',
+    draft: validated.draft,
+    oneTimeSecret: password ? { password } : null,
+    deleteThisFile: readFlag(get('delete-this-file')) === true,
+    settings: { ...emptySettings(), fullscreen: readFlag(get('fullscreen')) },
+    notes,
+    document,
   };
+}
+
+/**
+ * Writes a profile as a .vv file: over the document it came from, if any, so
+ * other keys and groups stay. The password is written only when the caller
+ * passes one explicitly; the ticket's password and oVirt's session tokens from
+ * the original are always left out.
+ */
+export function exportVvFile(
+  draft: ProfileDraft,
+  options: { original?: KeyFileDocument | null; settings?: Partial<ImportedSettings>; password?: string | null } = {},
+): Uint8Array {
+  if (draft.protocol !== 'spice' && draft.protocol !== 'vnc') throw new RangeError('A .vv file holds only SPICE or VNC connections.');
+  let document = options.original ?? emptyKeyFile(VV_GROUP);
+  const set = (key: string, value: string | null, group = VV_GROUP) => {
+    document = setKeyFileValue(document, group, key, value);
+  };
+  set('type', draft.protocol);
+  // virt-viewer's host is the bare name or address, IPv6 without brackets.
+  set('host', draft.host.replace(/^\[|\]$/g, ''));
+  // A TLS-only console imported with its tls-port as the port keeps port=-1 / no port.
+  const originalGroup = options.original ? keyFileGroup(options.original, VV_GROUP) : null;
+  const originalPlain = originalGroup?.get('port')?.value.trim();
+  const tlsOnly = originalGroup !== null && (originalPlain === undefined || originalPlain === '-1') && parsePort(originalGroup?.get('tls-port')?.value ?? '') === draft.port;
+  if (!tlsOnly) set('port', String(draft.port));
+  set('title', draft.name);
+  set('username', draft.username || (options.original && keyFileGroup(options.original, VV_GROUP)?.has('username') ? '' : null));
+  if (options.settings?.fullscreen != null) set('fullscreen', options.settings.fullscreen ? '1' : '0');
+  set('password', options.password ? options.password : null);
+  if (keyFileGroup(document, 'ovirt')) {
+    set('sso-token', null, 'ovirt');
+    set('jsessionid', null, 'ovirt');
+  }
+  return writeKeyFileDocument(document);
 }

@@ -1,0 +1,271 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import {
+  ENCRYPTED_PASSWORD_NOTE,
+  SIGNED_FILE_NOTE,
+  exportRdpFile,
+  getRdpSetting,
+  parseRdpDocument,
+  parseRdpFile,
+  parseRdpText,
+  setRdpSetting,
+  writeRdpDocument,
+} from '../../../shared/connectionFiles/rdpFile';
+import { encodeConnectionFileText, type TextEncodingName } from '../../../shared/connectionFiles/textEncoding';
+import { profileDraftSchema, type ProfileDraft } from '../../../shared/profiles/profileSchema';
+import type { ImportedSettings } from '../../../shared/connectionFiles/fileResult';
+import { bytesEqual, expectError, expectOk, fixture, utf16, utf8 } from './fixtureFiles';
+import { draftArbitrary, safeText, words } from './arbitraries';
+
+test('mstsc file (UTF-16LE, BOM, CRLF, unknown keys): every mapped field and setting', () => {
+  const imported = expectOk(parseRdpFile(fixture('mstsc-desktop.rdp'), { fileName: 'C:\\Users\\ann\\Desktop\\Desk 42.rdp' }));
+  const { draft } = imported;
+  assert.equal(draft.name, 'Desk 42');
+  assert.equal(draft.protocol, 'rdp');
+  assert.equal(draft.host, 'desk-042.corp.example');
+  assert.equal(draft.port, 3390);
+  assert.equal(draft.username, 'ann.lee');
+  assert.equal(draft.domain, 'CORP');
+  assert.equal(draft.desktopSize, 'fixed');
+  assert.deepEqual([draft.desktopWidth, draft.desktopHeight], [1920, 1080]);
+  assert.equal(draft.scaling, 'fit');
+  assert.equal(draft.rdpSecurity, 'negotiate');
+  assert.deepEqual(draft.unsupportedFeatures, [], 'an empty gatewayhostname with usage method 4 is no gateway');
+  assert.deepEqual(imported.settings, {
+    fullscreen: true,
+    audioMode: 'remote',
+    redirectClipboard: true,
+    autoReconnect: true,
+    serverAuthentication: 'warn',
+    colorDepth: 24,
+    quality: null,
+  });
+  assert.deepEqual(imported.notes, []);
+  assert.equal(imported.document.encoding, 'utf-16le-bom');
+  assert.equal(imported.document.lines.length, 55);
+});
+
+test('mstsc file: unchanged document gives the same bytes; a changed value is written in place; unknown lines survive export', () => {
+  const bytes = fixture('mstsc-desktop.rdp');
+  const { document, draft } = expectOk(parseRdpFile(bytes));
+  bytesEqual(writeRdpDocument(document), bytes, 'an unchanged document writes the same bytes');
+  const again = expectOk(parseRdpDocument(writeRdpDocument(document)));
+  assert.deepEqual(again.document, document);
+
+  // Exporting the unchanged profile over its document changes nothing at all.
+  bytesEqual(exportRdpFile(draft, { original: document }), bytes, 'export of an unchanged profile is the original file');
+
+  const exported = exportRdpFile({ ...draft, port: 3391, username: 'bob', desktopSize: 'fit-window' }, { original: document, settings: { audioMode: 'none' } });
+  assert.deepEqual([...exported.subarray(0, 2)], [0xff, 0xfe], 'UTF-16LE with BOM, as mstsc writes');
+  const text = utf16(exported);
+  const before = utf16(bytes).split('\r\n');
+  const after = text.split('\r\n');
+  assert.equal(after.length, before.length, 'no line added or lost');
+  const changed = before.map((line, i) => [line, after[i]]).filter(([a, b]) => a !== b);
+  assert.deepEqual(changed, [
+    ['full address:s:desk-042.corp.example:3390', 'full address:s:desk-042.corp.example:3391'],
+    ['audiomode:i:1', 'audiomode:i:2'],
+    ['username:s:CORP\\ann.lee', 'username:s:CORP\\bob'],
+    ['dynamic resolution:i:0', 'dynamic resolution:i:1'],
+  ]);
+  assert.match(text, /^x-contoso-asset-tag:s:FIN-0042 \(keep me\)$/m);
+  const reread = expectOk(parseRdpFile(exported));
+  assert.deepEqual([reread.draft.port, reread.draft.username, reread.draft.desktopSize, reread.settings.audioMode], [3391, 'bob', 'fit-window', 'none']);
+});
+
+test('UTF-8 file without BOM, LF, a blank line, IPv6 in brackets, a UPN user name, CredSSP off', () => {
+  const bytes = fixture('handwritten-utf8.rdp');
+  const imported = expectOk(parseRdpFile(bytes, { fileName: 'lab.rdp' }));
+  assert.equal(imported.document.encoding, 'utf-8');
+  assert.deepEqual([imported.draft.host, imported.draft.port], ['fd00::42', 3391]);
+  assert.deepEqual([imported.draft.username, imported.draft.domain], ['ann@corp.example', '']);
+  assert.equal(imported.draft.rdpSecurity, 'tls', 'enablecredsspsupport:i:0 leaves TLS');
+  assert.equal(imported.draft.desktopSize, 'fit-window');
+  assert.equal(imported.draft.scaling, 'actual');
+  assert.equal(imported.settings.redirectClipboard, false);
+  assert.equal(imported.settings.audioMode, 'none');
+  assert.equal(imported.document.lines[2]?.kind, 'blank');
+  bytesEqual(writeRdpDocument(imported.document), bytes);
+  const exported = utf16(exportRdpFile(imported.draft, { original: imported.document }));
+  assert.match(exported, /^full address:s:\[fd00::42\]:3391\r$/m, 'IPv6 goes back in brackets');
+  assert.match(exported, /^\r$/m, 'the blank line is kept');
+});
+
+test('RD Gateway is flagged unsupported, with its host, and not silently bypassed', () => {
+  const imported = expectOk(parseRdpFile(fixture('gateway.rdp')));
+  assert.deepEqual(imported.draft.unsupportedFeatures, ['RD Gateway (gateway.example.com)']);
+  assert.equal(imported.draft.host, 'pc-117.internal.corp.example');
+  assert.equal(imported.draft.desktopSize, 'fixed');
+  assert.equal(imported.settings.fullscreen, false);
+  assert.ok(imported.notes.some((n) => n.includes('RD Gateway (gateway.example.com)') && /refuse to connect rather than go straight/.test(n)));
+  // Re-exported, the gateway lines are still there, so a re-import flags it again.
+  const again = expectOk(parseRdpFile(exportRdpFile(imported.draft, { original: imported.document })));
+  assert.deepEqual(again.draft.unsupportedFeatures, ['RD Gateway (gateway.example.com)']);
+});
+
+test('RemoteApp and connection-broker load-balance info (RD Web, UTF-8 with BOM, CRLF)', () => {
+  const bytes = fixture('remoteapp.rdp');
+  const imported = expectOk(parseRdpFile(bytes, { fileName: 'Excel.rdp' }));
+  assert.equal(imported.document.encoding, 'utf-8-bom');
+  assert.deepEqual(imported.draft.unsupportedFeatures, ['RemoteApp (Excel)', 'Connection broker load-balance info']);
+  assert.equal(imported.draft.port, 3389, "'server port:i:3389' and no port in the address");
+  bytesEqual(writeRdpDocument(imported.document), bytes);
+});
+
+test('a signed file with an encrypted password: notes, and the password blob neither imported nor exported', () => {
+  const imported = expectOk(parseRdpFile(fixture('signed.rdp')));
+  assert.ok(imported.notes.includes(SIGNED_FILE_NOTE));
+  assert.ok(imported.notes.includes(ENCRYPTED_PASSWORD_NOTE));
+  assert.deepEqual([imported.draft.username, imported.draft.domain], ['ann', 'CORP']);
+  assert.equal(JSON.stringify(imported.draft).includes('01000000D08C'), false);
+  const exported = utf16(exportRdpFile({ ...imported.draft, domain: 'LAB' }, { original: imported.document }));
+  assert.equal(exported.includes('password 51'), false, 'export never writes a password');
+  assert.match(exported, /^domain:s:LAB\r$/m, 'the domain line is updated in place');
+  assert.match(exported, /^username:s:ann\r$/m);
+  assert.match(exported, /^signature:s:AQAB/m, 'the signature line stays (the note says it no longer matches)');
+});
+
+test('malformed .rdp files give errors that name the line', () => {
+  const noType = expectError(parseRdpFile(fixture('malformed/no-type.rdp')));
+  assert.equal(noType.line, 4);
+  assert.equal(noType.code, 'malformed-line');
+  assert.match(noType.message, /^Line 4: 'full address' has no type/);
+
+  const truncated = expectError(parseRdpFile(fixture('malformed/truncated-utf16.rdp')));
+  assert.equal(truncated.code, 'truncated');
+  assert.equal(truncated.line, 55, 'the cut is in the last line');
+  assert.match(truncated.message, /^Line 55: .*cut short/);
+
+  const garbage = expectError(parseRdpFile(fixture('malformed/garbage.rdp')));
+  assert.equal(garbage.code, 'not-text');
+  assert.match(garbage.message, /^Line \d+: .*not a connection file/);
+
+  const cases: [string, RegExp][] = [
+    ['full address:s:\r\nusername:s:ann\r\n', /^Line 1: 'full address' has no value\.$/],
+    ['username:s:ann\r\n', /no 'full address' line/],
+    ['full address:s:pc:99999\r\n', /^Line 1: 'full address' has the port '99999'/],
+    ['full address:s:pc\r\ndesktopwidth:i:wide\r\n', /^Line 2: 'desktopwidth' should be a whole number, but is 'wide'\.$/],
+    ['full address:s:pc\r\ndesktopwidth:i:100\r\ndesktopheight:i:800\r\n', /^Line 2: 'desktopwidth' is not valid\. The width must be 200 to 8192 pixels\.$/],
+    ['full address:s:my pc\r\n', /^Line 1: 'full address' is not valid\. Enter a host name/],
+    ['full address:q:pc\r\n', /^Line 1: 'full address' has the type 'q'/],
+    ['just some words\r\n', /^Line 1: 'just some words' is not a setting/],
+  ];
+  for (const [text, message] of cases) {
+    const error = expectError(parseRdpFile(encodeConnectionFileText(text, 'utf-8')));
+    assert.match(error.message, message, text);
+  }
+});
+
+test('the document keeps lines that do not parse, verbatim; import refuses them', () => {
+  const text = 'full address:s:pc\r\nnot a setting\r\nfull address:pc2\r\n';
+  const document = parseRdpText(text, 'utf-8');
+  assert.deepEqual(document.lines.map((l) => l.kind), ['setting', 'unparsed', 'unparsed']);
+  bytesEqual(writeRdpDocument(document), encodeConnectionFileText(text, 'utf-8'));
+  assert.equal(parseRdpFile(encodeConnectionFileText(text, 'utf-8')).ok, false);
+});
+
+test('names are matched without regard to case; a new setting is appended with the file\'s line ending', () => {
+  const document = parseRdpText('Full Address:s:pc\nUserName:s:ann', 'utf-8');
+  assert.equal(getRdpSetting(document, 'full address')?.value, 'pc');
+  const changed = setRdpSetting(setRdpSetting(document, 'username', 's', 'bob'), 'smart sizing', 'i', '1');
+  assert.equal(utf8(writeRdpDocument(changed)), 'Full Address:s:pc\nUserName:s:bob\nsmart sizing:i:1\n');
+});
+
+test('a fresh export is a plain mstsc-style file', () => {
+  const draft = profileDraftSchema.parse({ name: 'New', protocol: 'rdp', host: 'pc.example', port: 3389, username: 'ann', domain: 'CORP' });
+  const bytes = exportRdpFile(draft);
+  assert.deepEqual([...bytes.subarray(0, 2)], [0xff, 0xfe]);
+  const text = utf16(bytes);
+  assert.ok(text.endsWith('\r\n'));
+  assert.equal(text.split('\r\n').filter(Boolean).every((l) => /^[a-z ]+:[sib]:/.test(l)), true);
+  assert.match(text, /^full address:s:pc\.example\r$/m);
+  assert.match(text, /^username:s:CORP\\ann\r$/m);
+});
+
+// Generators ---------------------------------------------------------------
+
+const rdpLineText = fc.oneof(
+  fc.tuple(words, fc.constantFrom('s', 'i', 'b', 'S'), safeText(30)).map(([name, type, value]) => `${name}:${type}:${value}`),
+  fc.tuple(words, fc.integer({ min: -5, max: 100000 })).map(([name, n]) => `${name}:i:${n}`),
+  fc.constant(''),
+  fc.constant('   '),
+  safeText(30),
+);
+
+const rdpSettingsArbitrary = fc.record({
+  fullscreen: fc.boolean(),
+  audioMode: fc.constantFrom('local', 'remote', 'none'),
+  redirectClipboard: fc.boolean(),
+  autoReconnect: fc.boolean(),
+  serverAuthentication: fc.constantFrom('connect', 'refuse', 'warn', 'unspecified'),
+  colorDepth: fc.constantFrom(8, 15, 16, 24, 32),
+  quality: fc.constant(null),
+}) as fc.Arbitrary<ImportedSettings>;
+
+test('property: any document is written back byte for byte and reads back equal', () => {
+  fc.assert(
+    fc.property(
+      fc.array(fc.tuple(rdpLineText, fc.constantFrom('\r\n', '\n')), { maxLength: 30 }),
+      fc.boolean(),
+      fc.constantFrom<TextEncodingName>('utf-16le-bom', 'utf-8', 'utf-8-bom'),
+      (lines, finalEnding, encoding) => {
+        let text = lines.map(([line, eol]) => line + eol).join('');
+        if (!finalEnding && text.endsWith('\n')) text = text.replace(/\r?\n$/, '');
+        const bytes = encodeConnectionFileText(text, encoding);
+        const first = parseRdpDocument(bytes);
+        assert.equal(first.ok, true);
+        if (!first.ok) return;
+        const written = writeRdpDocument(first.document);
+        bytesEqual(written, bytes);
+        const second = parseRdpDocument(written);
+        assert.ok(second.ok);
+        if (second.ok) assert.deepEqual(second.document, first.document);
+      },
+    ),
+    { numRuns: 300 },
+  );
+});
+
+test('property: parse(export(draft)) gives the draft back, with its settings', () => {
+  fc.assert(
+    fc.property(draftArbitrary(['rdp']), rdpSettingsArbitrary, (draft, settings) => {
+      const imported = parseRdpFile(exportRdpFile(draft, { settings: { ...settings } }), { fileName: `${draft.name}.rdp` });
+      if (!imported.ok) assert.fail(imported.error.message);
+      const pick = (d: ProfileDraft) => ({
+        name: d.name,
+        protocol: d.protocol,
+        host: d.host,
+        port: d.port,
+        username: d.username,
+        domain: d.domain,
+        scaling: d.scaling,
+        rdpSecurity: d.rdpSecurity,
+        desktopSize: d.desktopSize,
+        desktopWidth: d.desktopWidth,
+        desktopHeight: d.desktopHeight,
+        unsupportedFeatures: d.unsupportedFeatures,
+      });
+      assert.deepEqual(pick(imported.draft), pick(draft));
+      assert.deepEqual(imported.settings, { ...settings });
+    }),
+    { numRuns: 300 },
+  );
+});
+
+test('property: random bytes and random text give a result, never an exception', () => {
+  fc.assert(
+    fc.property(fc.uint8Array({ maxLength: 600 }), (bytes) => {
+      const result = parseRdpFile(bytes);
+      if (!result.ok) assert.ok(result.error.message.length > 0);
+    }),
+    { numRuns: 500 },
+  );
+  fc.assert(
+    fc.property(fc.string({ unit: 'binary', maxLength: 400 }), fc.constantFrom<TextEncodingName>('utf-16le-bom', 'utf-8'), (text, encoding) => {
+      const result = parseRdpFile(encodeConnectionFileText(text, encoding));
+      if (!result.ok) assert.match(result.error.message, /\S/);
+    }),
+    { numRuns: 500 },
+  );
+});

@@ -1,0 +1,130 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { ENCRYPTED_REMMINA_PASSWORD_NOTE, KEYRING_REMMINA_PASSWORD_NOTE, exportRemminaFile, parseRemminaFile } from '../../../shared/connectionFiles/remminaFile';
+import { writeKeyFileDocument } from '../../../shared/connectionFiles/keyFile';
+import { encodeConnectionFileText } from '../../../shared/connectionFiles/textEncoding';
+import type { ImportedSettings } from '../../../shared/connectionFiles/fileResult';
+import type { ProfileDraft } from '../../../shared/profiles/profileSchema';
+import { draftArbitrary } from './arbitraries';
+import { bytesEqual, expectError, expectOk, fixture, utf8 } from './fixtureFiles';
+
+test('Remmina RDP: group to folder, labels to tags, fixed resolution, NLA, encrypted password skipped', () => {
+  const bytes = fixture('office-rdp.remmina');
+  const imported = expectOk(parseRemminaFile(bytes));
+  const { draft } = imported;
+  assert.deepEqual(
+    [draft.name, draft.protocol, draft.host, draft.port, draft.username, draft.domain, draft.folder, draft.tags],
+    ['Office desktop', 'rdp', 'desk-07.corp.example', 3390, 'ann', 'CORP', 'Finance/Traders', ['finance', 'windows']],
+  );
+  assert.deepEqual([draft.desktopSize, draft.desktopWidth, draft.desktopHeight, draft.scaling, draft.rdpSecurity], ['fixed', 1600, 900, 'fit', 'nla']);
+  assert.deepEqual(draft.unsupportedFeatures, []);
+  assert.deepEqual(imported.notes, [ENCRYPTED_REMMINA_PASSWORD_NOTE]);
+  assert.deepEqual(imported.settings, { ...imported.settings, fullscreen: true, redirectClipboard: true, colorDepth: 32, quality: 'best' });
+  assert.equal(JSON.stringify(draft).includes('Ud1M8yJjZ2gxnWDuN0YvQA'), false);
+  bytesEqual(writeKeyFileDocument(imported.document), bytes);
+
+  // Export over the original: unknown keys stay, changed values in place, the password blanked.
+  const exported = utf8(exportRemminaFile({ ...draft, folder: 'Finance/Desk/Front', tags: ['finance'] }, { original: imported.document }));
+  const before = utf8(bytes).split('\n');
+  const after = exported.split('\n');
+  assert.equal(after.length, before.length);
+  const changed = before.map((line, i) => [line, after[i]]).filter(([a, b]) => a !== b);
+  assert.deepEqual(changed, [
+    ['password=Ud1M8yJjZ2gxnWDuN0YvQA==', 'password='],
+    ['group=Finance/Traders', 'group=Finance/Desk/Front'],
+    ['labels=finance,windows', 'labels=finance'],
+  ]);
+  assert.match(exported, /^notes_text=Trading floor desk, booked via facilities\.$/m);
+});
+
+test('Remmina VNC: bracketed IPv6 with a display number, view-only, keyring password, labels with blanks', () => {
+  const imported = expectOk(parseRemminaFile(fixture('lab-vnc.remmina')));
+  const { draft } = imported;
+  assert.deepEqual([draft.protocol, draft.host, draft.port, draft.viewOnly, draft.folder, draft.tags], ['vnc', 'fd00::7', 5901, true, 'Lab', ['lab', 'linux']]);
+  assert.deepEqual(imported.notes, [KEYRING_REMMINA_PASSWORD_NOTE]);
+  assert.equal(imported.settings.redirectClipboard, false);
+  assert.equal(imported.settings.fullscreen, false);
+  assert.equal(imported.settings.quality, 'good');
+  assert.equal(imported.settings.colorDepth, 16);
+  const again = expectOk(parseRemminaFile(exportRemminaFile(draft, { original: imported.document })));
+  assert.deepEqual(again.draft, draft);
+  assert.equal(again.notes.length, 0, 'the keyring placeholder was blanked on export');
+});
+
+test('Remmina SPICE: nested group, SSH tunnel flagged unsupported, encrypted password skipped', () => {
+  const imported = expectOk(parseRemminaFile(fixture('kiosk-spice.remmina')));
+  const { draft } = imported;
+  assert.deepEqual([draft.protocol, draft.host, draft.port, draft.folder, draft.tags], ['spice', '192.0.2.30', 5931, 'Lab/Kiosks', ['kiosk']]);
+  assert.deepEqual(draft.unsupportedFeatures, ['SSH tunnel (jump.corp.example:22)']);
+  assert.ok(imported.notes.includes(ENCRYPTED_REMMINA_PASSWORD_NOTE));
+  assert.ok(imported.notes.some((n) => /SSH tunnel.*refuse to connect rather than go straight/.test(n)));
+  assert.equal(imported.settings.fullscreen, true);
+});
+
+test('malformed and unsupported .remmina files', () => {
+  const ssh = expectError(parseRemminaFile(fixture('ssh.remmina')));
+  assert.deepEqual([ssh.code, ssh.line], ['unsupported-protocol', 3]);
+  assert.equal(ssh.message, 'Line 3: this is a Remmina SSH connection; DeskBridge opens only RDP, VNC and SPICE connections.');
+  const noGroup = expectError(parseRemminaFile(fixture('malformed/no-group.remmina')));
+  assert.deepEqual([noGroup.code, noGroup.line], ['malformed-line', 1]);
+  assert.equal(noGroup.message, "Line 1: 'name' comes before any [group] heading.");
+  const badPort = expectError(parseRemminaFile(fixture('malformed/bad-port.remmina')));
+  assert.equal(badPort.message, "Line 4: 'server' has the port '338900'; a port is a number from 1 to 65535.".replace('338900', '338900'));
+  const cases: [string, RegExp][] = [
+    ['[other]\nname=x\n', /^This is not a Remmina connection file: it has no \[remmina\] section\.$/],
+    ['[remmina]\nname=x\nprotocol=RDP\n', /no 'server'/],
+    ['[remmina]\nname=x\nserver=pc\n', /no 'protocol'/],
+    ['[remmina]\nprotocol=RDP\nserver=pc\nresolution_mode=0\nresolution_width=90000\nresolution_height=800\n', /^Line 5: 'resolution_width' is not valid\. The width must be 200 to 8192 pixels\.$/],
+    ['[remmina]\nprotocol=VNC\nserver=not a host\n', /^Line 3: 'server' is not valid\./],
+    ['[remmina\nprotocol=VNC\n', /^Line 1: '\[remmina' is not a valid \[group\] heading\.$/],
+  ];
+  for (const [text, message] of cases) assert.match(expectError(parseRemminaFile(encodeConnectionFileText(text, 'utf-8'))).message, message, text);
+});
+
+test('property: parse(export(draft)) gives the draft back, with its settings', () => {
+  const settingsArbitrary = fc.record({
+    fullscreen: fc.option(fc.boolean()),
+    redirectClipboard: fc.option(fc.boolean()),
+    colorDepth: fc.option(fc.constantFrom(8, 15, 16, 24, 32)),
+    quality: fc.option(fc.constantFrom('poor', 'medium', 'good', 'best')),
+  }) as fc.Arbitrary<Partial<ImportedSettings>>;
+  fc.assert(
+    fc.property(draftArbitrary(['rdp', 'vnc', 'spice']), settingsArbitrary, (draft, settings) => {
+      const imported = parseRemminaFile(exportRemminaFile(draft, { settings: { ...settings } }));
+      if (!imported.ok) assert.fail(imported.error.message);
+      const pick = (d: ProfileDraft) => ({
+        name: d.name,
+        protocol: d.protocol,
+        host: d.host,
+        port: d.port,
+        username: d.username,
+        folder: d.folder,
+        tags: d.tags,
+        scaling: d.scaling,
+        ...(d.protocol === 'rdp'
+          ? { domain: d.domain, rdpSecurity: d.rdpSecurity, desktopSize: d.desktopSize, ...(d.desktopSize === 'fixed' ? { w: d.desktopWidth, h: d.desktopHeight } : {}) }
+          : { viewOnly: d.viewOnly }),
+      });
+      assert.deepEqual(pick(imported.draft), pick(draft));
+      for (const key of ['fullscreen', 'redirectClipboard', 'colorDepth', 'quality'] as const) assert.equal(imported.settings[key], settings[key] ?? null, key);
+    }),
+    { numRuns: 300 },
+  );
+});
+
+test('property: random bytes never throw out of the parser', () => {
+  fc.assert(
+    fc.property(fc.uint8Array({ maxLength: 400 }), (bytes) => {
+      const result = parseRemminaFile(bytes);
+      if (!result.ok) assert.ok(result.error.message.length > 0);
+    }),
+    { numRuns: 500 },
+  );
+  fc.assert(
+    fc.property(fc.string({ unit: 'binary', maxLength: 300 }), (text) => {
+      parseRemminaFile(encodeConnectionFileText(`[remmina]\nprotocol=RDP\n${text}`, 'utf-8'));
+    }),
+    { numRuns: 500 },
+  );
+});

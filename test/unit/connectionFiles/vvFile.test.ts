@@ -1,0 +1,114 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { exportVvFile, parseVvFile } from '../../../shared/connectionFiles/vvFile';
+import { keyFileValue, parseKeyFileDocument, writeKeyFileDocument } from '../../../shared/connectionFiles/keyFile';
+import { encodeConnectionFileText } from '../../../shared/connectionFiles/textEncoding';
+import { bytesEqual, expectError, expectOk, fixture, utf8 } from './fixtureFiles';
+import { draftArbitrary } from './arbitraries';
+
+test('oVirt SPICE ticket: TLS-only port, one-time password apart from the draft, delete-this-file, [ovirt] kept', () => {
+  const bytes = fixture('ovirt-spice.vv');
+  const imported = expectOk(parseVvFile(bytes, { fileName: 'console.vv' }));
+  const { draft } = imported;
+  assert.deepEqual([draft.protocol, draft.host, draft.port, draft.name], ['spice', '192.0.2.10', 5901, 'Finance VM']);
+  assert.deepEqual(imported.oneTimeSecret, { password: 'c2VjcmV0LXRpY2tldA' });
+  assert.equal(JSON.stringify(draft).includes('c2VjcmV0LXRpY2tldA'), false, 'the password is never part of the draft');
+  assert.equal(imported.deleteThisFile, true);
+  assert.equal(imported.settings.fullscreen, false);
+  assert.ok(imported.notes.some((n) => /only over TLS \(port 5901\).*does not support SPICE over TLS yet/.test(n)));
+  assert.equal(keyFileValue(imported.document, 'ovirt', 'vm-guid'), '5e0a9b6b-8e2a-4c36-9f1e-4b6b2c6d8a10');
+  assert.equal(keyFileValue(imported.document, 'virt-viewer', 'ca')?.split('\n')[0], '-----BEGIN CERTIFICATE-----', 'GLib escapes are read');
+  bytesEqual(writeKeyFileDocument(imported.document), bytes, 'an unchanged document writes the same bytes');
+
+  // Export as a profile: no password, no oVirt session token, port stays TLS-only, other keys kept.
+  const exported = utf8(exportVvFile({ ...draft, name: 'Finance' }, { original: imported.document }));
+  assert.equal(exported.includes('password='), false);
+  assert.equal(exported.includes('sso-token'), false);
+  assert.match(exported, /^port=-1$/m);
+  assert.match(exported, /^title=Finance$/m);
+  assert.match(exported, /^vm-guid=5e0a9b6b/m);
+  assert.match(exported, /^# Password is valid for 120 seconds\.$/m);
+  const again = expectOk(parseVvFile(encodeConnectionFileText(exported, 'utf-8')));
+  assert.deepEqual([again.draft.port, again.draft.name, again.oneTimeSecret], [5901, 'Finance', null]);
+});
+
+test('oVirt VNC ticket', () => {
+  const imported = expectOk(parseVvFile(fixture('ovirt-vnc.vv')));
+  assert.deepEqual([imported.draft.protocol, imported.draft.host, imported.draft.port, imported.draft.name], ['vnc', '192.0.2.11', 5902, 'Kiosk VM']);
+  assert.deepEqual(imported.oneTimeSecret, { password: 'Tk9ULVNFQ1JFVA' });
+  assert.equal(imported.settings.fullscreen, true);
+  assert.deepEqual(imported.notes, []);
+});
+
+test('plain SPICE with CRLF line endings, a user name and no password', () => {
+  const bytes = fixture('lab-spice-crlf.vv');
+  const imported = expectOk(parseVvFile(bytes));
+  assert.deepEqual([imported.draft.protocol, imported.draft.port, imported.draft.username, imported.draft.name], ['spice', 5930, 'builder', 'Build agent 3']);
+  assert.equal(imported.oneTimeSecret, null);
+  assert.equal(imported.deleteThisFile, false);
+  bytesEqual(writeKeyFileDocument(imported.document), bytes);
+  const exported = exportVvFile({ ...imported.draft, port: 5931 }, { original: imported.document });
+  assert.equal(utf8(exported), utf8(bytes).replace('port=5930', 'port=5931'), 'changed in place, CRLF kept');
+});
+
+test('Proxmox SPICE through its spiceproxy: a clear refusal naming the proxy line', () => {
+  const error = expectError(parseVvFile(fixture('proxmox-spice.vv')));
+  assert.equal(error.code, 'unsupported-feature');
+  assert.equal(error.line, 9);
+  assert.match(error.message, /^Line 9: .*proxy http:\/\/pve1\.corp\.example:3128.*does not support connecting through a proxy yet/);
+});
+
+test('a proxy with a usable host is imported with the proxy marked unsupported', () => {
+  const text = '[virt-viewer]\ntype=spice\nhost=192.0.2.5\nport=5900\nproxy=http://proxy.example:3128\n';
+  const imported = expectOk(parseVvFile(encodeConnectionFileText(text, 'utf-8')));
+  assert.deepEqual(imported.draft.unsupportedFeatures, ['SPICE proxy (http://proxy.example:3128)']);
+});
+
+test('malformed .vv files', () => {
+  const rdp = expectError(parseVvFile(fixture('malformed/rdp-type.vv')));
+  assert.deepEqual([rdp.code, rdp.line], ['unsupported-protocol', 2]);
+  assert.match(rdp.message, /^Line 2: this virt-viewer file is of type 'rdp'; DeskBridge opens virt-viewer files only for SPICE or VNC\.$/);
+  const noHost = expectError(parseVvFile(fixture('malformed/no-host.vv')));
+  assert.equal(noHost.code, 'missing-value');
+  assert.match(noHost.message, /no 'host'/);
+  const cases: [string, RegExp][] = [
+    ['[other]\ntype=vnc\n', /no \[virt-viewer\] section/],
+    ['type=vnc\n', /^Line 1: 'type' comes before any \[group\] heading\.$/],
+    ['[virt-viewer]\ntype=vnc\nhost=h\nport=59o0\n', /^Line 4: 'port' should be a port number from 1 to 65535, but is '59o0'\.$/],
+    ['[virt-viewer]\ntype=vnc\nhost=h\njust words\n', /^Line 4: 'just words' is not a setting/],
+    ['[virt-viewer]\nhost=h\n', /no 'type'/],
+  ];
+  for (const [text, message] of cases) assert.match(expectError(parseVvFile(encodeConnectionFileText(text, 'utf-8'))).message, message, text);
+});
+
+test('property: parse(export(draft)) gives the draft back; a password is written only when asked', () => {
+  fc.assert(
+    fc.property(draftArbitrary(['spice', 'vnc']), fc.option(fc.stringMatching(/^[A-Za-z0-9+/=]{1,40}$/)), fc.option(fc.boolean()), (draft, password, fullscreen) => {
+      const imported = parseVvFile(exportVvFile(draft, { password, settings: { fullscreen } }));
+      if (!imported.ok) assert.fail(imported.error.message);
+      const pick = (d: typeof draft) => ({ name: d.name, protocol: d.protocol, host: d.host, port: d.port, username: d.username });
+      assert.deepEqual(pick(imported.draft), pick(draft));
+      assert.deepEqual(imported.oneTimeSecret, password ? { password } : null);
+      assert.equal(imported.settings.fullscreen, fullscreen);
+    }),
+    { numRuns: 300 },
+  );
+});
+
+test('property: random bytes never throw out of the parser', () => {
+  fc.assert(
+    fc.property(fc.uint8Array({ maxLength: 400 }), (bytes) => {
+      const result = parseVvFile(bytes);
+      if (!result.ok) assert.ok(result.error.message.length > 0);
+    }),
+    { numRuns: 500 },
+  );
+  fc.assert(
+    fc.property(fc.string({ unit: 'binary', maxLength: 300 }), (text) => {
+      parseVvFile(encodeConnectionFileText(`[virt-viewer]\n${text}`, 'utf-8'));
+      parseKeyFileDocument(encodeConnectionFileText(text, 'utf-8'));
+    }),
+    { numRuns: 500 },
+  );
+});
