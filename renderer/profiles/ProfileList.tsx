@@ -1,6 +1,12 @@
 // The connection library: search as you type, grouped by folder, favourites
 // first in each folder. Click or Space selects; double-click or Enter connects.
-import { useMemo, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
+
+/** Every row (folder heading or profile) is this tall, so the list can render only what is in view. */
+export const ROW_HEIGHT = 44;
+const OVERSCAN = 6;
+
+type Row = { kind: 'folder'; folder: string } | { kind: 'profile'; profile: ProfileView };
 import type { ProfileView } from '../../shared/api/contract';
 
 export interface ProfileListProps {
@@ -21,6 +27,17 @@ export function matchesQuery(profile: ProfileView, query: string): boolean {
 
 export function ProfileList({ profiles, selectedId, canCreate, onSelect, onConnect, onNew, onImport }: ProfileListProps) {
   const [query, setQuery] = useState('');
+  const [scroll, setScroll] = useState({ top: 0, height: 800 });
+  const scroller = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    const element = scroller.current;
+    if (!element) return;
+    const measure = () => setScroll({ top: element.scrollTop, height: element.clientHeight });
+    measure();
+    const observer = new ResizeObserver(measure);
+    observer.observe(element);
+    return () => observer.disconnect();
+  }, []);
   const visible = useMemo(() => profiles.filter((p) => matchesQuery(p, query)), [profiles, query]);
   const groups = useMemo(() => {
     const byFolder = new Map<string, ProfileView[]>();
@@ -31,6 +48,10 @@ export function ProfileList({ profiles, selectedId, canCreate, onSelect, onConne
     for (const items of byFolder.values()) items.sort((a, b) => Number(b.favourite) - Number(a.favourite) || a.name.localeCompare(b.name));
     return [...byFolder.entries()].sort(([a], [b]) => (a === '' ? -1 : b === '' ? 1 : a.localeCompare(b)));
   }, [visible]);
+  // Virtualised: thousands of profiles stay as fast as ten, because only the rows in view exist in the DOM.
+  const rows = useMemo<Row[]>(() => groups.flatMap(([folder, items]) => [...(folder ? [{ kind: 'folder' as const, folder }] : []), ...items.map((profile) => ({ kind: 'profile' as const, profile }))]), [groups]);
+  const first = Math.max(0, Math.floor(scroll.top / ROW_HEIGHT) - OVERSCAN);
+  const last = Math.min(rows.length, Math.ceil((scroll.top + scroll.height) / ROW_HEIGHT) + OVERSCAN);
 
   return (
     <nav className="profile-list" aria-label="Connections">
@@ -38,7 +59,7 @@ export function ProfileList({ profiles, selectedId, canCreate, onSelect, onConne
         <button type="button" className="primary" onClick={onNew} disabled={!canCreate} title={canCreate ? undefined : 'Your organisation provides the connections.'}>
           New connection
         </button>
- <label className="import-button">
+        <label className="import-button">
           Import…
           <input
             type="file"
@@ -55,12 +76,24 @@ export function ProfileList({ profiles, selectedId, canCreate, onSelect, onConne
       </div>
       {profiles.length === 0 && <p className="empty">No connections yet. Choose “New connection” to add one.</p>}
       {profiles.length > 0 && visible.length === 0 && <p className="empty">Nothing matches “{query}”.</p>}
-      {groups.map(([folder, items]) => (
-        <section key={folder || '(top)'} aria-label={folder || 'Connections'}>
-          {folder && <h3 className="folder">{folder}</h3>}
-          <ul>
-            {items.map((profile) => (
-              <li key={profile.id}>
+      <div
+        className="profile-rows"
+        ref={scroller}
+        onScroll={(e) => setScroll({ top: e.currentTarget.scrollTop, height: e.currentTarget.clientHeight })}
+      >
+        <ul style={{ height: rows.length * ROW_HEIGHT }} aria-label={`${visible.length} connections`}>
+          {rows.slice(first, last).map((row, i) => {
+            const top = (first + i) * ROW_HEIGHT;
+            if (row.kind === 'folder') {
+              return (
+                <li key={`folder:${row.folder}`} className="folder" style={{ top }} role="presentation">
+                  {row.folder}
+                </li>
+              );
+            }
+            const profile = row.profile;
+            return (
+              <li key={profile.id} style={{ top }}>
                 <button
                   type="button"
                   aria-label={profile.name}
@@ -90,10 +123,10 @@ export function ProfileList({ profiles, selectedId, canCreate, onSelect, onConne
                   </span>
                 </button>
               </li>
-            ))}
-          </ul>
-        </section>
-      ))}
+            );
+          })}
+        </ul>
+      </div>
     </nav>
   );
 }
