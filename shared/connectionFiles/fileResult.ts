@@ -146,6 +146,3 @@ export function featureLabel(label: string, detail: string): string {
   const shown = detail.length > room ? `${detail.slice(0, room - 1)}…` : detail;
   return detail ? `${label} (${shown})` : label;
 }
-
-/** @deprecated The first gateway wiring's name for FileError; remove once electron/gateway uses FileError. */
-export type FileProblem = FileError;

@@ -178,9 +178,3 @@ export function setKeyFileValue(document: KeyFileDocument, group: string, key: s
 export function emptyKeyFile(group: string): KeyFileDocument {
   return { encoding: 'utf-8', lines: [{ kind: 'group', name: group, text: `[${group}]`, eol: '\n' }] };
 }
-
-/** @deprecated Use parseKeyFileDocument (bytes, any encoding); kept for the gateway's first wiring until it moves over. */
-export function parseKeyFile(text: string): { ok: true; value: KeyFileDocument } | FileFailure {
-  const parsed = parseKeyFileText(text, 'utf-8');
-  return parsed.ok ? { ok: true, value: parsed.document } : parsed;
-}

@@ -357,14 +357,3 @@ export function exportRdpFile(draft: ProfileDraft, options: { original?: RdpDocu
   return writeRdpDocument(document);
 }
 
-// Compatibility with the gateway's first wiring (electron/gateway/profiles/
-// connectionFileImport.ts); remove once it calls the functions above.
-/** @deprecated Use parseRdpDocument. */
-export function parseRdpBytes(bytes: Uint8Array): { ok: true; value: RdpDocument } | FileFailure {
-  const parsed = parseRdpDocument(bytes);
-  return parsed.ok ? { ok: true, value: parsed.document } : parsed;
-}
-/** @deprecated Use exportRdpFile. */
-export function exportRdp(draft: ProfileDraft, original: RdpDocument | null = null): Uint8Array {
-  return exportRdpFile(draft, { original });
-}

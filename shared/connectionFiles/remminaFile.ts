@@ -217,8 +217,3 @@ export function exportRemminaFile(draft: ProfileDraft, options: { original?: Key
   for (const key of SECRET_KEYS) if (had(key)) set(key, '');
   return writeKeyFileDocument(document);
 }
-
-/** @deprecated Use exportRemminaFile; kept for the gateway's first wiring until it moves over. */
-export function exportRemmina(draft: ProfileDraft, original: KeyFileDocument | null = null): Uint8Array {
-  return exportRemminaFile(draft, { original });
-}

@@ -124,7 +124,8 @@ test('the command line: --import, --export, and opening a .vv file (delete-this-
   const out = path.join(dir, 'out.rdp');
   const exported = cli('--export', id, out);
   assert.equal(exported.status, 0, exported.stderr);
-  assert.match(await readFile(out, 'utf8'), /x-keep:i:7/);
+  // Exports are written as mstsc writes them: UTF-16LE with a BOM and CRLF.
+  assert.match((await readFile(out)).subarray(2).toString('utf16le'), /^x-keep:i:7\r$/m);
   const broken = path.join(dir, 'broken.remmina');
   await writeFile(broken, 'server=x\n');
   const refused = cli('--import', broken);
