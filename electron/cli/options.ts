@@ -6,7 +6,7 @@ import { machinePolicyPath } from '../gateway/policy/managedPolicy';
 
 export const USAGE = `Usage: deskbridge [options] [FILE]
 
-Opens DeskBridge, a client for remote desktops (VNC now; RDP and SPICE as they land).
+Opens DeskBridge, a client for remote desktops over VNC and RDP (SPICE is not supported yet).
 
 Options:
   --shell electron|browser  Which shell to start. Default: electron where an Electron
