@@ -398,22 +398,25 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
   return (
     <div className="session-view" ref={viewRef} data-active={active} data-session-id={info?.sessionId}>
       <div className="session-toolbar" role="toolbar" aria-label="Session" hidden={kiosk !== null}>
-        <span className="session-title">{profile.name}</span>
-        <span role="status" data-testid="session-state" className={`session-state state-${state}`}>
-          {STATE_LABELS[state]}
-        </span>
-        {info && !info.encrypted && (
-          <span
-            className="badge badge-warning"
-            title={`${info.protocol.toUpperCase()} traffic between this computer and the host is not encrypted: anyone on the network path can read it, including typed passwords.`}
-          >
-            Not encrypted
+        {/* One line whose height never changes: text appearing here (state, stats) must not
+            move or rescale the remote picture under the user's pointer. */}
+        <div className="session-info">
+          <span className="session-title">{profile.name}</span>
+          <span role="status" data-testid="session-state" className={`session-state state-${state}`}>
+            {STATE_LABELS[state]}
           </span>
-        )}
-        <span className="session-stats" data-testid="session-stats">
-          {state === 'connected' && stats ? `${stats.fps === null ? '–' : stats.fps} frames/s · ${formatRate(stats.bytesPerSecond)}` : ''}
-        </span>
-        <span className="toolbar-spacer" />
+          {info && !info.encrypted && (
+            <span
+              className="badge badge-warning"
+              title={`${info.protocol.toUpperCase()} traffic between this computer and the host is not encrypted: anyone on the network path can read it, including typed passwords.`}
+            >
+              Not encrypted
+            </span>
+          )}
+          <span className="session-stats" data-testid="session-stats">
+            {state === 'connected' && stats ? `${stats.fps === null ? '–' : stats.fps} frames/s · ${formatRate(stats.bytesPerSecond)}` : ''}
+          </span>
+        </div>
         <label className="toolbar-field">
           Scaling
           <select value={scaling} onChange={(e) => setScaling(e.target.value as ScalingMode)}>
