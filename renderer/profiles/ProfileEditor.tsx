@@ -17,6 +17,9 @@ export interface EditorValues {
   rdpSecurity: 'negotiate' | 'nla' | 'tls';
   keyboardMode: 'scancode' | 'unicode';
   folder: string;
+  /** Comma-separated, as typed. */
+  tags: string;
+  favourite: boolean;
 }
 
 export function valuesFrom(profile: ProfileView | null, defaults: Partial<EditorValues> = {}): EditorValues {
@@ -32,6 +35,8 @@ export function valuesFrom(profile: ProfileView | null, defaults: Partial<Editor
     rdpSecurity: profile?.rdpSecurity ?? defaults.rdpSecurity ?? 'negotiate',
     keyboardMode: profile?.keyboardMode ?? defaults.keyboardMode ?? 'scancode',
     folder: profile?.folder ?? defaults.folder ?? '',
+    tags: (profile?.tags ?? []).join(', '),
+    favourite: profile?.favourite ?? false,
   };
 }
 
@@ -54,6 +59,11 @@ export function draftFrom(values: EditorValues, profile: ProfileView | null): Re
     rdpSecurity: values.rdpSecurity,
     keyboardMode: values.keyboardMode,
     folder: values.folder,
+    tags: values.tags
+      .split(',')
+      .map((tag) => tag.trim())
+      .filter(Boolean),
+    favourite: values.favourite,
   };
 }
 
@@ -71,7 +81,8 @@ export interface ProfileEditorProps {
   onDirtyChange?: (dirty: boolean) => void;
 }
 
-type Field = keyof EditorValues;
+/** The text and choice fields (favourite is a checkbox of its own). */
+type Field = Exclude<keyof EditorValues, 'favourite'>;
 
 export function ProfileEditor({ profile, defaults, serverErrors, busy, passwordSavingAllowed, onSave, onDuplicate, onDelete, onForgetPassword }: ProfileEditorProps) {
   const id = useId();
@@ -252,6 +263,19 @@ export function ProfileEditor({ profile, defaults, serverErrors, busy, passwordS
           <label htmlFor={`${id}-folder`}>Folder</label>
           <input {...fieldProps('folder')} placeholder="e.g. Finance/Traders" />
         </div>
+        <div className="field grow">
+          <label htmlFor={`${id}-tags`}>Tags</label>
+          <input {...fieldProps('tags')} placeholder="e.g. windows, floor-3" />
+        </div>
+        <label className="field checkbox-field">
+          <input
+            type="checkbox"
+            checked={values.favourite}
+            disabled={busy || managed !== null}
+            onChange={(e) => setValues((v) => ({ ...v, favourite: e.target.checked }))}
+          />
+          Favourite
+        </label>
       </div>
       <div className="actions">
         <button type="submit" disabled={busy || (managed !== null && managed.openFields.length === 0)}>

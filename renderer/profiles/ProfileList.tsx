@@ -6,7 +6,8 @@ import { useEffect, useMemo, useRef, useState } from 'react';
 export const ROW_HEIGHT = 44;
 const OVERSCAN = 6;
 
-type Row = { kind: 'folder'; folder: string } | { kind: 'profile'; profile: ProfileView };
+type Row = { kind: 'folder'; folder: string } | { kind: 'profile'; profile: ProfileView; recent?: boolean };
+const RECENT_COUNT = 5;
 import type { ProfileView } from '../../shared/api/contract';
 
 export interface ProfileListProps {
@@ -49,7 +50,24 @@ export function ProfileList({ profiles, selectedId, canCreate, onSelect, onConne
     return [...byFolder.entries()].sort(([a], [b]) => (a === '' ? -1 : b === '' ? 1 : a.localeCompare(b)));
   }, [visible]);
   // Virtualised: thousands of profiles stay as fast as ten, because only the rows in view exist in the DOM.
-  const rows = useMemo<Row[]>(() => groups.flatMap(([folder, items]) => [...(folder ? [{ kind: 'folder' as const, folder }] : []), ...items.map((profile) => ({ kind: 'profile' as const, profile }))]), [groups]);
+  // The last few connections opened, at the top while not searching (as Remmina and mstsc list them).
+  const recent = useMemo(
+    () =>
+      query.trim()
+        ? []
+        : profiles
+            .filter((p) => p.lastConnectedAt)
+            .sort((a, b) => (b.lastConnectedAt ?? '').localeCompare(a.lastConnectedAt ?? ''))
+            .slice(0, RECENT_COUNT),
+    [profiles, query],
+  );
+  const rows = useMemo<Row[]>(
+    () => [
+      ...(recent.length > 0 ? [{ kind: 'folder' as const, folder: 'Recent' }, ...recent.map((profile) => ({ kind: 'profile' as const, profile, recent: true }))] : []),
+      ...groups.flatMap(([folder, items]) => [...(folder || recent.length > 0 ? [{ kind: 'folder' as const, folder: folder || 'All connections' }] : []), ...items.map((profile) => ({ kind: 'profile' as const, profile }))]),
+    ],
+    [groups, recent],
+  );
   const first = Math.max(0, Math.floor(scroll.top / ROW_HEIGHT) - OVERSCAN);
   const last = Math.min(rows.length, Math.ceil((scroll.top + scroll.height) / ROW_HEIGHT) + OVERSCAN);
 
@@ -93,10 +111,10 @@ export function ProfileList({ profiles, selectedId, canCreate, onSelect, onConne
             }
             const profile = row.profile;
             return (
-              <li key={profile.id} style={{ top }}>
+              <li key={row.recent ? `recent:${profile.id}` : profile.id} style={{ top }}>
                 <button
                   type="button"
-                  aria-label={profile.name}
+                  aria-label={row.recent ? `${profile.name} (recent)` : profile.name}
                   aria-current={profile.id === selectedId ? 'true' : undefined}
                   className={profile.id === selectedId ? 'profile-item selected' : 'profile-item'}
                   onClick={() => onSelect(profile.id)}
@@ -111,6 +129,11 @@ export function ProfileList({ profiles, selectedId, canCreate, onSelect, onConne
                   }}
                 >
                   <span className="profile-name">
+                    {profile.favourite && (
+                      <span className="star" title="Favourite" aria-hidden="true">
+                        ★{' '}
+                      </span>
+                    )}
                     {profile.managed && (
                       <span className="lock" title="Managed by your organisation" aria-hidden="true">
                         🔒{' '}

@@ -169,6 +169,8 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
         return;
       }
       setInfo(response);
+      // Opening a session changes the profile's "last connected" time: let the library show it under Recent.
+      onProfileChanged?.();
       const control = new WebSocket(wsOrigin() + response.controlPath);
       controlRef.current = control;
       control.addEventListener('message', (event: MessageEvent<string>) => {

@@ -99,3 +99,37 @@ test('5,000 profiles: the list renders only what is in view, and search answers 
   assert.ok(p95 < 16.7, `search p95 ${p95} ms: more than one frame at 60 Hz`);
   assert.equal(figures.updatedBeforeNextFrame, times.length, 'every keystroke was answered before the next frame');
 });
+
+test('favourites, tags and recent connections', async (t) => {
+  const { closedPort } = await import('../servers/network');
+  const { createProfile } = await import('../support/ui');
+  const app = await startApp({ env: { ...process.env, DESKBRIDGE_SECRETS: 'file' } });
+  const browser = await openBrowser({ origin: app.origin });
+  t.after(async () => {
+    await browser.close();
+    await app.stop();
+    await removeDataDir(app.dataDir);
+  });
+  const { page } = browser;
+  await page.goto(app.url);
+  const port = await closedPort();
+  for (const name of ['Alpha', 'Bravo', 'Charlie']) await createProfile(page, { name, port });
+  const list = page.getByRole('navigation', { name: 'Connections' });
+  await list.getByRole('button', { name: 'Charlie', exact: true }).click();
+  await page.getByLabel('Tags', { exact: true }).fill('windows, floor-3');
+  await page.getByLabel('Favourite').check();
+  await page.getByRole('button', { name: 'Save', exact: true }).click();
+  await list.locator('.star').waitFor();
+  // Favourites come first in their folder.
+  const order = await list.locator('.profile-item').allTextContents();
+  assert.match(order[0] ?? '', /Charlie/);
+  // Opening a connection puts it under Recent (even one that then fails to connect).
+  await list.getByRole('button', { name: 'Bravo', exact: true }).dblclick();
+  await page.getByRole('tab', { name: 'Connections' }).click();
+  await list.getByText('Recent', { exact: true }).waitFor();
+  await list.getByRole('button', { name: 'Bravo (recent)', exact: true }).waitFor();
+  assert.match((await list.locator('.profile-item').first().textContent()) ?? '', /Bravo/, 'the most recent connection is listed first');
+  // Search by tag.
+  await list.getByRole('searchbox', { name: 'Search connections' }).fill('floor-3');
+  assert.deepEqual(await list.locator('.profile-item').evaluateAll((items) => items.map((i) => i.getAttribute('aria-label'))), ['Charlie']);
+});
