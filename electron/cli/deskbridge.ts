@@ -2,12 +2,12 @@
 // the browser shell (gateway + a Chromium app window), or launches the
 // Electron shell where an Electron binary is installed.
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readFile, unlink, writeFile } from 'node:fs/promises';
 import { collectDiagnostics, createLogger, exportProfile, machinePolicyPath, openOfflineLibrary, packageVersion, startGateway, importIntoLibrary } from '../gateway/index';
 import { USAGE, UsageError, parseCli, type CliOptions } from './options';
+import { ELECTRON_MISSING, browserArgs, findChromium, findElectronBinary } from './shellLaunch';
 
 /** The package folder: dist/cli.mjs lives one level below it. */
 export function packageRoot(): string {
@@ -15,65 +15,7 @@ export function packageRoot(): string {
   return path.basename(here) === 'dist' ? path.dirname(here) : path.resolve(here, '..', '..');
 }
 
-/**
- * Finds an installed Electron binary without requiring the 'electron'
- * package: Electron 42+ downloads its binary on the first require (and wants
- * a newer Node), which must never happen as a side effect of starting.
- */
-export function findElectronBinary(root: string, env: NodeJS.ProcessEnv = process.env): string | null {
-  const override = env.ELECTRON_OVERRIDE_DIST_PATH;
-  const electronDir = path.join(root, 'node_modules', 'electron');
-  let relative: string;
-  try {
-    relative = readFileSync(path.join(electronDir, 'path.txt'), 'utf8').trim();
-  } catch {
-    relative = process.platform === 'win32' ? 'electron.exe' : process.platform === 'darwin' ? 'Electron.app/Contents/MacOS/Electron' : 'electron';
-    if (!override) return null;
-  }
-  const binary = override ? path.join(override, relative) : path.join(electronDir, 'dist', relative);
-  return existsSync(binary) ? binary : null;
-}
-
-export const ELECTRON_MISSING = `No Electron binary is installed, so the Electron shell cannot start.
-Where the internet is reachable, run \`npx electron --version\` once in the DeskBridge folder: it
-downloads the binary matching the pinned version. Elsewhere, unpack a matching Electron build and
-set ELECTRON_OVERRIDE_DIST_PATH to its folder. Until then, use the browser shell: --shell browser.`;
-
-const BROWSER_CANDIDATES: Record<string, string[]> = {
-  linux: ['chromium', 'chromium-browser', 'google-chrome', 'google-chrome-stable', 'microsoft-edge'],
-  darwin: [
-    '/Applications/Google Chrome.app/Contents/MacOS/Google Chrome',
-    '/Applications/Chromium.app/Contents/MacOS/Chromium',
-    '/Applications/Microsoft Edge.app/Contents/MacOS/Microsoft Edge',
-  ],
-  win32: [
-    path.join(process.env['ProgramFiles'] ?? 'C:\\Program Files', 'Google', 'Chrome', 'Application', 'chrome.exe'),
-    path.join(process.env['ProgramFiles(x86)'] ?? 'C:\\Program Files (x86)', 'Microsoft', 'Edge', 'Application', 'msedge.exe'),
-  ],
-};
-
-export function findChromium(env: NodeJS.ProcessEnv = process.env): string | null {
-  for (const candidate of BROWSER_CANDIDATES[process.platform] ?? []) {
-    if (path.isAbsolute(candidate)) {
-      if (existsSync(candidate)) return candidate;
-      continue;
-    }
-    for (const dir of (env.PATH ?? '').split(path.delimiter)) {
-      if (dir && existsSync(path.join(dir, candidate))) return path.join(dir, candidate);
-    }
-  }
-  return null;
-}
-
-/**
- * Chromium's arguments for the browser shell. Kiosk: full screen with no
- * browser UI, no pinch zoom, no swipe-back, no error or translate bubbles.
- */
-export function browserArgs(url: string, profileDir: string, kiosk: boolean): string[] {
-  const common = [`--user-data-dir=${profileDir}`, '--disable-extensions', '--no-first-run', '--no-default-browser-check'];
-  if (!kiosk) return [`--app=${url}`, ...common];
-  return ['--kiosk', `--app=${url}`, ...common, '--noerrdialogs', '--disable-pinch', '--overscroll-history-navigation=0', '--disable-features=Translate,TouchpadOverscrollHistoryNavigation', '--disable-session-crashed-bubble', '--disable-dev-tools'];
-}
+export { ELECTRON_MISSING, browserArgs, findChromium, findElectronBinary } from './shellLaunch';
 
 /** Reads a file to open once; honours virt-viewer's delete-this-file after reading it. */
 async function readOpenFile(file: string | null): Promise<{ fileName: string; bytes: Uint8Array } | null> {
@@ -113,17 +55,26 @@ async function runBrowserShell(options: CliOptions): Promise<void> {
     const chromium = findChromium();
     if (chromium) {
       browser = spawn(chromium, browserArgs(url, path.join(options.dataDir, 'browser-profile'), options.kiosk), { stdio: 'ignore', detached: false });
-      browser.on('error', (error) => logger.warn('could not open the browser', { error: error.message }));
-      process.stdout.write('Opened it in an app window. Close that window and press Ctrl+C here to quit.\n');
+      browser.on('spawn', () => process.stdout.write(`Opened it in an app window of ${path.basename(chromium)}. Close that window and press Ctrl+C here to quit.\n`));
+      browser.on('error', (error) => {
+        logger.warn('could not open the browser', { browser: chromium, error: error.message });
+        process.stdout.write('The browser could not be started. Open the address above in any Chromium-based browser (Chromium, Chrome, Edge).\n');
+      });
     } else {
-      process.stdout.write('No Chromium or Chrome was found. Open the address above in a Chromium-based browser.\n');
+      process.stdout.write('No Chromium, Chrome or Edge was found. Open the address above in any Chromium-based browser.\n');
     }
   }
   process.once('SIGINT', () => void stop());
   process.once('SIGTERM', () => void stop());
 }
 
-function runElectronShell(options: CliOptions, argv: string[]): void {
+/**
+ * Runs the Electron shell as a child process with the same arguments (after
+ * `--`, where electron/main reads them) and mirrors its exit code. Signals
+ * sent to this process reach the child, so a service manager stopping the
+ * command stops the app.
+ */
+function runElectronShell(argv: string[]): void {
   const root = packageRoot();
   const binary = findElectronBinary(root);
   if (!binary) {
@@ -131,8 +82,14 @@ function runElectronShell(options: CliOptions, argv: string[]): void {
     process.exit(1);
   }
   const child = spawn(binary, [path.join(root, 'dist', 'main.mjs'), '--', ...argv], { stdio: 'inherit' });
-  child.on('exit', (code) => process.exit(code ?? 1));
-  void options;
+  const forward = (signal: NodeJS.Signals) => () => child.kill(signal);
+  process.on('SIGINT', forward('SIGINT'));
+  process.on('SIGTERM', forward('SIGTERM'));
+  child.on('error', (error) => {
+    process.stderr.write(`deskbridge: could not start Electron (${binary}): ${error.message}\nTry the browser shell: deskbridge --shell browser\n`);
+    process.exit(1);
+  });
+  child.on('exit', (code, signal) => process.exit(code ?? (signal === 'SIGINT' || signal === 'SIGTERM' ? 0 : 1)));
 }
 
 export async function main(argv: string[]): Promise<void> {
@@ -189,7 +146,7 @@ export async function main(argv: string[]): Promise<void> {
     return;
   }
   const shell = options.shell ?? (findElectronBinary(packageRoot()) ? 'electron' : 'browser');
-  if (shell === 'electron') runElectronShell(options, argv);
+  if (shell === 'electron') runElectronShell(argv);
   else await runBrowserShell(options);
 }
 

@@ -60,6 +60,23 @@ export function defaultDataDir(platform: NodeJS.Platform = process.platform, env
   return path.join(env.XDG_CONFIG_HOME ?? path.join(home, '.config'), 'DeskBridge');
 }
 
+/** Every option the parser takes; `--help` must describe each one (a unit test checks). */
+export const OPTIONS = {
+  shell: { type: 'string' },
+  'no-open': { type: 'boolean', default: false },
+  port: { type: 'string' },
+  'data-dir': { type: 'string' },
+  connect: { type: 'string' },
+  policy: { type: 'string' },
+  kiosk: { type: 'boolean', default: false },
+  'on-session-end': { type: 'string' },
+  diagnostics: { type: 'string' },
+  import: { type: 'string' },
+  export: { type: 'string' },
+  version: { type: 'boolean', default: false },
+  help: { type: 'boolean', short: 'h', default: false },
+} as const satisfies NonNullable<Parameters<typeof parseArgs>[0]>['options'];
+
 export function parseCli(argv: string[]): CliOptions {
   let parsed;
   try {
@@ -67,21 +84,7 @@ export function parseCli(argv: string[]): CliOptions {
       args: argv,
       allowPositionals: true,
       strict: true,
-      options: {
-        shell: { type: 'string' },
-        'no-open': { type: 'boolean', default: false },
-        port: { type: 'string' },
-        'data-dir': { type: 'string' },
-        connect: { type: 'string' },
-        policy: { type: 'string' },
-        kiosk: { type: 'boolean', default: false },
-        'on-session-end': { type: 'string' },
-        diagnostics: { type: 'string' },
-        import: { type: 'string' },
-        export: { type: 'string' },
-        version: { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
+      options: OPTIONS,
     });
   } catch (error) {
     throw new UsageError((error as Error).message);

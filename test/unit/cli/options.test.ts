@@ -1,66 +1,138 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { USAGE, UsageError, defaultDataDir, parseCli } from '../../../electron/cli/options';
+import { OPTIONS, USAGE, UsageError, defaultDataDir, parseCli } from '../../../electron/cli/options';
+import { ELECTRON_MISSING, browserArgs, chromiumCandidates, findChromium, findElectronBinary } from '../../../electron/cli/shellLaunch';
 
-process.env.DESKBRIDGE_CLI_NO_MAIN = '1';
-const { findElectronBinary } = await import('../../../electron/cli/deskbridge');
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+const cli = path.join(repo, 'bin', 'deskbridge.mjs');
+const normalise = (text: string) => text.replace(/`/g, '').replace(/\s+/g, ' ').trim();
 
-test('--help lists every option the parser takes', () => {
-  for (const option of ['--shell', '--no-open', '--port', '--data-dir', '--connect', '--policy', '--diagnostics', '--version', '--help']) {
-    assert.ok(USAGE.includes(option), `help lacks ${option}`);
+async function tempDir(t: { after(fn: () => Promise<void>): void }, prefix: string): Promise<string> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), prefix));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+test('--help describes every option the parser takes, and nothing it does not', () => {
+  for (const [name, spec] of Object.entries(OPTIONS)) {
+    assert.match(USAGE, new RegExp(`^\\s+(-\\w, )?--${name}\\b`, 'm'), `help lacks --${name}`);
+    if ('short' in spec) assert.match(USAGE, new RegExp(`-${spec.short}, --${name}`));
   }
+  const described = [...USAGE.matchAll(/^\s+(?:-\w, )?--([a-z-]+)/gm)].map((m) => m[1]);
+  assert.deepEqual(described.filter((name) => !(name! in OPTIONS)), [], 'help describes options the parser refuses');
 });
 
-test('defaults and values', () => {
+test('defaults: any free port, open a browser, shell chosen later, the per-OS data folder', () => {
   const d = parseCli([]);
   assert.equal(d.port, 0);
   assert.equal(d.open, true);
   assert.equal(d.shell, null);
+  assert.equal(d.connect, null);
+  assert.equal(d.dataDir, defaultDataDir());
+  assert.equal(d.help, false);
+  assert.equal(d.version, false);
   const o = parseCli(['--shell', 'browser', '--no-open', '--port', '8123', '--data-dir', '/tmp/x', '--connect', 'Office']);
   assert.deepEqual([o.shell, o.open, o.port, o.dataDir, o.connect], ['browser', false, 8123, '/tmp/x', 'Office']);
+  assert.equal(parseCli(['--port=0']).port, 0);
+  assert.equal(parseCli(['-h']).help, true);
+  assert.equal(parseCli(['--data-dir', 'rel']).dataDir, path.resolve('rel'), 'a relative data folder is made absolute');
 });
 
 test('bad options are usage errors with a reason', () => {
   assert.throws(() => parseCli(['--shell', 'tk']), (e: unknown) => e instanceof UsageError && /electron.*browser/.test(e.message));
-  assert.throws(() => parseCli(['--port', '70000']), UsageError);
-  assert.throws(() => parseCli(['--port', 'x']), UsageError);
-  assert.throws(() => parseCli(['--frobnicate']), UsageError);
+  for (const port of ['70000', 'x', '-1', '1.5', '']) assert.throws(() => parseCli(['--port', port]), UsageError, port);
+  assert.throws(() => parseCli(['--frobnicate']), (e: unknown) => e instanceof UsageError && /--frobnicate/.test(e.message));
+  assert.throws(() => parseCli(['--port']), UsageError, 'missing value');
+  assert.throws(() => parseCli(['a.rdp', 'b.rdp']), UsageError);
 });
 
 test('the data folder follows each OS convention', () => {
   assert.equal(defaultDataDir('linux', {}, '/home/ann'), '/home/ann/.config/DeskBridge');
   assert.equal(defaultDataDir('linux', { XDG_CONFIG_HOME: '/x' }, '/home/ann'), '/x/DeskBridge');
   assert.equal(defaultDataDir('darwin', {}, '/Users/ann'), '/Users/ann/Library/Application Support/DeskBridge');
-  assert.match(defaultDataDir('win32', { APPDATA: 'C:\\Users\\ann\\AppData\\Roaming' }, 'C:\\Users\\ann'), /DeskBridge$/);
+  assert.match(defaultDataDir('win32', { APPDATA: 'C:\\Users\\ann\\AppData\\Roaming' }, 'C:\\Users\\ann'), /^C:\\Users\\ann\\AppData\\Roaming[\\/]DeskBridge$/);
 });
 
-test('the shipped command exits 2 on a bad option and prints usage', () => {
-  const env = { ...process.env };
-  delete env.DESKBRIDGE_CLI_NO_MAIN;
-  const result = spawnSync(process.execPath, [path.join(repo, 'bin', 'deskbridge.mjs'), '--bogus'], { encoding: 'utf8', env });
-  assert.equal(result.status, 2);
-  assert.match(result.stderr, /Unknown option '--bogus'/);
-  assert.match(result.stderr, /Usage: deskbridge/);
-  const help = spawnSync(process.execPath, [path.join(repo, 'bin', 'deskbridge.mjs'), '--help'], { encoding: 'utf8', env });
+test('the shipped command: exit 2 and usage on a bad option, help and version on stdout', async () => {
+  const bad = spawnSync(process.execPath, [cli, '--bogus'], { encoding: 'utf8' });
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /Unknown option '--bogus'/);
+  assert.match(bad.stderr, /Usage: deskbridge/);
+  assert.equal(bad.stdout, '');
+  const help = spawnSync(process.execPath, [cli, '--help'], { encoding: 'utf8' });
   assert.equal(help.status, 0);
-  assert.match(help.stdout, /--data-dir DIR/);
+  assert.equal(help.stdout, USAGE + '\n');
+  const version = spawnSync(process.execPath, [cli, '--version'], { encoding: 'utf8' });
+  assert.equal(version.status, 0);
+  const pkg = JSON.parse(await readFile(path.join(repo, 'package.json'), 'utf8')) as { version: string };
+  assert.equal(version.stdout.trim(), pkg.version);
+});
+
+test('README shows the help text as it is', async () => {
+  const readme = await readFile(path.join(repo, 'README.md'), 'utf8');
+  const block = /```\n(Usage: deskbridge[\s\S]*?)\n```/.exec(readme)?.[1];
+  assert.ok(block, 'README has a usage block');
+  // README names the Linux default instead of this machine's home folder.
+  assert.equal(block, USAGE.replace(`Default: ${defaultDataDir()}`, 'Default: ~/.config/DeskBridge on Linux'));
 });
 
 test('the Electron binary is found from path.txt and dist/, never by requiring the package', async (t) => {
-  const root = await mkdtemp(path.join(os.tmpdir(), 'deskbridge-electron-'));
-  t.after(() => rm(root, { recursive: true, force: true }));
+  const root = await tempDir(t, 'deskbridge-electron-');
   const electronDir = path.join(root, 'node_modules', 'electron');
+  assert.equal(findElectronBinary(root, {}), null, 'no electron package at all');
   await mkdir(electronDir, { recursive: true });
+  await writeFile(path.join(electronDir, 'index.js'), "throw new Error('required the electron package');");
   assert.equal(findElectronBinary(root, {}), null, 'no path.txt: not installed');
   await writeFile(path.join(electronDir, 'path.txt'), 'electron');
   assert.equal(findElectronBinary(root, {}), null, 'path.txt but no binary (download failed)');
   await mkdir(path.join(electronDir, 'dist'));
   await writeFile(path.join(electronDir, 'dist', 'electron'), '');
   assert.equal(findElectronBinary(root, {}), path.join(electronDir, 'dist', 'electron'));
+  await writeFile(path.join(electronDir, 'path.txt'), 'electron\n');
+  assert.equal(findElectronBinary(root, {}), path.join(electronDir, 'dist', 'electron'), 'a trailing newline in path.txt');
+});
+
+test('ELECTRON_OVERRIDE_DIST_PATH replaces the dist folder, as in the electron package', async (t) => {
+  const root = await tempDir(t, 'deskbridge-electron-');
+  const override = await tempDir(t, 'deskbridge-electron-dist-');
+  const env = { ELECTRON_OVERRIDE_DIST_PATH: override };
+  assert.equal(findElectronBinary(root, env, 'linux'), null, 'override folder without a binary');
+  await writeFile(path.join(override, 'electron'), '');
+  assert.equal(findElectronBinary(root, env, 'linux'), path.join(override, 'electron'), 'no path.txt: the platform default name');
+});
+
+test('without a binary, the Electron shell explains how to get one and exits 1; README says the same', async () => {
+  const readme = await readFile(path.join(repo, 'README.md'), 'utf8');
+  assert.ok(normalise(readme).includes(normalise(ELECTRON_MISSING)), 'README repeats the missing-Electron explanation');
+  assert.match(ELECTRON_MISSING, /npx install-electron/);
+  assert.match(ELECTRON_MISSING, /ELECTRON_OVERRIDE_DIST_PATH/);
+  assert.match(ELECTRON_MISSING, /--shell browser/);
+  if (findElectronBinary(repo)) return; // this machine has one: nothing to refuse
+  const result = spawnSync(process.execPath, [cli, '--shell', 'electron', '--data-dir', os.tmpdir()], { encoding: 'utf8', env: { ...process.env, ELECTRON_OVERRIDE_DIST_PATH: '' } });
+  assert.equal(result.status, 1);
+  assert.equal(result.stderr.trim(), ELECTRON_MISSING);
+});
+
+test('a system Chromium is looked up on PATH in order of preference', async (t) => {
+  const dir = await tempDir(t, 'deskbridge-path-');
+  assert.equal(findChromium({ PATH: dir }, 'linux'), null);
+  await writeFile(path.join(dir, 'google-chrome'), '#!/bin/sh\n');
+  await chmod(path.join(dir, 'google-chrome'), 0o755);
+  assert.equal(findChromium({ PATH: dir }, 'linux'), path.join(dir, 'google-chrome'));
+  await writeFile(path.join(dir, 'chromium'), '#!/bin/sh\n');
+  assert.equal(findChromium({ PATH: `/nonexistent${path.delimiter}${dir}` }, 'linux'), path.join(dir, 'chromium'));
+  assert.ok(chromiumCandidates('darwin', { HOME: '/Users/ann' }).includes('/Applications/Google Chrome.app/Contents/MacOS/Google Chrome'));
+  assert.ok(chromiumCandidates('win32', { ProgramFiles: 'C:\\Program Files' }).includes('C:\\Program Files\\Microsoft\\Edge\\Application\\msedge.exe'));
+});
+
+test('the browser opens as an app window with its own profile and no extensions', () => {
+  const args = browserArgs('http://127.0.0.1:1/start?code=x', '/d/browser-profile', false);
+  assert.deepEqual(args, ['--app=http://127.0.0.1:1/start?code=x', '--user-data-dir=/d/browser-profile', '--disable-extensions', '--no-first-run', '--no-default-browser-check']);
+  const kiosk = browserArgs('http://127.0.0.1:1/', '/d/p', true);
+  assert.ok(kiosk.includes('--kiosk') && kiosk.includes('--disable-extensions') && kiosk.includes('--user-data-dir=/d/p'));
 });
