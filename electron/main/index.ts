@@ -6,14 +6,25 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startGateway, type RunningGateway } from '../gateway/index';
-import { parseCli } from '../cli/options';
-import { kioskSwallowsKey, navigationAllowed, permissionAllowed, secureWindowOptions } from './windowPolicy';
+import { USAGE, UsageError, parseCli, type CliOptions } from '../cli/options';
+import { applicationMenuTemplate, shellArguments } from './appMenu';
+import { kioskSwallowsKey, navigationAllowed, opensExternally, originOf, permissionAllowed, secureWindowOptions } from './windowPolicy';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const argv = process.argv.slice(process.argv.indexOf('--') + 1);
-const options = parseCli(argv);
 let gateway: RunningGateway | null = null;
 let window: BrowserWindow | null = null;
+
+function readOptions(): CliOptions {
+  try {
+    return parseCli(shellArguments(process.argv, app.isPackaged));
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    process.stderr.write(`deskbridge: ${error.message}\n\n${USAGE}\n`);
+    app.exit(2);
+    process.exit(2);
+  }
+}
+const options = readOptions();
 
 if (!app.requestSingleInstanceLock()) {
   app.quit();
@@ -24,10 +35,16 @@ if (!app.requestSingleInstanceLock()) {
       window.focus();
     }
   });
-  app.whenReady().then(start, (error: unknown) => {
-    process.stderr.write(`DeskBridge could not start: ${(error as Error).message}\n`);
-    app.exit(1);
-  });
+  app
+    .whenReady()
+    .then(start)
+    .catch((error: unknown) => {
+      // Started from a desktop entry there is no terminal: say it in a box too.
+      const message = `DeskBridge could not start: ${(error as Error).message}`;
+      process.stderr.write(message + '\n');
+      dialog.showErrorBox('DeskBridge', message);
+      app.exit(1);
+    });
 }
 
 async function start(): Promise<void> {
@@ -43,12 +60,12 @@ async function start(): Promise<void> {
     openFile: options.file ? { fileName: path.basename(options.file), bytes: new Uint8Array(await readFile(options.file)) } : null,
   });
   const origin = gateway.origin;
-  session.defaultSession.setPermissionRequestHandler((contents, permission, callback) => callback(permissionAllowed(permission, new URL(contents.getURL()).origin, origin)));
+  // INVARIANT: only the gateway's own page gets permissions, and only those the app uses.
+  session.defaultSession.setPermissionRequestHandler((_contents, permission, callback, details) => callback(permissionAllowed(permission, originOf(details.requestingUrl), origin)));
   session.defaultSession.setPermissionCheckHandler((_contents, permission, requestingOrigin) => permissionAllowed(permission, requestingOrigin, origin));
   app.on('web-contents-created', (_event, contents) => {
     contents.setWindowOpenHandler(({ url }) => {
-      // Links to elsewhere open in the system browser, never in an app window.
-      if (/^https:\/\//.test(url)) void electronShell.openExternal(url);
+      if (opensExternally(url)) void electronShell.openExternal(url);
       return { action: 'deny' };
     });
     contents.on('will-navigate', (event, url) => {
@@ -59,21 +76,7 @@ async function start(): Promise<void> {
     });
     contents.on('will-attach-webview', (event) => event.preventDefault());
   });
-  Menu.setApplicationMenu(
-    Menu.buildFromTemplate([
-      {
-        label: 'DeskBridge',
-        submenu: [
-          { role: 'togglefullscreen' },
-          { type: 'separator' },
-          { label: 'Save diagnostics for IT…', click: () => void saveDiagnostics() },
-          { type: 'separator' },
-          { role: 'quit' },
-        ],
-      },
-      { label: 'Edit', submenu: [{ role: 'copy' }, { role: 'paste' }, { role: 'selectAll' }] },
-    ]),
-  );
+  Menu.setApplicationMenu(Menu.buildFromTemplate(applicationMenuTemplate({ dev: !app.isPackaged, onSaveDiagnostics: () => void saveDiagnostics() })));
   window = new BrowserWindow(secureWindowOptions({ preload: path.join(here, 'preload.cjs'), kiosk: options.kiosk }));
   if (options.kiosk) {
     Menu.setApplicationMenu(null);
@@ -96,6 +99,16 @@ async function saveDiagnostics(): Promise<void> {
   await dialog.showMessageBox({ message: `Saved ${files.length} files for IT in ${out}. They contain no passwords.` });
 }
 
-app.on('window-all-closed', () => {
-  void gateway?.close().finally(() => app.quit());
+app.on('window-all-closed', () => app.quit());
+
+// Close the gateway (sessions, open files, logs) before the process ends,
+// however the quit began: the menu, the last window, kiosk's quit action, a signal.
+let closing = false;
+app.on('will-quit', (event) => {
+  if (closing || !gateway) return;
+  closing = true;
+  event.preventDefault();
+  void gateway.close().finally(() => app.quit());
 });
+process.once('SIGINT', () => app.quit());
+process.once('SIGTERM', () => app.quit());

@@ -45,16 +45,22 @@ export function secureWindowOptions(input: WindowPolicyInput): BrowserWindowCons
 const ALLOWED_PERMISSIONS = new Set(['clipboard-read', 'clipboard-sanitized-write', 'fullscreen', 'keyboardLock', 'pointerLock']);
 
 export function permissionAllowed(permission: string, requestingOrigin: string, gatewayOrigin: string): boolean {
-  return requestingOrigin === gatewayOrigin && ALLOWED_PERMISSIONS.has(permission);
+  return gatewayOrigin !== '' && requestingOrigin === gatewayOrigin && ALLOWED_PERMISSIONS.has(permission);
+}
+
+/** The origin of a URL, or '' when it has none (so it never equals the gateway's). */
+export function originOf(url: string): string {
+  try {
+    const origin = new URL(url).origin;
+    return origin === 'null' ? '' : origin;
+  } catch {
+    return '';
+  }
 }
 
 /** Navigation stays on the gateway's origin; everything else is refused. */
 export function navigationAllowed(url: string, gatewayOrigin: string): boolean {
-  try {
-    return new URL(url).origin === gatewayOrigin;
-  } catch {
-    return false;
-  }
+  return gatewayOrigin !== '' && originOf(url) === gatewayOrigin;
 }
 
 export interface KeyInput {
@@ -74,4 +80,18 @@ export function kioskSwallowsKey(input: KeyInput): boolean {
   if (ctrl && ['w', 't', 'n', 'l', 'r', 'q', 'p', 'o', 'h', 'j', 'm'].includes(key)) return true;
   if (ctrl && input.shift && ['i', 'j', 'c'].includes(key)) return true;
   return false;
+}
+
+/**
+ * window.open and target=_blank never make an app window; an https link (help
+ * pages) goes to the system browser, anything else (file:, custom schemes,
+ * plain http) nowhere, so a page cannot launch local programs through it.
+ */
+export function opensExternally(url: string): boolean {
+  try {
+    const parsed = new URL(url);
+    return parsed.protocol === 'https:' && parsed.username === '' && parsed.password === '';
+  } catch {
+    return false;
+  }
 }

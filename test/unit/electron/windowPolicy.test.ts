@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { navigationAllowed, permissionAllowed, secureWindowOptions } from '../../../electron/main/windowPolicy';
+import { navigationAllowed, opensExternally, originOf, permissionAllowed, secureWindowOptions } from '../../../electron/main/windowPolicy';
 
 const origin = 'http://127.0.0.1:4321';
 
@@ -15,6 +15,9 @@ test('the window is hardened (Electron security checklist)', () => {
   assert.equal(prefs.webviewTag, false);
   assert.equal(prefs.experimentalFeatures, false);
   assert.equal(prefs.preload, '/x/preload.cjs');
+  assert.equal(prefs.spellcheck, false);
+  assert.equal(prefs.nodeIntegrationInWorker, false);
+  assert.equal(prefs.navigateOnDragDrop, false);
 });
 
 test('kiosk windows have no chrome and no developer tools', () => {
@@ -31,6 +34,28 @@ test('only the gateway origin gets only the permissions the app uses', () => {
   assert.equal(permissionAllowed('keyboardLock', origin, origin), true);
   assert.equal(permissionAllowed('clipboard-read', 'http://evil.example', origin), false);
   for (const p of ['geolocation', 'media', 'notifications', 'openExternal', 'midi']) assert.equal(permissionAllowed(p, origin, origin), false, p);
+  for (const p of ['clipboard-read', 'clipboard-sanitized-write', 'fullscreen', 'keyboardLock', 'pointerLock']) {
+    assert.equal(permissionAllowed(p, origin, origin), true, p);
+    assert.equal(permissionAllowed(p, 'http://127.0.0.1:4322', origin), false, `${p} from another port`);
+    assert.equal(permissionAllowed(p, 'http://localhost:4321', origin), false, `${p} from localhost`);
+    assert.equal(permissionAllowed(p, '', origin), false, `${p} from no origin`);
+  }
+  assert.equal(permissionAllowed('clipboard-read', '', ''), false, 'no gateway yet: nothing allowed');
+});
+
+test('origins of request URLs: opaque and broken URLs have none', () => {
+  assert.equal(originOf(`${origin}/start?code=x`), origin);
+  assert.equal(originOf('data:text/html,hi'), '');
+  assert.equal(originOf('file:///etc/passwd'), '');
+  assert.equal(originOf('about:blank'), '');
+  assert.equal(originOf('::'), '');
+});
+
+test('new windows: only plain https links leave, to the system browser', () => {
+  assert.equal(opensExternally('https://github.com/deskbridge/help'), true);
+  for (const url of ['http://example.com/', 'file:///bin/sh', 'smb://host/share', 'ms-settings:', 'javascript:alert(1)', 'https://user:pw@example.com/', 'nonsense']) {
+    assert.equal(opensExternally(url), false, url);
+  }
 });
 
 test('navigation stays on the gateway', () => {
@@ -39,6 +64,9 @@ test('navigation stays on the gateway', () => {
   assert.equal(navigationAllowed('https://example.com/', origin), false);
   assert.equal(navigationAllowed('file:///etc/passwd', origin), false);
   assert.equal(navigationAllowed('not a url', origin), false);
+  assert.equal(navigationAllowed('http://127.0.0.1:4321.evil.example/', origin), false);
+  assert.equal(navigationAllowed('http://127.0.0.1:4321@evil.example/', origin), false);
+  assert.equal(navigationAllowed('data:text/html,x', ''), false);
 });
 
 test('kiosk swallows the keys that would leave the session, and only those', async () => {
