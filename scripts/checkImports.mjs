@@ -1,10 +1,10 @@
 // The import rules of ARCHITECTURE.md, checked on every `npm test`:
 //   shared/            imports nothing of ours, no Node, no DOM-only packages (zod only)
-//   renderer/          imports shared/ and browser packages; never node:*, 'electron' or electron/
+//   renderer/          imports shared/ and browser packages; never node:*, Node builtins, Node-only packages, 'electron' or electron/
 //   electron/gateway/  imports shared/; never 'electron', renderer/, electron/main|preload|cli
 //   electron/cli/      imports the gateway and shared/; never 'electron', renderer/, electron/main|preload
 //   electron/main/     imports the gateway, electron/cli/options and shared/; never renderer/
-//   electron/preload/  imports 'electron' only (and shared/ types)
+//   electron/preload/  imports 'electron' and shared/ only; no Node modules but events, timers, url (sandboxed)
 //   nothing outside renderer/ imports renderer/; only electron/main and electron/preload import 'electron'
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { builtinModules } from 'node:module';
@@ -13,7 +13,12 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const NODE_BUILTINS = new Set(builtinModules.flatMap((m) => [m, `node:${m}`]));
 const SOURCE = /\.(ts|tsx|mts|mjs)$/;
-const IMPORT = /(?:^|[^.\w$])(?:import|export)\s+(?:type\s+)?(?:[^'"`;]*?\sfrom\s+)?['"]([^'"]+)['"]|(?:^|[^.\w$])import\s*\(\s*['"]([^'"]+)['"]\s*\)/gm;
+// Static imports and re-exports, dynamic import(), and require() (a .mjs can createRequire).
+const IMPORT = /(?:^|[^.\w$])(?:import|export)\s+(?:type\s+)?(?:[^'"`;]*?\sfrom\s+)?['"]([^'"]+)['"]|(?:^|[^.\w$])import\s*\(\s*['"]([^'"]+)['"]\s*\)|(?:^|[^.\w$])require\s*\(\s*['"]([^'"]+)['"]\s*\)/gm;
+// What a sandboxed preload may require besides 'electron' (Electron's sandbox docs).
+const SANDBOXED_PRELOAD_MODULES = new Set(['events', 'timers', 'url']);
+// npm packages that run only under Node: the renderer must never bundle them.
+const NODE_ONLY_PACKAGES = new Set(['ws', '@napi-rs/keyring', 'bufferutil', 'utf-8-validate']);
 
 function layerOf(rel) {
   if (rel.startsWith('shared/')) return 'shared';
@@ -39,7 +44,7 @@ export function checkImports(root) {
     if (!layer) return;
     const text = readFileSync(file, 'utf8');
     for (const match of text.matchAll(IMPORT)) {
-      const spec = match[1] ?? match[2];
+      const spec = match[1] ?? match[2] ?? match[3];
       const problem = judge(layer, rel, spec, file, root);
       if (problem) violations.push(`Bad layering: ${rel} imports '${spec}': ${problem}`);
     }
@@ -69,7 +74,8 @@ function judge(layer, rel, spec, file, root) {
       if (!isRelative && spec !== 'zod') return 'shared/ is pure TypeScript: no Node, no DOM packages (zod only)';
       return null;
     case 'renderer':
-      if (isNode) return 'the renderer is DOM only: no node:* modules';
+      if (isNode) return 'the renderer is DOM only: no node:* modules or Node builtins';
+      if (NODE_ONLY_PACKAGES.has(spec)) return 'the renderer is DOM only: this package runs only under Node';
       if (isRelative && target !== 'renderer' && target !== 'shared') return 'the renderer may import only shared/';
       return null;
     case 'gateway':
@@ -83,6 +89,7 @@ function judge(layer, rel, spec, file, root) {
       return null;
     case 'preload':
       if (isRelative && !['preload', 'shared'].includes(target)) return 'the preload may import only shared/';
+      if (isNode && !SANDBOXED_PRELOAD_MODULES.has(spec.replace(/^node:/, ''))) return 'a sandboxed preload has no Node modules (only events, timers, url)';
       return null;
     default:
       return null;
