@@ -1,0 +1,79 @@
+// What a client costs, read from /proc and ss: CPU time and peak RSS of a
+// process tree, and the bytes on the server's TCP connections.
+import { execFileSync } from 'node:child_process';
+import { readFileSync, readdirSync } from 'node:fs';
+
+const TICKS_PER_SECOND = 100; // getconf CLK_TCK on Linux
+
+interface ProcStat {
+  pid: number;
+  ppid: number;
+  ticks: number;
+}
+
+function readStat(pid: number): ProcStat | null {
+  try {
+    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name is in parentheses and may hold spaces: split after the last ')'.
+    const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+    return { pid, ppid: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]) };
+  } catch {
+    return null;
+  }
+}
+
+function allStats(): ProcStat[] {
+  return readdirSync('/proc')
+    .filter((name) => /^\d+$/.test(name))
+    .map((name) => readStat(Number(name)))
+    .filter((s): s is ProcStat => s !== null);
+}
+
+export function childrenOf(pid: number): number[] {
+  return allStats()
+    .filter((s) => s.ppid === pid)
+    .map((s) => s.pid);
+}
+
+/** The process and all its descendants, alive now. */
+export function processTree(roots: number[]): number[] {
+  const stats = allStats();
+  const found = new Set<number>(roots.filter((pid) => stats.some((s) => s.pid === pid)));
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const s of stats) if (!found.has(s.pid) && found.has(s.ppid)) (found.add(s.pid), (grew = true));
+  }
+  return [...found];
+}
+
+/** CPU seconds (user + system) used so far by these processes. */
+export function cpuSeconds(pids: number[]): number {
+  let ticks = 0;
+  for (const pid of pids) ticks += readStat(pid)?.ticks ?? 0;
+  return ticks / TICKS_PER_SECOND;
+}
+
+/** Sum of the peak resident set (VmHWM) of these processes, in bytes (shared pages counted in each). */
+export function peakRssBytes(pids: number[]): number {
+  let kb = 0;
+  for (const pid of pids) {
+    try {
+      const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+      kb += Number(match?.[1] ?? 0);
+    } catch {
+      // gone
+    }
+  }
+  return kb * 1024;
+}
+
+/**
+ * Bytes both ways on the established connections whose local port is the
+ * server's: from the kernel's counters (ss -ti), so no relay sits in the path.
+ */
+export function serverTcpBytes(port: number): number {
+  const out = execFileSync('ss', ['-tinH', 'state', 'established', `( sport = :${port} )`], { encoding: 'utf8' });
+  let total = 0;
+  for (const match of out.matchAll(/bytes_acked:(\d+)|bytes_received:(\d+)/g)) total += Number(match[1] ?? match[2]);
+  return total;
+}

@@ -1,0 +1,619 @@
+// The speed benchmark (docs/performance.md): the frame clock on a real server,
+// each client in turn reading it, and a table of frames/s, latency and cost.
+//   npm run bench -- [--seconds 5] [--runs 3] [--sizes 1024x768,1920x1080]
+//     [--scenarios full,region,scroll] [--fps 60] [--clients ours-vnc,novnc-1.7,...]
+//     [--keys 5] [--capture-interval-us 1000] [--no-build] [--smoke]
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { startXvnc, disposeXvnc, type XvncServer } from '../servers/xvnc';
+import { stopProcess } from '../servers/processes';
+import { startApp, removeDataDir } from '../support/app';
+import { CHROMIUM_ARGS } from '../support/browser';
+import { createProfile } from '../support/ui';
+import { summarise, percentile, type FrameSummary, type SeenFrame } from './frameCode';
+import { startCapture, startClientDisplay } from './nativeClient';
+import { childrenOf, cpuSeconds, peakRssBytes, processTree, serverTcpBytes } from './procStats';
+import { startFrameClock, startShadow, startWebsockify, type ShadowAtSize } from './servers';
+import { keyLatencies, measureWebClient, pageProbeScript, seenFrames, startProbe, stopProbe, waitForFirstFrame } from './webClient';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.resolve(here, '..', '..');
+const outDir = path.join(root, 'bench-results');
+const binDir = path.join(outDir, 'bin');
+
+type Protocol = 'vnc' | 'rdp';
+type Scenario = 'full' | 'region' | 'scroll';
+
+interface Options {
+  seconds: number;
+  runs: number;
+  sizes: [number, number][];
+  scenarios: Scenario[];
+  fps: number;
+  clients: string[];
+  keys: number;
+  captureIntervalUs: number;
+  buildApp: boolean;
+  smoke: boolean;
+  warmupMs: number;
+}
+
+function parseOptions(argv: string[]): Options {
+  const options: Options = {
+    seconds: 5,
+    runs: 3,
+    sizes: [
+      [1024, 768],
+      [1920, 1080],
+    ],
+    scenarios: ['full', 'region', 'scroll'],
+    fps: 60,
+    clients: ['ours-vnc', 'novnc-1.7', 'novnc-1.3', 'vncviewer', 'ours-rdp', 'xfreerdp'],
+    keys: 5,
+    captureIntervalUs: 1000,
+    buildApp: true,
+    smoke: false,
+    warmupMs: 1000,
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const value = () => {
+      const v = argv[++i];
+      if (v === undefined) throw new Error(`${arg} needs a value`);
+      return v;
+    };
+    if (arg === '--seconds') options.seconds = Number(value());
+    else if (arg === '--runs') options.runs = Number(value());
+    else if (arg === '--sizes') options.sizes = value().split(',').map((s) => s.split('x').map(Number) as [number, number]);
+    else if (arg === '--scenarios') options.scenarios = value().split(',') as Scenario[];
+    else if (arg === '--fps') options.fps = Number(value());
+    else if (arg === '--clients') options.clients = value().split(',');
+    else if (arg === '--keys') options.keys = Number(value());
+    else if (arg === '--capture-interval-us') options.captureIntervalUs = Number(value());
+    else if (arg === '--no-build') options.buildApp = false;
+    else if (arg === '--smoke') options.smoke = true;
+    else if (arg === '--') continue;
+    else throw new Error(`unknown option ${arg}`);
+  }
+  if (options.smoke) Object.assign(options, { seconds: 2, runs: 1, sizes: [[1024, 768]], scenarios: ['region'], clients: ['ours-vnc'], keys: 2, warmupMs: 300 });
+  return options;
+}
+
+// ---------------------------------------------------------------- building
+
+function buildNative(): { frameclock: string; xcapture: string } {
+  mkdirSync(binDir, { recursive: true });
+  const frameclock = path.join(binDir, 'frameclock');
+  const xcapture = path.join(binDir, 'xcapture');
+  try {
+    execFileSync('cc', ['-O2', '-o', frameclock, path.join(here, 'frameclock.c'), '-lX11'], { stdio: 'inherit' });
+    execFileSync('cc', ['-O2', '-o', xcapture, path.join(here, 'xcapture.c'), '-lX11', '-lXtst'], { stdio: 'inherit' });
+  } catch {
+    throw new Error('building the frame clock failed: the bench needs a C compiler and the Debian packages libx11-dev and libxtst-dev (see docs/performance.md)');
+  }
+  return { frameclock, xcapture };
+}
+
+/** The page of the noVNC version we ship, bundled into a folder websockify serves. */
+async function buildNovncPage(): Promise<string> {
+  const dir = path.join(binDir, 'novnc-1.7');
+  mkdirSync(dir, { recursive: true });
+  copyFileSync(path.join(here, 'novncPage', 'index.html'), path.join(dir, 'index.html'));
+  await build({ entryPoints: [path.join(here, 'novncPage', 'page.ts')], bundle: true, format: 'esm', target: 'es2022', outfile: path.join(dir, 'page.js'), logLevel: 'warning' });
+  return dir;
+}
+
+// ---------------------------------------------------------------- one client run
+
+interface ServerUnderTest {
+  protocol: Protocol;
+  port: number;
+  display: string;
+}
+
+interface RunContext {
+  server: ServerUnderTest;
+  width: number;
+  height: number;
+  seconds: number;
+  keys: number;
+}
+
+interface ClientRun {
+  connectMs: number;
+  summary: FrameSummary;
+  cpuPerSecond: number;
+  peakRssBytes: number;
+  bytesPerSecond: number;
+  keyLatencyMs: number[];
+  /** Native clients: the CPU of the client's own Xvfb (drawing and serving the capture loop), not in cpuPerSecond. */
+  displayCpuPerSecond?: number;
+}
+
+interface BenchClient {
+  id: string;
+  label: string;
+  protocol: Protocol;
+  ours: boolean;
+  run(context: RunContext): Promise<ClientRun>;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** A window of measurement common to every client: CPU of its processes, bytes on the server's port. */
+async function costWindow<T>(roots: () => number[], port: number, seconds: number, measure: () => Promise<T>) {
+  const pidsBefore = processTree(roots());
+  const cpu0 = cpuSeconds(pidsBefore);
+  const bytes0 = serverTcpBytes(port);
+  const t0 = Date.now();
+  const result = await measure();
+  const elapsed = (Date.now() - t0) / 1000;
+  const pidsAfter = processTree(roots());
+  const cpu1 = cpuSeconds(pidsAfter);
+  const bytes1 = serverTcpBytes(port);
+  return { result, cpuPerSecond: (cpu1 - cpu0) / elapsed, bytesPerSecond: (bytes1 - bytes0) / elapsed, pids: pidsAfter, elapsed };
+}
+
+interface WebClientSpec {
+  selector: string;
+  /** Before the clock starts: e.g. open the app and create a profile. */
+  prepare?(page: Page): Promise<void>;
+  /** Starts connecting; resolves with the ms to leave out of connect time (a dialog a person would answer). */
+  connect(page: Page): Promise<number>;
+  processRoots(): number[];
+  stop(): Promise<void>;
+}
+
+async function launchBrowser(): Promise<{ browser: Browser; pid: number }> {
+  const before = new Set(childrenOf(process.pid));
+  const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  const pid = childrenOf(process.pid).find((p) => !before.has(p));
+  if (pid === undefined) throw new Error('cannot find the browser process');
+  return { browser, pid };
+}
+
+async function runWebClient(context: RunContext, spec: WebClientSpec): Promise<ClientRun> {
+  const { browser, pid } = await launchBrowser();
+  try {
+    const browserContext = await browser.newContext({ viewport: { width: context.width + 400, height: context.height + 200 } });
+    await browserContext.addInitScript({ content: 'globalThis.__name = globalThis.__name || ((f) => f);' });
+    // The probe runs from the first moment of every document, so a page that connects on load is timed too.
+    await browserContext.addInitScript({ content: `${await pageProbeScript()}\n;window.__frameProbe.start(${JSON.stringify(spec.selector)});` });
+    const page = await browserContext.newPage();
+    await spec.prepare?.(page);
+    if (page.url() !== 'about:blank') await startProbe(page, spec.selector);
+    const t0 = Date.now();
+    const leftOut = await spec.connect(page);
+    const connectMs = (await waitForFirstFrame(page)) - t0 - leftOut;
+    await sleep(warmupMs);
+    const roots = () => [pid, ...spec.processRoots()];
+    const window = await costWindow(roots, context.server.port, context.seconds, () => measureWebClient(page, spec.selector, context.seconds));
+    let keyLatencyMs: number[] = [];
+    if (context.keys > 0) {
+      const canvas = page.locator(spec.selector).locator('canvas').first();
+      const box = await canvas.boundingBox();
+      if (box) await page.mouse.click(box.x + Math.min(box.width, 300) / 2, box.y + Math.min(box.height, 300) / 2);
+      await sleep(200);
+      await startProbe(page, spec.selector);
+      for (let i = 0; i < context.keys; i++) {
+        await page.keyboard.press('x');
+        await sleep(250);
+      }
+      const record = await stopProbe(page);
+      keyLatencyMs = keyLatencies(seenFrames(record), record.keyDowns);
+    }
+    const peak = peakRssBytes(processTree(roots()));
+    return {
+      connectMs,
+      summary: window.result.summary,
+      cpuPerSecond: window.cpuPerSecond,
+      peakRssBytes: peak,
+      bytesPerSecond: window.bytesPerSecond,
+      keyLatencyMs,
+    };
+  } finally {
+    await browser.close().catch(() => undefined);
+    await spec.stop();
+  }
+}
+
+let warmupMs = 1000;
+let xcaptureBinary = '';
+let captureIntervalUs = 1000;
+let novncPageDir = '';
+
+async function runNativeClient(context: RunContext, command: string, args: (server: ServerUnderTest) => string[]): Promise<ClientRun> {
+  const display = await startClientDisplay(context.width, context.height);
+  const capture = startCapture(xcaptureBinary, display.display, { intervalUs: captureIntervalUs });
+  let viewer: ChildProcess | null = null;
+  try {
+    const t0 = Date.now();
+    viewer = spawn(command, args(context.server), { env: { ...process.env, DISPLAY: display.display }, detached: true, stdio: 'ignore' });
+    const deadline = Date.now() + 20_000;
+    while (capture.frames.length === 0) {
+      if (Date.now() > deadline) throw new Error(`${command} showed no frame of the frame clock within 20 s`);
+      if (viewer.exitCode !== null) throw new Error(`${command} exited (${viewer.exitCode})`);
+      await sleep(10);
+    }
+    const connectMs = capture.frames[0]!.seenAt - t0;
+    await sleep(warmupMs);
+    const viewerPid = viewer.pid!;
+    const displayCpu0 = cpuSeconds([display.pid]);
+    const window = await costWindow(() => [viewerPid], context.server.port, context.seconds, async () => {
+      const from = Date.now();
+      await sleep(context.seconds * 1000);
+      return { from, to: Date.now() };
+    });
+    const displayCpuPerSecond = (cpuSeconds([display.pid]) - displayCpu0) / window.elapsed;
+    const summary = summarise(capture.frames, window.result.from, window.result.to, capture.tornReads());
+    const firstKey = capture.keysSent.length;
+    for (let i = 0; i < context.keys; i++) {
+      capture.pressKey();
+      await sleep(250);
+    }
+    const keyLatencyMs = keyLatencies(capture.frames, capture.keysSent.slice(firstKey));
+    return {
+      connectMs,
+      summary,
+      cpuPerSecond: window.cpuPerSecond,
+      peakRssBytes: peakRssBytes(processTree([viewerPid])),
+      bytesPerSecond: window.bytesPerSecond,
+      keyLatencyMs,
+      displayCpuPerSecond,
+    };
+  } finally {
+    await stopProcess(viewer);
+    await capture.stop();
+    await display.stop();
+  }
+}
+
+function canvasIn(selector: string): string {
+  return selector;
+}
+
+/** Where DeskBridge draws the remote desktop (the visible session tab). */
+export const DESKBRIDGE_SURFACE = '.session-tab:not([hidden]) [data-testid="session-surface"]';
+
+function oursClient(protocol: Protocol): BenchClient {
+  return {
+    id: `ours-${protocol}`,
+    label: `DeskBridge (${protocol === 'vnc' ? 'noVNC 1.7' : 'IronRDP'})`,
+    protocol,
+    ours: true,
+    async run(context) {
+      const app = await startApp({ env: { ...process.env, DESKBRIDGE_SECRETS: 'file' } });
+      return runWebClient(context, {
+        selector: DESKBRIDGE_SURFACE,
+        async prepare(page) {
+          await page.goto(app.url);
+          await createProfile(
+            page,
+            protocol === 'vnc' ? { name: 'Bench', port: context.server.port } : { name: 'Bench', protocol: 'RDP', port: context.server.port, username: 'bench', password: 'unused' },
+          );
+        },
+        async connect(page) {
+          await page.getByRole('button', { name: 'Connect', exact: true }).click();
+          if (protocol !== 'rdp') return 0;
+          // A fresh profile asks to trust the server's certificate: leave the answering out of the time.
+          const dialog = page.getByRole('dialog', { name: /server.s identity/ });
+          await dialog.waitFor({ timeout: 15_000 });
+          const shown = Date.now();
+          await dialog.getByRole('button', { name: 'Trust once' }).click();
+          return Date.now() - shown;
+        },
+        processRoots: () => [app.pid],
+        async stop() {
+          await app.stop();
+          await removeDataDir(app.dataDir);
+        },
+      });
+    },
+  };
+}
+
+function novncClient(version: '1.7' | '1.3'): BenchClient {
+  return {
+    id: `novnc-${version}`,
+    label: version === '1.7' ? 'noVNC 1.7.0 page (shipped version)' : "noVNC 1.3.0 vnc.html (Debian's)",
+    protocol: 'vnc',
+    ours: false,
+    async run(context) {
+      const websockify = await startWebsockify(version === '1.7' ? novncPageDir : '/usr/share/novnc', context.server.port);
+      const url =
+        version === '1.7'
+          ? `http://127.0.0.1:${websockify.port}/index.html`
+          : `http://127.0.0.1:${websockify.port}/vnc.html?autoconnect=true&host=127.0.0.1&port=${websockify.port}&path=websockify&resize=off&reconnect=false`;
+      return runWebClient(context, {
+        selector: canvasIn(version === '1.7' ? '#screen' : '#noVNC_container'),
+        async connect(page) {
+          await page.goto(url);
+          return 0;
+        },
+        processRoots: () => [websockify.pid],
+        stop: () => websockify.stop(),
+      });
+    },
+  };
+}
+
+const vncviewer: BenchClient = {
+  id: 'vncviewer',
+  label: 'TigerVNC vncviewer 1.12 (native)',
+  protocol: 'vnc',
+  ours: false,
+  run: (context) => runNativeClient(context, 'vncviewer', (server) => ['-FullScreen', '-SecurityTypes', 'None', '-AlertOnFatalError=0', `127.0.0.1::${server.port}`]),
+};
+
+const xfreerdp: BenchClient = {
+  id: 'xfreerdp',
+  label: 'xfreerdp 2.11 (native)',
+  protocol: 'rdp',
+  ours: false,
+  run: (context) => runNativeClient(context, 'xfreerdp', (server) => [`/v:127.0.0.1:${server.port}`, '/cert:ignore', '/u:bench', '/p:unused', '/f', '/bpp:32', '-grab-keyboard']),
+};
+
+const ALL_CLIENTS: BenchClient[] = [oursClient('vnc'), novncClient('1.7'), novncClient('1.3'), vncviewer, oursClient('rdp'), xfreerdp];
+
+// ---------------------------------------------------------------- the capture loop's own cost
+
+interface CaptureCost {
+  intervalUs: number;
+  samplesPerSecond: number;
+  cpuPerSecond: number;
+  displayCpuPerSecond: number;
+  latencyP50: number;
+}
+
+/** The capture loop reading the frame clock straight off an Xvfb, no client in between. */
+async function measureCaptureCost(frameclockBinary: string, intervalUs: number, fps: number): Promise<CaptureCost> {
+  const display = await startClientDisplay(1024, 768);
+  const clock = await startFrameClock(frameclockBinary, display.display, 'region', fps);
+  try {
+    const capture = startCapture(xcaptureBinary, display.display, { intervalUs });
+    const displayCpu0 = cpuSeconds([display.pid]);
+    const t0 = Date.now();
+    await sleep(3000);
+    const stats = await capture.stop();
+    const elapsed = (Date.now() - t0) / 1000;
+    const latencies = capture.frames.map((f) => f.latencyMs).sort((a, b) => a - b);
+    return {
+      intervalUs,
+      samplesPerSecond: stats.rate,
+      cpuPerSecond: stats.cpuSeconds / stats.seconds,
+      displayCpuPerSecond: (cpuSeconds([display.pid]) - displayCpu0) / elapsed,
+      latencyP50: percentile(latencies, 50),
+    };
+  } finally {
+    await clock.stop();
+    await display.stop();
+  }
+}
+
+// ---------------------------------------------------------------- aggregation and output
+
+interface CaseResult {
+  size: string;
+  scenario: Scenario;
+  fps: number;
+  protocol: Protocol;
+  client: string;
+  label: string;
+  ours: boolean;
+  runs: ClientRun[];
+  errors: string[];
+  median?: Record<string, number>;
+  spread?: Record<string, [number, number]>;
+  ratio?: Record<string, number>;
+}
+
+function median(values: number[]): number {
+  const sorted = values.filter((v) => Number.isFinite(v)).sort((a, b) => a - b);
+  if (sorted.length === 0) return Number.NaN;
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+function metricsOf(run: ClientRun): Record<string, number> {
+  return {
+    framesPerSecond: run.summary.framesPerSecond,
+    p50: run.summary.latency.p50,
+    p95: run.summary.latency.p95,
+    p99: run.summary.latency.p99,
+    skipped: run.summary.skipped,
+    tornReads: run.summary.tornReads,
+    cpuPerSecond: run.cpuPerSecond,
+    peakRssMB: run.peakRssBytes / 2 ** 20,
+    kBPerSecond: run.bytesPerSecond / 1024,
+    connectMs: run.connectMs,
+    keyMs: median(run.keyLatencyMs),
+  };
+}
+
+function aggregate(result: CaseResult): void {
+  if (result.runs.length === 0) return;
+  const perRun = result.runs.map(metricsOf);
+  result.median = {};
+  result.spread = {};
+  for (const key of Object.keys(perRun[0]!)) {
+    const values = perRun.map((m) => m[key]!).filter((v) => Number.isFinite(v));
+    result.median[key] = median(values);
+    result.spread[key] = [Math.min(...values), Math.max(...values)];
+  }
+}
+
+/** Ours against the peers of the same protocol, same case, same run. */
+function addRatios(cases: CaseResult[], frameIntervalMs: number): void {
+  for (const ours of cases.filter((c) => c.ours && c.median)) {
+    const same = cases.filter((c) => !c.ours && c.median && c.size === ours.size && c.scenario === ours.scenario && c.protocol === ours.protocol);
+    ours.ratio = {};
+    for (const peer of same) {
+      ours.ratio[`framesPerSecond/${peer.client}`] = ours.median!.framesPerSecond! / peer.median!.framesPerSecond!;
+      ours.ratio[`p95/${peer.client}`] = ours.median!.p95! / peer.median!.p95!;
+      if (peer.client === 'vncviewer' || peer.client === 'xfreerdp') ours.ratio[`p95MinusNativePlusFrame/${peer.client}`] = ours.median!.p95! - (peer.median!.p95! + frameIntervalMs);
+    }
+  }
+}
+
+const f0 = (v: number | undefined) => (v === undefined || !Number.isFinite(v) ? '–' : v.toFixed(0));
+const f1 = (v: number | undefined) => (v === undefined || !Number.isFinite(v) ? '–' : v.toFixed(1));
+const f2 = (v: number | undefined) => (v === undefined || !Number.isFinite(v) ? '–' : v.toFixed(2));
+
+function table(cases: CaseResult[], runs: number): string {
+  const header = ['size', 'scenario', 'client', `frames/s (median [min–max] of ${runs})`, 'p50 ms', 'p95 ms', 'p99 ms', 'skipped', 'torn', 'CPU s/s', 'peak RSS MB', 'KB/s', 'connect ms', 'key ms', 'ours ÷ peer frames/s'];
+  const rows = cases.map((c) => {
+    if (!c.median) return [c.size, c.scenario, c.client, `failed: ${c.errors[0]?.split('\n')[0]?.slice(0, 80) ?? ''}`, '', '', '', '', '', '', '', '', '', '', ''];
+    const m = c.median;
+    const s = c.spread!;
+    const ratio = c.ratio
+      ? Object.entries(c.ratio)
+          .filter(([k]) => k.startsWith('framesPerSecond/'))
+          .map(([k, v]) => `${v.toFixed(2)} × ${k.split('/')[1]}`)
+          .join(', ')
+      : '';
+    return [
+      c.size,
+      c.scenario,
+      c.client,
+      `${f1(m.framesPerSecond)} [${f1(s.framesPerSecond![0])}–${f1(s.framesPerSecond![1])}]`,
+      f0(m.p50),
+      f0(m.p95),
+      f0(m.p99),
+      f0(m.skipped),
+      f0(m.tornReads),
+      f2(m.cpuPerSecond),
+      f0(m.peakRssMB),
+      f0(m.kBPerSecond),
+      f0(m.connectMs),
+      f0(m.keyMs),
+      ratio,
+    ];
+  });
+  const lines = [header, header.map(() => '---'), ...rows].map((r) => `| ${r.join(' | ')} |`);
+  return lines.join('\n');
+}
+
+function machine() {
+  const cpu = /model name\s*:\s*(.*)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? 'unknown';
+  return { nproc: os.availableParallelism(), cpu, kernel: os.release(), memoryGB: Math.round(os.totalmem() / 2 ** 30) };
+}
+
+// ---------------------------------------------------------------- main
+
+const cleanups: (() => Promise<unknown>)[] = [];
+async function cleanupAll(): Promise<void> {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => undefined);
+}
+
+async function main(): Promise<number> {
+  const options = parseOptions(process.argv.slice(2));
+  warmupMs = options.warmupMs;
+  captureIntervalUs = options.captureIntervalUs;
+  const clients = options.clients.map((id) => {
+    const client = ALL_CLIENTS.find((c) => c.id === id);
+    if (!client) throw new Error(`unknown client ${id}; known: ${ALL_CLIENTS.map((c) => c.id).join(', ')}`);
+    return client;
+  });
+  const binaries = buildNative();
+  xcaptureBinary = binaries.xcapture;
+  if (clients.some((c) => c.id === 'novnc-1.7')) novncPageDir = await buildNovncPage();
+  if (options.buildApp && clients.some((c) => c.ours)) execFileSync(process.execPath, [path.join(root, 'scripts', 'build.mjs')], { stdio: 'inherit', cwd: root });
+
+  const started = new Date();
+  const captureCost: CaptureCost[] = [];
+  if (!options.smoke && clients.some((c) => c.id === 'vncviewer' || c.id === 'xfreerdp')) {
+    for (const interval of [options.captureIntervalUs, 0]) captureCost.push(await measureCaptureCost(binaries.frameclock, interval, options.fps));
+    for (const c of captureCost)
+      console.error(
+        `capture loop alone (interval ${c.intervalUs} µs): ${c.samplesPerSecond.toFixed(0)} samples/s, ${c.cpuPerSecond.toFixed(3)} CPU s/s itself + ${c.displayCpuPerSecond.toFixed(3)} in its Xvfb, latency p50 ${c.latencyP50.toFixed(1)} ms`,
+      );
+  }
+
+  const cases: CaseResult[] = [];
+  const generator: string[] = [];
+  for (const [width, height] of options.sizes) {
+    const size = `${width}x${height}`;
+    const protocols = [...new Set(clients.map((c) => c.protocol))];
+    for (const protocol of protocols) {
+      let server: ServerUnderTest;
+      if (protocol === 'vnc') {
+        const xvnc: XvncServer = await startXvnc({ width, height, xterm: false });
+        cleanups.push(() => disposeXvnc(xvnc));
+        server = { protocol, port: xvnc.port, display: xvnc.display };
+      } else {
+        const shadow: ShadowAtSize = await startShadow(width, height);
+        cleanups.push(() => shadow.stop());
+        server = { protocol, port: shadow.port, display: shadow.display };
+      }
+      const ofProtocol = clients.filter((c) => c.protocol === protocol);
+      for (const scenario of options.scenarios) {
+        const clock = await startFrameClock(binaries.frameclock, server.display, scenario, options.fps);
+        const results = ofProtocol.map<CaseResult>((c) => ({ size, scenario, fps: options.fps, protocol, client: c.id, label: c.label, ours: c.ours, runs: [], errors: [] }));
+        cases.push(...results);
+        try {
+          for (let run = 0; run < options.runs; run++) {
+            // Alternate: each run starts with the next client, so no client always goes first.
+            for (let k = 0; k < ofProtocol.length; k++) {
+              const index = (k + run) % ofProtocol.length;
+              const client = ofProtocol[index]!;
+              const keys = scenario === 'region' || options.smoke ? options.keys : 0;
+              console.error(`${size} ${scenario} ${client.id} run ${run + 1}/${options.runs}…`);
+              try {
+                const result = await client.run({ server, width, height, seconds: options.seconds, keys });
+                results[index]!.runs.push(result);
+                console.error(
+                  `  ${result.summary.framesPerSecond.toFixed(1)} frames/s, p50 ${result.summary.latency.p50.toFixed(0)} ms, p95 ${result.summary.latency.p95.toFixed(0)} ms, CPU ${result.cpuPerSecond.toFixed(2)} s/s, connect ${result.connectMs.toFixed(0)} ms, keys ${result.keyLatencyMs.map((v) => v.toFixed(0)).join(' ')}`,
+                );
+              } catch (error) {
+                results[index]!.errors.push(String((error as Error).stack ?? error));
+                console.error(`  failed: ${(error as Error).message.split('\n')[0]}`);
+              }
+            }
+          }
+        } finally {
+          generator.push(`${size} ${protocol} ${await clock.stop()}`);
+        }
+      }
+      await cleanups.pop()!();
+    }
+  }
+  for (const c of cases) aggregate(c);
+  addRatios(cases, 1000 / (options.fps || 60));
+
+  const text = table(cases, options.runs);
+  const info = machine();
+  console.log(`\nDeskBridge speed bench, ${started.toISOString()}, ${info.nproc} × ${info.cpu}, frame clock paced at ${options.fps || 'unpaced'} frames/s, ${options.seconds} s × ${options.runs} runs\n`);
+  console.log(text);
+  if (captureCost.length > 0)
+    console.log(
+      `\nCapture loop alone: ${captureCost.map((c) => `${c.intervalUs ? `every ${c.intervalUs} µs` : 'unpaced'}: ${c.samplesPerSecond.toFixed(0)} samples/s, ${c.cpuPerSecond.toFixed(3)} CPU s/s + ${c.displayCpuPerSecond.toFixed(3)} in Xvfb`).join('; ')}`,
+    );
+  console.log(`\nFrame clock: ${generator.join('\n             ')}`);
+  mkdirSync(outDir, { recursive: true });
+  const file = path.join(outDir, `bench-${started.toISOString().replace(/[:.]/g, '-')}.json`);
+  writeFileSync(file, JSON.stringify({ date: started.toISOString(), machine: info, options, captureCost, generator, cases, table: text }, null, 2));
+  console.log(`\nWrote ${path.relative(root, file)}`);
+  const failed = cases.filter((c) => c.runs.length === 0);
+  return failed.length > 0 ? 1 : 0;
+}
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const)
+  process.once(signal, () => {
+    void cleanupAll().then(() => process.exit(130));
+  });
+
+main()
+  .then(async (code) => {
+    await cleanupAll();
+    process.exit(code);
+  })
+  .catch(async (error) => {
+    console.error(error);
+    await cleanupAll();
+    process.exit(1);
+  });
