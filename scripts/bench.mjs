@@ -1,4 +1,4 @@
-// The speed benchmark: `npm run bench -- --help` lists nothing; see docs/performance.md.
+// The speed benchmark (docs/performance.md); `npm run bench -- --help` lists its options.
 // Runs test/bench/run.ts through tsx, passing the arguments on.
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';

@@ -43,6 +43,18 @@ interface Options {
   warmupMs: number;
 }
 
+const USAGE = `npm run bench -- [options]
+  --seconds N              measured seconds per client run (5)
+  --runs N                 runs per case; each run alternates the clients (3)
+  --sizes WxH,...          remote desktop sizes (1024x768,1920x1080)
+  --scenarios a,b          full, region, scroll (all)
+  --fps N                  frame clock pace, 30 or 60; 0 = unpaced (60)
+  --clients a,b            ours-vnc, novnc-1.7, novnc-1.3, vncviewer, ours-rdp, xfreerdp (all)
+  --keys N                 key presses for input latency, in the region scenario (5)
+  --capture-interval-us N  native capture loop period; 0 = as fast as it can (1000)
+  --no-build               use dist/ as it is (default: npm run build first)
+  --smoke                  one 2-second case (ours-vnc, region, 1024x768) for the test suite`;
+
 function parseOptions(argv: string[]): Options {
   const options: Options = {
     seconds: 5,
@@ -78,6 +90,10 @@ function parseOptions(argv: string[]): Options {
     else if (arg === '--no-build') options.buildApp = false;
     else if (arg === '--smoke') options.smoke = true;
     else if (arg === '--') continue;
+    else if (arg === '--help') {
+      console.log(USAGE);
+      process.exit(0);
+    }
     else throw new Error(`unknown option ${arg}`);
   }
   if (options.smoke) Object.assign(options, { seconds: 2, runs: 1, sizes: [[1024, 768]], scenarios: ['region'], clients: ['ours-vnc'], keys: 2, warmupMs: 300 });
@@ -273,10 +289,6 @@ async function runNativeClient(context: RunContext, command: string, args: (serv
   }
 }
 
-function canvasIn(selector: string): string {
-  return selector;
-}
-
 /** Where DeskBridge draws the remote desktop (the visible session tab). */
 export const DESKBRIDGE_SURFACE = '.session-tab:not([hidden]) [data-testid="session-surface"]';
 
@@ -330,7 +342,7 @@ function novncClient(version: '1.7' | '1.3'): BenchClient {
           ? `http://127.0.0.1:${websockify.port}/index.html`
           : `http://127.0.0.1:${websockify.port}/vnc.html?autoconnect=true&host=127.0.0.1&port=${websockify.port}&path=websockify&resize=off&reconnect=false`;
       return runWebClient(context, {
-        selector: canvasIn(version === '1.7' ? '#screen' : '#noVNC_container'),
+        selector: version === '1.7' ? '#screen' : '#noVNC_container',
         async connect(page) {
           await page.goto(url);
           return 0;
@@ -598,7 +610,8 @@ async function main(): Promise<number> {
   const file = path.join(outDir, `bench-${started.toISOString().replace(/[:.]/g, '-')}.json`);
   writeFileSync(file, JSON.stringify({ date: started.toISOString(), machine: info, options, captureCost, generator, cases, table: text }, null, 2));
   console.log(`\nWrote ${path.relative(root, file)}`);
-  const failed = cases.filter((c) => c.runs.length === 0);
+  const failed = cases.filter((c) => c.runs.length === 0 || (options.smoke && c.runs.some((r) => r.summary.framesSeen === 0)));
+  for (const c of failed) console.error(`no result for ${c.size} ${c.scenario} ${c.client}: ${c.errors[0] ?? 'no frames seen'}`);
   return failed.length > 0 ? 1 : 0;
 }
 
