@@ -1,7 +1,7 @@
 // Runs the test suites with Node's test runner (TypeScript through tsx).
 //   node scripts/runTests.mjs            unit, integration, then e2e
 //   node scripts/runTests.mjs unit|integration|e2e [more…]
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -25,5 +25,8 @@ if (files.length === 0) {
   process.exit(1);
 }
 // One file at a time: the e2e and integration tests start real servers and a browser on 2 cores.
-const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-timeout=180000', ...files], { stdio: 'inherit', cwd: root });
-process.exit(result.status ?? 1);
+// The runner's own summary is the last thing printed (CI reads it); the exit code is the runner's.
+const runner = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-timeout=180000', ...files], { stdio: 'inherit', cwd: root });
+// Pass a stop request on, so the test files' cleanup (servers, browsers, iptables rules) runs.
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => runner.kill(signal));
+runner.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

@@ -1,6 +1,6 @@
 // freerdp-shadow-cli sharing an Xvfb display: a real RDP server on loopback
 // (TLS without login, or NLA against a SAM file). See ../shared/TESTBED.md.
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, type ChildProcess } from 'node:child_process';
 import { openSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -38,7 +38,7 @@ export async function startFreerdpShadow(options: ShadowOptions): Promise<Shadow
   const dir = await mkdtemp(path.join(os.tmpdir(), 'deskbridge-shadow-'));
   const displayNumber = freeDisplay();
   const display = `:${displayNumber}`;
-  const xvfb = spawn('Xvfb', [display, '-screen', '0', '1024x768x24', '-nolisten', 'tcp', '-noreset'], { detached: true, stdio: 'ignore' });
+  const xvfb = spawnGroup('Xvfb', [display, '-screen', '0', '1024x768x24', '-nolisten', 'tcp', '-noreset']);
   let shadow: ChildProcess | null = null;
   let xterm: ChildProcess | null = null;
   try {
@@ -67,8 +67,7 @@ export async function startFreerdpShadow(options: ShadowOptions): Promise<Shadow
     const start = async () => {
       // It writes its certificate under $XDG_CONFIG_HOME; keep that in our own folder.
       const log = openSync(path.join(dir, 'shadow.log'), 'a');
-      shadow = spawn('freerdp-shadow-cli', args, {
-        detached: true,
+      shadow = spawnGroup('freerdp-shadow-cli', args, {
         stdio: ['ignore', log, log],
         env: { ...process.env, DISPLAY: display, XDG_CONFIG_HOME: path.join(dir, 'config') },
       });

@@ -1,16 +1,18 @@
 // A Secret Service (gnome-keyring) on a private D-Bus session bus, as a desktop
 // session would have, for tests that check the app's keychain use. The app and
 // `secret-tool` in the test talk to the same bus.
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { stopProcess } from './processes';
+import { spawnGroup, stopProcess } from './processes';
 
 export interface KeyringSession {
   /** Environment for processes that should see this keyring (DBUS_SESSION_BUS_ADDRESS, HOME). */
   env: NodeJS.ProcessEnv;
   home: string;
+  /** The dbus-daemon and gnome-keyring-daemon process ids (each leads its own process group). */
+  pids: number[];
   lookup(attributes: Record<string, string>): Promise<string | null>;
   stop(): Promise<void>;
 }
@@ -23,13 +25,13 @@ export async function startKeyring(): Promise<KeyringSession> {
   const env: NodeJS.ProcessEnv = { ...process.env, HOME: home, DBUS_SESSION_BUS_ADDRESS: address, XDG_RUNTIME_DIR: home };
   delete env.DISPLAY;
   try {
-    const bus = spawn('dbus-daemon', ['--session', '--nofork', `--address=${address}`, '--print-address=1'], { detached: true, stdio: ['ignore', 'pipe', 'ignore'], env });
+    const bus = spawnGroup('dbus-daemon', ['--session', '--nofork', `--address=${address}`, '--print-address=1'], { stdio: ['ignore', 'pipe', 'ignore'], env });
     children.push(bus);
     await new Promise<void>((resolve, reject) => {
       bus.stdout?.once('data', () => resolve());
       bus.once('exit', () => reject(new Error('dbus-daemon exited')));
     });
-    const keyring = spawn('gnome-keyring-daemon', ['--foreground', '--unlock', '--components=secrets'], { detached: true, stdio: ['pipe', 'ignore', 'ignore'], env });
+    const keyring = spawnGroup('gnome-keyring-daemon', ['--foreground', '--unlock', '--components=secrets'], { stdio: ['pipe', 'ignore', 'ignore'], env });
     children.push(keyring);
     keyring.stdin?.end('test-keyring-password');
     // Ready when the Secret Service answers.
@@ -48,6 +50,7 @@ export async function startKeyring(): Promise<KeyringSession> {
   return {
     env,
     home,
+    pids: children.map((child) => child.pid as number),
     lookup: (attributes) =>
       new Promise((resolve) =>
         execFile('secret-tool', ['lookup', ...Object.entries(attributes).flat()], { env, timeout: 5000 }, (error, stdout) => resolve(error ? null : stdout)),

@@ -48,9 +48,43 @@ export async function waitForDisplay(n: number, timeoutMs = 10_000): Promise<voi
   }
 }
 
+/**
+ * Process groups this test process started and has not yet seen end. Tests
+ * stop what they start in after-hooks; this is the net under them for when
+ * the test process itself is ended (a timeout of the whole run, Ctrl+C):
+ * then every group still running is killed on the way out.
+ */
+const runningGroups = new Set<number>();
+
+function killRunningGroups(): void {
+  for (const pid of runningGroups) {
+    try {
+      process.kill(-pid, 'SIGKILL');
+    } catch {
+      // gone already
+    }
+  }
+  runningGroups.clear();
+}
+
+process.once('exit', killRunningGroups);
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  process.once(signal, () => {
+    killRunningGroups();
+    // Ours was the only handler: end as the signal would have.
+    if (process.listenerCount(signal) === 0) process.exit(128 + (signal === 'SIGINT' ? 2 : signal === 'SIGTERM' ? 15 : 1));
+  });
+}
+
 /** Spawns in its own process group, so stopping it stops its children too. */
 export function spawnGroup(command: string, args: string[], options: SpawnOptions = {}): ChildProcess {
-  return spawn(command, args, { detached: true, stdio: 'ignore', ...options });
+  const child = spawn(command, args, { stdio: 'ignore', ...options, detached: true });
+  const pid = child.pid;
+  if (pid !== undefined) {
+    runningGroups.add(pid);
+    child.once('exit', () => runningGroups.delete(pid));
+  }
+  return child;
 }
 
 export async function stopProcess(child: ChildProcess | null | undefined, timeoutMs = 3000): Promise<void> {

@@ -40,35 +40,57 @@ export const XTERM_BG = '#ffffff';
 
 export async function startXvnc(options: XvncOptions = {}): Promise<XvncServer> {
   const workDir = await mkdtemp(path.join(os.tmpdir(), 'deskbridge-xvnc-'));
-  const displayNumber = freeDisplay();
-  const display = `:${displayNumber}`;
-  const port = options.port ?? (await freePort());
-  const env = { ...process.env, DISPLAY: display };
+  let displayNumber = freeDisplay();
+  let display = `:${displayNumber}`;
+  let port = options.port ?? (await freePort());
+  const env: NodeJS.ProcessEnv = { ...process.env, DISPLAY: display };
   const children: ChildProcess[] = [];
   let server: ChildProcess | null = null;
-  const args = [
-    display,
-    '-rfbport', String(port),
-    '-interface', '127.0.0.1',
-    '-nolisten', 'tcp',
-    '-geometry', `${options.width ?? 1024}x${options.height ?? 768}`,
-    '-depth', '24',
-    '-AlwaysShared',
-    '-UseBlacklist=0',
-    '-noreset',
-  ];
+  const security: string[] = [];
   if (options.password) {
     const passwordFile = path.join(workDir, 'passwd');
     execFileSync('sh', ['-c', `vncpasswd -f > '${passwordFile}'`], { input: `${options.password}\n` });
-    args.push('-SecurityTypes', 'VncAuth', '-PasswordFile', passwordFile);
+    security.push('-SecurityTypes', 'VncAuth', '-PasswordFile', passwordFile);
   } else {
-    args.push('-SecurityTypes', 'None');
+    security.push('-SecurityTypes', 'None');
   }
 
-  const start = async () => {
-    server = spawnGroup('Xvnc', args, { env });
-    await waitForDisplay(displayNumber);
-    await waitForPort(port);
+  /** Starts Xvnc on the current display and port; rejects (and leaves nothing running) if it exits first. */
+  const launchServer = async () => {
+    const args = [
+      display,
+      '-rfbport', String(port),
+      '-interface', '127.0.0.1',
+      '-nolisten', 'tcp',
+      '-geometry', `${options.width ?? 1024}x${options.height ?? 768}`,
+      '-depth', '24',
+      '-AlwaysShared',
+      '-UseBlacklist=0',
+      '-noreset',
+      ...security,
+    ];
+    const child = spawnGroup('Xvnc', args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
+    let log = '';
+    child.stderr?.on('data', (d: Buffer) => (log = (log + d.toString()).slice(-2000)));
+    const exited = new Promise<never>((_, reject) =>
+      child.once('exit', (code, signal) => reject(new Error(`Xvnc ${display} on port ${port} exited (${code ?? signal}):\n${log}`))),
+    );
+    exited.catch(() => undefined);
+    try {
+      // INVARIANT: the display socket alone proves nothing (another run may own it); our port listening does.
+      await Promise.race([exited, (async () => {
+        await waitForDisplay(displayNumber);
+        await waitForPort(port);
+      })()]);
+    } catch (error) {
+      await stopProcess(child);
+      throw error;
+    }
+    server = child;
+  };
+
+  /** The known content: a solid background and the xterm. */
+  const addContent = async () => {
     execFileSync('xsetroot', ['-solid', options.background ?? '#336699'], { env });
     if (options.xterm !== false) {
       const xterm = spawnGroup(
@@ -87,13 +109,31 @@ export async function startXvnc(options: XvncOptions = {}): Promise<XvncServer> 
       }
     }
   };
+  const start = async () => {
+    await launchServer();
+    await addContent();
+  };
   const stopAll = async () => {
     for (const child of children.splice(0)) await stopProcess(child);
     await stopProcess(server);
+    server = null;
   };
 
   try {
-    await start();
+    // Another run may take the same display or port between our check and Xvnc's bind: then try the next ones.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await launchServer();
+        break;
+      } catch (error) {
+        if (attempt >= 5) throw error;
+        displayNumber = freeDisplay();
+        display = `:${displayNumber}`;
+        env.DISPLAY = display;
+        if (options.port === undefined) port = await freePort();
+      }
+    }
+    await addContent();
   } catch (error) {
     await stopAll();
     await rm(workDir, { recursive: true, force: true });
