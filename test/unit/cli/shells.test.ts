@@ -1,0 +1,75 @@
+// The built command end to end, without Electron or a real browser: a fake
+// Electron binary (through ELECTRON_OVERRIDE_DIST_PATH) and a fake Chromium on
+// PATH record how they were started. Needs `npm run build` first.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
+import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+
+const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+const cli = path.join(repo, 'bin', 'deskbridge.mjs');
+const posix = process.platform !== 'win32';
+
+async function tempDir(t: { after(fn: () => Promise<void>): void }): Promise<string> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'deskbridge-shells-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+test('--shell electron runs the binary on dist/main.mjs with our arguments after --, and exits with its code', { skip: !posix && 'needs a shell script as the fake binary' }, async (t) => {
+  const dist = await tempDir(t);
+  await writeFile(path.join(dist, 'electron'), `#!/bin/sh\nprintf '%s\\n' "$@" > "${dist}/args"\nexit 3\n`);
+  await chmod(path.join(dist, 'electron'), 0o755);
+  const result = spawnSync(process.execPath, [cli, '--shell', 'electron', '--port', '5', '--connect', 'Front desk'], {
+    encoding: 'utf8',
+    env: { ...process.env, ELECTRON_OVERRIDE_DIST_PATH: dist },
+  });
+  assert.equal(result.status, 3, result.stderr);
+  const args = (await readFile(path.join(dist, 'args'), 'utf8')).trimEnd().split('\n');
+  assert.deepEqual(args, [path.join(repo, 'dist', 'main.mjs'), '--', '--shell', 'electron', '--port', '5', '--connect', 'Front desk']);
+});
+
+test('browser shell: the address first, the browser in app mode with its own profile, SIGTERM closes both', { skip: !posix && 'needs a shell script as the fake browser' }, async (t) => {
+  const dir = await tempDir(t);
+  const bin = path.join(dir, 'bin');
+  const dataDir = path.join(dir, 'data');
+  await mkdir(bin);
+  // A fake Chromium that records its arguments and stays open like a window would.
+  await writeFile(path.join(bin, 'chromium'), `#!/bin/sh\nprintf '%s\\n' "$@" > "${dir}/browser-args"\nexec sleep 60\n`);
+  await chmod(path.join(bin, 'chromium'), 0o755);
+  const child = spawn(process.execPath, [cli, '--shell', 'browser', '--port', '0', '--data-dir', dataDir], {
+    env: { ...process.env, PATH: `${bin}${path.delimiter}${process.env.PATH ?? ''}`, DESKBRIDGE_SECRETS_KEY_DIR: path.join(dir, 'keys'), DBUS_SESSION_BUS_ADDRESS: 'disabled:' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  t.after(() => child.kill('SIGKILL'));
+  const lines = createInterface({ input: child.stdout! });
+  const [first] = (await once(lines, 'line')) as [string];
+  const url = /(http:\/\/127\.0\.0\.1:\d+\/\S*)/.exec(first)?.[1];
+  assert.ok(url, `first line carries the address: ${first}`);
+  assert.match(url, /\/start\?code=[\w-]{16,}/);
+
+  // The address serves the app: the code turns into a session cookie once.
+  const start = await fetch(url, { redirect: 'manual' });
+  assert.equal(start.status, 302);
+  assert.match(start.headers.get('set-cookie') ?? '', /HttpOnly/i);
+  assert.equal((await fetch(url, { redirect: 'manual' })).status, 403, 'the start code works once');
+
+  let browserArgs = '';
+  for (let i = 0; i < 50 && !browserArgs; i++) {
+    browserArgs = await readFile(path.join(dir, 'browser-args'), 'utf8').catch(() => '');
+    if (!browserArgs) await new Promise((r) => setTimeout(r, 100));
+  }
+  const args = browserArgs.trimEnd().split('\n');
+  assert.ok(args.includes(`--app=${url}`), browserArgs);
+  for (const flag of [`--user-data-dir=${path.join(dataDir, 'browser-profile')}`, '--disable-extensions', '--no-first-run', '--no-default-browser-check']) assert.ok(args.includes(flag), flag);
+
+  child.kill('SIGTERM');
+  const [code] = (await once(child, 'exit')) as [number | null];
+  assert.equal(code, 0);
+  await assert.rejects(fetch(url), 'the gateway is closed');
+});
