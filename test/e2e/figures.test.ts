@@ -43,25 +43,35 @@ test('figures: connect to first frame, scrolling throughput, gateway memory', as
   const connectTimes: number[] = [];
   for (let i = 0; i < 10; i++) {
     await page.getByRole('tab', { name: 'Connections' }).click();
-    // Timed in the page: from the double-click to the first animation frame whose new canvas shows the server's background.
+    await item.click();
+    // Timed in the page: from the click on Connect (its event, so Playwright's own work is not counted)
+    // to the first animation frame whose new canvas shows the server's background.
     const firstFrame = page.evaluate(
       () =>
         new Promise<number>((resolve, reject) => {
+          let clicked = 0;
+          const onClick = (event: MouseEvent) => {
+            const button = (event.target as Element | null)?.closest('button');
+            if (button?.textContent?.trim() !== 'Connect') return;
+            clicked = performance.now();
+            document.removeEventListener('click', onClick, { capture: true });
+          };
+          document.addEventListener('click', onClick, { capture: true });
           const started = performance.now();
           const old = new Set(document.querySelectorAll('canvas'));
           const check = () => {
             for (const canvas of document.querySelectorAll<HTMLCanvasElement>('.session-tab:not([hidden]) [data-testid="session-surface"] canvas')) {
-              if (old.has(canvas) || canvas.width < 1000) continue;
+              if (!clicked || old.has(canvas) || canvas.width < 1000) continue;
               const d = canvas.getContext('2d', { willReadFrequently: true })?.getImageData(1000, 700, 1, 1).data;
-              if (d && Math.abs(d[0]! - 0x33) < 8 && Math.abs(d[1]! - 0x66) < 8 && Math.abs(d[2]! - 0x99) < 8) return resolve(performance.now() - started);
+              if (d && Math.abs(d[0]! - 0x33) < 8 && Math.abs(d[1]! - 0x66) < 8 && Math.abs(d[2]! - 0x99) < 8) return resolve(performance.now() - clicked);
             }
-            if (performance.now() - started > 15_000) reject(new Error('no first frame in 15 s'));
+            if (performance.now() - started > 15_000) reject(new Error(clicked ? 'no first frame in 15 s' : 'Connect was not clicked'));
             else requestAnimationFrame(check);
           };
           check();
         }),
     );
-    await item.dblclick();
+    await page.getByRole('button', { name: 'Connect', exact: true }).click();
     connectTimes.push(await firstFrame);
     if (i < 9) {
       await sessionView(page).getByRole('button', { name: 'Disconnect' }).click();

@@ -7,11 +7,11 @@ import { randomBytes } from 'node:crypto';
 import { readdir, readFile, lstat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { startKeyring } from '../servers/keyring';
-import { startXvnc, disposeXvnc } from '../servers/xvnc';
+import { startKeyring, type KeyringSession } from '../servers/keyring';
+import { startXvnc, disposeXvnc, type XvncServer } from '../servers/xvnc';
 import { hexColour } from '../servers/xwd';
-import { startApp, removeDataDir } from '../support/app';
-import { openBrowser } from '../support/browser';
+import { startApp, removeDataDir, type RunningApp } from '../support/app';
+import { openBrowser, type TestBrowser } from '../support/browser';
 import { createProfile, waitForCanvasColour, waitForState } from '../support/ui';
 import type { ProfileView } from '../../shared/api/contract';
 
@@ -19,45 +19,50 @@ import type { ProfileView } from '../../shared/api/contract';
 const PASSWORD = `K${randomBytes(4).toString('hex').slice(0, 7)}`;
 
 test('a saved password goes to the keychain, survives a restart, and is in no file', async (t) => {
-  const keyring = await startKeyring();
-  const server = await startXvnc({ password: PASSWORD, background: '#445566', xterm: false });
-  let app = await startApp({ env: keyring.env });
-  const dataDir = app.dataDir;
+  let keyring: KeyringSession | undefined;
+  let server: XvncServer | undefined;
+  let app: RunningApp | undefined;
+  let browser: TestBrowser | undefined;
+  let dataDir: string | undefined;
   t.after(async () => {
-    await app.stop();
-    await removeDataDir(dataDir);
+    await browser?.close();
+    await app?.stop();
+    if (dataDir) await removeDataDir(dataDir);
     await disposeXvnc(server);
-    await keyring.stop();
+    await keyring?.stop();
   });
+  keyring = await startKeyring();
+  server = await startXvnc({ password: PASSWORD, background: '#445566', xterm: false });
+  app = await startApp({ env: keyring.env });
+  dataDir = app.dataDir;
 
-  let browser = await openBrowser({ origin: app.origin });
+  browser = await openBrowser({ origin: app.origin });
   await browser.page.goto(app.url);
   const backend = browser.page.getByTestId('secrets-backend');
   assert.match((await backend.textContent()) ?? '', /keychain/i);
   await createProfile(browser.page, { name: 'Kept', port: server.port, password: PASSWORD });
   await browser.close();
+  browser = undefined;
 
   // Restart on the same data folder.
   await app.stop();
   app = await startApp({ dataDir, env: keyring.env });
   browser = await openBrowser({ origin: app.origin });
-  try {
-    await browser.page.goto(app.url);
-    const item = browser.page.getByRole('navigation', { name: 'Connections' }).getByRole('button', { name: 'Kept', exact: true });
-    await item.waitFor();
-    await item.dblclick();
-    await waitForState(browser.page, 'Connected');
-    await waitForCanvasColour(browser.page, 500, 400, hexColour('#445566'));
-    assert.equal(await browser.page.getByRole('dialog', { name: 'Password required' }).count(), 0, 'the saved password signed in');
-  } finally {
-    await browser.close();
-  }
+  await browser.page.goto(app.url);
+  const item = browser.page.getByRole('navigation', { name: 'Connections' }).getByRole('button', { name: 'Kept', exact: true });
+  await item.waitFor();
+  await item.dblclick();
+  await waitForState(browser.page, 'Connected');
+  await waitForCanvasColour(browser.page, 500, 400, hexColour('#445566'));
+  assert.equal(await browser.page.getByRole('dialog', { name: 'Password required' }).count(), 0, 'the saved password signed in');
+  await browser.close();
+  browser = undefined;
 
   const profiles = JSON.parse(await readFile(path.join(dataDir, 'profiles.json'), 'utf8')) as { profiles: ProfileView[] };
   const id = profiles.profiles[0]!.id;
   assert.equal(await keyring.lookup({ service: 'DeskBridge', username: `profile:${id}` }), PASSWORD);
 
-  const needles = [Buffer.from(PASSWORD, 'utf8'), Buffer.from(PASSWORD, 'utf16le'), Buffer.from(Buffer.from(PASSWORD).toString('base64'))];
+  const needles = [Buffer.from(PASSWORD, 'utf8'), Buffer.from(PASSWORD, 'utf16le'), ...base64Forms(Buffer.from(PASSWORD, 'utf8')), ...base64Forms(Buffer.from(PASSWORD, 'utf16le'))];
   const hits: string[] = [];
   for (const root of [dataDir, keyring.home, os.tmpdir()]) {
     for await (const file of files(root)) {
@@ -71,19 +76,38 @@ test('a saved password goes to the keychain, survives a restart, and is in no fi
 test('with no keychain running the encrypted-file fallback is used, and the UI says so', async (t) => {
   const env = { ...process.env };
   delete env.DBUS_SESSION_BUS_ADDRESS;
-  const app = await startApp({ env });
-  const browser = await openBrowser({ origin: app.origin });
+  let app: RunningApp | undefined;
+  let browser: TestBrowser | undefined;
   t.after(async () => {
-    await browser.close();
-    await app.stop();
-    await removeDataDir(app.dataDir);
+    await browser?.close();
+    await app?.stop();
+    if (app) await removeDataDir(app.dataDir);
   });
+  app = await startApp({ env });
+  browser = await openBrowser({ origin: app.origin });
   await browser.page.goto(app.url);
   const backend = browser.page.getByTestId('secrets-backend');
   await backend.waitFor();
   assert.match((await backend.textContent()) ?? '', /encrypted file/i);
   assert.match(await browser.page.locator('.secrets-description').textContent() ?? '', /weaker than a keychain/);
 });
+
+/**
+ * The password as it would appear inside any base64 text: its bytes can start
+ * at any of the three positions of a 3-byte group, so take, for each, the
+ * characters that depend on the password's bytes alone.
+ */
+function base64Forms(secret: Buffer): Buffer[] {
+  const forms: Buffer[] = [];
+  for (let lead = 0; lead < 3; lead++) {
+    const encoded = Buffer.concat([Buffer.alloc(lead), secret]).toString('base64').replace(/=+$/, '');
+    // Skip the characters that mix in the leading filler, and the last one, which may mix in what follows.
+    const first = lead === 0 ? 0 : lead === 1 ? 2 : 3;
+    const last = ((lead + secret.length) % 3 === 0 ? encoded.length : encoded.length - 1);
+    forms.push(Buffer.from(encoded.slice(first, last)));
+  }
+  return forms;
+}
 
 /** Regular files under a folder, skipping sockets, links, big files and Chromium's caches. */
 async function* files(root: string): AsyncGenerator<string> {

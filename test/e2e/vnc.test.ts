@@ -72,25 +72,59 @@ async function assertCanvasMatchesServer(page: Parameters<typeof canvasPixels>[0
   assert.ok(close(xtermPixel!, [255, 255, 255], 8), `xterm area is rgb(${xtermPixel})`);
 }
 
-test('fit to window at device scale 2: a click lands on the remote point under it', async () => {
+test('fit to window and 1:1 at device scale 2: a click lands on the remote point under it', async () => {
   await withBrowser({ deviceScaleFactor: 2, viewport: { width: 900, height: 640 } }, async ({ page }) => {
     await page.getByRole('navigation', { name: 'Connections' }).getByRole('button', { name: 'Desk', exact: true }).dblclick();
     await waitForState(page, 'Connected');
     await waitForCanvasColour(page, 900, 700, hexColour('#336699'));
-    for (const [rx, ry] of [
+    const scaling = sessionView(page).getByRole('combobox', { name: /^Scaling/ });
+    await scaling.selectOption({ label: 'Fit to window' });
+    const fitted = await canvasBox(page);
+    // A 1024x768 desktop in a 900x640 window: fit must shrink it, or this test proves nothing about scaling.
+    assert.ok(fitted.width < 900 && fitted.height < 640, `fit to window shows the desktop at ${fitted.width}x${fitted.height} CSS px`);
+    await assertClicksLand(page, [
       [700, 500],
       [1000, 40],
       [613, 711],
-    ] as [number, number][]) {
-      const point = await pagePointFor(page, rx, ry);
-      await page.mouse.click(point.x, point.y);
-      await new Promise((r) => setTimeout(r, 300));
-      const location = await server.x('xdotool', ['getmouselocation']);
-      const [, x, y] = /x:(\d+) y:(\d+)/.exec(location) ?? [];
-      assert.ok(Math.abs(Number(x) - rx) <= 1 && Math.abs(Number(y) - ry) <= 1, `clicked remote ${rx},${ry}; the pointer is at ${x},${y}`);
-    }
+    ]);
+
+    await scaling.selectOption({ label: '1:1 (scrollbars)' });
+    await waitFor(async () => Math.abs((await canvasBox(page)).width - 1024) <= 1, 'the desktop at 1:1');
+    // Scroll to the far corner inside the session, then click there: catches offsets that ignore scrolling.
+    await sessionView(page).getByTestId('session-surface').evaluate((surface: HTMLElement) => {
+      for (const element of [surface, ...surface.querySelectorAll<HTMLElement>('*')]) {
+        if (element.scrollWidth > element.clientWidth) element.scrollLeft = element.scrollWidth;
+        if (element.scrollHeight > element.clientHeight) element.scrollTop = element.scrollHeight;
+      }
+    });
+    await assertClicksLand(page, [
+      [1000, 740],
+      [950, 700],
+    ]);
   });
 });
+
+async function canvasBox(page: Parameters<typeof canvasPixels>[0]): Promise<{ width: number; height: number }> {
+  return sessionView(page)
+    .locator('[data-testid="session-surface"] canvas')
+    .first()
+    .evaluate((c: HTMLCanvasElement) => ({ width: c.getBoundingClientRect().width, height: c.getBoundingClientRect().height }));
+}
+
+async function assertClicksLand(page: Parameters<typeof canvasPixels>[0], points: [number, number][]): Promise<void> {
+  const viewport = page.viewportSize()!;
+  for (const [rx, ry] of points) {
+    const point = await pagePointFor(page, rx, ry);
+    assert.ok(point.x >= 0 && point.y >= 0 && point.x < viewport.width && point.y < viewport.height, `remote ${rx},${ry} is off the page at ${point.x},${point.y}`);
+    await page.mouse.click(point.x, point.y);
+    let location = '';
+    await waitFor(async () => {
+      location = await server.x('xdotool', ['getmouselocation']);
+      const [, x, y] = /x:(\d+) y:(\d+)/.exec(location) ?? [];
+      return Math.abs(Number(x) - rx) <= 1 && Math.abs(Number(y) - ry) <= 1;
+    }, `the remote pointer at ${rx},${ry} (it is at ${location})`, 3000).catch(() => assert.fail(`clicked remote ${rx},${ry}; the pointer is at ${location}`));
+  }
+}
 
 test('typing reaches the remote xterm', async () => {
   await withBrowser({}, async ({ page }) => {
