@@ -1,11 +1,11 @@
 // Starts DeskBridge as it ships: `node dist/cli.mjs --shell browser --no-open`,
 // and reads the start address from its first line.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { stopProcess } from '../servers/processes';
+import { spawnGroup, stopProcess } from '../servers/processes';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -27,8 +27,7 @@ export interface AppOptions {
 export async function startApp(options: AppOptions = {}): Promise<RunningApp> {
   const dataDir = options.dataDir ?? (await mkdtemp(path.join(os.tmpdir(), 'deskbridge-data-')));
   const env = { ...(options.env ?? process.env), DESKBRIDGE_SECRETS_KEY_DIR: path.join(dataDir, '..', `${path.basename(dataDir)}-keys`) };
-  const child: ChildProcess = spawn(process.execPath, [path.join(ROOT, 'dist', 'cli.mjs'), '--shell', 'browser', '--no-open', '--port', '0', '--data-dir', dataDir, ...(options.args ?? [])], {
-    detached: true,
+  const child: ChildProcess = spawnGroup(process.execPath, [path.join(ROOT, 'dist', 'cli.mjs'), '--shell', 'browser', '--no-open', '--port', '0', '--data-dir', dataDir, ...(options.args ?? [])], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env,
   });
