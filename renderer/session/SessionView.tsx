@@ -421,7 +421,7 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
         </div>
         <label className="toolbar-field">
           Scaling
-          <select value={scaling} onChange={(e) => setScaling(e.target.value as ScalingMode)}>
+          <select aria-label="Scaling" value={scaling} onChange={(e) => setScaling(e.target.value as ScalingMode)}>
             <option value="fit">Fit to window</option>
             <option value="actual">1:1 (scrollbars)</option>
           </select>
