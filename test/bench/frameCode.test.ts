@@ -46,13 +46,16 @@ test('mid-grey noise from a lossy codec does not flip a block', () => {
 test('a read torn between two frames fails the check value', () => {
   const a = encodeCode(1000, 1.8e12, 1);
   const b = encodeCode(1001, 1.8e12 + 17, 1);
+  let mixed = 0;
   let caught = 0;
   for (let cut = 1; cut < 8; cut++) {
     const torn = [...b.slice(0, cut), ...a.slice(cut)];
-    if (torn.every((v, i) => v === a[i]) || torn.every((v, i) => v === b[i])) continue;
+    if (torn.every((v, i) => v === a[i]) || torn.every((v, i) => v === b[i])) continue; // the cut fell where both agree
+    mixed++;
     if (decodeCode(torn) === null) caught++;
   }
-  assert.equal(caught, 7);
+  assert.ok(mixed >= 3);
+  assert.equal(caught, mixed);
 });
 
 test('time and frame numbers unwrap across their wrap points', () => {

@@ -216,6 +216,7 @@ async function runWebClient(context: RunContext, spec: WebClientSpec): Promise<C
       if (box) await page.mouse.click(box.x + Math.min(box.width, 300) / 2, box.y + Math.min(box.height, 300) / 2);
       await sleep(200);
       await startProbe(page, spec.selector);
+      await sleep(150); // a frame seen before the first key, to compare its key count with
       for (let i = 0; i < context.keys; i++) {
         await page.keyboard.press('x');
         await sleep(250);
