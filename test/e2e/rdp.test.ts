@@ -154,8 +154,13 @@ test('certificates: trust always pins; a regenerated certificate is refused with
 
   await server.restart({ newCertificate: true });
   const before = relay.connections.length;
-  await sessionView(page).getByRole('button', { name: 'Reconnect' }).click();
   const warning = page.getByRole('dialog', { name: /certificate has changed/ });
+  // Usually the ended session offers Reconnect. In about one run in ten a retry has already
+  // reached the new certificate and the warning is up (cause not yet found: see the session
+  // note); either way the user must see the warning and Cancel must send nothing.
+  const reconnect = sessionView(page).getByRole('button', { name: 'Reconnect' });
+  await reconnect.or(warning).first().waitFor({ timeout: 15_000 });
+  if (await reconnect.isVisible()) await reconnect.click();
   await warning.waitFor({ timeout: 15_000 });
   assert.match((await warning.textContent()) ?? '', /Connect only if your administrator expected this/);
   await warning.getByRole('button', { name: 'Cancel' }).click();
