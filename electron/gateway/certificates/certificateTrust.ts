@@ -66,17 +66,11 @@ export function verifyChain(chain: Uint8Array[], host: string, extraCas: string[
   const leafCert = certs[0] as X509Certificate;
   if (Date.parse(leafCert.validTo) < now) return { ok: false, reason: 'the certificate has expired' };
   if (Date.parse(leafCert.validFrom) > now) return { ok: false, reason: 'the certificate is not valid yet' };
-  const roots = [...defaultRoots(), ...extraCas].flatMap(splitPem).map((pem) => {
-    try {
-      return new X509Certificate(pem);
-    } catch {
-      return null;
-    }
-  });
+  const roots = [...parsedDefaultRoots(), ...parseBundle(extraCas)];
   // Walk up the chain the server sent, then to a root we trust.
   let current = leafCert;
   for (let depth = 0; depth < 10; depth++) {
-    const root = roots.find((r) => r !== null && current.checkIssued(r) && current.verify(r.publicKey));
+    const root = roots.find((r) => current.checkIssued(r) && current.verify(r.publicKey));
     if (root) {
       const named = leafCert.checkHost(host) ?? leafCert.checkIP(host);
       return named ? { ok: true } : { ok: false, reason: `the certificate does not name ${host}` };
@@ -86,6 +80,23 @@ export function verifyChain(chain: Uint8Array[], host: string, extraCas: string[
     current = next;
   }
   return { ok: false, reason: leafCert.issuer === leafCert.subject ? 'the certificate is self-signed' : 'the certificate is not issued by an authority this computer trusts' };
+}
+
+function parseBundle(bundles: string[]): X509Certificate[] {
+  return bundles.flatMap(splitPem).flatMap((pem) => {
+    try {
+      return [new X509Certificate(pem)];
+    } catch {
+      return [];
+    }
+  });
+}
+
+let defaultParsed: X509Certificate[] | null = null;
+/** The system's roots, parsed once per process: a few hundred certificates, not worth parsing per connection. */
+function parsedDefaultRoots(): X509Certificate[] {
+  defaultParsed ??= parseBundle(defaultRoots());
+  return defaultParsed;
 }
 
 function splitPem(bundle: string): string[] {

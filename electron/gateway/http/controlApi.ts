@@ -21,7 +21,7 @@ import type { ManagedPolicyStore } from '../policy/managedPolicy';
 import type { SecretStore } from '../secrets/secretStore';
 import type { SessionRegistry } from '../sessions/sessionRegistry';
 import { formatTarget, type TicketBook } from '../tickets/sessionTickets';
-import { describeCertificate, evaluateTrust, sha256Fingerprint, verifyChain } from '../certificates/certificateTrust';
+import { describeCertificate, evaluateTrust, sha256Fingerprint } from '../certificates/certificateTrust';
 import { openRdpTransport, requestedProtocolsFor } from '../bridges/rdp/rdpTransport';
 import { connectionRequest } from '../bridges/rdp/x224';
 import type { RelayTimeouts } from '../bridges/tcpRelay';
@@ -346,7 +346,7 @@ export class ControlApi {
     const prompt: CertificatePromptBody = {
       error: changed ? 'certificate-changed' : 'certificate-untrusted',
       message: messageFor(changed ? 'certificate-changed' : 'certificate-untrusted'),
-      reason: changed ? 'the certificate is not the one you chose to trust before' : verifyChain(transport.chain, profile.host, extraCas).ok ? '' : verdict.reason,
+      reason: verdict.kind === 'untrusted' ? verdict.reason : 'the certificate is not the one you chose to trust before',
       certificate: describeCertificate(transport.chain),
       previousFingerprint: changed ? verdict.previous : null,
       host: profile.host,
