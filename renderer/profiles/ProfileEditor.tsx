@@ -4,6 +4,7 @@
 import { useEffect, useId, useState } from 'react';
 import { API, type ProfileView } from '../../shared/api/contract';
 import { DEFAULT_PORTS, validateProfileDraft, type FieldErrors, type Protocol } from '../../shared/profiles/profileSchema';
+import { KEYBOARD_LAYOUTS, type KeyboardLayoutTag } from '../../shared/profiles/keyboardLayouts';
 
 export interface EditorValues {
   name: string;
@@ -16,6 +17,7 @@ export interface EditorValues {
   scaling: 'fit' | 'actual';
   rdpSecurity: 'negotiate' | 'nla' | 'tls';
   keyboardMode: 'scancode' | 'unicode';
+  keyboardLayout: KeyboardLayoutTag;
   folder: string;
   /** Comma-separated, as typed. */
   tags: string;
@@ -34,6 +36,7 @@ export function valuesFrom(profile: ProfileView | null, defaults: Partial<Editor
     scaling: profile?.scaling ?? defaults.scaling ?? 'fit',
     rdpSecurity: profile?.rdpSecurity ?? defaults.rdpSecurity ?? 'negotiate',
     keyboardMode: profile?.keyboardMode ?? defaults.keyboardMode ?? 'scancode',
+    keyboardLayout: profile?.keyboardLayout ?? defaults.keyboardLayout ?? 'auto',
     folder: profile?.folder ?? defaults.folder ?? '',
     tags: (profile?.tags ?? []).join(', '),
     favourite: profile?.favourite ?? false,
@@ -58,6 +61,7 @@ export function draftFrom(values: EditorValues, profile: ProfileView | null): Re
     scaling: values.scaling,
     rdpSecurity: values.rdpSecurity,
     keyboardMode: values.keyboardMode,
+    keyboardLayout: values.keyboardLayout,
     folder: values.folder,
     tags: values.tags
       .split(',')
@@ -256,6 +260,18 @@ export function ProfileEditor({ profile, defaults, serverErrors, busy, passwordS
             <select {...fieldProps('keyboardMode')}>
               <option value="scancode">Physical keys (scancodes)</option>
               <option value="unicode">Characters (Unicode)</option>
+            </select>
+          </div>
+        )}
+        {values.protocol === 'rdp' && (
+          <div className="field">
+            <label htmlFor={`${id}-keyboardLayout`}>Keyboard layout</label>
+            <select {...fieldProps('keyboardLayout')}>
+              {KEYBOARD_LAYOUTS.map((layout) => (
+                <option key={layout.tag} value={layout.tag}>
+                  {layout.label}
+                </option>
+              ))}
             </select>
           </div>
         )}

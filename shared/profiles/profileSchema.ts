@@ -3,6 +3,7 @@
 // INVARIANT: a profile never carries a password. Secrets live in the secrets
 // store of the gateway, keyed by profile id.
 import { z } from 'zod';
+import { KEYBOARD_LAYOUT_TAGS } from './keyboardLayouts';
 
 export const PROTOCOLS = ['vnc', 'rdp', 'spice'] as const;
 export type Protocol = (typeof PROTOCOLS)[number];
@@ -59,7 +60,8 @@ export const profileDraftSchema = z.object({
   desktopSize: z.enum(DESKTOP_SIZE_MODES).default('fit-window'),
   desktopWidth: z.number().int().min(200, 'The width must be 200 to 8192 pixels.').max(8192, 'The width must be 200 to 8192 pixels.').default(1280),
   desktopHeight: z.number().int().min(200, 'The height must be 200 to 8192 pixels.').max(8192, 'The height must be 200 to 8192 pixels.').default(800),
-  keyboardLayout: z.string().max(32).default('en-US'),
+  /** RDP keyboard layout the server maps scancodes with (see keyboardLayouts.ts); "auto": the server's default. */
+  keyboardLayout: z.enum(KEYBOARD_LAYOUT_TAGS, { message: 'Choose a keyboard layout from the list.' }).default('auto'),
   keyboardMode: z.enum(KEYBOARD_MODES).default('scancode'),
   /** SHA-256 fingerprint of a server certificate the user chose to trust always for this profile. */
   pinnedCertificate: fingerprintSchema.nullable().default(null),
@@ -78,7 +80,7 @@ export const profileSchema = profileDraftSchema.extend({
 });
 export type Profile = z.infer<typeof profileSchema>;
 
-export const PROFILE_FILE_SCHEMA_VERSION = 1;
+export const PROFILE_FILE_SCHEMA_VERSION = 2;
 
 export const profileFileSchema = z.object({
   schemaVersion: z.literal(PROFILE_FILE_SCHEMA_VERSION),

@@ -8,6 +8,8 @@ export interface ProfileInput {
   protocol?: 'VNC' | 'RDP';
   username?: string;
   password?: string;
+  /** RDP: the label of a keyboard layout in the editor's list. */
+  keyboardLayout?: string;
 }
 
 export async function createProfile(page: Page, input: ProfileInput): Promise<void> {
@@ -18,6 +20,7 @@ export async function createProfile(page: Page, input: ProfileInput): Promise<vo
   await page.getByLabel('Port', { exact: true }).fill(String(input.port));
   if (input.username) await page.getByLabel('Username', { exact: true }).fill(input.username);
   if (input.password) await page.getByLabel('Password', { exact: true }).fill(input.password);
+  if (input.keyboardLayout) await page.getByLabel('Keyboard layout', { exact: true }).selectOption({ label: input.keyboardLayout });
   await page.getByRole('button', { name: 'Save', exact: true }).click();
   await page.getByRole('navigation', { name: 'Connections' }).getByRole('button', { name: input.name, exact: true }).waitFor();
 }

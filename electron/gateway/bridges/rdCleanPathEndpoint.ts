@@ -15,6 +15,7 @@ import { DerError, probeLength } from './rdcleanpath/der';
 import { MAX_REQUEST_BYTES, RDCLEANPATH_ERROR, asRequest, decodePdu, errorPdu, responsePdu } from './rdcleanpath/rdCleanPathPdu';
 import { PROTOCOL, X224Error, requestedProtocols } from './rdp/x224';
 import { openRdpTransport } from './rdp/rdpTransport';
+import { ClientStreamRewriter } from './rdp/clientSettings';
 import { pumpBytes, toBuffer } from './socketPump';
 import type { RelayTimeouts } from './tcpRelay';
 
@@ -171,7 +172,21 @@ export function serveRdCleanPath(
 
     socket.send(responsePdu(transport.confirm, transport.chain, transport.serverAddr));
     deps.sessions.setState(session, (transport.selectedProtocol & (PROTOCOL.HYBRID | PROTOCOL.HYBRID_EX)) !== 0 ? 'authenticating' : 'connecting');
-    pumpBytes(socket, transport.socket, session, { toHost: (c) => observer.fromClient(c), fromHost: (c) => observer.fromServer(c) });
+    const nla = (transport.selectedProtocol & (PROTOCOL.HYBRID | PROTOCOL.HYBRID_EX)) !== 0;
+    const rewriter = new ClientStreamRewriter({ want32Bpp: true, keyboardLayout: session.keyboardLayout, autologon: true }, nla);
+    let reported = false;
+    pumpBytes(socket, transport.socket, session, {
+      transformToHost: (chunk) => {
+        const out = rewriter.push(chunk);
+        if (rewriter.finished && !reported) {
+          reported = true;
+          log.info('client settings adjusted', { session: session.id, ...rewriter.report });
+        }
+        return out;
+      },
+      toHost: (c) => observer.fromClient(c),
+      fromHost: (c) => observer.fromServer(c),
+    });
     transport.socket.on('error', (error: NodeJS.ErrnoException) => finish('connection-lost', error.code ?? error.message));
     transport.socket.on('close', () => {
       const { code, evidence } = observer.closeReason();

@@ -12,6 +12,8 @@ const LOW_WATER = 1 * 1024 * 1024;
 export interface PumpHooks {
   /** Sees each chunk from the browser before it goes to the host. */
   toHost?: (chunk: Buffer) => void;
+  /** Replaces each chunk from the browser with what goes to the host (after `toHost` has seen what goes). */
+  transformToHost?: (chunk: Buffer) => Buffer[];
   /** Sees each chunk from the host before it goes to the browser. */
   fromHost?: (chunk: Buffer) => void;
 }
@@ -35,9 +37,11 @@ export function pumpBytes(socket: WebSocket, host: Duplex, session: GatewaySessi
   });
   host.on('drain', () => socket.resume());
   socket.on('message', (data: Buffer | ArrayBuffer | Buffer[]) => {
-    const chunk = toBuffer(data);
-    hooks.toHost?.(chunk);
-    session.bytesToHost += chunk.length;
-    if (!host.write(chunk)) socket.pause();
+    const pieces = hooks.transformToHost ? hooks.transformToHost(toBuffer(data)) : [toBuffer(data)];
+    for (const chunk of pieces) {
+      hooks.toHost?.(chunk);
+      session.bytesToHost += chunk.length;
+      if (!host.write(chunk)) socket.pause();
+    }
   });
 }

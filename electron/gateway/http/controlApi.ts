@@ -26,6 +26,7 @@ import { openRdpTransport, requestedProtocolsFor } from '../bridges/rdp/rdpTrans
 import { connectionRequest } from '../bridges/rdp/x224';
 import type { RelayTimeouts } from '../bridges/tcpRelay';
 import { exportProfile, importIntoLibrary } from '../profiles/connectionFileImport';
+import { keyboardLayoutId } from '../../../shared/profiles/keyboardLayouts';
 
 const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -265,7 +266,7 @@ export class ControlApi {
       throw new HttpError(422, 'protocol-unsupported', messageFor('protocol-unsupported' satisfies ErrorCode));
     }
     const fingerprint = profile.protocol === 'rdp' ? await this.acceptedRdpCertificate(profile, request.acceptCertificate) : undefined;
-    const session = this.deps.sessions.create(profile.id, profile.protocol, profile.host, profile.port);
+    const session = this.deps.sessions.create(profile.id, profile.protocol, profile.host, profile.port, { keyboardLayout: keyboardLayoutId(profile.keyboardLayout) });
     const target = formatTarget(profile.host, profile.port);
     const ticket = this.deps.tickets.mint({
       sessionId: session.id,

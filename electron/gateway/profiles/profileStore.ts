@@ -31,6 +31,15 @@ export class ProfileStoreError extends Error {
 const MIGRATIONS: Record<number, (raw: Record<string, unknown>) => Record<string, unknown>> = {
   // Version 0: a bare array of profiles, as early builds wrote it.
   0: (raw) => ({ schemaVersion: 1, profiles: raw.profiles }),
+  // Version 1 stored keyboardLayout "en-US" as a default no one chose (there was no
+  // field for it) and never sent it; version 2 sends the layout, so that default
+  // becomes "auto" (the server's own), and a user's keyboard keeps working as before.
+  1: (raw) => ({
+    schemaVersion: 2,
+    profiles: Array.isArray(raw.profiles)
+      ? raw.profiles.map((p: unknown) => (p && typeof p === 'object' && (p as { keyboardLayout?: unknown }).keyboardLayout === 'en-US' ? { ...p, keyboardLayout: 'auto' } : p))
+      : raw.profiles,
+  }),
 };
 
 function detectVersion(raw: unknown): { version: number; body: Record<string, unknown> } | null {

@@ -25,6 +25,8 @@ export interface GatewaySession {
   /** Closes the session's open bridges; registered by each bridge. */
   bridgeClosers: Set<(reason: ErrorCode) => void>;
   lastActivity: number;
+  /** RDP: the keyboard layout (input locale identifier) to announce; null leaves the client's. */
+  keyboardLayout: number | null;
 }
 
 export class SessionRegistry {
@@ -37,7 +39,7 @@ export class SessionRegistry {
     this.timer.unref();
   }
 
-  create(profileId: string, protocol: Protocol, host: string, port: number): GatewaySession {
+  create(profileId: string, protocol: Protocol, host: string, port: number, options: { keyboardLayout?: number | null } = {}): GatewaySession {
     const session: GatewaySession = {
       id: randomBytes(12).toString('base64url'),
       profileId,
@@ -51,6 +53,7 @@ export class SessionRegistry {
       controls: new Set(),
       bridgeClosers: new Set(),
       lastActivity: Date.now(),
+      keyboardLayout: options.keyboardLayout ?? null,
     };
     this.sessions.set(session.id, session);
     return session;

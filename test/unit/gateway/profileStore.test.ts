@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { ProfileStore, PROFILES_FILE } from '../../../electron/gateway/profiles/profileStore';
 import { createLogger } from '../../../electron/gateway/logging/logger';
-import { profileDraftSchema } from '../../../shared/profiles/profileSchema';
+import { PROFILE_FILE_SCHEMA_VERSION, profileDraftSchema } from '../../../shared/profiles/profileSchema';
 
 const logger = createLogger({ sink: () => undefined });
 const draft = profileDraftSchema.parse({ name: 'Office', protocol: 'vnc', host: '127.0.0.1', port: 5901, username: 'ann' });
@@ -26,7 +26,7 @@ test('profiles survive a reopen, with a schema version on disk', async (t) => {
   const reopened = await ProfileStore.open(dir, logger);
   assert.deepEqual(reopened.list().map((p) => p.name), ['Office 2', 'Office 2 (copy)']);
   const onDisk = JSON.parse(await readFile(path.join(dir, PROFILES_FILE), 'utf8'));
-  assert.equal(onDisk.schemaVersion, 1);
+  assert.equal(onDisk.schemaVersion, PROFILE_FILE_SCHEMA_VERSION);
   await reopened.remove(copy.id);
   assert.equal((await ProfileStore.open(dir, logger)).list().length, 1);
 });
@@ -71,6 +71,23 @@ test('an old bare-array file is migrated', async (t) => {
   await writeFile(path.join(dir, PROFILES_FILE), JSON.stringify([{ ...draft, id: 'abcdefgh', createdAt: now, updatedAt: now }]));
   const store = await ProfileStore.open(dir, logger);
   assert.deepEqual(store.list().map((p) => p.id), ['abcdefgh']);
+  assert.equal(store.notices.length, 0);
+});
+
+test('version 1: the keyboard layout "en-US" nobody chose becomes "auto" (the server\u2019s own), a chosen one stays', async (t) => {
+  const dir = await tempDir(t);
+  const now = new Date().toISOString();
+  const { keyboardLayout: _k, ...withoutLayout } = draft;
+  const v1 = {
+    schemaVersion: 1,
+    profiles: [
+      { ...withoutLayout, keyboardLayout: 'en-US', id: 'abcdefgh', createdAt: now, updatedAt: now },
+      { ...withoutLayout, keyboardLayout: 'de-DE', id: 'bcdefghi', createdAt: now, updatedAt: now },
+    ],
+  };
+  await writeFile(path.join(dir, PROFILES_FILE), JSON.stringify(v1));
+  const store = await ProfileStore.open(dir, logger);
+  assert.deepEqual(store.list().map((p) => p.keyboardLayout), ['auto', 'de-DE']);
   assert.equal(store.notices.length, 0);
 });
 

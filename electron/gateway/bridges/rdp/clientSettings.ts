@@ -1,0 +1,236 @@
+// What the RDP client announces, adjusted in the gateway. IronRDP's web client
+// hard-codes its connection settings (color depth 16, keyboard layout 0, no
+// auto-logon; its build_config, "TODO(#327): expose these options from the
+// WASM module"), and TLS ends in the gateway, so the gateway sees the
+// client's first PDUs in clear and can set three fields in place (no length
+// changes) before they reach the server:
+//
+// - Client Core Data (MS-RDPBCGR 2.2.1.3.2, in the MCS Connect Initial):
+//   ask for a 32 bpp session (highColorDepth 24, 32 bpp supported,
+//   RNS_UD_CS_WANT_32BPP_SESSION), as mstsc does. At 16 bpp xrdp sends
+//   Interleaved RLE bitmaps whose source width is padded past the destination
+//   rectangle, and the IronRDP build we ship draws them with the destination
+//   width as stride: a sheared picture (fixed upstream in IronRDP #1486, not
+//   in a published npm release). At 32 bpp the server uses its 32 bpp codecs
+//   (RemoteFX, which IronRDP advertises), which it draws right.
+// - Client Core Data keyboardLayout: the profile's layout (an input locale
+//   identifier such as 0x0407 German), so the server maps scancodes as the
+//   user's physical keyboard does.
+// - Client Info PDU (2.2.1.11.1.1) flags: INFO_AUTOLOGON when the client
+//   sent a password, so a server with a login screen (xrdp, Windows with TLS
+//   only) signs in with the profile's credentials as mstsc does, instead of
+//   showing its own login dialog.
+//
+// The rewriter frames the client's stream (CredSSP TSRequests, then TPKTs)
+// until the Client Info PDU has passed, then steps aside. Anything it does
+// not recognise is forwarded untouched and ends its work: it never holds or
+// drops a byte of a stream it does not understand.
+
+/** MS-RDPBCGR 2.2.1.3.2 TS_UD_CS_CORE. */
+const CS_CORE = 0xc001;
+const CORE = {
+  keyboardLayout: 16,
+  highColorDepth: 140,
+  supportedColorDepths: 142,
+  earlyCapabilityFlags: 144,
+  /** Up to and including earlyCapabilityFlags. */
+  minimumLength: 146,
+} as const;
+const RNS_UD_24BPP_SUPPORT = 0x0001;
+const RNS_UD_16BPP_SUPPORT = 0x0002;
+const RNS_UD_15BPP_SUPPORT = 0x0004;
+const RNS_UD_32BPP_SUPPORT = 0x0008;
+const RNS_UD_CS_WANT_32BPP_SESSION = 0x0002;
+
+/** MS-RDPBCGR 2.2.8.1.1.2.1 security header flags. */
+const SEC_ENCRYPT = 0x0008;
+const SEC_INFO_PKT = 0x0040;
+/** MS-RDPBCGR 2.2.1.11.1.1 TS_INFO_PACKET flags. */
+const INFO_AUTOLOGON = 0x00000008;
+
+/** T.125 MCS DomainMCSPDU choice 25, SendDataRequest, PER-encoded: 25 << 2. */
+const MCS_SEND_DATA_REQUEST = 0x64;
+/** The H.221 non-standard key of the GCC user data a client sends ("Duca"). */
+const H221_CLIENT_KEY = Buffer.from('Duca', 'latin1');
+/** No PDU this rewriter waits for is near this size; more held means it is not the stream it knows. */
+const MAX_HELD_BYTES = 256 * 1024;
+
+export interface ClientSettings {
+  /** Ask the server for a 32 bpp session. */
+  want32Bpp: boolean;
+  /** Input locale identifier for keyboardLayout; null leaves the client's own. */
+  keyboardLayout: number | null;
+  /** Set INFO_AUTOLOGON when the Client Info PDU carries a password. */
+  autologon: boolean;
+}
+
+/** What the rewriter changed, for the log. */
+export interface RewriteReport {
+  coreData?: { colorDepth: string; keyboardLayout: string };
+  autologon?: boolean;
+  /** Why the rewriter stepped aside early, if it did. */
+  gaveUp?: string;
+}
+
+type Phase = 'credssp' | 'tpkt' | 'done';
+
+export class ClientStreamRewriter {
+  private phase: Phase;
+  private pending: Buffer = Buffer.alloc(0);
+  private sawConnectInitial = false;
+  readonly report: RewriteReport = {};
+
+  constructor(
+    private readonly settings: ClientSettings,
+    nla: boolean,
+  ) {
+    this.phase = nla ? 'credssp' : 'tpkt';
+  }
+
+  get finished(): boolean {
+    return this.phase === 'done';
+  }
+
+  /** Takes a chunk from the client; returns what may go to the server now (possibly nothing, possibly several PDUs). */
+  push(chunk: Buffer): Buffer[] {
+    if (this.finished) return [chunk];
+    this.pending = this.pending.length === 0 ? chunk : Buffer.concat([this.pending, chunk]);
+    const out: Buffer[] = [];
+    while (!this.finished && this.pending.length > 0) {
+      const length = this.nextLength();
+      if (length === null) {
+        if (this.pending.length > MAX_HELD_BYTES) this.giveUp(`over ${MAX_HELD_BYTES} bytes without a whole PDU`);
+        break; // incomplete: wait for more
+      }
+      if (length === 'unknown') {
+        this.giveUp(`unexpected byte 0x${this.pending[0]!.toString(16)} in the ${this.phase} phase`);
+        break;
+      }
+      const pdu = this.pending.subarray(0, length);
+      this.pending = this.pending.subarray(length);
+      out.push(this.phase === 'tpkt' ? this.rewriteTpkt(Buffer.from(pdu)) : pdu);
+    }
+    if (this.finished && this.pending.length > 0) {
+      out.push(this.pending);
+      this.pending = Buffer.alloc(0);
+    }
+    return out;
+  }
+
+  /** Length of the next whole PDU, null when more bytes are needed, 'unknown' when it is not what this phase expects. */
+  private nextLength(): number | null | 'unknown' {
+    const b = this.pending;
+    if (this.phase === 'credssp') {
+      if (b[0] === 0x03) {
+        this.phase = 'tpkt';
+        return this.nextLength();
+      }
+      if (b[0] !== 0x30) return 'unknown';
+      return derLength(b);
+    }
+    if (b[0] !== 0x03) return 'unknown';
+    if (b.length < 4) return null;
+    const length = b.readUInt16BE(2);
+    if (length < 7) return 'unknown';
+    return b.length >= length ? length : null;
+  }
+
+  private giveUp(why: string): void {
+    this.report.gaveUp = why;
+    this.phase = 'done';
+  }
+
+  private rewriteTpkt(tpkt: Buffer): Buffer {
+    // X.224 Data TPDU: LI 2, code 0xF0, EOT 0x80; the MCS PDU follows.
+    if (tpkt[4] !== 0x02 || tpkt[5] !== 0xf0) {
+      this.giveUp('a TPKT that is not X.224 data');
+      return tpkt;
+    }
+    const mcs = 7;
+    if (!this.sawConnectInitial) {
+      this.sawConnectInitial = true;
+      // BER application tag 101, Connect-Initial.
+      if (tpkt[mcs] !== 0x7f || tpkt[mcs + 1] !== 0x65) {
+        this.giveUp('the first MCS PDU is not Connect-Initial');
+        return tpkt;
+      }
+      this.rewriteCoreData(tpkt);
+      return tpkt;
+    }
+    if (tpkt[mcs] !== MCS_SEND_DATA_REQUEST) return tpkt; // Erect Domain, Attach User, Channel Join
+    // SendDataRequest: initiator (2), channel id (2), priority+segmentation (1), PER length (1 or 2), user data.
+    let offset = mcs + 6;
+    const first = tpkt[offset];
+    if (first === undefined) return tpkt;
+    offset += first & 0x80 ? 2 : 1;
+    if (offset + 4 > tpkt.length) return tpkt;
+    const securityFlags = tpkt.readUInt16LE(offset);
+    if ((securityFlags & SEC_INFO_PKT) === 0) return tpkt;
+    // The Client Info PDU: the last PDU this rewriter needs to see.
+    this.phase = 'done';
+    if (securityFlags & SEC_ENCRYPT) {
+      this.report.gaveUp = 'Client Info PDU is encrypted (standard RDP security)';
+      return tpkt;
+    }
+    const info = offset + 4;
+    // TS_INFO_PACKET: CodePage (4), flags (4), cbDomain (2), cbUserName (2), cbPassword (2), ...
+    if (info + 14 > tpkt.length) return tpkt;
+    const cbPassword = tpkt.readUInt16LE(info + 12);
+    if (this.settings.autologon && cbPassword > 0) {
+      tpkt.writeUInt32LE((tpkt.readUInt32LE(info + 4) | INFO_AUTOLOGON) >>> 0, info + 4);
+      this.report.autologon = true;
+    }
+    return tpkt;
+  }
+
+  private rewriteCoreData(tpkt: Buffer): void {
+    const key = tpkt.indexOf(H221_CLIENT_KEY);
+    if (key < 0) return this.giveUp('no GCC client user data in Connect-Initial');
+    // PER length of the user data, then the blocks (type 2, length 2, ...).
+    let offset = key + H221_CLIENT_KEY.length;
+    const lengthByte = tpkt[offset];
+    if (lengthByte === undefined) return this.giveUp('truncated GCC user data');
+    offset += lengthByte & 0x80 ? 2 : 1;
+    while (offset + 4 <= tpkt.length) {
+      const type = tpkt.readUInt16LE(offset);
+      const length = tpkt.readUInt16LE(offset + 2);
+      if (length < 4 || offset + length > tpkt.length) return this.giveUp('malformed GCC user data block');
+      if (type === CS_CORE) {
+        if (length < CORE.minimumLength) return this.giveUp(`Client Core Data too short (${length} bytes)`);
+        const before = `${tpkt.readUInt16LE(offset + CORE.highColorDepth)} bpp`;
+        if (this.settings.want32Bpp) {
+          tpkt.writeUInt16LE(24, offset + CORE.highColorDepth);
+          tpkt.writeUInt16LE(RNS_UD_32BPP_SUPPORT | RNS_UD_24BPP_SUPPORT | RNS_UD_16BPP_SUPPORT | RNS_UD_15BPP_SUPPORT, offset + CORE.supportedColorDepths);
+          tpkt.writeUInt16LE(tpkt.readUInt16LE(offset + CORE.earlyCapabilityFlags) | RNS_UD_CS_WANT_32BPP_SESSION, offset + CORE.earlyCapabilityFlags);
+        }
+        const layoutBefore = tpkt.readUInt32LE(offset + CORE.keyboardLayout);
+        if (this.settings.keyboardLayout !== null) tpkt.writeUInt32LE(this.settings.keyboardLayout >>> 0, offset + CORE.keyboardLayout);
+        this.report.coreData = {
+          colorDepth: this.settings.want32Bpp ? `${before} → 32 bpp` : before,
+          keyboardLayout: `0x${layoutBefore.toString(16).padStart(8, '0')} → 0x${tpkt.readUInt32LE(offset + CORE.keyboardLayout).toString(16).padStart(8, '0')}`,
+        };
+        return;
+      }
+      offset += length;
+    }
+    this.giveUp('no Client Core Data block');
+  }
+}
+
+/** Length of a whole DER TLV at the start of `b`, null if the header or body is incomplete, 'unknown' if malformed. */
+function derLength(b: Buffer): number | null | 'unknown' {
+  if (b.length < 2) return null;
+  const first = b[1]!;
+  let header = 2;
+  let length = first;
+  if (first & 0x80) {
+    const count = first & 0x7f;
+    if (count === 0 || count > 3) return 'unknown';
+    if (b.length < 2 + count) return null;
+    length = 0;
+    for (let i = 0; i < count; i++) length = length * 256 + b[2 + i]!;
+    header += count;
+  }
+  const total = header + length;
+  return b.length >= total ? total : null;
+}

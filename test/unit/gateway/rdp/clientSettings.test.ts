@@ -1,0 +1,128 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import fc from 'fast-check';
+import { ClientStreamRewriter, type ClientSettings } from '../../../../electron/gateway/bridges/rdp/clientSettings';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const PDUS = readFileSync(path.join(here, 'fixtures', 'ironrdp-client-pdus.hex'), 'utf8')
+  .split('\n')
+  .filter((line) => line && !line.startsWith('#'))
+  .map((line) => Buffer.from(line, 'hex'));
+const STREAM = Buffer.concat(PDUS);
+const CONNECT_INITIAL = PDUS[0]!;
+const CLIENT_INFO = PDUS[PDUS.length - 1]!;
+const AFTER = Buffer.from([0x00, 0x07, 0x01, 0x02, 0x03, 0x04, 0x05]); // a fast-path input PDU
+
+const GERMAN: ClientSettings = { want32Bpp: true, keyboardLayout: 0x0407, autologon: true };
+
+/** Offset of the Client Core Data block (type 0xC001) in a Connect-Initial. */
+function coreOffset(pdu: Buffer): number {
+  const at = pdu.indexOf(Buffer.from([0x01, 0xc0]), pdu.indexOf('Duca'));
+  assert.ok(at > 0);
+  return at;
+}
+
+function run(settings: ClientSettings, chunks: Buffer[], nla = false) {
+  const rewriter = new ClientStreamRewriter(settings, nla);
+  const out = Buffer.concat(chunks.flatMap((chunk) => rewriter.push(chunk)));
+  return { out, rewriter };
+}
+
+test('IronRDP\u2019s own PDUs: 32 bpp asked for, the keyboard layout set, auto-logon on; nothing else changes', () => {
+  const { out, rewriter } = run(GERMAN, [STREAM, AFTER]);
+  assert.equal(out.length, STREAM.length + AFTER.length);
+  const core = coreOffset(CONNECT_INITIAL);
+  // IronRDP's hard-coded values, before:
+  assert.equal(CONNECT_INITIAL.readUInt16LE(core + 140), 16);
+  assert.equal(CONNECT_INITIAL.readUInt32LE(core + 16), 0);
+  // After:
+  assert.equal(out.readUInt16LE(core + 140), 24, 'highColorDepth');
+  assert.equal(out.readUInt16LE(core + 142) & 0x0008, 0x0008, '32 bpp supported');
+  assert.equal(out.readUInt16LE(core + 144) & 0x0002, 0x0002, 'RNS_UD_CS_WANT_32BPP_SESSION');
+  assert.equal(out.readUInt32LE(core + 16), 0x0407, 'keyboardLayout');
+  const infoAt = STREAM.length - CLIENT_INFO.length;
+  const flagsAt = infoAt + 7 + 8 + 4 + 4; // TPKT+X.224, SDrq with a 2-byte length, security header, CodePage
+  assert.equal(CLIENT_INFO.readUInt32LE(flagsAt - infoAt) & 0x8, 0, 'IronRDP sends no INFO_AUTOLOGON');
+  assert.equal(out.readUInt32LE(flagsAt) & 0x8, 0x8, 'INFO_AUTOLOGON set');
+  // Every other byte is the client's own.
+  const changed = [...out.keys()].filter((i) => out[i] !== Buffer.concat([STREAM, AFTER])[i]);
+  const allowed = new Set([core + 16, core + 17, core + 140, core + 142, core + 144, flagsAt]);
+  assert.deepEqual(changed.filter((i) => !allowed.has(i)), []);
+  assert.ok(rewriter.finished);
+  assert.deepEqual(rewriter.report.autologon, true);
+  assert.match(rewriter.report.coreData?.keyboardLayout ?? '', /0x00000000 → 0x00000407/);
+});
+
+test('"auto" layout and no want of 32 bpp leave Client Core Data as it was', () => {
+  const { out } = run({ want32Bpp: false, keyboardLayout: null, autologon: false }, [STREAM]);
+  assert.deepEqual(out, STREAM);
+});
+
+test('no password, no auto-logon (the server\u2019s own login screen is the only way in)', () => {
+  const info = Buffer.from(CLIENT_INFO);
+  const cb = 7 + 8 + 4 + 4 + 4 + 2 + 2; // cbPassword
+  info.writeUInt16LE(0, cb);
+  const { out } = run(GERMAN, [...PDUS.slice(0, -1), info]);
+  assert.equal(out.readUInt32LE(out.length - info.length + 7 + 8 + 4 + 4) & 0x8, 0);
+});
+
+test('any split of the stream gives the same bytes as the whole', () => {
+  const whole = run(GERMAN, [STREAM, AFTER]).out;
+  const all = Buffer.concat([STREAM, AFTER]);
+  fc.assert(
+    fc.property(fc.array(fc.integer({ min: 1, max: all.length - 1 }), { maxLength: 30 }), (cuts) => {
+      const points = [...new Set(cuts)].sort((a, b) => a - b);
+      const chunks: Buffer[] = [];
+      let from = 0;
+      for (const point of points) {
+        chunks.push(all.subarray(from, point));
+        from = point;
+      }
+      chunks.push(all.subarray(from));
+      assert.deepEqual(run(GERMAN, chunks).out, whole);
+    }),
+  );
+});
+
+test('with NLA, CredSSP TSRequests pass first, untouched, then the same rewriting', () => {
+  const tsRequest = Buffer.from([0x30, 0x82, 0x00, 0x05, 0xa0, 0x03, 0x02, 0x01, 0x06]);
+  const short = Buffer.from([0x30, 0x03, 0x02, 0x01, 0x06]);
+  const { out } = run(GERMAN, [tsRequest, short, STREAM], true);
+  assert.deepEqual(out.subarray(0, tsRequest.length + short.length), Buffer.concat([tsRequest, short]));
+  assert.equal(out.readUInt32LE(tsRequest.length + short.length + coreOffset(CONNECT_INITIAL) + 16), 0x0407);
+});
+
+test('a stream it does not understand goes through untouched, and it steps aside', () => {
+  fc.assert(
+    fc.property(fc.uint8Array({ minLength: 1, maxLength: 600 }), fc.boolean(), (bytes, nla) => {
+      const input = Buffer.from(bytes);
+      const rewriter = new ClientStreamRewriter(GERMAN, nla);
+      const out = Buffer.concat([...rewriter.push(input), ...rewriter.push(AFTER)]);
+      // Never a byte lost or invented: either all has passed, or what is held is a prefix still being framed.
+      const all = Buffer.concat([input, AFTER]);
+      assert.ok(out.length <= all.length);
+      if (rewriter.finished) assert.equal(out.length, all.length);
+    }),
+  );
+  const garbage = Buffer.from('GET / HTTP/1.1\r\n\r\n');
+  const { out, rewriter } = run(GERMAN, [garbage]);
+  assert.deepEqual(out, garbage);
+  assert.ok(rewriter.finished);
+  assert.match(rewriter.report.gaveUp ?? '', /unexpected byte/);
+});
+
+test('Client Core Data too short to hold the color depth fields: left alone', () => {
+  const pdu = Buffer.from(CONNECT_INITIAL);
+  const core = coreOffset(pdu);
+  const length = pdu.readUInt16LE(core + 2);
+  // Declare the block 120 bytes long and make the rest a block of its own (type 0xC0FF).
+  pdu.writeUInt16LE(120, core + 2);
+  pdu.writeUInt16LE(0xc0ff, core + 120);
+  pdu.writeUInt16LE(length - 120, core + 122);
+  const { out, rewriter } = run(GERMAN, [pdu]);
+  assert.deepEqual(out, pdu);
+  assert.match(rewriter.report.gaveUp ?? '', /too short/);
+});
