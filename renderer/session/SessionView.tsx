@@ -181,6 +181,7 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
           return; // Not ours to act on; the session itself goes on.
         }
         if (message.type === 'error') gatewayError = { code: message.code, ...(message.detail ? { detail: message.detail } : {}) };
+        else if (message.type === 'warning') setWarning(message.message);
         else if (message.type === 'stats') {
           lastGatewayBytes = gatewayBytes;
           gatewayBytes = { value: message.bytesFromHost + message.bytesToHost, at: message.at };

@@ -1,7 +1,7 @@
 // The control API between the renderer and the gateway, declared once.
 // HTTP JSON under /api, WebSockets under /ws; all on 127.0.0.1 only, all
 // behind the session cookie (see ARCHITECTURE.md).
-import type { ErrorCode } from '../errors/errorCodes';
+import type { ErrorCode, WarningCode } from '../errors/errorCodes';
 import type { Profile, ProfileDraftInput, FieldErrors, Protocol } from '../profiles/profileSchema';
 import type { PolicySummary, OpenableField, SessionEndAction } from '../policy/policySchema';
 
@@ -158,4 +158,6 @@ export type SessionState =
 export type ControlEvent =
   | { type: 'state'; state: SessionState }
   | { type: 'error'; code: ErrorCode; message: string; detail?: string }
+  /** The session goes on, but the user should know (shown in the session view, not as a failure). */
+  | { type: 'warning'; code: WarningCode; message: string; detail?: string }
   | { type: 'stats'; bytesFromHost: number; bytesToHost: number; at: number };

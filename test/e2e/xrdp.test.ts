@@ -1,12 +1,13 @@
 // RDP against a real Linux session host: xrdp 0.9 + sesman + Xorg (xorgxrdp)
 // with a PAM user, Debian's default xrdp settings, through the real UI.
 //
-// With the IronRDP build we ship, xrdp's default 16 bpp picture (Interleaved
-// RLE bitmaps with padded rows) is drawn sheared; the gateway asks for a 32 bpp
-// session (see electron/gateway/bridges/rdp/clientSettings.ts), so the first
-// test fails without that. It also signs in with the profile's credentials
-// (no xrdp login screen), follows the window's size (display control), and
-// announces the profile's keyboard layout.
+// The IronRDP build we ship draws a bitmap whose rows are padded past its
+// rectangle with the wrong stride (sheared); xrdp's own sign-in screen is
+// made of such bitmaps, at 16 and at 32 bpp alike. The gateway therefore
+// sets auto-logon in the client's Client Info PDU (the sign-in screen is never
+// shown when the profile has the password), asks for 32 bpp, announces the
+// profile's keyboard layout (electron/gateway/bridges/rdp/clientSettings.ts),
+// and tells the user when padded bitmaps arrive anyway (pictureCheck.ts).
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -16,6 +17,7 @@ import { startXrdp, type XrdpServer } from '../servers/xrdp';
 import { close, hexColour } from '../servers/xwd';
 import { startApp, removeDataDir, type RunningApp } from '../support/app';
 import { openBrowser, type TestBrowser } from '../support/browser';
+import { WARNING_MESSAGES } from '../../shared/errors/errorCodes';
 import { canvasPixels, createProfile, pagePointFor, sessionView, waitForCanvasColour, waitForState } from '../support/ui';
 
 const cleanups: (() => Promise<void>)[] = [];
@@ -111,6 +113,8 @@ test('xrdp with Debian\u2019s defaults: signs in with the profile, the desktop m
   const [, x, y] = /x:(\d+) y:(\d+)/.exec(location) ?? [];
   assert.ok(Math.abs(Number(x) - 801) <= 2 && Math.abs(Number(y) - 433) <= 2, `pointer at ${x},${y}`);
 
+  // No picture warning: nothing the client draws wrong was sent.
+  assert.equal(await sessionView(page).locator('.session-warning').count(), 0);
   await sessionView(page).getByRole('button', { name: 'Disconnect' }).click();
   await waitForState(page, 'Disconnected');
   assert.equal(await sessionView(page).getByRole('alert').count(), 0);
@@ -166,4 +170,21 @@ test('xrdp: the profile\u2019s keyboard layout reaches the server (German: the k
   assert.deepEqual(files, ['zy'], 'typed Y Z on the German layout should make the file "zy" ("yz" means the server mapped them as US)');
   const query = execFileSync('setxkbmap', ['-query'], { env, encoding: 'utf8' });
   assert.match(query, /layout:\s+de\b/, `setxkbmap -query on the session:\n${query}`);
+});
+
+test('xrdp: a wrong password leaves xrdp\u2019s own sign-in screen, which this IronRDP build draws sheared: the user is told', async () => {
+  const server = await startServer({});
+  const { browser } = await appAndBrowser();
+  const { page } = browser;
+  await createProfile(page, { name: 'xrdp wrong', protocol: 'RDP', port: server.port, username: server.user, password: 'not-the-password' });
+  await page.getByRole('button', { name: 'Connect', exact: true }).click();
+  const dialog = page.getByRole('dialog', { name: /server.s identity/ });
+  await dialog.waitFor({ timeout: 15_000 });
+  await dialog.getByRole('button', { name: 'Trust once' }).click();
+  await waitForState(page, 'Connected', 20_000);
+  const warning = sessionView(page).getByRole('status').filter({ hasText: WARNING_MESSAGES['picture-distorted'] });
+  await warning.waitFor({ timeout: 15_000 });
+  // It is a warning, not a failure: the session goes on.
+  assert.equal(await sessionView(page).getByRole('alert').count(), 0);
+  await waitForState(page, 'Connected');
 });

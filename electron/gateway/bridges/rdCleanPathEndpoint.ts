@@ -16,6 +16,7 @@ import { MAX_REQUEST_BYTES, RDCLEANPATH_ERROR, asRequest, decodePdu, errorPdu, r
 import { PROTOCOL, X224Error, requestedProtocols } from './rdp/x224';
 import { openRdpTransport } from './rdp/rdpTransport';
 import { ClientStreamRewriter } from './rdp/clientSettings';
+import { PictureCheck } from './rdp/pictureCheck';
 import { pumpBytes, toBuffer } from './socketPump';
 import type { RelayTimeouts } from './tcpRelay';
 
@@ -175,6 +176,11 @@ export function serveRdCleanPath(
     const nla = (transport.selectedProtocol & (PROTOCOL.HYBRID | PROTOCOL.HYBRID_EX)) !== 0;
     const rewriter = new ClientStreamRewriter({ want32Bpp: true, keyboardLayout: session.keyboardLayout, autologon: true }, nla);
     let reported = false;
+    const picture = new PictureCheck(nla, (transport.selectedProtocol & PROTOCOL.HYBRID_EX) !== 0, (found) => {
+      const detail = `${found.path} bitmap ${found.sourceWidth} px wide for a ${found.destinationWidth} px rectangle at ${found.bitsPerPixel} bpp`;
+      log.warn('server sends bitmaps this IronRDP build draws sheared', { session: session.id, detail });
+      deps.sessions.warn(session, 'picture-distorted', detail);
+    });
     pumpBytes(socket, transport.socket, session, {
       transformToHost: (chunk) => {
         const out = rewriter.push(chunk);
@@ -185,7 +191,10 @@ export function serveRdCleanPath(
         return out;
       },
       toHost: (c) => observer.fromClient(c),
-      fromHost: (c) => observer.fromServer(c),
+      fromHost: (c) => {
+        observer.fromServer(c);
+        picture.push(c);
+      },
     });
     transport.socket.on('error', (error: NodeJS.ErrnoException) => finish('connection-lost', error.code ?? error.message));
     transport.socket.on('close', () => {

@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import type WebSocket from 'ws';
 import type { ControlEvent, SessionState } from '../../../shared/api/contract';
-import { messageFor, type ErrorCode } from '../../../shared/errors/errorCodes';
+import { WARNING_MESSAGES, messageFor, type ErrorCode, type WarningCode } from '../../../shared/errors/errorCodes';
 import type { Protocol } from '../../../shared/profiles/profileSchema';
 
 export const STATS_INTERVAL_MS = 1000;
@@ -19,6 +19,8 @@ export interface GatewaySession {
   port: number;
   state: SessionState;
   lastError: Extract<ControlEvent, { type: 'error' }> | null;
+  /** Warnings so far (one per code), replayed to a late control channel. */
+  warnings: Extract<ControlEvent, { type: 'warning' }>[];
   bytesFromHost: number;
   bytesToHost: number;
   controls: Set<WebSocket>;
@@ -48,6 +50,7 @@ export class SessionRegistry {
       port,
       state: 'connecting',
       lastError: null,
+      warnings: [],
       bytesFromHost: 0,
       bytesToHost: 0,
       controls: new Set(),
@@ -72,6 +75,7 @@ export class SessionRegistry {
     session.controls.add(socket);
     socket.on('close', () => session.controls.delete(socket));
     this.sendTo(socket, { type: 'state', state: session.state });
+    for (const warning of session.warnings) this.sendTo(socket, warning);
     if (session.lastError) this.sendTo(socket, session.lastError);
   }
 
@@ -86,6 +90,14 @@ export class SessionRegistry {
     session.lastError = event;
     this.broadcast(session, event);
     this.onFailure(session, code, detail);
+  }
+
+  /** Tells the session's control channels something the user should know; the session goes on. Once per code. */
+  warn(session: GatewaySession, code: WarningCode, detail?: string): void {
+    if (session.warnings.some((w) => w.code === code)) return;
+    const event: Extract<ControlEvent, { type: 'warning' }> = { type: 'warning', code, message: WARNING_MESSAGES[code], ...(detail ? { detail } : {}) };
+    session.warnings.push(event);
+    this.broadcast(session, event);
   }
 
   /** Ends a session: its bridges close with the given reason, its control channels are told. */

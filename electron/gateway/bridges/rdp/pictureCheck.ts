@@ -1,0 +1,210 @@
+// Watches the server's bitmap updates, in clear here because TLS ends in the
+// gateway, for the one form the IronRDP build we ship draws wrong: a
+// TS_BITMAP_DATA whose source width is larger than its destination rectangle
+// (rows padded, as xrdp pads them to a multiple of 4 pixels). That build uses
+// the destination width as the source stride, so every row after the first
+// starts a little further left: slanted stripes (fixed upstream in IronRDP
+// #1486, not in a published npm release). When one arrives, the user is told
+// that the picture may not match the remote screen. Nothing is changed.
+//
+// Framing (MS-RDPBCGR): CredSSP TSRequests (DER) and, with HYBRID_EX, a
+// 4-byte Early User Authorization Result first; then slow-path PDUs (TPKT,
+// 2.2.8.1.1.1.1) and fast-path output (2.2.9.1.2). Bitmap updates are read
+// from fast-path updates (code 0x1, 2.2.9.1.2.1.2) and slow-path Update PDUs
+// (pduType2 0x02, updateType 0x0001, 2.2.9.1.1.3.1.2). Anything encrypted,
+// bulk-compressed or unrecognised is skipped; a stream that cannot be framed
+// ends the watch.
+
+const FASTPATH_UPDATETYPE_BITMAP = 0x1;
+const FASTPATH_FRAGMENT_SINGLE = 0x0;
+const FASTPATH_FRAGMENT_FIRST = 0x2;
+const FASTPATH_OUTPUT_COMPRESSION_USED = 0x2;
+const FASTPATH_OUTPUT_ENCRYPTED = 0x2;
+const PACKET_COMPRESSED = 0x20;
+const UPDATETYPE_BITMAP = 0x0001;
+const PDUTYPE_DATAPDU = 0x7;
+const PDUTYPE2_UPDATE = 0x02;
+const MCS_SEND_DATA_INDICATION = 0x68;
+
+/** What the watch found: the first bitmap drawn wrong, for the warning's detail. */
+export interface PaddedBitmap {
+  destinationWidth: number;
+  sourceWidth: number;
+  bitsPerPixel: number;
+  path: 'fast-path' | 'slow-path';
+}
+
+type Phase = 'credssp' | 'rdp' | 'done';
+
+export class PictureCheck {
+  private phase: Phase;
+  private carry: Buffer = Buffer.alloc(0);
+  /** Bytes of the current PDU still to pass unseen. */
+  private skip = 0;
+  private found: PaddedBitmap | null = null;
+
+  constructor(
+    nla: boolean,
+    private readonly earlyAuth: boolean,
+    private readonly onPadded: (found: PaddedBitmap) => void,
+  ) {
+    this.phase = nla ? 'credssp' : 'rdp';
+  }
+
+  get watching(): boolean {
+    return this.phase !== 'done';
+  }
+
+  /** Sees a chunk from the server (never changes it). Copies nothing but a PDU header cut in two. */
+  push(chunk: Buffer): void {
+    if (this.phase === 'done') return;
+    let data = chunk;
+    let offset = 0;
+    if (this.skip > 0) {
+      offset = Math.min(this.skip, data.length);
+      this.skip -= offset;
+    } else if (this.carry.length > 0) {
+      data = Buffer.concat([this.carry, chunk]);
+      this.carry = Buffer.alloc(0);
+    }
+    while (this.watching && offset < data.length) {
+      const length = this.frame(data, offset);
+      if (length === null) {
+        // A header cut in two: keep its few bytes for the next chunk.
+        this.carry = Buffer.from(data.subarray(offset));
+        return;
+      }
+      if (length === 'unknown') {
+        this.phase = 'done';
+        return;
+      }
+      const available = data.length - offset;
+      if (length > available) {
+        // Looked at what is here; the rest of this PDU passes unseen.
+        this.skip = length - available;
+        return;
+      }
+      offset += length;
+    }
+  }
+
+  /** Length of the PDU at `offset` (looking at what of it is here), null if its header is incomplete, 'unknown' if unframeable. */
+  private frame(b: Buffer, offset: number): number | null | 'unknown' {
+    const available = b.length - offset;
+    const first = b[offset]!;
+    if (this.phase === 'credssp') {
+      if (first === 0x03) {
+        this.phase = 'rdp';
+        return this.frame(b, offset);
+      }
+      if (first === 0x30) return derLength(b, offset);
+      // With HYBRID_EX, the server's Early User Authorization Result (4 bytes) ends CredSSP.
+      if (this.earlyAuth) {
+        if (available < 4) return null;
+        this.phase = 'rdp';
+        return 4;
+      }
+      return 'unknown';
+    }
+    if (first === 0x03) {
+      if (available < 4) return null;
+      const length = b.readUInt16BE(offset + 2);
+      if (length < 7) return 'unknown';
+      this.slowPath(b.subarray(offset, offset + Math.min(length, available)));
+      return length;
+    }
+    if ((first & 0x3) !== 0) return 'unknown';
+    if (available < 2) return null;
+    let length = b[offset + 1]!;
+    let header = 2;
+    if (length & 0x80) {
+      if (available < 3) return null;
+      length = ((length & 0x7f) << 8) | b[offset + 2]!;
+      header = 3;
+    }
+    if (length < header) return 'unknown';
+    if (((first >> 6) & FASTPATH_OUTPUT_ENCRYPTED) === 0) this.fastPath(b.subarray(offset + header, offset + Math.min(length, available)));
+    return length;
+  }
+
+  private fastPath(updates: Buffer): void {
+    let at = 0;
+    while (at + 3 <= updates.length) {
+      const header = updates[at]!;
+      const code = header & 0xf;
+      const fragmentation = (header >> 4) & 0x3;
+      const compression = (header >> 6) & 0x3;
+      at += 1;
+      let compressed = false;
+      if (compression & FASTPATH_OUTPUT_COMPRESSION_USED) {
+        compressed = (updates[at]! & PACKET_COMPRESSED) !== 0;
+        at += 1;
+      }
+      if (at + 2 > updates.length) return;
+      const size = updates.readUInt16LE(at);
+      at += 2;
+      const data = updates.subarray(at, Math.min(at + size, updates.length));
+      at += size;
+      if (compressed || code !== FASTPATH_UPDATETYPE_BITMAP) continue;
+      if (fragmentation !== FASTPATH_FRAGMENT_SINGLE && fragmentation !== FASTPATH_FRAGMENT_FIRST) continue;
+      // TS_UPDATE_BITMAP_DATA: updateType (2), numberRectangles (2), rectangles.
+      if (data.length >= 4 && data.readUInt16LE(0) === UPDATETYPE_BITMAP) this.rectangles(data.subarray(4), data.readUInt16LE(2), 'fast-path');
+    }
+  }
+
+  private slowPath(tpkt: Buffer): void {
+    // X.224 data, then MCS Send Data Indication: initiator (2), channel (2), flags (1), PER length (1-2).
+    if (tpkt.length < 8 || tpkt[5] !== 0xf0 || tpkt[7] !== MCS_SEND_DATA_INDICATION) return;
+    let at = 7 + 6;
+    const lengthByte = tpkt[at];
+    if (lengthByte === undefined) return;
+    at += lengthByte & 0x80 ? 2 : 1;
+    // TS_SHARECONTROLHEADER: totalLength (2), pduType (2), pduSource (2).
+    if (at + 6 + 12 + 4 > tpkt.length) return;
+    if ((tpkt.readUInt16LE(at + 2) & 0xf) !== PDUTYPE_DATAPDU) return;
+    at += 6;
+    // TS_SHAREDATAHEADER: shareId (4), pad (1), streamId (1), uncompressedLength (2), pduType2 (1), compressedType (1), compressedLength (2).
+    if (tpkt[at + 8] !== PDUTYPE2_UPDATE || (tpkt[at + 9]! & PACKET_COMPRESSED) !== 0) return;
+    at += 12;
+    if (tpkt.readUInt16LE(at) !== UPDATETYPE_BITMAP) return;
+    this.rectangles(tpkt.subarray(at + 4), tpkt.readUInt16LE(at + 2), 'slow-path');
+  }
+
+  /** TS_BITMAP_DATA × count: destLeft, destTop, destRight, destBottom, width, height, bitsPerPixel, flags, bitmapLength (2 each), then the bitmap. */
+  private rectangles(b: Buffer, count: number, path: PaddedBitmap['path']): void {
+    let at = 0;
+    for (let i = 0; i < count && at + 18 <= b.length; i++) {
+      const left = b.readUInt16LE(at);
+      const right = b.readUInt16LE(at + 4);
+      const width = b.readUInt16LE(at + 8);
+      const bitsPerPixel = b.readUInt16LE(at + 12);
+      const flags = b.readUInt16LE(at + 14);
+      const bitmapLength = b.readUInt16LE(at + 16);
+      const destinationWidth = right - left + 1;
+      if (!this.found && right >= left && width > destinationWidth) {
+        this.found = { destinationWidth, sourceWidth: width, bitsPerPixel, path };
+        this.phase = 'done';
+        this.onPadded(this.found);
+        return;
+      }
+      // bitmapLength covers the optional 8-byte compressed header as well.
+      at += 18 + bitmapLength;
+    }
+  }
+}
+
+function derLength(b: Buffer, offset: number): number | null | 'unknown' {
+  if (b.length - offset < 2) return null;
+  const first = b[offset + 1]!;
+  let header = 2;
+  let length = first;
+  if (first & 0x80) {
+    const count = first & 0x7f;
+    if (count === 0 || count > 3) return 'unknown';
+    if (b.length - offset < 2 + count) return null;
+    length = 0;
+    for (let i = 0; i < count; i++) length = length * 256 + b[offset + 2 + i]!;
+    header += count;
+  }
+  return header + length;
+}

@@ -1,0 +1,94 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { PictureCheck, type PaddedBitmap } from '../../../../electron/gateway/bridges/rdp/pictureCheck';
+
+/** One TS_BITMAP_DATA with a 4-byte "bitmap". */
+function rectangle(left: number, right: number, width: number, bpp = 16): Buffer {
+  const b = Buffer.alloc(18 + 4);
+  [left, 10, right, 20, width, 11, bpp, 0x0401, 4].forEach((v, i) => b.writeUInt16LE(v, i * 2));
+  return b;
+}
+
+/** A fast-path output PDU with one bitmap update (MS-RDPBCGR 2.2.9.1.2). */
+function fastPathBitmap(rects: Buffer[], fragmentation = 0): Buffer {
+  const data = Buffer.concat([Buffer.from([0x01, 0x00, rects.length, 0x00]), ...rects]);
+  const update = Buffer.concat([Buffer.from([0x01 | (fragmentation << 4), data.length & 0xff, data.length >> 8]), data]);
+  const length = update.length + 3;
+  return Buffer.concat([Buffer.from([0x00, 0x80 | (length >> 8), length & 0xff]), update]);
+}
+
+/** A slow-path Update PDU (bitmap) in TPKT, X.224, MCS Send Data Indication, share headers. */
+function slowPathBitmap(rects: Buffer[]): Buffer {
+  const update = Buffer.concat([Buffer.from([0x01, 0x00, rects.length, 0x00]), ...rects]);
+  const shareData = Buffer.alloc(12);
+  shareData[8] = 0x02; // PDUTYPE2_UPDATE
+  const shareControl = Buffer.alloc(6);
+  shareControl.writeUInt16LE(6 + 12 + update.length, 0);
+  shareControl.writeUInt16LE(0x0017, 2); // PDUTYPE_DATAPDU | version
+  const body = Buffer.concat([shareControl, shareData, update]);
+  const mcs = Buffer.from([0x68, 0x00, 0x01, 0x03, 0xeb, 0x70, 0x80 | (body.length >> 8), body.length & 0xff]);
+  const x224 = Buffer.from([0x02, 0xf0, 0x80]);
+  const total = 4 + x224.length + mcs.length + body.length;
+  return Buffer.concat([Buffer.from([0x03, 0x00, total >> 8, total & 0xff]), x224, mcs, body]);
+}
+
+function watch(chunks: Buffer[], nla = false, earlyAuth = false): PaddedBitmap[] {
+  const found: PaddedBitmap[] = [];
+  const check = new PictureCheck(nla, earlyAuth, (f) => found.push(f));
+  for (const chunk of chunks) check.push(chunk);
+  return found;
+}
+
+test('a padded bitmap (source wider than its rectangle, as xrdp sends) is found, fast-path and slow-path', () => {
+  assert.deepEqual(watch([fastPathBitmap([rectangle(0, 63, 64), rectangle(100, 449, 352)])]), [{ destinationWidth: 350, sourceWidth: 352, bitsPerPixel: 16, path: 'fast-path' }]);
+  assert.deepEqual(watch([slowPathBitmap([rectangle(5, 7, 4, 32)])]), [{ destinationWidth: 3, sourceWidth: 4, bitsPerPixel: 32, path: 'slow-path' }]);
+});
+
+test('bitmaps that fit their rectangles, and updates of other kinds, are not', () => {
+  const pointer = Buffer.from([0x00, 0x08, 0x0a, 0x02, 0x00, 0x00, 0x00]); // fast-path default pointer
+  assert.deepEqual(watch([fastPathBitmap([rectangle(0, 63, 64), rectangle(64, 127, 64)]), pointer, slowPathBitmap([rectangle(0, 3, 4)])]), []);
+});
+
+test('after CredSSP (and HYBRID_EX\u2019s 4-byte result) the watch starts', () => {
+  const tsRequest = Buffer.from([0x30, 0x03, 0x02, 0x01, 0x06]);
+  const earlyAuthResult = Buffer.from([0x00, 0x00, 0x00, 0x00]);
+  // The server's next PDU is always a TPKT (MCS Connect Response); this one is short of content, as it does not matter here.
+  const connectResponse = Buffer.from([0x03, 0x00, 0x00, 0x09, 0x02, 0xf0, 0x80, 0x7f, 0x66]);
+  assert.equal(watch([tsRequest, earlyAuthResult, connectResponse, fastPathBitmap([rectangle(0, 9, 12)])], true, true).length, 1);
+  assert.equal(watch([Buffer.concat([tsRequest, tsRequest, connectResponse, fastPathBitmap([rectangle(0, 9, 12)])])], true, false).length, 1);
+});
+
+test('any split of the stream finds the same', () => {
+  const stream = Buffer.concat([fastPathBitmap([rectangle(0, 63, 64)]), slowPathBitmap([rectangle(0, 3, 4)]), fastPathBitmap([rectangle(0, 63, 64), rectangle(0, 9, 12)])]);
+  fc.assert(
+    fc.property(fc.array(fc.integer({ min: 1, max: stream.length - 1 }), { maxLength: 20 }), (cuts) => {
+      const points = [...new Set(cuts)].sort((a, b) => a - b);
+      const chunks: Buffer[] = [];
+      let from = 0;
+      for (const point of points) {
+        chunks.push(stream.subarray(from, point));
+        from = point;
+      }
+      chunks.push(stream.subarray(from));
+      // The padded rectangle is the second of its PDU: seen whenever its header arrives with the PDU's first bytes.
+      const found = watch(chunks);
+      assert.ok(found.length <= 1);
+      if (points.every((p) => p < stream.length - 60 || p >= stream.length)) assert.equal(found.length, 1);
+    }),
+  );
+});
+
+test('garbage never throws and ends the watch', () => {
+  fc.assert(
+    fc.property(fc.uint8Array({ maxLength: 400 }), fc.boolean(), fc.boolean(), (bytes, nla, earlyAuth) => {
+      const check = new PictureCheck(nla, earlyAuth, () => undefined);
+      check.push(Buffer.from(bytes));
+      check.push(Buffer.from(bytes));
+    }),
+  );
+  const check = new PictureCheck(false, false, () => undefined);
+  check.push(Buffer.from([0x03, 0x00, 0x00, 0x09, 0x02, 0xf0, 0x80, 0x7f, 0x66]));
+  check.push(Buffer.from([0x07, 0x01, 0x02])); // action bits 3: neither fast-path nor a TPKT
+  assert.equal(check.watching, false);
+});
