@@ -99,6 +99,8 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
   const wasConnectedRef = useRef(false);
   const retryRef = useRef(0);
   const retryTimerRef = useRef<ReturnType<typeof setTimeout> | null>(null);
+  /** Abandons the attempt in flight (before its library session exists): the user ended it. */
+  const abandonAttemptRef = useRef<(() => void) | null>(null);
   const [reconnecting, setReconnecting] = useState<{ attempt: number; reason: ErrorCode | null } | null>(null);
   const [ending, setEnding] = useState<'launcher' | null>(null);
   const lastSentClipboard = useRef<string | null>(null);
@@ -115,6 +117,13 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
   // One connection attempt per `attempt`; cleaned up when it changes or the view closes.
   useEffect(() => {
     let cancelled = false;
+    let gatewaySessionId: string | null = null;
+    abandonAttemptRef.current = () => {
+      // Whatever this attempt still does (a gateway answer, a library loading, a late
+      // failure) is ignored from now on: a user's "Disconnect" never turns into a retry.
+      cancelled = true;
+      if (gatewaySessionId) void api('DELETE', API.session(gatewaySessionId)).catch(() => undefined);
+    };
     let gatewayError: Failure | null = null;
     let frames = 0;
     let libraryBytes = 0;
@@ -168,6 +177,7 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
         void api('DELETE', API.session(response.sessionId)).catch(() => undefined);
         return;
       }
+      gatewaySessionId = response.sessionId;
       setInfo(response);
       // Opening a session changes the profile's "last connected" time: let the library show it under Recent.
       onProfileChanged?.();
@@ -201,7 +211,10 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
         else showFailure({ code: 'internal', detail: error instanceof Error ? error.message : String(error) });
         return;
       }
-      if (cancelled) return;
+      if (cancelled) {
+        void api('DELETE', API.session(response.sessionId)).catch(() => undefined);
+        return;
+      }
       sessionRef.current = session;
       cleanups.push(
         session.on('state', (s) => {
@@ -366,6 +379,11 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
   const disconnect = () => {
     if (sessionRef.current) sessionRef.current.disconnect();
     else {
+      // Still connecting (or waiting to retry): end the attempt in flight, not just the view.
+      abandonAttemptRef.current?.();
+      if (retryTimerRef.current) clearTimeout(retryTimerRef.current);
+      retryRef.current = 0;
+      setReconnecting(null);
       setFailure(null);
       updateState('disconnected');
     }

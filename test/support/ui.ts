@@ -31,7 +31,9 @@ export function sessionView(page: Page) {
 }
 
 export async function waitForState(page: Page, text: string, timeout = 15_000): Promise<void> {
-  await sessionView(page).getByTestId('session-state').filter({ hasText: text }).waitFor({ timeout });
+  // Exactly: a substring match would take "Disconnected" for "Connected".
+  const exactly = new RegExp(`^${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
+  await sessionView(page).getByTestId('session-state').filter({ hasText: exactly }).waitFor({ timeout });
 }
 
 /** Reads pixels of the remote desktop as the canvas holds them (remote coordinates). */
