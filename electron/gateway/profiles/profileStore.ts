@@ -18,6 +18,15 @@ import type { Logger } from '../logging/logger';
 
 export const PROFILES_FILE = 'profiles.json';
 
+/**
+ * A new profile id: 12 base64url characters that never start with "-", so a
+ * command line such as `deskbridge --export ID FILE` never reads it as an option.
+ */
+export function newProfileId(): string {
+  const id = randomBytes(9).toString('base64url');
+  return /^[A-Za-z0-9]/.test(id) ? id : `p${id.slice(1)}`;
+}
+
 export class ProfileStoreError extends Error {
   constructor(
     readonly code: 'not-found' | 'read-only',
@@ -118,7 +127,7 @@ export class ProfileStore {
 
   async create(draft: ProfileDraft): Promise<Profile> {
     const now = new Date().toISOString();
-    const profile: Profile = { ...profileDraftSchema.parse(draft), id: randomBytes(9).toString('base64url'), createdAt: now, updatedAt: now, lastConnectedAt: null };
+    const profile: Profile = { ...profileDraftSchema.parse(draft), id: newProfileId(), createdAt: now, updatedAt: now, lastConnectedAt: null };
     await this.mutate((current) => [...current, profile]);
     return { ...profile };
   }

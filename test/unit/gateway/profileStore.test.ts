@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readFile, readdir, rm, writeFile, chmod } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { ProfileStore, PROFILES_FILE } from '../../../electron/gateway/profiles/profileStore';
+import { ProfileStore, PROFILES_FILE, newProfileId } from '../../../electron/gateway/profiles/profileStore';
 import { createLogger } from '../../../electron/gateway/logging/logger';
 import { PROFILE_FILE_SCHEMA_VERSION, profileDraftSchema } from '../../../shared/profiles/profileSchema';
 
@@ -119,4 +119,11 @@ test('a crash before the rename leaves the old file intact', async (t) => {
   const reopened = await ProfileStore.open(dir, logger);
   assert.equal(reopened.list().length, 1);
   assert.equal(await readFile(path.join(dir, PROFILES_FILE), 'utf8'), before);
+});
+
+test('profile ids never start with "-" (a command line would read one as an option)', () => {
+  for (let i = 0; i < 5000; i++) {
+    const id = newProfileId();
+    assert.match(id, /^[A-Za-z0-9][A-Za-z0-9_-]{11}$/);
+  }
 });
