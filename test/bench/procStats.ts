@@ -77,3 +77,38 @@ export function serverTcpBytes(port: number): number {
   for (const match of out.matchAll(/bytes_acked:(\d+)|bytes_received:(\d+)/g)) total += Number(match[1] ?? match[2]);
   return total;
 }
+
+/** What a process is, for splitting a client's CPU: the relay (our gateway, websockify), Chromium's parts, or other. */
+export function processRole(pid: number): string {
+  let cmdline = '';
+  try {
+    cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
+  } catch {
+    return 'gone';
+  }
+  if (/cli\.mjs|deskbridge/.test(cmdline) && /node/.test(cmdline)) return 'gateway';
+  if (/websockify/.test(cmdline)) return 'gateway';
+  const type = /--type=([a-z-]+)/.exec(cmdline)?.[1];
+  if (/chrom/.test(cmdline)) return type === 'renderer' ? 'renderer' : type === 'gpu-process' ? 'gpu' : type ? 'chromium-other' : 'browser';
+  return 'other';
+}
+
+/** CPU ticks of each process now, to take a difference later. */
+export function ticksByPid(pids: number[]): Map<number, number> {
+  const out = new Map<number, number>();
+  for (const pid of pids) {
+    const stat = readStat(pid);
+    if (stat) out.set(pid, stat.ticks);
+  }
+  return out;
+}
+
+/** CPU seconds per second by role between two readings (processes that ended in between are left out). */
+export function cpuByRole(before: Map<number, number>, after: Map<number, number>, seconds: number): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [pid, ticks] of after) {
+    const role = processRole(pid);
+    out[role] = (out[role] ?? 0) + (ticks - (before.get(pid) ?? 0)) / TICKS_PER_SECOND / seconds;
+  }
+  return out;
+}

@@ -17,7 +17,7 @@ import { CHROMIUM_ARGS } from '../support/browser';
 import { createProfile } from '../support/ui';
 import { summarise, percentile, type FrameSummary, type SeenFrame } from './frameCode';
 import { startCapture, startClientDisplay } from './nativeClient';
-import { childrenOf, cpuSeconds, peakRssBytes, processTree, serverTcpBytes } from './procStats';
+import { childrenOf, cpuByRole, cpuSeconds, peakRssBytes, processTree, serverTcpBytes, ticksByPid } from './procStats';
 import { startFrameClock, startShadow, startWebsockify, type ShadowAtSize } from './servers';
 import { keyLatencies, measureWebClient, pageProbeScript, seenFrames, startProbe, stopProbe, waitForFirstFrame } from './webClient';
 
@@ -49,7 +49,7 @@ const USAGE = `npm run bench -- [options]
   --sizes WxH,...          remote desktop sizes (1024x768,1920x1080)
   --scenarios a,b          full, region, scroll (all)
   --fps N                  frame clock pace, 30 or 60; 0 = unpaced (60)
-  --clients a,b            ours-vnc, novnc-1.7, novnc-1.3, vncviewer, ours-rdp, xfreerdp (all)
+  --clients a,b            ours-vnc, ours-vnc-1to1, novnc-1.7, novnc-1.3, vncviewer, ours-rdp, xfreerdp (all)
   --keys N                 key presses for input latency, in the region scenario (5)
   --capture-interval-us N  native capture loop period; 0 = as fast as it can (1000)
   --no-build               use dist/ as it is (default: npm run build first)
@@ -65,7 +65,7 @@ function parseOptions(argv: string[]): Options {
     ],
     scenarios: ['full', 'region', 'scroll'],
     fps: 60,
-    clients: ['ours-vnc', 'novnc-1.7', 'novnc-1.3', 'vncviewer', 'ours-rdp', 'xfreerdp'],
+    clients: ['ours-vnc', 'ours-vnc-1to1', 'novnc-1.7', 'novnc-1.3', 'vncviewer', 'ours-rdp', 'xfreerdp'],
     keys: 5,
     captureIntervalUs: 1000,
     buildApp: true,
@@ -149,6 +149,8 @@ interface ClientRun {
   keyLatencyMs: number[];
   /** Native clients: the CPU of the client's own Xvfb (drawing and serving the capture loop), not in cpuPerSecond. */
   displayCpuPerSecond?: number;
+  /** Web clients: cpuPerSecond split by process role (gateway or websockify, Chromium's renderer, gpu, browser …). */
+  cpuByRole?: Record<string, number>;
 }
 
 interface BenchClient {
@@ -164,6 +166,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** A window of measurement common to every client: CPU of its processes, bytes on the server's port. */
 async function costWindow<T>(roots: () => number[], port: number, seconds: number, measure: () => Promise<T>) {
   const pidsBefore = processTree(roots());
+  const ticks0 = ticksByPid(pidsBefore);
   const cpu0 = cpuSeconds(pidsBefore);
   const bytes0 = serverTcpBytes(port);
   const t0 = Date.now();
@@ -171,8 +174,9 @@ async function costWindow<T>(roots: () => number[], port: number, seconds: numbe
   const elapsed = (Date.now() - t0) / 1000;
   const pidsAfter = processTree(roots());
   const cpu1 = cpuSeconds(pidsAfter);
+  const byRole = cpuByRole(ticks0, ticksByPid(pidsAfter), elapsed);
   const bytes1 = serverTcpBytes(port);
-  return { result, cpuPerSecond: (cpu1 - cpu0) / elapsed, bytesPerSecond: (bytes1 - bytes0) / elapsed, pids: pidsAfter, elapsed };
+  return { result, cpuPerSecond: (cpu1 - cpu0) / elapsed, cpuByRole: byRole, bytesPerSecond: (bytes1 - bytes0) / elapsed, pids: pidsAfter, elapsed };
 }
 
 interface WebClientSpec {
@@ -229,6 +233,7 @@ async function runWebClient(context: RunContext, spec: WebClientSpec): Promise<C
       connectMs,
       summary: window.result.summary,
       cpuPerSecond: window.cpuPerSecond,
+      cpuByRole: window.cpuByRole,
       peakRssBytes: peak,
       bytesPerSecond: window.bytesPerSecond,
       keyLatencyMs,
@@ -293,10 +298,17 @@ async function runNativeClient(context: RunContext, command: string, args: (serv
 /** Where DeskBridge draws the remote desktop (the visible session tab). */
 export const DESKBRIDGE_SURFACE = '.session-tab:not([hidden]) [data-testid="session-surface"]';
 
-function oursClient(protocol: Protocol): BenchClient {
+/**
+ * DeskBridge as a user runs it. `scaling` "actual" switches the session to 1:1
+ * as soon as it connects: the noVNC pages draw unscaled, so that row compares
+ * the same work; the default row ("fit", the app's default) includes scaling
+ * the canvas to the window, which the compositor (Chromium's GPU process, in
+ * software here) redoes on every frame.
+ */
+function oursClient(protocol: Protocol, scaling: 'fit' | 'actual' = 'fit'): BenchClient {
   return {
-    id: `ours-${protocol}`,
-    label: `DeskBridge (${protocol === 'vnc' ? 'noVNC 1.7' : 'IronRDP'})`,
+    id: `ours-${protocol}${scaling === 'actual' ? '-1to1' : ''}`,
+    label: `DeskBridge (${protocol === 'vnc' ? 'noVNC 1.7' : 'IronRDP'}${scaling === 'actual' ? ', 1:1' : ''})`,
     protocol,
     ours: true,
     async run(context) {
@@ -371,7 +383,7 @@ const xfreerdp: BenchClient = {
   run: (context) => runNativeClient(context, 'xfreerdp', (server) => [`/v:127.0.0.1:${server.port}`, '/cert:ignore', '/u:bench', '/p:unused', '/f', '/bpp:32', '-grab-keyboard']),
 };
 
-const ALL_CLIENTS: BenchClient[] = [oursClient('vnc'), novncClient('1.7'), novncClient('1.3'), vncviewer, oursClient('rdp'), xfreerdp];
+const ALL_CLIENTS: BenchClient[] = [oursClient('vnc'), oursClient('vnc', 'actual'), novncClient('1.7'), novncClient('1.3'), vncviewer, oursClient('rdp'), xfreerdp];
 
 // ---------------------------------------------------------------- the capture loop's own cost
 
@@ -580,7 +592,9 @@ async function main(): Promise<number> {
                 const result = await client.run({ server, width, height, seconds: options.seconds, keys });
                 results[index]!.runs.push(result);
                 console.error(
-                  `  ${result.summary.framesPerSecond.toFixed(1)} frames/s, p50 ${result.summary.latency.p50.toFixed(0)} ms, p95 ${result.summary.latency.p95.toFixed(0)} ms, CPU ${result.cpuPerSecond.toFixed(2)} s/s, connect ${result.connectMs.toFixed(0)} ms, keys ${result.keyLatencyMs.map((v) => v.toFixed(0)).join(' ')}`,
+                  `  ${result.summary.framesPerSecond.toFixed(1)} frames/s, p50 ${result.summary.latency.p50.toFixed(0)} ms, p95 ${result.summary.latency.p95.toFixed(0)} ms, CPU ${result.cpuPerSecond.toFixed(2)} s/s, connect ${result.connectMs.toFixed(0)} ms, keys ${result.keyLatencyMs.map((v) => v.toFixed(0)).join(' ')}${
+                    result.cpuByRole ? `, CPU by process: ${Object.entries(result.cpuByRole).filter(([, v]) => v >= 0.005).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(', ')}` : ''
+                  }`,
                 );
               } catch (error) {
                 results[index]!.errors.push(String((error as Error).stack ?? error));
