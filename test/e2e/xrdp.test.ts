@@ -17,7 +17,7 @@ import { startXrdp, type XrdpServer } from '../servers/xrdp';
 import { close, hexColour } from '../servers/xwd';
 import { startApp, removeDataDir, type RunningApp } from '../support/app';
 import { openBrowser, type TestBrowser } from '../support/browser';
-import { WARNING_MESSAGES } from '../../shared/errors/errorCodes';
+import { WARNING_MESSAGES, messageFor } from '../../shared/errors/errorCodes';
 import { canvasPixels, createProfile, pagePointFor, sessionView, waitForCanvasColour, waitForState } from '../support/ui';
 
 const cleanups: (() => Promise<void>)[] = [];
@@ -187,4 +187,25 @@ test('xrdp: a wrong password leaves xrdp\u2019s own sign-in screen, which this I
   // It is a warning, not a failure: the session goes on.
   assert.equal(await sessionView(page).getByRole('alert').count(), 0);
   await waitForState(page, 'Connected');
+});
+
+test('xrdp: signing out in the session ends it for good: "The session was ended", and no reconnect signs the user back in', async () => {
+  const server = await startServer({ xterm: true });
+  const { browser } = await appAndBrowser();
+  const { page } = browser;
+  await connect(page, server, 'xrdp sign out');
+  await waitForCanvasColour(page, 5, 300, hexColour('#ffffff'), 15_000);
+  const into = await pagePointFor(page, 200, 150);
+  await page.mouse.click(into.x, into.y);
+  // The session's desktop is this terminal: "exit" signs out (xrdp then ends the connection).
+  await page.keyboard.type('exit', { delay: 20 });
+  await page.keyboard.press('Enter');
+  const alert = sessionView(page).getByRole('alert');
+  await alert.waitFor({ timeout: 15_000 });
+  assert.ok(((await alert.textContent()) ?? '').includes(messageFor('session-ended')), `showed: ${await alert.textContent()}`);
+  // Longer than the first retry's backoff: still ended, and the server saw one sign-in only.
+  await new Promise((r) => setTimeout(r, 3000));
+  assert.equal(await sessionView(page).getByTestId('session-state').textContent(), 'Disconnected');
+  const logs = await server.logs();
+  assert.equal((logs.match(/Session started successfully/g) ?? []).length, 1, 'a reconnect signed the user back in');
 });

@@ -16,7 +16,7 @@ import { MAX_REQUEST_BYTES, RDCLEANPATH_ERROR, asRequest, decodePdu, errorPdu, r
 import { PROTOCOL, X224Error, requestedProtocols } from './rdp/x224';
 import { openRdpTransport } from './rdp/rdpTransport';
 import { ClientStreamRewriter } from './rdp/clientSettings';
-import { PictureCheck } from './rdp/pictureCheck';
+import { ServerStreamWatch, serverEndReason } from './rdp/serverStreamWatch';
 import { pumpBytes, toBuffer } from './socketPump';
 import type { RelayTimeouts } from './tcpRelay';
 
@@ -176,7 +176,7 @@ export function serveRdCleanPath(
     const nla = (transport.selectedProtocol & (PROTOCOL.HYBRID | PROTOCOL.HYBRID_EX)) !== 0;
     const rewriter = new ClientStreamRewriter({ want32Bpp: true, keyboardLayout: session.keyboardLayout, autologon: true }, nla);
     let reported = false;
-    const picture = new PictureCheck(nla, (transport.selectedProtocol & PROTOCOL.HYBRID_EX) !== 0, (found) => {
+    const watch = new ServerStreamWatch(nla, (transport.selectedProtocol & PROTOCOL.HYBRID_EX) !== 0, (found) => {
       const detail = `${found.path} bitmap ${found.sourceWidth} px wide for a ${found.destinationWidth} px rectangle at ${found.bitsPerPixel} bpp`;
       log.warn('server sends bitmaps this IronRDP build draws sheared', { session: session.id, detail });
       deps.sessions.warn(session, 'picture-distorted', detail);
@@ -193,12 +193,14 @@ export function serveRdCleanPath(
       toHost: (c) => observer.fromClient(c),
       fromHost: (c) => {
         observer.fromServer(c);
-        picture.push(c);
+        watch.push(c);
       },
     });
     transport.socket.on('error', (error: NodeJS.ErrnoException) => finish('connection-lost', error.code ?? error.message));
     transport.socket.on('close', () => {
-      const { code, evidence } = observer.closeReason();
+      const credssp = observer.closeReason();
+      // A reason from CredSSP (sign-in) wins; then what the server said when it ended the session.
+      const { code, evidence } = credssp.code !== 'server-closed' ? credssp : (serverEndReason(watch.errorInfo, watch.ultimatumReason) ?? credssp);
       finish(code, evidence);
     });
     socket.on('close', () => finish(null));

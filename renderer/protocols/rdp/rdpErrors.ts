@@ -27,18 +27,25 @@ export function errorCodeForIronError(error: IronError): ErrorCode | null {
 }
 
 /**
- * RDP disconnect reasons as IronRDP words them in SessionTerminationInfo
- * (from the server's Set Error Info PDU, MS-RDPBCGR 2.2.5.1.1).
+ * RDP disconnect reasons as IronRDP words them in SessionTerminationInfo: the
+ * server's Set Error Info PDU (MS-RDPBCGR 2.2.5.1.1, "[Protocol independent
+ * error] …") or, without one, the MCS Disconnect Provider Ultimatum ("user
+ * initiated disconnect", "server initiated disconnect"). This runs only when
+ * our user did not end the session (RdpSession checks that first), so a
+ * "user initiated" end came from the remote side: its user signed out (xrdp
+ * ends the connection so when the session's desktop exits) or disconnected.
+ * Every end the server meant is mapped, because an unmapped one counts as a
+ * dropped link and is retried, which would sign the user straight back in.
  */
 export function errorCodeForTermination(reason: string): ErrorCode | null {
   const text = reason.toLowerCase();
-  if (/user ?requested|client.*(disconnect|shutdown)/.test(text)) return 'user-ended';
-  if (/log ?off|logged ?off|logoff/.test(text)) return 'logged-off';
+  if (/logging off|log ?off|logged ?off/.test(text)) return 'logged-off';
   if (/another (user|connection)|replaced|reconnected elsewhere|disconnected by another/.test(text)) return 'session-taken-over';
   if (/idle/.test(text)) return 'idle-timeout';
   if (/shutdown|shutting down|reboot/.test(text)) return 'server-shutdown';
-  if (/denied|not authori[sz]ed/.test(text)) return 'access-denied';
+  if (/denied|not authori[sz]ed|insufficient access/.test(text)) return 'access-denied';
   if (/expired/.test(text)) return 'account-expired';
   if (/locked|disabled/.test(text)) return 'account-locked';
+  if (/administrative tool|session limit|user initiated disconnect|server initiated disconnect|user ?requested/.test(text)) return 'session-ended';
   return null;
 }

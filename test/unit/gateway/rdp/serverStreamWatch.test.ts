@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { PictureCheck, type PaddedBitmap } from '../../../../electron/gateway/bridges/rdp/pictureCheck';
+import { ServerStreamWatch, serverEndReason, type PaddedBitmap } from '../../../../electron/gateway/bridges/rdp/serverStreamWatch';
 
 /** One TS_BITMAP_DATA with a 4-byte "bitmap". */
 function rectangle(left: number, right: number, width: number, bpp = 16): Buffer {
@@ -35,7 +35,7 @@ function slowPathBitmap(rects: Buffer[]): Buffer {
 
 function watch(chunks: Buffer[], nla = false, earlyAuth = false): PaddedBitmap[] {
   const found: PaddedBitmap[] = [];
-  const check = new PictureCheck(nla, earlyAuth, (f) => found.push(f));
+  const check = new ServerStreamWatch(nla, earlyAuth, (f) => found.push(f));
   for (const chunk of chunks) check.push(chunk);
   return found;
 }
@@ -82,13 +82,47 @@ test('any split of the stream finds the same', () => {
 test('garbage never throws and ends the watch', () => {
   fc.assert(
     fc.property(fc.uint8Array({ maxLength: 400 }), fc.boolean(), fc.boolean(), (bytes, nla, earlyAuth) => {
-      const check = new PictureCheck(nla, earlyAuth, () => undefined);
+      const check = new ServerStreamWatch(nla, earlyAuth, () => undefined);
       check.push(Buffer.from(bytes));
       check.push(Buffer.from(bytes));
     }),
   );
-  const check = new PictureCheck(false, false, () => undefined);
+  const check = new ServerStreamWatch(false, false, () => undefined);
   check.push(Buffer.from([0x03, 0x00, 0x00, 0x09, 0x02, 0xf0, 0x80, 0x7f, 0x66]));
   check.push(Buffer.from([0x07, 0x01, 0x02])); // action bits 3: neither fast-path nor a TPKT
   assert.equal(check.watching, false);
+});
+
+test('the server\u2019s own end: a Disconnect Provider Ultimatum (as xrdp sent it) and a Set Error Info PDU are read', () => {
+  // Captured from xrdp 0.9.21 when the session's desktop exited: TPKT, X.224 data, MCS DPUm rn-user-requested.
+  const ultimatum = Buffer.from('0300000902f0802180', 'hex');
+  const watch = new ServerStreamWatch(false, false, () => undefined);
+  watch.push(fastPathBitmap([rectangle(0, 63, 64)]));
+  watch.push(ultimatum);
+  assert.equal(watch.ultimatumReason, 3);
+  assert.deepEqual(serverEndReason(watch.errorInfo, watch.ultimatumReason)?.code, 'session-ended');
+
+  // Windows on sign-out: Set Error Info ERRINFO_LOGOFF_BY_USER (0xC), then the ultimatum.
+  const body = Buffer.alloc(6 + 12 + 4);
+  body.writeUInt16LE(body.length, 0);
+  body.writeUInt16LE(0x0017, 2);
+  body[6 + 8] = 0x2f; // PDUTYPE2_SET_ERROR_INFO_PDU
+  body.writeUInt32LE(0x0000000c, 18);
+  const mcs = Buffer.from([0x68, 0x00, 0x01, 0x03, 0xeb, 0x70, body.length]);
+  const total = 4 + 3 + mcs.length + body.length;
+  const setErrorInfo = Buffer.concat([Buffer.from([0x03, 0x00, 0x00, total]), Buffer.from([0x02, 0xf0, 0x80]), mcs, body]);
+  const windows = new ServerStreamWatch(false, false, () => undefined);
+  windows.push(Buffer.concat([setErrorInfo, ultimatum]));
+  assert.equal(windows.errorInfo, 0xc);
+  assert.deepEqual(serverEndReason(windows.errorInfo, windows.ultimatumReason)?.code, 'logged-off');
+});
+
+test('server end reasons: deliberate ends are named, anything else is left as a closed connection', () => {
+  assert.equal(serverEndReason(0x5, 3)?.code, 'session-taken-over');
+  assert.equal(serverEndReason(0x3, null)?.code, 'idle-timeout');
+  assert.equal(serverEndReason(0xb, 3)?.code, 'session-ended');
+  assert.equal(serverEndReason(null, 1)?.code, 'session-ended');
+  assert.equal(serverEndReason(null, null), null);
+  assert.equal(serverEndReason(null, 0), null); // domain disconnected: not a decision about this session
+  assert.equal(serverEndReason(0x10ff, null), null); // a protocol error code: the connection's problem
 });

@@ -1,11 +1,21 @@
-// Watches the server's bitmap updates, in clear here because TLS ends in the
-// gateway, for the one form the IronRDP build we ship draws wrong: a
+// Watches what the server sends, in clear here because TLS ends in the
+// gateway, for two things a user must hear about.
+//
+// 1. Why the server ended the session: the Set Error Info PDU (MS-RDPBCGR
+// 2.2.5.1.1; a sign-out, another connection taking over, an idle limit) and
+// the MCS Disconnect Provider Ultimatum that follows it or comes alone (xrdp
+// when the session's desktop exits). The IronRDP build we ship reports the
+// ultimatum as a generic error and drops the error info, so without this a
+// deliberate end looks like a lost link and is retried, signing the user
+// straight back in.
+//
+// 2. Bitmaps the IronRDP build we ship draws wrong: a
 // TS_BITMAP_DATA whose source width is larger than its destination rectangle
 // (rows padded, as xrdp pads them to a multiple of 4 pixels). That build uses
 // the destination width as the source stride, so every row after the first
 // starts a little further left: slanted stripes (fixed upstream in IronRDP
 // #1486, not in a published npm release). When one arrives, the user is told
-// that the picture may not match the remote screen. Nothing is changed.
+// that the picture may not match the remote screen. Nothing is ever changed.
 //
 // Framing (MS-RDPBCGR): CredSSP TSRequests (DER) and, with HYBRID_EX, a
 // 4-byte Early User Authorization Result first; then slow-path PDUs (TPKT,
@@ -14,6 +24,8 @@
 // (pduType2 0x02, updateType 0x0001, 2.2.9.1.1.3.1.2). Anything encrypted,
 // bulk-compressed or unrecognised is skipped; a stream that cannot be framed
 // ends the watch.
+
+import type { ErrorCode } from '../../../../shared/errors/errorCodes';
 
 const FASTPATH_UPDATETYPE_BITMAP = 0x1;
 const FASTPATH_FRAGMENT_SINGLE = 0x0;
@@ -25,6 +37,34 @@ const UPDATETYPE_BITMAP = 0x0001;
 const PDUTYPE_DATAPDU = 0x7;
 const PDUTYPE2_UPDATE = 0x02;
 const MCS_SEND_DATA_INDICATION = 0x68;
+/** T.125 DomainMCSPDU choice 8, PER-encoded in the top six bits. */
+const MCS_DISCONNECT_PROVIDER_ULTIMATUM = 8;
+const PDUTYPE2_SET_ERROR_INFO_PDU = 0x2f;
+
+/**
+ * What a server's own end of the session means (null: nothing deliberate was
+ * said, so it counts as a closed or lost connection). errorInfo values are
+ * MS-RDPBCGR 2.2.5.1.1's; ultimatum reasons T.125's.
+ */
+export function serverEndReason(errorInfo: number | null, ultimatumReason: number | null): { code: ErrorCode; evidence: string } | null {
+  const byInfo: Record<number, ErrorCode> = {
+    0x1: 'session-ended', // ERRINFO_RPC_INITIATED_DISCONNECT: an administrator disconnected it
+    0x2: 'logged-off', // ERRINFO_RPC_INITIATED_LOGOFF
+    0x3: 'idle-timeout',
+    0x4: 'session-ended', // ERRINFO_LOGON_TIMEOUT: the session's time limit
+    0x5: 'session-taken-over', // ERRINFO_DISCONNECTED_BY_OTHERCONNECTION
+    0x7: 'access-denied', // ERRINFO_SERVER_DENIED_CONNECTION
+    0x9: 'access-denied', // ERRINFO_SERVER_INSUFFICIENT_PRIVILEGES
+    0xb: 'session-ended', // ERRINFO_RPC_INITIATED_DISCONNECT_BYUSER: the user chose Disconnect in the session
+    0xc: 'logged-off', // ERRINFO_LOGOFF_BY_USER
+  };
+  if (errorInfo !== null && byInfo[errorInfo]) return { code: byInfo[errorInfo], evidence: `Set Error Info 0x${errorInfo.toString(16).padStart(8, '0')}` };
+  // 1 provider-initiated, 3 user-requested: the server ended it on purpose.
+  if (ultimatumReason === 1 || ultimatumReason === 3) {
+    return { code: 'session-ended', evidence: `Disconnect Provider Ultimatum (reason ${ultimatumReason})${errorInfo !== null ? ` after Set Error Info 0x${errorInfo.toString(16)}` : ''}` };
+  }
+  return null;
+}
 
 /** What the watch found: the first bitmap drawn wrong, for the warning's detail. */
 export interface PaddedBitmap {
@@ -36,12 +76,16 @@ export interface PaddedBitmap {
 
 type Phase = 'credssp' | 'rdp' | 'done';
 
-export class PictureCheck {
+export class ServerStreamWatch {
   private phase: Phase;
   private carry: Buffer = Buffer.alloc(0);
   /** Bytes of the current PDU still to pass unseen. */
   private skip = 0;
   private found: PaddedBitmap | null = null;
+  /** The last non-zero errorInfo of a Set Error Info PDU. */
+  errorInfo: number | null = null;
+  /** The reason of a Disconnect Provider Ultimatum from the server (T.125: 0 domain-disconnected … 3 user-requested), if one came. */
+  ultimatumReason: number | null = null;
 
   constructor(
     nla: boolean,
@@ -145,7 +189,7 @@ export class PictureCheck {
       at += 2;
       const data = updates.subarray(at, Math.min(at + size, updates.length));
       at += size;
-      if (compressed || code !== FASTPATH_UPDATETYPE_BITMAP) continue;
+      if (compressed || code !== FASTPATH_UPDATETYPE_BITMAP || this.found) continue;
       if (fragmentation !== FASTPATH_FRAGMENT_SINGLE && fragmentation !== FASTPATH_FRAGMENT_FIRST) continue;
       // TS_UPDATE_BITMAP_DATA: updateType (2), numberRectangles (2), rectangles.
       if (data.length >= 4 && data.readUInt16LE(0) === UPDATETYPE_BITMAP) this.rectangles(data.subarray(4), data.readUInt16LE(2), 'fast-path');
@@ -154,7 +198,13 @@ export class PictureCheck {
 
   private slowPath(tpkt: Buffer): void {
     // X.224 data, then MCS Send Data Indication: initiator (2), channel (2), flags (1), PER length (1-2).
-    if (tpkt.length < 8 || tpkt[5] !== 0xf0 || tpkt[7] !== MCS_SEND_DATA_INDICATION) return;
+    if (tpkt.length < 8 || tpkt[5] !== 0xf0) return;
+    if (tpkt[7]! >> 2 === MCS_DISCONNECT_PROVIDER_ULTIMATUM && tpkt.length >= 9) {
+      // PER: choice (6 bits), then the 3-bit reason across the byte boundary.
+      this.ultimatumReason = ((tpkt[7]! & 0x3) << 1) | (tpkt[8]! >> 7);
+      return;
+    }
+    if (tpkt[7] !== MCS_SEND_DATA_INDICATION) return;
     let at = 7 + 6;
     const lengthByte = tpkt[at];
     if (lengthByte === undefined) return;
@@ -164,7 +214,13 @@ export class PictureCheck {
     if ((tpkt.readUInt16LE(at + 2) & 0xf) !== PDUTYPE_DATAPDU) return;
     at += 6;
     // TS_SHAREDATAHEADER: shareId (4), pad (1), streamId (1), uncompressedLength (2), pduType2 (1), compressedType (1), compressedLength (2).
-    if (tpkt[at + 8] !== PDUTYPE2_UPDATE || (tpkt[at + 9]! & PACKET_COMPRESSED) !== 0) return;
+    if ((tpkt[at + 9]! & PACKET_COMPRESSED) !== 0) return;
+    if (tpkt[at + 8] === PDUTYPE2_SET_ERROR_INFO_PDU) {
+      const info = tpkt.readUInt32LE(at + 12);
+      if (info !== 0) this.errorInfo = info;
+      return;
+    }
+    if (tpkt[at + 8] !== PDUTYPE2_UPDATE || this.found) return;
     at += 12;
     if (tpkt.readUInt16LE(at) !== UPDATETYPE_BITMAP) return;
     this.rectangles(tpkt.subarray(at + 4), tpkt.readUInt16LE(at + 2), 'slow-path');
@@ -183,7 +239,6 @@ export class PictureCheck {
       const destinationWidth = right - left + 1;
       if (!this.found && right >= left && width > destinationWidth) {
         this.found = { destinationWidth, sourceWidth: width, bitsPerPixel, path };
-        this.phase = 'done';
         this.onPadded(this.found);
         return;
       }
