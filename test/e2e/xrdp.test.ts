@@ -209,3 +209,21 @@ test('xrdp: signing out in the session ends it for good: "The session was ended"
   const logs = await server.logs();
   assert.equal((logs.match(/Session started successfully/g) ?? []).length, 1, 'a reconnect signed the user back in');
 });
+
+test('xrdp: the same user connects from a second device, which takes the session over: the first is told it ended and does not fight back', async () => {
+  const server = await startServer({ xterm: true });
+  const first = (await appAndBrowser()).browser.page;
+  await connect(first, server, 'xrdp here');
+  await waitForCanvasColour(first, 5, 300, hexColour('#ffffff'), 15_000);
+  const second = (await appAndBrowser()).browser.page;
+  await connect(second, server, 'xrdp there');
+  const alert = sessionView(first).getByRole('alert');
+  await alert.waitFor({ timeout: 15_000 });
+  assert.ok(((await alert.textContent()) ?? '').includes(messageFor('session-ended')), `showed: ${await alert.textContent()}`);
+  // Past several retry intervals: the second device keeps the session; the first never took it back.
+  await new Promise((r) => setTimeout(r, 4000));
+  await waitForState(second, 'Connected', 1000);
+  assert.equal(await sessionView(first).getByTestId('session-state').textContent(), 'Disconnected');
+  const logs = await server.logs();
+  assert.equal((logs.match(/xrdp_wm_log_msg: login successful/g) ?? []).length, 2, 'the first device signed in again');
+});
