@@ -194,6 +194,37 @@ test('Disconnect while still connecting ends the attempt: no late failure, no re
   assert.equal(await page.getByRole('dialog').count(), 0);
 });
 
+test('RDP: an idle session stays up (the gateway\u2019s probe is answered); a black-holed link is found and the session comes back', async (t) => {
+  const server = await startFreerdpShadow({ security: 'tls', background: '#2d6b5f' });
+  cleanups.push(() => server.stop());
+  const relay = await startFaultRelay(server.port);
+  cleanups.push(() => relay.close());
+  const { browser } = await appAndBrowser();
+  const { page } = browser;
+  await createProfile(page, { name: 'Probed', protocol: 'RDP', port: relay.port, username: 'ann', password: 'unused' });
+  await page.getByRole('button', { name: 'Connect', exact: true }).click();
+  await trustCertificate(page, 'Trust always');
+  await waitForState(page, 'Connected');
+  await waitForCanvasColour(page, 900, 700, hexColour('#2d6b5f'), 15_000);
+  // Quiet for three probe periods: the server answers each probe, nothing reconnects.
+  const connections = relay.connections.length;
+  await new Promise((r) => setTimeout(r, 14_000));
+  assert.equal(relay.connections.length, connections, 'an idle session was taken for dead');
+  assert.equal(await sessionView(page).getByTestId('session-state').textContent(), 'Connected');
+
+  // Packets black-holed, the TCP connection still "up": only the probe can tell.
+  const blackHoled = Date.now();
+  relay.blackHole(true);
+  await page.getByText(/Reconnecting… \(attempt \d+\)/).waitFor({ timeout: 15_000 });
+  const detected = Date.now() - blackHoled;
+  t.diagnostic(`RDP: black-holed link detected in ${detected} ms`);
+  assert.ok(detected < 12_000, `detected after ${detected} ms`);
+  relay.blackHole(false);
+  relay.cutAll();
+  await waitForState(page, 'Connected', 20_000);
+  await waitForCanvasColour(page, 900, 700, hexColour('#2d6b5f'), 15_000);
+});
+
 test('figures: connect to first frame (TLS and NLA), keystroke to paint, bytes/s while the xterm scrolls', async (t) => {
   const { median, restartRegionClock, watchFirstFrame, watchRegionChange } = await import('../support/measure');
   const { mkdir, writeFile } = await import('node:fs/promises');

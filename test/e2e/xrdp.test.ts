@@ -148,6 +148,10 @@ test('xrdp: the desktop follows the window (display control): the server\u2019s 
   assert.ok(Math.abs(after.width - surfaceAfter.width) <= 2 && Math.abs(after.height - surfaceAfter.height) <= 2, `after resizing the window to a ${JSON.stringify(surfaceAfter)} surface, the server's display is ${JSON.stringify(after)}`);
   // And the picture still matches at the new size.
   await waitForMatch(page, server);
+  // Idle past two probe periods: xrdp answers the gateway's probe; nothing reconnects.
+  await new Promise((r) => setTimeout(r, 10_000));
+  assert.equal(await sessionView(page).getByTestId('session-state').textContent(), 'Connected');
+  assert.equal(((await server.logs()).match(/xrdp_wm_log_msg: login successful/g) ?? []).length, 1, 'the idle session was taken for dead and signed in again');
 });
 
 test('xrdp: the profile\u2019s keyboard layout reaches the server (German: the key labelled Y on a US keyboard types z)', async () => {

@@ -21,6 +21,14 @@ import { pumpBytes, toBuffer } from './socketPump';
 import type { RelayTimeouts } from './tcpRelay';
 
 const REQUEST_TIMEOUT_MS = 10_000;
+/**
+ * Dead-link probe: IronRDP has none, and a black-holed link looks like an
+ * idle desktop. After this long without a byte from the server, the gateway
+ * asks it to redraw one pixel (a Refresh Rect PDU in the client's own share);
+ * no byte within the answer time means the link is dead. As the VNC probe.
+ */
+const PROBE_AFTER_SILENCE_MS = 4000;
+const PROBE_ANSWER_MS = 4000;
 
 /** MS-RDPBCGR 2.2.10.2 Early User Authorization Result PDU: ACCESS_DENIED. */
 const EARLY_AUTH_ACCESS_DENIED = 0x00000005;
@@ -155,10 +163,14 @@ export function serveRdCleanPath(
     }
 
     const observer = new CredSspObserver(transport.selectedProtocol);
+    const nla = (transport.selectedProtocol & (PROTOCOL.HYBRID | PROTOCOL.HYBRID_EX)) !== 0;
+    const rewriter = new ClientStreamRewriter({ want32Bpp: true, keyboardLayout: session.keyboardLayout, autologon: true }, nla);
     let finished = false;
+    let probeTimer: NodeJS.Timeout | undefined;
     const finish = (reason: ErrorCode | null, detail?: string) => {
       if (finished) return;
       finished = true;
+      clearInterval(probeTimer);
       session.bridgeClosers.delete(closer);
       if (reason && reason !== 'user-ended') {
         deps.sessions.fail(session, reason, detail);
@@ -169,12 +181,32 @@ export function serveRdCleanPath(
       if (session.bridgeClosers.size === 0 && session.state !== 'disconnected') deps.sessions.setState(session, 'disconnected');
     };
     const closer = (reason: ErrorCode) => finish(reason);
+    let lastFromServer = Date.now();
+    let probeSentAt: number | null = null;
+    probeTimer = setInterval(() => {
+      const now = Date.now();
+      // Reading paused for backpressure (the page is behind): silence says nothing then.
+      if (transport.socket.isPaused()) {
+        lastFromServer = now;
+        probeSentAt = null;
+        return;
+      }
+      if (probeSentAt !== null) {
+        if (now - probeSentAt > PROBE_ANSWER_MS) finish('connection-lost', `no answer from the server to a Refresh Rect probe within ${PROBE_ANSWER_MS} ms`);
+        return;
+      }
+      if (now - lastFromServer < PROBE_AFTER_SILENCE_MS) return;
+      const probe = rewriter.refreshRectProbe();
+      if (!probe) return;
+      probeSentAt = now;
+      session.bytesToHost += probe.length;
+      transport.socket.write(probe);
+    }, 500);
+    probeTimer.unref();
     session.bridgeClosers.add(closer);
 
     socket.send(responsePdu(transport.confirm, transport.chain, transport.serverAddr));
     deps.sessions.setState(session, (transport.selectedProtocol & (PROTOCOL.HYBRID | PROTOCOL.HYBRID_EX)) !== 0 ? 'authenticating' : 'connecting');
-    const nla = (transport.selectedProtocol & (PROTOCOL.HYBRID | PROTOCOL.HYBRID_EX)) !== 0;
-    const rewriter = new ClientStreamRewriter({ want32Bpp: true, keyboardLayout: session.keyboardLayout, autologon: true }, nla);
     let reported = false;
     const watch = new ServerStreamWatch(nla, (transport.selectedProtocol & PROTOCOL.HYBRID_EX) !== 0, (found) => {
       const detail = `${found.path} bitmap ${found.sourceWidth} px wide for a ${found.destinationWidth} px rectangle at ${found.bitsPerPixel} bpp`;
@@ -184,7 +216,7 @@ export function serveRdCleanPath(
     pumpBytes(socket, transport.socket, session, {
       transformToHost: (chunk) => {
         const out = rewriter.push(chunk);
-        if (rewriter.finished && !reported) {
+        if (rewriter.settled && !reported) {
           reported = true;
           log.info('client settings adjusted', { session: session.id, ...rewriter.report });
         }
@@ -192,6 +224,8 @@ export function serveRdCleanPath(
       },
       toHost: (c) => observer.fromClient(c),
       fromHost: (c) => {
+        lastFromServer = Date.now();
+        probeSentAt = null;
         observer.fromServer(c);
         watch.push(c);
       },

@@ -21,10 +21,14 @@
 //   only) signs in with the profile's credentials as mstsc does, instead of
 //   showing its own login dialog.
 //
-// The rewriter frames the client's stream (CredSSP TSRequests, then TPKTs)
-// until the Client Info PDU has passed, then steps aside. Anything it does
-// not recognise is forwarded untouched and ends its work: it never holds or
-// drops a byte of a stream it does not understand.
+// The rewriter frames the client's stream (CredSSP TSRequests, then TPKTs);
+// after the Client Info PDU it changes nothing more but keeps framing (TPKTs
+// and fast-path input), forwarding each PDU whole as soon as it is, so the
+// gateway knows where PDUs begin and what the client's Confirm Active said
+// (share id, channels): what it needs to put a probe of its own on the link
+// (see refreshRectProbe). Anything it does not recognise is forwarded
+// untouched and ends its work: it never holds or drops a byte of a stream it
+// does not understand.
 
 /** MS-RDPBCGR 2.2.1.3.2 TS_UD_CS_CORE. */
 const CS_CORE = 0xc001;
@@ -72,7 +76,26 @@ export interface RewriteReport {
   gaveUp?: string;
 }
 
-type Phase = 'credssp' | 'tpkt' | 'done';
+type Phase = 'credssp' | 'tpkt' | 'session' | 'done';
+
+/** From the client's Confirm Active: what a PDU of the gateway's own must carry to fit in. */
+interface ActivationContext {
+  /** MCS Send Data Request initiator and channel id, as the client encodes them (4 bytes). */
+  mcsIds: Buffer;
+  /** Share Control Header pduSource (2 bytes). */
+  pduSource: Buffer;
+  /** Share id (4 bytes). */
+  shareId: Buffer;
+}
+
+/** PDUTYPE_CONFIRMACTIVEPDU, PDUTYPE_DATAPDU (MS-RDPBCGR 2.2.8.1.1.1.1), PDUTYPE2_REFRESH_RECT (2.2.8.1.1.1.2). */
+const PDUTYPE_CONFIRMACTIVEPDU = 0x3;
+const PDUTYPE_DATAPDU = 0x7;
+const TS_PROTOCOL_VERSION = 0x10;
+const PDUTYPE2_REFRESH_RECT = 0x21;
+const STREAM_LOW = 0x01;
+/** The probe asks for this square at the top left to be drawn again. */
+const PROBE_AREA = 16;
 
 export class ClientStreamRewriter {
   private phase: Phase;
@@ -87,8 +110,52 @@ export class ClientStreamRewriter {
     this.phase = nla ? 'credssp' : 'tpkt';
   }
 
+  private activation: ActivationContext | null = null;
+
+  /** The rewriting is over (the Client Info PDU has passed, or the stream was not understood). */
+  get settled(): boolean {
+    return this.phase === 'session' || this.phase === 'done';
+  }
+
+  /** It stepped aside: everything passes through unframed. */
   get finished(): boolean {
     return this.phase === 'done';
+  }
+
+  /** No part of a client PDU is held or half sent: a whole PDU of the gateway's own may go now. */
+  get atBoundary(): boolean {
+    return this.phase === 'session' && this.pending.length === 0;
+  }
+
+  /**
+   * A Refresh Rect PDU (MS-RDPBCGR 2.2.11.2.1) for a 16×16 area at the top
+   * left, in the client's own activation (share id, channels), or null before
+   * the client's Confirm Active or once framing stopped. The server answers it
+   * with a bitmap update of that area: a sign of life on an idle link, which
+   * the client draws as the same pixels.
+   */
+  refreshRectProbe(): Buffer | null {
+    if (!this.atBoundary || !this.activation) return null;
+    // numberOfAreas (1), pad (3), TS_RECTANGLE16 (0,0)-(15,15): inclusive on the wire, but some
+    // servers (FreeRDP's) read right/bottom as exclusive, and an empty area is not answered.
+    const payload = Buffer.alloc(4 + 8);
+    payload[0] = 1;
+    payload.writeUInt16LE(PROBE_AREA - 1, 8);
+    payload.writeUInt16LE(PROBE_AREA - 1, 10);
+    const shareData = Buffer.alloc(12);
+    this.activation.shareId.copy(shareData, 0);
+    shareData[5] = STREAM_LOW;
+    shareData.writeUInt16LE(payload.length, 6);
+    shareData[8] = PDUTYPE2_REFRESH_RECT;
+    const shareControl = Buffer.alloc(6);
+    shareControl.writeUInt16LE(6 + shareData.length + payload.length, 0);
+    shareControl.writeUInt16LE(PDUTYPE_DATAPDU | TS_PROTOCOL_VERSION, 2);
+    this.activation.pduSource.copy(shareControl, 4);
+    const body = Buffer.concat([shareControl, shareData, payload]);
+    const mcs = Buffer.concat([Buffer.from([MCS_SEND_DATA_REQUEST]), this.activation.mcsIds, Buffer.from([0x70, body.length])]);
+    const x224 = Buffer.from([0x02, 0xf0, 0x80]);
+    const length = 4 + x224.length + mcs.length + body.length;
+    return Buffer.concat([Buffer.from([0x03, 0x00, length >> 8, length & 0xff]), x224, mcs, body]);
   }
 
   /** Takes a chunk from the client; returns what may go to the server now (possibly nothing, possibly several PDUs). */
@@ -108,7 +175,11 @@ export class ClientStreamRewriter {
       }
       const pdu = this.pending.subarray(0, length);
       this.pending = this.pending.subarray(length);
-      out.push(this.phase === 'tpkt' ? this.rewriteTpkt(Buffer.from(pdu)) : pdu);
+      if (this.phase === 'tpkt') out.push(this.rewriteTpkt(Buffer.from(pdu)));
+      else {
+        if (this.phase === 'session') this.noteSessionPdu(pdu);
+        out.push(pdu);
+      }
     }
     if (this.finished && this.pending.length > 0) {
       out.push(this.pending);
@@ -127,6 +198,18 @@ export class ClientStreamRewriter {
       }
       if (b[0] !== 0x30) return 'unknown';
       return derLength(b);
+    }
+    if (this.phase === 'session' && b[0] !== 0x03) {
+      // Fast-path input (2.2.8.1.2): action 0 in the low 2 bits, then a 1- or 2-byte length.
+      if ((b[0]! & 0x3) !== 0) return 'unknown';
+      if (b.length < 2) return null;
+      let length = b[1]!;
+      if (length & 0x80) {
+        if (b.length < 3) return null;
+        length = ((length & 0x7f) << 8) | b[2]!;
+      }
+      if (length < 2) return 'unknown';
+      return b.length >= length ? length : null;
     }
     if (b[0] !== 0x03) return 'unknown';
     if (b.length < 4) return null;
@@ -166,12 +249,12 @@ export class ClientStreamRewriter {
     if (offset + 4 > tpkt.length) return tpkt;
     const securityFlags = tpkt.readUInt16LE(offset);
     if ((securityFlags & SEC_INFO_PKT) === 0) return tpkt;
-    // The Client Info PDU: the last PDU this rewriter needs to see.
-    this.phase = 'done';
+    // The Client Info PDU: the last PDU this rewriter changes.
     if (securityFlags & SEC_ENCRYPT) {
-      this.report.gaveUp = 'Client Info PDU is encrypted (standard RDP security)';
+      this.giveUp('Client Info PDU is encrypted (standard RDP security)');
       return tpkt;
     }
+    this.phase = 'session';
     const info = offset + 4;
     // TS_INFO_PACKET: CodePage (4), flags (4), cbDomain (2), cbUserName (2), cbPassword (2), ...
     if (info + 14 > tpkt.length) return tpkt;
@@ -181,6 +264,20 @@ export class ClientStreamRewriter {
       this.report.autologon = true;
     }
     return tpkt;
+  }
+
+  /** Notes the client's Confirm Active (again on every reactivation): the share id and channels a PDU of the gateway's own must carry. */
+  private noteSessionPdu(pdu: Buffer): void {
+    if (pdu[0] !== 0x03 || pdu.length < 7 + 8 + 6 + 4 || pdu[7] !== MCS_SEND_DATA_REQUEST) return;
+    let offset = 7 + 6;
+    offset += pdu[offset]! & 0x80 ? 2 : 1;
+    if (offset + 10 > pdu.length) return;
+    if ((pdu.readUInt16LE(offset + 2) & 0xf) !== PDUTYPE_CONFIRMACTIVEPDU) return;
+    this.activation = {
+      mcsIds: Buffer.from(pdu.subarray(8, 12)),
+      pduSource: Buffer.from(pdu.subarray(offset + 4, offset + 6)),
+      shareId: Buffer.from(pdu.subarray(offset + 6, offset + 10)),
+    };
   }
 
   private rewriteCoreData(tpkt: Buffer): void {

@@ -51,7 +51,8 @@ test('IronRDP\u2019s own PDUs: 32 bpp asked for, the keyboard layout set, auto-l
   const changed = [...out.keys()].filter((i) => out[i] !== Buffer.concat([STREAM, AFTER])[i]);
   const allowed = new Set([core + 16, core + 17, core + 140, core + 142, core + 144, flagsAt]);
   assert.deepEqual(changed.filter((i) => !allowed.has(i)), []);
-  assert.ok(rewriter.finished);
+  assert.ok(rewriter.settled, 'nothing more to change');
+  assert.ok(!rewriter.finished, 'still framing, for the probe');
   assert.deepEqual(rewriter.report.autologon, true);
   assert.match(rewriter.report.coreData?.keyboardLayout ?? '', /0x00000000 → 0x00000407/);
 });
@@ -125,4 +126,43 @@ test('Client Core Data too short to hold the color depth fields: left alone', ()
   const { out, rewriter } = run(GERMAN, [pdu]);
   assert.deepEqual(out, pdu);
   assert.match(rewriter.report.gaveUp ?? '', /too short/);
+});
+
+/** A client Confirm Active, as far as the probe reads it: MCS ids, pduSource, share id. */
+function confirmActive(shareId: number): Buffer {
+  const body = Buffer.alloc(6 + 4 + 2 + 2 + 2 + 4);
+  body.writeUInt16LE(body.length, 0);
+  body.writeUInt16LE(0x0013, 2); // PDUTYPE_CONFIRMACTIVEPDU | version
+  body.writeUInt16LE(1007, 4); // pduSource: the user channel
+  body.writeUInt32LE(shareId, 6);
+  const mcs = Buffer.from([0x64, 0x00, 0x06, 0x03, 0xeb, 0x70, body.length]);
+  const total = 4 + 3 + mcs.length + body.length;
+  return Buffer.concat([Buffer.from([0x03, 0x00, 0x00, total]), Buffer.from([0x02, 0xf0, 0x80]), mcs, body]);
+}
+
+test('after activation it frames fast-path input and TPKTs, and makes a Refresh Rect probe in the client\u2019s own share', () => {
+  const rewriter = new ClientStreamRewriter(GERMAN, false);
+  rewriter.push(STREAM);
+  assert.equal(rewriter.refreshRectProbe(), null, 'no probe before the Confirm Active');
+  rewriter.push(confirmActive(0x000103ea));
+  const probe = rewriter.refreshRectProbe();
+  assert.ok(probe);
+  assert.equal(probe.readUInt16BE(2), probe.length, 'TPKT length');
+  assert.deepEqual([...probe.subarray(4, 12)], [0x02, 0xf0, 0x80, 0x64, 0x00, 0x06, 0x03, 0xeb], 'X.224 data, SDrq with the client\u2019s initiator and IO channel');
+  const body = probe.subarray(14);
+  assert.equal(body.readUInt16LE(0), body.length, 'share control totalLength');
+  assert.equal(body.readUInt16LE(2) & 0xf, 0x7, 'a data PDU');
+  assert.equal(body.readUInt16LE(4), 1007, 'pduSource');
+  assert.equal(body.readUInt32LE(6), 0x000103ea, 'shareId');
+  assert.equal(body[14], 0x21, 'PDUTYPE2_REFRESH_RECT');
+  assert.equal(body[18], 1, 'one area');
+  assert.deepEqual([...body.subarray(22, 30)], [0, 0, 0, 0, 15, 0, 15, 0], '(0,0)-(15,15)');
+  // Half a fast-path input PDU held: not at a boundary, so no probe now.
+  rewriter.push(Buffer.from([0x00, 0x07, 0x01]));
+  assert.equal(rewriter.refreshRectProbe(), null);
+  assert.deepEqual(rewriter.push(Buffer.from([0x02, 0x03, 0x04, 0x05])), [Buffer.from([0x00, 0x07, 0x01, 0x02, 0x03, 0x04, 0x05])]);
+  assert.ok(rewriter.refreshRectProbe());
+  // A reactivation brings a new share id.
+  rewriter.push(confirmActive(0x000203ea));
+  assert.equal(rewriter.refreshRectProbe()!.subarray(14).readUInt32LE(6), 0x000203ea);
 });
