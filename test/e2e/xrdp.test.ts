@@ -231,3 +231,38 @@ test('xrdp: the same user connects from a second device, which takes the session
   const logs = await server.logs();
   assert.equal((logs.match(/xrdp_wm_log_msg: login successful/g) ?? []).length, 2, 'the first device signed in again');
 });
+
+test('xrdp: text clipboard both ways, non-ASCII included (cliprdr through xrdp-chansrv)', async () => {
+  const fromRemote = '€ 日本 ü from xrdp';
+  const fromClient = 'Grüße 日本 € from DeskBridge';
+  const server = await startServer({ xterm: true });
+  const { browser } = await appAndBrowser();
+  const { page } = browser;
+  await connect(page, server, 'xrdp clipboard');
+  await waitForCanvasColour(page, 5, 300, hexColour('#ffffff'), 15_000);
+  const env = await server.sessionEnv();
+  const remoteClipboard = () => {
+    try {
+      return execFileSync('xclip', ['-o', '-selection', 'clipboard'], { env, encoding: 'utf8', timeout: 2000 });
+    } catch {
+      return '';
+    }
+  };
+  const waitFor = async (check: () => Promise<boolean> | boolean, what: string) => {
+    const deadline = Date.now() + 15_000;
+    while (!(await check())) {
+      if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  };
+  await sessionView(page).getByRole('button', { name: 'Clipboard' }).click();
+  // Remote → client: xclip owns the session's clipboard; chansrv announces it over cliprdr.
+  execFileSync('sh', ['-c', `printf '%s' "$0" | xclip -selection clipboard -i >/dev/null 2>&1`, fromRemote], { env });
+  const panel = sessionView(page).getByLabel('Remote clipboard');
+  await panel.waitFor();
+  await waitFor(async () => (await panel.inputValue()) === fromRemote, 'the remote clipboard text in the panel');
+  // Client → remote, through the paste panel.
+  await panel.fill(fromClient);
+  await sessionView(page).getByRole('button', { name: 'Send to remote' }).click();
+  await waitFor(() => remoteClipboard() === fromClient, 'the client text on the remote clipboard');
+});

@@ -44,10 +44,27 @@ export async function createIronRdpElement(host: HTMLElement): Promise<{ element
   element.style.width = '100%';
   element.style.height = '100%';
   const ready = new Promise<UserInteraction>((resolve) => {
-    element.addEventListener('ready', (event) => resolve((event as CustomEvent<{ irgUserInteraction: UserInteraction }>).detail.irgUserInteraction), { once: true });
+    element.addEventListener(
+      'ready',
+      (event) => {
+        const ui = (event as CustomEvent<{ irgUserInteraction: UserInteraction }>).detail.irgUserInteraction;
+        // Now, inside the event: the component reads this right after "ready" when it sets up
+        // its clipboard. DeskBridge moves the text itself (saveRemoteClipboardData / sendClipboardData).
+        ui.setEnableAutoClipboard(false);
+        resolve(ui);
+      },
+      { once: true },
+    );
   });
   host.appendChild(element);
-  return { element, ui: await ready, backend };
+  const ui = await ready;
+  // The component dispatches "ready" before its clipboard setup (initClipboard) has run, and a
+  // connect() before that finishes opens no clipboard channel at all. That setup waits on one
+  // permission query: let it start, wait for a query of ours queued behind it, then a turn more.
+  await new Promise((r) => setTimeout(r, 0));
+  await navigator.permissions?.query({ name: 'clipboard-read' as PermissionName }).catch(() => undefined);
+  await new Promise((r) => setTimeout(r, 0));
+  return { element, ui, backend };
 }
 
 export function isIronError(value: unknown): value is IronError {
