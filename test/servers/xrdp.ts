@@ -100,30 +100,23 @@ export async function startXrdp(options: XrdpOptions = {}): Promise<XrdpServer> 
       : 'exec sleep infinity';
     await writeFile(path.join(conf, 'deskbridge-session.sh'), `#!/bin/sh\nxsetroot -solid '${options.background ?? '#2e6b4f'}'\n${xterm}\n`, { mode: 0o755 });
 
-    const setIni = (text: string, key: string, value: string) => {
-      const re = new RegExp(`^${key}=.*$`, 'm');
-      if (!re.test(text)) throw new Error(`xrdp: no ${key}= in the packaged configuration`);
-      return text.replace(re, `${key}=${value}`);
-    };
-    let xrdpIni = await readFile(path.join(conf, 'xrdp.ini'), 'utf8');
-    xrdpIni = setIni(xrdpIni, 'port', `tcp://127.0.0.1:${port}`);
-    xrdpIni = setIni(xrdpIni, 'fork', 'false');
-    xrdpIni = setIni(xrdpIni, 'certificate', '/etc/xrdp/cert.pem');
-    xrdpIni = setIni(xrdpIni, 'key_file', '/etc/xrdp/key.pem');
-    xrdpIni = setIni(xrdpIni, 'autorun', 'Xorg');
-    xrdpIni = setIni(xrdpIni, 'LogFile', '/run/xrdp/xrdp.log');
-    xrdpIni = xrdpIni.replace(/^EnableSyslog=.*$/gm, 'EnableSyslog=false');
-    await writeFile(path.join(conf, 'xrdp.ini'), xrdpIni);
-
-    let sesmanIni = await readFile(path.join(conf, 'sesman.ini'), 'utf8');
-    sesmanIni = setIni(sesmanIni, 'ListenPort', String(sesmanPort));
-    sesmanIni = setIni(sesmanIni, 'X11DisplayOffset', String(displayOffset));
-    sesmanIni = setIni(sesmanIni, 'EnableUserWindowManager', 'false');
-    sesmanIni = setIni(sesmanIni, 'DefaultWindowManager', '/etc/xrdp/deskbridge-session.sh');
-    sesmanIni = setIni(sesmanIni, 'KillDisconnected', 'true');
-    sesmanIni = setIni(sesmanIni, 'LogFile', '/run/xrdp/sesman.log');
-    sesmanIni = sesmanIni.replace(/^EnableSyslog=.*$/gm, 'EnableSyslog=false');
-    await writeFile(path.join(conf, 'sesman.ini'), sesmanIni);
+    // Only what a private instance needs; everything else stays as Debian ships it.
+    await editIni(path.join(conf, 'xrdp.ini'), {
+      port: `tcp://127.0.0.1:${port}`,
+      fork: 'false',
+      certificate: '/etc/xrdp/cert.pem',
+      key_file: '/etc/xrdp/key.pem',
+      autorun: 'Xorg',
+      LogFile: '/run/xrdp/xrdp.log',
+    });
+    await editIni(path.join(conf, 'sesman.ini'), {
+      ListenPort: String(sesmanPort),
+      X11DisplayOffset: String(displayOffset),
+      EnableUserWindowManager: 'false',
+      DefaultWindowManager: '/etc/xrdp/deskbridge-session.sh',
+      KillDisconnected: 'true',
+      LogFile: '/run/xrdp/sesman.log',
+    });
 
     // The namespace's first process: bind the private files, start sesman and
     // xrdp, and stay until stopped (ending it ends everything in the namespace).
@@ -194,6 +187,17 @@ export async function startXrdp(options: XrdpOptions = {}): Promise<XrdpServer> 
     await stop();
     throw error;
   }
+}
+
+/** Sets the first `key=` line of each key (each must exist), and turns syslog off. */
+async function editIni(file: string, settings: Record<string, string>): Promise<void> {
+  let text = await readFile(file, 'utf8');
+  for (const [key, value] of Object.entries(settings)) {
+    const line = new RegExp(`^${key}=.*$`, 'm');
+    if (!line.test(text)) throw new Error(`xrdp: no ${key}= in the packaged ${path.basename(file)}`);
+    text = text.replace(line, `${key}=${value}`);
+  }
+  await writeFile(file, text.replace(/^EnableSyslog=.*$/gm, 'EnableSyslog=false'));
 }
 
 async function logsOf(dir: string): Promise<string> {

@@ -31,6 +31,8 @@
 // does not understand.
 
 /** MS-RDPBCGR 2.2.1.3.2 TS_UD_CS_CORE. */
+import { probeLength } from '../rdcleanpath/der';
+
 const CS_CORE = 0xc001;
 const CORE = {
   keyboardLayout: 16,
@@ -197,7 +199,9 @@ export class ClientStreamRewriter {
         return this.nextLength();
       }
       if (b[0] !== 0x30) return 'unknown';
-      return derLength(b);
+      const probe = probeLength(b, MAX_HELD_BYTES);
+      if (probe.kind === 'invalid') return 'unknown';
+      return probe.kind === 'complete' && b.length >= probe.totalLength ? probe.totalLength : null;
     }
     if (this.phase === 'session' && b[0] !== 0x03) {
       // Fast-path input (2.2.8.1.2): action 0 in the low 2 bits, then a 1- or 2-byte length.
@@ -312,22 +316,4 @@ export class ClientStreamRewriter {
     }
     this.giveUp('no Client Core Data block');
   }
-}
-
-/** Length of a whole DER TLV at the start of `b`, null if the header or body is incomplete, 'unknown' if malformed. */
-function derLength(b: Buffer): number | null | 'unknown' {
-  if (b.length < 2) return null;
-  const first = b[1]!;
-  let header = 2;
-  let length = first;
-  if (first & 0x80) {
-    const count = first & 0x7f;
-    if (count === 0 || count > 3) return 'unknown';
-    if (b.length < 2 + count) return null;
-    length = 0;
-    for (let i = 0; i < count; i++) length = length * 256 + b[2 + i]!;
-    header += count;
-  }
-  const total = header + length;
-  return b.length >= total ? total : null;
 }

@@ -26,6 +26,7 @@
 // ends the watch.
 
 import type { ErrorCode } from '../../../../shared/errors/errorCodes';
+import { probeLength } from '../rdcleanpath/der';
 
 const FASTPATH_UPDATETYPE_BITMAP = 0x1;
 const FASTPATH_FRAGMENT_SINGLE = 0x0;
@@ -141,7 +142,10 @@ export class ServerStreamWatch {
         this.phase = 'rdp';
         return this.frame(b, offset);
       }
-      if (first === 0x30) return derLength(b, offset);
+      if (first === 0x30) {
+        const probe = probeLength(b.subarray(offset), 0x1000000);
+        return probe.kind === 'complete' ? probe.totalLength : probe.kind === 'incomplete' ? null : 'unknown';
+      }
       // With HYBRID_EX, the server's Early User Authorization Result (4 bytes) ends CredSSP.
       if (this.earlyAuth) {
         if (available < 4) return null;
@@ -246,20 +250,4 @@ export class ServerStreamWatch {
       at += 18 + bitmapLength;
     }
   }
-}
-
-function derLength(b: Buffer, offset: number): number | null | 'unknown' {
-  if (b.length - offset < 2) return null;
-  const first = b[offset + 1]!;
-  let header = 2;
-  let length = first;
-  if (first & 0x80) {
-    const count = first & 0x7f;
-    if (count === 0 || count > 3) return 'unknown';
-    if (b.length - offset < 2 + count) return null;
-    length = 0;
-    for (let i = 0; i < count; i++) length = length * 256 + b[offset + 2 + i]!;
-    header += count;
-  }
-  return header + length;
 }

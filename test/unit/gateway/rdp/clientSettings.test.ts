@@ -5,6 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { ClientStreamRewriter, type ClientSettings } from '../../../../electron/gateway/bridges/rdp/clientSettings';
+import { splitAt } from './chunks';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const PDUS = readFileSync(path.join(here, 'fixtures', 'ironrdp-client-pdus.hex'), 'utf8')
@@ -75,21 +76,13 @@ test('any split of the stream gives the same bytes as the whole', () => {
   const all = Buffer.concat([STREAM, AFTER]);
   fc.assert(
     fc.property(fc.array(fc.integer({ min: 1, max: all.length - 1 }), { maxLength: 30 }), (cuts) => {
-      const points = [...new Set(cuts)].sort((a, b) => a - b);
-      const chunks: Buffer[] = [];
-      let from = 0;
-      for (const point of points) {
-        chunks.push(all.subarray(from, point));
-        from = point;
-      }
-      chunks.push(all.subarray(from));
-      assert.deepEqual(run(GERMAN, chunks).out, whole);
+      assert.deepEqual(run(GERMAN, splitAt(all, cuts)).out, whole);
     }),
   );
 });
 
 test('with NLA, CredSSP TSRequests pass first, untouched, then the same rewriting', () => {
-  const tsRequest = Buffer.from([0x30, 0x82, 0x00, 0x05, 0xa0, 0x03, 0x02, 0x01, 0x06]);
+  const tsRequest = Buffer.concat([Buffer.from([0x30, 0x81, 0x80, 0xa0, 0x03, 0x02, 0x01, 0x06, 0xa1, 0x79]), Buffer.alloc(0x79, 0x2a)]);
   const short = Buffer.from([0x30, 0x03, 0x02, 0x01, 0x06]);
   const { out } = run(GERMAN, [tsRequest, short, STREAM], true);
   assert.deepEqual(out.subarray(0, tsRequest.length + short.length), Buffer.concat([tsRequest, short]));

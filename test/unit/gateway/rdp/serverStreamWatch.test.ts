@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { ServerStreamWatch, serverEndReason, type PaddedBitmap } from '../../../../electron/gateway/bridges/rdp/serverStreamWatch';
+import { splitAt } from './chunks';
 
 /** One TS_BITMAP_DATA with a 4-byte "bitmap". */
 function rectangle(left: number, right: number, width: number, bpp = 16): Buffer {
@@ -63,14 +64,8 @@ test('any split of the stream finds the same', () => {
   const stream = Buffer.concat([fastPathBitmap([rectangle(0, 63, 64)]), slowPathBitmap([rectangle(0, 3, 4)]), fastPathBitmap([rectangle(0, 63, 64), rectangle(0, 9, 12)])]);
   fc.assert(
     fc.property(fc.array(fc.integer({ min: 1, max: stream.length - 1 }), { maxLength: 20 }), (cuts) => {
-      const points = [...new Set(cuts)].sort((a, b) => a - b);
-      const chunks: Buffer[] = [];
-      let from = 0;
-      for (const point of points) {
-        chunks.push(stream.subarray(from, point));
-        from = point;
-      }
-      chunks.push(stream.subarray(from));
+      const chunks = splitAt(stream, cuts);
+      const points = [...new Set(cuts)];
       // The padded rectangle is the second of its PDU: seen whenever its header arrives with the PDU's first bytes.
       const found = watch(chunks);
       assert.ok(found.length <= 1);
