@@ -18,6 +18,10 @@ export interface EditorValues {
   rdpSecurity: 'negotiate' | 'nla' | 'tls';
   keyboardMode: 'scancode' | 'unicode';
   keyboardLayout: KeyboardLayoutTag;
+  desktopSize: 'fit-window' | 'fixed';
+  /** As typed; numbers once validated. */
+  desktopWidth: string;
+  desktopHeight: string;
   folder: string;
   /** Comma-separated, as typed. */
   tags: string;
@@ -37,6 +41,9 @@ export function valuesFrom(profile: ProfileView | null, defaults: Partial<Editor
     rdpSecurity: profile?.rdpSecurity ?? defaults.rdpSecurity ?? 'negotiate',
     keyboardMode: profile?.keyboardMode ?? defaults.keyboardMode ?? 'scancode',
     keyboardLayout: profile?.keyboardLayout ?? defaults.keyboardLayout ?? 'auto',
+    desktopSize: profile?.desktopSize ?? defaults.desktopSize ?? 'fit-window',
+    desktopWidth: String(profile?.desktopWidth ?? defaults.desktopWidth ?? 1280),
+    desktopHeight: String(profile?.desktopHeight ?? defaults.desktopHeight ?? 800),
     folder: profile?.folder ?? defaults.folder ?? '',
     tags: (profile?.tags ?? []).join(', '),
     favourite: profile?.favourite ?? false,
@@ -62,6 +69,9 @@ export function draftFrom(values: EditorValues, profile: ProfileView | null): Re
     rdpSecurity: values.rdpSecurity,
     keyboardMode: values.keyboardMode,
     keyboardLayout: values.keyboardLayout,
+    desktopSize: values.desktopSize,
+    desktopWidth: values.desktopWidth.trim() === '' ? Number.NaN : Number(values.desktopWidth),
+    desktopHeight: values.desktopHeight.trim() === '' ? Number.NaN : Number(values.desktopHeight),
     folder: values.folder,
     tags: values.tags
       .split(',')
@@ -262,6 +272,29 @@ export function ProfileEditor({ profile, defaults, serverErrors, busy, passwordS
               <option value="unicode">Characters (Unicode)</option>
             </select>
           </div>
+        )}
+        {values.protocol === 'rdp' && (
+          <div className="field">
+            <label htmlFor={`${id}-desktopSize`}>Desktop size</label>
+            <select {...fieldProps('desktopSize')}>
+              <option value="fit-window">Fit the window (follows resizing)</option>
+              <option value="fixed">Fixed size</option>
+            </select>
+          </div>
+        )}
+        {values.protocol === 'rdp' && values.desktopSize === 'fixed' && (
+          <>
+            <div className="field">
+              <label htmlFor={`${id}-desktopWidth`}>Width</label>
+              <input {...fieldProps('desktopWidth')} inputMode="numeric" />
+              {errorFor('desktopWidth')}
+            </div>
+            <div className="field">
+              <label htmlFor={`${id}-desktopHeight`}>Height</label>
+              <input {...fieldProps('desktopHeight')} inputMode="numeric" />
+              {errorFor('desktopHeight')}
+            </div>
+          </>
         )}
         {values.protocol === 'rdp' && (
           <div className="field">

@@ -18,7 +18,7 @@ import { close, hexColour } from '../servers/xwd';
 import { startApp, removeDataDir, type RunningApp } from '../support/app';
 import { openBrowser, type TestBrowser } from '../support/browser';
 import { WARNING_MESSAGES, messageFor } from '../../shared/errors/errorCodes';
-import { canvasPixels, createProfile, pagePointFor, sessionView, waitForCanvasColour, waitForState } from '../support/ui';
+import { canvasPixels, createProfile, type ProfileInput, pagePointFor, sessionView, waitForCanvasColour, waitForState } from '../support/ui';
 
 const cleanups: (() => Promise<void>)[] = [];
 after(async () => {
@@ -46,8 +46,8 @@ async function startServer(options: Parameters<typeof startXrdp>[0]): Promise<Xr
   return server;
 }
 
-async function connect(page: TestBrowser['page'], server: XrdpServer, name: string, keyboardLayout?: string) {
-  await createProfile(page, { name, protocol: 'RDP', port: server.port, username: server.user, password: server.password, ...(keyboardLayout ? { keyboardLayout } : {}) });
+async function connect(page: TestBrowser['page'], server: XrdpServer, name: string, extra: Partial<ProfileInput> = {}) {
+  await createProfile(page, { name, protocol: 'RDP', port: server.port, username: server.user, password: server.password, ...extra });
   await page.getByRole('button', { name: 'Connect', exact: true }).click();
   const dialog = page.getByRole('dialog', { name: /server.s identity/ });
   await dialog.waitFor({ timeout: 15_000 });
@@ -154,11 +154,25 @@ test('xrdp: the desktop follows the window (display control): the server\u2019s 
   assert.equal(((await server.logs()).match(/xrdp_wm_log_msg: login successful/g) ?? []).length, 1, 'the idle session was taken for dead and signed in again');
 });
 
+test('xrdp: a fixed desktop size in the profile is the session\u2019s size, whatever the window', async () => {
+  const server = await startServer({ background: '#6b4f2e' });
+  const { browser } = await appAndBrowser();
+  const { page } = browser;
+  await connect(page, server, 'xrdp fixed', { fixedSize: { width: 1100, height: 700 } });
+  await waitForCanvasColour(page, 600, 400, hexColour('#6b4f2e'), 15_000);
+  assert.deepEqual(await server.screenSize(), { width: 1100, height: 700 });
+  // Fixed means fixed: a smaller window scales the picture, the session keeps its size.
+  await page.setViewportSize({ width: 900, height: 650 });
+  await new Promise((r) => setTimeout(r, 1500));
+  assert.deepEqual(await server.screenSize(), { width: 1100, height: 700 });
+  await waitForMatch(page, server);
+});
+
 test('xrdp: the profile\u2019s keyboard layout reaches the server (German: the key labelled Y on a US keyboard types z)', async () => {
   const server = await startServer({ xterm: true });
   const { browser } = await appAndBrowser();
   const { page } = browser;
-  await connect(page, server, 'xrdp German', 'German');
+  await connect(page, server, 'xrdp German', { keyboardLayout: 'German' });
   const env = await server.sessionEnv();
   await waitForCanvasColour(page, 5, 300, hexColour('#ffffff'), 15_000);
   const into = await pagePointFor(page, 200, 150);

@@ -10,6 +10,8 @@ export interface ProfileInput {
   password?: string;
   /** RDP: the label of a keyboard layout in the editor's list. */
   keyboardLayout?: string;
+  /** RDP: a fixed desktop size instead of following the window. */
+  fixedSize?: { width: number; height: number };
 }
 
 export async function createProfile(page: Page, input: ProfileInput): Promise<void> {
@@ -21,6 +23,11 @@ export async function createProfile(page: Page, input: ProfileInput): Promise<vo
   if (input.username) await page.getByLabel('Username', { exact: true }).fill(input.username);
   if (input.password) await page.getByLabel('Password', { exact: true }).fill(input.password);
   if (input.keyboardLayout) await page.getByLabel('Keyboard layout', { exact: true }).selectOption({ label: input.keyboardLayout });
+  if (input.fixedSize) {
+    await page.getByLabel('Desktop size', { exact: true }).selectOption({ label: 'Fixed size' });
+    await page.getByLabel('Width', { exact: true }).fill(String(input.fixedSize.width));
+    await page.getByLabel('Height', { exact: true }).fill(String(input.fixedSize.height));
+  }
   await page.getByRole('button', { name: 'Save', exact: true }).click();
   await page.getByRole('navigation', { name: 'Connections' }).getByRole('button', { name: input.name, exact: true }).waitFor();
 }
