@@ -41,6 +41,7 @@ interface Options {
   buildApp: boolean;
   smoke: boolean;
   warmupMs: number;
+  traceDir: string | null;
 }
 
 const USAGE = `npm run bench -- [options]
@@ -53,6 +54,7 @@ const USAGE = `npm run bench -- [options]
   --keys N                 key presses for input latency, in the region scenario (5)
   --capture-interval-us N  native capture loop period; 0 = as fast as it can (1000)
   --no-build               use dist/ as it is (default: npm run build first)
+  --trace-dir DIR          write a Chromium trace (compositor and GPU process) of each web client's measured window to DIR
   --smoke                  one 2-second case (ours-vnc, region, 1024x768) for the test suite`;
 
 function parseOptions(argv: string[]): Options {
@@ -71,6 +73,7 @@ function parseOptions(argv: string[]): Options {
     buildApp: true,
     smoke: false,
     warmupMs: 1000,
+    traceDir: null,
   };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
@@ -88,6 +91,7 @@ function parseOptions(argv: string[]): Options {
     else if (arg === '--keys') options.keys = Number(value());
     else if (arg === '--capture-interval-us') options.captureIntervalUs = Number(value());
     else if (arg === '--no-build') options.buildApp = false;
+    else if (arg === '--trace-dir') options.traceDir = value();
     else if (arg === '--smoke') options.smoke = true;
     else if (arg === '--') continue;
     else if (arg === '--help') {
@@ -180,11 +184,15 @@ async function costWindow<T>(roots: () => number[], port: number, seconds: numbe
 }
 
 interface WebClientSpec {
+  /** The client's id, for file names. */
+  name: string;
   selector: string;
   /** Before the clock starts: e.g. open the app and create a profile. */
   prepare?(page: Page): Promise<void>;
   /** Starts connecting; resolves with the ms to leave out of connect time (a dialog a person would answer). */
   connect(page: Page): Promise<number>;
+  /** Once the first frame is seen, before the warm-up: e.g. a setting a user would change. */
+  afterFirstFrame?(page: Page): Promise<void>;
   processRoots(): number[];
   stop(): Promise<void>;
 }
@@ -210,9 +218,14 @@ async function runWebClient(context: RunContext, spec: WebClientSpec): Promise<C
     const t0 = Date.now();
     const leftOut = await spec.connect(page);
     const connectMs = (await waitForFirstFrame(page)) - t0 - leftOut;
+    await spec.afterFirstFrame?.(page);
     await sleep(warmupMs);
     const roots = () => [pid, ...spec.processRoots()];
+    // A trace of the measured window: where the compositor's time goes (see docs/performance.md).
+    const tracePath = traceDir ? path.join(traceDir, `trace-${context.width}x${context.height}-${spec.name}-${Date.now()}.json`) : null;
+    if (tracePath) await browser.startTracing(page, { path: tracePath, categories: ['viz', 'cc', 'gpu', 'toplevel', 'benchmark'] });
     const window = await costWindow(roots, context.server.port, context.seconds, () => measureWebClient(page, spec.selector, context.seconds));
+    if (tracePath) await browser.stopTracing();
     let keyLatencyMs: number[] = [];
     if (context.keys > 0) {
       const canvas = page.locator(spec.selector).locator('canvas').first();
@@ -245,6 +258,7 @@ async function runWebClient(context: RunContext, spec: WebClientSpec): Promise<C
 }
 
 let warmupMs = 1000;
+let traceDir: string | null = null;
 let xcaptureBinary = '';
 let captureIntervalUs = 1000;
 let novncPageDir = '';
@@ -314,6 +328,7 @@ function oursClient(protocol: Protocol, scaling: 'fit' | 'actual' = 'fit'): Benc
     async run(context) {
       const app = await startApp({ env: { ...process.env, DESKBRIDGE_SECRETS: 'file' } });
       return runWebClient(context, {
+        name: `ours-${protocol}${scaling === 'actual' ? '-1to1' : ''}`,
         selector: DESKBRIDGE_SURFACE,
         async prepare(page) {
           await page.goto(app.url);
@@ -331,6 +346,13 @@ function oursClient(protocol: Protocol, scaling: 'fit' | 'actual' = 'fit'): Benc
           const shown = Date.now();
           await dialog.getByRole('button', { name: 'Trust once' }).click();
           return Date.now() - shown;
+        },
+        // The toolbar's Scaling, as a user changes it; checked, since a scaled canvas would make the row meaningless.
+        async afterFirstFrame(page) {
+          if (scaling !== 'actual') return;
+          await page.locator('.session-tab:not([hidden]) .session-view').getByLabel('Scaling', { exact: true }).selectOption('actual');
+          const canvas = page.locator(DESKBRIDGE_SURFACE).locator('canvas').first();
+          await page.waitForFunction((c) => c instanceof HTMLCanvasElement && Math.round(c.getBoundingClientRect().width) === c.width, await canvas.elementHandle(), { timeout: 5000 });
         },
         processRoots: () => [app.pid],
         async stop() {
@@ -355,6 +377,7 @@ function novncClient(version: '1.7' | '1.3'): BenchClient {
           ? `http://127.0.0.1:${websockify.port}/index.html`
           : `http://127.0.0.1:${websockify.port}/vnc.html?autoconnect=true&host=127.0.0.1&port=${websockify.port}&path=websockify&resize=off&reconnect=false`;
       return runWebClient(context, {
+        name: `novnc-${version}`,
         selector: version === '1.7' ? '#screen' : '#noVNC_container',
         async connect(page) {
           await page.goto(url);
@@ -539,6 +562,8 @@ async function main(): Promise<number> {
   const options = parseOptions(process.argv.slice(2));
   warmupMs = options.warmupMs;
   captureIntervalUs = options.captureIntervalUs;
+  traceDir = options.traceDir;
+  if (traceDir) mkdirSync(traceDir, { recursive: true });
   const clients = options.clients.map((id) => {
     const client = ALL_CLIENTS.find((c) => c.id === id);
     if (!client) throw new Error(`unknown client ${id}; known: ${ALL_CLIENTS.map((c) => c.id).join(', ')}`);
