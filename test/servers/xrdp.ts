@@ -67,9 +67,11 @@ export async function startXrdp(options: XrdpOptions = {}): Promise<XrdpServer> 
   const displayOffset = freeDisplay();
 
   const stop = async () => {
+    // Every session's display, whether or not a test asked for it.
+    const sesmanLog = await readFile(path.join(run, 'sesman.log'), 'utf8').catch(() => '');
+    const displays = new Set([...sesmanLog.matchAll(/on display (\d+)/g)].map((m) => m[1]!));
     await stopNamespace(namespace);
-    if (displayFromLog) {
-      const n = displayFromLog.slice(1);
+    for (const n of displays) {
       // Xorg was killed with the namespace: its socket and lock stay behind.
       await rm(`/tmp/.X11-unix/X${n}`, { force: true });
       await rm(`/tmp/.X${n}-lock`, { force: true });
