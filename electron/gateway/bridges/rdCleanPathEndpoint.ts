@@ -206,7 +206,7 @@ export function serveRdCleanPath(
     session.bridgeClosers.add(closer);
 
     socket.send(responsePdu(transport.confirm, transport.chain, transport.serverAddr));
-    deps.sessions.setState(session, (transport.selectedProtocol & (PROTOCOL.HYBRID | PROTOCOL.HYBRID_EX)) !== 0 ? 'authenticating' : 'connecting');
+    deps.sessions.setState(session, nla ? 'authenticating' : 'connecting');
     let reported = false;
     const watch = new ServerStreamWatch(nla, (transport.selectedProtocol & PROTOCOL.HYBRID_EX) !== 0, (found) => {
       const detail = `${found.path} bitmap ${found.sourceWidth} px wide for a ${found.destinationWidth} px rectangle at ${found.bitsPerPixel} bpp`;

@@ -103,6 +103,7 @@ export class ClientStreamRewriter {
   private phase: Phase;
   private pending: Buffer = Buffer.alloc(0);
   private sawConnectInitial = false;
+  private activation: ActivationContext | null = null;
   readonly report: RewriteReport = {};
 
   constructor(
@@ -111,8 +112,6 @@ export class ClientStreamRewriter {
   ) {
     this.phase = nla ? 'credssp' : 'tpkt';
   }
-
-  private activation: ActivationContext | null = null;
 
   /** The rewriting is over (the Client Info PDU has passed, or the stream was not understood). */
   get settled(): boolean {

@@ -42,24 +42,26 @@ const MCS_SEND_DATA_INDICATION = 0x68;
 const MCS_DISCONNECT_PROVIDER_ULTIMATUM = 8;
 const PDUTYPE2_SET_ERROR_INFO_PDU = 0x2f;
 
+/** MS-RDPBCGR 2.2.5.1.1 errorInfo values that say why the server ended the session on purpose. */
+const END_BY_ERROR_INFO: Readonly<Record<number, ErrorCode>> = {
+  0x1: 'session-ended', // ERRINFO_RPC_INITIATED_DISCONNECT: an administrator disconnected it
+  0x2: 'logged-off', // ERRINFO_RPC_INITIATED_LOGOFF
+  0x3: 'idle-timeout',
+  0x4: 'session-ended', // ERRINFO_LOGON_TIMEOUT: the session's time limit
+  0x5: 'session-taken-over', // ERRINFO_DISCONNECTED_BY_OTHERCONNECTION
+  0x7: 'access-denied', // ERRINFO_SERVER_DENIED_CONNECTION
+  0x9: 'access-denied', // ERRINFO_SERVER_INSUFFICIENT_PRIVILEGES
+  0xb: 'session-ended', // ERRINFO_RPC_INITIATED_DISCONNECT_BYUSER: the user chose Disconnect in the session
+  0xc: 'logged-off', // ERRINFO_LOGOFF_BY_USER
+};
+
 /**
  * What a server's own end of the session means (null: nothing deliberate was
  * said, so it counts as a closed or lost connection). errorInfo values are
  * MS-RDPBCGR 2.2.5.1.1's; ultimatum reasons T.125's.
  */
 export function serverEndReason(errorInfo: number | null, ultimatumReason: number | null): { code: ErrorCode; evidence: string } | null {
-  const byInfo: Record<number, ErrorCode> = {
-    0x1: 'session-ended', // ERRINFO_RPC_INITIATED_DISCONNECT: an administrator disconnected it
-    0x2: 'logged-off', // ERRINFO_RPC_INITIATED_LOGOFF
-    0x3: 'idle-timeout',
-    0x4: 'session-ended', // ERRINFO_LOGON_TIMEOUT: the session's time limit
-    0x5: 'session-taken-over', // ERRINFO_DISCONNECTED_BY_OTHERCONNECTION
-    0x7: 'access-denied', // ERRINFO_SERVER_DENIED_CONNECTION
-    0x9: 'access-denied', // ERRINFO_SERVER_INSUFFICIENT_PRIVILEGES
-    0xb: 'session-ended', // ERRINFO_RPC_INITIATED_DISCONNECT_BYUSER: the user chose Disconnect in the session
-    0xc: 'logged-off', // ERRINFO_LOGOFF_BY_USER
-  };
-  if (errorInfo !== null && byInfo[errorInfo]) return { code: byInfo[errorInfo], evidence: `Set Error Info 0x${errorInfo.toString(16).padStart(8, '0')}` };
+  if (errorInfo !== null && END_BY_ERROR_INFO[errorInfo]) return { code: END_BY_ERROR_INFO[errorInfo], evidence: `Set Error Info 0x${errorInfo.toString(16).padStart(8, '0')}` };
   // 1 provider-initiated, 3 user-requested: the server ended it on purpose.
   if (ultimatumReason === 1 || ultimatumReason === 3) {
     return { code: 'session-ended', evidence: `Disconnect Provider Ultimatum (reason ${ultimatumReason})${errorInfo !== null ? ` after Set Error Info 0x${errorInfo.toString(16)}` : ''}` };
