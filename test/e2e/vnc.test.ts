@@ -104,6 +104,22 @@ test('fit to window and 1:1 at device scale 2: a click lands on the remote point
   });
 });
 
+test('fit to window never enlarges: a smaller desktop stays pixel for pixel, and shrinks once the window becomes smaller than it', async () => {
+  await withBrowser({ viewport: { width: 1400, height: 1000 } }, async ({ page }) => {
+    await page.getByRole('navigation', { name: 'Connections' }).getByRole('button', { name: 'Desk', exact: true }).dblclick();
+    await waitForState(page, 'Connected');
+    await waitForCanvasColour(page, 900, 700, hexColour('#336699'));
+    assert.equal(await sessionView(page).getByRole('combobox', { name: /^Scaling/ }).inputValue(), 'fit');
+    const surface = await sessionView(page).getByTestId('session-surface').evaluate((el: HTMLElement) => ({ width: el.clientWidth, height: el.clientHeight }));
+    assert.ok(surface.width > 1024 && surface.height > 768, `the window must be larger than the desktop here (${JSON.stringify(surface)})`);
+    const unscaled = await canvasBox(page);
+    assert.ok(Math.abs(unscaled.width - 1024) <= 1 && Math.abs(unscaled.height - 768) <= 1, `a 1024x768 desktop in a larger window shows at ${unscaled.width}x${unscaled.height}`);
+    await page.setViewportSize({ width: 900, height: 640 });
+    await waitFor(async () => (await canvasBox(page)).width < 900, 'the desktop shrunk to the smaller window');
+    await assertClicksLand(page, [[700, 500]]);
+  });
+});
+
 async function canvasBox(page: Parameters<typeof canvasPixels>[0]): Promise<{ width: number; height: number }> {
   return sessionView(page)
     .locator('[data-testid="session-surface"] canvas')
