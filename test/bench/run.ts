@@ -25,6 +25,8 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..', '..');
 const outDir = path.join(root, 'bench-results');
 const binDir = path.join(outDir, 'bin');
+/** What --trace-dir records: threads' tasks, the compositor and GPU process, and JavaScript sampled by function. */
+const TRACE_CATEGORIES = ['viz', 'cc', 'gpu', 'toplevel', 'benchmark', 'blink', 'devtools.timeline', 'disabled-by-default-devtools.timeline', 'v8.execute', 'disabled-by-default-v8.cpu_profiler'];
 
 type Protocol = 'vnc' | 'rdp';
 type Scenario = 'full' | 'region' | 'scroll';
@@ -54,7 +56,7 @@ const USAGE = `npm run bench -- [options]
   --keys N                 key presses for input latency, in the region scenario (5)
   --capture-interval-us N  native capture loop period; 0 = as fast as it can (1000)
   --no-build               use dist/ as it is (default: npm run build first)
-  --trace-dir DIR          write a Chromium trace (compositor and GPU process) of each web client's measured window to DIR
+  --trace-dir DIR          write a Chromium trace (threads, compositor, GPU process, sampled JavaScript) of each web client's measured window to DIR
   --smoke                  one 2-second case (ours-vnc, region, 1024x768) for the test suite`;
 
 function parseOptions(argv: string[]): Options {
@@ -221,9 +223,10 @@ async function runWebClient(context: RunContext, spec: WebClientSpec): Promise<C
     await spec.afterFirstFrame?.(page);
     await sleep(warmupMs);
     const roots = () => [pid, ...spec.processRoots()];
-    // A trace of the measured window: where the compositor's time goes (see docs/performance.md).
+    // A trace of the measured window: where the time goes, by thread (main thread,
+    // decoder threads, compositor, GPU process) and by JavaScript function (sampled).
     const tracePath = traceDir ? path.join(traceDir, `trace-${context.width}x${context.height}-${spec.name}-${Date.now()}.json`) : null;
-    if (tracePath) await browser.startTracing(page, { path: tracePath, categories: ['viz', 'cc', 'gpu', 'toplevel', 'benchmark'] });
+    if (tracePath) await browser.startTracing(page, { path: tracePath, categories: TRACE_CATEGORIES });
     const window = await costWindow(roots, context.server.port, context.seconds, () => measureWebClient(page, spec.selector, context.seconds));
     if (tracePath) await browser.stopTracing();
     let keyLatencyMs: number[] = [];

@@ -1,10 +1,11 @@
 // VNC end to end: the real UI in Chromium, the real gateway, a real Xvnc.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { startXvnc, disposeXvnc, type XvncServer } from '../servers/xvnc';
-import { close, hexColour } from '../servers/xwd';
+import { close, hexColour, writeXwd } from '../servers/xwd';
+import { spawnGroup, stopProcess } from '../servers/processes';
 import { startApp, removeDataDir, type RunningApp } from '../support/app';
 import { openBrowser, type TestBrowser } from '../support/browser';
 import { canvasPixels, createProfile, pagePointFor, sessionView, waitForCanvasColour, waitForState } from '../support/ui';
@@ -23,11 +24,15 @@ after(async () => {
   await disposeXvnc(server);
 });
 
-async function withBrowser<T>(options: { deviceScaleFactor?: number; viewport?: { width: number; height: number } }, work: (b: TestBrowser) => Promise<T>): Promise<T> {
+async function withBrowser<T>(
+  options: { deviceScaleFactor?: number; viewport?: { width: number; height: number }; initScript?: string },
+  work: (b: TestBrowser) => Promise<T>,
+): Promise<T> {
   // Each browser needs a fresh start address: a start code works once.
   const url = await freshStartUrl();
   const browser = await openBrowser({ origin: app.origin, ...options });
   try {
+    if (options.initScript) await browser.page.addInitScript(options.initScript);
     await browser.page.goto(url);
     return await work(browser);
   } finally {
@@ -71,6 +76,36 @@ async function assertCanvasMatchesServer(page: Parameters<typeof canvasPixels>[0
   const [xtermPixel] = await canvasPixels(page, [[300, 200]]);
   assert.ok(close(xtermPixel!, [255, 255, 255], 8), `xterm area is rgb(${xtermPixel})`);
 }
+
+test('a photo-like picture (sent as JPEG) is drawn where the server shows it, decoded off the page\'s main thread', async () => {
+  // Smooth gradients in many colours: TigerVNC's Tight encoder sends these as JPEG
+  // at the quality noVNC asks for. Shown with xwud beside the xterm.
+  const [left, top, width, height] = [520, 340, 400, 300];
+  const picture = path.join(server.workDir, 'photo.xwd');
+  await writeFile(picture, writeXwd(width, height, (x, y) => [(x * 255) / width, (y * 255) / height, ((x + y) * 255) / (width + height)]));
+  // Counts the pictures WebCodecs decodes for the page (ImageDecoder works off the main thread).
+  const countDecodes = `{ const Original = window.ImageDecoder; window.__imageDecodes = 0;
+    if (Original) window.ImageDecoder = class extends Original { constructor(init) { super(init); window.__imageDecodes++; } }; }`;
+  const viewer = spawnGroup('xwud', ['-in', picture, '-geometry', `+${left}+${top}`], { env: server.env, stdio: 'ignore' });
+  try {
+    await withBrowser({ initScript: countDecodes }, async ({ page }) => {
+      await page.getByRole('navigation', { name: 'Connections' }).getByRole('button', { name: 'Desk', exact: true }).dblclick();
+      await waitForState(page, 'Connected');
+      const points: [number, number][] = [];
+      for (let x = left + 5; x < left + width; x += 37) for (let y = top + 5; y < top + height; y += 29) points.push([x, y]);
+      let mismatches: [number, number][] = [];
+      await waitFor(async () => {
+        const [shown, screen] = await Promise.all([canvasPixels(page, points), server.screen()]);
+        mismatches = points.filter((p, i) => !close(shown[i]!, screen.pixel(p[0], p[1]), 16));
+        return mismatches.length === 0;
+      }, 'the picture on the canvas as on the server', 10_000).catch(() => assert.fail(`canvas differs from the server at ${JSON.stringify(mismatches.slice(0, 5))}`));
+      const decodes = await page.evaluate(() => (window as unknown as { __imageDecodes: number }).__imageDecodes);
+      assert.ok(decodes > 0, 'the picture came as JPEG and was decoded with WebCodecs, off the main thread');
+    });
+  } finally {
+    await stopProcess(viewer);
+  }
+});
 
 test('fit to window and 1:1 at device scale 2: a click lands on the remote point under it', async () => {
   await withBrowser({ deviceScaleFactor: 2, viewport: { width: 900, height: 640 } }, async ({ page }) => {

@@ -56,3 +56,25 @@ export function hexColour(hex: string): [number, number, number] {
 export function close(a: readonly number[], b: readonly number[], tolerance: number): boolean {
   return a.every((v, i) => Math.abs(v - (b[i] ?? 0)) <= tolerance);
 }
+
+/**
+ * An X Window Dump of a picture (32-bit TrueColor, most significant byte
+ * first), for `xwud -in FILE` to show on a test server's display.
+ */
+export function writeXwd(width: number, height: number, colour: (x: number, y: number) => [number, number, number]): Buffer {
+  const name = Buffer.from('deskbridge-test\0');
+  const header = Buffer.alloc(100);
+  const fields = [
+    100 + name.length, 7, 2, 24, width, height, 0, 1, 32, 1, 32, 32, width * 4, 4,
+    0xff0000, 0xff00, 0xff, 8, 256, 0, width, height, 0, 0, 0,
+  ]; // header size, version, ZPixmap, depth, size, x offset, byte order, unit, bit order, pad, bits/pixel, bytes/line, TrueColor, masks, bits/rgb, colormap entries, ncolors, window size, position, border
+  fields.forEach((value, i) => header.writeUInt32BE(value, i * 4));
+  const pixels = Buffer.alloc(width * height * 4);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const [r, g, b] = colour(x, y);
+      pixels.writeUInt32BE(((r & 0xff) << 16) | ((g & 0xff) << 8) | (b & 0xff), (y * width + x) * 4);
+    }
+  }
+  return Buffer.concat([header, name, pixels]);
+}

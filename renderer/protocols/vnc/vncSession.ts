@@ -3,6 +3,7 @@
 import RFB from '@novnc/novnc';
 import type { ScalingMode } from '../../../shared/profiles/profileSchema';
 import { SessionEmitter, type ConnectParams, type RemoteSession, type SessionEvents } from '../../session/remoteSession';
+import { decodeImagesOffThread, type NoVncDisplay } from './imageDecoding';
 
 /** With nothing received for this long, ask the server for one pixel (it must answer). */
 const PROBE_AFTER_MS = 4000;
@@ -12,7 +13,7 @@ const DEAD_AFTER_MS = 4000;
 const PROBE = new Uint8Array([3, 0, 0, 0, 0, 0, 0, 1, 0, 1]);
 
 interface NoVncInternals {
-  _display?: { flip?: (fromQueue?: boolean) => void; _renderQ?: unknown[] };
+  _display?: NoVncDisplay & { flip?: (fromQueue?: boolean) => void; _renderQ?: unknown[] };
 }
 
 export class VncSession implements RemoteSession {
@@ -51,6 +52,8 @@ export class VncSession implements RemoteSession {
     rfb.viewOnly = info.profile.viewOnly;
     this.setScaling(this.scaling ?? info.profile.scaling);
     this.countFrames(rfb);
+    const display = (rfb as unknown as NoVncInternals)._display;
+    if (display) decodeImagesOffThread(display);
     this.events.emit('state', 'connecting');
     rfb.addEventListener('connect', () => {
       this.connected = true;
