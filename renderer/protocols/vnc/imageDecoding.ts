@@ -3,13 +3,14 @@
 // noVNC 1.7 turns each JPEG rectangle into `new Image()` with a base64 data URL
 // (a JavaScript base64 pass over the bytes, then Chromium parses the URL) and
 // draws it with drawImage(), which decodes the JPEG synchronously on the main
-// thread: on a full-screen change that is a dozen 1024×64 JPEGs per update,
-// decoded one after the other while nothing else on the page can run.
-// createImageBitmap(Blob) decodes on Chromium's image decoder threads, several
-// rectangles at once, and hands back a bitmap that is only copied when drawn.
-// Measured (docs/performance.md, "Changes").
+// thread: a full-screen change is a dozen (1024×768) to thirty (1920×1080)
+// such rectangles per update (TigerVNC cuts updates into pieces of at most
+// 65536 pixels), decoded one after the other while nothing else on the page
+// can run. WebCodecs' ImageDecoder decodes them on decoder threads, several at
+// once; the main thread only starts each one and draws the result. Measured
+// in docs/performance.md ("Changes"), with the designs that did worse.
 //
-// The decoded bitmap enters noVNC's own render queue as the kind of entry its
+// The decoded picture enters noVNC's own render queue as the kind of entry its
 // H.264 decoder uses ('frame': waited on in order, drawn, closed), so the
 // order of drawing with the copies and fills around it is noVNC's, unchanged.
 
@@ -32,10 +33,10 @@ interface PendingImage {
 export type DecodeImage = (data: Uint8Array<ArrayBuffer>, mime: string) => Promise<DecodedImage>;
 
 /**
- * Replaces the display's imageRect() with one that decodes off the main thread.
- * Returns false, changing nothing, if this noVNC lacks what it relies on (a
- * later noVNC reworked its display) or the browser can decode no image off
- * its main thread: noVNC's own path then stays in use.
+ * Replaces the display's imageRect() with one that decodes with `decode`, off
+ * the main thread. Returns false, changing nothing, if this noVNC lacks what it
+ * relies on (a later noVNC reworked its display) or the browser has no such
+ * decoder: noVNC's own path then stays in use.
  */
 export function decodeImagesOffThread(display: NoVncDisplay, decode: DecodeImage | null = browserDecoder(), blank: () => DecodedImage = blankImage): boolean {
   const push = display._renderQPush;
@@ -71,7 +72,8 @@ function blankImage(): DecodedImage {
  * decoder thread. createImageBitmap(Blob) also decodes off the main thread,
  * but making the Blob costs more on the main thread than the decoding it
  * moves away (measured: a Blob per rectangle took a quarter of the main
- * thread on a full-screen change), so it is only the fallback.
+ * thread on a full-screen change), so it is only the fallback. A dedicated
+ * worker doing all of it did worse too (see docs/performance.md).
  */
 export function browserDecoder(): DecodeImage | null {
   if (typeof ImageDecoder === 'function') {
