@@ -28,7 +28,8 @@ const binDir = path.join(outDir, 'bin');
 /** What --trace-dir records: threads' tasks, the compositor and GPU process, and JavaScript sampled by function. */
 const TRACE_CATEGORIES = ['viz', 'cc', 'gpu', 'toplevel', 'benchmark', 'blink', 'devtools.timeline', 'disabled-by-default-devtools.timeline', 'v8.execute', 'disabled-by-default-v8.cpu_profiler'];
 
-type Protocol = 'vnc' | 'rdp';
+/** 'rdp-nla': the same shadow server, but with NLA (CredSSP against an account), for connect times. */
+type Protocol = 'vnc' | 'rdp' | 'rdp-nla';
 type Scenario = 'full' | 'region' | 'scroll';
 
 interface Options {
@@ -52,7 +53,8 @@ const USAGE = `npm run bench -- [options]
   --sizes WxH,...          remote desktop sizes (1024x768,1920x1080)
   --scenarios a,b          full, region, scroll (all)
   --fps N                  frame clock pace, 30 or 60; 0 = unpaced (60)
-  --clients a,b            ours-vnc, ours-vnc-1to1, novnc-1.7, novnc-1.3, vncviewer, ours-rdp, xfreerdp (all)
+  --clients a,b            ours-vnc, ours-vnc-1to1, novnc-1.7, novnc-1.3, vncviewer, ours-rdp, xfreerdp,
+                           ours-rdp-nla, xfreerdp-nla (all; the two NLA clients run in the region scenario only)
   --keys N                 key presses for input latency, in the region scenario (5)
   --capture-interval-us N  native capture loop period; 0 = as fast as it can (1000)
   --no-build               use dist/ as it is (default: npm run build first)
@@ -69,7 +71,7 @@ function parseOptions(argv: string[]): Options {
     ],
     scenarios: ['full', 'region', 'scroll'],
     fps: 60,
-    clients: ['ours-vnc', 'ours-vnc-1to1', 'novnc-1.7', 'novnc-1.3', 'vncviewer', 'ours-rdp', 'xfreerdp'],
+    clients: ['ours-vnc', 'ours-vnc-1to1', 'novnc-1.7', 'novnc-1.3', 'vncviewer', 'ours-rdp', 'xfreerdp', 'ours-rdp-nla', 'xfreerdp-nla'],
     keys: 5,
     captureIntervalUs: 1000,
     buildApp: true,
@@ -164,10 +166,15 @@ interface BenchClient {
   label: string;
   protocol: Protocol;
   ours: boolean;
+  /** Only these scenarios (default: all asked for). */
+  scenarios?: Scenario[];
   run(context: RunContext): Promise<ClientRun>;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** The account RDP clients sign in with; the NLA server knows only it (a SAM file). */
+const RDP_ACCOUNT = { user: 'bench', password: 'Secret-123' };
 
 /** A window of measurement common to every client: CPU of its processes, bytes on the server's port. */
 async function costWindow<T>(roots: () => number[], port: number, seconds: number, measure: () => Promise<T>) {
@@ -323,11 +330,16 @@ export const DESKBRIDGE_SURFACE = '.session-tab:not([hidden]) [data-testid="sess
  * software here) redoes on every frame.
  */
 function oursClient(protocol: Protocol, scaling: 'fit' | 'actual' = 'fit'): BenchClient {
+  const profile =
+    protocol === 'vnc'
+      ? { name: 'Bench', port: 0 }
+      : { name: 'Bench', protocol: 'RDP' as const, port: 0, username: RDP_ACCOUNT.user, password: protocol === 'rdp-nla' ? RDP_ACCOUNT.password : 'unused' };
   return {
     id: `ours-${protocol}${scaling === 'actual' ? '-1to1' : ''}`,
-    label: `DeskBridge (${protocol === 'vnc' ? 'noVNC 1.7' : 'IronRDP'}${scaling === 'actual' ? ', 1:1' : ''})`,
+    label: `DeskBridge (${protocol === 'vnc' ? 'noVNC 1.7' : protocol === 'rdp' ? 'IronRDP' : 'IronRDP, NLA'}${scaling === 'actual' ? ', 1:1' : ''})`,
     protocol,
     ours: true,
+    ...(protocol === 'rdp-nla' ? { scenarios: ['region' as const] } : {}),
     async run(context) {
       const app = await startApp({ env: { ...process.env, DESKBRIDGE_SECRETS: 'file' } });
       return runWebClient(context, {
@@ -335,14 +347,11 @@ function oursClient(protocol: Protocol, scaling: 'fit' | 'actual' = 'fit'): Benc
         selector: DESKBRIDGE_SURFACE,
         async prepare(page) {
           await page.goto(app.url);
-          await createProfile(
-            page,
-            protocol === 'vnc' ? { name: 'Bench', port: context.server.port } : { name: 'Bench', protocol: 'RDP', port: context.server.port, username: 'bench', password: 'unused' },
-          );
+          await createProfile(page, { ...profile, port: context.server.port });
         },
         async connect(page) {
           await page.getByRole('button', { name: 'Connect', exact: true }).click();
-          if (protocol !== 'rdp') return 0;
+          if (protocol === 'vnc') return 0;
           // A fresh profile asks to trust the server's certificate: leave the answering out of the time.
           const dialog = page.getByRole('dialog', { name: /server.s identity/ });
           await dialog.waitFor({ timeout: 15_000 });
@@ -406,10 +415,20 @@ const xfreerdp: BenchClient = {
   label: 'xfreerdp 2.11 (native)',
   protocol: 'rdp',
   ours: false,
-  run: (context) => runNativeClient(context, 'xfreerdp', (server) => [`/v:127.0.0.1:${server.port}`, '/cert:ignore', '/u:bench', '/p:unused', '/f', '/bpp:32', '-grab-keyboard']),
+  run: (context) => runNativeClient(context, 'xfreerdp', (server) => [`/v:127.0.0.1:${server.port}`, '/cert:ignore', `/u:${RDP_ACCOUNT.user}`, '/p:unused', '/f', '/bpp:32', '-grab-keyboard']),
 };
 
-const ALL_CLIENTS: BenchClient[] = [oursClient('vnc'), oursClient('vnc', 'actual'), novncClient('1.7'), novncClient('1.3'), vncviewer, oursClient('rdp'), xfreerdp];
+const xfreerdpNla: BenchClient = {
+  id: 'xfreerdp-nla',
+  label: 'xfreerdp 2.11 (native, NLA)',
+  protocol: 'rdp-nla',
+  ours: false,
+  scenarios: ['region'],
+  run: (context) =>
+    runNativeClient(context, 'xfreerdp', (server) => [`/v:127.0.0.1:${server.port}`, '/cert:ignore', '/sec:nla', `/u:${RDP_ACCOUNT.user}`, `/p:${RDP_ACCOUNT.password}`, '/f', '/bpp:32', '-grab-keyboard']),
+};
+
+const ALL_CLIENTS: BenchClient[] = [oursClient('vnc'), oursClient('vnc', 'actual'), novncClient('1.7'), novncClient('1.3'), vncviewer, oursClient('rdp'), xfreerdp, oursClient('rdp-nla'), xfreerdpNla];
 
 // ---------------------------------------------------------------- the capture loop's own cost
 
@@ -599,12 +618,13 @@ async function main(): Promise<number> {
         cleanups.push(() => disposeXvnc(xvnc));
         server = { protocol, port: xvnc.port, display: xvnc.display };
       } else {
-        const shadow: ShadowAtSize = await startShadow(width, height);
+        const shadow: ShadowAtSize = await startShadow(width, height, protocol === 'rdp-nla' ? { nla: RDP_ACCOUNT } : {});
         cleanups.push(() => shadow.stop());
         server = { protocol, port: shadow.port, display: shadow.display };
       }
-      const ofProtocol = clients.filter((c) => c.protocol === protocol);
       for (const scenario of options.scenarios) {
+        const ofProtocol = clients.filter((c) => c.protocol === protocol && (!c.scenarios || c.scenarios.includes(scenario)));
+        if (ofProtocol.length === 0) continue;
         const clock = await startFrameClock(binaries.frameclock, server.display, scenario, options.fps);
         const results = ofProtocol.map<CaseResult>((c) => ({ size, scenario, fps: options.fps, protocol, client: c.id, label: c.label, ours: c.ours, runs: [], errors: [] }));
         cases.push(...results);

@@ -1,9 +1,9 @@
 // The bench's own server side, beside test/servers/: freerdp-shadow on an Xvfb
 // of any size (test/servers/freerdpShadow.ts is fixed at 1024x768),
 // websockify for the noVNC pages, and the frame clock on a display.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { openSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -17,7 +17,8 @@ export interface ShadowAtSize {
 }
 
 /** freerdp-shadow-cli, TLS without login, sharing an Xvfb of this size. */
-export async function startShadow(width: number, height: number): Promise<ShadowAtSize> {
+/** freerdp-shadow on its own Xvfb: TLS without sign-in, or with `nla` NLA against a SAM file holding that one account. */
+export async function startShadow(width: number, height: number, options: { nla?: { user: string; password: string } } = {}): Promise<ShadowAtSize> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'deskbridge-bench-shadow-'));
   const n = freeDisplay();
   const xvfb = spawn('Xvfb', [`:${n}`, '-screen', '0', `${width}x${height}x24`, '-nolisten', 'tcp', '-noreset'], { detached: true, stdio: 'ignore' });
@@ -26,7 +27,13 @@ export async function startShadow(width: number, height: number): Promise<Shadow
     await waitForDisplay(n);
     const port = await freePort();
     const log = openSync(path.join(dir, 'shadow.log'), 'a');
-    shadow = spawn('freerdp-shadow-cli', ['/bind-address:127.0.0.1', `/port:${port}`, '/sec:tls', '-auth'], {
+    const security = ['/sec:tls', '-auth'];
+    if (options.nla) {
+      const sam = path.join(dir, 'sam.txt');
+      await writeFile(sam, execFileSync('winpr-hash', ['-u', options.nla.user, '-p', options.nla.password, '-f', 'sam'], { encoding: 'utf8' }));
+      security.splice(0, 2, '/sec:nla', '+auth', `/sam-file:${sam}`);
+    }
+    shadow = spawn('freerdp-shadow-cli', ['/bind-address:127.0.0.1', `/port:${port}`, ...security], {
       detached: true,
       stdio: ['ignore', log, log],
       env: { ...process.env, DISPLAY: `:${n}`, XDG_CONFIG_HOME: path.join(dir, 'config') },
