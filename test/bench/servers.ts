@@ -16,7 +16,6 @@ export interface ShadowAtSize {
   stop(): Promise<void>;
 }
 
-/** freerdp-shadow-cli, TLS without login, sharing an Xvfb of this size. */
 /** freerdp-shadow on its own Xvfb: TLS without sign-in, or with `nla` NLA against a SAM file holding that one account. */
 export async function startShadow(width: number, height: number, options: { nla?: { user: string; password: string } } = {}): Promise<ShadowAtSize> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'deskbridge-bench-shadow-'));
