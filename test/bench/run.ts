@@ -334,8 +334,9 @@ function oursClient(protocol: Protocol, scaling: 'fit' | 'actual' = 'fit'): Benc
     protocol === 'vnc'
       ? { name: 'Bench', port: 0 }
       : { name: 'Bench', protocol: 'RDP' as const, port: 0, username: RDP_ACCOUNT.user, password: protocol === 'rdp-nla' ? RDP_ACCOUNT.password : 'unused' };
+  const id = `ours-${protocol}${scaling === 'actual' ? '-1to1' : ''}`;
   return {
-    id: `ours-${protocol}${scaling === 'actual' ? '-1to1' : ''}`,
+    id,
     label: `DeskBridge (${protocol === 'vnc' ? 'noVNC 1.7' : protocol === 'rdp' ? 'IronRDP' : 'IronRDP, NLA'}${scaling === 'actual' ? ', 1:1' : ''})`,
     protocol,
     ours: true,
@@ -343,7 +344,7 @@ function oursClient(protocol: Protocol, scaling: 'fit' | 'actual' = 'fit'): Benc
     async run(context) {
       const app = await startApp({ env: { ...process.env, DESKBRIDGE_SECRETS: 'file' } });
       return runWebClient(context, {
-        name: `ours-${protocol}${scaling === 'actual' ? '-1to1' : ''}`,
+        name: id,
         selector: DESKBRIDGE_SURFACE,
         async prepare(page) {
           await page.goto(app.url);

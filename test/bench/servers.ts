@@ -1,12 +1,13 @@
 // The bench's own server side, beside test/servers/: freerdp-shadow on an Xvfb
 // of any size (test/servers/freerdpShadow.ts is fixed at 1024x768),
 // websockify for the noVNC pages, and the frame clock on a display.
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { openSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
+import { writeSamFile } from '../servers/freerdpShadow';
 import { freeDisplay, freePort, stopProcess, waitForDisplay, waitForPort } from '../servers/processes';
 
 export interface ShadowAtSize {
@@ -26,12 +27,7 @@ export async function startShadow(width: number, height: number, options: { nla?
     await waitForDisplay(n);
     const port = await freePort();
     const log = openSync(path.join(dir, 'shadow.log'), 'a');
-    const security = ['/sec:tls', '-auth'];
-    if (options.nla) {
-      const sam = path.join(dir, 'sam.txt');
-      await writeFile(sam, execFileSync('winpr-hash', ['-u', options.nla.user, '-p', options.nla.password, '-f', 'sam'], { encoding: 'utf8' }));
-      security.splice(0, 2, '/sec:nla', '+auth', `/sam-file:${sam}`);
-    }
+    const security = options.nla ? ['/sec:nla', '+auth', `/sam-file:${await writeSamFile(dir, options.nla.user, options.nla.password)}`] : ['/sec:tls', '-auth'];
     shadow = spawn('freerdp-shadow-cli', ['/bind-address:127.0.0.1', `/port:${port}`, ...security], {
       detached: true,
       stdio: ['ignore', log, log],

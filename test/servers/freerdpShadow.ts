@@ -34,6 +34,13 @@ export interface ShadowServer {
   stop(): Promise<void>;
 }
 
+/** A SAM file in `dir` holding one account (FreeRDP's NTLM user database, for `/sam-file:`); returns its path. */
+export async function writeSamFile(dir: string, user: string, password: string): Promise<string> {
+  const sam = path.join(dir, 'sam.txt');
+  await writeFile(sam, execFileSync('winpr-hash', ['-u', user, '-p', password, '-f', 'sam'], { encoding: 'utf8' }));
+  return sam;
+}
+
 export async function startFreerdpShadow(options: ShadowOptions): Promise<ShadowServer> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'deskbridge-shadow-'));
   const displayNumber = freeDisplay();
@@ -59,10 +66,7 @@ export async function startFreerdpShadow(options: ShadowOptions): Promise<Shadow
     const args = ['/bind-address:127.0.0.1', `/port:${port}`];
     if (options.security === 'tls') args.push('/sec:tls', '-auth');
     else {
-      const sam = path.join(dir, 'sam.txt');
-      const line = execFileSync('winpr-hash', ['-u', options.user ?? 'ann', '-p', options.password ?? 'Secret-123', '-f', 'sam'], { encoding: 'utf8' });
-      await writeFile(sam, line);
-      args.push('/sec:nla', '+auth', `/sam-file:${sam}`);
+      args.push('/sec:nla', '+auth', `/sam-file:${await writeSamFile(dir, options.user ?? 'ann', options.password ?? 'Secret-123')}`);
     }
     const start = async () => {
       // It writes its certificate under $XDG_CONFIG_HOME; keep that in our own folder.

@@ -51,9 +51,11 @@ export class VncSession implements RemoteSession {
     rfb.background = '#1b1f24';
     rfb.viewOnly = info.profile.viewOnly;
     this.setScaling(this.scaling ?? info.profile.scaling);
-    this.countFrames(rfb);
     const display = (rfb as unknown as NoVncInternals)._display;
-    if (display) decodeImagesOffThread(display);
+    if (display) {
+      this.countFrames(display);
+      decodeImagesOffThread(display);
+    }
     this.events.emit('state', 'connecting');
     rfb.addEventListener('connect', () => {
       this.connected = true;
@@ -119,10 +121,9 @@ export class VncSession implements RemoteSession {
    * Guarded: if a later noVNC renames it, the readout shows no frame rate
    * rather than breaking the session.
    */
-  private countFrames(rfb: RFB): void {
-    const display = (rfb as unknown as NoVncInternals)._display;
-    const flip = display?.flip;
-    if (!display || typeof flip !== 'function') return;
+  private countFrames(display: NonNullable<NoVncInternals['_display']>): void {
+    const flip = display.flip;
+    if (typeof flip !== 'function') return;
     display.flip = (fromQueue?: boolean) => {
       // While decoding is queued, flip() only queues itself and runs again later with
       // fromQueue = true: count the call that draws, not both.
@@ -168,7 +169,7 @@ export class VncSession implements RemoteSession {
    * again when the window or the desktop changes size.
    */
   private applyFit(): void {
-    const canvas = this.surface?.querySelector('canvas');
+    const canvas = this.canvas();
     if (!this.rfb || !this.surface || !canvas || this.scaling !== 'fit') return;
     const larger = canvas.width > this.surface.clientWidth || canvas.height > this.surface.clientHeight;
     if (this.rfb.scaleViewport !== larger) this.rfb.scaleViewport = larger;
@@ -176,7 +177,7 @@ export class VncSession implements RemoteSession {
 
   private watchFit(): void {
     this.applyFit();
-    const canvas = this.surface?.querySelector('canvas');
+    const canvas = this.canvas();
     if (this.fitWatch || !this.surface || !canvas) return;
     const resize = new ResizeObserver(() => this.applyFit());
     resize.observe(this.surface);
