@@ -107,6 +107,58 @@ test('a photo-like picture (sent as JPEG) is drawn where the server shows it, de
   }
 });
 
+test('while pictures are still being decoded, the server\'s pacing fences wait for them to be drawn (so the server slows down instead of queuing stale frames)', async () => {
+  // TigerVNC follows each update with a fence flagged BlockBefore ("answer once
+  // everything before has been processed") and sends no more while answers are
+  // outstanding. Here every JPEG takes 400 ms to decode; the page records, for
+  // each fence answer (ClientFence, type 248) it sends, how many pictures were
+  // still waiting to be decoded and drawn.
+  const slowDecodes = `{ const Original = window.ImageDecoder; window.__waiting = 0; window.__decoded = 0; window.__fenceAnswers = [];
+    if (Original) window.ImageDecoder = class extends Original {
+      decode(options) {
+        window.__waiting++;
+        return super.decode(options).then((result) => new Promise((resolve) => setTimeout(() => {
+          window.__waiting--; window.__decoded++; resolve(result);
+        }, 400)));
+      }
+    };
+    const send = WebSocket.prototype.send;
+    WebSocket.prototype.send = function (data) {
+      const bytes = data instanceof ArrayBuffer ? new Uint8Array(data) : ArrayBuffer.isView(data) ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : null;
+      if (bytes && bytes[0] === 248) window.__fenceAnswers.push(window.__waiting);
+      return send.call(this, data);
+    }; }`;
+  const [left, top, width, height] = [520, 340, 400, 300];
+  const picture = path.join(server.workDir, 'photo-fences.xwd');
+  await writeFile(picture, writeXwd(width, height, (x, y) => [(y * 255) / height, (x * 255) / width, ((x * y) % 256)]));
+  await withBrowser({ initScript: slowDecodes }, async ({ page }) => {
+    await page.getByRole('navigation', { name: 'Connections' }).getByRole('button', { name: 'Desk', exact: true }).dblclick();
+    await waitForState(page, 'Connected');
+    await waitForCanvasColour(page, 900, 700, hexColour('#336699'));
+    // The picture appears and goes three times: each time an update with JPEG rectangles, then a fence.
+    for (let shown = 0; shown < 3; shown++) {
+      const viewer = spawnGroup('xwud', ['-in', picture, '-geometry', `+${left}+${top}`], { env: server.env, stdio: 'ignore' });
+      try {
+        await waitFor(async () => {
+          const [pixel] = await canvasPixels(page, [[left + width / 2, top + height / 2]]);
+          return !close(pixel!, hexColour('#336699'), 16);
+        }, 'the picture on the canvas', 10_000);
+      } finally {
+        await stopProcess(viewer);
+      }
+      await waitForCanvasColour(page, left + width / 2, top + height / 2, hexColour('#336699'));
+    }
+    const { answers, decoded } = await page.evaluate(() => {
+      const w = window as unknown as { __fenceAnswers: number[]; __decoded: number };
+      return { answers: w.__fenceAnswers, decoded: w.__decoded };
+    });
+    assert.ok(decoded >= 3, `the pictures came as JPEG (${decoded} decoded)`);
+    assert.ok(answers.length >= 3, `the server sent fences (${answers.length} answered)`);
+    const early = answers.filter((waiting) => waiting > 0).length;
+    assert.equal(early, 0, `${early} of ${answers.length} fences were answered while pictures were still being decoded`);
+  });
+});
+
 test('fit to window and 1:1 at device scale 2: a click lands on the remote point under it', async () => {
   await withBrowser({ deviceScaleFactor: 2, viewport: { width: 900, height: 640 } }, async ({ page }) => {
     await page.getByRole('navigation', { name: 'Connections' }).getByRole('button', { name: 'Desk', exact: true }).dblclick();

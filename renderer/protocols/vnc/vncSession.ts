@@ -3,6 +3,7 @@
 import RFB from '@novnc/novnc';
 import type { ScalingMode } from '../../../shared/profiles/profileSchema';
 import { SessionEmitter, type ConnectParams, type RemoteSession, type SessionEvents } from '../../session/remoteSession';
+import { answerFencesAfterDrawing, type NoVncRfbInternals } from './fences';
 import { decodeImagesOffThread, type NoVncDisplay } from './imageDecoding';
 
 /** With nothing received for this long, ask the server for one pixel (it must answer). */
@@ -56,6 +57,7 @@ export class VncSession implements RemoteSession {
       this.countFrames(display);
       decodeImagesOffThread(display);
     }
+    answerFencesAfterDrawing(rfb as unknown as NoVncRfbInternals);
     this.events.emit('state', 'connecting');
     rfb.addEventListener('connect', () => {
       this.connected = true;
