@@ -250,6 +250,45 @@ test('typing reaches the remote xterm', async () => {
   });
 });
 
+test('text scrolling in the remote xterm (sent as CopyRect) is drawn as the server shows it, and never as a canvas drawing onto itself', async () => {
+  // A canvas drawn onto itself costs Chromium a copy of the whole back buffer on
+  // its next write (docs/performance.md); copies go through a scratch canvas.
+  // The page counts both kinds of draw between canvases that are not on screen.
+  const countCopies = `{ window.__selfDraws = 0; window.__offscreenDraws = 0;
+    const draw = CanvasRenderingContext2D.prototype.drawImage;
+    CanvasRenderingContext2D.prototype.drawImage = function (image, ...args) {
+      if (image === this.canvas) window.__selfDraws++;
+      else if (image instanceof HTMLCanvasElement && !image.isConnected && !this.canvas.isConnected) window.__offscreenDraws++;
+      return draw.call(this, image, ...args);
+    }; }`;
+  await withBrowser({ initScript: countCopies }, async ({ page }) => {
+    await page.getByRole('navigation', { name: 'Connections' }).getByRole('button', { name: 'Desk', exact: true }).dblclick();
+    await waitForState(page, 'Connected');
+    await waitForCanvasColour(page, 900, 700, hexColour('#336699'));
+    const point = await pagePointFor(page, 200, 150);
+    await page.mouse.click(point.x, point.y);
+    // A line at a time, as a person reads a log: xterm scrolls each one with a copy.
+    await page.keyboard.type('for i in $(seq 80); do echo "scrolled line $i"; sleep 0.03; done; echo done > scrolled.txt', { delay: 10 });
+    await page.keyboard.press('Enter');
+    await waitFor(async () => (await readFile(path.join(server.workDir, 'scrolled.txt'), 'utf8').catch(() => '')) !== '', 'the remote shell finished scrolling', 15_000);
+    // The xterm's text, compared with the server's own framebuffer on a grid.
+    const points: [number, number][] = [];
+    for (let x = 6; x < 500; x += 23) for (let y = 6; y < 330; y += 11) points.push([x, y]);
+    let mismatches: [number, number][] = [];
+    await waitFor(async () => {
+      const [shown, screen] = await Promise.all([canvasPixels(page, points), server.screen()]);
+      mismatches = points.filter((p, i) => !close(shown[i]!, screen.pixel(p[0], p[1]), 24));
+      return mismatches.length === 0;
+    }, 'the scrolled xterm on the canvas as on the server', 10_000).catch(() => assert.fail(`canvas differs from the server at ${JSON.stringify(mismatches.slice(0, 5))}`));
+    const { selfDraws, offscreenDraws } = await page.evaluate(() => {
+      const w = window as unknown as { __selfDraws: number; __offscreenDraws: number };
+      return { selfDraws: w.__selfDraws, offscreenDraws: w.__offscreenDraws };
+    });
+    assert.ok(selfDraws + offscreenDraws >= 2, `the server sent copies (${selfDraws} + ${offscreenDraws} drawn)`);
+    assert.equal(selfDraws, 0, `${selfDraws} copies were drawn by a canvas onto itself`);
+  });
+});
+
 test('clipboard: non-ASCII text from the remote arrives, and text from the client reaches the remote', async () => {
   const fromRemote = '€ 日本 ü';
   const fromClient = 'Grüße 日本 € from DeskBridge';

@@ -3,6 +3,7 @@
 import RFB from '@novnc/novnc';
 import type { ScalingMode } from '../../../shared/profiles/profileSchema';
 import { SessionEmitter, type ConnectParams, type RemoteSession, type SessionEvents } from '../../session/remoteSession';
+import { copyThroughScratch, type NoVncCopyDisplay } from './copyRect';
 import { answerFencesAfterDrawing, type NoVncRfbInternals } from './fences';
 import { decodeImagesOffThread, type NoVncDisplay } from './imageDecoding';
 
@@ -56,6 +57,7 @@ export class VncSession implements RemoteSession {
     if (display) {
       this.countFrames(display);
       decodeImagesOffThread(display);
+      copyThroughScratch(display as NoVncCopyDisplay);
     }
     answerFencesAfterDrawing(rfb as unknown as NoVncRfbInternals);
     this.events.emit('state', 'connecting');
