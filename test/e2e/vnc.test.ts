@@ -91,14 +91,7 @@ test('a photo-like picture (sent as JPEG) is drawn where the server shows it, de
     await withBrowser({ initScript: countDecodes }, async ({ page }) => {
       await page.getByRole('navigation', { name: 'Connections' }).getByRole('button', { name: 'Desk', exact: true }).dblclick();
       await waitForState(page, 'Connected');
-      const points: [number, number][] = [];
-      for (let x = left + 5; x < left + width; x += 37) for (let y = top + 5; y < top + height; y += 29) points.push([x, y]);
-      let mismatches: [number, number][] = [];
-      await waitFor(async () => {
-        const [shown, screen] = await Promise.all([canvasPixels(page, points), server.screen()]);
-        mismatches = points.filter((p, i) => !close(shown[i]!, screen.pixel(p[0], p[1]), 16));
-        return mismatches.length === 0;
-      }, 'the picture on the canvas as on the server', 10_000).catch(() => assert.fail(`canvas differs from the server at ${JSON.stringify(mismatches.slice(0, 5))}`));
+      await waitForCanvasAsServer(page, grid(left + 5, left + width, 37, top + 5, top + height, 29), 16, 'the picture on the canvas as on the server');
       const decodes = await page.evaluate(() => (window as unknown as { __imageDecodes: number }).__imageDecodes);
       assert.ok(decodes > 0, 'the picture came as JPEG and was decoded with WebCodecs, off the main thread');
     });
@@ -207,6 +200,23 @@ test('fit to window never enlarges: a smaller desktop stays pixel for pixel, and
   });
 });
 
+/** Points from x0 (inclusive) to x1 (exclusive) every dx, likewise in y. */
+function grid(x0: number, x1: number, dx: number, y0: number, y1: number, dy: number): [number, number][] {
+  const points: [number, number][] = [];
+  for (let x = x0; x < x1; x += dx) for (let y = y0; y < y1; y += dy) points.push([x, y]);
+  return points;
+}
+
+/** Waits until every point of the canvas shows what the server's framebuffer has there (within a tolerance). */
+async function waitForCanvasAsServer(page: Parameters<typeof canvasPixels>[0], points: [number, number][], tolerance: number, what: string): Promise<void> {
+  let mismatches: [number, number][] = [];
+  await waitFor(async () => {
+    const [shown, screen] = await Promise.all([canvasPixels(page, points), server.screen()]);
+    mismatches = points.filter((p, i) => !close(shown[i]!, screen.pixel(p[0], p[1]), tolerance));
+    return mismatches.length === 0;
+  }, what, 10_000).catch(() => assert.fail(`canvas differs from the server at ${JSON.stringify(mismatches.slice(0, 5))}`));
+}
+
 async function canvasBox(page: Parameters<typeof canvasPixels>[0]): Promise<{ width: number; height: number }> {
   return sessionView(page)
     .locator('[data-testid="session-surface"] canvas')
@@ -229,13 +239,18 @@ async function assertClicksLand(page: Parameters<typeof canvasPixels>[0], points
   }
 }
 
+/** Opens the saved "Desk" session and clicks into the remote xterm, so typing goes to its shell. */
+async function connectAndFocusXterm(page: Parameters<typeof canvasPixels>[0]): Promise<void> {
+  await page.getByRole('navigation', { name: 'Connections' }).getByRole('button', { name: 'Desk', exact: true }).dblclick();
+  await waitForState(page, 'Connected');
+  await waitForCanvasColour(page, 900, 700, hexColour('#336699'));
+  const point = await pagePointFor(page, 200, 150);
+  await page.mouse.click(point.x, point.y);
+}
+
 test('typing reaches the remote xterm', async () => {
   await withBrowser({}, async ({ page }) => {
-    await page.getByRole('navigation', { name: 'Connections' }).getByRole('button', { name: 'Desk', exact: true }).dblclick();
-    await waitForState(page, 'Connected');
-    await waitForCanvasColour(page, 900, 700, hexColour('#336699'));
-    const point = await pagePointFor(page, 200, 150);
-    await page.mouse.click(point.x, point.y);
+    await connectAndFocusXterm(page);
     await page.keyboard.type('echo typed-by-deskbridge_42 > out.txt', { delay: 15 });
     await page.keyboard.press('Enter');
     const file = path.join(server.workDir, 'out.txt');
@@ -262,24 +277,13 @@ test('text scrolling in the remote xterm (sent as CopyRect) is drawn as the serv
       return draw.call(this, image, ...args);
     }; }`;
   await withBrowser({ initScript: countCopies }, async ({ page }) => {
-    await page.getByRole('navigation', { name: 'Connections' }).getByRole('button', { name: 'Desk', exact: true }).dblclick();
-    await waitForState(page, 'Connected');
-    await waitForCanvasColour(page, 900, 700, hexColour('#336699'));
-    const point = await pagePointFor(page, 200, 150);
-    await page.mouse.click(point.x, point.y);
+    await connectAndFocusXterm(page);
     // A line at a time, as a person reads a log: xterm scrolls each one with a copy.
     await page.keyboard.type('for i in $(seq 80); do echo "scrolled line $i"; sleep 0.03; done; echo done > scrolled.txt', { delay: 10 });
     await page.keyboard.press('Enter');
     await waitFor(async () => (await readFile(path.join(server.workDir, 'scrolled.txt'), 'utf8').catch(() => '')) !== '', 'the remote shell finished scrolling', 15_000);
     // The xterm's text, compared with the server's own framebuffer on a grid.
-    const points: [number, number][] = [];
-    for (let x = 6; x < 500; x += 23) for (let y = 6; y < 330; y += 11) points.push([x, y]);
-    let mismatches: [number, number][] = [];
-    await waitFor(async () => {
-      const [shown, screen] = await Promise.all([canvasPixels(page, points), server.screen()]);
-      mismatches = points.filter((p, i) => !close(shown[i]!, screen.pixel(p[0], p[1]), 24));
-      return mismatches.length === 0;
-    }, 'the scrolled xterm on the canvas as on the server', 10_000).catch(() => assert.fail(`canvas differs from the server at ${JSON.stringify(mismatches.slice(0, 5))}`));
+    await waitForCanvasAsServer(page, grid(6, 500, 23, 6, 330, 11), 24, 'the scrolled xterm on the canvas as on the server');
     const { selfDraws, offscreenDraws } = await page.evaluate(() => {
       const w = window as unknown as { __selfDraws: number; __offscreenDraws: number };
       return { selfDraws: w.__selfDraws, offscreenDraws: w.__offscreenDraws };

@@ -3,14 +3,15 @@ import assert from 'node:assert/strict';
 import { copyThroughScratch, type NoVncCopyDisplay, type ScratchSurface } from '../../../renderer/protocols/vnc/copyRect';
 
 // Stand-ins for noVNC's Display and a canvas: they record the draws.
-function fakeContext(name: string, log: string[]) {
-  return {
+function fakeContext(name: string, log: string[]): CanvasRenderingContext2D {
+  const context = {
     imageSmoothingEnabled: true,
     drawImage(image: { name: string }, ...args: number[]) {
-      assert.equal(this.imageSmoothingEnabled, false, 'pixels are copied without smoothing');
+      assert.equal(context.imageSmoothingEnabled, false, 'pixels are copied without smoothing');
       log.push(`${name} <- ${image.name} ${args.join(',')}`);
     },
-  } as unknown as CanvasRenderingContext2D & { imageSmoothingEnabled: boolean };
+  };
+  return context as unknown as CanvasRenderingContext2D;
 }
 
 function fakeDisplay() {
