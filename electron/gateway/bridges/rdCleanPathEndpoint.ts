@@ -16,6 +16,7 @@ import { MAX_REQUEST_BYTES, RDCLEANPATH_ERROR, asRequest, decodePdu, errorPdu, r
 import { PROTOCOL, X224Error, requestedProtocols } from './rdp/x224';
 import { openRdpTransport } from './rdp/rdpTransport';
 import { ClientStreamRewriter } from './rdp/clientSettings';
+import { FramePacer } from './rdp/framePacing';
 import { ServerStreamWatch, serverEndReason } from './rdp/serverStreamWatch';
 import { pumpBytes, toBuffer } from './socketPump';
 import type { RelayTimeouts } from './tcpRelay';
@@ -29,6 +30,8 @@ const REQUEST_TIMEOUT_MS = 10_000;
  */
 const PROBE_AFTER_SILENCE_MS = 4000;
 const PROBE_ANSWER_MS = 4000;
+/** How often the frame pacing is asked whether the server is owed an acknowledgement. */
+const PACING_TICK_MS = 20;
 
 /** MS-RDPBCGR 2.2.10.2 Early User Authorization Result PDU: ACCESS_DENIED. */
 const EARLY_AUTH_ACCESS_DENIED = 0x00000005;
@@ -164,14 +167,30 @@ export function serveRdCleanPath(
 
     const observer = new CredSspObserver(transport.selectedProtocol);
     const nla = (transport.selectedProtocol & (PROTOCOL.HYBRID | PROTOCOL.HYBRID_EX)) !== 0;
-    const rewriter = new ClientStreamRewriter({ want32Bpp: true, keyboardLayout: session.keyboardLayout, autologon: true }, nla);
+    // Frames paced to what the client can draw (see rdp/framePacing.ts).
+    const pacer = new FramePacer();
+    const rewriter = new ClientStreamRewriter({ want32Bpp: true, keyboardLayout: session.keyboardLayout, autologon: true }, nla, (frameId) => pacer.acknowledged(frameId, performance.now()));
     let finished = false;
     let probeTimer: NodeJS.Timeout | undefined;
+    // When the server was told an older frame and no frame followed, it is owed the truth (it may be waiting for it).
+    const pacingTimer = setInterval(() => {
+      const now = performance.now();
+      const owed = pacer.owedAt(now);
+      if (owed === null) return;
+      const ack = rewriter.frameAcknowledge(owed);
+      if (!ack) return; // half a client PDU is on its way: next tick
+      session.bytesToHost += ack.length;
+      transport.socket.write(ack);
+      pacer.sent(now);
+    }, PACING_TICK_MS);
+    pacingTimer.unref();
     const finish = (reason: ErrorCode | null, detail?: string) => {
       if (finished) return;
       finished = true;
       clearInterval(probeTimer);
+      clearInterval(pacingTimer);
       session.bridgeClosers.delete(closer);
+      if (pacer.stats.acks > 0) log.info('RDP frame pacing', { session: session.id, ...pacer.stats });
       if (reason && reason !== 'user-ended') {
         deps.sessions.fail(session, reason, detail);
         log.info('RDP session ended', { session: session.id, reason, detail });
@@ -212,7 +231,7 @@ export function serveRdCleanPath(
       const detail = `${found.path} bitmap ${found.sourceWidth} px wide for a ${found.destinationWidth} px rectangle at ${found.bitsPerPixel} bpp`;
       log.warn('server sends bitmaps this IronRDP build draws sheared', { session: session.id, detail });
       deps.sessions.warn(session, 'picture-distorted', detail);
-    });
+    }, (frameId) => pacer.frameBegun(frameId, performance.now()));
     pumpBytes(socket, transport.socket, session, {
       transformToHost: (chunk) => {
         const out = rewriter.push(chunk);

@@ -95,6 +95,8 @@ const PDUTYPE_CONFIRMACTIVEPDU = 0x3;
 const PDUTYPE_DATAPDU = 0x7;
 const TS_PROTOCOL_VERSION = 0x10;
 const PDUTYPE2_REFRESH_RECT = 0x21;
+/** MS-RDPRFX 2.2.3.1 TS_FRAME_ACKNOWLEDGE_PDU: a Data PDU of this type, then frameID (4). */
+const PDUTYPE2_FRAME_ACKNOWLEDGE = 0x38;
 const STREAM_LOW = 0x01;
 /** The probe asks for this square at the top left to be drawn again. */
 const PROBE_AREA = 16;
@@ -109,6 +111,8 @@ export class ClientStreamRewriter {
   constructor(
     private readonly settings: ClientSettings,
     nla: boolean,
+    /** Sees each Frame Acknowledge's frame id and returns the one to send (see framePacing.ts); the PDU keeps its length. */
+    private readonly onFrameAck: (frameId: number) => number = (frameId) => frameId,
   ) {
     this.phase = nla ? 'credssp' : 'tpkt';
   }
@@ -136,18 +140,30 @@ export class ClientStreamRewriter {
    * the client draws as the same pixels.
    */
   refreshRectProbe(): Buffer | null {
-    if (!this.atBoundary || !this.activation) return null;
     // numberOfAreas (1), pad (3), TS_RECTANGLE16 (0,0)-(15,15): inclusive on the wire, but some
     // servers (FreeRDP's) read right/bottom as exclusive, and an empty area is not answered.
     const payload = Buffer.alloc(4 + 8);
     payload[0] = 1;
     payload.writeUInt16LE(PROBE_AREA - 1, 8);
     payload.writeUInt16LE(PROBE_AREA - 1, 10);
+    return this.dataPdu(PDUTYPE2_REFRESH_RECT, payload);
+  }
+
+  /** A Frame Acknowledge PDU (MS-RDPRFX 2.2.3.1) for `frameId` in the client's own activation, or null as for the probe. */
+  frameAcknowledge(frameId: number): Buffer | null {
+    const payload = Buffer.alloc(4);
+    payload.writeUInt32LE(frameId >>> 0, 0);
+    return this.dataPdu(PDUTYPE2_FRAME_ACKNOWLEDGE, payload);
+  }
+
+  /** A Data PDU of the gateway's own (TPKT, X.224, MCS Send Data Request, share headers), only between two whole client PDUs. */
+  private dataPdu(pduType2: number, payload: Buffer): Buffer | null {
+    if (!this.atBoundary || !this.activation) return null;
     const shareData = Buffer.alloc(12);
     this.activation.shareId.copy(shareData, 0);
     shareData[5] = STREAM_LOW;
     shareData.writeUInt16LE(payload.length, 6);
-    shareData[8] = PDUTYPE2_REFRESH_RECT;
+    shareData[8] = pduType2;
     const shareControl = Buffer.alloc(6);
     shareControl.writeUInt16LE(6 + shareData.length + payload.length, 0);
     shareControl.writeUInt16LE(PDUTYPE_DATAPDU | TS_PROTOCOL_VERSION, 2);
@@ -269,13 +285,24 @@ export class ClientStreamRewriter {
     return tpkt;
   }
 
-  /** Notes the client's Confirm Active (again on every reactivation): the share id and channels a PDU of the gateway's own must carry. */
+  /**
+   * Notes the client's Confirm Active (again on every reactivation): the share
+   * id and channels a PDU of the gateway's own must carry. Hands a Frame
+   * Acknowledge's frame id to the pacing, writing back the id it returns.
+   */
   private noteSessionPdu(pdu: Buffer): void {
     if (pdu[0] !== 0x03 || pdu.length < 7 + 8 + 6 + 4 || pdu[7] !== MCS_SEND_DATA_REQUEST) return;
     let offset = 7 + 6;
     offset += pdu[offset]! & 0x80 ? 2 : 1;
     if (offset + 10 > pdu.length) return;
-    if ((pdu.readUInt16LE(offset + 2) & 0xf) !== PDUTYPE_CONFIRMACTIVEPDU) return;
+    const pduType = pdu.readUInt16LE(offset + 2) & 0xf;
+    // Share Data Header (12 bytes after the 6 of the Share Control Header): pduType2 at 8, compressedType at 9.
+    if (pduType === PDUTYPE_DATAPDU && offset + 6 + 12 + 4 <= pdu.length && pdu[offset + 6 + 8] === PDUTYPE2_FRAME_ACKNOWLEDGE && (pdu[offset + 6 + 9]! & 0x20) === 0) {
+      const at = offset + 6 + 12;
+      pdu.writeUInt32LE(this.onFrameAck(pdu.readUInt32LE(at)) >>> 0, at);
+      return;
+    }
+    if (pduType !== PDUTYPE_CONFIRMACTIVEPDU) return;
     this.activation = {
       mcsIds: Buffer.from(pdu.subarray(8, 12)),
       pduSource: Buffer.from(pdu.subarray(offset + 4, offset + 6)),

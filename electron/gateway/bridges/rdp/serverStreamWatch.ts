@@ -1,5 +1,6 @@
 // Watches what the server sends, in clear here because TLS ends in the
-// gateway, for two things a user must hear about.
+// gateway, for two things a user must hear about and
+// one the gateway's frame pacing needs.
 //
 // 1. Why the server ended the session: the Set Error Info PDU (MS-RDPBCGR
 // 2.2.5.1.1; a sign-out, another connection taking over, an idle limit) and
@@ -9,7 +10,10 @@
 // deliberate end looks like a lost link and is retried, signing the user
 // straight back in.
 //
-// 2. Bitmaps the IronRDP build we ship draws wrong: a
+// 2. Where each frame begins (its TS_FRAME_MARKER), for the frame pacing of
+// framePacing.ts.
+//
+// 3. Bitmaps the IronRDP build we ship draws wrong: a
 // TS_BITMAP_DATA whose source width is larger than its destination rectangle
 // (rows padded, as xrdp pads them to a multiple of 4 pixels). That build uses
 // the destination width as the source stride, so every row after the first
@@ -29,6 +33,12 @@ import type { ErrorCode } from '../../../../shared/errors/errorCodes';
 import { probeLength } from '../rdcleanpath/der';
 
 const FASTPATH_UPDATETYPE_BITMAP = 0x1;
+const FASTPATH_UPDATETYPE_SURFCMDS = 0x4;
+/** MS-RDPBCGR 2.2.9.2.3 TS_FRAME_MARKER: cmdType CMDTYPE_FRAME_MARKER, frameAction SURFACECMD_FRAMEACTION_BEGIN. */
+const CMDTYPE_FRAME_MARKER = 0x0004;
+const SURFACECMD_FRAMEACTION_BEGIN = 0x0000;
+/** A fast-path PDU's header (3), first update's header (2 with compression flags) and size (2), and a frame marker (8). */
+const FASTPATH_HEAD_BYTES = 3 + 2 + 2 + 8;
 const FASTPATH_FRAGMENT_SINGLE = 0x0;
 const FASTPATH_FRAGMENT_FIRST = 0x2;
 const FASTPATH_OUTPUT_COMPRESSION_USED = 0x2;
@@ -94,6 +104,8 @@ export class ServerStreamWatch {
     nla: boolean,
     private readonly earlyAuth: boolean,
     private readonly onPadded: (found: PaddedBitmap) => void,
+    /** A frame's begin marker (surface commands, 2.2.9.1.2.1.10) is going to the client. */
+    private readonly onFrameBegin: (frameId: number) => void = () => undefined,
   ) {
     this.phase = nla ? 'credssp' : 'rdp';
   }
@@ -102,7 +114,7 @@ export class ServerStreamWatch {
     return this.phase !== 'done';
   }
 
-  /** Sees a chunk from the server (never changes it). Copies nothing but a PDU header cut in two. */
+  /** Sees a chunk from the server (never changes it). Copies nothing but the first few bytes of a PDU when a chunk ends in them. */
   push(chunk: Buffer): void {
     if (this.phase === 'done') return;
     let data = chunk;
@@ -173,6 +185,8 @@ export class ServerStreamWatch {
       header = 3;
     }
     if (length < header) return 'unknown';
+    // Wait for the start of the first update whole (its header and a frame marker), so a cut there hides nothing.
+    if (available < Math.min(length, FASTPATH_HEAD_BYTES)) return null;
     if (((first >> 6) & FASTPATH_OUTPUT_ENCRYPTED) === 0) this.fastPath(b.subarray(offset + header, offset + Math.min(length, available)));
     return length;
   }
@@ -195,8 +209,13 @@ export class ServerStreamWatch {
       at += 2;
       const data = updates.subarray(at, Math.min(at + size, updates.length));
       at += size;
-      if (compressed || code !== FASTPATH_UPDATETYPE_BITMAP || this.found) continue;
-      if (fragmentation !== FASTPATH_FRAGMENT_SINGLE && fragmentation !== FASTPATH_FRAGMENT_FIRST) continue;
+      if (compressed || (fragmentation !== FASTPATH_FRAGMENT_SINGLE && fragmentation !== FASTPATH_FRAGMENT_FIRST)) continue;
+      // A frame's surface commands start with its begin marker: cmdType (2), frameAction (2), frameId (4).
+      if (code === FASTPATH_UPDATETYPE_SURFCMDS) {
+        if (data.length >= 8 && data.readUInt16LE(0) === CMDTYPE_FRAME_MARKER && data.readUInt16LE(2) === SURFACECMD_FRAMEACTION_BEGIN) this.onFrameBegin(data.readUInt32LE(4));
+        continue;
+      }
+      if (code !== FASTPATH_UPDATETYPE_BITMAP || this.found) continue;
       // TS_UPDATE_BITMAP_DATA: updateType (2), numberRectangles (2), rectangles.
       if (data.length >= 4 && data.readUInt16LE(0) === UPDATETYPE_BITMAP) this.rectangles(data.subarray(4), data.readUInt16LE(2), 'fast-path');
     }

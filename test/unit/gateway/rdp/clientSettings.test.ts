@@ -159,3 +159,45 @@ test('after activation it frames fast-path input and TPKTs, and makes a Refresh 
   rewriter.push(confirmActive(0x000203ea));
   assert.equal(rewriter.refreshRectProbe()!.subarray(14).readUInt32LE(6), 0x000203ea);
 });
+
+/** A client Frame Acknowledge PDU (MS-RDPRFX 2.2.3.1): share headers, then frameID. */
+function frameAcknowledge(frameId: number): Buffer {
+  const body = Buffer.alloc(6 + 12 + 4);
+  body.writeUInt16LE(body.length, 0);
+  body.writeUInt16LE(0x0017, 2); // PDUTYPE_DATAPDU | version
+  body.writeUInt16LE(1007, 4);
+  body.writeUInt32LE(0x000103ea, 6);
+  body[6 + 5] = 0x01; // STREAM_LOW
+  body.writeUInt16LE(4, 6 + 6);
+  body[6 + 8] = 0x38; // PDUTYPE2_FRAME_ACKNOWLEDGE
+  body.writeUInt32LE(frameId, 18);
+  const mcs = Buffer.from([0x64, 0x00, 0x06, 0x03, 0xeb, 0x70, body.length]);
+  const total = 4 + 3 + mcs.length + body.length;
+  return Buffer.concat([Buffer.from([0x03, 0x00, 0x00, total]), Buffer.from([0x02, 0xf0, 0x80]), mcs, body]);
+}
+
+test('a Frame Acknowledge\u2019s frame id goes through the pacing: the id it returns is written in place, the PDU keeps its length', () => {
+  const seen: number[] = [];
+  const rewriter = new ClientStreamRewriter(GERMAN, false, (id) => {
+    seen.push(id);
+    return id === 41 ? 38 : id;
+  });
+  rewriter.push(STREAM);
+  rewriter.push(confirmActive(0x000103ea));
+  const whole = Buffer.concat([frameAcknowledge(40), AFTER, frameAcknowledge(41)]);
+  // Cut anywhere, even inside the frame id: each acknowledgement is seen once, whole.
+  const out = Buffer.concat(splitAt(whole, [3, 30, 39, 44, 60, 77]).flatMap((chunk) => rewriter.push(chunk)));
+  assert.deepEqual(seen, [40, 41]);
+  assert.equal(out.length, whole.length);
+  assert.deepEqual(out, Buffer.concat([frameAcknowledge(40), AFTER, frameAcknowledge(38)]));
+  // The gateway's own acknowledgement: the same PDU as the client's, in its share, only between whole client PDUs.
+  assert.deepEqual(rewriter.frameAcknowledge(41), frameAcknowledge(41));
+  rewriter.push(Buffer.from([0x00, 0x07, 0x01]));
+  assert.equal(rewriter.frameAcknowledge(41), null, 'half a fast-path input PDU held');
+  rewriter.push(Buffer.from([0x02, 0x03, 0x04, 0x05]));
+  assert.ok(rewriter.frameAcknowledge(41));
+  // Without a pacing function, nothing changes.
+  const plain = new ClientStreamRewriter(GERMAN, false);
+  plain.push(STREAM);
+  assert.deepEqual(Buffer.concat(plain.push(frameAcknowledge(41))), frameAcknowledge(41));
+});

@@ -121,3 +121,29 @@ test('server end reasons: deliberate ends are named, anything else is left as a 
   assert.equal(serverEndReason(null, 0), null); // domain disconnected: not a decision about this session
   assert.equal(serverEndReason(0x10ff, null), null); // a protocol error code: the connection's problem
 });
+
+/** A fast-path surface commands update (MS-RDPBCGR 2.2.9.1.2.1.10): frame markers around a stand-in for surface bits. */
+function fastPathFrame(frameId: number, options: { fragmentation?: number; compressed?: boolean; begin?: boolean } = {}): Buffer {
+  const marker = (action: number) => {
+    const b = Buffer.alloc(8);
+    b.writeUInt16LE(0x0004, 0); // CMDTYPE_FRAME_MARKER
+    b.writeUInt16LE(action, 2);
+    b.writeUInt32LE(frameId, 4);
+    return b;
+  };
+  const surfaceBits = Buffer.alloc(30, 0x11);
+  surfaceBits.writeUInt16LE(0x0006, 0); // CMDTYPE_STREAM_SURFACE_BITS
+  const data = Buffer.concat([...(options.begin === false ? [] : [marker(0)]), surfaceBits, marker(1)]);
+  const header = 0x04 | ((options.fragmentation ?? 0) << 4) | (options.compressed ? 0x80 : 0);
+  const update = Buffer.concat([Buffer.from(options.compressed ? [header, 0x20 | 0x01] : [header]), Buffer.from([data.length & 0xff, data.length >> 8]), data]);
+  const length = update.length + 3;
+  return Buffer.concat([Buffer.from([0x00, 0x80 | (length >> 8), length & 0xff]), update]);
+}
+
+test('frame begin markers are reported with their frame id, however the stream is cut; not from compressed or continuing fragments', () => {
+  const begun: number[] = [];
+  const check = new ServerStreamWatch(false, false, () => undefined, (id) => begun.push(id));
+  const whole = Buffer.concat([fastPathFrame(7), fastPathBitmap([rectangle(0, 63, 64)]), fastPathFrame(8, { fragmentation: 2 }), fastPathFrame(0xfffffffe), fastPathFrame(9, { compressed: true }), fastPathFrame(10, { fragmentation: 3 }), fastPathFrame(11, { begin: false })]);
+  for (const chunk of splitAt(whole, [1, 2, 9, 40, 53, 54, 100, 101])) check.push(chunk);
+  assert.deepEqual(begun, [7, 8, 0xfffffffe]);
+});

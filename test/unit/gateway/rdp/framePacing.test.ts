@@ -1,0 +1,154 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { FramePacer, inFlightForFps, serverFpsFor } from '../../../../electron/gateway/bridges/rdp/framePacing';
+
+test('the server\u2019s rule, in its integer arithmetic: 32 \u00f7 (in flight + 1)', () => {
+  assert.deepEqual([2, 3, 4, 5, 7, 15, 31, 40].map((n) => serverFpsFor(n)), [10, 8, 6, 5, 3, 1, 1, 1]);
+  assert.equal(inFlightForFps(6.7), 4);
+  assert.equal(inFlightForFps(2.2), 10);
+  assert.equal(inFlightForFps(100), 2);
+});
+
+/**
+ * freerdp-shadow's pacing against a client that needs `costMs` per frame, in
+ * simulated time: the server captures at its rate (set by its rule at every
+ * frame from the last acknowledgement it was told), each frame begins towards
+ * the client 5 ms later, the client draws frames in order and acknowledges
+ * each through `ack`. Returns the steady state after 10 s: frames/s drawn and
+ * the median age of a frame when drawn.
+ */
+function simulate(costMs: number, ack: (pacer: FramePacer, id: number, now: number) => number, server: 'shadow' | 'window' = 'shadow') {
+  const pacer = new FramePacer();
+  let fps = 16;
+  let frameId = 0;
+  let told = 0;
+  let nextCapture = 0;
+  let clientFreeAt = 0;
+  const queue: { id: number; capturedAt: number; arrives: number }[] = [];
+  const drawn: { at: number; age: number }[] = [];
+  const events: { at: number; run: () => void }[] = [];
+  const schedule = (at: number, run: () => void) => events.push({ at, run });
+  const capture = (now: number) => {
+    const inFlight = frameId - told;
+    if (server === 'window' && inFlight >= 2) {
+      // A server that keeps a window of two frames: it waits for an acknowledgement (checks again in 5 ms).
+      nextCapture = now + 5;
+      schedule(nextCapture, () => capture(nextCapture));
+      return;
+    }
+    fps = server === 'window' ? 30 : inFlight > 1 ? serverFpsFor(inFlight) : Math.min(32, fps + 2);
+    const id = ++frameId;
+    schedule(now + 5, () => {
+      pacer.frameBegun(id, now + 5);
+      queue.push({ id, capturedAt: now, arrives: now + 5 });
+    });
+    nextCapture = now + 1000 / fps;
+    schedule(nextCapture, () => capture(nextCapture));
+  };
+  schedule(0, () => capture(0));
+  // The endpoint's pacing tick: an acknowledgement of the gateway's own when the truth is owed.
+  const tick = (now: number) => {
+    const owed = pacer.owedAt(now);
+    if (owed !== null && ack === paced) {
+      pacer.sent(now);
+      schedule(now + 1, () => {
+        told = owed;
+      });
+    }
+    schedule(now + 20, () => tick(now + 20));
+  };
+  schedule(0, () => tick(0));
+  for (let now = 0; now < 30_000; ) {
+    events.sort((a, b) => a.at - b.at);
+    const next = events[0]!;
+    // The client takes the next frame as soon as it is free and one has arrived.
+    const frame = queue[0];
+    const start = frame ? Math.max(clientFreeAt, frame.arrives) : Infinity;
+    if (frame && start + costMs <= next.at) {
+      queue.shift();
+      now = clientFreeAt = start + costMs;
+      drawn.push({ at: now, age: now - frame.capturedAt });
+      const id = frame.id;
+      const at = now;
+      schedule(at + 1, () => {
+        told = ack(pacer, id, at);
+      });
+      continue;
+    }
+    events.shift();
+    now = next.at;
+    next.run();
+  }
+  const steady = drawn.filter((d) => d.at > 10_000);
+  const ages = steady.map((d) => d.age).sort((a, b) => a - b);
+  return { fps: steady.length / 20, medianAge: ages[Math.floor(ages.length / 2)]!, rewritten: pacer.stats.rewritten, stopped: pacer.stats.stopped };
+}
+
+function asWritten(_: FramePacer, id: number): number {
+  return id;
+}
+function paced(pacer: FramePacer, id: number, now: number): number {
+  return pacer.acknowledged(id, now);
+}
+
+test('a client slower than the server: frames no longer wait in front of it, at about the same rate', (t) => {
+  for (const cost of [150, 450]) {
+    const before = simulate(cost, asWritten);
+    const after = simulate(cost, paced);
+    t.diagnostic(`${cost} ms a frame: ${JSON.stringify(before)} -> ${JSON.stringify(after)}`);
+    // Without pacing the server keeps about four (150 ms) or more frames in flight: each picture is that many frames old.
+    assert.ok(before.medianAge > 3 * cost, `before ${JSON.stringify(before)}`);
+    assert.ok(after.medianAge < 2 * cost, `after ${JSON.stringify(after)} (before ${JSON.stringify(before)})`);
+    assert.ok(after.fps > 0.75 * before.fps, `after ${JSON.stringify(after)} (before ${JSON.stringify(before)})`);
+  }
+});
+
+test('a client that keeps up is left alone: every acknowledgement as written', () => {
+  const run = simulate(20, paced);
+  assert.equal(run.rewritten, 0);
+  assert.deepEqual(run, { ...simulate(20, asWritten), rewritten: 0, stopped: false });
+});
+
+test('told an older frame and no frame followed: the truth is owed after a frame interval and a half, and a new frame cancels it', () => {
+  const pacer = new FramePacer();
+  // The server begins a frame every 100 ms; the client needs 400 ms for each.
+  pacer.frameBegun(1, 0);
+  pacer.frameBegun(2, 100);
+  pacer.frameBegun(3, 200);
+  assert.equal(pacer.acknowledged(1, 400), 0, 'two frames waiting: none reported finished yet');
+  assert.equal(pacer.acknowledged(2, 800), 0);
+  assert.equal(pacer.owedAt(2000), null, 'frame 3 is on its way: nothing owed');
+  assert.ok(pacer.acknowledged(3, 1200) < 3, 'caught up but slow: still an older frame');
+  assert.equal(pacer.owedAt(1200 + 140), null, 'within 1.5 of the server\u2019s frame intervals');
+  assert.equal(pacer.owedAt(1200 + 160), 3, 'then the truth');
+  pacer.frameBegun(4, 1300);
+  assert.equal(pacer.owedAt(5000), null, 'a new frame began: its acknowledgement will come');
+});
+
+test('a server that waits for acknowledgements (a window of frames): not left waiting, and pacing stops for it', (t) => {
+  const before = simulate(450, asWritten, 'window');
+  const after = simulate(450, paced, 'window');
+  t.diagnostic(`window server: ${JSON.stringify(before)} -> ${JSON.stringify(after)}`);
+  assert.equal(after.stopped, true);
+  assert.ok(after.fps > 0.9 * before.fps, `after ${JSON.stringify(after)} (before ${JSON.stringify(before)})`);
+  assert.ok(after.medianAge < 1.1 * before.medianAge, `after ${JSON.stringify(after)} (before ${JSON.stringify(before)})`);
+  // freerdp-shadow never waits: pacing goes on.
+  assert.equal(simulate(450, paced).stopped, false);
+});
+
+test('never reports below frame 0, and frame ids wrap', () => {
+  const pacer = new FramePacer();
+  pacer.frameBegun(1, 0);
+  pacer.acknowledged(1, 500);
+  pacer.frameBegun(2, 500);
+  pacer.frameBegun(3, 501);
+  assert.equal(pacer.acknowledged(2, 1000), 0);
+  const wrapping = new FramePacer();
+  wrapping.frameBegun(0xfffffffe, 0);
+  wrapping.acknowledged(0xfffffffe, 500);
+  wrapping.frameBegun(0xffffffff, 500);
+  wrapping.frameBegun(0, 501);
+  wrapping.frameBegun(1, 502);
+  const told = wrapping.acknowledged(0xffffffff, 1000);
+  assert.ok(told > 0xfffffff0 || told === 0, `told ${told}`);
+});
