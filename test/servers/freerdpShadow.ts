@@ -21,6 +21,8 @@ export interface ShadowOptions {
   port?: number;
   /** An xterm at the top left, running bash in `dir`, to type into. */
   xterm?: boolean;
+  /** The shared display's size (1024×768 unless said). */
+  size?: { width: number; height: number };
 }
 
 export interface ShadowServer {
@@ -45,7 +47,7 @@ export async function startFreerdpShadow(options: ShadowOptions): Promise<Shadow
   const dir = await mkdtemp(path.join(os.tmpdir(), 'deskbridge-shadow-'));
   const displayNumber = freeDisplay();
   const display = `:${displayNumber}`;
-  const xvfb = spawnGroup('Xvfb', [display, '-screen', '0', '1024x768x24', '-nolisten', 'tcp', '-noreset']);
+  const xvfb = spawnGroup('Xvfb', [display, '-screen', '0', `${options.size?.width ?? 1024}x${options.size?.height ?? 768}x24`, '-nolisten', 'tcp', '-noreset']);
   let shadow: ChildProcess | null = null;
   let xterm: ChildProcess | null = null;
   try {
