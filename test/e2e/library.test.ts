@@ -79,6 +79,18 @@ test('5,000 profiles: the list renders only what is in view, and search answers 
   });
   const search = list.getByRole('searchbox', { name: 'Search connections' });
   await search.click();
+  // One query first, counted apart: the first keystroke after loading also compiles the code it runs
+  // (16-18 ms on a slow 2-core machine, against about 5 for the rest).
+  await page.keyboard.type('9876', { delay: 60 });
+  await search.fill('');
+  await new Promise((r) => setTimeout(r, 100));
+  const first = await page.evaluate(() => {
+    const w = window as unknown as { __search: { updates: { ms: number; beforeNextFrame: boolean }[] } };
+    const [firstUpdate] = w.__search.updates;
+    w.__search.updates = [];
+    return firstUpdate;
+  });
+  assert.ok(first, 'the first keystroke changed the list');
   // Digits: each keystroke narrows the result, so each one changes what the list shows.
   for (const query of ['4321', '2718', '1593', '3141', '2024', '1357', '4680', '3579', '1234', '4096']) {
     await search.fill('');
@@ -92,13 +104,14 @@ test('5,000 profiles: the list renders only what is in view, and search answers 
   const sorted = [...times].sort((a, b) => a - b);
   // Nearest rank (with about 50 keystrokes, the third slowest; before, the slowest of 20 was called p95).
   const p95 = sorted[Math.max(0, Math.ceil(sorted.length * 0.95) - 1)] ?? Number.NaN;
-  const figures = { profiles: 5000, pageLoadToListMs: loaded, domButtons: rendered, keystrokes: times.length, searchUpdateMsMedian: Number(median(times).toFixed(2)), searchUpdateMsP95: Number(p95.toFixed(2)), updatedBeforeNextFrame: updates.filter((u) => u.beforeNextFrame).length };
+  const figures = { profiles: 5000, pageLoadToListMs: loaded, domButtons: rendered, firstKeystrokeMs: Number(first.ms.toFixed(2)), keystrokes: times.length, searchUpdateMsMedian: Number(median(times).toFixed(2)), searchUpdateMsP95: Number(p95.toFixed(2)), updatedBeforeNextFrame: updates.filter((u) => u.beforeNextFrame).length };
   t.diagnostic(JSON.stringify(figures));
   await mkdir(path.join(ROOT, 'test-results'), { recursive: true });
   await writeFile(path.join(ROOT, 'test-results', 'figures-library.json'), JSON.stringify({ measuredAt: new Date().toISOString(), ...figures }, null, 2));
   assert.ok(times.length >= 30, `measured ${times.length} keystrokes`);
   assert.ok(p95 < 16.7, `search p95 ${p95} ms: more than one frame at 60 Hz`);
   assert.equal(figures.updatedBeforeNextFrame, times.length, 'every keystroke was answered before the next frame');
+  assert.ok(first.beforeNextFrame, `the first keystroke (${first.ms} ms) was answered before the next frame`);
 });
 
 test('favourites, tags and recent connections', async (t) => {
