@@ -57,6 +57,17 @@ test('TLS: certificate prompt, connect, the server\u2019s picture, typing and a 
   await waitForCanvasColour(page, 900, 700, hexColour('#336699'), 15_000);
   await assertMatchesServer(page, server);
 
+  // How the PDUs leave the page: as bytes, not as Blobs (each of which Chromium would read back before sending).
+  await page.evaluate(() => {
+    const sent = { blobs: 0, bytes: 0 };
+    (window as unknown as { __sent: typeof sent }).__sent = sent;
+    const send = WebSocket.prototype.send;
+    WebSocket.prototype.send = function (this: WebSocket, data: string | ArrayBufferLike | Blob | ArrayBufferView) {
+      if (data instanceof Blob) sent.blobs++;
+      else sent.bytes++;
+      return send.call(this, data);
+    };
+  });
   const into = await pagePointFor(page, 200, 150);
   await page.mouse.click(into.x, into.y);
   // Scancodes: Shift is pressed explicitly for capitals and for '>' (Playwright's type() does not).
@@ -77,6 +88,8 @@ test('TLS: certificate prompt, connect, the server\u2019s picture, typing and a 
     await new Promise((r) => setTimeout(r, 100));
   }
   assert.equal(content, 'rdp-typed-Q\n');
+  const sent = await page.evaluate(() => (window as unknown as { __sent: { blobs: number; bytes: number } }).__sent);
+  assert.ok(sent.bytes >= 40 && sent.blobs === 0, `PDUs sent as bytes ${sent.bytes}, as Blobs ${sent.blobs}`);
 
   const target = await pagePointFor(page, 777, 555);
   await page.mouse.click(target.x, target.y);

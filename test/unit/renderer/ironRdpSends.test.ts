@@ -1,0 +1,45 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { SEND_HELPERS, sendPdusAsBytes } from '../../../renderer/protocols/rdp/ironRdpSends';
+
+const require = createRequire(import.meta.url);
+const GLUE = readFileSync(require.resolve('@devolutions/iron-remote-desktop-rdp'), 'utf8');
+
+test('the IronRDP build we ship: its Blob import remembers the bytes, its send import sends them; nothing else changes', () => {
+  const changed = sendPdusAsBytes(GLUE);
+  assert.ok(changed, 'both places found');
+  assert.ok(changed.startsWith(SEND_HELPERS));
+  const body = changed.slice(SEND_HELPERS.length);
+  assert.equal(body.match(/__deskbridgeRemember\(new Blob\(\w+\), \w+\)/g)?.length, 1);
+  assert.equal(body.match(/\.send\(__deskbridgeSendable\(\w+\)\)/g)?.length, 1);
+  // Only those two lines differ.
+  const before = GLUE.split('\n');
+  const after = body.split('\n');
+  assert.equal(after.length, before.length);
+  assert.equal(after.filter((line, i) => line !== before[i]).length, 2);
+});
+
+test('a module without those imports (another IronRDP build) is left alone', () => {
+  assert.equal(sendPdusAsBytes('export const x = 1;'), null);
+  assert.equal(sendPdusAsBytes(GLUE.replace(/return new Blob\((\w+)\)/, 'return new Blob($1, {})')), null);
+});
+
+test('the helpers: a Blob made of byte arrays is sent as one copy of its bytes; anything else as it is', async () => {
+  const { remember, sendable } = new Function(`${SEND_HELPERS}; return { remember: __deskbridgeRemember, sendable: __deskbridgeSendable };`)() as {
+    remember: (blob: Blob, parts: unknown) => Blob;
+    sendable: (value: unknown) => unknown;
+  };
+  const parts = [new Uint8Array([3, 0, 0, 7]), new Uint8Array([2, 0xf0, 0x80])];
+  const blob = remember(new Blob(parts), parts);
+  assert.ok(blob instanceof Blob);
+  const bytes = sendable(blob) as Uint8Array;
+  assert.deepEqual([...bytes], [3, 0, 0, 7, 2, 0xf0, 0x80]);
+  assert.deepEqual([...new Uint8Array(await blob.arrayBuffer())], [...bytes], 'the Blob itself is untouched');
+  parts[0]![0] = 9;
+  assert.equal((sendable(blob) as Uint8Array)[0], 3, 'a copy: later changes to the parts (views into WebAssembly memory) do not reach it');
+  const text = remember(new Blob(['x']), ['x']);
+  assert.equal(sendable(text), text);
+  assert.equal(sendable('a string'), 'a string');
+});
