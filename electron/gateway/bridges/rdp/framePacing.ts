@@ -17,11 +17,14 @@
 // estimates what a frame costs the client: the time between two
 // acknowledgements when frames were waiting all along, or from a frame's
 // begin to its acknowledgement when the client had nothing else to draw.
-// When the client cannot keep up with 16 frames/s, the gateway reports an earlier frame as the last one finished, so that the server counts
-// as many frames in flight as makes its own rule choose about the client's
-// rate, and two more for each frame already waiting beyond the next (a
-// backlog, after connecting or when the client slowed down, drains instead of
-// holding). A client that keeps up is left to the server's own rule.
+// When the client cannot keep up with 16 frames/s, the gateway reports an
+// earlier frame as the last one finished, so that the server counts as many
+// frames in flight as makes its own rule choose the client's rate (the rule's
+// rates come in steps, so two neighbouring steps in turn, in the share that
+// averages to it), and two more for each frame already waiting beyond the
+// next (a backlog, after connecting or when the client slowed down, drains
+// instead of holding). A client that keeps up is left to the server's own
+// rule.
 //
 // A server may instead keep a window of unacknowledged frames and wait for
 // acknowledgements before it sends more (what MS-RDPRFX suggests). So when an older id
@@ -92,6 +95,8 @@ export class FramePacer {
   private owed: { id: number; since: number } | null = null;
   private owedSentAt: number | null = null;
   private promptRuns = 0;
+  /** The share of the faster step owed so far (see acknowledged). */
+  private dither = 0;
   readonly stats: PacingStats = { acks: 0, rewritten: 0, owedSent: 0, frameCostMs: null, stopped: false };
 
   /** A frame's begin marker went towards the client at `now` (ms). */
@@ -144,7 +149,19 @@ export class FramePacer {
     if (fps >= UNPACED_FPS) return id;
     // Frames waiting beyond the next one are a backlog to drain (after connecting, or when
     // the client slowed down): two more counted in flight for each slow the server further.
-    const inFlight = inFlightForFps(fps) + 2 * Math.max(0, backlog - 1);
+    // The rule's rates come in steps (10, 8, 6, 5, 4, 3, 2 …): between the step at or below the
+    // client's rate and the one above, take the one above often enough that they average to it.
+    let steady = inFlightForFps(fps);
+    if (steady > 2) {
+      const below = serverFpsFor(steady);
+      const above = serverFpsFor(steady - 1);
+      this.dither += (fps - below) / (above - below);
+      if (this.dither >= 1) {
+        this.dither -= 1;
+        steady -= 1;
+      }
+    }
+    const inFlight = steady + 2 * Math.max(0, backlog - 1);
     // The server counts from its newest frame, which is at least lastBegun.
     if (inFlight <= backlog) return id;
     this.stats.rewritten++;
