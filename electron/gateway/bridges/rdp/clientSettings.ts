@@ -97,6 +97,8 @@ const TS_PROTOCOL_VERSION = 0x10;
 const PDUTYPE2_REFRESH_RECT = 0x21;
 /** MS-RDPRFX 2.2.3.1 TS_FRAME_ACKNOWLEDGE_PDU: a Data PDU of this type, then frameID (4). */
 const PDUTYPE2_FRAME_ACKNOWLEDGE = 0x38;
+/** Share Data Header compressedType: PACKET_COMPRESSED (MS-RDPBCGR 2.2.8.1.1.1.2). */
+const PACKET_COMPRESSED = 0x20;
 const STREAM_LOW = 0x01;
 /** The probe asks for this square at the top left to be drawn again. */
 const PROBE_AREA = 16;
@@ -297,7 +299,7 @@ export class ClientStreamRewriter {
     if (offset + 10 > pdu.length) return;
     const pduType = pdu.readUInt16LE(offset + 2) & 0xf;
     // Share Data Header (12 bytes after the 6 of the Share Control Header): pduType2 at 8, compressedType at 9.
-    if (pduType === PDUTYPE_DATAPDU && offset + 6 + 12 + 4 <= pdu.length && pdu[offset + 6 + 8] === PDUTYPE2_FRAME_ACKNOWLEDGE && (pdu[offset + 6 + 9]! & 0x20) === 0) {
+    if (pduType === PDUTYPE_DATAPDU && offset + 6 + 12 + 4 <= pdu.length && pdu[offset + 6 + 8] === PDUTYPE2_FRAME_ACKNOWLEDGE && (pdu[offset + 6 + 9]! & PACKET_COMPRESSED) === 0) {
       const at = offset + 6 + 12;
       pdu.writeUInt32LE(this.onFrameAck(pdu.readUInt32LE(at)) >>> 0, at);
       return;

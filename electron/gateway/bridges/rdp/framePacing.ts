@@ -147,20 +147,21 @@ export class FramePacer {
     // No headroom needed: the server's real rate is a little below its rule's (capturing and encoding add to each interval).
     const fps = 1000 / this.frameCostMs;
     if (fps >= UNPACED_FPS) return id;
-    // Frames waiting beyond the next one are a backlog to drain (after connecting, or when
-    // the client slowed down): two more counted in flight for each slow the server further.
     // The rule's rates come in steps (10, 8, 6, 5, 4, 3, 2 …): between the step at or below the
     // client's rate and the one above, take the one above often enough that they average to it.
+    // (Below 1 frame/s there is no step above the floor: no averaging.)
     let steady = inFlightForFps(fps);
-    if (steady > 2) {
-      const below = serverFpsFor(steady);
-      const above = serverFpsFor(steady - 1);
+    const below = serverFpsFor(steady);
+    const above = serverFpsFor(steady - 1);
+    if (steady > 2 && above > below) {
       this.dither += (fps - below) / (above - below);
       if (this.dither >= 1) {
         this.dither -= 1;
         steady -= 1;
       }
     }
+    // Frames waiting beyond the next one are a backlog to drain (after connecting, or when
+    // the client slowed down): two more counted in flight for each slow the server further.
     const inFlight = steady + 2 * Math.max(0, backlog - 1);
     // The server counts from its newest frame, which is at least lastBegun.
     if (inFlight <= backlog) return id;

@@ -152,3 +152,25 @@ test('never reports below frame 0, and frame ids wrap', () => {
   const told = wrapping.acknowledged(0xffffffff, 1000);
   assert.ok(told > 0xfffffff0 || told === 0, `told ${told}`);
 });
+
+test('a client slower than the server\u2019s floor of 1 frame/s: the server is held at the floor, and averaging works again once the client is faster', () => {
+  const pacer = new FramePacer();
+  let now = 0;
+  // The client takes 1.5 s a frame, with the next frame always on its way: the rule can go no lower than 1 frame/s.
+  const told: number[] = [];
+  pacer.frameBegun(100, now);
+  for (let id = 100; id < 110; id++) {
+    pacer.frameBegun(id + 1, (now += 100));
+    now += 1500;
+    told.push(serverFpsFor(id + 1 - pacer.acknowledged(id, now)));
+  }
+  assert.deepEqual(told.slice(2), Array(8).fill(1));
+  // Then it speeds up to 300 ms a frame (3.3 frames/s): the server is told 3 or 4 frames/s, in turn.
+  const rates: number[] = [];
+  for (let id = 110; id < 150; id++) {
+    pacer.frameBegun(id + 1, (now += 100));
+    now += 200;
+    rates.push(serverFpsFor(id + 1 - pacer.acknowledged(id, now)));
+  }
+  assert.deepEqual([...new Set(rates.slice(20))].sort(), [3, 4]);
+});
