@@ -5,7 +5,7 @@ import { openSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { freeDisplay, freePort, spawnGroup, stopProcess, waitForDisplay, waitForPort } from './processes';
+import { freeDisplay, freePort, spawnGroup, stopProcess, waitForDisplay, waitForPort, waitForWindow } from './processes';
 import { captureScreen, type Screen } from './xwd';
 
 export { freePort, waitForPort } from './processes';
@@ -58,11 +58,7 @@ export async function startFreerdpShadow(options: ShadowOptions): Promise<Shadow
         env: { ...process.env, DISPLAY: display, PS1: '$ ' },
         cwd: dir,
       });
-      const deadline = Date.now() + 10_000;
-      while (!execFileSync('sh', ['-c', 'xdotool search --onlyvisible --class xterm || true'], { env: { ...process.env, DISPLAY: display }, encoding: 'utf8' }).trim()) {
-        if (Date.now() > deadline) throw new Error('the xterm did not appear');
-        await new Promise((r) => setTimeout(r, 50));
-      }
+      await waitForWindow({ ...process.env, DISPLAY: display }, ['--class', 'xterm']);
     }
     const port = options.port ?? (await freePort());
     const args = ['/bind-address:127.0.0.1', `/port:${port}`];

@@ -1,6 +1,6 @@
 // Starting and stopping the real programs the tests run: free ports and X
 // displays, waiting for a listener, and stopping by process group, also on failure.
-import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import net from 'node:net';
 
@@ -109,4 +109,25 @@ export async function stopProcess(child: ChildProcess | null | undefined, timeou
   }, timeoutMs);
   await exited;
   clearTimeout(timer);
+}
+
+/**
+ * Waits for a visible X window matching `xdotool search` arguments (e.g.
+ * `['--class', 'xterm']`, `['--name', 'title']`) on the display of `env`, one
+ * not among `notAmong`; resolves with its id.
+ */
+export async function waitForWindow(env: NodeJS.ProcessEnv, match: string[], notAmong: string[] = [], timeoutMs = 10_000): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    let ids: string[] = [];
+    try {
+      ids = execFileSync('xdotool', ['search', '--onlyvisible', ...match], { env, encoding: 'utf8' }).split('\n').filter(Boolean);
+    } catch {
+      // xdotool exits 1 when nothing matches yet.
+    }
+    const id = ids.find((candidate) => !notAmong.includes(candidate));
+    if (id) return id;
+    if (Date.now() > deadline) throw new Error(`no window ${match.join(' ')} appeared within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }
