@@ -172,12 +172,13 @@ export function serveRdCleanPath(
     const rewriter = new ClientStreamRewriter({ want32Bpp: true, keyboardLayout: session.keyboardLayout, autologon: true }, nla, (frameId) => pacer.acknowledged(frameId, performance.now()));
     let finished = false;
     let probeTimer: NodeJS.Timeout | undefined;
-    // When the server was told an older frame and no frame followed, it is owed the truth (it may be waiting for it).
+    // Acknowledgements of the gateway's own: the truth, when the server was told an older frame and no
+    // frame followed (it may be waiting for it); and, while the client is on its first frame, an older one.
     const pacingTimer = setInterval(() => {
       const now = performance.now();
-      const owed = pacer.owedAt(now);
-      if (owed === null) return;
-      const ack = rewriter.frameAcknowledge(owed);
+      const due = pacer.dueAt(now);
+      if (due === null) return;
+      const ack = rewriter.frameAcknowledge(due);
       if (!ack) return; // half a client PDU is on its way: next tick
       session.bytesToHost += ack.length;
       transport.socket.write(ack);

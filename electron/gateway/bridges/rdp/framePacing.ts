@@ -24,7 +24,18 @@
 // averages to it), and two more for each frame already waiting beyond the
 // next (a backlog, after connecting or when the client slowed down, drains
 // instead of holding). A client that keeps up is left to the server's own
-// rule.
+// rule. The id told may be from before frame 1: it wraps, and the server,
+// subtracting in 32 bits, still counts that many in flight.
+//
+// After connecting, before the client's first acknowledgement (its first
+// frame, the whole desktop, is the slowest to draw), the server counts only
+// the frames it sent and goes on sending; at 1920×1080 on a slow client ten
+// frames in two seconds, which then take seconds to drain at the server's
+// floor of 1 frame/s. So once a second frame has begun and the first has
+// taken longer than a fast client would, the gateway tells the server an id
+// from before the first frame, in an acknowledgement of its own, so that it
+// counts as many in flight as acknowledged() would for a frame that costs the
+// time spent so far (see earlyAt).
 //
 // A server may instead keep a window of unacknowledged frames and wait for
 // acknowledgements before it sends more (what MS-RDPRFX suggests). So when an older id
@@ -60,6 +71,8 @@ const OWED_AFTER_MAX_MS = 500;
 /** A frame beginning this soon after the truth was sent means the server waited for it; this many times running ends pacing. */
 const PROMPT_MS = 30;
 const PROMPT_RUNS_TO_STOP = 3;
+/** Enough frames in flight for the server's floor of 1 frame/s: more would change nothing. */
+const EARLY_IN_FLIGHT_MAX = inFlightForFps(1);
 
 /** Frame ids are 32-bit and wrap: the distance from `from` to `to`, negative if `to` is behind. */
 function ahead(to: number, from: number): number {
@@ -72,6 +85,8 @@ export interface PacingStats {
   rewritten: number;
   /** Acknowledgements of the gateway's own, sent when the truth was owed. */
   owedSent: number;
+  /** Acknowledgements of the gateway's own, sent while the client was on its first frame. */
+  earlySent: number;
   /** The client's cost per frame (ms) as last estimated, null before one was measured. */
   frameCostMs: number | null;
   /** Pacing stopped: the server waits for acknowledgements (a window of frames). */
@@ -97,7 +112,14 @@ export class FramePacer {
   private promptRuns = 0;
   /** The share of the faster step owed so far (see acknowledged). */
   private dither = 0;
-  readonly stats: PacingStats = { acks: 0, rewritten: 0, owedSent: 0, frameCostMs: null, stopped: false };
+  /** Before the client's first acknowledgement: when its first frame began, how many began since, and the in-flight count last told. */
+  private firstBegunAt: number | null = null;
+  private begunBeforeFirstAck = 0;
+  /** The id the gateway last told the server before the client's first acknowledgement. */
+  private earlyTold: number | null = null;
+  /** What dueAt last returned, for sent. */
+  private due: { kind: 'owed' | 'early'; id: number } | null = null;
+  readonly stats: PacingStats = { acks: 0, rewritten: 0, owedSent: 0, earlySent: 0, frameCostMs: null, stopped: false };
 
   /** A frame's begin marker went towards the client at `now` (ms). */
   frameBegun(frameId: number, now: number): void {
@@ -109,6 +131,10 @@ export class FramePacer {
     }
     this.lastBegun = id;
     this.lastBegunAt = now;
+    if (this.lastAcked === null) {
+      this.firstBegunAt ??= now;
+      this.begunBeforeFirstAck++;
+    }
     // Its acknowledgement will come: nothing is owed any more.
     this.owed = null;
     if (this.owedSentAt !== null) {
@@ -167,25 +193,68 @@ export class FramePacer {
     if (inFlight <= backlog) return id;
     this.stats.rewritten++;
     if (!busy) this.owed = { id, since: now };
-    // Frame ids start at 1, and 0 means none finished yet; never wrap below it (that would read as billions in flight).
-    return this.lastBegun > inFlight ? this.lastBegun - inFlight : 0;
+    // Below frame 1 the id wraps: the server subtracts in 32 bits, so it still counts `inFlight`.
+    return (this.lastBegun - inFlight) >>> 0;
   }
 
   /**
-   * The frame id the server must now be told as the truth (an acknowledgement of
-   * the gateway's own), or null. Call it often (every few tens of ms); `sent`
-   * must follow when the acknowledgement went.
+   * The frame id to tell the server now in an acknowledgement of the gateway's
+   * own, or null: the truth, when it is owed, or, while the client is still on
+   * its first frame, an id from before it (see earlyAt). Call it often (every
+   * few tens of ms); `sent` must follow when the acknowledgement went.
    */
-  owedAt(now: number): number | null {
+  dueAt(now: number): number | null {
+    const owed = this.owedAt(now);
+    const early = owed === null ? this.earlyAt(now) : null;
+    this.due = owed !== null ? { kind: 'owed', id: owed } : early !== null ? { kind: 'early', id: early } : null;
+    return this.due?.id ?? null;
+  }
+
+  /** The acknowledgement `dueAt` returned went to the server at `now`. */
+  sent(now: number): void {
+    if (this.due?.kind === 'owed') {
+      this.owed = null;
+      this.owedSentAt = now;
+      this.stats.owedSent++;
+    } else if (this.due?.kind === 'early') {
+      this.earlyTold = this.due.id;
+      this.stats.earlySent++;
+    }
+    this.due = null;
+  }
+
+  private owedAt(now: number): number | null {
     if (!this.owed) return null;
     const wait = Math.min(OWED_AFTER_MAX_MS, Math.max(OWED_AFTER_MIN_MS, OWED_AFTER_INTERVALS * (this.frameIntervalMs ?? OWED_AFTER_MAX_MS)));
     return now - this.owed.since >= wait ? this.owed.id : null;
   }
 
-  /** The owed acknowledgement went to the server at `now`. */
-  sent(now: number): void {
-    this.owed = null;
-    this.owedSentAt = now;
-    this.stats.owedSent++;
+  /**
+   * The first frame after connecting is the whole desktop and the slowest to
+   * draw, and the server, told nothing yet, goes on sending meanwhile (at 1920×1080
+   * on a slow client, about ten frames in two seconds, which then take seconds
+   * to drain). Until the client's first acknowledgement, that frame has cost it
+   * at least the time since it began: the server is told as many frames in
+   * flight as would pace it to that rate, as acknowledged() would, by an
+   * acknowledgement of the gateway's own for an id from before the first frame.
+   * Only when the server sends without waiting (a second frame began) and only
+   * to slow it further: a fast client acknowledges before anything is sent.
+   */
+  private earlyAt(now: number): number | null {
+    if (this.stats.stopped || this.lastAcked !== null || this.lastBegun === null || this.begunBeforeFirstAck < 2) return null;
+    const wanted = this.earlyWanted(now);
+    // What the server counts now: every frame begun (none acknowledged), or from the id last told.
+    const counted = this.earlyTold === null ? this.begunBeforeFirstAck : ahead(this.lastBegun, this.earlyTold);
+    if (wanted <= counted) return null;
+    return (this.lastBegun - wanted) >>> 0;
+  }
+
+  /** The count of frames in flight to tell the server before the client's first acknowledgement (0: none). */
+  private earlyWanted(now: number): number {
+    const spent = now - (this.firstBegunAt ?? now);
+    if (spent <= 0 || 1000 / spent >= UNPACED_FPS) return 0;
+    // As acknowledged() would count, with every frame behind the one being drawn as backlog.
+    const waiting = this.begunBeforeFirstAck - 1;
+    return Math.min(EARLY_IN_FLIGHT_MAX, inFlightForFps(1000 / spent) + 2 * waiting);
   }
 }
