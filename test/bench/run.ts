@@ -45,6 +45,7 @@ interface Options {
   smoke: boolean;
   warmupMs: number;
   traceDir: string | null;
+  profileDir: string | null;
 }
 
 const USAGE = `npm run bench -- [options]
@@ -59,6 +60,7 @@ const USAGE = `npm run bench -- [options]
   --capture-interval-us N  native capture loop period; 0 = as fast as it can (1000)
   --no-build               use dist/ as it is (default: npm run build first)
   --trace-dir DIR          write a Chromium trace (threads, compositor, GPU process, sampled JavaScript) of each web client's measured window to DIR
+  --profile-dir DIR        write a CPU profile of each web client's page (JavaScript, WebAssembly and the browser's own work on its main thread, sampled every 250 µs) over the measured window to DIR (.cpuprofile: Chromium DevTools or speedscope)
   --smoke                  one 2-second case (ours-vnc, region, 1024x768) for the test suite`;
 
 function parseOptions(argv: string[]): Options {
@@ -78,6 +80,7 @@ function parseOptions(argv: string[]): Options {
     smoke: false,
     warmupMs: 1000,
     traceDir: null,
+    profileDir: null,
   };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
@@ -96,6 +99,7 @@ function parseOptions(argv: string[]): Options {
     else if (arg === '--capture-interval-us') options.captureIntervalUs = Number(value());
     else if (arg === '--no-build') options.buildApp = false;
     else if (arg === '--trace-dir') options.traceDir = value();
+    else if (arg === '--profile-dir') options.profileDir = value();
     else if (arg === '--smoke') options.smoke = true;
     else if (arg === '--') continue;
     else if (arg === '--help') {
@@ -234,8 +238,19 @@ async function runWebClient(context: RunContext, spec: WebClientSpec): Promise<C
     // decoder threads, compositor, GPU process) and by JavaScript function (sampled).
     const tracePath = traceDir ? path.join(traceDir, `trace-${context.width}x${context.height}-${spec.name}-${Date.now()}.json`) : null;
     if (tracePath) await browser.startTracing(page, { path: tracePath, categories: TRACE_CATEGORIES });
+    // A CPU profile of the page's main thread: self time by function, WebAssembly included (a trace's sampling is coarser).
+    const profiler = profileDir ? await browserContext.newCDPSession(page) : null;
+    if (profiler) {
+      await profiler.send('Profiler.enable');
+      await profiler.send('Profiler.setSamplingInterval', { interval: 250 });
+      await profiler.send('Profiler.start');
+    }
     const window = await costWindow(roots, context.server.port, context.seconds, () => measureWebClient(page, spec.selector, context.seconds));
     if (tracePath) await browser.stopTracing();
+    if (profiler && profileDir) {
+      const { profile } = await profiler.send('Profiler.stop');
+      writeFileSync(path.join(profileDir, `profile-${context.width}x${context.height}-${spec.name}-${Date.now()}.cpuprofile`), JSON.stringify(profile));
+    }
     let keyLatencyMs: number[] = [];
     if (context.keys > 0) {
       const canvas = page.locator(spec.selector).locator('canvas').first();
@@ -269,6 +284,7 @@ async function runWebClient(context: RunContext, spec: WebClientSpec): Promise<C
 
 let warmupMs = 1000;
 let traceDir: string | null = null;
+let profileDir: string | null = null;
 let xcaptureBinary = '';
 let captureIntervalUs = 1000;
 let novncPageDir = '';
@@ -587,6 +603,8 @@ async function main(): Promise<number> {
   captureIntervalUs = options.captureIntervalUs;
   traceDir = options.traceDir;
   if (traceDir) mkdirSync(traceDir, { recursive: true });
+  profileDir = options.profileDir;
+  if (profileDir) mkdirSync(profileDir, { recursive: true });
   const clients = options.clients.map((id) => {
     const client = ALL_CLIENTS.find((c) => c.id === id);
     if (!client) throw new Error(`unknown client ${id}; known: ${ALL_CLIENTS.map((c) => c.id).join(', ')}`);
