@@ -343,10 +343,6 @@ test('a client slower than the server: a change on the remote screen shows a fra
   const { browser } = await appAndBrowser();
   const { page } = browser;
   await createProfile(page, { name: 'Shadow pacing', protocol: 'RDP', port: server.port, username: 'ann', password: 'unused' });
-  await page.getByRole('button', { name: 'Connect', exact: true }).click();
-  await trustCertificate(page, 'Trust once');
-  await waitForState(page, 'Connected', 30_000);
-  await waitForCanvasColour(page, 1820, 1040, hexColour('#ff00ff'), 30_000);
   // What a frame costs the page: its main thread's long tasks (IronRDP decodes a frame in one).
   await page.evaluate(() => {
     const w = window as unknown as { __longTasks: number[] };
@@ -355,8 +351,34 @@ test('a client slower than the server: a change on the remote screen shows a fra
       for (const entry of list.getEntries()) w.__longTasks.push(entry.duration);
     }).observe({ type: 'longtask' });
   });
+  // Right after the first picture a change waits behind whatever the server sent while the page drew that
+  // picture (the whole desktop, the slowest frame): three connections, the marker removed as soon as it shows.
+  const afterConnect: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    if (i === 0) {
+      await page.getByRole('button', { name: 'Connect', exact: true }).click();
+      await trustCertificate(page, 'Trust always');
+    } else {
+      await sessionView(page).getByRole('button', { name: 'Disconnect' }).click();
+      await waitForState(page, 'Disconnected');
+      execFileSync('xdotool', ['windowmap', '--sync', markerId], { env: server.env });
+      await sessionView(page).getByRole('button', { name: 'Reconnect' }).click();
+    }
+    await waitForState(page, 'Connected', 30_000);
+    await waitForCanvasColour(page, 1820, 1040, hexColour('#ff00ff'), 30_000);
+    const seen = await watchRegionChange(page, { x: 1805, y: 1025, w: 30, h: 30 });
+    execFileSync('xdotool', ['windowunmap', '--sync', markerId], { env: server.env });
+    await restartRegionClock(page);
+    afterConnect.push(await seen());
+  }
+  execFileSync('xdotool', ['windowmap', '--sync', markerId], { env: server.env });
+  await waitForCanvasColour(page, 1820, 1040, hexColour('#ff00ff'), 30_000);
   // Past the frames queued while connecting.
   await new Promise((r) => setTimeout(r, 10_000));
+  await page.evaluate(() => {
+    (window as unknown as { __longTasks: number[] }).__longTasks.length = 0;
+  });
+  await new Promise((r) => setTimeout(r, 2_000));
   const latencies: number[] = [];
   for (let i = 0; i < 5; i++) {
     execFileSync('xdotool', ['windowunmap', '--sync', markerId], { env: server.env });
@@ -371,9 +393,13 @@ test('a client slower than the server: a change on the remote screen shows a fra
   const tasks = await page.evaluate(() => (window as unknown as { __longTasks: number[] }).__longTasks);
   const cost = median(tasks);
   const shown = median(latencies);
-  t.diagnostic(`${tasks.length} long tasks, median ${Math.round(cost)} ms; remote change to canvas ${latencies.map(Math.round).join(', ')} ms (median ${Math.round(shown)}, ${(shown / cost).toFixed(1)} frames)`);
+  const early = median(afterConnect);
+  t.diagnostic(`${tasks.length} long tasks, median ${Math.round(cost)} ms; remote change to canvas ${latencies.map(Math.round).join(', ')} ms (median ${Math.round(shown)}, ${(shown / cost).toFixed(1)} frames); right after the first picture ${afterConnect.map(Math.round).join(', ')} ms (median ${Math.round(early)}, ${(early / cost).toFixed(1)} frames)`);
   assert.ok(tasks.length >= 10 && cost > 50, `${tasks.length} long tasks, median ${cost} ms`);
   // Behind freerdp-shadow's own pacing a change waits for about ten frames decoded before its own
-  // (4.9 s, 10.7 frames on a 2-core machine; 0.9 s, 2.3 frames with the gateway's pacing).
-  assert.ok(shown < 4 * cost, `a change took ${Math.round(shown)} ms to show, ${(shown / cost).toFixed(1)} times the ${Math.round(cost)} ms a frame costs the page`);
+  // (4.9 s, 10.7 frames on a 2-core machine; 0.9 s, 2.3 frames with the gateway's pacing, 1.6–3.6 in later runs).
+  assert.ok(shown < 5 * cost, `a change took ${Math.round(shown)} ms to show, ${(shown / cost).toFixed(1)} times the ${Math.round(cost)} ms a frame costs the page`);
+  // Right after connecting, without the gateway's acknowledgements before the first frame's: 8.6 frames
+  // (3.7–4.8 s; 5.1 and 10.5 in two single tries); with them 2.5–4.0 (0.6–2.7 s).
+  assert.ok(early < 6 * cost, `right after the first picture a change took ${Math.round(early)} ms to show, ${(early / cost).toFixed(1)} times the ${Math.round(cost)} ms a frame costs the page`);
 });
