@@ -112,7 +112,7 @@ export class FramePacer {
   private promptRuns = 0;
   /** The share of the faster step owed so far (see acknowledged). */
   private dither = 0;
-  /** Before the client's first acknowledgement: when its first frame began, how many began since, and the in-flight count last told. */
+  /** Before the client's first acknowledgement: when its first frame began, and how many frames began. */
   private firstBegunAt: number | null = null;
   private begunBeforeFirstAck = 0;
   /** The id the gateway last told the server before the client's first acknowledgement. */
