@@ -267,7 +267,7 @@ test('typing reaches the remote xterm', async () => {
 
 test('text scrolling in the remote xterm (sent as CopyRect) is drawn as the server shows it, and never as a canvas drawing onto itself', async () => {
   // A canvas drawn onto itself costs Chromium a copy of the whole back buffer on
-  // its next write (docs/performance.md); copies go through a scratch canvas.
+  // its next write (docs/performance-history.md); copies go through a scratch canvas.
   // The page counts both kinds of draw between canvases that are not on screen.
   const countCopies = `{ window.__selfDraws = 0; window.__offscreenDraws = 0;
     const draw = CanvasRenderingContext2D.prototype.drawImage;

@@ -15,10 +15,10 @@ import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { startXrdp, type XrdpServer } from '../servers/xrdp';
 import { close, hexColour } from '../servers/xwd';
-import { startApp, removeDataDir, type RunningApp } from '../support/app';
-import { openBrowser, type TestBrowser } from '../support/browser';
+import { startAppWithBrowser, type RunningApp } from '../support/app';
+import type { TestBrowser } from '../support/browser';
 import { WARNING_MESSAGES, messageFor } from '../../shared/errors/errorCodes';
-import { canvasPixels, createProfile, type ProfileInput, pagePointFor, sessionView, waitForCanvasColour, waitForState } from '../support/ui';
+import { canvasPixels, createProfile, type ProfileInput, pagePointFor, sessionView, trustCertificate, waitForCanvasColour, waitForState } from '../support/ui';
 
 const cleanups: (() => Promise<void>)[] = [];
 after(async () => {
@@ -26,15 +26,7 @@ after(async () => {
 });
 
 async function appAndBrowser(viewport?: { width: number; height: number }): Promise<{ app: RunningApp; browser: TestBrowser }> {
-  const app = await startApp({ env: { ...process.env, DESKBRIDGE_SECRETS: 'file' } });
-  cleanups.push(async () => {
-    await app.stop();
-    await removeDataDir(app.dataDir);
-  });
-  const browser = await openBrowser({ origin: app.origin, ...(viewport ? { viewport } : {}) });
-  cleanups.push(() => browser.close());
-  await browser.page.goto(app.url);
-  return { app, browser };
+  return startAppWithBrowser(cleanups, viewport);
 }
 
 async function startServer(options: Parameters<typeof startXrdp>[0]): Promise<XrdpServer> {
@@ -49,9 +41,7 @@ async function startServer(options: Parameters<typeof startXrdp>[0]): Promise<Xr
 async function connect(page: TestBrowser['page'], server: XrdpServer, name: string, extra: Partial<ProfileInput> = {}) {
   await createProfile(page, { name, protocol: 'RDP', port: server.port, username: server.user, password: server.password, ...extra });
   await page.getByRole('button', { name: 'Connect', exact: true }).click();
-  const dialog = page.getByRole('dialog', { name: /server.s identity/ });
-  await dialog.waitFor({ timeout: 15_000 });
-  await dialog.getByRole('button', { name: 'Trust once' }).click();
+  await trustCertificate(page, 'Trust once');
   await waitForState(page, 'Connected', 20_000);
 }
 
@@ -196,9 +186,7 @@ test('xrdp: a wrong password leaves xrdp\u2019s own sign-in screen, which this I
   const { page } = browser;
   await createProfile(page, { name: 'xrdp wrong', protocol: 'RDP', port: server.port, username: server.user, password: 'not-the-password' });
   await page.getByRole('button', { name: 'Connect', exact: true }).click();
-  const dialog = page.getByRole('dialog', { name: /server.s identity/ });
-  await dialog.waitFor({ timeout: 15_000 });
-  await dialog.getByRole('button', { name: 'Trust once' }).click();
+  await trustCertificate(page, 'Trust once');
   await waitForState(page, 'Connected', 20_000);
   const warning = sessionView(page).getByRole('status').filter({ hasText: WARNING_MESSAGES['picture-distorted'] });
   await warning.waitFor({ timeout: 15_000 });

@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { spawnGroup, stopProcess } from '../servers/processes';
+import { openBrowser, type TestBrowser } from './browser';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -62,4 +63,23 @@ export async function startApp(options: AppOptions = {}): Promise<RunningApp> {
 export async function removeDataDir(dataDir: string): Promise<void> {
   await rm(dataDir, { recursive: true, force: true });
   await rm(path.join(dataDir, '..', `${path.basename(dataDir)}-keys`), { recursive: true, force: true });
+}
+
+/**
+ * The app (secrets in the file store) and a browser on its page, both stopped
+ * by the caller's cleanups (pushed here, run in reverse by its `after`).
+ */
+export async function startAppWithBrowser(
+  cleanups: (() => Promise<void>)[],
+  viewport?: { width: number; height: number },
+): Promise<{ app: RunningApp; browser: TestBrowser }> {
+  const app = await startApp({ env: { ...process.env, DESKBRIDGE_SECRETS: 'file' } });
+  cleanups.push(async () => {
+    await app.stop();
+    await removeDataDir(app.dataDir);
+  });
+  const browser = await openBrowser({ origin: app.origin, ...(viewport ? { viewport } : {}) });
+  cleanups.push(() => browser.close());
+  await browser.page.goto(app.url);
+  return { app, browser };
 }

@@ -82,3 +82,10 @@ export async function waitForCanvasColour(page: Page, x: number, y: number, rgb:
     await new Promise((r) => setTimeout(r, 20));
   }
 }
+
+/** Answers the RDP certificate prompt ("Verify the server's identity") with `choice`. */
+export async function trustCertificate(page: Page, choice: 'Trust once' | 'Trust always'): Promise<void> {
+  const dialog = page.getByRole('dialog', { name: /server.s identity/ });
+  await dialog.waitFor({ timeout: 15_000 });
+  await dialog.getByRole('button', { name: choice }).click();
+}

@@ -10,7 +10,7 @@
 // trip (and so does every frame acknowledgement the server paces itself by).
 // The change keeps the Blob (any other use of it is untouched) but remembers
 // a copy of its bytes, and the one `send` import of the glue sends those
-// bytes when it is handed such a Blob. Measured (docs/performance.md):
+// bytes when it is handed such a Blob. Measured (docs/performance-history.md):
 // 1024×768 full screen p95 628 → 227 ms, as acknowledgements reach the server
 // at once.
 //

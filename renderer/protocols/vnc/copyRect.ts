@@ -7,7 +7,7 @@
 // sampled profile of scrolling at 1920×1080, two thirds of the main thread sat
 // in the putImageData() that followed each copy, for noVNC's own page as for
 // us. Copying the area out to a scratch canvas and back in costs two draws of
-// that area and no such copy. Measured in docs/performance.md ("Changes").
+// that area and no such copy. Measured in docs/performance-history.md ("Changes").
 
 /** The part of noVNC's Display (core/display.js, 1.7) this relies on. */
 export interface NoVncCopyDisplay {

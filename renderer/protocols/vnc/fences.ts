@@ -17,7 +17,7 @@
 // be. Here, before noVNC reads a fence request flagged BlockBefore, message
 // processing pauses until its display's render queue is empty, the way noVNC
 // itself pauses before the next framebuffer update; then noVNC reads and
-// answers it as usual. Measured in docs/performance.md ("Changes").
+// answers it as usual. Measured in docs/performance-history.md ("Changes").
 
 /** RFB fence flags (the community extension's ServerFence/ClientFence). */
 const FENCE_REQUEST = 0x8000_0000;

@@ -8,7 +8,7 @@
 // 65536 pixels), decoded one after the other while nothing else on the page
 // can run. WebCodecs' ImageDecoder decodes them on decoder threads, several at
 // once; the main thread only starts each one and draws the result. Measured
-// in docs/performance.md ("Changes"), with the designs that did worse.
+// in docs/performance-history.md ("Changes"), with the designs that did worse.
 //
 // The decoded picture enters noVNC's own render queue as the kind of entry its
 // H.264 decoder uses ('frame': waited on in order, drawn, closed), so the
@@ -73,7 +73,7 @@ function blankImage(): DecodedImage {
  * but making the Blob costs more on the main thread than the decoding it
  * moves away (measured: a Blob per rectangle took a quarter of the main
  * thread on a full-screen change), so it is only the fallback. A dedicated
- * worker doing all of it did worse too (see docs/performance.md).
+ * worker doing all of it did worse too (see docs/performance-history.md).
  */
 export function browserDecoder(): DecodeImage | null {
   if (typeof ImageDecoder === 'function') {

@@ -168,7 +168,7 @@ export class VncSession implements RemoteSession {
    * smaller one pixel for pixel, centred, never enlarged: enlarging blurs text
    * and costs the compositor a resample of the whole picture on every update
    * (measured: Chromium's GPU process 0.21 → 0.10 CPU s/s for a 1024×768
-   * desktop scrolling in a larger window; docs/performance.md). The desktop's
+   * desktop scrolling in a larger window; docs/performance-history.md). The desktop's
    * size is the canvas's own (its width and height attributes); it is checked
    * again when the window or the desktop changes size.
    */
