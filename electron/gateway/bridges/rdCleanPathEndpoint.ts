@@ -169,22 +169,39 @@ export function serveRdCleanPath(
     const nla = (transport.selectedProtocol & (PROTOCOL.HYBRID | PROTOCOL.HYBRID_EX)) !== 0;
     // Frames paced to what the client can draw (see rdp/framePacing.ts).
     const pacer = new FramePacer();
-    const rewriter = new ClientStreamRewriter({ want32Bpp: true, keyboardLayout: session.keyboardLayout, autologon: true }, nla, (frameId) => pacer.acknowledged(frameId, performance.now()));
     let finished = false;
     let probeTimer: NodeJS.Timeout | undefined;
     // Acknowledgements of the gateway's own: the truth, when the server was told an older frame and no
     // frame followed (it may be waiting for it); and, while the client is on its first frame, an older one.
-    const pacingTimer = setInterval(() => {
+    // The tick runs only while one may come due (most of a session: never).
+    let pacingTimer: NodeJS.Timeout | undefined;
+    const pacingTick = () => {
       const now = performance.now();
       const due = pacer.dueAt(now);
-      if (due === null) return;
-      const ack = rewriter.frameAcknowledge(due);
-      if (!ack) return; // half a client PDU is on its way: next tick
-      session.bytesToHost += ack.length;
-      transport.socket.write(ack);
-      pacer.sent(now);
-    }, PACING_TICK_MS);
-    pacingTimer.unref();
+      if (due !== null) {
+        const ack = rewriter.frameAcknowledge(due);
+        // Null while half a client PDU is on its way: next tick.
+        if (ack) {
+          session.bytesToHost += ack.length;
+          transport.socket.write(ack);
+          pacer.sent(now);
+        }
+      }
+      if (!pacer.mayBeDue && pacingTimer !== undefined) {
+        clearInterval(pacingTimer);
+        pacingTimer = undefined;
+      }
+    };
+    const armPacing = () => {
+      if (finished || pacingTimer !== undefined || !pacer.mayBeDue) return;
+      pacingTimer = setInterval(pacingTick, PACING_TICK_MS);
+      pacingTimer.unref();
+    };
+    const rewriter = new ClientStreamRewriter({ want32Bpp: true, keyboardLayout: session.keyboardLayout, autologon: true }, nla, (frameId) => {
+      const told = pacer.acknowledged(frameId, performance.now());
+      armPacing();
+      return told;
+    });
     const finish = (reason: ErrorCode | null, detail?: string) => {
       if (finished) return;
       finished = true;
@@ -232,7 +249,10 @@ export function serveRdCleanPath(
       const detail = `${found.path} bitmap ${found.sourceWidth} px wide for a ${found.destinationWidth} px rectangle at ${found.bitsPerPixel} bpp`;
       log.warn('server sends bitmaps this IronRDP build draws sheared', { session: session.id, detail });
       deps.sessions.warn(session, 'picture-distorted', detail);
-    }, (frameId) => pacer.frameBegun(frameId, performance.now()));
+    }, (frameId) => {
+      pacer.frameBegun(frameId, performance.now());
+      armPacing();
+    });
     pumpBytes(socket, transport.socket, session, {
       transformToHost: (chunk) => {
         const out = rewriter.push(chunk);

@@ -210,6 +210,13 @@ export class FramePacer {
     return this.due?.id ?? null;
   }
 
+  /** Whether `dueAt` may return an id before the next frame begins or is acknowledged (else it need not be asked). */
+  get mayBeDue(): boolean {
+    if (this.stats.stopped) return false;
+    if (this.owed) return true;
+    return this.lastAcked === null && this.begunBeforeFirstAck >= 2 && (this.earlyTold === null || this.lastBegun === null || ahead(this.lastBegun, this.earlyTold) < EARLY_IN_FLIGHT_MAX);
+  }
+
   /** The acknowledgement `dueAt` returned went to the server at `now`. */
   sent(now: number): void {
     if (this.due?.kind === 'owed') {

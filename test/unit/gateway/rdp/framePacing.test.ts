@@ -41,24 +41,32 @@ function simulate(costMs: number, ack: (pacer: FramePacer, id: number, now: numb
     const id = ++frameId;
     schedule(now + 5, () => {
       pacer.frameBegun(id, now + 5);
+      arm(now + 5);
       queue.push({ id, capturedAt: now, arrives: now + 5 });
     });
     nextCapture = now + 1000 / fps;
     schedule(nextCapture, () => capture(nextCapture));
   };
   schedule(0, () => capture(0));
-  // The endpoint's pacing tick: an acknowledgement of the gateway's own when the truth is owed.
+  // The endpoint's pacing tick (an acknowledgement of the gateway's own when one is due), armed as
+  // the endpoint arms it: after a frame begins or is acknowledged, only while one may come due.
+  let armed = false;
   const tick = (now: number) => {
-    const due = ack === paced ? pacer.dueAt(now) : null;
+    const due = pacer.dueAt(now);
     if (due !== null) {
       pacer.sent(now);
       schedule(now + 1, () => {
         told = due;
       });
     }
+    if (pacer.mayBeDue) schedule(now + 20, () => tick(now + 20));
+    else armed = false;
+  };
+  const arm = (now: number) => {
+    if (ack !== paced || armed || !pacer.mayBeDue) return;
+    armed = true;
     schedule(now + 20, () => tick(now + 20));
   };
-  schedule(0, () => tick(0));
   for (let now = 0; now < 30_000; ) {
     events.sort((a, b) => a.at - b.at);
     const next = events[0]!;
@@ -74,6 +82,7 @@ function simulate(costMs: number, ack: (pacer: FramePacer, id: number, now: numb
       const at = now;
       schedule(at + 1, () => {
         told = ack(pacer, id, at);
+        arm(at + 1);
       });
       continue;
     }
@@ -133,9 +142,11 @@ test('told an older frame and no frame followed: the truth is owed after a frame
   assert.equal(pacer.dueAt(2000), null, 'frame 3 is on its way: nothing owed');
   const told = counted(pacer.acknowledged(3, 1200));
   assert.ok(told > 0 && told <= 64, 'caught up but slow: still an older frame');
+  assert.equal(pacer.mayBeDue, true, 'the truth may come due');
   assert.equal(pacer.dueAt(1200 + 140), null, 'within 1.5 of the server\u2019s frame intervals');
   assert.equal(pacer.dueAt(1200 + 160), 3, 'then the truth');
   pacer.frameBegun(4, 1300);
+  assert.equal(pacer.mayBeDue, false);
   assert.equal(pacer.dueAt(5000), null, 'a new frame began: its acknowledgement will come');
 });
 
@@ -154,7 +165,9 @@ test('while the client is on its first frame: the server is told an id from befo
   const pacer = new FramePacer();
   pacer.frameBegun(1, 0);
   assert.equal(pacer.dueAt(200), null, 'one frame sent: the server may be waiting for it');
+  assert.equal(pacer.mayBeDue, false, 'the endpoint need not ask');
   pacer.frameBegun(2, 50);
+  assert.equal(pacer.mayBeDue, true);
   assert.equal(pacer.dueAt(60), null, 'within 1/16 s: a client that keeps up');
   const first = pacer.dueAt(150);
   assert.ok(first !== null);
@@ -169,6 +182,7 @@ test('while the client is on its first frame: the server is told an id from befo
   assert.equal(later === null ? null : (3 - later) >>> 0, inFlightForFps(1), 'more in flight as the first frame takes longer, up to the floor');
   pacer.sent(600);
   assert.equal(pacer.stats.earlySent, 2);
+  assert.equal(pacer.mayBeDue, false, 'the floor is told: nothing more can come due');
   assert.equal(pacer.dueAt(5000), null, 'nothing more to tell');
   pacer.acknowledged(1, 5100);
   pacer.frameBegun(4, 5200);
