@@ -214,7 +214,8 @@ export class FramePacer {
   get mayBeDue(): boolean {
     if (this.stats.stopped) return false;
     if (this.owed) return true;
-    return this.lastAcked === null && this.begunBeforeFirstAck >= 2 && (this.earlyTold === null || this.lastBegun === null || ahead(this.lastBegun, this.earlyTold) < EARLY_IN_FLIGHT_MAX);
+    const counted = this.earlyCounted();
+    return counted !== null && counted < EARLY_IN_FLIGHT_MAX;
   }
 
   /** The acknowledgement `dueAt` returned went to the server at `now`. */
@@ -248,12 +249,21 @@ export class FramePacer {
    * to slow it further: a fast client acknowledges before anything is sent.
    */
   private earlyAt(now: number): number | null {
-    if (this.stats.stopped || this.lastAcked !== null || this.lastBegun === null || this.begunBeforeFirstAck < 2) return null;
+    const counted = this.earlyCounted();
+    if (counted === null || this.lastBegun === null) return null;
     const wanted = this.earlyWanted(now);
-    // What the server counts now: every frame begun (none acknowledged), or from the id last told.
-    const counted = this.earlyTold === null ? this.begunBeforeFirstAck : ahead(this.lastBegun, this.earlyTold);
     if (wanted <= counted) return null;
     return (this.lastBegun - wanted) >>> 0;
+  }
+
+  /**
+   * Before the client's first acknowledgement, once the server sends without waiting (a second
+   * frame began): what it counts in flight now, every frame begun or from the id last told.
+   * Null otherwise (nothing early can be due).
+   */
+  private earlyCounted(): number | null {
+    if (this.stats.stopped || this.lastAcked !== null || this.lastBegun === null || this.begunBeforeFirstAck < 2) return null;
+    return this.earlyTold === null ? this.begunBeforeFirstAck : ahead(this.lastBegun, this.earlyTold);
   }
 
   /** The count of frames in flight to tell the server before the client's first acknowledgement (0: none). */
