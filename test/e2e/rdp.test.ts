@@ -8,7 +8,7 @@ import path from 'node:path';
 import { startFreerdpShadow, type ShadowServer } from '../servers/freerdpShadow';
 import { startFaultRelay } from '../servers/faultRelay';
 import { close, hexColour } from '../servers/xwd';
-import { startAppWithBrowser, type RunningApp } from '../support/app';
+import { startAppWithBrowser } from '../support/app';
 import type { TestBrowser } from '../support/browser';
 import { canvasPixels, createProfile, pagePointFor, sessionView, trustCertificate, waitForCanvasColour, waitForState } from '../support/ui';
 import { messageFor } from '../../shared/errors/errorCodes';
@@ -17,10 +17,6 @@ const cleanups: (() => Promise<void>)[] = [];
 after(async () => {
   for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
 });
-
-async function appAndBrowser(): Promise<{ app: RunningApp; browser: TestBrowser }> {
-  return startAppWithBrowser(cleanups);
-}
 
 async function assertMatchesServer(page: TestBrowser['page'], server: ShadowServer) {
   const points: [number, number][] = [];
@@ -34,7 +30,7 @@ async function assertMatchesServer(page: TestBrowser['page'], server: ShadowServ
 test('TLS: certificate prompt, connect, the server\u2019s picture, typing and a click reach it', async () => {
   const server = await startFreerdpShadow({ security: 'tls', background: '#336699', xterm: true });
   cleanups.push(() => server.stop());
-  const { browser } = await appAndBrowser();
+  const { browser } = await startAppWithBrowser(cleanups);
   const { page } = browser;
   await createProfile(page, { name: 'Shadow TLS', protocol: 'RDP', port: server.port, username: 'ann', password: 'unused' });
   await page.getByRole('button', { name: 'Connect', exact: true }).click();
@@ -95,7 +91,7 @@ test('TLS: certificate prompt, connect, the server\u2019s picture, typing and a 
 test('NLA: the right password connects; a wrong one says sign-in failed; NLA off says the server requires NLA', async () => {
   const server = await startFreerdpShadow({ security: 'nla', user: 'ann', password: 'Secret-123', background: '#5a3d7a' });
   cleanups.push(() => server.stop());
-  const { browser } = await appAndBrowser();
+  const { browser } = await startAppWithBrowser(cleanups);
   const { page } = browser;
   await createProfile(page, { name: 'Shadow NLA', protocol: 'RDP', port: server.port, username: 'ann', password: 'Secret-123' });
   await page.getByRole('button', { name: 'Connect', exact: true }).click();
@@ -131,7 +127,7 @@ test('certificates: trust always pins; a regenerated certificate is refused with
   cleanups.push(() => server.stop());
   const relay = await startFaultRelay(server.port);
   cleanups.push(() => relay.close());
-  const { browser } = await appAndBrowser();
+  const { browser } = await startAppWithBrowser(cleanups);
   const { page } = browser;
   await createProfile(page, { name: 'Pinned', protocol: 'RDP', port: relay.port, username: 'ann', password: 'Secret-123' });
   await page.getByRole('button', { name: 'Connect', exact: true }).click();
@@ -177,7 +173,7 @@ test('Disconnect while still connecting ends the attempt: no late failure, no re
   const relay = await startFaultRelay(server.port);
   cleanups.push(() => relay.close());
   relay.blackHole(true);
-  const { browser } = await appAndBrowser();
+  const { browser } = await startAppWithBrowser(cleanups);
   const { page } = browser;
   await createProfile(page, { name: 'Silent host', protocol: 'RDP', port: relay.port, username: 'ann', password: 'unused' });
   await page.getByRole('button', { name: 'Connect', exact: true }).click();
@@ -198,7 +194,7 @@ test('RDP: an idle session stays up (the gateway\u2019s probe is answered); a bl
   cleanups.push(() => server.stop());
   const relay = await startFaultRelay(server.port);
   cleanups.push(() => relay.close());
-  const { browser } = await appAndBrowser();
+  const { browser } = await startAppWithBrowser(cleanups);
   const { page } = browser;
   await createProfile(page, { name: 'Probed', protocol: 'RDP', port: relay.port, username: 'ann', password: 'unused' });
   await page.getByRole('button', { name: 'Connect', exact: true }).click();
@@ -232,7 +228,7 @@ test('figures: connect to first frame (TLS and NLA), keystroke to paint, bytes/s
   cleanups.push(() => tls.stop());
   const nla = await startFreerdpShadow({ security: 'nla', user: 'ann', password: 'Secret-123', background: '#336699' });
   cleanups.push(() => nla.stop());
-  const { browser, app } = await appAndBrowser();
+  const { browser, app } = await startAppWithBrowser(cleanups);
   const { page } = browser;
   const figures: Record<string, unknown> = {};
   for (const [name, server] of [

@@ -15,7 +15,7 @@ import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { startXrdp, type XrdpServer } from '../servers/xrdp';
 import { close, hexColour } from '../servers/xwd';
-import { startAppWithBrowser, type RunningApp } from '../support/app';
+import { startAppWithBrowser } from '../support/app';
 import type { TestBrowser } from '../support/browser';
 import { WARNING_MESSAGES, messageFor } from '../../shared/errors/errorCodes';
 import { canvasPixels, createProfile, type ProfileInput, pagePointFor, sessionView, trustCertificate, waitForCanvasColour, waitForState } from '../support/ui';
@@ -24,10 +24,6 @@ const cleanups: (() => Promise<void>)[] = [];
 after(async () => {
   for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
 });
-
-async function appAndBrowser(viewport?: { width: number; height: number }): Promise<{ app: RunningApp; browser: TestBrowser }> {
-  return startAppWithBrowser(cleanups, viewport);
-}
 
 async function startServer(options: Parameters<typeof startXrdp>[0]): Promise<XrdpServer> {
   const server = await startXrdp(options);
@@ -69,7 +65,7 @@ async function waitForMatch(page: TestBrowser['page'], server: XrdpServer, timeo
 
 test('xrdp with Debian\u2019s defaults: signs in with the profile, the desktop matches the server\u2019s screen, typing and a click reach it', async () => {
   const server = await startServer({ background: '#2e6b4f', xterm: true });
-  const { browser } = await appAndBrowser();
+  const { browser } = await startAppWithBrowser(cleanups);
   const { page } = browser;
   await connect(page, server, 'xrdp');
   // Signed in with the profile's credentials: a session exists (no xrdp login dialog).
@@ -113,7 +109,7 @@ test('xrdp with Debian\u2019s defaults: signs in with the profile, the desktop m
 
 test('xrdp: the desktop follows the window (display control): the server\u2019s display takes the new size', async () => {
   const server = await startServer({ background: '#4f2e6b' });
-  const { browser } = await appAndBrowser({ width: 1280, height: 860 });
+  const { browser } = await startAppWithBrowser(cleanups, { width: 1280, height: 860 });
   const { page } = browser;
   await connect(page, server, 'xrdp resize');
   await waitForCanvasColour(page, 500, 400, hexColour('#4f2e6b'), 15_000);
@@ -146,7 +142,7 @@ test('xrdp: the desktop follows the window (display control): the server\u2019s 
 
 test('xrdp: a fixed desktop size in the profile is the session\u2019s size, whatever the window', async () => {
   const server = await startServer({ background: '#6b4f2e' });
-  const { browser } = await appAndBrowser();
+  const { browser } = await startAppWithBrowser(cleanups);
   const { page } = browser;
   await connect(page, server, 'xrdp fixed', { fixedSize: { width: 1100, height: 700 } });
   await waitForCanvasColour(page, 600, 400, hexColour('#6b4f2e'), 15_000);
@@ -160,7 +156,7 @@ test('xrdp: a fixed desktop size in the profile is the session\u2019s size, what
 
 test('xrdp: the profile\u2019s keyboard layout reaches the server (German: the key labelled Y on a US keyboard types z)', async () => {
   const server = await startServer({ xterm: true });
-  const { browser } = await appAndBrowser();
+  const { browser } = await startAppWithBrowser(cleanups);
   const { page } = browser;
   await connect(page, server, 'xrdp German', { keyboardLayout: 'German' });
   const env = await server.sessionEnv();
@@ -182,7 +178,7 @@ test('xrdp: the profile\u2019s keyboard layout reaches the server (German: the k
 
 test('xrdp: a wrong password leaves xrdp\u2019s own sign-in screen, which this IronRDP build draws sheared: the user is told', async () => {
   const server = await startServer({});
-  const { browser } = await appAndBrowser();
+  const { browser } = await startAppWithBrowser(cleanups);
   const { page } = browser;
   await createProfile(page, { name: 'xrdp wrong', protocol: 'RDP', port: server.port, username: server.user, password: 'not-the-password' });
   await page.getByRole('button', { name: 'Connect', exact: true }).click();
@@ -197,7 +193,7 @@ test('xrdp: a wrong password leaves xrdp\u2019s own sign-in screen, which this I
 
 test('xrdp: signing out in the session ends it for good: "The session was ended", and no reconnect signs the user back in', async () => {
   const server = await startServer({ xterm: true });
-  const { browser } = await appAndBrowser();
+  const { browser } = await startAppWithBrowser(cleanups);
   const { page } = browser;
   await connect(page, server, 'xrdp sign out');
   await waitForCanvasColour(page, 5, 300, hexColour('#ffffff'), 15_000);
@@ -218,10 +214,10 @@ test('xrdp: signing out in the session ends it for good: "The session was ended"
 
 test('xrdp: the same user connects from a second device, which takes the session over: the first is told it ended and does not fight back', async () => {
   const server = await startServer({ xterm: true });
-  const first = (await appAndBrowser()).browser.page;
+  const first = (await startAppWithBrowser(cleanups)).browser.page;
   await connect(first, server, 'xrdp here');
   await waitForCanvasColour(first, 5, 300, hexColour('#ffffff'), 15_000);
-  const second = (await appAndBrowser()).browser.page;
+  const second = (await startAppWithBrowser(cleanups)).browser.page;
   await connect(second, server, 'xrdp there');
   const alert = sessionView(first).getByRole('alert');
   await alert.waitFor({ timeout: 15_000 });
@@ -238,7 +234,7 @@ test('xrdp: text clipboard both ways, non-ASCII included (cliprdr through xrdp-c
   const fromRemote = '€ 日本 ü from xrdp';
   const fromClient = 'Grüße 日本 € from DeskBridge';
   const server = await startServer({ xterm: true });
-  const { browser } = await appAndBrowser();
+  const { browser } = await startAppWithBrowser(cleanups);
   const { page } = browser;
   await connect(page, server, 'xrdp clipboard');
   await waitForCanvasColour(page, 5, 300, hexColour('#ffffff'), 15_000);
