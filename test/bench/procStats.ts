@@ -46,6 +46,18 @@ export function processTree(roots: number[]): number[] {
   return [...found];
 }
 
+/**
+ * CPU seconds the whole machine has spent busy so far (every process, kernel
+ * included: all but idle and iowait in /proc/stat), summed over cores: over a
+ * window, its rate is how many cores were busy.
+ */
+export function machineBusySeconds(): number {
+  const fields = /^cpu\s+(.*)$/m.exec(readFileSync('/proc/stat', 'utf8'))![1]!.trim().split(/\s+/).map(Number);
+  // user nice system idle iowait irq softirq steal (guest time is already inside user)
+  const busy = fields[0]! + fields[1]! + fields[2]! + fields[5]! + fields[6]! + fields[7]!;
+  return busy / TICKS_PER_SECOND;
+}
+
 /** CPU seconds (user + system) used so far by these processes. */
 export function cpuSeconds(pids: number[]): number {
   let ticks = 0;

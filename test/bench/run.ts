@@ -17,7 +17,7 @@ import { CHROMIUM_ARGS } from '../support/browser';
 import { createProfile } from '../support/ui';
 import { summarise, percentile, type FrameSummary, type SeenFrame } from './frameCode';
 import { startCapture, startClientDisplay } from './nativeClient';
-import { childrenOf, cpuByRole, cpuSeconds, peakRssBytes, processTree, serverTcpBytes, ticksByPid } from './procStats';
+import { childrenOf, cpuByRole, cpuSeconds, machineBusySeconds, peakRssBytes, processTree, serverTcpBytes, ticksByPid } from './procStats';
 import { startFrameClock, startShadow, startWebsockify, type ShadowAtSize } from './servers';
 import { keyLatencies, measureWebClient, pageProbeScript, seenFrames, startProbe, stopProbe, waitForFirstFrame } from './webClient';
 
@@ -142,6 +142,8 @@ interface ServerUnderTest {
   protocol: Protocol;
   port: number;
   display: string;
+  /** The server's processes (its X server included), for what the server costs while a client runs. */
+  pids: () => number[];
 }
 
 interface RunContext {
@@ -150,6 +152,8 @@ interface RunContext {
   height: number;
   seconds: number;
   keys: number;
+  /** The frame clock drawing on the server's display. */
+  clockPid: number;
 }
 
 interface ClientRun {
@@ -163,6 +167,12 @@ interface ClientRun {
   displayCpuPerSecond?: number;
   /** Web clients: cpuPerSecond split by process role (gateway or websockify, Chromium's renderer, gpu, browser …). */
   cpuByRole?: Record<string, number>;
+  /** The remote server's processes over the same window (Xvnc, or freerdp-shadow and its Xvfb): encoding for this client. */
+  serverCpuPerSecond: number;
+  /** The frame clock's own CPU over the window. */
+  frameClockCpuPerSecond: number;
+  /** The whole machine over the window: busy CPU seconds per second, i.e. cores busy (of `nproc`). */
+  machineBusyCores: number;
 }
 
 interface BenchClient {
@@ -180,20 +190,45 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** The account RDP clients sign in with; the NLA server knows only it (a SAM file). */
 const RDP_ACCOUNT = { user: 'bench', password: 'Secret-123' };
 
-/** A window of measurement common to every client: CPU of its processes, bytes on the server's port. */
-async function costWindow<T>(roots: () => number[], port: number, seconds: number, measure: () => Promise<T>) {
+/**
+ * A window of measurement common to every client: CPU of its processes, bytes
+ * on the server's port, and over the same window what the server and the frame
+ * clock cost and how many cores the whole machine kept busy.
+ */
+async function costWindow<T>(roots: () => number[], context: RunContext, measure: () => Promise<T>) {
   const pidsBefore = processTree(roots());
   const ticks0 = ticksByPid(pidsBefore);
   const cpu0 = cpuSeconds(pidsBefore);
-  const bytes0 = serverTcpBytes(port);
+  const serverPids = context.server.pids();
+  const server0 = cpuSeconds(serverPids);
+  const clock0 = cpuSeconds([context.clockPid]);
+  const machine0 = machineBusySeconds();
+  const bytes0 = serverTcpBytes(context.server.port);
   const t0 = Date.now();
   const result = await measure();
   const elapsed = (Date.now() - t0) / 1000;
+  const machine1 = machineBusySeconds();
   const pidsAfter = processTree(roots());
   const cpu1 = cpuSeconds(pidsAfter);
   const byRole = cpuByRole(ticks0, ticksByPid(pidsAfter), elapsed);
-  const bytes1 = serverTcpBytes(port);
-  return { result, cpuPerSecond: (cpu1 - cpu0) / elapsed, cpuByRole: byRole, bytesPerSecond: (bytes1 - bytes0) / elapsed, pids: pidsAfter, elapsed };
+  const bytes1 = serverTcpBytes(context.server.port);
+  return {
+    result,
+    cpuPerSecond: (cpu1 - cpu0) / elapsed,
+    cpuByRole: byRole,
+    bytesPerSecond: (bytes1 - bytes0) / elapsed,
+    serverCpuPerSecond: (cpuSeconds(serverPids) - server0) / elapsed,
+    frameClockCpuPerSecond: (cpuSeconds([context.clockPid]) - clock0) / elapsed,
+    machineBusyCores: (machine1 - machine0) / elapsed,
+    pids: pidsAfter,
+    elapsed,
+  };
+}
+
+/** The figures of a cost window every client run reports as they are. */
+function sharedCosts(window: Awaited<ReturnType<typeof costWindow>>) {
+  const { cpuPerSecond, bytesPerSecond, serverCpuPerSecond, frameClockCpuPerSecond, machineBusyCores } = window;
+  return { cpuPerSecond, bytesPerSecond, serverCpuPerSecond, frameClockCpuPerSecond, machineBusyCores };
 }
 
 interface WebClientSpec {
@@ -245,7 +280,7 @@ async function runWebClient(context: RunContext, spec: WebClientSpec): Promise<C
       await profiler.send('Profiler.setSamplingInterval', { interval: 250 });
       await profiler.send('Profiler.start');
     }
-    const window = await costWindow(roots, context.server.port, context.seconds, () => measureWebClient(page, spec.selector, context.seconds));
+    const window = await costWindow(roots, context, () => measureWebClient(page, spec.selector, context.seconds));
     if (tracePath) await browser.stopTracing();
     if (profiler && profileDir) {
       const { profile } = await profiler.send('Profiler.stop');
@@ -270,10 +305,9 @@ async function runWebClient(context: RunContext, spec: WebClientSpec): Promise<C
     return {
       connectMs,
       summary: window.result.summary,
-      cpuPerSecond: window.cpuPerSecond,
+      ...sharedCosts(window),
       cpuByRole: window.cpuByRole,
       peakRssBytes: peak,
-      bytesPerSecond: window.bytesPerSecond,
       keyLatencyMs,
     };
   } finally {
@@ -306,7 +340,7 @@ async function runNativeClient(context: RunContext, command: string, args: (serv
     await sleep(warmupMs);
     const viewerPid = viewer.pid!;
     const displayCpu0 = cpuSeconds([display.pid]);
-    const window = await costWindow(() => [viewerPid], context.server.port, context.seconds, async () => {
+    const window = await costWindow(() => [viewerPid], context, async () => {
       const from = Date.now();
       await sleep(context.seconds * 1000);
       return { from, to: Date.now() };
@@ -322,9 +356,8 @@ async function runNativeClient(context: RunContext, command: string, args: (serv
     return {
       connectMs,
       summary,
-      cpuPerSecond: window.cpuPerSecond,
+      ...sharedCosts(window),
       peakRssBytes: peakRssBytes(processTree([viewerPid])),
-      bytesPerSecond: window.bytesPerSecond,
       keyLatencyMs,
       displayCpuPerSecond,
     };
@@ -519,6 +552,9 @@ function metricsOf(run: ClientRun): Record<string, number> {
     kBPerSecond: run.bytesPerSecond / 1024,
     connectMs: run.connectMs,
     keyMs: median(run.keyLatencyMs),
+    serverCpuPerSecond: run.serverCpuPerSecond,
+    frameClockCpuPerSecond: run.frameClockCpuPerSecond,
+    machineBusyCores: run.machineBusyCores,
   };
 }
 
@@ -552,9 +588,9 @@ const f1 = (v: number | undefined) => (v === undefined || !Number.isFinite(v) ? 
 const f2 = (v: number | undefined) => (v === undefined || !Number.isFinite(v) ? '–' : v.toFixed(2));
 
 function table(cases: CaseResult[], runs: number): string {
-  const header = ['size', 'scenario', 'client', `frames/s (median [min–max] of ${runs})`, 'p50 ms', 'p95 ms', 'p99 ms', 'skipped', 'torn', 'CPU s/s', 'peak RSS MB', 'KB/s', 'connect ms', 'key ms', 'ours ÷ peer frames/s'];
+  const header = ['size', 'scenario', 'client', `frames/s (median [min–max] of ${runs})`, 'p50 ms', 'p95 ms', 'p99 ms', 'skipped', 'torn', 'CPU s/s', 'server CPU s/s', 'cores busy', 'peak RSS MB', 'KB/s', 'connect ms', 'key ms', 'ours ÷ peer frames/s'];
   const rows = cases.map((c) => {
-    if (!c.median) return [c.size, c.scenario, c.client, `failed: ${c.errors[0]?.split('\n')[0]?.slice(0, 80) ?? ''}`, '', '', '', '', '', '', '', '', '', '', ''];
+    if (!c.median) return [c.size, c.scenario, c.client, `failed: ${c.errors[0]?.split('\n')[0]?.slice(0, 80) ?? ''}`, ...header.slice(4).map(() => '')];
     const m = c.median;
     const s = c.spread!;
     const ratio = c.ratio
@@ -574,6 +610,8 @@ function table(cases: CaseResult[], runs: number): string {
       f0(m.skipped),
       f0(m.tornReads),
       f2(m.cpuPerSecond),
+      f2(m.serverCpuPerSecond),
+      f2(m.machineBusyCores),
       f0(m.peakRssMB),
       f0(m.kBPerSecond),
       f0(m.connectMs),
@@ -635,11 +673,11 @@ async function main(): Promise<number> {
       if (protocol === 'vnc') {
         const xvnc: XvncServer = await startXvnc({ width, height, xterm: false });
         cleanups.push(() => disposeXvnc(xvnc));
-        server = { protocol, port: xvnc.port, display: xvnc.display };
+        server = { protocol, port: xvnc.port, display: xvnc.display, pids: () => [xvnc.pid()].filter((pid): pid is number => pid !== undefined) };
       } else {
         const shadow: ShadowAtSize = await startShadow(width, height, protocol === 'rdp-nla' ? { nla: RDP_ACCOUNT } : {});
         cleanups.push(() => shadow.stop());
-        server = { protocol, port: shadow.port, display: shadow.display };
+        server = { protocol, port: shadow.port, display: shadow.display, pids: shadow.pids };
       }
       for (const scenario of options.scenarios) {
         const ofProtocol = clients.filter((c) => c.protocol === protocol && (!c.scenarios || c.scenarios.includes(scenario)));
@@ -656,10 +694,10 @@ async function main(): Promise<number> {
               const keys = scenario === 'region' || options.smoke ? options.keys : 0;
               console.error(`${size} ${scenario} ${client.id} run ${run + 1}/${options.runs}…`);
               try {
-                const result = await client.run({ server, width, height, seconds: options.seconds, keys });
+                const result = await client.run({ server, width, height, seconds: options.seconds, keys, clockPid: clock.pid });
                 results[index]!.runs.push(result);
                 console.error(
-                  `  ${result.summary.framesPerSecond.toFixed(1)} frames/s, p50 ${result.summary.latency.p50.toFixed(0)} ms, p95 ${result.summary.latency.p95.toFixed(0)} ms, CPU ${result.cpuPerSecond.toFixed(2)} s/s, connect ${result.connectMs.toFixed(0)} ms, keys ${result.keyLatencyMs.map((v) => v.toFixed(0)).join(' ')}${
+                  `  ${result.summary.framesPerSecond.toFixed(1)} frames/s, p50 ${result.summary.latency.p50.toFixed(0)} ms, p95 ${result.summary.latency.p95.toFixed(0)} ms, CPU ${result.cpuPerSecond.toFixed(2)} s/s (server ${result.serverCpuPerSecond.toFixed(2)}, frame clock ${result.frameClockCpuPerSecond.toFixed(2)}, cores busy ${result.machineBusyCores.toFixed(2)}), connect ${result.connectMs.toFixed(0)} ms, keys ${result.keyLatencyMs.map((v) => v.toFixed(0)).join(' ')}${
                     result.cpuByRole ? `, CPU by process: ${Object.entries(result.cpuByRole).filter(([, v]) => v >= 0.005).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(', ')}` : ''
                   }`,
                 );

@@ -33,6 +33,8 @@ export interface XvncServer {
   /** Stops the X server only (the port closes); startAgain() brings it back on the same port. */
   stop(): Promise<void>;
   startAgain(): Promise<void>;
+  /** The Xvnc process now running (none while stopped): for measuring what the server costs. */
+  pid(): number | undefined;
 }
 
 export const XTERM_GEOMETRY = { x: 0, y: 0, cols: 80, rows: 24 };
@@ -157,6 +159,7 @@ export async function startXvnc(options: XvncOptions = {}): Promise<XvncServer> 
     async startAgain() {
       await start();
     },
+    pid: () => server?.pid,
   };
 }
 
