@@ -4,7 +4,7 @@
 //     [--scenarios full,region,scroll] [--fps 60] [--clients ours-vnc,novnc-1.7,...]
 //     [--keys 5] [--capture-interval-us 1000] [--no-build] [--smoke]
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -46,6 +46,8 @@ interface Options {
   warmupMs: number;
   traceDir: string | null;
   profileDir: string | null;
+  /** A git revision to build and run beside this checkout, alternating (each of our clients twice). */
+  compare: string | null;
 }
 
 const USAGE = `npm run bench -- [options]
@@ -61,6 +63,9 @@ const USAGE = `npm run bench -- [options]
   --no-build               use dist/ as it is (default: npm run build first)
   --trace-dir DIR          write a Chromium trace (threads, compositor, GPU process, sampled JavaScript) of each web client's measured window to DIR
   --profile-dir DIR        write a CPU profile of each web client's page (JavaScript, WebAssembly and the browser's own work on its main thread, sampled every 250 µs) over the measured window to DIR (.cpuprofile: Chromium DevTools or speedscope)
+  --compare REV            also run our clients as built from the git revision REV (a temporary worktree
+                           of this repository, built with this checkout's node_modules), alternating with
+                           this checkout's in the same runs: rows "ours-vnc@REV" …, and ours ÷ ours@REV
   --smoke                  one 2-second case (ours-vnc, region, 1024x768) for the test suite`;
 
 function parseOptions(argv: string[]): Options {
@@ -81,6 +86,7 @@ function parseOptions(argv: string[]): Options {
     warmupMs: 1000,
     traceDir: null,
     profileDir: null,
+    compare: null,
   };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
@@ -100,6 +106,7 @@ function parseOptions(argv: string[]): Options {
     else if (arg === '--no-build') options.buildApp = false;
     else if (arg === '--trace-dir') options.traceDir = value();
     else if (arg === '--profile-dir') options.profileDir = value();
+    else if (arg === '--compare') options.compare = value();
     else if (arg === '--smoke') options.smoke = true;
     else if (arg === '--') continue;
     else if (arg === '--help') {
@@ -134,6 +141,39 @@ async function buildNovncPage(): Promise<string> {
   copyFileSync(path.join(here, 'novncPage', 'index.html'), path.join(dir, 'index.html'));
   await build({ entryPoints: [path.join(here, 'novncPage', 'page.ts')], bundle: true, format: 'esm', target: 'es2022', outfile: path.join(dir, 'page.js'), logLevel: 'warning' });
   return dir;
+}
+
+/**
+ * Builds another revision of this repository for `--compare`: a detached git
+ * worktree in a temporary folder (removed when the bench ends), this
+ * checkout's node_modules linked into it, its own scripts/build.mjs.
+ */
+function buildRevision(revision: string): OtherBuild {
+  let commit: string;
+  try {
+    commit = execFileSync('git', ['-C', root, 'rev-parse', '--short', `${revision}^{commit}`], { stdio: ['ignore', 'pipe', 'pipe'] }).toString().trim();
+  } catch {
+    throw new Error(`--compare ${revision}: no such revision in ${root}`);
+  }
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'deskbridge-bench-compare-'));
+  const remove = () => {
+    try {
+      execFileSync('git', ['-C', root, 'worktree', 'remove', '--force', dir], { stdio: 'ignore' });
+    } catch {
+      // Not a worktree (yet): the folder alone.
+    }
+    rmSync(dir, { recursive: true, force: true });
+  };
+  execFileSync('git', ['-C', root, 'worktree', 'add', '--detach', dir, commit], { stdio: 'ignore' });
+  cleanups.push(async () => remove());
+  symlinkSync(path.join(root, 'node_modules'), path.join(dir, 'node_modules'), 'dir');
+  console.error(`building ${revision} (${commit}) in ${dir}…`);
+  try {
+    execFileSync(process.execPath, [path.join(dir, 'scripts', 'build.mjs')], { stdio: 'inherit', cwd: dir });
+  } catch {
+    throw new Error(`--compare ${revision}: its build failed (with this checkout's node_modules)`);
+  }
+  return { name: revision, commit, root: dir };
 }
 
 // ---------------------------------------------------------------- one client run
@@ -182,8 +222,23 @@ interface BenchClient {
   ours: boolean;
   /** Only these scenarios (default: all asked for). */
   scenarios?: Scenario[];
+  /** Set on the twin `--compare` runs: the id of the client it is the earlier build of. */
+  baselineOf?: string;
+  /** Ours only: the same client running another build (`--compare`). */
+  atBuild?(build: OtherBuild): BenchClient;
   run(context: RunContext): Promise<ClientRun>;
 }
+
+/** Another revision of the app, built in a worktree of its own (`--compare`). */
+interface OtherBuild {
+  /** As the user named it (`HEAD~1`, a branch …), for the rows' ids. */
+  name: string;
+  commit: string;
+  root: string;
+}
+
+/** A client id as part of a file name (`--compare feature/x` gives ids with a slash). */
+const fileSafe = (name: string) => name.replace(/[^\w.@~+-]/g, '_');
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -271,7 +326,7 @@ async function runWebClient(context: RunContext, spec: WebClientSpec): Promise<C
     const roots = () => [pid, ...spec.processRoots()];
     // A trace of the measured window: where the time goes, by thread (main thread,
     // decoder threads, compositor, GPU process) and by JavaScript function (sampled).
-    const tracePath = traceDir ? path.join(traceDir, `trace-${context.width}x${context.height}-${spec.name}-${Date.now()}.json`) : null;
+    const tracePath = traceDir ? path.join(traceDir, `trace-${context.width}x${context.height}-${fileSafe(spec.name)}-${Date.now()}.json`) : null;
     if (tracePath) await browser.startTracing(page, { path: tracePath, categories: TRACE_CATEGORIES });
     // A CPU profile of the page's main thread: self time by function, WebAssembly included (a trace's sampling is coarser).
     const profiler = profileDir ? await browserContext.newCDPSession(page) : null;
@@ -284,7 +339,7 @@ async function runWebClient(context: RunContext, spec: WebClientSpec): Promise<C
     if (tracePath) await browser.stopTracing();
     if (profiler && profileDir) {
       const { profile } = await profiler.send('Profiler.stop');
-      writeFileSync(path.join(profileDir, `profile-${context.width}x${context.height}-${spec.name}-${Date.now()}.cpuprofile`), JSON.stringify(profile));
+      writeFileSync(path.join(profileDir, `profile-${context.width}x${context.height}-${fileSafe(spec.name)}-${Date.now()}.cpuprofile`), JSON.stringify(profile));
     }
     let keyLatencyMs: number[] = [];
     if (context.keys > 0) {
@@ -378,20 +433,22 @@ export const DESKBRIDGE_SURFACE = '.session-tab:not([hidden]) [data-testid="sess
  * the canvas to the window, which the compositor (Chromium's GPU process, in
  * software here) redoes on every frame.
  */
-function oursClient(protocol: Protocol, scaling: 'fit' | 'actual' = 'fit'): BenchClient {
+function oursClient(protocol: Protocol, scaling: 'fit' | 'actual' = 'fit', other?: OtherBuild): BenchClient {
   const profile =
     protocol === 'vnc'
       ? { name: 'Bench', port: 0 }
       : { name: 'Bench', protocol: 'RDP' as const, port: 0, username: RDP_ACCOUNT.user, password: protocol === 'rdp-nla' ? RDP_ACCOUNT.password : 'unused' };
-  const id = `ours-${protocol}${scaling === 'actual' ? '-1to1' : ''}`;
+  const ownId = `ours-${protocol}${scaling === 'actual' ? '-1to1' : ''}`;
+  const id = other ? `${ownId}@${other.name}` : ownId;
   return {
     id,
-    label: `DeskBridge (${protocol === 'vnc' ? 'noVNC 1.7' : protocol === 'rdp' ? 'IronRDP' : 'IronRDP, NLA'}${scaling === 'actual' ? ', 1:1' : ''})`,
+    label: `DeskBridge (${protocol === 'vnc' ? 'noVNC 1.7' : protocol === 'rdp' ? 'IronRDP' : 'IronRDP, NLA'}${scaling === 'actual' ? ', 1:1' : ''})${other ? ` at ${other.name} (${other.commit})` : ''}`,
     protocol,
     ours: true,
     ...(protocol === 'rdp-nla' ? { scenarios: ['region' as const] } : {}),
+    ...(other ? { baselineOf: ownId } : { atBuild: (build: OtherBuild) => oursClient(protocol, scaling, build) }),
     async run(context) {
-      const app = await startApp({ env: { ...process.env, DESKBRIDGE_SECRETS: 'file' } });
+      const app = await startApp({ env: { ...process.env, DESKBRIDGE_SECRETS: 'file' }, ...(other ? { appRoot: other.root } : {}) });
       return runWebClient(context, {
         name: id,
         selector: DESKBRIDGE_SURFACE,
@@ -525,6 +582,8 @@ interface CaseResult {
   client: string;
   label: string;
   ours: boolean;
+  /** `--compare`: the client this row is the earlier build of. */
+  baselineOf?: string;
   runs: ClientRun[];
   errors: string[];
   median?: Record<string, number>;
@@ -573,7 +632,10 @@ function aggregate(result: CaseResult): void {
 /** Ours against the peers of the same protocol, same case, same run. */
 function addRatios(cases: CaseResult[], frameIntervalMs: number): void {
   for (const ours of cases.filter((c) => c.ours && c.median)) {
-    const same = cases.filter((c) => !c.ours && c.median && c.size === ours.size && c.scenario === ours.scenario && c.protocol === ours.protocol);
+    // The peers of the same case, and with --compare, this client's own earlier build.
+    const same = cases.filter(
+      (c) => (!c.ours || (c.baselineOf !== undefined && c.baselineOf === ours.client)) && c.median && c.size === ours.size && c.scenario === ours.scenario && c.protocol === ours.protocol,
+    );
     ours.ratio = {};
     for (const peer of same) {
       ours.ratio[`framesPerSecond/${peer.client}`] = ours.median!.framesPerSecond! / peer.median!.framesPerSecond!;
@@ -643,15 +705,21 @@ async function main(): Promise<number> {
   if (traceDir) mkdirSync(traceDir, { recursive: true });
   profileDir = options.profileDir;
   if (profileDir) mkdirSync(profileDir, { recursive: true });
-  const clients = options.clients.map((id) => {
+  let clients = options.clients.map((id) => {
     const client = ALL_CLIENTS.find((c) => c.id === id);
     if (!client) throw new Error(`unknown client ${id}; known: ${ALL_CLIENTS.map((c) => c.id).join(', ')}`);
     return client;
   });
+  if (options.compare && !clients.some((c) => c.atBuild)) throw new Error('--compare needs at least one of our clients in --clients');
   const binaries = buildNative();
   xcaptureBinary = binaries.xcapture;
   if (clients.some((c) => c.id === 'novnc-1.7')) novncPageDir = await buildNovncPage();
   if (options.buildApp && clients.some((c) => c.ours)) execFileSync(process.execPath, [path.join(root, 'scripts', 'build.mjs')], { stdio: 'inherit', cwd: root });
+  if (options.compare) {
+    const other = buildRevision(options.compare);
+    // Each of ours directly followed by its twin, so the rotation of clients between runs alternates them.
+    clients = clients.flatMap((c) => (c.atBuild ? [c, c.atBuild(other)] : [c]));
+  }
 
   const started = new Date();
   const captureCost: CaptureCost[] = [];
@@ -683,7 +751,7 @@ async function main(): Promise<number> {
         const ofProtocol = clients.filter((c) => c.protocol === protocol && (!c.scenarios || c.scenarios.includes(scenario)));
         if (ofProtocol.length === 0) continue;
         const clock = await startFrameClock(binaries.frameclock, server.display, scenario, options.fps);
-        const results = ofProtocol.map<CaseResult>((c) => ({ size, scenario, fps: options.fps, protocol, client: c.id, label: c.label, ours: c.ours, runs: [], errors: [] }));
+        const results = ofProtocol.map<CaseResult>((c) => ({ size, scenario, fps: options.fps, protocol, client: c.id, label: c.label, ours: c.ours, ...(c.baselineOf ? { baselineOf: c.baselineOf } : {}), runs: [], errors: [] }));
         cases.push(...results);
         try {
           for (let run = 0; run < options.runs; run++) {

@@ -23,12 +23,14 @@ export interface AppOptions {
   dataDir?: string;
   env?: NodeJS.ProcessEnv;
   args?: string[];
+  /** Run the build in this checkout's dist/ (the bench's --compare) instead of this one's. */
+  appRoot?: string;
 }
 
 export async function startApp(options: AppOptions = {}): Promise<RunningApp> {
   const dataDir = options.dataDir ?? (await mkdtemp(path.join(os.tmpdir(), 'deskbridge-data-')));
   const env = { ...(options.env ?? process.env), DESKBRIDGE_SECRETS_KEY_DIR: path.join(dataDir, '..', `${path.basename(dataDir)}-keys`) };
-  const child: ChildProcess = spawnGroup(process.execPath, [path.join(ROOT, 'dist', 'cli.mjs'), '--shell', 'browser', '--no-open', '--port', '0', '--data-dir', dataDir, ...(options.args ?? [])], {
+  const child: ChildProcess = spawnGroup(process.execPath, [path.join(options.appRoot ?? ROOT, 'dist', 'cli.mjs'), '--shell', 'browser', '--no-open', '--port', '0', '--data-dir', dataDir, ...(options.args ?? [])], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env,
   });
