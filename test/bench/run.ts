@@ -649,6 +649,14 @@ const f0 = (v: number | undefined) => (v === undefined || !Number.isFinite(v) ? 
 const f1 = (v: number | undefined) => (v === undefined || !Number.isFinite(v) ? '–' : v.toFixed(1));
 const f2 = (v: number | undefined) => (v === undefined || !Number.isFinite(v) ? '–' : v.toFixed(2));
 
+/** Whether the frames/s of `ours` and of `peer` in the same case have overlapping min–max ranges over the runs. */
+function spreadsOverlap(ours: CaseResult, cases: CaseResult[], peer: string): boolean {
+  const other = cases.find((c) => c.client === peer && c.size === ours.size && c.scenario === ours.scenario && c.protocol === ours.protocol);
+  const a = ours.spread?.framesPerSecond;
+  const b = other?.spread?.framesPerSecond;
+  return !!a && !!b && ours.runs.length > 1 && a[0] <= b[1] && b[0] <= a[1];
+}
+
 function table(cases: CaseResult[], runs: number): string {
   const header = ['size', 'scenario', 'client', `frames/s (median [min–max] of ${runs})`, 'p50 ms', 'p95 ms', 'p99 ms', 'skipped', 'torn', 'CPU s/s', 'server CPU s/s', 'cores busy', 'peak RSS MB', 'KB/s', 'connect ms', 'key ms', 'ours ÷ peer frames/s'];
   const rows = cases.map((c) => {
@@ -658,7 +666,11 @@ function table(cases: CaseResult[], runs: number): string {
     const ratio = c.ratio
       ? Object.entries(c.ratio)
           .filter(([k]) => k.startsWith('framesPerSecond/'))
-          .map(([k, v]) => `${v.toFixed(2)} × ${k.split('/')[1]}`)
+          .map(([k, v]) => {
+            const peer = k.split('/')[1]!;
+            // A ratio away from 1 whose runs overlap the peer's says little: mark it.
+            return `${v.toFixed(2)} × ${peer}${v !== 1 && spreadsOverlap(c, cases, peer) ? ' (runs overlap)' : ''}`;
+          })
           .join(', ')
       : '';
     return [
