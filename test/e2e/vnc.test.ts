@@ -60,8 +60,34 @@ test('create a profile in the UI, connect, and see the remote desktop as the ser
     await waitForCanvasColour(page, 900, 700, hexColour('#336699'));
     await assertCanvasMatchesServer(page);
     await assert.doesNotReject(sessionView(page).getByText('Not encrypted').waitFor());
+    // The picture's container is a compositor layer of its own (one flat colour), so the
+    // compositor does not redraw the page's tiles under the canvas on every frame.
+    const layers = await compositorLayersOf(page, '.session-tab:not([hidden]) .session-surface > *');
+    assert.equal(layers.length, 1, 'the element holding the remote picture has a compositor layer of its own');
+    assert.match(layers[0]!.reasons.join(' '), /will-change/);
   });
 });
+
+/** The compositor layers painted by the element `selector` names, and why each is one (CDP LayerTree). */
+async function compositorLayersOf(page: Parameters<typeof canvasPixels>[0], selector: string): Promise<{ reasons: string[] }[]> {
+  const cdp = await page.context().newCDPSession(page);
+  try {
+    const { root } = await cdp.send('DOM.getDocument');
+    const { nodeId } = await cdp.send('DOM.querySelector', { nodeId: root.nodeId, selector });
+    assert.ok(nodeId, `no element ${selector}`);
+    const { node } = await cdp.send('DOM.describeNode', { nodeId });
+    const tree = new Promise<{ layerId: string; backendNodeId?: number }[]>((resolve) =>
+      cdp.on('LayerTree.layerTreeDidChange', (event) => event.layers && resolve(event.layers)),
+    );
+    await cdp.send('LayerTree.enable');
+    const mine = (await tree).filter((layer) => layer.backendNodeId === node.backendNodeId);
+    return await Promise.all(
+      mine.map(async (layer) => ({ reasons: (await cdp.send('LayerTree.compositingReasons', { layerId: layer.layerId })).compositingReasons ?? [] })),
+    );
+  } finally {
+    await cdp.detach();
+  }
+}
 
 async function assertCanvasMatchesServer(page: Parameters<typeof canvasPixels>[0]) {
   // A grid over the whole screen, compared with the server's own framebuffer.
