@@ -57,7 +57,8 @@ const USAGE = `npm run bench -- [options]
   --scenarios a,b          full, region, scroll (all)
   --fps N                  frame clock pace, 30 or 60; 0 = unpaced (60)
   --clients a,b            ours-vnc, ours-vnc-1to1, novnc-1.7, novnc-1.3, vncviewer, ours-rdp, xfreerdp,
-                           ours-rdp-nla, xfreerdp-nla (all; the two NLA clients run in the region scenario only)
+                           ours-rdp-nla, xfreerdp-nla (default: these; the two NLA clients run in the region
+                           scenario only); also ours-vnc-shrunk (fit to a window ¾ the desktop's size)
   --keys N                 key presses for input latency, in the region scenario (5)
   --capture-interval-us N  native capture loop period; 0 = as fast as it can (1000)
   --no-build               use dist/ as it is (default: npm run build first)
@@ -298,6 +299,8 @@ interface WebClientSpec {
   afterFirstFrame?(page: Page): Promise<void>;
   processRoots(): number[];
   stop(): Promise<void>;
+  /** The page's size (default: the remote desktop's plus room, so nothing is scaled). */
+  viewport?: { width: number; height: number };
 }
 
 async function launchBrowser(): Promise<{ browser: Browser; pid: number }> {
@@ -311,7 +314,7 @@ async function launchBrowser(): Promise<{ browser: Browser; pid: number }> {
 async function runWebClient(context: RunContext, spec: WebClientSpec): Promise<ClientRun> {
   const { browser, pid } = await launchBrowser();
   try {
-    const browserContext = await browser.newContext({ viewport: { width: context.width + 400, height: context.height + 200 } });
+    const browserContext = await browser.newContext({ viewport: spec.viewport ?? { width: context.width + 400, height: context.height + 200 } });
     await browserContext.addInitScript({ content: 'globalThis.__name = globalThis.__name || ((f) => f);' });
     // The probe runs from the first moment of every document, so a page that connects on load is timed too.
     await browserContext.addInitScript({ content: `${await pageProbeScript()}\n;window.__frameProbe.start(${JSON.stringify(spec.selector)});` });
@@ -433,16 +436,16 @@ export const DESKBRIDGE_SURFACE = '.session-tab:not([hidden]) [data-testid="sess
  * the canvas to the window, which the compositor (Chromium's GPU process, in
  * software here) redoes on every frame.
  */
-function oursClient(protocol: Protocol, scaling: 'fit' | 'actual' = 'fit', other?: OtherBuild): BenchClient {
+function oursClient(protocol: Protocol, scaling: 'fit' | 'actual' | 'shrunk' = 'fit', other?: OtherBuild): BenchClient {
   const profile =
     protocol === 'vnc'
       ? { name: 'Bench', port: 0 }
       : { name: 'Bench', protocol: 'RDP' as const, port: 0, username: RDP_ACCOUNT.user, password: protocol === 'rdp-nla' ? RDP_ACCOUNT.password : 'unused' };
-  const ownId = `ours-${protocol}${scaling === 'actual' ? '-1to1' : ''}`;
+  const ownId = `ours-${protocol}${scaling === 'actual' ? '-1to1' : scaling === 'shrunk' ? '-shrunk' : ''}`;
   const id = other ? `${ownId}@${other.name}` : ownId;
   return {
     id,
-    label: `DeskBridge (${protocol === 'vnc' ? 'noVNC 1.7' : protocol === 'rdp' ? 'IronRDP' : 'IronRDP, NLA'}${scaling === 'actual' ? ', 1:1' : ''})${other ? ` at ${other.name} (${other.commit})` : ''}`,
+    label: `DeskBridge (${protocol === 'vnc' ? 'noVNC 1.7' : protocol === 'rdp' ? 'IronRDP' : 'IronRDP, NLA'}${scaling === 'actual' ? ', 1:1' : scaling === 'shrunk' ? ', fit in a window ¾ the size' : ''})${other ? ` at ${other.name} (${other.commit})` : ''}`,
     protocol,
     ours: true,
     ...(protocol === 'rdp-nla' ? { scenarios: ['region' as const] } : {}),
@@ -451,6 +454,9 @@ function oursClient(protocol: Protocol, scaling: 'fit' | 'actual' = 'fit', other
       const app = await startApp({ env: { ...process.env, DESKBRIDGE_SECRETS: 'file' }, ...(other ? { appRoot: other.root } : {}) });
       return runWebClient(context, {
         name: id,
+        // A window three quarters the desktop's size: "fit" shrinks the picture, as on a
+        // laptop showing a desktop the size of a larger monitor.
+        ...(scaling === 'shrunk' ? { viewport: { width: Math.round(context.width * 0.75), height: Math.round(context.height * 0.75) } } : {}),
         selector: DESKBRIDGE_SURFACE,
         async prepare(page) {
           await page.goto(app.url);
@@ -468,6 +474,12 @@ function oursClient(protocol: Protocol, scaling: 'fit' | 'actual' = 'fit', other
         },
         // The toolbar's Scaling, as a user changes it; checked, since a scaled canvas would make the row meaningless.
         async afterFirstFrame(page) {
+          if (scaling === 'shrunk') {
+            // Checked: a picture shown unscaled would make the row the same as ours-vnc's.
+            const shown = page.locator(DESKBRIDGE_SURFACE).locator('canvas').first();
+            await page.waitForFunction((c) => c instanceof HTMLCanvasElement && c.getBoundingClientRect().width < c.width * 0.9, await shown.elementHandle(), { timeout: 5000 });
+            return;
+          }
           if (scaling !== 'actual') return;
           await page.locator('.session-tab:not([hidden]) .session-view').getByLabel('Scaling', { exact: true }).selectOption('actual');
           const canvas = page.locator(DESKBRIDGE_SURFACE).locator('canvas').first();
@@ -535,7 +547,7 @@ const xfreerdpNla: BenchClient = {
     runNativeClient(context, 'xfreerdp', (server) => [`/v:127.0.0.1:${server.port}`, '/cert:ignore', '/sec:nla', `/u:${RDP_ACCOUNT.user}`, `/p:${RDP_ACCOUNT.password}`, '/f', '/bpp:32', '-grab-keyboard']),
 };
 
-const ALL_CLIENTS: BenchClient[] = [oursClient('vnc'), oursClient('vnc', 'actual'), novncClient('1.7'), novncClient('1.3'), vncviewer, oursClient('rdp'), xfreerdp, oursClient('rdp-nla'), xfreerdpNla];
+const ALL_CLIENTS: BenchClient[] = [oursClient('vnc'), oursClient('vnc', 'actual'), oursClient('vnc', 'shrunk'), novncClient('1.7'), novncClient('1.3'), vncviewer, oursClient('rdp'), xfreerdp, oursClient('rdp-nla'), xfreerdpNla];
 
 // ---------------------------------------------------------------- the capture loop's own cost
 
