@@ -128,6 +128,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
         policySummary: policy.summary(),
         secretsBackend: secrets.backend,
         profileCount: library.list().length,
+        connectionErrors: connectionErrors.list(),
       }),
     close: async () => {
       policy.close();

@@ -6,7 +6,7 @@
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { CONNECTION_ERRORS_FILE } from './connectionErrorLog';
+import { CONNECTION_ERRORS_FILE, type ConnectionErrorRecord } from './connectionErrorLog';
 import { LOG_DIR, LOG_FILE } from '../logging/fileLog';
 import type { ManagedPolicy, PolicySummary } from '../../../shared/policy/policySchema';
 
@@ -18,6 +18,12 @@ export interface DiagnosticsInput {
   policySummary: PolicySummary;
   secretsBackend: string;
   profileCount: number;
+  /**
+   * The running gateway's own list of connection errors. Its file is written in
+   * the background, so right after a failure it may not hold that failure yet;
+   * without a running gateway (offline) the file is read instead.
+   */
+  connectionErrors?: ConnectionErrorRecord[];
 }
 
 /** Writes the bundle and returns the files written (relative to outDir). */
@@ -47,10 +53,14 @@ export async function writeDiagnostics(input: DiagnosticsInput): Promise<string[
   );
   // The public key and CA certificates are public; the policy holds no secret by design.
   await put('effective-policy.json', JSON.stringify({ summary: input.policySummary, policy: input.policy }, null, 2));
-  try {
-    await put('last-connection-errors.json', await fs.readFile(path.join(input.dataDir, CONNECTION_ERRORS_FILE), 'utf8'));
-  } catch {
-    await put('last-connection-errors.json', '[]\n');
+  if (input.connectionErrors) {
+    await put('last-connection-errors.json', JSON.stringify(input.connectionErrors, null, 2));
+  } else {
+    try {
+      await put('last-connection-errors.json', await fs.readFile(path.join(input.dataDir, CONNECTION_ERRORS_FILE), 'utf8'));
+    } catch {
+      await put('last-connection-errors.json', '[]\n');
+    }
   }
   for (const name of [`${LOG_FILE}.1`, LOG_FILE]) {
     try {
