@@ -474,16 +474,15 @@ function oursClient(protocol: Protocol, scaling: 'fit' | 'actual' | 'shrunk' = '
         },
         // The toolbar's Scaling, as a user changes it; checked, since a scaled canvas would make the row meaningless.
         async afterFirstFrame(page) {
-          if (scaling === 'shrunk') {
-            // Checked: a picture shown unscaled would make the row the same as ours-vnc's.
-            const shown = page.locator(DESKBRIDGE_SURFACE).locator('canvas').first();
-            await page.waitForFunction((c) => c instanceof HTMLCanvasElement && c.getBoundingClientRect().width < c.width * 0.9, await shown.elementHandle(), { timeout: 5000 });
-            return;
-          }
-          if (scaling !== 'actual') return;
-          await page.locator('.session-tab:not([hidden]) .session-view').getByLabel('Scaling', { exact: true }).selectOption('actual');
-          const canvas = page.locator(DESKBRIDGE_SURFACE).locator('canvas').first();
-          await page.waitForFunction((c) => c instanceof HTMLCanvasElement && Math.round(c.getBoundingClientRect().width) === c.width, await canvas.elementHandle(), { timeout: 5000 });
+          if (scaling === 'fit') return;
+          if (scaling === 'actual') await page.locator('.session-tab:not([hidden]) .session-view').getByLabel('Scaling', { exact: true }).selectOption('actual');
+          // Checked, since a picture scaled otherwise than the row says would make it meaningless.
+          const canvas = await page.locator(DESKBRIDGE_SURFACE).locator('canvas').first().elementHandle();
+          await page.waitForFunction(
+            ([c, shrunk]) => c instanceof HTMLCanvasElement && (shrunk ? c.getBoundingClientRect().width < c.width * 0.9 : Math.round(c.getBoundingClientRect().width) === c.width),
+            [canvas, scaling === 'shrunk'] as const,
+            { timeout: 5000 },
+          );
         },
         processRoots: () => [app.pid],
         async stop() {
@@ -646,7 +645,7 @@ function addRatios(cases: CaseResult[], frameIntervalMs: number): void {
   for (const ours of cases.filter((c) => c.ours && c.median)) {
     // The peers of the same case, and with --compare, this client's own earlier build.
     const same = cases.filter(
-      (c) => (!c.ours || (c.baselineOf !== undefined && c.baselineOf === ours.client)) && c.median && c.size === ours.size && c.scenario === ours.scenario && c.protocol === ours.protocol,
+      (c) => (!c.ours || c.baselineOf === ours.client) && c.median && c.size === ours.size && c.scenario === ours.scenario && c.protocol === ours.protocol,
     );
     ours.ratio = {};
     for (const peer of same) {
