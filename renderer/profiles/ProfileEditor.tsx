@@ -3,8 +3,9 @@
 // in the gateway, whose answer wins.
 import { useEffect, useId, useState } from 'react';
 import { API, type ProfileView } from '../../shared/api/contract';
-import { DEFAULT_PORTS, validateProfileDraft, type FieldErrors, type Protocol } from '../../shared/profiles/profileSchema';
+import { DEFAULT_PORTS, VNC_QUALITIES, validateProfileDraft, type FieldErrors, type Protocol, type VncQuality } from '../../shared/profiles/profileSchema';
 import { KEYBOARD_LAYOUTS, type KeyboardLayoutTag } from '../../shared/profiles/keyboardLayouts';
+import { VNC_QUALITY_LABELS } from '../protocols/vnc/pictureQuality';
 
 export interface EditorValues {
   name: string;
@@ -18,6 +19,7 @@ export interface EditorValues {
   rdpSecurity: 'negotiate' | 'nla' | 'tls';
   keyboardMode: 'scancode' | 'unicode';
   keyboardLayout: KeyboardLayoutTag;
+  vncQuality: VncQuality;
   desktopSize: 'fit-window' | 'fixed';
   /** As typed; numbers once validated. */
   desktopWidth: string;
@@ -41,6 +43,7 @@ export function valuesFrom(profile: ProfileView | null, defaults: Partial<Editor
     rdpSecurity: profile?.rdpSecurity ?? defaults.rdpSecurity ?? 'negotiate',
     keyboardMode: profile?.keyboardMode ?? defaults.keyboardMode ?? 'scancode',
     keyboardLayout: profile?.keyboardLayout ?? defaults.keyboardLayout ?? 'auto',
+    vncQuality: profile?.vncQuality ?? defaults.vncQuality ?? 'good',
     desktopSize: profile?.desktopSize ?? defaults.desktopSize ?? 'fit-window',
     desktopWidth: String(profile?.desktopWidth ?? defaults.desktopWidth ?? 1280),
     desktopHeight: String(profile?.desktopHeight ?? defaults.desktopHeight ?? 800),
@@ -69,6 +72,7 @@ export function draftFrom(values: EditorValues, profile: ProfileView | null): Re
     rdpSecurity: values.rdpSecurity,
     keyboardMode: values.keyboardMode,
     keyboardLayout: values.keyboardLayout,
+    vncQuality: values.vncQuality,
     desktopSize: values.desktopSize,
     desktopWidth: values.desktopWidth.trim() === '' ? Number.NaN : Number(values.desktopWidth),
     desktopHeight: values.desktopHeight.trim() === '' ? Number.NaN : Number(values.desktopHeight),
@@ -254,6 +258,18 @@ export function ProfileEditor({ profile, defaults, serverErrors, busy, passwordS
             <option value="actual">1:1 (scrollbars)</option>
           </select>
         </div>
+        {values.protocol === 'vnc' && (
+          <div className="field">
+            <label htmlFor={`${id}-vncQuality`}>Picture quality</label>
+            <select {...fieldProps('vncQuality')}>
+              {VNC_QUALITIES.map((q) => (
+                <option key={q} value={q}>
+                  {VNC_QUALITY_LABELS[q]}
+                </option>
+              ))}
+            </select>
+          </div>
+        )}
         {values.protocol === 'rdp' && (
           <div className="field">
             <label htmlFor={`${id}-rdpSecurity`}>Security</label>

@@ -4,7 +4,8 @@
 import { useCallback, useEffect, useId, useRef, useState } from 'react';
 import { API, type CertificatePromptBody, type ControlEvent, type CreateSessionResponse, type ProfileView, type SessionState } from '../../shared/api/contract';
 import { messageFor, isErrorCode, type ErrorCode } from '../../shared/errors/errorCodes';
-import type { ScalingMode } from '../../shared/profiles/profileSchema';
+import { VNC_QUALITIES, type ScalingMode, type VncQuality } from '../../shared/profiles/profileSchema';
+import { VNC_QUALITY_LABELS } from '../protocols/vnc/pictureQuality';
 import { api, ApiError, wsOrigin } from '../app/api';
 import { DEFAULT_RECONNECT, reconnectDelay, shouldReconnect } from '../../shared/session/reconnectPolicy';
 import type { SessionEndAction } from '../../shared/policy/policySchema';
@@ -83,6 +84,10 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
   /** The toolbar's choice, read when a reconnect builds a new session (it outlives one connection). */
   const scalingRef = useRef<ScalingMode>(profile.scaling);
   scalingRef.current = scaling;
+  /** VNC: the toolbar's picture quality, kept across reconnects as scaling is. */
+  const [quality, setQuality] = useState<VncQuality>(profile.vncQuality);
+  const qualityRef = useRef<VncQuality>(profile.vncQuality);
+  qualityRef.current = quality;
   const clipboardId = useId();
   const activeRef = useRef(active);
   activeRef.current = active;
@@ -265,6 +270,7 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
       try {
         session.connect({ surface, info: response, wsOrigin: wsOrigin(), password: typedPasswordRef.current ?? response.savedPassword });
         session.setScaling(scalingRef.current);
+        session.setPictureQuality?.(qualityRef.current);
       } catch (error) {
         // A library that throws while setting up has not connected; nothing to wait for.
         sessionRef.current = null;
@@ -324,6 +330,10 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
   useEffect(() => {
     sessionRef.current?.setScaling(scaling);
   }, [scaling]);
+
+  useEffect(() => {
+    sessionRef.current?.setPictureQuality?.(quality);
+  }, [quality]);
 
   function scheduleReconnect(reason: ErrorCode | null) {
     retryRef.current += 1;
@@ -445,6 +455,18 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
             <option value="actual">1:1 (scrollbars)</option>
           </select>
         </label>
+        {profile.protocol === 'vnc' && (
+          <label className="toolbar-field" title="Lower quality sends less for moving pictures, so more frames reach the screen on a slow link or computer; still pictures become sharp again on servers that refresh them (TigerVNC).">
+            Picture
+            <select aria-label="Picture quality" value={quality} onChange={(e) => setQuality(e.target.value as VncQuality)}>
+              {VNC_QUALITIES.map((q) => (
+                <option key={q} value={q}>
+                  {VNC_QUALITY_LABELS[q]}
+                </option>
+              ))}
+            </select>
+          </label>
+        )}
         <button type="button" onClick={() => sessionRef.current?.sendCtrlAltDel()} disabled={state !== 'connected'}>
           Ctrl+Alt+Del
         </button>

@@ -3,7 +3,7 @@
 // toolbar, kiosk screens and tests know only this, never RDP, VNC or SPICE.
 import type { CreateSessionResponse, SessionState } from '../../shared/api/contract';
 import type { ErrorCode } from '../../shared/errors/errorCodes';
-import type { ScalingMode } from '../../shared/profiles/profileSchema';
+import type { ScalingMode, VncQuality } from '../../shared/profiles/profileSchema';
 
 export interface DisconnectInfo {
   /** The reason, if the protocol library knows it for sure (e.g. the server refused the password). */
@@ -43,6 +43,8 @@ export interface RemoteSession {
   sendCredentials(credentials: { username?: string; password: string }): void;
   sendCtrlAltDel(): void;
   setScaling(mode: ScalingMode): void;
+  /** VNC only: the picture-quality preset, changed while connected too. */
+  setPictureQuality?(quality: VncQuality): void;
   /** Puts text on the remote clipboard. */
   pasteText(text: string): void;
   focus(): void;

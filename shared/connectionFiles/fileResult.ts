@@ -67,7 +67,7 @@ export interface ImportedSettings {
   serverAuthentication: 'connect' | 'refuse' | 'warn' | 'unspecified' | null;
   /** Bits per pixel (.rdp session bpp, Remmina colordepth; Remmina's 99 = automatic → null). */
   colorDepth: number | null;
-  /** Remmina's quality preset (0 poor, 1 medium, 2 good, 9 best). */
+  /** Remmina's quality preset (0 poor, 1 medium, 2 good, 9 best); for VNC also the draft's vncQuality. */
   quality: 'poor' | 'medium' | 'good' | 'best' | null;
 }
 

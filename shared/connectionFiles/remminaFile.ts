@@ -151,6 +151,12 @@ export function parseRemminaFile(bytes: Uint8Array, options: { fileName?: string
   } else {
     input.viewOnly = parseInt10(get('viewonly')) === 1;
   }
+  // quality: 9 best, 2 good, 1 medium, 0 poor; for VNC it becomes the profile's picture quality.
+  const quality = QUALITY[get('quality') ?? ''] ?? null;
+  if (protocol === 'vnc' && quality !== null) {
+    input.vncQuality = quality;
+    sources.vncQuality = source('quality');
+  }
 
   const validated = validateImportedDraft(input, sources);
   if (!validated.ok) return validated;
@@ -166,7 +172,7 @@ export function parseRemminaFile(bytes: Uint8Array, options: { fileName?: string
     redirectClipboard: disableClipboard === null ? null : disableClipboard === 0,
     // 99 (and 0) mean "automatic" in Remmina's RDP plugin.
     colorDepth: depth !== null && [8, 15, 16, 24, 32].includes(depth) ? depth : null,
-    quality: QUALITY[get('quality') ?? ''] ?? null,
+    quality,
   };
   return { ok: true, format: 'remmina', draft: validated.draft, settings, notes, document };
 }
@@ -208,11 +214,12 @@ export function exportRemminaFile(draft: ProfileDraft, options: { original?: Key
   } else {
     set('scale', draft.scaling === 'fit' ? '1' : '0');
     set('viewonly', draft.viewOnly ? '1' : '0');
+    if (draft.protocol === 'vnc') set('quality', QUALITY_VALUES[draft.vncQuality]);
   }
   if (settings.fullscreen != null) set('viewmode', settings.fullscreen ? '4' : '1');
   if (settings.redirectClipboard != null) set('disableclipboard', settings.redirectClipboard ? '0' : '1');
   if (settings.colorDepth != null) set('colordepth', String(settings.colorDepth));
-  if (settings.quality != null) set('quality', QUALITY_VALUES[settings.quality]);
+  if (settings.quality != null && draft.protocol !== 'vnc') set('quality', QUALITY_VALUES[settings.quality]);
   // INVARIANT: an export never carries a password, encrypted or not.
   for (const key of SECRET_KEYS) if (had(key)) set(key, '');
   return writeKeyFileDocument(document);

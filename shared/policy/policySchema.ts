@@ -8,7 +8,7 @@ import { profileDraftSchema } from '../profiles/profileSchema';
 export const POLICY_SCHEMA_VERSION = 1;
 
 /** Fields of a managed profile that IT may leave open for the user to fill in. */
-export const OPENABLE_FIELDS = ['username', 'domain', 'scaling', 'desktopSize', 'desktopWidth', 'desktopHeight', 'keyboardLayout', 'keyboardMode'] as const;
+export const OPENABLE_FIELDS = ['username', 'domain', 'scaling', 'desktopSize', 'desktopWidth', 'desktopHeight', 'keyboardLayout', 'keyboardMode', 'vncQuality'] as const;
 export type OpenableField = (typeof OPENABLE_FIELDS)[number];
 
 export const managedProfileSchema = profileDraftSchema.extend({

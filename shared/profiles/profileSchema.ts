@@ -23,6 +23,14 @@ export const DESKTOP_SIZE_MODES = ['fit-window', 'fixed'] as const;
 /** Keyboard input: scancodes (as a physical keyboard, default) or Unicode characters where the server supports them. */
 export const KEYBOARD_MODES = ['scancode', 'unicode'] as const;
 
+/**
+ * VNC picture quality, Remmina's four presets (its .remmina `quality` key: 9, 2, 1, 0).
+ * A trade of sharpness during motion against data and work per frame; what each
+ * asks the server for is in renderer/protocols/vnc/pictureQuality.ts.
+ */
+export const VNC_QUALITIES = ['best', 'good', 'medium', 'poor'] as const;
+export type VncQuality = (typeof VNC_QUALITIES)[number];
+
 const fingerprintSchema = z.string().regex(/^([0-9A-F]{2}:){31}[0-9A-F]{2}$/, 'A SHA-256 fingerprint is 32 hex bytes separated by colons.');
 
 /** Host names and IP literals; no scheme, no path, no spaces. */
@@ -63,6 +71,8 @@ export const profileDraftSchema = z.object({
   /** RDP keyboard layout the server maps scancodes with (see keyboardLayouts.ts); "auto": the server's default. */
   keyboardLayout: z.enum(KEYBOARD_LAYOUT_TAGS, { message: 'Choose a keyboard layout from the list.' }).default('auto'),
   keyboardMode: z.enum(KEYBOARD_MODES).default('scancode'),
+  // VNC; ignored by other protocols.
+  vncQuality: z.enum(VNC_QUALITIES, { message: 'Choose Best, Good, Medium or Poor.' }).default('good'),
   /** SHA-256 fingerprint of a server certificate the user chose to trust always for this profile. */
   pinnedCertificate: fingerprintSchema.nullable().default(null),
   /** Settings from an imported file that the app cannot honour yet (RD Gateway, RemoteApp, …): connecting refuses rather than ignoring them. */

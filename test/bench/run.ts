@@ -15,6 +15,8 @@ import { stopProcess } from '../servers/processes';
 import { startApp, removeDataDir } from '../support/app';
 import { CHROMIUM_ARGS } from '../support/browser';
 import { createProfile } from '../support/ui';
+import type { VncQuality } from '../../shared/profiles/profileSchema';
+import { VNC_QUALITY_LABELS } from '../../renderer/protocols/vnc/pictureQuality';
 import { summarise, percentile, type FrameSummary, type SeenFrame } from './frameCode';
 import { startCapture, startClientDisplay } from './nativeClient';
 import { childrenOf, cpuByRole, cpuSeconds, machineBusySeconds, peakRssBytes, processTree, serverTcpBytes, ticksByPid } from './procStats';
@@ -58,7 +60,9 @@ const USAGE = `npm run bench -- [options]
   --fps N                  frame clock pace, 30 or 60; 0 = unpaced (60)
   --clients a,b            ours-vnc, ours-vnc-1to1, novnc-1.7, novnc-1.3, vncviewer, ours-rdp, xfreerdp,
                            ours-rdp-nla, xfreerdp-nla (default: these; the two NLA clients run in the region
-                           scenario only); also ours-vnc-shrunk (fit to a window ¾ the desktop's size)
+                           scenario only); also ours-vnc-shrunk (fit to a window ¾ the desktop's size) and
+                           ours-vnc-best, ours-vnc-medium, ours-vnc-poor (the profile's picture quality; the
+                           default rows use Good, noVNC's own levels)
   --keys N                 key presses for input latency, in the region scenario (5)
   --capture-interval-us N  native capture loop period; 0 = as fast as it can (1000)
   --no-build               use dist/ as it is (default: npm run build first)
@@ -434,22 +438,35 @@ export const DESKBRIDGE_SURFACE = '.session-tab:not([hidden]) [data-testid="sess
  * as soon as it connects: the noVNC pages draw unscaled, so that row compares
  * the same work; the default row ("fit", the app's default) includes scaling
  * the canvas to the window, which the compositor (Chromium's GPU process, in
- * software here) redoes on every frame.
+ * software here) redoes on every frame. `quality` (VNC) is the profile's
+ * picture-quality preset, chosen in the editor as a user does; the default rows
+ * keep the default (Good: noVNC's own levels, as the noVNC pages use).
  */
-function oursClient(protocol: Protocol, scaling: 'fit' | 'actual' | 'shrunk' = 'fit', other?: OtherBuild): BenchClient {
+interface OursVariant {
+  scaling?: 'fit' | 'actual' | 'shrunk';
+  quality?: Exclude<VncQuality, 'good'>;
+}
+
+function oursClient(protocol: Protocol, variant: OursVariant = {}, other?: OtherBuild): BenchClient {
+  const { scaling = 'fit', quality } = variant;
   const profile =
     protocol === 'vnc'
-      ? { name: 'Bench', port: 0 }
+      ? { name: 'Bench', port: 0, ...(quality ? { pictureQuality: VNC_QUALITY_LABELS[quality] } : {}) }
       : { name: 'Bench', protocol: 'RDP' as const, port: 0, username: RDP_ACCOUNT.user, password: protocol === 'rdp-nla' ? RDP_ACCOUNT.password : 'unused' };
-  const ownId = `ours-${protocol}${scaling === 'actual' ? '-1to1' : scaling === 'shrunk' ? '-shrunk' : ''}`;
+  const ownId = `ours-${protocol}${scaling === 'actual' ? '-1to1' : scaling === 'shrunk' ? '-shrunk' : ''}${quality ? `-${quality}` : ''}`;
   const id = other ? `${ownId}@${other.name}` : ownId;
+  const details = [
+    protocol === 'vnc' ? 'noVNC 1.7' : protocol === 'rdp' ? 'IronRDP' : 'IronRDP, NLA',
+    ...(scaling === 'actual' ? ['1:1'] : scaling === 'shrunk' ? ['fit in a window ¾ the size'] : []),
+    ...(quality ? [`picture quality ${quality}`] : []),
+  ];
   return {
     id,
-    label: `DeskBridge (${protocol === 'vnc' ? 'noVNC 1.7' : protocol === 'rdp' ? 'IronRDP' : 'IronRDP, NLA'}${scaling === 'actual' ? ', 1:1' : scaling === 'shrunk' ? ', fit in a window ¾ the size' : ''})${other ? ` at ${other.name} (${other.commit})` : ''}`,
+    label: `DeskBridge (${details.join(', ')})${other ? ` at ${other.name} (${other.commit})` : ''}`,
     protocol,
     ours: true,
     ...(protocol === 'rdp-nla' ? { scenarios: ['region' as const] } : {}),
-    ...(other ? { baselineOf: ownId } : { atBuild: (build: OtherBuild) => oursClient(protocol, scaling, build) }),
+    ...(other ? { baselineOf: ownId } : { atBuild: (build: OtherBuild) => oursClient(protocol, variant, build) }),
     async run(context) {
       const app = await startApp({ env: { ...process.env, DESKBRIDGE_SECRETS: 'file' }, ...(other ? { appRoot: other.root } : {}) });
       return runWebClient(context, {
@@ -546,7 +563,19 @@ const xfreerdpNla: BenchClient = {
     runNativeClient(context, 'xfreerdp', (server) => [`/v:127.0.0.1:${server.port}`, '/cert:ignore', '/sec:nla', `/u:${RDP_ACCOUNT.user}`, `/p:${RDP_ACCOUNT.password}`, '/f', '/bpp:32', '-grab-keyboard']),
 };
 
-const ALL_CLIENTS: BenchClient[] = [oursClient('vnc'), oursClient('vnc', 'actual'), oursClient('vnc', 'shrunk'), novncClient('1.7'), novncClient('1.3'), vncviewer, oursClient('rdp'), xfreerdp, oursClient('rdp-nla'), xfreerdpNla];
+const ALL_CLIENTS: BenchClient[] = [
+  oursClient('vnc'),
+  oursClient('vnc', { scaling: 'actual' }),
+  oursClient('vnc', { scaling: 'shrunk' }),
+  ...(['best', 'medium', 'poor'] as const).map((quality) => oursClient('vnc', { quality })),
+  novncClient('1.7'),
+  novncClient('1.3'),
+  vncviewer,
+  oursClient('rdp'),
+  xfreerdp,
+  oursClient('rdp-nla'),
+  xfreerdpNla,
+];
 
 // ---------------------------------------------------------------- the capture loop's own cost
 

@@ -10,6 +10,8 @@ export interface ProfileInput {
   password?: string;
   /** RDP: the label of a keyboard layout in the editor's list. */
   keyboardLayout?: string;
+  /** VNC: the label of a picture-quality preset in the editor's list. */
+  pictureQuality?: string;
   /** RDP: a fixed desktop size instead of following the window. */
   fixedSize?: { width: number; height: number };
 }
@@ -22,6 +24,7 @@ export async function createProfile(page: Page, input: ProfileInput): Promise<vo
   await page.getByLabel('Port', { exact: true }).fill(String(input.port));
   if (input.username) await page.getByLabel('Username', { exact: true }).fill(input.username);
   if (input.password) await page.getByLabel('Password', { exact: true }).fill(input.password);
+  if (input.pictureQuality) await page.getByLabel('Picture quality', { exact: true }).selectOption({ label: input.pictureQuality });
   if (input.keyboardLayout) await page.getByLabel('Keyboard layout', { exact: true }).selectOption({ label: input.keyboardLayout });
   if (input.fixedSize) {
     await page.getByLabel('Desktop size', { exact: true }).selectOption({ label: 'Fixed size' });

@@ -1,11 +1,12 @@
 // VNC through noVNC (MPL-2.0, maintained), behind the protocol-agnostic
 // session interface. The gateway relays raw RFB bytes; noVNC speaks RFB.
 import RFB from '@novnc/novnc';
-import type { ScalingMode } from '../../../shared/profiles/profileSchema';
+import type { ScalingMode, VncQuality } from '../../../shared/profiles/profileSchema';
 import { SessionEmitter, type ConnectParams, type RemoteSession, type SessionEvents } from '../../session/remoteSession';
 import { copyThroughScratch, type NoVncCopyDisplay } from './copyRect';
 import { answerFencesAfterDrawing, type NoVncRfbInternals } from './fences';
 import { decodeImagesOffThread, type NoVncDisplay } from './imageDecoding';
+import { VNC_PICTURE_SETTINGS } from './pictureQuality';
 
 /** With nothing received for this long, ask the server for one pixel (it must answer). */
 const PROBE_AFTER_MS = 4000;
@@ -29,6 +30,7 @@ export class VncSession implements RemoteSession {
   private securityFailure: string | null = null;
   private probeTimer: ReturnType<typeof setInterval> | null = null;
   private scaling: ScalingMode | null = null;
+  private quality: VncQuality | null = null;
   private fitWatch: { resize: ResizeObserver; canvas: MutationObserver } | null = null;
 
   on<K extends keyof SessionEvents>(event: K, listener: (value: SessionEvents[K]) => void): () => void {
@@ -52,6 +54,8 @@ export class VncSession implements RemoteSession {
     rfb.resizeSession = false;
     rfb.background = '#1b1f24';
     rfb.viewOnly = info.profile.viewOnly;
+    // Set before the handshake, so the server's first picture is already at this quality.
+    this.setPictureQuality(this.quality ?? info.profile.vncQuality);
     this.setScaling(this.scaling ?? info.profile.scaling);
     const display = (rfb as unknown as NoVncInternals)._display;
     if (display) {
@@ -161,6 +165,15 @@ export class VncSession implements RemoteSession {
       this.unwatchFit();
       this.rfb.scaleViewport = false;
     }
+  }
+
+  /** Asks the server for the preset's JPEG quality and compression; noVNC sends them at once while connected. */
+  setPictureQuality(quality: VncQuality): void {
+    this.quality = quality;
+    if (!this.rfb) return;
+    const { qualityLevel, compressionLevel } = VNC_PICTURE_SETTINGS[quality] ?? VNC_PICTURE_SETTINGS.good;
+    this.rfb.qualityLevel = qualityLevel;
+    this.rfb.compressionLevel = compressionLevel;
   }
 
   /**

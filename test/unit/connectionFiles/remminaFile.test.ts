@@ -52,6 +52,20 @@ test('Remmina VNC: bracketed IPv6 with a display number, view-only, keyring pass
   assert.equal(again.notes.length, 0, 'the keyring placeholder was blanked on export');
 });
 
+test("Remmina VNC: the file's quality becomes the profile's picture quality, and an export writes the profile's back", () => {
+  const vnc = (quality: string | null) =>
+    expectOk(parseRemminaFile(encodeConnectionFileText(`[remmina]\nprotocol=VNC\nserver=desk:1\n${quality === null ? '' : `quality=${quality}\n`}`, 'utf-8')));
+  assert.deepEqual(['9', '2', '1', '0', null, '5'].map((q) => vnc(q).draft.vncQuality), ['best', 'good', 'medium', 'poor', 'good', 'good']);
+  const imported = vnc('0');
+  const exported = new TextDecoder().decode(exportRemminaFile({ ...imported.draft, vncQuality: 'medium' }, { original: imported.document }));
+  assert.match(exported, /^quality=1$/m);
+  assert.doesNotMatch(exported, /^quality=0$/m);
+  // RDP keeps Remmina's quality as a setting of the file only (it has no meaning for VNC's presets there).
+  const rdp = expectOk(parseRemminaFile(encodeConnectionFileText('[remmina]\nprotocol=RDP\nserver=desk\nquality=0\n', 'utf-8')));
+  assert.equal(rdp.settings.quality, 'poor');
+  assert.equal(rdp.draft.vncQuality, 'good');
+});
+
 test('Remmina SPICE: nested group, SSH tunnel flagged unsupported, encrypted password skipped', () => {
   const imported = expectOk(parseRemminaFile(fixture('kiosk-spice.remmina')));
   const { draft } = imported;
@@ -105,9 +119,12 @@ test('property: parse(export(draft)) gives the draft back, with its settings', (
         ...(d.protocol === 'rdp'
           ? { domain: d.domain, rdpSecurity: d.rdpSecurity, desktopSize: d.desktopSize, ...(d.desktopSize === 'fixed' ? { w: d.desktopWidth, h: d.desktopHeight } : {}) }
           : { viewOnly: d.viewOnly }),
+        ...(d.protocol === 'vnc' ? { vncQuality: d.vncQuality } : {}),
       });
       assert.deepEqual(pick(imported.draft), pick(draft));
-      for (const key of ['fullscreen', 'redirectClipboard', 'colorDepth', 'quality'] as const) assert.equal(imported.settings[key], settings[key] ?? null, key);
+      for (const key of ['fullscreen', 'redirectClipboard', 'colorDepth'] as const) assert.equal(imported.settings[key], settings[key] ?? null, key);
+      // A VNC profile's picture quality is its own field: the export writes that, not the file's old setting.
+      assert.equal(imported.settings.quality, draft.protocol === 'vnc' ? draft.vncQuality : (settings.quality ?? null), 'quality');
     }),
     { numRuns: 300 },
   );
