@@ -2,13 +2,16 @@ import { defineConfig, type Plugin } from 'vite';
 import react from '@vitejs/plugin-react';
 import { fileURLToPath } from 'node:url';
 import { sendPdusAsBytes } from './renderer/protocols/rdp/ironRdpSends.ts';
+import { splitInlineWasm } from './renderer/protocols/rdp/ironRdpWasm.ts';
+
+const IRONRDP_BACKEND = /@devolutions[\\/]iron-remote-desktop-rdp[\\/]/;
 
 /** IronRDP's PDUs leave as bytes, not as Blobs: see renderer/protocols/rdp/ironRdpSends.ts. */
 function ironRdpSendsBytes(): Plugin {
   return {
     name: 'deskbridge-ironrdp-sends-bytes',
     transform(code, id) {
-      if (!/@devolutions[\\/]iron-remote-desktop-rdp[\\/]/.test(id)) return null;
+      if (!IRONRDP_BACKEND.test(id)) return null;
       const changed = sendPdusAsBytes(code);
       if (changed === null) {
         this.warn('IronRDP: its Blob and send imports were not found; PDUs go out as Blobs (slower keystrokes)');
@@ -19,11 +22,28 @@ function ironRdpSendsBytes(): Plugin {
   };
 }
 
+/** IronRDP's WebAssembly as a file of its own, not a data: URL: see renderer/protocols/rdp/ironRdpWasm.ts. */
+function ironRdpWasmFile(): Plugin {
+  return {
+    name: 'deskbridge-ironrdp-wasm-file',
+    transform(code, id) {
+      if (!IRONRDP_BACKEND.test(id)) return null;
+      const split = splitInlineWasm(code);
+      if (split === null) {
+        this.warn('IronRDP: its inline WebAssembly was not found; it stays a data: URL (slower first connect; the CSP then needs connect-src data:)');
+        return null;
+      }
+      const file = this.emitFile({ type: 'asset', name: 'iron-remote-desktop-rdp.wasm', source: split.wasm });
+      return { code: split.withUrl(`import.meta.ROLLUP_FILE_URL_${file}`), map: null };
+    },
+  };
+}
+
 // noVNC 1.7 uses top-level await, so the bundle targets ES2022.
 export default defineConfig({
   root: fileURLToPath(new URL('./renderer', import.meta.url)),
   base: '/',
-  plugins: [react(), ironRdpSendsBytes()],
+  plugins: [react(), ironRdpSendsBytes(), ironRdpWasmFile()],
   build: {
     outDir: fileURLToPath(new URL('./dist/renderer', import.meta.url)),
     emptyOutDir: true,
@@ -32,7 +52,5 @@ export default defineConfig({
     // The gateway serves a strict CSP: no inline scripts, so no inlined module preload.
     modulePreload: { polyfill: false },
     assetsInlineLimit: 0,
-    // IronRDP's backend is one ~6 MB chunk with its WASM inlined; it is loaded on demand.
-    chunkSizeWarningLimit: 7000,
   },
 });

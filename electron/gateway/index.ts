@@ -18,6 +18,7 @@ import { SessionRegistry } from './sessions/sessionRegistry';
 import { TicketBook, formatTarget } from './tickets/sessionTickets';
 import { ConnectionErrorLog } from './diagnostics/connectionErrorLog';
 import { writeDiagnostics } from './diagnostics/diagnosticsBundle';
+import { warmUpTrustRoots } from './certificates/certificateTrust';
 import { prepareLogFile } from './logging/fileLog';
 import type { GatewayOptions, RunningGateway } from './types';
 
@@ -115,6 +116,9 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const port = (server.address() as AddressInfo).port;
   access.setPort(port);
   logger.info('gateway listening', { origin: access.origin, secrets: secrets.backend });
+  // An RDP connect checks the server's certificate first. Parse the system's roots for that
+  // now, while the browser or window is still starting, instead of during the first connect.
+  if (library.list().some((profile) => profile.protocol === 'rdp')) setImmediate(warmUpTrustRoots).unref();
   return {
     port,
     origin: access.origin,

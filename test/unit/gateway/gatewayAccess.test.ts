@@ -107,6 +107,8 @@ test('static files are public and carry the CSP', async () => {
   assert.equal(reply.status, 200);
   assert.equal(reply.headers['content-security-policy'], CONTENT_SECURITY_POLICY);
   assert.match(CONTENT_SECURITY_POLICY, /script-src 'self' 'wasm-unsafe-eval';/);
+  // IronRDP's WebAssembly is a file of its own (renderer/protocols/rdp/ironRdpWasm.ts): nothing fetches data: URLs.
+  assert.match(CONTENT_SECURITY_POLICY, /connect-src 'self';/);
   assert.equal((await request({ path: '/../../etc/passwd' })).status, 404);
 });
 
