@@ -1,6 +1,7 @@
-// IronRDP's web client, loaded once per renderer. The backend bundle is ~6 MB
-// with its WASM inlined, so it is a separate chunk, fetched and compiled
-// ahead of the first connect (warmUp) so that a connect does not pay for it.
+// IronRDP's web client, loaded once per renderer. The backend is a separate
+// chunk with a 4.5 MB WebAssembly file (written out at build time:
+// ironRdpWasm.ts), fetched and compiled ahead of the first connect (warmUp) so
+// that a connect does not pay for it.
 import type { IronError, UserInteraction } from '@devolutions/iron-remote-desktop';
 
 type RdpBackendModule = typeof import('@devolutions/iron-remote-desktop-rdp');
