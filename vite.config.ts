@@ -29,10 +29,8 @@ function ironRdpWasmFile(): Plugin {
     transform(code, id) {
       if (!IRONRDP_BACKEND.test(id)) return null;
       const split = splitInlineWasm(code);
-      if (split === null) {
-        this.warn('IronRDP: its inline WebAssembly was not found; it stays a data: URL (slower first connect; the CSP then needs connect-src data:)');
-        return null;
-      }
+      // An error, not a warning: the gateway's CSP allows no data: fetch, so IronRDP could not load at all.
+      if (split === null) this.error('IronRDP: its inline WebAssembly (one data:application/wasm literal) was not found; see renderer/protocols/rdp/ironRdpWasm.ts');
       const file = this.emitFile({ type: 'asset', name: 'iron-remote-desktop-rdp.wasm', source: split.wasm });
       return { code: split.withUrl(`import.meta.ROLLUP_FILE_URL_${file}`), map: null };
     },

@@ -11,7 +11,7 @@
 // compiles while it downloads, and the page's CSP no longer needs to allow
 // fetching `data:` URLs. The glue's loader already fetches whatever URL it is
 // given, so only the literal changes. If the literal is not found exactly
-// once, nothing changes and the build says so.
+// once, the build stops: with the CSP above, IronRDP could not load.
 
 const INLINE_WASM = /(["'`])data:application\/wasm;base64,([A-Za-z0-9+/]+={0,2})\1/g;
 const WASM_MAGIC = [0x00, 0x61, 0x73, 0x6d];
