@@ -3,9 +3,9 @@
 // in the gateway, whose answer wins.
 import { useEffect, useId, useState } from 'react';
 import { API, type ProfileView } from '../../shared/api/contract';
-import { DEFAULT_PORTS, VNC_QUALITIES, validateProfileDraft, type FieldErrors, type Protocol, type VncQuality } from '../../shared/profiles/profileSchema';
+import { DEFAULT_PORTS, validateProfileDraft, type FieldErrors, type Protocol, type VncQuality } from '../../shared/profiles/profileSchema';
 import { KEYBOARD_LAYOUTS, type KeyboardLayoutTag } from '../../shared/profiles/keyboardLayouts';
-import { VNC_QUALITY_LABELS } from '../protocols/vnc/pictureQuality';
+import { VncQualityOptions } from './VncQualityOptions';
 
 export interface EditorValues {
   name: string;
@@ -262,11 +262,7 @@ export function ProfileEditor({ profile, defaults, serverErrors, busy, passwordS
           <div className="field">
             <label htmlFor={`${id}-vncQuality`}>Picture quality</label>
             <select {...fieldProps('vncQuality')}>
-              {VNC_QUALITIES.map((q) => (
-                <option key={q} value={q}>
-                  {VNC_QUALITY_LABELS[q]}
-                </option>
-              ))}
+              <VncQualityOptions />
             </select>
           </div>
         )}

@@ -4,8 +4,8 @@
 import { useCallback, useEffect, useId, useRef, useState } from 'react';
 import { API, type CertificatePromptBody, type ControlEvent, type CreateSessionResponse, type ProfileView, type SessionState } from '../../shared/api/contract';
 import { messageFor, isErrorCode, type ErrorCode } from '../../shared/errors/errorCodes';
-import { VNC_QUALITIES, type ScalingMode, type VncQuality } from '../../shared/profiles/profileSchema';
-import { VNC_QUALITY_LABELS } from '../protocols/vnc/pictureQuality';
+import type { ScalingMode, VncQuality } from '../../shared/profiles/profileSchema';
+import { VncQualityOptions } from '../profiles/VncQualityOptions';
 import { api, ApiError, wsOrigin } from '../app/api';
 import { DEFAULT_RECONNECT, reconnectDelay, shouldReconnect } from '../../shared/session/reconnectPolicy';
 import type { SessionEndAction } from '../../shared/policy/policySchema';
@@ -459,11 +459,7 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
           <label className="toolbar-field" title="Lower quality sends less for moving pictures, so more frames reach the screen on a slow link or computer; still pictures become sharp again on servers that refresh them (TigerVNC).">
             Picture
             <select aria-label="Picture quality" value={quality} onChange={(e) => setQuality(e.target.value as VncQuality)}>
-              {VNC_QUALITIES.map((q) => (
-                <option key={q} value={q}>
-                  {VNC_QUALITY_LABELS[q]}
-                </option>
-              ))}
+              <VncQualityOptions />
             </select>
           </label>
         )}
