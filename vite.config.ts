@@ -6,33 +6,24 @@ import { splitInlineWasm } from './renderer/protocols/rdp/ironRdpWasm.ts';
 
 const IRONRDP_BACKEND = /@devolutions[\\/]iron-remote-desktop-rdp[\\/]/;
 
-/** IronRDP's PDUs leave as bytes, not as Blobs: see renderer/protocols/rdp/ironRdpSends.ts. */
-function ironRdpSendsBytes(): Plugin {
+/**
+ * The two build-time changes to IronRDP's backend module, in one pass over it:
+ * its WebAssembly becomes a file of its own (renderer/protocols/rdp/ironRdpWasm.ts)
+ * and its PDUs leave as bytes, not as Blobs (renderer/protocols/rdp/ironRdpSends.ts).
+ */
+function ironRdpBuildChanges(): Plugin {
   return {
-    name: 'deskbridge-ironrdp-sends-bytes',
-    transform(code, id) {
-      if (!IRONRDP_BACKEND.test(id)) return null;
-      const changed = sendPdusAsBytes(code);
-      if (changed === null) {
-        this.warn('IronRDP: its Blob and send imports were not found; PDUs go out as Blobs (slower keystrokes)');
-        return null;
-      }
-      return { code: changed, map: null };
-    },
-  };
-}
-
-/** IronRDP's WebAssembly as a file of its own, not a data: URL: see renderer/protocols/rdp/ironRdpWasm.ts. */
-function ironRdpWasmFile(): Plugin {
-  return {
-    name: 'deskbridge-ironrdp-wasm-file',
+    name: 'deskbridge-ironrdp',
     transform(code, id) {
       if (!IRONRDP_BACKEND.test(id)) return null;
       const split = splitInlineWasm(code);
       // An error, not a warning: the gateway's CSP allows no data: fetch, so IronRDP could not load at all.
       if (split === null) this.error('IronRDP: its inline WebAssembly (one data:application/wasm literal) was not found; see renderer/protocols/rdp/ironRdpWasm.ts');
       const file = this.emitFile({ type: 'asset', name: 'iron-remote-desktop-rdp.wasm', source: split.wasm });
-      return { code: split.withUrl(`import.meta.ROLLUP_FILE_URL_${file}`), map: null };
+      const withFile = split.withUrl(`import.meta.ROLLUP_FILE_URL_${file}`);
+      const sendingBytes = sendPdusAsBytes(withFile);
+      if (sendingBytes === null) this.warn('IronRDP: its Blob and send imports were not found; PDUs go out as Blobs (slower keystrokes)');
+      return { code: sendingBytes ?? withFile, map: null };
     },
   };
 }
@@ -41,7 +32,7 @@ function ironRdpWasmFile(): Plugin {
 export default defineConfig({
   root: fileURLToPath(new URL('./renderer', import.meta.url)),
   base: '/',
-  plugins: [react(), ironRdpSendsBytes(), ironRdpWasmFile()],
+  plugins: [react(), ironRdpBuildChanges()],
   build: {
     outDir: fileURLToPath(new URL('./dist/renderer', import.meta.url)),
     emptyOutDir: true,

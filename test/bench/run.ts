@@ -489,11 +489,13 @@ function oursClient(protocol: Protocol, variant: OursVariant = {}, other?: Other
           await dialog.getByRole('button', { name: 'Trust once' }).click();
           return Date.now() - shown;
         },
-        // The toolbar's Scaling, as a user changes it; checked, since a scaled canvas would make the row meaningless.
+        // The toolbar's Scaling, as a user changes it. Both checked, since a picture scaled otherwise,
+        // or at another quality, than the row says would make it meaningless.
         async afterFirstFrame(page) {
+          const toolbar = page.locator('.session-tab:not([hidden]) .session-view');
+          if (quality && (await toolbar.getByLabel('Picture quality', { exact: true }).inputValue()) !== quality) throw new Error(`the session is not at picture quality ${quality}`);
           if (scaling === 'fit') return;
-          if (scaling === 'actual') await page.locator('.session-tab:not([hidden]) .session-view').getByLabel('Scaling', { exact: true }).selectOption('actual');
-          // Checked, since a picture scaled otherwise than the row says would make it meaningless.
+          if (scaling === 'actual') await toolbar.getByLabel('Scaling', { exact: true }).selectOption('actual');
           const canvas = await page.locator(DESKBRIDGE_SURFACE).locator('canvas').first().elementHandle();
           await page.waitForFunction(
             ([c, shrunk]) => c instanceof HTMLCanvasElement && (shrunk ? c.getBoundingClientRect().width < c.width * 0.9 : Math.round(c.getBoundingClientRect().width) === c.width),

@@ -171,7 +171,7 @@ export class VncSession implements RemoteSession {
   setPictureQuality(quality: VncQuality): void {
     this.quality = quality;
     if (!this.rfb) return;
-    const { qualityLevel, compressionLevel } = VNC_PICTURE_SETTINGS[quality] ?? VNC_PICTURE_SETTINGS.good;
+    const { qualityLevel, compressionLevel } = VNC_PICTURE_SETTINGS[quality];
     this.rfb.qualityLevel = qualityLevel;
     this.rfb.compressionLevel = compressionLevel;
   }
