@@ -17,6 +17,7 @@ import { PROTOCOL, X224Error, requestedProtocols } from './rdp/x224';
 import { openRdpTransport } from './rdp/rdpTransport';
 import { ClientStreamRewriter } from './rdp/clientSettings';
 import { FramePacer } from './rdp/framePacing';
+import { RemoteFxTileFilter } from './rdp/remoteFxTiles';
 import { ServerStreamWatch, serverEndReason } from './rdp/serverStreamWatch';
 import { pumpBytes, toBuffer } from './socketPump';
 import type { RelayTimeouts } from './tcpRelay';
@@ -169,6 +170,8 @@ export function serveRdCleanPath(
     const nla = (transport.selectedProtocol & (PROTOCOL.HYBRID | PROTOCOL.HYBRID_EX)) !== 0;
     // Frames paced to what the client can draw (see rdp/framePacing.ts).
     const pacer = new FramePacer();
+    // RemoteFX tiles IronRDP already has are left out (see rdp/remoteFxTiles.ts).
+    const tiles = new RemoteFxTileFilter(nla, (transport.selectedProtocol & PROTOCOL.HYBRID_EX) !== 0);
     let finished = false;
     let probeTimer: NodeJS.Timeout | undefined;
     // Acknowledgements of the gateway's own: the truth, when the server was told an older frame and no
@@ -209,6 +212,7 @@ export function serveRdCleanPath(
       clearInterval(pacingTimer);
       session.bridgeClosers.delete(closer);
       if (pacer.stats.acks > 0) log.info('RDP frame pacing', { session: session.id, ...pacer.stats });
+      if (tiles.stats.tiles > 0 || tiles.stats.stoppedBecause) log.info('RemoteFX tiles left out', { session: session.id, ...tiles.stats });
       if (reason && reason !== 'user-ended') {
         deps.sessions.fail(session, reason, detail);
         log.info('RDP session ended', { session: session.id, reason, detail });
@@ -254,6 +258,7 @@ export function serveRdCleanPath(
       armPacing();
     });
     pumpBytes(socket, transport.socket, session, {
+      transformFromHost: (c) => tiles.push(c),
       transformToHost: (chunk) => {
         const out = rewriter.push(chunk);
         if (rewriter.settled && !reported) {

@@ -16,6 +16,8 @@ export interface PumpHooks {
   transformToHost?: (chunk: Buffer) => Buffer[];
   /** Sees each chunk from the host before it goes to the browser. */
   fromHost?: (chunk: Buffer) => void;
+  /** Replaces each chunk from the host with what goes to the browser (after `fromHost` has seen it); may be empty. */
+  transformFromHost?: (chunk: Buffer) => Buffer;
 }
 
 export function toBuffer(data: Buffer | ArrayBuffer | Buffer[]): Buffer {
@@ -28,10 +30,12 @@ export function pumpBytes(socket: WebSocket, host: Duplex, session: GatewaySessi
   host.on('data', (chunk: Buffer) => {
     hooks.fromHost?.(chunk);
     session.bytesFromHost += chunk.length;
-    queuedToBrowser += chunk.length;
+    const out = hooks.transformFromHost ? hooks.transformFromHost(chunk) : chunk;
+    if (out.length === 0) return;
+    queuedToBrowser += out.length;
     if (queuedToBrowser > HIGH_WATER) host.pause();
-    socket.send(chunk, { binary: true, compress: false }, () => {
-      queuedToBrowser -= chunk.length;
+    socket.send(out, { binary: true, compress: false }, () => {
+      queuedToBrowser -= out.length;
       if (queuedToBrowser < LOW_WATER && host.isPaused()) host.resume();
     });
   });
