@@ -24,13 +24,13 @@
 // lengths written anew, a surface commands update in fragments again if it is
 // still too large for one fast-path PDU.
 //
-// Framing as serverStreamWatch.ts (CredSSP, then TPKTs and fast-path PDUs),
-// except that a fast-path PDU is held until it is whole. Encrypted or
+// Framing as the stream watch's (serverFraming.ts: CredSSP, then TPKTs and
+// fast-path PDUs), except that every PDU is held until it is whole. Encrypted or
 // bulk-compressed output, or a surface command or RemoteFX block it does not
 // know, ends its work: from there on every byte goes through as it came, after
 // what was already sent, so nothing is lost or reordered.
 
-import { probeLength } from '../rdcleanpath/der';
+import { fastPathHeaderLength, serverFraming, serverPduLength, type ServerFraming } from './serverFraming';
 
 const FASTPATH_UPDATETYPE_ORDERS = 0x0;
 const FASTPATH_UPDATETYPE_BITMAP = 0x1;
@@ -70,7 +70,6 @@ const TILE = 64;
 /** TS_RFX_TILESET: header (6), codecId, channelId, subtype (2), idx (2), properties (2), numQuant, tileSize, numTiles (2), tilesDataSize (4). */
 const TILESET_FIXED = 6 + 16;
 
-type Phase = 'credssp' | 'rdp' | 'through';
 
 export interface TileStats {
   /** Tiles in the RemoteFX messages seen, and those left out. */
@@ -90,7 +89,9 @@ interface Rect {
 class Unreadable extends Error {}
 
 export class RemoteFxTileFilter {
-  private phase: Phase;
+  private readonly framing: ServerFraming;
+  /** Filtering ended: every byte passes as it comes. */
+  private through = false;
   private pending: Buffer = Buffer.alloc(0);
   /** A surface commands update arriving in fragments. */
   private fragments: Buffer[] | null = null;
@@ -100,21 +101,21 @@ export class RemoteFxTileFilter {
 
   constructor(
     nla: boolean,
-    private readonly earlyAuth: boolean,
+    earlyAuth: boolean,
     private readonly remoteFxCodecId = IRONRDP_REMOTEFX_CODEC_ID,
   ) {
-    this.phase = nla ? 'credssp' : 'rdp';
+    this.framing = serverFraming(nla, earlyAuth);
   }
 
   /** Takes a chunk from the server; returns what goes to the client now (possibly nothing). */
   push(chunk: Buffer): Buffer {
-    if (this.phase === 'through') return chunk;
+    if (this.through) return chunk;
     let data = this.pending.length > 0 ? Buffer.concat([this.pending, chunk]) : chunk;
     const out: Buffer[] = [];
     let offset = 0;
     while (offset < data.length) {
-      const inCredssp = this.phase === 'credssp';
-      const length = this.frame(data, offset);
+      const inCredssp = this.framing.phase === 'credssp';
+      const length = serverPduLength(data, offset, this.framing);
       if (length === null) break;
       if (length === 'unknown') {
         this.stop('a PDU it could not frame');
@@ -128,10 +129,10 @@ export class RemoteFxTileFilter {
         if (drawnByIronRdp(pdu)) this.known.clear();
         out.push(pdu);
       } else out.push(...this.fastPath(pdu));
-      if ((this.phase as Phase) === 'through') break;
+      if (this.through) break;
     }
     data = data.subarray(offset);
-    if ((this.phase as Phase) === 'through') {
+    if (this.through) {
       // Whatever is held goes on as it came: a fragmented update begun, and the rest of the stream.
       if (this.fragments) out.push(...this.heldFragments());
       out.push(data);
@@ -144,48 +145,10 @@ export class RemoteFxTileFilter {
   }
 
   private stop(reason: string): void {
-    if (this.phase === 'through') return;
-    this.phase = 'through';
+    if (this.through) return;
+    this.through = true;
     this.stats.stoppedBecause = reason;
     this.known.clear();
-  }
-
-  /** Length of the PDU at `offset`, null if its header is not all here, 'unknown' if unframeable. */
-  private frame(b: Buffer, offset: number): number | null | 'unknown' {
-    const available = b.length - offset;
-    const first = b[offset]!;
-    if (this.phase === 'credssp') {
-      if (first === 0x03) {
-        this.phase = 'rdp';
-        return this.frame(b, offset);
-      }
-      if (first === 0x30) {
-        const probe = probeLength(b.subarray(offset), 0x1000000);
-        return probe.kind === 'complete' ? probe.totalLength : probe.kind === 'incomplete' ? null : 'unknown';
-      }
-      // With HYBRID_EX, the server's Early User Authorization Result (4 bytes) ends CredSSP.
-      if (this.earlyAuth) {
-        if (available < 4) return null;
-        this.phase = 'rdp';
-        return 4;
-      }
-      return 'unknown';
-    }
-    if (first === 0x03) {
-      if (available < 4) return null;
-      const length = b.readUInt16BE(offset + 2);
-      return length < 7 ? 'unknown' : length;
-    }
-    if ((first & 0x3) !== 0) return 'unknown';
-    if (available < 2) return null;
-    let length = b[offset + 1]!;
-    let header = 2;
-    if (length & 0x80) {
-      if (available < 3) return null;
-      length = ((length & 0x7f) << 8) | b[offset + 2]!;
-      header = 3;
-    }
-    return length < header ? 'unknown' : length;
   }
 
   /** A whole fast-path PDU: returned as it came unless a RemoteFX tile in it is left out. */
@@ -195,7 +158,7 @@ export class RemoteFxTileFilter {
       return [pdu];
     }
     const updates: { code: number; fragmentation: number; data: Buffer; raw: Buffer }[] = [];
-    let at = pdu[1]! & 0x80 ? 3 : 2;
+    let at = fastPathHeaderLength(pdu, 0);
     while (at < pdu.length) {
       const start = at;
       const updateHeader = pdu[at]!;
@@ -216,7 +179,7 @@ export class RemoteFxTileFilter {
     // Surface commands: each update on its own, re-framed only where a tile was left out.
     const out: Buffer[] = [];
     for (const [index, update] of updates.entries()) {
-      if ((this.phase as Phase) === 'through') {
+      if (this.through) {
         out.push(fastPathPdu(updates.slice(index).map((u) => u.raw)));
         break;
       }

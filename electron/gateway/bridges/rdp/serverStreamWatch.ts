@@ -30,7 +30,7 @@
 // ends the watch.
 
 import type { ErrorCode } from '../../../../shared/errors/errorCodes';
-import { probeLength } from '../rdcleanpath/der';
+import { fastPathHeaderLength, serverFraming, serverPduLength, type ServerFraming } from './serverFraming';
 
 const FASTPATH_UPDATETYPE_BITMAP = 0x1;
 const FASTPATH_UPDATETYPE_SURFCMDS = 0x4;
@@ -87,10 +87,10 @@ export interface PaddedBitmap {
   path: 'fast-path' | 'slow-path';
 }
 
-type Phase = 'credssp' | 'rdp' | 'done';
-
 export class ServerStreamWatch {
-  private phase: Phase;
+  private readonly framing: ServerFraming;
+  /** The watch stops at anything it cannot frame. */
+  private done = false;
   private carry: Buffer = Buffer.alloc(0);
   /** Bytes of the current PDU still to pass unseen. */
   private skip = 0;
@@ -102,21 +102,21 @@ export class ServerStreamWatch {
 
   constructor(
     nla: boolean,
-    private readonly earlyAuth: boolean,
+    earlyAuth: boolean,
     private readonly onPadded: (found: PaddedBitmap) => void,
     /** A frame's begin marker (surface commands, 2.2.9.1.2.1.10) is going to the client. */
     private readonly onFrameBegin: (frameId: number) => void = () => undefined,
   ) {
-    this.phase = nla ? 'credssp' : 'rdp';
+    this.framing = serverFraming(nla, earlyAuth);
   }
 
   get watching(): boolean {
-    return this.phase !== 'done';
+    return !this.done;
   }
 
   /** Sees a chunk from the server (never changes it). Copies nothing but the first few bytes of a PDU when a chunk ends in them. */
   push(chunk: Buffer): void {
-    if (this.phase === 'done') return;
+    if (this.done) return;
     let data = chunk;
     let offset = 0;
     if (this.skip > 0) {
@@ -134,7 +134,7 @@ export class ServerStreamWatch {
         return;
       }
       if (length === 'unknown') {
-        this.phase = 'done';
+        this.done = true;
         return;
       }
       const available = data.length - offset;
@@ -149,45 +149,18 @@ export class ServerStreamWatch {
 
   /** Length of the PDU at `offset` (looking at what of it is here), null if its header is incomplete, 'unknown' if unframeable. */
   private frame(b: Buffer, offset: number): number | null | 'unknown' {
+    const inCredssp = this.framing.phase === 'credssp';
+    const length = serverPduLength(b, offset, this.framing);
+    // CredSSP and the Early User Authorization Result hold nothing the watch looks for.
+    if (typeof length !== 'number' || (inCredssp && b[offset] !== 0x03)) return length;
     const available = b.length - offset;
-    const first = b[offset]!;
-    if (this.phase === 'credssp') {
-      if (first === 0x03) {
-        this.phase = 'rdp';
-        return this.frame(b, offset);
-      }
-      if (first === 0x30) {
-        const probe = probeLength(b.subarray(offset), 0x1000000);
-        return probe.kind === 'complete' ? probe.totalLength : probe.kind === 'incomplete' ? null : 'unknown';
-      }
-      // With HYBRID_EX, the server's Early User Authorization Result (4 bytes) ends CredSSP.
-      if (this.earlyAuth) {
-        if (available < 4) return null;
-        this.phase = 'rdp';
-        return 4;
-      }
-      return 'unknown';
-    }
-    if (first === 0x03) {
-      if (available < 4) return null;
-      const length = b.readUInt16BE(offset + 2);
-      if (length < 7) return 'unknown';
+    if (b[offset] === 0x03) {
       this.slowPath(b.subarray(offset, offset + Math.min(length, available)));
       return length;
     }
-    if ((first & 0x3) !== 0) return 'unknown';
-    if (available < 2) return null;
-    let length = b[offset + 1]!;
-    let header = 2;
-    if (length & 0x80) {
-      if (available < 3) return null;
-      length = ((length & 0x7f) << 8) | b[offset + 2]!;
-      header = 3;
-    }
-    if (length < header) return 'unknown';
     // Wait for the start of the first update whole (its header and a frame marker), so a cut there hides nothing.
     if (available < Math.min(length, FASTPATH_HEAD_BYTES)) return null;
-    if (((first >> 6) & FASTPATH_OUTPUT_ENCRYPTED) === 0) this.fastPath(b.subarray(offset + header, offset + Math.min(length, available)));
+    if (((b[offset]! >> 6) & FASTPATH_OUTPUT_ENCRYPTED) === 0) this.fastPath(b.subarray(offset + fastPathHeaderLength(b, offset), offset + Math.min(length, available)));
     return length;
   }
 
