@@ -30,7 +30,7 @@
 // know, ends its work: from there on every byte goes through as it came, after
 // what was already sent, so nothing is lost or reordered.
 
-import { fastPathHeaderLength, serverFraming, serverPduLength, type ServerFraming } from './serverFraming';
+import { fastPathHeaderLength, serverFraming, serverPduLength, slowPathDataPdu, type ServerFraming } from './serverFraming';
 
 const FASTPATH_UPDATETYPE_ORDERS = 0x0;
 const FASTPATH_UPDATETYPE_BITMAP = 0x1;
@@ -45,9 +45,7 @@ const CMDTYPE_SET_SURFACE_BITS = 0x0001;
 const CMDTYPE_FRAME_MARKER = 0x0004;
 const CMDTYPE_STREAM_SURFACE_BITS = 0x0006;
 const EX_COMPRESSED_BITMAP_HEADER_PRESENT = 0x01;
-/** Slow-path: X.224 data, MCS Send Data Indication, a Data PDU of type Update (ORDERS 0, BITMAP 1 are drawn). */
-const MCS_SEND_DATA_INDICATION = 0x68;
-const PDUTYPE_DATAPDU = 0x7;
+/** Slow-path: a Data PDU of type Update (ORDERS 0, BITMAP 1 are drawn). */
 const PDUTYPE2_UPDATE = 0x02;
 const UPDATETYPE_ORDERS = 0x0000;
 const UPDATETYPE_BITMAP = 0x0001;
@@ -99,19 +97,17 @@ export class RemoteFxTileFilter {
   private known = new Map<string, Buffer>();
   readonly stats: TileStats = { tiles: 0, dropped: 0, stoppedBecause: null };
 
-  constructor(
-    nla: boolean,
-    earlyAuth: boolean,
-    private readonly remoteFxCodecId = IRONRDP_REMOTEFX_CODEC_ID,
-  ) {
+  constructor(nla: boolean, earlyAuth: boolean) {
     this.framing = serverFraming(nla, earlyAuth);
   }
 
   /** Takes a chunk from the server; returns what goes to the client now (possibly nothing). */
   push(chunk: Buffer): Buffer {
     if (this.through) return chunk;
-    let data = this.pending.length > 0 ? Buffer.concat([this.pending, chunk]) : chunk;
+    const data = this.pending.length > 0 ? Buffer.concat([this.pending, chunk]) : chunk;
     const out: Buffer[] = [];
+    // While every PDU goes as it came, what goes is data[0, offset): no copy.
+    let altered = false;
     let offset = 0;
     while (offset < data.length) {
       const inCredssp = this.framing.phase === 'credssp';
@@ -128,20 +124,23 @@ export class RemoteFxTileFilter {
       else if (pdu[0] === 0x03) {
         if (drawnByIronRdp(pdu)) this.known.clear();
         out.push(pdu);
-      } else out.push(...this.fastPath(pdu));
+      } else {
+        const sent = this.fastPath(pdu);
+        altered ||= sent.length !== 1 || sent[0] !== pdu;
+        out.push(...sent);
+      }
       if (this.through) break;
     }
-    data = data.subarray(offset);
     if (this.through) {
       // Whatever is held goes on as it came: a fragmented update begun, and the rest of the stream.
       if (this.fragments) out.push(...this.heldFragments());
-      out.push(data);
+      out.push(data.subarray(offset));
       this.pending = Buffer.alloc(0);
-    } else {
-      // Copied: the chunk's memory is not ours to keep.
-      this.pending = Buffer.from(data);
+      return Buffer.concat(out);
     }
-    return out.length === 1 ? out[0]! : Buffer.concat(out);
+    // Copied: the chunk's memory is not ours to keep.
+    this.pending = Buffer.from(data.subarray(offset));
+    return altered ? Buffer.concat(out) : data.subarray(0, offset);
   }
 
   private stop(reason: string): void {
@@ -176,8 +175,10 @@ export class RemoteFxTileFilter {
     }
     if (updates.some((u) => u.code === FASTPATH_UPDATETYPE_ORDERS || u.code === FASTPATH_UPDATETYPE_BITMAP)) this.known.clear();
     if (!this.fragments && !updates.some((u) => u.code === FASTPATH_UPDATETYPE_SURFCMDS)) return [pdu];
-    // Surface commands: each update on its own, re-framed only where a tile was left out.
+    // Surface commands: each update on its own, re-framed only where a tile was left out
+    // (or fragments were joined); the PDU as it came when none was.
     const out: Buffer[] = [];
+    let changed = false;
     for (const [index, update] of updates.entries()) {
       if (this.through) {
         out.push(fastPathPdu(updates.slice(index).map((u) => u.raw)));
@@ -190,9 +191,13 @@ export class RemoteFxTileFilter {
       if (update.fragmentation === FASTPATH_FRAGMENT_SINGLE) {
         const filtered = this.surfaceCommands(update.data);
         if (filtered.length === 1 && filtered[0] === update.data) out.push(fastPathPdu([update.raw]));
-        else for (const data of filtered) out.push(...surfaceCommandsPdus(data));
+        else {
+          changed = true;
+          for (const data of filtered) out.push(...surfaceCommandsPdus(data));
+        }
         continue;
       }
+      changed = true;
       if (update.fragmentation === FASTPATH_FRAGMENT_FIRST) {
         this.fragments = [Buffer.from(update.data)];
         continue;
@@ -208,7 +213,7 @@ export class RemoteFxTileFilter {
       this.fragments = null;
       for (const data of this.surfaceCommands(whole)) out.push(...surfaceCommandsPdus(data));
     }
-    return out;
+    return changed ? out : [pdu];
   }
 
   /**
@@ -241,7 +246,7 @@ export class RemoteFxTileFilter {
         const headerLength = 22 + (data[at + 11]! & EX_COMPRESSED_BITMAP_HEADER_PRESENT ? 24 : 0);
         const end = at + headerLength + data.readUInt32LE(at + 18);
         if (end > data.length) throw new Unreadable('a surface bits command longer than its update');
-        if (data[at + 13] !== this.remoteFxCodecId) {
+        if (data[at + 13] !== IRONRDP_REMOTEFX_CODEC_ID) {
           // Another codec: IronRDP draws it into its framebuffer.
           this.known.clear();
           run.push(data.subarray(at, end));
@@ -414,7 +419,6 @@ export class RemoteFxTileFilter {
   }
 }
 
-/** A slow-path Update PDU that IronRDP draws (orders or bitmaps)? */
 function intersect(a: Rect, b: Rect): Rect | null {
   const x = Math.max(a.x, b.x);
   const y = Math.max(a.y, b.y);
@@ -423,19 +427,12 @@ function intersect(a: Rect, b: Rect): Rect | null {
   return right > x && bottom > y ? { x, y, width: right - x, height: bottom - y } : null;
 }
 
+/** A slow-path Update PDU that IronRDP draws (orders or bitmaps; a bulk-compressed one cannot be read, so counts as drawn)? */
 function drawnByIronRdp(tpkt: Buffer): boolean {
-  if (tpkt.length < 8 || tpkt[5] !== 0xf0 || tpkt[7] !== MCS_SEND_DATA_INDICATION) return false;
-  let at = 7 + 6;
-  const lengthByte = tpkt[at];
-  if (lengthByte === undefined) return false;
-  at += lengthByte & 0x80 ? 2 : 1;
-  // TS_SHARECONTROLHEADER (6), TS_SHAREDATAHEADER (12), updateType (2).
-  if (at + 6 + 12 + 2 > tpkt.length) return false;
-  if ((tpkt.readUInt16LE(at + 2) & 0xf) !== PDUTYPE_DATAPDU) return false;
-  at += 6;
-  if (tpkt[at + 8] !== PDUTYPE2_UPDATE) return false;
-  const updateType = tpkt.readUInt16LE(at + 12);
-  return updateType === UPDATETYPE_ORDERS || updateType === UPDATETYPE_BITMAP;
+  const data = slowPathDataPdu(tpkt);
+  if (!data || data.pduType2 !== PDUTYPE2_UPDATE || data.body + 2 > tpkt.length) return false;
+  const updateType = tpkt.readUInt16LE(data.body);
+  return data.compressed || updateType === UPDATETYPE_ORDERS || updateType === UPDATETYPE_BITMAP;
 }
 
 /** A surface commands update's bytes (header and size, then the data). */

@@ -1,10 +1,14 @@
 // Where each PDU of an RDP server's output ends, as the gateway sees it once
 // TLS is off (MS-RDPBCGR): with NLA, CredSSP TSRequests (DER) and, with
 // HYBRID_EX, a 4-byte Early User Authorization Result first; then slow-path
-// PDUs (TPKT, 2.2.8.1.1.1.1) and fast-path output (2.2.9.1.2). Shared by the
-// stream watch (serverStreamWatch.ts) and the RemoteFX tile filter
-// (remoteFxTiles.ts).
+// PDUs (TPKT, 2.2.8.1.1.1.1) and fast-path output (2.2.9.1.2); and what a
+// slow-path Data PDU is. Shared by the stream watch (serverStreamWatch.ts) and
+// the RemoteFX tile filter (remoteFxTiles.ts).
 import { probeLength } from '../rdcleanpath/der';
+
+const MCS_SEND_DATA_INDICATION = 0x68;
+const PDUTYPE_DATAPDU = 0x7;
+const PACKET_COMPRESSED = 0x20;
 
 export interface ServerFraming {
   /** 'credssp' until RDP begins (the framing moves it on). */
@@ -61,4 +65,25 @@ export function serverPduLength(b: Buffer, offset: number, framing: ServerFramin
 /** The length of a fast-path PDU's header (2 or 3 bytes). */
 export function fastPathHeaderLength(b: Buffer, offset: number): number {
   return b[offset + 1]! & 0x80 ? 3 : 2;
+}
+
+/**
+ * A slow-path Data PDU from the server (2.2.8.1.1.1: TPKT, X.224 data, MCS
+ * Send Data Indication, TS_SHARECONTROLHEADER, TS_SHAREDATAHEADER): its
+ * pduType2, whether it is bulk-compressed, and where its body starts (the
+ * caller checks the body is long enough); null for any other PDU.
+ */
+export function slowPathDataPdu(tpkt: Buffer): { pduType2: number; compressed: boolean; body: number } | null {
+  // X.224 data, then MCS Send Data Indication: initiator (2), channel (2), flags (1), PER length (1-2).
+  if (tpkt.length < 8 || tpkt[5] !== 0xf0 || tpkt[7] !== MCS_SEND_DATA_INDICATION) return null;
+  let at = 7 + 6;
+  const lengthByte = tpkt[at];
+  if (lengthByte === undefined) return null;
+  at += lengthByte & 0x80 ? 2 : 1;
+  // TS_SHARECONTROLHEADER: totalLength (2), pduType (2), pduSource (2); TS_SHAREDATAHEADER: shareId (4),
+  // pad (1), streamId (1), uncompressedLength (2), pduType2 (1), compressedType (1), compressedLength (2).
+  if (at + 6 + 12 > tpkt.length) return null;
+  if ((tpkt.readUInt16LE(at + 2) & 0xf) !== PDUTYPE_DATAPDU) return null;
+  at += 6;
+  return { pduType2: tpkt[at + 8]!, compressed: (tpkt[at + 9]! & PACKET_COMPRESSED) !== 0, body: at + 12 };
 }

@@ -30,7 +30,7 @@
 // ends the watch.
 
 import type { ErrorCode } from '../../../../shared/errors/errorCodes';
-import { fastPathHeaderLength, serverFraming, serverPduLength, type ServerFraming } from './serverFraming';
+import { fastPathHeaderLength, serverFraming, serverPduLength, slowPathDataPdu, type ServerFraming } from './serverFraming';
 
 const FASTPATH_UPDATETYPE_BITMAP = 0x1;
 const FASTPATH_UPDATETYPE_SURFCMDS = 0x4;
@@ -45,9 +45,7 @@ const FASTPATH_OUTPUT_COMPRESSION_USED = 0x2;
 const FASTPATH_OUTPUT_ENCRYPTED = 0x2;
 const PACKET_COMPRESSED = 0x20;
 const UPDATETYPE_BITMAP = 0x0001;
-const PDUTYPE_DATAPDU = 0x7;
 const PDUTYPE2_UPDATE = 0x02;
-const MCS_SEND_DATA_INDICATION = 0x68;
 /** T.125 DomainMCSPDU choice 8, PER-encoded in the top six bits. */
 const MCS_DISCONNECT_PROVIDER_ULTIMATUM = 8;
 const PDUTYPE2_SET_ERROR_INFO_PDU = 0x2f;
@@ -195,33 +193,23 @@ export class ServerStreamWatch {
   }
 
   private slowPath(tpkt: Buffer): void {
-    // X.224 data, then MCS Send Data Indication: initiator (2), channel (2), flags (1), PER length (1-2).
+    // X.224 data, then an MCS PDU: a Disconnect Provider Ultimatum, or a Send Data Indication carrying a Data PDU.
     if (tpkt.length < 8 || tpkt[5] !== 0xf0) return;
     if (tpkt[7]! >> 2 === MCS_DISCONNECT_PROVIDER_ULTIMATUM && tpkt.length >= 9) {
       // PER: choice (6 bits), then the 3-bit reason across the byte boundary.
       this.ultimatumReason = ((tpkt[7]! & 0x3) << 1) | (tpkt[8]! >> 7);
       return;
     }
-    if (tpkt[7] !== MCS_SEND_DATA_INDICATION) return;
-    let at = 7 + 6;
-    const lengthByte = tpkt[at];
-    if (lengthByte === undefined) return;
-    at += lengthByte & 0x80 ? 2 : 1;
-    // TS_SHARECONTROLHEADER: totalLength (2), pduType (2), pduSource (2).
-    if (at + 6 + 12 + 4 > tpkt.length) return;
-    if ((tpkt.readUInt16LE(at + 2) & 0xf) !== PDUTYPE_DATAPDU) return;
-    at += 6;
-    // TS_SHAREDATAHEADER: shareId (4), pad (1), streamId (1), uncompressedLength (2), pduType2 (1), compressedType (1), compressedLength (2).
-    if ((tpkt[at + 9]! & PACKET_COMPRESSED) !== 0) return;
-    if (tpkt[at + 8] === PDUTYPE2_SET_ERROR_INFO_PDU) {
-      const info = tpkt.readUInt32LE(at + 12);
+    const data = slowPathDataPdu(tpkt);
+    if (!data || data.compressed || data.body + 4 > tpkt.length) return;
+    if (data.pduType2 === PDUTYPE2_SET_ERROR_INFO_PDU) {
+      const info = tpkt.readUInt32LE(data.body);
       if (info !== 0) this.errorInfo = info;
       return;
     }
-    if (tpkt[at + 8] !== PDUTYPE2_UPDATE || this.found) return;
-    at += 12;
-    if (tpkt.readUInt16LE(at) !== UPDATETYPE_BITMAP) return;
-    this.rectangles(tpkt.subarray(at + 4), tpkt.readUInt16LE(at + 2), 'slow-path');
+    if (data.pduType2 !== PDUTYPE2_UPDATE || this.found) return;
+    if (tpkt.readUInt16LE(data.body) !== UPDATETYPE_BITMAP) return;
+    this.rectangles(tpkt.subarray(data.body + 4), tpkt.readUInt16LE(data.body + 2), 'slow-path');
   }
 
   /** TS_BITMAP_DATA × count: destLeft, destTop, destRight, destBottom, width, height, bitsPerPixel, flags, bitmapLength (2 each), then the bitmap. */
