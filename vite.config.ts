@@ -1,15 +1,20 @@
 import { defineConfig, type Plugin } from 'vite';
 import react from '@vitejs/plugin-react';
 import { fileURLToPath } from 'node:url';
-import { sendPdusAsBytes } from './renderer/protocols/rdp/ironRdpSends.ts';
+import { openSocketThrough, sendPdusAsBytes } from './renderer/protocols/rdp/ironRdpSends.ts';
 import { splitInlineWasm } from './renderer/protocols/rdp/ironRdpWasm.ts';
+import { compileTileDecoder } from './scripts/tileDecoder.mjs';
 
 const IRONRDP_BACKEND = /@devolutions[\\/]iron-remote-desktop-rdp[\\/]/;
 
+const PAINTING_SOCKET = fileURLToPath(new URL('./renderer/protocols/rdp/paintingSocket.ts', import.meta.url));
+
 /**
- * The two build-time changes to IronRDP's backend module, in one pass over it:
- * its WebAssembly becomes a file of its own (renderer/protocols/rdp/ironRdpWasm.ts)
- * and its PDUs leave as bytes, not as Blobs (renderer/protocols/rdp/ironRdpSends.ts).
+ * The build-time changes to IronRDP's backend module, in one pass over it:
+ * its WebAssembly becomes a file of its own (renderer/protocols/rdp/ironRdpWasm.ts),
+ * its PDUs leave as bytes, not as Blobs (renderer/protocols/rdp/ironRdpSends.ts),
+ * and its WebSocket is opened by renderer/protocols/rdp/paintingSocket.ts (RemoteFX
+ * decoded by the page's own decoder, painted on IronRDP's canvas).
  */
 function ironRdpBuildChanges(): Plugin {
   return {
@@ -23,7 +28,25 @@ function ironRdpBuildChanges(): Plugin {
       const withFile = split.withUrl(`import.meta.ROLLUP_FILE_URL_${file}`);
       const sendingBytes = sendPdusAsBytes(withFile);
       if (sendingBytes === null) this.warn('IronRDP: its Blob and send imports were not found; PDUs go out as Blobs (slower keystrokes)');
-      return { code: sendingBytes ?? withFile, map: null };
+      const opened = openSocketThrough(sendingBytes ?? withFile, '__deskbridgeOpenSocket');
+      if (opened === null) this.warn('IronRDP: its WebSocket import was not found; RemoteFX is decoded by IronRDP on the page (slower)');
+      const changed = opened === null ? (sendingBytes ?? withFile) : `import { openIronRdpSocket as __deskbridgeOpenSocket } from ${JSON.stringify(PAINTING_SOCKET)};\n${opened}`;
+      return { code: changed, map: null };
+    },
+  };
+}
+
+const TILE_DECODER = 'virtual:remotefx-tile-decoder';
+
+/** The RemoteFX tile decoder (wasm/remoteFx.ts) compiled to a file of its own; the module's default export is its URL. */
+function remoteFxTileDecoder(): Plugin {
+  return {
+    name: 'deskbridge-remotefx-tile-decoder',
+    resolveId: (source) => (source === TILE_DECODER ? `\0${TILE_DECODER}` : null),
+    async load(id) {
+      if (id !== `\0${TILE_DECODER}`) return null;
+      const file = this.emitFile({ type: 'asset', name: 'remoteFx.wasm', source: await compileTileDecoder() });
+      return `export default import.meta.ROLLUP_FILE_URL_${file};`;
     },
   };
 }
@@ -32,7 +55,7 @@ function ironRdpBuildChanges(): Plugin {
 export default defineConfig({
   root: fileURLToPath(new URL('./renderer', import.meta.url)),
   base: '/',
-  plugins: [react(), ironRdpBuildChanges()],
+  plugins: [react(), ironRdpBuildChanges(), remoteFxTileDecoder()],
   build: {
     outDir: fileURLToPath(new URL('./dist/renderer', import.meta.url)),
     emptyOutDir: true,

@@ -18,6 +18,7 @@ import { openRdpTransport } from './rdp/rdpTransport';
 import { ClientStreamRewriter } from './rdp/clientSettings';
 import { FramePacer } from './rdp/framePacing';
 import { RemoteFxTileFilter } from './rdp/remoteFxTiles';
+import { RemoteFxTranscoder, TAG_RDP } from './rdp/remoteFxTranscoder';
 import { ServerStreamWatch, serverEndReason } from './rdp/serverStreamWatch';
 import { pumpBytes, toBuffer } from './socketPump';
 import type { RelayTimeouts } from './tcpRelay';
@@ -83,15 +84,18 @@ export function serveRdCleanPath(
   socket: WebSocket,
   sessionIdFromUrl: string,
   deps: { sessions: SessionRegistry; tickets: TicketBook; logger: Logger; timeouts?: RelayTimeouts },
+  /** The page decodes RemoteFX itself (rdp/remoteFxTranscoder.ts): every message to it is tagged. */
+  painting = false,
 ): void {
   const log = deps.logger.child('rdcleanpath');
+  const forPage = (pdu: Uint8Array): Uint8Array => (painting ? Buffer.concat([Buffer.from([TAG_RDP]), pdu]) : pdu);
   let buffered = Buffer.alloc(0);
   let handled = false;
 
   const refuse = (status: number, why: string, session?: GatewaySession, code?: ErrorCode) => {
     log.warn('refused RDCleanPath request', { why, status });
     if (session && code) deps.sessions.fail(session, code, why);
-    socket.send(errorPdu({ errorCode: RDCLEANPATH_ERROR.general, httpStatusCode: status }), () => socket.close(1008, 'refused'));
+    socket.send(forPage(errorPdu({ errorCode: RDCLEANPATH_ERROR.general, httpStatusCode: status })), () => socket.close(1008, 'refused'));
   };
 
   const timer = setTimeout(() => {
@@ -147,12 +151,12 @@ export function serveRdCleanPath(
     const transport = await openRdpTransport({ host: session.host, port: session.port, x224Request: request.x224ConnectionRequest, timeouts: deps.timeouts });
     if (transport.kind === 'negotiation-failed') {
       deps.sessions.fail(session, transport.code, `X.224 negotiation failure code ${transport.failureCode}`);
-      socket.send(errorPdu({ errorCode: RDCLEANPATH_ERROR.negotiation }, transport.confirm), () => socket.close(1000));
+      socket.send(forPage(errorPdu({ errorCode: RDCLEANPATH_ERROR.negotiation }, transport.confirm)), () => socket.close(1000));
       return;
     }
     if (transport.kind === 'failed') {
       deps.sessions.fail(session, transport.code, transport.detail);
-      socket.send(errorPdu({ errorCode: RDCLEANPATH_ERROR.general, ...(transport.tlsAlert !== undefined ? { tlsAlertCode: transport.tlsAlert } : { httpStatusCode: 502 }) }), () => socket.close(1000));
+      socket.send(forPage(errorPdu({ errorCode: RDCLEANPATH_ERROR.general, ...(transport.tlsAlert !== undefined ? { tlsAlertCode: transport.tlsAlert } : { httpStatusCode: 502 }) })), () => socket.close(1000));
       return;
     }
     const leaf = transport.chain[0];
@@ -162,7 +166,7 @@ export function serveRdCleanPath(
       transport.socket.destroy();
       log.warn('server certificate differs from the accepted one', { session: session.id });
       deps.sessions.fail(session, 'certificate-changed', `expected ${expected}, got ${actual}`);
-      socket.send(errorPdu({ errorCode: RDCLEANPATH_ERROR.general, tlsAlertCode: 42 }), () => socket.close(1000));
+      socket.send(forPage(errorPdu({ errorCode: RDCLEANPATH_ERROR.general, tlsAlertCode: 42 })), () => socket.close(1000));
       return;
     }
 
@@ -172,6 +176,10 @@ export function serveRdCleanPath(
     const pacer = new FramePacer();
     // RemoteFX tiles IronRDP already has are left out (see rdp/remoteFxTiles.ts).
     const tiles = new RemoteFxTileFilter(nla, (transport.selectedProtocol & PROTOCOL.HYBRID_EX) !== 0);
+    // RemoteFX taken out of IronRDP's stream for the page's decoder, when the page asked for it (see rdp/remoteFxTranscoder.ts).
+    const transcoder = painting ? new RemoteFxTranscoder(nla, (transport.selectedProtocol & PROTOCOL.HYBRID_EX) !== 0) : null;
+    let refreshSent = false;
+    let tilesForgotten = false;
     let finished = false;
     let probeTimer: NodeJS.Timeout | undefined;
     // Acknowledgements of the gateway's own: the truth, when the server was told an older frame and no
@@ -213,6 +221,10 @@ export function serveRdCleanPath(
       session.bridgeClosers.delete(closer);
       if (pacer.stats.acks > 0) log.info('RDP frame pacing', { session: session.id, ...pacer.stats });
       if (tiles.stats.tiles > 0 || tiles.stats.stoppedBecause) log.info('RemoteFX tiles left out', { session: session.id, ...tiles.stats });
+      if (transcoder) {
+        const { messages, tiles: decoded, stoppedBecause } = transcoder.stats;
+        if (messages > 0 || stoppedBecause) log.info('RemoteFX decoded by the page', { session: session.id, messages, tiles: decoded, stoppedBecause, refreshSent });
+      }
       if (reason && reason !== 'user-ended') {
         deps.sessions.fail(session, reason, detail);
         log.info('RDP session ended', { session: session.id, reason, detail });
@@ -246,7 +258,7 @@ export function serveRdCleanPath(
     probeTimer.unref();
     session.bridgeClosers.add(closer);
 
-    socket.send(responsePdu(transport.confirm, transport.chain, transport.serverAddr));
+    socket.send(forPage(responsePdu(transport.confirm, transport.chain, transport.serverAddr)));
     deps.sessions.setState(session, nla ? 'authenticating' : 'connecting');
     let reported = false;
     const watch = new ServerStreamWatch(nla, (transport.selectedProtocol & PROTOCOL.HYBRID_EX) !== 0, (found) => {
@@ -258,7 +270,29 @@ export function serveRdCleanPath(
       armPacing();
     });
     pumpBytes(socket, transport.socket, session, {
-      transformFromHost: (c) => tiles.push(c),
+      transformFromHost: (chunk: Buffer) => {
+        const c = tiles.push(chunk);
+        if (!transcoder) return c;
+        if (c.length === 0) return [];
+        const messages = transcoder.push(c);
+        const { refreshWanted, screen, stoppedBecause } = transcoder.stats;
+        // IronRDP decodes from here on: it must be given every tile, not only those the page lacked.
+        if (stoppedBecause && !tilesForgotten) {
+          tilesForgotten = true;
+          tiles.forget();
+        }
+        // Transcoding stopped after painting began: IronRDP needs the whole picture once.
+        if (refreshWanted && screen && !refreshSent) {
+          const refresh = rewriter.refreshRect(screen.width, screen.height);
+          if (refresh) {
+            refreshSent = true;
+            session.bytesToHost += refresh.length;
+            transport.socket.write(refresh);
+            log.info('RemoteFX left to IronRDP from here; the whole screen asked for again', { session: session.id, why: transcoder.stats.stoppedBecause });
+          }
+        }
+        return messages;
+      },
       transformToHost: (chunk) => {
         const out = rewriter.push(chunk);
         if (rewriter.settled && !reported) {

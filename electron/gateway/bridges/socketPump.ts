@@ -16,8 +16,11 @@ export interface PumpHooks {
   transformToHost?: (chunk: Buffer) => Buffer[];
   /** Sees each chunk from the host before it goes to the browser. */
   fromHost?: (chunk: Buffer) => void;
-  /** Replaces each chunk from the host with what goes to the browser (after `fromHost` has seen it); may be empty. */
-  transformFromHost?: (chunk: Buffer) => Buffer;
+  /**
+   * Replaces each chunk from the host with what goes to the browser (after
+   * `fromHost` has seen it): one message, or several (possibly none).
+   */
+  transformFromHost?: (chunk: Buffer) => Buffer | Buffer[];
 }
 
 export function toBuffer(data: Buffer | ArrayBuffer | Buffer[]): Buffer {
@@ -31,14 +34,18 @@ export function pumpBytes(socket: WebSocket, host: Duplex, session: GatewaySessi
     hooks.fromHost?.(chunk);
     session.bytesFromHost += chunk.length;
     const out = hooks.transformFromHost ? hooks.transformFromHost(chunk) : chunk;
-    if (out.length === 0) return;
-    queuedToBrowser += out.length;
+    if (Array.isArray(out)) for (const message of out) send(message);
+    else send(out);
+  });
+  const send = (message: Buffer) => {
+    if (message.length === 0) return;
+    queuedToBrowser += message.length;
     if (queuedToBrowser > HIGH_WATER) host.pause();
-    socket.send(out, { binary: true, compress: false }, () => {
-      queuedToBrowser -= out.length;
+    socket.send(message, { binary: true, compress: false }, () => {
+      queuedToBrowser -= message.length;
       if (queuedToBrowser < LOW_WATER && host.isPaused()) host.resume();
     });
-  });
+  };
   host.on('drain', () => socket.resume());
   socket.on('message', (data: Buffer | ArrayBuffer | Buffer[]) => {
     const pieces = hooks.transformToHost ? hooks.transformToHost(toBuffer(data)) : [toBuffer(data)];

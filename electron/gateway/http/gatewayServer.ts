@@ -163,7 +163,9 @@ export function createGatewayServer(deps: GatewayServerDeps): Server {
         refuseUpgrade(socket, 404, 'Not Found');
         return;
       }
-      wss.handleUpgrade(req, socket, head, (ws: WebSocket) => serveRdCleanPath(ws, sessionId, { sessions, tickets, logger, ...(deps.relayTimeouts ? { timeouts: deps.relayTimeouts } : {}) }));
+      // paint=1: the page decodes RemoteFX itself; the gateway takes it out of IronRDP's stream (bridges/rdp/remoteFxTranscoder.ts).
+      const painting = url.searchParams.get('paint') === '1';
+      wss.handleUpgrade(req, socket, head, (ws: WebSocket) => serveRdCleanPath(ws, sessionId, { sessions, tickets, logger, ...(deps.relayTimeouts ? { timeouts: deps.relayTimeouts } : {}) }, painting));
       return;
     }
     log.warn('refused WebSocket to unknown path', { path: url.pathname });

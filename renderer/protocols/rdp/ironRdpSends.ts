@@ -38,6 +38,19 @@ function __deskbridgeSendable(value) {
 }
 `;
 
+/** IronRDP's one `new WebSocket(url)` import (its RDCleanPath connection). */
+const NEW_WEBSOCKET = /(__wbg_new_[0-9a-f]+\s*:\s*function\s*\(\)\s*\{\s*return\s+[\w$]+\(\s*function\s*\(([\w$]+)\s*,\s*([\w$]+)\)\s*\{\s*return\s+)new\s+WebSocket\(([\w$]+\(\2\s*,\s*\3\))\)/g;
+
+/**
+ * The module's code with IronRDP's WebSocket opened by `opener` (the name of a
+ * function in scope: paintingSocket.ts's openIronRdpSocket), or null when the
+ * place is not found once (then nothing changes and the page does not paint).
+ */
+export function openSocketThrough(code: string, opener: string): string | null {
+  if ((code.match(NEW_WEBSOCKET)?.length ?? 0) !== 1) return null;
+  return code.replace(NEW_WEBSOCKET, `$1${opener}($4)`);
+}
+
 /** The module's code with both changes, or null when either place is not found (then nothing changes). */
 export function sendPdusAsBytes(code: string): string | null {
   const blobs = code.match(BLOB_FROM_PARTS)?.length ?? 0;

@@ -5,6 +5,7 @@ import type { UserInteraction } from '@devolutions/iron-remote-desktop';
 import type { ScalingMode } from '../../../shared/profiles/profileSchema';
 import { SessionEmitter, type ConnectParams, type RemoteSession, type SessionEvents } from '../../session/remoteSession';
 import { createIronRdpElement, isIronError } from './ironRdpModule';
+import { startPainting } from './paintingSocket';
 import { errorCodeForIronError, errorCodeForTermination } from './rdpErrors';
 
 /** IronRDP's ScreenScale values (declared, not exported as a value). */
@@ -20,6 +21,7 @@ export class RdpSession implements RemoteSession {
   private connected = false;
   private credentials: ((c: { username?: string; password: string }) => void) | null = null;
   private resizeObserver: ResizeObserver | null = null;
+  private releasePainting: (() => void) | null = null;
   private scaling: ScalingMode | null = null;
 
   on<K extends keyof SessionEvents>(event: K, listener: (value: SessionEvents[K]) => void): () => void {
@@ -50,8 +52,13 @@ export class RdpSession implements RemoteSession {
       secret = answer.password;
       if (this.userEnded) return;
     }
+    // RemoteFX decoded by this page's worker and painted on IronRDP's canvas (paintingSocket.ts);
+    // the worker starts while IronRDP loads.
+    let canvas: () => HTMLCanvasElement | null = () => null;
+    const paintingStarted = startPainting(wsOrigin + rdp.proxyPath, () => canvas());
     try {
       const { element, ui, backend } = await createIronRdpElement(surface);
+      canvas = () => element.shadowRoot?.querySelector('canvas') ?? null;
       this.element = element;
       this.ui = ui;
       ui.setKeyboardUnicodeMode(info.profile.keyboardMode === 'unicode');
@@ -67,12 +74,14 @@ export class RdpSession implements RemoteSession {
       // The view may have chosen a mode while the component was loading.
       this.setScaling(this.scaling ?? info.profile.scaling);
       const size = this.desktopSize(surface, info.profile);
+      const painting = await paintingStarted;
+      this.releasePainting = painting.release;
       const builder = ui
         .configBuilder()
         .withUsername(username)
         .withPassword(secret)
         .withDestination(rdp.destination)
-        .withProxyAddress(wsOrigin + rdp.proxyPath)
+        .withProxyAddress(painting.address)
         .withServerDomain(rdp.domain)
         .withAuthToken(rdp.authToken)
         .withDesktopSize(size)
@@ -90,12 +99,16 @@ export class RdpSession implements RemoteSession {
       );
       this.finish(termination.ok ? { reason: termination.reason } : { error: termination.error });
     } catch (error) {
+      // Failed before the session took the worker: it goes too.
+      if (!this.releasePainting) void paintingStarted.then((p) => p.release());
       this.finish({ error });
     }
   }
 
   private finish(outcome: { reason?: string; error?: unknown }): void {
     this.resizeObserver?.disconnect();
+    this.releasePainting?.();
+    this.releasePainting = null;
     this.connected = false;
     // The element goes with its session, so a reconnect never shows the old picture.
     this.element?.remove();

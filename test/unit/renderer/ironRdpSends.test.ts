@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { SEND_HELPERS, sendPdusAsBytes } from '../../../renderer/protocols/rdp/ironRdpSends';
+import { SEND_HELPERS, openSocketThrough, sendPdusAsBytes } from '../../../renderer/protocols/rdp/ironRdpSends';
 
 const require = createRequire(import.meta.url);
 const GLUE = readFileSync(require.resolve('@devolutions/iron-remote-desktop-rdp'), 'utf8');
@@ -42,4 +42,16 @@ test('the helpers: a Blob made of byte arrays is sent as one copy of its bytes; 
   const text = remember(new Blob(['x']), ['x']);
   assert.equal(sendable(text), text);
   assert.equal(sendable('a string'), 'a string');
+});
+
+test('the IronRDP build we ship: its one WebSocket is opened by the page\'s opener; nothing else changes', () => {
+  const changed = openSocketThrough(GLUE, '__open');
+  assert.ok(changed, 'the place found');
+  assert.equal(changed.match(/new WebSocket\(/g)?.length ?? 0, (GLUE.match(/new WebSocket\(/g)?.length ?? 0) - 1);
+  assert.equal(changed.match(/return __open\(\w+\(\w+, \w+\)\)/g)?.length, 1);
+  const before = GLUE.split('\n');
+  const after = changed.split('\n');
+  assert.equal(after.length, before.length);
+  assert.equal(after.filter((line, i) => line !== before[i]).length, 1);
+  assert.equal(openSocketThrough('export const x = 1;', '__open'), null, 'another build: left alone');
 });

@@ -142,12 +142,19 @@ export class ClientStreamRewriter {
    * the client draws as the same pixels.
    */
   refreshRectProbe(): Buffer | null {
-    // numberOfAreas (1), pad (3), TS_RECTANGLE16 (0,0)-(15,15): inclusive on the wire, but some
-    // servers (FreeRDP's) read right/bottom as exclusive, and an empty area is not answered.
+    return this.refreshRect(PROBE_AREA, PROBE_AREA);
+  }
+
+  /**
+   * A Refresh Rect PDU for the area from (0,0), `width` x `height`, or null as for
+   * the probe. numberOfAreas (1), pad (3), TS_RECTANGLE16: inclusive on the wire, but
+   * some servers (FreeRDP's) read right/bottom as exclusive, and an empty area is not answered.
+   */
+  refreshRect(width: number, height: number): Buffer | null {
     const payload = Buffer.alloc(4 + 8);
     payload[0] = 1;
-    payload.writeUInt16LE(PROBE_AREA - 1, 8);
-    payload.writeUInt16LE(PROBE_AREA - 1, 10);
+    payload.writeUInt16LE(width - 1, 8);
+    payload.writeUInt16LE(height - 1, 10);
     return this.dataPdu(PDUTYPE2_REFRESH_RECT, payload);
   }
 

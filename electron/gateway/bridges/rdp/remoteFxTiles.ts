@@ -30,29 +30,25 @@
 // know, ends its work: from there on every byte goes through as it came, after
 // what was already sent, so nothing is lost or reordered.
 
-import { fastPathHeaderLength, serverFraming, serverPduLength, slowPathDataPdu, type ServerFraming } from './serverFraming';
+import {
+  FASTPATH_FRAGMENT_FIRST,
+  FASTPATH_FRAGMENT_NEXT,
+  FASTPATH_FRAGMENT_SINGLE,
+  FASTPATH_UPDATETYPE_SURFCMDS,
+  IRONRDP_REMOTEFX_CODEC_ID,
+  Unreadable,
+  drawnByIronRdp,
+  drawsBitmapsOrOrders,
+  fastPathPdu,
+  fastPathUpdates,
+  heldFragmentPdus,
+  surfaceCommands,
+  surfaceCommandsPdus,
+  type FastPathUpdate,
+} from './fastPathOutput';
+import { serverFraming, serverPduLength, type ServerFraming } from './serverFraming';
 
-const FASTPATH_UPDATETYPE_ORDERS = 0x0;
-const FASTPATH_UPDATETYPE_BITMAP = 0x1;
-const FASTPATH_UPDATETYPE_SURFCMDS = 0x4;
-const FASTPATH_FRAGMENT_SINGLE = 0x0;
-const FASTPATH_FRAGMENT_LAST = 0x1;
-const FASTPATH_FRAGMENT_FIRST = 0x2;
-const FASTPATH_FRAGMENT_NEXT = 0x3;
-const FASTPATH_OUTPUT_COMPRESSION_USED = 0x2;
-const FASTPATH_OUTPUT_ENCRYPTED = 0x2;
-const CMDTYPE_SET_SURFACE_BITS = 0x0001;
-const CMDTYPE_FRAME_MARKER = 0x0004;
-const CMDTYPE_STREAM_SURFACE_BITS = 0x0006;
-const EX_COMPRESSED_BITMAP_HEADER_PRESENT = 0x01;
-/** Slow-path: a Data PDU of type Update (ORDERS 0, BITMAP 1 are drawn). */
-const PDUTYPE2_UPDATE = 0x02;
-const UPDATETYPE_ORDERS = 0x0000;
-const UPDATETYPE_BITMAP = 0x0001;
-/** The codec id IronRDP gives RemoteFX in its Bitmap Codecs capability (ironrdp-pdu CODEC_ID_REMOTEFX). */
-export const IRONRDP_REMOTEFX_CODEC_ID = 3;
-/** A fast-path PDU's length is 15 bits; its header (3) and the update's header (1) and size (2) come off. */
-const MAX_FRAGMENT = 0x7fff - 3 - 3;
+export { IRONRDP_REMOTEFX_CODEC_ID };
 
 /** MS-RDPRFX 2.2.2 block types. */
 const WBT_SYNC = 0xccc0;
@@ -83,8 +79,6 @@ interface Rect {
   width: number;
   height: number;
 }
-
-class Unreadable extends Error {}
 
 export class RemoteFxTileFilter {
   private readonly framing: ServerFraming;
@@ -143,6 +137,14 @@ export class RemoteFxTileFilter {
     return altered ? Buffer.concat(out) : data.subarray(0, offset);
   }
 
+  /**
+   * Forgets every tile: what it remembers was shown by someone else than
+   * IronRDP (the page's decoder, remoteFxTranscoder.ts, which has stopped).
+   */
+  forget(): void {
+    this.known.clear();
+  }
+
   private stop(reason: string): void {
     if (this.through) return;
     this.through = true;
@@ -152,28 +154,15 @@ export class RemoteFxTileFilter {
 
   /** A whole fast-path PDU: returned as it came unless a RemoteFX tile in it is left out. */
   private fastPath(pdu: Buffer): Buffer[] {
-    if (((pdu[0]! >> 6) & FASTPATH_OUTPUT_ENCRYPTED) !== 0) {
-      this.stop('encrypted fast-path output');
+    let updates: FastPathUpdate[];
+    try {
+      updates = fastPathUpdates(pdu);
+    } catch (error) {
+      if (!(error instanceof Unreadable)) throw error;
+      this.stop(error.message);
       return [pdu];
     }
-    const updates: { code: number; fragmentation: number; data: Buffer; raw: Buffer }[] = [];
-    let at = fastPathHeaderLength(pdu, 0);
-    while (at < pdu.length) {
-      const start = at;
-      const updateHeader = pdu[at]!;
-      at += 1;
-      const problem =
-        (updateHeader >> 6) & FASTPATH_OUTPUT_COMPRESSION_USED ? 'bulk-compressed fast-path output' : at + 2 > pdu.length ? 'a fast-path update header cut short' : at + 2 + pdu.readUInt16LE(at) > pdu.length ? 'a fast-path update longer than its PDU' : null;
-      if (problem) {
-        this.stop(problem);
-        return [pdu];
-      }
-      const size = pdu.readUInt16LE(at);
-      at += 2;
-      updates.push({ code: updateHeader & 0xf, fragmentation: (updateHeader >> 4) & 0x3, data: pdu.subarray(at, at + size), raw: pdu.subarray(start, at + size) });
-      at += size;
-    }
-    if (updates.some((u) => u.code === FASTPATH_UPDATETYPE_ORDERS || u.code === FASTPATH_UPDATETYPE_BITMAP)) this.known.clear();
+    if (updates.some(drawsBitmapsOrOrders)) this.known.clear();
     if (!this.fragments && !updates.some((u) => u.code === FASTPATH_UPDATETYPE_SURFCMDS)) return [pdu];
     // Surface commands: each update on its own, re-framed only where a tile was left out
     // (or fragments were joined); the PDU as it came when none was.
@@ -229,43 +218,30 @@ export class RemoteFxTileFilter {
       if (run.length > 0) updates.push(Buffer.concat(run));
       run = [];
     };
-    let at = 0;
     try {
-      while (at < data.length) {
-        if (at + 2 > data.length) throw new Unreadable('a surface command cut short');
-        const type = data.readUInt16LE(at);
-        if (type === CMDTYPE_FRAME_MARKER) {
-          if (at + 8 > data.length) throw new Unreadable('a frame marker cut short');
-          run.push(data.subarray(at, at + 8));
-          at += 8;
+      for (const command of surfaceCommands(data)) {
+        if (command.kind === 'marker') {
+          run.push(command.bytes);
           continue;
         }
-        if (type !== CMDTYPE_SET_SURFACE_BITS && type !== CMDTYPE_STREAM_SURFACE_BITS) throw new Unreadable(`surface command type ${type}`);
-        // cmdType, destLeft, destTop, destRight, destBottom (2 each), TS_BITMAP_DATA_EX: bpp, flags, reserved, codecID, width (2), height (2), bitmapDataLength (4).
-        if (at + 22 > data.length) throw new Unreadable('a surface bits command cut short');
-        const headerLength = 22 + (data[at + 11]! & EX_COMPRESSED_BITMAP_HEADER_PRESENT ? 24 : 0);
-        const end = at + headerLength + data.readUInt32LE(at + 18);
-        if (end > data.length) throw new Unreadable('a surface bits command longer than its update');
-        if (data[at + 13] !== IRONRDP_REMOTEFX_CODEC_ID) {
+        if (command.codecId !== IRONRDP_REMOTEFX_CODEC_ID) {
           // Another codec: IronRDP draws it into its framebuffer.
           this.known.clear();
-          run.push(data.subarray(at, end));
-          at = end;
+          run.push(command.bytes);
           continue;
         }
-        const message = data.subarray(at + headerLength, end);
-        const groups = this.remoteFx(message, data.readUInt16LE(at + 2), data.readUInt16LE(at + 4));
-        if (groups === null) run.push(data.subarray(at, end));
+        const groups = this.remoteFx(command.data, command.left, command.top);
+        if (groups === null) run.push(command.bytes);
         else {
           changed = true;
           endRun();
+          const headerLength = command.bytes.length - command.data.length;
           for (const group of groups) {
-            const header = Buffer.from(data.subarray(at, at + headerLength));
+            const header = Buffer.from(command.bytes.subarray(0, headerLength));
             header.writeUInt32LE(group.length, 18);
             updates.push(Buffer.concat([header, group]));
           }
         }
-        at = end;
       }
     } catch (error) {
       if (!(error instanceof Unreadable)) throw error;
@@ -415,7 +391,7 @@ export class RemoteFxTileFilter {
   private heldFragments(): Buffer[] {
     const held = this.fragments ?? [];
     this.fragments = null;
-    return held.map((data, i) => fastPathPdu([updateBytes(i === 0 ? FASTPATH_FRAGMENT_FIRST : FASTPATH_FRAGMENT_NEXT, data)]));
+    return heldFragmentPdus(held);
   }
 }
 
@@ -425,46 +401,4 @@ function intersect(a: Rect, b: Rect): Rect | null {
   const right = Math.min(a.x + a.width, b.x + b.width);
   const bottom = Math.min(a.y + a.height, b.y + b.height);
   return right > x && bottom > y ? { x, y, width: right - x, height: bottom - y } : null;
-}
-
-/** A slow-path Update PDU that IronRDP draws (orders or bitmaps; a bulk-compressed one cannot be read, so counts as drawn)? */
-function drawnByIronRdp(tpkt: Buffer): boolean {
-  const data = slowPathDataPdu(tpkt);
-  if (!data || data.pduType2 !== PDUTYPE2_UPDATE || data.body + 2 > tpkt.length) return false;
-  const updateType = tpkt.readUInt16LE(data.body);
-  return data.compressed || updateType === UPDATETYPE_ORDERS || updateType === UPDATETYPE_BITMAP;
-}
-
-/** A surface commands update's bytes (header and size, then the data). */
-function updateBytes(fragmentation: number, data: Buffer): Buffer {
-  const update = Buffer.allocUnsafe(3 + data.length);
-  update[0] = FASTPATH_UPDATETYPE_SURFCMDS | (fragmentation << 4);
-  update.writeUInt16LE(data.length, 1);
-  data.copy(update, 3);
-  return update;
-}
-
-/** A fast-path output PDU (unencrypted) holding the given updates, whole. */
-function fastPathPdu(updates: Buffer[]): Buffer {
-  const body = updates.reduce((n, u) => n + u.length, 0);
-  const pdu = Buffer.allocUnsafe(3 + body);
-  pdu[0] = 0;
-  pdu.writeUInt16BE(0x8000 | (3 + body), 1);
-  let at = 3;
-  for (const u of updates) {
-    u.copy(pdu, at);
-    at += u.length;
-  }
-  return pdu;
-}
-
-/** One surface commands update carrying `data`, in fragments if it is larger than a fast-path PDU holds. */
-function surfaceCommandsPdus(data: Buffer): Buffer[] {
-  if (data.length <= MAX_FRAGMENT) return [fastPathPdu([updateBytes(FASTPATH_FRAGMENT_SINGLE, data)])];
-  const out: Buffer[] = [];
-  for (let at = 0; at < data.length; at += MAX_FRAGMENT) {
-    const end = Math.min(at + MAX_FRAGMENT, data.length);
-    out.push(fastPathPdu([updateBytes(at === 0 ? FASTPATH_FRAGMENT_FIRST : end === data.length ? FASTPATH_FRAGMENT_LAST : FASTPATH_FRAGMENT_NEXT, data.subarray(at, end))]));
-  }
-  return out;
 }

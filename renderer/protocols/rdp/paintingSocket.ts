@@ -1,0 +1,158 @@
+// The page's half of RemoteFX decoded outside IronRDP
+// (electron/gateway/bridges/rdp/remoteFxTranscoder.ts): IronRDP's WebSocket,
+// opened through openIronRdpSocket (a build-time change to IronRDP's glue,
+// vite.config.ts), asks the gateway to take RemoteFX out of IronRDP's stream
+// (paint=1). Each message from the gateway then starts with a tag byte: 0
+// carries RDP bytes, handed on to IronRDP without the tag; 1 carries RemoteFX
+// messages that came one after the other, decoded by this session's worker
+// (remoteFxWorker.ts) and put on IronRDP's canvas here, all at once. Messages reach IronRDP and the canvas strictly in
+// the order they came: what follows a RemoteFX message waits until its
+// pixels are on the canvas, so the frame's end marker, which IronRDP
+// acknowledges, reaches IronRDP after the frame is painted.
+//
+// Only a session whose worker started paints (startPainting); any other URL
+// gets a plain WebSocket, and a gateway that was not asked sends no tags.
+import tileDecoderUrl from 'virtual:remotefx-tile-decoder';
+import type { FromDecoder, ToDecoder } from './remoteFxWorker';
+import type { PaintedRect } from './remoteFxDecoder';
+import { DecodedInOrder } from './decodedInOrder';
+
+interface Painter {
+  canvas: () => HTMLCanvasElement | null;
+  worker: Worker;
+}
+
+const targets = new Map<string, Painter>();
+
+const TAG_REMOTEFX = 1;
+
+let tileDecoder: Promise<WebAssembly.Module> | null = null;
+
+/**
+ * The proxy address to give IronRDP for a session whose canvas the page
+ * paints, and how to forget it; the address as it was (IronRDP decodes) when
+ * the decoder cannot start here.
+ */
+export async function startPainting(address: string, canvas: () => HTMLCanvasElement | null): Promise<{ address: string; release: () => void }> {
+  let worker: Worker | null = null;
+  try {
+    tileDecoder ??= WebAssembly.compileStreaming(fetch(tileDecoderUrl));
+    const module = await tileDecoder;
+    worker = new Worker(new URL('./remoteFxWorker.ts', import.meta.url), { type: 'module' });
+    const started = worker;
+    await new Promise<void>((resolve, reject) => {
+      started.onmessage = (event: MessageEvent<FromDecoder>) => ('ready' in event.data && event.data.ready ? resolve() : reject(new Error('error' in event.data ? event.data.error : 'no answer')));
+      started.onerror = (event) => reject(new Error(event.message || 'the worker did not load'));
+      started.postMessage({ module } satisfies ToDecoder);
+    });
+  } catch (error) {
+    tileDecoder = null;
+    worker?.terminate();
+    console.warn('RemoteFX left to IronRDP: the page decoder did not start', error);
+    return { address, release: () => {} };
+  }
+  const url = new URL(address);
+  url.searchParams.set('paint', '1');
+  const painting = url.toString();
+  const own = worker;
+  targets.set(painting, { canvas, worker: own });
+  return {
+    address: painting,
+    release: () => {
+      targets.delete(painting);
+      own.terminate();
+    },
+  };
+}
+
+/** Where IronRDP's glue opens its WebSocket. */
+export function openIronRdpSocket(url: string): WebSocket {
+  const painter = targets.get(url);
+  return painter ? paintingSocket(url, painter) : new WebSocket(url);
+}
+
+type Listener = EventListenerOrEventListenerObject;
+
+/**
+ * A WebSocket whose message listeners (what IronRDP adds, or its onmessage)
+ * see only the tag-0 payloads, as the binary type they asked for.
+ */
+function paintingSocket(url: string, painter: Painter): WebSocket {
+  const socket = new WebSocket(url);
+  socket.binaryType = 'arraybuffer';
+  const listeners = new Set<Listener>();
+  let onmessage: ((event: MessageEvent) => unknown) | null = null;
+  let wantsBlob = false;
+  let context: { canvas: HTMLCanvasElement; context: CanvasRenderingContext2D } | null = null;
+  const addEventListener = socket.addEventListener.bind(socket);
+  const removeEventListener = socket.removeEventListener.bind(socket);
+
+  const paint = (rects: PaintedRect[]) => {
+    const target = painter.canvas();
+    if (!target) return;
+    if (context?.canvas !== target) {
+      const found = target.getContext('2d');
+      if (!found) return;
+      context = { canvas: target, context: found };
+    }
+    for (const r of rects) context.context.putImageData(new ImageData(new Uint8ClampedArray(r.pixels.buffer), r.width, r.height), r.x, r.y);
+  };
+
+  const deliver = (payload: ArrayBuffer, origin: string) => {
+    const forwarded = new MessageEvent('message', { data: wantsBlob ? new Blob([payload]) : payload, origin });
+    for (const listener of listeners) {
+      if (typeof listener === 'function') listener.call(socket, forwarded);
+      else listener.handleEvent(forwarded);
+    }
+    onmessage?.call(socket, forwarded);
+  };
+
+  // What came, in order: RDP bytes at once, RemoteFX once the worker answered (decodedInOrder.ts).
+  const inOrder = new DecodedInOrder(painter.worker, paint);
+  painter.worker.onmessage = (event: MessageEvent<FromDecoder>) => inOrder.answer(event.data);
+  painter.worker.onerror = (event) => inOrder.fail(event.message);
+
+  addEventListener('message', (event: MessageEvent) => {
+    const data = event.data as ArrayBuffer;
+    if (new Uint8Array(data, 0, 1)[0] === TAG_REMOTEFX) {
+      inOrder.remoteFx(data);
+      return;
+    }
+    const payload = data.slice(1);
+    inOrder.rdp(() => deliver(payload, event.origin));
+  });
+
+  Object.defineProperties(socket, {
+    binaryType: {
+      get: () => (wantsBlob ? 'blob' : 'arraybuffer'),
+      set: (value: BinaryType) => {
+        wantsBlob = value === 'blob';
+      },
+    },
+    onmessage: {
+      get: () => onmessage,
+      set: (value: ((event: MessageEvent) => unknown) | null) => {
+        onmessage = value;
+      },
+    },
+    addEventListener: {
+      value: (type: string, listener: Listener | null, options?: boolean | AddEventListenerOptions) => {
+        if (type === 'message') {
+          if (listener) listeners.add(listener);
+          return;
+        }
+        if (listener) addEventListener(type, listener, options);
+      },
+    },
+    removeEventListener: {
+      value: (type: string, listener: Listener | null, options?: boolean | EventListenerOptions) => {
+        if (type === 'message') {
+          if (listener) listeners.delete(listener);
+          return;
+        }
+        if (listener) removeEventListener(type, listener, options);
+      },
+    },
+  });
+  return socket;
+}

@@ -1,0 +1,1 @@
+export function compileTileDecoder(): Promise<Uint8Array<ArrayBuffer>>;
