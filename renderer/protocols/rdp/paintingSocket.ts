@@ -5,10 +5,11 @@
 // (paint=1). Each message from the gateway then starts with a tag byte: 0
 // carries RDP bytes, handed on to IronRDP without the tag; 1 carries RemoteFX
 // messages that came one after the other, decoded by this session's worker
-// (remoteFxWorker.ts) and put on IronRDP's canvas here, all at once. Messages reach IronRDP and the canvas strictly in
-// the order they came: what follows a RemoteFX message waits until its
-// pixels are on the canvas, so the frame's end marker, which IronRDP
-// acknowledges, reaches IronRDP after the frame is painted.
+// (remoteFxWorker.ts) and put on IronRDP's canvas here, all at once. Messages
+// reach IronRDP and the canvas strictly in the order they came
+// (decodedInOrder.ts): what follows a RemoteFX message waits until its pixels
+// are on the canvas, so the frame's end marker, which IronRDP acknowledges,
+// reaches IronRDP after the frame is painted.
 //
 // Only a session whose worker started paints (startPainting); any other URL
 // gets a plain WebSocket, and a gateway that was not asked sends no tags.
@@ -25,6 +26,8 @@ interface Painter {
 const targets = new Map<string, Painter>();
 
 const TAG_REMOTEFX = 1;
+/** A decoder not ready by then is given up: IronRDP decodes, the connection does not wait longer. */
+const START_TIMEOUT_MS = 5000;
 
 let tileDecoder: Promise<WebAssembly.Module> | null = null;
 
@@ -41,6 +44,7 @@ export async function startPainting(address: string, canvas: () => HTMLCanvasEle
     worker = new Worker(new URL('./remoteFxWorker.ts', import.meta.url), { type: 'module' });
     const started = worker;
     await new Promise<void>((resolve, reject) => {
+      setTimeout(() => reject(new Error(`no answer within ${START_TIMEOUT_MS} ms`)), START_TIMEOUT_MS);
       started.onmessage = (event: MessageEvent<FromDecoder>) => ('ready' in event.data && event.data.ready ? resolve() : reject(new Error('error' in event.data ? event.data.error : 'no answer')));
       started.onerror = (event) => reject(new Error(event.message || 'the worker did not load'));
       started.postMessage({ module } satisfies ToDecoder);
