@@ -38,7 +38,9 @@ export const FREE: usize = 65536;
  * One component's RLGR-coded bytes [data, end) into 4096 coefficients at out
  * (what the data does not reach stays 0). The bit reader keeps `nbits`
  * unread bits, most significant first, at the top of a 64-bit accumulator,
- * refilled 32 bits at a time.
+ * refilled 32 bits at a time. Its refills are written out where they are
+ * needed: AssemblyScript has no closures, and a function cannot change the
+ * caller's locals, which is where the reader's state must stay to be fast.
  */
 function rlgr(mode: i32, data: usize, end: usize, out: usize): void {
   memory.fill(out, 0, 8192);

@@ -10,15 +10,16 @@ export const ENTROPY_RLGR1 = 0x01;
 export const ENTROPY_RLGR3 = 0x04;
 export const TILE_SIZE = 64;
 
-const WBT_SYNC = 0xccc0;
-const WBT_CODEC_VERSIONS = 0xccc1;
-const WBT_CHANNELS = 0xccc2;
-const WBT_CONTEXT = 0xccc3;
-const WBT_FRAME_BEGIN = 0xccc4;
-const WBT_FRAME_END = 0xccc5;
-const WBT_REGION = 0xccc6;
-const WBT_EXTENSION = 0xccc7;
-const CBT_TILE = 0xcac3;
+/** MS-RDPRFX 2.2.2 block types. */
+export const WBT_SYNC = 0xccc0;
+export const WBT_CODEC_VERSIONS = 0xccc1;
+export const WBT_CHANNELS = 0xccc2;
+export const WBT_CONTEXT = 0xccc3;
+export const WBT_FRAME_BEGIN = 0xccc4;
+export const WBT_FRAME_END = 0xccc5;
+export const WBT_REGION = 0xccc6;
+export const WBT_EXTENSION = 0xccc7;
+export const CBT_TILE = 0xcac3;
 
 export interface Rect {
   x: number;

@@ -46,21 +46,23 @@ import {
   surfaceCommandsPdus,
   type FastPathUpdate,
 } from './fastPathOutput';
-import { serverFraming, serverPduLength, type ServerFraming } from './serverFraming';
+import { forEachWholePdu, serverFraming, type ServerFraming } from './serverFraming';
+import {
+  CBT_TILE,
+  TILE_SIZE,
+  WBT_CHANNELS,
+  WBT_CODEC_VERSIONS,
+  WBT_CONTEXT,
+  WBT_EXTENSION,
+  WBT_FRAME_BEGIN,
+  WBT_FRAME_END,
+  WBT_REGION,
+  WBT_SYNC,
+} from '../../../../shared/remoteFx/remoteFxMessage';
 
 export { IRONRDP_REMOTEFX_CODEC_ID };
 
-/** MS-RDPRFX 2.2.2 block types. */
-const WBT_SYNC = 0xccc0;
-const WBT_CODEC_VERSIONS = 0xccc1;
-const WBT_CHANNELS = 0xccc2;
-const WBT_CONTEXT = 0xccc3;
-const WBT_FRAME_BEGIN = 0xccc4;
-const WBT_FRAME_END = 0xccc5;
-const WBT_REGION = 0xccc6;
-const WBT_EXTENSION = 0xccc7;
-const CBT_TILE = 0xcac3;
-const TILE = 64;
+const TILE = TILE_SIZE;
 /** TS_RFX_TILESET: header (6), codecId, channelId, subtype (2), idx (2), properties (2), numQuant, tileSize, numTiles (2), tilesDataSize (4). */
 const TILESET_FIXED = 6 + 16;
 
@@ -102,20 +104,9 @@ export class RemoteFxTileFilter {
     const out: Buffer[] = [];
     // While every PDU goes as it came, what goes is data[0, offset): no copy.
     let altered = false;
-    let offset = 0;
-    while (offset < data.length) {
-      const inCredssp = this.framing.phase === 'credssp';
-      const length = serverPduLength(data, offset, this.framing);
-      if (length === null) break;
-      if (length === 'unknown') {
-        this.stop('a PDU it could not frame');
-        break;
-      }
-      if (length > data.length - offset) break;
-      const pdu = data.subarray(offset, offset + length);
-      offset += length;
-      if (inCredssp) out.push(pdu);
-      else if (pdu[0] === 0x03) {
+    const { offset, unframeable } = forEachWholePdu(data, this.framing, ({ kind, pdu }) => {
+      if (kind === 'credssp') out.push(pdu);
+      else if (kind === 'slow-path') {
         if (drawnByIronRdp(pdu)) this.known.clear();
         out.push(pdu);
       } else {
@@ -123,8 +114,9 @@ export class RemoteFxTileFilter {
         altered ||= sent.length !== 1 || sent[0] !== pdu;
         out.push(...sent);
       }
-      if (this.through) break;
-    }
+      return !this.through;
+    });
+    if (unframeable) this.stop('a PDU it could not frame');
     if (this.through) {
       // Whatever is held goes on as it came: a fragmented update begun, and the rest of the stream.
       if (this.fragments) out.push(...this.heldFragments());

@@ -51,7 +51,7 @@ import {
   type FastPathUpdate,
   type SurfaceCommand,
 } from './fastPathOutput';
-import { serverFraming, serverPduLength, type ServerFraming } from './serverFraming';
+import { forEachWholePdu, serverFraming, type ServerFraming } from './serverFraming';
 
 /** The tag byte of each WebSocket message to a page that decodes RemoteFX. */
 export const TAG_RDP = 0;
@@ -90,25 +90,15 @@ export class RemoteFxTranscoder {
   push(chunk: Buffer): Buffer[] {
     if (this.through) return [tagged(TAG_RDP, [chunk])];
     let data = this.pending.length > 0 ? Buffer.concat([this.pending, chunk]) : chunk;
-    let offset = 0;
-    while (offset < data.length) {
-      const inCredssp = this.framing.phase === 'credssp';
-      const length = serverPduLength(data, offset, this.framing);
-      if (length === null) break;
-      if (length === 'unknown') {
-        this.stop('a PDU it could not frame');
-        break;
-      }
-      if (length > data.length - offset) break;
-      const pdu = data.subarray(offset, offset + length);
-      offset += length;
-      if (inCredssp) this.rdp.push(pdu);
-      else if (pdu[0] === 0x03) {
+    const { offset, unframeable } = forEachWholePdu(data, this.framing, ({ kind, pdu }) => {
+      if (kind === 'credssp') this.rdp.push(pdu);
+      else if (kind === 'slow-path') {
         if (this.stats.messages > 0 && drawnByIronRdp(pdu)) this.stop('a slow-path bitmap or orders update, which IronRDP draws');
         this.rdp.push(pdu);
       } else this.fastPath(pdu);
-      if (this.through) break;
-    }
+      return !this.through;
+    });
+    if (unframeable) this.stop('a PDU it could not frame');
     data = data.subarray(offset);
     if (this.through) {
       // Whatever is held goes on as it came: a fragmented update begun, and the rest of the stream.

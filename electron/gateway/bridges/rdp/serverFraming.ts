@@ -2,8 +2,10 @@
 // TLS is off (MS-RDPBCGR): with NLA, CredSSP TSRequests (DER) and, with
 // HYBRID_EX, a 4-byte Early User Authorization Result first; then slow-path
 // PDUs (TPKT, 2.2.8.1.1.1.1) and fast-path output (2.2.9.1.2); and what a
-// slow-path Data PDU is. Shared by the stream watch (serverStreamWatch.ts) and
-// the RemoteFX tile filter (remoteFxTiles.ts).
+// slow-path Data PDU is. Shared by the stream watch (serverStreamWatch.ts),
+// the RemoteFX tile filter (remoteFxTiles.ts) and the transcoder
+// (remoteFxTranscoder.ts); the last two hold each PDU until it is whole
+// (forEachWholePdu).
 import { probeLength } from '../rdcleanpath/der';
 
 const MCS_SEND_DATA_INDICATION = 0x68;
@@ -86,4 +88,27 @@ export function slowPathDataPdu(tpkt: Buffer): { pduType2: number; compressed: b
   if ((tpkt.readUInt16LE(at + 2) & 0xf) !== PDUTYPE_DATAPDU) return null;
   at += 6;
   return { pduType2: tpkt[at + 8]!, compressed: (tpkt[at + 9]! & PACKET_COMPRESSED) !== 0, body: at + 12 };
+}
+
+/** What a PDU is to those that hold each one until it is whole. */
+export type WholePdu = { kind: 'credssp' | 'slow-path' | 'fast-path'; pdu: Buffer };
+
+/**
+ * Hands `each` the whole PDUs at the start of `data`, in order, until one is
+ * not all here, the stream cannot be framed, or `each` returns false.
+ * Returns where the first PDU not handed begins and whether framing failed there.
+ */
+export function forEachWholePdu(data: Buffer, framing: ServerFraming, each: (pdu: WholePdu) => boolean): { offset: number; unframeable: boolean } {
+  let offset = 0;
+  while (offset < data.length) {
+    const inCredssp = framing.phase === 'credssp';
+    const length = serverPduLength(data, offset, framing);
+    if (length === null) break;
+    if (length === 'unknown') return { offset, unframeable: true };
+    if (length > data.length - offset) break;
+    const pdu = data.subarray(offset, offset + length);
+    offset += length;
+    if (!each({ kind: inCredssp ? 'credssp' : pdu[0] === 0x03 ? 'slow-path' : 'fast-path', pdu })) break;
+  }
+  return { offset, unframeable: false };
 }

@@ -9,19 +9,12 @@ import fc from 'fast-check';
 import { IRONRDP_REMOTEFX_CODEC_ID, RemoteFxTileFilter } from '../../../../electron/gateway/bridges/rdp/remoteFxTiles';
 import { encodeMessage, type Rect } from './remoteFxEncoder';
 import { splitAt } from './chunks';
+import { fastPath, marker } from './fastPathPdus';
 
 type Picture = (x: number, y: number) => [number, number, number];
 const plain: Picture = (x, y) => [(x * 3) & 255, (y * 2) & 255, ((x + y) * 5) & 255];
 /** The same picture with one 10x10 box changed, inside tile (1, 1). */
 const changed: Picture = (x, y) => (x >= 70 && x < 80 && y >= 70 && y < 80 ? [255, 0, 0] : plain(x, y));
-
-const marker = (action: number, frameId: number) => {
-  const b = Buffer.alloc(8);
-  b.writeUInt16LE(0x0004, 0);
-  b.writeUInt16LE(action, 2);
-  b.writeUInt32LE(frameId, 4);
-  return b;
-};
 
 function surfaceBits(codecId: number, data: Buffer): Buffer {
   const b = Buffer.alloc(22);
@@ -34,20 +27,6 @@ function surfaceBits(codecId: number, data: Buffer): Buffer {
   b.writeUInt16LE(192, 16);
   b.writeUInt32LE(data.length, 18);
   return Buffer.concat([b, data]);
-}
-
-/** Fast-path output PDUs carrying one update of `code`, in fragments of at most `fragment` bytes. */
-function fastPath(code: number, data: Buffer, fragment = 0x7fff - 6): Buffer {
-  const pieces: Buffer[] = [];
-  for (let at = 0; ; at += fragment) {
-    const end = Math.min(at + fragment, data.length);
-    const fragmentation = data.length <= fragment ? 0 : at === 0 ? 2 : end === data.length ? 1 : 3;
-    const update = Buffer.concat([Buffer.from([code | (fragmentation << 4), (end - at) & 0xff, (end - at) >> 8]), data.subarray(at, end)]);
-    const length = update.length + 3;
-    pieces.push(Buffer.concat([Buffer.from([0x00, 0x80 | (length >> 8), length & 0xff]), update]));
-    if (end === data.length) break;
-  }
-  return Buffer.concat(pieces);
 }
 
 const frame = (id: number, picture: Picture, rects: Rect[], options: { headers?: boolean; fragment?: number } = {}) =>

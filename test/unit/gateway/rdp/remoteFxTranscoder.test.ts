@@ -12,19 +12,12 @@ import { IRONRDP_REMOTEFX_CODEC_ID } from '../../../../electron/gateway/bridges/
 import { RemoteFxTranscoder, TAG_REMOTEFX, TAG_RDP } from '../../../../electron/gateway/bridges/rdp/remoteFxTranscoder';
 import { encodeMessage } from './remoteFxEncoder';
 import { splitAt } from './chunks';
+import { fastPath, marker } from './fastPathPdus';
 
 /** A picture with smooth areas, edges and colour: what a desktop has. */
 const picture = (x: number, y: number): [number, number, number] => {
   if (x > 100 && x < 180 && y > 20 && y < 60) return [250, 250, 250];
   return [(x * 3) & 255, (y * 2) & 255, ((x + y) * 5) & 255];
-};
-
-const marker = (action: number, frameId: number) => {
-  const b = Buffer.alloc(8);
-  b.writeUInt16LE(0x0004, 0);
-  b.writeUInt16LE(action, 2);
-  b.writeUInt32LE(frameId, 4);
-  return b;
 };
 
 function surfaceBits(codecId: number, dest: Rect, data: Buffer): Buffer {
@@ -37,20 +30,6 @@ function surfaceBits(codecId: number, dest: Rect, data: Buffer): Buffer {
   b.writeUInt16LE(dest.height, 16);
   b.writeUInt32LE(data.length, 18);
   return Buffer.concat([b, data]);
-}
-
-/** Fast-path output PDUs carrying one update of `code`, in fragments of at most `fragment` bytes. */
-function fastPath(code: number, data: Buffer, fragment = 0x7fff - 6): Buffer {
-  const pieces: Buffer[] = [];
-  for (let at = 0; at < data.length || at === 0; at += fragment) {
-    const end = Math.min(at + fragment, data.length);
-    const fragmentation = data.length <= fragment ? 0 : at === 0 ? 2 : end === data.length ? 1 : 3;
-    const update = Buffer.concat([Buffer.from([code | (fragmentation << 4), (end - at) & 0xff, (end - at) >> 8]), data.subarray(at, end)]);
-    const length = update.length + 3;
-    pieces.push(Buffer.concat([Buffer.from([0x00, 0x80 | (length >> 8), length & 0xff]), update]));
-    if (end === data.length) break;
-  }
-  return Buffer.concat(pieces);
 }
 
 /** Reads fast-path output back: each update whole (fragments joined), with its code; TPKTs as they are. */
