@@ -79,13 +79,18 @@ type Listener = EventListenerOrEventListenerObject;
 
 /**
  * A WebSocket whose message listeners (what IronRDP adds, or its onmessage)
- * see only the tag-0 payloads, as the binary type they asked for.
+ * see only the tag-0 payloads, as the binary type they asked for, and whose
+ * close listeners hear of the close after the messages before it.
  */
 function paintingSocket(url: string, painter: Painter): WebSocket {
   const socket = new WebSocket(url);
   socket.binaryType = 'arraybuffer';
-  const listeners = new Set<Listener>();
-  let onmessage: ((event: MessageEvent) => unknown) | null = null;
+  // IronRDP's listeners for the events that keep their order with the stream: its messages and the close after them.
+  const ordered = ['message', 'close'] as const;
+  type Ordered = (typeof ordered)[number];
+  const isOrdered = (type: string): type is Ordered => (ordered as readonly string[]).includes(type);
+  const listeners = { message: new Set<Listener>(), close: new Set<Listener>() };
+  const handlers: Record<Ordered, ((event: Event) => unknown) | null> = { message: null, close: null };
   let wantsBlob = false;
   let context: { canvas: HTMLCanvasElement; context: CanvasRenderingContext2D } | null = null;
   const addEventListener = socket.addEventListener.bind(socket);
@@ -102,16 +107,15 @@ function paintingSocket(url: string, painter: Painter): WebSocket {
     for (const r of rects) context.context.putImageData(new ImageData(new Uint8ClampedArray(r.pixels.buffer), r.width, r.height), r.x, r.y);
   };
 
-  const deliver = (payload: ArrayBuffer, origin: string) => {
-    const forwarded = new MessageEvent('message', { data: wantsBlob ? new Blob([payload]) : payload, origin });
-    for (const listener of listeners) {
-      if (typeof listener === 'function') listener.call(socket, forwarded);
-      else listener.handleEvent(forwarded);
+  const dispatch = (type: Ordered, event: Event) => {
+    for (const listener of listeners[type]) {
+      if (typeof listener === 'function') listener.call(socket, event);
+      else listener.handleEvent(event);
     }
-    onmessage?.call(socket, forwarded);
+    handlers[type]?.call(socket, event);
   };
 
-  // What came, in order: RDP bytes at once, RemoteFX once the worker answered (decodedInOrder.ts).
+  // What came, in order: RDP bytes (and the close) at once, RemoteFX once the worker answered (decodedInOrder.ts).
   const inOrder = new DecodedInOrder(painter.worker, paint);
   painter.worker.onmessage = (event: MessageEvent<FromDecoder>) => inOrder.answer(event.data);
   painter.worker.onerror = (event) => inOrder.fail(event.message);
@@ -123,9 +127,16 @@ function paintingSocket(url: string, painter: Painter): WebSocket {
       return;
     }
     const payload = data.slice(1);
-    inOrder.rdp(() => deliver(payload, event.origin));
+    inOrder.rdp(() => dispatch('message', new MessageEvent('message', { data: wantsBlob ? new Blob([payload]) : payload, origin: event.origin })));
   });
+  addEventListener('close', (event: CloseEvent) => inOrder.rdp(() => dispatch('close', event)));
 
+  const property = (type: Ordered) => ({
+    get: () => handlers[type],
+    set: (value: ((event: Event) => unknown) | null) => {
+      handlers[type] = value;
+    },
+  });
   Object.defineProperties(socket, {
     binaryType: {
       get: () => (wantsBlob ? 'blob' : 'arraybuffer'),
@@ -133,28 +144,20 @@ function paintingSocket(url: string, painter: Painter): WebSocket {
         wantsBlob = value === 'blob';
       },
     },
-    onmessage: {
-      get: () => onmessage,
-      set: (value: ((event: MessageEvent) => unknown) | null) => {
-        onmessage = value;
-      },
-    },
+    onmessage: property('message'),
+    onclose: property('close'),
     addEventListener: {
       value: (type: string, listener: Listener | null, options?: boolean | AddEventListenerOptions) => {
-        if (type === 'message') {
-          if (listener) listeners.add(listener);
-          return;
-        }
-        if (listener) addEventListener(type, listener, options);
+        if (!listener) return;
+        if (isOrdered(type)) listeners[type].add(listener);
+        else addEventListener(type, listener, options);
       },
     },
     removeEventListener: {
       value: (type: string, listener: Listener | null, options?: boolean | EventListenerOptions) => {
-        if (type === 'message') {
-          if (listener) listeners.delete(listener);
-          return;
-        }
-        if (listener) removeEventListener(type, listener, options);
+        if (!listener) return;
+        if (isOrdered(type)) listeners[type].delete(listener);
+        else removeEventListener(type, listener, options);
       },
     },
   });
