@@ -5,10 +5,9 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { readFile } from 'node:fs/promises';
 import { startFreerdpShadow } from '../servers/freerdpShadow';
 import { hexColour } from '../servers/xwd';
-import { startAppWithBrowser } from '../support/app';
+import { logLines, startAppWithBrowser } from '../support/app';
 import { createProfile, sessionView, trustCertificate, waitForCanvasColour, waitForState } from '../support/ui';
 
 const cleanups: (() => Promise<void>)[] = [];
@@ -92,13 +91,9 @@ test('a client slower than the server: a change on the remote screen shows a fra
   const connectedFor = await page.evaluate(() => performance.now());
   await sessionView(page).getByRole('button', { name: 'Disconnect' }).click();
   await waitForState(page, 'Disconnected');
-  const logFile = path.join(app.dataDir, 'logs', 'deskbridge.log');
-  let acks = 0;
-  for (let i = 0; i < 30 && !acks; i++) {
-    const lines = (await readFile(logFile, 'utf8').catch(() => '')).split('\n').filter((l) => l.includes('RDP frame pacing'));
-    acks = lines.length >= 3 ? Number(/ acks=(\d+)/.exec(lines.at(-1)!)?.[1] ?? 0) : 0;
-    if (!acks) await new Promise((r) => setTimeout(r, 100));
-  }
+  // The third session's line: the one measured.
+  const pacing = await logLines(app, 'RDP frame pacing', 3);
+  const acks = pacing.length >= 3 ? Number(/ acks=(\d+)/.exec(pacing.at(-1)!)?.[1] ?? 0) : 0;
   const cost = (connectedFor - lastConnectedAt) / acks;
   const shown = median(latencies);
   const early = median(afterConnect);

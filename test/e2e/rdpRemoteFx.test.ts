@@ -11,12 +11,12 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { startFreerdpShadow, type ShadowServer } from '../servers/freerdpShadow';
 import { spawnGroup, stopProcess, waitForWindow } from '../servers/processes';
 import { hexColour, writeXwd } from '../servers/xwd';
-import { startAppWithBrowser } from '../support/app';
+import { logLines, startAppWithBrowser } from '../support/app';
 import type { TestBrowser } from '../support/browser';
 import { canvasPixels, createProfile, sessionView, trustCertificate, waitForCanvasColour, waitForState } from '../support/ui';
 
@@ -103,12 +103,7 @@ test('RemoteFX tiles IronRDP already has are left out: the canvas stays the serv
 
   await sessionView(page).getByRole('button', { name: 'Disconnect' }).click();
   await waitForState(page, 'Disconnected');
-  let line = '';
-  for (let i = 0; i < 30 && !line; i++) {
-    const log = await readFile(path.join(app.dataDir, 'logs', 'deskbridge.log'), 'utf8').catch(() => '');
-    line = log.split('\n').find((l) => l.includes('RemoteFX tiles left out')) ?? '';
-    if (!line) await new Promise((r) => setTimeout(r, 100));
-  }
+  const line = (await logLines(app, 'RemoteFX tiles left out'))[0] ?? '';
   assert.ok(line, 'the gateway logs the tiles it left out when the session ends');
   const tiles = Number(/ tiles=(\d+)/.exec(line)?.[1]);
   const dropped = Number(/ dropped=(\d+)/.exec(line)?.[1]);

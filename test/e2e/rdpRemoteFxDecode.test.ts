@@ -6,12 +6,12 @@
 // session's RemoteFX and nothing made it fall back to IronRDP.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { startFreerdpShadow } from '../servers/freerdpShadow';
 import { spawnGroup, stopProcess, waitForWindow } from '../servers/processes';
 import { hexColour, writeXwd } from '../servers/xwd';
-import { startAppWithBrowser } from '../support/app';
+import { logLines, startAppWithBrowser } from '../support/app';
 import { canvasPixels, createProfile, sessionView, trustCertificate, waitForCanvasColour, waitForState } from '../support/ui';
 
 const cleanups: (() => Promise<void>)[] = [];
@@ -90,12 +90,7 @@ test('RemoteFX decoded by the page: the canvas is the server\u2019s detailed pic
 
   await sessionView(page).getByRole('button', { name: 'Disconnect' }).click();
   await waitForState(page, 'Disconnected');
-  let line = '';
-  for (let i = 0; i < 30 && !line; i++) {
-    const log = await readFile(path.join(app.dataDir, 'logs', 'deskbridge.log'), 'utf8').catch(() => '');
-    line = log.split('\n').find((l) => l.includes('RemoteFX decoded by the page')) ?? '';
-    if (!line) await new Promise((r) => setTimeout(r, 100));
-  }
+  const line = (await logLines(app, 'RemoteFX decoded by the page'))[0] ?? '';
   assert.ok(line, 'the gateway logs what it decoded when the session ends');
   const messages = Number(/ messages=(\d+)/.exec(line)?.[1]);
   assert.ok(messages >= 2, `RemoteFX messages sent to the page: ${messages}`);

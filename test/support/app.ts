@@ -1,7 +1,7 @@
 // Starts DeskBridge as it ships: `node dist/cli.mjs --shell browser --no-open`,
 // and reads the start address from its first line.
 import type { ChildProcess } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -60,6 +60,21 @@ export async function startApp(options: AppOptions = {}): Promise<RunningApp> {
     stderr: () => err,
     stop: () => stopProcess(child),
   };
+}
+
+/**
+ * The lines of the app's log that contain `text`, once there are at least
+ * `count` of them (the gateway writes a session's summary as it ends); what
+ * there is after `timeoutMs`, possibly none.
+ */
+export async function logLines(app: { dataDir: string }, text: string, count = 1, timeoutMs = 3000): Promise<string[]> {
+  const file = path.join(app.dataDir, 'logs', 'deskbridge.log');
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const lines = (await readFile(file, 'utf8').catch(() => '')).split('\n').filter((l) => l.includes(text));
+    if (lines.length >= count || Date.now() >= deadline) return lines;
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }
 
 export async function removeDataDir(dataDir: string): Promise<void> {

@@ -172,12 +172,14 @@ export function serveRdCleanPath(
 
     const observer = new CredSspObserver(transport.selectedProtocol);
     const nla = (transport.selectedProtocol & (PROTOCOL.HYBRID | PROTOCOL.HYBRID_EX)) !== 0;
+    // HYBRID_EX: the server sends an Early User Authorization Result after CredSSP.
+    const earlyAuth = (transport.selectedProtocol & PROTOCOL.HYBRID_EX) !== 0;
     // Frames paced to what the client can draw (see rdp/framePacing.ts).
     const pacer = new FramePacer();
     // RemoteFX tiles IronRDP already has are left out (see rdp/remoteFxTiles.ts).
-    const tiles = new RemoteFxTileFilter(nla, (transport.selectedProtocol & PROTOCOL.HYBRID_EX) !== 0);
+    const tiles = new RemoteFxTileFilter(nla, earlyAuth);
     // RemoteFX taken out of IronRDP's stream for the page's decoder, when the page asked for it (see rdp/remoteFxTranscoder.ts).
-    const transcoder = painting ? new RemoteFxTranscoder(nla, (transport.selectedProtocol & PROTOCOL.HYBRID_EX) !== 0) : null;
+    const transcoder = painting ? new RemoteFxTranscoder(nla, earlyAuth) : null;
     let refreshSent = false;
     let tilesForgotten = false;
     let finished = false;
@@ -261,7 +263,7 @@ export function serveRdCleanPath(
     socket.send(forPage(responsePdu(transport.confirm, transport.chain, transport.serverAddr)));
     deps.sessions.setState(session, nla ? 'authenticating' : 'connecting');
     let reported = false;
-    const watch = new ServerStreamWatch(nla, (transport.selectedProtocol & PROTOCOL.HYBRID_EX) !== 0, (found) => {
+    const watch = new ServerStreamWatch(nla, earlyAuth, (found) => {
       const detail = `${found.path} bitmap ${found.sourceWidth} px wide for a ${found.destinationWidth} px rectangle at ${found.bitsPerPixel} bpp`;
       log.warn('server sends bitmaps this IronRDP build draws sheared', { session: session.id, detail });
       deps.sessions.warn(session, 'picture-distorted', detail);

@@ -84,20 +84,16 @@ export class RemoteFxDecoder {
     const input = wasm.FREE.value as number;
     const output = (input + data.length + 15) & ~15;
     reserve(wasm, output + message.tiles.length * TILE_BYTES);
-    let memory = new Uint8Array(wasm.memory.buffer);
+    const memory = new Uint8Array(wasm.memory.buffer);
     memory.set(data, input);
     const quantAt = wasm.QUANT.value as number;
-    const placed: { x: number; y: number; pixels: Uint8Array }[] = [];
-    message.tiles.forEach((tile, i) => {
+    const placed = message.tiles.map((tile, i) => {
+      const at = output + i * TILE_BYTES;
       memory.set(tile.quant[0], quantAt);
       memory.set(tile.quant[1], quantAt + 10);
       memory.set(tile.quant[2], quantAt + 20);
-      wasm.decodeTile(this.entropy, input + tile.dataStart, tile.lengths[0], tile.lengths[1], tile.lengths[2], output + i * TILE_BYTES);
-    });
-    memory = new Uint8Array(wasm.memory.buffer);
-    message.tiles.forEach((tile, i) => {
-      const at = output + i * TILE_BYTES;
-      placed.push({ x: left + tile.xIdx * TILE, y: top + tile.yIdx * TILE, pixels: memory.subarray(at, at + TILE_BYTES) });
+      wasm.decodeTile(this.entropy, input + tile.dataStart, tile.lengths[0], tile.lengths[1], tile.lengths[2], at);
+      return { x: left + tile.xIdx * TILE, y: top + tile.yIdx * TILE, pixels: memory.subarray(at, at + TILE_BYTES) };
     });
     this.tiles += placed.length;
     // No rectangle in the region means the whole channel (as IronRDP and FreeRDP read it).

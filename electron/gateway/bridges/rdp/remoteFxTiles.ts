@@ -60,8 +60,6 @@ import {
   WBT_SYNC,
 } from '../../../../shared/remoteFx/remoteFxMessage';
 
-export { IRONRDP_REMOTEFX_CODEC_ID };
-
 const TILE = TILE_SIZE;
 /** TS_RFX_TILESET: header (6), codecId, channelId, subtype (2), idx (2), properties (2), numQuant, tileSize, numTiles (2), tilesDataSize (4). */
 const TILESET_FIXED = 6 + 16;

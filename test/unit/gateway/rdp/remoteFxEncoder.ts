@@ -4,15 +4,9 @@
 // from the specification's description for these tests only: real messages,
 // tile for tile as a server codes them.
 
-export const ENTROPY_RLGR1 = 0x01;
-export const ENTROPY_RLGR3 = 0x04;
+import { ENTROPY_RLGR1, ENTROPY_RLGR3, type Rect } from '../../../../shared/remoteFx/remoteFxMessage';
 
-export interface Rect {
-  x: number;
-  y: number;
-  width: number;
-  height: number;
-}
+export { ENTROPY_RLGR1, ENTROPY_RLGR3, type Rect };
 
 const KP_MAX = 80;
 const LS_GR = 3;

@@ -6,7 +6,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { IRONRDP_REMOTEFX_CODEC_ID, RemoteFxTileFilter } from '../../../../electron/gateway/bridges/rdp/remoteFxTiles';
+import { IRONRDP_REMOTEFX_CODEC_ID } from '../../../../electron/gateway/bridges/rdp/fastPathOutput';
+import { RemoteFxTileFilter } from '../../../../electron/gateway/bridges/rdp/remoteFxTiles';
 import { encodeMessage, type Rect } from './remoteFxEncoder';
 import { splitAt } from './chunks';
 import { fastPath, marker } from './fastPathPdus';
