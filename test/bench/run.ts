@@ -9,7 +9,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
+import { launchDetachableBrowser } from './detachableBrowser';
 import { startXvnc, disposeXvnc, type XvncServer } from '../servers/xvnc';
 import { stopProcess } from '../servers/processes';
 import { startApp, removeDataDir } from '../support/app';
@@ -21,7 +22,7 @@ import { summarise, percentile, type FrameSummary, type SeenFrame } from './fram
 import { startCapture, startClientDisplay } from './nativeClient';
 import { childrenOf, cpuByRole, cpuSeconds, machineBusySeconds, peakRssBytes, processTree, serverTcpBytes, ticksByPid } from './procStats';
 import { startFrameClock, startShadow, startWebsockify, type ShadowAtSize } from './servers';
-import { keyLatencies, measureWebClient, pageProbeScript, seenFrames, startProbe, stopProbe, waitForFirstFrame } from './webClient';
+import { keyLatencies, pageProbeScript, seenFrames, startProbe, stopProbe, waitForFirstFrame } from './webClient';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..', '..');
@@ -307,22 +308,14 @@ interface WebClientSpec {
   viewport?: { width: number; height: number };
 }
 
-async function launchBrowser(): Promise<{ browser: Browser; pid: number }> {
-  const before = new Set(childrenOf(process.pid));
-  const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: CHROMIUM_ARGS });
-  const pid = childrenOf(process.pid).find((p) => !before.has(p));
-  if (pid === undefined) throw new Error('cannot find the browser process');
-  return { browser, pid };
-}
-
 async function runWebClient(context: RunContext, spec: WebClientSpec): Promise<ClientRun> {
-  const { browser, pid } = await launchBrowser();
+  const browser = await launchDetachableBrowser(CHROMIUM_ARGS, spec.viewport ?? { width: context.width + 400, height: context.height + 200 });
   try {
-    const browserContext = await browser.newContext({ viewport: spec.viewport ?? { width: context.width + 400, height: context.height + 200 } });
+    const browserContext = browser.context;
     await browserContext.addInitScript({ content: 'globalThis.__name = globalThis.__name || ((f) => f);' });
     // The probe runs from the first moment of every document, so a page that connects on load is timed too.
     await browserContext.addInitScript({ content: `${await pageProbeScript()}\n;window.__frameProbe.start(${JSON.stringify(spec.selector)});` });
-    const page = await browserContext.newPage();
+    let page = browser.page;
     await spec.prepare?.(page);
     if (page.url() !== 'about:blank') await startProbe(page, spec.selector);
     const t0 = Date.now();
@@ -330,11 +323,11 @@ async function runWebClient(context: RunContext, spec: WebClientSpec): Promise<C
     const connectMs = (await waitForFirstFrame(page)) - t0 - leftOut;
     await spec.afterFirstFrame?.(page);
     await sleep(warmupMs);
-    const roots = () => [pid, ...spec.processRoots()];
+    const roots = () => [browser.pid, ...spec.processRoots()];
     // A trace of the measured window: where the time goes, by thread (main thread,
     // decoder threads, compositor, GPU process) and by JavaScript function (sampled).
     const tracePath = traceDir ? path.join(traceDir, `trace-${context.width}x${context.height}-${fileSafe(spec.name)}-${Date.now()}.json`) : null;
-    if (tracePath) await browser.startTracing(page, { path: tracePath, categories: TRACE_CATEGORIES });
+    if (tracePath) await browserContext.browser()!.startTracing(page, { path: tracePath, categories: TRACE_CATEGORIES });
     // A CPU profile of the page's main thread: self time by function, WebAssembly included (a trace's sampling is coarser).
     const profiler = profileDir ? await browserContext.newCDPSession(page) : null;
     if (profiler) {
@@ -342,12 +335,24 @@ async function runWebClient(context: RunContext, spec: WebClientSpec): Promise<C
       await profiler.send('Profiler.setSamplingInterval', { interval: 250 });
       await profiler.send('Profiler.start');
     }
-    const window = await costWindow(roots, context, () => measureWebClient(page, spec.selector, context.seconds));
-    if (tracePath) await browser.stopTracing();
+    // Without a trace or a profile to take, Playwright leaves the page for the measured
+    // window, as no DevTools client watches a user's (detachableBrowser.ts).
+    const detached = !tracePath && !profiler;
+    await startProbe(page, spec.selector);
+    if (detached) await browser.detach();
+    const window = await costWindow(roots, context, async () => {
+      const from = Date.now();
+      await sleep(context.seconds * 1000);
+      return { from, to: Date.now() };
+    });
+    if (detached) page = await browser.attach();
+    if (tracePath) await browserContext.browser()!.stopTracing();
     if (profiler && profileDir) {
       const { profile } = await profiler.send('Profiler.stop');
       writeFileSync(path.join(profileDir, `profile-${context.width}x${context.height}-${fileSafe(spec.name)}-${Date.now()}.cpuprofile`), JSON.stringify(profile));
     }
+    const measured = await stopProbe(page);
+    const summary = summarise(seenFrames(measured), window.result.from, window.result.to, measured.tornReads);
     let keyLatencyMs: number[] = [];
     if (context.keys > 0) {
       const canvas = page.locator(spec.selector).locator('canvas').first();
@@ -366,14 +371,14 @@ async function runWebClient(context: RunContext, spec: WebClientSpec): Promise<C
     const peak = peakRssBytes(processTree(roots()));
     return {
       connectMs,
-      summary: window.result.summary,
+      summary,
       ...sharedCosts(window),
       cpuByRole: window.cpuByRole,
       peakRssBytes: peak,
       keyLatencyMs,
     };
   } finally {
-    await browser.close().catch(() => undefined);
+    await browser.close();
     await spec.stop();
   }
 }

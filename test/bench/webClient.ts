@@ -6,7 +6,7 @@ import { build } from 'esbuild';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
-import { FrameNumberUnwrapper, stampTime, summarise, type FrameSummary, type SeenFrame } from './frameCode';
+import { FrameNumberUnwrapper, stampTime, type SeenFrame } from './frameCode';
 import type { ProbeRecord } from './pageProbe';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -72,26 +72,4 @@ export function keyLatencies(frames: SeenFrame[], sentAt: number[]): number[] {
     if (after) result.push(after.seenAt - t);
   }
   return result;
-}
-
-export interface WebMeasurement {
-  frames: SeenFrame[];
-  summary: FrameSummary;
-  from: number;
-  to: number;
-}
-
-/**
- * Our client's measurement, and the web peers': reads the code row of the
- * canvas under `canvasSelector` (a canvas, or an element holding one, also in
- * open shadow roots) on every animation frame for `seconds`.
- */
-export async function measureWebClient(page: Page, canvasSelector: string, seconds: number): Promise<WebMeasurement> {
-  await startProbe(page, canvasSelector);
-  const from = Date.now();
-  await new Promise((r) => setTimeout(r, seconds * 1000));
-  const to = Date.now();
-  const record = await stopProbe(page);
-  const frames = seenFrames(record);
-  return { frames, summary: summarise(frames, from, to, record.tornReads), from, to };
 }

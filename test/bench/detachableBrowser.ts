@@ -1,0 +1,144 @@
+// Chromium for the bench's web clients, which Playwright can leave while a
+// run is measured.
+//
+// Playwright enables DevTools' Network domain on every page it drives, and
+// Chromium then copies each WebSocket frame the page receives, base64-coded,
+// through its DevTools pipe to Playwright's Node process. A user's browser
+// pays none of that, but here it is CPU taken from the client, the server and
+// the frame clock sharing 2 cores: with a page receiving 5 MB/s, Chromium
+// took 0.26 CPU s/s with Playwright attached against 0.05 without it, and
+// Playwright's process 0.13 against 0.01 (docs/performance.md, "Playwright
+// leaves the page while it is measured"). So the bench starts Chromium
+// itself, with a DevTools port on loopback, drives the page through
+// Playwright connected over CDP (open, connect, wait for the first frame),
+// disconnects for the measured window, the page running on with the probe
+// recording in it, and connects again to read the record.
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { spawnGroup, stopProcess } from '../servers/processes';
+
+/**
+ * What Playwright's own launch adds that changes how a page runs or draws:
+ * no throttling of timers or of a renderer it thinks hidden, colours in sRGB
+ * (the canvas's pixels, which the probe reads), no IPC flooding protection.
+ */
+const AS_PLAYWRIGHT_LAUNCHES = [
+  '--disable-background-timer-throttling',
+  '--disable-backgrounding-occluded-windows',
+  '--disable-renderer-backgrounding',
+  '--disable-ipc-flooding-protection',
+  '--disable-hang-monitor',
+  '--force-color-profile=srgb',
+  '--disable-features=PaintHolding',
+  '--hide-scrollbars',
+  '--mute-audio',
+  '--no-default-browser-check',
+  '--disable-extensions',
+  '--disable-dev-shm-usage',
+  '--password-store=basic',
+  '--use-mock-keychain',
+];
+
+export interface DetachableBrowser {
+  /** The browser's process (its tree holds the renderer and GPU processes). */
+  pid: number;
+  context: BrowserContext;
+  /** The page, as of the last attach. */
+  page: Page;
+  /** Disconnects Playwright: the page runs on with no DevTools client. */
+  detach(): Promise<void>;
+  /** Connects Playwright again; resolves with the same page. */
+  attach(): Promise<Page>;
+  close(): Promise<void>;
+}
+
+/** Starts Chromium with `args` and one page whose inner size is `viewport`, Playwright attached. */
+export async function launchDetachableBrowser(args: string[], viewport: { width: number; height: number }): Promise<DetachableBrowser> {
+  const profile = await mkdtemp(path.join(os.tmpdir(), 'deskbridge-bench-chromium-'));
+  const child = spawnGroup(process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', [
+    ...args,
+    ...AS_PLAYWRIGHT_LAUNCHES,
+    '--remote-debugging-address=127.0.0.1',
+    '--remote-debugging-port=0',
+    `--user-data-dir=${profile}`,
+    `--window-size=${viewport.width},${viewport.height}`,
+    'about:blank',
+  ]);
+  let browser: Browser | null = null;
+  const close = async () => {
+    await browser?.close().catch(() => undefined);
+    await stopProcess(child);
+    await rm(profile, { recursive: true, force: true });
+  };
+  try {
+    const endpoint = await devToolsEndpoint(profile, () => child.exitCode !== null);
+    const connect = async () => {
+      browser = await chromium.connectOverCDP(endpoint);
+      const context = browser.contexts()[0];
+      const page = context?.pages()[0];
+      if (!context || !page) throw new Error('Chromium has no page to drive');
+      return { context, page };
+    };
+    let { context, page } = await connect();
+    await sizeWindow(context, page, viewport);
+    const handle: DetachableBrowser = {
+      pid: child.pid!,
+      context,
+      page,
+      async detach() {
+        await browser?.close();
+        browser = null;
+      },
+      async attach() {
+        ({ context, page } = await connect());
+        handle.context = context;
+        handle.page = page;
+        return page;
+      },
+      close,
+    };
+    return handle;
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
+
+/** The DevTools WebSocket address Chromium writes into its profile (DevToolsActivePort) once it listens. */
+async function devToolsEndpoint(profile: string, exited: () => boolean, timeoutMs = 20_000): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const text = await readFile(path.join(profile, 'DevToolsActivePort'), 'utf8').catch(() => '');
+    const [port, target] = text.split('\n');
+    if (port && target) return `ws://127.0.0.1:${port.trim()}${target.trim()}`;
+    if (exited()) throw new Error('Chromium exited before it opened its DevTools port');
+    if (Date.now() > deadline) throw new Error('Chromium did not open its DevTools port within 20 s');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/**
+ * Sets the window so the page's inner size is `viewport`: the size of the
+ * window itself, not an emulation, which would end when Playwright disconnects.
+ */
+async function sizeWindow(context: BrowserContext, page: Page, viewport: { width: number; height: number }): Promise<void> {
+  const inner = () => page.evaluate(() => ({ width: window.innerWidth, height: window.innerHeight }));
+  const now = await inner();
+  if (now.width === viewport.width && now.height === viewport.height) return;
+  const cdp = await context.newCDPSession(page);
+  try {
+    const { windowId, bounds } = await cdp.send('Browser.getWindowForTarget');
+    await cdp.send('Browser.setWindowBounds', {
+      windowId,
+      bounds: { width: bounds.width! + viewport.width - now.width, height: bounds.height! + viewport.height - now.height },
+    });
+  } finally {
+    await cdp.detach().catch(() => undefined);
+  }
+  const after = await inner();
+  if (after.width !== viewport.width || after.height !== viewport.height) {
+    throw new Error(`the page is ${after.width}x${after.height}, not the ${viewport.width}x${viewport.height} asked for`);
+  }
+}
