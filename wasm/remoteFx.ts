@@ -314,7 +314,7 @@ function reconstruct(p: usize, q: usize): void {
  * YCbCr (11.5 fixed point, Y less 128) to RGBA bytes, eight pixels at a time, rounded and clamped:
  * R = Y + 1.402525 Cr, G = Y - 0.343730 Cb - 0.714401 Cr, B = Y + 1.769905 Cb (3.1.8.1.3).
  */
-function toRgba(out: usize): void {
+function toRgba(out: usize, stride: usize): void {
   const yP = PLANE0;
   const cbP = PLANE0 + PLANE_BYTES;
   const crP = PLANE0 + 2 * PLANE_BYTES;
@@ -344,14 +344,20 @@ function toRgba(out: usize): void {
     // Clamped to 0-255 by the unsigned narrowing (low eight bytes of each), then interleaved R G B A.
     const RG = v128.shuffle<u8>(i8x16.narrow_i16x8_u(R, R), i8x16.narrow_i16x8_u(G, G), 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
     const BA = v128.shuffle<u8>(i8x16.narrow_i16x8_u(B, B), opaque, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
-    const o = out + (i << 1);
+    // i steps through a row's 64 samples (128 bytes) eight at a time.
+    const o = out + (i >> 7) * stride + ((i & 127) << 1);
     v128.store(o, v128.shuffle<u8>(RG, BA, 0, 1, 16, 17, 2, 3, 18, 19, 4, 5, 20, 21, 6, 7, 22, 23));
     v128.store(o + 16, v128.shuffle<u8>(RG, BA, 8, 9, 24, 25, 10, 11, 26, 27, 12, 13, 28, 29, 14, 15, 30, 31));
   }
 }
 
-/** One tile: its Y, Cb, Cr data one after the other at data (l0, l1, l2 bytes), quantisation values at QUANT; 64x64 RGBA rows to out. */
-export function decodeTile(mode: i32, data: usize, l0: i32, l1: i32, l2: i32, out: usize): void {
+/**
+ * One tile: its Y, Cb, Cr data one after the other at data (l0, l1, l2
+ * bytes), quantisation values at QUANT; 64 rows of 64 RGBA pixels to out,
+ * each row `stride` bytes after the one before (256 or more: the tile may be
+ * one of a row of tiles decoded side by side).
+ */
+export function decodeTile(mode: i32, data: usize, l0: i32, l1: i32, l2: i32, out: usize, stride: usize): void {
   let d = data;
   rlgr(mode, d, d + <usize>l0, PLANE0);
   reconstruct(PLANE0, QUANT);
@@ -361,7 +367,7 @@ export function decodeTile(mode: i32, data: usize, l0: i32, l1: i32, l2: i32, ou
   d += <usize>l1;
   rlgr(mode, d, d + <usize>l2, PLANE0 + 2 * PLANE_BYTES);
   reconstruct(PLANE0 + 2 * PLANE_BYTES, QUANT + 20);
-  toRgba(out);
+  toRgba(out, stride);
 }
 
 /** One RLGR-coded component (for tests): the 4096 coefficients at PLANE0. */

@@ -23,7 +23,7 @@ export interface TileDecoderExports {
   QUANT: WebAssembly.Global;
   FREE: WebAssembly.Global;
   PLANE0: WebAssembly.Global;
-  decodeTile(mode: number, data: number, l0: number, l1: number, l2: number, out: number): void;
+  decodeTile(mode: number, data: number, l0: number, l1: number, l2: number, out: number, stride: number): void;
   rlgrComponent(mode: number, data: number, length: number): void;
   reconstructComponent(): void;
 }
@@ -79,29 +79,74 @@ export class RemoteFxDecoder {
     if (message.tiles.length === 0) return [];
     const screen = this.channel;
     if (!screen) throw new RemoteFxError('RemoteFX tiles before any channel was announced');
-    // The message's bytes go into the decoder's memory, its tiles are decoded after them.
+    // The message's bytes go into the decoder's memory; after them, each run of
+    // tiles side by side in a tile row is decoded into one band of RGBA rows
+    // as wide as the run, which the painted rectangles are cut from.
     const wasm = this.wasm;
     const input = wasm.FREE.value as number;
-    const output = (input + data.length + 15) & ~15;
-    reserve(wasm, output + message.tiles.length * TILE_BYTES);
+    const runs = tileRuns(message.tiles, left, top);
+    let at = (input + data.length + 15) & ~15;
+    for (const run of runs) {
+      run.band = at;
+      at += (run.right - run.x) * TILE * 4;
+    }
+    reserve(wasm, at);
     const memory = new Uint8Array(wasm.memory.buffer);
     memory.set(data, input);
     const quantAt = wasm.QUANT.value as number;
-    const placed = message.tiles.map((tile, i) => {
-      const at = output + i * TILE_BYTES;
-      memory.set(tile.quant[0], quantAt);
-      memory.set(tile.quant[1], quantAt + 10);
-      memory.set(tile.quant[2], quantAt + 20);
-      wasm.decodeTile(this.entropy, input + tile.dataStart, tile.lengths[0], tile.lengths[1], tile.lengths[2], at);
-      return { x: left + tile.xIdx * TILE, y: top + tile.yIdx * TILE, pixels: memory.subarray(at, at + TILE_BYTES) };
-    });
-    this.tiles += placed.length;
+    for (const run of runs) {
+      const stride = (run.right - run.x) * 4;
+      for (const tile of run.tiles) {
+        memory.set(tile.quant[0], quantAt);
+        memory.set(tile.quant[1], quantAt + 10);
+        memory.set(tile.quant[2], quantAt + 20);
+        wasm.decodeTile(this.entropy, input + tile.dataStart, tile.lengths[0], tile.lengths[1], tile.lengths[2], run.band + (left + tile.xIdx * TILE - run.x) * 4, stride);
+      }
+      this.tiles += run.tiles.length;
+    }
     // No rectangle in the region means the whole channel (as IronRDP and FreeRDP read it).
     const clips = (message.region && message.region.length > 0 ? message.region : [{ x: 0, y: 0, width: screen.width, height: screen.height }])
       .map((r) => clip({ x: left + r.x, y: top + r.y, width: r.width, height: r.height }, screen))
       .filter((r): r is Rect => r !== null);
-    return paint(placed, clips);
+    return paint(memory, runs, clips);
   }
+}
+
+type Tile = ReturnType<typeof parseRemoteFxMessage>['tiles'][number];
+
+/** Tiles side by side in one tile row, [x, right) on the desktop, decoded into a band at `band` in the decoder's memory. */
+interface TileRun {
+  y: number;
+  x: number;
+  right: number;
+  tiles: Tile[];
+  band: number;
+}
+
+/** The message's tiles as runs, top to bottom, left to right; a tile at a place already taken is left out. */
+function tileRuns(tiles: readonly Tile[], left: number, top: number): TileRun[] {
+  const rows = new Map<number, Tile[]>();
+  for (const t of tiles) {
+    const row = rows.get(t.yIdx) ?? [];
+    row.push(t);
+    rows.set(t.yIdx, row);
+  }
+  const runs: TileRun[] = [];
+  for (const [yIdx, row] of [...rows].sort((a, b) => a[0] - b[0])) {
+    row.sort((a, b) => a.xIdx - b.xIdx);
+    let last: TileRun | null = null;
+    for (const t of row) {
+      const x = left + t.xIdx * TILE;
+      if (last && last.right === x) {
+        last.tiles.push(t);
+        last.right += TILE;
+      } else if (!last || last.right < x) {
+        last = { y: top + yIdx * TILE, x, right: x + TILE, tiles: [t], band: 0 };
+        runs.push(last);
+      }
+    }
+  }
+  return runs;
 }
 
 function clip(r: Rect, screen: { width: number; height: number }): Rect | null {
@@ -112,49 +157,29 @@ function clip(r: Rect, screen: { width: number; height: number }): Rect | null {
 
 /**
  * The painted rectangles: each clip rectangle cut into bands one tile row
- * high, each band cut where its tiles leave gaps, filled from the tiles.
+ * high, each band cut where its tiles leave gaps; a rectangle as wide as its
+ * run is one copy of the band's rows, a narrower one is copied row by row.
  */
-function paint(tiles: readonly { x: number; y: number; pixels: Uint8Array }[], clips: readonly Rect[]): PaintedRect[] {
-  const rows = new Map<number, { x: number; pixels: Uint8Array }[]>();
-  for (const t of tiles) {
-    const row = rows.get(t.y) ?? [];
-    row.push({ x: t.x, pixels: t.pixels });
-    rows.set(t.y, row);
-  }
+function paint(memory: Uint8Array, runs: readonly TileRun[], clips: readonly Rect[]): PaintedRect[] {
   const out: PaintedRect[] = [];
-  for (const [rowTop, rowTiles] of [...rows].sort((a, b) => a[0] - b[0])) {
-    rowTiles.sort((a, b) => a.x - b.x);
-    // Runs of tiles side by side.
-    const runs: { x: number; right: number; tiles: { x: number; pixels: Uint8Array }[] }[] = [];
-    for (const t of rowTiles) {
-      const last = runs[runs.length - 1];
-      if (last && last.right === t.x) {
-        last.tiles.push(t);
-        last.right += TILE;
-      } else if (!last || last.right < t.x) runs.push({ x: t.x, right: t.x + TILE, tiles: [t] });
-    }
+  for (const run of runs) {
+    const stride = (run.right - run.x) * 4;
     for (const c of clips) {
-      const top = Math.max(c.y, rowTop);
-      const bottom = Math.min(c.y + c.height, rowTop + TILE);
-      if (bottom <= top) continue;
-      for (const run of runs) {
-        const x = Math.max(c.x, run.x);
-        const right = Math.min(c.x + c.width, run.right);
-        if (right <= x) continue;
-        const width = right - x;
-        const height = bottom - top;
-        const pixels = new Uint8Array(new ArrayBuffer(width * height * 4));
-        for (const t of run.tiles) {
-          const from = Math.max(x, t.x);
-          const to = Math.min(right, t.x + TILE);
-          if (to <= from) continue;
-          for (let yy = top; yy < bottom; yy++) {
-            const src = ((yy - rowTop) * TILE + (from - t.x)) * 4;
-            pixels.set(t.pixels.subarray(src, src + (to - from) * 4), ((yy - top) * width + (from - x)) * 4);
-          }
-        }
-        out.push({ x, y: top, width, height, pixels });
+      const y = Math.max(c.y, run.y);
+      const bottom = Math.min(c.y + c.height, run.y + TILE);
+      const x = Math.max(c.x, run.x);
+      const right = Math.min(c.x + c.width, run.right);
+      if (bottom <= y || right <= x) continue;
+      const width = right - x;
+      const height = bottom - y;
+      const first = run.band + (y - run.y) * stride + (x - run.x) * 4;
+      let pixels: Uint8Array<ArrayBuffer>;
+      if (width * 4 === stride) pixels = memory.slice(first, first + height * stride);
+      else {
+        pixels = new Uint8Array(new ArrayBuffer(width * height * 4));
+        for (let row = 0; row < height; row++) pixels.set(memory.subarray(first + row * stride, first + row * stride + width * 4), row * width * 4);
       }
+      out.push({ x, y, width, height, pixels });
     }
   }
   return out;

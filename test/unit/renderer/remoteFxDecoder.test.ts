@@ -61,8 +61,9 @@ for (const [name, mode] of [['RLGR1', ENTROPY_RLGR1], ['RLGR3', ENTROPY_RLGR3]] 
   });
 
   test(`a RemoteFX message (${name}) decodes to the picture it was made from, clipped to its rectangles`, async () => {
+    // The first as wide as its tiles (their rows copied at once), the second narrower (row by row).
     const rects = [
-      { x: 0, y: 0, width: 200, height: 90 },
+      { x: 0, y: 0, width: 256, height: 90 },
       { x: 130, y: 140, width: 70, height: 20 },
     ];
     const decoder = await newDecoder();
@@ -98,23 +99,35 @@ test('a damaged message is refused with a reason, not painted', async () => {
 });
 
 
-test('tiles of any bytes decode without reading or writing outside their place, whatever their stated lengths', async () => {
+test('tiles of any bytes decode without reading or writing outside their place, whatever their stated lengths and row stride', async () => {
   const wasm = await tileDecoder();
   const free = wasm.FREE.value as number;
   const guard = free + 70000;
   fc.assert(
-    fc.property(fc.uint8Array({ minLength: 0, maxLength: 3000 }), fc.constantFrom(ENTROPY_RLGR1, ENTROPY_RLGR3), fc.array(fc.nat(10), { minLength: 30, maxLength: 30 }), (bytes, mode, quant) => {
-      const memory = new Uint8Array(wasm.memory.buffer);
-      // The tile's bytes, a gap of 0xee, then the output tile with 0xee after it.
-      memory.fill(0xee, free, guard + 16384 + 64);
-      memory.set(bytes, free);
-      memory.set(quant.map((q) => q + 1), wasm.QUANT.value as number);
-      const a = Math.floor(bytes.length / 3);
-      wasm.decodeTile(mode, free, a, a, bytes.length - 2 * a, guard);
-      for (let i = free + bytes.length; i < guard; i++) assert.equal(memory[i], 0xee);
-      for (let i = guard + 16384; i < guard + 16384 + 64; i++) assert.equal(memory[i], 0xee);
-      for (let i = guard + 3; i < guard + 16384; i += 4) assert.equal(memory[i], 0xff);
-    }),
+    fc.property(
+      fc.uint8Array({ minLength: 0, maxLength: 3000 }),
+      fc.constantFrom(ENTROPY_RLGR1, ENTROPY_RLGR3),
+      fc.array(fc.nat(10), { minLength: 30, maxLength: 30 }),
+      fc.nat(64),
+      (bytes, mode, quant, extraPixels) => {
+        const stride = 256 + 4 * extraPixels;
+        const end = guard + 63 * stride + 256;
+        const memory = new Uint8Array(wasm.memory.buffer);
+        // The tile's bytes, a gap of 0xee, then the output rows with 0xee between them and after them.
+        memory.fill(0xee, free, end + 64);
+        memory.set(bytes, free);
+        memory.set(quant.map((q) => q + 1), wasm.QUANT.value as number);
+        const a = Math.floor(bytes.length / 3);
+        wasm.decodeTile(mode, free, a, a, bytes.length - 2 * a, guard, stride);
+        for (let i = free + bytes.length; i < guard; i++) assert.equal(memory[i], 0xee);
+        for (let row = 0; row < 64; row++) {
+          const start = guard + row * stride;
+          for (let i = start + 3; i < start + 256; i += 4) assert.equal(memory[i], 0xff);
+          const gapEnd = row < 63 ? start + stride : end + 64;
+          for (let i = start + 256; i < gapEnd; i++) assert.equal(memory[i], 0xee);
+        }
+      },
+    ),
     { numRuns: 150 },
   );
 });
