@@ -6,9 +6,10 @@
 // through its DevTools pipe to Playwright's Node process. A user's browser
 // pays none of that, but here it is CPU taken from the client, the server and
 // the frame clock sharing 2 cores: with a page receiving 5 MB/s, Chromium
-// took 0.26 CPU s/s with Playwright attached against 0.05 without it, and
-// Playwright's process 0.13 against 0.01 (docs/performance.md, "Playwright
-// leaves the page while it is measured"). So the bench starts Chromium
+// took 0.20-0.26 CPU s/s with Playwright attached (by its pipe or over CDP)
+// against 0.05-0.06 without a DevTools client, and Playwright's process
+// 0.11-0.13 against 0.01 (docs/performance-history.md, "Playwright leaves
+// the page while it is measured"). So the bench starts Chromium
 // itself, with a DevTools port on loopback, drives the page through
 // Playwright connected over CDP (open, connect, wait for the first frame),
 // disconnects for the measured window, the page running on with the probe
