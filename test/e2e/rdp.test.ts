@@ -10,7 +10,7 @@ import { startFaultRelay } from '../servers/faultRelay';
 import { close, hexColour } from '../servers/xwd';
 import { startAppWithBrowser } from '../support/app';
 import type { TestBrowser } from '../support/browser';
-import { canvasPixels, createProfile, pagePointFor, sessionView, trustCertificate, waitForCanvasColour, waitForState } from '../support/ui';
+import { canvasPixels, createProfile, pagePointFor, sessionView, trustCertificate, waitFor, waitForCanvasColour, waitForState } from '../support/ui';
 import { messageFor } from '../../shared/errors/errorCodes';
 
 const cleanups: (() => Promise<void>)[] = [];
@@ -165,6 +165,31 @@ test('certificates: trust always pins; a regenerated certificate is refused with
     assert.ok(trace.clientRecordTypes.filter((t) => t === 23).length <= 1, `no CredSSP after the change: records ${trace.clientRecordTypes}`);
   }
   assert.deepEqual(browser.cspViolations, []);
+});
+
+test('fit to window never enlarges: a desktop smaller than the window stays pixel for pixel, and shrinks once the window becomes smaller than it', async () => {
+  const server = await startFreerdpShadow({ security: 'tls', background: '#336699', size: { width: 800, height: 600 } });
+  cleanups.push(() => server.stop());
+  const { browser } = await startAppWithBrowser(cleanups, { width: 1280, height: 900 });
+  const { page } = browser;
+  await createProfile(page, { name: 'Small desktop', protocol: 'RDP', port: server.port, username: 'ann', password: 'unused' });
+  await page.getByRole('button', { name: 'Connect', exact: true }).click();
+  await trustCertificate(page, 'Trust once');
+  await waitForState(page, 'Connected');
+  await waitForCanvasColour(page, 700, 500, hexColour('#336699'), 15_000);
+  assert.equal(await sessionView(page).getByRole('combobox', { name: /^Scaling/ }).inputValue(), 'fit');
+  const view = sessionView(page);
+  const surface = await view.getByTestId('session-surface').evaluate((el: HTMLElement) => ({ width: el.clientWidth, height: el.clientHeight }));
+  assert.ok(surface.width > 800 && surface.height > 600, `the window must be larger than the desktop here (${JSON.stringify(surface)})`);
+  const box = () => view.locator('[data-testid="session-surface"] canvas').first().evaluate((c: HTMLCanvasElement) => ({ width: c.getBoundingClientRect().width, height: c.getBoundingClientRect().height }));
+  await waitFor(async () => {
+    const b = await box();
+    return Math.abs(b.width - 800) <= 1 && Math.abs(b.height - 600) <= 1;
+  }, 'an 800x600 desktop in a larger window shown pixel for pixel').catch(async () => assert.fail(`an 800x600 desktop in a larger window shows at ${JSON.stringify(await box())}`));
+  await page.setViewportSize({ width: 760, height: 620 });
+  await waitFor(async () => (await box()).width < 760, 'the desktop shrunk to the smaller window');
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await waitFor(async () => Math.abs((await box()).width - 800) <= 1, 'pixel for pixel again in the larger window');
 });
 
 test('Disconnect while still connecting ends the attempt: no late failure, no retry', async () => {

@@ -8,7 +8,7 @@ import { close, hexColour, writeXwd } from '../servers/xwd';
 import { spawnGroup, stopProcess } from '../servers/processes';
 import { startApp, removeDataDir, type RunningApp } from '../support/app';
 import { openBrowser, type TestBrowser } from '../support/browser';
-import { canvasPixels, createProfile, pagePointFor, sessionView, waitForCanvasColour, waitForState } from '../support/ui';
+import { canvasPixels, createProfile, pagePointFor, sessionView, waitFor, waitForCanvasColour, waitForState } from '../support/ui';
 
 let server: XvncServer;
 let app: RunningApp;
@@ -377,11 +377,3 @@ async function setRemoteClipboard(target: XvncServer, text: string): Promise<voi
   await target.x('sh', ['-c', `printf '%s' "$0" | xclip -selection clipboard -i >/dev/null 2>&1`, text]);
 }
 
-async function waitFor(check: () => Promise<boolean>, what: string, timeout = 8000): Promise<void> {
-  const deadline = Date.now() + timeout;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  assert.fail(`timed out waiting for ${what}`);
-}

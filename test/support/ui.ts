@@ -1,5 +1,6 @@
 // What a user does in the UI, as the tests do it: by labels and button names.
 import type { Page } from 'playwright-core';
+import assert from 'node:assert/strict';
 
 export interface ProfileInput {
   name: string;
@@ -91,4 +92,14 @@ export async function trustCertificate(page: Page, choice: 'Trust once' | 'Trust
   const dialog = page.getByRole('dialog', { name: /server.s identity/ });
   await dialog.waitFor({ timeout: 15_000 });
   await dialog.getByRole('button', { name: choice }).click();
+}
+
+/** Polls `check` every 100 ms until it holds; fails the test, naming `what`, after `timeout` ms. */
+export async function waitFor(check: () => Promise<boolean>, what: string, timeout = 8000): Promise<void> {
+  const deadline = Date.now() + timeout;
+  while (Date.now() < deadline) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.fail(`timed out waiting for ${what}`);
 }

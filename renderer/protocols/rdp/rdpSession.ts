@@ -23,6 +23,10 @@ export class RdpSession implements RemoteSession {
   private resizeObserver: ResizeObserver | null = null;
   private releasePainting: (() => void) | null = null;
   private scaling: ScalingMode | null = null;
+  /** The scale last given to IronRDP, and what it is chosen from. */
+  private appliedScale: number | null = null;
+  private surface: HTMLElement | null = null;
+  private scaleObserver: ResizeObserver | null = null;
 
   on<K extends keyof SessionEvents>(event: K, listener: (value: SessionEvents[K]) => void): () => void {
     return this.events.on(event, listener);
@@ -90,6 +94,14 @@ export class RdpSession implements RemoteSession {
       const started = await ui.connect(builder.build());
       // The component keeps its canvas hidden until told to show it.
       ui.setVisibility(true);
+      // IronRDP ignores a scale set while its canvas was hidden: set it again, and again whenever
+      // the window or the desktop changes size (applyScale).
+      this.surface = surface;
+      this.applyScale(true);
+      this.scaleObserver = new ResizeObserver(() => this.applyScale());
+      this.scaleObserver.observe(surface);
+      const shown = this.canvas();
+      if (shown) this.scaleObserver.observe(shown);
       this.connected = true;
       this.events.emit('state', 'connected');
       if (info.profile.desktopSize === 'fit-window') this.followWindowSize(surface);
@@ -107,6 +119,8 @@ export class RdpSession implements RemoteSession {
 
   private finish(outcome: { reason?: string; error?: unknown }): void {
     this.resizeObserver?.disconnect();
+    this.scaleObserver?.disconnect();
+    this.scaleObserver = null;
     this.releasePainting?.();
     this.releasePainting = null;
     this.connected = false;
@@ -179,7 +193,26 @@ export class RdpSession implements RemoteSession {
 
   setScaling(mode: ScalingMode): void {
     this.scaling = mode;
-    this.ui?.setScale((mode === 'fit' ? SCALE.fit : SCALE.real) as never);
+    this.applyScale();
+  }
+
+  /**
+   * IronRDP's "fit" enlarges a desktop smaller than the window as well as
+   * shrinking a larger one. "Fit to window" never enlarges (README, and the
+   * VNC session alike: sharper, and the compositor does not resample the
+   * whole picture on every update): a desktop that fits is shown 1:1,
+   * centred, and IronRDP's "fit" is used only when it does not fit.
+   */
+  private applyScale(force = false): void {
+    const ui = this.ui;
+    if (!ui) return;
+    const canvas = this.canvas();
+    const surface = this.surface;
+    const fits = !!canvas && !!surface && canvas.width <= surface.clientWidth && canvas.height <= surface.clientHeight;
+    const scale = this.scaling === 'fit' && !fits ? SCALE.fit : SCALE.real;
+    if (scale === this.appliedScale && !force) return;
+    this.appliedScale = scale;
+    ui.setScale(scale as never);
   }
 
   pasteText(text: string): void {
