@@ -29,12 +29,6 @@ function allStats(): ProcStat[] {
     .filter((s): s is ProcStat => s !== null);
 }
 
-export function childrenOf(pid: number): number[] {
-  return allStats()
-    .filter((s) => s.ppid === pid)
-    .map((s) => s.pid);
-}
-
 /** The process and all its descendants, alive now. */
 export function processTree(roots: number[]): number[] {
   const stats = allStats();

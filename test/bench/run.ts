@@ -20,7 +20,7 @@ import type { VncQuality } from '../../shared/profiles/profileSchema';
 import { VNC_QUALITY_LABELS } from '../../renderer/protocols/vnc/pictureQuality';
 import { summarise, percentile, type FrameSummary, type SeenFrame } from './frameCode';
 import { startCapture, startClientDisplay } from './nativeClient';
-import { childrenOf, cpuByRole, cpuSeconds, machineBusySeconds, peakRssBytes, processTree, serverTcpBytes, ticksByPid } from './procStats';
+import { cpuByRole, cpuSeconds, machineBusySeconds, peakRssBytes, processTree, serverTcpBytes, ticksByPid } from './procStats';
 import { startFrameClock, startShadow, startWebsockify, type ShadowAtSize } from './servers';
 import { keyLatencies, pageProbeScript, seenFrames, startProbe, stopProbe, waitForFirstFrame } from './webClient';
 
