@@ -82,7 +82,7 @@ export async function launchDetachableBrowser(args: string[], viewport: { width:
       if (!context || !page) throw new Error('Chromium has no page to drive');
       return { context, page };
     };
-    let { context, page } = await connect();
+    const { context, page } = await connect();
     await sizeWindow(context, page, viewport);
     const handle: DetachableBrowser = {
       pid: child.pid!,
@@ -93,10 +93,8 @@ export async function launchDetachableBrowser(args: string[], viewport: { width:
         browser = null;
       },
       async attach() {
-        ({ context, page } = await connect());
-        handle.context = context;
-        handle.page = page;
-        return page;
+        Object.assign(handle, await connect());
+        return handle.page;
       },
       close,
     };

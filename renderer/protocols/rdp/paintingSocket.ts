@@ -43,12 +43,13 @@ export async function startPainting(address: string, canvas: () => HTMLCanvasEle
     const module = await tileDecoder;
     worker = new Worker(new URL('./remoteFxWorker.ts', import.meta.url), { type: 'module' });
     const started = worker;
+    let timer: ReturnType<typeof setTimeout> | undefined;
     await new Promise<void>((resolve, reject) => {
-      setTimeout(() => reject(new Error(`no answer within ${START_TIMEOUT_MS} ms`)), START_TIMEOUT_MS);
+      timer = setTimeout(() => reject(new Error(`no answer within ${START_TIMEOUT_MS} ms`)), START_TIMEOUT_MS);
       started.onmessage = (event: MessageEvent<FromDecoder>) => ('ready' in event.data && event.data.ready ? resolve() : reject(new Error('error' in event.data ? event.data.error : 'no answer')));
       started.onerror = (event) => reject(new Error(event.message || 'the worker did not load'));
       started.postMessage({ module } satisfies ToDecoder);
-    });
+    }).finally(() => clearTimeout(timer));
   } catch (error) {
     tileDecoder = null;
     worker?.terminate();

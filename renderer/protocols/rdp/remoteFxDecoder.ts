@@ -14,7 +14,6 @@ import { ENTROPY_RLGR1, TILE_SIZE as TILE, parseRemoteFxMessage, RemoteFxError, 
 
 export { RemoteFxError };
 
-const TILE_BYTES = TILE * TILE * 4;
 const PAGE = 65536;
 
 /** The exports of wasm/remoteFx.ts. */

@@ -49,7 +49,7 @@ import {
 import { forEachWholePdu, serverFraming, type ServerFraming } from './serverFraming';
 import {
   CBT_TILE,
-  TILE_SIZE,
+  TILE_SIZE as TILE,
   WBT_CHANNELS,
   WBT_CODEC_VERSIONS,
   WBT_CONTEXT,
@@ -60,7 +60,6 @@ import {
   WBT_SYNC,
 } from '../../../../shared/remoteFx/remoteFxMessage';
 
-const TILE = TILE_SIZE;
 /** TS_RFX_TILESET: header (6), codecId, channelId, subtype (2), idx (2), properties (2), numQuant, tileSize, numTiles (2), tilesDataSize (4). */
 const TILESET_FIXED = 6 + 16;
 
