@@ -197,13 +197,19 @@ test('xrdp: signing out in the session ends it for good: "The session was ended"
   const { page } = browser;
   await connect(page, server, 'xrdp sign out');
   await waitForCanvasColour(page, 5, 300, hexColour('#ffffff'), 15_000);
+  // The picture settled (as the typing test waits before it types).
+  await waitForMatch(page, server);
   const into = await pagePointFor(page, 200, 150);
   await page.mouse.click(into.x, into.y);
   // The session's desktop is this terminal: "exit" signs out (xrdp then ends the connection).
-  await page.keyboard.type('exit', { delay: 20 });
+  // The file tells a failure here apart: the keys never reached the shell, or the end was not reported.
+  await page.keyboard.type('touch exit-typed; exit', { delay: 20 });
   await page.keyboard.press('Enter');
   const alert = sessionView(page).getByRole('alert');
-  await alert.waitFor({ timeout: 15_000 });
+  await alert.waitFor({ timeout: 15_000 }).catch(async (error: Error) => {
+    const typed = await readFile(path.join(server.home, 'exit-typed')).then(() => true, () => false);
+    assert.fail(`no alert after signing out (${error.message.split('\n')[0]}); ${typed ? 'the shell ran the typed command' : 'the typed keys never reached the shell'}; state: ${await sessionView(page).getByTestId('session-state').textContent()}`);
+  });
   assert.ok(((await alert.textContent()) ?? '').includes(messageFor('session-ended')), `showed: ${await alert.textContent()}`);
   // Longer than the first retry's backoff: still ended, and the server saw one sign-in only.
   await new Promise((r) => setTimeout(r, 3000));
