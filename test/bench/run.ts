@@ -60,8 +60,9 @@ const USAGE = `npm run bench -- [options]
   --scenarios a,b          full, region, scroll (all)
   --fps N                  frame clock pace, 30 or 60; 0 = unpaced (60)
   --clients a,b            ours-vnc, ours-vnc-1to1, novnc-1.7, novnc-1.3, vncviewer, ours-rdp, xfreerdp,
-                           ours-rdp-nla, xfreerdp-nla (default: these; the two NLA clients run in the region
-                           scenario only); also ours-vnc-shrunk (fit to a window ¾ the desktop's size) and
+                           xfreerdp-rfx, ours-rdp-nla, xfreerdp-nla (default: these; the two NLA clients run
+                           in the region scenario only; xfreerdp gets NSCodec from freerdp-shadow, xfreerdp-rfx
+                           RemoteFX, ours' codec); also ours-vnc-shrunk (fit to a window ¾ the desktop's size) and
                            ours-vnc-best, ours-vnc-medium, ours-vnc-poor (the profile's picture quality; the
                            default rows use Good, noVNC's own levels)
   --keys N                 key presses for input latency, in the region scenario (5)
@@ -84,7 +85,7 @@ function parseOptions(argv: string[]): Options {
     ],
     scenarios: ['full', 'region', 'scroll'],
     fps: 60,
-    clients: ['ours-vnc', 'ours-vnc-1to1', 'novnc-1.7', 'novnc-1.3', 'vncviewer', 'ours-rdp', 'xfreerdp', 'ours-rdp-nla', 'xfreerdp-nla'],
+    clients: ['ours-vnc', 'ours-vnc-1to1', 'novnc-1.7', 'novnc-1.3', 'vncviewer', 'ours-rdp', 'xfreerdp', 'xfreerdp-rfx', 'ours-rdp-nla', 'xfreerdp-nla'],
     keys: 5,
     captureIntervalUs: 1000,
     buildApp: true,
@@ -560,6 +561,15 @@ const xfreerdp: BenchClient = {
   run: (context) => runNativeClient(context, 'xfreerdp', (server) => [`/v:127.0.0.1:${server.port}`, '/cert:ignore', `/u:${RDP_ACCOUNT.user}`, '/p:unused', '/f', '/bpp:32', '-grab-keyboard']),
 };
 
+/** The same client told to take RemoteFX, the codec ours decodes (xfreerdp's own default gets NSCodec from freerdp-shadow). */
+const xfreerdpRfx: BenchClient = {
+  id: 'xfreerdp-rfx',
+  label: 'xfreerdp 2.11 (native, /rfx)',
+  protocol: 'rdp',
+  ours: false,
+  run: (context) => runNativeClient(context, 'xfreerdp', (server) => [`/v:127.0.0.1:${server.port}`, '/cert:ignore', `/u:${RDP_ACCOUNT.user}`, '/p:unused', '/f', '/bpp:32', '/rfx', '-grab-keyboard']),
+};
+
 const xfreerdpNla: BenchClient = {
   id: 'xfreerdp-nla',
   label: 'xfreerdp 2.11 (native, NLA)',
@@ -580,6 +590,7 @@ const ALL_CLIENTS: BenchClient[] = [
   vncviewer,
   oursClient('rdp'),
   xfreerdp,
+  xfreerdpRfx,
   oursClient('rdp-nla'),
   xfreerdpNla,
 ];
@@ -687,7 +698,7 @@ function addRatios(cases: CaseResult[], frameIntervalMs: number): void {
     for (const peer of same) {
       ours.ratio[`framesPerSecond/${peer.client}`] = ours.median!.framesPerSecond! / peer.median!.framesPerSecond!;
       ours.ratio[`p95/${peer.client}`] = ours.median!.p95! / peer.median!.p95!;
-      if (peer.client === 'vncviewer' || peer.client === 'xfreerdp') ours.ratio[`p95MinusNativePlusFrame/${peer.client}`] = ours.median!.p95! - (peer.median!.p95! + frameIntervalMs);
+      if (peer.client === 'vncviewer' || peer.client.startsWith('xfreerdp')) ours.ratio[`p95MinusNativePlusFrame/${peer.client}`] = ours.median!.p95! - (peer.median!.p95! + frameIntervalMs);
     }
   }
 }
@@ -782,7 +793,7 @@ async function main(): Promise<number> {
 
   const started = new Date();
   const captureCost: CaptureCost[] = [];
-  if (!options.smoke && clients.some((c) => c.id === 'vncviewer' || c.id === 'xfreerdp')) {
+  if (!options.smoke && clients.some((c) => c.id === 'vncviewer' || c.id.startsWith('xfreerdp'))) {
     for (const interval of [options.captureIntervalUs, 0]) captureCost.push(await measureCaptureCost(binaries.frameclock, interval, options.fps));
     for (const c of captureCost)
       console.error(
