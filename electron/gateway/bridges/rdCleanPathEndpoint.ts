@@ -177,7 +177,7 @@ export function serveRdCleanPath(
     // Frames paced to what the client can draw (see rdp/framePacing.ts).
     const pacer = new FramePacer();
     // RemoteFX tiles IronRDP already has are left out (see rdp/remoteFxTiles.ts).
-    const tiles = new RemoteFxTileFilter(nla, earlyAuth);
+    const tiles = new RemoteFxTileFilter(nla, earlyAuth, painting);
     // RemoteFX taken out of IronRDP's stream for the page's decoder, when the page asked for it (see rdp/remoteFxTranscoder.ts).
     const transcoder = painting ? new RemoteFxTranscoder(nla, earlyAuth) : null;
     let refreshSent = false;

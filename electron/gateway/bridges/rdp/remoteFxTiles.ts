@@ -90,7 +90,14 @@ export class RemoteFxTileFilter {
   private known = new Map<string, Buffer>();
   readonly stats: TileStats = { tiles: 0, dropped: 0, stoppedBecause: null };
 
-  constructor(nla: boolean, earlyAuth: boolean) {
+  /**
+   * `pageDecodes`: the page's own decoder (remoteFxTranscoder.ts) paints
+   * RemoteFX, not IronRDP. It paints each tile's own part of the region, so a
+   * message none of whose tiles is left out goes as it came, not cut into runs
+   * (for a full-screen change, one message instead of one per row of tiles,
+   * and no copy of the frame in the gateway).
+   */
+  constructor(nla: boolean, earlyAuth: boolean, private pageDecodes = false) {
     this.framing = serverFraming(nla, earlyAuth);
   }
 
@@ -128,10 +135,12 @@ export class RemoteFxTileFilter {
 
   /**
    * Forgets every tile: what it remembers was shown by someone else than
-   * IronRDP (the page's decoder, remoteFxTranscoder.ts, which has stopped).
+   * IronRDP (the page's decoder, remoteFxTranscoder.ts, which has stopped);
+   * from here IronRDP paints, so messages are cut into runs again.
    */
   forget(): void {
     this.known.clear();
+    this.pageDecodes = false;
   }
 
   private stop(reason: string): void {
@@ -350,8 +359,9 @@ export class RemoteFxTileFilter {
       if (last && last.row === tile.row && last.column + 1 === tile.column) groups.at(-1)!.push(tile);
       else groups.push([tile]);
     }
-    // As it came when it is one group anyway, or when it carries headers and no tile to put them before.
-    if ((kept.length === tileCount && groups.length === 1) || (groups.length === 0 && headers.length > 0)) return null;
+    // As it came when nothing is left out and it is one group anyway (or the page paints it), or when it carries
+    // headers and no tile to put them before.
+    if ((kept.length === tileCount && (groups.length === 1 || this.pageDecodes)) || (groups.length === 0 && headers.length > 0)) return null;
     const quantHead = tileset.subarray(0, quantEnd);
     const messages: Buffer[] = [];
     for (const group of groups) {
