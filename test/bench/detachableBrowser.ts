@@ -18,6 +18,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import WebSocket from 'ws';
 import { spawnGroup, stopProcess } from '../servers/processes';
 
 /**
@@ -52,6 +53,12 @@ export interface DetachableBrowser {
   detach(): Promise<void>;
   /** Connects Playwright again; resolves with the same page. */
   attach(): Promise<Page>;
+  /**
+   * How many of Chromium's pages have a DevTools client attached, as Chromium
+   * itself tells it (Target.getTargets asked over a connection of its own to
+   * the browser, which attaches to no page).
+   */
+  pagesWithDevToolsClient(): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -96,12 +103,40 @@ export async function launchDetachableBrowser(args: string[], viewport: { width:
         Object.assign(handle, await connect());
         return handle.page;
       },
+      async pagesWithDevToolsClient() {
+        const targets = await browserTargets(endpoint);
+        return targets.filter((t) => t.type === 'page' && t.attached).length;
+      },
       close,
     };
     return handle;
   } catch (error) {
     await close();
     throw error;
+  }
+}
+
+/** The browser's targets, asked over a DevTools connection of its own (closed again). */
+async function browserTargets(endpoint: string, timeoutMs = 5000): Promise<{ type: string; attached: boolean }[]> {
+  const socket = new WebSocket(endpoint);
+  try {
+    return await new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('no answer to Target.getTargets')), timeoutMs);
+      socket.once('open', () => socket.send(JSON.stringify({ id: 1, method: 'Target.getTargets' })));
+      socket.on('message', (data) => {
+        const message = JSON.parse(String(data)) as { id?: number; result?: { targetInfos: { type: string; attached: boolean }[] }; error?: { message: string } };
+        if (message.id !== 1) return;
+        clearTimeout(timer);
+        if (message.result) resolve(message.result.targetInfos);
+        else reject(new Error(message.error?.message ?? 'Target.getTargets failed'));
+      });
+      socket.once('error', (error) => {
+        clearTimeout(timer);
+        reject(error);
+      });
+    });
+  } finally {
+    socket.close();
   }
 }
 
