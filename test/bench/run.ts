@@ -229,6 +229,8 @@ interface BenchClient {
   label: string;
   protocol: Protocol;
   ours: boolean;
+  /** A native client read through the X capture loop (vncviewer, xfreerdp). */
+  native?: boolean;
   /** Only these scenarios (default: all asked for). */
   scenarios?: Scenario[];
   /** Set on the twin `--compare` runs: the id of the client it is the earlier build of. */
@@ -556,35 +558,27 @@ const vncviewer: BenchClient = {
   label: 'TigerVNC vncviewer 1.12 (native)',
   protocol: 'vnc',
   ours: false,
+  native: true,
   run: (context) => runNativeClient(context, 'vncviewer', (server) => ['-FullScreen', '-SecurityTypes', 'None', '-AlertOnFatalError=0', `127.0.0.1::${server.port}`]),
 };
 
-const xfreerdp: BenchClient = {
-  id: 'xfreerdp',
-  label: 'xfreerdp 2.11 (native)',
-  protocol: 'rdp',
-  ours: false,
-  run: (context) => runNativeClient(context, 'xfreerdp', (server) => [`/v:127.0.0.1:${server.port}`, '/cert:ignore', `/u:${RDP_ACCOUNT.user}`, '/p:unused', '/f', '/bpp:32', '-grab-keyboard']),
-};
+/** xfreerdp full screen at 32 bpp against the bench's server, with `extra` switches (security, codec, account). */
+function xfreerdpClient(id: string, label: string, protocol: Protocol, extra: string[], scenarios?: Scenario[]): BenchClient {
+  return {
+    id,
+    label,
+    protocol,
+    ours: false,
+    native: true,
+    ...(scenarios ? { scenarios } : {}),
+    run: (context) => runNativeClient(context, 'xfreerdp', (server) => [`/v:127.0.0.1:${server.port}`, '/cert:ignore', ...extra, '/f', '/bpp:32', '-grab-keyboard']),
+  };
+}
 
+const xfreerdp = xfreerdpClient('xfreerdp', 'xfreerdp 2.11 (native)', 'rdp', [`/u:${RDP_ACCOUNT.user}`, '/p:unused']);
 /** The same client told to take RemoteFX, the codec ours decodes (xfreerdp's own default gets NSCodec from freerdp-shadow). */
-const xfreerdpRfx: BenchClient = {
-  id: 'xfreerdp-rfx',
-  label: 'xfreerdp 2.11 (native, /rfx)',
-  protocol: 'rdp',
-  ours: false,
-  run: (context) => runNativeClient(context, 'xfreerdp', (server) => [`/v:127.0.0.1:${server.port}`, '/cert:ignore', `/u:${RDP_ACCOUNT.user}`, '/p:unused', '/f', '/bpp:32', '/rfx', '-grab-keyboard']),
-};
-
-const xfreerdpNla: BenchClient = {
-  id: 'xfreerdp-nla',
-  label: 'xfreerdp 2.11 (native, NLA)',
-  protocol: 'rdp-nla',
-  ours: false,
-  scenarios: ['region'],
-  run: (context) =>
-    runNativeClient(context, 'xfreerdp', (server) => [`/v:127.0.0.1:${server.port}`, '/cert:ignore', '/sec:nla', `/u:${RDP_ACCOUNT.user}`, `/p:${RDP_ACCOUNT.password}`, '/f', '/bpp:32', '-grab-keyboard']),
-};
+const xfreerdpRfx = xfreerdpClient('xfreerdp-rfx', 'xfreerdp 2.11 (native, /rfx)', 'rdp', [`/u:${RDP_ACCOUNT.user}`, '/p:unused', '/rfx']);
+const xfreerdpNla = xfreerdpClient('xfreerdp-nla', 'xfreerdp 2.11 (native, NLA)', 'rdp-nla', ['/sec:nla', `/u:${RDP_ACCOUNT.user}`, `/p:${RDP_ACCOUNT.password}`], ['region']);
 
 const ALL_CLIENTS: BenchClient[] = [
   oursClient('vnc'),
@@ -646,6 +640,7 @@ interface CaseResult {
   client: string;
   label: string;
   ours: boolean;
+  native?: boolean;
   /** `--compare`: the client this row is the earlier build of. */
   baselineOf?: string;
   runs: ClientRun[];
@@ -704,7 +699,7 @@ function addRatios(cases: CaseResult[], frameIntervalMs: number): void {
     for (const peer of same) {
       ours.ratio[`framesPerSecond/${peer.client}`] = ours.median!.framesPerSecond! / peer.median!.framesPerSecond!;
       ours.ratio[`p95/${peer.client}`] = ours.median!.p95! / peer.median!.p95!;
-      if (peer.client === 'vncviewer' || peer.client.startsWith('xfreerdp')) ours.ratio[`p95MinusNativePlusFrame/${peer.client}`] = ours.median!.p95! - (peer.median!.p95! + frameIntervalMs);
+      if (peer.native) ours.ratio[`p95MinusNativePlusFrame/${peer.client}`] = ours.median!.p95! - (peer.median!.p95! + frameIntervalMs);
     }
   }
 }
@@ -799,7 +794,7 @@ async function main(): Promise<number> {
 
   const started = new Date();
   const captureCost: CaptureCost[] = [];
-  if (!options.smoke && clients.some((c) => c.id === 'vncviewer' || c.id.startsWith('xfreerdp'))) {
+  if (!options.smoke && clients.some((c) => c.native)) {
     for (const interval of [options.captureIntervalUs, 0]) captureCost.push(await measureCaptureCost(binaries.frameclock, interval, options.fps));
     for (const c of captureCost)
       console.error(
@@ -827,7 +822,7 @@ async function main(): Promise<number> {
         const ofProtocol = clients.filter((c) => c.protocol === protocol && (!c.scenarios || c.scenarios.includes(scenario)));
         if (ofProtocol.length === 0) continue;
         const clock = await startFrameClock(binaries.frameclock, server.display, scenario, options.fps);
-        const results = ofProtocol.map<CaseResult>((c) => ({ size, scenario, fps: options.fps, protocol, client: c.id, label: c.label, ours: c.ours, ...(c.baselineOf ? { baselineOf: c.baselineOf } : {}), runs: [], errors: [] }));
+        const results = ofProtocol.map<CaseResult>((c) => ({ size, scenario, fps: options.fps, protocol, client: c.id, label: c.label, ours: c.ours, ...(c.native ? { native: true } : {}), ...(c.baselineOf ? { baselineOf: c.baselineOf } : {}), runs: [], errors: [] }));
         cases.push(...results);
         try {
           for (let run = 0; run < options.runs; run++) {
