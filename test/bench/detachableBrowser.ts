@@ -58,7 +58,7 @@ export interface DetachableBrowser {
    * itself tells it (Target.getTargets asked over a connection of its own to
    * the browser, which attaches to no page).
    */
-  pagesWithDevToolsClient(): Promise<number>;
+  pagesWithDevToolsClient(): Promise<number | null>;
   close(): Promise<void>;
 }
 
@@ -104,8 +104,17 @@ export async function launchDetachableBrowser(args: string[], viewport: { width:
         return handle.page;
       },
       async pagesWithDevToolsClient() {
-        const targets = await browserTargets(endpoint);
-        return targets.filter((t) => t.type === 'page' && t.attached).length;
+        // Asked up to three times: on a machine the measured case keeps full, Chromium's
+        // browser process once took over 5 s to answer. Unknown (null) rather than a lost run.
+        for (let attempt = 1; attempt <= 3; attempt++) {
+          try {
+            const targets = await browserTargets(endpoint, 10_000);
+            return targets.filter((t) => t.type === 'page' && t.attached).length;
+          } catch (error) {
+            console.error(`  DevTools targets not read (attempt ${attempt} of 3): ${error instanceof Error ? error.message : String(error)}`);
+          }
+        }
+        return null;
       },
       close,
     };

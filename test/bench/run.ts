@@ -215,7 +215,7 @@ interface ClientRun {
   /** Web clients: cpuPerSecond split by process role (gateway or websockify, Chromium's renderer, gpu, browser …). */
   cpuByRole?: Record<string, number>;
   /** Web clients: pages with a DevTools client, as Chromium lists them, while driven and in the measured window (0 unless traced or profiled). */
-  devToolsClients?: { driven: number; measured: number };
+  devToolsClients?: { driven: number | null; measured: number | null };
   /** The remote server's processes over the same window (Xvnc, or freerdp-shadow and its Xvfb): encoding for this client. */
   serverCpuPerSecond: number;
   /** The frame clock's own CPU over the window. */
@@ -838,7 +838,7 @@ async function main(): Promise<number> {
                 console.error(
                   `  ${result.summary.framesPerSecond.toFixed(1)} frames/s, p50 ${result.summary.latency.p50.toFixed(0)} ms, p95 ${result.summary.latency.p95.toFixed(0)} ms, CPU ${result.cpuPerSecond.toFixed(2)} s/s (server ${result.serverCpuPerSecond.toFixed(2)}, frame clock ${result.frameClockCpuPerSecond.toFixed(2)}, cores busy ${result.machineBusyCores.toFixed(2)}), connect ${result.connectMs.toFixed(0)} ms, keys ${result.keyLatencyMs.map((v) => v.toFixed(0)).join(' ')}${
                     result.cpuByRole ? `, CPU by process: ${Object.entries(result.cpuByRole).filter(([, v]) => v >= 0.005).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(', ')}` : ''
-                  }${result.devToolsClients ? `, pages with a DevTools client: ${result.devToolsClients.driven} while driven, ${result.devToolsClients.measured} while measured` : ''}`,
+                  }${result.devToolsClients ? `, pages with a DevTools client: ${result.devToolsClients.driven ?? 'unknown'} while driven, ${result.devToolsClients.measured ?? 'unknown'} while measured` : ''}`,
                 );
               } catch (error) {
                 results[index]!.errors.push(String((error as Error).stack ?? error));
