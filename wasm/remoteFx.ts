@@ -34,6 +34,16 @@ export const QUANT: usize = EVENS + 256;
 /** Where the caller's input and output may begin. */
 export const FREE: usize = 65536;
 
+/** The top `n` (0 to 24) bits of `acc` as a number: 0 for none (WebAssembly takes a 64-bit shift count modulo 64, so `acc >>> 64` is `acc`). */
+@inline function topBits(acc: u64, n: i32): i32 {
+  return select<i32>(<i32>(acc >>> (64 - <u64>n)), 0, n > 0);
+}
+
+/** A value whose sign is in its lowest bit (2m → m, 2m + 1 → −(m + 1)). */
+@inline function unfold(v: i32): i32 {
+  return (v >> 1) ^ -(v & 1);
+}
+
 /**
  * One component's RLGR-coded bytes [data, end) into 4096 coefficients at out
  * (what the data does not reach stays 0). The bit reader keeps `nbits`
@@ -43,9 +53,8 @@ export const FREE: usize = 65536;
  * caller's locals, which is where the reader's state must stay to be fast.
  * What the data decides at every coefficient is computed without branches,
  * which it would mispredict often: the adaptive parameters' updates and the
- * sign unfolding as selects, reads of 0 to 24 bits as shifts, with a select
- * for the 0-bit case (WebAssembly takes a 64-bit shift count modulo 64, so
- * `acc >>> 64` is `acc`, not 0). A 0 in RLGR1 is stored like any value: the
+ * sign unfolding as selects and arithmetic, reads of 0 to 24 bits as shifts
+ * (topBits, unfold). A 0 in RLGR1 is stored like any value: the
  * plane is all 0 already. Measured: RLGR 25–30 % faster, the same output
  * (docs/performance-history.md).
  */
@@ -110,7 +119,7 @@ function rlgr(mode: i32, data: usize, end: usize, out: usize): void {
       }
       // Then k bits more of the run and the sign; the magnitude less one follows as a Golomb-Rice code.
       if (nbits < k + 1) return;
-      run += select<i32>(<i32>(acc >>> (64 - <u64>k)), 0, k > 0);
+      run += topBits(acc, k);
       acc <<= <u64>k;
       nbits -= k;
       negative = (acc >>> 63) != 0;
@@ -145,7 +154,7 @@ function rlgr(mode: i32, data: usize, end: usize, out: usize): void {
       }
     }
     if (nbits < kr) return;
-    const value: i32 = (count << kr) + select<i32>(<i32>(acc >>> (64 - <u64>kr)), 0, kr > 0);
+    const value: i32 = (count << kr) + topBits(acc, kr);
     acc <<= <u64>kr;
     nbits -= kr;
     krp = select<i32>(max<i32>(krp - 2, 0), select<i32>(min<i32>(krp + count, KP_MAX), krp, count > 1), count == 0);
@@ -160,7 +169,7 @@ function rlgr(mode: i32, data: usize, end: usize, out: usize): void {
     } else if (mode == 1) {
       // RLGR1: one value, its sign in its lowest bit.
       kp = select<i32>(min<i32>(kp + UQ_GR, KP_MAX), max<i32>(kp - DQ_GR, 0), value == 0);
-      store<i16>(out + (<usize>i << 1), <i16>((value >> 1) ^ -(value & 1)));
+      store<i16>(out + (<usize>i << 1), <i16>unfold(value));
       i++;
       k = kp >> LS_GR;
     } else {
@@ -175,16 +184,16 @@ function rlgr(mode: i32, data: usize, end: usize, out: usize): void {
         }
       }
       if (nbits < bits) return;
-      const v1: i32 = select<i32>(<i32>(acc >>> (64 - <u64>bits)), 0, bits > 0);
+      const v1: i32 = topBits(acc, bits);
       acc <<= <u64>bits;
       nbits -= bits;
       const v2 = value - v1;
       kp = select<i32>(max<i32>(kp - 2 * DQ_GR, 0), select<i32>(min<i32>(kp + 2 * UQ_GR, KP_MAX), kp, v1 == 0 && v2 == 0), v1 != 0 && v2 != 0);
       k = kp >> LS_GR;
-      store<i16>(out + (<usize>i << 1), <i16>((v1 >> 1) ^ -(v1 & 1)));
+      store<i16>(out + (<usize>i << 1), <i16>unfold(v1));
       i++;
       if (i < 4096) {
-        store<i16>(out + (<usize>i << 1), <i16>((v2 >> 1) ^ -(v2 & 1)));
+        store<i16>(out + (<usize>i << 1), <i16>unfold(v2));
         i++;
       }
     }

@@ -108,7 +108,7 @@ export async function launchDetachableBrowser(args: string[], viewport: { width:
         // browser process once took over 5 s to answer. Unknown (null) rather than a lost run.
         for (let attempt = 1; attempt <= 3; attempt++) {
           try {
-            const targets = await browserTargets(endpoint, 10_000);
+            const targets = await browserTargets(endpoint);
             return targets.filter((t) => t.type === 'page' && t.attached).length;
           } catch (error) {
             console.error(`  DevTools targets not read (attempt ${attempt} of 3): ${error instanceof Error ? error.message : String(error)}`);
@@ -126,7 +126,7 @@ export async function launchDetachableBrowser(args: string[], viewport: { width:
 }
 
 /** The browser's targets, asked over a DevTools connection of its own (closed again). */
-async function browserTargets(endpoint: string, timeoutMs = 5000): Promise<{ type: string; attached: boolean }[]> {
+async function browserTargets(endpoint: string, timeoutMs = 10_000): Promise<{ type: string; attached: boolean }[]> {
   const socket = new WebSocket(endpoint);
   try {
     return await new Promise((resolve, reject) => {
