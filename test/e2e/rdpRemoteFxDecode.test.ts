@@ -81,6 +81,10 @@ test('RemoteFX decoded by the page: the canvas is the server\u2019s detailed pic
   await waitForCanvasColour(page, 900, 700, hexColour('#336699'), 15_000);
   const still = await settledDifference(page, server);
   assert.ok(still <= 4, `canvas differs from the server's picture by ${still.toFixed(2)} per colour channel on average`);
+  // Decoded by one thread per core (up to four), each a share of the tiles: the picture above is their work together.
+  const cores = await page.evaluate(() => navigator.hardwareConcurrency);
+  const decoders = page.workers().filter((worker) => worker.url().includes('remoteFxWorker'));
+  assert.equal(decoders.length, Math.min(4, Math.max(1, cores)), `decoding threads for ${cores} cores`);
 
   // A change: a second picture over the first.
   const second = spawnGroup('xwud', ['-in', files[1]!, '-geometry', `+${LEFT}+${TOP}`], { env: server.env, stdio: 'ignore' });

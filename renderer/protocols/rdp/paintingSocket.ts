@@ -4,14 +4,16 @@
 // vite.config.ts), asks the gateway to take RemoteFX out of IronRDP's stream
 // (paint=1). Each message from the gateway then starts with a tag byte: 0
 // carries RDP bytes, handed on to IronRDP without the tag; 1 carries RemoteFX
-// messages that came one after the other, decoded by this session's worker
-// (remoteFxWorker.ts) and put on IronRDP's canvas here, all at once. Messages
+// messages that came one after the other, decoded by this session's workers
+// (remoteFxWorker.ts: one per core, up to four, each a share of the tiles, as
+// FreeRDP spreads a message's tiles over its thread pool) and put on
+// IronRDP's canvas here, all at once. Messages
 // reach IronRDP and the canvas strictly in the order they came
 // (decodedInOrder.ts): what follows a RemoteFX message waits until its pixels
 // are on the canvas, so the frame's end marker, which IronRDP acknowledges,
 // reaches IronRDP after the frame is painted.
 //
-// Only a session whose worker started paints (startPainting); any other URL
+// Only a session whose workers started paints (startPainting); any other URL
 // gets a plain WebSocket, and a gateway that was not asked sends no tags.
 import tileDecoderUrl from 'virtual:remotefx-tile-decoder';
 import type { FromDecoder, ToDecoder } from './remoteFxWorker';
@@ -20,7 +22,7 @@ import { DecodedInOrder } from './decodedInOrder';
 
 interface Painter {
   canvas: () => HTMLCanvasElement | null;
-  worker: Worker;
+  workers: Worker[];
 }
 
 const targets = new Map<string, Painter>();
@@ -28,6 +30,13 @@ const targets = new Map<string, Painter>();
 const TAG_REMOTEFX = 1;
 /** A decoder not ready by then is given up: IronRDP decodes, the connection does not wait longer. */
 const START_TIMEOUT_MS = 5000;
+/** Decoding threads per session: one per core the browser reports, up to this many. */
+const MAX_DECODERS = 4;
+
+/** How many decoding threads a session gets here. */
+export function decoderCount(cores = globalThis.navigator?.hardwareConcurrency): number {
+  return Math.max(1, Math.min(MAX_DECODERS, Number.isInteger(cores) ? cores! : 1));
+}
 
 let tileDecoder: Promise<WebAssembly.Module> | null = null;
 
@@ -37,35 +46,39 @@ let tileDecoder: Promise<WebAssembly.Module> | null = null;
  * the decoder cannot start here.
  */
 export async function startPainting(address: string, canvas: () => HTMLCanvasElement | null): Promise<{ address: string; release: () => void }> {
-  let worker: Worker | null = null;
+  const workers: Worker[] = [];
   try {
     tileDecoder ??= WebAssembly.compileStreaming(fetch(tileDecoderUrl));
     const module = await tileDecoder;
-    worker = new Worker(new URL('./remoteFxWorker.ts', import.meta.url), { type: 'module' });
-    const started = worker;
+    for (let i = decoderCount(); i > 0; i--) workers.push(new Worker(new URL('./remoteFxWorker.ts', import.meta.url), { type: 'module' }));
     let timer: ReturnType<typeof setTimeout> | undefined;
-    await new Promise<void>((resolve, reject) => {
+    const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new Error(`no answer within ${START_TIMEOUT_MS} ms`)), START_TIMEOUT_MS);
-      started.onmessage = (event: MessageEvent<FromDecoder>) => ('ready' in event.data && event.data.ready ? resolve() : reject(new Error('error' in event.data ? event.data.error : 'no answer')));
-      started.onerror = (event) => reject(new Error(event.message || 'the worker did not load'));
-      started.postMessage({ module } satisfies ToDecoder);
-    }).finally(() => clearTimeout(timer));
+    });
+    const started = workers.map(
+      (worker) =>
+        new Promise<void>((resolve, reject) => {
+          worker.onmessage = (event: MessageEvent<FromDecoder>) => ('ready' in event.data && event.data.ready ? resolve() : reject(new Error('error' in event.data ? event.data.error : 'no answer')));
+          worker.onerror = (event) => reject(new Error(event.message || 'the worker did not load'));
+          worker.postMessage({ module } satisfies ToDecoder);
+        }),
+    );
+    await Promise.race([Promise.all(started), timeout]).finally(() => clearTimeout(timer));
   } catch (error) {
     tileDecoder = null;
-    worker?.terminate();
+    for (const worker of workers) worker.terminate();
     console.warn('RemoteFX left to IronRDP: the page decoder did not start', error);
     return { address, release: () => {} };
   }
   const url = new URL(address);
   url.searchParams.set('paint', '1');
   const painting = url.toString();
-  const own = worker;
-  targets.set(painting, { canvas, worker: own });
+  targets.set(painting, { canvas, workers });
   return {
     address: painting,
     release: () => {
       targets.delete(painting);
-      own.terminate();
+      for (const worker of workers) worker.terminate();
     },
   };
 }
@@ -117,9 +130,11 @@ function paintingSocket(url: string, painter: Painter): WebSocket {
   };
 
   // What came, in order: RDP bytes (and the close) at once, RemoteFX once the worker answered (decodedInOrder.ts).
-  const inOrder = new DecodedInOrder(painter.worker, paint);
-  painter.worker.onmessage = (event: MessageEvent<FromDecoder>) => inOrder.answer(event.data);
-  painter.worker.onerror = (event) => inOrder.fail(event.message);
+  const inOrder = new DecodedInOrder(painter.workers, paint);
+  for (const worker of painter.workers) {
+    worker.onmessage = (event: MessageEvent<FromDecoder>) => inOrder.answer(event.data);
+    worker.onerror = (event) => inOrder.fail(event.message);
+  }
 
   addEventListener('message', (event: MessageEvent) => {
     const data = event.data as ArrayBuffer;

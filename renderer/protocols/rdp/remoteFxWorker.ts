@@ -1,13 +1,15 @@
-// The page's RemoteFX decoding thread (one per RDP session that paints; see
-// paintingSocket.ts). In: the WebAssembly module once, then the gateway's
-// RemoteFX messages in order ({ id, message }: the tag byte, then for each
-// RemoteFX message its destination left and top as 16-bit little-endian, its
-// length as 32-bit little-endian and its bytes). Out: for each, in the same
-// order, the RGBA rectangles they paint (their buffers transferred) or why
-// they could not be decoded.
-import { RemoteFxDecoder, instantiateTileDecoder, type PaintedRect } from './remoteFxDecoder';
+// A RemoteFX decoding thread of the page (an RDP session that paints has one
+// per core, up to four; see paintingSocket.ts). In: the WebAssembly module
+// once, then every one of the gateway's RemoteFX messages in order ({ id,
+// message, share }: the tag byte, then for each RemoteFX message its
+// destination left and top as 16-bit little-endian, its length as 32-bit
+// little-endian and its bytes; and which share of their tiles is this
+// thread's, see remoteFxDecoder.ts). Out: for each, in the same order, the
+// RGBA rectangles its share paints (their buffers transferred) or why they
+// could not be decoded.
+import { RemoteFxDecoder, instantiateTileDecoder, type PaintedRect, type Share } from './remoteFxDecoder';
 
-export type ToDecoder = { module: WebAssembly.Module } | { id: number; message: ArrayBuffer };
+export type ToDecoder = { module: WebAssembly.Module } | { id: number; message: ArrayBuffer; share: Share };
 export type FromDecoder = { ready: true } | { ready: false; error: string } | { id: number; rects: PaintedRect[] } | { id: number; error: string };
 
 interface WorkerScope {
@@ -39,7 +41,7 @@ scope.onmessage = (event) => {
       for (let at = 1; at + 8 <= view.byteLength; ) {
         const length = view.getUint32(at + 4, true);
         if (at + 8 + length > view.byteLength) throw new Error('a RemoteFX message longer than what came');
-        rects.push(...decoder.decode(new Uint8Array(data.message, at + 8, length), view.getUint16(at, true), view.getUint16(at + 2, true)));
+        rects.push(...decoder.decode(new Uint8Array(data.message, at + 8, length), view.getUint16(at, true), view.getUint16(at + 2, true), data.share));
         at += 8 + length;
       }
       scope.postMessage({ id: data.id, rects }, rects.map((r) => r.pixels.buffer));

@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { ENTROPY_RLGR1, ENTROPY_RLGR3, type Rect } from '../../../shared/remoteFx/remoteFxMessage';
-import { RemoteFxDecoder, instantiateTileDecoder, rlgrDecode, type PaintedRect, type TileDecoderExports } from '../../../renderer/protocols/rdp/remoteFxDecoder';
+import { MIN_SHARED_TILES, RemoteFxDecoder, instantiateTileDecoder, rlgrDecode, type PaintedRect, type TileDecoderExports } from '../../../renderer/protocols/rdp/remoteFxDecoder';
 import { compileTileDecoder } from '../../../scripts/tileDecoder.mjs';
 import { encodeMessage, rlgrEncode } from '../gateway/rdp/remoteFxEncoder';
 
@@ -87,6 +87,54 @@ test('a message painted at a destination offset lands there, and nothing paints 
   const out = decoder.decode(encodeMessage(shifted, [{ x: 0, y: 0, width: 64, height: 64 }], { width: 100, height: 80, quant: [1, 1, 1, 1, 1, 1, 1, 1, 1, 1] }), 64, 64);
   assert.deepEqual(out.map(({ x, y, width, height }) => ({ x, y, width, height })), [{ x: 64, y: 64, width: 36, height: 16 }]);
   assert.ok(difference(out).mean < 1.5);
+});
+
+/** Every pixel the rectangles paint, "x,y" → RGBA; a pixel painted twice fails. */
+function pixelsOf(rects: readonly PaintedRect[], into = new Map<string, string>()): Map<string, string> {
+  for (const r of rects) {
+    for (let y = 0; y < r.height; y++) {
+      for (let x = 0; x < r.width; x++) {
+        const key = `${r.x + x},${r.y + y}`;
+        assert.ok(!into.has(key), `pixel ${key} painted twice`);
+        into.set(key, r.pixels.subarray((y * r.width + x) * 4, (y * r.width + x) * 4 + 4).join());
+      }
+    }
+  }
+  return into;
+}
+
+test('decoders given each share of the messages paint between them exactly what one decoder paints, with the work spread evenly', async () => {
+  // 5 x 3 tiles with clip rectangles that leave gaps and cut tiles; the second message has no headers.
+  const rects = [
+    { x: 0, y: 0, width: 320, height: 100 },
+    { x: 10, y: 130, width: 250, height: 50 },
+  ];
+  const messages = [
+    encodeMessage(picture, rects, { width: 320, height: 192 }),
+    encodeMessage((x, y) => picture(x + 7, y), rects, { width: 320, height: 192, headers: false }),
+  ];
+  for (const count of [2, 3]) {
+    const whole = await newDecoder();
+    const shares = await Promise.all(Array.from({ length: count }, () => newDecoder()));
+    for (const message of messages) {
+      const expected = pixelsOf(whole.decode(message, 16, 0));
+      const painted = new Map<string, string>();
+      for (const [index, decoder] of shares.entries()) pixelsOf(decoder.decode(message, 16, 0, { index, count }), painted);
+      assert.equal(painted.size, expected.size);
+      assert.deepEqual(painted, expected);
+    }
+    // 15 + 15 tiles: each share decoded about as many (their costs differ a little).
+    const tiles = shares.map((d) => d.tiles);
+    assert.equal(tiles.reduce((a, b) => a + b), whole.tiles);
+    assert.ok(Math.max(...tiles) - Math.min(...tiles) <= 4, `tiles per share ${tiles}`);
+  }
+  // A message with few tiles is decoded by the first share alone.
+  const small = encodeMessage(picture, [{ x: 0, y: 0, width: 128, height: 64 }], { width: 320, height: 192 });
+  assert.ok(2 < MIN_SHARED_TILES);
+  const [first, second] = [await newDecoder(), await newDecoder()];
+  assert.equal(first.decode(small, 0, 0, { index: 0, count: 2 }).length, 1);
+  assert.deepEqual(second.decode(small, 0, 0, { index: 1, count: 2 }), []);
+  assert.deepEqual([first.tiles, second.tiles], [2, 0]);
 });
 
 test('a damaged message is refused with a reason, not painted', async () => {
