@@ -176,12 +176,12 @@ export function serveRdCleanPath(
     const earlyAuth = (transport.selectedProtocol & PROTOCOL.HYBRID_EX) !== 0;
     // Frames paced to what the client can draw (see rdp/framePacing.ts).
     const pacer = new FramePacer();
-    // RemoteFX tiles IronRDP already has are left out (see rdp/remoteFxTiles.ts).
-    const tiles = new RemoteFxTileFilter(nla, earlyAuth, painting);
-    // RemoteFX taken out of IronRDP's stream for the page's decoder, when the page asked for it (see rdp/remoteFxTranscoder.ts).
+    // RemoteFX taken out of IronRDP's stream for the page's decoder, when the page asked for it, less the
+    // tiles the page shows already (see rdp/remoteFxTranscoder.ts); otherwise IronRDP gets RemoteFX less
+    // the tiles it has (see rdp/remoteFxTiles.ts).
     const transcoder = painting ? new RemoteFxTranscoder(nla, earlyAuth) : null;
+    const tiles = transcoder ? null : new RemoteFxTileFilter(nla, earlyAuth);
     let refreshSent = false;
-    let tilesForgotten = false;
     let finished = false;
     let probeTimer: NodeJS.Timeout | undefined;
     // Acknowledgements of the gateway's own: the truth, when the server was told an older frame and no
@@ -222,7 +222,8 @@ export function serveRdCleanPath(
       clearInterval(pacingTimer);
       session.bridgeClosers.delete(closer);
       if (pacer.stats.acks > 0) log.info('RDP frame pacing', { session: session.id, ...pacer.stats });
-      if (tiles.stats.tiles > 0 || tiles.stats.stoppedBecause) log.info('RemoteFX tiles left out', { session: session.id, ...tiles.stats });
+      const tileStats = transcoder ? transcoder.tileStats : tiles!.stats;
+      if (tileStats.tiles > 0 || tileStats.stoppedBecause) log.info('RemoteFX tiles left out', { session: session.id, ...tileStats });
       if (transcoder) {
         const { messages, tiles: decoded, stoppedBecause } = transcoder.stats;
         if (messages > 0 || stoppedBecause) log.info('RemoteFX decoded by the page', { session: session.id, messages, tiles: decoded, stoppedBecause, refreshSent });
@@ -273,16 +274,9 @@ export function serveRdCleanPath(
     });
     pumpBytes(socket, transport.socket, session, {
       transformFromHost: (chunk: Buffer) => {
-        const c = tiles.push(chunk);
-        if (!transcoder) return c;
-        if (c.length === 0) return [];
-        const messages = transcoder.push(c);
-        const { refreshWanted, screen, stoppedBecause } = transcoder.stats;
-        // IronRDP decodes from here on: it must be given every tile, not only those the page lacked.
-        if (stoppedBecause && !tilesForgotten) {
-          tilesForgotten = true;
-          tiles.forget();
-        }
+        if (!transcoder) return tiles!.push(chunk);
+        const messages = transcoder.push(chunk);
+        const { refreshWanted, screen } = transcoder.stats;
         // Transcoding stopped after painting began: IronRDP needs the whole picture once.
         if (refreshWanted && screen && !refreshSent) {
           const refresh = rewriter.refreshRect(screen.width, screen.height);

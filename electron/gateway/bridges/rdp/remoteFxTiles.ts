@@ -24,6 +24,11 @@
 // lengths written anew, a surface commands update in fragments again if it is
 // still too large for one fast-path PDU.
 //
+// What is remembered and left out is TileMemory's; the transcoder
+// (remoteFxTranscoder.ts), when the page paints RemoteFX, keeps one of its own
+// for what the page shows, on the messages it has already made whole, so a
+// message is put together once, not once here and again there.
+//
 // Framing as the stream watch's (serverFraming.ts: CredSSP, then TPKTs and
 // fast-path PDUs), except that every PDU is held until it is whole. Encrypted or
 // bulk-compressed output, or a surface command or RemoteFX block it does not
@@ -86,19 +91,16 @@ export class RemoteFxTileFilter {
   private pending: Buffer = Buffer.alloc(0);
   /** A surface commands update arriving in fragments. */
   private fragments: Buffer[] | null = null;
-  /** What IronRDP was last given at each tile position ("x,y"): quantisation values and coded bytes. */
-  private known = new Map<string, Buffer>();
-  readonly stats: TileStats = { tiles: 0, dropped: 0, stoppedBecause: null };
+  private readonly memory = new TileMemory();
+  private stoppedBecause: string | null = null;
 
-  /**
-   * `pageDecodes`: the page's own decoder (remoteFxTranscoder.ts) paints
-   * RemoteFX, not IronRDP. It paints each tile's own part of the region, so a
-   * message none of whose tiles is left out goes as it came, not cut into runs
-   * (for a full-screen change, one message instead of one per row of tiles,
-   * and no copy of the frame in the gateway).
-   */
-  constructor(nla: boolean, earlyAuth: boolean, private pageDecodes = false) {
-    this.framing = serverFraming(nla, earlyAuth);
+  /** `framing`: where the stream it is given starts (by default, at its beginning). */
+  constructor(nla: boolean, earlyAuth: boolean, framing?: ServerFraming) {
+    this.framing = framing ? { ...framing } : serverFraming(nla, earlyAuth);
+  }
+
+  get stats(): TileStats {
+    return { ...this.memory.stats, stoppedBecause: this.stoppedBecause };
   }
 
   /** Takes a chunk from the server; returns what goes to the client now (possibly nothing). */
@@ -111,7 +113,7 @@ export class RemoteFxTileFilter {
     const { offset, unframeable } = forEachWholePdu(data, this.framing, ({ kind, pdu }) => {
       if (kind === 'credssp') out.push(pdu);
       else if (kind === 'slow-path') {
-        if (drawnByIronRdp(pdu)) this.known.clear();
+        if (drawnByIronRdp(pdu)) this.memory.clear();
         out.push(pdu);
       } else {
         const sent = this.fastPath(pdu);
@@ -133,21 +135,11 @@ export class RemoteFxTileFilter {
     return altered ? Buffer.concat(out) : data.subarray(0, offset);
   }
 
-  /**
-   * Forgets every tile: what it remembers was shown by someone else than
-   * IronRDP (the page's decoder, remoteFxTranscoder.ts, which has stopped);
-   * from here IronRDP paints, so messages are cut into runs again.
-   */
-  forget(): void {
-    this.known.clear();
-    this.pageDecodes = false;
-  }
-
   private stop(reason: string): void {
     if (this.through) return;
     this.through = true;
-    this.stats.stoppedBecause = reason;
-    this.known.clear();
+    this.stoppedBecause = reason;
+    this.memory.clear();
   }
 
   /** A whole fast-path PDU: returned as it came unless a RemoteFX tile in it is left out. */
@@ -160,7 +152,7 @@ export class RemoteFxTileFilter {
       this.stop(error.message);
       return [pdu];
     }
-    if (updates.some(drawsBitmapsOrOrders)) this.known.clear();
+    if (updates.some(drawsBitmapsOrOrders)) this.memory.clear();
     if (!this.fragments && !updates.some((u) => u.code === FASTPATH_UPDATETYPE_SURFCMDS)) return [pdu];
     // Surface commands: each update on its own, re-framed only where a tile was left out
     // (or fragments were joined); the PDU as it came when none was.
@@ -224,11 +216,11 @@ export class RemoteFxTileFilter {
         }
         if (command.codecId !== IRONRDP_REMOTEFX_CODEC_ID) {
           // Another codec: IronRDP draws it into its framebuffer.
-          this.known.clear();
+          this.memory.clear();
           run.push(command.bytes);
           continue;
         }
-        const groups = this.remoteFx(command.data, command.left, command.top);
+        const groups = this.memory.messagesFor(command.data, command.left, command.top, false);
         if (groups === null) run.push(command.bytes);
         else {
           changed = true;
@@ -251,16 +243,41 @@ export class RemoteFxTileFilter {
     return updates;
   }
 
+  private heldFragments(): Buffer[] {
+    const held = this.fragments ?? [];
+    this.fragments = null;
+    return heldFragmentPdus(held);
+  }
+}
+
+/**
+ * The RemoteFX tiles a client has, by position: the quantisation values and
+ * coded bytes it was last given there, for tiles it painted whole.
+ */
+export class TileMemory {
+  /** By position on the desktop (x × 65536 + y): the tile's three quantisation values (5 bytes each), then its coded bytes. */
+  private known = new Map<number, Buffer>();
+  readonly stats = { tiles: 0, dropped: 0 };
+
+  /** Forgets every tile (the client drew something else over them, or starts over). */
+  clear(): void {
+    this.known.clear();
+  }
+
   /**
-   * A RemoteFX message as the messages to give IronRDP instead, or null to give
-   * it as it is (nothing left out, or tiles it cannot judge). Each message holds
-   * one group of the tiles kept, side by side in one tile row, with the region
-   * cut to them: IronRDP draws each update's region as one rectangle (whole
-   * rows when it is taller than a tile row or wider than 512 pixels), so one
-   * message for a clock in a corner and typing in the middle would have it draw
-   * everything between them. None at all when every tile is left out.
+   * A RemoteFX message as the messages to give the client instead, or null to
+   * give it as it is (nothing left out, or tiles it cannot judge); what it is
+   * given is remembered. Each message holds one group of the tiles kept, side
+   * by side in one tile row, with the region cut to them: IronRDP draws each
+   * update's region as one rectangle (whole rows when it is taller than a tile
+   * row or wider than 512 pixels), so one message for a clock in a corner and
+   * typing in the middle would have it draw everything between them. None at
+   * all when every tile is left out. `pageDecodes`: the client is the page's
+   * own decoder (remoteFxTranscoder.ts), which paints each tile's own part of
+   * the region, so a message none of whose tiles is left out goes as it came
+   * (for a full-screen change, one message instead of one per row of tiles).
    */
-  private remoteFx(message: Buffer, left: number, top: number): Buffer[] | null {
+  messagesFor(message: Buffer, left: number, top: number, pageDecodes: boolean): Buffer[] | null {
     // First the blocks: the headers, the frame's begin and end, the region's rectangles (tiles wholly
     // inside one may be left out) and the tile set.
     const headers: Buffer[] = [];
@@ -282,7 +299,7 @@ export class RemoteFxTileFilter {
         case WBT_CHANNELS:
         case WBT_CONTEXT:
           // A new context or size: IronRDP starts over too.
-          this.known.clear();
+          this.clear();
           headers.push(block);
           break;
         case WBT_FRAME_BEGIN:
@@ -312,7 +329,7 @@ export class RemoteFxTileFilter {
     }
     // No rectangle in the region means the whole channel, whose size this does not follow: give it as it is.
     if (!tileset || !regionBlock || !frameBegin || !frameEnd || region.length === 0) {
-      this.known.clear();
+      this.clear();
       return null;
     }
     if (tileset.length < TILESET_FIXED) throw new Unreadable('a RemoteFX tile set too short');
@@ -334,19 +351,21 @@ export class RemoteFxTileFilter {
       const row = tile.readUInt16LE(11);
       const x = column * TILE;
       const y = row * TILE;
-      // What decides the tile's pixels: its three components' quantisation values and its coded data.
-      const identity = Buffer.concat([...quants.map((q) => tileset!.subarray(TILESET_FIXED + q * 5, TILESET_FIXED + q * 5 + 5)), tile.subarray(13)]);
-      const key = `${left + x},${top + y}`;
+      // What decides the tile's pixels: its three components' quantisation values and its coded data
+      // (compared where they are; copied only to be remembered).
+      const quantValues = quants.map((q) => tileset!.subarray(TILESET_FIXED + q * 5, TILESET_FIXED + q * 5 + 5));
+      const coded = tile.subarray(13);
+      const key = (left + x) * 0x10000 + (top + y);
       const inside = region.some((r) => x >= r.x && y >= r.y && x + TILE <= r.x + r.width && y + TILE <= r.y + r.height);
       const before = this.known.get(key);
       this.stats.tiles++;
-      // (A tile IronRDP painted whole before has all of what the region asks for now.)
-      if (before?.equals(identity)) {
+      // (A tile painted whole before has all of what the region asks for now.)
+      if (before && sameTile(before, quantValues, coded)) {
         this.stats.dropped++;
         continue;
       }
-      // Known only when IronRDP paints all of it; a tile cut by the region is sent again next time.
-      if (inside) this.known.set(key, identity);
+      // Known only when the client paints all of it; a tile cut by the region is sent again next time.
+      if (inside) this.known.set(key, Buffer.concat([...quantValues, coded], IDENTITY_QUANT + coded.length));
       else this.known.delete(key);
       kept.push({ column, row, block: tile });
     }
@@ -361,7 +380,7 @@ export class RemoteFxTileFilter {
     }
     // As it came when nothing is left out and it is one group anyway (or the page paints it), or when it carries
     // headers and no tile to put them before.
-    if ((kept.length === tileCount && (groups.length === 1 || this.pageDecodes)) || (groups.length === 0 && headers.length > 0)) return null;
+    if ((kept.length === tileCount && (groups.length === 1 || pageDecodes)) || (groups.length === 0 && headers.length > 0)) return null;
     const quantHead = tileset.subarray(0, quantEnd);
     const messages: Buffer[] = [];
     for (const group of groups) {
@@ -387,11 +406,15 @@ export class RemoteFxTileFilter {
     return messages.length === 0 && headers.length > 0 ? null : messages;
   }
 
-  private heldFragments(): Buffer[] {
-    const held = this.fragments ?? [];
-    this.fragments = null;
-    return heldFragmentPdus(held);
-  }
+}
+
+/** The three quantisation values' bytes at the start of a remembered tile. */
+const IDENTITY_QUANT = 3 * 5;
+
+function sameTile(known: Buffer, quantValues: readonly Buffer[], coded: Buffer): boolean {
+  if (known.length !== IDENTITY_QUANT + coded.length) return false;
+  for (let c = 0; c < 3; c++) if (known.compare(quantValues[c]!, 0, 5, c * 5, c * 5 + 5) !== 0) return false;
+  return known.compare(coded, 0, coded.length, IDENTITY_QUANT) === 0;
 }
 
 function intersect(a: Rect, b: Rect): Rect | null {

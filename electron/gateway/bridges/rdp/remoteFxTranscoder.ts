@@ -26,11 +26,17 @@
 // stops for the session and the gateway asks the server for the whole screen
 // again (refreshWanted; a Refresh Rect), which IronRDP then decodes itself.
 //
+// Tiles the page already shows are left out here, on the messages made
+// whole (remoteFxTiles.ts's TileMemory: a tile whose position, quantisation
+// values and coded bytes equal what the page last painted whole there); the
+// stream is put together once, here, not also by the tile filter in front.
+//
 // Framing as serverFraming.ts (CredSSP, then TPKTs and fast-path PDUs), each
 // PDU held until it is whole. Encrypted or bulk-compressed output, a surface
 // command it does not know, or RemoteFX it cannot read end the transcoding in
-// the same way: from there on every byte goes to IronRDP as it came, after
-// what was already sent, so nothing is lost or reordered.
+// the same way: from there on every byte goes to IronRDP after what was
+// already sent, so nothing is lost or reordered, through a tile filter of
+// its own (IronRDP then paints, and is given only the tiles it lacks).
 
 import { parseRemoteFxMessage, RemoteFxError } from '../../../../shared/remoteFx/remoteFxMessage';
 import {
@@ -52,6 +58,7 @@ import {
   type SurfaceCommand,
 } from './fastPathOutput';
 import { forEachWholePdu, serverFraming, type ServerFraming } from './serverFraming';
+import { RemoteFxTileFilter, TileMemory, type TileStats } from './remoteFxTiles';
 
 /** The tag byte of each WebSocket message to a page that decodes RemoteFX. */
 export const TAG_RDP = 0;
@@ -72,6 +79,10 @@ export interface TranscodeStats {
 export class RemoteFxTranscoder {
   private readonly framing: ServerFraming;
   private through = false;
+  /** What the page shows, tile by tile. */
+  private readonly shown = new TileMemory();
+  /** Once the transcoding has stopped: what IronRDP is given goes through this. */
+  private forIronRdp: RemoteFxTileFilter | null = null;
   private pending: Buffer = Buffer.alloc(0);
   /** A surface commands update arriving in fragments. */
   private fragments: Buffer[] | null = null;
@@ -82,13 +93,25 @@ export class RemoteFxTranscoder {
   private rfx: Buffer[] = [];
   private out: Buffer[] = [];
 
-  constructor(nla: boolean, earlyAuth: boolean) {
+  constructor(
+    private readonly nla: boolean,
+    private readonly earlyAuth: boolean,
+  ) {
     this.framing = serverFraming(nla, earlyAuth);
+  }
+
+  /** Tiles seen and left out: those the page showed already, then those IronRDP had. */
+  get tileStats(): TileStats {
+    const after = this.forIronRdp?.stats;
+    return { tiles: this.shown.stats.tiles + (after?.tiles ?? 0), dropped: this.shown.stats.dropped + (after?.dropped ?? 0), stoppedBecause: after?.stoppedBecause ?? null };
   }
 
   /** Takes a chunk from the server; returns the tagged messages that go to the page now (possibly none). */
   push(chunk: Buffer): Buffer[] {
-    if (this.through) return [tagged(TAG_RDP, [chunk])];
+    if (this.forIronRdp) {
+      const out = this.forIronRdp.push(chunk);
+      return out.length > 0 ? [tagged(TAG_RDP, [out])] : [];
+    }
     let data = this.pending.length > 0 ? Buffer.concat([this.pending, chunk]) : chunk;
     const { offset, unframeable } = forEachWholePdu(data, this.framing, ({ kind, pdu }) => {
       if (kind === 'credssp') this.rdp.push(pdu);
@@ -101,14 +124,17 @@ export class RemoteFxTranscoder {
     if (unframeable) this.stop('a PDU it could not frame');
     data = data.subarray(offset);
     if (this.through) {
-      // Whatever is held goes on as it came: a fragmented update begun, and the rest of the stream.
-      if (this.fragments) this.rdp.push(...heldFragmentPdus(this.fragments));
+      // Whatever is held goes on, through IronRDP's tile filter from the PDU where it stopped: a fragmented
+      // update begun, and the rest of the stream.
+      this.forIronRdp = new RemoteFxTileFilter(this.nla, this.earlyAuth, this.framing);
+      const rest = Buffer.concat([...(this.fragments ? heldFragmentPdus(this.fragments) : []), data]);
       this.fragments = null;
-      this.rdp.push(data);
       this.pending = Buffer.alloc(0);
+      const out = this.forIronRdp.push(rest);
+      if (out.length > 0) this.rdp.push(out);
     } else {
-      // Copied: the chunk's memory is not ours to keep.
-      this.pending = Buffer.from(data);
+      // The rest of a PDU, kept for the next chunk (a chunk's memory is never reused: kept, not copied).
+      this.pending = data;
     }
     this.flushRdp();
     const out = this.out;
@@ -179,7 +205,7 @@ export class RemoteFxTranscoder {
           whole = update.data;
           break;
         case FASTPATH_FRAGMENT_FIRST:
-          this.fragments = [Buffer.from(update.data)];
+          this.fragments = [update.data];
           break;
         case FASTPATH_FRAGMENT_NEXT:
         case FASTPATH_FRAGMENT_LAST:
@@ -188,7 +214,7 @@ export class RemoteFxTranscoder {
             this.rdp.push(fastPathPdu(updates.slice(index).map((u) => u.raw)));
             return;
           }
-          this.fragments.push(Buffer.from(update.data));
+          this.fragments.push(update.data);
           if (update.fragmentation === FASTPATH_FRAGMENT_LAST) {
             whole = Buffer.concat(this.fragments);
             this.fragments = null;
@@ -200,13 +226,16 @@ export class RemoteFxTranscoder {
   }
 
   /**
-   * The surface commands of a whole update: RemoteFX ones to the page, the
-   * rest to IronRDP in order (each run of them as one update). Anything not
-   * understood: this update to IronRDP as it came, and the transcoding stops.
+   * The surface commands of a whole update: RemoteFX ones to the page (less
+   * the tiles it shows already), the rest to IronRDP in order (each run of
+   * them as one update). Anything not understood: this update to IronRDP as
+   * it came, and the transcoding stops.
    */
   private surfaceCommands(data: Buffer): void {
-    // First read the whole update, so that a problem found late changes nothing already sent.
+    // First read the whole update, so that a problem found late changes nothing already sent (what the
+    // page is remembered to show no longer matters then: it stops painting).
     let commands: SurfaceCommand[];
+    const toPage = new Map<SurfaceCommand, Buffer[]>();
     try {
       commands = surfaceCommands(data);
       for (const command of commands) {
@@ -218,6 +247,7 @@ export class RemoteFxTranscoder {
         const message = parseRemoteFxMessage(command.data);
         if (message.channel) this.stats.screen = message.channel;
         if (message.tiles.length > 0 && !this.stats.screen) throw new RemoteFxError('RemoteFX tiles before any channel was announced');
+        toPage.set(command, this.shown.messagesFor(command.data, command.left, command.top, true) ?? [command.data]);
         this.stats.tiles += message.tiles.length;
       }
     } catch (error) {
@@ -232,10 +262,13 @@ export class RemoteFxTranscoder {
       kept = [];
     };
     for (const command of commands) {
-      if (command.kind === 'bits' && command.codecId === IRONRDP_REMOTEFX_CODEC_ID) {
+      const messages = command.kind === 'bits' ? toPage.get(command) : undefined;
+      if (command.kind === 'bits' && messages) {
         keep();
-        this.remoteFx(command.left, command.top, command.data);
-        this.stats.messages++;
+        for (const message of messages) {
+          this.remoteFx(command.left, command.top, message);
+          this.stats.messages++;
+        }
       } else kept.push(command.bytes);
     }
     keep();

@@ -126,22 +126,6 @@ test('a tile IronRDP already has is left out; the rest come a tile row run at a 
   assert.deepEqual(filter.stats, { tiles: 18, dropped: 11, stoppedBecause: null });
 });
 
-test('when the page paints RemoteFX, a message none of whose tiles is left out goes as it came; once IronRDP paints again, in runs', () => {
-  const filter = new RemoteFxTileFilter(false, false, true);
-  const first = frame(1, plain, area, { headers: true });
-  const out = filter.push(first);
-  assert.ok(out.equals(first) && out.buffer === first.buffer, 'the same bytes, not a copy');
-  assert.deepEqual(read(filter.push(frame(2, plain, area))), ['marker 0', 'marker 1']);
-  assert.deepEqual(read(filter.push(frame(3, changed, area))), ['marker 0', { tiles: ['1,1'], region: [{ x: 64, y: 64, width: 64, height: 64 }], headers: false }, 'marker 1']);
-  filter.forget();
-  assert.deepEqual(read(filter.push(frame(4, plain, area))), [
-    'marker 0',
-    { tiles: ['0,0', '1,0', '2,0'], region: [{ x: 0, y: 0, width: 192, height: 64 }], headers: false },
-    { tiles: ['0,1', '1,1', '2,1'], region: [{ x: 0, y: 64, width: 192, height: 64 }], headers: false },
-    'marker 1',
-  ]);
-});
-
 test('a tile the region cuts is always sent (IronRDP painted only part of it before)', () => {
   const filter = new RemoteFxTileFilter(false, false);
   const cut: Rect[] = [{ x: 0, y: 0, width: 150, height: 64 }];

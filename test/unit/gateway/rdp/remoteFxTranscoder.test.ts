@@ -7,7 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import type { Rect } from '../../../../shared/remoteFx/remoteFxMessage';
+import { parseRemoteFxMessage, type Rect } from '../../../../shared/remoteFx/remoteFxMessage';
 import { IRONRDP_REMOTEFX_CODEC_ID } from '../../../../electron/gateway/bridges/rdp/fastPathOutput';
 import { RemoteFxTranscoder, TAG_REMOTEFX, TAG_RDP } from '../../../../electron/gateway/bridges/rdp/remoteFxTranscoder';
 import { encodeMessage } from './remoteFxEncoder';
@@ -161,7 +161,35 @@ test('graphics IronRDP draws after the page began painting: the transcoding stop
   assert.deepEqual(transcoder.stats.screen, { width: 128, height: 64 });
   assert.ok(after.every((m) => m[0] === TAG_RDP));
   assert.deepEqual(forIronRdp(after), Buffer.concat([bitmap, frame(2)]));
-  assert.deepEqual(forIronRdp(transcoder.push(frame(3))), frame(3));
+  // From there IronRDP's own tile filter: the same tile again is left out, only the frame markers go.
+  assert.deepEqual(
+    readOutput(forIronRdp(transcoder.push(frame(3)))).map((u) => commands(u.data).map((c) => ('marker' in c ? `marker ${c.marker}` : 'bits'))),
+    [['marker 0'], ['marker 1']],
+  );
+  assert.deepEqual(transcoder.tileStats, { tiles: 3, dropped: 1, stoppedBecause: null });
+});
+
+test('tiles the page shows already are left out of what it is sent; a message none of whose tiles is left out goes as it came', () => {
+  const plain = picture;
+  const changed = (x: number, y: number): [number, number, number] => (x >= 70 && x < 80 && y >= 70 && y < 80 ? [255, 0, 0] : plain(x, y));
+  const area = [{ x: 0, y: 0, width: 192, height: 128 }];
+  const rfx = (id: number, draw: typeof picture) => encodeMessage(draw, area, { width: 256, height: 192, headers: id === 1 });
+  const frame = (id: number, message: Buffer) => fastPath(4, Buffer.concat([marker(0, id), surfaceBits(IRONRDP_REMOTEFX_CODEC_ID, { x: 0, y: 0, width: 256, height: 192 }, message), marker(1, id)]), 1000);
+  const sentToPage = (messages: Buffer[]) => events(messages).flatMap((e) => ('remoteFx' in e ? e.bytes : []));
+  const transcoder = new RemoteFxTranscoder(false, false);
+  const first = rfx(1, plain);
+  assert.deepEqual(sentToPage(transcoder.push(frame(1, first))), [first]);
+  // The same picture: no message at all. One tile changed: a message with that tile alone.
+  assert.deepEqual(sentToPage(transcoder.push(frame(2, rfx(2, plain)))), []);
+  const third = sentToPage(transcoder.push(frame(3, rfx(3, changed))));
+  assert.equal(third.length, 1);
+  const tiles = parseRemoteFxMessage(third[0]!).tiles.map((t) => `${t.xIdx},${t.yIdx}`);
+  assert.deepEqual(tiles, ['1,1']);
+  assert.deepEqual(transcoder.tileStats, { tiles: 18, dropped: 11, stoppedBecause: null });
+  // IronRDP gets the frame markers each time, in order, with or without a message between them.
+  const fourth = transcoder.push(frame(4, rfx(4, changed)));
+  assert.deepEqual(sentToPage(fourth), []);
+  assert.deepEqual(readOutput(forIronRdp(fourth)).map((u) => commands(u.data).map((c) => ('marker' in c ? `marker ${c.marker}` : 'bits'))), [['marker 0'], ['marker 1']]);
 });
 
 test('what the transcoder cannot read goes to IronRDP as it came, with everything after it', () => {
