@@ -129,7 +129,7 @@ function paintingSocket(url: string, painter: Painter): WebSocket {
     handlers[type]?.call(socket, event);
   };
 
-  // What came, in order: RDP bytes (and the close) at once, RemoteFX once the worker answered (decodedInOrder.ts).
+  // What came, in order: RDP bytes (and the close) at once, RemoteFX once every worker answered (decodedInOrder.ts).
   const inOrder = new DecodedInOrder(painter.workers, paint);
   for (const worker of painter.workers) {
     worker.onmessage = (event: MessageEvent<FromDecoder>) => inOrder.answer(event.data);
