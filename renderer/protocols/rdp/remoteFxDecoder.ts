@@ -140,10 +140,10 @@ const TILE_FIXED_COST = 1024;
  * fixed cost each), a run cut where a stretch ends. The same for every share
  * of one message, so that the shares together are every tile once.
  */
-export function shareOfRuns(runs: readonly TileRun[], share: Share): TileRun[] {
-  if (share.count <= 1) return [...runs];
+export function shareOfRuns(runs: TileRun[], share: Share): TileRun[] {
+  if (share.count <= 1) return runs;
   const tileCount = runs.reduce((n, run) => n + run.tiles.length, 0);
-  if (tileCount < MIN_SHARED_TILES) return share.index === 0 ? [...runs] : [];
+  if (tileCount < MIN_SHARED_TILES) return share.index === 0 ? runs : [];
   const cost = (t: Tile) => t.lengths[0] + t.lengths[1] + t.lengths[2] + TILE_FIXED_COST;
   const total = runs.reduce((n, run) => run.tiles.reduce((m, t) => m + cost(t), n), 0);
   const out: TileRun[] = [];
@@ -152,8 +152,9 @@ export function shareOfRuns(runs: readonly TileRun[], share: Share): TileRun[] {
     let mine: TileRun | null = null;
     for (const [i, t] of run.tiles.entries()) {
       // A tile belongs to the share its cost's midpoint falls in.
-      const owner = Math.min(share.count - 1, Math.floor(((before + cost(t) / 2) * share.count) / total));
-      before += cost(t);
+      const own = cost(t);
+      const owner = Math.min(share.count - 1, Math.floor(((before + own / 2) * share.count) / total));
+      before += own;
       if (owner !== share.index) continue;
       const x = run.x + i * TILE;
       if (mine && mine.right === x) {
