@@ -511,10 +511,13 @@ function oursClient(protocol: Protocol, variant: OursVariant = {}, other?: Other
           if (scaling === 'fit') return;
           if (scaling === 'actual') await toolbar.getByLabel('Scaling', { exact: true }).selectOption('actual');
           const canvas = await page.locator(DESKBRIDGE_SURFACE).locator('canvas').first().elementHandle();
+          // Polled on a timer, not at animation frames: at 1920x1080 full screen Playwright's
+          // animation-frame polling was seen to wait past 30 s with the canvas long shown as
+          // asked (read by a separate evaluate at the same time).
           await page.waitForFunction(
             ([c, shrunk]) => c instanceof HTMLCanvasElement && (shrunk ? c.getBoundingClientRect().width < c.width * 0.9 : Math.round(c.getBoundingClientRect().width) === c.width),
             [canvas, scaling === 'shrunk'] as const,
-            { timeout: 5000 },
+            { timeout: 30_000, polling: 100 },
           );
         },
         processRoots: () => [app.pid],
