@@ -219,7 +219,7 @@ export function encodeMessage(rgb: (x: number, y: number) => readonly [number, n
   const parts: Buffer[] = [];
   const properties = (mode << 9) | (1 << 5) | 0x2; // et, xft = 1 (LeGall 5/3), flags = image mode
   if (options.headers ?? true) {
-    parts.push(block(0xccc0, Buffer.concat([u32(0xcacccacc), u16(0x0100)])));
+    parts.push(block(0xccc0, Buffer.concat([u32(0xcaccacca), u16(0x0100)])));
     parts.push(block(0xccc1, Buffer.concat([u8(1, 1), u16(0x0100)])));
     parts.push(block(0xccc2, Buffer.concat([u8(1, 0), u16(options.width, options.height)])));
     parts.push(block(0xccc3, Buffer.concat([u8(1, 0xff, 0), u16(64, properties)])));
