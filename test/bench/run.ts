@@ -23,6 +23,7 @@ import { startCapture, startClientDisplay } from './nativeClient';
 import { cpuByRole, cpuSeconds, machineBusySeconds, peakRssBytes, processTree, serverTcpBytes, ticksByPid } from './procStats';
 import { startFrameClock, startShadow, startWebsockify, type ShadowAtSize } from './servers';
 import { keyLatencies, pageProbeScript, seenFrames, startProbe, stopProbe, waitForFirstFrame } from './webClient';
+import { buildFreeRdpDecoder, freeRdpDecodeCost, keptRemoteFx, oursDecodeCost, oursScreen, remoteFxCaptureScript, screenDifference, type RemoteFxMessage } from './decoders';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..', '..');
@@ -51,7 +52,14 @@ interface Options {
   profileDir: string | null;
   /** A git revision to build and run beside this checkout, alternating (each of our clients twice). */
   compare: string | null;
+  /** Also compare RemoteFX decoders on the messages of an extra ours-rdp run (full screen and scrolling). */
+  decoders: boolean;
 }
+
+/** The gateway's RemoteFX deliveries to the page kept for the decoder comparison (the first, then the last of the run); each holds one or more RemoteFX messages. */
+const KEPT_MESSAGES = 40;
+/** Timed passes over the kept messages, by each decoder. */
+const DECODE_PASSES = 5;
 
 const USAGE = `npm run bench -- [options]
   --seconds N              measured seconds per client run (5)
@@ -73,6 +81,11 @@ const USAGE = `npm run bench -- [options]
   --compare REV            also run our clients as built from the git revision REV (a temporary worktree
                            of this repository, built with this checkout's node_modules), alternating with
                            this checkout's in the same runs: rows "ours-vnc@REV" …, and ours ÷ ours@REV
+  --decoders               after the RDP full-screen and scrolling cases, one more ours-rdp run (not in the
+                           table) keeps the RemoteFX messages the page was sent (the first and the last of
+                           ${KEPT_MESSAGES} deliveries, each one or more messages), decoded again here
+                           by ours (one thread of this Node process) and by FreeRDP's (libfreerdp2, as xfreerdp
+                           /rfx; needs the Debian package freerdp2-dev): ms per message, side by side
   --smoke                  one 2-second case (ours-vnc, region, 1024x768) for the test suite`;
 
 function parseOptions(argv: string[]): Options {
@@ -94,6 +107,7 @@ function parseOptions(argv: string[]): Options {
     traceDir: null,
     profileDir: null,
     compare: null,
+    decoders: false,
   };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
@@ -115,6 +129,7 @@ function parseOptions(argv: string[]): Options {
     else if (arg === '--profile-dir') options.profileDir = value();
     else if (arg === '--compare') options.compare = value();
     else if (arg === '--smoke') options.smoke = true;
+    else if (arg === '--decoders') options.decoders = true;
     else if (arg === '--') continue;
     else if (arg === '--help') {
       console.log(USAGE);
@@ -201,6 +216,8 @@ interface RunContext {
   keys: number;
   /** The frame clock drawing on the server's display. */
   clockPid: number;
+  /** Keep this many of the RemoteFX messages the page is sent (--decoders), in ClientRun.remoteFx. */
+  keepRemoteFx?: number;
 }
 
 interface ClientRun {
@@ -220,6 +237,8 @@ interface ClientRun {
   serverCpuPerSecond: number;
   /** The frame clock's own CPU over the window. */
   frameClockCpuPerSecond: number;
+  /** The RemoteFX messages kept when RunContext.keepRemoteFx asked for them. */
+  remoteFx?: RemoteFxMessage[];
   /** The whole machine over the window: busy CPU seconds per second, i.e. cores busy (of `nproc`). */
   machineBusyCores: number;
 }
@@ -320,6 +339,7 @@ async function runWebClient(context: RunContext, spec: WebClientSpec): Promise<C
     await browserContext.addInitScript({ content: 'globalThis.__name = globalThis.__name || ((f) => f);' });
     // The probe runs from the first moment of every document, so a page that connects on load is timed too.
     await browserContext.addInitScript({ content: `${await pageProbeScript()}\n;window.__frameProbe.start(${JSON.stringify(spec.selector)});` });
+    if (context.keepRemoteFx) await browserContext.addInitScript({ content: remoteFxCaptureScript(context.keepRemoteFx) });
     let page = browser.page;
     await spec.prepare?.(page);
     if (page.url() !== 'about:blank') await startProbe(page, spec.selector);
@@ -360,6 +380,7 @@ async function runWebClient(context: RunContext, spec: WebClientSpec): Promise<C
       writeFileSync(path.join(profileDir, `profile-${context.width}x${context.height}-${fileSafe(spec.name)}-${Date.now()}.cpuprofile`), JSON.stringify(profile));
     }
     const measured = await stopProbe(page);
+    const remoteFx = context.keepRemoteFx ? await keptRemoteFx(page) : undefined;
     const summary = summarise(seenFrames(measured), window.result.from, window.result.to, measured.tornReads);
     let keyLatencyMs: number[] = [];
     if (context.keys > 0) {
@@ -385,6 +406,7 @@ async function runWebClient(context: RunContext, spec: WebClientSpec): Promise<C
       devToolsClients: { driven, measured: measuredWith },
       peakRssBytes: peak,
       keyLatencyMs,
+      ...(remoteFx ? { remoteFx } : {}),
     };
   } finally {
     await browser.close();
@@ -787,6 +809,9 @@ async function main(): Promise<number> {
   if (options.compare && !clients.some((c) => c.atBuild)) throw new Error('--compare needs at least one of our clients in --clients');
   const binaries = buildNative();
   xcaptureBinary = binaries.xcapture;
+  const freeRdpDecoder = options.decoders ? buildFreeRdpDecoder(binDir, here) : null;
+  if (freeRdpDecoder && 'missing' in freeRdpDecoder) console.error(freeRdpDecoder.missing);
+  const decoderRows: DecoderRow[] = [];
   if (clients.some((c) => c.id === 'novnc-1.7')) novncPageDir = await buildNovncPage();
   if (options.buildApp && clients.some((c) => c.ours)) execFileSync(process.execPath, [path.join(root, 'scripts', 'build.mjs')], { stdio: 'inherit', cwd: root });
   if (options.compare) {
@@ -849,6 +874,15 @@ async function main(): Promise<number> {
               }
             }
           }
+          if (options.decoders && protocol === 'rdp' && (scenario === 'full' || scenario === 'scroll')) {
+            console.error(`${size} ${scenario} decoders: an ours-rdp run keeping ${KEPT_MESSAGES} of the gateway's RemoteFX deliveries to the page…`);
+            try {
+              decoderRows.push(await compareDecoders(size, scenario, { server, width, height, seconds: options.seconds, keys: 0, clockPid: clock.pid }, freeRdpDecoder));
+            } catch (error) {
+              decoderRows.push({ size, scenario, error: (error as Error).message.split('\n')[0]! });
+              console.error(`  failed: ${(error as Error).message.split('\n')[0]}`);
+            }
+          }
         } finally {
           generator.push(`${size} ${protocol} ${await clock.stop()}`);
         }
@@ -868,13 +902,76 @@ async function main(): Promise<number> {
       `\nCapture loop alone: ${captureCost.map((c) => `${c.intervalUs ? `every ${c.intervalUs} µs` : 'unpaced'}: ${c.samplesPerSecond.toFixed(0)} samples/s, ${c.cpuPerSecond.toFixed(3)} CPU s/s + ${c.displayCpuPerSecond.toFixed(3)} in Xvfb`).join('; ')}`,
     );
   console.log(`\nFrame clock: ${generator.join('\n             ')}`);
+  if (options.decoders) console.log(`\n${decoderTable(decoderRows, freeRdpDecoder)}`);
   mkdirSync(outDir, { recursive: true });
   const file = path.join(outDir, `bench-${started.toISOString().replace(/[:.]/g, '-')}.json`);
-  writeFileSync(file, JSON.stringify({ date: started.toISOString(), machine: info, options, captureCost, generator, cases, table: text }, null, 2));
+  writeFileSync(file, JSON.stringify({ date: started.toISOString(), machine: info, options, captureCost, generator, cases, table: text, ...(options.decoders ? { decoders: decoderRows } : {}) }, null, 2));
   console.log(`\nWrote ${path.relative(root, file)}`);
   const failed = cases.filter((c) => c.runs.length === 0 || (options.smoke && c.runs.some((r) => r.summary.framesSeen === 0)));
   for (const c of failed) console.error(`no result for ${c.size} ${c.scenario} ${c.client}: ${c.errors[0] ?? 'no frames seen'}`);
-  return failed.length > 0 ? 1 : 0;
+  const decodersFailed = decoderRows.filter((r) => 'error' in r);
+  for (const r of decodersFailed) console.error(`no decoder figures for ${r.size} ${r.scenario}: ${'error' in r ? r.error : ''}`);
+  return failed.length + decodersFailed.length > 0 ? 1 : 0;
+}
+
+// ---------------------------------------------------------------- decoders (--decoders)
+
+type DecoderRow =
+  | {
+      size: string;
+      scenario: Scenario;
+      messages: number;
+      kbPerMessage: number;
+      tilesPerMessage: number;
+      ours: { wallMs: number; cpuMs: number };
+      freeRdp: { wallMs: number; cpuMs: number; decoded: number } | null;
+      /** The desktops both painted from the messages: the largest colour difference, the share of pixels off by more than 2. */
+      agreement: { maxDifference: number; shareBeyond: number } | null;
+    }
+  | { size: string; scenario: Scenario; error: string };
+
+async function compareDecoders(size: string, scenario: Scenario, context: RunContext, helper: { path: string } | { missing: string } | null): Promise<DecoderRow> {
+  const ours = ALL_CLIENTS.find((c) => c.id === 'ours-rdp')!;
+  const run = await ours.run({ ...context, keepRemoteFx: KEPT_MESSAGES });
+  const messages = run.remoteFx ?? [];
+  if (messages.length < 2) throw new Error(`the page kept ${messages.length} RemoteFX messages; is it decoding RemoteFX itself?`);
+  const kb = messages.reduce((n, m) => n + m.data.length, 0) / 1024 / messages.length;
+  // One thread here against FreeRDP's pool: CPU per message is the like-for-like figure.
+  const oursCost = await oursDecodeCost(messages, DECODE_PASSES);
+  const decoded = helper && 'path' in helper ? freeRdpDecodeCost(helper.path, binDir, messages, context.width, context.height, DECODE_PASSES) : null;
+  const agreement = decoded ? screenDifference(await oursScreen(messages, context.width, context.height), decoded.screen) : null;
+  const freeRdp = decoded ? { wallMs: decoded.wallMs, cpuMs: decoded.cpuMs, decoded: decoded.decoded } : null;
+  console.error(
+    `  ${messages.length} messages, ${kb.toFixed(0)} KB and ${oursCost.tilesPerMessage.toFixed(0)} tiles each: ours ${oursCost.cpuMs.toFixed(1)} ms CPU a message${
+      freeRdp && agreement
+        ? `, FreeRDP ${freeRdp.cpuMs.toFixed(1)} ms CPU (${freeRdp.wallMs.toFixed(1)} ms wall on its thread pool; ${freeRdp.decoded} of ${messages.length} decoded); the desktops they paint differ by at most ${agreement.maxDifference} in a colour value`
+        : ''
+    }`,
+  );
+  return { size, scenario, messages: messages.length, kbPerMessage: kb, tilesPerMessage: oursCost.tilesPerMessage, ours: { wallMs: oursCost.wallMs, cpuMs: oursCost.cpuMs }, freeRdp, agreement };
+}
+
+function decoderTable(rows: readonly DecoderRow[], helper: { path: string } | { missing: string } | null): string {
+  const header = ['size', 'scenario', 'messages', 'KB a message', 'tiles a message', 'ours ms CPU (one thread)', 'FreeRDP ms CPU', 'FreeRDP ms wall (its thread pool)', 'ours ÷ FreeRDP CPU', 'pictures: largest colour difference, pixels off by > 2'];
+  const lines = rows.map((r) => {
+    if ('error' in r) return [r.size, r.scenario, `failed: ${r.error}`, '', '', '', '', '', '', ''];
+    const f = r.freeRdp;
+    const a = r.agreement;
+    return [
+      r.size,
+      r.scenario,
+      String(r.messages),
+      r.kbPerMessage.toFixed(0),
+      r.tilesPerMessage.toFixed(0),
+      r.ours.cpuMs.toFixed(1),
+      f ? f.cpuMs.toFixed(1) : '–',
+      f ? f.wallMs.toFixed(1) : '–',
+      f ? (r.ours.cpuMs / f.cpuMs).toFixed(2) : '–',
+      a ? `${a.maxDifference}, ${(a.shareBeyond * 100).toFixed(2)} %` : '–',
+    ];
+  });
+  const note = helper && 'missing' in helper ? `\n${helper.missing}` : '';
+  return `RemoteFX decoding, the same messages (median of ${DECODE_PASSES} passes, ms a message):\n${[header, header.map(() => '---'), ...lines].map((l) => `| ${l.join(' | ')} |`).join('\n')}${note}`;
 }
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const)
