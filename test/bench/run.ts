@@ -813,7 +813,7 @@ async function main(): Promise<number> {
   if (freeRdpDecoder && 'missing' in freeRdpDecoder) console.error(freeRdpDecoder.missing);
   const decoderRows: DecoderRow[] = [];
   if (clients.some((c) => c.id === 'novnc-1.7')) novncPageDir = await buildNovncPage();
-  if (options.buildApp && clients.some((c) => c.ours)) execFileSync(process.execPath, [path.join(root, 'scripts', 'build.mjs')], { stdio: 'inherit', cwd: root });
+  if (options.buildApp && (options.decoders || clients.some((c) => c.ours))) execFileSync(process.execPath, [path.join(root, 'scripts', 'build.mjs')], { stdio: 'inherit', cwd: root });
   if (options.compare) {
     const other = buildRevision(options.compare);
     // Each of ours directly followed by its twin, so the rotation of clients between runs alternates them.
