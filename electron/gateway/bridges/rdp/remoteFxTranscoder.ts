@@ -242,6 +242,9 @@ export class RemoteFxTranscoder {
         if (command.kind !== 'bits') continue;
         if (command.codecId !== IRONRDP_REMOTEFX_CODEC_ID) {
           if (this.stats.messages > 0) throw new Unreadable(`surface bits of codec ${command.codecId}, which IronRDP draws`);
+          // Before the page paints, IronRDP may draw another codec, after the page's first RemoteFX of this
+          // update: what the page is remembered to show may be under it (as the tile filter's rule).
+          this.shown.clear();
           continue;
         }
         const message = parseRemoteFxMessage(command.data);

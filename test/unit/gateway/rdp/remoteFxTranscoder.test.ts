@@ -192,6 +192,20 @@ test('tiles the page shows already are left out of what it is sent; a message no
   assert.deepEqual(readOutput(forIronRdp(fourth)).map((u) => commands(u.data).map((c) => ('marker' in c ? `marker ${c.marker}` : 'bits'))), [['marker 0'], ['marker 1']]);
 });
 
+test('another codec IronRDP draws in the same update as the page\'s first RemoteFX: the page is not taken to still show those tiles', () => {
+  const area = [{ x: 0, y: 0, width: 64, height: 64 }];
+  const sentToPage = (messages: Buffer[]) => events(messages).flatMap((e) => ('remoteFx' in e ? e.bytes : []));
+  const transcoder = new RemoteFxTranscoder(false, false);
+  const first = encodeMessage(picture, area, { width: 128, height: 64 });
+  const over = surfaceBits(9, { x: 0, y: 0, width: 64, height: 64 }, Buffer.from([1, 2, 3, 4]));
+  const update = (id: number, ...bits: Buffer[]) => fastPath(4, Buffer.concat([marker(0, id), ...bits, marker(1, id)]));
+  assert.deepEqual(sentToPage(transcoder.push(update(1, surfaceBits(IRONRDP_REMOTEFX_CODEC_ID, area[0]!, first), over))), [first]);
+  assert.equal(transcoder.stats.stoppedBecause, null);
+  // The same tile again: IronRDP drew over it, so the page must paint it again.
+  const again = encodeMessage(picture, area, { width: 128, height: 64, headers: false });
+  assert.deepEqual(sentToPage(transcoder.push(update(2, surfaceBits(IRONRDP_REMOTEFX_CODEC_ID, area[0]!, again)))), [again]);
+});
+
 test('what the transcoder cannot read goes to IronRDP as it came, with everything after it', () => {
   const unknownCommand = Buffer.alloc(8);
   unknownCommand.writeUInt16LE(0x0009, 0);
