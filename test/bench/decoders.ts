@@ -5,7 +5,7 @@
 // `xfreerdp /rfx` decodes with), message for message. It says what decoding
 // costs each client per frame, apart from everything else on its path.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { RemoteFxDecoder, instantiateTileDecoder } from '../../renderer/protocols/rdp/remoteFxDecoder';
@@ -16,6 +16,13 @@ export interface RemoteFxMessage {
   left: number;
   top: number;
   data: Uint8Array;
+}
+
+/** Our decoder, its WebAssembly compiled once for the whole bench (AssemblyScript takes a second). */
+let tileDecoderModule: Promise<WebAssembly.Module> | null = null;
+async function newDecoder(): Promise<RemoteFxDecoder> {
+  tileDecoderModule ??= compileTileDecoder().then((bytes) => WebAssembly.compile(bytes));
+  return new RemoteFxDecoder(await instantiateTileDecoder(await tileDecoderModule));
 }
 
 /** The tag byte of the gateway's messages that carry RemoteFX (paintingSocket.ts). */
@@ -130,7 +137,7 @@ function median(values: number[]): number {
  * message's channel) and warms it, then `passes` timed passes over all messages.
  */
 export async function oursDecodeCost(messages: readonly RemoteFxMessage[], passes: number): Promise<DecodeCost & { tilesPerMessage: number }> {
-  const decoder = new RemoteFxDecoder(await instantiateTileDecoder(await WebAssembly.compile(await compileTileDecoder())));
+  const decoder = await newDecoder();
   for (const m of messages) decoder.decode(m.data, m.left, m.top);
   const tilesPerMessage = decoder.tiles / messages.length;
   const wall: number[] = [];
@@ -166,10 +173,18 @@ export function buildFreeRdpDecoder(binDir: string, here: string): { path: strin
 export function freeRdpDecodeCost(helper: string, workDir: string, messages: readonly RemoteFxMessage[], width: number, height: number, passes: number): DecodeCost & { decoded: number; screen: Uint8Array } {
   const file = path.join(workDir, `remotefx-${width}x${height}.bin`);
   const screenFile = path.join(workDir, `remotefx-${width}x${height}.screen`);
-  writeFileSync(file, helperInput(messages));
-  const [count, decoded, wallMs, cpuMs] = execFileSync(helper, [file, String(width), String(height), String(passes), screenFile], { encoding: 'utf8' }).trim().split(/\s+/).map(Number);
+  let output: string;
+  let bgrx: Buffer;
+  try {
+    writeFileSync(file, helperInput(messages));
+    output = execFileSync(helper, [file, String(width), String(height), String(passes), screenFile], { encoding: 'utf8' });
+    bgrx = readFileSync(screenFile);
+  } finally {
+    rmSync(file, { force: true });
+    rmSync(screenFile, { force: true });
+  }
+  const [count, decoded, wallMs, cpuMs] = output.trim().split(/\s+/).map(Number);
   if (count !== messages.length) throw new Error(`rfxdecode read ${count} messages of ${messages.length}`);
-  const bgrx = readFileSync(screenFile);
   const screen = new Uint8Array(width * height * 4);
   for (let i = 0; i < screen.length; i += 4) {
     screen[i] = bgrx[i + 2]!;
@@ -182,7 +197,7 @@ export function freeRdpDecodeCost(helper: string, workDir: string, messages: rea
 
 /** The desktop our decoder paints from the messages, in order, on black (RGBA). */
 export async function oursScreen(messages: readonly RemoteFxMessage[], width: number, height: number): Promise<Uint8Array> {
-  const decoder = new RemoteFxDecoder(await instantiateTileDecoder(await WebAssembly.compile(await compileTileDecoder())));
+  const decoder = await newDecoder();
   const screen = new Uint8Array(width * height * 4);
   for (let i = 3; i < screen.length; i += 4) screen[i] = 255;
   for (const m of messages)
