@@ -23,6 +23,7 @@ import { startCapture, startClientDisplay } from './nativeClient';
 import { cpuByRole, cpuSeconds, machineBusySeconds, peakRssBytes, processTree, serverTcpBytes, ticksByPid } from './procStats';
 import { startFrameClock, startShadow, startWebsockify, type ShadowAtSize } from './servers';
 import { keyLatencies, pageProbeScript, seenFrames, startProbe, stopProbe, waitForFirstFrame } from './webClient';
+import { verdicts, verdictText } from './targets';
 import { buildFreeRdpDecoder, freeRdpDecodeCost, keptRemoteFx, oursDecodeCost, oursScreen, remoteFxCaptureScript, screenDifference, type RemoteFxMessage } from './decoders';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -891,7 +892,9 @@ async function main(): Promise<number> {
     }
   }
   for (const c of cases) aggregate(c);
-  addRatios(cases, 1000 / (options.fps || 60));
+  const frameIntervalMs = 1000 / (options.fps || 60);
+  addRatios(cases, frameIntervalMs);
+  const targets = verdicts(cases, frameIntervalMs);
 
   const text = table(cases, options.runs);
   const info = machine();
@@ -901,11 +904,12 @@ async function main(): Promise<number> {
     console.log(
       `\nCapture loop alone: ${captureCost.map((c) => `${c.intervalUs ? `every ${c.intervalUs} µs` : 'unpaced'}: ${c.samplesPerSecond.toFixed(0)} samples/s, ${c.cpuPerSecond.toFixed(3)} CPU s/s + ${c.displayCpuPerSecond.toFixed(3)} in Xvfb`).join('; ')}`,
     );
+  if (targets.length > 0) console.log(`\n${verdictText(targets, frameIntervalMs)}`);
   console.log(`\nFrame clock: ${generator.join('\n             ')}`);
   if (options.decoders) console.log(`\n${decoderTable(decoderRows, freeRdpDecoder)}`);
   mkdirSync(outDir, { recursive: true });
   const file = path.join(outDir, `bench-${started.toISOString().replace(/[:.]/g, '-')}.json`);
-  writeFileSync(file, JSON.stringify({ date: started.toISOString(), machine: info, options, captureCost, generator, cases, table: text, ...(options.decoders ? { decoders: decoderRows } : {}) }, null, 2));
+  writeFileSync(file, JSON.stringify({ date: started.toISOString(), machine: info, options, captureCost, generator, cases, table: text, targets, ...(options.decoders ? { decoders: decoderRows } : {}) }, null, 2));
   console.log(`\nWrote ${path.relative(root, file)}`);
   const failed = cases.filter((c) => c.runs.length === 0 || (options.smoke && c.runs.some((r) => r.summary.framesSeen === 0)));
   for (const c of failed) console.error(`no result for ${c.size} ${c.scenario} ${c.client}: ${c.errors[0] ?? 'no frames seen'}`);
