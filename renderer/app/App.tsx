@@ -8,7 +8,7 @@ import { api, ApiError } from './api';
 import { ProfileList } from '../profiles/ProfileList';
 import { ProfileEditor, draftFrom, type EditorValues } from '../profiles/ProfileEditor';
 import { SessionView } from '../session/SessionView';
-import { warmUpIronRdp } from '../protocols/rdp/ironRdpModule';
+import { warmUpSessionAdapters } from '../session/createRemoteSession';
 
 interface OpenSession {
   key: string;
@@ -49,7 +49,7 @@ export function App() {
         const [appState, list] = await Promise.all([api<AppState>('GET', API.state), loadProfiles()]);
         setState(appState);
         if (list.length > 0) setSelection({ kind: 'profile', id: list[0]!.id });
-        if (list.some((p) => p.protocol === 'rdp')) warmUpIronRdp();
+        warmUpSessionAdapters(list.map((p) => p.protocol));
         const autoId = appState.autoConnectProfileId ?? new URLSearchParams(location.hash.slice(1)).get('connect');
         const auto = list.find((p) => p.id === autoId) ?? (appState.autoConnectProfile?.id === autoId ? appState.autoConnectProfile : undefined);
         if (auto) openSession(auto);
@@ -136,7 +136,7 @@ export function App() {
       const saved = selected ? await api<ProfileView>('PUT', API.profile(selected.id), body) : await api<ProfileView>('POST', API.profiles, body);
       await loadProfiles();
       setSelection({ kind: 'profile', id: saved.id });
-      if (saved.protocol === 'rdp') warmUpIronRdp();
+      warmUpSessionAdapters([saved.protocol]);
       if (connectAfter) openSession(saved);
     } catch (error) {
       if (error instanceof ApiError && error.code === 'validation') setServerErrors(error.fields);

@@ -9,7 +9,7 @@ import { VncQualityOptions } from '../profiles/VncQualityOptions';
 import { api, ApiError, wsOrigin } from '../app/api';
 import { DEFAULT_RECONNECT, reconnectDelay, shouldReconnect } from '../../shared/session/reconnectPolicy';
 import type { SessionEndAction } from '../../shared/policy/policySchema';
-import { createRemoteSession, UnsupportedProtocolError } from './createRemoteSession';
+import { createRemoteSession, preloadSessionAdapter, UnsupportedProtocolError } from './createRemoteSession';
 import type { RemoteSession } from './remoteSession';
 import { CertificateDialog } from './CertificateDialog';
 import { PasswordDialog } from './PasswordDialog';
@@ -164,6 +164,8 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
     };
 
     const run = async () => {
+      // The adapter's code loads while the gateway sets the session up.
+      preloadSessionAdapter(profile.protocol);
       let response: CreateSessionResponse;
       try {
         response = await api<CreateSessionResponse>('POST', API.sessions, { profileId: profile.id, ...(acceptCertificate ? { acceptCertificate } : {}) });

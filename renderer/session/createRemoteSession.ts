@@ -1,22 +1,54 @@
 // Picks the adapter for a protocol. Adapters load lazily: the RDP one pulls a
-// large WASM bundle that a VNC-only user never needs.
+// large WASM bundle that a VNC-only user never needs. They load ahead of a
+// connect where the app can tell one is coming: in idle time once the library
+// lists a profile of that protocol (warmUpSessionAdapters), and at Connect,
+// alongside the request for the session (preloadSessionAdapter), so that a
+// click pays for neither the download nor the compile.
 import type { Protocol } from '../../shared/profiles/profileSchema';
 import type { RemoteSession } from './remoteSession';
 
+interface Adapter {
+  create: () => RemoteSession;
+  /** Starts what a connect of this protocol will wait for (WebAssembly compiles; with `connecting`, worker threads too). */
+  warmUp?: (connecting: boolean) => void;
+}
+
+const loaders: Partial<Record<Protocol, () => Promise<Adapter>>> = {
+  vnc: async () => {
+    const { VncSession } = await import('../protocols/vnc/vncSession');
+    return { create: () => new VncSession() };
+  },
+  rdp: async () => {
+    const { RdpSession, warmUpRdp } = await import('../protocols/rdp/rdpSession');
+    return { create: () => new RdpSession(), warmUp: warmUpRdp };
+  },
+  // The SPICE adapter (spice-html5) goes in protocols/spice/ and is added here.
+};
+
 export async function createRemoteSession(protocol: Protocol): Promise<RemoteSession> {
-  switch (protocol) {
-    case 'vnc': {
-      const { VncSession } = await import('../protocols/vnc/vncSession');
-      return new VncSession();
-    }
-    case 'rdp': {
-      const { RdpSession } = await import('../protocols/rdp/rdpSession');
-      return new RdpSession();
-    }
-    case 'spice':
-      // The SPICE adapter (spice-html5) goes in protocols/spice/ and is added here.
-      throw new UnsupportedProtocolError(protocol);
-  }
+  const load = loaders[protocol];
+  if (!load) throw new UnsupportedProtocolError(protocol);
+  return (await load()).create();
+}
+
+/**
+ * Starts loading a protocol's adapter now, for a connect under way when
+ * `connecting`; a failure is left for createRemoteSession to report.
+ */
+export function preloadSessionAdapter(protocol: Protocol, connecting = true): void {
+  void loaders[protocol]?.().then(
+    (adapter) => adapter.warmUp?.(connecting),
+    () => undefined,
+  );
+}
+
+/** Loads the adapters of these protocols in idle time after the app has drawn. */
+export function warmUpSessionAdapters(protocols: Iterable<Protocol>): void {
+  const wanted = [...new Set(protocols)].filter((p) => loaders[p]);
+  if (wanted.length === 0) return;
+  const start = () => wanted.forEach((protocol) => preloadSessionAdapter(protocol, false));
+  if ('requestIdleCallback' in window) window.requestIdleCallback(start, { timeout: 3000 });
+  else setTimeout(start, 500);
 }
 
 /** No adapter exists for this protocol in this version. */

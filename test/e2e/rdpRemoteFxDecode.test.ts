@@ -12,7 +12,7 @@ import { startFreerdpShadow } from '../servers/freerdpShadow';
 import { spawnGroup, stopProcess, waitForWindow } from '../servers/processes';
 import { hexColour, writeXwd } from '../servers/xwd';
 import { logLines, startAppWithBrowser } from '../support/app';
-import { canvasPixels, createProfile, sessionView, trustCertificate, waitForCanvasColour, waitForState } from '../support/ui';
+import { canvasPixels, createProfile, sessionView, trustCertificate, waitFor, waitForCanvasColour, waitForState } from '../support/ui';
 
 const cleanups: (() => Promise<void>)[] = [];
 after(async () => {
@@ -76,15 +76,21 @@ test('RemoteFX decoded by the page: the canvas is the server\u2019s detailed pic
   const { page } = browser;
   await createProfile(page, { name: 'Shadow RemoteFX', protocol: 'RDP', port: server.port, username: 'ann', password: 'unused' });
   await page.getByRole('button', { name: 'Connect', exact: true }).click();
+  // The decoding threads start at Connect, alongside the gateway's work (here: fetching the
+  // certificate to ask about), not after it: they are there while the question is.
+  const cores = await page.evaluate(() => navigator.hardwareConcurrency);
+  const expected = Math.min(4, Math.max(1, cores));
+  const decoders = () => page.workers().filter((worker) => worker.url().includes('remoteFxWorker'));
+  await page.getByRole('dialog', { name: /server.s identity/ }).waitFor({ timeout: 15_000 });
+  await waitFor(async () => decoders().length === expected, `${expected} decoding threads started while the certificate question is shown`, 5000);
   await trustCertificate(page, 'Trust once');
   await waitForState(page, 'Connected');
   await waitForCanvasColour(page, 900, 700, hexColour('#336699'), 15_000);
   const still = await settledDifference(page, server);
   assert.ok(still <= 4, `canvas differs from the server's picture by ${still.toFixed(2)} per colour channel on average`);
-  // Decoded by one thread per core (up to four), each a share of the tiles: the picture above is their work together.
-  const cores = await page.evaluate(() => navigator.hardwareConcurrency);
-  const decoders = page.workers().filter((worker) => worker.url().includes('remoteFxWorker'));
-  assert.equal(decoders.length, Math.min(4, Math.max(1, cores)), `decoding threads for ${cores} cores`);
+  // Decoded by one thread per core (up to four), each a share of the tiles: the picture above is their work
+  // together. The threads started at Connect are the session's: none more were started, none left idle.
+  assert.equal(decoders().length, expected, `decoding threads for ${cores} cores`);
 
   // A change: a second picture over the first.
   const second = spawnGroup('xwud', ['-in', files[1]!, '-geometry', `+${LEFT}+${TOP}`], { env: server.env, stdio: 'ignore' });

@@ -55,6 +55,9 @@ let usedFirstUrl = false;
 test('create a profile in the UI, connect, and see the remote desktop as the server shows it', async () => {
   await withBrowser({}, async ({ page }) => {
     await createProfile(page, { name: 'Desk', port: server.port });
+    // The VNC adapter (noVNC) loads in idle time once the library has a VNC profile, so Connect does not wait for it.
+    const adapterLoaded = () => page.evaluate(() => performance.getEntriesByType('resource').some((entry) => /\/assets\/vncSession-[^/]*\.js$/.test(entry.name)));
+    await waitFor(adapterLoaded, 'the VNC adapter loaded before Connect', 5000);
     await page.getByRole('button', { name: 'Connect', exact: true }).click();
     await waitForState(page, 'Connected');
     await waitForCanvasColour(page, 900, 700, hexColour('#336699'));

@@ -1,7 +1,8 @@
 // IronRDP's web client, loaded once per renderer. The backend is a separate
 // chunk with a 4.5 MB WebAssembly file (written out at build time:
-// ironRdpWasm.ts), fetched and compiled ahead of the first connect (warmUp) so
-// that a connect does not pay for it.
+// ironRdpWasm.ts), fetched and compiled ahead of the first connect
+// (warmUpRdp in rdpSession.ts, from createRemoteSession.ts) so that a connect
+// does not pay for it.
 import type { IronError, UserInteraction } from '@devolutions/iron-remote-desktop';
 
 type RdpBackendModule = typeof import('@devolutions/iron-remote-desktop-rdp');
@@ -22,13 +23,6 @@ export function loadIronRdp(): Promise<RdpBackendModule> {
     });
   }
   return loading;
-}
-
-/** Starts loading in idle time after the app has drawn, so the first RDP connect is fast. */
-export function warmUpIronRdp(): void {
-  const start = () => void loadIronRdp().catch(() => undefined);
-  if ('requestIdleCallback' in window) window.requestIdleCallback(start, { timeout: 3000 });
-  else setTimeout(start, 500);
 }
 
 /** Creates the element and resolves with its interaction object once it is ready. */

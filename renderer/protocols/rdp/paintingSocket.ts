@@ -40,16 +40,23 @@ export function decoderCount(cores = globalThis.navigator?.hardwareConcurrency):
 
 let tileDecoder: Promise<WebAssembly.Module> | null = null;
 
-/**
- * The proxy address to give IronRDP for a session whose canvas the page
- * paints, and how to forget it; the address as it was (IronRDP decodes) when
- * the decoder cannot start here.
- */
-export async function startPainting(address: string, canvas: () => HTMLCanvasElement | null): Promise<{ address: string; release: () => void }> {
+/** The tile decoder's WebAssembly, compiled once per page; a failed compile is tried again next time. */
+function compiledTileDecoder(): Promise<WebAssembly.Module> {
+  if (!tileDecoder) {
+    const compiling = WebAssembly.compileStreaming(fetch(tileDecoderUrl));
+    tileDecoder = compiling;
+    compiling.catch(() => {
+      if (tileDecoder === compiling) tileDecoder = null;
+    });
+  }
+  return tileDecoder;
+}
+
+/** Decoding workers, each handed the compiled tile decoder, once all have said they are ready; none left running if one fails. */
+async function startedWorkers(): Promise<Worker[]> {
   const workers: Worker[] = [];
   try {
-    tileDecoder ??= WebAssembly.compileStreaming(fetch(tileDecoderUrl));
-    const module = await tileDecoder;
+    const module = await compiledTileDecoder();
     for (let i = decoderCount(); i > 0; i--) workers.push(new Worker(new URL('./remoteFxWorker.ts', import.meta.url), { type: 'module' }));
     let timer: ReturnType<typeof setTimeout> | undefined;
     const timeout = new Promise<never>((_, reject) => {
@@ -64,9 +71,58 @@ export async function startPainting(address: string, canvas: () => HTMLCanvasEle
         }),
     );
     await Promise.race([Promise.all(started), timeout]).finally(() => clearTimeout(timer));
+    return workers;
+  } catch (error) {
+    for (const worker of workers) worker.terminate();
+    throw error;
+  }
+}
+
+/** Workers started for a connect under way (warmUpPainting), taken by its startPainting. */
+let prepared: { workers: Promise<Worker[]>; expiry: ReturnType<typeof setTimeout> } | null = null;
+/** Prepared workers no session took by then are ended: idle threads hold memory. */
+const PREPARED_FOR_MS = 30_000;
+
+/**
+ * Compiles the tile decoder ahead of a connect (createRemoteSession.ts) and,
+ * when a connect has begun, starts its decoding workers too, so that they are
+ * ready while the gateway sets the session up rather than after.
+ */
+export function warmUpPainting(connecting: boolean): void {
+  void compiledTileDecoder().catch(() => undefined);
+  if (!connecting || prepared) return;
+  const workers = startedWorkers();
+  const entry = {
+    workers,
+    expiry: setTimeout(() => {
+      if (prepared !== entry) return;
+      prepared = null;
+      void workers.then((list) => list.forEach((worker) => worker.terminate()), () => undefined);
+    }, PREPARED_FOR_MS),
+  };
+  prepared = entry;
+  workers.catch(() => {
+    if (prepared !== entry) return;
+    clearTimeout(entry.expiry);
+    prepared = null;
+  });
+}
+
+/**
+ * The proxy address to give IronRDP for a session whose canvas the page
+ * paints, and how to forget it; the address as it was (IronRDP decodes) when
+ * the decoder cannot start here.
+ */
+export async function startPainting(address: string, canvas: () => HTMLCanvasElement | null): Promise<{ address: string; release: () => void }> {
+  const ready = prepared;
+  prepared = null;
+  if (ready) clearTimeout(ready.expiry);
+  let workers: Worker[];
+  try {
+    // Workers prepared for this connect, else (none, or they failed) started now.
+    workers = await (ready ? ready.workers.catch(() => startedWorkers()) : startedWorkers());
   } catch (error) {
     tileDecoder = null;
-    for (const worker of workers) worker.terminate();
     console.warn('RemoteFX left to IronRDP: the page decoder did not start', error);
     return { address, release: () => {} };
   }

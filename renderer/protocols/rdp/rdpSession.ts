@@ -4,13 +4,22 @@
 import type { UserInteraction } from '@devolutions/iron-remote-desktop';
 import type { ScalingMode } from '../../../shared/profiles/profileSchema';
 import { SessionEmitter, type ConnectParams, type RemoteSession, type SessionEvents } from '../../session/remoteSession';
-import { createIronRdpElement, isIronError } from './ironRdpModule';
-import { startPainting } from './paintingSocket';
+import { createIronRdpElement, isIronError, loadIronRdp } from './ironRdpModule';
+import { startPainting, warmUpPainting } from './paintingSocket';
 import { errorCodeForIronError, errorCodeForTermination } from './rdpErrors';
 
 /** IronRDP's ScreenScale values (declared, not exported as a value). */
 const SCALE = { fit: 1, real: 3 } as const;
 const RESIZE_SETTLE_MS = 400;
+
+/**
+ * Starts what an RDP connect waits for: compiling IronRDP's WebAssembly and the
+ * RemoteFX tile decoder's and, once a connect has begun, the decoding workers.
+ */
+export function warmUpRdp(connecting: boolean): void {
+  void loadIronRdp().catch(() => undefined);
+  warmUpPainting(connecting);
+}
 
 export class RdpSession implements RemoteSession {
   private readonly events = new SessionEmitter();
