@@ -48,8 +48,9 @@ const overlaps = (a: [number, number], b: [number, number]) => a[0] <= b[1] && b
 /** Every verdict the rows allow; rows without figures, and --compare's earlier builds, are left out. */
 export function verdicts(rows: readonly TargetRow[], frameIntervalMs: number): Verdict[] {
   const out: Verdict[] = [];
-  const peerOf = (ours: TargetRow, client: string) =>
-    rows.find((r) => r.client === client && r.median && r.size === ours.size && r.scenario === ours.scenario && r.protocol === ours.protocol);
+  /** Rows with figures measured in the same case as `ours`. */
+  const sameCase = (ours: TargetRow) => rows.filter((r) => r.median && r.size === ours.size && r.scenario === ours.scenario && r.protocol === ours.protocol);
+  const peerOf = (ours: TargetRow, client: string) => sameCase(ours).find((r) => r.client === client);
   const framesTarget = (target: TargetName, ours: TargetRow, peer: TargetRow, share: number) => {
     const mine = ours.median!.framesPerSecond!;
     const limit = share * peer.median!.framesPerSecond!;
@@ -74,7 +75,7 @@ export function verdicts(rows: readonly TargetRow[], frameIntervalMs: number): V
       const page = peerOf(ours, SHIPPED_NOVNC);
       if (page) framesTarget('vnc-frames-vs-novnc', ours, page, NOVNC_RATIO);
     }
-    for (const native of rows.filter((r) => r.native && r.median && r.size === ours.size && r.scenario === ours.scenario && r.protocol === ours.protocol)) {
+    for (const native of sameCase(ours).filter((r) => r.native)) {
       const mine = ours.median!.p95!;
       const limit = native.median!.p95! + frameIntervalMs;
       const met = mine <= limit;

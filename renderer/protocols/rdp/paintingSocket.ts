@@ -89,7 +89,7 @@ const PREPARED_FOR_MS = 30_000;
  * ready while the gateway sets the session up rather than after.
  */
 export function warmUpPainting(connecting: boolean): void {
-  void compiledTileDecoder().catch(() => undefined);
+  void compiledTileDecoder(); // a failure is handled where it is made
   if (!connecting || prepared) return;
   const workers = startedWorkers();
   const entry = {
