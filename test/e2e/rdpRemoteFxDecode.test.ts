@@ -75,12 +75,18 @@ test('RemoteFX decoded by the page: the canvas is the server\u2019s detailed pic
   const { app, browser } = await startAppWithBrowser(cleanups);
   const { page } = browser;
   await createProfile(page, { name: 'Shadow RemoteFX', protocol: 'RDP', port: server.port, username: 'ann', password: 'unused' });
-  await page.getByRole('button', { name: 'Connect', exact: true }).click();
-  // The decoding threads start at Connect, alongside the gateway's work (here: fetching the
-  // certificate to ask about), not after it: they are there while the question is.
   const cores = await page.evaluate(() => navigator.hardwareConcurrency);
   const expected = Math.min(4, Math.max(1, cores));
   const decoders = () => page.workers().filter((worker) => worker.url().includes('remoteFxWorker'));
+  // The library's idle-time warm-up loads the RDP adapter and its tile decoder but starts no threads:
+  // idle ones would hold memory. (Threads would start right after the tile decoder compiles.)
+  const tileDecoderLoaded = () => page.evaluate(() => performance.getEntriesByType('resource').some((entry) => /\/assets\/remoteFx-[^/]*\.wasm$/.test(entry.name)));
+  await waitFor(tileDecoderLoaded, 'the RDP adapter and its tile decoder loaded before Connect', 5000);
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+  assert.equal(decoders().length, 0, 'no decoding threads before Connect');
+  await page.getByRole('button', { name: 'Connect', exact: true }).click();
+  // The decoding threads start at Connect, alongside the gateway's work (here: fetching the
+  // certificate to ask about), not after it: they are there while the question is.
   await page.getByRole('dialog', { name: /server.s identity/ }).waitFor({ timeout: 15_000 });
   await waitFor(async () => decoders().length === expected, `${expected} decoding threads started while the certificate question is shown`, 5000);
   await trustCertificate(page, 'Trust once');
