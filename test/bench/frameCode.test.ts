@@ -74,3 +74,10 @@ test('summary counts frames per second, gaps and percentiles in the window', () 
   assert.equal(s.latency.p50, 12);
   assert.equal(s.latency.p99, 14);
 });
+
+test('summary counts only the torn reads inside the window', () => {
+  const frames = [0, 1].map((frame, i) => ({ frame, seenAt: 1000 + i * 100, latencyMs: 10, keys: 0 }));
+  // One before the window (a warm-up's), two in it, one at its end (outside: the window is [from, to)).
+  assert.equal(summarise(frames, 1000, 1500, [900, 1000, 1499, 1500]).tornReads, 2);
+  assert.equal(summarise(frames, 1000, 1500).tornReads, 0);
+});

@@ -124,7 +124,8 @@ export function percentile(sorted: number[], p: number): number {
 }
 
 /** Frames seen within [from, to): frames/s, gaps in the frame numbers, latency percentiles. */
-export function summarise(frames: SeenFrame[], from: number, to: number, tornReads = 0): FrameSummary {
+/** The frames seen, and the torn reads (wall ms each was read), inside [from, to). */
+export function summarise(frames: SeenFrame[], from: number, to: number, tornAt: number[] = []): FrameSummary {
   const inWindow = frames.filter((f) => f.seenAt >= from && f.seenAt < to);
   let skipped = 0;
   for (let i = 1; i < inWindow.length; i++) {
@@ -139,6 +140,6 @@ export function summarise(frames: SeenFrame[], from: number, to: number, tornRea
     framesPerSecond: inWindow.length / seconds,
     skipped,
     latency: { p50: percentile(latencies, 50), p95: percentile(latencies, 95), p99: percentile(latencies, 99) },
-    tornReads,
+    tornReads: tornAt.filter((t) => t >= from && t < to).length,
   };
 }

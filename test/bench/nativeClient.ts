@@ -25,7 +25,8 @@ export interface CaptureLoop {
   frames: SeenFrame[];
   /** Wall ms of each key press sent through XTEST. */
   keysSent: number[];
-  tornReads: () => number;
+  /** Wall ms of each torn read (after the first valid one). */
+  tornAt: number[];
   pid: number;
   /** Sends one key press and release to the focused window of the client display. */
   pressKey(): void;
@@ -38,7 +39,7 @@ export function startCapture(binary: string, display: string, options: { interva
   const child: ChildProcess = spawn(binary, args, { env: { ...process.env, DISPLAY: display }, stdio: ['pipe', 'pipe', 'inherit'], detached: true });
   const frames: SeenFrame[] = [];
   const keysSent: number[] = [];
-  let torn = 0;
+  const tornAt: number[] = [];
   let anyValid = false;
   let last = -Infinity;
   const unwrap = new FrameNumberUnwrapper();
@@ -49,7 +50,7 @@ export function startCapture(binary: string, display: string, options: { interva
     if (kind === 'F') {
       const stamp = decodeCode(Buffer.from(a!, 'hex'));
       if (!stamp) {
-        if (anyValid) torn++;
+        if (anyValid) tornAt.push(Number(b));
         return;
       }
       anyValid = true;
@@ -67,7 +68,7 @@ export function startCapture(binary: string, display: string, options: { interva
   return {
     frames,
     keysSent,
-    tornReads: () => torn,
+    tornAt,
     pid: child.pid!,
     pressKey: () => child.stdin!.write('key\n'),
     async stop() {

@@ -9,7 +9,8 @@ export interface ProbeRecord {
   frames: [number, number, number, number][];
   /** Wall ms of each keydown the page received (the moment input enters the client). */
   keyDowns: number[];
-  tornReads: number;
+  /** Wall ms of each read whose check value failed (torn between two frames), after the first valid one. */
+  tornAt: number[];
   startedAt: number;
   canvasFound: boolean;
 }
@@ -46,7 +47,7 @@ function createProbe(): Probe {
   let selector = '';
   let canvas: HTMLCanvasElement | null = null;
   let context: CanvasRenderingContext2D | null = null;
-  let record: ProbeRecord = { frames: [], keyDowns: [], tornReads: 0, startedAt: 0, canvasFound: false };
+  let record: ProbeRecord = { frames: [], keyDowns: [], tornAt: [], startedAt: 0, canvasFound: false };
   const bytes = new Array<number>(CODE_BYTES).fill(0);
   const previous = new Array<number>(CODE_BYTES).fill(-1);
   let lastFrame = -1;
@@ -70,7 +71,7 @@ function createProbe(): Probe {
     for (let i = 0; i < CODE_BYTES; i++) previous[i] = bytes[i]!;
     const stamp = decodeCode(bytes);
     if (!stamp) {
-      if (anyValid) record.tornReads++;
+      if (anyValid) record.tornAt.push(seenAt);
       return;
     }
     anyValid = true;
@@ -81,7 +82,7 @@ function createProbe(): Probe {
   return {
     start(sel) {
       selector = sel;
-      record = { frames: [], keyDowns: [], tornReads: 0, startedAt: wallNow(), canvasFound: false };
+      record = { frames: [], keyDowns: [], tornAt: [], startedAt: wallNow(), canvasFound: false };
       lastFrame = -1;
       anyValid = false;
       previous.fill(-1);

@@ -343,13 +343,26 @@ async function runWebClient(context: RunContext, spec: WebClientSpec): Promise<C
     if (context.keepRemoteFx) await browserContext.addInitScript({ content: remoteFxCaptureScript(context.keepRemoteFx) });
     let page = browser.page;
     await spec.prepare?.(page);
+    // Asked before connecting: Chromium answers DevTools slowly while a driven page streams
+    // (below), and this count only shows that an attached client is seen.
+    const driven = await browser.pagesWithDevToolsClient();
     if (page.url() !== 'about:blank') await startProbe(page, spec.selector);
     const t0 = Date.now();
     const leftOut = await spec.connect(page);
     const connectMs = (await waitForFirstFrame(page)) - t0 - leftOut;
     await spec.afterFirstFrame?.(page);
-    await sleep(warmupMs);
     const roots = () => [browser.pid, ...spec.processRoots()];
+    // Without a trace or a profile to take, Playwright leaves the page for the warm-up and
+    // the measured window, as no DevTools client watches a user's (detachableBrowser.ts).
+    // Left before the warm-up, not after it: the Network domain Playwright enables sends
+    // every WebSocket message's payload to it (base64, 20 MB/s of JSON at 1920x1080 full
+    // screen), so the page's first second detached must not fall in the window.
+    const detached = !traceDir && !profileDir;
+    if (detached) {
+      await startProbe(page, spec.selector);
+      await browser.detach();
+      await sleep(warmupMs);
+    } else await sleep(warmupMs);
     // A trace of the measured window: where the time goes, by thread (main thread,
     // decoder threads, compositor, GPU process) and by JavaScript function (sampled).
     const tracePath = traceDir ? path.join(traceDir, `trace-${context.width}x${context.height}-${fileSafe(spec.name)}-${Date.now()}.json`) : null;
@@ -361,12 +374,7 @@ async function runWebClient(context: RunContext, spec: WebClientSpec): Promise<C
       await profiler.send('Profiler.setSamplingInterval', { interval: 250 });
       await profiler.send('Profiler.start');
     }
-    // Without a trace or a profile to take, Playwright leaves the page for the measured
-    // window, as no DevTools client watches a user's (detachableBrowser.ts).
-    const detached = !tracePath && !profiler;
-    await startProbe(page, spec.selector);
-    const driven = await browser.pagesWithDevToolsClient();
-    if (detached) await browser.detach();
+    if (!detached) await startProbe(page, spec.selector);
     const window = await costWindow(roots, context, async () => {
       const from = Date.now();
       await sleep(context.seconds * 1000);
@@ -382,7 +390,7 @@ async function runWebClient(context: RunContext, spec: WebClientSpec): Promise<C
     }
     const measured = await stopProbe(page);
     const remoteFx = context.keepRemoteFx ? await keptRemoteFx(page) : undefined;
-    const summary = summarise(seenFrames(measured), window.result.from, window.result.to, measured.tornReads);
+    const summary = summarise(seenFrames(measured), window.result.from, window.result.to, measured.tornAt);
     let keyLatencyMs: number[] = [];
     if (context.keys > 0) {
       const canvas = page.locator(spec.selector).locator('canvas').first();
@@ -445,7 +453,7 @@ async function runNativeClient(context: RunContext, command: string, args: (serv
       return { from, to: Date.now() };
     });
     const displayCpuPerSecond = (cpuSeconds([display.pid]) - displayCpu0) / window.elapsed;
-    const summary = summarise(capture.frames, window.result.from, window.result.to, capture.tornReads());
+    const summary = summarise(capture.frames, window.result.from, window.result.to, capture.tornAt);
     const firstKey = capture.keysSent.length;
     for (let i = 0; i < context.keys; i++) {
       capture.pressKey();
@@ -471,9 +479,9 @@ async function runNativeClient(context: RunContext, command: string, args: (serv
 export const DESKBRIDGE_SURFACE = '.session-tab:not([hidden]) [data-testid="session-surface"]';
 
 /**
- * DeskBridge as a user runs it. `scaling` "actual" switches the session to 1:1
- * as soon as it connects: the noVNC pages draw unscaled, so that row compares
- * the same work; the default row ("fit", the app's default) includes scaling
+ * DeskBridge as a user runs it. `scaling` "actual" is the profile's 1:1, chosen
+ * in the editor before connecting: the noVNC pages draw unscaled, so that row
+ * compares the same work; the default row ("fit", the app's default) includes scaling
  * the canvas to the window, which the compositor (Chromium's GPU process, in
  * software here) redoes on every frame. `quality` (VNC) is the profile's
  * picture-quality preset, chosen in the editor as a user does; the default rows
@@ -490,6 +498,10 @@ function oursClient(protocol: Protocol, variant: OursVariant = {}, other?: Other
     protocol === 'vnc'
       ? { name: 'Bench', port: 0, ...(quality ? { pictureQuality: VNC_QUALITY_LABELS[quality] } : {}) }
       : { name: 'Bench', protocol: 'RDP' as const, port: 0, username: RDP_ACCOUNT.user, password: protocol === 'rdp-nla' ? RDP_ACCOUNT.password : 'unused' };
+  // Chosen before connecting, not in the toolbar once the picture streams: at 1920x1080 full
+  // screen a page Playwright is attached to answered DevTools so slowly (13-16 MB/s of
+  // WebSocket data) that a switch once went unconfirmed for 30 s and the run was lost.
+  const scalingLabel = scaling === 'actual' ? { scaling: '1:1 (scrollbars)' } : {};
   const ownId = `ours-${protocol}${scaling === 'actual' ? '-1to1' : scaling === 'shrunk' ? '-shrunk' : ''}${quality ? `-${quality}` : ''}`;
   const id = other ? `${ownId}@${other.name}` : ownId;
   const details = [
@@ -514,7 +526,7 @@ function oursClient(protocol: Protocol, variant: OursVariant = {}, other?: Other
         selector: DESKBRIDGE_SURFACE,
         async prepare(page) {
           await page.goto(app.url);
-          await createProfile(page, { ...profile, port: context.server.port });
+          await createProfile(page, { ...profile, ...scalingLabel, port: context.server.port });
         },
         async connect(page) {
           await page.getByRole('button', { name: 'Connect', exact: true }).click();
@@ -526,13 +538,14 @@ function oursClient(protocol: Protocol, variant: OursVariant = {}, other?: Other
           await dialog.getByRole('button', { name: 'Trust once' }).click();
           return Date.now() - shown;
         },
-        // The toolbar's Scaling, as a user changes it. Both checked, since a picture scaled otherwise,
-        // or at another quality, than the row says would make it meaningless.
+        // The session's scaling and quality as the row says, both checked: a picture scaled
+        // otherwise, or at another quality, would make the row meaningless.
         async afterFirstFrame(page) {
           const toolbar = page.locator('.session-tab:not([hidden]) .session-view');
           if (quality && (await toolbar.getByLabel('Picture quality', { exact: true }).inputValue()) !== quality) throw new Error(`the session is not at picture quality ${quality}`);
+          const shownScaling = await toolbar.getByLabel('Scaling', { exact: true }).inputValue();
+          if (shownScaling !== (scaling === 'actual' ? 'actual' : 'fit')) throw new Error(`the session's scaling is ${shownScaling}, not ${scaling}`);
           if (scaling === 'fit') return;
-          if (scaling === 'actual') await toolbar.getByLabel('Scaling', { exact: true }).selectOption('actual');
           const canvas = await page.locator(DESKBRIDGE_SURFACE).locator('canvas').first().elementHandle();
           // Polled on a timer, not at animation frames: at 1920x1080 full screen Playwright's
           // animation-frame polling was seen to wait past 30 s with the canvas long shown as

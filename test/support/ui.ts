@@ -13,6 +13,8 @@ export interface ProfileInput {
   keyboardLayout?: string;
   /** VNC: the label of a picture-quality preset in the editor's list. */
   pictureQuality?: string;
+  /** The label of a scaling mode in the editor's list ("Fit to window" is the default). */
+  scaling?: string;
   /** RDP: a fixed desktop size instead of following the window. */
   fixedSize?: { width: number; height: number };
 }
@@ -26,6 +28,7 @@ export async function createProfile(page: Page, input: ProfileInput): Promise<vo
   if (input.username) await page.getByLabel('Username', { exact: true }).fill(input.username);
   if (input.password) await page.getByLabel('Password', { exact: true }).fill(input.password);
   if (input.pictureQuality) await page.getByLabel('Picture quality', { exact: true }).selectOption({ label: input.pictureQuality });
+  if (input.scaling) await page.getByLabel('Scaling', { exact: true }).selectOption({ label: input.scaling });
   if (input.keyboardLayout) await page.getByLabel('Keyboard layout', { exact: true }).selectOption({ label: input.keyboardLayout });
   if (input.fixedSize) {
     await page.getByLabel('Desktop size', { exact: true }).selectOption({ label: 'Fixed size' });
