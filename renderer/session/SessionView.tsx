@@ -9,7 +9,7 @@ import { VncQualityOptions } from '../profiles/VncQualityOptions';
 import { api, ApiError, wsOrigin } from '../app/api';
 import { DEFAULT_RECONNECT, reconnectDelay, shouldReconnect } from '../../shared/session/reconnectPolicy';
 import type { SessionEndAction } from '../../shared/policy/policySchema';
-import { createRemoteSession, preloadSessionAdapter, UnsupportedProtocolError } from './createRemoteSession';
+import { abandonSessionAdapterWarmUp, createRemoteSession, preloadSessionAdapter, UnsupportedProtocolError } from './createRemoteSession';
 import type { RemoteSession } from './remoteSession';
 import { CertificateDialog } from './CertificateDialog';
 import { PasswordDialog } from './PasswordDialog';
@@ -176,6 +176,8 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
           updateState('securing');
           return;
         }
+        // No session will take what the adapter started for this connect (RDP's decoding threads).
+        abandonSessionAdapterWarmUp(profile.protocol);
         const code = error instanceof ApiError && isErrorCode(error.code) ? error.code : 'internal';
         showFailure({ code, detail: error instanceof ApiError && error.message !== messageFor(code) ? error.message : undefined });
         return;
@@ -559,6 +561,7 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
             const prompt = certificate;
             setCertificate(null);
             if (decision === 'cancel') {
+              abandonSessionAdapterWarmUp(profile.protocol);
               updateState('disconnected');
               setFailure({ code: 'certificate-rejected' });
               return;

@@ -11,6 +11,8 @@ interface Adapter {
   create: () => RemoteSession;
   /** Starts what a connect of this protocol will wait for (WebAssembly compiles; with `connecting`, worker threads too). */
   warmUp?: (connecting: boolean) => void;
+  /** Ends what warmUp(true) started for a connect that ended before its session did (threads; compiled code stays). */
+  abandonWarmUp?: () => void;
 }
 
 const loaders: Partial<Record<Protocol, () => Promise<Adapter>>> = {
@@ -19,8 +21,8 @@ const loaders: Partial<Record<Protocol, () => Promise<Adapter>>> = {
     return { create: () => new VncSession() };
   },
   rdp: async () => {
-    const { RdpSession, warmUpRdp } = await import('../protocols/rdp/rdpSession');
-    return { create: () => new RdpSession(), warmUp: warmUpRdp };
+    const { RdpSession, warmUpRdp, abandonRdpWarmUp } = await import('../protocols/rdp/rdpSession');
+    return { create: () => new RdpSession(), warmUp: warmUpRdp, abandonWarmUp: abandonRdpWarmUp };
   },
   // The SPICE adapter (spice-html5) goes in protocols/spice/ and is added here.
 };
@@ -38,6 +40,18 @@ export async function createRemoteSession(protocol: Protocol): Promise<RemoteSes
 export function preloadSessionAdapter(protocol: Protocol, connecting = true): void {
   void loaders[protocol]?.().then(
     (adapter) => adapter.warmUp?.(connecting),
+    () => undefined,
+  );
+}
+
+/**
+ * A connect that preloadSessionAdapter started ended before a session was
+ * created (a refused certificate, a failed session request): what the adapter
+ * started for it (RDP's decoding threads) ends now, not when it expires.
+ */
+export function abandonSessionAdapterWarmUp(protocol: Protocol): void {
+  void loaders[protocol]?.().then(
+    (adapter) => adapter.abandonWarmUp?.(),
     () => undefined,
   );
 }

@@ -9,6 +9,8 @@ import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { startFreerdpShadow } from '../servers/freerdpShadow';
+import { closedPort } from '../servers/network';
+import { messageFor } from '../../shared/errors/errorCodes';
 import { spawnGroup, stopProcess, waitForWindow } from '../servers/processes';
 import { hexColour, writeXwd } from '../servers/xwd';
 import { logLines, startAppWithBrowser } from '../support/app';
@@ -87,8 +89,16 @@ test('RemoteFX decoded by the page: the canvas is the server\u2019s detailed pic
   await page.getByRole('button', { name: 'Connect', exact: true }).click();
   // The decoding threads start at Connect, alongside the gateway's work (here: fetching the
   // certificate to ask about), not after it: they are there while the question is.
-  await page.getByRole('dialog', { name: /server.s identity/ }).waitFor({ timeout: 15_000 });
+  const question = page.getByRole('dialog', { name: /server.s identity/ });
+  await question.waitFor({ timeout: 15_000 });
   await waitFor(async () => decoders().length === expected, `${expected} decoding threads started while the certificate question is shown`, 5000);
+  // Refused, the connect ends: its threads end with it, not 30 s later when unused ones expire.
+  await question.getByRole('button', { name: 'Cancel' }).click();
+  await sessionView(page).getByRole('alert').getByText(/did not trust the server/).waitFor();
+  await waitFor(async () => decoders().length === 0, 'no decoding threads left once the certificate was refused', 3000);
+  await sessionView(page).getByRole('button', { name: 'Reconnect' }).click();
+  await question.waitFor({ timeout: 15_000 });
+  await waitFor(async () => decoders().length === expected, `${expected} decoding threads started again for the new connect`, 5000);
   await trustCertificate(page, 'Trust once');
   await waitForState(page, 'Connected');
   await waitForCanvasColour(page, 900, 700, hexColour('#336699'), 15_000);
@@ -111,5 +121,16 @@ test('RemoteFX decoded by the page: the canvas is the server\u2019s detailed pic
   const messages = Number(/ messages=(\d+)/.exec(line)?.[1]);
   assert.ok(messages >= 2, `RemoteFX messages sent to the page: ${messages}`);
   assert.match(line, / stoppedBecause=null/);
+
+  // A connect whose session request fails (nothing listens on the port) ends the threads started for it too.
+  let started = 0;
+  page.on('worker', (worker) => {
+    if (worker.url().includes('remoteFxWorker')) started++;
+  });
+  await page.getByRole('tab', { name: 'Connections' }).click();
+  await createProfile(page, { name: 'Nobody there', protocol: 'RDP', port: await closedPort(), username: 'ann', password: 'unused' });
+  await page.getByRole('button', { name: 'Connect', exact: true }).click();
+  await sessionView(page).getByRole('alert').getByText(messageFor('host-refused')).waitFor({ timeout: 10_000 });
+  await waitFor(async () => started === expected && decoders().length === 0, `the ${expected} decoding threads started for the failed connect ended (started ${started})`, 3000);
   assert.deepEqual(browser.cspViolations, []);
 });

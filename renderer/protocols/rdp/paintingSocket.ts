@@ -95,9 +95,7 @@ export function warmUpPainting(connecting: boolean): void {
   const entry = {
     workers,
     expiry: setTimeout(() => {
-      if (prepared !== entry) return;
-      prepared = null;
-      void workers.then((list) => list.forEach((worker) => worker.terminate()), () => undefined);
+      if (prepared === entry) releasePreparedPainting();
     }, PREPARED_FOR_MS),
   };
   prepared = entry;
@@ -106,6 +104,19 @@ export function warmUpPainting(connecting: boolean): void {
     clearTimeout(entry.expiry);
     prepared = null;
   });
+}
+
+/**
+ * Ends the workers prepared for a connect that will not reach startPainting
+ * (the certificate refused, the session request failed): their threads and
+ * memory go now rather than when PREPARED_FOR_MS runs out.
+ */
+export function releasePreparedPainting(): void {
+  const entry = prepared;
+  if (!entry) return;
+  prepared = null;
+  clearTimeout(entry.expiry);
+  void entry.workers.then((list) => list.forEach((worker) => worker.terminate()), () => undefined);
 }
 
 /**

@@ -5,7 +5,7 @@ import type { UserInteraction } from '@devolutions/iron-remote-desktop';
 import type { ScalingMode } from '../../../shared/profiles/profileSchema';
 import { SessionEmitter, type ConnectParams, type RemoteSession, type SessionEvents } from '../../session/remoteSession';
 import { createIronRdpElement, isIronError, loadIronRdp } from './ironRdpModule';
-import { startPainting, warmUpPainting } from './paintingSocket';
+import { releasePreparedPainting, startPainting, warmUpPainting } from './paintingSocket';
 import { errorCodeForIronError, errorCodeForTermination } from './rdpErrors';
 
 /** IronRDP's ScreenScale values (declared, not exported as a value). */
@@ -19,6 +19,11 @@ const RESIZE_SETTLE_MS = 400;
 export function warmUpRdp(connecting: boolean): void {
   void loadIronRdp().catch(() => undefined);
   warmUpPainting(connecting);
+}
+
+/** A connect warmUpRdp(true) prepared for ended before a session started: its decoding workers end now. */
+export function abandonRdpWarmUp(): void {
+  releasePreparedPainting();
 }
 
 export class RdpSession implements RemoteSession {
