@@ -123,8 +123,7 @@ export function percentile(sorted: number[], p: number): number {
   return sorted[rank]!;
 }
 
-/** Frames seen within [from, to): frames/s, gaps in the frame numbers, latency percentiles. */
-/** The frames seen, and the torn reads (wall ms each was read), inside [from, to). */
+/** Frames seen within [from, to): frames/s, gaps in the frame numbers, latency percentiles, torn reads (`tornAt`: wall ms of each). */
 export function summarise(frames: SeenFrame[], from: number, to: number, tornAt: number[] = []): FrameSummary {
   const inWindow = frames.filter((f) => f.seenAt >= from && f.seenAt < to);
   let skipped = 0;
