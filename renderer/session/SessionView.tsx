@@ -393,8 +393,11 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
   const disconnect = () => {
     if (sessionRef.current) sessionRef.current.disconnect();
     else {
-      // Still connecting (or waiting to retry): end the attempt in flight, not just the view.
+      // Still connecting (or waiting to retry): end the attempt in flight, not just the view,
+      // with its open certificate question and what the adapter started for it (RDP's threads).
       abandonAttemptRef.current?.();
+      abandonSessionAdapterWarmUp(profile.protocol);
+      setCertificate(null);
       if (retryTimerRef.current) clearTimeout(retryTimerRef.current);
       retryRef.current = 0;
       setReconnecting(null);

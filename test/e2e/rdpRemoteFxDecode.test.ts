@@ -99,6 +99,14 @@ test('RemoteFX decoded by the page: the canvas is the server\u2019s detailed pic
   await sessionView(page).getByRole('button', { name: 'Reconnect' }).click();
   await question.waitFor({ timeout: 15_000 });
   await waitFor(async () => decoders().length === expected, `${expected} decoding threads started again for the new connect`, 5000);
+  // Disconnect while the question is open ends the connect the same way, and the question with it.
+  await sessionView(page).getByRole('button', { name: 'Disconnect' }).click();
+  await waitForState(page, 'Disconnected');
+  await question.waitFor({ state: 'detached', timeout: 3000 });
+  await waitFor(async () => decoders().length === 0, 'no decoding threads left after Disconnect during the certificate question', 3000);
+  await sessionView(page).getByRole('button', { name: 'Reconnect' }).click();
+  await question.waitFor({ timeout: 15_000 });
+  await waitFor(async () => decoders().length === expected, `${expected} decoding threads started for the third connect`, 5000);
   await trustCertificate(page, 'Trust once');
   await waitForState(page, 'Connected');
   await waitForCanvasColour(page, 900, 700, hexColour('#336699'), 15_000);
