@@ -59,6 +59,13 @@ export interface DetachableBrowser {
    * the browser, which attaches to no page).
    */
   pagesWithDevToolsClient(): Promise<number | null>;
+  /**
+   * Starts sampling the page's main thread (every `intervalUs`) through a
+   * DevTools connection of the bench's own that enables only the Profiler
+   * domain, so Playwright can stay away: resolves with a stop function that
+   * returns the profile (a .cpuprofile's JSON) and closes that connection.
+   */
+  profilePage(intervalUs: number): Promise<() => Promise<unknown>>;
   close(): Promise<void>;
 }
 
@@ -116,11 +123,70 @@ export async function launchDetachableBrowser(args: string[], viewport: { width:
         }
         return null;
       },
+      profilePage: (intervalUs) => profilePage(endpoint, intervalUs),
       close,
     };
     return handle;
   } catch (error) {
     await close();
+    throw error;
+  }
+}
+
+/** A DevTools connection to the browser that answers commands by id (sessions flattened). */
+async function devToolsConnection(endpoint: string, timeoutMs = 30_000) {
+  const socket = new WebSocket(endpoint, { maxPayload: 1 << 30 });
+  await new Promise<void>((resolve, reject) => {
+    socket.once('open', () => resolve());
+    socket.once('error', reject);
+  });
+  let nextId = 1;
+  const waiting = new Map<number, { resolve: (result: any) => void; reject: (error: Error) => void }>();
+  socket.on('message', (data) => {
+    const message = JSON.parse(String(data)) as { id?: number; result?: unknown; error?: { message: string } };
+    const entry = message.id === undefined ? undefined : waiting.get(message.id);
+    if (!entry) return;
+    waiting.delete(message.id!);
+    if (message.error) entry.reject(new Error(message.error.message));
+    else entry.resolve(message.result);
+  });
+  const send = (method: string, params: object = {}, sessionId?: string): Promise<any> =>
+    new Promise((resolve, reject) => {
+      const id = nextId++;
+      const timer = setTimeout(() => {
+        waiting.delete(id);
+        reject(new Error(`no answer to ${method}`));
+      }, timeoutMs);
+      waiting.set(id, {
+        resolve: (result) => (clearTimeout(timer), resolve(result)),
+        reject: (error) => (clearTimeout(timer), reject(error)),
+      });
+      socket.send(JSON.stringify({ id, method, params, ...(sessionId ? { sessionId } : {}) }));
+    });
+  return { send, close: () => socket.close() };
+}
+
+/** See DetachableBrowser.profilePage: the page's target, attached to with the Profiler domain only. */
+async function profilePage(endpoint: string, intervalUs: number): Promise<() => Promise<unknown>> {
+  const connection = await devToolsConnection(endpoint);
+  try {
+    const { targetInfos } = (await connection.send('Target.getTargets')) as { targetInfos: { type: string; targetId: string }[] };
+    const target = targetInfos.find((t) => t.type === 'page');
+    if (!target) throw new Error('no page to profile');
+    const { sessionId } = (await connection.send('Target.attachToTarget', { targetId: target.targetId, flatten: true })) as { sessionId: string };
+    await connection.send('Profiler.enable', {}, sessionId);
+    await connection.send('Profiler.setSamplingInterval', { interval: intervalUs }, sessionId);
+    await connection.send('Profiler.start', {}, sessionId);
+    return async () => {
+      try {
+        const { profile } = (await connection.send('Profiler.stop', {}, sessionId)) as { profile: unknown };
+        return profile;
+      } finally {
+        connection.close();
+      }
+    };
+  } catch (error) {
+    connection.close();
     throw error;
   }
 }

@@ -352,12 +352,12 @@ async function runWebClient(context: RunContext, spec: WebClientSpec): Promise<C
     const connectMs = (await waitForFirstFrame(page)) - t0 - leftOut;
     await spec.afterFirstFrame?.(page);
     const roots = () => [browser.pid, ...spec.processRoots()];
-    // Without a trace or a profile to take, Playwright leaves the page for the warm-up and
-    // the measured window, as no DevTools client watches a user's (detachableBrowser.ts).
+    // Unless a trace is taken, Playwright leaves the page for the warm-up and the measured
+    // window, as no DevTools client watches a user's (detachableBrowser.ts).
     // Left before the warm-up, not after it: the Network domain Playwright enables sends
     // every WebSocket message's payload to it (base64, 20 MB/s of JSON at 1920x1080 full
     // screen), so the page's first second detached must not fall in the window.
-    const detached = !traceDir && !profileDir;
+    const detached = !traceDir;
     if (detached) {
       await startProbe(page, spec.selector);
       await browser.detach();
@@ -367,13 +367,10 @@ async function runWebClient(context: RunContext, spec: WebClientSpec): Promise<C
     // decoder threads, compositor, GPU process) and by JavaScript function (sampled).
     const tracePath = traceDir ? path.join(traceDir, `trace-${context.width}x${context.height}-${fileSafe(spec.name)}-${Date.now()}.json`) : null;
     if (tracePath) await browserContext.browser()!.startTracing(page, { path: tracePath, categories: TRACE_CATEGORIES });
-    // A CPU profile of the page's main thread: self time by function, WebAssembly included (a trace's sampling is coarser).
-    const profiler = profileDir ? await browserContext.newCDPSession(page) : null;
-    if (profiler) {
-      await profiler.send('Profiler.enable');
-      await profiler.send('Profiler.setSamplingInterval', { interval: 250 });
-      await profiler.send('Profiler.start');
-    }
+    // A CPU profile of the page's main thread: self time by function, WebAssembly included (a
+    // trace's sampling is coarser). Taken over a DevTools connection of its own with only the
+    // Profiler domain on, so that Playwright (and its Network domain) can still leave the page.
+    const stopProfiling = profileDir ? await browser.profilePage(250) : null;
     if (!detached) await startProbe(page, spec.selector);
     const window = await costWindow(roots, context, async () => {
       const from = Date.now();
@@ -382,10 +379,10 @@ async function runWebClient(context: RunContext, spec: WebClientSpec): Promise<C
     });
     // Asked at the end of the window, before Playwright connects again.
     const measuredWith = await browser.pagesWithDevToolsClient();
+    const profile = stopProfiling ? await stopProfiling() : null;
     if (detached) page = await browser.attach();
     if (tracePath) await browserContext.browser()!.stopTracing();
-    if (profiler && profileDir) {
-      const { profile } = await profiler.send('Profiler.stop');
+    if (profile && profileDir) {
       writeFileSync(path.join(profileDir, `profile-${context.width}x${context.height}-${fileSafe(spec.name)}-${Date.now()}.cpuprofile`), JSON.stringify(profile));
     }
     const measured = await stopProbe(page);
