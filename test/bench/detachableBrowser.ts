@@ -133,15 +133,27 @@ export async function launchDetachableBrowser(args: string[], viewport: { width:
   }
 }
 
-/** A DevTools connection to the browser that answers commands by id (sessions flattened). */
+/** A DevTools connection to the browser that answers commands by id (sessions flattened); each step given up after `timeoutMs`. */
 async function devToolsConnection(endpoint: string, timeoutMs = 30_000) {
   const socket = new WebSocket(endpoint, { maxPayload: 1 << 30 });
-  await new Promise<void>((resolve, reject) => {
-    socket.once('open', () => resolve());
-    socket.once('error', reject);
-  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('no DevTools connection')), timeoutMs);
+      socket.once('open', () => (clearTimeout(timer), resolve()));
+      socket.once('error', (error) => (clearTimeout(timer), reject(error)));
+    });
+  } catch (error) {
+    socket.terminate();
+    throw error;
+  }
   let nextId = 1;
   const waiting = new Map<number, { resolve: (result: any) => void; reject: (error: Error) => void }>();
+  const failAll = (error: Error) => {
+    for (const entry of waiting.values()) entry.reject(error);
+    waiting.clear();
+  };
+  socket.on('error', failAll);
+  socket.on('close', () => failAll(new Error('the DevTools connection closed')));
   socket.on('message', (data) => {
     const message = JSON.parse(String(data)) as { id?: number; result?: unknown; error?: { message: string } };
     const entry = message.id === undefined ? undefined : waiting.get(message.id);
@@ -193,25 +205,11 @@ async function profilePage(endpoint: string, intervalUs: number): Promise<() => 
 
 /** The browser's targets, asked over a DevTools connection of its own (closed again). */
 async function browserTargets(endpoint: string, timeoutMs = 10_000): Promise<{ type: string; attached: boolean }[]> {
-  const socket = new WebSocket(endpoint);
+  const connection = await devToolsConnection(endpoint, timeoutMs);
   try {
-    return await new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('no answer to Target.getTargets')), timeoutMs);
-      socket.once('open', () => socket.send(JSON.stringify({ id: 1, method: 'Target.getTargets' })));
-      socket.on('message', (data) => {
-        const message = JSON.parse(String(data)) as { id?: number; result?: { targetInfos: { type: string; attached: boolean }[] }; error?: { message: string } };
-        if (message.id !== 1) return;
-        clearTimeout(timer);
-        if (message.result) resolve(message.result.targetInfos);
-        else reject(new Error(message.error?.message ?? 'Target.getTargets failed'));
-      });
-      socket.once('error', (error) => {
-        clearTimeout(timer);
-        reject(error);
-      });
-    });
+    return ((await connection.send('Target.getTargets')) as { targetInfos: { type: string; attached: boolean }[] }).targetInfos;
   } finally {
-    socket.close();
+    connection.close();
   }
 }
 
