@@ -361,8 +361,8 @@ async function runWebClient(context: RunContext, spec: WebClientSpec): Promise<C
     if (detached) {
       await startProbe(page, spec.selector);
       await browser.detach();
-      await sleep(warmupMs);
-    } else await sleep(warmupMs);
+    }
+    await sleep(warmupMs);
     // A trace of the measured window: where the time goes, by thread (main thread,
     // decoder threads, compositor, GPU process) and by JavaScript function (sampled).
     const tracePath = traceDir ? path.join(traceDir, `trace-${context.width}x${context.height}-${fileSafe(spec.name)}-${Date.now()}.json`) : null;

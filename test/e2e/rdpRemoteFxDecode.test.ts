@@ -94,7 +94,7 @@ test('RemoteFX decoded by the page: the canvas is the server\u2019s detailed pic
   await waitFor(async () => decoders().length === expected, `${expected} decoding threads started while the certificate question is shown`, 5000);
   // Refused, the connect ends: its threads end with it, not 30 s later when unused ones expire.
   await question.getByRole('button', { name: 'Cancel' }).click();
-  await sessionView(page).getByRole('alert').getByText(/did not trust the server/).waitFor();
+  await sessionView(page).getByRole('alert').getByText(messageFor('certificate-rejected')).waitFor();
   await waitFor(async () => decoders().length === 0, 'no decoding threads left once the certificate was refused', 3000);
   await sessionView(page).getByRole('button', { name: 'Reconnect' }).click();
   await question.waitFor({ timeout: 15_000 });

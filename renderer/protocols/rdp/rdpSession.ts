@@ -5,7 +5,7 @@ import type { UserInteraction } from '@devolutions/iron-remote-desktop';
 import type { ScalingMode } from '../../../shared/profiles/profileSchema';
 import { SessionEmitter, type ConnectParams, type RemoteSession, type SessionEvents } from '../../session/remoteSession';
 import { createIronRdpElement, isIronError, loadIronRdp } from './ironRdpModule';
-import { releasePreparedPainting, startPainting, warmUpPainting } from './paintingSocket';
+import { startPainting, warmUpPainting } from './paintingSocket';
 import { errorCodeForIronError, errorCodeForTermination } from './rdpErrors';
 
 /** IronRDP's ScreenScale values (declared, not exported as a value). */
@@ -22,9 +22,7 @@ export function warmUpRdp(connecting: boolean): void {
 }
 
 /** A connect warmUpRdp(true) prepared for ended before a session started: its decoding workers end now. */
-export function abandonRdpWarmUp(): void {
-  releasePreparedPainting();
-}
+export { releasePreparedPainting as abandonRdpWarmUp } from './paintingSocket';
 
 export class RdpSession implements RemoteSession {
   private readonly events = new SessionEmitter();
