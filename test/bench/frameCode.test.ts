@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { BLOCK, COLS, STRIP, FrameNumberUnwrapper, decodeCode, encodeCode, readStrip, stampTime, summarise } from './frameCode';
+import { BLOCK, COLS, KEY_GAP_MS, STRIP, FrameNumberUnwrapper, decodeCode, encodeCode, keyPressSchedule, readStrip, stampTime, summarise } from './frameCode';
 
 /** Paints the code row as frameclock.c does, into an RGBA strip as getImageData returns it. */
 function paintStrip(bytes: number[]): Uint8ClampedArray {
@@ -80,4 +80,26 @@ test('summary counts only the torn reads inside the window', () => {
   // One before the window (a warm-up's), two in it, one at its end (outside: the window is [from, to)).
   assert.equal(summarise(frames, 1000, 1500, [900, 1000, 1499, 1500]).tornReads, 2);
   assert.equal(summarise(frames, 1000, 1500).tornReads, 0);
+});
+
+/** The largest share of the frame interval (circular) in which no press falls. */
+function largestPhaseGap(at: number[], frameMs: number): number {
+  const phases = at.map((t) => (t % frameMs) / frameMs).sort((a, b) => a - b);
+  return Math.max(...phases.map((p, i) => (i + 1 < phases.length ? phases[i + 1]! : phases[0]! + 1) - p));
+}
+
+test('key presses meet the frame clock at phases spread over its interval, not at one', () => {
+  for (const fps of [60, 30]) {
+    for (const keys of [5, 8, 20]) {
+      const at = keyPressSchedule(keys, fps);
+      assert.equal(at.length, keys);
+      for (let i = 1; i < keys; i++) assert.ok(at[i]! - at[i - 1]! >= KEY_GAP_MS, 'the picture settles between presses');
+      const gap = largestPhaseGap(at, 1000 / fps);
+      assert.ok(gap <= 0.3, `${keys} presses at ${fps} frames/s leave ${gap.toFixed(2)} of the interval without a press`);
+    }
+  }
+  // The fixed 250-ms gap this replaces: one phase at 60 frames/s (the whole interval without a press), two at 30.
+  const fixed = (keys: number) => Array.from({ length: keys }, (_, i) => i * KEY_GAP_MS);
+  assert.ok(largestPhaseGap(fixed(5), 1000 / 60) > 0.99);
+  assert.ok(largestPhaseGap(fixed(5), 1000 / 30) > 0.49);
 });

@@ -142,3 +142,24 @@ export function summarise(frames: SeenFrame[], from: number, to: number, tornAt:
     tornReads: tornAt.filter((t) => t >= from && t < to).length,
   };
 }
+
+/** About this long between two key presses of the input-latency test: the picture settles in between. */
+export const KEY_GAP_MS = 250;
+
+/**
+ * When each key press of the input-latency test is sent, in ms after the
+ * first. A key's latency includes the wait for the frame clock's next frame
+ * (0 to one frame interval), so presses a whole number of frames apart (250 ms
+ * is 15 frames at 60 frames/s) all meet the clock at one phase, and a run's
+ * median is that phase's luck. Here each press is a golden-ratio share of a
+ * frame interval further on in the clock's phase than the one before (gaps of
+ * KEY_GAP_MS and a little more; times rounded to whole ms), so the presses
+ * fall at phases spread over the interval.
+ */
+export function keyPressSchedule(keys: number, fps: number): number[] {
+  const frameMs = 1000 / (fps > 0 ? fps : 60);
+  const step = (Math.sqrt(5) - 1) / 2;
+  const basePhase = (KEY_GAP_MS % frameMs) / frameMs;
+  const gap = KEY_GAP_MS + (((step - basePhase) % 1) + 1) % 1 * frameMs;
+  return Array.from({ length: keys }, (_, i) => Math.round(i * gap));
+}

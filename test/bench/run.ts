@@ -18,7 +18,7 @@ import { CHROMIUM_ARGS } from '../support/browser';
 import { createProfile } from '../support/ui';
 import type { VncQuality } from '../../shared/profiles/profileSchema';
 import { VNC_QUALITY_LABELS } from '../../renderer/protocols/vnc/pictureQuality';
-import { summarise, percentile, type FrameSummary, type SeenFrame } from './frameCode';
+import { KEY_GAP_MS, keyPressSchedule, summarise, percentile, type FrameSummary, type SeenFrame } from './frameCode';
 import { startCapture, startClientDisplay } from './nativeClient';
 import { cpuByRole, cpuSeconds, machineBusySeconds, peakRssBytes, processTree, serverTcpBytes, ticksByPid } from './procStats';
 import { startFrameClock, startShadow, startWebsockify, type ShadowAtSize } from './servers';
@@ -217,6 +217,8 @@ interface RunContext {
   keys: number;
   /** The frame clock drawing on the server's display. */
   clockPid: number;
+  /** Its pace, frames/s (0: unpaced). */
+  fps: number;
   /** Keep this many of the RemoteFX messages the page is sent (--decoders), in ClientRun.remoteFx. */
   keepRemoteFx?: number;
 }
@@ -272,6 +274,16 @@ interface OtherBuild {
 const fileSafe = (name: string) => name.replace(/[^\w.@~+-]/g, '_');
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** The input-latency test's key presses, each at its time of keyPressSchedule (phases spread over a frame interval), then a gap for the last to show. */
+async function pressKeysOnSchedule(context: RunContext, press: () => unknown): Promise<void> {
+  const start = Date.now();
+  for (const at of keyPressSchedule(context.keys, context.fps)) {
+    await sleep(start + at - Date.now());
+    await press();
+  }
+  await sleep(KEY_GAP_MS);
+}
 
 /** The account RDP clients sign in with; the NLA server knows only it (a SAM file). */
 const RDP_ACCOUNT = { user: 'bench', password: 'Secret-123' };
@@ -396,10 +408,7 @@ async function runWebClient(context: RunContext, spec: WebClientSpec): Promise<C
       await sleep(200);
       await startProbe(page, spec.selector);
       await sleep(150); // a frame seen before the first key, to compare its key count with
-      for (let i = 0; i < context.keys; i++) {
-        await page.keyboard.press('x');
-        await sleep(250);
-      }
+      await pressKeysOnSchedule(context, () => page.keyboard.press('x'));
       const record = await stopProbe(page);
       keyLatencyMs = keyLatencies(seenFrames(record), record.keyDowns);
     }
@@ -452,10 +461,7 @@ async function runNativeClient(context: RunContext, command: string, args: (serv
     const displayCpuPerSecond = (cpuSeconds([display.pid]) - displayCpu0) / window.elapsed;
     const summary = summarise(capture.frames, window.result.from, window.result.to, capture.tornAt);
     const firstKey = capture.keysSent.length;
-    for (let i = 0; i < context.keys; i++) {
-      capture.pressKey();
-      await sleep(250);
-    }
+    await pressKeysOnSchedule(context, () => capture.pressKey());
     const keyLatencyMs = keyLatencies(capture.frames, capture.keysSent.slice(firstKey));
     return {
       connectMs,
@@ -872,7 +878,7 @@ async function main(): Promise<number> {
               const keys = scenario === 'region' || options.smoke ? options.keys : 0;
               console.error(`${size} ${scenario} ${client.id} run ${run + 1}/${options.runs}…`);
               try {
-                const result = await client.run({ server, width, height, seconds: options.seconds, keys, clockPid: clock.pid });
+                const result = await client.run({ server, width, height, seconds: options.seconds, keys, clockPid: clock.pid, fps: options.fps });
                 results[index]!.runs.push(result);
                 console.error(
                   `  ${result.summary.framesPerSecond.toFixed(1)} frames/s, p50 ${result.summary.latency.p50.toFixed(0)} ms, p95 ${result.summary.latency.p95.toFixed(0)} ms, CPU ${result.cpuPerSecond.toFixed(2)} s/s (server ${result.serverCpuPerSecond.toFixed(2)}, frame clock ${result.frameClockCpuPerSecond.toFixed(2)}, cores busy ${result.machineBusyCores.toFixed(2)}), connect ${result.connectMs.toFixed(0)} ms, keys ${result.keyLatencyMs.map((v) => v.toFixed(0)).join(' ')}${
@@ -888,7 +894,7 @@ async function main(): Promise<number> {
           if (options.decoders && protocol === 'rdp' && (scenario === 'full' || scenario === 'scroll')) {
             console.error(`${size} ${scenario} decoders: an ours-rdp run keeping ${KEPT_MESSAGES} of the gateway's RemoteFX deliveries to the page…`);
             try {
-              decoderRows.push(await compareDecoders(size, scenario, { server, width, height, seconds: options.seconds, keys: 0, clockPid: clock.pid }, freeRdpDecoder));
+              decoderRows.push(await compareDecoders(size, scenario, { server, width, height, seconds: options.seconds, keys: 0, clockPid: clock.pid, fps: options.fps }, freeRdpDecoder));
             } catch (error) {
               decoderRows.push({ size, scenario, error: (error as Error).message.split('\n')[0]! });
               console.error(`  failed: ${(error as Error).message.split('\n')[0]}`);
