@@ -1,8 +1,12 @@
 // Loads the effective managed policy. Precedence (ARCHITECTURE.md): the
 // machine-wide file always wins; --policy FILE applies only where no
 // machine-wide file exists, so an employee cannot escape IT's policy from the
-// command line. An invalid file keeps the last valid copy (cached in the data
-// folder); with none, the most restrictive behaviour, never "no policy".
+// command line. An invalid file keeps the last valid copy; with none, the most
+// restrictive behaviour, never "no policy". The machine-wide file's last valid
+// copy is kept only in this process (IT's mistake while the app runs): a copy
+// in the user's data folder is the user's to edit, and would turn IT's
+// broken file into the user's own policy at the next start. --policy's is
+// cached there (that file is the user's choice anyway).
 // INVARIANT: the machine-wide path comes from the OS, or from code (tests),
 // never from an environment variable or an option a user can pass.
 import { promises as fs, watch, type FSWatcher } from 'node:fs';
@@ -22,7 +26,7 @@ export interface PolicySources {
   machineFile: string;
   /** --policy FILE, used only when the machine-wide file does not exist. */
   commandLineFile: string | null;
-  /** Where the last valid copy is kept. */
+  /** Where the last valid copy of --policy's file is kept (the machine-wide one's is not written anywhere). */
   cacheDir: string;
 }
 
@@ -45,6 +49,8 @@ export class ManagedPolicyStore {
   private current: ManagedPolicy = NO_POLICY;
   private source: PolicySummary['source'] = 'none';
   private problems: string[] = [];
+  /** The machine-wide file's last valid policy, read by this process. */
+  private lastValidMachine: ManagedPolicy | null = null;
   private watcher: FSWatcher | null = null;
   private readonly listeners = new Set<() => void>();
 
@@ -101,17 +107,28 @@ export class ManagedPolicyStore {
       return;
     }
     const parsed = parseRead(read);
-    const cache = path.join(this.sources.cacheDir, `policy-last-valid-${source}.json`);
+    const cache = path.join(this.sources.cacheDir, 'policy-last-valid-command-line.json');
     if (parsed.ok) {
       this.apply(parsed.policy, source, []);
-      await fs.mkdir(this.sources.cacheDir, { recursive: true, mode: 0o700 });
-      await writeFileAtomic(cache, JSON.stringify(parsed.policy));
+      if (source === 'machine') {
+        this.lastValidMachine = parsed.policy;
+        // Versions before 2026-12-03 cached it there; such a copy is never read.
+        await fs.rm(path.join(this.sources.cacheDir, 'policy-last-valid-machine.json'), { force: true });
+      } else {
+        await fs.mkdir(this.sources.cacheDir, { recursive: true, mode: 0o700 });
+        await writeFileAtomic(cache, JSON.stringify(parsed.policy));
+      }
       return;
     }
-    const cached = await readPolicyFile(cache);
-    const previous = cached.kind === 'text' ? parsePolicy(cached.text) : null;
-    if (previous?.ok) {
-      this.apply(previous.policy, source, [`The policy file ${file} is invalid (${parsed.problem}). The last valid policy stays in force. Tell your IT department.`]);
+    let previous: ManagedPolicy | null = null;
+    if (source === 'machine') previous = this.lastValidMachine;
+    else {
+      const cached = await readPolicyFile(cache);
+      const cachedParse = cached.kind === 'text' ? parsePolicy(cached.text) : null;
+      if (cachedParse?.ok) previous = cachedParse.policy;
+    }
+    if (previous) {
+      this.apply(previous, source, [`The policy file ${file} is invalid (${parsed.problem}). The last valid policy stays in force. Tell your IT department.`]);
     } else {
       this.apply(LOCKDOWN_POLICY, source, [`The policy file ${file} is invalid (${parsed.problem}) and no earlier valid policy is known, so connections are blocked. Tell your IT department.`]);
     }

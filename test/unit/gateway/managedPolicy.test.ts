@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile, mkdir, readdir } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { ManagedPolicyStore, machinePolicyPath } from '../../../electron/gateway/policy/managedPolicy';
@@ -53,15 +53,46 @@ test('--policy applies where no machine-wide file exists', async (t) => {
   assert.equal(s.policy.allowUserProfiles, false);
 });
 
-test('an invalid file keeps the last valid policy and says so', async (t) => {
+test('an invalid machine-wide file keeps the last valid policy this process read, and says so', async (t) => {
   const { machineFile, store } = await setup(t);
   await writeFile(machineFile, valid());
-  await store().load();
-  await writeFile(machineFile, '{"schemaVersion": 1, "allowedHosts": [42]}');
   const s = store();
+  await s.load();
+  await writeFile(machineFile, '{"schemaVersion": 1, "allowedHosts": [42]}');
   await s.load();
   assert.deepEqual(s.policy.allowedHosts, ['*.corp.example']);
   assert.match(s.summary().problems[0] ?? '', /invalid \(allowedHosts\.0: .*\)\. The last valid policy stays in force/);
+});
+
+test("an invalid machine-wide file at start locks down: a copy in the user's data folder is not IT's policy", async (t) => {
+  const { dir, machineFile, store } = await setup(t);
+  await writeFile(machineFile, valid());
+  await store().load();
+  // What the user could leave in their own data folder (the name versions before this one used).
+  const userCopy = path.join(dir, 'data', 'policy-last-valid-machine.json');
+  await mkdir(path.dirname(userCopy), { recursive: true });
+  await writeFile(userCopy, JSON.stringify({ schemaVersion: 1 }));
+  await writeFile(machineFile, '{"schemaVersion": 1, "allowedHosts": [42]}');
+  const s = store();
+  await s.load();
+  assert.deepEqual(s.policy, LOCKDOWN_POLICY);
+  assert.match(s.summary().problems[0] ?? '', /no earlier valid policy is known, so connections are blocked/);
+  // Nothing of the machine-wide policy is written to the user's folder; an old copy goes once a valid file is read.
+  await writeFile(machineFile, valid());
+  await store().load();
+  assert.deepEqual(await readdir(path.join(dir, 'data')), []);
+});
+
+test('an invalid --policy file keeps its last valid copy across restarts', async (t) => {
+  const { cliFile, store } = await setup(t);
+  await writeFile(cliFile, valid({ allowUserProfiles: false }));
+  await store(cliFile).load();
+  await writeFile(cliFile, '{ not json');
+  const s = store(cliFile);
+  await s.load();
+  assert.equal(s.summary().source, 'command-line');
+  assert.equal(s.policy.allowUserProfiles, false);
+  assert.match(s.summary().problems[0] ?? '', /The last valid policy stays in force/);
 });
 
 test('an invalid file with no earlier valid one locks down, never "no policy"', async (t) => {
