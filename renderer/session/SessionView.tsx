@@ -106,6 +106,8 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
   const retryTimerRef = useRef<ReturnType<typeof setTimeout> | null>(null);
   /** Abandons the attempt in flight (before its library session exists): the user ended it. */
   const abandonAttemptRef = useRef<(() => void) | null>(null);
+  /** Names this view's connects to the adapter's warm-up, so another tab's connect never takes or ends what was prepared for this one. */
+  const warmUpOwner = useRef<object>({}).current;
   const [reconnecting, setReconnecting] = useState<{ attempt: number; reason: ErrorCode | null } | null>(null);
   const [ending, setEnding] = useState<'launcher' | null>(null);
   const lastSentClipboard = useRef<string | null>(null);
@@ -165,7 +167,7 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
 
     const run = async () => {
       // The adapter's code loads while the gateway sets the session up.
-      preloadSessionAdapter(profile.protocol);
+      preloadSessionAdapter(profile.protocol, true, warmUpOwner);
       let response: CreateSessionResponse;
       try {
         response = await api<CreateSessionResponse>('POST', API.sessions, { profileId: profile.id, ...(acceptCertificate ? { acceptCertificate } : {}) });
@@ -177,7 +179,7 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
           return;
         }
         // No session will take what the adapter started for this connect (RDP's decoding threads).
-        abandonSessionAdapterWarmUp(profile.protocol);
+        abandonSessionAdapterWarmUp(profile.protocol, warmUpOwner);
         const code = error instanceof ApiError && isErrorCode(error.code) ? error.code : 'internal';
         showFailure({ code, detail: error instanceof ApiError && error.message !== messageFor(code) ? error.message : undefined });
         return;
@@ -272,7 +274,7 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
         }),
       );
       try {
-        session.connect({ surface, info: response, wsOrigin: wsOrigin(), password: typedPasswordRef.current ?? response.savedPassword });
+        session.connect({ surface, info: response, wsOrigin: wsOrigin(), password: typedPasswordRef.current ?? response.savedPassword, warmUpOwner });
         session.setScaling(scalingRef.current);
         session.setPictureQuality?.(qualityRef.current);
       } catch (error) {
@@ -396,7 +398,7 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
       // Still connecting (or waiting to retry): end the attempt in flight, not just the view,
       // with its open certificate question and what the adapter started for it (RDP's threads).
       abandonAttemptRef.current?.();
-      abandonSessionAdapterWarmUp(profile.protocol);
+      abandonSessionAdapterWarmUp(profile.protocol, warmUpOwner);
       setCertificate(null);
       if (retryTimerRef.current) clearTimeout(retryTimerRef.current);
       retryRef.current = 0;
@@ -564,7 +566,7 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
             const prompt = certificate;
             setCertificate(null);
             if (decision === 'cancel') {
-              abandonSessionAdapterWarmUp(profile.protocol);
+              abandonSessionAdapterWarmUp(profile.protocol, warmUpOwner);
               updateState('disconnected');
               setFailure({ code: 'certificate-rejected' });
               return;

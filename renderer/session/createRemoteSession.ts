@@ -9,10 +9,10 @@ import type { RemoteSession } from './remoteSession';
 
 interface Adapter {
   create: () => RemoteSession;
-  /** Starts what a connect of this protocol will wait for (WebAssembly compiles; with `connecting`, worker threads too). */
-  warmUp?: (connecting: boolean) => void;
-  /** Ends what warmUp(true) started for a connect that ended before its session did (threads; compiled code stays). */
-  abandonWarmUp?: () => void;
+  /** Starts what a connect of this protocol will wait for (WebAssembly compiles; with `connecting`, worker threads too, for `owner`'s connect). */
+  warmUp?: (connecting: boolean, owner?: object) => void;
+  /** Ends what warmUp(true, owner) started for a connect that ended before its session did (threads; compiled code stays). */
+  abandonWarmUp?: (owner: object) => void;
 }
 
 const loaders: Partial<Record<Protocol, () => Promise<Adapter>>> = {
@@ -35,11 +35,13 @@ export async function createRemoteSession(protocol: Protocol): Promise<RemoteSes
 
 /**
  * Starts loading a protocol's adapter now, for a connect under way when
- * `connecting`; a failure is left for createRemoteSession to report.
+ * `connecting`, started by `owner` (a session view; its session is given the
+ * same owner in ConnectParams.warmUpOwner); a failure is left for
+ * createRemoteSession to report.
  */
-export function preloadSessionAdapter(protocol: Protocol, connecting = true): void {
+export function preloadSessionAdapter(protocol: Protocol, connecting = true, owner?: object): void {
   void loaders[protocol]?.().then(
-    (adapter) => adapter.warmUp?.(connecting),
+    (adapter) => adapter.warmUp?.(connecting, owner),
     () => undefined,
   );
 }
@@ -49,9 +51,9 @@ export function preloadSessionAdapter(protocol: Protocol, connecting = true): vo
  * created (a refused certificate, a failed session request): what the adapter
  * started for it (RDP's decoding threads) ends now, not when it expires.
  */
-export function abandonSessionAdapterWarmUp(protocol: Protocol): void {
+export function abandonSessionAdapterWarmUp(protocol: Protocol, owner: object): void {
   void loaders[protocol]?.().then(
-    (adapter) => adapter.abandonWarmUp?.(),
+    (adapter) => adapter.abandonWarmUp?.(owner),
     () => undefined,
   );
 }

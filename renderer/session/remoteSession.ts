@@ -32,6 +32,8 @@ export interface ConnectParams {
   /** ws://127.0.0.1:PORT */
   wsOrigin: string;
   password: string | null;
+  /** Who warmed the adapter up for this connect (preloadSessionAdapter's `owner`): what it prepared is this session's. */
+  warmUpOwner?: object;
 }
 
 export interface RemoteSession {

@@ -78,43 +78,52 @@ async function startedWorkers(): Promise<Worker[]> {
   }
 }
 
-/** Workers started for a connect under way (warmUpPainting), taken by its startPainting. */
-let prepared: { workers: Promise<Worker[]>; expiry: ReturnType<typeof setTimeout> } | null = null;
+/** Whose connect prepared workers are for when the caller names no one. */
+const ANY_CONNECT = {};
+/**
+ * Workers started for connects under way (warmUpPainting), by the one who
+ * started each connect (a session view: several tabs may connect at once),
+ * each taken by that connect's startPainting or ended by its release.
+ */
+const prepared = new Map<object, { workers: Promise<Worker[]>; expiry: ReturnType<typeof setTimeout> }>();
 /** Prepared workers no session took by then are ended: idle threads hold memory. */
-const PREPARED_FOR_MS = 30_000;
+export const PREPARED_FOR_MS = 30_000;
 
 /**
  * Compiles the tile decoder ahead of a connect (createRemoteSession.ts) and,
  * when a connect has begun, starts its decoding workers too, so that they are
- * ready while the gateway sets the session up rather than after.
+ * ready while the gateway sets the session up rather than after. `owner`
+ * names the connect (once per owner until taken or released: a second attempt
+ * of the same connect, after "Trust once", keeps what the first started).
  */
-export function warmUpPainting(connecting: boolean): void {
+export function warmUpPainting(connecting: boolean, owner: object = ANY_CONNECT): void {
   void compiledTileDecoder(); // a failure is handled where it is made
-  if (!connecting || prepared) return;
+  if (!connecting || prepared.has(owner)) return;
   const workers = startedWorkers();
   const entry = {
     workers,
     expiry: setTimeout(() => {
-      if (prepared === entry) releasePreparedPainting();
+      if (prepared.get(owner) === entry) releasePreparedPainting(owner);
     }, PREPARED_FOR_MS),
   };
-  prepared = entry;
+  prepared.set(owner, entry);
   workers.catch(() => {
-    if (prepared !== entry) return;
+    if (prepared.get(owner) !== entry) return;
     clearTimeout(entry.expiry);
-    prepared = null;
+    prepared.delete(owner);
   });
 }
 
 /**
- * Ends the workers prepared for a connect that will not reach startPainting
- * (the certificate refused, the session request failed): their threads and
- * memory go now rather than when PREPARED_FOR_MS runs out.
+ * Ends the workers prepared for `owner`'s connect when it will not reach
+ * startPainting (the certificate refused, the session request failed, the
+ * user disconnected first): their threads and memory go now rather than when
+ * PREPARED_FOR_MS runs out. Another connect's prepared workers stay.
  */
-export function releasePreparedPainting(): void {
-  const entry = prepared;
+export function releasePreparedPainting(owner: object = ANY_CONNECT): void {
+  const entry = prepared.get(owner);
   if (!entry) return;
-  prepared = null;
+  prepared.delete(owner);
   clearTimeout(entry.expiry);
   void entry.workers.then((list) => list.forEach((worker) => worker.terminate()), () => undefined);
 }
@@ -122,12 +131,15 @@ export function releasePreparedPainting(): void {
 /**
  * The proxy address to give IronRDP for a session whose canvas the page
  * paints, and how to forget it; the address as it was (IronRDP decodes) when
- * the decoder cannot start here.
+ * the decoder cannot start here. Takes the workers prepared for `owner`'s
+ * connect, if any.
  */
-export async function startPainting(address: string, canvas: () => HTMLCanvasElement | null): Promise<{ address: string; release: () => void }> {
-  const ready = prepared;
-  prepared = null;
-  if (ready) clearTimeout(ready.expiry);
+export async function startPainting(address: string, canvas: () => HTMLCanvasElement | null, owner: object = ANY_CONNECT): Promise<{ address: string; release: () => void }> {
+  const ready = prepared.get(owner);
+  if (ready) {
+    prepared.delete(owner);
+    clearTimeout(ready.expiry);
+  }
   let workers: Worker[];
   try {
     // Workers prepared for this connect, else (none, or they failed) started now.

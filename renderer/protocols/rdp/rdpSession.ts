@@ -16,12 +16,12 @@ const RESIZE_SETTLE_MS = 400;
  * Starts what an RDP connect waits for: compiling IronRDP's WebAssembly and the
  * RemoteFX tile decoder's and, once a connect has begun, the decoding workers.
  */
-export function warmUpRdp(connecting: boolean): void {
+export function warmUpRdp(connecting: boolean, owner?: object): void {
   void loadIronRdp().catch(() => undefined);
-  warmUpPainting(connecting);
+  warmUpPainting(connecting, owner);
 }
 
-/** A connect warmUpRdp(true) prepared for ended before a session started: its decoding workers end now. */
+/** A connect warmUpRdp(true, owner) prepared for ended before a session started: its decoding workers end now. */
 export { releasePreparedPainting as abandonRdpWarmUp } from './paintingSocket';
 
 export class RdpSession implements RemoteSession {
@@ -48,7 +48,7 @@ export class RdpSession implements RemoteSession {
     void this.run(params);
   }
 
-  private async run({ surface, info, wsOrigin, password }: ConnectParams): Promise<void> {
+  private async run({ surface, info, wsOrigin, password, warmUpOwner }: ConnectParams): Promise<void> {
     const rdp = info.rdp;
     if (!rdp) {
       this.events.emit('disconnected', { code: 'internal', detail: 'no RDP connection data' });
@@ -71,7 +71,7 @@ export class RdpSession implements RemoteSession {
     // RemoteFX decoded by this page's worker and painted on IronRDP's canvas (paintingSocket.ts);
     // the worker starts while IronRDP loads.
     let canvas: () => HTMLCanvasElement | null = () => null;
-    const paintingStarted = startPainting(wsOrigin + rdp.proxyPath, () => canvas());
+    const paintingStarted = startPainting(wsOrigin + rdp.proxyPath, () => canvas(), warmUpOwner);
     try {
       const { element, ui, backend } = await createIronRdpElement(surface);
       canvas = () => element.shadowRoot?.querySelector('canvas') ?? null;
