@@ -160,6 +160,7 @@ export function keyPressSchedule(keys: number, fps: number): number[] {
   const frameMs = 1000 / (fps > 0 ? fps : 60);
   const step = (Math.sqrt(5) - 1) / 2;
   const basePhase = (KEY_GAP_MS % frameMs) / frameMs;
-  const gap = KEY_GAP_MS + (((step - basePhase) % 1) + 1) % 1 * frameMs;
+  const extraPhase = (((step - basePhase) % 1) + 1) % 1; // in [0, 1): the step on top of what KEY_GAP_MS already moves
+  const gap = KEY_GAP_MS + extraPhase * frameMs;
   return Array.from({ length: keys }, (_, i) => Math.round(i * gap));
 }
