@@ -6,10 +6,14 @@
 import { build as viteBuild } from 'vite';
 import { build as esbuild } from 'esbuild';
 import { fileURLToPath } from 'node:url';
+import { rmSync } from 'node:fs';
 import path from 'node:path';
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const quiet = process.argv.includes('--quiet') || process.env.npm_config_loglevel === 'silent';
+
+// dist/ holds only what this build writes: nothing left from an older build (a renamed bundle, a stale map).
+rmSync(path.join(root, 'dist'), { recursive: true, force: true });
 
 await viteBuild({ configFile: path.join(root, 'vite.config.ts'), logLevel: quiet ? 'warn' : 'info' });
 
