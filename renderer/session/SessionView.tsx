@@ -167,7 +167,7 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
 
     const run = async () => {
       // The adapter's code loads while the gateway sets the session up.
-      preloadSessionAdapter(profile.protocol, true, warmUpOwner);
+      preloadSessionAdapter(profile.protocol, warmUpOwner);
       let response: CreateSessionResponse;
       try {
         response = await api<CreateSessionResponse>('POST', API.sessions, { profileId: profile.id, ...(acceptCertificate ? { acceptCertificate } : {}) });

@@ -9,9 +9,9 @@ import type { RemoteSession } from './remoteSession';
 
 interface Adapter {
   create: () => RemoteSession;
-  /** Starts what a connect of this protocol will wait for (WebAssembly compiles; with `connecting`, worker threads too, for `owner`'s connect). */
-  warmUp?: (connecting: boolean, owner?: object) => void;
-  /** Ends what warmUp(true, owner) started for a connect that ended before its session did (threads; compiled code stays). */
+  /** Starts what a connect of this protocol will wait for (WebAssembly compiles; for a connect under way, named by `forConnect`, worker threads too). */
+  warmUp?: (forConnect?: object) => void;
+  /** Ends what warmUp(owner) started for a connect that ended before its session did (threads; compiled code stays). */
   abandonWarmUp?: (owner: object) => void;
 }
 
@@ -34,14 +34,14 @@ export async function createRemoteSession(protocol: Protocol): Promise<RemoteSes
 }
 
 /**
- * Starts loading a protocol's adapter now, for a connect under way when
- * `connecting`, started by `owner` (a session view; its session is given the
- * same owner in ConnectParams.warmUpOwner); a failure is left for
+ * Starts loading a protocol's adapter now; with `forConnect`, for a connect
+ * under way that it names (a session view; its session is given the same
+ * owner in ConnectParams.warmUpOwner). A failure is left for
  * createRemoteSession to report.
  */
-export function preloadSessionAdapter(protocol: Protocol, connecting = true, owner?: object): void {
+export function preloadSessionAdapter(protocol: Protocol, forConnect?: object): void {
   void loaders[protocol]?.().then(
-    (adapter) => adapter.warmUp?.(connecting, owner),
+    (adapter) => adapter.warmUp?.(forConnect),
     () => undefined,
   );
 }
@@ -62,7 +62,7 @@ export function abandonSessionAdapterWarmUp(protocol: Protocol, owner: object): 
 export function warmUpSessionAdapters(protocols: Iterable<Protocol>): void {
   const wanted = [...new Set(protocols)].filter((p) => loaders[p]);
   if (wanted.length === 0) return;
-  const start = () => wanted.forEach((protocol) => preloadSessionAdapter(protocol, false));
+  const start = () => wanted.forEach((protocol) => preloadSessionAdapter(protocol));
   if ('requestIdleCallback' in window) window.requestIdleCallback(start, { timeout: 3000 });
   else setTimeout(start, 500);
 }

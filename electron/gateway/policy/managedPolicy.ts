@@ -110,23 +110,17 @@ export class ManagedPolicyStore {
     const cache = path.join(this.sources.cacheDir, 'policy-last-valid-command-line.json');
     if (parsed.ok) {
       this.apply(parsed.policy, source, []);
-      if (source === 'machine') {
-        this.lastValidMachine = parsed.policy;
-        // Versions before 2026-12-03 cached it there; such a copy is never read.
-        await fs.rm(path.join(this.sources.cacheDir, 'policy-last-valid-machine.json'), { force: true });
-      } else {
+      if (source === 'command-line') {
         await fs.mkdir(this.sources.cacheDir, { recursive: true, mode: 0o700 });
         await writeFileAtomic(cache, JSON.stringify(parsed.policy));
+      } else {
+        // Versions before 2026-12-03 cached it in the data folder; such a copy is never read. Removed once a process.
+        if (!this.lastValidMachine) await fs.rm(path.join(this.sources.cacheDir, 'policy-last-valid-machine.json'), { force: true });
+        this.lastValidMachine = parsed.policy;
       }
       return;
     }
-    let previous: ManagedPolicy | null = null;
-    if (source === 'machine') previous = this.lastValidMachine;
-    else {
-      const cached = await readPolicyFile(cache);
-      const cachedParse = cached.kind === 'text' ? parsePolicy(cached.text) : null;
-      if (cachedParse?.ok) previous = cachedParse.policy;
-    }
+    const previous = source === 'machine' ? this.lastValidMachine : await readCachedPolicy(cache);
     if (previous) {
       this.apply(previous, source, [`The policy file ${file} is invalid (${parsed.problem}). The last valid policy stays in force. Tell your IT department.`]);
     } else {
@@ -180,6 +174,13 @@ async function readPolicyFile(file: string): Promise<FileRead> {
     const code = (error as NodeJS.ErrnoException).code ?? 'error';
     return code === 'ENOENT' || code === 'ENOTDIR' ? { kind: 'missing' } : { kind: 'unreadable', code };
   }
+}
+
+/** A policy cached by an earlier run (--policy's last valid copy), or null. */
+async function readCachedPolicy(file: string): Promise<ManagedPolicy | null> {
+  const cached = await readPolicyFile(file);
+  const parsed = cached.kind === 'text' ? parsePolicy(cached.text) : null;
+  return parsed?.ok ? parsed.policy : null;
 }
 
 function parseRead(read: Exclude<FileRead, { kind: 'missing' }>): PolicyParse {

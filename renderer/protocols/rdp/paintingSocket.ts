@@ -78,8 +78,6 @@ async function startedWorkers(): Promise<Worker[]> {
   }
 }
 
-/** Whose connect prepared workers are for when the caller names no one. */
-const ANY_CONNECT = {};
 /**
  * Workers started for connects under way (warmUpPainting), by the one who
  * started each connect (a session view: several tabs may connect at once),
@@ -91,14 +89,14 @@ export const PREPARED_FOR_MS = 30_000;
 
 /**
  * Compiles the tile decoder ahead of a connect (createRemoteSession.ts) and,
- * when a connect has begun, starts its decoding workers too, so that they are
- * ready while the gateway sets the session up rather than after. `owner`
- * names the connect (once per owner until taken or released: a second attempt
- * of the same connect, after "Trust once", keeps what the first started).
+ * for a connect under way (`owner` names it), starts its decoding workers too,
+ * so that they are ready while the gateway sets the session up rather than
+ * after. Once per owner until taken or released: a second attempt of the same
+ * connect, after "Trust once", keeps what the first started.
  */
-export function warmUpPainting(connecting: boolean, owner: object = ANY_CONNECT): void {
+export function warmUpPainting(owner?: object): void {
   void compiledTileDecoder(); // a failure is handled where it is made
-  if (!connecting || prepared.has(owner)) return;
+  if (!owner || prepared.has(owner)) return;
   const workers = startedWorkers();
   const entry = {
     workers,
@@ -120,7 +118,7 @@ export function warmUpPainting(connecting: boolean, owner: object = ANY_CONNECT)
  * user disconnected first): their threads and memory go now rather than when
  * PREPARED_FOR_MS runs out. Another connect's prepared workers stay.
  */
-export function releasePreparedPainting(owner: object = ANY_CONNECT): void {
+export function releasePreparedPainting(owner: object): void {
   const entry = prepared.get(owner);
   if (!entry) return;
   prepared.delete(owner);
@@ -134,8 +132,8 @@ export function releasePreparedPainting(owner: object = ANY_CONNECT): void {
  * the decoder cannot start here. Takes the workers prepared for `owner`'s
  * connect, if any.
  */
-export async function startPainting(address: string, canvas: () => HTMLCanvasElement | null, owner: object = ANY_CONNECT): Promise<{ address: string; release: () => void }> {
-  const ready = prepared.get(owner);
+export async function startPainting(address: string, canvas: () => HTMLCanvasElement | null, owner?: object): Promise<{ address: string; release: () => void }> {
+  const ready = owner && prepared.get(owner);
   if (ready) {
     prepared.delete(owner);
     clearTimeout(ready.expiry);

@@ -16,12 +16,12 @@ const RESIZE_SETTLE_MS = 400;
  * Starts what an RDP connect waits for: compiling IronRDP's WebAssembly and the
  * RemoteFX tile decoder's and, once a connect has begun, the decoding workers.
  */
-export function warmUpRdp(connecting: boolean, owner?: object): void {
+export function warmUpRdp(forConnect?: object): void {
   void loadIronRdp().catch(() => undefined);
-  warmUpPainting(connecting, owner);
+  warmUpPainting(forConnect);
 }
 
-/** A connect warmUpRdp(true, owner) prepared for ended before a session started: its decoding workers end now. */
+/** A connect warmUpRdp(owner) prepared for ended before a session started: its decoding workers end now. */
 export { releasePreparedPainting as abandonRdpWarmUp } from './paintingSocket';
 
 export class RdpSession implements RemoteSession {

@@ -47,8 +47,8 @@ test("one tab's connect ending does not end the workers another tab's connect pr
   StandInWorker.started = [];
   const tabA = {};
   const tabB = {};
-  warmUpPainting(true, tabA);
-  warmUpPainting(true, tabB);
+  warmUpPainting(tabA);
+  warmUpPainting(tabB);
   await settle();
   const [a, b] = [StandInWorker.started.slice(0, StandInWorker.started.length / 2), StandInWorker.started.slice(StandInWorker.started.length / 2)];
   assert.ok(a.length > 0 && a.length === b.length, 'each connect started its own workers');
@@ -67,8 +67,8 @@ test("one tab's connect ending does not end the workers another tab's connect pr
 test('a second attempt of the same connect keeps what the first prepared; a session without prepared workers starts its own', async () => {
   StandInWorker.started = [];
   const tab = {};
-  warmUpPainting(true, tab);
-  warmUpPainting(true, tab); // "Trust once": the next attempt of the same connect
+  warmUpPainting(tab);
+  warmUpPainting(tab); // "Trust once": the next attempt of the same connect
   await settle();
   const prepared = StandInWorker.started.length;
   const other = await startPainting('ws://127.0.0.1:1/rdp', canvas, {});
@@ -85,7 +85,7 @@ test('prepared workers nobody takes end when PREPARED_FOR_MS runs out', async (t
   t.after(() => mock.timers.reset());
   StandInWorker.started = [];
   const tab = {};
-  warmUpPainting(true, tab); // a tab closed while its certificate question was open: no release comes
+  warmUpPainting(tab); // a tab closed while its certificate question was open: no release comes
   await settle();
   assert.ok(running().length > 0);
   mock.timers.tick(PREPARED_FOR_MS - 1);
