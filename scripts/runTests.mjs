@@ -1,13 +1,16 @@
 // Runs the test suites with Node's test runner (TypeScript through tsx).
-//   node scripts/runTests.mjs            unit, integration, then e2e
-//   node scripts/runTests.mjs unit|integration|e2e [more…]
+//   node scripts/runTests.mjs            unit, integration, e2e, then bench
+//   node scripts/runTests.mjs unit|integration|e2e|bench [more…]
+// `bench` is the benchmark's own tests: its frame code, key schedule, targets
+// and process figures, the decoder comparison's parts, and 2-second smoke runs
+// of `npm run bench` against a real Xvnc (they build two small C programs).
 import { spawn } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
-const suites = process.argv.slice(2).length > 0 ? process.argv.slice(2) : ['unit', 'integration', 'e2e'];
+const suites = process.argv.slice(2).length > 0 ? process.argv.slice(2) : ['unit', 'integration', 'e2e', 'bench'];
 
 function testFiles(dir) {
   const found = [];
