@@ -1,7 +1,7 @@
 // The decoder comparison's own parts (`npm run bench -- --decoders`): the
 // gateway's tagged messages read back into RemoteFX messages, written in the
 // form rfxdecode.c reads, and both decoders decoding every one of them.
-// Run with `node scripts/runTests.mjs bench`.
+// Part of `npm test`; alone: `node scripts/runTests.mjs bench`.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';

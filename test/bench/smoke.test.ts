@@ -1,6 +1,6 @@
 // The bench's smoke run: one 2-second case of our client against a real Xvnc,
 // so a change that breaks the instrument (or the session view it reads) shows.
-// Run with `node scripts/runTests.mjs bench` after `npm run build`.
+// Part of `npm test`; alone: `node scripts/runTests.mjs bench` after `npm run build`.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
