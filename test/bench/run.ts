@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import type { Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
 import { launchDetachableBrowser } from './detachableBrowser';
 import { startXvnc, disposeXvnc, type XvncServer } from '../servers/xvnc';
 import { stopProcess } from '../servers/processes';
@@ -335,8 +335,12 @@ interface WebClientSpec {
   selector: string;
   /** Before the clock starts: e.g. open the app and create a profile. */
   prepare?(page: Page): Promise<void>;
-  /** Starts connecting; resolves with the ms to leave out of connect time (a dialog a person would answer). */
-  connect(page: Page): Promise<number>;
+  /**
+   * Starts connecting. Resolves with when it started on the page's own clock (the click's
+   * dispatch, the navigation's start: not Playwright's time to perform it) and the ms to leave
+   * out of connect time (a dialog a person would answer).
+   */
+  connect(page: Page): Promise<{ startedAt: number; leftOutMs: number }>;
   /** Once the first frame is seen, before the warm-up: e.g. a setting a user would change. */
   afterFirstFrame?(page: Page): Promise<void>;
   processRoots(): number[];
@@ -345,11 +349,23 @@ interface WebClientSpec {
   viewport?: { width: number; height: number };
 }
 
+/** Clicks `target`; returns when the click reached the page, on its clock (the init script of runWebClient). */
+async function clickedAt(page: Page, target: Locator): Promise<number> {
+  await page.evaluate(() => ((window as any).__benchLastClickAt = 0));
+  await target.click();
+  const at = await page.evaluate(() => (window as any).__benchLastClickAt as number);
+  if (!(at > 0)) throw new Error('the click did not reach the page');
+  return at;
+}
+
 async function runWebClient(context: RunContext, spec: WebClientSpec): Promise<ClientRun> {
   const browser = await launchDetachableBrowser(CHROMIUM_ARGS, spec.viewport ?? { width: context.width + 400, height: context.height + 200 });
   try {
     const browserContext = browser.context;
     await browserContext.addInitScript({ content: 'globalThis.__name = globalThis.__name || ((f) => f);' });
+    // When the last click reached the page, on its clock: connect time starts there, not
+    // when Playwright began checking that the button can be clicked.
+    await browserContext.addInitScript({ content: "addEventListener('click', (e) => { if (e.isTrusted) window.__benchLastClickAt = Date.now(); }, true);" });
     // The probe runs from the first moment of every document, so a page that connects on load is timed too.
     await browserContext.addInitScript({ content: `${await pageProbeScript()}\n;window.__frameProbe.start(${JSON.stringify(spec.selector)});` });
     if (context.keepRemoteFx) await browserContext.addInitScript({ content: remoteFxCaptureScript(context.keepRemoteFx) });
@@ -359,9 +375,8 @@ async function runWebClient(context: RunContext, spec: WebClientSpec): Promise<C
     // (below), and this count only shows that an attached client is seen.
     const driven = await browser.pagesWithDevToolsClient();
     if (page.url() !== 'about:blank') await startProbe(page, spec.selector);
-    const t0 = Date.now();
-    const leftOut = await spec.connect(page);
-    const connectMs = (await waitForFirstFrame(page)) - t0 - leftOut;
+    const { startedAt, leftOutMs } = await spec.connect(page);
+    const connectMs = (await waitForFirstFrame(page)) - startedAt - leftOutMs;
     await spec.afterFirstFrame?.(page);
     const roots = () => [browser.pid, ...spec.processRoots()];
     // Unless a trace is taken, Playwright leaves the page for the warm-up and the measured
@@ -532,14 +547,14 @@ function oursClient(protocol: Protocol, variant: OursVariant = {}, other?: Other
           await createProfile(page, { ...profile, ...scalingLabel, port: context.server.port });
         },
         async connect(page) {
-          await page.getByRole('button', { name: 'Connect', exact: true }).click();
-          if (protocol === 'vnc') return 0;
+          const startedAt = await clickedAt(page, page.getByRole('button', { name: 'Connect', exact: true }));
+          if (protocol === 'vnc') return { startedAt, leftOutMs: 0 };
           // A fresh profile asks to trust the server's certificate: leave the answering out of the time.
           const dialog = page.getByRole('dialog', { name: /server.s identity/ });
           await dialog.waitFor({ timeout: 15_000 });
           const shown = Date.now();
-          await dialog.getByRole('button', { name: 'Trust once' }).click();
-          return Date.now() - shown;
+          const answeredAt = await clickedAt(page, dialog.getByRole('button', { name: 'Trust once' }));
+          return { startedAt, leftOutMs: answeredAt - shown };
         },
         // The session's scaling and quality as the row says, both checked: a picture scaled
         // otherwise, or at another quality, would make the row meaningless.
@@ -586,7 +601,7 @@ function novncClient(version: '1.7' | '1.3'): BenchClient {
         selector: version === '1.7' ? '#screen' : '#noVNC_container',
         async connect(page) {
           await page.goto(url);
-          return 0;
+          return { startedAt: await page.evaluate(() => performance.timeOrigin), leftOutMs: 0 };
         },
         processRoots: () => [websockify.pid],
         stop: () => websockify.stop(),
