@@ -94,3 +94,25 @@ test('the text says each verdict and counts them per peer', () => {
   assert.match(text, /1024x768 full ours-vnc: 1\.16 × novnc-1\.7 \(50\.0 frames\/s against at least 40\.9\): met/);
   assert.match(text, /→ 0 of 1 met against vncviewer, 1 more within the runs' spread; 0 of 1 met against xfreerdp; 0 of 1 met against xfreerdp-rfx, 1 more within the runs' spread/);
 });
+
+test('a verdict missed by less than its figures show prints enough digits to say by how much', () => {
+  // Shaped like the 2026-12-03 13:16 reading at 1920x1080: 92 frames in 5.001 s against 0.8 × 23.0,
+  // and a p95 of 41 ms against vncviewer's 23.9 + 16.7.
+  const close: TargetRow[] = [
+    row('ours-vnc', 'vnc', [92 / 5.001, 17.4, 18.6], [41, 38, 44], { size: '1920x1080' }),
+    row('vncviewer', 'vnc', [23.0, 23.0, 23.2], [23.9, 22, 25], { size: '1920x1080' }),
+  ];
+  const text = verdictText(verdicts(close, INTERVAL), INTERVAL);
+  assert.match(text, /1920x1080 full ours-vnc: 0\.80 × vncviewer \(18\.396 frames\/s against at least 18\.400\): NOT met, 0\.004 frames\/s short \(runs overlap\)/);
+  assert.match(text, /1920x1080 full ours-vnc: p95 41\.0 ms against at most 40\.6 \(vncviewer\): NOT met, 0\.4 ms over \(runs overlap\)/);
+});
+
+test('a figure equal to its limit meets it, whatever the floating-point error of the limit', () => {
+  // 0.8 × 23.0 is 18.400000000000002 in floating point; 92 frames in 5 s are 18.4.
+  const equal: TargetRow[] = [
+    row('ours-vnc', 'vnc', [92 / 5, 17.4, 18.6], [40.4 + 0.3, 38, 44], { size: '1920x1080' }),
+    row('vncviewer', 'vnc', [23.0, 23.0, 23.2], [0.3 + 40.4 - INTERVAL, 22, 25], { size: '1920x1080' }),
+  ];
+  const list = verdicts(equal, INTERVAL);
+  assert.deepEqual(list.map((v) => [v.target, v.met]), [['latency-vs-native', true], ['full-screen-vs-vncviewer', true]]);
+});

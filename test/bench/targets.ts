@@ -44,6 +44,11 @@ export const NOVNC_RATIO = 0.95;
 export const VNCVIEWER_RATIO = 0.8;
 
 const overlaps = (a: [number, number], b: [number, number]) => a[0] <= b[1] && b[0] <= a[1];
+/**
+ * A limit is a product or a sum of measured figures, so it carries floating-point
+ * error (0.8 × 23.0 is 18.400000000000002): a figure equal to it up to that error meets it.
+ */
+const atMost = (x: number, limit: number) => x <= limit + 1e-9 * Math.max(1, Math.abs(limit));
 
 /** Every verdict the rows allow; rows without figures, and --compare's earlier builds, are left out. */
 export function verdicts(rows: readonly TargetRow[], frameIntervalMs: number): Verdict[] {
@@ -54,7 +59,7 @@ export function verdicts(rows: readonly TargetRow[], frameIntervalMs: number): V
   const framesTarget = (target: TargetName, ours: TargetRow, peer: TargetRow, share: number) => {
     const mine = ours.median!.framesPerSecond!;
     const limit = share * peer.median!.framesPerSecond!;
-    const met = mine >= limit;
+    const met = atMost(limit, mine);
     const theirs = peer.spread?.framesPerSecond;
     const own = ours.spread?.framesPerSecond;
     out.push({
@@ -78,7 +83,7 @@ export function verdicts(rows: readonly TargetRow[], frameIntervalMs: number): V
     for (const native of sameCase(ours).filter((r) => r.native)) {
       const mine = ours.median!.p95!;
       const limit = native.median!.p95! + frameIntervalMs;
-      const met = mine <= limit;
+      const met = atMost(mine, limit);
       const own = ours.spread?.p95;
       const theirs = native.spread?.p95;
       out.push({
@@ -107,9 +112,27 @@ const TITLES: Record<TargetName, (frameIntervalMs: number) => string> = {
   'full-screen-vs-vncviewer': () => `Full-screen VNC frames/s ≥ ${VNCVIEWER_RATIO} × vncviewer's (the product goal)`,
 };
 
+/**
+ * A and B with `digits` decimals, or more (up to 3) where that many would
+ * print them alike: a verdict never reads "18.4 against at least 18.4: NOT
+ * met, 0.0 short".
+ */
+export function distinctFigures(a: number, b: number, digits: number): [string, string] {
+  let d = digits;
+  while (d < 3 && !atMost(Math.abs(a - b), 0) && a.toFixed(d) === b.toFixed(d)) d++;
+  return [a.toFixed(d), b.toFixed(d)];
+}
+
+/** A shortfall with `digits` decimals, or more (up to 3) where that many would print it as nothing. */
+function amount(x: number, digits: number): string {
+  let d = digits;
+  while (d < 3 && x !== 0 && Number(x.toFixed(d)) === 0) d++;
+  return x.toFixed(d);
+}
+
 function outcome(v: Verdict): string {
   if (v.met) return 'met';
-  const by = v.target === 'latency-vs-native' ? `${(v.ours - v.limit).toFixed(0)} ms over` : `${(v.limit - v.ours).toFixed(1)} frames/s short`;
+  const by = v.target === 'latency-vs-native' ? `${amount(v.ours - v.limit, 0)} ms over` : `${amount(v.limit - v.ours, 1)} frames/s short`;
   return `NOT met, ${by}${v.runsOverlap ? ' (runs overlap)' : ''}`;
 }
 
@@ -121,10 +144,11 @@ export function verdictText(list: readonly Verdict[], frameIntervalMs: number): 
     if (mine.length === 0) continue;
     lines.push('', `${TITLES[target](frameIntervalMs)}:`);
     for (const v of mine) {
+      const [ours, limit] = distinctFigures(v.ours, v.limit, v.target === 'latency-vs-native' ? 0 : 1);
       const figures =
         v.target === 'latency-vs-native'
-          ? `p95 ${v.ours.toFixed(0)} ms against at most ${v.limit.toFixed(1)} (${v.peer})`
-          : `${v.ratio!.toFixed(2)} × ${v.peer} (${v.ours.toFixed(1)} frames/s against at least ${v.limit.toFixed(1)})`;
+          ? `p95 ${ours} ms against at most ${v.limit.toFixed(Math.max(1, ours.split('.')[1]?.length ?? 0))} (${v.peer})`
+          : `${v.ratio!.toFixed(2)} × ${v.peer} (${ours} frames/s against at least ${limit})`;
       lines.push(`  ${v.size} ${v.scenario} ${v.client}: ${figures}: ${outcome(v)}`);
     }
     const peers = [...new Set(mine.map((v) => v.peer))];
