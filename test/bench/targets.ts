@@ -49,6 +49,8 @@ const overlaps = (a: [number, number], b: [number, number]) => a[0] <= b[1] && b
  * error (0.8 × 23.0 is 18.400000000000002): a figure equal to it up to that error meets it.
  */
 const atMost = (x: number, limit: number) => x <= limit + 1e-9 * Math.max(1, Math.abs(limit));
+/** Equal up to that error. */
+const alike = (a: number, b: number) => atMost(a, b) && atMost(b, a);
 
 /** Every verdict the rows allow; rows without figures, and --compare's earlier builds, are left out. */
 export function verdicts(rows: readonly TargetRow[], frameIntervalMs: number): Verdict[] {
@@ -117,9 +119,9 @@ const TITLES: Record<TargetName, (frameIntervalMs: number) => string> = {
  * print them alike: a verdict never reads "18.4 against at least 18.4: NOT
  * met, 0.0 short".
  */
-export function distinctFigures(a: number, b: number, digits: number): [string, string] {
+function distinctFigures(a: number, b: number, digits: number): [string, string] {
   let d = digits;
-  while (d < 3 && !atMost(Math.abs(a - b), 0) && a.toFixed(d) === b.toFixed(d)) d++;
+  while (d < 3 && !alike(a, b) && a.toFixed(d) === b.toFixed(d)) d++;
   return [a.toFixed(d), b.toFixed(d)];
 }
 
