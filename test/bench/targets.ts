@@ -115,22 +115,18 @@ const TITLES: Record<TargetName, (frameIntervalMs: number) => string> = {
 };
 
 /**
- * A and B with `digits` decimals, or more (up to 3) where that many would
- * print them alike: a verdict never reads "18.4 against at least 18.4: NOT
- * met, 0.0 short".
+ * How many decimals (at least `digits`, at most 3) print A and B apart, where
+ * they differ by more than floating-point error: a verdict never reads "18.4
+ * against at least 18.4: NOT met, 0.0 short".
  */
-function distinctFigures(a: number, b: number, digits: number): [string, string] {
+function decimalsToTell(a: number, b: number, digits: number): number {
   let d = digits;
   while (d < 3 && !alike(a, b) && a.toFixed(d) === b.toFixed(d)) d++;
-  return [a.toFixed(d), b.toFixed(d)];
+  return d;
 }
 
-/** A shortfall with `digits` decimals, or more (up to 3) where that many would print it as nothing. */
-function amount(x: number, digits: number): string {
-  let d = digits;
-  while (d < 3 && x !== 0 && Number(x.toFixed(d)) === 0) d++;
-  return x.toFixed(d);
-}
+/** A shortfall with `digits` decimals, or more where that many would print it as nothing. */
+const amount = (x: number, digits: number) => x.toFixed(decimalsToTell(x, 0, digits));
 
 function outcome(v: Verdict): string {
   if (v.met) return 'met';
@@ -146,11 +142,11 @@ export function verdictText(list: readonly Verdict[], frameIntervalMs: number): 
     if (mine.length === 0) continue;
     lines.push('', `${TITLES[target](frameIntervalMs)}:`);
     for (const v of mine) {
-      const [ours, limit] = distinctFigures(v.ours, v.limit, v.target === 'latency-vs-native' ? 0 : 1);
-      const figures =
-        v.target === 'latency-vs-native'
-          ? `p95 ${ours} ms against at most ${v.limit.toFixed(Math.max(1, ours.split('.')[1]?.length ?? 0))} (${v.peer})`
-          : `${v.ratio!.toFixed(2)} × ${v.peer} (${ours} frames/s against at least ${limit})`;
+      const latency = v.target === 'latency-vs-native';
+      const d = decimalsToTell(v.ours, v.limit, latency ? 0 : 1);
+      const figures = latency
+        ? `p95 ${v.ours.toFixed(d)} ms against at most ${v.limit.toFixed(Math.max(1, d))} (${v.peer})`
+        : `${v.ratio!.toFixed(2)} × ${v.peer} (${v.ours.toFixed(d)} frames/s against at least ${v.limit.toFixed(d)})`;
       lines.push(`  ${v.size} ${v.scenario} ${v.client}: ${figures}: ${outcome(v)}`);
     }
     const peers = [...new Set(mine.map((v) => v.peer))];
