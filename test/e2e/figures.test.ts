@@ -80,10 +80,14 @@ test('figures: connect to first frame, scrolling throughput, gateway memory', as
   }
   await waitForState(page, 'Connected');
 
-  // The everyday heavy case: text scrolling in the remote xterm.
+  // The everyday heavy case: text scrolling in the remote xterm, 20 new lines
+  // every 50 ms. Not `yes`: under an endless flood xterm keeps reading and
+  // repaints only now and then (a screen sampled every 100 ms without any
+  // client changed once in 5 s), so the frames a client could show came in
+  // bursts with whole seconds of none, and the readout's median was luck.
   const point = await pagePointFor(page, 200, 150);
   await page.mouse.click(point.x, point.y);
-  await page.keyboard.type("yes 'DeskBridge scrolling line 0123456789 abcdefghijklmnopqrstuvwxyz'", { delay: 5 });
+  await page.keyboard.type('i=0; while :; do i=$((i+1)); printf "DeskBridge scrolling line $i.%s 0123456789 abcdefghijklmnopqrstuvwxyz\\n" {1..20}; sleep 0.05; done', { delay: 5 });
   await page.keyboard.press('Enter');
   const readStats = async (): Promise<{ fps: number; mbps: number } | null> => {
     const text = (await sessionView(page).getByTestId('session-stats').textContent()) ?? '';
