@@ -10,6 +10,7 @@ import path from 'node:path';
 import { startXvnc, disposeXvnc, type XvncServer } from '../servers/xvnc';
 import { startApp, removeDataDir, ROOT, type RunningApp } from '../support/app';
 import { openBrowser, type TestBrowser } from '../support/browser';
+import { median, writeScrollingScript } from '../support/measure';
 import { createProfile, pagePointFor, sessionView, waitForState } from '../support/ui';
 
 let server: XvncServer;
@@ -30,12 +31,6 @@ after(async () => {
   if (app) await removeDataDir(app.dataDir);
   await disposeXvnc(server);
 });
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
 
 test('figures: connect to first frame, scrolling throughput, gateway memory', async (t) => {
   const { page } = browser;
@@ -80,14 +75,10 @@ test('figures: connect to first frame, scrolling throughput, gateway memory', as
   }
   await waitForState(page, 'Connected');
 
-  // The everyday heavy case: text scrolling in the remote xterm, 20 new lines
-  // every 50 ms. Not `yes`: under an endless flood xterm keeps reading and
-  // repaints only now and then (a screen sampled every 100 ms without any
-  // client changed once in 5 s), so the frames a client could show came in
-  // bursts with whole seconds of none, and the readout's median was luck.
+  // The everyday heavy case: text scrolling in the remote xterm.
   const point = await pagePointFor(page, 200, 150);
   await page.mouse.click(point.x, point.y);
-  await page.keyboard.type('i=0; while :; do i=$((i+1)); printf "DeskBridge scrolling line $i.%s 0123456789 abcdefghijklmnopqrstuvwxyz\\n" {1..20}; sleep 0.05; done', { delay: 5 });
+  await page.keyboard.type(await writeScrollingScript(server.workDir), { delay: 5 });
   await page.keyboard.press('Enter');
   const readStats = async (): Promise<{ fps: number; mbps: number } | null> => {
     const text = (await sessionView(page).getByTestId('session-stats').textContent()) ?? '';

@@ -246,7 +246,7 @@ test('RDP: an idle session stays up (the gateway\u2019s probe is answered); a bl
 });
 
 test('figures: connect to first frame (TLS and NLA), keystroke to paint, bytes/s while the xterm scrolls', async (t) => {
-  const { median, restartRegionClock, watchFirstFrame, watchRegionChange } = await import('../support/measure');
+  const { median, restartRegionClock, watchFirstFrame, watchRegionChange, writeScrollingScript } = await import('../support/measure');
   const { mkdir, writeFile } = await import('node:fs/promises');
   const { ROOT } = await import('../support/app');
   const tls = await startFreerdpShadow({ security: 'tls', background: '#336699', xterm: true });
@@ -296,12 +296,7 @@ test('figures: connect to first frame (TLS and NLA), keystroke to paint, bytes/s
   }
   await page.keyboard.press('Control+U');
   figures.keystrokeToPaintMs = { median: Math.round(median(keyTimes)), min: Math.round(Math.min(...keyTimes)), max: Math.round(Math.max(...keyTimes)) };
-  // 20 new numbered lines every 50 ms, not `yes`: under an endless flood
-  // xterm repaints only now and then (see figures.test.ts), so whole seconds
-  // passed with nothing to send and the median could be 0. The loop is a
-  // script in the xterm's folder, so only letters reach the keyboard.
-  await writeFile(path.join(tls.dir, 'scroll.sh'), 'i=0; while :; do i=$((i+1)); printf "deskbridge scrolling line $i.%s 0123456789 abcdefghijklmnopqrstuvwxyz\\n" {1..20}; sleep 0.05; done\n');
-  await page.keyboard.type('bash scroll.sh', { delay: 10 });
+  await page.keyboard.type(await writeScrollingScript(tls.dir), { delay: 10 });
   await page.keyboard.press('Enter');
   await new Promise((r) => setTimeout(r, 1500));
   const rates: number[] = [];

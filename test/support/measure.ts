@@ -1,4 +1,6 @@
 // In-page timing on animation frames, shared by the figures tests.
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import type { Page } from 'playwright-core';
 
 export function median(values: number[]): number {
@@ -74,4 +76,19 @@ export async function restartRegionClock(page: Page): Promise<void> {
   await page.evaluate(() => {
     (window as unknown as { __regionStart: number }).__regionStart = performance.now();
   });
+}
+
+/**
+ * Text scrolling in a remote xterm: 20 new numbered lines every 50 ms, from a
+ * script written into the xterm's folder; returns the command to type there
+ * (letters only, so RDP's scancodes carry it as typed: Playwright sends `$` or
+ * `{` without Shift). Not `yes`: under an endless flood xterm keeps reading and
+ * repaints only now and then (a screen sampled every 100 ms without any client
+ * changed once in 5 s), so the frames a client could show came in bursts with
+ * whole seconds of none. Numbered, because identical lines scrolled leave an
+ * identical screen and the server sends nothing.
+ */
+export async function writeScrollingScript(dir: string): Promise<string> {
+  await writeFile(path.join(dir, 'scroll.sh'), 'i=0; while :; do i=$((i+1)); printf "deskbridge scrolling line $i.%s 0123456789 abcdefghijklmnopqrstuvwxyz\\n" {1..20}; sleep 0.05; done\n');
+  return 'bash scroll.sh';
 }
