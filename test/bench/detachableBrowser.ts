@@ -229,23 +229,34 @@ async function devToolsEndpoint(profile: string, exited: () => boolean, timeoutM
 /**
  * Sets the window so the page's inner size is `viewport`: the size of the
  * window itself, not an emulation, which would end when Playwright disconnects.
+ * Chromium applies new bounds after it answers, and on a busy machine the page
+ * has been seen to report its old size just after (a CI run: 1424x825, the size
+ * it starts at, where 1424x968 was asked), so the size is read until it is
+ * right, and the same bounds asked again every few seconds until then.
  */
-async function sizeWindow(context: BrowserContext, page: Page, viewport: { width: number; height: number }): Promise<void> {
+async function sizeWindow(context: BrowserContext, page: Page, viewport: { width: number; height: number }, timeoutMs = 10_000): Promise<void> {
   const inner = () => page.evaluate(() => ({ width: window.innerWidth, height: window.innerHeight }));
-  const now = await inner();
-  if (now.width === viewport.width && now.height === viewport.height) return;
+  const right = (size: { width: number; height: number }) => size.width === viewport.width && size.height === viewport.height;
+  let now = await inner();
+  if (right(now)) return;
+  const deadline = Date.now() + timeoutMs;
   const cdp = await context.newCDPSession(page);
   try {
     const { windowId, bounds } = await cdp.send('Browser.getWindowForTarget');
-    await cdp.send('Browser.setWindowBounds', {
-      windowId,
-      bounds: { width: bounds.width! + viewport.width - now.width, height: bounds.height! + viewport.height - now.height },
-    });
+    const wanted = { width: bounds.width! + viewport.width - now.width, height: bounds.height! + viewport.height - now.height };
+    for (let attempt = 1; ; attempt++) {
+      await cdp.send('Browser.setWindowBounds', { windowId, bounds: wanted });
+      const askAgainAt = Math.min(deadline, Date.now() + timeoutMs / 3);
+      do {
+        now = await inner();
+        if (right(now)) return;
+        await new Promise((r) => setTimeout(r, 50));
+      } while (Date.now() < askAgainAt);
+      if (Date.now() >= deadline) {
+        throw new Error(`the page is ${now.width}x${now.height}, not the ${viewport.width}x${viewport.height} asked for (window bounds asked ${attempt} times in ${timeoutMs / 1000} s)`);
+      }
+    }
   } finally {
     await cdp.detach().catch(() => undefined);
-  }
-  const after = await inner();
-  if (after.width !== viewport.width || after.height !== viewport.height) {
-    throw new Error(`the page is ${after.width}x${after.height}, not the ${viewport.width}x${viewport.height} asked for`);
   }
 }
