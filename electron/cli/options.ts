@@ -32,8 +32,9 @@ Options:
   --version                 Print the version and exit.
   -h, --help                Print this help and exit.
 
-In the browser shell the first line printed is the address to open. It carries a
-one-time start code: it works once, within a minute.`;
+In the browser shell the address to open is the first line on standard output (log
+lines go to standard error). It carries a one-time start code: it works once, within
+a minute.`;
 
 export interface CliOptions {
   shell: 'electron' | 'browser' | null;
