@@ -234,7 +234,7 @@ async function devToolsEndpoint(profile: string, exited: () => boolean, timeoutM
  * it starts at, where 1424x968 was asked), so the size is read until it is
  * right, and the same bounds asked again every few seconds until then.
  */
-async function sizeWindow(context: BrowserContext, page: Page, viewport: { width: number; height: number }, timeoutMs = 10_000): Promise<void> {
+export async function sizeWindow(context: BrowserContext, page: Page, viewport: { width: number; height: number }, timeoutMs = 10_000): Promise<void> {
   const inner = () => page.evaluate(() => ({ width: window.innerWidth, height: window.innerHeight }));
   const right = (size: { width: number; height: number }) => size.width === viewport.width && size.height === viewport.height;
   let now = await inner();
