@@ -7,6 +7,7 @@ import { copyThroughScratch, type NoVncCopyDisplay } from './copyRect';
 import { answerFencesAfterDrawing, type NoVncRfbInternals } from './fences';
 import { decodeImagesOffThread, type NoVncDisplay } from './imageDecoding';
 import { VNC_PICTURE_SETTINGS } from './pictureQuality';
+import { queueBlitsFromTheirOffset, type NoVncBlitDisplay } from './queuedBlits';
 
 /** With nothing received for this long, ask the server for one pixel (it must answer). */
 const PROBE_AFTER_MS = 4000;
@@ -62,6 +63,7 @@ export class VncSession implements RemoteSession {
       this.countFrames(display);
       decodeImagesOffThread(display);
       copyThroughScratch(display as NoVncCopyDisplay);
+      queueBlitsFromTheirOffset(display as NoVncBlitDisplay);
     }
     answerFencesAfterDrawing(rfb as unknown as NoVncRfbInternals);
     this.events.emit('state', 'connecting');
