@@ -1,7 +1,9 @@
 // A TCP relay between the gateway and a test server that counts what crosses
 // it and injects faults on command: black-hole (drop), stall, cut. It sees the
 // TLS record layer (RFC 8446 §5.1) of each direction, so a test can tell a bare
-// handshake from a connection that carried application data.
+// handshake from a connection that carried application data. It can also hold
+// every chunk for a while each way, so a server on loopback looks as far away
+// as a WAN host.
 import net from 'node:net';
 
 export interface ConnectionTrace {
@@ -9,7 +11,14 @@ export interface ConnectionTrace {
   bytesToClient: number;
   /** Content types of the TLS records the client sent after the X.224 exchange (22 handshake, 23 application data, 20 CCS, 21 alert). */
   clientRecordTypes: number[];
+  /** What the client sent, as it came (client-to-server traffic is small in every test). */
+  fromClient: Buffer[];
   closed: boolean;
+}
+
+export interface FaultRelayOptions {
+  /** Hold every chunk this long in each direction (a round trip of twice this). */
+  delayMs?: number;
 }
 
 export interface FaultRelay {
@@ -50,12 +59,18 @@ class TlsRecordReader {
   }
 }
 
-export async function startFaultRelay(targetPort: number, targetHost = '127.0.0.1'): Promise<FaultRelay> {
+export async function startFaultRelay(targetPort: number, targetHost = '127.0.0.1', options: FaultRelayOptions = {}): Promise<FaultRelay> {
   const connections: ConnectionTrace[] = [];
+  const delayMs = options.delayMs ?? 0;
+  // Timers of one delay fire in the order they were set, so the bytes keep their order.
+  const forward = (to: net.Socket, chunk: Buffer) => {
+    if (delayMs <= 0) to.write(chunk);
+    else setTimeout(() => !to.destroyed && to.write(chunk), delayMs);
+  };
   const open = new Set<{ client: net.Socket; server: net.Socket }>();
   let blackHoled = false;
   const server = net.createServer((client) => {
-    const trace: ConnectionTrace = { bytesToServer: 0, bytesToClient: 0, clientRecordTypes: [], closed: false };
+    const trace: ConnectionTrace = { bytesToServer: 0, bytesToClient: 0, clientRecordTypes: [], fromClient: [], closed: false };
     connections.push(trace);
     const upstream = net.connect({ host: targetHost, port: targetPort });
     const pair = { client, server: upstream };
@@ -64,13 +79,14 @@ export async function startFaultRelay(targetPort: number, targetHost = '127.0.0.
     client.on('data', (chunk: Buffer) => {
       if (blackHoled) return;
       trace.bytesToServer += chunk.length;
+      trace.fromClient.push(chunk);
       records.push(chunk);
-      upstream.write(chunk);
+      forward(upstream, chunk);
     });
     upstream.on('data', (chunk: Buffer) => {
       if (blackHoled) return;
       trace.bytesToClient += chunk.length;
-      client.write(chunk);
+      forward(client, chunk);
     });
     const end = () => {
       trace.closed = true;

@@ -8,6 +8,7 @@ import { answerFencesAfterDrawing, type NoVncRfbInternals } from './fences';
 import { decodeImagesOffThread, type NoVncDisplay } from './imageDecoding';
 import { VNC_PICTURE_SETTINGS } from './pictureQuality';
 import { queueBlitsFromTheirOffset, type NoVncBlitDisplay } from './queuedBlits';
+import { askForUpdatesWhenNear, filterEncodings, type NoVncMessages } from './updateRequests';
 
 /** With nothing received for this long, ask the server for one pixel (it must answer). */
 const PROBE_AFTER_MS = 4000;
@@ -48,8 +49,15 @@ export class VncSession implements RemoteSession {
     // are its RFB version greeting (RFC 6143 §7.1.1), after which the security
     // handshake begins: from then on the host is found and we are signing in.
     socket.addEventListener('message', () => !this.connected && this.events.emit('state', 'authenticating'), { once: true });
+    // Timed from before noVNC attaches, so this sees each message before noVNC answers it.
+    const nameNoVncSocket = askForUpdatesWhenNear(socket, (shortest, asking) =>
+      console.info(`VNC: shortest handshake round trip ${shortest.toFixed(1)} ms: ${asking ? 'updates on request' : 'continuous updates'}`),
+    );
     const rfb = new RFB(surface, socket, { shared: true, ...(password ? { credentials: { password } } : {}) });
     this.rfb = rfb;
+    // A near server is asked for one update at a time rather than streaming (updateRequests.ts).
+    const noVncSocket = (rfb as unknown as { _sock?: object })._sock;
+    if (noVncSocket && filterEncodings((RFB as unknown as { messages?: NoVncMessages }).messages ?? {})) nameNoVncSocket(noVncSocket);
     rfb.focusOnClick = true;
     rfb.clipViewport = false;
     rfb.resizeSession = false;

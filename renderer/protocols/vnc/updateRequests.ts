@@ -1,0 +1,120 @@
+// Updates asked for one at a time when the server is near; streamed when far.
+//
+// noVNC offers the server continuous updates (the ContinuousUpdates
+// pseudo-encoding, -313): TigerVNC then streams updates, paced by its own
+// congestion control (fences, fences.ts). Against a page that needs longer
+// than the server to handle a picture, that control keeps more than one update
+// on its way, and each waits behind the one being decoded: measured on the
+// bench (docs/performance-history.md, "Updates on request"), full screen
+// 1024×768 p50 69 ms with streaming against 26 ms without, and more frames
+// shown (42.2 → 49.6 a second), since the server encodes a fresh picture when
+// the page asks instead of a stale one ahead of time. Without the
+// pseudo-encoding noVNC asks for the next update as soon as it has read one
+// (RFB's FramebufferUpdateRequest), so one update is on its way while the
+// page draws the last.
+//
+// Asking costs a round trip per update, which caps the frame rate at 1 ÷ the
+// round trip: nothing on a LAN, a lot over a long link, where streaming is
+// what keeps the frames coming (the reason TigerVNC added it). So the
+// adapter times the handshake's round trips (each message the page sends
+// there, to the server's answer, which comes at once: version, security,
+// ClientInit) and leaves continuous updates out only when the shortest is at
+// most NEAR_SERVER_MS. A busy page makes a round trip look longer, never
+// shorter, and the shortest of three or four is the one least disturbed; a
+// doubt keeps noVNC's streaming.
+
+/** RFB's ContinuousUpdates pseudo-encoding (the community extension). */
+export const CONTINUOUS_UPDATES = -313;
+/** At most this round trip (ms) and updates are asked for one at a time. */
+export const NEAR_SERVER_MS = 10;
+
+/** The part of noVNC's RFB.messages (core/rfb.js, 1.7) this relies on. */
+export interface NoVncMessages {
+  clientEncodings?: (sock: object, encodings: number[]) => void;
+}
+
+const WRAPPED = Symbol('deskbridge.updateRequests');
+type Wrapped = NonNullable<NoVncMessages['clientEncodings']> & { [WRAPPED]?: true };
+
+interface RoundTrips {
+  /** When the page sent its latest message still waiting for an answer. */
+  sentAt: number | null;
+  /** The shortest round trip so far (ms). */
+  shortest: number;
+  /** Set when noVNC first sends its encodings; fixed from then on. */
+  asking: boolean | null;
+  decided: (shortestMs: number, asking: boolean) => void;
+}
+
+/** noVNC's sockets (its Websock objects) being timed, and what was decided for each. */
+const timings = new WeakMap<object, RoundTrips>();
+
+/**
+ * Makes noVNC's SetEncodings leave out continuous updates for sockets whose
+ * server is near (askForUpdatesWhenNear). noVNC's messages are shared by every
+ * session, so this wraps them once. Returns false, changing nothing, if this
+ * noVNC lacks what it relies on (every session then streams, as noVNC does).
+ */
+export function filterEncodings(messages: NoVncMessages): boolean {
+  const own = messages.clientEncodings as Wrapped | undefined;
+  if (typeof own !== 'function') return false;
+  if (own[WRAPPED]) return true;
+  const wrapped: Wrapped = function (this: NoVncMessages, sock, encodings) {
+    const timing = typeof sock === 'object' && sock !== null ? timings.get(sock) : undefined;
+    if (timing && timing.asking === null) {
+      timing.asking = timing.shortest <= NEAR_SERVER_MS;
+      timing.decided(timing.shortest, timing.asking);
+    }
+    return own.call(this, sock, timing?.asking ? encodings.filter((encoding) => encoding !== CONTINUOUS_UPDATES) : encodings);
+  };
+  wrapped[WRAPPED] = true;
+  messages.clientEncodings = wrapped;
+  return true;
+}
+
+/** The part of a WebSocket this watches. */
+export interface WatchedSocket {
+  send(data: string | ArrayBufferLike | ArrayBufferView | Blob): void;
+  addEventListener(type: 'message', listener: () => void): void;
+  removeEventListener(type: 'message', listener: () => void): void;
+}
+
+/**
+ * Times the handshake's round trips on `socket` (a message the page sends, to
+ * the next one it receives) until noVNC first sends its encodings (after
+ * ServerInit), when filterEncodings() decides. Call it before noVNC attaches
+ * to the socket: its listener must run before noVNC's, or the message noVNC
+ * answers would be taken for the answer to that answer. Returns the function
+ * that names noVNC's socket object (its Websock, what noVNC passes its
+ * messages), known only once noVNC has attached. Calls `decided` with the
+ * shortest round trip and the choice.
+ */
+export function askForUpdatesWhenNear(
+  socket: WatchedSocket,
+  decided: (shortestMs: number, asking: boolean) => void = () => {},
+  now: () => number = () => performance.now(),
+): (sock: object) => void {
+  const timing: RoundTrips = { sentAt: null, shortest: Infinity, asking: null, decided };
+  const send = socket.send;
+  socket.send = function (this: WatchedSocket, data) {
+    if (timing.asking === null && timing.sentAt === null) timing.sentAt = now();
+    return send.call(this, data);
+  };
+  const received = () => {
+    if (timing.asking !== null) {
+      socket.removeEventListener('message', received);
+      socket.send = send;
+      return;
+    }
+    if (timing.sentAt === null) return;
+    timing.shortest = Math.min(timing.shortest, now() - timing.sentAt);
+    timing.sentAt = null;
+  };
+  socket.addEventListener('message', received);
+  return (sock) => timings.set(sock, timing);
+}
+
+/** Whether noVNC's socket `sock` was found near and asks for updates one at a time (for tests). */
+export function asksForUpdates(sock: object): boolean {
+  return timings.get(sock)?.asking === true;
+}

@@ -1,0 +1,96 @@
+// How a VNC session asks for pictures (renderer/protocols/vnc/updateRequests.ts):
+// a near server is asked for each update in turn; a far one (here 20 ms away
+// each way, through a relay that holds every chunk) streams them (continuous
+// updates). Both keep the picture current. What the page asked is read on the
+// wire, in the bytes the relay saw, not from the page.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startXvnc, disposeXvnc, type XvncServer } from '../servers/xvnc';
+import { startFaultRelay, type FaultRelay } from '../servers/faultRelay';
+import { hexColour } from '../servers/xwd';
+import { startApp, removeDataDir, type RunningApp } from '../support/app';
+import { openBrowser, type TestBrowser } from '../support/browser';
+import { createProfile, sessionView, waitForCanvasColour, waitForState } from '../support/ui';
+
+let server: XvncServer;
+let app: RunningApp;
+let browser: TestBrowser;
+
+before(async () => {
+  server = await startXvnc({ background: '#336699' });
+  app = await startApp({ env: { ...process.env, DESKBRIDGE_SECRETS: 'file' } });
+  browser = await openBrowser({ origin: app.origin });
+  await browser.page.goto(app.url);
+});
+
+after(async () => {
+  await browser?.close();
+  await app?.stop();
+  if (app) await removeDataDir(app.dataDir);
+  await disposeXvnc(server);
+});
+
+// RFB on the wire (RFC 6143 and the community extensions), big-endian.
+/** The ContinuousUpdates pseudo-encoding, -313, as a SetEncodings entry. */
+const CONTINUOUS_UPDATES = Buffer.from([0xff, 0xff, 0xfe, 0xc7]);
+/** The DesktopSize pseudo-encoding, -223: in every SetEncodings noVNC sends. */
+const DESKTOP_SIZE = Buffer.from([0xff, 0xff, 0xff, 0x21]);
+/** An incremental FramebufferUpdateRequest for the whole 1024×768 desktop. */
+const UPDATE_REQUEST = Buffer.from([3, 1, 0, 0, 0, 0, 0x04, 0x00, 0x03, 0x00]);
+/** EnableContinuousUpdates (150), on, for the whole desktop. */
+const ENABLE_CONTINUOUS = Buffer.from([150, 1, 0, 0, 0, 0, 0x04, 0x00, 0x03, 0x00]);
+
+function count(haystack: Buffer, needle: Buffer): number {
+  let n = 0;
+  for (let at = haystack.indexOf(needle); at !== -1; at = haystack.indexOf(needle, at + 1)) n++;
+  return n;
+}
+
+/** Connects through `relay`, waits for the picture, then changes the remote background twice and waits for each. */
+async function connectAndWatch(relay: FaultRelay, name: string): Promise<void> {
+  const { page } = browser;
+  await createProfile(page, { name, port: relay.port });
+  await page.getByRole('navigation', { name: 'Connections' }).getByRole('button', { name, exact: true }).dblclick();
+  await waitForState(page, 'Connected');
+  await waitForCanvasColour(page, 900, 700, hexColour('#336699'));
+  try {
+    for (const colour of ['#993366', '#669933']) {
+      await server.x('xsetroot', ['-solid', colour]);
+      await waitForCanvasColour(page, 900, 700, hexColour(colour));
+    }
+  } finally {
+    await server.x('xsetroot', ['-solid', '#336699']);
+    await sessionView(page).getByRole('button', { name: 'Disconnect' }).click();
+    await sessionView(page).getByRole('button', { name: 'Close tab' }).click();
+  }
+}
+
+test('a near server is asked for each update in turn (no continuous updates), and the picture follows the desktop', async () => {
+  const relay = await startFaultRelay(server.port);
+  try {
+    await connectAndWatch(relay, 'Near');
+    const sent = Buffer.concat(relay.connections.flatMap((connection) => connection.fromClient));
+    assert.ok(count(sent, DESKTOP_SIZE) >= 1, 'the page sent its encodings');
+    assert.equal(count(sent, CONTINUOUS_UPDATES), 0, 'continuous updates were not offered');
+    assert.equal(count(sent, ENABLE_CONTINUOUS), 0);
+    // One request after each update read: at least one for each of the three pictures.
+    assert.ok(count(sent, UPDATE_REQUEST) >= 3, `${count(sent, UPDATE_REQUEST)} update requests`);
+  } finally {
+    await relay.close();
+  }
+});
+
+test('a far server (20 ms each way) streams its updates (continuous updates), as noVNC asks, and the picture follows the desktop', async () => {
+  const relay = await startFaultRelay(server.port, '127.0.0.1', { delayMs: 20 });
+  try {
+    await connectAndWatch(relay, 'Far');
+    const sent = Buffer.concat(relay.connections.flatMap((connection) => connection.fromClient));
+    assert.ok(count(sent, DESKTOP_SIZE) >= 1, 'the page sent its encodings');
+    assert.ok(count(sent, CONTINUOUS_UPDATES) >= 1, 'continuous updates were offered');
+    assert.ok(count(sent, ENABLE_CONTINUOUS) >= 1, 'and turned on once the server confirmed them');
+    // Streaming: noVNC no longer asks after each update (the one request is the first, before streaming).
+    assert.ok(count(sent, UPDATE_REQUEST) <= 1, `${count(sent, UPDATE_REQUEST)} update requests`);
+  } finally {
+    await relay.close();
+  }
+});

@@ -1,0 +1,147 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  askForUpdatesWhenNear,
+  asksForUpdates,
+  CONTINUOUS_UPDATES,
+  filterEncodings,
+  NEAR_SERVER_MS,
+  type NoVncMessages,
+  type WatchedSocket,
+} from '../../../renderer/protocols/vnc/updateRequests';
+
+// noVNC 1.7's encodings list, in its order (core/rfb.js _sendEncodings, without H.264).
+const NOVNC_ENCODINGS = [1, 7, -260, 16, 21, 5, 2, 6, 0, -26, -254, -223, -224, -258, -261, -308, -309, -312, -313, -307, -1063131698, -316, 0x574d5664, -239];
+
+function fakeMessages() {
+  const sent: number[][] = [];
+  const messages: NoVncMessages = { clientEncodings: (_sock, encodings) => void sent.push(encodings) };
+  return { messages, sent };
+}
+
+/** A WebSocket stand-in with a clock the test moves. */
+function fakeSocket() {
+  const listeners = new Set<() => void>();
+  const sent: unknown[] = [];
+  let time = 0;
+  const socket: WatchedSocket = {
+    send: (data) => void sent.push(data),
+    addEventListener: (_type, listener) => void listeners.add(listener),
+    removeEventListener: (_type, listener) => void listeners.delete(listener),
+  };
+  return {
+    socket,
+    sent,
+    now: () => time,
+    at: (ms: number) => (time = ms),
+    receive: () => [...listeners].forEach((listener) => listener()),
+  };
+}
+
+/** One handshake round trip: the page sends at `sentAt`, the server's answer arrives `ms` later. */
+function roundTrip(wire: ReturnType<typeof fakeSocket>, sentAt: number, ms: number): void {
+  wire.at(sentAt);
+  wire.socket.send(`message at ${sentAt}`);
+  wire.at(sentAt + ms);
+  wire.receive();
+}
+
+test('a session near its server leaves continuous updates out of its encodings, and only that session', () => {
+  const { messages, sent } = fakeMessages();
+  assert.equal(filterEncodings(messages), true);
+  const near = {};
+  const far = {};
+  const wire = fakeSocket();
+  const decisions: [number, boolean][] = [];
+  askForUpdatesWhenNear(wire.socket, (shortest, asking) => decisions.push([shortest, asking]), wire.now)(near);
+  wire.at(5);
+  wire.receive(); // the server's greeting: the page has sent nothing yet, so no round trip
+  roundTrip(wire, 100, 2); // version → security types
+  roundTrip(wire, 200, NEAR_SERVER_MS); // security type → result
+  assert.deepEqual(wire.sent, ['message at 100', 'message at 200'], 'the page still sends what it sends');
+  assert.equal(asksForUpdates(near), false, 'undecided until noVNC sends its encodings');
+
+  messages.clientEncodings!(near, NOVNC_ENCODINGS);
+  messages.clientEncodings!(far, NOVNC_ENCODINGS);
+  assert.deepEqual(decisions, [[2, true]]);
+  assert.equal(asksForUpdates(near), true);
+  assert.deepEqual(sent[0], NOVNC_ENCODINGS.filter((encoding) => encoding !== CONTINUOUS_UPDATES));
+  assert.equal(sent[0]!.length, NOVNC_ENCODINGS.length - 1, 'everything else stays, in order');
+  assert.deepEqual(sent[1], NOVNC_ENCODINGS, 'a session that was not timed streams as noVNC does');
+});
+
+test('the shortest round trip decides: a page busy during one of them still finds its server near', () => {
+  const { messages, sent } = fakeMessages();
+  filterEncodings(messages);
+  const sock = {};
+  const wire = fakeSocket();
+  askForUpdatesWhenNear(wire.socket, undefined, wire.now)(sock);
+  roundTrip(wire, 0, 40);
+  roundTrip(wire, 100, 3);
+  roundTrip(wire, 200, 25);
+  messages.clientEncodings!(sock, NOVNC_ENCODINGS);
+  assert.equal(sent[0]!.includes(CONTINUOUS_UPDATES), false);
+});
+
+test('a server farther than the limit keeps streaming, and the choice stays when the encodings are sent again', () => {
+  const { messages, sent } = fakeMessages();
+  filterEncodings(messages);
+  const sock = {};
+  const wire = fakeSocket();
+  const decisions: [number, boolean][] = [];
+  askForUpdatesWhenNear(wire.socket, (shortest, asking) => decisions.push([shortest, asking]), wire.now)(sock);
+  roundTrip(wire, 0, NEAR_SERVER_MS + 15);
+  roundTrip(wire, 100, NEAR_SERVER_MS + 5);
+  messages.clientEncodings!(sock, NOVNC_ENCODINGS);
+  // After the handshake round trips are no longer timed (an update request's answer waits for a change).
+  roundTrip(wire, 1000, 1);
+  messages.clientEncodings!(sock, NOVNC_ENCODINGS); // a new picture quality: noVNC sends the list again
+  assert.deepEqual(decisions, [[NEAR_SERVER_MS + 5, false]]);
+  assert.equal(asksForUpdates(sock), false);
+  assert.deepEqual(sent, [NOVNC_ENCODINGS, NOVNC_ENCODINGS]);
+});
+
+test("noVNC's answer to a message is not taken for that message's answer (this listens before noVNC)", () => {
+  const { messages, sent } = fakeMessages();
+  filterEncodings(messages);
+  const sock = {};
+  const wire = fakeSocket();
+  const name = askForUpdatesWhenNear(wire.socket, undefined, wire.now);
+  // noVNC attaches after: on each message from the server it answers at once.
+  wire.socket.addEventListener('message', () => wire.socket.send('answer'));
+  name(sock);
+  wire.at(0);
+  wire.receive(); // greeting → noVNC sends its version at 0
+  wire.at(30);
+  wire.receive(); // security types, 30 ms later → noVNC answers at 30
+  wire.at(61);
+  wire.receive(); // security result, 31 ms later
+  messages.clientEncodings!(sock, NOVNC_ENCODINGS);
+  assert.deepEqual(sent[0], NOVNC_ENCODINGS, 'the server is 30 ms away: it streams');
+});
+
+test('a session with no round trip timed (no answer came before the encodings) streams', () => {
+  const { messages, sent } = fakeMessages();
+  filterEncodings(messages);
+  const sock = {};
+  const wire = fakeSocket();
+  askForUpdatesWhenNear(wire.socket, undefined, wire.now)(sock);
+  messages.clientEncodings!(sock, NOVNC_ENCODINGS);
+  assert.deepEqual(sent[0], NOVNC_ENCODINGS);
+});
+
+test('noVNC messages are wrapped once however many sessions start', () => {
+  const { messages, sent } = fakeMessages();
+  filterEncodings(messages);
+  const first = messages.clientEncodings;
+  filterEncodings(messages);
+  assert.equal(messages.clientEncodings, first);
+  messages.clientEncodings!({}, [1, -313]);
+  assert.equal(sent.length, 1);
+});
+
+test("without what it relies on (another noVNC), noVNC's encodings stay", () => {
+  const messages: NoVncMessages = {};
+  assert.equal(filterEncodings(messages), false);
+  assert.equal(messages.clientEncodings, undefined);
+});
