@@ -13,6 +13,7 @@ import type { Locator, Page } from 'playwright-core';
 import { launchDetachableBrowser } from './detachableBrowser';
 import { startXvnc, disposeXvnc, type XvncServer } from '../servers/xvnc';
 import { stopProcess } from '../servers/processes';
+import { startFaultRelay } from '../servers/faultRelay';
 import { startApp, removeDataDir } from '../support/app';
 import { CHROMIUM_ARGS } from '../support/browser';
 import { createProfile } from '../support/ui';
@@ -55,6 +56,8 @@ interface Options {
   compare: string | null;
   /** Also compare RemoteFX decoders on the messages of an extra ours-rdp run (full screen and scrolling). */
   decoders: boolean;
+  /** Every client reaches the server through a relay that holds each chunk this long each way (0: direct). */
+  linkDelayMs: number;
 }
 
 /** The gateway's RemoteFX deliveries to the page kept for the decoder comparison (the first, then the last of the run); each holds one or more RemoteFX messages. */
@@ -87,6 +90,9 @@ const USAGE = `npm run bench -- [options]
                            ${KEPT_MESSAGES} deliveries, each one or more messages), decoded again here
                            by ours (one thread of this Node process) and by FreeRDP's (libfreerdp2, as xfreerdp
                            /rfx; needs the Debian package freerdp2-dev): ms per message, side by side
+  --link-delay-ms N        every client (ours, the noVNC pages, the native clients) reaches the server through a
+                           relay on 127.0.0.1 that holds each chunk N ms each way: a server a round trip of 2N
+                           ms away, as over a WAN (0: direct)
   --smoke                  one 2-second case (ours-vnc, region, 1024x768) for the test suite`;
 
 function parseOptions(argv: string[]): Options {
@@ -109,6 +115,7 @@ function parseOptions(argv: string[]): Options {
     profileDir: null,
     compare: null,
     decoders: false,
+    linkDelayMs: 0,
   };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
@@ -131,6 +138,7 @@ function parseOptions(argv: string[]): Options {
     else if (arg === '--compare') options.compare = value();
     else if (arg === '--smoke') options.smoke = true;
     else if (arg === '--decoders') options.decoders = true;
+    else if (arg === '--link-delay-ms') options.linkDelayMs = Number(value());
     else if (arg === '--') continue;
     else if (arg === '--help') {
       console.log(USAGE);
@@ -868,6 +876,7 @@ async function main(): Promise<number> {
     const size = `${width}x${height}`;
     const protocols = [...new Set(clients.map((c) => c.protocol))];
     for (const protocol of protocols) {
+      const cleanupsBefore = cleanups.length;
       let server: ServerUnderTest;
       if (protocol === 'vnc') {
         const xvnc: XvncServer = await startXvnc({ width, height, xterm: false });
@@ -877,6 +886,12 @@ async function main(): Promise<number> {
         const shadow: ShadowAtSize = await startShadow(width, height, protocol === 'rdp-nla' ? { nla: RDP_ACCOUNT } : {});
         cleanups.push(() => shadow.stop());
         server = { protocol, port: shadow.port, display: shadow.display, pids: shadow.pids };
+      }
+      if (options.linkDelayMs > 0) {
+        // The clients connect to the relay (the bytes are read on its port: the same bytes); the server's CPU as before.
+        const relay = await startFaultRelay(server.port, '127.0.0.1', { delayMs: options.linkDelayMs });
+        cleanups.push(() => relay.close());
+        server = { ...server, port: relay.port };
       }
       for (const scenario of options.scenarios) {
         const ofProtocol = clients.filter((c) => c.protocol === protocol && (!c.scenarios || c.scenarios.includes(scenario)));
@@ -919,7 +934,7 @@ async function main(): Promise<number> {
           generator.push(`${size} ${protocol} ${await clock.stop()}`);
         }
       }
-      await cleanups.pop()!();
+      while (cleanups.length > cleanupsBefore) await cleanups.pop()!();
     }
   }
   for (const c of cases) aggregate(c);
@@ -929,7 +944,7 @@ async function main(): Promise<number> {
 
   const text = table(cases, options.runs);
   const info = machine();
-  console.log(`\nDeskBridge speed bench, ${started.toISOString()}, ${info.nproc} × ${info.cpu}, frame clock paced at ${options.fps || 'unpaced'} frames/s, ${options.seconds} s × ${options.runs} runs\n`);
+  console.log(`\nDeskBridge speed bench, ${started.toISOString()}, ${info.nproc} × ${info.cpu}, frame clock paced at ${options.fps || 'unpaced'} frames/s, ${options.seconds} s × ${options.runs} runs${options.linkDelayMs > 0 ? `, every client through a relay holding each chunk ${options.linkDelayMs} ms each way` : ''}\n`);
   console.log(text);
   if (captureCost.length > 0)
     console.log(

@@ -72,7 +72,10 @@ export async function startFaultRelay(targetPort: number, targetHost = '127.0.0.
   const server = net.createServer((client) => {
     const trace: ConnectionTrace = { bytesToServer: 0, bytesToClient: 0, clientRecordTypes: [], fromClient: [], closed: false };
     connections.push(trace);
-    const upstream = net.connect({ host: targetHost, port: targetPort });
+    // No Nagle on the relay's own writes (the gateway and the servers turn it off too): a
+    // 10-byte update request held for a delayed ACK would add tens of ms no real link has.
+    client.setNoDelay(true);
+    const upstream = net.connect({ host: targetHost, port: targetPort, noDelay: true });
     const pair = { client, server: upstream };
     open.add(pair);
     const records = new TlsRecordReader((type) => trace.clientRecordTypes.push(type));
