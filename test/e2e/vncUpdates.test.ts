@@ -8,26 +8,22 @@ import assert from 'node:assert/strict';
 import { startXvnc, disposeXvnc, type XvncServer } from '../servers/xvnc';
 import { startFaultRelay, type FaultRelay } from '../servers/faultRelay';
 import { hexColour } from '../servers/xwd';
-import { startApp, removeDataDir, type RunningApp } from '../support/app';
-import { openBrowser, type TestBrowser } from '../support/browser';
+import { startAppWithBrowser } from '../support/app';
+import type { TestBrowser } from '../support/browser';
 import { createProfile, sessionView, waitForCanvasColour, waitForState } from '../support/ui';
 
 let server: XvncServer;
-let app: RunningApp;
 let browser: TestBrowser;
+const cleanups: (() => Promise<void>)[] = [];
 
 before(async () => {
   server = await startXvnc({ background: '#336699' });
-  app = await startApp({ env: { ...process.env, DESKBRIDGE_SECRETS: 'file' } });
-  browser = await openBrowser({ origin: app.origin });
-  await browser.page.goto(app.url);
+  cleanups.push(() => disposeXvnc(server));
+  ({ browser } = await startAppWithBrowser(cleanups));
 });
 
 after(async () => {
-  await browser?.close();
-  await app?.stop();
-  if (app) await removeDataDir(app.dataDir);
-  await disposeXvnc(server);
+  for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
 });
 
 // RFB on the wire (RFC 6143 and the community extensions), big-endian.

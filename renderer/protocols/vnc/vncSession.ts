@@ -49,15 +49,18 @@ export class VncSession implements RemoteSession {
     // are its RFB version greeting (RFC 6143 §7.1.1), after which the security
     // handshake begins: from then on the host is found and we are signing in.
     socket.addEventListener('message', () => !this.connected && this.events.emit('state', 'authenticating'), { once: true });
-    // Timed from before noVNC attaches, so this sees each message before noVNC answers it.
-    const nameNoVncSocket = askForUpdatesWhenNear(socket, (shortest, asking) =>
-      console.info(`VNC: shortest handshake round trip ${shortest.toFixed(1)} ms: ${asking ? 'updates on request' : 'continuous updates'}`),
-    );
+    // A near server is asked for one update at a time rather than streaming (updateRequests.ts).
+    // Timed from before noVNC attaches, so this sees each message before noVNC answers it;
+    // only where noVNC's encodings can be filtered, or the timing would have no use.
+    const nameNoVncSocket = filterEncodings((RFB as unknown as { messages?: NoVncMessages }).messages ?? {})
+      ? askForUpdatesWhenNear(socket, (shortest, asking) =>
+          console.info(`VNC: shortest handshake round trip ${shortest.toFixed(1)} ms: ${asking ? 'updates on request' : 'continuous updates'}`),
+        )
+      : null;
     const rfb = new RFB(surface, socket, { shared: true, ...(password ? { credentials: { password } } : {}) });
     this.rfb = rfb;
-    // A near server is asked for one update at a time rather than streaming (updateRequests.ts).
     const noVncSocket = (rfb as unknown as { _sock?: object })._sock;
-    if (noVncSocket && filterEncodings((RFB as unknown as { messages?: NoVncMessages }).messages ?? {})) nameNoVncSocket(noVncSocket);
+    if (noVncSocket) nameNoVncSocket?.(noVncSocket);
     rfb.focusOnClick = true;
     rfb.clipViewport = false;
     rfb.resizeSession = false;
