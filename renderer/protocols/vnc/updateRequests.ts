@@ -1,4 +1,5 @@
-// Updates asked for one at a time when the server is near; streamed when far.
+// Updates asked for one at a time, once the last is drawn, when the server is
+// near; streamed when far.
 //
 // noVNC offers the server continuous updates (the ContinuousUpdates
 // pseudo-encoding, -313): TigerVNC then streams updates, paced by its own
@@ -9,9 +10,16 @@
 // 1024×768 p50 69 ms with streaming against 26 ms without, and more frames
 // shown (42.2 → 49.6 a second), since the server encodes a fresh picture when
 // the page asks instead of a stale one ahead of time. Without the
-// pseudo-encoding noVNC asks for the next update as soon as it has read one
-// (RFB's FramebufferUpdateRequest), so one update is on its way while the
-// page draws the last.
+// pseudo-encoding noVNC asks for the next update (RFB's
+// FramebufferUpdateRequest) as soon as it has read one, while the JPEG
+// rectangles read are still being decoded (imageDecoding.ts); the request is
+// held here until the page has drawn them (noVNC's render queue is empty), so
+// the server encodes the screen as it is then, on cores the page no longer
+// needs, and the picture it sends finds the page idle: measured
+// (docs/performance-history.md, "Updates asked for once drawn"), full-screen
+// p95 lower in two series of runs (1024×768 56 → 46 and 50 → 45 ms, 1920×1080
+// 122 → 97 and 116 → 103 ms), frames/s within the spread. Asking earlier
+// instead (as an update starts arriving) did worse.
 //
 // Asking costs a round trip per update, which caps the frame rate at 1 ÷ the
 // round trip: nothing on a LAN, a lot over a long link, where streaming is
@@ -31,10 +39,25 @@ export const NEAR_SERVER_MS = 10;
 /** The part of noVNC's RFB.messages (core/rfb.js, 1.7) this relies on. */
 export interface NoVncMessages {
   clientEncodings?: (sock: object, encodings: number[]) => void;
+  fbUpdateRequest?: (sock: object, incremental: boolean, x: number, y: number, width: number, height: number) => void;
+}
+
+/** The part of noVNC's Display (core/display.js, 1.7) that says when what was read is drawn. */
+export interface DrawingQueue {
+  /** Whether anything read is still waiting to be drawn (a JPEG being decoded, say). */
+  pending(): boolean;
+  /** Settles once everything read so far is drawn. */
+  flush(): Promise<void>;
+}
+
+/** Whether `display` has what DrawingQueue needs (noVNC 1.7's Display does). */
+export function isDrawingQueue(display: object): display is DrawingQueue {
+  const queue = display as Partial<DrawingQueue>;
+  return typeof queue.pending === 'function' && typeof queue.flush === 'function';
 }
 
 const WRAPPED = Symbol('deskbridge.updateRequests');
-type Wrapped = NonNullable<NoVncMessages['clientEncodings']> & { [WRAPPED]?: true };
+type Wrapped<F> = F & { [WRAPPED]?: true };
 
 interface RoundTrips {
   /** When the page sent its latest message still waiting for an answer. */
@@ -44,6 +67,10 @@ interface RoundTrips {
   /** Set when noVNC first sends its encodings; fixed from then on. */
   asking: boolean | null;
   decided: (shortestMs: number, asking: boolean) => void;
+  /** The session's drawing, which an update request waits for (named with noVNC's socket). */
+  drawing: DrawingQueue | null;
+  /** An update request is waiting for the drawing. */
+  holding: boolean;
 }
 
 /** noVNC's sockets (its Websock objects) being timed, and what was decided for each. */
@@ -51,15 +78,18 @@ const timings = new WeakMap<object, RoundTrips>();
 
 /**
  * Makes noVNC's SetEncodings leave out continuous updates for sockets whose
- * server is near (askForUpdatesWhenNear). noVNC's messages are shared by every
- * session, so this wraps them once. Returns false, changing nothing, if this
- * noVNC lacks what it relies on (every session then streams, as noVNC does).
+ * server is near (askForUpdatesWhenNear), and holds their incremental update
+ * requests until what the page has read is drawn. noVNC's messages are shared
+ * by every session, so this wraps them once. Returns false, changing nothing,
+ * if this noVNC lacks SetEncodings as it was (every session then streams, as
+ * noVNC does); without its update request as it was, requests go at once.
  */
 export function filterEncodings(messages: NoVncMessages): boolean {
-  const own = messages.clientEncodings as Wrapped | undefined;
+  const own = messages.clientEncodings as Wrapped<NoVncMessages['clientEncodings']>;
   if (typeof own !== 'function') return false;
   if (own[WRAPPED]) return true;
-  const wrapped: Wrapped = function (this: NoVncMessages, sock, encodings) {
+  holdRequestsUntilDrawn(messages);
+  const wrapped: Wrapped<typeof own> = function (this: NoVncMessages, sock, encodings) {
     const timing = typeof sock === 'object' && sock !== null ? timings.get(sock) : undefined;
     if (timing && timing.asking === null) {
       timing.asking = timing.shortest <= NEAR_SERVER_MS;
@@ -70,6 +100,30 @@ export function filterEncodings(messages: NoVncMessages): boolean {
   wrapped[WRAPPED] = true;
   messages.clientEncodings = wrapped;
   return true;
+}
+
+/**
+ * noVNC asks for the next update (incremental, the whole screen) as soon as it
+ * has read the last; for a session asking one at a time, the request is sent
+ * once that update is drawn instead. One request at most is held: noVNC sends
+ * one per update, all alike.
+ */
+function holdRequestsUntilDrawn(messages: NoVncMessages): void {
+  const own = messages.fbUpdateRequest as Wrapped<NoVncMessages['fbUpdateRequest']>;
+  if (typeof own !== 'function' || own[WRAPPED]) return;
+  const wrapped: Wrapped<typeof own> = function (this: NoVncMessages, sock, incremental, x, y, width, height) {
+    const timing = typeof sock === 'object' && sock !== null ? timings.get(sock) : undefined;
+    const drawing = timing?.asking && incremental ? timing.drawing : null;
+    if (!timing || !drawing?.pending()) return own.call(this, sock, incremental, x, y, width, height);
+    if (timing.holding) return;
+    timing.holding = true;
+    void drawing.flush().then(() => {
+      timing.holding = false;
+      own.call(this, sock, incremental, x, y, width, height);
+    });
+  };
+  wrapped[WRAPPED] = true;
+  messages.fbUpdateRequest = wrapped;
 }
 
 /** The part of a WebSocket this watches. */
@@ -86,15 +140,16 @@ export interface WatchedSocket {
  * to the socket: its listener must run before noVNC's, or the message noVNC
  * answers would be taken for the answer to that answer. Returns the function
  * that names noVNC's socket object (its Websock, what noVNC passes its
- * messages), known only once noVNC has attached. Calls `decided` with the
- * shortest round trip and the choice.
+ * messages), known only once noVNC has attached, and its drawing, which
+ * update requests wait for. Calls `decided` with the shortest round trip and
+ * the choice.
  */
 export function askForUpdatesWhenNear(
   socket: WatchedSocket,
   decided: (shortestMs: number, asking: boolean) => void = () => {},
   now: () => number = () => performance.now(),
-): (sock: object) => void {
-  const timing: RoundTrips = { sentAt: null, shortest: Infinity, asking: null, decided };
+): (sock: object, drawing?: DrawingQueue) => void {
+  const timing: RoundTrips = { sentAt: null, shortest: Infinity, asking: null, decided, drawing: null, holding: false };
   const send = socket.send;
   socket.send = function (this: WatchedSocket, data) {
     if (timing.asking === null && timing.sentAt === null) timing.sentAt = now();
@@ -111,7 +166,10 @@ export function askForUpdatesWhenNear(
     timing.sentAt = null;
   };
   socket.addEventListener('message', received);
-  return (sock) => timings.set(sock, timing);
+  return (sock, drawing) => {
+    timing.drawing = drawing ?? null;
+    timings.set(sock, timing);
+  };
 }
 
 /** Whether noVNC's socket `sock` was found near and asks for updates one at a time (for tests). */

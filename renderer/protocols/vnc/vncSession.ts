@@ -8,7 +8,7 @@ import { answerFencesAfterDrawing, type NoVncRfbInternals } from './fences';
 import { decodeImagesOffThread, type NoVncDisplay } from './imageDecoding';
 import { VNC_PICTURE_SETTINGS } from './pictureQuality';
 import { queueBlitsFromTheirOffset, type NoVncBlitDisplay } from './queuedBlits';
-import { askForUpdatesWhenNear, filterEncodings, type NoVncMessages } from './updateRequests';
+import { askForUpdatesWhenNear, filterEncodings, isDrawingQueue, type NoVncMessages } from './updateRequests';
 
 /** With nothing received for this long, ask the server for one pixel (it must answer). */
 const PROBE_AFTER_MS = 4000;
@@ -60,7 +60,8 @@ export class VncSession implements RemoteSession {
     const rfb = new RFB(surface, socket, { shared: true, ...(password ? { credentials: { password } } : {}) });
     this.rfb = rfb;
     const noVncSocket = (rfb as unknown as { _sock?: object })._sock;
-    if (noVncSocket) nameNoVncSocket?.(noVncSocket);
+    const display = (rfb as unknown as NoVncInternals)._display;
+    if (noVncSocket) nameNoVncSocket?.(noVncSocket, display && isDrawingQueue(display) ? display : undefined);
     rfb.focusOnClick = true;
     rfb.clipViewport = false;
     rfb.resizeSession = false;
@@ -69,7 +70,6 @@ export class VncSession implements RemoteSession {
     // Set before the handshake, so the server's first picture is already at this quality.
     this.setPictureQuality(this.quality ?? info.profile.vncQuality);
     this.setScaling(this.scaling ?? info.profile.scaling);
-    const display = (rfb as unknown as NoVncInternals)._display;
     if (display) {
       this.countFrames(display);
       decodeImagesOffThread(display);

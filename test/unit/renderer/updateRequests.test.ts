@@ -5,7 +5,9 @@ import {
   asksForUpdates,
   CONTINUOUS_UPDATES,
   filterEncodings,
+  isDrawingQueue,
   NEAR_SERVER_MS,
+  type DrawingQueue,
   type NoVncMessages,
   type WatchedSocket,
 } from '../../../renderer/protocols/vnc/updateRequests';
@@ -15,8 +17,47 @@ const NOVNC_ENCODINGS = [1, 7, -260, 16, 21, 5, 2, 6, 0, -26, -254, -223, -224, 
 
 function fakeMessages() {
   const sent: number[][] = [];
-  const messages: NoVncMessages = { clientEncodings: (_sock, encodings) => void sent.push(encodings) };
-  return { messages, sent };
+  const requests: [object, boolean][] = [];
+  const messages: NoVncMessages = {
+    clientEncodings: (_sock, encodings) => void sent.push(encodings),
+    fbUpdateRequest: (sock, incremental) => void requests.push([sock, incremental]),
+  };
+  return { messages, sent, requests };
+}
+
+/** noVNC's render queue as far as update requests see it: pictures read but not yet drawn. */
+function fakeDrawing() {
+  let waiting = 0;
+  let drawn: (() => void) | null = null;
+  let promise: Promise<void> | null = null;
+  const drawing: DrawingQueue = {
+    pending: () => waiting > 0,
+    flush: () => {
+      if (waiting === 0) return Promise.resolve();
+      promise ??= new Promise<void>((resolve) => (drawn = resolve));
+      return promise;
+    },
+  };
+  return {
+    drawing,
+    read: (pictures: number) => void (waiting += pictures),
+    /** Draws everything read, as noVNC's queue does once the last decode is done. */
+    drawAll: async () => {
+      waiting = 0;
+      drawn?.();
+      drawn = null;
+      promise = null;
+      await new Promise((resolve) => setImmediate(resolve));
+    },
+  };
+}
+
+/** A session named with `sock` and `drawing`, whose handshake found its server `ms` away. */
+function timedSession(messages: NoVncMessages, sock: object, drawing: DrawingQueue | undefined, ms: number): void {
+  const wire = fakeSocket();
+  askForUpdatesWhenNear(wire.socket, undefined, wire.now)(sock, drawing);
+  roundTrip(wire, 0, ms);
+  messages.clientEncodings!(sock, NOVNC_ENCODINGS);
 }
 
 /** A WebSocket stand-in with a clock the test moves. */
@@ -131,17 +172,59 @@ test('a session with no round trip timed (no answer came before the encodings) s
 });
 
 test('noVNC messages are wrapped once however many sessions start', () => {
-  const { messages, sent } = fakeMessages();
+  const { messages, sent, requests } = fakeMessages();
   filterEncodings(messages);
   const first = messages.clientEncodings;
+  const firstRequest = messages.fbUpdateRequest;
   filterEncodings(messages);
   assert.equal(messages.clientEncodings, first);
+  assert.equal(messages.fbUpdateRequest, firstRequest);
   messages.clientEncodings!({}, [1, -313]);
+  messages.fbUpdateRequest!({}, true, 0, 0, 1, 1);
   assert.equal(sent.length, 1);
+  assert.equal(requests.length, 1);
 });
 
 test("without what it relies on (another noVNC), noVNC's encodings stay", () => {
   const messages: NoVncMessages = {};
   assert.equal(filterEncodings(messages), false);
   assert.equal(messages.clientEncodings, undefined);
+});
+
+test('a session asking for updates asks for the next once the pictures it has read are drawn, not while they are decoded', async () => {
+  const { messages, requests } = fakeMessages();
+  filterEncodings(messages);
+  const sock = {};
+  const page = fakeDrawing();
+  timedSession(messages, sock, page.drawing, 2);
+  messages.fbUpdateRequest!(sock, false, 0, 0, 1024, 768); // the first, whole picture: never held
+  assert.deepEqual(requests, [[sock, false]]);
+
+  page.read(12); // an update's twelve JPEG rectangles, being decoded
+  messages.fbUpdateRequest!(sock, true, 0, 0, 1024, 768); // noVNC asks as soon as it has read them
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(requests.length, 1, 'held while the pictures are decoded');
+  messages.fbUpdateRequest!(sock, true, 0, 0, 1024, 768); // a second ask while held is the same ask
+  await page.drawAll();
+  assert.deepEqual(requests, [[sock, false], [sock, true]], 'sent once, when drawn');
+
+  messages.fbUpdateRequest!(sock, true, 0, 0, 1024, 768); // nothing waits to be drawn: at once
+  assert.deepEqual(requests.at(-1), [sock, true]);
+  assert.equal(requests.length, 3);
+});
+
+test('a streaming session, one not timed and one without a drawing queue send their requests at once', () => {
+  const { messages, requests } = fakeMessages();
+  filterEncodings(messages);
+  const far = {};
+  const untimed = {};
+  const unnamed = {};
+  const page = fakeDrawing();
+  page.read(3);
+  timedSession(messages, far, page.drawing, NEAR_SERVER_MS + 1);
+  timedSession(messages, unnamed, undefined, 2);
+  for (const sock of [far, untimed, unnamed]) messages.fbUpdateRequest!(sock, true, 0, 0, 10, 10);
+  assert.deepEqual(requests, [[far, true], [untimed, true], [unnamed, true]]);
+  assert.equal(isDrawingQueue({ pending: () => false, flush: () => Promise.resolve() }), true);
+  assert.equal(isDrawingQueue({ pending: () => false }), false);
 });
