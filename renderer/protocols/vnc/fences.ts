@@ -19,6 +19,8 @@
 // itself pauses before the next framebuffer update; then noVNC reads and
 // answers it as usual. Measured in docs/performance-history.md ("Changes").
 
+import { isDrawingQueue, type DrawingQueue } from './drawingQueue';
+
 /** RFB fence flags (the community extension's ServerFence/ClientFence). */
 const FENCE_REQUEST = 0x8000_0000;
 const FENCE_BLOCK_BEFORE = 0x1;
@@ -35,7 +37,7 @@ export interface NoVncReceiveQueue {
 /** The part of noVNC's RFB (core/rfb.js, 1.7) this relies on. */
 export interface NoVncRfbInternals {
   _sock?: NoVncReceiveQueue;
-  _display?: { pending?: () => boolean; flush?: () => Promise<void> };
+  _display?: Partial<DrawingQueue>;
   _FBU?: { rects: number };
   _flushing?: boolean;
   _normalMsg?: () => boolean;
@@ -59,16 +61,15 @@ export function nextIsBlockingFence(queue: NoVncReceiveQueue): boolean {
 export function answerFencesAfterDrawing(rfb: NoVncRfbInternals): boolean {
   const { _sock: queue, _display: display } = rfb;
   const normalMsg = rfb._normalMsg;
-  if (!queue || !display || typeof normalMsg !== 'function' || typeof rfb._handleMessage !== 'function'
-    || typeof display.pending !== 'function' || typeof display.flush !== 'function'
+  if (!queue || !display || !isDrawingQueue(display) || typeof normalMsg !== 'function' || typeof rfb._handleMessage !== 'function'
     || typeof queue.rQlen !== 'function' || typeof queue.rQpeekBytes !== 'function' || !rfb._FBU) return false;
   rfb._normalMsg = function (this: NoVncRfbInternals) {
     // Between messages (not inside an update's rectangles), with drawing still
     // queued and a blocking fence next: pause as noVNC does before an update,
     // and resume reading when the display has caught up.
-    if (this._FBU?.rects === 0 && display.pending!() && nextIsBlockingFence(queue)) {
+    if (this._FBU?.rects === 0 && display.pending() && nextIsBlockingFence(queue)) {
       this._flushing = true;
-      void display.flush!().then(() => {
+      void display.flush().then(() => {
         this._flushing = false;
         if (queue.rQlen() > 0) this._handleMessage!();
       });

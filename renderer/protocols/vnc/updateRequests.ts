@@ -31,6 +31,8 @@
 // shorter, and the shortest of three or four is the one least disturbed; a
 // doubt keeps noVNC's streaming.
 
+import type { DrawingQueue } from './drawingQueue';
+
 /** RFB's ContinuousUpdates pseudo-encoding (the community extension). */
 export const CONTINUOUS_UPDATES = -313;
 /** At most this round trip (ms) and updates are asked for one at a time. */
@@ -40,20 +42,6 @@ export const NEAR_SERVER_MS = 10;
 export interface NoVncMessages {
   clientEncodings?: (sock: object, encodings: number[]) => void;
   fbUpdateRequest?: (sock: object, incremental: boolean, x: number, y: number, width: number, height: number) => void;
-}
-
-/** The part of noVNC's Display (core/display.js, 1.7) that says when what was read is drawn. */
-export interface DrawingQueue {
-  /** Whether anything read is still waiting to be drawn (a JPEG being decoded, say). */
-  pending(): boolean;
-  /** Settles once everything read so far is drawn. */
-  flush(): Promise<void>;
-}
-
-/** Whether `display` has what DrawingQueue needs (noVNC 1.7's Display does). */
-export function isDrawingQueue(display: object): display is DrawingQueue {
-  const queue = display as Partial<DrawingQueue>;
-  return typeof queue.pending === 'function' && typeof queue.flush === 'function';
 }
 
 const WRAPPED = Symbol('deskbridge.updateRequests');

@@ -4,11 +4,12 @@ import RFB from '@novnc/novnc';
 import type { ScalingMode, VncQuality } from '../../../shared/profiles/profileSchema';
 import { SessionEmitter, type ConnectParams, type RemoteSession, type SessionEvents } from '../../session/remoteSession';
 import { copyThroughScratch, type NoVncCopyDisplay } from './copyRect';
+import { isDrawingQueue } from './drawingQueue';
 import { answerFencesAfterDrawing, type NoVncRfbInternals } from './fences';
 import { decodeImagesOffThread, type NoVncDisplay } from './imageDecoding';
 import { VNC_PICTURE_SETTINGS } from './pictureQuality';
 import { queueBlitsFromTheirOffset, type NoVncBlitDisplay } from './queuedBlits';
-import { askForUpdatesWhenNear, filterEncodings, isDrawingQueue, type NoVncMessages } from './updateRequests';
+import { askForUpdatesWhenNear, filterEncodings, type NoVncMessages } from './updateRequests';
 
 /** With nothing received for this long, ask the server for one pixel (it must answer). */
 const PROBE_AFTER_MS = 4000;

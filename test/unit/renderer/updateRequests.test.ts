@@ -1,13 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { isDrawingQueue, type DrawingQueue } from '../../../renderer/protocols/vnc/drawingQueue';
 import {
   askForUpdatesWhenNear,
   asksForUpdates,
   CONTINUOUS_UPDATES,
   filterEncodings,
-  isDrawingQueue,
   NEAR_SERVER_MS,
-  type DrawingQueue,
   type NoVncMessages,
   type WatchedSocket,
 } from '../../../renderer/protocols/vnc/updateRequests';
