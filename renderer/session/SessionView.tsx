@@ -10,7 +10,7 @@ import { api, ApiError, wsOrigin } from '../app/api';
 import { DEFAULT_RECONNECT, reconnectDelay, shouldReconnect } from '../../shared/session/reconnectPolicy';
 import type { SessionEndAction } from '../../shared/policy/policySchema';
 import { abandonSessionAdapterWarmUp, createRemoteSession, preloadSessionAdapter, UnsupportedProtocolError } from './createRemoteSession';
-import type { RemoteSession } from './remoteSession';
+import type { LinkInfo, RemoteSession } from './remoteSession';
 import { CertificateDialog } from './CertificateDialog';
 import { PasswordDialog } from './PasswordDialog';
 
@@ -65,6 +65,12 @@ function formatRate(bytesPerSecond: number): string {
   return `${Math.round(bytesPerSecond)} B/s`;
 }
 
+/** The stats readout's tooltip: how far the server is and how pictures come from it. */
+function describeLink(link: LinkInfo): string {
+  const ms = link.roundTripMs < 10 ? link.roundTripMs.toFixed(1) : Math.round(link.roundTripMs).toString();
+  return `Round trip to the server ${ms} ms (timed while connecting): ${link.updates}.`;
+}
+
 /** Failures that need a person: shown with their reason, never retried or acted on automatically. */
 const NEEDS_A_PERSON = new Set<ErrorCode>(['auth-failed', 'wrong-credentials', 'sign-in-failed', 'account-locked', 'account-expired', 'access-denied', 'certificate-changed', 'certificate-untrusted', 'certificate-rejected', 'certificate-policy-mismatch', 'nla-required', 'tls-required', 'legacy-security', 'auth-cancelled']);
 
@@ -93,6 +99,8 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
   activeRef.current = active;
   /** Null until the first full second of this connection has been measured. */
   const [stats, setStats] = useState<{ fps: number | null; bytesPerSecond: number } | null>(null);
+  /** What the adapter measured of the link while connecting (VNC), null until then. */
+  const [link, setLink] = useState<LinkInfo | null>(null);
   const [clipboardOpen, setClipboardOpen] = useState(false);
   const [remoteClipboard, setRemoteClipboard] = useState('');
   const [warning, setWarning] = useState<string | null>(null);
@@ -139,6 +147,7 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
     const cleanups: (() => void)[] = [];
     setFailure(null);
     setStats(null);
+    setLink(null);
     setWarning(null);
     setEnding(null);
     updateState(retryRef.current > 0 ? 'reconnecting' : 'connecting');
@@ -235,6 +244,7 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
         session.on('frame', () => frames++),
         session.on('bytes', (n) => (libraryBytes += n)),
         session.on('warning', (w) => setWarning(w)),
+        session.on('link', setLink),
         session.on('clipboard', (text) => {
           setRemoteClipboard(text);
           lastSentClipboard.current = text;
@@ -453,7 +463,7 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
               Not encrypted
             </span>
           )}
-          <span className="session-stats" data-testid="session-stats">
+          <span className="session-stats" data-testid="session-stats" title={state === 'connected' && link ? describeLink(link) : undefined}>
             {state === 'connected' && stats ? `${stats.fps === null ? '–' : stats.fps} frames/s · ${formatRate(stats.bytesPerSecond)}` : ''}
           </span>
         </div>

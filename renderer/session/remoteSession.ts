@@ -24,6 +24,15 @@ export interface SessionEvents {
   bytes: number;
   /** Something the user should know that does not end the session (e.g. an unrenderable picture). */
   warning: string;
+  /** How far the server is, timed while connecting, and how the adapter fetches pictures from it (shown with the stats). */
+  link: LinkInfo;
+}
+
+export interface LinkInfo {
+  /** The shortest round trip to the server measured while connecting (ms). */
+  roundTripMs: number;
+  /** What the adapter chose for that distance, in a user's words. */
+  updates: string;
 }
 
 export interface ConnectParams {
