@@ -67,7 +67,8 @@ function formatRate(bytesPerSecond: number): string {
 
 /** The stats readout's tooltip: how far the server is and how pictures come from it. */
 function describeLink(link: LinkInfo): string {
-  const ms = link.roundTripMs < 10 ? link.roundTripMs.toFixed(1) : Math.round(link.roundTripMs).toString();
+  // Tenths below 100 ms, so a round trip just past the 10 ms limit does not read as 10.
+  const ms = link.roundTripMs < 100 ? link.roundTripMs.toFixed(1) : Math.round(link.roundTripMs).toString();
   return `Round trip to the server ${ms} ms (timed while connecting): ${link.updates}.`;
 }
 
