@@ -55,11 +55,9 @@ export class VncSession implements RemoteSession {
     // only where noVNC's encodings can be filtered, or the timing would have no use.
     const nameNoVncSocket = filterEncodings((RFB as unknown as { messages?: NoVncMessages }).messages ?? {})
       ? askForUpdatesWhenNear(socket, (shortest, asking) => {
-          console.info(`VNC: shortest handshake round trip ${shortest.toFixed(1)} ms: ${asking ? 'updates on request' : 'continuous updates'}`);
-          this.events.emit('link', {
-            roundTripMs: shortest,
-            updates: asking ? 'each picture asked for once the last is drawn' : 'pictures streamed by the server (continuous updates)',
-          });
+          const updates = asking ? 'each picture asked for once the last is drawn' : 'pictures streamed by the server (continuous updates)';
+          console.info(`VNC: shortest handshake round trip ${shortest.toFixed(1)} ms: ${updates}`);
+          this.events.emit('link', { roundTripMs: shortest, updates });
         })
       : null;
     const rfb = new RFB(surface, socket, { shared: true, ...(password ? { credentials: { password } } : {}) });
