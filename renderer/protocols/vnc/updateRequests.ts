@@ -30,6 +30,10 @@
 // most NEAR_SERVER_MS. A busy page makes a round trip look longer, never
 // shorter, and the shortest of three or four is the one least disturbed; a
 // doubt keeps noVNC's streaming.
+//
+// A far session streams, except while its large pictures take the page much
+// longer to draw than a round trip: farUpdates.ts then turns continuous
+// updates off and its requests are held here as a near session's are.
 
 import type { DrawingQueue } from './drawingQueue';
 
@@ -59,6 +63,8 @@ interface RoundTrips {
   drawing: DrawingQueue | null;
   /** An update request is waiting for the drawing. */
   holding: boolean;
+  /** A far session asking for now, while its pictures take long to draw (farUpdates.ts). */
+  farAsking: boolean;
 }
 
 /** noVNC's sockets (its Websock objects) being timed, and what was decided for each. */
@@ -101,7 +107,7 @@ function holdRequestsUntilDrawn(messages: NoVncMessages): void {
   if (typeof own !== 'function' || own[WRAPPED]) return;
   const wrapped: Wrapped<typeof own> = function (this: NoVncMessages, sock, incremental, x, y, width, height) {
     const timing = typeof sock === 'object' && sock !== null ? timings.get(sock) : undefined;
-    const drawing = timing?.asking && incremental ? timing.drawing : null;
+    const drawing = (timing?.asking || timing?.farAsking) && incremental ? timing.drawing : null;
     if (!timing || !drawing?.pending()) return own.call(this, sock, incremental, x, y, width, height);
     if (timing.holding) return;
     timing.holding = true;
@@ -137,7 +143,7 @@ export function askForUpdatesWhenNear(
   decided: (shortestMs: number, asking: boolean) => void = () => {},
   now: () => number = () => performance.now(),
 ): (sock: object, drawing?: DrawingQueue) => void {
-  const timing: RoundTrips = { sentAt: null, shortest: Infinity, asking: null, decided, drawing: null, holding: false };
+  const timing: RoundTrips = { sentAt: null, shortest: Infinity, asking: null, decided, drawing: null, holding: false, farAsking: false };
   const send = socket.send;
   socket.send = function (this: WatchedSocket, data) {
     if (timing.asking === null && timing.sentAt === null) timing.sentAt = now();
@@ -158,6 +164,18 @@ export function askForUpdatesWhenNear(
     timing.drawing = drawing ?? null;
     timings.set(sock, timing);
   };
+}
+
+/** The handshake's shortest round trip (ms) if noVNC's socket `sock` was found far (it streams); null while undecided or near. */
+export function farRoundTrip(sock: object): number | null {
+  const timing = timings.get(sock);
+  return timing?.asking === false ? timing.shortest : null;
+}
+
+/** A far session (farUpdates.ts) now asks for each update, held until drawn as a near one's (true), or streams (false). */
+export function setFarAsking(sock: object, asking: boolean): void {
+  const timing = timings.get(sock);
+  if (timing) timing.farAsking = asking;
 }
 
 /** Whether noVNC's socket `sock` was found near and asks for updates one at a time (for tests). */

@@ -9,7 +9,13 @@ import { answerFencesAfterDrawing, type NoVncRfbInternals } from './fences';
 import { decodeImagesOffThread, type NoVncDisplay } from './imageDecoding';
 import { VNC_PICTURE_SETTINGS } from './pictureQuality';
 import { queueBlitsFromTheirOffset, type NoVncBlitDisplay } from './queuedBlits';
-import { askForUpdatesWhenNear, filterEncodings, type NoVncMessages } from './updateRequests';
+import { adaptFarUpdates, type FarUpdateMode, type NoVncFarInternals, type NoVncFarMessages } from './farUpdates';
+import { askForUpdatesWhenNear, farRoundTrip, filterEncodings, setFarAsking, type NoVncMessages } from './updateRequests';
+
+/** How pictures come, in a user's words: the stats readout's tooltip (SessionView) and the page's console. */
+const UPDATES_NEAR = 'each picture asked for once the last is drawn';
+const UPDATES_STREAMED = 'pictures streamed by the server (continuous updates)';
+const UPDATES_FAR_ASKED = 'each picture asked for once the last is drawn, while large pictures take longer to draw than the round trip (streamed otherwise)';
 
 /** With nothing received for this long, ask the server for one pixel (it must answer). */
 const PROBE_AFTER_MS = 4000;
@@ -45,7 +51,11 @@ export class VncSession implements RemoteSession {
     // noVNC takes a plain WebSocket we open ourselves, so we can count its bytes.
     const socket = new WebSocket(wsOrigin + info.relayPath);
     socket.binaryType = 'arraybuffer';
-    socket.addEventListener('message', (event: MessageEvent<ArrayBuffer>) => this.events.emit('bytes', event.data.byteLength));
+    let receivedBytes = 0;
+    socket.addEventListener('message', (event: MessageEvent<ArrayBuffer>) => {
+      receivedBytes += event.data.byteLength;
+      this.events.emit('bytes', event.data.byteLength);
+    });
     // noVNC has no event for the handshake's progress. The first bytes from the host
     // are its RFB version greeting (RFC 6143 §7.1.1), after which the security
     // handshake begins: from then on the host is found and we are signing in.
@@ -53,9 +63,11 @@ export class VncSession implements RemoteSession {
     // A near server is asked for one update at a time rather than streaming (updateRequests.ts).
     // Timed from before noVNC attaches, so this sees each message before noVNC answers it;
     // only where noVNC's encodings can be filtered, or the timing would have no use.
+    let roundTripMs = 0;
     const nameNoVncSocket = filterEncodings((RFB as unknown as { messages?: NoVncMessages }).messages ?? {})
       ? askForUpdatesWhenNear(socket, (shortest, asking) => {
-          const updates = asking ? 'each picture asked for once the last is drawn' : 'pictures streamed by the server (continuous updates)';
+          roundTripMs = shortest;
+          const updates = asking ? UPDATES_NEAR : UPDATES_STREAMED;
           console.info(`VNC: shortest handshake round trip ${shortest.toFixed(1)} ms: ${updates}`);
           this.events.emit('link', { roundTripMs: shortest, updates });
         })
@@ -65,6 +77,19 @@ export class VncSession implements RemoteSession {
     const noVncSocket = (rfb as unknown as { _sock?: object })._sock;
     const display = (rfb as unknown as NoVncInternals)._display;
     if (noVncSocket) nameNoVncSocket?.(noVncSocket, display && isDrawingQueue(display) ? display : undefined);
+    // A far server streams, except while its large pictures take the page long to draw (farUpdates.ts).
+    if (nameNoVncSocket && noVncSocket) {
+      adaptFarUpdates(rfb as unknown as NoVncFarInternals, (RFB as unknown as { messages: NoVncFarMessages }).messages, {
+        farRoundTrip: () => farRoundTrip(noVncSocket),
+        receivedBytes: () => receivedBytes,
+        setAsking: (asking) => setFarAsking(noVncSocket, asking),
+        changed: (mode: FarUpdateMode) => {
+          const updates = mode === 'asking' ? UPDATES_FAR_ASKED : UPDATES_STREAMED;
+          console.info(`VNC: ${updates}`);
+          this.events.emit('link', { roundTripMs, updates });
+        },
+      });
+    }
     rfb.focusOnClick = true;
     rfb.clipViewport = false;
     rfb.resizeSession = false;

@@ -5,8 +5,10 @@ import {
   askForUpdatesWhenNear,
   asksForUpdates,
   CONTINUOUS_UPDATES,
+  farRoundTrip,
   filterEncodings,
   NEAR_SERVER_MS,
+  setFarAsking,
   type NoVncMessages,
   type WatchedSocket,
 } from '../../../renderer/protocols/vnc/updateRequests';
@@ -226,4 +228,33 @@ test('a streaming session, one not timed and one without a drawing queue send th
   assert.deepEqual(requests, [[far, true], [untimed, true], [unnamed, true]]);
   assert.equal(isDrawingQueue({ pending: () => false, flush: () => Promise.resolve() }), true);
   assert.equal(isDrawingQueue({ pending: () => false }), false);
+});
+
+test('a far session switched to asking (farUpdates.ts) holds its requests until drawn, keeps continuous updates in its encodings, and sends at once again when it streams', async () => {
+  const { messages, sent, requests } = fakeMessages();
+  filterEncodings(messages);
+  const far = {};
+  const near = {};
+  const page = fakeDrawing();
+  timedSession(messages, far, page.drawing, 23);
+  timedSession(messages, near, undefined, 2);
+  assert.equal(farRoundTrip(far), 23, 'the handshake\u2019s shortest, for a far session');
+  assert.equal(farRoundTrip(near), null, 'a near session is not far');
+  assert.equal(farRoundTrip({}), null, 'nor one never timed');
+
+  setFarAsking(far, true);
+  page.read(4);
+  messages.fbUpdateRequest!(far, true, 0, 0, 1920, 1080);
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(requests.length, 0, 'held while the pictures are decoded');
+  await page.drawAll();
+  assert.deepEqual(requests, [[far, true]], 'sent once drawn');
+  // A new picture quality sends the encodings again: continuous updates stay offered, to be turned on again later.
+  messages.clientEncodings!(far, NOVNC_ENCODINGS);
+  assert.deepEqual(sent.at(-1), NOVNC_ENCODINGS);
+
+  setFarAsking(far, false);
+  page.read(4);
+  messages.fbUpdateRequest!(far, true, 0, 0, 1920, 1080);
+  assert.deepEqual(requests, [[far, true], [far, true]], 'streaming again: not held');
 });

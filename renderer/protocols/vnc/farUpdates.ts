@@ -1,0 +1,172 @@
+// A far server's updates streamed while the page keeps up with them, and
+// asked for one at a time while large pictures take the page much longer to
+// draw than a round trip.
+//
+// A server more than NEAR_SERVER_MS away streams (updateRequests.ts): asking
+// would cost a round trip per picture. But when each picture takes the page
+// longer to decode and draw than the server takes to send the next, the
+// server's congestion control (TigerVNC's, Congestion.cxx) lets pictures queue
+// in front of the page until they are ≈25–50 ms late on top of the distance,
+// and every picture shown is that much older: measured at a 20 ms round trip
+// (docs/performance-history.md, "A far server asked for updates while its
+// pictures take long to draw"), 1920×1080 full-screen changes p95 292 ms
+// streamed against 108 asked, at the same frames/s. Asking then costs little:
+// the next picture comes a round trip after the last is drawn, so frames/s
+// falls by at most roundTrip ÷ (roundTrip + time per picture), under a third
+// where a picture takes more than SLOW_ROUND_TRIPS round trips; and the server
+// no longer encodes on cores the page is decoding on.
+//
+// So, for a far session, every update read is timed: while streaming, after
+// TO_ASKING_RUN large updates in a row (more than LARGE_UPDATE_BYTES, where
+// decoding is most of the page's work) each read more than SLOW_ROUND_TRIPS
+// round trips after the one before (the page's rate when pictures queue, or a
+// slow picture source, for which asking costs nothing), continuous updates are
+// turned off (RFB's EnableContinuousUpdates, off), and noVNC asks for each
+// update as it does for a server without them (held until drawn, as for a
+// near server). Once the server has confirmed (EndOfContinuousUpdates), after
+// TO_STREAMING_RUN updates in a row that are small or came within
+// QUICK_ROUND_TRIPS round trips of the one before (the page would keep up),
+// continuous updates are turned on again. Small updates (typing, a cursor, a
+// region) never change the mode.
+
+/** An update of more than this many bytes counts as large: its decoding is most of the page's work. */
+export const LARGE_UPDATE_BYTES = 48 * 1024;
+/** Streaming: large updates read more than this many round trips apart... */
+export const SLOW_ROUND_TRIPS = 2.5;
+/** ...this many times in a row, and the session asks for updates instead. */
+export const TO_ASKING_RUN = 3;
+/** Asking: updates that are small or read within this many round trips of the last... */
+export const QUICK_ROUND_TRIPS = 2;
+/** ...this many times in a row, and the session streams again. */
+export const TO_STREAMING_RUN = 5;
+
+export type FarUpdateMode = 'streaming' | 'asking';
+
+/**
+ * The choice alone, fed every update read (when it was read completely, and
+ * its size). Starts streaming, as a far session does.
+ */
+export class FarUpdateChooser {
+  mode: FarUpdateMode = 'streaming';
+  private lastReadAt: number | null = null;
+  private run = 0;
+
+  constructor(private readonly roundTripMs: number) {}
+
+  /** An update was read at `atMs` (`bytes` long). Returns the mode to switch to, or null to stay. */
+  updateRead(atMs: number, bytes: number): FarUpdateMode | null {
+    const interval = this.lastReadAt === null ? null : atMs - this.lastReadAt;
+    this.lastReadAt = atMs;
+    const large = bytes > LARGE_UPDATE_BYTES;
+    if (this.mode === 'streaming') {
+      // The first update after a switch has nothing to be timed against: it neither counts nor breaks a run.
+      if (large && interval === null) return null;
+      this.run = large && interval! > SLOW_ROUND_TRIPS * this.roundTripMs ? this.run + 1 : 0;
+      return this.run >= TO_ASKING_RUN ? this.switchTo('asking') : null;
+    }
+    const quick = !large || (interval !== null && interval < QUICK_ROUND_TRIPS * this.roundTripMs);
+    this.run = quick ? this.run + 1 : 0;
+    return this.run >= TO_STREAMING_RUN ? this.switchTo('streaming') : null;
+  }
+
+  private switchTo(mode: FarUpdateMode): FarUpdateMode {
+    this.mode = mode;
+    this.run = 0;
+    this.lastReadAt = null;
+    return mode;
+  }
+}
+
+/** RFB's EndOfContinuousUpdates: the server's answer to turning them off (and its first announcement). */
+const END_OF_CONTINUOUS_UPDATES = 150;
+
+/** The part of noVNC's RFB (core/rfb.js, 1.7) this relies on. */
+export interface NoVncFarInternals {
+  _sock?: { rQlen(): number; rQpeek8(): number };
+  _FBU?: { rects: number };
+  _fbWidth?: number;
+  _fbHeight?: number;
+  _enabledContinuousUpdates?: boolean;
+  _supportsContinuousUpdates?: boolean;
+  _framebufferUpdate?: () => boolean;
+  _normalMsg?: () => boolean;
+  _updateContinuousUpdates?: () => void;
+}
+
+/** The part of noVNC's RFB.messages this sends with. */
+export interface NoVncFarMessages {
+  enableContinuousUpdates?: (sock: object, enable: boolean, x: number, y: number, width: number, height: number) => void;
+}
+
+export interface FarUpdatesHooks {
+  /** The handshake's round trip (ms) once the session was found far; null while undecided or near. */
+  farRoundTrip(): number | null;
+  /** Bytes the page has received on the session's socket so far (counted before noVNC reads them). */
+  receivedBytes(): number;
+  /** Tells update requests whether this far session now asks (they are then held until drawn). */
+  setAsking(asking: boolean): void;
+  /** The mode changed (after the server confirmed, for asking). */
+  changed(mode: FarUpdateMode): void;
+  now?: () => number;
+}
+
+/**
+ * Makes a far noVNC session switch between streaming and asking as above.
+ * Returns false, changing nothing, if this noVNC lacks what it relies on
+ * (the session then streams, as noVNC does).
+ */
+export function adaptFarUpdates(rfb: NoVncFarInternals, messages: NoVncFarMessages, hooks: FarUpdatesHooks): boolean {
+  const { _sock: sock, _FBU: fbu } = rfb;
+  const framebufferUpdate = rfb._framebufferUpdate;
+  const normalMsg = rfb._normalMsg;
+  const updateContinuousUpdates = rfb._updateContinuousUpdates;
+  const enable = messages.enableContinuousUpdates;
+  if (!sock || !fbu || typeof sock.rQlen !== 'function' || typeof sock.rQpeek8 !== 'function' || typeof framebufferUpdate !== 'function'
+    || typeof normalMsg !== 'function' || typeof updateContinuousUpdates !== 'function' || typeof enable !== 'function') return false;
+  const now = hooks.now ?? (() => performance.now());
+  let chooser: FarUpdateChooser | null = null;
+  /** Continuous updates turned off, the server's EndOfContinuousUpdates not read yet. */
+  let stopping = false;
+  let updateStart = 0;
+  const consumed = () => hooks.receivedBytes() - sock.rQlen();
+
+  rfb._framebufferUpdate = function (this: NoVncFarInternals) {
+    // noVNC has read the message type; the header (padding, count) comes next.
+    if (fbu.rects === 0) updateStart = consumed() - 1;
+    const done = framebufferUpdate.call(this);
+    if (!done || stopping) return done;
+    if (!chooser) {
+      const roundTrip = hooks.farRoundTrip();
+      if (roundTrip === null || !this._enabledContinuousUpdates) return done;
+      chooser = new FarUpdateChooser(roundTrip);
+    }
+    if (chooser.mode === 'streaming' && !this._enabledContinuousUpdates) return done;
+    const next = chooser.updateRead(now(), consumed() - updateStart);
+    if (next === 'asking') {
+      // noVNC asks for the next update itself after this one (core/rfb.js
+      // _normalMsg) once it sees continuous updates off, and after each from then on.
+      stopping = true;
+      this._enabledContinuousUpdates = false;
+      hooks.setAsking(true);
+      enable.call(messages, sock, false, 0, 0, this._fbWidth ?? 0, this._fbHeight ?? 0);
+    } else if (next === 'streaming') {
+      hooks.setAsking(false);
+      this._enabledContinuousUpdates = true;
+      updateContinuousUpdates.call(this);
+      hooks.changed('streaming');
+    }
+    return done;
+  };
+
+  rfb._normalMsg = function (this: NoVncFarInternals) {
+    const endOfContinuous = stopping && fbu.rects === 0 && sock.rQlen() > 0 && sock.rQpeek8() === END_OF_CONTINUOUS_UPDATES;
+    const done = normalMsg.call(this);
+    if (endOfContinuous && done) {
+      // noVNC reads it as "turned off" (it leaves _enabledContinuousUpdates false): the server agrees.
+      stopping = false;
+      hooks.changed('asking');
+    }
+    return done;
+  };
+  return true;
+}

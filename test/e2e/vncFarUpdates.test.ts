@@ -1,0 +1,109 @@
+// A far VNC server's updates (renderer/protocols/vnc/farUpdates.ts): streamed
+// while the page keeps up, asked for one at a time while large pictures take
+// the page much longer than a round trip to draw, streamed again when they are
+// small. Real Xvnc at 1920×1080 ≈12 ms away (a relay holding every chunk 6 ms
+// each way), the bench's frame clock drawing on it (the whole screen every
+// frame, then a small box), the real UI in Chromium. What the page asked for
+// is read on the wire, in the bytes the relay saw; the picture on the canvas.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { startXvnc, disposeXvnc, type XvncServer } from '../servers/xvnc';
+import { startFaultRelay, type FaultRelay } from '../servers/faultRelay';
+import { startFrameClock, type FrameClock } from '../bench/servers';
+import { decodeCode, readStrip, STRIP } from '../bench/frameCode';
+import { ROOT, startAppWithBrowser } from '../support/app';
+import type { TestBrowser } from '../support/browser';
+import { createProfile, sessionView, waitFor, waitForState } from '../support/ui';
+
+let server: XvncServer;
+let browser: TestBrowser;
+let frameClockBinary: string;
+const cleanups: (() => Promise<void>)[] = [];
+
+before(async () => {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'deskbridge-frameclock-'));
+  cleanups.push(() => rm(dir, { recursive: true, force: true }));
+  frameClockBinary = path.join(dir, 'frameclock');
+  execFileSync('cc', ['-O2', '-o', frameClockBinary, path.join(ROOT, 'test', 'bench', 'frameclock.c'), '-lX11']);
+  server = await startXvnc({ width: 1920, height: 1080, background: '#336699' });
+  cleanups.push(() => disposeXvnc(server));
+  ({ browser } = await startAppWithBrowser(cleanups));
+});
+
+after(async () => {
+  for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
+});
+
+// RFB on the wire (RFC 6143 and the community extensions), big-endian.
+/** EnableContinuousUpdates (150) for the whole 1920×1080 desktop, off and on. */
+const CONTINUOUS_OFF = Buffer.from([150, 0, 0, 0, 0, 0, 0x07, 0x80, 0x04, 0x38]);
+const CONTINUOUS_ON = Buffer.from([150, 1, 0, 0, 0, 0, 0x07, 0x80, 0x04, 0x38]);
+/** An incremental FramebufferUpdateRequest for the whole desktop. */
+const UPDATE_REQUEST = Buffer.from([3, 1, 0, 0, 0, 0, 0x07, 0x80, 0x04, 0x38]);
+
+function count(haystack: Buffer, needle: Buffer): number {
+  let n = 0;
+  for (let at = haystack.indexOf(needle); at !== -1; at = haystack.indexOf(needle, at + 1)) n++;
+  return n;
+}
+
+const STREAMED = /\): pictures streamed by the server \(continuous updates\)\.$/;
+const ASKED = /\): each picture asked for once the last is drawn, while large pictures take longer to draw than the round trip \(streamed otherwise\)\.$/;
+
+test('a far server streams, is asked for one picture at a time while its full-screen pictures take the page long to draw, and streams again for small changes', async (t) => {
+  const { page } = browser;
+  const relay: FaultRelay = await startFaultRelay(server.port, '127.0.0.1', { delayMs: 6 });
+  let clock: FrameClock | null = null;
+  try {
+    await createProfile(page, { name: 'Far desktop', port: relay.port });
+    await page.getByRole('navigation', { name: 'Connections' }).getByRole('button', { name: 'Far desktop', exact: true }).dblclick();
+    await waitForState(page, 'Connected');
+    const readout = sessionView(page).getByTestId('session-stats');
+    const title = async () => (await readout.getAttribute('title')) ?? '';
+    await waitFor(async () => STREAMED.test(await title()), 'the readout naming streamed pictures', 10_000);
+    const sent = () => Buffer.concat(relay.connections.flatMap((connection) => connection.fromClient));
+    assert.equal(count(sent(), CONTINUOUS_OFF), 0);
+
+    // Video-like: the whole screen changes 60 times a second.
+    clock = await startFrameClock(frameClockBinary, server.display, 'full', 60);
+    await waitFor(async () => ASKED.test(await title()), `the readout naming pictures asked for (it says "${await title()}")`, 20_000);
+    assert.equal(count(sent(), CONTINUOUS_OFF), 1, 'continuous updates turned off once');
+    const requestsBefore = count(sent(), UPDATE_REQUEST);
+
+    // The picture keeps following: the frame clock's number on the canvas advances.
+    const frameOnCanvas = async () => {
+      const pixels = await sessionView(page)
+        .locator('[data-testid="session-surface"] canvas')
+        .first()
+        .evaluate((canvas: HTMLCanvasElement, strip) => Array.from(canvas.getContext('2d', { willReadFrequently: true })!.getImageData(strip.x, strip.y, strip.width, strip.height).data), STRIP);
+      return decodeCode(readStrip(pixels, STRIP.width * 4))?.frame ?? null;
+    };
+    let first: number | null = null;
+    await waitFor(async () => (first = await frameOnCanvas()) !== null, 'a frame number readable on the canvas', 5_000);
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    let second: number | null = null;
+    await waitFor(async () => (second = await frameOnCanvas()) !== null, 'a frame number readable on the canvas', 5_000);
+    const shown = (second! - first! + 0x10000) & 0xffff;
+    // Two seconds of a 60-frames/s clock: at least a few frames a second came through asking.
+    assert.ok(shown >= 6, `the canvas moved on ${shown} frames in 2 s`);
+    const requests = count(sent(), UPDATE_REQUEST) - requestsBefore;
+    t.diagnostic(`asking: ${shown} frames of the clock shown in 2 s, ${requests} update requests`);
+    assert.ok(requests >= 6, `${requests} update requests in those 2 s: one per picture`);
+    await clock.stop();
+    clock = null;
+
+    // Typing-like: a small box changes; the server streams again.
+    clock = await startFrameClock(frameClockBinary, server.display, 'region', 60);
+    await waitFor(async () => STREAMED.test(await title()), `the readout naming streamed pictures again (it says "${await title()}")`, 20_000);
+    assert.ok(count(sent(), CONTINUOUS_ON) >= 2, 'continuous updates turned on again (the first time was at the start)');
+  } finally {
+    await clock?.stop();
+    await sessionView(page).getByRole('button', { name: 'Disconnect' }).click().catch(() => undefined);
+    await sessionView(page).getByRole('button', { name: 'Close tab' }).click().catch(() => undefined);
+    await relay.close();
+  }
+});

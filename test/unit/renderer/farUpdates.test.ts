@@ -1,0 +1,227 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  adaptFarUpdates,
+  FarUpdateChooser,
+  LARGE_UPDATE_BYTES,
+  QUICK_ROUND_TRIPS,
+  SLOW_ROUND_TRIPS,
+  TO_ASKING_RUN,
+  TO_STREAMING_RUN,
+  type FarUpdateMode,
+  type NoVncFarInternals,
+  type NoVncFarMessages,
+} from '../../../renderer/protocols/vnc/farUpdates';
+
+const LARGE = LARGE_UPDATE_BYTES + 1;
+const SMALL = 2_000;
+const RTT = 20;
+const SLOW = SLOW_ROUND_TRIPS * RTT + 1;
+const QUICK = QUICK_ROUND_TRIPS * RTT - 1;
+
+/** Feeds `chooser` updates of `bytes`, `every` ms apart from `from`; returns the switches it asked for. */
+function feed(chooser: FarUpdateChooser, count: number, bytes: number, every: number, from = 0): (FarUpdateMode | null)[] {
+  return Array.from({ length: count }, (_, i) => chooser.updateRead(from + i * every, bytes));
+}
+
+test('streaming, large updates read more than 2.5 round trips apart three times in a row switch to asking', () => {
+  const chooser = new FarUpdateChooser(RTT);
+  // The first update has nothing to be timed against; then three slow ones.
+  const switches = feed(chooser, 1 + TO_ASKING_RUN, LARGE, SLOW);
+  assert.deepEqual(switches, [null, null, null, 'asking']);
+  assert.equal(chooser.mode, 'asking');
+});
+
+test('streaming stays while the page keeps up with large updates, and for small updates however slowly they come', () => {
+  const keepingUp = new FarUpdateChooser(RTT);
+  assert.ok(feed(keepingUp, 50, LARGE, SLOW_ROUND_TRIPS * RTT - 1).every((next) => next === null));
+  const typing = new FarUpdateChooser(RTT);
+  assert.ok(feed(typing, 50, SMALL, 500).every((next) => next === null), 'typing-like changes');
+  assert.equal(typing.mode, 'streaming');
+});
+
+test('a small or a quick update breaks a run of slow large ones', () => {
+  const chooser = new FarUpdateChooser(RTT);
+  let at = 0;
+  const next = (gap: number, bytes: number) => chooser.updateRead((at += gap), bytes);
+  assert.equal(next(0, LARGE), null);
+  assert.equal(next(SLOW, LARGE), null);
+  assert.equal(next(SLOW, LARGE), null);
+  assert.equal(next(SLOW, SMALL), null); // a cursor moved
+  assert.equal(next(SLOW, LARGE), null);
+  assert.equal(next(SLOW, LARGE), null);
+  assert.equal(next(10, LARGE), null); // the page kept up with this one
+  assert.equal(next(SLOW, LARGE), null);
+  assert.equal(next(SLOW, LARGE), null);
+  assert.equal(next(SLOW, LARGE), 'asking');
+});
+
+test('asking, five small updates in a row, or five read within two round trips of the last, switch back to streaming', () => {
+  const small = new FarUpdateChooser(RTT);
+  feed(small, 1 + TO_ASKING_RUN, LARGE, SLOW);
+  assert.deepEqual(feed(small, TO_STREAMING_RUN, SMALL, 500, 1000), [null, null, null, null, 'streaming']);
+  assert.equal(small.mode, 'streaming');
+
+  const quick = new FarUpdateChooser(RTT);
+  feed(quick, 1 + TO_ASKING_RUN, LARGE, SLOW);
+  // The first after the switch has no interval yet: large, it does not count as quick.
+  assert.deepEqual(feed(quick, 1 + TO_STREAMING_RUN, LARGE, QUICK, 1000), [null, null, null, null, null, 'streaming']);
+});
+
+test('asking stays while large updates take long, and a slow large one breaks a run of quick ones', () => {
+  const chooser = new FarUpdateChooser(RTT);
+  feed(chooser, 1 + TO_ASKING_RUN, LARGE, SLOW);
+  assert.ok(feed(chooser, 40, LARGE, 3 * RTT, 1000).every((next) => next === null));
+  feed(chooser, TO_STREAMING_RUN - 1, SMALL, 10, 2000);
+  assert.equal(chooser.updateRead(2100, LARGE), null);
+  assert.deepEqual(feed(chooser, TO_STREAMING_RUN, SMALL, 10, 2200), [null, null, null, null, 'streaming']);
+});
+
+/**
+ * noVNC 1.7 as far as this relies on it (core/rfb.js): its receive queue, its
+ * message loop (a FramebufferUpdate read, then an update request unless
+ * continuous updates are on; EndOfContinuousUpdates turning them off), and
+ * RFB.messages. An update here is a FramebufferUpdate message whose
+ * rectangles are `bytes` long in all; it may arrive in pieces.
+ */
+function fakeNoVnc(options: { far?: number | null } = {}) {
+  const queue: number[] = [];
+  let received = 0;
+  let time = 0;
+  const sent: string[] = [];
+  const bodies: number[] = [];
+  let remaining = 0;
+  const messages: NoVncFarMessages = {
+    enableContinuousUpdates: (_sock, enable, _x, _y, width, height) => void sent.push(`continuous updates ${enable ? 'on' : 'off'} ${width}x${height}`),
+  };
+  const sock = { rQlen: () => queue.length, rQpeek8: () => queue[0]! };
+  const rfb: NoVncFarInternals & { _handleAll(): void } = {
+    _sock: sock,
+    _FBU: { rects: 0 },
+    _fbWidth: 1920,
+    _fbHeight: 1080,
+    _enabledContinuousUpdates: true,
+    _supportsContinuousUpdates: true,
+    _framebufferUpdate() {
+      if (this._FBU!.rects === 0) {
+        if (queue.length < 3) return false;
+        queue.splice(0, 3);
+        this._FBU!.rects = 1;
+        remaining = bodies.shift()!;
+      }
+      const take = Math.min(remaining, queue.length);
+      queue.splice(0, take);
+      remaining -= take;
+      if (remaining > 0) return false;
+      this._FBU!.rects = 0;
+      return true;
+    },
+    _normalMsg() {
+      const type = this._FBU!.rects > 0 ? 0 : queue.shift()!;
+      if (type === 0) {
+        const done = this._framebufferUpdate!();
+        if (done && !this._enabledContinuousUpdates) sent.push('update request');
+        return done;
+      }
+      if (type === 150) {
+        this._supportsContinuousUpdates = true;
+        this._enabledContinuousUpdates = false;
+        return true;
+      }
+      throw new Error(`unexpected message ${type}`);
+    },
+    _updateContinuousUpdates() {
+      if (this._enabledContinuousUpdates) messages.enableContinuousUpdates!(sock, true, 0, 0, this._fbWidth!, this._fbHeight!);
+    },
+    _handleAll() {
+      while (queue.length > 0 && this._normalMsg!()) { /* the next message */ }
+    },
+  };
+  const asking: boolean[] = [];
+  const changes: FarUpdateMode[] = [];
+  const adapted = adaptFarUpdates(rfb, messages, {
+    farRoundTrip: () => (options.far === undefined ? RTT : options.far),
+    receivedBytes: () => received,
+    setAsking: (value) => void asking.push(value),
+    changed: (mode) => void changes.push(mode),
+    now: () => time,
+  });
+  const arrive = (bytes: number[]) => {
+    queue.push(...bytes);
+    received += bytes.length;
+    rfb._handleAll();
+  };
+  return {
+    rfb,
+    adapted,
+    sent,
+    asking,
+    changes,
+    /** An update of `bytes` read at `at` ms, in `pieces` WebSocket messages. */
+    update(at: number, bytes: number, pieces = 1) {
+      time = at;
+      bodies.push(bytes - 4);
+      const whole = [0, 0, 0, 1, ...new Array<number>(bytes - 4).fill(0)];
+      const size = Math.ceil(whole.length / pieces);
+      for (let from = 0; from < whole.length; from += size) arrive(whole.slice(from, from + size));
+    },
+    endOfContinuousUpdates: () => arrive([150]),
+  };
+}
+
+test('a far session turns continuous updates off after slow large updates, judges nothing until the server confirms, then asks after each update', () => {
+  const novnc = fakeNoVnc();
+  assert.equal(novnc.adapted, true);
+  for (let i = 0; i <= TO_ASKING_RUN; i++) novnc.update(i * SLOW, LARGE + 100);
+  assert.deepEqual(novnc.sent, ['continuous updates off 1920x1080', 'update request'], 'off, and noVNC asks for the next itself');
+  assert.deepEqual(novnc.asking, [true], 'requests held until drawn from now on');
+  assert.equal(novnc.rfb._enabledContinuousUpdates, false, 'so a resize does not turn them on again (noVNC _resize)');
+  assert.deepEqual(novnc.changes, [], 'not yet: the server has not confirmed');
+
+  // Updates streamed before the server read the message: neither judged nor answered with a second "off".
+  for (let i = 1; i <= 6; i++) novnc.update((TO_ASKING_RUN + i) * SLOW, i % 2 ? SMALL : LARGE);
+  assert.equal(novnc.sent.filter((message) => message.startsWith('continuous updates')).length, 1);
+  novnc.endOfContinuousUpdates();
+  assert.deepEqual(novnc.changes, ['asking']);
+  assert.equal(novnc.rfb._enabledContinuousUpdates, false);
+
+  // Typing-like changes again: streaming resumes after five.
+  const before = novnc.sent.length;
+  for (let i = 0; i < TO_STREAMING_RUN; i++) novnc.update(5000 + i * 300, SMALL);
+  assert.deepEqual(novnc.sent.slice(before), ['update request', 'update request', 'update request', 'update request', 'continuous updates on 1920x1080']);
+  assert.deepEqual(novnc.asking, [true, false]);
+  assert.deepEqual(novnc.changes, ['asking', 'streaming']);
+  assert.equal(novnc.rfb._enabledContinuousUpdates, true);
+});
+
+test('an update counts whole however many messages it came in', () => {
+  const novnc = fakeNoVnc();
+  // Each in five pieces of ≈10 KB: only the whole is large.
+  for (let i = 0; i <= TO_ASKING_RUN; i++) novnc.update(i * SLOW, LARGE + 100, 5);
+  assert.deepEqual(novnc.sent[0], 'continuous updates off 1920x1080');
+});
+
+test('a far session whose page keeps up, a near session, and one streaming not yet on stay as they are', () => {
+  const keepingUp = fakeNoVnc();
+  for (let i = 0; i < 30; i++) keepingUp.update(i * (SLOW_ROUND_TRIPS * RTT - 2), LARGE + 100);
+  assert.deepEqual(keepingUp.sent, []);
+
+  const near = fakeNoVnc({ far: null });
+  for (let i = 0; i < 30; i++) near.update(i * 500, LARGE + 100);
+  assert.deepEqual(near.sent, []);
+  assert.deepEqual(near.changes, []);
+
+  // A server that never turned continuous updates on (noVNC asks after each update itself).
+  const without = fakeNoVnc();
+  without.rfb._enabledContinuousUpdates = false;
+  for (let i = 0; i < 30; i++) without.update(i * 500, LARGE + 100);
+  assert.ok(without.sent.every((message) => message === 'update request'));
+  assert.deepEqual(without.changes, []);
+});
+
+test("without what it relies on (another noVNC), noVNC's own behaviour stays", () => {
+  const rfb: NoVncFarInternals = { _FBU: { rects: 0 } };
+  const hooks = { farRoundTrip: () => RTT, receivedBytes: () => 0, setAsking: () => {}, changed: () => {} };
+  assert.equal(adaptFarUpdates(rfb, {}, hooks), false);
+  assert.equal(rfb._framebufferUpdate, undefined);
+});
