@@ -26,22 +26,27 @@
 // updates are turned off (RFB's EnableContinuousUpdates, off) and noVNC asks
 // for each update as it does for a server without them (held until drawn, as
 // for a near server). A median, so that a few late pictures among many the
-// page keeps up with do not switch. Once the server has confirmed
-// (EndOfContinuousUpdates), each large update's interval less a round trip is
-// what the server and the page took for it; when the median of the last
-// JUDGED is under QUICK_ROUND_TRIPS round trips (streaming would keep up), or
-// after SMALL_RUN small updates in a row (typing, a cursor, a region: nothing
-// to queue), continuous updates are turned on again. Small updates never
-// switch a streaming session.
+// page keeps up with do not switch, and none judged in the first SETTLE_MS of
+// streaming (measured: at 1024×768 the first pictures after connecting came
+// 27–81 ms apart, later 23). Once the server has confirmed
+// (EndOfContinuousUpdates), SMALL_RUN small updates in a row (typing, a
+// cursor, a region, a paused video: nothing that would queue) turn continuous
+// updates on again. Large updates do not, however quickly they come while
+// asked for: the page is faster asked than streamed (the server no longer
+// encodes while it decodes), so a time measured asking does not tell whether
+// streaming would keep up (measured: at 1920×1080, 24–36 ms an update for the
+// server and the page asked, 46–50 ms apart streamed, with flips each second
+// when that time was the criterion). Small updates never switch a streaming
+// session.
 
 /** An update of more than this many bytes counts as large: its decoding is most of the page's work. */
 export const LARGE_UPDATE_BYTES = 48 * 1024;
 /** How many large updates' intervals are judged together (their median). */
 export const JUDGED = 5;
+/** Streaming starts (connected, or switched back): large updates read within this long (ms) are not judged. */
+export const SETTLE_MS = 500;
 /** Streaming: the median interval between large updates above this many round trips, and the session asks instead. */
 export const SLOW_ROUND_TRIPS = 2.5;
-/** Asking: the median interval less a round trip below this many round trips, and the session streams again. */
-export const QUICK_ROUND_TRIPS = 1.5;
 /** Asking: this many small updates in a row, and the session streams again. */
 export const SMALL_RUN = 5;
 
@@ -59,7 +64,9 @@ function median(values: number[]): number {
 export class FarUpdateChooser {
   mode: FarUpdateMode = 'streaming';
   private lastReadAt: number | null = null;
-  /** The last JUDGED large updates' intervals (streaming), or intervals less a round trip (asking). */
+  /** When the first update was read since streaming started. */
+  private streamingSince: number | null = null;
+  /** The last JUDGED large updates' intervals, while streaming. */
   private judged: number[] = [];
   private smallRun = 0;
 
@@ -69,19 +76,19 @@ export class FarUpdateChooser {
   updateRead(atMs: number, bytes: number): FarUpdateMode | null {
     const interval = this.lastReadAt === null ? null : atMs - this.lastReadAt;
     this.lastReadAt = atMs;
+    if (this.mode === 'streaming') this.streamingSince ??= atMs;
     if (bytes <= LARGE_UPDATE_BYTES) {
       this.judged = [];
       this.smallRun++;
       return this.mode === 'asking' && this.smallRun >= SMALL_RUN ? this.switchTo('streaming') : null;
     }
     this.smallRun = 0;
-    // The first update after a switch has nothing to be timed against.
-    if (interval === null) return null;
-    this.judged.push(this.mode === 'streaming' ? interval : interval - this.roundTripMs);
+    if (this.mode === 'asking') return null; // asked for, a large update says nothing of streaming
+    // The first pictures after connecting or a switch (code compiled on first use, a whole first picture) are no measure.
+    if (interval === null || atMs - this.streamingSince! < SETTLE_MS) return null;
+    this.judged.push(interval);
     if (this.judged.length > JUDGED) this.judged.shift();
-    if (this.judged.length < JUDGED) return null;
-    if (this.mode === 'streaming') return median(this.judged) > SLOW_ROUND_TRIPS * this.roundTripMs ? this.switchTo('asking') : null;
-    return median(this.judged) < QUICK_ROUND_TRIPS * this.roundTripMs ? this.switchTo('streaming') : null;
+    return this.judged.length === JUDGED && median(this.judged) > SLOW_ROUND_TRIPS * this.roundTripMs ? this.switchTo('asking') : null;
   }
 
   private switchTo(mode: FarUpdateMode): FarUpdateMode {
@@ -89,6 +96,7 @@ export class FarUpdateChooser {
     this.judged = [];
     this.smallRun = 0;
     this.lastReadAt = null;
+    this.streamingSince = null;
     return mode;
   }
 }

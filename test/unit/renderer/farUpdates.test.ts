@@ -5,7 +5,7 @@ import {
   FarUpdateChooser,
   JUDGED,
   LARGE_UPDATE_BYTES,
-  QUICK_ROUND_TRIPS,
+  SETTLE_MS,
   SLOW_ROUND_TRIPS,
   SMALL_RUN,
   type FarUpdateMode,
@@ -18,34 +18,54 @@ const SMALL = 2_000;
 const RTT = 20;
 /** Streaming: an interval that counts as slow (the page behind). */
 const SLOW = SLOW_ROUND_TRIPS * RTT + 1;
-/** Asking: an interval that counts as quick (the page and server together under 1.5 round trips). */
-const QUICK = RTT + QUICK_ROUND_TRIPS * RTT - 1;
+
+/** Streaming: an interval the page keeps up with. */
+const KEEPING_UP = SLOW_ROUND_TRIPS * RTT - 1;
+
+/** Streams `chooser` large updates the page keeps up with through the settling time; returns when the last was read. */
+function settle(chooser: FarUpdateChooser): number {
+  let at = 0;
+  for (; at + KEEPING_UP < SETTLE_MS; at += KEEPING_UP) assert.equal(chooser.updateRead(at, LARGE), null);
+  return at;
+}
 
 /** Feeds `chooser` updates of `bytes`, each `gap` ms after the one before (the first at `from`); returns the switches it asked for. */
 function feed(chooser: FarUpdateChooser, count: number, bytes: number, gap: number, from = 0): (FarUpdateMode | null)[] {
   return Array.from({ length: count }, (_, i) => chooser.updateRead(from + i * gap, bytes));
 }
 
-/** A chooser switched to asking (the first update has nothing to be timed against; then JUDGED slow ones). */
+/** A chooser switched to asking (settled, then JUDGED slow updates). */
 function asking(): FarUpdateChooser {
   const chooser = new FarUpdateChooser(RTT);
-  assert.equal(feed(chooser, 1 + JUDGED, LARGE, SLOW).at(-1), 'asking');
+  const last = settle(chooser);
+  assert.equal(feed(chooser, JUDGED, LARGE, SLOW, last + SLOW).at(-1), 'asking');
   return chooser;
 }
 
-test('streaming, large updates read more than 2.5 round trips apart (the median of five) switch to asking', () => {
+test('streaming, large updates read more than 2.5 round trips apart (the median of the last five) switch to asking', () => {
   const chooser = new FarUpdateChooser(RTT);
-  assert.deepEqual(feed(chooser, 1 + JUDGED, LARGE, SLOW), [null, null, null, null, null, 'asking']);
+  const last = settle(chooser);
+  assert.deepEqual(feed(chooser, JUDGED, LARGE, SLOW, last + SLOW), [...new Array<null>(JUDGED - 1).fill(null), 'asking']);
   assert.equal(chooser.mode, 'asking');
+});
+
+test('the first half second of streaming is not judged: slow pictures then switch only once five after it are slow', () => {
+  const chooser = new FarUpdateChooser(RTT);
+  // 200 ms apart from the first: 0, 200, 400 settle; 600 … 1400 are judged.
+  const settling = Math.ceil(SETTLE_MS / 200);
+  const switches = feed(chooser, settling + JUDGED, LARGE, 200);
+  assert.deepEqual(switches.slice(0, -1), new Array(settling + JUDGED - 1).fill(null));
+  assert.equal(switches.at(-1), 'asking');
 });
 
 test('streaming stays while the page keeps up with large updates, through a few late ones, and for small updates however slowly they come', () => {
   const keepingUp = new FarUpdateChooser(RTT);
-  assert.ok(feed(keepingUp, 50, LARGE, SLOW_ROUND_TRIPS * RTT - 1).every((next) => next === null));
+  assert.ok(feed(keepingUp, 50, LARGE, KEEPING_UP).every((next) => next === null));
   // Two late pictures among every five (a median of five): the page mostly keeps up.
   const jittery = new FarUpdateChooser(RTT);
   let at = 0;
-  for (let i = 0; i < 100; i++) assert.equal(jittery.updateRead((at += i % 5 < 2 ? 200 : 23), LARGE), null);
+  const late = Math.floor((JUDGED - 1) / 2);
+  for (let i = 0; i < 100; i++) assert.equal(jittery.updateRead((at += i % JUDGED < late ? 200 : 23), LARGE), null);
   const typing = new FarUpdateChooser(RTT);
   assert.ok(feed(typing, 50, SMALL, 500).every((next) => next === null), 'typing-like changes');
   assert.equal(typing.mode, 'streaming');
@@ -53,9 +73,8 @@ test('streaming stays while the page keeps up with large updates, through a few 
 
 test('a small update starts the judging again', () => {
   const chooser = new FarUpdateChooser(RTT);
-  let at = 0;
+  let at = settle(chooser);
   const next = (gap: number, bytes: number) => chooser.updateRead((at += gap), bytes);
-  assert.equal(next(0, LARGE), null);
   for (let i = 0; i < JUDGED - 1; i++) assert.equal(next(SLOW, LARGE), null);
   assert.equal(next(SLOW, SMALL), null); // a cursor moved
   for (let i = 0; i < JUDGED - 1; i++) assert.equal(next(SLOW, LARGE), null);
@@ -68,16 +87,10 @@ test('asking, five small updates in a row switch back to streaming', () => {
   assert.equal(chooser.mode, 'streaming');
 });
 
-test('asking, large updates that the server and the page handle in under 1.5 round trips switch back to streaming', () => {
+test('asking stays for large updates however quickly they come (asked, the page is faster than streamed), and a large update breaks a run of small ones', () => {
   const chooser = asking();
-  // The first after the switch has no interval yet; then five quick ones.
-  assert.deepEqual(feed(chooser, 1 + JUDGED, LARGE, QUICK, 1000), [null, null, null, null, null, 'streaming']);
-});
-
-test('asking stays while large updates take long, a large update breaks a run of small ones', () => {
-  const chooser = asking();
-  // The page at 1920×1080 asked: 67 ms an update, 47 of it the server and the page.
-  assert.ok(feed(chooser, 40, LARGE, RTT + QUICK_ROUND_TRIPS * RTT + 17, 1000).every((next) => next === null));
+  assert.ok(feed(chooser, 40, LARGE, RTT + 1, 1000).every((next) => next === null));
+  assert.ok(feed(chooser, 40, LARGE, 10 * RTT, 2000).every((next) => next === null));
   feed(chooser, SMALL_RUN - 1, SMALL, 10, 5000);
   assert.equal(chooser.updateRead(5100, LARGE), null);
   assert.deepEqual(feed(chooser, SMALL_RUN, SMALL, 10, 5200), [null, null, null, null, 'streaming']);
@@ -178,14 +191,18 @@ function fakeNoVnc(options: { far?: number | null } = {}) {
 test('a far session turns continuous updates off after slow large updates, judges nothing until the server confirms, then asks after each update', () => {
   const novnc = fakeNoVnc();
   assert.equal(novnc.adapted, true);
-  for (let i = 0; i <= JUDGED; i++) novnc.update(i * SLOW, LARGE + 100);
+  // Settling (the first half second), then five judged.
+  const count = Math.ceil(SETTLE_MS / SLOW) + JUDGED;
+  for (let i = 0; i < count - 1; i++) novnc.update(i * SLOW, LARGE + 100);
+  assert.equal(novnc.sent.length, 0, 'nothing sent while settling and judging');
+  novnc.update((count - 1) * SLOW, LARGE + 100);
   assert.deepEqual(novnc.sent, ['continuous updates off 1920x1080', 'update request'], 'off, and noVNC asks for the next itself');
   assert.deepEqual(novnc.asking, [true], 'requests held until drawn from now on');
   assert.equal(novnc.rfb._enabledContinuousUpdates, false, 'so a resize does not turn them on again (noVNC _resize)');
   assert.deepEqual(novnc.changes, [], 'not yet: the server has not confirmed');
 
   // Updates streamed before the server read the message: neither judged nor answered with a second "off".
-  for (let i = 1; i <= 6; i++) novnc.update((JUDGED + i) * SLOW, i % 2 ? SMALL : LARGE);
+  for (let i = 0; i < 6; i++) novnc.update((count + i) * SLOW, i % 2 ? SMALL : LARGE);
   assert.equal(novnc.sent.filter((message) => message.startsWith('continuous updates')).length, 1);
   novnc.endOfContinuousUpdates();
   assert.deepEqual(novnc.changes, ['asking']);
@@ -203,7 +220,7 @@ test('a far session turns continuous updates off after slow large updates, judge
 test('an update counts whole however many messages it came in', () => {
   const novnc = fakeNoVnc();
   // Each in five pieces of ≈10 KB: only the whole is large.
-  for (let i = 0; i <= JUDGED; i++) novnc.update(i * SLOW, LARGE + 100, 5);
+  for (let i = 0; i < Math.ceil(SETTLE_MS / SLOW) + JUDGED; i++) novnc.update(i * SLOW, LARGE + 100, 5);
   assert.deepEqual(novnc.sent[0], 'continuous updates off 1920x1080');
 });
 
