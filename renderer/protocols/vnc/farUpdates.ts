@@ -9,14 +9,15 @@
 // in front of the page until they are ≈25–50 ms late on top of the distance,
 // and every picture shown is that much older: measured at a 20 ms round trip
 // (docs/performance-history.md, "A far server asked for updates while its
-// pictures take long to draw"), 1920×1080 full-screen changes p95 292 ms
-// streamed against 108 asked, at the same frames/s. Asking then costs little:
-// the next picture comes a round trip after the last is drawn, so frames/s
-// falls by at most roundTrip ÷ (roundTrip + time per picture), under a third
-// where a picture takes more than SLOW_ROUND_TRIPS round trips; and the server
-// no longer encodes on cores the page is decoding on. Where the page keeps up
-// better (1024×768 there: 42 frames/s streamed, 25 asked, p95 115 and 56 ms)
-// streaming stays.
+// pictures take long to draw"), 1920×1080 full-screen changes p95 282 and 253
+// ms streamed against 140 and 106 with this, frames/s within the spread.
+// Asking then costs little: the next picture comes a round trip after the
+// last is drawn, so frames/s falls by at most roundTrip ÷ (roundTrip + time
+// per picture), under a third where a picture takes more than
+// SLOW_ROUND_TRIPS round trips; and the server no longer encodes on cores the
+// page is decoding on. Where the page keeps up
+// better (1024×768 there: 42 frames/s streamed, 25 asked always, p95 115 and
+// 56 ms), streaming stays.
 //
 // So, for a far session, every update read is timed. While streaming, when
 // the median of the last JUDGED large updates (more than LARGE_UPDATE_BYTES,
@@ -111,7 +112,6 @@ export interface NoVncFarInternals {
   _fbWidth?: number;
   _fbHeight?: number;
   _enabledContinuousUpdates?: boolean;
-  _supportsContinuousUpdates?: boolean;
   _framebufferUpdate?: () => boolean;
   _normalMsg?: () => boolean;
   _updateContinuousUpdates?: () => void;

@@ -120,7 +120,6 @@ function fakeNoVnc(options: { far?: number | null } = {}) {
     _fbWidth: 1920,
     _fbHeight: 1080,
     _enabledContinuousUpdates: true,
-    _supportsContinuousUpdates: true,
     _framebufferUpdate() {
       if (this._FBU!.rects === 0) {
         if (queue.length < 3) return false;
@@ -143,7 +142,6 @@ function fakeNoVnc(options: { far?: number | null } = {}) {
         return done;
       }
       if (type === 150) {
-        this._supportsContinuousUpdates = true;
         this._enabledContinuousUpdates = false;
         return true;
       }
