@@ -7,17 +7,18 @@
 // longer to decode and draw than the server takes to send the next, the
 // server's congestion control (TigerVNC's, Congestion.cxx) lets pictures queue
 // in front of the page until they are ≈25–50 ms late on top of the distance,
-// and every picture shown is that much older: measured at a 20 ms round trip
-// (docs/performance-history.md, "A far server asked for updates while its
-// pictures take long to draw"), 1920×1080 full-screen changes p95 282 and 253
-// ms streamed against 140 and 106 with this, frames/s within the spread.
-// Asking then costs little: the next picture comes a round trip after the
-// last is drawn, so frames/s falls by at most roundTrip ÷ (roundTrip + time
-// per picture), under a third where a picture takes more than
-// SLOW_ROUND_TRIPS round trips; and the server no longer encodes on cores the
-// page is decoding on. Where the page keeps up
-// better (1024×768 there: 42 frames/s streamed, 25 asked always, p95 115 and
-// 56 ms), streaming stays.
+// and every picture shown is that much older: measured (docs/
+// performance-history.md, "A far server asked for updates while its pictures
+// take long to draw"), 1920×1080 full-screen changes at a 20 ms round trip
+// p95 255–282 ms streamed against 106–140 with this, at 50 ms 398 against
+// 119, frames/s within the spread at 20 ms and 11.0 → 9.6 at 50. Asking then
+// costs little: the next picture comes a round trip after the last is drawn,
+// so frames/s falls by at most roundTrip ÷ (roundTrip + time per picture), a
+// third where pictures came SLOW_ROUND_TRIPS round trips apart, and less in
+// practice: the server no longer encodes on cores the page is decoding on, so
+// the page takes less time a picture. Where the page keeps up better
+// (1024×768 there: 42 frames/s streamed at 20 ms, an update every 23 ms),
+// streaming stays.
 //
 // So, for a far session, every update read is timed. While streaming, when
 // the median of the last JUDGED large updates (more than LARGE_UPDATE_BYTES,
@@ -47,7 +48,7 @@ export const JUDGED = 5;
 /** Streaming starts (connected, or switched back): large updates read within this long (ms) are not judged. */
 export const SETTLE_MS = 500;
 /** Streaming: the median interval between large updates above this many round trips, and the session asks instead. */
-export const SLOW_ROUND_TRIPS = 2.5;
+export const SLOW_ROUND_TRIPS = 2;
 /** Asking: this many small updates in a row, and the session streams again. */
 export const SMALL_RUN = 5;
 

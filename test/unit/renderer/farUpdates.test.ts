@@ -42,7 +42,7 @@ function asking(): FarUpdateChooser {
   return chooser;
 }
 
-test('streaming, large updates read more than 2.5 round trips apart (the median of the last five) switch to asking', () => {
+test('streaming, large updates read more than two round trips apart (the median of the last five) switch to asking', () => {
   const chooser = new FarUpdateChooser(RTT);
   const last = settle(chooser);
   assert.deepEqual(feed(chooser, JUDGED, LARGE, SLOW, last + SLOW), [...new Array<null>(JUDGED - 1).fill(null), 'asking']);
