@@ -17,6 +17,7 @@ import { startFrameClock, type FrameClock } from '../bench/servers';
 import { decodeCode, readStrip, STRIP } from '../bench/frameCode';
 import { ROOT, startAppWithBrowser } from '../support/app';
 import type { TestBrowser } from '../support/browser';
+import { enableContinuousUpdates, occurrences as count, updateRequest } from '../support/rfbWire';
 import { createProfile, sessionView, waitFor, waitForState } from '../support/ui';
 
 let server: XvncServer;
@@ -38,18 +39,9 @@ after(async () => {
   for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
 });
 
-// RFB on the wire (RFC 6143 and the community extensions), big-endian.
-/** EnableContinuousUpdates (150) for the whole 1920×1080 desktop, off and on. */
-const CONTINUOUS_OFF = Buffer.from([150, 0, 0, 0, 0, 0, 0x07, 0x80, 0x04, 0x38]);
-const CONTINUOUS_ON = Buffer.from([150, 1, 0, 0, 0, 0, 0x07, 0x80, 0x04, 0x38]);
-/** An incremental FramebufferUpdateRequest for the whole desktop. */
-const UPDATE_REQUEST = Buffer.from([3, 1, 0, 0, 0, 0, 0x07, 0x80, 0x04, 0x38]);
-
-function count(haystack: Buffer, needle: Buffer): number {
-  let n = 0;
-  for (let at = haystack.indexOf(needle); at !== -1; at = haystack.indexOf(needle, at + 1)) n++;
-  return n;
-}
+const CONTINUOUS_OFF = enableContinuousUpdates(false, 1920, 1080);
+const CONTINUOUS_ON = enableContinuousUpdates(true, 1920, 1080);
+const UPDATE_REQUEST = updateRequest(1920, 1080);
 
 const STREAMED = /\): pictures streamed by the server \(continuous updates\)\.$/;
 const ASKED = /\): each picture asked for once the last is drawn, while large pictures take longer to draw than the round trip \(streamed otherwise\)\.$/;

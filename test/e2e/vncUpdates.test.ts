@@ -10,6 +10,7 @@ import { startFaultRelay, type FaultRelay } from '../servers/faultRelay';
 import { hexColour } from '../servers/xwd';
 import { startAppWithBrowser } from '../support/app';
 import type { TestBrowser } from '../support/browser';
+import { enableContinuousUpdates, occurrences as count, updateRequest } from '../support/rfbWire';
 import { createProfile, sessionView, waitForCanvasColour, waitForState } from '../support/ui';
 
 let server: XvncServer;
@@ -31,16 +32,8 @@ after(async () => {
 const CONTINUOUS_UPDATES = Buffer.from([0xff, 0xff, 0xfe, 0xc7]);
 /** The DesktopSize pseudo-encoding, -223: in every SetEncodings noVNC sends. */
 const DESKTOP_SIZE = Buffer.from([0xff, 0xff, 0xff, 0x21]);
-/** An incremental FramebufferUpdateRequest for the whole 1024×768 desktop. */
-const UPDATE_REQUEST = Buffer.from([3, 1, 0, 0, 0, 0, 0x04, 0x00, 0x03, 0x00]);
-/** EnableContinuousUpdates (150), on, for the whole desktop. */
-const ENABLE_CONTINUOUS = Buffer.from([150, 1, 0, 0, 0, 0, 0x04, 0x00, 0x03, 0x00]);
-
-function count(haystack: Buffer, needle: Buffer): number {
-  let n = 0;
-  for (let at = haystack.indexOf(needle); at !== -1; at = haystack.indexOf(needle, at + 1)) n++;
-  return n;
-}
+const UPDATE_REQUEST = updateRequest(1024, 768);
+const ENABLE_CONTINUOUS = enableContinuousUpdates(true, 1024, 768);
 
 /**
  * Connects through `relay`, waits for the picture, checks what the stats
