@@ -63,10 +63,8 @@ export class VncSession implements RemoteSession {
     // A near server is asked for one update at a time rather than streaming (updateRequests.ts).
     // Timed from before noVNC attaches, so this sees each message before noVNC answers it;
     // only where noVNC's encodings can be filtered, or the timing would have no use.
-    let roundTripMs = 0;
     const nameNoVncSocket = filterEncodings((RFB as unknown as { messages?: NoVncMessages }).messages ?? {})
       ? askForUpdatesWhenNear(socket, (shortest, asking) => {
-          roundTripMs = shortest;
           const updates = asking ? UPDATES_NEAR : UPDATES_STREAMED;
           console.info(`VNC: shortest handshake round trip ${shortest.toFixed(1)} ms: ${updates}`);
           this.events.emit('link', { roundTripMs: shortest, updates });
@@ -86,7 +84,7 @@ export class VncSession implements RemoteSession {
         changed: (mode: FarUpdateMode) => {
           const updates = mode === 'asking' ? UPDATES_FAR_ASKED : UPDATES_STREAMED;
           console.info(`VNC: ${updates}`);
-          this.events.emit('link', { roundTripMs, updates });
+          this.events.emit('link', { roundTripMs: farRoundTrip(noVncSocket) ?? 0, updates });
         },
       });
     }
