@@ -165,7 +165,6 @@ export function adaptFarUpdates(rfb: NoVncFarInternals, messages: NoVncFarMessag
       if (roundTrip === null || !this._enabledContinuousUpdates) return done;
       chooser = new FarUpdateChooser(roundTrip);
     }
-    if (chooser.mode === 'streaming' && !this._enabledContinuousUpdates) return done;
     const next = chooser.updateRead(now(), consumed() - updateStart);
     if (next === 'asking') {
       // noVNC asks for the next update itself after this one (core/rfb.js
