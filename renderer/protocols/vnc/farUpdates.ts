@@ -40,6 +40,18 @@
 // server and the page asked, 46–50 ms apart streamed, with flips each second
 // when that time was the criterion). Small updates never switch a streaming
 // session.
+//
+// So streaming is tried again instead: PROBE_AFTER_MS after the switch to
+// asking, the next large update turns continuous updates on, and the same
+// judging (without the settling, which is for the first pictures after
+// connecting) decides whether the page now keeps up. If it does not, asking
+// resumes and the next try waits twice as long, up to PROBE_MAX_MS; if it
+// does (or small updates switched back), the wait starts again from
+// PROBE_AFTER_MS. Without this, a few slow pictures early in a session (the
+// page still busy after connecting: measured at 1024×768, a 20 ms round
+// trip, intervals 43–79 ms in the first second where 25 came later) kept a
+// session that streams 40 frames/s asking at 20–25 for as long as the
+// pictures stayed large; and a video made smaller stayed asked for too.
 
 /** An update of more than this many bytes counts as large: its decoding is most of the page's work. */
 export const LARGE_UPDATE_BYTES = 48 * 1024;
@@ -51,6 +63,10 @@ export const SETTLE_MS = 500;
 export const SLOW_ROUND_TRIPS = 2;
 /** Asking: this many small updates in a row, and the session streams again. */
 export const SMALL_RUN = 5;
+/** Asking: streaming is tried again this long (ms) after the switch; each try that ends in asking doubles it. */
+export const PROBE_AFTER_MS = 5_000;
+/** The longest wait (ms) between tries of streaming. */
+export const PROBE_MAX_MS = 80_000;
 
 export type FarUpdateMode = 'streaming' | 'asking';
 
@@ -68,6 +84,11 @@ export class FarUpdateChooser {
   private lastReadAt: number | null = null;
   /** When the first update was read since streaming started. */
   private streamingSince: number | null = null;
+  /** When the first update was read since asking started. */
+  private askingSince: number | null = null;
+  /** Streaming now is a try (from asking), judged without settling. */
+  private trying = false;
+  private tryAfter = PROBE_AFTER_MS;
   /** The last JUDGED large updates' intervals, while streaming. */
   private judged: number[] = [];
   private smallRun = 0;
@@ -79,18 +100,34 @@ export class FarUpdateChooser {
     const interval = this.lastReadAt === null ? null : atMs - this.lastReadAt;
     this.lastReadAt = atMs;
     if (this.mode === 'streaming') this.streamingSince ??= atMs;
+    else this.askingSince ??= atMs;
     if (bytes <= LARGE_UPDATE_BYTES) {
       this.judged = [];
       this.smallRun++;
-      return this.mode === 'asking' && this.smallRun >= SMALL_RUN ? this.switchTo('streaming') : null;
+      if (this.mode === 'asking' && this.smallRun >= SMALL_RUN) {
+        this.tryAfter = PROBE_AFTER_MS;
+        return this.switchTo('streaming');
+      }
+      return null;
     }
     this.smallRun = 0;
-    if (this.mode === 'asking') return null; // asked for, a large update says nothing of streaming
-    // The first pictures after connecting or a switch (code compiled on first use, a whole first picture) are no measure.
-    if (interval === null || atMs - this.streamingSince! < SETTLE_MS) return null;
+    if (this.mode === 'asking') {
+      // Asked for, a large update says nothing of streaming: try it, now and then.
+      if (atMs - this.askingSince! < this.tryAfter) return null;
+      this.trying = true;
+      return this.switchTo('streaming');
+    }
+    // The first pictures after connecting or small ones (code compiled on first use, a whole first picture) are no measure.
+    if (interval === null || (!this.trying && atMs - this.streamingSince! < SETTLE_MS)) return null;
     this.judged.push(interval);
     if (this.judged.length > JUDGED) this.judged.shift();
-    return this.judged.length === JUDGED && median(this.judged) > SLOW_ROUND_TRIPS * this.roundTripMs ? this.switchTo('asking') : null;
+    if (this.judged.length < JUDGED) return null;
+    const slow = median(this.judged) > SLOW_ROUND_TRIPS * this.roundTripMs;
+    if (this.trying) {
+      this.trying = false;
+      this.tryAfter = slow ? Math.min(2 * this.tryAfter, PROBE_MAX_MS) : PROBE_AFTER_MS;
+    }
+    return slow ? this.switchTo('asking') : null;
   }
 
   private switchTo(mode: FarUpdateMode): FarUpdateMode {
@@ -99,6 +136,7 @@ export class FarUpdateChooser {
     this.smallRun = 0;
     this.lastReadAt = null;
     this.streamingSince = null;
+    this.askingSince = null;
     return mode;
   }
 }

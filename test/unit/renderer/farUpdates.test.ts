@@ -5,6 +5,8 @@ import {
   FarUpdateChooser,
   JUDGED,
   LARGE_UPDATE_BYTES,
+  PROBE_AFTER_MS,
+  PROBE_MAX_MS,
   SETTLE_MS,
   SLOW_ROUND_TRIPS,
   SMALL_RUN,
@@ -89,11 +91,59 @@ test('asking, five small updates in a row switch back to streaming', () => {
 
 test('asking stays for large updates however quickly they come (asked, the page is faster than streamed), and a large update breaks a run of small ones', () => {
   const chooser = asking();
+  // Asking from the first update read after the switch (at 1000), until streaming is tried again.
   assert.ok(feed(chooser, 40, LARGE, RTT + 1, 1000).every((next) => next === null));
-  assert.ok(feed(chooser, 40, LARGE, 10 * RTT, 2000).every((next) => next === null));
+  assert.ok(feed(chooser, 15, LARGE, 10 * RTT, 2000).every((next) => next === null));
   feed(chooser, SMALL_RUN - 1, SMALL, 10, 5000);
   assert.equal(chooser.updateRead(5100, LARGE), null);
   assert.deepEqual(feed(chooser, SMALL_RUN, SMALL, 10, 5200), [null, null, null, null, 'streaming']);
+});
+
+/** Feeds a chooser that asks large updates `gap` ms apart from `from` until it switches; returns when it did. */
+function untilSwitch(chooser: FarUpdateChooser, from: number, gap: number, bytes = LARGE): number {
+  for (let at = from; at < from + 10 * PROBE_MAX_MS; at += gap) if (chooser.updateRead(at, bytes) !== null) return at;
+  assert.fail('no switch');
+}
+
+test('asking, streaming is tried again after a while: a try the page does not keep up with asks again, and the next try waits twice as long, up to a limit', () => {
+  const chooser = asking();
+  let asked = 1000;
+  let wait = PROBE_AFTER_MS;
+  for (let tries = 0; tries < 7; tries++) {
+    const tried = untilSwitch(chooser, asked, 50);
+    assert.equal(chooser.mode, 'streaming');
+    assert.ok(tried - asked >= wait && tried - asked < wait + 50, `try ${tries + 1} after ${tried - asked} ms, expected ${wait}`);
+    // Judged at once (no settling): the first read only starts the timing, then JUDGED slow intervals.
+    assert.deepEqual(feed(chooser, JUDGED + 1, LARGE, SLOW, tried + SLOW), [...new Array<null>(JUDGED).fill(null), 'asking']);
+    asked = tried + (JUDGED + 2) * SLOW;
+    wait = Math.min(2 * wait, PROBE_MAX_MS);
+  }
+  assert.equal(wait, PROBE_MAX_MS);
+});
+
+test('a try of streaming the page keeps up with stays streaming, and after another switch to asking the next try waits the shortest time again', () => {
+  const chooser = asking();
+  // One failed try first: the wait doubles.
+  let tried = untilSwitch(chooser, 1000, 50);
+  feed(chooser, JUDGED + 1, LARGE, SLOW, tried + SLOW);
+  tried = untilSwitch(chooser, tried + 10_000, 50);
+  // This try keeps up: it stays streaming, for as long as the page keeps up.
+  assert.ok(feed(chooser, 200, LARGE, KEEPING_UP, tried + KEEPING_UP).every((next) => next === null));
+  assert.equal(chooser.mode, 'streaming');
+  // Later too slow: asking, and tried again after the shortest wait (the page kept up last time).
+  const asked = untilSwitch(chooser, tried + 201 * KEEPING_UP, SLOW);
+  assert.equal(chooser.mode, 'asking');
+  assert.ok(untilSwitch(chooser, asked + 100, 50) - (asked + 100) < PROBE_AFTER_MS + 50);
+});
+
+test('small updates switching back to streaming make the next try wait the shortest time again', () => {
+  const chooser = asking();
+  const tried = untilSwitch(chooser, 1000, 50);
+  feed(chooser, JUDGED + 1, LARGE, SLOW, tried + SLOW); // asking again; the next try would wait twice as long
+  assert.equal(feed(chooser, SMALL_RUN, SMALL, 100, tried + 1000).at(-1), 'streaming');
+  const asked = untilSwitch(chooser, tried + 2000, SLOW);
+  assert.equal(chooser.mode, 'asking');
+  assert.ok(untilSwitch(chooser, asked + 100, 50) - (asked + 100) < PROBE_AFTER_MS + 50);
 });
 
 /**
