@@ -1,7 +1,7 @@
 // A far VNC server's updates (renderer/protocols/vnc/farUpdates.ts): streamed
 // while the page keeps up, asked for one at a time while large pictures take
-// the page much longer than a round trip to draw, streamed again when they are
-// small. Real Xvnc at 1920×1080 ≈12 ms away (a relay holding every chunk 6 ms
+// the page much longer than a round trip to draw, streaming tried again after
+// a while, streamed again when they are small. Real Xvnc at 1920×1080 ≈12 ms away (a relay holding every chunk 6 ms
 // each way), the bench's frame clock drawing on it (the whole screen every
 // frame, then a small box), the real UI in Chromium. What the page asked for
 // is read on the wire, in the bytes the relay saw; the picture on the canvas.
@@ -47,7 +47,7 @@ const UPDATE_REQUEST = updateRequest(1920, 1080);
 const STREAMED = /^Round trip to the server (1[2-9]|[2-9]\d)\.\d ms \(timed while connecting\): pictures streamed by the server \(continuous updates\)\.$/;
 const ASKED = /^Round trip to the server (1[2-9]|[2-9]\d)\.\d ms \(timed while connecting\): each picture asked for once the last is drawn, while large pictures take longer to draw than the round trip \(streamed otherwise\)\.$/;
 
-test('a far server streams, is asked for one picture at a time while its full-screen pictures take the page long to draw, and streams again for small changes', async (t) => {
+test('a far server streams, is asked for one picture at a time while its full-screen pictures take the page long to draw, is tried streaming again later, and streams again for small changes', async (t) => {
   const { page } = browser;
   const relay: FaultRelay = await startFaultRelay(server.port, '127.0.0.1', { delayMs: 6 });
   let clock: FrameClock | null = null;
@@ -64,6 +64,9 @@ test('a far server streams, is asked for one picture at a time while its full-sc
     // Video-like: the whole screen changes 60 times a second.
     clock = await startFrameClock(frameClockBinary, server.display, 'full', 60);
     await waitFor(async () => ASKED.test(await title()), `the readout naming pictures asked for (it says "${await title()}")`, 20_000);
+    const askedAt = Date.now();
+    // noVNC turns continuous updates on as it starts (here twice); each time again counts from here.
+    const onAtStart = count(sent(), CONTINUOUS_ON);
     assert.equal(count(sent(), CONTINUOUS_OFF), 1, 'continuous updates turned off once');
     const requestsBefore = count(sent(), UPDATE_REQUEST);
 
@@ -86,13 +89,20 @@ test('a far server streams, is asked for one picture at a time while its full-sc
     const requests = count(sent(), UPDATE_REQUEST) - requestsBefore;
     t.diagnostic(`asking: the clock on the canvas moved on ${shown} frames in 2 s, with ${requests} update requests (pictures)`);
     assert.ok(requests >= 6, `${requests} update requests in those 2 s: one per picture`);
+
+    // Streaming is tried again after a while (5 s), and the page, still behind, asks again.
+    await waitFor(async () => count(sent(), CONTINUOUS_ON) > onAtStart, 'continuous updates turned on again to try streaming', 15_000);
+    const triedAfter = Date.now() - askedAt;
+    assert.ok(triedAfter >= 4_000, `streaming tried again ${triedAfter} ms after the switch to asking, not before 5 s`);
+    await waitFor(async () => count(sent(), CONTINUOUS_OFF) >= 2 && ASKED.test(await title()), `asking again after the try (the readout says "${await title()}")`, 10_000);
+    t.diagnostic(`streaming tried again ${triedAfter} ms after the switch; asking again ${Date.now() - askedAt - triedAfter} ms later`);
     await clock.stop();
     clock = null;
 
     // Typing-like: a small box changes; the server streams again.
     clock = await startFrameClock(frameClockBinary, server.display, 'region', 60);
     await waitFor(async () => STREAMED.test(await title()), `the readout naming streamed pictures again (it says "${await title()}")`, 20_000);
-    assert.ok(count(sent(), CONTINUOUS_ON) >= 2, 'continuous updates turned on again (the first time was at the start)');
+    assert.equal(count(sent(), CONTINUOUS_ON), onAtStart + 2, 'continuous updates turned on again (once for the try, once now)');
   } finally {
     await clock?.stop();
     await sessionView(page).getByRole('button', { name: 'Disconnect' }).click().catch(() => undefined);
