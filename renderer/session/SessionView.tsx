@@ -100,7 +100,7 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
   activeRef.current = active;
   /** Null until the first full second of this connection has been measured. */
   const [stats, setStats] = useState<{ fps: number | null; bytesPerSecond: number } | null>(null);
-  /** What the adapter measured of the link while connecting (VNC), null until then. */
+  /** What the adapter (VNC) or the gateway (RDP) measured of the link while connecting, null until then. */
   const [link, setLink] = useState<LinkInfo | null>(null);
   const [clipboardOpen, setClipboardOpen] = useState(false);
   const [remoteClipboard, setRemoteClipboard] = useState('');
@@ -145,6 +145,9 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
     let libraryBytes = 0;
     let gatewayBytes: { value: number; at: number } | null = null;
     let lastGatewayBytes: { value: number; at: number } | null = null;
+    /** The round trip the gateway timed (RDP), for this attempt's session, which may not exist yet when it comes. */
+    let gatewayRoundTrip: number | null = null;
+    let attemptSession: RemoteSession | null = null;
     const cleanups: (() => void)[] = [];
     setFailure(null);
     setStats(null);
@@ -216,6 +219,9 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
         else if (message.type === 'stats') {
           lastGatewayBytes = gatewayBytes;
           gatewayBytes = { value: message.bytesFromHost + message.bytesToHost, at: message.at };
+        } else if (message.type === 'link') {
+          gatewayRoundTrip = message.roundTripMs;
+          attemptSession?.gatewayRoundTrip?.(message.roundTripMs);
         } else if (message.type === 'state' && (message.state === 'securing' || message.state === 'authenticating')) updateState(message.state);
       });
       cleanups.push(() => control.close());
@@ -237,6 +243,7 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
         return;
       }
       sessionRef.current = session;
+      attemptSession = session;
       cleanups.push(
         session.on('state', (s) => {
           // While retrying, the view says "Reconnecting" until the session is back.
@@ -284,6 +291,7 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
           wait();
         }),
       );
+      if (gatewayRoundTrip !== null) session.gatewayRoundTrip?.(gatewayRoundTrip);
       try {
         session.connect({ surface, info: response, wsOrigin: wsOrigin(), password: typedPasswordRef.current ?? response.savedPassword, warmUpOwner });
         session.setScaling(scalingRef.current);

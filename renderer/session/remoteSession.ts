@@ -59,6 +59,8 @@ export interface RemoteSession {
   /** Puts text on the remote clipboard. */
   pasteText(text: string): void;
   focus(): void;
+  /** The round trip to the server the gateway timed while connecting (RDP); the adapter reports it as a 'link' event. */
+  gatewayRoundTrip?(roundTripMs: number): void;
   /** The canvas showing the remote desktop (tests and the benchmark read it). */
   canvas(): HTMLCanvasElement | null;
   on<K extends keyof SessionEvents>(event: K, listener: (value: SessionEvents[K]) => void): () => void;

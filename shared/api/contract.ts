@@ -160,4 +160,6 @@ export type ControlEvent =
   | { type: 'error'; code: ErrorCode; message: string; detail?: string }
   /** The session goes on, but the user should know (shown in the session view, not as a failure). */
   | { type: 'warning'; code: WarningCode; message: string; detail?: string }
-  | { type: 'stats'; bytesFromHost: number; bytesToHost: number; at: number };
+  | { type: 'stats'; bytesFromHost: number; bytesToHost: number; at: number }
+  /** The round trip to the server the gateway timed while connecting to it (RDP: the X.224 Connection Request to its Confirm; ms). */
+  | { type: 'link'; roundTripMs: number };

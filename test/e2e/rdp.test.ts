@@ -88,6 +88,29 @@ test('TLS: certificate prompt, connect, the server\u2019s picture, typing and a 
   assert.deepEqual(browser.cspViolations, []);
 });
 
+test('the readout\u2019s tooltip gives the round trip to the server the gateway timed (X.224), through a relay 10 ms each way', async () => {
+  const server = await startFreerdpShadow({ security: 'tls', background: '#336699' });
+  cleanups.push(() => server.stop());
+  const relay = await startFaultRelay(server.port, '127.0.0.1', { delayMs: 10 });
+  cleanups.push(() => relay.close());
+  const { browser } = await startAppWithBrowser(cleanups);
+  const { page } = browser;
+  await createProfile(page, { name: 'Far shadow', protocol: 'RDP', port: relay.port, username: 'ann', password: 'unused' });
+  await page.getByRole('button', { name: 'Connect', exact: true }).click();
+  await trustCertificate(page, 'Trust once');
+  await waitForState(page, 'Connected');
+  const readout = sessionView(page).getByTestId('session-stats');
+  let title = '';
+  await waitFor(async () => (title = (await readout.getAttribute('title')) ?? '') !== '', 'a tooltip on the readout', 10_000);
+  const match = /^Round trip to the server ([\d.]+) ms \(timed while connecting\): frames paced by acknowledgements of those this computer has drawn\.$/.exec(title);
+  assert.ok(match, `tooltip: "${title}"`);
+  // The relay holds each chunk 10 ms each way: at least 20 ms, and not the relay's own instant TCP handshake.
+  const ms = Number(match[1]);
+  assert.ok(ms >= 19.5 && ms < 200, `round trip ${ms} ms through a relay adding 20`);
+  await sessionView(page).getByRole('button', { name: 'Disconnect' }).click();
+  await waitForState(page, 'Disconnected');
+});
+
 test('NLA: the right password connects; a wrong one says sign-in failed; NLA off says the server requires NLA', async () => {
   const server = await startFreerdpShadow({ security: 'nla', user: 'ann', password: 'Secret-123', background: '#5a3d7a' });
   cleanups.push(() => server.stop());

@@ -170,6 +170,7 @@ export function serveRdCleanPath(
       return;
     }
 
+    deps.sessions.setLink(session, transport.roundTripMs);
     const observer = new CredSspObserver(transport.selectedProtocol);
     const nla = (transport.selectedProtocol & (PROTOCOL.HYBRID | PROTOCOL.HYBRID_EX)) !== 0;
     // HYBRID_EX: the server sends an Early User Authorization Result after CredSSP.

@@ -21,6 +21,8 @@ export interface GatewaySession {
   lastError: Extract<ControlEvent, { type: 'error' }> | null;
   /** Warnings so far (one per code), replayed to a late control channel. */
   warnings: Extract<ControlEvent, { type: 'warning' }>[];
+  /** The round trip the gateway timed while connecting (RDP), replayed to a late control channel; null until then. */
+  link: Extract<ControlEvent, { type: 'link' }> | null;
   bytesFromHost: number;
   bytesToHost: number;
   controls: Set<WebSocket>;
@@ -51,6 +53,7 @@ export class SessionRegistry {
       state: 'connecting',
       lastError: null,
       warnings: [],
+      link: null,
       bytesFromHost: 0,
       bytesToHost: 0,
       controls: new Set(),
@@ -76,6 +79,7 @@ export class SessionRegistry {
     socket.on('close', () => session.controls.delete(socket));
     this.sendTo(socket, { type: 'state', state: session.state });
     for (const warning of session.warnings) this.sendTo(socket, warning);
+    if (session.link) this.sendTo(socket, session.link);
     if (session.lastError) this.sendTo(socket, session.lastError);
   }
 
@@ -98,6 +102,12 @@ export class SessionRegistry {
     const event: Extract<ControlEvent, { type: 'warning' }> = { type: 'warning', code, message: WARNING_MESSAGES[code], ...(detail ? { detail } : {}) };
     session.warnings.push(event);
     this.broadcast(session, event);
+  }
+
+  /** Tells the session's control channels how far the server is (timed by the gateway while connecting). */
+  setLink(session: GatewaySession, roundTripMs: number): void {
+    session.link = { type: 'link', roundTripMs };
+    this.broadcast(session, session.link);
   }
 
   /** Ends a session: its bridges close with the given reason, its control channels are told. */

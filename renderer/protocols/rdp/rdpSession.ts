@@ -24,6 +24,9 @@ export function warmUpRdp(forConnect?: object): void {
 /** A connect warmUpRdp(owner) prepared for ended before a session started: its decoding workers end now. */
 export { releasePreparedPainting as abandonRdpWarmUp } from './paintingSocket';
 
+/** How frames come from an RDP server, in a user's words (the stats readout's tooltip). */
+export const RDP_FRAMES = 'frames paced by acknowledgements of those this computer has drawn';
+
 export class RdpSession implements RemoteSession {
   private readonly events = new SessionEmitter();
   readonly countsFrames = false;
@@ -46,6 +49,10 @@ export class RdpSession implements RemoteSession {
 
   connect(params: ConnectParams): void {
     void this.run(params);
+  }
+
+  gatewayRoundTrip(roundTripMs: number): void {
+    this.events.emit('link', { roundTripMs, updates: RDP_FRAMES });
   }
 
   private async run({ surface, info, wsOrigin, password, warmUpOwner }: ConnectParams): Promise<void> {

@@ -18,6 +18,8 @@ export type RdpTransportResult =
       selectedProtocol: number;
       chain: Uint8Array[];
       serverAddr: string;
+      /** The X.224 Connection Request sent → its whole Confirm read (ms): the round trip to the server (not TCP's handshake, which a relay or load balancer in between answers itself). */
+      roundTripMs: number;
     }
   | { kind: 'negotiation-failed'; code: ErrorCode; confirm: Uint8Array; failureCode: number }
   | { kind: 'failed'; code: ErrorCode; detail: string; tlsAlert?: number };
@@ -65,6 +67,8 @@ export async function openRdpTransport(options: {
   const timeouts = options.timeouts ?? DEFAULT_RELAY_TIMEOUTS;
   const tcp = net.connect({ host: options.host, port: options.port, noDelay: true });
   let connected = false;
+  let requestSentAt = 0;
+  let roundTripMs = 0;
 
   const confirm = await new Promise<{ ok: true; pdu: Uint8Array } | { ok: false; code: ErrorCode; detail: string }>((resolve) => {
     let buffered = Buffer.alloc(0);
@@ -86,6 +90,7 @@ export async function openRdpTransport(options: {
         if (buffered.length < length) return;
         if (buffered.length > length) return done({ ok: false, code: 'protocol-error', detail: 'unexpected bytes after the X.224 confirm' });
         tcp.pause();
+        roundTripMs = performance.now() - requestSentAt;
         done({ ok: true, pdu: new Uint8Array(buffered) });
       } catch (error) {
         done({ ok: false, code: 'protocol-error', detail: (error as Error).message });
@@ -93,6 +98,7 @@ export async function openRdpTransport(options: {
     };
     tcp.on('connect', () => {
       connected = true;
+      requestSentAt = performance.now();
       tcp.setKeepAlive(true, 15_000);
       tcp.write(options.x224Request);
     });
@@ -155,6 +161,7 @@ export async function openRdpTransport(options: {
     selectedProtocol: parsed.protocol,
     chain: peerChain(secured.socket),
     serverAddr: tcp.remoteAddress ?? options.host,
+    roundTripMs,
   };
 }
 
