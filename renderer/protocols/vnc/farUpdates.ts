@@ -41,17 +41,17 @@
 // when that time was the criterion). Small updates never switch a streaming
 // session.
 //
-// So streaming is tried again instead: PROBE_AFTER_MS after the switch to
-// asking, the next large update turns continuous updates on, and the same
-// judging (without the settling, which is for the first pictures after
-// connecting) decides whether the page now keeps up. If it does not, asking
-// resumes and the next try waits twice as long, up to PROBE_MAX_MS; if it
-// does (or small updates switched back), the wait starts again from
-// PROBE_AFTER_MS. Without this, a few slow pictures early in a session (the
-// page still busy after connecting: measured at 1024×768, a 20 ms round
-// trip, intervals 43–79 ms in the first second where 25 came later) kept a
-// session that streams 40 frames/s asking at 20–25 for as long as the
-// pictures stayed large; and a video made smaller stayed asked for too.
+// So streaming is tried again instead: TRY_STREAMING_AFTER_MS after the
+// switch to asking, the next large update turns continuous updates on, and
+// the same judging (without the settling, which is for the first pictures
+// after connecting) decides whether the page now keeps up. If it does not,
+// asking resumes and the next try waits twice as long, up to
+// TRY_STREAMING_MAX_MS; if it does (or small updates switched back), the wait
+// starts again from TRY_STREAMING_AFTER_MS. Without this, a few slow pictures
+// early in a session (measured at 1024×768, a 20 ms round trip: intervals
+// 43–79 ms in the first second, ≈25 later) kept a session that streams 40
+// frames/s asking at 20–25 for as long as the pictures stayed large; and a
+// video made smaller stayed asked for too.
 
 /** An update of more than this many bytes counts as large: its decoding is most of the page's work. */
 export const LARGE_UPDATE_BYTES = 48 * 1024;
@@ -64,9 +64,9 @@ export const SLOW_ROUND_TRIPS = 2;
 /** Asking: this many small updates in a row, and the session streams again. */
 export const SMALL_RUN = 5;
 /** Asking: streaming is tried again this long (ms) after the switch; each try that ends in asking doubles it. */
-export const PROBE_AFTER_MS = 5_000;
+export const TRY_STREAMING_AFTER_MS = 5_000;
 /** The longest wait (ms) between tries of streaming. */
-export const PROBE_MAX_MS = 80_000;
+export const TRY_STREAMING_MAX_MS = 80_000;
 
 export type FarUpdateMode = 'streaming' | 'asking';
 
@@ -88,7 +88,7 @@ export class FarUpdateChooser {
   private askingSince: number | null = null;
   /** Streaming now is a try (from asking), judged without settling. */
   private trying = false;
-  private tryAfter = PROBE_AFTER_MS;
+  private tryAfter = TRY_STREAMING_AFTER_MS;
   /** The last JUDGED large updates' intervals, while streaming. */
   private judged: number[] = [];
   private smallRun = 0;
@@ -105,7 +105,7 @@ export class FarUpdateChooser {
       this.judged = [];
       this.smallRun++;
       if (this.mode === 'asking' && this.smallRun >= SMALL_RUN) {
-        this.tryAfter = PROBE_AFTER_MS;
+        this.tryAfter = TRY_STREAMING_AFTER_MS;
         return this.switchTo('streaming');
       }
       return null;
@@ -117,7 +117,8 @@ export class FarUpdateChooser {
       this.trying = true;
       return this.switchTo('streaming');
     }
-    // The first pictures after connecting or small ones (code compiled on first use, a whole first picture) are no measure.
+    // The first pictures after connecting, or after small ones switched back, are no measure (code compiled on
+    // first use, a whole first picture); a try is judged at once.
     if (interval === null || (!this.trying && atMs - this.streamingSince! < SETTLE_MS)) return null;
     this.judged.push(interval);
     if (this.judged.length > JUDGED) this.judged.shift();
@@ -125,7 +126,7 @@ export class FarUpdateChooser {
     const slow = median(this.judged) > SLOW_ROUND_TRIPS * this.roundTripMs;
     if (this.trying) {
       this.trying = false;
-      this.tryAfter = slow ? Math.min(2 * this.tryAfter, PROBE_MAX_MS) : PROBE_AFTER_MS;
+      this.tryAfter = slow ? Math.min(2 * this.tryAfter, TRY_STREAMING_MAX_MS) : TRY_STREAMING_AFTER_MS;
     }
     return slow ? this.switchTo('asking') : null;
   }

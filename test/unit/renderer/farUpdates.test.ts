@@ -5,8 +5,8 @@ import {
   FarUpdateChooser,
   JUDGED,
   LARGE_UPDATE_BYTES,
-  PROBE_AFTER_MS,
-  PROBE_MAX_MS,
+  TRY_STREAMING_AFTER_MS,
+  TRY_STREAMING_MAX_MS,
   SETTLE_MS,
   SLOW_ROUND_TRIPS,
   SMALL_RUN,
@@ -101,14 +101,14 @@ test('asking stays for large updates however quickly they come (asked, the page 
 
 /** Feeds a chooser that asks large updates `gap` ms apart from `from` until it switches; returns when it did. */
 function untilSwitch(chooser: FarUpdateChooser, from: number, gap: number, bytes = LARGE): number {
-  for (let at = from; at < from + 10 * PROBE_MAX_MS; at += gap) if (chooser.updateRead(at, bytes) !== null) return at;
+  for (let at = from; at < from + 10 * TRY_STREAMING_MAX_MS; at += gap) if (chooser.updateRead(at, bytes) !== null) return at;
   assert.fail('no switch');
 }
 
 test('asking, streaming is tried again after a while: a try the page does not keep up with asks again, and the next try waits twice as long, up to a limit', () => {
   const chooser = asking();
   let asked = 1000;
-  let wait = PROBE_AFTER_MS;
+  let wait = TRY_STREAMING_AFTER_MS;
   for (let tries = 0; tries < 7; tries++) {
     const tried = untilSwitch(chooser, asked, 50);
     assert.equal(chooser.mode, 'streaming');
@@ -116,9 +116,9 @@ test('asking, streaming is tried again after a while: a try the page does not ke
     // Judged at once (no settling): the first read only starts the timing, then JUDGED slow intervals.
     assert.deepEqual(feed(chooser, JUDGED + 1, LARGE, SLOW, tried + SLOW), [...new Array<null>(JUDGED).fill(null), 'asking']);
     asked = tried + (JUDGED + 2) * SLOW;
-    wait = Math.min(2 * wait, PROBE_MAX_MS);
+    wait = Math.min(2 * wait, TRY_STREAMING_MAX_MS);
   }
-  assert.equal(wait, PROBE_MAX_MS);
+  assert.equal(wait, TRY_STREAMING_MAX_MS);
 });
 
 test('a try of streaming the page keeps up with stays streaming, and after another switch to asking the next try waits the shortest time again', () => {
@@ -133,7 +133,7 @@ test('a try of streaming the page keeps up with stays streaming, and after anoth
   // Later too slow: asking, and tried again after the shortest wait (the page kept up last time).
   const asked = untilSwitch(chooser, tried + 201 * KEEPING_UP, SLOW);
   assert.equal(chooser.mode, 'asking');
-  assert.ok(untilSwitch(chooser, asked + 100, 50) - (asked + 100) < PROBE_AFTER_MS + 50);
+  assert.ok(untilSwitch(chooser, asked + 100, 50) - (asked + 100) < TRY_STREAMING_AFTER_MS + 50);
 });
 
 test('small updates switching back to streaming make the next try wait the shortest time again', () => {
@@ -143,7 +143,7 @@ test('small updates switching back to streaming make the next try wait the short
   assert.equal(feed(chooser, SMALL_RUN, SMALL, 100, tried + 1000).at(-1), 'streaming');
   const asked = untilSwitch(chooser, tried + 2000, SLOW);
   assert.equal(chooser.mode, 'asking');
-  assert.ok(untilSwitch(chooser, asked + 100, 50) - (asked + 100) < PROBE_AFTER_MS + 50);
+  assert.ok(untilSwitch(chooser, asked + 100, 50) - (asked + 100) < TRY_STREAMING_AFTER_MS + 50);
 });
 
 /**
