@@ -1,0 +1,41 @@
+// What the gateway's session registry tells control channels, including one
+// that attaches late (the session view opens its channel while the bridge may
+// already be connecting): a fake socket, the registry as it is.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type WebSocket from 'ws';
+import { SessionRegistry } from '../../../electron/gateway/sessions/sessionRegistry';
+import type { ControlEvent } from '../../../shared/api/contract';
+
+function fakeControl(): { socket: WebSocket; received: ControlEvent[] } {
+  const received: ControlEvent[] = [];
+  const socket = {
+    OPEN: 1,
+    readyState: 1,
+    send: (data: string) => received.push(JSON.parse(data) as ControlEvent),
+    on: () => socket,
+    close: () => undefined,
+  };
+  return { socket: socket as unknown as WebSocket, received };
+}
+
+test('the round trip the gateway timed reaches the control channels attached, and is replayed to one attached later', () => {
+  const registry = new SessionRegistry();
+  try {
+    const session = registry.create('profile-1', 'rdp', '127.0.0.1', 3389);
+    const early = fakeControl();
+    registry.attachControl(session, early.socket);
+    registry.setLink(session, 23.4);
+    assert.deepEqual(early.received.filter((event) => event.type === 'link'), [{ type: 'link', roundTripMs: 23.4 }]);
+    const late = fakeControl();
+    registry.attachControl(session, late.socket);
+    assert.deepEqual(late.received.filter((event) => event.type === 'link'), [{ type: 'link', roundTripMs: 23.4 }]);
+    // Before any was timed, nothing of the kind is replayed.
+    const other = registry.create('profile-2', 'rdp', '127.0.0.1', 3390);
+    const none = fakeControl();
+    registry.attachControl(other, none.socket);
+    assert.equal(none.received.filter((event) => event.type === 'link').length, 0);
+  } finally {
+    registry.close();
+  }
+});
