@@ -27,15 +27,20 @@ async function assertMatchesServer(page: TestBrowser['page'], server: ShadowServ
   assert.ok(mismatches.length <= 3, `canvas differs from the server at ${mismatches.length} of ${points.length} points, e.g. ${JSON.stringify(mismatches.slice(0, 4))}`);
 }
 
+/** A profile for freerdp-shadow with TLS (its password unused), connected with its certificate trusted once. */
+async function connectTrustingOnce(page: TestBrowser['page'], name: string, port: number) {
+  await createProfile(page, { name, protocol: 'RDP', port, username: 'ann', password: 'unused' });
+  await page.getByRole('button', { name: 'Connect', exact: true }).click();
+  await trustCertificate(page, 'Trust once');
+  await waitForState(page, 'Connected');
+}
+
 test('TLS: certificate prompt, connect, the server\u2019s picture, typing and a click reach it', async () => {
   const server = await startFreerdpShadow({ security: 'tls', background: '#336699', xterm: true });
   cleanups.push(() => server.stop());
   const { browser } = await startAppWithBrowser(cleanups);
   const { page } = browser;
-  await createProfile(page, { name: 'Shadow TLS', protocol: 'RDP', port: server.port, username: 'ann', password: 'unused' });
-  await page.getByRole('button', { name: 'Connect', exact: true }).click();
-  await trustCertificate(page, 'Trust once');
-  await waitForState(page, 'Connected');
+  await connectTrustingOnce(page, 'Shadow TLS', server.port);
   await waitForCanvasColour(page, 900, 700, hexColour('#336699'), 15_000);
   await assertMatchesServer(page, server);
 
@@ -95,10 +100,7 @@ test('the readout\u2019s tooltip gives the round trip to the server the gateway 
   cleanups.push(() => relay.close());
   const { browser } = await startAppWithBrowser(cleanups);
   const { page } = browser;
-  await createProfile(page, { name: 'Far shadow', protocol: 'RDP', port: relay.port, username: 'ann', password: 'unused' });
-  await page.getByRole('button', { name: 'Connect', exact: true }).click();
-  await trustCertificate(page, 'Trust once');
-  await waitForState(page, 'Connected');
+  await connectTrustingOnce(page, 'Far shadow', relay.port);
   const readout = sessionView(page).getByTestId('session-stats');
   let title = '';
   await waitFor(async () => (title = (await readout.getAttribute('title')) ?? '') !== '', 'a tooltip on the readout', 10_000);
@@ -195,10 +197,7 @@ test('fit to window never enlarges: a desktop smaller than the window stays pixe
   cleanups.push(() => server.stop());
   const { browser } = await startAppWithBrowser(cleanups, { width: 1280, height: 900 });
   const { page } = browser;
-  await createProfile(page, { name: 'Small desktop', protocol: 'RDP', port: server.port, username: 'ann', password: 'unused' });
-  await page.getByRole('button', { name: 'Connect', exact: true }).click();
-  await trustCertificate(page, 'Trust once');
-  await waitForState(page, 'Connected');
+  await connectTrustingOnce(page, 'Small desktop', server.port);
   await waitForCanvasColour(page, 700, 500, hexColour('#336699'), 15_000);
   assert.equal(await sessionView(page).getByRole('combobox', { name: /^Scaling/ }).inputValue(), 'fit');
   const view = sessionView(page);
