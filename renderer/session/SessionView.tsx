@@ -66,6 +66,13 @@ function formatRate(bytesPerSecond: number): string {
 }
 
 /** The stats readout's tooltip: how far the server is and how pictures come from it. */
+/** What the gateway counted for a session, at a time (its `stats` control event). */
+interface GatewayCount {
+  value: number;
+  frames: number;
+  at: number;
+}
+
 function describeLink(link: LinkInfo): string {
   // Tenths below 100 ms, so a round trip just past the 10 ms limit does not read as 10.
   const ms = link.roundTripMs < 100 ? link.roundTripMs.toFixed(1) : Math.round(link.roundTripMs).toString();
@@ -143,8 +150,8 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
     let gatewayError: Failure | null = null;
     let frames = 0;
     let libraryBytes = 0;
-    let gatewayBytes: { value: number; at: number } | null = null;
-    let lastGatewayBytes: { value: number; at: number } | null = null;
+    let gatewayBytes: GatewayCount | null = null;
+    let lastGatewayBytes: GatewayCount | null = null;
     /** The round trip the gateway timed (RDP), for this attempt's session, which may not exist yet when it comes. */
     let gatewayRoundTrip: number | null = null;
     let attemptSession: RemoteSession | null = null;
@@ -218,7 +225,7 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
         else if (message.type === 'warning') setWarning(message.message);
         else if (message.type === 'stats') {
           lastGatewayBytes = gatewayBytes;
-          gatewayBytes = { value: message.bytesFromHost + message.bytesToHost, at: message.at };
+          gatewayBytes = { value: message.bytesFromHost + message.bytesToHost, frames: message.framesDrawn, at: message.at };
         } else if (message.type === 'link') {
           gatewayRoundTrip = message.roundTripMs;
           attemptSession?.gatewayRoundTrip?.(message.roundTripMs);
@@ -306,14 +313,16 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
     void run();
 
     const statsTimer = setInterval(() => {
-      const fps = sessionRef.current?.countsFrames === false ? null : frames;
+      let fps: number | null = frames;
       frames = 0;
       const bytes = libraryBytes;
       libraryBytes = 0;
       let rate = bytes;
-      const g = gatewayBytes as { value: number; at: number } | null;
-      const lg = lastGatewayBytes as { value: number; at: number } | null;
+      const g = gatewayBytes as GatewayCount | null;
+      const lg = lastGatewayBytes as GatewayCount | null;
       if (g && lg && g.at > lg.at) rate = ((g.value - lg.value) * 1000) / (g.at - lg.at);
+      // An adapter that cannot count its frames (RDP): the frames the gateway saw acknowledged, if the server asks for acknowledgements.
+      if (sessionRef.current?.countsFrames === false) fps = g && lg && g.at > lg.at && g.frames > 0 ? Math.round(((g.frames - lg.frames) * 1000) / (g.at - lg.at)) : null;
       setStats({ fps, bytesPerSecond: rate });
     }, 1000);
 

@@ -46,7 +46,7 @@ export interface ConnectParams {
 }
 
 export interface RemoteSession {
-  /** Whether the adapter reports 'frame' events (the readout shows "–" frames/s otherwise). */
+  /** Whether the adapter reports 'frame' events; otherwise the readout counts the frames the gateway saw acknowledged (RDP), or shows "–" frames/s. */
   readonly countsFrames: boolean;
   connect(params: ConnectParams): void;
   /** Ends the session at the user's request: reported as 'user-ended', never as a failure. */

@@ -160,6 +160,7 @@ export type ControlEvent =
   | { type: 'error'; code: ErrorCode; message: string; detail?: string }
   /** The session goes on, but the user should know (shown in the session view, not as a failure). */
   | { type: 'warning'; code: WarningCode; message: string; detail?: string }
-  | { type: 'stats'; bytesFromHost: number; bytesToHost: number; at: number }
+  /** Once a second while bridged. `framesDrawn`: RDP frames the client has acknowledged so far (MS-RDPRFX Frame Acknowledge: drawn), 0 elsewhere. */
+  | { type: 'stats'; bytesFromHost: number; bytesToHost: number; framesDrawn: number; at: number }
   /** The round trip to the server the gateway timed while connecting to it (RDP: the X.224 Connection Request to its Confirm; ms). */
   | { type: 'link'; roundTripMs: number };

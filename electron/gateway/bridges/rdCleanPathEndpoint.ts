@@ -212,6 +212,8 @@ export function serveRdCleanPath(
       pacingTimer.unref();
     };
     const rewriter = new ClientStreamRewriter({ want32Bpp: true, keyboardLayout: session.keyboardLayout, autologon: true }, nla, (frameId) => {
+      // The client has drawn a frame: the toolbar's frames/s readout (the page's RDP library has no such event).
+      session.framesDrawn++;
       const told = pacer.acknowledged(frameId, performance.now());
       armPacing();
       return told;

@@ -25,6 +25,8 @@ export interface GatewaySession {
   link: Extract<ControlEvent, { type: 'link' }> | null;
   bytesFromHost: number;
   bytesToHost: number;
+  /** RDP: frames the client has acknowledged (drawn); the page's own count stays with the page for VNC. */
+  framesDrawn: number;
   controls: Set<WebSocket>;
   /** Closes the session's open bridges; registered by each bridge. */
   bridgeClosers: Set<(reason: ErrorCode) => void>;
@@ -56,6 +58,7 @@ export class SessionRegistry {
       link: null,
       bytesFromHost: 0,
       bytesToHost: 0,
+      framesDrawn: 0,
       controls: new Set(),
       bridgeClosers: new Set(),
       lastActivity: Date.now(),
@@ -128,7 +131,7 @@ export class SessionRegistry {
     const now = Date.now();
     for (const session of this.sessions.values()) {
       if (session.bridgeClosers.size > 0) {
-        this.broadcast(session, { type: 'stats', bytesFromHost: session.bytesFromHost, bytesToHost: session.bytesToHost, at: now });
+        this.broadcast(session, { type: 'stats', bytesFromHost: session.bytesFromHost, bytesToHost: session.bytesToHost, framesDrawn: session.framesDrawn, at: now });
         session.lastActivity = now;
       } else if (session.controls.size === 0 && now - session.lastActivity > IDLE_SESSION_MS) {
         this.sessions.delete(session.id);
