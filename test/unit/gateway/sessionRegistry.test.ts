@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type WebSocket from 'ws';
-import { SessionRegistry } from '../../../electron/gateway/sessions/sessionRegistry';
+import { SessionRegistry, STATS_INTERVAL_MS } from '../../../electron/gateway/sessions/sessionRegistry';
 import type { ControlEvent } from '../../../shared/api/contract';
 
 function fakeControl(): { socket: WebSocket; received: ControlEvent[] } {
@@ -35,6 +35,24 @@ test('the round trip the gateway timed reaches the control channels attached, an
     const none = fakeControl();
     registry.attachControl(other, none.socket);
     assert.equal(none.received.filter((event) => event.type === 'link').length, 0);
+  } finally {
+    registry.close();
+  }
+});
+
+test('while a bridge is open, each second\u2019s stats carry the frames the client acknowledged (RDP) with the byte counts', async () => {
+  const registry = new SessionRegistry();
+  try {
+    const session = registry.create('profile-1', 'rdp', '127.0.0.1', 3389);
+    const control = fakeControl();
+    registry.attachControl(session, control.socket);
+    session.bridgeClosers.add(() => undefined);
+    session.bytesFromHost = 1000;
+    session.framesDrawn = 7;
+    await new Promise((resolve) => setTimeout(resolve, STATS_INTERVAL_MS + 200));
+    const stats = control.received.filter((event) => event.type === 'stats');
+    assert.ok(stats.length >= 1, 'a stats event within a second');
+    assert.equal(stats.at(-1)!.type === 'stats' && stats.at(-1)!.framesDrawn, 7);
   } finally {
     registry.close();
   }
