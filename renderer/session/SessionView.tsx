@@ -65,14 +65,14 @@ function formatRate(bytesPerSecond: number): string {
   return `${Math.round(bytesPerSecond)} B/s`;
 }
 
-/** The stats readout's tooltip: how far the server is and how pictures come from it. */
-/** What the gateway counted for a session, at a time (its `stats` control event). */
+/** What the gateway counted for a session (bytes both ways, RDP frames drawn), at a time: its `stats` control event. */
 interface GatewayCount {
-  value: number;
+  bytes: number;
   frames: number;
   at: number;
 }
 
+/** The stats readout's tooltip: how far the server is and how pictures come from it. */
 function describeLink(link: LinkInfo): string {
   // Tenths below 100 ms, so a round trip just past the 10 ms limit does not read as 10.
   const ms = link.roundTripMs < 100 ? link.roundTripMs.toFixed(1) : Math.round(link.roundTripMs).toString();
@@ -150,8 +150,8 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
     let gatewayError: Failure | null = null;
     let frames = 0;
     let libraryBytes = 0;
-    let gatewayBytes: GatewayCount | null = null;
-    let lastGatewayBytes: GatewayCount | null = null;
+    let gatewayCount: GatewayCount | null = null;
+    let lastGatewayCount: GatewayCount | null = null;
     /** The round trip the gateway timed (RDP), for this attempt's session, which may not exist yet when it comes. */
     let gatewayRoundTrip: number | null = null;
     let attemptSession: RemoteSession | null = null;
@@ -224,8 +224,8 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
         if (message.type === 'error') gatewayError = { code: message.code, ...(message.detail ? { detail: message.detail } : {}) };
         else if (message.type === 'warning') setWarning(message.message);
         else if (message.type === 'stats') {
-          lastGatewayBytes = gatewayBytes;
-          gatewayBytes = { value: message.bytesFromHost + message.bytesToHost, frames: message.framesDrawn, at: message.at };
+          lastGatewayCount = gatewayCount;
+          gatewayCount = { bytes: message.bytesFromHost + message.bytesToHost, frames: message.framesDrawn, at: message.at };
         } else if (message.type === 'link') {
           gatewayRoundTrip = message.roundTripMs;
           attemptSession?.gatewayRoundTrip?.(message.roundTripMs);
@@ -318,9 +318,9 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
       const bytes = libraryBytes;
       libraryBytes = 0;
       let rate = bytes;
-      const g = gatewayBytes as GatewayCount | null;
-      const lg = lastGatewayBytes as GatewayCount | null;
-      if (g && lg && g.at > lg.at) rate = ((g.value - lg.value) * 1000) / (g.at - lg.at);
+      const g = gatewayCount as GatewayCount | null;
+      const lg = lastGatewayCount as GatewayCount | null;
+      if (g && lg && g.at > lg.at) rate = ((g.bytes - lg.bytes) * 1000) / (g.at - lg.at);
       // An adapter that cannot count its frames (RDP): the frames the gateway saw acknowledged, if the server asks for acknowledgements.
       if (sessionRef.current?.countsFrames === false) fps = g && lg && g.at > lg.at && g.frames > 0 ? Math.round(((g.frames - lg.frames) * 1000) / (g.at - lg.at)) : null;
       setStats({ fps, bytesPerSecond: rate });
