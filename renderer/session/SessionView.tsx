@@ -152,9 +152,6 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
     let libraryBytes = 0;
     let gatewayCount: GatewayCount | null = null;
     let lastGatewayCount: GatewayCount | null = null;
-    /** The round trip the gateway timed (RDP), for this attempt's session, which may not exist yet when it comes. */
-    let gatewayRoundTrip: number | null = null;
-    let attemptSession: RemoteSession | null = null;
     const cleanups: (() => void)[] = [];
     setFailure(null);
     setStats(null);
@@ -227,8 +224,8 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
           lastGatewayCount = gatewayCount;
           gatewayCount = { bytes: message.bytesFromHost + message.bytesToHost, frames: message.framesDrawn, at: message.at };
         } else if (message.type === 'link') {
-          gatewayRoundTrip = message.roundTripMs;
-          attemptSession?.gatewayRoundTrip?.(message.roundTripMs);
+          // Timed once this attempt's session has opened its bridge, so the session exists by then.
+          sessionRef.current?.gatewayRoundTrip?.(message.roundTripMs);
         } else if (message.type === 'state' && (message.state === 'securing' || message.state === 'authenticating')) updateState(message.state);
       });
       cleanups.push(() => control.close());
@@ -250,7 +247,6 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
         return;
       }
       sessionRef.current = session;
-      attemptSession = session;
       cleanups.push(
         session.on('state', (s) => {
           // While retrying, the view says "Reconnecting" until the session is back.
@@ -298,7 +294,6 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
           wait();
         }),
       );
-      if (gatewayRoundTrip !== null) session.gatewayRoundTrip?.(gatewayRoundTrip);
       try {
         session.connect({ surface, info: response, wsOrigin: wsOrigin(), password: typedPasswordRef.current ?? response.savedPassword, warmUpOwner });
         session.setScaling(scalingRef.current);

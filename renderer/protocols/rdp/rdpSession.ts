@@ -25,7 +25,7 @@ export function warmUpRdp(forConnect?: object): void {
 export { releasePreparedPainting as abandonRdpWarmUp } from './paintingSocket';
 
 /** How frames come from an RDP server, in a user's words (the stats readout's tooltip). */
-export const RDP_FRAMES = 'frames paced by acknowledgements of those this computer has drawn';
+const RDP_FRAMES = 'frames paced by acknowledgements of those this computer has drawn';
 
 export class RdpSession implements RemoteSession {
   private readonly events = new SessionEmitter();

@@ -68,9 +68,8 @@ export async function openRdpTransport(options: {
   const tcp = net.connect({ host: options.host, port: options.port, noDelay: true });
   let connected = false;
   let requestSentAt = 0;
-  let roundTripMs = 0;
 
-  const confirm = await new Promise<{ ok: true; pdu: Uint8Array } | { ok: false; code: ErrorCode; detail: string }>((resolve) => {
+  const confirm = await new Promise<{ ok: true; pdu: Uint8Array; roundTripMs: number } | { ok: false; code: ErrorCode; detail: string }>((resolve) => {
     let buffered = Buffer.alloc(0);
     const timer = setTimeout(
       () => resolve(connected ? { ok: false, code: 'no-greeting', detail: 'no X.224 Connection Confirm in time' } : { ok: false, code: 'host-unreachable', detail: `no answer within ${timeouts.connectMs} ms` }),
@@ -90,8 +89,7 @@ export async function openRdpTransport(options: {
         if (buffered.length < length) return;
         if (buffered.length > length) return done({ ok: false, code: 'protocol-error', detail: 'unexpected bytes after the X.224 confirm' });
         tcp.pause();
-        roundTripMs = performance.now() - requestSentAt;
-        done({ ok: true, pdu: new Uint8Array(buffered) });
+        done({ ok: true, pdu: new Uint8Array(buffered), roundTripMs: performance.now() - requestSentAt });
       } catch (error) {
         done({ ok: false, code: 'protocol-error', detail: (error as Error).message });
       }
@@ -161,7 +159,7 @@ export async function openRdpTransport(options: {
     selectedProtocol: parsed.protocol,
     chain: peerChain(secured.socket),
     serverAddr: tcp.remoteAddress ?? options.host,
-    roundTripMs,
+    roundTripMs: confirm.roundTripMs,
   };
 }
 
