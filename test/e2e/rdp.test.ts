@@ -113,6 +113,37 @@ test('the readout\u2019s tooltip gives the round trip to the server the gateway 
   await waitForState(page, 'Disconnected');
 });
 
+test('one connection to the server per Connect: the session (NLA) goes on over the certificate check\u2019s, through a relay 25 ms each way', async () => {
+  const server = await startFreerdpShadow({ security: 'nla', user: 'ann', password: 'Secret-123', background: '#5a3d7a' });
+  cleanups.push(() => server.stop());
+  const relay = await startFaultRelay(server.port, '127.0.0.1', { delayMs: 25 });
+  cleanups.push(() => relay.close());
+  const { browser } = await startAppWithBrowser(cleanups);
+  const { page } = browser;
+  await createProfile(page, { name: 'Held NLA', protocol: 'RDP', port: relay.port, username: 'ann', password: 'Secret-123' });
+  await page.getByRole('button', { name: 'Connect', exact: true }).click();
+  await trustCertificate(page, 'Trust always');
+  await waitForState(page, 'Connected');
+  await waitForCanvasColour(page, 900, 700, hexColour('#5a3d7a'), 15_000);
+  // The first check (answered by the prompt) closed; the second, once trusted, carried the session.
+  assert.equal(relay.connections.length, 2, 'connections made: the prompted check and the session');
+  assert.equal(relay.connections[0]!.closed, true);
+  assert.ok(relay.connections[1]!.clientRecordTypes.filter((t) => t === 23).length > 5, `records of the session: ${relay.connections[1]!.clientRecordTypes.length}`);
+  await sessionView(page).getByRole('button', { name: 'Disconnect' }).click();
+  await waitForState(page, 'Disconnected');
+  await sessionView(page).getByRole('button', { name: 'Close tab' }).click();
+
+  // Pinned now: Connect again, one more connection.
+  await page.getByRole('tab', { name: 'Connections' }).click();
+  await page.getByRole('navigation', { name: 'Connections' }).getByRole('button', { name: 'Held NLA', exact: true }).dblclick();
+  await waitForState(page, 'Connected');
+  await waitForCanvasColour(page, 900, 700, hexColour('#5a3d7a'), 15_000);
+  assert.equal(relay.connections.length, 3, 'one connection for the second Connect');
+  await assertMatchesServer(page, server);
+  await sessionView(page).getByRole('button', { name: 'Disconnect' }).click();
+  await waitForState(page, 'Disconnected');
+});
+
 test('NLA: the right password connects; a wrong one says sign-in failed; NLA off says the server requires NLA', async () => {
   const server = await startFreerdpShadow({ security: 'nla', user: 'ann', password: 'Secret-123', background: '#5a3d7a' });
   cleanups.push(() => server.stop());

@@ -121,6 +121,60 @@ test('certificate prompt, trust always, a changed certificate stopped before any
   assert.equal(profiles.find((p) => p.id === profileId)?.pinnedCertificate, original);
 });
 
+test('a session goes on over the certificate check\u2019s connection when IronRDP asks for what it asked for; otherwise, or once it is gone, a new one', async () => {
+  const created = await harness.call('POST', '/api/profiles', { profile: { name: 'Shadow held', protocol: 'rdp', host: '127.0.0.1', port: relay.port, username: 'ann' } });
+  const profileId = created.json.id as string;
+  const fingerprint = await serverFingerprint();
+  const newSession = async () => {
+    const reply = await harness.call('POST', '/api/sessions', { profileId, acceptCertificate: { fingerprintSha256: fingerprint, remember: false } });
+    assert.equal(reply.status, 201);
+    return reply.json as CreateSessionResponse;
+  };
+  // What IronRDP sends for this profile: its user's routing cookie, then TLS and NLA asked for.
+  const asIronRdp = connectionRequest(PROTOCOL.SSL | PROTOCOL.HYBRID | PROTOCOL.HYBRID_EX, 'ann');
+
+  const session = await newSession();
+  const preflight = relay.connections.length - 1;
+  assert.deepEqual(Buffer.concat(relay.connections[preflight]!.fromClient).subarray(0, asIronRdp.length), Buffer.from(asIronRdp), 'the preflight sent IronRDP\u2019s bytes');
+  const ws = harness.socket(session.rdp!.proxyPath);
+  const reply = await exchange(ws, request(session, { x224ConnectionPdu: asIronRdp }));
+  assert.ok(reply && !reply.error, `expected a response, got ${JSON.stringify(reply?.error)}`);
+  assert.deepEqual(parseConnectionConfirm(reply.x224ConnectionPdu!), { kind: 'selected', protocol: PROTOCOL.SSL, flags: reply.x224ConnectionPdu![12] });
+  assert.equal(sha256Fingerprint(reply.serverCertChain![0]!), fingerprint);
+  ws.send(Buffer.from([0x30, 0x03, 0x02, 0x01, 0x06]));
+  await settle();
+  assert.equal(relay.connections.length, preflight + 1, 'no second connection to the server');
+  const used = relay.connections[preflight]!;
+  assert.ok(used.clientRecordTypes.filter((t) => t === 23).length >= 2, `the client's bytes went over the preflight's connection: records ${used.clientRecordTypes}`);
+  ws.close();
+
+  // A client asking for something else (other protocols) gets a connection of its own; the held one is closed.
+  const other = await newSession();
+  const otherPreflight = relay.connections.length - 1;
+  const ws2 = harness.socket(other.rdp!.proxyPath);
+  const reply2 = await exchange(ws2, request(other));
+  assert.ok(reply2 && !reply2.error);
+  await settle();
+  assert.equal(relay.connections.length, otherPreflight + 2, 'a new connection for a different request');
+  assert.equal(relay.connections[otherPreflight]!.closed, true, 'the preflight\u2019s closed');
+  // (TLS 1.3: the handshake's own Finished is one encrypted record; the client's bytes would be more.)
+  assert.ok(relay.connections[otherPreflight]!.clientRecordTypes.filter((t) => t === 23).length <= 1, 'nothing of the client\u2019s went over it');
+  ws2.close();
+
+  // A held connection the server closed meanwhile (here: the relay cuts it) is not used: a new one is made.
+  const third = await newSession();
+  const thirdPreflight = relay.connections.length - 1;
+  relay.cutAll();
+  await settle();
+  const ws3 = harness.socket(third.rdp!.proxyPath);
+  const reply3 = await exchange(ws3, request(third, { x224ConnectionPdu: asIronRdp }));
+  assert.ok(reply3 && !reply3.error, `expected a response, got ${JSON.stringify(reply3?.error)}`);
+  await settle();
+  assert.equal(relay.connections.length, thirdPreflight + 2, 'a new connection once the held one was gone');
+  ws3.close();
+  await settle();
+});
+
 test('the endpoint refuses a wrong destination, a garbage PDU and an oversized one without connecting', async () => {
   const created = await harness.call('POST', '/api/profiles', { profile: { name: 'Shadow 2', protocol: 'rdp', host: '127.0.0.1', port: relay.port } });
   const profileId = created.json.id as string;

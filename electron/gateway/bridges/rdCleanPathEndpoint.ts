@@ -1,9 +1,11 @@
 // The RDCleanPath endpoint for IronRDP's web client (see rdcleanpath/rdCleanPathPdu.ts).
 // Sequence: read one request PDU; check its ticket against the destination it
 // names; connect and forward the client's X.224 request; read the whole
-// confirm; TLS handshake as the client; check the certificate is the one the
-// ticket was bound to; answer with the confirm and the chain; then relay
-// plaintext both ways. Malformed, oversized or unauthorised requests get an
+// confirm; TLS handshake as the client (or, when the client's X.224 request
+// is the one the certificate preflight sent, take over the preflight's
+// connection, already that far: rdp/heldTransport.ts); check the certificate
+// is the one the ticket was bound to; answer with the confirm and the chain;
+// then relay plaintext both ways. Malformed, oversized or unauthorised requests get an
 // RDCleanPath error and a closed socket, never a connection.
 import type WebSocket from 'ws';
 import type { ErrorCode } from '../../../shared/errors/errorCodes';
@@ -148,7 +150,11 @@ export function serveRdCleanPath(
     if (!expected) return refuse(500, 'ticket without an accepted certificate', session, 'internal');
 
     deps.sessions.setState(session, 'securing');
-    const transport = await openRdpTransport({ host: session.host, port: session.port, x224Request: request.x224ConnectionRequest, timeouts: deps.timeouts });
+    // The certificate preflight's connection, when IronRDP asks for just what it asked for (rdp/heldTransport.ts); else a new one.
+    const held = session.heldTransport?.take(request.x224ConnectionRequest);
+    session.heldTransport = null;
+    if (held && !held.transport) log.info('RDP connection made anew, not the certificate check\'s', { session: session.id, why: held.why });
+    const transport = held?.transport ?? (await openRdpTransport({ host: session.host, port: session.port, x224Request: request.x224ConnectionRequest, timeouts: deps.timeouts }));
     if (transport.kind === 'negotiation-failed') {
       deps.sessions.fail(session, transport.code, `X.224 negotiation failure code ${transport.failureCode}`);
       socket.send(forPage(errorPdu({ errorCode: RDCLEANPATH_ERROR.negotiation }, transport.confirm)), () => socket.close(1000));
@@ -308,6 +314,8 @@ export function serveRdCleanPath(
         watch.push(c);
       },
     });
+    // A connection held since the preflight was paused when taken (nothing is lost): it flows from here.
+    transport.socket.resume();
     transport.socket.on('error', (error: NodeJS.ErrnoException) => finish('connection-lost', error.code ?? error.message));
     transport.socket.on('close', () => {
       const credssp = observer.closeReason();

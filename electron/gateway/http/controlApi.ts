@@ -23,6 +23,7 @@ import type { SessionRegistry } from '../sessions/sessionRegistry';
 import { formatTarget, type TicketBook } from '../tickets/sessionTickets';
 import { describeCertificate, evaluateTrust, sha256Fingerprint } from '../certificates/certificateTrust';
 import { openRdpTransport, requestedProtocolsFor } from '../bridges/rdp/rdpTransport';
+import { HeldRdpTransport, type SecuredTransport } from '../bridges/rdp/heldTransport';
 import { connectionRequest } from '../bridges/rdp/x224';
 import type { RelayTimeouts } from '../bridges/tcpRelay';
 import { exportProfile, importIntoLibrary } from '../profiles/connectionFileImport';
@@ -265,8 +266,11 @@ export class ControlApi {
     if (profile.protocol === 'spice') {
       throw new HttpError(422, 'protocol-unsupported', messageFor('protocol-unsupported' satisfies ErrorCode));
     }
-    const fingerprint = profile.protocol === 'rdp' ? await this.acceptedRdpCertificate(profile, request.acceptCertificate) : undefined;
+    const preflight = profile.protocol === 'rdp' ? await this.acceptedRdpCertificate(profile, request.acceptCertificate) : undefined;
+    const fingerprint = preflight?.fingerprint;
     const session = this.deps.sessions.create(profile.id, profile.protocol, profile.host, profile.port, { keyboardLayout: keyboardLayoutId(profile.keyboardLayout) });
+    // The preflight's connection waits for the session's RDCleanPath request; released with the session.
+    if (preflight) session.heldTransport = new HeldRdpTransport(preflight.transport, preflight.x224Request);
     const target = formatTarget(profile.host, profile.port);
     const ticket = this.deps.tickets.mint({
       sessionId: session.id,
@@ -306,27 +310,42 @@ export class ControlApi {
 
   /**
    * The certificate preflight (ARCHITECTURE.md): X.224 and the TLS handshake,
-   * then close, so the user decides about the certificate before IronRDP
-   * starts CredSSP. Returns the fingerprint the ticket will be bound to.
+   * so the user decides about the certificate before IronRDP starts CredSSP.
+   * Returns the fingerprint the ticket will be bound to and, when it is
+   * trusted, the connection itself with the Connection Request it was opened
+   * with, for the session to go on over (bridges/rdp/heldTransport.ts);
+   * otherwise the connection is closed.
    */
-  private async acceptedRdpCertificate(profile: Profile, answer: CreateSessionRequest['acceptCertificate']): Promise<string> {
+  private async acceptedRdpCertificate(profile: Profile, answer: CreateSessionRequest['acceptCertificate']): Promise<{ fingerprint: string; transport: SecuredTransport; x224Request: Uint8Array }> {
+    // The bytes IronRDP sends for this profile's user (its routing cookie included), so they can match.
+    const x224Request = connectionRequest(requestedProtocolsFor(profile.rdpSecurity), profile.username || undefined);
     const transport = await openRdpTransport({
       host: profile.host,
       port: profile.port,
-      x224Request: connectionRequest(requestedProtocolsFor(profile.rdpSecurity)),
+      x224Request,
       ...(this.deps.relayTimeouts ? { timeouts: this.deps.relayTimeouts } : {}),
     });
     if (transport.kind !== 'secured') {
       throw new HttpError(502, transport.code, messageFor(transport.code), { detail: transport.kind === 'failed' ? transport.detail : `negotiation failure ${transport.failureCode}` });
     }
-    transport.socket.destroy();
-    const leaf = transport.chain[0];
+    try {
+      const fingerprint = await this.judgedCertificate(profile, answer, transport.chain);
+      return { fingerprint, transport, x224Request };
+    } catch (error) {
+      transport.socket.destroy();
+      throw error;
+    }
+  }
+
+  /** The fingerprint of a trusted chain (pinned to the profile if the user asked to); a certificate prompt or refusal otherwise. */
+  private async judgedCertificate(profile: Profile, answer: CreateSessionRequest['acceptCertificate'], chain: Uint8Array[]): Promise<string> {
+    const leaf = chain[0];
     if (!leaf) throw new HttpError(502, 'tls-failed', messageFor('tls-failed'), { detail: 'no certificate' });
     const fingerprint = sha256Fingerprint(leaf);
     const acceptedOnce = answer && answer.fingerprintSha256 === fingerprint ? fingerprint : null;
     const extraCas = this.deps.library.trustedCas();
     const verdict = evaluateTrust({
-      chain: transport.chain,
+      chain,
       host: profile.host,
       extraCas,
       policyPins: this.deps.library.certificatePins(profile.host),
@@ -341,14 +360,14 @@ export class ControlApi {
       return fingerprint;
     }
     if (verdict.kind === 'policy-mismatch') {
-      throw new HttpError(403, 'certificate-policy-mismatch', messageFor('certificate-policy-mismatch'), { certificate: describeCertificate(transport.chain) });
+      throw new HttpError(403, 'certificate-policy-mismatch', messageFor('certificate-policy-mismatch'), { certificate: describeCertificate(chain) });
     }
     const changed = verdict.kind === 'changed';
     const prompt: CertificatePromptBody = {
       error: changed ? 'certificate-changed' : 'certificate-untrusted',
       message: messageFor(changed ? 'certificate-changed' : 'certificate-untrusted'),
       reason: verdict.kind === 'untrusted' ? verdict.reason : 'the certificate is not the one you chose to trust before',
-      certificate: describeCertificate(transport.chain),
+      certificate: describeCertificate(chain),
       previousFingerprint: changed ? verdict.previous : null,
       host: profile.host,
     };

@@ -6,6 +6,7 @@ import type WebSocket from 'ws';
 import type { ControlEvent, SessionState } from '../../../shared/api/contract';
 import { WARNING_MESSAGES, messageFor, type ErrorCode, type WarningCode } from '../../../shared/errors/errorCodes';
 import type { Protocol } from '../../../shared/profiles/profileSchema';
+import type { HeldRdpTransport } from '../bridges/rdp/heldTransport';
 
 export const STATS_INTERVAL_MS = 1000;
 /** A session with no bridge and no control channel is forgotten after this. */
@@ -33,6 +34,8 @@ export interface GatewaySession {
   lastActivity: number;
   /** RDP: the keyboard layout (input locale identifier) to announce; null leaves the client's. */
   keyboardLayout: number | null;
+  /** RDP: the certificate preflight's connection, until the session's RDCleanPath request takes it (bridges/rdp/heldTransport.ts). */
+  heldTransport: HeldRdpTransport | null;
 }
 
 export class SessionRegistry {
@@ -63,6 +66,7 @@ export class SessionRegistry {
       bridgeClosers: new Set(),
       lastActivity: Date.now(),
       keyboardLayout: options.keyboardLayout ?? null,
+      heldTransport: null,
     };
     this.sessions.set(session.id, session);
     return session;
@@ -117,6 +121,7 @@ export class SessionRegistry {
   end(session: GatewaySession, reason: ErrorCode): void {
     for (const close of session.bridgeClosers) close(reason);
     session.bridgeClosers.clear();
+    session.heldTransport?.release();
     this.setState(session, 'disconnected');
     for (const socket of session.controls) socket.close(1000);
     this.sessions.delete(session.id);
@@ -134,6 +139,7 @@ export class SessionRegistry {
         this.broadcast(session, { type: 'stats', bytesFromHost: session.bytesFromHost, bytesToHost: session.bytesToHost, framesDrawn: session.framesDrawn, at: now });
         session.lastActivity = now;
       } else if (session.controls.size === 0 && now - session.lastActivity > IDLE_SESSION_MS) {
+        session.heldTransport?.release();
         this.sessions.delete(session.id);
       }
     }

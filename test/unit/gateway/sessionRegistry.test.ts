@@ -57,3 +57,16 @@ test('while a bridge is open, each second\u2019s stats carry the frames the clie
     registry.close();
   }
 });
+
+test('a session ended before its RDCleanPath request came closes the certificate check\u2019s connection it held', () => {
+  const registry = new SessionRegistry();
+  try {
+    const session = registry.create('profile-1', 'rdp', '127.0.0.1', 3389);
+    let released = 0;
+    session.heldTransport = { release: () => released++ } as unknown as NonNullable<typeof session.heldTransport>;
+    registry.end(session, 'user-ended');
+    assert.equal(released, 1);
+  } finally {
+    registry.close();
+  }
+});

@@ -1,8 +1,9 @@
 // X.224 connection setup of RDP (MS-RDPBCGR 2.2.1.1 and 2.2.1.2), inside a
 // TPKT (RFC 1006 §6: version 3, reserved 0, 16-bit big-endian total length).
 // The gateway builds a Connection Request only for its certificate
-// preflight; on a real session it forwards the client's own request and
-// reads the server's whole Connection Confirm.
+// preflight, the same bytes as IronRDP's where it can (so the session may go
+// on over that connection: rdp/heldTransport.ts); otherwise it forwards the
+// client's own request and reads the server's whole Connection Confirm.
 
 /** MS-RDPBCGR 2.2.1.1.1 RDP_NEG_REQ requestedProtocols flags. */
 export const PROTOCOL = { RDP: 0, SSL: 0x1, HYBRID: 0x2, RDSTLS: 0x4, HYBRID_EX: 0x8 } as const;
@@ -40,14 +41,25 @@ export function tpktLength(buf: Uint8Array): number | null {
   return length;
 }
 
-/** MS-RDPBCGR 2.2.1.1 Client X.224 Connection Request PDU with an RDP_NEG_REQ. */
-export function connectionRequest(requestedProtocols: number): Uint8Array {
+/** The longest routing cookie a Connection Request carries here: its length indicator is one byte. */
+const MAX_COOKIE_BYTES = 200;
+
+/**
+ * MS-RDPBCGR 2.2.1.1 Client X.224 Connection Request PDU with an RDP_NEG_REQ,
+ * after a "Cookie: mstshash=NAME" line when a user name is given (as
+ * IronRDP's request carries it, and as load balancers read it to send a
+ * user to their server). A name too long for the PDU is left out.
+ */
+export function connectionRequest(requestedProtocols: number, cookieName?: string): Uint8Array {
+  const cookie = cookieName ? Buffer.from(`Cookie: mstshash=${cookieName}\r\n`, 'utf8') : Buffer.alloc(0);
+  const routing = cookie.length <= MAX_COOKIE_BYTES ? [...cookie] : [];
   const x224 = [
-    6 + 8, // length indicator: the rest of the X.224 header plus RDP_NEG_REQ
+    6 + routing.length + 8, // length indicator: the rest of the X.224 header, the cookie, RDP_NEG_REQ
     0xe0, // CR CDT
     0, 0, // DST-REF
     0, 0, // SRC-REF
     0, // class option
+    ...routing,
     0x01, // RDP_NEG_REQ type (2.2.1.1.1)
     0, // flags
     8, 0, // length, little-endian

@@ -29,6 +29,18 @@ test('our own X.224 request is the same bytes IronRDP sends', () => {
   assert.deepEqual(connectionRequest(PROTOCOL.SSL | PROTOCOL.HYBRID | PROTOCOL.HYBRID_EX), REQUEST.subarray(REQUEST.length - 19));
 });
 
+test('our request for a user is the bytes IronRDP 0.11 sends for that user (its routing cookie first), for NLA and for TLS only', () => {
+  // Read off the RDCleanPath requests of IronRDP's web client for user "ann" (profile security negotiate, then tls).
+  const nla = Buffer.from('0300002924e00000000000436f6f6b69653a206d737473686173683d616e6e0d0a010008000b000000', 'hex');
+  const tlsOnly = Buffer.from('0300002924e00000000000436f6f6b69653a206d737473686173683d616e6e0d0a0100080001000000', 'hex');
+  assert.deepEqual(Buffer.from(connectionRequest(PROTOCOL.SSL | PROTOCOL.HYBRID | PROTOCOL.HYBRID_EX, 'ann')), nla);
+  assert.deepEqual(Buffer.from(connectionRequest(PROTOCOL.SSL, 'ann')), tlsOnly);
+  assert.equal(requestedProtocols(connectionRequest(PROTOCOL.SSL, 'ann')), PROTOCOL.SSL);
+  // A name too long for the one-byte length indicator is left out rather than corrupting the PDU.
+  const long = connectionRequest(PROTOCOL.SSL, 'x'.repeat(300));
+  assert.deepEqual(long, connectionRequest(PROTOCOL.SSL));
+});
+
 test('X.224 confirms: selected protocol, failure code, legacy', () => {
   assert.deepEqual(parseConnectionConfirm(Uint8Array.from([3, 0, 0, 19, 14, 0xd0, 0, 0, 0, 0, 0, 2, 0, 8, 0, 2, 0, 0, 0])), { kind: 'selected', protocol: 2, flags: 0 });
   assert.deepEqual(parseConnectionConfirm(Uint8Array.from([3, 0, 0, 19, 14, 0xd0, 0, 0, 0, 0, 0, 3, 0, 8, 0, 5, 0, 0, 0])), { kind: 'failure', failureCode: 5 });
