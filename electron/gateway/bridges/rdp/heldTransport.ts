@@ -23,7 +23,7 @@ export type SecuredTransport = Extract<RdpTransportResult, { kind: 'secured' }>;
 /** How long a preflight connection waits for its session's RDCleanPath request. */
 export const HOLD_MS = 10_000;
 
-export type TakeResult = { transport: SecuredTransport } | { transport: null; why: 'other request' | 'spoiled' | 'expired' | 'taken' };
+export type TakeResult = { transport: SecuredTransport } | { transport: null; why: 'other request' | 'expired' | 'taken' | `spoiled: ${string}` };
 
 export class HeldRdpTransport {
   private transport: SecuredTransport | null;
@@ -66,7 +66,7 @@ export class HeldRdpTransport {
    */
   take(request: Uint8Array): TakeResult {
     const transport = this.transport;
-    if (!transport) return { transport: null, why: this.spoiled ? 'spoiled' : this.expired ? 'expired' : 'taken' };
+    if (!transport) return { transport: null, why: this.spoiled ? `spoiled: ${this.spoiled}` : this.expired ? 'expired' : 'taken' };
     this.transport = null;
     clearTimeout(this.timer);
     this.detach(transport);
@@ -77,11 +77,6 @@ export class HeldRdpTransport {
     }
     transport.socket.pause();
     return { transport };
-  }
-
-  /** Why the connection was let go before it was taken, if it was. */
-  get spoiledBecause(): string | null {
-    return this.spoiled;
   }
 
   /** Closes the held connection, if it is still held (the session ended, or was never used). */

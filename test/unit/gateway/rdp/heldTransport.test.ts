@@ -50,8 +50,9 @@ test('a server that speaks first, ends, closes or fails spoils it; the connectio
     const { socket, request, hold } = held();
     socket.emit(event, event === 'data' ? Buffer.from([1]) : event === 'error' ? new Error('reset') : undefined);
     assert.equal(socket.destroyed, true, event);
-    assert.deepEqual(hold.take(request), { transport: null, why: 'spoiled' });
-    assert.ok(hold.spoiledBecause, event);
+    const taken = hold.take(request);
+    assert.equal(taken.transport, null);
+    assert.match(taken.transport === null ? taken.why : '', /^spoiled: the (server|connection) /, event);
     // A late error from the destroyed socket has a listener (an unheard 'error' would throw).
     assert.doesNotThrow(() => socket.emit('error', new Error('late')));
   }
