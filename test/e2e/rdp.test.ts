@@ -27,11 +27,11 @@ async function assertMatchesServer(page: TestBrowser['page'], server: ShadowServ
   assert.ok(mismatches.length <= 3, `canvas differs from the server at ${mismatches.length} of ${points.length} points, e.g. ${JSON.stringify(mismatches.slice(0, 4))}`);
 }
 
-/** A profile for freerdp-shadow with TLS (its password unused), connected with its certificate trusted once. */
-async function connectTrustingOnce(page: TestBrowser['page'], name: string, port: number) {
-  await createProfile(page, { name, protocol: 'RDP', port, username: 'ann', password: 'unused' });
+/** A profile for freerdp-shadow as user ann (the password unused with TLS), connected with its certificate trusted once or always. */
+async function connectTrusting(page: TestBrowser['page'], name: string, port: number, trust: 'Trust once' | 'Trust always' = 'Trust once', password = 'unused') {
+  await createProfile(page, { name, protocol: 'RDP', port, username: 'ann', password });
   await page.getByRole('button', { name: 'Connect', exact: true }).click();
-  await trustCertificate(page, 'Trust once');
+  await trustCertificate(page, trust);
   await waitForState(page, 'Connected');
 }
 
@@ -40,7 +40,7 @@ test('TLS: certificate prompt, connect, the server\u2019s picture, typing and a 
   cleanups.push(() => server.stop());
   const { browser } = await startAppWithBrowser(cleanups);
   const { page } = browser;
-  await connectTrustingOnce(page, 'Shadow TLS', server.port);
+  await connectTrusting(page, 'Shadow TLS', server.port);
   await waitForCanvasColour(page, 900, 700, hexColour('#336699'), 15_000);
   await assertMatchesServer(page, server);
 
@@ -100,7 +100,7 @@ test('the readout\u2019s tooltip gives the round trip to the server the gateway 
   cleanups.push(() => relay.close());
   const { browser } = await startAppWithBrowser(cleanups);
   const { page } = browser;
-  await connectTrustingOnce(page, 'Far shadow', relay.port);
+  await connectTrusting(page, 'Far shadow', relay.port);
   const readout = sessionView(page).getByTestId('session-stats');
   let title = '';
   await waitFor(async () => (title = (await readout.getAttribute('title')) ?? '') !== '', 'a tooltip on the readout', 10_000);
@@ -120,10 +120,7 @@ test('one connection to the server per Connect: the session (NLA) goes on over t
   cleanups.push(() => relay.close());
   const { browser } = await startAppWithBrowser(cleanups);
   const { page } = browser;
-  await createProfile(page, { name: 'Held NLA', protocol: 'RDP', port: relay.port, username: 'ann', password: 'Secret-123' });
-  await page.getByRole('button', { name: 'Connect', exact: true }).click();
-  await trustCertificate(page, 'Trust always');
-  await waitForState(page, 'Connected');
+  await connectTrusting(page, 'Held NLA', relay.port, 'Trust always', 'Secret-123');
   await waitForCanvasColour(page, 900, 700, hexColour('#5a3d7a'), 15_000);
   // The first check (answered by the prompt) closed; the second, once trusted, carried the session.
   assert.equal(relay.connections.length, 2, 'connections made: the prompted check and the session');
@@ -149,10 +146,7 @@ test('NLA: the right password connects; a wrong one says sign-in failed; NLA off
   cleanups.push(() => server.stop());
   const { browser } = await startAppWithBrowser(cleanups);
   const { page } = browser;
-  await createProfile(page, { name: 'Shadow NLA', protocol: 'RDP', port: server.port, username: 'ann', password: 'Secret-123' });
-  await page.getByRole('button', { name: 'Connect', exact: true }).click();
-  await trustCertificate(page, 'Trust always');
-  await waitForState(page, 'Connected');
+  await connectTrusting(page, 'Shadow NLA', server.port, 'Trust always', 'Secret-123');
   await waitForCanvasColour(page, 900, 700, hexColour('#5a3d7a'), 15_000);
   await assertMatchesServer(page, server);
   await sessionView(page).getByRole('button', { name: 'Disconnect' }).click();
@@ -228,7 +222,7 @@ test('fit to window never enlarges: a desktop smaller than the window stays pixe
   cleanups.push(() => server.stop());
   const { browser } = await startAppWithBrowser(cleanups, { width: 1280, height: 900 });
   const { page } = browser;
-  await connectTrustingOnce(page, 'Small desktop', server.port);
+  await connectTrusting(page, 'Small desktop', server.port);
   await waitForCanvasColour(page, 700, 500, hexColour('#336699'), 15_000);
   assert.equal(await sessionView(page).getByRole('combobox', { name: /^Scaling/ }).inputValue(), 'fit');
   const view = sessionView(page);
