@@ -312,12 +312,13 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
       frames = 0;
       const bytes = libraryBytes;
       libraryBytes = 0;
-      let rate = bytes;
       const g = gatewayCount as GatewayCount | null;
       const lg = lastGatewayCount as GatewayCount | null;
-      if (g && lg && g.at > lg.at) rate = ((g.bytes - lg.bytes) * 1000) / (g.at - lg.at);
+      // Per second between the gateway's last two counts, when there are two.
+      const perSecond = g && lg && g.at > lg.at ? (count: keyof Omit<GatewayCount, 'at'>) => ((g[count] - lg[count]) * 1000) / (g.at - lg.at) : null;
+      const rate = perSecond ? perSecond('bytes') : bytes;
       // An adapter that cannot count its frames (RDP): the frames the gateway saw acknowledged, if the server asks for acknowledgements.
-      if (sessionRef.current?.countsFrames === false) fps = g && lg && g.at > lg.at && g.frames > 0 ? Math.round(((g.frames - lg.frames) * 1000) / (g.at - lg.at)) : null;
+      if (sessionRef.current?.countsFrames === false) fps = perSecond && g && g.frames > 0 ? Math.round(perSecond('frames')) : null;
       setStats({ fps, bytesPerSecond: rate });
     }, 1000);
 
