@@ -70,9 +70,8 @@ export class HeldRdpTransport {
     this.transport = null;
     clearTimeout(this.timer);
     this.detach(transport);
-    if (!Buffer.from(request).equals(Buffer.from(this.request))) {
-      transport.socket.on('error', () => undefined);
-      transport.socket.destroy();
+    if (Buffer.compare(request, this.request) !== 0) {
+      closeQuietly(transport);
       return { transport: null, why: 'other request' };
     }
     transport.socket.pause();
@@ -86,9 +85,7 @@ export class HeldRdpTransport {
     this.transport = null;
     clearTimeout(this.timer);
     this.detach(transport);
-    // A late error of the socket being destroyed must not go unheard (an 'error' without a listener throws).
-    transport.socket.on('error', () => undefined);
-    transport.socket.destroy();
+    closeQuietly(transport);
   }
 
   private detach(transport: SecuredTransport): void {
@@ -98,4 +95,10 @@ export class HeldRdpTransport {
     socket.off('close', this.onClose);
     socket.off('error', this.onError);
   }
+}
+
+/** Destroys the connection; a late error of the socket being destroyed must not go unheard (an 'error' without a listener throws). */
+function closeQuietly(transport: SecuredTransport): void {
+  transport.socket.on('error', () => undefined);
+  transport.socket.destroy();
 }
