@@ -35,10 +35,11 @@ export async function startApp(options: AppOptions = {}): Promise<RunningApp> {
     env,
   });
   let err = '';
+  let out = '';
   child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`the app printed no address within 15 s; stderr:\n${err}`)), 15_000);
+  const started = Date.now();
+  const printed = new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`the app printed no address within 15 s`)), 15_000);
     child.stdout?.on('data', (d: Buffer) => {
       out += d.toString();
       const match = /(http:\/\/127\.0\.0\.1:\d+\/\S+)/.exec(out.split('\n')[0] ?? '');
@@ -47,11 +48,24 @@ export async function startApp(options: AppOptions = {}): Promise<RunningApp> {
         resolve(match[1] as string);
       }
     });
-    child.once('exit', (code) => {
+    child.once('exit', (code, signal) => {
       clearTimeout(timer);
-      reject(new Error(`the app exited (${code}); stderr:\n${err}`));
+      reject(new Error(`the app exited (${code ?? signal})`));
+    });
+    child.once('error', (error) => {
+      clearTimeout(timer);
+      reject(new Error(`the app could not be started (${error.message})`));
     });
   });
+  let url: string;
+  try {
+    url = await printed;
+  } catch (error) {
+    // Stop what was started even when it never became ready, and say what it did get to.
+    await stopProcess(child);
+    const log = await readFile(path.join(dataDir, 'logs', 'deskbridge.log'), 'utf8').catch(() => '(no log file)');
+    throw new Error(`${(error as Error).message} (pid ${child.pid ?? 'none'}, ${Date.now() - started} ms after the spawn); stdout:\n${out}\nstderr:\n${err}\nthe last lines of its log:\n${log.split('\n').slice(-20).join('\n')}`);
+  }
   return {
     url,
     origin: new URL(url).origin,
