@@ -30,16 +30,34 @@ export interface AppOptions {
 export async function startApp(options: AppOptions = {}): Promise<RunningApp> {
   const dataDir = options.dataDir ?? (await mkdtemp(path.join(os.tmpdir(), 'deskbridge-data-')));
   const env = { ...(options.env ?? process.env), DESKBRIDGE_SECRETS_KEY_DIR: path.join(dataDir, '..', `${path.basename(dataDir)}-keys`) };
-  const child: ChildProcess = spawnGroup(process.execPath, [path.join(options.appRoot ?? ROOT, 'dist', 'cli.mjs'), '--shell', 'browser', '--no-open', '--port', '0', '--data-dir', dataDir, ...(options.args ?? [])], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env,
-  });
+  const args = [path.join(options.appRoot ?? ROOT, 'dist', 'cli.mjs'), '--shell', 'browser', '--no-open', '--port', '0', '--data-dir', dataDir, ...(options.args ?? [])];
+  const first = await launch(args, env, dataDir);
+  if ('url' in first) return first;
+  // Once on CI the app's process wrote nothing at all for 15 s (no log line, which comes in
+  // ~0.3 s, no address), a stall before our code ran. Said on stderr and tried once more;
+  // an app that hangs in its own start-up hangs again and fails.
+  if (first.silent) {
+    process.stderr.write(`startApp: ${first.error.message}; trying once more\n`);
+    const second = await launch(args, env, dataDir);
+    if ('url' in second) return second;
+    throw second.error;
+  }
+  throw first.error;
+}
+
+/** One start of the app: running, or stopped again with what it printed. */
+async function launch(args: string[], env: NodeJS.ProcessEnv, dataDir: string): Promise<RunningApp | { error: Error; silent: boolean }> {
+  const child: ChildProcess = spawnGroup(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
   let err = '';
   let out = '';
   child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
   const started = Date.now();
+  let timedOut = false;
   const printed = new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the app printed no address within 15 s`)), 15_000);
+    const timer = setTimeout(() => {
+      timedOut = true;
+      reject(new Error(`the app printed no address within 15 s`));
+    }, 15_000);
     child.stdout?.on('data', (d: Buffer) => {
       out += d.toString();
       const match = /(http:\/\/127\.0\.0\.1:\d+\/\S+)/.exec(out.split('\n')[0] ?? '');
@@ -64,7 +82,10 @@ export async function startApp(options: AppOptions = {}): Promise<RunningApp> {
     // Stop what was started even when it never became ready, and say what it did get to.
     await stopProcess(child);
     const log = await readFile(path.join(dataDir, 'logs', 'deskbridge.log'), 'utf8').catch(() => '(no log file)');
-    throw new Error(`${(error as Error).message} (pid ${child.pid ?? 'none'}, ${Date.now() - started} ms after the spawn); stdout:\n${out}\nstderr:\n${err}\nthe last lines of its log:\n${log.split('\n').slice(-20).join('\n')}`);
+    return {
+      error: new Error(`${(error as Error).message} (pid ${child.pid ?? 'none'}, ${Date.now() - started} ms after the spawn); stdout:\n${out}\nstderr:\n${err}\nthe last lines of its log:\n${log.split('\n').slice(-20).join('\n')}`),
+      silent: timedOut && out === '' && err === '',
+    };
   }
   return {
     url,
