@@ -31,18 +31,15 @@ export async function startApp(options: AppOptions = {}): Promise<RunningApp> {
   const dataDir = options.dataDir ?? (await mkdtemp(path.join(os.tmpdir(), 'deskbridge-data-')));
   const env = { ...(options.env ?? process.env), DESKBRIDGE_SECRETS_KEY_DIR: path.join(dataDir, '..', `${path.basename(dataDir)}-keys`) };
   const args = [path.join(options.appRoot ?? ROOT, 'dist', 'cli.mjs'), '--shell', 'browser', '--no-open', '--port', '0', '--data-dir', dataDir, ...(options.args ?? [])];
-  const first = await launch(args, env, dataDir);
-  if ('url' in first) return first;
-  // Once on CI the app's process wrote nothing at all for 15 s (no log line, which comes in
-  // ~0.3 s, no address), a stall before our code ran. Said on stderr and tried once more;
-  // an app that hangs in its own start-up hangs again and fails.
-  if (first.silent) {
-    process.stderr.write(`startApp: ${first.error.message}; trying once more\n`);
-    const second = await launch(args, env, dataDir);
-    if ('url' in second) return second;
-    throw second.error;
+  // Once on CI the app's process wrote nothing at all for 15 s (no line on stderr, which comes
+  // in ~0.3 s, no address), a stall before our code ran. Such a start is said on stderr and
+  // tried once more; an app that hangs in its own start-up hangs again and fails.
+  for (let attempt = 1; ; attempt++) {
+    const outcome = await launch(args, env, dataDir);
+    if ('url' in outcome) return outcome;
+    if (!outcome.silent || attempt === 2) throw outcome.error;
+    process.stderr.write(`startApp: ${outcome.error.message}; trying once more\n`);
   }
-  throw first.error;
 }
 
 /** One start of the app: running, or stopped again with what it printed. */
@@ -81,7 +78,7 @@ async function launch(args: string[], env: NodeJS.ProcessEnv, dataDir: string): 
   } catch (error) {
     // Stop what was started even when it never became ready, and say what it did get to.
     await stopProcess(child);
-    const log = await readFile(path.join(dataDir, 'logs', 'deskbridge.log'), 'utf8').catch(() => '(no log file)');
+    const log = await readFile(logFile(dataDir), 'utf8').catch(() => '(no log file)');
     return {
       error: new Error(`${(error as Error).message} (pid ${child.pid ?? 'none'}, ${Date.now() - started} ms after the spawn); stdout:\n${out}\nstderr:\n${err}\nthe last lines of its log:\n${log.split('\n').slice(-20).join('\n')}`),
       silent: timedOut && out === '' && err === '',
@@ -97,13 +94,18 @@ async function launch(args: string[], env: NodeJS.ProcessEnv, dataDir: string): 
   };
 }
 
+/** The app's log file in its data folder. */
+function logFile(dataDir: string): string {
+  return path.join(dataDir, 'logs', 'deskbridge.log');
+}
+
 /**
  * The lines of the app's log that contain `text`, once there are at least
  * `count` of them (the gateway writes a session's summary as it ends); what
  * there is after `timeoutMs`, possibly none.
  */
 export async function logLines(app: { dataDir: string }, text: string, count = 1, timeoutMs = 3000): Promise<string[]> {
-  const file = path.join(app.dataDir, 'logs', 'deskbridge.log');
+  const file = logFile(app.dataDir);
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const lines = (await readFile(file, 'utf8').catch(() => '')).split('\n').filter((l) => l.includes(text));
