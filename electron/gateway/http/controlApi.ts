@@ -206,6 +206,8 @@ export class ControlApi {
   }
 
   private async listProfiles(): Promise<ProfileView[]> {
+    // A session just opened shows under Recent: its time is written before the list is read.
+    await this.deps.library.touchesWritten();
     return Promise.all(this.deps.library.list().map((p) => this.deps.library.view(p)));
   }
 
@@ -283,9 +285,9 @@ export class ControlApi {
       ...(fingerprint ? { certificateFingerprint: fingerprint } : {}),
     });
     const savedPassword = await library.savedPassword(profile.id);
-    await library.touch(profile);
+    // Written while the session connects, not before it: nothing here needs the new time.
+    void library.touch(profile);
     this.deps.logger.info('session created', { session: session.id, profile: profile.id, protocol: profile.protocol, target });
-    const current = library.get(profile.id) ?? profile;
     const response: CreateSessionResponse = {
       sessionId: session.id,
       protocol: profile.protocol,
@@ -293,7 +295,7 @@ export class ControlApi {
       controlPath: `${WS.control}?session=${encodeURIComponent(session.id)}`,
       encrypted: !isUnencrypted(profile.protocol),
       savedPassword,
-      profile: await library.view(current),
+      profile: await library.view(profile, savedPassword),
     };
     if (profile.protocol === 'rdp') {
       response.rdp = {

@@ -32,6 +32,8 @@ type DraftFields = Omit<Profile, 'id' | 'createdAt' | 'updatedAt' | 'lastConnect
 export class ProfileLibrary {
   /** Connections opened from a file (a .vv ticket) without being saved: memory only, with their one-time password. */
   private readonly oneShots = new Map<string, { profile: Profile; password: string | null }>();
+  /** The "last connected" writes under way (touch). */
+  private touches: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly store: ProfileStore,
@@ -98,11 +100,12 @@ export class ProfileLibrary {
     return all.find((p) => p.id === nameOrId || p.id === MANAGED_ID_PREFIX + nameOrId) ?? all.find((p) => p.name.toLocaleLowerCase() === nameOrId.toLocaleLowerCase());
   }
 
-  async view(profile: Profile): Promise<ProfileView> {
+  /** `savedPassword`: what savedPassword() just returned for it, so the keychain is not asked twice. */
+  async view(profile: Profile, savedPassword?: string | null): Promise<ProfileView> {
     const source = this.managedSource(profile.id);
     return {
       ...profile,
-      hasSavedPassword: (await this.savedPassword(profile.id)) !== null,
+      hasSavedPassword: (savedPassword !== undefined ? savedPassword : await this.savedPassword(profile.id)) !== null,
       managed: source ? { openFields: [...source.openFields] } : null,
     };
   }
@@ -194,15 +197,24 @@ export class ProfileLibrary {
 
   // --- connections ---
 
-  /** Records the connection for "recent connections". */
-  async touch(profile: Profile): Promise<void> {
-    if (this.oneShots.has(profile.id)) return;
-    try {
-      if (this.isManaged(profile.id)) await this.overrides.touch(profile.id);
-      else await this.store.touch(profile.id);
-    } catch (error) {
+  /**
+   * Records the connection for "recent connections". Never fails (a write
+   * that fails is logged), and a connect need not wait for it: the write
+   * syncs to disk, which on a thin client's flash can take tens of ms.
+   * touchesWritten() is when every time recorded so far is written.
+   */
+  touch(profile: Profile): Promise<void> {
+    if (this.oneShots.has(profile.id)) return Promise.resolve();
+    const written = (this.isManaged(profile.id) ? this.overrides.touch(profile.id) : this.store.touch(profile.id)).catch((error: unknown) => {
       this.logger.warn('could not record the last connection time', { error: (error as Error).message });
-    }
+    });
+    this.touches = Promise.all([this.touches, written]).then(() => undefined);
+    return written;
+  }
+
+  /** Resolves once the connection times recorded so far are written (or their failure logged). */
+  touchesWritten(): Promise<void> {
+    return this.touches;
   }
 
   /** Checks a connection against policy before anything touches the network. */
