@@ -25,6 +25,8 @@ const STATE_LABELS: Record<SessionState, string> = {
 
 /** How long to wait for the gateway's reason after the library says only "disconnected". */
 const REASON_GRACE_MS = 1000;
+/** How long after a session is opened the library is asked to show it under Recent. */
+const RECENT_AFTER_MS = 1000;
 
 interface Failure {
   code: ErrorCode;
@@ -207,28 +209,10 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
       }
       gatewaySessionId = response.sessionId;
       setInfo(response);
-      // Opening a session changes the profile's "last connected" time: let the library show it under Recent.
-      onProfileChanged?.();
-      const control = new WebSocket(wsOrigin() + response.controlPath);
-      controlRef.current = control;
-      control.addEventListener('message', (event: MessageEvent<string>) => {
-        let message: ControlEvent;
-        try {
-          message = JSON.parse(event.data) as ControlEvent;
-        } catch {
-          return; // Not ours to act on; the session itself goes on.
-        }
-        if (message.type === 'error') gatewayError = { code: message.code, ...(message.detail ? { detail: message.detail } : {}) };
-        else if (message.type === 'warning') setWarning(message.message);
-        else if (message.type === 'stats') {
-          lastGatewayCount = gatewayCount;
-          gatewayCount = { bytes: message.bytesFromHost + message.bytesToHost, frames: message.framesDrawn, at: message.at };
-        } else if (message.type === 'link') {
-          // Timed once this attempt's session has opened its bridge, so the session exists by then.
-          sessionRef.current?.gatewayRoundTrip?.(message.roundTripMs);
-        } else if (message.type === 'state' && (message.state === 'securing' || message.state === 'authenticating')) updateState(message.state);
-      });
-      cleanups.push(() => control.close());
+      // Opening a session changes the profile's "last connected" time: the library shows it under
+      // Recent a moment later, so that its request and redrawing do not delay the first picture
+      // (the page's main thread is what a connect waits for most).
+      setTimeout(() => onProfileChanged?.(), RECENT_AFTER_MS);
 
       const surface = surfaceRef.current;
       if (!surface) return;
@@ -303,7 +287,32 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
         sessionRef.current = null;
         void api('DELETE', API.session(response.sessionId)).catch(() => undefined);
         showFailure({ code: 'internal', detail: error instanceof Error ? error.message : String(error) });
+        return;
       }
+      // The gateway's reports on this session, opened once the session has opened its own
+      // connection: Chromium opens one WebSocket to a host at a time (RFC 6455 §4.1), and the
+      // session's is the one its first picture waits for. A late channel misses nothing: the
+      // gateway replays the state, warnings and a failure's reason.
+      const control = new WebSocket(wsOrigin() + response.controlPath);
+      controlRef.current = control;
+      control.addEventListener('message', (event: MessageEvent<string>) => {
+        let message: ControlEvent;
+        try {
+          message = JSON.parse(event.data) as ControlEvent;
+        } catch {
+          return; // Not ours to act on; the session itself goes on.
+        }
+        if (message.type === 'error') gatewayError = { code: message.code, ...(message.detail ? { detail: message.detail } : {}) };
+        else if (message.type === 'warning') setWarning(message.message);
+        else if (message.type === 'stats') {
+          lastGatewayCount = gatewayCount;
+          gatewayCount = { bytes: message.bytesFromHost + message.bytesToHost, frames: message.framesDrawn, at: message.at };
+        } else if (message.type === 'link') {
+          // Timed once this attempt's session has opened its bridge, so the session exists by then.
+          sessionRef.current?.gatewayRoundTrip?.(message.roundTripMs);
+        } else if (message.type === 'state' && (message.state === 'securing' || message.state === 'authenticating')) updateState(message.state);
+      });
+      cleanups.push(() => control.close());
     };
     void run();
 

@@ -52,15 +52,30 @@ async function freshStartUrl(): Promise<string> {
 }
 let usedFirstUrl = false;
 
+/** Notes each WebSocket the page opens, in order, and each fetch: `window.__opened`. */
+const RECORD_CONNECTIONS = `
+  window.__opened = [];
+  const OwnWebSocket = window.WebSocket;
+  window.WebSocket = new Proxy(OwnWebSocket, { construct(target, args) { window.__opened.push('ws ' + new URL(String(args[0])).pathname); return Reflect.construct(target, args); } });
+  const ownFetch = window.fetch;
+  window.fetch = function (input, init) { window.__opened.push((init?.method ?? 'GET') + ' ' + new URL(String(input?.url ?? input), location.href).pathname); return ownFetch.apply(this, arguments); };
+`;
+
 test('create a profile in the UI, connect, and see the remote desktop as the server shows it', async () => {
-  await withBrowser({}, async ({ page }) => {
+  await withBrowser({ initScript: RECORD_CONNECTIONS }, async ({ page }) => {
     await createProfile(page, { name: 'Desk', port: server.port });
     // The VNC adapter (noVNC) loads in idle time once the library has a VNC profile, so Connect does not wait for it.
     const adapterLoaded = () => page.evaluate(() => performance.getEntriesByType('resource').some((entry) => /\/assets\/vncSession-[^/]*\.js$/.test(entry.name)));
     await waitFor(adapterLoaded, 'the VNC adapter loaded before Connect', 5000);
+    await page.evaluate(() => ((window as unknown as { __opened: string[] }).__opened.length = 0));
     await page.getByRole('button', { name: 'Connect', exact: true }).click();
     await waitForState(page, 'Connected');
     await waitForCanvasColour(page, 900, 700, hexColour('#336699'));
+    // What the first picture waits for goes first: the session's own connection before the
+    // gateway's report channel (Chromium opens one WebSocket to a host at a time), and the
+    // library's refresh (the profile's new "last connected" time) not before either.
+    const opened = await page.evaluate(() => (window as unknown as { __opened: string[] }).__opened);
+    assert.deepEqual(opened.slice(0, 3), ['POST /api/sessions', 'ws /ws/relay', 'ws /ws/control'], `opened: ${opened.join(', ')}`);
     await assertCanvasMatchesServer(page);
     await assert.doesNotReject(sessionView(page).getByText('Not encrypted').waitFor());
     // The picture's container is a compositor layer of its own (one flat colour), so the
