@@ -289,10 +289,11 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
         showFailure({ code: 'internal', detail: error instanceof Error ? error.message : String(error) });
         return;
       }
-      // The gateway's reports on this session, opened once the session has opened its own
-      // connection: Chromium opens one WebSocket to a host at a time (RFC 6455 §4.1), and the
-      // session's is the one its first picture waits for. A late channel misses nothing: the
-      // gateway replays the state, warnings and a failure's reason.
+      // The gateway's reports on this session, opened after the adapter's connect: a VNC session
+      // opens its relay WebSocket within it, and Chromium opens one WebSocket to a host at a time
+      // (RFC 6455 §4.1), so the relay its first picture waits for goes first (IronRDP opens its
+      // socket later, once loaded). A late channel misses nothing: the gateway replays the state,
+      // warnings and a failure's reason.
       const control = new WebSocket(wsOrigin() + response.controlPath);
       controlRef.current = control;
       control.addEventListener('message', (event: MessageEvent<string>) => {
