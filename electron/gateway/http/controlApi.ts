@@ -286,7 +286,7 @@ export class ControlApi {
     });
     const savedPassword = await library.savedPassword(profile.id);
     // Written while the session connects, not before it: nothing here needs the new time.
-    void library.touch(profile);
+    library.touch(profile);
     this.deps.logger.info('session created', { session: session.id, profile: profile.id, protocol: profile.protocol, target });
     const response: CreateSessionResponse = {
       sessionId: session.id,

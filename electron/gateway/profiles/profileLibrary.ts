@@ -203,13 +203,12 @@ export class ProfileLibrary {
    * syncs to disk, which on a thin client's flash can take tens of ms.
    * touchesWritten() is when every time recorded so far is written.
    */
-  touch(profile: Profile): Promise<void> {
-    if (this.oneShots.has(profile.id)) return Promise.resolve();
+  touch(profile: Profile): void {
+    if (this.oneShots.has(profile.id)) return;
     const written = (this.isManaged(profile.id) ? this.overrides.touch(profile.id) : this.store.touch(profile.id)).catch((error: unknown) => {
       this.logger.warn('could not record the last connection time', { error: (error as Error).message });
     });
     this.touches = Promise.all([this.touches, written]).then(() => undefined);
-    return written;
   }
 
   /** Resolves once the connection times recorded so far are written (or their failure logged). */
