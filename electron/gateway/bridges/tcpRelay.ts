@@ -49,7 +49,12 @@ export function relayToHost(
   timeouts: RelayTimeouts = DEFAULT_RELAY_TIMEOUTS,
 ): void {
   const log = logger.child('relay');
-  const host = net.connect({ host: session.host, port: session.port, noDelay: true });
+  // A VNC session's connection, opened when the session was created (heldHostConnection.ts); else a new one.
+  const held = session.heldConnection?.take();
+  session.heldConnection = null;
+  if (held && !held.connection) log.debug('held connection not used', { session: session.id, why: held.why });
+  const taken = held?.connection ?? null;
+  const host = taken?.socket ?? net.connect({ host: session.host, port: session.port, noDelay: true });
   let connected = false;
   let greeted = !serverSpeaksFirst(session);
   let finished = false;
@@ -86,7 +91,7 @@ export function relayToHost(
   };
   socket.on('message', holdUntilConnected);
 
-  host.on('connect', () => {
+  const onConnected = () => {
     connected = true;
     clearTimeout(connectTimer);
     // Keepalive finds a dead peer even when the desktop is idle; it never ends a quiet session.
@@ -94,16 +99,25 @@ export function relayToHost(
     socket.off('message', holdUntilConnected);
     for (const chunk of pendingToHost.splice(0)) host.write(chunk);
     if (!greeted) greetingTimer = setTimeout(() => finish('no-greeting', `no data within ${timeouts.greetingMs} ms of connecting`), timeouts.greetingMs);
-    pumpBytes(socket, host, session, {
-      fromHost: () => {
-        if (!greeted) {
-          greeted = true;
-          if (greetingTimer) clearTimeout(greetingTimer);
-        }
-      },
-    });
-    log.debug('connected to host', { session: session.id });
-  });
+    const heard = () => {
+      if (!greeted) {
+        greeted = true;
+        if (greetingTimer) clearTimeout(greetingTimer);
+      }
+    };
+    // What the server sent while the connection was held (its greeting) goes first.
+    for (const chunk of taken?.received.splice(0) ?? []) {
+      heard();
+      session.bytesFromHost += chunk.length;
+      socket.send(chunk, { binary: true, compress: false });
+    }
+    pumpBytes(socket, host, session, { fromHost: heard });
+    // A held connection was paused when taken (nothing is lost): it flows from here.
+    host.resume();
+    log.debug('connected to host', { session: session.id, held: taken !== null });
+  };
+  if (taken?.connected) onConnected();
+  else host.on('connect', onConnected);
 
   host.on('error', (error: NodeJS.ErrnoException) => finish(classifySocketError(error, connected), error.code ?? error.message));
   host.on('end', () => finish(connected ? 'server-closed' : 'host-refused'));

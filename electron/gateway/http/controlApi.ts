@@ -23,6 +23,7 @@ import type { SessionRegistry } from '../sessions/sessionRegistry';
 import { formatTarget, type TicketBook } from '../tickets/sessionTickets';
 import { describeCertificate, evaluateTrust, sha256Fingerprint } from '../certificates/certificateTrust';
 import { openRdpTransport, requestedProtocolsFor } from '../bridges/rdp/rdpTransport';
+import { HeldHostConnection } from '../bridges/heldHostConnection';
 import { HeldRdpTransport, type SecuredTransport } from '../bridges/rdp/heldTransport';
 import { connectionRequest } from '../bridges/rdp/x224';
 import type { RelayTimeouts } from '../bridges/tcpRelay';
@@ -273,6 +274,8 @@ export class ControlApi {
     const session = this.deps.sessions.create(profile.id, profile.protocol, profile.host, profile.port, { keyboardLayout: keyboardLayoutId(profile.keyboardLayout) });
     // The preflight's connection waits for the session's RDCleanPath request; released with the session.
     if (preflight) session.heldTransport = new HeldRdpTransport(preflight.transport, preflight.x224Request);
+    // VNC: the server speaks first, so its greeting is on its way while the page opens the relay (bridges/heldHostConnection.ts).
+    else if (profile.protocol === 'vnc') session.heldConnection = new HeldHostConnection(profile.host, profile.port);
     const target = formatTarget(profile.host, profile.port);
     const ticket = this.deps.tickets.mint({
       sessionId: session.id,

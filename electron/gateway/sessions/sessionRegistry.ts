@@ -6,6 +6,7 @@ import type WebSocket from 'ws';
 import type { ControlEvent, SessionState } from '../../../shared/api/contract';
 import { WARNING_MESSAGES, messageFor, type ErrorCode, type WarningCode } from '../../../shared/errors/errorCodes';
 import type { Protocol } from '../../../shared/profiles/profileSchema';
+import type { HeldHostConnection } from '../bridges/heldHostConnection';
 import type { HeldRdpTransport } from '../bridges/rdp/heldTransport';
 
 export const STATS_INTERVAL_MS = 1000;
@@ -36,6 +37,8 @@ export interface GatewaySession {
   keyboardLayout: number | null;
   /** RDP: the certificate preflight's connection, until the session's RDCleanPath request takes it (bridges/rdp/heldTransport.ts). */
   heldTransport: HeldRdpTransport | null;
+  /** VNC: the connection opened with the session, until its relay WebSocket takes it (bridges/heldHostConnection.ts). */
+  heldConnection: HeldHostConnection | null;
 }
 
 export class SessionRegistry {
@@ -67,6 +70,7 @@ export class SessionRegistry {
       lastActivity: Date.now(),
       keyboardLayout: options.keyboardLayout ?? null,
       heldTransport: null,
+      heldConnection: null,
     };
     this.sessions.set(session.id, session);
     return session;
@@ -122,6 +126,7 @@ export class SessionRegistry {
     for (const close of session.bridgeClosers) close(reason);
     session.bridgeClosers.clear();
     session.heldTransport?.release();
+    session.heldConnection?.release();
     this.setState(session, 'disconnected');
     for (const socket of session.controls) socket.close(1000);
     this.sessions.delete(session.id);
@@ -140,6 +145,7 @@ export class SessionRegistry {
         session.lastActivity = now;
       } else if (session.controls.size === 0 && now - session.lastActivity > IDLE_SESSION_MS) {
         session.heldTransport?.release();
+        session.heldConnection?.release();
         this.sessions.delete(session.id);
       }
     }

@@ -1,0 +1,102 @@
+// A VNC session's connection to its host, opened when the session is created
+// rather than when the page's relay WebSocket arrives. A VNC server speaks
+// first (its RFB version, RFC 6143 §7.1.1), so by the time the page has the
+// session's answer and has opened its WebSocket, the TCP handshake is done
+// and the greeting is already here: the page's handshake starts without the
+// TCP round trip and the greeting's way from the server. On loopback that is
+// nothing; over a WAN it is one to two round trips off every Connect.
+//
+// Held briefly (HOLD_MS: a page opens the relay within a second of the
+// session's answer), and only while it is as a new connection would be:
+// connecting, or connected with nothing but the server's first bytes read.
+// If it fails, closes or expires first, it is dropped and the relay connects
+// anew, as it always did, so a held connection can change no outcome: a
+// refused or unreachable host is found again, and reported, by the relay.
+// Nothing is sent on it before the relay takes it (the client's first bytes
+// are the page's).
+import net from 'node:net';
+
+/** How long a connection waits for its session's relay WebSocket. */
+export const HOLD_MS = 10_000;
+
+/** A connection the relay can go on with: connecting, or connected with `received` from the server. */
+export interface TakenConnection {
+  socket: net.Socket;
+  connected: boolean;
+  /** What the server has sent so far (its greeting), in order; paused since, so nothing more is read. */
+  received: Buffer[];
+}
+
+export type TakeResult = { connection: TakenConnection } | { connection: null; why: 'expired' | 'taken' | `dropped: ${string}` };
+
+export class HeldHostConnection {
+  private socket: net.Socket | null;
+  private connected = false;
+  private readonly received: Buffer[] = [];
+  private dropped: string | null = null;
+  private expired = false;
+  private readonly timer: NodeJS.Timeout;
+  private readonly onConnect = () => {
+    this.connected = true;
+  };
+  private readonly onData = (chunk: Buffer) => {
+    this.received.push(chunk);
+  };
+  private readonly drop = (why: string) => () => {
+    this.dropped ??= why;
+    this.release();
+  };
+  private readonly onEnd = this.drop('the server ended the connection');
+  private readonly onClose = this.drop('the connection closed');
+  private readonly onError = (error: NodeJS.ErrnoException) => this.drop(`the connection failed (${error.code ?? error.message})`)();
+
+  constructor(host: string, port: number, holdMs = HOLD_MS) {
+    const socket = net.connect({ host, port, noDelay: true });
+    this.socket = socket;
+    socket.on('connect', this.onConnect);
+    socket.on('data', this.onData);
+    socket.on('end', this.onEnd);
+    socket.on('close', this.onClose);
+    socket.on('error', this.onError);
+    this.timer = setTimeout(() => {
+      this.expired = true;
+      this.release();
+    }, holdMs);
+    this.timer.unref();
+  }
+
+  /**
+   * The connection, for the relay to go on with: its listeners removed, paused
+   * with what the server has sent so far in `received`. Otherwise null and why
+   * (the relay then connects anew). Once: nothing is held afterwards.
+   */
+  take(): TakeResult {
+    const socket = this.socket;
+    if (!socket) return { connection: null, why: this.dropped ? `dropped: ${this.dropped}` : this.expired ? 'expired' : 'taken' };
+    this.socket = null;
+    clearTimeout(this.timer);
+    socket.pause();
+    this.detach(socket);
+    return { connection: { socket, connected: this.connected, received: this.received.splice(0) } };
+  }
+
+  /** Closes the connection if it is still held (the session ended, or its relay never came). */
+  release(): void {
+    const socket = this.socket;
+    if (!socket) return;
+    this.socket = null;
+    clearTimeout(this.timer);
+    this.detach(socket);
+    // A late error of a socket being destroyed must not go unheard (an 'error' without a listener throws).
+    socket.on('error', () => undefined);
+    socket.destroy();
+  }
+
+  private detach(socket: net.Socket): void {
+    socket.off('connect', this.onConnect);
+    socket.off('data', this.onData);
+    socket.off('end', this.onEnd);
+    socket.off('close', this.onClose);
+    socket.off('error', this.onError);
+  }
+}
