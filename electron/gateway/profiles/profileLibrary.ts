@@ -34,6 +34,16 @@ export class ProfileLibrary {
   private readonly oneShots = new Map<string, { profile: Profile; password: string | null }>();
   /** The "last connected" writes under way (touch). */
   private touches: Promise<void> = Promise.resolve();
+  /**
+   * Whether a password is saved, by profile id, as last read or written here:
+   * a list of N profiles would otherwise be N keychain reads (each a D-Bus round
+   * trip with Secret Service, and N secrets brought into memory) just to show a
+   * flag. Set by every save, forget and read of a password; a secret deleted
+   * behind our back is seen at the next Connect, which reads it.
+   */
+  private readonly passwordSaved = new Map<string, boolean>();
+  /** Counts saves and forgets, so a read that overlapped one does not record what it saw before it. */
+  private passwordWrites = 0;
 
   constructor(
     private readonly store: ProfileStore,
@@ -105,7 +115,7 @@ export class ProfileLibrary {
     const source = this.managedSource(profile.id);
     return {
       ...profile,
-      hasSavedPassword: (savedPassword !== undefined ? savedPassword : await this.savedPassword(profile.id)) !== null,
+      hasSavedPassword: savedPassword !== undefined ? savedPassword !== null : await this.hasSavedPassword(profile.id),
       managed: source ? { openFields: [...source.openFields] } : null,
     };
   }
@@ -140,6 +150,8 @@ export class ProfileLibrary {
     if (this.isManaged(id)) throw new PolicyRefusal(403, 'policy-managed-profile');
     if (!this.policy.policy.allowUserProfiles) throw new PolicyRefusal(403, 'policy-no-user-profiles');
     await this.store.remove(id);
+    this.passwordWrites++;
+    this.passwordSaved.delete(id);
     await this.secrets.delete(profileAccount(id));
   }
 
@@ -174,11 +186,25 @@ export class ProfileLibrary {
     if (!this.get(id)) throw new ProfileStoreError('not-found', 'No connection with that id exists. It may have been deleted.');
     const refusal = this.passwordSavingRefusal();
     if (refusal) throw refusal;
+    this.passwordWrites++;
+    this.passwordSaved.delete(id);
     await this.secrets.set(profileAccount(id), password);
+    this.passwordSaved.set(id, true);
   }
 
   async forgetPassword(id: string): Promise<void> {
+    this.passwordWrites++;
+    this.passwordSaved.delete(id);
     await this.secrets.delete(profileAccount(id));
+    this.passwordSaved.set(id, false);
+  }
+
+  /** Whether savedPassword() would give a password, from what is known here when it can (passwordSaved). */
+  async hasSavedPassword(id: string): Promise<boolean> {
+    const oneShot = this.oneShots.get(id);
+    if (oneShot) return oneShot.password !== null;
+    if (this.passwordSavingRefusal()) return false;
+    return this.passwordSaved.get(id) ?? (await this.savedPassword(id)) !== null;
   }
 
   /** A saved password, unless policy forbids using saved passwords (then it is as if none were saved). */
@@ -188,7 +214,10 @@ export class ProfileLibrary {
     if (oneShot) return oneShot.password;
     if (this.passwordSavingRefusal()) return null;
     try {
-      return await this.secrets.get(profileAccount(id));
+      const writes = this.passwordWrites;
+      const password = await this.secrets.get(profileAccount(id));
+      if (writes === this.passwordWrites) this.passwordSaved.set(id, password !== null);
+      return password;
     } catch (error) {
       this.logger.warn('could not read the secrets store', { error: (error as Error).message });
       return null;

@@ -1,0 +1,90 @@
+// The library's "password saved" flag: a list of the library does not read
+// every secret from the keychain, and the flag follows every save and forget.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { ProfileStore } from '../../../electron/gateway/profiles/profileStore';
+import { ProfileLibrary } from '../../../electron/gateway/profiles/profileLibrary';
+import { ManagedPolicyStore } from '../../../electron/gateway/policy/managedPolicy';
+import { ManagedOverrides } from '../../../electron/gateway/policy/managedOverrides';
+import { createLogger } from '../../../electron/gateway/logging/logger';
+import type { SecretStore } from '../../../electron/gateway/secrets/secretStore';
+
+const logger = createLogger({ sink: () => undefined });
+
+/** A keychain in memory that counts its reads; `slow` holds each read until released. */
+class CountingSecrets implements SecretStore {
+  readonly backend = 'keychain' as const;
+  readonly description = 'test keychain';
+  readonly weaker = false;
+  readonly secrets = new Map<string, string>();
+  reads = 0;
+  held: (() => void)[] = [];
+  slow = false;
+  async get(account: string): Promise<string | null> {
+    this.reads++;
+    const value = this.secrets.get(account) ?? null;
+    if (this.slow) await new Promise<void>((resolve) => this.held.push(resolve));
+    return value;
+  }
+  async set(account: string, secret: string): Promise<void> {
+    this.secrets.set(account, secret);
+  }
+  async delete(account: string): Promise<void> {
+    this.secrets.delete(account);
+  }
+}
+
+async function openLibrary(t: { after: (fn: () => Promise<void>) => void }, secrets: SecretStore): Promise<ProfileLibrary> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'deskbridge-library-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const policy = new ManagedPolicyStore({ machineFile: path.join(dir, 'no-policy.json'), commandLineFile: null, cacheDir: dir }, logger);
+  await policy.load();
+  return new ProfileLibrary(await ProfileStore.open(dir, logger), policy, await ManagedOverrides.open(dir), secrets, logger);
+}
+
+const flags = async (library: ProfileLibrary) => Promise.all(library.list().map(async (p) => (await library.view(p)).hasSavedPassword));
+
+test('listing the library reads each secret once, not on every list', async (t) => {
+  const secrets = new CountingSecrets();
+  const library = await openLibrary(t, secrets);
+  const ids: string[] = [];
+  for (let i = 0; i < 20; i++) ids.push((await library.create({ name: `Desktop ${i}`, protocol: 'vnc', host: '127.0.0.1', port: 5900 + i })).id);
+  // Saved by another process (the CLI's --import): found by the first read.
+  await secrets.set(`profile:${ids[3]}`, 'pw');
+
+  const first = await flags(library);
+  assert.equal(secrets.reads, 20);
+  assert.deepEqual(first.map((saved, i) => (saved ? i : -1)).filter((i) => i >= 0), [3]);
+  const second = await flags(library);
+  assert.deepEqual(second, first);
+  assert.equal(secrets.reads, 20, 'a second list asks the keychain nothing');
+
+  // Saving and forgetting set the flag without reading anything back.
+  await library.savePassword(ids[5]!, 'secret');
+  await library.forgetPassword(ids[3]!);
+  const third = await flags(library);
+  assert.deepEqual(third.map((saved, i) => (saved ? i : -1)).filter((i) => i >= 0), [5]);
+  assert.equal(secrets.reads, 20);
+
+  // A secret deleted behind our back is found at the next Connect (which reads it), and the flag follows.
+  secrets.secrets.delete(`profile:${ids[5]}`);
+  assert.equal(await library.savedPassword(ids[5]!), null);
+  assert.equal((await flags(library))[5], false);
+});
+
+test('a read that overlapped a save does not put back what it saw before the save', async (t) => {
+  const secrets = new CountingSecrets();
+  const library = await openLibrary(t, secrets);
+  const { id } = await library.create({ name: 'Office', protocol: 'vnc', host: '127.0.0.1', port: 5901 });
+  secrets.slow = true;
+  const listing = flags(library);
+  while (secrets.held.length === 0) await new Promise((r) => setImmediate(r));
+  await library.savePassword(id, 'pw');
+  secrets.slow = false;
+  for (const release of secrets.held.splice(0)) release();
+  await listing;
+  assert.deepEqual(await flags(library), [true], 'the save is what the flag shows');
+});
