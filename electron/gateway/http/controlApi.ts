@@ -274,8 +274,6 @@ export class ControlApi {
     const session = this.deps.sessions.create(profile.id, profile.protocol, profile.host, profile.port, { keyboardLayout: keyboardLayoutId(profile.keyboardLayout) });
     // The preflight's connection waits for the session's RDCleanPath request; released with the session.
     if (preflight) session.heldTransport = new HeldRdpTransport(preflight.transport, preflight.x224Request);
-    // VNC: the server speaks first, so its greeting is on its way while the page opens the relay (bridges/heldHostConnection.ts).
-    else if (profile.protocol === 'vnc') session.heldConnection = new HeldHostConnection(profile.host, profile.port);
     const target = formatTarget(profile.host, profile.port);
     const ticket = this.deps.tickets.mint({
       sessionId: session.id,
@@ -287,6 +285,8 @@ export class ControlApi {
       connections: 1,
       ...(fingerprint ? { certificateFingerprint: fingerprint } : {}),
     });
+    // VNC: the server speaks first, so its greeting is on its way to the ticket's target while the page opens the relay (bridges/heldHostConnection.ts).
+    if (profile.protocol === 'vnc') session.heldConnection = new HeldHostConnection(profile.host, profile.port);
     const savedPassword = await library.savedPassword(profile.id);
     // Written while the session connects, not before it: nothing here needs the new time.
     library.touch(profile);
