@@ -22,6 +22,7 @@ let root: string;
 let target: net.Server;
 let targetPort: number;
 let targetConnections = 0;
+const targetSockets = new Set<net.Socket>();
 
 interface Reply {
   status: number;
@@ -80,7 +81,11 @@ before(async () => {
   await writeFile(path.join(rendererDir, 'index.html'), '<!doctype html><title>DeskBridge</title>');
   target = net.createServer((socket) => {
     targetConnections++;
-    socket.end();
+    // Greets as a VNC server does, and stays: a connection made by a session request is then the relay's.
+    targetSockets.add(socket);
+    socket.on('error', () => undefined);
+    socket.on('close', () => targetSockets.delete(socket));
+    socket.write('RFB 003.008\n');
   });
   await new Promise<void>((resolve) => target.listen(0, '127.0.0.1', resolve));
   targetPort = (target.address() as net.AddressInfo).port;
@@ -98,6 +103,7 @@ before(async () => {
 
 after(async () => {
   await gateway.close();
+  for (const socket of targetSockets) socket.destroy();
   await new Promise<void>((resolve) => target.close(() => resolve()));
   await rm(root, { recursive: true, force: true });
 });
@@ -154,22 +160,31 @@ test('relay tickets: wrong target, reuse, expiry, wrong Origin and no cookie are
   const profile = JSON.parse(created.body) as ProfileView;
   const newSession = async () => JSON.parse((await request({ method: 'POST', path: '/api/sessions', headers, body: { profileId: profile.id } })).body) as CreateSessionResponse;
   const before = targetConnections;
+  const connectionsReach = async (n: number) => {
+    for (let i = 0; i < 100 && targetConnections < n; i++) await new Promise((r) => setTimeout(r, 10));
+    assert.equal(targetConnections, n);
+  };
 
   const s1 = await newSession();
+  // The session request itself connects to its ticket's target (a VNC server speaks first: bridges/heldHostConnection.ts).
+  await connectionsReach(before + 1);
   const otherTarget = s1.relayPath.replace(/target=[^&]+/, `target=${encodeURIComponent('127.0.0.1:22')}`);
   assert.equal((await openSocket(otherTarget, headers)).status, 403, 'ticket for another target');
   assert.equal((await openSocket(s1.relayPath, { cookie, origin: 'http://evil.example' })).status, 403, 'wrong origin');
   assert.equal((await openSocket(s1.relayPath, { origin: gateway.origin })).status, 401, 'no cookie');
-  assert.equal(targetConnections, before, 'no refused request reached the target');
+  assert.equal(targetConnections, before + 1, 'no refused request reached the target');
 
   assert.equal((await openSocket(s1.relayPath, headers)).opened, true, 'the right ticket opens');
   assert.equal((await openSocket(s1.relayPath, headers)).status, 403, 'a used ticket is refused');
+  await new Promise((r) => setTimeout(r, 100));
+  assert.equal(targetConnections, before + 1, 'the relay went on over the session request\u2019s connection');
 
   const s2 = await newSession();
+  await connectionsReach(before + 2);
   await new Promise((r) => setTimeout(r, 400));
   assert.equal((await openSocket(s2.relayPath, headers)).status, 403, 'an expired ticket is refused');
   await new Promise((r) => setTimeout(r, 100));
-  assert.equal(targetConnections, before + 1);
+  assert.equal(targetConnections, before + 2);
 });
 
 test('a session response never carries a password unless one is saved, and profiles never do', async () => {
