@@ -135,6 +135,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
         connectionErrors: connectionErrors.list(),
       }),
     close: async () => {
+      api.close();
       policy.close();
       provisioning?.stop();
       await connectionErrors.flush();

@@ -175,6 +175,54 @@ test('a session goes on over the certificate check\u2019s connection when IronRD
   await settle();
 });
 
+test('while the user is asked about the certificate its connection waits: the answer\u2019s session goes on over it; another answer, or none, makes a new one', async () => {
+  const created = await harness.call('POST', '/api/profiles', { profile: { name: 'Shadow asked', protocol: 'rdp', host: '127.0.0.1', port: relay.port, username: 'ann' } });
+  const profileId = created.json.id as string;
+  const asIronRdp = connectionRequest(PROTOCOL.SSL | PROTOCOL.HYBRID | PROTOCOL.HYBRID_EX, 'ann');
+  await settle();
+
+  // Asked: one connection, still open while the question is on screen.
+  const before = relay.connections.length;
+  const asked = await harness.call('POST', '/api/sessions', { profileId });
+  assert.equal(asked.status, 409);
+  const fingerprint = (asked.json as CertificatePromptBody).certificate.fingerprintSha256;
+  await settle();
+  assert.equal(relay.connections.length, before + 1);
+  assert.equal(relay.connections[before]!.closed, false, 'the check\u2019s connection waits for the answer');
+
+  // "Trust once": no second check; the session goes on over the connection the user was asked about.
+  const trusted = await harness.call('POST', '/api/sessions', { profileId, acceptCertificate: { fingerprintSha256: fingerprint, remember: false } });
+  assert.equal(trusted.status, 201);
+  const session = trusted.json as CreateSessionResponse;
+  assert.equal(relay.connections.length, before + 1, 'no second check');
+  const ws = harness.socket(session.rdp!.proxyPath);
+  const reply = await exchange(ws, request(session, { x224ConnectionPdu: asIronRdp }));
+  assert.ok(reply && !reply.error, `expected a response, got ${JSON.stringify(reply?.error)}`);
+  assert.equal(sha256Fingerprint(reply.serverCertChain![0]!), fingerprint);
+  ws.send(Buffer.from([0x30, 0x03, 0x02, 0x01, 0x06]));
+  await settle();
+  assert.equal(relay.connections.length, before + 1, 'one connection for the whole Connect');
+  assert.ok(relay.connections[before]!.clientRecordTypes.filter((t) => t === 23).length >= 2, `the client's bytes went over it: records ${relay.connections[before]!.clientRecordTypes}`);
+  ws.close();
+  await settle();
+
+  // An answer for another certificate than the one asked about: the kept connection is closed and the server checked again.
+  const askedAgain = relay.connections.length;
+  assert.equal((await harness.call('POST', '/api/sessions', { profileId })).status, 409);
+  await settle();
+  const wrong = await harness.call('POST', '/api/sessions', { profileId, acceptCertificate: { fingerprintSha256: 'AA:'.repeat(31) + 'AA', remember: false } });
+  assert.equal(wrong.status, 409, 'still asked: the answer was for another certificate');
+  await settle();
+  assert.equal(relay.connections.length, askedAgain + 2, 'a new check for it');
+  assert.equal(relay.connections[askedAgain]!.closed, true, 'the kept one closed');
+
+  // Connect again without answering (the question cancelled): likewise a new check, the kept one closed.
+  assert.equal((await harness.call('POST', '/api/sessions', { profileId })).status, 409);
+  await settle();
+  assert.equal(relay.connections.length, askedAgain + 3);
+  assert.equal(relay.connections[askedAgain + 1]!.closed, true);
+});
+
 test('the endpoint refuses a wrong destination, a garbage PDU and an oversized one without connecting', async () => {
   const created = await harness.call('POST', '/api/profiles', { profile: { name: 'Shadow 2', protocol: 'rdp', host: '127.0.0.1', port: relay.port } });
   const profileId = created.json.id as string;

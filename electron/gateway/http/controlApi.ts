@@ -24,7 +24,7 @@ import { formatTarget, type TicketBook } from '../tickets/sessionTickets';
 import { describeCertificate, evaluateTrust, sha256Fingerprint } from '../certificates/certificateTrust';
 import { openRdpTransport, requestedProtocolsFor } from '../bridges/rdp/rdpTransport';
 import { HeldHostConnection } from '../bridges/heldHostConnection';
-import { HeldRdpTransport, type SecuredTransport } from '../bridges/rdp/heldTransport';
+import { HeldRdpTransport, PROMPT_HOLD_MS, type SecuredTransport } from '../bridges/rdp/heldTransport';
 import { connectionRequest } from '../bridges/rdp/x224';
 import type { RelayTimeouts } from '../bridges/tcpRelay';
 import { exportProfile, importIntoLibrary } from '../profiles/connectionFileImport';
@@ -90,7 +90,16 @@ function isObject(value: unknown): value is Record<string, unknown> {
 }
 
 export class ControlApi {
+  /** RDP: the certificate check's connection while the user is asked about its certificate, by profile id. */
+  private readonly prompted = new Map<string, { held: HeldRdpTransport; fingerprint: string }>();
+
   constructor(private readonly deps: ControlApiDeps) {}
+
+  /** Closes the connections kept for certificate questions (the gateway is stopping). */
+  close(): void {
+    for (const { held } of this.prompted.values()) held.release();
+    this.prompted.clear();
+  }
 
   async handle(req: IncomingMessage, res: ServerResponse, pathname: string): Promise<void> {
     try {
@@ -318,28 +327,59 @@ export class ControlApi {
    * so the user decides about the certificate before IronRDP starts CredSSP.
    * Returns the fingerprint the ticket will be bound to and, when it is
    * trusted, the connection itself with the Connection Request it was opened
-   * with, for the session to go on over (bridges/rdp/heldTransport.ts);
-   * otherwise the connection is closed.
+   * with, for the session to go on over (bridges/rdp/heldTransport.ts).
+   * When the user must be asked, the connection is kept for the answer
+   * (PROMPT_HOLD_MS): a request answering for that certificate goes on over
+   * it instead of a second preflight. Otherwise the connection is closed.
    */
   private async acceptedRdpCertificate(profile: Profile, answer: CreateSessionRequest['acceptCertificate']): Promise<{ fingerprint: string; transport: SecuredTransport; x224Request: Uint8Array }> {
     // The bytes IronRDP sends for this profile's user (its routing cookie included), so they can match.
     const x224Request = connectionRequest(requestedProtocolsFor(profile.rdpSecurity), profile.username || undefined);
-    const transport = await openRdpTransport({
-      host: profile.host,
-      port: profile.port,
-      x224Request,
-      ...(this.deps.relayTimeouts ? { timeouts: this.deps.relayTimeouts } : {}),
-    });
-    if (transport.kind !== 'secured') {
-      throw new HttpError(502, transport.code, messageFor(transport.code), { detail: transport.kind === 'failed' ? transport.detail : `negotiation failure ${transport.failureCode}` });
+    let transport = this.answeredConnection(profile.id, answer, x224Request);
+    if (!transport) {
+      const opened = await openRdpTransport({
+        host: profile.host,
+        port: profile.port,
+        x224Request,
+        ...(this.deps.relayTimeouts ? { timeouts: this.deps.relayTimeouts } : {}),
+      });
+      if (opened.kind !== 'secured') {
+        throw new HttpError(502, opened.code, messageFor(opened.code), { detail: opened.kind === 'failed' ? opened.detail : `negotiation failure ${opened.failureCode}` });
+      }
+      transport = opened;
     }
     try {
       const fingerprint = await this.judgedCertificate(profile, answer, transport.chain);
       return { fingerprint, transport, x224Request };
     } catch (error) {
-      transport.socket.destroy();
+      const leaf = transport.chain[0];
+      if (error instanceof HttpError && error.status === 409 && leaf) {
+        // The user is asked about this certificate: the connection waits for the answer.
+        this.prompted.get(profile.id)?.held.release();
+        this.prompted.set(profile.id, { held: new HeldRdpTransport(transport, x224Request, PROMPT_HOLD_MS), fingerprint: sha256Fingerprint(leaf) });
+      } else {
+        transport.socket.destroy();
+      }
       throw error;
     }
+  }
+
+  /**
+   * The connection kept while the user was asked about its certificate, when
+   * this request answers for that very certificate and asks for the same
+   * Connection Request; else null (a new preflight). Nothing is kept afterwards.
+   */
+  private answeredConnection(profileId: string, answer: CreateSessionRequest['acceptCertificate'], x224Request: Uint8Array): SecuredTransport | null {
+    const prompted = this.prompted.get(profileId);
+    if (!prompted) return null;
+    this.prompted.delete(profileId);
+    if (!answer || answer.fingerprintSha256 !== prompted.fingerprint) {
+      prompted.held.release();
+      return null;
+    }
+    const taken = prompted.held.take(x224Request);
+    if (!taken.transport) this.deps.logger.debug('certificate check\u2019s connection not kept for the answer', { profile: profileId, why: taken.why });
+    return taken.transport;
   }
 
   /** The fingerprint of a trusted chain (pinned to the profile if the user asked to); a certificate prompt or refusal otherwise. */

@@ -13,7 +13,8 @@
 //
 // Held only briefly (HOLD_MS: a page starts IronRDP in well under a second;
 // a user typing a password takes longer, and then a new connection is made
-// as before), and only while the server stays quiet: after TLS the client
+// as before; PROMPT_HOLD_MS while the user is asked about the certificate,
+// so the answer's session request goes on over the same connection), and only while the server stays quiet: after TLS the client
 // speaks first (CredSSP, or the MCS Connect Initial), so a server that sends
 // anything, closes or fails spoils it, and the endpoint connects anew.
 import type { RdpTransportResult } from './rdpTransport';
@@ -22,6 +23,13 @@ export type SecuredTransport = Extract<RdpTransportResult, { kind: 'secured' }>;
 
 /** How long a preflight connection waits for its session's RDCleanPath request. */
 export const HOLD_MS = 10_000;
+/**
+ * How long a preflight connection whose certificate the user is being asked
+ * about waits for the answer ("Trust once", "Trust always"): the session then
+ * goes on over it instead of a second preflight. Longer than HOLD_MS, as a
+ * person reads the question; a server that closes it sooner spoils it.
+ */
+export const PROMPT_HOLD_MS = 30_000;
 
 export type TakeResult = { transport: SecuredTransport } | { transport: null; why: 'other request' | 'expired' | 'taken' | `spoiled: ${string}` };
 
@@ -51,6 +59,8 @@ export class HeldRdpTransport {
     socket.on('end', this.onEnd);
     socket.on('close', this.onClose);
     socket.on('error', this.onError);
+    // A connection taken from an earlier hold was paused with nothing read: anything it got meanwhile is seen now.
+    socket.resume();
     this.timer = setTimeout(() => {
       this.expired = true;
       this.release();

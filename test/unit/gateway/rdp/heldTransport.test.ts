@@ -4,7 +4,7 @@ import { EventEmitter } from 'node:events';
 import { HeldRdpTransport, type SecuredTransport } from '../../../../electron/gateway/bridges/rdp/heldTransport';
 import { PROTOCOL, connectionRequest } from '../../../../electron/gateway/bridges/rdp/x224';
 
-/** A stand-in for the preflight's TLS socket: events, pause, destroy. */
+/** A stand-in for the preflight's TLS socket: events, pause, resume, destroy. */
 class FakeSocket extends EventEmitter {
   destroyed = false;
   paused = false;
@@ -15,6 +15,9 @@ class FakeSocket extends EventEmitter {
   }
   pause() {
     this.paused = true;
+  }
+  resume() {
+    this.paused = false;
   }
 }
 
@@ -35,6 +38,17 @@ test('the same request takes the connection, paused, with none of the hold\u2019
   assert.deepEqual(hold.take(request), { transport: null, why: 'taken' });
   hold.release();
   assert.equal(socket.destroyed, false, 'release after take leaves the taken connection alone');
+});
+
+test('held again once taken (kept for the certificate question, then for the session): flowing into the new hold, which a server speaking spoils', () => {
+  const { socket, request, hold } = held();
+  const taken = hold.take(request);
+  assert.equal(socket.paused, true);
+  const again = new HeldRdpTransport(taken.transport!, request);
+  assert.equal(socket.paused, false, 'resumed into the new hold\u2019s listeners');
+  socket.emit('data', Buffer.from([1]));
+  assert.equal(socket.destroyed, true);
+  assert.equal(again.take(request).transport, null);
 });
 
 test('another request (other protocols, another user) closes the held connection and gets none', () => {
