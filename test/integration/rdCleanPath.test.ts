@@ -175,7 +175,7 @@ test('a session goes on over the certificate check\u2019s connection when IronRD
   await settle();
 });
 
-test('while the user is asked about the certificate its connection waits: the answer\u2019s session goes on over it; another answer, or none, makes a new one', async () => {
+test('while the user is asked about the certificate its connection waits: the answer\u2019s session goes on over it; another answer, none, or another address makes a new one', async () => {
   const created = await harness.call('POST', '/api/profiles', { profile: { name: 'Shadow asked', protocol: 'rdp', host: '127.0.0.1', port: relay.port, username: 'ann' } });
   const profileId = created.json.id as string;
   const asIronRdp = connectionRequest(PROTOCOL.SSL | PROTOCOL.HYBRID | PROTOCOL.HYBRID_EX, 'ann');
@@ -221,6 +221,22 @@ test('while the user is asked about the certificate its connection waits: the an
   await settle();
   assert.equal(relay.connections.length, askedAgain + 3);
   assert.equal(relay.connections[askedAgain + 1]!.closed, true);
+
+  // The profile edited to another address while asked (here the same server, so the same certificate, through
+  // another relay): the answer's session goes to the new address, not over the connection kept for the old one.
+  const other = await startFaultRelay(shadow.port);
+  try {
+    const profile = (await harness.call('GET', '/api/profiles')).json.find((p: { id: string }) => p.id === profileId);
+    const { id: _i, createdAt: _c, updatedAt: _u, lastConnectedAt: _l, hasSavedPassword: _h, managed: _m, ...draft } = profile;
+    assert.equal((await harness.call('PUT', `/api/profiles/${profileId}`, { profile: { ...draft, port: other.port } })).status, 200);
+    const moved = await harness.call('POST', '/api/sessions', { profileId, acceptCertificate: { fingerprintSha256: fingerprint, remember: false } });
+    assert.equal(moved.status, 201);
+    await settle();
+    assert.equal(other.connections.length, 1, 'checked at the new address');
+    assert.equal(relay.connections[askedAgain + 2]!.closed, true, 'the connection kept for the old address closed');
+  } finally {
+    await other.close();
+  }
 });
 
 test('the endpoint refuses a wrong destination, a garbage PDU and an oversized one without connecting', async () => {

@@ -91,7 +91,7 @@ function isObject(value: unknown): value is Record<string, unknown> {
 
 export class ControlApi {
   /** RDP: the certificate check's connection while the user is asked about its certificate, by profile id. */
-  private readonly prompted = new Map<string, { held: HeldRdpTransport; fingerprint: string }>();
+  private readonly prompted = new Map<string, { held: HeldRdpTransport; fingerprint: string; target: string }>();
 
   constructor(private readonly deps: ControlApiDeps) {}
 
@@ -335,7 +335,7 @@ export class ControlApi {
   private async acceptedRdpCertificate(profile: Profile, answer: CreateSessionRequest['acceptCertificate']): Promise<{ fingerprint: string; transport: SecuredTransport; x224Request: Uint8Array }> {
     // The bytes IronRDP sends for this profile's user (its routing cookie included), so they can match.
     const x224Request = connectionRequest(requestedProtocolsFor(profile.rdpSecurity), profile.username || undefined);
-    let transport = this.answeredConnection(profile.id, answer, x224Request);
+    let transport = this.answeredConnection(profile, answer, x224Request);
     if (!transport) {
       const opened = await openRdpTransport({
         host: profile.host,
@@ -356,7 +356,7 @@ export class ControlApi {
       if (error instanceof HttpError && error.status === 409 && leaf) {
         // The user is asked about this certificate: the connection waits for the answer.
         this.prompted.get(profile.id)?.held.release();
-        this.prompted.set(profile.id, { held: new HeldRdpTransport(transport, x224Request, PROMPT_HOLD_MS), fingerprint: sha256Fingerprint(leaf) });
+        this.prompted.set(profile.id, { held: new HeldRdpTransport(transport, x224Request, PROMPT_HOLD_MS), fingerprint: sha256Fingerprint(leaf), target: formatTarget(profile.host, profile.port) });
       } else {
         transport.socket.destroy();
       }
@@ -366,14 +366,16 @@ export class ControlApi {
 
   /**
    * The connection kept while the user was asked about its certificate, when
-   * this request answers for that very certificate and asks for the same
-   * Connection Request; else null (a new preflight). Nothing is kept afterwards.
+   * this request answers for that very certificate, for the same server (the
+   * profile may have been edited meanwhile) and with the same Connection
+   * Request; else null (a new preflight). Nothing is kept afterwards.
    */
-  private answeredConnection(profileId: string, answer: CreateSessionRequest['acceptCertificate'], x224Request: Uint8Array): SecuredTransport | null {
+  private answeredConnection(profile: Profile, answer: CreateSessionRequest['acceptCertificate'], x224Request: Uint8Array): SecuredTransport | null {
+    const profileId = profile.id;
     const prompted = this.prompted.get(profileId);
     if (!prompted) return null;
     this.prompted.delete(profileId);
-    if (!answer || answer.fingerprintSha256 !== prompted.fingerprint) {
+    if (!answer || answer.fingerprintSha256 !== prompted.fingerprint || prompted.target !== formatTarget(profile.host, profile.port)) {
       prompted.held.release();
       return null;
     }

@@ -14,9 +14,10 @@
 // Held only briefly (HOLD_MS: a page starts IronRDP in well under a second;
 // a user typing a password takes longer, and then a new connection is made
 // as before; PROMPT_HOLD_MS while the user is asked about the certificate,
-// so the answer's session request goes on over the same connection), and only while the server stays quiet: after TLS the client
-// speaks first (CredSSP, or the MCS Connect Initial), so a server that sends
-// anything, closes or fails spoils it, and the endpoint connects anew.
+// so the answer's session request goes on over the same connection), and
+// only while the server stays quiet: after TLS the client speaks first
+// (CredSSP, or the MCS Connect Initial), so a server that sends anything,
+// closes or fails spoils it, and the endpoint connects anew.
 import type { RdpTransportResult } from './rdpTransport';
 
 export type SecuredTransport = Extract<RdpTransportResult, { kind: 'secured' }>;
