@@ -93,7 +93,7 @@ test('TLS: certificate prompt, connect, the server\u2019s picture, typing and a 
   assert.deepEqual(browser.cspViolations, []);
 });
 
-test('the readout\u2019s tooltip gives the round trip to the server the gateway timed (X.224), through a relay 10 ms each way', async () => {
+test('the readout\u2019s tooltip gives the round trip to the server the gateway timed (X.224 and TLS), through a relay 10 ms each way', async () => {
   const server = await startFreerdpShadow({ security: 'tls', background: '#336699' });
   cleanups.push(() => server.stop());
   const relay = await startFaultRelay(server.port, '127.0.0.1', { delayMs: 10 });
@@ -108,7 +108,8 @@ test('the readout\u2019s tooltip gives the round trip to the server the gateway 
   assert.ok(match, `tooltip: "${title}"`);
   // The relay holds each chunk 10 ms each way: at least 20 ms, and not the relay's own instant TCP handshake.
   const ms = Number(match[1]);
-  assert.ok(ms >= 19.5 && ms < 200, `round trip ${ms} ms through a relay adding 20`);
+  // Nor freerdp-shadow's 35–45 ms of work before its X.224 Confirm (integration/rdpRoundTrip.test.ts).
+  assert.ok(ms >= 19.5 && ms < 100, `round trip ${ms} ms through a relay adding 20`);
   await sessionView(page).getByRole('button', { name: 'Disconnect' }).click();
   await waitForState(page, 'Disconnected');
 });
