@@ -132,7 +132,7 @@ export async function openRdpTransport(options: {
     return { kind: 'failed', code: 'legacy-security', detail: 'the server selected standard RDP security' };
   }
 
-  const handshakeStartedAt = performance.now();
+  let handshakeStartedAt = 0;
   const secured = await new Promise<{ ok: true; socket: tls.TLSSocket } | { ok: false; detail: string; alert?: number }>((resolve) => {
     const socket = tls.connect({
       socket: tcp,
@@ -141,6 +141,8 @@ export async function openRdpTransport(options: {
       ...(net.isIP(options.host) ? {} : { servername: options.host }),
       minVersion: 'TLSv1.2',
     });
+    // Timed from here: making the TLS context (the first time in a process, its root store) is not the link's.
+    handshakeStartedAt = performance.now();
     const timer = setTimeout(() => {
       socket.destroy();
       resolve({ ok: false, detail: 'TLS handshake timed out' });
