@@ -186,17 +186,19 @@ export class ProfileLibrary {
     if (!this.get(id)) throw new ProfileStoreError('not-found', 'No connection with that id exists. It may have been deleted.');
     const refusal = this.passwordSavingRefusal();
     if (refusal) throw refusal;
-    this.passwordWrites++;
-    this.passwordSaved.delete(id);
-    await this.secrets.set(profileAccount(id), password);
-    this.passwordSaved.set(id, true);
+    await this.writePassword(id, true, () => this.secrets.set(profileAccount(id), password));
   }
 
   async forgetPassword(id: string): Promise<void> {
+    await this.writePassword(id, false, () => this.secrets.delete(profileAccount(id)));
+  }
+
+  /** A save or forget, with the "password saved" flag unknown while it is under way (passwordSaved). */
+  private async writePassword(id: string, saved: boolean, write: () => Promise<void>): Promise<void> {
     this.passwordWrites++;
     this.passwordSaved.delete(id);
-    await this.secrets.delete(profileAccount(id));
-    this.passwordSaved.set(id, false);
+    await write();
+    this.passwordSaved.set(id, saved);
   }
 
   /** Whether savedPassword() would give a password, from what is known here when it can (passwordSaved). */

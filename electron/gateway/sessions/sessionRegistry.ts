@@ -41,6 +41,12 @@ export interface GatewaySession {
   heldConnection: HeldHostConnection | null;
 }
 
+/** Closes the connections a session holds for its bridges (RDP's certificate check's, VNC's opened early), if still held. */
+function releaseHeld(session: GatewaySession): void {
+  session.heldTransport?.release();
+  session.heldConnection?.release();
+}
+
 export class SessionRegistry {
   private readonly sessions = new Map<string, GatewaySession>();
   private readonly timer: NodeJS.Timeout;
@@ -125,8 +131,7 @@ export class SessionRegistry {
   end(session: GatewaySession, reason: ErrorCode): void {
     for (const close of session.bridgeClosers) close(reason);
     session.bridgeClosers.clear();
-    session.heldTransport?.release();
-    session.heldConnection?.release();
+    releaseHeld(session);
     this.setState(session, 'disconnected');
     for (const socket of session.controls) socket.close(1000);
     this.sessions.delete(session.id);
@@ -144,8 +149,7 @@ export class SessionRegistry {
         this.broadcast(session, { type: 'stats', bytesFromHost: session.bytesFromHost, bytesToHost: session.bytesToHost, framesDrawn: session.framesDrawn, at: now });
         session.lastActivity = now;
       } else if (session.controls.size === 0 && now - session.lastActivity > IDLE_SESSION_MS) {
-        session.heldTransport?.release();
-        session.heldConnection?.release();
+        releaseHeld(session);
         this.sessions.delete(session.id);
       }
     }
