@@ -35,6 +35,16 @@ async function connectTrusting(page: TestBrowser['page'], name: string, port: nu
   await waitForState(page, 'Connected');
 }
 
+/** Disconnects, closes the session's tab, and opens the profile again from the library (its certificate pinned by now). */
+async function reconnect(page: TestBrowser['page'], name: string) {
+  await sessionView(page).getByRole('button', { name: 'Disconnect' }).click();
+  await waitForState(page, 'Disconnected');
+  await sessionView(page).getByRole('button', { name: 'Close tab' }).click();
+  await page.getByRole('tab', { name: 'Connections' }).click();
+  await page.getByRole('navigation', { name: 'Connections' }).getByRole('button', { name, exact: true }).dblclick();
+  await waitForState(page, 'Connected');
+}
+
 test('TLS: certificate prompt, connect, the server\u2019s picture, typing and a click reach it', async () => {
   const server = await startFreerdpShadow({ security: 'tls', background: '#336699', xterm: true });
   cleanups.push(() => server.stop());
@@ -103,12 +113,7 @@ test('the readout\u2019s tooltip gives the round trip to the server the gateway 
   // Read on the second Connect: the first, on an app just started, runs while the page compiles IronRDP's
   // WebAssembly on the same two cores, and its one timed exchange read 143 and 209 ms in two of many runs.
   await connectTrusting(page, 'Far shadow', relay.port, 'Trust always');
-  await sessionView(page).getByRole('button', { name: 'Disconnect' }).click();
-  await waitForState(page, 'Disconnected');
-  await sessionView(page).getByRole('button', { name: 'Close tab' }).click();
-  await page.getByRole('tab', { name: 'Connections' }).click();
-  await page.getByRole('navigation', { name: 'Connections' }).getByRole('button', { name: 'Far shadow', exact: true }).dblclick();
-  await waitForState(page, 'Connected');
+  await reconnect(page, 'Far shadow');
   const readout = sessionView(page).getByTestId('session-stats');
   let title = '';
   await waitFor(async () => (title = (await readout.getAttribute('title')) ?? '') !== '', 'a tooltip on the readout', 10_000);
@@ -134,14 +139,9 @@ test('one connection to the server per Connect: the session (NLA) goes on over t
   // The check the user was asked about waited for the answer and carried the session: no second check.
   assert.equal(relay.connections.length, 1, 'connections made: the check, which carried the session');
   assert.ok(relay.connections[0]!.clientRecordTypes.filter((t) => t === 23).length > 5, `records of the session: ${relay.connections[0]!.clientRecordTypes.length}`);
-  await sessionView(page).getByRole('button', { name: 'Disconnect' }).click();
-  await waitForState(page, 'Disconnected');
-  await sessionView(page).getByRole('button', { name: 'Close tab' }).click();
 
   // Pinned now: Connect again, one more connection.
-  await page.getByRole('tab', { name: 'Connections' }).click();
-  await page.getByRole('navigation', { name: 'Connections' }).getByRole('button', { name: 'Held NLA', exact: true }).dblclick();
-  await waitForState(page, 'Connected');
+  await reconnect(page, 'Held NLA');
   await waitForCanvasColour(page, 900, 700, hexColour('#5a3d7a'), 15_000);
   assert.equal(relay.connections.length, 2, 'one connection for the second Connect');
   await assertMatchesServer(page, server);
