@@ -139,7 +139,10 @@ export interface CreateSessionResponse {
   controlPath: string;
   /** False when bytes cross the network unencrypted (plain VNC and SPICE). */
   encrypted: boolean;
-  /** The saved password, if any, handed to the protocol library for its own sign-in. */
+  /**
+   * RDP: the saved password, if any, handed to the protocol library for its
+   * own sign-in (CredSSP). Always null for VNC: the gateway signs in with it.
+   */
   savedPassword: string | null;
   profile: ProfileView;
   /** For RDP sessions only. */

@@ -4,13 +4,14 @@
 // round trip), and a Node client playing the page's part of the handshake.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import type WebSocket from 'ws';
 import { startXvnc, disposeXvnc, type XvncServer } from '../servers/xvnc';
 import { startFaultRelay, type FaultRelay } from '../servers/faultRelay';
 import { startGatewayHarness, type GatewayHarness } from './gatewayHarness';
 import type { CreateSessionResponse } from '../../shared/api/contract';
+import { relayStream } from '../support/relayStream';
 
 const DELAY_MS = 100;
+const ROUND_TRIP_MS = 2 * DELAY_MS;
 const WIDTH = 800;
 const HEIGHT = 600;
 
@@ -30,32 +31,6 @@ after(async () => {
   await disposeXvnc(xvnc);
 });
 
-/** Reads a WebSocket's messages as one byte stream. */
-function streamOf(ws: WebSocket): { read(n: number): Promise<Buffer> } {
-  let buffered = Buffer.alloc(0);
-  let waiting: { n: number; resolve: (b: Buffer) => void } | null = null;
-  const serve = () => {
-    if (waiting && buffered.length >= waiting.n) {
-      const { n, resolve } = waiting;
-      waiting = null;
-      const out = buffered.subarray(0, n);
-      buffered = buffered.subarray(n);
-      resolve(out);
-    }
-  };
-  ws.on('message', (data: Buffer) => {
-    buffered = Buffer.concat([buffered, data]);
-    serve();
-  });
-  return {
-    read: (n) =>
-      new Promise((resolve) => {
-        waiting = { n, resolve };
-        serve();
-      }),
-  };
-}
-
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 test('the greeting is waiting when the relay opens, and the session goes on over that one connection', async () => {
@@ -67,28 +42,29 @@ test('the greeting is waiting when the relay opens, and the session goes on over
   assert.equal(relay.connections.length, before + 1, 'the connection to the server was opened with the session');
 
   const ws = harness.socket(session.relayPath);
-  const stream = streamOf(ws);
+  const stream = relayStream(ws);
   await new Promise((resolve, reject) => {
     ws.once('open', resolve);
     ws.once('error', reject);
   });
   const opened = performance.now();
-  const greeting = await stream.read(12);
-  const greetingMs = performance.now() - opened;
-  assert.equal(greeting.toString('latin1'), 'RFB 003.008\n');
-  // Without the held connection, the greeting would come a whole one-way delay (100 ms) after the relay opened.
-  assert.ok(greetingMs < DELAY_MS / 2, `greeting ${greetingMs.toFixed(1)} ms after the relay opened`);
-
-  // The rest of the handshake over it, as noVNC does it (RFC 6143 §7.1–7.3, security None).
+  // The page's handshake, as noVNC does it (RFC 6143 §7.1–7.3): with the gateway, which signed in for it (security None here).
+  assert.equal((await stream.read(12)).toString('latin1'), 'RFB 003.008\n');
   ws.send(Buffer.from('RFB 003.008\n', 'latin1'));
   const count = (await stream.read(1))[0]!;
-  const types = [...(await stream.read(count))];
-  assert.ok(types.includes(1), `security types ${types}`);
+  assert.deepEqual([...(await stream.read(count))], [1], 'the page is offered None');
   ws.send(Buffer.from([1]));
   assert.equal((await stream.read(4)).readUInt32BE(0), 0, 'SecurityResult OK');
   ws.send(Buffer.from([1]));
   const serverInit = await stream.read(24);
+  const serverInitMs = performance.now() - opened;
   assert.deepEqual([serverInit.readUInt16BE(0), serverInit.readUInt16BE(2)], [WIDTH, HEIGHT], 'ServerInit names the desktop');
+  // The server's round trips after the relay opened: version → types, and None with ClientInit → SecurityResult with ServerInit.
+  // Without the held connection the greeting's way adds half a round trip; the page signing in itself adds one more.
+  assert.ok(serverInitMs < 2.25 * ROUND_TRIP_MS, `ServerInit ${serverInitMs.toFixed(1)} ms after the relay opened`);
+  assert.deepEqual(stream.notes.length, 1, 'the gateway\'s round trip, for the page');
+  const { roundTripMs } = stream.notes[0] as { roundTripMs: number };
+  assert.ok(roundTripMs >= ROUND_TRIP_MS - 1 && roundTripMs < ROUND_TRIP_MS + 50, `round trip ${roundTripMs}`);
   assert.equal(relay.connections.length, before + 1, 'no second connection to the server');
   ws.close();
 });
@@ -103,7 +79,7 @@ test('a held connection the server closed is dropped, and the relay connects ane
   await sleep(50);
 
   const ws = harness.socket(session.relayPath);
-  const stream = streamOf(ws);
+  const stream = relayStream(ws);
   const greeting = await stream.read(12);
   assert.equal(greeting.toString('latin1'), 'RFB 003.008\n');
   assert.equal(relay.connections.length, before + 2, 'a new connection for the relay');

@@ -8,6 +8,7 @@ import type { ErrorCode } from '../../../shared/errors/errorCodes';
 import type { Logger } from '../logging/logger';
 import type { SessionRegistry, GatewaySession } from '../sessions/sessionRegistry';
 import { pumpBytes, toBuffer } from './socketPump';
+import { PageHandshake, VncSignIn, type SignInOutcome } from './vncSignIn';
 
 export interface RelayTimeouts {
   /** TCP connect must finish within this (a host that drops packets never answers). */
@@ -59,15 +60,22 @@ export function relayToHost(
   let greeted = !serverSpeaksFirst(session);
   let finished = false;
   const pendingToHost: Buffer[] = [];
+  // VNC: the gateway signs in for the page (vncSignIn.ts). Taken here: the password is used once.
+  const signIn = session.protocol === 'vnc' ? session.vncSignIn : null;
+  session.vncSignIn = null;
+  let catchingUp = false;
+  let endedWhileCatchingUp: ErrorCode | null = null;
 
   const connectTimer = setTimeout(() => finish('host-unreachable', `no answer within ${timeouts.connectMs} ms`), timeouts.connectMs);
   let greetingTimer: NodeJS.Timeout | null = null;
+  let signInTimer: NodeJS.Timeout | null = null;
 
   const finish = (reason: ErrorCode | null, detail?: string) => {
     if (finished) return;
     finished = true;
     clearTimeout(connectTimer);
     if (greetingTimer) clearTimeout(greetingTimer);
+    if (signInTimer) clearTimeout(signInTimer);
     session.bridgeClosers.delete(closer);
     if (reason && reason !== 'user-ended') {
       sessions.fail(session, reason, detail);
@@ -83,11 +91,9 @@ export function relayToHost(
   const closer = (reason: ErrorCode) => finish(reason);
   session.bridgeClosers.add(closer);
 
-  // Until the host answers, bytes from the browser wait here.
+  // Until the host answers (and, for a sign-in, until the page's handshake starts), bytes from the browser wait here.
   const holdUntilConnected = (data: Buffer | ArrayBuffer | Buffer[]) => {
-    const chunk = toBuffer(data);
-    session.bytesToHost += chunk.length;
-    pendingToHost.push(chunk);
+    pendingToHost.push(toBuffer(data));
   };
   socket.on('message', holdUntilConnected);
 
@@ -96,32 +102,104 @@ export function relayToHost(
     clearTimeout(connectTimer);
     // Keepalive finds a dead peer even when the desktop is idle; it never ends a quiet session.
     host.setKeepAlive(true, 15_000);
-    socket.off('message', holdUntilConnected);
-    for (const chunk of pendingToHost.splice(0)) host.write(chunk);
     if (!greeted) greetingTimer = setTimeout(() => finish('no-greeting', `no data within ${timeouts.greetingMs} ms of connecting`), timeouts.greetingMs);
-    const heard = () => {
-      if (!greeted) {
-        greeted = true;
-        if (greetingTimer) clearTimeout(greetingTimer);
-      }
-    };
     // What the server sent while the connection was held (its greeting) goes first.
-    for (const chunk of taken?.received.splice(0) ?? []) {
+    const greeting = taken?.received.splice(0) ?? [];
+    if (signIn) return signInToHost(signIn.password, greeting);
+    for (const chunk of greeting) session.bytesFromHost += chunk.length;
+    pump(greeting);
+    log.debug('connected to host', { session: session.id, held: taken !== null });
+  };
+
+  const heard = () => {
+    if (!greeted) {
+      greeted = true;
+      if (greetingTimer) clearTimeout(greetingTimer);
+    }
+  };
+
+  /** From here on, bytes both ways as they come: `fromServer` first (to the page), then what the page sent meanwhile (to the server). */
+  const pump = (fromServer: Buffer[]) => {
+    socket.off('message', holdUntilConnected);
+    for (const chunk of fromServer) {
       heard();
-      session.bytesFromHost += chunk.length;
       socket.send(chunk, { binary: true, compress: false });
+    }
+    for (const chunk of pendingToHost.splice(0)) {
+      session.bytesToHost += chunk.length;
+      host.write(chunk);
     }
     pumpBytes(socket, host, session, { fromHost: heard });
     // A held connection was paused when taken (nothing is lost): it flows from here.
     host.resume();
-    log.debug('connected to host', { session: session.id, held: taken !== null });
   };
+
+  /**
+   * VNC: the gateway's part of the handshake (vncSignIn.ts), then the page's
+   * with the gateway, then the relay. A server that stops answering midway
+   * ends the session as one that never greeted would.
+   */
+  const signInToHost = (password: string | null, greeting: Buffer[]) => {
+    const machine = new VncSignIn(password);
+    const onData = (chunk: Buffer) => {
+      heard();
+      signInTimer ??= setTimeout(() => finish('no-greeting', `the server stopped answering during sign-in (${timeouts.greetingMs} ms)`), timeouts.greetingMs);
+      session.bytesFromHost += chunk.length;
+      for (const out of machine.feed(chunk)) {
+        session.bytesToHost += out.length;
+        host.write(out);
+      }
+      const outcome = machine.outcome;
+      if (!outcome) return;
+      host.off('data', onData);
+      host.pause();
+      clearTimeout(signInTimer ?? undefined);
+      log.debug('signed in for the page', { session: session.id, held: taken !== null, outcome: outcome.kind, ...(outcome.kind !== 'passthrough' ? { roundTripMs: outcome.roundTripMs } : {}) });
+      if (outcome.kind === 'passthrough') return pump([outcome.serverBytes]);
+      handshakeWithPage(outcome);
+    };
+    host.on('data', onData);
+    for (const chunk of greeting) onData(chunk);
+    host.resume();
+  };
+
+  /** The page's handshake with the gateway (vncSignIn.ts PageHandshake); the server's end is held meanwhile. */
+  const handshakeWithPage = (outcome: Exclude<SignInOutcome, { kind: 'passthrough' }>) => {
+    // The shortest of the gateway's round trips, for the page's choice between asking and streaming (updateRequests.ts).
+    if (outcome.roundTripMs !== null) socket.send(JSON.stringify({ roundTripMs: outcome.roundTripMs }));
+    const page = new PageHandshake(outcome);
+    catchingUp = true;
+    const toPage = (messages: Buffer[]) => {
+      for (const message of messages) socket.send(message, { binary: true, compress: false });
+    };
+    const onPage = (data: Buffer | ArrayBuffer | Buffer[]) => {
+      const { toPage: next, rest } = page.feed(toBuffer(data));
+      toPage(next);
+      if (!page.done) return;
+      socket.off('message', onPage);
+      catchingUp = false;
+      if (rest.length > 0) pendingToHost.push(rest);
+      // The server may have gone while the page caught up (it closes after refusing a password): the page has its answer now.
+      if (endedWhileCatchingUp) return finish(endedWhileCatchingUp);
+      pump([]);
+    };
+    socket.off('message', holdUntilConnected);
+    socket.on('message', onPage);
+    toPage(page.start());
+    for (const chunk of pendingToHost.splice(0)) onPage(chunk);
+  };
+
   if (taken?.connected) onConnected();
   else host.on('connect', onConnected);
 
-  host.on('error', (error: NodeJS.ErrnoException) => finish(classifySocketError(error, connected), error.code ?? error.message));
-  host.on('end', () => finish(connected ? 'server-closed' : 'host-refused'));
-  host.on('close', () => finish(connected ? 'server-closed' : 'host-unreachable'));
+  // While the page catches up with a sign-in, the server's end waits for it (so the page reads the server's answer first).
+  const hostEnded = (reason: ErrorCode, detail?: string) => {
+    if (catchingUp) endedWhileCatchingUp ??= reason;
+    else finish(reason, detail);
+  };
+  host.on('error', (error: NodeJS.ErrnoException) => hostEnded(classifySocketError(error, connected), error.code ?? error.message));
+  host.on('end', () => hostEnded(connected ? 'server-closed' : 'host-refused'));
+  host.on('close', () => hostEnded(connected ? 'server-closed' : 'host-unreachable'));
 
   socket.on('close', () => finish(null));
   socket.on('error', () => finish(null));

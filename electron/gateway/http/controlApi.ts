@@ -297,6 +297,8 @@ export class ControlApi {
     // VNC: the server speaks first, so its greeting is on its way to the ticket's target while the page opens the relay (bridges/heldHostConnection.ts).
     if (profile.protocol === 'vnc') session.heldConnection = new HeldHostConnection(profile.host, profile.port);
     const savedPassword = await library.savedPassword(profile.id);
+    // VNC: the gateway signs in with it (bridges/vncSignIn.ts); the page is never given it.
+    if (profile.protocol === 'vnc') session.vncSignIn = { password: savedPassword };
     // Written while the session connects, not before it: nothing here needs the new time.
     library.touch(profile);
     this.deps.logger.info('session created', { session: session.id, profile: profile.id, protocol: profile.protocol, target });
@@ -306,7 +308,7 @@ export class ControlApi {
       relayPath: profile.protocol === 'rdp' ? '' : `${WS.relay}?ticket=${encodeURIComponent(ticket)}&target=${encodeURIComponent(target)}`,
       controlPath: `${WS.control}?session=${encodeURIComponent(session.id)}`,
       encrypted: !isUnencrypted(profile.protocol),
-      savedPassword,
+      savedPassword: profile.protocol === 'vnc' ? null : savedPassword,
       profile: await library.view(profile, savedPassword),
     };
     if (profile.protocol === 'rdp') {

@@ -39,12 +39,15 @@ export interface GatewaySession {
   heldTransport: HeldRdpTransport | null;
   /** VNC: the connection opened with the session, until its relay WebSocket takes it (bridges/heldHostConnection.ts). */
   heldConnection: HeldHostConnection | null;
+  /** VNC: the gateway signs in for the page (bridges/vncSignIn.ts), with the saved password if there is one; taken by the relay. */
+  vncSignIn: { password: string | null } | null;
 }
 
-/** Closes the connections a session holds for its bridges (RDP's certificate check's, VNC's opened early), if still held. */
+/** Closes the connections a session holds for its bridges (RDP's certificate check's, VNC's opened early), if still held, and forgets a password its relay never took. */
 function releaseHeld(session: GatewaySession): void {
   session.heldTransport?.release();
   session.heldConnection?.release();
+  session.vncSignIn = null;
 }
 
 export class SessionRegistry {
@@ -77,6 +80,7 @@ export class SessionRegistry {
       keyboardLayout: options.keyboardLayout ?? null,
       heldTransport: null,
       heldConnection: null,
+      vncSignIn: null,
     };
     this.sessions.set(session.id, session);
     return session;

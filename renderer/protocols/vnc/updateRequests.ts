@@ -65,6 +65,8 @@ interface RoundTrips {
   holding: boolean;
   /** A far session asking for now, while its pictures take long to draw (farUpdates.ts). */
   farAsking: boolean;
+  /** The gateway timed the handshake with the server itself (it signed in): the page's own exchanges are with the gateway, not timed. */
+  byGateway: boolean;
 }
 
 /** noVNC's sockets (its Websock objects) being timed, and what was decided for each. */
@@ -143,7 +145,7 @@ export function askForUpdatesWhenNear(
   decided: (shortestMs: number, asking: boolean) => void = () => {},
   now: () => number = () => performance.now(),
 ): (sock: object, drawing?: DrawingQueue) => void {
-  const timing: RoundTrips = { sentAt: null, shortest: Infinity, asking: null, decided, drawing: null, holding: false, farAsking: false };
+  const timing: RoundTrips = { sentAt: null, shortest: Infinity, asking: null, decided, drawing: null, holding: false, farAsking: false, byGateway: false };
   const send = socket.send;
   socket.send = function (this: WatchedSocket, data) {
     if (timing.asking === null && timing.sentAt === null) timing.sentAt = now();
@@ -155,7 +157,7 @@ export function askForUpdatesWhenNear(
       socket.send = send;
       return;
     }
-    if (timing.sentAt === null) return;
+    if (timing.sentAt === null || timing.byGateway) return;
     timing.shortest = Math.min(timing.shortest, now() - timing.sentAt);
     timing.sentAt = null;
   };
@@ -164,6 +166,18 @@ export function askForUpdatesWhenNear(
     timing.drawing = drawing ?? null;
     timings.set(sock, timing);
   };
+}
+
+/**
+ * The gateway signed in for the page (electron/gateway/bridges/vncSignIn.ts)
+ * and timed the handshake's round trips to the server itself: `shortestMs`
+ * decides for noVNC's socket `sock`, whose own handshake is with the gateway.
+ */
+export function useGatewayRoundTrip(sock: object, shortestMs: number): void {
+  const timing = timings.get(sock);
+  if (!timing || timing.asking !== null) return;
+  timing.shortest = shortestMs;
+  timing.byGateway = true;
 }
 
 /** The handshake's shortest round trip (ms) if noVNC's socket `sock` was found far (it streams); null while undecided or near. */

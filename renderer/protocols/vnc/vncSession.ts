@@ -10,7 +10,7 @@ import { decodeImagesOffThread, type NoVncDisplay } from './imageDecoding';
 import { VNC_PICTURE_SETTINGS } from './pictureQuality';
 import { queueBlitsFromTheirOffset, type NoVncBlitDisplay } from './queuedBlits';
 import { adaptFarUpdates, type FarUpdateMode, type NoVncFarInternals, type NoVncFarMessages } from './farUpdates';
-import { askForUpdatesWhenNear, farRoundTrip, filterEncodings, setFarAsking, type NoVncMessages } from './updateRequests';
+import { askForUpdatesWhenNear, farRoundTrip, filterEncodings, setFarAsking, useGatewayRoundTrip, type NoVncMessages } from './updateRequests';
 
 /** How pictures come, in a user's words: the stats readout's tooltip (SessionView) and the page's console. */
 const UPDATES_NEAR = 'each picture asked for once the last is drawn';
@@ -51,6 +51,14 @@ export class VncSession implements RemoteSession {
     // noVNC takes a plain WebSocket we open ourselves, so we can count its bytes.
     const socket = new WebSocket(wsOrigin + info.relayPath);
     socket.binaryType = 'arraybuffer';
+    // The gateway signed in for the page: its first, text, message is the round trip it
+    // timed to the server (vncSignIn.ts). Not RFB: neither noVNC nor the counts see it.
+    socket.addEventListener('message', (event: MessageEvent<ArrayBuffer | string>) => {
+      if (typeof event.data !== 'string') return;
+      event.stopImmediatePropagation();
+      const roundTripMs = (JSON.parse(event.data) as { roundTripMs?: unknown }).roundTripMs;
+      if (noVncSocket && typeof roundTripMs === 'number' && Number.isFinite(roundTripMs) && roundTripMs >= 0) useGatewayRoundTrip(noVncSocket, roundTripMs);
+    });
     let receivedBytes = 0;
     socket.addEventListener('message', (event: MessageEvent<ArrayBuffer>) => {
       receivedBytes += event.data.byteLength;

@@ -187,7 +187,7 @@ test('relay tickets: wrong target, reuse, expiry, wrong Origin and no cookie are
   assert.equal(targetConnections, before + 2);
 });
 
-test('a session response never carries a password unless one is saved, and profiles never do', async () => {
+test('a VNC session response never carries the saved password (the gateway signs in with it), and profiles never do', async () => {
   const cookie = await signIn();
   const headers = { cookie, origin: gateway.origin };
   const created = await request({ method: 'POST', path: '/api/profiles', headers, body: { profile: { name: 'S', protocol: 'vnc', host: '127.0.0.1', port: targetPort }, password: 'sekrit-77' } });
@@ -196,8 +196,11 @@ test('a session response never carries a password unless one is saved, and profi
   assert.equal(created.body.includes('sekrit-77'), false);
   const list = await request({ path: '/api/profiles', headers: { cookie } });
   assert.equal(list.body.includes('sekrit-77'), false);
-  const session = JSON.parse((await request({ method: 'POST', path: '/api/sessions', headers, body: { profileId: profile.id } })).body) as CreateSessionResponse;
-  assert.equal(session.savedPassword, 'sekrit-77');
+  const answer = (await request({ method: 'POST', path: '/api/sessions', headers, body: { profileId: profile.id } })).body;
+  assert.equal(answer.includes('sekrit-77'), false);
+  const session = JSON.parse(answer) as CreateSessionResponse;
+  assert.equal(session.savedPassword, null);
+  assert.equal(session.profile.hasSavedPassword, true);
   assert.equal(session.relayPath.includes('sekrit'), false);
   assert.equal(session.encrypted, false);
 });

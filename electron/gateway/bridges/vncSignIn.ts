@@ -1,0 +1,228 @@
+// The VNC sign-in, done by the gateway (ARCHITECTURE.md, "VNC sign-in").
+//
+// The gateway plays the client's part of the RFB 3.8 handshake (RFC 6143
+// §7.1–7.3) with the server: version, security type, VNC authentication with
+// the saved password, and ClientInit. The page then goes through a handshake
+// with the gateway alone that offers it only security type None, and from
+// ServerInit on the bytes are relayed as before. So:
+// - the saved password never leaves the gateway: the renderer is never given
+//   it, where before noVNC did the DES challenge in the page;
+// - ClientInit goes to the server with the authentication response (or the
+//   None choice), not a round trip later: RFB is a byte stream and the server
+//   reads it once it has sent its SecurityResult, so one server round trip
+//   less on every Connect, which is what users of a far desktop feel;
+// - the handshake's round trips are timed here, next to the server, and not
+//   in a page that is busy setting the session up (updateRequests.ts takes
+//   the gateway's figure, sent as the relay's first, text, message).
+//
+// Where the gateway cannot sign in, it changes nothing the page sees:
+// - a server that is not RFB 3.8 (3.3, 3.7, Apple's 3.889): nothing is sent
+//   before the relay, and the page does the whole handshake as before;
+// - security types the gateway does not do (VeNCrypt, Tight, ARD…), or VNC
+//   authentication with no saved password: the page is handed the server's
+//   types as they came and does the rest itself (noVNC asks the user for a
+//   password there, as before);
+// - the server refusing the password: the page gets the server's own
+//   SecurityResult and reason, so noVNC shows what it always showed.
+import crypto from 'node:crypto';
+
+const RFB_38 = Buffer.from('RFB 003.008\n', 'latin1');
+const VERSION_LENGTH = 12;
+export const SECURITY_NONE = 1;
+export const SECURITY_VNC_AUTH = 2;
+/** ClientInit with the shared flag set: the page always asks to share the desktop (vncSession.ts). */
+const CLIENT_INIT_SHARED = Buffer.from([1]);
+
+/**
+ * The response to a VNC authentication challenge (RFC 6143 §7.2.2): the
+ * 16-byte challenge, DES-encrypted in two blocks with the password's first 8
+ * bytes as the key, each byte's bits mirrored (the way VNC has always keyed
+ * DES). Single DES is three-key triple DES with the same key three times
+ * (encrypt, decrypt, encrypt with one key is one encryption); one block in CBC
+ * mode from a zero IV is that block in ECB mode. OpenSSL 3 keeps plain DES in
+ * its legacy provider only, and Electron's BoringSSL has triple DES in CBC.
+ */
+export function vncAuthResponse(password: string, challenge: Uint8Array): Buffer {
+  if (challenge.length !== 16) throw new Error('A VNC challenge is 16 bytes.');
+  const key = Buffer.alloc(8);
+  Buffer.from(password, 'latin1').copy(key, 0, 0, 8);
+  for (let i = 0; i < 8; i++) key[i] = mirrorBits(key[i]!);
+  const tripled = Buffer.concat([key, key, key]);
+  const blocks = [0, 8].map((at) => {
+    const cipher = crypto.createCipheriv('des-ede3-cbc', tripled, Buffer.alloc(8));
+    cipher.setAutoPadding(false);
+    return Buffer.concat([cipher.update(challenge.subarray(at, at + 8)), cipher.final()]);
+  });
+  tripled.fill(0);
+  key.fill(0);
+  return Buffer.concat(blocks);
+}
+
+function mirrorBits(byte: number): number {
+  let out = 0;
+  for (let bit = 0; bit < 8; bit++) if (byte & (1 << bit)) out |= 0x80 >> bit;
+  return out;
+}
+
+/** How the gateway's part of the handshake ended. */
+export type SignInOutcome =
+  /** Not RFB 3.8: nothing was sent; `serverBytes` (the server's version on) go to the page as they came. */
+  | { kind: 'passthrough'; serverBytes: Buffer }
+  /** The gateway sent its version but cannot choose: the page gets a version, then `serverBytes` (the security types on). */
+  | { kind: 'hand-over'; serverBytes: Buffer; roundTripMs: number | null }
+  /** Signed in (`serverBytes`: the SecurityResult on, ServerInit possibly begun), or refused (its SecurityResult and reason). */
+  | { kind: 'signed-in' | 'refused'; securityType: number; serverBytes: Buffer; roundTripMs: number };
+
+type Stage = 'version' | 'types' | 'challenge' | 'result' | 'done';
+
+/**
+ * The gateway's side of the handshake with the server, fed the server's bytes
+ * as they come; returns what to send the server. `outcome` is set once the
+ * gateway's part is over. `password` is the saved one, or null.
+ */
+export class VncSignIn {
+  private stage: Stage = 'version';
+  private buffered: Buffer = Buffer.alloc(0);
+  private sentAt: number | null = null;
+  private shortest = Infinity;
+  private chosen = 0;
+  outcome: SignInOutcome | null = null;
+
+  constructor(
+    private password: string | null,
+    private readonly now: () => number = () => performance.now(),
+  ) {}
+
+  feed(chunk: Buffer): Buffer[] {
+    if (this.stage === 'done') throw new Error('The sign-in is over: its bytes belong to the relay.');
+    this.buffered = this.buffered.length === 0 ? chunk : Buffer.concat([this.buffered, chunk]);
+    if (this.sentAt !== null) {
+      this.shortest = Math.min(this.shortest, this.now() - this.sentAt);
+      this.sentAt = null;
+    }
+    const send: Buffer[] = [];
+    for (;;) {
+      const step = this.step();
+      if (!step) break;
+      if (step.length > 0) {
+        send.push(...step);
+        this.sentAt = this.now();
+      }
+      if (this.outcome) break;
+    }
+    return send;
+  }
+
+  /** One stage's bytes, if they are all here: what to send (possibly nothing); null to wait for more. */
+  private step(): Buffer[] | null {
+    switch (this.stage) {
+      case 'version': {
+        if (this.buffered.length < VERSION_LENGTH) return null;
+        if (!this.buffered.subarray(0, VERSION_LENGTH).equals(RFB_38)) return this.finish({ kind: 'passthrough', serverBytes: this.take(this.buffered.length) });
+        this.take(VERSION_LENGTH);
+        this.stage = 'types';
+        return [RFB_38];
+      }
+      case 'types': {
+        if (this.buffered.length < 1) return null;
+        const count = this.buffered[0]!;
+        // No types (count 0): the server refuses and says why; the page reads that itself.
+        if (count === 0 || this.buffered.length < 1 + count) return count === 0 ? this.handOver() : null;
+        const types = [...this.buffered.subarray(1, 1 + count)];
+        const usable = types.find((type) => type === SECURITY_NONE || (type === SECURITY_VNC_AUTH && this.password !== null));
+        if (usable === undefined) return this.handOver();
+        this.take(1 + count);
+        this.chosen = usable;
+        if (usable === SECURITY_NONE) {
+          this.stage = 'result';
+          return [Buffer.from([usable]), CLIENT_INIT_SHARED];
+        }
+        this.stage = 'challenge';
+        return [Buffer.from([usable])];
+      }
+      case 'challenge': {
+        if (this.buffered.length < 16) return null;
+        const response = vncAuthResponse(this.password ?? '', this.take(16));
+        this.password = null;
+        this.stage = 'result';
+        return [response, CLIENT_INIT_SHARED];
+      }
+      case 'result': {
+        if (this.buffered.length < 4) return null;
+        const kind = this.buffered.readUInt32BE(0) === 0 ? 'signed-in' : 'refused';
+        return this.finish({ kind, securityType: this.chosen, serverBytes: this.take(this.buffered.length), roundTripMs: this.shortest });
+      }
+      case 'done':
+        return null;
+    }
+  }
+
+  private handOver(): Buffer[] {
+    return this.finish({ kind: 'hand-over', serverBytes: this.take(this.buffered.length), roundTripMs: Number.isFinite(this.shortest) ? this.shortest : null });
+  }
+
+  private finish(outcome: SignInOutcome): Buffer[] {
+    this.stage = 'done';
+    this.password = null;
+    this.outcome = outcome;
+    return [];
+  }
+
+  private take(n: number): Buffer {
+    const out = this.buffered.subarray(0, n);
+    this.buffered = this.buffered.subarray(n);
+    return out;
+  }
+}
+
+/**
+ * The page's side: the handshake the gateway plays with the page once it has
+ * signed in (or handed over), so noVNC ends where the server is. Returns the
+ * messages to send the page now, and on each chunk from the page what to send
+ * it next; `done` once the page's handshake bytes are all read, with what it
+ * sent beyond them (for the server).
+ */
+export class PageHandshake {
+  /** The page's bytes still to read (and drop) before each next message. */
+  private readonly script: Array<{ read: number; then: Buffer[] }>;
+  private pending = 0;
+  done = false;
+
+  constructor(outcome: Exclude<SignInOutcome, { kind: 'passthrough' }>) {
+    if (outcome.kind === 'hand-over') {
+      // The page's version reply was the gateway's already; then the server's types on.
+      this.script = [{ read: VERSION_LENGTH, then: [outcome.serverBytes] }];
+    } else {
+      const security = Buffer.from([1, SECURITY_NONE]);
+      this.script = [
+        { read: VERSION_LENGTH, then: [security] },
+        // The page's choice (None), then the server's SecurityResult (and what followed it).
+        { read: 1, then: [outcome.serverBytes] },
+      ];
+      // The ClientInit the page sends next went to the server with the sign-in.
+      if (outcome.kind === 'signed-in') this.script.push({ read: 1, then: [] });
+    }
+    this.pending = this.script[0]!.read;
+  }
+
+  /** The gateway's version, the page's first message. */
+  start(): Buffer[] {
+    return [RFB_38];
+  }
+
+  feed(chunk: Buffer): { toPage: Buffer[]; rest: Buffer } {
+    const toPage: Buffer[] = [];
+    let at = 0;
+    while (!this.done && at < chunk.length) {
+      const used = Math.min(this.pending, chunk.length - at);
+      at += used;
+      this.pending -= used;
+      if (this.pending > 0) break;
+      const step = this.script.shift()!;
+      toPage.push(...step.then.filter((b) => b.length > 0));
+      if (this.script.length === 0) this.done = true;
+      else this.pending = this.script[0]!.read;
+    }
+    return { toPage, rest: chunk.subarray(at) };
+  }
+}

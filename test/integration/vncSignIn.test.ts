@@ -1,0 +1,106 @@
+// The gateway signs in to a VNC server for the page (bridges/vncSignIn.ts):
+// real Xvnc with VNC authentication, the real gateway, and a Node client
+// playing the page's part of the handshake.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startXvnc, disposeXvnc, type XvncServer } from '../servers/xvnc';
+import { startGatewayHarness, type GatewayHarness } from './gatewayHarness';
+import type { CreateSessionResponse } from '../../shared/api/contract';
+import { relayStream, type RelayStream } from '../support/relayStream';
+import { vncAuthResponse } from '../../electron/gateway/bridges/vncSignIn';
+
+const PASSWORD = 'pw-5821';
+const WIDTH = 640;
+const HEIGHT = 480;
+
+let xvnc: XvncServer;
+let harness: GatewayHarness;
+
+before(async () => {
+  xvnc = await startXvnc({ width: WIDTH, height: HEIGHT, xterm: false, password: PASSWORD });
+  harness = await startGatewayHarness();
+});
+
+after(async () => {
+  await harness?.close();
+  await disposeXvnc(xvnc);
+});
+
+/** A profile for the server, with `password` saved (or none), and a session for it, its relay open. */
+async function openSession(name: string, password?: string): Promise<{ session: CreateSessionResponse; body: string; ws: ReturnType<GatewayHarness['socket']>; stream: RelayStream }> {
+  const created = await harness.call('POST', '/api/profiles', { profile: { name, protocol: 'vnc', host: '127.0.0.1', port: xvnc.port }, ...(password ? { password } : {}) });
+  assert.equal(created.status, 201);
+  const answered = await harness.call('POST', '/api/sessions', { profileId: created.json.id });
+  assert.equal(answered.status, 201);
+  const session = answered.json as CreateSessionResponse;
+  const ws = harness.socket(session.relayPath);
+  const stream = relayStream(ws);
+  await new Promise((resolve, reject) => {
+    ws.once('open', resolve);
+    ws.once('error', reject);
+  });
+  return { session, body: JSON.stringify(answered.json), ws, stream };
+}
+
+/** The page's first steps, as noVNC takes them: version, then the security types it is offered. */
+async function pageVersionAndTypes(stream: RelayStream, ws: ReturnType<GatewayHarness['socket']>): Promise<number[]> {
+  assert.equal((await stream.read(12)).toString('latin1'), 'RFB 003.008\n');
+  ws.send(Buffer.from('RFB 003.008\n', 'latin1'));
+  const count = (await stream.read(1))[0]!;
+  return [...(await stream.read(count))];
+}
+
+async function readServerInit(stream: RelayStream): Promise<{ width: number; height: number; name: string }> {
+  const head = await stream.read(24);
+  const name = await stream.read(head.readUInt32BE(20));
+  return { width: head.readUInt16BE(0), height: head.readUInt16BE(2), name: name.toString('utf8') };
+}
+
+test('with a saved password the gateway signs in: the page never gets the password and is offered None', async () => {
+  const { session, body, ws, stream } = await openSession('Signed in for the page', PASSWORD);
+  assert.equal(session.savedPassword, null);
+  assert.equal(body.includes(PASSWORD), false, 'the session\'s answer carries no password');
+  assert.equal(session.profile.hasSavedPassword, true);
+
+  assert.deepEqual(await pageVersionAndTypes(stream, ws), [1], 'VNC authentication was done by the gateway');
+  ws.send(Buffer.from([1]));
+  assert.equal((await stream.read(4)).readUInt32BE(0), 0, 'SecurityResult OK');
+  ws.send(Buffer.from([1]));
+  const init = await readServerInit(stream);
+  assert.deepEqual([init.width, init.height], [WIDTH, HEIGHT], 'the server\'s own ServerInit');
+  assert.ok(init.name.length > 0, 'with its desktop name');
+  // The round trip, timed by the gateway, came first, as text.
+  assert.equal(stream.notes.length, 1);
+  const { roundTripMs } = stream.notes[0] as { roundTripMs: number };
+  assert.ok(roundTripMs >= 0 && roundTripMs < 50, `round trip ${roundTripMs} ms on loopback`);
+  // And the desktop is there: an update request answered with a framebuffer update.
+  ws.send(Buffer.from([3, 0, 0, 0, 0, 0, 0, 16, 0, 16]));
+  assert.equal((await stream.read(1))[0], 0, 'FramebufferUpdate');
+  ws.close();
+});
+
+test('a wrong saved password: the page reads the server\'s own refusal, and the session ends', async () => {
+  const { ws, stream } = await openSession('Wrong saved password', 'not-the-password');
+  assert.deepEqual(await pageVersionAndTypes(stream, ws), [1]);
+  const closed = new Promise<number>((resolve) => ws.once('close', (code) => resolve(code)));
+  ws.send(Buffer.from([1]));
+  const result = await stream.read(4);
+  assert.notEqual(result.readUInt32BE(0), 0, 'SecurityResult failed');
+  const reason = (await stream.read((await stream.read(4)).readUInt32BE(0))).toString('utf8');
+  assert.match(reason, /auth/i, `reason "${reason}"`);
+  assert.equal(await closed, 4000, 'the relay closes once the server has');
+});
+
+test('with no saved password the page gets the server\'s security types and signs in itself', async () => {
+  const { session, ws, stream } = await openSession('Typed password');
+  assert.equal(session.savedPassword, null);
+  assert.deepEqual(await pageVersionAndTypes(stream, ws), [2], 'the server\'s types, handed over');
+  ws.send(Buffer.from([2]));
+  const challenge = await stream.read(16);
+  ws.send(vncAuthResponse(PASSWORD, challenge));
+  assert.equal((await stream.read(4)).readUInt32BE(0), 0, 'SecurityResult OK');
+  ws.send(Buffer.from([1]));
+  const init = await readServerInit(stream);
+  assert.deepEqual([init.width, init.height], [WIDTH, HEIGHT]);
+  ws.close();
+});

@@ -1,0 +1,136 @@
+// The gateway's VNC sign-in as byte machines: what it sends a scripted server,
+// how it ends, and the handshake it then plays with the page. The real server
+// (Xvnc) is in test/integration/vncSignIn.test.ts.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { PageHandshake, VncSignIn, vncAuthResponse, type SignInOutcome } from '../../../electron/gateway/bridges/vncSignIn';
+// noVNC's own DES (a separate implementation, from Acme.Crypto), as the reference for the response.
+import { DESECBCipher } from '../../../node_modules/@novnc/novnc/core/crypto/des.js';
+
+const V38 = Buffer.from('RFB 003.008\n', 'latin1');
+const u32 = (n: number) => {
+  const b = Buffer.alloc(4);
+  b.writeUInt32BE(n);
+  return b;
+};
+const reason = (text: string) => Buffer.concat([u32(text.length), Buffer.from(text, 'latin1')]);
+
+/** Feeds `chunks` one by one; returns everything the machine sent, concatenated. */
+function run(machine: VncSignIn, chunks: Buffer[]): Buffer {
+  return Buffer.concat(chunks.flatMap((chunk) => machine.feed(chunk)));
+}
+
+function noVncResponse(password: string, challenge: Buffer): Buffer {
+  const key = DESECBCipher.importKey([...password].map((c) => c.charCodeAt(0)));
+  return Buffer.from(key.encrypt({ name: 'DES-ECB' }, challenge) as Uint8Array);
+}
+
+test('the VNC authentication response is what noVNC computes, for short, 8-byte and longer passwords', () => {
+  for (const password of ['', 'a', 'pw-1234', '12345678', 'longer than eight', 'ünï']) {
+    for (let seed = 0; seed < 4; seed++) {
+      const challenge = Buffer.from(Array.from({ length: 16 }, (_, i) => (i * 37 + seed * 101 + 11) & 0xff));
+      assert.deepEqual(vncAuthResponse(password, challenge), noVncResponse(password, challenge), `${JSON.stringify(password)} seed ${seed}`);
+    }
+  }
+  assert.throws(() => vncAuthResponse('x', Buffer.alloc(15)));
+});
+
+test('security None: version, the choice and ClientInit together, then signed in with ServerInit begun', () => {
+  let clock = 0;
+  const machine = new VncSignIn(null, () => clock);
+  assert.deepEqual(run(machine, [V38]), V38);
+  clock = 30;
+  assert.deepEqual(run(machine, [Buffer.from([2, 16, 1])]), Buffer.from([1, 1]), 'None chosen in the server\'s order past a type it cannot do, ClientInit (shared) with it');
+  clock = 55;
+  const serverInit = Buffer.from([3, 32, 2, 88]);
+  assert.deepEqual(run(machine, [Buffer.concat([u32(0), serverInit])]), Buffer.alloc(0));
+  assert.deepEqual(machine.outcome, { kind: 'signed-in', securityType: 1, serverBytes: Buffer.concat([u32(0), serverInit]), roundTripMs: 25 });
+  assert.throws(() => machine.feed(Buffer.from([0])), /over/);
+});
+
+test('VNC authentication with the saved password, its bytes arriving one at a time', () => {
+  let clock = 0;
+  const machine = new VncSignIn('pw-1234', () => clock);
+  const challenge = Buffer.from(Array.from({ length: 16 }, (_, i) => i * 13));
+  const sent: Buffer[] = [];
+  const server = [V38, Buffer.from([1, 2]), challenge, u32(0)];
+  const rtts = [0, 12, 9, 14];
+  server.forEach((message, i) => {
+    clock += rtts[i]!;
+    for (const byte of message) sent.push(...machine.feed(Buffer.from([byte])));
+  });
+  assert.deepEqual(Buffer.concat(sent), Buffer.concat([V38, Buffer.from([2]), noVncResponse('pw-1234', challenge), Buffer.from([1])]));
+  assert.equal(machine.outcome?.kind, 'signed-in');
+  assert.equal(machine.outcome?.kind === 'signed-in' && machine.outcome.roundTripMs, 9);
+});
+
+test('a refused password ends with the server\'s SecurityResult and reason, for the page to read', () => {
+  const machine = new VncSignIn('wrong');
+  run(machine, [V38, Buffer.from([1, 2]), Buffer.alloc(16, 7)]);
+  const refusal = Buffer.concat([u32(1), reason('Authentication failure')]);
+  run(machine, [refusal]);
+  assert.equal(machine.outcome?.kind, 'refused');
+  assert.deepEqual(machine.outcome?.serverBytes, refusal);
+});
+
+test('what the gateway cannot do is handed to the page as it came', () => {
+  // VNC authentication with no saved password.
+  const noPassword = new VncSignIn(null);
+  run(noPassword, [V38, Buffer.from([1, 2])]);
+  assert.equal(noPassword.outcome?.kind, 'hand-over');
+  assert.deepEqual(noPassword.outcome?.serverBytes, Buffer.from([1, 2]));
+  // VeNCrypt and Tight only.
+  const other = new VncSignIn('pw');
+  assert.deepEqual(run(other, [V38, Buffer.from([2, 19, 16])]), V38, 'nothing sent past the version');
+  assert.deepEqual(other.outcome?.serverBytes, Buffer.from([2, 19, 16]));
+  // No types: the server refuses the connection and says why.
+  const refused = new VncSignIn('pw');
+  run(refused, [V38, Buffer.concat([Buffer.from([0]), reason('Too many security failures')])]);
+  assert.equal(refused.outcome?.kind, 'hand-over');
+  assert.deepEqual(refused.outcome?.serverBytes, Buffer.concat([Buffer.from([0]), reason('Too many security failures')]));
+});
+
+test('a server that is not RFB 3.8 is left to the page, nothing sent', () => {
+  for (const version of ['RFB 003.003\n', 'RFB 003.007\n', 'RFB 003.889\n']) {
+    const machine = new VncSignIn('pw');
+    assert.deepEqual(run(machine, [Buffer.from(version.slice(0, 5), 'latin1'), Buffer.from(version.slice(5) + 'x', 'latin1')]), Buffer.alloc(0));
+    assert.deepEqual(machine.outcome, { kind: 'passthrough', serverBytes: Buffer.from(version + 'x', 'latin1') });
+  }
+});
+
+/** Plays noVNC's side (RFC 6143, security None) against a PageHandshake; returns what it read and the bytes left for the server. */
+function playPage(outcome: Exclude<SignInOutcome, { kind: 'passthrough' }>, pageSends: Buffer[]): { read: Buffer; rest: Buffer[]; done: boolean } {
+  const page = new PageHandshake(outcome);
+  const read = [...page.start()];
+  const rest: Buffer[] = [];
+  for (const chunk of pageSends) {
+    const step = page.feed(chunk);
+    read.push(...step.toPage);
+    if (step.rest.length) rest.push(step.rest);
+  }
+  return { read: Buffer.concat(read), rest, done: page.done };
+}
+
+test('the page\'s handshake after a sign-in: None offered, the server\'s result, its ClientInit dropped', () => {
+  const serverBytes = Buffer.concat([u32(0), Buffer.from([3, 32])]);
+  const outcome = { kind: 'signed-in', securityType: 2, serverBytes, roundTripMs: 5 } as const;
+  const played = playPage(outcome, [V38, Buffer.from([1]), Buffer.from([1])]);
+  assert.deepEqual(played.read, Buffer.concat([V38, Buffer.from([1, 1]), serverBytes]));
+  assert.equal(played.done, true);
+  assert.deepEqual(played.rest, []);
+  // All at once, with the page's next message behind: that goes to the server.
+  const setEncodings = Buffer.from([2, 0, 0, 1, 0, 0, 0, 7]);
+  const together = playPage(outcome, [Buffer.concat([V38, Buffer.from([1, 1]), setEncodings])]);
+  assert.equal(together.done, true);
+  assert.deepEqual(together.rest, [setEncodings]);
+});
+
+test('the page\'s handshake after a refusal ends at the server\'s reason; after a hand-over, at its version', () => {
+  const refusal = Buffer.concat([u32(1), reason('Authentication failure')]);
+  const refused = playPage({ kind: 'refused', securityType: 2, serverBytes: refusal, roundTripMs: 1 }, [V38, Buffer.from([1])]);
+  assert.deepEqual(refused.read, Buffer.concat([V38, Buffer.from([1, 1]), refusal]));
+  assert.equal(refused.done, true);
+  const handed = playPage({ kind: 'hand-over', serverBytes: Buffer.from([1, 2]), roundTripMs: 3 }, [V38.subarray(0, 4), Buffer.concat([V38.subarray(4), Buffer.from([2])])]);
+  assert.deepEqual(handed.read, Buffer.concat([V38, Buffer.from([1, 2])]));
+  assert.deepEqual(handed.rest, [Buffer.from([2])], 'the page\'s choice goes to the server');
+});
