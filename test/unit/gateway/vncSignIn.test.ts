@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { PageHandshake, VncSignIn, vncAuthResponse, type SignInOutcome } from '../../../electron/gateway/bridges/vncSignIn';
 // noVNC's own DES (a separate implementation, from Acme.Crypto), as the reference for the response.
+// @ts-expect-error noVNC ships JavaScript without type declarations.
 import { DESECBCipher } from '../../../node_modules/@novnc/novnc/core/crypto/des.js';
 
 const V38 = Buffer.from('RFB 003.008\n', 'latin1');
@@ -21,8 +22,8 @@ function run(machine: VncSignIn, chunks: Buffer[]): Buffer {
 }
 
 function noVncResponse(password: string, challenge: Buffer): Buffer {
-  const key = DESECBCipher.importKey([...password].map((c) => c.charCodeAt(0)));
-  return Buffer.from(key.encrypt({ name: 'DES-ECB' }, challenge) as Uint8Array);
+  const key = (DESECBCipher as { importKey(key: number[]): { encrypt(algorithm: object, data: Uint8Array): Uint8Array } }).importKey([...password].map((c) => c.charCodeAt(0)));
+  return Buffer.from(key.encrypt({ name: 'DES-ECB' }, challenge));
 }
 
 test('the VNC authentication response is what noVNC computes, for short, 8-byte and longer passwords', () => {
