@@ -59,9 +59,11 @@ test('the greeting is waiting when the relay opens, and the session goes on over
   const serverInit = await stream.read(24);
   const serverInitMs = performance.now() - opened;
   assert.deepEqual([serverInit.readUInt16BE(0), serverInit.readUInt16BE(2)], [WIDTH, HEIGHT], 'ServerInit names the desktop');
-  // The server's round trips after the relay opened: version → types, and None with ClientInit → SecurityResult with ServerInit.
-  // Without the held connection the greeting's way adds half a round trip; the page signing in itself adds one more.
-  assert.ok(serverInitMs < 2.25 * ROUND_TRIP_MS, `ServerInit ${serverInitMs.toFixed(1)} ms after the relay opened`);
+  // The gateway signs in as the server's bytes come, from the session request on: by the relay's opening (1.5 round
+  // trips after the request) it has the types, and has sent None with ClientInit; SecurityResult and ServerInit are on
+  // their way (half a round trip off). Signing in only once the relay opened: 2 round trips; the page signing in: 3.
+  console.info(`ServerInit ${serverInitMs.toFixed(1)} ms after the relay opened`);
+  assert.ok(serverInitMs < 1.5 * ROUND_TRIP_MS, `ServerInit ${serverInitMs.toFixed(1)} ms after the relay opened`);
   assert.deepEqual(stream.notes.length, 1, 'the gateway\'s round trip, for the page');
   const { roundTripMs } = stream.notes[0] as { roundTripMs: number };
   assert.ok(roundTripMs >= ROUND_TRIP_MS - 1 && roundTripMs < ROUND_TRIP_MS + 50, `round trip ${roundTripMs}`);

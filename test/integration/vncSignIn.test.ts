@@ -26,13 +26,15 @@ after(async () => {
   await disposeXvnc(xvnc);
 });
 
-/** A profile for the server, with `password` saved (or none), and a session for it, its relay open. */
-async function openSession(name: string, password?: string): Promise<{ session: CreateSessionResponse; body: string; ws: ReturnType<GatewayHarness['socket']>; stream: RelayStream }> {
+/** A profile for the server, with `password` saved (or none), and a session for it, its relay open (`waitMs` after the session's answer). */
+async function openSession(name: string, password?: string, waitMs = 0): Promise<{ session: CreateSessionResponse; body: string; ws: ReturnType<GatewayHarness['socket']>; stream: RelayStream }> {
   const created = await harness.call('POST', '/api/profiles', { profile: { name, protocol: 'vnc', host: '127.0.0.1', port: xvnc.port }, ...(password ? { password } : {}) });
   assert.equal(created.status, 201);
   const answered = await harness.call('POST', '/api/sessions', { profileId: created.json.id });
   assert.equal(answered.status, 201);
   const session = answered.json as CreateSessionResponse;
+  // A page that takes its time: the gateway's sign-in, begun with the session request, is over by then.
+  if (waitMs > 0) await new Promise((r) => setTimeout(r, waitMs));
   const ws = harness.socket(session.relayPath);
   const stream = relayStream(ws);
   await new Promise((resolve, reject) => {
@@ -79,8 +81,8 @@ test('with a saved password the gateway signs in: the page never gets the passwo
   ws.close();
 });
 
-test('a wrong saved password: the page reads the server\'s own refusal, and the session ends', async () => {
-  const { ws, stream } = await openSession('Wrong saved password', 'not-the-password');
+test('a wrong saved password: the page reads the server\'s own refusal, though the server closed before the page came, and the session ends', async () => {
+  const { ws, stream } = await openSession('Wrong saved password', 'not-the-password', 300);
   assert.deepEqual(await pageVersionAndTypes(stream, ws), [1]);
   const closed = new Promise<number>((resolve) => ws.once('close', (code) => resolve(code)));
   ws.send(Buffer.from([1]));

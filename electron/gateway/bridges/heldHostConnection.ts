@@ -12,9 +12,14 @@
 // If it fails, closes or expires first, it is dropped and the relay connects
 // anew, as it always did, so a held connection can change no outcome: a
 // refused or unreachable host is found again, and reported, by the relay.
-// Nothing is sent on it before the relay takes it (the client's first bytes
-// are the page's).
+// Nothing is sent on it before the relay takes it except the gateway's own
+// sign-in (vncSignIn.ts, started with signIn()): it goes on here, as the
+// server's bytes come, so by the time the page's relay arrives the handshake
+// with a far server is well on or done. A connection dropped before the
+// sign-in ended is dropped as any other, and the relay signs in anew; a
+// refusal the server closed after is kept, for the relay to tell the page.
 import net from 'node:net';
+import { VncSignIn } from './vncSignIn';
 
 /** How long a connection waits for its session's relay WebSocket. */
 export const HOLD_MS = 10_000;
@@ -23,8 +28,12 @@ export const HOLD_MS = 10_000;
 export interface TakenConnection {
   socket: net.Socket;
   connected: boolean;
-  /** What the server has sent so far (its greeting), in order; paused since, so nothing more is read. */
+  /** What the server has sent so far (its greeting) and the sign-in has not read, in order; paused since, so nothing more is read. */
   received: Buffer[];
+  /** The gateway's sign-in, if started: under way, or over (its `outcome`). */
+  signIn: VncSignIn | null;
+  /** The server has closed the connection (after refusing the sign-in): what it said is all there is. */
+  ended: boolean;
 }
 
 export type TakeResult = { connection: TakenConnection } | { connection: null; why: 'expired' | 'taken' | `dropped: ${string}` };
@@ -39,10 +48,19 @@ export class HeldHostConnection {
   private readonly onConnect = () => {
     this.connected = true;
   };
+  private machine: VncSignIn | null = null;
+  private ended = false;
   private readonly onData = (chunk: Buffer) => {
     this.received.push(chunk);
+    this.signInFurther();
   };
   private readonly drop = (why: string) => () => {
+    // The server's answer to a sign-in that is over, other than a welcome, is kept: signing in again would only be refused again.
+    const outcome = this.machine?.outcome;
+    if (outcome && outcome.kind !== 'signed-in' && outcome.kind !== 'passthrough') {
+      this.ended = true;
+      return;
+    }
     this.dropped ??= why;
     this.release();
   };
@@ -66,6 +84,25 @@ export class HeldHostConnection {
   }
 
   /**
+   * Signs in to the server for the page as its bytes come (vncSignIn.ts),
+   * with the saved password or none. Once, before the relay takes it.
+   */
+  signIn(password: string | null): void {
+    if (!this.socket || this.machine) return;
+    this.machine = new VncSignIn(password);
+    this.signInFurther();
+  }
+
+  private signInFurther(): void {
+    const machine = this.machine;
+    if (!machine || machine.outcome || !this.socket) return;
+    // Once it is over, what follows (ServerInit, say) stays in `received` for the page.
+    while (this.received.length > 0 && !machine.outcome) {
+      for (const out of machine.feed(this.received.shift()!)) this.socket.write(out);
+    }
+  }
+
+  /**
    * The connection, for the relay to go on with: its listeners removed, paused
    * with what the server has sent so far in `received`. Otherwise null and why
    * (the relay then connects anew). Once: nothing is held afterwards.
@@ -77,7 +114,7 @@ export class HeldHostConnection {
     clearTimeout(this.timer);
     socket.pause();
     this.detach(socket);
-    return { connection: { socket, connected: this.connected, received: this.received.splice(0) } };
+    return { connection: { socket, connected: this.connected, received: this.received.splice(0), signIn: this.machine, ended: this.ended } };
   }
 
   /** Closes the connection if it is still held (the session ended, or its relay never came). */

@@ -105,7 +105,9 @@ export function relayToHost(
     if (!greeted) greetingTimer = setTimeout(() => finish('no-greeting', `no data within ${timeouts.greetingMs} ms of connecting`), timeouts.greetingMs);
     // What the server sent while the connection was held (its greeting) goes first.
     const greeting = taken?.received.splice(0) ?? [];
-    if (signIn) return signInToHost(signIn.password, greeting);
+    // Begun (or done) while the connection was held; else begun here.
+    if (taken?.signIn) return signInToHost(taken.signIn, greeting, taken.ended);
+    if (signIn) return signInToHost(new VncSignIn(signIn.password), greeting, false);
     for (const chunk of greeting) session.bytesFromHost += chunk.length;
     pump(greeting);
     log.debug('connected to host', { session: session.id, held: taken !== null });
@@ -139,11 +141,29 @@ export function relayToHost(
    * with the gateway, then the relay. A server that stops answering midway
    * ends the session as one that never greeted would.
    */
-  const signInToHost = (password: string | null, greeting: Buffer[]) => {
-    const machine = new VncSignIn(password);
-    const onData = (chunk: Buffer) => {
+  const signInToHost = (machine: VncSignIn, received: Buffer[], ended: boolean) => {
+    const over = (outcome: SignInOutcome, after: Buffer[]) => {
+      clearTimeout(signInTimer ?? undefined);
+      log.debug('signed in for the page', { session: session.id, held: taken !== null, outcome: outcome.kind, ...(outcome.kind !== 'passthrough' ? { roundTripMs: outcome.roundTripMs } : {}) });
+      // What the server sent after the sign-in's last byte (ServerInit, a refusal's reason) follows it.
+      const serverBytes = after.length > 0 ? Buffer.concat([outcome.serverBytes, ...after]) : outcome.serverBytes;
+      if (outcome.kind === 'passthrough') return pump([serverBytes]);
+      // A server that closed after refusing (while held) has said all it will.
+      if (ended) endedWhileCatchingUp = 'server-closed';
+      handshakeWithPage({ ...outcome, serverBytes });
+    };
+    // Once the server has greeted, the rest of the sign-in must come within the greeting's time (a server may greet and go silent).
+    const greetedNow = () => {
       heard();
       signInTimer ??= setTimeout(() => finish('no-greeting', `the server stopped answering during sign-in (${timeouts.greetingMs} ms)`), timeouts.greetingMs);
+    };
+    if (machine.begun) greetedNow();
+    if (machine.outcome) {
+      for (const chunk of received) session.bytesFromHost += chunk.length;
+      return over(machine.outcome, received);
+    }
+    const onData = (chunk: Buffer, after: Buffer[] = []) => {
+      greetedNow();
       session.bytesFromHost += chunk.length;
       for (const out of machine.feed(chunk)) {
         session.bytesToHost += out.length;
@@ -153,14 +173,13 @@ export function relayToHost(
       if (!outcome) return;
       host.off('data', onData);
       host.pause();
-      clearTimeout(signInTimer ?? undefined);
-      log.debug('signed in for the page', { session: session.id, held: taken !== null, outcome: outcome.kind, ...(outcome.kind !== 'passthrough' ? { roundTripMs: outcome.roundTripMs } : {}) });
-      if (outcome.kind === 'passthrough') return pump([outcome.serverBytes]);
-      handshakeWithPage(outcome);
+      for (const rest of after) session.bytesFromHost += rest.length;
+      over(outcome, after);
     };
     host.on('data', onData);
-    for (const chunk of greeting) onData(chunk);
-    host.resume();
+    const unread = [...received];
+    while (unread.length > 0 && !machine.outcome) onData(unread.shift()!, unread);
+    if (!machine.outcome) host.resume();
   };
 
   /** The page's handshake with the gateway (vncSignIn.ts PageHandshake); the server's end is held meanwhile. */

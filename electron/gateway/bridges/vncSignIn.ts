@@ -93,6 +93,11 @@ export class VncSignIn {
     private readonly now: () => number = () => performance.now(),
   ) {}
 
+  /** The server's greeting has been read (the server was heard). */
+  get begun(): boolean {
+    return this.stage !== 'version' || this.buffered.length > 0;
+  }
+
   feed(chunk: Buffer): Buffer[] {
     if (this.stage === 'done') throw new Error('The sign-in is over: its bytes belong to the relay.');
     this.buffered = this.buffered.length === 0 ? chunk : Buffer.concat([this.buffered, chunk]);

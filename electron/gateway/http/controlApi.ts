@@ -298,7 +298,11 @@ export class ControlApi {
     if (profile.protocol === 'vnc') session.heldConnection = new HeldHostConnection(profile.host, profile.port);
     const savedPassword = await library.savedPassword(profile.id);
     // VNC: the gateway signs in with it (bridges/vncSignIn.ts); the page is never given it.
-    if (profile.protocol === 'vnc') session.vncSignIn = { password: savedPassword };
+    // Begun on the connection opened above, as the server's bytes come, so it is under way while the page sets up.
+    if (profile.protocol === 'vnc') {
+      session.vncSignIn = { password: savedPassword };
+      session.heldConnection?.signIn(savedPassword);
+    }
     // Written while the session connects, not before it: nothing here needs the new time.
     library.touch(profile);
     this.deps.logger.info('session created', { session: session.id, profile: profile.id, protocol: profile.protocol, target });

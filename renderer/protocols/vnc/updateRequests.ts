@@ -24,10 +24,14 @@
 // Asking costs a round trip per update, which caps the frame rate at 1 ÷ the
 // round trip: nothing on a LAN, a lot over a long link, where streaming is
 // what keeps the frames coming (the reason TigerVNC added it). So the
-// adapter times the handshake's round trips (each message the page sends
-// there, to the server's answer, which comes at once: version, security,
-// ClientInit) and leaves continuous updates out only when the shortest is at
-// most NEAR_SERVER_MS. A busy page makes a round trip look longer, never
+// handshake's round trips are timed (each message sent there, to the
+// server's answer, which comes at once: version, security, ClientInit) and
+// continuous updates are left out only when the shortest is at most
+// NEAR_SERVER_MS. Where the gateway signed in for the page
+// (electron/gateway/bridges/vncSignIn.ts) it timed them itself, next to the
+// server, and its figure comes first on the relay (useGatewayRoundTrip); the
+// page's own handshake is then with the gateway and not timed. Else the
+// adapter times the page's. A busy page makes a round trip look longer, never
 // shorter, and the shortest of three or four is the one least disturbed; a
 // doubt keeps noVNC's streaming.
 //

@@ -99,3 +99,59 @@ test('release closes a held connection', async (t) => {
   assert.equal(closed, true);
   assert.deepEqual(held.take(), { connection: null, why: 'taken' });
 });
+
+/** A server that greets with RFB 3.8, offers `types`, and answers each step as a real one would; `result` 0 signs in. */
+function rfbServer(types: number[], result: number, onSocket: (socket: net.Socket) => void = () => undefined) {
+  return (socket: net.Socket) => {
+    onSocket(socket);
+    socket.write('RFB 003.008\n');
+    let seen = Buffer.alloc(0);
+    socket.on('data', (d: Buffer) => {
+      seen = Buffer.concat([seen, d]);
+      if (seen.length === 12) socket.write(Buffer.from([types.length, ...types]));
+      // The choice (None) and ClientInit, together: the result, then ServerInit's first bytes, or a refusal and the end.
+      if (seen.length === 14) {
+        const answer = Buffer.alloc(4);
+        answer.writeUInt32BE(result);
+        if (result === 0) socket.write(Buffer.concat([answer, Buffer.from([4, 0, 3, 0])]));
+        else socket.end(Buffer.concat([answer, Buffer.from([0, 0, 0, 2]), Buffer.from('no')]));
+      }
+    });
+  };
+}
+
+test('a sign-in started while held goes on as the server answers; the relay gets it over, with what followed', async (t) => {
+  const port = await listen(t, rfbServer([1], 0));
+  const held = new HeldHostConnection('127.0.0.1', port);
+  held.signIn(null);
+  await sleep(150);
+  const taken = held.take();
+  assert.ok(taken.connection);
+  t.after(() => taken.connection?.socket.destroy());
+  const outcome = taken.connection.signIn?.outcome;
+  assert.equal(outcome?.kind, 'signed-in');
+  assert.deepEqual(Buffer.concat([outcome!.serverBytes, ...taken.connection.received]), Buffer.from([0, 0, 0, 0, 4, 0, 3, 0]));
+  assert.equal(taken.connection.ended, false);
+});
+
+test('a refusal the server closed after is kept for the relay, not dropped', async (t) => {
+  const port = await listen(t, rfbServer([1], 1));
+  const held = new HeldHostConnection('127.0.0.1', port);
+  held.signIn(null);
+  await sleep(150);
+  const taken = held.take();
+  assert.ok(taken.connection, 'kept');
+  t.after(() => taken.connection?.socket.destroy());
+  assert.equal(taken.connection.signIn?.outcome?.kind, 'refused');
+  assert.equal(taken.connection.ended, true);
+});
+
+test('a server that closes midway through the sign-in is dropped, for the relay to start anew', async (t) => {
+  const port = await listen(t, (socket) => socket.end('RFB 003.008\n'));
+  const held = new HeldHostConnection('127.0.0.1', port);
+  held.signIn('pw');
+  await sleep(150);
+  const taken = held.take();
+  assert.equal(taken.connection, null);
+  assert.match(taken.connection === null ? taken.why : '', /^dropped/);
+});

@@ -108,9 +108,19 @@ test('a server that greets and then hangs up is reported as server-closed', asyn
   assert.equal(result.code, 'server-closed');
 });
 
+test('a server that greets and stops answering while the gateway signs in is reported as no greeting, within 10 s', async () => {
+  // RFB 3.8, then silence: the gateway's version is never answered with security types.
+  const port = await listen((socket) => socket.write('RFB 003.008\n'));
+  const result = await firstError(port);
+  assert.equal(result.code, 'no-greeting');
+  assert.ok(result.ms < 10_000, `${result.ms} ms`);
+  assert.equal(result.relayClose, 4000);
+});
+
+// An RFB 3.3 greeting: the gateway signs in only to 3.8 servers (vncSignIn.ts) and leaves others to the page, byte for byte.
 test('bytes pass both ways unchanged', async () => {
   const port = await listen((socket) => {
-    socket.write('RFB 003.008\n');
+    socket.write('RFB 003.003\n');
     socket.on('data', (d) => socket.write(Buffer.concat([Buffer.from('echo:'), d])));
   });
   const profile = JSON.parse((await post('/api/profiles', { profile: { name: 'echo', protocol: 'vnc', host: '127.0.0.1', port } })).body);
@@ -123,10 +133,10 @@ test('bytes pass both ways unchanged', async () => {
       received.push(d);
       const all = Buffer.concat(received);
       if (all.length === 1) return;
-      if (all.toString('latin1') === 'RFB 003.008\n') relay.send(payload);
+      if (all.toString('latin1') === 'RFB 003.003\n') relay.send(payload);
       if (all.length >= 12 + 5 + payload.length) resolve();
     });
   });
   relay.close();
-  assert.deepEqual(Buffer.concat(received), Buffer.concat([Buffer.from('RFB 003.008\n'), Buffer.from('echo:'), payload]));
+  assert.deepEqual(Buffer.concat(received), Buffer.concat([Buffer.from('RFB 003.003\n'), Buffer.from('echo:'), payload]));
 });

@@ -9,6 +9,7 @@ import {
   filterEncodings,
   NEAR_SERVER_MS,
   setFarAsking,
+  useGatewayRoundTrip,
   type NoVncMessages,
   type WatchedSocket,
 } from '../../../renderer/protocols/vnc/updateRequests';
@@ -257,4 +258,32 @@ test('a far session switched to asking (farUpdates.ts) holds its requests until 
   page.read(4);
   messages.fbUpdateRequest!(far, true, 0, 0, 1920, 1080);
   assert.deepEqual(requests, [[far, true], [far, true]], 'streaming again: not held');
+});
+
+test('where the gateway signed in, its round trip to the server decides, not the page\'s handshake with the gateway', () => {
+  const { messages, sent } = fakeMessages();
+  filterEncodings(messages);
+  const far = {};
+  const wire = fakeSocket();
+  const decisions: [number, boolean][] = [];
+  askForUpdatesWhenNear(wire.socket, (shortest, asking) => decisions.push([shortest, asking]), wire.now)(far);
+  // The gateway's figure comes first; the page's exchanges with the gateway are answered at once.
+  useGatewayRoundTrip(far, 42);
+  roundTrip(wire, 100, 0.5);
+  roundTrip(wire, 200, 0.4);
+  messages.clientEncodings!(far, NOVNC_ENCODINGS);
+  assert.deepEqual(decisions, [[42, false]]);
+  assert.deepEqual(sent[0], NOVNC_ENCODINGS, 'a far server streams');
+  assert.equal(farRoundTrip(far), 42);
+
+  // A near one, found near by the gateway.
+  const near = {};
+  const wire2 = fakeSocket();
+  askForUpdatesWhenNear(wire2.socket, undefined, wire2.now)(near);
+  useGatewayRoundTrip(near, 0.3);
+  messages.clientEncodings!(near, NOVNC_ENCODINGS);
+  assert.equal(asksForUpdates(near), true);
+  // Once decided, a late figure changes nothing.
+  useGatewayRoundTrip(near, 500);
+  assert.equal(asksForUpdates(near), true);
 });
