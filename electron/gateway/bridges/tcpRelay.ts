@@ -205,7 +205,9 @@ export function relayToHost(
     socket.off('message', holdUntilConnected);
     socket.on('message', onPage);
     toPage(page.start());
-    for (const chunk of pendingToHost.splice(0)) onPage(chunk);
+    // Whatever the page sent before it was greeted (noVNC sends nothing), read as one message.
+    const early = pendingToHost.splice(0);
+    if (early.length > 0) onPage(Buffer.concat(early));
   };
 
   if (taken?.connected) onConnected();
