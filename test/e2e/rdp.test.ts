@@ -103,25 +103,26 @@ test('TLS: certificate prompt, connect, the server\u2019s picture, typing and a 
   assert.deepEqual(browser.cspViolations, []);
 });
 
-test('the readout\u2019s tooltip gives the round trip to the server the gateway timed (X.224 and TLS), through a relay 10 ms each way', async () => {
+test('the readout\u2019s tooltip gives the round trip to the server the gateway timed, through a relay 10 ms each way, though the first exchanges (X.224, TLS) were slow', async () => {
   const server = await startFreerdpShadow({ security: 'tls', background: '#336699' });
   cleanups.push(() => server.stop());
-  const relay = await startFaultRelay(server.port, '127.0.0.1', { delayMs: 10 });
+  // The server's first three chunks (its X.224 Confirm and TLS flights) held 150 ms more: a server slow to start, or
+  // a first Connect on an app just started, whose page compiles IronRDP on the same two cores (143 and 209 ms were
+  // read so in two of many runs). The connection sequence's later exchanges (MCS, channel joins) are as quick as the link.
+  const relay = await startFaultRelay(server.port, '127.0.0.1', { delayMs: 10, slowStart: { chunks: 3, ms: 150 } });
   cleanups.push(() => relay.close());
   const { browser } = await startAppWithBrowser(cleanups);
   const { page } = browser;
-  // Read on the second Connect: the first, on an app just started, runs while the page compiles IronRDP's
-  // WebAssembly on the same two cores, and its one timed exchange read 143 and 209 ms in two of many runs.
   await connectTrusting(page, 'Far shadow', relay.port, 'Trust always');
-  await reconnect(page, 'Far shadow');
   const readout = sessionView(page).getByTestId('session-stats');
   let title = '';
   await waitFor(async () => (title = (await readout.getAttribute('title')) ?? '') !== '', 'a tooltip on the readout', 10_000);
   const match = /^Round trip to the server ([\d.]+) ms \(timed while connecting\): frames paced by acknowledgements of those this computer has drawn\.$/.exec(title);
   assert.ok(match, `tooltip: "${title}"`);
-  // The relay holds each chunk 10 ms each way: at least 20 ms, and not the relay's own instant TCP handshake.
+  // The relay holds each chunk 10 ms each way: at least 20 ms, and not the relay's own instant TCP handshake; nor the
+  // slow first exchanges, nor freerdp-shadow's 35–45 ms of work before its X.224 Confirm (integration/rdpRoundTrip.test.ts).
   const ms = Number(match[1]);
-  // Nor freerdp-shadow's 35–45 ms of work before its X.224 Confirm (integration/rdpRoundTrip.test.ts).
+  console.info(`round trip shown: ${ms} ms`);
   assert.ok(ms >= 19.5 && ms < 100, `round trip ${ms} ms through a relay adding 20`);
   await sessionView(page).getByRole('button', { name: 'Disconnect' }).click();
   await waitForState(page, 'Disconnected');

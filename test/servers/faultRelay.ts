@@ -19,6 +19,12 @@ export interface ConnectionTrace {
 export interface FaultRelayOptions {
   /** Hold every chunk this long in each direction (a round trip of twice this). */
   delayMs?: number;
+  /**
+   * Hold each connection's first `chunks` chunks from the server `ms` longer
+   * (a server slow to start, or a machine busy during the first exchanges);
+   * what follows them waits its turn, so the bytes keep their order.
+   */
+  slowStart?: { chunks: number; ms: number };
 }
 
 export interface FaultRelay {
@@ -67,6 +73,28 @@ export async function startFaultRelay(targetPort: number, targetHost = '127.0.0.
     if (delayMs <= 0) to.write(chunk);
     else setTimeout(() => !to.destroyed && to.write(chunk), delayMs);
   };
+  /** The server-to-client direction of one connection under `slowStart`: each chunk due at its delay (more for the first few), never before the one ahead of it. */
+  const slowStarting = (to: net.Socket, slow: { chunks: number; ms: number }) => {
+    let seen = 0;
+    let lastDue = 0;
+    // One queue in due order and one timer, so no two timers can race.
+    const queue: { due: number; chunk: Buffer }[] = [];
+    let timer: NodeJS.Timeout | null = null;
+    const deliver = () => {
+      timer = null;
+      while (queue.length > 0 && queue[0]!.due <= Date.now()) {
+        const { chunk } = queue.shift()!;
+        if (!to.destroyed) to.write(chunk);
+      }
+      if (queue.length > 0) timer = setTimeout(deliver, queue[0]!.due - Date.now());
+    };
+    return (chunk: Buffer) => {
+      const due = Math.max(Date.now() + delayMs + (seen++ < slow.chunks ? slow.ms : 0), lastDue);
+      lastDue = due;
+      queue.push({ due, chunk });
+      timer ??= setTimeout(deliver, due - Date.now());
+    };
+  };
   const open = new Set<{ client: net.Socket; server: net.Socket }>();
   let blackHoled = false;
   const server = net.createServer((client) => {
@@ -86,10 +114,11 @@ export async function startFaultRelay(targetPort: number, targetHost = '127.0.0.
       records.push(chunk);
       forward(upstream, chunk);
     });
+    const toClient = options.slowStart ? slowStarting(client, options.slowStart) : (chunk: Buffer) => forward(client, chunk);
     upstream.on('data', (chunk: Buffer) => {
       if (blackHoled) return;
       trace.bytesToClient += chunk.length;
-      forward(client, chunk);
+      toClient(chunk);
     });
     const end = () => {
       trace.closed = true;

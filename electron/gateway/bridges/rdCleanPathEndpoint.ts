@@ -23,6 +23,7 @@ import { RemoteFxTileFilter } from './rdp/remoteFxTiles';
 import { RemoteFxTranscoder, TAG_RDP } from './rdp/remoteFxTranscoder';
 import { ServerStreamWatch, serverEndReason } from './rdp/serverStreamWatch';
 import { pumpBytes, toBuffer } from './socketPump';
+import { RoundTripTimer } from './roundTrips';
 import type { RelayTimeouts } from './tcpRelay';
 
 const REQUEST_TIMEOUT_MS = 10_000;
@@ -177,6 +178,10 @@ export function serveRdCleanPath(
     }
 
     deps.sessions.setLink(session, transport.roundTripMs);
+    // Bettered by the connection sequence's own exchanges up to the Client Info PDU, each answered before the client
+    // goes on (CredSSP's TSRequests, MCS Connect Initial, Attach User, the channel joins): the figure above is one
+    // exchange, and one made on a busy machine (a page compiling IronRDP on the same cores) can read several times the link.
+    const trips = new RoundTripTimer(undefined, transport.roundTripMs);
     const observer = new CredSspObserver(transport.selectedProtocol);
     const nla = (transport.selectedProtocol & (PROTOCOL.HYBRID | PROTOCOL.HYBRID_EX)) !== 0;
     // HYBRID_EX: the server sends an Early User Authorization Result after CredSSP.
@@ -306,10 +311,14 @@ export function serveRdCleanPath(
         }
         return out;
       },
-      toHost: (c) => observer.fromClient(c),
+      toHost: (c) => {
+        observer.fromClient(c);
+        if (!rewriter.settled) trips.sent();
+      },
       fromHost: (c) => {
         lastFromServer = Date.now();
         probeSentAt = null;
+        if (trips.received()) deps.sessions.setLink(session, trips.shortest);
         observer.fromServer(c);
         watch.push(c);
       },

@@ -25,6 +25,7 @@
 // - the server refusing the password: the page gets the server's own
 //   SecurityResult and reason, so noVNC shows what it always showed.
 import crypto from 'node:crypto';
+import { RoundTripTimer } from './roundTrips';
 
 const RFB_38 = Buffer.from('RFB 003.008\n', 'latin1');
 const VERSION_LENGTH = 12;
@@ -83,15 +84,16 @@ type Stage = 'version' | 'types' | 'challenge' | 'result' | 'done';
 export class VncSignIn {
   private stage: Stage = 'version';
   private buffered: Buffer = Buffer.alloc(0);
-  private sentAt: number | null = null;
-  private shortest = Infinity;
+  private readonly trips: RoundTripTimer;
   private chosen = 0;
   outcome: SignInOutcome | null = null;
 
   constructor(
     private password: string | null,
-    private readonly now: () => number = () => performance.now(),
-  ) {}
+    now: () => number = () => performance.now(),
+  ) {
+    this.trips = new RoundTripTimer(now);
+  }
 
   /** The server's greeting has been read (the server was heard). */
   get begun(): boolean {
@@ -101,17 +103,14 @@ export class VncSignIn {
   feed(chunk: Buffer): Buffer[] {
     if (this.stage === 'done') throw new Error('The sign-in is over: its bytes belong to the relay.');
     this.buffered = this.buffered.length === 0 ? chunk : Buffer.concat([this.buffered, chunk]);
-    if (this.sentAt !== null) {
-      this.shortest = Math.min(this.shortest, this.now() - this.sentAt);
-      this.sentAt = null;
-    }
+    this.trips.received();
     const send: Buffer[] = [];
     for (;;) {
       const step = this.step();
       if (!step) break;
       if (step.length > 0) {
         send.push(...step);
-        this.sentAt = this.now();
+        this.trips.sent();
       }
       if (this.outcome) break;
     }
@@ -155,7 +154,7 @@ export class VncSignIn {
       case 'result': {
         if (this.buffered.length < 4) return null;
         const kind = this.buffered.readUInt32BE(0) === 0 ? 'signed-in' : 'refused';
-        return this.finish({ kind, securityType: this.chosen, serverBytes: this.take(this.buffered.length), roundTripMs: this.shortest });
+        return this.finish({ kind, securityType: this.chosen, serverBytes: this.take(this.buffered.length), roundTripMs: this.trips.shortest });
       }
       case 'done':
         return null;
@@ -163,7 +162,7 @@ export class VncSignIn {
   }
 
   private handOver(): Buffer[] {
-    return this.finish({ kind: 'hand-over', serverBytes: this.take(this.buffered.length), roundTripMs: Number.isFinite(this.shortest) ? this.shortest : null });
+    return this.finish({ kind: 'hand-over', serverBytes: this.take(this.buffered.length), roundTripMs: Number.isFinite(this.trips.shortest) ? this.trips.shortest : null });
   }
 
   private finish(outcome: SignInOutcome): Buffer[] {
