@@ -141,7 +141,8 @@ export interface CreateSessionResponse {
   encrypted: boolean;
   /**
    * RDP: the saved password, if any, handed to the protocol library for its
-   * own sign-in (CredSSP). Always null for VNC: the gateway signs in with it.
+   * own sign-in (CredSSP). Always null for VNC: the gateway signs in with it,
+   * or, for a server it cannot sign in to, gives it on the relay.
    */
   savedPassword: string | null;
   profile: ProfileView;

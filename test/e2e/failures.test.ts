@@ -4,6 +4,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startXvnc, disposeXvnc, type XvncServer } from '../servers/xvnc';
 import { closedPort, droppingPort, silentListener } from '../servers/network';
+import { startFaultRelay } from '../servers/faultRelay';
 import { hexColour } from '../servers/xwd';
 import { startApp, removeDataDir, type RunningApp } from '../support/app';
 import { openBrowser, type TestBrowser } from '../support/browser';
@@ -61,6 +62,25 @@ test('VncAuth: a wrong password shows a clear error; the right one connects and 
   assert.equal(await page.getByRole('dialog', { name: 'Password required' }).count(), 0);
   await sessionView(page).getByRole('button', { name: 'Disconnect' }).click();
   await sessionView(page).getByRole('button', { name: 'Close', exact: true }).click();
+});
+
+test('a saved password still signs in where the page signs in itself (an RFB 3.7 server, which the gateway leaves to the page)', async () => {
+  const { page } = browser;
+  // Xvnc's greeting made 3.7 on its way: the page and Xvnc then speak 3.7, which the gateway does not sign in to.
+  const relay = await startFaultRelay(server.port, '127.0.0.1', { greetingAs: 'RFB 003.007\n' });
+  try {
+    await page.getByRole('tab', { name: 'Connections' }).click();
+    await createProfile(page, { name: 'Older server', port: relay.port, password: PASSWORD });
+    await page.getByRole('button', { name: 'Connect', exact: true }).click();
+    await waitForState(page, 'Connected');
+    await waitForCanvasColour(page, 500, 400, hexColour('#2a7f3f'));
+    assert.equal(await page.getByRole('dialog', { name: 'Password required' }).count(), 0, 'the saved password answered noVNC');
+    await sessionView(page).getByRole('button', { name: 'Disconnect' }).click();
+    await waitForState(page, 'Disconnected');
+    await sessionView(page).getByRole('button', { name: 'Close', exact: true }).click();
+  } finally {
+    await relay.close();
+  }
 });
 
 /** What the screen said for each failure, for the check that they differ. */

@@ -5,6 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startXvnc, disposeXvnc, type XvncServer } from '../servers/xvnc';
 import { startGatewayHarness, type GatewayHarness } from './gatewayHarness';
+import { startFaultRelay } from '../servers/faultRelay';
 import type { CreateSessionResponse } from '../../shared/api/contract';
 import { relayStream, type RelayStream } from '../support/relayStream';
 import { vncAuthResponse } from '../../electron/gateway/bridges/vncSignIn';
@@ -97,6 +98,7 @@ test('with no saved password the page gets the server\'s security types and sign
   const { session, ws, stream } = await openSession('Typed password');
   assert.equal(session.savedPassword, null);
   assert.deepEqual(await pageVersionAndTypes(stream, ws), [2], 'the server\'s types, handed over');
+  assert.equal(JSON.stringify(stream.notes).includes('savedPassword'), false, 'no password to give');
   ws.send(Buffer.from([2]));
   const challenge = await stream.read(16);
   ws.send(vncAuthResponse(PASSWORD, challenge));
@@ -105,4 +107,29 @@ test('with no saved password the page gets the server\'s security types and sign
   const init = await readServerInit(stream);
   assert.deepEqual([init.width, init.height], [WIDTH, HEIGHT]);
   ws.close();
+});
+
+test('a server the gateway does not sign in to (RFB 3.7): the page does the handshake itself, given the saved password on the relay', async () => {
+  const relay = await startFaultRelay(xvnc.port, '127.0.0.1', { greetingAs: 'RFB 003.007\n' });
+  try {
+    const created = await harness.call('POST', '/api/profiles', { profile: { name: 'Older', protocol: 'vnc', host: '127.0.0.1', port: relay.port }, password: PASSWORD });
+    const answered = await harness.call('POST', '/api/sessions', { profileId: created.json.id });
+    assert.equal(JSON.stringify(answered.json).includes(PASSWORD), false, 'not in the session\'s answer');
+    const ws = harness.socket((answered.json as CreateSessionResponse).relayPath);
+    const stream = relayStream(ws);
+    assert.equal((await stream.read(12)).toString('latin1'), 'RFB 003.007\n', 'the server\'s own greeting, as it came');
+    assert.deepEqual(stream.notes, [{ savedPassword: PASSWORD }], 'the saved password, in text, before the greeting');
+    ws.send(Buffer.from('RFB 003.007\n', 'latin1'));
+    const count = (await stream.read(1))[0]!;
+    assert.deepEqual([...(await stream.read(count))], [2]);
+    ws.send(Buffer.from([2]));
+    ws.send(vncAuthResponse(PASSWORD, await stream.read(16)));
+    assert.equal((await stream.read(4)).readUInt32BE(0), 0, 'SecurityResult OK');
+    ws.send(Buffer.from([1]));
+    const init = await readServerInit(stream);
+    assert.deepEqual([init.width, init.height], [WIDTH, HEIGHT]);
+    ws.close();
+  } finally {
+    await relay.close();
+  }
 });

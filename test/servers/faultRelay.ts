@@ -25,6 +25,8 @@ export interface FaultRelayOptions {
    * what follows them waits its turn, so the bytes keep their order.
    */
   slowStart?: { chunks: number; ms: number };
+  /** A VNC server's RFB version greeting (its first 12 bytes) replaced with this, e.g. "RFB 003.007\n": an older server, as the client sees it. */
+  greetingAs?: string;
 }
 
 export interface FaultRelay {
@@ -115,9 +117,15 @@ export async function startFaultRelay(targetPort: number, targetHost = '127.0.0.
       forward(upstream, chunk);
     });
     const toClient = options.slowStart ? slowStarting(client, options.slowStart) : (chunk: Buffer) => forward(client, chunk);
+    let greetingLeft = options.greetingAs ? Buffer.from(options.greetingAs, 'latin1') : Buffer.alloc(0);
     upstream.on('data', (chunk: Buffer) => {
       if (blackHoled) return;
       trace.bytesToClient += chunk.length;
+      if (greetingLeft.length > 0) {
+        const n = Math.min(greetingLeft.length, chunk.length);
+        chunk = Buffer.concat([greetingLeft.subarray(0, n), chunk.subarray(n)]);
+        greetingLeft = greetingLeft.subarray(n);
+      }
       toClient(chunk);
     });
     const end = () => {

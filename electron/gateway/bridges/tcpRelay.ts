@@ -147,7 +147,10 @@ export function relayToHost(
       log.debug('signed in for the page', { session: session.id, held: taken !== null, outcome: outcome.kind, ...(outcome.kind !== 'passthrough' ? { roundTripMs: outcome.roundTripMs } : {}) });
       // What the server sent after the sign-in's last byte (ServerInit, a refusal's reason) follows it.
       const serverBytes = after.length > 0 ? Buffer.concat([outcome.serverBytes, ...after]) : outcome.serverBytes;
-      if (outcome.kind === 'passthrough') return pump([serverBytes]);
+      if (outcome.kind === 'passthrough') {
+        noteToPage(outcome);
+        return pump([serverBytes]);
+      }
       // A server that closed after refusing (while held) has said all it will.
       if (ended) endedWhileCatchingUp = 'server-closed';
       handshakeWithPage({ ...outcome, serverBytes });
@@ -182,10 +185,23 @@ export function relayToHost(
     if (!machine.outcome) host.resume();
   };
 
+  /**
+   * The relay's first message, in text, before any RFB: the shortest of the
+   * gateway's round trips, for the page's choice between asking and
+   * streaming (updateRequests.ts); and, where the page signs in itself
+   * (a server the gateway cannot sign in to), the saved password, for noVNC
+   * to answer with when it asks, as it had before the gateway signed in.
+   */
+  const noteToPage = (outcome: SignInOutcome) => {
+    const note: { roundTripMs?: number; savedPassword?: string } = {};
+    if (outcome.kind !== 'passthrough' && outcome.roundTripMs !== null) note.roundTripMs = outcome.roundTripMs;
+    if ((outcome.kind === 'passthrough' || outcome.kind === 'hand-over') && signIn?.password) note.savedPassword = signIn.password;
+    if (Object.keys(note).length > 0) socket.send(JSON.stringify(note));
+  };
+
   /** The page's handshake with the gateway (vncSignIn.ts PageHandshake); the server's end is held meanwhile. */
   const handshakeWithPage = (outcome: Exclude<SignInOutcome, { kind: 'passthrough' }>) => {
-    // The shortest of the gateway's round trips, for the page's choice between asking and streaming (updateRequests.ts).
-    if (outcome.roundTripMs !== null) socket.send(JSON.stringify({ roundTripMs: outcome.roundTripMs }));
+    noteToPage(outcome);
     const page = new PageHandshake(outcome);
     catchingUp = true;
     const toPage = (messages: Buffer[]) => {

@@ -20,8 +20,9 @@
 //   before the relay, and the page does the whole handshake as before;
 // - security types the gateway does not do (VeNCrypt, Tight, ARD…), or VNC
 //   authentication with no saved password: the page is handed the server's
-//   types as they came and does the rest itself (noVNC asks the user for a
-//   password there, as before);
+//   types as they came and does the rest itself; for both, a saved password
+//   goes to the page on the relay (tcpRelay.ts), for noVNC's question, and
+//   with none noVNC asks the user, as before;
 // - the server refusing the password: the page gets the server's own
 //   SecurityResult and reason, so noVNC shows what it always showed.
 import crypto from 'node:crypto';

@@ -37,6 +37,8 @@ export class VncSession implements RemoteSession {
   private connected = false;
   private deadLink = false;
   private securityFailure: string | null = null;
+  /** The saved password, sent by the gateway only for a server it could not sign in to (see connect). */
+  private savedPassword: string | null = null;
   private probeTimer: ReturnType<typeof setInterval> | null = null;
   private scaling: ScalingMode | null = null;
   private quality: VncQuality | null = null;
@@ -51,13 +53,17 @@ export class VncSession implements RemoteSession {
     // noVNC takes a plain WebSocket we open ourselves, so we can count its bytes.
     const socket = new WebSocket(wsOrigin + info.relayPath);
     socket.binaryType = 'arraybuffer';
-    // The gateway signed in for the page: its first, text, message is the round trip it
-    // timed to the server (vncSignIn.ts). Not RFB: neither noVNC nor the counts see it.
+    // The relay's first message may be the gateway's note, in text (electron/gateway/bridges/tcpRelay.ts):
+    // the round trip it timed to the server while signing in for the page (vncSignIn.ts), or, for a
+    // server it could not sign in to, the saved password, for noVNC's question. Not RFB: neither noVNC
+    // nor the counts see it.
     socket.addEventListener('message', (event: MessageEvent<ArrayBuffer | string>) => {
       if (typeof event.data !== 'string') return;
       event.stopImmediatePropagation();
-      const roundTripMs = (JSON.parse(event.data) as { roundTripMs?: unknown }).roundTripMs;
+      const note = JSON.parse(event.data) as { roundTripMs?: unknown; savedPassword?: unknown };
+      const roundTripMs = note.roundTripMs;
       if (noVncSocket && typeof roundTripMs === 'number' && Number.isFinite(roundTripMs) && roundTripMs >= 0) useGatewayRoundTrip(noVncSocket, roundTripMs);
+      if (typeof note.savedPassword === 'string' && note.savedPassword !== '') this.savedPassword = note.savedPassword;
     });
     let receivedBytes = 0;
     socket.addEventListener('message', (event: MessageEvent<ArrayBuffer>) => {
@@ -119,6 +125,13 @@ export class VncSession implements RemoteSession {
     });
     rfb.addEventListener('credentialsrequired', (event) => {
       const types = ((event as CustomEvent<{ types?: string[] }>).detail?.types ?? ['password']) as string[];
+      // The saved password, once, where only a password is asked for; a refused one is not tried again.
+      const saved = this.savedPassword;
+      this.savedPassword = null;
+      if (saved !== null && !types.includes('username')) {
+        rfb.sendCredentials({ password: saved });
+        return;
+      }
       this.events.emit('state', 'authenticating');
       this.events.emit('credentialsRequired', { username: types.includes('username'), password: types.includes('password') });
     });
