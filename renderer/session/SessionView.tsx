@@ -119,6 +119,9 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
   const endReasonRef = useRef<Failure | null>(null);
   /** The password typed at the prompt: reused when the same session reconnects, never stored. */
   const typedPasswordRef = useRef<string | null>(null);
+  // This attempt signs in with the saved password (none typed); and whether the server refused it, so the next asks.
+  const usesSavedPasswordRef = useRef(false);
+  const savedPasswordRefusedRef = useRef(false);
   const wasConnectedRef = useRef(false);
   const retryRef = useRef(0);
   const retryTimerRef = useRef<ReturnType<typeof setTimeout> | null>(null);
@@ -167,7 +170,11 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
       const decided = f.code === 'user-ended' ? endReasonRef.current : f;
       endReasonRef.current = null;
       // A password the server refused is not tried again.
-      if (decided && (decided.code === 'auth-failed' || decided.code === 'wrong-credentials' || decided.code === 'sign-in-failed')) typedPasswordRef.current = null;
+      if (decided && (decided.code === 'auth-failed' || decided.code === 'wrong-credentials' || decided.code === 'sign-in-failed')) {
+        typedPasswordRef.current = null;
+        // Nor is a saved one: the next attempt asks the user, who may save the right one.
+        if (usesSavedPasswordRef.current) savedPasswordRefusedRef.current = true;
+      }
       if (decided && f.code !== 'user-ended' && shouldReconnect(decided.code, { wasConnected: wasConnectedRef.current, kiosk: kiosk !== null })) {
         scheduleReconnect(decided.code);
         return;
@@ -188,8 +195,13 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
       // The adapter's code loads while the gateway sets the session up.
       preloadSessionAdapter(profile.protocol, warmUpOwner);
       let response: CreateSessionResponse;
+      const withoutSavedPassword = savedPasswordRefusedRef.current && typedPasswordRef.current === null;
       try {
-        response = await api<CreateSessionResponse>('POST', API.sessions, { profileId: profile.id, ...(acceptCertificate ? { acceptCertificate } : {}) });
+        response = await api<CreateSessionResponse>('POST', API.sessions, {
+          profileId: profile.id,
+          ...(acceptCertificate ? { acceptCertificate } : {}),
+          ...(withoutSavedPassword ? { withoutSavedPassword } : {}),
+        });
       } catch (error) {
         if (cancelled) return;
         if (error instanceof ApiError && error.status === 409 && (error.code === 'certificate-untrusted' || error.code === 'certificate-changed')) {
@@ -249,6 +261,7 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
         session.on('state', (s) => {
           if (s === 'connected') {
             wasConnectedRef.current = true;
+            savedPasswordRefusedRef.current = false;
             retryRef.current = 0;
             setReconnecting(null);
             // Keys go to the remote desktop at once, as in native clients; the focus
@@ -279,6 +292,7 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
         }),
       );
       try {
+        usesSavedPasswordRef.current = typedPasswordRef.current === null && !withoutSavedPassword && response.profile.hasSavedPassword;
         session.connect({ surface, info: response, wsOrigin: wsOrigin(), password: typedPasswordRef.current ?? response.savedPassword, warmUpOwner });
         session.setScaling(scalingRef.current);
         session.setPictureQuality?.(qualityRef.current);
@@ -618,6 +632,7 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
             setPasswordPrompt(null);
             rememberRef.current = remember ? password : null;
             typedPasswordRef.current = password;
+            usesSavedPasswordRef.current = false;
             sessionRef.current?.sendCredentials({ ...(username ? { username } : {}), password });
           }}
           onCancel={() => {

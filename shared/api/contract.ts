@@ -92,6 +92,8 @@ export interface CreateSessionRequest {
   profileId: string;
   /** The user's answer to a certificate prompt: trust this fingerprint once, or always (pinned to the profile). */
   acceptCertificate?: { fingerprintSha256: string; remember: boolean };
+  /** The saved password was refused at the last attempt: sign in without it, so the user is asked (as mstsc and Remmina do). */
+  withoutSavedPassword?: boolean;
 }
 
 /** Who a TLS server claims to be, shown before the user trusts it. */

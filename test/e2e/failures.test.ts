@@ -64,6 +64,36 @@ test('VncAuth: a wrong password shows a clear error; the right one connects and 
   await sessionView(page).getByRole('button', { name: 'Close', exact: true }).click();
 });
 
+test('a refused saved password is not tried again: Reconnect asks for the password, and the right one, remembered, replaces it', async () => {
+  const { page } = browser;
+  await page.getByRole('tab', { name: 'Connections' }).click();
+  await createProfile(page, { name: 'Stale password', port: server.port, password: 'changed-since' });
+  await page.getByRole('button', { name: 'Connect', exact: true }).click();
+  const alert = sessionView(page).getByRole('alert');
+  await alert.waitFor({ timeout: 10_000 });
+  assert.match((await alert.textContent()) ?? '', new RegExp(escape(messageFor('auth-failed'))));
+  await waitForState(page, 'Disconnected');
+
+  await alert.getByRole('button', { name: 'Reconnect' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Password required' });
+  await dialog.waitFor({ timeout: 10_000 });
+  await dialog.getByLabel('Password', { exact: true }).fill(PASSWORD);
+  await dialog.getByLabel('Remember password').check();
+  await dialog.getByRole('button', { name: 'Sign in' }).click();
+  await waitForState(page, 'Connected');
+  await waitForCanvasColour(page, 500, 400, hexColour('#2a7f3f'));
+
+  // The new password replaced the refused one: the next Connect signs in with it, asking nothing.
+  await sessionView(page).getByRole('button', { name: 'Disconnect' }).click();
+  await waitForState(page, 'Disconnected');
+  await sessionView(page).getByRole('button', { name: 'Reconnect' }).click();
+  await waitForState(page, 'Connected');
+  assert.equal(await page.getByRole('dialog', { name: 'Password required' }).count(), 0);
+  await sessionView(page).getByRole('button', { name: 'Disconnect' }).click();
+  await waitForState(page, 'Disconnected');
+  await sessionView(page).getByRole('button', { name: 'Close', exact: true }).click();
+});
+
 test('a saved password still signs in where the page signs in itself (an RFB 3.7 server, which the gateway leaves to the page)', async () => {
   const { page } = browser;
   // Xvnc's greeting made 3.7 on its way: the page and Xvnc then speak 3.7, which the gateway does not sign in to.

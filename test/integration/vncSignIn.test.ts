@@ -133,3 +133,15 @@ test('a server the gateway does not sign in to (RFB 3.7): the page does the hand
     await relay.close();
   }
 });
+
+test('a session request without the saved password (it was refused): the page is handed the server\'s types, and no password', async () => {
+  const created = await harness.call('POST', '/api/profiles', { profile: { name: 'Refused before', protocol: 'vnc', host: '127.0.0.1', port: xvnc.port }, password: 'stale-one' });
+  const answered = await harness.call('POST', '/api/sessions', { profileId: created.json.id, withoutSavedPassword: true });
+  assert.equal(answered.status, 201);
+  assert.equal((answered.json as CreateSessionResponse).profile.hasSavedPassword, true, 'still saved, only not used');
+  const ws = harness.socket((answered.json as CreateSessionResponse).relayPath);
+  const stream = relayStream(ws);
+  assert.deepEqual(await pageVersionAndTypes(stream, ws), [2], 'VNC authentication left to the page, which asks the user');
+  assert.equal(JSON.stringify(stream.notes).includes('stale-one'), false);
+  ws.close();
+});

@@ -296,7 +296,8 @@ export class ControlApi {
     });
     // VNC: the server speaks first, so its greeting is on its way to the ticket's target while the page opens the relay (bridges/heldHostConnection.ts).
     if (profile.protocol === 'vnc') session.heldConnection = new HeldHostConnection(profile.host, profile.port);
-    const savedPassword = await library.savedPassword(profile.id);
+    // Not read when it was just refused: the page asks the user instead.
+    const savedPassword = request.withoutSavedPassword === true ? null : await library.savedPassword(profile.id);
     // VNC: the gateway signs in with it (bridges/vncSignIn.ts); the page is never given it.
     // Begun on the connection opened above, as the server's bytes come, so it is under way while the page sets up.
     if (profile.protocol === 'vnc') {
@@ -313,7 +314,7 @@ export class ControlApi {
       controlPath: `${WS.control}?session=${encodeURIComponent(session.id)}`,
       encrypted: !isUnencrypted(profile.protocol),
       savedPassword: profile.protocol === 'vnc' ? null : savedPassword,
-      profile: await library.view(profile, savedPassword),
+      profile: await library.view(profile, request.withoutSavedPassword === true ? undefined : savedPassword),
     };
     if (profile.protocol === 'rdp') {
       response.rdp = {
