@@ -55,9 +55,10 @@ export class HeldHostConnection {
     this.signInFurther();
   };
   private readonly drop = (why: string) => () => {
-    // The server's answer to a sign-in that is over, other than a welcome, is kept: signing in again would only be refused again.
+    // A refusal the server closed after (a refused password, or no security types and its reason) is kept for the
+    // page: signing in again would only be refused again, and count as one more failure against this computer.
     const outcome = this.machine?.outcome;
-    if (outcome && outcome.kind !== 'signed-in' && outcome.kind !== 'passthrough') {
+    if (outcome && (outcome.kind === 'refused' || (outcome.kind === 'hand-over' && outcome.serverBytes[0] === 0))) {
       this.ended = true;
       return;
     }

@@ -155,3 +155,15 @@ test('a server that closes midway through the sign-in is dropped, for the relay 
   assert.equal(taken.connection, null);
   assert.match(taken.connection === null ? taken.why : '', /^dropped/);
 });
+
+test('a server that closes while the page has still to choose its security is dropped, for the relay to start anew', async (t) => {
+  // Types the gateway cannot use (VeNCrypt only), then the server hangs up: nothing refused, so nothing to keep.
+  const port = await listen(t, (socket) => {
+    socket.write('RFB 003.008\n');
+    socket.once('data', () => socket.end(Buffer.from([1, 19])));
+  });
+  const held = new HeldHostConnection('127.0.0.1', port);
+  held.signIn('pw');
+  await sleep(150);
+  assert.equal(held.take().connection, null);
+});
