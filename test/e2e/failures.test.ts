@@ -9,6 +9,7 @@ import { hexColour } from '../servers/xwd';
 import { startApp, removeDataDir, type RunningApp } from '../support/app';
 import { openBrowser, type TestBrowser } from '../support/browser';
 import { createProfile, sessionView, waitForCanvasColour, waitForState } from '../support/ui';
+import type { Locator } from 'playwright-core';
 import { messageFor } from '../../shared/errors/errorCodes';
 
 const PASSWORD = 'Sesam-42';
@@ -30,6 +31,18 @@ after(async () => {
   await disposeXvnc(server);
 });
 
+/** From a failure's Reconnect: the password dialog, the right password typed and remembered, and the desktop. */
+async function reconnectTypingTheRightPassword(page: TestBrowser['page'], alert: Locator): Promise<void> {
+  await alert.getByRole('button', { name: 'Reconnect' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Password required' });
+  await dialog.waitFor({ timeout: 10_000 });
+  await dialog.getByLabel('Password', { exact: true }).fill(PASSWORD);
+  await dialog.getByLabel('Remember password').check();
+  await dialog.getByRole('button', { name: 'Sign in' }).click();
+  await waitForState(page, 'Connected');
+  await waitForCanvasColour(page, 500, 400, hexColour('#2a7f3f'));
+}
+
 test('VncAuth: a wrong password shows a clear error; the right one connects and can be remembered', async () => {
   const { page } = browser;
   await createProfile(page, { name: 'Locked desk', port: server.port });
@@ -45,13 +58,7 @@ test('VncAuth: a wrong password shows a clear error; the right one connects and 
   assert.ok(Date.now() - started < 10_000);
   await waitForState(page, 'Disconnected');
 
-  await alert.getByRole('button', { name: 'Reconnect' }).click();
-  await dialog.waitFor({ timeout: 10_000 });
-  await dialog.getByLabel('Password', { exact: true }).fill(PASSWORD);
-  await dialog.getByLabel('Remember password').check();
-  await dialog.getByRole('button', { name: 'Sign in' }).click();
-  await waitForState(page, 'Connected');
-  await waitForCanvasColour(page, 500, 400, hexColour('#2a7f3f'));
+  await reconnectTypingTheRightPassword(page, alert);
 
   // Remembered only after it worked: the next connection asks nothing.
   await sessionView(page).getByRole('button', { name: 'Disconnect' }).click();
@@ -74,14 +81,7 @@ test('a refused saved password is not tried again: Reconnect asks for the passwo
   assert.match((await alert.textContent()) ?? '', new RegExp(escape(messageFor('auth-failed'))));
   await waitForState(page, 'Disconnected');
 
-  await alert.getByRole('button', { name: 'Reconnect' }).click();
-  const dialog = page.getByRole('dialog', { name: 'Password required' });
-  await dialog.waitFor({ timeout: 10_000 });
-  await dialog.getByLabel('Password', { exact: true }).fill(PASSWORD);
-  await dialog.getByLabel('Remember password').check();
-  await dialog.getByRole('button', { name: 'Sign in' }).click();
-  await waitForState(page, 'Connected');
-  await waitForCanvasColour(page, 500, 400, hexColour('#2a7f3f'));
+  await reconnectTypingTheRightPassword(page, alert);
 
   // The new password replaced the refused one: the next Connect signs in with it, asking nothing.
   await sessionView(page).getByRole('button', { name: 'Disconnect' }).click();
