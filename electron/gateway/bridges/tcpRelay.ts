@@ -197,6 +197,8 @@ export function relayToHost(
     if (outcome.kind !== 'passthrough' && outcome.roundTripMs !== null) note.roundTripMs = outcome.roundTripMs;
     if ((outcome.kind === 'passthrough' || outcome.kind === 'hand-over') && signIn?.password) note.savedPassword = signIn.password;
     if (Object.keys(note).length > 0) socket.send(JSON.stringify(note));
+    // Used once: not kept for the rest of the session.
+    if (signIn) signIn.password = null;
   };
 
   /** The page's handshake with the gateway (vncSignIn.ts PageHandshake); the server's end is held meanwhile. */
