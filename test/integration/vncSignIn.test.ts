@@ -145,3 +145,18 @@ test('a session request without the saved password (it was refused): the page is
   assert.equal(JSON.stringify(stream.notes).includes('stale-one'), false);
   ws.close();
 });
+
+test('TigerVNC\'s default security (VeNCrypt with TLSVnc, then VncAuth): the gateway signs in with VNC authentication, where noVNC ends too', async (t) => {
+  const tiger = await startXvnc({ width: 320, height: 240, xterm: false, password: PASSWORD, securityTypes: 'VeNCrypt,TLSVnc,VncAuth' });
+  t.after(() => disposeXvnc(tiger));
+  const created = await harness.call('POST', '/api/profiles', { profile: { name: 'Default TigerVNC', protocol: 'vnc', host: '127.0.0.1', port: tiger.port }, password: PASSWORD });
+  const answered = await harness.call('POST', '/api/sessions', { profileId: created.json.id });
+  const ws = harness.socket((answered.json as CreateSessionResponse).relayPath);
+  const stream = relayStream(ws);
+  assert.deepEqual(await pageVersionAndTypes(stream, ws), [1], 'signed in by the gateway');
+  ws.send(Buffer.from([1]));
+  assert.equal((await stream.read(4)).readUInt32BE(0), 0);
+  ws.send(Buffer.from([1]));
+  assert.deepEqual(Object.values(await readServerInit(stream)).slice(0, 2), [320, 240]);
+  ws.close();
+});

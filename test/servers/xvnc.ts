@@ -13,6 +13,8 @@ const run = promisify(execFile);
 export interface XvncOptions {
   /** VncAuth with this password; none when absent. */
   password?: string;
+  /** With a password: Xvnc's -SecurityTypes (VncAuth when absent), e.g. TigerVNC's default "VeNCrypt,TLSVnc,VncAuth". */
+  securityTypes?: string;
   background?: string;
   width?: number;
   height?: number;
@@ -52,7 +54,7 @@ export async function startXvnc(options: XvncOptions = {}): Promise<XvncServer> 
   if (options.password) {
     const passwordFile = path.join(workDir, 'passwd');
     execFileSync('sh', ['-c', `vncpasswd -f > '${passwordFile}'`], { input: `${options.password}\n` });
-    security.push('-SecurityTypes', 'VncAuth', '-PasswordFile', passwordFile);
+    security.push('-SecurityTypes', options.securityTypes ?? 'VncAuth', '-PasswordFile', passwordFile);
   } else {
     security.push('-SecurityTypes', 'None');
   }

@@ -18,7 +18,8 @@
 // Where the gateway cannot sign in, it changes nothing the page sees:
 // - a server that is not RFB 3.8 (3.3, 3.7, Apple's 3.889): nothing is sent
 //   before the relay, and the page does the whole handshake as before;
-// - security types the gateway does not do (VeNCrypt, Tight, ARD…), or VNC
+// - a server whose first choice (of those noVNC does) is not None or VNC
+//   authentication (RA2ne's encrypted session, Tight, ARD…), or VNC
 //   authentication with no saved password: the page is handed the server's
 //   types as they came and does the rest itself; for both, a saved password
 //   goes to the page on the relay (tcpRelay.ts), for noVNC's question, and
@@ -32,6 +33,16 @@ const RFB_38 = Buffer.from('RFB 003.008\n', 'latin1');
 const VERSION_LENGTH = 12;
 export const SECURITY_NONE = 1;
 export const SECURITY_VNC_AUTH = 2;
+/**
+ * The top-level security types noVNC 1.7 does (core/rfb.js
+ * _isSupportedSecurityType), which it picks the first of in the server's
+ * order: None, VNC authentication, RA2ne, Tight, XVP, ARD, MSLogonII, Plain.
+ * VeNCrypt (19) is left out: noVNC does no TLS, so inside it noVNC ends at
+ * an unencrypted subtype (TigerVNC's default, TLSVnc then VncAuth, ends at
+ * VncAuth), never better than the VNC authentication the same server offers
+ * beside it.
+ */
+const NOVNC_CHOOSES = new Set([1, 2, 6, 16, 22, 30, 113, 256]);
 /** ClientInit with the shared flag set: the page always asks to share the desktop (vncSession.ts). */
 const CLIENT_INIT_SHARED = Buffer.from([1]);
 
@@ -134,7 +145,10 @@ export class VncSignIn {
         // No types (count 0): the server refuses and says why; the page reads that itself.
         if (count === 0 || this.buffered.length < 1 + count) return count === 0 ? this.handOver() : null;
         const types = [...this.buffered.subarray(1, 1 + count)];
-        const usable = types.find((type) => type === SECURITY_NONE || (type === SECURITY_VNC_AUTH && this.password !== null));
+        // What noVNC would choose (the server's order), so the gateway never chooses less: a server that prefers
+        // RA2ne (an encrypted session) or Tight gets it from the page, as before.
+        const choice = types.find((type) => NOVNC_CHOOSES.has(type));
+        const usable = choice === SECURITY_NONE || (choice === SECURITY_VNC_AUTH && this.password !== null) ? choice : undefined;
         if (usable === undefined) return this.handOver();
         this.take(1 + count);
         this.chosen = usable;

@@ -41,7 +41,7 @@ test('security None: version, the choice and ClientInit together, then signed in
   const machine = new VncSignIn(null, () => clock);
   assert.deepEqual(run(machine, [V38]), V38);
   clock = 30;
-  assert.deepEqual(run(machine, [Buffer.from([2, 16, 1])]), Buffer.from([1, 1]), 'None chosen in the server\'s order past a type it cannot do, ClientInit (shared) with it');
+  assert.deepEqual(run(machine, [Buffer.from([3, 18, 19, 1])]), Buffer.from([1, 1]), 'None chosen in the server\'s order past types noVNC would not choose either (TLS, VeNCrypt), ClientInit (shared) with it');
   clock = 55;
   const serverInit = Buffer.from([3, 32, 2, 88]);
   assert.deepEqual(run(machine, [Buffer.concat([u32(0), serverInit])]), Buffer.alloc(0));
@@ -84,6 +84,15 @@ test('what the gateway cannot do is handed to the page as it came', () => {
   const other = new VncSignIn('pw');
   assert.deepEqual(run(other, [V38, Buffer.from([2, 19, 16])]), V38, 'nothing sent past the version');
   assert.deepEqual(other.outcome?.serverBytes, Buffer.from([2, 19, 16]));
+  // A server that prefers a type noVNC would choose over VNC authentication: RA2ne (an encrypted session), Tight.
+  for (const preferred of [6, 16]) {
+    const prefers = new VncSignIn('pw');
+    run(prefers, [V38, Buffer.from([2, preferred, 2])]);
+    assert.equal(prefers.outcome?.kind, 'hand-over', `type ${preferred} first`);
+  }
+  // TigerVNC's default, VeNCrypt then VNC authentication: noVNC ends at VNC authentication inside VeNCrypt; so does the gateway, directly.
+  const tiger = new VncSignIn('pw');
+  assert.deepEqual(run(tiger, [V38, Buffer.from([2, 19, 2])]), Buffer.concat([V38, Buffer.from([2])]));
   // No types: the server refuses the connection and says why.
   const refused = new VncSignIn('pw');
   run(refused, [V38, Buffer.concat([Buffer.from([0]), reason('Too many security failures')])]);
