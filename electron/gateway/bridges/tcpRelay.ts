@@ -144,7 +144,8 @@ export function relayToHost(
   const signInToHost = (machine: VncSignIn, received: Buffer[], ended: boolean) => {
     const over = (outcome: SignInOutcome, after: Buffer[]) => {
       clearTimeout(signInTimer ?? undefined);
-      log.debug('signed in for the page', { session: session.id, held: taken !== null, outcome: outcome.kind, ...(outcome.kind !== 'passthrough' ? { roundTripMs: outcome.roundTripMs } : {}) });
+      const chosen = outcome.kind === 'signed-in' || outcome.kind === 'refused' ? { securityType: outcome.securityType } : {};
+      log.debug('signed in for the page', { session: session.id, held: taken !== null, outcome: outcome.kind, ...chosen, ...(outcome.kind !== 'passthrough' ? { roundTripMs: outcome.roundTripMs } : {}) });
       // What the server sent after the sign-in's last byte (ServerInit, a refusal's reason) follows it.
       const serverBytes = after.length > 0 ? Buffer.concat([outcome.serverBytes, ...after]) : outcome.serverBytes;
       if (outcome.kind === 'passthrough') {

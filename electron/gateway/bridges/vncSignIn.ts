@@ -31,8 +31,8 @@ import { RoundTripTimer } from './roundTrips';
 
 const RFB_38 = Buffer.from('RFB 003.008\n', 'latin1');
 const VERSION_LENGTH = 12;
-export const SECURITY_NONE = 1;
-export const SECURITY_VNC_AUTH = 2;
+const SECURITY_NONE = 1;
+const SECURITY_VNC_AUTH = 2;
 /**
  * The top-level security types noVNC 1.7 does (core/rfb.js
  * _isSupportedSecurityType), which it picks the first of in the server's

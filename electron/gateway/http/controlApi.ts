@@ -297,7 +297,8 @@ export class ControlApi {
     // VNC: the server speaks first, so its greeting is on its way to the ticket's target while the page opens the relay (bridges/heldHostConnection.ts).
     if (profile.protocol === 'vnc') session.heldConnection = new HeldHostConnection(profile.host, profile.port);
     // Not read when it was just refused: the page asks the user instead.
-    const savedPassword = request.withoutSavedPassword === true ? null : await library.savedPassword(profile.id);
+    const withoutSavedPassword = request.withoutSavedPassword === true;
+    const savedPassword = withoutSavedPassword ? null : await library.savedPassword(profile.id);
     // VNC: the gateway signs in with it (bridges/vncSignIn.ts); the page is never given it.
     // Begun on the connection opened above, as the server's bytes come, so it is under way while the page sets up.
     if (profile.protocol === 'vnc') {
@@ -314,7 +315,7 @@ export class ControlApi {
       controlPath: `${WS.control}?session=${encodeURIComponent(session.id)}`,
       encrypted: !isUnencrypted(profile.protocol),
       savedPassword: profile.protocol === 'vnc' ? null : savedPassword,
-      profile: await library.view(profile, request.withoutSavedPassword === true ? undefined : savedPassword),
+      profile: await library.view(profile, withoutSavedPassword ? undefined : savedPassword),
     };
     if (profile.protocol === 'rdp') {
       response.rdp = {
