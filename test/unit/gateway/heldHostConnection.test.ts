@@ -101,9 +101,8 @@ test('release closes a held connection', async (t) => {
 });
 
 /** A server that greets with RFB 3.8, offers `types`, and answers each step as a real one would; `result` 0 signs in. */
-function rfbServer(types: number[], result: number, onSocket: (socket: net.Socket) => void = () => undefined) {
+function rfbServer(types: number[], result: number) {
   return (socket: net.Socket) => {
-    onSocket(socket);
     socket.write('RFB 003.008\n');
     let seen = Buffer.alloc(0);
     socket.on('data', (d: Buffer) => {
