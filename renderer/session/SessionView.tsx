@@ -2,7 +2,7 @@
 // prompts it may need (password, certificate). Protocol-agnostic: it talks to
 // a RemoteSession and to the gateway's control channel only.
 import { useCallback, useEffect, useId, useRef, useState } from 'react';
-import { API, type CertificatePromptBody, type ControlEvent, type CreateSessionResponse, type ProfileView, type SessionState } from '../../shared/api/contract';
+import { API, type CertificatePromptBody, type ControlEvent, type CreateSessionResponse, type ProfileView, type SessionSecurity, type SessionState } from '../../shared/api/contract';
 import { messageFor, isErrorCode, type ErrorCode } from '../../shared/errors/errorCodes';
 import type { ScalingMode, VncQuality } from '../../shared/profiles/profileSchema';
 import { VncQualityOptions } from '../profiles/VncQualityOptions';
@@ -96,6 +96,8 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
   const [acceptCertificate, setAcceptCertificate] = useState<{ fingerprintSha256: string; remember: boolean } | null>(null);
   const [passwordPrompt, setPasswordPrompt] = useState<{ username: boolean } | null>(null);
   const [info, setInfo] = useState<CreateSessionResponse | null>(null);
+  /** How the connection turned out to be protected, where only the gateway's sign-in knows (VNC's VeNCrypt TLS); else the answer's `encrypted`. */
+  const [security, setSecurity] = useState<SessionSecurity | null>(null);
   const [scaling, setScaling] = useState<ScalingMode>(profile.scaling);
   /** The toolbar's choice, read when a reconnect builds a new session (it outlives one connection). */
   const scalingRef = useRef<ScalingMode>(profile.scaling);
@@ -221,6 +223,7 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
       }
       gatewaySessionId = response.sessionId;
       setInfo(response);
+      setSecurity(null);
       // Opening a session changes the profile's "last connected" time: the library shows it under
       // Recent a moment later, so that its request and redrawing do not delay the first picture
       // (the page's main thread is what a connect waits for most).
@@ -325,7 +328,8 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
         } else if (message.type === 'link') {
           // Timed once this attempt's session has opened its bridge, so the session exists by then.
           sessionRef.current?.gatewayRoundTrip?.(message.roundTripMs);
-        } else if (message.type === 'state' && (message.state === 'securing' || message.state === 'authenticating')) updateState(message.state);
+        } else if (message.type === 'security') setSecurity(message);
+        else if (message.type === 'state' && (message.state === 'securing' || message.state === 'authenticating')) updateState(message.state);
       });
       cleanups.push(() => control.close());
     };
@@ -493,12 +497,20 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
           <span role="status" data-testid="session-state" className={`session-state state-${state}`}>
             {STATE_LABELS[state]}
           </span>
-          {info && !info.encrypted && (
+          {info && !(security?.encrypted ?? info.encrypted) && (
             <span
               className="badge badge-warning"
               title={`${info.protocol.toUpperCase()} traffic between this computer and the host is not encrypted: anyone on the network path can read it, including typed passwords.`}
             >
               Not encrypted
+            </span>
+          )}
+          {security?.encrypted && !security.verified && (
+            <span
+              className="badge"
+              title={`Traffic between this computer and the host is encrypted (${security.method}), so no one on the network path can read it. The server's identity is not verified: it offers TLS without a certificate, which does not stop a machine in the middle.`}
+            >
+              Encrypted · server not verified
             </span>
           )}
           <span className="session-stats" data-testid="session-stats" title={state === 'connected' && link ? describeLink(link) : undefined}>

@@ -169,4 +169,15 @@ export type ControlEvent =
   /** Once a second while bridged. `framesDrawn`: RDP frames the client has acknowledged so far (MS-RDPRFX Frame Acknowledge: drawn), 0 elsewhere. */
   | { type: 'stats'; bytesFromHost: number; bytesToHost: number; framesDrawn: number; at: number }
   /** The round trip to the server the gateway timed while connecting to it (RDP: the X.224 Connection Request to its Confirm; ms). */
-  | { type: 'link'; roundTripMs: number };
+  | { type: 'link'; roundTripMs: number }
+  /** How the connection to the server turned out to be protected, where that is known only once connected (VNC's VeNCrypt TLS); overrides the answer's `encrypted`. */
+  | SessionSecurity;
+
+export interface SessionSecurity {
+  type: 'security';
+  encrypted: boolean;
+  /** The server's identity was checked (a certificate); false for anonymous TLS. */
+  verified: boolean;
+  /** What protects it, for people who ask: "VeNCrypt TLSVnc". */
+  method: string;
+}

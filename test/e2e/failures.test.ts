@@ -113,6 +113,24 @@ test('a saved password still signs in where the page signs in itself (an RFB 3.7
   }
 });
 
+test('a server that asks for TLS (VeNCrypt TLSVnc only), which the page alone cannot do: with the saved password the desktop appears, shown as encrypted', async (t) => {
+  const { page } = browser;
+  const secure = await startXvnc({ password: PASSWORD, background: '#3b4cc0', xterm: false, securityTypes: 'TLSVnc' });
+  t.after(() => disposeXvnc(secure));
+  await page.getByRole('tab', { name: 'Connections' }).click();
+  await createProfile(page, { name: 'TLS only', port: secure.port, password: PASSWORD });
+  await page.getByRole('button', { name: 'Connect', exact: true }).click();
+  await waitForState(page, 'Connected');
+  await waitForCanvasColour(page, 500, 400, hexColour('#3b4cc0'));
+  const badge = sessionView(page).getByText('Encrypted · server not verified');
+  await badge.waitFor({ timeout: 5_000 });
+  assert.match((await badge.getAttribute('title')) ?? '', /VeNCrypt TLSVnc/);
+  assert.equal(await sessionView(page).getByText('Not encrypted').count(), 0);
+  await sessionView(page).getByRole('button', { name: 'Disconnect' }).click();
+  await waitForState(page, 'Disconnected');
+  await sessionView(page).getByRole('button', { name: 'Close', exact: true }).click();
+});
+
 /** What the screen said for each failure, for the check that they differ. */
 const shown = new Map<string, string>();
 

@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import { startXvnc, disposeXvnc, type XvncServer } from '../servers/xvnc';
 import { startGatewayHarness, type GatewayHarness } from './gatewayHarness';
 import { startFaultRelay } from '../servers/faultRelay';
-import type { CreateSessionResponse } from '../../shared/api/contract';
+import net from 'node:net';
+import type { ControlEvent, CreateSessionResponse, SessionSecurity } from '../../shared/api/contract';
 import { relayStream, type RelayStream } from '../support/relayStream';
 import { vncAuthResponse } from '../../electron/gateway/bridges/vncSignIn';
 
@@ -146,17 +147,113 @@ test('a session request without the saved password (it was refused): the page is
   ws.close();
 });
 
-test('TigerVNC\'s default security (VeNCrypt with TLSVnc, then VncAuth): the gateway signs in with VNC authentication, where noVNC ends too', async (t) => {
-  const tiger = await startXvnc({ width: 320, height: 240, xterm: false, password: PASSWORD, securityTypes: 'VeNCrypt,TLSVnc,VncAuth' });
-  t.after(() => disposeXvnc(tiger));
-  const created = await harness.call('POST', '/api/profiles', { profile: { name: 'Default TigerVNC', protocol: 'vnc', host: '127.0.0.1', port: tiger.port }, password: PASSWORD });
-  const answered = await harness.call('POST', '/api/sessions', { profileId: created.json.id });
-  const ws = harness.socket((answered.json as CreateSessionResponse).relayPath);
-  const stream = relayStream(ws);
+/** A TCP tap in front of `port`: passes bytes both ways and keeps what the server sent, to see what crossed the network. */
+async function startTap(port: number): Promise<{ port: number; fromServer: () => Buffer; close: () => Promise<void> }> {
+  const chunks: Buffer[] = [];
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((client) => {
+    const upstream = net.connect({ host: '127.0.0.1', port });
+    for (const s of [client, upstream]) {
+      sockets.add(s);
+      s.on('error', () => undefined);
+      s.on('close', () => sockets.delete(s));
+    }
+    upstream.on('data', (chunk: Buffer) => chunks.push(chunk));
+    client.pipe(upstream);
+    upstream.pipe(client);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    fromServer: () => Buffer.concat(chunks),
+    close: async () => {
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/** The session's control channel's `security` report, once it comes. */
+function securityReport(controlPath: string): Promise<SessionSecurity> {
+  const control = harness.socket(controlPath);
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('no security report within 5 s')), 5000);
+    control.on('message', (data) => {
+      const event = JSON.parse(String(data)) as ControlEvent;
+      if (event.type !== 'security') return;
+      clearTimeout(timer);
+      control.close();
+      resolve(event);
+    });
+  });
+}
+
+/** Plays the page through the None offer to ServerInit and asks for one update; returns ServerInit. */
+async function pageToDesktop(stream: RelayStream, ws: ReturnType<GatewayHarness['socket']>): Promise<{ width: number; height: number; name: string }> {
   assert.deepEqual(await pageVersionAndTypes(stream, ws), [1], 'signed in by the gateway');
   ws.send(Buffer.from([1]));
   assert.equal((await stream.read(4)).readUInt32BE(0), 0);
   ws.send(Buffer.from([1]));
-  assert.deepEqual(Object.values(await readServerInit(stream)).slice(0, 2), [320, 240]);
+  const init = await readServerInit(stream);
+  ws.send(Buffer.from([3, 0, 0, 0, 0, 0, 0, 16, 0, 16]));
+  assert.equal((await stream.read(1))[0], 0, 'a FramebufferUpdate, through the relay');
+  return init;
+}
+
+test('TigerVNC\'s default security (VeNCrypt with TLSVnc, then VncAuth): the gateway signs in inside TLS, and the session is encrypted to the server', async (t) => {
+  const tiger = await startXvnc({ width: 320, height: 240, xterm: false, password: PASSWORD, securityTypes: 'VeNCrypt,TLSVnc,VncAuth' });
+  t.after(() => disposeXvnc(tiger));
+  const tap = await startTap(tiger.port);
+  t.after(() => tap.close());
+  const created = await harness.call('POST', '/api/profiles', { profile: { name: 'Default TigerVNC', protocol: 'vnc', host: '127.0.0.1', port: tap.port }, password: PASSWORD });
+  const answered = await harness.call('POST', '/api/sessions', { profileId: created.json.id });
+  const session = answered.json as CreateSessionResponse;
+  assert.equal(session.encrypted, false, 'not known when the session is answered');
+  const security = securityReport(session.controlPath);
+  // A page that takes its time: the held connection has started TLS, and the relay takes the TLS socket.
+  await new Promise((r) => setTimeout(r, 300));
+  const ws = harness.socket(session.relayPath);
+  const stream = relayStream(ws);
+  const init = await pageToDesktop(stream, ws);
+  assert.deepEqual([init.width, init.height], [320, 240]);
+  assert.deepEqual(await security, { type: 'security', encrypted: true, verified: false, method: 'VeNCrypt TLSVnc' });
+  // On the network: VeNCrypt's clear start, then TLS records; the desktop's name (in ServerInit) never in the clear.
+  const wire = tap.fromServer();
+  assert.ok(init.name.length >= 3, `desktop name "${init.name}"`);
+  assert.equal(wire.includes(Buffer.from(init.name, 'utf8')), false, 'ServerInit crossed the network encrypted');
+  assert.ok(wire.includes(Buffer.from([0x16, 0x03, 0x03])), 'a TLS 1.2 handshake record from the server');
   ws.close();
 });
+
+test('a far server with only VeNCrypt\'s TLSVnc, which the page alone cannot sign in to: the relay takes over the sign-in midway and starts TLS itself', async (t) => {
+  const tls = await startXvnc({ width: 320, height: 240, xterm: false, password: PASSWORD, securityTypes: 'TLSVnc' });
+  t.after(() => disposeXvnc(tls));
+  // 40 ms each way: the page's relay comes long before the held connection's sign-in reaches TLS.
+  const relay = await startFaultRelay(tls.port, '127.0.0.1', { delayMs: 40 });
+  t.after(() => relay.close());
+  const created = await harness.call('POST', '/api/profiles', { profile: { name: 'TLSVnc only', protocol: 'vnc', host: '127.0.0.1', port: relay.port }, password: PASSWORD });
+  const answered = await harness.call('POST', '/api/sessions', { profileId: created.json.id });
+  const ws = harness.socket((answered.json as CreateSessionResponse).relayPath);
+  const stream = relayStream(ws);
+  assert.deepEqual(Object.values(await pageToDesktop(stream, ws)).slice(0, 2), [320, 240]);
+  ws.close();
+});
+
+for (const [when, waitMs, delayMs] of [
+  ['on the held connection', 300, 0],
+  ['by the relay, which took the connection midway (a far server)', 0, 40],
+] as const) {
+  test(`VeNCrypt with no subtype the gateway does (TLSPlain) beside VncAuth: given up ${when}, then VNC authentication as before`, async (t) => {
+    const plain = await startXvnc({ width: 320, height: 240, xterm: false, password: PASSWORD, securityTypes: 'TLSPlain,VncAuth' });
+    t.after(() => disposeXvnc(plain));
+    const relay = delayMs > 0 ? await startFaultRelay(plain.port, '127.0.0.1', { delayMs }) : null;
+    t.after(() => relay?.close());
+    const created = await harness.call('POST', '/api/profiles', { profile: { name: `TLSPlain ${when}`, protocol: 'vnc', host: '127.0.0.1', port: relay?.port ?? plain.port }, password: PASSWORD });
+    const answered = await harness.call('POST', '/api/sessions', { profileId: created.json.id });
+    if (waitMs > 0) await new Promise((r) => setTimeout(r, waitMs));
+    const ws = harness.socket((answered.json as CreateSessionResponse).relayPath);
+    const stream = relayStream(ws);
+    assert.deepEqual(Object.values(await pageToDesktop(stream, ws)).slice(0, 2), [320, 240]);
+    ws.close();
+  });
+}

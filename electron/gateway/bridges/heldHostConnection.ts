@@ -18,8 +18,13 @@
 // with a far server is well on or done. A connection dropped before the
 // sign-in ended is dropped as any other, and the relay signs in anew; a
 // refusal the server closed after is kept, for the relay to tell the page.
+// A sign-in that chose VeNCrypt starts TLS here (vncTls.ts), and the relay
+// takes the TLS socket; one that could not finish inside VeNCrypt (no subtype
+// the gateway does, or TLS failed) is dropped, and the relay signs in anew
+// without it, as the gateway did before it did TLS.
 import net from 'node:net';
-import { VncSignIn } from './vncSignIn';
+import { VncSignIn, type SignInOutcome } from './vncSignIn';
+import { anonymousTlsAvailable, startTls } from './vncTls';
 
 /** How long a connection waits for its session's relay WebSocket. */
 export const HOLD_MS = 10_000;
@@ -36,7 +41,10 @@ export interface TakenConnection {
   ended: boolean;
 }
 
-export type TakeResult = { connection: TakenConnection } | { connection: null; why: 'expired' | 'taken' | `dropped: ${string}` };
+export type TakeResult =
+  | { connection: TakenConnection }
+  /** `withoutVencrypt`: the sign-in failed inside VeNCrypt, so the relay's new one should not choose it. */
+  | { connection: null; why: 'expired' | 'taken' | `dropped: ${string}`; withoutVencrypt?: true };
 
 export class HeldHostConnection {
   private socket: net.Socket | null;
@@ -49,6 +57,8 @@ export class HeldHostConnection {
     this.connected = true;
   };
   private machine: VncSignIn | null = null;
+  private secured = false;
+  private vencryptFailed = false;
   private ended = false;
   private readonly onData = (chunk: Buffer) => {
     this.received.push(chunk);
@@ -62,6 +72,8 @@ export class HeldHostConnection {
       this.ended = true;
       return;
     }
+    // Ended inside TLS before the sign-in did (the TLS handshake failed, say).
+    if (this.secured && !outcome) this.vencryptFailed = true;
     this.dropped ??= why;
     this.release();
   };
@@ -73,10 +85,7 @@ export class HeldHostConnection {
     const socket = net.connect({ host, port, noDelay: true });
     this.socket = socket;
     socket.on('connect', this.onConnect);
-    socket.on('data', this.onData);
-    socket.on('end', this.onEnd);
-    socket.on('close', this.onClose);
-    socket.on('error', this.onError);
+    this.attach(socket);
     this.timer = setTimeout(() => {
       this.expired = true;
       this.release();
@@ -90,7 +99,7 @@ export class HeldHostConnection {
    */
   signIn(password: string | null): void {
     if (!this.socket || this.machine) return;
-    this.machine = new VncSignIn(password);
+    this.machine = new VncSignIn(password, { anonymousTls: anonymousTlsAvailable() });
     this.signInFurther();
   }
 
@@ -100,7 +109,27 @@ export class HeldHostConnection {
     // Once it is over, what follows (ServerInit, say) stays in `received` for the page.
     while (this.received.length > 0 && !machine.outcome) {
       for (const out of machine.feed(this.received.shift()!)) this.socket.write(out);
+      if (machine.wantsTls && !this.secured) this.startTls(machine);
     }
+    // Read again: feeding it changed it.
+    const outcome = machine.outcome as SignInOutcome | null;
+    if (outcome?.kind === 'failed') {
+      this.vencryptFailed = true;
+      this.dropped ??= `${outcome.code}: ${outcome.detail}`;
+      this.release();
+    }
+  }
+
+  /** VeNCrypt's TLS, on this connection: its events are the TLS socket's from here on. */
+  private startTls(machine: VncSignIn): void {
+    const raw = this.socket!;
+    this.secured = true;
+    this.detach(raw);
+    // The raw socket's errors reach the TLS socket; this only keeps one from going unheard.
+    raw.on('error', () => undefined);
+    const secure = startTls(raw, machine);
+    this.socket = secure;
+    this.attach(secure);
   }
 
   /**
@@ -110,7 +139,7 @@ export class HeldHostConnection {
    */
   take(): TakeResult {
     const socket = this.socket;
-    if (!socket) return { connection: null, why: this.dropped ? `dropped: ${this.dropped}` : this.expired ? 'expired' : 'taken' };
+    if (!socket) return { connection: null, why: this.dropped ? `dropped: ${this.dropped}` : this.expired ? 'expired' : 'taken', ...(this.vencryptFailed ? { withoutVencrypt: true as const } : {}) };
     this.socket = null;
     clearTimeout(this.timer);
     socket.pause();
@@ -128,6 +157,13 @@ export class HeldHostConnection {
     // A late error of a socket being destroyed must not go unheard (an 'error' without a listener throws).
     socket.on('error', () => undefined);
     socket.destroy();
+  }
+
+  private attach(socket: net.Socket): void {
+    socket.on('data', this.onData);
+    socket.on('end', this.onEnd);
+    socket.on('close', this.onClose);
+    socket.on('error', this.onError);
   }
 
   private detach(socket: net.Socket): void {

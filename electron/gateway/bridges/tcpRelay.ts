@@ -3,12 +3,14 @@
 // ways, and it tells the control channel why a connection failed, which the
 // protocol library in the renderer cannot know.
 import net from 'node:net';
+import tls from 'node:tls';
 import type WebSocket from 'ws';
 import type { ErrorCode } from '../../../shared/errors/errorCodes';
 import type { Logger } from '../logging/logger';
 import type { SessionRegistry, GatewaySession } from '../sessions/sessionRegistry';
 import { pumpBytes, toBuffer } from './socketPump';
 import { PageHandshake, VncSignIn, type SignInOutcome } from './vncSignIn';
+import { anonymousTlsAvailable, startTls } from './vncTls';
 
 export interface RelayTimeouts {
   /** TCP connect must finish within this (a host that drops packets never answers). */
@@ -55,7 +57,10 @@ export function relayToHost(
   session.heldConnection = null;
   if (held && !held.connection) log.debug('held connection not used', { session: session.id, why: held.why });
   const taken = held?.connection ?? null;
-  const host = taken?.socket ?? net.connect({ host: session.host, port: session.port, noDelay: true });
+  // Becomes the TLS socket if the sign-in starts VeNCrypt's TLS (vncTls.ts).
+  let host = taken?.socket ?? net.connect({ host: session.host, port: session.port, noDelay: true });
+  // A sign-in that failed inside VeNCrypt on the held connection is done anew without it.
+  const anonymousTls = anonymousTlsAvailable() && !(held && !held.connection && held.withoutVencrypt);
   let connected = false;
   let greeted = !serverSpeaksFirst(session);
   let finished = false;
@@ -69,6 +74,9 @@ export function relayToHost(
   const connectTimer = setTimeout(() => finish('host-unreachable', `no answer within ${timeouts.connectMs} ms`), timeouts.connectMs);
   let greetingTimer: NodeJS.Timeout | null = null;
   let signInTimer: NodeJS.Timeout | null = null;
+  /** The sign-in under way, if one is; and whether it had to be done again without VeNCrypt. */
+  let signingIn: VncSignIn | null = null;
+  let retried = false;
 
   const finish = (reason: ErrorCode | null, detail?: string) => {
     if (finished) return;
@@ -107,7 +115,7 @@ export function relayToHost(
     const greeting = taken?.received.splice(0) ?? [];
     // Begun (or done) while the connection was held; else begun here.
     if (taken?.signIn) return signInToHost(taken.signIn, greeting, taken.ended);
-    if (signIn) return signInToHost(new VncSignIn(signIn.password), greeting, false);
+    if (signIn) return signInToHost(new VncSignIn(signIn.password, { anonymousTls }), greeting, false);
     for (const chunk of greeting) session.bytesFromHost += chunk.length;
     pump(greeting);
     log.debug('connected to host', { session: session.id, held: taken !== null });
@@ -142,10 +150,15 @@ export function relayToHost(
    * ends the session as one that never greeted would.
    */
   const signInToHost = (machine: VncSignIn, received: Buffer[], ended: boolean) => {
+    signingIn = machine;
     const over = (outcome: SignInOutcome, after: Buffer[]) => {
       clearTimeout(signInTimer ?? undefined);
-      const chosen = outcome.kind === 'signed-in' || outcome.kind === 'refused' ? { securityType: outcome.securityType } : {};
+      signInTimer = null;
+      signingIn = null;
+      if (outcome.kind === 'failed') return anonymousTls && !retried ? signInAgainWithoutVencrypt(outcome.detail) : finish(outcome.code, outcome.detail);
+      const chosen = outcome.kind === 'signed-in' || outcome.kind === 'refused' ? { security: outcome.securityName } : {};
       log.debug('signed in for the page', { session: session.id, held: taken !== null, outcome: outcome.kind, ...chosen, ...(outcome.kind !== 'passthrough' ? { roundTripMs: outcome.roundTripMs } : {}) });
+      if (outcome.kind === 'signed-in' && outcome.encryption) sessions.setSecurity(session, { encrypted: true, verified: false, method: outcome.securityName });
       // What the server sent after the sign-in's last byte (ServerInit, a refusal's reason) follows it.
       const serverBytes = after.length > 0 ? Buffer.concat([outcome.serverBytes, ...after]) : outcome.serverBytes;
       if (outcome.kind === 'passthrough') {
@@ -173,6 +186,14 @@ export function relayToHost(
         session.bytesToHost += out.length;
         host.write(out);
       }
+      if (machine.wantsTls && !(host instanceof tls.TLSSocket)) {
+        // VeNCrypt's TLS starts: the sign-in goes on with the decrypted bytes (the raw socket's errors reach the TLS socket).
+        host.off('data', onData);
+        host.on('error', () => undefined);
+        host = startTls(host, machine);
+        watch(host);
+        host.on('data', onData);
+      }
       const outcome = machine.outcome;
       if (!outcome) return;
       host.off('data', onData);
@@ -187,13 +208,35 @@ export function relayToHost(
   };
 
   /**
+   * A sign-in that could not finish inside VeNCrypt (no subtype the gateway
+   * does, say) goes again on a new connection, without VeNCrypt: the page saw
+   * none of the first, so it gets what it got before the gateway did TLS.
+   */
+  const signInAgainWithoutVencrypt = (detail: string) => {
+    retried = true;
+    log.info('VeNCrypt not finished; signing in again without it', { session: session.id, detail });
+    for (const unwatch of watched.splice(0)) unwatch();
+    host.on('error', () => undefined);
+    host.destroy();
+    connected = false;
+    host = net.connect({ host: session.host, port: session.port, noDelay: true });
+    watch(host);
+    signInTimer = setTimeout(() => finish('no-greeting', `no sign-in within ${timeouts.connectMs + timeouts.greetingMs} ms of connecting again`), timeouts.connectMs + timeouts.greetingMs);
+    host.once('connect', () => {
+      connected = true;
+      host.setKeepAlive(true, 15_000);
+      signInToHost(new VncSignIn(signIn?.password ?? null, { anonymousTls: false }), [], false);
+    });
+  };
+
+  /**
    * The relay's first message, in text, before any RFB: the shortest of the
    * gateway's round trips, for the page's choice between asking and
    * streaming (updateRequests.ts); and, where the page signs in itself
    * (a server the gateway cannot sign in to), the saved password, for noVNC
    * to answer with when it asks, as it had before the gateway signed in.
    */
-  const noteToPage = (outcome: SignInOutcome) => {
+  const noteToPage = (outcome: Exclude<SignInOutcome, { kind: 'failed' }>) => {
     const note: { roundTripMs?: number; savedPassword?: string } = {};
     if (outcome.kind !== 'passthrough' && outcome.roundTripMs !== null) note.roundTripMs = outcome.roundTripMs;
     if ((outcome.kind === 'passthrough' || outcome.kind === 'hand-over') && signIn?.password) note.savedPassword = signIn.password;
@@ -203,7 +246,7 @@ export function relayToHost(
   };
 
   /** The page's handshake with the gateway (vncSignIn.ts PageHandshake); the server's end is held meanwhile. */
-  const handshakeWithPage = (outcome: Exclude<SignInOutcome, { kind: 'passthrough' }>) => {
+  const handshakeWithPage = (outcome: Exclude<SignInOutcome, { kind: 'passthrough' | 'failed' }>) => {
     noteToPage(outcome);
     const page = new PageHandshake(outcome);
     catchingUp = true;
@@ -229,17 +272,35 @@ export function relayToHost(
     if (early.length > 0) onPage(Buffer.concat(early));
   };
 
-  if (taken?.connected) onConnected();
-  else host.on('connect', onConnected);
-
   // While the page catches up with a sign-in, the server's end waits for it (so the page reads the server's answer first).
   const hostEnded = (reason: ErrorCode, detail?: string) => {
     if (catchingUp) endedWhileCatchingUp ??= reason;
     else finish(reason, detail);
   };
-  host.on('error', (error: NodeJS.ErrnoException) => hostEnded(classifySocketError(error, connected), error.code ?? error.message));
-  host.on('end', () => hostEnded(connected ? 'server-closed' : 'host-refused'));
-  host.on('close', () => hostEnded(connected ? 'server-closed' : 'host-unreachable'));
+  const watched: Array<() => void> = [];
+  const watch = (socket: net.Socket) => {
+    const onError = (error: NodeJS.ErrnoException) => {
+      // A TLS handshake (VeNCrypt) that failed says so; the rest as any socket's.
+      const tlsFailed = socket instanceof tls.TLSSocket && (error.code?.startsWith('ERR_SSL') === true || error.message.includes('SSL'));
+      // During the sign-in, as a VeNCrypt the gateway could not finish: again without it.
+      if (tlsFailed && signingIn && anonymousTls && !retried) return signInAgainWithoutVencrypt(`TLS: ${error.code ?? error.message}`);
+      hostEnded(tlsFailed ? 'tls-failed' : classifySocketError(error, connected), error.code ?? error.message);
+    };
+    const onEnd = () => hostEnded(connected ? 'server-closed' : 'host-refused');
+    const onClose = () => hostEnded(connected ? 'server-closed' : 'host-unreachable');
+    socket.on('error', onError);
+    socket.on('end', onEnd);
+    socket.on('close', onClose);
+    watched.push(() => {
+      socket.off('error', onError);
+      socket.off('end', onEnd);
+      socket.off('close', onClose);
+    });
+  };
+  watch(host);
+
+  if (taken?.connected) onConnected();
+  else host.on('connect', onConnected);
 
   socket.on('close', () => finish(null));
   socket.on('error', () => finish(null));

@@ -26,8 +26,16 @@
 //   with none noVNC asks the user, as before;
 // - the server refusing the password: the page gets the server's own
 //   SecurityResult and reason, so noVNC shows what it always showed.
+//
+// VeNCrypt with TLS (ARCHITECTURE.md, "VNC over TLS"): a server that offers
+// VeNCrypt's anonymous-TLS subtypes (TLSVnc, TLSNone: TigerVNC's default
+// security is VeNCrypt with TLSVnc, then VncAuth) is signed in to inside TLS,
+// which noVNC cannot do: the session is encrypted to the server where before
+// it went in the clear. The machine says when TLS is to start (`wantsTls`);
+// its owner wraps the socket (vncTls.ts) and feeds it the decrypted bytes.
 import crypto from 'node:crypto';
 import { RoundTripTimer } from './roundTrips';
+import type { ErrorCode } from '../../../shared/errors/errorCodes';
 
 const RFB_38 = Buffer.from('RFB 003.008\n', 'latin1');
 const VERSION_LENGTH = 12;
@@ -43,6 +51,11 @@ const SECURITY_VNC_AUTH = 2;
  * beside it.
  */
 const NOVNC_CHOOSES = new Set([1, 2, 6, 16, 22, 30, 113, 256]);
+const SECURITY_VENCRYPT = 19;
+/** VeNCrypt's subtypes the gateway does (anonymous TLS; the X509 ones need a certificate check first). */
+const TLS_NONE = 257;
+const TLS_VNC = 258;
+const VENCRYPT_NAMES: Record<number, string> = { [TLS_NONE]: 'TLSNone', [TLS_VNC]: 'TLSVnc' };
 /** ClientInit with the shared flag set: the page always asks to share the desktop (vncSession.ts). */
 const CLIENT_INIT_SHARED = Buffer.from([1]);
 
@@ -83,10 +96,22 @@ export type SignInOutcome =
   | { kind: 'passthrough'; serverBytes: Buffer }
   /** The gateway sent its version but cannot choose: the page gets a version, then `serverBytes` (the security types on). */
   | { kind: 'hand-over'; serverBytes: Buffer; roundTripMs: number | null }
-  /** Signed in (`serverBytes`: the SecurityResult on, ServerInit possibly begun), or refused (its SecurityResult and reason). */
-  | { kind: 'signed-in' | 'refused'; securityType: number; serverBytes: Buffer; roundTripMs: number };
+  /**
+   * Signed in (`serverBytes`: the SecurityResult on, ServerInit possibly begun), or refused (its SecurityResult and
+   * reason). `encryption`: how the connection to the server is protected ('tls-anonymous': VeNCrypt's anonymous
+   * TLS, encrypted but the server not verified), or null (in the clear).
+   */
+  | { kind: 'signed-in' | 'refused'; securityType: number; securityName: string; encryption: 'tls-anonymous' | null; serverBytes: Buffer; roundTripMs: number }
+  /** Past the point where the page could take over (inside VeNCrypt), the sign-in could not go on. */
+  | { kind: 'failed'; code: ErrorCode; detail: string };
 
-type Stage = 'version' | 'types' | 'challenge' | 'result' | 'done';
+type Stage = 'version' | 'types' | 'vencrypt-version' | 'vencrypt-status' | 'vencrypt-subtypes' | 'vencrypt-ack' | 'challenge' | 'result' | 'done';
+
+export interface SignInOptions {
+  /** The TLS library can do anonymous TLS (Node's OpenSSL can; Electron's BoringSSL cannot): VeNCrypt's TLS subtypes are chosen. */
+  anonymousTls?: boolean;
+  now?: () => number;
+}
 
 /**
  * The gateway's side of the handshake with the server, fed the server's bytes
@@ -98,13 +123,23 @@ export class VncSignIn {
   private buffered: Buffer = Buffer.alloc(0);
   private readonly trips: RoundTripTimer;
   private chosen = 0;
+  private subtype = 0;
+  private readonly anonymousTls: boolean;
   outcome: SignInOutcome | null = null;
+  /** VeNCrypt's server said yes to a TLS subtype: TLS is to start now, and the bytes fed from here on are the decrypted ones. */
+  wantsTls = false;
 
   constructor(
     private password: string | null,
-    now: () => number = () => performance.now(),
+    options: SignInOptions = {},
   ) {
-    this.trips = new RoundTripTimer(now);
+    this.trips = new RoundTripTimer(options.now ?? (() => performance.now()));
+    this.anonymousTls = options.anonymousTls ?? false;
+  }
+
+  /** TLS is up (after `wantsTls`): what to send the server first inside it (TLSNone: ClientInit, nothing else is asked). */
+  secured(): Buffer[] {
+    return this.subtype === TLS_NONE ? [CLIENT_INIT_SHARED] : [];
   }
 
   /** The server's greeting has been read (the server was heard). */
@@ -124,7 +159,7 @@ export class VncSignIn {
         send.push(...step);
         this.trips.sent();
       }
-      if (this.outcome) break;
+      if (this.outcome || this.wantsTls) break;
     }
     return send;
   }
@@ -146,18 +181,69 @@ export class VncSignIn {
         if (count === 0 || this.buffered.length < 1 + count) return count === 0 ? this.handOver() : null;
         const types = [...this.buffered.subarray(1, 1 + count)];
         // What noVNC would choose (the server's order), so the gateway never chooses less: a server that prefers
-        // RA2ne (an encrypted session) or Tight gets it from the page, as before.
-        const choice = types.find((type) => NOVNC_CHOOSES.has(type));
-        const usable = choice === SECURITY_NONE || (choice === SECURITY_VNC_AUTH && this.password !== null) ? choice : undefined;
+        // RA2ne (an encrypted session) or Tight gets it from the page, as before. Where that is None or VNC
+        // authentication, or nothing but VeNCrypt, VeNCrypt is chosen instead if the gateway can do its TLS:
+        // encrypted rather than in the clear. Once it is chosen nothing can be handed to the page (noVNC does no
+        // TLS): a VeNCrypt the gateway cannot finish (no subtype it does, TLSVnc and no saved password) ends the
+        // held connection, and the relay's new one is signed in to without it (heldHostConnection.ts). So
+        // without a saved password only where the server offers nothing else, to spare that second connection.
+        const first = types.find((type) => NOVNC_CHOOSES.has(type));
+        const clear = first === undefined || first === SECURITY_NONE || first === SECURITY_VNC_AUTH;
+        const worth = this.password !== null ? types.includes(SECURITY_VENCRYPT) : types.every((type) => type === SECURITY_VENCRYPT);
+        const choice = clear && this.anonymousTls && worth ? SECURITY_VENCRYPT : first;
+        const usable = choice === SECURITY_NONE || choice === SECURITY_VENCRYPT || (choice === SECURITY_VNC_AUTH && this.password !== null) ? choice : undefined;
         if (usable === undefined) return this.handOver();
         this.take(1 + count);
         this.chosen = usable;
+        if (usable === SECURITY_VENCRYPT) {
+          this.stage = 'vencrypt-version';
+          return [Buffer.from([usable])];
+        }
         if (usable === SECURITY_NONE) {
           this.stage = 'result';
           return [Buffer.from([usable]), CLIENT_INIT_SHARED];
         }
         this.stage = 'challenge';
         return [Buffer.from([usable])];
+      }
+      case 'vencrypt-version': {
+        if (this.buffered.length < 2) return null;
+        const [major, minor] = this.take(2);
+        // 0.2 (subtypes of four bytes) is what every current server speaks; 0.1 is from 2006.
+        if (major !== 0 || minor! < 2) return this.fail('security-unsupported', `VeNCrypt ${major}.${minor}: only 0.2 is done`);
+        this.stage = 'vencrypt-status';
+        return [Buffer.from([0, 2])];
+      }
+      case 'vencrypt-status': {
+        if (this.buffered.length < 1) return null;
+        if (this.take(1)[0] !== 0) return this.fail('security-unsupported', 'the server refused VeNCrypt 0.2');
+        this.stage = 'vencrypt-subtypes';
+        return [];
+      }
+      case 'vencrypt-subtypes': {
+        if (this.buffered.length < 1) return null;
+        const count = this.buffered[0]!;
+        if (this.buffered.length < 1 + 4 * count) return null;
+        const list = this.take(1 + 4 * count);
+        const subtypes = Array.from({ length: count }, (_, i) => list.readUInt32BE(1 + 4 * i));
+        // The server's order, as for the types; TLSVnc only with a password to answer its challenge.
+        const subtype = subtypes.find((t) => t === TLS_NONE || (t === TLS_VNC && this.password !== null));
+        if (subtype === undefined) {
+          const why = this.password === null && subtypes.includes(TLS_VNC) ? 'TLSVnc needs a saved password' : 'no anonymous-TLS subtype offered';
+          return this.fail('security-unsupported', `VeNCrypt subtypes ${subtypes.join(', ')}: ${why}`);
+        }
+        this.subtype = subtype;
+        this.stage = 'vencrypt-ack';
+        const out = Buffer.alloc(4);
+        out.writeUInt32BE(subtype);
+        return [out];
+      }
+      case 'vencrypt-ack': {
+        if (this.buffered.length < 1) return null;
+        if (this.take(1)[0] !== 1) return this.fail('security-unsupported', `the server refused VeNCrypt subtype ${this.subtype}`);
+        this.wantsTls = true;
+        this.stage = this.subtype === TLS_VNC ? 'challenge' : 'result';
+        return [];
       }
       case 'challenge': {
         if (this.buffered.length < 16) return null;
@@ -169,7 +255,9 @@ export class VncSignIn {
       case 'result': {
         if (this.buffered.length < 4) return null;
         const kind = this.buffered.readUInt32BE(0) === 0 ? 'signed-in' : 'refused';
-        return this.finish({ kind, securityType: this.chosen, serverBytes: this.take(this.buffered.length), roundTripMs: this.trips.shortest });
+        const encryption = this.subtype !== 0 ? 'tls-anonymous' : null;
+        const securityName = this.subtype !== 0 ? `VeNCrypt ${VENCRYPT_NAMES[this.subtype]}` : this.chosen === SECURITY_NONE ? 'None' : 'VncAuth';
+        return this.finish({ kind, securityType: this.chosen, securityName, encryption, serverBytes: this.take(this.buffered.length), roundTripMs: this.trips.shortest });
       }
       case 'done':
         return null;
@@ -178,6 +266,10 @@ export class VncSignIn {
 
   private handOver(): Buffer[] {
     return this.finish({ kind: 'hand-over', serverBytes: this.take(this.buffered.length), roundTripMs: Number.isFinite(this.trips.shortest) ? this.trips.shortest : null });
+  }
+
+  private fail(code: ErrorCode, detail: string): Buffer[] {
+    return this.finish({ kind: 'failed', code, detail });
   }
 
   private finish(outcome: SignInOutcome): Buffer[] {
@@ -207,7 +299,7 @@ export class PageHandshake {
   private pending = 0;
   done = false;
 
-  constructor(outcome: Exclude<SignInOutcome, { kind: 'passthrough' }>) {
+  constructor(outcome: Exclude<SignInOutcome, { kind: 'passthrough' | 'failed' }>) {
     if (outcome.kind === 'hand-over') {
       // The page's version reply was the gateway's already; then the server's types on.
       this.script = [{ read: VERSION_LENGTH, then: [outcome.serverBytes] }];

@@ -3,7 +3,7 @@
 // library's own disconnect event rarely says why.
 import { randomBytes } from 'node:crypto';
 import type WebSocket from 'ws';
-import type { ControlEvent, SessionState } from '../../../shared/api/contract';
+import type { ControlEvent, SessionSecurity, SessionState } from '../../../shared/api/contract';
 import { WARNING_MESSAGES, messageFor, type ErrorCode, type WarningCode } from '../../../shared/errors/errorCodes';
 import type { Protocol } from '../../../shared/profiles/profileSchema';
 import type { HeldHostConnection } from '../bridges/heldHostConnection';
@@ -25,6 +25,8 @@ export interface GatewaySession {
   warnings: Extract<ControlEvent, { type: 'warning' }>[];
   /** The round trip the gateway timed while connecting (RDP), replayed to a late control channel; null until then. */
   link: Extract<ControlEvent, { type: 'link' }> | null;
+  /** Set once the gateway knows how the connection to the server is protected, where the session's answer could not (VNC's VeNCrypt TLS). */
+  security: SessionSecurity | null;
   bytesFromHost: number;
   bytesToHost: number;
   /** RDP: frames the client has acknowledged (drawn); the page's own count stays with the page for VNC. */
@@ -71,6 +73,7 @@ export class SessionRegistry {
       lastError: null,
       warnings: [],
       link: null,
+      security: null,
       bytesFromHost: 0,
       bytesToHost: 0,
       framesDrawn: 0,
@@ -101,6 +104,7 @@ export class SessionRegistry {
     this.sendTo(socket, { type: 'state', state: session.state });
     for (const warning of session.warnings) this.sendTo(socket, warning);
     if (session.link) this.sendTo(socket, session.link);
+    if (session.security) this.sendTo(socket, session.security);
     if (session.lastError) this.sendTo(socket, session.lastError);
   }
 
@@ -123,6 +127,12 @@ export class SessionRegistry {
     const event: Extract<ControlEvent, { type: 'warning' }> = { type: 'warning', code, message: WARNING_MESSAGES[code], ...(detail ? { detail } : {}) };
     session.warnings.push(event);
     this.broadcast(session, event);
+  }
+
+  /** Tells the session's control channels how the connection to the server is protected, once the gateway knows (VNC's VeNCrypt TLS). */
+  setSecurity(session: GatewaySession, security: Omit<SessionSecurity, 'type'>): void {
+    session.security = { type: 'security', ...security };
+    this.broadcast(session, session.security);
   }
 
   /** Tells the session's control channels how far the server is (timed by the gateway while connecting). */

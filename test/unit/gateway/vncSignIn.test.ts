@@ -16,6 +16,9 @@ const u32 = (n: number) => {
 };
 const reason = (text: string) => Buffer.concat([u32(text.length), Buffer.from(text, 'latin1')]);
 
+/** The server's bytes an outcome carries (none for a failure). */
+const serverBytes = (outcome: SignInOutcome | null) => (outcome && outcome.kind !== 'failed' ? outcome.serverBytes : undefined);
+
 /** Feeds `chunks` one by one; returns everything the machine sent, concatenated. */
 function run(machine: VncSignIn, chunks: Buffer[]): Buffer {
   return Buffer.concat(chunks.flatMap((chunk) => machine.feed(chunk)));
@@ -38,20 +41,20 @@ test('the VNC authentication response is what noVNC computes, for short, 8-byte 
 
 test('security None: version, the choice and ClientInit together, then signed in with ServerInit begun', () => {
   let clock = 0;
-  const machine = new VncSignIn(null, () => clock);
+  const machine = new VncSignIn(null, { now: () => clock });
   assert.deepEqual(run(machine, [V38]), V38);
   clock = 30;
   assert.deepEqual(run(machine, [Buffer.from([3, 18, 19, 1])]), Buffer.from([1, 1]), 'None chosen in the server\'s order past types noVNC would not choose either (TLS, VeNCrypt), ClientInit (shared) with it');
   clock = 55;
   const serverInit = Buffer.from([3, 32, 2, 88]);
   assert.deepEqual(run(machine, [Buffer.concat([u32(0), serverInit])]), Buffer.alloc(0));
-  assert.deepEqual(machine.outcome, { kind: 'signed-in', securityType: 1, serverBytes: Buffer.concat([u32(0), serverInit]), roundTripMs: 25 });
+  assert.deepEqual(machine.outcome, { kind: 'signed-in', securityType: 1, securityName: 'None', encryption: null, serverBytes: Buffer.concat([u32(0), serverInit]), roundTripMs: 25 });
   assert.throws(() => machine.feed(Buffer.from([0])), /over/);
 });
 
 test('VNC authentication with the saved password, its bytes arriving one at a time', () => {
   let clock = 0;
-  const machine = new VncSignIn('pw-1234', () => clock);
+  const machine = new VncSignIn('pw-1234', { now: () => clock });
   const challenge = Buffer.from(Array.from({ length: 16 }, (_, i) => i * 13));
   const sent: Buffer[] = [];
   const server = [V38, Buffer.from([1, 2]), challenge, u32(0)];
@@ -71,7 +74,7 @@ test('a refused password ends with the server\'s SecurityResult and reason, for 
   const refusal = Buffer.concat([u32(1), reason('Authentication failure')]);
   run(machine, [refusal]);
   assert.equal(machine.outcome?.kind, 'refused');
-  assert.deepEqual(machine.outcome?.serverBytes, refusal);
+  assert.deepEqual(serverBytes(machine.outcome), refusal);
 });
 
 test('what the gateway cannot do is handed to the page as it came', () => {
@@ -79,11 +82,11 @@ test('what the gateway cannot do is handed to the page as it came', () => {
   const noPassword = new VncSignIn(null);
   run(noPassword, [V38, Buffer.from([1, 2])]);
   assert.equal(noPassword.outcome?.kind, 'hand-over');
-  assert.deepEqual(noPassword.outcome?.serverBytes, Buffer.from([1, 2]));
+  assert.deepEqual(serverBytes(noPassword.outcome), Buffer.from([1, 2]));
   // VeNCrypt and Tight only.
   const other = new VncSignIn('pw');
   assert.deepEqual(run(other, [V38, Buffer.from([2, 19, 16])]), V38, 'nothing sent past the version');
-  assert.deepEqual(other.outcome?.serverBytes, Buffer.from([2, 19, 16]));
+  assert.deepEqual(serverBytes(other.outcome), Buffer.from([2, 19, 16]));
   // A server that prefers a type noVNC would choose over VNC authentication: RA2ne (an encrypted session), Tight.
   for (const preferred of [6, 16]) {
     const prefers = new VncSignIn('pw');
@@ -97,7 +100,75 @@ test('what the gateway cannot do is handed to the page as it came', () => {
   const refused = new VncSignIn('pw');
   run(refused, [V38, Buffer.concat([Buffer.from([0]), reason('Too many security failures')])]);
   assert.equal(refused.outcome?.kind, 'hand-over');
-  assert.deepEqual(refused.outcome?.serverBytes, Buffer.concat([Buffer.from([0]), reason('Too many security failures')]));
+  assert.deepEqual(serverBytes(refused.outcome), Buffer.concat([Buffer.from([0]), reason('Too many security failures')]));
+});
+
+/** VeNCrypt 0.2's server side up to its subtypes: version, then (after the client's) status OK and the list. */
+const vencryptSubtypes = (...subtypes: number[]) => Buffer.concat([Buffer.from([0]), Buffer.from([subtypes.length]), ...subtypes.map(u32)]);
+
+test('VeNCrypt with anonymous TLS: chosen over VNC authentication, TLSVnc inside it, then signed in, encrypted', () => {
+  const machine = new VncSignIn('pw-1234', { anonymousTls: true });
+  // TigerVNC's default security: it lists VeNCrypt twice, then VNC authentication.
+  assert.deepEqual(run(machine, [V38, Buffer.from([3, 19, 19, 2])]), Buffer.concat([V38, Buffer.from([19])]));
+  assert.deepEqual(run(machine, [Buffer.from([0, 2])]), Buffer.from([0, 2]), 'VeNCrypt 0.2');
+  assert.deepEqual(run(machine, [vencryptSubtypes(258, 2)]), u32(258), 'TLSVnc, in the server\'s order');
+  assert.equal(machine.wantsTls, false);
+  assert.deepEqual(run(machine, [Buffer.from([1])]), Buffer.alloc(0));
+  assert.equal(machine.wantsTls, true, 'the server said yes: TLS starts');
+  assert.deepEqual(machine.secured(), [], 'TLSVnc: the server speaks first inside TLS (its challenge)');
+  const challenge = Buffer.from(Array.from({ length: 16 }, (_, i) => 200 - i));
+  assert.deepEqual(run(machine, [challenge]), Buffer.concat([noVncResponse('pw-1234', challenge), Buffer.from([1])]), 'the response and ClientInit together');
+  run(machine, [u32(0)]);
+  assert.equal(machine.outcome?.kind, 'signed-in');
+  assert.equal(machine.outcome?.kind === 'signed-in' && machine.outcome.encryption, 'tls-anonymous');
+  assert.equal(machine.outcome?.kind === 'signed-in' && machine.outcome.securityName, 'VeNCrypt TLSVnc');
+});
+
+test('VeNCrypt TLSNone: ClientInit goes as soon as TLS is up, then the SecurityResult', () => {
+  const machine = new VncSignIn(null, { anonymousTls: true });
+  // Without a saved password only where the server offers nothing but VeNCrypt.
+  run(machine, [V38, Buffer.from([1, 19]), Buffer.from([0, 2])]);
+  assert.deepEqual(run(machine, [vencryptSubtypes(258, 257)]), u32(257), 'TLSVnc passed over: no password to answer it with');
+  run(machine, [Buffer.from([1])]);
+  assert.equal(machine.wantsTls, true);
+  assert.deepEqual(machine.secured(), [Buffer.from([1])]);
+  run(machine, [Buffer.concat([u32(0), Buffer.from([2, 128])])]);
+  assert.equal(machine.outcome?.kind, 'signed-in');
+  assert.deepEqual(serverBytes(machine.outcome), Buffer.concat([u32(0), Buffer.from([2, 128])]));
+});
+
+test('VeNCrypt is chosen only where TLS is possible, worth it, and after no better type', () => {
+  // No anonymous TLS in this process (Electron's BoringSSL): VNC authentication, as before.
+  const noTls = new VncSignIn('pw', { anonymousTls: false });
+  assert.deepEqual(run(noTls, [V38, Buffer.from([2, 19, 2])]), Buffer.concat([V38, Buffer.from([2])]));
+  // No saved password and VNC authentication beside it: handed to the page (noVNC asks), as before.
+  const noPassword = new VncSignIn(null, { anonymousTls: true });
+  run(noPassword, [V38, Buffer.from([2, 19, 2])]);
+  assert.equal(noPassword.outcome?.kind, 'hand-over');
+  // A type noVNC would choose first that is not in the clear (RA2ne) stays the page's.
+  const ra2 = new VncSignIn('pw', { anonymousTls: true });
+  run(ra2, [V38, Buffer.from([2, 6, 19])]);
+  assert.equal(ra2.outcome?.kind, 'hand-over');
+  // VeNCrypt after None or VNC authentication in the server's order: still chosen (encrypted beats in the clear).
+  const later = new VncSignIn('pw', { anonymousTls: true });
+  assert.deepEqual(run(later, [V38, Buffer.from([2, 1, 19])]), Buffer.concat([V38, Buffer.from([19])]));
+});
+
+test('VeNCrypt the gateway cannot finish fails, for the held connection to give up on it', () => {
+  const cases: Array<[string, VncSignIn, Buffer[], RegExp]> = [
+    ['only X509 and Plain subtypes', new VncSignIn('pw', { anonymousTls: true }), [Buffer.from([0, 2]), vencryptSubtypes(261, 256)], /subtypes 261, 256/],
+    ['TLSVnc with no saved password', new VncSignIn(null, { anonymousTls: true }), [Buffer.from([0, 2]), vencryptSubtypes(258)], /needs a saved password/],
+    ['VeNCrypt 0.1', new VncSignIn('pw', { anonymousTls: true }), [Buffer.from([0, 1])], /0\.1/],
+    ['the subtype refused', new VncSignIn('pw', { anonymousTls: true }), [Buffer.from([0, 2]), vencryptSubtypes(258), Buffer.from([0])], /refused/],
+  ];
+  for (const [name, machine, server, why] of cases) {
+    run(machine, [V38, Buffer.from([1, 19]), ...server]);
+    const outcome = machine.outcome;
+    assert.equal(outcome?.kind, 'failed', name);
+    assert.equal(outcome?.kind === 'failed' && outcome.code, 'security-unsupported', name);
+    assert.match(outcome?.kind === 'failed' ? outcome.detail : '', why, name);
+    assert.equal(machine.wantsTls, false, name);
+  }
 });
 
 test('a server that is not RFB 3.8 is left to the page, nothing sent', () => {
@@ -109,7 +180,7 @@ test('a server that is not RFB 3.8 is left to the page, nothing sent', () => {
 });
 
 /** Plays noVNC's side (RFC 6143, security None) against a PageHandshake; returns what it read and the bytes left for the server. */
-function playPage(outcome: Exclude<SignInOutcome, { kind: 'passthrough' }>, pageSends: Buffer[]): { read: Buffer; rest: Buffer[]; done: boolean } {
+function playPage(outcome: Exclude<SignInOutcome, { kind: 'passthrough' | 'failed' }>, pageSends: Buffer[]): { read: Buffer; rest: Buffer[]; done: boolean } {
   const page = new PageHandshake(outcome);
   const read = [...page.start()];
   const rest: Buffer[] = [];
@@ -123,7 +194,7 @@ function playPage(outcome: Exclude<SignInOutcome, { kind: 'passthrough' }>, page
 
 test('the page\'s handshake after a sign-in: None offered, the server\'s result, its ClientInit dropped', () => {
   const serverBytes = Buffer.concat([u32(0), Buffer.from([3, 32])]);
-  const outcome = { kind: 'signed-in', securityType: 2, serverBytes, roundTripMs: 5 } as const;
+  const outcome = { kind: 'signed-in', securityType: 2, securityName: 'VncAuth', encryption: null, serverBytes, roundTripMs: 5 } as const;
   const played = playPage(outcome, [V38, Buffer.from([1]), Buffer.from([1])]);
   assert.deepEqual(played.read, Buffer.concat([V38, Buffer.from([1, 1]), serverBytes]));
   assert.equal(played.done, true);
@@ -137,7 +208,7 @@ test('the page\'s handshake after a sign-in: None offered, the server\'s result,
 
 test('the page\'s handshake after a refusal ends at the server\'s reason; after a hand-over, at its version', () => {
   const refusal = Buffer.concat([u32(1), reason('Authentication failure')]);
-  const refused = playPage({ kind: 'refused', securityType: 2, serverBytes: refusal, roundTripMs: 1 }, [V38, Buffer.from([1])]);
+  const refused = playPage({ kind: 'refused', securityType: 2, securityName: 'VncAuth', encryption: null, serverBytes: refusal, roundTripMs: 1 }, [V38, Buffer.from([1])]);
   assert.deepEqual(refused.read, Buffer.concat([V38, Buffer.from([1, 1]), refusal]));
   assert.equal(refused.done, true);
   const handed = playPage({ kind: 'hand-over', serverBytes: Buffer.from([1, 2]), roundTripMs: 3 }, [V38.subarray(0, 4), Buffer.concat([V38.subarray(4), Buffer.from([2])])]);
