@@ -58,6 +58,8 @@ interface Options {
   decoders: boolean;
   /** Every client reaches the server through a relay that holds each chunk this long each way (0: direct). */
   linkDelayMs: number;
+  /** Xvnc's -SecurityTypes, and vncviewer's (None by default; TLSNone for a session encrypted by VeNCrypt's anonymous TLS). */
+  vncSecurity: string;
 }
 
 /** The gateway's RemoteFX deliveries to the page kept for the decoder comparison (the first, then the last of the run); each holds one or more RemoteFX messages. */
@@ -93,6 +95,9 @@ const USAGE = `npm run bench -- [options]
   --link-delay-ms N        every client (ours, the noVNC pages, the native clients) reaches the server through a
                            relay on 127.0.0.1 that holds each chunk N ms each way: a server a round trip of 2N
                            ms away, as over a WAN (0: direct)
+  --vnc-security TYPES     Xvnc's -SecurityTypes, and vncviewer's (default None); TLSNone encrypts the session
+                           with VeNCrypt's anonymous TLS, which ours (the gateway) and vncviewer do and the noVNC
+                           pages cannot (leave them out of --clients)
   --smoke                  one 2-second case (ours-vnc, region, 1024x768) for the test suite`;
 
 function parseOptions(argv: string[]): Options {
@@ -116,6 +121,7 @@ function parseOptions(argv: string[]): Options {
     compare: null,
     decoders: false,
     linkDelayMs: 0,
+    vncSecurity: 'None',
   };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
@@ -139,6 +145,7 @@ function parseOptions(argv: string[]): Options {
     else if (arg === '--smoke') options.smoke = true;
     else if (arg === '--decoders') options.decoders = true;
     else if (arg === '--link-delay-ms') options.linkDelayMs = Number(value());
+    else if (arg === '--vnc-security') options.vncSecurity = value();
     else if (arg === '--') continue;
     else if (arg === '--help') {
       console.log(USAGE);
@@ -215,6 +222,8 @@ interface ServerUnderTest {
   display: string;
   /** The server's processes (its X server included), for what the server costs while a client runs. */
   pids: () => number[];
+  /** VNC: Xvnc's -SecurityTypes (--vnc-security), which vncviewer is told too. */
+  security?: string;
 }
 
 interface RunContext {
@@ -624,7 +633,7 @@ const vncviewer: BenchClient = {
   protocol: 'vnc',
   ours: false,
   native: true,
-  run: (context) => runNativeClient(context, 'vncviewer', (server) => ['-FullScreen', '-SecurityTypes', 'None', '-AlertOnFatalError=0', `127.0.0.1::${server.port}`]),
+  run: (context) => runNativeClient(context, 'vncviewer', (server) => ['-FullScreen', '-SecurityTypes', server.security ?? 'None', '-AlertOnFatalError=0', `127.0.0.1::${server.port}`]),
 };
 
 /** xfreerdp full screen at 32 bpp against the bench's server, with `extra` switches (security, codec, account). */
@@ -879,9 +888,9 @@ async function main(): Promise<number> {
       const cleanupsBefore = cleanups.length;
       let server: ServerUnderTest;
       if (protocol === 'vnc') {
-        const xvnc: XvncServer = await startXvnc({ width, height, xterm: false });
+        const xvnc: XvncServer = await startXvnc({ width, height, xterm: false, ...(options.vncSecurity !== 'None' ? { securityTypes: options.vncSecurity } : {}) });
         cleanups.push(() => disposeXvnc(xvnc));
-        server = { protocol, port: xvnc.port, display: xvnc.display, pids: () => [xvnc.pid()].filter((pid): pid is number => pid !== undefined) };
+        server = { protocol, port: xvnc.port, display: xvnc.display, pids: () => [xvnc.pid()].filter((pid): pid is number => pid !== undefined), security: options.vncSecurity };
       } else {
         const shadow: ShadowAtSize = await startShadow(width, height, protocol === 'rdp-nla' ? { nla: RDP_ACCOUNT } : {});
         cleanups.push(() => shadow.stop());
@@ -944,7 +953,7 @@ async function main(): Promise<number> {
 
   const text = table(cases, options.runs);
   const info = machine();
-  console.log(`\nDeskBridge speed bench, ${started.toISOString()}, ${info.nproc} × ${info.cpu}, frame clock paced at ${options.fps || 'unpaced'} frames/s, ${options.seconds} s × ${options.runs} runs${options.linkDelayMs > 0 ? `, every client through a relay holding each chunk ${options.linkDelayMs} ms each way` : ''}\n`);
+  console.log(`\nDeskBridge speed bench, ${started.toISOString()}, ${info.nproc} × ${info.cpu}, frame clock paced at ${options.fps || 'unpaced'} frames/s, ${options.seconds} s × ${options.runs} runs${options.linkDelayMs > 0 ? `, every client through a relay holding each chunk ${options.linkDelayMs} ms each way` : ''}${options.vncSecurity !== 'None' ? `, VNC security ${options.vncSecurity}` : ''}\n`);
   console.log(text);
   if (captureCost.length > 0)
     console.log(

@@ -13,7 +13,7 @@ const run = promisify(execFile);
 export interface XvncOptions {
   /** VncAuth with this password; none when absent. */
   password?: string;
-  /** With a password: Xvnc's -SecurityTypes (VncAuth when absent), e.g. TigerVNC's default "VeNCrypt,TLSVnc,VncAuth". */
+  /** Xvnc's -SecurityTypes: with a password VncAuth when absent, e.g. TigerVNC's default "VeNCrypt,TLSVnc,VncAuth"; without, None when absent (TLSNone: anonymous TLS, no password). */
   securityTypes?: string;
   background?: string;
   width?: number;
@@ -56,7 +56,7 @@ export async function startXvnc(options: XvncOptions = {}): Promise<XvncServer> 
     execFileSync('sh', ['-c', `vncpasswd -f > '${passwordFile}'`], { input: `${options.password}\n` });
     security.push('-SecurityTypes', options.securityTypes ?? 'VncAuth', '-PasswordFile', passwordFile);
   } else {
-    security.push('-SecurityTypes', 'None');
+    security.push('-SecurityTypes', options.securityTypes ?? 'None');
   }
 
   /** Starts Xvnc on the current display and port; rejects (and leaves nothing running) if it exits first. */
