@@ -131,6 +131,31 @@ test('a server that asks for TLS (VeNCrypt TLSVnc only), which the page alone ca
   await sessionView(page).getByRole('button', { name: 'Close', exact: true }).click();
 });
 
+test('the same server with no saved password: the password dialog asks, the gateway signs in inside TLS with it, and once remembered it is not asked again', async (t) => {
+  const { page } = browser;
+  const secure = await startXvnc({ password: PASSWORD, background: '#8a3bc0', xterm: false, securityTypes: 'TLSVnc' });
+  t.after(() => disposeXvnc(secure));
+  await page.getByRole('tab', { name: 'Connections' }).click();
+  await createProfile(page, { name: 'TLS, typed', port: secure.port });
+  await page.getByRole('button', { name: 'Connect', exact: true }).click();
+  const dialog = page.getByRole('dialog', { name: 'Password required' });
+  await dialog.waitFor({ timeout: 10_000 });
+  await dialog.getByLabel('Password', { exact: true }).fill(PASSWORD);
+  await dialog.getByLabel('Remember password').check();
+  await dialog.getByRole('button', { name: 'Sign in' }).click();
+  await waitForState(page, 'Connected');
+  await waitForCanvasColour(page, 500, 400, hexColour('#8a3bc0'));
+  await sessionView(page).getByText('Encrypted · server not verified').waitFor({ timeout: 5_000 });
+  await sessionView(page).getByRole('button', { name: 'Disconnect' }).click();
+  await waitForState(page, 'Disconnected');
+  await sessionView(page).getByRole('button', { name: 'Reconnect' }).click();
+  await waitForState(page, 'Connected');
+  assert.equal(await page.getByRole('dialog', { name: 'Password required' }).count(), 0, 'remembered: the gateway signs in with it');
+  await sessionView(page).getByRole('button', { name: 'Disconnect' }).click();
+  await waitForState(page, 'Disconnected');
+  await sessionView(page).getByRole('button', { name: 'Close', exact: true }).click();
+});
+
 /** What the screen said for each failure, for the check that they differ. */
 const shown = new Map<string, string>();
 

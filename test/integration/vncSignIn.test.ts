@@ -239,6 +239,34 @@ test('a far server with only VeNCrypt\'s TLSVnc, which the page alone cannot sig
   ws.close();
 });
 
+test('TigerVNC\'s default security with no saved password: the gateway asks the page for it and signs in inside TLS; a wrong one reads the server\'s refusal', async (t) => {
+  const tiger = await startXvnc({ width: 320, height: 240, xterm: false, password: PASSWORD, securityTypes: 'VeNCrypt,TLSVnc,VncAuth' });
+  t.after(() => disposeXvnc(tiger));
+  const created = await harness.call('POST', '/api/profiles', { profile: { name: 'Default TigerVNC, typed', protocol: 'vnc', host: '127.0.0.1', port: tiger.port } });
+  for (const [typed, right] of [['wrong-typed', false], [PASSWORD, true]] as const) {
+    const answered = await harness.call('POST', '/api/sessions', { profileId: created.json.id });
+    const session = answered.json as CreateSessionResponse;
+    const security = right ? securityReport(session.controlPath) : null;
+    const ws = harness.socket(session.relayPath);
+    const stream = relayStream(ws);
+    // The gateway's question comes first, before any RFB; the page answers in text.
+    const asked = await new Promise<unknown>((resolve) => ws.on('message', (data, isBinary) => !isBinary && resolve(JSON.parse(String(data)))));
+    assert.deepEqual(asked, { needPassword: true });
+    ws.send(JSON.stringify({ password: typed }));
+    if (right) {
+      assert.deepEqual(Object.values(await pageToDesktop(stream, ws)).slice(0, 2), [320, 240]);
+      assert.equal((await security!).method, 'VeNCrypt TLSVnc');
+    } else {
+      assert.deepEqual(await pageVersionAndTypes(stream, ws), [1]);
+      ws.send(Buffer.from([1]));
+      assert.notEqual((await stream.read(4)).readUInt32BE(0), 0, 'SecurityResult failed');
+      const reason = (await stream.read((await stream.read(4)).readUInt32BE(0))).toString('utf8');
+      assert.match(reason, /auth/i, `reason "${reason}"`);
+    }
+    ws.close();
+  }
+});
+
 for (const [when, waitMs, delayMs] of [
   ['on the held connection', 300, 0],
   ['by the relay, which took the connection midway (a far server)', 0, 40],

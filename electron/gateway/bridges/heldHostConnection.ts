@@ -99,7 +99,8 @@ export class HeldHostConnection {
    */
   signIn(password: string | null): void {
     if (!this.socket || this.machine) return;
-    this.machine = new VncSignIn(password, { anonymousTls: anonymousTlsAvailable() });
+    // The page can be asked for a password the sign-in needs (TLSVnc without a saved one): the relay asks it.
+    this.machine = new VncSignIn(password, { anonymousTls: anonymousTlsAvailable(), askPassword: true });
     this.signInFurther();
   }
 

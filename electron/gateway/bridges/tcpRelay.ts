@@ -100,7 +100,9 @@ export function relayToHost(
   session.bridgeClosers.add(closer);
 
   // Until the host answers (and, for a sign-in, until the page's handshake starts), bytes from the browser wait here.
-  const holdUntilConnected = (data: Buffer | ArrayBuffer | Buffer[]) => {
+  const holdUntilConnected = (data: Buffer | ArrayBuffer | Buffer[], isBinary = true) => {
+    // Text is the page's answer to the relay's note (the password it asked the user for), not RFB.
+    if (!isBinary) return fromPage(toBuffer(data));
     pendingToHost.push(toBuffer(data));
   };
   socket.on('message', holdUntilConnected);
@@ -115,7 +117,7 @@ export function relayToHost(
     const greeting = taken?.received.splice(0) ?? [];
     // Begun (or done) while the connection was held; else begun here.
     if (taken?.signIn) return signInToHost(taken.signIn, greeting, taken.ended);
-    if (signIn) return signInToHost(new VncSignIn(signIn.password, { anonymousTls }), greeting, false);
+    if (signIn) return signInToHost(new VncSignIn(signIn.password, { anonymousTls, askPassword: true }), greeting, false);
     for (const chunk of greeting) session.bytesFromHost += chunk.length;
     pump(greeting);
     log.debug('connected to host', { session: session.id, held: taken !== null });
@@ -194,6 +196,7 @@ export function relayToHost(
         watch(host);
         host.on('data', onData);
       }
+      askForPassword(machine);
       const outcome = machine.outcome;
       if (!outcome) return;
       host.off('data', onData);
@@ -204,7 +207,40 @@ export function relayToHost(
     host.on('data', onData);
     const unread = [...received];
     while (unread.length > 0 && !machine.outcome) onData(unread.shift()!, unread);
+    // Waiting for a password since the connection was held.
+    askForPassword(machine);
     if (!machine.outcome) host.resume();
+  };
+
+  /**
+   * TLSVnc with no saved password: the sign-in waits at the server's
+   * challenge while the page asks the user (the note `{"needPassword": true}`)
+   * and answers in text (`{"password": …}`), as noVNC's own question would
+   * have been answered in the page. No stall timer while a person types.
+   */
+  let askedForPassword = false;
+  const askForPassword = (machine: VncSignIn) => {
+    if (!machine.needsPassword || askedForPassword) return;
+    askedForPassword = true;
+    clearTimeout(signInTimer ?? undefined);
+    signInTimer = null;
+    socket.send(JSON.stringify({ needPassword: true }));
+  };
+  const fromPage = (text: Buffer) => {
+    const machine = signingIn;
+    if (!machine?.needsPassword) return;
+    let password: unknown;
+    try {
+      password = (JSON.parse(text.toString('utf8')) as { password?: unknown }).password;
+    } catch {
+      return;
+    }
+    if (typeof password !== 'string') return;
+    for (const out of machine.supplyPassword(password)) {
+      session.bytesToHost += out.length;
+      host.write(out);
+    }
+    signInTimer = setTimeout(() => finish('no-greeting', `the server stopped answering during sign-in (${timeouts.greetingMs} ms)`), timeouts.greetingMs);
   };
 
   /**

@@ -110,6 +110,11 @@ type Stage = 'version' | 'types' | 'vencrypt-version' | 'vencrypt-status' | 'ven
 export interface SignInOptions {
   /** The TLS library can do anonymous TLS (Node's OpenSSL can; Electron's BoringSSL cannot): VeNCrypt's TLS subtypes are chosen. */
   anonymousTls?: boolean;
+  /**
+   * The page can be asked for the password (the relay's note, tcpRelay.ts), so TLSVnc is chosen without a saved
+   * one: the sign-in then waits at the server's challenge (`needsPassword`) for `supplyPassword`.
+   */
+  askPassword?: boolean;
   now?: () => number;
 }
 
@@ -125,7 +130,10 @@ export class VncSignIn {
   private chosen = 0;
   private subtype = 0;
   private readonly anonymousTls: boolean;
+  private readonly askPassword: boolean;
   outcome: SignInOutcome | null = null;
+  /** Waiting at TLSVnc's challenge for a password the page is to ask the user for (`supplyPassword`). */
+  needsPassword = false;
   /** VeNCrypt's server said yes to a TLS subtype: TLS is to start now, and the bytes fed from here on are the decrypted ones. */
   wantsTls = false;
 
@@ -135,6 +143,15 @@ export class VncSignIn {
   ) {
     this.trips = new RoundTripTimer(options.now ?? (() => performance.now()));
     this.anonymousTls = options.anonymousTls ?? false;
+    this.askPassword = options.askPassword ?? false;
+  }
+
+  /** The password the user typed, where the sign-in waits for one (`needsPassword`); returns what to send the server. */
+  supplyPassword(password: string): Buffer[] {
+    if (!this.needsPassword) return [];
+    this.needsPassword = false;
+    this.password = password;
+    return this.advance();
   }
 
   /** TLS is up (after `wantsTls`): what to send the server first inside it (TLSNone: ClientInit, nothing else is asked). */
@@ -151,6 +168,11 @@ export class VncSignIn {
     if (this.stage === 'done') throw new Error('The sign-in is over: its bytes belong to the relay.');
     this.buffered = this.buffered.length === 0 ? chunk : Buffer.concat([this.buffered, chunk]);
     this.trips.received();
+    return this.advance();
+  }
+
+  /** Takes each stage whose bytes are all here; what to send. */
+  private advance(): Buffer[] {
     const send: Buffer[] = [];
     for (;;) {
       const step = this.step();
@@ -186,10 +208,11 @@ export class VncSignIn {
         // encrypted rather than in the clear. Once it is chosen nothing can be handed to the page (noVNC does no
         // TLS): a VeNCrypt the gateway cannot finish (no subtype it does, TLSVnc and no saved password) ends the
         // held connection, and the relay's new one is signed in to without it (heldHostConnection.ts). So
-        // without a saved password only where the server offers nothing else, to spare that second connection.
+        // without a password (saved, or the page's to ask for) only where the server offers nothing else, to
+        // spare that second connection.
         const first = types.find((type) => NOVNC_CHOOSES.has(type));
         const clear = first === undefined || first === SECURITY_NONE || first === SECURITY_VNC_AUTH;
-        const worth = this.password !== null ? types.includes(SECURITY_VENCRYPT) : types.every((type) => type === SECURITY_VENCRYPT);
+        const worth = this.password !== null || this.askPassword ? types.includes(SECURITY_VENCRYPT) : types.every((type) => type === SECURITY_VENCRYPT);
         const choice = clear && this.anonymousTls && worth ? SECURITY_VENCRYPT : first;
         const usable = choice === SECURITY_NONE || choice === SECURITY_VENCRYPT || (choice === SECURITY_VNC_AUTH && this.password !== null) ? choice : undefined;
         if (usable === undefined) return this.handOver();
@@ -226,8 +249,8 @@ export class VncSignIn {
         if (this.buffered.length < 1 + 4 * count) return null;
         const list = this.take(1 + 4 * count);
         const subtypes = Array.from({ length: count }, (_, i) => list.readUInt32BE(1 + 4 * i));
-        // The server's order, as for the types; TLSVnc only with a password to answer its challenge.
-        const subtype = subtypes.find((t) => t === TLS_NONE || (t === TLS_VNC && this.password !== null));
+        // The server's order, as for the types; TLSVnc only with a password to answer its challenge (or the page's).
+        const subtype = subtypes.find((t) => t === TLS_NONE || (t === TLS_VNC && (this.password !== null || this.askPassword)));
         if (subtype === undefined) {
           const why = this.password === null && subtypes.includes(TLS_VNC) ? 'TLSVnc needs a saved password' : 'no anonymous-TLS subtype offered';
           return this.fail('security-unsupported', `VeNCrypt subtypes ${subtypes.join(', ')}: ${why}`);
@@ -247,7 +270,12 @@ export class VncSignIn {
       }
       case 'challenge': {
         if (this.buffered.length < 16) return null;
-        const response = vncAuthResponse(this.password ?? '', this.take(16));
+        // No saved password (TLSVnc): the page asks the user, and the sign-in goes on with `supplyPassword`.
+        if (this.password === null) {
+          this.needsPassword = true;
+          return null;
+        }
+        const response = vncAuthResponse(this.password, this.take(16));
         this.password = null;
         this.stage = 'result';
         return [response, CLIENT_INIT_SHARED];

@@ -39,6 +39,12 @@ export class VncSession implements RemoteSession {
   private securityFailure: string | null = null;
   /** The saved password, sent by the gateway only for a server it could not sign in to (see connect). */
   private savedPassword: string | null = null;
+  /**
+   * The gateway signs in inside TLS (VeNCrypt TLSVnc, which noVNC cannot do) and asked for the password: the
+   * relay's socket, for the answer; and the password this attempt was started with (typed at a Reconnect), if any.
+   */
+  private gatewayAsks: WebSocket | null = null;
+  private typedPassword: string | null = null;
   private probeTimer: ReturnType<typeof setInterval> | null = null;
   private scaling: ScalingMode | null = null;
   private quality: VncQuality | null = null;
@@ -50,17 +56,19 @@ export class VncSession implements RemoteSession {
 
   connect({ surface, info, wsOrigin, password }: ConnectParams): void {
     this.surface = surface;
+    this.typedPassword = password ?? null;
     // noVNC takes a plain WebSocket we open ourselves, so we can count its bytes.
     const socket = new WebSocket(wsOrigin + info.relayPath);
     socket.binaryType = 'arraybuffer';
     // The relay's first message may be the gateway's note, in text (electron/gateway/bridges/tcpRelay.ts):
     // the round trip it timed to the server while signing in for the page (vncSignIn.ts), or, for a
-    // server it could not sign in to, the saved password, for noVNC's question. Not RFB: neither noVNC
-    // nor the counts see it.
+    // server it could not sign in to, the saved password, for noVNC's question; or, where it signs in
+    // inside TLS with no saved password, its question for one. Not RFB: neither noVNC nor the counts see it.
     socket.addEventListener('message', (event: MessageEvent<ArrayBuffer | string>) => {
       if (typeof event.data !== 'string') return;
       event.stopImmediatePropagation();
-      const note = JSON.parse(event.data) as { roundTripMs?: unknown; savedPassword?: unknown };
+      const note = JSON.parse(event.data) as { roundTripMs?: unknown; savedPassword?: unknown; needPassword?: unknown };
+      if (note.needPassword === true) this.askForGateway(socket);
       const roundTripMs = note.roundTripMs;
       if (noVncSocket && typeof roundTripMs === 'number' && Number.isFinite(roundTripMs) && roundTripMs >= 0) useGatewayRoundTrip(noVncSocket, roundTripMs);
       if (typeof note.savedPassword === 'string' && note.savedPassword !== '') this.savedPassword = note.savedPassword;
@@ -207,7 +215,23 @@ export class VncSession implements RemoteSession {
   }
 
   sendCredentials(credentials: { username?: string; password: string }): void {
-    this.rfb?.sendCredentials(credentials);
+    const gateway = this.gatewayAsks;
+    this.gatewayAsks = null;
+    if (gateway) gateway.send(JSON.stringify({ password: credentials.password }));
+    else this.rfb?.sendCredentials(credentials);
+  }
+
+  /** The gateway's question for the password (TLSVnc, none saved): the one this attempt was given, once, or the user's. */
+  private askForGateway(socket: WebSocket): void {
+    const typed = this.typedPassword;
+    this.typedPassword = null;
+    if (typed !== null) {
+      socket.send(JSON.stringify({ password: typed }));
+      return;
+    }
+    this.gatewayAsks = socket;
+    this.events.emit('state', 'authenticating');
+    this.events.emit('credentialsRequired', { username: false, password: true });
   }
 
   sendCtrlAltDel(): void {

@@ -137,6 +137,23 @@ test('VeNCrypt TLSNone: ClientInit goes as soon as TLS is up, then the SecurityR
   assert.deepEqual(serverBytes(machine.outcome), Buffer.concat([u32(0), Buffer.from([2, 128])]));
 });
 
+test('TLSVnc with no saved password, where the page can be asked: the sign-in waits at the challenge for the typed password', () => {
+  const machine = new VncSignIn(null, { anonymousTls: true, askPassword: true });
+  // Chosen beside VNC authentication too: the page will ask the user, and the session is encrypted.
+  assert.deepEqual(run(machine, [V38, Buffer.from([2, 19, 2]), Buffer.from([0, 2])]), Buffer.concat([V38, Buffer.from([19]), Buffer.from([0, 2])]));
+  assert.deepEqual(run(machine, [vencryptSubtypes(258, 2), Buffer.from([1])]), u32(258));
+  assert.equal(machine.wantsTls, true);
+  const challenge = Buffer.from(Array.from({ length: 16 }, (_, i) => i + 40));
+  assert.deepEqual(run(machine, [challenge]), Buffer.alloc(0), 'nothing to answer with yet');
+  assert.equal(machine.needsPassword, true);
+  assert.equal(machine.outcome, null);
+  assert.deepEqual(Buffer.concat(machine.supplyPassword('typed-pw')), Buffer.concat([noVncResponse('typed-pw', challenge), Buffer.from([1])]));
+  assert.equal(machine.needsPassword, false);
+  assert.deepEqual(machine.supplyPassword('again'), [], 'once');
+  run(machine, [u32(0)]);
+  assert.equal((machine.outcome as SignInOutcome | null)?.kind, 'signed-in');
+});
+
 test('VeNCrypt is chosen only where TLS is possible, worth it, and after no better type', () => {
   // No anonymous TLS in this process (Electron's BoringSSL): VNC authentication, as before.
   const noTls = new VncSignIn('pw', { anonymousTls: false });
