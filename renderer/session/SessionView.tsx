@@ -31,6 +31,8 @@ const RECENT_AFTER_MS = 1000;
 interface Failure {
   code: ErrorCode;
   detail?: string;
+  /** A certificate for the user to decide about, found while signing in (VNC's VeNCrypt X509): asked, not shown as a failure. */
+  prompt?: CertificatePromptBody;
 }
 
 export interface SessionViewProps {
@@ -169,6 +171,12 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
 
     const showFailure = (f: Failure) => {
       if (cancelled) return;
+      if (f.prompt) {
+        // As RDP's certificate question before connecting: trusted, the next attempt goes on with the answer.
+        setCertificate(f.prompt);
+        updateState('securing');
+        return;
+      }
       const decided = f.code === 'user-ended' ? endReasonRef.current : f;
       endReasonRef.current = null;
       // A password the server refused is not tried again.
@@ -320,7 +328,7 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
         } catch {
           return; // Not ours to act on; the session itself goes on.
         }
-        if (message.type === 'error') gatewayError = { code: message.code, ...(message.detail ? { detail: message.detail } : {}) };
+        if (message.type === 'error') gatewayError = { code: message.code, ...(message.detail ? { detail: message.detail } : {}), ...(message.prompt ? { prompt: message.prompt } : {}) };
         else if (message.type === 'warning') setWarning(message.message);
         else if (message.type === 'stats') {
           lastGatewayCount = gatewayCount;

@@ -163,7 +163,8 @@ export type SessionState =
 /** Messages on the control channel, gateway to renderer. */
 export type ControlEvent =
   | { type: 'state'; state: SessionState }
-  | { type: 'error'; code: ErrorCode; message: string; detail?: string }
+  /** `prompt`: a certificate the user is to decide about (VNC's VeNCrypt X509, found while signing in), as RDP's 409 answer carries it. */
+  | { type: 'error'; code: ErrorCode; message: string; detail?: string; prompt?: CertificatePromptBody }
   /** The session goes on, but the user should know (shown in the session view, not as a failure). */
   | { type: 'warning'; code: WarningCode; message: string; detail?: string }
   /** Once a second while bridged. `framesDrawn`: RDP frames the client has acknowledged so far (MS-RDPRFX Frame Acknowledge: drawn), 0 elsewhere. */

@@ -8,7 +8,7 @@ import { startFaultRelay } from '../servers/faultRelay';
 import { hexColour } from '../servers/xwd';
 import { startApp, removeDataDir, type RunningApp } from '../support/app';
 import { openBrowser, type TestBrowser } from '../support/browser';
-import { createProfile, sessionView, waitForCanvasColour, waitForState } from '../support/ui';
+import { createProfile, sessionView, trustCertificate, waitForCanvasColour, waitForState } from '../support/ui';
 import type { Locator } from 'playwright-core';
 import { messageFor } from '../../shared/errors/errorCodes';
 
@@ -151,6 +151,30 @@ test('the same server with no saved password: the password dialog asks, the gate
   await sessionView(page).getByRole('button', { name: 'Reconnect' }).click();
   await waitForState(page, 'Connected');
   assert.equal(await page.getByRole('dialog', { name: 'Password required' }).count(), 0, 'remembered: the gateway signs in with it');
+  await sessionView(page).getByRole('button', { name: 'Disconnect' }).click();
+  await waitForState(page, 'Disconnected');
+  await sessionView(page).getByRole('button', { name: 'Close', exact: true }).click();
+});
+
+test('a VNC server with a certificate (VeNCrypt X509Vnc): asked about it as for RDP, trusted always, connected with no warning badge, and not asked again', async (t) => {
+  const { page } = browser;
+  const x509 = await startXvnc({ password: PASSWORD, background: '#1f8a8a', xterm: false, securityTypes: 'X509Vnc,VncAuth', x509: true });
+  t.after(() => disposeXvnc(x509));
+  await page.getByRole('tab', { name: 'Connections' }).click();
+  await createProfile(page, { name: 'Certified VNC', port: x509.port, password: PASSWORD });
+  await page.getByRole('button', { name: 'Connect', exact: true }).click();
+  const dialog = page.getByRole('dialog', { name: /server.s identity/ });
+  await dialog.waitFor({ timeout: 15_000 });
+  assert.match((await dialog.textContent()) ?? '', new RegExp(x509.certificateFingerprint!.slice(0, 20)), 'the server\'s own certificate, by fingerprint');
+  await trustCertificate(page, 'Trust always');
+  await waitForState(page, 'Connected');
+  await waitForCanvasColour(page, 500, 400, hexColour('#1f8a8a'));
+  assert.equal(await sessionView(page).locator('.badge').count(), 0, 'encrypted and verified: neither "Not encrypted" nor "server not verified"');
+  await sessionView(page).getByRole('button', { name: 'Disconnect' }).click();
+  await waitForState(page, 'Disconnected');
+  await sessionView(page).getByRole('button', { name: 'Reconnect' }).click();
+  await waitForState(page, 'Connected');
+  assert.equal(await page.getByRole('dialog', { name: /server.s identity/ }).count(), 0, 'pinned to the connection');
   await sessionView(page).getByRole('button', { name: 'Disconnect' }).click();
   await waitForState(page, 'Disconnected');
   await sessionView(page).getByRole('button', { name: 'Close', exact: true }).click();

@@ -267,6 +267,73 @@ test('TigerVNC\'s default security with no saved password: the gateway asks the 
   }
 });
 
+/** The session's control channel's failure report, once it comes. */
+function errorReport(controlPath: string): Promise<Extract<ControlEvent, { type: 'error' }>> {
+  const control = harness.socket(controlPath);
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('no error report within 5 s')), 5000);
+    control.on('message', (data) => {
+      const event = JSON.parse(String(data)) as ControlEvent;
+      if (event.type !== 'error') return;
+      clearTimeout(timer);
+      control.close();
+      resolve(event);
+    });
+  });
+}
+
+test('VeNCrypt X509Vnc (a certificate): judged before anything is answered inside TLS; the user\'s answer, once or remembered, lets it sign in, verified', async (t) => {
+  const x509 = await startXvnc({ width: 320, height: 240, xterm: false, password: PASSWORD, securityTypes: 'X509Vnc,VncAuth', x509: true });
+  t.after(() => disposeXvnc(x509));
+  const created = await harness.call('POST', '/api/profiles', { profile: { name: 'X509 server', protocol: 'vnc', host: '127.0.0.1', port: x509.port }, password: PASSWORD });
+  const profileId = created.json.id as string;
+  const fingerprint = x509.certificateFingerprint!;
+
+  /** A Connect: the certificate question, or the desktop. */
+  const connect = async (acceptCertificate?: { fingerprintSha256: string; remember: boolean }) => {
+    const answered = await harness.call('POST', '/api/sessions', { profileId, ...(acceptCertificate ? { acceptCertificate } : {}) });
+    assert.equal(answered.status, 201);
+    const session = answered.json as CreateSessionResponse;
+    const failure = errorReport(session.controlPath);
+    const security = securityReport(session.controlPath);
+    failure.catch(() => undefined);
+    security.catch(() => undefined);
+    const ws = harness.socket(session.relayPath);
+    const stream = relayStream(ws);
+    return { ws, stream, failure, security };
+  };
+
+  // Self-signed, never seen: the relay ends with the question, and nothing went to the page (no fall back to VncAuth).
+  const first = await connect();
+  const closed = new Promise<number>((resolve) => first.ws.once('close', (code) => resolve(code)));
+  const asked = await first.failure;
+  assert.equal(asked.code, 'certificate-untrusted');
+  assert.equal(asked.prompt?.certificate.fingerprintSha256, fingerprint);
+  assert.equal(asked.prompt?.host, '127.0.0.1');
+  assert.equal(await closed, 4000);
+  assert.equal(first.stream.received(), 0, 'not a byte of RFB to the page');
+
+  // Trusted once: signed in, verified; asked again next time.
+  const once = await connect({ fingerprintSha256: fingerprint, remember: false });
+  assert.deepEqual(Object.values(await pageToDesktop(once.stream, once.ws)).slice(0, 2), [320, 240]);
+  assert.deepEqual(await once.security, { type: 'security', encrypted: true, verified: true, method: 'VeNCrypt X509Vnc' });
+  once.ws.close();
+  const again = await connect();
+  assert.equal((await again.failure).code, 'certificate-untrusted');
+
+  // A wrong answer (another fingerprint) is no answer.
+  const wrong = await connect({ fingerprintSha256: fingerprint.replace(/^../, fingerprint.startsWith('00') ? '11' : '00'), remember: true });
+  assert.equal((await wrong.failure).code, 'certificate-untrusted');
+
+  // Remembered: pinned to the profile, so the next Connect asks nothing.
+  const always = await connect({ fingerprintSha256: fingerprint, remember: true });
+  assert.deepEqual(Object.values(await pageToDesktop(always.stream, always.ws)).slice(0, 2), [320, 240]);
+  always.ws.close();
+  const pinned = await connect();
+  assert.deepEqual(Object.values(await pageToDesktop(pinned.stream, pinned.ws)).slice(0, 2), [320, 240]);
+  pinned.ws.close();
+});
+
 for (const [when, waitMs, delayMs] of [
   ['on the held connection', 300, 0],
   ['by the relay, which took the connection midway (a far server)', 0, 40],

@@ -1,6 +1,8 @@
 // TigerVNC's Xvnc on loopback with known content: a solid background and an
 // xterm at a fixed place with fixed colours, running bash in a known folder.
 import { execFile, execFileSync, type ChildProcess } from 'node:child_process';
+import { X509Certificate } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -21,6 +23,8 @@ export interface XvncOptions {
   xterm?: boolean;
   /** Listen on this port (to start "the same server" again). */
   port?: number;
+  /** A self-signed certificate for VeNCrypt's X509 types (made here with openssl, CN=localhost), e.g. securityTypes "X509Vnc". */
+  x509?: boolean;
 }
 
 export interface XvncServer {
@@ -37,6 +41,8 @@ export interface XvncServer {
   startAgain(): Promise<void>;
   /** The Xvnc process now running (none while stopped): for measuring what the server costs. */
   pid(): number | undefined;
+  /** With `x509`: its certificate's SHA-256 fingerprint, as DeskBridge shows it (AA:BB:…). */
+  certificateFingerprint?: string;
 }
 
 export const XTERM_GEOMETRY = { x: 0, y: 0, cols: 80, rows: 24 };
@@ -57,6 +63,14 @@ export async function startXvnc(options: XvncOptions = {}): Promise<XvncServer> 
     security.push('-SecurityTypes', options.securityTypes ?? 'VncAuth', '-PasswordFile', passwordFile);
   } else {
     security.push('-SecurityTypes', options.securityTypes ?? 'None');
+  }
+  let certificateFingerprint: string | undefined;
+  if (options.x509) {
+    const cert = path.join(workDir, 'cert.pem');
+    const key = path.join(workDir, 'key.pem');
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '2', '-subj', '/CN=localhost'], { stdio: 'ignore' });
+    certificateFingerprint = new X509Certificate(readFileSync(cert)).fingerprint256;
+    security.push('-X509Cert', cert, '-X509Key', key);
   }
 
   /** Starts Xvnc on the current display and port; rejects (and leaves nothing running) if it exits first. */
@@ -148,6 +162,7 @@ export async function startXvnc(options: XvncOptions = {}): Promise<XvncServer> 
     display,
     workDir,
     env,
+    ...(certificateFingerprint ? { certificateFingerprint } : {}),
     screen: () => captureScreen(display),
     async x(command, commandArgs, input) {
       return new Promise<string>((resolve, reject) => {

@@ -8,12 +8,15 @@ export interface RelayStream {
   read(n: number): Promise<Buffer>;
   /** The text messages so far, parsed. */
   notes: unknown[];
+  /** How many binary bytes have come so far, read or not. */
+  received(): number;
 }
 
 export function relayStream(ws: WebSocket): RelayStream {
   let buffered = Buffer.alloc(0);
   let waiting: { n: number; resolve: (b: Buffer) => void } | null = null;
   const notes: unknown[] = [];
+  let received = 0;
   const serve = () => {
     if (waiting && buffered.length >= waiting.n) {
       const { n, resolve } = waiting;
@@ -28,11 +31,13 @@ export function relayStream(ws: WebSocket): RelayStream {
       notes.push(JSON.parse(data.toString('utf8')));
       return;
     }
+    received += data.length;
     buffered = Buffer.concat([buffered, data]);
     serve();
   });
   return {
     notes,
+    received: () => received,
     read: (n) =>
       new Promise((resolve) => {
         waiting = { n, resolve };

@@ -24,7 +24,7 @@
 // without it, as the gateway did before it did TLS.
 import net from 'node:net';
 import { VncSignIn, type SignInOutcome } from './vncSignIn';
-import { anonymousTlsAvailable, startTls } from './vncTls';
+import { anonymousTlsAvailable, startTls, type CertificateJudge } from './vncTls';
 
 /** How long a connection waits for its session's relay WebSocket. */
 export const HOLD_MS = 10_000;
@@ -68,12 +68,15 @@ export class HeldHostConnection {
     // A refusal the server closed after (a refused password, or no security types and its reason) is kept for the
     // page: signing in again would only be refused again, and count as one more failure against this computer.
     const outcome = this.machine?.outcome;
-    if (outcome && (outcome.kind === 'refused' || (outcome.kind === 'hand-over' && outcome.serverBytes[0] === 0))) {
+    // So is a certificate nobody trusted yet (VeNCrypt X509): the page is to ask the user about it.
+    const refusal = outcome && (outcome.kind === 'refused' || (outcome.kind === 'hand-over' && outcome.serverBytes[0] === 0) || (outcome.kind === 'failed' && !outcome.fallBack));
+    if (refusal) {
       this.ended = true;
       return;
     }
     // Ended inside TLS before the sign-in did (the TLS handshake failed, say).
-    if (this.secured && !outcome) this.vencryptFailed = true;
+    // Anonymous TLS only: a server that offers a certificate means TLS, and is not signed in to without it.
+    if (this.secured && !outcome && this.machine?.tlsKind === 'anonymous') this.vencryptFailed = true;
     this.dropped ??= why;
     this.release();
   };
@@ -81,7 +84,13 @@ export class HeldHostConnection {
   private readonly onClose = this.drop('the connection closed');
   private readonly onError = (error: NodeJS.ErrnoException) => this.drop(`the connection failed (${error.code ?? error.message})`)();
 
-  constructor(host: string, port: number, holdMs = HOLD_MS) {
+  private judge: CertificateJudge | null = null;
+
+  constructor(
+    private readonly host: string,
+    port: number,
+    holdMs = HOLD_MS,
+  ) {
     const socket = net.connect({ host, port, noDelay: true });
     this.socket = socket;
     socket.on('connect', this.onConnect);
@@ -97,10 +106,11 @@ export class HeldHostConnection {
    * Signs in to the server for the page as its bytes come (vncSignIn.ts),
    * with the saved password or none. Once, before the relay takes it.
    */
-  signIn(password: string | null): void {
+  signIn(password: string | null, judge: CertificateJudge | null = null): void {
     if (!this.socket || this.machine) return;
+    this.judge = judge;
     // The page can be asked for a password the sign-in needs (TLSVnc without a saved one): the relay asks it.
-    this.machine = new VncSignIn(password, { anonymousTls: anonymousTlsAvailable(), askPassword: true });
+    this.machine = new VncSignIn(password, { anonymousTls: anonymousTlsAvailable(), askPassword: true, x509: judge !== null });
     this.signInFurther();
   }
 
@@ -114,7 +124,7 @@ export class HeldHostConnection {
     }
     // Read again: feeding it changed it.
     const outcome = machine.outcome as SignInOutcome | null;
-    if (outcome?.kind === 'failed') {
+    if (outcome?.kind === 'failed' && outcome.fallBack) {
       this.vencryptFailed = true;
       this.dropped ??= `${outcome.code}: ${outcome.detail}`;
       this.release();
@@ -128,7 +138,7 @@ export class HeldHostConnection {
     this.detach(raw);
     // The raw socket's errors reach the TLS socket; this only keeps one from going unheard.
     raw.on('error', () => undefined);
-    const secure = startTls(raw, machine);
+    const secure = startTls(raw, machine, { host: this.host, judge: this.judge });
     this.socket = secure;
     this.attach(secure);
   }

@@ -11,6 +11,7 @@ import type { SessionRegistry, GatewaySession } from '../sessions/sessionRegistr
 import { pumpBytes, toBuffer } from './socketPump';
 import { PageHandshake, VncSignIn, type SignInOutcome } from './vncSignIn';
 import { anonymousTlsAvailable, startTls } from './vncTls';
+import type { CertificatePromptBody } from '../../../shared/api/contract';
 
 export interface RelayTimeouts {
   /** TCP connect must finish within this (a host that drops packets never answers). */
@@ -60,7 +61,8 @@ export function relayToHost(
   // Becomes the TLS socket if the sign-in starts VeNCrypt's TLS (vncTls.ts).
   let host = taken?.socket ?? net.connect({ host: session.host, port: session.port, noDelay: true });
   // A sign-in that failed inside VeNCrypt on the held connection is done anew without it.
-  const anonymousTls = anonymousTlsAvailable() && !(held && !held.connection && held.withoutVencrypt);
+  const vencryptAllowed = !(held && !held.connection && held.withoutVencrypt);
+  const anonymousTls = anonymousTlsAvailable() && vencryptAllowed;
   let connected = false;
   let greeted = !serverSpeaksFirst(session);
   let finished = false;
@@ -78,7 +80,7 @@ export function relayToHost(
   let signingIn: VncSignIn | null = null;
   let retried = false;
 
-  const finish = (reason: ErrorCode | null, detail?: string) => {
+  const finish = (reason: ErrorCode | null, detail?: string, prompt?: CertificatePromptBody) => {
     if (finished) return;
     finished = true;
     clearTimeout(connectTimer);
@@ -86,7 +88,7 @@ export function relayToHost(
     if (signInTimer) clearTimeout(signInTimer);
     session.bridgeClosers.delete(closer);
     if (reason && reason !== 'user-ended') {
-      sessions.fail(session, reason, detail);
+      sessions.fail(session, reason, detail, prompt);
       log.info('relay ended', { session: session.id, reason, detail });
     }
     host.destroy();
@@ -117,7 +119,7 @@ export function relayToHost(
     const greeting = taken?.received.splice(0) ?? [];
     // Begun (or done) while the connection was held; else begun here.
     if (taken?.signIn) return signInToHost(taken.signIn, greeting, taken.ended);
-    if (signIn) return signInToHost(new VncSignIn(signIn.password, { anonymousTls, askPassword: true }), greeting, false);
+    if (signIn) return signInToHost(new VncSignIn(signIn.password, { anonymousTls, askPassword: true, x509: signIn.judge !== null && vencryptAllowed }), greeting, false);
     for (const chunk of greeting) session.bytesFromHost += chunk.length;
     pump(greeting);
     log.debug('connected to host', { session: session.id, held: taken !== null });
@@ -157,10 +159,10 @@ export function relayToHost(
       clearTimeout(signInTimer ?? undefined);
       signInTimer = null;
       signingIn = null;
-      if (outcome.kind === 'failed') return anonymousTls && !retried ? signInAgainWithoutVencrypt(outcome.detail) : finish(outcome.code, outcome.detail);
+      if (outcome.kind === 'failed') return outcome.fallBack && !retried ? signInAgainWithoutVencrypt(outcome.detail) : finish(outcome.code, outcome.detail, outcome.prompt);
       const chosen = outcome.kind === 'signed-in' || outcome.kind === 'refused' ? { security: outcome.securityName } : {};
       log.debug('signed in for the page', { session: session.id, held: taken !== null, outcome: outcome.kind, ...chosen, ...(outcome.kind !== 'passthrough' ? { roundTripMs: outcome.roundTripMs } : {}) });
-      if (outcome.kind === 'signed-in' && outcome.encryption) sessions.setSecurity(session, { encrypted: true, verified: false, method: outcome.securityName });
+      if (outcome.kind === 'signed-in' && outcome.encryption) sessions.setSecurity(session, { encrypted: true, verified: outcome.encryption === 'tls-verified', method: outcome.securityName });
       // What the server sent after the sign-in's last byte (ServerInit, a refusal's reason) follows it.
       const serverBytes = after.length > 0 ? Buffer.concat([outcome.serverBytes, ...after]) : outcome.serverBytes;
       if (outcome.kind === 'passthrough') {
@@ -181,7 +183,22 @@ export function relayToHost(
       for (const chunk of received) session.bytesFromHost += chunk.length;
       return over(machine.outcome, received);
     }
+    let settled = false;
+    /** The sign-in's outcome, once there is one (after bytes from the server, or a certificate's verdict). */
+    const settle = (after: Buffer[]) => {
+      askForPassword(machine);
+      const outcome = machine.outcome;
+      if (!outcome || settled) return;
+      settled = true;
+      host.off('data', onData);
+      host.pause();
+      for (const rest of after) session.bytesFromHost += rest.length;
+      over(outcome, after);
+    };
+    // A certificate's verdict (VeNCrypt X509) may end the sign-in with no byte arriving.
+    machine.onVerdict = () => settle([]);
     const onData = (chunk: Buffer, after: Buffer[] = []) => {
+      if (settled) return;
       greetedNow();
       session.bytesFromHost += chunk.length;
       for (const out of machine.feed(chunk)) {
@@ -192,17 +209,11 @@ export function relayToHost(
         // VeNCrypt's TLS starts: the sign-in goes on with the decrypted bytes (the raw socket's errors reach the TLS socket).
         host.off('data', onData);
         host.on('error', () => undefined);
-        host = startTls(host, machine);
+        host = startTls(host, machine, { host: session.host, judge: signIn?.judge ?? null });
         watch(host);
         host.on('data', onData);
       }
-      askForPassword(machine);
-      const outcome = machine.outcome;
-      if (!outcome) return;
-      host.off('data', onData);
-      host.pause();
-      for (const rest of after) session.bytesFromHost += rest.length;
-      over(outcome, after);
+      settle(after);
     };
     host.on('data', onData);
     const unread = [...received];
@@ -319,7 +330,7 @@ export function relayToHost(
       // A TLS handshake (VeNCrypt) that failed says so; the rest as any socket's.
       const tlsFailed = socket instanceof tls.TLSSocket && (error.code?.startsWith('ERR_SSL') === true || error.message.includes('SSL'));
       // During the sign-in, as a VeNCrypt the gateway could not finish: again without it.
-      if (tlsFailed && signingIn && anonymousTls && !retried) return signInAgainWithoutVencrypt(`TLS: ${error.code ?? error.message}`);
+      if (tlsFailed && signingIn?.tlsKind === 'anonymous' && !retried) return signInAgainWithoutVencrypt(`TLS: ${error.code ?? error.message}`);
       hostEnded(tlsFailed ? 'tls-failed' : classifySocketError(error, connected), error.code ?? error.message);
     };
     const onEnd = () => hostEnded(connected ? 'server-closed' : 'host-refused');

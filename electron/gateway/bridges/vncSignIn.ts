@@ -36,6 +36,7 @@
 import crypto from 'node:crypto';
 import { RoundTripTimer } from './roundTrips';
 import type { ErrorCode } from '../../../shared/errors/errorCodes';
+import type { CertificatePromptBody } from '../../../shared/api/contract';
 
 const RFB_38 = Buffer.from('RFB 003.008\n', 'latin1');
 const VERSION_LENGTH = 12;
@@ -55,7 +56,12 @@ const SECURITY_VENCRYPT = 19;
 /** VeNCrypt's subtypes the gateway does (anonymous TLS; the X509 ones need a certificate check first). */
 const TLS_NONE = 257;
 const TLS_VNC = 258;
-const VENCRYPT_NAMES: Record<number, string> = { [TLS_NONE]: 'TLSNone', [TLS_VNC]: 'TLSVnc' };
+/** With the server's certificate, checked as RDP's is (vncTls.ts) before anything else is sent. */
+const X509_NONE = 260;
+const X509_VNC = 261;
+const VENCRYPT_NAMES: Record<number, string> = { [TLS_NONE]: 'TLSNone', [TLS_VNC]: 'TLSVnc', [X509_NONE]: 'X509None', [X509_VNC]: 'X509Vnc' };
+const ASKS_PASSWORD = new Set([TLS_VNC, X509_VNC]);
+const CHECKS_CERTIFICATE = new Set([X509_NONE, X509_VNC]);
 /** ClientInit with the shared flag set: the page always asks to share the desktop (vncSession.ts). */
 const CLIENT_INIT_SHARED = Buffer.from([1]);
 
@@ -101,9 +107,13 @@ export type SignInOutcome =
    * reason). `encryption`: how the connection to the server is protected ('tls-anonymous': VeNCrypt's anonymous
    * TLS, encrypted but the server not verified), or null (in the clear).
    */
-  | { kind: 'signed-in' | 'refused'; securityType: number; securityName: string; encryption: 'tls-anonymous' | null; serverBytes: Buffer; roundTripMs: number }
-  /** Past the point where the page could take over (inside VeNCrypt), the sign-in could not go on. */
-  | { kind: 'failed'; code: ErrorCode; detail: string };
+  | { kind: 'signed-in' | 'refused'; securityType: number; securityName: string; encryption: 'tls-anonymous' | 'tls-verified' | null; serverBytes: Buffer; roundTripMs: number }
+  /**
+   * Past the point where the page could take over (inside VeNCrypt), the sign-in could not go on. `fallBack`: it
+   * may be done again without VeNCrypt (no subtype the gateway does); never for a certificate nobody trusted,
+   * which the user decides about (`prompt`) and no other way around it may bypass.
+   */
+  | { kind: 'failed'; code: ErrorCode; detail: string; fallBack: boolean; prompt?: CertificatePromptBody };
 
 type Stage = 'version' | 'types' | 'vencrypt-version' | 'vencrypt-status' | 'vencrypt-subtypes' | 'vencrypt-ack' | 'challenge' | 'result' | 'done';
 
@@ -115,6 +125,8 @@ export interface SignInOptions {
    * one: the sign-in then waits at the server's challenge (`needsPassword`) for `supplyPassword`.
    */
   askPassword?: boolean;
+  /** The server's certificate can be checked (vncTls.ts, with the session's judge): VeNCrypt's X509 subtypes are chosen. */
+  x509?: boolean;
   now?: () => number;
 }
 
@@ -131,7 +143,12 @@ export class VncSignIn {
   private subtype = 0;
   private readonly anonymousTls: boolean;
   private readonly askPassword: boolean;
+  private readonly x509: boolean;
   outcome: SignInOutcome | null = null;
+  /** X509: TLS is up and the sign-in waits for the certificate's verdict (`trusted`, `distrusted`); nothing is sent meanwhile. */
+  awaitingTrust = false;
+  /** Told after a verdict, which may end the sign-in with no byte arriving: set by whoever owns the connection now. */
+  onVerdict: (() => void) | null = null;
   /** Waiting at TLSVnc's challenge for a password the page is to ask the user for (`supplyPassword`). */
   needsPassword = false;
   /** VeNCrypt's server said yes to a TLS subtype: TLS is to start now, and the bytes fed from here on are the decrypted ones. */
@@ -144,6 +161,31 @@ export class VncSignIn {
     this.trips = new RoundTripTimer(options.now ?? (() => performance.now()));
     this.anonymousTls = options.anonymousTls ?? false;
     this.askPassword = options.askPassword ?? false;
+    this.x509 = options.x509 ?? false;
+  }
+
+  /** The TLS the server said yes to (once `wantsTls`): anonymous, or with a certificate to check. */
+  get tlsKind(): 'anonymous' | 'x509' {
+    return CHECKS_CERTIFICATE.has(this.subtype) ? 'x509' : 'anonymous';
+  }
+
+  /** The server's certificate is trusted: the sign-in goes on; what to send the server. */
+  trusted(): Buffer[] {
+    if (!this.awaitingTrust) return [];
+    this.awaitingTrust = false;
+    return [...(this.subtype === X509_NONE ? [CLIENT_INIT_SHARED] : []), ...this.advance()];
+  }
+
+  /** Whoever owns the connection hears that a verdict changed things (vncTls.ts calls this once it has written `trusted()`'s bytes). */
+  judged(): void {
+    this.onVerdict?.();
+  }
+
+  /** The server's certificate is not trusted (or could not be checked): the sign-in ends, nothing more sent. */
+  distrusted(code: ErrorCode, detail: string, prompt?: CertificatePromptBody): void {
+    if (!this.awaitingTrust) return;
+    this.awaitingTrust = false;
+    this.finish({ kind: 'failed', code, detail, fallBack: false, ...(prompt ? { prompt } : {}) });
   }
 
   /** The password the user typed, where the sign-in waits for one (`needsPassword`); returns what to send the server. */
@@ -156,6 +198,7 @@ export class VncSignIn {
 
   /** TLS is up (after `wantsTls`): what to send the server first inside it (TLSNone: ClientInit, nothing else is asked). */
   secured(): Buffer[] {
+    // X509: nothing until the certificate is judged (`trusted`).
     return this.subtype === TLS_NONE ? [CLIENT_INIT_SHARED] : [];
   }
 
@@ -174,14 +217,18 @@ export class VncSignIn {
   /** Takes each stage whose bytes are all here; what to send. */
   private advance(): Buffer[] {
     const send: Buffer[] = [];
+    // INVARIANT: nothing goes to a server whose certificate is still being judged.
+    if (this.awaitingTrust) return send;
     for (;;) {
+      const tlsBefore = this.wantsTls;
       const step = this.step();
       if (!step) break;
       if (step.length > 0) {
         send.push(...step);
         this.trips.sent();
       }
-      if (this.outcome || this.wantsTls) break;
+      // TLS to start (the bytes from here on are the decrypted ones), or a certificate to judge first.
+      if (this.outcome || (this.wantsTls && !tlsBefore) || this.awaitingTrust) break;
     }
     return send;
   }
@@ -213,7 +260,7 @@ export class VncSignIn {
         const first = types.find((type) => NOVNC_CHOOSES.has(type));
         const clear = first === undefined || first === SECURITY_NONE || first === SECURITY_VNC_AUTH;
         const worth = this.password !== null || this.askPassword ? types.includes(SECURITY_VENCRYPT) : types.every((type) => type === SECURITY_VENCRYPT);
-        const choice = clear && this.anonymousTls && worth ? SECURITY_VENCRYPT : first;
+        const choice = clear && (this.anonymousTls || this.x509) && worth ? SECURITY_VENCRYPT : first;
         const usable = choice === SECURITY_NONE || choice === SECURITY_VENCRYPT || (choice === SECURITY_VNC_AUTH && this.password !== null) ? choice : undefined;
         if (usable === undefined) return this.handOver();
         this.take(1 + count);
@@ -249,10 +296,13 @@ export class VncSignIn {
         if (this.buffered.length < 1 + 4 * count) return null;
         const list = this.take(1 + 4 * count);
         const subtypes = Array.from({ length: count }, (_, i) => list.readUInt32BE(1 + 4 * i));
-        // The server's order, as for the types; TLSVnc only with a password to answer its challenge (or the page's).
-        const subtype = subtypes.find((t) => t === TLS_NONE || (t === TLS_VNC && (this.password !== null || this.askPassword)));
+        // The server's order, as for the types; TLSVnc and X509Vnc only with a password to answer their challenge
+        // (or the page's to ask for).
+        const doable = (t: number) =>
+          ((t === TLS_NONE || t === TLS_VNC) && this.anonymousTls) || ((t === X509_NONE || t === X509_VNC) && this.x509);
+        const subtype = subtypes.find((t) => doable(t) && (!ASKS_PASSWORD.has(t) || this.password !== null || this.askPassword));
         if (subtype === undefined) {
-          const why = this.password === null && subtypes.includes(TLS_VNC) ? 'TLSVnc needs a saved password' : 'no anonymous-TLS subtype offered';
+          const why = subtypes.some(doable) ? 'TLSVnc and X509Vnc need a saved password' : 'no TLS subtype the gateway does';
           return this.fail('security-unsupported', `VeNCrypt subtypes ${subtypes.join(', ')}: ${why}`);
         }
         this.subtype = subtype;
@@ -265,7 +315,8 @@ export class VncSignIn {
         if (this.buffered.length < 1) return null;
         if (this.take(1)[0] !== 1) return this.fail('security-unsupported', `the server refused VeNCrypt subtype ${this.subtype}`);
         this.wantsTls = true;
-        this.stage = this.subtype === TLS_VNC ? 'challenge' : 'result';
+        this.awaitingTrust = CHECKS_CERTIFICATE.has(this.subtype);
+        this.stage = ASKS_PASSWORD.has(this.subtype) ? 'challenge' : 'result';
         return [];
       }
       case 'challenge': {
@@ -283,7 +334,7 @@ export class VncSignIn {
       case 'result': {
         if (this.buffered.length < 4) return null;
         const kind = this.buffered.readUInt32BE(0) === 0 ? 'signed-in' : 'refused';
-        const encryption = this.subtype !== 0 ? 'tls-anonymous' : null;
+        const encryption = this.subtype === 0 ? null : CHECKS_CERTIFICATE.has(this.subtype) ? 'tls-verified' : 'tls-anonymous';
         const securityName = this.subtype !== 0 ? `VeNCrypt ${VENCRYPT_NAMES[this.subtype]}` : this.chosen === SECURITY_NONE ? 'None' : 'VncAuth';
         return this.finish({ kind, securityType: this.chosen, securityName, encryption, serverBytes: this.take(this.buffered.length), roundTripMs: this.trips.shortest });
       }
@@ -297,7 +348,7 @@ export class VncSignIn {
   }
 
   private fail(code: ErrorCode, detail: string): Buffer[] {
-    return this.finish({ kind: 'failed', code, detail });
+    return this.finish({ kind: 'failed', code, detail, fallBack: true });
   }
 
   private finish(outcome: SignInOutcome): Buffer[] {

@@ -12,7 +12,7 @@ import {
   type SaveProfileRequest,
   type SavePasswordRequest,
 } from '../../../shared/api/contract';
-import { messageFor, type ErrorCode } from '../../../shared/errors/errorCodes';
+import { isErrorCode, messageFor, type ErrorCode } from '../../../shared/errors/errorCodes';
 import { isUnencrypted, validateProfileDraft, type Profile } from '../../../shared/profiles/profileSchema';
 import type { Logger } from '../logging/logger';
 import { ProfileStoreError } from '../profiles/profileStore';
@@ -24,6 +24,7 @@ import { formatTarget, type TicketBook } from '../tickets/sessionTickets';
 import { describeCertificate, evaluateTrust, sha256Fingerprint } from '../certificates/certificateTrust';
 import { openRdpTransport, requestedProtocolsFor } from '../bridges/rdp/rdpTransport';
 import { HeldHostConnection } from '../bridges/heldHostConnection';
+import type { CertificateJudge } from '../bridges/vncTls';
 import { HeldRdpTransport, PROMPT_HOLD_MS, type SecuredTransport } from '../bridges/rdp/heldTransport';
 import { connectionRequest } from '../bridges/rdp/x224';
 import type { RelayTimeouts } from '../bridges/tcpRelay';
@@ -302,8 +303,10 @@ export class ControlApi {
     // VNC: the gateway signs in with it (bridges/vncSignIn.ts); the page is never given it.
     // Begun on the connection opened above, as the server's bytes come, so it is under way while the page sets up.
     if (profile.protocol === 'vnc') {
-      session.vncSignIn = { password: savedPassword };
-      session.heldConnection?.signIn(savedPassword);
+      // A server with a certificate (VeNCrypt X509) is judged as RDP's, with this request's answer about it.
+      const judge = this.vncCertificateJudge(profile, request.acceptCertificate);
+      session.vncSignIn = { password: savedPassword, judge };
+      session.heldConnection?.signIn(savedPassword, judge);
     }
     // Written while the session connects, not before it: nothing here needs the new time.
     library.touch(profile);
@@ -390,6 +393,26 @@ export class ControlApi {
     const taken = prompted.held.take(x224Request);
     if (!taken.transport) this.deps.logger.debug('certificate check\u2019s connection not kept for the answer', { profile: profileId, why: taken.why });
     return taken.transport;
+  }
+
+  /**
+   * VNC (VeNCrypt X509, bridges/vncTls.ts): the same judgement as RDP's
+   * preflight, made on the session's own connection once its TLS is up and
+   * before the sign-in answers anything inside it. What would be a 409 prompt
+   * or a 403 here is the verdict's code and prompt instead: the relay ends
+   * with it, and the session view asks the user as it does for RDP.
+   */
+  private vncCertificateJudge(profile: Profile, answer: CreateSessionRequest['acceptCertificate']): CertificateJudge {
+    return async (chain) => {
+      try {
+        await this.judgedCertificate(profile, answer, chain);
+        return { trusted: true };
+      } catch (error) {
+        if (!(error instanceof HttpError)) throw error;
+        const prompt = error.status === 409 ? (error.extra as unknown as CertificatePromptBody) : undefined;
+        return { trusted: false, code: isErrorCode(error.code) ? error.code : 'tls-failed', detail: error.message, ...(prompt ? { prompt } : {}) };
+      }
+    };
   }
 
   /** The fingerprint of a trusted chain (pinned to the profile if the user asked to); a certificate prompt or refusal otherwise. */

@@ -3,7 +3,8 @@
 // library's own disconnect event rarely says why.
 import { randomBytes } from 'node:crypto';
 import type WebSocket from 'ws';
-import type { ControlEvent, SessionSecurity, SessionState } from '../../../shared/api/contract';
+import type { CertificatePromptBody, ControlEvent, SessionSecurity, SessionState } from '../../../shared/api/contract';
+import type { CertificateJudge } from '../bridges/vncTls';
 import { WARNING_MESSAGES, messageFor, type ErrorCode, type WarningCode } from '../../../shared/errors/errorCodes';
 import type { Protocol } from '../../../shared/profiles/profileSchema';
 import type { HeldHostConnection } from '../bridges/heldHostConnection';
@@ -42,7 +43,7 @@ export interface GatewaySession {
   /** VNC: the connection opened with the session, until its relay WebSocket takes it (bridges/heldHostConnection.ts). */
   heldConnection: HeldHostConnection | null;
   /** VNC: the gateway signs in for the page (bridges/vncSignIn.ts), with the saved password if there is one; taken by the relay. */
-  vncSignIn: { password: string | null } | null;
+  vncSignIn: { password: string | null; judge: CertificateJudge | null } | null;
 }
 
 /** Closes the connections a session holds for its bridges (RDP's certificate check's, VNC's opened early), if still held, and forgets a password its relay never took. */
@@ -114,8 +115,8 @@ export class SessionRegistry {
     this.broadcast(session, { type: 'state', state });
   }
 
-  fail(session: GatewaySession, code: ErrorCode, detail?: string): void {
-    const event: Extract<ControlEvent, { type: 'error' }> = { type: 'error', code, message: messageFor(code), ...(detail ? { detail } : {}) };
+  fail(session: GatewaySession, code: ErrorCode, detail?: string, prompt?: CertificatePromptBody): void {
+    const event: Extract<ControlEvent, { type: 'error' }> = { type: 'error', code, message: messageFor(code), ...(detail ? { detail } : {}), ...(prompt ? { prompt } : {}) };
     session.lastError = event;
     this.broadcast(session, event);
     this.onFailure(session, code, detail);

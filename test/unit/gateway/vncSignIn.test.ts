@@ -154,6 +154,36 @@ test('TLSVnc with no saved password, where the page can be asked: the sign-in wa
   assert.equal((machine.outcome as SignInOutcome | null)?.kind, 'signed-in');
 });
 
+test('VeNCrypt X509Vnc: nothing answered inside TLS until the certificate is trusted; distrusted, it ends with no fall back', () => {
+  const challenge = Buffer.from(Array.from({ length: 16 }, (_, i) => 3 * i));
+  const start = (machine: VncSignIn) => {
+    // TLS 1.2 anonymous is not in this process (Electron's BoringSSL, say): X509 is still chosen.
+    assert.deepEqual(run(machine, [V38, Buffer.from([2, 19, 2]), Buffer.from([0, 2])]), Buffer.concat([V38, Buffer.from([19, 0, 2])]));
+    assert.deepEqual(run(machine, [vencryptSubtypes(258, 261, 2)]), u32(261), 'X509Vnc: TLSVnc passed over, no anonymous TLS here');
+    run(machine, [Buffer.from([1])]);
+    assert.equal(machine.wantsTls, true);
+    assert.equal(machine.tlsKind, 'x509');
+    assert.deepEqual(machine.secured(), []);
+    assert.deepEqual(run(machine, [challenge]), Buffer.alloc(0), 'the challenge is not answered before the verdict');
+  };
+  let heard = 0;
+  const trusted = new VncSignIn('pw-1234', { x509: true });
+  trusted.onVerdict = () => heard++;
+  start(trusted);
+  assert.deepEqual(Buffer.concat(trusted.trusted()), Buffer.concat([noVncResponse('pw-1234', challenge), Buffer.from([1])]));
+  trusted.judged();
+  assert.equal(heard, 1);
+  run(trusted, [u32(0)]);
+  const outcome = trusted.outcome as SignInOutcome | null;
+  assert.equal(outcome?.kind === 'signed-in' && outcome.encryption, 'tls-verified');
+
+  const distrusted = new VncSignIn('pw-1234', { x509: true });
+  start(distrusted);
+  distrusted.distrusted('certificate-untrusted', 'self-signed');
+  assert.deepEqual(distrusted.outcome, { kind: 'failed', code: 'certificate-untrusted', detail: 'self-signed', fallBack: false });
+  assert.deepEqual(distrusted.trusted(), [], 'no verdict after the verdict');
+});
+
 test('VeNCrypt is chosen only where TLS is possible, worth it, and after no better type', () => {
   // No anonymous TLS in this process (Electron's BoringSSL): VNC authentication, as before.
   const noTls = new VncSignIn('pw', { anonymousTls: false });
@@ -174,7 +204,7 @@ test('VeNCrypt is chosen only where TLS is possible, worth it, and after no bett
 test('VeNCrypt the gateway cannot finish fails, for the held connection to give up on it', () => {
   const cases: Array<[string, VncSignIn, Buffer[], RegExp]> = [
     ['only X509 and Plain subtypes', new VncSignIn('pw', { anonymousTls: true }), [Buffer.from([0, 2]), vencryptSubtypes(261, 256)], /subtypes 261, 256/],
-    ['TLSVnc with no saved password', new VncSignIn(null, { anonymousTls: true }), [Buffer.from([0, 2]), vencryptSubtypes(258)], /needs a saved password/],
+    ['TLSVnc with no saved password', new VncSignIn(null, { anonymousTls: true }), [Buffer.from([0, 2]), vencryptSubtypes(258)], /need a saved password/],
     ['VeNCrypt 0.1', new VncSignIn('pw', { anonymousTls: true }), [Buffer.from([0, 1])], /0\.1/],
     ['the subtype refused', new VncSignIn('pw', { anonymousTls: true }), [Buffer.from([0, 2]), vencryptSubtypes(258), Buffer.from([0])], /refused/],
   ];
