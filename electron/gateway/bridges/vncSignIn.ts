@@ -16,7 +16,8 @@
 //   the gateway's figure, sent as the relay's first, text, message).
 //
 // Where the gateway cannot sign in, it changes nothing the page sees:
-// - a server that is not RFB 3.8 (3.3, 3.7, Apple's 3.889): nothing is sent
+// - a server that does not speak RFB 3.8 (3.3, 3.7, Apple's 3.889; RealVNC's
+//   4.x and 5.0 greetings do, and are answered as 3.8): nothing is sent
 //   before the relay, and the page does the whole handshake as before;
 // - a server whose first choice (of those noVNC does) is not None or VNC
 //   authentication (RA2ne's encrypted session, Tight, ARD…), or VNC
@@ -39,6 +40,8 @@ import type { ErrorCode } from '../../../shared/errors/errorCodes';
 import type { CertificatePromptBody } from '../../../shared/api/contract';
 
 const RFB_38 = Buffer.from('RFB 003.008\n', 'latin1');
+/** Greetings answered as 3.8, as noVNC answers them: 3.8 itself and RealVNC's 4.0, 4.1 and 5.0 (which speak 3.8 to a 3.8 client). */
+const SPEAKS_38 = new Set(['RFB 003.008\n', 'RFB 004.000\n', 'RFB 004.001\n', 'RFB 005.000\n']);
 const VERSION_LENGTH = 12;
 const SECURITY_NONE = 1;
 const SECURITY_VNC_AUTH = 2;
@@ -238,7 +241,7 @@ export class VncSignIn {
     switch (this.stage) {
       case 'version': {
         if (this.buffered.length < VERSION_LENGTH) return null;
-        if (!this.buffered.subarray(0, VERSION_LENGTH).equals(RFB_38)) return this.finish({ kind: 'passthrough', serverBytes: this.take(this.buffered.length) });
+        if (!SPEAKS_38.has(this.buffered.subarray(0, VERSION_LENGTH).toString('latin1'))) return this.finish({ kind: 'passthrough', serverBytes: this.take(this.buffered.length) });
         this.take(VERSION_LENGTH);
         this.stage = 'types';
         return [RFB_38];

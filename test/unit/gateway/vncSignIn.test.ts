@@ -218,6 +218,13 @@ test('VeNCrypt the gateway cannot finish fails, for the held connection to give 
   }
 });
 
+test('RealVNC\'s 4.x and 5.0 greetings are answered as 3.8, as noVNC answers them', () => {
+  for (const version of ['RFB 004.000\n', 'RFB 004.001\n', 'RFB 005.000\n']) {
+    const machine = new VncSignIn('pw');
+    assert.deepEqual(run(machine, [Buffer.from(version, 'latin1'), Buffer.from([1, 2])]), Buffer.concat([V38, Buffer.from([2])]), version.trim());
+  }
+});
+
 test('a server that is not RFB 3.8 is left to the page, nothing sent', () => {
   for (const version of ['RFB 003.003\n', 'RFB 003.007\n', 'RFB 003.889\n']) {
     const machine = new VncSignIn('pw');
