@@ -505,7 +505,8 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
           <span role="status" data-testid="session-state" className={`session-state state-${state}`}>
             {STATE_LABELS[state]}
           </span>
-          {info && !(security?.encrypted ?? info.encrypted) && (
+          {/* VNC learns whether it is encrypted while signing in (VeNCrypt's TLS): not said before it is known. */}
+          {info && !(security?.encrypted ?? info.encrypted) && (info.protocol !== 'vnc' || security !== null || state === 'connected') && (
             <span
               className="badge badge-warning"
               title={`${info.protocol.toUpperCase()} traffic between this computer and the host is not encrypted: anyone on the network path can read it, including typed passwords.`}

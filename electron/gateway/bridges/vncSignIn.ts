@@ -256,10 +256,10 @@ export class VncSignIn {
         // RA2ne (an encrypted session) or Tight gets it from the page, as before. Where that is None or VNC
         // authentication, or nothing but VeNCrypt, VeNCrypt is chosen instead if the gateway can do its TLS:
         // encrypted rather than in the clear. Once it is chosen nothing can be handed to the page (noVNC does no
-        // TLS): a VeNCrypt the gateway cannot finish (no subtype it does, TLSVnc and no saved password) ends the
-        // held connection, and the relay's new one is signed in to without it (heldHostConnection.ts). So
-        // without a password (saved, or the page's to ask for) only where the server offers nothing else, to
-        // spare that second connection.
+        // TLS): a VeNCrypt the gateway cannot finish (no subtype it does) ends the held connection, and the
+        // relay's new one is signed in to without it (heldHostConnection.ts). So without a password (saved, or
+        // the page's to ask for: `askPassword`) only where the server offers nothing else, to spare that second
+        // connection.
         const first = types.find((type) => NOVNC_CHOOSES.has(type));
         const clear = first === undefined || first === SECURITY_NONE || first === SECURITY_VNC_AUTH;
         const worth = this.password !== null || this.askPassword ? types.includes(SECURITY_VENCRYPT) : types.every((type) => type === SECURITY_VENCRYPT);
