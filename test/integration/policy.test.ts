@@ -77,14 +77,17 @@ test('"keychain only" refuses the weaker file fallback', async (t) => {
 });
 
 test('forbidden user profiles and unencrypted protocols; IT defaults for new profiles', async (t) => {
-  const h = await startGatewayHarness({ machinePolicy: { schemaVersion: 1, allowUserProfiles: false, allowUnencrypted: false, profiles: [managed] } });
+  const spice = { ...managed, id: 'spice-desk', name: 'SPICE desktop', protocol: 'spice', port: 5998 };
+  const h = await startGatewayHarness({ machinePolicy: { schemaVersion: 1, allowUserProfiles: false, allowUnencrypted: false, profiles: [managed, spice] } });
   t.after(() => h.close());
   const created = await h.call('POST', '/api/profiles', { profile: { name: 'mine', protocol: 'rdp', host: 'x.example', port: 3389 } });
   assert.equal(created.status, 403);
   assert.equal(created.json.error, 'policy-no-user-profiles');
-  const vnc = await h.call('POST', '/api/sessions', { profileId: 'managed-office' });
-  assert.equal(vnc.status, 403);
-  assert.equal(vnc.json.error, 'policy-unencrypted-forbidden');
+  // SPICE has no encryption here at all; VNC goes on, signed in to only inside TLS (integration/vncSignIn.test.ts).
+  const refused = await h.call('POST', '/api/sessions', { profileId: 'managed-spice-desk' });
+  assert.equal(refused.status, 403);
+  assert.equal(refused.json.error, 'policy-unencrypted-forbidden');
+  assert.equal((await h.call('POST', '/api/sessions', { profileId: 'managed-office' })).status, 201);
 
   const d = await startGatewayHarness({ machinePolicy: { schemaVersion: 1, profileDefaults: { scaling: 'actual', domain: 'CORP' } } });
   t.after(() => d.close());

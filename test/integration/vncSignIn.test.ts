@@ -334,6 +334,37 @@ test('VeNCrypt X509Vnc (a certificate): judged before anything is answered insid
   pinned.ws.close();
 });
 
+test('where policy forbids the unencrypted, VNC is signed in to only inside TLS: TigerVNC\'s default connects, a server without TLS is refused before anything reaches the page', async (t) => {
+  const strict = await startGatewayHarness({ machinePolicy: { schemaVersion: 1, allowUnencrypted: false } });
+  t.after(() => strict.close());
+  const tiger = await startXvnc({ width: 320, height: 240, xterm: false, password: PASSWORD, securityTypes: 'VeNCrypt,TLSVnc,VncAuth' });
+  t.after(() => disposeXvnc(tiger));
+  const open = async (name: string, port: number) => {
+    const created = await strict.call('POST', '/api/profiles', { profile: { name, protocol: 'vnc', host: '127.0.0.1', port }, password: PASSWORD });
+    const answered = await strict.call('POST', '/api/sessions', { profileId: created.json.id });
+    assert.equal(answered.status, 201);
+    const session = answered.json as CreateSessionResponse;
+    const control = strict.socket(session.controlPath);
+    const events: ControlEvent[] = [];
+    control.on('message', (data) => events.push(JSON.parse(String(data)) as ControlEvent));
+    t.after(() => control.close());
+    const ws = strict.socket(session.relayPath);
+    return { ws, stream: relayStream(ws), events };
+  };
+  const tls = await open('TLS under policy', tiger.port);
+  assert.deepEqual(Object.values(await pageToDesktop(tls.stream, tls.ws)).slice(0, 2), [320, 240]);
+  tls.ws.close();
+
+  // xvnc (the suite's server) offers VNC authentication only.
+  const clear = await open('Clear under policy', xvnc.port);
+  const code = await new Promise<number>((resolve) => clear.ws.once('close', (c) => resolve(c)));
+  assert.equal(code, 4000);
+  assert.equal(clear.stream.received(), 0, 'nothing of the server\'s reached the page');
+  await new Promise((r) => setTimeout(r, 100));
+  const failure = clear.events.find((e) => e.type === 'error');
+  assert.equal(failure?.type === 'error' && failure.code, 'policy-unencrypted-forbidden');
+});
+
 for (const [when, waitMs, delayMs] of [
   ['on the held connection', 300, 0],
   ['by the relay, which took the connection midway (a far server)', 0, 40],

@@ -76,7 +76,8 @@ export class HeldHostConnection {
     }
     // Ended inside TLS before the sign-in did (the TLS handshake failed, say).
     // Anonymous TLS only: a server that offers a certificate means TLS, and is not signed in to without it.
-    if (this.secured && !outcome && this.machine?.tlsKind === 'anonymous') this.vencryptFailed = true;
+    // Nor where policy requires TLS.
+    if (this.secured && !outcome && this.machine?.tlsKind === 'anonymous' && !this.machine.requireTls) this.vencryptFailed = true;
     this.dropped ??= why;
     this.release();
   };
@@ -106,11 +107,11 @@ export class HeldHostConnection {
    * Signs in to the server for the page as its bytes come (vncSignIn.ts),
    * with the saved password or none. Once, before the relay takes it.
    */
-  signIn(password: string | null, judge: CertificateJudge | null = null): void {
+  signIn(password: string | null, judge: CertificateJudge | null = null, requireTls = false): void {
     if (!this.socket || this.machine) return;
     this.judge = judge;
     // The page can be asked for a password the sign-in needs (TLSVnc without a saved one): the relay asks it.
-    this.machine = new VncSignIn(password, { anonymousTls: anonymousTlsAvailable(), askPassword: true, x509: judge !== null });
+    this.machine = new VncSignIn(password, { anonymousTls: anonymousTlsAvailable(), askPassword: true, x509: judge !== null, requireTls });
     this.signInFurther();
   }
 

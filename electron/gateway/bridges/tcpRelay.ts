@@ -119,7 +119,7 @@ export function relayToHost(
     const greeting = taken?.received.splice(0) ?? [];
     // Begun (or done) while the connection was held; else begun here.
     if (taken?.signIn) return signInToHost(taken.signIn, greeting, taken.ended);
-    if (signIn) return signInToHost(new VncSignIn(signIn.password, { anonymousTls, askPassword: true, x509: signIn.judge !== null && vencryptAllowed }), greeting, false);
+    if (signIn) return signInToHost(new VncSignIn(signIn.password, { anonymousTls, askPassword: true, x509: signIn.judge !== null && vencryptAllowed, requireTls: signIn.requireTls }), greeting, false);
     for (const chunk of greeting) session.bytesFromHost += chunk.length;
     pump(greeting);
     log.debug('connected to host', { session: session.id, held: taken !== null });
@@ -330,7 +330,7 @@ export function relayToHost(
       // A TLS handshake (VeNCrypt) that failed says so; the rest as any socket's.
       const tlsFailed = socket instanceof tls.TLSSocket && (error.code?.startsWith('ERR_SSL') === true || error.message.includes('SSL'));
       // During the sign-in, as a VeNCrypt the gateway could not finish: again without it.
-      if (tlsFailed && signingIn?.tlsKind === 'anonymous' && !retried) return signInAgainWithoutVencrypt(`TLS: ${error.code ?? error.message}`);
+      if (tlsFailed && signingIn?.tlsKind === 'anonymous' && !signingIn.requireTls && !retried) return signInAgainWithoutVencrypt(`TLS: ${error.code ?? error.message}`);
       hostEnded(tlsFailed ? 'tls-failed' : classifySocketError(error, connected), error.code ?? error.message);
     };
     const onEnd = () => hostEnded(connected ? 'server-closed' : 'host-refused');

@@ -130,6 +130,11 @@ export interface SignInOptions {
   askPassword?: boolean;
   /** The server's certificate can be checked (vncTls.ts, with the session's judge): VeNCrypt's X509 subtypes are chosen. */
   x509?: boolean;
+  /**
+   * Policy forbids unencrypted connections: VeNCrypt's TLS wherever the server offers it, and a server that does
+   * not (or a TLS that fails) is refused with `policy-unencrypted-forbidden`, never handed to the page in the clear.
+   */
+  requireTls?: boolean;
   now?: () => number;
 }
 
@@ -147,6 +152,7 @@ export class VncSignIn {
   private readonly anonymousTls: boolean;
   private readonly askPassword: boolean;
   private readonly x509: boolean;
+  readonly requireTls: boolean;
   outcome: SignInOutcome | null = null;
   /** X509: TLS is up and the sign-in waits for the certificate's verdict (`trusted`, `distrusted`); nothing is sent meanwhile. */
   awaitingTrust = false;
@@ -165,6 +171,7 @@ export class VncSignIn {
     this.anonymousTls = options.anonymousTls ?? false;
     this.askPassword = options.askPassword ?? false;
     this.x509 = options.x509 ?? false;
+    this.requireTls = options.requireTls ?? false;
   }
 
   /** The TLS the server said yes to (once `wantsTls`): anonymous, or with a certificate to check. */
@@ -241,7 +248,10 @@ export class VncSignIn {
     switch (this.stage) {
       case 'version': {
         if (this.buffered.length < VERSION_LENGTH) return null;
-        if (!SPEAKS_38.has(this.buffered.subarray(0, VERSION_LENGTH).toString('latin1'))) return this.finish({ kind: 'passthrough', serverBytes: this.take(this.buffered.length) });
+        if (!SPEAKS_38.has(this.buffered.subarray(0, VERSION_LENGTH).toString('latin1'))) {
+          if (this.requireTls) return this.refuseClear(`RFB version ${this.buffered.subarray(0, VERSION_LENGTH).toString('latin1').trim()}`);
+          return this.finish({ kind: 'passthrough', serverBytes: this.take(this.buffered.length) });
+        }
         this.take(VERSION_LENGTH);
         this.stage = 'types';
         return [RFB_38];
@@ -263,7 +273,9 @@ export class VncSignIn {
         const first = types.find((type) => NOVNC_CHOOSES.has(type));
         const clear = first === undefined || first === SECURITY_NONE || first === SECURITY_VNC_AUTH;
         const worth = this.password !== null || this.askPassword ? types.includes(SECURITY_VENCRYPT) : types.every((type) => type === SECURITY_VENCRYPT);
-        const choice = clear && (this.anonymousTls || this.x509) && worth ? SECURITY_VENCRYPT : first;
+        const tlsPossible = (this.anonymousTls || this.x509) && types.includes(SECURITY_VENCRYPT);
+        if (this.requireTls && !tlsPossible) return this.refuseClear(`security types ${types.join(', ')}`);
+        const choice = (clear || this.requireTls) && tlsPossible && (worth || this.requireTls) ? SECURITY_VENCRYPT : first;
         const usable = choice === SECURITY_NONE || choice === SECURITY_VENCRYPT || (choice === SECURITY_VNC_AUTH && this.password !== null) ? choice : undefined;
         if (usable === undefined) return this.handOver();
         this.take(1 + count);
@@ -351,7 +363,12 @@ export class VncSignIn {
   }
 
   private fail(code: ErrorCode, detail: string): Buffer[] {
-    return this.finish({ kind: 'failed', code, detail, fallBack: true });
+    return this.finish({ kind: 'failed', code, detail, fallBack: !this.requireTls });
+  }
+
+  /** Policy requires TLS and this server offers none the gateway does: refused, nothing handed to the page. */
+  private refuseClear(what: string): Buffer[] {
+    return this.finish({ kind: 'failed', code: 'policy-unencrypted-forbidden', detail: `the server offers no TLS the gateway does (${what})`, fallBack: false });
   }
 
   private finish(outcome: SignInOutcome): Buffer[] {

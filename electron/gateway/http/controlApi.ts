@@ -305,8 +305,9 @@ export class ControlApi {
     if (profile.protocol === 'vnc') {
       // A server with a certificate (VeNCrypt X509) is judged as RDP's, with this request's answer about it.
       const judge = this.vncCertificateJudge(profile, request.acceptCertificate);
-      session.vncSignIn = { password: savedPassword, judge };
-      session.heldConnection?.signIn(savedPassword, judge);
+      const requireTls = library.requiresEncryption();
+      session.vncSignIn = { password: savedPassword, judge, requireTls };
+      session.heldConnection?.signIn(savedPassword, judge, requireTls);
     }
     // Written while the session connects, not before it: nothing here needs the new time.
     library.touch(profile);

@@ -184,6 +184,28 @@ test('VeNCrypt X509Vnc: nothing answered inside TLS until the certificate is tru
   assert.deepEqual(distrusted.trusted(), [], 'no verdict after the verdict');
 });
 
+test('where policy requires TLS: VeNCrypt whatever the server prefers, and a server without it refused, nothing handed to the page', () => {
+  const preferred = new VncSignIn(null, { anonymousTls: true, requireTls: true });
+  assert.deepEqual(run(preferred, [V38, Buffer.from([3, 6, 2, 19])]), Buffer.concat([V38, Buffer.from([19])]), 'not RA2ne or VNC authentication in the page');
+  for (const [what, server] of [
+    ['no VeNCrypt', [V38, Buffer.from([2, 1, 2])]],
+    ['not RFB 3.8', [Buffer.from('RFB 003.007\n', 'latin1')]],
+  ] as const) {
+    const machine = new VncSignIn('pw', { anonymousTls: true, requireTls: true });
+    assert.deepEqual(run(machine, [...server]), server[0] === V38 ? V38 : Buffer.alloc(0), what);
+    assert.equal(machine.outcome?.kind, 'failed', what);
+    assert.equal(machine.outcome?.kind === 'failed' && machine.outcome.code, 'policy-unencrypted-forbidden', what);
+  }
+  // VeNCrypt without a subtype the gateway does: no fall back to the clear.
+  const noSubtype = new VncSignIn('pw', { anonymousTls: true, requireTls: true });
+  run(noSubtype, [V38, Buffer.from([2, 19, 2]), Buffer.from([0, 2]), vencryptSubtypes(259)]);
+  assert.equal(noSubtype.outcome?.kind === 'failed' && noSubtype.outcome.fallBack, false);
+  // No anonymous TLS and no certificate check in this process: refused, not signed in to in the clear.
+  const noTls = new VncSignIn('pw', { requireTls: true });
+  run(noTls, [V38, Buffer.from([2, 19, 2])]);
+  assert.equal(noTls.outcome?.kind === 'failed' && noTls.outcome.code, 'policy-unencrypted-forbidden');
+});
+
 test('VeNCrypt is chosen only where TLS is possible, worth it, and after no better type', () => {
   // No anonymous TLS in this process (Electron's BoringSSL): VNC authentication, as before.
   const noTls = new VncSignIn('pw', { anonymousTls: false });
