@@ -281,8 +281,10 @@ export class VncSignIn {
         this.take(1 + count);
         this.chosen = usable;
         if (usable === SECURITY_VENCRYPT) {
+          // VeNCrypt 0.2, the only version done here, said with the choice rather than a round trip later: the
+          // server reads it once it has sent its own (a byte stream), so one round trip less to every Connect.
           this.stage = 'vencrypt-version';
-          return [Buffer.from([usable])];
+          return [Buffer.from([usable, 0, 2])];
         }
         if (usable === SECURITY_NONE) {
           this.stage = 'result';
@@ -295,9 +297,10 @@ export class VncSignIn {
         if (this.buffered.length < 2) return null;
         const [major, minor] = this.take(2);
         // 0.2 (subtypes of four bytes) is what every current server speaks; 0.1 is from 2006.
+        // 0.2 went with the choice; a server that speaks less refuses it (its status), or closes.
         if (major !== 0 || minor! < 2) return this.fail('security-unsupported', `VeNCrypt ${major}.${minor}: only 0.2 is done`);
         this.stage = 'vencrypt-status';
-        return [Buffer.from([0, 2])];
+        return [];
       }
       case 'vencrypt-status': {
         if (this.buffered.length < 1) return null;

@@ -109,8 +109,8 @@ const vencryptSubtypes = (...subtypes: number[]) => Buffer.concat([Buffer.from([
 test('VeNCrypt with anonymous TLS: chosen over VNC authentication, TLSVnc inside it, then signed in, encrypted', () => {
   const machine = new VncSignIn('pw-1234', { anonymousTls: true });
   // TigerVNC's default security: it lists VeNCrypt twice, then VNC authentication.
-  assert.deepEqual(run(machine, [V38, Buffer.from([3, 19, 19, 2])]), Buffer.concat([V38, Buffer.from([19])]));
-  assert.deepEqual(run(machine, [Buffer.from([0, 2])]), Buffer.from([0, 2]), 'VeNCrypt 0.2');
+  assert.deepEqual(run(machine, [V38, Buffer.from([3, 19, 19, 2])]), Buffer.concat([V38, Buffer.from([19, 0, 2])]), 'VeNCrypt, and its version 0.2 with it');
+  assert.deepEqual(run(machine, [Buffer.from([0, 2])]), Buffer.alloc(0), 'the server\'s 0.2: nothing more to say');
   assert.deepEqual(run(machine, [vencryptSubtypes(258, 2)]), u32(258), 'TLSVnc, in the server\'s order');
   assert.equal(machine.wantsTls, false);
   assert.deepEqual(run(machine, [Buffer.from([1])]), Buffer.alloc(0));
@@ -140,7 +140,7 @@ test('VeNCrypt TLSNone: ClientInit goes as soon as TLS is up, then the SecurityR
 test('TLSVnc with no saved password, where the page can be asked: the sign-in waits at the challenge for the typed password', () => {
   const machine = new VncSignIn(null, { anonymousTls: true, askPassword: true });
   // Chosen beside VNC authentication too: the page will ask the user, and the session is encrypted.
-  assert.deepEqual(run(machine, [V38, Buffer.from([2, 19, 2]), Buffer.from([0, 2])]), Buffer.concat([V38, Buffer.from([19]), Buffer.from([0, 2])]));
+  assert.deepEqual(run(machine, [V38, Buffer.from([2, 19, 2]), Buffer.from([0, 2])]), Buffer.concat([V38, Buffer.from([19, 0, 2])]));
   assert.deepEqual(run(machine, [vencryptSubtypes(258, 2), Buffer.from([1])]), u32(258));
   assert.equal(machine.wantsTls, true);
   const challenge = Buffer.from(Array.from({ length: 16 }, (_, i) => i + 40));
@@ -186,7 +186,7 @@ test('VeNCrypt X509Vnc: nothing answered inside TLS until the certificate is tru
 
 test('where policy requires TLS: VeNCrypt whatever the server prefers, and a server without it refused, nothing handed to the page', () => {
   const preferred = new VncSignIn(null, { anonymousTls: true, requireTls: true });
-  assert.deepEqual(run(preferred, [V38, Buffer.from([3, 6, 2, 19])]), Buffer.concat([V38, Buffer.from([19])]), 'not RA2ne or VNC authentication in the page');
+  assert.deepEqual(run(preferred, [V38, Buffer.from([3, 6, 2, 19])]), Buffer.concat([V38, Buffer.from([19, 0, 2])]), 'not RA2ne or VNC authentication in the page');
   for (const [what, server] of [
     ['no VeNCrypt', [V38, Buffer.from([2, 1, 2])]],
     ['not RFB 3.8', [Buffer.from('RFB 003.007\n', 'latin1')]],
@@ -220,7 +220,7 @@ test('VeNCrypt is chosen only where TLS is possible, worth it, and after no bett
   assert.equal(ra2.outcome?.kind, 'hand-over');
   // VeNCrypt after None or VNC authentication in the server's order: still chosen (encrypted beats in the clear).
   const later = new VncSignIn('pw', { anonymousTls: true });
-  assert.deepEqual(run(later, [V38, Buffer.from([2, 1, 19])]), Buffer.concat([V38, Buffer.from([19])]));
+  assert.deepEqual(run(later, [V38, Buffer.from([2, 1, 19])]), Buffer.concat([V38, Buffer.from([19, 0, 2])]));
 });
 
 test('VeNCrypt the gateway cannot finish fails, for the held connection to give up on it', () => {
