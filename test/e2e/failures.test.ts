@@ -31,15 +31,20 @@ after(async () => {
   await disposeXvnc(server);
 });
 
-/** From a failure's Reconnect: the password dialog, the right password typed and remembered, and the desktop. */
-async function reconnectTypingTheRightPassword(page: TestBrowser['page'], alert: Locator): Promise<void> {
-  await alert.getByRole('button', { name: 'Reconnect' }).click();
+/** The password dialog, once it asks: the right password typed and remembered, and signed in. */
+async function typeTheRightPassword(page: TestBrowser['page']): Promise<void> {
   const dialog = page.getByRole('dialog', { name: 'Password required' });
   await dialog.waitFor({ timeout: 10_000 });
   await dialog.getByLabel('Password', { exact: true }).fill(PASSWORD);
   await dialog.getByLabel('Remember password').check();
   await dialog.getByRole('button', { name: 'Sign in' }).click();
   await waitForState(page, 'Connected');
+}
+
+/** From a failure's Reconnect: the password dialog, the right password typed and remembered, and the desktop. */
+async function reconnectTypingTheRightPassword(page: TestBrowser['page'], alert: Locator): Promise<void> {
+  await alert.getByRole('button', { name: 'Reconnect' }).click();
+  await typeTheRightPassword(page);
   await waitForCanvasColour(page, 500, 400, hexColour('#2a7f3f'));
 }
 
@@ -138,12 +143,7 @@ test('the same server with no saved password: the password dialog asks, the gate
   await page.getByRole('tab', { name: 'Connections' }).click();
   await createProfile(page, { name: 'TLS, typed', port: secure.port });
   await page.getByRole('button', { name: 'Connect', exact: true }).click();
-  const dialog = page.getByRole('dialog', { name: 'Password required' });
-  await dialog.waitFor({ timeout: 10_000 });
-  await dialog.getByLabel('Password', { exact: true }).fill(PASSWORD);
-  await dialog.getByLabel('Remember password').check();
-  await dialog.getByRole('button', { name: 'Sign in' }).click();
-  await waitForState(page, 'Connected');
+  await typeTheRightPassword(page);
   await waitForCanvasColour(page, 500, 400, hexColour('#8a3bc0'));
   await sessionView(page).getByText('Encrypted · server not verified').waitFor({ timeout: 5_000 });
   await sessionView(page).getByRole('button', { name: 'Disconnect' }).click();

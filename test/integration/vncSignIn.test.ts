@@ -7,7 +7,7 @@ import { startXvnc, disposeXvnc, type XvncServer } from '../servers/xvnc';
 import { startGatewayHarness, type GatewayHarness } from './gatewayHarness';
 import { startFaultRelay } from '../servers/faultRelay';
 import net from 'node:net';
-import type { ControlEvent, CreateSessionResponse, SessionSecurity } from '../../shared/api/contract';
+import type { ControlEvent, CreateSessionResponse } from '../../shared/api/contract';
 import { relayStream, type RelayStream } from '../support/relayStream';
 import { vncAuthResponse } from '../../electron/gateway/bridges/vncSignIn';
 
@@ -173,17 +173,17 @@ async function startTap(port: number): Promise<{ port: number; fromServer: () =>
   };
 }
 
-/** The session's control channel's `security` report, once it comes. */
-function securityReport(controlPath: string): Promise<SessionSecurity> {
+/** The session's control channel's first report of a kind (`security`, `error`), once it comes. */
+function controlReport<K extends ControlEvent['type']>(controlPath: string, kind: K): Promise<Extract<ControlEvent, { type: K }>> {
   const control = harness.socket(controlPath);
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('no security report within 5 s')), 5000);
+    const timer = setTimeout(() => reject(new Error(`no ${kind} report within 5 s`)), 5000);
     control.on('message', (data) => {
       const event = JSON.parse(String(data)) as ControlEvent;
-      if (event.type !== 'security') return;
+      if (event.type !== kind) return;
       clearTimeout(timer);
       control.close();
-      resolve(event);
+      resolve(event as Extract<ControlEvent, { type: K }>);
     });
   });
 }
@@ -209,7 +209,7 @@ test('TigerVNC\'s default security (VeNCrypt with TLSVnc, then VncAuth): the gat
   const answered = await harness.call('POST', '/api/sessions', { profileId: created.json.id });
   const session = answered.json as CreateSessionResponse;
   assert.equal(session.encrypted, false, 'not known when the session is answered');
-  const security = securityReport(session.controlPath);
+  const security = controlReport(session.controlPath, 'security');
   // A page that takes its time: the held connection has started TLS, and the relay takes the TLS socket.
   await new Promise((r) => setTimeout(r, 300));
   const ws = harness.socket(session.relayPath);
@@ -246,7 +246,7 @@ test('TigerVNC\'s default security with no saved password: the gateway asks the 
   for (const [typed, right] of [['wrong-typed', false], [PASSWORD, true]] as const) {
     const answered = await harness.call('POST', '/api/sessions', { profileId: created.json.id });
     const session = answered.json as CreateSessionResponse;
-    const security = right ? securityReport(session.controlPath) : null;
+    const security = right ? controlReport(session.controlPath, 'security') : null;
     const ws = harness.socket(session.relayPath);
     const stream = relayStream(ws);
     // The gateway's question comes first, before any RFB; the page answers in text.
@@ -267,21 +267,6 @@ test('TigerVNC\'s default security with no saved password: the gateway asks the 
   }
 });
 
-/** The session's control channel's failure report, once it comes. */
-function errorReport(controlPath: string): Promise<Extract<ControlEvent, { type: 'error' }>> {
-  const control = harness.socket(controlPath);
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('no error report within 5 s')), 5000);
-    control.on('message', (data) => {
-      const event = JSON.parse(String(data)) as ControlEvent;
-      if (event.type !== 'error') return;
-      clearTimeout(timer);
-      control.close();
-      resolve(event);
-    });
-  });
-}
-
 test('VeNCrypt X509Vnc (a certificate): judged before anything is answered inside TLS; the user\'s answer, once or remembered, lets it sign in, verified', async (t) => {
   const x509 = await startXvnc({ width: 320, height: 240, xterm: false, password: PASSWORD, securityTypes: 'X509Vnc,VncAuth', x509: true });
   t.after(() => disposeXvnc(x509));
@@ -294,8 +279,8 @@ test('VeNCrypt X509Vnc (a certificate): judged before anything is answered insid
     const answered = await harness.call('POST', '/api/sessions', { profileId, ...(acceptCertificate ? { acceptCertificate } : {}) });
     assert.equal(answered.status, 201);
     const session = answered.json as CreateSessionResponse;
-    const failure = errorReport(session.controlPath);
-    const security = securityReport(session.controlPath);
+    const failure = controlReport(session.controlPath, 'error');
+    const security = controlReport(session.controlPath, 'security');
     failure.catch(() => undefined);
     security.catch(() => undefined);
     const ws = harness.socket(session.relayPath);
