@@ -59,7 +59,8 @@ export function relayToHost(
   if (held && !held.connection) log.debug('held connection not used', { session: session.id, why: held.why });
   const taken = held?.connection ?? null;
   // Becomes the TLS socket if the sign-in starts VeNCrypt's TLS (vncTls.ts).
-  let host = taken?.socket ?? net.connect({ host: session.host, port: session.port, noDelay: true });
+  const connectToHost = () => net.connect({ host: session.host, port: session.port, noDelay: true });
+  let host = taken?.socket ?? connectToHost();
   // A sign-in that failed inside VeNCrypt on the held connection is done anew without it.
   const vencryptAllowed = !(held && !held.connection && held.withoutVencrypt);
   const anonymousTls = anonymousTlsAvailable() && vencryptAllowed;
@@ -97,6 +98,15 @@ export function relayToHost(
       socket.close(reason && reason !== 'user-ended' ? 4000 : 1000, reason ?? 'closed');
     }
     if (session.bridgeClosers.size === 0 && session.state !== 'disconnected') sessions.setState(session, 'disconnected');
+  };
+  /** The sign-in's stall timer: the server must answer within the greeting's time (none runs while a person types a password). */
+  const stopSignInTimer = () => {
+    if (signInTimer) clearTimeout(signInTimer);
+    signInTimer = null;
+  };
+  const startSignInTimer = (ms = timeouts.greetingMs, why = `the server stopped answering during sign-in (${timeouts.greetingMs} ms)`) => {
+    stopSignInTimer();
+    signInTimer = setTimeout(() => finish('no-greeting', why), ms);
   };
   const closer = (reason: ErrorCode) => finish(reason);
   session.bridgeClosers.add(closer);
@@ -156,8 +166,7 @@ export function relayToHost(
   const signInToHost = (machine: VncSignIn, received: Buffer[], ended: boolean) => {
     signingIn = machine;
     const over = (outcome: SignInOutcome, after: Buffer[]) => {
-      clearTimeout(signInTimer ?? undefined);
-      signInTimer = null;
+      stopSignInTimer();
       signingIn = null;
       if (outcome.kind === 'failed') return outcome.fallBack && !retried ? signInAgainWithoutVencrypt(outcome.detail) : finish(outcome.code, outcome.detail, outcome.prompt);
       const chosen = outcome.kind === 'signed-in' || outcome.kind === 'refused' ? { security: outcome.securityName } : {};
@@ -176,7 +185,7 @@ export function relayToHost(
     // Once the server has greeted, the rest of the sign-in must come within the greeting's time (a server may greet and go silent).
     const greetedNow = () => {
       heard();
-      signInTimer ??= setTimeout(() => finish('no-greeting', `the server stopped answering during sign-in (${timeouts.greetingMs} ms)`), timeouts.greetingMs);
+      if (!signInTimer) startSignInTimer();
     };
     if (machine.begun) greetedNow();
     if (machine.outcome) {
@@ -233,8 +242,7 @@ export function relayToHost(
   const askForPassword = (machine: VncSignIn) => {
     if (!machine.needsPassword || askedForPassword) return;
     askedForPassword = true;
-    clearTimeout(signInTimer ?? undefined);
-    signInTimer = null;
+    stopSignInTimer();
     socket.send(JSON.stringify({ needPassword: true }));
   };
   const fromPage = (text: Buffer) => {
@@ -251,7 +259,7 @@ export function relayToHost(
       session.bytesToHost += out.length;
       host.write(out);
     }
-    signInTimer = setTimeout(() => finish('no-greeting', `the server stopped answering during sign-in (${timeouts.greetingMs} ms)`), timeouts.greetingMs);
+    startSignInTimer();
   };
 
   /**
@@ -266,9 +274,10 @@ export function relayToHost(
     host.on('error', () => undefined);
     host.destroy();
     connected = false;
-    host = net.connect({ host: session.host, port: session.port, noDelay: true });
+    host = connectToHost();
     watch(host);
-    signInTimer = setTimeout(() => finish('no-greeting', `no sign-in within ${timeouts.connectMs + timeouts.greetingMs} ms of connecting again`), timeouts.connectMs + timeouts.greetingMs);
+    const ms = timeouts.connectMs + timeouts.greetingMs;
+    startSignInTimer(ms, `no sign-in within ${ms} ms of connecting again`);
     host.once('connect', () => {
       connected = true;
       host.setKeepAlive(true, 15_000);

@@ -108,7 +108,7 @@ export type SignInOutcome =
   /**
    * Signed in (`serverBytes`: the SecurityResult on, ServerInit possibly begun), or refused (its SecurityResult and
    * reason). `encryption`: how the connection to the server is protected ('tls-anonymous': VeNCrypt's anonymous
-   * TLS, encrypted but the server not verified), or null (in the clear).
+   * TLS, encrypted but the server not verified; 'tls-verified': X509, its certificate trusted), or null (in the clear).
    */
   | { kind: 'signed-in' | 'refused'; securityType: number; securityName: string; encryption: 'tls-anonymous' | 'tls-verified' | null; serverBytes: Buffer; roundTripMs: number }
   /**
