@@ -14,10 +14,15 @@
  * The clock is CLOCK_REALTIME: the reader runs on the same machine, so its
  * "now" minus the time in the frame is the glass-to-glass latency.
  *
- *   frameclock --scenario full|region|scroll [--fps 60|30|0] [--width W --height H]
+ *   frameclock --scenario full|region|scroll [--fps 60|30|0] [--phase-steps N] [--width W --height H]
  * --fps 0 draws unpaced (as fast as the X server takes frames): label such runs.
  * Prints "ready" on stdout after the first frame; on SIGTERM/SIGINT prints one
- * line of its own figures on stderr and exits.
+ * line of its own figures on stderr and exits. With --phase-steps N, each
+ * SIGUSR1 moves the pace's phase on by 1/N of a frame interval (one frame
+ * drawn that much later, the pace unchanged): a browser's animation frames
+ * tick on one grid for every page, so a reader that sees frames only at
+ * animation frames is measured at N phases of the clock against that grid,
+ * not at one (docs/performance.md, "Sampling at 60 frames/s").
  *
  * Build: cc -O2 -o frameclock frameclock.c -lX11
  */
@@ -38,6 +43,8 @@ enum { REGION_W = 200, REGION_H = 50 };
 
 static volatile sig_atomic_t stopping = 0;
 static void on_signal(int sig) { (void)sig; stopping = 1; }
+static volatile sig_atomic_t phase_shifts = 0;
+static void on_shift(int sig) { (void)sig; phase_shifts++; }
 
 static uint8_t crc8(const uint8_t *bytes, int length) {
   uint8_t crc = 0;
@@ -175,17 +182,19 @@ static void scroll_frame(uint32_t frame) {
 }
 
 static void usage(void) {
-  fprintf(stderr, "usage: frameclock --scenario full|region|scroll [--fps 60|30|0] [--width W --height H]\n");
+  fprintf(stderr, "usage: frameclock --scenario full|region|scroll [--fps 60|30|0] [--phase-steps N] [--width W --height H]\n");
   exit(2);
 }
 
 int main(int argc, char **argv) {
   const char *scenario = NULL;
   int fps = 60;
+  int phase_steps = 0;
   width = 0; height = 0;
   for (int i = 1; i < argc; i++) {
     if (!strcmp(argv[i], "--scenario") && i + 1 < argc) scenario = argv[++i];
     else if (!strcmp(argv[i], "--fps") && i + 1 < argc) fps = atoi(argv[++i]);
+    else if (!strcmp(argv[i], "--phase-steps") && i + 1 < argc) phase_steps = atoi(argv[++i]);
     else if (!strcmp(argv[i], "--width") && i + 1 < argc) width = atoi(argv[++i]);
     else if (!strcmp(argv[i], "--height") && i + 1 < argc) height = atoi(argv[++i]);
     else usage();
@@ -226,12 +235,15 @@ int main(int argc, char **argv) {
   action.sa_handler = on_signal;
   sigaction(SIGTERM, &action, NULL);
   sigaction(SIGINT, &action, NULL);
+  action.sa_handler = on_shift;
+  sigaction(SIGUSR1, &action, NULL);
 
   double period = fps > 0 ? 1.0 / fps : 0;
   double started = mono_s(), next = started;
   uint32_t frame = 0;
   uint8_t keys = 0;
   unsigned long late = 0;
+  int shifts_applied = 0;
   while (!stopping) {
     while (XPending(dpy)) {
       XEvent event;
@@ -246,6 +258,11 @@ int main(int argc, char **argv) {
     frame++;
     if (period > 0) {
       next += period;
+      if (phase_steps > 0 && phase_shifts != shifts_applied) {
+        int shifts = phase_shifts - shifts_applied;
+        shifts_applied += shifts;
+        next += period * (shifts % phase_steps) / phase_steps;
+      }
       double now = mono_s();
       if (now > next + period) { late++; next = now; } /* fell behind: no burst to catch up */
       struct timespec until = { (time_t)next, (long)((next - (double)(time_t)next) * 1e9) };

@@ -905,11 +905,13 @@ async function main(): Promise<number> {
       for (const scenario of options.scenarios) {
         const ofProtocol = clients.filter((c) => c.protocol === protocol && (!c.scenarios || c.scenarios.includes(scenario)));
         if (ofProtocol.length === 0) continue;
-        const clock = await startFrameClock(binaries.frameclock, server.display, scenario, options.fps);
+        // Each run at its own phase of the clock against the browser's animation frames, every client of the run at the same one.
+        const clock = await startFrameClock(binaries.frameclock, server.display, scenario, options.fps, options.runs);
         const results = ofProtocol.map<CaseResult>((c) => ({ size, scenario, fps: options.fps, protocol, client: c.id, label: c.label, ours: c.ours, ...(c.native ? { native: true } : {}), ...(c.baselineOf ? { baselineOf: c.baselineOf } : {}), runs: [], errors: [] }));
         cases.push(...results);
         try {
           for (let run = 0; run < options.runs; run++) {
+            if (run > 0) clock.shiftPhase();
             // Alternate: each run starts with the next client, so no client always goes first.
             for (let k = 0; k < ofProtocol.length; k++) {
               const index = (k + run) % ofProtocol.length;

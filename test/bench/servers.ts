@@ -73,12 +73,16 @@ export async function startWebsockify(webDir: string, targetPort: number): Promi
 
 export interface FrameClock {
   pid: number;
+  /** Moves the pace's phase on by 1/`phaseSteps` of a frame interval (frameclock.c `--phase-steps`). */
+  shiftPhase(): void;
   /** Stops it; resolves with its own line of figures (frames drawn, fps reached, CPU). */
   stop(): Promise<string>;
 }
 
-export async function startFrameClock(binary: string, display: string, scenario: string, fps: number): Promise<FrameClock> {
-  const child = spawn(binary, ['--scenario', scenario, '--fps', String(fps)], { env: { ...process.env, DISPLAY: display }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+/** `phaseSteps` > 1: shiftPhase() moves the clock's phase on by that fraction of a frame interval. */
+export async function startFrameClock(binary: string, display: string, scenario: string, fps: number, phaseSteps = 0): Promise<FrameClock> {
+  const args = ['--scenario', scenario, '--fps', String(fps), ...(phaseSteps > 1 ? ['--phase-steps', String(phaseSteps)] : [])];
+  const child = spawn(binary, args, { env: { ...process.env, DISPLAY: display }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
   await new Promise<void>((resolve, reject) => {
@@ -90,6 +94,9 @@ export async function startFrameClock(binary: string, display: string, scenario:
   });
   return {
     pid: child.pid!,
+    shiftPhase() {
+      if (phaseSteps > 1 && child.exitCode === null) child.kill('SIGUSR1');
+    },
     async stop() {
       await stopProcess(child);
       return stderr.trim();
