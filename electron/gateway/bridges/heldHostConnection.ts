@@ -23,8 +23,8 @@
 // the gateway does, or TLS failed) is dropped, and the relay signs in anew
 // without it, as the gateway did before it did TLS.
 import net from 'node:net';
-import { VncSignIn, type SignInOutcome } from './vncSignIn';
-import { anonymousTlsAvailable, startTls, type CertificateJudge } from './vncTls';
+import type { VncSignIn, SignInOutcome } from './vncSignIn';
+import { gatewaySignIn, startTls, type CertificateJudge } from './vncTls';
 
 /** How long a connection waits for its session's relay WebSocket. */
 export const HOLD_MS = 10_000;
@@ -111,7 +111,7 @@ export class HeldHostConnection {
     if (!this.socket || this.machine) return;
     this.judge = judge;
     // The page can be asked for a password the sign-in needs (TLSVnc without a saved one): the relay asks it.
-    this.machine = new VncSignIn(password, { anonymousTls: anonymousTlsAvailable(), askPassword: true, x509: judge !== null, requireTls });
+    this.machine = gatewaySignIn({ password, judge, requireTls });
     this.signInFurther();
   }
 

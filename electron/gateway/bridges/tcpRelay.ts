@@ -10,7 +10,7 @@ import type { Logger } from '../logging/logger';
 import type { SessionRegistry, GatewaySession } from '../sessions/sessionRegistry';
 import { pumpBytes, toBuffer } from './socketPump';
 import { PageHandshake, VncSignIn, type SignInOutcome } from './vncSignIn';
-import { anonymousTlsAvailable, startTls } from './vncTls';
+import { gatewaySignIn, startTls } from './vncTls';
 import type { CertificatePromptBody } from '../../../shared/api/contract';
 
 export interface RelayTimeouts {
@@ -63,7 +63,6 @@ export function relayToHost(
   let host = taken?.socket ?? connectToHost();
   // A sign-in that failed inside VeNCrypt on the held connection is done anew without it.
   const vencryptAllowed = !(held && !held.connection && held.withoutVencrypt);
-  const anonymousTls = anonymousTlsAvailable() && vencryptAllowed;
   let connected = false;
   let greeted = !serverSpeaksFirst(session);
   let finished = false;
@@ -129,7 +128,7 @@ export function relayToHost(
     const greeting = taken?.received.splice(0) ?? [];
     // Begun (or done) while the connection was held; else begun here.
     if (taken?.signIn) return signInToHost(taken.signIn, greeting, taken.ended);
-    if (signIn) return signInToHost(new VncSignIn(signIn.password, { anonymousTls, askPassword: true, x509: signIn.judge !== null && vencryptAllowed, requireTls: signIn.requireTls }), greeting, false);
+    if (signIn) return signInToHost(gatewaySignIn(signIn, vencryptAllowed), greeting, false);
     for (const chunk of greeting) session.bytesFromHost += chunk.length;
     pump(greeting);
     log.debug('connected to host', { session: session.id, held: taken !== null });
@@ -281,7 +280,7 @@ export function relayToHost(
     host.once('connect', () => {
       connected = true;
       host.setKeepAlive(true, 15_000);
-      signInToHost(new VncSignIn(signIn?.password ?? null, { anonymousTls: false }), [], false);
+      signInToHost(gatewaySignIn(signIn ?? { password: null, judge: null, requireTls: false }, false), [], false);
     });
   };
 

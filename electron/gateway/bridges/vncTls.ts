@@ -15,7 +15,8 @@
 // password's answer never reaches a server nobody trusted.
 import tls from 'node:tls';
 import net from 'node:net';
-import type { VncSignIn } from './vncSignIn';
+import { VncSignIn } from './vncSignIn';
+import { peerChain } from '../certificates/certificateTrust';
 import type { ErrorCode } from '../../../shared/errors/errorCodes';
 import type { CertificatePromptBody } from '../../../shared/api/contract';
 
@@ -24,6 +25,13 @@ const ANONYMOUS_SUITES = 'aNULL:!eNULL:@SECLEVEL=0';
 export type CertificateVerdict = { trusted: true } | { trusted: false; code: ErrorCode; detail: string; prompt?: CertificatePromptBody };
 /** Judges a server's certificate chain (leaf first, DER) for this session. */
 export type CertificateJudge = (chain: Uint8Array[]) => Promise<CertificateVerdict>;
+
+/** What the gateway signs in to a VNC server with: the session's (controlApi.ts), taken by its relay. */
+export interface VncSignInSettings {
+  password: string | null;
+  judge: CertificateJudge | null;
+  requireTls: boolean;
+}
 
 let available: boolean | null = null;
 
@@ -38,6 +46,22 @@ export function anonymousTlsAvailable(): boolean {
     }
   }
   return available;
+}
+
+/**
+ * The sign-in the gateway makes for the page (vncSignIn.ts): VeNCrypt's TLS
+ * where this process can do it (anonymous suites; X509 where the session has a
+ * certificate judge), and a TLSVnc password the page may be asked for.
+ * `vencrypt` false: a sign-in made again after VeNCrypt could not be finished,
+ * which does not choose it.
+ */
+export function gatewaySignIn(settings: VncSignInSettings, vencrypt = true): VncSignIn {
+  return new VncSignIn(settings.password, {
+    anonymousTls: vencrypt && anonymousTlsAvailable(),
+    askPassword: true,
+    x509: vencrypt && settings.judge !== null,
+    requireTls: settings.requireTls,
+  });
 }
 
 /**
@@ -70,28 +94,11 @@ export function startTls(socket: net.Socket, machine: VncSignIn, options: { host
       : Promise.resolve({ trusted: false, code: 'tls-failed', detail: 'no certificate check for this session' });
     void verdict.then((v) => {
       if (secure.destroyed) return;
-      if (v.trusted) {
-        for (const out of machine.trusted()) secure.write(out);
-        machine.judged();
-      } else {
-        machine.distrusted(v.code, v.detail, v.prompt);
-        machine.judged();
-        secure.destroy();
-      }
+      if (v.trusted) for (const out of machine.trusted()) secure.write(out);
+      else machine.distrusted(v.code, v.detail, v.prompt);
+      machine.judged();
+      if (!v.trusted) secure.destroy();
     });
   });
   return secure;
-}
-
-/** The server's chain as it sent it, leaf first (DER). */
-function peerChain(secure: tls.TLSSocket): Uint8Array[] {
-  const chain: Uint8Array[] = [];
-  let cert: tls.DetailedPeerCertificate | undefined = secure.getPeerCertificate(true);
-  while (cert?.raw && chain.length < 10) {
-    chain.push(new Uint8Array(cert.raw));
-    // A self-signed certificate is its own issuer: the walk ends there.
-    if (!cert.issuerCertificate || cert.issuerCertificate === cert || cert.issuerCertificate.fingerprint256 === cert.fingerprint256) break;
-    cert = cert.issuerCertificate;
-  }
-  return chain;
 }

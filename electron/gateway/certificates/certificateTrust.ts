@@ -15,6 +15,19 @@ export type TrustVerdict =
   | { kind: 'changed'; previous: string }
   | { kind: 'policy-mismatch' };
 
+/** Walks Node's linked peer certificate into a DER chain, leaf first (RDP's preflight, VNC's VeNCrypt X509). */
+export function peerChain(socket: tls.TLSSocket): Uint8Array[] {
+  const chain: Uint8Array[] = [];
+  const seen = new Set<string>();
+  let cert: tls.DetailedPeerCertificate | undefined = socket.getPeerCertificate(true);
+  while (cert && cert.raw && !seen.has(cert.fingerprint256)) {
+    seen.add(cert.fingerprint256);
+    chain.push(new Uint8Array(cert.raw));
+    cert = cert.issuerCertificate;
+  }
+  return chain;
+}
+
 export function sha256Fingerprint(der: Uint8Array): string {
   return createHash('sha256')
     .update(der)

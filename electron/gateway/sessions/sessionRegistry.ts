@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import type WebSocket from 'ws';
 import type { CertificatePromptBody, ControlEvent, SessionSecurity, SessionState } from '../../../shared/api/contract';
-import type { CertificateJudge } from '../bridges/vncTls';
+import type { VncSignInSettings } from '../bridges/vncTls';
 import { WARNING_MESSAGES, messageFor, type ErrorCode, type WarningCode } from '../../../shared/errors/errorCodes';
 import type { Protocol } from '../../../shared/profiles/profileSchema';
 import type { HeldHostConnection } from '../bridges/heldHostConnection';
@@ -43,7 +43,7 @@ export interface GatewaySession {
   /** VNC: the connection opened with the session, until its relay WebSocket takes it (bridges/heldHostConnection.ts). */
   heldConnection: HeldHostConnection | null;
   /** VNC: the gateway signs in for the page (bridges/vncSignIn.ts), with the saved password if there is one; taken by the relay. */
-  vncSignIn: { password: string | null; judge: CertificateJudge | null; requireTls: boolean } | null;
+  vncSignIn: VncSignInSettings | null;
 }
 
 /** Closes the connections a session holds for its bridges (RDP's certificate check's, VNC's opened early), if still held, and forgets a password its relay never took. */

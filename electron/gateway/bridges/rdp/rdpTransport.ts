@@ -7,6 +7,7 @@
 import net from 'node:net';
 import tls from 'node:tls';
 import type { ErrorCode } from '../../../../shared/errors/errorCodes';
+import { peerChain } from '../../certificates/certificateTrust';
 import { classifySocketError, type RelayTimeouts, DEFAULT_RELAY_TIMEOUTS } from '../tcpRelay';
 import { MAX_CONFIRM_LENGTH, NEG_FAILURE, PROTOCOL, X224Error, parseConnectionConfirm, tpktLength, type ConnectionConfirm } from './x224';
 
@@ -44,19 +45,6 @@ export function negotiationFailureCode(failureCode: number): ErrorCode {
     default:
       return 'protocol-error';
   }
-}
-
-/** Walks Node's linked peer certificate into a DER chain, leaf first. */
-function peerChain(socket: tls.TLSSocket): Uint8Array[] {
-  const chain: Uint8Array[] = [];
-  const seen = new Set<string>();
-  let cert: tls.DetailedPeerCertificate | undefined = socket.getPeerCertificate(true);
-  while (cert && cert.raw && !seen.has(cert.fingerprint256)) {
-    seen.add(cert.fingerprint256);
-    chain.push(new Uint8Array(cert.raw));
-    cert = cert.issuerCertificate;
-  }
-  return chain;
 }
 
 /** OpenSSL names TLS alerts in its error reasons; RDCleanPath carries the number (RFC 8446 §6). */
