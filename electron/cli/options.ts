@@ -6,7 +6,7 @@ import { machinePolicyPath } from '../gateway/policy/managedPolicy';
 
 export const USAGE = `Usage: deskbridge [options] [FILE]
 
-Opens DeskBridge, a client for remote desktops over VNC and RDP (SPICE is not supported yet).
+Opens DeskBridge, a client for remote desktops over VNC, RDP and SPICE.
 
 Options:
   --shell electron|browser  Which shell to start. Default: electron where an Electron

@@ -24,7 +24,10 @@ const loaders: Partial<Record<Protocol, () => Promise<Adapter>>> = {
     const { RdpSession, warmUpRdp, abandonRdpWarmUp } = await import('../protocols/rdp/rdpSession');
     return { create: () => new RdpSession(), warmUp: warmUpRdp, abandonWarmUp: abandonRdpWarmUp };
   },
-  // The SPICE adapter (spice-html5) goes in protocols/spice/ and is added here.
+  spice: async () => {
+    const { SpiceSession } = await import('../protocols/spice/spiceSession');
+    return { create: () => new SpiceSession() };
+  },
 };
 
 export async function createRemoteSession(protocol: Protocol): Promise<RemoteSession> {

@@ -6,7 +6,7 @@ export interface ProfileInput {
   name: string;
   host?: string;
   port: number;
-  protocol?: 'VNC' | 'RDP';
+  protocol?: 'VNC' | 'RDP' | 'SPICE';
   username?: string;
   password?: string;
   /** RDP: the label of a keyboard layout in the editor's list. */

@@ -20,7 +20,7 @@ import { PolicyRefusal, type ProfileLibrary } from '../profiles/profileLibrary';
 import type { ManagedPolicyStore } from '../policy/managedPolicy';
 import type { SecretStore } from '../secrets/secretStore';
 import type { SessionRegistry } from '../sessions/sessionRegistry';
-import { formatTarget, type TicketBook } from '../tickets/sessionTickets';
+import { formatTarget, SPICE_TICKET_CONNECTIONS, SPICE_TICKET_TTL_MS, type TicketBook } from '../tickets/sessionTickets';
 import { describeCertificate, evaluateTrust, sha256Fingerprint } from '../certificates/certificateTrust';
 import { openRdpTransport, requestedProtocolsFor } from '../bridges/rdp/rdpTransport';
 import { HeldHostConnection } from '../bridges/heldHostConnection';
@@ -179,6 +179,8 @@ export class ControlApi {
         // Told first, so a page that did not ask for this (kiosk, another tab) knows why.
         this.deps.sessions.fail(session, 'session-ended');
         this.deps.sessions.end(session, 'user-ended');
+        // A SPICE ticket may still have channels to open: none opens once its session has ended.
+        this.deps.tickets.revokeSession(session.id);
       }
       res.writeHead(204).end();
       return;
@@ -276,9 +278,6 @@ export class ControlApi {
     if (profile.unsupportedFeatures.length > 0) {
       throw new HttpError(422, 'feature-unsupported', `${messageFor('feature-unsupported')} (${profile.unsupportedFeatures.join('; ')})`, { features: profile.unsupportedFeatures });
     }
-    if (profile.protocol === 'spice') {
-      throw new HttpError(422, 'protocol-unsupported', messageFor('protocol-unsupported' satisfies ErrorCode));
-    }
     const preflight = profile.protocol === 'rdp' ? await this.acceptedRdpCertificate(profile, request.acceptCertificate) : undefined;
     const fingerprint = preflight?.fingerprint;
     const session = this.deps.sessions.create(profile.id, profile.protocol, profile.host, profile.port, { keyboardLayout: keyboardLayoutId(profile.keyboardLayout) });
@@ -292,7 +291,8 @@ export class ControlApi {
       endpoint: profile.protocol === 'rdp' ? 'rdcleanpath' : 'relay',
       host: profile.host,
       port: profile.port,
-      connections: 1,
+      // SPICE: one connection per channel, renewed while its channels open (sessionTickets.ts).
+      ...(profile.protocol === 'spice' ? { connections: SPICE_TICKET_CONNECTIONS, renewedTtlMs: SPICE_TICKET_TTL_MS } : { connections: 1 }),
       ...(fingerprint ? { certificateFingerprint: fingerprint } : {}),
     });
     // VNC: the server speaks first, so its greeting is on its way to the ticket's target while the page opens the relay (bridges/heldHostConnection.ts).

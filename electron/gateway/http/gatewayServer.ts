@@ -151,7 +151,8 @@ export function createGatewayServer(deps: GatewayServerDeps): Server {
         return;
       }
       wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
-        sessions.setState(session, 'connecting');
+        // SPICE's later channels open while the session is already under way.
+        if (session.bridgeClosers.size === 0) sessions.setState(session, 'connecting');
         relayToHost(ws, session, sessions, logger, deps.relayTimeouts);
       });
       return;

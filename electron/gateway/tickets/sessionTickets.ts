@@ -2,10 +2,18 @@
 // never opens a connection that no ticket names. A ticket binds one host and
 // its port, one endpoint kind, a number of connections (SPICE needs one per
 // channel), and expires in seconds if unused.
+// SPICE's tickets last longer and are renewed at each use: its channels open
+// one after another once the main one has signed in, and a password typed
+// after the server refused none opens the main channel again (a person types
+// for longer than 15 s). They still bind one target and end with their session.
 import { randomBytes } from 'node:crypto';
 import type { Protocol } from '../../../shared/profiles/profileSchema';
 
 export const TICKET_TTL_MS = 15_000;
+/** SPICE: how long a ticket with channels still to open lasts since it was minted or last used. */
+export const SPICE_TICKET_TTL_MS = 5 * 60_000;
+/** SPICE: connections one ticket may open (main, display, inputs, cursor, playback, record, ports… for a few sign-in attempts). */
+export const SPICE_TICKET_CONNECTIONS = 32;
 
 export type BridgeEndpoint = 'relay' | 'rdcleanpath';
 
@@ -20,6 +28,8 @@ export interface TicketGrant {
   connections: number;
   /** SHA-256 fingerprint of the accepted server certificate, for TLS protocols. */
   certificateFingerprint?: string;
+  /** How long the ticket lasts unused, renewed at each connection it opens (SPICE); else the book's TTL, not renewed. */
+  renewedTtlMs?: number;
 }
 
 export type TicketRefusal = 'unknown' | 'expired' | 'used-up' | 'wrong-endpoint' | 'wrong-target';
@@ -44,7 +54,7 @@ export class TicketBook {
   mint(grant: TicketGrant): string {
     this.prune();
     const ticket = randomBytes(24).toString('base64url');
-    this.tickets.set(ticket, { ...grant, expiresAt: this.now() + this.ttlMs, remaining: grant.connections });
+    this.tickets.set(ticket, { ...grant, expiresAt: this.now() + (grant.renewedTtlMs ?? this.ttlMs), remaining: grant.connections });
     return ticket;
   }
 
@@ -64,6 +74,7 @@ export class TicketBook {
     if (formatTarget(record.host, record.port) !== target) return { ok: false, reason: 'wrong-target' };
     record.remaining -= 1;
     if (record.remaining <= 0) this.tickets.delete(ticket);
+    else if (record.renewedTtlMs !== undefined) record.expiresAt = this.now() + record.renewedTtlMs;
     const { expiresAt: _e, remaining: _r, ...grant } = record;
     return { ok: true, grant };
   }

@@ -52,3 +52,22 @@ test('IPv6 targets are bracketed', () => {
   assert.equal(formatTarget('::1', 5900), '[::1]:5900');
   assert.equal(formatTarget('host.example', 5900), 'host.example:5900');
 });
+
+test('a SPICE ticket is renewed at each connection it opens, and still ends unused or used up', () => {
+  let now = 1_000;
+  const book = new TicketBook(() => now, 15_000);
+  const ticket = book.mint({ ...grant, protocol: 'spice', connections: 3, renewedTtlMs: 60_000 });
+  // Its own TTL, not the book's: a password typed after a refusal comes later than 15 s.
+  now += 59_000;
+  assert.equal(book.redeem(ticket, 'relay', '127.0.0.1:5901').ok, true);
+  now += 59_000;
+  assert.equal(book.redeem(ticket, 'relay', '127.0.0.1:5901').ok, true);
+  now += 60_001;
+  assert.deepEqual(book.redeem(ticket, 'relay', '127.0.0.1:5901'), { ok: false, reason: 'expired' });
+  // A plain ticket with several connections is not renewed.
+  const plain = book.mint({ ...grant, connections: 3 });
+  now += 10_000;
+  assert.equal(book.redeem(plain, 'relay', '127.0.0.1:5901').ok, true);
+  now += 6_000;
+  assert.deepEqual(book.redeem(plain, 'relay', '127.0.0.1:5901'), { ok: false, reason: 'expired' });
+});

@@ -1,0 +1,40 @@
+// spice-html5 0.2.1 ships no types; this declares the part of it we use.
+declare module '@spice-project/spice-html5/src/main.js' {
+  export interface SpiceSurface {
+    canvas: HTMLCanvasElement;
+  }
+  export interface SpiceChannel {
+    ws?: WebSocket;
+    state: string;
+    send_msg(message: { buffer_size(): number; to_buffer(buffer: ArrayBuffer, at?: number): number }): void;
+    process_channel_message(message: { type: number }): boolean;
+  }
+  export interface SpiceInputsChannel extends SpiceChannel {
+    waiting_for_ack: number;
+  }
+  export interface SpiceDisplayChannel extends SpiceChannel {
+    primary_surface?: number;
+    surfaces: Record<number, SpiceSurface>;
+    hook_events(): void;
+    unhook_events(): void;
+    delete_surface(surfaceId: number): void;
+  }
+  export interface SpiceMainOptions {
+    uri: string;
+    screen_id: string;
+    password: string;
+    onerror?: (error: Error | Event) => void;
+    onsuccess?: (message: string) => void;
+  }
+  export class SpiceMainConn implements SpiceChannel {
+    constructor(options: SpiceMainOptions);
+    ws?: WebSocket;
+    state: string;
+    mouse_mode: number;
+    display?: SpiceDisplayChannel;
+    inputs?: SpiceInputsChannel;
+    send_msg(message: { buffer_size(): number; to_buffer(buffer: ArrayBuffer, at?: number): number }): void;
+    process_channel_message(message: { type: number }): boolean;
+    stop(): void;
+  }
+}

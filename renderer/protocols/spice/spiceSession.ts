@@ -1,0 +1,458 @@
+// SPICE through spice-html5 (LGPL-3.0-or-later, the SPICE project's own web
+// client), behind the protocol-agnostic session interface. The gateway relays
+// each channel's bytes on a WebSocket of its own (one ticket, several
+// connections); spice-html5 speaks SPICE: the link, the password (RSA-sealed
+// to the server's key), the display and cursor channels.
+//
+// Around it, what a desktop client needs that it lacks or does in a way that
+// breaks in an app (../shared/TESTBED.md):
+// - input is ours: keys by physical key (KeyboardEvent.code) as scan codes,
+//   so Shift and every key travel (spice-html5 maps legacy keyCodes, drops
+//   Shift on typed characters and alert()s on an unknown key), and the pointer
+//   in desktop pixels whatever the canvas's scaling;
+// - its surfaces get ids of this session's own (it names every session's
+//   first canvas "spice_surface_0", so two sessions in one page collide);
+// - its WebSockets are counted (bytes) and known, so that every channel ends
+//   with the session;
+// - its errors become the app's error codes, and a server that wants a
+//   password it was not given asks the user, as virt-viewer does.
+import { SpiceMainConn, type SpiceDisplayChannel, type SpiceInputsChannel } from '@spice-project/spice-html5/src/main.js';
+import type { ScalingMode } from '../../../shared/profiles/profileSchema';
+import { SessionEmitter, type ConnectParams, type RemoteSession, type SessionEvents } from '../../session/remoteSession';
+import { CTRL_ALT_DEL, spiceScancode } from './scancodes';
+
+// SPICE protocol numbers (spice-protocol's enums.h).
+const MSG_MAIN_CHANNELS_LIST = 104;
+const MSGC_INPUTS_KEY_DOWN = 101;
+const MSGC_INPUTS_KEY_UP = 102;
+const MSGC_INPUTS_MOUSE_MOTION = 111;
+const MSGC_INPUTS_MOUSE_POSITION = 112;
+const MSGC_INPUTS_MOUSE_PRESS = 113;
+const MSGC_INPUTS_MOUSE_RELEASE = 114;
+const MOUSE_MODE_CLIENT = 1 << 1;
+/** Pointer motions the server acknowledges in bunches of 4; no more than two bunches are left unacknowledged. */
+const MOTIONS_IN_FLIGHT = 8;
+const BUTTON_UP = 4;
+const BUTTON_DOWN = 5;
+
+/** The server must answer the main channel's first bytes within this (the gateway's greeting time for VNC). */
+const NO_ANSWER_MS = 4000;
+const NO_ANSWER = 'no answer';
+const NOT_SPICE = 'not spice';
+const NOT_SPICE_BUT_VNC = 'vnc, not spice';
+
+let sessionsInPage = 0;
+
+/** A SPICE client message with the mini header: type (u16), size (u32), then the payload. */
+function spiceMessage(type: number, payload: (view: DataView) => void, size: number) {
+  return {
+    buffer_size: () => 6 + size,
+    to_buffer(buffer: ArrayBuffer, at = 0): number {
+      const view = new DataView(buffer, at);
+      view.setUint16(0, type, true);
+      view.setUint32(2, size, true);
+      payload(new DataView(buffer, at + 6, size));
+      return at + 6 + size;
+    },
+  };
+}
+
+/** DOM button (0 left, 1 middle, 2 right) → SPICE button number and its bit in the buttons' state. */
+const BUTTONS: Record<number, { button: number; mask: number }> = { 0: { button: 1, mask: 1 }, 1: { button: 2, mask: 2 }, 2: { button: 3, mask: 4 } };
+
+/** How spice-html5 words its failures (spiceconn.js), to the app's reasons. */
+function classify(message: string): { code: SessionEvents['disconnected']['code']; detail?: string } | 'password-refused' {
+  if (message === 'Permission denied.' || message === 'Bad password.') return 'password-refused';
+  if (message === NOT_SPICE_BUT_VNC) return { code: 'protocol-error', detail: 'The server at this address is a VNC server, not a SPICE server. Choose VNC as this connection\'s protocol.' };
+  if (message === NOT_SPICE || message.startsWith('Error: magic mismatch')) {
+    return { code: 'protocol-error', detail: 'The server at this address did not answer as a SPICE server. Check the port and the protocol.' };
+  }
+  if (message.startsWith('Error: reply link error')) return { code: 'protocol-error', detail: `The SPICE server refused the connection (${message.replace(/^Error: /, '')}).` };
+  if (message === NO_ANSWER) return { code: 'no-greeting', detail: `Nothing came back within ${NO_ANSWER_MS / 1000} s of connecting: the service at this port does not answer as a SPICE server.` };
+  if (message === 'Connection timed out.') return { code: 'host-unreachable', detail: 'The SPICE server did not finish signing in within 30 seconds.' };
+  // A relay that closed (the host refused, went away, or the ticket was refused): the gateway says why.
+  return { code: null };
+}
+
+export class SpiceSession implements RemoteSession {
+  private readonly events = new SessionEmitter();
+  readonly countsFrames = true;
+  private main: SpiceMainConn | null = null;
+  private params: ConnectParams | null = null;
+  private screen: HTMLDivElement | null = null;
+  private readonly sockets = new Set<WebSocket>();
+  private password = '';
+  private askedForPassword = false;
+  private ended = false;
+  private connected = false;
+  private scaling: ScalingMode = 'fit';
+  private input: { canvas: HTMLCanvasElement; detach: () => void } | null = null;
+  private readonly keysDown = new Set<string>();
+  private buttons = 0;
+  private lastPointer: { x: number; y: number } | null = null;
+  private drawn = false;
+  private frameTimer = 0;
+  private fitWatch: ResizeObserver | null = null;
+
+  on<K extends keyof SessionEvents>(event: K, listener: (value: SessionEvents[K]) => void): () => void {
+    return this.events.on(event, listener);
+  }
+
+  connect(params: ConnectParams): void {
+    this.params = params;
+    this.password = params.password ?? '';
+    const screen = document.createElement('div');
+    screen.id = `deskbridge-spice-${++sessionsInPage}`;
+    screen.className = 'spice-screen';
+    params.surface.append(screen);
+    this.screen = screen;
+    this.setScaling(params.info.profile.scaling);
+    this.events.emit('state', 'connecting');
+    this.start();
+    // A picture drawn since the last animation frame is one frame shown (the readout's frames/s).
+    const tick = () => {
+      if (this.ended) return;
+      if (this.drawn) {
+        this.drawn = false;
+        this.events.emit('frame', undefined);
+      }
+      this.frameTimer = requestAnimationFrame(tick);
+    };
+    this.frameTimer = requestAnimationFrame(tick);
+  }
+
+  /** Opens the main channel (again, after a password was asked for); the others follow from it. */
+  private start(): void {
+    const params = this.params;
+    const screen = this.screen;
+    if (!params || !screen) return;
+    const main = this.recordingSockets(
+      () =>
+        new SpiceMainConn({
+          uri: params.wsOrigin + params.info.relayPath,
+          screen_id: screen.id,
+          password: this.password,
+          onerror: (error) => this.failed(main, error),
+          onsuccess: () => {
+            this.connected = true;
+            this.events.emit('state', 'connected');
+          },
+        }),
+    );
+    this.main = main;
+    main.ws?.addEventListener(
+      'open',
+      () => {
+        this.events.emit('state', 'authenticating');
+        // A SPICE server answers the client's first bytes at once; a service that says nothing is not one (as VNC's greeting).
+        setTimeout(() => {
+          if (this.main === main && main.state === 'start') this.failed(main, new Error(NO_ANSWER));
+        }, NO_ANSWER_MS);
+      },
+      { once: true },
+    );
+    // A SPICE server's first bytes are its magic, "REDQ"; anything else is another service (a VNC server greets with "RFB ").
+    main.ws?.addEventListener(
+      'message',
+      (event: MessageEvent<ArrayBuffer | Blob>) => {
+        if (!(event.data instanceof ArrayBuffer) || event.data.byteLength < 4) return;
+        const first = String.fromCharCode(...new Uint8Array(event.data, 0, 4));
+        if (first !== 'REDQ') this.failed(main, new Error(first === 'RFB ' ? NOT_SPICE_BUT_VNC : NOT_SPICE));
+      },
+      { once: true },
+    );
+    const handle = main.process_channel_message.bind(main);
+    main.process_channel_message = (message) => {
+      // The channels open here: their sockets are this session's, and the display gets our input and ids.
+      const handled = message.type === MSG_MAIN_CHANNELS_LIST ? this.recordingSockets(() => handle(message)) : handle(message);
+      if (main.display) this.adopt(main.display);
+      return handled;
+    };
+  }
+
+  /** Runs `open` with every WebSocket it opens recorded (counted, and closed with the session). */
+  private recordingSockets<T>(open: () => T): T {
+    const Original = window.WebSocket;
+    const record = (socket: WebSocket) => {
+      this.sockets.add(socket);
+      socket.addEventListener('message', (event: MessageEvent<ArrayBuffer | Blob>) => {
+        const data = event.data;
+        this.events.emit('bytes', data instanceof ArrayBuffer ? data.byteLength : data.size);
+      });
+      socket.addEventListener('close', () => this.sockets.delete(socket));
+    };
+    class Recorded extends Original {
+      constructor(url: string | URL, protocols?: string | string[]) {
+        super(url, protocols);
+        record(this);
+      }
+    }
+    window.WebSocket = Recorded;
+    try {
+      return open();
+    } finally {
+      window.WebSocket = Original;
+    }
+  }
+
+  /** The display channel, once: our input on its canvas, its surfaces named and removed as this session's. */
+  private adopt(display: SpiceDisplayChannel & { adopted?: true }): void {
+    if (display.adopted) return;
+    display.adopted = true;
+    const handle = display.process_channel_message.bind(display);
+    display.process_channel_message = (message) => {
+      const handled = handle(message);
+      this.drawn = true;
+      return handled;
+    };
+    display.hook_events = () => {
+      const surface = display.primary_surface === undefined ? undefined : display.surfaces[display.primary_surface];
+      if (surface) this.attachInput(surface.canvas);
+    };
+    display.unhook_events = () => this.detachInput();
+    display.delete_surface = (surfaceId: number) => {
+      const surface = display.surfaces[surfaceId];
+      if (display.primary_surface === surfaceId) {
+        this.detachInput();
+        display.primary_surface = undefined;
+      }
+      surface?.canvas.remove();
+      delete display.surfaces[surfaceId];
+    };
+  }
+
+  private failed(main: SpiceMainConn, error: Error | Event): void {
+    if (main !== this.main || this.ended) return;
+    const message = error instanceof Error ? error.message : 'the connection failed';
+    const outcome = classify(message);
+    this.main = null;
+    main.state = 'closing';
+    main.stop();
+    this.closeSockets();
+    if (outcome === 'password-refused') {
+      // None was given (or saved): ask, as virt-viewer does, and sign in again with the answer.
+      if (this.password === '' && !this.askedForPassword) {
+        this.askedForPassword = true;
+        this.events.emit('state', 'authenticating');
+        this.events.emit('credentialsRequired', { username: false, password: true });
+        return;
+      }
+      return this.end({ code: 'auth-failed', detail: 'The SPICE server refused the password.' });
+    }
+    this.end(outcome.code === null ? { code: null } : { code: outcome.code, ...(outcome.detail ? { detail: outcome.detail } : {}) });
+  }
+
+  private end(info: SessionEvents['disconnected']): void {
+    if (this.ended) return;
+    this.ended = true;
+    cancelAnimationFrame(this.frameTimer);
+    this.fitWatch?.disconnect();
+    this.fitWatch = null;
+    this.detachInput();
+    const main = this.main;
+    this.main = null;
+    if (main) {
+      main.state = 'closing';
+      main.stop();
+    }
+    this.closeSockets();
+    this.screen?.remove();
+    this.events.emit('state', 'disconnected');
+    this.events.emit('disconnected', info);
+  }
+
+  private closeSockets(): void {
+    for (const socket of this.sockets) socket.close();
+    this.sockets.clear();
+  }
+
+  disconnect(): void {
+    this.end({ code: 'user-ended' });
+  }
+
+  sendCredentials(credentials: { username?: string; password: string }): void {
+    if (this.ended || this.main) return;
+    this.password = credentials.password;
+    this.start();
+  }
+
+  sendCtrlAltDel(): void {
+    for (const code of CTRL_ALT_DEL) this.sendKey(code, true);
+    for (const code of [...CTRL_ALT_DEL].reverse()) this.sendKey(code, false);
+  }
+
+  private inputs(): SpiceInputsChannel | null {
+    const inputs = this.main?.inputs;
+    return inputs && inputs.state === 'ready' ? inputs : null;
+  }
+
+  private sendKey(code: string, down: boolean): boolean {
+    const scancode = spiceScancode(code, down);
+    const inputs = this.inputs();
+    if (scancode === null || !inputs) return false;
+    inputs.send_msg(spiceMessage(down ? MSGC_INPUTS_KEY_DOWN : MSGC_INPUTS_KEY_UP, (view) => view.setUint32(0, scancode, true), 4));
+    return true;
+  }
+
+  /** The pointer's place on the desktop, in its own pixels, whatever the canvas is scaled to. */
+  private desktopPoint(canvas: HTMLCanvasElement, event: MouseEvent): { x: number; y: number } {
+    const box = canvas.getBoundingClientRect();
+    const x = ((event.clientX - box.left) * canvas.width) / Math.max(1, box.width);
+    const y = ((event.clientY - box.top) * canvas.height) / Math.max(1, box.height);
+    return { x: Math.min(canvas.width - 1, Math.max(0, Math.round(x))), y: Math.min(canvas.height - 1, Math.max(0, Math.round(y))) };
+  }
+
+  private sendPointer(canvas: HTMLCanvasElement, event: MouseEvent): void {
+    const inputs = this.inputs();
+    const point = this.desktopPoint(canvas, event);
+    const last = this.lastPointer;
+    this.lastPointer = point;
+    if (!inputs || !this.main || inputs.waiting_for_ack >= MOTIONS_IN_FLIGHT) return;
+    const buttons = this.buttons;
+    if (this.main.mouse_mode === MOUSE_MODE_CLIENT) {
+      inputs.send_msg(
+        spiceMessage(MSGC_INPUTS_MOUSE_POSITION, (view) => {
+          view.setUint32(0, point.x, true);
+          view.setUint32(4, point.y, true);
+          view.setUint16(8, buttons, true);
+          view.setUint8(10, 0);
+        }, 11),
+      );
+    } else {
+      const dx = last ? point.x - last.x : 0;
+      const dy = last ? point.y - last.y : 0;
+      inputs.send_msg(
+        spiceMessage(MSGC_INPUTS_MOUSE_MOTION, (view) => {
+          view.setInt32(0, dx, true);
+          view.setInt32(4, dy, true);
+          view.setUint16(8, buttons, true);
+        }, 10),
+      );
+    }
+    inputs.waiting_for_ack++;
+  }
+
+  private sendButton(button: number, down: boolean): void {
+    const inputs = this.inputs();
+    const buttons = this.buttons;
+    inputs?.send_msg(
+      spiceMessage(down ? MSGC_INPUTS_MOUSE_PRESS : MSGC_INPUTS_MOUSE_RELEASE, (view) => {
+        view.setUint8(0, button);
+        view.setUint16(1, buttons, true);
+      }, 3),
+    );
+  }
+
+  private attachInput(canvas: HTMLCanvasElement): void {
+    this.detachInput();
+    // Ids of this session's own (spice-html5 would name it spice_surface_0 in every session).
+    canvas.id = `${this.screen?.id ?? 'deskbridge-spice'}-desktop`;
+    canvas.tabIndex = 0;
+    canvas.classList.add('spice-desktop');
+    const viewOnly = this.params?.info.profile.viewOnly === true;
+    const onKey = (event: KeyboardEvent) => {
+      const down = event.type === 'keydown';
+      // A repeat is a press again, as a held key's typematic repeat on a PC keyboard.
+      if (this.sendKey(event.code, down)) {
+        if (down) this.keysDown.add(event.code);
+        else this.keysDown.delete(event.code);
+      }
+      event.preventDefault();
+    };
+    const onMove = (event: MouseEvent) => this.sendPointer(canvas, event);
+    const onButton = (event: MouseEvent) => {
+      const mapped = BUTTONS[event.button];
+      event.preventDefault();
+      if (!mapped) return;
+      const down = event.type === 'mousedown';
+      if (down) canvas.focus({ preventScroll: true });
+      this.sendPointer(canvas, event);
+      this.buttons = down ? this.buttons | mapped.mask : this.buttons & ~mapped.mask;
+      this.sendButton(mapped.button, down);
+    };
+    const onWheel = (event: WheelEvent) => {
+      event.preventDefault();
+      if (event.deltaY === 0) return;
+      const button = event.deltaY < 0 ? BUTTON_UP : BUTTON_DOWN;
+      this.sendButton(button, true);
+      this.sendButton(button, false);
+    };
+    const noMenu = (event: Event) => event.preventDefault();
+    // Keys held when the focus leaves are let go on the remote side too (no stuck Ctrl after Alt+Tab).
+    const onBlur = () => this.releaseKeys();
+    const listeners: Array<[string, EventListener, AddEventListenerOptions?]> = viewOnly
+      ? [['contextmenu', noMenu]]
+      : [
+          ['keydown', onKey as EventListener],
+          ['keyup', onKey as EventListener],
+          ['mousemove', onMove as EventListener],
+          ['mousedown', onButton as EventListener],
+          ['mouseup', onButton as EventListener],
+          ['wheel', onWheel as EventListener, { passive: false }],
+          ['contextmenu', noMenu],
+          ['blur', onBlur],
+        ];
+    for (const [type, listener, options] of listeners) canvas.addEventListener(type, listener, options);
+    this.input = { canvas, detach: () => listeners.forEach(([type, listener]) => canvas.removeEventListener(type, listener)) };
+    this.applyScaling();
+    this.watchFit();
+    if (this.connected) canvas.focus({ preventScroll: true });
+  }
+
+  private detachInput(): void {
+    this.releaseKeys();
+    this.input?.detach();
+    this.input = null;
+  }
+
+  private releaseKeys(): void {
+    for (const code of this.keysDown) this.sendKey(code, false);
+    this.keysDown.clear();
+  }
+
+  setScaling(mode: ScalingMode): void {
+    this.scaling = mode;
+    this.applyScaling();
+    this.watchFit();
+  }
+
+  /**
+   * "Fit to window" shrinks a desktop larger than the window and shows a
+   * smaller one pixel for pixel, never enlarged (as the VNC session does);
+   * 1:1 shows it at its size, and the surface scrolls.
+   */
+  private applyScaling(): void {
+    const canvas = this.canvas();
+    const surface = this.params?.surface;
+    if (!canvas || !surface || !this.screen) return;
+    const scale = this.scaling === 'fit' ? Math.min(1, surface.clientWidth / canvas.width, surface.clientHeight / canvas.height) : 1;
+    canvas.style.width = `${Math.floor(canvas.width * scale)}px`;
+    canvas.style.height = `${Math.floor(canvas.height * scale)}px`;
+    canvas.style.display = 'block';
+    // spice-html5 sets the screen's height to the desktop's; the surface decides here.
+    this.screen.style.height = '';
+  }
+
+  private watchFit(): void {
+    const surface = this.params?.surface;
+    if (this.fitWatch || !surface || typeof ResizeObserver === 'undefined') return;
+    this.fitWatch = new ResizeObserver(() => this.applyScaling());
+    this.fitWatch.observe(surface);
+  }
+
+  /** SPICE shares the clipboard through the guest agent, which spice-html5 does not speak: said once, nothing sent. */
+  private clipboardWarned = false;
+  pasteText(_text: string): void {
+    if (this.clipboardWarned) return;
+    this.clipboardWarned = true;
+    this.events.emit('warning', 'The clipboard is not shared over SPICE in this version of DeskBridge.');
+  }
+
+  focus(): void {
+    this.input?.canvas.focus({ preventScroll: true });
+  }
+
+  canvas(): HTMLCanvasElement | null {
+    return this.input?.canvas ?? this.screen?.querySelector('canvas') ?? null;
+  }
+}

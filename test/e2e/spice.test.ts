@@ -1,0 +1,250 @@
+// SPICE end to end: the real UI in Chromium, the real gateway (one ticket,
+// a relay connection per channel), a real SPICE server (Xorg with spiceqxl).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import type { Page } from 'playwright-core';
+import { startSpiceServer, disposeSpiceServer, type SpiceServer } from '../servers/spiceServer';
+import { close, hexColour } from '../servers/xwd';
+import { startApp, removeDataDir, type RunningApp } from '../support/app';
+import { openBrowser, type TestBrowser } from '../support/browser';
+import { canvasPixels, createProfile, pagePointFor, sessionView, waitFor, waitForCanvasColour, waitForState } from '../support/ui';
+import { messageFor } from '../../shared/errors/errorCodes';
+
+const PASSWORD = 'Spice-7!';
+let open: SpiceServer;
+let locked: SpiceServer;
+let app: RunningApp;
+let browser: TestBrowser;
+
+before(async () => {
+  [open, locked] = await Promise.all([
+    startSpiceServer({ background: '#336699' }),
+    startSpiceServer({ background: '#7f2a5a', password: PASSWORD, xterm: false }),
+  ]);
+  app = await startApp({ env: { ...process.env, DESKBRIDGE_SECRETS: 'file' } });
+  browser = await openBrowser({ origin: app.origin });
+  await browser.page.goto(app.url);
+});
+
+after(async () => {
+  await browser?.close();
+  await app?.stop();
+  if (app) await removeDataDir(app.dataDir);
+  await Promise.all([disposeSpiceServer(open), disposeSpiceServer(locked)]);
+});
+
+const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** Keys as a person presses them: Shift held for capitals and shifted symbols (US layout), so the test types what a user would. */
+const SHIFTED: Record<string, string> = { '>': 'Period', _: 'Minus', '!': 'Digit1', ':': 'Semicolon', '"': 'Quote', '|': 'Backslash' };
+async function typeAsAPerson(page: Page, text: string): Promise<void> {
+  for (const character of text) {
+    const shifted = SHIFTED[character] ?? (/^[A-Z]$/.test(character) ? `Key${character}` : null);
+    if (shifted) {
+      await page.keyboard.down('Shift');
+      await page.keyboard.press(shifted);
+      await page.keyboard.up('Shift');
+    } else {
+      await page.keyboard.press(character === ' ' ? 'Space' : character);
+    }
+  }
+}
+
+async function fileContent(file: string, timeoutMs = 5000): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  let content = '';
+  while (Date.now() < deadline) {
+    content = await readFile(file, 'utf8').catch(() => '');
+    if (content) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return content;
+}
+
+test('SPICE: connect from the UI and see the desktop as the server shows it; typing with Shift and clicks reach it', async () => {
+  const { page } = browser;
+  await createProfile(page, { name: 'Spice desk', protocol: 'SPICE', port: open.port });
+  await page.getByRole('button', { name: 'Connect', exact: true }).click();
+  await waitForState(page, 'Connected');
+  await waitForCanvasColour(page, 900, 700, hexColour('#336699'));
+  await assert.doesNotReject(sessionView(page).getByText('Not encrypted').waitFor());
+
+  // The canvas shows what the server's framebuffer holds, over a grid of the whole screen.
+  const points: [number, number][] = [];
+  for (let x = 8; x < 1024; x += 101) for (let y = 6; y < 768; y += 73) points.push([x, y]);
+  await waitFor(async () => {
+    const [shown, screen] = await Promise.all([canvasPixels(page, points), open.screen()]);
+    return points.filter((p, i) => !close(shown[i]!, screen.pixel(p[0], p[1]), 24)).length <= 2;
+  }, 'the canvas to match the server over a grid', 8000);
+  const [xtermPixel] = await canvasPixels(page, [[300, 200]]);
+  assert.ok(close(xtermPixel!, hexColour('#ffffff'), 8), `the xterm is white on the canvas, got ${xtermPixel}`);
+
+  // A click lands where it was aimed (the remote pointer), then keys go to the xterm's shell.
+  const point = await pagePointFor(page, 200, 150);
+  await page.mouse.click(point.x, point.y);
+  await waitFor(async () => {
+    const location = await open.x('xdotool', ['getmouselocation']);
+    const [, x, y] = /x:(\d+) y:(\d+)/.exec(location) ?? [];
+    return Math.abs(Number(x) - 200) <= 1 && Math.abs(Number(y) - 150) <= 1;
+  }, 'the remote pointer at 200,150', 3000);
+  await typeAsAPerson(page, 'echo Mixed_Case > out.txt');
+  await page.keyboard.press('Enter');
+  assert.equal(await fileContent(path.join(open.workDir, 'out.txt')), 'Mixed_Case\n');
+
+  // The readout counts pictures as they are drawn: the desktop changing colour draws some.
+  let turn = 0;
+  await waitFor(async () => {
+    await open.x('xsetroot', ['-solid', turn++ % 2 ? '#aa5500' : '#336699']);
+    return /[1-9]\d* frames\/s/.test((await sessionView(page).textContent()) ?? '');
+  }, 'a frames/s readout above 0 while the desktop changes', 5000);
+  await open.x('xsetroot', ['-solid', '#336699']);
+
+  await sessionView(page).getByRole('button', { name: 'Disconnect' }).click();
+  await waitForState(page, 'Disconnected');
+  assert.equal(await sessionView(page).getByRole('alert').count(), 0, 'a disconnect by the user is not shown as a failure');
+  await sessionView(page).getByRole('button', { name: 'Close', exact: true }).click();
+});
+
+test('SPICE with a password: asked for when none is saved, a wrong one refused with a clear error, the right one remembered', async () => {
+  const { page } = browser;
+  await page.getByRole('tab', { name: 'Connections' }).click();
+  await createProfile(page, { name: 'Locked spice', protocol: 'SPICE', port: locked.port });
+  await page.getByRole('button', { name: 'Connect', exact: true }).click();
+  const dialog = page.getByRole('dialog', { name: 'Password required' });
+  await dialog.waitFor({ timeout: 10_000 });
+  await dialog.getByLabel('Password', { exact: true }).fill('not-it');
+  await dialog.getByRole('button', { name: 'Sign in' }).click();
+  const alert = sessionView(page).getByRole('alert');
+  await alert.waitFor({ timeout: 10_000 });
+  assert.match((await alert.textContent()) ?? '', new RegExp(escape(messageFor('auth-failed'))));
+  await waitForState(page, 'Disconnected');
+
+  await alert.getByRole('button', { name: 'Reconnect' }).click();
+  await dialog.waitFor({ timeout: 10_000 });
+  await dialog.getByLabel('Password', { exact: true }).fill(PASSWORD);
+  await dialog.getByLabel('Remember password').check();
+  await dialog.getByRole('button', { name: 'Sign in' }).click();
+  await waitForState(page, 'Connected');
+  await waitForCanvasColour(page, 500, 400, hexColour('#7f2a5a'));
+
+  // Remembered once the server took it: the next connection asks nothing.
+  await sessionView(page).getByRole('button', { name: 'Disconnect' }).click();
+  await waitForState(page, 'Disconnected');
+  await sessionView(page).getByRole('button', { name: 'Reconnect' }).click();
+  await waitForState(page, 'Connected');
+  await waitForCanvasColour(page, 500, 400, hexColour('#7f2a5a'));
+  assert.equal(await page.getByRole('dialog', { name: 'Password required' }).count(), 0);
+  await sessionView(page).getByRole('button', { name: 'Disconnect' }).click();
+  await waitForState(page, 'Disconnected');
+  await sessionView(page).getByRole('button', { name: 'Close', exact: true }).click();
+});
+
+test('SPICE: a server that goes away mid-session is said so, and the session comes back with it', async () => {
+  const { page } = browser;
+  await page.getByRole('tab', { name: 'Connections' }).click();
+  await page.getByRole('navigation', { name: 'Connections' }).getByRole('button', { name: 'Spice desk', exact: true }).dblclick();
+  await waitForState(page, 'Connected');
+  await waitForCanvasColour(page, 900, 700, hexColour('#336699'));
+  await open.stop();
+  const retrying = page.locator('.session-overlay.reconnecting');
+  await retrying.getByText(/Reconnecting… \(attempt \d+\)/).waitFor({ timeout: 10_000 });
+  assert.match((await retrying.textContent()) ?? '', new RegExp(`${escape(messageFor('server-closed'))}|${escape(messageFor('connection-lost'))}|${escape(messageFor('host-refused'))}`));
+  await open.startAgain();
+  await waitForState(page, 'Connected', 30_000);
+  await waitForCanvasColour(page, 900, 700, hexColour('#336699'));
+  await sessionView(page).getByRole('button', { name: 'Disconnect' }).click();
+  await waitForState(page, 'Disconnected');
+  await sessionView(page).getByRole('button', { name: 'Close', exact: true }).click();
+});
+
+test('a SPICE .vv ticket (as oVirt or Proxmox hand out) connects once with its one-time password and keeps nothing', async () => {
+  const { page } = browser;
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'deskbridge-spice-vv-'));
+  try {
+    const file = path.join(dir, 'console.vv');
+    await writeFile(file, `[virt-viewer]\ntype=spice\nhost=127.0.0.1\nport=${locked.port}\npassword=${PASSWORD}\ntitle=Ticket VM\ndelete-this-file=1\n`);
+    await page.getByRole('tab', { name: 'Connections' }).click();
+    const listed = await page.getByRole('navigation', { name: 'Connections' }).getByRole('listitem').count();
+    await page.getByLabel('Import connection file').setInputFiles(file);
+    await page.getByRole('dialog').getByRole('button', { name: 'Connect now' }).click();
+    await waitForState(page, 'Connected');
+    await waitForCanvasColour(page, 500, 400, hexColour('#7f2a5a'));
+    assert.equal(await page.getByRole('dialog', { name: 'Password required' }).count(), 0, 'the ticket\u2019s password signed in');
+    await sessionView(page).getByRole('button', { name: 'Disconnect' }).click();
+    await waitForState(page, 'Disconnected');
+    await sessionView(page).getByRole('button', { name: 'Close', exact: true }).click();
+    await page.getByRole('tab', { name: 'Connections' }).click();
+    assert.equal(await page.getByRole('navigation', { name: 'Connections' }).getByRole('listitem').count(), listed, 'nothing was saved');
+    const stored = [path.join(app.dataDir, 'profiles.json'), path.join(app.dataDir, 'secrets.enc.json')].filter(existsSync);
+    for (const stored_file of stored) assert.equal((await readFile(stored_file, 'utf8')).includes(PASSWORD), false, `${stored_file} holds no ticket password`);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('two SPICE sessions at once, each with its own desktop; ending one leaves the other drawing', async () => {
+  const { page } = browser;
+  const list = page.getByRole('navigation', { name: 'Connections' });
+  await page.getByRole('tab', { name: 'Connections' }).click();
+  await list.getByRole('button', { name: 'Spice desk', exact: true }).dblclick();
+  await waitForState(page, 'Connected');
+  await waitForCanvasColour(page, 900, 700, hexColour('#336699'));
+  await page.getByRole('tab', { name: 'Connections' }).click();
+  // Signed in with the password remembered above.
+  await list.getByRole('button', { name: 'Locked spice', exact: true }).dblclick();
+  await waitForState(page, 'Connected');
+  await waitForCanvasColour(page, 500, 400, hexColour('#7f2a5a'));
+  await page.getByRole('tab', { name: 'Spice desk' }).click();
+  await waitForCanvasColour(page, 900, 700, hexColour('#336699'));
+  // spice-html5 names every session's desktop canvas alike and removes it by that name: ending
+  // the later session must remove its own, and leave the earlier one's drawing.
+  await page.getByRole('tab', { name: 'Locked spice' }).click();
+  await sessionView(page).getByRole('button', { name: 'Disconnect' }).click();
+  await waitForState(page, 'Disconnected');
+  await sessionView(page).getByRole('button', { name: 'Close', exact: true }).click();
+  await page.getByRole('tab', { name: 'Spice desk' }).click();
+  await waitForState(page, 'Connected');
+  await open.x('xsetroot', ['-solid', '#2a5a7f']);
+  await waitForCanvasColour(page, 900, 700, hexColour('#2a5a7f'));
+  await open.x('xsetroot', ['-solid', '#336699']);
+  await sessionView(page).getByRole('button', { name: 'Disconnect' }).click();
+  await waitForState(page, 'Disconnected');
+  await sessionView(page).getByRole('button', { name: 'Close', exact: true }).click();
+});
+
+test('SPICE: the wrong port ends with a clear error, not a hang: nothing listening, a VNC server, a service that says nothing', async () => {
+  const { page } = browser;
+  const vncLike = net.createServer((socket) => socket.write('RFB 003.008\n'));
+  const vncSockets = new Set<net.Socket>();
+  vncLike.on('connection', (socket) => vncSockets.add(socket));
+  const silent = net.createServer(() => undefined);
+  const silentSockets = new Set<net.Socket>();
+  silent.on('connection', (socket) => silentSockets.add(socket));
+  await Promise.all([vncLike, silent].map((server) => new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))));
+  try {
+    const cases: Array<[string, number, RegExp]> = [
+      ['Nowhere spice', 1, new RegExp(escape(messageFor('host-refused')))],
+      ['VNC not spice', (vncLike.address() as net.AddressInfo).port, new RegExp(`${escape(messageFor('protocol-error'))}[\\s\\S]*is a VNC server, not a SPICE server`)],
+      ['Silent spice', (silent.address() as net.AddressInfo).port, new RegExp(`${escape(messageFor('no-greeting'))}[\\s\\S]*does not answer as a SPICE server`)],
+    ];
+    for (const [name, port, expected] of cases) {
+      await page.getByRole('tab', { name: 'Connections' }).click();
+      await createProfile(page, { name, protocol: 'SPICE', port });
+      const started = Date.now();
+      await page.getByRole('button', { name: 'Connect', exact: true }).click();
+      const alert = sessionView(page).getByRole('alert');
+      await alert.waitFor({ timeout: 10_000 });
+      assert.match((await alert.textContent()) ?? '', expected, name);
+      assert.ok(Date.now() - started < 10_000, `${name}: said within 10 s`);
+      await sessionView(page).getByRole('button', { name: 'Close', exact: true }).click();
+    }
+  } finally {
+    for (const socket of [...silentSockets, ...vncSockets]) socket.destroy();
+    await Promise.all([vncLike, silent].map((server) => new Promise((resolve) => server.close(resolve))));
+  }
+});

@@ -1,0 +1,263 @@
+// A real SPICE server on loopback with known content: Xorg with the spiceqxl
+// driver (what the Xspice wrapper runs), a solid background and the same
+// xterm as xvnc.ts, running bash in a known folder.
+//
+// Xorg is run directly, not through the Xspice wrapper: the wrapper crashes with
+// Debian's default config and deadlocks on SIGTERM. Xorg must run as root here
+// (an absolute -config path is refused otherwise). It does not switch virtual
+// terminals: the spiceqxl driver skips the console.
+import { execFile, execFileSync, type ChildProcess } from 'node:child_process';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { freeDisplay, freePort, spawnGroup, stopProcess, waitForDisplay, waitForPort } from './processes';
+import { XTERM_BG, XTERM_GEOMETRY } from './xvnc';
+import { captureScreen, type Screen } from './xwd';
+
+const run = promisify(execFile);
+
+const XORG = '/usr/lib/xorg/Xorg';
+
+export interface SpiceServerOptions {
+  /** SPICE ticket (password); none (SpiceDisableTicketing) when absent. */
+  password?: string;
+  background?: string;
+  width?: number;
+  height?: number;
+  xterm?: boolean;
+  /** Listen on this port (to start "the same server" again). */
+  port?: number;
+}
+
+export interface SpiceServer {
+  port: number;
+  display: string;
+  /** A folder the remote shell runs in (the xterm's working folder). */
+  workDir: string;
+  env: NodeJS.ProcessEnv;
+  screen(): Promise<Screen>;
+  /** Runs an X client command on the server's display. */
+  x(command: string, args: string[], input?: string): Promise<string>;
+  /** Stops the X server only (the port closes); startAgain() brings it back on the same port. */
+  stop(): Promise<void>;
+  startAgain(): Promise<void>;
+  /** The Xorg process now running (none while stopped): for measuring what the server costs. */
+  pid(): number | undefined;
+}
+
+/** An Xorg config string: Xorg's parser has no escapes, so a quote or line break cannot be written. */
+function quoted(value: string): string {
+  if (/["\n\r]/.test(value)) throw new Error(`cannot put ${JSON.stringify(value)} in an Xorg config`);
+  return `"${value}"`;
+}
+
+/**
+ * The spiceqxl config. NumHeads 1 matters: with the driver's default of 4 heads
+ * Xorg finds no connected output and crashes in xf86InitViewport (SIGSEGV).
+ * The driver only knows a fixed list of modes (1000x700 would become 832x624),
+ * so the size asked for comes as a Modeline of its own (60 Hz, short blanking).
+ */
+function xorgConfig(port: number, options: SpiceServerOptions): string {
+  const width = options.width ?? 1024;
+  const height = options.height ?? 768;
+  if (!Number.isInteger(width) || !Number.isInteger(height) || width < 320 || height < 200 || width > 8192 || height > 8192) {
+    throw new Error(`no X screen of ${width}x${height}`);
+  }
+  const [htotal, vtotal] = [width + 160, height + 30];
+  const clock = ((htotal * vtotal * 60) / 1e6).toFixed(3);
+  const modeline = `"${width}x${height}" ${clock} ${width} ${width + 48} ${width + 80} ${htotal} ${height} ${height + 3} ${height + 6} ${vtotal} +hsync -vsync`;
+  const ticket = options.password
+    ? `    Option "SpicePassword" ${quoted(options.password)}`
+    : '    Option "SpiceDisableTicketing" "True"';
+  return `Section "Device"
+    Identifier "XSPICE"
+    Driver "spiceqxl"
+    Option "SpicePort" "${port}"
+    Option "SpiceAddr" "127.0.0.1"
+${ticket}
+    Option "NumHeads" "1"
+    Option "FrameBufferSize" "16"
+    Option "SurfaceBufferSize" "128"
+    Option "CommandBufferSize" "128"
+EndSection
+
+Section "InputDevice"
+    Identifier "XSPICE POINTER"
+    Driver "xspice pointer"
+EndSection
+
+Section "InputDevice"
+    Identifier "XSPICE KEYBOARD"
+    Driver "xspice keyboard"
+EndSection
+
+Section "Monitor"
+    Identifier "XSPICE Monitor"
+    Modeline ${modeline}
+EndSection
+
+Section "Screen"
+    Identifier "XSPICE Screen"
+    Monitor "XSPICE Monitor"
+    Device "XSPICE"
+    DefaultDepth 24
+    SubSection "Display"
+        Depth 24
+        Modes "${width}x${height}"
+    EndSubSection
+EndSection
+
+Section "ServerLayout"
+    Identifier "XSPICE Layout"
+    Screen "XSPICE Screen"
+    InputDevice "XSPICE KEYBOARD" "CoreKeyboard"
+    InputDevice "XSPICE POINTER" "CorePointer"
+EndSection
+
+Section "ServerFlags"
+    Option "AutoAddDevices" "False"
+EndSection
+`;
+}
+
+export async function startSpiceServer(options: SpiceServerOptions = {}): Promise<SpiceServer> {
+  xorgConfig(options.port ?? 5900, options); // throws now for a password the config cannot hold
+  const workDir = await mkdtemp(path.join(os.tmpdir(), 'deskbridge-spice-'));
+  // Xorg's own files, out of the shell's folder.
+  const xorgDir = path.join(workDir, '.xorg');
+  const configFile = path.join(xorgDir, 'xorg.conf');
+  const configDir = path.join(xorgDir, 'xorg.conf.d');
+  let displayNumber = freeDisplay();
+  let display = `:${displayNumber}`;
+  let port = options.port ?? (await freePort());
+  // XSPICE_* variables override the driver's config options: none may leak in from the caller.
+  const env: NodeJS.ProcessEnv = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('XSPICE_')));
+  env.DISPLAY = display;
+  const children: ChildProcess[] = [];
+  let server: ChildProcess | null = null;
+
+  /** Starts Xorg on the current display and port; rejects (and leaves nothing running) if it exits first. */
+  const launchServer = async () => {
+    await writeFile(configFile, xorgConfig(port, options), { mode: 0o600 });
+    const args = [
+      '-config', configFile,
+      // A folder of our own instead of /etc/X11/xorg.conf.d (Xorg complains about an empty one).
+      '-configdir', configDir,
+      '-logfile', path.join(xorgDir, `Xorg${display}.log`),
+      '-noreset',
+      '-nolisten', 'tcp',
+      display,
+    ];
+    const child = spawnGroup(XORG, args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
+    let log = '';
+    child.stderr?.on('data', (d: Buffer) => (log = (log + d.toString()).slice(-20_000)));
+    const exited = new Promise<never>((_, reject) =>
+      child.once('exit', (code, signal) => {
+        // Xorg's stderr repeats its log; its errors and spice-server's warnings explain an exit.
+        const errors = log
+          .split('\n')
+          .filter((line) => /\(EE\)|WARNING|CRITICAL|fail|Fatal|error/i.test(line))
+          .filter((line) => !/^\(EE\)\s*(\d+:.*)?$|dbus|module|No input driver|Please also check|unw_get_proc_name|\(WW\) warning, \(EE\) error/i.test(line.trim()));
+        reject(new Error(`Xorg (spiceqxl) ${display} on port ${port} exited (${code ?? signal}):\n${errors.slice(-30).join('\n')}`));
+      }),
+    );
+    exited.catch(() => undefined);
+    try {
+      // INVARIANT: neither the display socket nor something listening on the port proves it is ours (another
+      // run may own either). Xorg serves X clients only once the driver's SPICE server has bound the port (it
+      // aborts when the bind fails), so an answering display, then the port, do.
+      await Promise.race([exited, (async () => {
+        await waitForDisplay(displayNumber);
+        await run('xset', ['q'], { env, timeout: 10_000 });
+        await waitForPort(port);
+      })()]);
+    } catch (error) {
+      // A probe that failed because Xorg is going down: Xorg's own errors say why.
+      const exitError = await Promise.race([exited.catch((e: unknown) => e), new Promise((r) => setTimeout(r, 1000, undefined))]);
+      await stopProcess(child);
+      throw exitError ?? error;
+    }
+    server = child;
+  };
+
+  /** The known content: a solid background and the xterm. */
+  const addContent = async () => {
+    execFileSync('xsetroot', ['-solid', options.background ?? '#336699'], { env });
+    if (options.xterm !== false) {
+      const xterm = spawnGroup(
+        'xterm',
+        ['-geometry', `${XTERM_GEOMETRY.cols}x${XTERM_GEOMETRY.rows}+${XTERM_GEOMETRY.x}+${XTERM_GEOMETRY.y}`, '-bg', XTERM_BG, '-fg', '#000000', '-fa', 'DejaVu Sans Mono', '-fs', '10', '-e', 'bash', '--norc', '--noprofile'],
+        { env: { ...env, PS1: '$ ' }, cwd: workDir },
+      );
+      children.push(xterm);
+      // The xterm is up when its window exists.
+      const deadline = Date.now() + 10_000;
+      for (;;) {
+        const { stdout } = await run('xdotool', ['search', '--onlyvisible', '--class', 'xterm'], { env }).catch(() => ({ stdout: '' }));
+        if (stdout.trim()) break;
+        if (Date.now() > deadline) throw new Error('the xterm did not appear');
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    }
+  };
+  const start = async () => {
+    await launchServer();
+    await addContent();
+  };
+  const stopAll = async () => {
+    for (const child of children.splice(0)) await stopProcess(child);
+    await stopProcess(server);
+    server = null;
+  };
+
+  try {
+    await mkdir(configDir, { recursive: true });
+    await writeFile(path.join(configDir, '00-none.conf'), '# Nothing: keeps Xorg away from /etc/X11/xorg.conf.d.\n');
+    // Another run may take the same display or port between our check and Xorg's bind: then try the next ones.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await launchServer();
+        break;
+      } catch (error) {
+        if (attempt >= 5) throw error;
+        displayNumber = freeDisplay();
+        display = `:${displayNumber}`;
+        env.DISPLAY = display;
+        if (options.port === undefined) port = await freePort();
+      }
+    }
+    await addContent();
+  } catch (error) {
+    await stopAll();
+    await rm(workDir, { recursive: true, force: true });
+    throw error;
+  }
+  return {
+    port,
+    display,
+    workDir,
+    env,
+    screen: () => captureScreen(display),
+    async x(command, commandArgs, input) {
+      return new Promise<string>((resolve, reject) => {
+        const child = execFile(command, commandArgs, { env, timeout: 10_000 }, (error, stdout) => (error ? reject(error) : resolve(stdout)));
+        if (input !== undefined) child.stdin?.end(input);
+      });
+    },
+    async stop() {
+      await stopAll();
+    },
+    async startAgain() {
+      await start();
+    },
+    pid: () => server?.pid,
+  };
+}
+
+/** Stops the server and removes its folder. */
+export async function disposeSpiceServer(server: SpiceServer | undefined): Promise<void> {
+  if (!server) return;
+  await server.stop();
+  await rm(server.workDir, { recursive: true, force: true });
+}
