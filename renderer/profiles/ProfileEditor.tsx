@@ -3,7 +3,7 @@
 // in the gateway, whose answer wins.
 import { useEffect, useId, useState } from 'react';
 import { API, type ProfileView } from '../../shared/api/contract';
-import { DEFAULT_PORTS, validateProfileDraft, type FieldErrors, type Protocol, type VncQuality } from '../../shared/profiles/profileSchema';
+import { DEFAULT_PORTS, validateProfileDraft, type FieldErrors, type Protocol, type SpiceSecurity, type VncQuality } from '../../shared/profiles/profileSchema';
 import { KEYBOARD_LAYOUTS, type KeyboardLayoutTag } from '../../shared/profiles/keyboardLayouts';
 import { VncQualityOptions } from './VncQualityOptions';
 
@@ -20,6 +20,7 @@ export interface EditorValues {
   keyboardMode: 'scancode' | 'unicode';
   keyboardLayout: KeyboardLayoutTag;
   vncQuality: VncQuality;
+  spiceSecurity: SpiceSecurity;
   desktopSize: 'fit-window' | 'fixed';
   /** As typed; numbers once validated. */
   desktopWidth: string;
@@ -44,6 +45,7 @@ export function valuesFrom(profile: ProfileView | null, defaults: Partial<Editor
     keyboardMode: profile?.keyboardMode ?? defaults.keyboardMode ?? 'scancode',
     keyboardLayout: profile?.keyboardLayout ?? defaults.keyboardLayout ?? 'auto',
     vncQuality: profile?.vncQuality ?? defaults.vncQuality ?? 'good',
+    spiceSecurity: profile?.spiceSecurity ?? defaults.spiceSecurity ?? 'plain',
     desktopSize: profile?.desktopSize ?? defaults.desktopSize ?? 'fit-window',
     desktopWidth: String(profile?.desktopWidth ?? defaults.desktopWidth ?? 1280),
     desktopHeight: String(profile?.desktopHeight ?? defaults.desktopHeight ?? 800),
@@ -73,6 +75,7 @@ export function draftFrom(values: EditorValues, profile: ProfileView | null): Re
     keyboardMode: values.keyboardMode,
     keyboardLayout: values.keyboardLayout,
     vncQuality: values.vncQuality,
+    spiceSecurity: values.spiceSecurity,
     desktopSize: values.desktopSize,
     desktopWidth: values.desktopWidth.trim() === '' ? Number.NaN : Number(values.desktopWidth),
     desktopHeight: values.desktopHeight.trim() === '' ? Number.NaN : Number(values.desktopHeight),
@@ -263,6 +266,15 @@ export function ProfileEditor({ profile, defaults, serverErrors, busy, passwordS
             <label htmlFor={`${id}-vncQuality`}>Picture quality</label>
             <select {...fieldProps('vncQuality')}>
               <VncQualityOptions />
+            </select>
+          </div>
+        )}
+        {values.protocol === 'spice' && (
+          <div className="field">
+            <label htmlFor={`${id}-spiceSecurity`}>Security</label>
+            <select {...fieldProps('spiceSecurity')}>
+              <option value="plain">Not encrypted (the plain port)</option>
+              <option value="tls">TLS (the server's TLS port)</option>
             </select>
           </div>
         )}

@@ -106,7 +106,11 @@ export function parseRemminaFile(bytes: Uint8Array, options: { fileName?: string
   // VNC's "proxy" is a repeater (UltraVNC style); SPICE's is an HTTP proxy.
   if (protocol === 'vnc' && get('proxy')) unsupported.push(featureLabel('VNC repeater', get('proxy') as string));
   if (protocol === 'spice' && get('proxy')) unsupported.push(featureLabel('SPICE proxy', get('proxy') as string));
-  if (protocol === 'spice' && parseInt10(get('usetls')) === 1) notes.push('This SPICE connection uses TLS, which DeskBridge does not support yet, so connecting will fail until it does.');
+  // Remmina's SPICE with usetls connects to the server's port as its TLS port.
+  const spiceTls = protocol === 'spice' && parseInt10(get('usetls')) === 1;
+  if (spiceTls && get('cacert')) {
+    notes.push(`The CA file this connection names (${get('cacert')}) is not read: DeskBridge checks the server's certificate against this computer's and your organisation's authorities, and otherwise asks you.`);
+  }
 
   const input: Record<string, unknown> = {
     name: get('name') || baseName(options.fileName, '.remmina') || server.host,
@@ -120,6 +124,7 @@ export function parseRemminaFile(bytes: Uint8Array, options: { fileName?: string
       .map((label) => label.trim())
       .filter(Boolean),
     unsupportedFeatures: unsupported,
+    ...(spiceTls ? { spiceSecurity: 'tls' } : {}),
   };
   if (get('name')) sources.name = source('name');
   if (entries.has('username')) sources.username = source('username');
@@ -215,6 +220,7 @@ export function exportRemminaFile(draft: ProfileDraft, options: { original?: Key
     set('scale', draft.scaling === 'fit' ? '1' : '0');
     set('viewonly', draft.viewOnly ? '1' : '0');
     if (draft.protocol === 'vnc') set('quality', QUALITY_VALUES[draft.vncQuality]);
+    if (draft.protocol === 'spice' && (draft.spiceSecurity === 'tls' || had('usetls'))) set('usetls', draft.spiceSecurity === 'tls' ? '1' : '0');
   }
   if (settings.fullscreen != null) set('viewmode', settings.fullscreen ? '4' : '1');
   if (settings.redirectClipboard != null) set('disableclipboard', settings.redirectClipboard ? '0' : '1');

@@ -94,14 +94,18 @@ export function parseVvFile(bytes: Uint8Array, options: { fileName?: string } = 
   if (tlsPort === 'bad') return fileError('invalid-value', lineOf('tls-port'), `'tls-port' should be a port number from 1 to 65535, but is '${get('tls-port')}'.`);
   let port = plainPort;
   if (plainPort !== null) sources.port = { line: lineOf('port') as number, key: 'port' };
-  if (protocol === 'spice' && plainPort === null && tlsPort !== null) {
+  // SPICE with a TLS port: every channel inside TLS there (the server takes any channel on it), checked
+  // against the file's CA and host subject (virt-viewer's ca, host-subject), whatever secure-channels lists.
+  const spiceTls = protocol === 'spice' && tlsPort !== null;
+  if (spiceTls) {
     port = tlsPort;
     sources.port = { line: lineOf('tls-port') as number, key: 'tls-port' };
-    notes.push(`This SPICE console is offered only over TLS (port ${tlsPort}), and DeskBridge does not support SPICE over TLS yet, so connecting will fail until it does.`);
-  } else if (protocol === 'spice' && tlsPort !== null) {
-    const secure = (get('secure-channels') ?? '').split(/[;,]/).map((c) => c.trim()).filter(Boolean);
-    if (secure.length > 0) notes.push(`The server requires TLS for these SPICE channels: ${secure.join(', ')}. DeskBridge does not support SPICE over TLS yet, so they may not open.`);
+    if (plainPort !== null) notes.push(`DeskBridge connects to this SPICE console's TLS port (${tlsPort}) for every channel, not its plain port (${plainPort}).`);
   }
+  const ca = spiceTls ? get('ca') ?? '' : '';
+  const hostSubject = spiceTls ? get('host-subject') ?? '' : '';
+  if (ca) sources.caCertificate = { line: lineOf('ca') as number, key: 'ca' };
+  if (hostSubject) sources.certificateSubject = { line: lineOf('host-subject') as number, key: 'host-subject' };
 
   // A SPICE proxy (Proxmox VE's spiceproxy) is an HTTP proxy that is asked to
   // CONNECT to "host"; without it, "host" is often not even a resolvable name.
@@ -117,6 +121,9 @@ export function parseVvFile(bytes: Uint8Array, options: { fileName?: string } = 
       host,
       port: port ?? DEFAULT_PORT,
       username: get('username') ?? '',
+      ...(spiceTls ? { spiceSecurity: 'tls' as const } : {}),
+      ...(ca ? { caCertificate: ca } : {}),
+      ...(hostSubject ? { certificateSubject: hostSubject } : {}),
       unsupportedFeatures: unsupported,
     },
     sources,
@@ -164,11 +171,16 @@ export function exportVvFile(
   set('type', draft.protocol);
   // virt-viewer's host is the bare name or address, IPv6 without brackets.
   set('host', draft.host.replace(/^\[|\]$/g, ''));
-  // A TLS-only console imported with its tls-port as the port keeps port=-1 / no port.
   const originalGroup = options.original ? keyFileGroup(options.original, VV_GROUP) : null;
-  const originalPlain = originalGroup?.get('port')?.value.trim();
-  const tlsOnly = originalGroup !== null && (originalPlain === undefined || originalPlain === '-1') && parsePort(originalGroup?.get('tls-port')?.value ?? '') === draft.port;
-  if (!tlsOnly) set('port', String(draft.port));
+  if (draft.protocol === 'spice' && draft.spiceSecurity === 'tls') {
+    // The port is the TLS port; a plain port the original had stays as it was (port=-1 / none for a TLS-only console).
+    set('tls-port', String(draft.port));
+    const hasOwn = (key: string) => originalGroup?.has(key) === true;
+    set('ca', draft.caCertificate.trim() ? draft.caCertificate : hasOwn('ca') ? '' : null);
+    set('host-subject', draft.certificateSubject.trim() ? draft.certificateSubject : hasOwn('host-subject') ? '' : null);
+  } else {
+    set('port', String(draft.port));
+  }
   set('title', draft.name);
   set('username', draft.username || (options.original && keyFileGroup(options.original, VV_GROUP)?.has('username') ? '' : null));
   if (options.settings?.fullscreen != null) set('fullscreen', options.settings.fullscreen ? '1' : '0');

@@ -15,6 +15,9 @@ export type ScalingMode = (typeof SCALING_MODES)[number];
 
 /** RDP security: negotiate lets the server choose NLA or TLS; nla and tls insist on one. */
 export const RDP_SECURITY = ['negotiate', 'nla', 'tls'] as const;
+/** SPICE: the server's plain port, or its TLS port (every channel inside TLS, the certificate checked first). */
+export const SPICE_SECURITY = ['plain', 'tls'] as const;
+export type SpiceSecurity = (typeof SPICE_SECURITY)[number];
 export type RdpSecurity = (typeof RDP_SECURITY)[number];
 
 /** RDP desktop size: follow the window (with dynamic resolution where the server has it), or fixed. */
@@ -71,8 +74,24 @@ export const profileDraftSchema = z.object({
   /** RDP keyboard layout the server maps scancodes with (see keyboardLayouts.ts); "auto": the server's default. */
   keyboardLayout: z.enum(KEYBOARD_LAYOUT_TAGS, { message: 'Choose a keyboard layout from the list.' }).default('auto'),
   keyboardMode: z.enum(KEYBOARD_MODES).default('scancode'),
+  // SPICE; ignored by other protocols.
+  spiceSecurity: z.enum(SPICE_SECURITY, { message: 'Choose plain or TLS.' }).default('plain'),
   // VNC; ignored by other protocols.
   vncQuality: z.enum(VNC_QUALITIES, { message: 'Choose Best, Good, Medium or Poor.' }).default('good'),
+  /**
+   * Certificate authorities (PEM) trusted for this server's certificate besides the system's and policy's:
+   * a virt-viewer file's `ca` (oVirt's and Proxmox's own CA). Any TLS protocol.
+   */
+  caCertificate: z
+    .string()
+    .max(65_536, 'The CA certificates are too long (64 KB at most).')
+    .refine((pem) => pem.trim() === '' || /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/.test(pem), 'Paste the CA certificates in PEM form (-----BEGIN CERTIFICATE-----).')
+    .default(''),
+  /**
+   * The subject the server's certificate must carry, checked instead of the host name (virt-viewer's
+   * `host-subject`, e.g. "O=corp.example,CN=host1"): for a host reached by an address its certificate does not name.
+   */
+  certificateSubject: z.string().max(1024, 'The certificate subject is too long.').default(''),
   /** SHA-256 fingerprint of a server certificate the user chose to trust always for this profile. */
   pinnedCertificate: fingerprintSchema.nullable().default(null),
   /** Settings from an imported file that the app cannot honour yet (RD Gateway, RemoteApp, …): connecting refuses rather than ignoring them. */
@@ -112,7 +131,7 @@ export function validateProfileDraft(input: unknown): { ok: true; value: Profile
   return { ok: false, errors };
 }
 
-/** Protocols whose data path has no encryption between gateway and host. */
-export function isUnencrypted(protocol: Protocol): boolean {
-  return protocol === 'vnc' || protocol === 'spice';
+/** Whether a connection's data path has no encryption between gateway and host, as far as its settings tell (VNC's VeNCrypt is found out while connecting). */
+export function isUnencrypted(profile: { protocol: Protocol; spiceSecurity?: SpiceSecurity }): boolean {
+  return profile.protocol === 'vnc' || (profile.protocol === 'spice' && profile.spiceSecurity !== 'tls');
 }

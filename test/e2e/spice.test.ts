@@ -18,13 +18,15 @@ import { messageFor } from '../../shared/errors/errorCodes';
 const PASSWORD = 'Spice-7!';
 let open: SpiceServer;
 let locked: SpiceServer;
+let secure: SpiceServer;
 let app: RunningApp;
 let browser: TestBrowser;
 
 before(async () => {
-  [open, locked] = await Promise.all([
+  [open, locked, secure] = await Promise.all([
     startSpiceServer({ background: '#336699' }),
     startSpiceServer({ background: '#7f2a5a', password: PASSWORD, xterm: false }),
+    startSpiceServer({ background: '#2f7f6a', xterm: false, tls: true }),
   ]);
   app = await startApp({ env: { ...process.env, DESKBRIDGE_SECRETS: 'file' } });
   browser = await openBrowser({ origin: app.origin });
@@ -35,7 +37,7 @@ after(async () => {
   await browser?.close();
   await app?.stop();
   if (app) await removeDataDir(app.dataDir);
-  await Promise.all([disposeSpiceServer(open), disposeSpiceServer(locked)]);
+  await Promise.all([disposeSpiceServer(open), disposeSpiceServer(locked), disposeSpiceServer(secure)]);
 });
 
 const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -108,6 +110,7 @@ test('SPICE: connect from the UI and see the desktop as the server shows it; typ
   await waitForState(page, 'Disconnected');
   assert.equal(await sessionView(page).getByRole('alert').count(), 0, 'a disconnect by the user is not shown as a failure');
   await sessionView(page).getByRole('button', { name: 'Close', exact: true }).click();
+  assert.deepEqual(browser.cspViolations, []);
 });
 
 test('SPICE with a password: asked for when none is saved, a wrong one refused with a clear error, the right one remembered', async () => {
@@ -214,6 +217,95 @@ test('two SPICE sessions at once, each with its own desktop; ending one leaves t
   await open.x('xsetroot', ['-solid', '#336699']);
   await sessionView(page).getByRole('button', { name: 'Disconnect' }).click();
   await waitForState(page, 'Disconnected');
+  await sessionView(page).getByRole('button', { name: 'Close', exact: true }).click();
+});
+
+test('SPICE over TLS: the certificate is checked before the session starts (asked about, pinned), every channel inside TLS, and a changed one stops it', async () => {
+  const { page } = browser;
+  const tlsInfo = secure.tls!;
+  await page.getByRole('tab', { name: 'Connections' }).click();
+  await createProfile(page, { name: 'Secure spice', protocol: 'SPICE', port: tlsInfo.port });
+  await page.getByLabel('Security', { exact: true }).selectOption({ label: "TLS (the server's TLS port)" });
+  await page.getByRole('button', { name: 'Save', exact: true }).click();
+  await page.getByRole('button', { name: 'Connect', exact: true }).click();
+  // Its CA is nobody's: the user sees the certificate the gateway saw, and trusts it always.
+  const question = page.getByRole('dialog', { name: /server.s identity/ });
+  await question.waitFor({ timeout: 15_000 });
+  assert.equal((await question.getByTestId('certificate-fingerprint').textContent())?.trim(), tlsInfo.certificateFingerprint);
+  await question.getByRole('button', { name: 'Trust always' }).click();
+  await waitForState(page, 'Connected');
+  await waitForCanvasColour(page, 500, 400, hexColour('#2f7f6a'));
+  assert.equal(await sessionView(page).getByText('Not encrypted').count(), 0, 'no "Not encrypted" badge on a TLS session');
+  await sessionView(page).getByRole('button', { name: 'Disconnect' }).click();
+  await waitForState(page, 'Disconnected');
+
+  // Pinned: the next connection asks nothing.
+  await sessionView(page).getByRole('button', { name: 'Reconnect' }).click();
+  await waitForState(page, 'Connected');
+  assert.equal(await page.getByRole('dialog').count(), 0);
+  await sessionView(page).getByRole('button', { name: 'Disconnect' }).click();
+  await waitForState(page, 'Disconnected');
+
+  // The server comes back with another certificate: the user is warned, and a refusal connects nothing.
+  await secure.stop();
+  await secure.replaceCertificate();
+  await secure.startAgain();
+  await sessionView(page).getByRole('button', { name: 'Reconnect' }).click();
+  const warning = page.getByRole('dialog', { name: /certificate has changed/ });
+  await warning.waitFor({ timeout: 15_000 });
+  assert.equal((await warning.getByTestId('certificate-fingerprint').textContent())?.trim(), secure.tls!.certificateFingerprint);
+  await warning.getByRole('button', { name: 'Cancel' }).click();
+  const alert = sessionView(page).getByRole('alert');
+  await alert.waitFor();
+  assert.ok(((await alert.textContent()) ?? '').includes(messageFor('certificate-rejected')));
+  await sessionView(page).getByRole('button', { name: 'Close', exact: true }).click();
+});
+
+test('a SPICE .vv with its TLS port, CA and host subject (as oVirt writes it) connects without a question; a subject that does not match is asked about', async () => {
+  const { page } = browser;
+  const tlsInfo = secure.tls!;
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'deskbridge-spice-vv-'));
+  try {
+    const vv = (subject: string) =>
+      `[virt-viewer]\ntype=spice\nhost=127.0.0.1\nport=-1\ntls-port=${tlsInfo.port}\ntitle=TLS VM\nhost-subject=${subject}\nca=${tlsInfo.caPem.trim().replace(/\n/g, '\\n')}\n`;
+    const file = path.join(dir, 'tls.vv');
+    await writeFile(file, vv('CN=localhost'));
+    await page.getByRole('tab', { name: 'Connections' }).click();
+    await page.getByLabel('Import connection file').setInputFiles(file);
+    await page.getByRole('dialog').getByRole('button', { name: 'Connect now' }).click();
+    await waitForState(page, 'Connected');
+    await waitForCanvasColour(page, 500, 400, hexColour('#2f7f6a'));
+    assert.equal(await page.getByRole('dialog').count(), 0, 'the file\u2019s CA and subject vouch for the server');
+    assert.equal(await sessionView(page).getByText('Not encrypted').count(), 0);
+    await sessionView(page).getByRole('button', { name: 'Disconnect' }).click();
+    await waitForState(page, 'Disconnected');
+    await sessionView(page).getByRole('button', { name: 'Close', exact: true }).click();
+
+    // The subject replaces the host name check: another subject is not vouched for, even from the right CA.
+    await writeFile(file, vv('O=corp.example,CN=vm9.corp.example'));
+    await page.getByRole('tab', { name: 'Connections' }).click();
+    await page.getByLabel('Import connection file').setInputFiles(file);
+    await page.getByRole('dialog').getByRole('button', { name: 'Connect now' }).click();
+    const question = page.getByRole('dialog', { name: /server.s identity/ });
+    await question.waitFor({ timeout: 15_000 });
+    assert.match((await question.textContent()) ?? '', /subject is not O=corp\.example,CN=vm9\.corp\.example/);
+    await question.getByRole('button', { name: 'Cancel' }).click();
+    await sessionView(page).getByRole('button', { name: 'Close', exact: true }).click();
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('SPICE over TLS at a port without TLS ends with a clear error', async () => {
+  const { page } = browser;
+  await page.getByRole('tab', { name: 'Connections' }).click();
+  await createProfile(page, { name: 'Not TLS spice', protocol: 'SPICE', port: secure.port });
+  await page.getByLabel('Security', { exact: true }).selectOption({ label: "TLS (the server's TLS port)" });
+  await page.getByRole('button', { name: 'Save', exact: true }).click();
+  await page.getByRole('button', { name: 'Connect', exact: true }).click();
+  const alert = sessionView(page).getByRole('alert');
+  await alert.waitFor({ timeout: 10_000 });
+  assert.match((await alert.textContent()) ?? '', new RegExp(escape(messageFor('tls-failed'))));
   await sessionView(page).getByRole('button', { name: 'Close', exact: true }).click();
 });
 

@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { startGatewayHarness } from './gatewayHarness';
+import { closedPort } from '../servers/network';
 
 async function countingListener(): Promise<{ port: number; connections: () => number; close: () => Promise<void> }> {
   let count = 0;
@@ -78,7 +79,8 @@ test('"keychain only" refuses the weaker file fallback', async (t) => {
 
 test('forbidden user profiles and unencrypted protocols; IT defaults for new profiles', async (t) => {
   const spice = { ...managed, id: 'spice-desk', name: 'SPICE desktop', protocol: 'spice', port: 5998 };
-  const h = await startGatewayHarness({ machinePolicy: { schemaVersion: 1, allowUserProfiles: false, allowUnencrypted: false, profiles: [managed, spice] } });
+  const spiceTls = { ...spice, id: 'spice-tls', name: 'SPICE over TLS', spiceSecurity: 'tls', port: await closedPort() };
+  const h = await startGatewayHarness({ machinePolicy: { schemaVersion: 1, allowUserProfiles: false, allowUnencrypted: false, profiles: [managed, spice, spiceTls] } });
   t.after(() => h.close());
   const created = await h.call('POST', '/api/profiles', { profile: { name: 'mine', protocol: 'rdp', host: 'x.example', port: 3389 } });
   assert.equal(created.status, 403);
@@ -87,6 +89,9 @@ test('forbidden user profiles and unencrypted protocols; IT defaults for new pro
   const refused = await h.call('POST', '/api/sessions', { profileId: 'managed-spice-desk' });
   assert.equal(refused.status, 403);
   assert.equal(refused.json.error, 'policy-unencrypted-forbidden');
+  // SPICE over TLS is not refused by that rule: it goes on to the server (here a port nothing listens on).
+  const tls = await h.call('POST', '/api/sessions', { profileId: 'managed-spice-tls' });
+  assert.deepEqual([tls.status, tls.json.error], [502, 'host-refused']);
   assert.equal((await h.call('POST', '/api/sessions', { profileId: 'managed-office' })).status, 201);
 
   const d = await startGatewayHarness({ machinePolicy: { schemaVersion: 1, profileDefaults: { scaling: 'actual', domain: 'CORP' } } });

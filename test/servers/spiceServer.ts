@@ -7,7 +7,8 @@
 // (an absolute -config path is refused otherwise). It does not switch virtual
 // terminals: the spiceqxl driver skips the console.
 import { execFile, execFileSync, type ChildProcess } from 'node:child_process';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { X509Certificate } from 'node:crypto';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -28,6 +29,8 @@ export interface SpiceServerOptions {
   xterm?: boolean;
   /** Listen on this port (to start "the same server" again). */
   port?: number;
+  /** A TLS port too, with a certificate for localhost/127.0.0.1 issued by a CA of its own (made here with openssl). */
+  tls?: boolean;
 }
 
 export interface SpiceServer {
@@ -44,6 +47,10 @@ export interface SpiceServer {
   startAgain(): Promise<void>;
   /** The Xorg process now running (none while stopped): for measuring what the server costs. */
   pid(): number | undefined;
+  /** With `tls`: the TLS port, its CA (PEM) and the server certificate's SHA-256 fingerprint as DeskBridge shows it (AA:BB:…). */
+  tls?: { port: number; caPem: string; certificateFingerprint: string };
+  /** With `tls`: a new key and certificate from the same CA, used from the next startAgain() (a server whose certificate changed). */
+  replaceCertificate(): Promise<void>;
 }
 
 /** An Xorg config string: Xorg's parser has no escapes, so a quote or line break cannot be written. */
@@ -58,7 +65,7 @@ function quoted(value: string): string {
  * The driver only knows a fixed list of modes (1000x700 would become 832x624),
  * so the size asked for comes as a Modeline of its own (60 Hz, short blanking).
  */
-function xorgConfig(port: number, options: SpiceServerOptions): string {
+function xorgConfig(port: number, options: SpiceServerOptions, tls?: { port: number; dir: string }): string {
   const width = options.width ?? 1024;
   const height = options.height ?? 768;
   if (!Number.isInteger(width) || !Number.isInteger(height) || width < 320 || height < 200 || width > 8192 || height > 8192) {
@@ -74,7 +81,11 @@ function xorgConfig(port: number, options: SpiceServerOptions): string {
     Identifier "XSPICE"
     Driver "spiceqxl"
     Option "SpicePort" "${port}"
-    Option "SpiceAddr" "127.0.0.1"
+${tls ? `    Option "SpiceTlsPort" "${tls.port}"
+    Option "SpiceCacertFile" ${quoted(path.join(tls.dir, 'ca-cert.pem'))}
+    Option "SpiceX509CertFile" ${quoted(path.join(tls.dir, 'server-cert.pem'))}
+    Option "SpiceX509KeyFile" ${quoted(path.join(tls.dir, 'server-key.pem'))}
+` : ''}    Option "SpiceAddr" "127.0.0.1"
 ${ticket}
     Option "NumHeads" "1"
     Option "FrameBufferSize" "16"
@@ -131,6 +142,9 @@ export async function startSpiceServer(options: SpiceServerOptions = {}): Promis
   let displayNumber = freeDisplay();
   let display = `:${displayNumber}`;
   let port = options.port ?? (await freePort());
+  const tlsDir = path.join(xorgDir, 'tls');
+  let tlsPort = options.tls ? await freePort() : 0;
+  const tlsInfo = options.tls ? { port: tlsPort, caPem: '', certificateFingerprint: '' } : undefined;
   // XSPICE_* variables override the driver's config options: none may leak in from the caller.
   const env: NodeJS.ProcessEnv = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('XSPICE_')));
   env.DISPLAY = display;
@@ -139,7 +153,7 @@ export async function startSpiceServer(options: SpiceServerOptions = {}): Promis
 
   /** Starts Xorg on the current display and port; rejects (and leaves nothing running) if it exits first. */
   const launchServer = async () => {
-    await writeFile(configFile, xorgConfig(port, options), { mode: 0o600 });
+    await writeFile(configFile, xorgConfig(port, options, options.tls ? { port: tlsPort, dir: tlsDir } : undefined), { mode: 0o600 });
     const args = [
       '-config', configFile,
       // A folder of our own instead of /etc/X11/xorg.conf.d (Xorg complains about an empty one).
@@ -211,8 +225,25 @@ export async function startSpiceServer(options: SpiceServerOptions = {}): Promis
     server = null;
   };
 
+  /** The server's key and certificate (CN and SAN localhost, 127.0.0.1), issued by the CA made on the first call. */
+  const makeCertificate = async () => {
+    if (!tlsInfo) return;
+    await mkdir(tlsDir, { recursive: true });
+    const file = (name: string) => path.join(tlsDir, name);
+    const openssl = (args: string[]) => execFileSync('openssl', args, { stdio: 'ignore' });
+    if (!tlsInfo.caPem) {
+      openssl(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', file('ca-key.pem'), '-out', file('ca-cert.pem'), '-days', '2', '-subj', '/CN=DeskBridge test SPICE CA']);
+      tlsInfo.caPem = await readFile(file('ca-cert.pem'), 'utf8');
+    }
+    openssl(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', file('server-key.pem'), '-out', file('server.csr'), '-subj', '/CN=localhost']);
+    await writeFile(file('san.ext'), 'subjectAltName=DNS:localhost,IP:127.0.0.1\n');
+    openssl(['x509', '-req', '-in', file('server.csr'), '-CA', file('ca-cert.pem'), '-CAkey', file('ca-key.pem'), '-CAcreateserial', '-out', file('server-cert.pem'), '-days', '2', '-extfile', file('san.ext')]);
+    tlsInfo.certificateFingerprint = new X509Certificate(await readFile(file('server-cert.pem'))).fingerprint256;
+  };
+
   try {
     await mkdir(configDir, { recursive: true });
+    await makeCertificate();
     await writeFile(path.join(configDir, '00-none.conf'), '# Nothing: keeps Xorg away from /etc/X11/xorg.conf.d.\n');
     // Another run may take the same display or port between our check and Xorg's bind: then try the next ones.
     for (let attempt = 1; ; attempt++) {
@@ -225,6 +256,7 @@ export async function startSpiceServer(options: SpiceServerOptions = {}): Promis
         display = `:${displayNumber}`;
         env.DISPLAY = display;
         if (options.port === undefined) port = await freePort();
+        if (tlsInfo) tlsInfo.port = tlsPort = await freePort();
       }
     }
     await addContent();
@@ -252,6 +284,8 @@ export async function startSpiceServer(options: SpiceServerOptions = {}): Promis
       await start();
     },
     pid: () => server?.pid,
+    ...(tlsInfo ? { tls: tlsInfo } : {}),
+    replaceCertificate: makeCertificate,
   };
 }
 

@@ -11,6 +11,7 @@ import type { SessionRegistry, GatewaySession } from '../sessions/sessionRegistr
 import { pumpBytes, toBuffer } from './socketPump';
 import { PageHandshake, VncSignIn, type SignInOutcome } from './vncSignIn';
 import { gatewaySignIn, startTls } from './vncTls';
+import { connectSpiceTls, sameCertificate } from './spiceTls';
 import type { CertificatePromptBody } from '../../../shared/api/contract';
 
 export interface RelayTimeouts {
@@ -59,7 +60,9 @@ export function relayToHost(
   if (held && !held.connection) log.debug('held connection not used', { session: session.id, why: held.why });
   const taken = held?.connection ?? null;
   // Becomes the TLS socket if the sign-in starts VeNCrypt's TLS (vncTls.ts).
-  const connectToHost = () => net.connect({ host: session.host, port: session.port, noDelay: true });
+  // SPICE over TLS: every channel inside TLS, showing the certificate judged when the session was created (spiceTls.ts).
+  const hostTls = session.hostTls;
+  const connectToHost = () => (hostTls ? connectSpiceTls(session.host, session.port) : net.connect({ host: session.host, port: session.port, noDelay: true }));
   let host = taken?.socket ?? connectToHost();
   // A sign-in that failed inside VeNCrypt on the held connection is done anew without it.
   const vencryptAllowed = !(held && !held.connection && held.withoutVencrypt);
@@ -120,6 +123,11 @@ export function relayToHost(
 
   const onConnected = () => {
     connected = true;
+    if (hostTls && host instanceof tls.TLSSocket) {
+      // Before any byte of the page's goes to it.
+      const changed = sameCertificate(host, hostTls.fingerprint);
+      if (changed) return finish('certificate-changed', changed);
+    }
     clearTimeout(connectTimer);
     // Keepalive finds a dead peer even when the desktop is idle; it never ends a quiet session.
     host.setKeepAlive(true, 15_000);
@@ -355,7 +363,7 @@ export function relayToHost(
   watch(host);
 
   if (taken?.connected) onConnected();
-  else host.on('connect', onConnected);
+  else host.once(hostTls ? 'secureConnect' : 'connect', onConnected);
 
   socket.on('close', () => finish(null));
   socket.on('error', () => finish(null));

@@ -70,8 +70,27 @@ export function defaultRoots(): string[] {
   return [...tls.rootCertificates, ...osRoots];
 }
 
-/** Verifies the chain against roots and checks the host name, with Node's own verifier. */
-export function verifyChain(chain: Uint8Array[], host: string, extraCas: string[] = []): { ok: true } | { ok: false; reason: string } {
+/**
+ * A certificate subject as a comparable list of attributes ("O=corp, CN=host" and Node's
+ * "O=corp\nCN=host" alike): attribute names upper-cased, spaces around the separators dropped.
+ */
+export function normalisedSubject(subject: string): string[] {
+  return subject
+    .split(/[,\n\/]/)
+    .map((part) => part.trim())
+    .filter(Boolean)
+    .map((part) => {
+      const [name = '', ...value] = part.split('=');
+      return `${name.trim().toUpperCase()}=${value.join('=').trim()}`;
+    })
+    .sort();
+}
+
+/**
+ * Verifies the chain against roots and checks the host name, with Node's own verifier; with
+ * `subject`, the leaf's subject must be that one instead (virt-viewer's host-subject).
+ */
+export function verifyChain(chain: Uint8Array[], host: string, extraCas: string[] = [], subject?: string): { ok: true } | { ok: false; reason: string } {
   const leaf = chain[0];
   if (!leaf) return { ok: false, reason: 'the server sent no certificate' };
   const certs = chain.map((der) => new X509Certificate(der));
@@ -85,6 +104,10 @@ export function verifyChain(chain: Uint8Array[], host: string, extraCas: string[
   for (let depth = 0; depth < 10; depth++) {
     const root = roots.find((r) => current.checkIssued(r) && current.verify(r.publicKey));
     if (root) {
+      if (subject) {
+        const same = normalisedSubject(leafCert.subject).join('\n') === normalisedSubject(subject).join('\n');
+        return same ? { ok: true } : { ok: false, reason: `the certificate's subject is not ${subject}` };
+      }
       const named = leafCert.checkHost(host) ?? leafCert.checkIP(host);
       return named ? { ok: true } : { ok: false, reason: `the certificate does not name ${host}` };
     }
@@ -133,6 +156,8 @@ export interface TrustInputs {
   chain: Uint8Array[];
   host: string;
   extraCas?: string[];
+  /** The subject the leaf must carry instead of naming the host (virt-viewer's host-subject). */
+  subject?: string;
   /** Fingerprints IT pinned for this host; if any, only these pass. */
   policyPins?: string[];
   /** The fingerprint this user chose to trust always for this profile. */
@@ -148,7 +173,7 @@ export function evaluateTrust(inputs: TrustInputs): TrustVerdict {
   if (inputs.policyPins && inputs.policyPins.length > 0) {
     return inputs.policyPins.includes(fingerprint) ? { kind: 'trusted', by: 'policy-pin' } : { kind: 'policy-mismatch' };
   }
-  const verified = verifyChain(inputs.chain, inputs.host, inputs.extraCas);
+  const verified = verifyChain(inputs.chain, inputs.host, inputs.extraCas, inputs.subject);
   if (verified.ok) return { kind: 'trusted', by: 'ca' };
   if (inputs.userPin) {
     if (inputs.userPin === fingerprint) return { kind: 'trusted', by: 'user-pin' };

@@ -27,7 +27,8 @@ import { HeldHostConnection } from '../bridges/heldHostConnection';
 import type { CertificateJudge } from '../bridges/vncTls';
 import { HeldRdpTransport, PROMPT_HOLD_MS, type SecuredTransport } from '../bridges/rdp/heldTransport';
 import { connectionRequest } from '../bridges/rdp/x224';
-import type { RelayTimeouts } from '../bridges/tcpRelay';
+import { DEFAULT_RELAY_TIMEOUTS, type RelayTimeouts } from '../bridges/tcpRelay';
+import { spiceCertificateChain } from '../bridges/spiceTls';
 import { exportProfile, importIntoLibrary } from '../profiles/connectionFileImport';
 import { keyboardLayoutId } from '../../../shared/profiles/keyboardLayouts';
 
@@ -279,10 +280,13 @@ export class ControlApi {
       throw new HttpError(422, 'feature-unsupported', `${messageFor('feature-unsupported')} (${profile.unsupportedFeatures.join('; ')})`, { features: profile.unsupportedFeatures });
     }
     const preflight = profile.protocol === 'rdp' ? await this.acceptedRdpCertificate(profile, request.acceptCertificate) : undefined;
-    const fingerprint = preflight?.fingerprint;
+    // SPICE over TLS: the certificate is judged before the session exists, as RDP's (the user may be asked).
+    const spiceFingerprint = profile.protocol === 'spice' && profile.spiceSecurity === 'tls' ? await this.acceptedSpiceCertificate(profile, request.acceptCertificate) : undefined;
+    const fingerprint = preflight?.fingerprint ?? spiceFingerprint;
     const session = this.deps.sessions.create(profile.id, profile.protocol, profile.host, profile.port, { keyboardLayout: keyboardLayoutId(profile.keyboardLayout) });
     // The preflight's connection waits for the session's RDCleanPath request; released with the session.
     if (preflight) session.heldTransport = new HeldRdpTransport(preflight.transport, preflight.x224Request);
+    if (spiceFingerprint) session.hostTls = { fingerprint: spiceFingerprint };
     const target = formatTarget(profile.host, profile.port);
     const ticket = this.deps.tickets.mint({
       sessionId: session.id,
@@ -317,7 +321,7 @@ export class ControlApi {
       protocol: profile.protocol,
       relayPath: profile.protocol === 'rdp' ? '' : `${WS.relay}?ticket=${encodeURIComponent(ticket)}&target=${encodeURIComponent(target)}`,
       controlPath: `${WS.control}?session=${encodeURIComponent(session.id)}`,
-      encrypted: !isUnencrypted(profile.protocol),
+      encrypted: !isUnencrypted(profile),
       savedPassword: profile.protocol === 'vnc' ? null : savedPassword,
       profile: await library.view(profile, withoutSavedPassword ? undefined : savedPassword),
     };
@@ -377,6 +381,18 @@ export class ControlApi {
   }
 
   /**
+   * SPICE over TLS: the certificate its TLS port shows, judged as RDP's
+   * (roots, policy CAs and pins, the profile's pin, this request's answer).
+   * The connection made to see it is closed; each channel's own must then
+   * show the same certificate (bridges/spiceTls.ts).
+   */
+  private async acceptedSpiceCertificate(profile: Profile, answer: CreateSessionRequest['acceptCertificate']): Promise<string> {
+    const seen = await spiceCertificateChain(profile.host, profile.port, this.deps.relayTimeouts?.connectMs ?? DEFAULT_RELAY_TIMEOUTS.connectMs);
+    if (!seen.ok) throw new HttpError(502, seen.code, messageFor(seen.code), { detail: seen.detail });
+    return await this.judgedCertificate(profile, answer, seen.chain);
+  }
+
+  /**
    * The connection kept while the user was asked about its certificate, when
    * this request answers for that very certificate, for the same server (the
    * profile may have been edited meanwhile) and with the same Connection
@@ -422,11 +438,13 @@ export class ControlApi {
     if (!leaf) throw new HttpError(502, 'tls-failed', messageFor('tls-failed'), { detail: 'no certificate' });
     const fingerprint = sha256Fingerprint(leaf);
     const acceptedOnce = answer && answer.fingerprintSha256 === fingerprint ? fingerprint : null;
-    const extraCas = this.deps.library.trustedCas();
+    // The profile's own CA (a virt-viewer file's) adds to the system's and policy's; its subject, if any, replaces the host name check.
+    const extraCas = [...this.deps.library.trustedCas(), ...(profile.caCertificate.trim() ? [profile.caCertificate] : [])];
     const verdict = evaluateTrust({
       chain,
       host: profile.host,
       extraCas,
+      ...(profile.certificateSubject.trim() ? { subject: profile.certificateSubject } : {}),
       policyPins: this.deps.library.certificatePins(profile.host),
       userPin: profile.pinnedCertificate,
       acceptedOnce,

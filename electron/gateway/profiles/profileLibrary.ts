@@ -252,7 +252,7 @@ export class ProfileLibrary {
     const policy = this.policy.policy;
     if (!hostAllowed(profile.host, policy.allowedHosts)) throw new PolicyRefusal(403, 'policy-host-forbidden');
     // VNC goes on where policy forbids the unencrypted: the gateway then signs in only inside TLS (requiresEncryption).
-    if (isUnencrypted(profile.protocol) && !policy.allowUnencrypted && profile.protocol !== 'vnc') throw new PolicyRefusal(403, 'policy-unencrypted-forbidden');
+    if (isUnencrypted(profile) && !policy.allowUnencrypted && profile.protocol !== 'vnc') throw new PolicyRefusal(403, 'policy-unencrypted-forbidden');
   }
 
   /** Policy forbids unencrypted connections: a VNC session must be signed in to inside VeNCrypt's TLS, or not at all. */

@@ -44,6 +44,8 @@ export interface GatewaySession {
   heldConnection: HeldHostConnection | null;
   /** VNC: the gateway signs in for the page (bridges/vncSignIn.ts), with the saved password if there is one; taken by the relay. */
   vncSignIn: VncSignInSettings | null;
+  /** SPICE over TLS: the certificate (SHA-256) every channel's connection must show, judged when the session was created. */
+  hostTls: { fingerprint: string } | null;
 }
 
 /** Closes the connections a session holds for its bridges (RDP's certificate check's, VNC's opened early), if still held, and forgets a password its relay never took. */
@@ -85,6 +87,7 @@ export class SessionRegistry {
       heldTransport: null,
       heldConnection: null,
       vncSignIn: null,
+      hostTls: null,
     };
     this.sessions.set(session.id, session);
     return session;

@@ -66,6 +66,19 @@ test("Remmina VNC: the file's quality becomes the profile's picture quality, and
   assert.equal(rdp.draft.vncQuality, 'good');
 });
 
+test('Remmina SPICE with usetls: TLS at the server\'s port, written back; a CA file it names is said to be unread', () => {
+  const text = '[remmina]\nname=Secure VM\nprotocol=SPICE\nserver=vm2.example:5901\nusetls=1\ncacert=/etc/pki/spice/ca.pem\n';
+  const imported = expectOk(parseRemminaFile(new TextEncoder().encode(text)));
+  assert.deepEqual([imported.draft.protocol, imported.draft.port, imported.draft.spiceSecurity], ['spice', 5901, 'tls']);
+  assert.ok(imported.notes.some((n) => n.includes('/etc/pki/spice/ca.pem') && /not read/.test(n)), imported.notes.join('\n'));
+  const exported = new TextDecoder().decode(exportRemminaFile(imported.draft, { original: imported.document }));
+  assert.match(exported, /^usetls=1$/m);
+  const plain = new TextDecoder().decode(exportRemminaFile({ ...imported.draft, spiceSecurity: 'plain' }, { original: imported.document }));
+  assert.match(plain, /^usetls=0$/m);
+  // The fixture's usetls=0: plain.
+  assert.equal(expectOk(parseRemminaFile(fixture('kiosk-spice.remmina'))).draft.spiceSecurity, 'plain');
+});
+
 test('Remmina SPICE: nested group, SSH tunnel flagged unsupported, encrypted password skipped', () => {
   const imported = expectOk(parseRemminaFile(fixture('kiosk-spice.remmina')));
   const { draft } = imported;

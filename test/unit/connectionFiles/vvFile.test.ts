@@ -7,7 +7,7 @@ import { encodeConnectionFileText } from '../../../shared/connectionFiles/textEn
 import { bytesEqual, expectError, expectOk, fixture, utf8 } from './fixtureFiles';
 import { draftArbitrary } from './arbitraries';
 
-test('oVirt SPICE ticket: TLS-only port, one-time password apart from the draft, delete-this-file, [ovirt] kept', () => {
+test('oVirt SPICE ticket: TLS-only port with its CA and host subject, one-time password apart from the draft, delete-this-file, [ovirt] kept', () => {
   const bytes = fixture('ovirt-spice.vv');
   const imported = expectOk(parseVvFile(bytes, { fileName: 'console.vv' }));
   const { draft } = imported;
@@ -16,7 +16,11 @@ test('oVirt SPICE ticket: TLS-only port, one-time password apart from the draft,
   assert.equal(JSON.stringify(draft).includes('c2VjcmV0LXRpY2tldA'), false, 'the password is never part of the draft');
   assert.equal(imported.deleteThisFile, true);
   assert.equal(imported.settings.fullscreen, false);
-  assert.ok(imported.notes.some((n) => /only over TLS \(port 5901\).*does not support SPICE over TLS yet/.test(n)));
+  // Every channel inside TLS, the certificate checked against the file's own CA and subject.
+  assert.equal(draft.spiceSecurity, 'tls');
+  assert.match(draft.caCertificate, /^-----BEGIN CERTIFICATE-----\nMIIDxzCC[^\n]+\n-----END CERTIFICATE-----\n?$/);
+  assert.equal(draft.certificateSubject, 'O=corp.example,CN=192.0.2.10');
+  assert.deepEqual(imported.notes, [], 'nothing the user must know: a TLS-only console is what DeskBridge connects to');
   assert.equal(keyFileValue(imported.document, 'ovirt', 'vm-guid'), '5e0a9b6b-8e2a-4c36-9f1e-4b6b2c6d8a10');
   assert.equal(keyFileValue(imported.document, 'virt-viewer', 'ca')?.split('\n')[0], '-----BEGIN CERTIFICATE-----', 'GLib escapes are read');
   bytesEqual(writeKeyFileDocument(imported.document), bytes, 'an unchanged document writes the same bytes');
@@ -31,6 +35,22 @@ test('oVirt SPICE ticket: TLS-only port, one-time password apart from the draft,
   assert.match(exported, /^# Password is valid for 120 seconds\.$/m);
   const again = expectOk(parseVvFile(encodeConnectionFileText(exported, 'utf-8')));
   assert.deepEqual([again.draft.port, again.draft.name, again.oneTimeSecret], [5901, 'Finance', null]);
+  assert.deepEqual([again.draft.spiceSecurity, again.draft.caCertificate, again.draft.certificateSubject], ['tls', draft.caCertificate, draft.certificateSubject]);
+});
+
+test('SPICE with both a plain and a TLS port: TLS for every channel, and the file says which port', () => {
+  const text = '[virt-viewer]\ntype=spice\nhost=vm1.example\nport=5900\ntls-port=5901\nhost-subject=CN=vm1.example\n';
+  const imported = expectOk(parseVvFile(encodeConnectionFileText(text, 'utf-8')));
+  assert.deepEqual([imported.draft.port, imported.draft.spiceSecurity, imported.draft.certificateSubject, imported.draft.caCertificate], [5901, 'tls', 'CN=vm1.example', '']);
+  assert.deepEqual(imported.notes, ['DeskBridge connects to this SPICE console\u2019s TLS port (5901) for every channel, not its plain port (5900).'.replace('\u2019', "'")]);
+  // Written back: the plain port as it was, the TLS port from the profile.
+  const exported = utf8(exportVvFile({ ...imported.draft, port: 5911 }, { original: imported.document }));
+  assert.match(exported, /^port=5900$/m);
+  assert.match(exported, /^tls-port=5911$/m);
+  // A plain profile writes its port and no TLS settings.
+  const plain = utf8(exportVvFile({ ...imported.draft, spiceSecurity: 'plain', port: 5930, caCertificate: '', certificateSubject: '' }));
+  assert.match(plain, /^port=5930$/m);
+  assert.equal(/tls-port|host-subject|^ca=/m.test(plain), false);
 });
 
 test('oVirt VNC ticket', () => {

@@ -1,0 +1,55 @@
+// SPICE over TLS: the server's TLS port wraps every channel in TLS from the
+// first byte. The gateway makes the TLS connections and the page speaks
+// SPICE inside them, so the certificate is checked in the gateway, as RDP's
+// (certificates/certificateTrust.ts): once when the session is created (the
+// user may be asked), then each channel's connection must show that same
+// certificate before any byte of the page's goes to it.
+import net from 'node:net';
+import tls from 'node:tls';
+import { peerChain, sha256Fingerprint } from '../certificates/certificateTrust';
+import type { ErrorCode } from '../../../shared/errors/errorCodes';
+import { classifySocketError } from './tcpRelay';
+
+/** A channel's connection to the TLS port; the chain is judged by the caller, not by OpenSSL's rules. */
+export function connectSpiceTls(host: string, port: number): tls.TLSSocket {
+  const socket = tls.connect({
+    host,
+    port,
+    rejectUnauthorized: false,
+    checkServerIdentity: () => undefined,
+    ...(net.isIP(host) ? {} : { servername: host }),
+    minVersion: 'TLSv1.2',
+  });
+  socket.setNoDelay(true);
+  return socket;
+}
+
+/** The certificate the server shows (leaf first), from a connection made for that alone; closed afterwards. */
+export async function spiceCertificateChain(host: string, port: number, timeoutMs: number): Promise<{ ok: true; chain: Uint8Array[] } | { ok: false; code: ErrorCode; detail: string }> {
+  return await new Promise((resolve) => {
+    const socket = connectSpiceTls(host, port);
+    let connected = false;
+    const done = (outcome: { ok: true; chain: Uint8Array[] } | { ok: false; code: ErrorCode; detail: string }) => {
+      clearTimeout(timer);
+      socket.removeAllListeners('error');
+      socket.on('error', () => undefined);
+      socket.destroy();
+      resolve(outcome);
+    };
+    const timer = setTimeout(() => done({ ok: false, code: connected ? 'tls-failed' : 'host-unreachable', detail: connected ? 'TLS handshake timed out' : `no answer within ${timeoutMs} ms` }), timeoutMs);
+    socket.once('connect', () => (connected = true));
+    socket.once('secureConnect', () => done({ ok: true, chain: peerChain(socket) }));
+    socket.once('error', (error: NodeJS.ErrnoException) => {
+      const tlsFailed = connected || error.code?.startsWith('ERR_SSL') === true || error.message.includes('SSL');
+      done({ ok: false, code: tlsFailed && error.code !== 'ECONNRESET' ? 'tls-failed' : classifySocketError(error, connected), detail: error.code ?? error.message });
+    });
+  });
+}
+
+/** Whether a channel's connection shows the certificate the session was opened with (null: it does; else why not). */
+export function sameCertificate(socket: tls.TLSSocket, fingerprint: string): string | null {
+  const leaf = peerChain(socket)[0];
+  if (!leaf) return 'the server showed no certificate';
+  const shown = sha256Fingerprint(leaf);
+  return shown === fingerprint ? null : `the server showed ${shown}, not the certificate checked when the session opened (${fingerprint})`;
+}
