@@ -12,6 +12,7 @@ import { startAppWithBrowser } from '../support/app';
 import type { TestBrowser } from '../support/browser';
 import { enableContinuousUpdates, occurrences as count, updateRequest } from '../support/rfbWire';
 import { createProfile, sessionView, waitForCanvasColour, waitForState } from '../support/ui';
+import { NEAR_SERVER_MS } from '../../renderer/protocols/vnc/updateRequests';
 
 let server: XvncServer;
 let browser: TestBrowser;
@@ -38,17 +39,31 @@ const ENABLE_CONTINUOUS = enableContinuousUpdates(true, 1024, 768);
 /**
  * Connects through `relay`, waits for the picture, checks what the stats
  * readout's tooltip says of the link (`link`), then changes the remote
- * background twice and waits for each.
+ * background twice and waits for each. With `againWhenTimedFar`, a connect
+ * whose handshake was timed slower than a near server's limit (the machine
+ * busy while connecting, as right after the browser starts; the page then
+ * rightly streams) is made again, up to twice, with a fresh relay record:
+ * the choice under test is the one for a near server.
  */
-async function connectAndWatch(relay: FaultRelay, name: string, link: RegExp): Promise<void> {
+async function connectAndWatch(relay: FaultRelay, name: string, link: RegExp, againWhenTimedFar = false): Promise<void> {
   const { page } = browser;
   await createProfile(page, { name, port: relay.port });
-  await page.getByRole('navigation', { name: 'Connections' }).getByRole('button', { name, exact: true }).dblclick();
-  await waitForState(page, 'Connected');
-  await waitForCanvasColour(page, 900, 700, hexColour('#336699'));
-  try {
+  for (let attempt = 1; ; attempt++) {
+    await page.getByRole('navigation', { name: 'Connections' }).getByRole('button', { name, exact: true }).dblclick();
+    await waitForState(page, 'Connected');
+    await waitForCanvasColour(page, 900, 700, hexColour('#336699'));
     const readout = sessionView(page).getByTestId('session-stats');
     await page.waitForFunction((element) => element?.getAttribute('title') !== null, await readout.elementHandle(), { timeout: 5_000 });
+    const title = (await readout.getAttribute('title')) ?? '';
+    const timed = Number(/^Round trip to the server (\d+\.\d) ms/.exec(title)?.[1] ?? Number.NaN);
+    if (!againWhenTimedFar || attempt >= 3 || !(timed > NEAR_SERVER_MS)) break;
+    console.log(`attempt ${attempt}: the handshake was timed at ${timed} ms (busy machine); connecting again`);
+    await sessionView(page).getByRole('button', { name: 'Disconnect' }).click();
+    await sessionView(page).getByRole('button', { name: 'Close tab' }).click();
+    relay.connections.splice(0);
+  }
+  try {
+    const readout = sessionView(page).getByTestId('session-stats');
     const title = (await readout.getAttribute('title')) ?? '';
     assert.match(title, link);
     for (const colour of ['#993366', '#669933']) {
@@ -66,7 +81,7 @@ test('a near server is asked for each update in turn (no continuous updates), an
   const relay = await startFaultRelay(server.port);
   try {
     // The relay on loopback adds next to nothing: well under the 10 ms limit.
-    await connectAndWatch(relay, 'Near', /^Round trip to the server \d\.\d ms \(timed while connecting\): each picture asked for once the last is drawn\.$/);
+    await connectAndWatch(relay, 'Near', /^Round trip to the server \d\.\d ms \(timed while connecting\): each picture asked for once the last is drawn\.$/, true);
     const sent = Buffer.concat(relay.connections.flatMap((connection) => connection.fromClient));
     assert.ok(count(sent, DESKTOP_SIZE) >= 1, 'the page sent its encodings');
     assert.equal(count(sent, CONTINUOUS_UPDATES), 0, 'continuous updates were not offered');

@@ -1,16 +1,14 @@
 // TigerVNC's Xvnc on loopback with known content: a solid background and an
 // xterm at a fixed place with fixed colours, running bash in a known folder.
-import { execFile, execFileSync, type ChildProcess } from 'node:child_process';
+import { execFileSync, type ChildProcess } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { freeDisplay, freePort, spawnGroup, stopProcess, waitForDisplay, waitForPort } from './processes';
+import { onDisplay, showKnownContent } from './knownContent';
 import { captureScreen, type Screen } from './xwd';
-
-const run = promisify(execFile);
 
 export interface XvncOptions {
   /** VncAuth with this password; none when absent. */
@@ -45,8 +43,7 @@ export interface XvncServer {
   certificateFingerprint?: string;
 }
 
-export const XTERM_GEOMETRY = { x: 0, y: 0, cols: 80, rows: 24 };
-export const XTERM_BG = '#ffffff';
+export { XTERM_BG, XTERM_GEOMETRY } from './knownContent';
 
 export async function startXvnc(options: XvncOptions = {}): Promise<XvncServer> {
   const workDir = await mkdtemp(path.join(os.tmpdir(), 'deskbridge-xvnc-'));
@@ -107,25 +104,9 @@ export async function startXvnc(options: XvncOptions = {}): Promise<XvncServer> 
     server = child;
   };
 
-  /** The known content: a solid background and the xterm. */
+  /** The known content: a solid background and the xterm (knownContent.ts). */
   const addContent = async () => {
-    execFileSync('xsetroot', ['-solid', options.background ?? '#336699'], { env });
-    if (options.xterm !== false) {
-      const xterm = spawnGroup(
-        'xterm',
-        ['-geometry', `${XTERM_GEOMETRY.cols}x${XTERM_GEOMETRY.rows}+${XTERM_GEOMETRY.x}+${XTERM_GEOMETRY.y}`, '-bg', XTERM_BG, '-fg', '#000000', '-fa', 'DejaVu Sans Mono', '-fs', '10', '-e', 'bash', '--norc', '--noprofile'],
-        { env: { ...env, PS1: '$ ' }, cwd: workDir },
-      );
-      children.push(xterm);
-      // The xterm is up when its window exists.
-      const deadline = Date.now() + 10_000;
-      for (;;) {
-        const { stdout } = await run('xdotool', ['search', '--onlyvisible', '--class', 'xterm'], { env }).catch(() => ({ stdout: '' }));
-        if (stdout.trim()) break;
-        if (Date.now() > deadline) throw new Error('the xterm did not appear');
-        await new Promise((r) => setTimeout(r, 50));
-      }
-    }
+    children.push(...(await showKnownContent(env, workDir, options)));
   };
   const start = async () => {
     await launchServer();
@@ -164,12 +145,7 @@ export async function startXvnc(options: XvncOptions = {}): Promise<XvncServer> 
     env,
     ...(certificateFingerprint ? { certificateFingerprint } : {}),
     screen: () => captureScreen(display),
-    async x(command, commandArgs, input) {
-      return new Promise<string>((resolve, reject) => {
-        const child = execFile(command, commandArgs, { env, timeout: 10_000 }, (error, stdout) => (error ? reject(error) : resolve(stdout)));
-        if (input !== undefined) child.stdin?.end(input);
-      });
-    },
+    x: onDisplay(env),
     async stop() {
       await stopAll();
     },
