@@ -12,6 +12,7 @@ import { startAppWithBrowser } from '../support/app';
 import type { TestBrowser } from '../support/browser';
 import { canvasPixels, createProfile, pagePointFor, sessionView, trustCertificate, waitFor, waitForCanvasColour, waitForState } from '../support/ui';
 import { messageFor } from '../../shared/errors/errorCodes';
+import { TICKET_TTL_MS } from '../../electron/gateway/tickets/sessionTickets';
 
 const cleanups: (() => Promise<void>)[] = [];
 after(async () => {
@@ -224,6 +225,27 @@ test('certificates: trust always pins; a regenerated certificate is refused with
     assert.ok(trace.clientRecordTypes.filter((t) => t === 23).length <= 1, `no CredSSP after the change: records ${trace.clientRecordTypes}`);
   }
   assert.deepEqual(browser.cspViolations, []);
+});
+
+test('credentials typed after the session ticket\u2019s first 15 s still connect: a person at the prompt may take longer', async () => {
+  const server = await startFreerdpShadow({ security: 'tls', background: '#4a6b33' });
+  cleanups.push(() => server.stop());
+  const { browser } = await startAppWithBrowser(cleanups);
+  const { page } = browser;
+  await createProfile(page, { name: 'Slow typist', protocol: 'RDP', port: server.port });
+  await page.getByRole('button', { name: 'Connect', exact: true }).click();
+  await trustCertificate(page, 'Trust once');
+  const dialog = page.getByRole('dialog', { name: 'Password required' });
+  await dialog.waitFor({ timeout: 15_000 });
+  // The session (and its ticket) exists from before the question: the answer comes past the 15 s an unused ticket had.
+  await new Promise((r) => setTimeout(r, TICKET_TTL_MS + 2000));
+  await dialog.getByLabel('User name').fill('ann');
+  await dialog.getByLabel('Password', { exact: true }).fill('any-password');
+  await dialog.getByRole('button', { name: 'Sign in' }).click();
+  await waitForState(page, 'Connected', 20_000);
+  await waitForCanvasColour(page, 900, 700, hexColour('#4a6b33'), 15_000);
+  await sessionView(page).getByRole('button', { name: 'Disconnect' }).click();
+  await waitForState(page, 'Disconnected');
 });
 
 test('fit to window never enlarges: a desktop smaller than the window stays pixel for pixel, and shrinks once the window becomes smaller than it', async () => {

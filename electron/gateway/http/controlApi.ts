@@ -20,7 +20,7 @@ import { PolicyRefusal, type ProfileLibrary } from '../profiles/profileLibrary';
 import type { ManagedPolicyStore } from '../policy/managedPolicy';
 import type { SecretStore } from '../secrets/secretStore';
 import type { SessionRegistry } from '../sessions/sessionRegistry';
-import { formatTarget, SPICE_TICKET_CONNECTIONS, SPICE_TICKET_TTL_MS, type TicketBook } from '../tickets/sessionTickets';
+import { formatTarget, PROMPT_TICKET_TTL_MS, SPICE_TICKET_CONNECTIONS, type TicketBook } from '../tickets/sessionTickets';
 import { describeCertificate, evaluateTrust, sha256Fingerprint } from '../certificates/certificateTrust';
 import { openRdpTransport, requestedProtocolsFor } from '../bridges/rdp/rdpTransport';
 import { HeldHostConnection } from '../bridges/heldHostConnection';
@@ -295,8 +295,11 @@ export class ControlApi {
       endpoint: profile.protocol === 'rdp' ? 'rdcleanpath' : 'relay',
       host: profile.host,
       port: profile.port,
-      // SPICE: one connection per channel, renewed while its channels open (sessionTickets.ts).
-      ...(profile.protocol === 'spice' ? { connections: SPICE_TICKET_CONNECTIONS, renewedTtlMs: SPICE_TICKET_TTL_MS } : { connections: 1 }),
+      // SPICE: one connection per channel, renewed while its channels open; RDP: used once the user has
+      // answered the credentials prompt, which may take a while (sessionTickets.ts).
+      ...(profile.protocol === 'spice'
+        ? { connections: SPICE_TICKET_CONNECTIONS, renewedTtlMs: PROMPT_TICKET_TTL_MS }
+        : { connections: 1, ...(profile.protocol === 'rdp' ? { renewedTtlMs: PROMPT_TICKET_TTL_MS } : {}) }),
       ...(fingerprint ? { certificateFingerprint: fingerprint } : {}),
     });
     // VNC: the server speaks first, so its greeting is on its way to the ticket's target while the page opens the relay (bridges/heldHostConnection.ts).

@@ -2,16 +2,18 @@
 // never opens a connection that no ticket names. A ticket binds one host and
 // its port, one endpoint kind, a number of connections (SPICE needs one per
 // channel), and expires in seconds if unused.
-// SPICE's tickets last longer and are renewed at each use: its channels open
-// one after another once the main one has signed in, and a password typed
-// after the server refused none opens the main channel again (a person types
-// for longer than 15 s). They still bind one target and end with their session.
+// Tickets whose first use may wait for a person last longer: RDP's
+// credentials are asked for after the session exists (IronRDP needs them
+// before it connects), and SPICE asks for a password after the server refused
+// none, opening the main channel again; a person may type for longer than
+// 15 s. SPICE's are also renewed at each use, as its channels open one after
+// another. They still bind one target and end with their session.
 import { randomBytes } from 'node:crypto';
 import type { Protocol } from '../../../shared/profiles/profileSchema';
 
 export const TICKET_TTL_MS = 15_000;
-/** SPICE: how long a ticket with channels still to open lasts since it was minted or last used. */
-export const SPICE_TICKET_TTL_MS = 5 * 60_000;
+/** RDP and SPICE (a person may answer a prompt first): how long a ticket lasts since it was minted or last used. */
+export const PROMPT_TICKET_TTL_MS = 5 * 60_000;
 /** SPICE: connections one ticket may open (main, display, inputs, cursor, playback, record, ports… for a few sign-in attempts). */
 export const SPICE_TICKET_CONNECTIONS = 32;
 
