@@ -1,6 +1,6 @@
 // SPICE end to end: the real UI in Chromium, the real gateway (one ticket,
 // a relay connection per channel), a real SPICE server (Xorg with spiceqxl).
-import { test, before, after } from 'node:test';
+import { test as nodeTest, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -30,8 +30,27 @@ before(async () => {
   ]);
   app = await startApp({ env: { ...process.env, DESKBRIDGE_SECRETS: 'file' } });
   browser = await openBrowser({ origin: app.origin });
+  browser.page.on('console', (message) => pageLog.push(`${new Date().toISOString()} ${message.type()}: ${message.text()}`));
+  browser.page.on('pageerror', (error) => pageLog.push(`${new Date().toISOString()} page error: ${error.message}`));
   await browser.page.goto(app.url);
 });
+
+/** What the shared page said on its console (spice-html5 logs its channels' troubles there): printed with a failure. */
+const pageLog: string[] = [];
+
+/** A test whose failure comes with the page's last console lines and the app's last log lines, so a failure on CI can be read. */
+function test(name: string, body: () => Promise<void>): void {
+  nodeTest(name, async () => {
+    const from = pageLog.length;
+    try {
+      await body();
+    } catch (error) {
+      const appLog = await readFile(path.join(app.dataDir, 'logs', 'deskbridge.log'), 'utf8').catch(() => '');
+      console.log(`page console during the test:\n${pageLog.slice(from).slice(-60).join('\n')}\napp log (last 40 lines):\n${appLog.split('\n').slice(-40).join('\n')}`);
+      throw error;
+    }
+  });
+}
 
 after(async () => {
   await browser?.close();
@@ -338,5 +357,41 @@ test('SPICE: the wrong port ends with a clear error, not a hang: nothing listeni
   } finally {
     for (const socket of [...silentSockets, ...vncSockets]) socket.destroy();
     await Promise.all([vncLike, silent].map((server) => new Promise((resolve) => server.close(resolve))));
+  }
+});
+
+test('SPICE at fit to window: a desktop larger than the window is shown whole, and clicks land where they are aimed', async () => {
+  const large = await startSpiceServer({ background: '#5a3d7f', xterm: false, width: 1600, height: 1000 });
+  const small = await openBrowser({ origin: app.origin, viewport: { width: 1000, height: 700 } });
+  try {
+    // A start address works once: this window signs in with a fresh one (so this test comes last: the shared window's app is gone).
+    await app.stop();
+    app = await startApp({ dataDir: app.dataDir, env: { ...process.env, DESKBRIDGE_SECRETS: 'file' } });
+    await small.page.goto(app.url);
+    const { page } = small;
+    await createProfile(page, { name: 'Large spice', protocol: 'SPICE', port: large.port });
+    await page.getByRole('button', { name: 'Connect', exact: true }).click();
+    await waitForState(page, 'Connected');
+    await waitForCanvasColour(page, 1500, 900, hexColour('#5a3d7f'));
+    const box = await sessionView(page).locator('[data-testid="session-surface"] canvas').first().evaluate((c: HTMLCanvasElement) => {
+      const r = c.getBoundingClientRect();
+      return { shown: [r.width, r.height], own: [c.width, c.height] };
+    });
+    assert.deepEqual(box.own, [1600, 1000]);
+    assert.ok(box.shown[0]! <= 1000 && box.shown[1]! < 700 && box.shown[0]! < 1600, `shown at ${box.shown} in a 1000x700 window`);
+    assert.ok(Math.abs(box.shown[0]! / box.shown[1]! - 1.6) < 0.02, `aspect kept: ${box.shown}`);
+    for (const [rx, ry] of [[1500, 900], [100, 80], [800, 500]] as const) {
+      const point = await pagePointFor(page, rx, ry);
+      await page.mouse.click(point.x, point.y);
+      await waitFor(async () => {
+        const [, x, y] = /x:(\d+) y:(\d+)/.exec(await large.x('xdotool', ['getmouselocation'])) ?? [];
+        return Math.abs(Number(x) - rx) <= 2 && Math.abs(Number(y) - ry) <= 2;
+      }, `the remote pointer at ${rx},${ry}`, 3000);
+    }
+    await sessionView(page).getByRole('button', { name: 'Disconnect' }).click();
+    await waitForState(page, 'Disconnected');
+  } finally {
+    await small.close();
+    await disposeSpiceServer(large);
   }
 });
