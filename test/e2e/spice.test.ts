@@ -47,9 +47,26 @@ function test(name: string, body: () => Promise<void>): void {
     } catch (error) {
       const appLog = await readFile(path.join(app.dataDir, 'logs', 'deskbridge.log'), 'utf8').catch(() => '');
       console.log(`page console during the test:\n${pageLog.slice(from).slice(-60).join('\n')}\napp log (last 40 lines):\n${appLog.split('\n').slice(-40).join('\n')}`);
+      // The tabs it left open would make the next test's names ambiguous: closed, so one failure stays one.
+      await closeSessionTabs().catch(() => undefined);
       throw error;
     }
   });
+}
+
+/** Ends and closes every open session tab of the shared page. */
+async function closeSessionTabs(): Promise<void> {
+  const { page } = browser;
+  await page.keyboard.press('Escape').catch(() => undefined);
+  for (let i = 0; i < 10; i++) {
+    const tabs = page.locator('.session-tab');
+    if ((await tabs.count()) === 0) return;
+    await page.getByRole('tab').filter({ hasNotText: /^Connections$/ }).first().click();
+    const view = sessionView(page);
+    const disconnect = view.getByRole('button', { name: 'Disconnect' });
+    if (await disconnect.isVisible().catch(() => false)) await disconnect.click();
+    await view.getByRole('button', { name: /^Close( tab)?$/ }).first().click({ timeout: 5000 });
+  }
 }
 
 after(async () => {
@@ -87,11 +104,34 @@ async function fileContent(file: string, timeoutMs = 5000): Promise<string> {
   return content;
 }
 
+/**
+ * Waits for the session to connect to a server without a password. Once in
+ * about twenty runs (once on CI, as this file's first connection), Xorg's
+ * spice-server refused the empty password of its first client although it
+ * has ticketing off, and the session rightly asked for one; never again on
+ * that server, and never reproduced by hand (spicy-screenshot right after
+ * start, 24 times). That refusal is answered as a user would, once:
+ * Cancel, Reconnect. A second one fails the test.
+ */
+async function connectedWithoutPassword(page: Page): Promise<void> {
+  const dialog = page.getByRole('dialog', { name: 'Password required' });
+  const connected = sessionView(page).getByTestId('session-state').filter({ hasText: /^Connected$/ });
+  const first = await Promise.race([
+    connected.waitFor({ timeout: 15_000 }).then(() => 'connected' as const),
+    dialog.waitFor({ timeout: 15_000 }).then(() => 'asked' as const),
+  ]);
+  if (first === 'connected') return;
+  console.log('the server without a password refused the empty one; Cancel, Reconnect');
+  await dialog.getByRole('button', { name: 'Cancel' }).click();
+  await sessionView(page).getByRole('alert').getByRole('button', { name: 'Reconnect' }).click();
+  await waitForState(page, 'Connected');
+}
+
 test('SPICE: connect from the UI and see the desktop as the server shows it; typing with Shift and clicks reach it', async () => {
   const { page } = browser;
   await createProfile(page, { name: 'Spice desk', protocol: 'SPICE', port: open.port });
   await page.getByRole('button', { name: 'Connect', exact: true }).click();
-  await waitForState(page, 'Connected');
+  await connectedWithoutPassword(page);
   await waitForCanvasColour(page, 900, 700, hexColour('#336699'));
   await assert.doesNotReject(sessionView(page).getByText('Not encrypted').waitFor());
 
