@@ -297,16 +297,17 @@ export function ProfileEditor({ profile, defaults, serverErrors, busy, passwordS
             </select>
           </div>
         )}
-        {values.protocol === 'rdp' && (
+        {(values.protocol === 'rdp' || values.protocol === 'spice') && (
           <div className="field">
             <label htmlFor={`${id}-desktopSize`}>Desktop size</label>
             <select {...fieldProps('desktopSize')}>
               <option value="fit-window">Fit the window (follows resizing)</option>
               <option value="fixed">Fixed size</option>
             </select>
+            {values.protocol === 'spice' && <p className="hint">Set through the SPICE guest agent (spice-vdagent, the SPICE Guest Tools); without it the desktop keeps its size.</p>}
           </div>
         )}
-        {values.protocol === 'rdp' && values.desktopSize === 'fixed' && (
+        {(values.protocol === 'rdp' || values.protocol === 'spice') && values.desktopSize === 'fixed' && (
           <>
             <div className="field">
               <label htmlFor={`${id}-desktopWidth`}>Width</label>

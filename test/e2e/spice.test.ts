@@ -400,6 +400,106 @@ test('SPICE: the wrong port ends with a clear error, not a hang: nothing listeni
   }
 });
 
+/** The remote X clipboard, owned by xclip (which stays in the background until another client takes it). */
+async function setRemoteClipboard(server: SpiceServer, text: string): Promise<void> {
+  await server.x('sh', ['-c', `printf '%s' "$0" | xclip -selection clipboard -i >/dev/null 2>&1`, text]);
+}
+const remoteClipboard = (server: SpiceServer) => server.x('xclip', ['-o', '-selection', 'clipboard']).catch(() => '');
+
+/** The size of the server's X screen (what the guest agent sets). */
+async function remoteSize(server: SpiceServer): Promise<[number, number]> {
+  const [, width, height] = /dimensions:\s+(\d+)x(\d+) pixels/.exec(await server.x('xdpyinfo', [])) ?? [];
+  return [Number(width), Number(height)];
+}
+
+/** The surface's size as the session asks the guest for it: widths in eights, heights even. */
+async function askedSize(page: Page): Promise<[number, number]> {
+  const [width, height] = await sessionView(page).getByTestId('session-surface').evaluate((s: HTMLElement) => [s.clientWidth, s.clientHeight]);
+  return [Math.floor(width! / 8) * 8, Math.floor(height! / 2) * 2];
+}
+
+test('SPICE with the guest agent: the clipboard both ways (non-ASCII, and more than one agent message long), and the desktop takes the window\'s size or the profile\'s', async () => {
+  const { page } = browser;
+  const guest = await startSpiceServer({ background: '#446655', xterm: false, agent: true });
+  try {
+    assert.deepEqual(await remoteSize(guest), [1024, 768]);
+    await createProfile(page, { name: 'Agent spice', protocol: 'SPICE', port: guest.port });
+    await page.getByRole('button', { name: 'Connect', exact: true }).click();
+    await connectedWithoutPassword(page);
+    await waitForCanvasColour(page, 300, 300, hexColour('#446655'));
+
+    // "Fit the window" (the default): the agent sets the guest's desktop to the window's size, as virt-viewer does.
+    const window1 = await askedSize(page);
+    assert.notDeepEqual(window1, [1024, 768]);
+    await waitFor(async () => JSON.stringify(await remoteSize(guest)) === JSON.stringify(window1), `the guest's desktop at the window's ${window1}`, 10_000);
+    const canvasSize = () => sessionView(page).locator('[data-testid="session-surface"] canvas').first().evaluate((c: HTMLCanvasElement) => [c.width, c.height]);
+    await waitFor(async () => JSON.stringify(await canvasSize()) === JSON.stringify(window1), 'the canvas at the new size', 5000);
+    // The window made smaller: the desktop follows once it settles.
+    await page.setViewportSize({ width: 1100, height: 760 });
+    const window2 = await askedSize(page);
+    assert.notDeepEqual(window2, window1);
+    await waitFor(async () => JSON.stringify(await remoteSize(guest)) === JSON.stringify(window2), `the guest's desktop at the window's ${window2}`, 10_000);
+    await waitFor(async () => JSON.stringify(await canvasSize()) === JSON.stringify(window2), 'the canvas at the new size', 5000);
+    await waitForCanvasColour(page, window2[0] - 20, window2[1] - 20, hexColour('#446655'));
+
+    // Remote → client: xclip copies on the guest; the agent announces it, the session asks for the text.
+    await sessionView(page).getByRole('button', { name: 'Clipboard' }).click();
+    const panel = sessionView(page).getByLabel('Remote clipboard');
+    const fromRemote = '€ 日本 ü, copied on the guest';
+    await setRemoteClipboard(guest, fromRemote);
+    await waitFor(async () => (await panel.inputValue()) === fromRemote, 'the remote clipboard text in the panel');
+    await page.bringToFront();
+    await waitFor(async () => (await page.evaluate(() => navigator.clipboard.readText())) === fromRemote, 'the remote text on the local clipboard');
+    // Text longer than one agent message (2 KB pieces) arrives whole, lines and all.
+    const long = Array.from({ length: 400 }, (_, i) => `line ${i}: Grüße aus dem Gast ✓`).join('\n');
+    await setRemoteClipboard(guest, long);
+    await waitFor(async () => (await panel.inputValue()) === long, `${new TextEncoder().encode(long).length} bytes of remote text in the panel`);
+
+    // Client → remote, through the panel, then automatically from the local clipboard while the session has focus.
+    const fromClient = 'Grüße 日本 € from DeskBridge\nsecond line';
+    await panel.fill(fromClient);
+    await sessionView(page).getByRole('button', { name: 'Send to remote' }).click();
+    await waitFor(async () => (await remoteClipboard(guest)) === fromClient, 'the client text on the remote clipboard');
+    const automatic = 'automatisch ü 日本';
+    await page.evaluate((t) => navigator.clipboard.writeText(t), automatic);
+    await waitFor(async () => (await remoteClipboard(guest)) === automatic, 'the local clipboard on the remote');
+    assert.equal(await sessionView(page).getByText(/guest agent/).count(), 0, 'no word of a missing agent');
+
+    await sessionView(page).getByRole('button', { name: 'Disconnect' }).click();
+    await waitForState(page, 'Disconnected');
+    await sessionView(page).getByRole('button', { name: 'Close', exact: true }).click();
+
+    // "Fixed size": the guest takes the profile's size, whatever the window's.
+    await createProfile(page, { name: 'Agent fixed', protocol: 'SPICE', port: guest.port, fixedSize: { width: 1152, height: 720 } });
+    await page.getByRole('button', { name: 'Connect', exact: true }).click();
+    await connectedWithoutPassword(page);
+    await waitFor(async () => JSON.stringify(await remoteSize(guest)) === '[1152,720]', "the guest's desktop at the profile's 1152x720", 10_000);
+    await waitFor(async () => JSON.stringify(await canvasSize()) === '[1152,720]', 'the canvas at 1152x720', 5000);
+    await sessionView(page).getByRole('button', { name: 'Disconnect' }).click();
+    await waitForState(page, 'Disconnected');
+    await sessionView(page).getByRole('button', { name: 'Close', exact: true }).click();
+  } finally {
+    await page.setViewportSize({ width: 1280, height: 860 });
+    await disposeSpiceServer(guest);
+  }
+});
+
+test('SPICE without a guest agent: sending the clipboard says why it is not shared', async () => {
+  const { page } = browser;
+  await createProfile(page, { name: 'No agent spice', protocol: 'SPICE', port: open.port });
+  await page.getByRole('button', { name: 'Connect', exact: true }).click();
+  await connectedWithoutPassword(page);
+  await sessionView(page).getByRole('button', { name: 'Clipboard' }).click();
+  await sessionView(page).getByLabel('Remote clipboard').fill('nowhere to go');
+  await sessionView(page).getByRole('button', { name: 'Send to remote' }).click();
+  await sessionView(page).getByText(/no SPICE guest agent running/).waitFor({ timeout: 8000 });
+  // The desktop keeps the server's own size: only an agent could change it.
+  assert.deepEqual(await remoteSize(open), [1024, 768]);
+  await sessionView(page).getByRole('button', { name: 'Disconnect' }).click();
+  await waitForState(page, 'Disconnected');
+  await sessionView(page).getByRole('button', { name: 'Close', exact: true }).click();
+});
+
 test('SPICE at fit to window: a desktop larger than the window is shown whole, and clicks land where they are aimed', async () => {
   const large = await startSpiceServer({ background: '#5a3d7f', xterm: false, width: 1600, height: 1000 });
   const small = await openBrowser({ origin: app.origin, viewport: { width: 1000, height: 700 } });

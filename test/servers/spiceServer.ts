@@ -31,6 +31,12 @@ export interface SpiceServerOptions {
   port?: number;
   /** A TLS port too, with a certificate for localhost/127.0.0.1 issued by a CA of its own (made here with openssl). */
   tls?: boolean;
+  /**
+   * The guest agent (spice-vdagentd and spice-vdagent, as Xspice --vdagent
+   * runs them): the clipboard and the desktop's size. The driver's virtio
+   * port stands in for a VM's; the daemon is told there is no session manager.
+   */
+  agent?: boolean;
 }
 
 export interface SpiceServer {
@@ -65,7 +71,7 @@ function quoted(value: string): string {
  * The driver only knows a fixed list of modes (1000x700 would become 832x624),
  * so the size asked for comes as a Modeline of its own (60 Hz, short blanking).
  */
-function xorgConfig(port: number, options: SpiceServerOptions, tls?: { port: number; dir: string }): string {
+function xorgConfig(port: number, options: SpiceServerOptions, tls?: { port: number; dir: string }, agentDir?: string): string {
   const width = options.width ?? 1024;
   const height = options.height ?? 768;
   if (!Number.isInteger(width) || !Number.isInteger(height) || width < 320 || height < 200 || width > 8192 || height > 8192) {
@@ -91,7 +97,10 @@ ${ticket}
     Option "FrameBufferSize" "16"
     Option "SurfaceBufferSize" "128"
     Option "CommandBufferSize" "128"
-EndSection
+${agentDir ? `    Option "SpiceVdagentEnabled" "True"
+    Option "SpiceVdagentVirtioPath" ${quoted(path.join(agentDir, 'virtio'))}
+    Option "SpiceVdagentUinputPath" ${quoted(path.join(agentDir, 'uinput'))}
+` : ''}EndSection
 
 Section "InputDevice"
     Identifier "XSPICE POINTER"
@@ -153,7 +162,7 @@ export async function startSpiceServer(options: SpiceServerOptions = {}): Promis
 
   /** Starts Xorg on the current display and port; rejects (and leaves nothing running) if it exits first. */
   const launchServer = async () => {
-    await writeFile(configFile, xorgConfig(port, options, options.tls ? { port: tlsPort, dir: tlsDir } : undefined), { mode: 0o600 });
+    await writeFile(configFile, xorgConfig(port, options, options.tls ? { port: tlsPort, dir: tlsDir } : undefined, options.agent ? xorgDir : undefined), { mode: 0o600 });
     const args = [
       '-config', configFile,
       // A folder of our own instead of /etc/X11/xorg.conf.d (Xorg complains about an empty one).
@@ -195,9 +204,34 @@ export async function startSpiceServer(options: SpiceServerOptions = {}): Promis
     server = child;
   };
 
-  /** The known content: a solid background and the xterm (knownContent.ts). */
+  /** The known content: a solid background and the xterm (knownContent.ts); and the agent if asked for. */
   const addContent = async () => {
     children.push(...(await showKnownContent(env, workDir, options)));
+    if (options.agent) await startAgent();
+  };
+
+  /**
+   * The daemon (on the driver's virtio port and uinput pipe), then the X
+   * session's agent. Ready once the daemon has the session's agent (it passes
+   * on the desktop's size) and has opened the port.
+   */
+  const startAgent = async () => {
+    const socket = path.join(xorgDir, 'vdagent.sock');
+    await rm(socket, { force: true });
+    const daemon = spawnGroup('spice-vdagentd', ['-d', '-f', '-x', '-X', '-S', socket, '-s', path.join(xorgDir, 'virtio'), '-u', path.join(xorgDir, 'uinput')], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+    children.push(daemon);
+    let log = '';
+    daemon.stderr?.on('data', (d: Buffer) => (log = (log + d.toString()).slice(-20_000)));
+    const until = async (what: string, done: () => boolean | Promise<boolean>) => {
+      const deadline = Date.now() + 10_000;
+      while (!(await done())) {
+        if (daemon.exitCode !== null || Date.now() > deadline) throw new Error(`spice-vdagentd: no ${what}:\n${log}`);
+        await new Promise((r) => setTimeout(r, 25));
+      }
+    };
+    await until('socket', () => readFile(socket).then(() => true, (e: NodeJS.ErrnoException) => e.code !== 'ENOENT'));
+    children.push(spawnGroup('spice-vdagent', ['-x', '-s', path.join(xorgDir, 'virtio'), '-S', socket], { env, stdio: 'ignore' }));
+    await until('session agent', () => /received guest xorg resolution/.test(log) && /opening vdagent virtio channel/.test(log));
   };
   const start = async () => {
     await launchServer();

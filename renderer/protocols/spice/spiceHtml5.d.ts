@@ -34,7 +34,11 @@ declare module '@spice-project/spice-html5/src/main.js' {
     display?: SpiceDisplayChannel;
     inputs?: SpiceInputsChannel;
     send_msg(message: { buffer_size(): number; to_buffer(buffer: ArrayBuffer, at?: number): number }): void;
-    process_channel_message(message: { type: number }): boolean;
+    process_channel_message(message: { type: number; data?: ArrayBuffer }): boolean;
+    /** Sends one agent message: adds its header, cuts it into pieces and waits for the server's tokens. */
+    send_agent_message(type: number, payload: { buffer_size(): number; to_buffer(buffer: ArrayBuffer, at?: number): number }): void;
+    /** Called when the agent connects (request 1) and when it asks for the client's capabilities (request 0). */
+    announce_agent_capabilities(request: number): void;
     stop(): void;
   }
 }

@@ -15,14 +15,22 @@
 // - its WebSockets are counted (bytes) and known, so that every channel ends
 //   with the session;
 // - its errors become the app's error codes, and a server that wants a
-//   password it was not given asks the user, as virt-viewer does.
+//   password it was not given asks the user, as virt-viewer does;
+// - the guest agent's messages are put together and read here
+//   (guestAgent.ts): the clipboard both ways, and the desktop's size
+//   following the window ("Fit the window"), as virt-viewer does both.
 import { SpiceMainConn, type SpiceDisplayChannel, type SpiceInputsChannel } from '@spice-project/spice-html5/src/main.js';
 import type { ScalingMode } from '../../../shared/profiles/profileSchema';
 import { SessionEmitter, type ConnectParams, type RemoteSession, type SessionEvents } from '../../session/remoteSession';
 import { CTRL_ALT_DEL, spiceScancode } from './scancodes';
+import { AgentCap, AgentClipboard, AgentMessage, AgentStream, MAX_CLIPBOARD_BYTES, agentPayload, capabilitiesMessage, monitorsConfigMessage } from './guestAgent';
 
 // SPICE protocol numbers (spice-protocol's enums.h).
 const MSG_MAIN_CHANNELS_LIST = 104;
+const MSG_MAIN_AGENT_CONNECTED = 107;
+const MSG_MAIN_AGENT_DISCONNECTED = 108;
+const MSG_MAIN_AGENT_DATA = 109;
+const MSG_MAIN_AGENT_CONNECTED_TOKENS = 115;
 const MSGC_INPUTS_KEY_DOWN = 101;
 const MSGC_INPUTS_KEY_UP = 102;
 const MSGC_INPUTS_MOUSE_MOTION = 111;
@@ -40,6 +48,13 @@ const NO_ANSWER_MS = 4000;
 const NO_ANSWER = 'no answer';
 const NOT_SPICE = 'not spice';
 const NOT_SPICE_BUT_VNC = 'vnc, not spice';
+
+/** How long after signing in the guest agent has to say it is there before copying says the clipboard is not shared. */
+const AGENT_GRACE_MS = 3000;
+/** The window's size is asked of the guest once it has stopped changing for this long (as RDP's display control). */
+const RESIZE_SETTLE_MS = 400;
+/** The smallest desktop asked for (what a guest's display settings accept everywhere). */
+const MIN_DESKTOP = { width: 640, height: 480 };
 
 let sessionsInPage = 0;
 
@@ -93,6 +108,20 @@ export class SpiceSession implements RemoteSession {
   private drawn = false;
   private frameTimer = 0;
   private fitWatch: ResizeObserver | null = null;
+  private connectedAt = 0;
+  private agentWarned = false;
+  private agentTimer: ReturnType<typeof setTimeout> | null = null;
+  private readonly agentStream = new AgentStream(MAX_CLIPBOARD_BYTES + 64, (_type, size) =>
+    this.events.emit('warning', `The remote clipboard (${Math.round(size / 1024 / 1024)} MB) is larger than DeskBridge takes (${MAX_CLIPBOARD_BYTES / 1024 / 1024} MB); it was not copied.`),
+  );
+  private readonly clipboard = new AgentClipboard({
+    send: (type, payload) => this.sendToAgent(type, payload),
+    remoteText: (text) => this.events.emit('clipboard', text),
+  });
+  /** Whether the agent can set the desktop's size (it announced monitors config). */
+  private agentSizes = false;
+  private sizeWatch: { observer: ResizeObserver; timer: ReturnType<typeof setTimeout> | null } | null = null;
+  private sizeAsked: { width: number; height: number } | null = null;
 
   on<K extends keyof SessionEvents>(event: K, listener: (value: SessionEvents[K]) => void): () => void {
     return this.events.on(event, listener);
@@ -126,6 +155,7 @@ export class SpiceSession implements RemoteSession {
     const params = this.params;
     const screen = this.screen;
     if (!params || !screen) return;
+    this.agentGone();
     const main = this.recordingSockets(
       () =>
         new SpiceMainConn({
@@ -135,6 +165,7 @@ export class SpiceSession implements RemoteSession {
           onerror: (error) => this.failed(main, error),
           onsuccess: () => {
             this.connected = true;
+            this.connectedAt = performance.now();
             this.events.emit('state', 'connected');
           },
         }),
@@ -161,13 +192,44 @@ export class SpiceSession implements RemoteSession {
       },
       { once: true },
     );
+    // The agent hears this client's capabilities (the clipboard's among them), not spice-html5's.
+    main.announce_agent_capabilities = (request) => main.send_agent_message(AgentMessage.ANNOUNCE_CAPABILITIES, agentPayload(capabilitiesMessage(request !== 0)));
     const handle = main.process_channel_message.bind(main);
     main.process_channel_message = (message) => {
+      if (message.type === MSG_MAIN_AGENT_DATA) {
+        this.fromAgent(message.data);
+        return true;
+      }
+      if (message.type === MSG_MAIN_AGENT_CONNECTED || message.type === MSG_MAIN_AGENT_CONNECTED_TOKENS || message.type === MSG_MAIN_AGENT_DISCONNECTED) {
+        this.agentGone();
+      }
       // The channels open here: their sockets are this session's, and the display gets our input and ids.
       const handled = message.type === MSG_MAIN_CHANNELS_LIST ? this.recordingSockets(() => handle(message)) : handle(message);
       if (main.display) this.adopt(main.display);
       return handled;
     };
+  }
+
+  /** The agent (re)connected or left, or the main channel is new: what it had said no longer holds. */
+  private agentGone(): void {
+    this.agentStream.reset();
+    this.clipboard.agentGone();
+    this.agentSizes = false;
+    this.sizeAsked = null;
+  }
+
+  /** A piece of the agent's stream: whole messages go to the clipboard, or set what the agent can do. */
+  private fromAgent(data: ArrayBuffer | undefined): void {
+    if (!data) return;
+    for (const message of this.agentStream.push(new Uint8Array(data))) {
+      if (!this.clipboard.receive(message) || message.type !== AgentMessage.ANNOUNCE_CAPABILITIES) continue;
+      this.agentSizes = this.clipboard.agentHas(AgentCap.MONITORS_CONFIG);
+      this.followWindowSize();
+    }
+  }
+
+  private sendToAgent(type: number, payload: Uint8Array): void {
+    this.main?.send_agent_message(type, agentPayload(payload));
   }
 
   /** Runs `open` with every WebSocket it opens recorded (counted, and closed with the session). */
@@ -248,6 +310,10 @@ export class SpiceSession implements RemoteSession {
     cancelAnimationFrame(this.frameTimer);
     this.fitWatch?.disconnect();
     this.fitWatch = null;
+    if (this.agentTimer) clearTimeout(this.agentTimer);
+    if (this.sizeWatch?.timer) clearTimeout(this.sizeWatch.timer);
+    this.sizeWatch?.observer.disconnect();
+    this.sizeWatch = null;
     this.detachInput();
     const main = this.main;
     this.main = null;
@@ -440,12 +506,66 @@ export class SpiceSession implements RemoteSession {
     this.fitWatch.observe(surface);
   }
 
-  /** SPICE shares the clipboard through the guest agent, which spice-html5 does not speak: said once, nothing sent. */
-  private clipboardWarned = false;
-  pasteText(_text: string): void {
-    if (this.clipboardWarned) return;
-    this.clipboardWarned = true;
-    this.events.emit('warning', 'The clipboard is not shared over SPICE in this version of DeskBridge.');
+  /**
+   * "Fit the window": the guest's desktop takes the window's size, again
+   * each time the window settles at a new one (virt-viewer's "resize guest");
+   * "Fixed size": the profile's, once. Both need the guest agent; a
+   * view-only session leaves the guest's size alone.
+   */
+  private followWindowSize(): void {
+    const surface = this.params?.surface;
+    const profile = this.params?.info.profile;
+    if (!surface || !profile || !this.agentSizes || this.ended || profile.viewOnly) return;
+    if (profile.desktopSize === 'fixed') return this.askSize(profile.desktopWidth, profile.desktopHeight);
+    if (!this.sizeWatch && typeof ResizeObserver !== 'undefined') {
+      const watch: { observer: ResizeObserver; timer: ReturnType<typeof setTimeout> | null } = {
+        observer: new ResizeObserver(() => {
+          if (watch.timer) clearTimeout(watch.timer);
+          watch.timer = setTimeout(() => {
+            watch.timer = null;
+            this.askSize(surface.clientWidth, surface.clientHeight);
+          }, RESIZE_SETTLE_MS);
+        }),
+        timer: null,
+      };
+      watch.observer.observe(surface);
+      this.sizeWatch = watch;
+    }
+    this.askSize(surface.clientWidth, surface.clientHeight);
+  }
+
+  private askSize(width: number, height: number): void {
+    if (!this.agentSizes || !this.main || this.ended || width <= 0 || height <= 0) return;
+    // Widths in eights, as video drivers (QXL's among them) lay out their lines.
+    const size = { width: Math.max(MIN_DESKTOP.width, Math.floor(width / 8) * 8), height: Math.max(MIN_DESKTOP.height, Math.floor(height / 2) * 2) };
+    if (this.sizeAsked?.width === size.width && this.sizeAsked.height === size.height) return;
+    this.sizeAsked = size;
+    this.sendToAgent(AgentMessage.MONITORS_CONFIG, monitorsConfigMessage(size.width, size.height));
+  }
+
+  /** Text copied locally goes to the remote clipboard through the guest agent; with none, the user is told once. */
+  pasteText(text: string): void {
+    if (this.ended) return;
+    this.clipboard.localText(text);
+    if (!this.clipboard.ready) this.checkAgentLater();
+  }
+
+  /** The agent announces itself just after signing in: only once it has had the time is its absence said. */
+  private checkAgentLater(): void {
+    if (this.agentTimer || this.agentWarned) return;
+    const waited = this.connected ? performance.now() - this.connectedAt : 0;
+    this.agentTimer = setTimeout(() => {
+      this.agentTimer = null;
+      if (this.ended || this.clipboard.ready) return;
+      if (!this.connected) return this.checkAgentLater();
+      this.agentWarned = true;
+      this.events.emit(
+        'warning',
+        this.clipboard.announced
+          ? "The clipboard is not shared: the remote computer's SPICE guest agent is too old to share it."
+          : 'The clipboard is not shared: the remote computer has no SPICE guest agent running (spice-vdagent on Linux, the SPICE Guest Tools on Windows).',
+      );
+    }, Math.max(0, AGENT_GRACE_MS - waited));
   }
 
   focus(): void {

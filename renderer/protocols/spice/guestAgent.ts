@@ -1,0 +1,264 @@
+// The SPICE guest agent's messages (spice-protocol's vd_agent.h): what the
+// clipboard and the desktop's size need, which spice-html5 does not do.
+//
+// The agent (spice-vdagent in a Linux guest, the SPICE Guest Tools in
+// Windows) talks to the client through the main channel: each of its messages
+// (a 20-byte header, then the payload) comes in pieces of at most 2048 bytes,
+// and a piece may end one message and begin the next. spice-html5 reads
+// every piece as a whole message, so a clipboard of more than about 2 KB
+// would be lost; AgentStream puts the pieces together again.
+//
+// The clipboard is shared "by demand", as virt-viewer shares it: whoever
+// copies announces it (GRAB, with the types it has), and the text travels only
+// when the other side pastes (REQUEST, then CLIPBOARD with the bytes). Text
+// only (UTF-8), the CLIPBOARD selection only (the client announces no
+// selection capability, so the agent leaves the X PRIMARY selection out).
+
+export const AGENT_PROTOCOL = 1;
+const HEADER_BYTES = 20;
+
+export const AgentMessage = {
+  MONITORS_CONFIG: 2,
+  REPLY: 3,
+  CLIPBOARD: 4,
+  ANNOUNCE_CAPABILITIES: 6,
+  CLIPBOARD_GRAB: 7,
+  CLIPBOARD_REQUEST: 8,
+  CLIPBOARD_RELEASE: 9,
+  FILE_XFER_STATUS: 11,
+  MAX_CLIPBOARD: 14,
+} as const;
+
+export const AgentCap = {
+  MOUSE_STATE: 0,
+  MONITORS_CONFIG: 1,
+  REPLY: 2,
+  CLIPBOARD_BY_DEMAND: 5,
+  SPARSE_MONITORS_CONFIG: 7,
+  GUEST_LINEEND_LF: 8,
+  GUEST_LINEEND_CRLF: 9,
+  MAX_CLIPBOARD: 10,
+} as const;
+
+const CLIPBOARD_NONE = 0;
+const CLIPBOARD_UTF8_TEXT = 1;
+
+/** What this client announces: spice-html5's own (mouse state, monitors config, reply) and the clipboard by demand. */
+export const CLIENT_CAPS =
+  (1 << AgentCap.MOUSE_STATE) | (1 << AgentCap.MONITORS_CONFIG) | (1 << AgentCap.REPLY) | (1 << AgentCap.CLIPBOARD_BY_DEMAND) | (1 << AgentCap.MAX_CLIPBOARD);
+
+/** The largest clipboard text taken from the remote side (and the limit told to the agent): 16 MiB, as a long document. */
+export const MAX_CLIPBOARD_BYTES = 16 * 1024 * 1024;
+
+export interface ReceivedAgentMessage {
+  type: number;
+  data: Uint8Array;
+}
+
+/**
+ * Puts the agent's messages together from the main channel's AGENT_DATA
+ * pieces. A message larger than `maxBytes` is skipped (its bytes read and
+ * dropped), and `dropped` says what was lost.
+ */
+export class AgentStream {
+  private header = new Uint8Array(HEADER_BYTES);
+  private headerFill = 0;
+  private current: { type: number; size: number; data: Uint8Array | null; fill: number } | null = null;
+
+  constructor(
+    private readonly maxBytes = MAX_CLIPBOARD_BYTES + 64,
+    private readonly dropped: (type: number, size: number) => void = () => undefined,
+  ) {}
+
+  push(piece: Uint8Array): ReceivedAgentMessage[] {
+    const out: ReceivedAgentMessage[] = [];
+    let at = 0;
+    while (at < piece.length) {
+      if (!this.current) {
+        const take = Math.min(HEADER_BYTES - this.headerFill, piece.length - at);
+        this.header.set(piece.subarray(at, at + take), this.headerFill);
+        this.headerFill += take;
+        at += take;
+        if (this.headerFill < HEADER_BYTES) break;
+        this.headerFill = 0;
+        const view = new DataView(this.header.buffer);
+        const type = view.getUint32(4, true);
+        const size = view.getUint32(16, true);
+        const keep = size <= this.maxBytes;
+        if (!keep) this.dropped(type, size);
+        this.current = { type, size, data: keep ? new Uint8Array(size) : null, fill: 0 };
+      }
+      const message = this.current;
+      const take = Math.min(message.size - message.fill, piece.length - at);
+      message.data?.set(piece.subarray(at, at + take), message.fill);
+      message.fill += take;
+      at += take;
+      if (message.fill === message.size) {
+        this.current = null;
+        if (message.data) out.push({ type: message.type, data: message.data });
+      }
+    }
+    return out;
+  }
+
+  reset(): void {
+    this.headerFill = 0;
+    this.current = null;
+  }
+}
+
+/** An agent message's payload as spice-html5's send_agent_message wants it (it adds the header and cuts it into pieces). */
+export interface AgentPayload {
+  buffer_size(): number;
+  to_buffer(buffer: ArrayBuffer, at?: number): number;
+}
+
+export function agentPayload(bytes: Uint8Array): AgentPayload {
+  return {
+    buffer_size: () => bytes.length,
+    to_buffer(buffer: ArrayBuffer, at = 0): number {
+      new Uint8Array(buffer, at, bytes.length).set(bytes);
+      return at + bytes.length;
+    },
+  };
+}
+
+function words(...values: number[]): Uint8Array {
+  const bytes = new Uint8Array(values.length * 4);
+  const view = new DataView(bytes.buffer);
+  values.forEach((value, i) => view.setUint32(i * 4, value >>> 0, true));
+  return bytes;
+}
+
+export function capabilitiesMessage(request: boolean, caps = CLIENT_CAPS): Uint8Array {
+  return words(request ? 1 : 0, caps);
+}
+
+/** The capability bits an ANNOUNCE_CAPABILITIES payload carries, and whether it asks for ours. */
+export function readCapabilities(data: Uint8Array): { request: boolean; has(cap: number): boolean } {
+  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  const request = data.byteLength >= 4 && view.getUint32(0, true) !== 0;
+  const caps: number[] = [];
+  for (let at = 4; at + 4 <= data.byteLength; at += 4) caps.push(view.getUint32(at, true));
+  return { request, has: (cap) => ((caps[cap >> 5] ?? 0) & (1 << (cap & 31))) !== 0 };
+}
+
+/**
+ * One monitor of the given size at 0,0 (VDAgentMonitorsConfig: the count,
+ * the flags, then height, width, depth, x, y for each monitor).
+ */
+export function monitorsConfigMessage(width: number, height: number): Uint8Array {
+  return words(1, 0, height, width, 32, 0, 0);
+}
+
+export interface ClipboardTransport {
+  /** Sends one agent message (spice-html5 adds the header, cuts it into pieces and minds the tokens). */
+  send(type: number, payload: Uint8Array): void;
+  /** Text the remote side copied. */
+  remoteText(text: string): void;
+}
+
+/**
+ * The clipboard both ways through the agent. The owner feeds it the agent's
+ * messages (`receive`) and the text the user copied locally (`localText`).
+ */
+export class AgentClipboard {
+  private agentCaps: { has(cap: number): boolean } | null = null;
+  /** Text the local side owns on the remote clipboard (given on the remote side's REQUEST). */
+  private local: string | null = null;
+  private readonly encoder = new TextEncoder();
+  private readonly decoder = new TextDecoder('utf-8', { fatal: false });
+
+  constructor(private readonly transport: ClipboardTransport) {}
+
+  /** Whether the agent has said it shares the clipboard the way this client does. */
+  get ready(): boolean {
+    return this.agentCaps?.has(AgentCap.CLIPBOARD_BY_DEMAND) === true;
+  }
+
+  /** Whether the agent announced this capability. */
+  agentHas(cap: number): boolean {
+    return this.agentCaps?.has(cap) === true;
+  }
+
+  /** Whether the agent has announced itself at all (an agent too old for the clipboard is ready === false). */
+  get announced(): boolean {
+    return this.agentCaps !== null;
+  }
+
+  /** The agent went away (or came back): nothing it knew holds. */
+  agentGone(): void {
+    this.agentCaps = null;
+  }
+
+  /** Handles one agent message; false when it is not the clipboard's (or the capabilities'). */
+  receive(message: ReceivedAgentMessage): boolean {
+    const { type, data } = message;
+    const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+    switch (type) {
+      case AgentMessage.ANNOUNCE_CAPABILITIES: {
+        const caps = readCapabilities(data);
+        this.agentCaps = caps;
+        if (caps.request) this.transport.send(AgentMessage.ANNOUNCE_CAPABILITIES, capabilitiesMessage(false));
+        if (caps.has(AgentCap.MAX_CLIPBOARD)) this.transport.send(AgentMessage.MAX_CLIPBOARD, words(MAX_CLIPBOARD_BYTES));
+        // Text copied before the agent was there is announced now.
+        if (this.local !== null && this.ready) this.grab();
+        return true;
+      }
+      case AgentMessage.CLIPBOARD_GRAB: {
+        // The remote side copied: the local text is no longer what a paste there gives.
+        this.local = null;
+        const types: number[] = [];
+        for (let at = 0; at + 4 <= data.byteLength; at += 4) types.push(view.getUint32(at, true));
+        if (types.includes(CLIPBOARD_UTF8_TEXT)) this.transport.send(AgentMessage.CLIPBOARD_REQUEST, words(CLIPBOARD_UTF8_TEXT));
+        return true;
+      }
+      case AgentMessage.CLIPBOARD: {
+        if (data.byteLength < 4 || view.getUint32(0, true) !== CLIPBOARD_UTF8_TEXT) return true;
+        const bytes = data.subarray(4);
+        // A C string may come with its terminating NUL.
+        const end = bytes.length > 0 && bytes[bytes.length - 1] === 0 ? bytes.length - 1 : bytes.length;
+        this.transport.remoteText(this.fromGuest(this.decoder.decode(bytes.subarray(0, end))));
+        return true;
+      }
+      case AgentMessage.CLIPBOARD_REQUEST: {
+        const wanted = data.byteLength >= 4 ? view.getUint32(0, true) : CLIPBOARD_NONE;
+        if (wanted === CLIPBOARD_UTF8_TEXT && this.local !== null) {
+          const text = this.encoder.encode(this.toGuest(this.local));
+          const reply = new Uint8Array(4 + text.length);
+          reply.set(words(CLIPBOARD_UTF8_TEXT));
+          reply.set(text, 4);
+          this.transport.send(AgentMessage.CLIPBOARD, reply);
+        } else {
+          // Nothing of that type here: the paste on the remote side gets nothing rather than waiting.
+          this.transport.send(AgentMessage.CLIPBOARD, words(CLIPBOARD_NONE));
+        }
+        return true;
+      }
+      case AgentMessage.CLIPBOARD_RELEASE:
+        return true;
+      default:
+        return false;
+    }
+  }
+
+  /** Text copied locally: announced to the remote side, given when it pastes. */
+  localText(text: string): void {
+    this.local = text;
+    if (this.ready) this.grab();
+  }
+
+  private grab(): void {
+    this.transport.send(AgentMessage.CLIPBOARD_GRAB, words(CLIPBOARD_UTF8_TEXT));
+  }
+
+  /** A guest that ends lines with CR LF (Windows) gets them so, and the page's text has LF only. */
+  private toGuest(text: string): string {
+    const lf = text.replace(/\r\n/g, '\n');
+    return this.agentCaps?.has(AgentCap.GUEST_LINEEND_CRLF) ? lf.replace(/\n/g, '\r\n') : lf;
+  }
+
+  private fromGuest(text: string): string {
+    return this.agentCaps?.has(AgentCap.GUEST_LINEEND_CRLF) ? text.replace(/\r\n/g, '\n') : text;
+  }
+}
