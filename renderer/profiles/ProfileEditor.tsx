@@ -21,6 +21,7 @@ export interface EditorValues {
   keyboardLayout: KeyboardLayoutTag;
   vncQuality: VncQuality;
   spiceSecurity: SpiceSecurity;
+  spiceProxy: string;
   desktopSize: 'fit-window' | 'fixed';
   /** As typed; numbers once validated. */
   desktopWidth: string;
@@ -46,6 +47,7 @@ export function valuesFrom(profile: ProfileView | null, defaults: Partial<Editor
     keyboardLayout: profile?.keyboardLayout ?? defaults.keyboardLayout ?? 'auto',
     vncQuality: profile?.vncQuality ?? defaults.vncQuality ?? 'good',
     spiceSecurity: profile?.spiceSecurity ?? defaults.spiceSecurity ?? 'plain',
+    spiceProxy: profile?.spiceProxy ?? defaults.spiceProxy ?? '',
     desktopSize: profile?.desktopSize ?? defaults.desktopSize ?? 'fit-window',
     desktopWidth: String(profile?.desktopWidth ?? defaults.desktopWidth ?? 1280),
     desktopHeight: String(profile?.desktopHeight ?? defaults.desktopHeight ?? 800),
@@ -76,6 +78,7 @@ export function draftFrom(values: EditorValues, profile: ProfileView | null): Re
     keyboardLayout: values.keyboardLayout,
     vncQuality: values.vncQuality,
     spiceSecurity: values.spiceSecurity,
+    spiceProxy: values.spiceProxy.trim(),
     desktopSize: values.desktopSize,
     desktopWidth: values.desktopWidth.trim() === '' ? Number.NaN : Number(values.desktopWidth),
     desktopHeight: values.desktopHeight.trim() === '' ? Number.NaN : Number(values.desktopHeight),
@@ -276,6 +279,14 @@ export function ProfileEditor({ profile, defaults, serverErrors, busy, passwordS
               <option value="plain">Not encrypted (the plain port)</option>
               <option value="tls">TLS (the server's TLS port)</option>
             </select>
+          </div>
+        )}
+        {values.protocol === 'spice' && (
+          <div className="field">
+            <label htmlFor={`${id}-spiceProxy`}>HTTP proxy</label>
+            <input {...fieldProps('spiceProxy')} placeholder="http://host:3128" inputMode="url" />
+            {errorFor('spiceProxy')}
+            <p className="hint">Leave empty to connect directly. Proxmox VE consoles go through the node's spiceproxy (http://node:3128), which the console file names.</p>
           </div>
         )}
         {values.protocol === 'rdp' && (

@@ -3,7 +3,7 @@
 // host:port splitting and the final check against the profile schema.
 // INVARIANT: a parser never throws and never half-imports; it returns either a
 // draft that passed profileDraftSchema, or one error that names the line.
-import { profileDraftSchema, type ProfileDraft } from '../profiles/profileSchema';
+import { hostProblem, profileDraftSchema, type ProfileDraft } from '../profiles/profileSchema';
 import type { DecodedText } from './textEncoding';
 
 export type ConnectionFileFormat = 'rdp' | 'vv' | 'remmina';
@@ -125,7 +125,12 @@ export type FieldSources = Partial<Record<keyof ProfileDraft, { line: number; ke
  */
 export function validateImportedDraft(input: Record<string, unknown>, sources: FieldSources): { ok: true; draft: ProfileDraft } | FileFailure {
   const result = profileDraftSchema.safeParse(input);
-  if (result.success) return { ok: true, draft: result.data };
+  if (result.success) {
+    const problem = hostProblem(result.data);
+    if (!problem) return { ok: true, draft: result.data };
+    const source = sources.host;
+    return fileError('invalid-value', source?.line ?? null, source ? `'${source.key}' is not valid. ${problem}` : `the host in this file is not valid. ${problem}`);
+  }
   const issue = result.error.issues[0];
   const field = issue?.path[0] as keyof ProfileDraft | undefined;
   const source = field === undefined ? undefined : sources[field];

@@ -108,10 +108,12 @@ export function parseVvFile(bytes: Uint8Array, options: { fileName?: string } = 
   if (hostSubject) sources.certificateSubject = { line: lineOf('host-subject') as number, key: 'host-subject' };
 
   // A SPICE proxy (Proxmox VE's spiceproxy) is an HTTP proxy that is asked to
-  // CONNECT to "host"; without it, "host" is often not even a resolvable name.
+  // CONNECT to "host"; then "host" is often not a resolvable name but a ticket
+  // the proxy checks ("pvespiceproxy:…"). A VNC console's proxy is not done.
   const unsupported: string[] = [];
-  const proxy = get('proxy');
-  if (proxy) unsupported.push(featureLabel('SPICE proxy', proxy));
+  const proxy = get('proxy') ?? '';
+  if (proxy && protocol === 'spice') sources.spiceProxy = { line: lineOf('proxy') as number, key: 'proxy' };
+  if (proxy && protocol !== 'spice') unsupported.push(featureLabel('VNC through a proxy', proxy));
 
   const title = get('title') ?? '';
   const validated = validateImportedDraft(
@@ -124,20 +126,12 @@ export function parseVvFile(bytes: Uint8Array, options: { fileName?: string } = 
       ...(spiceTls ? { spiceSecurity: 'tls' as const } : {}),
       ...(ca ? { caCertificate: ca } : {}),
       ...(hostSubject ? { certificateSubject: hostSubject } : {}),
+      ...(proxy && protocol === 'spice' ? { spiceProxy: proxy } : {}),
       unsupportedFeatures: unsupported,
     },
     sources,
   );
-  if (!validated.ok) {
-    if (proxy && validated.error.line === lineOf('host')) {
-      return fileError(
-        'unsupported-feature',
-        lineOf('proxy'),
-        `this file reaches the virtual machine only through the proxy ${proxy} (its host '${host}' is a ticket for that proxy), and DeskBridge does not support connecting through a proxy yet.`,
-      );
-    }
-    return validated;
-  }
+  if (!validated.ok) return validated;
   notes.push(...unsupportedFeaturesNote(unsupported));
 
   const password = entries.get('password')?.value;
@@ -181,6 +175,7 @@ export function exportVvFile(
   } else {
     set('port', String(draft.port));
   }
+  if (draft.protocol === 'spice') set('proxy', draft.spiceProxy ? draft.spiceProxy : originalGroup?.has('proxy') ? '' : null);
   set('title', draft.name);
   set('username', draft.username || (options.original && keyFileGroup(options.original, VV_GROUP)?.has('username') ? '' : null));
   if (options.settings?.fullscreen != null) set('fullscreen', options.settings.fullscreen ? '1' : '0');

@@ -20,6 +20,8 @@ export const ERROR_MESSAGES = {
   'nla-required': 'The server requires Network Level Authentication (NLA). Turn on NLA (or "Negotiate") in this connection\'s security settings.',
   'tls-required': 'The server requires TLS security. Choose "Negotiate" or "TLS" in this connection\'s security settings.',
   'tls-failed': 'A secure (TLS) connection to the server could not be set up.',
+  'proxy-refused': 'The proxy would not connect to the remote computer. A console file from Proxmox VE or oVirt works once and for a short time: open the console again for a new one.',
+  'proxy-auth-required': 'The proxy asks for a user name and password, which DeskBridge does not support for proxies yet.',
   'legacy-security': 'The server offers only the old, unsafe RDP security. Ask its administrator to enable TLS or NLA.',
   'wrong-credentials': 'Wrong user name or password. Check them and try again.',
   'sign-in-failed': 'Sign-in failed: the server closed the connection while checking your user name and password. Check them and try again.',

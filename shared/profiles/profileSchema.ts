@@ -4,6 +4,7 @@
 // store of the gateway, keyed by profile id.
 import { z } from 'zod';
 import { KEYBOARD_LAYOUT_TAGS } from './keyboardLayouts';
+import { PROXY_TARGET_PATTERN, parseHttpProxy } from './spiceProxy';
 
 export const PROTOCOLS = ['vnc', 'rdp', 'spice'] as const;
 export type Protocol = (typeof PROTOCOLS)[number];
@@ -48,7 +49,8 @@ export const profileDraftSchema = z.object({
     .trim()
     .min(1, 'Enter the host name or address of the remote computer.')
     .max(253, 'The host name is too long.')
-    .regex(HOST_PATTERN, 'Enter a host name or IP address only, without spaces, "://" or a path.'),
+    // A proxy's ticket too (PROXY_TARGET_PATTERN); hostProblem() allows it only with a SPICE proxy.
+    .refine((host) => HOST_PATTERN.test(host) || PROXY_TARGET_PATTERN.test(host), 'Enter a host name or IP address only, without spaces, "://" or a path.'),
   port: z
     .number({ message: 'Enter a port number from 1 to 65535.' })
     .int('Enter a port number from 1 to 65535.')
@@ -76,6 +78,17 @@ export const profileDraftSchema = z.object({
   keyboardMode: z.enum(KEYBOARD_MODES).default('scancode'),
   // SPICE; ignored by other protocols.
   spiceSecurity: z.enum(SPICE_SECURITY, { message: 'Choose plain or TLS.' }).default('plain'),
+  /** An HTTP proxy every channel goes through (virt-viewer's `proxy`; Proxmox VE's spiceproxy): "http://host:port", or empty. */
+  spiceProxy: z
+    .string()
+    .trim()
+    .max(300, 'The proxy address is too long.')
+    .superRefine((text, context) => {
+      if (text === '') return;
+      const parsed = parseHttpProxy(text);
+      if (!parsed.ok) context.addIssue({ code: 'custom', message: parsed.reason });
+    })
+    .default(''),
   // VNC; ignored by other protocols.
   vncQuality: z.enum(VNC_QUALITIES, { message: 'Choose Best, Good, Medium or Poor.' }).default('good'),
   /**
@@ -120,9 +133,23 @@ export type ProfileFile = z.infer<typeof profileFileSchema>;
 /** Field name -> first message, for showing next to the field. */
 export type FieldErrors = Partial<Record<keyof ProfileDraft, string>>;
 
+/**
+ * What the field schema cannot see alone: a host that is a proxy's ticket
+ * (Proxmox's "pvespiceproxy:…") only makes sense with a SPICE proxy to
+ * resolve it.
+ */
+export function hostProblem(draft: Pick<ProfileDraft, 'host' | 'protocol' | 'spiceProxy'>): string | null {
+  if (HOST_PATTERN.test(draft.host)) return null;
+  if (draft.protocol === 'spice' && draft.spiceProxy) return null;
+  return 'Enter a host name or IP address only, without spaces, "://" or a path.';
+}
+
 export function validateProfileDraft(input: unknown): { ok: true; value: ProfileDraft } | { ok: false; errors: FieldErrors } {
   const result = profileDraftSchema.safeParse(input);
-  if (result.success) return { ok: true, value: result.data };
+  if (result.success) {
+    const problem = hostProblem(result.data);
+    return problem ? { ok: false, errors: { host: problem } } : { ok: true, value: result.data };
+  }
   const errors: FieldErrors = {};
   for (const issue of result.error.issues) {
     const field = issue.path[0];

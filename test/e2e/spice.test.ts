@@ -10,6 +10,7 @@ import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { startSpiceServer, disposeSpiceServer, type SpiceServer } from '../servers/spiceServer';
 import { close, hexColour } from '../servers/xwd';
+import { startConnectProxy } from '../servers/connectProxy';
 import { startApp, removeDataDir, type RunningApp } from '../support/app';
 import { openBrowser, type TestBrowser } from '../support/browser';
 import { canvasPixels, createProfile, pagePointFor, sessionView, waitFor, waitForCanvasColour, waitForState } from '../support/ui';
@@ -351,6 +352,48 @@ test('a SPICE .vv with its TLS port, CA and host subject (as oVirt writes it) co
     await question.getByRole('button', { name: 'Cancel' }).click();
     await sessionView(page).getByRole('button', { name: 'Close', exact: true }).click();
   } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('a Proxmox VE console file (.vv through its spiceproxy, the VM named by a ticket) connects without a question; an expired one says so', async () => {
+  const { page } = browser;
+  const tlsInfo = secure.tls!;
+  const proxy = await startConnectProxy();
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'deskbridge-spice-vv-'));
+  try {
+    const ticket = 'pvespiceproxy:6569d1b0:101:pve::4f1d2c3b4a5968778695a4b3c2d1e0f9a8b7c6d5';
+    proxy.route(`${ticket}:${tlsInfo.port}`, tlsInfo.port);
+    // As Proxmox VE writes it (its keys in its order; the CA and subject of the test server).
+    const vv = (host: string) =>
+      `[virt-viewer]\ntls-port=${tlsInfo.port}\ndelete-this-file=1\ntitle=VM 101 - ubuntu\nproxy=http://127.0.0.1:${proxy.port}\ntoggle-fullscreen=Shift+F11\ntype=spice\n` +
+      `host-subject=CN=localhost\nrelease-cursor=Ctrl+Alt+R\nsecure-attention=Ctrl+Alt+Ins\npassword=8f1b2c3d4e5f\nhost=${host}\nca=${tlsInfo.caPem.trim().replace(/\n/g, '\\n')}\n`;
+    const file = path.join(dir, 'pve-spice.vv');
+    await writeFile(file, vv(ticket));
+    await page.getByRole('tab', { name: 'Connections' }).click();
+    await page.getByLabel('Import connection file').setInputFiles(file);
+    await page.getByRole('dialog').getByRole('button', { name: 'Connect now' }).click();
+    await waitForState(page, 'Connected');
+    await waitForCanvasColour(page, 500, 400, hexColour('#2f7f6a'));
+    assert.equal(await page.getByRole('dialog').count(), 0, 'the file\u2019s CA and subject vouch for the server behind the proxy');
+    assert.equal(await sessionView(page).getByText('Not encrypted').count(), 0);
+    assert.ok(proxy.requests.length >= 3, `the certificate check and the channels went through the proxy: ${proxy.requests.length}`);
+    assert.deepEqual([...new Set(proxy.requests)], [`CONNECT ${ticket}:${tlsInfo.port} HTTP/1.1`]);
+    await sessionView(page).getByRole('button', { name: 'Disconnect' }).click();
+    await waitForState(page, 'Disconnected');
+    await sessionView(page).getByRole('button', { name: 'Close', exact: true }).click();
+
+    // A console file opened too late: the proxy refuses its ticket, and the error says what to do.
+    await writeFile(file, vv('pvespiceproxy:6569d000:101:pve::0000000000000000000000000000000000000000'));
+    await page.getByRole('tab', { name: 'Connections' }).click();
+    await page.getByLabel('Import connection file').setInputFiles(file);
+    await page.getByRole('dialog').getByRole('button', { name: 'Connect now' }).click();
+    const alert = sessionView(page).getByRole('alert');
+    await alert.waitFor({ timeout: 10_000 });
+    assert.match((await alert.textContent()) ?? '', new RegExp(escape(messageFor('proxy-refused'))));
+    await sessionView(page).getByRole('button', { name: 'Close', exact: true }).click();
+  } finally {
+    await proxy.close();
     await rm(dir, { recursive: true, force: true });
   }
 });

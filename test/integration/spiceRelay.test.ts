@@ -9,6 +9,7 @@ import { startSpiceServer, disposeSpiceServer, type SpiceServer } from '../serve
 import { startGatewayHarness, type GatewayHarness } from './gatewayHarness';
 import type { CertificatePromptBody, CreateSessionResponse } from '../../shared/api/contract';
 import { relayStream } from '../support/relayStream';
+import { startConnectProxy } from '../servers/connectProxy';
 
 let plain: SpiceServer;
 let secure: SpiceServer;
@@ -82,6 +83,70 @@ test('a SPICE ticket opens a relay per channel to its one target, and nothing on
   assert.equal((await harness.call('DELETE', `/api/sessions/${encodeURIComponent(session.sessionId)}`)).status, 204);
   assert.equal(await refused(session.relayPath), 403, 'the ticket went with its session');
 });
+
+test('SPICE through an HTTP proxy (as Proxmox VE\'s spiceproxy): every channel a CONNECT to the ticket the file names, TLS and its check inside; a ticket the proxy refuses is said so', async () => {
+  const proxy = await startConnectProxy();
+  try {
+    const tlsInfo = secure.tls!;
+    // Proxmox names the VM by a ticket only its proxy resolves; the certificate is checked against the file's CA and subject.
+    const ticketHost = 'pvespiceproxy:6569d1b0:101:pve::4f1d2c3b4a5968778695a4b3c2d1e0f9a8b7c6d5';
+    proxy.route(`${ticketHost}:${tlsInfo.port}`, tlsInfo.port);
+    const created = await harness.call('POST', '/api/profiles', {
+      profile: { name: 'VM 101', protocol: 'spice', spiceSecurity: 'tls', host: ticketHost, port: tlsInfo.port, spiceProxy: `http://127.0.0.1:${proxy.port}`, caCertificate: tlsInfo.caPem, certificateSubject: 'CN=localhost' },
+    });
+    assert.equal(created.status, 201, JSON.stringify(created.json));
+    const answered = await harness.call('POST', '/api/sessions', { profileId: created.json.id });
+    assert.equal(answered.status, 201, `the file's CA and subject vouch for the certificate seen through the proxy: ${JSON.stringify(answered.json)}`);
+    const session = answered.json as CreateSessionResponse;
+    assert.equal(session.encrypted, true);
+    for (const channel of [1, 2, 3, 4]) assert.equal(await linkThroughRelay(session.relayPath, channel), 'REDQ', `channel ${channel} through the proxy`);
+    // The certificate check's connection and the four channels', each a CONNECT to the ticket as written.
+    assert.deepEqual(proxy.requests, Array(5).fill(`CONNECT ${ticketHost}:${tlsInfo.port} HTTP/1.1`));
+
+    // Plain SPICE through the proxy.
+    proxy.route(`vm-102.example:${plain.port}`, plain.port);
+    const plainProfile = await harness.call('POST', '/api/profiles', { profile: { name: 'VM 102', protocol: 'spice', host: 'vm-102.example', port: plain.port, spiceProxy: `http://127.0.0.1:${proxy.port}/` } });
+    assert.equal(plainProfile.status, 201, JSON.stringify(plainProfile.json));
+    const plainSession = (await harness.call('POST', '/api/sessions', { profileId: plainProfile.json.id })).json as CreateSessionResponse;
+    assert.equal(await linkThroughRelay(plainSession.relayPath), 'REDQ');
+
+    // An expired ticket: the proxy answers 403, and the session says the proxy refused (not "host unreachable").
+    const expired = await harness.call('POST', '/api/profiles', { profile: { name: 'VM 103', protocol: 'spice', host: 'pvespiceproxy:1:103:pve::00', port: plain.port, spiceProxy: `http://127.0.0.1:${proxy.port}` } });
+    assert.equal(expired.status, 201);
+    const expiredSession = (await harness.call('POST', '/api/sessions', { profileId: expired.json.id })).json as CreateSessionResponse;
+    const control = await harness.control(expiredSession.controlPath);
+    try {
+      const ws = harness.socket(expiredSession.relayPath);
+      const closed = await new Promise<{ code: number; reason: string }>((resolve) => {
+        ws.once('open', () => ws.send(linkMessage(1)));
+        ws.once('close', (code, reason) => resolve({ code, reason: reason.toString() }));
+      });
+      assert.deepEqual(closed, { code: 4000, reason: 'proxy-refused' });
+      await waitUntil(() => control.events.some((event) => event.type === 'error' && event.code === 'proxy-refused' && /403 Forbidden/.test(String(event.detail))), () => JSON.stringify(control.events));
+    } finally {
+      control.close();
+    }
+    // Over TLS the certificate check meets the refusal first, before the session exists.
+    const expiredTls = await harness.call('POST', '/api/profiles', { profile: { name: 'VM 104', protocol: 'spice', spiceSecurity: 'tls', host: 'pvespiceproxy:1:104:pve::00', port: tlsInfo.port, spiceProxy: `http://127.0.0.1:${proxy.port}` } });
+    const refusedTls = await harness.call('POST', '/api/sessions', { profileId: expiredTls.json.id });
+    assert.equal(refusedTls.status, 502);
+    assert.equal(refusedTls.json.error, 'proxy-refused', JSON.stringify(refusedTls.json));
+
+    // A ticket as a host without a proxy is refused when saved: nothing could resolve it.
+    const noProxy = await harness.call('POST', '/api/profiles', { profile: { name: 'No proxy', protocol: 'spice', host: ticketHost, port: 5900 } });
+    assert.equal(noProxy.status, 400);
+  } finally {
+    await proxy.close();
+  }
+});
+
+async function waitUntil(done: () => boolean, describe: () => string, timeoutMs = 3000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!done()) {
+    if (Date.now() > deadline) throw new Error(`timed out: ${describe()}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
 
 test('SPICE over TLS: judged before the session exists, and each channel must show that same certificate', async () => {
   const tlsInfo = secure.tls!;

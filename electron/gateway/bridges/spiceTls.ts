@@ -9,6 +9,8 @@ import tls from 'node:tls';
 import { peerChain, sha256Fingerprint } from '../certificates/certificateTrust';
 import type { ErrorCode } from '../../../shared/errors/errorCodes';
 import { classifySocketError } from './tcpRelay';
+import { openHttpTunnelTls } from './httpConnectTunnel';
+import type { HttpProxy } from '../../../shared/profiles/spiceProxy';
 
 /** A channel's connection to the TLS port; the chain is judged by the caller, not by OpenSSL's rules. */
 export function connectSpiceTls(host: string, port: number): tls.TLSSocket {
@@ -24,8 +26,16 @@ export function connectSpiceTls(host: string, port: number): tls.TLSSocket {
   return socket;
 }
 
-/** The certificate the server shows (leaf first), from a connection made for that alone; closed afterwards. */
-export async function spiceCertificateChain(host: string, port: number, timeoutMs: number): Promise<{ ok: true; chain: Uint8Array[] } | { ok: false; code: ErrorCode; detail: string }> {
+/** The certificate the server shows (leaf first), from a connection made for that alone (through the proxy, if any); closed afterwards. */
+export async function spiceCertificateChain(host: string, port: number, timeoutMs: number, proxy: HttpProxy | null = null): Promise<{ ok: true; chain: Uint8Array[] } | { ok: false; code: ErrorCode; detail: string }> {
+  if (proxy) {
+    const outcome = await openHttpTunnelTls(proxy, { host, port }, timeoutMs).done;
+    if (!outcome.ok) return outcome;
+    const chain = peerChain(outcome.socket);
+    outcome.socket.on('error', () => undefined);
+    outcome.socket.destroy();
+    return { ok: true, chain };
+  }
   return await new Promise((resolve) => {
     const socket = connectSpiceTls(host, port);
     let connected = false;

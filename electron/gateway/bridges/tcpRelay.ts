@@ -12,6 +12,8 @@ import { pumpBytes, toBuffer } from './socketPump';
 import { PageHandshake, VncSignIn, type SignInOutcome } from './vncSignIn';
 import { gatewaySignIn, startTls } from './vncTls';
 import { connectSpiceTls, sameCertificate } from './spiceTls';
+import { openHttpTunnel, openHttpTunnelTls } from './httpConnectTunnel';
+import type { HttpProxy } from '../../../shared/profiles/spiceProxy';
 import type { CertificatePromptBody } from '../../../shared/api/contract';
 
 export interface RelayTimeouts {
@@ -53,12 +55,56 @@ export function relayToHost(
   logger: Logger,
   timeouts: RelayTimeouts = DEFAULT_RELAY_TIMEOUTS,
 ): void {
+  if (session.proxy) relayThroughProxy(socket, session, sessions, logger, timeouts, session.proxy);
+  else relay(socket, session, sessions, logger, timeouts, null);
+}
+
+/**
+ * SPICE through an HTTP proxy (httpConnectTunnel.ts): the channel's tunnel
+ * first, TLS inside it if the session has it, while the page's first bytes
+ * wait; then the relay goes on over it as over a direct connection.
+ */
+function relayThroughProxy(socket: WebSocket, session: GatewaySession, sessions: SessionRegistry, logger: Logger, timeouts: RelayTimeouts, proxy: HttpProxy): void {
+  const early: Buffer[] = [];
+  const hold = (data: Buffer | ArrayBuffer | Buffer[]) => early.push(toBuffer(data));
+  socket.on('message', hold);
+  const target = { host: session.host, port: session.port };
+  const attempt = session.hostTls ? openHttpTunnelTls(proxy, target, timeouts.connectMs) : openHttpTunnel(proxy, target, timeouts.connectMs);
+  const pageGone = () => attempt.abort();
+  socket.once('close', pageGone);
+  const closer = () => attempt.abort();
+  session.bridgeClosers.add(closer);
+  void attempt.done.then((outcome) => {
+    session.bridgeClosers.delete(closer);
+    socket.off('message', hold);
+    socket.off('close', pageGone);
+    const pageOpen = socket.readyState === socket.OPEN;
+    if (outcome.ok && pageOpen) return relay(socket, session, sessions, logger, timeouts, { socket: outcome.socket, early });
+    if (outcome.ok) outcome.socket.destroy();
+    else if (outcome.code !== 'user-ended') {
+      sessions.fail(session, outcome.code, outcome.detail);
+      logger.child('relay').info('relay ended', { session: session.id, reason: outcome.code, detail: outcome.detail });
+      if (pageOpen) socket.close(4000, outcome.code);
+    } else if (pageOpen) socket.close(1000, 'closed');
+    if (session.bridgeClosers.size === 0 && session.state !== 'disconnected') sessions.setState(session, 'disconnected');
+  });
+}
+
+function relay(
+  socket: WebSocket,
+  session: GatewaySession,
+  sessions: SessionRegistry,
+  logger: Logger,
+  timeouts: RelayTimeouts,
+  /** A connection to the host made before the relay (a proxy's tunnel), and what the page sent meanwhile. */
+  made: { socket: net.Socket; early: Buffer[] } | null,
+): void {
   const log = logger.child('relay');
   // A VNC session's connection, opened when the session was created (heldHostConnection.ts); else a new one.
-  const held = session.heldConnection?.take();
+  const held = made ? undefined : session.heldConnection?.take();
   session.heldConnection = null;
   if (held && !held.connection) log.debug('held connection not used', { session: session.id, why: held.why });
-  const taken = held?.connection ?? null;
+  const taken = made ? { socket: made.socket, connected: true, received: [] as Buffer[], signIn: null, ended: false } : held?.connection ?? null;
   // Becomes the TLS socket if the sign-in starts VeNCrypt's TLS (vncTls.ts).
   // SPICE over TLS: every channel inside TLS, showing the certificate judged when the session was created (spiceTls.ts).
   const hostTls = session.hostTls;
@@ -69,7 +115,7 @@ export function relayToHost(
   let connected = false;
   let greeted = !serverSpeaksFirst(session);
   let finished = false;
-  const pendingToHost: Buffer[] = [];
+  const pendingToHost: Buffer[] = made ? [...made.early] : [];
   // VNC: the gateway signs in for the page (vncSignIn.ts). Taken here: the password is used once.
   const signIn = session.protocol === 'vnc' ? session.vncSignIn : null;
   session.vncSignIn = null;

@@ -29,6 +29,7 @@ import { HeldRdpTransport, PROMPT_HOLD_MS, type SecuredTransport } from '../brid
 import { connectionRequest } from '../bridges/rdp/x224';
 import { DEFAULT_RELAY_TIMEOUTS, type RelayTimeouts } from '../bridges/tcpRelay';
 import { spiceCertificateChain } from '../bridges/spiceTls';
+import { spiceProxyOf } from '../bridges/httpConnectTunnel';
 import { exportProfile, importIntoLibrary } from '../profiles/connectionFileImport';
 import { keyboardLayoutId } from '../../../shared/profiles/keyboardLayouts';
 
@@ -287,6 +288,7 @@ export class ControlApi {
     // The preflight's connection waits for the session's RDCleanPath request; released with the session.
     if (preflight) session.heldTransport = new HeldRdpTransport(preflight.transport, preflight.x224Request);
     if (spiceFingerprint) session.hostTls = { fingerprint: spiceFingerprint };
+    session.proxy = spiceProxyOf(profile);
     const target = formatTarget(profile.host, profile.port);
     const ticket = this.deps.tickets.mint({
       sessionId: session.id,
@@ -318,7 +320,7 @@ export class ControlApi {
     }
     // Written while the session connects, not before it: nothing here needs the new time.
     library.touch(profile);
-    this.deps.logger.info('session created', { session: session.id, profile: profile.id, protocol: profile.protocol, target });
+    this.deps.logger.info('session created', { session: session.id, profile: profile.id, protocol: profile.protocol, target, ...(session.proxy ? { proxy: formatTarget(session.proxy.host, session.proxy.port) } : {}) });
     const response: CreateSessionResponse = {
       sessionId: session.id,
       protocol: profile.protocol,
@@ -390,7 +392,7 @@ export class ControlApi {
    * show the same certificate (bridges/spiceTls.ts).
    */
   private async acceptedSpiceCertificate(profile: Profile, answer: CreateSessionRequest['acceptCertificate']): Promise<string> {
-    const seen = await spiceCertificateChain(profile.host, profile.port, this.deps.relayTimeouts?.connectMs ?? DEFAULT_RELAY_TIMEOUTS.connectMs);
+    const seen = await spiceCertificateChain(profile.host, profile.port, this.deps.relayTimeouts?.connectMs ?? DEFAULT_RELAY_TIMEOUTS.connectMs, spiceProxyOf(profile));
     if (!seen.ok) throw new HttpError(502, seen.code, messageFor(seen.code), { detail: seen.detail });
     return await this.judgedCertificate(profile, answer, seen.chain);
   }

@@ -4,6 +4,7 @@
 import { messageFor, type ErrorCode } from '../../../shared/errors/errorCodes';
 import { hostAllowed, type ManagedProfile } from '../../../shared/policy/policySchema';
 import { isUnencrypted, profileDraftSchema, type Profile, type ProfileDraft } from '../../../shared/profiles/profileSchema';
+import { spiceProxyOf } from '../bridges/httpConnectTunnel';
 import type { ProfileView } from '../../../shared/api/contract';
 import type { ManagedPolicyStore } from '../policy/managedPolicy';
 import type { ManagedOverrides } from '../policy/managedOverrides';
@@ -250,7 +251,9 @@ export class ProfileLibrary {
   /** Checks a connection against policy before anything touches the network. */
   checkConnect(profile: Profile): void {
     const policy = this.policy.policy;
-    if (!hostAllowed(profile.host, policy.allowedHosts)) throw new PolicyRefusal(403, 'policy-host-forbidden');
+    // Through a SPICE proxy, the proxy is the one host this computer connects to (its target may be a ticket only it resolves).
+    const proxy = spiceProxyOf(profile);
+    if (!hostAllowed(proxy ? proxy.host : profile.host, policy.allowedHosts)) throw new PolicyRefusal(403, 'policy-host-forbidden');
     // VNC goes on where policy forbids the unencrypted: the gateway then signs in only inside TLS (requiresEncryption).
     if (isUnencrypted(profile) && !policy.allowUnencrypted && profile.protocol !== 'vnc') throw new PolicyRefusal(403, 'policy-unencrypted-forbidden');
   }

@@ -1,6 +1,7 @@
 // Sessions as the gateway sees them: what the control channel reports
 // (state, the real reason of a failure, byte counts), because a protocol
 // library's own disconnect event rarely says why.
+import type { HttpProxy } from '../../../shared/profiles/spiceProxy';
 import { randomBytes } from 'node:crypto';
 import type WebSocket from 'ws';
 import type { CertificatePromptBody, ControlEvent, SessionSecurity, SessionState } from '../../../shared/api/contract';
@@ -46,6 +47,8 @@ export interface GatewaySession {
   vncSignIn: VncSignInSettings | null;
   /** SPICE over TLS: the certificate (SHA-256) every channel's connection must show, judged when the session was created. */
   hostTls: { fingerprint: string } | null;
+  /** SPICE through an HTTP proxy (bridges/httpConnectTunnel.ts): every channel's connection is a CONNECT tunnel to host:port. */
+  proxy: HttpProxy | null;
 }
 
 /** Closes the connections a session holds for its bridges (RDP's certificate check's, VNC's opened early), if still held, and forgets a password its relay never took. */
@@ -88,6 +91,7 @@ export class SessionRegistry {
       heldConnection: null,
       vncSignIn: null,
       hostTls: null,
+      proxy: null,
     };
     this.sessions.set(session.id, session);
     return session;

@@ -72,17 +72,35 @@ test('plain SPICE with CRLF line endings, a user name and no password', () => {
   assert.equal(utf8(exported), utf8(bytes).replace('port=5930', 'port=5931'), 'changed in place, CRLF kept');
 });
 
-test('Proxmox SPICE through its spiceproxy: a clear refusal naming the proxy line', () => {
-  const error = expectError(parseVvFile(fixture('proxmox-spice.vv')));
-  assert.equal(error.code, 'unsupported-feature');
-  assert.equal(error.line, 9);
-  assert.match(error.message, /^Line 9: .*proxy http:\/\/pve1\.corp\.example:3128.*does not support connecting through a proxy yet/);
+test('Proxmox SPICE through its spiceproxy: the VM by its ticket, through the proxy, TLS with the file\'s CA and subject; written back with the proxy', () => {
+  const bytes = fixture('proxmox-spice.vv');
+  const imported = expectOk(parseVvFile(bytes));
+  const { draft } = imported;
+  assert.deepEqual([draft.protocol, draft.host, draft.port, draft.name], ['spice', 'pvespiceproxy:65a3e1f2:101:pve1::7c1d2e3f4a5b6c7d8e9f0a1b2c3d4e5f6a7b8c9d', 61000, 'VM 101 - win11-desk']);
+  assert.equal(draft.spiceProxy, 'http://pve1.corp.example:3128');
+  assert.deepEqual([draft.spiceSecurity, draft.certificateSubject], ['tls', 'OU=PVE Cluster Node,O=Proxmox Virtual Environment,CN=pve1.corp.example']);
+  assert.match(draft.caCertificate, /^-----BEGIN CERTIFICATE-----/);
+  assert.deepEqual(draft.unsupportedFeatures, []);
+  assert.deepEqual(imported.notes, []);
+  assert.equal(imported.oneTimeSecret?.password, '83d2f5c0a51e0b7cd1e5d3b1a5c7c1e8d3b5a7f9');
+  const exported = utf8(exportVvFile(draft, { original: imported.document }));
+  assert.match(exported, /^proxy=http:\/\/pve1\.corp\.example:3128$/m);
+  assert.equal(exported.includes('password='), false);
+  // A profile without a proxy writes none.
+  assert.equal(/^proxy=/m.test(utf8(exportVvFile({ ...draft, host: 'vm1.example', spiceProxy: '' }))), false);
 });
 
-test('a proxy with a usable host is imported with the proxy marked unsupported', () => {
-  const text = '[virt-viewer]\ntype=spice\nhost=192.0.2.5\nport=5900\nproxy=http://proxy.example:3128\n';
-  const imported = expectOk(parseVvFile(encodeConnectionFileText(text, 'utf-8')));
-  assert.deepEqual(imported.draft.unsupportedFeatures, ['SPICE proxy (http://proxy.example:3128)']);
+test('a SPICE proxy the gateway cannot use is a clear error on its line; a VNC console\'s proxy is marked unsupported', () => {
+  const https = expectError(parseVvFile(encodeConnectionFileText('[virt-viewer]\ntype=spice\nhost=192.0.2.5\nport=5900\nproxy=https://proxy.example:3129\n', 'utf-8')));
+  assert.deepEqual([https.code, https.line], ['invalid-value', 5]);
+  assert.match(https.message, /'proxy' is not valid\. Only HTTP proxies \(http:\/\/…\) are supported, not https\./);
+  const withPassword = expectError(parseVvFile(encodeConnectionFileText('[virt-viewer]\ntype=spice\nhost=192.0.2.5\nport=5900\nproxy=http://me:secret@proxy.example:3128\n', 'utf-8')));
+  assert.match(withPassword.message, /Leave the user name and password out/);
+  const vnc = expectOk(parseVvFile(encodeConnectionFileText('[virt-viewer]\ntype=vnc\nhost=192.0.2.5\nport=5900\nproxy=http://proxy.example:3128\n', 'utf-8')));
+  assert.deepEqual(vnc.draft.unsupportedFeatures, ['VNC through a proxy (http://proxy.example:3128)']);
+  // A ticket for a host with no proxy to resolve it names the host's line.
+  const noProxy = expectError(parseVvFile(encodeConnectionFileText('[virt-viewer]\ntype=spice\nhost=pvespiceproxy:1:2:pve::ab\nport=5900\n', 'utf-8')));
+  assert.deepEqual([noProxy.code, noProxy.line], ['invalid-value', 3]);
 });
 
 test('malformed .vv files', () => {

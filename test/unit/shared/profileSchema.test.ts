@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { validateProfileDraft, profileDraftSchema } from '../../../shared/profiles/profileSchema';
+import { DEFAULT_PROXY_PORT, parseHttpProxy } from '../../../shared/profiles/spiceProxy';
 
 const good = { name: 'Office', protocol: 'vnc', host: '127.0.0.1', port: 5901, username: '', scaling: 'fit' };
 
@@ -43,4 +44,32 @@ test('any input gives a typed result, never an exception', () => {
     }),
     { numRuns: 500 },
   );
+});
+
+test('SPICE proxy: http://host:port (3128 by default), nothing else; a proxy ticket as host only with a SPICE proxy', () => {
+  assert.deepEqual(parseHttpProxy('http://pve1.corp.example:3128'), { ok: true, proxy: { host: 'pve1.corp.example', port: 3128 } });
+  assert.deepEqual(parseHttpProxy(' http://10.0.0.5/ '), { ok: true, proxy: { host: '10.0.0.5', port: DEFAULT_PROXY_PORT } });
+  assert.deepEqual(parseHttpProxy('HTTP://[2001:db8::1]:8080'), { ok: true, proxy: { host: '2001:db8::1', port: 8080 } });
+  for (const [text, reason] of [
+    ['pve1:3128', /http:\/\/host:port/],
+    ['socks5://proxy:1080', /not socks5/],
+    ['http://user:pw@proxy:3128', /user name and password/],
+    ['http://proxy:3128/path', /without a path/],
+    ['http://proxy:70000', /1 to 65535/],
+  ] as const) {
+    const parsed = parseHttpProxy(text);
+    assert.equal(parsed.ok, false, text);
+    if (!parsed.ok) assert.match(parsed.reason, reason, text);
+  }
+  const ticket = 'pvespiceproxy:65a3e1f2:101:pve1::7c1d2e3f';
+  const base = { name: 'VM', protocol: 'spice', host: ticket, port: 61000 };
+  assert.equal(validateProfileDraft({ ...base, spiceProxy: 'http://pve1:3128' }).ok, true);
+  const withoutProxy = validateProfileDraft(base);
+  assert.equal(withoutProxy.ok, false);
+  if (!withoutProxy.ok) assert.match(withoutProxy.errors.host ?? '', /host name or IP address only/);
+  assert.equal(validateProfileDraft({ ...base, protocol: 'vnc', spiceProxy: 'http://pve1:3128' }).ok, false, 'only SPICE goes through the proxy');
+  const badProxy = validateProfileDraft({ ...base, spiceProxy: 'https://pve1' });
+  assert.equal(badProxy.ok, false);
+  if (!badProxy.ok) assert.match(badProxy.errors.spiceProxy ?? '', /Only HTTP proxies/);
+  assert.equal(validateProfileDraft({ ...base, host: 'a b', spiceProxy: 'http://pve1:3128' }).ok, false, 'still no spaces');
 });
