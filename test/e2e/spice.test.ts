@@ -543,6 +543,56 @@ test('SPICE without a guest agent: sending the clipboard says why it is not shar
   await sessionView(page).getByRole('button', { name: 'Close', exact: true }).click();
 });
 
+test('SPICE sound: a tone the remote side plays is heard in the session, at its pitch', async () => {
+  const { page } = browser;
+  const sounding = await startSpiceServer({ background: '#556677', xterm: false, audio: true });
+  try {
+    await createProfile(page, { name: 'Sound spice', protocol: 'SPICE', port: sounding.port });
+    await page.getByRole('button', { name: 'Connect', exact: true }).click();
+    await connectedWithoutPassword(page);
+    await waitForCanvasColour(page, 300, 300, hexColour('#556677'));
+    const playing = sounding.playTone(440, 8);
+    const audioState = () =>
+      page.evaluate(() => {
+        const audio = document.querySelector<HTMLAudioElement>('.session-tab:not([hidden]) .session-view audio');
+        return audio ? { paused: audio.paused, time: audio.currentTime, error: audio.error?.message ?? null } : null;
+      });
+    await waitFor(async () => {
+      const state = await audioState();
+      return state !== null && !state.paused && state.time > 0.5;
+    }, 'the session\'s sound playing', 10_000).catch(async (error: unknown) => {
+      throw new Error(`${(error as Error).message}: ${JSON.stringify(await audioState())}`);
+    });
+    // What plays is the remote side's tone: the loudest frequency of the session's sound is 440 Hz.
+    const peak = await page.evaluate(async () => {
+      const audio = document.querySelector<HTMLAudioElement>('.session-tab:not([hidden]) .session-view audio')!;
+      const context = new AudioContext();
+      await context.resume();
+      const analyser = context.createAnalyser();
+      analyser.fftSize = 8192;
+      const source = context.createMediaElementSource(audio);
+      source.connect(analyser);
+      analyser.connect(context.destination);
+      await new Promise((r) => setTimeout(r, 1000));
+      const bins = new Float32Array(analyser.frequencyBinCount);
+      analyser.getFloatFrequencyData(bins);
+      let best = 0;
+      for (let i = 1; i < bins.length; i++) if (bins[i]! > bins[best]!) best = i;
+      return { hz: (best * context.sampleRate) / analyser.fftSize, db: bins[best]!, state: context.state };
+    });
+    assert.ok(Math.abs(peak.hz - 440) < 12 && peak.db > -60, `the loudest frequency ${JSON.stringify(peak)}`);
+    assert.deepEqual(browser.cspViolations, []);
+    await sessionView(page).getByRole('button', { name: 'Disconnect' }).click();
+    await waitForState(page, 'Disconnected');
+    // The sound ends with the session.
+    assert.equal(await page.evaluate(() => [...document.querySelectorAll('audio')].filter((audio) => !audio.paused).length), 0, 'no sound plays after Disconnect');
+    await sessionView(page).getByRole('button', { name: 'Close', exact: true }).click();
+    await playing;
+  } finally {
+    await disposeSpiceServer(sounding);
+  }
+});
+
 test('SPICE at fit to window: a desktop larger than the window is shown whole, and clicks land where they are aimed', async () => {
   const large = await startSpiceServer({ background: '#5a3d7f', xterm: false, width: 1600, height: 1000 });
   const small = await openBrowser({ origin: app.origin, viewport: { width: 1000, height: 700 } });

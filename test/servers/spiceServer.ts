@@ -37,6 +37,11 @@ export interface SpiceServerOptions {
    * port stands in for a VM's; the daemon is told there is no session manager.
    */
   agent?: boolean;
+  /**
+   * Sound: the driver plays what is written to the FIFOs in a folder
+   * (SpicePlaybackFIFODir: 16-bit stereo PCM at 48 kHz); `playTone` writes to one.
+   */
+  audio?: boolean;
 }
 
 export interface SpiceServer {
@@ -57,6 +62,8 @@ export interface SpiceServer {
   tls?: { port: number; caPem: string; certificateFingerprint: string };
   /** With `tls`: a new key and certificate from the same CA, used from the next startAgain() (a server whose certificate changed). */
   replaceCertificate(): Promise<void>;
+  /** With `audio`: plays a sine tone of `hz` for `seconds` on the server's sound output (as a program in the session would). */
+  playTone(hz: number, seconds: number): Promise<void>;
 }
 
 /** An Xorg config string: Xorg's parser has no escapes, so a quote or line break cannot be written. */
@@ -71,7 +78,7 @@ function quoted(value: string): string {
  * The driver only knows a fixed list of modes (1000x700 would become 832x624),
  * so the size asked for comes as a Modeline of its own (60 Hz, short blanking).
  */
-function xorgConfig(port: number, options: SpiceServerOptions, tls?: { port: number; dir: string }, agentDir?: string): string {
+function xorgConfig(port: number, options: SpiceServerOptions, tls?: { port: number; dir: string }, agentDir?: string, audioDir?: string): string {
   const width = options.width ?? 1024;
   const height = options.height ?? 768;
   if (!Number.isInteger(width) || !Number.isInteger(height) || width < 320 || height < 200 || width > 8192 || height > 8192) {
@@ -100,6 +107,8 @@ ${ticket}
 ${agentDir ? `    Option "SpiceVdagentEnabled" "True"
     Option "SpiceVdagentVirtioPath" ${quoted(path.join(agentDir, 'virtio'))}
     Option "SpiceVdagentUinputPath" ${quoted(path.join(agentDir, 'uinput'))}
+` : ''}${audioDir ? `    Option "SpicePlaybackFIFODir" ${quoted(audioDir)}
+    Option "SpicePlaybackCompression" "True"
 ` : ''}EndSection
 
 Section "InputDevice"
@@ -152,6 +161,8 @@ export async function startSpiceServer(options: SpiceServerOptions = {}): Promis
   let display = `:${displayNumber}`;
   let port = options.port ?? (await freePort());
   const tlsDir = path.join(xorgDir, 'tls');
+  const audioDir = path.join(xorgDir, 'audio');
+  let tones = 0;
   let tlsPort = options.tls ? await freePort() : 0;
   const tlsInfo = options.tls ? { port: tlsPort, caPem: '', certificateFingerprint: '' } : undefined;
   // XSPICE_* variables override the driver's config options: none may leak in from the caller.
@@ -162,7 +173,7 @@ export async function startSpiceServer(options: SpiceServerOptions = {}): Promis
 
   /** Starts Xorg on the current display and port; rejects (and leaves nothing running) if it exits first. */
   const launchServer = async () => {
-    await writeFile(configFile, xorgConfig(port, options, options.tls ? { port: tlsPort, dir: tlsDir } : undefined, options.agent ? xorgDir : undefined), { mode: 0o600 });
+    await writeFile(configFile, xorgConfig(port, options, options.tls ? { port: tlsPort, dir: tlsDir } : undefined, options.agent ? xorgDir : undefined, options.audio ? audioDir : undefined), { mode: 0o600 });
     const args = [
       '-config', configFile,
       // A folder of our own instead of /etc/X11/xorg.conf.d (Xorg complains about an empty one).
@@ -263,6 +274,7 @@ export async function startSpiceServer(options: SpiceServerOptions = {}): Promis
     await mkdir(configDir, { recursive: true });
     await makeCertificate();
     await writeFile(path.join(configDir, '00-none.conf'), '# Nothing: keeps Xorg away from /etc/X11/xorg.conf.d.\n');
+    if (options.audio) await mkdir(audioDir, { recursive: true });
     // Another run may take the same display or port between our check and Xorg's bind: then try the next ones.
     for (let attempt = 1; ; attempt++) {
       try {
@@ -299,6 +311,26 @@ export async function startSpiceServer(options: SpiceServerOptions = {}): Promis
     pid: () => server?.pid,
     ...(tlsInfo ? { tls: tlsInfo } : {}),
     replaceCertificate: makeCertificate,
+    async playTone(hz: number, seconds: number) {
+      if (!options.audio) throw new Error('the server was started without audio');
+      const rate = 48_000;
+      const frames = Math.round(rate * seconds);
+      const pcm = Buffer.alloc(frames * 4);
+      for (let i = 0; i < frames; i++) {
+        const sample = Math.round(Math.sin((2 * Math.PI * hz * i) / rate) * 12_000);
+        pcm.writeInt16LE(sample, i * 4);
+        pcm.writeInt16LE(sample, i * 4 + 2);
+      }
+      // The driver opens a FIFO when it appears in the folder (inotify), and reads it at the pace it plays:
+      // the write returns once all of it is taken.
+      const fifo = path.join(audioDir, `tone-${++tones}.fifo`);
+      execFileSync('mkfifo', [fifo]);
+      try {
+        await writeFile(fifo, pcm);
+      } finally {
+        await rm(fifo, { force: true });
+      }
+    },
   };
 }
 

@@ -116,9 +116,13 @@ export class AccessControl {
   }
 }
 
-/** Served with every response, for both shells. frame-ancestors is stricter than ARCHITECTURE.md's list and harmless. */
+/**
+ * Served with every response, for both shells. frame-ancestors is stricter than ARCHITECTURE.md's list and harmless.
+ * media-src blob: is SPICE's sound: spice-html5 plays the Opus stream through a MediaSource, whose URL is a blob: of
+ * the page's own making (a blob: URL can only be made by a script the page already runs).
+ */
 export const CONTENT_SECURITY_POLICY =
-  "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; connect-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+  "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; connect-src 'self'; img-src 'self' data: blob:; media-src 'self' blob:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 
 export const SECURITY_HEADERS: Record<string, string> = {
   'Content-Security-Policy': CONTENT_SECURITY_POLICY,

@@ -115,6 +115,8 @@ test('static files are public and carry the CSP', async () => {
   assert.match(CONTENT_SECURITY_POLICY, /script-src 'self' 'wasm-unsafe-eval';/);
   // IronRDP's WebAssembly is a file of its own (renderer/protocols/rdp/ironRdpWasm.ts): nothing fetches data: URLs.
   assert.match(CONTENT_SECURITY_POLICY, /connect-src 'self';/);
+  // SPICE's sound plays from a MediaSource the page makes (a blob: URL of its own origin); nothing else is allowed as media.
+  assert.match(CONTENT_SECURITY_POLICY, /media-src 'self' blob:;/);
   assert.equal((await request({ path: '/../../etc/passwd' })).status, 404);
 });
 
