@@ -52,8 +52,32 @@ test('a host outside the allow-list is refused before any connection, also throu
     assert.equal(session.status, 403);
     assert.equal(session.json.error, 'policy-host-forbidden');
   }
+  // SPICE through a proxy: the proxy is the host this computer connects to, so it is the one the list is checked against.
+  const throughOutsideProxy = await h.call('POST', '/api/profiles', {
+    profile: { name: 'pve', protocol: 'spice', spiceSecurity: 'tls', host: 'pvespiceproxy:1:101:pve::ab', port: 61000, spiceProxy: `http://127.0.0.1:${listener.port}` },
+  });
+  assert.equal(throughOutsideProxy.status, 201);
+  const refused = await h.call('POST', '/api/sessions', { profileId: throughOutsideProxy.json.id });
+  assert.equal(refused.status, 403);
+  assert.equal(refused.json.error, 'policy-host-forbidden');
   await new Promise((r) => setTimeout(r, 200));
   assert.equal(listener.connections(), 0, 'the listener saw no connection, not even a certificate preflight');
+});
+
+test('SPICE through a proxy the allow-list names reaches the proxy, whatever the ticket it is asked for', async (t) => {
+  const listener = await countingListener();
+  const h = await startGatewayHarness({ machinePolicy: { schemaVersion: 1, allowedHosts: ['127.0.0.1'] } });
+  t.after(async () => {
+    await h.close();
+    await listener.close();
+  });
+  const created = await h.call('POST', '/api/profiles', {
+    profile: { name: 'pve', protocol: 'spice', spiceSecurity: 'tls', host: 'pvespiceproxy:1:101:pve::ab', port: 61000, spiceProxy: `http://127.0.0.1:${listener.port}` },
+  });
+  const session = await h.call('POST', '/api/sessions', { profileId: created.json.id });
+  // The listener is no proxy (it closes at once): the certificate check through it fails, after the policy let it through.
+  assert.equal(session.status, 502, JSON.stringify(session.json));
+  assert.equal(listener.connections(), 1);
 });
 
 test('"no saved passwords" stores nothing and refuses the API call', async (t) => {
