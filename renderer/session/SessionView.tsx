@@ -10,7 +10,7 @@ import { api, ApiError, wsOrigin } from '../app/api';
 import { DEFAULT_RECONNECT, reconnectDelay, shouldReconnect } from '../../shared/session/reconnectPolicy';
 import type { SessionEndAction } from '../../shared/policy/policySchema';
 import { abandonSessionAdapterWarmUp, createRemoteSession, preloadSessionAdapter, UnsupportedProtocolError } from './createRemoteSession';
-import type { LinkInfo, RemoteSession } from './remoteSession';
+import type { FileTransferUpdate, LinkInfo, RemoteSession } from './remoteSession';
 import { CertificateDialog } from './CertificateDialog';
 import { PasswordDialog } from './PasswordDialog';
 
@@ -118,6 +118,9 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
   const [clipboardOpen, setClipboardOpen] = useState(false);
   const [remoteClipboard, setRemoteClipboard] = useState('');
   const [warning, setWarning] = useState<string | null>(null);
+  /** SPICE: files being copied to the remote computer, and those just finished (for a few seconds). */
+  const [transfers, setTransfers] = useState<FileTransferUpdate[]>([]);
+  const fileInputRef = useRef<HTMLInputElement>(null);
   const rememberRef = useRef<string | null>(null);
   /** Why the user ended the session, when it is not plain "Disconnect" (e.g. cancelled sign-in). */
   const endReasonRef = useRef<Failure | null>(null);
@@ -262,6 +265,11 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
         session.on('frame', () => frames++),
         session.on('bytes', (n) => (libraryBytes += n)),
         session.on('warning', (w) => setWarning(w)),
+        session.on('transfer', (transfer) => {
+          setTransfers((list) => [...list.filter((t) => t.id !== transfer.id), transfer].slice(-6));
+          // A finished copy is said for a while, then goes; a failed one stays until the next copy replaces it.
+          if (transfer.state === 'done') setTimeout(() => setTransfers((list) => list.filter((t) => t.id !== transfer.id || t.state !== 'done')), 8000);
+        }),
         session.on('link', setLink),
         session.on('clipboard', (text) => {
           setRemoteClipboard(text);
@@ -547,6 +555,25 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
         <button type="button" aria-pressed={clipboardOpen} onClick={() => setClipboardOpen((o) => !o)}>
           Clipboard
         </button>
+        {profile.protocol === 'spice' && !profile.viewOnly && (
+          <>
+            <button type="button" onClick={() => fileInputRef.current?.click()} disabled={state !== 'connected'} title="Copies files to the remote computer (its SPICE agent saves them in the Downloads folder). You can also drop files on the desktop.">
+              Send files…
+            </button>
+            <input
+              ref={fileInputRef}
+              type="file"
+              multiple
+              hidden
+              aria-label="Files to send"
+              onChange={(e) => {
+                const files = [...(e.target.files ?? [])];
+                e.target.value = '';
+                sessionRef.current?.sendFiles?.(files);
+              }}
+            />
+          </>
+        )}
         <button type="button" onClick={fullscreen}>
           Fullscreen
         </button>
@@ -581,8 +608,41 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
           {warning}
         </div>
       )}
+      {transfers.length > 0 && (
+        <ul className="session-transfers" aria-label="File transfers">
+          {transfers.map((t) => (
+            <li key={t.id} data-state={t.state}>
+              {t.name}:{' '}
+              {t.state === 'done'
+                ? 'copied to the remote computer'
+                : t.state === 'failed'
+                  ? `not copied (${t.detail ?? 'failed'})`
+                  : t.state === 'waiting'
+                    ? 'waiting for the remote computer'
+                    : `${t.size > 0 ? Math.floor((t.sent / t.size) * 100) : 100} %`}
+            </li>
+          ))}
+        </ul>
+      )}
       <div className="session-body">
-      <div className="session-surface" data-testid="session-surface" data-scaling={scaling} ref={surfaceRef} onClick={() => sessionRef.current?.focus()} />
+      <div
+        className="session-surface"
+        data-testid="session-surface"
+        data-scaling={scaling}
+        ref={surfaceRef}
+        onClick={() => sessionRef.current?.focus()}
+        onDragOver={(e) => {
+          // Files dropped on a SPICE desktop are copied to it (virt-viewer's drag and drop).
+          if (profile.protocol !== 'spice' || profile.viewOnly || !e.dataTransfer.types.includes('Files')) return;
+          e.preventDefault();
+          e.dataTransfer.dropEffect = 'copy';
+        }}
+        onDrop={(e) => {
+          if (profile.protocol !== 'spice' || profile.viewOnly) return;
+          e.preventDefault();
+          sessionRef.current?.sendFiles?.([...e.dataTransfer.files]);
+        }}
+      />
       {failure && (
         <div className="session-overlay">
           <div className="session-error" role="alert">

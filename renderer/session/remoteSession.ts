@@ -26,6 +26,17 @@ export interface SessionEvents {
   warning: string;
   /** How far the server is, timed while connecting, and how the adapter fetches pictures from it (shown with the stats). */
   link: LinkInfo;
+  /** A file being copied to the remote computer (sendFiles), as it goes. */
+  transfer: FileTransferUpdate;
+}
+
+export interface FileTransferUpdate {
+  id: number;
+  name: string;
+  size: number;
+  sent: number;
+  state: 'waiting' | 'sending' | 'done' | 'failed';
+  detail?: string;
 }
 
 export interface LinkInfo {
@@ -58,6 +69,8 @@ export interface RemoteSession {
   setPictureQuality?(quality: VncQuality): void;
   /** Puts text on the remote clipboard. */
   pasteText(text: string): void;
+  /** SPICE only: copies files to the remote computer (its guest agent saves them); progress comes as 'transfer' events. */
+  sendFiles?(files: File[]): void;
   focus(): void;
   /** The round trip to the server the gateway timed while connecting (RDP); the adapter reports it as a 'link' event. */
   gatewayRoundTrip?(roundTripMs: number): void;

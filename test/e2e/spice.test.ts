@@ -3,7 +3,7 @@
 import { test as nodeTest, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -461,7 +461,7 @@ async function askedSize(page: Page): Promise<[number, number]> {
   return [Math.floor(width! / 8) * 8, Math.floor(height! / 2) * 2];
 }
 
-test('SPICE with the guest agent: the clipboard both ways (non-ASCII, and more than one agent message long), and the desktop takes the window\'s size or the profile\'s', async () => {
+test('SPICE with the guest agent: the clipboard both ways (non-ASCII, and more than one agent message long), files copied to the guest, and the desktop takes the window\'s size or the profile\'s', async () => {
   const { page } = browser;
   const guest = await startSpiceServer({ background: '#446655', xterm: false, agent: true });
   try {
@@ -508,6 +508,23 @@ test('SPICE with the guest agent: the clipboard both ways (non-ASCII, and more t
     await waitFor(async () => (await remoteClipboard(guest)) === automatic, 'the local clipboard on the remote');
     assert.equal(await sessionView(page).getByText(/guest agent/).count(), 0, 'no word of a missing agent');
 
+    // Files to the guest: one chosen with "Send files…", one dropped on the desktop; the agent saves both whole.
+    const received = guest.receivedDir!;
+    const big = Buffer.from(Array.from({ length: 700_000 }, (_, i) => (i * 7919) % 251));
+    const chosen = path.join(guest.workDir, 'to-send', 'Quarterly report ü.bin');
+    await mkdir(path.dirname(chosen), { recursive: true });
+    await writeFile(chosen, big);
+    await sessionView(page).getByLabel('Files to send').setInputFiles(chosen);
+    await sessionView(page).getByRole('list', { name: 'File transfers' }).getByText('Quarterly report ü.bin: copied to the remote computer').waitFor({ timeout: 15_000 });
+    assert.ok((await readFile(path.join(received, 'Quarterly report ü.bin'))).equals(big), 'the chosen file arrived whole');
+    await sessionView(page).getByTestId('session-surface').evaluate((surface) => {
+      const data = new DataTransfer();
+      data.items.add(new File(['dropped on the desktop\n'], 'notes.txt', { type: 'text/plain' }));
+      for (const type of ['dragenter', 'dragover', 'drop']) surface.dispatchEvent(new DragEvent(type, { dataTransfer: data, bubbles: true, cancelable: true }));
+    });
+    await sessionView(page).getByText('notes.txt: copied to the remote computer').waitFor({ timeout: 10_000 });
+    assert.equal(await readFile(path.join(received, 'notes.txt'), 'utf8'), 'dropped on the desktop\n');
+
     await sessionView(page).getByRole('button', { name: 'Disconnect' }).click();
     await waitForState(page, 'Disconnected');
     await sessionView(page).getByRole('button', { name: 'Close', exact: true }).click();
@@ -527,7 +544,7 @@ test('SPICE with the guest agent: the clipboard both ways (non-ASCII, and more t
   }
 });
 
-test('SPICE without a guest agent: sending the clipboard says why it is not shared', async () => {
+test('SPICE without a guest agent: sending the clipboard or files says why they are not shared', async () => {
   const { page } = browser;
   await createProfile(page, { name: 'No agent spice', protocol: 'SPICE', port: open.port });
   await page.getByRole('button', { name: 'Connect', exact: true }).click();
@@ -536,6 +553,10 @@ test('SPICE without a guest agent: sending the clipboard says why it is not shar
   await sessionView(page).getByLabel('Remote clipboard').fill('nowhere to go');
   await sessionView(page).getByRole('button', { name: 'Send to remote' }).click();
   await sessionView(page).getByText(/no SPICE guest agent running/).waitFor({ timeout: 8000 });
+  const file = path.join(open.workDir, 'unsent.txt');
+  await writeFile(file, 'nowhere to go either\n');
+  await sessionView(page).getByLabel('Files to send').setInputFiles(file);
+  await sessionView(page).getByText(/Files cannot be copied: the remote computer has no SPICE guest agent running/).waitFor({ timeout: 5000 });
   // The desktop keeps the server's own size: only an agent could change it.
   assert.deepEqual(await remoteSize(open), [1024, 768]);
   await sessionView(page).getByRole('button', { name: 'Disconnect' }).click();

@@ -62,6 +62,8 @@ export interface SpiceServer {
   tls?: { port: number; caPem: string; certificateFingerprint: string };
   /** With `tls`: a new key and certificate from the same CA, used from the next startAgain() (a server whose certificate changed). */
   replaceCertificate(): Promise<void>;
+  /** With `agent`: the folder the agent saves files copied to the guest in. */
+  receivedDir?: string;
   /** With `audio`: plays a sine tone of `hz` for `seconds` on the server's sound output (as a program in the session would). */
   playTone(hz: number, seconds: number): Promise<void>;
 }
@@ -163,6 +165,7 @@ export async function startSpiceServer(options: SpiceServerOptions = {}): Promis
   const tlsDir = path.join(xorgDir, 'tls');
   const audioDir = path.join(xorgDir, 'audio');
   let tones = 0;
+  const receivedDir = path.join(workDir, 'received');
   let tlsPort = options.tls ? await freePort() : 0;
   const tlsInfo = options.tls ? { port: tlsPort, caPem: '', certificateFingerprint: '' } : undefined;
   // XSPICE_* variables override the driver's config options: none may leak in from the caller.
@@ -241,7 +244,8 @@ export async function startSpiceServer(options: SpiceServerOptions = {}): Promis
       }
     };
     await until('socket', () => readFile(socket).then(() => true, (e: NodeJS.ErrnoException) => e.code !== 'ENOENT'));
-    children.push(spawnGroup('spice-vdagent', ['-x', '-s', path.join(xorgDir, 'virtio'), '-S', socket], { env, stdio: 'ignore' }));
+    await mkdir(receivedDir, { recursive: true });
+    children.push(spawnGroup('spice-vdagent', ['-x', '-s', path.join(xorgDir, 'virtio'), '-S', socket, '-f', receivedDir, '-o', '0'], { env, stdio: 'ignore' }));
     await until('session agent', () => /received guest xorg resolution/.test(log) && /opening vdagent virtio channel/.test(log));
   };
   const start = async () => {
@@ -310,6 +314,7 @@ export async function startSpiceServer(options: SpiceServerOptions = {}): Promis
     },
     pid: () => server?.pid,
     ...(tlsInfo ? { tls: tlsInfo } : {}),
+    ...(options.agent ? { receivedDir } : {}),
     replaceCertificate: makeCertificate,
     async playTone(hz: number, seconds: number) {
       if (!options.audio) throw new Error('the server was started without audio');

@@ -262,3 +262,154 @@ export class AgentClipboard {
     return this.agentCaps?.has(AgentCap.GUEST_LINEEND_CRLF) ? text.replace(/\r\n/g, '\n') : text;
   }
 }
+
+// File transfer to the guest (virt-viewer's drag and drop): START names the
+// file (a key file, as GLib writes it), the agent answers CAN_SEND_DATA, the
+// bytes follow in DATA messages, and the agent's SUCCESS says the file is in
+// its folder (spice-vdagent: the user's Downloads folder, or as configured).
+
+const FILE_XFER_START = 10;
+const FILE_XFER_STATUS = AgentMessage.FILE_XFER_STATUS;
+const FILE_XFER_DATA = 12;
+const CAP_FILE_XFER_DISABLED = 13;
+const XFER_CAN_SEND_DATA = 0;
+const XFER_CANCELLED = 1;
+const XFER_SUCCESS = 3;
+const XFER_NOT_ENOUGH_SPACE = 4;
+const XFER_SESSION_LOCKED = 5;
+const XFER_AGENT_NOT_CONNECTED = 6;
+const XFER_DISABLED = 7;
+/** Read and sent at a time; the agent's pieces are 2 KB, so this is 32 of them. */
+const XFER_CHUNK_BYTES = 64 * 1024;
+/** Pieces waiting for the server's tokens before the next chunk is read (memory stays small for a large file). */
+const XFER_BACKLOG_PIECES = 64;
+
+export interface TransferUpdate {
+  id: number;
+  name: string;
+  size: number;
+  sent: number;
+  state: 'waiting' | 'sending' | 'done' | 'failed';
+  /** Why it failed, in a user's words. */
+  detail?: string;
+}
+
+export interface FileTransferTransport {
+  send(type: number, payload: Uint8Array): void;
+  /** Agent pieces still waiting for the server's tokens. */
+  backlog(): number;
+  update(transfer: TransferUpdate): void;
+}
+
+/** A key-file value as GLib writes it (so a name with a line break or backslash survives). */
+function keyFileValue(text: string): string {
+  return text.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/\r/g, '\\r').replace(/\t/g, '\\t').replace(/^ /, '\\s');
+}
+
+export function fileXferStartMessage(id: number, name: string, size: number): Uint8Array {
+  const text = new TextEncoder().encode(`[vdagent-file-xfer]\nname=${keyFileValue(name)}\nsize=${size}\n\0`);
+  const out = new Uint8Array(4 + text.length);
+  new DataView(out.buffer).setUint32(0, id, true);
+  out.set(text, 4);
+  return out;
+}
+
+export function fileXferDataMessage(id: number, bytes: Uint8Array): Uint8Array {
+  const out = new Uint8Array(12 + bytes.length);
+  const view = new DataView(out.buffer);
+  view.setUint32(0, id, true);
+  view.setBigUint64(4, BigInt(bytes.length), true);
+  out.set(bytes, 12);
+  return out;
+}
+
+const XFER_REFUSALS: Record<number, string> = {
+  [XFER_CANCELLED]: 'the remote computer cancelled it',
+  [XFER_NOT_ENOUGH_SPACE]: 'there is not enough space on the remote computer',
+  [XFER_SESSION_LOCKED]: 'the remote session is locked',
+  [XFER_AGENT_NOT_CONNECTED]: 'no one is signed in on the remote computer to receive it',
+  [XFER_DISABLED]: 'file transfer is turned off on the remote computer',
+};
+
+interface Transfer extends TransferUpdate {
+  file: Blob;
+}
+
+export class AgentFileTransfer {
+  private nextId = 1;
+  private readonly transfers = new Map<number, Transfer>();
+  private disabledByAgent = false;
+
+  constructor(private readonly transport: FileTransferTransport) {}
+
+  /** The agent's capabilities: one that says file transfer is off refuses every file at once. */
+  agentCapabilities(caps: { has(cap: number): boolean }): void {
+    this.disabledByAgent = caps.has(CAP_FILE_XFER_DISABLED);
+  }
+
+  start(file: Blob, name: string): void {
+    const transfer: Transfer = { id: this.nextId++, name, size: file.size, sent: 0, state: 'waiting', file };
+    if (this.disabledByAgent) return this.fail(transfer, XFER_REFUSALS[XFER_DISABLED]!);
+    this.transfers.set(transfer.id, transfer);
+    this.report(transfer);
+    this.transport.send(FILE_XFER_START, fileXferStartMessage(transfer.id, name, file.size));
+  }
+
+  /** Handles FILE_XFER_STATUS; false for any other message. */
+  receive(message: ReceivedAgentMessage): boolean {
+    if (message.type !== FILE_XFER_STATUS) return false;
+    if (message.data.byteLength < 8) return true;
+    const view = new DataView(message.data.buffer, message.data.byteOffset, message.data.byteLength);
+    const transfer = this.transfers.get(view.getUint32(0, true));
+    if (!transfer) return true;
+    const result = view.getUint32(4, true);
+    if (result === XFER_CAN_SEND_DATA) {
+      if (transfer.state === 'waiting') void this.sendData(transfer);
+    } else if (result === XFER_SUCCESS) {
+      transfer.sent = transfer.size;
+      transfer.state = 'done';
+      this.transfers.delete(transfer.id);
+      this.report(transfer);
+    } else {
+      this.fail(transfer, XFER_REFUSALS[result] ?? 'the remote computer could not save it');
+    }
+    return true;
+  }
+
+  /** The agent or the session went away: what was under way failed. */
+  stopAll(why: string): void {
+    for (const transfer of [...this.transfers.values()]) this.fail(transfer, why);
+  }
+
+  private async sendData(transfer: Transfer): Promise<void> {
+    transfer.state = 'sending';
+    this.report(transfer);
+    for (let at = 0; at < transfer.size && this.transfers.has(transfer.id); at += XFER_CHUNK_BYTES) {
+      while (this.transport.backlog() > XFER_BACKLOG_PIECES && this.transfers.has(transfer.id)) await new Promise((r) => setTimeout(r, 10));
+      let bytes: Uint8Array;
+      try {
+        bytes = new Uint8Array(await transfer.file.slice(at, at + XFER_CHUNK_BYTES).arrayBuffer());
+      } catch {
+        return this.fail(transfer, 'the file could not be read on this computer');
+      }
+      if (!this.transfers.has(transfer.id)) return;
+      this.transport.send(FILE_XFER_DATA, fileXferDataMessage(transfer.id, bytes));
+      transfer.sent = at + bytes.length;
+      this.report(transfer);
+    }
+    // An empty file is one empty DATA message: the agent finishes it when it has as many bytes as announced.
+    if (transfer.size === 0 && this.transfers.has(transfer.id)) this.transport.send(FILE_XFER_DATA, fileXferDataMessage(transfer.id, new Uint8Array(0)));
+  }
+
+  private fail(transfer: Transfer, detail: string): void {
+    this.transfers.delete(transfer.id);
+    transfer.state = 'failed';
+    transfer.detail = detail;
+    this.report(transfer);
+  }
+
+  private report(transfer: Transfer): void {
+    const { file: _file, ...update } = transfer;
+    this.transport.update(update);
+  }
+}

@@ -39,6 +39,8 @@ declare module '@spice-project/spice-html5/src/main.js' {
     send_agent_message(type: number, payload: { buffer_size(): number; to_buffer(buffer: ArrayBuffer, at?: number): number }): void;
     /** Called when the agent connects (request 1) and when it asks for the client's capabilities (request 0). */
     announce_agent_capabilities(request: number): void;
+    /** Agent messages (2 KB pieces) waiting for the server's tokens. */
+    agent_msg_queue?: unknown[];
     stop(): void;
   }
 }

@@ -23,7 +23,7 @@ import { SpiceMainConn, type SpiceDisplayChannel, type SpiceInputsChannel } from
 import type { ScalingMode } from '../../../shared/profiles/profileSchema';
 import { SessionEmitter, type ConnectParams, type RemoteSession, type SessionEvents } from '../../session/remoteSession';
 import { CTRL_ALT_DEL, spiceScancode } from './scancodes';
-import { AgentCap, AgentClipboard, AgentMessage, AgentStream, MAX_CLIPBOARD_BYTES, agentPayload, capabilitiesMessage, monitorsConfigMessage } from './guestAgent';
+import { AgentCap, AgentClipboard, AgentFileTransfer, AgentMessage, AgentStream, MAX_CLIPBOARD_BYTES, agentPayload, capabilitiesMessage, monitorsConfigMessage } from './guestAgent';
 
 // SPICE protocol numbers (spice-protocol's enums.h).
 const MSG_MAIN_CHANNELS_LIST = 104;
@@ -117,6 +117,11 @@ export class SpiceSession implements RemoteSession {
   private readonly clipboard = new AgentClipboard({
     send: (type, payload) => this.sendToAgent(type, payload),
     remoteText: (text) => this.events.emit('clipboard', text),
+  });
+  private readonly files = new AgentFileTransfer({
+    send: (type, payload) => this.sendToAgent(type, payload),
+    backlog: () => this.main?.agent_msg_queue?.length ?? 0,
+    update: (transfer) => this.events.emit('transfer', transfer),
   });
   /** Whether the agent can set the desktop's size (it announced monitors config). */
   private agentSizes = false;
@@ -213,6 +218,7 @@ export class SpiceSession implements RemoteSession {
   /** The agent (re)connected or left, or the main channel is new: what it had said no longer holds. */
   private agentGone(): void {
     this.agentStream.reset();
+    this.files.stopAll("the remote computer's SPICE agent went away");
     this.clipboard.agentGone();
     this.agentSizes = false;
     this.sizeAsked = null;
@@ -222,7 +228,9 @@ export class SpiceSession implements RemoteSession {
   private fromAgent(data: ArrayBuffer | undefined): void {
     if (!data) return;
     for (const message of this.agentStream.push(new Uint8Array(data))) {
+      if (this.files.receive(message)) continue;
       if (!this.clipboard.receive(message) || message.type !== AgentMessage.ANNOUNCE_CAPABILITIES) continue;
+      this.files.agentCapabilities({ has: (cap) => this.clipboard.agentHas(cap) });
       this.agentSizes = this.clipboard.agentHas(AgentCap.MONITORS_CONFIG);
       this.followWindowSize();
     }
@@ -311,6 +319,7 @@ export class SpiceSession implements RemoteSession {
     this.fitWatch?.disconnect();
     this.fitWatch = null;
     if (this.agentTimer) clearTimeout(this.agentTimer);
+    this.files.stopAll('the session ended');
     if (this.sizeWatch?.timer) clearTimeout(this.sizeWatch.timer);
     this.sizeWatch?.observer.disconnect();
     this.sizeWatch = null;
@@ -541,6 +550,16 @@ export class SpiceSession implements RemoteSession {
     if (this.sizeAsked?.width === size.width && this.sizeAsked.height === size.height) return;
     this.sizeAsked = size;
     this.sendToAgent(AgentMessage.MONITORS_CONFIG, monitorsConfigMessage(size.width, size.height));
+  }
+
+  /** Files copied to the guest through its agent (virt-viewer's drag and drop); with no agent, the user is told why not. */
+  sendFiles(files: File[]): void {
+    if (this.ended || files.length === 0) return;
+    if (!this.clipboard.announced) {
+      this.events.emit('warning', 'Files cannot be copied: the remote computer has no SPICE guest agent running (spice-vdagent on Linux, the SPICE Guest Tools on Windows).');
+      return;
+    }
+    for (const file of files) this.files.start(file, file.name);
   }
 
   /** Text copied locally goes to the remote clipboard through the guest agent; with none, the user is told once. */

@@ -4,6 +4,7 @@ import {
   AGENT_PROTOCOL,
   AgentCap,
   AgentClipboard,
+  AgentFileTransfer,
   AgentMessage,
   AgentStream,
   CLIENT_CAPS,
@@ -12,6 +13,7 @@ import {
   capabilitiesMessage,
   monitorsConfigMessage,
   readCapabilities,
+  type TransferUpdate,
 } from '../../../renderer/protocols/spice/guestAgent';
 
 /** An agent message as the server sends it: the 20-byte header, then the payload. */
@@ -157,4 +159,65 @@ test('clipboard: an agent without the clipboard by demand is not ready, and noth
   assert.equal(sent.length, 0);
   board.agentGone();
   assert.equal(board.announced, false);
+});
+
+function fileTransfer(backlog = () => 0) {
+  const sent: [number, Uint8Array][] = [];
+  const updates: TransferUpdate[] = [];
+  const files = new AgentFileTransfer({ send: (type, payload) => sent.push([type, payload]), backlog, update: (u) => updates.push({ ...u }) });
+  const status = (id: number, result: number) => files.receive({ type: AgentMessage.FILE_XFER_STATUS, data: u32(id, result) });
+  return { files, sent, updates, status };
+}
+const settle = () => new Promise((r) => setTimeout(r, 30));
+
+test('file transfer: START names the file as a key file, the data follows in 64 KB messages once the agent asks, SUCCESS is done', async () => {
+  const { files, sent, updates, status } = fileTransfer();
+  const bytes = new Uint8Array(150_000).map((_, i) => i % 256);
+  files.start(new Blob([bytes]), 'a\\b\nc.bin');
+  assert.equal(sent[0]![0], 10);
+  assert.deepEqual(sent[0]![1], concat(u32(1), text('[vdagent-file-xfer]\nname=a\\\\b\\nc.bin\nsize=150000\n\0')));
+  assert.equal(updates.at(-1)!.state, 'waiting');
+  status(1, 0); // CAN_SEND_DATA
+  await settle();
+  const data = sent.slice(1);
+  assert.deepEqual(data.map(([type, payload]) => [type, payload.length]), [[12, 12 + 65536], [12, 12 + 65536], [12, 12 + 18928]]);
+  const view = new DataView(data[2]![1].buffer);
+  assert.deepEqual([view.getUint32(0, true), Number(view.getBigUint64(4, true))], [1, 18928]);
+  assert.deepEqual(concat(...data.map(([, payload]) => payload.subarray(12))), bytes);
+  assert.deepEqual([updates.at(-1)!.state, updates.at(-1)!.sent], ['sending', 150_000]);
+  status(1, 3); // SUCCESS
+  assert.deepEqual([updates.at(-1)!.state, updates.at(-1)!.sent], ['done', 150_000]);
+});
+
+test('file transfer: refusals in a user\'s words, an agent with transfers off, an empty file, and waiting while the server\'s tokens are short', async () => {
+  const refused = fileTransfer();
+  refused.files.start(new Blob(['x']), 'big.iso');
+  refused.status(1, 4); // NOT_ENOUGH_SPACE
+  assert.deepEqual([refused.updates.at(-1)!.state, refused.updates.at(-1)!.detail], ['failed', 'there is not enough space on the remote computer']);
+  refused.status(1, 0);
+  await settle();
+  assert.equal(refused.sent.length, 1, 'nothing more for a refused file');
+
+  const off = fileTransfer();
+  off.files.agentCapabilities(readCapabilities(u32(0, 1 << 13)));
+  off.files.start(new Blob(['x']), 'a.txt');
+  assert.deepEqual([off.sent.length, off.updates.at(-1)!.state, off.updates.at(-1)!.detail], [0, 'failed', 'file transfer is turned off on the remote computer']);
+
+  const empty = fileTransfer();
+  empty.files.start(new Blob([]), 'empty.txt');
+  empty.status(1, 0);
+  await settle();
+  assert.deepEqual(empty.sent.map(([type, payload]) => [type, payload.length]), [[10, empty.sent[0]![1].length], [12, 12]]);
+
+  let backlog = 100;
+  const slow = fileTransfer(() => backlog);
+  slow.files.start(new Blob([new Uint8Array(70_000)]), 'slow.bin');
+  slow.status(1, 0);
+  await settle();
+  assert.equal(slow.sent.length, 1, 'no data read while 100 pieces wait for tokens');
+  backlog = 0;
+  await settle();
+  assert.equal(slow.sent.length, 3);
+  slow.files.stopAll('the session ended');
+  assert.deepEqual([slow.updates.at(-1)!.state, slow.updates.at(-1)!.detail], ['failed', 'the session ended']);
 });
