@@ -17,8 +17,10 @@
 // - its errors become the app's error codes, and a server that wants a
 //   password it was not given asks the user, as virt-viewer does;
 // - the guest agent's messages are put together and read here
-//   (guestAgent.ts): the clipboard both ways, and the desktop's size
-//   following the window ("Fit the window"), as virt-viewer does both.
+//   (guestAgent.ts): the clipboard both ways, files copied to the guest, and
+//   the desktop's size following the window ("Fit the window"), as
+//   virt-viewer does them. (Sound is spice-html5's own, through a
+//   MediaSource the page's CSP allows as media-src blob:.)
 import { SpiceMainConn, type SpiceDisplayChannel, type SpiceInputsChannel } from '@spice-project/spice-html5/src/main.js';
 import type { ScalingMode } from '../../../shared/profiles/profileSchema';
 import { SessionEmitter, type ConnectParams, type RemoteSession, type SessionEvents } from '../../session/remoteSession';
