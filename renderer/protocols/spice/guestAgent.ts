@@ -14,6 +14,8 @@
 // only (UTF-8), the CLIPBOARD selection only (the client announces no
 // selection capability, so the agent leaves the X PRIMARY selection out).
 
+import type { FileTransferUpdate } from '../../session/remoteSession';
+
 export const AGENT_PROTOCOL = 1;
 const HEADER_BYTES = 20;
 
@@ -284,15 +286,8 @@ const XFER_CHUNK_BYTES = 64 * 1024;
 /** Pieces waiting for the server's tokens before the next chunk is read (memory stays small for a large file). */
 const XFER_BACKLOG_PIECES = 64;
 
-export interface TransferUpdate {
-  id: number;
-  name: string;
-  size: number;
-  sent: number;
-  state: 'waiting' | 'sending' | 'done' | 'failed';
-  /** Why it failed, in a user's words. */
-  detail?: string;
-}
+/** What the session view is told of a file as it goes (its `detail` says why it failed, in a user's words). */
+export type TransferUpdate = FileTransferUpdate;
 
 export interface FileTransferTransport {
   send(type: number, payload: Uint8Array): void;
