@@ -398,6 +398,37 @@ test('a Proxmox VE console file (.vv through its spiceproxy, the VM named by a t
   }
 });
 
+test('a SPICE connection made in the editor with an HTTP proxy: a bad proxy address is said next to the field, a good one connects through it', async () => {
+  const { page } = browser;
+  const proxy = await startConnectProxy();
+  try {
+    proxy.route(`vm-7.corp.example:${open.port}`, open.port);
+    await page.getByRole('tab', { name: 'Connections' }).click();
+    await page.getByRole('button', { name: 'New connection' }).click();
+    await page.getByLabel('Name', { exact: true }).fill('Proxied spice');
+    await page.getByLabel('Protocol', { exact: true }).selectOption({ label: 'SPICE' });
+    await page.getByLabel('Host', { exact: true }).fill('vm-7.corp.example');
+    await page.getByLabel('Port', { exact: true }).fill(String(open.port));
+    const proxyField = page.getByLabel('HTTP proxy', { exact: true });
+    await proxyField.fill(`https://127.0.0.1:${proxy.port}`);
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await page.getByText('Only HTTP proxies (http://…) are supported, not https.').waitFor({ timeout: 5000 });
+    assert.equal(await proxyField.getAttribute('aria-invalid'), 'true');
+    await proxyField.fill(`http://127.0.0.1:${proxy.port}`);
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await page.getByRole('navigation', { name: 'Connections' }).getByRole('button', { name: 'Proxied spice', exact: true }).waitFor();
+    await page.getByRole('button', { name: 'Connect', exact: true }).click();
+    await connectedWithoutPassword(page);
+    await waitForCanvasColour(page, 900, 700, hexColour('#336699'));
+    assert.ok(proxy.requests.length >= 3 && proxy.requests.every((r) => r === `CONNECT vm-7.corp.example:${open.port} HTTP/1.1`), JSON.stringify(proxy.requests));
+    await sessionView(page).getByRole('button', { name: 'Disconnect' }).click();
+    await waitForState(page, 'Disconnected');
+    await sessionView(page).getByRole('button', { name: 'Close', exact: true }).click();
+  } finally {
+    await proxy.close();
+  }
+});
+
 test('SPICE over TLS at a port without TLS ends with a clear error', async () => {
   const { page } = browser;
   await page.getByRole('tab', { name: 'Connections' }).click();
