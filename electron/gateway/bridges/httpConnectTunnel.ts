@@ -3,13 +3,12 @@
 // 3128) or any HTTP proxy: the gateway connects to the proxy, asks it to
 // CONNECT to the target, and once the proxy answers 2xx the connection is
 // the target's, byte for byte (TLS, if any, is between the gateway and the
-// target, through the proxy, and checked as any other).
+// target, through the proxy, and checked as any other: spiceTls.ts).
 //
 // The target is passed on as written, never resolved here: a Proxmox console
 // file's host ("pvespiceproxy:5f6a…:101:node::…") is a ticket only its proxy
 // understands. IPv6 literals go in brackets.
 import net from 'node:net';
-import tls from 'node:tls';
 import type { ErrorCode } from '../../../shared/errors/errorCodes';
 import { classifySocketError } from './tcpRelay';
 import { parseHttpProxy, type HttpProxy } from '../../../shared/profiles/spiceProxy';
@@ -93,54 +92,5 @@ export function openHttpTunnel(proxy: HttpProxy, target: { host: string; port: n
   return {
     done,
     abort: () => finish({ ok: false, code: 'user-ended', detail: 'the page went away' }),
-  };
-}
-
-/** The same, then TLS with the target inside the tunnel (the certificate is judged by the caller, as spiceTls.ts's). */
-export function openHttpTunnelTls(proxy: HttpProxy, target: { host: string; port: number }, timeoutMs: number): { done: Promise<TunnelOutcome<tls.TLSSocket>>; abort(): void } {
-  const tunnel = openHttpTunnel(proxy, target, timeoutMs);
-  let aborted = false;
-  let secure: tls.TLSSocket | null = null;
-  let settle: (outcome: TunnelOutcome<tls.TLSSocket>) => void = () => undefined;
-  const done = new Promise<TunnelOutcome<tls.TLSSocket>>((resolve) => (settle = resolve));
-  void tunnel.done.then((outcome) => {
-    if (!outcome.ok) return settle(outcome);
-    if (aborted) {
-      outcome.socket.destroy();
-      return settle({ ok: false, code: 'user-ended', detail: 'the page went away' });
-    }
-    const socket = tls.connect({
-      socket: outcome.socket,
-      rejectUnauthorized: false,
-      checkServerIdentity: () => undefined,
-      // A name the target is known by (not an address, not a proxy's ticket) is sent as SNI.
-      ...(/^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$/.test(target.host) && !net.isIP(target.host) ? { servername: target.host } : {}),
-      minVersion: 'TLSv1.2',
-    });
-    secure = socket;
-    const timer = setTimeout(() => fail('tls-failed', `TLS handshake through the proxy timed out (${timeoutMs} ms)`), timeoutMs);
-    const fail = (code: ErrorCode, detail: string) => {
-      clearTimeout(timer);
-      socket.removeAllListeners('secureConnect');
-      socket.on('error', () => undefined);
-      socket.destroy();
-      settle({ ok: false, code, detail });
-    };
-    socket.once('secureConnect', () => {
-      clearTimeout(timer);
-      socket.off('error', onError);
-      settle({ ok: true, socket });
-    });
-    const onError = (error: NodeJS.ErrnoException) => fail(error.code === 'ECONNRESET' ? 'connection-lost' : 'tls-failed', `TLS through the proxy: ${error.code ?? error.message}`);
-    socket.once('error', onError);
-  });
-  return {
-    done,
-    abort: () => {
-      aborted = true;
-      tunnel.abort();
-      secure?.destroy();
-      settle({ ok: false, code: 'user-ended', detail: 'the page went away' });
-    },
   };
 }

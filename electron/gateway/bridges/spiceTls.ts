@@ -9,27 +9,73 @@ import tls from 'node:tls';
 import { peerChain, sha256Fingerprint } from '../certificates/certificateTrust';
 import type { ErrorCode } from '../../../shared/errors/errorCodes';
 import { classifySocketError } from './tcpRelay';
-import { openHttpTunnelTls } from './httpConnectTunnel';
+import { openHttpTunnel, type TunnelOutcome } from './httpConnectTunnel';
 import type { HttpProxy } from '../../../shared/profiles/spiceProxy';
 
-/** A channel's connection to the TLS port; the chain is judged by the caller, not by OpenSSL's rules. */
-export function connectSpiceTls(host: string, port: number): tls.TLSSocket {
+/**
+ * A channel's connection to the TLS port, or TLS over a connection already
+ * made to it (a proxy's tunnel); the chain is judged by the caller, not by
+ * OpenSSL's rules. A host name is sent as SNI; an address or a proxy's
+ * ticket ("pvespiceproxy:…") is not one.
+ */
+export function connectSpiceTls(host: string, port: number, through?: net.Socket): tls.TLSSocket {
   const socket = tls.connect({
-    host,
-    port,
+    ...(through ? { socket: through } : { host, port }),
     rejectUnauthorized: false,
     checkServerIdentity: () => undefined,
-    ...(net.isIP(host) ? {} : { servername: host }),
+    ...(/^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$/.test(host) && !net.isIP(host) ? { servername: host } : {}),
     minVersion: 'TLSv1.2',
   });
   socket.setNoDelay(true);
   return socket;
 }
 
+/** The proxy's tunnel to the TLS port (httpConnectTunnel.ts), then TLS inside it; `abort()` ends an attempt under way. */
+export function connectSpiceTlsThroughProxy(proxy: HttpProxy, host: string, port: number, timeoutMs: number): { done: Promise<TunnelOutcome<tls.TLSSocket>>; abort(): void } {
+  const tunnel = openHttpTunnel(proxy, { host, port }, timeoutMs);
+  let aborted = false;
+  let secure: tls.TLSSocket | null = null;
+  let settle: (outcome: TunnelOutcome<tls.TLSSocket>) => void = () => undefined;
+  const done = new Promise<TunnelOutcome<tls.TLSSocket>>((resolve) => (settle = resolve));
+  void tunnel.done.then((outcome) => {
+    if (!outcome.ok) return settle(outcome);
+    if (aborted) {
+      outcome.socket.destroy();
+      return settle({ ok: false, code: 'user-ended', detail: 'the page went away' });
+    }
+    const socket = connectSpiceTls(host, port, outcome.socket);
+    secure = socket;
+    const timer = setTimeout(() => fail('tls-failed', `TLS handshake through the proxy timed out (${timeoutMs} ms)`), timeoutMs);
+    const fail = (code: ErrorCode, detail: string) => {
+      clearTimeout(timer);
+      socket.removeAllListeners('secureConnect');
+      socket.on('error', () => undefined);
+      socket.destroy();
+      settle({ ok: false, code, detail });
+    };
+    socket.once('secureConnect', () => {
+      clearTimeout(timer);
+      socket.off('error', onError);
+      settle({ ok: true, socket });
+    });
+    const onError = (error: NodeJS.ErrnoException) => fail(error.code === 'ECONNRESET' ? 'connection-lost' : 'tls-failed', `TLS through the proxy: ${error.code ?? error.message}`);
+    socket.once('error', onError);
+  });
+  return {
+    done,
+    abort: () => {
+      aborted = true;
+      tunnel.abort();
+      secure?.destroy();
+      settle({ ok: false, code: 'user-ended', detail: 'the page went away' });
+    },
+  };
+}
+
 /** The certificate the server shows (leaf first), from a connection made for that alone (through the proxy, if any); closed afterwards. */
 export async function spiceCertificateChain(host: string, port: number, timeoutMs: number, proxy: HttpProxy | null = null): Promise<{ ok: true; chain: Uint8Array[] } | { ok: false; code: ErrorCode; detail: string }> {
   if (proxy) {
-    const outcome = await openHttpTunnelTls(proxy, { host, port }, timeoutMs).done;
+    const outcome = await connectSpiceTlsThroughProxy(proxy, host, port, timeoutMs).done;
     if (!outcome.ok) return outcome;
     const chain = peerChain(outcome.socket);
     outcome.socket.on('error', () => undefined);

@@ -11,8 +11,8 @@ import type { SessionRegistry, GatewaySession } from '../sessions/sessionRegistr
 import { pumpBytes, toBuffer } from './socketPump';
 import { PageHandshake, VncSignIn, type SignInOutcome } from './vncSignIn';
 import { gatewaySignIn, startTls } from './vncTls';
-import { connectSpiceTls, sameCertificate } from './spiceTls';
-import { openHttpTunnel, openHttpTunnelTls } from './httpConnectTunnel';
+import { connectSpiceTls, connectSpiceTlsThroughProxy, sameCertificate } from './spiceTls';
+import { openHttpTunnel } from './httpConnectTunnel';
 import type { HttpProxy } from '../../../shared/profiles/spiceProxy';
 import type { CertificatePromptBody } from '../../../shared/api/contract';
 
@@ -68,16 +68,17 @@ function relayThroughProxy(socket: WebSocket, session: GatewaySession, sessions:
   const early: Buffer[] = [];
   const hold = (data: Buffer | ArrayBuffer | Buffer[]) => early.push(toBuffer(data));
   socket.on('message', hold);
-  const target = { host: session.host, port: session.port };
-  const attempt = session.hostTls ? openHttpTunnelTls(proxy, target, timeouts.connectMs) : openHttpTunnel(proxy, target, timeouts.connectMs);
-  const pageGone = () => attempt.abort();
-  socket.once('close', pageGone);
-  const closer = () => attempt.abort();
-  session.bridgeClosers.add(closer);
+  const attempt = session.hostTls
+    ? connectSpiceTlsThroughProxy(proxy, session.host, session.port, timeouts.connectMs)
+    : openHttpTunnel(proxy, { host: session.host, port: session.port }, timeouts.connectMs);
+  // The page going away, or the session ending, ends the attempt.
+  const abort = () => attempt.abort();
+  socket.once('close', abort);
+  session.bridgeClosers.add(abort);
   void attempt.done.then((outcome) => {
-    session.bridgeClosers.delete(closer);
+    session.bridgeClosers.delete(abort);
     socket.off('message', hold);
-    socket.off('close', pageGone);
+    socket.off('close', abort);
     const pageOpen = socket.readyState === socket.OPEN;
     if (outcome.ok && pageOpen) return relay(socket, session, sessions, logger, timeouts, { socket: outcome.socket, early });
     if (outcome.ok) outcome.socket.destroy();

@@ -30,6 +30,7 @@ import { connectionRequest } from '../bridges/rdp/x224';
 import { DEFAULT_RELAY_TIMEOUTS, type RelayTimeouts } from '../bridges/tcpRelay';
 import { spiceCertificateChain } from '../bridges/spiceTls';
 import { spiceProxyOf } from '../bridges/httpConnectTunnel';
+import type { HttpProxy } from '../../../shared/profiles/spiceProxy';
 import { exportProfile, importIntoLibrary } from '../profiles/connectionFileImport';
 import { keyboardLayoutId } from '../../../shared/profiles/keyboardLayouts';
 
@@ -282,13 +283,15 @@ export class ControlApi {
     }
     const preflight = profile.protocol === 'rdp' ? await this.acceptedRdpCertificate(profile, request.acceptCertificate) : undefined;
     // SPICE over TLS: the certificate is judged before the session exists, as RDP's (the user may be asked).
-    const spiceFingerprint = profile.protocol === 'spice' && profile.spiceSecurity === 'tls' ? await this.acceptedSpiceCertificate(profile, request.acceptCertificate) : undefined;
+    // SPICE through an HTTP proxy: every connection of the session, the certificate check's too, goes through it.
+    const proxy = spiceProxyOf(profile);
+    const spiceFingerprint = profile.protocol === 'spice' && profile.spiceSecurity === 'tls' ? await this.acceptedSpiceCertificate(profile, request.acceptCertificate, proxy) : undefined;
     const fingerprint = preflight?.fingerprint ?? spiceFingerprint;
     const session = this.deps.sessions.create(profile.id, profile.protocol, profile.host, profile.port, { keyboardLayout: keyboardLayoutId(profile.keyboardLayout) });
     // The preflight's connection waits for the session's RDCleanPath request; released with the session.
     if (preflight) session.heldTransport = new HeldRdpTransport(preflight.transport, preflight.x224Request);
     if (spiceFingerprint) session.hostTls = { fingerprint: spiceFingerprint };
-    session.proxy = spiceProxyOf(profile);
+    session.proxy = proxy;
     const target = formatTarget(profile.host, profile.port);
     const ticket = this.deps.tickets.mint({
       sessionId: session.id,
@@ -391,8 +394,8 @@ export class ControlApi {
    * The connection made to see it is closed; each channel's own must then
    * show the same certificate (bridges/spiceTls.ts).
    */
-  private async acceptedSpiceCertificate(profile: Profile, answer: CreateSessionRequest['acceptCertificate']): Promise<string> {
-    const seen = await spiceCertificateChain(profile.host, profile.port, this.deps.relayTimeouts?.connectMs ?? DEFAULT_RELAY_TIMEOUTS.connectMs, spiceProxyOf(profile));
+  private async acceptedSpiceCertificate(profile: Profile, answer: CreateSessionRequest['acceptCertificate'], proxy: HttpProxy | null): Promise<string> {
+    const seen = await spiceCertificateChain(profile.host, profile.port, this.deps.relayTimeouts?.connectMs ?? DEFAULT_RELAY_TIMEOUTS.connectMs, proxy);
     if (!seen.ok) throw new HttpError(502, seen.code, messageFor(seen.code), { detail: seen.detail });
     return await this.judgedCertificate(profile, answer, seen.chain);
   }

@@ -27,7 +27,9 @@ export const AgentMessage = {
   CLIPBOARD_GRAB: 7,
   CLIPBOARD_REQUEST: 8,
   CLIPBOARD_RELEASE: 9,
+  FILE_XFER_START: 10,
   FILE_XFER_STATUS: 11,
+  FILE_XFER_DATA: 12,
   MAX_CLIPBOARD: 14,
 } as const;
 
@@ -40,6 +42,7 @@ export const AgentCap = {
   GUEST_LINEEND_LF: 8,
   GUEST_LINEEND_CRLF: 9,
   MAX_CLIPBOARD: 10,
+  FILE_XFER_DISABLED: 13,
 } as const;
 
 const CLIPBOARD_NONE = 0;
@@ -270,10 +273,6 @@ export class AgentClipboard {
 // bytes follow in DATA messages, and the agent's SUCCESS says the file is in
 // its folder (spice-vdagent: the user's Downloads folder, or as configured).
 
-const FILE_XFER_START = 10;
-const FILE_XFER_STATUS = AgentMessage.FILE_XFER_STATUS;
-const FILE_XFER_DATA = 12;
-const CAP_FILE_XFER_DISABLED = 13;
 const XFER_CAN_SEND_DATA = 0;
 const XFER_CANCELLED = 1;
 const XFER_SUCCESS = 3;
@@ -293,6 +292,8 @@ export interface FileTransferTransport {
   send(type: number, payload: Uint8Array): void;
   /** Agent pieces still waiting for the server's tokens. */
   backlog(): number;
+  /** Whether the agent announced a capability (one that says file transfer is off refuses every file at once). */
+  agentHas(cap: number): boolean;
   update(transfer: TransferUpdate): void;
 }
 
@@ -333,26 +334,20 @@ interface Transfer extends TransferUpdate {
 export class AgentFileTransfer {
   private nextId = 1;
   private readonly transfers = new Map<number, Transfer>();
-  private disabledByAgent = false;
 
   constructor(private readonly transport: FileTransferTransport) {}
 
-  /** The agent's capabilities: one that says file transfer is off refuses every file at once. */
-  agentCapabilities(caps: { has(cap: number): boolean }): void {
-    this.disabledByAgent = caps.has(CAP_FILE_XFER_DISABLED);
-  }
-
   start(file: Blob, name: string): void {
     const transfer: Transfer = { id: this.nextId++, name, size: file.size, sent: 0, state: 'waiting', file };
-    if (this.disabledByAgent) return this.fail(transfer, XFER_REFUSALS[XFER_DISABLED]!);
+    if (this.transport.agentHas(AgentCap.FILE_XFER_DISABLED)) return this.fail(transfer, XFER_REFUSALS[XFER_DISABLED]!);
     this.transfers.set(transfer.id, transfer);
     this.report(transfer);
-    this.transport.send(FILE_XFER_START, fileXferStartMessage(transfer.id, name, file.size));
+    this.transport.send(AgentMessage.FILE_XFER_START, fileXferStartMessage(transfer.id, name, file.size));
   }
 
   /** Handles FILE_XFER_STATUS; false for any other message. */
   receive(message: ReceivedAgentMessage): boolean {
-    if (message.type !== FILE_XFER_STATUS) return false;
+    if (message.type !== AgentMessage.FILE_XFER_STATUS) return false;
     if (message.data.byteLength < 8) return true;
     const view = new DataView(message.data.buffer, message.data.byteOffset, message.data.byteLength);
     const transfer = this.transfers.get(view.getUint32(0, true));
@@ -388,12 +383,12 @@ export class AgentFileTransfer {
         return this.fail(transfer, 'the file could not be read on this computer');
       }
       if (!this.transfers.has(transfer.id)) return;
-      this.transport.send(FILE_XFER_DATA, fileXferDataMessage(transfer.id, bytes));
+      this.transport.send(AgentMessage.FILE_XFER_DATA, fileXferDataMessage(transfer.id, bytes));
       transfer.sent = at + bytes.length;
       this.report(transfer);
     }
     // An empty file is one empty DATA message: the agent finishes it when it has as many bytes as announced.
-    if (transfer.size === 0 && this.transfers.has(transfer.id)) this.transport.send(FILE_XFER_DATA, fileXferDataMessage(transfer.id, new Uint8Array(0)));
+    if (transfer.size === 0 && this.transfers.has(transfer.id)) this.transport.send(AgentMessage.FILE_XFER_DATA, fileXferDataMessage(transfer.id, new Uint8Array(0)));
   }
 
   private fail(transfer: Transfer, detail: string): void {

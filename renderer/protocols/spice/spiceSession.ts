@@ -123,6 +123,7 @@ export class SpiceSession implements RemoteSession {
   private readonly files = new AgentFileTransfer({
     send: (type, payload) => this.sendToAgent(type, payload),
     backlog: () => this.main?.agent_msg_queue?.length ?? 0,
+    agentHas: (cap) => this.clipboard.agentHas(cap),
     update: (transfer) => this.events.emit('transfer', transfer),
   });
   /** Whether the agent can set the desktop's size (it announced monitors config). */
@@ -232,7 +233,6 @@ export class SpiceSession implements RemoteSession {
     for (const message of this.agentStream.push(new Uint8Array(data))) {
       if (this.files.receive(message)) continue;
       if (!this.clipboard.receive(message) || message.type !== AgentMessage.ANNOUNCE_CAPABILITIES) continue;
-      this.files.agentCapabilities({ has: (cap) => this.clipboard.agentHas(cap) });
       this.agentSizes = this.clipboard.agentHas(AgentCap.MONITORS_CONFIG);
       this.followWindowSize();
     }

@@ -161,10 +161,10 @@ test('clipboard: an agent without the clipboard by demand is not ready, and noth
   assert.equal(board.announced, false);
 });
 
-function fileTransfer(backlog = () => 0) {
+function fileTransfer(backlog = () => 0, agentCaps = readCapabilities(u32(0, 0))) {
   const sent: [number, Uint8Array][] = [];
   const updates: TransferUpdate[] = [];
-  const files = new AgentFileTransfer({ send: (type, payload) => sent.push([type, payload]), backlog, update: (u) => updates.push({ ...u }) });
+  const files = new AgentFileTransfer({ send: (type, payload) => sent.push([type, payload]), backlog, agentHas: (cap) => agentCaps.has(cap), update: (u) => updates.push({ ...u }) });
   const status = (id: number, result: number) => files.receive({ type: AgentMessage.FILE_XFER_STATUS, data: u32(id, result) });
   return { files, sent, updates, status };
 }
@@ -198,8 +198,7 @@ test('file transfer: refusals in a user\'s words, an agent with transfers off, a
   await settle();
   assert.equal(refused.sent.length, 1, 'nothing more for a refused file');
 
-  const off = fileTransfer();
-  off.files.agentCapabilities(readCapabilities(u32(0, 1 << 13)));
+  const off = fileTransfer(undefined, readCapabilities(u32(0, 1 << 13)));
   off.files.start(new Blob(['x']), 'a.txt');
   assert.deepEqual([off.sent.length, off.updates.at(-1)!.state, off.updates.at(-1)!.detail], [0, 'failed', 'file transfer is turned off on the remote computer']);
 
