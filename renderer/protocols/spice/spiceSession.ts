@@ -25,6 +25,7 @@ import { SpiceMainConn, type SpiceDisplayChannel, type SpiceInputsChannel } from
 import type { ScalingMode } from '../../../shared/profiles/profileSchema';
 import { SessionEmitter, type ConnectParams, type RemoteSession, type SessionEvents } from '../../session/remoteSession';
 import { CTRL_ALT_DEL, spiceScancode } from './scancodes';
+import { sealedTicketBytes } from './sealedTicket';
 import { AgentCap, AgentClipboard, AgentFileTransfer, AgentMessage, AgentStream, MAX_CLIPBOARD_BYTES, agentPayload, capabilitiesMessage, monitorsConfigMessage } from './guestAgent';
 
 // SPICE protocol numbers (spice-protocol's enums.h).
@@ -59,6 +60,14 @@ const RESIZE_SETTLE_MS = 400;
 const MIN_DESKTOP = { width: 640, height: 480 };
 
 let sessionsInPage = 0;
+
+// Every channel (main, display, inputs, cursor …) sends the sealed password through SpiceConn's send_ticket:
+// given here at its full length (sealedTicket.ts), so that none is refused one time in 256.
+const spiceConnPrototype = Object.getPrototypeOf(SpiceMainConn.prototype) as { send_ticket(ticket: number[] | null): void };
+const sendTicket = spiceConnPrototype.send_ticket;
+spiceConnPrototype.send_ticket = function (this: unknown, ticket: number[] | null) {
+  sendTicket.call(this, ticket ? sealedTicketBytes(ticket) : ticket);
+};
 
 /** A SPICE client message with the mini header: type (u16), size (u32), then the payload. */
 function spiceMessage(type: number, payload: (view: DataView) => void, size: number) {
