@@ -63,6 +63,14 @@ function EndActions({ again, onAgain, onClose }: { again: string; onAgain: () =>
   );
 }
 
+/** What the clipboard panel says, by what the policy lets through (policySchema.ts `clipboard`). */
+function clipboardHint(toRemote: boolean, toLocal: boolean): string {
+  if (toRemote && toLocal) return 'Text copied on the remote computer appears here. Edit it and send it to put it on the remote clipboard.';
+  if (toRemote) return 'Your organisation allows copying text only to the remote computer: send text from here, or paste what you copied on this computer. Text copied there stays there.';
+  if (toLocal) return 'Your organisation allows copying text only from the remote computer: what you copy there appears here. Text copied on this computer cannot be pasted there.';
+  return 'Your organisation does not allow the clipboard to be shared with remote computers.';
+}
+
 function formatRate(bytesPerSecond: number): string {
   if (bytesPerSecond >= 1e6) return `${(bytesPerSecond / 1e6).toFixed(1)} MB/s`;
   if (bytesPerSecond >= 1e3) return `${(bytesPerSecond / 1e3).toFixed(0)} kB/s`;
@@ -375,9 +383,14 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
     };
   }, [attempt, profile.id]); // eslint-disable-line react-hooks/exhaustive-deps
 
+  // What the policy lets this session carry (the gateway enforces it too, where the protocol lets it).
+  const redirection = info?.redirection;
+  const toRemote = redirection?.clipboardToRemote !== false;
+  const toLocal = redirection?.clipboardToLocal !== false;
+
   // Local clipboard to the remote: automatic while this session has focus.
   useEffect(() => {
-    if (!active || state !== 'connected') return;
+    if (!active || state !== 'connected' || !toRemote) return;
     const sync = () => {
       if (clipboardDenied.current || !document.hasFocus() || !navigator.clipboard?.readText) return;
       navigator.clipboard.readText().then(
@@ -399,7 +412,7 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
       window.removeEventListener('focus', sync);
       clearInterval(timer);
     };
-  }, [active, state]);
+  }, [active, state, toRemote]);
 
   useEffect(() => {
     sessionRef.current?.setScaling(scaling);
@@ -555,7 +568,7 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
         <button type="button" aria-pressed={clipboardOpen} onClick={() => setClipboardOpen((o) => !o)}>
           Clipboard
         </button>
-        {profile.protocol === 'spice' && !profile.viewOnly && (
+        {profile.protocol === 'spice' && !profile.viewOnly && redirection?.fileTransfer !== false && (
           <>
             <button type="button" onClick={() => fileInputRef.current?.click()} disabled={state !== 'connected'} title="Copies files to the remote computer (its SPICE agent saves them in the Downloads folder). You can also drop files on the desktop.">
               Send files…
@@ -589,18 +602,26 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
       </div>
       {clipboardOpen && (
         <div className="clipboard-panel">
-          <label htmlFor={clipboardId}>Remote clipboard</label>
-          <textarea id={clipboardId} value={remoteClipboard} onChange={(e) => setRemoteClipboard(e.target.value)} rows={3} />
-          <button
-            type="button"
-            onClick={() => {
-              lastSentClipboard.current = remoteClipboard;
-              sessionRef.current?.pasteText(remoteClipboard);
-            }}
-          >
-            Send to remote
-          </button>
-          <p className="hint">Text copied on the remote computer appears here. Edit it and send it to put it on the remote clipboard.</p>
+          {toRemote || toLocal ? (
+            <>
+              <label htmlFor={clipboardId}>Remote clipboard</label>
+              <textarea id={clipboardId} value={remoteClipboard} readOnly={!toRemote} onChange={(e) => setRemoteClipboard(e.target.value)} rows={3} />
+              {toRemote && (
+                <button
+                  type="button"
+                  onClick={() => {
+                    lastSentClipboard.current = remoteClipboard;
+                    sessionRef.current?.pasteText(remoteClipboard);
+                  }}
+                >
+                  Send to remote
+                </button>
+              )}
+              <p className="hint">{clipboardHint(toRemote, toLocal)}</p>
+            </>
+          ) : (
+            <p className="hint">{clipboardHint(false, false)}</p>
+          )}
         </div>
       )}
       {warning && (

@@ -97,3 +97,6 @@ export class SessionEmitter {
     for (const listener of this.listeners.get(event) ?? []) (listener as (v: SessionEvents[K]) => void)(value);
   }
 }
+
+/** Said where the policy (policySchema.ts `allowFileTransfer`) keeps files from remote computers. */
+export const FILES_FORBIDDEN = 'Files cannot be copied: your organisation does not allow copying files to remote computers.';

@@ -3,7 +3,7 @@
 // behind the session cookie (see ARCHITECTURE.md).
 import type { ErrorCode, WarningCode } from '../errors/errorCodes';
 import type { Profile, ProfileDraftInput, FieldErrors, Protocol } from '../profiles/profileSchema';
-import type { PolicySummary, OpenableField, SessionEndAction } from '../policy/policySchema';
+import type { PolicySummary, OpenableField, SessionEndAction, SessionRedirection } from '../policy/policySchema';
 
 /** Name of the HttpOnly cookie the start code is traded for. */
 export const SESSION_COOKIE = 'deskbridge_session';
@@ -148,6 +148,8 @@ export interface CreateSessionResponse {
    */
   savedPassword: string | null;
   profile: ProfileView;
+  /** What the policy lets this session carry besides the desktop (clipboard, files); the page offers only that, and the gateway enforces it where the protocol lets it. */
+  redirection: SessionRedirection;
   /** For RDP sessions only. */
   rdp?: RdpConnectInfo;
 }

@@ -39,6 +39,7 @@ export const ERROR_MESSAGES = {
   'policy-managed-profile': 'This connection is managed by your organisation; only the fields it leaves open can be changed, and it cannot be deleted.',
   'policy-no-user-profiles': 'Your organisation\'s policy allows only the connections it provides.',
   'policy-no-saved-passwords': 'Your organisation\'s policy does not allow saving passwords here.',
+  'policy-clipboard-unchecked': 'The session was ended because your organisation\'s clipboard policy could not be checked on it. Tell your IT department.',
   'policy-invalid': 'The policy from your organisation is invalid, so connections are blocked. Tell your IT department.',
   'ticket-invalid': 'The session could not be authorised by DeskBridge. Try connecting again.',
   'gateway-unavailable': 'DeskBridge lost contact with its own background service. Restart DeskBridge.',

@@ -20,6 +20,14 @@ export type ManagedProfile = z.infer<typeof managedProfileSchema>;
 
 export const SESSION_END_ACTIONS = ['reconnect', 'launcher', 'quit'] as const;
 
+/**
+ * Which way text may cross the clipboard, as Horizon's and Citrix's clipboard
+ * redirection policies put it: both ways, only from this computer to the
+ * remote one, only from the remote one to this computer, or not at all.
+ */
+export const CLIPBOARD_POLICIES = ['both', 'to-remote-only', 'to-local-only', 'none'] as const;
+export type ClipboardPolicy = (typeof CLIPBOARD_POLICIES)[number];
+
 export const kioskPolicySchema = z.object({
   enabled: z.boolean().default(false),
   /** Name or id of the profile to open at start. */
@@ -48,6 +56,10 @@ export const policySchema = z
     allowedHosts: z.array(hostPatternSchema).max(1000).optional(),
     allowUserProfiles: z.boolean().default(true),
     allowUnencrypted: z.boolean().default(true),
+    /** Which way the clipboard is shared with remote computers (data-loss prevention). */
+    clipboard: z.enum(CLIPBOARD_POLICIES).default('both'),
+    /** Whether files may be copied to a remote computer (SPICE: dropped on the desktop, or "Send files…"). */
+    allowFileTransfer: z.boolean().default(true),
     /** SHA-256 fingerprints per host; a policy pin beats any user choice. */
     certificatePins: z.record(z.string(), z.array(z.string().regex(/^([0-9A-F]{2}:){31}[0-9A-F]{2}$/))).default({}),
     /** PEM CA certificates to trust in addition to the system's (an enterprise's internal CA). */
@@ -83,6 +95,8 @@ export const LOCKDOWN_POLICY: ManagedPolicy = policySchema.parse({
   allowedHosts: [],
   allowUserProfiles: false,
   allowUnencrypted: false,
+  clipboard: 'none',
+  allowFileTransfer: false,
 });
 
 /** Does a host match one of the policy's patterns? Case-insensitive; IPv4 ranges by prefix. */
@@ -127,8 +141,28 @@ export interface PolicySummary {
   allowUserProfiles: boolean;
   allowUnencrypted: boolean;
   restrictsHosts: boolean;
+  clipboard: ClipboardPolicy;
+  allowFileTransfer: boolean;
   kiosk: { enabled: boolean; profile: string | null; onSessionEnd: (typeof SESSION_END_ACTIONS)[number] } | null;
   reconnectMaxDelayMs: number;
 }
 
 export type SessionEndAction = (typeof SESSION_END_ACTIONS)[number];
+
+/** What a session may carry besides the desktop, from the policy: told to the page with the session, and enforced by the gateway where the protocol lets it. */
+export interface SessionRedirection {
+  /** Text copied on this computer may reach the remote clipboard. */
+  clipboardToRemote: boolean;
+  /** Text copied on the remote computer may reach this computer's clipboard. */
+  clipboardToLocal: boolean;
+  /** Files may be copied to the remote computer. */
+  fileTransfer: boolean;
+}
+
+export function sessionRedirection(policy: Pick<ManagedPolicy, 'clipboard' | 'allowFileTransfer'>): SessionRedirection {
+  return {
+    clipboardToRemote: policy.clipboard === 'both' || policy.clipboard === 'to-remote-only',
+    clipboardToLocal: policy.clipboard === 'both' || policy.clipboard === 'to-local-only',
+    fileTransfer: policy.allowFileTransfer,
+  };
+}

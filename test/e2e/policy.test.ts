@@ -8,7 +8,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { startApp, removeDataDir } from '../support/app';
 import { openBrowser } from '../support/browser';
-import { createProfile, sessionView } from '../support/ui';
+import { createProfile, sessionView, waitFor, waitForState } from '../support/ui';
+import { startXvnc, disposeXvnc } from '../servers/xvnc';
 import { messageFor } from '../../shared/errors/errorCodes';
 
 async function withPolicy(policy: object, work: (page: Awaited<ReturnType<typeof openBrowser>>['page']) => Promise<void>): Promise<void> {
@@ -79,4 +80,34 @@ test('an invalid policy is reported in a banner and blocks connections', async (
     assert.match((await banner.textContent()) ?? '', /is invalid .* connections are blocked/);
     assert.equal(await page.getByRole('button', { name: 'New connection' }).isDisabled(), true);
   });
+});
+
+test('clipboard only to the remote computer (VNC): text from here reaches the remote clipboard; text copied there stays there, and the panel says so', async () => {
+  const server = await startXvnc({ background: '#336699', xterm: false });
+  const remoteClipboard = () => server.x('xclip', ['-o', '-selection', 'clipboard']).catch(() => '');
+  try {
+    await withPolicy({ clipboard: 'to-remote-only' }, async (page) => {
+      await createProfile(page, { name: 'Desk', port: server.port });
+      await page.getByRole('button', { name: 'Connect', exact: true }).click();
+      await waitForState(page, 'Connected');
+      await sessionView(page).getByRole('button', { name: 'Clipboard' }).click();
+      await sessionView(page).getByText('Your organisation allows copying text only to the remote computer', { exact: false }).waitFor();
+      // This computer → remote: from the panel, and automatically from the local clipboard.
+      const panel = sessionView(page).getByLabel('Remote clipboard');
+      await panel.fill('Grüße from here');
+      await sessionView(page).getByRole('button', { name: 'Send to remote' }).click();
+      await waitFor(async () => (await remoteClipboard()) === 'Grüße from here', 'the panel text on the remote clipboard');
+      await page.bringToFront();
+      await page.evaluate(() => navigator.clipboard.writeText('copied here'));
+      await waitFor(async () => (await remoteClipboard()) === 'copied here', 'the local clipboard on the remote');
+      // Remote → this computer: copied there, it reaches neither the panel nor the local clipboard.
+      await server.x('sh', ['-c', `printf '%s' "$0" | xclip -selection clipboard -i >/dev/null 2>&1`, 'remote secret']);
+      await waitFor(async () => (await remoteClipboard()) === 'remote secret', 'the remote copy on the remote clipboard');
+      await new Promise((r) => setTimeout(r, 2500));
+      assert.equal(await panel.inputValue(), 'Grüße from here');
+      assert.equal(await page.evaluate(() => navigator.clipboard.readText()), 'copied here');
+    });
+  } finally {
+    await disposeXvnc(server);
+  }
 });

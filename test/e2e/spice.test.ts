@@ -3,7 +3,7 @@
 import { test as nodeTest, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -11,7 +11,7 @@ import type { Page } from 'playwright-core';
 import { startSpiceServer, disposeSpiceServer, type SpiceServer } from '../servers/spiceServer';
 import { close, hexColour } from '../servers/xwd';
 import { startConnectProxy } from '../servers/connectProxy';
-import { startApp, removeDataDir, type RunningApp } from '../support/app';
+import { startApp, startAppWithBrowser, removeDataDir, type RunningApp } from '../support/app';
 import { openBrowser, type TestBrowser } from '../support/browser';
 import { canvasPixels, createProfile, pagePointFor, sessionView, waitFor, waitForCanvasColour, waitForState } from '../support/ui';
 import { messageFor } from '../../shared/errors/errorCodes';
@@ -581,6 +581,47 @@ test('SPICE without a guest agent: sending the clipboard or files says why they 
   await sessionView(page).getByRole('button', { name: 'Disconnect' }).click();
   await waitForState(page, 'Disconnected');
   await sessionView(page).getByRole('button', { name: 'Close', exact: true }).click();
+});
+
+test('SPICE under a policy: the clipboard only from the remote computer, and no files copied to it; the user is told why', async () => {
+  const guest = await startSpiceServer({ background: '#446655', xterm: false, agent: true });
+  const cleanups: (() => Promise<void>)[] = [];
+  try {
+    const { browser: managed } = await startAppWithBrowser(cleanups, undefined, { clipboard: 'to-local-only', allowFileTransfer: false });
+    const { page } = managed;
+    await createProfile(page, { name: 'Managed spice', protocol: 'SPICE', port: guest.port });
+    await page.getByRole('button', { name: 'Connect', exact: true }).click();
+    await connectedWithoutPassword(page);
+    await waitForCanvasColour(page, 300, 300, hexColour('#446655'));
+    assert.equal(await sessionView(page).getByRole('button', { name: 'Send files…' }).count(), 0, 'no "Send files…"');
+
+    // Remote → this computer: allowed.
+    await sessionView(page).getByRole('button', { name: 'Clipboard' }).click();
+    await sessionView(page).getByText('Your organisation allows copying text only from the remote computer', { exact: false }).waitFor();
+    assert.equal(await sessionView(page).getByRole('button', { name: 'Send to remote' }).count(), 0);
+    const panel = sessionView(page).getByLabel('Remote clipboard');
+    await setRemoteClipboard(guest, 'Grüße vom Gast');
+    await waitFor(async () => (await panel.inputValue()) === 'Grüße vom Gast', 'the remote clipboard text in the panel');
+    // This computer → remote: the local clipboard, with the session focused, never reaches the guest.
+    await page.bringToFront();
+    await page.evaluate(() => navigator.clipboard.writeText('local secret'));
+    await sessionView(page).getByTestId('session-surface').click();
+    await new Promise((r) => setTimeout(r, 3000));
+    assert.equal(await remoteClipboard(guest), 'Grüße vom Gast');
+
+    // A file dropped on the desktop is refused, said why, and never reaches the guest.
+    await sessionView(page).getByTestId('session-surface').evaluate((surface) => {
+      const data = new DataTransfer();
+      data.items.add(new File(['not to leave\n'], 'secret.txt', { type: 'text/plain' }));
+      for (const type of ['dragenter', 'dragover', 'drop']) surface.dispatchEvent(new DragEvent(type, { dataTransfer: data, bubbles: true, cancelable: true }));
+    });
+    await sessionView(page).getByText('Files cannot be copied: your organisation does not allow copying files to remote computers.').waitFor({ timeout: 5000 });
+    await new Promise((r) => setTimeout(r, 1000));
+    assert.deepEqual(await readdir(guest.receivedDir!), []);
+  } finally {
+    for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
+    await disposeSpiceServer(guest);
+  }
 });
 
 test('SPICE sound: a tone the remote side plays is heard in the session, at its pitch', async () => {

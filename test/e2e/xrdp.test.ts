@@ -15,7 +15,7 @@ import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { startXrdp, type XrdpServer } from '../servers/xrdp';
 import { close, hexColour } from '../servers/xwd';
-import { startAppWithBrowser } from '../support/app';
+import { logLines, startAppWithBrowser } from '../support/app';
 import type { TestBrowser } from '../support/browser';
 import { WARNING_MESSAGES, messageFor } from '../../shared/errors/errorCodes';
 import { canvasPixels, createProfile, type ProfileInput, pagePointFor, sessionView, trustCertificate, waitForCanvasColour, waitForState } from '../support/ui';
@@ -269,4 +269,31 @@ test('xrdp: text clipboard both ways, non-ASCII included (cliprdr through xrdp-c
   await panel.fill(fromClient);
   await sessionView(page).getByRole('button', { name: 'Send to remote' }).click();
   await waitFor(() => remoteClipboard() === fromClient, 'the client text on the remote clipboard');
+});
+
+test('xrdp under a policy that shares no clipboard: the gateway keeps the clipboard channel from the server, nothing crosses either way, and the panel says why', async () => {
+  const server = await startServer({ xterm: true });
+  const { app, browser } = await startAppWithBrowser(cleanups, undefined, { clipboard: 'none' });
+  const { page } = browser;
+  await connect(page, server, 'xrdp no clipboard');
+  await waitForCanvasColour(page, 5, 300, hexColour('#ffffff'), 15_000);
+  const env = await server.sessionEnv();
+  // The gateway renamed the client's clipboard channel before the server read it.
+  const adjusted = await logLines(app, 'client settings adjusted');
+  assert.match(adjusted[0] ?? '', /channelsBlocked=\["cliprdr"\]/);
+  await sessionView(page).getByRole('button', { name: 'Clipboard' }).click();
+  await sessionView(page).getByText('Your organisation does not allow the clipboard to be shared with remote computers.').waitFor();
+  assert.equal(await sessionView(page).getByLabel('Remote clipboard').count(), 0);
+  assert.equal(await sessionView(page).getByRole('button', { name: 'Send to remote' }).count(), 0);
+  // Remote → client: copied on the remote side, it never reaches this computer's clipboard.
+  await page.evaluate(() => navigator.clipboard.writeText('local before'));
+  execFileSync('sh', ['-c', `printf '%s' "$0" | xclip -selection clipboard -i >/dev/null 2>&1`, 'remote secret'], { env });
+  // Client → remote: the local clipboard, with the session focused, never reaches the remote one.
+  await page.evaluate(() => navigator.clipboard.writeText('local secret'));
+  await sessionView(page).getByTestId('session-surface').click();
+  await new Promise((r) => setTimeout(r, 3000));
+  assert.equal(await page.evaluate(() => navigator.clipboard.readText()), 'local secret');
+  assert.equal(execFileSync('xclip', ['-o', '-selection', 'clipboard'], { env, encoding: 'utf8', timeout: 2000 }), 'remote secret');
+  // The session itself is whole: typing still reaches the remote side.
+  await waitForState(page, 'Connected');
 });

@@ -1,7 +1,7 @@
 // Starts DeskBridge as it ships: `node dist/cli.mjs --shell browser --no-open`,
 // and reads the start address from its first line.
 import type { ChildProcess } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -126,8 +126,18 @@ export async function removeDataDir(dataDir: string): Promise<void> {
 export async function startAppWithBrowser(
   cleanups: (() => Promise<void>)[],
   viewport?: { width: number; height: number },
+  /** A managed policy (its schemaVersion added), given to the app as --policy. */
+  policy?: object,
 ): Promise<{ app: RunningApp; browser: TestBrowser }> {
-  const app = await startApp({ env: { ...process.env, DESKBRIDGE_SECRETS: 'file' } });
+  const args: string[] = [];
+  if (policy) {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'deskbridge-policy-'));
+    cleanups.push(() => rm(dir, { recursive: true, force: true }));
+    const file = path.join(dir, 'policy.json');
+    await writeFile(file, JSON.stringify({ schemaVersion: 1, ...policy }));
+    args.push('--policy', file);
+  }
+  const app = await startApp({ env: { ...process.env, DESKBRIDGE_SECRETS: 'file' }, args });
   cleanups.push(async () => {
     await app.stop();
     await removeDataDir(app.dataDir);

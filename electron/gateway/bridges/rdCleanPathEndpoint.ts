@@ -17,7 +17,7 @@ import { DerError, probeLength } from './rdcleanpath/der';
 import { MAX_REQUEST_BYTES, RDCLEANPATH_ERROR, asRequest, decodePdu, errorPdu, responsePdu } from './rdcleanpath/rdCleanPathPdu';
 import { PROTOCOL, X224Error, requestedProtocols } from './rdp/x224';
 import { openRdpTransport } from './rdp/rdpTransport';
-import { ClientStreamRewriter } from './rdp/clientSettings';
+import { CLIPBOARD_CHANNEL, ClientStreamRewriter } from './rdp/clientSettings';
 import { FramePacer } from './rdp/framePacing';
 import { RemoteFxTileFilter } from './rdp/remoteFxTiles';
 import { RemoteFxTranscoder, TAG_RDP } from './rdp/remoteFxTranscoder';
@@ -222,7 +222,10 @@ export function serveRdCleanPath(
       pacingTimer = setInterval(pacingTick, PACING_TICK_MS);
       pacingTimer.unref();
     };
-    const rewriter = new ClientStreamRewriter({ want32Bpp: true, keyboardLayout: session.keyboardLayout, autologon: true }, nla, (frameId) => {
+    // A policy that shares no clipboard: the server never hears of the client's clipboard channel (clientSettings.ts).
+    const noClipboard = !session.redirection.clipboardToRemote && !session.redirection.clipboardToLocal;
+    const settings = { want32Bpp: true, keyboardLayout: session.keyboardLayout, autologon: true, blockedChannels: noClipboard ? [CLIPBOARD_CHANNEL] : [] };
+    const rewriter = new ClientStreamRewriter(settings, nla, (frameId) => {
       // The client has drawn a frame: the toolbar's frames/s readout (the page's RDP library has no such event).
       session.framesDrawn++;
       const told = pacer.acknowledged(frameId, performance.now());
@@ -305,6 +308,11 @@ export function serveRdCleanPath(
       },
       transformToHost: (chunk) => {
         const out = rewriter.push(chunk);
+        // INVARIANT: a session whose clipboard channel is to be blocked goes no further unless the channel list was read.
+        if (rewriter.blockingUnchecked) {
+          finish('policy-clipboard-unchecked', `the client's channel list was not read: ${rewriter.report.gaveUp ?? 'unknown'}`);
+          return [];
+        }
         if (rewriter.settled && !reported) {
           reported = true;
           log.info('client settings adjusted', { session: session.id, ...rewriter.report });

@@ -13,6 +13,7 @@ import { PageHandshake, VncSignIn, type SignInOutcome } from './vncSignIn';
 import { gatewaySignIn, startTls } from './vncTls';
 import { connectSpiceTls, connectSpiceTlsThroughProxy, sameCertificate } from './spiceTls';
 import { openHttpTunnel } from './httpConnectTunnel';
+import { VncClipboardFilter } from './vncClipboardFilter';
 import type { HttpProxy } from '../../../shared/profiles/spiceProxy';
 import type { CertificatePromptBody } from '../../../shared/api/contract';
 
@@ -116,6 +117,8 @@ function relay(
   let connected = false;
   let greeted = !serverSpeaksFirst(session);
   let finished = false;
+  /** VNC under a clipboard policy: the filters of the page's messages (clipboardFilter), for the log. */
+  const filters: VncClipboardFilter[] = [];
   const pendingToHost: Buffer[] = made ? [...made.early] : [];
   // VNC: the gateway signs in for the page (vncSignIn.ts). Taken here: the password is used once.
   const signIn = session.protocol === 'vnc' ? session.vncSignIn : null;
@@ -141,6 +144,8 @@ function relay(
       sessions.fail(session, reason, detail, prompt);
       log.info('relay ended', { session: session.id, reason, detail });
     }
+    const dropped = filters.reduce((sum, f) => sum + f.dropped, 0);
+    if (dropped > 0) log.info('clipboard messages left out by policy', { session: session.id, dropped });
     host.destroy();
     // 4000 + a small code lets a client without the control channel tell failures apart.
     if (socket.readyState === socket.OPEN || socket.readyState === socket.CONNECTING) {
@@ -196,18 +201,32 @@ function relay(
     }
   };
 
-  /** From here on, bytes both ways as they come: `fromServer` first (to the page), then what the page sent meanwhile (to the server). */
-  const pump = (fromServer: Buffer[]) => {
+  /**
+   * From here on, bytes both ways as they come: `fromServer` first (to the
+   * page), then what the page sent meanwhile (to the server). `framed`: the
+   * page's bytes are RFB client messages from their first (the gateway signed
+   * in for it), so the clipboard policy can be applied to them.
+   */
+  const pump = (fromServer: Buffer[], framed = false) => {
     socket.off('message', holdUntilConnected);
     for (const chunk of fromServer) {
       heard();
       socket.send(chunk, { binary: true, compress: false });
     }
-    for (const chunk of pendingToHost.splice(0)) {
+    const filter = clipboardFilter(framed);
+    const toHost = (chunk: Buffer): Buffer[] => {
+      if (!filter) return [chunk];
+      const outcome = filter.push(chunk);
+      if (outcome.ok) return outcome.toServer;
+      finish('policy-clipboard-unchecked', outcome.why);
+      return [];
+    };
+    for (const chunk of pendingToHost.splice(0).flatMap(toHost)) {
       session.bytesToHost += chunk.length;
       host.write(chunk);
     }
-    pumpBytes(socket, host, session, { fromHost: heard });
+    if (finished) return;
+    pumpBytes(socket, host, session, { fromHost: heard, ...(filter ? { transformToHost: toHost } : {}) });
     // A held connection was paused when taken (nothing is lost): it flows from here.
     host.resume();
   };
@@ -230,7 +249,7 @@ function relay(
       const serverBytes = after.length > 0 ? Buffer.concat([outcome.serverBytes, ...after]) : outcome.serverBytes;
       if (outcome.kind === 'passthrough') {
         noteToPage(outcome);
-        return pump([serverBytes]);
+        return pump([serverBytes], false);
       }
       // A server that closed after refusing (while held) has said all it will.
       if (ended) endedWhileCatchingUp = 'server-closed';
@@ -372,7 +391,7 @@ function relay(
       if (rest.length > 0) pendingToHost.push(rest);
       // The server may have gone while the page caught up (it closes after refusing a password): the page has its answer now.
       if (endedWhileCatchingUp) return finish(endedWhileCatchingUp);
-      pump([]);
+      pump([], true);
     };
     socket.off('message', holdUntilConnected);
     socket.on('message', onPage);
@@ -380,6 +399,24 @@ function relay(
     // Whatever the page sent before it was greeted (noVNC sends nothing), read as one message.
     const early = pendingToHost.splice(0);
     if (early.length > 0) onPage(Buffer.concat(early));
+  };
+
+  /**
+   * VNC under a clipboard policy (policySchema.ts): the page's messages are
+   * framed and what the policy forbids is left out (vncClipboardFilter.ts).
+   * Not where the page signed in itself (an RFB version the gateway does not
+   * sign in with): the page's own refusal is all there is then.
+   */
+  const clipboardFilter = (framed: boolean): VncClipboardFilter | null => {
+    const { clipboardToRemote, clipboardToLocal } = session.redirection;
+    if (session.protocol !== 'vnc' || (clipboardToRemote && clipboardToLocal)) return null;
+    if (!framed) {
+      log.info('clipboard policy left to the page: the page signs in itself', { session: session.id });
+      return null;
+    }
+    const filter = new VncClipboardFilter({ toRemote: clipboardToRemote, toLocal: clipboardToLocal });
+    filters.push(filter);
+    return filter;
   };
 
   // While the page catches up with a sign-in, the server's end waits for it (so the page reads the server's answer first).

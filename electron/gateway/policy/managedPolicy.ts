@@ -77,6 +77,8 @@ export class ManagedPolicyStore {
       allowUserProfiles: p.allowUserProfiles,
       allowUnencrypted: p.allowUnencrypted,
       restrictsHosts: p.allowedHosts !== undefined,
+      clipboard: p.clipboard,
+      allowFileTransfer: p.allowFileTransfer,
       kiosk: p.kiosk ? { enabled: p.kiosk.enabled, profile: p.kiosk.profile ?? null, onSessionEnd: p.kiosk.onSessionEnd } : null,
       reconnectMaxDelayMs: p.reconnect.maxDelaySeconds * 1000,
     };

@@ -2,7 +2,7 @@
 // ProfileStore) and the managed ones IT ships in policy, with the policy's
 // rules enforced here, in the gateway, whatever the UI shows.
 import { messageFor, type ErrorCode } from '../../../shared/errors/errorCodes';
-import { hostAllowed, type ManagedProfile } from '../../../shared/policy/policySchema';
+import { hostAllowed, sessionRedirection, type ManagedProfile, type SessionRedirection } from '../../../shared/policy/policySchema';
 import { isUnencrypted, profileDraftSchema, type Profile, type ProfileDraft } from '../../../shared/profiles/profileSchema';
 import { spiceProxyOf } from '../bridges/httpConnectTunnel';
 import type { ProfileView } from '../../../shared/api/contract';
@@ -261,6 +261,11 @@ export class ProfileLibrary {
   /** Policy forbids unencrypted connections: a VNC session must be signed in to inside VeNCrypt's TLS, or not at all. */
   requiresEncryption(): boolean {
     return !this.policy.policy.allowUnencrypted;
+  }
+
+  /** What a session may carry besides the desktop (clipboard, files), from the policy. */
+  redirection(): SessionRedirection {
+    return sessionRedirection(this.policy.policy);
   }
 
   certificatePins(host: string): string[] {

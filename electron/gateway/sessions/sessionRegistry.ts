@@ -2,6 +2,7 @@
 // (state, the real reason of a failure, byte counts), because a protocol
 // library's own disconnect event rarely says why.
 import type { HttpProxy } from '../../../shared/profiles/spiceProxy';
+import type { SessionRedirection } from '../../../shared/policy/policySchema';
 import { randomBytes } from 'node:crypto';
 import type WebSocket from 'ws';
 import type { CertificatePromptBody, ControlEvent, SessionSecurity, SessionState } from '../../../shared/api/contract';
@@ -49,6 +50,8 @@ export interface GatewaySession {
   hostTls: { fingerprint: string } | null;
   /** SPICE through an HTTP proxy (bridges/httpConnectTunnel.ts): every channel's connection is a CONNECT tunnel to host:port. */
   proxy: HttpProxy | null;
+  /** What the policy lets the session carry besides the desktop; the bridges enforce what their protocol lets them (VNC's ClientCutText, RDP's clipboard channel). */
+  redirection: SessionRedirection;
 }
 
 /** Closes the connections a session holds for its bridges (RDP's certificate check's, VNC's opened early), if still held, and forgets a password its relay never took. */
@@ -68,7 +71,7 @@ export class SessionRegistry {
     this.timer.unref();
   }
 
-  create(profileId: string, protocol: Protocol, host: string, port: number, options: { keyboardLayout?: number | null } = {}): GatewaySession {
+  create(profileId: string, protocol: Protocol, host: string, port: number, options: { keyboardLayout?: number | null; redirection?: SessionRedirection } = {}): GatewaySession {
     const session: GatewaySession = {
       id: randomBytes(12).toString('base64url'),
       profileId,
@@ -92,6 +95,7 @@ export class SessionRegistry {
       vncSignIn: null,
       hostTls: null,
       proxy: null,
+      redirection: options.redirection ?? { clipboardToRemote: true, clipboardToLocal: true, fileTransfer: true },
     };
     this.sessions.set(session.id, session);
     return session;

@@ -33,6 +33,8 @@ export class RdpSession implements RemoteSession {
   private ui: UserInteraction | null = null;
   private element: HTMLElement | null = null;
   private userEnded = false;
+  /** Whether the policy lets local text reach the remote clipboard (CreateSessionResponse.redirection). */
+  private clipboardToRemote = false;
   private connected = false;
   private credentials: ((c: { username?: string; password: string }) => void) | null = null;
   private resizeObserver: ResizeObserver | null = null;
@@ -48,6 +50,7 @@ export class RdpSession implements RemoteSession {
   }
 
   connect(params: ConnectParams): void {
+    this.clipboardToRemote = params.info.redirection.clipboardToRemote;
     void this.run(params);
   }
 
@@ -87,6 +90,8 @@ export class RdpSession implements RemoteSession {
       ui.setKeyboardUnicodeMode(info.profile.keyboardMode === 'unicode');
       ui.onWarningCallback((message) => this.events.emit('warning', message));
       ui.onClipboardRemoteUpdateCallback(() => {
+        // Where the policy keeps remote text from this computer, it is never fetched (the gateway closes the channel where neither way is allowed).
+        if (!info.redirection.clipboardToLocal) return;
         // The remote clipboard changed: bring it to the local one, then tell the view.
         void ui
           .saveRemoteClipboardData()
@@ -237,7 +242,7 @@ export class RdpSession implements RemoteSession {
   pasteText(text: string): void {
     // IronRDP reads the local clipboard when asked to send it.
     const ui = this.ui;
-    if (!ui) return;
+    if (!ui || !this.clipboardToRemote) return;
     void navigator.clipboard
       .writeText(text)
       .then(() => ui.sendClipboardData())

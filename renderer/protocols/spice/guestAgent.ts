@@ -169,12 +169,25 @@ export interface ClipboardTransport {
  */
 export class AgentClipboard {
   private agentCaps: { has(cap: number): boolean } | null = null;
+  /** Which way the policy lets text go (policySchema.ts `clipboard`); set at connect. */
+  private allowed = { toRemote: true, toLocal: true };
   /** Text the local side owns on the remote clipboard (given on the remote side's REQUEST). */
   private local: string | null = null;
   private readonly encoder = new TextEncoder();
   private readonly decoder = new TextDecoder('utf-8', { fatal: false });
 
   constructor(private readonly transport: ClipboardTransport) {}
+
+  /** The policy's directions; where neither is allowed, the agent is not told this client shares a clipboard at all. */
+  allow(directions: { toRemote: boolean; toLocal: boolean }): void {
+    this.allowed = { ...directions };
+    if (!directions.toRemote) this.local = null;
+  }
+
+  /** The capabilities this client announces to the agent. */
+  capabilities(): number {
+    return this.allowed.toRemote || this.allowed.toLocal ? CLIENT_CAPS : CLIENT_CAPS & ~((1 << AgentCap.CLIPBOARD_BY_DEMAND) | (1 << AgentCap.MAX_CLIPBOARD));
+  }
 
   /** Whether the agent has said it shares the clipboard the way this client does. */
   get ready(): boolean {
@@ -204,8 +217,8 @@ export class AgentClipboard {
       case AgentMessage.ANNOUNCE_CAPABILITIES: {
         const caps = readCapabilities(data);
         this.agentCaps = caps;
-        if (caps.request) this.transport.send(AgentMessage.ANNOUNCE_CAPABILITIES, capabilitiesMessage(false));
-        if (caps.has(AgentCap.MAX_CLIPBOARD)) this.transport.send(AgentMessage.MAX_CLIPBOARD, words(MAX_CLIPBOARD_BYTES));
+        if (caps.request) this.transport.send(AgentMessage.ANNOUNCE_CAPABILITIES, capabilitiesMessage(false, this.capabilities()));
+        if (caps.has(AgentCap.MAX_CLIPBOARD) && (this.allowed.toRemote || this.allowed.toLocal)) this.transport.send(AgentMessage.MAX_CLIPBOARD, words(MAX_CLIPBOARD_BYTES));
         // Text copied before the agent was there is announced now.
         if (this.local !== null && this.ready) this.grab();
         return true;
@@ -215,11 +228,12 @@ export class AgentClipboard {
         this.local = null;
         const types: number[] = [];
         for (let at = 0; at + 4 <= data.byteLength; at += 4) types.push(view.getUint32(at, true));
-        if (types.includes(CLIPBOARD_UTF8_TEXT)) this.transport.send(AgentMessage.CLIPBOARD_REQUEST, words(CLIPBOARD_UTF8_TEXT));
+        // Where the policy keeps remote text from this computer, it is never asked for.
+        if (types.includes(CLIPBOARD_UTF8_TEXT) && this.allowed.toLocal) this.transport.send(AgentMessage.CLIPBOARD_REQUEST, words(CLIPBOARD_UTF8_TEXT));
         return true;
       }
       case AgentMessage.CLIPBOARD: {
-        if (data.byteLength < 4 || view.getUint32(0, true) !== CLIPBOARD_UTF8_TEXT) return true;
+        if (data.byteLength < 4 || view.getUint32(0, true) !== CLIPBOARD_UTF8_TEXT || !this.allowed.toLocal) return true;
         const bytes = data.subarray(4);
         // A C string may come with its terminating NUL.
         const end = bytes.length > 0 && bytes[bytes.length - 1] === 0 ? bytes.length - 1 : bytes.length;
@@ -249,6 +263,7 @@ export class AgentClipboard {
 
   /** Text copied locally: announced to the remote side, given when it pastes. */
   localText(text: string): void {
+    if (!this.allowed.toRemote) return;
     this.local = text;
     if (this.ready) this.grab();
   }

@@ -23,7 +23,7 @@
 //   MediaSource the page's CSP allows as media-src blob:.)
 import { SpiceMainConn, type SpiceDisplayChannel, type SpiceInputsChannel } from '@spice-project/spice-html5/src/main.js';
 import type { ScalingMode } from '../../../shared/profiles/profileSchema';
-import { SessionEmitter, type ConnectParams, type RemoteSession, type SessionEvents } from '../../session/remoteSession';
+import { FILES_FORBIDDEN, SessionEmitter, type ConnectParams, type RemoteSession, type SessionEvents } from '../../session/remoteSession';
 import { CTRL_ALT_DEL, spiceScancode } from './scancodes';
 import { sealedTicketBytes } from './sealedTicket';
 import { AgentCap, AgentClipboard, AgentFileTransfer, AgentMessage, AgentStream, MAX_CLIPBOARD_BYTES, agentPayload, capabilitiesMessage, monitorsConfigMessage } from './guestAgent';
@@ -147,6 +147,8 @@ export class SpiceSession implements RemoteSession {
   connect(params: ConnectParams): void {
     this.params = params;
     this.password = params.password ?? '';
+    const { clipboardToRemote, clipboardToLocal } = params.info.redirection;
+    this.clipboard.allow({ toRemote: clipboardToRemote, toLocal: clipboardToLocal });
     const screen = document.createElement('div');
     screen.id = `deskbridge-spice-${++sessionsInPage}`;
     screen.className = 'spice-screen';
@@ -210,7 +212,7 @@ export class SpiceSession implements RemoteSession {
       { once: true },
     );
     // The agent hears this client's capabilities (the clipboard's among them), not spice-html5's.
-    main.announce_agent_capabilities = (request) => main.send_agent_message(AgentMessage.ANNOUNCE_CAPABILITIES, agentPayload(capabilitiesMessage(request !== 0)));
+    main.announce_agent_capabilities = (request) => main.send_agent_message(AgentMessage.ANNOUNCE_CAPABILITIES, agentPayload(capabilitiesMessage(request !== 0, this.clipboard.capabilities())));
     const handle = main.process_channel_message.bind(main);
     main.process_channel_message = (message) => {
       if (message.type === MSG_MAIN_AGENT_DATA) {
@@ -566,6 +568,10 @@ export class SpiceSession implements RemoteSession {
   /** Files copied to the guest through its agent (virt-viewer's drag and drop); with no agent, the user is told why not. */
   sendFiles(files: File[]): void {
     if (this.ended || files.length === 0) return;
+    if (!this.params?.info.redirection.fileTransfer) {
+      this.events.emit('warning', FILES_FORBIDDEN);
+      return;
+    }
     if (!this.clipboard.announced) {
       this.events.emit('warning', 'Files cannot be copied: the remote computer has no SPICE guest agent running (spice-vdagent on Linux, the SPICE Guest Tools on Windows).');
       return;
@@ -575,7 +581,7 @@ export class SpiceSession implements RemoteSession {
 
   /** Text copied locally goes to the remote clipboard through the guest agent; with none, the user is told once. */
   pasteText(text: string): void {
-    if (this.ended) return;
+    if (this.ended || !this.params?.info.redirection.clipboardToRemote) return;
     this.clipboard.localText(text);
     if (!this.clipboard.ready) this.checkAgentLater();
   }

@@ -2,6 +2,7 @@
 // session interface. The gateway relays raw RFB bytes; noVNC speaks RFB.
 import RFB from '@novnc/novnc';
 import type { ScalingMode, VncQuality } from '../../../shared/profiles/profileSchema';
+import type { SessionRedirection } from '../../../shared/policy/policySchema';
 import { SessionEmitter, type ConnectParams, type RemoteSession, type SessionEvents } from '../../session/remoteSession';
 import { copyThroughScratch, type NoVncCopyDisplay } from './copyRect';
 import { isDrawingQueue } from './drawingQueue';
@@ -47,6 +48,8 @@ export class VncSession implements RemoteSession {
   private typedPassword: string | null = null;
   private probeTimer: ReturnType<typeof setInterval> | null = null;
   private scaling: ScalingMode | null = null;
+  /** What the policy lets the session carry (CreateSessionResponse.redirection); nothing until connected. */
+  private redirection: SessionRedirection = { clipboardToRemote: false, clipboardToLocal: false, fileTransfer: false };
   private quality: VncQuality | null = null;
   private fitWatch: { resize: ResizeObserver; canvas: MutationObserver } | null = null;
 
@@ -56,6 +59,7 @@ export class VncSession implements RemoteSession {
 
   connect({ surface, info, wsOrigin, password }: ConnectParams): void {
     this.surface = surface;
+    this.redirection = info.redirection;
     this.typedPassword = password ?? null;
     // noVNC takes a plain WebSocket we open ourselves, so we can count its bytes.
     const socket = new WebSocket(wsOrigin + info.relayPath);
@@ -147,7 +151,10 @@ export class VncSession implements RemoteSession {
       const detail = (event as CustomEvent<{ status?: number; reason?: string }>).detail;
       this.securityFailure = detail?.reason || 'Authentication failure';
     });
-    rfb.addEventListener('clipboard', (event) => this.events.emit('clipboard', (event as CustomEvent<{ text: string }>).detail.text));
+    // Where the policy keeps remote text from this computer, the server's clipboard goes no further than noVNC.
+    rfb.addEventListener('clipboard', (event) => {
+      if (this.redirection.clipboardToLocal) this.events.emit('clipboard', (event as CustomEvent<{ text: string }>).detail.text);
+    });
     rfb.addEventListener('disconnect', () => {
       this.unwatchFit();
       this.rfb = null;
@@ -294,7 +301,8 @@ export class VncSession implements RemoteSession {
   }
 
   pasteText(text: string): void {
-    this.rfb?.clipboardPasteFrom(text);
+    // The gateway leaves such text out as well (vncClipboardFilter.ts).
+    if (this.redirection.clipboardToRemote) this.rfb?.clipboardPasteFrom(text);
   }
 
   focus(): void {

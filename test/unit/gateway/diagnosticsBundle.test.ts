@@ -11,6 +11,8 @@ const summary: PolicySummary = {
   source: 'none',
   problems: [],
   passwordSaving: 'allowed',
+  clipboard: 'both',
+  allowFileTransfer: true,
   allowUserProfiles: true,
   allowUnencrypted: true,
   restrictsHosts: false,

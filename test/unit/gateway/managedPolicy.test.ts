@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { ManagedPolicyStore, machinePolicyPath } from '../../../electron/gateway/policy/managedPolicy';
 import { createLogger } from '../../../electron/gateway/logging/logger';
-import { LOCKDOWN_POLICY, hostAllowed } from '../../../shared/policy/policySchema';
+import { LOCKDOWN_POLICY, NO_POLICY, hostAllowed, policySchema, sessionRedirection } from '../../../shared/policy/policySchema';
 
 const logger = createLogger({ sink: () => undefined });
 const valid = (extra: object = {}) => JSON.stringify({ schemaVersion: 1, allowedHosts: ['*.corp.example'], ...extra });
@@ -135,4 +135,14 @@ test('host patterns: exact, wildcard subdomains, IPv4 ranges, nothing else', () 
   assert.equal(hostAllowed('127.0.0.2', patterns), false);
   assert.equal(hostAllowed('anything', undefined), true);
   assert.equal(hostAllowed('anything', []), false);
+});
+
+test('clipboard and file transfer: shared both ways by default, each direction as IT writes it, nothing when locked down; a wrong value is refused', () => {
+  assert.deepEqual(sessionRedirection(NO_POLICY), { clipboardToRemote: true, clipboardToLocal: true, fileTransfer: true });
+  const parse = (extra: object) => sessionRedirection(policySchema.parse({ schemaVersion: 1, ...extra }));
+  assert.deepEqual(parse({ clipboard: 'to-remote-only' }), { clipboardToRemote: true, clipboardToLocal: false, fileTransfer: true });
+  assert.deepEqual(parse({ clipboard: 'to-local-only', allowFileTransfer: false }), { clipboardToRemote: false, clipboardToLocal: true, fileTransfer: false });
+  assert.deepEqual(parse({ clipboard: 'none' }), { clipboardToRemote: false, clipboardToLocal: false, fileTransfer: true });
+  assert.deepEqual(sessionRedirection(LOCKDOWN_POLICY), { clipboardToRemote: false, clipboardToLocal: false, fileTransfer: false });
+  assert.equal(policySchema.safeParse({ schemaVersion: 1, clipboard: 'off' }).success, false);
 });

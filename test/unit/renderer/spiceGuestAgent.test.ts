@@ -161,6 +161,49 @@ test('clipboard: an agent without the clipboard by demand is not ready, and noth
   assert.equal(board.announced, false);
 });
 
+test('clipboard under a policy: one way only, or not at all (the agent is then not told this client shares one)', () => {
+  const BY_DEMAND = (1 << AgentCap.CLIPBOARD_BY_DEMAND) | (1 << AgentCap.MAX_CLIPBOARD);
+  // Not at all.
+  const none = clipboard();
+  none.board.allow({ toRemote: false, toLocal: false });
+  assert.equal(none.board.capabilities() & BY_DEMAND, 0);
+  assert.equal(none.board.capabilities() & (1 << AgentCap.MONITORS_CONFIG), 1 << AgentCap.MONITORS_CONFIG, 'the desktop size is still set');
+  none.board.localText('kept here');
+  none.agent(BY_DEMAND, true);
+  assert.deepEqual(none.sent.map(([type]) => type), [AgentMessage.ANNOUNCE_CAPABILITIES]);
+  assert.equal(words(none.sent[0]![1])[1]! & BY_DEMAND, 0);
+  none.board.receive({ type: AgentMessage.CLIPBOARD_GRAB, data: u32(1) });
+  none.board.receive({ type: AgentMessage.CLIPBOARD, data: concat(u32(1), text('from the guest')) });
+  assert.deepEqual(none.remote, []);
+  none.board.receive({ type: AgentMessage.CLIPBOARD_REQUEST, data: u32(1) });
+  assert.deepEqual(words(none.sent.at(-1)![1]), [0], 'a paste on the guest gets nothing');
+
+  // Only to the remote computer: offered and given, the guest's copy never asked for.
+  const out = clipboard();
+  out.board.allow({ toRemote: true, toLocal: false });
+  assert.equal(out.board.capabilities(), CLIENT_CAPS);
+  out.agent(BY_DEMAND);
+  out.board.localText('to the guest');
+  assert.equal(out.sent.at(-1)![0], AgentMessage.CLIPBOARD_GRAB);
+  out.sent.length = 0;
+  out.board.receive({ type: AgentMessage.CLIPBOARD_GRAB, data: u32(1) });
+  out.board.receive({ type: AgentMessage.CLIPBOARD, data: concat(u32(1), text('from the guest')) });
+  assert.deepEqual(out.sent, []);
+  assert.deepEqual(out.remote, []);
+
+  // Only to this computer: the guest's copy is asked for, local text is never offered.
+  const back = clipboard();
+  back.board.allow({ toRemote: false, toLocal: true });
+  back.agent(BY_DEMAND);
+  back.sent.length = 0;
+  back.board.localText('kept here');
+  assert.deepEqual(back.sent, []);
+  back.board.receive({ type: AgentMessage.CLIPBOARD_GRAB, data: u32(1) });
+  assert.equal(back.sent[0]![0], AgentMessage.CLIPBOARD_REQUEST);
+  back.board.receive({ type: AgentMessage.CLIPBOARD, data: concat(u32(1), text('from the guest')) });
+  assert.deepEqual(back.remote, ['from the guest']);
+});
+
 function fileTransfer(backlog = () => 0, agentCaps = readCapabilities(u32(0, 0))) {
   const sent: [number, Uint8Array][] = [];
   const updates: TransferUpdate[] = [];

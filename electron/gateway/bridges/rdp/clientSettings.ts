@@ -2,7 +2,7 @@
 // hard-codes its connection settings (color depth 16, keyboard layout 0, no
 // auto-logon; its build_config, "TODO(#327): expose these options from the
 // WASM module"), and TLS ends in the gateway, so the gateway sees the
-// client's first PDUs in clear and can set three fields in place (no length
+// client's first PDUs in clear and can set these fields in place (no length
 // changes) before they reach the server:
 //
 // - Client Core Data (MS-RDPBCGR 2.2.1.3.2, in the MCS Connect Initial):
@@ -16,6 +16,9 @@
 // - Client Core Data keyboardLayout: the profile's layout (an input locale
 //   identifier such as 0x0407 German), so the server maps scancodes as the
 //   user's physical keyboard does.
+// - Client Network Data (2.2.1.3.4, also in the Connect Initial): a channel
+//   the policy forbids (the clipboard's, "cliprdr", where no clipboard is
+//   shared) renamed to one no server knows, so the server never opens it.
 // - Client Info PDU (2.2.1.11.1.1) flags: INFO_AUTOLOGON when the client
 //   sent a password, so a server with a login screen (xrdp, Windows with TLS
 //   only) signs in with the profile's credentials as mstsc does, instead of
@@ -34,6 +37,8 @@
 import { probeLength } from '../rdcleanpath/der';
 
 const CS_CORE = 0xc001;
+/** 2.2.1.3.4 TS_UD_CS_NET: channelCount (4), then a CHANNEL_DEF (name 8, options 4) per channel. */
+const CS_NET = 0xc003;
 const CORE = {
   keyboardLayout: 16,
   highColorDepth: 140,
@@ -68,11 +73,25 @@ export interface ClientSettings {
   keyboardLayout: number | null;
   /** Set INFO_AUTOLOGON when the Client Info PDU carries a password. */
   autologon: boolean;
+  /**
+   * Static virtual channels the server is not to open (the clipboard's,
+   * "cliprdr", where the policy shares no clipboard): renamed in the Client
+   * Network Data to a name no server knows, so the server never speaks on it.
+   */
+  blockedChannels?: readonly string[];
 }
+
+/** The clipboard's static virtual channel (MS-RDPECLIP). */
+export const CLIPBOARD_CHANNEL = 'cliprdr';
+
+/** What a blocked channel is renamed to: 7 characters and a NUL, as every name in CHANNEL_DEF (MS-RDPBCGR 2.2.1.3.4.1). */
+const BLOCKED_CHANNEL_NAME = 'blocked';
 
 /** What the rewriter changed, for the log. */
 export interface RewriteReport {
   coreData?: { colorDepth: string; keyboardLayout: string };
+  /** Channels the client asked for that the server was not told of. */
+  channelsBlocked?: string[];
   autologon?: boolean;
   /** Why the rewriter stepped aside early, if it did. */
   gaveUp?: string;
@@ -108,6 +127,8 @@ export class ClientStreamRewriter {
   private pending: Buffer = Buffer.alloc(0);
   private sawConnectInitial = false;
   private activation: ActivationContext | null = null;
+  /** The Connect-Initial's user data was read to its end: every channel the client asked for was seen (and the blocked ones renamed). */
+  private channelsRead = false;
   readonly report: RewriteReport = {};
 
   constructor(
@@ -122,6 +143,14 @@ export class ClientStreamRewriter {
   /** The rewriting is over (the Client Info PDU has passed, or the stream was not understood). */
   get settled(): boolean {
     return this.phase === 'session' || this.phase === 'done';
+  }
+
+  /**
+   * Channels were to be blocked, and the rewriter stepped aside before it read
+   * the client's channel list: the server may open one of them.
+   */
+  get blockingUnchecked(): boolean {
+    return (this.settings.blockedChannels?.length ?? 0) > 0 && !this.channelsRead && this.phase === 'done';
   }
 
   /** It stepped aside: everything passes through unframed. */
@@ -327,10 +356,12 @@ export class ClientStreamRewriter {
     const lengthByte = tpkt[offset];
     if (lengthByte === undefined) return this.giveUp('truncated GCC user data');
     offset += lengthByte & 0x80 ? 2 : 1;
+    let sawCore = false;
     while (offset + 4 <= tpkt.length) {
       const type = tpkt.readUInt16LE(offset);
       const length = tpkt.readUInt16LE(offset + 2);
       if (length < 4 || offset + length > tpkt.length) return this.giveUp('malformed GCC user data block');
+      if (type === CS_NET && !this.blockChannels(tpkt, offset, length)) return;
       if (type === CS_CORE) {
         if (length < CORE.minimumLength) return this.giveUp(`Client Core Data too short (${length} bytes)`);
         const before = `${tpkt.readUInt16LE(offset + CORE.highColorDepth)} bpp`;
@@ -345,10 +376,37 @@ export class ClientStreamRewriter {
           colorDepth: this.settings.want32Bpp ? `${before} → 32 bpp` : before,
           keyboardLayout: `0x${layoutBefore.toString(16).padStart(8, '0')} → 0x${tpkt.readUInt32LE(offset + CORE.keyboardLayout).toString(16).padStart(8, '0')}`,
         };
-        return;
+        sawCore = true;
       }
       offset += length;
     }
-    this.giveUp('no Client Core Data block');
+    if (!sawCore) return this.giveUp('no Client Core Data block');
+    this.channelsRead = true;
+  }
+
+  /** Renames the blocked channels in a Client Network Data block, in place; false (having given up) when the block is malformed. */
+  private blockChannels(tpkt: Buffer, offset: number, length: number): boolean {
+    const blocked = this.settings.blockedChannels ?? [];
+    if (blocked.length === 0) return true;
+    if (length < 8) {
+      this.giveUp('Client Network Data too short');
+      return false;
+    }
+    const count = tpkt.readUInt32LE(offset + 4);
+    if (8 + 12 * count > length) {
+      this.giveUp(`Client Network Data lists ${count} channels in ${length} bytes`);
+      return false;
+    }
+    for (let i = 0; i < count; i++) {
+      const at = offset + 8 + 12 * i;
+      const raw = tpkt.subarray(at, at + 8);
+      const end = raw.indexOf(0);
+      const name = raw.subarray(0, end < 0 ? 8 : end).toString('latin1').toLowerCase();
+      if (!blocked.includes(name)) continue;
+      raw.fill(0);
+      raw.write(BLOCKED_CHANNEL_NAME, 'latin1');
+      (this.report.channelsBlocked ??= []).push(name);
+    }
+    return true;
   }
 }

@@ -201,3 +201,64 @@ test('a Frame Acknowledge\u2019s frame id goes through the pacing: the id it ret
   plain.push(STREAM);
   assert.deepEqual(Buffer.concat(plain.push(frameAcknowledge(41))), frameAcknowledge(41));
 });
+
+/** The fixture's Connect-Initial with its Client Network Data (its last block) listing `names` instead. */
+function withChannels(names: string[]): Buffer {
+  const at = CONNECT_INITIAL.indexOf(Buffer.from([0x03, 0xc0]), CONNECT_INITIAL.indexOf('Duca'));
+  assert.equal(at + CONNECT_INITIAL.readUInt16LE(at + 2), CONNECT_INITIAL.length, 'CS_NET is the last block');
+  const block = Buffer.alloc(8 + 12 * names.length);
+  block.writeUInt16LE(0xc003, 0);
+  block.writeUInt16LE(block.length, 2);
+  block.writeUInt32LE(names.length, 4);
+  names.forEach((name, i) => {
+    block.write(name, 8 + 12 * i, 'latin1');
+    block.writeUInt32LE(0x80800000, 8 + 12 * i + 8);
+  });
+  const pdu = Buffer.concat([CONNECT_INITIAL.subarray(0, at), block]);
+  pdu.writeUInt16BE(pdu.length, 2);
+  return pdu;
+}
+
+function channelNames(pdu: Buffer): string[] {
+  const at = pdu.indexOf(Buffer.from([0x03, 0xc0]), pdu.indexOf('Duca'));
+  const count = pdu.readUInt32LE(at + 4);
+  return Array.from({ length: count }, (_, i) => pdu.subarray(at + 8 + 12 * i, at + 16 + 12 * i).toString('latin1').replace(/\0+$/, ''));
+}
+
+test('a blocked channel (the clipboard\u2019s, where the policy shares none) is renamed in place; the others and every length stay', () => {
+  const connectInitial = withChannels(['drdynvc', 'cliprdr', 'rdpsnd']);
+  const stream = Buffer.concat([connectInitial, ...PDUS.slice(1)]);
+  const { out, rewriter } = run({ ...GERMAN, blockedChannels: ['cliprdr'] }, splitAt(stream, [5, 200, 390, 420]));
+  assert.equal(out.length, stream.length);
+  assert.deepEqual(channelNames(out.subarray(0, connectInitial.length)), ['drdynvc', 'blocked', 'rdpsnd']);
+  assert.deepEqual(rewriter.report.channelsBlocked, ['cliprdr']);
+  assert.equal(rewriter.blockingUnchecked, false);
+  assert.equal(out.readUInt32LE(coreOffset(out) + 16), 0x0407, 'the core data is still set');
+  // The options of the renamed channel stay the client's.
+  const at = out.indexOf(Buffer.from('blocked', 'latin1'));
+  assert.equal(out.readUInt32LE(at + 8), 0x80800000);
+
+  // Upper case, as some clients write it, is the same channel.
+  const upper = run({ ...GERMAN, blockedChannels: ['cliprdr'] }, [withChannels(['CLIPRDR'])]);
+  assert.deepEqual(channelNames(upper.out), ['blocked']);
+  // Without a policy nothing is renamed.
+  const open = run(GERMAN, [connectInitial]);
+  assert.deepEqual(channelNames(open.out), ['drdynvc', 'cliprdr', 'rdpsnd']);
+  assert.equal(open.rewriter.report.channelsBlocked, undefined);
+});
+
+test('blocking is reported unchecked when the rewriter steps aside before it read the channel list', () => {
+  const garbage = Buffer.from([0x42, 0x00, 0x00, 0x00]);
+  const blocked = run({ ...GERMAN, blockedChannels: ['cliprdr'] }, [garbage]);
+  assert.ok(blocked.rewriter.finished);
+  assert.equal(blocked.rewriter.blockingUnchecked, true);
+  // Nothing to block: stepping aside is as before.
+  assert.equal(run(GERMAN, [garbage]).rewriter.blockingUnchecked, false);
+  // A Connect-Initial whose channel list does not fit its block.
+  const broken = withChannels(['cliprdr']);
+  const at = broken.indexOf(Buffer.from([0x03, 0xc0]), broken.indexOf('Duca'));
+  broken.writeUInt32LE(5, at + 4);
+  const bad = run({ ...GERMAN, blockedChannels: ['cliprdr'] }, [broken]);
+  assert.equal(bad.rewriter.blockingUnchecked, true);
+  assert.match(bad.rewriter.report.gaveUp ?? '', /5 channels/);
+});
