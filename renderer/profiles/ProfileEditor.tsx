@@ -30,6 +30,7 @@ export interface EditorValues {
   /** Comma-separated, as typed. */
   tags: string;
   favourite: boolean;
+  shareClipboard: boolean;
 }
 
 export function valuesFrom(profile: ProfileView | null, defaults: Partial<EditorValues> = {}): EditorValues {
@@ -54,6 +55,7 @@ export function valuesFrom(profile: ProfileView | null, defaults: Partial<Editor
     folder: profile?.folder ?? defaults.folder ?? '',
     tags: (profile?.tags ?? []).join(', '),
     favourite: profile?.favourite ?? false,
+    shareClipboard: profile?.shareClipboard ?? defaults.shareClipboard ?? true,
   };
 }
 
@@ -88,6 +90,7 @@ export function draftFrom(values: EditorValues, profile: ProfileView | null): Re
       .map((tag) => tag.trim())
       .filter(Boolean),
     favourite: values.favourite,
+    shareClipboard: values.shareClipboard,
   };
 }
 
@@ -105,8 +108,8 @@ export interface ProfileEditorProps {
   onDirtyChange?: (dirty: boolean) => void;
 }
 
-/** The text and choice fields (favourite is a checkbox of its own). */
-type Field = Exclude<keyof EditorValues, 'favourite'>;
+/** The text and choice fields (favourite and shareClipboard are checkboxes of their own). */
+type Field = Exclude<keyof EditorValues, 'favourite' | 'shareClipboard'>;
 
 export function ProfileEditor({ profile, defaults, serverErrors, busy, passwordSavingAllowed, onSave, onDuplicate, onDelete, onForgetPassword }: ProfileEditorProps) {
   const id = useId();
@@ -352,6 +355,15 @@ export function ProfileEditor({ profile, defaults, serverErrors, busy, passwordS
           <label htmlFor={`${id}-tags`}>Tags</label>
           <input {...fieldProps('tags')} placeholder="e.g. windows, floor-3" />
         </div>
+        <label className="field checkbox-field" title="Text copied on one computer can be pasted on the other. Your organisation's policy may allow less.">
+          <input
+            type="checkbox"
+            checked={values.shareClipboard}
+            disabled={busy || managed !== null}
+            onChange={(e) => setValues((v) => ({ ...v, shareClipboard: e.target.checked }))}
+          />
+          Share the clipboard
+        </label>
         <label className="field checkbox-field">
           <input
             type="checkbox"

@@ -620,7 +620,7 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
               <p className="hint">{clipboardHint(toRemote, toLocal)}</p>
             </>
           ) : (
-            <p className="hint">{clipboardHint(false, false)}</p>
+            <p className="hint">{profile.shareClipboard ? clipboardHint(false, false) : 'The clipboard is not shared with this remote computer: "Share the clipboard" is off in this connection\'s settings.'}</p>
           )}
         </div>
       )}

@@ -56,8 +56,6 @@ export interface ImportedSettings {
   fullscreen: boolean | null;
   /** Where remote sound plays (.rdp audiomode 0, 1, 2). */
   audioMode: 'local' | 'remote' | 'none' | null;
-  /** Share the clipboard (.rdp redirectclipboard, Remmina disableclipboard inverted). */
-  redirectClipboard: boolean | null;
   /** Reconnect by itself when the link drops (.rdp autoreconnection enabled). */
   autoReconnect: boolean | null;
   /**
@@ -72,7 +70,7 @@ export interface ImportedSettings {
 }
 
 export function emptySettings(): ImportedSettings {
-  return { fullscreen: null, audioMode: null, redirectClipboard: null, autoReconnect: null, serverAuthentication: null, colorDepth: null, quality: null };
+  return { fullscreen: null, audioMode: null, autoReconnect: null, serverAuthentication: null, colorDepth: null, quality: null };
 }
 
 export type HostPort = { host: string; port: number | null; portText: string | null };

@@ -266,6 +266,8 @@ export function parseRdpFile(bytes: Uint8Array, options: { fileName?: string } =
       ...(smartSizing === null ? {} : { scaling: smartSizing === 1 ? 'fit' : 'actual' }),
       // enablecredsspsupport:i:0 turns off CredSSP (NLA), which leaves TLS.
       rdpSecurity: credssp === 0 ? 'tls' : 'negotiate',
+      // redirectclipboard:i:0 keeps the clipboard to each side, as mstsc does.
+      ...(flag('redirectclipboard') === false ? { shareClipboard: false } : {}),
       ...sizeInput,
       unsupportedFeatures: unsupported.slice(0, 20),
     },
@@ -281,7 +283,6 @@ export function parseRdpFile(bytes: Uint8Array, options: { fileName?: string } =
     ...emptySettings(),
     fullscreen: screenMode === 2 ? true : screenMode === 1 ? false : null,
     audioMode: audio === 0 ? 'local' : audio === 1 ? 'remote' : audio === 2 ? 'none' : null,
-    redirectClipboard: flag('redirectclipboard'),
     autoReconnect: flag('autoreconnection enabled'),
     serverAuthentication: authLevel === 0 ? 'connect' : authLevel === 1 ? 'refuse' : authLevel === 2 ? 'warn' : authLevel === 3 ? 'unspecified' : null,
     colorDepth: bpp !== null && [8, 15, 16, 24, 32].includes(bpp) ? bpp : null,
@@ -330,8 +331,8 @@ export function exportRdpFile(draft: ProfileDraft, options: { original?: RdpDocu
   if (original && getRdpSetting(original, 'server port')) set('server port', 'i', String(draft.port));
   if (settings.audioMode != null) set('audiomode', 'i', settings.audioMode === 'local' ? '0' : settings.audioMode === 'remote' ? '1' : '2');
   else if (fresh) set('audiomode', 'i', '0');
-  if (settings.redirectClipboard != null) set('redirectclipboard', 'i', settings.redirectClipboard ? '1' : '0');
-  else if (fresh) set('redirectclipboard', 'i', '1');
+  // mstsc shares the clipboard where the file does not say: written where the file said, or where it is off.
+  if (fresh || !draft.shareClipboard || (original && getRdpSetting(original, 'redirectclipboard'))) set('redirectclipboard', 'i', draft.shareClipboard ? '1' : '0');
   if (settings.autoReconnect != null) set('autoreconnection enabled', 'i', settings.autoReconnect ? '1' : '0');
   else if (fresh) set('autoreconnection enabled', 'i', '1');
   const authLevels = { connect: '0', refuse: '1', warn: '2', unspecified: '3' } as const;

@@ -156,6 +156,7 @@ export function parseRemminaFile(bytes: Uint8Array, options: { fileName?: string
   } else {
     input.viewOnly = parseInt10(get('viewonly')) === 1;
   }
+  if (parseInt10(get('disableclipboard')) === 1) input.shareClipboard = false;
   // quality: 9 best, 2 good, 1 medium, 0 poor; for VNC it becomes the profile's picture quality.
   const quality = QUALITY[get('quality') ?? ''] ?? null;
   if (protocol === 'vnc' && quality !== null) {
@@ -170,11 +171,9 @@ export function parseRemminaFile(bytes: Uint8Array, options: { fileName?: string
   // viewmode: 1 scrolled window, 2 fullscreen, 3 scrolled fullscreen, 4 viewport fullscreen (remmina_pref.h).
   const viewmode = parseInt10(get('viewmode'));
   const depth = parseInt10(get('colordepth'));
-  const disableClipboard = parseInt10(get('disableclipboard'));
   const settings: ImportedSettings = {
     ...emptySettings(),
     fullscreen: viewmode === null || viewmode === 0 ? null : viewmode !== 1,
-    redirectClipboard: disableClipboard === null ? null : disableClipboard === 0,
     // 99 (and 0) mean "automatic" in Remmina's RDP plugin.
     colorDepth: depth !== null && [8, 15, 16, 24, 32].includes(depth) ? depth : null,
     quality,
@@ -223,7 +222,7 @@ export function exportRemminaFile(draft: ProfileDraft, options: { original?: Key
     if (draft.protocol === 'spice' && (draft.spiceSecurity === 'tls' || had('usetls'))) set('usetls', draft.spiceSecurity === 'tls' ? '1' : '0');
   }
   if (settings.fullscreen != null) set('viewmode', settings.fullscreen ? '4' : '1');
-  if (settings.redirectClipboard != null) set('disableclipboard', settings.redirectClipboard ? '0' : '1');
+  if (!draft.shareClipboard || had('disableclipboard')) set('disableclipboard', draft.shareClipboard ? '0' : '1');
   if (settings.colorDepth != null) set('colordepth', String(settings.colorDepth));
   if (settings.quality != null && draft.protocol !== 'vnc') set('quality', QUALITY_VALUES[settings.quality]);
   // INVARIANT: an export never carries a password, encrypted or not.

@@ -59,6 +59,8 @@ export const profileDraftSchema = z.object({
   username: z.string().max(256, 'The user name is too long.').default(''),
   scaling: z.enum(SCALING_MODES).default('fit'),
   viewOnly: z.boolean().default(false),
+  /** Share the clipboard with the remote computer (.rdp redirectclipboard, Remmina disableclipboard inverted); the policy may allow less. */
+  shareClipboard: z.boolean().default(true),
   /** Folder path, nested with "/" (e.g. "Finance/Traders"); empty for the top level. */
   folder: z
     .string()

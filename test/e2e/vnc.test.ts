@@ -362,6 +362,27 @@ test('clipboard: non-ASCII text from the remote arrives, and text from the clien
   });
 });
 
+test('a connection with "Share the clipboard" off: nothing crosses either way, and the panel says why', async () => {
+  await withBrowser({}, async ({ page }) => {
+    await createProfile(page, { name: 'Desk unshared', port: server.port, shareClipboard: false });
+    await page.getByRole('button', { name: 'Connect', exact: true }).click();
+    await waitForState(page, 'Connected');
+    await sessionView(page).getByRole('button', { name: 'Clipboard' }).click();
+    await sessionView(page).getByText('"Share the clipboard" is off in this connection\'s settings', { exact: false }).waitFor();
+    await page.bringToFront();
+    await setRemoteClipboard(server, 'remote only');
+    await page.evaluate(() => navigator.clipboard.writeText('local only'));
+    await sessionView(page).getByTestId('session-surface').click();
+    await new Promise((r) => setTimeout(r, 2500));
+    assert.equal(await page.evaluate(() => navigator.clipboard.readText()), 'local only');
+    assert.equal(await server.x('xclip', ['-o', '-selection', 'clipboard']).catch(() => ''), 'remote only');
+    // Saved so: the editor shows it unticked.
+    await page.getByRole('tab', { name: 'Connections' }).click();
+    await page.getByRole('navigation', { name: 'Connections' }).getByRole('button', { name: 'Desk unshared', exact: true }).click();
+    assert.equal(await page.getByLabel('Share the clipboard', { exact: true }).isChecked(), false);
+  });
+});
+
 test('two sessions at once, each showing its own desktop', async () => {
   const second = await startXvnc({ background: '#993322', xterm: false });
   try {

@@ -17,6 +17,8 @@ export interface ProfileInput {
   scaling?: string;
   /** RDP: a fixed desktop size instead of following the window. */
   fixedSize?: { width: number; height: number };
+  /** false: "Share the clipboard" unticked. */
+  shareClipboard?: boolean;
 }
 
 export async function createProfile(page: Page, input: ProfileInput): Promise<void> {
@@ -35,6 +37,7 @@ export async function createProfile(page: Page, input: ProfileInput): Promise<vo
     await page.getByLabel('Width', { exact: true }).fill(String(input.fixedSize.width));
     await page.getByLabel('Height', { exact: true }).fill(String(input.fixedSize.height));
   }
+  if (input.shareClipboard === false) await page.getByLabel('Share the clipboard', { exact: true }).uncheck();
   await page.getByRole('button', { name: 'Save', exact: true }).click();
   await page.getByRole('navigation', { name: 'Connections' }).getByRole('button', { name: input.name, exact: true }).waitFor();
 }

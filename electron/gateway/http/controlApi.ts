@@ -287,7 +287,7 @@ export class ControlApi {
     const proxy = spiceProxyOf(profile);
     const spiceFingerprint = profile.protocol === 'spice' && profile.spiceSecurity === 'tls' ? await this.acceptedSpiceCertificate(profile, request.acceptCertificate, proxy) : undefined;
     const fingerprint = preflight?.fingerprint ?? spiceFingerprint;
-    const session = this.deps.sessions.create(profile.id, profile.protocol, profile.host, profile.port, { keyboardLayout: keyboardLayoutId(profile.keyboardLayout), redirection: library.redirection() });
+    const session = this.deps.sessions.create(profile.id, profile.protocol, profile.host, profile.port, { keyboardLayout: keyboardLayoutId(profile.keyboardLayout), redirection: library.redirection(profile) });
     // The preflight's connection waits for the session's RDCleanPath request; released with the session.
     if (preflight) session.heldTransport = new HeldRdpTransport(preflight.transport, preflight.x224Request);
     if (spiceFingerprint) session.hostTls = { fingerprint: spiceFingerprint };

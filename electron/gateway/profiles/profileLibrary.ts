@@ -263,9 +263,11 @@ export class ProfileLibrary {
     return !this.policy.policy.allowUnencrypted;
   }
 
-  /** What a session may carry besides the desktop (clipboard, files), from the policy. */
-  redirection(): SessionRedirection {
-    return sessionRedirection(this.policy.policy);
+  /** What a session of this profile may carry besides the desktop (clipboard, files): the policy's, less what the profile turns off. */
+  redirection(profile: Profile): SessionRedirection {
+    const allowed = sessionRedirection(this.policy.policy);
+    if (profile.shareClipboard) return allowed;
+    return { ...allowed, clipboardToRemote: false, clipboardToLocal: false };
   }
 
   certificatePins(host: string): string[] {

@@ -35,7 +35,6 @@ test('mstsc file (UTF-16LE, BOM, CRLF, unknown keys): every mapped field and set
   assert.deepEqual(imported.settings, {
     fullscreen: true,
     audioMode: 'remote',
-    redirectClipboard: true,
     autoReconnect: true,
     serverAuthentication: 'warn',
     colorDepth: 24,
@@ -83,7 +82,7 @@ test('UTF-8 file without BOM, LF, a blank line, IPv6 in brackets, a UPN user nam
   assert.equal(imported.draft.rdpSecurity, 'tls', 'enablecredsspsupport:i:0 leaves TLS');
   assert.equal(imported.draft.desktopSize, 'fit-window');
   assert.equal(imported.draft.scaling, 'actual');
-  assert.equal(imported.settings.redirectClipboard, false);
+  assert.equal(imported.draft.shareClipboard, false, 'redirectclipboard:i:0');
   assert.equal(imported.settings.audioMode, 'none');
   assert.equal(imported.document.lines[2]?.kind, 'blank');
   bytesEqual(writeRdpDocument(imported.document), bytes);
@@ -196,7 +195,6 @@ const rdpLineText = fc.oneof(
 const rdpSettingsArbitrary = fc.record({
   fullscreen: fc.boolean(),
   audioMode: fc.constantFrom('local', 'remote', 'none'),
-  redirectClipboard: fc.boolean(),
   autoReconnect: fc.boolean(),
   serverAuthentication: fc.constantFrom('connect', 'refuse', 'warn', 'unspecified'),
   colorDepth: fc.constantFrom(8, 15, 16, 24, 32),
@@ -244,6 +242,7 @@ test('property: parse(export(draft)) gives the draft back, with its settings', (
         desktopSize: d.desktopSize,
         desktopWidth: d.desktopWidth,
         desktopHeight: d.desktopHeight,
+        shareClipboard: d.shareClipboard,
         unsupportedFeatures: d.unsupportedFeatures,
       });
       assert.deepEqual(pick(imported.draft), pick(draft));

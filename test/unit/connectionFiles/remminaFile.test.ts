@@ -20,7 +20,8 @@ test('Remmina RDP: group to folder, labels to tags, fixed resolution, NLA, encry
   assert.deepEqual([draft.desktopSize, draft.desktopWidth, draft.desktopHeight, draft.scaling, draft.rdpSecurity], ['fixed', 1600, 900, 'fit', 'nla']);
   assert.deepEqual(draft.unsupportedFeatures, []);
   assert.deepEqual(imported.notes, [ENCRYPTED_REMMINA_PASSWORD_NOTE]);
-  assert.deepEqual(imported.settings, { ...imported.settings, fullscreen: true, redirectClipboard: true, colorDepth: 32, quality: 'best' });
+  assert.deepEqual(imported.settings, { ...imported.settings, fullscreen: true, colorDepth: 32, quality: 'best' });
+  assert.equal(draft.shareClipboard, true, 'disableclipboard=0');
   assert.equal(JSON.stringify(draft).includes('Ud1M8yJjZ2gxnWDuN0YvQA'), false);
   bytesEqual(writeKeyFileDocument(imported.document), bytes);
 
@@ -43,7 +44,7 @@ test('Remmina VNC: bracketed IPv6 with a display number, view-only, keyring pass
   const { draft } = imported;
   assert.deepEqual([draft.protocol, draft.host, draft.port, draft.viewOnly, draft.folder, draft.tags], ['vnc', 'fd00::7', 5901, true, 'Lab', ['lab', 'linux']]);
   assert.deepEqual(imported.notes, [KEYRING_REMMINA_PASSWORD_NOTE]);
-  assert.equal(imported.settings.redirectClipboard, false);
+  assert.equal(draft.shareClipboard, false, 'disableclipboard=1');
   assert.equal(imported.settings.fullscreen, false);
   assert.equal(imported.settings.quality, 'good');
   assert.equal(imported.settings.colorDepth, 16);
@@ -112,7 +113,6 @@ test('malformed and unsupported .remmina files', () => {
 test('property: parse(export(draft)) gives the draft back, with its settings', () => {
   const settingsArbitrary = fc.record({
     fullscreen: fc.option(fc.boolean()),
-    redirectClipboard: fc.option(fc.boolean()),
     colorDepth: fc.option(fc.constantFrom(8, 15, 16, 24, 32)),
     quality: fc.option(fc.constantFrom('poor', 'medium', 'good', 'best')),
   }) as fc.Arbitrary<Partial<ImportedSettings>>;
@@ -129,13 +129,14 @@ test('property: parse(export(draft)) gives the draft back, with its settings', (
         folder: d.folder,
         tags: d.tags,
         scaling: d.scaling,
+        shareClipboard: d.shareClipboard,
         ...(d.protocol === 'rdp'
           ? { domain: d.domain, rdpSecurity: d.rdpSecurity, desktopSize: d.desktopSize, ...(d.desktopSize === 'fixed' ? { w: d.desktopWidth, h: d.desktopHeight } : {}) }
           : { viewOnly: d.viewOnly }),
         ...(d.protocol === 'vnc' ? { vncQuality: d.vncQuality } : {}),
       });
       assert.deepEqual(pick(imported.draft), pick(draft));
-      for (const key of ['fullscreen', 'redirectClipboard', 'colorDepth'] as const) assert.equal(imported.settings[key], settings[key] ?? null, key);
+      for (const key of ['fullscreen', 'colorDepth'] as const) assert.equal(imported.settings[key], settings[key] ?? null, key);
       // A VNC profile's picture quality is its own field: the export writes that, not the file's old setting.
       assert.equal(imported.settings.quality, draft.protocol === 'vnc' ? draft.vncQuality : (settings.quality ?? null), 'quality');
     }),
