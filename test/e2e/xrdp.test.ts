@@ -297,3 +297,42 @@ test('xrdp under a policy that shares no clipboard: the gateway keeps the clipbo
   // The session itself is whole: typing still reaches the remote side.
   await waitForState(page, 'Connected');
 });
+
+test('xrdp with the clipboard only to this computer: text copied there arrives, text copied here never reaches it (the gateway empties the client\u2019s announcements)', async () => {
+  const server = await startServer({ xterm: true });
+  const { app, browser } = await startAppWithBrowser(cleanups, undefined, { clipboard: 'to-local-only' });
+  const { page } = browser;
+  // Something on the local clipboard from the start: IronRDP announces it when the clipboard channel opens.
+  await page.evaluate(() => navigator.clipboard.writeText('local secret'));
+  await connect(page, server, 'xrdp one way');
+  await waitForCanvasColour(page, 5, 300, hexColour('#ffffff'), 15_000);
+  const env = await server.sessionEnv();
+  const remoteClipboard = () => {
+    try {
+      return execFileSync('xclip', ['-o', '-selection', 'clipboard'], { env, encoding: 'utf8', timeout: 2000 });
+    } catch {
+      return '';
+    }
+  };
+  await sessionView(page).getByRole('button', { name: 'Clipboard' }).click();
+  await sessionView(page).getByText('Your organisation allows copying text only from the remote computer', { exact: false }).waitFor();
+  // Remote → this computer: allowed.
+  execFileSync('sh', ['-c', `printf '%s' "$0" | xclip -selection clipboard -i >/dev/null 2>&1`, 'Grüße from xrdp'], { env });
+  const panel = sessionView(page).getByLabel('Remote clipboard');
+  const deadline = Date.now() + 15_000;
+  while ((await panel.inputValue()) !== 'Grüße from xrdp') {
+    if (Date.now() > deadline) assert.fail('timed out waiting for the remote clipboard text in the panel');
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  // This computer → remote: the local clipboard, with the session focused, never reaches the remote one.
+  await page.evaluate(() => navigator.clipboard.writeText('another local secret'));
+  await sessionView(page).getByTestId('session-surface').click();
+  await new Promise((r) => setTimeout(r, 3000));
+  assert.equal(remoteClipboard(), 'Grüße from xrdp');
+  await waitForState(page, 'Connected');
+  await sessionView(page).getByRole('button', { name: 'Disconnect' }).click();
+  await waitForState(page, 'Disconnected');
+  // The gateway emptied at least IronRDP's announcement of the local clipboard (its Format List, sent as the channel opens).
+  const changed = await logLines(app, 'clipboard messages emptied or left out by policy');
+  assert.ok(Number(/messages=(\d+)/.exec(changed[0] ?? '')?.[1] ?? 0) >= 1, `the gateway's log: ${changed.join('\n') || '(nothing)'}`);
+});

@@ -17,7 +17,7 @@ import { DerError, probeLength } from './rdcleanpath/der';
 import { MAX_REQUEST_BYTES, RDCLEANPATH_ERROR, asRequest, decodePdu, errorPdu, responsePdu } from './rdcleanpath/rdCleanPathPdu';
 import { PROTOCOL, X224Error, requestedProtocols } from './rdp/x224';
 import { openRdpTransport } from './rdp/rdpTransport';
-import { CLIPBOARD_CHANNEL, ClientStreamRewriter } from './rdp/clientSettings';
+import { CLIPBOARD_CHANNEL, ClientStreamRewriter, type ClientSettings } from './rdp/clientSettings';
 import { FramePacer } from './rdp/framePacing';
 import { RemoteFxTileFilter } from './rdp/remoteFxTiles';
 import { RemoteFxTranscoder, TAG_RDP } from './rdp/remoteFxTranscoder';
@@ -222,9 +222,18 @@ export function serveRdCleanPath(
       pacingTimer = setInterval(pacingTick, PACING_TICK_MS);
       pacingTimer.unref();
     };
-    // A policy that shares no clipboard: the server never hears of the client's clipboard channel (clientSettings.ts).
-    const noClipboard = !session.redirection.clipboardToRemote && !session.redirection.clipboardToLocal;
-    const settings = { want32Bpp: true, keyboardLayout: session.keyboardLayout, autologon: true, blockedChannels: noClipboard ? [CLIPBOARD_CHANNEL] : [] };
+    // The clipboard policy (clientSettings.ts): shared no way, the server never hears of the client's clipboard channel;
+    // one way only, the client's messages on it that would go the other way are emptied or left out (clipboardChannel.ts).
+    const ways = { toRemote: session.redirection.clipboardToRemote, toLocal: session.redirection.clipboardToLocal };
+    const noClipboard = !ways.toRemote && !ways.toLocal;
+    const oneWay = !noClipboard && (!ways.toRemote || !ways.toLocal);
+    const settings: ClientSettings = {
+      want32Bpp: true,
+      keyboardLayout: session.keyboardLayout,
+      autologon: true,
+      blockedChannels: noClipboard ? [CLIPBOARD_CHANNEL] : [],
+      ...(oneWay ? { clipboardOneWay: { ways, channelIds: () => watch.channelIds } } : {}),
+    };
     const rewriter = new ClientStreamRewriter(settings, nla, (frameId) => {
       // The client has drawn a frame: the toolbar's frames/s readout (the page's RDP library has no such event).
       session.framesDrawn++;
@@ -239,6 +248,7 @@ export function serveRdCleanPath(
       clearInterval(pacingTimer);
       session.bridgeClosers.delete(closer);
       if (pacer.stats.acks > 0) log.info('RDP frame pacing', { session: session.id, ...pacer.stats });
+      if (rewriter.clipboardChanged > 0) log.info('clipboard messages emptied or left out by policy', { session: session.id, messages: rewriter.clipboardChanged });
       const tileStats = transcoder ? transcoder.tileStats : tiles!.stats;
       if (tileStats.tiles > 0 || tileStats.stoppedBecause) log.info('RemoteFX tiles left out', { session: session.id, ...tileStats });
       if (transcoder) {
@@ -308,9 +318,9 @@ export function serveRdCleanPath(
       },
       transformToHost: (chunk) => {
         const out = rewriter.push(chunk);
-        // INVARIANT: a session whose clipboard channel is to be blocked goes no further unless the channel list was read.
-        if (rewriter.blockingUnchecked) {
-          finish('policy-clipboard-unchecked', `the client's channel list was not read: ${rewriter.report.gaveUp ?? 'unknown'}`);
+        // INVARIANT: a session under a clipboard policy goes no further once the gateway cannot read what it must (the channel list; one way only, every clipboard message).
+        if (rewriter.policyUnchecked) {
+          finish('policy-clipboard-unchecked', rewriter.report.clipboardUnchecked ?? `the client's stream was not read: ${rewriter.report.gaveUp ?? 'unknown'}`);
           return [];
         }
         if (rewriter.settled && !reported) {

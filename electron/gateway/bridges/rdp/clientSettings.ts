@@ -19,6 +19,9 @@
 // - Client Network Data (2.2.1.3.4, also in the Connect Initial): a channel
 //   the policy forbids (the clipboard's, "cliprdr", where no clipboard is
 //   shared) renamed to one no server knows, so the server never opens it.
+//   Where the policy allows one way only, the channel stays, and the
+//   client's PDUs on it are judged for the rest of the session
+//   (clipboardChannel.ts).
 // - Client Info PDU (2.2.1.11.1.1) flags: INFO_AUTOLOGON when the client
 //   sent a password, so a server with a login screen (xrdp, Windows with TLS
 //   only) signs in with the profile's credentials as mstsc does, instead of
@@ -35,6 +38,7 @@
 
 /** MS-RDPBCGR 2.2.1.3.2 TS_UD_CS_CORE. */
 import { probeLength } from '../rdcleanpath/der';
+import { ClipboardChannelFilter, sendDataChannel, type ClipboardWays } from './clipboardChannel';
 
 const CS_CORE = 0xc001;
 /** 2.2.1.3.4 TS_UD_CS_NET: channelCount (4), then a CHANNEL_DEF (name 8, options 4) per channel. */
@@ -79,6 +83,13 @@ export interface ClientSettings {
    * Network Data to a name no server knows, so the server never speaks on it.
    */
   blockedChannels?: readonly string[];
+  /**
+   * Where the clipboard policy allows one way only: the client's messages on
+   * the clipboard channel that would move text the other way are emptied or
+   * left out (clipboardChannel.ts). `channelIds`: the server's ids for the
+   * client's channels, in its order (serverStreamWatch.ts), once known.
+   */
+  clipboardOneWay?: { ways: ClipboardWays; channelIds: () => number[] | null };
 }
 
 /** The clipboard's static virtual channel (MS-RDPECLIP). */
@@ -92,6 +103,8 @@ export interface RewriteReport {
   coreData?: { colorDepth: string; keyboardLayout: string };
   /** Channels the client asked for that the server was not told of. */
   channelsBlocked?: string[];
+  /** Why the clipboard channel's messages could not be told apart (one-way policy): the session must end. */
+  clipboardUnchecked?: string;
   autologon?: boolean;
   /** Why the rewriter stepped aside early, if it did. */
   gaveUp?: string;
@@ -129,6 +142,9 @@ export class ClientStreamRewriter {
   private activation: ActivationContext | null = null;
   /** The Connect-Initial's user data was read to its end: every channel the client asked for was seen (and the blocked ones renamed). */
   private channelsRead = false;
+  /** The clipboard channel's place in the client's channel list, if it asked for one. */
+  private clipboardIndex: number | null = null;
+  private readonly clipboardFilter: ClipboardChannelFilter | null;
   readonly report: RewriteReport = {};
 
   constructor(
@@ -138,6 +154,12 @@ export class ClientStreamRewriter {
     private readonly onFrameAck: (frameId: number) => number = (frameId) => frameId,
   ) {
     this.phase = nla ? 'credssp' : 'tpkt';
+    this.clipboardFilter = settings.clipboardOneWay ? new ClipboardChannelFilter(settings.clipboardOneWay.ways) : null;
+  }
+
+  /** Clipboard messages the one-way policy emptied or left out. */
+  get clipboardChanged(): number {
+    return this.clipboardFilter?.changed ?? 0;
   }
 
   /** The rewriting is over (the Client Info PDU has passed, or the stream was not understood). */
@@ -149,8 +171,13 @@ export class ClientStreamRewriter {
    * Channels were to be blocked, and the rewriter stepped aside before it read
    * the client's channel list: the server may open one of them.
    */
-  get blockingUnchecked(): boolean {
-    return (this.settings.blockedChannels?.length ?? 0) > 0 && !this.channelsRead && this.phase === 'done';
+  get policyUnchecked(): boolean {
+    if (this.report.clipboardUnchecked) return true;
+    if (this.phase !== 'done') return false;
+    // One way only: every clipboard message is judged, so framing must never stop.
+    if (this.clipboardFilter && this.clipboardIndex !== null) return true;
+    const policed = (this.settings.blockedChannels?.length ?? 0) > 0 || this.clipboardFilter !== null;
+    return policed && !this.channelsRead;
   }
 
   /** It stepped aside: everything passes through unframed. */
@@ -231,10 +258,11 @@ export class ClientStreamRewriter {
       const pdu = this.pending.subarray(0, length);
       this.pending = this.pending.subarray(length);
       if (this.phase === 'tpkt') out.push(this.rewriteTpkt(Buffer.from(pdu)));
-      else {
-        if (this.phase === 'session') this.noteSessionPdu(pdu);
-        out.push(pdu);
-      }
+      else if (this.phase === 'session') {
+        this.noteSessionPdu(pdu);
+        const kept = this.judgeClipboard(pdu);
+        if (kept) out.push(kept);
+      } else out.push(pdu);
     }
     if (this.finished && this.pending.length > 0) {
       out.push(this.pending);
@@ -323,6 +351,20 @@ export class ClientStreamRewriter {
     return tpkt;
   }
 
+  /** A session PDU on the clipboard channel, judged by the one-way policy; anything else as it is. */
+  private judgeClipboard(pdu: Buffer): Buffer | null {
+    const oneWay = this.settings.clipboardOneWay;
+    if (!oneWay || !this.clipboardFilter || this.clipboardIndex === null) return pdu;
+    const channel = sendDataChannel(pdu);
+    if (channel === null) return pdu;
+    const clipboardId = oneWay.channelIds()?.[this.clipboardIndex];
+    if (clipboardId === undefined) {
+      this.report.clipboardUnchecked = "the server's channel ids were not read";
+      return null;
+    }
+    return channel === clipboardId ? this.clipboardFilter.judge(pdu) : pdu;
+  }
+
   /**
    * Notes the client's Confirm Active (again on every reactivation): the share
    * id and channels a PDU of the gateway's own must carry. Hands a Frame
@@ -361,7 +403,7 @@ export class ClientStreamRewriter {
       const type = tpkt.readUInt16LE(offset);
       const length = tpkt.readUInt16LE(offset + 2);
       if (length < 4 || offset + length > tpkt.length) return this.giveUp('malformed GCC user data block');
-      if (type === CS_NET && !this.blockChannels(tpkt, offset, length)) return;
+      if (type === CS_NET && !this.readChannels(tpkt, offset, length)) return;
       if (type === CS_CORE) {
         if (length < CORE.minimumLength) return this.giveUp(`Client Core Data too short (${length} bytes)`);
         const before = `${tpkt.readUInt16LE(offset + CORE.highColorDepth)} bpp`;
@@ -384,10 +426,14 @@ export class ClientStreamRewriter {
     this.channelsRead = true;
   }
 
-  /** Renames the blocked channels in a Client Network Data block, in place; false (having given up) when the block is malformed. */
-  private blockChannels(tpkt: Buffer, offset: number, length: number): boolean {
+  /**
+   * Reads a Client Network Data block: notes where the clipboard channel is,
+   * and renames the blocked channels, in place; false (having given up) when
+   * the block is malformed.
+   */
+  private readChannels(tpkt: Buffer, offset: number, length: number): boolean {
     const blocked = this.settings.blockedChannels ?? [];
-    if (blocked.length === 0) return true;
+    if (blocked.length === 0 && !this.clipboardFilter) return true;
     if (length < 8) {
       this.giveUp('Client Network Data too short');
       return false;
@@ -402,6 +448,7 @@ export class ClientStreamRewriter {
       const raw = tpkt.subarray(at, at + 8);
       const end = raw.indexOf(0);
       const name = raw.subarray(0, end < 0 ? 8 : end).toString('latin1').toLowerCase();
+      if (name === CLIPBOARD_CHANNEL) this.clipboardIndex = i;
       if (!blocked.includes(name)) continue;
       raw.fill(0);
       raw.write(BLOCKED_CHANNEL_NAME, 'latin1');

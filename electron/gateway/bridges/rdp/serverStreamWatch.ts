@@ -1,6 +1,6 @@
 // Watches what the server sends, in clear here because TLS ends in the
-// gateway, for two things a user must hear about and
-// one the gateway's frame pacing needs.
+// gateway, for two things a user must hear about, one the gateway's frame
+// pacing needs, and one its clipboard policy needs.
 //
 // 1. Why the server ended the session: the Set Error Info PDU (MS-RDPBCGR
 // 2.2.5.1.1; a sign-out, another connection taking over, an idle limit) and
@@ -20,6 +20,12 @@
 // starts a little further left: slanted stripes (fixed upstream in IronRDP
 // #1486, not in a published npm release). When one arrives, the user is told
 // that the picture may not match the remote screen. Nothing is ever changed.
+//
+// 4. The MCS channel ids the server gave the client's static virtual
+// channels (the Server Network Data of its MCS Connect Response, 2.2.1.4.4),
+// in the order of the client's list: where the clipboard policy allows one
+// way only, the gateway finds the clipboard channel's PDUs by its id
+// (clientSettings.ts).
 //
 // Framing (MS-RDPBCGR): CredSSP TSRequests (DER) and, with HYBRID_EX, a
 // 4-byte Early User Authorization Result first; then slow-path PDUs (TPKT,
@@ -49,6 +55,9 @@ const PDUTYPE2_UPDATE = 0x02;
 /** T.125 DomainMCSPDU choice 8, PER-encoded in the top six bits. */
 const MCS_DISCONNECT_PROVIDER_ULTIMATUM = 8;
 const PDUTYPE2_SET_ERROR_INFO_PDU = 0x2f;
+/** The H.221 non-standard key of the GCC user data a server sends ("McDn"), and its Server Network Data block. */
+const H221_SERVER_KEY = Buffer.from('McDn', 'latin1');
+const SC_NET = 0x0c03;
 
 /** MS-RDPBCGR 2.2.5.1.1 errorInfo values that say why the server ended the session on purpose. */
 const END_BY_ERROR_INFO: Readonly<Record<number, ErrorCode>> = {
@@ -97,6 +106,8 @@ export class ServerStreamWatch {
   errorInfo: number | null = null;
   /** The reason of a Disconnect Provider Ultimatum from the server (T.125: 0 domain-disconnected … 3 user-requested), if one came. */
   ultimatumReason: number | null = null;
+  /** The MCS channel ids of the client's static virtual channels, in the client's order, once the server's Connect Response has come. */
+  channelIds: number[] | null = null;
 
   constructor(
     nla: boolean,
@@ -195,6 +206,11 @@ export class ServerStreamWatch {
   private slowPath(tpkt: Buffer): void {
     // X.224 data, then an MCS PDU: a Disconnect Provider Ultimatum, or a Send Data Indication carrying a Data PDU.
     if (tpkt.length < 8 || tpkt[5] !== 0xf0) return;
+    // BER application tag 102: the MCS Connect Response, once, before anything else of the session.
+    if (tpkt[7] === 0x7f && tpkt[8] === 0x66 && this.channelIds === null) {
+      this.channelIds = serverChannelIds(tpkt);
+      return;
+    }
     if (tpkt[7]! >> 2 === MCS_DISCONNECT_PROVIDER_ULTIMATUM && tpkt.length >= 9) {
       // PER: choice (6 bits), then the 3-bit reason across the byte boundary.
       this.ultimatumReason = ((tpkt[7]! & 0x3) << 1) | (tpkt[8]! >> 7);
@@ -232,4 +248,27 @@ export class ServerStreamWatch {
       at += 18 + bitmapLength;
     }
   }
+}
+
+/** The channel ids of a Connect Response's Server Network Data (MCSChannelId, channelCount, then the ids), or null if it has none readable. */
+export function serverChannelIds(tpkt: Buffer): number[] | null {
+  const key = tpkt.indexOf(H221_SERVER_KEY);
+  if (key < 0) return null;
+  let offset = key + H221_SERVER_KEY.length;
+  const lengthByte = tpkt[offset];
+  if (lengthByte === undefined) return null;
+  offset += lengthByte & 0x80 ? 2 : 1;
+  while (offset + 4 <= tpkt.length) {
+    const type = tpkt.readUInt16LE(offset);
+    const length = tpkt.readUInt16LE(offset + 2);
+    if (length < 4 || offset + length > tpkt.length) return null;
+    if (type === SC_NET) {
+      if (length < 8) return null;
+      const count = tpkt.readUInt16LE(offset + 6);
+      if (8 + 2 * count > length) return null;
+      return Array.from({ length: count }, (_, i) => tpkt.readUInt16LE(offset + 8 + 2 * i));
+    }
+    offset += length;
+  }
+  return null;
 }

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { ClientStreamRewriter, type ClientSettings } from '../../../../electron/gateway/bridges/rdp/clientSettings';
+import { serverChannelIds } from '../../../../electron/gateway/bridges/rdp/serverStreamWatch';
 import { splitAt } from './chunks';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -232,7 +233,7 @@ test('a blocked channel (the clipboard\u2019s, where the policy shares none) is 
   assert.equal(out.length, stream.length);
   assert.deepEqual(channelNames(out.subarray(0, connectInitial.length)), ['drdynvc', 'blocked', 'rdpsnd']);
   assert.deepEqual(rewriter.report.channelsBlocked, ['cliprdr']);
-  assert.equal(rewriter.blockingUnchecked, false);
+  assert.equal(rewriter.policyUnchecked, false);
   assert.equal(out.readUInt32LE(coreOffset(out) + 16), 0x0407, 'the core data is still set');
   // The options of the renamed channel stay the client's.
   const at = out.indexOf(Buffer.from('blocked', 'latin1'));
@@ -251,14 +252,110 @@ test('blocking is reported unchecked when the rewriter steps aside before it rea
   const garbage = Buffer.from([0x42, 0x00, 0x00, 0x00]);
   const blocked = run({ ...GERMAN, blockedChannels: ['cliprdr'] }, [garbage]);
   assert.ok(blocked.rewriter.finished);
-  assert.equal(blocked.rewriter.blockingUnchecked, true);
+  assert.equal(blocked.rewriter.policyUnchecked, true);
   // Nothing to block: stepping aside is as before.
-  assert.equal(run(GERMAN, [garbage]).rewriter.blockingUnchecked, false);
+  assert.equal(run(GERMAN, [garbage]).rewriter.policyUnchecked, false);
   // A Connect-Initial whose channel list does not fit its block.
   const broken = withChannels(['cliprdr']);
   const at = broken.indexOf(Buffer.from([0x03, 0xc0]), broken.indexOf('Duca'));
   broken.writeUInt32LE(5, at + 4);
   const bad = run({ ...GERMAN, blockedChannels: ['cliprdr'] }, [broken]);
-  assert.equal(bad.rewriter.blockingUnchecked, true);
+  assert.equal(bad.rewriter.policyUnchecked, true);
   assert.match(bad.rewriter.report.gaveUp ?? '', /5 channels/);
+});
+
+// One way only (clipboardChannel.ts): the client's messages on the clipboard channel.
+
+const CLIPBOARD_ID = 1005;
+const CB = { FORMAT_LIST: 2, FORMAT_DATA_REQUEST: 4, FORMAT_DATA_RESPONSE: 5 };
+
+/** A Send Data Request on `channel` carrying one chunk of a channel message (CHANNEL_PDU_HEADER, then `chunk`). */
+function onChannel(channel: number, chunk: Buffer, flags: number, total = chunk.length): Buffer {
+  const channelHeader = Buffer.alloc(8);
+  channelHeader.writeUInt32LE(total, 0);
+  channelHeader.writeUInt32LE(flags, 4);
+  const userData = Buffer.concat([channelHeader, chunk]);
+  const per = userData.length < 0x80 ? Buffer.from([userData.length]) : Buffer.from([0x80 | (userData.length >> 8), userData.length & 0xff]);
+  const mcs = Buffer.from([0x64, 0x00, 0x06, channel >> 8, channel & 0xff, 0x70]);
+  const length = 4 + 3 + mcs.length + per.length + userData.length;
+  return Buffer.concat([Buffer.from([0x03, 0x00, length >> 8, length & 0xff, 0x02, 0xf0, 0x80]), mcs, per, userData]);
+}
+const FIRST_LAST = 0x03 | 0x10; // CHANNEL_FLAG_FIRST | CHANNEL_FLAG_LAST | CHANNEL_FLAG_SHOW_PROTOCOL
+function cliprdr(type: number, data: Buffer, msgFlags = 0): Buffer {
+  const header = Buffer.alloc(8);
+  header.writeUInt16LE(type, 0);
+  header.writeUInt16LE(msgFlags, 2);
+  header.writeUInt32LE(data.length, 4);
+  return Buffer.concat([header, data]);
+}
+const text = (s: string) => Buffer.from(`${s}\0`, 'utf16le');
+/** The clipboard message a PDU carries: its type, flags and data. */
+function message(pdu: Buffer) {
+  const at = 13 + (pdu[13]! & 0x80 ? 2 : 1);
+  assert.equal(pdu.readUInt16BE(2), pdu.length, 'the TPKT length is the PDU\u2019s');
+  assert.equal(pdu.readUInt32LE(at), pdu.length - at - 8, 'the channel header counts the message');
+  return { channel: pdu.readUInt16BE(10), channelFlags: pdu.readUInt32LE(at + 4), type: pdu.readUInt16LE(at + 8), msgFlags: pdu.readUInt16LE(at + 10), data: pdu.subarray(at + 16) };
+}
+
+function oneWay(ways: { toRemote: boolean; toLocal: boolean }, session: Buffer[], ids: number[] | null = [1004, CLIPBOARD_ID]) {
+  const stream = Buffer.concat([withChannels(['drdynvc', 'cliprdr']), ...PDUS.slice(1)]);
+  const rewriter = new ClientStreamRewriter({ ...GERMAN, clipboardOneWay: { ways, channelIds: () => ids } }, false);
+  const head = rewriter.push(stream);
+  assert.equal(Buffer.concat(head).length, stream.length);
+  const out = session.map((pdu) => rewriter.push(pdu));
+  return { out, rewriter };
+}
+
+test('clipboard only to this computer: the client\u2019s format list goes empty, its text answers fail, its requests for remote text pass; other channels untouched', () => {
+  const formatList = onChannel(CLIPBOARD_ID, cliprdr(CB.FORMAT_LIST, Buffer.concat([Buffer.from([13, 0, 0, 0]), text('')])), FIRST_LAST);
+  const response = onChannel(CLIPBOARD_ID, cliprdr(CB.FORMAT_DATA_RESPONSE, text('local secret'), 1), FIRST_LAST);
+  const request = onChannel(CLIPBOARD_ID, cliprdr(CB.FORMAT_DATA_REQUEST, Buffer.from([13, 0, 0, 0])), FIRST_LAST);
+  const other = onChannel(1004, cliprdr(CB.FORMAT_DATA_RESPONSE, text('not the clipboard')), FIRST_LAST);
+  const { out, rewriter } = oneWay({ toRemote: false, toLocal: true }, [formatList, response, request, other, AFTER]);
+  const [list, answer, asked, untouched, input] = out.map((pdus) => Buffer.concat(pdus));
+  assert.deepEqual({ ...message(list!), data: [...message(list!).data] }, { channel: CLIPBOARD_ID, channelFlags: FIRST_LAST, type: CB.FORMAT_LIST, msgFlags: 0, data: [] });
+  assert.deepEqual([message(answer!).type, message(answer!).msgFlags, message(answer!).data.length], [CB.FORMAT_DATA_RESPONSE, 2, 0], 'CB_RESPONSE_FAIL, no text');
+  assert.ok(asked!.equals(request));
+  assert.ok(untouched!.equals(other));
+  assert.ok(input!.equals(AFTER));
+  assert.equal(rewriter.clipboardChanged, 2);
+  assert.equal(rewriter.policyUnchecked, false);
+});
+
+test('clipboard only to the remote computer: the client\u2019s requests for remote text are left out, its own text goes', () => {
+  const request = onChannel(CLIPBOARD_ID, cliprdr(CB.FORMAT_DATA_REQUEST, Buffer.from([13, 0, 0, 0])), FIRST_LAST);
+  const response = onChannel(CLIPBOARD_ID, cliprdr(CB.FORMAT_DATA_RESPONSE, text('to the remote'), 1), FIRST_LAST);
+  const { out, rewriter } = oneWay({ toRemote: true, toLocal: false }, [request, response]);
+  assert.deepEqual(out[0], []);
+  assert.ok(Buffer.concat(out[1]!).equals(response));
+  assert.equal(rewriter.clipboardChanged, 1);
+});
+
+test('a message in several chunks: the first decides, the rest follow it; the next message is judged afresh', () => {
+  const body = cliprdr(CB.FORMAT_DATA_RESPONSE, text('x'.repeat(3000)), 1);
+  const chunks = [body.subarray(0, 1600), body.subarray(1600, 3200), body.subarray(3200)];
+  const pdus = chunks.map((chunk, i) => onChannel(CLIPBOARD_ID, chunk, (i === 0 ? 0x01 : 0) | (i === 2 ? 0x02 : 0), body.length));
+  const request = onChannel(CLIPBOARD_ID, cliprdr(CB.FORMAT_DATA_REQUEST, Buffer.from([13, 0, 0, 0])), FIRST_LAST);
+  const { out } = oneWay({ toRemote: false, toLocal: true }, [...pdus, request]);
+  assert.equal(message(Buffer.concat(out[0]!)).msgFlags, 2, 'the first chunk becomes a whole failed response');
+  assert.deepEqual([out[1], out[2]], [[], []], 'the rest of the text is left out');
+  assert.ok(Buffer.concat(out[3]!).equals(request));
+});
+
+test('one way only, and the server\u2019s channel ids unknown: unchecked, nothing on a channel goes', () => {
+  const request = onChannel(CLIPBOARD_ID, cliprdr(CB.FORMAT_DATA_REQUEST, Buffer.from([13, 0, 0, 0])), FIRST_LAST);
+  const { out, rewriter } = oneWay({ toRemote: true, toLocal: false }, [request], null);
+  assert.deepEqual(out[0], []);
+  assert.equal(rewriter.policyUnchecked, true);
+  assert.match(rewriter.report.clipboardUnchecked ?? '', /channel ids/);
+});
+
+test('the server\u2019s channel ids, from its Connect Response\u2019s network data', () => {
+  const core = Buffer.from([0x01, 0x0c, 0x08, 0x00, 0x04, 0x00, 0x08, 0x00]);
+  const net = Buffer.from([0x03, 0x0c, 0x0c, 0x00, 0xeb, 0x03, 0x02, 0x00, 0xec, 0x03, 0xed, 0x03]);
+  const blocks = Buffer.concat([core, net]);
+  const response = Buffer.concat([Buffer.from([0x03, 0x00, 0x00, 0x00, 0x02, 0xf0, 0x80, 0x7f, 0x66, 0x40]), Buffer.alloc(20), Buffer.from('McDn', 'latin1'), Buffer.from([blocks.length]), blocks]);
+  response.writeUInt16BE(response.length, 2);
+  assert.deepEqual(serverChannelIds(response), [1004, 1005]);
+  assert.equal(serverChannelIds(response.subarray(0, response.length - 3)), null, 'cut short');
 });
