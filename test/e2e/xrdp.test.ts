@@ -34,6 +34,15 @@ async function startServer(options: Parameters<typeof startXrdp>[0]): Promise<Xr
   return server;
 }
 
+/** The text on the clipboard of the xrdp session whose environment this is (empty if none). */
+function sessionClipboard(env: NodeJS.ProcessEnv): string {
+  try {
+    return execFileSync('xclip', ['-o', '-selection', 'clipboard'], { env, encoding: 'utf8', timeout: 2000 });
+  } catch {
+    return '';
+  }
+}
+
 async function connect(page: TestBrowser['page'], server: XrdpServer, name: string, extra: Partial<ProfileInput> = {}) {
   await createProfile(page, { name, protocol: 'RDP', port: server.port, username: server.user, password: server.password, ...extra });
   await page.getByRole('button', { name: 'Connect', exact: true }).click();
@@ -245,13 +254,7 @@ test('xrdp: text clipboard both ways, non-ASCII included (cliprdr through xrdp-c
   await connect(page, server, 'xrdp clipboard');
   await waitForCanvasColour(page, 5, 300, hexColour('#ffffff'), 15_000);
   const env = await server.sessionEnv();
-  const remoteClipboard = () => {
-    try {
-      return execFileSync('xclip', ['-o', '-selection', 'clipboard'], { env, encoding: 'utf8', timeout: 2000 });
-    } catch {
-      return '';
-    }
-  };
+  const remoteClipboard = () => sessionClipboard(env);
   const waitFor = async (check: () => Promise<boolean> | boolean, what: string) => {
     const deadline = Date.now() + 15_000;
     while (!(await check())) {
@@ -293,7 +296,7 @@ test('xrdp under a policy that shares no clipboard: the gateway keeps the clipbo
   await sessionView(page).getByTestId('session-surface').click();
   await new Promise((r) => setTimeout(r, 3000));
   assert.equal(await page.evaluate(() => navigator.clipboard.readText()), 'local secret');
-  assert.equal(execFileSync('xclip', ['-o', '-selection', 'clipboard'], { env, encoding: 'utf8', timeout: 2000 }), 'remote secret');
+  assert.equal(sessionClipboard(env), 'remote secret');
   // The session itself is whole: typing still reaches the remote side.
   await waitForState(page, 'Connected');
 });
@@ -307,13 +310,7 @@ test('xrdp with the clipboard only to this computer: text copied there arrives, 
   await connect(page, server, 'xrdp one way');
   await waitForCanvasColour(page, 5, 300, hexColour('#ffffff'), 15_000);
   const env = await server.sessionEnv();
-  const remoteClipboard = () => {
-    try {
-      return execFileSync('xclip', ['-o', '-selection', 'clipboard'], { env, encoding: 'utf8', timeout: 2000 });
-    } catch {
-      return '';
-    }
-  };
+  const remoteClipboard = () => sessionClipboard(env);
   await sessionView(page).getByRole('button', { name: 'Clipboard' }).click();
   await sessionView(page).getByText('Your organisation allows copying text only from the remote computer', { exact: false }).waitFor();
   // Remote → this computer: allowed.
