@@ -11,6 +11,7 @@ import type { Page } from 'playwright-core';
 import { startSpiceServer, disposeSpiceServer, type SpiceServer } from '../servers/spiceServer';
 import { close, hexColour } from '../servers/xwd';
 import { startConnectProxy } from '../servers/connectProxy';
+import { startFaultRelay } from '../servers/faultRelay';
 import { startApp, startAppWithBrowser, removeDataDir, type RunningApp } from '../support/app';
 import { openBrowser, type TestBrowser } from '../support/browser';
 import { canvasPixels, createProfile, pagePointFor, sessionView, waitFor, waitForCanvasColour, waitForState } from '../support/ui';
@@ -159,6 +160,38 @@ test('SPICE: connect from the UI and see the desktop as the server shows it; typ
   assert.equal(await sessionView(page).getByRole('alert').count(), 0, 'a disconnect by the user is not shown as a failure');
   await sessionView(page).getByRole('button', { name: 'Close', exact: true }).click();
   assert.deepEqual(browser.cspViolations, []);
+});
+
+test('SPICE: what is typed and clicked as soon as the desktop shows reaches it, though its inputs channel signs in seconds later', async () => {
+  const { page } = browser;
+  // Each SPICE channel is a connection of its own: here the inputs channel's (channel type 3 in its link message) is held 3 s.
+  const HOLD_MS = 3000;
+  let heldAt = 0;
+  const relay = await startFaultRelay(open.port, '127.0.0.1', {
+    holdClient: (first) => {
+      if (first.length <= 20 || first.subarray(0, 4).toString('latin1') !== 'REDQ' || first[20] !== 3) return 0;
+      heldAt = Date.now();
+      return HOLD_MS;
+    },
+  });
+  try {
+    await createProfile(page, { name: 'Spice slow inputs', protocol: 'SPICE', port: relay.port });
+    await page.getByRole('button', { name: 'Connect', exact: true }).click();
+    await connectedWithoutPassword(page);
+    await waitForCanvasColour(page, 900, 700, hexColour('#336699'));
+    assert.ok(heldAt > 0, 'the inputs channel was held');
+    const point = await pagePointFor(page, 200, 150);
+    await page.mouse.click(point.x, point.y);
+    await typeAsAPerson(page, 'echo Early_Keys > early.txt');
+    await page.keyboard.press('Enter');
+    assert.ok(Date.now() - heldAt < HOLD_MS, `typed within the hold (${Date.now() - heldAt} ms after it began)`);
+    assert.equal(await fileContent(path.join(open.workDir, 'early.txt'), HOLD_MS + 5000), 'Early_Keys\n');
+    await sessionView(page).getByRole('button', { name: 'Disconnect' }).click();
+    await waitForState(page, 'Disconnected');
+    await sessionView(page).getByRole('button', { name: 'Close', exact: true }).click();
+  } finally {
+    await relay.close();
+  }
 });
 
 test('SPICE with a password: asked for when none is saved, a wrong one refused with a clear error, the right one remembered', async () => {

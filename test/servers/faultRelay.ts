@@ -27,6 +27,12 @@ export interface FaultRelayOptions {
   slowStart?: { chunks: number; ms: number };
   /** A VNC server's RFB version greeting (its first 12 bytes) replaced with this, e.g. "RFB 003.007\n": an older server, as the client sees it. */
   greetingAs?: string;
+  /**
+   * Holds what a connection's client sends, from its first chunk on, for the
+   * milliseconds this returns for that chunk (0: not at all): one connection
+   * made slow, picked by what it says first (a SPICE channel by its link message).
+   */
+  holdClient?: (first: Buffer) => number;
 }
 
 export interface FaultRelay {
@@ -109,12 +115,24 @@ export async function startFaultRelay(targetPort: number, targetHost = '127.0.0.
     const pair = { client, server: upstream };
     open.add(pair);
     const records = new TlsRecordReader((type) => trace.clientRecordTypes.push(type));
+    let held: Buffer[] | null = null;
     client.on('data', (chunk: Buffer) => {
       if (blackHoled) return;
+      if (trace.fromClient.length === 0 && options.holdClient) {
+        const ms = options.holdClient(chunk);
+        if (ms > 0) {
+          held = [];
+          setTimeout(() => {
+            for (const waiting of held ?? []) forward(upstream, waiting);
+            held = null;
+          }, ms);
+        }
+      }
       trace.bytesToServer += chunk.length;
       trace.fromClient.push(chunk);
       records.push(chunk);
-      forward(upstream, chunk);
+      if (held) held.push(chunk);
+      else forward(upstream, chunk);
     });
     const toClient = options.slowStart ? slowStarting(client, options.slowStart) : (chunk: Buffer) => forward(client, chunk);
     let greetingLeft = options.greetingAs ? Buffer.from(options.greetingAs, 'latin1') : Buffer.alloc(0);

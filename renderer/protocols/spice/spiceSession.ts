@@ -43,6 +43,14 @@ const MSGC_INPUTS_MOUSE_RELEASE = 114;
 const MOUSE_MODE_CLIENT = 1 << 1;
 /** Pointer motions the server acknowledges in bunches of 4; no more than two bunches are left unacknowledged. */
 const MOTIONS_IN_FLIGHT = 8;
+/**
+ * Input given before the inputs channel has signed in (each channel is a
+ * connection of its own, and the picture may show first) waits for it, this
+ * much of it at most and for this long at most: typed on a far server's
+ * desktop as soon as it shows, it is not lost.
+ */
+const MAX_QUEUED_INPUT = 512;
+const QUEUED_INPUT_MS = 10_000;
 const BUTTON_UP = 4;
 const BUTTON_DOWN = 5;
 
@@ -116,6 +124,9 @@ export class SpiceSession implements RemoteSession {
   private readonly keysDown = new Set<string>();
   private buttons = 0;
   private lastPointer: { x: number; y: number } | null = null;
+  /** Input waiting for the inputs channel (MAX_QUEUED_INPUT): keys and buttons as they were given; pointer motion as one entry since the last key or button. */
+  private queuedInput: Array<{ motion: { x: number; y: number; dx: number; dy: number; buttons: number } } | { send: (inputs: SpiceInputsChannel) => void }> = [];
+  private queuedSince = 0;
   private drawn = false;
   private frameTimer = 0;
   private fitWatch: ResizeObserver | null = null;
@@ -160,6 +171,7 @@ export class SpiceSession implements RemoteSession {
     // A picture drawn since the last animation frame is one frame shown (the readout's frames/s).
     const tick = () => {
       if (this.ended) return;
+      if (this.queuedInput.length > 0) this.sendQueuedInput();
       if (this.drawn) {
         this.drawn = false;
         this.events.emit('frame', undefined);
@@ -175,6 +187,8 @@ export class SpiceSession implements RemoteSession {
     const screen = this.screen;
     if (!params || !screen) return;
     this.agentGone();
+    // Input meant for a connection that is gone is not typed into the next one.
+    this.queuedInput = [];
     const main = this.recordingSockets(
       () =>
         new SpiceMainConn({
@@ -376,10 +390,41 @@ export class SpiceSession implements RemoteSession {
 
   private sendKey(code: string, down: boolean): boolean {
     const scancode = spiceScancode(code, down);
+    if (scancode === null) return false;
+    return this.withInputs((inputs) => inputs.send_msg(spiceMessage(down ? MSGC_INPUTS_KEY_DOWN : MSGC_INPUTS_KEY_UP, (view) => view.setUint32(0, scancode, true), 4)));
+  }
+
+  /** Sends now if the inputs channel is ready (what waited goes first); else queues it while the session is under way. False if it is dropped. */
+  private withInputs(send: (inputs: SpiceInputsChannel) => void): boolean {
     const inputs = this.inputs();
-    if (scancode === null || !inputs) return false;
-    inputs.send_msg(spiceMessage(down ? MSGC_INPUTS_KEY_DOWN : MSGC_INPUTS_KEY_UP, (view) => view.setUint32(0, scancode, true), 4));
+    if (inputs) {
+      if (this.queuedInput.length > 0) this.sendQueuedInput();
+      send(inputs);
+      return true;
+    }
+    if (!this.queueing()) return false;
+    this.queuedInput.push({ send });
     return true;
+  }
+
+  /** Whether input may wait for the inputs channel now (the session is under way, the queue has room); starts the queue's clock. */
+  private queueing(): boolean {
+    if (this.ended || !this.main || this.queuedInput.length >= MAX_QUEUED_INPUT) return false;
+    if (this.queuedInput.length === 0) this.queuedSince = performance.now();
+    return true;
+  }
+
+  /** What waited for the inputs channel, in order, once it is ready; forgotten if it waited too long (the channel never came). */
+  private sendQueuedInput(): void {
+    const inputs = this.inputs();
+    if (!inputs) {
+      if (performance.now() - this.queuedSince > QUEUED_INPUT_MS) this.queuedInput = [];
+      return;
+    }
+    for (const entry of this.queuedInput.splice(0)) {
+      if ('send' in entry) entry.send(inputs);
+      else this.sendMotion(inputs, entry.motion);
+    }
   }
 
   /** The pointer's place on the desktop, in its own pixels, whatever the canvas is scaled to. */
@@ -395,20 +440,32 @@ export class SpiceSession implements RemoteSession {
     const point = this.desktopPoint(canvas, event);
     const last = this.lastPointer;
     this.lastPointer = point;
-    if (!inputs || !this.main || inputs.waiting_for_ack >= MOTIONS_IN_FLIGHT) return;
-    const buttons = this.buttons;
+    const motion = { ...point, dx: last ? point.x - last.x : 0, dy: last ? point.y - last.y : 0, buttons: this.buttons };
+    if (!inputs) {
+      // Waiting for the inputs channel: one motion since the last key or button, to where the pointer is now.
+      const previous = this.queuedInput.at(-1);
+      if (previous && 'motion' in previous) previous.motion = { ...motion, dx: previous.motion.dx + motion.dx, dy: previous.motion.dy + motion.dy };
+      else if (this.queueing()) this.queuedInput.push({ motion });
+      return;
+    }
+    if (this.queuedInput.length > 0) this.sendQueuedInput();
+    if (inputs.waiting_for_ack >= MOTIONS_IN_FLIGHT) return;
+    this.sendMotion(inputs, motion);
+  }
+
+  /** One pointer motion: where it is (the client's mouse mode) or how far it moved (the server's). */
+  private sendMotion(inputs: SpiceInputsChannel, { x, y, dx, dy, buttons }: { x: number; y: number; dx: number; dy: number; buttons: number }): void {
+    if (!this.main) return;
     if (this.main.mouse_mode === MOUSE_MODE_CLIENT) {
       inputs.send_msg(
         spiceMessage(MSGC_INPUTS_MOUSE_POSITION, (view) => {
-          view.setUint32(0, point.x, true);
-          view.setUint32(4, point.y, true);
+          view.setUint32(0, x, true);
+          view.setUint32(4, y, true);
           view.setUint16(8, buttons, true);
           view.setUint8(10, 0);
         }, 11),
       );
     } else {
-      const dx = last ? point.x - last.x : 0;
-      const dy = last ? point.y - last.y : 0;
       inputs.send_msg(
         spiceMessage(MSGC_INPUTS_MOUSE_MOTION, (view) => {
           view.setInt32(0, dx, true);
@@ -421,13 +478,14 @@ export class SpiceSession implements RemoteSession {
   }
 
   private sendButton(button: number, down: boolean): void {
-    const inputs = this.inputs();
     const buttons = this.buttons;
-    inputs?.send_msg(
-      spiceMessage(down ? MSGC_INPUTS_MOUSE_PRESS : MSGC_INPUTS_MOUSE_RELEASE, (view) => {
-        view.setUint8(0, button);
-        view.setUint16(1, buttons, true);
-      }, 3),
+    this.withInputs((inputs) =>
+      inputs.send_msg(
+        spiceMessage(down ? MSGC_INPUTS_MOUSE_PRESS : MSGC_INPUTS_MOUSE_RELEASE, (view) => {
+          view.setUint8(0, button);
+          view.setUint16(1, buttons, true);
+        }, 3),
+      ),
     );
   }
 
