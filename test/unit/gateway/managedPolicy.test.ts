@@ -146,3 +146,11 @@ test('clipboard and file transfer: shared both ways by default, each direction a
   assert.deepEqual(sessionRedirection(LOCKDOWN_POLICY), { clipboardToRemote: false, clipboardToLocal: false, fileTransfer: false });
   assert.equal(policySchema.safeParse({ schemaVersion: 1, clipboard: 'off' }).success, false);
 });
+
+test('a managed profile whose host is a proxy\u2019s ticket needs a SPICE proxy, as a user\u2019s own does', () => {
+  const profile = { id: 'pve', name: 'PVE console', protocol: 'spice', host: 'pvespiceproxy:1:101:pve::ab', port: 61000 };
+  const refused = policySchema.safeParse({ schemaVersion: 1, profiles: [profile] });
+  assert.equal(refused.success, false);
+  assert.deepEqual(refused.error?.issues.map((i) => i.path.join('.')), ['profiles.0.host']);
+  assert.equal(policySchema.safeParse({ schemaVersion: 1, profiles: [{ ...profile, spiceProxy: 'http://pve.corp.example:3128' }] }).success, true);
+});
