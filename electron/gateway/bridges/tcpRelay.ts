@@ -117,8 +117,8 @@ function relay(
   let connected = false;
   let greeted = !serverSpeaksFirst(session);
   let finished = false;
-  /** VNC under a clipboard policy: the filters of the page's messages (clipboardFilter), for the log. */
-  const filters: VncClipboardFilter[] = [];
+  /** VNC under a clipboard policy: the filter of the page's messages once the relay pumps (clipboardFilter), for the log. */
+  let filter: VncClipboardFilter | null = null;
   const pendingToHost: Buffer[] = made ? [...made.early] : [];
   // VNC: the gateway signs in for the page (vncSignIn.ts). Taken here: the password is used once.
   const signIn = session.protocol === 'vnc' ? session.vncSignIn : null;
@@ -144,8 +144,7 @@ function relay(
       sessions.fail(session, reason, detail, prompt);
       log.info('relay ended', { session: session.id, reason, detail });
     }
-    const dropped = filters.reduce((sum, f) => sum + f.dropped, 0);
-    if (dropped > 0) log.info('clipboard messages left out by policy', { session: session.id, dropped });
+    if (filter && filter.dropped > 0) log.info('clipboard messages left out by policy', { session: session.id, dropped: filter.dropped });
     host.destroy();
     // 4000 + a small code lets a client without the control channel tell failures apart.
     if (socket.readyState === socket.OPEN || socket.readyState === socket.CONNECTING) {
@@ -213,10 +212,11 @@ function relay(
       heard();
       socket.send(chunk, { binary: true, compress: false });
     }
-    const filter = clipboardFilter(framed);
+    const framing = clipboardFilter(framed);
+    filter = framing;
     const toHost = (chunk: Buffer): Buffer[] => {
-      if (!filter) return [chunk];
-      const outcome = filter.push(chunk);
+      if (!framing) return [chunk];
+      const outcome = framing.push(chunk);
       if (outcome.ok) return outcome.toServer;
       finish('policy-clipboard-unchecked', outcome.why);
       return [];
@@ -226,7 +226,7 @@ function relay(
       host.write(chunk);
     }
     if (finished) return;
-    pumpBytes(socket, host, session, { fromHost: heard, ...(filter ? { transformToHost: toHost } : {}) });
+    pumpBytes(socket, host, session, { fromHost: heard, ...(framing ? { transformToHost: toHost } : {}) });
     // A held connection was paused when taken (nothing is lost): it flows from here.
     host.resume();
   };
@@ -414,9 +414,7 @@ function relay(
       log.info('clipboard policy left to the page: the page signs in itself', { session: session.id });
       return null;
     }
-    const filter = new VncClipboardFilter({ toRemote: clipboardToRemote, toLocal: clipboardToLocal });
-    filters.push(filter);
-    return filter;
+    return new VncClipboardFilter({ toRemote: clipboardToRemote, toLocal: clipboardToLocal });
   };
 
   // While the page catches up with a sign-in, the server's end waits for it (so the page reads the server's answer first).

@@ -184,9 +184,14 @@ export class AgentClipboard {
     if (!directions.toRemote) this.local = null;
   }
 
+  /** Whether the policy lets the clipboard go either way at all. */
+  private get shared(): boolean {
+    return this.allowed.toRemote || this.allowed.toLocal;
+  }
+
   /** The capabilities this client announces to the agent. */
   capabilities(): number {
-    return this.allowed.toRemote || this.allowed.toLocal ? CLIENT_CAPS : CLIENT_CAPS & ~((1 << AgentCap.CLIPBOARD_BY_DEMAND) | (1 << AgentCap.MAX_CLIPBOARD));
+    return this.shared ? CLIENT_CAPS : CLIENT_CAPS & ~((1 << AgentCap.CLIPBOARD_BY_DEMAND) | (1 << AgentCap.MAX_CLIPBOARD));
   }
 
   /** Whether the agent has said it shares the clipboard the way this client does. */
@@ -218,7 +223,7 @@ export class AgentClipboard {
         const caps = readCapabilities(data);
         this.agentCaps = caps;
         if (caps.request) this.transport.send(AgentMessage.ANNOUNCE_CAPABILITIES, capabilitiesMessage(false, this.capabilities()));
-        if (caps.has(AgentCap.MAX_CLIPBOARD) && (this.allowed.toRemote || this.allowed.toLocal)) this.transport.send(AgentMessage.MAX_CLIPBOARD, words(MAX_CLIPBOARD_BYTES));
+        if (caps.has(AgentCap.MAX_CLIPBOARD) && this.shared) this.transport.send(AgentMessage.MAX_CLIPBOARD, words(MAX_CLIPBOARD_BYTES));
         // Text copied before the agent was there is announced now.
         if (this.local !== null && this.ready) this.grab();
         return true;

@@ -39,6 +39,7 @@
 /** MS-RDPBCGR 2.2.1.3.2 TS_UD_CS_CORE. */
 import { probeLength } from '../rdcleanpath/der';
 import { ClipboardChannelFilter, sendDataChannel, type ClipboardWays } from './clipboardChannel';
+import { MCS_SEND_DATA_REQUEST, sendDataUserData, walkGccUserData } from './mcsPdu';
 
 const CS_CORE = 0xc001;
 /** 2.2.1.3.4 TS_UD_CS_NET: channelCount (4), then a CHANNEL_DEF (name 8, options 4) per channel. */
@@ -63,8 +64,6 @@ const SEC_INFO_PKT = 0x0040;
 /** MS-RDPBCGR 2.2.1.11.1.1 TS_INFO_PACKET flags. */
 const INFO_AUTOLOGON = 0x00000008;
 
-/** T.125 MCS DomainMCSPDU choice 25, SendDataRequest, PER-encoded: 25 << 2. */
-const MCS_SEND_DATA_REQUEST = 0x64;
 /** The H.221 non-standard key of the GCC user data a client sends ("Duca"). */
 const H221_CLIENT_KEY = Buffer.from('Duca', 'latin1');
 /** No PDU this rewriter waits for is near this size; more held means it is not the stream it knows. */
@@ -326,12 +325,8 @@ export class ClientStreamRewriter {
       return tpkt;
     }
     if (tpkt[mcs] !== MCS_SEND_DATA_REQUEST) return tpkt; // Erect Domain, Attach User, Channel Join
-    // SendDataRequest: initiator (2), channel id (2), priority+segmentation (1), PER length (1 or 2), user data.
-    let offset = mcs + 6;
-    const first = tpkt[offset];
-    if (first === undefined) return tpkt;
-    offset += first & 0x80 ? 2 : 1;
-    if (offset + 4 > tpkt.length) return tpkt;
+    const offset = sendDataUserData(tpkt);
+    if (offset === null || offset + 4 > tpkt.length) return tpkt;
     const securityFlags = tpkt.readUInt16LE(offset);
     if ((securityFlags & SEC_INFO_PKT) === 0) return tpkt;
     // The Client Info PDU: the last PDU this rewriter changes.
@@ -372,9 +367,8 @@ export class ClientStreamRewriter {
    */
   private noteSessionPdu(pdu: Buffer): void {
     if (pdu[0] !== 0x03 || pdu.length < 7 + 8 + 6 + 4 || pdu[7] !== MCS_SEND_DATA_REQUEST) return;
-    let offset = 7 + 6;
-    offset += pdu[offset]! & 0x80 ? 2 : 1;
-    if (offset + 10 > pdu.length) return;
+    const offset = sendDataUserData(pdu);
+    if (offset === null || offset + 10 > pdu.length) return;
     const pduType = pdu.readUInt16LE(offset + 2) & 0xf;
     // Share Data Header (12 bytes after the 6 of the Share Control Header): pduType2 at 8, compressedType at 9.
     if (pduType === PDUTYPE_DATAPDU && offset + 6 + 12 + 4 <= pdu.length && pdu[offset + 6 + 8] === PDUTYPE2_FRAME_ACKNOWLEDGE && (pdu[offset + 6 + 9]! & PACKET_COMPRESSED) === 0) {
@@ -391,37 +385,34 @@ export class ClientStreamRewriter {
   }
 
   private rewriteCoreData(tpkt: Buffer): void {
-    const key = tpkt.indexOf(H221_CLIENT_KEY);
-    if (key < 0) return this.giveUp('no GCC client user data in Connect-Initial');
-    // PER length of the user data, then the blocks (type 2, length 2, ...).
-    let offset = key + H221_CLIENT_KEY.length;
-    const lengthByte = tpkt[offset];
-    if (lengthByte === undefined) return this.giveUp('truncated GCC user data');
-    offset += lengthByte & 0x80 ? 2 : 1;
     let sawCore = false;
-    while (offset + 4 <= tpkt.length) {
-      const type = tpkt.readUInt16LE(offset);
-      const length = tpkt.readUInt16LE(offset + 2);
-      if (length < 4 || offset + length > tpkt.length) return this.giveUp('malformed GCC user data block');
-      if (type === CS_NET && !this.readChannels(tpkt, offset, length)) return;
-      if (type === CS_CORE) {
-        if (length < CORE.minimumLength) return this.giveUp(`Client Core Data too short (${length} bytes)`);
-        const before = `${tpkt.readUInt16LE(offset + CORE.highColorDepth)} bpp`;
-        if (this.settings.want32Bpp) {
-          tpkt.writeUInt16LE(24, offset + CORE.highColorDepth);
-          tpkt.writeUInt16LE(RNS_UD_32BPP_SUPPORT | RNS_UD_24BPP_SUPPORT | RNS_UD_16BPP_SUPPORT | RNS_UD_15BPP_SUPPORT, offset + CORE.supportedColorDepths);
-          tpkt.writeUInt16LE(tpkt.readUInt16LE(offset + CORE.earlyCapabilityFlags) | RNS_UD_CS_WANT_32BPP_SESSION, offset + CORE.earlyCapabilityFlags);
-        }
-        const layoutBefore = tpkt.readUInt32LE(offset + CORE.keyboardLayout);
-        if (this.settings.keyboardLayout !== null) tpkt.writeUInt32LE(this.settings.keyboardLayout >>> 0, offset + CORE.keyboardLayout);
-        this.report.coreData = {
-          colorDepth: this.settings.want32Bpp ? `${before} → 32 bpp` : before,
-          keyboardLayout: `0x${layoutBefore.toString(16).padStart(8, '0')} → 0x${tpkt.readUInt32LE(offset + CORE.keyboardLayout).toString(16).padStart(8, '0')}`,
-        };
-        sawCore = true;
+    const walk = walkGccUserData(tpkt, H221_CLIENT_KEY, ({ type, offset, length }) => {
+      if (type === CS_NET) return this.readChannels(tpkt, offset, length);
+      if (type !== CS_CORE) return true;
+      if (length < CORE.minimumLength) {
+        this.giveUp(`Client Core Data too short (${length} bytes)`);
+        return false;
       }
-      offset += length;
-    }
+      const before = `${tpkt.readUInt16LE(offset + CORE.highColorDepth)} bpp`;
+      if (this.settings.want32Bpp) {
+        tpkt.writeUInt16LE(24, offset + CORE.highColorDepth);
+        tpkt.writeUInt16LE(RNS_UD_32BPP_SUPPORT | RNS_UD_24BPP_SUPPORT | RNS_UD_16BPP_SUPPORT | RNS_UD_15BPP_SUPPORT, offset + CORE.supportedColorDepths);
+        tpkt.writeUInt16LE(tpkt.readUInt16LE(offset + CORE.earlyCapabilityFlags) | RNS_UD_CS_WANT_32BPP_SESSION, offset + CORE.earlyCapabilityFlags);
+      }
+      const layoutBefore = tpkt.readUInt32LE(offset + CORE.keyboardLayout);
+      if (this.settings.keyboardLayout !== null) tpkt.writeUInt32LE(this.settings.keyboardLayout >>> 0, offset + CORE.keyboardLayout);
+      this.report.coreData = {
+        colorDepth: this.settings.want32Bpp ? `${before} → 32 bpp` : before,
+        keyboardLayout: `0x${layoutBefore.toString(16).padStart(8, '0')} → 0x${tpkt.readUInt32LE(offset + CORE.keyboardLayout).toString(16).padStart(8, '0')}`,
+      };
+      sawCore = true;
+      return true;
+    });
+    if (walk === 'no-key') return this.giveUp('no GCC client user data in Connect-Initial');
+    if (walk === 'truncated') return this.giveUp('truncated GCC user data');
+    if (walk === 'malformed') return this.giveUp('malformed GCC user data block');
+    // Stopped: a block it could not read, and it has given up.
+    if (walk === 'stopped') return;
     if (!sawCore) return this.giveUp('no Client Core Data block');
     this.channelsRead = true;
   }

@@ -20,6 +20,7 @@
 //
 // A message may be cut into chunks (CHANNEL_FLAG_FIRST … CHANNEL_FLAG_LAST);
 // only the first names its type, and the rest follow its fate.
+import { MCS_SEND_DATA_REQUEST, sendDataUserData } from './mcsPdu';
 
 /** MS-RDPBCGR 2.2.6.1.1 CHANNEL_PDU_HEADER flags. */
 const CHANNEL_FLAG_FIRST = 0x01;
@@ -33,9 +34,6 @@ const CB_FORMAT_DATA_RESPONSE = 0x0005;
 const CB_FILECONTENTS_REQUEST = 0x0008;
 const CB_FILECONTENTS_RESPONSE = 0x0009;
 const CB_RESPONSE_FAIL = 0x0002;
-
-/** T.125 MCS SendDataRequest, PER-encoded. */
-const MCS_SEND_DATA_REQUEST = 0x64;
 
 export interface ClipboardWays {
   toRemote: boolean;
@@ -58,7 +56,7 @@ export class ClipboardChannelFilter {
    * (itself, another PDU, or null for nothing).
    */
   judge(tpkt: Buffer): Buffer | null {
-    const at = userDataOffset(tpkt);
+    const at = sendDataUserData(tpkt);
     if (at === null || at + 8 > tpkt.length) return tpkt;
     const flags = tpkt.readUInt32LE(at + 4);
     const first = (flags & CHANNEL_FLAG_FIRST) !== 0;
@@ -97,14 +95,6 @@ export class ClipboardChannelFilter {
 export function sendDataChannel(pdu: Buffer): number | null {
   if (pdu[0] !== 0x03 || pdu.length < 12 || pdu[5] !== 0xf0 || pdu[7] !== MCS_SEND_DATA_REQUEST) return null;
   return pdu.readUInt16BE(10);
-}
-
-/** Where the Send Data Request's user data (the CHANNEL_PDU_HEADER) begins. */
-function userDataOffset(tpkt: Buffer): number | null {
-  const lengthAt = 13;
-  const lengthByte = tpkt[lengthAt];
-  if (lengthByte === undefined) return null;
-  return lengthAt + (lengthByte & 0x80 ? 2 : 1);
 }
 
 /** A CLIPRDR_HEADER (msgType, msgFlags, dataLen) and its data. */

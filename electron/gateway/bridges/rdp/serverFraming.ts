@@ -7,8 +7,8 @@
 // (remoteFxTranscoder.ts); the last two hold each PDU until it is whole
 // (forEachWholePdu).
 import { probeLength } from '../rdcleanpath/der';
+import { MCS_SEND_DATA_INDICATION, sendDataUserData } from './mcsPdu';
 
-const MCS_SEND_DATA_INDICATION = 0x68;
 const PDUTYPE_DATAPDU = 0x7;
 const PACKET_COMPRESSED = 0x20;
 
@@ -78,10 +78,8 @@ export function fastPathHeaderLength(b: Buffer, offset: number): number {
 export function slowPathDataPdu(tpkt: Buffer): { pduType2: number; compressed: boolean; body: number } | null {
   // X.224 data, then MCS Send Data Indication: initiator (2), channel (2), flags (1), PER length (1-2).
   if (tpkt.length < 8 || tpkt[5] !== 0xf0 || tpkt[7] !== MCS_SEND_DATA_INDICATION) return null;
-  let at = 7 + 6;
-  const lengthByte = tpkt[at];
-  if (lengthByte === undefined) return null;
-  at += lengthByte & 0x80 ? 2 : 1;
+  let at = sendDataUserData(tpkt);
+  if (at === null) return null;
   // TS_SHARECONTROLHEADER: totalLength (2), pduType (2), pduSource (2); TS_SHAREDATAHEADER: shareId (4),
   // pad (1), streamId (1), uncompressedLength (2), pduType2 (1), compressedType (1), compressedLength (2).
   if (at + 6 + 12 > tpkt.length) return null;

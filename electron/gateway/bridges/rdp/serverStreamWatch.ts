@@ -37,6 +37,7 @@
 
 import type { ErrorCode } from '../../../../shared/errors/errorCodes';
 import { fastPathHeaderLength, serverFraming, serverPduLength, slowPathDataPdu, type ServerFraming } from './serverFraming';
+import { walkGccUserData } from './mcsPdu';
 
 const FASTPATH_UPDATETYPE_BITMAP = 0x1;
 const FASTPATH_UPDATETYPE_SURFCMDS = 0x4;
@@ -252,23 +253,12 @@ export class ServerStreamWatch {
 
 /** The channel ids of a Connect Response's Server Network Data (MCSChannelId, channelCount, then the ids), or null if it has none readable. */
 export function serverChannelIds(tpkt: Buffer): number[] | null {
-  const key = tpkt.indexOf(H221_SERVER_KEY);
-  if (key < 0) return null;
-  let offset = key + H221_SERVER_KEY.length;
-  const lengthByte = tpkt[offset];
-  if (lengthByte === undefined) return null;
-  offset += lengthByte & 0x80 ? 2 : 1;
-  while (offset + 4 <= tpkt.length) {
-    const type = tpkt.readUInt16LE(offset);
-    const length = tpkt.readUInt16LE(offset + 2);
-    if (length < 4 || offset + length > tpkt.length) return null;
-    if (type === SC_NET) {
-      if (length < 8) return null;
-      const count = tpkt.readUInt16LE(offset + 6);
-      if (8 + 2 * count > length) return null;
-      return Array.from({ length: count }, (_, i) => tpkt.readUInt16LE(offset + 8 + 2 * i));
-    }
-    offset += length;
-  }
-  return null;
+  let ids: number[] | null = null;
+  walkGccUserData(tpkt, H221_SERVER_KEY, ({ type, offset, length }) => {
+    if (type !== SC_NET) return true;
+    const count = length >= 8 ? tpkt.readUInt16LE(offset + 6) : 0;
+    if (length >= 8 && 8 + 2 * count <= length) ids = Array.from({ length: count }, (_, i) => tpkt.readUInt16LE(offset + 8 + 2 * i));
+    return false;
+  });
+  return ids;
 }
