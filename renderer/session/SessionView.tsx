@@ -10,7 +10,7 @@ import { api, ApiError, wsOrigin } from '../app/api';
 import { DEFAULT_RECONNECT, reconnectDelay, shouldReconnect } from '../../shared/session/reconnectPolicy';
 import type { SessionEndAction } from '../../shared/policy/policySchema';
 import { abandonSessionAdapterWarmUp, createRemoteSession, preloadSessionAdapter, UnsupportedProtocolError } from './createRemoteSession';
-import type { FileTransferUpdate, LinkInfo, RemoteSession } from './remoteSession';
+import type { FileTransferUpdate, LinkInfo, RemoteFile, RemoteSession } from './remoteSession';
 import { CertificateDialog } from './CertificateDialog';
 import { PasswordDialog } from './PasswordDialog';
 
@@ -64,6 +64,19 @@ function EndActions({ again, onAgain, onClose }: { again: string; onAgain: () =>
 }
 
 /** What the clipboard panel says, by what the policy lets through (policySchema.ts `clipboard`). */
+/** A file's size as a file manager shows it. */
+export function formatSize(bytes: number): string {
+  if (bytes < 1024) return `${bytes} bytes`;
+  const units = ['KB', 'MB', 'GB'];
+  let value = bytes / 1024;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${value < 10 ? value.toFixed(1) : Math.round(value)} ${units[unit]}`;
+}
+
 function clipboardHint(toRemote: boolean, toLocal: boolean): string {
   if (toRemote && toLocal) return 'Text copied on the remote computer appears here. Edit it and send it to put it on the remote clipboard.';
   if (toRemote) return 'Your organisation allows copying text only to the remote computer: send text from here, or paste what you copied on this computer. Text copied there stays there.';
@@ -128,6 +141,7 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
   const [warning, setWarning] = useState<string | null>(null);
   /** SPICE: files being copied to the remote computer, and those just finished (for a few seconds). */
   const [transfers, setTransfers] = useState<FileTransferUpdate[]>([]);
+  const [remoteFiles, setRemoteFiles] = useState<RemoteFile[]>([]);
   const fileInputRef = useRef<HTMLInputElement>(null);
   const rememberRef = useRef<string | null>(null);
   /** Why the user ended the session, when it is not plain "Disconnect" (e.g. cancelled sign-in). */
@@ -279,6 +293,7 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
           if (transfer.state === 'done') setTimeout(() => setTransfers((list) => list.filter((t) => t.id !== transfer.id || t.state !== 'done')), 8000);
         }),
         session.on('link', setLink),
+        session.on('remoteFiles', setRemoteFiles),
         session.on('clipboard', (text) => {
           setRemoteClipboard(text);
           lastSentClipboard.current = text;
@@ -387,6 +402,26 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
   const redirection = info?.redirection;
   const toRemote = redirection?.clipboardToRemote !== false;
   const toLocal = redirection?.clipboardToLocal !== false;
+  // Files: SPICE's agent takes them; RDP's go through the clipboard, each way it is shared (rdpFiles.ts).
+  const filesProtocol = profile.protocol === 'spice' || profile.protocol === 'rdp';
+  const canSendFiles = !profile.viewOnly && redirection?.fileTransfer !== false && (profile.protocol === 'spice' || (profile.protocol === 'rdp' && toRemote));
+
+  const saveRemoteFile = (file: RemoteFile) => {
+    sessionRef.current?.saveRemoteFile?.(file.index).then(
+      ({ name, blob }) => {
+        // The browser's own download: its Downloads folder, or where the Electron shell's save dialog says.
+        const url = URL.createObjectURL(blob);
+        const link = document.createElement('a');
+        link.href = url;
+        link.download = name;
+        document.body.append(link);
+        link.click();
+        link.remove();
+        setTimeout(() => URL.revokeObjectURL(url), 60_000);
+      },
+      (error: Error) => setWarning(`${file.name} was not copied: ${error.message}.`),
+    );
+  };
 
   // Local clipboard to the remote: automatic while this session has focus.
   useEffect(() => {
@@ -568,9 +603,18 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
         <button type="button" aria-pressed={clipboardOpen} onClick={() => setClipboardOpen((o) => !o)}>
           Clipboard
         </button>
-        {profile.protocol === 'spice' && !profile.viewOnly && redirection?.fileTransfer !== false && (
+        {canSendFiles && (
           <>
-            <button type="button" onClick={() => fileInputRef.current?.click()} disabled={state !== 'connected'} title="Copies files to the remote computer (its SPICE agent saves them in the Downloads folder). You can also drop files on the desktop.">
+            <button
+              type="button"
+              onClick={() => fileInputRef.current?.click()}
+              disabled={state !== 'connected'}
+              title={
+                profile.protocol === 'rdp'
+                  ? 'Puts files on the remote clipboard: paste them into a folder there (Ctrl+V). You can also drop files on the desktop.'
+                  : 'Copies files to the remote computer (its SPICE agent saves them in the Downloads folder). You can also drop files on the desktop.'
+              }
+            >
               Send files…
             </button>
             <input
@@ -633,17 +677,38 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
         <ul className="session-transfers" aria-label="File transfers">
           {transfers.map((t) => (
             <li key={t.id} data-state={t.state}>
-              {t.name}:{' '}
+              {t.name}
+              {t.direction === 'from-remote' ? ' (from the remote computer)' : ''}:{' '}
               {t.state === 'done'
-                ? 'copied to the remote computer'
+                ? t.direction === 'from-remote'
+                  ? 'saved on this computer'
+                  : 'copied to the remote computer'
                 : t.state === 'failed'
                   ? `not copied (${t.detail ?? 'failed'})`
                   : t.state === 'waiting'
-                    ? 'waiting for the remote computer'
+                    ? (t.detail ?? 'waiting for the remote computer')
                     : `${t.size > 0 ? Math.floor((t.sent / t.size) * 100) : 100} %`}
             </li>
           ))}
         </ul>
+      )}
+      {remoteFiles.length > 0 && !kiosk && (
+        <div className="remote-files" role="region" aria-label="Files copied on the remote computer">
+          <span>Copied on the remote computer:</span>
+          <ul>
+            {remoteFiles.map((f) => (
+              <li key={f.index}>
+                <span className="remote-file-name">{f.folder ? `${f.folder}/${f.name}` : f.name}</span> <span className="hint">{formatSize(f.size)}</span>{' '}
+                <button type="button" aria-label={`Save ${f.name}`} onClick={() => saveRemoteFile(f)}>
+                  Save
+                </button>
+              </li>
+            ))}
+          </ul>
+          <button type="button" onClick={() => setRemoteFiles([])}>
+            Hide
+          </button>
+        </div>
       )}
       <div className="session-body">
       <div
@@ -653,13 +718,13 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
         ref={surfaceRef}
         onClick={() => sessionRef.current?.focus()}
         onDragOver={(e) => {
-          // Files dropped on a SPICE desktop are copied to it (virt-viewer's drag and drop).
-          if (profile.protocol !== 'spice' || profile.viewOnly || !e.dataTransfer.types.includes('Files')) return;
+          // Files dropped on a SPICE desktop are copied to it (virt-viewer's drag and drop); on an RDP one, put on its clipboard.
+          if (!filesProtocol || profile.viewOnly || !e.dataTransfer.types.includes('Files')) return;
           e.preventDefault();
           e.dataTransfer.dropEffect = 'copy';
         }}
         onDrop={(e) => {
-          if (profile.protocol !== 'spice' || profile.viewOnly) return;
+          if (!filesProtocol || profile.viewOnly) return;
           e.preventDefault();
           sessionRef.current?.sendFiles?.([...e.dataTransfer.files]);
         }}

@@ -26,8 +26,10 @@ export interface SessionEvents {
   warning: string;
   /** How far the server is, timed while connecting, and how the adapter fetches pictures from it (shown with the stats). */
   link: LinkInfo;
-  /** A file being copied to the remote computer (sendFiles), as it goes. */
+  /** A file being copied to the remote computer (sendFiles) or from it (saveRemoteFile), as it goes. */
   transfer: FileTransferUpdate;
+  /** RDP: the files the remote computer's clipboard now offers (copied there); empty once it holds something else. */
+  remoteFiles: RemoteFile[];
 }
 
 export interface FileTransferUpdate {
@@ -36,7 +38,20 @@ export interface FileTransferUpdate {
   size: number;
   sent: number;
   state: 'waiting' | 'sending' | 'done' | 'failed';
+  /** Absent: to the remote computer. */
+  direction?: 'to-remote' | 'from-remote';
+  /** Why it failed; while waiting, what it waits for (in a user's words). */
   detail?: string;
+}
+
+/** A file copied on the remote computer that this one may save (saveRemoteFile). */
+export interface RemoteFile {
+  /** What saveRemoteFile takes. */
+  index: number;
+  name: string;
+  /** The folders it is in, within what was copied ("docs/images"), if any. */
+  folder?: string;
+  size: number;
 }
 
 export interface LinkInfo {
@@ -69,8 +84,14 @@ export interface RemoteSession {
   setPictureQuality?(quality: VncQuality): void;
   /** Puts text on the remote clipboard. */
   pasteText(text: string): void;
-  /** SPICE only: copies files to the remote computer (its guest agent saves them); progress comes as 'transfer' events. */
+  /**
+   * Copies files to the remote computer; progress comes as 'transfer' events.
+   * SPICE: its guest agent saves them. RDP: they go on the remote clipboard and
+   * are copied when pasted there.
+   */
   sendFiles?(files: File[]): void;
+  /** RDP: copies one of the files the remote clipboard offers ('remoteFiles') to this computer; progress comes as 'transfer' events. */
+  saveRemoteFile?(index: number): Promise<{ name: string; blob: Blob }>;
   focus(): void;
   /** The round trip to the server the gateway timed while connecting (RDP); the adapter reports it as a 'link' event. */
   gatewayRoundTrip?(roundTripMs: number): void;
@@ -100,3 +121,6 @@ export class SessionEmitter {
 
 /** Said where the policy (policySchema.ts `allowFileTransfer`) keeps files from remote computers. */
 export const FILES_FORBIDDEN = 'Files cannot be copied: your organisation does not allow copying files to remote computers.';
+
+/** RDP copies files through the clipboard: said where a file is dropped on a desktop whose clipboard goes no further (policy or the connection's own setting). */
+export const FILES_NEED_CLIPBOARD = 'Files cannot be copied to this remote computer: they go through the clipboard, which is not shared that way with it.';

@@ -64,7 +64,7 @@ export const policySchema = z
     allowUnencrypted: z.boolean().default(true),
     /** Which way the clipboard is shared with remote computers (data-loss prevention). */
     clipboard: z.enum(CLIPBOARD_POLICIES).default('both'),
-    /** Whether files may be copied to a remote computer (SPICE: dropped on the desktop, or "Send files…"). */
+    /** Whether files may be copied (SPICE: to the remote computer, dropped on the desktop or "Send files…"; RDP: both ways through the clipboard, each way text may go). */
     allowFileTransfer: z.boolean().default(true),
     /** SHA-256 fingerprints per host; a policy pin beats any user choice. */
     certificatePins: z.record(z.string(), z.array(z.string().regex(/^([0-9A-F]{2}:){31}[0-9A-F]{2}$/))).default({}),
@@ -161,7 +161,7 @@ export interface SessionRedirection {
   clipboardToRemote: boolean;
   /** Text copied on the remote computer may reach this computer's clipboard. */
   clipboardToLocal: boolean;
-  /** Files may be copied to the remote computer. */
+  /** Files may be copied: to the remote computer (SPICE), or each way the clipboard goes (RDP, whose files go through it). */
   fileTransfer: boolean;
 }
 

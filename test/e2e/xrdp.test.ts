@@ -10,8 +10,9 @@
 // and tells the user when padded bitmaps arrive anyway (pictureCheck.ts).
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { readFile, readdir } from 'node:fs/promises';
+import { execFileSync, spawn } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { chown, readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { startXrdp, type XrdpServer } from '../servers/xrdp';
 import { close, hexColour } from '../servers/xwd';
@@ -313,6 +314,8 @@ test('xrdp with the clipboard only to this computer: text copied there arrives, 
   const remoteClipboard = () => sessionClipboard(env);
   await sessionView(page).getByRole('button', { name: 'Clipboard' }).click();
   await sessionView(page).getByText('Your organisation allows copying text only from the remote computer', { exact: false }).waitFor();
+  // Files go through the clipboard: none can be sent to the remote computer either.
+  assert.equal(await sessionView(page).getByRole('button', { name: 'Send files…' }).count(), 0);
   // Remote → this computer: allowed.
   execFileSync('sh', ['-c', `printf '%s' "$0" | xclip -selection clipboard -i >/dev/null 2>&1`, 'Grüße from xrdp'], { env });
   const panel = sessionView(page).getByLabel('Remote clipboard');
@@ -330,6 +333,113 @@ test('xrdp with the clipboard only to this computer: text copied there arrives, 
   await sessionView(page).getByRole('button', { name: 'Disconnect' }).click();
   await waitForState(page, 'Disconnected');
   // The gateway emptied at least IronRDP's announcement of the local clipboard (its Format List, sent as the channel opens).
+  const changed = await logLines(app, 'clipboard messages emptied or left out by policy');
+  assert.ok(Number(/messages=(\d+)/.exec(changed[0] ?? '')?.[1] ?? 0) >= 1, `the gateway's log: ${changed.join('\n') || '(nothing)'}`);
+});
+
+/** Puts files on the xrdp session's clipboard as a file manager's Copy does (a text/uri-list); the owner runs until stopped. */
+function copyFilesOnRemote(env: NodeJS.ProcessEnv, files: string[]): () => void {
+  const list = files.map((f) => `file://${f.split('/').map(encodeURIComponent).join('/')}\r\n`).join('');
+  const owner = spawn('xclip', ['-selection', 'clipboard', '-t', 'text/uri-list', '-i', '-quiet'], { env, stdio: ['pipe', 'ignore', 'ignore'] });
+  owner.stdin.end(list);
+  return () => owner.kill();
+}
+
+const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
+
+test('xrdp: files both ways through the clipboard, as mstsc copies them: a file sent is pasted on the remote side byte for byte; a file copied there is saved here byte for byte', async () => {
+  const server = await startServer({ xterm: true });
+  const { browser } = await startAppWithBrowser(cleanups);
+  const { page } = browser;
+  await connect(page, server, 'xrdp files');
+  await waitForCanvasColour(page, 5, 300, hexColour('#ffffff'), 15_000);
+  const env = await server.sessionEnv();
+  const view = sessionView(page);
+
+  // This computer → remote: "Send files…" puts the file on the remote clipboard (several 64 KB chunks of it)…
+  const sent = randomBytes(300_000);
+  await view.getByRole('button', { name: 'Send files…' }).waitFor();
+  await view.getByLabel('Files to send').setInputFiles({ name: 'quarterly report.bin', mimeType: 'application/octet-stream', buffer: sent });
+  await view.getByText('quarterly report.bin: on the remote clipboard: paste it into a folder there').waitFor();
+  // …and pasting it there copies it: what a file manager's Paste does (the clipboard's file list, then each file's bytes,
+  // which xrdp-chansrv asks this computer for as they are read from its FUSE folder).
+  let uri = '';
+  const deadline = Date.now() + 15_000;
+  while (!uri.includes('quarterly')) {
+    if (Date.now() > deadline) assert.fail(`the remote clipboard offers no file list: ${JSON.stringify(uri)}`);
+    try {
+      uri = execFileSync('xclip', ['-o', '-selection', 'clipboard', '-t', 'text/uri-list'], { env, encoding: 'utf8', timeout: 3000 });
+    } catch {
+      await new Promise((r) => setTimeout(r, 300));
+    }
+  }
+  const pasted = decodeURIComponent(uri.split(/\r?\n/).find((line) => line.startsWith('file://'))!.slice('file://'.length));
+  assert.equal(path.basename(pasted), 'quarterly report.bin');
+  const [digest, size] = server.runAsUser('sh', ['-c', 'sha256sum < "$0" | cut -d" " -f1; wc -c < "$0"', pasted]).trim().split('\n');
+  assert.deepEqual([digest, Number(size)], [sha256(sent), sent.length], 'the pasted file is the one sent');
+  await view.getByText('quarterly report.bin: copied to the remote computer').waitFor();
+
+  // Remote → this computer: a file copied there is offered, and saved here on request.
+  const remote = randomBytes(200_000);
+  const remotePath = path.join(server.home, 'notes 2026.bin');
+  await writeFile(remotePath, remote);
+  const owner = await stat(server.home);
+  await chown(remotePath, owner.uid, owner.gid);
+  const stopCopy = copyFilesOnRemote(env, [remotePath]);
+  cleanups.push(async () => stopCopy());
+  const offered = view.getByRole('region', { name: 'Files copied on the remote computer' });
+  await offered.getByText('notes 2026.bin').waitFor({ timeout: 15_000 });
+  const download = page.waitForEvent('download');
+  await offered.getByRole('button', { name: 'Save notes 2026.bin' }).click();
+  const saved = await download;
+  assert.equal(saved.suggestedFilename(), 'notes 2026.bin');
+  const bytes = await readFile((await saved.path())!);
+  assert.equal(sha256(bytes), sha256(remote), 'the saved file is the one copied there');
+  await view.getByText('notes 2026.bin (from the remote computer): saved on this computer').waitFor();
+  // Text copied there afterwards takes the files' place: nothing is offered any more.
+  stopCopy();
+  execFileSync('sh', ['-c', `printf '%s' "$0" | xclip -selection clipboard -i >/dev/null 2>&1`, 'just text'], { env });
+  await offered.waitFor({ state: 'detached', timeout: 15_000 });
+});
+
+test('xrdp under a policy that allows no file copying: text still goes both ways, no file can be sent, files copied there are not offered, and the gateway takes the client\u2019s file support out', async () => {
+  const server = await startServer({ xterm: true });
+  const { app, browser } = await startAppWithBrowser(cleanups, undefined, { allowFileTransfer: false });
+  const { page } = browser;
+  await connect(page, server, 'xrdp no files');
+  await waitForCanvasColour(page, 5, 300, hexColour('#ffffff'), 15_000);
+  const env = await server.sessionEnv();
+  const view = sessionView(page);
+  assert.equal(await view.getByRole('button', { name: 'Send files…' }).count(), 0);
+  // A file dropped on the desktop is refused in words.
+  const drop = await page.evaluateHandle(() => {
+    const data = new DataTransfer();
+    data.items.add(new File(['secret'], 'secret.txt', { type: 'text/plain' }));
+    return data;
+  });
+  await view.getByTestId('session-surface').dispatchEvent('drop', { dataTransfer: drop });
+  await view.getByText('Files cannot be copied: your organisation does not allow copying files to remote computers.').waitFor();
+  // A file copied on the remote computer is not offered here.
+  const remotePath = path.join(server.home, 'secret.bin');
+  await writeFile(remotePath, randomBytes(1000));
+  const stopCopy = copyFilesOnRemote(env, [remotePath]);
+  cleanups.push(async () => stopCopy());
+  // Text still crosses, both ways.
+  await view.getByRole('button', { name: 'Clipboard' }).click();
+  const panel = view.getByLabel('Remote clipboard');
+  await panel.fill('text may go');
+  await view.getByRole('button', { name: 'Send to remote' }).click();
+  const deadline = Date.now() + 15_000;
+  while (sessionClipboard(env) !== 'text may go') {
+    if (Date.now() > deadline) assert.fail('timed out waiting for the text on the remote clipboard');
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  stopCopy();
+  assert.equal(await view.getByRole('region', { name: 'Files copied on the remote computer' }).count(), 0);
+  await view.getByRole('button', { name: 'Disconnect' }).click();
+  await waitForState(page, 'Disconnected');
+  // IronRDP's Clipboard Capabilities say it copies files (CB_STREAM_FILECLIP_ENABLED) even where the page never asked
+  // it to: the gateway cleared that, so the server was told this client copies none.
   const changed = await logLines(app, 'clipboard messages emptied or left out by policy');
   assert.ok(Number(/messages=(\d+)/.exec(changed[0] ?? '')?.[1] ?? 0) >= 1, `the gateway's log: ${changed.join('\n') || '(nothing)'}`);
 });

@@ -44,6 +44,12 @@ export interface XrdpServer {
   screen(): Promise<Screen>;
   /** The session display's size as `xdpyinfo` reports it. */
   screenSize(): Promise<{ width: number; height: number }>;
+  /**
+   * Runs a program as the session's user inside the server's mount namespace,
+   * where xrdp-chansrv mounts the FUSE folder of files pasted from the client
+   * (~/thinclient_drives/.clipboard; only its user can read it). Its output.
+   */
+  runAsUser(file: string, args: string[], timeoutMs?: number): string;
   logs(): Promise<string>;
   stop(): Promise<void>;
 }
@@ -181,6 +187,10 @@ export async function startXrdp(options: XrdpOptions = {}): Promise<XrdpServer> 
         const found = /dimensions:\s+(\d+)x(\d+) pixels/.exec(text);
         if (!found) throw new Error('xdpyinfo printed no dimensions');
         return { width: Number(found[1]), height: Number(found[2]) };
+      },
+      runAsUser(file, args, timeoutMs = 15_000) {
+        if (!namespace?.pid) throw new Error('xrdp is not running');
+        return execFileSync('nsenter', ['--target', String(namespace.pid), '--mount', '--setuid', String(TEST_UID), '--setgid', String(TEST_UID), '--', file, ...args], { encoding: 'utf8', timeout: timeoutMs });
       },
       logs: () => logsOf(dir),
       stop,

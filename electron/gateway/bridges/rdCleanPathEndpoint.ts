@@ -223,16 +223,17 @@ export function serveRdCleanPath(
       pacingTimer.unref();
     };
     // The clipboard policy (clientSettings.ts): shared no way, the server never hears of the client's clipboard channel;
-    // one way only, the client's messages on it that would go the other way are emptied or left out (clipboardChannel.ts).
-    const ways = { toRemote: session.redirection.clipboardToRemote, toLocal: session.redirection.clipboardToLocal };
+    // one way only, or no files, the client's messages on it that would go the forbidden way are emptied, changed
+    // or left out (clipboardChannel.ts).
+    const ways = { toRemote: session.redirection.clipboardToRemote, toLocal: session.redirection.clipboardToLocal, files: session.redirection.fileTransfer };
     const noClipboard = !ways.toRemote && !ways.toLocal;
-    const oneWay = !noClipboard && (!ways.toRemote || !ways.toLocal);
+    const limited = !noClipboard && (!ways.toRemote || !ways.toLocal || !ways.files);
     const settings: ClientSettings = {
       want32Bpp: true,
       keyboardLayout: session.keyboardLayout,
       autologon: true,
       blockedChannels: noClipboard ? [CLIPBOARD_CHANNEL] : [],
-      ...(oneWay ? { clipboardOneWay: { ways, channelIds: () => watch.channelIds } } : {}),
+      ...(limited ? { clipboardLimits: { ways, channelIds: () => watch.channelIds } } : {}),
     };
     const rewriter = new ClientStreamRewriter(settings, nla, (frameId) => {
       // The client has drawn a frame: the toolbar's frames/s readout (the page's RDP library has no such event).

@@ -3,9 +3,10 @@
 // proxy auth token, never in a URL, and the certificate was accepted before.
 import type { UserInteraction } from '@devolutions/iron-remote-desktop';
 import type { ScalingMode } from '../../../shared/profiles/profileSchema';
-import { SessionEmitter, type ConnectParams, type RemoteSession, type SessionEvents } from '../../session/remoteSession';
+import { FILES_FORBIDDEN, FILES_NEED_CLIPBOARD, SessionEmitter, type ConnectParams, type RemoteSession, type SessionEvents } from '../../session/remoteSession';
 import { createIronRdpElement, isIronError, loadIronRdp } from './ironRdpModule';
 import { startPainting, warmUpPainting } from './paintingSocket';
+import { RdpFiles } from './rdpFiles';
 import { errorCodeForIronError, errorCodeForTermination } from './rdpErrors';
 
 /** IronRDP's ScreenScale values (declared, not exported as a value). */
@@ -35,6 +36,9 @@ export class RdpSession implements RemoteSession {
   private userEnded = false;
   /** Whether the policy lets local text reach the remote clipboard (CreateSessionResponse.redirection). */
   private clipboardToRemote = false;
+  /** Files through the clipboard, where the policy and the connection let them go at least one way. */
+  private files: RdpFiles | null = null;
+  private fileTransferAllowed = false;
   private connected = false;
   private credentials: ((c: { username?: string; password: string }) => void) | null = null;
   private resizeObserver: ResizeObserver | null = null;
@@ -51,6 +55,7 @@ export class RdpSession implements RemoteSession {
 
   connect(params: ConnectParams): void {
     this.clipboardToRemote = params.info.redirection.clipboardToRemote;
+    this.fileTransferAllowed = params.info.redirection.fileTransfer;
     void this.run(params);
   }
 
@@ -92,6 +97,8 @@ export class RdpSession implements RemoteSession {
       ui.onClipboardRemoteUpdateCallback(() => {
         // Where the policy keeps remote text from this computer, it is never fetched (the gateway closes the channel where neither way is allowed).
         if (!info.redirection.clipboardToLocal) return;
+        // Text (or anything else but files: those come as 'files-available') took the files' place.
+        this.files?.remoteClipboardChanged();
         // The remote clipboard changed: bring it to the local one, then tell the view.
         void ui
           .saveRemoteClipboardData()
@@ -99,6 +106,15 @@ export class RdpSession implements RemoteSession {
           .then((text) => this.events.emit('clipboard', text))
           .catch(() => undefined);
       });
+      // Files go through the clipboard each way it is shared (rdpFiles.ts); where the policy allows no files,
+      // IronRDP never says it can copy them, and the gateway leaves them out (clipboardChannel.ts).
+      const upload = info.redirection.fileTransfer && info.redirection.clipboardToRemote;
+      const download = info.redirection.fileTransfer && info.redirection.clipboardToLocal;
+      if (upload || download) {
+        const provider = new backend.RdpFileTransferProvider({ chunkSize: 64 * 1024 });
+        ui.enableFileTransfer(provider as never);
+        this.files = new RdpFiles(provider, this.events, { upload, download });
+      }
       // The view may have chosen a mode while the component was loading.
       this.setScaling(this.scaling ?? info.profile.scaling);
       const size = this.desktopSize(surface, info.profile);
@@ -148,6 +164,8 @@ export class RdpSession implements RemoteSession {
     this.releasePainting?.();
     this.releasePainting = null;
     this.connected = false;
+    this.files?.remoteClipboardChanged();
+    this.files = null;
     // The element goes with its session, so a reconnect never shows the old picture.
     this.element?.remove();
     this.element = null;
@@ -237,6 +255,20 @@ export class RdpSession implements RemoteSession {
     if (scale === this.appliedScale && !force) return;
     this.appliedScale = scale;
     ui.setScale(scale as never);
+  }
+
+  sendFiles(files: File[]): void {
+    if (!this.connected || files.length === 0) return;
+    if (!this.files?.ways.upload) {
+      this.events.emit('warning', this.fileTransferAllowed ? FILES_NEED_CLIPBOARD : FILES_FORBIDDEN);
+      return;
+    }
+    this.files.send(files);
+  }
+
+  saveRemoteFile(index: number): Promise<{ name: string; blob: Blob }> {
+    if (!this.files) return Promise.reject(new Error(FILES_FORBIDDEN));
+    return this.files.save(index);
   }
 
   pasteText(text: string): void {

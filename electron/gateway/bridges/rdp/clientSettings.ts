@@ -83,12 +83,13 @@ export interface ClientSettings {
    */
   blockedChannels?: readonly string[];
   /**
-   * Where the clipboard policy allows one way only: the client's messages on
-   * the clipboard channel that would move text the other way are emptied or
-   * left out (clipboardChannel.ts). `channelIds`: the server's ids for the
-   * client's channels, in its order (serverStreamWatch.ts), once known.
+   * Where the policy allows the clipboard one way only, or no files: the
+   * client's messages on the clipboard channel that would move text or files
+   * the way it forbids are emptied, changed or left out (clipboardChannel.ts).
+   * `channelIds`: the server's ids for the client's channels, in its order
+   * (serverStreamWatch.ts), once known.
    */
-  clipboardOneWay?: { ways: ClipboardWays; channelIds: () => number[] | null };
+  clipboardLimits?: { ways: ClipboardWays; channelIds: () => number[] | null };
 }
 
 /** The clipboard's static virtual channel (MS-RDPECLIP). */
@@ -153,7 +154,7 @@ export class ClientStreamRewriter {
     private readonly onFrameAck: (frameId: number) => number = (frameId) => frameId,
   ) {
     this.phase = nla ? 'credssp' : 'tpkt';
-    this.clipboardFilter = settings.clipboardOneWay ? new ClipboardChannelFilter(settings.clipboardOneWay.ways) : null;
+    this.clipboardFilter = settings.clipboardLimits ? new ClipboardChannelFilter(settings.clipboardLimits.ways) : null;
   }
 
   /** Clipboard messages the one-way policy emptied or left out. */
@@ -348,11 +349,11 @@ export class ClientStreamRewriter {
 
   /** A session PDU on the clipboard channel, judged by the one-way policy; anything else as it is. */
   private judgeClipboard(pdu: Buffer): Buffer | null {
-    const oneWay = this.settings.clipboardOneWay;
-    if (!oneWay || !this.clipboardFilter || this.clipboardIndex === null) return pdu;
+    const limits = this.settings.clipboardLimits;
+    if (!limits || !this.clipboardFilter || this.clipboardIndex === null) return pdu;
     const channel = sendDataChannel(pdu);
     if (channel === null) return pdu;
-    const clipboardId = oneWay.channelIds()?.[this.clipboardIndex];
+    const clipboardId = limits.channelIds()?.[this.clipboardIndex];
     if (clipboardId === undefined) {
       this.report.clipboardUnchecked = "the server's channel ids were not read";
       return null;

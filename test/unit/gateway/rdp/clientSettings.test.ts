@@ -267,7 +267,7 @@ test('blocking is reported unchecked when the rewriter steps aside before it rea
 // One way only (clipboardChannel.ts): the client's messages on the clipboard channel.
 
 const CLIPBOARD_ID = 1005;
-const CB = { FORMAT_LIST: 2, FORMAT_DATA_REQUEST: 4, FORMAT_DATA_RESPONSE: 5 };
+const CB = { FORMAT_LIST: 2, FORMAT_DATA_REQUEST: 4, FORMAT_DATA_RESPONSE: 5, CLIP_CAPS: 7, FILECONTENTS_REQUEST: 8, FILECONTENTS_RESPONSE: 9 };
 
 /** A Send Data Request on `channel` carrying one chunk of a channel message (CHANNEL_PDU_HEADER, then `chunk`). */
 function onChannel(channel: number, chunk: Buffer, flags: number, total = chunk.length): Buffer {
@@ -297,9 +297,9 @@ function message(pdu: Buffer) {
   return { channel: pdu.readUInt16BE(10), channelFlags: pdu.readUInt32LE(at + 4), type: pdu.readUInt16LE(at + 8), msgFlags: pdu.readUInt16LE(at + 10), data: pdu.subarray(at + 16) };
 }
 
-function oneWay(ways: { toRemote: boolean; toLocal: boolean }, session: Buffer[], ids: number[] | null = [1004, CLIPBOARD_ID]) {
+function oneWay(ways: { toRemote: boolean; toLocal: boolean; files?: boolean }, session: Buffer[], ids: number[] | null = [1004, CLIPBOARD_ID]) {
   const stream = Buffer.concat([withChannels(['drdynvc', 'cliprdr']), ...PDUS.slice(1)]);
-  const rewriter = new ClientStreamRewriter({ ...GERMAN, clipboardOneWay: { ways, channelIds: () => ids } }, false);
+  const rewriter = new ClientStreamRewriter({ ...GERMAN, clipboardLimits: { ways: { files: true, ...ways }, channelIds: () => ids } }, false);
   const head = rewriter.push(stream);
   assert.equal(Buffer.concat(head).length, stream.length);
   const out = session.map((pdu) => rewriter.push(pdu));
@@ -340,6 +340,58 @@ test('a message in several chunks: the first decides, the rest follow it; the ne
   assert.equal(message(Buffer.concat(out[0]!)).msgFlags, 2, 'the first chunk becomes a whole failed response');
   assert.deepEqual([out[1], out[2]], [[], []], 'the rest of the text is left out');
   assert.ok(Buffer.concat(out[3]!).equals(request));
+});
+
+/** A long-name Format List entry (MS-RDPECLIP 2.2.3.1.2.1). */
+function longFormat(id: number, name: string): Buffer {
+  const head = Buffer.alloc(4);
+  head.writeUInt32LE(id, 0);
+  return Buffer.concat([head, text(name)]);
+}
+/** Clipboard Capabilities with one general set carrying `flags`. */
+function clipCaps(flags: number): Buffer {
+  const data = Buffer.alloc(4 + 12);
+  data.writeUInt16LE(1, 0);
+  data.writeUInt16LE(1, 4); // CB_CAPSTYPE_GENERAL
+  data.writeUInt16LE(12, 6);
+  data.writeUInt32LE(2, 8); // CB_CAPS_VERSION_2
+  data.writeUInt32LE(flags, 12);
+  return cliprdr(CB.CLIP_CAPS, data);
+}
+
+test('no files, both ways for text: the client says it cannot copy files, its format lists lose the file formats, file contents neither asked for nor given; text untouched', () => {
+  // CB_USE_LONG_FORMAT_NAMES | CB_STREAM_FILECLIP_ENABLED | CB_FILECLIP_NO_FILE_PATHS | CB_CAN_LOCK_CLIPDATA | CB_HUGE_FILE_SUPPORT_ENABLED
+  const caps = onChannel(CLIPBOARD_ID, clipCaps(0x3e), FIRST_LAST);
+  const files = Buffer.concat([longFormat(0xc0a1, 'FileGroupDescriptorW'), longFormat(13, ''), longFormat(0xc0a2, 'FileContents'), longFormat(0xc0a3, 'Preferred DropEffect')]);
+  const formatList = onChannel(CLIPBOARD_ID, cliprdr(CB.FORMAT_LIST, files), FIRST_LAST);
+  const textOnly = onChannel(CLIPBOARD_ID, cliprdr(CB.FORMAT_LIST, longFormat(13, '')), FIRST_LAST);
+  const contentsRequest = onChannel(CLIPBOARD_ID, cliprdr(CB.FILECONTENTS_REQUEST, Buffer.alloc(28)), FIRST_LAST);
+  const streamId = Buffer.from([7, 0, 0, 0]);
+  const contentsResponse = onChannel(CLIPBOARD_ID, cliprdr(CB.FILECONTENTS_RESPONSE, Buffer.concat([streamId, Buffer.from('local file bytes')]), 1), FIRST_LAST);
+  const textResponse = onChannel(CLIPBOARD_ID, cliprdr(CB.FORMAT_DATA_RESPONSE, text('fine'), 1), FIRST_LAST);
+  const { out, rewriter } = oneWay({ toRemote: true, toLocal: true, files: false }, [caps, formatList, textOnly, contentsRequest, contentsResponse, textResponse]);
+  const [capsOut, listOut, textListOut, requestOut, responseOut, textOut] = out.map((pdus) => Buffer.concat(pdus));
+  assert.equal(message(capsOut!).data.readUInt32LE(8), 0x02, 'only long format names left of the general flags');
+  assert.ok(message(listOut!).data.equals(Buffer.concat([longFormat(13, ''), longFormat(0xc0a3, 'Preferred DropEffect')])), 'the file formats left out, the rest as they were');
+  assert.ok(textListOut!.equals(textOnly), 'a list without files goes as it came');
+  assert.equal(requestOut!.length, 0, 'the client never asks for a remote file');
+  assert.deepEqual([message(responseOut!).type, message(responseOut!).msgFlags, [...message(responseOut!).data]], [CB.FILECONTENTS_RESPONSE, 2, [...streamId]], 'a failed answer for the same stream, no bytes');
+  assert.ok(textOut!.equals(textResponse));
+  assert.equal(rewriter.clipboardChanged, 4);
+});
+
+test('no files: a short-name format list (no long names announced) loses its file formats too; one that cannot be read goes empty', () => {
+  const shortFormat = (id: number, name: string) => {
+    const entry = Buffer.alloc(36);
+    entry.writeUInt32LE(id, 0);
+    Buffer.from(name, 'utf16le').copy(entry, 4, 0, 32);
+    return entry;
+  };
+  const list = onChannel(CLIPBOARD_ID, cliprdr(CB.FORMAT_LIST, Buffer.concat([shortFormat(13, ''), shortFormat(0xc0a1, 'FileGroupDescriptorW')])), FIRST_LAST);
+  const broken = onChannel(CLIPBOARD_ID, cliprdr(CB.FORMAT_LIST, Buffer.alloc(35)), FIRST_LAST);
+  const { out } = oneWay({ toRemote: true, toLocal: true, files: false }, [list, broken]);
+  assert.ok(message(Buffer.concat(out[0]!)).data.equals(shortFormat(13, '')));
+  assert.equal(message(Buffer.concat(out[1]!)).data.length, 0);
 });
 
 test('one way only, and the server\u2019s channel ids unknown: unchecked, nothing on a channel goes', () => {

@@ -1,0 +1,108 @@
+// RdpFiles (renderer/protocols/rdp/rdpFiles.ts): what IronRDP's file transfer
+// provider reports, as the session's 'transfer' and 'remoteFiles' events. The
+// provider is a fake here; test/e2e/xrdp.test.ts copies real files both ways.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { RdpFiles, WAITING_FOR_PASTE, failureWords, remoteFiles, type FileTransferProviderLike } from '../../../renderer/protocols/rdp/rdpFiles';
+import type { FileTransferUpdate, RemoteFile } from '../../../renderer/session/remoteSession';
+
+class FakeProvider {
+  handlers = new Map<string, ((...args: never[]) => void)[]>();
+  nextId = 1;
+  uploads: File[][] = [];
+  downloads: { resolve: (b: Blob) => void; reject: (e: Error) => void; index: number }[] = [];
+  on(event: string, handler: (...args: never[]) => void): void {
+    this.handlers.set(event, [...(this.handlers.get(event) ?? []), handler]);
+  }
+  fire(event: string, ...args: unknown[]): void {
+    for (const h of this.handlers.get(event) ?? []) (h as (...a: unknown[]) => void)(...args);
+  }
+  uploadFiles(files: File[]) {
+    this.uploads.push(files);
+    return { transferIds: new Map(files.map((_f, i) => [i, this.nextId++] as [number, number])), completion: new Promise<void>(() => undefined) };
+  }
+  downloadFile(_file: unknown, index: number) {
+    const transferId = this.nextId++;
+    return { transferId, completion: new Promise<Blob>((resolve, reject) => this.downloads.push({ resolve, reject, index })) };
+  }
+}
+
+function setUp(ways = { upload: true, download: true }) {
+  const provider = new FakeProvider();
+  const transfers: FileTransferUpdate[] = [];
+  const offered: RemoteFile[][] = [];
+  const files = new RdpFiles(provider as unknown as FileTransferProviderLike, {
+    emit: ((event: string, value: unknown) => {
+      if (event === 'transfer') transfers.push(value as FileTransferUpdate);
+      if (event === 'remoteFiles') offered.push(value as RemoteFile[]);
+    }) as never,
+  }, ways);
+  return { provider, files, transfers, offered };
+}
+
+test('files sent wait on the remote clipboard until pasted there, then are copied; files sent after them take their place', () => {
+  const { provider, files, transfers } = setUp();
+  files.send([new File(['abc'], 'a.txt'), new File(['defg'], 'b.txt')]);
+  assert.deepEqual(transfers.map((t) => [t.id, t.name, t.size, t.state, t.detail]), [
+    [1, 'a.txt', 3, 'waiting', WAITING_FOR_PASTE],
+    [2, 'b.txt', 4, 'waiting', WAITING_FOR_PASTE],
+  ]);
+  provider.fire('upload-progress', { transferId: 1, fileIndex: 0, fileName: 'a.txt', bytesTransferred: 2, totalBytes: 3, percentage: 66 });
+  provider.fire('upload-complete', new File(['abc'], 'a.txt'), 0, 1);
+  assert.deepEqual(transfers.slice(2).map((t) => [t.id, t.state, t.sent, t.direction]), [
+    [1, 'sending', 2, 'to-remote'],
+    [1, 'done', 2, 'to-remote'],
+  ]);
+  files.send([new File(['x'], 'c.txt')]);
+  const replaced = transfers.find((t) => t.id === 2 && t.state === 'failed');
+  assert.match(replaced?.detail ?? '', /took its place/);
+  assert.equal(transfers.filter((t) => t.id === 1 && t.state === 'failed').length, 0, 'a copied file is not undone');
+  assert.equal(provider.uploads.length, 2);
+});
+
+test('files copied on the remote computer are offered (not its folders), saved on request, and no longer offered once it copies something else', async () => {
+  const { provider, files, transfers, offered } = setUp();
+  const list = [
+    { name: 'docs', size: 0, lastModified: 0, isDirectory: true },
+    { name: 'report.pdf', path: 'docs', size: 2048, lastModified: 0 },
+    { name: 'a.txt', size: 3, lastModified: 0 },
+  ];
+  provider.fire('files-available', list);
+  assert.deepEqual(offered.at(-1), [
+    { index: 1, name: 'report.pdf', folder: 'docs', size: 2048 },
+    { index: 2, name: 'a.txt', size: 3 },
+  ]);
+  const saving = files.save(2);
+  assert.equal(provider.downloads[0]!.index, 2);
+  provider.downloads[0]!.resolve(new Blob(['abc']));
+  const saved = await saving;
+  assert.equal(saved.name, 'a.txt');
+  assert.equal(await saved.blob.text(), 'abc');
+  assert.deepEqual(transfers.map((t) => [t.name, t.state, t.direction]), [
+    ['a.txt', 'sending', 'from-remote'],
+    ['a.txt', 'done', 'from-remote'],
+  ]);
+  // A failed copy says why, in words.
+  const failing = files.save(1);
+  provider.downloads[1]!.reject(new Error('Clipboard lock expired'));
+  await assert.rejects(failing, /no longer offers it/);
+  assert.equal(transfers.at(-1)?.state, 'failed');
+  files.remoteClipboardChanged();
+  assert.deepEqual(offered.at(-1), []);
+  await assert.rejects(files.save(2), /no longer offers it/);
+});
+
+test('one way only: no offers where files may not come here, nothing sent where they may not go there', () => {
+  const { provider, files, offered } = setUp({ upload: false, download: false });
+  provider.fire('files-available', [{ name: 'a.txt', size: 3, lastModified: 0 }]);
+  assert.deepEqual(offered, []);
+  files.send([new File(['abc'], 'a.txt')]);
+  assert.equal(provider.uploads.length, 0);
+});
+
+test('remoteFiles and failureWords', () => {
+  assert.deepEqual(remoteFiles([{ name: 'x', path: 'a\\b', size: 1, lastModified: 0 }]), [{ index: 0, name: 'x', folder: 'a/b', size: 1 }]);
+  assert.match(failureWords('file too large'), /2 GB/);
+  assert.equal(failureWords('boom'), 'boom');
+  assert.equal(failureWords(''), 'failed');
+});
