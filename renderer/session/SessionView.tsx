@@ -726,7 +726,10 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
         onDrop={(e) => {
           if (!filesProtocol || profile.viewOnly) return;
           e.preventDefault();
-          sessionRef.current?.sendFiles?.([...e.dataTransfer.files]);
+          const session = sessionRef.current;
+          // RDP takes folders too: their entries must be read during the drop event itself.
+          if (session?.sendDrop) session.sendDrop(e.nativeEvent);
+          else session?.sendFiles?.([...e.dataTransfer.files]);
         }}
       />
       {failure && (

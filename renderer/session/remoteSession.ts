@@ -90,6 +90,8 @@ export interface RemoteSession {
    * are copied when pasted there.
    */
   sendFiles?(files: File[]): void;
+  /** RDP: copies what was dropped on the desktop, folders and what is in them included (called during the drop event). */
+  sendDrop?(event: DragEvent): void;
   /** RDP: copies one of the files the remote clipboard offers ('remoteFiles') to this computer; progress comes as 'transfer' events. */
   saveRemoteFile?(index: number): Promise<{ name: string; blob: Blob }>;
   focus(): void;

@@ -356,11 +356,21 @@ test('xrdp: files both ways through the clipboard, as mstsc copies them: a file 
   const env = await server.sessionEnv();
   const view = sessionView(page);
 
-  // This computer → remote: "Send files…" puts the file on the remote clipboard (several 64 KB chunks of it)…
+  // A file dropped on the desktop goes on the remote clipboard…
+  const drop = await page.evaluateHandle(() => {
+    const data = new DataTransfer();
+    data.items.add(new File(['dropped here'], 'dropped.txt', { type: 'text/plain' }));
+    return data;
+  });
+  await view.getByTestId('session-surface').dispatchEvent('drop', { dataTransfer: drop });
+  await view.getByText('dropped.txt: on the remote clipboard: paste it into a folder there').waitFor();
+
+  // This computer → remote: "Send files…" puts the file on the remote clipboard (in its place)…
   const sent = randomBytes(300_000);
   await view.getByRole('button', { name: 'Send files…' }).waitFor();
   await view.getByLabel('Files to send').setInputFiles({ name: 'quarterly report.bin', mimeType: 'application/octet-stream', buffer: sent });
   await view.getByText('quarterly report.bin: on the remote clipboard: paste it into a folder there').waitFor();
+  await view.getByText('dropped.txt: not copied (files sent after it took its place on the remote clipboard)').waitFor();
   // …and pasting it there copies it: what a file manager's Paste does (the clipboard's file list, then each file's bytes,
   // which xrdp-chansrv asks this computer for as they are read from its FUSE folder).
   let uri = '';

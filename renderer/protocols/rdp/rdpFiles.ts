@@ -12,7 +12,7 @@
 // - From it: files copied on the remote computer are offered ('remoteFiles')
 //   until its clipboard holds something else; saving one copies it here
 //   (saveRemoteFile), and the view hands it to the browser's download.
-import type { FileInfo, FileTransferError, TransferProgress, UploadHandle, DownloadHandle } from '@devolutions/iron-remote-desktop-rdp';
+import type { DroppedFile, FileInfo, FileTransferError, TransferProgress, UploadHandle, DownloadHandle } from '@devolutions/iron-remote-desktop-rdp';
 import type { FileTransferUpdate, RemoteFile, SessionEmitter } from '../../session/remoteSession';
 
 /** What this needs of IronRDP's RdpFileTransferProvider (a fake in unit tests). */
@@ -22,7 +22,8 @@ export interface FileTransferProviderLike {
   on(event: 'upload-complete', handler: (file: File, fileIndex: number, transferId: number) => void): void;
   on(event: 'download-complete', handler: (file: FileInfo, blob: Blob, fileIndex: number, transferId: number) => void): void;
   on(event: 'error', handler: (error: FileTransferError) => void): void;
-  uploadFiles(files: File[]): UploadHandle;
+  uploadFiles(files: File[] | DroppedFile[]): UploadHandle;
+  handleDrop(event: DragEvent): Promise<DroppedFile[]>;
   downloadFile(file: FileInfo, fileIndex: number): DownloadHandle;
 }
 
@@ -55,17 +56,37 @@ export class RdpFiles {
     });
   }
 
-  /** Puts files on the remote clipboard; each is listed as waiting until pasted there. */
-  send(files: File[]): void {
+  /** What was dropped on the desktop, folders walked (their entries are taken during the drop event), then as send(). */
+  sendDrop(event: DragEvent): void {
+    if (!this.ways.upload) return;
+    void this.provider.handleDrop(event).then(
+      (dropped) => this.send(dropped),
+      () => undefined,
+    );
+  }
+
+  /** Puts files (and folders, from a drop) on the remote clipboard; each file is listed as waiting until pasted there. */
+  send(files: File[] | DroppedFile[]): void {
     if (!this.ways.upload || files.length === 0) return;
-    for (const t of this.transfers.values()) {
-      if ((t.direction ?? 'to-remote') === 'to-remote' && t.state === 'waiting') this.update(t.id, { state: 'failed', detail: REPLACED });
+    let handle: UploadHandle;
+    try {
+      handle = this.provider.uploadFiles(files);
+    } catch (error) {
+      // Files not yet pasted there are still on the remote clipboard: the newest copy takes their place, as with mstsc.
+      if (!abandonWaitingUpload(this.provider)) {
+        this.events.emit('warning', `Files cannot be sent now: ${error instanceof Error ? error.message : String(error)}. Paste the files waiting on the remote clipboard first.`);
+        return;
+      }
+      handle = this.provider.uploadFiles(files);
     }
-    const handle = this.provider.uploadFiles(files);
+    for (const t of this.transfers.values()) {
+      if ((t.direction ?? 'to-remote') === 'to-remote' && (t.state === 'waiting' || t.state === 'sending')) this.update(t.id, { state: 'failed', detail: REPLACED });
+    }
     for (const [index, id] of handle.transferIds) {
       const file = files[index];
-      if (!file) continue;
-      this.put({ id, name: file.name, size: file.size, sent: 0, state: 'waiting', direction: 'to-remote', detail: WAITING_FOR_PASTE });
+      if (!file || ('isDirectory' in file && file.isDirectory)) continue;
+      const folder = 'path' in file && typeof file.path === 'string' ? `${file.path.split('\\').join('/')}/` : '';
+      this.put({ id, name: folder + file.name, size: file.size, sent: 0, state: 'waiting', direction: 'to-remote', detail: WAITING_FOR_PASTE });
     }
     handle.completion.catch((error: unknown) => {
       for (const id of handle.transferIds.values()) {
@@ -114,6 +135,31 @@ export class RdpFiles {
     if (this.transfers.size > 64) this.transfers.delete(this.transfers.keys().next().value!);
     this.events.emit('transfer', t);
   }
+}
+
+/**
+ * IronRDP 0.7 takes no new files while the last ones wait on the remote
+ * clipboard to be pasted in full ("Upload already in progress"), which may be
+ * never: a user who sent files and did not paste them could send no more in
+ * that session. This ends the waiting batch as the provider's own dispose()
+ * does for it (its timers cleared, its readers aborted, its promise
+ * rejected), so the next uploadFiles() starts afresh. False where the
+ * provider is not shaped as expected (another IronRDP version): nothing is
+ * touched, and the user is asked to paste the waiting files first.
+ */
+export function abandonWaitingUpload(provider: object): boolean {
+  const holder = provider as {
+    uploadState?: { reject?: unknown; readerTimeouts?: unknown; activeReaders?: unknown };
+  };
+  const state = holder.uploadState;
+  if (!state || typeof state.reject !== 'function' || !(state.readerTimeouts instanceof Map) || !(state.activeReaders instanceof Map)) return false;
+  for (const timer of state.readerTimeouts.values()) clearTimeout(timer as ReturnType<typeof setTimeout>);
+  state.readerTimeouts.clear();
+  for (const reader of state.activeReaders.values()) (reader as { abort?: () => void }).abort?.();
+  state.activeReaders.clear();
+  holder.uploadState = undefined;
+  (state.reject as (e: Error) => void)(new Error(REPLACED));
+  return true;
 }
 
 /** The files of a remote file list a user can save: its folders are where they are, not something to save. */

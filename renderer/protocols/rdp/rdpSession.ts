@@ -268,6 +268,15 @@ export class RdpSession implements RemoteSession {
     this.files.send(files);
   }
 
+  sendDrop(event: DragEvent): void {
+    if (!this.connected) return;
+    if (!this.files?.ways.upload) {
+      this.events.emit('warning', this.fileTransferAllowed ? FILES_NEED_CLIPBOARD : FILES_FORBIDDEN);
+      return;
+    }
+    this.files.sendDrop(event);
+  }
+
   saveRemoteFile(index: number): Promise<{ name: string; blob: Blob }> {
     if (!this.files) return Promise.reject(new Error(FILES_FORBIDDEN));
     return this.files.save(index);

@@ -17,9 +17,24 @@ class FakeProvider {
   fire(event: string, ...args: unknown[]): void {
     for (const h of this.handlers.get(event) ?? []) (h as (...a: unknown[]) => void)(...args);
   }
+  /** As IronRDP 0.7's: one batch at a time, until pasted in full. */
+  uploadState: { reject: (e: Error) => void; readerTimeouts: Map<number, ReturnType<typeof setTimeout>>; activeReaders: Map<number, { abort(): void }> } | undefined;
+  /** An IronRDP without that shape: abandonWaitingUpload must leave it alone. */
+  opaque = false;
+  private opaqueBusy = false;
   uploadFiles(files: File[]) {
+    if (this.uploadState || this.opaqueBusy) throw new Error('Upload already in progress');
     this.uploads.push(files);
-    return { transferIds: new Map(files.map((_f, i) => [i, this.nextId++] as [number, number])), completion: new Promise<void>(() => undefined) };
+    const completion = new Promise<void>((_resolve, reject) => {
+      if (this.opaque) this.opaqueBusy = true;
+      else this.uploadState = { reject, readerTimeouts: new Map(), activeReaders: new Map() };
+    });
+    completion.catch(() => undefined);
+    return { transferIds: new Map(files.map((_f, i) => [i, this.nextId++] as [number, number])), completion };
+  }
+  dropped: unknown[] = [];
+  handleDrop() {
+    return Promise.resolve(this.dropped);
   }
   downloadFile(_file: unknown, index: number) {
     const transferId = this.nextId++;
@@ -31,13 +46,15 @@ function setUp(ways = { upload: true, download: true }) {
   const provider = new FakeProvider();
   const transfers: FileTransferUpdate[] = [];
   const offered: RemoteFile[][] = [];
+  const warnings: string[] = [];
   const files = new RdpFiles(provider as unknown as FileTransferProviderLike, {
     emit: ((event: string, value: unknown) => {
       if (event === 'transfer') transfers.push(value as FileTransferUpdate);
       if (event === 'remoteFiles') offered.push(value as RemoteFile[]);
+      if (event === 'warning') warnings.push(value as string);
     }) as never,
   }, ways);
-  return { provider, files, transfers, offered };
+  return { provider, files, transfers, offered, warnings };
 }
 
 test('files sent wait on the remote clipboard until pasted there, then are copied; files sent after them take their place', () => {
@@ -53,7 +70,14 @@ test('files sent wait on the remote clipboard until pasted there, then are copie
     [1, 'sending', 2, 'to-remote'],
     [1, 'done', 2, 'to-remote'],
   ]);
+  // b.txt was never pasted: IronRDP still holds the batch and refuses the next; the waiting one is ended for it.
+  const waiting = provider.uploadState!;
+  let rejected: Error | null = null;
+  waiting.reject = (e) => (rejected = e);
   files.send([new File(['x'], 'c.txt')]);
+  assert.match(String(rejected), /took its place/);
+  assert.equal(transfers.at(-1)?.name, 'c.txt');
+  assert.equal(transfers.at(-1)?.state, 'waiting');
   const replaced = transfers.find((t) => t.id === 2 && t.state === 'failed');
   assert.match(replaced?.detail ?? '', /took its place/);
   assert.equal(transfers.filter((t) => t.id === 1 && t.state === 'failed').length, 0, 'a copied file is not undone');
@@ -90,6 +114,33 @@ test('files copied on the remote computer are offered (not its folders), saved o
   files.remoteClipboardChanged();
   assert.deepEqual(offered.at(-1), []);
   await assert.rejects(files.save(2), /no longer offers it/);
+});
+
+test('an IronRDP not shaped as expected is left alone: the user is asked to paste the waiting files first, and they stay waiting', () => {
+  const { provider, files, transfers, warnings } = setUp();
+  provider.opaque = true;
+  files.send([new File(['abc'], 'a.txt')]);
+  files.send([new File(['x'], 'c.txt')]);
+  assert.equal(provider.uploads.length, 1);
+  assert.match(warnings[0] ?? '', /Paste the files waiting on the remote clipboard first/);
+  assert.deepEqual(transfers.map((t) => [t.name, t.state]), [['a.txt', 'waiting']]);
+});
+
+test('a drop: folders walked by IronRDP are not listed themselves, the files in them are, with their folders', async () => {
+  const { provider, files, transfers } = setUp();
+  provider.dropped = [
+    { file: null, name: 'Project', size: 0, lastModified: 0, isDirectory: true },
+    { file: new File(['a'], 'a.txt'), name: 'a.txt', size: 1, lastModified: 0, path: 'Project' },
+    { file: new File(['bb'], 'b.bin'), name: 'b.bin', size: 2, lastModified: 0, path: 'Project\\sub' },
+  ];
+  provider.nextId = 10;
+  files.sendDrop({} as DragEvent);
+  await new Promise((r) => setImmediate(r));
+  assert.deepEqual(transfers.map((t) => [t.name, t.size, t.state]), [
+    ['Project/a.txt', 1, 'waiting'],
+    ['Project/sub/b.bin', 2, 'waiting'],
+  ]);
+  assert.equal(provider.uploads[0]!.length, 3, 'the folder goes too: the remote side makes it');
 });
 
 test('one way only: no offers where files may not come here, nothing sent where they may not go there', () => {
