@@ -18,6 +18,8 @@ export interface GatewayHarness {
   socket(pathAndQuery: string): WebSocket;
   /** Collects control events of a session. */
   control(controlPath: string): Promise<{ events: ControlEvent[]; close(): void }>;
+  /** The gateway's log lines so far. */
+  logs(): string[];
   /** Stops the gateway and removes its temp folder (a shared dataDir given in the options stays). */
   close(): Promise<void>;
 }
@@ -99,6 +101,7 @@ export async function startGatewayHarness(options: HarnessOptions = {}): Promise
       });
       return { events, close: () => ws.close() };
     },
+    logs: () => [...logs],
     async close() {
       await gateway.close();
       await rm(root, { recursive: true, force: true });

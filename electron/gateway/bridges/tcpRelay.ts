@@ -14,6 +14,7 @@ import { gatewaySignIn, startTls } from './vncTls';
 import { connectSpiceTls, connectSpiceTlsThroughProxy, sameCertificate } from './spiceTls';
 import { openHttpTunnel } from './httpConnectTunnel';
 import { VncClipboardFilter } from './vncClipboardFilter';
+import { SpiceAgentFilter } from './spiceAgentFilter';
 import type { HttpProxy } from '../../../shared/profiles/spiceProxy';
 import type { CertificatePromptBody } from '../../../shared/api/contract';
 
@@ -119,6 +120,8 @@ function relay(
   let finished = false;
   /** VNC under a clipboard policy: the filter of the page's messages once the relay pumps (clipboardFilter), for the log. */
   let filter: VncClipboardFilter | null = null;
+  /** SPICE under a clipboard or file policy: the filter of a main channel's agent messages (spiceFilter), for the log. */
+  let agentFilter: SpiceAgentFilter | null = null;
   const pendingToHost: Buffer[] = made ? [...made.early] : [];
   // VNC: the gateway signs in for the page (vncSignIn.ts). Taken here: the password is used once.
   const signIn = session.protocol === 'vnc' ? session.vncSignIn : null;
@@ -145,6 +148,7 @@ function relay(
       log.info('relay ended', { session: session.id, reason, detail });
     }
     if (filter && filter.dropped > 0) log.info('clipboard messages left out by policy', { session: session.id, dropped: filter.dropped });
+    if (agentFilter && agentFilter.dropped > 0) log.info('clipboard messages left out by policy', { session: session.id, dropped: agentFilter.dropped, tokensGiven: agentFilter.tokensGiven });
     host.destroy();
     // 4000 + a small code lets a client without the control channel tell failures apart.
     if (socket.readyState === socket.OPEN || socket.readyState === socket.CONNECTING) {
@@ -208,13 +212,25 @@ function relay(
    */
   const pump = (fromServer: Buffer[], framed = false) => {
     socket.off('message', holdUntilConnected);
-    for (const chunk of fromServer) {
-      heard();
-      socket.send(chunk, { binary: true, compress: false });
-    }
     const framing = clipboardFilter(framed);
     filter = framing;
+    const agent = spiceFilter();
+    agentFilter = agent;
+    for (const chunk of fromServer) {
+      heard();
+      for (const message of agent ? agent.fromServer(chunk) : [chunk]) socket.send(message, { binary: true, compress: false });
+    }
     const toHost = (chunk: Buffer): Buffer[] => {
+      if (agent) {
+        const judged = agent.push(chunk);
+        if (!judged.ok) {
+          finish('policy-clipboard-unchecked', judged.why);
+          return [];
+        }
+        // Agent tokens handed back for what was left out, between two of the server's messages.
+        for (const message of judged.toPage) socket.send(message, { binary: true, compress: false });
+        return judged.toServer;
+      }
       if (!framing) return [chunk];
       const outcome = framing.push(chunk);
       if (outcome.ok) return outcome.toServer;
@@ -226,7 +242,7 @@ function relay(
       host.write(chunk);
     }
     if (finished) return;
-    pumpBytes(socket, host, session, { fromHost: heard, ...(framing ? { transformToHost: toHost } : {}) });
+    pumpBytes(socket, host, session, { fromHost: heard, ...(framing || agent ? { transformToHost: toHost } : {}), ...(agent ? { transformFromHost: (chunk: Buffer) => agent.fromServer(chunk) } : {}) });
     // A held connection was paused when taken (nothing is lost): it flows from here.
     host.resume();
   };
@@ -415,6 +431,17 @@ function relay(
       return null;
     }
     return new VncClipboardFilter({ toRemote: clipboardToRemote, toLocal: clipboardToLocal });
+  };
+
+  /**
+   * SPICE under a clipboard or file policy: each channel's relay reads the
+   * link, and on the main channel leaves out the page's agent messages the
+   * policy forbids (spiceAgentFilter.ts); other channels pass untouched.
+   */
+  const spiceFilter = (): SpiceAgentFilter | null => {
+    const { clipboardToRemote, clipboardToLocal, fileTransfer } = session.redirection;
+    if (session.protocol !== 'spice' || (clipboardToRemote && clipboardToLocal && fileTransfer)) return null;
+    return new SpiceAgentFilter({ toRemote: clipboardToRemote, toLocal: clipboardToLocal, files: fileTransfer });
   };
 
   // While the page catches up with a sign-in, the server's end waits for it (so the page reads the server's answer first).
