@@ -347,6 +347,16 @@ function copyFilesOnRemote(env: NodeJS.ProcessEnv, files: string[]): () => void 
 
 const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
 
+/** A text file dropped on the session's desktop (a drop event carrying it, as the browser makes one). */
+async function dropFile(page: TestBrowser['page'], name: string, text: string): Promise<void> {
+  const data = await page.evaluateHandle(([fileName, body]) => {
+    const transfer = new DataTransfer();
+    transfer.items.add(new File([body], fileName, { type: 'text/plain' }));
+    return transfer;
+  }, [name, text] as const);
+  await sessionView(page).getByTestId('session-surface').dispatchEvent('drop', { dataTransfer: data });
+}
+
 test('xrdp: files both ways through the clipboard, as mstsc copies them: a file sent is pasted on the remote side byte for byte; a file copied there is saved here byte for byte', async () => {
   const server = await startServer({ xterm: true });
   const { browser } = await startAppWithBrowser(cleanups);
@@ -357,12 +367,7 @@ test('xrdp: files both ways through the clipboard, as mstsc copies them: a file 
   const view = sessionView(page);
 
   // A file dropped on the desktop goes on the remote clipboard…
-  const drop = await page.evaluateHandle(() => {
-    const data = new DataTransfer();
-    data.items.add(new File(['dropped here'], 'dropped.txt', { type: 'text/plain' }));
-    return data;
-  });
-  await view.getByTestId('session-surface').dispatchEvent('drop', { dataTransfer: drop });
+  await dropFile(page, 'dropped.txt', 'dropped here');
   await view.getByText('dropped.txt: on the remote clipboard: paste it into a folder there').waitFor();
 
   // This computer → remote: "Send files…" puts the file on the remote clipboard (in its place)…
@@ -422,12 +427,7 @@ test('xrdp under a policy that allows no file copying: text still goes both ways
   const view = sessionView(page);
   assert.equal(await view.getByRole('button', { name: 'Send files…' }).count(), 0);
   // A file dropped on the desktop is refused in words.
-  const drop = await page.evaluateHandle(() => {
-    const data = new DataTransfer();
-    data.items.add(new File(['secret'], 'secret.txt', { type: 'text/plain' }));
-    return data;
-  });
-  await view.getByTestId('session-surface').dispatchEvent('drop', { dataTransfer: drop });
+  await dropFile(page, 'secret.txt', 'secret');
   await view.getByText('Files cannot be copied: your organisation does not allow copying files to remote computers.').waitFor();
   // A file copied on the remote computer is not offered here.
   const remotePath = path.join(server.home, 'secret.bin');

@@ -5,7 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startXvnc, disposeXvnc, type XvncServer } from '../servers/xvnc';
-import { startGatewayHarness, type GatewayHarness } from './gatewayHarness';
+import { openSessionRelay, startGatewayHarness, type GatewayHarness } from './gatewayHarness';
 import type { ControlEvent, CreateSessionResponse } from '../../shared/api/contract';
 import type { ClipboardPolicy } from '../../shared/policy/policySchema';
 import { relayStream, type RelayStream } from '../support/relayStream';
@@ -28,17 +28,7 @@ const setRemoteClipboard = (text: string) => xvnc.x('sh', ['-c', `printf '%s' "$
 /** A session under `clipboard`, played by a Node page to the desktop (signed in by the gateway, None offered to the page). */
 async function pageAtDesktop(clipboard: ClipboardPolicy | null): Promise<{ harness: GatewayHarness; session: CreateSessionResponse; ws: ReturnType<GatewayHarness['socket']>; stream: RelayStream }> {
   const harness = await startGatewayHarness(clipboard ? { machinePolicy: { schemaVersion: 1, clipboard } } : {});
-  const created = await harness.call('POST', '/api/profiles', { profile: { name: 'Clipboard', protocol: 'vnc', host: '127.0.0.1', port: xvnc.port }, password: PASSWORD });
-  assert.equal(created.status, 201);
-  const answered = await harness.call('POST', '/api/sessions', { profileId: created.json.id });
-  assert.equal(answered.status, 201);
-  const session = answered.json as CreateSessionResponse;
-  const ws = harness.socket(session.relayPath);
-  const stream = relayStream(ws);
-  await new Promise((resolve, reject) => {
-    ws.once('open', resolve);
-    ws.once('error', reject);
-  });
+  const { session, ws, stream } = await openSessionRelay(harness, { name: 'Clipboard', protocol: 'vnc', host: '127.0.0.1', port: xvnc.port }, PASSWORD);
   assert.equal((await stream.read(12)).toString('latin1'), 'RFB 003.008\n');
   ws.send(Buffer.from('RFB 003.008\n', 'latin1'));
   assert.deepEqual([...(await stream.read(2))], [1, 1], 'None, the gateway having signed in');

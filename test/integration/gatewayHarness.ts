@@ -9,7 +9,9 @@ import WebSocket from 'ws';
 import { startGateway, type RunningGateway } from '../../electron/gateway/index';
 import { createLogger } from '../../electron/gateway/logging/logger';
 import { prepareLogFile } from '../../electron/gateway/logging/fileLog';
-import type { ControlEvent } from '../../shared/api/contract';
+import assert from 'node:assert/strict';
+import type { ControlEvent, CreateSessionResponse } from '../../shared/api/contract';
+import { relayStream, type RelayStream } from '../support/relayStream';
 
 export interface GatewayHarness {
   gateway: RunningGateway;
@@ -107,4 +109,24 @@ export async function startGatewayHarness(options: HarnessOptions = {}): Promise
       await rm(root, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * A saved connection (and its password, if any), a session on it, and its
+ * relay WebSocket opened and read as one byte stream: where a Node client
+ * takes the page's part.
+ */
+export async function openSessionRelay(harness: GatewayHarness, profile: Record<string, unknown>, password?: string): Promise<{ session: CreateSessionResponse; ws: WebSocket; stream: RelayStream }> {
+  const created = await harness.call('POST', '/api/profiles', { profile, ...(password ? { password } : {}) });
+  assert.equal(created.status, 201);
+  const answered = await harness.call('POST', '/api/sessions', { profileId: created.json.id });
+  assert.equal(answered.status, 201);
+  const session = answered.json as CreateSessionResponse;
+  const ws = harness.socket(session.relayPath);
+  const stream = relayStream(ws);
+  await new Promise((resolve, reject) => {
+    ws.once('open', resolve);
+    ws.once('error', reject);
+  });
+  return { session, ws, stream };
 }

@@ -9,10 +9,8 @@ import { test, beforeEach, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { constants, createPublicKey, publicEncrypt } from 'node:crypto';
 import { startSpiceServer, disposeSpiceServer, type SpiceServer } from '../servers/spiceServer';
-import { startGatewayHarness, type GatewayHarness } from './gatewayHarness';
-import type { CreateSessionResponse } from '../../shared/api/contract';
+import { openSessionRelay, startGatewayHarness } from './gatewayHarness';
 import type { ClipboardPolicy } from '../../shared/policy/policySchema';
-import { relayStream } from '../support/relayStream';
 import { SPICE_CAPS, spiceAgentPieces, spiceLinkMessage, spiceMini } from '../support/spiceWire';
 
 // A guest of its own for each test: its agent starts afresh, as for a user's first connect.
@@ -39,17 +37,7 @@ const u32 = (...values: number[]) => Buffer.from(new Uint32Array(values).buffer)
 /** A page's main channel to the guest through the gateway, under `policy`: linked, the agent started, its messages read as they come. */
 async function mainChannel(policy: { clipboard?: ClipboardPolicy; allowFileTransfer?: boolean }) {
   const harness = await startGatewayHarness({ machinePolicy: { schemaVersion: 1, ...policy } });
-  const created = await harness.call('POST', '/api/profiles', { profile: { name: 'Guest', protocol: 'spice', host: '127.0.0.1', port: guest.port } });
-  assert.equal(created.status, 201);
-  const answered = await harness.call('POST', '/api/sessions', { profileId: created.json.id });
-  assert.equal(answered.status, 201);
-  const session = answered.json as CreateSessionResponse;
-  const ws = harness.socket(session.relayPath);
-  const stream = relayStream(ws);
-  await new Promise((resolve, reject) => {
-    ws.once('open', resolve);
-    ws.once('error', reject);
-  });
+  const { ws, stream } = await openSessionRelay(harness, { name: 'Guest', protocol: 'spice', host: '127.0.0.1', port: guest.port });
   ws.send(spiceLinkMessage(1, SPICE_CAPS.AUTH_SELECTION | SPICE_CAPS.MINI_HEADER));
   const header = await stream.read(16);
   assert.equal(header.toString('latin1', 0, 4), 'REDQ');
