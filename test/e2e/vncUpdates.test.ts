@@ -96,8 +96,9 @@ test('a near server is asked for each update in turn (no continuous updates), an
 test('a far server (20 ms each way) streams its updates (continuous updates), as noVNC asks, and the picture follows the desktop', async () => {
   const relay = await startFaultRelay(server.port, '127.0.0.1', { delayMs: 20 });
   try {
-    // At least the relay's 40 ms, there and back.
-    await connectAndWatch(relay, 'Far', /^Round trip to the server ((4\d|[5-9]\d)\.\d|\d{3,}) ms \(timed while connecting\): pictures streamed by the server \(continuous updates\)\.$/);
+    // The relay's 40 ms, there and back: at least 38, since Node counts a timer from the event loop's cached time,
+    // so each 20 ms delay may end up to a millisecond early by the clock the gateway times with (CI once saw 39.7).
+    await connectAndWatch(relay, 'Far', /^Round trip to the server ((3[89]|[4-9]\d)\.\d|\d{3,}) ms \(timed while connecting\): pictures streamed by the server \(continuous updates\)\.$/);
     const sent = Buffer.concat(relay.connections.flatMap((connection) => connection.fromClient));
     assert.ok(count(sent, DESKTOP_SIZE) >= 1, 'the page sent its encodings');
     assert.ok(count(sent, CONTINUOUS_UPDATES) >= 1, 'continuous updates were offered');
