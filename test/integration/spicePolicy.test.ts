@@ -11,6 +11,7 @@ import { constants, createPublicKey, publicEncrypt } from 'node:crypto';
 import { startSpiceServer, disposeSpiceServer, type SpiceServer } from '../servers/spiceServer';
 import { openSessionRelay, startGatewayHarness } from './gatewayHarness';
 import type { ClipboardPolicy } from '../../shared/policy/policySchema';
+import { AgentMessage } from '../../shared/spice/agentMessages';
 import { SPICE_CAPS, spiceAgentPieces, spiceLinkMessage, spiceMini } from '../support/spiceWire';
 
 // A guest of its own for each test: its agent starts afresh, as for a user's first connect.
@@ -29,7 +30,7 @@ const setGuestClipboard = (text: string) => guest.x('sh', ['-c', `printf '%s' "$
 
 const MSG = { MAIN_INIT: 103, AGENT_CONNECTED: 107, AGENT_DATA: 109, AGENT_TOKEN: 110, AGENT_CONNECTED_TOKENS: 115 };
 const MSGC_MAIN_AGENT_START = 106;
-const AGENT = { CLIPBOARD: 4, ANNOUNCE_CAPABILITIES: 6, CLIPBOARD_GRAB: 7, CLIPBOARD_REQUEST: 8 };
+const AGENT = AgentMessage;
 const CAP_CLIPBOARD_BY_DEMAND = 1 << 5;
 const UTF8_TEXT = 1;
 const u32 = (...values: number[]) => Buffer.from(new Uint32Array(values).buffer);

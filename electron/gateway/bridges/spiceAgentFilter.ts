@@ -29,6 +29,8 @@
 // hands the page a token itself (SPICE_MSG_MAIN_AGENT_TOKEN, between two of
 // the server's messages), so the page's agent traffic never stalls.
 
+import { AgentMessage } from '../../../shared/spice/agentMessages';
+
 /** What the policy lets through (SessionRedirection). */
 export interface SpiceAgentWays {
   toRemote: boolean;
@@ -50,14 +52,6 @@ const AGENT_HEADER = 20;
 /** AGENT_DATA bodies are at most 2048 bytes; anything much larger is not an agent piece a client sends. */
 const MAX_AGENT_PIECE = 64 * 1024;
 
-/** VDAgentMessage types (spice-protocol vd_agent.h). */
-export const VdAgent = {
-  CLIPBOARD: 4,
-  CLIPBOARD_GRAB: 7,
-  CLIPBOARD_REQUEST: 8,
-  FILE_XFER_START: 10,
-  FILE_XFER_DATA: 12,
-} as const;
 
 export type SpicePushOutcome = { ok: true; toServer: Buffer[]; toPage: Buffer[] } | { ok: false; why: string };
 
@@ -116,28 +110,33 @@ export class SpiceAgentFilter {
     return [...(linkPart.length > 0 ? [linkPart] : []), ...this.tokensNow(), ...this.serverMessages(rest)];
   }
 
+  /**
+   * The server's messages, passed on as they came: the chunk is cut only
+   * where owed tokens go in, at the end of one of its messages.
+   */
   private serverMessages(chunk: Buffer): Buffer[] {
     const out: Buffer[] = [];
-    let data = chunk;
-    while (data.length > 0) {
+    let start = 0;
+    let at = 0;
+    while (at < chunk.length) {
       if (this.serverRemaining > 0) {
-        const take = Math.min(this.serverRemaining, data.length);
-        out.push(data.subarray(0, take));
+        const take = Math.min(this.serverRemaining, chunk.length - at);
         this.serverRemaining -= take;
-        data = data.subarray(take);
-        if (this.serverRemaining === 0) out.push(...this.tokensNow());
-        continue;
-      }
-      const part = data.subarray(0, MINI_HEADER - this.serverHeader.length);
-      this.serverHeader = Buffer.concat([this.serverHeader, part]);
-      out.push(part);
-      data = data.subarray(part.length);
-      if (this.serverHeader.length === MINI_HEADER) {
+        at += take;
+      } else {
+        const part = chunk.subarray(at, at + MINI_HEADER - this.serverHeader.length);
+        at += part.length;
+        this.serverHeader = this.serverHeader.length > 0 ? Buffer.concat([this.serverHeader, part]) : part;
+        if (this.serverHeader.length < MINI_HEADER) continue;
         this.serverRemaining = this.serverHeader.readUInt32LE(2);
         this.serverHeader = Buffer.alloc(0);
-        if (this.serverRemaining === 0) out.push(...this.tokensNow());
+      }
+      if (this.serverRemaining === 0 && this.owedTokens > 0) {
+        out.push(chunk.subarray(start, at), ...this.tokensNow());
+        start = at;
       }
     }
+    if (start < chunk.length) out.push(chunk.subarray(start));
     return out;
   }
 
@@ -288,9 +287,9 @@ export class SpiceAgentFilter {
   }
 
   private forbidden(type: number): boolean {
-    if (!this.ways.toRemote && (type === VdAgent.CLIPBOARD_GRAB || type === VdAgent.CLIPBOARD)) return true;
-    if (!this.ways.toLocal && type === VdAgent.CLIPBOARD_REQUEST) return true;
-    if (!this.ways.files && (type === VdAgent.FILE_XFER_START || type === VdAgent.FILE_XFER_DATA)) return true;
+    if (!this.ways.toRemote && (type === AgentMessage.CLIPBOARD_GRAB || type === AgentMessage.CLIPBOARD)) return true;
+    if (!this.ways.toLocal && type === AgentMessage.CLIPBOARD_REQUEST) return true;
+    if (!this.ways.files && (type === AgentMessage.FILE_XFER_START || type === AgentMessage.FILE_XFER_DATA)) return true;
     return false;
   }
 

@@ -20,7 +20,6 @@ export interface FileTransferProviderLike {
   on(event: 'files-available', handler: (files: FileInfo[]) => void): void;
   on(event: 'upload-progress' | 'download-progress', handler: (progress: TransferProgress) => void): void;
   on(event: 'upload-complete', handler: (file: File, fileIndex: number, transferId: number) => void): void;
-  on(event: 'download-complete', handler: (file: FileInfo, blob: Blob, fileIndex: number, transferId: number) => void): void;
   on(event: 'error', handler: (error: FileTransferError) => void): void;
   uploadFiles(files: File[] | DroppedFile[]): UploadHandle;
   handleDrop(event: DragEvent): Promise<DroppedFile[]>;
@@ -50,7 +49,7 @@ export class RdpFiles {
     provider.on('upload-progress', (p) => this.progress(p, 'to-remote'));
     provider.on('download-progress', (p) => this.progress(p, 'from-remote'));
     provider.on('upload-complete', (_file, _index, transferId) => this.update(transferId, { state: 'done', detail: undefined }));
-    provider.on('download-complete', (_file, _blob, _index, transferId) => this.update(transferId, { state: 'done', detail: undefined }));
+    // A download's end is save()'s: it awaits the file.
     provider.on('error', (error) => {
       if (error.transferId !== undefined) this.update(error.transferId, { state: 'failed', detail: failureWords(error.message) });
     });
@@ -80,7 +79,7 @@ export class RdpFiles {
       handle = this.provider.uploadFiles(files);
     }
     for (const t of this.transfers.values()) {
-      if ((t.direction ?? 'to-remote') === 'to-remote' && (t.state === 'waiting' || t.state === 'sending')) this.update(t.id, { state: 'failed', detail: REPLACED });
+      if (t.direction === 'to-remote' && (t.state === 'waiting' || t.state === 'sending')) this.update(t.id, { state: 'failed', detail: REPLACED });
     }
     for (const [index, id] of handle.transferIds) {
       const file = files[index];

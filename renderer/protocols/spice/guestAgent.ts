@@ -15,23 +15,12 @@
 // selection capability, so the agent leaves the X PRIMARY selection out).
 
 import type { FileTransferUpdate } from '../../session/remoteSession';
+import { AgentMessage } from '../../../shared/spice/agentMessages';
+
+export { AgentMessage };
 
 export const AGENT_PROTOCOL = 1;
 const HEADER_BYTES = 20;
-
-export const AgentMessage = {
-  MONITORS_CONFIG: 2,
-  REPLY: 3,
-  CLIPBOARD: 4,
-  ANNOUNCE_CAPABILITIES: 6,
-  CLIPBOARD_GRAB: 7,
-  CLIPBOARD_REQUEST: 8,
-  CLIPBOARD_RELEASE: 9,
-  FILE_XFER_START: 10,
-  FILE_XFER_STATUS: 11,
-  FILE_XFER_DATA: 12,
-  MAX_CLIPBOARD: 14,
-} as const;
 
 export const AgentCap = {
   MOUSE_STATE: 0,

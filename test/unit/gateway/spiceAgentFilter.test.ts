@@ -4,7 +4,8 @@
 // test/integration/spicePolicy.test.ts runs it against a real server and agent.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { SpiceAgentFilter, VdAgent, type SpiceAgentWays } from '../../../electron/gateway/bridges/spiceAgentFilter';
+import { SpiceAgentFilter, type SpiceAgentWays } from '../../../electron/gateway/bridges/spiceAgentFilter';
+import { AgentMessage } from '../../../shared/spice/agentMessages';
 import { SPICE_CAPS, spiceAgentPieces, spiceLinkHeader, spiceLinkMessage, spiceMini } from '../../support/spiceWire';
 
 const { AUTH_SELECTION, MINI_HEADER } = SPICE_CAPS;
@@ -25,7 +26,7 @@ const linkResult = Buffer.alloc(4);
 const mini = spiceMini;
 const agentPieces = spiceAgentPieces;
 
-const MONITORS_CONFIG = 2;
+const MONITORS_CONFIG = AgentMessage.MONITORS_CONFIG;
 
 /** A filter past the link on a main channel; what the link sent each way. */
 function linked(ways: SpiceAgentWays, options: { pageCaps?: number; serverCaps?: number; mechanism?: number } = {}) {
@@ -44,9 +45,9 @@ test('text only to this computer: the page\u2019s clipboard grab and text are le
   const { filter, ticket } = linked({ toRemote: false, toLocal: true, files: true });
   assert.ok(ticket.ok);
   const monitors = agentPieces(MONITORS_CONFIG, Buffer.alloc(24, 1));
-  const grab = agentPieces(VdAgent.CLIPBOARD_GRAB, Buffer.from([0, 0, 0, 0, 1, 0, 0, 0]));
-  const text = agentPieces(VdAgent.CLIPBOARD, Buffer.alloc(5000, 0x41)); // three pieces
-  const request = agentPieces(VdAgent.CLIPBOARD_REQUEST, Buffer.from([0, 0, 0, 0, 1, 0, 0, 0]));
+  const grab = agentPieces(AgentMessage.CLIPBOARD_GRAB, Buffer.from([0, 0, 0, 0, 1, 0, 0, 0]));
+  const text = agentPieces(AgentMessage.CLIPBOARD, Buffer.alloc(5000, 0x41)); // three pieces
+  const request = agentPieces(AgentMessage.CLIPBOARD_REQUEST, Buffer.from([0, 0, 0, 0, 1, 0, 0, 0]));
   const other = mini(110, Buffer.from([1, 0, 0, 0])); // a non-agent message of the page's
   const outcome = filter.push(Buffer.concat([...monitors, ...grab, ...text, ...request, other]));
   assert.ok(outcome.ok);
@@ -58,10 +59,10 @@ test('text only to this computer: the page\u2019s clipboard grab and text are le
 
 test('text only to the remote computer, and no files: the page\u2019s requests for the guest\u2019s text and its file copies are left out', () => {
   const { filter } = linked({ toRemote: true, toLocal: false, files: false });
-  const grab = agentPieces(VdAgent.CLIPBOARD_GRAB, Buffer.alloc(8));
-  const request = agentPieces(VdAgent.CLIPBOARD_REQUEST, Buffer.alloc(8));
-  const start = agentPieces(VdAgent.FILE_XFER_START, Buffer.alloc(100));
-  const data = agentPieces(VdAgent.FILE_XFER_DATA, Buffer.alloc(3000));
+  const grab = agentPieces(AgentMessage.CLIPBOARD_GRAB, Buffer.alloc(8));
+  const request = agentPieces(AgentMessage.CLIPBOARD_REQUEST, Buffer.alloc(8));
+  const start = agentPieces(AgentMessage.FILE_XFER_START, Buffer.alloc(100));
+  const data = agentPieces(AgentMessage.FILE_XFER_DATA, Buffer.alloc(3000));
   const outcome = filter.push(Buffer.concat([...grab, ...request, ...start, ...data]));
   assert.ok(outcome.ok);
   assert.ok(Buffer.concat(outcome.toServer).equals(Buffer.concat(grab)));
@@ -71,7 +72,7 @@ test('text only to the remote computer, and no files: the page\u2019s requests f
 test('bytes a few at a time, either way: the same messages reach the server, and tokens wait for the end of the server\u2019s message under way', () => {
   const { filter } = linked({ toRemote: false, toLocal: true, files: true });
   const monitors = agentPieces(MONITORS_CONFIG, Buffer.alloc(24, 1));
-  const grab = agentPieces(VdAgent.CLIPBOARD_GRAB, Buffer.alloc(8));
+  const grab = agentPieces(AgentMessage.CLIPBOARD_GRAB, Buffer.alloc(8));
   // The server is in the middle of a message of 10 bytes.
   const serverMessage = mini(101, Buffer.alloc(10, 9));
   const served: Buffer[] = filter.fromServer(serverMessage.subarray(0, 9));
@@ -95,7 +96,7 @@ test('bytes a few at a time, either way: the same messages reach the server, and
 test('a channel other than main passes untouched; so does the link', () => {
   const filter = new SpiceAgentFilter({ toRemote: false, toLocal: false, files: false });
   const link = linkMess(3);
-  const grab = agentPieces(VdAgent.CLIPBOARD_GRAB, Buffer.alloc(8));
+  const grab = agentPieces(AgentMessage.CLIPBOARD_GRAB, Buffer.alloc(8));
   const outcome = filter.push(Buffer.concat([link, auth(), ...grab]));
   assert.ok(outcome.ok);
   assert.ok(Buffer.concat(outcome.toServer).equals(Buffer.concat([link, auth(), ...grab])));
@@ -113,14 +114,14 @@ test('what cannot be checked ends the session: no mini headers, a SASL sign-in, 
 
   const { filter } = linked({ toRemote: false, toLocal: true, files: true });
   const monitors = agentPieces(MONITORS_CONFIG, Buffer.alloc(24))[0]!.subarray(6);
-  const grab = agentPieces(VdAgent.CLIPBOARD_GRAB, Buffer.alloc(8))[0]!.subarray(6);
+  const grab = agentPieces(AgentMessage.CLIPBOARD_GRAB, Buffer.alloc(8))[0]!.subarray(6);
   const mixed = filter.push(mini(107, Buffer.concat([monitors, grab])));
   assert.equal(mixed.ok, false);
 });
 
 test('everything allowed but files: text passes both ways', () => {
   const { filter } = linked({ toRemote: true, toLocal: true, files: false });
-  const pieces = [...agentPieces(VdAgent.CLIPBOARD_GRAB, Buffer.alloc(8)), ...agentPieces(VdAgent.CLIPBOARD, Buffer.from('hello')), ...agentPieces(VdAgent.CLIPBOARD_REQUEST, Buffer.alloc(8))];
+  const pieces = [...agentPieces(AgentMessage.CLIPBOARD_GRAB, Buffer.alloc(8)), ...agentPieces(AgentMessage.CLIPBOARD, Buffer.from('hello')), ...agentPieces(AgentMessage.CLIPBOARD_REQUEST, Buffer.alloc(8))];
   const outcome = filter.push(Buffer.concat(pieces));
   assert.ok(outcome.ok);
   assert.ok(Buffer.concat(outcome.toServer).equals(Buffer.concat(pieces)));

@@ -96,13 +96,9 @@ export class ClipboardChannelFilter {
       if (changed !== undefined) return this.outcome(changed, last);
     }
     if (!this.ways.toRemote) {
-      if (type === CB_FORMAT_LIST) return this.outcome(rebuild(tpkt, at, cliprdr(CB_FORMAT_LIST, 0, Buffer.alloc(0))), last);
+      if (type === CB_FORMAT_LIST) return this.outcome(emptyFormatList(tpkt, at), last);
       if (type === CB_FORMAT_DATA_RESPONSE) return this.outcome(rebuild(tpkt, at, cliprdr(CB_FORMAT_DATA_RESPONSE, CB_RESPONSE_FAIL, Buffer.alloc(0))), last);
-      if (type === CB_FILECONTENTS_RESPONSE) {
-        // streamId (4) first: the failed response names the stream it answers.
-        const streamId = at + 16 + 4 <= tpkt.length ? tpkt.subarray(at + 16, at + 20) : Buffer.alloc(4);
-        return this.outcome(rebuild(tpkt, at, cliprdr(CB_FILECONTENTS_RESPONSE, CB_RESPONSE_FAIL, Buffer.from(streamId))), last);
-      }
+      if (type === CB_FILECONTENTS_RESPONSE) return this.outcome(failedFileContents(tpkt, at), last);
     }
     if (!this.ways.toLocal && (type === CB_FORMAT_DATA_REQUEST || type === CB_FILECONTENTS_REQUEST)) return this.outcome(null, last);
     if (!last) this.rest = 'pass';
@@ -139,18 +135,15 @@ export class ClipboardChannelFilter {
     if (type === CB_FORMAT_LIST) {
       // A list cut into chunks is not put together here: it goes empty (the copy is lost, no file slips through).
       const dataLength = tpkt.readUInt32LE(at + 8 + 4);
-      if (!last || dataAt + dataLength > tpkt.length) return rebuild(tpkt, at, cliprdr(CB_FORMAT_LIST, 0, Buffer.alloc(0)));
+      if (!last || dataAt + dataLength > tpkt.length) return emptyFormatList(tpkt, at);
       const msgFlags = tpkt.readUInt16LE(at + 8 + 2);
       const kept = keptFormats(tpkt.subarray(dataAt, dataAt + dataLength), this.longNames, msgFlags);
-      if (kept === null) return rebuild(tpkt, at, cliprdr(CB_FORMAT_LIST, 0, Buffer.alloc(0)));
+      if (kept === null) return emptyFormatList(tpkt, at);
       if (kept.length === dataLength) return undefined;
       return rebuild(tpkt, at, cliprdr(CB_FORMAT_LIST, msgFlags, kept));
     }
     if (type === CB_FILECONTENTS_REQUEST) return null;
-    if (type === CB_FILECONTENTS_RESPONSE) {
-      const streamId = dataAt + 4 <= tpkt.length ? tpkt.subarray(dataAt, dataAt + 4) : Buffer.alloc(4);
-      return rebuild(tpkt, at, cliprdr(CB_FILECONTENTS_RESPONSE, CB_RESPONSE_FAIL, Buffer.from(streamId)));
-    }
+    if (type === CB_FILECONTENTS_RESPONSE) return failedFileContents(tpkt, at);
     return undefined;
   }
 
@@ -204,6 +197,18 @@ function isFileFormat(name: string, room = Infinity): boolean {
   const lower = name.toLowerCase();
   if (FILE_FORMATS.has(lower)) return true;
   return lower.length >= room && [...FILE_FORMATS].some((f) => f.startsWith(lower));
+}
+
+/** The client's Format List in `tpkt` sent empty: it has nothing to offer. */
+function emptyFormatList(tpkt: Buffer, userDataAt: number): Buffer {
+  return rebuild(tpkt, userDataAt, cliprdr(CB_FORMAT_LIST, 0, Buffer.alloc(0)));
+}
+
+/** The client's File Contents Response in `tpkt` turned into a failed one for the same stream (its streamId, 4 bytes, comes first). */
+function failedFileContents(tpkt: Buffer, userDataAt: number): Buffer {
+  const dataAt = userDataAt + 8 + 8;
+  const streamId = dataAt + 4 <= tpkt.length ? Buffer.from(tpkt.subarray(dataAt, dataAt + 4)) : Buffer.alloc(4);
+  return rebuild(tpkt, userDataAt, cliprdr(CB_FILECONTENTS_RESPONSE, CB_RESPONSE_FAIL, streamId));
 }
 
 /** A CLIPRDR_HEADER (msgType, msgFlags, dataLen) and its data. */
