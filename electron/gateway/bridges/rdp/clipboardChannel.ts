@@ -91,14 +91,15 @@ export class ClipboardChannelFilter {
     // A compressed message cannot be read: under a one-way policy it does not go.
     if (flags & CHANNEL_PACKET_COMPRESSED || at + 8 + 8 > tpkt.length) return this.outcome(null, last);
     const type = tpkt.readUInt16LE(at + 8);
-    if (!this.ways.files) {
-      const changed = this.withoutFiles(tpkt, at, type, last);
-      if (changed !== undefined) return this.outcome(changed, last);
-    }
+    // Nothing may go to the remote computer first: a Format List goes empty, not just without its files.
     if (!this.ways.toRemote) {
       if (type === CB_FORMAT_LIST) return this.outcome(emptyFormatList(tpkt, at), last);
       if (type === CB_FORMAT_DATA_RESPONSE) return this.outcome(rebuild(tpkt, at, cliprdr(CB_FORMAT_DATA_RESPONSE, CB_RESPONSE_FAIL, Buffer.alloc(0))), last);
       if (type === CB_FILECONTENTS_RESPONSE) return this.outcome(failedFileContents(tpkt, at), last);
+    }
+    if (!this.ways.files) {
+      const changed = this.withoutFiles(tpkt, at, type, last);
+      if (changed !== undefined) return this.outcome(changed, last);
     }
     if (!this.ways.toLocal && (type === CB_FORMAT_DATA_REQUEST || type === CB_FILECONTENTS_REQUEST)) return this.outcome(null, last);
     if (!last) this.rest = 'pass';

@@ -380,6 +380,15 @@ test('no files, both ways for text: the client says it cannot copy files, its fo
   assert.equal(rewriter.clipboardChanged, 4);
 });
 
+test('no files and text only to this computer: a format list with files and text goes empty, not just without its files', () => {
+  const files = Buffer.concat([longFormat(0xc0a1, 'FileGroupDescriptorW'), longFormat(13, '')]);
+  const caps = onChannel(CLIPBOARD_ID, clipCaps(0x06), FIRST_LAST);
+  const formatList = onChannel(CLIPBOARD_ID, cliprdr(CB.FORMAT_LIST, files), FIRST_LAST);
+  const { out } = oneWay({ toRemote: false, toLocal: true, files: false }, [caps, formatList]);
+  assert.equal(message(Buffer.concat(out[0]!)).data.readUInt32LE(8), 0x02, 'the file flag cleared');
+  assert.equal(message(Buffer.concat(out[1]!)).data.length, 0);
+});
+
 test('no files: a short-name format list (no long names announced) loses its file formats too; one that cannot be read goes empty', () => {
   const shortFormat = (id: number, name: string) => {
     const entry = Buffer.alloc(36);
