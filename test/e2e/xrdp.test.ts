@@ -345,6 +345,15 @@ function copyFilesOnRemote(env: NodeJS.ProcessEnv, files: string[]): () => void 
   return () => owner.kill();
 }
 
+/** The types the xrdp session's clipboard offers (xclip's TARGETS), empty if none. */
+async function guestTargets(env: NodeJS.ProcessEnv): Promise<string> {
+  try {
+    return execFileSync('xclip', ['-o', '-selection', 'clipboard', '-t', 'TARGETS'], { env, encoding: 'utf8', timeout: 2000 });
+  } catch {
+    return '';
+  }
+}
+
 const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
 
 /** A text file dropped on the session's desktop (a drop event carrying it, as the browser makes one). */
@@ -434,7 +443,15 @@ test('xrdp under a policy that allows no file copying: text still goes both ways
   await writeFile(remotePath, randomBytes(1000));
   const stopCopy = copyFilesOnRemote(env, [remotePath]);
   cleanups.push(async () => stopCopy());
-  // Text still crosses, both ways.
+  const owned = Date.now() + 10_000;
+  while (!/text\/uri-list/.test(await guestTargets(env))) {
+    if (Date.now() > owned) assert.fail('the remote copy of files never took the clipboard');
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  await new Promise((r) => setTimeout(r, 2000));
+  assert.equal(await view.getByRole('region', { name: 'Files copied on the remote computer' }).count(), 0);
+  // Text still crosses (the remote copy ended first, so nothing else holds the remote clipboard).
+  stopCopy();
   await view.getByRole('button', { name: 'Clipboard' }).click();
   const panel = view.getByLabel('Remote clipboard');
   await panel.fill('text may go');
@@ -444,8 +461,6 @@ test('xrdp under a policy that allows no file copying: text still goes both ways
     if (Date.now() > deadline) assert.fail('timed out waiting for the text on the remote clipboard');
     await new Promise((r) => setTimeout(r, 200));
   }
-  stopCopy();
-  assert.equal(await view.getByRole('region', { name: 'Files copied on the remote computer' }).count(), 0);
   await view.getByRole('button', { name: 'Disconnect' }).click();
   await waitForState(page, 'Disconnected');
   // IronRDP's Clipboard Capabilities say it copies files (CB_STREAM_FILECLIP_ENABLED) even where the page never asked
