@@ -142,6 +142,8 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
   /** SPICE: files being copied to the remote computer, and those just finished (for a few seconds). */
   const [transfers, setTransfers] = useState<FileTransferUpdate[]>([]);
   const [remoteFiles, setRemoteFiles] = useState<RemoteFile[]>([]);
+  /** RDP: the server's clipboard has opened and copies files (the gateway read its capabilities); null until it opens. */
+  const [remoteTakesFiles, setRemoteTakesFiles] = useState<boolean | null>(null);
   const fileInputRef = useRef<HTMLInputElement>(null);
   const rememberRef = useRef<string | null>(null);
   /** Why the user ended the session, when it is not plain "Disconnect" (e.g. cancelled sign-in). */
@@ -257,6 +259,7 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
       gatewaySessionId = response.sessionId;
       setInfo(response);
       setSecurity(null);
+      setRemoteTakesFiles(null);
       // Opening a session changes the profile's "last connected" time: the library shows it under
       // Recent a moment later, so that its request and redrawing do not delay the first picture
       // (the page's main thread is what a connect waits for most).
@@ -367,6 +370,9 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
         } else if (message.type === 'link') {
           // Timed once this attempt's session has opened its bridge, so the session exists by then.
           sessionRef.current?.gatewayRoundTrip?.(message.roundTripMs);
+        } else if (message.type === 'remoteClipboard') {
+          sessionRef.current?.remoteClipboardOpened?.({ files: message.files });
+          setRemoteTakesFiles(message.files);
         } else if (message.type === 'security') setSecurity(message);
         else if (message.type === 'state' && (message.state === 'securing' || message.state === 'authenticating')) updateState(message.state);
       });
@@ -404,7 +410,8 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
   const toLocal = redirection?.clipboardToLocal !== false;
   // Files: SPICE's agent takes them; RDP's go through the clipboard, each way it is shared (rdpFiles.ts).
   const filesProtocol = profile.protocol === 'spice' || profile.protocol === 'rdp';
-  const canSendFiles = !profile.viewOnly && redirection?.fileTransfer !== false && (profile.protocol === 'spice' || (profile.protocol === 'rdp' && toRemote));
+  // RDP offers it once the server's clipboard has opened and said it copies files (dropped files are refused in words until then).
+  const canSendFiles = !profile.viewOnly && redirection?.fileTransfer !== false && (profile.protocol === 'spice' || (profile.protocol === 'rdp' && toRemote && remoteTakesFiles === true));
 
   const saveRemoteFile = (file: RemoteFile) => {
     sessionRef.current?.saveRemoteFile?.(file.index).then(

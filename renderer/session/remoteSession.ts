@@ -97,6 +97,8 @@ export interface RemoteSession {
   focus(): void;
   /** The round trip to the server the gateway timed while connecting (RDP); the adapter reports it as a 'link' event. */
   gatewayRoundTrip?(roundTripMs: number): void;
+  /** RDP: the server has opened its clipboard, and whether it copies files (the gateway read its capabilities). */
+  remoteClipboardOpened?(remote: { files: boolean }): void;
   /** The canvas showing the remote desktop (tests and the benchmark read it). */
   canvas(): HTMLCanvasElement | null;
   on<K extends keyof SessionEvents>(event: K, listener: (value: SessionEvents[K]) => void): () => void;
@@ -124,5 +126,9 @@ export class SessionEmitter {
 /** Said where the policy (policySchema.ts `allowFileTransfer`) keeps files from remote computers. */
 export const FILES_FORBIDDEN = 'Files cannot be copied: your organisation does not allow copying files to remote computers.';
 
+/** RDP: the server has not opened its clipboard (yet, or ever: freerdp-shadow's has none). */
+export const FILES_NO_REMOTE_CLIPBOARD = 'Files cannot be copied to this remote computer: it has not shared its clipboard, which files go through.';
+/** RDP: the server's clipboard copies text only (its capabilities do not include files). */
+export const FILES_UNSUPPORTED_REMOTE = 'Files cannot be copied to this remote computer: its clipboard takes text only.';
 /** RDP copies files through the clipboard: said where a file is dropped on a desktop whose clipboard goes no further (policy or the connection's own setting). */
 export const FILES_NEED_CLIPBOARD = 'Files cannot be copied to this remote computer: they go through the clipboard, which is not shared that way with it.';

@@ -173,6 +173,12 @@ export type ControlEvent =
   | { type: 'stats'; bytesFromHost: number; bytesToHost: number; framesDrawn: number; at: number }
   /** The round trip to the server the gateway timed while connecting to it (RDP: the X.224 Connection Request to its Confirm; ms). */
   | { type: 'link'; roundTripMs: number }
+  /**
+   * The remote computer has opened its clipboard (RDP: its Monitor Ready), and
+   * what it can do: `files`, it takes and offers files (its Clipboard
+   * Capabilities). Never sent where the server opens no clipboard.
+   */
+  | { type: 'remoteClipboard'; files: boolean }
   /** How the connection to the server turned out to be protected, where that is known only once connected (VNC's VeNCrypt TLS); overrides the answer's `encrypted`. */
   | SessionSecurity;
 

@@ -10,8 +10,9 @@ import { startFaultRelay } from '../servers/faultRelay';
 import { close, hexColour } from '../servers/xwd';
 import { startAppWithBrowser } from '../support/app';
 import type { TestBrowser } from '../support/browser';
-import { canvasPixels, createProfile, pagePointFor, sessionView, trustCertificate, waitFor, waitForCanvasColour, waitForState } from '../support/ui';
+import { canvasPixels, createProfile, dropFile, pagePointFor, sessionView, trustCertificate, waitFor, waitForCanvasColour, waitForState } from '../support/ui';
 import { messageFor } from '../../shared/errors/errorCodes';
+import { FILES_NO_REMOTE_CLIPBOARD } from '../../renderer/session/remoteSession';
 import { TICKET_TTL_MS } from '../../electron/gateway/tickets/sessionTickets';
 
 const cleanups: (() => Promise<void>)[] = [];
@@ -268,6 +269,23 @@ test('fit to window never enlarges: a desktop smaller than the window stays pixe
   await waitFor(async () => (await box()).width < 760, 'the desktop shrunk to the smaller window');
   await page.setViewportSize({ width: 1280, height: 900 });
   await waitFor(async () => Math.abs((await box()).width - 800) <= 1, 'pixel for pixel again in the larger window');
+});
+
+test('files go through the remote clipboard: a server that opens none (freerdp-shadow) is not offered files, and a file dropped on it is refused in words, not left waiting', async () => {
+  const server = await startFreerdpShadow({ security: 'tls', background: '#669933' });
+  cleanups.push(() => server.stop());
+  const { browser } = await startAppWithBrowser(cleanups);
+  const { page } = browser;
+  await connectTrusting(page, 'No clipboard there', server.port);
+  await waitForCanvasColour(page, 700, 500, hexColour('#669933'), 15_000);
+  const view = sessionView(page);
+  // Long enough for a server's clipboard to open (xrdp's opens within a second of the first picture).
+  await new Promise((r) => setTimeout(r, 3000));
+  assert.equal(await view.getByRole('button', { name: 'Send files…' }).count(), 0, '"Send files…" offered for a server without a clipboard');
+  await dropFile(page, 'report.txt', 'would wait forever');
+  await view.getByText(FILES_NO_REMOTE_CLIPBOARD).waitFor();
+  assert.equal(await view.getByText('report.txt', { exact: false }).count(), 0, 'the dropped file is listed as sent');
+  await waitForState(page, 'Connected');
 });
 
 test('Disconnect while still connecting ends the attempt: no late failure, no retry', async () => {

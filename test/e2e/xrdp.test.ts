@@ -19,7 +19,7 @@ import { close, hexColour } from '../servers/xwd';
 import { logLines, startAppWithBrowser } from '../support/app';
 import type { TestBrowser } from '../support/browser';
 import { WARNING_MESSAGES, messageFor } from '../../shared/errors/errorCodes';
-import { canvasPixels, createProfile, type ProfileInput, pagePointFor, sessionView, trustCertificate, waitForCanvasColour, waitForState } from '../support/ui';
+import { canvasPixels, createProfile, dropFile, type ProfileInput, pagePointFor, sessionView, trustCertificate, waitForCanvasColour, waitForState } from '../support/ui';
 
 const cleanups: (() => Promise<void>)[] = [];
 after(async () => {
@@ -356,16 +356,6 @@ async function guestTargets(env: NodeJS.ProcessEnv): Promise<string> {
 
 const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
 
-/** A text file dropped on the session's desktop (a drop event carrying it, as the browser makes one). */
-async function dropFile(page: TestBrowser['page'], name: string, text: string): Promise<void> {
-  const data = await page.evaluateHandle(([fileName, body]) => {
-    const transfer = new DataTransfer();
-    transfer.items.add(new File([body], fileName, { type: 'text/plain' }));
-    return transfer;
-  }, [name, text] as const);
-  await sessionView(page).getByTestId('session-surface').dispatchEvent('drop', { dataTransfer: data });
-}
-
 test('xrdp: files both ways through the clipboard, as mstsc copies them: a file sent is pasted on the remote side byte for byte; a file copied there is saved here byte for byte', async () => {
   const server = await startServer({ xterm: true });
   const { browser } = await startAppWithBrowser(cleanups);
@@ -375,13 +365,14 @@ test('xrdp: files both ways through the clipboard, as mstsc copies them: a file 
   const env = await server.sessionEnv();
   const view = sessionView(page);
 
+  // "Send files…" is offered once xrdp's clipboard has opened and said it copies files.
+  await view.getByRole('button', { name: 'Send files…' }).waitFor();
   // A file dropped on the desktop goes on the remote clipboard…
   await dropFile(page, 'dropped.txt', 'dropped here');
   await view.getByText('dropped.txt: on the remote clipboard: paste it into a folder there').waitFor();
 
   // This computer → remote: "Send files…" puts the file on the remote clipboard (in its place)…
   const sent = randomBytes(300_000);
-  await view.getByRole('button', { name: 'Send files…' }).waitFor();
   await view.getByLabel('Files to send').setInputFiles({ name: 'quarterly report.bin', mimeType: 'application/octet-stream', buffer: sent });
   await view.getByText('quarterly report.bin: on the remote clipboard: paste it into a folder there').waitFor();
   await view.getByText('dropped.txt: not copied (files sent after it took its place on the remote clipboard)').waitFor();

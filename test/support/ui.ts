@@ -47,6 +47,16 @@ export function sessionView(page: Page) {
   return page.locator('.session-tab:not([hidden]) .session-view');
 }
 
+/** A text file dropped on the session's desktop (a drop event carrying it, as the browser makes one). */
+export async function dropFile(page: Page, name: string, text: string): Promise<void> {
+  const data = await page.evaluateHandle(([fileName, body]) => {
+    const transfer = new DataTransfer();
+    transfer.items.add(new File([body], fileName, { type: 'text/plain' }));
+    return transfer;
+  }, [name, text] as const);
+  await sessionView(page).getByTestId('session-surface').dispatchEvent('drop', { dataTransfer: data });
+}
+
 export async function waitForState(page: Page, text: string, timeout = 15_000): Promise<void> {
   // Exactly: a substring match would take "Disconnected" for "Connected".
   const exactly = new RegExp(`^${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);

@@ -299,6 +299,15 @@ export function serveRdCleanPath(
     }, (frameId) => {
       pacer.frameBegun(frameId, performance.now());
       armPacing();
+    }, noClipboard ? null : {
+      channelId: (): number | null => {
+        const index = rewriter.clipboardChannelIndex;
+        return index === null ? null : (watch.channelIds?.[index] ?? null);
+      },
+      opened: (remote) => {
+        log.info("the server's clipboard opened", { session: session.id, files: remote.files });
+        deps.sessions.setRemoteClipboard(session, remote);
+      },
     });
     pumpBytes(socket, transport.socket, session, {
       transformFromHost: (chunk: Buffer) => {

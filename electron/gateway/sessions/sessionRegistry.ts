@@ -28,6 +28,8 @@ export interface GatewaySession {
   warnings: Extract<ControlEvent, { type: 'warning' }>[];
   /** The round trip the gateway timed while connecting (RDP), replayed to a late control channel; null until then. */
   link: Extract<ControlEvent, { type: 'link' }> | null;
+  /** What the remote computer's clipboard turned out to be able to do (RDP), once it said. */
+  remoteClipboard: Extract<ControlEvent, { type: 'remoteClipboard' }> | null;
   /** Set once the gateway knows how the connection to the server is protected, where the session's answer could not (VNC's VeNCrypt TLS). */
   security: SessionSecurity | null;
   bytesFromHost: number;
@@ -82,6 +84,7 @@ export class SessionRegistry {
       lastError: null,
       warnings: [],
       link: null,
+      remoteClipboard: null,
       security: null,
       bytesFromHost: 0,
       bytesToHost: 0,
@@ -116,6 +119,7 @@ export class SessionRegistry {
     this.sendTo(socket, { type: 'state', state: session.state });
     for (const warning of session.warnings) this.sendTo(socket, warning);
     if (session.link) this.sendTo(socket, session.link);
+    if (session.remoteClipboard) this.sendTo(socket, session.remoteClipboard);
     if (session.security) this.sendTo(socket, session.security);
     if (session.lastError) this.sendTo(socket, session.lastError);
   }
@@ -151,6 +155,12 @@ export class SessionRegistry {
   setLink(session: GatewaySession, roundTripMs: number): void {
     session.link = { type: 'link', roundTripMs };
     this.broadcast(session, session.link);
+  }
+
+  /** Tells the session's control channels what the remote computer's clipboard can do (RDP: once its clipboard has opened). */
+  setRemoteClipboard(session: GatewaySession, remote: { files: boolean }): void {
+    session.remoteClipboard = { type: 'remoteClipboard', ...remote };
+    this.broadcast(session, session.remoteClipboard);
   }
 
   /** Ends a session: its bridges close with the given reason, its control channels are told. */

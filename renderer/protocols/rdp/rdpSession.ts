@@ -3,7 +3,7 @@
 // proxy auth token, never in a URL, and the certificate was accepted before.
 import type { UserInteraction } from '@devolutions/iron-remote-desktop';
 import type { ScalingMode } from '../../../shared/profiles/profileSchema';
-import { FILES_FORBIDDEN, FILES_NEED_CLIPBOARD, SessionEmitter, type ConnectParams, type RemoteSession, type SessionEvents } from '../../session/remoteSession';
+import { FILES_FORBIDDEN, FILES_NEED_CLIPBOARD, FILES_NO_REMOTE_CLIPBOARD, FILES_UNSUPPORTED_REMOTE, SessionEmitter, type ConnectParams, type RemoteSession, type SessionEvents } from '../../session/remoteSession';
 import { createIronRdpElement, isIronError, loadIronRdp } from './ironRdpModule';
 import { startPainting, warmUpPainting } from './paintingSocket';
 import { RdpFiles } from './rdpFiles';
@@ -39,6 +39,8 @@ export class RdpSession implements RemoteSession {
   /** Files through the clipboard, where the policy and the connection let them go at least one way. */
   private files: RdpFiles | null = null;
   private fileTransferAllowed = false;
+  /** What the server's clipboard said it can do, once it opened (the gateway read it). */
+  private remoteClipboard: { files: boolean } | null = null;
   private connected = false;
   private credentials: ((c: { username?: string; password: string }) => void) | null = null;
   private resizeObserver: ResizeObserver | null = null;
@@ -261,20 +263,29 @@ export class RdpSession implements RemoteSession {
 
   sendFiles(files: File[]): void {
     if (!this.connected || files.length === 0) return;
-    if (!this.files?.ways.upload) {
-      this.events.emit('warning', this.fileTransferAllowed ? FILES_NEED_CLIPBOARD : FILES_FORBIDDEN);
-      return;
-    }
-    this.files.send(files);
+    const refused = this.filesRefused();
+    if (refused) this.events.emit('warning', refused);
+    else this.files!.send(files);
   }
 
   sendDrop(event: DragEvent): void {
     if (!this.connected) return;
-    if (!this.files?.ways.upload) {
-      this.events.emit('warning', this.fileTransferAllowed ? FILES_NEED_CLIPBOARD : FILES_FORBIDDEN);
-      return;
-    }
-    this.files.sendDrop(event);
+    const refused = this.filesRefused();
+    if (refused) this.events.emit('warning', refused);
+    else this.files!.sendDrop(event);
+  }
+
+  remoteClipboardOpened(remote: { files: boolean }): void {
+    this.remoteClipboard = remote;
+  }
+
+  /** Why files cannot be sent now, in a user's words; null if they can. */
+  private filesRefused(): string | null {
+    if (!this.files?.ways.upload) return this.fileTransferAllowed ? FILES_NEED_CLIPBOARD : FILES_FORBIDDEN;
+    // Sent to a server that never opened its clipboard, or one that copies text only, they would wait forever.
+    if (!this.remoteClipboard) return FILES_NO_REMOTE_CLIPBOARD;
+    if (!this.remoteClipboard.files) return FILES_UNSUPPORTED_REMOTE;
+    return null;
   }
 
   saveRemoteFile(index: number): Promise<{ name: string; blob: Blob }> {

@@ -157,6 +157,11 @@ export class ClientStreamRewriter {
     this.clipboardFilter = settings.clipboardLimits ? new ClipboardChannelFilter(settings.clipboardLimits.ways) : null;
   }
 
+  /** The clipboard channel's place in the client's channel list (once its Connect-Initial has passed), null if it asked for none. */
+  get clipboardChannelIndex(): number | null {
+    return this.clipboardIndex;
+  }
+
   /** Clipboard messages the one-way policy emptied or left out. */
   get clipboardChanged(): number {
     return this.clipboardFilter?.changed ?? 0;
@@ -425,7 +430,11 @@ export class ClientStreamRewriter {
    */
   private readChannels(tpkt: Buffer, offset: number, length: number): boolean {
     const blocked = this.settings.blockedChannels ?? [];
-    if (blocked.length === 0 && !this.clipboardFilter) return true;
+    if (blocked.length === 0 && !this.clipboardFilter) {
+      // Nothing to police: only where the clipboard channel is, for what the server's clipboard can do (serverStreamWatch.ts).
+      this.clipboardIndex = channelIndex(tpkt, offset, length, CLIPBOARD_CHANNEL);
+      return true;
+    }
     if (length < 8) {
       this.giveUp('Client Network Data too short');
       return false;
@@ -438,8 +447,7 @@ export class ClientStreamRewriter {
     for (let i = 0; i < count; i++) {
       const at = offset + 8 + 12 * i;
       const raw = tpkt.subarray(at, at + 8);
-      const end = raw.indexOf(0);
-      const name = raw.subarray(0, end < 0 ? 8 : end).toString('latin1').toLowerCase();
+      const name = channelName(raw);
       if (name === CLIPBOARD_CHANNEL) this.clipboardIndex = i;
       if (!blocked.includes(name)) continue;
       raw.fill(0);
@@ -448,4 +456,22 @@ export class ClientStreamRewriter {
     }
     return true;
   }
+}
+
+/** A CHANNEL_DEF's name (8 bytes, NUL-padded), lower case. */
+function channelName(raw: Buffer): string {
+  const end = raw.indexOf(0);
+  return raw.subarray(0, end < 0 ? 8 : end).toString('latin1').toLowerCase();
+}
+
+/** Where a channel is in the Client Network Data's list (channelCount, then CHANNEL_DEFs of 12 bytes), null if absent or unreadable. */
+function channelIndex(tpkt: Buffer, offset: number, length: number, wanted: string): number | null {
+  if (length < 8) return null;
+  const count = tpkt.readUInt32LE(offset + 4);
+  if (8 + 12 * count > length) return null;
+  for (let i = 0; i < count; i++) {
+    const at = offset + 8 + 12 * i;
+    if (channelName(tpkt.subarray(at, at + 8)) === wanted) return i;
+  }
+  return null;
 }

@@ -34,6 +34,7 @@ const CHANNEL_PACKET_COMPRESSED = 0x00200000;
 
 /** MS-RDPECLIP 2.2.1 CLIPRDR_HEADER msgType. */
 const CB_CLIP_CAPS = 0x0007;
+const CB_MONITOR_READY = 0x0001;
 const CB_FORMAT_LIST = 0x0002;
 const CB_FORMAT_DATA_REQUEST = 0x0004;
 const CB_FORMAT_DATA_RESPONSE = 0x0005;
@@ -113,25 +114,14 @@ export class ClipboardChannelFilter {
   private withoutFiles(tpkt: Buffer, at: number, type: number, last: boolean): Buffer | null | undefined {
     const dataAt = at + 8 + 8;
     if (type === CB_CLIP_CAPS) {
-      // cCapabilitiesSets (2), pad (2), then sets: type (2), length (2), and for the general set version (4), generalFlags (4).
       if (!last) return null;
-      let offset = dataAt + 4;
-      let changed = false;
-      while (offset + 4 <= tpkt.length) {
-        const setType = tpkt.readUInt16LE(offset);
-        const setLength = tpkt.readUInt16LE(offset + 2);
-        if (setLength < 4) break;
-        if (setType === CB_CAPSTYPE_GENERAL && offset + 12 <= tpkt.length) {
-          const flags = tpkt.readUInt32LE(offset + 8);
-          this.longNames = (flags & CB_USE_LONG_FORMAT_NAMES) !== 0;
-          if (flags & CB_FILE_FLAGS) {
-            tpkt.writeUInt32LE((flags & ~CB_FILE_FLAGS) >>> 0, offset + 8);
-            changed = true;
-          }
-        }
-        offset += setLength;
-      }
-      return changed ? tpkt : undefined;
+      const flagsAt = generalFlagsOffset(tpkt, dataAt);
+      if (flagsAt === null) return undefined;
+      const flags = tpkt.readUInt32LE(flagsAt);
+      this.longNames = (flags & CB_USE_LONG_FORMAT_NAMES) !== 0;
+      if (!(flags & CB_FILE_FLAGS)) return undefined;
+      tpkt.writeUInt32LE((flags & ~CB_FILE_FLAGS) >>> 0, flagsAt);
+      return tpkt;
     }
     if (type === CB_FORMAT_LIST) {
       // A list cut into chunks is not put together here: it goes empty (the copy is lost, no file slips through).
@@ -154,6 +144,42 @@ export class ClipboardChannelFilter {
     if (!last) this.rest = 'drop';
     return replacement;
   }
+}
+
+/**
+ * A server's message on the clipboard channel that says what its clipboard
+ * can do: its Clipboard Capabilities (`files`: the general set's flags have
+ * CB_STREAM_FILECLIP_ENABLED) or its Monitor Ready; null for anything else,
+ * a chunk after a message's first, or a compressed one.
+ */
+export function serverClipboardMessage(tpkt: Buffer): { type: 'capabilities'; files: boolean } | { type: 'monitor-ready' } | null {
+  const at = sendDataUserData(tpkt);
+  if (at === null || at + 8 + 8 > tpkt.length) return null;
+  const flags = tpkt.readUInt32LE(at + 4);
+  if (!(flags & CHANNEL_FLAG_FIRST) || flags & CHANNEL_PACKET_COMPRESSED) return null;
+  const type = tpkt.readUInt16LE(at + 8);
+  if (type === CB_MONITOR_READY) return { type: 'monitor-ready' };
+  if (type !== CB_CLIP_CAPS) return null;
+  const flagsAt = generalFlagsOffset(tpkt, at + 8 + 8);
+  return { type: 'capabilities', files: flagsAt !== null && (tpkt.readUInt32LE(flagsAt) & CB_STREAM_FILECLIP_ENABLED) !== 0 };
+}
+
+/**
+ * Where the general capability set's generalFlags are in a Clipboard
+ * Capabilities PDU whose data begins at `dataAt` (cCapabilitiesSets (2), pad
+ * (2), then sets: type (2), length (2), and for the general set version (4),
+ * generalFlags (4)); null if it has none.
+ */
+function generalFlagsOffset(tpkt: Buffer, dataAt: number): number | null {
+  let offset = dataAt + 4;
+  while (offset + 4 <= tpkt.length) {
+    const setType = tpkt.readUInt16LE(offset);
+    const setLength = tpkt.readUInt16LE(offset + 2);
+    if (setLength < 4) return null;
+    if (setType === CB_CAPSTYPE_GENERAL && offset + 12 <= tpkt.length) return offset + 8;
+    offset += setLength;
+  }
+  return null;
 }
 
 /** The MCS channel id a client PDU is sent on, or null if it is not a slow-path Send Data Request. */

@@ -27,6 +27,13 @@
 // way only, the gateway finds the clipboard channel's PDUs by its id
 // (clientSettings.ts).
 //
+// 5. What the server's clipboard can do: its Clipboard Capabilities and the
+// Monitor Ready that opens the clipboard channel (MS-RDPECLIP 2.2.2.1,
+// 2.2.2.2). A server whose capabilities do not say it copies files
+// (CB_STREAM_FILECLIP_ENABLED; freerdp-shadow's have no clipboard at all)
+// would leave files sent to it waiting forever: the page offers sending
+// files only once the server has said it takes them.
+//
 // Framing (MS-RDPBCGR): CredSSP TSRequests (DER) and, with HYBRID_EX, a
 // 4-byte Early User Authorization Result first; then slow-path PDUs (TPKT,
 // 2.2.8.1.1.1.1) and fast-path output (2.2.9.1.2). Bitmap updates are read
@@ -37,7 +44,8 @@
 
 import type { ErrorCode } from '../../../../shared/errors/errorCodes';
 import { fastPathHeaderLength, serverFraming, serverPduLength, slowPathDataPdu, type ServerFraming } from './serverFraming';
-import { walkGccUserData } from './mcsPdu';
+import { MCS_SEND_DATA_INDICATION, walkGccUserData } from './mcsPdu';
+import { serverClipboardMessage } from './clipboardChannel';
 
 const FASTPATH_UPDATETYPE_BITMAP = 0x1;
 const FASTPATH_UPDATETYPE_SURFCMDS = 0x4;
@@ -59,6 +67,8 @@ const PDUTYPE2_SET_ERROR_INFO_PDU = 0x2f;
 /** The H.221 non-standard key of the GCC user data a server sends ("McDn"), and its Server Network Data block. */
 const H221_SERVER_KEY = Buffer.from('McDn', 'latin1');
 const SC_NET = 0x0c03;
+/** Slow-path PDUs up to this long are put together when cut, so that what the watch reads in them is all there. */
+const WHOLE_SLOW_PATH_BYTES = 4096;
 
 /** MS-RDPBCGR 2.2.5.1.1 errorInfo values that say why the server ended the session on purpose. */
 const END_BY_ERROR_INFO: Readonly<Record<number, ErrorCode>> = {
@@ -95,6 +105,14 @@ export interface PaddedBitmap {
   path: 'fast-path' | 'slow-path';
 }
 
+/** What the watch needs for the server's clipboard (5): where it is, and whom to tell once the server has opened it. */
+export interface ClipboardWatch {
+  /** The MCS channel id of the clipboard channel, once known (null: none, or not yet). */
+  channelId: () => number | null;
+  /** The server's clipboard is open (its Monitor Ready came); `files`: its capabilities say it copies files. Once. */
+  opened: (remote: { files: boolean }) => void;
+}
+
 export class ServerStreamWatch {
   private readonly framing: ServerFraming;
   /** The watch stops at anything it cannot frame. */
@@ -109,6 +127,9 @@ export class ServerStreamWatch {
   ultimatumReason: number | null = null;
   /** The MCS channel ids of the client's static virtual channels, in the client's order, once the server's Connect Response has come. */
   channelIds: number[] | null = null;
+  /** The server's clipboard: whether its capabilities said it copies files (false until they come), and whether it has opened. */
+  private serverFiles = false;
+  private clipboardOpened = false;
 
   constructor(
     nla: boolean,
@@ -116,6 +137,7 @@ export class ServerStreamWatch {
     private readonly onPadded: (found: PaddedBitmap) => void,
     /** A frame's begin marker (surface commands, 2.2.9.1.2.1.10) is going to the client. */
     private readonly onFrameBegin: (frameId: number) => void = () => undefined,
+    private readonly clipboard: ClipboardWatch | null = null,
   ) {
     this.framing = serverFraming(nla, earlyAuth);
   }
@@ -165,6 +187,8 @@ export class ServerStreamWatch {
     if (typeof length !== 'number' || (inCredssp && b[offset] !== 0x03)) return length;
     const available = b.length - offset;
     if (b[offset] === 0x03) {
+      // A small PDU (the Connect Response, a clipboard message) is read whole; a large one (a bitmap) from what is here.
+      if (length <= WHOLE_SLOW_PATH_BYTES && available < length) return null;
       this.slowPath(b.subarray(offset, offset + Math.min(length, available)));
       return length;
     }
@@ -217,6 +241,9 @@ export class ServerStreamWatch {
       this.ultimatumReason = ((tpkt[7]! & 0x3) << 1) | (tpkt[8]! >> 7);
       return;
     }
+    if (tpkt[7] === MCS_SEND_DATA_INDICATION) {
+      if (this.clipboard && !this.clipboardOpened && tpkt.length >= 12 && tpkt.readUInt16BE(10) === this.clipboard.channelId()) this.clipboardPdu(tpkt);
+    }
     const data = slowPathDataPdu(tpkt);
     if (!data || data.compressed || data.body + 4 > tpkt.length) return;
     if (data.pduType2 === PDUTYPE2_SET_ERROR_INFO_PDU) {
@@ -227,6 +254,16 @@ export class ServerStreamWatch {
     if (data.pduType2 !== PDUTYPE2_UPDATE || this.found) return;
     if (tpkt.readUInt16LE(data.body) !== UPDATETYPE_BITMAP) return;
     this.rectangles(tpkt.subarray(data.body + 4), tpkt.readUInt16LE(data.body + 2), 'slow-path');
+  }
+
+  /** A PDU from the server on the clipboard channel, until its Monitor Ready. */
+  private clipboardPdu(tpkt: Buffer): void {
+    const message = serverClipboardMessage(tpkt);
+    if (message?.type === 'capabilities') this.serverFiles = message.files;
+    else if (message?.type === 'monitor-ready') {
+      this.clipboardOpened = true;
+      this.clipboard!.opened({ files: this.serverFiles });
+    }
   }
 
   /** TS_BITMAP_DATA × count: destLeft, destTop, destRight, destBottom, width, height, bitsPerPixel, flags, bitmapLength (2 each), then the bitmap. */

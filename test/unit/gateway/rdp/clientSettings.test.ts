@@ -5,7 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { ClientStreamRewriter, type ClientSettings } from '../../../../electron/gateway/bridges/rdp/clientSettings';
-import { serverChannelIds } from '../../../../electron/gateway/bridges/rdp/serverStreamWatch';
+import { ServerStreamWatch, serverChannelIds } from '../../../../electron/gateway/bridges/rdp/serverStreamWatch';
 import { splitAt } from './chunks';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -269,14 +269,14 @@ test('blocking is reported unchecked when the rewriter steps aside before it rea
 const CLIPBOARD_ID = 1005;
 const CB = { FORMAT_LIST: 2, FORMAT_DATA_REQUEST: 4, FORMAT_DATA_RESPONSE: 5, CLIP_CAPS: 7, FILECONTENTS_REQUEST: 8, FILECONTENTS_RESPONSE: 9 };
 
-/** A Send Data Request on `channel` carrying one chunk of a channel message (CHANNEL_PDU_HEADER, then `chunk`). */
-function onChannel(channel: number, chunk: Buffer, flags: number, total = chunk.length): Buffer {
+/** A Send Data Request (the client's; `mcs` 0x68: a Send Data Indication, the server's) on `channel` carrying one chunk of a channel message (CHANNEL_PDU_HEADER, then `chunk`). */
+function onChannel(channel: number, chunk: Buffer, flags: number, total = chunk.length, mcsType = 0x64): Buffer {
   const channelHeader = Buffer.alloc(8);
   channelHeader.writeUInt32LE(total, 0);
   channelHeader.writeUInt32LE(flags, 4);
   const userData = Buffer.concat([channelHeader, chunk]);
   const per = userData.length < 0x80 ? Buffer.from([userData.length]) : Buffer.from([0x80 | (userData.length >> 8), userData.length & 0xff]);
-  const mcs = Buffer.from([0x64, 0x00, 0x06, channel >> 8, channel & 0xff, 0x70]);
+  const mcs = Buffer.from([mcsType, 0x00, 0x06, channel >> 8, channel & 0xff, 0x70]);
   const length = 4 + 3 + mcs.length + per.length + userData.length;
   return Buffer.concat([Buffer.from([0x03, 0x00, length >> 8, length & 0xff, 0x02, 0xf0, 0x80]), mcs, per, userData]);
 }
@@ -411,12 +411,67 @@ test('one way only, and the server\u2019s channel ids unknown: unchecked, nothin
   assert.match(rewriter.report.clipboardUnchecked ?? '', /channel ids/);
 });
 
-test('the server\u2019s channel ids, from its Connect Response\u2019s network data', () => {
+/** A server's MCS Connect Response whose network data gives the client's two channels the ids 1004 and 1005. */
+function connectResponse(): Buffer {
   const core = Buffer.from([0x01, 0x0c, 0x08, 0x00, 0x04, 0x00, 0x08, 0x00]);
   const net = Buffer.from([0x03, 0x0c, 0x0c, 0x00, 0xeb, 0x03, 0x02, 0x00, 0xec, 0x03, 0xed, 0x03]);
   const blocks = Buffer.concat([core, net]);
   const response = Buffer.concat([Buffer.from([0x03, 0x00, 0x00, 0x00, 0x02, 0xf0, 0x80, 0x7f, 0x66, 0x40]), Buffer.alloc(20), Buffer.from('McDn', 'latin1'), Buffer.from([blocks.length]), blocks]);
   response.writeUInt16BE(response.length, 2);
+  return response;
+}
+
+test('the server\u2019s channel ids, from its Connect Response\u2019s network data', () => {
+  const response = connectResponse();
   assert.deepEqual(serverChannelIds(response), [1004, 1005]);
   assert.equal(serverChannelIds(response.subarray(0, response.length - 3)), null, 'cut short');
+});
+
+// What the server's clipboard can do (serverStreamWatch.ts, 5): read for every session, policy or not.
+
+test('the clipboard channel is found in the client\u2019s list without a policy, and not where the client asks for none', () => {
+  assert.equal(run(GERMAN, [withChannels(['drdynvc', 'CLIPRDR', 'rdpsnd'])]).rewriter.clipboardChannelIndex, 1);
+  assert.equal(run(GERMAN, [withChannels(['drdynvc', 'rdpsnd'])]).rewriter.clipboardChannelIndex, null);
+  assert.equal(run({ ...GERMAN, blockedChannels: ['rdpsnd'] }, [withChannels(['cliprdr', 'rdpsnd'])]).rewriter.clipboardChannelIndex, 0);
+});
+
+const CB_MONITOR_READY = 1;
+const CB_STREAM_FILECLIP_ENABLED = 0x04;
+const fromServer = (channel: number, message: Buffer, flags = FIRST_LAST) => onChannel(channel, message, flags, message.length, 0x68);
+
+/** What the watch reports of the server's clipboard, fed `pdus` after a Connect Response, however the stream is cut. */
+function serverClipboard(pdus: Buffer[], clipboardIndex: number | null = 1): { files: boolean }[] {
+  const stream = Buffer.concat([connectResponse(), ...pdus]);
+  const results: string[] = [];
+  let first: { files: boolean }[] = [];
+  for (const cuts of [[], [3, 40, 57, 60, 80], Array.from({ length: stream.length }, (_, i) => i)]) {
+    const opened: { files: boolean }[] = [];
+    const watch = new ServerStreamWatch(false, false, () => undefined, () => undefined, {
+      channelId: (): number | null => (clipboardIndex === null ? null : (watch.channelIds?.[clipboardIndex] ?? null)),
+      opened: (remote) => opened.push(remote),
+    });
+    for (const chunk of splitAt(stream, cuts)) watch.push(chunk);
+    results.push(JSON.stringify(opened));
+    if (cuts.length === 0) first = opened;
+  }
+  assert.equal(new Set(results).size, 1, `the same however the stream is cut: ${results.join(' / ')}`);
+  return first;
+}
+
+test('the server\u2019s clipboard: its capabilities say whether it copies files, told once its Monitor Ready opens it', () => {
+  const ready = cliprdr(CB_MONITOR_READY, Buffer.alloc(0));
+  // xrdp's chansrv: capabilities with file copying, then Monitor Ready.
+  assert.deepEqual(serverClipboard([fromServer(1005, clipCaps(0x02 | CB_STREAM_FILECLIP_ENABLED | 0x08)), fromServer(1005, ready)]), [{ files: true }]);
+  // Text only: capabilities without it, or none at all (MS-RDPECLIP's defaults).
+  assert.deepEqual(serverClipboard([fromServer(1005, clipCaps(0x02)), fromServer(1005, ready)]), [{ files: false }]);
+  assert.deepEqual(serverClipboard([fromServer(1005, ready)]), [{ files: false }]);
+  // Told once: a second Monitor Ready (a reactivation) says nothing new.
+  assert.deepEqual(serverClipboard([fromServer(1005, ready), fromServer(1005, clipCaps(CB_STREAM_FILECLIP_ENABLED)), fromServer(1005, ready)]), [{ files: false }]);
+  // A server that never opens it (freerdp-shadow has no clipboard), or says so on another channel: nothing.
+  assert.deepEqual(serverClipboard([]), []);
+  assert.deepEqual(serverClipboard([fromServer(1004, clipCaps(CB_STREAM_FILECLIP_ENABLED)), fromServer(1004, ready)]), []);
+  // A client that asked for no clipboard channel: nothing, whatever comes.
+  assert.deepEqual(serverClipboard([fromServer(1005, ready)], null), []);
+  // Only a message's first chunk names its type; a compressed one is not read.
+  assert.deepEqual(serverClipboard([fromServer(1005, ready, 0x02), fromServer(1005, ready, FIRST_LAST | 0x00200000)]), []);
 });
