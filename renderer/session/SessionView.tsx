@@ -10,7 +10,7 @@ import { api, ApiError, wsOrigin } from '../app/api';
 import { DEFAULT_RECONNECT, reconnectDelay, shouldReconnect } from '../../shared/session/reconnectPolicy';
 import type { SessionEndAction } from '../../shared/policy/policySchema';
 import { abandonSessionAdapterWarmUp, createRemoteSession, preloadSessionAdapter, UnsupportedProtocolError } from './createRemoteSession';
-import type { FileTransferUpdate, LinkInfo, RemoteFile, RemoteSession } from './remoteSession';
+import { RDP_CLIPBOARD_NOT_OPENED, type FileTransferUpdate, type LinkInfo, type RemoteFile, type RemoteSession } from './remoteSession';
 import { CertificateDialog } from './CertificateDialog';
 import { PasswordDialog } from './PasswordDialog';
 
@@ -669,6 +669,7 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
                 </button>
               )}
               <p className="hint">{clipboardHint(toRemote, toLocal)}</p>
+              {profile.protocol === 'rdp' && state === 'connected' && remoteTakesFiles === null && <p className="hint">{RDP_CLIPBOARD_NOT_OPENED}</p>}
             </>
           ) : (
             <p className="hint">{profile.shareClipboard ? clipboardHint(false, false) : 'The clipboard is not shared with this remote computer: "Share the clipboard" is off in this connection\'s settings.'}</p>

@@ -132,3 +132,6 @@ export const FILES_NO_REMOTE_CLIPBOARD = 'Files cannot be copied to this remote 
 export const FILES_UNSUPPORTED_REMOTE = 'Files cannot be copied to this remote computer: its clipboard takes text only.';
 /** RDP copies files through the clipboard: said where a file is dropped on a desktop whose clipboard goes no further (policy or the connection's own setting). */
 export const FILES_NEED_CLIPBOARD = 'Files cannot be copied to this remote computer: they go through the clipboard, which is not shared that way with it.';
+
+/** RDP: the server has not opened its clipboard (its Monitor Ready has not come; freerdp-shadow's never does). */
+export const RDP_CLIPBOARD_NOT_OPENED = 'The remote computer has not shared its clipboard (yet): nothing copied here or there crosses until it does.';

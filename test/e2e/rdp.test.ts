@@ -12,7 +12,7 @@ import { startAppWithBrowser } from '../support/app';
 import type { TestBrowser } from '../support/browser';
 import { canvasPixels, createProfile, dropFile, pagePointFor, sessionView, trustCertificate, waitFor, waitForCanvasColour, waitForState } from '../support/ui';
 import { messageFor } from '../../shared/errors/errorCodes';
-import { FILES_NO_REMOTE_CLIPBOARD } from '../../renderer/session/remoteSession';
+import { FILES_NO_REMOTE_CLIPBOARD, RDP_CLIPBOARD_NOT_OPENED } from '../../renderer/session/remoteSession';
 import { TICKET_TTL_MS } from '../../electron/gateway/tickets/sessionTickets';
 
 const cleanups: (() => Promise<void>)[] = [];
@@ -285,6 +285,9 @@ test('files go through the remote clipboard: a server that opens none (freerdp-s
   await dropFile(page, 'report.txt', 'would wait forever');
   await view.getByText(FILES_NO_REMOTE_CLIPBOARD).waitFor();
   assert.equal(await view.getByText('report.txt', { exact: false }).count(), 0, 'the dropped file is listed as sent');
+  // The clipboard panel says why nothing crosses.
+  await view.getByRole('button', { name: 'Clipboard' }).click();
+  await view.getByText(RDP_CLIPBOARD_NOT_OPENED).waitFor();
   await waitForState(page, 'Connected');
 });
 

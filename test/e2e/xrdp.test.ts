@@ -19,6 +19,7 @@ import { close, hexColour } from '../servers/xwd';
 import { logLines, startAppWithBrowser } from '../support/app';
 import type { TestBrowser } from '../support/browser';
 import { WARNING_MESSAGES, messageFor } from '../../shared/errors/errorCodes';
+import { RDP_CLIPBOARD_NOT_OPENED } from '../../renderer/session/remoteSession';
 import { canvasPixels, createProfile, dropFile, type ProfileInput, pagePointFor, sessionView, trustCertificate, waitForCanvasColour, waitForState } from '../support/ui';
 
 const cleanups: (() => Promise<void>)[] = [];
@@ -273,6 +274,8 @@ test('xrdp: text clipboard both ways, non-ASCII included (cliprdr through xrdp-c
   await panel.fill(fromClient);
   await sessionView(page).getByRole('button', { name: 'Send to remote' }).click();
   await waitFor(() => remoteClipboard() === fromClient, 'the client text on the remote clipboard');
+  // xrdp's clipboard opened: the panel does not say it has not.
+  assert.equal(await sessionView(page).getByText(RDP_CLIPBOARD_NOT_OPENED).count(), 0);
 });
 
 test('xrdp under a policy that shares no clipboard: the gateway keeps the clipboard channel from the server, nothing crosses either way, and the panel says why', async () => {
