@@ -360,7 +360,14 @@ export function serveRdCleanPath(
       const { code, evidence } = credssp.code !== 'server-closed' ? credssp : (serverEndReason(watch.errorInfo, watch.ultimatumReason) ?? credssp);
       finish(code, evidence);
     });
-    socket.on('close', () => finish(null));
-    socket.on('error', () => finish(null));
+    // The page closes its socket once IronRDP has read the server's end (a Disconnect Provider Ultimatum), which
+    // may be before the server closes the connection (xrdp waits a moment): the reason is the server's, not none,
+    // or the page, told nothing, takes it for a lost link and signs the user straight back in.
+    const pageClosed = () => {
+      const ended = watch.ultimatumReason !== null ? serverEndReason(watch.errorInfo, watch.ultimatumReason) : null;
+      finish(ended?.code ?? null, ended?.evidence);
+    };
+    socket.on('close', pageClosed);
+    socket.on('error', pageClosed);
   };
 }
