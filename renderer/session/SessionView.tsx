@@ -10,6 +10,7 @@ import { api, ApiError, wsOrigin } from '../app/api';
 import { DEFAULT_RECONNECT, reconnectDelay, shouldReconnect } from '../../shared/session/reconnectPolicy';
 import type { SessionEndAction } from '../../shared/policy/policySchema';
 import { abandonSessionAdapterWarmUp, createRemoteSession, preloadSessionAdapter, UnsupportedProtocolError } from './createRemoteSession';
+import { KEY_COMBOS } from './keyCombos';
 import { RDP_CLIPBOARD_NOT_OPENED, type FileTransferUpdate, type LinkInfo, type RemoteFile, type RemoteSession } from './remoteSession';
 import { CertificateDialog } from './CertificateDialog';
 import { PasswordDialog } from './PasswordDialog';
@@ -607,6 +608,28 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
         <button type="button" onClick={() => sessionRef.current?.sendCtrlAltDel()} disabled={state !== 'connected'}>
           Ctrl+Alt+Del
         </button>
+        <select
+          aria-label="Send keys"
+          title="Keys this computer would take for itself, sent to the remote computer"
+          value=""
+          disabled={state !== 'connected' || profile.viewOnly}
+          onChange={(e) => {
+            const combo = KEY_COMBOS.find((c) => c.id === e.target.value);
+            if (!combo) return;
+            sessionRef.current?.sendKeys(combo.codes);
+            // Back to the desktop, so typing goes on there.
+            sessionRef.current?.focus();
+          }}
+        >
+          <option value="" disabled>
+            Send keys…
+          </option>
+          {KEY_COMBOS.map((c) => (
+            <option key={c.id} value={c.id}>
+              {c.label}
+            </option>
+          ))}
+        </select>
         <button type="button" aria-pressed={clipboardOpen} onClick={() => setClipboardOpen((o) => !o)}>
           Clipboard
         </button>

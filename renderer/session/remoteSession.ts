@@ -79,6 +79,8 @@ export interface RemoteSession {
   disconnect(): void;
   sendCredentials(credentials: { username?: string; password: string }): void;
   sendCtrlAltDel(): void;
+  /** Presses the keys (physical keys, KeyboardEvent.code) in order and releases them in reverse: "Send keys" (keyCombos.ts). */
+  sendKeys(codes: readonly string[]): void;
   setScaling(mode: ScalingMode): void;
   /** VNC only: the picture-quality preset, changed while connected too. */
   setPictureQuality?(quality: VncQuality): void;

@@ -14,7 +14,7 @@ import { startConnectProxy } from '../servers/connectProxy';
 import { startFaultRelay } from '../servers/faultRelay';
 import { startApp, startAppWithBrowser, removeDataDir, type RunningApp } from '../support/app';
 import { openBrowser, type TestBrowser } from '../support/browser';
-import { canvasPixels, createProfile, pagePointFor, sessionView, waitFor, waitForCanvasColour, waitForState } from '../support/ui';
+import { ALT_KEYS, assertSendKeysReachXterm, canvasPixels, createProfile, pagePointFor, sessionView, waitFor, waitForCanvasColour, waitForState } from '../support/ui';
 import { messageFor } from '../../shared/errors/errorCodes';
 
 const PASSWORD = 'Spice-7!';
@@ -146,6 +146,9 @@ test('SPICE: connect from the UI and see the desktop as the server shows it; typ
   await typeAsAPerson(page, 'echo Mixed_Case > out.txt');
   await page.keyboard.press('Enter');
   assert.equal(await fileContent(path.join(open.workDir, 'out.txt')), 'Mixed_Case\n');
+  // "Send keys": shortcuts this computer would keep for itself reach the xterm as the keys do.
+  // (Xorg keeps Ctrl+Alt+F1…F12 for its console switches.)
+  await assertSendKeysReachXterm(page, open.workDir, ALT_KEYS);
 
   // The readout counts pictures as they are drawn: the desktop changing colour draws some.
   let turn = 0;

@@ -8,7 +8,7 @@ import { close, hexColour, writeXwd } from '../servers/xwd';
 import { spawnGroup, stopProcess } from '../servers/processes';
 import { startApp, removeDataDir, type RunningApp } from '../support/app';
 import { openBrowser, type TestBrowser } from '../support/browser';
-import { canvasPixels, createProfile, pagePointFor, sessionView, waitFor, waitForCanvasColour, waitForState } from '../support/ui';
+import { assertSendKeysReachXterm, canvasPixels, createProfile, pagePointFor, sessionView, waitFor, waitForCanvasColour, waitForState } from '../support/ui';
 
 let server: XvncServer;
 let app: RunningApp;
@@ -306,6 +306,13 @@ test('typing reaches the remote xterm', async () => {
       await new Promise((r) => setTimeout(r, 100));
     }
     assert.equal(content, 'typed-by-deskbridge_42\n');
+  });
+});
+
+test('"Send keys" sends what this computer would take for itself (Ctrl+Alt+F2, Ctrl+Alt+F12), with their modifiers, and typing goes on in the desktop', async () => {
+  await withBrowser({}, async ({ page }) => {
+    await connectAndFocusXterm(page);
+    await assertSendKeysReachXterm(page, server.workDir);
   });
 });
 

@@ -20,7 +20,7 @@ import { logLines, startAppWithBrowser } from '../support/app';
 import type { TestBrowser } from '../support/browser';
 import { WARNING_MESSAGES, messageFor } from '../../shared/errors/errorCodes';
 import { RDP_CLIPBOARD_NOT_OPENED } from '../../renderer/session/remoteSession';
-import { canvasPixels, createProfile, dropFile, type ProfileInput, pagePointFor, sessionView, trustCertificate, waitForCanvasColour, waitForState } from '../support/ui';
+import { ALT_KEYS, assertSendKeysReachXterm, canvasPixels, createProfile, dropFile, type ProfileInput, pagePointFor, sessionView, trustCertificate, waitForCanvasColour, waitForState } from '../support/ui';
 
 const cleanups: (() => Promise<void>)[] = [];
 after(async () => {
@@ -102,6 +102,9 @@ test('xrdp with Debian\u2019s defaults: signs in with the profile, the desktop m
   assert.equal(content, 'xrdp-typed-W\n');
   // What was typed is on the canvas as on the server.
   await waitForMatch(page, server);
+  // "Send keys": the shortcuts this computer would keep for itself reach the xterm as the keys do.
+  // (xrdp's X server keeps Ctrl+Alt+F1…F12 for itself, as any X server does with its console switches.)
+  await assertSendKeysReachXterm(page, server.home, ALT_KEYS);
 
   const target = await pagePointFor(page, 801, 433);
   await page.mouse.move(target.x, target.y);

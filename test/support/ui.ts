@@ -1,6 +1,8 @@
 // What a user does in the UI, as the tests do it: by labels and button names.
 import type { Page } from 'playwright-core';
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 
 export interface ProfileInput {
   name: string;
@@ -119,3 +121,63 @@ export async function waitFor(check: () => Promise<boolean>, what: string, timeo
   }
   assert.fail(`timed out waiting for ${what}`);
 }
+
+/**
+ * With the remote xterm focused (its shell in `dir`): "Send keys" sends Ctrl+Alt+F2 and Ctrl+Alt+F12 with their
+ * modifiers, exactly as pressing those keys does, and focus goes back to the desktop. `cat -v` writes each key's
+ * bytes as xterm sends them to a file there.
+ */
+export async function assertSendKeysReachXterm(page: Page, dir: string, combos: readonly SentKeys[] = CTRL_ALT_FUNCTION_KEYS): Promise<void> {
+  // "cat -v >keys.txt", the ">" as Shift and the key under it (RDP sends physical keys).
+  await page.keyboard.type('cat -v ', { delay: 15 });
+  await page.keyboard.down('Shift');
+  await page.keyboard.press('Period');
+  await page.keyboard.up('Shift');
+  await page.keyboard.type('keys.txt', { delay: 15 });
+  await page.keyboard.press('Enter');
+  // Each combination from the menu, then the same keys pressed here, an x after each.
+  const sendKeys = sessionView(page).getByRole('combobox', { name: 'Send keys' });
+  for (const { label, keys } of combos) {
+    await sendKeys.selectOption({ label });
+    // Focus is back on the desktop: these keys reach the xterm, not the menu.
+    await page.keyboard.press('KeyX');
+    await page.keyboard.press(keys);
+    await page.keyboard.press('KeyX');
+  }
+  await page.keyboard.press('Enter');
+  await page.keyboard.press('Control+KeyD');
+  const file = path.join(dir, 'keys.txt');
+  let content = '';
+  const deadline = Date.now() + 5000;
+  while (Date.now() < deadline && !content.endsWith('\n')) {
+    content = await readFile(file, 'utf8').catch(() => '');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const parts = content.replace(/x\n$/, '').split('x');
+  assert.equal(parts.length, 2 * combos.length, `keys.txt: ${JSON.stringify(content)}`);
+  combos.forEach(({ label, xterm }, i) => {
+    // With their modifiers, and as the keys themselves give.
+    assert.match(parts[2 * i]!, xterm, `${label}: keys.txt: ${JSON.stringify(content)}`);
+    assert.equal(parts[2 * i], parts[2 * i + 1], `${label} from the menu and pressed: keys.txt: ${JSON.stringify(content)}`);
+  });
+}
+
+/** A "Send keys" entry, the same keys as Playwright presses them, and what xterm sends for them (as cat -v shows it). */
+export interface SentKeys {
+  label: string;
+  keys: string;
+  xterm: RegExp;
+}
+
+/** A function key with Ctrl+Alt is ESC [ … ; modifiers … (a plain F2 is ESC O Q). */
+export const CTRL_ALT_FUNCTION_KEYS: readonly SentKeys[] = [
+  { label: 'Ctrl+Alt+F2', keys: 'Control+Alt+F2', xterm: /^\^\[\[1;[2-9]Q$/ },
+  { label: 'Ctrl+Alt+F12', keys: 'Control+Alt+F12', xterm: /^\^\[\[24;[2-9]~$/ },
+];
+
+/** Where the X server keeps Ctrl+Alt+F1…F12 for its console switches (Xorg, xrdp's): Alt with a function key, and Alt as Meta. */
+export const ALT_KEYS: readonly SentKeys[] = [
+  { label: 'Alt+F4', keys: 'Alt+F4', xterm: /^\^\[\[1;3S$/ },
+  // The tab with its eighth bit set (as a byte, or as U+0089 in UTF-8), or ESC and the tab.
+  { label: 'Alt+Tab', keys: 'Alt+Tab', xterm: /^(M-(BM-)?\^I|\^\[\t)$/ },
+];

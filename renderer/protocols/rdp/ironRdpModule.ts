@@ -5,7 +5,7 @@
 // does not pay for it.
 import type { IronError, UserInteraction } from '@devolutions/iron-remote-desktop';
 
-type RdpBackendModule = typeof import('@devolutions/iron-remote-desktop-rdp');
+export type RdpBackendModule = typeof import('@devolutions/iron-remote-desktop-rdp');
 
 let loading: Promise<RdpBackendModule> | null = null;
 

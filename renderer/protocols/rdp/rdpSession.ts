@@ -4,7 +4,9 @@
 import type { UserInteraction } from '@devolutions/iron-remote-desktop';
 import type { ScalingMode } from '../../../shared/profiles/profileSchema';
 import { FILES_FORBIDDEN, FILES_NEED_CLIPBOARD, FILES_NO_REMOTE_CLIPBOARD, FILES_UNSUPPORTED_REMOTE, SessionEmitter, type ConnectParams, type RemoteSession, type SessionEvents } from '../../session/remoteSession';
-import { createIronRdpElement, isIronError, loadIronRdp } from './ironRdpModule';
+import { createIronRdpElement, isIronError, loadIronRdp, type RdpBackendModule } from './ironRdpModule';
+import { sendScancodes, type InputSession } from './rdpKeys';
+import { xtScancode } from '../../session/scancodes';
 import { startPainting, warmUpPainting } from './paintingSocket';
 import { RdpFiles } from './rdpFiles';
 import { errorCodeForIronError, errorCodeForTermination } from './rdpErrors';
@@ -32,6 +34,9 @@ export class RdpSession implements RemoteSession {
   private readonly events = new SessionEmitter();
   readonly countsFrames = false;
   private ui: UserInteraction | null = null;
+  private backend: RdpBackendModule | null = null;
+  /** IronRDP's live session, as it hands it to a file transfer provider once connected (for "Send keys"). */
+  private inputSession: InputSession | null = null;
   private element: HTMLElement | null = null;
   private userEnded = false;
   /** Whether the policy lets local text reach the remote clipboard (CreateSessionResponse.redirection). */
@@ -94,6 +99,7 @@ export class RdpSession implements RemoteSession {
       canvas = () => element.shadowRoot?.querySelector('canvas') ?? null;
       this.element = element;
       this.ui = ui;
+      this.backend = backend;
       ui.setKeyboardUnicodeMode(info.profile.keyboardMode === 'unicode');
       ui.onWarningCallback((message) => this.events.emit('warning', message));
       ui.onClipboardRemoteUpdateCallback(() => {
@@ -116,8 +122,17 @@ export class RdpSession implements RemoteSession {
         // Files from the remote computer are asked for 1 MB at a time (one round trip each): against xrdp, 20 MB in
         // 6.3 s (3.2 MB/s) against 9.6 s with IronRDP's 64 KB and 7.1 s with 256 KB; the page's CPU is the rest.
         const provider = new backend.RdpFileTransferProvider({ chunkSize: 1024 * 1024 });
+        const setSession = provider.setSession.bind(provider);
+        provider.setSession = (session) => {
+          this.inputSession = session as unknown as InputSession;
+          setSession(session);
+        };
         ui.enableFileTransfer(provider as never);
         this.files = new RdpFiles(provider, this.events, { upload, download });
+      } else {
+        // IronRDP hands its live session only to a file transfer provider: one that does nothing else, for "Send keys".
+        // (Enabling one turns IronRDP's clipboard on, which it is by default and stays.)
+        ui.enableFileTransfer({ getBuilderExtensions: () => [], setSession: (session: unknown) => (this.inputSession = session as InputSession), dispose: () => undefined } as never);
       }
       // The view may have chosen a mode while the component was loading.
       this.setScaling(this.scaling ?? info.profile.scaling);
@@ -235,6 +250,12 @@ export class RdpSession implements RemoteSession {
 
   sendCtrlAltDel(): void {
     this.ui?.ctrlAltDel();
+  }
+
+  sendKeys(codes: readonly string[]): void {
+    if (!this.inputSession || !this.backend || !this.connected) return;
+    const scancodes = codes.map(xtScancode);
+    if (scancodes.every((s) => s !== null)) sendScancodes(this.inputSession, this.backend, scancodes);
   }
 
   setScaling(mode: ScalingMode): void {

@@ -24,7 +24,8 @@
 import { SpiceMainConn, type SpiceDisplayChannel, type SpiceInputsChannel } from '@spice-project/spice-html5/src/main.js';
 import type { ScalingMode } from '../../../shared/profiles/profileSchema';
 import { FILES_FORBIDDEN, SessionEmitter, type ConnectParams, type RemoteSession, type SessionEvents } from '../../session/remoteSession';
-import { CTRL_ALT_DEL, spiceScancode } from './scancodes';
+import { CTRL_ALT_DEL, spiceScancode } from '../../session/scancodes';
+import { pressesAndReleases } from '../../session/keyCombos';
 import { sealedTicketBytes } from './sealedTicket';
 import { AgentCap, AgentClipboard, AgentFileTransfer, AgentMessage, AgentStream, MAX_CLIPBOARD_BYTES, agentPayload, capabilitiesMessage, monitorsConfigMessage } from './guestAgent';
 
@@ -379,8 +380,11 @@ export class SpiceSession implements RemoteSession {
   }
 
   sendCtrlAltDel(): void {
-    for (const code of CTRL_ALT_DEL) this.sendKey(code, true);
-    for (const code of [...CTRL_ALT_DEL].reverse()) this.sendKey(code, false);
+    this.sendKeys(CTRL_ALT_DEL);
+  }
+
+  sendKeys(codes: readonly string[]): void {
+    for (const { key, down } of pressesAndReleases(codes)) this.sendKey(key, down);
   }
 
   private inputs(): SpiceInputsChannel | null {

@@ -12,6 +12,7 @@ import { VNC_PICTURE_SETTINGS } from './pictureQuality';
 import { queueBlitsFromTheirOffset, type NoVncBlitDisplay } from './queuedBlits';
 import { adaptFarUpdates, type FarUpdateMode, type NoVncFarInternals, type NoVncFarMessages } from './farUpdates';
 import { askForUpdatesWhenNear, farRoundTrip, filterEncodings, setFarAsking, useGatewayRoundTrip, type NoVncMessages } from './updateRequests';
+import { pressesAndReleases } from '../../session/keyCombos';
 
 /** How pictures come, in a user's words: the stats readout's tooltip (SessionView) and the page's console. */
 const UPDATES_NEAR = 'each picture asked for once the last is drawn';
@@ -28,6 +29,12 @@ const PROBE = new Uint8Array([3, 0, 0, 0, 0, 0, 0, 1, 0, 1]);
 interface NoVncInternals {
   _display?: NoVncDisplay & { flip?: (fromQueue?: boolean) => void; _renderQ?: unknown[] };
 }
+
+/** X11 keysyms of the keys "Send keys" uses (keyCombos.ts), by KeyboardEvent.code. */
+const KEYSYMS: Readonly<Record<string, number>> = {
+  ControlLeft: 0xffe3, AltLeft: 0xffe9, MetaLeft: 0xffeb, Delete: 0xffff, Backspace: 0xff08, Tab: 0xff09, PrintScreen: 0xff61,
+  ...Object.fromEntries(Array.from({ length: 12 }, (_, i) => [`F${i + 1}`, 0xffbe + i])),
+};
 
 export class VncSession implements RemoteSession {
   private readonly events = new SessionEmitter();
@@ -243,6 +250,16 @@ export class VncSession implements RemoteSession {
 
   sendCtrlAltDel(): void {
     this.rfb?.sendCtrlAltDel();
+  }
+
+  sendKeys(codes: readonly string[]): void {
+    const rfb = this.rfb;
+    if (!rfb) return;
+    for (const { key: code, down } of pressesAndReleases(codes)) {
+      const keysym = KEYSYMS[code];
+      // With QEMU's extended key events (TigerVNC, QEMU) noVNC sends the physical key too.
+      if (keysym !== undefined) rfb.sendKey(keysym, code, down);
+    }
   }
 
   setScaling(mode: ScalingMode): void {

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { CTRL_ALT_DEL, spiceScancode } from '../../../renderer/protocols/spice/scancodes';
+import { CTRL_ALT_DEL, spiceScancode } from '../../../renderer/session/scancodes';
 
 test('SPICE keys: one-byte scan codes by physical key, the release bit on release', () => {
   assert.equal(spiceScancode('KeyA', true), 0x1e);

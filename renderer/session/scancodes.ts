@@ -1,8 +1,9 @@
-// Keys as SPICE sends them: PC/AT scan codes (set 1), as a keyboard's
-// physical keys, whatever the local layout. The remote side's layout turns
-// them into characters, as for virt-viewer and remote-viewer. Keyed by
-// KeyboardEvent.code (the physical key), so Shift and AltGr travel as keys of
-// their own and a typed "M" is Shift + the M key, as the user pressed it.
+// Keys as physical keys: PC/AT scan codes (set 1), as SPICE sends every key
+// and RDP the keys of "Send keys" (keyCombos.ts), whatever the local layout.
+// The remote side's layout turns them into characters, as for virt-viewer and
+// remote-viewer. Keyed by KeyboardEvent.code (the physical key), so Shift and
+// AltGr travel as keys of their own and a typed "M" is Shift + the M key, as
+// the user pressed it.
 
 /** One-byte scan codes. */
 const PLAIN: Readonly<Record<string, number>> = {
@@ -53,6 +54,14 @@ export function spiceScancode(code: string, down: boolean): number | null {
   const extended = EXTENDED[code];
   if (extended !== undefined) return 0xe0 | ((extended | release) << 8);
   return null;
+}
+
+/** A key's scan code as RDP's keyboard events carry it (IronRDP's form): one byte, or 0xE0 and the byte as 0xE0xx; null if unknown. */
+export function xtScancode(code: string): number | null {
+  const plain = PLAIN[code];
+  if (plain !== undefined) return plain;
+  const extended = EXTENDED[code];
+  return extended === undefined ? null : 0xe000 | extended;
 }
 
 /** Ctrl+Alt+Del as physical keys: presses in order, releases in reverse. */
