@@ -15,7 +15,7 @@ import { ProvisioningClient } from './policy/provisioning';
 import { importIntoLibrary } from './profiles/connectionFileImport';
 import { openSecretStore } from './secrets/secretStore';
 import { SessionRegistry } from './sessions/sessionRegistry';
-import { TicketBook, formatTarget } from './tickets/sessionTickets';
+import { TicketBook, targetForLogs } from './tickets/sessionTickets';
 import { ConnectionErrorLog } from './diagnostics/connectionErrorLog';
 import { writeDiagnostics } from './diagnostics/diagnosticsBundle';
 import { warmUpTrustRoots } from './certificates/certificateTrust';
@@ -54,7 +54,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const connectionErrors = new ConnectionErrorLog(options.dataDir);
   await connectionErrors.load();
   const sessions = new SessionRegistry((session, code, detail) =>
-    connectionErrors.record({ sessionId: session.id, profileId: session.profileId, protocol: session.protocol, target: formatTarget(session.host, session.port), code, detail: detail ?? null }),
+    connectionErrors.record({ sessionId: session.id, profileId: session.profileId, protocol: session.protocol, target: targetForLogs(session.host, session.port), code, detail: detail ?? null }),
   );
   const tickets = new TicketBook(Date.now, options.ticketTtlMs);
   const policy = new ManagedPolicyStore(

@@ -5,6 +5,8 @@
 // playing the page's part (SPICE's link message; its magic is "REDQ").
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { startSpiceServer, disposeSpiceServer, type SpiceServer } from '../servers/spiceServer';
 import { startGatewayHarness, type GatewayHarness } from './gatewayHarness';
 import type { CertificatePromptBody, CreateSessionResponse } from '../../shared/api/contract';
@@ -103,6 +105,10 @@ test('SPICE through an HTTP proxy (as Proxmox VE\'s spiceproxy): every channel a
     // The certificate check's connection and the four channels', each a CONNECT to the ticket as written.
     assert.deepEqual(proxy.requests, Array(5).fill(`CONNECT ${ticketHost}:${tlsInfo.port} HTTP/1.1`));
 
+    // The log names the machine, not the ticket's signature (with the console's password it lets one in while fresh).
+    assert.ok(harness.logs().some((line) => line.includes('target="[pvespiceproxy:6569d1b0:101:pve::…]')), harness.logs().filter((l) => l.includes('session created')).join('\n'));
+    assert.ok(!harness.logs().some((line) => line.includes('4f1d2c3b4a5968778695')), 'the ticket\u2019s signature is in the log');
+
     // Plain SPICE through the proxy.
     proxy.route(`vm-102.example:${plain.port}`, plain.port);
     const plainProfile = await harness.call('POST', '/api/profiles', { profile: { name: 'VM 102', protocol: 'spice', host: 'vm-102.example', port: plain.port, spiceProxy: `http://127.0.0.1:${proxy.port}/` } });
@@ -131,6 +137,11 @@ test('SPICE through an HTTP proxy (as Proxmox VE\'s spiceproxy): every channel a
     const refusedTls = await harness.call('POST', '/api/sessions', { profileId: expiredTls.json.id });
     assert.equal(refusedTls.status, 502);
     assert.equal(refusedTls.json.error, 'proxy-refused', JSON.stringify(refusedTls.json));
+
+    // Nor does the diagnostics bundle's list of failed connections.
+    const failures = await waitForFile(path.join(harness.dataDir, 'last-connection-errors.json'));
+    assert.match(failures, /pvespiceproxy:1:103:pve::…/);
+    assert.doesNotMatch(failures, /::00\]/);
 
     // A ticket as a host without a proxy is refused when saved: nothing could resolve it.
     const noProxy = await harness.call('POST', '/api/profiles', { profile: { name: 'No proxy', protocol: 'spice', host: ticketHost, port: 5900 } });
@@ -179,3 +190,12 @@ test('SPICE over TLS: judged before the session exists, and each channel must sh
     control.close();
   }
 });
+
+async function waitForFile(file: string, timeoutMs = 3000): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const text = await readFile(file, 'utf8').catch(() => '');
+    if (text.includes('pvespiceproxy') || Date.now() > deadline) return text;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

@@ -20,7 +20,7 @@ import { PolicyRefusal, type ProfileLibrary } from '../profiles/profileLibrary';
 import type { ManagedPolicyStore } from '../policy/managedPolicy';
 import type { SecretStore } from '../secrets/secretStore';
 import type { SessionRegistry } from '../sessions/sessionRegistry';
-import { formatTarget, PROMPT_TICKET_TTL_MS, SPICE_TICKET_CONNECTIONS, type TicketBook } from '../tickets/sessionTickets';
+import { formatTarget, targetForLogs, PROMPT_TICKET_TTL_MS, SPICE_TICKET_CONNECTIONS, type TicketBook } from '../tickets/sessionTickets';
 import { describeCertificate, evaluateTrust, sha256Fingerprint } from '../certificates/certificateTrust';
 import { openRdpTransport, requestedProtocolsFor } from '../bridges/rdp/rdpTransport';
 import { HeldHostConnection } from '../bridges/heldHostConnection';
@@ -323,7 +323,7 @@ export class ControlApi {
     }
     // Written while the session connects, not before it: nothing here needs the new time.
     library.touch(profile);
-    this.deps.logger.info('session created', { session: session.id, profile: profile.id, protocol: profile.protocol, target, ...(session.proxy ? { proxy: formatTarget(session.proxy.host, session.proxy.port) } : {}) });
+    this.deps.logger.info('session created', { session: session.id, profile: profile.id, protocol: profile.protocol, target: targetForLogs(profile.host, profile.port), ...(session.proxy ? { proxy: formatTarget(session.proxy.host, session.proxy.port) } : {}) });
     const response: CreateSessionResponse = {
       sessionId: session.id,
       protocol: profile.protocol,

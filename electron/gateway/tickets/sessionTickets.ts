@@ -45,6 +45,16 @@ export function formatTarget(host: string, port: number): string {
   return host.includes(':') && !host.startsWith('[') ? `[${host}]:${port}` : `${host}:${port}`;
 }
 
+/**
+ * A target as logs and the diagnostics bundle show it: a Proxmox VE proxy
+ * ticket ("pvespiceproxy:<time>:<vm>:<node>::<signature>") keeps its time,
+ * machine and node but not its signature, which lets whoever holds it through
+ * the proxy (with the console's one-time password) while it is fresh.
+ */
+export function targetForLogs(host: string, port: number): string {
+  return formatTarget(/^pvespiceproxy:/i.test(host) ? host.replace(/::.*$/, '::…') : host, port);
+}
+
 export class TicketBook {
   private readonly tickets = new Map<string, TicketRecord>();
 
