@@ -10,47 +10,22 @@
 // and tells the user when padded bitmaps arrive anyway (pictureCheck.ts).
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
-import { chown, readFile, readdir, stat, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { startXrdp, type XrdpServer } from '../servers/xrdp';
+import type { XrdpServer } from '../servers/xrdp';
 import { close, hexColour } from '../servers/xwd';
-import { logLines, startAppWithBrowser } from '../support/app';
+import { startAppWithBrowser } from '../support/app';
 import type { TestBrowser } from '../support/browser';
 import { WARNING_MESSAGES, messageFor } from '../../shared/errors/errorCodes';
-import { RDP_CLIPBOARD_NOT_OPENED } from '../../renderer/session/remoteSession';
-import { ALT_KEYS, assertSendKeysReachXterm, canvasPixels, createProfile, dropFile, type ProfileInput, pagePointFor, sessionView, trustCertificate, waitForCanvasColour, waitForState } from '../support/ui';
+import { ALT_KEYS, assertSendKeysReachXterm, canvasPixels, createProfile, pagePointFor, sessionView, trustCertificate, waitForCanvasColour, waitForState } from '../support/ui';
+import { connectToXrdp as connect, startXrdpFor } from '../support/xrdpSession';
 
 const cleanups: (() => Promise<void>)[] = [];
 after(async () => {
   for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
 });
-
-async function startServer(options: Parameters<typeof startXrdp>[0]): Promise<XrdpServer> {
-  const server = await startXrdp(options);
-  cleanups.push(async () => {
-    if (process.env.DESKBRIDGE_TEST_VERBOSE) console.log(await server.logs());
-    await server.stop();
-  });
-  return server;
-}
-
-/** The text on the clipboard of the xrdp session whose environment this is (empty if none). */
-function sessionClipboard(env: NodeJS.ProcessEnv): string {
-  try {
-    return execFileSync('xclip', ['-o', '-selection', 'clipboard'], { env, encoding: 'utf8', timeout: 2000 });
-  } catch {
-    return '';
-  }
-}
-
-async function connect(page: TestBrowser['page'], server: XrdpServer, name: string, extra: Partial<ProfileInput> = {}) {
-  await createProfile(page, { name, protocol: 'RDP', port: server.port, username: server.user, password: server.password, ...extra });
-  await page.getByRole('button', { name: 'Connect', exact: true }).click();
-  await trustCertificate(page, 'Trust once');
-  await waitForState(page, 'Connected', 20_000);
-}
+const startServer = (options: Parameters<typeof startXrdpFor>[1]) => startXrdpFor(cleanups, options);
 
 /** Compares a grid of points on the canvas with the session's own screen (RemoteFX is lossy: a small tolerance). */
 async function mismatchesWithServer(page: TestBrowser['page'], server: XrdpServer): Promise<{ mismatches: [number, number][]; total: number; width: number; height: number }> {
@@ -248,220 +223,4 @@ test('xrdp: the same user connects from a second device, which takes the session
   assert.equal(await sessionView(first).getByTestId('session-state').textContent(), 'Disconnected');
   const logs = await server.logs();
   assert.equal((logs.match(/xrdp_wm_log_msg: login successful/g) ?? []).length, 2, 'the first device signed in again');
-});
-
-test('xrdp: text clipboard both ways, non-ASCII included (cliprdr through xrdp-chansrv)', async () => {
-  const fromRemote = '€ 日本 ü from xrdp';
-  const fromClient = 'Grüße 日本 € from DeskBridge';
-  const server = await startServer({ xterm: true });
-  const { browser } = await startAppWithBrowser(cleanups);
-  const { page } = browser;
-  await connect(page, server, 'xrdp clipboard');
-  await waitForCanvasColour(page, 5, 300, hexColour('#ffffff'), 15_000);
-  const env = await server.sessionEnv();
-  const remoteClipboard = () => sessionClipboard(env);
-  const waitFor = async (check: () => Promise<boolean> | boolean, what: string) => {
-    const deadline = Date.now() + 15_000;
-    while (!(await check())) {
-      if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  };
-  await sessionView(page).getByRole('button', { name: 'Clipboard' }).click();
-  // Remote → client: xclip owns the session's clipboard; chansrv announces it over cliprdr.
-  execFileSync('sh', ['-c', `printf '%s' "$0" | xclip -selection clipboard -i >/dev/null 2>&1`, fromRemote], { env });
-  const panel = sessionView(page).getByLabel('Remote clipboard');
-  await panel.waitFor();
-  await waitFor(async () => (await panel.inputValue()) === fromRemote, 'the remote clipboard text in the panel');
-  // Client → remote, through the paste panel.
-  await panel.fill(fromClient);
-  await sessionView(page).getByRole('button', { name: 'Send to remote' }).click();
-  await waitFor(() => remoteClipboard() === fromClient, 'the client text on the remote clipboard');
-  // xrdp's clipboard opened: the panel does not say it has not.
-  assert.equal(await sessionView(page).getByText(RDP_CLIPBOARD_NOT_OPENED).count(), 0);
-});
-
-test('xrdp under a policy that shares no clipboard: the gateway keeps the clipboard channel from the server, nothing crosses either way, and the panel says why', async () => {
-  const server = await startServer({ xterm: true });
-  const { app, browser } = await startAppWithBrowser(cleanups, undefined, { clipboard: 'none' });
-  const { page } = browser;
-  await connect(page, server, 'xrdp no clipboard');
-  await waitForCanvasColour(page, 5, 300, hexColour('#ffffff'), 15_000);
-  const env = await server.sessionEnv();
-  // The gateway renamed the client's clipboard channel before the server read it.
-  const adjusted = await logLines(app, 'client settings adjusted');
-  assert.match(adjusted[0] ?? '', /channelsBlocked=\["cliprdr"\]/);
-  await sessionView(page).getByRole('button', { name: 'Clipboard' }).click();
-  await sessionView(page).getByText('Your organisation does not allow the clipboard to be shared with remote computers.').waitFor();
-  assert.equal(await sessionView(page).getByLabel('Remote clipboard').count(), 0);
-  assert.equal(await sessionView(page).getByRole('button', { name: 'Send to remote' }).count(), 0);
-  // Remote → client: copied on the remote side, it never reaches this computer's clipboard.
-  await page.evaluate(() => navigator.clipboard.writeText('local before'));
-  execFileSync('sh', ['-c', `printf '%s' "$0" | xclip -selection clipboard -i >/dev/null 2>&1`, 'remote secret'], { env });
-  // Client → remote: the local clipboard, with the session focused, never reaches the remote one.
-  await page.evaluate(() => navigator.clipboard.writeText('local secret'));
-  await sessionView(page).getByTestId('session-surface').click();
-  await new Promise((r) => setTimeout(r, 3000));
-  assert.equal(await page.evaluate(() => navigator.clipboard.readText()), 'local secret');
-  assert.equal(sessionClipboard(env), 'remote secret');
-  // The session itself is whole: typing still reaches the remote side.
-  await waitForState(page, 'Connected');
-});
-
-test('xrdp with the clipboard only to this computer: text copied there arrives, text copied here never reaches it (the gateway empties the client\u2019s announcements)', async () => {
-  const server = await startServer({ xterm: true });
-  const { app, browser } = await startAppWithBrowser(cleanups, undefined, { clipboard: 'to-local-only' });
-  const { page } = browser;
-  // Something on the local clipboard from the start: IronRDP announces it when the clipboard channel opens.
-  await page.evaluate(() => navigator.clipboard.writeText('local secret'));
-  await connect(page, server, 'xrdp one way');
-  await waitForCanvasColour(page, 5, 300, hexColour('#ffffff'), 15_000);
-  const env = await server.sessionEnv();
-  const remoteClipboard = () => sessionClipboard(env);
-  await sessionView(page).getByRole('button', { name: 'Clipboard' }).click();
-  await sessionView(page).getByText('Your organisation allows copying text only from the remote computer', { exact: false }).waitFor();
-  // Files go through the clipboard: none can be sent to the remote computer either.
-  assert.equal(await sessionView(page).getByRole('button', { name: 'Send files…' }).count(), 0);
-  // Remote → this computer: allowed.
-  execFileSync('sh', ['-c', `printf '%s' "$0" | xclip -selection clipboard -i >/dev/null 2>&1`, 'Grüße from xrdp'], { env });
-  const panel = sessionView(page).getByLabel('Remote clipboard');
-  const deadline = Date.now() + 15_000;
-  while ((await panel.inputValue()) !== 'Grüße from xrdp') {
-    if (Date.now() > deadline) assert.fail('timed out waiting for the remote clipboard text in the panel');
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  // This computer → remote: the local clipboard, with the session focused, never reaches the remote one.
-  await page.evaluate(() => navigator.clipboard.writeText('another local secret'));
-  await sessionView(page).getByTestId('session-surface').click();
-  await new Promise((r) => setTimeout(r, 3000));
-  assert.equal(remoteClipboard(), 'Grüße from xrdp');
-  await waitForState(page, 'Connected');
-  await sessionView(page).getByRole('button', { name: 'Disconnect' }).click();
-  await waitForState(page, 'Disconnected');
-  // The gateway emptied at least IronRDP's announcement of the local clipboard (its Format List, sent as the channel opens).
-  const changed = await logLines(app, 'clipboard messages emptied or left out by policy');
-  assert.ok(Number(/messages=(\d+)/.exec(changed[0] ?? '')?.[1] ?? 0) >= 1, `the gateway's log: ${changed.join('\n') || '(nothing)'}`);
-});
-
-/** Puts files on the xrdp session's clipboard as a file manager's Copy does (a text/uri-list); the owner runs until stopped. */
-function copyFilesOnRemote(env: NodeJS.ProcessEnv, files: string[]): () => void {
-  const list = files.map((f) => `file://${f.split('/').map(encodeURIComponent).join('/')}\r\n`).join('');
-  const owner = spawn('xclip', ['-selection', 'clipboard', '-t', 'text/uri-list', '-i', '-quiet'], { env, stdio: ['pipe', 'ignore', 'ignore'] });
-  owner.stdin.end(list);
-  return () => owner.kill();
-}
-
-/** The types the xrdp session's clipboard offers (xclip's TARGETS), empty if none. */
-async function guestTargets(env: NodeJS.ProcessEnv): Promise<string> {
-  try {
-    return execFileSync('xclip', ['-o', '-selection', 'clipboard', '-t', 'TARGETS'], { env, encoding: 'utf8', timeout: 2000 });
-  } catch {
-    return '';
-  }
-}
-
-const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
-
-test('xrdp: files both ways through the clipboard, as mstsc copies them: a file sent is pasted on the remote side byte for byte; a file copied there is saved here byte for byte', async () => {
-  const server = await startServer({ xterm: true });
-  const { browser } = await startAppWithBrowser(cleanups);
-  const { page } = browser;
-  await connect(page, server, 'xrdp files');
-  await waitForCanvasColour(page, 5, 300, hexColour('#ffffff'), 15_000);
-  const env = await server.sessionEnv();
-  const view = sessionView(page);
-
-  // "Send files…" is offered once xrdp's clipboard has opened and said it copies files.
-  await view.getByRole('button', { name: 'Send files…' }).waitFor();
-  // A file dropped on the desktop goes on the remote clipboard…
-  await dropFile(page, 'dropped.txt', 'dropped here');
-  await view.getByText('dropped.txt: on the remote clipboard: paste it into a folder there').waitFor();
-
-  // This computer → remote: "Send files…" puts the file on the remote clipboard (in its place)…
-  const sent = randomBytes(300_000);
-  await view.getByLabel('Files to send').setInputFiles({ name: 'quarterly report.bin', mimeType: 'application/octet-stream', buffer: sent });
-  await view.getByText('quarterly report.bin: on the remote clipboard: paste it into a folder there').waitFor();
-  await view.getByText('dropped.txt: not copied (files sent after it took its place on the remote clipboard)').waitFor();
-  // …and pasting it there copies it: what a file manager's Paste does (the clipboard's file list, then each file's bytes,
-  // which xrdp-chansrv asks this computer for as they are read from its FUSE folder).
-  let uri = '';
-  const deadline = Date.now() + 15_000;
-  while (!uri.includes('quarterly')) {
-    if (Date.now() > deadline) assert.fail(`the remote clipboard offers no file list: ${JSON.stringify(uri)}`);
-    try {
-      uri = execFileSync('xclip', ['-o', '-selection', 'clipboard', '-t', 'text/uri-list'], { env, encoding: 'utf8', timeout: 3000 });
-    } catch {
-      await new Promise((r) => setTimeout(r, 300));
-    }
-  }
-  const pasted = decodeURIComponent(uri.split(/\r?\n/).find((line) => line.startsWith('file://'))!.slice('file://'.length));
-  assert.equal(path.basename(pasted), 'quarterly report.bin');
-  const [digest, size] = server.runAsUser('sh', ['-c', 'sha256sum < "$0" | cut -d" " -f1; wc -c < "$0"', pasted]).trim().split('\n');
-  assert.deepEqual([digest, Number(size)], [sha256(sent), sent.length], 'the pasted file is the one sent');
-  await view.getByText('quarterly report.bin: copied to the remote computer').waitFor();
-
-  // Remote → this computer: a file copied there is offered, and saved here on request.
-  const remote = randomBytes(200_000);
-  const remotePath = path.join(server.home, 'notes 2026.bin');
-  await writeFile(remotePath, remote);
-  const owner = await stat(server.home);
-  await chown(remotePath, owner.uid, owner.gid);
-  const stopCopy = copyFilesOnRemote(env, [remotePath]);
-  cleanups.push(async () => stopCopy());
-  const offered = view.getByRole('region', { name: 'Files copied on the remote computer' });
-  await offered.getByText('notes 2026.bin').waitFor({ timeout: 15_000 });
-  const download = page.waitForEvent('download');
-  await offered.getByRole('button', { name: 'Save notes 2026.bin' }).click();
-  const saved = await download;
-  assert.equal(saved.suggestedFilename(), 'notes 2026.bin');
-  const bytes = await readFile((await saved.path())!);
-  assert.equal(sha256(bytes), sha256(remote), 'the saved file is the one copied there');
-  await view.getByText('notes 2026.bin (from the remote computer): saved on this computer').waitFor();
-  // Text copied there afterwards takes the files' place: nothing is offered any more.
-  stopCopy();
-  execFileSync('sh', ['-c', `printf '%s' "$0" | xclip -selection clipboard -i >/dev/null 2>&1`, 'just text'], { env });
-  await offered.waitFor({ state: 'detached', timeout: 15_000 });
-});
-
-test('xrdp under a policy that allows no file copying: text still goes both ways, no file can be sent, files copied there are not offered, and the gateway takes the client\u2019s file support out', async () => {
-  const server = await startServer({ xterm: true });
-  const { app, browser } = await startAppWithBrowser(cleanups, undefined, { allowFileTransfer: false });
-  const { page } = browser;
-  await connect(page, server, 'xrdp no files');
-  await waitForCanvasColour(page, 5, 300, hexColour('#ffffff'), 15_000);
-  const env = await server.sessionEnv();
-  const view = sessionView(page);
-  assert.equal(await view.getByRole('button', { name: 'Send files…' }).count(), 0);
-  // A file dropped on the desktop is refused in words.
-  await dropFile(page, 'secret.txt', 'secret');
-  await view.getByText('Files cannot be copied: your organisation does not allow copying files to remote computers.').waitFor();
-  // A file copied on the remote computer is not offered here.
-  const remotePath = path.join(server.home, 'secret.bin');
-  await writeFile(remotePath, randomBytes(1000));
-  const stopCopy = copyFilesOnRemote(env, [remotePath]);
-  cleanups.push(async () => stopCopy());
-  const owned = Date.now() + 10_000;
-  while (!/text\/uri-list/.test(await guestTargets(env))) {
-    if (Date.now() > owned) assert.fail('the remote copy of files never took the clipboard');
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  await new Promise((r) => setTimeout(r, 2000));
-  assert.equal(await view.getByRole('region', { name: 'Files copied on the remote computer' }).count(), 0);
-  // Text still crosses (the remote copy ended first, so nothing else holds the remote clipboard).
-  stopCopy();
-  await view.getByRole('button', { name: 'Clipboard' }).click();
-  const panel = view.getByLabel('Remote clipboard');
-  await panel.fill('text may go');
-  await view.getByRole('button', { name: 'Send to remote' }).click();
-  const deadline = Date.now() + 15_000;
-  while (sessionClipboard(env) !== 'text may go') {
-    if (Date.now() > deadline) assert.fail('timed out waiting for the text on the remote clipboard');
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  await view.getByRole('button', { name: 'Disconnect' }).click();
-  await waitForState(page, 'Disconnected');
-  // IronRDP's Clipboard Capabilities say it copies files (CB_STREAM_FILECLIP_ENABLED) even where the page never asked
-  // it to: the gateway cleared that, so the server was told this client copies none.
-  const changed = await logLines(app, 'clipboard messages emptied or left out by policy');
-  assert.ok(Number(/messages=(\d+)/.exec(changed[0] ?? '')?.[1] ?? 0) >= 1, `the gateway's log: ${changed.join('\n') || '(nothing)'}`);
 });
