@@ -29,7 +29,10 @@ if (files.length === 0) {
 }
 // One file at a time: the e2e and integration tests start real servers and a browser on 2 cores.
 // The runner's own summary is the last thing printed (CI reads it); the exit code is the runner's.
-const runner = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-timeout=180000', ...files], { stdio: 'inherit', cwd: root });
+// Node's --test-timeout bounds each test and also each file as a whole (a file runs as one subtest of its own
+// process): 7 minutes, so a file of many real-server tests (rdp.test.ts takes about 3) is not cut off in the
+// middle, while a hung test still ends well inside CI's 90 minutes.
+const runner = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-timeout=420000', ...files], { stdio: 'inherit', cwd: root });
 // Pass a stop request on, so the test files' cleanup (servers, browsers, iptables rules) runs.
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => runner.kill(signal));
 runner.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
