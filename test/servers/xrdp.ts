@@ -13,7 +13,7 @@
 // private instance needs: the listen address, fork=false, its own
 // certificate, autorun=Xorg (no login screen) and the session's programs.
 import { execFile, execFileSync, type ChildProcess } from 'node:child_process';
-import { chmod, chown, copyFile, cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, chown, copyFile, cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { openSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -213,8 +213,11 @@ async function editIni(file: string, settings: Record<string, string>): Promise<
 }
 
 async function logsOf(dir: string): Promise<string> {
+  // The session's own logs (xrdp-chansrv's, Xorg's) are in its user's home.
+  const sessionLogs = path.join('home', '.local', 'share', 'xrdp');
+  const sessionNames = (await readdir(path.join(dir, sessionLogs)).catch(() => [])).filter((name) => name.endsWith('.log')).map((name) => path.join(sessionLogs, name));
   const parts = await Promise.all(
-    ['namespace.log', 'run/xrdp.log', 'run/sesman.log'].map(async (name) => `--- ${name}\n${await readFile(path.join(dir, name), 'utf8').catch(() => '(none)')}`),
+    ['namespace.log', 'run/xrdp.log', 'run/sesman.log', ...sessionNames].map(async (name) => `--- ${name}\n${await readFile(path.join(dir, name), 'utf8').catch(() => '(none)')}`),
   );
   return parts.join('\n');
 }

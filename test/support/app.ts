@@ -114,6 +114,12 @@ export async function logLines(app: { dataDir: string }, text: string, count = 1
   }
 }
 
+/** The gateway log's last `count` lines, for a failure message. */
+export async function logTail(app: { dataDir: string }, count: number): Promise<string> {
+  const lines = (await readFile(logFile(app.dataDir), 'utf8').catch(() => '(no log file)')).trimEnd().split('\n');
+  return lines.slice(-count).join('\n');
+}
+
 export async function removeDataDir(dataDir: string): Promise<void> {
   await rm(dataDir, { recursive: true, force: true });
   await rm(path.join(dataDir, '..', `${path.basename(dataDir)}-keys`), { recursive: true, force: true });
