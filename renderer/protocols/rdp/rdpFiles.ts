@@ -30,17 +30,24 @@ export interface FileTransferProviderLike {
 export const WAITING_FOR_PASTE = 'on the remote clipboard: paste it into a folder there';
 const REPLACED = 'files sent after it took its place on the remote clipboard';
 const NO_LONGER_OFFERED = 'the remote computer no longer offers it (something else was copied there)';
+/** As SPICE's (guestAgent.ts). */
+export const SESSION_ENDED = 'the session ended';
 
 export class RdpFiles {
   /** The remote clipboard's file list, as IronRDP gave it (indexes are its own). */
   private offered: FileInfo[] = [];
   private readonly transfers = new Map<number, FileTransferUpdate>();
+  /** Rejected when the session ends: IronRDP leaves a download's promise pending then, and the list at "0 %". */
+  private readonly ended: Promise<never>;
+  private end!: (error: Error) => void;
 
   constructor(
     private readonly provider: FileTransferProviderLike,
     private readonly events: Pick<SessionEmitter, 'emit'>,
     readonly ways: { upload: boolean; download: boolean },
   ) {
+    this.ended = new Promise<never>((_resolve, reject) => (this.end = reject));
+    this.ended.catch(() => undefined);
     provider.on('files-available', (files) => {
       if (!ways.download) return;
       this.offered = files;
@@ -102,7 +109,7 @@ export class RdpFiles {
     const { transferId, completion } = this.provider.downloadFile(file, index);
     this.put({ id: transferId, name: file.name, size: file.size, sent: 0, state: 'sending', direction: 'from-remote' });
     try {
-      const blob = await completion;
+      const blob = await Promise.race([completion, this.ended]);
       this.update(transferId, { state: 'done', sent: blob.size, detail: undefined });
       return { name: file.name, blob };
     } catch (error) {
@@ -110,6 +117,18 @@ export class RdpFiles {
       this.update(transferId, { state: 'failed', detail });
       throw new Error(detail);
     }
+  }
+
+  /**
+   * The session ended: nothing is offered, files waiting on the remote clipboard go with it, and what was being
+   * copied either way failed (a Save under way rejects).
+   */
+  sessionEnded(): void {
+    this.remoteClipboardChanged();
+    for (const t of this.transfers.values()) {
+      if (t.state !== 'done' && t.state !== 'failed') this.update(t.id, { state: 'failed', detail: SESSION_ENDED });
+    }
+    this.end(new Error(SESSION_ENDED));
   }
 
   /** The remote clipboard now holds something other than files: nothing is offered any more. */

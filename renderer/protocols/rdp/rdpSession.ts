@@ -183,7 +183,7 @@ export class RdpSession implements RemoteSession {
     this.releasePainting?.();
     this.releasePainting = null;
     this.connected = false;
-    this.files?.remoteClipboardChanged();
+    this.files?.sessionEnded();
     this.files = null;
     // The element goes with its session, so a reconnect never shows the old picture.
     this.element?.remove();

@@ -3,7 +3,7 @@
 // provider is a fake here; test/e2e/xrdp.test.ts copies real files both ways.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { RdpFiles, WAITING_FOR_PASTE, failureWords, remoteFiles, type FileTransferProviderLike } from '../../../renderer/protocols/rdp/rdpFiles';
+import { RdpFiles, SESSION_ENDED, WAITING_FOR_PASTE, failureWords, remoteFiles, type FileTransferProviderLike } from '../../../renderer/protocols/rdp/rdpFiles';
 import type { FileTransferUpdate, RemoteFile } from '../../../renderer/session/remoteSession';
 
 class FakeProvider {
@@ -114,6 +114,28 @@ test('files copied on the remote computer are offered (not its folders), saved o
   files.remoteClipboardChanged();
   assert.deepEqual(offered.at(-1), []);
   await assert.rejects(files.save(2), /no longer offers it/);
+});
+
+test('the session ends: a Save under way fails (IronRDP leaves its promise pending), files waiting on the remote clipboard are no longer there, nothing is offered, and what was copied stays copied', async () => {
+  const { provider, files, transfers, offered } = setUp();
+  files.send([new File(['abc'], 'waiting.txt'), new File(['de'], 'pasted.txt')]);
+  provider.fire('upload-complete', new File(['de'], 'pasted.txt'), 1, 2);
+  provider.fire('files-available', [{ name: 'big.iso', size: 1 << 30, lastModified: 0 }]);
+  const saving = files.save(0);
+  provider.fire('download-progress', { transferId: 3, fileIndex: 0, fileName: 'big.iso', bytesTransferred: 4096, totalBytes: 1 << 30, percentage: 0 });
+  files.sessionEnded();
+  await assert.rejects(saving, new RegExp(SESSION_ENDED));
+  const last = new Map(transfers.map((t) => [t.name, [t.state, t.detail]]));
+  assert.deepEqual(Object.fromEntries(last), {
+    'waiting.txt': ['failed', SESSION_ENDED],
+    'pasted.txt': ['done', undefined],
+    'big.iso': ['failed', SESSION_ENDED],
+  });
+  assert.deepEqual(offered.at(-1), []);
+  // The provider's own end of the upload, later, changes nothing.
+  provider.uploadState!.reject(new Error('disposed'));
+  await new Promise((r) => setImmediate(r));
+  assert.equal(transfers.filter((t) => t.name === 'waiting.txt').at(-1)?.detail, SESSION_ENDED);
 });
 
 test('an IronRDP not shaped as expected is left alone: the user is asked to paste the waiting files first, and they stay waiting', () => {
