@@ -208,6 +208,8 @@ export function App() {
         if (e.dataTransfer.types.includes('Files')) e.preventDefault();
       }}
       onDrop={(e) => {
+        // A session's desktop took the drop (files sent to the remote computer): not a connection file to import.
+        if (e.defaultPrevented) return;
         const file = e.dataTransfer.files[0];
         if (!file) return;
         e.preventDefault();

@@ -674,73 +674,6 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
           </button>
         )}
       </div>
-      {clipboardOpen && (
-        <div className="clipboard-panel">
-          {toRemote || toLocal ? (
-            <>
-              <label htmlFor={clipboardId}>Remote clipboard</label>
-              <textarea id={clipboardId} value={remoteClipboard} readOnly={!toRemote} onChange={(e) => setRemoteClipboard(e.target.value)} rows={3} />
-              {toRemote && (
-                <button
-                  type="button"
-                  onClick={() => {
-                    lastSentClipboard.current = remoteClipboard;
-                    sessionRef.current?.pasteText(remoteClipboard);
-                  }}
-                >
-                  Send to remote
-                </button>
-              )}
-              <p className="hint">{clipboardHint(toRemote, toLocal)}</p>
-              {profile.protocol === 'rdp' && state === 'connected' && remoteTakesFiles === null && <p className="hint">{RDP_CLIPBOARD_NOT_OPENED}</p>}
-            </>
-          ) : (
-            <p className="hint">{profile.shareClipboard ? clipboardHint(false, false) : 'The clipboard is not shared with this remote computer: "Share the clipboard" is off in this connection\'s settings.'}</p>
-          )}
-        </div>
-      )}
-      {warning && (
-        <div className="session-warning" role="status">
-          {warning}
-        </div>
-      )}
-      {transfers.length > 0 && (
-        <ul className="session-transfers" aria-label="File transfers">
-          {transfers.map((t) => (
-            <li key={t.id} data-state={t.state}>
-              {t.name}
-              {t.direction === 'from-remote' ? ' (from the remote computer)' : ''}:{' '}
-              {t.state === 'done'
-                ? t.direction === 'from-remote'
-                  ? 'saved on this computer'
-                  : 'copied to the remote computer'
-                : t.state === 'failed'
-                  ? `not copied (${t.detail ?? 'failed'})`
-                  : t.state === 'waiting'
-                    ? (t.detail ?? 'waiting for the remote computer')
-                    : `${t.size > 0 ? Math.floor((t.sent / t.size) * 100) : 100} %`}
-            </li>
-          ))}
-        </ul>
-      )}
-      {remoteFiles.length > 0 && !kiosk && (
-        <div className="remote-files" role="region" aria-label="Files copied on the remote computer">
-          <span>Copied on the remote computer:</span>
-          <ul>
-            {remoteFiles.map((f) => (
-              <li key={f.index}>
-                <span className="remote-file-name">{f.folder ? `${f.folder}/${f.name}` : f.name}</span> <span className="hint">{formatSize(f.size)}</span>{' '}
-                <button type="button" aria-label={`Save ${f.name}`} onClick={() => saveRemoteFile(f)}>
-                  Save
-                </button>
-              </li>
-            ))}
-          </ul>
-          <button type="button" onClick={() => setRemoteFiles([])}>
-            Hide
-          </button>
-        </div>
-      )}
       <div className="session-body">
       <div
         className="session-surface"
@@ -763,6 +696,90 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
           else session?.sendFiles?.([...e.dataTransfer.files]);
         }}
       />
+      {/* Over the top of the desktop, never above it: a panel or a notice taking the desktop's room would resize
+          the remote desktop (RDP and VNC follow the window) or rescale its picture each time one comes or goes,
+          and xrdp 0.9 can drop the session while it resizes (its shared-memory race, neutrinolabs/xrdp#1928). */}
+      <div className="session-notices">
+        {clipboardOpen && (
+          <div className="clipboard-panel">
+            {toRemote || toLocal ? (
+              <>
+                <label htmlFor={clipboardId}>Remote clipboard</label>
+                <textarea id={clipboardId} value={remoteClipboard} readOnly={!toRemote} onChange={(e) => setRemoteClipboard(e.target.value)} rows={3} />
+                {toRemote && (
+                  <button
+                    type="button"
+                    onClick={() => {
+                      lastSentClipboard.current = remoteClipboard;
+                      sessionRef.current?.pasteText(remoteClipboard);
+                    }}
+                  >
+                    Send to remote
+                  </button>
+                )}
+                <p className="hint">{clipboardHint(toRemote, toLocal)}</p>
+                {profile.protocol === 'rdp' && state === 'connected' && remoteTakesFiles === null && <p className="hint">{RDP_CLIPBOARD_NOT_OPENED}</p>}
+              </>
+            ) : (
+              <p className="hint">{profile.shareClipboard ? clipboardHint(false, false) : 'The clipboard is not shared with this remote computer: "Share the clipboard" is off in this connection\'s settings.'}</p>
+            )}
+          </div>
+        )}
+        {warning && (
+          <div className="session-warning" role="status">
+            <span>{warning}</span>
+            <button type="button" className="dismiss" aria-label="Dismiss the warning" title="Dismiss" onClick={() => setWarning(null)}>
+              ×
+            </button>
+          </div>
+        )}
+        {transfers.length > 0 && (
+          <div className="session-transfers">
+            <ul aria-label="File transfers">
+              {transfers.map((t) => (
+                <li key={t.id} data-state={t.state}>
+                  {t.name}
+                  {t.direction === 'from-remote' ? ' (from the remote computer)' : ''}:{' '}
+                  {t.state === 'done'
+                    ? t.direction === 'from-remote'
+                      ? 'saved on this computer'
+                      : 'copied to the remote computer'
+                    : t.state === 'failed'
+                      ? `not copied (${t.detail ?? 'failed'})`
+                      : t.state === 'waiting'
+                        ? (t.detail ?? 'waiting for the remote computer')
+                        : `${t.size > 0 ? Math.floor((t.sent / t.size) * 100) : 100} %`}
+                </li>
+              ))}
+            </ul>
+            {/* Cleared on request while nothing is being copied (finished copies go by themselves; one still
+                waiting comes back with its next change). */}
+            {!transfers.some((t) => t.state === 'sending') && (
+              <button type="button" className="dismiss" aria-label="Clear the file transfers" title="Clear" onClick={() => setTransfers([])}>
+                ×
+              </button>
+            )}
+          </div>
+        )}
+        {remoteFiles.length > 0 && !kiosk && (
+          <div className="remote-files" role="region" aria-label="Files copied on the remote computer">
+            <span>Copied on the remote computer:</span>
+            <ul>
+              {remoteFiles.map((f) => (
+                <li key={f.index}>
+                  <span className="remote-file-name">{f.folder ? `${f.folder}/${f.name}` : f.name}</span> <span className="hint">{formatSize(f.size)}</span>{' '}
+                  <button type="button" aria-label={`Save ${f.name}`} onClick={() => saveRemoteFile(f)}>
+                    Save
+                  </button>
+                </li>
+              ))}
+            </ul>
+            <button type="button" onClick={() => setRemoteFiles([])}>
+              Hide
+            </button>
+          </div>
+        )}
+      </div>
       {failure && (
         <div className="session-overlay">
           <div className="session-error" role="alert">

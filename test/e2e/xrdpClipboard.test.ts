@@ -180,12 +180,15 @@ test('xrdp: files both ways through the clipboard, as mstsc copies them: a file 
   await waitForCanvasColour(page, 5, 300, hexColour('#ffffff'), 15_000);
   const env = await server.sessionEnv();
   const view = sessionView(page);
+  const desktopSize = await server.screenSize();
 
   // "Send files…" is offered once xrdp's clipboard has opened and said it copies files.
   await view.getByRole('button', { name: 'Send files…' }).waitFor();
   // A file dropped on the desktop goes on the remote clipboard…
   await dropFile(page, 'dropped.txt', 'dropped here');
   await view.getByText('dropped.txt: on the remote clipboard: paste it into a folder there').waitFor();
+  // …and is not taken for a connection file to import as well.
+  assert.equal(await page.getByText('This is not a connection file', { exact: false }).count(), 0);
 
   // This computer → remote: "Send files…" puts the file on the remote clipboard (in its place)…
   const sent = randomBytes(300_000);
@@ -225,6 +228,12 @@ test('xrdp: files both ways through the clipboard, as mstsc copies them: a file 
   const bytes = await readFile((await saved.path())!);
   assert.equal(sha256(bytes), sha256(remote), 'the saved file is the one copied there');
   await view.getByText('notes 2026.bin (from the remote computer): saved on this computer').waitFor();
+  // The lists of files lie over the desktop: the remote desktop kept its size while they came and went (the
+  // desktop follows the window, and xrdp 0.9 could end the session while resizing, mid-copy).
+  assert.deepEqual(await server.screenSize(), desktopSize, 'the remote desktop was resized while the file lists showed');
+  // Nothing is being copied: the list of transfers is cleared on request.
+  await view.getByRole('button', { name: 'Clear the file transfers' }).click();
+  await view.getByRole('list', { name: 'File transfers' }).waitFor({ state: 'detached' });
   // Text copied there afterwards takes the files' place: nothing is offered any more.
   stopCopy();
   execFileSync('sh', ['-c', `printf '%s' "$0" | xclip -selection clipboard -i >/dev/null 2>&1`, 'just text'], { env });
