@@ -178,6 +178,10 @@ test('xrdp: a wrong password leaves xrdp\u2019s own sign-in screen, which this I
   // It is a warning, not a failure: the session goes on.
   assert.equal(await sessionView(page).getByRole('alert').count(), 0);
   await waitForState(page, 'Connected');
+  // It lies over the desktop, so the user can put it away.
+  await sessionView(page).getByRole('button', { name: 'Dismiss the warning' }).click();
+  await warning.waitFor({ state: 'detached' });
+  await waitForState(page, 'Connected');
 });
 
 test('xrdp: signing out in the session ends it for good: "The session was ended", and no reconnect signs the user back in', async () => {
