@@ -7,7 +7,7 @@ import { messageFor, isErrorCode, type ErrorCode } from '../../shared/errors/err
 import type { ScalingMode, VncQuality } from '../../shared/profiles/profileSchema';
 import { VncQualityOptions } from '../profiles/VncQualityOptions';
 import { api, ApiError, wsOrigin } from '../app/api';
-import { DEFAULT_RECONNECT, reconnectDelay, shouldReconnect } from '../../shared/session/reconnectPolicy';
+import { DEFAULT_RECONNECT, endedInResize, reconnectDelay, shouldReconnect } from '../../shared/session/reconnectPolicy';
 import type { SessionEndAction } from '../../shared/policy/policySchema';
 import { abandonSessionAdapterWarmUp, createRemoteSession, preloadSessionAdapter, UnsupportedProtocolError } from './createRemoteSession';
 import { KEY_COMBOS } from './keyCombos';
@@ -324,14 +324,16 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
         session.on('disconnected', ({ code, detail }) => {
           sessionRef.current = null;
           setPasswordPrompt(null);
+          // An end the server calls deliberate, just after a resize, may be xrdp failing the resize: reconnected (reconnectPolicy.ts).
+          const sinceResize = session.msSinceResize?.() ?? null;
           if (code) {
-            showFailure({ code, ...(detail ? { detail } : {}) });
+            showFailure(endedInResize({ code, ...(detail ? { detail } : {}) }, sinceResize));
             return;
           }
           // The library does not know why; the gateway does, on the control channel.
           const started = Date.now();
           const wait = () => {
-            if (gatewayError || Date.now() - started > REASON_GRACE_MS) showFailure(gatewayError ?? { code: 'connection-lost' });
+            if (gatewayError || Date.now() - started > REASON_GRACE_MS) showFailure(gatewayError ? endedInResize(gatewayError, sinceResize) : { code: 'connection-lost' });
             else setTimeout(wait, 50);
           };
           wait();

@@ -99,6 +99,8 @@ export interface RemoteSession {
   focus(): void;
   /** The round trip to the server the gateway timed while connecting (RDP); the adapter reports it as a 'link' event. */
   gatewayRoundTrip?(roundTripMs: number): void;
+  /** RDP: milliseconds since the session last asked the server for a new desktop size (null: never). See reconnectPolicy's endedInResize. */
+  msSinceResize?(): number | null;
   /** RDP: the server has opened its clipboard, and whether it copies files (the gateway read its capabilities). */
   remoteClipboardOpened?(remote: { files: boolean }): void;
   /** The canvas showing the remote desktop (tests and the benchmark read it). */

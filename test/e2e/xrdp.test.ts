@@ -15,7 +15,7 @@ import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { XrdpServer } from '../servers/xrdp';
 import { close, hexColour } from '../servers/xwd';
-import { startAppWithBrowser } from '../support/app';
+import { logLines, startAppWithBrowser } from '../support/app';
 import type { TestBrowser } from '../support/browser';
 import { WARNING_MESSAGES, messageFor } from '../../shared/errors/errorCodes';
 import { ALT_KEYS, assertSendKeysReachXterm, canvasPixels, createProfile, pagePointFor, sessionView, trustCertificate, waitForCanvasColour, waitForState } from '../support/ui';
@@ -163,6 +163,32 @@ test('xrdp: the profile\u2019s keyboard layout reaches the server (German: the k
   assert.deepEqual(files, ['zy'], 'typed Y Z on the German layout should make the file "zy" ("yz" means the server mapped them as US)');
   const query = execFileSync('setxkbmap', ['-query'], { env, encoding: 'utf8' });
   assert.match(query, /layout:\s+de\b/, `setxkbmap -query on the session:\n${query}`);
+});
+
+test('xrdp: resizing the window while the desktop paints, which xrdp 0.9 at times answers by ending the connection: the session comes back by itself', async () => {
+  const server = await startServer({ xterm: true });
+  const { app, browser } = await startAppWithBrowser(cleanups, { width: 1280, height: 860 });
+  const { page } = browser;
+  await connect(page, server, 'xrdp resizes');
+  const ended = sessionView(page).getByText(messageFor('session-ended'));
+  for (let i = 0; i < 6; i++) {
+    await page.setViewportSize({ width: 1000 + (i % 2) * 200, height: 700 + (i % 3) * 60 });
+    // Typing paints the xterm while xrdp resizes: what xrdp 0.9's shared-memory race needs (reconnectPolicy.ts).
+    for (let k = 0; k < 10; k++) {
+      await page.keyboard.type('x');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    await new Promise((r) => setTimeout(r, 300));
+    // Connected, or reconnecting: never "The session was ended".
+    await waitForState(page, 'Connected', 20_000).catch(async (error: Error) => {
+      assert.fail(`after resize ${i + 1}: ${error.message}; the view says ${JSON.stringify(await sessionView(page).innerText())}`);
+    });
+    assert.equal(await ended.count(), 0);
+  }
+  const drops = ((await server.logs()).match(/Can't attach to shared memory/g) ?? []).length;
+  const reconnects = (await logLines(app, 'session created', 10)).length - 1;
+  console.log(`xrdp resizes: xrdp failed ${drops} of 6 resizes; the session was reconnected ${reconnects} times`);
+  assert.ok(reconnects >= drops, `xrdp ended ${drops} resizes, and only ${reconnects} reconnects followed`);
 });
 
 test('xrdp: a wrong password leaves xrdp\u2019s own sign-in screen, which this IronRDP build draws sheared: the user is told', async () => {

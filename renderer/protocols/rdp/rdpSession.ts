@@ -43,6 +43,8 @@ export class RdpSession implements RemoteSession {
   private clipboardToRemote = false;
   /** Files through the clipboard, where the policy and the connection let them go at least one way. */
   private files: RdpFiles | null = null;
+  /** When the session last asked the server for a new desktop size (display control). */
+  private resizedAt: number | null = null;
   private fileTransferAllowed = false;
   /** What the server's clipboard said it can do, once it opened (the gateway read it). */
   private remoteClipboard: { files: boolean } | null = null;
@@ -225,6 +227,7 @@ export class RdpSession implements RemoteSession {
         const height = Math.max(480, Math.floor(surface.clientHeight / 2) * 2);
         if (!this.connected || (width === last.width && height === last.height)) return;
         last = { width, height };
+        this.resizedAt = performance.now();
         this.ui?.resize(width, height);
       }, RESIZE_SETTLE_MS);
     });
@@ -294,6 +297,10 @@ export class RdpSession implements RemoteSession {
     const refused = this.filesRefused();
     if (refused) this.events.emit('warning', refused);
     else this.files!.sendDrop(event);
+  }
+
+  msSinceResize(): number | null {
+    return this.resizedAt === null ? null : performance.now() - this.resizedAt;
   }
 
   remoteClipboardOpened(remote: { files: boolean }): void {

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { DEFAULT_RECONNECT, reconnectDelay, shouldReconnect } from '../../../shared/session/reconnectPolicy';
+import { DEFAULT_RECONNECT, RESIZE_DROP_MS, endedInResize, reconnectDelay, shouldReconnect } from '../../../shared/session/reconnectPolicy';
 
 test('a dropped session is retried; a failed first connection only in kiosk mode', () => {
   assert.equal(shouldReconnect('connection-lost', { wasConnected: true, kiosk: false }), true);
@@ -26,4 +26,17 @@ test('backoff grows, never passes the cap, and is jittered', () => {
   );
   assert.equal(reconnectDelay(1, DEFAULT_RECONNECT, () => 0), 250);
   assert.equal(reconnectDelay(10, DEFAULT_RECONNECT, () => 0.999999), 4000);
+});
+
+test('an end the server calls deliberate just after a resize is a lost connection (xrdp 0.9 failing the resize), reconnected; otherwise as reported', () => {
+  const ended = { code: 'session-ended' as const, detail: 'Disconnect Provider Ultimatum (reason 3)' };
+  const inResize = endedInResize(ended, 420);
+  assert.equal(inResize.code, 'connection-lost');
+  assert.match(inResize.detail ?? '', /420 ms after the desktop was resized \(Disconnect Provider Ultimatum \(reason 3\)\)/);
+  assert.equal(shouldReconnect(inResize.code, { wasConnected: true, kiosk: false }), true);
+  // Long after a resize, never resized, or another reason: as reported, and not retried where it was not.
+  assert.deepEqual(endedInResize(ended, RESIZE_DROP_MS + 1), ended);
+  assert.deepEqual(endedInResize(ended, null), ended);
+  for (const code of ['logged-off', 'session-taken-over', 'idle-timeout', 'wrong-credentials'] as const) assert.deepEqual(endedInResize({ code }, 100), { code });
+  assert.equal(shouldReconnect(endedInResize(ended, null).code, { wasConnected: true, kiosk: false }), false);
 });
