@@ -44,6 +44,8 @@ const CONTINUOUS_ON = enableContinuousUpdates(true, 1920, 1080);
 const UPDATE_REQUEST = updateRequest(1920, 1080);
 
 // The relay's 12 ms there and back, and more: the handshake's figure in both wordings.
+/** The relay's 6 ms each way makes a 12 ms round trip; a handshake timed above this was slowed by the machine. */
+const MOST_RELAY_ROUND_TRIP_MS = 20;
 const STREAMED = /^Round trip to the server (1[2-9]|[2-9]\d)\.\d ms \(timed while connecting\): pictures streamed by the server \(continuous updates\)\.$/;
 const ASKED = /^Round trip to the server (1[2-9]|[2-9]\d)\.\d ms \(timed while connecting\): each picture asked for once the last is drawn, while large pictures take longer to draw than the round trip \(streamed otherwise\)\.$/;
 
@@ -53,11 +55,22 @@ test('a far server streams, is asked for one picture at a time while its full-sc
   let clock: FrameClock | null = null;
   try {
     await createProfile(page, { name: 'Far desktop', port: relay.port });
-    await page.getByRole('navigation', { name: 'Connections' }).getByRole('button', { name: 'Far desktop', exact: true }).dblclick();
-    await waitForState(page, 'Connected');
     const readout = sessionView(page).getByTestId('session-stats');
     const title = async () => (await readout.getAttribute('title')) ?? '';
-    await waitFor(async () => STREAMED.test(await title()), 'the readout naming streamed pictures', 10_000);
+    // The choice is judged against the handshake's round trip: one timed far slower than the relay makes it (the
+    // machine busy while connecting; CI once timed 61 ms, and the page then rightly kept up streaming) is
+    // connected again, up to twice, with a fresh relay record, as vncUpdates.test.ts does for a near server.
+    for (let attempt = 1; ; attempt++) {
+      await page.getByRole('navigation', { name: 'Connections' }).getByRole('button', { name: 'Far desktop', exact: true }).dblclick();
+      await waitForState(page, 'Connected');
+      await waitFor(async () => STREAMED.test(await title()), 'the readout naming streamed pictures', 10_000);
+      const timed = Number(/^Round trip to the server (\d+\.\d) ms/.exec(await title())?.[1] ?? Number.NaN);
+      if (attempt >= 3 || !(timed > MOST_RELAY_ROUND_TRIP_MS)) break;
+      console.log(`attempt ${attempt}: the handshake was timed at ${timed} ms (busy machine); connecting again`);
+      await sessionView(page).getByRole('button', { name: 'Disconnect' }).click();
+      await sessionView(page).getByRole('button', { name: 'Close tab' }).click();
+      relay.connections.splice(0);
+    }
     const sent = () => Buffer.concat(relay.connections.flatMap((connection) => connection.fromClient));
     assert.equal(count(sent(), CONTINUOUS_OFF), 0);
 
