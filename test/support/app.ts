@@ -78,9 +78,8 @@ async function launch(args: string[], env: NodeJS.ProcessEnv, dataDir: string): 
   } catch (error) {
     // Stop what was started even when it never became ready, and say what it did get to.
     await stopProcess(child);
-    const log = await readFile(logFile(dataDir), 'utf8').catch(() => '(no log file)');
     return {
-      error: new Error(`${(error as Error).message} (pid ${child.pid ?? 'none'}, ${Date.now() - started} ms after the spawn); stdout:\n${out}\nstderr:\n${err}\nthe last lines of its log:\n${log.split('\n').slice(-20).join('\n')}`),
+      error: new Error(`${(error as Error).message} (pid ${child.pid ?? 'none'}, ${Date.now() - started} ms after the spawn); stdout:\n${out}\nstderr:\n${err}\nthe last lines of its log:\n${await logTail({ dataDir }, 20)}`),
       silent: timedOut && out === '' && err === '',
     };
   }
