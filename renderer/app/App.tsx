@@ -180,12 +180,15 @@ export function App() {
       setTicket(file);
       return;
     }
+    // What an import says (and the connection it saves) is in the library: show it, whatever tab was open
+    // (a file dropped on a session's toolbar). A ticket that connects goes on to its session's tab.
+    setActiveTab('library');
     await act(async () => {
       const bytes = new Uint8Array(await file.arrayBuffer());
       let binary = '';
       for (const byte of bytes) binary += String.fromCharCode(byte);
       const result = await api<{ profile: ProfileView; notes: string[] }>('POST', API.importFile, { fileName: file.name, contentBase64: btoa(binary), mode: mode ?? 'save' });
-      setInfo([`Imported “${result.profile.name}”.`, ...result.notes]);
+      setInfo([mode === 'open' ? `Opened “${result.profile.name}” from ${file.name}, once: it is not kept.` : `Imported “${result.profile.name}”.`, ...result.notes]);
       if (mode === 'open') openSession(result.profile);
       else {
         await loadProfiles();
@@ -253,78 +256,81 @@ export function App() {
           </p>
         )}
       </header>
-      {state?.notices.map((notice) => (
-        <div key={notice} className="banner" role="alert">
-          {notice}
-        </div>
-      ))}
-      {message && (
-        <div className="banner" role="alert">
-          {message}
-        </div>
-      )}
-      {info.length > 0 && (
-        <div className="banner info" role="status">
-          {info.map((line) => (
-            <p key={line}>{line}</p>
-          ))}
-          <button type="button" className="link" onClick={() => setInfo([])}>
-            Dismiss
-          </button>
-        </div>
-      )}
-      <main className="app-main" id="panel-library" aria-labelledby="tab-library" hidden={activeTab !== 'library'}>
-        <ProfileList
-          profiles={profiles}
-          selectedId={selected?.id ?? null}
-          canCreate={state?.policy.allowUserProfiles ?? false}
-          onSelect={(id) => setSelection({ kind: 'profile', id })}
-          onConnect={(id) => {
-            const profile = profiles.find((p) => p.id === id);
-            if (profile) openSession(profile);
-          }}
-          onNew={() => {
-            setServerErrors({});
-            setSelection({ kind: 'new' });
-          }}
-          onImport={(file) => void importFile(file)}
-        />
-        <section className="editor-pane">
-          {state && (
-            <p className={state.secrets.weaker ? 'secrets-description weaker' : 'secrets-description'} data-testid="secrets-backend">
-              {state.secrets.description}
-            </p>
-          )}
-          {selection.kind === 'none' && profiles.length > 0 && <p className="empty">Choose a connection, or create a new one.</p>}
-          {(selection.kind === 'new' || selected || profiles.length === 0) && (
-            <ProfileEditor
-              key={selected?.id ?? 'new'}
-              profile={selected}
-              defaults={(state?.profileDefaults ?? {}) as Partial<EditorValues>}
-              serverErrors={serverErrors}
-              busy={busy}
-              passwordSavingAllowed={passwordSavingAllowed}
-              onSave={(values, options) => void save(values, options)}
-              onDuplicate={() =>
-                void act(async () => {
-                  if (!selected) return;
-                  const copy = await api<ProfileView>('POST', API.duplicate(selected.id));
-                  await loadProfiles();
-                  setSelection({ kind: 'profile', id: copy.id });
-                })
-              }
-              onDelete={() => selected && setConfirmDelete(selected)}
-              onForgetPassword={() =>
-                void act(async () => {
-                  if (!selected) return;
-                  await api('DELETE', API.password(selected.id));
-                  await loadProfiles();
-                })
-              }
-            />
-          )}
-        </section>
-      </main>
+      {/* The library's banners are the library tab's own: above an open session they would take the desktop's room and resize it. */}
+      <div className="library-view" role="tabpanel" id="panel-library" aria-labelledby="tab-library" hidden={activeTab !== 'library'}>
+        {state?.notices.map((notice) => (
+          <div key={notice} className="banner" role="alert">
+            {notice}
+          </div>
+        ))}
+        {message && (
+          <div className="banner" role="alert">
+            {message}
+          </div>
+        )}
+        {info.length > 0 && (
+          <div className="banner info" role="status">
+            {info.map((line) => (
+              <p key={line}>{line}</p>
+            ))}
+            <button type="button" className="link" onClick={() => setInfo([])}>
+              Dismiss
+            </button>
+          </div>
+        )}
+        <main className="app-main">
+          <ProfileList
+            profiles={profiles}
+            selectedId={selected?.id ?? null}
+            canCreate={state?.policy.allowUserProfiles ?? false}
+            onSelect={(id) => setSelection({ kind: 'profile', id })}
+            onConnect={(id) => {
+              const profile = profiles.find((p) => p.id === id);
+              if (profile) openSession(profile);
+            }}
+            onNew={() => {
+              setServerErrors({});
+              setSelection({ kind: 'new' });
+            }}
+            onImport={(file) => void importFile(file)}
+          />
+          <section className="editor-pane">
+            {state && (
+              <p className={state.secrets.weaker ? 'secrets-description weaker' : 'secrets-description'} data-testid="secrets-backend">
+                {state.secrets.description}
+              </p>
+            )}
+            {selection.kind === 'none' && profiles.length > 0 && <p className="empty">Choose a connection, or create a new one.</p>}
+            {(selection.kind === 'new' || selected || profiles.length === 0) && (
+              <ProfileEditor
+                key={selected?.id ?? 'new'}
+                profile={selected}
+                defaults={(state?.profileDefaults ?? {}) as Partial<EditorValues>}
+                serverErrors={serverErrors}
+                busy={busy}
+                passwordSavingAllowed={passwordSavingAllowed}
+                onSave={(values, options) => void save(values, options)}
+                onDuplicate={() =>
+                  void act(async () => {
+                    if (!selected) return;
+                    const copy = await api<ProfileView>('POST', API.duplicate(selected.id));
+                    await loadProfiles();
+                    setSelection({ kind: 'profile', id: copy.id });
+                  })
+                }
+                onDelete={() => selected && setConfirmDelete(selected)}
+                onForgetPassword={() =>
+                  void act(async () => {
+                    if (!selected) return;
+                    await api('DELETE', API.password(selected.id));
+                    await loadProfiles();
+                  })
+                }
+              />
+            )}
+          </section>
+        </main>
+      </div>
       {sessions.map((s) => (
         // Hidden, never unmounted: a session in another tab keeps running.
         <div key={s.key} className="session-tab" role="tabpanel" id={`panel-${s.key}`} aria-labelledby={`tab-${s.key}`} hidden={activeTab !== s.key}>

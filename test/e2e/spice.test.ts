@@ -599,6 +599,51 @@ test('SPICE with the guest agent: the clipboard both ways (non-ASCII, and more t
   }
 });
 
+test('a SPICE ticket opened with "Connect now" has the whole window under its toolbar; a file dropped on the toolbar is answered under Connections, and the guest\'s desktop keeps its size', async () => {
+  const { page } = browser;
+  const guest = await startSpiceServer({ background: '#3d5566', xterm: false, agent: true });
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'deskbridge-spice-vv-'));
+  try {
+    const file = path.join(dir, 'agent.vv');
+    await writeFile(file, `[virt-viewer]\ntype=spice\nhost=127.0.0.1\nport=${guest.port}\ntitle=Agent ticket\n`);
+    await page.getByRole('tab', { name: 'Connections' }).click();
+    await page.getByLabel('Import connection file').setInputFiles(file);
+    await page.getByRole('dialog').getByRole('button', { name: 'Connect now' }).click();
+    await connectedWithoutPassword(page);
+    await waitForCanvasColour(page, 300, 300, hexColour('#3d5566'));
+    // Nothing of the library's (its "Opened …" line) between the tabs and the session: the desktop has the window.
+    const gap = await page.evaluate(() => document.querySelector('.session-tab:not([hidden])')!.getBoundingClientRect().top - document.querySelector('.app-header')!.getBoundingClientRect().bottom);
+    assert.equal(gap, 0, 'something sits between the tabs and the session');
+    const size = await askedSize(page);
+    await waitFor(async () => JSON.stringify(await remoteSize(guest)) === JSON.stringify(size), `the guest's desktop at the window's ${size}`, 10_000);
+
+    // A file dropped on the toolbar (not the desktop, which would send it to the guest) is offered to the library,
+    // which says what it made of it where it is seen: under Connections.
+    await sessionView(page).getByRole('toolbar', { name: 'Session' }).evaluate((toolbar) => {
+      const data = new DataTransfer();
+      data.items.add(new File(['not a connection\n'], 'notes.txt', { type: 'text/plain' }));
+      for (const type of ['dragenter', 'dragover', 'drop']) toolbar.dispatchEvent(new DragEvent(type, { dataTransfer: data, bubbles: true, cancelable: true }));
+    });
+    const said = page.getByRole('tabpanel', { name: 'Connections' }).getByRole('alert').filter({ hasText: 'notes.txt' });
+    await said.waitFor({ timeout: 5000 });
+    assert.equal(await page.getByRole('tab', { name: 'Connections' }).getAttribute('aria-selected'), 'true');
+    await page.getByRole('tab', { name: 'Agent ticket' }).click();
+    await waitForState(page, 'Connected');
+    // Past the session's resize settling: the guest was never asked for another size.
+    await new Promise((r) => setTimeout(r, 2000));
+    assert.deepEqual(await askedSize(page), size);
+    assert.deepEqual(await remoteSize(guest), size);
+    await sessionView(page).getByRole('button', { name: 'Disconnect' }).click();
+    await waitForState(page, 'Disconnected');
+    await sessionView(page).getByRole('button', { name: 'Close', exact: true }).click();
+    // The ticket's line waits in the library, saying nothing was kept.
+    assert.match((await page.getByRole('tabpanel', { name: 'Connections' }).getByRole('status').textContent()) ?? '', /Opened “Agent ticket” from agent\.vv, once: it is not kept/);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+    await disposeSpiceServer(guest);
+  }
+});
+
 test('SPICE without a guest agent: sending the clipboard or files says why they are not shared', async () => {
   const { page } = browser;
   await createProfile(page, { name: 'No agent spice', protocol: 'SPICE', port: open.port });
