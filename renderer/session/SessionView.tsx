@@ -233,7 +233,9 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
       // The adapter's code loads while the gateway sets the session up.
       preloadSessionAdapter(profile.protocol, warmUpOwner);
       let response: CreateSessionResponse;
-      const withoutSavedPassword = savedPasswordRefusedRef.current && typedPasswordRef.current === null;
+      // A password typed in this tab is the one to sign in with (the saved one may be the one the server refused);
+      // without one, a saved password the server refused is not tried again: the user is asked.
+      const withoutSavedPassword = savedPasswordRefusedRef.current || typedPasswordRef.current !== null;
       try {
         response = await api<CreateSessionResponse>('POST', API.sessions, {
           profileId: profile.id,
@@ -307,7 +309,9 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
         session.on('state', (s) => {
           if (s === 'connected') {
             wasConnectedRef.current = true;
-            savedPasswordRefusedRef.current = false;
+            // The saved password is good again once it signed in, or once the one that did is saved in its place;
+            // a typed one signing in says nothing of it.
+            if (usesSavedPasswordRef.current || rememberRef.current !== null) savedPasswordRefusedRef.current = false;
             retryRef.current = 0;
             setReconnecting(null);
             // Keys go to the remote desktop at once, as in native clients; the focus

@@ -99,6 +99,41 @@ test('a refused saved password is not tried again: Reconnect asks for the passwo
   await sessionView(page).getByRole('button', { name: 'Close', exact: true }).click();
 });
 
+test('a refused saved password, the right one typed but not remembered: Disconnect and Reconnect sign in with the typed one, asking nothing', async () => {
+  const { page } = browser;
+  await page.getByRole('tab', { name: 'Connections' }).click();
+  await createProfile(page, { name: 'Typed once', port: server.port, password: 'out-of-date' });
+  await page.getByRole('button', { name: 'Connect', exact: true }).click();
+  const alert = sessionView(page).getByRole('alert');
+  await alert.waitFor({ timeout: 10_000 });
+  await waitForState(page, 'Disconnected');
+  await alert.getByRole('button', { name: 'Reconnect' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Password required' });
+  await dialog.waitFor({ timeout: 10_000 });
+  await dialog.getByLabel('Password', { exact: true }).fill(PASSWORD);
+  await dialog.getByRole('button', { name: 'Sign in' }).click();
+  await waitForState(page, 'Connected');
+  await waitForCanvasColour(page, 500, 400, hexColour('#2a7f3f'));
+
+  // The out-of-date saved password is not tried in its place, now or on the reconnect after that.
+  for (let i = 0; i < 2; i++) {
+    await sessionView(page).getByRole('button', { name: 'Disconnect' }).click();
+    await waitForState(page, 'Disconnected');
+    await sessionView(page).getByRole('button', { name: 'Reconnect' }).click();
+    await waitForState(page, 'Connected');
+    assert.equal(await sessionView(page).getByRole('alert').count(), 0);
+    assert.equal(await page.getByRole('dialog', { name: 'Password required' }).count(), 0);
+  }
+  await sessionView(page).getByRole('button', { name: 'Disconnect' }).click();
+  await waitForState(page, 'Disconnected');
+  await sessionView(page).getByRole('button', { name: 'Close', exact: true }).click();
+  // Nothing was remembered: the next Connect from the library tries the saved one, which is refused, and says so.
+  await page.getByRole('button', { name: 'Connect', exact: true }).click();
+  await sessionView(page).getByRole('alert').waitFor({ timeout: 10_000 });
+  assert.match((await sessionView(page).getByRole('alert').textContent()) ?? '', new RegExp(escape(messageFor('auth-failed'))));
+  await sessionView(page).getByRole('button', { name: 'Close', exact: true }).click();
+});
+
 test('a saved password still signs in where the page signs in itself (an RFB 3.7 server, which the gateway leaves to the page)', async () => {
   const { page } = browser;
   // Xvnc's greeting made 3.7 on its way: the page and Xvnc then speak 3.7, which the gateway does not sign in to.
