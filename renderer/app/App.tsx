@@ -121,6 +121,8 @@ export function App() {
   }
 
   const selected = selection.kind === 'profile' ? (profiles.find((p) => p.id === selection.id) ?? null) : null;
+  /** The policy lets the user make connections of their own (not only IT's). */
+  const canCreate = state?.policy.allowUserProfiles ?? false;
   const passwordSavingAllowed = state ? state.policy.passwordSaving === 'allowed' || (state.policy.passwordSaving === 'keychain-only' && state.secrets.backend === 'keychain') : false;
 
   const save = async (values: EditorValues, { connectAfter, needsSave }: { connectAfter: boolean; needsSave: boolean }) => {
@@ -265,7 +267,10 @@ export function App() {
         ))}
         {message && (
           <div className="banner" role="alert">
-            {message}
+            {message}{' '}
+            <button type="button" className="link" onClick={() => setMessage(null)}>
+              Dismiss
+            </button>
           </div>
         )}
         {info.length > 0 && (
@@ -282,7 +287,7 @@ export function App() {
           <ProfileList
             profiles={profiles}
             selectedId={selected?.id ?? null}
-            canCreate={state?.policy.allowUserProfiles ?? false}
+            canCreate={canCreate}
             onSelect={(id) => setSelection({ kind: 'profile', id })}
             onConnect={(id) => {
               const profile = profiles.find((p) => p.id === id);
@@ -301,7 +306,12 @@ export function App() {
               </p>
             )}
             {selection.kind === 'none' && profiles.length > 0 && <p className="empty">Choose a connection, or create a new one.</p>}
-            {(selection.kind === 'new' || selected || profiles.length === 0) && (
+            {!selected && profiles.length === 0 && state && !canCreate && (
+              <p className="empty" role="note">
+                Your organisation provides the connections here, and none is set up for you yet. Ask your IT department.
+              </p>
+            )}
+            {(selected || ((selection.kind === 'new' || profiles.length === 0) && canCreate)) && (
               <ProfileEditor
                 key={selected?.id ?? 'new'}
                 profile={selected}

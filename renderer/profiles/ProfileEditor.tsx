@@ -6,6 +6,20 @@ import { API, type ProfileView } from '../../shared/api/contract';
 import { DEFAULT_PORTS, validateProfileDraft, type FieldErrors, type Protocol, type SpiceSecurity, type VncQuality } from '../../shared/profiles/profileSchema';
 import { KEYBOARD_LAYOUTS, type KeyboardLayoutTag } from '../../shared/profiles/keyboardLayouts';
 import { VncQualityOptions } from './VncQualityOptions';
+import type { OpenableField } from '../../shared/policy/policySchema';
+
+/** What the user may change in a managed connection, named as the form's labels name it. */
+const OPEN_FIELD_LABELS: Record<OpenableField, string> = {
+  username: 'Username',
+  domain: 'Domain',
+  scaling: 'Scaling',
+  desktopSize: 'Desktop size',
+  desktopWidth: 'Desktop size',
+  desktopHeight: 'Desktop size',
+  keyboardLayout: 'Keyboard layout',
+  keyboardMode: 'Keyboard',
+  vncQuality: 'Picture quality',
+};
 
 export interface EditorValues {
   name: string;
@@ -192,7 +206,7 @@ export function ProfileEditor({ profile, defaults, serverErrors, busy, passwordS
           <span className="badge" aria-hidden="true">
             🔒
           </span>{' '}
-          Managed by your organisation. {managed.openFields.length > 0 ? `You can change: ${managed.openFields.join(', ')}.` : 'It cannot be changed here.'}
+          Managed by your organisation. {managed.openFields.length > 0 ? `You can change: ${[...new Set(managed.openFields.map((f) => OPEN_FIELD_LABELS[f]))].join(', ')}.` : 'It cannot be changed here.'}
         </p>
       )}
       {profile && profile.unsupportedFeatures.length > 0 && (

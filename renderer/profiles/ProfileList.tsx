@@ -92,7 +92,7 @@ export function ProfileList({ profiles, selectedId, canCreate, onSelect, onConne
         </label>
         <input type="search" aria-label="Search connections" placeholder="Search by name, host or tag" value={query} onChange={(e) => setQuery(e.target.value)} />
       </div>
-      {profiles.length === 0 && <p className="empty">No connections yet. Choose “New connection” to add one.</p>}
+      {profiles.length === 0 && canCreate && <p className="empty">No connections yet: fill in the form to add one, or import a file.</p>}
       {profiles.length > 0 && visible.length === 0 && <p className="empty">Nothing matches “{query}”.</p>}
       <div
         className="profile-rows"

@@ -57,6 +57,9 @@ test('import an .rdp through the UI and connect with it; a malformed file names 
   await alert.waitFor();
   assert.match((await alert.textContent()) ?? '', /broken\.rdp: Line 2: .*name:type:value.*Nothing was imported/);
   assert.equal(await page.getByRole('navigation', { name: 'Connections' }).getByRole('listitem').count(), 0);
+  // Read, it can be put away.
+  await alert.getByRole('button', { name: 'Dismiss' }).click();
+  await alert.waitFor({ state: 'detached' });
 
   await page.getByLabel('Import connection file').setInputFiles(file);
   const item = page.getByRole('navigation', { name: 'Connections' }).getByRole('button', { name: 'Shadow desk', exact: true });

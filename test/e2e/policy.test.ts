@@ -30,10 +30,11 @@ async function withPolicy(policy: object, work: (page: Awaited<ReturnType<typeof
 }
 
 test('a managed profile appears locked: only its open field can be changed, it cannot be deleted or duplicated', async () => {
-  await withPolicy({ profiles: [{ id: 'office', name: 'Office desktop', protocol: 'rdp', host: 'desk.corp.example', port: 3389, openFields: ['username'] }] }, async (page) => {
+  await withPolicy({ profiles: [{ id: 'office', name: 'Office desktop', protocol: 'rdp', host: 'desk.corp.example', port: 3389, openFields: ['username', 'desktopWidth', 'desktopHeight'] }] }, async (page) => {
     const item = page.getByRole('navigation', { name: 'Connections' }).getByRole('button', { name: 'Office desktop', exact: true });
     await item.click();
-    await page.getByText('Managed by your organisation.').waitFor();
+    // What may be changed, named as the form names it.
+    await page.getByText('Managed by your organisation. You can change: Username, Desktop size.').waitFor();
     assert.equal(await page.getByLabel('Host', { exact: true }).isDisabled(), true);
     assert.equal(await page.getByLabel('Name', { exact: true }).isDisabled(), true);
     assert.equal(await page.getByLabel('Username', { exact: true }).isDisabled(), false);
@@ -44,6 +45,15 @@ test('a managed profile appears locked: only its open field can be changed, it c
     await page.reload();
     await item.click();
     assert.equal(await page.getByLabel('Username', { exact: true }).inputValue(), 'ann');
+  });
+});
+
+test('where users may not make connections and IT has set up none, the library says so instead of offering a form that cannot be saved', async () => {
+  await withPolicy({ allowUserProfiles: false }, async (page) => {
+    await page.getByText('Your organisation provides the connections here, and none is set up for you yet. Ask your IT department.').waitFor();
+    assert.equal(await page.getByRole('button', { name: 'New connection' }).isDisabled(), true);
+    assert.equal(await page.getByLabel('Host', { exact: true }).count(), 0, 'no connection form');
+    assert.equal(await page.getByText('No connections yet').count(), 0);
   });
 });
 
