@@ -116,6 +116,8 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
   const [attempt, setAttempt] = useState(0);
   const [state, setState] = useState<SessionState>('connecting');
   const [failure, setFailure] = useState<Failure | null>(null);
+  /** This session's view fills the screen: its button then says how to leave. */
+  const [inFullscreen, setInFullscreen] = useState(false);
   const [certificate, setCertificate] = useState<CertificatePromptBody | null>(null);
   const [acceptCertificate, setAcceptCertificate] = useState<{ fingerprintSha256: string; remember: boolean } | null>(null);
   const [passwordPrompt, setPasswordPrompt] = useState<{ username: boolean } | null>(null);
@@ -545,11 +547,17 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
     setAttempt((n) => n + 1);
   };
 
+  useEffect(() => {
+    const changed = () => setInFullscreen(document.fullscreenElement !== null && document.fullscreenElement === viewRef.current);
+    document.addEventListener('fullscreenchange', changed);
+    return () => document.removeEventListener('fullscreenchange', changed);
+  }, []);
+
   const fullscreen = () => {
     const view = viewRef.current;
     if (!view) return;
     if (document.fullscreenElement) {
-      void document.exitFullscreen();
+      void document.exitFullscreen().then(() => sessionRef.current?.focus());
       return;
     }
     view
@@ -558,6 +566,8 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
         // In full screen, system keys (Win, Alt+Tab, Alt+F4, Esc) go to the remote, as in native clients.
         // Holding Esc leaves full screen, which the browser guarantees.
         const keyboard = (navigator as Navigator & { keyboard?: { lock?: (keys?: string[]) => Promise<void> } }).keyboard;
+        // Keys go to the desktop, not to this button (Enter would leave full screen again).
+        sessionRef.current?.focus();
         return keyboard?.lock?.().catch(() => undefined);
       })
       .catch(() => setWarning('The browser did not allow full screen here.'));
@@ -667,8 +677,8 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
             />
           </>
         )}
-        <button type="button" onClick={fullscreen}>
-          Fullscreen
+        <button type="button" onClick={fullscreen} title={inFullscreen ? 'Or hold Esc' : undefined}>
+          {inFullscreen ? 'Exit full screen' : 'Full screen'}
         </button>
         {ended ? (
           <button type="button" onClick={onClose}>

@@ -309,6 +309,23 @@ test('typing reaches the remote xterm', async () => {
   });
 });
 
+test('full screen: the session fills the screen, typing still reaches the desktop, and the button says how to leave', async () => {
+  await withBrowser({}, async ({ page }) => {
+    await connectAndFocusXterm(page);
+    const view = sessionView(page);
+    await view.getByRole('button', { name: 'Full screen', exact: true }).click();
+    await page.waitForFunction(() => document.fullscreenElement?.classList.contains('session-view') === true, undefined, { timeout: 5000 });
+    const leave = view.getByRole('button', { name: 'Exit full screen', exact: true });
+    await leave.waitFor({ timeout: 5000 });
+    await page.keyboard.type('echo in-full-screen > full.txt', { delay: 15 });
+    await page.keyboard.press('Enter');
+    await waitFor(async () => (await readFile(path.join(server.workDir, 'full.txt'), 'utf8').catch(() => '')) === 'in-full-screen\n', 'the typed line on the remote', 5000);
+    await leave.click();
+    await page.waitForFunction(() => document.fullscreenElement === null, undefined, { timeout: 5000 });
+    await view.getByRole('button', { name: 'Full screen', exact: true }).waitFor({ timeout: 5000 });
+  });
+});
+
 test('"Send keys" sends what this computer would take for itself (Ctrl+Alt+F2, Ctrl+Alt+F12), with their modifiers, and typing goes on in the desktop', async () => {
   await withBrowser({}, async ({ page }) => {
     await connectAndFocusXterm(page);
