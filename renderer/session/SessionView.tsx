@@ -108,6 +108,9 @@ function describeLink(link: LinkInfo): string {
 /** Failures that need a person: shown with their reason, never retried or acted on automatically. */
 const NEEDS_A_PERSON = new Set<ErrorCode>(['auth-failed', 'wrong-credentials', 'sign-in-failed', 'account-locked', 'account-expired', 'access-denied', 'certificate-changed', 'certificate-untrusted', 'certificate-rejected', 'certificate-policy-mismatch', 'nla-required', 'tls-required', 'legacy-security', 'auth-cancelled']);
 
+/** The "Send keys" entry for Ctrl+Alt+Del (the session's own secure-attention call, not a key combination). */
+const CTRL_ALT_DEL = 'ctrl-alt-del';
+
 export function SessionView({ profile, active, passwordSavingAllowed, kiosk = null, reconnectMaxDelayMs, onStateChange, onClose, onProfileChanged }: SessionViewProps) {
   const surfaceRef = useRef<HTMLDivElement>(null);
   const viewRef = useRef<HTMLDivElement>(null);
@@ -607,7 +610,7 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
           </span>
         </div>
         <label className="toolbar-field">
-          Scaling
+          <span className="toolbar-label">Scaling</span>
           <select aria-label="Scaling" value={scaling} onChange={(e) => setScaling(e.target.value as ScalingMode)}>
             <option value="fit">Fit to window</option>
             <option value="actual">1:1 (scrollbars)</option>
@@ -615,24 +618,28 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
         </label>
         {profile.protocol === 'vnc' && (
           <label className="toolbar-field" title="Lower quality sends less for moving pictures, so more frames reach the screen on a slow link or computer; still pictures become sharp again on servers that refresh them (TigerVNC).">
-            Picture
+            <span className="toolbar-label">Picture</span>
             <select aria-label="Picture quality" value={quality} onChange={(e) => setQuality(e.target.value as VncQuality)}>
               <VncQualityOptions />
             </select>
           </label>
         )}
-        <button type="button" onClick={() => sessionRef.current?.sendCtrlAltDel()} disabled={state !== 'connected'}>
+        <button type="button" className="ctrl-alt-del" onClick={() => sessionRef.current?.sendCtrlAltDel()} disabled={state !== 'connected'}>
           Ctrl+Alt+Del
         </button>
         <select
+          className="send-keys"
           aria-label="Send keys"
           title="Keys this computer would take for itself, sent to the remote computer"
           value=""
           disabled={state !== 'connected' || profile.viewOnly}
           onChange={(e) => {
-            const combo = KEY_COMBOS.find((c) => c.id === e.target.value);
-            if (!combo) return;
-            sessionRef.current?.sendKeys(combo.codes);
+            if (e.target.value === CTRL_ALT_DEL) sessionRef.current?.sendCtrlAltDel();
+            else {
+              const combo = KEY_COMBOS.find((c) => c.id === e.target.value);
+              if (!combo) return;
+              sessionRef.current?.sendKeys(combo.codes);
+            }
             // Back to the desktop, so typing goes on there.
             sessionRef.current?.focus();
           }}
@@ -640,6 +647,8 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
           <option value="" disabled>
             Send keys…
           </option>
+          {/* Also the button's, which a narrow window hides. */}
+          <option value={CTRL_ALT_DEL}>Ctrl+Alt+Del</option>
           {KEY_COMBOS.map((c) => (
             <option key={c.id} value={c.id}>
               {c.label}

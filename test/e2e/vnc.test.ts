@@ -8,7 +8,7 @@ import { close, hexColour, writeXwd } from '../servers/xwd';
 import { spawnGroup, stopProcess } from '../servers/processes';
 import { startApp, removeDataDir, type RunningApp } from '../support/app';
 import { openBrowser, type TestBrowser } from '../support/browser';
-import { assertSendKeysReachXterm, canvasPixels, createProfile, pagePointFor, sessionView, waitFor, waitForCanvasColour, waitForState } from '../support/ui';
+import { assertSendKeysReachXterm, CTRL_ALT_FUNCTION_KEYS, canvasPixels, createProfile, pagePointFor, sessionView, waitFor, waitForCanvasColour, waitForState } from '../support/ui';
 
 let server: XvncServer;
 let app: RunningApp;
@@ -309,6 +309,30 @@ test('typing reaches the remote xterm', async () => {
   });
 });
 
+test('a narrow window: the toolbar still shows the connection\'s name and state, and Disconnect; at 900 px without scrolling', async () => {
+  await withBrowser({ viewport: { width: 900, height: 600 } }, async ({ page }) => {
+    await page.getByRole('navigation', { name: 'Connections' }).getByRole('button', { name: 'Desk', exact: true }).dblclick();
+    await waitForState(page, 'Connected');
+    const toolbar = sessionView(page).getByRole('toolbar', { name: 'Session' });
+    for (const width of [900, 760]) {
+      await page.setViewportSize({ width, height: 600 });
+      await page.waitForTimeout(200);
+      const layout = await toolbar.evaluate((bar) => {
+        const box = (selector: string) => bar.querySelector(selector)!.getBoundingClientRect();
+        const disconnect = [...bar.querySelectorAll('button')].find((b) => b.textContent === 'Disconnect')!.getBoundingClientRect();
+        return { scrolls: bar.scrollWidth > bar.clientWidth, overflow: bar.scrollWidth - bar.clientWidth, controls: [...bar.children].map((c) => Math.round(c.getBoundingClientRect().width)), title: box('.session-title').width, state: box('.session-state').right, info: box('.session-info').right, disconnect: disconnect.right, window: innerWidth };
+      });
+      // Narrower still, it may scroll sideways, with Disconnect kept at its end.
+      if (width >= 900) assert.equal(layout.scrolls, false, `the toolbar scrolls at ${width} px: ${JSON.stringify(layout)}`);
+      assert.ok(layout.title >= 40, `the name is cut to nothing at ${width} px: ${JSON.stringify(layout)}`);
+      assert.ok(layout.state <= layout.info, `the state is cut off at ${width} px: ${JSON.stringify(layout)}`);
+      assert.ok(layout.disconnect <= layout.window, `Disconnect is cut off at ${width} px: ${JSON.stringify(layout)}`);
+    }
+    await sessionView(page).getByRole('button', { name: 'Disconnect' }).click();
+    await waitForState(page, 'Disconnected');
+  });
+});
+
 test('full screen: the session fills the screen, typing still reaches the desktop, and the button says how to leave', async () => {
   await withBrowser({}, async ({ page }) => {
     await connectAndFocusXterm(page);
@@ -326,10 +350,11 @@ test('full screen: the session fills the screen, typing still reaches the deskto
   });
 });
 
-test('"Send keys" sends what this computer would take for itself (Ctrl+Alt+F2, Ctrl+Alt+F12), with their modifiers, and typing goes on in the desktop', async () => {
+test('"Send keys" sends what this computer would take for itself (Ctrl+Alt+F2, Ctrl+Alt+F12, Ctrl+Alt+Del), with their modifiers, and typing goes on in the desktop', async () => {
   await withBrowser({}, async ({ page }) => {
     await connectAndFocusXterm(page);
-    await assertSendKeysReachXterm(page, server.workDir);
+    // Ctrl+Alt+Del too: the toolbar's button is also there, as a narrow window hides the button.
+    await assertSendKeysReachXterm(page, server.workDir, [...CTRL_ALT_FUNCTION_KEYS, { label: 'Ctrl+Alt+Del', keys: 'Control+Alt+Delete', xterm: /^\^\[\[3;[2-9]~$/ }]);
   });
 });
 
