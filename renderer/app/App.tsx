@@ -8,6 +8,7 @@ import { api, ApiError } from './api';
 import { ProfileList } from '../profiles/ProfileList';
 import { ProfileEditor, draftFrom, type EditorValues } from '../profiles/ProfileEditor';
 import { SessionView } from '../session/SessionView';
+import { ModalDialog } from './ModalDialog';
 import { warmUpSessionAdapters } from '../session/createRemoteSession';
 
 interface OpenSession {
@@ -30,6 +31,10 @@ export function App() {
   const [confirmDelete, setConfirmDelete] = useState<ProfileView | null>(null);
   const [info, setInfo] = useState<string[]>([]);
   const [ticket, setTicket] = useState<File | null>(null);
+  /** The editor holds changes not saved (reported by it). */
+  const [editorDirty, setEditorDirty] = useState(false);
+  /** What the user asked for that would throw those changes away, waiting for their answer. */
+  const [leaving, setLeaving] = useState<{ then: () => void } | null>(null);
 
   const loadProfiles = useCallback(async () => {
     const list = await api<ProfileView[]>('GET', API.profiles);
@@ -123,6 +128,11 @@ export function App() {
   const selected = selection.kind === 'profile' ? (profiles.find((p) => p.id === selection.id) ?? null) : null;
   /** The policy lets the user make connections of their own (not only IT's). */
   const canCreate = state?.policy.allowUserProfiles ?? false;
+  /** Runs `then`, which replaces what the editor shows, once the user agrees to lose its unsaved changes (if any). */
+  const leaveEditor = (then: () => void) => {
+    if (editorDirty) setLeaving({ then });
+    else then();
+  };
   const passwordSavingAllowed = state ? state.policy.passwordSaving === 'allowed' || (state.policy.passwordSaving === 'keychain-only' && state.secrets.backend === 'keychain') : false;
 
   const save = async (values: EditorValues, { connectAfter, needsSave }: { connectAfter: boolean; needsSave: boolean }) => {
@@ -177,7 +187,7 @@ export function App() {
   };
 
   /** .rdp and .remmina files become saved connections; a .vv ticket asks first (it is usually one-shot). */
-  const importFile = async (file: File, mode?: 'save' | 'open') => {
+  const importFile = async (file: File, mode?: 'save' | 'open', changesDiscarded = false) => {
     if (!mode && /\.vv$/i.test(file.name)) {
       setTicket(file);
       return;
@@ -185,6 +195,11 @@ export function App() {
     // What an import says (and the connection it saves) is in the library: show it, whatever tab was open
     // (a file dropped on a session's toolbar). A ticket that connects goes on to its session's tab.
     setActiveTab('library');
+    // A saved import is then shown in the editor, in place of what it holds.
+    if (mode !== 'open' && editorDirty && !changesDiscarded) {
+      setLeaving({ then: () => void importFile(file, mode, true) });
+      return;
+    }
     await act(async () => {
       const bytes = new Uint8Array(await file.arrayBuffer());
       let binary = '';
@@ -288,15 +303,19 @@ export function App() {
             profiles={profiles}
             selectedId={selected?.id ?? null}
             canCreate={canCreate}
-            onSelect={(id) => setSelection({ kind: 'profile', id })}
+            onSelect={(id) => {
+              if (selection.kind !== 'profile' || selection.id !== id) leaveEditor(() => setSelection({ kind: 'profile', id }));
+            }}
             onConnect={(id) => {
               const profile = profiles.find((p) => p.id === id);
               if (profile) openSession(profile);
             }}
-            onNew={() => {
-              setServerErrors({});
-              setSelection({ kind: 'new' });
-            }}
+            onNew={() =>
+              leaveEditor(() => {
+                setServerErrors({});
+                setSelection({ kind: 'new' });
+              })
+            }
             onImport={(file) => void importFile(file)}
           />
           <section className="editor-pane">
@@ -320,6 +339,7 @@ export function App() {
                 busy={busy}
                 passwordSavingAllowed={passwordSavingAllowed}
                 onSave={(values, options) => void save(values, options)}
+                onDirtyChange={setEditorDirty}
                 onDuplicate={() =>
                   void act(async () => {
                     if (!selected) return;
@@ -355,9 +375,7 @@ export function App() {
         </div>
       ))}
       {ticket && (
-        <div className="session-overlay">
-          <div className="dialog" role="dialog" aria-modal="true" aria-labelledby="ticket-title">
-            <h2 id="ticket-title">Open “{ticket.name}”?</h2>
+        <ModalDialog title={`Open “${ticket.name}”?`} onCancel={() => setTicket(null)}>
             <p>A .vv file is usually a one-time ticket from a broker. Connect now without keeping it, or save it as a connection (its password is never saved).</p>
             <div className="actions">
               <button
@@ -385,21 +403,10 @@ export function App() {
                 Cancel
               </button>
             </div>
-          </div>
-        </div>
+        </ModalDialog>
       )}
       {confirmDelete && (
-        <div className="session-overlay">
-          <div
-            className="dialog"
-            role="dialog"
-            aria-modal="true"
-            aria-labelledby="delete-title"
-            onKeyDown={(event) => {
-              if (event.key === 'Escape') setConfirmDelete(null);
-            }}
-          >
-            <h2 id="delete-title">Delete “{confirmDelete.name}”?</h2>
+        <ModalDialog title={`Delete “${confirmDelete.name}”?`} onCancel={() => setConfirmDelete(null)}>
             <p>The connection and its saved password are removed from this computer.</p>
             <div className="actions">
               <button
@@ -421,8 +428,29 @@ export function App() {
                 Cancel
               </button>
             </div>
+        </ModalDialog>
+      )}
+      {leaving && (
+        <ModalDialog title="Discard your changes?" onCancel={() => setLeaving(null)}>
+          <p>{selected ? `The changes to “${selected.name}” are not saved.` : 'The new connection is not saved.'}</p>
+          <div className="actions">
+            <button
+              type="button"
+              className="danger"
+              onClick={() => {
+                const then = leaving.then;
+                setLeaving(null);
+                setEditorDirty(false);
+                then();
+              }}
+            >
+              Discard changes
+            </button>
+            <button type="button" autoFocus onClick={() => setLeaving(null)}>
+              Keep editing
+            </button>
           </div>
-        </div>
+        </ModalDialog>
       )}
     </div>
   );

@@ -1,7 +1,7 @@
 // The profile form: labelled fields, messages next to the field, and the
 // actions on one profile. Validation runs here (the shared schema) and again
 // in the gateway, whose answer wins.
-import { useEffect, useId, useState } from 'react';
+import { useEffect, useId, useRef, useState } from 'react';
 import { API, type ProfileView } from '../../shared/api/contract';
 import { DEFAULT_PORTS, validateProfileDraft, type FieldErrors, type Protocol, type SpiceSecurity, type VncQuality } from '../../shared/profiles/profileSchema';
 import { KEYBOARD_LAYOUTS, type KeyboardLayoutTag } from '../../shared/profiles/keyboardLayouts';
@@ -125,8 +125,9 @@ export interface ProfileEditorProps {
 /** The text and choice fields (favourite and shareClipboard are checkboxes of their own). */
 type Field = Exclude<keyof EditorValues, 'favourite' | 'shareClipboard'>;
 
-export function ProfileEditor({ profile, defaults, serverErrors, busy, passwordSavingAllowed, onSave, onDuplicate, onDelete, onForgetPassword }: ProfileEditorProps) {
+export function ProfileEditor({ profile, defaults, serverErrors, busy, passwordSavingAllowed, onSave, onDuplicate, onDelete, onForgetPassword, onDirtyChange }: ProfileEditorProps) {
   const id = useId();
+  const formRef = useRef<HTMLFormElement>(null);
   const [values, setValues] = useState<EditorValues>(() => valuesFrom(profile, defaults));
   const [errors, setErrors] = useState<FieldErrors>({});
   const [portTouched, setPortTouched] = useState(profile !== null);
@@ -140,6 +141,19 @@ export function ProfileEditor({ profile, defaults, serverErrors, busy, passwordS
   }, [profile?.id, profile?.updatedAt]); // eslint-disable-line react-hooks/exhaustive-deps
 
   useEffect(() => setErrors(serverErrors), [serverErrors]);
+
+  // What the form holds differs from what it was given: the library asks before throwing it away.
+  const changed = JSON.stringify(values) !== JSON.stringify(valuesFrom(profile, defaults));
+  const reportDirty = useRef(onDirtyChange);
+  reportDirty.current = onDirtyChange;
+  useEffect(() => reportDirty.current?.(changed), [changed]);
+  useEffect(() => () => reportDirty.current?.(false), []);
+
+  // After a refused Save, the first field to mend has the focus (the errors are said next to each).
+  const [focusFirstError, setFocusFirstError] = useState(0);
+  useEffect(() => {
+    if (focusFirstError > 0) formRef.current?.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus();
+  }, [focusFirstError]);
 
   const set = (field: Field, value: string) => {
     setValues((v) => {
@@ -165,6 +179,7 @@ export function ProfileEditor({ profile, defaults, serverErrors, busy, passwordS
     const check = validateProfileDraft(draftFrom(values, profile));
     if (!check.ok) {
       setErrors(check.errors);
+      setFocusFirstError((n) => n + 1);
       return;
     }
     onSave(values, { connectAfter, needsSave: true });
@@ -192,6 +207,7 @@ export function ProfileEditor({ profile, defaults, serverErrors, busy, passwordS
 
   return (
     <form
+      ref={formRef}
       className="profile-editor"
       aria-label={profile ? `Edit ${profile.name}` : 'New connection'}
       noValidate

@@ -1,4 +1,5 @@
-import { useId } from 'react';
+import { useId, useRef } from 'react';
+import { useModalDialog } from '../app/useModalDialog';
 import type { CertificatePromptBody } from '../../shared/api/contract';
 
 export type CertificateDecision = 'once' | 'always' | 'cancel';
@@ -8,9 +9,11 @@ export function CertificateDialog({ prompt, onDecision }: { prompt: CertificateP
   const id = useId();
   const changed = prompt.error === 'certificate-changed';
   const cert = prompt.certificate;
+  const ref = useRef<HTMLDivElement>(null);
+  useModalDialog(ref, () => onDecision('cancel'));
   return (
     <div className="session-overlay">
-      <div className="dialog dialog-wide" role="dialog" aria-modal="true" aria-labelledby={`${id}-title`}>
+      <div ref={ref} className="dialog dialog-wide" role="dialog" aria-modal="true" aria-labelledby={`${id}-title`} tabIndex={-1}>
         <h2 id={`${id}-title`}>{changed ? 'The server\u2019s certificate has changed' : 'Check the server\u2019s identity'}</h2>
         <p className={changed ? 'warning-text' : ''}>{prompt.message}</p>
         {prompt.reason && <p>Why it is not trusted automatically: {prompt.reason}.</p>}

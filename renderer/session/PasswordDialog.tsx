@@ -1,4 +1,5 @@
-import { useId, useState } from 'react';
+import { useId, useRef, useState } from 'react';
+import { useModalDialog } from '../app/useModalDialog';
 
 export interface PasswordDialogProps {
   askUsername: boolean;
@@ -13,19 +14,16 @@ export function PasswordDialog({ askUsername, allowRemember, onSubmit, onCancel 
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
   const [remember, setRemember] = useState(false);
+  const ref = useRef<HTMLFormElement>(null);
+  useModalDialog(ref, onCancel);
   return (
     <div className="session-overlay">
       <form
+        ref={ref}
         className="dialog"
         role="dialog"
         aria-modal="true"
         aria-labelledby={`${id}-title`}
-        onKeyDown={(event) => {
-          if (event.key === 'Escape') {
-            event.preventDefault();
-            onCancel();
-          }
-        }}
         onSubmit={(event) => {
           event.preventDefault();
           onSubmit({ username, password, remember: allowRemember && remember });

@@ -1,0 +1,105 @@
+// The connection form and the app's dialogs as a keyboard and mouse user meets
+// them: unsaved changes are not thrown away without asking, a refused Save
+// shows the field to mend, and a dialog keeps the keyboard until it is answered.
+import { test, afterEach } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { Page } from 'playwright-core';
+import { startAppWithBrowser } from '../support/app';
+import { createProfile } from '../support/ui';
+
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => undefined);
+});
+
+const listed = (page: Page, name: string) => page.getByRole('navigation', { name: 'Connections' }).getByRole('button', { name, exact: true });
+const host = (page: Page) => page.getByLabel('Host', { exact: true });
+
+test('changes not saved: choosing another connection, "New connection" or an import asks first; "Keep editing" keeps them, "Discard changes" goes on', async () => {
+  const { page } = (await startAppWithBrowser(cleanups)).browser;
+  await createProfile(page, { name: 'Alpha', host: 'alpha.corp.example', port: 5900 });
+  await createProfile(page, { name: 'Beta', host: 'beta.corp.example', port: 5901 });
+  await listed(page, 'Alpha').click();
+  await host(page).fill('alpha-new.corp.example');
+
+  const question = page.getByRole('dialog', { name: 'Discard your changes?' });
+  await listed(page, 'Beta').click();
+  await question.waitFor();
+  assert.match((await question.textContent()) ?? '', /The changes to “Alpha” are not saved/);
+  await question.getByRole('button', { name: 'Keep editing' }).click();
+  await question.waitFor({ state: 'detached' });
+  assert.equal(await host(page).inputValue(), 'alpha-new.corp.example', 'the change is still there');
+
+  // Escape is "Keep editing" too.
+  await page.getByRole('button', { name: 'New connection' }).click();
+  await question.waitFor();
+  await page.keyboard.press('Escape');
+  await question.waitFor({ state: 'detached' });
+  assert.equal(await host(page).inputValue(), 'alpha-new.corp.example');
+
+  // An import would show the imported connection in its place.
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'deskbridge-forms-'));
+  cleanups.push(() => rm(dir, { recursive: true, force: true }));
+  const file = path.join(dir, 'Gamma.rdp');
+  await writeFile(file, 'full address:s:gamma.corp.example:3389\r\n');
+  await page.getByLabel('Import connection file').setInputFiles(file);
+  await question.waitFor();
+  await question.getByRole('button', { name: 'Discard changes' }).click();
+  await listed(page, 'Gamma').waitFor();
+  assert.equal(await host(page).inputValue(), 'gamma.corp.example', 'the import went on');
+  await listed(page, 'Alpha').click();
+  assert.equal(await host(page).inputValue(), 'alpha.corp.example', 'the discarded change was not saved');
+  // Nothing changed, nothing asked.
+  await listed(page, 'Beta').click();
+  assert.equal(await host(page).inputValue(), 'beta.corp.example');
+  assert.equal(await question.count(), 0);
+});
+
+test('a refused Save puts the focus on the first field to mend', async () => {
+  const { page } = (await startAppWithBrowser(cleanups)).browser;
+  await page.getByRole('button', { name: 'New connection' }).click();
+  await page.getByLabel('Name', { exact: true }).fill('Incomplete');
+  await page.getByLabel('Port', { exact: true }).fill('99999');
+  await page.getByRole('button', { name: 'Save', exact: true }).click();
+  await page.waitForFunction(() => (document.activeElement as HTMLElement | null)?.getAttribute('aria-invalid') === 'true');
+  assert.equal(await page.evaluate(() => document.activeElement?.id === document.querySelector('label[for]:is([for$="-host"])')?.getAttribute('for')), true, 'the focus is on Host, the first field with an error');
+});
+
+test('a dialog keeps the keyboard: Tab and Shift+Tab go round inside it, Escape answers Cancel wherever the focus is, and the focus goes back to where it was', async () => {
+  const { page } = (await startAppWithBrowser(cleanups)).browser;
+  await createProfile(page, { name: 'To delete', host: 'old.corp.example', port: 5900 });
+  const del = page.getByRole('button', { name: 'Delete', exact: true });
+  await del.focus();
+  await page.keyboard.press('Enter');
+  const dialog = page.getByRole('dialog', { name: 'Delete “To delete”?' });
+  await dialog.waitFor();
+  const focusInDialog = () => page.evaluate(() => document.activeElement?.closest('[role="dialog"]') !== null);
+  for (const key of ['Tab', 'Tab', 'Tab', 'Shift+Tab', 'Shift+Tab', 'Shift+Tab']) {
+    await page.keyboard.press(key);
+    assert.equal(await focusInDialog(), true, `after ${key} the focus left the dialog`);
+  }
+  await page.keyboard.press('Escape');
+  await dialog.waitFor({ state: 'detached' });
+  await listed(page, 'To delete').waitFor();
+  assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Delete', 'the focus is back on Delete');
+
+  // The .vv question, which had no Escape: asked, Tab stays, Escape cancels, nothing imported.
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'deskbridge-forms-'));
+  cleanups.push(() => rm(dir, { recursive: true, force: true }));
+  const file = path.join(dir, 'console.vv');
+  await writeFile(file, '[virt-viewer]\ntype=vnc\nhost=127.0.0.1\nport=5999\ntitle=Ticket VM\n');
+  await page.getByLabel('Import connection file').setInputFiles(file);
+  const ticket = page.getByRole('dialog', { name: 'Open “console.vv”?' });
+  await ticket.waitFor();
+  assert.equal(await focusInDialog(), true, 'the question has the focus');
+  for (let i = 0; i < 4; i++) {
+    await page.keyboard.press('Tab');
+    assert.equal(await focusInDialog(), true);
+  }
+  await page.keyboard.press('Escape');
+  await ticket.waitFor({ state: 'detached' });
+  assert.equal(await listed(page, 'Ticket VM').count(), 0);
+});
