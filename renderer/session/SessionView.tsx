@@ -114,6 +114,8 @@ const CTRL_ALT_DEL = 'ctrl-alt-del';
 export function SessionView({ profile, active, passwordSavingAllowed, kiosk = null, reconnectMaxDelayMs, onStateChange, onClose, onProfileChanged }: SessionViewProps) {
   const surfaceRef = useRef<HTMLDivElement>(null);
   const viewRef = useRef<HTMLDivElement>(null);
+  const bodyRef = useRef<HTMLDivElement>(null);
+  const inKiosk = kiosk !== null;
   const sessionRef = useRef<RemoteSession | null>(null);
   const controlRef = useRef<WebSocket | null>(null);
   const [attempt, setAttempt] = useState(0);
@@ -550,6 +552,22 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
     setAttempt((n) => n + 1);
   };
 
+  // Ctrl+Alt+Home (as in Microsoft's Remote Desktop client) takes the keyboard back from the remote desktop,
+  // to the toolbar: every other key goes to the remote computer, Tab included. Not in kiosk mode, which has no toolbar.
+  useEffect(() => {
+    const body = bodyRef.current;
+    if (!body || inKiosk) return;
+    const onKey = (event: KeyboardEvent) => {
+      if (!(event.ctrlKey && event.altKey && event.code === 'Home')) return;
+      event.preventDefault();
+      event.stopPropagation();
+      // Leaving the desktop, the session lets go of Ctrl and Alt on the remote side.
+      viewRef.current?.querySelector<HTMLElement>('.session-toolbar :is(button, select):not(:disabled)')?.focus();
+    };
+    body.addEventListener('keydown', onKey, true);
+    return () => body.removeEventListener('keydown', onKey, true);
+  }, [inKiosk]);
+
   useEffect(() => {
     const changed = () => setInFullscreen(document.fullscreenElement !== null && document.fullscreenElement === viewRef.current);
     document.addEventListener('fullscreenchange', changed);
@@ -580,7 +598,7 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
 
   return (
     <div className="session-view" ref={viewRef} data-active={active} data-session-id={info?.sessionId}>
-      <div className="session-toolbar" role="toolbar" aria-label="Session" hidden={kiosk !== null}>
+      <div className="session-toolbar" role="toolbar" aria-label="Session" title="Ctrl+Alt+Home: the keyboard from the desktop to this toolbar" hidden={kiosk !== null}>
         {/* One line whose height never changes: text appearing here (state, stats) must not
             move or rescale the remote picture under the user's pointer. */}
         <div className="session-info">
@@ -699,7 +717,7 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
           </button>
         )}
       </div>
-      <div className="session-body">
+      <div className="session-body" ref={bodyRef}>
       <div
         className="session-surface"
         data-testid="session-surface"

@@ -333,6 +333,25 @@ test('a narrow window: the toolbar still shows the connection\'s name and state,
   });
 });
 
+test('Ctrl+Alt+Home takes the keyboard from the desktop to the toolbar; the remote side sees neither Home nor Ctrl and Alt held', async () => {
+  await withBrowser({}, async ({ page }) => {
+    await connectAndFocusXterm(page);
+    const inToolbar = () => page.evaluate(() => document.activeElement?.closest('.session-toolbar') !== null);
+    await page.keyboard.type('echo a', { delay: 15 });
+    await page.keyboard.press('Control+Alt+Home');
+    await waitFor(inToolbar, 'the focus on the toolbar', 2000);
+    // From there the keyboard moves through the toolbar as anywhere else.
+    await page.keyboard.press('Tab');
+    assert.equal(await inToolbar(), true);
+    const point = await pagePointFor(page, 200, 150);
+    await page.mouse.click(point.x, point.y);
+    await page.keyboard.type('b > home.txt', { delay: 15 });
+    await page.keyboard.press('Enter');
+    const typed = () => readFile(path.join(server.workDir, 'home.txt'), 'utf8').catch(() => '');
+    await waitFor(async () => (await typed()) === 'ab\n', 'the line typed around the key on the remote, whole', 5000).catch(async (error: Error) => assert.fail(`${error.message}: home.txt holds ${JSON.stringify(await typed())}`));
+  });
+});
+
 test('full screen: the session fills the screen, typing still reaches the desktop, and the button says how to leave', async () => {
   await withBrowser({}, async ({ page }) => {
     await connectAndFocusXterm(page);

@@ -122,6 +122,11 @@ export class VncSession implements RemoteSession {
       });
     }
     rfb.focusOnClick = true;
+    // noVNC lets go of held keys only when the window loses the focus. The desktop losing it to the toolbar
+    // (Ctrl+Alt+Home, which is pressed there) must let go of them too, or the remote side keeps Ctrl and Alt down.
+    const keyboard = (rfb as unknown as { _keyboard?: { _allKeysUp?: () => void } })._keyboard;
+    const noVncCanvas = (rfb as unknown as { _canvas?: HTMLCanvasElement })._canvas;
+    if (keyboard?._allKeysUp && noVncCanvas) noVncCanvas.addEventListener('blur', () => keyboard._allKeysUp?.());
     rfb.clipViewport = false;
     rfb.resizeSession = false;
     rfb.background = '#1b1f24';
