@@ -3,13 +3,15 @@ import { useModalDialog } from '../app/useModalDialog';
 
 export interface PasswordDialogProps {
   askUsername: boolean;
+  /** The connection asking, as the library names it, and where it goes. */
+  connection: { name: string; host: string };
   allowRemember: boolean;
   onSubmit: (answer: { username: string; password: string; remember: boolean }) => void;
   onCancel: () => void;
 }
 
 /** Asked when the server wants a password the profile does not have. */
-export function PasswordDialog({ askUsername, allowRemember, onSubmit, onCancel }: PasswordDialogProps) {
+export function PasswordDialog({ askUsername, connection, allowRemember, onSubmit, onCancel }: PasswordDialogProps) {
   const id = useId();
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
@@ -30,6 +32,9 @@ export function PasswordDialog({ askUsername, allowRemember, onSubmit, onCancel 
         }}
       >
         <h2 id={`${id}-title`}>Password required</h2>
+        <p>
+          To sign in to “{connection.name}” ({connection.host}).
+        </p>
         {askUsername && (
           <label>
             User name

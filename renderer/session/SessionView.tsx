@@ -49,12 +49,14 @@ export interface SessionViewProps {
 }
 
 /** What a user can do once a session has ended: try again, or close the tab (not in kiosk mode). */
-function EndActions({ again, onAgain, onClose }: { again: string; onAgain: () => void; onClose: (() => void) | null }) {
+function EndActions({ again, onAgain, onClose }: { again: string | null; onAgain: () => void; onClose: (() => void) | null }) {
   return (
     <div className="actions">
-      <button type="button" onClick={onAgain}>
-        {again}
-      </button>
+      {again && (
+        <button type="button" onClick={onAgain}>
+          {again}
+        </button>
+      )}
       {onClose && (
         <button type="button" onClick={onClose}>
           Close
@@ -106,6 +108,9 @@ function describeLink(link: LinkInfo): string {
 }
 
 /** Failures that need a person: shown with their reason, never retried or acted on automatically. */
+/** Failures the same connection cannot get past until IT changes the policy: no Reconnect is offered (kiosks still try again). */
+const RETRY_CANNOT_HELP = new Set<ErrorCode>(['policy-host-forbidden', 'policy-unencrypted-forbidden', 'policy-invalid']);
+
 const NEEDS_A_PERSON = new Set<ErrorCode>(['auth-failed', 'wrong-credentials', 'sign-in-failed', 'account-locked', 'account-expired', 'access-denied', 'certificate-changed', 'certificate-untrusted', 'certificate-rejected', 'certificate-policy-mismatch', 'nla-required', 'tls-required', 'legacy-security', 'auth-cancelled']);
 
 /** The "Send keys" entry for Ctrl+Alt+Del (the session's own secure-attention call, not a key combination). */
@@ -828,7 +833,7 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
           <div className="session-error" role="alert">
             <p className="error-message">{messageFor(failure.code)}</p>
             {failure.detail && <p className="error-detail">{failure.detail}</p>}
-            <EndActions again={kiosk ? 'Try again' : 'Reconnect'} onAgain={reconnect} onClose={kiosk ? null : onClose} />
+            <EndActions again={kiosk ? 'Try again' : RETRY_CANNOT_HELP.has(failure.code) ? null : 'Reconnect'} onAgain={reconnect} onClose={kiosk ? null : onClose} />
           </div>
         </div>
       )}
@@ -837,7 +842,7 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
           <div className="session-ended">
             <p className="reconnect-title">Reconnecting… (attempt {reconnecting.attempt})</p>
             {reconnecting.reason && <p className="error-detail">{messageFor(reconnecting.reason)}</p>}
-            <p className="error-detail">Your session is kept on the server; it comes back as soon as the connection does.</p>
+            <p className="error-detail">What is open on the remote computer usually keeps running there, and comes back with the connection.</p>
             {!kiosk && (
               <div className="actions">
                 <button type="button" onClick={cancelReconnect}>
@@ -863,7 +868,7 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
       {!kiosk && ended && !failure && !certificate && !reconnecting && (
         <div className="session-overlay">
           <div className="session-ended">
-            <p>The session has ended.</p>
+            <p>{messageFor('user-ended')}</p>
             <EndActions again="Reconnect" onAgain={reconnect} onClose={onClose} />
           </div>
         </div>
@@ -888,6 +893,7 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
       {passwordPrompt && (
         <PasswordDialog
           askUsername={passwordPrompt.username}
+          connection={{ name: profile.name, host: profile.host }}
           allowRemember={passwordSavingAllowed}
           onSubmit={({ username, password, remember }) => {
             setPasswordPrompt(null);

@@ -54,6 +54,8 @@ test('VncAuth: a wrong password shows a clear error; the right one connects and 
   await page.getByRole('button', { name: 'Connect', exact: true }).click();
   const dialog = page.getByRole('dialog', { name: 'Password required' });
   await dialog.waitFor({ timeout: 10_000 });
+  // Which connection asks, as the library names it.
+  assert.match((await dialog.textContent()) ?? '', /To sign in to “Locked desk” \(127\.0\.0\.1\)/);
   await dialog.getByLabel('Password', { exact: true }).fill('wrong-pw');
   const started = Date.now();
   await dialog.getByRole('button', { name: 'Sign in' }).click();
@@ -69,6 +71,7 @@ test('VncAuth: a wrong password shows a clear error; the right one connects and 
   await sessionView(page).getByRole('button', { name: 'Disconnect' }).click();
   await waitForState(page, 'Disconnected');
   assert.equal(await sessionView(page).getByRole('alert').count(), 0, 'a disconnect by the user is not shown as a failure');
+  await sessionView(page).getByText(messageFor('user-ended')).waitFor();
   await sessionView(page).getByRole('button', { name: 'Reconnect' }).click();
   await waitForState(page, 'Connected');
   assert.equal(await page.getByRole('dialog', { name: 'Password required' }).count(), 0);

@@ -75,6 +75,9 @@ test('"no saved passwords" hides the option; a host outside the allow-list is re
       const alert = sessionView(page).getByRole('alert');
       await alert.waitFor({ timeout: 10_000 });
       assert.ok(((await alert.textContent()) ?? '').includes(messageFor('policy-host-forbidden')));
+      // Trying again cannot help until IT changes the policy: only Close is offered.
+      assert.equal(await alert.getByRole('button', { name: 'Reconnect' }).count(), 0);
+      assert.equal(await alert.getByRole('button', { name: 'Close', exact: true }).count(), 1);
     });
     await new Promise((r) => setTimeout(r, 200));
     assert.equal(connections, 0, 'the listener saw no connection');
