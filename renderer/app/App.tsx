@@ -18,6 +18,13 @@ interface OpenSession {
 
 type Selection = { kind: 'new' } | { kind: 'profile'; id: string } | { kind: 'none' };
 
+/** A session tab's name: its connection's, numbered from the second tab of the same connection on ("Lab", "Lab (2)"). */
+function tabLabel(sessions: readonly OpenSession[], index: number): string {
+  const session = sessions[index]!;
+  const before = sessions.slice(0, index).filter((other) => other.profile.id === session.profile.id).length;
+  return before === 0 ? session.profile.name : `${session.profile.name} (${before + 1})`;
+}
+
 export function App() {
   const [state, setState] = useState<AppState | null>(null);
   const [signedOut, setSignedOut] = useState(false);
@@ -251,7 +258,7 @@ export function App() {
           >
             Connections
           </button>
-          {sessions.map((s) => (
+          {sessions.map((s, index) => (
             <button
               key={s.key}
               role="tab"
@@ -263,7 +270,7 @@ export function App() {
               data-tab={s.key}
               onClick={() => setActiveTab(s.key)}
             >
-              {s.profile.name}
+              {tabLabel(sessions, index)}
             </button>
           ))}
         </div>

@@ -352,18 +352,19 @@ export function ProfileEditor({ profile, defaults, serverErrors, busy, passwordS
           </div>
         )}
         {(values.protocol === 'rdp' || values.protocol === 'spice') && values.desktopSize === 'fixed' && (
-          <>
-            <div className="field">
+          // Width and height stay side by side, as one size.
+          <div className="field-pair">
+            <div className="field size">
               <label htmlFor={`${id}-desktopWidth`}>Width</label>
               <input {...fieldProps('desktopWidth')} inputMode="numeric" />
               {errorFor('desktopWidth')}
             </div>
-            <div className="field">
+            <div className="field size">
               <label htmlFor={`${id}-desktopHeight`}>Height</label>
               <input {...fieldProps('desktopHeight')} inputMode="numeric" />
               {errorFor('desktopHeight')}
             </div>
-          </>
+          </div>
         )}
         {values.protocol === 'rdp' && (
           <div className="field">

@@ -103,3 +103,18 @@ test('a dialog keeps the keyboard: Tab and Shift+Tab go round inside it, Escape 
   await ticket.waitFor({ state: 'detached' });
   assert.equal(await listed(page, 'Ticket VM').count(), 0);
 });
+
+test('the same connection opened twice: the tabs are told apart ("Lab", "Lab (2)"), and a Fixed size\'s width and height stay side by side', async () => {
+  const { page } = (await startAppWithBrowser(cleanups)).browser;
+  // Nothing listens there: each tab says so, which is all this needs.
+  await createProfile(page, { name: 'Lab', protocol: 'RDP', host: '127.0.0.1', port: 9, fixedSize: { width: 1280, height: 720 } });
+  const width = await page.getByLabel('Width', { exact: true }).boundingBox();
+  const height = await page.getByLabel('Height', { exact: true }).boundingBox();
+  assert.ok(width && height && Math.abs(width.y - height.y) < 1 && height.x > width.x, `Width ${JSON.stringify(width)} and Height ${JSON.stringify(height)} on one line`);
+  for (let i = 0; i < 2; i++) {
+    await page.getByRole('tab', { name: 'Connections' }).click();
+    await listed(page, 'Lab').dblclick();
+  }
+  const tabs = await page.getByRole('tab').allTextContents();
+  assert.deepEqual(tabs, ['Connections', 'Lab', 'Lab (2)']);
+});
