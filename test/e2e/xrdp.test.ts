@@ -18,7 +18,7 @@ import { close, hexColour } from '../servers/xwd';
 import { logLines, startAppWithBrowser } from '../support/app';
 import type { TestBrowser } from '../support/browser';
 import { WARNING_MESSAGES, messageFor } from '../../shared/errors/errorCodes';
-import { ALT_KEYS, assertSendKeysReachXterm, canvasPixels, createProfile, pagePointFor, sessionView, trustCertificate, waitForCanvasColour, waitForState } from '../support/ui';
+import { ALT_KEYS, assertSendKeysReachXterm, canvasPixels, createProfile, pagePointFor, sessionView, trustCertificate, waitFor, waitForCanvasColour, waitForState } from '../support/ui';
 import { connectToXrdp as connect, startXrdpFor } from '../support/xrdpSession';
 
 const cleanups: (() => Promise<void>)[] = [];
@@ -208,6 +208,30 @@ test('xrdp: a wrong password leaves xrdp\u2019s own sign-in screen, which this I
   await sessionView(page).getByRole('button', { name: 'Dismiss the warning' }).click();
   await warning.waitFor({ state: 'detached' });
   await waitForState(page, 'Connected');
+});
+
+test('xrdp: Ctrl+Alt+Home takes the keyboard to the toolbar, and the remote side is left with neither Home nor Ctrl and Alt held', async () => {
+  const server = await startServer({ xterm: true });
+  const { browser } = await startAppWithBrowser(cleanups);
+  const { page } = browser;
+  await connect(page, server, 'xrdp keyboard back');
+  await waitForCanvasColour(page, 5, 300, hexColour('#ffffff'), 15_000);
+  await waitForMatch(page, server);
+  const into = await pagePointFor(page, 200, 150);
+  await page.mouse.click(into.x, into.y);
+  await page.keyboard.type('echo a', { delay: 20 });
+  await page.keyboard.press('Control+Alt+Home');
+  await page.waitForFunction(() => document.activeElement?.closest('.session-toolbar') !== null, undefined, { timeout: 2000 });
+  await page.mouse.click(into.x, into.y);
+  // The ">" as Shift and the key under it (RDP sends physical keys).
+  await page.keyboard.type('b ', { delay: 20 });
+  await page.keyboard.down('Shift');
+  await page.keyboard.press('Period');
+  await page.keyboard.up('Shift');
+  await page.keyboard.type(' home.txt', { delay: 20 });
+  await page.keyboard.press('Enter');
+  const typed = () => readFile(path.join(server.home, 'home.txt'), 'utf8').catch(() => '');
+  await waitFor(async () => (await typed()) === 'ab\n', 'the line typed around the key, whole', 10_000).catch(async (error: Error) => assert.fail(`${error.message}: home.txt holds ${JSON.stringify(await typed())}`));
 });
 
 test('xrdp: signing out in the session ends it for good: "The session was ended", and no reconnect signs the user back in', async () => {

@@ -102,6 +102,11 @@ export class RdpSession implements RemoteSession {
       this.element = element;
       this.ui = ui;
       this.backend = backend;
+      // IronRDP reads keys only while its element has the focus, and lets go of held ones only when the window
+      // loses it: the desktop losing it to the toolbar (Ctrl+Alt+Home, pressed there) would leave Ctrl and Alt
+      // down on the remote side. Its user-interaction object has no call for letting go, so it is told the window
+      // lost the focus, which is what it listens for (noVNC, in another tab, lets go of nothing it holds then).
+      element.addEventListener('focusout', () => window.dispatchEvent(new FocusEvent('blur')));
       ui.setKeyboardUnicodeMode(info.profile.keyboardMode === 'unicode');
       ui.onWarningCallback((message) => this.events.emit('warning', message));
       ui.onClipboardRemoteUpdateCallback(() => {
