@@ -274,7 +274,8 @@ export function App() {
             </button>
           ))}
         </div>
-        {state && (
+        {/* Where passwords are kept says nothing where none may be saved (the form says why). */}
+        {state && passwordSavingAllowed && (
           <p className={state.secrets.weaker ? 'secrets-backend weaker' : 'secrets-backend'} title={state.secrets.description}>
             {state.secrets.backend === 'keychain' ? 'Passwords: system keychain' : 'Passwords: encrypted file (weaker)'}
           </p>
@@ -326,7 +327,7 @@ export function App() {
             onImport={(file) => void importFile(file)}
           />
           <section className="editor-pane">
-            {state && (
+            {state && passwordSavingAllowed && (
               <p className={state.secrets.weaker ? 'secrets-description weaker' : 'secrets-description'} data-testid="secrets-backend">
                 {state.secrets.description}
               </p>

@@ -70,6 +70,9 @@ test('"no saved passwords" hides the option; a host outside the allow-list is re
       await page.getByRole('button', { name: 'New connection' }).click();
       assert.equal(await page.getByLabel('Password', { exact: true }).isDisabled(), true);
       await page.getByText('Your organisation does not allow saving passwords here.').waitFor();
+      // Where passwords would be kept is not said: none are.
+      assert.equal(await page.getByTestId('secrets-backend').count(), 0);
+      assert.equal(await page.getByText(/^Passwords: /).count(), 0);
       await createProfile(page, { name: 'Outside', port });
       await page.getByRole('button', { name: 'Connect', exact: true }).click();
       const alert = sessionView(page).getByRole('alert');
