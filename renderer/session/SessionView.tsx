@@ -553,6 +553,8 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
 
   const reconnect = () => {
     setCertificate(null);
+    // What the last session's transfers came to is read by now; the new session starts with none over its desktop.
+    setTransfers((list) => list.filter((t) => t.state === 'sending'));
     retryRef.current = 0;
     setAttempt((n) => n + 1);
   };

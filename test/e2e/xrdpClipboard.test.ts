@@ -246,6 +246,18 @@ test('xrdp: files both ways through the clipboard, as mstsc copies them: a file 
   stopCopy();
   execFileSync('sh', ['-c', `printf '%s' "$0" | xclip -selection clipboard -i >/dev/null 2>&1`, 'just text'], { env });
   await offered.waitFor({ state: 'detached', timeout: 15_000 });
+
+  // A file still waiting to be pasted when the session ends says so in words (not IronRDP's class names),
+  // and Reconnect starts the new session with no list over its desktop.
+  await view.getByLabel('Files to send').setInputFiles({ name: 'late.txt', mimeType: 'text/plain', buffer: Buffer.from('late\n') });
+  await view.getByText('late.txt: on the remote clipboard: paste it into a folder there').waitFor();
+  await view.getByRole('button', { name: 'Disconnect' }).click();
+  await waitForState(page, 'Disconnected');
+  await view.getByText('late.txt: not copied (the session ended)').waitFor();
+  assert.doesNotMatch(await view.innerText(), /disposed|Provider/);
+  await view.getByRole('button', { name: 'Reconnect' }).click();
+  await waitForState(page, 'Connected');
+  assert.equal(await view.getByRole('list', { name: 'File transfers' }).count(), 0);
 });
 
 test('xrdp under a policy that allows no file copying: text still goes both ways, no file can be sent, files copied there are not offered, and the gateway takes the client\u2019s file support out', async () => {

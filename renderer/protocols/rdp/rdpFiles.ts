@@ -194,5 +194,7 @@ export function remoteFiles(files: FileInfo[]): RemoteFile[] {
 export function failureWords(message: string): string {
   if (/lock expired|no longer|not available|unlock/i.test(message)) return NO_LONGER_OFFERED;
   if (/too large|exceeds/i.test(message)) return 'too large to copy (2 GB at most)';
+  // IronRDP's provider gone with its session ("RdpFileTransferProvider disposed"): no class names on screen.
+  if (/disposed|shut ?down|session (?:closed|ended)/i.test(message)) return SESSION_ENDED;
   return message || 'failed';
 }

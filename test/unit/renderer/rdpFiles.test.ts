@@ -176,6 +176,7 @@ test('one way only: no offers where files may not come here, nothing sent where 
 test('remoteFiles and failureWords', () => {
   assert.deepEqual(remoteFiles([{ name: 'x', path: 'a\\b', size: 1, lastModified: 0 }]), [{ index: 0, name: 'x', folder: 'a/b', size: 1 }]);
   assert.match(failureWords('file too large'), /2 GB/);
+  assert.equal(failureWords('RdpFileTransferProvider disposed'), SESSION_ENDED);
   assert.equal(failureWords('boom'), 'boom');
   assert.equal(failureWords(''), 'failed');
 });
