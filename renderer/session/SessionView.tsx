@@ -7,7 +7,7 @@ import { messageFor, isErrorCode, type ErrorCode } from '../../shared/errors/err
 import type { ScalingMode, VncQuality } from '../../shared/profiles/profileSchema';
 import { VncQualityOptions } from '../profiles/VncQualityOptions';
 import { api, ApiError, wsOrigin } from '../app/api';
-import { DEFAULT_RECONNECT, endedInResize, reconnectDelay, shouldReconnect } from '../../shared/session/reconnectPolicy';
+import { DEFAULT_RECONNECT, DESKTOP_RECONNECT_ATTEMPTS, endedInResize, isTransient, reconnectDelay, shouldReconnect } from '../../shared/session/reconnectPolicy';
 import type { SessionEndAction } from '../../shared/policy/policySchema';
 import { abandonSessionAdapterWarmUp, createRemoteSession, preloadSessionAdapter, UnsupportedProtocolError } from './createRemoteSession';
 import { KEY_COMBOS } from './keyCombos';
@@ -108,6 +108,16 @@ function describeLink(link: LinkInfo): string {
 }
 
 /** Failures that need a person: shown with their reason, never retried or acted on automatically. */
+/**
+ * Why the last try failed, said to someone whose session worked a moment ago: the first connection's advice
+ * ("check the host and port") does not fit a host and port that just worked.
+ */
+const RECONNECT_WORDS: Partial<Record<ErrorCode, string>> = {
+  'host-refused': 'The remote computer is not taking connections yet (it may be restarting).',
+  'host-unreachable': 'The remote computer cannot be reached yet (the network, or the computer itself, is not back).',
+  'no-greeting': 'The remote computer does not answer yet.',
+};
+
 /** Failures the same connection cannot get past until IT changes the policy: no Reconnect is offered (kiosks still try again). */
 const RETRY_CANNOT_HELP = new Set<ErrorCode>(['policy-host-forbidden', 'policy-unencrypted-forbidden', 'policy-invalid']);
 
@@ -225,13 +235,19 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
         // Nor is a saved one: the next attempt asks the user, who may save the right one.
         if (usesSavedPasswordRef.current) savedPasswordRefusedRef.current = true;
       }
-      if (decided && f.code !== 'user-ended' && shouldReconnect(decided.code, { wasConnected: wasConnectedRef.current, kiosk: kiosk !== null })) {
+      if (decided && f.code !== 'user-ended' && shouldReconnect(decided.code, { wasConnected: wasConnectedRef.current, kiosk: kiosk !== null, attempts: retryRef.current })) {
         scheduleReconnect(decided.code);
         return;
       }
+      // A desktop that has tried DESKTOP_RECONNECT_ATTEMPTS times says so, and leaves the next try to the user.
+      const gaveUp = decided !== null && !kiosk && isTransient(decided.code) && retryRef.current >= DESKTOP_RECONNECT_ATTEMPTS ? retryRef.current : 0;
       retryRef.current = 0;
       setReconnecting(null);
       updateState('disconnected');
+      if (gaveUp && decided) {
+        setFailure({ ...decided, detail: `Stopped after ${gaveUp} attempts to reconnect${decided.detail ? ` (the last: ${decided.detail})` : ''}.` });
+        return;
+      }
       if (kiosk) {
         // On a shared kiosk, what was typed for this session goes with it.
         typedPasswordRef.current = null;
@@ -842,8 +858,11 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
       {reconnecting && (
         <div className="session-overlay reconnecting" role="status" aria-live="polite">
           <div className="session-ended">
-            <p className="reconnect-title">Reconnecting… (attempt {reconnecting.attempt})</p>
-            {reconnecting.reason && <p className="error-detail">{messageFor(reconnecting.reason)}</p>}
+            <p className="reconnect-title">
+              Reconnecting… (attempt {reconnecting.attempt}
+              {kiosk ? '' : ` of ${DESKTOP_RECONNECT_ATTEMPTS}`})
+            </p>
+            {reconnecting.reason && <p className="error-detail">{RECONNECT_WORDS[reconnecting.reason] ?? messageFor(reconnecting.reason)}</p>}
             <p className="error-detail">What is open on the remote computer usually keeps running there, and comes back with the connection.</p>
             {!kiosk && (
               <div className="actions">

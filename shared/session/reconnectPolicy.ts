@@ -58,9 +58,16 @@ export function endedInResize<F extends { code: ErrorCode; detail?: string }>(fa
   return { code: 'connection-lost', detail: `The remote computer closed the connection ${Math.round(msSinceResize)} ms after the desktop was resized${failure.detail ? ` (${failure.detail})` : ''}.` };
 }
 
-/** Should a session that ended with `code` be tried again? */
-export function shouldReconnect(code: ErrorCode | null, context: { wasConnected: boolean; kiosk: boolean }): boolean {
+/**
+ * Attempts after which a desktop (not a kiosk) stops and says why, with Reconnect: as Microsoft's client gives
+ * up after 20. With the default 4-s cap that is about a minute; a kiosk tries for as long as it takes.
+ */
+export const DESKTOP_RECONNECT_ATTEMPTS = 20;
+
+/** Should a session that ended with `code` be tried again? `attempts`: tries made since it last worked. */
+export function shouldReconnect(code: ErrorCode | null, context: { wasConnected: boolean; kiosk: boolean; attempts?: number }): boolean {
   if (!isTransient(code)) return false;
+  if (!context.kiosk && (context.attempts ?? 0) >= DESKTOP_RECONNECT_ATTEMPTS) return false;
   // A drop of a working session is retried everywhere; a first connection that
   // fails is retried only in kiosk mode (a thin client often boots before its network).
   return context.wasConnected || context.kiosk;

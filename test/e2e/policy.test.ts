@@ -127,3 +127,31 @@ test('clipboard only to the remote computer (VNC): text from here reaches the re
     await disposeXvnc(server);
   }
 });
+
+test('a dropped desktop session is tried 20 times (here a second apart at most, by policy), saying why in words for a session that worked, then stops and offers Reconnect', async () => {
+  const server = await startXvnc({ background: '#336699', xterm: false });
+  let disposed = false;
+  try {
+    await withPolicy({ reconnect: { maxDelaySeconds: 1 } }, async (page) => {
+      await createProfile(page, { name: 'Going away', port: server.port });
+      await page.getByRole('button', { name: 'Connect', exact: true }).click();
+      await waitForState(page, 'Connected');
+      await disposeXvnc(server);
+      disposed = true;
+      const overlay = sessionView(page).locator('.reconnecting');
+      await overlay.getByText(/^Reconnecting… \(attempt \d+ of 20\)$/).waitFor({ timeout: 10_000 });
+      await overlay.getByText('The remote computer is not taking connections yet (it may be restarting).').waitFor({ timeout: 10_000 });
+      const alert = sessionView(page).getByRole('alert');
+      await alert.waitFor({ timeout: 60_000 });
+      const said = (await alert.textContent()) ?? '';
+      assert.match(said, /Stopped after 20 attempts to reconnect/);
+      assert.ok(said.includes(messageFor('host-refused')), said);
+      await alert.getByRole('button', { name: 'Reconnect' }).waitFor();
+      // Stopped: no further attempt is made.
+      await new Promise((r) => setTimeout(r, 2000));
+      assert.equal(await sessionView(page).getByTestId('session-state').textContent(), 'Disconnected');
+    });
+  } finally {
+    if (!disposed) await disposeXvnc(server);
+  }
+});

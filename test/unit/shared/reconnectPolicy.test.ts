@@ -1,12 +1,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { DEFAULT_RECONNECT, RESIZE_DROP_MS, endedInResize, reconnectDelay, shouldReconnect } from '../../../shared/session/reconnectPolicy';
+import { DEFAULT_RECONNECT, DESKTOP_RECONNECT_ATTEMPTS, RESIZE_DROP_MS, endedInResize, reconnectDelay, shouldReconnect } from '../../../shared/session/reconnectPolicy';
 
 test('a dropped session is retried; a failed first connection only in kiosk mode', () => {
   assert.equal(shouldReconnect('connection-lost', { wasConnected: true, kiosk: false }), true);
   assert.equal(shouldReconnect('host-refused', { wasConnected: false, kiosk: false }), false);
   assert.equal(shouldReconnect('host-refused', { wasConnected: false, kiosk: true }), true);
+  // A desktop gives up after DESKTOP_RECONNECT_ATTEMPTS tries; a kiosk never does.
+  assert.equal(shouldReconnect('host-refused', { wasConnected: true, kiosk: false, attempts: DESKTOP_RECONNECT_ATTEMPTS - 1 }), true);
+  assert.equal(shouldReconnect('host-refused', { wasConnected: true, kiosk: false, attempts: DESKTOP_RECONNECT_ATTEMPTS }), false);
+  assert.equal(shouldReconnect('host-refused', { wasConnected: true, kiosk: true, attempts: 1000 }), true);
 });
 
 test('nothing that needs a person, and no deliberate end, is retried', () => {
