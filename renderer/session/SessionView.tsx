@@ -118,6 +118,15 @@ const RECONNECT_WORDS: Partial<Record<ErrorCode, string>> = {
   'no-greeting': 'The remote computer does not answer yet.',
 };
 
+/**
+ * A certificate the gateway does not trust, where this tab's user trusted another one once: for the user that is
+ * a change (a server replaced, or someone in between), said as loudly as for a pinned one, not as a first meeting.
+ */
+export function againstTrustedOnce(prompt: CertificatePromptBody, trustedOnce: string | null): CertificatePromptBody {
+  if (prompt.error !== 'certificate-untrusted' || trustedOnce === null || trustedOnce === prompt.certificate.fingerprintSha256) return prompt;
+  return { ...prompt, error: 'certificate-changed', previousFingerprint: trustedOnce, message: 'The server\u2019s certificate is not the one you trusted for this session. Connect only if your administrator expected this.' };
+}
+
 /** Failures the same connection cannot get past until IT changes the policy: no Reconnect is offered (kiosks still try again). */
 const RETRY_CANNOT_HELP = new Set<ErrorCode>(['policy-host-forbidden', 'policy-unencrypted-forbidden', 'policy-invalid']);
 
@@ -140,6 +149,8 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
   const [inFullscreen, setInFullscreen] = useState(false);
   const [certificate, setCertificate] = useState<CertificatePromptBody | null>(null);
   const [acceptCertificate, setAcceptCertificate] = useState<{ fingerprintSha256: string; remember: boolean } | null>(null);
+  /** The certificate this tab's user trusted once (not pinned): another one on a reconnect is a change. */
+  const trustedOnceRef = useRef<string | null>(null);
   const [passwordPrompt, setPasswordPrompt] = useState<{ username: boolean } | null>(null);
   const [info, setInfo] = useState<CreateSessionResponse | null>(null);
   /** How the connection turned out to be protected, where only the gateway's sign-in knows (VNC's VeNCrypt TLS); else the answer's `encrypted`. */
@@ -223,7 +234,7 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
       if (cancelled) return;
       if (f.prompt) {
         // As RDP's certificate question before connecting: trusted, the next attempt goes on with the answer.
-        setCertificate(f.prompt);
+        setCertificate(againstTrustedOnce(f.prompt, trustedOnceRef.current));
         updateState('securing');
         return;
       }
@@ -273,7 +284,7 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
       } catch (error) {
         if (cancelled) return;
         if (error instanceof ApiError && error.status === 409 && (error.code === 'certificate-untrusted' || error.code === 'certificate-changed')) {
-          setCertificate(error.body as unknown as CertificatePromptBody);
+          setCertificate(againstTrustedOnce(error.body as unknown as CertificatePromptBody, trustedOnceRef.current));
           updateState('securing');
           return;
         }
@@ -907,6 +918,8 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
               return;
             }
             setAcceptCertificate({ fingerprintSha256: prompt.certificate.fingerprintSha256, remember: decision === 'always' });
+            // "Trust always" pins it in the gateway, which then tells a change itself; "Trust once" is this tab's to remember.
+            trustedOnceRef.current = decision === 'once' ? prompt.certificate.fingerprintSha256 : null;
             setAttempt((n) => n + 1);
           }}
         />

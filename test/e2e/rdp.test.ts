@@ -228,6 +228,32 @@ test('certificates: trust always pins; a regenerated certificate is refused with
   assert.deepEqual(browser.cspViolations, []);
 });
 
+test('"Trust once", then the server\u2019s certificate changes: the next connection of the tab says it has changed, with the fingerprint trusted once, not as a first meeting', async () => {
+  const server = await startFreerdpShadow({ security: 'tls', background: '#3d6b99' });
+  cleanups.push(() => server.stop());
+  const { browser } = await startAppWithBrowser(cleanups);
+  const { page } = browser;
+  await connectTrusting(page, 'Trusted once', server.port);
+  await sessionView(page).getByRole('button', { name: 'Disconnect' }).click();
+  await waitForState(page, 'Disconnected');
+  // The same certificate again: trusted for this tab, not asked about.
+  await sessionView(page).getByRole('button', { name: 'Reconnect' }).click();
+  await waitForState(page, 'Connected');
+  assert.equal(await page.getByRole('dialog').count(), 0);
+  await sessionView(page).getByRole('button', { name: 'Disconnect' }).click();
+  await waitForState(page, 'Disconnected');
+
+  await server.restart({ newCertificate: true });
+  await sessionView(page).getByRole('button', { name: 'Reconnect' }).click();
+  const warning = page.getByRole('dialog', { name: /certificate has changed/ });
+  await warning.waitFor({ timeout: 15_000 });
+  const said = (await warning.textContent()) ?? '';
+  assert.match(said, /not the one you trusted for this session/);
+  assert.match(said, /Fingerprint you trusted before/);
+  await warning.getByRole('button', { name: 'Cancel' }).click();
+  await sessionView(page).getByRole('alert').waitFor();
+});
+
 test('credentials typed after the session ticket\u2019s first 15 s still connect: a person at the prompt may take longer', async () => {
   const server = await startFreerdpShadow({ security: 'tls', background: '#4a6b33' });
   cleanups.push(() => server.stop());
