@@ -31,7 +31,10 @@ const RECENT_AFTER_MS = 1000;
 
 interface Failure {
   code: ErrorCode;
+  /** Technical evidence (the server's words, a socket error): under "Details". */
   detail?: string;
+  /** Said to the user under the message. */
+  note?: string;
   /** A certificate for the user to decide about, found while signing in (VNC's VeNCrypt X509): asked, not shown as a failure. */
   prompt?: CertificatePromptBody;
 }
@@ -256,7 +259,7 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
       setReconnecting(null);
       updateState('disconnected');
       if (gaveUp && decided) {
-        setFailure({ ...decided, detail: `Stopped after ${gaveUp} attempts to reconnect${decided.detail ? ` (the last: ${decided.detail})` : ''}.` });
+        setFailure({ ...decided, note: `Stopped after ${gaveUp} attempts to reconnect.` });
         return;
       }
       if (kiosk) {
@@ -861,7 +864,14 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
         <div className="session-overlay">
           <div className="session-error" role="alert">
             <p className="error-message">{messageFor(failure.code)}</p>
-            {failure.detail && <p className="error-detail">{failure.detail}</p>}
+            {failure.note && <p className="error-detail">{failure.note}</p>}
+            {/* What the server or the network said, for IT: there on request, not in the user's way. */}
+            {failure.detail && (
+              <details className="error-detail">
+                <summary>Details</summary>
+                <p>{failure.detail}</p>
+              </details>
+            )}
             <EndActions again={kiosk ? 'Try again' : RETRY_CANNOT_HELP.has(failure.code) ? null : 'Reconnect'} onAgain={reconnect} onClose={kiosk ? null : onClose} />
           </div>
         </div>

@@ -254,6 +254,11 @@ test('xrdp: signing out in the session ends it for good: "The session was ended"
     assert.fail(`no alert after signing out (${error.message.split('\n')[0]}); ${typed ? 'the shell ran the typed command' : 'the typed keys never reached the shell'}; state: ${await sessionView(page).getByTestId('session-state').textContent()}`);
   });
   assert.ok(((await alert.textContent()) ?? '').includes(messageFor('session-ended')), `showed: ${await alert.textContent()}`);
+  // What the server said is for IT, under "Details": not in the user's way.
+  const evidence = alert.getByText(/Disconnect Provider Ultimatum/);
+  assert.equal(await evidence.isVisible(), false, 'the protocol words show at once');
+  await alert.getByText('Details', { exact: true }).click();
+  await evidence.waitFor();
   // Longer than the first retry's backoff: still ended, and the server saw one sign-in only.
   await new Promise((r) => setTimeout(r, 3000));
   assert.equal(await sessionView(page).getByTestId('session-state').textContent(), 'Disconnected');
