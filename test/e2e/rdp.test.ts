@@ -360,7 +360,7 @@ test('RDP: an idle session stays up (the gateway\u2019s probe is answered); a bl
   // Packets black-holed, the TCP connection still "up": only the probe can tell.
   const blackHoled = Date.now();
   relay.blackHole(true);
-  await page.getByText(/Reconnecting… \(attempt \d+\)/).waitFor({ timeout: 15_000 });
+  await page.getByText(/Reconnecting… \(attempt \d+(?: of \d+)?\)/).waitFor({ timeout: 15_000 });
   const detected = Date.now() - blackHoled;
   t.diagnostic(`RDP: black-holed link detected in ${detected} ms`);
   assert.ok(detected < 12_000, `detected after ${detected} ms`);

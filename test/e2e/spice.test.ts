@@ -239,7 +239,7 @@ test('SPICE: a server that goes away mid-session is said so, and the session com
   await waitForCanvasColour(page, 900, 700, hexColour('#336699'));
   await open.stop();
   const retrying = page.locator('.session-overlay.reconnecting');
-  await retrying.getByText(/Reconnecting… \(attempt \d+\)/).waitFor({ timeout: 10_000 });
+  await retrying.getByText(/Reconnecting… \(attempt \d+(?: of \d+)?\)/).waitFor({ timeout: 10_000 });
   assert.match((await retrying.textContent()) ?? '', new RegExp(`${escape(messageFor('server-closed'))}|${escape(messageFor('connection-lost'))}|${escape(messageFor('host-refused'))}`));
   await open.startAgain();
   await waitForState(page, 'Connected', 30_000);
