@@ -7,7 +7,7 @@ import { messageFor, isErrorCode, type ErrorCode } from '../../shared/errors/err
 import type { ScalingMode, VncQuality } from '../../shared/profiles/profileSchema';
 import { VncQualityOptions } from '../profiles/VncQualityOptions';
 import { api, ApiError, wsOrigin } from '../app/api';
-import { DEFAULT_RECONNECT, DESKTOP_RECONNECT_ATTEMPTS, endedInResize, isTransient, reconnectDelay, shouldReconnect } from '../../shared/session/reconnectPolicy';
+import { DEFAULT_RECONNECT, DESKTOP_RECONNECT_ATTEMPTS, endedInResize, reconnectDelay, reconnectsExhausted, shouldReconnect } from '../../shared/session/reconnectPolicy';
 import type { SessionEndAction } from '../../shared/policy/policySchema';
 import { abandonSessionAdapterWarmUp, createRemoteSession, preloadSessionAdapter, UnsupportedProtocolError } from './createRemoteSession';
 import { KEY_COMBOS } from './keyCombos';
@@ -254,7 +254,7 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
         return;
       }
       // A desktop that has tried DESKTOP_RECONNECT_ATTEMPTS times says so, and leaves the next try to the user.
-      const gaveUp = decided !== null && !kiosk && isTransient(decided.code) && retryRef.current >= DESKTOP_RECONNECT_ATTEMPTS ? retryRef.current : 0;
+      const gaveUp = decided !== null && reconnectsExhausted(decided.code, { kiosk: kiosk !== null, attempts: retryRef.current }) ? retryRef.current : 0;
       retryRef.current = 0;
       setReconnecting(null);
       updateState('disconnected');

@@ -64,10 +64,14 @@ export function endedInResize<F extends { code: ErrorCode; detail?: string }>(fa
  */
 export const DESKTOP_RECONNECT_ATTEMPTS = 20;
 
+/** A desktop that has tried DESKTOP_RECONNECT_ATTEMPTS times after a transient end stops (a kiosk never does). */
+export function reconnectsExhausted(code: ErrorCode | null, context: { kiosk: boolean; attempts?: number }): boolean {
+  return isTransient(code) && !context.kiosk && (context.attempts ?? 0) >= DESKTOP_RECONNECT_ATTEMPTS;
+}
+
 /** Should a session that ended with `code` be tried again? `attempts`: tries made since it last worked. */
 export function shouldReconnect(code: ErrorCode | null, context: { wasConnected: boolean; kiosk: boolean; attempts?: number }): boolean {
-  if (!isTransient(code)) return false;
-  if (!context.kiosk && (context.attempts ?? 0) >= DESKTOP_RECONNECT_ATTEMPTS) return false;
+  if (!isTransient(code) || reconnectsExhausted(code, context)) return false;
   // A drop of a working session is retried everywhere; a first connection that
   // fails is retried only in kiosk mode (a thin client often boots before its network).
   return context.wasConnected || context.kiosk;
