@@ -222,8 +222,13 @@ export function App() {
   };
 
   const closeSession = (key: string) => {
+    // As a browser does: a closed tab that was shown gives way to its neighbour (the next one, else the one
+    // before it), and the last session tab to Connections.
+    const keys = sessions.map((x) => x.key);
+    const index = keys.indexOf(key);
+    const neighbour = (index >= 0 && (keys[index + 1] ?? keys[index - 1])) || 'library';
     setSessions((s) => s.filter((x) => x.key !== key));
-    setActiveTab((t) => (t === key ? 'library' : t));
+    setActiveTab((t) => (t === key ? neighbour : t));
     // The focused Close button goes away with the tab; keep keyboard users somewhere sensible.
     requestAnimationFrame(() => document.querySelector<HTMLElement>('[role="tab"][aria-selected="true"]')?.focus());
   };

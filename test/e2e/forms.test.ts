@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { startAppWithBrowser } from '../support/app';
-import { createProfile } from '../support/ui';
+import { createProfile, sessionView } from '../support/ui';
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -117,4 +117,13 @@ test('the same connection opened twice: the tabs are told apart ("Lab", "Lab (2)
   }
   const tabs = await page.getByRole('tab').allTextContents();
   assert.deepEqual(tabs, ['Connections', 'Lab', 'Lab (2)']);
+  // Closing the tab shown gives way to its neighbour, as in a browser; the last one to Connections.
+  await page.getByRole('tab', { name: 'Lab', exact: true }).click();
+  await sessionView(page).getByRole('button', { name: 'Close tab' }).click();
+  // The one left is now the only "Lab".
+  await page.getByRole('tab', { name: 'Lab', exact: true, selected: true }).waitFor();
+  assert.deepEqual(await page.getByRole('tab').allTextContents(), ['Connections', 'Lab']);
+  await sessionView(page).getByRole('button', { name: 'Close tab' }).click();
+  await page.getByRole('tab', { name: 'Connections', selected: true }).waitFor();
+  assert.deepEqual(await page.getByRole('tab').allTextContents(), ['Connections']);
 });
