@@ -1,5 +1,6 @@
 import { useId, useRef } from 'react';
 import { useModalDialog } from '../app/useModalDialog';
+import { validity } from './certificateValidity';
 import type { CertificatePromptBody } from '../../shared/api/contract';
 
 export type CertificateDecision = 'once' | 'always' | 'cancel';
@@ -26,7 +27,7 @@ export function CertificateDialog({ prompt, onDecision }: { prompt: CertificateP
           <dd>{cert.issuer}</dd>
           <dt>Valid</dt>
           <dd>
-            {new Date(cert.validFrom).toLocaleDateString()} to {new Date(cert.validTo).toLocaleDateString()}
+            {validity(cert.validFrom, cert.validTo)}
           </dd>
           <dt>SHA-256 fingerprint</dt>
           <dd className="fingerprint" data-testid="certificate-fingerprint">
