@@ -661,7 +661,7 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
             </span>
           )}
           <span className="session-stats" data-testid="session-stats" title={state === 'connected' && link ? describeLink(link) : undefined}>
-            {state === 'connected' && stats ? `${stats.fps === null ? '–' : stats.fps} frames/s · ${formatRate(stats.bytesPerSecond)}` : ''}
+            {state === 'connected' && stats ? `${stats.fps === null ? '– frames/s' : stats.fps === 0 ? 'idle' : `${stats.fps} frames/s`} · ${formatRate(stats.bytesPerSecond)}` : ''}
           </span>
         </div>
         <label className="toolbar-field">

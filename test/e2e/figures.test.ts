@@ -82,8 +82,9 @@ test('figures: connect to first frame, scrolling throughput, gateway memory', as
   await page.keyboard.press('Enter');
   const readStats = async (): Promise<{ fps: number; mbps: number } | null> => {
     const text = (await sessionView(page).getByTestId('session-stats').textContent()) ?? '';
-    const m = /(\d+) frames\/s · ([\d.]+) (MB|kB|B)\/s/.exec(text);
-    return m ? { fps: Number(m[1]), mbps: Number(m[2]) / (m[3] === 'MB' ? 1 : m[3] === 'kB' ? 1000 : 1e6) } : null;
+    // An idle second reads "idle" where frames/s would be 0.
+    const m = /(?:(\d+) frames\/s|idle) · ([\d.]+) (MB|kB|B)\/s/.exec(text);
+    return m ? { fps: Number(m[1] ?? 0), mbps: Number(m[2]) / (m[3] === 'MB' ? 1 : m[3] === 'kB' ? 1000 : 1e6) } : null;
   };
   // Measure once the scrolling shows in both halves of the line: frames/s is
   // counted in the page each second, bytes/s from the gateway's last two stats

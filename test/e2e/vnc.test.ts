@@ -78,6 +78,8 @@ test('create a profile in the UI, connect, and see the remote desktop as the ser
     assert.deepEqual(opened.slice(0, 3), ['POST /api/sessions', 'ws /ws/relay', 'ws /ws/control'], `opened: ${opened.join(', ')}`);
     await assertCanvasMatchesServer(page);
     await assert.doesNotReject(sessionView(page).getByText('Not encrypted').waitFor());
+    // Nothing changes on this desktop now: the readout says so in words, not "0 frames/s".
+    await sessionView(page).getByTestId('session-stats').filter({ hasText: /^idle · [\d.]+ (kB|B)\/s$/ }).waitFor({ timeout: 5000 });
     // The picture's container is a compositor layer of its own (one flat colour), so the
     // compositor does not redraw the page's tiles under the canvas on every frame.
     const layers = await compositorLayersOf(page, '.session-tab:not([hidden]) .session-surface > *');
