@@ -119,7 +119,49 @@ const RECONNECT_WORDS: Partial<Record<ErrorCode, string>> = {
   'host-refused': 'The remote computer is not taking connections yet (it may be restarting).',
   'host-unreachable': 'The remote computer cannot be reached yet (the network, or the computer itself, is not back).',
   'no-greeting': 'The remote computer does not answer yet.',
+  'host-not-found': 'The remote computer\u2019s name cannot be looked up yet (the network is not back).',
 };
+
+/**
+ * What a kiosk's user is told where the desktop's message sends the user to the connection's settings, which a
+ * kiosk does not have: who can help instead. The desktop's message goes under "Details", for that person.
+ */
+const KIOSK_WORDS: Partial<Record<ErrorCode, string>> = {
+  'certificate-policy-mismatch': 'The remote computer\u2019s certificate is not the one your organisation set for this device, so the connection was stopped to protect your password. Tell your IT department.',
+  'security-unsupported': 'The remote computer asks for a kind of security this device is not set up for. Tell your IT department.',
+  'nla-required': 'The remote computer asks for a kind of security this device is not set up for. Tell your IT department.',
+  'tls-required': 'The remote computer asks for a kind of security this device is not set up for. Tell your IT department.',
+  'legacy-security': 'The remote computer offers only an old, unsafe kind of security, so this device does not connect to it. Tell your IT department.',
+  'protocol-unsupported': 'This device is not set up for this kind of connection. Tell your IT department.',
+  'feature-unsupported': 'This device is not set up for what this connection asks. Tell your IT department.',
+  'no-greeting': 'The remote computer does not answer as a remote desktop. If this goes on, tell your IT department.',
+  'host-not-found': 'The remote computer\u2019s name cannot be looked up. Check that this device is connected to the network. If this goes on, tell your IT department.',
+  'host-refused': 'The remote computer is not taking connections (it may be restarting). If this goes on, tell your IT department.',
+  'host-unreachable': 'The remote computer cannot be reached. Check that this device is connected to the network. If this goes on, tell your IT department.',
+  'proxy-refused': 'The connection was refused on its way to the remote computer. If this goes on, tell your IT department.',
+  'proxy-auth-required': 'This device is not set up for the proxy on the way to the remote computer. Tell your IT department.',
+};
+
+/**
+ * What the gateway's refusal names that the user (or IT) needs beside its message: the certificate the server
+ * showed instead of the pinned one (a changed server, or a machine in between), or the features a connection
+ * needs that DeskBridge lacks.
+ */
+export function refusalNote(code: ErrorCode, body: Record<string, unknown> | undefined): string | null {
+  if (code === 'certificate-policy-mismatch') {
+    const shown = body?.certificate;
+    if (shown && typeof shown === 'object' && 'fingerprintSha256' in shown) return `The certificate it showed has the SHA-256 fingerprint ${String(shown.fingerprintSha256)}.`;
+  }
+  if (code === 'feature-unsupported' && Array.isArray(body?.features) && body.features.length > 0) return `It needs: ${body.features.join('; ')}.`;
+  return null;
+}
+
+/** A failure as the view says it: a kiosk's own words where it has them, the desktop's message then under "Details". */
+export function failureWords(failure: { code: ErrorCode; detail?: string }, kiosk: boolean): { message: string; detail?: string } {
+  const kioskWords = kiosk ? KIOSK_WORDS[failure.code] : undefined;
+  if (!kioskWords) return { message: messageFor(failure.code), ...(failure.detail ? { detail: failure.detail } : {}) };
+  return { message: kioskWords, detail: failure.detail ? `${messageFor(failure.code)} (${failure.detail})` : messageFor(failure.code) };
+}
 
 /**
  * A certificate the gateway does not trust, where this tab's user trusted another one once: for the user that is
@@ -130,8 +172,8 @@ export function againstTrustedOnce(prompt: CertificatePromptBody, trustedOnce: s
   return { ...prompt, error: 'certificate-changed', previousFingerprint: trustedOnce, message: 'The server\u2019s certificate is not the one you trusted for this session. Connect only if your administrator expected this.' };
 }
 
-/** Failures the same connection cannot get past until IT changes the policy: no Reconnect is offered (kiosks still try again). */
-const RETRY_CANNOT_HELP = new Set<ErrorCode>(['policy-host-forbidden', 'policy-unencrypted-forbidden', 'policy-invalid']);
+/** Failures the same connection cannot get past until IT changes the policy or the connection changes: no Reconnect is offered. */
+const RETRY_CANNOT_HELP = new Set<ErrorCode>(['policy-host-forbidden', 'policy-unencrypted-forbidden', 'policy-invalid', 'feature-unsupported']);
 
 const NEEDS_A_PERSON = new Set<ErrorCode>(['auth-failed', 'wrong-credentials', 'sign-in-failed', 'account-locked', 'account-expired', 'access-denied', 'certificate-changed', 'certificate-untrusted', 'certificate-rejected', 'certificate-policy-mismatch', 'nla-required', 'tls-required', 'legacy-security', 'auth-cancelled']);
 
@@ -255,6 +297,7 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
       }
       // A desktop that has tried DESKTOP_RECONNECT_ATTEMPTS times says so, and leaves the next try to the user.
       const gaveUp = decided !== null && reconnectsExhausted(decided.code, { kiosk: kiosk !== null, attempts: retryRef.current }) ? retryRef.current : 0;
+      const tries = retryRef.current;
       retryRef.current = 0;
       setReconnecting(null);
       updateState('disconnected');
@@ -265,8 +308,9 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
       if (kiosk) {
         // On a shared kiosk, what was typed for this session goes with it.
         typedPasswordRef.current = null;
+        const hadDesktop = wasConnectedRef.current;
         wasConnectedRef.current = false;
-        if (!decided || !NEEDS_A_PERSON.has(decided.code)) return endAction(decided);
+        if (!decided || !(NEEDS_A_PERSON.has(decided.code) || RETRY_CANNOT_HELP.has(decided.code))) return endAction(decided, hadDesktop, tries);
       }
       setFailure(decided);
     };
@@ -294,7 +338,9 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
         // No session will take what the adapter started for this connect (RDP's decoding threads).
         abandonSessionAdapterWarmUp(profile.protocol, warmUpOwner);
         const code = error instanceof ApiError && isErrorCode(error.code) ? error.code : 'internal';
-        showFailure({ code, detail: error instanceof ApiError && error.message !== messageFor(code) ? error.message : undefined });
+        const note = error instanceof ApiError ? refusalNote(code, error.body) : null;
+        // The note says in words what the gateway's message has in brackets.
+        showFailure({ code, ...(note ? { note } : error instanceof ApiError && error.message !== messageFor(code) ? { detail: error.message } : {}) });
         return;
       }
       if (cancelled) {
@@ -523,7 +569,11 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
     retryTimerRef.current = setTimeout(() => setAttempt((n) => n + 1), delay);
   }
 
-  function endAction(reason: Failure | null) {
+  /**
+   * A kiosk's session that ended: `hadDesktop`, whether it showed the desktop (else it failed on the way there);
+   * `tries`, the attempts made since it last did.
+   */
+  function endAction(reason: Failure | null, hadDesktop: boolean, tries: number) {
     switch (kiosk?.onSessionEnd) {
       case 'quit':
         void api('POST', API.quit).catch(() => setEnding('launcher'));
@@ -534,7 +584,13 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
       default:
         // Only a session that ended on purpose gets here; another device's takeover is not fought.
         if (reason?.code === 'session-taken-over') setEnding('launcher');
-        else setAttempt((n) => n + 1);
+        // A desktop that ended (signed out) is opened again at once, for the next user; a failure on the way to
+        // one (a server that answers but will not serve) is tried again after the backoff, not in a tight loop.
+        else if (hadDesktop) setAttempt((n) => n + 1);
+        else {
+          retryRef.current = tries;
+          scheduleReconnect(reason?.code ?? null);
+        }
     }
   }
 
@@ -633,6 +689,7 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
 
   const ended = state === 'disconnected';
 
+  const failureText = failure ? failureWords(failure, kiosk !== null) : null;
   return (
     <div className="session-view" ref={viewRef} data-active={active} data-session-id={info?.sessionId}>
       <div className="session-toolbar" role="toolbar" aria-label="Session" title="Ctrl+Alt+Home: the keyboard from the desktop to this toolbar" hidden={kiosk !== null}>
@@ -860,16 +917,16 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
           </div>
         )}
       </div>
-      {failure && (
+      {failure && failureText && (
         <div className="session-overlay">
           <div className="session-error" role="alert">
-            <p className="error-message">{messageFor(failure.code)}</p>
+            <p className="error-message">{failureText.message}</p>
             {failure.note && <p className="error-detail">{failure.note}</p>}
             {/* What the server or the network said, for IT: there on request, not in the user's way. */}
-            {failure.detail && (
+            {failureText.detail && (
               <details className="error-detail">
                 <summary>Details</summary>
-                <p>{failure.detail}</p>
+                <p>{failureText.detail}</p>
               </details>
             )}
             <EndActions again={kiosk ? 'Try again' : RETRY_CANNOT_HELP.has(failure.code) ? null : 'Reconnect'} onAgain={reconnect} onClose={kiosk ? null : onClose} />
@@ -883,7 +940,7 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
               Reconnecting… (attempt {reconnecting.attempt}
               {kiosk ? '' : ` of ${DESKTOP_RECONNECT_ATTEMPTS}`})
             </p>
-            {reconnecting.reason && <p className="error-detail">{RECONNECT_WORDS[reconnecting.reason] ?? messageFor(reconnecting.reason)}</p>}
+            {reconnecting.reason && <p className="error-detail">{RECONNECT_WORDS[reconnecting.reason] ?? failureWords({ code: reconnecting.reason }, kiosk !== null).message}</p>}
             <p className="error-detail">What is open on the remote computer usually keeps running there, and comes back with the connection.</p>
             {!kiosk && (
               <div className="actions">

@@ -33,7 +33,7 @@ export const ERROR_MESSAGES = {
   'session-taken-over': 'Another connection took over this session.',
   'idle-timeout': 'The session ended because it was idle for too long.',
   'server-shutdown': 'The remote computer is shutting down or restarting.',
-  'feature-unsupported': 'This connection asks for a feature DeskBridge does not support yet, so it did not connect straight to the host instead.',
+  'feature-unsupported': 'This connection needs something DeskBridge does not support yet, so DeskBridge did not connect: it will not go straight to the computer without it.',
   'policy-host-forbidden': 'Your organisation\'s policy does not allow connections to this host.',
   'policy-unencrypted-forbidden': 'Your organisation\'s policy does not allow unencrypted connections such as plain VNC or SPICE.',
   'policy-managed-profile': 'This connection is managed by your organisation; only the fields it leaves open can be changed, and it cannot be deleted.',

@@ -10,7 +10,17 @@ import type { ErrorCode } from '../errors/errorCodes';
  * (logged off, taken over by another device: retrying would sign the last
  * user back in, or fight the other device).
  */
-const TRANSIENT: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['connection-lost', 'server-closed', 'host-refused', 'host-unreachable', 'no-greeting', 'server-shutdown', 'gateway-unavailable']);
+const TRANSIENT: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
+  'connection-lost',
+  'server-closed',
+  'host-refused',
+  'host-unreachable',
+  // A name that cannot be looked up while the network is down (EAI_AGAIN) or not yet up (a thin client at boot).
+  'host-not-found',
+  'no-greeting',
+  'server-shutdown',
+  'gateway-unavailable',
+]);
 
 export function isTransient(code: ErrorCode | null): boolean {
   return code === null || TRANSIENT.has(code);

@@ -2,6 +2,9 @@
 // on screen, within 10 seconds, and nothing left hanging.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { startXvnc, disposeXvnc, type XvncServer } from '../servers/xvnc';
 import { closedPort, droppingPort, silentListener } from '../servers/network';
 import { startFaultRelay } from '../servers/faultRelay';
@@ -257,3 +260,27 @@ test('the three failures showed three different messages', () => {
 function escape(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
+
+test('a connection that needs what DeskBridge lacks (an RD Gateway): it says what, connects nowhere, and offers no Reconnect that cannot help', async () => {
+  const { page } = browser;
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'deskbridge-failures-'));
+  try {
+    const file = path.join(dir, 'Behind gateway.rdp');
+    // The host is one that listens: were the gateway ignored, this would connect straight to it.
+    await writeFile(file, `full address:s:127.0.0.1:${server.port}\r\ngatewayhostname:s:gw.corp.example\r\ngatewayusagemethod:i:1\r\n`);
+    await page.getByRole('tab', { name: 'Connections' }).click();
+    await page.getByLabel('Import connection file').setInputFiles(file);
+    await page.getByRole('navigation', { name: 'Connections' }).getByRole('button', { name: 'Behind gateway', exact: true }).waitFor();
+    await page.getByRole('button', { name: 'Connect', exact: true }).click();
+    const alert = sessionView(page).getByRole('alert');
+    await alert.waitFor({ timeout: 10_000 });
+    const text = (await alert.textContent()) ?? '';
+    assert.ok(text.includes(messageFor('feature-unsupported')), text);
+    assert.match(text, /It needs: RD Gateway \(gw\.corp\.example\)\./);
+    assert.equal(await alert.getByRole('button', { name: 'Reconnect' }).count(), 0);
+    assert.equal(await page.getByRole('dialog', { name: 'Password required' }).count(), 0, 'nothing asked: nothing is sent anywhere');
+    await alert.getByRole('button', { name: 'Close', exact: true }).click();
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});

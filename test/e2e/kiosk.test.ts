@@ -31,14 +31,14 @@ interface Kiosk {
   restart(): Promise<void>;
 }
 
-async function startKiosk(port: number, extra: { protocol?: 'vnc' | 'rdp'; onSessionEnd?: string; username?: string; pins?: Record<string, string[]>; open?: boolean } = {}): Promise<Kiosk> {
+async function startKiosk(port: number, extra: { protocol?: 'vnc' | 'rdp'; host?: string; onSessionEnd?: string; username?: string; pins?: Record<string, string[]>; open?: boolean } = {}): Promise<Kiosk> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'deskbridge-kiosk-'));
   const policyFile = path.join(dir, 'policy.json');
   await writeFile(
     policyFile,
     JSON.stringify({
       schemaVersion: 1,
-      profiles: [{ id: 'desk', name: 'Front desk', protocol: extra.protocol ?? 'vnc', host: '127.0.0.1', port, username: extra.username ?? '', rdpSecurity: 'tls' }],
+      profiles: [{ id: 'desk', name: 'Front desk', protocol: extra.protocol ?? 'vnc', host: extra.host ?? '127.0.0.1', port, username: extra.username ?? '', rdpSecurity: 'tls' }],
       kiosk: { enabled: true, profile: 'desk', onSessionEnd: extra.onSessionEnd ?? 'reconnect' },
       certificatePins: extra.pins ?? {},
       reconnect: { maxDelaySeconds: 2 },
@@ -254,6 +254,39 @@ test('RDP: the server restarts, the session comes back without asking again', as
   figures.rdpServerBackToDesktopMs = back;
   assert.equal(await prompt.count(), 0, 'no prompt again');
   assert.ok(back < 5000, `desktop back ${back} ms after the server listened`);
+});
+
+test('a pinned certificate the server no longer shows: the kiosk says whom to tell and which certificate it met, asks nothing, and sends nothing', async () => {
+  const server = await startFreerdpShadow({ security: 'tls', background: '#336699' });
+  cleanups.push(() => server.stop());
+  const pem = await readFile(path.join(server.dir, 'config', 'freerdp', 'shadow', 'shadow.crt'), 'utf8');
+  const met = sha256Fingerprint(new X509Certificate(pem).raw);
+  // The pin IT set is of another certificate (the server was replaced, or something sits in between).
+  const kiosk = await startKiosk(server.port, { protocol: 'rdp', username: 'ann', pins: { '127.0.0.1': [sha256Fingerprint(Buffer.alloc(32))] } });
+  const { page } = kiosk.browser;
+  const alert = page.getByRole('alert').filter({ hasText: 'Tell your IT department' });
+  await alert.waitFor({ timeout: 15_000 });
+  const text = (await alert.textContent()) ?? '';
+  assert.match(text, /not the one your organisation set for this device/);
+  assert.ok(text.includes(`The certificate it showed has the SHA-256 fingerprint ${met}.`), text);
+  // The desktop's message (which speaks of "your organisation pinned") is there for IT, under Details.
+  await alert.getByText('Details').click();
+  await alert.getByText(messageFor('certificate-policy-mismatch')).waitFor();
+  assert.equal(await page.getByRole('dialog', { name: 'Password required' }).count(), 0, 'no password asked for a server that failed its check');
+  await alert.getByRole('button', { name: 'Try again' }).waitFor();
+});
+
+test('a host name that cannot be looked up (a thin client booting before its network): the kiosk keeps trying, with growing pauses, and says why', async () => {
+  const kiosk = await startKiosk(5900, { host: 'deskbridge-kiosk-test.invalid' });
+  const { page } = kiosk.browser;
+  await reconnectingShown(page);
+  await page.getByText(/name cannot be looked up yet/).waitFor({ timeout: 10_000 });
+  const first = Number(/attempt (\d+)/.exec(await reconnectingShown(page))?.[1]);
+  await new Promise((r) => setTimeout(r, 5000));
+  const later = Number(/attempt (\d+)/.exec(await reconnectingShown(page))?.[1]);
+  // Pauses of 0.25–0.5 s, growing to 1–2 s (this policy's cap): a handful of attempts in 5 s, not a tight loop.
+  assert.ok(later > first && later - first <= 12, `attempts ${first} → ${later} in 5 s`);
+  assert.equal(await page.getByRole('alert').count(), 0, 'no error box: nothing for the user to do');
 });
 
 const figures: Record<string, unknown> = {};

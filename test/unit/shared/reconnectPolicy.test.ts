@@ -13,6 +13,12 @@ test('a dropped session is retried; a failed first connection only in kiosk mode
   assert.equal(shouldReconnect('host-refused', { wasConnected: true, kiosk: true, attempts: 1000 }), true);
 });
 
+test('a host name that cannot be looked up (the network down, or not up yet at a kiosk\'s boot) is retried as a dropped network is; a misspelt one on a first desktop connection is not', () => {
+  assert.equal(shouldReconnect('host-not-found', { wasConnected: true, kiosk: false }), true);
+  assert.equal(shouldReconnect('host-not-found', { wasConnected: false, kiosk: true }), true);
+  assert.equal(shouldReconnect('host-not-found', { wasConnected: false, kiosk: false }), false);
+});
+
 test('nothing that needs a person, and no deliberate end, is retried', () => {
   for (const code of ['auth-failed', 'wrong-credentials', 'sign-in-failed', 'certificate-changed', 'certificate-rejected', 'logged-off', 'session-taken-over', 'user-ended', 'policy-host-forbidden', 'nla-required'] as const) {
     assert.equal(shouldReconnect(code, { wasConnected: true, kiosk: true }), false, code);
