@@ -1,6 +1,7 @@
 // The profile form: labelled fields, messages next to the field, and the
 // actions on one profile. Validation runs here (the shared schema) and again
 // in the gateway, whose answer wins.
+import { LockIcon } from '../app/LockIcon';
 import { useEffect, useId, useRef, useState } from 'react';
 import { API, type ProfileView } from '../../shared/api/contract';
 import { DEFAULT_PORTS, validateProfileDraft, type FieldErrors, type Protocol, type SpiceSecurity, type VncQuality } from '../../shared/profiles/profileSchema';
@@ -171,7 +172,7 @@ export function ProfileEditor({ profile, defaults, serverErrors, busy, passwordS
   const submit = (connectAfter: boolean) => {
     // Connect on an unchanged saved profile does not write it again: a managed
     // profile may not be writable at all, and a save would bump updatedAt for nothing.
-    const dirty = profile === null || JSON.stringify(values) !== JSON.stringify(valuesFrom(profile, defaults));
+    const dirty = profile === null || changed;
     if (connectAfter && !dirty) {
       onSave(values, { connectAfter, needsSave: false });
       return;
@@ -219,9 +220,7 @@ export function ProfileEditor({ profile, defaults, serverErrors, busy, passwordS
       <h2>{profile ? profile.name : 'New connection'}</h2>
       {managed && (
         <p className="managed-note">
-          <span className="badge" aria-hidden="true">
-            🔒
-          </span>{' '}
+          <LockIcon />{' '}
           Managed by your organisation. {managed.openFields.length > 0 ? `You can change: ${[...new Set(managed.openFields.map((f) => OPEN_FIELD_LABELS[f]))].join(', ')}.` : 'It cannot be changed here.'}
         </p>
       )}

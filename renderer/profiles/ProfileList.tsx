@@ -1,5 +1,6 @@
 // The connection library: search as you type, grouped by folder, favourites
 // first in each folder. Click or Space selects; double-click or Enter connects.
+import { LockIcon } from '../app/LockIcon';
 import { useEffect, useMemo, useRef, useState } from 'react';
 
 /** Every row (folder heading or profile) is this tall, so the list can render only what is in view. */
@@ -136,7 +137,7 @@ export function ProfileList({ profiles, selectedId, canCreate, onSelect, onConne
                     )}
                     {profile.managed && (
                       <span className="lock" title="Managed by your organisation" aria-hidden="true">
-                        🔒{' '}
+                        <LockIcon />{' '}
                       </span>
                     )}
                     {profile.name}

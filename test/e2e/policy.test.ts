@@ -38,6 +38,11 @@ test('a managed profile appears locked: only its open field can be changed, it c
     assert.equal(await page.getByLabel('Host', { exact: true }).isDisabled(), true);
     assert.equal(await page.getByLabel('Name', { exact: true }).isDisabled(), true);
     assert.equal(await page.getByLabel('Username', { exact: true }).isDisabled(), false);
+    // …and look it: a field that cannot be changed is drawn unlike one that can.
+    const look = (label: string) => page.getByLabel(label, { exact: true }).evaluate((e) => `${getComputedStyle(e).backgroundColor} ${getComputedStyle(e).color} ${getComputedStyle(e).borderStyle}`);
+    assert.notEqual(await look('Host'), await look('Username'));
+    // The lock is drawn (an emoji would be an empty box without a colour-emoji font).
+    assert.equal(await item.locator('svg.lock-icon').count(), 1);
     assert.equal(await page.getByRole('button', { name: 'Delete' }).isDisabled(), true);
     assert.equal(await page.getByRole('button', { name: 'Duplicate' }).isDisabled(), true);
     await page.getByLabel('Username', { exact: true }).fill('ann');
