@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readFile, unlink, writeFile } from 'node:fs/promises';
-import { collectDiagnostics, createLogger, exportProfile, machinePolicyPath, openOfflineLibrary, packageVersion, startGateway, importIntoLibrary } from '../gateway/index';
+import { collectDiagnostics, createLogger, exportProfile, machinePolicyPath, notFoundOrAmbiguous, openOfflineLibrary, packageVersion, startGateway, importIntoLibrary } from '../gateway/index';
 import { USAGE, UsageError, parseCli, type CliOptions } from './options';
 import { ELECTRON_MISSING, browserArgs, findChromium, findElectronBinary } from './shellLaunch';
 
@@ -17,10 +17,28 @@ export function packageRoot(): string {
 
 export { ELECTRON_MISSING, browserArgs, findChromium, findElectronBinary } from './shellLaunch';
 
+/** `fs` errors on a file the user named, as the user would say them. */
+export function describeFileError(error: unknown, file: string, doing: 'read' | 'write'): Error {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT') return new Error(doing === 'read' ? `${file}: there is no such file.` : `${file}: its folder does not exist.`);
+  if (code === 'EISDIR') return new Error(`${file} is a folder: give the path of a file.`);
+  if (code === 'ENOTDIR') return new Error(`${file}: a part of this path is a file, not a folder.`);
+  if (code === 'EACCES' || code === 'EPERM') return new Error(`${file}: you do not have permission to ${doing} it.`);
+  return error as Error;
+}
+
+async function readNamedFile(file: string): Promise<Uint8Array> {
+  try {
+    return new Uint8Array(await readFile(file));
+  } catch (error) {
+    throw describeFileError(error, file, 'read');
+  }
+}
+
 /** Reads a file to open once; honours virt-viewer's delete-this-file after reading it. */
 async function readOpenFile(file: string | null): Promise<{ fileName: string; bytes: Uint8Array } | null> {
   if (!file) return null;
-  const bytes = new Uint8Array(await readFile(file));
+  const bytes = await readNamedFile(file);
   const text = new TextDecoder().decode(bytes.subarray(0, 4096));
   if (/^\[virt-viewer\]/m.test(text) && /^delete-this-file\s*=\s*(1|true)\s*$/im.test(text)) await unlink(file).catch(() => undefined);
   return { fileName: path.basename(file), bytes };
@@ -124,8 +142,10 @@ export async function main(argv: string[]): Promise<void> {
   }
   if (options.importFile || options.exportProfile) {
     const library = await openOfflineLibrary({ dataDir: options.dataDir, policyFile: options.policy, machinePolicyFile: machinePolicyPath() });
+    // What the app would show in its banners (a connections file set aside, an invalid policy): a script must see it too.
+    for (const notice of library.notices) process.stderr.write(`deskbridge: warning: ${notice}\n`);
     if (options.importFile) {
-      const bytes = new Uint8Array(await readFile(options.importFile));
+      const bytes = await readNamedFile(options.importFile);
       const outcome = await importIntoLibrary(library, options.dataDir, path.basename(options.importFile), bytes, 'save');
       if (!outcome.ok) {
         process.stderr.write(`deskbridge: ${path.basename(options.importFile)}: ${outcome.error.message} Nothing was imported.\n`);
@@ -134,13 +154,17 @@ export async function main(argv: string[]): Promise<void> {
       process.stdout.write(`Imported "${outcome.profile.name}" (id ${outcome.profile.id}).\n${outcome.notes.map((n) => `Note: ${n}\n`).join('')}`);
     }
     if (options.exportProfile) {
-      const profile = library.find(options.exportProfile.id);
+      const matches = library.matching(options.exportProfile.id);
+      const profile = matches.length === 1 ? matches[0]! : null;
       if (!profile) {
-        process.stderr.write(`deskbridge: there is no saved connection "${options.exportProfile.id}".\n`);
+        process.stderr.write(`deskbridge: ${notFoundOrAmbiguous(options.exportProfile.id, matches, 'so nothing was written')}\n`);
         process.exit(1);
       }
       const format = options.exportProfile.file.toLowerCase().endsWith('.remmina') ? 'remmina' : 'rdp';
-      await writeFile(options.exportProfile.file, await exportProfile(profile, options.dataDir, format));
+      const bytes = await exportProfile(profile, options.dataDir, format);
+      await writeFile(options.exportProfile.file, bytes).catch((error: unknown) => {
+        throw describeFileError(error, options.exportProfile!.file, 'write');
+      });
       process.stdout.write(`Wrote "${profile.name}" to ${options.exportProfile.file} (no password).\n`);
     }
     return;

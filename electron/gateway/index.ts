@@ -27,6 +27,7 @@ export { collectDiagnostics } from './diagnostics/diagnosticsBundle';
 export { machinePolicyPath } from './policy/managedPolicy';
 export { createLogger } from './logging/logger';
 export { importIntoLibrary, exportProfile } from './profiles/connectionFileImport';
+export { notFoundOrAmbiguous } from './profiles/profileLibrary';
 
 export function packageVersion(): string {
   try {

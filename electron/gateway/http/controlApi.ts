@@ -16,7 +16,7 @@ import { isErrorCode, messageFor, type ErrorCode } from '../../../shared/errors/
 import { isUnencrypted, validateProfileDraft, type Profile } from '../../../shared/profiles/profileSchema';
 import type { Logger } from '../logging/logger';
 import { ProfileStoreError } from '../profiles/profileStore';
-import { PolicyRefusal, type ProfileLibrary } from '../profiles/profileLibrary';
+import { PolicyRefusal, notFoundOrAmbiguous, type ProfileLibrary } from '../profiles/profileLibrary';
 import type { ManagedPolicyStore } from '../policy/managedPolicy';
 import type { SecretStore } from '../secrets/secretStore';
 import type { SessionRegistry } from '../sessions/sessionRegistry';
@@ -204,9 +204,9 @@ export class ControlApi {
     // Policy's kiosk profile wins over --connect: a thin client shows what IT set.
     const wanted = (policyKiosk?.enabled ? policyKiosk.profile : undefined) ?? connect ?? null;
     if (wanted && !autoConnectProfileId) {
-      const found = library.find(wanted);
-      if (found) autoConnectProfileId = found.id;
-      else notices.push(`There is no saved connection named "${wanted}", so nothing was opened at start.`);
+      const found = library.matching(wanted);
+      if (found.length === 1) autoConnectProfileId = found[0]!.id;
+      else notices.push(notFoundOrAmbiguous(wanted, found, 'so nothing was opened at start'));
     }
     return {
       version: this.deps.version,

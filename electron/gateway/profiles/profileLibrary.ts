@@ -30,6 +30,15 @@ export class PolicyRefusal extends Error {
 
 type DraftFields = Omit<Profile, 'id' | 'createdAt' | 'updatedAt' | 'lastConnectedAt'>;
 
+/**
+ * Why `nameOrId` opened nothing (`matches`: what ProfileLibrary.matching found, not one): no such connection, or
+ * several with that name, with their ids to choose from. `consequence` ends the sentence.
+ */
+export function notFoundOrAmbiguous(nameOrId: string, matches: readonly Profile[], consequence: string): string {
+  if (matches.length === 0) return `There is no saved connection named "${nameOrId}", ${consequence}.`;
+  return `${matches.length} saved connections are named "${nameOrId}", ${consequence}: name one by its id (${matches.map((p) => p.id).join(', ')}).`;
+}
+
 export class ProfileLibrary {
   /** Connections opened from a file (a .vv ticket) without being saved: memory only, with their one-time password. */
   private readonly oneShots = new Map<string, { profile: Profile; password: string | null }>();
@@ -106,9 +115,18 @@ export class ProfileLibrary {
   }
 
   /** By id, then by name (case-insensitive): for --connect and the kiosk profile. */
+  /** The profile `nameOrId` names: by its id, else by its name (any case) where no other has that name. */
   find(nameOrId: string): Profile | undefined {
+    const matches = this.matching(nameOrId);
+    return matches.length === 1 ? matches[0] : undefined;
+  }
+
+  /** The profile with the id `nameOrId`, else every profile with that name (any case): more than one is ambiguous. */
+  matching(nameOrId: string): Profile[] {
     const all = this.list();
-    return all.find((p) => p.id === nameOrId || p.id === MANAGED_ID_PREFIX + nameOrId) ?? all.find((p) => p.name.toLocaleLowerCase() === nameOrId.toLocaleLowerCase());
+    const byId = all.find((p) => p.id === nameOrId || p.id === MANAGED_ID_PREFIX + nameOrId);
+    if (byId) return [byId];
+    return all.filter((p) => p.name.toLocaleLowerCase() === nameOrId.toLocaleLowerCase());
   }
 
   /** `savedPassword`: what savedPassword() just returned for it, so the keychain is not asked twice. */

@@ -242,6 +242,8 @@ export class ProfileStore {
     const aside = path.join(path.dirname(this.file), `profiles.corrupt-${stamp}.json`);
     try {
       await fs.rename(this.file, aside);
+      // It holds hosts and user names: as private as the file it was (whatever made it readable to others).
+      await fs.chmod(aside, 0o600).catch(() => undefined);
       this.notices.push(
         `Your connections file could not be read because ${problem}. It was kept as ${aside} and DeskBridge started with an empty list. Nothing in it was deleted.`,
       );

@@ -6,7 +6,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { ProfileStore } from '../../../electron/gateway/profiles/profileStore';
-import { ProfileLibrary } from '../../../electron/gateway/profiles/profileLibrary';
+import { ProfileLibrary, notFoundOrAmbiguous } from '../../../electron/gateway/profiles/profileLibrary';
 import { ManagedPolicyStore } from '../../../electron/gateway/policy/managedPolicy';
 import { ManagedOverrides } from '../../../electron/gateway/policy/managedOverrides';
 import { createLogger } from '../../../electron/gateway/logging/logger';
@@ -87,4 +87,17 @@ test('a read that overlapped a save does not put back what it saw before the sav
   for (const release of secrets.held.splice(0)) release();
   await listing;
   assert.deepEqual(await flags(library), [true], 'the save is what the flag shows');
+});
+
+test('--connect and --export by name: an id first, a name in any case where only one has it, several the same name named as such', async (t) => {
+  const library = await openLibrary(t, new CountingSecrets());
+  const a = await library.create({ name: 'Lab', protocol: 'vnc', host: '127.0.0.1', port: 5900 });
+  const b = await library.create({ name: 'lab', protocol: 'vnc', host: '127.0.0.1', port: 5901 });
+  const c = await library.create({ name: 'Office', protocol: 'vnc', host: '127.0.0.1', port: 5902 });
+  assert.equal(library.find('office')?.id, c.id);
+  assert.equal(library.find(b.id)?.id, b.id);
+  assert.equal(library.find('LAB'), undefined, 'two are named so: neither is guessed');
+  assert.deepEqual(library.matching('LAB').map((p) => p.id), [a.id, b.id]);
+  assert.equal(notFoundOrAmbiguous('LAB', library.matching('LAB'), 'so nothing was opened at start'), `2 saved connections are named "LAB", so nothing was opened at start: name one by its id (${a.id}, ${b.id}).`);
+  assert.equal(notFoundOrAmbiguous('Home', library.matching('Home'), 'so nothing was opened at start'), 'There is no saved connection named "Home", so nothing was opened at start.');
 });

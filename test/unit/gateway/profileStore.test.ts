@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, readdir, rm, writeFile, chmod } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, writeFile, chmod, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { ProfileStore, PROFILES_FILE, newProfileId } from '../../../electron/gateway/profiles/profileStore';
@@ -34,7 +34,8 @@ test('profiles survive a reopen, with a schema version on disk', async (t) => {
 test('a corrupt file is kept aside, the user told, and the app starts empty', async (t) => {
   const dir = await tempDir(t);
   const garbage = '{"schemaVersion": 1, "profiles": [ {"name": "half a file"';
-  await writeFile(path.join(dir, PROFILES_FILE), garbage);
+  // Readable by others (restored from a copy, say): what is kept aside holds hosts and user names all the same.
+  await writeFile(path.join(dir, PROFILES_FILE), garbage, { mode: 0o644 });
   const store = await ProfileStore.open(dir, logger);
   assert.equal(store.list().length, 0);
   assert.equal(store.notices.length, 1);
@@ -43,6 +44,7 @@ test('a corrupt file is kept aside, the user told, and the app starts empty', as
   const aside = files.find((f) => f.startsWith('profiles.corrupt-'));
   assert.ok(aside, `expected a kept-aside file, got ${files.join(', ')}`);
   assert.equal(await readFile(path.join(dir, aside), 'utf8'), garbage);
+  assert.equal((await stat(path.join(dir, aside))).mode & 0o777, 0o600);
   assert.equal(files.includes(PROFILES_FILE), false);
   await store.create(draft);
   assert.equal(await readFile(path.join(dir, aside), 'utf8'), garbage, 'the kept-aside file is never overwritten');
