@@ -32,9 +32,9 @@ Options:
   --version                 Print the version and exit.
   -h, --help                Print this help and exit.
 
-In the browser shell the address to open is the first line on standard output (log
-lines go to standard error). It carries a one-time start code: it works once, within
-a minute.`;
+In the browser shell the first line on standard output is "DeskBridge is running at"
+and the address to open (log lines go to standard error). The address carries a
+one-time start code: it works once, within a minute.`;
 
 export interface CliOptions {
   shell: 'electron' | 'browser' | null;
