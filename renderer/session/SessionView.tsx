@@ -11,7 +11,7 @@ import { DEFAULT_RECONNECT, DESKTOP_RECONNECT_ATTEMPTS, endedInResize, reconnect
 import type { SessionEndAction } from '../../shared/policy/policySchema';
 import { abandonSessionAdapterWarmUp, createRemoteSession, preloadSessionAdapter, UnsupportedProtocolError } from './createRemoteSession';
 import { KEY_COMBOS } from './keyCombos';
-import { RDP_CLIPBOARD_NOT_OPENED, type FileTransferUpdate, type LinkInfo, type RemoteFile, type RemoteSession } from './remoteSession';
+import { NO_GUEST_AGENT, RDP_CLIPBOARD_NOT_OPENED, type FileTransferUpdate, type LinkInfo, type RemoteFile, type RemoteSession } from './remoteSession';
 import { CertificateDialog } from './CertificateDialog';
 import { PasswordDialog } from './PasswordDialog';
 
@@ -223,6 +223,8 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
   const [remoteFiles, setRemoteFiles] = useState<RemoteFile[]>([]);
   /** RDP: the server's clipboard has opened and copies files (the gateway read its capabilities); null until it opens. */
   const [remoteTakesFiles, setRemoteTakesFiles] = useState<boolean | null>(null);
+  /** SPICE: whether the guest agent is there (null until the adapter knows), as virt-viewer greys out what needs it. */
+  const [guestAgent, setGuestAgent] = useState<boolean | null>(null);
   const fileInputRef = useRef<HTMLInputElement>(null);
   const rememberRef = useRef<string | null>(null);
   /** Why the user ended the session, when it is not plain "Disconnect" (e.g. cancelled sign-in). */
@@ -351,6 +353,7 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
       setInfo(response);
       setSecurity(null);
       setRemoteTakesFiles(null);
+      setGuestAgent(null);
       // Opening a session changes the profile's "last connected" time: the library shows it under
       // Recent a moment later, so that its request and redrawing do not delay the first picture
       // (the page's main thread is what a connect waits for most).
@@ -388,6 +391,7 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
         }),
         session.on('link', setLink),
         session.on('remoteFiles', setRemoteFiles),
+        session.on('guestAgent', setGuestAgent),
         session.on('clipboard', (text) => {
           setRemoteClipboard(text);
           lastSentClipboard.current = text;
@@ -775,11 +779,13 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
             <button
               type="button"
               onClick={() => fileInputRef.current?.click()}
-              disabled={state !== 'connected'}
+              disabled={state !== 'connected' || guestAgent === false}
               title={
                 profile.protocol === 'rdp'
                   ? 'Puts files on the remote clipboard: paste them into a folder there (Ctrl+V). You can also drop files on the desktop.'
-                  : 'Copies files to the remote computer (its SPICE agent saves them in the Downloads folder). You can also drop files on the desktop.'
+                  : guestAgent === false
+                    ? `Files cannot be copied: ${NO_GUEST_AGENT}.`
+                    : 'Copies files to the remote computer (its SPICE agent saves them in the Downloads folder). You can also drop files on the desktop.'
               }
             >
               Send files…
@@ -846,6 +852,7 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
                 {toRemote && (
                   <button
                     type="button"
+                    disabled={guestAgent === false}
                     onClick={() => {
                       lastSentClipboard.current = remoteClipboard;
                       sessionRef.current?.pasteText(remoteClipboard);
@@ -854,7 +861,7 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
                     Send to remote
                   </button>
                 )}
-                <p className="hint">{clipboardHint(toRemote, toLocal)}</p>
+                <p className="hint">{guestAgent === false ? `The clipboard is not shared: ${NO_GUEST_AGENT}.` : clipboardHint(toRemote, toLocal)}</p>
                 {profile.protocol === 'rdp' && state === 'connected' && remoteTakesFiles === null && <p className="hint">{RDP_CLIPBOARD_NOT_OPENED}</p>}
               </>
             ) : (

@@ -30,7 +30,15 @@ export interface SessionEvents {
   transfer: FileTransferUpdate;
   /** RDP: the files the remote computer's clipboard now offers (copied there); empty once it holds something else. */
   remoteFiles: RemoteFile[];
+  /**
+   * SPICE: whether the remote computer's guest agent is there (the clipboard, files and the desktop's size go
+   * through it): said once it has had the time to announce itself after signing in, and again as it comes or goes.
+   */
+  guestAgent: boolean;
 }
+
+/** SPICE: what is said where the remote computer has no guest agent, which its clipboard and files need. */
+export const NO_GUEST_AGENT = 'the remote computer has no SPICE guest agent running (spice-vdagent on Linux, the SPICE Guest Tools on Windows)';
 
 export interface FileTransferUpdate {
   id: number;

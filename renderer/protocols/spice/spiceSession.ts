@@ -23,7 +23,7 @@
 //   MediaSource the page's CSP allows as media-src blob:.)
 import { SpiceMainConn, type SpiceDisplayChannel, type SpiceInputsChannel } from '@spice-project/spice-html5/src/main.js';
 import type { ScalingMode } from '../../../shared/profiles/profileSchema';
-import { FILES_FORBIDDEN, SessionEmitter, type ConnectParams, type RemoteSession, type SessionEvents } from '../../session/remoteSession';
+import { FILES_FORBIDDEN, NO_GUEST_AGENT, SessionEmitter, type ConnectParams, type RemoteSession, type SessionEvents } from '../../session/remoteSession';
 import { CTRL_ALT_DEL, spiceScancode } from '../../session/scancodes';
 import { pressesAndReleases } from '../../session/keyCombos';
 import { sealedTicketBytes } from './sealedTicket';
@@ -134,6 +134,8 @@ export class SpiceSession implements RemoteSession {
   private connectedAt = 0;
   private agentWarned = false;
   private agentTimer: ReturnType<typeof setTimeout> | null = null;
+  /** Says whether the agent is there once it has had the time to announce itself (AGENT_GRACE_MS). */
+  private agentPresenceTimer: ReturnType<typeof setTimeout> | null = null;
   private readonly agentStream = new AgentStream(MAX_CLIPBOARD_BYTES + 64, (_type, size) =>
     this.events.emit('warning', `The remote clipboard (${Math.round(size / 1024 / 1024)} MB) is larger than DeskBridge takes (${MAX_CLIPBOARD_BYTES / 1024 / 1024} MB); it was not copied.`),
   );
@@ -201,6 +203,7 @@ export class SpiceSession implements RemoteSession {
             this.connected = true;
             this.connectedAt = performance.now();
             this.events.emit('state', 'connected');
+            this.reportAgentLater();
           },
         }),
     );
@@ -236,6 +239,8 @@ export class SpiceSession implements RemoteSession {
       }
       if (message.type === MSG_MAIN_AGENT_CONNECTED || message.type === MSG_MAIN_AGENT_CONNECTED_TOKENS || message.type === MSG_MAIN_AGENT_DISCONNECTED) {
         this.agentGone();
+        // One that left is said at once; one that came says so as it announces itself.
+        if (message.type === MSG_MAIN_AGENT_DISCONNECTED) this.events.emit('guestAgent', false);
       }
       // The channels open here: their sockets are this session's, and the display gets our input and ids.
       const handled = message.type === MSG_MAIN_CHANNELS_LIST ? this.recordingSockets(() => handle(message)) : handle(message);
@@ -259,6 +264,7 @@ export class SpiceSession implements RemoteSession {
     for (const message of this.agentStream.push(new Uint8Array(data))) {
       if (this.files.receive(message)) continue;
       if (!this.clipboard.receive(message) || message.type !== AgentMessage.ANNOUNCE_CAPABILITIES) continue;
+      this.events.emit('guestAgent', true);
       this.agentSizes = this.clipboard.agentHas(AgentCap.MONITORS_CONFIG);
       this.followWindowSize();
     }
@@ -347,6 +353,7 @@ export class SpiceSession implements RemoteSession {
     this.fitWatch?.disconnect();
     this.fitWatch = null;
     if (this.agentTimer) clearTimeout(this.agentTimer);
+    if (this.agentPresenceTimer) clearTimeout(this.agentPresenceTimer);
     this.files.stopAll('the session ended');
     if (this.sizeWatch?.timer) clearTimeout(this.sizeWatch.timer);
     this.sizeWatch?.observer.disconnect();
@@ -635,7 +642,7 @@ export class SpiceSession implements RemoteSession {
       return;
     }
     if (!this.clipboard.announced) {
-      this.events.emit('warning', 'Files cannot be copied: the remote computer has no SPICE guest agent running (spice-vdagent on Linux, the SPICE Guest Tools on Windows).');
+      this.events.emit('warning', `Files cannot be copied: ${NO_GUEST_AGENT}.`);
       return;
     }
     for (const file of files) this.files.start(file, file.name);
@@ -646,6 +653,15 @@ export class SpiceSession implements RemoteSession {
     if (this.ended || !this.params?.info.redirection.clipboardToRemote) return;
     this.clipboard.localText(text);
     if (!this.clipboard.ready) this.checkAgentLater();
+  }
+
+  /** After signing in: no agent by the end of its grace time is said (the view greys out what needs one). */
+  private reportAgentLater(): void {
+    if (this.agentPresenceTimer) clearTimeout(this.agentPresenceTimer);
+    this.agentPresenceTimer = setTimeout(() => {
+      this.agentPresenceTimer = null;
+      if (!this.ended && !this.clipboard.announced) this.events.emit('guestAgent', false);
+    }, AGENT_GRACE_MS);
   }
 
   /** The agent announces itself just after signing in: only once it has had the time is its absence said. */
@@ -661,7 +677,7 @@ export class SpiceSession implements RemoteSession {
         'warning',
         this.clipboard.announced
           ? "The clipboard is not shared: the remote computer's SPICE guest agent is too old to share it."
-          : 'The clipboard is not shared: the remote computer has no SPICE guest agent running (spice-vdagent on Linux, the SPICE Guest Tools on Windows).',
+          : `The clipboard is not shared: ${NO_GUEST_AGENT}.`,
       );
     }, Math.max(0, AGENT_GRACE_MS - waited));
   }
