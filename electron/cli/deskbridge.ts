@@ -161,8 +161,12 @@ export async function main(argv: string[]): Promise<void> {
         process.exit(1);
       }
       const format = options.exportProfile.file.toLowerCase().endsWith('.remmina') ? 'remmina' : 'rdp';
-      const bytes = await exportProfile(profile, options.dataDir, format);
-      await writeFile(options.exportProfile.file, bytes).catch((error: unknown) => {
+      const exported = await exportProfile(profile, options.dataDir, format);
+      if (!exported.ok) {
+        process.stderr.write(`deskbridge: ${exported.message} Nothing was written.\n`);
+        process.exit(1);
+      }
+      await writeFile(options.exportProfile.file, exported.bytes).catch((error: unknown) => {
         throw describeFileError(error, options.exportProfile!.file, 'write');
       });
       process.stdout.write(`Wrote "${profile.name}" to ${options.exportProfile.file} (no password).\n`);

@@ -305,7 +305,12 @@ function newRdpDocument(): RdpDocument {
  * negotiate (enablecredsspsupport:i:1); a username containing "\" reads back as
  * DOMAIN\user.
  */
-export function exportRdpFile(draft: ProfileDraft, options: { original?: RdpDocument | null; settings?: Partial<ImportedSettings> } = {}): Uint8Array {
+export function exportRdpFile(
+  draft: ProfileDraft,
+  options: { original?: RdpDocument | null; settings?: Partial<ImportedSettings>; gateway?: string | null } = {},
+): Uint8Array {
+  // Callers check with exportRefusal first; this guards the file from ever describing another protocol as RDP.
+  if (draft.protocol !== 'rdp') throw new RangeError('An .rdp file holds only RDP connections.');
   const original = options.original ?? null;
   const settings = options.settings ?? {};
   // Whatever the original's encoding and line endings, the export is what mstsc
@@ -352,6 +357,13 @@ export function exportRdpFile(draft: ProfileDraft, options: { original?: RdpDocu
     set('domain', 's', draft.domain);
   } else if (draft.username || draft.domain || (original && getRdpSetting(original, 'username'))) {
     set('username', 's', draft.domain ? `${draft.domain}\\${draft.username}` : draft.username);
+  }
+  // An RD Gateway no line of the original names (it came from a .remmina): always through it,
+  // with these settings rather than the computer's default gateway profile.
+  if (options.gateway && !getRdpSetting(document, 'gatewayhostname')?.value.trim()) {
+    set('gatewayhostname', 's', options.gateway);
+    set('gatewayusagemethod', 'i', '1');
+    set('gatewayprofileusagemethod', 'i', '1');
   }
   // INVARIANT: an export never carries a password, not even Windows' encrypted blob.
   document = removeRdpSetting(document, 'password 51');

@@ -24,7 +24,7 @@ import {
   type FileFailure,
   type ImportedSettings,
 } from './fileResult';
-import { emptyKeyFile, keyFileGroup, parseKeyFileDocument, setKeyFileValue, writeKeyFileDocument, type KeyFileDocument } from './keyFile';
+import { emptyKeyFile, keyFileGroup, keyFileValue, parseKeyFileDocument, setKeyFileValue, writeKeyFileDocument, type KeyFileDocument } from './keyFile';
 
 export const REMMINA_GROUP = 'remmina';
 
@@ -189,7 +189,10 @@ export function parseRemminaFile(bytes: Uint8Array, options: { fileName?: string
  * Lossy where Remmina has no word for it: tags containing "," split into two;
  * a VNC port below 100 reads back as a display number.
  */
-export function exportRemminaFile(draft: ProfileDraft, options: { original?: KeyFileDocument | null; settings?: Partial<ImportedSettings> } = {}): Uint8Array {
+export function exportRemminaFile(
+  draft: ProfileDraft,
+  options: { original?: KeyFileDocument | null; settings?: Partial<ImportedSettings>; gateway?: string | null } = {},
+): Uint8Array {
   let document = options.original ?? emptyKeyFile(REMMINA_GROUP);
   const settings = options.settings ?? {};
   const set = (key: string, value: string | null) => {
@@ -206,6 +209,8 @@ export function exportRemminaFile(draft: ProfileDraft, options: { original?: Key
   if (draft.protocol === 'rdp') {
     if (draft.domain || had('domain')) set('domain', draft.domain);
     set('security', draft.rdpSecurity === 'negotiate' ? '' : draft.rdpSecurity);
+    // An RD Gateway from an .rdp file: Remmina goes through gateway_server whenever it is set.
+    if (options.gateway && !keyFileValue(document, REMMINA_GROUP, 'gateway_server')) set('gateway_server', options.gateway);
     if (draft.desktopSize === 'fixed') {
       set('resolution_mode', '0');
       set('resolution_width', String(draft.desktopWidth));

@@ -132,7 +132,9 @@ export class ControlApi {
       const profile = this.deps.library.get(parts[2]);
       if (!profile) throw new HttpError(404, 'not-found', 'No connection with that id exists.');
       const format = new URL(req.url ?? '', 'http://x').searchParams.get('format') === 'remmina' ? 'remmina' : 'rdp';
-      const body = await exportProfile(profile, this.deps.dataDir, format);
+      const exported = await exportProfile(profile, this.deps.dataDir, format);
+      if (!exported.ok) throw new HttpError(422, 'export-refused', exported.message);
+      const body = exported.bytes;
       const safeName = profile.name.replace(/[^\w .-]+/g, '_').slice(0, 80) || 'connection';
       res.writeHead(200, { 'Content-Type': 'application/octet-stream', 'Content-Disposition': `attachment; filename="${safeName}.${format}"`, 'Cache-Control': 'no-store' });
       res.end(Buffer.from(body));

@@ -6,6 +6,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { parseConnectionFile } from '../../../shared/connectionFiles/connectionFile';
+import { exportRefusal, gatewayToWrite, type ExportFormat } from '../../../shared/connectionFiles/exportCheck';
 import type { FileError } from '../../../shared/connectionFiles/fileResult';
 import { parseKeyFileDocument } from '../../../shared/connectionFiles/keyFile';
 import { exportRdpFile, parseRdpDocument } from '../../../shared/connectionFiles/rdpFile';
@@ -41,14 +42,34 @@ export async function importIntoLibrary(library: ProfileLibrary, dataDir: string
   return { ok: true, profile, notes, deleteThisFile };
 }
 
-/** Writes a profile as .rdp or .remmina, over its imported original if there is one. Never a password. */
-export async function exportProfile(profile: Profile, dataDir: string, format: 'rdp' | 'remmina'): Promise<Uint8Array> {
-  const { id: _i, createdAt: _c, updatedAt: _u, lastConnectedAt: _l, ...draft } = profile;
-  const original = await fs.readFile(path.join(dataDir, IMPORTED_DIR, `${profile.id}.${format}`)).catch(() => null);
-  if (format === 'rdp') {
-    const parsed = original ? parseRdpDocument(new Uint8Array(original)) : null;
-    return exportRdpFile(draft, { original: parsed?.ok ? parsed.document : null });
+export type ExportOutcome = { ok: true; bytes: Uint8Array } | { ok: false; message: string };
+
+/** The imported file kept for the profile, and its format, if there is one. */
+async function keptOriginal(dataDir: string, id: string): Promise<{ format: ExportFormat; bytes: Uint8Array } | null> {
+  for (const format of ['rdp', 'remmina'] as const) {
+    const bytes = await fs.readFile(path.join(dataDir, IMPORTED_DIR, `${id}.${format}`)).catch(() => null);
+    if (bytes) return { format, bytes: new Uint8Array(bytes) };
   }
-  const parsed = original ? parseKeyFileDocument(new Uint8Array(original)) : null;
-  return exportRemminaFile(draft, { original: parsed?.ok ? parsed.document : null });
+  return null;
+}
+
+/**
+ * Writes a profile as .rdp or .remmina, over its imported original if that is
+ * of the same format. Never a password. Refused (nothing written) where the
+ * file would lose the way the connection goes (exportRefusal).
+ */
+export async function exportProfile(profile: Profile, dataDir: string, format: ExportFormat): Promise<ExportOutcome> {
+  const { id: _i, createdAt: _c, updatedAt: _u, lastConnectedAt: _l, ...draft } = profile;
+  const kept = await keptOriginal(dataDir, profile.id);
+  const refusal = exportRefusal(draft, format, kept?.format ?? null);
+  if (refusal) return { ok: false, message: refusal };
+  const original = kept?.format === format ? kept.bytes : null;
+  // What the profile only labels, written by the writer where no original line of this format holds it.
+  const gateway = original ? null : gatewayToWrite(draft);
+  if (format === 'rdp') {
+    const parsed = original ? parseRdpDocument(original) : null;
+    return { ok: true, bytes: exportRdpFile(draft, { original: parsed?.ok ? parsed.document : null, gateway }) };
+  }
+  const parsed = original ? parseKeyFileDocument(original) : null;
+  return { ok: true, bytes: exportRemminaFile(draft, { original: parsed?.ok ? parsed.document : null, gateway }) };
 }
