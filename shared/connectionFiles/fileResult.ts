@@ -143,6 +143,17 @@ export function unsupportedFeaturesNote(features: readonly string[]): string[] {
   return [`This connection uses ${features.join(', ')}, which DeskBridge does not support yet; it will refuse to connect rather than go straight to the computer.`];
 }
 
+/**
+ * One note for the things a file asks for that DeskBridge does not do (share
+ * printers, drives, smart cards …), each in words with the file's own key so
+ * an administrator can find it. Nothing is refused for them: the session works,
+ * without them.
+ */
+export function ignoredSettingsNote(asked: readonly string[]): string[] {
+  if (asked.length === 0) return [];
+  return [`DeskBridge will not apply these settings from the file: ${asked.join('; ')}.`];
+}
+
 /** Unsupported-feature strings are limited to 200 characters by the profile schema. */
 export function featureLabel(label: string, detail: string): string {
   const room = 200 - label.length - 3;

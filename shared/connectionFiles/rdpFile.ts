@@ -17,6 +17,7 @@ import {
   featureLabel,
   fileError,
   hostForAddress,
+  ignoredSettingsNote,
   splitHostPort,
   unsupportedFeaturesNote,
   validateImportedDraft,
@@ -151,6 +152,19 @@ export interface RdpImport {
   document: RdpDocument;
 }
 
+/** Local devices and sign-in routes an .rdp file can ask for that DeskBridge does not provide; only lines that ask (a 1, a name) count. */
+function ignoredRdpSettings(text: (name: string) => string, int: (name: string) => number | null): string[] {
+  const asked: string[] = [];
+  if (text('drivestoredirect')) asked.push(`share this computer's drives (drivestoredirect:s:${shorten(text('drivestoredirect'))})`);
+  if (int('redirectprinters') === 1) asked.push('share printers (redirectprinters)');
+  if (int('redirectsmartcards') === 1) asked.push('share smart cards (redirectsmartcards)');
+  if (int('audiocapturemode') === 1) asked.push('send the microphone (audiocapturemode)');
+  if (int('use multimon') === 1) asked.push('use all monitors (use multimon)');
+  if (text('selectedmonitors')) asked.push(`use the chosen monitors (selectedmonitors:s:${shorten(text('selectedmonitors'))})`);
+  if (text('kdcproxyname')) asked.push(`sign in through the KDC proxy ${shorten(text('kdcproxyname'))} (kdcproxyname)`);
+  return asked;
+}
+
 function shorten(text: string): string {
   return text.length > 40 ? `${text.slice(0, 39)}…` : text;
 }
@@ -251,6 +265,7 @@ export function parseRdpFile(bytes: Uint8Array, options: { fileName?: string } =
   }
   if (text('loadbalanceinfo')) unsupported.push('Connection broker load-balance info');
   notes.push(...unsupportedFeaturesNote(unsupported));
+  notes.push(...ignoredSettingsNote(ignoredRdpSettings(text, int)));
 
   if (getRdpSetting(document, 'signature') || getRdpSetting(document, 'signscope')) notes.push(SIGNED_FILE_NOTE);
   if (text('password 51')) notes.push(ENCRYPTED_PASSWORD_NOTE);

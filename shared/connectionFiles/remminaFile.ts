@@ -17,6 +17,7 @@ import {
   featureLabel,
   fileError,
   hostForAddress,
+  ignoredSettingsNote,
   splitHostPort,
   unsupportedFeaturesNote,
   validateImportedDraft,
@@ -50,6 +51,15 @@ export interface RemminaImport {
   notes: string[];
   /** Holds Remmina's encrypted password if there was one (useless outside Remmina); export blanks it. */
   document: KeyFileDocument;
+}
+
+/** Local devices a Remmina profile can share that DeskBridge does not; only keys that ask (a 1, a folder) count. */
+function ignoredRemminaSettings(get: (key: string) => string | undefined): string[] {
+  const asked: string[] = [];
+  if (get('sharefolder')) asked.push(`share the folder ${get('sharefolder')} (sharefolder)`);
+  if (parseInt10(get('shareprinter')) === 1) asked.push('share printers (shareprinter)');
+  if (parseInt10(get('sharesmartcard')) === 1) asked.push('share smart cards (sharesmartcard)');
+  return asked;
 }
 
 function parseInt10(value: string | undefined): number | null {
@@ -167,6 +177,7 @@ export function parseRemminaFile(bytes: Uint8Array, options: { fileName?: string
   const validated = validateImportedDraft(input, sources);
   if (!validated.ok) return validated;
   notes.push(...unsupportedFeaturesNote(unsupported));
+  notes.push(...ignoredSettingsNote(ignoredRemminaSettings(get)));
 
   // viewmode: 1 scrolled window, 2 fullscreen, 3 scrolled fullscreen, 4 viewport fullscreen (remmina_pref.h).
   const viewmode = parseInt10(get('viewmode'));

@@ -10,6 +10,7 @@ import {
   emptySettings,
   featureLabel,
   fileError,
+  ignoredSettingsNote,
   parsePort,
   unsupportedFeaturesNote,
   validateImportedDraft,
@@ -133,6 +134,11 @@ export function parseVvFile(bytes: Uint8Array, options: { fileName?: string } = 
   );
   if (!validated.ok) return validated;
   notes.push(...unsupportedFeaturesNote(unsupported));
+  // virt-viewer's USB and smart-card redirection: SPICE channels DeskBridge does not open.
+  const asked: string[] = [];
+  if (readFlag(get('enable-usbredir')) === true) asked.push('share USB devices (enable-usbredir)');
+  if (readFlag(get('enable-smartcard')) === true) asked.push('share smart cards (enable-smartcard)');
+  notes.push(...ignoredSettingsNote(asked));
 
   const password = entries.get('password')?.value;
   return {

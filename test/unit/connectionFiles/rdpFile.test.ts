@@ -40,7 +40,8 @@ test('mstsc file (UTF-16LE, BOM, CRLF, unknown keys): every mapped field and set
     colorDepth: 24,
     quality: null,
   });
-  assert.deepEqual(imported.notes, []);
+  // The file shares printers and smart cards (redirectprinters:i:1, redirectsmartcards:i:1), which DeskBridge does not.
+  assert.deepEqual(imported.notes, ['DeskBridge will not apply these settings from the file: share printers (redirectprinters); share smart cards (redirectsmartcards).']);
   assert.equal(imported.document.encoding, 'utf-16le-bom');
   assert.equal(imported.document.lines.length, 55);
 });
@@ -123,6 +124,28 @@ test('a signed file with an encrypted password: notes, and the password blob nei
   assert.match(exported, /^domain:s:LAB\r$/m, 'the domain line is updated in place');
   assert.match(exported, /^username:s:ann\r$/m);
   assert.match(exported, /^signature:s:AQAB/m, 'the signature line stays (the note says it no longer matches)');
+});
+
+test('settings DeskBridge will not apply are named in one note, only where the file asks for them', () => {
+  const asking = [
+    'full address:s:pc',
+    'drivestoredirect:s:*',
+    'redirectprinters:i:1',
+    'redirectsmartcards:i:1',
+    'audiocapturemode:i:1',
+    'use multimon:i:1',
+    'selectedmonitors:s:0,1',
+    'kdcproxyname:s:kdc.corp.example',
+  ].join('\r\n');
+  const notes = expectOk(parseRdpFile(encodeConnectionFileText(asking, 'utf-8'))).notes;
+  assert.equal(notes.length, 1, 'one note for the file, not one per line');
+  assert.equal(
+    notes[0],
+    "DeskBridge will not apply these settings from the file: share this computer's drives (drivestoredirect:s:*); share printers (redirectprinters); share smart cards (redirectsmartcards); " +
+      'send the microphone (audiocapturemode); use all monitors (use multimon); use the chosen monitors (selectedmonitors:s:0,1); sign in through the KDC proxy kdc.corp.example (kdcproxyname).',
+  );
+  const notAsking = ['full address:s:pc', 'drivestoredirect:s:', 'redirectprinters:i:0', 'redirectsmartcards:i:0', 'audiocapturemode:i:0', 'use multimon:i:0', 'selectedmonitors:s:', 'kdcproxyname:s:'];
+  assert.deepEqual(expectOk(parseRdpFile(encodeConnectionFileText(notAsking.join('\r\n'), 'utf-8'))).notes, []);
 });
 
 test('malformed .rdp files give errors that name the line', () => {

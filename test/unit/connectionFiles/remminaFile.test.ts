@@ -90,6 +90,15 @@ test('Remmina SPICE: nested group, SSH tunnel flagged unsupported, encrypted pas
   assert.equal(imported.settings.fullscreen, true);
 });
 
+test('shared folders, printers and smart cards DeskBridge will not share are named in one note, only where asked', () => {
+  const asking = '[remmina]\nprotocol=RDP\nserver=pc\nsharefolder=/home/ann/Shared\nshareprinter=1\nsharesmartcard=1\n';
+  assert.deepEqual(expectOk(parseRemminaFile(encodeConnectionFileText(asking, 'utf-8'))).notes, [
+    'DeskBridge will not apply these settings from the file: share the folder /home/ann/Shared (sharefolder); share printers (shareprinter); share smart cards (sharesmartcard).',
+  ]);
+  const notAsking = '[remmina]\nprotocol=RDP\nserver=pc\nsharefolder=\nshareprinter=0\nsharesmartcard=0\n';
+  assert.deepEqual(expectOk(parseRemminaFile(encodeConnectionFileText(notAsking, 'utf-8'))).notes, []);
+});
+
 test('malformed and unsupported .remmina files', () => {
   const ssh = expectError(parseRemminaFile(fixture('ssh.remmina')));
   assert.deepEqual([ssh.code, ssh.line], ['unsupported-protocol', 3]);

@@ -103,6 +103,15 @@ test('a SPICE proxy the gateway cannot use is a clear error on its line; a VNC c
   assert.deepEqual([noProxy.code, noProxy.line], ['invalid-value', 3]);
 });
 
+test('USB and smart-card redirection DeskBridge will not do are named in one note, only where asked', () => {
+  const asking = '[virt-viewer]\ntype=spice\nhost=192.0.2.5\nport=5900\nenable-usbredir=1\nenable-smartcard=1\n';
+  assert.deepEqual(expectOk(parseVvFile(encodeConnectionFileText(asking, 'utf-8'))).notes, [
+    'DeskBridge will not apply these settings from the file: share USB devices (enable-usbredir); share smart cards (enable-smartcard).',
+  ]);
+  const notAsking = '[virt-viewer]\ntype=spice\nhost=192.0.2.5\nport=5900\nenable-usbredir=0\nenable-smartcard=0\n';
+  assert.deepEqual(expectOk(parseVvFile(encodeConnectionFileText(notAsking, 'utf-8'))).notes, []);
+});
+
 test('malformed .vv files', () => {
   const rdp = expectError(parseVvFile(fixture('malformed/rdp-type.vv')));
   assert.deepEqual([rdp.code, rdp.line], ['unsupported-protocol', 2]);
