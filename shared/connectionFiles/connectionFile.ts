@@ -16,7 +16,7 @@ export const MAX_CONNECTION_FILE_BYTES = 1024 * 1024;
 export type ConnectionFileImport = RdpImport | VvImport | RemminaImport;
 
 function formatFromContent(bytes: Uint8Array): ConnectionFileFormat | null {
-  const decoded = decodeConnectionFileText(bytes.subarray(0, Math.min(bytes.length, 64 * 1024) & ~1));
+  const decoded = decodeConnectionFileText(bytes.subarray(0, Math.min(bytes.length, 64 * 1024) & ~1), { ansiFallback: true });
   const text = decoded.ok ? decoded.text : '';
   if (/^[ \t]*\[virt-viewer\][ \t]*\r?$/m.test(text)) return 'vv';
   if (/^[ \t]*\[remmina\][ \t]*\r?$/m.test(text)) return 'remmina';

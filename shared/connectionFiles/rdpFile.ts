@@ -52,6 +52,8 @@ export interface RdpDocument {
 export const RDP_DEFAULT_PORT = 3389;
 
 export const SIGNED_FILE_NOTE = 'This file is signed; changing it in DeskBridge will break the signature.';
+export const ANSI_FILE_NOTE =
+  "This file is not Unicode text; DeskBridge read it as Windows-1252 (Western European), as Remote Desktop Connection does on such a computer. If a name with accents looks wrong, save the file again from Remote Desktop Connection.";
 export const ENCRYPTED_PASSWORD_NOTE = 'The file contains an encrypted password, which only Windows can read; it was not imported.';
 
 function describeLine(text: string): RdpLine | { problem: string } {
@@ -80,7 +82,7 @@ export function parseRdpText(text: string, encoding: TextEncodingName): RdpDocum
 
 /** Decodes and splits into lines. Fails only when the bytes are not text; lines that do not parse are kept. */
 export function parseRdpDocument(bytes: Uint8Array): { ok: true; document: RdpDocument } | FileFailure {
-  const decoded = decodeConnectionFileText(bytes);
+  const decoded = decodeConnectionFileText(bytes, { ansiFallback: true });
   if (!decoded.ok) return decodingFailure(decoded);
   return { ok: true, document: parseRdpText(decoded.text, decoded.encoding) };
 }
@@ -169,30 +171,84 @@ function shorten(text: string): string {
   return text.length > 40 ? `${text.slice(0, 39)}…` : text;
 }
 
+/** Values mstsc would not use, by setting: outside these ranges they are passed over. */
+const RANGES: Record<string, [number, number]> = { desktopwidth: [200, 8192], desktopheight: [200, 8192], 'server port': [1, 65535] };
+
 /**
- * Reads an .rdp file into a profile draft. Strict where a silent guess would
- * connect somewhere unintended: a line that is not a setting, a number that is
- * not a number, or a missing computer name is an error naming the line.
+ * Settings that decide where the connection goes. Passing over one of these,
+ * as mstsc would, could send DeskBridge straight to a host the file meant to
+ * reach another way (or another host): such a line is refused instead.
+ */
+const ROUTING_SETTINGS = ['full address', 'server port', 'gatewayhostname', 'gatewayusagemethod', 'remoteapplicationmode', 'remoteapplicationprogram', 'alternate shell', 'loadbalanceinfo'];
+
+/** Why mstsc would pass over this line, in words naming the setting, or null when it reads it. */
+function unusableReason(line: RdpLine): string | null {
+  if (line.kind === 'unparsed') return line.problem;
+  if (line.kind !== 'setting') return null;
+  const name = line.name.trim();
+  const value = line.value.trim();
+  if (line.type === 'i' && !/^-?\d+$/.test(value)) return value ? `'${name}' should be a whole number, but is '${shorten(value)}'.` : `'${name}' has no value.`;
+  if (line.type === 'b' && !/^[0-9a-fA-F]*$/.test(value)) return `'${name}' should be hexadecimal data.`;
+  const range = line.type === 'i' ? RANGES[name.toLowerCase()] : undefined;
+  if (range && (Number(value) < range[0] || Number(value) > range[1])) return `'${name}' is ${value}, outside ${range[0]} to ${range[1]}.`;
+  return null;
+}
+
+function lineName(line: RdpLine): string {
+  return line.kind === 'blank' ? '' : line.text.split(':')[0]?.trim().toLowerCase() ?? '';
+}
+
+/**
+ * The document as mstsc reads it: lines it would pass over become unparsed
+ * (so no setting is read from them), each listed for the note; a routing
+ * setting among them is an error instead.
+ */
+function usableDocument(document: RdpDocument): { ok: true; usable: RdpDocument; skipped: number[] } | FileFailure {
+  const skipped: number[] = [];
+  const lines = document.lines.map((line, index): RdpLine => {
+    const reason = unusableReason(line);
+    if (reason === null || line.kind === 'blank') return line;
+    skipped.push(index + 1);
+    return { kind: 'unparsed', text: line.text, eol: line.eol, problem: reason };
+  });
+  for (const index of skipped) {
+    const line = lines[index - 1] as Extract<RdpLine, { kind: 'unparsed' }>;
+    if (ROUTING_SETTINGS.includes(lineName(line))) return fileError('malformed-line', index, line.problem);
+  }
+  if (!lines.some((line) => line.kind === 'setting')) {
+    return document.lines.length === 0 || skipped.length === 0
+      ? fileError('missing-value', null, 'the file is empty.')
+      : fileError('unknown-format', null, 'this is not an .rdp file: none of its lines is a setting written name:type:value.');
+  }
+  return { ok: true, usable: { ...document, lines }, skipped };
+}
+
+/** One note for every line passed over, naming them, so nothing is skipped unsaid. */
+function skippedLinesNote(skipped: readonly number[]): string[] {
+  if (skipped.length === 0) return [];
+  const shown = skipped.slice(0, 10).join(', ');
+  const more = skipped.length > 10 ? ` and ${skipped.length - 10} more` : '';
+  return [`DeskBridge passed over ${skipped.length === 1 ? 'line' : 'lines'} ${shown}${more} of this file, which it could not read or use, as Remote Desktop Connection does.`];
+}
+
+/**
+ * Reads an .rdp file into a profile draft, as leniently as mstsc: a line that
+ * is not a setting, or a value that cannot be used, is passed over with a note.
+ * Strict where a silent guess would connect somewhere unintended: no usable
+ * 'full address', or an unreadable line that decides where the connection
+ * goes, is an error naming the line.
  */
 export function parseRdpFile(bytes: Uint8Array, options: { fileName?: string } = {}): RdpImport | FileFailure {
   const parsed = parseRdpDocument(bytes);
   if (!parsed.ok) return parsed;
   const document = parsed.document;
+  const readable = usableDocument(document);
+  if (!readable.ok) return readable;
+  const usable = readable.usable;
 
-  for (let i = 0; i < document.lines.length; i++) {
-    const line = document.lines[i] as RdpLine;
-    if (line.kind === 'unparsed') return fileError('malformed-line', i + 1, line.problem);
-    if (line.kind === 'setting' && line.type === 'i' && !/^\s*-?\d+\s*$/.test(line.value)) {
-      return fileError('invalid-value', i + 1, `'${line.name.trim()}' should be a whole number, but is '${shorten(line.value.trim())}'.`);
-    }
-    if (line.kind === 'setting' && line.type === 'b' && !/^\s*[0-9a-fA-F]*\s*$/.test(line.value)) {
-      return fileError('invalid-value', i + 1, `'${line.name.trim()}' should be hexadecimal data.`);
-    }
-  }
-
-  const text = (name: string) => getRdpSetting(document, name)?.value.trim() ?? '';
+  const text = (name: string) => getRdpSetting(usable, name)?.value.trim() ?? '';
   const int = (name: string): number | null => {
-    const setting = getRdpSetting(document, name);
+    const setting = getRdpSetting(usable, name);
     return setting && setting.type === 'i' ? Number(setting.value.trim()) : null;
   };
   const flag = (name: string): boolean | null => {
@@ -200,9 +256,10 @@ export function parseRdpFile(bytes: Uint8Array, options: { fileName?: string } =
     return value === null ? null : value !== 0;
   };
   const sources: FieldSources = {};
-  const notes: string[] = [];
+  const notes: string[] = document.encoding === 'windows-1252' ? [ANSI_FILE_NOTE] : [];
+  notes.push(...skippedLinesNote(readable.skipped));
 
-  const address = getRdpSetting(document, 'full address');
+  const address = getRdpSetting(usable, 'full address');
   if (!address) return fileError('missing-value', null, "the file does not say which computer to connect to: it has no 'full address' line.");
   const hostPort = splitHostPort(address.value);
   if (!hostPort || !hostPort.host) return fileError('missing-value', address.line, "'full address' has no value.");
@@ -212,7 +269,7 @@ export function parseRdpFile(bytes: Uint8Array, options: { fileName?: string } =
   sources.host = { line: address.line, key: 'full address' };
   let port = hostPort.port;
   sources.port = { line: address.line, key: 'full address' };
-  const serverPort = getRdpSetting(document, 'server port');
+  const serverPort = getRdpSetting(usable, 'server port');
   if (port === null && serverPort) {
     port = int('server port');
     sources.port = { line: serverPort.line, key: 'server port' };
@@ -226,15 +283,15 @@ export function parseRdpFile(bytes: Uint8Array, options: { fileName?: string } =
     domain = username.slice(0, backslash);
     username = username.slice(backslash + 1);
   }
-  const userLine = getRdpSetting(document, 'username');
+  const userLine = getRdpSetting(usable, 'username');
   if (userLine) sources.username = { line: userLine.line, key: 'username' };
-  const domainLine = backslash !== -1 ? userLine : getRdpSetting(document, 'domain');
+  const domainLine = backslash !== -1 ? userLine : getRdpSetting(usable, 'domain');
   if (domainLine) sources.domain = { line: domainLine.line, key: domainLine.name };
 
   // dynamic resolution:i:1 resizes the remote desktop with the window; otherwise
   // desktopwidth × desktopheight is the size asked for (200–8192 in the spec).
-  const width = getRdpSetting(document, 'desktopwidth');
-  const height = getRdpSetting(document, 'desktopheight');
+  const width = getRdpSetting(usable, 'desktopwidth');
+  const height = getRdpSetting(usable, 'desktopheight');
   const dynamic = int('dynamic resolution');
   const sizeInput: Record<string, unknown> = {};
   if (width && height) {
@@ -267,7 +324,7 @@ export function parseRdpFile(bytes: Uint8Array, options: { fileName?: string } =
   notes.push(...unsupportedFeaturesNote(unsupported));
   notes.push(...ignoredSettingsNote(ignoredRdpSettings(text, int)));
 
-  if (getRdpSetting(document, 'signature') || getRdpSetting(document, 'signscope')) notes.push(SIGNED_FILE_NOTE);
+  if (getRdpSetting(usable, 'signature') || getRdpSetting(usable, 'signscope')) notes.push(SIGNED_FILE_NOTE);
   if (text('password 51')) notes.push(ENCRYPTED_PASSWORD_NOTE);
 
   const validated = validateImportedDraft(

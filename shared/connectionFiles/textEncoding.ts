@@ -8,10 +8,13 @@
 // Encodings seen in the wild:
 // - mstsc saves .rdp as UTF-16LE with a byte-order mark (FF FE) and CRLF;
 //   RD Web Access and hand-written files are often UTF-8, with or without a BOM.
+// - mstsc reads a file that is neither in the computer's ANSI code page; older
+//   tools wrote .rdp files that way, so an .rdp that is not valid UTF-8 is read
+//   as Windows-1252 (the Western European one) when the caller asks.
 // - virt-viewer and Remmina read GLib key files, which GLib requires to be UTF-8
 //   (https://docs.gtk.org/glib/struct.KeyFile.html).
 
-export type TextEncodingName = 'utf-16le-bom' | 'utf-16le' | 'utf-8-bom' | 'utf-8';
+export type TextEncodingName = 'utf-16le-bom' | 'utf-16le' | 'utf-8-bom' | 'utf-8' | 'windows-1252';
 export type LineEnding = '\r\n' | '\n' | '';
 
 export interface TextLine {
@@ -96,6 +99,28 @@ function decodeUtf8(bytes: Uint8Array, start: number): { text: string; badAt: nu
   return done(null);
 }
 
+/** Windows-1252's 0x80–0x9F; the five bytes it leaves undefined map to the C1 controls, as Windows' own conversion does. */
+const CP1252_HIGH = [
+  0x20ac, 0x81, 0x201a, 0x192, 0x201e, 0x2026, 0x2020, 0x2021, 0x2c6, 0x2030, 0x160, 0x2039, 0x152, 0x8d, 0x17d, 0x8f,
+  0x90, 0x2018, 0x2019, 0x201c, 0x201d, 0x2022, 0x2013, 0x2014, 0x2dc, 0x2122, 0x161, 0x203a, 0x153, 0x9d, 0x17e, 0x178,
+];
+
+function decodeWindows1252(bytes: Uint8Array): string {
+  let text = '';
+  for (const byte of bytes) text += String.fromCharCode(byte >= 0x80 && byte < 0xa0 ? (CP1252_HIGH[byte - 0x80] as number) : byte);
+  return text;
+}
+
+function encodeWindows1252(text: string): Uint8Array {
+  const out = new Uint8Array(text.length);
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    const high = CP1252_HIGH.indexOf(c);
+    out[i] = high !== -1 ? 0x80 + high : c < 0x100 && !(c >= 0x80 && c < 0xa0) ? c : 0x3f;
+  }
+  return out;
+}
+
 /**
  * A connection file is short text: control characters other than tab, CR and
  * LF mean it is binary (or a different format altogether).
@@ -108,8 +133,11 @@ function firstControlCharacter(text: string): number | null {
   return null;
 }
 
-/** Detects the encoding (BOM first, then the NUL pattern of BOM-less UTF-16LE) and decodes. */
-export function decodeConnectionFileText(bytes: Uint8Array): DecodedText {
+/**
+ * Detects the encoding (BOM first, then the NUL pattern of BOM-less UTF-16LE) and decodes.
+ * With `ansiFallback`, text that is not valid UTF-8 is read as Windows-1252, unless that shows binary data.
+ */
+export function decodeConnectionFileText(bytes: Uint8Array, options: { ansiFallback?: boolean } = {}): DecodedText {
   let encoding: TextEncodingName;
   let decoded: { text: string; badAt: number | null };
   const isUtf16 = bytes.length >= 2 && bytes[0] === 0xff && bytes[1] === 0xfe;
@@ -131,6 +159,10 @@ export function decodeConnectionFileText(bytes: Uint8Array): DecodedText {
     const bom = bytes.length >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf;
     encoding = bom ? 'utf-8-bom' : 'utf-8';
     decoded = decodeUtf8(bytes, bom ? 3 : 0);
+  }
+  if (decoded.badAt !== null && options.ansiFallback && !encoding.startsWith('utf-16')) {
+    const ansi = decodeWindows1252(bytes);
+    if (firstControlCharacter(ansi) === null) return { ok: true, text: ansi, encoding: 'windows-1252' };
   }
   if (decoded.badAt !== null) {
     return {
@@ -160,6 +192,7 @@ function encodeUtf8(text: string): number[] {
 }
 
 export function encodeConnectionFileText(text: string, encoding: TextEncodingName): Uint8Array {
+  if (encoding === 'windows-1252') return encodeWindows1252(text);
   if (encoding === 'utf-16le-bom' || encoding === 'utf-16le') {
     const start = encoding === 'utf-16le-bom' ? 2 : 0;
     const out = new Uint8Array(start + text.length * 2);

@@ -47,7 +47,8 @@ test('import an .rdp through the UI and connect with it; a malformed file names 
   const file = path.join(dir, 'Shadow desk.rdp');
   await writeFile(file, utf16(`screen mode id:i:1\r\nfull address:s:127.0.0.1:${server.port}\r\nusername:s:CORP\\ann\r\nenablecredsspsupport:i:0\r\nx-unknown:s:kept\r\n`));
   const bad = path.join(dir, 'broken.rdp');
-  await writeFile(bad, 'full address:s:127.0.0.1\r\nthis line is wrong\r\n');
+  // A line mstsc cannot read is passed over with a note, except one that decides where the connection goes.
+  await writeFile(bad, 'full address:s:127.0.0.1\r\nfull address:127.0.0.2\r\n');
   const { running, browser } = await app();
   const { page } = browser;
   await page.goto(running.url);

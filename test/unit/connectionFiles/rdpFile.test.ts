@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import {
+  ANSI_FILE_NOTE,
   ENCRYPTED_PASSWORD_NOTE,
   SIGNED_FILE_NOTE,
   exportRdpFile,
@@ -167,11 +168,14 @@ test('malformed .rdp files give errors that name the line', () => {
     ['full address:s:\r\nusername:s:ann\r\n', /^Line 1: 'full address' has no value\.$/],
     ['username:s:ann\r\n', /no 'full address' line/],
     ['full address:s:pc:99999\r\n', /^Line 1: 'full address' has the port '99999'/],
-    ['full address:s:pc\r\ndesktopwidth:i:wide\r\n', /^Line 2: 'desktopwidth' should be a whole number, but is 'wide'\.$/],
-    ['full address:s:pc\r\ndesktopwidth:i:100\r\ndesktopheight:i:800\r\n', /^Line 2: 'desktopwidth' is not valid\. The width must be 200 to 8192 pixels\.$/],
     ['full address:s:my pc\r\n', /^Line 1: 'full address' is not valid\. Enter a host name/],
     ['full address:q:pc\r\n', /^Line 1: 'full address' has the type 'q'/],
-    ['just some words\r\n', /^Line 1: 'just some words' is not a setting/],
+    // Where the connection goes is never guessed: an unreadable gateway line would send it straight to the host.
+    ['full address:s:pc\r\ngatewayhostname:gw.corp.example\r\n', /^Line 2: 'gatewayhostname' has no type/],
+    ['full address:s:pc\r\nremoteapplicationmode:i:\r\n', /^Line 2: 'remoteapplicationmode' has no value\.$/],
+    ['just some words\r\n', /^This is not an \.rdp file: none of its lines is a setting/],
+    ['', /^The file is empty\.$/],
+    ['\r\n  \r\n', /^The file is empty\.$/],
   ];
   for (const [text, message] of cases) {
     const error = expectError(parseRdpFile(encodeConnectionFileText(text, 'utf-8')));
@@ -179,7 +183,27 @@ test('malformed .rdp files give errors that name the line', () => {
   }
 });
 
-test('the document keeps lines that do not parse, verbatim; import refuses them', () => {
+test('lenient as mstsc: a comment, an empty value, an out-of-range size and a Windows-1252 file import, with one note naming the lines passed over', () => {
+  const text = '; Finance desk, booked via facilities\r\nfull address:s:pc\r\ndesktopwidth:i:\r\ndesktopheight:i:99999\r\nsession bpp:i:thirty-two\r\nusername:s:ann\r\n';
+  const imported = expectOk(parseRdpFile(encodeConnectionFileText(text, 'utf-8')));
+  assert.deepEqual([imported.draft.host, imported.draft.username, imported.draft.desktopSize], ['pc', 'ann', 'fit-window']);
+  assert.equal(imported.settings.colorDepth, null);
+  assert.deepEqual(imported.notes, ['DeskBridge passed over lines 1, 3, 4, 5 of this file, which it could not read or use, as Remote Desktop Connection does.']);
+  // A later unusable line does not hide an earlier usable one, as mstsc reads them.
+  const twice = expectOk(parseRdpFile(encodeConnectionFileText('full address:s:pc\ndesktopwidth:i:1600\ndesktopheight:i:900\ndesktopwidth:i:\n', 'utf-8')));
+  assert.deepEqual([twice.draft.desktopSize, twice.draft.desktopWidth, twice.draft.desktopHeight], ['fixed', 1600, 900]);
+
+  // "Jürgen" with ü as the single byte 0xFC: not UTF-8, read as Windows-1252.
+  const ansi = Uint8Array.from([...Buffer.from('full address:s:pc\r\nusername:s:J', 'latin1'), 0xfc, ...Buffer.from('rgen\r\n', 'latin1')]);
+  const fromAnsi = expectOk(parseRdpFile(ansi));
+  assert.equal(fromAnsi.draft.username, 'J\u00fcrgen');
+  assert.equal(fromAnsi.document.encoding, 'windows-1252');
+  assert.deepEqual(fromAnsi.notes, [ANSI_FILE_NOTE]);
+  bytesEqual(writeRdpDocument(fromAnsi.document), ansi, 'an unchanged Windows-1252 document writes the same bytes');
+  assert.match(utf16(exportRdpFile(fromAnsi.draft, { original: fromAnsi.document })), /^username:s:J\u00fcrgen\r$/m, 'exported as mstsc writes, UTF-16LE');
+});
+
+test('the document keeps lines that do not parse, verbatim; import refuses an unreadable full address rather than guess the computer', () => {
   const text = 'full address:s:pc\r\nnot a setting\r\nfull address:pc2\r\n';
   const document = parseRdpText(text, 'utf-8');
   assert.deepEqual(document.lines.map((l) => l.kind), ['setting', 'unparsed', 'unparsed']);
