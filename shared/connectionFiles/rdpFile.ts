@@ -240,8 +240,11 @@ function skippedLinesNote(skipped: readonly number[]): string[] {
  */
 export function parseRdpFile(bytes: Uint8Array, options: { fileName?: string } = {}): RdpImport | FileFailure {
   const parsed = parseRdpDocument(bytes);
-  if (!parsed.ok) return parsed;
-  const document = parsed.document;
+  return parsed.ok ? importRdpDocument(parsed.document, options) : parsed;
+}
+
+/** parseRdpFile for a document already split into lines (an export compares the profile with what its original says). */
+export function importRdpDocument(document: RdpDocument, options: { fileName?: string } = {}): RdpImport | FileFailure {
   const readable = usableDocument(document);
   if (!readable.ok) return readable;
   const usable = readable.usable;
@@ -369,9 +372,10 @@ function newRdpDocument(): RdpDocument {
 
 /**
  * Writes a profile as an .rdp file, UTF-16LE with BOM and CRLF as mstsc does.
- * Given the document the profile was imported from, every other line stays as
- * it was (signature, gateway, unknown settings) and only the mapped settings
- * change, in place. Never writes a password.
+ * Given the document the profile was imported from, every line stays as it
+ * was (signature, gateway, unknown settings, mapped settings the user did not
+ * change); a setting the profile changed is written in place, or added where
+ * the file had none. Never writes a password.
  *
  * Lossy where .rdp has no word for it: rdpSecurity 'nla' is written as
  * negotiate (enablecredsspsupport:i:1); a username containing "\" reads back as
@@ -394,22 +398,30 @@ export function exportRdpFile(
     document = setRdpSetting(document, name, type, value);
   };
   const fresh = original === null;
+  // Over an original, a setting is written only where the profile now differs from what the
+  // file says: a line added with mstsc's default would still change how mstsc behaves.
+  const before = original ? importRdpDocument(original) : null;
+  const was = before?.ok ? before.draft : null;
+  const changed = (...fields: (keyof ProfileDraft)[]) => was === null || fields.some((field) => JSON.stringify(draft[field]) !== JSON.stringify(was[field]));
 
   if (settings.fullscreen != null) set('screen mode id', 'i', settings.fullscreen ? '2' : '1');
   else if (fresh) set('screen mode id', 'i', '1');
   if (fresh) set('use multimon', 'i', '0');
-  set('desktopwidth', 'i', String(draft.desktopWidth));
-  set('desktopheight', 'i', String(draft.desktopHeight));
+  if (changed('desktopWidth', 'desktopHeight') || (changed('desktopSize') && draft.desktopSize === 'fixed')) {
+    set('desktopwidth', 'i', String(draft.desktopWidth));
+    set('desktopheight', 'i', String(draft.desktopHeight));
+  }
   if (settings.colorDepth != null) set('session bpp', 'i', String(settings.colorDepth));
   else if (fresh) set('session bpp', 'i', '32');
-  const address = hostForAddress(draft.host);
-  set('full address', 's', draft.port === RDP_DEFAULT_PORT ? address : `${address}:${draft.port}`);
-  // Older files carry the port here too; keep the two in agreement.
-  if (original && getRdpSetting(original, 'server port')) set('server port', 'i', String(draft.port));
+  if (changed('host', 'port')) {
+    const address = hostForAddress(draft.host);
+    set('full address', 's', draft.port === RDP_DEFAULT_PORT ? address : `${address}:${draft.port}`);
+    // Older files carry the port here too; keep the two in agreement.
+    if (original && getRdpSetting(original, 'server port')) set('server port', 'i', String(draft.port));
+  }
   if (settings.audioMode != null) set('audiomode', 'i', settings.audioMode === 'local' ? '0' : settings.audioMode === 'remote' ? '1' : '2');
   else if (fresh) set('audiomode', 'i', '0');
-  // mstsc shares the clipboard where the file does not say: written where the file said, or where it is off.
-  if (fresh || !draft.shareClipboard || (original && getRdpSetting(original, 'redirectclipboard'))) set('redirectclipboard', 'i', draft.shareClipboard ? '1' : '0');
+  if (changed('shareClipboard')) set('redirectclipboard', 'i', draft.shareClipboard ? '1' : '0');
   if (settings.autoReconnect != null) set('autoreconnection enabled', 'i', settings.autoReconnect ? '1' : '0');
   else if (fresh) set('autoreconnection enabled', 'i', '1');
   const authLevels = { connect: '0', refuse: '1', warn: '2', unspecified: '3' } as const;
@@ -419,15 +431,15 @@ export function exportRdpFile(
     set('prompt for credentials', 'i', '0');
     set('negotiate security layer', 'i', '1');
   }
-  set('enablecredsspsupport', 'i', draft.rdpSecurity === 'tls' ? '0' : '1');
-  set('dynamic resolution', 'i', draft.desktopSize === 'fit-window' ? '1' : '0');
-  set('smart sizing', 'i', draft.scaling === 'fit' ? '1' : '0');
+  if (changed('rdpSecurity')) set('enablecredsspsupport', 'i', draft.rdpSecurity === 'tls' ? '0' : '1');
+  if (changed('desktopSize')) set('dynamic resolution', 'i', draft.desktopSize === 'fit-window' ? '1' : '0');
+  if (changed('scaling')) set('smart sizing', 'i', draft.scaling === 'fit' ? '1' : '0');
   // mstsc writes the domain inside the user name; a file that had its own
   // "domain" line keeps it, so the two never disagree.
-  if (original && getRdpSetting(original, 'domain')) {
+  if (original && getRdpSetting(original, 'domain') && changed('username', 'domain')) {
     set('username', 's', draft.username);
     set('domain', 's', draft.domain);
-  } else if (draft.username || draft.domain || (original && getRdpSetting(original, 'username'))) {
+  } else if (changed('username', 'domain') && (draft.username || draft.domain || (original && getRdpSetting(original, 'username')))) {
     set('username', 's', draft.domain ? `${draft.domain}\\${draft.username}` : draft.username);
   }
   // An RD Gateway no line of the original names (it came from a .remmina): always through it,

@@ -75,6 +75,17 @@ test('mstsc file: unchanged document gives the same bytes; a changed value is wr
   assert.deepEqual([reread.draft.port, reread.draft.username, reread.draft.desktopSize, reread.settings.audioMode], [3391, 'bob', 'fit-window', 'none']);
 });
 
+test('an export of an unchanged file adds no line; a changed setting is the only line added', () => {
+  // Without smart sizing, dynamic resolution or a desktop size, mstsc uses its own defaults; an export must not pin them.
+  const bytes = encodeConnectionFileText('screen mode id:i:1\r\nfull address:s:pc.corp.example\r\nusername:s:CORP\\ann\r\nx-unknown:s:kept\r\n', 'utf-16le-bom');
+  const imported = expectOk(parseRdpFile(bytes));
+  bytesEqual(exportRdpFile(imported.draft, { original: imported.document }), bytes, 'the original file, byte for byte');
+  const rescaled = utf16(exportRdpFile({ ...imported.draft, scaling: 'actual' }, { original: imported.document }));
+  assert.equal(rescaled, `${utf16(bytes)}smart sizing:i:0\r\n`);
+  const cleared = utf16(exportRdpFile({ ...imported.draft, username: '', domain: '' }, { original: imported.document }));
+  assert.match(cleared, /^username:s:\r$/m, 'a user name taken out is written out');
+});
+
 test('UTF-8 file without BOM, LF, a blank line, IPv6 in brackets, a UPN user name, CredSSP off', () => {
   const bytes = fixture('handwritten-utf8.rdp');
   const imported = expectOk(parseRdpFile(bytes, { fileName: 'lab.rdp' }));
