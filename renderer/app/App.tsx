@@ -25,6 +25,25 @@ function tabLabel(sessions: readonly OpenSession[], index: number): string {
   return before === 0 ? session.profile.name : `${session.profile.name} (${before + 1})`;
 }
 
+/**
+ * A saved connection written as a file and handed to the browser's downloads; a refusal (a tunnel or gateway the
+ * format cannot carry, which would send the file's user straight to the host) is thrown with the gateway's words.
+ */
+async function downloadExport(id: string, format: 'rdp' | 'remmina'): Promise<void> {
+  const response = await fetch(API.exportFile(id, format));
+  if (!response.ok) {
+    const body = (await response.json().catch(() => ({}))) as { message?: string };
+    throw new Error(body.message ?? `The connection could not be exported (HTTP ${response.status}).`);
+  }
+  const name = /filename="([^"]+)"/.exec(response.headers.get('Content-Disposition') ?? '')?.[1] ?? `connection.${format}`;
+  const url = URL.createObjectURL(await response.blob());
+  const link = document.createElement('a');
+  link.href = url;
+  link.download = name;
+  link.click();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
 export function App() {
   const [state, setState] = useState<AppState | null>(null);
   const [signedOut, setSignedOut] = useState(false);
@@ -369,6 +388,7 @@ export function App() {
                     await loadProfiles();
                   })
                 }
+                onExport={(format) => selected && void act(() => downloadExport(selected.id, format))}
               />
             )}
           </section>

@@ -120,13 +120,15 @@ export interface ProfileEditorProps {
   onDuplicate: () => void;
   onDelete: () => void;
   onForgetPassword: () => void;
+  /** Writes the saved connection as a file of `format` (refused in words where the format cannot carry it). */
+  onExport: (format: 'rdp' | 'remmina') => void;
   onDirtyChange?: (dirty: boolean) => void;
 }
 
 /** The text and choice fields (favourite and shareClipboard are checkboxes of their own). */
 type Field = Exclude<keyof EditorValues, 'favourite' | 'shareClipboard'>;
 
-export function ProfileEditor({ profile, defaults, serverErrors, busy, passwordSavingAllowed, onSave, onDuplicate, onDelete, onForgetPassword, onDirtyChange }: ProfileEditorProps) {
+export function ProfileEditor({ profile, defaults, serverErrors, busy, passwordSavingAllowed, onSave, onDuplicate, onDelete, onForgetPassword, onExport, onDirtyChange }: ProfileEditorProps) {
   const id = useId();
   const formRef = useRef<HTMLFormElement>(null);
   const [values, setValues] = useState<EditorValues>(() => valuesFrom(profile, defaults));
@@ -419,11 +421,13 @@ export function ProfileEditor({ profile, defaults, serverErrors, busy, passwordS
             <button type="button" className="danger" disabled={busy || managed !== null} onClick={onDelete}>
               Delete
             </button>
-            {managed === null && (
-              <a className="link" href={API.exportFile(profile.id, profile.protocol === 'rdp' ? 'rdp' : 'remmina')} download>
-                Export as .{profile.protocol === 'rdp' ? 'rdp' : 'remmina'}
-              </a>
-            )}
+            {/* RDP both ways (mstsc's and Remmina's files); VNC and SPICE only Remmina's, which .rdp cannot describe. */}
+            {managed === null &&
+              (profile.protocol === 'rdp' ? (['rdp', 'remmina'] as const) : (['remmina'] as const)).map((format) => (
+                <button key={format} type="button" className="link" disabled={busy} onClick={() => onExport(format)}>
+                  Export as .{format}
+                </button>
+              ))}
           </>
         )}
       </div>

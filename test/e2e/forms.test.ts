@@ -3,7 +3,7 @@
 // shows the field to mend, and a dialog keeps the keyboard until it is answered.
 import { test, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
@@ -126,4 +126,23 @@ test('the same connection opened twice: the tabs are told apart ("Lab", "Lab (2)
   await sessionView(page).getByRole('button', { name: 'Close tab' }).click();
   await page.getByRole('tab', { name: 'Connections', selected: true }).waitFor();
   assert.deepEqual(await page.getByRole('tab').allTextContents(), ['Connections']);
+});
+
+test('export from the editor: a file that would drop the SSH tunnel is refused in words; the format that carries it is downloaded', async () => {
+  const { page } = (await startAppWithBrowser(cleanups)).browser;
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'deskbridge-forms-'));
+  cleanups.push(() => rm(dir, { recursive: true, force: true }));
+  const file = path.join(dir, 'Jump to db.remmina');
+  await writeFile(file, '[remmina]\nname=Jump to db\nprotocol=RDP\nserver=10.0.0.5\nssh_tunnel_enabled=1\nssh_tunnel_server=bastion.corp.example:22\n');
+  await page.getByLabel('Import connection file').setInputFiles(file);
+  await listed(page, 'Jump to db').waitFor();
+  await page.getByRole('button', { name: 'Export as .rdp' }).click();
+  const refusal = page.locator('.banner[role="alert"]').filter({ hasText: 'SSH tunnel' });
+  await refusal.waitFor();
+  assert.match((await refusal.textContent()) ?? '', /goes through the SSH tunnel bastion\.corp\.example:22, which an \.rdp file cannot describe: export it as \.remmina/);
+  const download = page.waitForEvent('download');
+  await page.getByRole('button', { name: 'Export as .remmina' }).click();
+  const saved = await download;
+  assert.equal(saved.suggestedFilename(), 'Jump to db.remmina');
+  assert.match(await readFile((await saved.path())!, 'utf8'), /^ssh_tunnel_server=bastion\.corp\.example:22$/m);
 });
