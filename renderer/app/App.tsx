@@ -25,6 +25,14 @@ function tabLabel(sessions: readonly OpenSession[], index: number): string {
   return before === 0 ? session.profile.name : `${session.profile.name} (${before + 1})`;
 }
 
+/** A file's bytes as base64, for the import request. */
+async function base64Of(file: File): Promise<string> {
+  const bytes = new Uint8Array(await file.arrayBuffer());
+  let binary = '';
+  for (const byte of bytes) binary += String.fromCharCode(byte);
+  return btoa(binary);
+}
+
 /**
  * A saved connection written as a file and handed to the browser's downloads; a refusal (a tunnel or gateway the
  * format cannot carry, which would send the file's user straight to the host) is thrown with the gateway's words.
@@ -227,10 +235,7 @@ export function App() {
       return;
     }
     await act(async () => {
-      const bytes = new Uint8Array(await file.arrayBuffer());
-      let binary = '';
-      for (const byte of bytes) binary += String.fromCharCode(byte);
-      const result = await api<{ profile: ProfileView; notes: string[] }>('POST', API.importFile, { fileName: file.name, contentBase64: btoa(binary), mode: mode ?? 'save' });
+      const result = await api<{ profile: ProfileView; notes: string[] }>('POST', API.importFile, { fileName: file.name, contentBase64: await base64Of(file), mode: mode ?? 'save' });
       setInfo([mode === 'open' ? `Opened “${result.profile.name}” from ${file.name}, once: it is not kept.` : `Imported “${result.profile.name}”.`, ...result.notes]);
       if (mode === 'open') openSession(result.profile);
       else {
@@ -238,6 +243,48 @@ export function App() {
         setSelection({ kind: 'profile', id: result.profile.id });
       }
     });
+  };
+
+  /**
+   * Several files at once (dropped, or chosen together): each .rdp and .remmina saved in turn, and one banner for
+   * what came in and one for what did not, by file. A .vv ticket is one-shot and asks first, so only on its own.
+   */
+  const importFiles = async (files: File[], changesDiscarded = false) => {
+    if (files.length <= 1) {
+      if (files[0]) await importFile(files[0]);
+      return;
+    }
+    setActiveTab('library');
+    if (editorDirty && !changesDiscarded) {
+      setLeaving({ then: () => void importFiles(files, true) });
+      return;
+    }
+    setBusy(true);
+    setMessage(null);
+    const imported: string[] = [];
+    const refused: string[] = [];
+    let last: ProfileView | null = null;
+    for (const file of files) {
+      if (/\.vv$/i.test(file.name)) {
+        refused.push(`${file.name}: a .vv console file is opened on its own (import or drop it alone).`);
+        continue;
+      }
+      try {
+        const result = await api<{ profile: ProfileView; notes: string[] }>('POST', API.importFile, { fileName: file.name, contentBase64: await base64Of(file), mode: 'save' });
+        imported.push(`Imported “${result.profile.name}” from ${file.name}.`, ...result.notes.map((note) => `${file.name}: ${note}`));
+        last = result.profile;
+      } catch (error) {
+        refused.push(error instanceof ApiError && isErrorCode(error.code) ? `${file.name}: ${messageFor(error.code)}` : (error as Error).message);
+      }
+    }
+    setInfo(imported);
+    if (refused.length > 0) setMessage(`${refused.length} of ${files.length} files were not imported. ${refused.join(' ')}`);
+    try {
+      await loadProfiles();
+      if (last) setSelection({ kind: 'profile', id: last.id });
+    } finally {
+      setBusy(false);
+    }
   };
 
   const closeSession = (key: string) => {
@@ -261,10 +308,10 @@ export function App() {
       onDrop={(e) => {
         // A session's desktop took the drop (files sent to the remote computer): not a connection file to import.
         if (e.defaultPrevented) return;
-        const file = e.dataTransfer.files[0];
-        if (!file) return;
+        const files = [...e.dataTransfer.files];
+        if (files.length === 0) return;
         e.preventDefault();
-        void importFile(file);
+        void importFiles(files);
       }}
     >
       <header className="app-header">
@@ -348,7 +395,7 @@ export function App() {
                 setSelection({ kind: 'new' });
               })
             }
-            onImport={(file) => void importFile(file)}
+            onImport={(files) => void importFiles(files)}
           />
           <section className="editor-pane">
             {state && passwordSavingAllowed && (

@@ -18,7 +18,8 @@ export interface ProfileListProps {
   onSelect: (id: string) => void;
   onConnect: (id: string) => void;
   onNew: () => void;
-  onImport: (file: File) => void;
+  /** One file or several (chosen or dropped together). */
+  onImport: (files: File[]) => void;
 }
 
 export function matchesQuery(profile: ProfileView, query: string): boolean {
@@ -84,9 +85,10 @@ export function ProfileList({ profiles, selectedId, canCreate, onSelect, onConne
             type="file"
             aria-label="Import connection file"
             accept=".rdp,.vv,.remmina"
+            multiple
             onChange={(e) => {
-              const file = e.target.files?.[0];
-              if (file) onImport(file);
+              const files = [...(e.target.files ?? [])];
+              if (files.length > 0) onImport(files);
               e.target.value = '';
             }}
           />

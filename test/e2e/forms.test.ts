@@ -146,3 +146,25 @@ test('export from the editor: a file that would drop the SSH tunnel is refused i
   assert.equal(saved.suggestedFilename(), 'Jump to db.remmina');
   assert.match(await readFile((await saved.path())!, 'utf8'), /^ssh_tunnel_server=bastion\.corp\.example:22$/m);
 });
+
+test('several files imported at once (chosen together, or dropped): each is saved or said why not, by name', async () => {
+  const { page } = (await startAppWithBrowser(cleanups)).browser;
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'deskbridge-forms-'));
+  cleanups.push(() => rm(dir, { recursive: true, force: true }));
+  const files = {
+    'Branch office.rdp': 'full address:s:branch.corp.example\r\n',
+    'Lab.remmina': '[remmina]\nname=Lab\nprotocol=VNC\nserver=lab.corp.example:5901\n',
+    'empty.rdp': '',
+    'ticket.vv': '[virt-viewer]\ntype=spice\nhost=vm.corp.example\nport=5900\n',
+  };
+  for (const [name, text] of Object.entries(files)) await writeFile(path.join(dir, name), text);
+  await page.getByLabel('Import connection file').setInputFiles(Object.keys(files).map((name) => path.join(dir, name)));
+  await listed(page, 'Branch office').waitFor();
+  await listed(page, 'Lab').waitFor();
+  const said = (await page.locator('.banner.info').textContent()) ?? '';
+  assert.match(said, /Imported “Branch office” from Branch office\.rdp\./);
+  assert.match(said, /Imported “Lab” from Lab\.remmina\./);
+  const refused = (await page.locator('.banner[role="alert"]').textContent()) ?? '';
+  assert.match(refused, /^2 of 4 files were not imported\. .*empty\.rdp: .*ticket\.vv: a \.vv console file is opened on its own/);
+  assert.equal(await page.getByRole('navigation', { name: 'Connections' }).getByRole('listitem').count(), 2);
+});
