@@ -52,6 +52,16 @@ async function downloadExport(id: string, format: 'rdp' | 'remmina'): Promise<vo
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
+/**
+ * The library's empty state where the user may not add connections. An unusable policy file is named as the
+ * reason (the banner above says what is wrong with it), never "none is set up for you yet", which blames IT's rules.
+ */
+function noConnectionsNote(invalidFile: AppState['policy']['invalidFile']): string {
+  if (invalidFile === 'blocked') return "Your organisation's policy is invalid (the message above says what is wrong), so connections are blocked. Tell your IT department.";
+  if (invalidFile === 'last-valid-kept') return "Your organisation's policy is invalid (the message above says what is wrong); its last valid version stays in force and sets up no connection for you. Tell your IT department.";
+  return 'Your organisation provides the connections here, and none is set up for you yet. Ask your IT department.';
+}
+
 export function App() {
   const [state, setState] = useState<AppState | null>(null);
   const [signedOut, setSignedOut] = useState(false);
@@ -406,7 +416,7 @@ export function App() {
             {selection.kind === 'none' && profiles.length > 0 && <p className="empty">Choose a connection, or create a new one.</p>}
             {!selected && profiles.length === 0 && state && !canCreate && (
               <p className="empty" role="note">
-                Your organisation provides the connections here, and none is set up for you yet. Ask your IT department.
+                {noConnectionsNote(state.policy.invalidFile)}
               </p>
             )}
             {(selected || ((selection.kind === 'new' || profiles.length === 0) && canCreate)) && (

@@ -143,6 +143,12 @@ export interface PolicySummary {
   source: 'none' | 'machine' | 'command-line';
   /** Problems the user must see (an invalid file, a failed provisioning refresh). */
   problems: string[];
+  /**
+   * The policy file cannot be used (invalid, unreadable, or --policy's file missing): 'last-valid-kept' when
+   * an earlier valid copy stays in force, 'blocked' when LOCKDOWN_POLICY does; null when the file is fine.
+   * Messages that would otherwise blame the policy's rules (no connections set up, none may be added) say this instead.
+   */
+  invalidFile: 'last-valid-kept' | 'blocked' | null;
   passwordSaving: 'allowed' | 'keychain-only' | 'never';
   allowUserProfiles: boolean;
   allowUnencrypted: boolean;

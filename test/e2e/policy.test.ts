@@ -94,12 +94,14 @@ test('"no saved passwords" hides the option; a host outside the allow-list is re
   }
 });
 
-test('an invalid policy is reported in a banner and blocks connections', async () => {
-  await withPolicy({ allowedHosts: 'not-a-list' }, async (page) => {
+test('an invalid policy is reported in a banner and blocks connections; the empty library names the invalid policy, not a lack of connections', async () => {
+  await withPolicy({ allowedHost: ['*.corp.example'] }, async (page) => {
     const banner = page.locator('.banner[role="alert"]').first();
     await banner.waitFor();
-    assert.match((await banner.textContent()) ?? '', /is invalid .* connections are blocked/);
+    assert.match((await banner.textContent()) ?? '', /is invalid \(.*allowedHost.*\) .* connections are blocked/);
     assert.equal(await page.getByRole('button', { name: 'New connection' }).isDisabled(), true);
+    await page.getByText("Your organisation's policy is invalid (the message above says what is wrong), so connections are blocked. Tell your IT department.").waitFor();
+    assert.equal(await page.getByText('none is set up for you yet', { exact: false }).count(), 0);
   });
 });
 

@@ -49,6 +49,7 @@ export class ManagedPolicyStore {
   private current: ManagedPolicy = NO_POLICY;
   private source: PolicySummary['source'] = 'none';
   private problems: string[] = [];
+  private invalidFile: PolicySummary['invalidFile'] = null;
   /** The machine-wide file's last valid policy, read by this process. */
   private lastValidMachine: ManagedPolicy | null = null;
   private watcher: FSWatcher | null = null;
@@ -73,6 +74,7 @@ export class ManagedPolicyStore {
     return {
       source: this.source,
       problems: [...this.problems],
+      invalidFile: this.invalidFile,
       passwordSaving: p.passwords.save,
       allowUserProfiles: p.allowUserProfiles,
       allowUnencrypted: p.allowUnencrypted,
@@ -100,7 +102,7 @@ export class ManagedPolicyStore {
     } else if (this.sources.commandLineFile) {
       const given = await readPolicyFile(this.sources.commandLineFile);
       if (given.kind === 'missing') {
-        this.apply(LOCKDOWN_POLICY, 'command-line', [`The policy file ${this.sources.commandLineFile} given with --policy does not exist. Connections are blocked until it is fixed.`]);
+        this.apply(LOCKDOWN_POLICY, 'command-line', [`The policy file ${this.sources.commandLineFile} given with --policy does not exist. Connections are blocked until it is fixed.`], 'blocked');
         return;
       }
       [file, source, read] = [this.sources.commandLineFile, 'command-line', given];
@@ -124,9 +126,9 @@ export class ManagedPolicyStore {
     }
     const previous = source === 'machine' ? this.lastValidMachine : await readCachedPolicy(cache);
     if (previous) {
-      this.apply(previous, source, [`The policy file ${file} is invalid (${parsed.problem}). The last valid policy stays in force. Tell your IT department.`]);
+      this.apply(previous, source, [`The policy file ${file} is invalid (${parsed.problem}). The last valid policy stays in force. Tell your IT department.`], 'last-valid-kept');
     } else {
-      this.apply(LOCKDOWN_POLICY, source, [`The policy file ${file} is invalid (${parsed.problem}) and no earlier valid policy is known, so connections are blocked. Tell your IT department.`]);
+      this.apply(LOCKDOWN_POLICY, source, [`The policy file ${file} is invalid (${parsed.problem}) and no earlier valid policy is known, so connections are blocked. Tell your IT department.`], 'blocked');
     }
   }
 
@@ -153,10 +155,11 @@ export class ManagedPolicyStore {
     this.watcher?.close();
   }
 
-  private apply(policy: ManagedPolicy, source: PolicySummary['source'], problems: string[]): void {
+  private apply(policy: ManagedPolicy, source: PolicySummary['source'], problems: string[], invalidFile: PolicySummary['invalidFile'] = null): void {
     this.current = policy;
     this.source = source;
     this.problems = problems;
+    this.invalidFile = invalidFile;
     for (const problem of problems) this.logger.error('policy problem', { problem });
     if (problems.length === 0 && source !== 'none') this.logger.info('policy loaded', { source, managedProfiles: policy.profiles.length });
   }

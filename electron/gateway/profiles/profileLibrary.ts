@@ -139,9 +139,20 @@ export class ProfileLibrary {
     };
   }
 
+  /**
+   * Throws where the user may not keep connections of their own. Under the lockdown an unusable policy file
+   * brings, the refusal names that file's problem: "only the connections it provides" would blame a rule IT never wrote.
+   */
+  private refuseUserProfiles(): void {
+    if (this.policy.policy.allowUserProfiles) return;
+    const summary = this.policy.summary();
+    if (summary.invalidFile === 'blocked') throw new PolicyRefusal(403, 'policy-invalid', summary.problems[0] ?? messageFor('policy-invalid'));
+    throw new PolicyRefusal(403, 'policy-no-user-profiles');
+  }
+
   /** New profiles start from IT's defaults; what the user typed wins. */
   async create(input: Record<string, unknown>): Promise<Profile> {
-    if (!this.policy.policy.allowUserProfiles) throw new PolicyRefusal(403, 'policy-no-user-profiles');
+    this.refuseUserProfiles();
     const draft = profileDraftSchema.parse({ ...this.policy.policy.profileDefaults, ...input });
     return this.store.create(draft);
   }
@@ -149,7 +160,7 @@ export class ProfileLibrary {
   async update(id: string, draft: ProfileDraft): Promise<Profile> {
     const source = this.managedSource(id);
     if (!source) {
-      if (!this.policy.policy.allowUserProfiles) throw new PolicyRefusal(403, 'policy-no-user-profiles');
+      this.refuseUserProfiles();
       return this.store.update(id, draft);
     }
     // Only the open fields may differ from IT's values; anything else is refused, not silently dropped.
@@ -167,7 +178,7 @@ export class ProfileLibrary {
 
   async remove(id: string): Promise<void> {
     if (this.isManaged(id)) throw new PolicyRefusal(403, 'policy-managed-profile');
-    if (!this.policy.policy.allowUserProfiles) throw new PolicyRefusal(403, 'policy-no-user-profiles');
+    this.refuseUserProfiles();
     await this.store.remove(id);
     this.passwordWrites++;
     this.passwordSaved.delete(id);
@@ -176,7 +187,7 @@ export class ProfileLibrary {
 
   async duplicate(id: string): Promise<Profile> {
     if (this.isManaged(id)) throw new PolicyRefusal(403, 'policy-managed-profile');
-    if (!this.policy.policy.allowUserProfiles) throw new PolicyRefusal(403, 'policy-no-user-profiles');
+    this.refuseUserProfiles();
     return this.store.duplicate(id);
   }
 

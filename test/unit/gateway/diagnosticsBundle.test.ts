@@ -10,6 +10,7 @@ import { NO_POLICY, type PolicySummary } from '../../../shared/policy/policySche
 const summary: PolicySummary = {
   source: 'none',
   problems: [],
+  invalidFile: null,
   passwordSaving: 'allowed',
   clipboard: 'both',
   allowFileTransfer: true,

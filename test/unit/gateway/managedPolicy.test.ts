@@ -31,6 +31,7 @@ test('no policy anywhere: no restrictions', async (t) => {
   const s = store();
   await s.load();
   assert.equal(s.summary().source, 'none');
+  assert.equal(s.summary().invalidFile, null);
   assert.equal(s.policy.allowedHosts, undefined);
 });
 
@@ -62,6 +63,7 @@ test('an invalid machine-wide file keeps the last valid policy this process read
   await s.load();
   assert.deepEqual(s.policy.allowedHosts, ['*.corp.example']);
   assert.match(s.summary().problems[0] ?? '', /invalid \(allowedHosts\.0: .*\)\. The last valid policy stays in force/);
+  assert.equal(s.summary().invalidFile, 'last-valid-kept');
 });
 
 test("an invalid machine-wide file at start locks down: a copy in the user's data folder is not IT's policy", async (t) => {
@@ -102,6 +104,7 @@ test('an invalid file with no earlier valid one locks down, never "no policy"', 
   await s.load();
   assert.deepEqual(s.policy, LOCKDOWN_POLICY);
   assert.equal(s.summary().passwordSaving, 'never');
+  assert.equal(s.summary().invalidFile, 'blocked');
   assert.match(s.summary().problems[0] ?? '', /connections are blocked/);
 });
 
