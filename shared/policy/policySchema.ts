@@ -3,7 +3,7 @@
 // the --policy file or a provisioned document; the renderer only reads the
 // effective result to hide what is forbidden. Enforcement is in the gateway.
 import { z } from 'zod';
-import { hostProblem, profileDraftSchema } from '../profiles/profileSchema';
+import { DEFAULT_PORTS, hostProblem, profileDraftSchema } from '../profiles/profileSchema';
 
 export const POLICY_SCHEMA_VERSION = 1;
 
@@ -14,14 +14,17 @@ export type OpenableField = (typeof OPENABLE_FIELDS)[number];
 export const managedProfileSchema = profileDraftSchema
   .extend({
     /** Stable id chosen by IT, so the same profile keeps its saved password and user choices across updates. */
-    id: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'A managed profile id is 1 to 64 letters, digits, "-" or "_".'),
+    id: z.string({ message: 'Give each managed profile an id: 1 to 64 letters, digits, "-" or "_".' }).regex(/^[A-Za-z0-9_-]{1,64}$/, 'A managed profile id is 1 to 64 letters, digits, "-" or "_".'),
+    /** Left out: the protocol's usual port (DEFAULT_PORTS), as the editor starts a new connection with. */
+    port: profileDraftSchema.shape.port.optional(),
     openFields: z.array(z.enum(OPENABLE_FIELDS)).default([]),
   })
   // The same rule as for the user's own: a proxy's ticket as the host only with a SPICE proxy to resolve it.
   .superRefine((profile, context) => {
     const problem = hostProblem(profile);
     if (problem) context.addIssue({ code: 'custom', path: ['host'], message: problem });
-  });
+  })
+  .transform((profile) => ({ ...profile, port: profile.port ?? DEFAULT_PORTS[profile.protocol] }));
 export type ManagedProfile = z.infer<typeof managedProfileSchema>;
 
 export const SESSION_END_ACTIONS = ['reconnect', 'launcher', 'quit'] as const;

@@ -14,6 +14,7 @@ import path from 'node:path';
 import { LOCKDOWN_POLICY, NO_POLICY, policySchema, type ManagedPolicy, type PolicySummary } from '../../../shared/policy/policySchema';
 import type { Logger } from '../logging/logger';
 import { writeFileAtomic } from '../profiles/profileStore';
+import { describeIssue } from './policyProblems';
 
 export function machinePolicyPath(platform: NodeJS.Platform = process.platform): string {
   if (platform === 'win32') return path.join(process.env.ProgramData ?? 'C:\\ProgramData', 'DeskBridge', 'policy.json');
@@ -30,19 +31,26 @@ export interface PolicySources {
   cacheDir: string;
 }
 
-export type PolicyParse = { ok: true; policy: ManagedPolicy } | { ok: false; problem: string };
+/** A parsed policy file, or every problem found in it (at least one). */
+export type PolicyParse = { ok: true; policy: ManagedPolicy } | { ok: false; problems: string[] };
 
 export function parsePolicy(text: string): PolicyParse {
   let raw: unknown;
   try {
     raw = JSON.parse(text);
   } catch (error) {
-    return { ok: false, problem: `it is not valid JSON (${(error as Error).message})` };
+    return { ok: false, problems: [`it is not valid JSON (${(error as Error).message})`] };
   }
   const parsed = policySchema.safeParse(raw);
   if (parsed.success) return { ok: true, policy: parsed.data };
-  const issue = parsed.error.issues[0];
-  return { ok: false, problem: issue ? `${issue.path.join('.') || 'the file'}: ${issue.message}` : 'it does not match the policy format' };
+  const problems = parsed.error.issues.map((issue) => describeIssue(issue, raw));
+  return { ok: false, problems: problems.length > 0 ? problems : ['it does not match the policy format'] };
+}
+
+/** The problems of an invalid file in one banner: the first, and how many more there are. */
+function problemsInBrief(problems: string[]): string {
+  const more = problems.length - 1;
+  return more === 0 ? (problems[0] as string) : `${problems[0]}; and ${more} more problem${more === 1 ? '' : 's'}`;
 }
 
 export class ManagedPolicyStore {
@@ -126,9 +134,9 @@ export class ManagedPolicyStore {
     }
     const previous = source === 'machine' ? this.lastValidMachine : await readCachedPolicy(cache);
     if (previous) {
-      this.apply(previous, source, [`The policy file ${file} is invalid (${parsed.problem}). The last valid policy stays in force. Tell your IT department.`], 'last-valid-kept');
+      this.apply(previous, source, [`The policy file ${file} is invalid (${problemsInBrief(parsed.problems)}). The last valid policy stays in force. Tell your IT department.`], 'last-valid-kept');
     } else {
-      this.apply(LOCKDOWN_POLICY, source, [`The policy file ${file} is invalid (${parsed.problem}) and no earlier valid policy is known, so connections are blocked. Tell your IT department.`], 'blocked');
+      this.apply(LOCKDOWN_POLICY, source, [`The policy file ${file} is invalid (${problemsInBrief(parsed.problems)}) and no earlier valid policy is known, so connections are blocked. Tell your IT department.`], 'blocked');
     }
   }
 
@@ -189,5 +197,5 @@ async function readCachedPolicy(file: string): Promise<ManagedPolicy | null> {
 }
 
 function parseRead(read: Exclude<FileRead, { kind: 'missing' }>): PolicyParse {
-  return read.kind === 'text' ? parsePolicy(read.text) : { ok: false, problem: `it cannot be read (${read.code})` };
+  return read.kind === 'text' ? parsePolicy(read.text) : { ok: false, problems: [`it cannot be read (${read.code})`] };
 }

@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile, mkdir, readdir } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile, mkdir, readdir, readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { ManagedPolicyStore, machinePolicyPath } from '../../../electron/gateway/policy/managedPolicy';
+import { ManagedPolicyStore, machinePolicyPath, parsePolicy } from '../../../electron/gateway/policy/managedPolicy';
 import { createLogger } from '../../../electron/gateway/logging/logger';
 import { LOCKDOWN_POLICY, NO_POLICY, hostAllowed, policySchema, sessionRedirection } from '../../../shared/policy/policySchema';
 
@@ -156,4 +156,29 @@ test('a managed profile whose host is a proxy\u2019s ticket needs a SPICE proxy,
   assert.equal(refused.success, false);
   assert.deepEqual(refused.error?.issues.map((i) => i.path.join('.')), ['profiles.0.host']);
   assert.equal(policySchema.safeParse({ schemaVersion: 1, profiles: [{ ...profile, spiceProxy: 'http://pve.corp.example:3128' }] }).success, true);
+});
+
+test('a managed profile without a port gets its protocol\u2019s usual one; one with a bad port is named by its id', async (t) => {
+  const { machineFile, store } = await setup(t);
+  const profiles = [
+    { id: 'vnc', name: 'VNC', protocol: 'vnc', host: 'a.corp.example' },
+    { id: 'rdp', name: 'RDP', protocol: 'rdp', host: 'b.corp.example' },
+    { id: 'spice', name: 'SPICE', protocol: 'spice', host: 'c.corp.example' },
+    { id: 'kept', name: 'Kept', protocol: 'rdp', host: 'd.corp.example', port: 3390 },
+  ];
+  await writeFile(machineFile, valid({ profiles }));
+  const s = store();
+  await s.load();
+  assert.deepEqual(s.summary().problems, []);
+  assert.deepEqual(s.policy.profiles.map((p) => p.port), [5900, 3389, 5900, 3390]);
+  await writeFile(machineFile, valid({ profiles: [{ ...profiles[0], id: 'lab', port: 70000 }, { name: 'No id', protocol: 'rdp', host: 'e.corp.example', port: 0 }] }));
+  const parsed = parsePolicy(await readFile(machineFile, 'utf8'));
+  assert.equal(parsed.ok, false);
+  assert.deepEqual(!parsed.ok && parsed.problems, [
+    'profile \u201clab\u201d (profiles.0): port: Enter a port number from 1 to 65535.',
+    'profiles.1: port: Enter a port number from 1 to 65535.',
+    'profiles.1: id: Give each managed profile an id: 1 to 64 letters, digits, "-" or "_".',
+  ]);
+  await s.load();
+  assert.match(s.summary().problems[0] ?? '', /is invalid \(profile \u201clab\u201d \(profiles\.0\): port: Enter a port number from 1 to 65535\.; and 2 more problems\)/);
 });
