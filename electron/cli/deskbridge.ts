@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readFile, unlink, writeFile } from 'node:fs/promises';
-import { collectDiagnostics, createLogger, exportProfile, machinePolicyPath, notFoundOrAmbiguous, openOfflineLibrary, packageVersion, startGateway, importIntoLibrary } from '../gateway/index';
+import { checkPolicyFile, collectDiagnostics, createLogger, exportProfile, machinePolicyPath, notFoundOrAmbiguous, openOfflineLibrary, packageVersion, startGateway, importIntoLibrary } from '../gateway/index';
 import { USAGE, UsageError, parseCli, type CliOptions } from './options';
 import { ELECTRON_MISSING, browserArgs, findChromium, findElectronBinary } from './shellLaunch';
 
@@ -110,6 +110,18 @@ function runElectronShell(argv: string[]): void {
   child.on('exit', (code, signal) => process.exit(code ?? (signal === 'SIGINT' || signal === 'SIGTERM' ? 0 : 1)));
 }
 
+/** `--check-policy FILE`: "valid" and an outline, or every problem; the exit code for scripts (0 valid, 1 not). */
+async function runCheckPolicy(file: string): Promise<number> {
+  const check = await checkPolicyFile(file);
+  if (check.valid) {
+    process.stdout.write(`valid: ${check.outline}\n`);
+    return 0;
+  }
+  const count = check.problems.length;
+  process.stdout.write(`invalid: ${file} has ${count} problem${count === 1 ? '' : 's'}; the app would block connections (or keep its last valid policy) until they are fixed:\n${check.problems.map((p) => `  ${p}\n`).join('')}`);
+  return 1;
+}
+
 export async function main(argv: string[]): Promise<void> {
   let options: CliOptions;
   try {
@@ -127,6 +139,10 @@ export async function main(argv: string[]): Promise<void> {
   }
   if (options.version) {
     process.stdout.write(`${packageVersion()}\n`);
+    return;
+  }
+  if (options.checkPolicy) {
+    process.exitCode = await runCheckPolicy(options.checkPolicy);
     return;
   }
   if (options.diagnostics) {

@@ -21,6 +21,8 @@ Options:
                             launcher (a "Connect again" screen) or quit.
   --policy FILE             A policy file, used only where no machine-wide policy exists
                             (${machinePolicyPath()}).
+  --check-policy FILE       Check a policy file before deploying it: print "valid" and what it sets,
+                            or every problem in it, and exit (0 if valid, 1 if not).
   --import FILE             Add the connection in an .rdp, .vv or .remmina file to the library and exit
                             (a .vv's one-time password is not kept).
   --export ID FILE          Write a saved connection as .rdp or .remmina (by FILE's extension) and exit.
@@ -43,6 +45,7 @@ export interface CliOptions {
   dataDir: string;
   connect: string | null;
   policy: string | null;
+  checkPolicy: string | null;
   kiosk: boolean;
   onSessionEnd: 'reconnect' | 'launcher' | 'quit';
   diagnostics: string | null;
@@ -69,6 +72,7 @@ export const OPTIONS = {
   'data-dir': { type: 'string' },
   connect: { type: 'string' },
   policy: { type: 'string' },
+  'check-policy': { type: 'string' },
   kiosk: { type: 'boolean', default: false },
   'on-session-end': { type: 'string' },
   diagnostics: { type: 'string' },
@@ -119,6 +123,7 @@ export function parseCli(argv: string[]): CliOptions {
     dataDir: path.resolve(values['data-dir'] ?? defaultDataDir()),
     connect: values.connect ?? null,
     policy: values.policy ? path.resolve(values.policy) : null,
+    checkPolicy: values['check-policy'] ? path.resolve(values['check-policy']) : null,
     kiosk: values.kiosk,
     onSessionEnd,
     diagnostics: values.diagnostics ? path.resolve(values.diagnostics) : null,

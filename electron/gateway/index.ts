@@ -25,6 +25,7 @@ import type { GatewayOptions, RunningGateway } from './types';
 export type { GatewayOptions, RunningGateway } from './types';
 export { collectDiagnostics } from './diagnostics/diagnosticsBundle';
 export { machinePolicyPath } from './policy/managedPolicy';
+export { checkPolicyFile } from './policy/policyCheck';
 export { createLogger } from './logging/logger';
 export { importIntoLibrary, exportProfile } from './profiles/connectionFileImport';
 export { notFoundOrAmbiguous } from './profiles/profileLibrary';

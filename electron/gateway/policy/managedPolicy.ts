@@ -47,10 +47,10 @@ export function parsePolicy(text: string): PolicyParse {
   return { ok: false, problems: problems.length > 0 ? problems : ['it does not match the policy format'] };
 }
 
-/** The problems of an invalid file in one banner: the first, and how many more there are. */
+/** The problems of an invalid file in one banner: the first, and how many more `--check-policy` lists. */
 function problemsInBrief(problems: string[]): string {
   const more = problems.length - 1;
-  return more === 0 ? (problems[0] as string) : `${problems[0]}; and ${more} more problem${more === 1 ? '' : 's'}`;
+  return more === 0 ? (problems[0] as string) : `${problems[0]}; and ${more} more problem${more === 1 ? '' : 's'}, listed by deskbridge --check-policy FILE`;
 }
 
 export class ManagedPolicyStore {

@@ -32,3 +32,35 @@ test('--import under an invalid policy says the policy is invalid, not that it a
   assert.match(result.stderr, /The policy file .*policy\.json is invalid \(.*allowedHost.*\)/);
   assert.doesNotMatch(result.stderr, /allows only the connections it provides/);
 });
+
+test('--check-policy: a valid file prints "valid" and what it sets, exit 0', async (t) => {
+  const dir = await tempDir(t);
+  const policy = path.join(dir, 'policy.json');
+  const profiles = [{ id: 'lab', name: 'Lab', protocol: 'rdp', host: 'lab.corp.example' }];
+  await writeFile(policy, JSON.stringify({ schemaVersion: 1, profiles, allowedHosts: ['*.corp.example'], kiosk: { enabled: true, profile: 'lab' }, passwords: { save: 'never' } }));
+  const result = run(dir, ['--check-policy', policy]);
+  assert.equal(result.status, 0, result.stderr);
+  assert.equal(
+    result.stdout,
+    'valid: 1 managed profile (lab); kiosk on \u201clab\u201d (then reconnect); allowed hosts: *.corp.example; user connections allowed; unencrypted allowed; saved passwords: never; clipboard: both; file transfer allowed\n',
+  );
+});
+
+test('--check-policy: an invalid file prints every problem, a profile named by its id, exit 1', async (t) => {
+  const dir = await tempDir(t);
+  const policy = path.join(dir, 'policy.json');
+  const profiles = [{ id: 'lab', name: 'Lab', protocol: 'vnc', host: 'lab.corp.example', port: 0 }];
+  await writeFile(policy, JSON.stringify({ schemaVersion: 2, profiles, allowedHost: ['*.corp.example'] }));
+  const result = run(dir, ['--check-policy', policy]);
+  assert.equal(result.status, 1);
+  const lines = result.stdout.trimEnd().split('\n');
+  assert.match(lines[0] ?? '', /^invalid: .*policy\.json has 3 problems/);
+  assert.deepEqual(lines.slice(1).map((l) => l.trim()).sort(), [
+    'profile \u201clab\u201d (profiles.0): port: Enter a port number from 1 to 65535.',
+    'schemaVersion: Invalid input: expected 1',
+    'the file: Unrecognized key: "allowedHost"',
+  ]);
+  const missing = run(dir, ['--check-policy', path.join(dir, 'nothing.json')]);
+  assert.equal(missing.status, 1);
+  assert.match(missing.stdout, /it cannot be read \(ENOENT\)/);
+});

@@ -180,5 +180,5 @@ test('a managed profile without a port gets its protocol\u2019s usual one; one w
     'profiles.1: id: Give each managed profile an id: 1 to 64 letters, digits, "-" or "_".',
   ]);
   await s.load();
-  assert.match(s.summary().problems[0] ?? '', /is invalid \(profile \u201clab\u201d \(profiles\.0\): port: Enter a port number from 1 to 65535\.; and 2 more problems\)/);
+  assert.match(s.summary().problems[0] ?? '', /is invalid \(profile \u201clab\u201d \(profiles\.0\): port: Enter a port number from 1 to 65535\.; and 2 more problems, listed by deskbridge --check-policy FILE\)/);
 });

@@ -1,0 +1,41 @@
+// `deskbridge --check-policy FILE`: IT checks a policy file before deploying
+// it, with the same parser the app loads it with, so "valid" here means the
+// app will apply it as written (not the lockdown an invalid file brings).
+import { promises as fs } from 'node:fs';
+import type { ManagedPolicy } from '../../../shared/policy/policySchema';
+import { parsePolicy } from './managedPolicy';
+
+export type PolicyCheck = { valid: true; outline: string } | { valid: false; problems: string[] };
+
+export async function checkPolicyFile(file: string): Promise<PolicyCheck> {
+  let text: string;
+  try {
+    text = await fs.readFile(file, 'utf8');
+  } catch (error) {
+    return { valid: false, problems: [`it cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`] };
+  }
+  const parsed = parsePolicy(text);
+  return parsed.ok ? { valid: true, outline: policyOutline(parsed.policy) } : { valid: false, problems: parsed.problems };
+}
+
+/** What a valid policy sets, on one line: what IT would look for first. */
+export function policyOutline(policy: ManagedPolicy): string {
+  return [
+    managedProfilesOutline(policy),
+    policy.kiosk?.enabled ? `kiosk on \u201c${policy.kiosk.profile ?? '(none named)'}\u201d (then ${policy.kiosk.onSessionEnd})` : 'no kiosk',
+    policy.allowedHosts === undefined ? 'any host' : `allowed hosts: ${policy.allowedHosts.join(', ') || 'none'}`,
+    policy.allowUserProfiles ? 'user connections allowed' : 'no user connections',
+    policy.allowUnencrypted ? 'unencrypted allowed' : 'encrypted only',
+    `saved passwords: ${policy.passwords.save}`,
+    `clipboard: ${policy.clipboard}`,
+    policy.allowFileTransfer ? 'file transfer allowed' : 'no file transfer',
+    ...(policy.provisioning ? [`provisioning from ${policy.provisioning.url}`] : []),
+  ].join('; ');
+}
+
+function managedProfilesOutline(policy: ManagedPolicy): string {
+  const ids = policy.profiles.map((p) => p.id);
+  if (ids.length === 0) return 'no managed profiles';
+  const shown = ids.length > 5 ? `${ids.slice(0, 5).join(', ')}, \u2026` : ids.join(', ');
+  return `${ids.length} managed profile${ids.length === 1 ? '' : 's'} (${shown})`;
+}
