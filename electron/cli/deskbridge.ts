@@ -110,11 +110,11 @@ function runElectronShell(argv: string[]): void {
   child.on('exit', (code, signal) => process.exit(code ?? (signal === 'SIGINT' || signal === 'SIGTERM' ? 0 : 1)));
 }
 
-/** `--check-policy FILE`: "valid" and an outline, or every problem; the exit code for scripts (0 valid, 1 not). */
+/** `--check-policy FILE`: "valid", an outline and any warnings, or every problem; the exit code for scripts (0 valid, 1 not). */
 async function runCheckPolicy(file: string): Promise<number> {
   const check = await checkPolicyFile(file);
   if (check.valid) {
-    process.stdout.write(`valid: ${check.outline}\n`);
+    process.stdout.write(`valid: ${check.outline}\n${check.warnings.map((w) => `warning: ${w}\n`).join('')}`);
     return 0;
   }
   const count = check.problems.length;

@@ -87,8 +87,37 @@ export const policySchema = z
       })
       .optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((policy, context) => {
+    for (const issue of [...duplicateIdIssues(policy.profiles), ...kioskProfileIssues(policy)]) context.addIssue({ code: 'custom', ...issue });
+  });
 export type ManagedPolicy = z.infer<typeof policySchema>;
+
+type PolicyIssue = { path: (string | number)[]; message: string };
+
+/** Two managed profiles with one id would be one row to the library: selecting either shows both, opening one opens the other. */
+function duplicateIdIssues(profiles: readonly ManagedProfile[]): PolicyIssue[] {
+  const first = new Map<string, number>();
+  return profiles.flatMap((profile, index) => {
+    const earlier = first.get(profile.id);
+    if (earlier === undefined) first.set(profile.id, index);
+    return earlier === undefined ? [] : [{ path: ['profiles', index, 'id'], message: `profiles.${earlier} has this id too; give each managed profile an id of its own.` }];
+  });
+}
+
+/**
+ * The kiosk opens its profile by IT's id or by name (ProfileLibrary.find); one naming none of this file's profiles
+ * would leave a thin client on an error. With provisioning the profile may come from there, so that is left to the app.
+ */
+function kioskProfileIssues(policy: { profiles: readonly ManagedProfile[]; kiosk?: { profile?: string | undefined } | undefined; provisioning?: unknown }): PolicyIssue[] {
+  const wanted = policy.kiosk?.profile;
+  if (wanted === undefined || policy.provisioning !== undefined || policy.profiles.some((p) => namesManagedProfile(wanted, p))) return [];
+  return [{ path: ['kiosk', 'profile'], message: `No managed profile in this policy has the id or name \u201c${wanted}\u201d; name one of its profiles.` }];
+}
+
+export function namesManagedProfile(nameOrId: string, profile: Pick<ManagedProfile, 'id' | 'name'>): boolean {
+  return nameOrId === profile.id || nameOrId === `managed-${profile.id}` || nameOrId.toLocaleLowerCase() === profile.name.toLocaleLowerCase();
+}
 export type ManagedPolicyInput = z.input<typeof policySchema>;
 
 /** No policy file at all: everything is the user's choice. */

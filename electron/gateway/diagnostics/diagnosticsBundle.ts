@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { CONNECTION_ERRORS_FILE, type ConnectionErrorRecord } from './connectionErrorLog';
 import { LOG_DIR, LOG_FILE } from '../logging/fileLog';
+import { policyWarnings } from '../policy/policyProblems';
 import type { ManagedPolicy, PolicySummary } from '../../../shared/policy/policySchema';
 
 export interface DiagnosticsInput {
@@ -52,7 +53,8 @@ export async function writeDiagnostics(input: DiagnosticsInput): Promise<string[
     ),
   );
   // The public key and CA certificates are public; the policy holds no secret by design.
-  await put('effective-policy.json', JSON.stringify({ summary: input.policySummary, policy: input.policy }, null, 2));
+  // Warnings: the policy's rules that contradict each other (a managed profile outside allowedHosts …), for IT to fix.
+  await put('effective-policy.json', JSON.stringify({ summary: input.policySummary, warnings: policyWarnings(input.policy), policy: input.policy }, null, 2));
   if (input.connectionErrors) {
     await put('last-connection-errors.json', JSON.stringify(input.connectionErrors, null, 2));
   } else {

@@ -14,7 +14,7 @@ import path from 'node:path';
 import { LOCKDOWN_POLICY, NO_POLICY, policySchema, type ManagedPolicy, type PolicySummary } from '../../../shared/policy/policySchema';
 import type { Logger } from '../logging/logger';
 import { writeFileAtomic } from '../profiles/profileStore';
-import { describeIssue } from './policyProblems';
+import { describeIssue, policyWarnings } from './policyProblems';
 
 export function machinePolicyPath(platform: NodeJS.Platform = process.platform): string {
   if (platform === 'win32') return path.join(process.env.ProgramData ?? 'C:\\ProgramData', 'DeskBridge', 'policy.json');
@@ -170,6 +170,7 @@ export class ManagedPolicyStore {
     this.invalidFile = invalidFile;
     for (const problem of problems) this.logger.error('policy problem', { problem });
     if (problems.length === 0 && source !== 'none') this.logger.info('policy loaded', { source, managedProfiles: policy.profiles.length });
+    for (const warning of policyWarnings(policy)) this.logger.warn('policy warning', { warning });
   }
 }
 

@@ -4,8 +4,9 @@
 import { promises as fs } from 'node:fs';
 import type { ManagedPolicy } from '../../../shared/policy/policySchema';
 import { parsePolicy } from './managedPolicy';
+import { policyWarnings } from './policyProblems';
 
-export type PolicyCheck = { valid: true; outline: string } | { valid: false; problems: string[] };
+export type PolicyCheck = { valid: true; outline: string; warnings: string[] } | { valid: false; problems: string[] };
 
 export async function checkPolicyFile(file: string): Promise<PolicyCheck> {
   let text: string;
@@ -15,7 +16,7 @@ export async function checkPolicyFile(file: string): Promise<PolicyCheck> {
     return { valid: false, problems: [`it cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`] };
   }
   const parsed = parsePolicy(text);
-  return parsed.ok ? { valid: true, outline: policyOutline(parsed.policy) } : { valid: false, problems: parsed.problems };
+  return parsed.ok ? { valid: true, outline: policyOutline(parsed.policy), warnings: policyWarnings(parsed.policy) } : { valid: false, problems: parsed.problems };
 }
 
 /** What a valid policy sets, on one line: what IT would look for first. */

@@ -64,3 +64,24 @@ test('--check-policy: an invalid file prints every problem, a profile named by i
   assert.equal(missing.status, 1);
   assert.match(missing.stdout, /it cannot be read \(ENOENT\)/);
 });
+
+test('--check-policy: a valid policy that contradicts itself is valid, with a warning per contradiction', async (t) => {
+  const dir = await tempDir(t);
+  const policy = path.join(dir, 'policy.json');
+  const profiles = [
+    { id: 'lab', name: 'Lab', protocol: 'rdp', host: 'lab.other.example' },
+    { id: 'vnc', name: 'VNC', protocol: 'vnc', host: 'vnc.corp.example' },
+    { id: 'vm', name: 'VM', protocol: 'spice', host: 'vm.corp.example' },
+    { id: 'pve', name: 'PVE', protocol: 'spice', host: 'pvespiceproxy:1:101:pve::ab', spiceProxy: 'http://pve.corp.example:3128', spiceSecurity: 'tls' },
+  ];
+  await writeFile(policy, JSON.stringify({ schemaVersion: 1, profiles, allowedHosts: ['*.corp.example'], allowUnencrypted: false }));
+  const result = run(dir, ['--check-policy', policy]);
+  assert.equal(result.status, 0, result.stderr);
+  const lines = result.stdout.trimEnd().split('\n');
+  assert.match(lines[0] ?? '', /^valid: 4 managed profiles \(lab, vnc, vm, pve\);/);
+  assert.deepEqual(lines.slice(1), [
+    'warning: profile \u201clab\u201d (profiles.0): lab.other.example is outside the policy\'s own allowedHosts, so connecting to it is refused.',
+    'warning: profile \u201cvnc\u201d (profiles.1): it is VNC and allowUnencrypted is false, so it connects only to a server that offers TLS (VeNCrypt); a plain VNC server is refused.',
+    'warning: profile \u201cvm\u201d (profiles.2): it is plain SPICE and allowUnencrypted is false, so connecting to it is refused; set "spiceSecurity": "tls" and the TLS port.',
+  ]);
+});

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { ConnectionErrorLog } from '../../../electron/gateway/diagnostics/connectionErrorLog';
 import { writeDiagnostics } from '../../../electron/gateway/diagnostics/diagnosticsBundle';
-import { NO_POLICY, type PolicySummary } from '../../../shared/policy/policySchema';
+import { NO_POLICY, policySchema, type PolicySummary } from '../../../shared/policy/policySchema';
 
 const summary: PolicySummary = {
   source: 'none',
@@ -36,4 +36,14 @@ test('a bundle made right after a connection failed has that failure, although i
   assert.equal(errors[0].code, 'host-refused');
   assert.equal(errors[0].target, '127.0.0.1:5999');
   await log.flush();
+});
+
+test('the bundle names the policy\u2019s contradictions for IT: a managed profile outside its own allowedHosts', async (t) => {
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'deskbridge-diag-unit-'));
+  t.after(() => rm(dataDir, { recursive: true, force: true }));
+  const policy = policySchema.parse({ schemaVersion: 1, allowedHosts: ['*.corp.example'], profiles: [{ id: 'lab', name: 'Lab', protocol: 'rdp', host: 'lab.other.example' }] });
+  const outDir = path.join(dataDir, 'bundle');
+  await writeDiagnostics({ dataDir, outDir, version: '1.0.0', policy, policySummary: summary, secretsBackend: 'file', profileCount: 1, connectionErrors: [] });
+  const written = JSON.parse(await readFile(path.join(outDir, 'effective-policy.json'), 'utf8'));
+  assert.deepEqual(written.warnings, ['profile \u201clab\u201d (profiles.0): lab.other.example is outside the policy\'s own allowedHosts, so connecting to it is refused.']);
 });

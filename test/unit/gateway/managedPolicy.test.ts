@@ -182,3 +182,22 @@ test('a managed profile without a port gets its protocol\u2019s usual one; one w
   await s.load();
   assert.match(s.summary().problems[0] ?? '', /is invalid \(profile \u201clab\u201d \(profiles\.0\): port: Enter a port number from 1 to 65535\.; and 2 more problems, listed by deskbridge --check-policy FILE\)/);
 });
+
+test('two managed profiles with one id, or a kiosk naming no managed profile, make the policy invalid, each said in words', () => {
+  const lab = { id: 'lab', name: 'Lab', protocol: 'rdp', host: 'lab.corp.example' };
+  const problemsOf = (policy: object) => {
+    const parsed = parsePolicy(JSON.stringify({ schemaVersion: 1, ...policy }));
+    return parsed.ok ? [] : parsed.problems;
+  };
+  assert.deepEqual(problemsOf({ profiles: [lab, { ...lab, name: 'Lab 2' }, { ...lab, id: 'x' }, { ...lab, name: 'Lab 3' }] }), [
+    'profile \u201clab\u201d (profiles.1): id: profiles.0 has this id too; give each managed profile an id of its own.',
+    'profile \u201clab\u201d (profiles.3): id: profiles.0 has this id too; give each managed profile an id of its own.',
+  ]);
+  assert.deepEqual(problemsOf({ profiles: [lab], kiosk: { enabled: true, profile: 'lab2' } }), [
+    'kiosk.profile: No managed profile in this policy has the id or name \u201clab2\u201d; name one of its profiles.',
+  ]);
+  // By id, the library's id or name (any case), as the kiosk finds it; with provisioning it may come from there.
+  for (const profile of ['lab', 'managed-lab', 'LAB']) assert.deepEqual(problemsOf({ profiles: [lab], kiosk: { enabled: true, profile } }), [], profile);
+  const provisioning = { url: 'https://corp.example/profiles', publicKey: 'A'.repeat(44) };
+  assert.deepEqual(problemsOf({ kiosk: { enabled: true, profile: 'lab2' }, provisioning }), []);
+});
