@@ -96,7 +96,7 @@ export type ManagedPolicy = z.infer<typeof policySchema>;
 type PolicyIssue = { path: (string | number)[]; message: string };
 
 /** Two managed profiles with one id would be one row to the library: selecting either shows both, opening one opens the other. */
-function duplicateIdIssues(profiles: readonly ManagedProfile[]): PolicyIssue[] {
+export function duplicateIdIssues(profiles: readonly ManagedProfile[]): PolicyIssue[] {
   const first = new Map<string, number>();
   return profiles.flatMap((profile, index) => {
     const earlier = first.get(profile.id);

@@ -11,7 +11,7 @@ import https from 'node:https';
 import path from 'node:path';
 import tls from 'node:tls';
 import { z } from 'zod';
-import { managedProfileSchema, type ManagedProfile } from '../../../shared/policy/policySchema';
+import { duplicateIdIssues, managedProfileSchema, type ManagedProfile } from '../../../shared/policy/policySchema';
 import type { Logger } from '../logging/logger';
 import { writeFileAtomic } from '../profiles/profileStore';
 
@@ -19,11 +19,16 @@ const MAX_DOCUMENT_BYTES = 16 * 1024 * 1024;
 const DOWNLOAD_TIMEOUT_MS = 15_000;
 
 const envelopeSchema = z.object({ payload: z.string().min(1), signature: z.string().min(1) });
-const documentSchema = z.object({
-  serial: z.number().int().nonnegative(),
-  expires: z.string().datetime({ offset: true }),
-  profiles: z.array(managedProfileSchema).max(10_000),
-});
+const documentSchema = z
+  .object({
+    serial: z.number().int().nonnegative(),
+    expires: z.string().datetime({ offset: true }),
+    profiles: z.array(managedProfileSchema).max(10_000),
+  })
+  // As in the policy file: one id, one profile.
+  .superRefine((document, context) => {
+    for (const issue of duplicateIdIssues(document.profiles)) context.addIssue({ code: 'custom', ...issue });
+  });
 export type ProvisionedDocument = z.infer<typeof documentSchema>;
 
 export type Verification = { ok: true; document: ProvisionedDocument } | { ok: false; problem: string };
