@@ -53,7 +53,7 @@ export const hostPatternSchema = z
 
 export const policySchema = z
   .object({
-    schemaVersion: z.literal(POLICY_SCHEMA_VERSION),
+    schemaVersion: z.literal(POLICY_SCHEMA_VERSION, { message: `This version of DeskBridge reads policy files with "schemaVersion": ${POLICY_SCHEMA_VERSION}.` }),
     profiles: z.array(managedProfileSchema).max(10_000).default([]),
     passwords: z
       .object({

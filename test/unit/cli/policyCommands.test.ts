@@ -57,7 +57,7 @@ test('--check-policy: an invalid file prints every problem, a profile named by i
   assert.match(lines[0] ?? '', /^invalid: .*policy\.json has 3 problems/);
   assert.deepEqual(lines.slice(1).map((l) => l.trim()).sort(), [
     'profile \u201clab\u201d (profiles.0): port: Enter a port number from 1 to 65535.',
-    'schemaVersion: Invalid input: expected 1',
+    'schemaVersion: This version of DeskBridge reads policy files with "schemaVersion": 1.',
     'the file: Unrecognized key: "allowedHost"',
   ]);
   const missing = run(dir, ['--check-policy', path.join(dir, 'nothing.json')]);
