@@ -423,7 +423,10 @@ export function App() {
               <ProfileEditor
                 key={selected?.id ?? 'new'}
                 profile={selected}
-                defaults={(state?.profileDefaults ?? {}) as Partial<EditorValues>}
+                defaults={
+                  // Where plain VNC and SPICE are not allowed, a new connection starts as RDP (encrypted), unless IT chose.
+                  { ...(state && !state.policy.allowUnencrypted ? { protocol: 'rdp' } : {}), ...(state?.profileDefaults ?? {}) } as Partial<EditorValues>
+                }
                 serverErrors={serverErrors}
                 busy={busy}
                 passwordSavingAllowed={passwordSavingAllowed}

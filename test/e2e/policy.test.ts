@@ -46,7 +46,10 @@ test('a managed profile appears locked: only its open field can be changed, it c
     assert.equal(await page.getByRole('button', { name: 'Delete' }).isDisabled(), true);
     assert.equal(await page.getByRole('button', { name: 'Duplicate' }).isDisabled(), true);
     await page.getByLabel('Username', { exact: true }).fill('ann');
+    // Saved (the gateway answered) before the page goes: a reload at once could cut the request off.
+    const saved = page.waitForResponse((r) => r.request().method() === 'PUT' && /\/api\/profiles\//.test(r.url()));
     await page.getByRole('button', { name: 'Save', exact: true }).click();
+    assert.equal((await saved).status(), 200);
     await page.reload();
     await item.click();
     assert.equal(await page.getByLabel('Username', { exact: true }).inputValue(), 'ann');
@@ -161,4 +164,16 @@ test('a dropped desktop session is tried 20 times (here a second apart at most, 
   } finally {
     if (!disposed) await disposeXvnc(server);
   }
+});
+
+test('where plain VNC and SPICE are not allowed, a new connection starts as RDP', async () => {
+  await withPolicy({ allowUnencrypted: false }, async (page) => {
+    await page.getByRole('button', { name: 'New connection' }).click();
+    assert.equal(await page.getByLabel('Protocol', { exact: true }).inputValue(), 'rdp');
+    assert.equal(await page.getByLabel('Port', { exact: true }).inputValue(), '3389');
+  });
+  await withPolicy({}, async (page) => {
+    await page.getByRole('button', { name: 'New connection' }).click();
+    assert.equal(await page.getByLabel('Protocol', { exact: true }).inputValue(), 'vnc');
+  });
 });
