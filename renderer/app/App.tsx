@@ -423,6 +423,7 @@ export function App() {
               <ProfileEditor
                 key={selected?.id ?? 'new'}
                 profile={selected}
+                allowedHosts={state?.policy.allowedHosts ?? null}
                 defaults={
                   // Where plain VNC and SPICE are not allowed, a new connection starts as RDP (encrypted), unless IT chose.
                   { ...(state && !state.policy.allowUnencrypted ? { protocol: 'rdp' } : {}), ...(state?.profileDefaults ?? {}) } as Partial<EditorValues>

@@ -1,6 +1,7 @@
 // The profile form: labelled fields, messages next to the field, and the
 // actions on one profile. Validation runs here (the shared schema) and again
 // in the gateway, whose answer wins.
+import { hostAllowed } from '../../shared/policy/policySchema';
 import { LockIcon } from '../app/LockIcon';
 import { useEffect, useId, useRef, useState } from 'react';
 import { API, type ProfileView } from '../../shared/api/contract';
@@ -123,12 +124,14 @@ export interface ProfileEditorProps {
   /** Writes the saved connection as a file of `format` (refused in words where the format cannot carry it). */
   onExport: (format: 'rdp' | 'remmina') => void;
   onDirtyChange?: (dirty: boolean) => void;
+  /** The hosts the policy lets connections go to (null: any): a host outside them is said at once, not at Connect. */
+  allowedHosts?: readonly string[] | null;
 }
 
 /** The text and choice fields (favourite and shareClipboard are checkboxes of their own). */
 type Field = Exclude<keyof EditorValues, 'favourite' | 'shareClipboard'>;
 
-export function ProfileEditor({ profile, defaults, serverErrors, busy, passwordSavingAllowed, onSave, onDuplicate, onDelete, onForgetPassword, onExport, onDirtyChange }: ProfileEditorProps) {
+export function ProfileEditor({ profile, defaults, serverErrors, busy, passwordSavingAllowed, onSave, onDuplicate, onDelete, onForgetPassword, onExport, onDirtyChange, allowedHosts = null }: ProfileEditorProps) {
   const id = useId();
   const formRef = useRef<HTMLFormElement>(null);
   const [values, setValues] = useState<EditorValues>(() => valuesFrom(profile, defaults));
@@ -248,6 +251,9 @@ export function ProfileEditor({ profile, defaults, serverErrors, busy, passwordS
           <label htmlFor={`${id}-host`}>Host</label>
           <input {...fieldProps('host')} autoComplete="off" spellCheck={false} placeholder="desktop.example.com" />
           {errorFor('host')}
+          {values.host.trim() !== '' && allowedHosts !== null && !hostAllowed(values.host.trim(), allowedHosts) && (
+            <p className="field-warning">Your organisation&apos;s policy does not allow connections to this host, so this connection will not connect.</p>
+          )}
         </div>
         <div className="field port">
           <label htmlFor={`${id}-port`}>Port</label>

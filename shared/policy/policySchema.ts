@@ -185,6 +185,8 @@ export interface PolicySummary {
   allowUserProfiles: boolean;
   allowUnencrypted: boolean;
   restrictsHosts: boolean;
+  /** The hosts connections may go to (hostAllowed's patterns), where restricted: the editor says so beside the host. */
+  allowedHosts: string[] | null;
   clipboard: ClipboardPolicy;
   allowFileTransfer: boolean;
   kiosk: { enabled: boolean; profile: string | null; onSessionEnd: (typeof SESSION_END_ACTIONS)[number] } | null;

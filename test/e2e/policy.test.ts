@@ -82,6 +82,13 @@ test('"no saved passwords" hides the option; a host outside the allow-list is re
       assert.equal(await page.getByTestId('secrets-backend').count(), 0);
       assert.equal(await page.getByText(/^Passwords: /).count(), 0);
       await createProfile(page, { name: 'Outside', port });
+      // Said beside the host as soon as it is there, not only at Connect; a host inside the list is not.
+      const warning = page.getByText("Your organisation's policy does not allow connections to this host, so this connection will not connect.");
+      await warning.waitFor();
+      await page.getByLabel('Host', { exact: true }).fill('desk.corp.example');
+      await warning.waitFor({ state: 'detached' });
+      await page.getByLabel('Host', { exact: true }).fill('127.0.0.1');
+      await warning.waitFor();
       await page.getByRole('button', { name: 'Connect', exact: true }).click();
       const alert = sessionView(page).getByRole('alert');
       await alert.waitFor({ timeout: 10_000 });

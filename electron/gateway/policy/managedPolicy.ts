@@ -87,6 +87,7 @@ export class ManagedPolicyStore {
       allowUserProfiles: p.allowUserProfiles,
       allowUnencrypted: p.allowUnencrypted,
       restrictsHosts: p.allowedHosts !== undefined,
+      allowedHosts: p.allowedHosts ? [...p.allowedHosts] : null,
       clipboard: p.clipboard,
       allowFileTransfer: p.allowFileTransfer,
       kiosk: p.kiosk ? { enabled: p.kiosk.enabled, profile: p.kiosk.profile ?? null, onSessionEnd: p.kiosk.onSessionEnd } : null,

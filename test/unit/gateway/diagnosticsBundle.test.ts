@@ -17,6 +17,7 @@ const summary: PolicySummary = {
   allowUserProfiles: true,
   allowUnencrypted: true,
   restrictsHosts: false,
+  allowedHosts: null,
   kiosk: null,
   reconnectMaxDelayMs: 30_000,
 };
