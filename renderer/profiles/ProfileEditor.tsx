@@ -38,6 +38,7 @@ export interface EditorValues {
   vncQuality: VncQuality;
   spiceSecurity: SpiceSecurity;
   spiceProxy: string;
+  untrustedCertificate: 'ask' | 'refuse';
   desktopSize: 'fit-window' | 'fixed';
   /** As typed; numbers once validated. */
   desktopWidth: string;
@@ -65,6 +66,7 @@ export function valuesFrom(profile: ProfileView | null, defaults: Partial<Editor
     vncQuality: profile?.vncQuality ?? defaults.vncQuality ?? 'good',
     spiceSecurity: profile?.spiceSecurity ?? defaults.spiceSecurity ?? 'plain',
     spiceProxy: profile?.spiceProxy ?? defaults.spiceProxy ?? '',
+    untrustedCertificate: profile?.untrustedCertificate ?? defaults.untrustedCertificate ?? 'ask',
     desktopSize: profile?.desktopSize ?? defaults.desktopSize ?? 'fit-window',
     desktopWidth: String(profile?.desktopWidth ?? defaults.desktopWidth ?? 1280),
     desktopHeight: String(profile?.desktopHeight ?? defaults.desktopHeight ?? 800),
@@ -97,6 +99,7 @@ export function draftFrom(values: EditorValues, profile: ProfileView | null): Re
     vncQuality: values.vncQuality,
     spiceSecurity: values.spiceSecurity,
     spiceProxy: values.spiceProxy.trim(),
+    untrustedCertificate: values.untrustedCertificate,
     desktopSize: values.desktopSize,
     desktopWidth: values.desktopWidth.trim() === '' ? Number.NaN : Number(values.desktopWidth),
     desktopHeight: values.desktopHeight.trim() === '' ? Number.NaN : Number(values.desktopHeight),
@@ -339,6 +342,13 @@ export function ProfileEditor({ profile, defaults, serverErrors, busy, passwordS
             </select>
           </div>
         )}
+        <div className="field">
+          <label htmlFor={`${id}-untrustedCertificate`}>Unverified server</label>
+          <select {...fieldProps('untrustedCertificate')} title="When the server's certificate cannot be verified (RDP, and SPICE or VNC over TLS)">
+            <option value="ask">Ask me</option>
+            <option value="refuse">Do not connect</option>
+          </select>
+        </div>
         {values.protocol === 'rdp' && (
           <div className="field">
             <label htmlFor={`${id}-keyboardMode`}>Keyboard</label>

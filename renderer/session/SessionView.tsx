@@ -128,6 +128,7 @@ const RECONNECT_WORDS: Partial<Record<ErrorCode, string>> = {
  */
 const KIOSK_WORDS: Partial<Record<ErrorCode, string>> = {
   'certificate-policy-mismatch': 'The remote computer\u2019s certificate is not the one your organisation set for this device, so the connection was stopped to protect your password. Tell your IT department.',
+  'certificate-unverified': 'The remote computer\u2019s identity could not be verified, so the connection was stopped to protect your password. Tell your IT department.',
   'security-unsupported': 'The remote computer asks for a kind of security this device is not set up for. Tell your IT department.',
   'nla-required': 'The remote computer asks for a kind of security this device is not set up for. Tell your IT department.',
   'tls-required': 'The remote computer asks for a kind of security this device is not set up for. Tell your IT department.',
@@ -148,9 +149,10 @@ const KIOSK_WORDS: Partial<Record<ErrorCode, string>> = {
  * needs that DeskBridge lacks.
  */
 export function refusalNote(code: ErrorCode, body: Record<string, unknown> | undefined): string | null {
-  if (code === 'certificate-policy-mismatch') {
+  if (code === 'certificate-policy-mismatch' || code === 'certificate-unverified') {
     const shown = body?.certificate;
-    if (shown && typeof shown === 'object' && 'fingerprintSha256' in shown) return `The certificate it showed has the SHA-256 fingerprint ${String(shown.fingerprintSha256)}.`;
+    const why = typeof body?.reason === 'string' ? ` Why it is not trusted: ${body.reason}.` : '';
+    if (shown && typeof shown === 'object' && 'fingerprintSha256' in shown) return `The certificate it showed has the SHA-256 fingerprint ${String(shown.fingerprintSha256)}.${why}`;
   }
   if (code === 'feature-unsupported' && Array.isArray(body?.features) && body.features.length > 0) return `It needs: ${body.features.join('; ')}.`;
   return null;
@@ -175,7 +177,7 @@ export function againstTrustedOnce(prompt: CertificatePromptBody, trustedOnce: s
 /** Failures the same connection cannot get past until IT changes the policy or the connection changes: no Reconnect is offered. */
 const RETRY_CANNOT_HELP = new Set<ErrorCode>(['policy-host-forbidden', 'policy-unencrypted-forbidden', 'policy-invalid', 'feature-unsupported']);
 
-const NEEDS_A_PERSON = new Set<ErrorCode>(['auth-failed', 'wrong-credentials', 'sign-in-failed', 'account-locked', 'account-expired', 'access-denied', 'certificate-changed', 'certificate-untrusted', 'certificate-rejected', 'certificate-policy-mismatch', 'nla-required', 'tls-required', 'legacy-security', 'auth-cancelled']);
+const NEEDS_A_PERSON = new Set<ErrorCode>(['auth-failed', 'wrong-credentials', 'sign-in-failed', 'account-locked', 'account-expired', 'access-denied', 'certificate-changed', 'certificate-untrusted', 'certificate-rejected', 'certificate-policy-mismatch', 'certificate-unverified', 'nla-required', 'tls-required', 'legacy-security', 'auth-cancelled']);
 
 /** The "Send keys" entry for Ctrl+Alt+Del (the session's own secure-attention call, not a key combination). */
 const CTRL_ALT_DEL = 'ctrl-alt-del';

@@ -343,6 +343,8 @@ export function importRdpDocument(document: RdpDocument, options: { fileName?: s
       rdpSecurity: credssp === 0 ? 'tls' : 'negotiate',
       // redirectclipboard:i:0 keeps the clipboard to each side, as mstsc does.
       ...(flag('redirectclipboard') === false ? { shareClipboard: false } : {}),
+      // authentication level:i:1 is "do not connect if the server cannot be verified": kept, not asked past.
+      ...(int('authentication level') === 1 ? { untrustedCertificate: 'refuse' } : {}),
       ...sizeInput,
       unsupportedFeatures: unsupported.slice(0, 20),
     },
@@ -427,6 +429,10 @@ export function exportRdpFile(
   const authLevels = { connect: '0', refuse: '1', warn: '2', unspecified: '3' } as const;
   if (settings.serverAuthentication != null) set('authentication level', 'i', authLevels[settings.serverAuthentication]);
   else if (fresh) set('authentication level', 'i', '2');
+  // The connection's own choice where the level written does not say it: "Do not connect" is level 1, "Ask me" level 2
+  // (or the file's 0 or 3, which ask too).
+  const levelSays = settings.serverAuthentication == null ? null : settings.serverAuthentication === 'refuse' ? 'refuse' : 'ask';
+  if (changed('untrustedCertificate') && levelSays !== draft.untrustedCertificate) set('authentication level', 'i', draft.untrustedCertificate === 'refuse' ? '1' : '2');
   if (fresh) {
     set('prompt for credentials', 'i', '0');
     set('negotiate security layer', 'i', '1');

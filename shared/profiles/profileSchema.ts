@@ -107,6 +107,11 @@ export const profileDraftSchema = z.object({
    * `host-subject`, e.g. "O=corp.example,CN=host1"): for a host reached by an address its certificate does not name.
    */
   certificateSubject: z.string().max(1024, 'The certificate subject is too long.').default(''),
+  /**
+   * A server whose certificate cannot be verified (not trusted, or not the one trusted before): 'ask' shows it
+   * with Trust once / Trust always; 'refuse' does not connect (mstsc's "authentication level:i:1", or IT's choice).
+   */
+  untrustedCertificate: z.enum(['ask', 'refuse'], { message: 'Choose "Ask me" or "Do not connect".' }).default('ask'),
   /** SHA-256 fingerprint of a server certificate the user chose to trust always for this profile. */
   pinnedCertificate: fingerprintSchema.nullable().default(null),
   /** Settings from an imported file that the app cannot honour yet (RD Gateway, RemoteApp, …): connecting refuses rather than ignoring them. */

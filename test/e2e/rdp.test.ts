@@ -3,7 +3,9 @@
 // SAM file), a counting relay in front of one of them.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
+import { X509Certificate } from 'node:crypto';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { startFreerdpShadow, type ShadowServer } from '../servers/freerdpShadow';
 import { startFaultRelay } from '../servers/faultRelay';
@@ -14,6 +16,7 @@ import { canvasPixels, createProfile, dropFile, pagePointFor, sessionView, trust
 import { messageFor } from '../../shared/errors/errorCodes';
 import { FILES_NO_REMOTE_CLIPBOARD, RDP_CLIPBOARD_NOT_OPENED } from '../../renderer/session/remoteSession';
 import { TICKET_TTL_MS } from '../../electron/gateway/tickets/sessionTickets';
+import { sha256Fingerprint } from '../../electron/gateway/certificates/certificateTrust';
 
 const cleanups: (() => Promise<void>)[] = [];
 after(async () => {
@@ -252,6 +255,36 @@ test('"Trust once", then the server\u2019s certificate changes: the next connect
   assert.match(said, /Fingerprint you trusted before/);
   await warning.getByRole('button', { name: 'Cancel' }).click();
   await sessionView(page).getByRole('alert').waitFor();
+});
+
+test('an .rdp with "authentication level:i:1" (do not connect if the server cannot be verified): an unverified server is refused, with its certificate named, and nothing asked; "Ask me" asks', async () => {
+  const server = await startFreerdpShadow({ security: 'tls', background: '#3d6b99' });
+  cleanups.push(() => server.stop());
+  const { browser } = await startAppWithBrowser(cleanups);
+  const { page } = browser;
+  const pem = await readFile(path.join(server.dir, 'config', 'freerdp', 'shadow', 'shadow.crt'), 'utf8');
+  const met = sha256Fingerprint(new X509Certificate(pem).raw);
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'deskbridge-rdp-'));
+  cleanups.push(() => rm(dir, { recursive: true, force: true }));
+  const file = path.join(dir, 'Strict.rdp');
+  await writeFile(file, `full address:s:127.0.0.1:${server.port}\r\nusername:s:ann\r\nenablecredsspsupport:i:0\r\nauthentication level:i:1\r\n`);
+  await page.getByLabel('Import connection file').setInputFiles(file);
+  await page.getByRole('navigation', { name: 'Connections' }).getByRole('button', { name: 'Strict', exact: true }).waitFor();
+  assert.equal(await page.getByLabel('Unverified server', { exact: true }).inputValue(), 'refuse');
+  await page.getByRole('button', { name: 'Connect', exact: true }).click();
+  const alert = sessionView(page).getByRole('alert');
+  await alert.waitFor({ timeout: 15_000 });
+  const said = (await alert.textContent()) ?? '';
+  assert.ok(said.includes(messageFor('certificate-unverified')), said);
+  assert.ok(said.includes(`The certificate it showed has the SHA-256 fingerprint ${met}.`), said);
+  assert.equal(await page.getByRole('dialog').count(), 0, 'no certificate question, no password prompt');
+  await alert.getByRole('button', { name: 'Close', exact: true }).click();
+
+  // The user (or IT) chooses to be asked: the usual question.
+  await page.getByLabel('Unverified server', { exact: true }).selectOption('ask');
+  await page.getByRole('button', { name: 'Save', exact: true }).click();
+  await page.getByRole('button', { name: 'Connect', exact: true }).click();
+  await page.getByRole('dialog', { name: /Check the server/ }).waitFor({ timeout: 15_000 });
 });
 
 test('credentials typed after the session ticket\u2019s first 15 s still connect: a person at the prompt may take longer', async () => {

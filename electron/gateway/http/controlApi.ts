@@ -471,6 +471,13 @@ export class ControlApi {
       throw new HttpError(403, 'certificate-policy-mismatch', messageFor('certificate-policy-mismatch'), { certificate: describeCertificate(chain) });
     }
     const changed = verdict.kind === 'changed';
+    // Set not to ask (an .rdp's authentication level 1, or IT's managed profile): refused, with what was met, for IT.
+    if (profile.untrustedCertificate === 'refuse') {
+      throw new HttpError(403, 'certificate-unverified', messageFor('certificate-unverified'), {
+        certificate: describeCertificate(chain),
+        reason: verdict.kind === 'untrusted' ? verdict.reason : 'the certificate is not the one trusted before',
+      });
+    }
     const prompt: CertificatePromptBody = {
       error: changed ? 'certificate-changed' : 'certificate-untrusted',
       message: messageFor(changed ? 'certificate-changed' : 'certificate-untrusted'),

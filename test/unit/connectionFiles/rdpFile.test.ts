@@ -285,7 +285,9 @@ test('property: any document is written back byte for byte and reads back equal'
 
 test('property: parse(export(draft)) gives the draft back, with its settings', () => {
   fc.assert(
-    fc.property(draftArbitrary(['rdp']), rdpSettingsArbitrary, (draft, settings) => {
+    fc.property(draftArbitrary(['rdp']), rdpSettingsArbitrary, (anyDraft, settings) => {
+      // As an import gives them: level 1 is the connection's "Do not connect".
+      const draft: ProfileDraft = { ...anyDraft, untrustedCertificate: settings.serverAuthentication === 'refuse' ? 'refuse' : 'ask' };
       const imported = parseRdpFile(exportRdpFile(draft, { settings: { ...settings } }), { fileName: `${draft.name}.rdp` });
       if (!imported.ok) assert.fail(imported.error.message);
       const pick = (d: ProfileDraft) => ({
@@ -302,6 +304,7 @@ test('property: parse(export(draft)) gives the draft back, with its settings', (
         desktopHeight: d.desktopHeight,
         shareClipboard: d.shareClipboard,
         unsupportedFeatures: d.unsupportedFeatures,
+        untrustedCertificate: d.untrustedCertificate,
       });
       assert.deepEqual(pick(imported.draft), pick(draft));
       assert.deepEqual(imported.settings, { ...settings });
@@ -325,4 +328,21 @@ test('property: random bytes and random text give a result, never an exception',
     }),
     { numRuns: 500 },
   );
+});
+
+test('authentication level 1 ("do not connect if the server cannot be verified") is kept as the connection\'s "Do not connect", and written back as it is set', () => {
+  const strict = expectOk(parseRdpFile(new TextEncoder().encode('full address:s:desk.corp.example\r\nauthentication level:i:1\r\n'), { fileName: 'Strict.rdp' }));
+  assert.equal(strict.draft.untrustedCertificate, 'refuse');
+  for (const level of ['0', '2', '3']) {
+    assert.equal(expectOk(parseRdpFile(new TextEncoder().encode(`full address:s:desk.corp.example\r\nauthentication level:i:${level}\r\n`), { fileName: 'Other.rdp' })).draft.untrustedCertificate, 'ask', `level ${level}`);
+  }
+  const level = (bytes: Uint8Array) => {
+    const parsed = parseRdpDocument(bytes);
+    return parsed.ok ? getRdpSetting(parsed.document, 'authentication level')?.value : undefined;
+  };
+  assert.equal(level(exportRdpFile(strict.draft, { original: strict.document })), '1');
+  assert.equal(level(exportRdpFile({ ...strict.draft, untrustedCertificate: 'ask' }, { original: strict.document })), '2');
+  const fresh = profileDraftSchema.parse({ name: 'New', protocol: 'rdp', host: 'desk.corp.example', port: 3389, untrustedCertificate: 'refuse' });
+  assert.equal(level(exportRdpFile(fresh)), '1');
+  assert.equal(level(exportRdpFile({ ...fresh, untrustedCertificate: 'ask' })), '2');
 });
