@@ -167,7 +167,8 @@ export async function main(argv: string[]): Promise<void> {
         process.stderr.write(`deskbridge: ${path.basename(options.importFile)}: ${outcome.error.message} Nothing was imported.\n`);
         process.exit(1);
       }
-      process.stdout.write(`Imported "${outcome.profile.name}" (id ${outcome.profile.id}).\n${outcome.notes.map((n) => `Note: ${n}\n`).join('')}`);
+      if (outcome.alreadyImported) process.stdout.write(`Already imported from this file: "${outcome.profile.name}" (id ${outcome.profile.id}). Nothing was added.\n`);
+      else process.stdout.write(`Imported "${outcome.profile.name}" (id ${outcome.profile.id}).\n${outcome.notes.map((n) => `Note: ${n}\n`).join('')}`);
     }
     if (options.exportProfile) {
       const matches = library.matching(options.exportProfile.id);

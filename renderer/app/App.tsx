@@ -25,6 +25,19 @@ function tabLabel(sessions: readonly OpenSession[], index: number): string {
   return before === 0 ? session.profile.name : `${session.profile.name} (${before + 1})`;
 }
 
+interface ImportResult {
+  profile: ProfileView;
+  notes: string[];
+  /** The file was imported before: `profile` is that connection, and nothing was added. */
+  alreadyImported?: true;
+}
+
+/** What an import says: added, or already there from this very file (a second import adds no copy). */
+function importedWords(result: ImportResult, fileName: string, naming = false): string {
+  if (result.alreadyImported) return `“${result.profile.name}” was imported from ${fileName} before: nothing was added.`;
+  return naming ? `Imported “${result.profile.name}” from ${fileName}.` : `Imported “${result.profile.name}”.`;
+}
+
 /** A file's bytes as base64, for the import request. */
 async function base64Of(file: File): Promise<string> {
   const bytes = new Uint8Array(await file.arrayBuffer());
@@ -245,8 +258,8 @@ export function App() {
       return;
     }
     await act(async () => {
-      const result = await api<{ profile: ProfileView; notes: string[] }>('POST', API.importFile, { fileName: file.name, contentBase64: await base64Of(file), mode: mode ?? 'save' });
-      setInfo([mode === 'open' ? `Opened “${result.profile.name}” from ${file.name}, once: it is not kept.` : `Imported “${result.profile.name}”.`, ...result.notes]);
+      const result = await api<ImportResult>('POST', API.importFile, { fileName: file.name, contentBase64: await base64Of(file), mode: mode ?? 'save' });
+      setInfo([mode === 'open' ? `Opened “${result.profile.name}” from ${file.name}, once: it is not kept.` : importedWords(result, file.name), ...result.notes]);
       if (mode === 'open') openSession(result.profile);
       else {
         await loadProfiles();
@@ -280,8 +293,8 @@ export function App() {
         continue;
       }
       try {
-        const result = await api<{ profile: ProfileView; notes: string[] }>('POST', API.importFile, { fileName: file.name, contentBase64: await base64Of(file), mode: 'save' });
-        imported.push(`Imported “${result.profile.name}” from ${file.name}.`, ...result.notes.map((note) => `${file.name}: ${note}`));
+        const result = await api<ImportResult>('POST', API.importFile, { fileName: file.name, contentBase64: await base64Of(file), mode: 'save' });
+        imported.push(importedWords(result, file.name, true), ...result.notes.map((note) => `${file.name}: ${note}`));
         last = result.profile;
       } catch (error) {
         refused.push(error instanceof ApiError && isErrorCode(error.code) ? `${file.name}: ${messageFor(error.code)}` : (error as Error).message);

@@ -61,11 +61,20 @@ test('a damaged connections file: --import says it was kept aside (privately) be
   assert.equal((await stat(path.join(dataDir, aside))).mode & 0o777, 0o600);
 });
 
-test('a name several connections share is not guessed at: --export says so and lists their ids', async () => {
+test('the same file imported again (a login script on every run) adds no copy; a name two connections share is not guessed at by --export, which lists their ids', async () => {
   const { dir, cli } = await setUp();
   const rdp = path.join(dir, 'Branch.rdp');
   await writeFile(rdp, 'full address:s:branch-7.corp.example:3391\r\n');
-  const ids = [cli('--import', rdp), cli('--import', rdp)].map((r) => /id ([\w-]+)\)/.exec(r.stdout)?.[1] ?? '');
+  const first = cli('--import', rdp);
+  const again = cli('--import', rdp);
+  const firstId = /id ([\w-]+)\)/.exec(first.stdout)?.[1] ?? '';
+  assert.equal(again.status, 0, again.stderr);
+  assert.equal(again.stdout.trim(), `Already imported from this file: "Branch" (id ${firstId}). Nothing was added.`);
+  // Another file of the same name (another branch's): a second connection named "Branch".
+  await mkdir(path.join(dir, 'other'));
+  const other = path.join(dir, 'other', 'Branch.rdp');
+  await writeFile(other, 'full address:s:branch-8.corp.example:3391\r\n');
+  const ids = [first, cli('--import', other)].map((r) => /id ([\w-]+)\)/.exec(r.stdout)?.[1] ?? '');
   const out = path.join(dir, 'out.rdp');
   const ambiguous = cli('--export', 'branch', out);
   assert.equal(ambiguous.status, 1);

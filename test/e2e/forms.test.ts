@@ -167,4 +167,9 @@ test('several files imported at once (chosen together, or dropped): each is save
   const refused = (await page.locator('.banner[role="alert"]').textContent()) ?? '';
   assert.match(refused, /^2 of 4 files were not imported\. .*empty\.rdp: .*ticket\.vv: a \.vv console file is opened on its own/);
   assert.equal(await page.getByRole('navigation', { name: 'Connections' }).getByRole('listitem').count(), 2);
+  // The same file again adds no copy: it says where the connection is, and shows it.
+  await page.getByLabel('Import connection file').setInputFiles(path.join(dir, 'Branch office.rdp'));
+  await page.locator('.banner.info').filter({ hasText: '“Branch office” was imported from Branch office.rdp before: nothing was added.' }).waitFor();
+  assert.equal(await page.getByRole('navigation', { name: 'Connections' }).getByRole('listitem').count(), 2);
+  assert.equal(await page.getByLabel('Host', { exact: true }).inputValue(), 'branch.corp.example');
 });

@@ -16,7 +16,8 @@ import type { ProfileLibrary } from './profileLibrary';
 
 export type ImportMode = 'save' | 'open';
 
-export type ImportOutcome = { ok: true; profile: Profile; notes: string[]; deleteThisFile: boolean } | { ok: false; error: FileError };
+/** `alreadyImported`: these very bytes were imported before, and `profile` is that connection (nothing added). */
+export type ImportOutcome = { ok: true; profile: Profile; notes: string[]; deleteThisFile: boolean; alreadyImported?: true } | { ok: false; error: FileError };
 
 const IMPORTED_DIR = 'imported';
 
@@ -32,6 +33,9 @@ export async function importIntoLibrary(library: ProfileLibrary, dataDir: string
   if (mode === 'open') {
     return { ok: true, profile: library.addOneShot(imported.draft, password), notes: imported.notes, deleteThisFile };
   }
+  // A login script that imports on every run, or a file imported twice by hand: the connection it made, not a copy.
+  const before = imported.format === 'vv' ? null : await importedFrom(library, dataDir, imported.format, bytes);
+  if (before) return { ok: true, profile: before, notes: [], deleteThisFile, alreadyImported: true };
   const profile = await library.create(imported.draft);
   const notes = [...imported.notes];
   if (password) notes.push('The file\u2019s one-time password was not saved.');
@@ -40,6 +44,19 @@ export async function importIntoLibrary(library: ProfileLibrary, dataDir: string
     await fs.writeFile(path.join(dataDir, IMPORTED_DIR, `${profile.id}.${imported.format}`), bytes, { mode: 0o600 });
   }
   return { ok: true, profile, notes, deleteThisFile };
+}
+
+/** The saved connection whose kept original is exactly `bytes`, if any. */
+async function importedFrom(library: ProfileLibrary, dataDir: string, format: string, bytes: Uint8Array): Promise<Profile | null> {
+  const dir = path.join(dataDir, IMPORTED_DIR);
+  for (const name of await fs.readdir(dir).catch(() => [] as string[])) {
+    if (!name.endsWith(`.${format}`)) continue;
+    const profile = library.get(name.slice(0, -format.length - 1));
+    if (!profile) continue;
+    const kept = await fs.readFile(path.join(dir, name)).catch(() => null);
+    if (kept && Buffer.compare(kept, bytes) === 0) return profile;
+  }
+  return null;
 }
 
 export type ExportOutcome = { ok: true; bytes: Uint8Array } | { ok: false; message: string };
