@@ -85,6 +85,8 @@ export function App() {
   const [serverErrors, setServerErrors] = useState<FieldErrors>({});
   const [message, setMessage] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  /** Successful saves of the editor's connection (ProfileEditor's `saves`). */
+  const [saves, setSaves] = useState(0);
   const [confirmDelete, setConfirmDelete] = useState<ProfileView | null>(null);
   const [info, setInfo] = useState<string[]>([]);
   const [ticket, setTicket] = useState<File | null>(null);
@@ -205,6 +207,7 @@ export function App() {
       const saved = selected ? await api<ProfileView>('PUT', API.profile(selected.id), body) : await api<ProfileView>('POST', API.profiles, body);
       await loadProfiles();
       setSelection({ kind: 'profile', id: saved.id });
+      setSaves((n) => n + 1);
       warmUpSessionAdapters([saved.protocol]);
       if (connectAfter) openSession(saved);
     } catch (error) {
@@ -437,6 +440,7 @@ export function App() {
                 key={selected?.id ?? 'new'}
                 profile={selected}
                 allowedHosts={state?.policy.allowedHosts ?? null}
+                saves={saves}
                 defaults={
                   // Where plain VNC and SPICE are not allowed, a new connection starts as RDP (encrypted), unless IT chose.
                   { ...(state && !state.policy.allowUnencrypted ? { protocol: 'rdp' } : {}), ...(state?.profileDefaults ?? {}) } as Partial<EditorValues>

@@ -129,12 +129,14 @@ export interface ProfileEditorProps {
   onDirtyChange?: (dirty: boolean) => void;
   /** The hosts the policy lets connections go to (null: any): a host outside them is said at once, not at Connect. */
   allowedHosts?: readonly string[] | null;
+  /** Counts the library's saves: each one starts the form again from what was saved (the typed password goes). */
+  saves?: number;
 }
 
 /** The text and choice fields (favourite and shareClipboard are checkboxes of their own). */
 type Field = Exclude<keyof EditorValues, 'favourite' | 'shareClipboard'>;
 
-export function ProfileEditor({ profile, defaults, serverErrors, busy, passwordSavingAllowed, onSave, onDuplicate, onDelete, onForgetPassword, onExport, onDirtyChange, allowedHosts = null }: ProfileEditorProps) {
+export function ProfileEditor({ profile, defaults, serverErrors, busy, passwordSavingAllowed, onSave, onDuplicate, onDelete, onForgetPassword, onExport, onDirtyChange, allowedHosts = null, saves = 0 }: ProfileEditorProps) {
   const id = useId();
   const formRef = useRef<HTMLFormElement>(null);
   const [values, setValues] = useState<EditorValues>(() => valuesFrom(profile, defaults));
@@ -147,7 +149,8 @@ export function ProfileEditor({ profile, defaults, serverErrors, busy, passwordS
     setValues(valuesFrom(profile, defaults));
     setErrors({});
     setPortTouched(profile !== null);
-  }, [profile?.id, profile?.updatedAt]); // eslint-disable-line react-hooks/exhaustive-deps
+    // A managed profile's save (its open fields, or only a password) leaves updatedAt as IT set it: `saves` says so.
+  }, [profile?.id, profile?.updatedAt, saves]); // eslint-disable-line react-hooks/exhaustive-deps
 
   useEffect(() => setErrors(serverErrors), [serverErrors]);
 
@@ -423,7 +426,8 @@ export function ProfileEditor({ profile, defaults, serverErrors, busy, passwordS
         </label>
       </div>
       <div className="actions">
-        <button type="submit" disabled={busy || (managed !== null && managed.openFields.length === 0)}>
+        {/* A managed connection with nothing open still takes the user's own password, where one may be saved. */}
+        <button type="submit" disabled={busy || (managed !== null && managed.openFields.length === 0 && !(passwordSavingAllowed && values.password !== ''))}>
           Save
         </button>
         <button type="button" className="primary" disabled={busy} onClick={() => submit(true)}>

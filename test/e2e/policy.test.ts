@@ -184,3 +184,17 @@ test('where plain VNC and SPICE are not allowed, a new connection starts as RDP'
     assert.equal(await page.getByLabel('Protocol', { exact: true }).inputValue(), 'vnc');
   });
 });
+
+test('a managed connection with no field left open: Save stays off until a password is typed, which it then keeps (the user\'s own)', async () => {
+  await withPolicy({ profiles: [{ id: 'hall', name: 'Hall desktop', protocol: 'rdp', host: 'hall.corp.example', port: 3389 }] }, async (page) => {
+    await page.getByRole('navigation', { name: 'Connections' }).getByRole('button', { name: 'Hall desktop', exact: true }).click();
+    await page.getByText('Managed by your organisation. It cannot be changed here.').waitFor();
+    const save = page.getByRole('button', { name: 'Save', exact: true });
+    assert.equal(await save.isDisabled(), true);
+    await page.getByLabel('Password', { exact: true }).fill('Hall-pw-1');
+    assert.equal(await save.isDisabled(), false);
+    await save.click();
+    await page.getByLabel('Password', { exact: true }).and(page.locator('[placeholder="Leave empty to keep the saved password"]')).waitFor();
+    assert.equal(await save.isDisabled(), true);
+  });
+});
