@@ -441,6 +441,7 @@ export function App() {
                 profile={selected}
                 allowedHosts={state?.policy.allowedHosts ?? null}
                 saves={saves}
+                clipboardPolicy={state?.policy.clipboard ?? 'both'}
                 defaults={
                   // Where plain VNC and SPICE are not allowed, a new connection starts as RDP (encrypted), unless IT chose.
                   { ...(state && !state.policy.allowUnencrypted ? { protocol: 'rdp' } : {}), ...(state?.profileDefaults ?? {}) } as Partial<EditorValues>

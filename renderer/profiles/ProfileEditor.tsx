@@ -8,7 +8,7 @@ import { API, type ProfileView } from '../../shared/api/contract';
 import { DEFAULT_PORTS, validateProfileDraft, type FieldErrors, type Protocol, type SpiceSecurity, type VncQuality } from '../../shared/profiles/profileSchema';
 import { KEYBOARD_LAYOUTS, type KeyboardLayoutTag } from '../../shared/profiles/keyboardLayouts';
 import { VncQualityOptions } from './VncQualityOptions';
-import type { OpenableField } from '../../shared/policy/policySchema';
+import type { ClipboardPolicy, OpenableField } from '../../shared/policy/policySchema';
 
 /** What the user may change in a managed connection, named as the form's labels name it. */
 const OPEN_FIELD_LABELS: Record<OpenableField, string> = {
@@ -131,12 +131,21 @@ export interface ProfileEditorProps {
   allowedHosts?: readonly string[] | null;
   /** Counts the library's saves: each one starts the form again from what was saved (the typed password goes). */
   saves?: number;
+  /** The policy's clipboard rule: where it allows less than both ways, the form says so beside "Share the clipboard". */
+  clipboardPolicy?: ClipboardPolicy;
 }
+
+/** Beside "Share the clipboard", where the policy lets less through than the box says. */
+const CLIPBOARD_LIMITS: Partial<Record<ClipboardPolicy, string>> = {
+  'to-remote-only': 'Your organisation lets text go only to the remote computer.',
+  'to-local-only': 'Your organisation lets text come only from the remote computer.',
+  none: 'Your organisation does not allow the clipboard to be shared.',
+};
 
 /** The text and choice fields (favourite and shareClipboard are checkboxes of their own). */
 type Field = Exclude<keyof EditorValues, 'favourite' | 'shareClipboard'>;
 
-export function ProfileEditor({ profile, defaults, serverErrors, busy, passwordSavingAllowed, onSave, onDuplicate, onDelete, onForgetPassword, onExport, onDirtyChange, allowedHosts = null, saves = 0 }: ProfileEditorProps) {
+export function ProfileEditor({ profile, defaults, serverErrors, busy, passwordSavingAllowed, onSave, onDuplicate, onDelete, onForgetPassword, onExport, onDirtyChange, allowedHosts = null, saves = 0, clipboardPolicy = 'both' }: ProfileEditorProps) {
   const id = useId();
   const formRef = useRef<HTMLFormElement>(null);
   const [values, setValues] = useState<EditorValues>(() => valuesFrom(profile, defaults));
@@ -415,6 +424,7 @@ export function ProfileEditor({ profile, defaults, serverErrors, busy, passwordS
           />
           Share the clipboard
         </label>
+        {values.shareClipboard && CLIPBOARD_LIMITS[clipboardPolicy] && <p className="hint clipboard-limit">{CLIPBOARD_LIMITS[clipboardPolicy]}</p>}
         <label className="field checkbox-field">
           <input
             type="checkbox"

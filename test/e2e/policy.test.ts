@@ -121,6 +121,8 @@ test('clipboard only to the remote computer (VNC): text from here reaches the re
   try {
     await withPolicy({ clipboard: 'to-remote-only' }, async (page) => {
       await createProfile(page, { name: 'Desk', port: server.port });
+      // The form's "Share the clipboard" says the policy lets less through.
+      await page.getByText('Your organisation lets text go only to the remote computer.').waitFor();
       await page.getByRole('button', { name: 'Connect', exact: true }).click();
       await waitForState(page, 'Connected');
       await sessionView(page).getByRole('button', { name: 'Clipboard' }).click();
