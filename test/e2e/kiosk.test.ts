@@ -242,6 +242,11 @@ test('RDP: the server restarts, the session comes back without asking again', as
   await prompt.getByLabel('Password', { exact: true }).fill('any');
   await prompt.getByRole('button', { name: 'Sign in' }).click();
   await waitForCanvasColour(page, 1000, 740, BLUE, 20_000);
+  // The 1024×768 desktop sits in the middle of the screen, down as well as across (as a VNC one does).
+  const box = await page.locator('.session-surface canvas').first().boundingBox();
+  const screen = page.viewportSize();
+  assert.ok(box && screen, 'the desktop and the screen have sizes');
+  assert.ok(Math.abs(box.y - (screen.height - box.y - box.height)) <= 1 && Math.abs(box.x - (screen.width - box.x - box.width)) <= 1, `desktop at ${JSON.stringify(box)} in ${JSON.stringify(screen)}`);
   const before = await sessionView(page).getAttribute('data-session-id');
   await server.restart();
   await waitForPort(server.port);

@@ -34,8 +34,12 @@ export async function createIronRdpElement(host: HTMLElement): Promise<{ element
   element.setAttribute('scale', 'fit');
   element.setAttribute('flexcenter', 'true');
   element.setAttribute('verbose', 'false');
-  // A custom element is inline and sizeless by default; it fills the session surface.
-  element.style.display = 'block';
+  // A custom element is inline and sizeless by default; it fills the session surface. IronRDP centres its desktop
+  // across ("flexcenter") but not down (its wrapper is only as tall as the picture): a column that centres it puts a
+  // desktop smaller than the window in the middle, as noVNC's is ("safe": a taller one still starts at its top).
+  element.style.display = 'flex';
+  element.style.flexDirection = 'column';
+  element.style.justifyContent = 'safe center';
   element.style.width = '100%';
   element.style.height = '100%';
   const ready = new Promise<UserInteraction>((resolve) => {
