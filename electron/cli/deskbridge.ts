@@ -44,6 +44,9 @@ async function readOpenFile(file: string | null): Promise<{ fileName: string; by
   return { fileName: path.basename(file), bytes };
 }
 
+/** How long a stopping browser shell waits for the gateway to close before it exits anyway. */
+const STOP_GRACE_MS = 3000;
+
 async function runBrowserShell(options: CliOptions): Promise<void> {
   const root = packageRoot();
   const logger = createLogger();
@@ -51,7 +54,10 @@ async function runBrowserShell(options: CliOptions): Promise<void> {
   let gatewayRef: { close(): Promise<void> } | null = null;
   const stop = async () => {
     browser?.kill();
-    await gatewayRef?.close();
+    // A close that hangs (a connection that will not end) must not keep a stopped app running: a service manager's
+    // SIGTERM ends it within STOP_GRACE_MS whatever is still open.
+    const grace = new Promise<void>((resolve) => setTimeout(resolve, STOP_GRACE_MS).unref());
+    await Promise.race([gatewayRef?.close().catch(() => undefined), grace]);
     process.exit(0);
   };
   const gateway = await startGateway({

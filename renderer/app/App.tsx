@@ -304,7 +304,8 @@ export function App() {
       }
     }
     setInfo(imported);
-    if (refused.length > 0) setMessage(`${refused.length} of ${files.length} files were not imported. ${refused.join(' ')}`);
+    // One line a file (the banner keeps line breaks).
+    if (refused.length > 0) setMessage(`${refused.length} of ${files.length} files ${refused.length === 1 ? 'was' : 'were'} not imported:\n${refused.join('\n')}`);
     try {
       await loadProfiles();
       if (last) setSelection({ kind: 'profile', id: last.id });

@@ -119,7 +119,7 @@ const RECONNECT_WORDS: Partial<Record<ErrorCode, string>> = {
   'host-refused': 'The remote computer is not taking connections yet (it may be restarting).',
   'host-unreachable': 'The remote computer cannot be reached yet (the network, or the computer itself, is not back).',
   'no-greeting': 'The remote computer does not answer yet.',
-  'host-not-found': 'The remote computer\u2019s name cannot be looked up yet (the network is not back).',
+  'host-not-found': 'The remote computer\u2019s name ({host}) cannot be looked up yet (the network is not back).',
 };
 
 /**
@@ -136,7 +136,7 @@ const KIOSK_WORDS: Partial<Record<ErrorCode, string>> = {
   'protocol-unsupported': 'This device is not set up for this kind of connection. Tell your IT department.',
   'feature-unsupported': 'This device is not set up for what this connection asks. Tell your IT department.',
   'no-greeting': 'The remote computer does not answer as a remote desktop. If this goes on, tell your IT department.',
-  'host-not-found': 'The remote computer\u2019s name cannot be looked up. Check that this device is connected to the network. If this goes on, tell your IT department.',
+  'host-not-found': 'The remote computer\u2019s name ({host}) cannot be looked up. Check that this device is connected to the network. If this goes on, tell your IT department.',
   'host-refused': 'The remote computer is not taking connections (it may be restarting). If this goes on, tell your IT department.',
   'host-unreachable': 'The remote computer cannot be reached. Check that this device is connected to the network. If this goes on, tell your IT department.',
   'proxy-refused': 'The connection was refused on its way to the remote computer. If this goes on, tell your IT department.',
@@ -150,17 +150,21 @@ const KIOSK_WORDS: Partial<Record<ErrorCode, string>> = {
  */
 export function refusalNote(code: ErrorCode, body: Record<string, unknown> | undefined): string | null {
   if (code === 'certificate-policy-mismatch' || code === 'certificate-unverified') {
-    const shown = body?.certificate;
+    const shown = body?.certificate as { fingerprintSha256?: unknown; subject?: unknown; issuer?: unknown } | undefined;
     const why = typeof body?.reason === 'string' ? ` Why it is not trusted: ${body.reason}.` : '';
-    if (shown && typeof shown === 'object' && 'fingerprintSha256' in shown) return `The certificate it showed has the SHA-256 fingerprint ${String(shown.fingerprintSha256)}.${why}`;
+    const who = shown && typeof shown.subject === 'string' && typeof shown.issuer === 'string' ? ` (${shown.subject}, issued by ${shown.issuer})` : '';
+    if (shown && typeof shown === 'object' && 'fingerprintSha256' in shown) return `The certificate it showed${who} has the SHA-256 fingerprint ${String(shown.fingerprintSha256)}.${why}`;
   }
   if (code === 'feature-unsupported' && Array.isArray(body?.features) && body.features.length > 0) return `It needs: ${body.features.join('; ')}.`;
   return null;
 }
 
-/** A failure as the view says it: a kiosk's own words where it has them, the desktop's message then under "Details". */
-export function failureWords(failure: { code: ErrorCode; detail?: string }, kiosk: boolean): { message: string; detail?: string } {
-  const kioskWords = kiosk ? KIOSK_WORDS[failure.code] : undefined;
+/**
+ * A failure as the view says it: a kiosk's own words where it has them, the desktop's message then under "Details".
+ * `host` fills the words' {host}.
+ */
+export function failureWords(failure: { code: ErrorCode; detail?: string }, kiosk: boolean, host = ''): { message: string; detail?: string } {
+  const kioskWords = kiosk ? KIOSK_WORDS[failure.code]?.replace('{host}', host) : undefined;
   if (!kioskWords) return { message: messageFor(failure.code), ...(failure.detail ? { detail: failure.detail } : {}) };
   return { message: kioskWords, detail: failure.detail ? `${messageFor(failure.code)} (${failure.detail})` : messageFor(failure.code) };
 }
@@ -175,7 +179,7 @@ export function againstTrustedOnce(prompt: CertificatePromptBody, trustedOnce: s
 }
 
 /** Failures the same connection cannot get past until IT changes the policy or the connection changes: no Reconnect is offered. */
-const RETRY_CANNOT_HELP = new Set<ErrorCode>(['policy-host-forbidden', 'policy-unencrypted-forbidden', 'policy-invalid', 'feature-unsupported']);
+const RETRY_CANNOT_HELP = new Set<ErrorCode>(['policy-host-forbidden', 'policy-unencrypted-forbidden', 'policy-invalid', 'feature-unsupported', 'certificate-unverified']);
 
 const NEEDS_A_PERSON = new Set<ErrorCode>(['auth-failed', 'wrong-credentials', 'sign-in-failed', 'account-locked', 'account-expired', 'access-denied', 'certificate-changed', 'certificate-untrusted', 'certificate-rejected', 'certificate-policy-mismatch', 'certificate-unverified', 'nla-required', 'tls-required', 'legacy-security', 'auth-cancelled']);
 
@@ -243,7 +247,8 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
   const abandonAttemptRef = useRef<(() => void) | null>(null);
   /** Names this view's connects to the adapter's warm-up, so another tab's connect never takes or ends what was prepared for this one. */
   const warmUpOwner = useRef<object>({}).current;
-  const [reconnecting, setReconnecting] = useState<{ attempt: number; reason: ErrorCode | null } | null>(null);
+  /** `hadDesktop`: the tab showed the desktop before this try (a kiosk at boot has not: it is connecting, not back). */
+  const [reconnecting, setReconnecting] = useState<{ attempt: number; reason: ErrorCode | null; hadDesktop: boolean } | null>(null);
   const [ending, setEnding] = useState<'launcher' | null>(null);
   const lastSentClipboard = useRef<string | null>(null);
   const clipboardDenied = useRef(false);
@@ -568,7 +573,7 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
   function scheduleReconnect(reason: ErrorCode | null) {
     retryRef.current += 1;
     const attemptNumber = retryRef.current;
-    setReconnecting({ attempt: attemptNumber, reason });
+    setReconnecting({ attempt: attemptNumber, reason, hadDesktop: wasConnectedRef.current });
     updateState('reconnecting');
     const delay = reconnectDelay(attemptNumber, { ...DEFAULT_RECONNECT, maxDelayMs: reconnectMaxDelayMs ?? DEFAULT_RECONNECT.maxDelayMs });
     if (retryTimerRef.current) clearTimeout(retryTimerRef.current);
@@ -695,7 +700,10 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
 
   const ended = state === 'disconnected';
 
-  const failureText = failure ? failureWords(failure, kiosk !== null) : null;
+  const failureText = failure ? failureWords(failure, kiosk !== null, profile.host) : null;
+  /** Why the last try failed: "not back" words for a desktop that worked, first-connection words otherwise. */
+  const reconnectWords = (reason: ErrorCode, hadDesktop: boolean) =>
+    (hadDesktop ? RECONNECT_WORDS[reason]?.replace('{host}', profile.host) : undefined) ?? failureWords({ code: reason }, kiosk !== null, profile.host).message;
   return (
     <div className="session-view" ref={viewRef} data-active={active} data-session-id={info?.sessionId}>
       <div className="session-toolbar" role="toolbar" aria-label="Session" title="Ctrl+Alt+Home: the keyboard from the desktop to this toolbar" hidden={kiosk !== null}>
@@ -946,11 +954,11 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
         <div className="session-overlay reconnecting" role="status" aria-live="polite">
           <div className="session-ended">
             <p className="reconnect-title">
-              Reconnecting… (attempt {reconnecting.attempt}
+              {reconnecting.hadDesktop ? 'Reconnecting' : 'Connecting'}… (attempt {reconnecting.attempt}
               {kiosk ? '' : ` of ${DESKTOP_RECONNECT_ATTEMPTS}`})
             </p>
-            {reconnecting.reason && <p className="error-detail">{RECONNECT_WORDS[reconnecting.reason] ?? failureWords({ code: reconnecting.reason }, kiosk !== null).message}</p>}
-            <p className="error-detail">What is open on the remote computer usually keeps running there, and comes back with the connection.</p>
+            {reconnecting.reason && <p className="error-detail">{reconnectWords(reconnecting.reason, reconnecting.hadDesktop)}</p>}
+            {reconnecting.hadDesktop && <p className="error-detail">What is open on the remote computer usually keeps running there, and comes back with the connection.</p>}
             {!kiosk && (
               <div className="actions">
                 <button type="button" onClick={cancelReconnect}>

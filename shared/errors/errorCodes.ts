@@ -16,7 +16,7 @@ export const ERROR_MESSAGES = {
   'certificate-untrusted': 'The server\'s certificate is not trusted. Check who it claims to be before you connect.',
   'certificate-rejected': 'You did not trust the server\'s certificate, so DeskBridge did not connect. Nothing was sent to the server.',
   'certificate-changed': 'The server\'s certificate changed since your last connection. Connect only if your administrator expected this.',
-  'certificate-unverified': 'The server\'s identity could not be verified, and this connection is set not to connect then. Nothing was sent to the server.',
+  'certificate-unverified': 'The server\'s identity could not be verified, and this connection is set not to connect then ("Unverified server" in its settings). Nothing was sent to the server.',
   'certificate-policy-mismatch': 'The server\'s certificate does not match the one your organisation pinned for it. The connection was stopped to protect your password.',
   'nla-required': 'The server requires Network Level Authentication (NLA). Turn on NLA (or "Negotiate") in this connection\'s security settings.',
   'tls-required': 'The server requires TLS security. Choose "Negotiate" or "TLS" in this connection\'s security settings.',

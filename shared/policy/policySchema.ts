@@ -140,9 +140,10 @@ export const LOCKDOWN_POLICY: ManagedPolicy = policySchema.parse({
 /** Does a host match one of the policy's patterns? Case-insensitive; IPv4 ranges by prefix. */
 export function hostAllowed(host: string, patterns: readonly string[] | undefined): boolean {
   if (patterns === undefined) return true;
-  const h = host.toLowerCase().replace(/^\[|\]$/g, '');
+  // A fully qualified name's final dot ("desk.corp.example.") names the same host.
+  const h = host.toLowerCase().replace(/^\[|\]$/g, '').replace(/\.$/, '');
   return patterns.some((raw) => {
-    const pattern = raw.toLowerCase().replace(/^\[|\]$/g, '');
+    const pattern = raw.toLowerCase().replace(/^\[|\]$/g, '').replace(/\.$/, '');
     if (pattern.startsWith('*.')) return h.endsWith(pattern.slice(1)) && h.length > pattern.length - 1;
     const cidr = /^(\d{1,3}(?:\.\d{1,3}){3})\/(\d{1,2})$/.exec(pattern);
     if (cidr) {

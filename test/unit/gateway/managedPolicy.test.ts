@@ -128,6 +128,7 @@ test('unknown keys are refused (a typo must not silently drop a rule)', async (t
 
 test('host patterns: exact, wildcard subdomains, IPv4 ranges, nothing else', () => {
   const patterns = ['desk.corp.example', '*.vdi.example', '10.1.0.0/16', '127.0.0.1'];
+  assert.equal(hostAllowed('DESK.corp.example.', patterns), true, 'a fully qualified name with its final dot');
   assert.equal(hostAllowed('DESK.corp.example', patterns), true);
   assert.equal(hostAllowed('a.vdi.example', patterns), true);
   assert.equal(hostAllowed('vdi.example', patterns), false);
