@@ -68,8 +68,11 @@ function parseInt10(value: string | undefined): number | null {
 
 export function parseRemminaFile(bytes: Uint8Array, options: { fileName?: string } = {}): RemminaImport | FileFailure {
   const parsed = parseKeyFileDocument(bytes);
-  if (!parsed.ok) return parsed;
-  const document = parsed.document;
+  return parsed.ok ? importRemminaDocument(parsed.document, options) : parsed;
+}
+
+/** parseRemminaFile for a document already split into lines (an export compares the profile with what its original says). */
+export function importRemminaDocument(document: KeyFileDocument, options: { fileName?: string } = {}): RemminaImport | FileFailure {
   const entries = keyFileGroup(document, REMMINA_GROUP);
   if (!entries) return fileError('missing-value', null, 'this is not a Remmina connection file: it has no [remmina] section.');
   const get = (key: string) => entries.get(key)?.value.trim();
@@ -193,9 +196,13 @@ export function parseRemminaFile(bytes: Uint8Array, options: { fileName?: string
 }
 
 /**
- * Writes a profile as a .remmina file: over the document it came from, if
- * any, so unknown keys stay. Secret keys from the original are blanked (an
- * encrypted password is useless without the Remmina that wrote it).
+ * Writes a profile as a .remmina file. Given the document the profile was
+ * imported from, every line stays as it was (unknown keys, mapped keys the
+ * user did not change); a key the profile changed is written in place, or
+ * added after the group's last line where the file had none. Secret keys from
+ * the original are blanked (an encrypted password is useless without the
+ * Remmina that wrote it, and an export never carries one). Without an
+ * original, every mapped key is written.
  *
  * Lossy where Remmina has no word for it: tags containing "," split into two;
  * a VNC port below 100 reads back as a display number.
@@ -204,43 +211,64 @@ export function exportRemminaFile(
   draft: ProfileDraft,
   options: { original?: KeyFileDocument | null; settings?: Partial<ImportedSettings>; gateway?: string | null } = {},
 ): Uint8Array {
-  let document = options.original ?? emptyKeyFile(REMMINA_GROUP);
+  const original = options.original ?? null;
+  let document = original ?? emptyKeyFile(REMMINA_GROUP);
   const settings = options.settings ?? {};
   const set = (key: string, value: string | null) => {
     document = setKeyFileValue(document, REMMINA_GROUP, key, value);
   };
-  const had = (key: string) => (options.original ? (keyFileGroup(options.original, REMMINA_GROUP)?.has(key) ?? false) : false);
-  set('name', draft.name);
-  set('group', draft.folder);
-  set('labels', draft.tags.join(','));
-  set('protocol', draft.protocol.toUpperCase());
-  const address = hostForAddress(draft.host);
-  set('server', draft.port === DEFAULT_PORTS[draft.protocol] ? address : `${address}:${draft.port}`);
-  set('username', draft.username);
+  const originalEntries = original ? keyFileGroup(original, REMMINA_GROUP) : null;
+  const had = (key: string) => originalEntries?.has(key) ?? false;
+  // Over an original, a key is written only where the profile now differs from what the file
+  // says: "scale=2" or "resolution_mode=2" added with DeskBridge's default changes how Remmina behaves.
+  // (A file with no "name" reads back named after its host, the file's own name being unknown here.)
+  const before = original ? importRemminaDocument(original) : null;
+  const was = before?.ok ? before.draft : null;
+  const wasSettings = before?.ok ? before.settings : null;
+  const changed = (...fields: (keyof ProfileDraft)[]) => was === null || fields.some((field) => JSON.stringify(draft[field]) !== JSON.stringify(was[field]));
+  const settingChanged = (key: 'fullscreen' | 'colorDepth' | 'quality') => settings[key] != null && (wasSettings === null || settings[key] !== wasSettings[key]);
+
+  if (changed('name')) set('name', draft.name);
+  if (changed('folder')) set('group', draft.folder);
+  if (changed('tags')) set('labels', draft.tags.join(','));
+  if (changed('protocol')) set('protocol', draft.protocol.toUpperCase());
+  if (changed('host', 'port')) {
+    const address = hostForAddress(draft.host);
+    set('server', draft.port === DEFAULT_PORTS[draft.protocol] ? address : `${address}:${draft.port}`);
+  }
+  if (changed('username')) set('username', draft.username);
   if (draft.protocol === 'rdp') {
-    if (draft.domain || had('domain')) set('domain', draft.domain);
-    set('security', draft.rdpSecurity === 'negotiate' ? '' : draft.rdpSecurity);
+    if (changed('domain') && (draft.domain || had('domain'))) set('domain', draft.domain);
+    if (changed('rdpSecurity')) set('security', draft.rdpSecurity === 'negotiate' ? '' : draft.rdpSecurity);
     // An RD Gateway from an .rdp file: Remmina goes through gateway_server whenever it is set.
     if (options.gateway && !keyFileValue(document, REMMINA_GROUP, 'gateway_server')) set('gateway_server', options.gateway);
+    // scale: 0 none, 1 scaled to the window, 2 dynamic resolution (which makes the desktop follow the window).
+    const scale = draft.scaling === 'fit' ? (draft.desktopSize === 'fixed' ? '1' : '2') : '0';
     if (draft.desktopSize === 'fixed') {
-      set('resolution_mode', '0');
-      set('resolution_width', String(draft.desktopWidth));
-      set('resolution_height', String(draft.desktopHeight));
-      set('scale', draft.scaling === 'fit' ? '1' : '0');
+      if (changed('desktopSize')) set('resolution_mode', '0');
+      if (changed('desktopSize', 'desktopWidth', 'desktopHeight')) {
+        set('resolution_width', String(draft.desktopWidth));
+        set('resolution_height', String(draft.desktopHeight));
+      }
+      // A file that fitted the window through scale=2 is fixed only once its scale is not 2.
+      if (changed('desktopSize', 'scaling')) set('scale', scale);
     } else {
-      set('resolution_mode', '2');
-      set('scale', draft.scaling === 'fit' ? '2' : '0');
+      if (changed('desktopSize')) set('resolution_mode', '2');
+      if (changed('desktopSize', 'scaling')) set('scale', scale);
+      // A file that fitted the window only through scale=2 (with resolution_mode=0 and a size) needs another mode without it.
+      const now = (key: string) => parseInt10(keyFileValue(document, REMMINA_GROUP, key) ?? undefined);
+      if (now('resolution_mode') === 0 && now('scale') !== 2 && now('resolution_width') !== null && now('resolution_height') !== null) set('resolution_mode', '2');
     }
   } else {
-    set('scale', draft.scaling === 'fit' ? '1' : '0');
-    set('viewonly', draft.viewOnly ? '1' : '0');
-    if (draft.protocol === 'vnc') set('quality', QUALITY_VALUES[draft.vncQuality]);
-    if (draft.protocol === 'spice' && (draft.spiceSecurity === 'tls' || had('usetls'))) set('usetls', draft.spiceSecurity === 'tls' ? '1' : '0');
+    if (changed('scaling')) set('scale', draft.scaling === 'fit' ? '1' : '0');
+    if (changed('viewOnly')) set('viewonly', draft.viewOnly ? '1' : '0');
+    if (draft.protocol === 'vnc' && changed('vncQuality')) set('quality', QUALITY_VALUES[draft.vncQuality]);
+    if (draft.protocol === 'spice' && changed('spiceSecurity') && (draft.spiceSecurity === 'tls' || had('usetls'))) set('usetls', draft.spiceSecurity === 'tls' ? '1' : '0');
   }
-  if (settings.fullscreen != null) set('viewmode', settings.fullscreen ? '4' : '1');
-  if (!draft.shareClipboard || had('disableclipboard')) set('disableclipboard', draft.shareClipboard ? '0' : '1');
-  if (settings.colorDepth != null) set('colordepth', String(settings.colorDepth));
-  if (settings.quality != null && draft.protocol !== 'vnc') set('quality', QUALITY_VALUES[settings.quality]);
+  if (settingChanged('fullscreen')) set('viewmode', settings.fullscreen ? '4' : '1');
+  if (changed('shareClipboard') && (!draft.shareClipboard || had('disableclipboard'))) set('disableclipboard', draft.shareClipboard ? '0' : '1');
+  if (settingChanged('colorDepth')) set('colordepth', String(settings.colorDepth));
+  if (settingChanged('quality') && draft.protocol !== 'vnc') set('quality', QUALITY_VALUES[settings.quality as keyof typeof QUALITY_VALUES]);
   // INVARIANT: an export never carries a password, encrypted or not.
   for (const key of SECRET_KEYS) if (had(key)) set(key, '');
   return writeKeyFileDocument(document);

@@ -9,6 +9,25 @@ import type { ProfileDraft } from '../../../shared/profiles/profileSchema';
 import { draftArbitrary } from './arbitraries';
 import { bytesEqual, expectError, expectOk, fixture, utf8 } from './fixtureFiles';
 
+/** What a .remmina keeps of a profile. */
+function comparable(d: ProfileDraft) {
+  return {
+    name: d.name,
+    protocol: d.protocol,
+    host: d.host,
+    port: d.port,
+    username: d.username,
+    folder: d.folder,
+    tags: d.tags,
+    scaling: d.scaling,
+    shareClipboard: d.shareClipboard,
+    ...(d.protocol === 'rdp'
+      ? { domain: d.domain, rdpSecurity: d.rdpSecurity, desktopSize: d.desktopSize, ...(d.desktopSize === 'fixed' ? { w: d.desktopWidth, h: d.desktopHeight } : {}) }
+      : { viewOnly: d.viewOnly }),
+    ...(d.protocol === 'vnc' ? { vncQuality: d.vncQuality } : {}),
+  };
+}
+
 test('Remmina RDP: group to folder, labels to tags, fixed resolution, NLA, encrypted password skipped', () => {
   const bytes = fixture('office-rdp.remmina');
   const imported = expectOk(parseRemminaFile(bytes));
@@ -37,6 +56,68 @@ test('Remmina RDP: group to folder, labels to tags, fixed resolution, NLA, encry
     ['labels=finance,windows', 'labels=finance'],
   ]);
   assert.match(exported, /^notes_text=Trading floor desk, booked via facilities\.$/m);
+});
+
+test('an export of an unchanged .remmina gives back its bytes; a changed field changes only its line', () => {
+  // As Remmina users write them by hand: no group, labels, username, security, resolution_mode or scale, which
+  // an export must not add (scale=2 and resolution_mode=2 turn on dynamic resolution and the window's size in Remmina).
+  const rdp = encodeConnectionFileText('[remmina]\nname=Build box\nprotocol=RDP\nserver=build-3.corp.example\ndomain=CORP\ncolordepth=99\nx-unknown=kept\n', 'utf-8');
+  const rdpImport = expectOk(parseRemminaFile(rdp, { fileName: 'b.remmina' }));
+  bytesEqual(exportRemminaFile(rdpImport.draft, { original: rdpImport.document }), rdp, 'the RDP file, byte for byte');
+  // CRLF, a comment, a blank line, a VNC display number, quality 5 (read as good) and a file without a final line ending.
+  const vnc = encodeConnectionFileText('# lab\r\n[remmina]\r\nname=Lab\r\nprotocol=VNC\r\n\r\nserver=lab-1:1\r\nquality=5\r\nviewonly=0', 'utf-8');
+  const vncImport = expectOk(parseRemminaFile(vnc));
+  bytesEqual(exportRemminaFile(vncImport.draft, { original: vncImport.document }), vnc, 'the VNC file, byte for byte');
+  // The same settings as the file says (viewmode=3 reads as full screen) write nothing either.
+  const settings = expectOk(parseRemminaFile(encodeConnectionFileText('[remmina]\nprotocol=RDP\nserver=pc\nviewmode=3\n', 'utf-8')));
+  assert.equal(utf8(exportRemminaFile(settings.draft, { original: settings.document, settings: settings.settings })), '[remmina]\nprotocol=RDP\nserver=pc\nviewmode=3\n');
+
+  const lines = (bytes: Uint8Array) => utf8(bytes).split('\n');
+  const differing = (before: Uint8Array, after: Uint8Array) => {
+    const a = lines(before);
+    const b = lines(after);
+    return b.map((line, i) => [a[i] ?? null, line]).filter(([x, y]) => x !== y);
+  };
+  assert.deepEqual(differing(rdp, exportRemminaFile({ ...rdpImport.draft, port: 3390 }, { original: rdpImport.document })), [['server=build-3.corp.example', 'server=build-3.corp.example:3390']]);
+  assert.deepEqual(differing(rdp, exportRemminaFile({ ...rdpImport.draft, domain: 'LAB' }, { original: rdpImport.document })), [['domain=CORP', 'domain=LAB']]);
+  // A key the file did not have is added after the group's last line, and nothing else.
+  assert.deepEqual(differing(rdp, exportRemminaFile({ ...rdpImport.draft, username: 'ann' }, { original: rdpImport.document })), [['', 'username=ann'], [null, '']]);
+  assert.deepEqual(differing(rdp, exportRemminaFile({ ...rdpImport.draft, scaling: 'actual' }, { original: rdpImport.document })), [['', 'scale=0'], [null, '']]);
+  const viewOnly = utf8(exportRemminaFile({ ...vncImport.draft, viewOnly: true }, { original: vncImport.document }));
+  assert.equal(viewOnly, utf8(vnc).replace('viewonly=0', 'viewonly=1'));
+});
+
+test("an imported .remmina's password is the one line an unchanged export changes", () => {
+  const bytes = fixture('office-rdp.remmina');
+  const imported = expectOk(parseRemminaFile(bytes));
+  const exported = exportRemminaFile(imported.draft, { original: imported.document, settings: imported.settings });
+  assert.equal(utf8(exported), utf8(bytes).replace(/^password=.*$/m, 'password='));
+});
+
+test('property: over any original, parse(export(draft)) gives the draft back, desktop size and scaling included', () => {
+  const optionalLine = (key: string, values: string[]) => fc.option(fc.constantFrom(...values.map((value) => `${key}=${value}\n`)), { nil: '' });
+  const originalArbitrary = fc
+    .tuple(
+      optionalLine('name', ['Old']),
+      optionalLine('resolution_mode', ['0', '1', '2']),
+      optionalLine('scale', ['0', '1', '2']),
+      optionalLine('resolution_width', ['1024']),
+      optionalLine('resolution_height', ['768']),
+      optionalLine('security', ['', 'nla', 'tls', 'ext', 'rdp']),
+      optionalLine('disableclipboard', ['0', '1']),
+      optionalLine('username', ['old']),
+      optionalLine('domain', ['OLD']),
+    )
+    .map((keys) => encodeConnectionFileText(`[remmina]\nprotocol=RDP\nserver=old.example\n${keys.join('')}`, 'utf-8'));
+  fc.assert(
+    fc.property(originalArbitrary, draftArbitrary(['rdp']), (bytes, draft) => {
+      const original = expectOk(parseRemminaFile(bytes));
+      assert.deepEqual(comparable(expectOk(parseRemminaFile(exportRemminaFile(draft, { original: original.document }))).draft), comparable(draft));
+      // And an unchanged export of that original is the original.
+      bytesEqual(exportRemminaFile(original.draft, { original: original.document }), bytes);
+    }),
+    { numRuns: 500 },
+  );
 });
 
 test('Remmina VNC: bracketed IPv6 with a display number, view-only, keyring password, labels with blanks', () => {
@@ -129,22 +210,7 @@ test('property: parse(export(draft)) gives the draft back, with its settings', (
     fc.property(draftArbitrary(['rdp', 'vnc', 'spice']), settingsArbitrary, (draft, settings) => {
       const imported = parseRemminaFile(exportRemminaFile(draft, { settings: { ...settings } }));
       if (!imported.ok) assert.fail(imported.error.message);
-      const pick = (d: ProfileDraft) => ({
-        name: d.name,
-        protocol: d.protocol,
-        host: d.host,
-        port: d.port,
-        username: d.username,
-        folder: d.folder,
-        tags: d.tags,
-        scaling: d.scaling,
-        shareClipboard: d.shareClipboard,
-        ...(d.protocol === 'rdp'
-          ? { domain: d.domain, rdpSecurity: d.rdpSecurity, desktopSize: d.desktopSize, ...(d.desktopSize === 'fixed' ? { w: d.desktopWidth, h: d.desktopHeight } : {}) }
-          : { viewOnly: d.viewOnly }),
-        ...(d.protocol === 'vnc' ? { vncQuality: d.vncQuality } : {}),
-      });
-      assert.deepEqual(pick(imported.draft), pick(draft));
+      assert.deepEqual(comparable(imported.draft), comparable(draft));
       for (const key of ['fullscreen', 'colorDepth'] as const) assert.equal(imported.settings[key], settings[key] ?? null, key);
       // A VNC profile's picture quality is its own field: the export writes that, not the file's old setting.
       assert.equal(imported.settings.quality, draft.protocol === 'vnc' ? draft.vncQuality : (settings.quality ?? null), 'quality');
