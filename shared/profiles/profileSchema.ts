@@ -40,6 +40,22 @@ const fingerprintSchema = z.string().regex(/^([0-9A-F]{2}:){31}[0-9A-F]{2}$/, 'A
 /** Host names and IP literals; no scheme, no path, no spaces. */
 const HOST_PATTERN = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9]([A-Za-z0-9.-]{0,252}[A-Za-z0-9])?|[0-9a-fA-F:]+)$/;
 
+/**
+ * An international host name ("café.example", as mstsc and a Windows-1252 .rdp may hold it) in the ASCII form a
+ * name lookup needs ("xn--caf-dma.example", the WHATWG URL parser's IDNA, in Node and the browser alike); anything
+ * else as it is, for the pattern to judge.
+ */
+function asciiHostName(host: string): string {
+  if (!/[^\x00-\x7f]/.test(host) || !/^[\p{L}\p{M}\p{N}.-]+$/u.test(host)) return host;
+  try {
+    // Node and the browser both have URL; this project's shared code is typed for neither.
+    const WhatwgUrl = (globalThis as unknown as { URL: new (input: string) => { hostname: string } }).URL;
+    return new WhatwgUrl(`http://${host}/`).hostname;
+  } catch {
+    return host;
+  }
+}
+
 /** Fields the user edits. The gateway adds id and timestamps. */
 export const profileDraftSchema = z.object({
   name: z.string().trim().min(1, 'Enter a name for this connection.').max(200, 'The name is too long (200 characters at most).'),
@@ -49,6 +65,7 @@ export const profileDraftSchema = z.object({
     .trim()
     .min(1, 'Enter the host name or address of the remote computer.')
     .max(253, 'The host name is too long.')
+    .transform(asciiHostName)
     // A proxy's ticket too (PROXY_TARGET_PATTERN); hostProblem() allows it only with a SPICE proxy.
     .refine((host) => HOST_PATTERN.test(host) || PROXY_TARGET_PATTERN.test(host), 'Enter a host name or IP address only, without spaces, "://" or a path.'),
   port: z

@@ -73,3 +73,11 @@ test('SPICE proxy: http://host:port (3128 by default), nothing else; a proxy tic
   if (!badProxy.ok) assert.match(badProxy.errors.spiceProxy ?? '', /Only HTTP proxies/);
   assert.equal(validateProfileDraft({ ...base, host: 'a b', spiceProxy: 'http://pve1:3128' }).ok, false, 'still no spaces');
 });
+
+test('an international host name is kept in the ASCII form a name lookup needs; one with a space or a path is still refused', () => {
+  const base = { name: 'Café', protocol: 'rdp', port: 3389 } as const;
+  assert.equal(profileDraftSchema.parse({ ...base, host: 'café.example' }).host, 'xn--caf-dma.example');
+  assert.equal(profileDraftSchema.parse({ ...base, host: 'BÜRO.corp.example' }).host, 'xn--bro-hoa.corp.example');
+  assert.equal(profileDraftSchema.safeParse({ ...base, host: 'café example' }).success, false);
+  assert.equal(profileDraftSchema.safeParse({ ...base, host: 'café.example/path' }).success, false);
+});
