@@ -95,12 +95,17 @@ export type ManagedPolicy = z.infer<typeof policySchema>;
 
 type PolicyIssue = { path: (string | number)[]; message: string };
 
+/** What a cross-field check reads of a managed profile: a parsed one, or whatever a raw file holds in its place. */
+type ProfileIdentity = { readonly id?: unknown; readonly name?: unknown };
+
 /** Two managed profiles with one id would be one row to the library: selecting either shows both, opening one opens the other. */
-export function duplicateIdIssues(profiles: readonly ManagedProfile[]): PolicyIssue[] {
+export function duplicateIdIssues(profiles: readonly (ProfileIdentity | null | undefined)[]): PolicyIssue[] {
   const first = new Map<string, number>();
   return profiles.flatMap((profile, index) => {
-    const earlier = first.get(profile.id);
-    if (earlier === undefined) first.set(profile.id, index);
+    const id = profile?.id;
+    if (typeof id !== 'string') return [];
+    const earlier = first.get(id);
+    if (earlier === undefined) first.set(id, index);
     return earlier === undefined ? [] : [{ path: ['profiles', index, 'id'], message: `profiles.${earlier} has this id too; give each managed profile an id of its own.` }];
   });
 }
@@ -109,14 +114,30 @@ export function duplicateIdIssues(profiles: readonly ManagedProfile[]): PolicyIs
  * The kiosk opens its profile by IT's id or by name (ProfileLibrary.find); one naming none of this file's profiles
  * would leave a thin client on an error. With provisioning the profile may come from there, so that is left to the app.
  */
-function kioskProfileIssues(policy: { profiles: readonly ManagedProfile[]; kiosk?: { profile?: string | undefined } | undefined; provisioning?: unknown }): PolicyIssue[] {
+function kioskProfileIssues(policy: { profiles: readonly (ProfileIdentity | null | undefined)[]; kiosk?: { profile?: unknown } | null | undefined; provisioning?: unknown }): PolicyIssue[] {
   const wanted = policy.kiosk?.profile;
-  if (wanted === undefined || policy.provisioning !== undefined || policy.profiles.some((p) => namesManagedProfile(wanted, p))) return [];
+  if (typeof wanted !== 'string' || wanted === '' || policy.provisioning !== undefined || policy.profiles.some((p) => p != null && namesManagedProfile(wanted, p))) return [];
   return [{ path: ['kiosk', 'profile'], message: `No managed profile in this policy has the id or name \u201c${wanted}\u201d; name one of its profiles.` }];
 }
 
-export function namesManagedProfile(nameOrId: string, profile: Pick<ManagedProfile, 'id' | 'name'>): boolean {
-  return nameOrId === profile.id || nameOrId === `managed-${profile.id}` || nameOrId.toLocaleLowerCase() === profile.name.toLocaleLowerCase();
+/**
+ * The duplicate-id and kiosk checks on a policy file as parsed from JSON, whatever its shape, for a file the schema
+ * refuses: its superRefine never runs then, and IT should see every problem in one --check-policy, not these only
+ * once the rest is fixed. Only what can be read is checked: profiles that are objects, ids and names that are strings.
+ */
+export function crossFieldIssuesOfRaw(raw: unknown): PolicyIssue[] {
+  const record = (value: unknown): Record<string, unknown> | undefined => (typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined);
+  const policy = record(raw);
+  if (!policy) return [];
+  const profiles = Array.isArray(policy.profiles) ? (policy.profiles as unknown[]).map(record) : [];
+  return [...duplicateIdIssues(profiles), ...kioskProfileIssues({ profiles, kiosk: record(policy.kiosk), provisioning: policy.provisioning })];
+}
+
+export function namesManagedProfile(nameOrId: string, profile: ProfileIdentity): boolean {
+  return (
+    (typeof profile.id === 'string' && (nameOrId === profile.id || nameOrId === `managed-${profile.id}`)) ||
+    (typeof profile.name === 'string' && nameOrId.toLocaleLowerCase() === profile.name.toLocaleLowerCase())
+  );
 }
 export type ManagedPolicyInput = z.input<typeof policySchema>;
 

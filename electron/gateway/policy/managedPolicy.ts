@@ -11,10 +11,10 @@
 // never from an environment variable or an option a user can pass.
 import { promises as fs, watch, type FSWatcher } from 'node:fs';
 import path from 'node:path';
-import { LOCKDOWN_POLICY, NO_POLICY, policySchema, type ManagedPolicy, type PolicySummary } from '../../../shared/policy/policySchema';
+import { LOCKDOWN_POLICY, NO_POLICY, crossFieldIssuesOfRaw, policySchema, type ManagedPolicy, type PolicySummary } from '../../../shared/policy/policySchema';
 import type { Logger } from '../logging/logger';
 import { writeFileAtomic } from '../profiles/profileStore';
-import { describeIssue, policyWarnings } from './policyProblems';
+import { describeIssue, jsonSyntaxProblem, policyWarnings, unreadableProblem } from './policyProblems';
 
 export function machinePolicyPath(platform: NodeJS.Platform = process.platform): string {
   if (platform === 'win32') return path.join(process.env.ProgramData ?? 'C:\\ProgramData', 'DeskBridge', 'policy.json');
@@ -38,12 +38,15 @@ export function parsePolicy(text: string): PolicyParse {
   let raw: unknown;
   try {
     raw = JSON.parse(text);
-  } catch (error) {
-    return { ok: false, problems: [`it is not valid JSON (${(error as Error).message})`] };
+  } catch {
+    return { ok: false, problems: [jsonSyntaxProblem(text)] };
   }
   const parsed = policySchema.safeParse(raw);
   if (parsed.success) return { ok: true, policy: parsed.data };
-  const problems = parsed.error.issues.map((issue) => describeIssue(issue, raw));
+  // The schema's own duplicate-id and kiosk checks run only on a file it accepts; these read the raw file instead.
+  const seen = new Set(parsed.error.issues.map((issue) => `${issue.path.join('.')}\n${issue.message}`));
+  const crossField = crossFieldIssuesOfRaw(raw).filter((issue) => !seen.has(`${issue.path.join('.')}\n${issue.message}`));
+  const problems = [...parsed.error.issues, ...crossField.map((issue) => ({ code: 'custom' as const, input: undefined, ...issue }))].map((issue) => describeIssue(issue, raw));
   return { ok: false, problems: problems.length > 0 ? problems : ['it does not match the policy format'] };
 }
 
@@ -199,5 +202,5 @@ async function readCachedPolicy(file: string): Promise<ManagedPolicy | null> {
 }
 
 function parseRead(read: Exclude<FileRead, { kind: 'missing' }>): PolicyParse {
-  return read.kind === 'text' ? parsePolicy(read.text) : { ok: false, problems: [`it cannot be read (${read.code})`] };
+  return read.kind === 'text' ? parsePolicy(read.text) : { ok: false, problems: [unreadableProblem(read.code)] };
 }

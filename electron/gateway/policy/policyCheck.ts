@@ -4,7 +4,7 @@
 import { promises as fs } from 'node:fs';
 import type { ManagedPolicy } from '../../../shared/policy/policySchema';
 import { parsePolicy } from './managedPolicy';
-import { policyWarnings } from './policyProblems';
+import { policyWarnings, unreadableProblem } from './policyProblems';
 
 export type PolicyCheck = { valid: true; outline: string; warnings: string[] } | { valid: false; problems: string[] };
 
@@ -13,7 +13,7 @@ export async function checkPolicyFile(file: string): Promise<PolicyCheck> {
   try {
     text = await fs.readFile(file, 'utf8');
   } catch (error) {
-    return { valid: false, problems: [`it cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`] };
+    return { valid: false, problems: [unreadableProblem((error as NodeJS.ErrnoException).code ?? (error as Error).message)] };
   }
   const parsed = parsePolicy(text);
   return parsed.ok ? { valid: true, outline: policyOutline(parsed.policy), warnings: policyWarnings(parsed.policy) } : { valid: false, problems: parsed.problems };

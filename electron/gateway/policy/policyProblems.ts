@@ -10,11 +10,153 @@ import { hostAllowed, namesManagedProfile, type ManagedPolicy, type ManagedProfi
 import { isUnencrypted } from '../../../shared/profiles/profileSchema';
 import { spiceProxyOf } from '../bridges/httpConnectTunnel';
 
-/** "profile “lab” (profiles.0): port: Enter a port number from 1 to 65535."; outside profiles, "allowedHosts.0: …". */
+/**
+ * "profile “lab” (profiles.0): port: Enter a port number from 1 to 65535."; outside profiles, "allowedHosts.0: …".
+ * A wrong type in words, from the value in the file: "\"allowUnencrypted\" must be true or false, not the string \"no\"".
+ */
 export function describeIssue(issue: z.core.$ZodIssue, raw: unknown): string {
   const [head, index, ...rest] = issue.path;
-  if (head === 'profiles' && typeof index === 'number') return `${profileLabel(raw, index)}: ${rest.length > 0 ? `${rest.join('.')}: ` : ''}${issue.message}`;
+  const wrongType = issue.code === 'invalid_type' ? wrongTypeMessage(issue, raw) : null;
+  if (head === 'profiles' && typeof index === 'number') {
+    if (wrongType !== null) return `${profileLabel(raw, index)}: ${rest.length > 0 ? `"${rest.join('.')}"` : 'it'} ${wrongType}`;
+    return `${profileLabel(raw, index)}: ${rest.length > 0 ? `${rest.join('.')}: ` : ''}${issue.message}`;
+  }
+  if (wrongType !== null) return `${issue.path.length > 0 ? `"${issue.path.join('.')}"` : 'the file'} ${wrongType}`;
   return `${issue.path.join('.') || 'the file'}: ${issue.message}`;
+}
+
+/** zod's own wording for a wrong type; a schema's message of its own (a managed profile's id) is kept as written. */
+const ZOD_WRONG_TYPE = /^Invalid input: expected \w+, received \w+$/;
+
+/**
+ * `must be true or false, not the string "no"`: what the file should hold there and what it holds, in words,
+ * from zod's expectation and the value in the file; null where zod's message is a schema's own, or says more.
+ */
+function wrongTypeMessage(issue: z.core.$ZodIssueInvalidType, raw: unknown): string | null {
+  if (!ZOD_WRONG_TYPE.test(issue.message)) return null;
+  const expected = EXPECTED_IN_WORDS[issue.expected];
+  if (expected === undefined) return null;
+  const found = valueAt(raw, issue.path);
+  if (!found.present) return `is missing: it must be ${expected}`;
+  return `must be ${expected}, not ${issue.expected === 'int' && typeof found.value === 'number' ? found.value : valueInWords(found.value)}`;
+}
+
+const EXPECTED_IN_WORDS: Partial<Record<string, string>> = {
+  boolean: 'true or false',
+  number: 'a number',
+  int: 'a whole number',
+  string: 'a string in double quotes',
+  array: 'a list in square brackets [ ]',
+  object: 'an object in braces { }',
+  record: 'an object in braces { }',
+  null: 'null',
+};
+
+function valueAt(raw: unknown, path: readonly PropertyKey[]): { present: true; value: unknown } | { present: false } {
+  let value = raw;
+  for (const key of path) {
+    if (typeof value !== 'object' || value === null || !Object.prototype.hasOwnProperty.call(value, key)) return { present: false };
+    value = (value as Record<PropertyKey, unknown>)[key];
+  }
+  return { present: true, value };
+}
+
+function valueInWords(value: unknown): string {
+  if (typeof value === 'string') return `the string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}\u2026` : value)}`;
+  if (typeof value === 'number') return `the number ${value}`;
+  if (typeof value === 'boolean' || value === null) return String(value);
+  if (Array.isArray(value)) return 'a list';
+  return 'an object';
+}
+
+/** A policy file that cannot be read, as the CLI says it of any file it is given (describeFileError). */
+export function unreadableProblem(code: string): string {
+  if (code === 'ENOENT') return 'there is no such file';
+  if (code === 'EISDIR') return 'it is a folder, not a file';
+  if (code === 'ENOTDIR') return 'a part of its path is a file, not a folder';
+  if (code === 'EACCES' || code === 'EPERM') return 'you do not have permission to read it';
+  return `it cannot be read (${code})`;
+}
+
+/**
+ * A JSON syntax error by line and column, which an editor shows, rather than the engine's offset ("position 14").
+ * The engine's wording varies between versions and some of its messages give no offset, so the spot is found here.
+ */
+export function jsonSyntaxProblem(text: string): string {
+  if (text.trim() === '') return 'it is empty: it must hold a JSON object ({ "schemaVersion": 1, \u2026 })';
+  if (text.charCodeAt(0) === 0xfeff) return 'it starts with a byte order mark (BOM); save it as UTF-8 without one';
+  const error = jsonSyntaxError(text);
+  if (!error) return 'it is not valid JSON';
+  const before = text.slice(0, error.at);
+  const line = before.split('\n').length;
+  const column = [...before.slice(before.lastIndexOf('\n') + 1)].length + 1;
+  return `it is not valid JSON: ${error.at >= text.length ? 'it ends too early, at ' : ''}line ${line}, column ${column}: ${error.says}`;
+}
+
+/** The first spot where `text` stops being JSON (RFC 8259, as JSON.parse reads it), and what is wrong there. */
+function jsonSyntaxError(text: string): { at: number; says: string } | null {
+  let at = 0;
+  class Stop {
+    constructor(readonly says: string) {}
+  }
+  const space = () => {
+    while (at < text.length && ' \t\n\r'.includes(text.charAt(at))) at += 1;
+  };
+  const take = (pattern: RegExp, says: string) => {
+    pattern.lastIndex = at;
+    const match = pattern.exec(text);
+    if (!match) throw new Stop(says);
+    at += match[0].length;
+  };
+  const string = (says: string) => {
+    if (text.charAt(at) !== '"') throw new Stop(says);
+    at += 1;
+    for (;;) {
+      if (at >= text.length) throw new Stop('a string is not closed with "');
+      const c = text.charCodeAt(at);
+      if (c === 0x22) break;
+      if (c < 0x20) throw new Stop('a line break or tab inside a string must be written \\n or \\t');
+      if (c === 0x5c) take(/\\(["\\/bfnrt]|u[0-9A-Fa-f]{4})/y, 'a \\ in a string starts one of \\" \\\\ \\/ \\b \\f \\n \\r \\t or \\u and four hex digits');
+      else at += 1;
+    }
+    at += 1;
+  };
+  const value = (): void => {
+    space();
+    const c = text.charAt(at);
+    if (c === '{') return members('}', () => {
+      string('expected a property name in double quotes');
+      space();
+      take(/:/y, 'expected a ":" after the property name');
+      value();
+    });
+    if (c === '[') return members(']', value);
+    if (c === '"') return string('expected a value');
+    take(/-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?(?![\w.])|true\b|false\b|null\b/y, 'expected a value: a string in double quotes, a number, true, false, null, an object { } or a list [ ]');
+  };
+  const members = (close: string, member: () => void) => {
+    at += 1;
+    space();
+    if (text.charAt(at) === close) return void (at += 1);
+    for (;;) {
+      space();
+      member();
+      space();
+      if (text.charAt(at) === close) return void (at += 1);
+      take(/,/y, `expected "," or "${close}"`);
+      space();
+      if (text.charAt(at) === close) throw new Stop(`JSON allows no "," after the last item, before "${close}"`);
+    }
+  };
+  try {
+    value();
+    space();
+    if (at < text.length) throw new Stop('more text after the end of the JSON');
+    return null;
+  } catch (stop) {
+    // Anything else (nesting too deep for this reader's stack): no spot to name.
+    return stop instanceof Stop ? { at, says: stop.says } : null;
+  }
 }
 
 /** A managed profile as IT knows it: its id (where it has a usable one) and its place in the file. */

@@ -62,7 +62,10 @@ test('--check-policy: an invalid file prints every problem, a profile named by i
   ]);
   const missing = run(dir, ['--check-policy', path.join(dir, 'nothing.json')]);
   assert.equal(missing.status, 1);
-  assert.match(missing.stdout, /it cannot be read \(ENOENT\)/);
+  assert.match(missing.stdout, /^  there is no such file$/m);
+  const folder = run(dir, ['--check-policy', dir]);
+  assert.equal(folder.status, 1);
+  assert.match(folder.stdout, /^  it is a folder, not a file$/m);
 });
 
 test('--check-policy: a valid policy that contradicts itself is valid, with a warning per contradiction', async (t) => {
@@ -84,4 +87,28 @@ test('--check-policy: a valid policy that contradicts itself is valid, with a wa
     'warning: profile \u201cvnc\u201d (profiles.1): it is VNC and allowUnencrypted is false, so it connects only to a server that offers TLS (VeNCrypt); a plain VNC server is refused.',
     'warning: profile \u201cvm\u201d (profiles.2): it is plain SPICE and allowUnencrypted is false, so connecting to it is refused; set "spiceSecurity": "tls" and the TLS port.',
   ]);
+});
+
+test('--check-policy: one run lists the schema\u2019s problems, a duplicate id and a kiosk naming no profile, each in words', async (t) => {
+  const dir = await tempDir(t);
+  const policy = path.join(dir, 'policy.json');
+  const lab = { id: 'lab', name: 'Lab', protocol: 'rdp', host: 'lab.corp.example' };
+  const profiles = [{ ...lab, port: 70000 }, { ...lab, name: 'Lab 2' }];
+  await writeFile(policy, JSON.stringify({ schemaVersion: 1, profiles, allowedHosts: ['bad host!'], allowUnencrypted: 'no', colour: 'blue', kiosk: { enabled: true, profile: 'nope' } }, null, 2));
+  const result = run(dir, ['--check-policy', policy]);
+  assert.equal(result.status, 1);
+  const lines = result.stdout.trimEnd().split('\n');
+  assert.match(lines[0] ?? '', /^invalid: .*policy\.json has 6 problems/);
+  assert.deepEqual(lines.slice(1).map((l) => l.trim()), [
+    'profile \u201clab\u201d (profiles.0): port: Enter a port number from 1 to 65535.',
+    'allowedHosts.0: Use a host name, "*.domain", an IPv4 range like 10.0.0.0/8, or an IPv6 address.',
+    '"allowUnencrypted" must be true or false, not the string "no"',
+    'the file: Unrecognized key: "colour"',
+    'profile \u201clab\u201d (profiles.1): id: profiles.0 has this id too; give each managed profile an id of its own.',
+    'kiosk.profile: No managed profile in this policy has the id or name \u201cnope\u201d; name one of its profiles.',
+  ]);
+  await writeFile(policy, '{\n  "schemaVersion": 1,\n  "allowUnencrypted": false,\n}\n');
+  const syntax = run(dir, ['--check-policy', policy]);
+  assert.equal(syntax.status, 1);
+  assert.equal(syntax.stdout.trimEnd().split('\n')[1], '  it is not valid JSON: line 4, column 1: JSON allows no "," after the last item, before "}"');
 });

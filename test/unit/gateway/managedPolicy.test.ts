@@ -62,7 +62,7 @@ test('an invalid machine-wide file keeps the last valid policy this process read
   await writeFile(machineFile, '{"schemaVersion": 1, "allowedHosts": [42]}');
   await s.load();
   assert.deepEqual(s.policy.allowedHosts, ['*.corp.example']);
-  assert.match(s.summary().problems[0] ?? '', /invalid \(allowedHosts\.0: .*\)\. The last valid policy stays in force/);
+  assert.match(s.summary().problems[0] ?? '', /invalid \("allowedHosts\.0" must be a string in double quotes, not the number 42\)\. The last valid policy stays in force/);
   assert.equal(s.summary().invalidFile, 'last-valid-kept');
 });
 
@@ -116,6 +116,7 @@ test('a machine-wide file that exists but cannot be read is not mistaken for non
   await s.load();
   assert.equal(s.summary().source, 'machine');
   assert.deepEqual(s.policy, LOCKDOWN_POLICY);
+  assert.match(s.summary().problems[0] ?? '', /is invalid \(it is a folder, not a file\) and no earlier valid policy is known/);
 });
 
 test('unknown keys are refused (a typo must not silently drop a rule)', async (t) => {
@@ -201,4 +202,82 @@ test('two managed profiles with one id, or a kiosk naming no managed profile, ma
   for (const profile of ['lab', 'managed-lab', 'LAB']) assert.deepEqual(problemsOf({ profiles: [lab], kiosk: { enabled: true, profile } }), [], profile);
   const provisioning = { url: 'https://corp.example/profiles', publicKey: 'A'.repeat(44) };
   assert.deepEqual(problemsOf({ kiosk: { enabled: true, profile: 'lab2' }, provisioning }), []);
+});
+
+test('the schema\u2019s problems, a duplicate id and a kiosk naming no profile are all reported at once, whatever the file\u2019s shape', () => {
+  const lab = { id: 'lab', name: 'Lab', protocol: 'rdp', host: 'lab.corp.example' };
+  const problemsOf = (policy: unknown) => {
+    const parsed = parsePolicy(JSON.stringify(policy));
+    return parsed.ok ? [] : parsed.problems;
+  };
+  assert.deepEqual(problemsOf({ schemaVersion: 1, profiles: [{ ...lab, port: 70000 }, { ...lab, name: 'Lab 2' }], allowedHosts: ['bad host!'], allowUnencrypted: 'no', colour: 'blue', kiosk: { enabled: true, profile: 'nope' } }), [
+    'profile \u201clab\u201d (profiles.0): port: Enter a port number from 1 to 65535.',
+    'allowedHosts.0: Use a host name, "*.domain", an IPv4 range like 10.0.0.0/8, or an IPv6 address.',
+    '"allowUnencrypted" must be true or false, not the string "no"',
+    'the file: Unrecognized key: "colour"',
+    'profile \u201clab\u201d (profiles.1): id: profiles.0 has this id too; give each managed profile an id of its own.',
+    'kiosk.profile: No managed profile in this policy has the id or name \u201cnope\u201d; name one of its profiles.',
+  ]);
+  // A profile the schema refuses still counts for the kiosk and for ids, by what can be read of it.
+  assert.deepEqual(problemsOf({ schemaVersion: 1, profiles: [{ ...lab, port: 0 }, null, 5, { id: 7 }, { name: 'Other' }], kiosk: { enabled: true, profile: 'other' } }), [
+    'profile \u201clab\u201d (profiles.0): port: Enter a port number from 1 to 65535.',
+    'profiles.1: it must be an object in braces { }, not null',
+    'profiles.2: it must be an object in braces { }, not the number 5',
+    'profiles.3: "name" is missing: it must be a string in double quotes',
+    'profiles.3: protocol: Choose VNC, RDP or SPICE.',
+    'profiles.3: "host" is missing: it must be a string in double quotes',
+    'profiles.3: id: Give each managed profile an id: 1 to 64 letters, digits, "-" or "_".',
+    'profiles.4: protocol: Choose VNC, RDP or SPICE.',
+    'profiles.4: "host" is missing: it must be a string in double quotes',
+    'profiles.4: id: Give each managed profile an id: 1 to 64 letters, digits, "-" or "_".',
+  ]);
+  // Odd shapes are the schema's to report; the cross-field checks find nothing to read there and do not throw.
+  for (const policy of [null, [], 'x', { schemaVersion: 1, profiles: {} }, { schemaVersion: 1, profiles: 'lab', kiosk: 'lab' }, { schemaVersion: 1, kiosk: { profile: 3 } }, { schemaVersion: 1, kiosk: [] }]) {
+    const problems = problemsOf(policy);
+    assert.ok(problems.length > 0, JSON.stringify(policy));
+    assert.ok(!problems.some((p) => /has this id too|No managed profile/.test(p)), JSON.stringify(problems));
+  }
+  // With provisioning, even an invalid one, the kiosk's profile may come from there.
+  assert.deepEqual(problemsOf({ schemaVersion: 1, profiles: [{ ...lab, port: 0 }], kiosk: { profile: 'elsewhere' }, provisioning: { url: 'http://corp.example' } }).filter((p) => p.startsWith('kiosk')), []);
+  // A file the schema accepts but for these: each said once, not once by the schema and once by the raw check.
+  assert.deepEqual(problemsOf({ schemaVersion: 1, profiles: [lab, lab], kiosk: { profile: 'x' } }), [
+    'profile \u201clab\u201d (profiles.1): id: profiles.0 has this id too; give each managed profile an id of its own.',
+    'kiosk.profile: No managed profile in this policy has the id or name \u201cx\u201d; name one of its profiles.',
+  ]);
+});
+
+test('a wrong type says in words what belongs there and what the file has; a schema\u2019s own message stays', () => {
+  const problemsOf = (policy: object) => {
+    const parsed = parsePolicy(JSON.stringify({ schemaVersion: 1, ...policy }));
+    return parsed.ok ? [] : parsed.problems;
+  };
+  const wrong = { allowFileTransfer: 1, reconnect: { maxDelaySeconds: '5' }, trustedCaCertificates: 'PEM', passwords: [], profileDefaults: { host: false } };
+  assert.deepEqual(problemsOf(wrong).sort(), [
+    '"allowFileTransfer" must be true or false, not the number 1',
+    '"passwords" must be an object in braces { }, not a list',
+    '"profileDefaults.host" must be a string in double quotes, not false',
+    '"reconnect.maxDelaySeconds" must be a number, not the string "5"',
+    '"trustedCaCertificates" must be a list in square brackets [ ], not the string "PEM"',
+  ]);
+  assert.deepEqual(problemsOf({ provisioning: { url: 'https://corp.example/p', publicKey: 'A'.repeat(44), refreshMinutes: 1.5 } }), ['"provisioning.refreshMinutes" must be a whole number, not 1.5']);
+  assert.deepEqual(problemsOf({ profiles: [{ id: 'lab', name: 'Lab', protocol: 'rdp' }] }), ['profile \u201clab\u201d (profiles.0): "host" is missing: it must be a string in double quotes']);
+  // The managed profile id's message is the schema's own, kept as written.
+  assert.deepEqual(problemsOf({ profiles: [{ id: 5, name: 'Lab', protocol: 'rdp', host: 'lab.corp.example' }] }), ['profiles.0: id: Give each managed profile an id: 1 to 64 letters, digits, "-" or "_".']);
+  for (const problem of [...problemsOf({ allowFileTransfer: 1 }), ...problemsOf({ kiosk: 'x' })]) assert.doesNotMatch(problem, /Invalid input|expected \w+, received/);
+});
+
+test('a JSON syntax error is placed by line and column, not by an offset into the file', () => {
+  const problemsOf = (text: string) => {
+    const parsed = parsePolicy(text);
+    return parsed.ok ? [] : parsed.problems;
+  };
+  assert.deepEqual(problemsOf('{\n  "schemaVersion": 1,\n  allowUnencrypted: false\n}\n'), ['it is not valid JSON: line 3, column 3: expected a property name in double quotes']);
+  assert.deepEqual(problemsOf('{\r\n  "schemaVersion": 1,\r\n  "allowedHosts": ["a.example",]\r\n}'), ['it is not valid JSON: line 3, column 32: JSON allows no "," after the last item, before "]"']);
+  assert.deepEqual(problemsOf('{\n  "schemaVersion": 1,\n  "allowUnencrypted": flase\n}'), ['it is not valid JSON: line 3, column 23: expected a value: a string in double quotes, a number, true, false, null, an object { } or a list [ ]']);
+  assert.deepEqual(problemsOf('{ "schemaVersion": 1'), ['it is not valid JSON: it ends too early, at line 1, column 21: expected "," or "}"']);
+  assert.deepEqual(problemsOf('{ "schemaVersion": 1 } }'), ['it is not valid JSON: line 1, column 24: more text after the end of the JSON']);
+  assert.deepEqual(problemsOf(''), ['it is empty: it must hold a JSON object ({ "schemaVersion": 1, \u2026 })']);
+  assert.deepEqual(problemsOf('\ufeff{ "schemaVersion": 1 }'), ['it starts with a byte order mark (BOM); save it as UTF-8 without one']);
+  for (const problem of [...problemsOf('{ not json'), ...problemsOf('[1, 2'), ...problemsOf('"\\q"')]) assert.doesNotMatch(problem, /position/);
+  assert.deepEqual(problemsOf('['.repeat(100_000)), ['it is not valid JSON']);
 });
