@@ -1,14 +1,13 @@
 // The profile form: labelled fields, messages next to the field, and the
 // actions on one profile. Validation runs here (the shared schema) and again
 // in the gateway, whose answer wins.
-import { hostAllowed } from '../../shared/policy/policySchema';
-import { LockIcon } from '../app/LockIcon';
 import { useEffect, useId, useRef, useState } from 'react';
-import { API, type ProfileView } from '../../shared/api/contract';
+import type { ProfileView } from '../../shared/api/contract';
 import { DEFAULT_PORTS, validateProfileDraft, type FieldErrors, type Protocol, type SpiceSecurity, type VncQuality } from '../../shared/profiles/profileSchema';
 import { KEYBOARD_LAYOUTS, type KeyboardLayoutTag } from '../../shared/profiles/keyboardLayouts';
 import { VncQualityOptions } from './VncQualityOptions';
-import type { ClipboardPolicy, OpenableField } from '../../shared/policy/policySchema';
+import { hostAllowed, type ClipboardPolicy, type OpenableField } from '../../shared/policy/policySchema';
+import { LockIcon } from '../app/LockIcon';
 
 /** What the user may change in a managed connection, named as the form's labels name it. */
 const OPEN_FIELD_LABELS: Record<OpenableField, string> = {

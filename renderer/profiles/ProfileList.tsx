@@ -1,7 +1,8 @@
 // The connection library: search as you type, grouped by folder, favourites
 // first in each folder. Click or Space selects; double-click or Enter connects.
-import { LockIcon } from '../app/LockIcon';
 import { useEffect, useMemo, useRef, useState } from 'react';
+import type { ProfileView } from '../../shared/api/contract';
+import { LockIcon } from '../app/LockIcon';
 
 /** Every row (folder heading or profile) is this tall, so the list can render only what is in view. */
 export const ROW_HEIGHT = 44;
@@ -9,7 +10,6 @@ const OVERSCAN = 6;
 
 type Row = { kind: 'folder'; folder: string } | { kind: 'profile'; profile: ProfileView; recent?: boolean };
 const RECENT_COUNT = 5;
-import type { ProfileView } from '../../shared/api/contract';
 
 export interface ProfileListProps {
   profiles: ProfileView[];

@@ -158,13 +158,17 @@ export const LOCKDOWN_POLICY: ManagedPolicy = policySchema.parse({
   allowFileTransfer: false,
 });
 
+/** A host or pattern as compared: lower case, an IPv6 address without brackets, a fully qualified name without its final dot. */
+function comparableHost(host: string): string {
+  return host.toLowerCase().replace(/^\[|\]$/g, '').replace(/\.$/, '');
+}
+
 /** Does a host match one of the policy's patterns? Case-insensitive; IPv4 ranges by prefix. */
 export function hostAllowed(host: string, patterns: readonly string[] | undefined): boolean {
   if (patterns === undefined) return true;
-  // A fully qualified name's final dot ("desk.corp.example.") names the same host.
-  const h = host.toLowerCase().replace(/^\[|\]$/g, '').replace(/\.$/, '');
+  const h = comparableHost(host);
   return patterns.some((raw) => {
-    const pattern = raw.toLowerCase().replace(/^\[|\]$/g, '').replace(/\.$/, '');
+    const pattern = comparableHost(raw);
     if (pattern.startsWith('*.')) return h.endsWith(pattern.slice(1)) && h.length > pattern.length - 1;
     const cidr = /^(\d{1,3}(?:\.\d{1,3}){3})\/(\d{1,2})$/.exec(pattern);
     if (cidr) {
@@ -206,8 +210,7 @@ export interface PolicySummary {
   passwordSaving: 'allowed' | 'keychain-only' | 'never';
   allowUserProfiles: boolean;
   allowUnencrypted: boolean;
-  restrictsHosts: boolean;
-  /** The hosts connections may go to (hostAllowed's patterns), where restricted: the editor says so beside the host. */
+  /** The hosts connections may go to (hostAllowed's patterns); null: any host. The editor says so beside the host. */
   allowedHosts: string[] | null;
   clipboard: ClipboardPolicy;
   allowFileTransfer: boolean;

@@ -89,7 +89,6 @@ export class ManagedPolicyStore {
       passwordSaving: p.passwords.save,
       allowUserProfiles: p.allowUserProfiles,
       allowUnencrypted: p.allowUnencrypted,
-      restrictsHosts: p.allowedHosts !== undefined,
       allowedHosts: p.allowedHosts ? [...p.allowedHosts] : null,
       clipboard: p.clipboard,
       allowFileTransfer: p.allowFileTransfer,

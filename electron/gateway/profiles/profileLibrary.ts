@@ -114,7 +114,6 @@ export class ProfileLibrary {
     return this.store.get(id);
   }
 
-  /** By id, then by name (case-insensitive): for --connect and the kiosk profile. */
   /** The profile `nameOrId` names: by its id, else by its name (any case) where no other has that name. */
   find(nameOrId: string): Profile | undefined {
     const matches = this.matching(nameOrId);

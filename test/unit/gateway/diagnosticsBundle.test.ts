@@ -16,7 +16,6 @@ const summary: PolicySummary = {
   allowFileTransfer: true,
   allowUserProfiles: true,
   allowUnencrypted: true,
-  restrictsHosts: false,
   allowedHosts: null,
   kiosk: null,
   reconnectMaxDelayMs: 30_000,
