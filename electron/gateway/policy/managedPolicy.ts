@@ -14,7 +14,7 @@ import path from 'node:path';
 import { LOCKDOWN_POLICY, NO_POLICY, crossFieldIssuesOfRaw, policySchema, type ManagedPolicy, type PolicySummary } from '../../../shared/policy/policySchema';
 import type { Logger } from '../logging/logger';
 import { writeFileAtomic } from '../profiles/profileStore';
-import { describeIssue, jsonSyntaxProblem, policyWarnings, unreadableProblem } from './policyProblems';
+import { describeIssue, jsonSyntaxProblem, policyFileText, policyWarnings, unreadableProblem } from './policyProblems';
 
 export function machinePolicyPath(platform: NodeJS.Platform = process.platform): string {
   if (platform === 'win32') return path.join(process.env.ProgramData ?? 'C:\\ProgramData', 'DeskBridge', 'policy.json');
@@ -186,7 +186,7 @@ type FileRead = { kind: 'missing' } | { kind: 'text'; text: string } | { kind: '
  */
 async function readPolicyFile(file: string): Promise<FileRead> {
   try {
-    return { kind: 'text', text: await fs.readFile(file, 'utf8') };
+    return { kind: 'text', text: policyFileText(await fs.readFile(file)) };
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? 'error';
     return code === 'ENOENT' || code === 'ENOTDIR' ? { kind: 'missing' } : { kind: 'unreadable', code };

@@ -4,14 +4,14 @@
 import { promises as fs } from 'node:fs';
 import type { ManagedPolicy } from '../../../shared/policy/policySchema';
 import { parsePolicy } from './managedPolicy';
-import { policyWarnings, unreadableProblem } from './policyProblems';
+import { policyFileText, policyWarnings, unreadableProblem } from './policyProblems';
 
 export type PolicyCheck = { valid: true; outline: string; warnings: string[] } | { valid: false; problems: string[] };
 
 export async function checkPolicyFile(file: string): Promise<PolicyCheck> {
   let text: string;
   try {
-    text = await fs.readFile(file, 'utf8');
+    text = policyFileText(await fs.readFile(file));
   } catch (error) {
     return { valid: false, problems: [unreadableProblem((error as NodeJS.ErrnoException).code ?? (error as Error).message)] };
   }

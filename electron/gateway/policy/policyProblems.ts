@@ -79,6 +79,19 @@ export function unreadableProblem(code: string): string {
 }
 
 /**
+ * A policy file's text as Windows tools save it, too: a UTF-8 byte order mark
+ * (Notepad, PowerShell 7's `-Encoding utf8BOM`) is dropped, and UTF-16 with a
+ * byte order mark (Windows PowerShell 5.1's `Out-File` and `>`) is decoded, as
+ * Chrome and Edge read their policy files. Anything else is read as UTF-8.
+ */
+export function policyFileText(bytes: Uint8Array): string {
+  if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) return new TextDecoder('utf-8').decode(bytes.subarray(3));
+  if (bytes[0] === 0xff && bytes[1] === 0xfe) return new TextDecoder('utf-16le').decode(bytes.subarray(2));
+  if (bytes[0] === 0xfe && bytes[1] === 0xff) return new TextDecoder('utf-16be').decode(bytes.subarray(2));
+  return new TextDecoder('utf-8').decode(bytes);
+}
+
+/**
  * A JSON syntax error by line and column, which an editor shows, rather than the engine's offset ("position 14").
  * The engine's wording varies between versions and some of its messages give no offset, so the spot is found here.
  */

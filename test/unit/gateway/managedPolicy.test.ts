@@ -45,6 +45,22 @@ test('the machine-wide file wins over --policy', async (t) => {
   assert.deepEqual(s.policy.allowedHosts, ['*.corp.example']);
 });
 
+test('a file saved by Windows tools applies: UTF-8 with a byte order mark (Notepad), UTF-16 with one (Windows PowerShell\u2019s Out-File)', async (t) => {
+  const { machineFile, store } = await setup(t);
+  const text = valid({ allowUserProfiles: false });
+  const utf16le = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]);
+  const utf16be = Buffer.from(utf16le.subarray(2)).swap16();
+  for (const bytes of [Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(text)]), utf16le, Buffer.concat([Buffer.from([0xfe, 0xff]), utf16be])]) {
+    await writeFile(machineFile, bytes);
+    const s = store();
+    await s.load();
+    assert.equal(s.summary().invalidFile, null, bytes.subarray(0, 3).toString('hex'));
+    assert.equal(s.summary().source, 'machine');
+    assert.equal(s.policy.allowUserProfiles, false);
+    assert.deepEqual(s.policy.allowedHosts, ['*.corp.example']);
+  }
+});
+
 test('--policy applies where no machine-wide file exists', async (t) => {
   const { cliFile, store } = await setup(t);
   await writeFile(cliFile, valid({ allowUserProfiles: false }));
