@@ -19,6 +19,8 @@ export const managedProfileSchema = profileDraftSchema
     port: profileDraftSchema.shape.port.optional(),
     openFields: z.array(z.enum(OPENABLE_FIELDS)).default([]),
   })
+  // A misspelt setting ("shareClipbaord": false) must not be dropped silently, leaving the default in force.
+  .strict()
   // The same rule as for the user's own: a proxy's ticket as the host only with a SPICE proxy to resolve it.
   .superRefine((profile, context) => {
     const problem = hostProblem(profile);
@@ -42,7 +44,7 @@ export const kioskPolicySchema = z.object({
   /** Name or id of the profile to open at start. */
   profile: z.string().min(1).optional(),
   onSessionEnd: z.enum(SESSION_END_ACTIONS).default('reconnect'),
-});
+}).strict();
 
 /** Host patterns: "desk-12.corp.example", "*.corp.example" (any subdomain), "10.1.0.0/16" (IPv4 range). */
 export const hostPatternSchema = z
@@ -60,6 +62,7 @@ export const policySchema = z
         /** allowed: keychain or the weaker file fallback; keychain-only: never the file; never: no saved passwords at all. */
         save: z.enum(['allowed', 'keychain-only', 'never']).default('allowed'),
       })
+      .strict()
       .default({ save: 'allowed' }),
     /** When present, connections go only to hosts matching one of these patterns. */
     allowedHosts: z.array(hostPatternSchema).max(1000).optional(),
@@ -74,10 +77,10 @@ export const policySchema = z
     /** PEM CA certificates to trust in addition to the system's (an enterprise's internal CA). */
     trustedCaCertificates: z.array(z.string().includes('-----BEGIN CERTIFICATE-----')).max(100).default([]),
     /** Defaults for new profiles the user creates. */
-    profileDefaults: profileDraftSchema.partial().default({}),
+    profileDefaults: profileDraftSchema.partial().strict().default({}),
     kiosk: kioskPolicySchema.optional(),
     /** The cap on the wait between reconnect attempts, so a fleet does not stampede a server that comes back. */
-    reconnect: z.object({ maxDelaySeconds: z.number().min(1).max(600).default(4) }).default({ maxDelaySeconds: 4 }),
+    reconnect: z.object({ maxDelaySeconds: z.number().min(1).max(600).default(4) }).strict().default({ maxDelaySeconds: 4 }),
     provisioning: z
       .object({
         url: z.string().url().refine((u) => u.startsWith('https://'), 'The provisioning URL must use https://.'),
@@ -85,6 +88,7 @@ export const policySchema = z
         publicKey: z.string().min(40),
         refreshMinutes: z.number().int().min(1).max(7 * 24 * 60).default(60),
       })
+      .strict()
       .optional(),
   })
   .strict()

@@ -6,7 +6,7 @@
 // invalid file would block every connection, or freeze an older policy, over
 // one profile that cannot be used.
 import type { z } from 'zod';
-import { hostAllowed, namesManagedProfile, type ManagedPolicy, type ManagedProfile } from '../../../shared/policy/policySchema';
+import { hostAllowed, namesManagedProfile, policySchema, type ManagedPolicy, type ManagedProfile } from '../../../shared/policy/policySchema';
 import { isUnencrypted } from '../../../shared/profiles/profileSchema';
 import { spiceProxyOf } from '../bridges/httpConnectTunnel';
 
@@ -16,6 +16,12 @@ import { spiceProxyOf } from '../bridges/httpConnectTunnel';
  */
 export function describeIssue(issue: z.core.$ZodIssue, raw: unknown): string {
   const [head, index, ...rest] = issue.path;
+  if (issue.code === 'unrecognized_keys') {
+    const what = issue.path.length === 0 ? 'a policy setting' : head === 'profiles' || head === 'profileDefaults' ? 'a connection setting' : 'one of its settings';
+    const said = unknownSettingsMessage(issue.keys, settingsAt(issue.path), what);
+    if (head === 'profiles' && typeof index === 'number') return `${profileLabel(raw, index)}: ${rest.length > 0 ? `${rest.join('.')}: ` : ''}${said}`;
+    return issue.path.length > 0 ? `${issue.path.join('.')}: ${said}` : said;
+  }
   const wrongType = issue.code === 'invalid_type' ? wrongTypeMessage(issue, raw) : null;
   if (head === 'profiles' && typeof index === 'number') {
     if (wrongType !== null) return `${profileLabel(raw, index)}: ${rest.length > 0 ? `"${rest.join('.')}"` : 'it'} ${wrongType}`;
@@ -23,6 +29,70 @@ export function describeIssue(issue: z.core.$ZodIssue, raw: unknown): string {
   }
   if (wrongType !== null) return `${issue.path.length > 0 ? `"${issue.path.join('.')}"` : 'the file'} ${wrongType}`;
   return `${issue.path.join('.') || 'the file'}: ${issue.message}`;
+}
+
+/**
+ * '"shareClipbaord" is not a connection setting (did you mean "shareClipboard"?)': a typo named, since a
+ * misspelt rule would otherwise be read as absent.
+ */
+function unknownSettingsMessage(keys: readonly string[], known: readonly string[], what: string): string {
+  return keys
+    .map((key) => {
+      const near = nearestName(key, known);
+      return `"${key}" is not ${what}${near === null ? '' : ` (did you mean "${near}"?)`}`;
+    })
+    .join('; ');
+}
+
+/** The settings the policy's schema takes at `path` (an object's keys), walking through lists, defaults and optionals. */
+function settingsAt(path: readonly PropertyKey[]): string[] {
+  let schema: z.core.$ZodType | undefined = unwrapped(policySchema);
+  for (const key of path) {
+    const def: z.core.$ZodTypeDef | undefined = schema?._zod.def;
+    if (def?.type === 'object') schema = unwrapped((def as z.core.$ZodObjectDef).shape[String(key)]);
+    else if (def?.type === 'array') schema = unwrapped((def as z.core.$ZodArrayDef).element);
+    else return [];
+  }
+  const def = schema?._zod.def;
+  return def?.type === 'object' ? Object.keys((def as z.core.$ZodObjectDef).shape) : [];
+}
+
+function unwrapped(schema: z.core.$ZodType | undefined): z.core.$ZodType | undefined {
+  let current = schema;
+  for (let depth = 0; current !== undefined && depth < 10; depth++) {
+    const def = current._zod.def as { type: string; innerType?: z.core.$ZodType; in?: z.core.$ZodType };
+    if ((def.type === 'optional' || def.type === 'default' || def.type === 'nullable' || def.type === 'prefault') && def.innerType) current = def.innerType;
+    else if (def.type === 'pipe' && def.in) current = def.in;
+    else break;
+  }
+  return current;
+}
+
+/** The known name a typo most likely meant: the same but for case, or at most two letters off (added, missing, changed or swapped). */
+export function nearestName(typed: string, known: readonly string[]): string | null {
+  const lower = typed.toLowerCase();
+  const sameButCase = known.find((name) => name.toLowerCase() === lower);
+  if (sameButCase !== undefined) return sameButCase;
+  let best: { name: string; distance: number } | null = null;
+  for (const name of known) {
+    const distance = editDistance(lower, name.toLowerCase());
+    if (distance <= Math.min(2, Math.floor(name.length / 3)) && (best === null || distance < best.distance)) best = { name, distance };
+  }
+  return best?.name ?? null;
+}
+
+/** Optimal string alignment distance: insertions, deletions, substitutions and swaps of neighbours each count 1. */
+function editDistance(a: string, b: string): number {
+  const rows = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const row = rows[i] as number[];
+      const above = rows[i - 1] as number[];
+      row[j] = Math.min((above[j] as number) + 1, (row[j - 1] as number) + 1, (above[j - 1] as number) + (a[i - 1] === b[j - 1] ? 0 : 1));
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) row[j] = Math.min(row[j] as number, ((rows[i - 2] as number[])[j - 2] as number) + 1);
+    }
+  }
+  return (rows[a.length] as number[])[b.length] as number;
 }
 
 /** zod's own wording for a wrong type; a schema's message of its own (a managed profile's id) is kept as written. */

@@ -56,9 +56,9 @@ test('--check-policy: an invalid file prints every problem, a profile named by i
   const lines = result.stdout.trimEnd().split('\n');
   assert.match(lines[0] ?? '', /^invalid: .*policy\.json has 3 problems/);
   assert.deepEqual(lines.slice(1).map((l) => l.trim()).sort(), [
+    '"allowedHost" is not a policy setting (did you mean "allowedHosts"?)',
     'profile \u201clab\u201d (profiles.0): port: Enter a port number from 1 to 65535.',
     'schemaVersion: This version of DeskBridge reads policy files with "schemaVersion": 1.',
-    'the file: Unrecognized key: "allowedHost"',
   ]);
   const missing = run(dir, ['--check-policy', path.join(dir, 'nothing.json')]);
   assert.equal(missing.status, 1);
@@ -103,7 +103,7 @@ test('--check-policy: one run lists the schema\u2019s problems, a duplicate id a
     'profile \u201clab\u201d (profiles.0): port: Enter a port number from 1 to 65535.',
     'allowedHosts.0: Use a host name, "*.domain", an IPv4 range like 10.0.0.0/8, or an IPv6 address.',
     '"allowUnencrypted" must be true or false, not the string "no"',
-    'the file: Unrecognized key: "colour"',
+    '"colour" is not a policy setting',
     'profile \u201clab\u201d (profiles.1): id: profiles.0 has this id too; give each managed profile an id of its own.',
     'kiosk.profile: No managed profile in this policy has the id or name \u201cnope\u201d; name one of its profiles.',
   ]);

@@ -143,6 +143,25 @@ test('unknown keys are refused (a typo must not silently drop a rule)', async (t
   assert.deepEqual(s.policy, LOCKDOWN_POLICY);
 });
 
+test('a misspelt setting anywhere in the file is refused and named, with the setting it most likely meant', () => {
+  const problemsOf = (policy: object) => {
+    const parsed = parsePolicy(JSON.stringify({ schemaVersion: 1, ...policy }));
+    return parsed.ok ? [] : parsed.problems;
+  };
+  assert.deepEqual(problemsOf({ alowedHosts: ['x.example'] }), ['"alowedHosts" is not a policy setting (did you mean "allowedHosts"?)']);
+  // Inside a managed profile a typo left the default in force: here the clipboard would have stayed shared.
+  assert.deepEqual(problemsOf({ profiles: [{ id: 'lab', name: 'Lab', protocol: 'vnc', host: 'lab.example', shareClipbaord: false, colour: 'red' }] }), [
+    'profile \u201clab\u201d (profiles.0): "shareClipbaord" is not a connection setting (did you mean "shareClipboard"?); "colour" is not a connection setting',
+  ]);
+  assert.deepEqual(problemsOf({ kiosk: { enabeld: true } }), ['kiosk: "enabeld" is not one of its settings (did you mean "enabled"?)']);
+  assert.deepEqual(problemsOf({ passwords: { Save: 'never' } }), ['passwords: "Save" is not one of its settings (did you mean "save"?)']);
+  assert.deepEqual(problemsOf({ reconnect: { maxDelay: 30 } }), ['reconnect: "maxDelay" is not one of its settings']);
+  assert.deepEqual(problemsOf({ profileDefaults: { scalling: 'fit' } }), ['profileDefaults: "scalling" is not a connection setting (did you mean "scaling"?)']);
+  assert.deepEqual(problemsOf({ provisioning: { url: 'https://p.example/policy', publicKey: 'k'.repeat(44), refreshMinute: 5 } }), [
+    'provisioning: "refreshMinute" is not one of its settings (did you mean "refreshMinutes"?)',
+  ]);
+});
+
 test('host patterns: exact, wildcard subdomains, IPv4 ranges, nothing else', () => {
   const patterns = ['desk.corp.example', '*.vdi.example', '10.1.0.0/16', '127.0.0.1'];
   assert.equal(hostAllowed('DESK.corp.example.', patterns), true, 'a fully qualified name with its final dot');
@@ -230,7 +249,7 @@ test('the schema\u2019s problems, a duplicate id and a kiosk naming no profile a
     'profile \u201clab\u201d (profiles.0): port: Enter a port number from 1 to 65535.',
     'allowedHosts.0: Use a host name, "*.domain", an IPv4 range like 10.0.0.0/8, or an IPv6 address.',
     '"allowUnencrypted" must be true or false, not the string "no"',
-    'the file: Unrecognized key: "colour"',
+    '"colour" is not a policy setting',
     'profile \u201clab\u201d (profiles.1): id: profiles.0 has this id too; give each managed profile an id of its own.',
     'kiosk.profile: No managed profile in this policy has the id or name \u201cnope\u201d; name one of its profiles.',
   ]);
