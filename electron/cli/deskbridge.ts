@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readFile, unlink, writeFile } from 'node:fs/promises';
-import { checkPolicyFile, collectDiagnostics, createLogger, exportProfile, machinePolicyPath, notFoundOrAmbiguous, openOfflineLibrary, packageVersion, startGateway, importIntoLibrary } from '../gateway/index';
+import { checkPolicyFile, collectDiagnostics, createLogger, exportProfile, machinePolicyPath, notFoundOrAmbiguous, openOfflineLibrary, packageVersion, startGateway, importIntoLibrary, PolicyRefusal } from '../gateway/index';
 import { USAGE, UsageError, parseCli, type CliOptions } from './options';
 import { ELECTRON_MISSING, browserArgs, findChromium, findElectronBinary } from './shellLaunch';
 
@@ -164,13 +164,24 @@ export async function main(argv: string[]): Promise<void> {
   }
   if (options.importFile || options.exportProfile) {
     const library = await openOfflineLibrary({ dataDir: options.dataDir, policyFile: options.policy, machinePolicyFile: machinePolicyPath() });
-    // What the app would show in its banners (a connections file set aside, an invalid policy): a script must see it too.
-    for (const notice of library.notices) process.stderr.write(`deskbridge: warning: ${notice}\n`);
+    let outcome: Awaited<ReturnType<typeof importIntoLibrary>> | null = null;
+    let refusal: string | null = null;
     if (options.importFile) {
       const bytes = await readNamedFile(options.importFile);
-      const outcome = await importIntoLibrary(library, options.dataDir, path.basename(options.importFile), bytes, 'save');
-      if (!outcome.ok) {
-        process.stderr.write(`deskbridge: ${path.basename(options.importFile)}: ${outcome.error.message} Nothing was imported.\n`);
+      try {
+        outcome = await importIntoLibrary(library, options.dataDir, path.basename(options.importFile), bytes, 'save');
+        if (!outcome.ok) refusal = outcome.error.message;
+      } catch (error) {
+        if (!(error instanceof PolicyRefusal)) throw error;
+        refusal = error.message;
+      }
+    }
+    // What the app would show in its banners (a connections file set aside, an invalid policy): a script must see it too,
+    // once: an import refused for that very reason (an invalid policy) says it as the refusal.
+    for (const notice of library.notices) if (notice !== refusal) process.stderr.write(`deskbridge: warning: ${notice}\n`);
+    if (options.importFile) {
+      if (refusal !== null || !outcome?.ok) {
+        process.stderr.write(`deskbridge: ${path.basename(options.importFile)}: ${refusal} Nothing was imported.\n`);
         process.exit(1);
       }
       if (outcome.alreadyImported) process.stdout.write(`Already imported from this file: "${outcome.profile.name}" (id ${outcome.profile.id}). Nothing was added.\n`);

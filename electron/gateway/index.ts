@@ -28,7 +28,7 @@ export { machinePolicyPath } from './policy/managedPolicy';
 export { checkPolicyFile } from './policy/policyCheck';
 export { createLogger } from './logging/logger';
 export { importIntoLibrary, exportProfile } from './profiles/connectionFileImport';
-export { notFoundOrAmbiguous } from './profiles/profileLibrary';
+export { PolicyRefusal, notFoundOrAmbiguous } from './profiles/profileLibrary';
 
 export function packageVersion(): string {
   try {

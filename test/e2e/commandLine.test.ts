@@ -61,6 +61,24 @@ test('a damaged connections file: --import says it was kept aside (privately) be
   assert.equal((await stat(path.join(dataDir, aside))).mode & 0o777, 0o600);
 });
 
+test('an import an invalid policy refuses says the policy\u2019s problem once, as the refusal, not also as a warning; a valid policy\u2019s refusal is said as before', async () => {
+  const { dir, cli } = await setUp();
+  const rdp = path.join(dir, 'Branch.rdp');
+  await writeFile(rdp, 'full address:s:branch-7.corp.example:3391\r\n');
+  const invalid = path.join(dir, 'invalid.json');
+  await writeFile(invalid, JSON.stringify({ schemaVersion: 1, allowedHost: ['*.corp.example'] }));
+  const refused = cli('--policy', invalid, '--import', rdp);
+  assert.equal(refused.status, 1);
+  assert.equal(refused.stderr.match(/"allowedHost" is not a policy setting \(did you mean "allowedHosts"\?\)/g)?.length, 1, refused.stderr);
+  assert.match(refused.stderr, /^deskbridge: Branch\.rdp: The policy file .*invalid\.json is invalid .*connections are blocked\. Tell your IT department\. Nothing was imported\.$/m);
+  assert.doesNotMatch(refused.stderr, /warning/);
+  const closed = path.join(dir, 'closed.json');
+  await writeFile(closed, JSON.stringify({ schemaVersion: 1, allowUserProfiles: false }));
+  const notAllowed = cli('--policy', closed, '--import', rdp);
+  assert.equal(notAllowed.status, 1);
+  assert.equal(notAllowed.stderr.trim(), "deskbridge: Branch.rdp: Your organisation's policy allows only the connections it provides. Nothing was imported.");
+});
+
 test('the same file imported again (a login script on every run) adds no copy; a name two connections share is not guessed at by --export, which lists their ids', async () => {
   const { dir, cli } = await setUp();
   const rdp = path.join(dir, 'Branch.rdp');
