@@ -123,6 +123,11 @@ async function runCheckPolicy(file: string): Promise<number> {
     process.stdout.write(`valid: ${check.outline}\n${check.warnings.map((w) => `warning: ${w}\n`).join('')}`);
     return 0;
   }
+  if (check.missing) {
+    // What no file means depends on where it would be: none at the machine-wide path is no policy; a --policy file that is not there blocks.
+    process.stdout.write(`invalid: there is no such file as ${file}. (Where no machine-wide policy file exists the app applies no policy; a --policy file that does not exist blocks connections.)\n`);
+    return 1;
+  }
   const count = check.problems.length;
   process.stdout.write(`invalid: ${file} has ${count} problem${count === 1 ? '' : 's'}; the app would block connections (or keep its last valid policy) until they are fixed:\n${check.problems.map((p) => `  ${p}\n`).join('')}`);
   return 1;

@@ -6,14 +6,15 @@ import type { ManagedPolicy } from '../../../shared/policy/policySchema';
 import { parsePolicy } from './managedPolicy';
 import { policyFileText, policyWarnings, unreadableProblem } from './policyProblems';
 
-export type PolicyCheck = { valid: true; outline: string; warnings: string[] } | { valid: false; problems: string[] };
+export type PolicyCheck = { valid: true; outline: string; warnings: string[] } | { valid: false; problems: string[]; missing?: true };
 
 export async function checkPolicyFile(file: string): Promise<PolicyCheck> {
   let text: string;
   try {
     text = policyFileText(await fs.readFile(file));
   } catch (error) {
-    return { valid: false, problems: [unreadableProblem((error as NodeJS.ErrnoException).code ?? (error as Error).message)] };
+    const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+    return { valid: false, problems: [unreadableProblem(code)], ...(code === 'ENOENT' ? { missing: true as const } : {}) };
   }
   const parsed = parsePolicy(text);
   return parsed.ok ? { valid: true, outline: policyOutline(parsed.policy), warnings: policyWarnings(parsed.policy) } : { valid: false, problems: parsed.problems };

@@ -62,7 +62,8 @@ test('--check-policy: an invalid file prints every problem, a profile named by i
   ]);
   const missing = run(dir, ['--check-policy', path.join(dir, 'nothing.json')]);
   assert.equal(missing.status, 1);
-  assert.match(missing.stdout, /^  there is no such file$/m);
+  // No "would block connections": at the machine-wide path no file means no policy.
+  assert.equal(missing.stdout, `invalid: there is no such file as ${path.join(dir, 'nothing.json')}. (Where no machine-wide policy file exists the app applies no policy; a --policy file that does not exist blocks connections.)\n`);
   const folder = run(dir, ['--check-policy', dir]);
   assert.equal(folder.status, 1);
   assert.match(folder.stdout, /^  it is a folder, not a file$/m);
