@@ -240,7 +240,7 @@ export function ProfileEditor({ profile, defaults, serverErrors, busy, passwordS
       {managed && (
         <p className="managed-note">
           <LockIcon />{' '}
-          Managed by your organisation. {managed.openFields.length > 0 ? `You can change: ${[...new Set(managed.openFields.map((f) => OPEN_FIELD_LABELS[f]))].join(', ')}.` : 'It cannot be changed here.'}
+          Managed by your organisation. You can change: {[...new Set(managed.openFields.map((f) => OPEN_FIELD_LABELS[f])), 'Favourite'].join(', ')}.
         </p>
       )}
       {profile && profile.unsupportedFeatures.length > 0 && (
@@ -428,7 +428,7 @@ export function ProfileEditor({ profile, defaults, serverErrors, busy, passwordS
           <input
             type="checkbox"
             checked={values.favourite}
-            disabled={busy || managed !== null}
+            disabled={busy}
             onChange={(e) => setValues((v) => ({ ...v, favourite: e.target.checked }))}
           />
           Favourite
@@ -436,7 +436,7 @@ export function ProfileEditor({ profile, defaults, serverErrors, busy, passwordS
       </div>
       <div className="actions">
         {/* A managed connection with nothing open still takes the user's own password, where one may be saved. */}
-        <button type="submit" disabled={busy || (managed !== null && managed.openFields.length === 0 && !(passwordSavingAllowed && values.password !== ''))}>
+        <button type="submit" disabled={busy || (managed !== null && managed.openFields.length === 0 && !changed && !(passwordSavingAllowed && values.password !== ''))}>
           Save
         </button>
         <button type="button" className="primary" disabled={busy} onClick={() => submit(true)}>

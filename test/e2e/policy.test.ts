@@ -34,7 +34,7 @@ test('a managed profile appears locked: only its open field can be changed, it c
     const item = page.getByRole('navigation', { name: 'Connections' }).getByRole('button', { name: 'Office desktop', exact: true });
     await item.click();
     // What may be changed, named as the form names it.
-    await page.getByText('Managed by your organisation. You can change: Username, Desktop size.').waitFor();
+    await page.getByText('Managed by your organisation. You can change: Username, Desktop size, Favourite.').waitFor();
     assert.equal(await page.getByLabel('Host', { exact: true }).isDisabled(), true);
     assert.equal(await page.getByLabel('Name', { exact: true }).isDisabled(), true);
     assert.equal(await page.getByLabel('Username', { exact: true }).isDisabled(), false);
@@ -187,16 +187,24 @@ test('where plain VNC and SPICE are not allowed, a new connection starts as RDP'
   });
 });
 
-test('a managed connection with no field left open: Save stays off until a password is typed, which it then keeps (the user\'s own)', async () => {
+test('a managed connection with no field left open: Save stays off until a password is typed or Favourite ticked, each then kept (the user\'s own)', async () => {
   await withPolicy({ profiles: [{ id: 'hall', name: 'Hall desktop', protocol: 'rdp', host: 'hall.corp.example', port: 3389 }] }, async (page) => {
     await page.getByRole('navigation', { name: 'Connections' }).getByRole('button', { name: 'Hall desktop', exact: true }).click();
-    await page.getByText('Managed by your organisation. It cannot be changed here.').waitFor();
+    await page.getByText('Managed by your organisation. You can change: Favourite.').waitFor();
     const save = page.getByRole('button', { name: 'Save', exact: true });
     assert.equal(await save.isDisabled(), true);
     await page.getByLabel('Password', { exact: true }).fill('Hall-pw-1');
     assert.equal(await save.isDisabled(), false);
     await save.click();
     await page.getByLabel('Password', { exact: true }).and(page.locator('[placeholder="Leave empty to keep the saved password"]')).waitFor();
+    assert.equal(await save.isDisabled(), true);
+    // Favourite is the user's own: ticked, Save takes it, and the library shows the star.
+    const entry = page.getByRole('navigation', { name: 'Connections' }).getByRole('button', { name: 'Hall desktop', exact: true });
+    assert.equal(await entry.locator('.star').count(), 0);
+    await page.getByLabel('Favourite', { exact: true }).check();
+    assert.equal(await save.isDisabled(), false);
+    await save.click();
+    await entry.locator('.star').waitFor();
     assert.equal(await save.isDisabled(), true);
   });
 });

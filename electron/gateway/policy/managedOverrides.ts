@@ -1,14 +1,15 @@
 // What a user filled into the fields IT left open on a managed profile
-// (e.g. their user name), kept apart from IT's data so a policy update
+// (e.g. their user name), and their own choices on any (a favourite), kept apart from IT's data so a policy update
 // replaces IT's values and keeps the user's.
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { OPENABLE_FIELDS } from '../../../shared/policy/policySchema';
+import { OPENABLE_FIELDS, USER_CHOICE_FIELDS } from '../../../shared/policy/policySchema';
 import { profileDraftSchema } from '../../../shared/profiles/profileSchema';
 import { writeFileAtomic } from '../profiles/profileStore';
 
-const overrideSchema = profileDraftSchema.pick(Object.fromEntries(OPENABLE_FIELDS.map((f) => [f, true])) as { [K in (typeof OPENABLE_FIELDS)[number]]: true }).partial();
+type OverridableField = (typeof OPENABLE_FIELDS)[number] | (typeof USER_CHOICE_FIELDS)[number];
+const overrideSchema = profileDraftSchema.pick(Object.fromEntries([...OPENABLE_FIELDS, ...USER_CHOICE_FIELDS].map((f) => [f, true])) as { [K in OverridableField]: true }).partial();
 export type ManagedOverride = z.infer<typeof overrideSchema>;
 const fileSchema = z.object({
   schemaVersion: z.literal(1),

@@ -2,7 +2,7 @@
 // ProfileStore) and the managed ones IT ships in policy, with the policy's
 // rules enforced here, in the gateway, whatever the UI shows.
 import { messageFor, type ErrorCode } from '../../../shared/errors/errorCodes';
-import { hostAllowed, sessionRedirection, type ManagedProfile, type SessionRedirection } from '../../../shared/policy/policySchema';
+import { USER_CHOICE_FIELDS, hostAllowed, sessionRedirection, type ManagedProfile, type SessionRedirection } from '../../../shared/policy/policySchema';
 import { isUnencrypted, profileDraftSchema, type Profile, type ProfileDraft } from '../../../shared/profiles/profileSchema';
 import { spiceProxyOf } from '../bridges/httpConnectTunnel';
 import type { ProfileView } from '../../../shared/api/contract';
@@ -162,9 +162,9 @@ export class ProfileLibrary {
       this.refuseUserProfiles();
       return this.store.update(id, draft);
     }
-    // Only the open fields may differ from IT's values; anything else is refused, not silently dropped.
+    // Only the open fields and the user's own choices may differ from IT's values; anything else is refused, not silently dropped.
     const current = this.managedProfile(source) as DraftFields;
-    const open = new Set<string>(source.openFields);
+    const open = new Set<string>([...source.openFields, ...USER_CHOICE_FIELDS]);
     const override: Record<string, unknown> = {};
     for (const [key, value] of Object.entries(draft)) {
       const same = JSON.stringify(value) === JSON.stringify((current as Record<string, unknown>)[key]);
