@@ -3,7 +3,7 @@
 // the --policy file or a provisioned document; the renderer only reads the
 // effective result to hide what is forbidden. Enforcement is in the gateway.
 import { z } from 'zod';
-import { DEFAULT_PORTS, hostProblem, profileDraftSchema } from '../profiles/profileSchema';
+import { DEFAULT_PORTS, hostProblem, isAmbiguousIpv4, profileDraftSchema } from '../profiles/profileSchema';
 
 export const POLICY_SCHEMA_VERSION = 1;
 
@@ -173,6 +173,8 @@ function comparableHost(host: string): string {
 export function hostAllowed(host: string, patterns: readonly string[] | undefined): boolean {
   if (patterns === undefined) return true;
   const h = comparableHost(host);
+  // "010.0.0.1" connects to 8.0.0.1: no pattern vouches for an address written so that it reads as another.
+  if (isAmbiguousIpv4(h)) return false;
   return patterns.some((raw) => {
     const pattern = comparableHost(raw);
     if (pattern.startsWith('*.')) return h.endsWith(pattern.slice(1)) && h.length > pattern.length - 1;
@@ -194,7 +196,7 @@ function ipv4ToNumber(text: string): number | null {
   if (parts.length !== 4) return null;
   let value = 0;
   for (const part of parts) {
-    if (!/^\d{1,3}$/.test(part)) return null;
+    if (!/^(0|[1-9]\d{0,2})$/.test(part)) return null;
     const n = Number(part);
     if (n > 255) return null;
     value = value * 256 + n;

@@ -162,7 +162,22 @@ export type FieldErrors = Partial<Record<keyof ProfileDraft, string>>;
  * (Proxmox's "pvespiceproxy:…") only makes sense with a SPICE proxy to
  * resolve it.
  */
+/**
+ * A host the system's resolver reads as an IPv4 address in another form than four plain decimal numbers: its
+ * last label a number, as in "010.0.0.1" (octal: 8.0.0.1), "0x0a.0.0.1", "167772161" or "10.1" (both 10.0.0.1).
+ * Such a host would go somewhere other than it seems to a reader and to the policy's IPv4 ranges.
+ */
+export function isAmbiguousIpv4(host: string): boolean {
+  if (host.includes(':')) return false; // IPv6 (an IPv4-mapped one too)
+  const last = host.replace(/\.$/, '').split('.').pop() ?? '';
+  return /^(\d+|0x[0-9a-f]*)$/i.test(last) && !CANONICAL_IPV4.test(host.replace(/\.$/, ''));
+}
+
+/** Four numbers from 0 to 255, without leading zeros. */
+export const CANONICAL_IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
+
 export function hostProblem(draft: Pick<ProfileDraft, 'host' | 'protocol' | 'spiceProxy'>): string | null {
+  if (isAmbiguousIpv4(draft.host)) return 'Write an IPv4 address as four numbers from 0 to 255 without leading zeros, such as 10.0.0.1.';
   if (HOST_PATTERN.test(draft.host)) return null;
   if (draft.protocol === 'spice' && draft.spiceProxy) return null;
   return 'Enter a host name or IP address only, without spaces, "://" or a path.';

@@ -175,6 +175,14 @@ test('host patterns: exact, wildcard subdomains, IPv4 ranges, nothing else', () 
   assert.equal(hostAllowed('127.0.0.2', patterns), false);
   assert.equal(hostAllowed('anything', undefined), true);
   assert.equal(hostAllowed('anything', []), false);
+  // Written so that the resolver reads another address: "010.1.0.1" is octal, 8.1.0.1; "0x0a.1.0.1", "167837953" and "10.257" are 10.1.x.x or elsewhere.
+  for (const host of ['010.1.0.1', '0x0a.1.0.1', '167837953', '10.1.1', '10.257', '010.1.0.1.', '127.000.000.001']) {
+    assert.equal(hostAllowed(host, patterns), false, host);
+    assert.equal(hostAllowed(host, ['0.0.0.0/0']), false, host);
+  }
+  assert.equal(hostAllowed('10.1.0.1', ['10.1.0.0/16']), true);
+  assert.equal(hostAllowed('fe80::1', ['fe80::1']), true);
+  assert.equal(hostAllowed('::ffff:10.1.0.1', ['::ffff:10.1.0.1']), true);
 });
 
 test('clipboard and file transfer: shared both ways by default, each direction as IT writes it, nothing when locked down; a wrong value is refused', () => {

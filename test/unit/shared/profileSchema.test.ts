@@ -31,6 +31,15 @@ test('a URL instead of a host is refused with a hint', () => {
   if (!result.ok) assert.match(result.errors.host ?? '', /without spaces/);
 });
 
+test('an IPv4 address written so that it reads as another (leading zeros are octal, one number is the whole address) is refused in words', () => {
+  for (const host of ['010.0.0.1', '0x7f.0.0.1', '2130706433', '127.1', '10.0.1']) {
+    const result = validateProfileDraft({ ...good, host });
+    assert.equal(result.ok, false, host);
+    if (!result.ok) assert.equal(result.errors.host, 'Write an IPv4 address as four numbers from 0 to 255 without leading zeros, such as 10.0.0.1.');
+  }
+  for (const host of ['10.0.0.1', '0.0.0.0', '255.255.255.255', 'desk-01.corp.example', 'host1', '7zip.example', 'fe80::1']) assert.equal(validateProfileDraft({ ...good, host }).ok, true, host);
+});
+
 test('a draft never keeps a password field', () => {
   const parsed = profileDraftSchema.parse({ ...good, password: 'hunter2' });
   assert.equal('password' in parsed, false);
