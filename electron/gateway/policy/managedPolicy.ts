@@ -148,7 +148,11 @@ export class ManagedPolicyStore {
     const file = this.source === 'command-line' && this.sources.commandLineFile ? this.sources.commandLineFile : this.sources.machineFile;
     try {
       let timer: NodeJS.Timeout | null = null;
-      this.watcher = watch(path.dirname(file), () => {
+      // The folder, so a file replaced by a rename (as editors and deployment tools write) is still seen; only
+      // that file's changes count (another file there, a log written beside it, would reload in a loop).
+      const name = path.basename(file);
+      this.watcher = watch(path.dirname(file), (_event, changed) => {
+        if (changed !== null && changed !== name) return;
         if (timer) clearTimeout(timer);
         timer = setTimeout(() => {
           this.load()

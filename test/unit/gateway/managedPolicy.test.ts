@@ -61,6 +61,27 @@ test('a file saved by Windows tools applies: UTF-8 with a byte order mark (Notep
   }
 });
 
+test('a change to the policy file reloads it; other files written in its folder (a log beside it) do not', async (t) => {
+  const { machineFile, store } = await setup(t);
+  await writeFile(machineFile, valid());
+  const s = store();
+  await s.load();
+  s.watch();
+  t.after(() => s.close());
+  let reloads = 0;
+  s.onChange(() => reloads++);
+  for (let i = 0; i < 5; i++) {
+    await writeFile(path.join(path.dirname(machineFile), 'deskbridge.log'), `line ${i}\n`, { flag: 'a' });
+    await new Promise((r) => setTimeout(r, 60));
+  }
+  await new Promise((r) => setTimeout(r, 400));
+  assert.equal(reloads, 0);
+  await writeFile(machineFile, valid({ allowUserProfiles: false }));
+  for (let i = 0; i < 40 && reloads === 0; i++) await new Promise((r) => setTimeout(r, 50));
+  assert.equal(reloads, 1);
+  assert.equal(s.policy.allowUserProfiles, false);
+});
+
 test('--policy applies where no machine-wide file exists', async (t) => {
   const { cliFile, store } = await setup(t);
   await writeFile(cliFile, valid({ allowUserProfiles: false }));
