@@ -1,7 +1,7 @@
 // The app shell: the connection library and one tab per open session.
 // Sessions stay mounted while another tab shows, so several run at once.
-import { useCallback, useEffect, useState, type KeyboardEvent as ReactKeyboardEvent } from 'react';
-import { API, type AppState, type ProfileView, type SaveProfileRequest } from '../../shared/api/contract';
+import { useCallback, useEffect, useRef, useState, type KeyboardEvent as ReactKeyboardEvent } from 'react';
+import { API, type AppState, type ProfileView, type SaveProfileRequest, type SessionState } from '../../shared/api/contract';
 import { messageFor, isErrorCode } from '../../shared/errors/errorCodes';
 import type { FieldErrors } from '../../shared/profiles/profileSchema';
 import { api, ApiError } from './api';
@@ -81,6 +81,8 @@ export function App() {
   const [profiles, setProfiles] = useState<ProfileView[]>([]);
   const [selection, setSelection] = useState<Selection>({ kind: 'none' });
   const [sessions, setSessions] = useState<OpenSession[]>([]);
+  const sessionsRef = useRef(sessions);
+  sessionsRef.current = sessions;
   const [activeTab, setActiveTab] = useState<string>('library');
   const [serverErrors, setServerErrors] = useState<FieldErrors>({});
   const [message, setMessage] = useState<string | null>(null);
@@ -101,11 +103,29 @@ export function App() {
     return list;
   }, []);
 
-  const openSession = useCallback((profile: ProfileView) => {
+  /** Each session tab's last state, as its view reports it. */
+  const sessionStates = useRef(new Map<string, SessionState>());
+  /** Per session tab: bumped when its desktop should take the keys (SessionView's `focusRequest`). */
+  const [focusRequests, setFocusRequests] = useState<Record<string, number>>({});
+  const showSession = useCallback((key: string) => {
+    setActiveTab(key);
+    setFocusRequests((f) => ({ ...f, [key]: (f[key] ?? 0) + 1 }));
+  }, []);
+
+  const openSession = useCallback((profile: ProfileView, reuse = false) => {
+    // A connection already open in a tab (not ended) is shown, not opened twice: a second session to the same
+    // account would take the first one's place on most servers, and each would take it back.
+    if (reuse) {
+      const open = sessionsRef.current.find((s) => s.profile.id === profile.id && sessionStates.current.get(s.key) !== 'disconnected');
+      if (open) {
+        showSession(open.key);
+        return;
+      }
+    }
     const key = `${profile.id}-${Date.now()}`;
     setSessions((s) => [...s, { key, profile }]);
     setActiveTab(key);
-  }, []);
+  }, [showSession]);
 
   useEffect(() => {
     (async () => {
@@ -196,7 +216,7 @@ export function App() {
 
   const save = async (values: EditorValues, { connectAfter, needsSave }: { connectAfter: boolean; needsSave: boolean }) => {
     if (!needsSave && selected) {
-      if (connectAfter) openSession(selected);
+      if (connectAfter) openSession(selected, true);
       return;
     }
     setBusy(true);
@@ -321,6 +341,7 @@ export function App() {
     const index = keys.indexOf(key);
     const neighbour = (index >= 0 && (keys[index + 1] ?? keys[index - 1])) || 'library';
     setSessions((s) => s.filter((x) => x.key !== key));
+    sessionStates.current.delete(key);
     setActiveTab((t) => (t === key ? neighbour : t));
     // The focused Close button goes away with the tab; keep keyboard users somewhere sensible.
     requestAnimationFrame(() => document.querySelector<HTMLElement>('[role="tab"][aria-selected="true"]')?.focus());
@@ -366,7 +387,8 @@ export function App() {
               aria-selected={activeTab === s.key}
               tabIndex={activeTab === s.key ? 0 : -1}
               data-tab={s.key}
-              onClick={() => setActiveTab(s.key)}
+              // A pointer's click (detail > 0) gives the desktop the keys; Enter or Space on the tab leaves them on the tabs.
+              onClick={(event) => (event.detail > 0 ? showSession(s.key) : setActiveTab(s.key))}
             >
               {tabLabel(sessions, index)}
             </button>
@@ -414,7 +436,7 @@ export function App() {
             }}
             onConnect={(id) => {
               const profile = profiles.find((p) => p.id === id);
-              if (profile) openSession(profile);
+              if (profile) openSession(profile, true);
             }}
             onNew={() =>
               leaveEditor(() => {
@@ -484,6 +506,8 @@ export function App() {
             reconnectMaxDelayMs={state?.policy.reconnectMaxDelayMs}
             onClose={() => closeSession(s.key)}
             onProfileChanged={() => void loadProfiles()}
+            onStateChange={(next) => sessionStates.current.set(s.key, next)}
+            focusRequest={focusRequests[s.key] ?? 0}
           />
         </div>
       ))}

@@ -49,6 +49,8 @@ export interface SessionViewProps {
   onStateChange?: (state: SessionState) => void;
   onClose: () => void;
   onProfileChanged?: () => void;
+  /** Bumped when the user picks this tab with the pointer: the desktop takes the keys, as in native clients. */
+  focusRequest?: number;
 }
 
 /** What a user can do once a session has ended: try again, or close the tab (not in kiosk mode). */
@@ -186,7 +188,7 @@ const NEEDS_A_PERSON = new Set<ErrorCode>(['auth-failed', 'wrong-credentials', '
 /** The "Send keys" entry for Ctrl+Alt+Del (the session's own secure-attention call, not a key combination). */
 const CTRL_ALT_DEL = 'ctrl-alt-del';
 
-export function SessionView({ profile, active, passwordSavingAllowed, kiosk = null, reconnectMaxDelayMs, onStateChange, onClose, onProfileChanged }: SessionViewProps) {
+export function SessionView({ profile, active, passwordSavingAllowed, kiosk = null, reconnectMaxDelayMs, onStateChange, onClose, onProfileChanged, focusRequest = 0 }: SessionViewProps) {
   const surfaceRef = useRef<HTMLDivElement>(null);
   const viewRef = useRef<HTMLDivElement>(null);
   const bodyRef = useRef<HTMLDivElement>(null);
@@ -253,13 +255,17 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
   const lastSentClipboard = useRef<string | null>(null);
   const clipboardDenied = useRef(false);
 
-  const updateState = useCallback(
-    (next: SessionState) => {
-      setState(next);
-      onStateChange?.(next);
-    },
-    [onStateChange],
-  );
+  const onStateChangeRef = useRef(onStateChange);
+  onStateChangeRef.current = onStateChange;
+  const updateState = useCallback((next: SessionState) => {
+    setState(next);
+    onStateChangeRef.current?.(next);
+  }, []);
+
+  // The tab picked with the pointer: keys go to its desktop (picked with the arrow keys, the focus stays on the tabs).
+  useEffect(() => {
+    if (focusRequest > 0 && activeRef.current && state === 'connected') sessionRef.current?.focus();
+  }, [focusRequest]); // eslint-disable-line react-hooks/exhaustive-deps
 
   // One connection attempt per `attempt`; cleaned up when it changes or the view closes.
   useEffect(() => {

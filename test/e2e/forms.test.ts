@@ -111,9 +111,11 @@ test('the same connection opened twice: the tabs are told apart ("Lab", "Lab (2)
   const width = await page.getByLabel('Width', { exact: true }).boundingBox();
   const height = await page.getByLabel('Height', { exact: true }).boundingBox();
   assert.ok(width && height && Math.abs(width.y - height.y) < 1 && height.x > width.x, `Width ${JSON.stringify(width)} and Height ${JSON.stringify(height)} on one line`);
+  // Each ends (nothing listens): a connection whose tab has ended opens anew (an open one would be shown instead).
   for (let i = 0; i < 2; i++) {
     await page.getByRole('tab', { name: 'Connections' }).click();
     await listed(page, 'Lab').dblclick();
+    await sessionView(page).getByText(/refused the connection/).first().waitFor();
   }
   const tabs = await page.getByRole('tab').allTextContents();
   assert.deepEqual(tabs, ['Connections', 'Lab', 'Lab (2)']);

@@ -311,6 +311,32 @@ test('typing reaches the remote xterm', async () => {
   });
 });
 
+test('a connection already open is shown again, not opened twice; its tab picked with the mouse gives the desktop the keys', async () => {
+  await withBrowser({}, async ({ page }) => {
+    await connectAndFocusXterm(page);
+    const file = path.join(server.workDir, 'tabs.txt');
+    const typed = async (line: string, lines: string) => {
+      await page.keyboard.type(`echo ${line} >> tabs.txt`, { delay: 15 });
+      await page.keyboard.press('Enter');
+      await waitFor(async () => (await readFile(file, 'utf8').catch(() => '')) === lines, `the remote xterm to have written ${JSON.stringify(lines)}`, 5000);
+    };
+    // Double-clicked again in Connections: the open tab is shown, its desktop taking the keys, as Microsoft's client does.
+    await page.getByRole('tab', { name: 'Connections' }).click();
+    await page.getByRole('navigation', { name: 'Connections' }).getByRole('button', { name: 'Desk', exact: true }).dblclick();
+    await page.getByRole('tab', { name: 'Desk', selected: true }).waitFor();
+    assert.deepEqual(await page.getByRole('tab').allTextContents(), ['Connections', 'Desk']);
+    await typed('shown-again', 'shown-again\n');
+    // Back to it by its tab, with the mouse: typing goes on in the desktop, not on the tab button.
+    await page.getByRole('tab', { name: 'Connections' }).click();
+    await page.getByRole('tab', { name: 'Desk' }).click();
+    await typed('tab-clicked', 'shown-again\ntab-clicked\n');
+    // With the keyboard the focus stays on the tabs, where the arrow keys move between them.
+    await page.getByRole('tab', { name: 'Desk' }).press('ArrowLeft');
+    await page.getByRole('tab', { name: 'Connections', selected: true }).waitFor();
+    assert.equal(await page.evaluate('document.activeElement?.getAttribute("role")'), 'tab');
+  });
+});
+
 test('a narrow window: the toolbar still shows the connection\'s name and state, and Disconnect; at 900 px without scrolling', async () => {
   await withBrowser({ viewport: { width: 900, height: 600 } }, async ({ page }) => {
     await page.getByRole('navigation', { name: 'Connections' }).getByRole('button', { name: 'Desk', exact: true }).dblclick();
