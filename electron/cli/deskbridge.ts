@@ -52,7 +52,9 @@ async function runBrowserShell(options: CliOptions): Promise<void> {
   const logger = createLogger();
   let browser: ReturnType<typeof spawn> | null = null;
   let gatewayRef: { close(): Promise<void> } | null = null;
+  let stopping = false;
   const stop = async () => {
+    stopping = true;
     browser?.kill();
     // A close that hangs (a connection that will not end) must not keep a stopped app running: a service manager's
     // SIGTERM ends it within STOP_GRACE_MS whatever is still open.
@@ -78,12 +80,34 @@ async function runBrowserShell(options: CliOptions): Promise<void> {
   if (options.open) {
     const chromium = findChromium();
     if (chromium) {
-      browser = spawn(chromium, browserArgs(url, path.join(options.dataDir, 'browser-profile'), options.kiosk), { stdio: 'ignore', detached: false });
-      browser.on('spawn', () => process.stdout.write(`Opened it in an app window of ${path.basename(chromium)}. Close that window and press Ctrl+C here to quit.\n`));
-      browser.on('error', (error) => {
-        logger.warn('could not open the browser', { browser: chromium, error: error.message });
-        process.stdout.write('The browser could not be started. Open the address above in any Chromium-based browser (Chromium, Chrome, Edge).\n');
-      });
+      // A kiosk's window closed (Ctrl+W, Alt+F4, a crash) opens again, on a new start code: the user never
+      // reaches a desktop with the gateway left running and nothing on screen. A browser that keeps failing at
+      // once is started again more slowly (0.5 s, doubling to 30 s).
+      let quickExits = 0;
+      const open = (address: string) => {
+        const startedAt = Date.now();
+        const opened = spawn(chromium, browserArgs(address, path.join(options.dataDir, 'browser-profile'), options.kiosk), { stdio: 'ignore', detached: false });
+        browser = opened;
+        opened.on('spawn', () => {
+          if (address !== url) return;
+          if (options.kiosk) process.stdout.write(`Opened it in a kiosk window of ${path.basename(chromium)}, opened again whenever it closes. Press Ctrl+C here to quit.\n`);
+          else process.stdout.write(`Opened it in an app window of ${path.basename(chromium)}. Close that window and press Ctrl+C here to quit.\n`);
+        });
+        opened.on('error', (error) => {
+          logger.warn('could not open the browser', { browser: chromium, error: error.message });
+          process.stdout.write('The browser could not be started. Open the address above in any Chromium-based browser (Chromium, Chrome, Edge).\n');
+        });
+        opened.on('exit', (code, signal) => {
+          if (!options.kiosk || stopping || opened !== browser) return;
+          quickExits = Date.now() - startedAt < 10_000 ? quickExits + 1 : 0;
+          const delayMs = Math.min(30_000, 500 * 2 ** Math.max(0, quickExits - 1));
+          logger.warn('kiosk: the browser window closed; opening it again', { code, signal, delayMs });
+          setTimeout(() => {
+            if (!stopping) open(gateway.startUrl());
+          }, delayMs).unref();
+        });
+      };
+      open(url);
     } else {
       process.stdout.write('No Chromium, Chrome or Edge was found. Open the address above in any Chromium-based browser.\n');
     }

@@ -87,5 +87,5 @@ export function findChromium(env: NodeJS.ProcessEnv = process.env, platform: Nod
 export function browserArgs(url: string, profileDir: string, kiosk: boolean): string[] {
   const common = [`--user-data-dir=${profileDir}`, '--disable-extensions', '--no-first-run', '--no-default-browser-check'];
   if (!kiosk) return [`--app=${url}`, ...common];
-  return ['--kiosk', `--app=${url}`, ...common, '--noerrdialogs', '--disable-pinch', '--overscroll-history-navigation=0', '--disable-features=Translate,TouchpadOverscrollHistoryNavigation', '--disable-session-crashed-bubble', '--disable-dev-tools'];
+  return ['--kiosk', `--app=${url}`, ...common, '--noerrdialogs', '--disable-pinch', '--overscroll-history-navigation=0', '--disable-features=Translate,TouchpadOverscrollHistoryNavigation', '--hide-crash-restore-bubble'];
 }

@@ -73,3 +73,35 @@ test('browser shell: the address first, the browser in app mode with its own pro
   assert.equal(code, 0);
   await assert.rejects(fetch(url), 'the gateway is closed');
 });
+
+test('browser shell kiosk: a browser window that closes (Ctrl+W, Alt+F4, a crash) is opened again, on a new start code', { skip: !posix && 'needs a shell script as the fake browser' }, async (t) => {
+  const dir = await tempDir(t);
+  const bin = path.join(dir, 'bin');
+  const dataDir = path.join(dir, 'data');
+  await mkdir(bin);
+  // A fake Chromium that records each start's arguments and closes after a moment, as a window closed by the user.
+  await writeFile(path.join(bin, 'chromium'), `#!/bin/sh\nprintf '%s\\n' "$@" >> "${dir}/browser-args"\necho --- >> "${dir}/browser-args"\nsleep 0.3\n`);
+  await chmod(path.join(bin, 'chromium'), 0o755);
+  const child = spawn(process.execPath, [cli, '--shell', 'browser', '--port', '0', '--data-dir', dataDir, '--kiosk'], {
+    env: { ...process.env, PATH: `${bin}${path.delimiter}${process.env.PATH ?? ''}`, DESKBRIDGE_SECRETS_KEY_DIR: path.join(dir, 'keys'), DBUS_SESSION_BUS_ADDRESS: 'disabled:' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  t.after(() => child.kill('SIGKILL'));
+  const starts = async () => (await readFile(path.join(dir, 'browser-args'), 'utf8').catch(() => '')).split('---\n').filter((s) => s.trim() !== '');
+  let seen: string[] = [];
+  for (let i = 0; i < 80 && seen.length < 3; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    seen = await starts();
+  }
+  assert.ok(seen.length >= 3, `the browser was started ${seen.length} times`);
+  const codes = seen.map((args) => /--app=\S*code=([\w-]+)/.exec(args)?.[1]);
+  assert.ok(seen.every((args) => args.includes('--kiosk')));
+  assert.equal(new Set(codes).size, codes.length, `each start has a start code of its own: ${codes.join(', ')}`);
+  child.kill('SIGTERM');
+  const [code] = (await once(child, 'exit')) as [number | null];
+  assert.equal(code, 0);
+  const after = (await starts()).length;
+  await new Promise((r) => setTimeout(r, 1500));
+  assert.equal((await starts()).length, after, 'nothing is opened again once the app stops');
+});
+
