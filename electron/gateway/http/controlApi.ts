@@ -31,7 +31,7 @@ import { DEFAULT_RELAY_TIMEOUTS, type RelayTimeouts } from '../bridges/tcpRelay'
 import { spiceCertificateChain } from '../bridges/spiceTls';
 import { spiceProxyOf } from '../bridges/httpConnectTunnel';
 import type { HttpProxy } from '../../../shared/profiles/spiceProxy';
-import { exportProfile, importIntoLibrary } from '../profiles/connectionFileImport';
+import { exportProfile, forgetImportedOriginal, importIntoLibrary } from '../profiles/connectionFileImport';
 import { keyboardLayoutId } from '../../../shared/profiles/keyboardLayouts';
 
 const MAX_BODY_BYTES = 1024 * 1024;
@@ -157,6 +157,7 @@ export class ControlApi {
         if (method === 'PUT') return sendJson(res, 200, await this.saveProfile(id, await readJson(req)));
         if (method === 'DELETE') {
           await this.deps.library.remove(id);
+          await forgetImportedOriginal(this.deps.dataDir, id);
           res.writeHead(204).end();
           return;
         }

@@ -46,6 +46,12 @@ export async function importIntoLibrary(library: ProfileLibrary, dataDir: string
   return { ok: true, profile, notes, deleteThisFile };
 }
 
+/** A deleted connection's kept original goes with it (it may hold the file's encrypted password). */
+export async function forgetImportedOriginal(dataDir: string, id: string): Promise<void> {
+  if (!/^[\w-]+$/.test(id)) return; // a profile's id, never a path
+  for (const format of ['rdp', 'remmina'] as const) await fs.rm(path.join(dataDir, IMPORTED_DIR, `${id}.${format}`), { force: true });
+}
+
 /** The saved connection whose kept original is exactly `bytes`, if any. */
 async function importedFrom(library: ProfileLibrary, dataDir: string, format: string, bytes: Uint8Array): Promise<Profile | null> {
   const dir = path.join(dataDir, IMPORTED_DIR);

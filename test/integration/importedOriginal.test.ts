@@ -1,0 +1,26 @@
+// The imported file kept beside a saved connection (for exports that change only what the user changed) goes
+// when the connection is deleted: it may hold the file's encrypted password (.rdp "password 51:b", Remmina's).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdir } from 'node:fs/promises';
+import path from 'node:path';
+import { API } from '../../shared/api/contract';
+import { startGatewayHarness } from './gatewayHarness';
+
+test('deleting an imported connection deletes the original kept for it, and only that one', async (t) => {
+  const h = await startGatewayHarness();
+  t.after(() => h.close());
+  const importFile = async (fileName: string, text: string) => {
+    const result = await h.call('POST', API.importFile, { fileName, contentBase64: Buffer.from(text).toString('base64') });
+    assert.equal(result.status, 201, JSON.stringify(result.json));
+    return result.json.profile.id as string;
+  };
+  const remmina = await importFile('Lab.remmina', '[remmina]\nname=Lab\nprotocol=VNC\nserver=lab.example\npassword=Zm9vYmFyYmF6\n');
+  const rdp = await importFile('Desk.rdp', 'full address:s:desk.example\r\npassword 51:b:01000000D08C9DDF0115D1118C7A00C04FC297EB\r\n');
+  const kept = async () => (await readdir(path.join(h.dataDir, 'imported')).catch(() => [] as string[])).sort();
+  assert.deepEqual(await kept(), [`${rdp}.rdp`, `${remmina}.remmina`].sort());
+  assert.equal((await h.call('DELETE', API.profile(remmina))).status, 204);
+  assert.deepEqual(await kept(), [`${rdp}.rdp`]);
+  assert.equal((await h.call('DELETE', API.profile(rdp))).status, 204);
+  assert.deepEqual(await kept(), []);
+});
