@@ -165,7 +165,7 @@ export const LOCKDOWN_POLICY: ManagedPolicy = policySchema.parse({
 });
 
 /** A host or pattern as compared: lower case, an IPv6 address without brackets, a fully qualified name without its final dot. */
-function comparableHost(host: string): string {
+export function comparableHost(host: string): string {
   return host.toLowerCase().replace(/^\[|\]$/g, '').replace(/\.$/, '');
 }
 

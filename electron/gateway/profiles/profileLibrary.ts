@@ -2,7 +2,7 @@
 // ProfileStore) and the managed ones IT ships in policy, with the policy's
 // rules enforced here, in the gateway, whatever the UI shows.
 import { messageFor, type ErrorCode } from '../../../shared/errors/errorCodes';
-import { USER_CHOICE_FIELDS, hostAllowed, sessionRedirection, type ManagedProfile, type SessionRedirection } from '../../../shared/policy/policySchema';
+import { USER_CHOICE_FIELDS, comparableHost, hostAllowed, sessionRedirection, type ManagedProfile, type SessionRedirection } from '../../../shared/policy/policySchema';
 import { isUnencrypted, profileDraftSchema, type Profile, type ProfileDraft } from '../../../shared/profiles/profileSchema';
 import { spiceProxyOf } from '../bridges/httpConnectTunnel';
 import type { ProfileView } from '../../../shared/api/contract';
@@ -298,9 +298,10 @@ export class ProfileLibrary {
     return { ...allowed, clipboardToRemote: false, clipboardToLocal: false };
   }
 
+  /** The policy's pins for a host, its keys compared as hosts are (any case, a final dot, IPv6 brackets). */
   certificatePins(host: string): string[] {
-    const pins = this.policy.policy.certificatePins;
-    return pins[host] ?? pins[host.toLowerCase()] ?? [];
+    const wanted = comparableHost(host);
+    return Object.entries(this.policy.policy.certificatePins).flatMap(([key, pins]) => (comparableHost(key) === wanted ? pins : []));
   }
 
   trustedCas(): string[] {

@@ -2,7 +2,7 @@
 // every secret from the keychain, and the flag follows every save and forget.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { ProfileStore } from '../../../electron/gateway/profiles/profileStore';
@@ -101,3 +101,17 @@ test('--connect and --export by name: an id first, a name in any case where only
   assert.equal(notFoundOrAmbiguous('LAB', library.matching('LAB'), 'so nothing was opened at start'), `2 saved connections are named "LAB", so nothing was opened at start: name one by its id (${a.id}, ${b.id}).`);
   assert.equal(notFoundOrAmbiguous('Home', library.matching('Home'), 'so nothing was opened at start'), 'There is no saved connection named "Home", so nothing was opened at start.');
 });
+
+test('a policy\u2019s certificate pins apply to the host however either is written (case, a final dot)', async (t) => {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'deskbridge-library-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const one = Array.from({ length: 32 }, () => 'AB').join(':');
+  const two = Array.from({ length: 32 }, () => 'CD').join(':');
+  await writeFile(path.join(dir, 'policy.json'), JSON.stringify({ schemaVersion: 1, certificatePins: { 'Desk.Corp.Example.': [one], 'desk.corp.example': [two] } }));
+  const policy = new ManagedPolicyStore({ machineFile: path.join(dir, 'policy.json'), commandLineFile: null, cacheDir: dir }, logger);
+  await policy.load();
+  const library = new ProfileLibrary(await ProfileStore.open(dir, logger), policy, await ManagedOverrides.open(dir), new CountingSecrets(), logger);
+  for (const host of ['desk.corp.example', 'DESK.corp.example', 'desk.corp.example.']) assert.deepEqual(library.certificatePins(host), [one, two], host);
+  assert.deepEqual(library.certificatePins('other.corp.example'), []);
+});
+
