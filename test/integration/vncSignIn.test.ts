@@ -368,3 +368,29 @@ for (const [when, waitMs, delayMs] of [
     ws.close();
   });
 }
+
+test('a connection set not to connect to an unverified server: against VNC authentication and TigerVNC\'s anonymous TLS it is refused, no password sent and nothing reaching the page', async (t) => {
+  const tiger = await startXvnc({ width: 320, height: 240, xterm: false, password: PASSWORD, securityTypes: 'VeNCrypt,TLSVnc,VncAuth' });
+  t.after(() => disposeXvnc(tiger));
+  for (const [what, port] of [
+    ['VNC authentication only (the suite\'s server)', xvnc.port],
+    ['VeNCrypt TLSVnc or VncAuth', tiger.port],
+  ] as const) {
+    const created = await harness.call('POST', '/api/profiles', { profile: { name: `Refuse unverified: ${what}`, protocol: 'vnc', host: '127.0.0.1', port, untrustedCertificate: 'refuse' }, password: PASSWORD });
+    assert.equal(created.status, 201);
+    const answered = await harness.call('POST', '/api/sessions', { profileId: created.json.id });
+    assert.equal(answered.status, 201);
+    const session = answered.json as CreateSessionResponse;
+    const control = harness.socket(session.controlPath);
+    const events: ControlEvent[] = [];
+    control.on('message', (data) => events.push(JSON.parse(String(data)) as ControlEvent));
+    t.after(() => control.close());
+    const ws = harness.socket(session.relayPath);
+    const stream = relayStream(ws);
+    assert.equal(await new Promise<number>((resolve) => ws.once('close', (c) => resolve(c))), 4000, what);
+    assert.equal(stream.received(), 0, `${what}: nothing of the server's reached the page`);
+    for (let i = 0; i < 20 && !events.some((e) => e.type === 'error'); i++) await new Promise((r) => setTimeout(r, 50));
+    const failure = events.find((e) => e.type === 'error');
+    assert.equal(failure?.type === 'error' && failure.code, 'certificate-unverified', what);
+  }
+});

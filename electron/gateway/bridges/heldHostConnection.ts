@@ -24,7 +24,7 @@
 // without it, as the gateway did before it did TLS.
 import net from 'node:net';
 import type { VncSignIn, SignInOutcome } from './vncSignIn';
-import { gatewaySignIn, startTls, type CertificateJudge } from './vncTls';
+import { gatewaySignIn, startTls, type CertificateJudge, type VncSignInSettings } from './vncTls';
 
 /** How long a connection waits for its session's relay WebSocket. */
 export const HOLD_MS = 10_000;
@@ -107,11 +107,11 @@ export class HeldHostConnection {
    * Signs in to the server for the page as its bytes come (vncSignIn.ts),
    * with the saved password or none. Once, before the relay takes it.
    */
-  signIn(password: string | null, judge: CertificateJudge | null = null, requireTls = false): void {
+  signIn(settings: VncSignInSettings): void {
     if (!this.socket || this.machine) return;
-    this.judge = judge;
+    this.judge = settings.judge;
     // The page can be asked for a password the sign-in needs (TLSVnc without a saved one): the relay asks it.
-    this.machine = gatewaySignIn({ password, judge, requireTls });
+    this.machine = gatewaySignIn(settings);
     this.signInFurther();
   }
 

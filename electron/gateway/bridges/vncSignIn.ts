@@ -135,6 +135,12 @@ export interface SignInOptions {
    * not (or a TLS that fails) is refused with `policy-unencrypted-forbidden`, never handed to the page in the clear.
    */
   requireTls?: boolean;
+  /**
+   * The connection is pinned to a certificate or set not to connect to an unverified server: only VeNCrypt's
+   * X509 subtypes (the certificate judged before anything else is sent), else refused with `certificate-unverified`,
+   * never VNC authentication in the clear or anonymous TLS, and never handed to the page.
+   */
+  requireVerifiedTls?: boolean;
   now?: () => number;
 }
 
@@ -153,6 +159,7 @@ export class VncSignIn {
   private readonly askPassword: boolean;
   private readonly x509: boolean;
   readonly requireTls: boolean;
+  readonly requireVerifiedTls: boolean;
   outcome: SignInOutcome | null = null;
   /** X509: TLS is up and the sign-in waits for the certificate's verdict (`trusted`, `distrusted`); nothing is sent meanwhile. */
   awaitingTrust = false;
@@ -172,6 +179,7 @@ export class VncSignIn {
     this.askPassword = options.askPassword ?? false;
     this.x509 = options.x509 ?? false;
     this.requireTls = options.requireTls ?? false;
+    this.requireVerifiedTls = options.requireVerifiedTls ?? false;
   }
 
   /** The TLS the server said yes to (once `wantsTls`): anonymous, or with a certificate to check. */
@@ -249,6 +257,7 @@ export class VncSignIn {
       case 'version': {
         if (this.buffered.length < VERSION_LENGTH) return null;
         if (!SPEAKS_38.has(this.buffered.subarray(0, VERSION_LENGTH).toString('latin1'))) {
+          if (this.requireVerifiedTls) return this.refuseUnverified(`RFB version ${this.buffered.subarray(0, VERSION_LENGTH).toString('latin1').trim()}`);
           if (this.requireTls) return this.refuseClear(`RFB version ${this.buffered.subarray(0, VERSION_LENGTH).toString('latin1').trim()}`);
           return this.finish({ kind: 'passthrough', serverBytes: this.take(this.buffered.length) });
         }
@@ -273,9 +282,10 @@ export class VncSignIn {
         const first = types.find((type) => NOVNC_CHOOSES.has(type));
         const clear = first === undefined || first === SECURITY_NONE || first === SECURITY_VNC_AUTH;
         const worth = this.password !== null || this.askPassword ? types.includes(SECURITY_VENCRYPT) : types.every((type) => type === SECURITY_VENCRYPT);
+        if (this.requireVerifiedTls && !(this.x509 && types.includes(SECURITY_VENCRYPT))) return this.refuseUnverified(`security types ${types.join(', ')}`);
         const tlsPossible = (this.anonymousTls || this.x509) && types.includes(SECURITY_VENCRYPT);
         if (this.requireTls && !tlsPossible) return this.refuseClear(`security types ${types.join(', ')}`);
-        const choice = (clear || this.requireTls) && tlsPossible && (worth || this.requireTls) ? SECURITY_VENCRYPT : first;
+        const choice = this.requireVerifiedTls || ((clear || this.requireTls) && tlsPossible && (worth || this.requireTls)) ? SECURITY_VENCRYPT : first;
         const usable = choice === SECURITY_NONE || choice === SECURITY_VENCRYPT || (choice === SECURITY_VNC_AUTH && this.password !== null) ? choice : undefined;
         if (usable === undefined) return this.handOver();
         this.take(1 + count);
@@ -317,9 +327,10 @@ export class VncSignIn {
         // The server's order, as for the types; TLSVnc and X509Vnc only with a password to answer their challenge
         // (or the page's to ask for).
         const doable = (t: number) =>
-          ((t === TLS_NONE || t === TLS_VNC) && this.anonymousTls) || ((t === X509_NONE || t === X509_VNC) && this.x509);
+          ((t === TLS_NONE || t === TLS_VNC) && this.anonymousTls && !this.requireVerifiedTls) || ((t === X509_NONE || t === X509_VNC) && this.x509);
         const subtype = subtypes.find((t) => doable(t) && (!ASKS_PASSWORD.has(t) || this.password !== null || this.askPassword));
         if (subtype === undefined) {
+          if (this.requireVerifiedTls && !subtypes.some(doable)) return this.refuseUnverified(`VeNCrypt subtypes ${subtypes.join(', ')}`);
           const why = subtypes.some(doable) ? 'TLSVnc and X509Vnc need a saved password' : 'no TLS subtype the gateway does';
           return this.fail('security-unsupported', `VeNCrypt subtypes ${subtypes.join(', ')}: ${why}`);
         }
@@ -366,7 +377,12 @@ export class VncSignIn {
   }
 
   private fail(code: ErrorCode, detail: string): Buffer[] {
-    return this.finish({ kind: 'failed', code, detail, fallBack: !this.requireTls });
+    return this.finish({ kind: 'failed', code, detail, fallBack: !this.requireTls && !this.requireVerifiedTls });
+  }
+
+  /** The connection wants a verified server and this one offers no VeNCrypt X509: refused before a password or the page. */
+  private refuseUnverified(what: string): Buffer[] {
+    return this.finish({ kind: 'failed', code: 'certificate-unverified', detail: `the server offers no certificate to verify (no VeNCrypt X509: ${what})`, fallBack: false });
   }
 
   /** Policy requires TLS and this server offers none the gateway does: refused, nothing handed to the page. */

@@ -31,6 +31,8 @@ export interface VncSignInSettings {
   password: string | null;
   judge: CertificateJudge | null;
   requireTls: boolean;
+  /** Only a server whose certificate is judged (VeNCrypt X509): the profile is pinned, or set not to connect unverified. */
+  requireVerifiedTls?: boolean;
 }
 
 let available: boolean | null = null;
@@ -61,6 +63,7 @@ export function gatewaySignIn(settings: VncSignInSettings, vencrypt = true): Vnc
     askPassword: true,
     x509: vencrypt && settings.judge !== null,
     requireTls: settings.requireTls,
+    requireVerifiedTls: settings.requireVerifiedTls ?? false,
   });
 }
 

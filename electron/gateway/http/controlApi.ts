@@ -321,8 +321,11 @@ export class ControlApi {
       // A server with a certificate (VeNCrypt X509) is judged as RDP's, with this request's answer about it.
       const judge = this.vncCertificateJudge(profile, request.acceptCertificate);
       const requireTls = library.requiresEncryption();
-      session.vncSignIn = { password: savedPassword, judge, requireTls };
-      session.heldConnection?.signIn(savedPassword, judge, requireTls);
+      // Pinned, or set not to connect to an unverified server: only a certificate the gateway judges, never a
+      // password in the clear or inside TLS with no server behind it (vncSignIn.ts requireVerifiedTls).
+      const requireVerifiedTls = profile.pinnedCertificate !== null || profile.untrustedCertificate === 'refuse' || library.certificatePins(profile.host).length > 0;
+      session.vncSignIn = { password: savedPassword, judge, requireTls, requireVerifiedTls };
+      session.heldConnection?.signIn(session.vncSignIn);
     }
     // Written while the session connects, not before it: nothing here needs the new time.
     library.touch(profile);

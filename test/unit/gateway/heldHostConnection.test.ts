@@ -122,7 +122,7 @@ function rfbServer(types: number[], result: number) {
 test('a sign-in started while held goes on as the server answers; the relay gets it over, with what followed', async (t) => {
   const port = await listen(t, rfbServer([1], 0));
   const held = new HeldHostConnection('127.0.0.1', port);
-  held.signIn(null);
+  held.signIn({ password: null, judge: null, requireTls: false });
   await sleep(150);
   const taken = held.take();
   assert.ok(taken.connection);
@@ -136,7 +136,7 @@ test('a sign-in started while held goes on as the server answers; the relay gets
 test('a refusal the server closed after is kept for the relay, not dropped', async (t) => {
   const port = await listen(t, rfbServer([1], 1));
   const held = new HeldHostConnection('127.0.0.1', port);
-  held.signIn(null);
+  held.signIn({ password: null, judge: null, requireTls: false });
   await sleep(150);
   const taken = held.take();
   assert.ok(taken.connection, 'kept');
@@ -148,7 +148,7 @@ test('a refusal the server closed after is kept for the relay, not dropped', asy
 test('a server that closes midway through the sign-in is dropped, for the relay to start anew', async (t) => {
   const port = await listen(t, (socket) => socket.end('RFB 003.008\n'));
   const held = new HeldHostConnection('127.0.0.1', port);
-  held.signIn('pw');
+  held.signIn({ password: 'pw', judge: null, requireTls: false });
   await sleep(150);
   const taken = held.take();
   assert.equal(taken.connection, null);
@@ -162,7 +162,7 @@ test('a server that closes while the page has still to choose its security is dr
     socket.once('data', () => socket.end(Buffer.from([1, 19])));
   });
   const held = new HeldHostConnection('127.0.0.1', port);
-  held.signIn('pw');
+  held.signIn({ password: 'pw', judge: null, requireTls: false });
   await sleep(150);
   assert.equal(held.take().connection, null);
 });

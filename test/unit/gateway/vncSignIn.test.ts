@@ -206,6 +206,36 @@ test('where policy requires TLS: VeNCrypt whatever the server prefers, and a ser
   assert.equal(noTls.outcome?.kind === 'failed' && noTls.outcome.code, 'policy-unencrypted-forbidden');
 });
 
+test('a connection pinned or set not to connect unverified: only VeNCrypt X509, anything else refused before a password or the page', () => {
+  const options = { anonymousTls: true, x509: true, requireVerifiedTls: true };
+  const refused = (machine: VncSignIn, what: string) => {
+    assert.equal(machine.outcome?.kind, 'failed', what);
+    assert.equal(machine.outcome?.kind === 'failed' && machine.outcome.code, 'certificate-unverified', what);
+    assert.equal(machine.outcome?.kind === 'failed' && machine.outcome.fallBack, false, what);
+  };
+  for (const [what, server] of [
+    ['VNC authentication only', [V38, Buffer.from([1, 2])]],
+    ['None and VNC authentication', [V38, Buffer.from([2, 1, 2])]],
+    ['not RFB 3.8', [Buffer.from('RFB 003.007\n', 'latin1')]],
+  ] as const) {
+    const machine = new VncSignIn('pw', options);
+    assert.deepEqual(run(machine, [...server]), server[0] === V38 ? V38 : Buffer.alloc(0), `${what}: nothing but the version sent`);
+    refused(machine, what);
+  }
+  // VeNCrypt offering only anonymous TLS (no server behind it to verify): refused, not TLSVnc.
+  const anonymousOnly = new VncSignIn('pw', options);
+  run(anonymousOnly, [V38, Buffer.from([2, 2, 19]), Buffer.from([0, 2]), vencryptSubtypes(258, 257)]);
+  refused(anonymousOnly, 'TLSVnc and TLSNone only');
+  // VeNCrypt chosen over VNC authentication, which the server prefers, and X509Vnc over TLSVnc.
+  const x509 = new VncSignIn('pw', options);
+  assert.deepEqual(run(x509, [V38, Buffer.from([2, 2, 19]), Buffer.from([0, 2])]), Buffer.concat([V38, Buffer.from([19, 0, 2])]));
+  assert.deepEqual(run(x509, [vencryptSubtypes(258, 261)]), u32(261));
+  // This process cannot check a certificate (no judge): refused.
+  const noJudge = new VncSignIn('pw', { anonymousTls: true, requireVerifiedTls: true });
+  run(noJudge, [V38, Buffer.from([1, 19])]);
+  refused(noJudge, 'no certificate check');
+});
+
 test('VeNCrypt is chosen only where TLS is possible, worth it, and after no better type', () => {
   // No anonymous TLS in this process (Electron's BoringSSL): VNC authentication, as before.
   const noTls = new VncSignIn('pw', { anonymousTls: false });
