@@ -712,6 +712,8 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
     (hadDesktop ? RECONNECT_WORDS[reason]?.replace('{host}', profile.host) : undefined) ?? failureWords({ code: reason }, kiosk !== null, profile.host).message;
   return (
     <div className="session-view" ref={viewRef} data-active={active} data-session-id={info?.sessionId}>
+      {/* Full screen: the pointer on it brings the toolbar down (app.css). */}
+      {kiosk === null && <div className="fullscreen-handle" aria-hidden="true" title="The session's toolbar" />}
       <div className="session-toolbar" role="toolbar" aria-label="Session" title="Ctrl+Alt+Home: the keyboard from the desktop to this toolbar" hidden={kiosk !== null}>
         {/* One line whose height never changes: text appearing here (state, stats) must not
             move or rescale the remote picture under the user's pointer. */}

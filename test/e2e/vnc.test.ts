@@ -391,6 +391,17 @@ test('full screen: the session fills the screen, typing still reaches the deskto
     await page.keyboard.type('echo in-full-screen > full.txt', { delay: 15 });
     await page.keyboard.press('Enter');
     await waitFor(async () => (await readFile(path.join(server.workDir, 'full.txt'), 'utf8').catch(() => '')) === 'in-full-screen\n', 'the typed line on the remote', 5000);
+    // The whole screen is the desktop's: at the top right, where a remote window's close button would be, the
+    // pointer is on the desktop, not on a toolbar lying faintly over it.
+    const onToolbarAt = (x: string, y: number) => page.evaluate(`document.elementFromPoint(${x}, ${y})?.closest('.session-toolbar') !== null`);
+    await page.mouse.move(300, 300);
+    await waitFor(async () => (await onToolbarAt('innerWidth - 20', 12)) === false && (await onToolbarAt('innerWidth - 20', 2)) === false, 'the top right of the screen to be the desktop\'s', 3000);
+    // The pointer on the handle at the top centre brings the toolbar down; leaving it, the toolbar goes back up.
+    await page.locator('.fullscreen-handle').hover();
+    await waitFor(async () => ((await leave.boundingBox())?.y ?? -1) >= 0, 'the toolbar to come down', 3000);
+    await page.mouse.move(300, 400);
+    await waitFor(async () => (await onToolbarAt('innerWidth - 20', 12)) === false, 'the toolbar to go back up', 3000);
+    await page.locator('.fullscreen-handle').hover();
     await leave.click();
     await page.waitForFunction(() => document.fullscreenElement === null, undefined, { timeout: 5000 });
     await view.getByRole('button', { name: 'Full screen', exact: true }).waitFor({ timeout: 5000 });
