@@ -3,7 +3,7 @@
 // in the gateway, whose answer wins.
 import { useEffect, useId, useRef, useState } from 'react';
 import type { ProfileView } from '../../shared/api/contract';
-import { DEFAULT_PORTS, validateProfileDraft, type FieldErrors, type Protocol, type SpiceSecurity, type VncQuality } from '../../shared/profiles/profileSchema';
+import { DEFAULT_PORTS, splitHostAndPort, validateProfileDraft, type FieldErrors, type Protocol, type SpiceSecurity, type VncQuality } from '../../shared/profiles/profileSchema';
 import { KEYBOARD_LAYOUTS, type KeyboardLayoutTag } from '../../shared/profiles/keyboardLayouts';
 import { VncQualityOptions } from './VncQualityOptions';
 import { hostAllowed, type ClipboardPolicy, type OpenableField } from '../../shared/policy/policySchema';
@@ -188,21 +188,36 @@ export function ProfileEditor({ profile, defaults, serverErrors, busy, passwordS
     if (errors[field as keyof FieldErrors]) setErrors((e) => ({ ...e, [field]: undefined }));
   };
 
+  /** "desk:3390" typed as the host: the port goes to Port (splitHostAndPort), as mstsc and Remmina take it. */
+  const withPortFromHost = (v: EditorValues): EditorValues => {
+    const split = locked('host') || locked('port') ? null : splitHostAndPort(v.host, v.protocol);
+    return split ? { ...v, host: split.host, port: String(split.port) } : v;
+  };
+  const takePortFromHost = () => {
+    const next = withPortFromHost(values);
+    if (next === values) return values;
+    setValues(next);
+    setPortTouched(true);
+    setErrors((e) => ({ ...e, host: undefined, port: undefined }));
+    return next;
+  };
+
   const submit = (connectAfter: boolean) => {
+    const current = takePortFromHost();
     // Connect on an unchanged saved profile does not write it again: a managed
     // profile may not be writable at all, and a save would bump updatedAt for nothing.
-    const dirty = profile === null || changed;
+    const dirty = profile === null || JSON.stringify(current) !== JSON.stringify(valuesFrom(profile, defaults));
     if (connectAfter && !dirty) {
-      onSave(values, { connectAfter, needsSave: false });
+      onSave(current, { connectAfter, needsSave: false });
       return;
     }
-    const check = validateProfileDraft(draftFrom(values, profile));
+    const check = validateProfileDraft(draftFrom(current, profile));
     if (!check.ok) {
       setErrors(check.errors);
       setFocusFirstError((n) => n + 1);
       return;
     }
-    onSave(values, { connectAfter, needsSave: true });
+    onSave(current, { connectAfter, needsSave: true });
   };
 
   const fieldProps = (field: Field) => {
@@ -263,7 +278,7 @@ export function ProfileEditor({ profile, defaults, serverErrors, busy, passwordS
       <div className="field-row">
         <div className="field grow">
           <label htmlFor={`${id}-host`}>Host</label>
-          <input {...fieldProps('host')} autoComplete="off" spellCheck={false} placeholder="desktop.example.com" />
+          <input {...fieldProps('host')} onBlur={() => takePortFromHost()} autoComplete="off" spellCheck={false} placeholder="desktop.example.com" />
           {errorFor('host')}
           {values.host.trim() !== '' && allowedHosts !== null && !hostAllowed(values.host.trim(), allowedHosts) && (
             <p className="field-warning">Your organisation&apos;s policy does not allow connections to this host, so this connection will not connect.</p>

@@ -176,6 +176,23 @@ export function isAmbiguousIpv4(host: string): boolean {
 /** Four numbers from 0 to 255, without leading zeros. */
 export const CANONICAL_IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
 
+/**
+ * A host typed with its port, as mstsc's and Remmina's address fields take it: "desk:3390", "[fe80::1]:5901",
+ * and for VNC a display number ("desk:1" is port 5901, as vncviewer and Remmina read it; "desk::5901", TigerVNC's
+ * way of saying a port). Null where the text is a host alone (an IPv6 address included) or not of that shape.
+ */
+export function splitHostAndPort(text: string, protocol: Protocol): { host: string; port: number } | null {
+  const typed = text.trim();
+  const match = /^\[([0-9A-Fa-f:.]+)\]:(\d{1,5})$/.exec(typed) ?? /^([^\s:/[\]]+)(::?)(\d{1,5})$/.exec(typed);
+  if (!match) return null;
+  const [host, separator, digits] = match.length === 3 ? [match[1] as string, ':', match[2] as string] : [match[1] as string, match[2] as string, match[3] as string];
+  // "fe80::1" is an IPv6 address, not TigerVNC's host::port.
+  if (separator === '::' && /^[0-9A-Fa-f]*$/.test(host)) return null;
+  const number = Number(digits);
+  const port = protocol === 'vnc' && separator === ':' && number < 100 ? 5900 + number : number;
+  return port >= 1 && port <= 65535 ? { host, port } : null;
+}
+
 export function hostProblem(draft: Pick<ProfileDraft, 'host' | 'protocol' | 'spiceProxy'>): string | null {
   if (isAmbiguousIpv4(draft.host)) return 'Write an IPv4 address as four numbers from 0 to 255 without leading zeros, such as 10.0.0.1.';
   if (HOST_PATTERN.test(draft.host)) return null;

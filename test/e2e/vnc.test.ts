@@ -337,6 +337,22 @@ test('a connection already open is shown again, not opened twice; its tab picked
   });
 });
 
+test('a host typed with its port ("127.0.0.1:PORT", as mstsc and Remmina take it) connects: the port goes to Port', async () => {
+  await withBrowser({}, async ({ page }) => {
+    await page.getByRole('button', { name: 'New connection' }).click();
+    await page.getByLabel('Name', { exact: true }).fill('Typed with its port');
+    await page.getByLabel('Protocol', { exact: true }).selectOption({ label: 'VNC' });
+    await page.getByLabel('Host', { exact: true }).fill(`127.0.0.1:${server.port}`);
+    // Straight to Connect, without leaving the field: the port is taken from the host all the same.
+    await page.getByRole('button', { name: 'Connect', exact: true }).click();
+    await waitForState(page, 'Connected');
+    await waitForCanvasColour(page, 900, 700, hexColour('#336699'));
+    await page.getByRole('tab', { name: 'Connections' }).click();
+    assert.equal(await page.getByLabel('Host', { exact: true }).inputValue(), '127.0.0.1');
+    assert.equal(await page.getByLabel('Port', { exact: true }).inputValue(), String(server.port));
+  });
+});
+
 test('a narrow window: the toolbar still shows the connection\'s name and state, and Disconnect; at 900 px without scrolling', async () => {
   await withBrowser({ viewport: { width: 900, height: 600 } }, async ({ page }) => {
     await page.getByRole('navigation', { name: 'Connections' }).getByRole('button', { name: 'Desk', exact: true }).dblclick();

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { validateProfileDraft, profileDraftSchema } from '../../../shared/profiles/profileSchema';
+import { splitHostAndPort, validateProfileDraft, profileDraftSchema } from '../../../shared/profiles/profileSchema';
 import { DEFAULT_PROXY_PORT, parseHttpProxy } from '../../../shared/profiles/spiceProxy';
 
 const good = { name: 'Office', protocol: 'vnc', host: '127.0.0.1', port: 5901, username: '', scaling: 'fit' };
@@ -38,6 +38,19 @@ test('an IPv4 address written so that it reads as another (leading zeros are oct
     if (!result.ok) assert.equal(result.errors.host, 'Write an IPv4 address as four numbers from 0 to 255 without leading zeros, such as 10.0.0.1.');
   }
   for (const host of ['10.0.0.1', '0.0.0.0', '255.255.255.255', 'desk-01.corp.example', 'host1', '7zip.example', 'fe80::1']) assert.equal(validateProfileDraft({ ...good, host }).ok, true, host);
+});
+
+test('a host typed with its port (mstsc\u2019s and Remmina\u2019s way) is split; for VNC a number under 100 is a display', () => {
+  assert.deepEqual(splitHostAndPort('desk.corp.example:3390', 'rdp'), { host: 'desk.corp.example', port: 3390 });
+  assert.deepEqual(splitHostAndPort(' desk:1 ', 'vnc'), { host: 'desk', port: 5901 });
+  assert.deepEqual(splitHostAndPort('desk:5901', 'vnc'), { host: 'desk', port: 5901 });
+  assert.deepEqual(splitHostAndPort('desk::22', 'vnc'), { host: 'desk', port: 22 }, 'TigerVNC\u2019s host::port is a port');
+  assert.deepEqual(splitHostAndPort('desk:1', 'rdp'), { host: 'desk', port: 1 });
+  assert.deepEqual(splitHostAndPort('[fe80::1]:5901', 'spice'), { host: 'fe80::1', port: 5901 });
+  assert.deepEqual(splitHostAndPort('10.0.0.5:5900', 'vnc'), { host: '10.0.0.5', port: 5900 });
+  assert.deepEqual(splitHostAndPort('desk:0', 'vnc'), { host: 'desk', port: 5900 });
+  assert.equal(splitHostAndPort('desk:0', 'rdp'), null);
+  for (const text of ['desk', 'fe80::1', 'fe80::5901', '[fe80::1]', 'desk:0x10', 'desk:70000', 'a b:1', 'vnc://desk:1', 'pvespiceproxy:1:101:pve::ab', 'desk:']) assert.equal(splitHostAndPort(text, 'vnc'), null, text);
 });
 
 test('a draft never keeps a password field', () => {
