@@ -24,17 +24,12 @@ import { RemoteFxTranscoder, TAG_RDP } from './rdp/remoteFxTranscoder';
 import { ServerStreamWatch, serverEndReason } from './rdp/serverStreamWatch';
 import { pumpBytes, toBuffer } from './socketPump';
 import { RoundTripTimer } from './roundTrips';
+import { DeadLinkProbe } from './rdp/deadLinkProbe';
 import type { RelayTimeouts } from './tcpRelay';
 
 const REQUEST_TIMEOUT_MS = 10_000;
-/**
- * Dead-link probe: IronRDP has none, and a black-holed link looks like an
- * idle desktop. After this long without a byte from the server, the gateway
- * asks it to redraw one pixel (a Refresh Rect PDU in the client's own share);
- * no byte within the answer time means the link is dead. As the VNC probe.
- */
-const PROBE_AFTER_SILENCE_MS = 4000;
-const PROBE_ANSWER_MS = 4000;
+/** How often the dead-link probe's timing is looked at (rdp/deadLinkProbe.ts). */
+const PROBE_TICK_MS = 500;
 /** How often the frame pacing is asked whether the server is owed an acknowledgement. */
 const PACING_TICK_MS = 20;
 
@@ -249,6 +244,7 @@ export function serveRdCleanPath(
       clearInterval(pacingTimer);
       session.bridgeClosers.delete(closer);
       if (pacer.stats.acks > 0) log.info('RDP frame pacing', { session: session.id, ...pacer.stats });
+      if (probe.stats.asked > 0) log.info('RDP dead-link probes', { session: session.id, ...probe.stats });
       if (rewriter.clipboardChanged > 0) log.info('clipboard messages emptied or left out by policy', { session: session.id, messages: rewriter.clipboardChanged });
       const tileStats = transcoder ? transcoder.tileStats : tiles!.stats;
       if (tileStats.tiles > 0 || tileStats.stoppedBecause) log.info('RemoteFX tiles left out', { session: session.id, ...tileStats });
@@ -265,27 +261,21 @@ export function serveRdCleanPath(
       if (session.bridgeClosers.size === 0 && session.state !== 'disconnected') deps.sessions.setState(session, 'disconnected');
     };
     const closer = (reason: ErrorCode) => finish(reason);
-    let lastFromServer = Date.now();
-    let probeSentAt: number | null = null;
+    // Dead-link probe: IronRDP has none, and a black-holed link looks like an idle desktop (rdp/deadLinkProbe.ts).
+    const probe = new DeadLinkProbe(Date.now());
     probeTimer = setInterval(() => {
       const now = Date.now();
-      // Reading paused for backpressure (the page is behind): silence says nothing then.
-      if (transport.socket.isPaused()) {
-        lastFromServer = now;
-        probeSentAt = null;
-        return;
-      }
-      if (probeSentAt !== null) {
-        if (now - probeSentAt > PROBE_ANSWER_MS) finish('connection-lost', `no answer from the server to a Refresh Rect probe within ${PROBE_ANSWER_MS} ms`);
-        return;
-      }
-      if (now - lastFromServer < PROBE_AFTER_SILENCE_MS) return;
-      const probe = rewriter.refreshRectProbe();
-      if (!probe) return;
-      probeSentAt = now;
-      session.bytesToHost += probe.length;
-      transport.socket.write(probe);
-    }, 500);
+      if (transport.socket.isPaused()) return probe.paused(now);
+      const due = probe.due(now);
+      if (!due) return;
+      if ('dead' in due) return finish('connection-lost', due.dead);
+      // Null while half a client PDU is on its way: next tick.
+      const pdu = rewriter.refreshRectProbe();
+      if (!pdu) return;
+      probe.sent(now);
+      session.bytesToHost += pdu.length;
+      transport.socket.write(pdu);
+    }, PROBE_TICK_MS);
     probeTimer.unref();
     session.bridgeClosers.add(closer);
 
@@ -344,8 +334,7 @@ export function serveRdCleanPath(
         if (!rewriter.settled) trips.sent();
       },
       fromHost: (c) => {
-        lastFromServer = Date.now();
-        probeSentAt = null;
+        probe.heard(Date.now());
         if (trips.received()) deps.sessions.setLink(session, trips.shortest);
         observer.fromServer(c);
         watch.push(c);

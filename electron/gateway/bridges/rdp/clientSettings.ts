@@ -132,14 +132,24 @@ const PDUTYPE2_FRAME_ACKNOWLEDGE = 0x38;
 /** Share Data Header compressedType: PACKET_COMPRESSED (MS-RDPBCGR 2.2.8.1.1.1.2). */
 const PACKET_COMPRESSED = 0x20;
 const STREAM_LOW = 0x01;
-/** The probe asks for this square at the top left to be drawn again. */
-const PROBE_AREA = 16;
+/**
+ * The probe asks for a square at the top left to be drawn again, of these sides in turn, so that no
+ * two probes in a row ask for the same area. xrdp's Xorg backend (xorgxrdp, RemoteFX) answers a
+ * Refresh Rect only with the 64x64 tiles whose checksum differs from the one it last sent for that
+ * tile, and for a tile asked in part the checksum covers the asked rectangles with the pixels: the
+ * same area twice on a desktop where nothing changed is answered the first time only (xorgxrdp
+ * module/rdpCapture.c, rdpCapture2). Both squares lie in part of the first tile, so each probe is a
+ * change to it; other servers answer any area.
+ */
+const PROBE_AREAS = [16, 15] as const;
 
 export class ClientStreamRewriter {
   private phase: Phase;
   private pending: Buffer = Buffer.alloc(0);
   private sawConnectInitial = false;
   private activation: ActivationContext | null = null;
+  /** Probes made so far: which of PROBE_AREAS the next one asks for. */
+  private probes = 0;
   /** The Connect-Initial's user data was read to its end: every channel the client asked for was seen (and the blocked ones renamed). */
   private channelsRead = false;
   /** The clipboard channel's place in the client's channel list, if it asked for one. */
@@ -196,14 +206,18 @@ export class ClientStreamRewriter {
   }
 
   /**
-   * A Refresh Rect PDU (MS-RDPBCGR 2.2.11.2.1) for a 16×16 area at the top
-   * left, in the client's own activation (share id, channels), or null before
+   * A Refresh Rect PDU (MS-RDPBCGR 2.2.11.2.1) for a 16×16 or 15×15 area at the
+   * top left (in turn: never the same area as the probe before, see PROBE_AREAS),
+   * in the client's own activation (share id, channels), or null before
    * the client's Confirm Active or once framing stopped. The server answers it
    * with a bitmap update of that area: a sign of life on an idle link, which
    * the client draws as the same pixels.
    */
   refreshRectProbe(): Buffer | null {
-    return this.refreshRect(PROBE_AREA, PROBE_AREA);
+    const side = PROBE_AREAS[this.probes % PROBE_AREAS.length]!;
+    const probe = this.refreshRect(side, side);
+    if (probe) this.probes++;
+    return probe;
   }
 
   /**

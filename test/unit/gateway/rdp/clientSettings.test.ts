@@ -161,6 +161,32 @@ test('after activation it frames fast-path input and TPKTs, and makes a Refresh 
   assert.equal(rewriter.refreshRectProbe()!.subarray(14).readUInt32LE(6), 0x000203ea);
 });
 
+test('no two probes in a row ask for the same area (xorgxrdp answers a repeated one with nothing), each a part of the first 64x64 tile', () => {
+  const rewriter = new ClientStreamRewriter(GERMAN, false);
+  rewriter.push(STREAM);
+  rewriter.push(confirmActive(0x000103ea));
+  /** The probe's one TS_RECTANGLE16, inclusive: left, top, right, bottom. */
+  const area = (probe: Buffer | null): number[] => {
+    assert.ok(probe);
+    const body = probe.subarray(14);
+    assert.equal(body[18], 1, 'one area');
+    return [0, 2, 4, 6].map((at) => body.readUInt16LE(22 + at));
+  };
+  const areas = Array.from({ length: 6 }, () => area(rewriter.refreshRectProbe()));
+  assert.deepEqual(areas[0], [0, 0, 15, 15], 'the first probe as before: (0,0)-(15,15)');
+  for (let i = 1; i < areas.length; i++) assert.notDeepEqual(areas[i], areas[i - 1], `probe ${i + 1} asks for the area of the probe before it`);
+  for (const [left, top, right, bottom] of areas) {
+    assert.ok(left === 0 && top === 0 && right! >= left && bottom! >= top, 'a non-empty area at the top left');
+    // All of one tile asked for is checksummed by its pixels alone, and those have not changed.
+    assert.ok(right! < 63 && bottom! < 63, 'part of the first tile, not all of it');
+  }
+  // A probe not made (half a client PDU held) does not count as a turn.
+  rewriter.push(Buffer.from([0x00, 0x07, 0x01]));
+  assert.equal(rewriter.refreshRectProbe(), null);
+  rewriter.push(Buffer.from([0x02, 0x03, 0x04, 0x05]));
+  assert.notDeepEqual(area(rewriter.refreshRectProbe()), areas.at(-1));
+});
+
 /** A client Frame Acknowledge PDU (MS-RDPRFX 2.2.3.1): share headers, then frameID. */
 function frameAcknowledge(frameId: number): Buffer {
   const body = Buffer.alloc(6 + 12 + 4);
