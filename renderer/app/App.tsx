@@ -144,6 +144,11 @@ export function App() {
     })();
   }, [loadProfiles, openSession]);
 
+  // The tab shown is in sight, however many are open (the strip scrolls sideways).
+  useEffect(() => {
+    document.querySelector(`[data-tab="${CSS.escape(activeTab)}"]`)?.scrollIntoView({ block: 'nearest', inline: 'nearest' });
+  }, [activeTab]);
+
   const kiosk = state?.kiosk.enabled === true;
   useEffect(() => {
     if (!kiosk) return;
@@ -389,6 +394,14 @@ export function App() {
               data-tab={s.key}
               // A pointer's click (detail > 0) gives the desktop the keys; Enter or Space on the tab leaves them on the tabs.
               onClick={(event) => (event.detail > 0 ? showSession(s.key) : setActiveTab(s.key))}
+              // A middle click closes it, as a browser's tab.
+              onAuxClick={(event) => {
+                if (event.button === 1) closeSession(s.key);
+              }}
+              onMouseDown={(event) => {
+                if (event.button === 1) event.preventDefault(); // no autoscroll
+              }}
+              title={tabLabel(sessions, index)}
             >
               {tabLabel(sessions, index)}
             </button>

@@ -130,6 +130,30 @@ test('the same connection opened twice: the tabs are told apart ("Lab", "Lab (2)
   assert.deepEqual(await page.getByRole('tab').allTextContents(), ['Connections']);
 });
 
+test('many tabs: each on one line (a long name cut, whole in its title), the header keeps its height, the tab shown stays in sight; a middle click closes a tab', async () => {
+  const { page } = (await startAppWithBrowser(cleanups)).browser;
+  const name = 'Accounts payable desktop, second floor';
+  await createProfile(page, { name, protocol: 'RDP', host: '127.0.0.1', port: 9 });
+  const header = async () => (await page.locator('.app-header').boundingBox())?.height ?? 0;
+  const before = await header();
+  for (let i = 0; i < 8; i++) {
+    await page.getByRole('tab', { name: 'Connections' }).click();
+    await listed(page, name).dblclick();
+    await sessionView(page).getByText(/refused the connection/).first().waitFor();
+  }
+  const tabs = page.getByRole('tab');
+  assert.equal(await tabs.count(), 9);
+  assert.ok(Math.abs((await header()) - before) <= 1, `the header was ${before} px high, now ${await header()}`);
+  const oneLine = (await page.getByRole('tab', { name: 'Connections' }).boundingBox())?.height ?? 0;
+  for (let i = 1; i < 9; i++) assert.ok(Math.abs(((await tabs.nth(i).boundingBox())?.height ?? 0) - oneLine) <= 1, `tab ${i} on one line`);
+  assert.equal(await tabs.nth(8).getAttribute('title'), `${name} (8)`);
+  const strip = (await page.getByRole('tablist').boundingBox())!;
+  const shown = (await page.getByRole('tab', { selected: true }).boundingBox())!;
+  assert.ok(shown.x >= strip.x - 1 && shown.x + shown.width <= strip.x + strip.width + 1, `the tab shown ${JSON.stringify(shown)} inside the strip ${JSON.stringify(strip)}`);
+  await tabs.nth(3).click({ button: 'middle' });
+  await page.waitForFunction('document.querySelectorAll(\'[role="tab"]\').length === 8');
+});
+
 test('export from the editor: a file that would drop the SSH tunnel is refused in words; the format that carries it is downloaded', async () => {
   const { page } = (await startAppWithBrowser(cleanups)).browser;
   const dir = await mkdtemp(path.join(os.tmpdir(), 'deskbridge-forms-'));
