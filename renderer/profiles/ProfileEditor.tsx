@@ -20,6 +20,7 @@ const OPEN_FIELD_LABELS: Record<OpenableField, string> = {
   keyboardLayout: 'Keyboard layout',
   keyboardMode: 'Keyboard',
   vncQuality: 'Picture quality',
+  vncDesktopSize: 'Desktop size',
 };
 
 export interface EditorValues {
@@ -35,6 +36,7 @@ export interface EditorValues {
   keyboardMode: 'scancode' | 'unicode';
   keyboardLayout: KeyboardLayoutTag;
   vncQuality: VncQuality;
+  vncDesktopSize: 'server' | 'fit-window';
   spiceSecurity: SpiceSecurity;
   spiceProxy: string;
   untrustedCertificate: 'ask' | 'refuse';
@@ -63,6 +65,7 @@ export function valuesFrom(profile: ProfileView | null, defaults: Partial<Editor
     keyboardMode: profile?.keyboardMode ?? defaults.keyboardMode ?? 'scancode',
     keyboardLayout: profile?.keyboardLayout ?? defaults.keyboardLayout ?? 'auto',
     vncQuality: profile?.vncQuality ?? defaults.vncQuality ?? 'good',
+    vncDesktopSize: profile?.vncDesktopSize ?? defaults.vncDesktopSize ?? 'server',
     spiceSecurity: profile?.spiceSecurity ?? defaults.spiceSecurity ?? 'plain',
     spiceProxy: profile?.spiceProxy ?? defaults.spiceProxy ?? '',
     untrustedCertificate: profile?.untrustedCertificate ?? defaults.untrustedCertificate ?? 'ask',
@@ -96,6 +99,7 @@ export function draftFrom(values: EditorValues, profile: ProfileView | null): Re
     keyboardMode: values.keyboardMode,
     keyboardLayout: values.keyboardLayout,
     vncQuality: values.vncQuality,
+    vncDesktopSize: values.vncDesktopSize,
     spiceSecurity: values.spiceSecurity,
     spiceProxy: values.spiceProxy.trim(),
     untrustedCertificate: values.untrustedCertificate,
@@ -339,6 +343,16 @@ export function ProfileEditor({ profile, defaults, serverErrors, busy, passwordS
             <select {...fieldProps('vncQuality')}>
               <VncQualityOptions />
             </select>
+          </div>
+        )}
+        {values.protocol === 'vnc' && (
+          <div className="field">
+            <label htmlFor={`${id}-vncDesktopSize`}>Desktop size</label>
+            <select {...fieldProps('vncDesktopSize')}>
+              <option value="server">The server&apos;s size</option>
+              <option value="fit-window">Fit the window (follows resizing)</option>
+            </select>
+            {values.vncDesktopSize === 'fit-window' && <p className="hint">Where the server allows it (TigerVNC and most Linux VNC servers do); others keep their size.</p>}
           </div>
         )}
         {values.protocol === 'spice' && (

@@ -23,6 +23,8 @@ export type RdpSecurity = (typeof RDP_SECURITY)[number];
 
 /** RDP desktop size: follow the window (with dynamic resolution where the server has it), or fixed. */
 export const DESKTOP_SIZE_MODES = ['fit-window', 'fixed'] as const;
+/** VNC: the server's own size (as noVNC and Remmina keep it), or the window's, asked for as it changes (ExtendedDesktopSize; TigerVNC's viewer does so). */
+export const VNC_DESKTOP_SIZES = ['server', 'fit-window'] as const;
 
 /** Keyboard input: scancodes (as a physical keyboard, default) or Unicode characters where the server supports them. */
 export const KEYBOARD_MODES = ['scancode', 'unicode'] as const;
@@ -110,6 +112,7 @@ export const profileDraftSchema = z.object({
     .default(''),
   // VNC; ignored by other protocols.
   vncQuality: z.enum(VNC_QUALITIES, { message: 'Choose Best, Good, Medium or Poor.' }).default('good'),
+  vncDesktopSize: z.enum(VNC_DESKTOP_SIZES, { message: 'Choose the server\'s size or the window\'s.' }).default('server'),
   /**
    * Certificate authorities (PEM) trusted for this server's certificate besides the system's and policy's:
    * a virt-viewer file's `ca` (oVirt's and Proxmox's own CA). Any TLS protocol.

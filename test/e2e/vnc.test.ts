@@ -533,6 +533,42 @@ test('two sessions at once, each showing its own desktop', async () => {
   }
 });
 
+test('"Desktop size: Fit the window": the server\u2019s desktop takes the size of the session\u2019s area, and follows the window as it is resized', async () => {
+  const resizable = await startXvnc({ width: 1024, height: 768, background: '#225533', xterm: false });
+  try {
+    await withBrowser({ viewport: { width: 1280, height: 900 } }, async ({ page }) => {
+      await page.getByRole('button', { name: 'New connection' }).click();
+      await page.getByLabel('Name', { exact: true }).fill('Follows the window');
+      await page.getByLabel('Protocol', { exact: true }).selectOption({ label: 'VNC' });
+      await page.getByLabel('Host', { exact: true }).fill('127.0.0.1');
+      await page.getByLabel('Port', { exact: true }).fill(String(resizable.port));
+      assert.equal(await page.getByLabel('Desktop size', { exact: true }).inputValue(), 'server', 'the server\u2019s size unless asked');
+      await page.getByLabel('Desktop size', { exact: true }).selectOption({ label: 'Fit the window (follows resizing)' });
+      await page.getByRole('button', { name: 'Connect', exact: true }).click();
+      await waitForState(page, 'Connected');
+      const serverSize = async () => /dimensions:\s+(\d+)x(\d+)/.exec(await resizable.x('xdpyinfo', []))?.slice(1, 3).map(Number).join('x') ?? '';
+      const areaSize = async () => (await page.evaluate('(() => { const r = document.querySelector(".session-tab:not([hidden]) .session-surface").getBoundingClientRect(); return Math.floor(r.width) + "x" + Math.floor(r.height); })()')) as string;
+      const follows = async (what: string) => {
+        let seen = '';
+        let area = '';
+        await waitFor(async () => {
+          [seen, area] = [await serverSize(), await areaSize()];
+          return seen === area;
+        }, `the server's desktop at the session area's size (${what})`, 8000).catch(() => assert.fail(`${what}: the server is ${seen}, the area ${area}`));
+        // Drawn 1:1 at that size: the canvas as large as the server's desktop, and the server's colour at its far corner.
+        const [w, h] = seen.split('x').map(Number) as [number, number];
+        await waitForCanvasColour(page, w - 3, h - 3, hexColour('#225533'));
+      };
+      await follows('at 1280x900');
+      assert.notEqual(await serverSize(), '1024x768');
+      await page.setViewportSize({ width: 1000, height: 700 });
+      await follows('after the window became 1000x700');
+    });
+  } finally {
+    await disposeXvnc(resizable);
+  }
+});
+
 async function setRemoteClipboard(target: XvncServer, text: string): Promise<void> {
   // xclip forks into the background and owns the selection until another client takes it
   // (or the X server stops); its output goes nowhere so that this call returns.

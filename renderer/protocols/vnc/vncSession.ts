@@ -128,7 +128,8 @@ export class VncSession implements RemoteSession {
     const noVncCanvas = (rfb as unknown as { _canvas?: HTMLCanvasElement })._canvas;
     if (keyboard?._allKeysUp && noVncCanvas) noVncCanvas.addEventListener('blur', () => keyboard._allKeysUp?.());
     rfb.clipViewport = false;
-    rfb.resizeSession = false;
+    // The window's size asked of the server as it changes (ExtendedDesktopSize), where the connection says so and the server allows it.
+    rfb.resizeSession = info.profile.vncDesktopSize === 'fit-window';
     rfb.background = '#1b1f24';
     rfb.viewOnly = info.profile.viewOnly;
     // Set before the handshake, so the server's first picture is already at this quality.
