@@ -150,6 +150,20 @@ export function App() {
   }, [activeTab]);
 
   const kiosk = state?.kiosk.enabled === true;
+  // Closing the browser shell's window (Ctrl+W, which a page cannot take) or reloading it ends every session: the
+  // browser asks first while one is open, as a web mail does with a draft. Not in Electron, whose window
+  // closes by its own rules, nor in a kiosk, whose window opens again.
+  const askBeforeLeaving = state?.shell === 'browser' && !kiosk && sessions.length > 0;
+  useEffect(() => {
+    if (!askBeforeLeaving) return;
+    const ask = (event: BeforeUnloadEvent) => {
+      if (![...sessionStates.current.values()].some((s) => s !== 'disconnected')) return;
+      event.preventDefault();
+      event.returnValue = '';
+    };
+    window.addEventListener('beforeunload', ask);
+    return () => window.removeEventListener('beforeunload', ask);
+  }, [askBeforeLeaving]);
   useEffect(() => {
     if (!kiosk) return;
     // Shortcuts that would leave the session in a browser. The kiosk browser flags

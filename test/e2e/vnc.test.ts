@@ -353,6 +353,27 @@ test('a host typed with its port ("127.0.0.1:PORT", as mstsc and Remmina take it
   });
 });
 
+test('closing the window (Ctrl+W) or reloading while a session is open asks first; with none open it does not', async () => {
+  await withBrowser({}, async ({ page }) => {
+    const asked: string[] = [];
+    page.on('dialog', (dialog) => {
+      asked.push(dialog.type());
+      void dialog.dismiss();
+    });
+    await connectAndFocusXterm(page);
+    // Reloading is refused by the answer "stay": the session is still there.
+    await page.reload({ timeout: 2000 }).catch(() => undefined);
+    await waitFor(async () => asked.includes('beforeunload'), 'the browser to ask before leaving', 3000);
+    await waitForState(page, 'Connected');
+    await sessionView(page).getByRole('button', { name: 'Disconnect', exact: true }).click();
+    await sessionView(page).getByText('You ended the session.').waitFor();
+    asked.length = 0;
+    await page.reload();
+    await page.getByRole('tab', { name: 'Connections' }).waitFor();
+    assert.deepEqual(asked, []);
+  });
+});
+
 test('a narrow window: the toolbar still shows the connection\'s name and state, and Disconnect; at 900 px without scrolling', async () => {
   await withBrowser({ viewport: { width: 900, height: 600 } }, async ({ page }) => {
     await page.getByRole('navigation', { name: 'Connections' }).getByRole('button', { name: 'Desk', exact: true }).dblclick();
