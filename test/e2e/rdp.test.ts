@@ -327,8 +327,16 @@ test('fit to window never enlarges: a desktop smaller than the window stays pixe
   }, 'an 800x600 desktop in a larger window shown pixel for pixel').catch(async () => assert.fail(`an 800x600 desktop in a larger window shows at ${JSON.stringify(await box())}`));
   await page.setViewportSize({ width: 760, height: 620 });
   await waitFor(async () => (await box()).width < 760, 'the desktop shrunk to the smaller window');
+  // The profile follows the window, and freerdp-shadow has no display control: its desktop keeps its size, and
+  // once the request has gone unanswered the picture is still shown whole with its proportions, not stretched.
+  await new Promise((r) => setTimeout(r, 1500));
+  const shrunk = await box();
+  assert.ok(shrunk.width < 760 && Math.abs(shrunk.width / shrunk.height - 800 / 600) < 0.01, `an 800x600 desktop shown at ${JSON.stringify(shrunk)} in a 760x620 window`);
   await page.setViewportSize({ width: 1280, height: 900 });
   await waitFor(async () => Math.abs((await box()).width - 800) <= 1, 'pixel for pixel again in the larger window');
+  await new Promise((r) => setTimeout(r, 1500));
+  const again = await box();
+  assert.ok(Math.abs(again.width - 800) <= 1 && Math.abs(again.height - 600) <= 1, `an 800x600 desktop shown at ${JSON.stringify(again)} once the window's size was asked for`);
 });
 
 test('files go through the remote clipboard: a server that opens none (freerdp-shadow) is not offered files, and a file dropped on it is refused in words, not left waiting', async () => {

@@ -129,6 +129,60 @@ test('xrdp: the desktop follows the window (display control): the server\u2019s 
   assert.equal(((await server.logs()).match(/xrdp_wm_log_msg: login successful/g) ?? []).length, 1, 'the idle session was taken for dead and signed in again');
 });
 
+/** The canvas's size in pixels and the box it is shown in on the page (CSS pixels). */
+function canvasGeometry(page: TestBrowser['page']) {
+  return sessionView(page)
+    .locator('[data-testid="session-surface"] canvas')
+    .first()
+    .evaluate((c: HTMLCanvasElement) => {
+      const r = c.getBoundingClientRect();
+      return { width: c.width, height: c.height, box: { x: r.x, y: r.y, width: r.width, height: r.height } };
+    });
+}
+
+test('xrdp: after each window resize the canvas takes the server\u2019s new desktop size, shown pixel for pixel, and a click near its bottom-right corner lands there', async () => {
+  const server = await startServer({ background: '#2e4f6b' });
+  const { app, browser } = await startAppWithBrowser(cleanups, { width: 1280, height: 760 });
+  const { page } = browser;
+  await connect(page, server, 'xrdp follows');
+  await waitForCanvasColour(page, 600, 400, hexColour('#2e4f6b'), 15_000);
+  let previous = await server.screenSize();
+  // Larger than the first size (the picture stretched and blurred, the pointer short of the edges), then smaller.
+  for (const viewport of [{ width: 1640, height: 1060 }, { width: 1100, height: 700 }]) {
+    await page.setViewportSize(viewport);
+    let screen = previous;
+    await waitFor(async () => {
+      screen = await server.screenSize();
+      return screen.width !== previous.width || screen.height !== previous.height;
+    }, `the server's display to leave ${previous.width}x${previous.height} for a ${viewport.width}x${viewport.height} window`, 15_000);
+    previous = screen;
+    // The canvas holds the server's new desktop in its own pixels (xrdp answers within about a second).
+    await waitFor(async () => {
+      const shown = await canvasGeometry(page);
+      return shown.width === screen.width && shown.height === screen.height;
+    }, `the canvas to take the server's ${screen.width}x${screen.height}`, 8000).catch(async (error: Error) => {
+      assert.fail(`${error.message}: the canvas is ${JSON.stringify(await canvasGeometry(page))}`);
+    });
+    // Shown 1:1, not stretched to the window by CSS.
+    const shown = await canvasGeometry(page);
+    assert.ok(Math.abs(shown.box.width - shown.width) <= 0.5 && Math.abs(shown.box.height - shown.height) <= 0.5, `a ${shown.width}x${shown.height} canvas shown in a ${shown.box.width}x${shown.box.height} box`);
+    await waitForMatch(page, server);
+    // A click near the bottom-right corner of the desktop, pointed at on the page 1:1, lands there on the server.
+    const remote = { x: screen.width - 12, y: screen.height - 9 };
+    await page.mouse.click(shown.box.x + remote.x + 0.5, shown.box.y + remote.y + 0.5);
+    await waitFor(async () => {
+      const [, x, y] = /x:(\d+) y:(\d+)/.exec(execFileSync('xdotool', ['getmouselocation'], { env: await server.sessionEnv(), encoding: 'utf8' })) ?? [];
+      return Math.abs(Number(x) - remote.x) <= 1 && Math.abs(Number(y) - remote.y) <= 1;
+    }, `the pointer at ${remote.x},${remote.y} on the ${screen.width}x${screen.height} desktop`, 3000).catch(async (error: Error) => {
+      assert.fail(`${error.message}: xdotool says ${execFileSync('xdotool', ['getmouselocation'], { env: await server.sessionEnv(), encoding: 'utf8' }).trim()}`);
+    });
+  }
+  // The same connection throughout: the size changed in the session, not by connecting again.
+  assert.equal(await sessionView(page).getByTestId('session-state').textContent(), 'Connected');
+  assert.equal((await logLines(app, 'session created', 1, 0)).length, 1, 'the app connected again');
+  assert.equal(((await server.logs()).match(/xrdp_wm_log_msg: login successful/g) ?? []).length, 1, 'the session was signed in again');
+});
+
 test('xrdp: a fixed desktop size in the profile is the session\u2019s size, whatever the window', async () => {
   const server = await startServer({ background: '#6b4f2e' });
   const { browser } = await startAppWithBrowser(cleanups);
@@ -140,6 +194,10 @@ test('xrdp: a fixed desktop size in the profile is the session\u2019s size, what
   await page.setViewportSize({ width: 900, height: 650 });
   await new Promise((r) => setTimeout(r, 1500));
   assert.deepEqual(await server.screenSize(), { width: 1100, height: 700 });
+  // Scaled down whole, its proportions kept (not stretched to the window's); the canvas keeps the session's pixels.
+  const shown = await canvasGeometry(page);
+  assert.deepEqual({ width: shown.width, height: shown.height }, { width: 1100, height: 700 });
+  assert.ok(shown.box.width <= 900 && Math.abs(shown.box.width / shown.box.height - 1100 / 700) < 0.01, `a 1100x700 desktop shown in a ${shown.box.width}x${shown.box.height} box`);
   await waitForMatch(page, server);
 });
 

@@ -17,7 +17,7 @@ import { DerError, probeLength } from './rdcleanpath/der';
 import { MAX_REQUEST_BYTES, RDCLEANPATH_ERROR, asRequest, decodePdu, errorPdu, responsePdu } from './rdcleanpath/rdCleanPathPdu';
 import { PROTOCOL, X224Error, requestedProtocols } from './rdp/x224';
 import { openRdpTransport } from './rdp/rdpTransport';
-import { CLIPBOARD_CHANNEL, ClientStreamRewriter, type ClientSettings } from './rdp/clientSettings';
+import { CLIPBOARD_CHANNEL, ClientStreamRewriter, RESIZABLE_CLIENT_BUILD, type ClientSettings } from './rdp/clientSettings';
 import { FramePacer } from './rdp/framePacing';
 import { RemoteFxTileFilter } from './rdp/remoteFxTiles';
 import { RemoteFxTranscoder, TAG_RDP } from './rdp/remoteFxTranscoder';
@@ -227,6 +227,7 @@ export function serveRdCleanPath(
       want32Bpp: true,
       keyboardLayout: session.keyboardLayout,
       autologon: true,
+      clientBuild: RESIZABLE_CLIENT_BUILD,
       blockedChannels: noClipboard ? [CLIPBOARD_CHANNEL] : [],
       ...(limited ? { clipboardLimits: { ways, channelIds: () => watch.channelIds } } : {}),
     };

@@ -57,6 +57,8 @@ export class RdpSession implements RemoteSession {
   private appliedScale: number | null = null;
   private surface: HTMLElement | null = null;
   private scaleObserver: ResizeObserver | null = null;
+  /** Watches the canvas's pixel size, which IronRDP changes when the server changes the desktop's (applyScale). */
+  private pixelSizeObserver: MutationObserver | null = null;
 
   on<K extends keyof SessionEvents>(event: K, listener: (value: SessionEvents[K]) => void): () => void {
     return this.events.on(event, listener);
@@ -167,7 +169,13 @@ export class RdpSession implements RemoteSession {
       this.scaleObserver = new ResizeObserver(() => this.applyScale());
       this.scaleObserver.observe(surface);
       const shown = this.canvas();
-      if (shown) this.scaleObserver.observe(shown);
+      if (shown) {
+        this.scaleObserver.observe(shown);
+        // The server changed the desktop's size (the Deactivation-Reactivation Sequence after a display control
+        // request): IronRDP has given its canvas the new size in pixels; the box it is shown in follows (applyScale).
+        this.pixelSizeObserver = new MutationObserver(() => this.applyScale(true));
+        this.pixelSizeObserver.observe(shown, { attributes: true, attributeFilter: ['width', 'height'] });
+      }
       this.connected = true;
       this.events.emit('state', 'connected');
       if (info.profile.desktopSize === 'fit-window') this.followWindowSize(surface);
@@ -187,6 +195,8 @@ export class RdpSession implements RemoteSession {
     this.resizeObserver?.disconnect();
     this.scaleObserver?.disconnect();
     this.scaleObserver = null;
+    this.pixelSizeObserver?.disconnect();
+    this.pixelSizeObserver = null;
     this.releasePainting?.();
     this.releasePainting = null;
     this.connected = false;
@@ -234,6 +244,11 @@ export class RdpSession implements RemoteSession {
         last = { width, height };
         this.resizedAt = performance.now();
         this.ui?.resize(width, height);
+        // IronRDP's component gives the canvas's box the size asked for at once, before the server has answered, and
+        // keeps it when the server never does (freerdp-shadow has no display control): the old picture stretched to
+        // the new size, blurred, with the pointer mapped wrong. The box stays as the scale makes it from the canvas's
+        // pixels, until the server's new size reaches the canvas (pixelSizeObserver).
+        this.applyScale(true);
       }, RESIZE_SETTLE_MS);
     });
     this.resizeObserver.observe(surface);
@@ -287,7 +302,15 @@ export class RdpSession implements RemoteSession {
     const scale = this.scaling === 'fit' && !fits ? SCALE.fit : SCALE.real;
     if (scale === this.appliedScale && !force) return;
     this.appliedScale = scale;
+    // The component measures the room for the picture from where its box is now, to the window's right and bottom
+    // edges. Centred down the surface (ironRdpModule.ts), a box of the old size sits lower than the new picture will:
+    // a desktop that fits the surface exactly was taken for one that does not, and shown cut off in a scrolling box.
+    // It measures at the surface's top, where the picture starts when it fills the surface, and is centred again after.
+    const host = this.element;
+    const centring = host?.style.justifyContent ?? '';
+    if (host) host.style.justifyContent = 'flex-start';
     ui.setScale(scale as never);
+    if (host) host.style.justifyContent = centring;
   }
 
   sendFiles(files: File[]): void {

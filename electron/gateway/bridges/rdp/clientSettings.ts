@@ -16,6 +16,16 @@
 // - Client Core Data keyboardLayout: the profile's layout (an input locale
 //   identifier such as 0x0407 German), so the server maps scancodes as the
 //   user's physical keyboard does.
+// - Client Core Data clientBuild: IronRDP's web client announces build 0
+//   (its crate's version, 0.0.0, as major×100 + minor×10 + patch). xrdp
+//   takes a build of 419 or less for an RDP 4 client that "can't resize"
+//   (libxrdp_reset, server_reset in xrdp 0.9): asked for a new size through
+//   display control, it resizes the session's X screen but never sends the
+//   Deactivate All and Demand Active that tell the client the new size, so
+//   IronRDP kept its canvas at the old size while the server drew at the new
+//   one (a stretched, blurred picture, the pointer mapped wrong). The
+//   gateway announces a later build (FreeRDP 2's, 2600) where the client's is
+//   419 or less; servers read the field for nothing else.
 // - Client Network Data (2.2.1.3.4, also in the Connect Initial): a channel
 //   the policy forbids (the clipboard's, "cliprdr", where no clipboard is
 //   shared) renamed to one no server knows, so the server never opens it.
@@ -46,6 +56,7 @@ const CS_CORE = 0xc001;
 const CS_NET = 0xc003;
 const CORE = {
   keyboardLayout: 16,
+  clientBuild: 20,
   highColorDepth: 140,
   supportedColorDepths: 142,
   earlyCapabilityFlags: 144,
@@ -57,6 +68,10 @@ const RNS_UD_16BPP_SUPPORT = 0x0002;
 const RNS_UD_15BPP_SUPPORT = 0x0004;
 const RNS_UD_32BPP_SUPPORT = 0x0008;
 const RNS_UD_CS_WANT_32BPP_SESSION = 0x0002;
+/** xrdp sends no Deactivate All and Demand Active on a resize to a client whose clientBuild is this or less. */
+const XRDP_CANNOT_RESIZE_BUILD = 419;
+/** What the gateway announces instead: FreeRDP 2's clientBuild. */
+export const RESIZABLE_CLIENT_BUILD = 2600;
 
 /** MS-RDPBCGR 2.2.8.1.1.2.1 security header flags. */
 const SEC_ENCRYPT = 0x0008;
@@ -76,6 +91,12 @@ export interface ClientSettings {
   keyboardLayout: number | null;
   /** Set INFO_AUTOLOGON when the Client Info PDU carries a password. */
   autologon: boolean;
+  /**
+   * The clientBuild to announce where the client's own is one xrdp takes for
+   * an RDP 4 client that cannot resize (419 or less: IronRDP's is 0); absent,
+   * the client's own stays.
+   */
+  clientBuild?: number;
   /**
    * Static virtual channels the server is not to open (the clipboard's,
    * "cliprdr", where the policy shares no clipboard): renamed in the Client
@@ -100,7 +121,7 @@ const BLOCKED_CHANNEL_NAME = 'blocked';
 
 /** What the rewriter changed, for the log. */
 export interface RewriteReport {
-  coreData?: { colorDepth: string; keyboardLayout: string };
+  coreData?: { colorDepth: string; keyboardLayout: string; clientBuild: string };
   /** Channels the client asked for that the server was not told of. */
   channelsBlocked?: string[];
   /** Why the clipboard channel's messages could not be told apart (one-way policy): the session must end. */
@@ -421,9 +442,13 @@ export class ClientStreamRewriter {
       }
       const layoutBefore = tpkt.readUInt32LE(offset + CORE.keyboardLayout);
       if (this.settings.keyboardLayout !== null) tpkt.writeUInt32LE(this.settings.keyboardLayout >>> 0, offset + CORE.keyboardLayout);
+      const buildBefore = tpkt.readUInt32LE(offset + CORE.clientBuild);
+      if (this.settings.clientBuild !== undefined && buildBefore <= XRDP_CANNOT_RESIZE_BUILD) tpkt.writeUInt32LE(this.settings.clientBuild >>> 0, offset + CORE.clientBuild);
+      const buildAfter = tpkt.readUInt32LE(offset + CORE.clientBuild);
       this.report.coreData = {
         colorDepth: this.settings.want32Bpp ? `${before} → 32 bpp` : before,
         keyboardLayout: `0x${layoutBefore.toString(16).padStart(8, '0')} → 0x${tpkt.readUInt32LE(offset + CORE.keyboardLayout).toString(16).padStart(8, '0')}`,
+        clientBuild: buildAfter === buildBefore ? String(buildBefore) : `${buildBefore} → ${buildAfter}`,
       };
       sawCore = true;
       return true;

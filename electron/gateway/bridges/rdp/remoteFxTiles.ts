@@ -20,7 +20,9 @@
 // it showed. Anything else IronRDP draws into its framebuffer (bitmap updates,
 // orders, another codec), new RemoteFX headers (a new context, channel or
 // size) or a message it cannot read forget every tile. Frame markers and every
-// other PDU pass unchanged and in order. A PDU that changes is re-framed: its
+// other PDU pass unchanged and in order, but for the server's
+// Deactivation-Reactivation Sequence, made one IronRDP follows
+// (reactivation.ts). A PDU that changes is re-framed: its
 // lengths written anew, a surface commands update in fragments again if it is
 // still too large for one fast-path PDU.
 //
@@ -52,6 +54,7 @@ import {
   type FastPathUpdate,
 } from './fastPathOutput';
 import { forEachWholePdu, serverFraming, type ServerFraming } from './serverFraming';
+import { DeactivationReactivation } from './reactivation';
 import {
   CBT_TILE,
   TILE_SIZE as TILE,
@@ -94,8 +97,17 @@ export class RemoteFxTileFilter {
   private readonly memory = new TileMemory();
   private stoppedBecause: string | null = null;
 
-  /** `framing`: where the stream it is given starts (by default, at its beginning). */
-  constructor(nla: boolean, earlyAuth: boolean, framing?: ServerFraming) {
+  /**
+   * `framing`: where the stream it is given starts (by default, at its beginning). `reactivation`: what makes the
+   * server's Deactivation-Reactivation Sequence one IronRDP follows (reactivation.ts), handed on by whoever framed
+   * the stream before.
+   */
+  constructor(
+    nla: boolean,
+    earlyAuth: boolean,
+    framing?: ServerFraming,
+    private readonly reactivation = new DeactivationReactivation(),
+  ) {
     this.framing = framing ? { ...framing } : serverFraming(nla, earlyAuth);
   }
 
@@ -114,7 +126,9 @@ export class RemoteFxTileFilter {
       if (kind === 'credssp') out.push(pdu);
       else if (kind === 'slow-path') {
         if (drawnByIronRdp(pdu)) this.memory.clear();
-        out.push(pdu);
+        const sent = this.reactivation.fix(pdu);
+        altered ||= sent.length !== 1 || sent[0] !== pdu;
+        out.push(...sent);
       } else {
         const sent = this.fastPath(pdu);
         altered ||= sent.length !== 1 || sent[0] !== pdu;

@@ -17,7 +17,9 @@
 // (shared/remoteFx/remoteFxMessage.ts) so that the page never gets one it
 // cannot decode; everything else stays, in order: frame markers (so IronRDP
 // acknowledges a frame after the page has painted it, and the frame pacing of
-// framePacing.ts still sees the client's pace), pointers, other PDUs.
+// framePacing.ts still sees the client's pace), pointers, other PDUs (the
+// server's Deactivation-Reactivation Sequence made one IronRDP follows:
+// reactivation.ts).
 //
 // IronRDP keeps a framebuffer of its own and, when it draws, copies whole rows
 // of it to the canvas; rows it never saw would overwrite the picture with
@@ -59,6 +61,7 @@ import {
 } from './fastPathOutput';
 import { forEachWholePdu, serverFraming, type ServerFraming } from './serverFraming';
 import { RemoteFxTileFilter, TileMemory, type TileStats } from './remoteFxTiles';
+import { DeactivationReactivation } from './reactivation';
 
 /** The tag byte of each WebSocket message to a page that decodes RemoteFX. */
 export const TAG_RDP = 0;
@@ -81,6 +84,8 @@ export class RemoteFxTranscoder {
   private through = false;
   /** What the page shows, tile by tile. */
   private readonly shown = new TileMemory();
+  /** The server's Deactivation-Reactivation Sequence made one IronRDP follows (reactivation.ts). */
+  readonly reactivation = new DeactivationReactivation();
   /** Once the transcoding has stopped: what IronRDP is given goes through this. */
   private forIronRdp: RemoteFxTileFilter | null = null;
   private pending: Buffer = Buffer.alloc(0);
@@ -117,7 +122,7 @@ export class RemoteFxTranscoder {
       if (kind === 'credssp') this.rdp.push(pdu);
       else if (kind === 'slow-path') {
         if (this.stats.messages > 0 && drawnByIronRdp(pdu)) this.stop('a slow-path bitmap or orders update, which IronRDP draws');
-        this.rdp.push(pdu);
+        this.rdp.push(...this.reactivation.fix(pdu));
       } else this.fastPath(pdu);
       return !this.through;
     });
@@ -126,7 +131,7 @@ export class RemoteFxTranscoder {
     if (this.through) {
       // Whatever is held goes on, through IronRDP's tile filter from the PDU where it stopped: a fragmented
       // update begun, and the rest of the stream.
-      this.forIronRdp = new RemoteFxTileFilter(this.nla, this.earlyAuth, this.framing);
+      this.forIronRdp = new RemoteFxTileFilter(this.nla, this.earlyAuth, this.framing, this.reactivation);
       const rest = Buffer.concat([...(this.fragments ? heldFragmentPdus(this.fragments) : []), data]);
       this.fragments = null;
       this.pending = Buffer.alloc(0);

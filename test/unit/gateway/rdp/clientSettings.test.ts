@@ -59,6 +59,22 @@ test('IronRDP\u2019s own PDUs: 32 bpp asked for, the keyboard layout set, auto-l
   assert.match(rewriter.report.coreData?.keyboardLayout ?? '', /0x00000000 → 0x00000407/);
 });
 
+test('clientBuild: IronRDP\u2019s 0, which xrdp takes for a client that cannot resize, becomes the build asked for; a later build stays', () => {
+  const core = coreOffset(CONNECT_INITIAL);
+  assert.equal(CONNECT_INITIAL.readUInt32LE(core + 20), 0, 'IronRDP announces build 0');
+  const { out, rewriter } = run({ ...GERMAN, clientBuild: 2600 }, [STREAM]);
+  assert.equal(out.readUInt32LE(core + 20), 2600);
+  assert.equal(rewriter.report.coreData?.clientBuild, '0 \u2192 2600');
+  // Nothing else changes beyond what the other settings change.
+  const changed = [...out.keys()].filter((i) => out[i] !== run(GERMAN, [STREAM]).out[i]);
+  assert.deepEqual(changed, [core + 20, core + 21]);
+  const later = Buffer.from(CONNECT_INITIAL);
+  later.writeUInt32LE(19041, core + 20);
+  const kept = run({ ...GERMAN, clientBuild: 2600 }, [later, ...PDUS.slice(1)]);
+  assert.equal(kept.out.readUInt32LE(core + 20), 19041);
+  assert.equal(kept.rewriter.report.coreData?.clientBuild, '19041');
+});
+
 test('"auto" layout and no want of 32 bpp leave Client Core Data as it was', () => {
   const { out } = run({ want32Bpp: false, keyboardLayout: null, autologon: false }, [STREAM]);
   assert.deepEqual(out, STREAM);
