@@ -319,23 +319,27 @@ test('VeNCrypt X509Vnc (a certificate): judged before anything is answered insid
   pinned.ws.close();
 });
 
+/** A saved profile (with PASSWORD) and a session for it: its control events gathered, its relay open. */
+async function sessionWithEvents(t: { after: (fn: () => void) => void }, gateway: GatewayHarness, profile: object) {
+  const created = await gateway.call('POST', '/api/profiles', { profile, password: PASSWORD });
+  assert.equal(created.status, 201);
+  const answered = await gateway.call('POST', '/api/sessions', { profileId: created.json.id });
+  assert.equal(answered.status, 201);
+  const session = answered.json as CreateSessionResponse;
+  const control = gateway.socket(session.controlPath);
+  const events: ControlEvent[] = [];
+  control.on('message', (data) => events.push(JSON.parse(String(data)) as ControlEvent));
+  t.after(() => control.close());
+  const ws = gateway.socket(session.relayPath);
+  return { ws, stream: relayStream(ws), events };
+}
+
 test('where policy forbids the unencrypted, VNC is signed in to only inside TLS: TigerVNC\'s default connects, a server without TLS is refused before anything reaches the page', async (t) => {
   const strict = await startGatewayHarness({ machinePolicy: { schemaVersion: 1, allowUnencrypted: false } });
   t.after(() => strict.close());
   const tiger = await startXvnc({ width: 320, height: 240, xterm: false, password: PASSWORD, securityTypes: 'VeNCrypt,TLSVnc,VncAuth' });
   t.after(() => disposeXvnc(tiger));
-  const open = async (name: string, port: number) => {
-    const created = await strict.call('POST', '/api/profiles', { profile: { name, protocol: 'vnc', host: '127.0.0.1', port }, password: PASSWORD });
-    const answered = await strict.call('POST', '/api/sessions', { profileId: created.json.id });
-    assert.equal(answered.status, 201);
-    const session = answered.json as CreateSessionResponse;
-    const control = strict.socket(session.controlPath);
-    const events: ControlEvent[] = [];
-    control.on('message', (data) => events.push(JSON.parse(String(data)) as ControlEvent));
-    t.after(() => control.close());
-    const ws = strict.socket(session.relayPath);
-    return { ws, stream: relayStream(ws), events };
-  };
+  const open = (name: string, port: number) => sessionWithEvents(t, strict, { name, protocol: 'vnc', host: '127.0.0.1', port });
   const tls = await open('TLS under policy', tiger.port);
   assert.deepEqual(Object.values(await pageToDesktop(tls.stream, tls.ws)).slice(0, 2), [320, 240]);
   tls.ws.close();
@@ -376,17 +380,7 @@ test('a connection set not to connect to an unverified server: against VNC authe
     ['VNC authentication only (the suite\'s server)', xvnc.port],
     ['VeNCrypt TLSVnc or VncAuth', tiger.port],
   ] as const) {
-    const created = await harness.call('POST', '/api/profiles', { profile: { name: `Refuse unverified: ${what}`, protocol: 'vnc', host: '127.0.0.1', port, untrustedCertificate: 'refuse' }, password: PASSWORD });
-    assert.equal(created.status, 201);
-    const answered = await harness.call('POST', '/api/sessions', { profileId: created.json.id });
-    assert.equal(answered.status, 201);
-    const session = answered.json as CreateSessionResponse;
-    const control = harness.socket(session.controlPath);
-    const events: ControlEvent[] = [];
-    control.on('message', (data) => events.push(JSON.parse(String(data)) as ControlEvent));
-    t.after(() => control.close());
-    const ws = harness.socket(session.relayPath);
-    const stream = relayStream(ws);
+    const { ws, stream, events } = await sessionWithEvents(t, harness, { name: `Refuse unverified: ${what}`, protocol: 'vnc', host: '127.0.0.1', port, untrustedCertificate: 'refuse' });
     assert.equal(await new Promise<number>((resolve) => ws.once('close', (c) => resolve(c))), 4000, what);
     assert.equal(stream.received(), 0, `${what}: nothing of the server's reached the page`);
     for (let i = 0; i < 20 && !events.some((e) => e.type === 'error'); i++) await new Promise((r) => setTimeout(r, 50));
