@@ -177,7 +177,7 @@ export function isAmbiguousIpv4(host: string): boolean {
 }
 
 /** Four numbers from 0 to 255, without leading zeros. */
-export const CANONICAL_IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
+const CANONICAL_IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
 
 /**
  * A host typed with its port, as mstsc's and Remmina's address fields take it: "desk:3390", "[fe80::1]:5901",

@@ -20,6 +20,8 @@ export type ImportMode = 'save' | 'open';
 export type ImportOutcome = { ok: true; profile: Profile; notes: string[]; deleteThisFile: boolean; alreadyImported?: true } | { ok: false; error: FileError };
 
 const IMPORTED_DIR = 'imported';
+/** The formats whose original is kept beside the connection it made (a .vv ticket is not kept). */
+const KEPT_FORMATS = ['rdp', 'remmina'] as const;
 
 /**
  * 'save' adds a profile (a .vv's password is never kept); 'open' makes a
@@ -49,7 +51,7 @@ export async function importIntoLibrary(library: ProfileLibrary, dataDir: string
 /** A deleted connection's kept original goes with it (it may hold the file's encrypted password). */
 export async function forgetImportedOriginal(dataDir: string, id: string): Promise<void> {
   if (!/^[\w-]+$/.test(id)) return; // a profile's id, never a path
-  for (const format of ['rdp', 'remmina'] as const) await fs.rm(path.join(dataDir, IMPORTED_DIR, `${id}.${format}`), { force: true });
+  for (const format of KEPT_FORMATS) await fs.rm(path.join(dataDir, IMPORTED_DIR, `${id}.${format}`), { force: true });
 }
 
 /** The saved connection whose kept original is exactly `bytes`, if any. */
@@ -69,7 +71,7 @@ export type ExportOutcome = { ok: true; bytes: Uint8Array } | { ok: false; messa
 
 /** The imported file kept for the profile, and its format, if there is one. */
 async function keptOriginal(dataDir: string, id: string): Promise<{ format: ExportFormat; bytes: Uint8Array } | null> {
-  for (const format of ['rdp', 'remmina'] as const) {
+  for (const format of KEPT_FORMATS) {
     const bytes = await fs.readFile(path.join(dataDir, IMPORTED_DIR, `${id}.${format}`)).catch(() => null);
     if (bytes) return { format, bytes: new Uint8Array(bytes) };
   }
