@@ -5,6 +5,7 @@ import { API, type AppState, type ProfileView, type SaveProfileRequest, type Ses
 import { messageFor, isErrorCode } from '../../shared/errors/errorCodes';
 import type { FieldErrors } from '../../shared/profiles/profileSchema';
 import { api, ApiError } from './api';
+import { windowKeyHeaders } from './windowKey';
 import { ProfileList } from '../profiles/ProfileList';
 import { ProfileEditor, draftFrom, type EditorValues } from '../profiles/ProfileEditor';
 import { SessionView } from '../session/SessionView';
@@ -51,7 +52,7 @@ async function base64Of(file: File): Promise<string> {
  * format cannot carry, which would send the file's user straight to the host) is thrown with the gateway's words.
  */
 async function downloadExport(id: string, format: 'rdp' | 'remmina'): Promise<void> {
-  const response = await fetch(API.exportFile(id, format));
+  const response = await fetch(API.exportFile(id, format), { headers: windowKeyHeaders() });
   if (!response.ok) {
     const body = (await response.json().catch(() => ({}))) as { message?: string };
     throw new Error(body.message ?? `The connection could not be exported (HTTP ${response.status}).`);

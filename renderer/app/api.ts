@@ -1,6 +1,7 @@
 // The renderer's side of the control API (shared/api/contract.ts).
 import type { ApiErrorBody } from '../../shared/api/contract';
 import type { FieldErrors } from '../../shared/profiles/profileSchema';
+import { windowKeyHeaders } from './windowKey';
 
 export class ApiError extends Error {
   constructor(
@@ -23,7 +24,7 @@ export async function api<T>(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: st
     response = await fetch(path, {
       method,
       credentials: 'same-origin',
-      headers: body === undefined ? {} : { 'Content-Type': 'application/json' },
+      headers: { ...windowKeyHeaders(), ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
   } catch {

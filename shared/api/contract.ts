@@ -7,7 +7,12 @@ import type { PolicySummary, OpenableField, SessionEndAction, SessionRedirection
 
 /** Name of the HttpOnly cookie the start code is traded for. */
 export const SESSION_COOKIE = 'deskbridge_session';
-/** Path that trades a start code (?code=) for the cookie, then redirects to the app. */
+/**
+ * Header (lower case, as Node reads it) carrying the window key on every API call. The start redirect hands the
+ * key to the window in its URL fragment (`#key=`), which the page moves to its sessionStorage.
+ */
+export const WINDOW_KEY_HEADER = 'x-deskbridge-key';
+/** Path that trades a start code (?code=) for the cookie and a window key, then redirects to the app. */
 export const START_PATH = '/start';
 
 export const API = {

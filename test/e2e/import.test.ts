@@ -11,7 +11,7 @@ import { startXvnc, disposeXvnc } from '../servers/xvnc';
 import { startFreerdpShadow } from '../servers/freerdpShadow';
 import { hexColour } from '../servers/xwd';
 import { startApp, removeDataDir, ROOT } from '../support/app';
-import { openBrowser } from '../support/browser';
+import { apiFromPage, openBrowser } from '../support/browser';
 import { sessionView, waitForCanvasColour, waitForState } from '../support/ui';
 
 const cleanups: (() => Promise<void>)[] = [];
@@ -76,11 +76,9 @@ test('import an .rdp through the UI and connect with it; a malformed file names 
 
   // Export writes the unknown line back unchanged.
   const profiles = JSON.parse(await readFile(path.join(running.dataDir, 'profiles.json'), 'utf8'));
-  const exported = await page.evaluate(async (id) => {
-    const response = await fetch(`/api/profiles/${id}/export?format=rdp`);
-    return Array.from(new Uint8Array(await response.arrayBuffer()));
-  }, profiles.profiles[0].id);
-  const text = Buffer.from(exported).subarray(2).toString('utf16le');
+  const exported = await apiFromPage(page, 'GET', `/api/profiles/${profiles.profiles[0].id}/export?format=rdp`);
+  assert.equal(exported.status, 200);
+  const text = Buffer.from(exported.bytes).subarray(2).toString('utf16le');
   assert.match(text, /^x-unknown:s:kept\r$/m);
   assert.match(text, new RegExp(`^full address:s:127\\.0\\.0\\.1:${server.port}\\r$`, 'm'));
 });
@@ -110,7 +108,10 @@ test('a .vv ticket connects once with its one-time password and is not kept', as
   await page.getByRole('dialog').getByRole('button', { name: 'Save as connection' }).click();
   await page.getByRole('navigation', { name: 'Connections' }).getByRole('button', { name: 'Ticket VM', exact: true }).waitFor();
   assert.ok(((await page.locator('.banner[role="status"]').textContent()) ?? '').includes('one-time password was not saved'));
-  assert.equal(JSON.stringify(await page.evaluate(() => fetch('/api/profiles').then((r) => r.json()))).includes('vv-ticket'), false);
+  const listed = await apiFromPage(page, 'GET', '/api/profiles');
+  assert.equal(listed.status, 200);
+  assert.ok(Buffer.from(listed.bytes).toString().includes('Ticket VM'));
+  assert.equal(Buffer.from(listed.bytes).toString().includes('vv-ticket'), false);
 });
 
 test('the command line: --import, --export, and opening a .vv file (delete-this-file honoured)', async () => {

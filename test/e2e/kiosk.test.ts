@@ -13,7 +13,7 @@ import { startFaultRelay, type FaultRelay } from '../servers/faultRelay';
 import { freePort, waitForPort } from '../servers/processes';
 import { hexColour } from '../servers/xwd';
 import { startApp, removeDataDir, ROOT, type RunningApp } from '../support/app';
-import { openBrowser, type TestBrowser } from '../support/browser';
+import { apiFromPage, openBrowser, type TestBrowser } from '../support/browser';
 import { median, watchFirstFrame } from '../support/measure';
 import { pagePointFor, sessionView, waitForCanvasColour } from '../support/ui';
 import { messageFor } from '../../shared/errors/errorCodes';
@@ -216,7 +216,7 @@ test('session-end actions: reconnect, a "Connect again" screen, quit', async () 
       }, 100);
     });
     // The session ends from outside this page (the app, an administrator).
-    await page.evaluate((id) => fetch(`/api/sessions/${id}`, { method: 'DELETE' }), sessionId);
+    assert.equal((await apiFromPage(page, 'DELETE', `/api/sessions/${sessionId}`)).status, 204);
     if (action === 'reconnect') {
       await page.waitForFunction((old) => document.querySelector('.session-view')?.getAttribute('data-session-id') !== old, sessionId, { timeout: 15_000 });
       await waitForCanvasColour(page, 1000, 740, BLUE, 15_000);

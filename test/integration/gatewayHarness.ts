@@ -1,5 +1,5 @@
 // Starts the real gateway in this process and talks to it as the renderer
-// would: start code, cookie, Origin, JSON. For integration tests of the
+// would: start code, cookie and window key, Origin, JSON. For integration tests of the
 // gateway against real servers (no browser).
 import http from 'node:http';
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
@@ -63,18 +63,21 @@ export async function startGatewayHarness(options: HarnessOptions = {}): Promise
   });
   const host = `127.0.0.1:${gateway.port}`;
   const start = new URL(gateway.startUrl());
-  const cookie = await new Promise<string>((resolve, reject) =>
+  const { cookie, windowKey } = await new Promise<{ cookie: string; windowKey: string }>((resolve, reject) =>
     http
       .get({ host: '127.0.0.1', port: gateway.port, path: start.pathname + start.search, headers: { host } }, (res) => {
         res.resume();
-        resolve((res.headers['set-cookie']?.[0] ?? '').split(';')[0] ?? '');
+        resolve({
+          cookie: (res.headers['set-cookie']?.[0] ?? '').split(';')[0] ?? '',
+          windowKey: new URLSearchParams(new URL(res.headers.location ?? '', gateway.origin).hash.slice(1)).get('key') ?? '',
+        });
       })
       .on('error', reject),
   );
   const call = (method: string, pathname: string, body?: unknown) =>
     new Promise<{ status: number; json: any }>((resolve, reject) => {
       const req = http.request(
-        { host: '127.0.0.1', port: gateway.port, method, path: pathname, headers: { host, origin: gateway.origin, cookie, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) } },
+        { host: '127.0.0.1', port: gateway.port, method, path: pathname, headers: { host, origin: gateway.origin, cookie, 'x-deskbridge-key': windowKey, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) } },
         (res) => {
           const chunks: Buffer[] = [];
           res.on('data', (c: Buffer) => chunks.push(c));

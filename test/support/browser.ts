@@ -41,3 +41,18 @@ export async function openBrowser(options: { origin: string; deviceScaleFactor?:
     },
   };
 }
+
+/**
+ * An API call made from the app's page, as its own code makes one: the cookie, and the window key the page keeps
+ * in sessionStorage (renderer/app/windowKey.ts), for a test that reaches past the UI.
+ */
+export async function apiFromPage(page: Page, method: 'GET' | 'DELETE', pathname: string): Promise<{ status: number; bytes: number[] }> {
+  return page.evaluate(
+    async ([m, p]) => {
+      const key = sessionStorage.getItem('deskbridge.windowKey') ?? '';
+      const response = await fetch(p, { method: m, headers: { 'x-deskbridge-key': key } });
+      return { status: response.status, bytes: Array.from(new Uint8Array(await response.arrayBuffer())) };
+    },
+    [method, pathname] as const,
+  );
+}

@@ -1,18 +1,30 @@
 // Who may talk to the gateway (ARCHITECTURE.md, "Who may talk to the gateway").
 // A one-time start code, valid for a minute, is traded for an HttpOnly,
-// SameSite=Strict cookie. Every API call and WebSocket upgrade needs that
-// cookie, a Host of exactly 127.0.0.1:PORT (against DNS rebinding) and, where
-// the browser sends one, a matching Origin.
+// SameSite=Strict cookie and a window key. Every API call and WebSocket upgrade
+// needs that cookie, a Host of exactly 127.0.0.1:PORT (against DNS rebinding)
+// and, where the browser sends one, a matching Origin. Every API call also
+// needs the window key in a header: a browser sends the cookie to every port of
+// 127.0.0.1 (cookies are not bound to a port), so a page served from another
+// local port would receive it; the key travels in the start redirect's URL
+// fragment, which no browser sends to any server, and lives in the window's
+// sessionStorage. The WebSockets carry capabilities only the keyed API hands
+// out (a ticket, a session id), so the cookie alone opens nothing.
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { SESSION_COOKIE } from '../../../shared/api/contract';
+import { SESSION_COOKIE, WINDOW_KEY_HEADER } from '../../../shared/api/contract';
 
 export const START_CODE_TTL_MS = 60_000;
 
 export type AccessDenial =
   | { status: 421; reason: 'wrong-host' }
   | { status: 403; reason: 'wrong-origin' | 'missing-origin' }
-  | { status: 401; reason: 'no-session' };
+  | { status: 401; reason: 'no-session' | 'no-window-key' };
+
+/** What a redeemed start code gives a window: the cookie's value and the key its page sends with every API call. */
+export interface WindowSignIn {
+  sessionToken: string;
+  windowKey: string;
+}
 
 function token(): string {
   return randomBytes(32).toString('base64url');
@@ -22,6 +34,11 @@ function sameSecret(a: string, b: string): boolean {
   const ab = Buffer.from(a);
   const bb = Buffer.from(b);
   return ab.length === bb.length && timingSafeEqual(ab, bb);
+}
+
+function known(secrets: Set<string>, candidate: string): boolean {
+  for (const secret of secrets) if (sameSecret(secret, candidate)) return true;
+  return false;
 }
 
 export function parseCookies(header: string | undefined): Map<string, string> {
@@ -38,6 +55,7 @@ export function parseCookies(header: string | undefined): Map<string, string> {
 export class AccessControl {
   private readonly startCodes = new Map<string, number>();
   private readonly sessionTokens = new Set<string>();
+  private readonly windowKeys = new Set<string>();
   private port = 0;
 
   constructor(private readonly now: () => number = Date.now) {}
@@ -57,27 +75,25 @@ export class AccessControl {
     return code;
   }
 
-  /** Trades a start code for a session token. A code works once, within its minute. */
-  redeemStartCode(code: string | null): string | null {
+  /**
+   * Trades a start code for a session token (the cookie) and a window key. A code works once, within its minute.
+   * Keys are not tied to one cookie: a second window's start replaces the browser's cookie under the first
+   * window, whose key must go on working with it.
+   */
+  redeemStartCode(code: string | null): WindowSignIn | null {
     if (!code) return null;
     this.pruneStartCodes();
     for (const [known, expires] of this.startCodes) {
       if (sameSecret(known, code)) {
         this.startCodes.delete(known);
         if (expires < this.now()) return null;
-        const session = token();
-        this.sessionTokens.add(session);
-        return session;
+        const signIn = { sessionToken: token(), windowKey: token() };
+        this.sessionTokens.add(signIn.sessionToken);
+        this.windowKeys.add(signIn.windowKey);
+        return signIn;
       }
     }
     return null;
-  }
-
-  /** For the Electron shell, which sets the cookie through its session API instead of a code. */
-  mintSessionToken(): string {
-    const session = token();
-    this.sessionTokens.add(session);
-    return session;
   }
 
   sessionCookie(sessionToken: string): string {
@@ -91,8 +107,9 @@ export class AccessControl {
   /**
    * Checks a request to /api or /ws. `requireOrigin` is true for anything that
    * changes state and for WebSocket upgrades: browsers always send Origin there.
+   * `requireWindowKey` is true for /api (a page's WebSocket cannot carry a header).
    */
-  check(req: IncomingMessage, requireOrigin: boolean): AccessDenial | null {
+  check(req: IncomingMessage, requireOrigin: boolean, requireWindowKey: boolean): AccessDenial | null {
     if (!this.hostAllowed(req)) return { status: 421, reason: 'wrong-host' };
     const origin = req.headers.origin;
     if (origin === undefined) {
@@ -101,13 +118,12 @@ export class AccessControl {
       return { status: 403, reason: 'wrong-origin' };
     }
     const cookie = parseCookies(req.headers.cookie).get(SESSION_COOKIE);
-    if (!cookie || !this.hasSession(cookie)) return { status: 401, reason: 'no-session' };
+    if (!cookie || !known(this.sessionTokens, cookie)) return { status: 401, reason: 'no-session' };
+    if (requireWindowKey) {
+      const key = req.headers[WINDOW_KEY_HEADER];
+      if (typeof key !== 'string' || !known(this.windowKeys, key)) return { status: 401, reason: 'no-window-key' };
+    }
     return null;
-  }
-
-  private hasSession(candidate: string): boolean {
-    for (const known of this.sessionTokens) if (sameSecret(known, candidate)) return true;
-    return false;
   }
 
   private pruneStartCodes(): void {

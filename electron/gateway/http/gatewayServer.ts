@@ -84,20 +84,23 @@ export function createGatewayServer(deps: GatewayServerDeps): Server {
       return;
     }
     if (url.pathname === START_PATH && req.method === 'GET') {
-      const sessionToken = access.redeemStartCode(url.searchParams.get('code'));
-      if (!sessionToken) {
+      const signIn = access.redeemStartCode(url.searchParams.get('code'));
+      if (!signIn) {
         log.warn('refused start code (unknown, used or expired)');
         res.writeHead(403, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store' }).end(SIGNED_OUT_PAGE);
         return;
       }
+      // The window key goes in the fragment, which the browser keeps across the redirect and sends to no server.
+      const fragment = new URLSearchParams({ key: signIn.windowKey });
       const connect = url.searchParams.get('connect');
-      res.writeHead(302, { 'Set-Cookie': access.sessionCookie(sessionToken), Location: connect ? `/#connect=${encodeURIComponent(connect)}` : '/', 'Cache-Control': 'no-store' });
+      if (connect) fragment.set('connect', connect);
+      res.writeHead(302, { 'Set-Cookie': access.sessionCookie(signIn.sessionToken), Location: `/#${fragment}`, 'Cache-Control': 'no-store' });
       res.end();
       return;
     }
     if (url.pathname.startsWith('/api/')) {
       const method = req.method ?? 'GET';
-      const denial = access.check(req, method !== 'GET' && method !== 'HEAD');
+      const denial = access.check(req, method !== 'GET' && method !== 'HEAD', true);
       if (denial) {
         log.warn('refused API call', { path: url.pathname, method, reason: denial.reason });
         sendJson(res, denial.status, { error: denial.reason, message: 'This window is not signed in to DeskBridge.' });
@@ -123,7 +126,7 @@ export function createGatewayServer(deps: GatewayServerDeps): Server {
 
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    const denial = access.check(req, true);
+    const denial = access.check(req, true, false);
     if (denial) {
       log.warn('refused WebSocket', { path: url.pathname, reason: denial.reason });
       refuseUpgrade(socket, denial.status, 'Forbidden');

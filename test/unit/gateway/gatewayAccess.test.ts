@@ -1,5 +1,5 @@
 // The gateway's refusals, against the real HTTP server on loopback: no
-// cookie, a reused start code, a wrong Origin, a wrong Host, an expired
+// cookie, no window key, a reused start code, a wrong Origin, a wrong Host, an expired
 // ticket, a ticket for another target. Every refusal also means no TCP
 // connection to the target was attempted, which a listener here checks.
 import { test, before, after } from 'node:test';
@@ -52,14 +52,16 @@ function request(options: { method?: string; path: string; headers?: Record<stri
   });
 }
 
-async function signIn(): Promise<string> {
+/** A window's start: the cookie and the window key (from the redirect's fragment), as the headers of an API call. */
+async function signIn(): Promise<{ cookie: string; 'x-deskbridge-key': string }> {
   const url = new URL(gateway.startUrl());
   const reply = await request({ path: url.pathname + url.search });
   assert.equal(reply.status, 302);
   const cookie = reply.headers['set-cookie']?.[0] ?? '';
   assert.match(cookie, /HttpOnly/);
   assert.match(cookie, /SameSite=Strict/);
-  return cookie.split(';')[0] ?? '';
+  const key = new URLSearchParams(new URL(reply.headers.location ?? '', gateway.origin).hash.slice(1)).get('key') ?? '';
+  return { cookie: cookie.split(';')[0] ?? '', 'x-deskbridge-key': key };
 }
 
 function openSocket(pathAndQuery: string, headers: Record<string, string>): Promise<{ opened: boolean; status?: number }> {
@@ -125,6 +127,44 @@ test('the API refuses a call without the session cookie', async () => {
   assert.equal(reply.status, 401);
 });
 
+test('the cookie alone opens no API call: a window needs its key, which travels only in the URL fragment', async () => {
+  const url = new URL(gateway.startUrl());
+  const reply = await request({ path: url.pathname + url.search + '&connect=abc' });
+  const location = new URL(reply.headers.location ?? '', gateway.origin);
+  assert.equal(location.pathname, '/');
+  assert.equal(location.search, '', 'nothing secret in the part of the address a browser sends');
+  const fragment = new URLSearchParams(location.hash.slice(1));
+  const key = fragment.get('key') ?? '';
+  assert.equal(fragment.get('connect'), 'abc', 'a connection asked for at start still reaches the page');
+  assert.match(key, /^[A-Za-z0-9_-]{43}$/);
+  const cookie = (reply.headers['set-cookie']?.[0] ?? '').split(';')[0] ?? '';
+  assert.equal(cookie.includes(key), false, 'the key is not the cookie');
+
+  const window = { cookie, 'x-deskbridge-key': key, origin: gateway.origin };
+  const created = await request({ method: 'POST', path: '/api/profiles', headers: window, body: { profile: { name: 'Kept', protocol: 'vnc', host: '127.0.0.1', port: targetPort }, password: 'sekrit-88' } });
+  assert.equal(created.status, 201);
+  const profile = JSON.parse(created.body) as ProfileView;
+
+  // What a page on another port of 127.0.0.1 receives from the browser, and can replay with any Origin: the cookie, with no key.
+  const list = await request({ path: '/api/profiles', headers: { cookie } });
+  assert.equal(list.status, 401);
+  assert.equal(JSON.parse(list.body).error, 'no-window-key');
+  assert.equal(list.body.includes('Kept'), false);
+  const before = targetConnections;
+  const forged = await request({ method: 'POST', path: '/api/sessions', headers: { cookie, origin: gateway.origin }, body: { profileId: profile.id } });
+  assert.equal(forged.status, 401);
+  assert.equal(forged.body.includes('sekrit'), false);
+  assert.equal((await request({ method: 'POST', path: '/api/sessions', headers: { ...window, 'x-deskbridge-key': 'guess' }, body: { profileId: profile.id } })).status, 401, 'a wrong key');
+  assert.equal((await request({ method: 'POST', path: '/api/sessions', headers: { 'x-deskbridge-key': key, origin: gateway.origin }, body: { profileId: profile.id } })).status, 401, 'the key without the cookie');
+  await new Promise((r) => setTimeout(r, 50));
+  assert.equal(targetConnections, before, 'no refused session request reached the host');
+
+  assert.equal((await request({ path: '/api/profiles', headers: window })).status, 200);
+  // A second window's start replaces the browser's cookie; the first window's key goes on working with it.
+  const second = await signIn();
+  assert.equal((await request({ path: '/api/profiles', headers: { cookie: second.cookie, 'x-deskbridge-key': key } })).status, 200);
+});
+
 test('a start code works once', async () => {
   const url = new URL(gateway.startUrl());
   assert.equal((await request({ path: url.pathname + url.search })).status, 302);
@@ -135,29 +175,30 @@ test('a start code works once', async () => {
 });
 
 test('a wrong Host is refused everywhere (DNS rebinding)', async () => {
-  const cookie = await signIn();
-  assert.equal((await request({ path: '/api/profiles', headers: { cookie, host: `evil.example:${gateway.port}` } })).status, 421);
+  const signedIn = await signIn();
+  assert.equal((await request({ path: '/api/profiles', headers: { ...signedIn, host: `evil.example:${gateway.port}` } })).status, 421);
   assert.equal((await request({ path: '/', headers: { host: `localhost:${gateway.port}` } })).status, 421);
 });
 
 test('a wrong or missing Origin is refused for changes, a right one accepted', async () => {
-  const cookie = await signIn();
+  const signedIn = await signIn();
   const profile = { name: 'X', protocol: 'vnc', host: '127.0.0.1', port: targetPort };
-  const evil = await request({ method: 'POST', path: '/api/profiles', headers: { cookie, origin: 'http://evil.example' }, body: { profile } });
+  const evil = await request({ method: 'POST', path: '/api/profiles', headers: { ...signedIn, origin: 'http://evil.example' }, body: { profile } });
   assert.equal(evil.status, 403);
-  const none = await request({ method: 'POST', path: '/api/profiles', headers: { cookie }, body: { profile } });
+  const none = await request({ method: 'POST', path: '/api/profiles', headers: { ...signedIn }, body: { profile } });
   assert.equal(none.status, 403);
-  const good = await request({ method: 'POST', path: '/api/profiles', headers: { cookie, origin: gateway.origin }, body: { profile } });
+  const good = await request({ method: 'POST', path: '/api/profiles', headers: { ...signedIn, origin: gateway.origin }, body: { profile } });
   assert.equal(good.status, 201);
-  const bad = await request({ method: 'POST', path: '/api/profiles', headers: { cookie, origin: gateway.origin }, body: { profile: { ...profile, host: '', port: 0 } } });
+  const bad = await request({ method: 'POST', path: '/api/profiles', headers: { ...signedIn, origin: gateway.origin }, body: { profile: { ...profile, host: '', port: 0 } } });
   assert.equal(bad.status, 400);
   const fields = JSON.parse(bad.body).fields;
   assert.ok(fields.host && fields.port);
 });
 
 test('relay tickets: wrong target, reuse, expiry, wrong Origin and no cookie are refused before any connection', async () => {
-  const cookie = await signIn();
-  const headers = { cookie, origin: gateway.origin };
+  const signedIn = await signIn();
+  const { cookie } = signedIn;
+  const headers = { ...signedIn, origin: gateway.origin };
   const created = await request({ method: 'POST', path: '/api/profiles', headers, body: { profile: { name: 'T', protocol: 'vnc', host: '127.0.0.1', port: targetPort } } });
   const profile = JSON.parse(created.body) as ProfileView;
   const newSession = async () => JSON.parse((await request({ method: 'POST', path: '/api/sessions', headers, body: { profileId: profile.id } })).body) as CreateSessionResponse;
@@ -190,13 +231,13 @@ test('relay tickets: wrong target, reuse, expiry, wrong Origin and no cookie are
 });
 
 test('a VNC session response never carries the saved password (the gateway signs in with it), and profiles never do', async () => {
-  const cookie = await signIn();
-  const headers = { cookie, origin: gateway.origin };
+  const signedIn = await signIn();
+  const headers = { ...signedIn, origin: gateway.origin };
   const created = await request({ method: 'POST', path: '/api/profiles', headers, body: { profile: { name: 'S', protocol: 'vnc', host: '127.0.0.1', port: targetPort }, password: 'sekrit-77' } });
   const profile = JSON.parse(created.body) as ProfileView;
   assert.equal(profile.hasSavedPassword, true);
   assert.equal(created.body.includes('sekrit-77'), false);
-  const list = await request({ path: '/api/profiles', headers: { cookie } });
+  const list = await request({ path: '/api/profiles', headers: signedIn });
   assert.equal(list.body.includes('sekrit-77'), false);
   const answer = (await request({ method: 'POST', path: '/api/sessions', headers, body: { profileId: profile.id } })).body;
   assert.equal(answer.includes('sekrit-77'), false);

@@ -19,12 +19,13 @@ process.env.DESKBRIDGE_SECRETS = 'file';
 let gateway: RunningGateway;
 let root: string;
 let cookie = '';
+let windowKey = '';
 const servers: net.Server[] = [];
 
 function post(pathname: string, body: unknown): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const req = http.request(
-      { host: '127.0.0.1', port: gateway.port, method: 'POST', path: pathname, headers: { host: `127.0.0.1:${gateway.port}`, origin: gateway.origin, cookie, 'content-type': 'application/json' } },
+      { host: '127.0.0.1', port: gateway.port, method: 'POST', path: pathname, headers: { host: `127.0.0.1:${gateway.port}`, origin: gateway.origin, cookie, 'x-deskbridge-key': windowKey, 'content-type': 'application/json' } },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
@@ -75,6 +76,7 @@ before(async () => {
   cookie = await new Promise<string>((resolve) =>
     http.get({ host: '127.0.0.1', port: gateway.port, path: start.pathname + start.search, headers: { host: `127.0.0.1:${gateway.port}` } }, (res) => {
       res.resume();
+      windowKey = new URLSearchParams(new URL(res.headers.location ?? '', gateway.origin).hash.slice(1)).get('key') ?? '';
       resolve((res.headers['set-cookie']?.[0] ?? '').split(';')[0] ?? '');
     }),
   );
