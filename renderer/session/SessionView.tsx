@@ -92,6 +92,15 @@ function clipboardHint(toRemote: boolean, toLocal: boolean): string {
   return 'Your organisation does not allow the clipboard to be shared with remote computers.';
 }
 
+/** The page's permission to read the clipboard; 'prompt' where the browser cannot say (it asks on each read). */
+async function clipboardReadPermission(): Promise<'granted' | 'denied' | 'prompt'> {
+  try {
+    return (await navigator.permissions.query({ name: 'clipboard-read' as PermissionName })).state;
+  } catch {
+    return 'prompt';
+  }
+}
+
 function formatRate(bytesPerSecond: number): string {
   if (bytesPerSecond >= 1e6) return `${(bytesPerSecond / 1e6).toFixed(1)} MB/s`;
   if (bytesPerSecond >= 1e3) return `${(bytesPerSecond / 1e3).toFixed(0)} kB/s`;
@@ -253,7 +262,12 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
   const [reconnecting, setReconnecting] = useState<{ attempt: number; reason: ErrorCode | null; hadDesktop: boolean } | null>(null);
   const [ending, setEnding] = useState<'launcher' | null>(null);
   const lastSentClipboard = useRef<string | null>(null);
-  const clipboardDenied = useRef(false);
+  /**
+   * Why the last read of the local clipboard was refused: 'denied', the user (or the browser's settings) said no,
+   * so it is not read again until the permission changes; 'prompt', the question was dismissed, so it is asked again
+   * only when the user comes back to the window, never every second; null, nothing stops the next read.
+   */
+  const clipboardRefusal = useRef<'denied' | 'prompt' | null>(null);
 
   const onStateChangeRef = useRef(onStateChange);
   onStateChangeRef.current = onStateChange;
@@ -545,18 +559,29 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
   // Local clipboard to the remote: automatic while this session has focus.
   useEffect(() => {
     if (!active || state !== 'connected' || !toRemote) return;
-    const sync = () => {
-      if (clipboardDenied.current || !document.hasFocus() || !navigator.clipboard?.readText) return;
+    const sync = (event?: Event) => {
+      if (!document.hasFocus() || !navigator.clipboard?.readText) return;
+      if (clipboardRefusal.current === 'denied') {
+        // Allowed again in the browser's site settings: reading resumes, with no reconnect.
+        void clipboardReadPermission().then((permission) => {
+          if (permission !== 'denied') clipboardRefusal.current = null;
+        });
+        return;
+      }
+      if (clipboardRefusal.current === 'prompt' && event?.type !== 'focus') return;
       navigator.clipboard.readText().then(
         (text) => {
+          clipboardRefusal.current = null;
           if (text && text !== lastSentClipboard.current) {
             lastSentClipboard.current = text;
             sessionRef.current?.pasteText(text);
           }
         },
-        () => {
-          // Denied: the paste panel is the way in; stop asking.
-          clipboardDenied.current = true;
+        async () => {
+          // Refused: the paste panel is the way in meanwhile. A passing refusal (the focus moved as it asked) is
+          // not one: the next tick reads again.
+          const permission = await clipboardReadPermission();
+          clipboardRefusal.current = permission === 'granted' ? null : permission;
         },
       );
     };

@@ -481,10 +481,10 @@ test('text scrolling in the remote xterm (sent as CopyRect) is drawn as the serv
   });
 });
 
-test('clipboard: non-ASCII text from the remote arrives, and text from the client reaches the remote', async () => {
+test('clipboard: non-ASCII text from the remote arrives, and text from the client reaches the remote, again once reading it is allowed again', async () => {
   const fromRemote = '€ 日本 ü';
   const fromClient = 'Grüße 日本 € from DeskBridge';
-  await withBrowser({}, async ({ page }) => {
+  await withBrowser({}, async ({ page, context }) => {
     await page.getByRole('navigation', { name: 'Connections' }).getByRole('button', { name: 'Desk', exact: true }).dblclick();
     await waitForState(page, 'Connected');
     await sessionView(page).getByRole('button', { name: 'Clipboard' }).click();
@@ -503,6 +503,16 @@ test('clipboard: non-ASCII text from the remote arrives, and text from the clien
     const automatic = 'automatisch ü 日本';
     await page.evaluate((t) => navigator.clipboard.writeText(t), automatic);
     await waitFor(async () => (await server.x('xclip', ['-o', '-selection', 'clipboard']).catch(() => '')) === automatic, 'the local clipboard on the remote');
+    // Reading the clipboard refused in the browser's settings, then allowed again: it resumes, with no reconnect.
+    const cdp = await context.newCDPSession(page);
+    await cdp.send('Browser.setPermission', { permission: { name: 'clipboard-read' }, setting: 'denied', origin: app.origin });
+    const copiedMeanwhile = 'kopiert, während es verboten war';
+    await page.evaluate((t) => navigator.clipboard.writeText(t), copiedMeanwhile);
+    await new Promise((r) => setTimeout(r, 2500));
+    assert.equal(await server.x('xclip', ['-o', '-selection', 'clipboard']).catch(() => ''), automatic, 'nothing read while refused');
+    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: app.origin });
+    await waitFor(async () => (await server.x('xclip', ['-o', '-selection', 'clipboard']).catch(() => '')) === copiedMeanwhile, 'the local clipboard on the remote once reading is allowed again');
+    await cdp.detach();
   });
 });
 
