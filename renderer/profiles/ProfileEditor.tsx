@@ -4,7 +4,8 @@
 import { useEffect, useId, useRef, useState } from 'react';
 import type { ProfileView } from '../../shared/api/contract';
 import { DEFAULT_PORTS, splitHostAndPort, validateProfileDraft, type FieldErrors, type Protocol, type SpiceSecurity, type VncQuality } from '../../shared/profiles/profileSchema';
-import { KEYBOARD_LAYOUTS, type KeyboardLayoutTag } from '../../shared/profiles/keyboardLayouts';
+import { KEYBOARD_LAYOUTS, keyboardLayoutLabel, type KeyboardLayoutTag } from '../../shared/profiles/keyboardLayouts';
+import { localKeyboardLayout } from '../session/localKeyboardLayout';
 import { VncQualityOptions } from './VncQualityOptions';
 import { hostAllowed, type ClipboardPolicy, type OpenableField } from '../../shared/policy/policySchema';
 import { LockIcon } from '../app/LockIcon';
@@ -63,7 +64,7 @@ export function valuesFrom(profile: ProfileView | null, defaults: Partial<Editor
     scaling: profile?.scaling ?? defaults.scaling ?? 'fit',
     rdpSecurity: profile?.rdpSecurity ?? defaults.rdpSecurity ?? 'negotiate',
     keyboardMode: profile?.keyboardMode ?? defaults.keyboardMode ?? 'scancode',
-    keyboardLayout: profile?.keyboardLayout ?? defaults.keyboardLayout ?? 'auto',
+    keyboardLayout: profile?.keyboardLayout ?? defaults.keyboardLayout ?? 'local',
     vncQuality: profile?.vncQuality ?? defaults.vncQuality ?? 'good',
     vncDesktopSize: profile?.vncDesktopSize ?? defaults.vncDesktopSize ?? 'server',
     spiceSecurity: profile?.spiceSecurity ?? defaults.spiceSecurity ?? 'plain',
@@ -165,6 +166,17 @@ export function ProfileEditor({ profile, defaults, serverErrors, busy, passwordS
   }, [profile?.id, profile?.updatedAt, saves]); // eslint-disable-line react-hooks/exhaustive-deps
 
   useEffect(() => setErrors(serverErrors), [serverErrors]);
+
+  // "This computer's layout" says which one that is here, read when an RDP connection is shown.
+  const [localLayout, setLocalLayout] = useState<KeyboardLayoutTag | null | undefined>(undefined);
+  useEffect(() => {
+    if (values.protocol !== 'rdp') return;
+    let current = true;
+    void localKeyboardLayout().then((tag) => current && setLocalLayout(tag));
+    return () => {
+      current = false;
+    };
+  }, [values.protocol, profile?.id]);
 
   // What the form holds differs from what it was given: the library asks before throwing it away.
   const changed = JSON.stringify(values) !== JSON.stringify(valuesFrom(profile, defaults));
@@ -429,7 +441,7 @@ export function ProfileEditor({ profile, defaults, serverErrors, busy, passwordS
             <select {...fieldProps('keyboardLayout')}>
               {KEYBOARD_LAYOUTS.map((layout) => (
                 <option key={layout.tag} value={layout.tag}>
-                  {layout.label}
+                  {layout.tag === 'local' && localLayout !== undefined ? `${layout.label} (${localLayout ? keyboardLayoutLabel(localLayout) : 'not recognised: the server default'})` : layout.label}
                 </option>
               ))}
             </select>

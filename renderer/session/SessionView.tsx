@@ -14,6 +14,7 @@ import { KEY_COMBOS } from './keyCombos';
 import { NO_GUEST_AGENT, RDP_CLIPBOARD_NOT_OPENED, type FileTransferUpdate, type LinkInfo, type RemoteFile, type RemoteSession } from './remoteSession';
 import { CertificateDialog } from './CertificateDialog';
 import { PasswordDialog } from './PasswordDialog';
+import { localKeyboardLayout } from './localKeyboardLayout';
 
 const STATE_LABELS: Record<SessionState, string> = {
   connecting: 'Connecting…',
@@ -351,11 +352,14 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
       // A password typed in this tab is the one to sign in with (the saved one may be the one the server refused);
       // without one, a saved password the server refused is not tried again: the user is asked.
       const withoutSavedPassword = savedPasswordRefusedRef.current || typedPasswordRef.current !== null;
+      // RDP with "This computer's layout": the server is told which one it is (read now: the user may have switched).
+      const localLayout = profile.protocol === 'rdp' && profile.keyboardLayout === 'local' ? await localKeyboardLayout() : null;
       try {
         response = await api<CreateSessionResponse>('POST', API.sessions, {
           profileId: profile.id,
           ...(acceptCertificate ? { acceptCertificate } : {}),
           ...(withoutSavedPassword ? { withoutSavedPassword } : {}),
+          ...(localLayout ? { localKeyboardLayout: localLayout } : {}),
         });
       } catch (error) {
         if (cancelled) return;

@@ -99,6 +99,8 @@ export interface CreateSessionRequest {
   acceptCertificate?: { fingerprintSha256: string; remember: boolean };
   /** The saved password was refused at the last attempt: sign in without it, so the user is asked (as mstsc and Remmina do). */
   withoutSavedPassword?: boolean;
+  /** RDP: the layout the page recognised on this computer (a tag of keyboardLayouts.ts), for a profile whose layout is "local". */
+  localKeyboardLayout?: string;
 }
 
 /** Who a TLS server claims to be, shown before the user trusts it. */

@@ -94,8 +94,11 @@ export const profileDraftSchema = z.object({
   desktopSize: z.enum(DESKTOP_SIZE_MODES).default('fit-window'),
   desktopWidth: z.number().int().min(200, 'The width must be 200 to 8192 pixels.').max(8192, 'The width must be 200 to 8192 pixels.').default(1280),
   desktopHeight: z.number().int().min(200, 'The height must be 200 to 8192 pixels.').max(8192, 'The height must be 200 to 8192 pixels.').default(800),
-  /** RDP keyboard layout the server maps scancodes with (see keyboardLayouts.ts); "auto": the server's default. */
-  keyboardLayout: z.enum(KEYBOARD_LAYOUT_TAGS, { message: 'Choose a keyboard layout from the list.' }).default('auto'),
+  /**
+   * RDP keyboard layout the server maps scancodes with (see keyboardLayouts.ts); "local": this computer's, as mstsc
+   * sends it (the default); "auto": the server's default.
+   */
+  keyboardLayout: z.enum(KEYBOARD_LAYOUT_TAGS, { message: 'Choose a keyboard layout from the list.' }).default('local'),
   keyboardMode: z.enum(KEYBOARD_MODES).default('scancode'),
   // SPICE; ignored by other protocols.
   spiceSecurity: z.enum(SPICE_SECURITY, { message: 'Choose plain or TLS.' }).default('plain'),

@@ -223,6 +223,45 @@ test('xrdp: the profile\u2019s keyboard layout reaches the server (German: the k
   assert.match(query, /layout:\s+de\b/, `setxkbmap -query on the session:\n${query}`);
 });
 
+/**
+ * This computer's keyboard as German, where the page reads it: what Chromium's navigator.keyboard.getLayoutMap()
+ * gives on a German desktop (the headless test browser has a US one, and no OS layout to switch).
+ */
+const GERMAN_KEYBOARD_HERE = `(() => {
+  const keys = {};
+  for (const letter of 'abcdefghijklmnopqrstuvwxyz') keys['Key' + letter.toUpperCase()] = letter;
+  Object.assign(keys, { KeyY: 'z', KeyZ: 'y', Digit1: '1', Minus: 'ß', Semicolon: 'ö', Quote: 'ä', BracketLeft: 'ü', Backslash: '#' });
+  navigator.keyboard.getLayoutMap = async () => new Map(Object.entries(keys));
+})();`;
+
+test('xrdp: a new connection sends this computer\u2019s keyboard layout, as mstsc does (a German keyboard here: the server maps the keys as German)', async () => {
+  const server = await startServer({ xterm: true });
+  const { browser } = await startAppWithBrowser(cleanups);
+  const { page } = browser;
+  await page.addInitScript(GERMAN_KEYBOARD_HERE);
+  await page.reload();
+  await connect(page, server, 'xrdp here');
+  const env = await server.sessionEnv();
+  await waitForCanvasColour(page, 5, 300, hexColour('#ffffff'), 15_000);
+  const into = await pagePointFor(page, 200, 150);
+  await page.mouse.click(into.x, into.y);
+  for (const code of ['KeyT', 'KeyO', 'KeyU', 'KeyC', 'KeyH', 'Space', 'KeyY', 'KeyZ', 'Enter']) await page.keyboard.press(code);
+  let files: string[] = [];
+  for (let i = 0; i < 50; i++) {
+    files = (await readdir(server.home)).filter((name) => name === 'zy' || name === 'yz');
+    if (files.length > 0) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.deepEqual(files, ['zy'], 'typed Y Z on a German keyboard should make the file "zy" ("yz": the server was not told the layout)');
+  const query = execFileSync('setxkbmap', ['-query'], { env, encoding: 'utf8' });
+  assert.match(query, /layout:\s+de\b/, `setxkbmap -query on the session:\n${query}`);
+  // The connection's form says which layout "this computer's" is here.
+  await page.getByRole('tab', { name: 'Connections' }).click();
+  await page.getByRole('navigation', { name: 'Connections' }).getByRole('button', { name: 'xrdp here', exact: true }).click();
+  const layout = page.getByLabel('Keyboard layout', { exact: true });
+  await waitFor(async () => (await layout.locator('option:checked').textContent()) === "This computer's layout (German)", 'the layout found here named in the form', 5000);
+});
+
 test('xrdp: resizing the window while the desktop paints, which xrdp 0.9 at times answers by ending the connection: the session comes back by itself', async () => {
   const server = await startServer({ xterm: true });
   const { app, browser } = await startAppWithBrowser(cleanups, { width: 1280, height: 860 });

@@ -290,7 +290,9 @@ export class ControlApi {
     const proxy = spiceProxyOf(profile);
     const spiceFingerprint = profile.protocol === 'spice' && profile.spiceSecurity === 'tls' ? await this.acceptedSpiceCertificate(profile, request.acceptCertificate, proxy) : undefined;
     const fingerprint = preflight?.fingerprint ?? spiceFingerprint;
-    const session = this.deps.sessions.create(profile.id, profile.protocol, profile.host, profile.port, { keyboardLayout: keyboardLayoutId(profile.keyboardLayout), redirection: library.redirection(profile) });
+    // "This computer's layout": what the page recognised (an unknown tag, or none, leaves the server's default).
+    const layout = profile.keyboardLayout === 'local' ? (typeof request.localKeyboardLayout === 'string' ? request.localKeyboardLayout : 'auto') : profile.keyboardLayout;
+    const session = this.deps.sessions.create(profile.id, profile.protocol, profile.host, profile.port, { keyboardLayout: keyboardLayoutId(layout), redirection: library.redirection(profile) });
     // The preflight's connection waits for the session's RDCleanPath request; released with the session.
     if (preflight) session.heldTransport = new HeldRdpTransport(preflight.transport, preflight.x224Request);
     if (spiceFingerprint) session.hostTls = { fingerprint: spiceFingerprint };
