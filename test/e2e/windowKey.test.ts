@@ -10,8 +10,7 @@ import http from 'node:http';
 import net from 'node:net';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { startApp, removeDataDir } from '../support/app';
-import { openBrowser } from '../support/browser';
+import { startAppWithBrowser } from '../support/app';
 import { createProfile } from '../support/ui';
 
 function listen(server: net.Server): Promise<number> {
@@ -46,18 +45,12 @@ test('a page on another local port gets the cookie and opens nothing with it; th
     res.writeHead(200, { 'Content-Type': 'text/html' }).end('<!doctype html><title>Neighbour</title><p>hello');
   });
   const neighbourPort = await listen(neighbour);
-  const app = await startApp({ env: { ...process.env, DESKBRIDGE_SECRETS: 'file' } });
-  const browser = await openBrowser({ origin: app.origin });
+  const cleanups: (() => Promise<void>)[] = [async () => void host.close(), async () => void neighbour.close()];
   t.after(async () => {
-    await browser.close();
-    await app.stop();
-    await removeDataDir(app.dataDir);
-    host.close();
-    neighbour.close();
+    for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
   });
-
+  const { app, browser } = await startAppWithBrowser(cleanups);
   const { page } = browser;
-  await page.goto(app.url);
   await createProfile(page, { name: 'Payroll desk', port: hostPort, password: 'sekrit-e2e' });
   assert.equal(/[#&]key=/.test(page.url()), false, `the key left the address bar: ${page.url()}`);
   const { profiles } = JSON.parse(await readFile(path.join(app.dataDir, 'profiles.json'), 'utf8')) as { profiles: { id: string }[] };

@@ -16,6 +16,7 @@ import path from 'node:path';
 import type { XrdpServer } from '../servers/xrdp';
 import { close, hexColour } from '../servers/xwd';
 import { logLines, startAppWithBrowser } from '../support/app';
+import type { Page } from 'playwright-core';
 import type { TestBrowser } from '../support/browser';
 import { WARNING_MESSAGES, messageFor } from '../../shared/errors/errorCodes';
 import { ALT_KEYS, assertSendKeysReachXterm, canvasPixels, createProfile, pagePointFor, sessionView, trustCertificate, waitFor, waitForCanvasColour, waitForState } from '../support/ui';
@@ -206,6 +207,11 @@ test('xrdp: the profile\u2019s keyboard layout reaches the server (German: the k
   const { browser } = await startAppWithBrowser(cleanups);
   const { page } = browser;
   await connect(page, server, 'xrdp German', { keyboardLayout: 'German' });
+  await assertServerMapsKeysAsGerman(page, server);
+});
+
+/** The keys labelled Y and Z on a US keyboard, typed into the session's xterm, make z and y: the server's layout is German. */
+async function assertServerMapsKeysAsGerman(page: Page, server: XrdpServer): Promise<void> {
   const env = await server.sessionEnv();
   await waitForCanvasColour(page, 5, 300, hexColour('#ffffff'), 15_000);
   const into = await pagePointFor(page, 200, 150);
@@ -221,7 +227,7 @@ test('xrdp: the profile\u2019s keyboard layout reaches the server (German: the k
   assert.deepEqual(files, ['zy'], 'typed Y Z on the German layout should make the file "zy" ("yz" means the server mapped them as US)');
   const query = execFileSync('setxkbmap', ['-query'], { env, encoding: 'utf8' });
   assert.match(query, /layout:\s+de\b/, `setxkbmap -query on the session:\n${query}`);
-});
+}
 
 /**
  * This computer's keyboard as German, where the page reads it: what Chromium's navigator.keyboard.getLayoutMap()
@@ -241,20 +247,7 @@ test('xrdp: a new connection sends this computer\u2019s keyboard layout, as msts
   await page.addInitScript(GERMAN_KEYBOARD_HERE);
   await page.reload();
   await connect(page, server, 'xrdp here');
-  const env = await server.sessionEnv();
-  await waitForCanvasColour(page, 5, 300, hexColour('#ffffff'), 15_000);
-  const into = await pagePointFor(page, 200, 150);
-  await page.mouse.click(into.x, into.y);
-  for (const code of ['KeyT', 'KeyO', 'KeyU', 'KeyC', 'KeyH', 'Space', 'KeyY', 'KeyZ', 'Enter']) await page.keyboard.press(code);
-  let files: string[] = [];
-  for (let i = 0; i < 50; i++) {
-    files = (await readdir(server.home)).filter((name) => name === 'zy' || name === 'yz');
-    if (files.length > 0) break;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  assert.deepEqual(files, ['zy'], 'typed Y Z on a German keyboard should make the file "zy" ("yz": the server was not told the layout)');
-  const query = execFileSync('setxkbmap', ['-query'], { env, encoding: 'utf8' });
-  assert.match(query, /layout:\s+de\b/, `setxkbmap -query on the session:\n${query}`);
+  await assertServerMapsKeysAsGerman(page, server);
   // The connection's form says which layout "this computer's" is here.
   await page.getByRole('tab', { name: 'Connections' }).click();
   await page.getByRole('navigation', { name: 'Connections' }).getByRole('button', { name: 'xrdp here', exact: true }).click();
