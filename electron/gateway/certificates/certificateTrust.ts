@@ -6,6 +6,7 @@
 // that no longer matches is a change the user must see.
 import { X509Certificate, createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import tls from 'node:tls';
 import type { CertificateInfo } from '../../../shared/api/contract';
 
@@ -87,8 +88,12 @@ export function normalisedSubject(subject: string): string[] {
 }
 
 /**
- * Verifies the chain against roots and checks the host name, with Node's own verifier; with
- * `subject`, the leaf's subject must be that one instead (virt-viewer's host-subject).
+ * Verifies the chain against roots and checks the host name; with `subject`, the leaf's subject must be that one
+ * instead (virt-viewer's host-subject). Each step up is checked with Node's (OpenSSL's) `checkIssued` (names, key
+ * identifiers, keyUsage keyCertSign) and `verify` (the signature), and the issuer must be a CA (basicConstraints
+ * CA:TRUE) within its dates, as OpenSSL's path validation requires: else any certificate a CA issued to a server
+ * could sign another for any name. One exception, as OpenSSL makes it too: a trusted certificate that is the leaf
+ * itself (a `.vv`'s `ca=` holding the server's own self-signed certificate) is trusted as it is.
  */
 export function verifyChain(chain: Uint8Array[], host: string, extraCas: string[] = [], subject?: string): { ok: true } | { ok: false; reason: string } {
   const leaf = chain[0];
@@ -99,23 +104,37 @@ export function verifyChain(chain: Uint8Array[], host: string, extraCas: string[
   if (Date.parse(leafCert.validTo) < now) return { ok: false, reason: 'the certificate has expired' };
   if (Date.parse(leafCert.validFrom) > now) return { ok: false, reason: 'the certificate is not valid yet' };
   const roots = [...parsedDefaultRoots(), ...parseBundle(extraCas)];
+  const withinDates = (c: X509Certificate) => Date.parse(c.validFrom) <= now && Date.parse(c.validTo) >= now;
+  const issued = (child: X509Certificate, issuer: X509Certificate) => child.checkIssued(issuer) && child.verify(issuer.publicKey);
+  const issues = (child: X509Certificate, issuer: X509Certificate) => issuer.ca && withinDates(issuer) && issued(child, issuer);
+  if (roots.some((r) => r.raw.equals(leafCert.raw))) return namesTheServer(leafCert, host, subject);
   // Walk up the chain the server sent, then to a root we trust.
   let current = leafCert;
+  let refusedIssuer = false;
   for (let depth = 0; depth < 10; depth++) {
-    const root = roots.find((r) => current.checkIssued(r) && current.verify(r.publicKey));
-    if (root) {
-      if (subject) {
-        const same = normalisedSubject(leafCert.subject).join('\n') === normalisedSubject(subject).join('\n');
-        return same ? { ok: true } : { ok: false, reason: `the certificate's subject is not ${subject}` };
-      }
-      const named = leafCert.checkHost(host) ?? leafCert.checkIP(host);
-      return named ? { ok: true } : { ok: false, reason: `the certificate does not name ${host}` };
+    const root = roots.find((r) => issues(current, r));
+    if (root) return namesTheServer(leafCert, host, subject);
+    refusedIssuer ||= roots.some((r) => issued(current, r));
+    const next = certs.find((c) => c !== current && issues(current, c));
+    if (!next) {
+      refusedIssuer ||= certs.some((c) => c !== current && issued(current, c));
+      break;
     }
-    const next = certs.find((c) => c !== current && current.checkIssued(c) && current.verify(c.publicKey));
-    if (!next) break;
     current = next;
   }
+  if (refusedIssuer) return { ok: false, reason: 'the certificate was signed by one that may not sign others (not a certificate authority, or out of its dates)' };
   return { ok: false, reason: leafCert.issuer === leafCert.subject ? 'the certificate is self-signed' : 'the certificate is not issued by an authority this computer trusts' };
+}
+
+/** Whether a leaf whose chain is trusted names the server: its host name or address, or virt-viewer's host-subject. */
+function namesTheServer(leafCert: X509Certificate, host: string, subject?: string): { ok: true } | { ok: false; reason: string } {
+  if (subject) {
+    const same = normalisedSubject(leafCert.subject).join('\n') === normalisedSubject(subject).join('\n');
+    return same ? { ok: true } : { ok: false, reason: `the certificate's subject is not ${subject}` };
+  }
+  // checkIP throws on anything but an address: a host name the certificate does not name is a plain "no".
+  const named = leafCert.checkHost(host) ?? (isIP(host) ? leafCert.checkIP(host) : undefined);
+  return named ? { ok: true } : { ok: false, reason: `the certificate does not name ${host}` };
 }
 
 function parseBundle(bundles: string[]): X509Certificate[] {
