@@ -141,6 +141,7 @@ const RECONNECT_WORDS: Partial<Record<ErrorCode, string>> = {
 const KIOSK_WORDS: Partial<Record<ErrorCode, string>> = {
   'certificate-policy-mismatch': 'The remote computer\u2019s certificate is not the one your organisation set for this device, so the connection was stopped to protect your password. Tell your IT department.',
   'certificate-unverified': 'The remote computer\u2019s identity could not be verified, so the connection was stopped to protect your password. Tell your IT department.',
+  'certificate-not-as-named': 'The remote computer\u2019s certificate is not the one this connection names, so the connection was stopped to protect your password. Tell your IT department.',
   'security-unsupported': 'The remote computer asks for a kind of security this device is not set up for. Tell your IT department.',
   'nla-required': 'The remote computer asks for a kind of security this device is not set up for. Tell your IT department.',
   'tls-required': 'The remote computer asks for a kind of security this device is not set up for. Tell your IT department.',
@@ -161,7 +162,7 @@ const KIOSK_WORDS: Partial<Record<ErrorCode, string>> = {
  * needs that DeskBridge lacks.
  */
 export function refusalNote(code: ErrorCode, body: Record<string, unknown> | undefined): string | null {
-  if (code === 'certificate-policy-mismatch' || code === 'certificate-unverified') {
+  if (code === 'certificate-policy-mismatch' || code === 'certificate-unverified' || code === 'certificate-not-as-named') {
     const shown = body?.certificate as { fingerprintSha256?: unknown; subject?: unknown; issuer?: unknown } | undefined;
     const why = typeof body?.reason === 'string' ? ` Why it is not trusted: ${body.reason}.` : '';
     const who = shown && typeof shown.subject === 'string' && typeof shown.issuer === 'string' ? ` (${shown.subject}, issued by ${shown.issuer})` : '';
@@ -191,9 +192,9 @@ export function againstTrustedOnce(prompt: CertificatePromptBody, trustedOnce: s
 }
 
 /** Failures the same connection cannot get past until IT changes the policy or the connection changes: no Reconnect is offered. */
-const RETRY_CANNOT_HELP = new Set<ErrorCode>(['policy-host-forbidden', 'policy-unencrypted-forbidden', 'policy-invalid', 'feature-unsupported', 'certificate-unverified']);
+const RETRY_CANNOT_HELP = new Set<ErrorCode>(['policy-host-forbidden', 'policy-unencrypted-forbidden', 'policy-invalid', 'feature-unsupported', 'certificate-unverified', 'certificate-not-as-named']);
 
-const NEEDS_A_PERSON = new Set<ErrorCode>(['auth-failed', 'wrong-credentials', 'sign-in-failed', 'account-locked', 'account-expired', 'access-denied', 'certificate-changed', 'certificate-untrusted', 'certificate-rejected', 'certificate-policy-mismatch', 'certificate-unverified', 'nla-required', 'tls-required', 'legacy-security', 'auth-cancelled']);
+const NEEDS_A_PERSON = new Set<ErrorCode>(['auth-failed', 'wrong-credentials', 'sign-in-failed', 'account-locked', 'account-expired', 'access-denied', 'certificate-changed', 'certificate-untrusted', 'certificate-rejected', 'certificate-policy-mismatch', 'certificate-unverified', 'certificate-not-as-named', 'nla-required', 'tls-required', 'legacy-security', 'auth-cancelled']);
 
 /** The "Send keys" entry for Ctrl+Alt+Del (the session's own secure-attention call, not a key combination). */
 const CTRL_ALT_DEL = 'ctrl-alt-del';

@@ -18,6 +18,7 @@ export const ERROR_MESSAGES = {
   'certificate-changed': 'The server\'s certificate changed since your last connection. Connect only if your administrator expected this.',
   'certificate-unverified': 'The server\'s identity could not be verified, and this connection is set not to connect then ("Unverified server" in its settings). Nothing was sent to the server.',
   'certificate-policy-mismatch': 'The server\'s certificate does not match the one your organisation pinned for it. The connection was stopped to protect your password.',
+  'certificate-not-as-named': 'The server\'s certificate is not the one this connection names (the certificate authority or subject it was given, such as a console file\'s). This is how a machine in between would show itself, so DeskBridge did not connect. Nothing was sent to the server.',
   'nla-required': 'The server requires Network Level Authentication (NLA). Turn on NLA (or "Negotiate") in this connection\'s security settings.',
   'tls-required': 'The server requires TLS security. Choose "Negotiate" or "TLS" in this connection\'s security settings.',
   'tls-failed': 'A secure (TLS) connection to the server could not be set up.',

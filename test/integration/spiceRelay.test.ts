@@ -5,13 +5,18 @@
 // playing the page's part (SPICE's link message; its magic is "REDQ").
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { startSpiceServer, disposeSpiceServer, type SpiceServer } from '../servers/spiceServer';
 import { startGatewayHarness, type GatewayHarness } from './gatewayHarness';
 import type { CertificatePromptBody, CreateSessionResponse } from '../../shared/api/contract';
 import { relayStream } from '../support/relayStream';
 import { startConnectProxy } from '../servers/connectProxy';
+import { CA_EXTENSIONS, makeCertificate } from '../servers/certificates';
+import { freePort, spawnGroup, stopProcess, waitForPort } from '../servers/processes';
+
 
 let plain: SpiceServer;
 let secure: SpiceServer;
@@ -158,6 +163,57 @@ async function waitUntil(done: () => boolean, describe: () => string, timeoutMs 
     await new Promise((r) => setTimeout(r, 20));
   }
 }
+
+test('a console file\u2019s own CA or subject that the server\u2019s certificate does not match: refused outright, never asked about (as remote-viewer refuses)', async () => {
+  const tlsInfo = secure.tls!;
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'deskbridge-named-'));
+  try {
+    const otherCa = await makeCertificate(dir, 'other-ca', '/CN=Some other CA', CA_EXTENSIONS, null);
+    const cases = [
+      { name: 'another CA', caCertificate: otherCa.pem, certificateSubject: '', reason: /not issued by an authority/ },
+      { name: 'another subject', caCertificate: tlsInfo.caPem, certificateSubject: 'CN=pve9.corp.example', reason: /subject is not CN=pve9/ },
+    ];
+    for (const named of cases) {
+      const created = await harness.call('POST', '/api/profiles', { profile: { name: `Named ${named.name}`, protocol: 'spice', spiceSecurity: 'tls', host: '127.0.0.1', port: tlsInfo.port, caCertificate: named.caCertificate, certificateSubject: named.certificateSubject } });
+      assert.equal(created.status, 201);
+      const refused = await harness.call('POST', '/api/sessions', { profileId: created.json.id });
+      assert.equal(refused.status, 403, `${named.name}: ${JSON.stringify(refused.json)}`);
+      assert.equal(refused.json.error, 'certificate-not-as-named');
+      assert.match(refused.json.reason, named.reason);
+      // An answer as to a prompt (trust always) changes nothing: there was no question.
+      const answered = await harness.call('POST', '/api/sessions', { profileId: created.json.id, acceptCertificate: { fingerprintSha256: tlsInfo.certificateFingerprint, remember: true } });
+      assert.equal(answered.status, 403, named.name);
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('a certificate signed by a server\u2019s own certificate (not a CA) is no proof of the name, however well it names the server', async () => {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'deskbridge-impostor-'));
+  let impostorServer: ChildProcess | null = null;
+  try {
+    const ca = await makeCertificate(dir, 'ca', '/CN=Corp CA', CA_EXTENSIONS, null);
+    const innocent = await makeCertificate(dir, 'innocent', '/CN=innocent.example', 'basicConstraints=critical,CA:FALSE\nsubjectAltName=DNS:innocent.example\n', ca);
+    const impostor = await makeCertificate(dir, 'impostor', '/O=Proxmox Virtual Environment/OU=PVE Cluster Node/CN=pve1.corp.example', 'subjectAltName=DNS:pve1.corp.example,IP:127.0.0.1\n', innocent);
+    const port = await freePort();
+    // stdin stays open: s_server ends when it reads end of file.
+    impostorServer = spawnGroup('openssl', ['s_server', '-quiet', '-accept', `127.0.0.1:${port}`, '-cert', impostor.certFile, '-cert_chain', innocent.certFile, '-key', impostor.keyFile], { stdio: ['pipe', 'ignore', 'ignore'] });
+    await waitForPort(port);
+    const subject = 'O=Proxmox Virtual Environment,OU=PVE Cluster Node,CN=pve1.corp.example';
+    const created = await harness.call('POST', '/api/profiles', { profile: { name: 'PVE console', protocol: 'spice', spiceSecurity: 'tls', host: '127.0.0.1', port, caCertificate: ca.pem, certificateSubject: subject } });
+    const refused = await harness.call('POST', '/api/sessions', { profileId: created.json.id });
+    assert.equal(refused.status, 403, JSON.stringify(refused.json));
+    assert.match(refused.json.reason, /may not sign others/);
+    // Without a subject to match, by the host name it carries, the same: at most a question, never trusted.
+    const byName = await harness.call('POST', '/api/profiles', { profile: { name: 'By name', protocol: 'spice', spiceSecurity: 'tls', host: '127.0.0.1', port } });
+    const asked = await harness.call('POST', '/api/sessions', { profileId: byName.json.id });
+    assert.equal(asked.status, 409, 'asked about, not trusted');
+  } finally {
+    await stopProcess(impostorServer);
+    await rm(dir, { recursive: true, force: true });
+  }
+});
 
 test('SPICE over TLS: judged before the session exists, and each channel must show that same certificate', async () => {
   const tlsInfo = secure.tls!;

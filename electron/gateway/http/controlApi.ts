@@ -21,7 +21,7 @@ import type { ManagedPolicyStore } from '../policy/managedPolicy';
 import type { SecretStore } from '../secrets/secretStore';
 import type { SessionRegistry } from '../sessions/sessionRegistry';
 import { formatTarget, targetForLogs, PROMPT_TICKET_TTL_MS, SPICE_TICKET_CONNECTIONS, type TicketBook } from '../tickets/sessionTickets';
-import { describeCertificate, evaluateTrust, sha256Fingerprint } from '../certificates/certificateTrust';
+import { describeCertificate, evaluateTrust, sha256Fingerprint, verifyChain } from '../certificates/certificateTrust';
 import { openRdpTransport, requestedProtocolsFor } from '../bridges/rdp/rdpTransport';
 import { HeldHostConnection } from '../bridges/heldHostConnection';
 import type { CertificateJudge } from '../bridges/vncTls';
@@ -466,6 +466,17 @@ export class ControlApi {
       userPin: profile.pinnedCertificate,
       acceptedOnce,
     });
+    // The connection names its server's identity (a console file's ca= or host-subject=, as oVirt and Proxmox hand
+    // them out): a certificate that is not that one is refused, never asked about, as virt-viewer refuses it; one the
+    // user pinned or accepted is still not the one named. IT's pin for the host stands above it, as everywhere.
+    const namedIdentity = profile.caCertificate.trim() !== '' || profile.certificateSubject.trim() !== '';
+    if (namedIdentity && !(verdict.kind === 'trusted' && (verdict.by === 'ca' || verdict.by === 'policy-pin')) && verdict.kind !== 'policy-mismatch') {
+      const checked = verifyChain(chain, profile.host, extraCas, profile.certificateSubject.trim() || undefined);
+      throw new HttpError(403, 'certificate-not-as-named', messageFor('certificate-not-as-named'), {
+        certificate: describeCertificate(chain),
+        reason: checked.ok ? 'the certificate is not issued as this connection names' : checked.reason,
+      });
+    }
     if (verdict.kind === 'trusted') {
       if (verdict.by === 'accepted-once' && answer?.remember) {
         await this.deps.library.pinCertificate(profile, fingerprint);
