@@ -86,11 +86,13 @@ async function runBrowserShell(options: CliOptions): Promise<void> {
       let quickExits = 0;
       const open = (address: string) => {
         const startedAt = Date.now();
-        const opened = spawn(chromium, browserArgs(address, path.join(options.dataDir, 'browser-profile'), options.kiosk), { stdio: 'ignore', detached: false });
+        // A kiosk by --kiosk or by the policy (as a fleet turns it on), as the policy is at each opening.
+        const kiosk = gateway.kioskEnabled();
+        const opened = spawn(chromium, browserArgs(address, path.join(options.dataDir, 'browser-profile'), kiosk), { stdio: 'ignore', detached: false });
         browser = opened;
         opened.on('spawn', () => {
           if (address !== url) return;
-          if (options.kiosk) process.stdout.write(`Opened it in a kiosk window of ${path.basename(chromium)}, opened again whenever it closes. Press Ctrl+C here to quit.\n`);
+          if (kiosk) process.stdout.write(`Opened it in a kiosk window of ${path.basename(chromium)}, opened again whenever it closes. Press Ctrl+C here to quit.\n`);
           else process.stdout.write(`Opened it in an app window of ${path.basename(chromium)}. Close that window and press Ctrl+C here to quit.\n`);
         });
         opened.on('error', (error) => {
@@ -98,7 +100,7 @@ async function runBrowserShell(options: CliOptions): Promise<void> {
           process.stdout.write('The browser could not be started. Open the address above in any Chromium-based browser (Chromium, Chrome, Edge).\n');
         });
         opened.on('exit', (code, signal) => {
-          if (!options.kiosk || stopping || opened !== browser) return;
+          if (!gateway.kioskEnabled() || stopping || opened !== browser) return;
           quickExits = Date.now() - startedAt < 10_000 ? quickExits + 1 : 0;
           const delayMs = Math.min(30_000, 500 * 2 ** Math.max(0, quickExits - 1));
           logger.warn('kiosk: the browser window closed; opening it again', { code, signal, delayMs });

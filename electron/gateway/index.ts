@@ -125,6 +125,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     port,
     origin: access.origin,
     startUrl: () => `${access.origin}${START_PATH}?code=${access.mintStartCode()}`,
+    kioskEnabled: () => api.kioskEnabled(),
     writeDiagnostics: (outDir: string) =>
       writeDiagnostics({
         dataDir: options.dataDir,

@@ -41,6 +41,11 @@ export interface RunningGateway {
   origin: string;
   /** Mints a new one-time start code and returns the full start address with it. */
   startUrl(): string;
+  /**
+   * Whether the app is a kiosk: --kiosk, or a policy that turns kiosk mode on (a fleet's way), as the policy is
+   * now. The shells open their window as a kiosk's by it.
+   */
+  kioskEnabled(): boolean;
   /** Writes the diagnostics bundle for IT into a folder; returns the files written. */
   writeDiagnostics(outDir: string): Promise<string[]>;
   close(): Promise<void>;

@@ -77,8 +77,10 @@ async function start(): Promise<void> {
     contents.on('will-attach-webview', (event) => event.preventDefault());
   });
   Menu.setApplicationMenu(Menu.buildFromTemplate(applicationMenuTemplate({ dev: !app.isPackaged, onSaveDiagnostics: () => void saveDiagnostics() })));
-  window = new BrowserWindow(secureWindowOptions({ preload: path.join(here, 'preload.cjs'), kiosk: options.kiosk }));
-  if (options.kiosk) {
+  // A kiosk by --kiosk or by the policy (as a fleet turns it on).
+  const kiosk = gateway.kioskEnabled();
+  window = new BrowserWindow(secureWindowOptions({ preload: path.join(here, 'preload.cjs'), kiosk }));
+  if (kiosk) {
     Menu.setApplicationMenu(null);
     window.webContents.on('before-input-event', (event, input) => {
       if (kioskSwallowsKey(input)) event.preventDefault();

@@ -194,7 +194,8 @@ export class ControlApi {
     throw new HttpError(404, 'not-found', 'No such API call.');
   }
 
-  private kioskEnabled(): boolean {
+  /** Kiosk mode: the command line's --kiosk, or the policy's kiosk (read now: the policy may have changed). */
+  kioskEnabled(): boolean {
     return this.deps.policy.policy.kiosk?.enabled === true || this.deps.kiosk?.enabled === true;
   }
 

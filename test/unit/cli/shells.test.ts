@@ -74,15 +74,20 @@ test('browser shell: the address first, the browser in app mode with its own pro
   await assert.rejects(fetch(url), 'the gateway is closed');
 });
 
-test('browser shell kiosk: a browser window that closes (Ctrl+W, Alt+F4, a crash) is opened again, on a new start code', { skip: !posix && 'needs a shell script as the fake browser' }, async (t) => {
+for (const by of ['--kiosk', 'the policy'] as const) {
+test(`browser shell kiosk (by ${by}): a kiosk browser window, and one that closes (Ctrl+W, Alt+F4, a crash) is opened again, on a new start code`, { skip: !posix && 'needs a shell script as the fake browser' }, async (t) => {
   const dir = await tempDir(t);
   const bin = path.join(dir, 'bin');
   const dataDir = path.join(dir, 'data');
   await mkdir(bin);
+  // A fleet turns kiosk mode on in the policy file, with no --kiosk on the command line.
+  const policyFile = path.join(dir, 'policy.json');
+  await writeFile(policyFile, JSON.stringify({ schemaVersion: 1, kiosk: { enabled: true } }));
+  const kioskArgs = by === '--kiosk' ? ['--kiosk'] : ['--policy', policyFile];
   // A fake Chromium that records each start's arguments and closes after a moment, as a window closed by the user.
   await writeFile(path.join(bin, 'chromium'), `#!/bin/sh\nprintf '%s\\n' "$@" >> "${dir}/browser-args"\necho --- >> "${dir}/browser-args"\nsleep 0.3\n`);
   await chmod(path.join(bin, 'chromium'), 0o755);
-  const child = spawn(process.execPath, [cli, '--shell', 'browser', '--port', '0', '--data-dir', dataDir, '--kiosk'], {
+  const child = spawn(process.execPath, [cli, '--shell', 'browser', '--port', '0', '--data-dir', dataDir, ...kioskArgs], {
     env: { ...process.env, PATH: `${bin}${path.delimiter}${process.env.PATH ?? ''}`, DESKBRIDGE_SECRETS_KEY_DIR: path.join(dir, 'keys'), DBUS_SESSION_BUS_ADDRESS: 'disabled:' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -104,4 +109,5 @@ test('browser shell kiosk: a browser window that closes (Ctrl+W, Alt+F4, a crash
   await new Promise((r) => setTimeout(r, 1500));
   assert.equal((await starts()).length, after, 'nothing is opened again once the app stops');
 });
+}
 
