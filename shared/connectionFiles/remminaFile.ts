@@ -57,13 +57,26 @@ export interface RemminaImport {
 function ignoredRemminaSettings(get: (key: string) => string | undefined): string[] {
   const asked: string[] = [];
   if (get('sharefolder')) asked.push(`share the folder ${get('sharefolder')} (sharefolder)`);
-  if (parseInt10(get('shareprinter')) === 1) asked.push('share printers (shareprinter)');
-  if (parseInt10(get('sharesmartcard')) === 1) asked.push('share smart cards (sharesmartcard)');
+  if (remminaFlag(get('shareprinter'))) asked.push('share printers (shareprinter)');
+  if (remminaFlag(get('sharesmartcard'))) asked.push('share smart cards (sharesmartcard)');
   return asked;
 }
 
 function parseInt10(value: string | undefined): number | null {
   return value !== undefined && /^\s*-?\d+\s*$/.test(value) ? Number(value) : null;
+}
+
+/**
+ * A Remmina boolean as Remmina reads it (remmina_file_get_int): a value that
+ * starts with "t" (true) is on, otherwise its leading number (atoi), so "1",
+ * "true" and "True" are on and "0", "false" or nothing are off.
+ */
+function remminaFlag(value: string | undefined): boolean {
+  if (value === undefined) return false;
+  const text = value.trim();
+  if (/^t/i.test(text)) return true;
+  const number = /^[+-]?\d+/.exec(text);
+  return number !== null && Number(number[0]) !== 0;
 }
 
 export function parseRemminaFile(bytes: Uint8Array, options: { fileName?: string } = {}): RemminaImport | FileFailure {
@@ -110,7 +123,13 @@ export function importRemminaDocument(document: KeyFileDocument, options: { file
   const unsupported: string[] = [];
   // Remmina's SSH tunnel carries the connection through an SSH server; going
   // straight to the host instead would reach something else, or nothing.
-  if (parseInt10(get('ssh_tunnel_enabled')) === 1) unsupported.push(featureLabel('SSH tunnel', get('ssh_tunnel_server') || get('ssh_server') || ''));
+  // Remmina before 1.4 wrote ssh_enabled and ssh_server; its loader
+  // (upgrade_sshkeys_202001) turns a file's ssh_enabled, whatever else it
+  // holds, into ssh_tunnel_enabled, and ssh_server into ssh_tunnel_server.
+  const legacySsh = entries.has('ssh_enabled');
+  if (remminaFlag(get(legacySsh ? 'ssh_enabled' : 'ssh_tunnel_enabled'))) {
+    unsupported.push(featureLabel('SSH tunnel', (legacySsh && get('ssh_server')) || get('ssh_tunnel_server') || get('ssh_server') || ''));
+  }
   if (protocol === 'rdp') {
     if (get('gateway_server')) unsupported.push(featureLabel('RD Gateway', get('gateway_server') as string));
     if (get('exec')) unsupported.push(featureLabel('Start program', get('exec') as string));
@@ -120,7 +139,7 @@ export function importRemminaDocument(document: KeyFileDocument, options: { file
   if (protocol === 'vnc' && get('proxy')) unsupported.push(featureLabel('VNC repeater', get('proxy') as string));
   if (protocol === 'spice' && get('proxy')) unsupported.push(featureLabel('SPICE proxy', get('proxy') as string));
   // Remmina's SPICE with usetls connects to the server's port as its TLS port.
-  const spiceTls = protocol === 'spice' && parseInt10(get('usetls')) === 1;
+  const spiceTls = protocol === 'spice' && remminaFlag(get('usetls'));
   if (spiceTls && get('cacert')) {
     notes.push(`The CA file this connection names (${get('cacert')}) is not read: DeskBridge checks the server's certificate against this computer's and your organisation's authorities, and otherwise asks you.`);
   }
@@ -167,9 +186,9 @@ export function importRemminaDocument(document: KeyFileDocument, options: { file
     input.rdpSecurity = security === 'tls' ? 'tls' : security === 'nla' || security === 'ext' ? 'nla' : 'negotiate';
     if (security === 'rdp') notes.push("This connection asked for the old 'RDP' security layer; DeskBridge negotiates TLS or NLA instead.");
   } else {
-    input.viewOnly = parseInt10(get('viewonly')) === 1;
+    input.viewOnly = remminaFlag(get('viewonly'));
   }
-  if (parseInt10(get('disableclipboard')) === 1) input.shareClipboard = false;
+  if (remminaFlag(get('disableclipboard'))) input.shareClipboard = false;
   // quality: 9 best, 2 good, 1 medium, 0 poor; for VNC it becomes the profile's picture quality.
   const quality = QUALITY[get('quality') ?? ''] ?? null;
   if (protocol === 'vnc' && quality !== null) {

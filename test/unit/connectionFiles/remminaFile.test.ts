@@ -234,3 +234,30 @@ test('property: random bytes never throw out of the parser', () => {
     { numRuns: 500 },
   );
 });
+
+test("Remmina's SSH tunnel in its other forms: pre-1.4 ssh_enabled/ssh_server, and 'true' as Remmina reads booleans", () => {
+  const tunnelled = (keys: string) => expectOk(parseRemminaFile(encodeConnectionFileText(`[remmina]\nprotocol=RDP\nserver=desk-9.internal\n${keys}`, 'utf-8')));
+  const refusesDirect = (imported: ReturnType<typeof tunnelled>, server: string) => {
+    assert.deepEqual(imported.draft.unsupportedFeatures, [`SSH tunnel (${server})`]);
+    assert.ok(imported.notes.some((n) => /SSH tunnel.*refuse to connect rather than go straight/.test(n)), imported.notes.join('\n'));
+  };
+  refusesDirect(tunnelled('ssh_enabled=1\nssh_server=old-bastion:22\n'), 'old-bastion:22');
+  refusesDirect(tunnelled('ssh_tunnel_enabled=true\nssh_tunnel_server=bastion:22\n'), 'bastion:22');
+  refusesDirect(tunnelled('ssh_tunnel_enabled=True\nssh_tunnel_server=bastion:22\n'), 'bastion:22');
+  // Remmina's loader takes a pre-1.4 ssh_enabled over ssh_tunnel_enabled.
+  refusesDirect(tunnelled('ssh_tunnel_enabled=0\nssh_enabled=1\nssh_server=old-bastion:22\n'), 'old-bastion:22');
+  for (const off of ['ssh_enabled=0\nssh_server=old-bastion:22\n', 'ssh_tunnel_enabled=false\nssh_tunnel_server=bastion\n', 'ssh_tunnel_enabled=1\nssh_enabled=0\n']) {
+    assert.deepEqual(tunnelled(off).draft.unsupportedFeatures, [], off);
+  }
+});
+
+test("every Remmina boolean is read as Remmina reads it: 'true' (or any t…) is on, like 1", () => {
+  const read = (text: string) => expectOk(parseRemminaFile(encodeConnectionFileText(text, 'utf-8')));
+  assert.equal(read('[remmina]\nprotocol=VNC\nserver=desk\nviewonly=true\ndisableclipboard=True\n').draft.viewOnly, true);
+  assert.equal(read('[remmina]\nprotocol=VNC\nserver=desk\nviewonly=true\ndisableclipboard=True\n').draft.shareClipboard, false);
+  assert.equal(read('[remmina]\nprotocol=VNC\nserver=desk\nviewonly=false\ndisableclipboard=false\n').draft.viewOnly, false);
+  assert.equal(read('[remmina]\nprotocol=SPICE\nserver=vm:5901\nusetls=true\n').draft.spiceSecurity, 'tls');
+  assert.deepEqual(read('[remmina]\nprotocol=RDP\nserver=pc\nshareprinter=true\nsharesmartcard=t\n').notes, [
+    'DeskBridge will not apply these settings from the file: share printers (shareprinter); share smart cards (sharesmartcard).',
+  ]);
+});
