@@ -79,6 +79,15 @@ function remminaFlag(value: string | undefined): boolean {
   return number !== null && Number(number[0]) !== 0;
 }
 
+/** The custom desktop size a Remmina RDP file asks for (see importRemminaDocument), or null for the window's or the screen's. */
+function remminaCustomSize(get: (key: string) => string | undefined): { width: number; height: number } | null {
+  const width = parseInt10(get('resolution_width'));
+  const height = parseInt10(get('resolution_height'));
+  if (width === null || height === null || width <= 0 || height <= 0) return null;
+  const mode = parseInt10(get('resolution_mode'));
+  return mode === null || mode === 0 ? { width, height } : null;
+}
+
 export function parseRemminaFile(bytes: Uint8Array, options: { fileName?: string } = {}): RemminaImport | FileFailure {
   const parsed = parseKeyFileDocument(bytes);
   return parsed.ok ? importRemminaDocument(parsed.document, options) : parsed;
@@ -170,17 +179,19 @@ export function importRemminaDocument(document: KeyFileDocument, options: { file
     input.domain = get('domain') ?? '';
     if (entries.has('domain')) sources.domain = source('domain');
     // resolution_mode: 0 custom (resolution_width × resolution_height), 1 the
-    // client's screen, 2 the initial window size (types.h RES_USE_*).
-    const mode = parseInt10(get('resolution_mode'));
-    const width = parseInt10(get('resolution_width'));
-    const height = parseInt10(get('resolution_height'));
-    if (width !== null && height !== null) {
-      input.desktopWidth = width;
-      input.desktopHeight = height;
+    // client's screen, 2 the initial window size (RES_USE_* in Remmina's
+    // remmina_protocol_widget.h). Without a mode, Remmina takes a size above 0
+    // as custom and otherwise the window's. Only a custom size fixes the
+    // desktop: Remmina writes resolution_width=0 (or leaves an old size) in
+    // the other modes, which says nothing.
+    const size = remminaCustomSize(get);
+    if (size) {
+      input.desktopWidth = size.width;
+      input.desktopHeight = size.height;
       sources.desktopWidth = source('resolution_width');
       sources.desktopHeight = source('resolution_height');
     }
-    input.desktopSize = scale !== 2 && mode === 0 && width !== null && height !== null ? 'fixed' : 'fit-window';
+    input.desktopSize = scale !== 2 && size ? 'fixed' : 'fit-window';
     // security: "" negotiate, "nla", "tls", "rdp" (legacy), "ext" (NLA extended).
     const security = (get('security') ?? '').toLowerCase();
     input.rdpSecurity = security === 'tls' ? 'tls' : security === 'nla' || security === 'ext' ? 'nla' : 'negotiate';
@@ -274,9 +285,9 @@ export function exportRemminaFile(
     } else {
       if (changed('desktopSize')) set('resolution_mode', '2');
       if (changed('desktopSize', 'scaling')) set('scale', scale);
-      // A file that fitted the window only through scale=2 (with resolution_mode=0 and a size) needs another mode without it.
-      const now = (key: string) => parseInt10(keyFileValue(document, REMMINA_GROUP, key) ?? undefined);
-      if (now('resolution_mode') === 0 && now('scale') !== 2 && now('resolution_width') !== null && now('resolution_height') !== null) set('resolution_mode', '2');
+      // A file that fitted the window only through scale=2 (with a custom size) needs another mode without it.
+      const now = (key: string) => keyFileValue(document, REMMINA_GROUP, key) ?? undefined;
+      if (parseInt10(now('scale')) !== 2 && remminaCustomSize(now)) set('resolution_mode', '2');
     }
   } else {
     if (changed('scaling')) set('scale', draft.scaling === 'fit' ? '1' : '0');

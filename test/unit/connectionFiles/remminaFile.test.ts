@@ -261,3 +261,23 @@ test("every Remmina boolean is read as Remmina reads it: 'true' (or any t…) is
     'DeskBridge will not apply these settings from the file: share printers (shareprinter); share smart cards (sharesmartcard).',
   ]);
 });
+
+test("Remmina's resolution_mode: only a custom mode (0, or none) with a real size fixes the desktop; zero sizes never fail", () => {
+  const rdp = (keys: string) => encodeConnectionFileText(`[remmina]\nname=Desk\nprotocol=RDP\nserver=pc\n${keys}`, 'utf-8');
+  const size = (keys: string) => {
+    const { draft } = expectOk(parseRemminaFile(rdp(keys)));
+    return draft.desktopSize === 'fixed' ? `${draft.desktopWidth}x${draft.desktopHeight}` : draft.desktopSize;
+  };
+  // What Remmina writes for "Use client resolution" and "Use initial window size", and a custom mode left at 0×0.
+  for (const mode of ['0', '1', '2']) assert.equal(size(`resolution_mode=${mode}\nresolution_width=0\nresolution_height=0\n`), 'fit-window', mode);
+  assert.equal(size('resolution_mode=1\nresolution_width=1600\nresolution_height=900\n'), 'fit-window');
+  assert.equal(size('resolution_mode=2\nresolution_width=90000\nresolution_height=900\n'), 'fit-window', 'a size the mode does not use is not checked');
+  assert.equal(size('resolution_mode=0\nresolution_width=1600\nresolution_height=900\n'), '1600x900');
+  assert.equal(size('resolution_width=1600\nresolution_height=900\n'), '1600x900', 'no mode and a size: custom, as Remmina reads it');
+  assert.equal(size('resolution_width=0\nresolution_height=0\n'), 'fit-window');
+  assert.equal(size('resolution_mode=0\n'), 'fit-window');
+  assert.equal(size('resolution_mode=0\nresolution_width=1600\nresolution_height=900\nscale=2\n'), 'fit-window');
+  // An unchanged export of such a file gives back its bytes.
+  const bytes = rdp('resolution_mode=1\nresolution_width=0\nresolution_height=0\n');
+  bytesEqual(exportRemminaFile(expectOk(parseRemminaFile(bytes)).draft, { original: expectOk(parseRemminaFile(bytes)).document }), bytes);
+});
