@@ -55,6 +55,26 @@ export const SIGNED_FILE_NOTE = 'This file is signed; changing it in DeskBridge 
 export const ANSI_FILE_NOTE =
   "This file is not Unicode text; DeskBridge read it as Windows-1252 (Western European), as Remote Desktop Connection does on such a computer. If a name with accents looks wrong, save the file again from Remote Desktop Connection.";
 export const ENCRYPTED_PASSWORD_NOTE = 'The file contains an encrypted password, which only Windows can read; it was not imported.';
+export const CLEAR_PASSWORD_NOTE = 'The file contains a password in plain text; it was not imported, and DeskBridge keeps no copy of it.';
+export const GATEWAY_PASSWORD_NOTE = "The file contains the RD Gateway's password or access token; it was not imported, and DeskBridge keeps no copy of it.";
+
+/**
+ * A line that holds a secret: mstsc's "password 51:b" (encrypted for one
+ * Windows user), the plain "password:s:" and "gatewaypassword:s:" other
+ * clients write, "gatewayaccesstoken:s:", and any other setting named for a
+ * password. Such a line is
+ * never written by an export, nor kept with an imported connection.
+ */
+export function isRdpSecretSetting(name: string): boolean {
+  return /password|accesstoken/i.test(name);
+}
+
+/** The document without any secret line (isRdpSecretSetting); the same document when it has none. */
+export function withoutRdpSecrets(document: RdpDocument): RdpDocument {
+  // A line mstsc cannot read ("password:x:…") is kept verbatim elsewhere; a secret's goes all the same.
+  const lines = document.lines.filter((line) => line.kind === 'blank' || !isRdpSecretSetting(line.kind === 'setting' ? line.name : (line.text.split(':')[0] ?? '')));
+  return lines.length === document.lines.length ? document : { ...document, lines };
+}
 
 function describeLine(text: string): RdpLine | { problem: string } {
   const firstColon = text.indexOf(':');
@@ -329,6 +349,10 @@ export function importRdpDocument(document: RdpDocument, options: { fileName?: s
 
   if (getRdpSetting(usable, 'signature') || getRdpSetting(usable, 'signscope')) notes.push(SIGNED_FILE_NOTE);
   if (text('password 51')) notes.push(ENCRYPTED_PASSWORD_NOTE);
+  const secretLines = usable.lines.filter((line): line is Extract<RdpLine, { kind: 'setting' }> => line.kind === 'setting' && isRdpSecretSetting(line.name) && line.value.trim() !== '');
+  const secretNames = secretLines.map((line) => line.name.trim().toLowerCase());
+  if (secretNames.some((name) => name !== 'password 51' && !name.startsWith('gateway'))) notes.push(CLEAR_PASSWORD_NOTE);
+  if (secretNames.some((name) => name.startsWith('gateway'))) notes.push(GATEWAY_PASSWORD_NOTE);
 
   const validated = validateImportedDraft(
     {
@@ -456,7 +480,7 @@ export function exportRdpFile(
     set('gatewayprofileusagemethod', 'i', '1');
   }
   // INVARIANT: an export never carries a password, not even Windows' encrypted blob.
-  document = removeRdpSetting(document, 'password 51');
+  document = withoutRdpSecrets(document);
   return writeRdpDocument(document);
 }
 

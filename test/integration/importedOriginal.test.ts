@@ -1,8 +1,8 @@
 // The imported file kept beside a saved connection (for exports that change only what the user changed) goes
-// when the connection is deleted: it may hold the file's encrypted password (.rdp "password 51:b", Remmina's).
+// when the connection is deleted: it may hold Remmina's encrypted password. An .rdp's password lines are not kept at all.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdir } from 'node:fs/promises';
+import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { API } from '../../shared/api/contract';
 import { startGatewayHarness } from './gatewayHarness';
@@ -23,4 +23,19 @@ test('deleting an imported connection deletes the original kept for it, and only
   assert.deepEqual(await kept(), [`${rdp}.rdp`]);
   assert.equal((await h.call('DELETE', API.profile(rdp))).status, 204);
   assert.deepEqual(await kept(), []);
+});
+
+test("an .rdp's password lines are not kept with the connection; the same file imported again is still the same connection", async (t) => {
+  const h = await startGatewayHarness();
+  t.after(() => h.close());
+  const text = 'full address:s:desk.example\r\nusername:s:ann\r\npassword:s:Winter2026!\r\ngatewaypassword:s:GwSecret1\r\npassword 51:b:01000000D08C9DDF\r\nx-keep:s:kept\r\n';
+  const importFile = () => h.call('POST', API.importFile, { fileName: 'Desk.rdp', contentBase64: Buffer.from(text).toString('base64') });
+  const first = await importFile();
+  assert.equal(first.status, 201, JSON.stringify(first.json));
+  assert.ok((first.json.notes as string[]).some((n) => /password in plain text; it was not imported/.test(n)), JSON.stringify(first.json.notes));
+  const kept = await readFile(path.join(h.dataDir, 'imported', `${first.json.profile.id}.rdp`), 'utf8');
+  assert.equal(kept, 'full address:s:desk.example\r\nusername:s:ann\r\nx-keep:s:kept\r\n');
+  const again = await importFile();
+  assert.equal(again.status, 201);
+  assert.deepEqual([again.json.profile.id, again.json.alreadyImported], [first.json.profile.id, true]);
 });

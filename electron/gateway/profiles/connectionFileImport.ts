@@ -1,7 +1,7 @@
 // Import and export of .rdp, .vv and .remmina files, for the API and the CLI.
 // The original file of an imported .rdp or .remmina is kept (data folder,
 // imported/) so that an export writes every line it did not change back as it
-// was. INVARIANT: a .vv is never stored: it carries a ticket password and
+// was; an .rdp's password lines are not kept (an export never writes one). INVARIANT: a .vv is never stored: it carries a ticket password and
 // broker tokens.
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
@@ -9,7 +9,7 @@ import { parseConnectionFile } from '../../../shared/connectionFiles/connectionF
 import { exportRefusal, gatewayToWrite, type ExportFormat } from '../../../shared/connectionFiles/exportCheck';
 import type { FileError } from '../../../shared/connectionFiles/fileResult';
 import { parseKeyFileDocument } from '../../../shared/connectionFiles/keyFile';
-import { exportRdpFile, parseRdpDocument } from '../../../shared/connectionFiles/rdpFile';
+import { exportRdpFile, parseRdpDocument, withoutRdpSecrets, writeRdpDocument, type RdpDocument } from '../../../shared/connectionFiles/rdpFile';
 import { exportRemminaFile } from '../../../shared/connectionFiles/remminaFile';
 import type { Profile } from '../../../shared/profiles/profileSchema';
 import type { ProfileLibrary } from './profileLibrary';
@@ -35,26 +35,34 @@ export async function importIntoLibrary(library: ProfileLibrary, dataDir: string
   if (mode === 'open') {
     return { ok: true, profile: library.addOneShot(imported.draft, password), notes: imported.notes, deleteThisFile };
   }
+  // What is kept of the file: every line but its passwords (an export never writes them back).
+  const kept = imported.format === 'rdp' ? keptRdpBytes(imported.document, bytes) : bytes;
   // A login script that imports on every run, or a file imported twice by hand: the connection it made, not a copy.
-  const before = imported.format === 'vv' ? null : await importedFrom(library, dataDir, imported.format, bytes);
+  const before = imported.format === 'vv' ? null : await importedFrom(library, dataDir, imported.format, kept);
   if (before) return { ok: true, profile: before, notes: [], deleteThisFile, alreadyImported: true };
   const profile = await library.create(imported.draft);
   const notes = [...imported.notes];
   if (password) notes.push('The file\u2019s one-time password was not saved.');
   if (imported.format !== 'vv') {
     await fs.mkdir(path.join(dataDir, IMPORTED_DIR), { recursive: true, mode: 0o700 });
-    await fs.writeFile(path.join(dataDir, IMPORTED_DIR, `${profile.id}.${imported.format}`), bytes, { mode: 0o600 });
+    await fs.writeFile(path.join(dataDir, IMPORTED_DIR, `${profile.id}.${imported.format}`), kept, { mode: 0o600 });
   }
   return { ok: true, profile, notes, deleteThisFile };
 }
 
-/** A deleted connection's kept original goes with it (it may hold the file's encrypted password). */
+/** The .rdp file as kept: its own bytes, or, where it holds a password line, those of every other line. */
+function keptRdpBytes(document: RdpDocument, bytes: Uint8Array): Uint8Array {
+  const withoutSecrets = withoutRdpSecrets(document);
+  return withoutSecrets === document ? bytes : writeRdpDocument(withoutSecrets);
+}
+
+/** A deleted connection's kept original goes with it (a .remmina's may hold Remmina's encrypted password). */
 export async function forgetImportedOriginal(dataDir: string, id: string): Promise<void> {
   if (!/^[\w-]+$/.test(id)) return; // a profile's id, never a path
   for (const format of KEPT_FORMATS) await fs.rm(path.join(dataDir, IMPORTED_DIR, `${id}.${format}`), { force: true });
 }
 
-/** The saved connection whose kept original is exactly `bytes`, if any. */
+/** The saved connection whose kept original is exactly `bytes` (as kept: without passwords), if any. */
 async function importedFrom(library: ProfileLibrary, dataDir: string, format: string, bytes: Uint8Array): Promise<Profile | null> {
   const dir = path.join(dataDir, IMPORTED_DIR);
   for (const name of await fs.readdir(dir).catch(() => [] as string[])) {

@@ -3,7 +3,9 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import {
   ANSI_FILE_NOTE,
+  CLEAR_PASSWORD_NOTE,
   ENCRYPTED_PASSWORD_NOTE,
+  GATEWAY_PASSWORD_NOTE,
   SIGNED_FILE_NOTE,
   exportRdpFile,
   getRdpSetting,
@@ -345,4 +347,24 @@ test('authentication level 1 ("do not connect if the server cannot be verified")
   const fresh = profileDraftSchema.parse({ name: 'New', protocol: 'rdp', host: 'desk.corp.example', port: 3389, untrustedCertificate: 'refuse' });
   assert.equal(level(exportRdpFile(fresh)), '1');
   assert.equal(level(exportRdpFile({ ...fresh, untrustedCertificate: 'ask' })), '2');
+});
+
+test('a password in plain text (password:s:, gatewaypassword:s:): a note says it was not kept, and no export writes any password line', () => {
+  const text =
+    'full address:s:desk.example\r\nusername:s:ann\r\npassword:s:Winter2026!\r\ngatewayhostname:s:gw.example\r\ngatewaypassword:s:GwSecret1\r\n' +
+    'gatewayaccesstoken:s:eyJtoken\r\npassword 51:b:01000000D08C9DDF\r\nPassword:x:broken\r\nx-keep:s:kept\r\n';
+  const imported = expectOk(parseRdpFile(encodeConnectionFileText(text, 'utf-16le-bom')));
+  assert.ok(imported.notes.includes(CLEAR_PASSWORD_NOTE), imported.notes.join('\n'));
+  assert.ok(imported.notes.includes(GATEWAY_PASSWORD_NOTE), imported.notes.join('\n'));
+  assert.ok(imported.notes.includes(ENCRYPTED_PASSWORD_NOTE));
+  assert.equal(JSON.stringify(imported.draft).includes('Winter2026'), false);
+  for (const draft of [imported.draft, { ...imported.draft, username: 'bob' }]) {
+    const exported = utf16(exportRdpFile(draft, { original: imported.document }));
+    for (const secret of ['Winter2026', 'GwSecret1', 'eyJtoken', '01000000D08C', 'broken']) assert.equal(exported.includes(secret), false, `${secret} in\n${exported}`);
+    assert.doesNotMatch(exported, /password/i);
+    assert.match(exported, /^x-keep:s:kept\r$/m, 'every other line stays');
+  }
+  // Only a line that holds one is noted.
+  const plain = expectOk(parseRdpFile(encodeConnectionFileText('full address:s:desk.example\r\npassword:s:\r\n', 'utf-8')));
+  assert.deepEqual(plain.notes, []);
 });
