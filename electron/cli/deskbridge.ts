@@ -35,12 +35,20 @@ async function readNamedFile(file: string): Promise<Uint8Array> {
   }
 }
 
+/**
+ * virt-viewer's delete-this-file: a broker's one-shot ticket (it holds a password) is deleted once read,
+ * whether it is opened (FILE) or imported (--import).
+ */
+async function honourDeleteThisFile(file: string, bytes: Uint8Array): Promise<void> {
+  const text = new TextDecoder().decode(bytes.subarray(0, 4096));
+  if (/^\[virt-viewer\]/m.test(text) && /^delete-this-file\s*=\s*(1|true)\s*$/im.test(text)) await unlink(file).catch(() => undefined);
+}
+
 /** Reads a file to open once; honours virt-viewer's delete-this-file after reading it. */
 async function readOpenFile(file: string | null): Promise<{ fileName: string; bytes: Uint8Array } | null> {
   if (!file) return null;
   const bytes = await readNamedFile(file);
-  const text = new TextDecoder().decode(bytes.subarray(0, 4096));
-  if (/^\[virt-viewer\]/m.test(text) && /^delete-this-file\s*=\s*(1|true)\s*$/im.test(text)) await unlink(file).catch(() => undefined);
+  await honourDeleteThisFile(file, bytes);
   return { fileName: path.basename(file), bytes };
 }
 
@@ -199,6 +207,7 @@ export async function main(argv: string[]): Promise<void> {
     let refusal: string | null = null;
     if (options.importFile) {
       const bytes = await readNamedFile(options.importFile);
+      await honourDeleteThisFile(options.importFile, bytes);
       try {
         outcome = await importIntoLibrary(library, options.dataDir, path.basename(options.importFile), bytes, 'save');
         if (!outcome.ok) refusal = outcome.error.message;

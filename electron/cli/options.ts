@@ -24,7 +24,7 @@ Options:
   --check-policy FILE       Check a policy file before deploying it: print "valid" and what it sets,
                             or every problem in it, and exit (0 if valid, 1 if not).
   --import FILE             Add the connection in an .rdp, .vv or .remmina file to the library and exit
-                            (a .vv's one-time password is not kept).
+                            (a .vv's one-time password is not kept; its delete-this-file is honoured).
   --export ID FILE          Write a saved connection as .rdp or .remmina (by FILE's extension) and exit.
                             Never includes a password.
   FILE                      Open the connection in an .rdp, .vv or .remmina file once, without saving

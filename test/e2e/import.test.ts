@@ -114,6 +114,39 @@ test('a .vv ticket connects once with its one-time password and is not kept', as
   assert.equal(Buffer.from(listed.bytes).toString().includes('vv-ticket'), false);
 });
 
+test('the command line: --import of a .vv honours delete-this-file; an .rdp with passwords in plain text is imported, kept and exported without them', async () => {
+  const dir = await tempDir();
+  const dataDir = path.join(dir, 'data');
+  const cli = (...args: string[]) => spawnSync(process.execPath, [path.join(ROOT, 'bin', 'deskbridge.mjs'), '--data-dir', dataDir, ...args], { encoding: 'utf8', env: { ...process.env, DESKBRIDGE_SECRETS: 'file', DESKBRIDGE_SECRETS_KEY_DIR: path.join(dir, 'keys') } });
+  const vv = path.join(dir, 'ticket.vv');
+  await writeFile(vv, '[virt-viewer]\ntype=spice\nhost=vm-7.example\nport=5900\npassword=ticket-secret\ntitle=Ticket VM\ndelete-this-file=1\n');
+  const kept = path.join(dir, 'kept.vv');
+  await writeFile(kept, '[virt-viewer]\ntype=spice\nhost=vm-8.example\nport=5900\ntitle=Kept VM\n');
+  const vvImported = cli('--import', vv);
+  assert.equal(vvImported.status, 0, vvImported.stderr);
+  assert.match(vvImported.stdout, /Imported "Ticket VM"/);
+  assert.equal(existsSync(vv), false, 'delete-this-file was honoured by --import');
+  assert.equal(cli('--import', kept).status, 0);
+  assert.equal(existsSync(kept), true, 'a .vv without delete-this-file stays');
+
+  const rdp = path.join(dir, 'Desk.rdp');
+  await writeFile(rdp, utf16('full address:s:desk-3.corp.example\r\nusername:s:ann\r\npassword:s:Winter2026!\r\ngatewaypassword:s:GwSecret1\r\nx-keep:i:7\r\n'));
+  const imported = cli('--import', rdp);
+  assert.equal(imported.status, 0, imported.stderr);
+  assert.match(imported.stdout, /Note: The file contains a password in plain text; it was not imported/);
+  const id = /id ([\w-]+)\)/.exec(imported.stdout)?.[1];
+  assert.ok(id, imported.stdout);
+  const original = (await readFile(path.join(dataDir, 'imported', `${id}.rdp`))).subarray(2).toString('utf16le');
+  assert.equal(original.includes('Winter2026') || original.includes('GwSecret1'), false, original);
+  const out = path.join(dir, 'out.rdp');
+  const exported = cli('--export', id, out);
+  assert.equal(exported.status, 0, exported.stderr);
+  assert.match(exported.stdout, /\(no password\)/);
+  const written = (await readFile(out)).subarray(2).toString('utf16le');
+  assert.doesNotMatch(written, /password/i);
+  assert.match(written, /^x-keep:i:7\r$/m);
+});
+
 test('the command line: --import, --export, and opening a .vv file (delete-this-file honoured)', async () => {
   const server = await startXvnc({ password: 'cli-ticket', background: '#996b3d', xterm: false });
   cleanups.push(() => disposeXvnc(server));
