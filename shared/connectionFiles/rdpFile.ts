@@ -55,6 +55,8 @@ export const SIGNED_FILE_NOTE = 'This file is signed; changing it in DeskBridge 
 export const ANSI_FILE_NOTE =
   "This file is not Unicode text; DeskBridge read it as Windows-1252 (Western European), as Remote Desktop Connection does on such a computer. If a name with accents looks wrong, save the file again from Remote Desktop Connection.";
 export const ENCRYPTED_PASSWORD_NOTE = 'The file contains an encrypted password, which only Windows can read; it was not imported.';
+export const LEGACY_SECURITY_NOTE =
+  "This file turns off security negotiation (negotiate security layer:i:0), which asks for the old 'RDP' security layer; DeskBridge negotiates TLS or NLA instead.";
 export const CLEAR_PASSWORD_NOTE = 'The file contains a password in plain text; it was not imported, and DeskBridge keeps no copy of it.';
 export const GATEWAY_PASSWORD_NOTE = "The file contains the RD Gateway's password or access token; it was not imported, and DeskBridge keeps no copy of it.";
 
@@ -184,6 +186,14 @@ function ignoredRdpSettings(text: (name: string) => string, int: (name: string) 
   if (int('use multimon') === 1) asked.push('use all monitors (use multimon)');
   if (text('selectedmonitors')) asked.push(`use the chosen monitors (selectedmonitors:s:${shorten(text('selectedmonitors'))})`);
   if (text('kdcproxyname')) asked.push(`sign in through the KDC proxy ${shorten(text('kdcproxyname'))} (kdcproxyname)`);
+  // DeskBridge has no start-in-full-screen setting, plays no RDP sound, always asks for 32-bit colour
+  // and always reconnects a desktop that dropped; a file asking otherwise is told so.
+  if (int('screen mode id') === 2) asked.push('start in full screen (screen mode id:i:2)');
+  if (int('audiomode') === 0) asked.push("play the remote computer's sound on this computer (audiomode:i:0)");
+  if (int('audiomode') === 1) asked.push('play the sound on the remote computer (audiomode:i:1)');
+  if (int('autoreconnection enabled') === 0) asked.push('not reconnect by itself when the connection drops (autoreconnection enabled:i:0)');
+  const bpp = int('session bpp');
+  if (bpp !== null && bpp !== 32) asked.push(`use ${bpp}-bit colour (session bpp:i:${bpp})`);
   return asked;
 }
 
@@ -199,7 +209,18 @@ const RANGES: Record<string, [number, number]> = { desktopwidth: [200, 8192], de
  * as mstsc would, could send DeskBridge straight to a host the file meant to
  * reach another way (or another host): such a line is refused instead.
  */
-const ROUTING_SETTINGS = ['full address', 'server port', 'gatewayhostname', 'gatewayusagemethod', 'remoteapplicationmode', 'remoteapplicationprogram', 'alternate shell', 'loadbalanceinfo'];
+const ROUTING_SETTINGS = [
+  'full address',
+  'alternate full address',
+  'server port',
+  'gatewayhostname',
+  'gatewayusagemethod',
+  'remoteapplicationmode',
+  'remoteapplicationprogram',
+  'alternate shell',
+  'loadbalanceinfo',
+  'pcb',
+];
 
 /** Why mstsc would pass over this line, in words naming the setting, or null when it reads it. */
 function unusableReason(line: RdpLine): string | null {
@@ -344,9 +365,17 @@ export function importRdpDocument(document: RdpDocument, options: { fileName?: s
     unsupported.push(featureLabel('Start program', text('alternate shell')));
   }
   if (text('loadbalanceinfo')) unsupported.push('Connection broker load-balance info');
+  // pcb (preconnection blob) names the virtual machine a Hyper-V host (port 2179) or a broker hands the
+  // connection to; without it the connection reaches the host itself, not that machine's console.
+  if (text('pcb')) unsupported.push(featureLabel('Preconnection blob', text('pcb')));
+  // mstsc connects to "alternate full address" when the file has one ("full address" is then only its name).
+  const alternate = text('alternate full address');
+  if (alternate && alternate.toLowerCase() !== address.value.trim().toLowerCase()) unsupported.push(featureLabel('Alternate address', alternate));
   notes.push(...unsupportedFeaturesNote(unsupported));
   notes.push(...ignoredSettingsNote(ignoredRdpSettings(text, int)));
 
+  // negotiate security layer:i:0 sends no security negotiation, which leaves Standard RDP Security.
+  if (int('negotiate security layer') === 0) notes.push(LEGACY_SECURITY_NOTE);
   if (getRdpSetting(usable, 'signature') || getRdpSetting(usable, 'signscope')) notes.push(SIGNED_FILE_NOTE);
   if (text('password 51')) notes.push(ENCRYPTED_PASSWORD_NOTE);
   const secretLines = usable.lines.filter((line): line is Extract<RdpLine, { kind: 'setting' }> => line.kind === 'setting' && isRdpSecretSetting(line.name) && line.value.trim() !== '');

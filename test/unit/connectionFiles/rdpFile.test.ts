@@ -6,6 +6,7 @@ import {
   CLEAR_PASSWORD_NOTE,
   ENCRYPTED_PASSWORD_NOTE,
   GATEWAY_PASSWORD_NOTE,
+  LEGACY_SECURITY_NOTE,
   SIGNED_FILE_NOTE,
   exportRdpFile,
   getRdpSetting,
@@ -16,6 +17,7 @@ import {
   writeRdpDocument,
 } from '../../../shared/connectionFiles/rdpFile';
 import { encodeConnectionFileText, type TextEncodingName } from '../../../shared/connectionFiles/textEncoding';
+import { exportRefusal } from '../../../shared/connectionFiles/exportCheck';
 import { profileDraftSchema, type ProfileDraft } from '../../../shared/profiles/profileSchema';
 import type { ImportedSettings } from '../../../shared/connectionFiles/fileResult';
 import { bytesEqual, expectError, expectOk, fixture, utf16, utf8 } from './fixtureFiles';
@@ -43,8 +45,12 @@ test('mstsc file (UTF-16LE, BOM, CRLF, unknown keys): every mapped field and set
     colorDepth: 24,
     quality: null,
   });
-  // The file shares printers and smart cards (redirectprinters:i:1, redirectsmartcards:i:1), which DeskBridge does not.
-  assert.deepEqual(imported.notes, ['DeskBridge will not apply these settings from the file: share printers (redirectprinters); share smart cards (redirectsmartcards).']);
+  // The file shares printers and smart cards (redirectprinters:i:1, redirectsmartcards:i:1), starts in full screen,
+  // leaves the sound on the remote computer and asks for 24-bit colour, which DeskBridge does not.
+  assert.deepEqual(imported.notes, [
+    'DeskBridge will not apply these settings from the file: share printers (redirectprinters); share smart cards (redirectsmartcards); ' +
+      'start in full screen (screen mode id:i:2); play the sound on the remote computer (audiomode:i:1); use 24-bit colour (session bpp:i:24).',
+  ]);
   assert.equal(imported.document.encoding, 'utf-16le-bom');
   assert.equal(imported.document.lines.length, 55);
 });
@@ -367,4 +373,31 @@ test('a password in plain text (password:s:, gatewaypassword:s:): a note says it
   // Only a line that holds one is noted.
   const plain = expectOk(parseRdpFile(encodeConnectionFileText('full address:s:desk.example\r\npassword:s:\r\n', 'utf-8')));
   assert.deepEqual(plain.notes, []);
+});
+
+test('settings DeskBridge does not do are named, each in words: full screen, sound, no reconnecting, colour depth', () => {
+  const notes = (lines: string) => expectOk(parseRdpFile(encodeConnectionFileText(`full address:s:desk.example\r\n${lines}`, 'utf-8'))).notes;
+  assert.deepEqual(notes('screen mode id:i:2\r\naudiomode:i:0\r\nautoreconnection enabled:i:0\r\nsession bpp:i:16\r\n'), [
+    "DeskBridge will not apply these settings from the file: start in full screen (screen mode id:i:2); play the remote computer's sound on this computer (audiomode:i:0); " +
+      'not reconnect by itself when the connection drops (autoreconnection enabled:i:0); use 16-bit colour (session bpp:i:16).',
+  ]);
+  // What DeskBridge does anyway says nothing: a window, no sound, reconnecting, 32-bit colour, negotiated security.
+  assert.deepEqual(notes('screen mode id:i:1\r\naudiomode:i:2\r\nautoreconnection enabled:i:1\r\nsession bpp:i:32\r\nnegotiate security layer:i:1\r\n'), []);
+  assert.deepEqual(notes('negotiate security layer:i:0\r\n'), [LEGACY_SECURITY_NOTE]);
+});
+
+test('pcb (a Hyper-V console) and an alternate full address decide where the connection goes: flagged, and connecting refuses', () => {
+  const read = (lines: string) => expectOk(parseRdpFile(encodeConnectionFileText(`full address:s:hyperv-1.example:2179\r\n${lines}`, 'utf-8')));
+  const vm = read('pcb:s:7C2B7C1A-8F0E-4B6A-9E37-0F3E6A1C2D4B\r\n');
+  assert.deepEqual(vm.draft.unsupportedFeatures, ['Preconnection blob (7C2B7C1A-8F0E-4B6A-9E37-0F3E6A1C2D4B)']);
+  assert.ok(vm.notes.some((n) => /Preconnection blob.*refuse to connect rather than go straight/.test(n)), vm.notes.join('\n'));
+  const alternate = read('alternate full address:s:10.1.2.3\r\n');
+  assert.deepEqual(alternate.draft.unsupportedFeatures, ['Alternate address (10.1.2.3)']);
+  assert.deepEqual(read('alternate full address:s:HYPERV-1.example:2179\r\n').draft.unsupportedFeatures, [], 'the same address is no other route');
+  // Only the .rdp it came from can carry either.
+  assert.match(exportRefusal(vm.draft, 'remmina', 'rdp') ?? '', /preconnection blob .*a \.remmina file cannot describe: export it as \.rdp/);
+  assert.match(exportRefusal(alternate.draft, 'remmina', 'rdp') ?? '', /alternate address 10\.1\.2\.3.*export it as \.rdp/);
+  assert.equal(exportRefusal(vm.draft, 'rdp', 'rdp'), null);
+  // An unreadable one is refused, as other routing lines are.
+  assert.match(expectError(parseRdpFile(encodeConnectionFileText('full address:s:desk.example\r\npcb:x:vm\r\n', 'utf-8'))).message, /^Line 2: /);
 });
