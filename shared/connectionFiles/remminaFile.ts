@@ -59,7 +59,25 @@ function ignoredRemminaSettings(get: (key: string) => string | undefined): strin
   if (get('sharefolder')) asked.push(`share the folder ${get('sharefolder')} (sharefolder)`);
   if (remminaFlag(get('shareprinter'))) asked.push('share printers (shareprinter)');
   if (remminaFlag(get('sharesmartcard'))) asked.push('share smart cards (sharesmartcard)');
+  // viewmode: 1 scrolled window, 2 fullscreen, 3 scrolled fullscreen, 4 viewport fullscreen (remmina_pref.h);
+  // DeskBridge has no start-in-full-screen setting.
+  const viewmode = parseInt10(get('viewmode'));
+  if (viewmode !== null && viewmode >= 2 && viewmode <= 4) asked.push(`start in full screen (viewmode=${viewmode})`);
+  if (remminaFlag(get('multimon'))) asked.push('use all monitors (multimon)');
+  // microphone and usb are FreeRDP option text in Remmina's RDP plugin ("sys:pulse", "auto"); "0" or nothing asks nothing.
+  if (asksFor(get('microphone'))) asked.push('send the microphone (microphone)');
+  if (asksFor(get('usb'))) asked.push('share USB devices (usb)');
+  if (get('precommand')) asked.push(`run ${shortened(get('precommand') as string)} before connecting (precommand)`);
+  if (get('postcommand')) asked.push(`run ${shortened(get('postcommand') as string)} after disconnecting (postcommand)`);
   return asked;
+}
+
+function asksFor(value: string | undefined): boolean {
+  return value !== undefined && value.trim() !== '' && (remminaFlag(value) || !/^\s*[-+]?\d/.test(value) && !/^\s*f/i.test(value));
+}
+
+function shortened(text: string): string {
+  return text.length > 60 ? `${text.slice(0, 59)}…` : text;
 }
 
 function parseInt10(value: string | undefined): number | null {

@@ -138,6 +138,9 @@ export function parseVvFile(bytes: Uint8Array, options: { fileName?: string } = 
   const asked: string[] = [];
   if (readFlag(get('enable-usbredir')) === true) asked.push('share USB devices (enable-usbredir)');
   if (readFlag(get('enable-smartcard')) === true) asked.push('share smart cards (enable-smartcard)');
+  if (readFlag(get('enable-usb-autoshare')) === true) asked.push('share USB devices as they are plugged in (enable-usb-autoshare)');
+  // DeskBridge has no start-in-full-screen setting.
+  if (readFlag(get('fullscreen')) === true) asked.push('start in full screen (fullscreen)');
   notes.push(...ignoredSettingsNote(asked));
 
   const password = entries.get('password')?.value;

@@ -38,7 +38,7 @@ test('Remmina RDP: group to folder, labels to tags, fixed resolution, NLA, encry
   );
   assert.deepEqual([draft.desktopSize, draft.desktopWidth, draft.desktopHeight, draft.scaling, draft.rdpSecurity], ['fixed', 1600, 900, 'fit', 'nla']);
   assert.deepEqual(draft.unsupportedFeatures, []);
-  assert.deepEqual(imported.notes, [ENCRYPTED_REMMINA_PASSWORD_NOTE]);
+  assert.deepEqual(imported.notes, [ENCRYPTED_REMMINA_PASSWORD_NOTE, 'DeskBridge will not apply these settings from the file: start in full screen (viewmode=4).']);
   assert.deepEqual(imported.settings, { ...imported.settings, fullscreen: true, colorDepth: 32, quality: 'best' });
   assert.equal(draft.shareClipboard, true, 'disableclipboard=0');
   assert.equal(JSON.stringify(draft).includes('Ud1M8yJjZ2gxnWDuN0YvQA'), false);
@@ -280,4 +280,14 @@ test("Remmina's resolution_mode: only a custom mode (0, or none) with a real siz
   // An unchanged export of such a file gives back its bytes.
   const bytes = rdp('resolution_mode=1\nresolution_width=0\nresolution_height=0\n');
   bytesEqual(exportRemminaFile(expectOk(parseRemminaFile(bytes)).draft, { original: expectOk(parseRemminaFile(bytes)).document }), bytes);
+});
+
+test('Remmina settings DeskBridge does not do are named: full screen, all monitors, microphone, USB, commands around the connection', () => {
+  const notes = (keys: string) => expectOk(parseRemminaFile(encodeConnectionFileText(`[remmina]\nprotocol=RDP\nserver=pc\n${keys}`, 'utf-8'))).notes;
+  assert.deepEqual(notes('viewmode=2\nmultimon=1\nmicrophone=1\nusb=1\nprecommand=/usr/local/bin/vpn-up\npostcommand=/usr/local/bin/vpn-down\n'), [
+    'DeskBridge will not apply these settings from the file: start in full screen (viewmode=2); use all monitors (multimon); send the microphone (microphone); ' +
+      'share USB devices (usb); run /usr/local/bin/vpn-up before connecting (precommand); run /usr/local/bin/vpn-down after disconnecting (postcommand).',
+  ]);
+  assert.match(notes('microphone=sys:pulse\nusb=auto\nmultimon=true\n')[0] ?? '', /use all monitors \(multimon\); send the microphone \(microphone\); share USB devices \(usb\)\.$/);
+  assert.deepEqual(notes('viewmode=1\nmultimon=0\nmicrophone=0\nusb=\nprecommand=\npostcommand=\n'), []);
 });

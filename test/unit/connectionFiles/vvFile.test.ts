@@ -20,7 +20,8 @@ test('oVirt SPICE ticket: TLS-only port with its CA and host subject, one-time p
   assert.equal(draft.spiceSecurity, 'tls');
   assert.match(draft.caCertificate, /^-----BEGIN CERTIFICATE-----\nMIIDxzCC[^\n]+\n-----END CERTIFICATE-----\n?$/);
   assert.equal(draft.certificateSubject, 'O=corp.example,CN=192.0.2.10');
-  assert.deepEqual(imported.notes, [], 'nothing the user must know: a TLS-only console is what DeskBridge connects to');
+  // A TLS-only console is what DeskBridge connects to, so nothing about that; USB sharing it does not do.
+  assert.deepEqual(imported.notes, ['DeskBridge will not apply these settings from the file: share USB devices as they are plugged in (enable-usb-autoshare).']);
   assert.equal(keyFileValue(imported.document, 'ovirt', 'vm-guid'), '5e0a9b6b-8e2a-4c36-9f1e-4b6b2c6d8a10');
   assert.equal(keyFileValue(imported.document, 'virt-viewer', 'ca')?.split('\n')[0], '-----BEGIN CERTIFICATE-----', 'GLib escapes are read');
   bytesEqual(writeKeyFileDocument(imported.document), bytes, 'an unchanged document writes the same bytes');
@@ -58,7 +59,7 @@ test('oVirt VNC ticket', () => {
   assert.deepEqual([imported.draft.protocol, imported.draft.host, imported.draft.port, imported.draft.name], ['vnc', '192.0.2.11', 5902, 'Kiosk VM']);
   assert.deepEqual(imported.oneTimeSecret, { password: 'Tk9ULVNFQ1JFVA' });
   assert.equal(imported.settings.fullscreen, true);
-  assert.deepEqual(imported.notes, []);
+  assert.deepEqual(imported.notes, ['DeskBridge will not apply these settings from the file: start in full screen (fullscreen).']);
 });
 
 test('plain SPICE with CRLF line endings, a user name and no password', () => {
@@ -158,4 +159,12 @@ test('property: random bytes never throw out of the parser', () => {
     }),
     { numRuns: 500 },
   );
+});
+
+test('virt-viewer settings DeskBridge does not do are named: full screen, USB devices shared as plugged in', () => {
+  const notes = (keys: string) => expectOk(parseVvFile(new TextEncoder().encode(`[virt-viewer]\ntype=spice\nhost=vm\nport=5900\n${keys}`))).notes;
+  assert.deepEqual(notes('fullscreen=1\nenable-usb-autoshare=1\n'), [
+    'DeskBridge will not apply these settings from the file: share USB devices as they are plugged in (enable-usb-autoshare); start in full screen (fullscreen).',
+  ]);
+  assert.deepEqual(notes('fullscreen=0\nenable-usb-autoshare=0\n'), []);
 });
