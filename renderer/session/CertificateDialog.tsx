@@ -5,8 +5,11 @@ import type { CertificatePromptBody } from '../../shared/api/contract';
 
 export type CertificateDecision = 'once' | 'always' | 'cancel';
 
-/** Who the server claims to be, shown before anything is sent to it (as mstsc and Guacamole users expect). */
-export function CertificateDialog({ prompt, onDecision }: { prompt: CertificatePromptBody; onDecision: (d: CertificateDecision) => void }) {
+/**
+ * Who the server claims to be, shown before anything is sent to it (as mstsc and Guacamole users expect).
+ * `allowAlways` false (a kiosk, a device many people share): "Trust once" only, so no one person pins it for all.
+ */
+export function CertificateDialog({ prompt, onDecision, allowAlways = true }: { prompt: CertificatePromptBody; onDecision: (d: CertificateDecision) => void; allowAlways?: boolean }) {
   const id = useId();
   const changed = prompt.error === 'certificate-changed';
   const cert = prompt.certificate;
@@ -44,9 +47,11 @@ export function CertificateDialog({ prompt, onDecision }: { prompt: CertificateP
           <button type="button" onClick={() => onDecision('once')}>
             Trust once
           </button>
-          <button type="button" onClick={() => onDecision('always')}>
-            Trust always
-          </button>
+          {allowAlways && (
+            <button type="button" onClick={() => onDecision('always')}>
+              Trust always
+            </button>
+          )}
           <button type="button" autoFocus onClick={() => onDecision('cancel')}>
             Cancel
           </button>

@@ -142,6 +142,10 @@ const KIOSK_WORDS: Partial<Record<ErrorCode, string>> = {
   'certificate-policy-mismatch': 'The remote computer\u2019s certificate is not the one your organisation set for this device, so the connection was stopped to protect your password. Tell your IT department.',
   'certificate-unverified': 'The remote computer\u2019s identity could not be verified, so the connection was stopped to protect your password. Tell your IT department.',
   'certificate-not-as-named': 'The remote computer\u2019s certificate is not the one this connection names, so the connection was stopped to protect your password. Tell your IT department.',
+  'certificate-changed': 'The remote computer\u2019s certificate is not the one this device trusted before. That is how a machine in between would show itself, so the connection was stopped to protect your password. Tell your IT department.',
+  'auth-failed': 'The remote computer did not accept the password this device has for it. Press Try again to type it; if you do not know it, tell your IT department.',
+  'wrong-credentials': 'The remote computer did not accept the user name or password this device has for it. Press Try again to type them; if you do not know them, tell your IT department.',
+  'sign-in-failed': 'The remote computer did not accept the sign-in this device has for it. Press Try again to type your user name and password; if you do not know them, tell your IT department.',
   'security-unsupported': 'The remote computer asks for a kind of security this device is not set up for. Tell your IT department.',
   'nla-required': 'The remote computer asks for a kind of security this device is not set up for. Tell your IT department.',
   'tls-required': 'The remote computer asks for a kind of security this device is not set up for. Tell your IT department.',
@@ -193,6 +197,17 @@ export function againstTrustedOnce(prompt: CertificatePromptBody, trustedOnce: s
 
 /** Failures the same connection cannot get past until IT changes the policy or the connection changes: no Reconnect is offered. */
 const RETRY_CANNOT_HELP = new Set<ErrorCode>(['policy-host-forbidden', 'policy-unencrypted-forbidden', 'policy-invalid', 'feature-unsupported', 'certificate-unverified', 'certificate-not-as-named']);
+
+/**
+ * What stops a kiosk that only IT can mend, by the policy (its hosts, its pins, the connection it sets up) or on the
+ * server (its certificate): the kiosk tries again by itself every kioskRetryAloneMs.
+ */
+const KIOSK_RETRIES_ALONE = new Set<ErrorCode>([...RETRY_CANNOT_HELP, 'certificate-policy-mismatch', 'certificate-changed']);
+
+/** Ten times the policy's cap on the pause between reconnect attempts (40 s by default), and at least 10 s. */
+export function kioskRetryAloneMs(reconnectMaxDelayMs: number | undefined): number {
+  return Math.max(10_000, 10 * (reconnectMaxDelayMs ?? DEFAULT_RECONNECT.maxDelayMs));
+}
 
 const NEEDS_A_PERSON = new Set<ErrorCode>(['auth-failed', 'wrong-credentials', 'sign-in-failed', 'account-locked', 'account-expired', 'access-denied', 'certificate-changed', 'certificate-untrusted', 'certificate-rejected', 'certificate-policy-mismatch', 'certificate-unverified', 'certificate-not-as-named', 'nla-required', 'tls-required', 'legacy-security', 'auth-cancelled']);
 
@@ -306,12 +321,29 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
     setEnding(null);
     updateState(retryRef.current > 0 ? 'reconnecting' : 'connecting');
 
+    /**
+     * The user is asked about the server's certificate (trusted, the next attempt goes on with the answer). Not on a
+     * kiosk when it changed: the person at a shared device cannot judge a machine in between, and one "Trust always"
+     * would pin it for every later user; that is IT's to decide, as a pinned certificate that does not match is.
+     */
+    const askAboutCertificate = (prompt: CertificatePromptBody) => {
+      const asked = againstTrustedOnce(prompt, trustedOnceRef.current);
+      if (kiosk && asked.error === 'certificate-changed') {
+        const before = asked.previousFingerprint ? ` The one trusted before has ${asked.previousFingerprint}.` : '';
+        showFailure({ code: 'certificate-changed', detail: `The certificate it showed has the SHA-256 fingerprint ${asked.certificate.fingerprintSha256}.${before}` });
+        return;
+      }
+      // The question replaces any "Reconnecting…" under it.
+      setReconnecting(null);
+      setCertificate(asked);
+      updateState('securing');
+    };
+
     const showFailure = (f: Failure) => {
       if (cancelled) return;
       if (f.prompt) {
-        // As RDP's certificate question before connecting: trusted, the next attempt goes on with the answer.
-        setCertificate(againstTrustedOnce(f.prompt, trustedOnceRef.current));
-        updateState('securing');
+        // As RDP's certificate question before connecting.
+        askAboutCertificate(f.prompt);
         return;
       }
       const decided = f.code === 'user-ended' ? endReasonRef.current : f;
@@ -365,8 +397,7 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
       } catch (error) {
         if (cancelled) return;
         if (error instanceof ApiError && error.status === 409 && (error.code === 'certificate-untrusted' || error.code === 'certificate-changed')) {
-          setCertificate(againstTrustedOnce(error.body as unknown as CertificatePromptBody, trustedOnceRef.current));
-          updateState('securing');
+          askAboutCertificate(error.body as unknown as CertificatePromptBody);
           return;
         }
         // No session will take what the adapter started for this connect (RDP's decoding threads).
@@ -684,6 +715,16 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
     if (info) void api('DELETE', API.session(info.sessionId)).catch(() => undefined);
   };
 
+  // A kiosk stopped by what only IT can mend (the policy, a pin, the server's certificate) tries again by itself now
+  // and then, so a fleet comes back once IT has mended it, with no one at each device to press Try again.
+  const retriesAlone = kiosk !== null && failure !== null && KIOSK_RETRIES_ALONE.has(failure.code);
+  const retryAloneMs = kioskRetryAloneMs(reconnectMaxDelayMs);
+  useEffect(() => {
+    if (!retriesAlone) return;
+    const timer = setTimeout(() => reconnectRef.current(), retryAloneMs);
+    return () => clearTimeout(timer);
+  }, [retriesAlone, retryAloneMs, failure]);
+
   const reconnect = () => {
     setCertificate(null);
     // What the last session's transfers came to is read by now; the new session starts with none over its desktop.
@@ -691,6 +732,8 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
     retryRef.current = 0;
     setAttempt((n) => n + 1);
   };
+  const reconnectRef = useRef(reconnect);
+  reconnectRef.current = reconnect;
 
   // Ctrl+Alt+Home (as in Microsoft's Remote Desktop client) takes the keyboard back from the remote desktop,
   // to the toolbar: every other key goes to the remote computer, Tab included. Not in kiosk mode, which has no toolbar.
@@ -977,6 +1020,7 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
           <div className="session-error" role="alert">
             <p className="error-message">{failureText.message}</p>
             {failure.note && <p className="error-detail">{failure.note}</p>}
+            {retriesAlone && <p className="error-detail">This device tries again by itself every {Math.round(retryAloneMs / 1000)} seconds.</p>}
             {/* What the server or the network said, for IT: there on request, not in the user's way. */}
             {failureText.detail && (
               <details className="error-detail">
@@ -1030,6 +1074,7 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
       {certificate && (
         <CertificateDialog
           prompt={certificate}
+          allowAlways={!kiosk}
           onDecision={(decision) => {
             const prompt = certificate;
             setCertificate(null);
