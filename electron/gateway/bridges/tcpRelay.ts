@@ -50,6 +50,34 @@ export function classifySocketError(error: NodeJS.ErrnoException, connected: boo
   }
 }
 
+/**
+ * Who ended a relay, for its one 'relay ended' log line: the page (it closed
+ * its WebSocket: a reload, its own dead-link probe, its reconnect), the host
+ * (it closed, refused or failed), the gateway (a timer, a policy or sign-in
+ * check), or the session (ended through the API).
+ */
+type RelayEndedBy = 'page' | 'host' | 'gateway' | 'session';
+
+/**
+ * The fields of a relay's 'relay ended' line: no secret (the session id is a
+ * capability on the control channel only with the window's key; no ticket, no
+ * password). Bytes are the session's so far (for SPICE, over all its channels),
+ * as its stats events count them.
+ */
+function relayEndFields(session: GatewaySession, by: RelayEndedBy, reason: ErrorCode | null, detail: string | undefined, startedAt: number, pageCode?: number): Record<string, unknown> {
+  return {
+    session: session.id,
+    protocol: session.protocol,
+    by,
+    ...(reason ? { reason } : {}),
+    ...(detail ? { detail } : {}),
+    ...(pageCode !== undefined ? { pageCode } : {}),
+    bytesFromHost: session.bytesFromHost,
+    bytesToHost: session.bytesToHost,
+    seconds: Math.round((Date.now() - startedAt) / 100) / 10,
+  };
+}
+
 export function relayToHost(
   socket: WebSocket,
   session: GatewaySession,
@@ -67,6 +95,7 @@ export function relayToHost(
  * wait; then the relay goes on over it as over a direct connection.
  */
 function relayThroughProxy(socket: WebSocket, session: GatewaySession, sessions: SessionRegistry, logger: Logger, timeouts: RelayTimeouts, proxy: HttpProxy): void {
+  const startedAt = Date.now();
   const early: Buffer[] = [];
   const hold = (data: Buffer | ArrayBuffer | Buffer[]) => early.push(toBuffer(data));
   socket.on('message', hold);
@@ -83,12 +112,19 @@ function relayThroughProxy(socket: WebSocket, session: GatewaySession, sessions:
     socket.off('close', abort);
     const pageOpen = socket.readyState === socket.OPEN;
     if (outcome.ok && pageOpen) return relay(socket, session, sessions, logger, timeouts, { socket: outcome.socket, early });
-    if (outcome.ok) outcome.socket.destroy();
-    else if (outcome.code !== 'user-ended') {
+    const ended = (by: RelayEndedBy, reason: ErrorCode | null, detail?: string) =>
+      logger.child('relay').info('relay ended', relayEndFields(session, by, reason, detail, startedAt));
+    if (outcome.ok) {
+      outcome.socket.destroy();
+      ended('page', null);
+    } else if (outcome.code !== 'user-ended') {
       sessions.fail(session, outcome.code, outcome.detail);
-      logger.child('relay').info('relay ended', { session: session.id, reason: outcome.code, detail: outcome.detail });
+      ended('host', outcome.code, outcome.detail);
       if (pageOpen) socket.close(4000, outcome.code);
-    } else if (pageOpen) socket.close(1000, 'closed');
+    } else {
+      ended(pageOpen ? 'session' : 'page', pageOpen ? outcome.code : null);
+      if (pageOpen) socket.close(1000, 'closed');
+    }
     if (session.bridgeClosers.size === 0 && session.state !== 'disconnected') sessions.setState(session, 'disconnected');
   });
 }
@@ -103,6 +139,10 @@ function relay(
   made: { socket: net.Socket; early: Buffer[] } | null,
 ): void {
   const log = logger.child('relay');
+  const startedAt = Date.now();
+  /** Who ended the relay, for the log: set where the end comes from the page, the host or the session; else the gateway's own check or timer. */
+  let endedBy: RelayEndedBy = 'gateway';
+  let pageCode: number | undefined;
   // A VNC session's connection, opened when the session was created (heldHostConnection.ts); else a new one.
   const held = made ? undefined : session.heldConnection?.take();
   session.heldConnection = null;
@@ -143,10 +183,9 @@ function relay(
     if (greetingTimer) clearTimeout(greetingTimer);
     if (signInTimer) clearTimeout(signInTimer);
     session.bridgeClosers.delete(closer);
-    if (reason && reason !== 'user-ended') {
-      sessions.fail(session, reason, detail, prompt);
-      log.info('relay ended', { session: session.id, reason, detail });
-    }
+    if (reason && reason !== 'user-ended') sessions.fail(session, reason, detail, prompt);
+    // One line however the relay ends (the page closing its end included), so a drop that starts a run of reconnects is in the log.
+    log.info('relay ended', relayEndFields(session, endedBy, reason, detail, startedAt, pageCode));
     if (filter && filter.dropped > 0) log.info('clipboard messages left out by policy', { session: session.id, dropped: filter.dropped });
     if (agentFilter && agentFilter.dropped > 0) log.info('clipboard messages left out by policy', { session: session.id, dropped: agentFilter.dropped, tokensGiven: agentFilter.tokensGiven });
     host.destroy();
@@ -165,7 +204,10 @@ function relay(
     stopSignInTimer();
     signInTimer = setTimeout(() => finish('no-greeting', why), ms);
   };
-  const closer = (reason: ErrorCode) => finish(reason);
+  const closer = (reason: ErrorCode) => {
+    endedBy = 'session';
+    finish(reason);
+  };
   session.bridgeClosers.add(closer);
 
   // Until the host answers (and, for a sign-in, until the page's handshake starts), bytes from the browser wait here.
@@ -406,7 +448,10 @@ function relay(
       catchingUp = false;
       if (rest.length > 0) pendingToHost.push(rest);
       // The server may have gone while the page caught up (it closes after refusing a password): the page has its answer now.
-      if (endedWhileCatchingUp) return finish(endedWhileCatchingUp);
+      if (endedWhileCatchingUp) {
+        endedBy = 'host';
+        return finish(endedWhileCatchingUp);
+      }
       pump([], true);
     };
     socket.off('message', holdUntilConnected);
@@ -447,7 +492,10 @@ function relay(
   // While the page catches up with a sign-in, the server's end waits for it (so the page reads the server's answer first).
   const hostEnded = (reason: ErrorCode, detail?: string) => {
     if (catchingUp) endedWhileCatchingUp ??= reason;
-    else finish(reason, detail);
+    else {
+      if (!finished) endedBy = 'host';
+      finish(reason, detail);
+    }
   };
   const watched: Array<() => void> = [];
   const watch = (socket: net.Socket) => {
@@ -474,6 +522,15 @@ function relay(
   if (taken?.connected) onConnected();
   else host.once(hostTls ? 'secureConnect' : 'connect', onConnected);
 
-  socket.on('close', () => finish(null));
-  socket.on('error', () => finish(null));
+  socket.on('close', (code: number) => {
+    if (!finished) {
+      endedBy = 'page';
+      pageCode = code;
+    }
+    finish(null);
+  });
+  socket.on('error', () => {
+    if (!finished) endedBy = 'page';
+    finish(null);
+  });
 }
