@@ -11,6 +11,7 @@ import { ProfileEditor, draftFrom, type EditorValues } from '../profiles/Profile
 import { SessionView } from '../session/SessionView';
 import { ModalDialog } from './ModalDialog';
 import { warmUpSessionAdapters } from '../session/createRemoteSession';
+import { kioskBlocksKey } from '../../shared/session/kioskKeys';
 
 interface OpenSession {
   key: string;
@@ -170,17 +171,7 @@ export function App() {
     // Shortcuts that would leave the session in a browser. The kiosk browser flags
     // (and Electron's kiosk window) stop most of them; this catches what reaches the page.
     const swallow = (event: KeyboardEvent) => {
-      const key = event.key.toLowerCase();
-      const ctrl = event.ctrlKey || event.metaKey;
-      if (
-        event.key === 'F11' ||
-        (event.altKey && event.key === 'F4') ||
-        (ctrl && ['w', 't', 'n', 'l', 'r', 'p', 's', 'o', 'h', 'j'].includes(key)) ||
-        (ctrl && event.shiftKey && ['i', 'j', 'c', 'delete'].includes(key)) ||
-        event.key === 'F12'
-      ) {
-        event.preventDefault();
-      }
+      if (kioskBlocksKey({ key: event.key, ctrl: event.ctrlKey || event.metaKey, alt: event.altKey, shift: event.shiftKey })) event.preventDefault();
     };
     window.addEventListener('keydown', swallow, { capture: true });
     const noMenu = (event: Event) => event.preventDefault();
