@@ -204,6 +204,9 @@ const RETRY_CANNOT_HELP = new Set<ErrorCode>(['policy-host-forbidden', 'policy-u
  */
 const KIOSK_RETRIES_ALONE = new Set<ErrorCode>([...RETRY_CANNOT_HELP, 'certificate-policy-mismatch', 'certificate-changed']);
 
+/** How long a kiosk's first attempt goes before it says "Connecting to …" (a quick connect shows nothing). */
+const KIOSK_CONNECTING_SHOWN_AFTER_MS = 600;
+
 /** Ten times the policy's cap on the pause between reconnect attempts (40 s by default), and at least 10 s. */
 export function kioskRetryAloneMs(reconnectMaxDelayMs: number | undefined): number {
   return Math.max(10_000, 10 * (reconnectMaxDelayMs ?? DEFAULT_RECONNECT.maxDelayMs));
@@ -715,6 +718,16 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
     if (info) void api('DELETE', API.session(info.sessionId)).catch(() => undefined);
   };
 
+  // A kiosk's first attempt says what it is doing from the start (a thin client booting before its network can wait
+  // seconds for an answer), after a moment so a quick connect shows no flash; later attempts have "Connecting… (attempt N)".
+  const [connectingShown, setConnectingShown] = useState(false);
+  useEffect(() => {
+    setConnectingShown(false);
+    if (!inKiosk || state !== 'connecting') return;
+    const timer = setTimeout(() => setConnectingShown(true), KIOSK_CONNECTING_SHOWN_AFTER_MS);
+    return () => clearTimeout(timer);
+  }, [inKiosk, state]);
+
   // A kiosk stopped by what only IT can mend (the policy, a pin, the server's certificate) tries again by itself now
   // and then, so a fleet comes back once IT has mended it, with no one at each device to press Try again.
   const retriesAlone = kiosk !== null && failure !== null && KIOSK_RETRIES_ALONE.has(failure.code);
@@ -1029,6 +1042,13 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
               </details>
             )}
             <EndActions again={kiosk ? 'Try again' : RETRY_CANNOT_HELP.has(failure.code) ? null : 'Reconnect'} onAgain={reconnect} onClose={kiosk ? null : onClose} />
+          </div>
+        </div>
+      )}
+      {connectingShown && state === 'connecting' && !reconnecting && !failure && !certificate && !passwordPrompt && (
+        <div className="session-overlay reconnecting" role="status" aria-live="polite">
+          <div className="session-ended">
+            <p className="reconnect-title">Connecting to {profile.name}…</p>
           </div>
         </div>
       )}

@@ -320,6 +320,25 @@ test('an RDP kiosk at boot asks about an unknown certificate with "Trust once" o
   assert.equal(await page.getByRole('dialog').count(), 0, 'nothing to trust on the spot');
 });
 
+test('a kiosk booting while its server does not answer says what it is doing at once, not a blank screen until the first attempt gives up', async () => {
+  const server = await startXvnc({ background: '#336699' });
+  cleanups.push(() => disposeXvnc(server));
+  // The link is up but nothing comes back (a network still coming up): the first attempt waits seconds for a greeting.
+  const relay = await startFaultRelay(server.port);
+  cleanups.push(() => relay.close());
+  relay.blackHole(true);
+  const kiosk = await startKiosk(relay.port, { open: false });
+  const { page } = kiosk.browser;
+  const opened = Date.now();
+  await page.goto(kiosk.app.url);
+  await page.getByRole('status').filter({ hasText: 'Connecting to Front desk…' }).waitFor({ timeout: 3000 });
+  const said = Date.now() - opened;
+  assert.ok(said < 3000, `said after ${said} ms`);
+  figures.kioskConnectingShownMs = said;
+  relay.blackHole(false);
+  await waitForCanvasColour(page, 1000, 740, hexColour('#336699'), 20_000);
+});
+
 test('a host name that cannot be looked up (a thin client booting before its network): the kiosk keeps trying, with growing pauses, and says why', async () => {
   const kiosk = await startKiosk(5900, { host: 'deskbridge-kiosk-test.invalid' });
   const { page } = kiosk.browser;
