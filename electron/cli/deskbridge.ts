@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { readFile, unlink, writeFile } from 'node:fs/promises';
 import { checkPolicyFile, collectDiagnostics, createLogger, exportProfile, machinePolicyPath, notFoundOrAmbiguous, openOfflineLibrary, packageVersion, startGateway, importIntoLibrary, PolicyRefusal } from '../gateway/index';
 import { USAGE, UsageError, parseCli, type CliOptions } from './options';
-import { ELECTRON_MISSING, browserArgs, findChromium, findElectronBinary } from './shellLaunch';
+import { ELECTRON_MISSING, browserArgs, findChromium, findElectronBinary, prepareBrowserProfile } from './shellLaunch';
 
 /** The package folder: dist/cli.mjs lives one level below it. */
 export function packageRoot(): string {
@@ -96,7 +96,13 @@ async function runBrowserShell(options: CliOptions): Promise<void> {
         const startedAt = Date.now();
         // A kiosk by --kiosk or by the policy (as a fleet turns it on), as the policy is at each opening.
         const kiosk = gateway.kioskEnabled();
-        const opened = spawn(chromium, browserArgs(address, path.join(options.dataDir, 'browser-profile'), kiosk), { stdio: 'ignore', detached: false });
+        const profileDir = path.join(options.dataDir, 'browser-profile');
+        try {
+          prepareBrowserProfile(profileDir);
+        } catch (error) {
+          logger.warn('could not turn off the browser profile\u2019s password saving', { error: (error as Error).message });
+        }
+        const opened = spawn(chromium, browserArgs(address, profileDir, kiosk), { stdio: 'ignore', detached: false });
         browser = opened;
         opened.on('spawn', () => {
           if (address !== url) return;

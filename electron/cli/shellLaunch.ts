@@ -1,7 +1,7 @@
 // Finding what the two shells run: an installed Electron binary, or a system
 // Chromium for the browser shell's app window. Plain Node, no side effects at
 // import, so tests (and the e2e suite) can use these without starting the CLI.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 /** The executable inside an Electron dist folder when path.txt does not say. */
@@ -76,6 +76,35 @@ export function findChromium(env: NodeJS.ProcessEnv = process.env, platform: Nod
     }
   }
   return null;
+}
+
+/**
+ * The browser shell's own Chromium profile keeps no password and fills no form: a password typed into the
+ * session's password dialog must go to the keychain (or nowhere, as the user and IT chose), never into Chromium's
+ * password manager, which would keep it outside the keychain and whatever the policy says. Chromium reads these
+ * preferences at start ("Offer to save passwords" and autofill off, as its PasswordManagerEnabled policy sets);
+ * the other preferences Chromium keeps there are left as they are. A file that cannot be read as JSON is replaced.
+ */
+export function prepareBrowserProfile(profileDir: string): void {
+  const dir = path.join(profileDir, 'Default');
+  const file = path.join(dir, 'Preferences');
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  let prefs: Record<string, unknown> = {};
+  try {
+    const read = JSON.parse(readFileSync(file, 'utf8')) as unknown;
+    if (read && typeof read === 'object' && !Array.isArray(read)) prefs = read as Record<string, unknown>;
+  } catch {
+    // None yet (a first start), or not JSON.
+  }
+  const section = (name: string): Record<string, unknown> => {
+    const value = prefs[name];
+    return value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+  };
+  prefs.credentials_enable_service = false;
+  prefs.credentials_enable_autosignin = false;
+  prefs.profile = { ...section('profile'), password_manager_enabled: false };
+  prefs.autofill = { ...section('autofill'), enabled: false, profile_enabled: false, credit_card_enabled: false };
+  writeFileSync(file, JSON.stringify(prefs), { mode: 0o600 });
 }
 
 /**

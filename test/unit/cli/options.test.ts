@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { OPTIONS, USAGE, UsageError, defaultDataDir, parseCli } from '../../../electron/cli/options';
-import { ELECTRON_MISSING, browserArgs, chromiumCandidates, findChromium, findElectronBinary } from '../../../electron/cli/shellLaunch';
+import { ELECTRON_MISSING, browserArgs, chromiumCandidates, findChromium, findElectronBinary, prepareBrowserProfile } from '../../../electron/cli/shellLaunch';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const cli = path.join(repo, 'bin', 'deskbridge.mjs');
@@ -135,4 +135,30 @@ test('the browser opens as an app window with its own profile and no extensions'
   assert.deepEqual(args, ['--app=http://127.0.0.1:1/start?code=x', '--user-data-dir=/d/browser-profile', '--disable-extensions', '--no-first-run', '--no-default-browser-check']);
   const kiosk = browserArgs('http://127.0.0.1:1/', '/d/p', true);
   assert.ok(kiosk.includes('--kiosk') && kiosk.includes('--disable-extensions') && kiosk.includes('--user-data-dir=/d/p'));
+});
+
+test('the browser shell\u2019s Chromium profile saves no password and fills no form; its other preferences stay', async () => {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'deskbridge-profile-'));
+  try {
+    const file = path.join(dir, 'Default', 'Preferences');
+    prepareBrowserProfile(dir);
+    const first = JSON.parse(await readFile(file, 'utf8'));
+    assert.equal(first.credentials_enable_service, false, '"Offer to save passwords" off');
+    assert.equal(first.profile.password_manager_enabled, false);
+    assert.equal(first.autofill.profile_enabled, false);
+    // Chromium's own preferences (a window's place, the zoom) are kept; a user who turned saving back on is overruled.
+    await writeFile(file, JSON.stringify({ browser: { window_placement: { left: 10 } }, profile: { exit_type: 'Normal', password_manager_enabled: true }, credentials_enable_service: true }));
+    prepareBrowserProfile(dir);
+    const again = JSON.parse(await readFile(file, 'utf8'));
+    assert.deepEqual(again.browser, { window_placement: { left: 10 } });
+    assert.equal(again.profile.exit_type, 'Normal');
+    assert.equal(again.profile.password_manager_enabled, false);
+    assert.equal(again.credentials_enable_service, false);
+    // A file Chromium left broken is replaced, not a reason not to start.
+    await writeFile(file, '{ not json');
+    prepareBrowserProfile(dir);
+    assert.equal(JSON.parse(await readFile(file, 'utf8')).credentials_enable_service, false);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 });

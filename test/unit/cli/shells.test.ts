@@ -67,6 +67,9 @@ test('browser shell: the address first, the browser in app mode with its own pro
   const args = browserArgs.trimEnd().split('\n');
   assert.ok(args.includes(`--app=${url}`), browserArgs);
   for (const flag of [`--user-data-dir=${path.join(dataDir, 'browser-profile')}`, '--disable-extensions', '--no-first-run', '--no-default-browser-check']) assert.ok(args.includes(flag), flag);
+  // The profile it opens offers to save no password (a typed one goes to the keychain or nowhere).
+  const prefs = JSON.parse(await readFile(path.join(dataDir, 'browser-profile', 'Default', 'Preferences'), 'utf8'));
+  assert.equal(prefs.credentials_enable_service, false);
 
   child.kill('SIGTERM');
   const [code] = (await once(child, 'exit')) as [number | null];
