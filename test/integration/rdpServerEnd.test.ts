@@ -136,4 +136,8 @@ test('the server ends the session (Disconnect Provider Ultimatum) and the page c
   assert.equal(error.code, 'session-ended');
   assert.equal(error.message, messageFor('session-ended'));
   assert.match(error.detail ?? '', /Disconnect Provider Ultimatum \(reason 3\)/);
+  // The log says it once, with what went each way (as the VNC/SPICE relay's line).
+  const ended = harness.logs().filter((line) => line.includes('RDP session ended') && line.includes(`session="${session.sessionId}"`));
+  assert.equal(ended.length, 1, ended.join('\n'));
+  assert.match(ended[0]!, /reason="session-ended".* bytesFromHost=\d+ bytesToHost=\d+/);
 });

@@ -253,10 +253,9 @@ export function serveRdCleanPath(
         const { messages, tiles: decoded, stoppedBecause } = transcoder.stats;
         if (messages > 0 || stoppedBecause) log.info('RemoteFX decoded by the page', { session: session.id, messages, tiles: decoded, stoppedBecause, refreshSent });
       }
-      if (reason && reason !== 'user-ended') {
-        deps.sessions.fail(session, reason, detail);
-        log.info('RDP session ended', { session: session.id, reason, detail });
-      }
+      // One line however it ends (the page closing, the user, the server, a dead link), as the VNC/SPICE relay writes.
+      if (reason && reason !== 'user-ended') deps.sessions.fail(session, reason, detail);
+      log.info('RDP session ended', { session: session.id, reason: reason ?? 'closed', ...(detail ? { detail } : {}), bytesFromHost: session.bytesFromHost, bytesToHost: session.bytesToHost });
       transport.socket.destroy();
       if (socket.readyState === socket.OPEN) socket.close(reason && reason !== 'user-ended' ? 4000 : 1000, reason ?? 'closed');
       if (session.bridgeClosers.size === 0 && session.state !== 'disconnected') deps.sessions.setState(session, 'disconnected');
