@@ -52,6 +52,38 @@ async function readOpenFile(file: string | null): Promise<{ fileName: string; by
   return { fileName: path.basename(file), bytes };
 }
 
+/**
+ * One line of standard input, without its line end: a script's pipe, or a person at a terminal (asked on standard
+ * error, what is typed not shown).
+ */
+async function readPasswordLine(question: string): Promise<string> {
+  const input = process.stdin;
+  if (!input.isTTY) {
+    const chunks: Buffer[] = [];
+    for await (const chunk of input) chunks.push(chunk as Buffer);
+    return Buffer.concat(chunks).toString('utf8').split(/\r?\n/)[0] ?? '';
+  }
+  process.stderr.write(question);
+  input.setRawMode(true);
+  input.resume();
+  let typed = '';
+  try {
+    for await (const chunk of input) {
+      for (const char of String(chunk)) {
+        if (char === '\r' || char === '\n') return typed;
+        if (char === '\u0003') process.exit(130); // Ctrl+C
+        if (char === '\u007f' || char === '\b') typed = typed.slice(0, -1);
+        else typed += char;
+      }
+    }
+    return typed;
+  } finally {
+    input.setRawMode(false);
+    input.pause();
+    process.stderr.write('\n');
+  }
+}
+
 /** How long a stopping browser shell waits for the gateway to close before it exits anyway. */
 const STOP_GRACE_MS = 3000;
 
@@ -205,6 +237,29 @@ export async function main(argv: string[]): Promise<void> {
       machinePolicyFile: machinePolicyPath(),
     });
     process.stdout.write(`Wrote ${files.length} files to ${options.diagnostics}: ${files.join(', ')}\n`);
+    return;
+  }
+  if (options.savePassword !== null) {
+    const library = await openOfflineLibrary({ dataDir: options.dataDir, policyFile: options.policy, machinePolicyFile: machinePolicyPath() });
+    const matches = library.matching(options.savePassword);
+    const profile = matches.length === 1 ? matches[0]! : null;
+    if (!profile) {
+      process.stderr.write(`deskbridge: ${notFoundOrAmbiguous(options.savePassword, matches, 'so no password was saved')}\n`);
+      process.exit(1);
+    }
+    const password = await readPasswordLine(`Password for "${profile.name}": `);
+    if (password === '') {
+      process.stderr.write('deskbridge: no password was given on standard input, so none was saved.\n');
+      process.exit(1);
+    }
+    try {
+      await library.savePassword(profile.id, password);
+    } catch (error) {
+      if (!(error instanceof PolicyRefusal)) throw error;
+      process.stderr.write(`deskbridge: ${error.message} No password was saved.\n`);
+      process.exit(1);
+    }
+    process.stdout.write(`Saved the password of "${profile.name}" (id ${profile.id}) in ${library.secretsBackend === 'keychain' ? 'the system keychain' : 'the encrypted file store'}.\n`);
     return;
   }
   if (options.importFile || options.exportProfile) {

@@ -27,6 +27,11 @@ Options:
                             (a .vv's one-time password is not kept; its delete-this-file is honoured).
   --export ID FILE          Write a saved connection as .rdp or .remmina (by FILE's extension) and exit.
                             Never includes a password.
+  --save-password NAME_OR_ID
+                            Save the password of a saved connection (IT's managed ones included: a
+                            kiosk's, which no policy can carry) in the keychain, as policy allows, and
+                            exit. The password is read from standard input (one line; not echoed on a
+                            terminal), never from the command line.
   FILE                      Open the connection in an .rdp, .vv or .remmina file once, without saving
                             it (what an OS file association runs). virt-viewer's delete-this-file is honoured.
   --diagnostics FOLDER      Write a diagnostics bundle for IT (version, effective policy,
@@ -51,6 +56,8 @@ export interface CliOptions {
   diagnostics: string | null;
   importFile: string | null;
   exportProfile: { id: string; file: string } | null;
+  /** --save-password: the connection whose password standard input gives. */
+  savePassword: string | null;
   help: boolean;
   version: boolean;
   file: string | null;
@@ -78,6 +85,7 @@ export const OPTIONS = {
   diagnostics: { type: 'string' },
   import: { type: 'string' },
   export: { type: 'string' },
+  'save-password': { type: 'string' },
   version: { type: 'boolean', default: false },
   help: { type: 'boolean', short: 'h', default: false },
 } as const satisfies NonNullable<Parameters<typeof parseArgs>[0]>['options'];
@@ -132,6 +140,7 @@ export function parseCli(argv: string[]): CliOptions {
     file: rest[0] ? path.resolve(rest[0]) : null,
     importFile: values.import ? path.resolve(values.import) : null,
     exportProfile,
+    savePassword: values['save-password'] ?? null,
   };
 }
 

@@ -3,6 +3,7 @@
 // freerdp-shadow servers, and a fault-injection relay between gateway and server.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -33,7 +34,7 @@ interface Kiosk {
   restart(): Promise<void>;
 }
 
-async function startKiosk(port: number, extra: { protocol?: 'vnc' | 'rdp'; host?: string; onSessionEnd?: string; username?: string; pins?: Record<string, string[]>; open?: boolean } = {}): Promise<Kiosk> {
+async function startKiosk(port: number, extra: { protocol?: 'vnc' | 'rdp'; host?: string; onSessionEnd?: string; username?: string; pins?: Record<string, string[]>; open?: boolean; savedPassword?: string } = {}): Promise<Kiosk> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'deskbridge-kiosk-'));
   const policyFile = path.join(dir, 'policy.json');
   await writeFile(
@@ -47,8 +48,18 @@ async function startKiosk(port: number, extra: { protocol?: 'vnc' | 'rdp'; host?
     }),
   );
   const env = { ...process.env, DESKBRIDGE_SECRETS: 'file' };
+  // As IT provisions a device: the password saved once with the command, before the kiosk first starts.
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'deskbridge-kiosk-data-'));
+  if (extra.savedPassword !== undefined) {
+    const saved = spawnSync(process.execPath, [path.join(ROOT, 'bin', 'deskbridge.mjs'), '--save-password', 'Front desk', '--policy', policyFile, '--data-dir', dataDir], {
+      encoding: 'utf8',
+      input: `${extra.savedPassword}\n`,
+      env: { ...env, DESKBRIDGE_SECRETS_KEY_DIR: path.join(dataDir, '..', `${path.basename(dataDir)}-keys`) },
+    });
+    assert.equal(saved.status, 0, saved.stderr);
+  }
   const kiosk: Kiosk = {
-    app: await startApp({ env, args: ['--policy', policyFile] }),
+    app: await startApp({ env, dataDir, args: ['--policy', policyFile] }),
     browser: await openBrowser({ origin: 'http://127.0.0.1' }),
     policyFile,
     async restart() {
@@ -116,6 +127,15 @@ test('kiosk starts straight into the desktop, shows no way out, and keeps it thr
   t.diagnostic(`VNC: server listening to desktop back: ${back} ms`);
   figures.vncServerBackToDesktopMs = back;
   assert.ok(back < 5000, `desktop back ${back} ms after the server listened`);
+});
+
+test('a VNC kiosk whose password IT saved with --save-password boots straight into the desktop, asking nothing', async () => {
+  const server = await startXvnc({ background: '#336699', password: 'Kiosk-34' });
+  cleanups.push(() => disposeXvnc(server));
+  const kiosk = await startKiosk(server.port, { savedPassword: 'Kiosk-34' });
+  const { page } = kiosk.browser;
+  await waitForCanvasColour(page, 1000, 740, BLUE, 15_000);
+  assert.equal(await page.getByRole('dialog', { name: 'Password required' }).count(), 0, 'no one was asked for the password');
 });
 
 test('a cut link comes back with the typed text still there and no prompt; a black-holed link is found by the probe', async (t) => {

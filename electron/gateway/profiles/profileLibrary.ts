@@ -202,6 +202,11 @@ export class ProfileLibrary {
 
   // --- passwords ---
 
+  /** Where saved passwords go: the system keychain, or the encrypted file where there is none. */
+  get secretsBackend(): SecretStore['backend'] {
+    return this.secrets.backend;
+  }
+
   passwordSavingRefusal(): PolicyRefusal | null {
     const rule = this.policy.policy.passwords.save;
     if (rule === 'never') return new PolicyRefusal(403, 'policy-no-saved-passwords');

@@ -114,3 +114,35 @@ test(`browser shell kiosk (by ${by}): a kiosk browser window, and one that close
 });
 }
 
+
+test('--save-password: a managed (kiosk) connection\u2019s password from standard input into the secret store; policy and unknown names refused', async (t) => {
+  const dir = await tempDir(t);
+  const dataDir = path.join(dir, 'data');
+  const policyFile = path.join(dir, 'policy.json');
+  const writePolicy = (extra: object) => writeFile(policyFile, JSON.stringify({ schemaVersion: 1, profiles: [{ id: 'desk', name: 'Front desk', protocol: 'vnc', host: '127.0.0.1', port: 5901 }], kiosk: { enabled: true, profile: 'desk' }, ...extra }));
+  const env = { ...process.env, DESKBRIDGE_SECRETS: 'file', DESKBRIDGE_SECRETS_KEY_DIR: path.join(dir, 'keys') };
+  const run = (name: string, input: string) => spawnSync(process.execPath, [cli, '--save-password', name, '--policy', policyFile, '--data-dir', dataDir], { encoding: 'utf8', env, input });
+
+  await writePolicy({});
+  const saved = run('Front desk', 'Kiosk#Pass 1\n');
+  assert.equal(saved.status, 0, saved.stderr);
+  assert.match(saved.stdout, /^Saved the password of "Front desk" \(id managed-desk\) in the encrypted file store\.$/m);
+  assert.equal(saved.stdout.includes('Kiosk#Pass'), false, 'never printed');
+  // What the app then signs in with (the gateway's own library on the same folder).
+  process.env.DESKBRIDGE_SECRETS = 'file';
+  process.env.DESKBRIDGE_SECRETS_KEY_DIR = env.DESKBRIDGE_SECRETS_KEY_DIR;
+  const { openOfflineLibrary } = await import('../../../electron/gateway/index');
+  const library = await openOfflineLibrary({ dataDir, policyFile, machinePolicyFile: path.join(dir, 'no-machine-policy.json') });
+  assert.equal(await library.savedPassword('managed-desk'), 'Kiosk#Pass 1');
+
+  const unknown = run('Back office', 'x\n');
+  assert.equal(unknown.status, 1);
+  assert.match(unknown.stderr, /Back office/);
+  const empty = run('Front desk', '');
+  assert.equal(empty.status, 1);
+  assert.match(empty.stderr, /no password was given/);
+  await writePolicy({ passwords: { save: 'never' } });
+  const forbidden = run('Front desk', 'other\n');
+  assert.equal(forbidden.status, 1);
+  assert.match(forbidden.stderr, /No password was saved/);
+});
