@@ -166,7 +166,7 @@ const KIOSK_WORDS: Partial<Record<ErrorCode, string>> = {
  * needs that DeskBridge lacks.
  */
 export function refusalNote(code: ErrorCode, body: Record<string, unknown> | undefined): string | null {
-  if (code === 'certificate-policy-mismatch' || code === 'certificate-unverified' || code === 'certificate-not-as-named') {
+  if (code === 'certificate-policy-mismatch' || code === 'certificate-unverified' || code === 'certificate-not-as-named' || code === 'certificate-changed') {
     const shown = body?.certificate as { fingerprintSha256?: unknown; subject?: unknown; issuer?: unknown } | undefined;
     const why = typeof body?.reason === 'string' ? ` Why it is not trusted: ${body.reason}.` : '';
     const who = shown && typeof shown.subject === 'string' && typeof shown.issuer === 'string' ? ` (${shown.subject}, issued by ${shown.issuer})` : '';

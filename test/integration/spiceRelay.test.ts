@@ -247,6 +247,44 @@ test('SPICE over TLS: judged before the session exists, and each channel must sh
   }
 });
 
+test('a kiosk\u2019s answer pins nothing, and a certificate that changed from the pinned one is refused there, whatever the page sends', async () => {
+  const tlsInfo = secure.tls!;
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'deskbridge-kiosk-pin-'));
+  const kioskPolicy = { schemaVersion: 1, kiosk: { enabled: true } };
+  try {
+    // A desktop user trusted the server always (pinned), on this device's data folder.
+    const desktop = await startGatewayHarness({ dataDir });
+    const created = await desktop.call('POST', '/api/profiles', { profile: { name: 'Kiosk VM', protocol: 'spice', spiceSecurity: 'tls', host: '127.0.0.1', port: tlsInfo.port } });
+    const before = tlsInfo.certificateFingerprint;
+    assert.equal((await desktop.call('POST', '/api/sessions', { profileId: created.json.id, acceptCertificate: { fingerprintSha256: before, remember: true } })).status, 201);
+    await desktop.close();
+
+    const kiosk = await startGatewayHarness({ dataDir, commandLinePolicy: kioskPolicy });
+    try {
+      // Another connection, first met on the kiosk: "Trust always" sent all the same is taken as "once".
+      const other = await kiosk.call('POST', '/api/profiles', { profile: { name: 'Other VM', protocol: 'spice', spiceSecurity: 'tls', host: '127.0.0.1', port: tlsInfo.port } });
+      assert.equal(other.status, 201, JSON.stringify(other.json));
+      assert.equal((await kiosk.call('POST', '/api/sessions', { profileId: other.json.id, acceptCertificate: { fingerprintSha256: before, remember: true } })).status, 201);
+      const listed = (await kiosk.call('GET', '/api/profiles')).json as { id: string; pinnedCertificate: string | null }[];
+      assert.equal(listed.find((p) => p.id === other.json.id)?.pinnedCertificate, null, 'nothing pinned from a kiosk');
+
+      // The server's certificate changes: refused (403), and an answer for the new one changes nothing.
+      await secure.stop();
+      await secure.replaceCertificate();
+      await secure.startAgain();
+      const changed = await kiosk.call('POST', '/api/sessions', { profileId: created.json.id });
+      assert.equal(changed.status, 403, JSON.stringify(changed.json));
+      assert.equal(changed.json.error, 'certificate-changed');
+      const answered = await kiosk.call('POST', '/api/sessions', { profileId: created.json.id, acceptCertificate: { fingerprintSha256: tlsInfo.certificateFingerprint, remember: true } });
+      assert.equal(answered.status, 403);
+    } finally {
+      await kiosk.close();
+    }
+  } finally {
+    await rm(dataDir, { recursive: true, force: true });
+  }
+});
+
 async function waitForFile(file: string, timeoutMs = 3000): Promise<string> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {

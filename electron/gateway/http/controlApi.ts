@@ -478,8 +478,16 @@ export class ControlApi {
         reason: checked.ok ? 'the certificate is not issued as this connection names' : checked.reason,
       });
     }
+    // A kiosk's answer pins nothing (the person at a shared device does not decide for every later user), and a
+    // certificate that changed from the pinned one is refused there, not asked about: the page says so too, but the
+    // gateway holds it whatever a page sends.
+    const kiosk = this.kioskEnabled();
+    const answeredAChange = verdict.kind === 'trusted' && verdict.by === 'accepted-once' && profile.pinnedCertificate !== null;
+    if (kiosk && (verdict.kind === 'changed' || answeredAChange)) {
+      throw new HttpError(403, 'certificate-changed', messageFor('certificate-changed'), { certificate: describeCertificate(chain), reason: 'the certificate is not the one pinned for this connection' });
+    }
     if (verdict.kind === 'trusted') {
-      if (verdict.by === 'accepted-once' && answer?.remember) {
+      if (verdict.by === 'accepted-once' && answer?.remember && !kiosk) {
         await this.deps.library.pinCertificate(profile, fingerprint);
         this.deps.logger.info('certificate pinned to profile', { profile: profile.id, fingerprint });
       }
