@@ -14,6 +14,7 @@ import type { SessionRegistry } from '../sessions/sessionRegistry';
 import type { TicketBook } from '../tickets/sessionTickets';
 import { AccessControl, SECURITY_HEADERS } from './accessControl';
 import { ControlApi, sendJson } from './controlApi';
+import { sameLocalUser } from './peerUser';
 
 const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -122,6 +123,14 @@ export function createGatewayServer(deps: GatewayServerDeps): Server {
       if (!res.headersSent) res.writeHead(500);
       res.end();
     });
+  });
+
+  // Another local user's connection is closed before anything of it is read (peerUser.ts): the start code, the
+  // cookie and the window key are then worth nothing to anyone but this user.
+  server.on('connection', (socket) => {
+    if (socket.remotePort === undefined || sameLocalUser(socket.remotePort, socket.localPort ?? 0)) return;
+    log.warn('refused a connection from another local user', { port: socket.remotePort });
+    socket.destroy();
   });
 
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
