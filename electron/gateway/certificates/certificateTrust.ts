@@ -75,9 +75,9 @@ export function defaultRoots(): string[] {
  * A certificate subject as a comparable list of attributes ("O=corp, CN=host" and Node's
  * "O=corp\nCN=host" alike): attribute names upper-cased, spaces around the separators dropped.
  */
-export function normalisedSubject(subject: string): string[] {
+export function normalisedSubject(subject: string, separators: RegExp = /[,\n\/]/): string[] {
   return subject
-    .split(/[,\n\/]/)
+    .split(separators)
     .map((part) => part.trim())
     .filter(Boolean)
     .map((part) => {
@@ -128,14 +128,24 @@ export function verifyChain(chain: Uint8Array[], host: string, extraCas: string[
 
 /** Whether a leaf whose chain is trusted names the server: its host name or address, or virt-viewer's host-subject. */
 function namesTheServer(leafCert: X509Certificate, host: string, subject?: string): { ok: true } | { ok: false; reason: string } {
+  // A certificate whose extended key usage does not include servers (only clients, or e-mail) is not a server's.
+  const purposes = leafCert.keyUsage;
+  if (purposes && purposes.length > 0 && !purposes.includes(SERVER_AUTH) && !purposes.includes(ANY_EXTENDED_KEY_USAGE)) {
+    return { ok: false, reason: 'the certificate is not one for servers (its extended key usage)' };
+  }
   if (subject) {
-    const same = normalisedSubject(leafCert.subject).join('\n') === normalisedSubject(subject).join('\n');
+    // Node writes the certificate's subject one attribute a line: a value with a "/" or "," in it stays one value.
+    const same = normalisedSubject(leafCert.subject, /\n/).join('\n') === normalisedSubject(subject).join('\n');
     return same ? { ok: true } : { ok: false, reason: `the certificate's subject is not ${subject}` };
   }
-  // checkIP throws on anything but an address: a host name the certificate does not name is a plain "no".
-  const named = leafCert.checkHost(host) ?? (isIP(host) ? leafCert.checkIP(host) : undefined);
+  // An address is matched only by the certificate's IP addresses, a name only by its names, whole labels only
+  // ("b*.corp.example" names no bank), as browsers match them. (checkIP throws on a name.)
+  const named = isIP(host) ? leafCert.checkIP(host) : leafCert.checkHost(host, { partialWildcards: false });
   return named ? { ok: true } : { ok: false, reason: `the certificate does not name ${host}` };
 }
+
+const SERVER_AUTH = '1.3.6.1.5.5.7.3.1';
+const ANY_EXTENDED_KEY_USAGE = '2.5.29.37.0';
 
 function parseBundle(bundles: string[]): X509Certificate[] {
   return bundles.flatMap(splitPem).flatMap((pem) => {

@@ -28,6 +28,12 @@ before(async () => {
   await make('impostor', '/O=Proxmox Virtual Environment/OU=PVE Cluster Node/CN=pve1.corp.example', 'subjectAltName=DNS:pve1.corp.example,IP:127.0.0.1\n', 'innocent');
   // A server's own self-signed certificate, not a CA, handed over as the one to trust (a .vv's ca=).
   await make('own', '/CN=spice.corp.example', 'basicConstraints=critical,CA:FALSE\nsubjectAltName=DNS:spice.corp.example\n', null);
+  // What a trusted CA may have issued that still names no server here.
+  await make('clientOnly', '/CN=desk.corp.example', 'basicConstraints=critical,CA:FALSE\nextendedKeyUsage=clientAuth,emailProtection\nsubjectAltName=DNS:desk.corp.example\n', 'ca');
+  await make('partial', '/CN=b.corp.example', 'basicConstraints=critical,CA:FALSE\nsubjectAltName=DNS:b*.corp.example\n', 'ca');
+  await make('ipAsName', '/CN=10.0.0.5', 'basicConstraints=critical,CA:FALSE\nsubjectAltName=DNS:10.0.0.5,DNS:*.0.0.5\n', 'ca');
+  await make('slashed', '/CN=pve1.corp.example\\/O=Corp\\/OU=Node', 'basicConstraints=critical,CA:FALSE\n', 'ca');
+  await make('byIp', '/CN=10.0.0.5', 'basicConstraints=critical,CA:FALSE\nextendedKeyUsage=serverAuth\nsubjectAltName=IP:10.0.0.5\n', 'ca');
 });
 
 after(async () => {
@@ -56,4 +62,16 @@ test('a server\u2019s own certificate given as the one to trust is trusted as it
   assert.deepEqual(verifyChain([der('own')], 'spice.corp.example', [pem('own')]), { ok: true });
   assert.equal(verifyChain([der('own')], 'other.corp.example', [pem('own')]).ok, false);
   assert.equal(verifyChain([der('own')], 'spice.corp.example', []).ok, false, 'not without it');
+});
+
+test('what a trusted CA issued that is not a server\u2019s, or names the server only loosely, is not trusted', () => {
+  const ca = [pem('ca')];
+  const clientOnly = verifyChain([der('clientOnly')], 'desk.corp.example', ca);
+  assert.equal(clientOnly.ok, false, 'a client or e-mail certificate');
+  assert.match(clientOnly.ok ? '' : clientOnly.reason, /not one for servers/);
+  assert.equal(verifyChain([der('partial')], 'bank.corp.example', ca).ok, false, 'b*.corp.example names no bank');
+  assert.equal(verifyChain([der('ipAsName')], '10.0.0.5', ca).ok, false, 'an address is named by an IP address, not a DNS name');
+  assert.deepEqual(verifyChain([der('byIp')], '10.0.0.5', ca), { ok: true }, 'an IP address names it');
+  const slashed = verifyChain([der('slashed')], '127.0.0.1', ca, 'O=Corp,OU=Node,CN=pve1.corp.example');
+  assert.equal(slashed.ok, false, `a CN that holds "/O=Corp/OU=Node" is not that subject: ${JSON.stringify(slashed)}`);
 });
