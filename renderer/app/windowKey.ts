@@ -1,10 +1,12 @@
 // The window key (ARCHITECTURE.md, "Who may talk to the gateway"): the start
-// redirect hands it to this window in the URL fragment, which no browser sends
-// to a server. It moves to sessionStorage (which a reload and a duplicated tab
-// keep, and no other window sees) and out of the address, then goes with every
-// API call in a header; the cookie alone, which the browser would send to any
-// port of 127.0.0.1, opens nothing.
-import { WINDOW_KEY_HEADER } from '../../shared/api/contract';
+// address's answer is this page with the key in a meta element, in no address
+// (a URL, even its fragment, would go into the browser's history). It moves to
+// sessionStorage (which a reload and a duplicated tab keep, and no other
+// window sees), the element goes, and the address becomes "/" (the start code
+// in it is spent). The key then goes with every API call in a header; the
+// cookie alone, which the browser would send to any port of 127.0.0.1, opens
+// nothing.
+import { START_PATH, WINDOW_KEY_HEADER, WINDOW_KEY_META } from '../../shared/api/contract';
 
 const STORAGE_NAME = 'deskbridge.windowKey';
 
@@ -18,19 +20,21 @@ function storage(): Storage | null {
 
 let key: string | null = null;
 
-/** Takes the key out of the address (keeping the rest of the fragment, such as `connect=`) into sessionStorage. */
+/** Takes the key from the page (a start) into sessionStorage, or from sessionStorage (a reload). */
 export function adoptWindowKey(): void {
-  const fragment = new URLSearchParams(location.hash.slice(1));
-  const fromAddress = fragment.get('key');
-  if (fromAddress) {
-    key = fromAddress;
-    storage()?.setItem(STORAGE_NAME, fromAddress);
-    fragment.delete('key');
-    const rest = fragment.toString();
-    history.replaceState(history.state, '', `${location.pathname}${location.search}${rest ? `#${rest}` : ''}`);
-    return;
+  const meta = document.querySelector<HTMLMetaElement>(`meta[name="${WINDOW_KEY_META}"]`);
+  if (meta?.content) {
+    key = meta.content;
+    meta.remove();
+    storage()?.setItem(STORAGE_NAME, key);
+  } else {
+    key = storage()?.getItem(STORAGE_NAME) ?? null;
   }
-  key = storage()?.getItem(STORAGE_NAME) ?? null;
+  if (location.pathname === START_PATH) {
+    // A connection asked for at start (?connect=) goes where the app reads it, the fragment.
+    const connect = new URLSearchParams(location.search).get('connect');
+    history.replaceState(history.state, '', connect ? `/#${new URLSearchParams({ connect })}` : '/');
+  }
 }
 
 /** The header to send with an API call: none when this window was not started with a key (the gateway says 401). */

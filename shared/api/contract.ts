@@ -8,11 +8,14 @@ import type { PolicySummary, OpenableField, SessionEndAction, SessionRedirection
 /** Name of the HttpOnly cookie the start code is traded for. */
 export const SESSION_COOKIE = 'deskbridge_session';
 /**
- * Header (lower case, as Node reads it) carrying the window key on every API call. The start redirect hands the
- * key to the window in its URL fragment (`#key=`), which the page moves to its sessionStorage.
+ * Header (lower case, as Node reads it) carrying the window key on every API call. The start address's answer
+ * hands the key to the window in the page itself (a meta element, WINDOW_KEY_META), never in an address; the page
+ * moves it to its sessionStorage.
  */
 export const WINDOW_KEY_HEADER = 'x-deskbridge-key';
-/** Path that trades a start code (?code=) for the cookie and a window key, then redirects to the app. */
+/** Name of the meta element the start address's page carries the window key in. */
+export const WINDOW_KEY_META = 'deskbridge-window-key';
+/** Path that trades a start code (?code=) for the cookie and a window key: the app's page, with the key in it. */
 export const START_PATH = '/start';
 
 export const API = {

@@ -66,11 +66,15 @@ export async function startGatewayHarness(options: HarnessOptions = {}): Promise
   const { cookie, windowKey } = await new Promise<{ cookie: string; windowKey: string }>((resolve, reject) =>
     http
       .get({ host: '127.0.0.1', port: gateway.port, path: start.pathname + start.search, headers: { host } }, (res) => {
-        res.resume();
-        resolve({
-          cookie: (res.headers['set-cookie']?.[0] ?? '').split(';')[0] ?? '',
-          windowKey: new URLSearchParams(new URL(res.headers.location ?? '', gateway.origin).hash.slice(1)).get('key') ?? '',
-        });
+        let page = '';
+        res.on('data', (chunk: Buffer) => (page += chunk.toString()));
+        res.on('end', () =>
+          resolve({
+            cookie: (res.headers['set-cookie']?.[0] ?? '').split(';')[0] ?? '',
+            // The start page carries the window key (renderer/app/windowKey.ts).
+            windowKey: /<meta name="deskbridge-window-key" content="([^"]+)">/.exec(page)?.[1] ?? '',
+          }),
+        );
       })
       .on('error', reject),
   );

@@ -5,8 +5,8 @@
 // and, where the browser sends one, a matching Origin. Every API call also
 // needs the window key in a header: a browser sends the cookie to every port of
 // 127.0.0.1 (cookies are not bound to a port), so a page served from another
-// local port would receive it; the key travels in the start redirect's URL
-// fragment, which no browser sends to any server, and lives in the window's
+// local port would receive it; the key travels only in the start address's
+// answer (the app's page, the key in it, in no URL) and lives in the window's
 // sessionStorage. The WebSockets carry capabilities only the keyed API hands
 // out (a ticket, a session id), so the cookie alone opens nothing.
 import { randomBytes, timingSafeEqual } from 'node:crypto';

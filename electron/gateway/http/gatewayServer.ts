@@ -6,7 +6,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { START_PATH, WS } from '../../../shared/api/contract';
+import { START_PATH, WINDOW_KEY_META, WS } from '../../../shared/api/contract';
 import { relayToHost, type RelayTimeouts } from '../bridges/tcpRelay';
 import { serveRdCleanPath } from '../bridges/rdCleanPathEndpoint';
 import type { Logger } from '../logging/logger';
@@ -76,6 +76,19 @@ export function createGatewayServer(deps: GatewayServerDeps): Server {
     }
   };
 
+  /** index.html with the window key in a meta element (WINDOW_KEY_META) at the end of its head; null if it is missing. */
+  const appPageWithWindowKey = async (windowKey: string): Promise<string | null> => {
+    let html: string;
+    try {
+      html = await fs.readFile(path.join(rendererRoot, 'index.html'), 'utf8');
+    } catch {
+      return null;
+    }
+    // base64url: nothing in it needs escaping in an attribute.
+    const meta = `<meta name="${WINDOW_KEY_META}" content="${windowKey}">`;
+    return html.includes('</head>') ? html.replace('</head>', `${meta}</head>`) : `${meta}${html}`;
+  };
+
   const onRequest = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     for (const [name, value] of Object.entries(SECURITY_HEADERS)) res.setHeader(name, value);
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
@@ -91,12 +104,16 @@ export function createGatewayServer(deps: GatewayServerDeps): Server {
         res.writeHead(403, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store' }).end(SIGNED_OUT_PAGE);
         return;
       }
-      // The window key goes in the fragment, which the browser keeps across the redirect and sends to no server.
-      const fragment = new URLSearchParams({ key: signIn.windowKey });
-      const connect = url.searchParams.get('connect');
-      if (connect) fragment.set('connect', connect);
-      res.writeHead(302, { 'Set-Cookie': access.sessionCookie(signIn.sessionToken), Location: `/#${fragment}`, 'Cache-Control': 'no-store' });
-      res.end();
+      // The app's page itself, with the window key in it: in no address (a URL, even its fragment, goes into the
+      // browser's history), only in this one response, which nothing caches. The page moves it to its
+      // sessionStorage and its address to "/" (renderer/app/windowKey.ts).
+      const page = await appPageWithWindowKey(signIn.windowKey);
+      if (page === null) {
+        res.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store' }).end('The app\u2019s page is missing from this installation.');
+        return;
+      }
+      res.writeHead(200, { 'Set-Cookie': access.sessionCookie(signIn.sessionToken), 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store' });
+      res.end(page);
       return;
     }
     if (url.pathname.startsWith('/api/')) {

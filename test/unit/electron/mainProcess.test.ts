@@ -40,7 +40,7 @@ test('the main process starts the gateway, opens one hardened window on it and g
   assert.equal(options.webPreferences.contextIsolation, true);
   assert.equal(options.webPreferences.preload, path.join(repo, 'dist', 'preload.cjs'));
   assert.match(String(e.get('load-url')), /^http:\/\/127\.0\.0\.1:\d+\/start\?code=/);
-  assert.equal(e.get('start-status'), 302, 'the window trades the start code for the cookie');
+  assert.equal(e.get('start-status'), 200, 'the window trades the start code for the cookie (and the page with its window key)');
   assert.equal(e.get('navigate-elsewhere-prevented'), true);
   assert.equal(e.get('navigate-same-origin-prevented'), false);
   assert.equal(e.get('redirect-elsewhere-prevented'), true);

@@ -52,16 +52,20 @@ function request(options: { method?: string; path: string; headers?: Record<stri
   });
 }
 
-/** A window's start: the cookie and the window key (from the redirect's fragment), as the headers of an API call. */
+/** The window key the start address's page carries (renderer/app/windowKey.ts reads it). */
+function windowKeyIn(page: string): string {
+  return /<meta name="deskbridge-window-key" content="([^"]+)">/.exec(page)?.[1] ?? '';
+}
+
+/** A window's start: the cookie and the window key (from the start page), as the headers of an API call. */
 async function signIn(): Promise<{ cookie: string; 'x-deskbridge-key': string }> {
   const url = new URL(gateway.startUrl());
   const reply = await request({ path: url.pathname + url.search });
-  assert.equal(reply.status, 302);
+  assert.equal(reply.status, 200);
   const cookie = reply.headers['set-cookie']?.[0] ?? '';
   assert.match(cookie, /HttpOnly/);
   assert.match(cookie, /SameSite=Strict/);
-  const key = new URLSearchParams(new URL(reply.headers.location ?? '', gateway.origin).hash.slice(1)).get('key') ?? '';
-  return { cookie: cookie.split(';')[0] ?? '', 'x-deskbridge-key': key };
+  return { cookie: cookie.split(';')[0] ?? '', 'x-deskbridge-key': windowKeyIn(reply.body) };
 }
 
 function openSocket(pathAndQuery: string, headers: Record<string, string>): Promise<{ opened: boolean; status?: number }> {
@@ -127,16 +131,15 @@ test('the API refuses a call without the session cookie', async () => {
   assert.equal(reply.status, 401);
 });
 
-test('the cookie alone opens no API call: a window needs its key, which travels only in the URL fragment', async () => {
+test('the cookie alone opens no API call: a window needs its key, which travels only in the start page, in no address', async () => {
   const url = new URL(gateway.startUrl());
-  const reply = await request({ path: url.pathname + url.search + '&connect=abc' });
-  const location = new URL(reply.headers.location ?? '', gateway.origin);
-  assert.equal(location.pathname, '/');
-  assert.equal(location.search, '', 'nothing secret in the part of the address a browser sends');
-  const fragment = new URLSearchParams(location.hash.slice(1));
-  const key = fragment.get('key') ?? '';
-  assert.equal(fragment.get('connect'), 'abc', 'a connection asked for at start still reaches the page');
+  const reply = await request({ path: url.pathname + url.search });
+  assert.equal(reply.status, 200);
+  assert.equal(reply.headers.location, undefined, 'no redirect: an address would go into the browser\u2019s history');
+  assert.equal(reply.headers['cache-control'], 'no-store');
+  const key = windowKeyIn(reply.body);
   assert.match(key, /^[A-Za-z0-9_-]{43}$/);
+  assert.ok(reply.body.includes('<title>DeskBridge</title>'), 'the app\u2019s own page');
   const cookie = (reply.headers['set-cookie']?.[0] ?? '').split(';')[0] ?? '';
   assert.equal(cookie.includes(key), false, 'the key is not the cookie');
 
@@ -167,7 +170,7 @@ test('the cookie alone opens no API call: a window needs its key, which travels 
 
 test('a start code works once', async () => {
   const url = new URL(gateway.startUrl());
-  assert.equal((await request({ path: url.pathname + url.search })).status, 302);
+  assert.equal((await request({ path: url.pathname + url.search })).status, 200);
   const again = await request({ path: url.pathname + url.search });
   assert.equal(again.status, 403);
   assert.equal(again.headers['set-cookie'], undefined);

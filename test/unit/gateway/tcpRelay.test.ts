@@ -75,9 +75,12 @@ before(async () => {
   const start = new URL(gateway.startUrl());
   cookie = await new Promise<string>((resolve) =>
     http.get({ host: '127.0.0.1', port: gateway.port, path: start.pathname + start.search, headers: { host: `127.0.0.1:${gateway.port}` } }, (res) => {
-      res.resume();
-      windowKey = new URLSearchParams(new URL(res.headers.location ?? '', gateway.origin).hash.slice(1)).get('key') ?? '';
-      resolve((res.headers['set-cookie']?.[0] ?? '').split(';')[0] ?? '');
+      let page = '';
+      res.on('data', (chunk: Buffer) => (page += chunk.toString()));
+      res.on('end', () => {
+        windowKey = /<meta name="deskbridge-window-key" content="([^"]+)">/.exec(page)?.[1] ?? '';
+        resolve((res.headers['set-cookie']?.[0] ?? '').split(';')[0] ?? '');
+      });
     }),
   );
 });
