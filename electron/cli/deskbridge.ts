@@ -40,8 +40,12 @@ async function readNamedFile(file: string): Promise<Uint8Array> {
  * whether it is opened (FILE) or imported (--import).
  */
 async function honourDeleteThisFile(file: string, bytes: Uint8Array): Promise<void> {
-  const text = new TextDecoder().decode(bytes.subarray(0, 4096));
-  if (/^\[virt-viewer\]/m.test(text) && /^delete-this-file\s*=\s*(1|true)\s*$/im.test(text)) await unlink(file).catch(() => undefined);
+  // The whole file (an oVirt file's [ovirt] group can push the line far down); any non-zero number, as virt-viewer
+  // reads the key (an integer), or "true": a broker's ticket is not left on disk by a reading stricter than its own.
+  const text = new TextDecoder().decode(bytes);
+  const value = /^\s*delete-this-file\s*=\s*([^\s#;]*)\s*$/im.exec(text)?.[1] ?? '';
+  const asked = /^[+-]?\d+$/.test(value) ? Number(value) !== 0 : value.toLowerCase() === 'true';
+  if (/^\s*\[virt-viewer\]/m.test(text) && asked) await unlink(file).catch(() => undefined);
 }
 
 /** Reads a file to open once; honours virt-viewer's delete-this-file after reading it. */

@@ -128,6 +128,15 @@ test('the command line: --import of a .vv honours delete-this-file; an .rdp with
   assert.equal(existsSync(vv), false, 'delete-this-file was honoured by --import');
   assert.equal(cli('--import', kept).status, 0);
   assert.equal(existsSync(kept), true, 'a .vv without delete-this-file stays');
+  // virt-viewer reads the key as a number: any but 0 deletes, wherever the line is (an oVirt file's long [ovirt] group first).
+  const late = path.join(dir, 'late.vv');
+  await writeFile(late, `[ovirt]\n${'jsessionid=' + 'x'.repeat(5000)}\n[virt-viewer]\ntype=spice\nhost=vm-9.example\nport=5900\npassword=late-secret\ntitle=Late VM\ndelete-this-file=2\n`);
+  assert.equal(cli('--import', late).status, 0);
+  assert.equal(existsSync(late), false, 'delete-this-file=2 after 5 KB was honoured');
+  const zero = path.join(dir, 'zero.vv');
+  await writeFile(zero, '[virt-viewer]\ntype=spice\nhost=vm-10.example\nport=5900\ntitle=Zero VM\ndelete-this-file=0\n');
+  assert.equal(cli('--import', zero).status, 0);
+  assert.equal(existsSync(zero), true, 'delete-this-file=0 keeps the file');
 
   const rdp = path.join(dir, 'Desk.rdp');
   await writeFile(rdp, utf16('full address:s:desk-3.corp.example\r\nusername:s:ann\r\npassword:s:Winter2026!\r\ngatewaypassword:s:GwSecret1\r\nx-keep:i:7\r\n'));
