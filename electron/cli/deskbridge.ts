@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { readFile, unlink, writeFile } from 'node:fs/promises';
 import { checkPolicyFile, collectDiagnostics, createLogger, exportProfile, machinePolicyPath, notFoundOrAmbiguous, openOfflineLibrary, packageVersion, startGateway, importIntoLibrary, PolicyRefusal } from '../gateway/index';
 import { USAGE, UsageError, parseCli, type CliOptions } from './options';
+import { vvAsksToBeDeleted } from '../../shared/connectionFiles/vvFile';
 import { ELECTRON_MISSING, browserArgs, findChromium, findElectronBinary, prepareBrowserProfile } from './shellLaunch';
 
 /** The package folder: dist/cli.mjs lives one level below it. */
@@ -40,12 +41,7 @@ async function readNamedFile(file: string): Promise<Uint8Array> {
  * whether it is opened (FILE) or imported (--import).
  */
 async function honourDeleteThisFile(file: string, bytes: Uint8Array): Promise<void> {
-  // The whole file (an oVirt file's [ovirt] group can push the line far down); any non-zero number, as virt-viewer
-  // reads the key (an integer), or "true": a broker's ticket is not left on disk by a reading stricter than its own.
-  const text = new TextDecoder().decode(bytes);
-  const value = /^\s*delete-this-file\s*=\s*([^\s#;]*)\s*$/im.exec(text)?.[1] ?? '';
-  const asked = /^[+-]?\d+$/.test(value) ? Number(value) !== 0 : value.toLowerCase() === 'true';
-  if (/^\s*\[virt-viewer\]/m.test(text) && asked) await unlink(file).catch(() => undefined);
+  if (vvAsksToBeDeleted(bytes)) await unlink(file).catch(() => undefined);
 }
 
 /** Reads a file to open once; honours virt-viewer's delete-this-file after reading it. */

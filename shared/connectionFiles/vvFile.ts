@@ -52,6 +52,22 @@ function readFlag(value: string | undefined): boolean | null {
  * release-cursor keys, e.g. "Finance VM:%d - Press SHIFT+F12 to Release Cursor";
  * neither belongs in a profile name.
  */
+/** delete-this-file read as virt-viewer reads it, an integer (any but 0 asks), GLib's true read too. */
+function deletionAsked(value: string | undefined): boolean {
+  const trimmed = (value ?? '').trim();
+  return /^[+-]?\d+$/.test(trimmed) ? Number(trimmed) !== 0 : trimmed.toLowerCase() === 'true';
+}
+
+/**
+ * Whether these bytes are a virt-viewer file that asks to be deleted once read (a broker's ticket, with its
+ * password): the command line honours it whether the file is opened or imported. Anything else, a file virt-viewer
+ * could not read included, asks nothing.
+ */
+export function vvAsksToBeDeleted(bytes: Uint8Array): boolean {
+  const parsed = parseKeyFileDocument(bytes);
+  return parsed.ok && deletionAsked(keyFileGroup(parsed.document, VV_GROUP)?.get('delete-this-file')?.value);
+}
+
 function nameFromTitle(title: string): string {
   return title
     .replace(/\s*-\s*Press .* to Release Cursor\s*$/i, '')
@@ -149,7 +165,7 @@ export function parseVvFile(bytes: Uint8Array, options: { fileName?: string } = 
     format: 'vv',
     draft: validated.draft,
     oneTimeSecret: password ? { password } : null,
-    deleteThisFile: readFlag(get('delete-this-file')) === true,
+    deleteThisFile: deletionAsked(get('delete-this-file')),
     settings: { ...emptySettings(), fullscreen: readFlag(get('fullscreen')) },
     notes,
     document,
