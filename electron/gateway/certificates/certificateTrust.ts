@@ -193,6 +193,11 @@ export interface TrustInputs {
   userPin?: string | null;
   /** A fingerprint the user accepted for this one connection. */
   acceptedOnce?: string | null;
+  /**
+   * The connection names its server's identity itself (its own CA or subject, a console file's ca= or host-subject=):
+   * only that, or IT's pin, decides; no pin or answer of the user's does (remote-viewer asks nothing either).
+   */
+  identityNamed?: boolean;
 }
 
 export function evaluateTrust(inputs: TrustInputs): TrustVerdict {
@@ -204,6 +209,7 @@ export function evaluateTrust(inputs: TrustInputs): TrustVerdict {
   }
   const verified = verifyChain(inputs.chain, inputs.host, inputs.extraCas, inputs.subject);
   if (verified.ok) return { kind: 'trusted', by: 'ca' };
+  if (inputs.identityNamed) return { kind: 'untrusted', reason: verified.reason };
   if (inputs.userPin) {
     if (inputs.userPin === fingerprint) return { kind: 'trusted', by: 'user-pin' };
     if (inputs.acceptedOnce === fingerprint) return { kind: 'trusted', by: 'accepted-once' };

@@ -21,7 +21,7 @@ import type { ManagedPolicyStore } from '../policy/managedPolicy';
 import type { SecretStore } from '../secrets/secretStore';
 import type { SessionRegistry } from '../sessions/sessionRegistry';
 import { formatTarget, targetForLogs, PROMPT_TICKET_TTL_MS, SPICE_TICKET_CONNECTIONS, type TicketBook } from '../tickets/sessionTickets';
-import { describeCertificate, evaluateTrust, sha256Fingerprint, verifyChain } from '../certificates/certificateTrust';
+import { describeCertificate, evaluateTrust, sha256Fingerprint } from '../certificates/certificateTrust';
 import { openRdpTransport, requestedProtocolsFor } from '../bridges/rdp/rdpTransport';
 import { HeldHostConnection } from '../bridges/heldHostConnection';
 import type { CertificateJudge } from '../bridges/vncTls';
@@ -458,6 +458,7 @@ export class ControlApi {
     const acceptedOnce = answer && answer.fingerprintSha256 === fingerprint ? fingerprint : null;
     // The profile's own CA (a virt-viewer file's) adds to the system's and policy's; its subject, if any, replaces the host name check.
     const extraCas = [...this.deps.library.trustedCas(), ...(profile.caCertificate.trim() ? [profile.caCertificate] : [])];
+    const identityNamed = profile.caCertificate.trim() !== '' || profile.certificateSubject.trim() !== '';
     const verdict = evaluateTrust({
       chain,
       host: profile.host,
@@ -466,17 +467,12 @@ export class ControlApi {
       policyPins: this.deps.library.certificatePins(profile.host),
       userPin: profile.pinnedCertificate,
       acceptedOnce,
+      identityNamed,
     });
     // The connection names its server's identity (a console file's ca= or host-subject=, as oVirt and Proxmox hand
-    // them out): a certificate that is not that one is refused, never asked about, as virt-viewer refuses it; one the
-    // user pinned or accepted is still not the one named. IT's pin for the host stands above it, as everywhere.
-    const namedIdentity = profile.caCertificate.trim() !== '' || profile.certificateSubject.trim() !== '';
-    if (namedIdentity && !(verdict.kind === 'trusted' && (verdict.by === 'ca' || verdict.by === 'policy-pin')) && verdict.kind !== 'policy-mismatch') {
-      const checked = verifyChain(chain, profile.host, extraCas, profile.certificateSubject.trim() || undefined);
-      throw new HttpError(403, 'certificate-not-as-named', messageFor('certificate-not-as-named'), {
-        certificate: describeCertificate(chain),
-        reason: checked.ok ? 'the certificate is not issued as this connection names' : checked.reason,
-      });
+    // them out): a certificate that is not that one is refused, never asked about, as virt-viewer refuses it.
+    if (identityNamed && verdict.kind === 'untrusted') {
+      throw new HttpError(403, 'certificate-not-as-named', messageFor('certificate-not-as-named'), { certificate: describeCertificate(chain), reason: verdict.reason });
     }
     // A kiosk's answer pins nothing (the person at a shared device does not decide for every later user), and a
     // certificate that changed from the pinned one is refused there, not asked about: the page says so too, but the
