@@ -12,6 +12,7 @@ import { prepareLogFile } from '../../electron/gateway/logging/fileLog';
 import assert from 'node:assert/strict';
 import type { ControlEvent, CreateSessionResponse } from '../../shared/api/contract';
 import { relayStream, type RelayStream } from '../support/relayStream';
+import { windowKeyIn } from '../support/windowKey';
 
 export interface GatewayHarness {
   gateway: RunningGateway;
@@ -71,8 +72,7 @@ export async function startGatewayHarness(options: HarnessOptions = {}): Promise
         res.on('end', () =>
           resolve({
             cookie: (res.headers['set-cookie']?.[0] ?? '').split(';')[0] ?? '',
-            // The start page carries the window key (renderer/app/windowKey.ts).
-            windowKey: /<meta name="deskbridge-window-key" content="([^"]+)">/.exec(page)?.[1] ?? '',
+            windowKey: windowKeyIn(page),
           }),
         );
       })

@@ -14,6 +14,7 @@ import { startGateway, type RunningGateway } from '../../../electron/gateway/ind
 import { createLogger } from '../../../electron/gateway/logging/logger';
 import { CONTENT_SECURITY_POLICY } from '../../../electron/gateway/http/accessControl';
 import type { CreateSessionResponse, ProfileView } from '../../../shared/api/contract';
+import { windowKeyIn } from '../../support/windowKey';
 
 process.env.DESKBRIDGE_SECRETS = 'file';
 
@@ -50,11 +51,6 @@ function request(options: { method?: string; path: string; headers?: Record<stri
     req.on('error', reject);
     req.end(body);
   });
-}
-
-/** The window key the start address's page carries (renderer/app/windowKey.ts reads it). */
-function windowKeyIn(page: string): string {
-  return /<meta name="deskbridge-window-key" content="([^"]+)">/.exec(page)?.[1] ?? '';
 }
 
 /** A window's start: the cookie and the window key (from the start page), as the headers of an API call. */

@@ -13,6 +13,7 @@ import { startGateway, type RunningGateway } from '../../../electron/gateway/ind
 import { createLogger } from '../../../electron/gateway/logging/logger';
 import type { ControlEvent, CreateSessionResponse } from '../../../shared/api/contract';
 import { freePort } from '../../servers/processes';
+import { windowKeyIn } from '../../support/windowKey';
 
 process.env.DESKBRIDGE_SECRETS = 'file';
 
@@ -78,7 +79,7 @@ before(async () => {
       let page = '';
       res.on('data', (chunk: Buffer) => (page += chunk.toString()));
       res.on('end', () => {
-        windowKey = /<meta name="deskbridge-window-key" content="([^"]+)">/.exec(page)?.[1] ?? '';
+        windowKey = windowKeyIn(page);
         resolve((res.headers['set-cookie']?.[0] ?? '').split(';')[0] ?? '');
       });
     }),
