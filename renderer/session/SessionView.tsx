@@ -730,7 +730,7 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
 
   // A kiosk stopped by what only IT can mend (the policy, a pin, the server's certificate) tries again by itself now
   // and then, so a fleet comes back once IT has mended it, with no one at each device to press Try again.
-  const retriesAlone = kiosk !== null && failure !== null && KIOSK_RETRIES_ALONE.has(failure.code);
+  const retriesAlone = inKiosk && failure !== null && KIOSK_RETRIES_ALONE.has(failure.code);
   const retryAloneMs = kioskRetryAloneMs(reconnectMaxDelayMs);
   useEffect(() => {
     if (!retriesAlone) return;
