@@ -1,6 +1,6 @@
 // SPICE end to end: the real UI in Chromium, the real gateway (one ticket,
 // a relay connection per channel), a real SPICE server (Xorg with spiceqxl).
-import { test as nodeTest, before, after } from 'node:test';
+import { test as nodeTest, before, after, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
@@ -41,11 +41,11 @@ before(async () => {
 const pageLog: string[] = [];
 
 /** A test whose failure comes with the page's last console lines and the app's last log lines, so a failure on CI can be read. */
-function test(name: string, body: () => Promise<void>): void {
-  nodeTest(name, async () => {
+function test(name: string, body: (t: TestContext) => Promise<void>): void {
+  nodeTest(name, async (t) => {
     const from = pageLog.length;
     try {
-      await body();
+      await body(t);
     } catch (error) {
       const appLog = await readFile(path.join(app.dataDir, 'logs', 'deskbridge.log'), 'utf8').catch(() => '');
       console.log(`page console during the test:\n${pageLog.slice(from).slice(-60).join('\n')}\napp log (last 40 lines):\n${appLog.split('\n').slice(-40).join('\n')}`);
@@ -255,6 +255,51 @@ test('SPICE: a server that goes away mid-session is said so, and the session com
   await sessionView(page).getByRole('button', { name: 'Disconnect' }).click();
   await waitForState(page, 'Disconnected');
   await sessionView(page).getByRole('button', { name: 'Close', exact: true }).click();
+});
+
+test('SPICE: a quiet session stays up (its probe answered), a link whose packets vanish is found within seconds, and the session comes back', async (t) => {
+  const relay = await startFaultRelay(open.port);
+  try {
+    const { page } = browser;
+    await page.getByRole('tab', { name: 'Connections' }).click();
+    await createProfile(page, { name: 'Spice behind a relay', protocol: 'SPICE', port: relay.port });
+    await page.getByRole('navigation', { name: 'Connections' }).getByRole('button', { name: 'Spice behind a relay', exact: true }).dblclick();
+    await connectedWithoutPassword(page);
+    await waitForCanvasColour(page, 900, 700, hexColour('#336699'));
+
+    // Quiet: nothing changes on the desktop, nothing is typed. The probe goes out every few seconds and is answered.
+    const connections = relay.connections.length;
+    const sentBefore = relay.connections.reduce((sum, c) => sum + c.bytesToServer, 0);
+    await new Promise((r) => setTimeout(r, 15_000));
+    assert.equal(relay.connections.length, connections, 'no channel was opened again');
+    assert.ok(relay.connections.every((c) => !c.closed), 'no channel closed');
+    const probeBytes = relay.connections.reduce((sum, c) => sum + c.bytesToServer, 0) - sentBefore;
+    t.diagnostic(`bytes sent to the quiet server in 15 s: ${probeBytes}`);
+    // Four 16-byte pointer messages a probe, one probe each ≈4.5 s of quiet: the probe ran, and was answered, or the session would have ended.
+    assert.ok(probeBytes >= 2 * 4 * 16, `probes went out (${probeBytes} bytes)`);
+    assert.equal(await page.locator('.session-overlay.reconnecting').count(), 0, 'no reconnect while quiet');
+
+    // The link dies without a word: the TCP connections stay "up", nothing crosses.
+    const blackHoled = Date.now();
+    relay.blackHole(true);
+    const retrying = page.locator('.session-overlay.reconnecting');
+    await retrying.getByText(/Reconnecting… \(attempt \d+(?: of \d+)?\)/).waitFor({ timeout: 20_000 });
+    const detected = Date.now() - blackHoled;
+    t.diagnostic(`black-holed SPICE link found in ${detected} ms`);
+    // Without the probe, 24 s (the server's own pings); with it, 4 s of quiet, 4 s unanswered, and a look every 0.5 s.
+    assert.ok(detected < 12_000, `found after ${detected} ms`);
+    assert.match((await retrying.textContent()) ?? '', new RegExp(escape(messageFor('connection-lost'))));
+
+    relay.blackHole(false);
+    relay.cutAll();
+    await waitForState(page, 'Connected', 30_000);
+    await waitForCanvasColour(page, 900, 700, hexColour('#336699'));
+    await sessionView(page).getByRole('button', { name: 'Disconnect' }).click();
+    await waitForState(page, 'Disconnected');
+    await sessionView(page).getByRole('button', { name: 'Close', exact: true }).click();
+  } finally {
+    await relay.close();
+  }
 });
 
 test('a SPICE .vv ticket (as oVirt or Proxmox hand out) connects once with its one-time password and keeps nothing', async () => {

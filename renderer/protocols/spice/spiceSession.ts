@@ -26,6 +26,7 @@ import type { ScalingMode } from '../../../shared/profiles/profileSchema';
 import { FILES_FORBIDDEN, NO_GUEST_AGENT, SessionEmitter, type ConnectParams, type RemoteSession, type SessionEvents } from '../../session/remoteSession';
 import { CTRL_ALT_DEL, spiceScancode } from '../../session/scancodes';
 import { pressesAndReleases } from '../../session/keyCombos';
+import { LinkWatch, watchLink } from '../../session/linkWatch';
 import { sealedTicketBytes } from './sealedTicket';
 import { AgentCap, AgentClipboard, AgentFileTransfer, AgentMessage, AgentStream, MAX_CLIPBOARD_BYTES, agentPayload, capabilitiesMessage, monitorsConfigMessage } from './guestAgent';
 
@@ -43,7 +44,8 @@ const MSGC_INPUTS_MOUSE_PRESS = 113;
 const MSGC_INPUTS_MOUSE_RELEASE = 114;
 const MOUSE_MODE_CLIENT = 1 << 1;
 /** Pointer motions the server acknowledges in bunches of 4; no more than two bunches are left unacknowledged. */
-const MOTIONS_IN_FLIGHT = 8;
+const MOTION_ACK_BUNCH = 4;
+const MOTIONS_IN_FLIGHT = 2 * MOTION_ACK_BUNCH;
 /**
  * Input given before the inputs channel has signed in (each channel is a
  * connection of its own, and the picture may show first) waits for it, this
@@ -92,6 +94,30 @@ function spiceMessage(type: number, payload: (view: DataView) => void, size: num
   };
 }
 
+interface Motion {
+  x: number;
+  y: number;
+  dx: number;
+  dy: number;
+  buttons: number;
+}
+
+/** A pointer motion message: where the pointer is (MOUSE_POSITION, the client's mouse mode) or how far it moved (MOUSE_MOTION, the server's). */
+function motionMessage(kind: 'position' | 'motion', { x, y, dx, dy, buttons }: Motion) {
+  return kind === 'position'
+    ? spiceMessage(MSGC_INPUTS_MOUSE_POSITION, (view) => {
+        view.setUint32(0, x, true);
+        view.setUint32(4, y, true);
+        view.setUint16(8, buttons, true);
+        view.setUint8(10, 0);
+      }, 11)
+    : spiceMessage(MSGC_INPUTS_MOUSE_MOTION, (view) => {
+        view.setInt32(0, dx, true);
+        view.setInt32(4, dy, true);
+        view.setUint16(8, buttons, true);
+      }, 10);
+}
+
 /** DOM button (0 left, 1 middle, 2 right) → SPICE button number and its bit in the buttons' state. */
 const BUTTONS: Record<number, { button: number; mask: number }> = { 0: { button: 1, mask: 1 }, 1: { button: 2, mask: 2 }, 2: { button: 3, mask: 4 } };
 
@@ -126,12 +152,14 @@ export class SpiceSession implements RemoteSession {
   private buttons = 0;
   private lastPointer: { x: number; y: number } | null = null;
   /** Input waiting for the inputs channel (MAX_QUEUED_INPUT): keys and buttons as they were given; pointer motion as one entry since the last key or button. */
-  private queuedInput: Array<{ motion: { x: number; y: number; dx: number; dy: number; buttons: number } } | { send: (inputs: SpiceInputsChannel) => void }> = [];
+  private queuedInput: Array<{ motion: Motion } | { send: (inputs: SpiceInputsChannel) => void }> = [];
   private queuedSince = 0;
   private drawn = false;
   private frameTimer = 0;
   private fitWatch: ResizeObserver | null = null;
   private connectedAt = 0;
+  /** The dead-link probe's view of the link, while signed in (linkWatch.ts); and how to stop it. */
+  private link: { watch: LinkWatch; stop: () => void } | null = null;
   private agentWarned = false;
   private agentTimer: ReturnType<typeof setTimeout> | null = null;
   /** Says whether the agent is there once it has had the time to announce itself (AGENT_GRACE_MS). */
@@ -202,6 +230,7 @@ export class SpiceSession implements RemoteSession {
           onsuccess: () => {
             this.connected = true;
             this.connectedAt = performance.now();
+            this.watchLink();
             this.events.emit('state', 'connected');
             this.reportAgentLater();
           },
@@ -280,6 +309,7 @@ export class SpiceSession implements RemoteSession {
     const record = (socket: WebSocket) => {
       this.sockets.add(socket);
       socket.addEventListener('message', (event: MessageEvent<ArrayBuffer | Blob>) => {
+        this.link?.watch.received(performance.now());
         const data = event.data;
         this.events.emit('bytes', data instanceof ArrayBuffer ? data.byteLength : data.size);
       });
@@ -327,6 +357,7 @@ export class SpiceSession implements RemoteSession {
 
   private failed(main: SpiceMainConn, error: Error | Event): void {
     if (main !== this.main || this.ended) return;
+    this.unwatchLink();
     const message = error instanceof Error ? error.message : 'the connection failed';
     const outcome = classify(message);
     this.main = null;
@@ -349,6 +380,7 @@ export class SpiceSession implements RemoteSession {
   private end(info: SessionEvents['disconnected']): void {
     if (this.ended) return;
     this.ended = true;
+    this.unwatchLink();
     cancelAnimationFrame(this.frameTimer);
     this.fitWatch?.disconnect();
     this.fitWatch = null;
@@ -369,6 +401,43 @@ export class SpiceSession implements RemoteSession {
     this.screen?.remove();
     this.events.emit('state', 'disconnected');
     this.events.emit('disconnected', info);
+  }
+
+  /** Starts the dead-link probe (linkWatch.ts) for the session just signed in. */
+  private watchLink(): void {
+    this.unwatchLink();
+    const watch = new LinkWatch(performance.now());
+    const stop = watchLink(
+      watch,
+      () => this.sendProbe(),
+      () => this.end({ code: 'connection-lost', detail: 'The remote computer stopped answering.' }),
+    );
+    this.link = { watch, stop };
+  }
+
+  private unwatchLink(): void {
+    this.link?.stop();
+    this.link = null;
+  }
+
+  /**
+   * The dead-link probe. A SPICE client has no message the server answers as
+   * such, but the server acknowledges pointer motion in bunches of four
+   * (MOUSE_MOTION_ACK), counting both kinds of motion message whatever its
+   * mouse mode and acting only on the kind of its mode (spice-server's inputs
+   * channel). So four of the kind the present mode ignores: the server
+   * answers, and nothing reaches the guest, whose screen saver and lock are
+   * not held off by an idle session.
+   */
+  private sendProbe(): boolean {
+    const inputs = this.inputs();
+    if (!inputs || !this.main) return false;
+    const ignored = this.main.mouse_mode === MOUSE_MODE_CLIENT ? 'motion' : 'position';
+    const at = this.lastPointer ?? { x: 0, y: 0 };
+    for (let i = 0; i < MOTION_ACK_BUNCH; i++) inputs.send_msg(motionMessage(ignored, { ...at, dx: 0, dy: 0, buttons: this.buttons }));
+    // spice-html5 takes a bunch off its count per acknowledgement: what it answers is counted in.
+    inputs.waiting_for_ack += MOTION_ACK_BUNCH;
+    return true;
   }
 
   private closeSockets(): void {
@@ -465,26 +534,9 @@ export class SpiceSession implements RemoteSession {
   }
 
   /** One pointer motion: where it is (the client's mouse mode) or how far it moved (the server's). */
-  private sendMotion(inputs: SpiceInputsChannel, { x, y, dx, dy, buttons }: { x: number; y: number; dx: number; dy: number; buttons: number }): void {
+  private sendMotion(inputs: SpiceInputsChannel, motion: Motion): void {
     if (!this.main) return;
-    if (this.main.mouse_mode === MOUSE_MODE_CLIENT) {
-      inputs.send_msg(
-        spiceMessage(MSGC_INPUTS_MOUSE_POSITION, (view) => {
-          view.setUint32(0, x, true);
-          view.setUint32(4, y, true);
-          view.setUint16(8, buttons, true);
-          view.setUint8(10, 0);
-        }, 11),
-      );
-    } else {
-      inputs.send_msg(
-        spiceMessage(MSGC_INPUTS_MOUSE_MOTION, (view) => {
-          view.setInt32(0, dx, true);
-          view.setInt32(4, dy, true);
-          view.setUint16(8, buttons, true);
-        }, 10),
-      );
-    }
+    inputs.send_msg(motionMessage(this.main.mouse_mode === MOUSE_MODE_CLIENT ? 'position' : 'motion', motion));
     inputs.waiting_for_ack++;
   }
 

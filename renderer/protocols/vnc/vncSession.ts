@@ -13,16 +13,14 @@ import { queueBlitsFromTheirOffset, type NoVncBlitDisplay } from './queuedBlits'
 import { adaptFarUpdates, type FarUpdateMode, type NoVncFarInternals, type NoVncFarMessages } from './farUpdates';
 import { askForUpdatesWhenNear, farRoundTrip, filterEncodings, setFarAsking, useGatewayRoundTrip, type NoVncMessages } from './updateRequests';
 import { pressesAndReleases } from '../../session/keyCombos';
+import { LinkWatch, watchLink } from '../../session/linkWatch';
 
 /** How pictures come, in a user's words: the stats readout's tooltip (SessionView) and the page's console. */
 const UPDATES_NEAR = 'each picture asked for once the last is drawn';
 const UPDATES_STREAMED = 'pictures streamed by the server (continuous updates)';
 const UPDATES_FAR_ASKED = 'each picture asked for once the last is drawn, while large pictures take longer to draw than the round trip (streamed otherwise)';
 
-/** With nothing received for this long, ask the server for one pixel (it must answer). */
-const PROBE_AFTER_MS = 4000;
-/** No answer to the probe within this: the link is dead (black-holed), not just quiet. */
-const DEAD_AFTER_MS = 4000;
+// The dead-link probe (../../session/linkWatch.ts), a message the server must answer at once:
 // RFC 6143 §7.5.3 FramebufferUpdateRequest: type 3, incremental 0, x 0, y 0, width 1, height 1.
 const PROBE = new Uint8Array([3, 0, 0, 0, 0, 0, 0, 1, 0, 1]);
 
@@ -53,7 +51,7 @@ export class VncSession implements RemoteSession {
    */
   private gatewayAsks: WebSocket | null = null;
   private typedPassword: string | null = null;
-  private probeTimer: ReturnType<typeof setInterval> | null = null;
+  private stopWatchingLink: (() => void) | null = null;
   private scaling: ScalingMode | null = null;
   /** What the policy lets the session carry (CreateSessionResponse.redirection); nothing until connected. */
   private redirection: SessionRedirection = { clipboardToRemote: false, clipboardToLocal: false, fileTransfer: false };
@@ -171,7 +169,7 @@ export class VncSession implements RemoteSession {
     rfb.addEventListener('disconnect', () => {
       this.unwatchFit();
       this.rfb = null;
-      if (this.probeTimer) clearInterval(this.probeTimer);
+      this.stopWatchingLink?.();
       this.events.emit('state', 'disconnected');
       if (this.userEnded) this.events.emit('disconnected', { code: 'user-ended' });
       else if (this.deadLink) this.events.emit('disconnected', { code: 'connection-lost', detail: 'The remote computer stopped answering.' });
@@ -182,33 +180,27 @@ export class VncSession implements RemoteSession {
   }
 
   /**
-   * Finds a dead link without mistaking an idle desktop for one: TCP keepalive
-   * in the gateway is slow, and "no bytes for N seconds" is normal on a quiet
-   * desktop. So when nothing has come for a while, ask the server for one
-   * pixel, non-incrementally, which it must answer at once. noVNC sends whole
-   * messages per call and JavaScript runs one task at a time, so a message
-   * sent here never splits one of noVNC's. A spare update is harmless to it.
+   * Finds a dead link without mistaking an idle desktop for one (linkWatch.ts):
+   * the probe asks the server for one pixel, non-incrementally, which it must
+   * answer at once. noVNC sends whole messages per call and JavaScript runs one
+   * task at a time, so a message sent here never splits one of noVNC's. A
+   * spare update is harmless to it.
    */
   private watchLink(socket: WebSocket): void {
-    let lastReceived = performance.now();
-    let probeSentAt: number | null = null;
-    socket.addEventListener('message', () => {
-      lastReceived = performance.now();
-      probeSentAt = null;
-    });
-    this.probeTimer = setInterval(() => {
-      const now = performance.now();
-      if (probeSentAt !== null && now - probeSentAt > DEAD_AFTER_MS) {
-        this.deadLink = true;
-        if (this.probeTimer) clearInterval(this.probeTimer);
-        socket.close();
-        return;
-      }
-      if (probeSentAt === null && now - lastReceived > PROBE_AFTER_MS && socket.readyState === WebSocket.OPEN) {
+    const watch = new LinkWatch(performance.now());
+    socket.addEventListener('message', () => watch.received(performance.now()));
+    this.stopWatchingLink = watchLink(
+      watch,
+      () => {
+        if (socket.readyState !== WebSocket.OPEN) return false;
         socket.send(PROBE);
-        probeSentAt = now;
-      }
-    }, 500);
+        return true;
+      },
+      () => {
+        this.deadLink = true;
+        socket.close();
+      },
+    );
   }
 
   /**
