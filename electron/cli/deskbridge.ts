@@ -4,10 +4,10 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { readFile, unlink, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { checkPolicyFile, collectDiagnostics, createLogger, exportProfile, machinePolicyPath, notFoundOrAmbiguous, openOfflineLibrary, packageVersion, startGateway, importIntoLibrary, PolicyRefusal } from '../gateway/index';
 import { USAGE, UsageError, parseCli, type CliOptions } from './options';
-import { vvAsksToBeDeleted } from '../../shared/connectionFiles/vvFile';
+import { describeFileError, honourDeleteThisFile, readNamedFile, readOpenFile } from '../gateway/profiles/namedFiles';
 import { ELECTRON_MISSING, browserArgs, findChromium, findElectronBinary, prepareBrowserProfile } from './shellLaunch';
 
 /** The package folder: dist/cli.mjs lives one level below it. */
@@ -17,40 +17,7 @@ export function packageRoot(): string {
 }
 
 export { ELECTRON_MISSING, browserArgs, findChromium, findElectronBinary } from './shellLaunch';
-
-/** `fs` errors on a file the user named, as the user would say them. */
-export function describeFileError(error: unknown, file: string, doing: 'read' | 'write'): Error {
-  const code = (error as NodeJS.ErrnoException).code;
-  if (code === 'ENOENT') return new Error(doing === 'read' ? `${file}: there is no such file.` : `${file}: its folder does not exist.`);
-  if (code === 'EISDIR') return new Error(`${file} is a folder: give the path of a file.`);
-  if (code === 'ENOTDIR') return new Error(`${file}: a part of this path is a file, not a folder.`);
-  if (code === 'EACCES' || code === 'EPERM') return new Error(`${file}: you do not have permission to ${doing} it.`);
-  return error as Error;
-}
-
-async function readNamedFile(file: string): Promise<Uint8Array> {
-  try {
-    return new Uint8Array(await readFile(file));
-  } catch (error) {
-    throw describeFileError(error, file, 'read');
-  }
-}
-
-/**
- * virt-viewer's delete-this-file: a broker's one-shot ticket (it holds a password) is deleted once read,
- * whether it is opened (FILE) or imported (--import).
- */
-async function honourDeleteThisFile(file: string, bytes: Uint8Array): Promise<void> {
-  if (vvAsksToBeDeleted(bytes)) await unlink(file).catch(() => undefined);
-}
-
-/** Reads a file to open once; honours virt-viewer's delete-this-file after reading it. */
-async function readOpenFile(file: string | null): Promise<{ fileName: string; bytes: Uint8Array } | null> {
-  if (!file) return null;
-  const bytes = await readNamedFile(file);
-  await honourDeleteThisFile(file, bytes);
-  return { fileName: path.basename(file), bytes };
-}
+export { describeFileError } from '../gateway/profiles/namedFiles';
 
 /**
  * One line of standard input, without its line end: a script's pipe, or a person at a terminal (asked on standard

@@ -126,6 +126,13 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     origin: access.origin,
     startUrl: () => `${access.origin}${START_PATH}?code=${access.mintStartCode()}`,
     kioskEnabled: () => api.kioskEnabled(),
+    openFile: async (file) => {
+      const opened = await importIntoLibrary(library, options.dataDir, file.fileName, file.bytes, 'open');
+      if (!opened.ok) return { ok: false, message: opened.error.message };
+      // The next page to load (the window opened for it) connects it.
+      openAtStart = opened.profile.id;
+      return { ok: true };
+    },
     writeDiagnostics: (outDir: string) =>
       writeDiagnostics({
         dataDir: options.dataDir,

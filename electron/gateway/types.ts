@@ -46,6 +46,11 @@ export interface RunningGateway {
    * now. The shells open their window as a kiosk's by it.
    */
   kioskEnabled(): boolean;
+  /**
+   * Opens a connection file while the app runs (the Electron shell's second `deskbridge FILE`): adds it as a
+   * start-time FILE is added; the next page to load connects it.
+   */
+  openFile(file: { fileName: string; bytes: Uint8Array }): Promise<{ ok: true } | { ok: false; message: string }>;
   /** Writes the diagnostics bundle for IT into a folder; returns the files written. */
   writeDiagnostics(outDir: string): Promise<string[]>;
   close(): Promise<void>;

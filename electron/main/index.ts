@@ -1,14 +1,14 @@
 // Electron main process: single instance, the gateway in-process, one
 // hardened window on the renderer the gateway serves. The only folder that
 // imports 'electron'.
-import { app, BrowserWindow, dialog, Menu, session, shell as electronShell } from 'electron';
-import { readFile } from 'node:fs/promises';
+import { app, BrowserWindow, dialog, Menu, session } from 'electron';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startGateway, type RunningGateway } from '../gateway/index';
 import { USAGE, UsageError, parseCli, type CliOptions } from '../cli/options';
+import { readOpenFile } from '../gateway/profiles/namedFiles';
 import { applicationMenuTemplate, shellArguments } from './appMenu';
-import { kioskSwallowsKey, navigationAllowed, opensExternally, originOf, permissionAllowed, secureWindowOptions } from './windowPolicy';
+import { kioskReloadDelayMs, kioskSwallowsKey, navigationAllowed, originOf, permissionAllowed, secureWindowOptions } from './windowPolicy';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 let gateway: RunningGateway | null = null;
@@ -26,10 +26,36 @@ function readOptions(): CliOptions {
 }
 const options = readOptions();
 
-if (!app.requestSingleInstanceLock()) {
+/**
+ * The file to open (FILE), read before anything else: a broker's one-shot ticket (a .vv with delete-this-file)
+ * is deleted once read, whichever instance reads it, and a second instance hands its bytes to the first.
+ */
+let fileToOpen: { fileName: string; bytes: Uint8Array } | null = null;
+try {
+  fileToOpen = await readOpenFile(options.file);
+} catch (error) {
+  process.stderr.write(`deskbridge: ${(error as Error).message}\n`);
+  app.exit(1);
+  process.exit(1);
+}
+
+/** What a second instance hands the first (Electron passes it as JSON). */
+interface SecondInstanceData {
+  file?: { fileName: string; base64: string };
+}
+
+const handOver: SecondInstanceData = fileToOpen ? { file: { fileName: fileToOpen.fileName, base64: Buffer.from(fileToOpen.bytes).toString('base64') } } : {};
+if (!app.requestSingleInstanceLock(handOver as Record<string, unknown>)) {
   app.quit();
 } else {
-  app.on('second-instance', () => {
+  app.on('second-instance', (_event, _argv, _workingDirectory, data) => {
+    const file = (data as SecondInstanceData | undefined)?.file;
+    // `deskbridge FILE` again while the app runs: the file opens in a window of its own, as a second
+    // `deskbridge` opens a second window in the browser shell; without a file, the window comes forward.
+    if (file && typeof file.fileName === 'string' && typeof file.base64 === 'string' && gateway) {
+      void openSecondFile(gateway, { fileName: path.basename(file.fileName), bytes: new Uint8Array(Buffer.from(file.base64, 'base64')) });
+      return;
+    }
     if (window) {
       if (window.isMinimized()) window.restore();
       window.focus();
@@ -57,16 +83,18 @@ async function start(): Promise<void> {
     rendererDir: path.join(here, 'renderer'),
     kiosk: { enabled: options.kiosk, onSessionEnd: options.onSessionEnd },
     onQuitRequested: () => app.quit(),
-    openFile: options.file ? { fileName: path.basename(options.file), bytes: new Uint8Array(await readFile(options.file)) } : null,
+    openFile: fileToOpen,
   });
   const origin = gateway.origin;
   // INVARIANT: only the gateway's own page gets permissions, and only those the app uses.
   session.defaultSession.setPermissionRequestHandler((_contents, permission, callback, details) => callback(permissionAllowed(permission, originOf(details.requestingUrl), origin)));
-  session.defaultSession.setPermissionCheckHandler((_contents, permission, requestingOrigin) => permissionAllowed(permission, requestingOrigin, origin));
+  // Electron gives a check's origin as a URL ("http://127.0.0.1:PORT/"): compared as an origin, as requests are.
+  session.defaultSession.setPermissionCheckHandler((_contents, permission, requestingOrigin) => permissionAllowed(permission, originOf(requestingOrigin), origin));
   app.on('web-contents-created', (_event, contents) => {
-    contents.setWindowOpenHandler(({ url }) => {
-      if (opensExternally(url)) void electronShell.openExternal(url);
-      return { action: 'deny' };
+    // The app opens no links: no window, and nothing handed to the system browser, whatever a page asks.
+    contents.setWindowOpenHandler(() => ({ action: 'deny' }));
+    contents.on('will-frame-navigate', (event) => {
+      if (!navigationAllowed(event.url, origin)) event.preventDefault();
     });
     contents.on('will-navigate', (event, url) => {
       if (!navigationAllowed(url, origin)) event.preventDefault();
@@ -77,18 +105,57 @@ async function start(): Promise<void> {
     contents.on('will-attach-webview', (event) => event.preventDefault());
   });
   Menu.setApplicationMenu(Menu.buildFromTemplate(applicationMenuTemplate({ dev: !app.isPackaged, onSaveDiagnostics: () => void saveDiagnostics() })));
-  // A kiosk by --kiosk or by the policy (as a fleet turns it on).
-  const kiosk = gateway.kioskEnabled();
-  window = new BrowserWindow(secureWindowOptions({ preload: path.join(here, 'preload.cjs'), kiosk }));
+  await openWindow(gateway);
+}
+
+/**
+ * The app's window, on a new start code. A kiosk's (by --kiosk or by the policy, as a fleet turns it on) has no
+ * way out: it stays full screen, its close is refused unless the app itself quits (kiosk's quit action, a
+ * signal), and a page that crashed or was killed is loaded again, as the browser shell opens its kiosk window
+ * again whenever it closes.
+ */
+async function openWindow(running: RunningGateway): Promise<BrowserWindow> {
+  const kiosk = running.kioskEnabled();
+  const opened = new BrowserWindow(secureWindowOptions({ preload: path.join(here, 'preload.cjs'), kiosk }));
+  window = opened;
   if (kiosk) {
     Menu.setApplicationMenu(null);
-    window.webContents.on('before-input-event', (event, input) => {
+    opened.webContents.on('before-input-event', (event, input) => {
       if (kioskSwallowsKey(input)) event.preventDefault();
     });
-    window.on('leave-full-screen', () => window?.setFullScreen(true));
+    opened.on('leave-full-screen', () => opened.setFullScreen(true));
+    opened.on('close', (event) => {
+      if (!quitting) event.preventDefault();
+    });
+    let quickCrashes = 0;
+    let loadedAt = Date.now();
+    opened.webContents.on('render-process-gone', (_event, details) => {
+      if (quitting) return;
+      quickCrashes = Date.now() - loadedAt < 10_000 ? quickCrashes + 1 : 0;
+      const delayMs = kioskReloadDelayMs(quickCrashes);
+      process.stderr.write(`deskbridge: kiosk: the page ended (${details.reason}); loading it again in ${delayMs} ms\n`);
+      setTimeout(() => {
+        if (quitting || opened.isDestroyed()) return;
+        loadedAt = Date.now();
+        void opened.loadURL(running.startUrl());
+      }, delayMs);
+    });
   }
-  window.once('ready-to-show', () => window?.show());
-  await window.loadURL(gateway.startUrl());
+  opened.once('ready-to-show', () => opened.show());
+  await opened.loadURL(running.startUrl());
+  return opened;
+}
+
+/** A file handed over by a second instance: added as the first instance's own open does it, then shown in a window of its own. */
+async function openSecondFile(running: RunningGateway, file: { fileName: string; bytes: Uint8Array }): Promise<void> {
+  const outcome = await running.openFile(file);
+  if (!outcome.ok) {
+    dialog.showErrorBox('DeskBridge', `${file.fileName} could not be opened: ${outcome.message}`);
+    return;
+  }
+  // A kiosk shows its one desktop: the file's connection is added, and no second window opens.
+  if (running.kioskEnabled()) return;
+  await openWindow(running);
 }
 
 async function saveDiagnostics(): Promise<void> {
@@ -101,12 +168,24 @@ async function saveDiagnostics(): Promise<void> {
   await dialog.showMessageBox({ message: `Saved ${files.length} files for IT in ${out}. They contain no passwords.` });
 }
 
-app.on('window-all-closed', () => app.quit());
+// A kiosk's window never closes while the app runs (see openWindow); should it be destroyed all the same,
+// a new one opens instead of the app quitting.
+app.on('window-all-closed', () => {
+  if (gateway?.kioskEnabled() && !quitting) void openWindow(gateway);
+  else app.quit();
+});
+
+/** The app is quitting (its own quit action, the menu, a signal): windows may close. */
+let quitting = false;
+app.on('before-quit', () => {
+  quitting = true;
+});
 
 // Close the gateway (sessions, open files, logs) before the process ends,
 // however the quit began: the menu, the last window, kiosk's quit action, a signal.
 let closing = false;
 app.on('will-quit', (event) => {
+  quitting = true;
   if (closing || !gateway) return;
   closing = true;
   event.preventDefault();

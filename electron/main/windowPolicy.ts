@@ -71,27 +71,23 @@ export interface KeyInput {
   shift: boolean;
 }
 
-/** In kiosk mode, key combinations that would leave the session (close, new window, dev tools, full screen off). */
+/**
+ * In kiosk mode, the key combinations that would reach Electron or the OS's window handling rather than the
+ * remote desktop: full screen off, dev tools, Alt+F4, and macOS's Cmd shortcuts that work without a menu.
+ * The kiosk window has no menu, so Electron gives no other combination a meaning: Ctrl+W, Ctrl+R, Ctrl+F …
+ * go to the remote desktop, as a user of it expects (shared/session/kioskKeys.ts is the browser's longer list).
+ * A close that comes another way (the window manager's Alt+F4) is refused by the window itself (main/index.ts).
+ */
 export function kioskSwallowsKey(input: KeyInput): boolean {
   const key = input.key.toLowerCase();
-  const ctrl = input.control || input.meta;
   if (key === 'f11' || key === 'f12') return true;
   if (input.alt && key === 'f4') return true;
-  if (ctrl && ['w', 't', 'n', 'l', 'r', 'q', 'p', 'o', 'h', 'j', 'm'].includes(key)) return true;
-  if (ctrl && input.shift && ['i', 'j', 'c'].includes(key)) return true;
+  if ((input.control || input.meta) && input.shift && ['i', 'j', 'c'].includes(key)) return true;
+  if (input.meta && ['q', 'w', 'h', 'm'].includes(key)) return true;
   return false;
 }
 
-/**
- * window.open and target=_blank never make an app window; an https link (help
- * pages) goes to the system browser, anything else (file:, custom schemes,
- * plain http) nowhere, so a page cannot launch local programs through it.
- */
-export function opensExternally(url: string): boolean {
-  try {
-    const parsed = new URL(url);
-    return parsed.protocol === 'https:' && parsed.username === '' && parsed.password === '';
-  } catch {
-    return false;
-  }
+/** How long a kiosk waits before loading its crashed page again: at once, then doubling to 30 s while it keeps ending within 10 s. */
+export function kioskReloadDelayMs(quickCrashes: number): number {
+  return quickCrashes <= 1 ? 0 : Math.min(30_000, 500 * 2 ** (quickCrashes - 2));
 }

@@ -10,15 +10,19 @@ const handlers = {};
 
 class App extends EventEmitter {
   isPackaged = false;
-  requestSingleInstanceLock() {
-    report('single-instance-lock', true);
-    return true;
+  requestSingleInstanceLock(additionalData) {
+    // STANDIN_SECOND_INSTANCE: another instance holds the lock; what this one hands it is reported.
+    const second = process.env.STANDIN_SECOND_INSTANCE === '1';
+    report('single-instance-lock', !second);
+    if (second) report('hand-over', additionalData);
+    return !second;
   }
   whenReady() {
     return Promise.resolve();
   }
   quit() {
     report('quit');
+    this.emit('before-quit', { preventDefault: () => undefined });
     let prevented = false;
     this.emit('will-quit', { preventDefault: () => (prevented = true) });
     report('will-quit-waited', prevented);
@@ -36,6 +40,8 @@ function probe(preventable, ...args) {
   return prevented;
 }
 
+let windows = 0;
+
 class WebContents extends EventEmitter {
   setWindowOpenHandler(handler) {
     handlers.windowOpen = handler;
@@ -45,15 +51,42 @@ class WebContents extends EventEmitter {
 export class BrowserWindow extends EventEmitter {
   constructor(options) {
     super();
+    this.number = ++windows;
+    this.loads = 0;
+    this.options = options;
     this.webContents = new WebContents();
     report('window-options', options);
     app.emit('web-contents-created', {}, this.webContents);
   }
+  isDestroyed() {
+    return false;
+  }
+  setFullScreen() {}
   async loadURL(url) {
     const origin = new URL(url).origin;
     report('load-url', url);
     report('start-status', (await fetch(url, { redirect: 'manual' })).status);
+    // The first window's first load probes the handlers; later loads (a crashed kiosk page, a second window) only load.
+    if (this.number > 1 || ++this.loads > 1) return;
     const wc = this.webContents;
+    if (this.options.kiosk) {
+      report('kiosk-close-prevented', probe(this, 'close'));
+      // The page crashes: the kiosk loads it again (a new start code); then the app quits, and the close goes through.
+      wc.emit('render-process-gone', {}, { reason: 'crashed', exitCode: 1 });
+      setTimeout(() => {
+        app.quit();
+        report('close-while-quitting-prevented', probe(this, 'close'));
+      }, 300);
+      return;
+    }
+    if (process.env.STANDIN_SECOND_FILE) {
+      // `deskbridge FILE` run again: the second instance hands the file over.
+      const { readFileSync } = await import('node:fs');
+      const path = process.env.STANDIN_SECOND_FILE;
+      app.emit('second-instance', {}, [], '/', { file: { fileName: path.split('/').pop(), base64: readFileSync(path).toString('base64') } });
+      setTimeout(() => app.quit(), 500);
+      return;
+    }
     report('navigate-elsewhere-prevented', probe(wc, 'will-navigate', 'https://evil.example/'));
     report('navigate-same-origin-prevented', probe(wc, 'will-navigate', `${origin}/#/profiles`));
     report('redirect-elsewhere-prevented', probe(wc, 'will-redirect', 'http://127.0.0.1:1/'));
@@ -63,7 +96,11 @@ export class BrowserWindow extends EventEmitter {
     report('permission-clipboard-read-gateway', await decide('clipboard-read', `${origin}/`));
     report('permission-clipboard-read-elsewhere', await decide('clipboard-read', 'https://evil.example/'));
     report('permission-geolocation-gateway', await decide('geolocation', `${origin}/`));
-    report('permission-check-keyboardLock', handlers.permissionCheck(wc, 'keyboardLock', origin, {}));
+    // Electron gives a check's origin as a URL, with its trailing slash.
+    report('permission-check-keyboardLock', handlers.permissionCheck(wc, 'keyboardLock', `${origin}/`, {}));
+    let framePrevented = false;
+    wc.emit('will-frame-navigate', { url: 'https://evil.example/', preventDefault: () => (framePrevented = true) });
+    report('frame-navigate-elsewhere-prevented', framePrevented);
     // The user quits: the gateway must close before the process ends.
     setTimeout(() => app.quit(), 50);
   }
