@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import tls from 'node:tls';
 import type { CertificateInfo } from '../../../shared/api/contract';
+import { pathRefusal } from './pathConstraints';
 
 export type TrustVerdict =
   | { kind: 'trusted'; by: 'ca' | 'user-pin' | 'policy-pin' | 'accepted-once' }
@@ -92,8 +93,12 @@ export function normalisedSubject(subject: string, separators: RegExp = /[,\n\/]
  * instead (virt-viewer's host-subject). Each step up is checked with Node's (OpenSSL's) `checkIssued` (names, key
  * identifiers, keyUsage keyCertSign) and `verify` (the signature), and the issuer must be a CA (basicConstraints
  * CA:TRUE) within its dates, as OpenSSL's path validation requires: else any certificate a CA issued to a server
- * could sign another for any name. One exception, as OpenSSL makes it too: a trusted certificate that is the leaf
- * itself (a `.vv`'s `ca=` holding the server's own self-signed certificate) is trusted as it is.
+ * could sign another for any name. The path found is then held to the rest of what OpenSSL's X509_verify_cert checks
+ * for a TLS server (`pathRefusal`, pathConstraints.ts): critical extensions it does not understand, the authorities'
+ * extended key usage and the leaf's key usage, basicConstraints' pathLenConstraint and nameConstraints (RFC 5280
+ * §4.2.1.9, §4.2.1.10), the trusted root's included, as OpenSSL holds it to them. One exception, as OpenSSL makes it
+ * too: a trusted certificate that is the leaf itself (a `.vv`'s `ca=` holding the server's own self-signed
+ * certificate) is trusted as it is, its own extensions checked.
  */
 export function verifyChain(chain: Uint8Array[], host: string, extraCas: string[] = [], subject?: string): { ok: true } | { ok: false; reason: string } {
   const leaf = chain[0];
@@ -107,19 +112,26 @@ export function verifyChain(chain: Uint8Array[], host: string, extraCas: string[
   const withinDates = (c: X509Certificate) => Date.parse(c.validFrom) <= now && Date.parse(c.validTo) >= now;
   const issued = (child: X509Certificate, issuer: X509Certificate) => child.checkIssued(issuer) && child.verify(issuer.publicKey);
   const issues = (child: X509Certificate, issuer: X509Certificate) => issuer.ca && withinDates(issuer) && issued(child, issuer);
-  if (roots.some((r) => r.raw.equals(leafCert.raw))) return namesTheServer(leafCert, host, subject);
+  // A path found up to a trusted root must also pass what OpenSSL checks beyond signatures, CA flags and dates.
+  const trustedPath = (path: X509Certificate[]) => {
+    const refusal = pathRefusal(path);
+    return refusal === null ? namesTheServer(leafCert, host, subject) : { ok: false as const, reason: refusal };
+  };
+  if (roots.some((r) => r.raw.equals(leafCert.raw))) return trustedPath([leafCert]);
   // Walk up the chain the server sent, then to a root we trust.
+  const path = [leafCert];
   let current = leafCert;
   let refusedIssuer = false;
   for (let depth = 0; depth < 10; depth++) {
     const root = roots.find((r) => issues(current, r));
-    if (root) return namesTheServer(leafCert, host, subject);
+    if (root) return trustedPath([...path, root]);
     refusedIssuer ||= roots.some((r) => issued(current, r));
     const next = certs.find((c) => c !== current && issues(current, c));
     if (!next) {
       refusedIssuer ||= certs.some((c) => c !== current && issued(current, c));
       break;
     }
+    path.push(next);
     current = next;
   }
   if (refusedIssuer) return { ok: false, reason: 'the certificate was signed by one that may not sign others (not a certificate authority, or out of its dates)' };
