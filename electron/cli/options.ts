@@ -103,6 +103,12 @@ export function parseCli(argv: string[]): CliOptions {
     throw new UsageError((error as Error).message);
   }
   const { values, positionals } = parsed;
+  // An option given an empty value (a deployment script's unset variable: --policy "$POLICY") is a mistake, not the
+  // option left out: read as absent it would fail open (no policy, the whole app started instead of a check).
+  for (const [name, spec] of Object.entries(OPTIONS)) {
+    if (spec.type === 'string' && (values as Record<string, unknown>)[name] === '') throw new UsageError(`--${name} was given an empty value; give it one, or leave the option out.`);
+  }
+  if (positionals.some((p) => p === '')) throw new UsageError('An empty file name was given; name the file to open.');
   const shell = values.shell ?? null;
   if (shell !== null && shell !== 'electron' && shell !== 'browser') throw new UsageError(`--shell must be "electron" or "browser", not "${shell}".`);
   let port = 0;

@@ -51,6 +51,29 @@ test('bad options are usage errors with a reason', () => {
   assert.throws(() => parseCli(['a.rdp', 'b.rdp']), UsageError);
 });
 
+test('an option given an empty value is a usage error naming it, not the option left out (a script\u2019s unset variable must not fail open)', () => {
+  const valued = Object.entries(OPTIONS).filter(([, spec]) => spec.type === 'string').map(([name]) => name);
+  assert.ok(valued.includes('policy') && valued.includes('check-policy') && valued.includes('import') && valued.includes('diagnostics'));
+  for (const name of valued) {
+    const args = name === 'export' ? [`--${name}`, '', 'out.rdp'] : [`--${name}`, ''];
+    assert.throws(() => parseCli(args), (e: unknown) => e instanceof UsageError && e.message.includes(`--${name} was given an empty value`), name);
+    assert.throws(() => parseCli([`--${name}=`]), UsageError, `--${name}=`);
+  }
+  assert.throws(() => parseCli(['']), (e: unknown) => e instanceof UsageError && /empty file name/.test(e.message));
+  assert.equal(parseCli(['--policy', 'p.json']).policy, path.resolve('p.json'));
+});
+
+test('the shipped command: --check-policy "" and --policy "" exit 2 with the reason, starting nothing', async (t) => {
+  const dataDir = await tempDir(t, 'deskbridge-empty-option-');
+  for (const args of [['--check-policy', ''], ['--policy', ''], ['--import', ''], ['--diagnostics', '']]) {
+    // Were the empty value read as no option, the app would start: in the browser shell, opening no browser.
+    const run = spawnSync(process.execPath, [cli, ...args, '--data-dir', dataDir, '--shell', 'browser', '--no-open'], { encoding: 'utf8', timeout: 15_000 });
+    assert.equal(run.status, 2, `${args.join(' ')}: ${run.stdout} ${run.stderr}`);
+    assert.match(run.stderr, new RegExp(`^deskbridge: ${args[0]} was given an empty value`, 'm'));
+    assert.equal(run.stdout, '');
+  }
+});
+
 test('the data folder follows each OS convention', () => {
   assert.equal(defaultDataDir('linux', {}, '/home/ann'), '/home/ann/.config/DeskBridge');
   assert.equal(defaultDataDir('linux', { XDG_CONFIG_HOME: '/x' }, '/home/ann'), '/x/DeskBridge');
