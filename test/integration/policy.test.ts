@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import path from 'node:path';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { startGatewayHarness } from './gatewayHarness';
 import { closedPort } from '../servers/network';
 
@@ -41,7 +41,7 @@ test('a managed profile is listed locked; only its open fields change; it cannot
 });
 
 test('a managed profile\u2019s Favourite is the user\u2019s own, even with no field left open, and outlives a policy update', async (t) => {
-  const hall = { id: 'hall', name: 'Hall desktop', protocol: 'rdp', host: 'hall.corp.example', port: 3389, favourite: false };
+  const hall = { id: 'hall', name: 'Hall desktop', protocol: 'rdp', host: 'hall.corp.example', port: 3389, favourite: false, username: 'CORP\\kiosk01', desktopSize: 'fixed', desktopWidth: 1920, desktopHeight: 1080 };
   const h = await startGatewayHarness({ machinePolicy: { schemaVersion: 1, profiles: [hall] } });
   t.after(() => h.close());
   const listed = (await h.call('GET', '/api/profiles')).json.find((p: { id: string }) => p.id === 'managed-hall');
@@ -50,17 +50,21 @@ test('a managed profile\u2019s Favourite is the user\u2019s own, even with no fi
   const starred = await h.call('PUT', '/api/profiles/managed-hall', { profile: { ...draft, favourite: true } });
   assert.equal(starred.status, 200, JSON.stringify(starred.json));
   assert.equal(starred.json.favourite, true);
+  // Only the star is the user's: IT's locked values stay, and no defaults are stored in their place.
+  assert.deepEqual([starred.json.username, starred.json.desktopSize, starred.json.desktopWidth, starred.json.keyboardLayout], ['CORP\\kiosk01', 'fixed', 1920, 'local']);
+  assert.deepEqual(JSON.parse(await readFile(path.join(h.dataDir, 'managed-overrides.json'), 'utf8')).overrides, { 'managed-hall': { favourite: true } });
   // Still IT's: anything else is refused as before.
   assert.equal((await h.call('PUT', '/api/profiles/managed-hall', { profile: { ...draft, favourite: true, port: 3390 } })).json.error, 'policy-managed-profile');
   // IT's update (the gateway watches the machine-wide file, beside the harness's data folder) keeps the user's star.
   await writeFile(path.join(path.dirname(h.dataDir), 'machine-policy.json'), JSON.stringify({ schemaVersion: 1, profiles: [{ ...hall, name: 'Hall desktop (new)' }] }));
-  let after: { name: string; favourite: boolean } | undefined;
+  let after: { name: string; favourite: boolean; username: string } | undefined;
   for (let i = 0; i < 100 && after?.name !== 'Hall desktop (new)'; i++) {
     await new Promise((r) => setTimeout(r, 50));
     after = (await h.call('GET', '/api/profiles')).json.find((p: { id: string }) => p.id === 'managed-hall');
   }
   assert.equal(after?.name, 'Hall desktop (new)');
   assert.equal(after?.favourite, true);
+  assert.equal(after?.username, 'CORP\\kiosk01');
 });
 
 test('a host outside the allow-list is refused before any connection, also through the API', async (t) => {

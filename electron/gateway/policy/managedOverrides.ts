@@ -9,7 +9,16 @@ import { profileDraftSchema } from '../../../shared/profiles/profileSchema';
 import { writeFileAtomic } from '../profiles/profileStore';
 
 type OverridableField = (typeof OPENABLE_FIELDS)[number] | (typeof USER_CHOICE_FIELDS)[number];
-const overrideSchema = profileDraftSchema.pick(Object.fromEntries([...OPENABLE_FIELDS, ...USER_CHOICE_FIELDS].map((f) => [f, true])) as { [K in OverridableField]: true }).partial();
+const OVERRIDABLE_FIELDS: readonly OverridableField[] = [...OPENABLE_FIELDS, ...USER_CHOICE_FIELDS];
+type FieldSchemas = (typeof profileDraftSchema)['shape'];
+/** A field's schema without its default: zod 4 fills a default even in a `.partial()` object, which would store every field the user never touched. */
+const withoutDefault = <S extends z.ZodType>(schema: S): z.ZodType => (schema instanceof z.ZodDefault ? (schema.removeDefault() as z.ZodType) : schema);
+/** Only what the user set: a field that is absent is IT's (no default filled in). */
+const overrideSchema = z.object(
+  Object.fromEntries(OVERRIDABLE_FIELDS.map((f) => [f, withoutDefault(profileDraftSchema.shape[f]).optional()])) as unknown as {
+    [K in OverridableField]: z.ZodOptional<z.ZodType<z.output<FieldSchemas[K]>>>;
+  },
+);
 export type ManagedOverride = z.infer<typeof overrideSchema>;
 const fileSchema = z.object({
   schemaVersion: z.literal(1),

@@ -84,10 +84,17 @@ export class ProfileLibrary {
     return this.managedSources().find((p) => MANAGED_ID_PREFIX + p.id === id);
   }
 
+  /** The fields of a managed profile the user may set: those IT leaves open in the policy as it is now, and the user's own choices. */
+  private userFields(source: ManagedProfile): Set<string> {
+    return new Set<string>([...source.openFields, ...USER_CHOICE_FIELDS]);
+  }
+
   private managedProfile(source: ManagedProfile): Profile {
     const { id, openFields: _open, ...fields } = source;
     const stamp = new Date(0).toISOString();
-    const override = this.overrides.get(MANAGED_ID_PREFIX + id);
+    // Only fields open now: a field IT has since closed (or one a hand-edited file sets) is IT's value again.
+    const open = this.userFields(source);
+    const override = Object.fromEntries(Object.entries(this.overrides.get(MANAGED_ID_PREFIX + id)).filter(([key, value]) => open.has(key) && value !== undefined));
     return { ...fields, ...override, id: MANAGED_ID_PREFIX + id, createdAt: stamp, updatedAt: stamp, lastConnectedAt: this.overrides.lastConnected(MANAGED_ID_PREFIX + id) };
   }
 
@@ -164,12 +171,15 @@ export class ProfileLibrary {
     }
     // Only the open fields and the user's own choices may differ from IT's values; anything else is refused, not silently dropped.
     const current = this.managedProfile(source) as DraftFields;
-    const open = new Set<string>([...source.openFields, ...USER_CHOICE_FIELDS]);
+    const open = this.userFields(source);
+    // What is kept is only what the user changed from IT's value: an unchanged field stays IT's, and follows IT's updates.
+    const itsValues = source as Record<string, unknown>;
     const override: Record<string, unknown> = {};
     for (const [key, value] of Object.entries(draft)) {
       const same = JSON.stringify(value) === JSON.stringify((current as Record<string, unknown>)[key]);
-      if (open.has(key)) override[key] = value;
-      else if (!same) throw new PolicyRefusal(403, 'policy-managed-profile', `${messageFor('policy-managed-profile')} (field "${key}" is managed)`);
+      if (open.has(key)) {
+        if (JSON.stringify(value) !== JSON.stringify(itsValues[key])) override[key] = value;
+      } else if (!same) throw new PolicyRefusal(403, 'policy-managed-profile', `${messageFor('policy-managed-profile')} (field "${key}" is managed)`);
     }
     await this.overrides.set(id, override);
     return this.managedProfile(source);

@@ -2,7 +2,7 @@
 // every secret from the keychain, and the flag follows every save and forget.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { ProfileStore } from '../../../electron/gateway/profiles/profileStore';
@@ -11,6 +11,7 @@ import { ManagedPolicyStore } from '../../../electron/gateway/policy/managedPoli
 import { ManagedOverrides } from '../../../electron/gateway/policy/managedOverrides';
 import { createLogger } from '../../../electron/gateway/logging/logger';
 import type { SecretStore } from '../../../electron/gateway/secrets/secretStore';
+import type { Profile, ProfileDraft } from '../../../shared/profiles/profileSchema';
 
 const logger = createLogger({ sink: () => undefined });
 
@@ -115,3 +116,67 @@ test('a policy\u2019s certificate pins apply to the host however either is writt
   assert.deepEqual(library.certificatePins('other.corp.example'), []);
 });
 
+
+/** A library under a machine-wide policy file the test rewrites (then `reload`), and a way to open it again from disk. */
+async function libraryUnderPolicy(t: { after: (fn: () => Promise<void>) => void }, profiles: object[]) {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'deskbridge-library-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const policyFile = path.join(dir, 'policy.json');
+  await writeFile(policyFile, JSON.stringify({ schemaVersion: 1, profiles }));
+  const policy = new ManagedPolicyStore({ machineFile: policyFile, commandLineFile: null, cacheDir: dir }, logger);
+  await policy.load();
+  const open = async () => new ProfileLibrary(await ProfileStore.open(dir, logger), policy, await ManagedOverrides.open(dir), new CountingSecrets(), logger);
+  return {
+    library: await open(),
+    reopen: open,
+    overridesOnDisk: async () => JSON.parse(await readFile(path.join(dir, 'managed-overrides.json'), 'utf8')).overrides as Record<string, object>,
+    handEdit: (overrides: Record<string, object>) => writeFile(path.join(dir, 'managed-overrides.json'), JSON.stringify({ schemaVersion: 1, overrides })),
+    reload: async (updated: object[]) => {
+      await writeFile(policyFile, JSON.stringify({ schemaVersion: 1, profiles: updated }));
+      await policy.load();
+    },
+  };
+}
+
+const draftOf = (profile: Profile): ProfileDraft => {
+  const { id: _i, createdAt: _c, updatedAt: _u, lastConnectedAt: _l, ...draft } = profile;
+  return draft;
+};
+
+test('saving a managed profile (Favourite ticked) keeps IT\u2019s locked values: only what the user changed is stored, no defaults', async (t) => {
+  const office = { id: 'office', name: 'Office desktop', protocol: 'rdp', host: 'desk.corp.example', username: 'CORP\\kiosk01', desktopSize: 'fixed', desktopWidth: 1920, desktopHeight: 1080, keyboardLayout: 'de-DE' };
+  const { library, reopen, overridesOnDisk } = await libraryUnderPolicy(t, [office]);
+  const before = library.get('managed-office')!;
+  const saved = await library.update('managed-office', { ...draftOf(before), favourite: true });
+  const expected = { username: 'CORP\\kiosk01', desktopSize: 'fixed', desktopWidth: 1920, desktopHeight: 1080, keyboardLayout: 'de-DE', favourite: true };
+  const picked = (p: Profile) => ({ username: p.username, desktopSize: p.desktopSize, desktopWidth: p.desktopWidth, desktopHeight: p.desktopHeight, keyboardLayout: p.keyboardLayout, favourite: p.favourite });
+  assert.deepEqual(picked(saved), expected);
+  assert.deepEqual(await overridesOnDisk(), { 'managed-office': { favourite: true } });
+  // Read back from disk (the file is parsed again): still IT's values.
+  assert.deepEqual(picked((await reopen()).get('managed-office')!), expected);
+});
+
+test('a managed profile\u2019s open field the user left as IT set it follows IT\u2019s updates; one IT closes again is IT\u2019s value, not the user\u2019s earlier one', async (t) => {
+  const office = { id: 'office', name: 'Office desktop', protocol: 'rdp', host: 'desk.corp.example', username: 'CORP\\kiosk01', openFields: ['username', 'keyboardLayout', 'desktopSize'] };
+  const { library, reload, overridesOnDisk } = await libraryUnderPolicy(t, [office]);
+  await library.update('managed-office', { ...draftOf(library.get('managed-office')!), username: 'CORP\\ann' });
+  assert.deepEqual(await overridesOnDisk(), { 'managed-office': { username: 'CORP\\ann' } }, 'the unchanged open fields are not stored');
+  await reload([{ ...office, keyboardLayout: 'fr-FR', desktopSize: 'fixed' }]);
+  let now = library.get('managed-office')!;
+  assert.deepEqual([now.username, now.keyboardLayout, now.desktopSize], ['CORP\\ann', 'fr-FR', 'fixed']);
+  // IT closes the user name and sets its own: the user's earlier one no longer applies.
+  await reload([{ ...office, username: 'CORP\\kiosk02', openFields: ['keyboardLayout'] }]);
+  now = library.get('managed-office')!;
+  assert.equal(now.username, 'CORP\\kiosk02');
+  // …and saving it now (IT's value, which the form shows) is not refused.
+  const saved = await library.update('managed-office', { ...draftOf(now), favourite: true });
+  assert.equal(saved.username, 'CORP\\kiosk02');
+});
+
+test('a hand-edited managed-overrides.json sets only the fields open in the policy', async (t) => {
+  const office = { id: 'office', name: 'Office desktop', protocol: 'rdp', host: 'desk.corp.example', username: 'CORP\\kiosk01', openFields: ['scaling'] };
+  const { reopen, handEdit } = await libraryUnderPolicy(t, [office]);
+  await handEdit({ 'managed-office': { username: 'CORP\\admin', desktopSize: 'fixed', scaling: 'actual', favourite: true } });
+  const profile = (await reopen()).get('managed-office')!;
+  assert.deepEqual([profile.username, profile.desktopSize, profile.scaling, profile.favourite], ['CORP\\kiosk01', 'fit-window', 'actual', true]);
+});
