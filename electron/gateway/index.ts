@@ -8,7 +8,7 @@ import { ControlApi } from './http/controlApi';
 import { createGatewayServer } from './http/gatewayServer';
 import { createLogger } from './logging/logger';
 import { ProfileStore } from './profiles/profileStore';
-import { ProfileLibrary } from './profiles/profileLibrary';
+import { PolicyRefusal, ProfileLibrary } from './profiles/profileLibrary';
 import { ManagedPolicyStore, machinePolicyPath } from './policy/managedPolicy';
 import { ManagedOverrides } from './policy/managedOverrides';
 import { ProvisioningClient } from './policy/provisioning';
@@ -81,9 +81,15 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const library = new ProfileLibrary(profiles, policy, overrides, secrets, logger.child('library'), provisioning);
   let openAtStart: string | null = null;
   if (options.openFile) {
-    const opened = await importIntoLibrary(library, options.dataDir, options.openFile.fileName, options.openFile.bytes, 'open');
-    if (opened.ok) openAtStart = opened.profile.id;
-    else policy.addProblem(`${options.openFile.fileName} could not be opened: ${opened.error.message}`);
+    try {
+      const opened = await importIntoLibrary(library, options.dataDir, options.openFile.fileName, options.openFile.bytes, 'open');
+      if (opened.ok) openAtStart = opened.profile.id;
+      else policy.addProblem(`${options.openFile.fileName} could not be opened: ${opened.error.message}`);
+    } catch (error) {
+      // Policy allows only IT's connections: the app starts and says why the file was not opened.
+      if (!(error instanceof PolicyRefusal)) throw error;
+      policy.addProblem(`${options.openFile.fileName} could not be opened: ${error.message}`);
+    }
   }
   const api = new ControlApi({
     dataDir: options.dataDir,

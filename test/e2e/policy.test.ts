@@ -12,11 +12,13 @@ import { createProfile, sessionView, waitFor, waitForState } from '../support/ui
 import { startXvnc, disposeXvnc } from '../servers/xvnc';
 import { messageFor } from '../../shared/errors/errorCodes';
 
-async function withPolicy(policy: object, work: (page: Awaited<ReturnType<typeof openBrowser>>['page']) => Promise<void>): Promise<void> {
+/** `files`: connection files (name, content) written beside the policy and opened at start (`deskbridge FILE`). */
+async function withPolicy(policy: object, work: (page: Awaited<ReturnType<typeof openBrowser>>['page']) => Promise<void>, files: Record<string, string> = {}): Promise<void> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'deskbridge-policy-ui-'));
   const file = path.join(dir, 'policy.json');
   await writeFile(file, JSON.stringify({ schemaVersion: 1, ...policy }));
-  const app = await startApp({ env: { ...process.env, DESKBRIDGE_SECRETS: 'file' }, args: ['--policy', file] });
+  for (const [name, content] of Object.entries(files)) await writeFile(path.join(dir, name), content);
+  const app = await startApp({ env: { ...process.env, DESKBRIDGE_SECRETS: 'file' }, args: ['--policy', file, ...Object.keys(files).map((name) => path.join(dir, name))] });
   const browser = await openBrowser({ origin: app.origin });
   try {
     await browser.page.goto(app.url);
@@ -63,6 +65,23 @@ test('where users may not make connections and IT has set up none, the library s
     assert.equal(await page.getByLabel('Host', { exact: true }).count(), 0, 'no connection form');
     assert.equal(await page.getByText('No connections yet').count(), 0);
   });
+});
+
+test('where users may not make connections, a connection file is not opened once either (at start, or "Connect now"), and the app says why', async () => {
+  const ticket = '[virt-viewer]\ntype=vnc\nhost=127.0.0.1\nport=5999\npassword=ticket\ntitle=Ticket VM\n';
+  await withPolicy(
+    { allowUserProfiles: false },
+    async (page) => {
+      await page.getByText(`console.vv could not be opened: ${messageFor('policy-no-user-profiles')}`).waitFor();
+      assert.equal(await page.locator('.session-title').count(), 0, 'no session was opened');
+      // "Connect now" on a ticket chosen with Import…: refused in the same words.
+      await page.getByLabel('Import connection file').setInputFiles({ name: 'other.vv', mimeType: 'application/x-virt-viewer', buffer: Buffer.from(ticket) });
+      await page.getByRole('dialog').getByRole('button', { name: 'Connect now' }).click();
+      await page.locator('.banner[role="alert"]', { hasText: messageFor('policy-no-user-profiles') }).filter({ hasNotText: 'console.vv' }).waitFor();
+      assert.equal(await page.locator('.session-title').count(), 0, 'no session was opened');
+    },
+    { 'console.vv': ticket },
+  );
 });
 
 test('"no saved passwords" hides the option; a host outside the allow-list is refused before any connection', async () => {

@@ -35,6 +35,8 @@ export interface HarnessOptions {
   commandLinePolicy?: unknown;
   /** Reuse another harness's data folder (a restart). */
   dataDir?: string;
+  /** A connection file opened at start (`deskbridge FILE`). */
+  openFile?: { fileName: string; bytes: Uint8Array };
 }
 
 export async function startGatewayHarness(options: HarnessOptions = {}): Promise<GatewayHarness> {
@@ -61,6 +63,7 @@ export async function startGatewayHarness(options: HarnessOptions = {}): Promise
     policyFile,
     logger: createLogger({ sink: (line) => logs.push(line), level: 'debug', file: prepareLogFile(dataDir) }),
     ...(options.relayTimeouts ? { relayTimeouts: options.relayTimeouts } : {}),
+    ...(options.openFile ? { openFile: options.openFile } : {}),
   });
   const host = `127.0.0.1:${gateway.port}`;
   const start = new URL(gateway.startUrl());

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { readFile, writeFile } from 'node:fs/promises';
 import { startGatewayHarness } from './gatewayHarness';
 import { closedPort } from '../servers/network';
+import { messageFor } from '../../shared/errors/errorCodes';
 
 async function countingListener(): Promise<{ port: number; connections: () => number; close: () => Promise<void> }> {
   let count = 0;
@@ -138,6 +139,13 @@ test('forbidden user profiles and unencrypted protocols; IT defaults for new pro
   const created = await h.call('POST', '/api/profiles', { profile: { name: 'mine', protocol: 'rdp', host: 'x.example', port: 3389 } });
   assert.equal(created.status, 403);
   assert.equal(created.json.error, 'policy-no-user-profiles');
+  // Nor a connection file opened once ("Connect now", a double-clicked file): refused alike, before any connection.
+  const listener = await countingListener();
+  t.after(() => listener.close());
+  const vv = `[virt-viewer]\ntype=vnc\nhost=127.0.0.1\nport=${listener.port}\npassword=ticket\n`;
+  const opened = await h.call('POST', '/api/import', { fileName: 'console.vv', contentBase64: Buffer.from(vv).toString('base64'), mode: 'open' });
+  assert.deepEqual([opened.status, opened.json.error, opened.json.message], [403, 'policy-no-user-profiles', messageFor('policy-no-user-profiles')]);
+  assert.equal(listener.connections(), 0);
   // SPICE has no encryption here at all; VNC goes on, signed in to only inside TLS (integration/vncSignIn.test.ts).
   const refused = await h.call('POST', '/api/sessions', { profileId: 'managed-spice-desk' });
   assert.equal(refused.status, 403);
@@ -166,5 +174,37 @@ test('an invalid machine policy is reported and blocks connections; --policy can
   assert.ok(state.notices.some((n: string) => /policy file .* is invalid/.test(n)), JSON.stringify(state.notices));
   const created = await h.call('POST', '/api/profiles', { profile: { name: 'x', protocol: 'vnc', host: '127.0.0.1', port: listener.port } });
   assert.equal(created.status, 403);
+  assert.equal(listener.connections(), 0);
+});
+
+test('a connection file opened at start (deskbridge FILE) where policy allows only IT\u2019s connections is not opened, and the app says why', async (t) => {
+  const listener = await countingListener();
+  const vv = `[virt-viewer]\ntype=vnc\nhost=127.0.0.1\nport=${listener.port}\npassword=ticket\n`;
+  const h = await startGatewayHarness({ machinePolicy: { schemaVersion: 1, allowUserProfiles: false }, openFile: { fileName: 'console.vv', bytes: new Uint8Array(Buffer.from(vv)) } });
+  t.after(async () => {
+    await h.close();
+    await listener.close();
+  });
+  const state = (await h.call('GET', '/api/state')).json;
+  assert.equal(state.autoConnectProfileId, null);
+  assert.ok(state.notices.includes(`console.vv could not be opened: ${messageFor('policy-no-user-profiles')}`), JSON.stringify(state.notices));
+  assert.equal(listener.connections(), 0);
+});
+
+test('a connection file opened once before IT came to allow only its own connections is refused at Connect, saying why', async (t) => {
+  const listener = await countingListener();
+  const h = await startGatewayHarness({ machinePolicy: { schemaVersion: 1 } });
+  t.after(async () => {
+    await h.close();
+    await listener.close();
+  });
+  const vv = `[virt-viewer]\ntype=vnc\nhost=127.0.0.1\nport=${listener.port}\npassword=ticket\n`;
+  const opened = await h.call('POST', '/api/import', { fileName: 'console.vv', contentBase64: Buffer.from(vv).toString('base64'), mode: 'open' });
+  assert.equal(opened.status, 201, JSON.stringify(opened.json));
+  // IT's update (the gateway watches the machine-wide file beside the harness's data folder).
+  await writeFile(path.join(path.dirname(h.dataDir), 'machine-policy.json'), JSON.stringify({ schemaVersion: 1, allowUserProfiles: false }));
+  for (let i = 0; i < 100 && (await h.call('GET', '/api/state')).json.policy.allowUserProfiles !== false; i++) await new Promise((r) => setTimeout(r, 50));
+  const session = await h.call('POST', '/api/sessions', { profileId: opened.json.profile.id });
+  assert.deepEqual([session.status, session.json.error], [403, 'policy-no-user-profiles']);
   assert.equal(listener.connections(), 0);
 });

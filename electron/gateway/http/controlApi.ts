@@ -279,7 +279,10 @@ export class ControlApi {
     if (typeof request.profileId !== 'string') throw new HttpError(400, 'bad-request', 'Name the connection to open.');
     const library = this.deps.library;
     const profile = library.get(request.profileId);
-    if (!profile) throw new HttpError(404, 'not-found', 'No connection with that id exists. It may have been deleted.');
+    if (!profile) {
+      library.refuseHidden(request.profileId);
+      throw new HttpError(404, 'not-found', 'No connection with that id exists. It may have been deleted.');
+    }
     // INVARIANT: policy is checked before any byte goes to the host, the preflight included.
     library.checkConnect(profile);
     if (profile.unsupportedFeatures.length > 0) {

@@ -104,8 +104,12 @@ export class ProfileLibrary {
     return this.policy.policy.allowUserProfiles ? [...managed, ...this.store.list()] : managed;
   }
 
-  /** A connection from a file that is not saved: it lives until the app exits. */
+  /**
+   * A connection from a file that is not saved: it lives until the app exits. It is still the user's own connection,
+   * so a policy that allows only IT's refuses it as it refuses saving one.
+   */
   addOneShot(draft: ProfileDraft, password: string | null): Profile {
+    this.refuseUserProfiles();
     const now = new Date().toISOString();
     const profile: Profile = { ...profileDraftSchema.parse(draft), id: ONE_SHOT_ID_PREFIX + randomBytes(9).toString('base64url'), createdAt: now, updatedAt: now, lastConnectedAt: null };
     this.oneShots.set(profile.id, { profile, password });
@@ -114,11 +118,20 @@ export class ProfileLibrary {
 
   get(id: string): Profile | undefined {
     const oneShot = this.oneShots.get(id);
-    if (oneShot) return { ...oneShot.profile };
+    // One opened before the policy came to allow only IT's connections is gone with the user's own.
+    if (oneShot) return this.policy.policy.allowUserProfiles ? { ...oneShot.profile } : undefined;
     const source = this.managedSource(id);
     if (source) return this.managedProfile(source);
     if (!this.policy.policy.allowUserProfiles) return undefined;
     return this.store.get(id);
+  }
+
+  /**
+   * Why get() found nothing for an id that is there but hidden by policy (a one-shot connection where policy now allows
+   * only IT's): the refusal to give instead of "no such connection". Throws it; returns where there is none.
+   */
+  refuseHidden(id: string): void {
+    if (this.oneShots.has(id)) this.refuseUserProfiles();
   }
 
   /** The profile `nameOrId` names: by its id, else by its name (any case) where no other has that name. */

@@ -6,7 +6,8 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { ProfileStore } from '../../../electron/gateway/profiles/profileStore';
-import { ProfileLibrary, notFoundOrAmbiguous } from '../../../electron/gateway/profiles/profileLibrary';
+import { PolicyRefusal, ProfileLibrary, notFoundOrAmbiguous } from '../../../electron/gateway/profiles/profileLibrary';
+import { importIntoLibrary } from '../../../electron/gateway/profiles/connectionFileImport';
 import { ManagedPolicyStore } from '../../../electron/gateway/policy/managedPolicy';
 import { ManagedOverrides } from '../../../electron/gateway/policy/managedOverrides';
 import { createLogger } from '../../../electron/gateway/logging/logger';
@@ -118,11 +119,11 @@ test('a policy\u2019s certificate pins apply to the host however either is writt
 
 
 /** A library under a machine-wide policy file the test rewrites (then `reload`), and a way to open it again from disk. */
-async function libraryUnderPolicy(t: { after: (fn: () => Promise<void>) => void }, profiles: object[]) {
+async function libraryUnderPolicy(t: { after: (fn: () => Promise<void>) => void }, profiles: object[], rules: object = {}) {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'deskbridge-library-'));
   t.after(() => rm(dir, { recursive: true, force: true }));
   const policyFile = path.join(dir, 'policy.json');
-  await writeFile(policyFile, JSON.stringify({ schemaVersion: 1, profiles }));
+  await writeFile(policyFile, JSON.stringify({ schemaVersion: 1, profiles, ...rules }));
   const policy = new ManagedPolicyStore({ machineFile: policyFile, commandLineFile: null, cacheDir: dir }, logger);
   await policy.load();
   const open = async () => new ProfileLibrary(await ProfileStore.open(dir, logger), policy, await ManagedOverrides.open(dir), new CountingSecrets(), logger);
@@ -131,8 +132,9 @@ async function libraryUnderPolicy(t: { after: (fn: () => Promise<void>) => void 
     reopen: open,
     overridesOnDisk: async () => JSON.parse(await readFile(path.join(dir, 'managed-overrides.json'), 'utf8')).overrides as Record<string, object>,
     handEdit: (overrides: Record<string, object>) => writeFile(path.join(dir, 'managed-overrides.json'), JSON.stringify({ schemaVersion: 1, overrides })),
-    reload: async (updated: object[]) => {
-      await writeFile(policyFile, JSON.stringify({ schemaVersion: 1, profiles: updated }));
+    dataDir: dir,
+    reload: async (updated: object[], newRules: object = {}) => {
+      await writeFile(policyFile, JSON.stringify({ schemaVersion: 1, profiles: updated, ...newRules }));
       await policy.load();
     },
   };
@@ -179,4 +181,22 @@ test('a hand-edited managed-overrides.json sets only the fields open in the poli
   await handEdit({ 'managed-office': { username: 'CORP\\admin', desktopSize: 'fixed', scaling: 'actual', favourite: true } });
   const profile = (await reopen()).get('managed-office')!;
   assert.deepEqual([profile.username, profile.desktopSize, profile.scaling, profile.favourite], ['CORP\\kiosk01', 'fit-window', 'actual', true]);
+});
+
+test('where policy allows only IT\u2019s connections, a connection file is not opened once either (a one-shot), and one opened before is gone', async (t) => {
+  const ticket = new TextEncoder().encode('[virt-viewer]\ntype=vnc\nhost=127.0.0.1\nport=5901\npassword=ticket\n');
+  const refused = (e: unknown) => e instanceof PolicyRefusal && e.status === 403 && e.code === 'policy-no-user-profiles';
+  const closed = await libraryUnderPolicy(t, [], { allowUserProfiles: false });
+  await assert.rejects(importIntoLibrary(closed.library, closed.dataDir, 'console.vv', ticket, 'open'), refused);
+  assert.throws(() => closed.library.addOneShot({ name: 'x', protocol: 'vnc', host: '127.0.0.1', port: 5901 } as ProfileDraft, null), refused);
+
+  // Opened while allowed; then IT allows only its own: it can no longer be connected, and the refusal says why.
+  const open = await libraryUnderPolicy(t, []);
+  const opened = await importIntoLibrary(open.library, open.dataDir, 'console.vv', ticket, 'open');
+  assert.ok(opened.ok);
+  assert.equal(open.library.get(opened.profile.id)?.host, '127.0.0.1');
+  await open.reload([], { allowUserProfiles: false });
+  assert.equal(open.library.get(opened.profile.id), undefined);
+  assert.throws(() => open.library.refuseHidden(opened.profile.id), refused);
+  open.library.refuseHidden('no-such-id');
 });
