@@ -133,7 +133,14 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     startUrl: () => `${access.origin}${START_PATH}?code=${access.mintStartCode()}`,
     kioskEnabled: () => api.kioskEnabled(),
     openFile: async (file) => {
-      const opened = await importIntoLibrary(library, options.dataDir, file.fileName, file.bytes, 'open');
+      let opened: Awaited<ReturnType<typeof importIntoLibrary>>;
+      try {
+        opened = await importIntoLibrary(library, options.dataDir, file.fileName, file.bytes, 'open');
+      } catch (error) {
+        // Policy allows only IT's connections: said, as at start.
+        if (error instanceof PolicyRefusal) return { ok: false, message: error.message };
+        throw error;
+      }
       if (!opened.ok) return { ok: false, message: opened.error.message };
       // The next page to load (the window opened for it) connects it.
       openAtStart = opened.profile.id;

@@ -148,7 +148,7 @@ async function openWindow(running: RunningGateway): Promise<BrowserWindow> {
 
 /** A file handed over by a second instance: added as the first instance's own open does it, then shown in a window of its own. */
 async function openSecondFile(running: RunningGateway, file: { fileName: string; bytes: Uint8Array }): Promise<void> {
-  const outcome = await running.openFile(file);
+  const outcome = await running.openFile(file).catch((error: unknown) => ({ ok: false as const, message: (error as Error).message }));
   if (!outcome.ok) {
     dialog.showErrorBox('DeskBridge', `${file.fileName} could not be opened: ${outcome.message}`);
     return;

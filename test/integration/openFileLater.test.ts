@@ -22,3 +22,13 @@ test('a file opened while the app runs is connected by the next page to load, on
   assert.equal(broken.ok, false);
   assert.ok(!broken.ok && broken.message.length > 0, 'says why');
 });
+
+test('a file opened while the app runs, where the policy allows only IT\'s connections, is refused with the policy\'s words', async (t) => {
+  const h = await startGatewayHarness({ machinePolicy: { schemaVersion: 1, allowUserProfiles: false } });
+  t.after(() => h.close());
+  const vv = '[virt-viewer]\ntype=spice\nhost=127.0.0.1\nport=5930\n';
+  const opened = await h.gateway.openFile({ fileName: 'lab.vv', bytes: new TextEncoder().encode(vv) });
+  assert.equal(opened.ok, false);
+  assert.match(!opened.ok ? opened.message : '', /policy/i);
+  assert.equal((await h.call('GET', API.state)).json.autoConnectProfileId, null);
+});
