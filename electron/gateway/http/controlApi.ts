@@ -126,6 +126,8 @@ export class ControlApi {
   private async route(req: IncomingMessage, res: ServerResponse, pathname: string): Promise<void> {
     const method = req.method ?? 'GET';
     const parts = pathname.split('/').filter(Boolean).map(decodeURIComponent); // ['api', 'profiles', id, action]
+    // Another window (a second gateway on this data folder) may have saved since: every call sees the files as they are.
+    await this.deps.library.refresh();
     if (pathname === API.state && method === 'GET') return sendJson(res, 200, await this.state());
     if (pathname === API.importFile && method === 'POST') return sendJson(res, 201, await this.importFile(await readJson(req)));
     if (parts[0] === 'api' && parts[1] === 'profiles' && parts[2] && parts[3] === 'export' && method === 'GET') {

@@ -68,6 +68,14 @@ export class ProfileLibrary {
     return [...this.store.notices, ...this.policy.summary().problems, ...(this.provisioning?.current.problems ?? [])];
   }
 
+  /**
+   * Picks up what another process on the same data folder (a second window's gateway) saved since this one
+   * last read or wrote: a stat of each file when nothing changed.
+   */
+  async refresh(): Promise<void> {
+    await Promise.all([this.store.refresh(), this.overrides.refresh()]);
+  }
+
   /** IT's profiles: the policy file's, then the provisioned ones (the file wins on an id clash). */
   private managedSources(): ManagedProfile[] {
     const fromFile = this.policy.policy.profiles;

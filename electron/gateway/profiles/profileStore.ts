@@ -3,8 +3,11 @@
 // INVARIANT: a file we cannot read is never overwritten. A corrupt one is kept
 // aside under a new name and the user is told; one we cannot even move, or one
 // written by a newer version, makes the store read-only until it is dealt with.
+// Several processes (a second window is a second gateway) share the file: each
+// change is applied, under a lock (fileLock.ts), to what is on disk then, and a
+// change made elsewhere is read back when the file differs (refresh()).
 import { randomBytes } from 'node:crypto';
-import { promises as fs } from 'node:fs';
+import { constants as fsConstants, promises as fs } from 'node:fs';
 import path from 'node:path';
 import {
   PROFILE_FILE_SCHEMA_VERSION,
@@ -15,6 +18,7 @@ import {
   type ProfileFile,
 } from '../../../shared/profiles/profileSchema';
 import type { Logger } from '../logging/logger';
+import { FileLockTimeout, withFileLock } from './fileLock';
 
 export const PROFILES_FILE = 'profiles.json';
 
@@ -29,7 +33,7 @@ export function newProfileId(): string {
 
 export class ProfileStoreError extends Error {
   constructor(
-    readonly code: 'not-found' | 'read-only',
+    readonly code: 'not-found' | 'read-only' | 'busy',
     message: string,
   ) {
     super(message);
@@ -89,10 +93,72 @@ export async function writeFileAtomic(file: string, content: string): Promise<vo
   }
 }
 
+/** What identifies one version of a file: a write elsewhere (a new file renamed over it) changes it. */
+export interface FileStamp {
+  ino: bigint;
+  size: bigint;
+  mtimeNs: bigint;
+  ctimeNs: bigint;
+}
+
+/** The file's stamp, or null where there is none. */
+export async function fileStamp(file: string): Promise<FileStamp | null> {
+  try {
+    const s = await fs.stat(file, { bigint: true });
+    return { ino: s.ino, size: s.size, mtimeNs: s.mtimeNs, ctimeNs: s.ctimeNs };
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw error;
+  }
+}
+
+export function sameStamp(a: FileStamp | null, b: FileStamp | null): boolean {
+  if (a === null || b === null) return a === b;
+  return a.ino === b.ino && a.size === b.size && a.mtimeNs === b.mtimeNs && a.ctimeNs === b.ctimeNs;
+}
+
+/** What is on disk, read and judged (not yet acted on). */
+type DiskContent =
+  | { kind: 'missing' }
+  | { kind: 'unreadable'; code: string }
+  | { kind: 'newer'; version: number; profiles: Profile[] }
+  | { kind: 'corrupt'; problem: string }
+  | { kind: 'ok'; profiles: Profile[]; migratedFrom: number | null };
+
+function judge(text: string): DiskContent {
+  let detected: ReturnType<typeof detectVersion>;
+  try {
+    detected = detectVersion(JSON.parse(text));
+  } catch (error) {
+    return { kind: 'corrupt', problem: error instanceof SyntaxError ? `it is not valid JSON (${error.message})` : String(error) };
+  }
+  if (!detected) return { kind: 'corrupt', problem: 'it has no schema version' };
+  if (detected.version > PROFILE_FILE_SCHEMA_VERSION) {
+    const parsed = profileFileSchema.shape.profiles.safeParse(detected.body.profiles);
+    return { kind: 'newer', version: detected.version, profiles: parsed.success ? parsed.data : [] };
+  }
+  let body = detected.body;
+  for (let v = detected.version; v < PROFILE_FILE_SCHEMA_VERSION; v++) {
+    const migrate = MIGRATIONS[v];
+    if (!migrate) return { kind: 'corrupt', problem: `it is in format ${detected.version}, which this version cannot read` };
+    body = migrate(body);
+  }
+  const parsed = profileFileSchema.safeParse(body);
+  if (!parsed.success) {
+    const first = parsed.error.issues[0];
+    return { kind: 'corrupt', problem: first ? `${first.path.join('.') || 'file'}: ${first.message}` : 'it does not match the expected format' };
+  }
+  return { kind: 'ok', profiles: parsed.data.profiles, migratedFrom: detected.version < PROFILE_FILE_SCHEMA_VERSION ? detected.version : null };
+}
+
 export class ProfileStore {
   private profiles: Profile[] = [];
+  /** The file as last read or written here: refresh() reads it again when it differs. */
+  private stamp: FileStamp | null = null;
+  /** The file's text when it was last read whole (every connection usable) or written here: the same text again needs no parsing. */
+  private knownText: string | null = null;
   private readOnlyReason: string | null = null;
-  private writeChain: Promise<void> = Promise.resolve();
+  private writeChain: Promise<unknown> = Promise.resolve();
   readonly notices: string[] = [];
 
   private constructor(
@@ -125,45 +191,67 @@ export class ProfileStore {
     return this.get(nameOrId) ?? this.profiles.find((p) => p.name.toLocaleLowerCase() === nameOrId.toLocaleLowerCase());
   }
 
+  /**
+   * Reads the file again where another process changed it since it was last read or written here (one stat
+   * when it did not). What cannot be read is left for the next change to deal with; the list stays as it was.
+   */
+  refresh(): Promise<void> {
+    const run = async () => {
+      const stamp = await fileStamp(this.file).catch(() => this.stamp);
+      if (sameStamp(stamp, this.stamp)) return;
+      const { content, stamp: read } = await this.readDisk();
+      this.stamp = read;
+      if (content.kind === 'missing') this.profiles = [];
+      else if (content.kind === 'ok') this.profiles = content.profiles;
+    };
+    const result = this.writeChain.then(run);
+    this.writeChain = result.catch(() => undefined);
+    return result;
+  }
+
   async create(draft: ProfileDraft): Promise<Profile> {
     const now = new Date().toISOString();
     const profile: Profile = { ...profileDraftSchema.parse(draft), id: newProfileId(), createdAt: now, updatedAt: now, lastConnectedAt: null };
-    await this.mutate((current) => [...current, profile]);
+    await this.mutate((current) => ({ next: [...current, profile], result: undefined }));
     return { ...profile };
   }
 
+  /** Replaces the connection's settings. One deleted meanwhile (here or by another process) is not brought back: not-found. */
   async update(id: string, draft: ProfileDraft): Promise<Profile> {
     const valid = profileDraftSchema.parse(draft);
-    let updated: Profile | undefined;
-    await this.mutate((current) => {
+    const updated = await this.mutate((current) => {
       const existing = this.requireProfile(id, current);
-      updated = { ...existing, ...valid, id, createdAt: existing.createdAt, updatedAt: new Date().toISOString() };
-      return current.map((p) => (p.id === id ? (updated as Profile) : p));
+      const result: Profile = { ...existing, ...valid, id, createdAt: existing.createdAt, updatedAt: new Date().toISOString() };
+      return { next: current.map((p) => (p.id === id ? result : p)), result };
     });
-    return { ...(updated as Profile) };
+    return { ...updated };
   }
 
   async duplicate(id: string): Promise<Profile> {
-    const source = this.requireProfile(id, this.profiles);
-    const { id: _id, createdAt: _c, updatedAt: _u, lastConnectedAt: _l, ...draft } = source;
-    return this.create({ ...draft, name: this.copyName(source.name) });
+    const now = new Date().toISOString();
+    const copy = await this.mutate((current) => {
+      const source = this.requireProfile(id, current);
+      const result: Profile = { ...source, tags: [...source.tags], name: this.copyName(source.name, current), id: newProfileId(), createdAt: now, updatedAt: now, lastConnectedAt: null };
+      return { next: [...current, result], result };
+    });
+    return { ...copy };
   }
 
   /** Notes that a session was opened, for "recent connections". */
   async touch(id: string): Promise<void> {
     const at = new Date().toISOString();
-    await this.mutate((current) => current.map((p) => (p.id === id ? { ...p, lastConnectedAt: at } : p)));
+    await this.mutate((current) => ({ next: current.map((p) => (p.id === id ? { ...p, lastConnectedAt: at } : p)), result: undefined }));
   }
 
   async remove(id: string): Promise<void> {
     await this.mutate((current) => {
       this.requireProfile(id, current);
-      return current.filter((p) => p.id !== id);
+      return { next: current.filter((p) => p.id !== id), result: undefined };
     });
   }
 
-  private copyName(name: string): string {
-    const names = new Set(this.profiles.map((p) => p.name));
+  private copyName(name: string, profiles: Profile[]): string {
+    const names = new Set(profiles.map((p) => p.name));
     let candidate = `${name} (copy)`;
     for (let n = 2; names.has(candidate); n++) candidate = `${name} (copy ${n})`;
     return candidate.slice(0, 200);
@@ -176,72 +264,126 @@ export class ProfileStore {
   }
 
   /**
-   * Applies a change to the list and writes it. Changes run one after another,
-   * each on the list the previous one left, so quick saves never lose each other.
+   * Applies one change (by id) to the list on disk now and writes it. Changes run one after another here, and
+   * under the file's lock across processes, each reading what the one before it (from any process) left, so
+   * neither quick saves nor another window's lose each other.
    */
-  private mutate(change: (current: Profile[]) => Profile[]): Promise<void> {
-    const run = async () => {
+  private mutate<T>(change: (current: Profile[]) => { next: Profile[]; result: T }): Promise<T> {
+    const run = async (): Promise<T> => {
       if (this.readOnlyReason) throw new ProfileStoreError('read-only', this.readOnlyReason);
-      const next = change(this.profiles);
-      const body: ProfileFile = { schemaVersion: PROFILE_FILE_SCHEMA_VERSION, profiles: next };
-      await writeFileAtomic(this.file, JSON.stringify(body, null, 2) + '\n');
-      this.profiles = next;
+      try {
+        return await withFileLock(this.file, async () => {
+          const { content, stamp } = await this.readDisk();
+          this.stamp = stamp;
+          const current = await this.absorb(content);
+          if (this.readOnlyReason) throw new ProfileStoreError('read-only', this.readOnlyReason);
+          // Shown as it is on disk even where the change is refused (an edit of one deleted elsewhere).
+          this.profiles = current;
+          const { next, result } = change(current);
+          await this.write(next);
+          return result;
+        });
+      } catch (error) {
+        if (error instanceof FileLockTimeout) {
+          this.logger.warn('profiles file locked', { error: error.message });
+          throw new ProfileStoreError('busy', 'Another DeskBridge window is still saving your connections. Try again in a moment.');
+        }
+        throw error;
+      }
     };
     const result = this.writeChain.then(run);
     this.writeChain = result.catch(() => undefined);
     return result;
   }
 
-  private async load(): Promise<void> {
+  private async write(profiles: Profile[]): Promise<void> {
+    const body: ProfileFile = { schemaVersion: PROFILE_FILE_SCHEMA_VERSION, profiles };
+    const text = JSON.stringify(body, null, 2) + '\n';
+    this.knownText = null;
+    await writeFileAtomic(this.file, text);
+    this.knownText = text;
+    this.profiles = profiles;
+    this.stamp = await fileStamp(this.file).catch(() => null);
+  }
+
+  /** The file's content, judged, and its stamp as it was before it was read (so a write after is seen). */
+  private async readDisk(): Promise<{ content: DiskContent; stamp: FileStamp | null }> {
+    let stamp: FileStamp | null = null;
     let text: string;
     try {
+      stamp = await fileStamp(this.file);
       text = await fs.readFile(this.file, 'utf8');
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT') return;
-      this.readOnlyReason = `Your connections file (${this.file}) could not be read (${code ?? 'error'}). Nothing will be saved until it is readable again, so that it is not overwritten.`;
-      this.notices.push(this.readOnlyReason);
-      this.logger.error('profiles file unreadable', { file: this.file, code });
+      if (code === 'ENOENT') return { content: { kind: 'missing' }, stamp: null };
+      return { content: { kind: 'unreadable', code: code ?? 'error' }, stamp };
+    }
+    // Unchanged since this store read or wrote it (a save with no other window saving): the list in memory is it.
+    if (text === this.knownText) return { content: { kind: 'ok', profiles: this.profiles, migratedFrom: null }, stamp };
+    const content = judge(text);
+    this.knownText = content.kind === 'ok' && content.migratedFrom === null ? text : null;
+    return { content, stamp };
+  }
+
+  /**
+   * Acts on what was read (under the file's lock where it may write): the usable connections, with what is
+   * unusable kept aside and the user told, or the store made read-only.
+   */
+  private async absorb(content: DiskContent): Promise<Profile[]> {
+    switch (content.kind) {
+      case 'missing':
+        return [];
+      case 'unreadable':
+        this.readOnlyReason = `Your connections file (${this.file}) could not be read (${content.code}). Nothing will be saved until it is readable again, so that it is not overwritten.`;
+        this.notices.push(this.readOnlyReason);
+        this.logger.error('profiles file unreadable', { file: this.file, code: content.code });
+        return this.profiles;
+      case 'newer':
+        this.readOnlyReason = `Your connections file was written by a newer version of DeskBridge (format ${content.version}). It is shown read-only so that this version does not overwrite it.`;
+        this.notices.push(this.readOnlyReason);
+        return content.profiles;
+      case 'corrupt':
+        await this.setAside(content.problem);
+        return [];
+      case 'ok':
+        if (content.migratedFrom !== null) this.logger.info('profiles file migrated in memory', { from: content.migratedFrom });
+        return content.profiles;
+    }
+  }
+
+  private async load(): Promise<void> {
+    const first = await this.readDisk();
+    this.stamp = first.stamp;
+    if (first.content.kind === 'missing' || first.content.kind === 'ok' || first.content.kind === 'unreadable' || first.content.kind === 'newer') {
+      this.profiles = await this.absorb(first.content);
       return;
     }
-    let problem: string;
+    // Something is to be kept aside: once, by whichever process starting on this folder gets there first.
+    const handle = async () => {
+      const again = await this.readDisk();
+      this.stamp = again.stamp;
+      this.profiles = await this.absorb(again.content);
+    };
     try {
-      const detected = detectVersion(JSON.parse(text));
-      if (!detected) {
-        problem = 'it has no schema version';
-      } else if (detected.version > PROFILE_FILE_SCHEMA_VERSION) {
-        this.readOnlyReason = `Your connections file was written by a newer version of DeskBridge (format ${detected.version}). It is shown read-only so that this version does not overwrite it.`;
-        this.notices.push(this.readOnlyReason);
-        const parsed = profileFileSchema.shape.profiles.safeParse(detected.body.profiles);
-        this.profiles = parsed.success ? parsed.data : [];
-        return;
-      } else {
-        let body = detected.body;
-        for (let v = detected.version; v < PROFILE_FILE_SCHEMA_VERSION; v++) {
-          const migrate = MIGRATIONS[v];
-          if (!migrate) throw new Error(`no migration from format ${v}`);
-          body = migrate(body);
-        }
-        const parsed = profileFileSchema.safeParse(body);
-        if (parsed.success) {
-          this.profiles = parsed.data.profiles;
-          if (detected.version < PROFILE_FILE_SCHEMA_VERSION) this.logger.info('profiles file migrated in memory', { from: detected.version });
-          return;
-        }
-        const first = parsed.error.issues[0];
-        problem = first ? `${first.path.join('.') || 'file'}: ${first.message}` : 'it does not match the expected format';
-      }
+      await withFileLock(this.file, handle);
     } catch (error) {
-      problem = error instanceof SyntaxError ? `it is not valid JSON (${error.message})` : String(error);
+      // No lock to be had (a folder we may not write to, say): setting aside will say what went wrong.
+      this.logger.warn('profiles file lock unavailable', { error: (error as Error).message });
+      await handle();
     }
-    await this.setAside(problem);
+  }
+
+  /** Where the file as it was is kept for IT. */
+  private asideName(): string {
+    const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+    return path.join(path.dirname(this.file), `profiles.corrupt-${stamp}.json`);
   }
 
   private async setAside(problem: string): Promise<void> {
-    const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-    const aside = path.join(path.dirname(this.file), `profiles.corrupt-${stamp}.json`);
+    const aside = this.asideName();
     try {
       await fs.rename(this.file, aside);
+      this.stamp = null;
       // It holds hosts and user names: as private as the file it was (whatever made it readable to others).
       await fs.chmod(aside, 0o600).catch(() => undefined);
       this.notices.push(
