@@ -3,16 +3,20 @@
 // INVARIANT: a file we cannot read is never overwritten. A corrupt one is kept
 // aside under a new name and the user is told; one we cannot even move, or one
 // written by a newer version, makes the store read-only until it is dealt with.
+// A file of the right shape with some connections the schema refuses keeps the
+// others: only those are set aside (the whole file is kept aside as it was).
 // Several processes (a second window is a second gateway) share the file: each
 // change is applied, under a lock (fileLock.ts), to what is on disk then, and a
 // change made elsewhere is read back when the file differs (refresh()).
 import { randomBytes } from 'node:crypto';
 import { constants as fsConstants, promises as fs } from 'node:fs';
 import path from 'node:path';
+import { z } from 'zod';
 import {
   PROFILE_FILE_SCHEMA_VERSION,
   profileDraftSchema,
   profileFileSchema,
+  profileSchema,
   type Profile,
   type ProfileDraft,
   type ProfileFile,
@@ -117,13 +121,39 @@ export function sameStamp(a: FileStamp | null, b: FileStamp | null): boolean {
   return a.ino === b.ino && a.size === b.size && a.mtimeNs === b.mtimeNs && a.ctimeNs === b.ctimeNs;
 }
 
+/** A message as part of a longer sentence: without its final full stop. */
+function clause(message: string): string {
+  return message.trim().replace(/[.\s]+$/, '');
+}
+
+/** A connection in the file the schema refuses: what to call it, and why. */
+interface RefusedEntry {
+  label: string;
+  problem: string;
+}
+
 /** What is on disk, read and judged (not yet acted on). */
 type DiskContent =
   | { kind: 'missing' }
   | { kind: 'unreadable'; code: string }
   | { kind: 'newer'; version: number; profiles: Profile[] }
   | { kind: 'corrupt'; problem: string }
-  | { kind: 'ok'; profiles: Profile[]; migratedFrom: number | null };
+  | { kind: 'ok'; profiles: Profile[]; refused: RefusedEntry[]; migratedFrom: number | null };
+
+const fileShapeSchema = z.object({ schemaVersion: z.literal(PROFILE_FILE_SCHEMA_VERSION), profiles: z.array(z.unknown()) });
+
+function labelOf(entry: unknown, index: number): string {
+  const { name, id } = (entry && typeof entry === 'object' ? entry : {}) as { name?: unknown; id?: unknown };
+  if (typeof name === 'string' && name.trim()) return `"${name.trim().slice(0, 80)}"`;
+  if (typeof id === 'string' && id.trim()) return `the one with id ${id.trim().slice(0, 64)}`;
+  return `number ${index + 1}`;
+}
+
+/** Why a connection was refused: its first few problems, each with its field. */
+function reasons(issues: readonly { path: PropertyKey[]; message: string }[]): string {
+  const named = issues.slice(0, 3).map((i) => `${i.path.map(String).join('.') || 'connection'}: ${clause(i.message)}`);
+  return issues.length > 3 ? `${named.join(', ')} and ${issues.length - 3} more` : named.join(', ');
+}
 
 function judge(text: string): DiskContent {
   let detected: ReturnType<typeof detectVersion>;
@@ -143,12 +173,19 @@ function judge(text: string): DiskContent {
     if (!migrate) return { kind: 'corrupt', problem: `it is in format ${detected.version}, which this version cannot read` };
     body = migrate(body);
   }
-  const parsed = profileFileSchema.safeParse(body);
-  if (!parsed.success) {
-    const first = parsed.error.issues[0];
-    return { kind: 'corrupt', problem: first ? `${first.path.join('.') || 'file'}: ${first.message}` : 'it does not match the expected format' };
+  const shape = fileShapeSchema.safeParse(body);
+  if (!shape.success) {
+    const first = shape.error.issues[0];
+    return { kind: 'corrupt', problem: first ? `${first.path.join('.') || 'file'}: ${clause(first.message)}` : 'it does not match the expected format' };
   }
-  return { kind: 'ok', profiles: parsed.data.profiles, migratedFrom: detected.version < PROFILE_FILE_SCHEMA_VERSION ? detected.version : null };
+  const profiles: Profile[] = [];
+  const refused: RefusedEntry[] = [];
+  shape.data.profiles.forEach((entry, index) => {
+    const parsed = profileSchema.safeParse(entry);
+    if (parsed.success) profiles.push(parsed.data);
+    else refused.push({ label: labelOf(entry, index), problem: reasons(parsed.error.issues) });
+  });
+  return { kind: 'ok', profiles, refused, migratedFrom: detected.version < PROFILE_FILE_SCHEMA_VERSION ? detected.version : null };
 }
 
 export class ProfileStore {
@@ -319,9 +356,9 @@ export class ProfileStore {
       return { content: { kind: 'unreadable', code: code ?? 'error' }, stamp };
     }
     // Unchanged since this store read or wrote it (a save with no other window saving): the list in memory is it.
-    if (text === this.knownText) return { content: { kind: 'ok', profiles: this.profiles, migratedFrom: null }, stamp };
+    if (text === this.knownText) return { content: { kind: 'ok', profiles: this.profiles, refused: [], migratedFrom: null }, stamp };
     const content = judge(text);
-    this.knownText = content.kind === 'ok' && content.migratedFrom === null ? text : null;
+    this.knownText = content.kind === 'ok' && content.refused.length === 0 && content.migratedFrom === null ? text : null;
     return { content, stamp };
   }
 
@@ -347,6 +384,7 @@ export class ProfileStore {
         return [];
       case 'ok':
         if (content.migratedFrom !== null) this.logger.info('profiles file migrated in memory', { from: content.migratedFrom });
+        if (content.refused.length > 0) await this.setAsideSome(content.profiles, content.refused);
         return content.profiles;
     }
   }
@@ -354,7 +392,7 @@ export class ProfileStore {
   private async load(): Promise<void> {
     const first = await this.readDisk();
     this.stamp = first.stamp;
-    if (first.content.kind === 'missing' || first.content.kind === 'ok' || first.content.kind === 'unreadable' || first.content.kind === 'newer') {
+    if (first.content.kind === 'missing' || (first.content.kind === 'ok' && first.content.refused.length === 0) || first.content.kind === 'unreadable' || first.content.kind === 'newer') {
       this.profiles = await this.absorb(first.content);
       return;
     }
@@ -379,6 +417,27 @@ export class ProfileStore {
     return path.join(path.dirname(this.file), `profiles.corrupt-${stamp}.json`);
   }
 
+  /** The file is of the right shape but some connections in it are not: those are set aside, the others kept. */
+  private async setAsideSome(kept: Profile[], refused: RefusedEntry[]): Promise<void> {
+    const aside = this.asideName();
+    const which = refused.map((r) => `${r.label} (${r.problem})`).join('; ');
+    try {
+      await fs.copyFile(this.file, aside, fsConstants.COPYFILE_EXCL);
+      await fs.chmod(aside, 0o600).catch(() => undefined);
+      // Written out at once (not left for the next change), so the next start does not set them aside again.
+      await this.write(kept);
+    } catch (error) {
+      this.readOnlyReason = `${refused.length === 1 ? '1 connection' : `${refused.length} connections`} in your connections file could not be read and could not be set aside (${clause((error as Error).message)}): ${which}; nothing will be saved until the file is fixed or removed.`;
+      this.notices.push(this.readOnlyReason);
+      this.logger.error('profiles not readable and could not be set aside', { count: refused.length });
+      return;
+    }
+    const count = refused.length === 1 ? '1 connection' : `${refused.length} connections`;
+    const others = kept.length === 1 ? 'the other connection was kept' : `the other ${kept.length} were kept`;
+    this.notices.push(`${count} in your connections file could not be read and ${refused.length === 1 ? 'was' : 'were'} set aside: ${which}; ${others}, and the whole file as it was is kept as ${aside}.`);
+    this.logger.warn('profiles not readable, set aside', { aside, count: refused.length, kept: kept.length });
+  }
+
   private async setAside(problem: string): Promise<void> {
     const aside = this.asideName();
     try {
@@ -387,11 +446,11 @@ export class ProfileStore {
       // It holds hosts and user names: as private as the file it was (whatever made it readable to others).
       await fs.chmod(aside, 0o600).catch(() => undefined);
       this.notices.push(
-        `Your connections file could not be read because ${problem}. It was kept as ${aside} and DeskBridge started with an empty list. Nothing in it was deleted.`,
+        `Your connections file could not be read because ${clause(problem)}. It was kept as ${aside} and DeskBridge started with an empty list. Nothing in it was deleted.`,
       );
       this.logger.warn('profiles file corrupt, kept aside', { aside, problem });
     } catch (error) {
-      this.readOnlyReason = `Your connections file could not be read because ${problem}, and it could not be moved aside (${(error as Error).message}). Nothing will be saved until it is fixed or removed.`;
+      this.readOnlyReason = `Your connections file could not be read because ${clause(problem)}, and it could not be moved aside (${clause((error as Error).message)}). Nothing will be saved until it is fixed or removed.`;
       this.notices.push(this.readOnlyReason);
       this.logger.error('profiles file corrupt and could not be moved', { problem });
     }

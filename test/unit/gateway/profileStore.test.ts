@@ -50,11 +50,53 @@ test('a corrupt file is kept aside, the user told, and the app starts empty', as
   assert.equal(await readFile(path.join(dir, aside), 'utf8'), garbage, 'the kept-aside file is never overwritten');
 });
 
-test('a file that does not match the schema is kept aside too, naming the problem', async (t) => {
+test('a file whose shape is wrong (profiles not a list) is kept aside whole, naming the problem in one sentence', async (t) => {
   const dir = await tempDir(t);
-  await writeFile(path.join(dir, PROFILES_FILE), JSON.stringify({ schemaVersion: 1, profiles: [{ ...draft, id: 'abcdefgh', port: 'x' }] }));
+  await writeFile(path.join(dir, PROFILES_FILE), JSON.stringify({ schemaVersion: 2, profiles: { name: 'not a list' } }));
   const store = await ProfileStore.open(dir, logger);
-  assert.match(store.notices[0] ?? '', /profiles\.0\.port/);
+  assert.equal(store.list().length, 0);
+  assert.match(store.notices[0] ?? '', /could not be read because profiles: /);
+  assert.doesNotMatch(store.notices[0] ?? '', /\.\./);
+  assert.equal((await readdir(dir)).includes(PROFILES_FILE), false);
+});
+
+test('one connection with a bad field sets aside that one only: the others stay, the whole file is kept for IT, the notice names it in one sentence', async (t) => {
+  const dir = await tempDir(t);
+  const now = new Date().toISOString();
+  const entry = (id: string, name: string, port: unknown) => ({ ...draft, name, port, id, createdAt: now, updatedAt: now, lastConnectedAt: null });
+  const original = JSON.stringify({ schemaVersion: 2, profiles: [entry('aaaaaaaa', 'Office', 5901), entry('bbbbbbbb', 'Lab', '5902x'), entry('cccccccc', 'Home', 5903)] }, null, 2);
+  await writeFile(path.join(dir, PROFILES_FILE), original, { mode: 0o644 });
+  const store = await ProfileStore.open(dir, logger);
+  assert.deepEqual(store.list().map((p) => p.name), ['Office', 'Home']);
+  assert.equal(store.readOnly, false);
+  assert.equal(store.notices.length, 1);
+  const notice = store.notices[0] ?? '';
+  assert.match(notice, /^1 connection in your connections file could not be read and was set aside: "Lab" \(port: Enter a port number from 1 to 65535\); the other 2 were kept, and the whole file as it was is kept as .*profiles\.corrupt-[^ ]+\.json\.$/);
+  assert.doesNotMatch(notice, /\.\./);
+  assert.equal(notice.split(/\. /).length, 1, 'one sentence');
+  const aside = (await readdir(dir)).filter((f) => f.startsWith('profiles.corrupt-'));
+  assert.equal(aside.length, 1);
+  assert.equal(await readFile(path.join(dir, aside[0]!), 'utf8'), original);
+  assert.equal((await stat(path.join(dir, aside[0]!))).mode & 0o777, 0o600);
+  // The file now holds the good ones, so the next start neither loses them nor sets anything aside again.
+  const reopened = await ProfileStore.open(dir, logger);
+  assert.deepEqual(reopened.list().map((p) => p.id), ['aaaaaaaa', 'cccccccc']);
+  assert.deepEqual(reopened.notices, []);
+  assert.equal((await readdir(dir)).filter((f) => f.startsWith('profiles.corrupt-')).length, 1);
+});
+
+test('several bad connections are each named, with why', async (t) => {
+  const dir = await tempDir(t);
+  const now = new Date().toISOString();
+  await writeFile(
+    path.join(dir, PROFILES_FILE),
+    JSON.stringify({ schemaVersion: 2, profiles: [{ ...draft, id: 'aaaaaaaa', createdAt: now, updatedAt: now, port: 0 }, { id: 'bbbbbbbb', host: 7 }, 'junk', { ...draft, id: 'dddddddd', createdAt: now, updatedAt: now }] }),
+  );
+  const store = await ProfileStore.open(dir, logger);
+  assert.deepEqual(store.list().map((p) => p.id), ['dddddddd']);
+  const notice = store.notices[0] ?? '';
+  assert.match(notice, /^3 connections in your connections file could not be read and were set aside: "Office" \(port: Enter a port number from 1 to 65535\); the one with id bbbbbbbb \(.*host.*\); number 3 \(.*\); the other connection was kept/);
+  assert.doesNotMatch(notice, /\.\./);
 });
 
 test('a file from a newer version is shown read-only and never overwritten', async (t) => {
