@@ -8,6 +8,7 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { writeFileAtomic } from '../profiles/profileStore';
+import { withFileLock } from '../profiles/fileLock';
 import type { SecretStore } from './secretStore';
 
 export const SECRETS_FILE = 'secrets.enc.json';
@@ -58,8 +59,10 @@ export async function openFileSecrets(dataDir: string, keyDir: string): Promise<
     return { version: 1, entries: {} };
   };
   let chain: Promise<unknown> = Promise.resolve();
+  // One after another here, and under the file's lock across processes (another window's gateway), each on the file as it is then.
   const serial = <T>(work: () => Promise<T>): Promise<T> => {
-    const next = chain.then(work, work);
+    const locked = () => withFileLock(file, work);
+    const next = chain.then(locked, locked);
     chain = next.catch(() => undefined);
     return next;
   };

@@ -39,3 +39,22 @@ test('a secret sealed for one account cannot be read as another (AAD binds the a
   await import('node:fs/promises').then((fs) => fs.writeFile(file, JSON.stringify(body)));
   assert.equal(await store.get('profile:b'), null);
 });
+
+test('two processes on one data folder (two windows) saving passwords at once lose none of each other\u2019s', async (t) => {
+  const root = await mkdtemp(path.join(os.tmpdir(), 'deskbridge-secrets-'));
+  t.after(() => rm(root, { recursive: true, force: true }));
+  const dataDir = path.join(root, 'data');
+  const keyDir = path.join(root, 'keys');
+  const a = await openFileSecrets(dataDir, keyDir);
+  const b = await openFileSecrets(dataDir, keyDir);
+  await Promise.all([...Array.from({ length: 20 }, (_, i) => a.set(`profile:a${i}`, `pa${i}`)), ...Array.from({ length: 20 }, (_, i) => b.set(`profile:b${i}`, `pb${i}`))]);
+  for (let i = 0; i < 20; i++) {
+    assert.equal(await b.get(`profile:a${i}`), `pa${i}`);
+    assert.equal(await a.get(`profile:b${i}`), `pb${i}`);
+  }
+  await Promise.all([a.delete('profile:a0'), b.delete('profile:b0'), a.set('profile:c', 'pc')]);
+  assert.equal(await b.get('profile:a1'), 'pa1');
+  assert.equal(await b.get('profile:a0'), null);
+  assert.equal(await a.get('profile:c'), 'pc');
+  assert.deepEqual(await readdir(dataDir), [SECRETS_FILE]);
+});
