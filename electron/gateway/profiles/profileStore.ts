@@ -397,7 +397,9 @@ export class ProfileStore {
       return;
     }
     // Something is to be kept aside: once, by whichever process starting on this folder gets there first.
+    let locked = false;
     const handle = async () => {
+      locked = true;
       const again = await this.readDisk();
       this.stamp = again.stamp;
       this.profiles = await this.absorb(again.content);
@@ -405,6 +407,7 @@ export class ProfileStore {
     try {
       await withFileLock(this.file, handle);
     } catch (error) {
+      if (locked) throw error;
       // No lock to be had (a folder we may not write to, say): setting aside will say what went wrong.
       this.logger.warn('profiles file lock unavailable', { error: (error as Error).message });
       await handle();

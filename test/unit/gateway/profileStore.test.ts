@@ -171,3 +171,15 @@ test('profile ids never start with "-" (a command line would read one as an opti
     assert.match(id, /^[A-Za-z0-9][A-Za-z0-9_-]{11}$/);
   }
 });
+
+test('two copies starting at once on a file with a bad connection set it aside once, and both keep the good ones', async (t) => {
+  const dir = await tempDir(t);
+  const now = new Date().toISOString();
+  const entry = (id: string, name: string, port: unknown) => ({ ...draft, name, port, id, createdAt: now, updatedAt: now, lastConnectedAt: null });
+  await writeFile(path.join(dir, PROFILES_FILE), JSON.stringify({ schemaVersion: 2, profiles: [entry('aaaaaaaa', 'Office', 5901), entry('bbbbbbbb', 'Lab', '5902x')] }));
+  const [a, b] = await Promise.all([ProfileStore.open(dir, logger), ProfileStore.open(dir, logger)]);
+  assert.deepEqual(a.list().map((p) => p.id), ['aaaaaaaa']);
+  assert.deepEqual(b.list().map((p) => p.id), ['aaaaaaaa']);
+  assert.equal(a.notices.length + b.notices.length, 1);
+  assert.equal((await readdir(dir)).filter((f) => f.startsWith('profiles.corrupt-')).length, 1);
+});
