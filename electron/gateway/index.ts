@@ -162,6 +162,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       policy.close();
       provisioning?.stop();
       await connectionErrors.flush();
+      // The last connection times under way are written (each under the file's lock) before the gateway is gone.
+      await library.touchesWritten();
       sessions.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
