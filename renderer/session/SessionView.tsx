@@ -283,6 +283,14 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
   const [ending, setEnding] = useState<'launcher' | null>(null);
   const lastSentClipboard = useRef<string | null>(null);
   /**
+   * Text copied on the remote computer while this window did not have the focus (a browser writes the clipboard
+   * only for a focused page): put on this computer's clipboard when the window comes back, as native clients
+   * have it there already, unless something was copied here meanwhile (the later copy wins).
+   */
+  const remoteCopyWaiting = useRef<string | null>(null);
+  /** The local clipboard's text as last read or written here: a different one on return was copied here meanwhile. */
+  const lastLocalClipboard = useRef<string | null>(null);
+  /**
    * Why the last read of the local clipboard was refused: 'denied', the user (or the browser's settings) said no,
    * so it is not read again until the permission changes; 'prompt', the question was dismissed, so it is asked again
    * only when the user comes back to the window, never every second; null, nothing stops the next read.
@@ -461,7 +469,13 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
         session.on('clipboard', (text) => {
           setRemoteClipboard(text);
           lastSentClipboard.current = text;
-          if (document.hasFocus()) void navigator.clipboard?.writeText(text).catch(() => undefined);
+          if (document.hasFocus()) {
+            remoteCopyWaiting.current = null;
+            lastLocalClipboard.current = text;
+            void navigator.clipboard?.writeText(text).catch(() => undefined);
+          } else {
+            remoteCopyWaiting.current = text;
+          }
         }),
         session.on('credentialsRequired', ({ username }) => setPasswordPrompt({ username })),
         session.on('state', (s) => {
@@ -611,6 +625,18 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
       navigator.clipboard.readText().then(
         (text) => {
           clipboardRefusal.current = null;
+          const waiting = remoteCopyWaiting.current;
+          if (waiting !== null) {
+            remoteCopyWaiting.current = null;
+            // Copied on the remote computer while away, and nothing copied here since: it goes on this clipboard, and
+            // the older local text is not sent over it.
+            if (text === lastLocalClipboard.current || lastLocalClipboard.current === null) {
+              lastLocalClipboard.current = waiting;
+              void navigator.clipboard.writeText(waiting).catch(() => undefined);
+              return;
+            }
+          }
+          lastLocalClipboard.current = text;
           if (text && text !== lastSentClipboard.current) {
             lastSentClipboard.current = text;
             sessionRef.current?.pasteText(text);
@@ -630,6 +656,20 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
       window.removeEventListener('focus', sync);
       clearInterval(timer);
     };
+  }, [active, state, toRemote]);
+
+  // Where only the remote computer's clipboard comes here (policy), what it copied while the window was away is put
+  // on this clipboard once the window is back (with local text going there too, the sync above does it).
+  useEffect(() => {
+    if (!active || state !== 'connected' || toRemote) return;
+    const deliver = () => {
+      const waiting = remoteCopyWaiting.current;
+      if (waiting === null || !document.hasFocus()) return;
+      remoteCopyWaiting.current = null;
+      void navigator.clipboard?.writeText(waiting).catch(() => undefined);
+    };
+    window.addEventListener('focus', deliver);
+    return () => window.removeEventListener('focus', deliver);
   }, [active, state, toRemote]);
 
   useEffect(() => {

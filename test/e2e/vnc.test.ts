@@ -516,6 +516,52 @@ test('clipboard: non-ASCII text from the remote arrives, and text from the clien
   });
 });
 
+test('clipboard: text copied on the remote while the window is away reaches this computer when it comes back, and is not overwritten by the older local text; a later local copy wins', async () => {
+  await withBrowser({}, async ({ page, context }) => {
+    await page.getByRole('navigation', { name: 'Connections' }).getByRole('button', { name: 'Desk', exact: true }).dblclick();
+    await waitForState(page, 'Connected');
+    const remoteText = async () => server.x('xclip', ['-o', '-selection', 'clipboard']).catch(() => '');
+    await page.evaluate((t) => navigator.clipboard.writeText(t), 'local, older');
+    await waitFor(async () => (await remoteText()) === 'local, older', 'the local text on the remote');
+    // The window loses the focus (another page in front; Playwright's focus emulation off, so the page knows).
+    const cdp = await context.newCDPSession(page);
+    await cdp.send('Emulation.setFocusEmulationEnabled', { enabled: false });
+    const away = async (meanwhile: (other: typeof page) => Promise<void>) => {
+      const other = await context.newPage();
+      await other.bringToFront();
+      await waitFor(async () => !(await page.evaluate(() => document.hasFocus())), 'the window lost the focus');
+      await meanwhile(other);
+      await page.bringToFront();
+      await other.close();
+      const into = await pagePointFor(page, 300, 300);
+      await page.mouse.click(into.x, into.y);
+    };
+    // Copied on the remote computer while away: on this computer's clipboard once back, and still on the remote's.
+    await away(async () => {
+      await setRemoteClipboard(server, 'remote, copied while away');
+      await sessionView(page).getByRole('button', { name: 'Clipboard' }).click();
+      await waitFor(async () => (await sessionView(page).getByLabel('Remote clipboard').inputValue()) === 'remote, copied while away', 'the remote text arrived');
+      await sessionView(page).getByRole('button', { name: 'Clipboard' }).click();
+      await new Promise((r) => setTimeout(r, 1500));
+    });
+    await waitFor(async () => (await page.evaluate(() => navigator.clipboard.readText())) === 'remote, copied while away', 'the remote text on the local clipboard');
+    await new Promise((r) => setTimeout(r, 2500));
+    assert.equal(await remoteText(), 'remote, copied while away', 'the older local text was not sent over it');
+    // Copied on the remote, then copied here (later) while away: the later local copy goes to the remote.
+    await away(async (other) => {
+      await setRemoteClipboard(server, 'remote, earlier');
+      await new Promise((r) => setTimeout(r, 1500));
+      // Copied in another window of this computer (a page of the same origin, so the browser lets it write).
+      await other.goto(`${app.origin}/not-the-app`);
+      await other.evaluate((t) => navigator.clipboard.writeText(t), 'local, copied later');
+    });
+    await waitFor(async () => (await remoteText()) === 'local, copied later', 'the later local copy on the remote');
+    assert.equal(await page.evaluate(() => navigator.clipboard.readText()), 'local, copied later');
+    await cdp.send('Emulation.setFocusEmulationEnabled', { enabled: true });
+    await cdp.detach();
+  });
+});
+
 test('a connection with "Share the clipboard" off: nothing crosses either way, and the panel says why', async () => {
   await withBrowser({}, async ({ page }) => {
     await createProfile(page, { name: 'Desk unshared', port: server.port, shareClipboard: false });
