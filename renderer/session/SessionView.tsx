@@ -625,17 +625,21 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
       navigator.clipboard.readText().then(
         (text) => {
           clipboardRefusal.current = null;
+          // Only a copy made here since the last read goes to the remote computer: text sent from the panel, or
+          // copied there, is not overwritten by what this clipboard held before.
+          const copiedHere = text !== lastLocalClipboard.current;
           const waiting = remoteCopyWaiting.current;
           if (waiting !== null) {
             remoteCopyWaiting.current = null;
             // Copied on the remote computer while away, and nothing copied here since: it goes on this clipboard, and
             // the older local text is not sent over it.
-            if (text === lastLocalClipboard.current || lastLocalClipboard.current === null) {
+            if (!copiedHere || lastLocalClipboard.current === null) {
               lastLocalClipboard.current = waiting;
               void navigator.clipboard.writeText(waiting).catch(() => undefined);
               return;
             }
           }
+          if (!copiedHere) return;
           lastLocalClipboard.current = text;
           if (text && text !== lastSentClipboard.current) {
             lastSentClipboard.current = text;

@@ -499,6 +499,10 @@ test('clipboard: non-ASCII text from the remote arrives, and text from the clien
     await panel.fill(fromClient);
     await sessionView(page).getByRole('button', { name: 'Send to remote' }).click();
     await waitFor(async () => (await server.x('xclip', ['-o', '-selection', 'clipboard']).catch(() => '')) === fromClient, 'the client text on the remote clipboard');
+    // …and stays there: the local clipboard (unchanged since) is not sent over it.
+    await new Promise((r) => setTimeout(r, 2500));
+    assert.equal(await server.x('xclip', ['-o', '-selection', 'clipboard']).catch(() => ''), fromClient, 'the panel\'s text stays on the remote clipboard');
+    assert.equal(await page.evaluate(() => navigator.clipboard.readText()), fromRemote, 'this computer\'s clipboard is as it was');
     // And automatically, from the local clipboard while the session has focus.
     const automatic = 'automatisch ü 日本';
     await page.evaluate((t) => navigator.clipboard.writeText(t), automatic);

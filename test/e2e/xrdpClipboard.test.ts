@@ -50,6 +50,10 @@ test('xrdp: text clipboard both ways, non-ASCII included (cliprdr through xrdp-c
   await panel.fill(fromClient);
   await sessionView(page).getByRole('button', { name: 'Send to remote' }).click();
   await waitFor(() => remoteClipboard() === fromClient, 'the client text on the remote clipboard');
+  // The panel's text is for the remote clipboard only: this computer's keeps what it had, and is not sent over it.
+  await new Promise((r) => setTimeout(r, 2500));
+  assert.equal(remoteClipboard(), fromClient, 'the panel\'s text stays on the remote clipboard');
+  assert.equal(await page.evaluate(() => navigator.clipboard.readText()), fromRemote, 'this computer\'s clipboard is as it was');
   // xrdp's clipboard opened: the panel does not say it has not.
   assert.equal(await sessionView(page).getByText(RDP_CLIPBOARD_NOT_OPENED).count(), 0);
 });

@@ -350,9 +350,19 @@ export class RdpSession implements RemoteSession {
   }
 
   pasteText(text: string): void {
-    // IronRDP reads the local clipboard when asked to send it.
     const ui = this.ui;
     if (!ui || !this.clipboardToRemote) return;
+    const session = this.inputSession;
+    const backend = this.backend;
+    if (session && backend) {
+      // Straight to the live session, as IronRDP's own sendClipboardData ends: this computer's clipboard is left as
+      // it is (the panel's "Send to remote" is for the remote clipboard only).
+      const data = new backend.Backend.ClipboardData();
+      data.addText('text/plain', text);
+      void session.onClipboardPaste(data).catch(() => this.events.emit('warning', 'The text could not be put on the remote clipboard.'));
+      return;
+    }
+    // Before the session is live, IronRDP reads the local clipboard when asked to send it.
     void navigator.clipboard
       .writeText(text)
       .then(() => ui.sendClipboardData())
