@@ -97,9 +97,9 @@ async function runBrowserShell(options: CliOptions): Promise<void> {
         const kiosk = gateway.kioskEnabled();
         const profileDir = path.join(options.dataDir, 'browser-profile');
         try {
-          prepareBrowserProfile(profileDir);
+          prepareBrowserProfile(profileDir, gateway.origin);
         } catch (error) {
-          logger.warn('could not turn off the browser profile\u2019s password saving', { error: (error as Error).message });
+          logger.warn('could not prepare the browser profile (password saving off, the clipboard allowed)', { error: (error as Error).message });
         }
         const opened = spawn(chromium, browserArgs(address, profileDir, kiosk), { stdio: 'ignore', detached: false });
         browser = opened;

@@ -84,8 +84,13 @@ export function findChromium(env: NodeJS.ProcessEnv = process.env, platform: Nod
  * password manager, which would keep it outside the keychain and whatever the policy says. Chromium reads these
  * preferences at start ("Offer to save passwords" and autofill off, as its PasswordManagerEnabled policy sets);
  * the other preferences Chromium keeps there are left as they are. A file that cannot be read as JSON is replaced.
+ *
+ * With `origin` (the gateway's, http://127.0.0.1:PORT), the app may read the clipboard there without asking, as
+ * the Electron shell grants it (the clipboard's sharing is the connection's and the policy's to decide): the port
+ * is new at each start, so an answer given to Chromium's question would be asked again at the next. Only the
+ * origin of this start is granted, in place of the one this function granted before.
  */
-export function prepareBrowserProfile(profileDir: string): void {
+export function prepareBrowserProfile(profileDir: string, origin?: string): void {
   const dir = path.join(profileDir, 'Default');
   const file = path.join(dir, 'Preferences');
   mkdirSync(dir, { recursive: true, mode: 0o700 });
@@ -102,7 +107,9 @@ export function prepareBrowserProfile(profileDir: string): void {
   };
   prefs.credentials_enable_service = false;
   prefs.credentials_enable_autosignin = false;
-  prefs.profile = { ...section('profile'), password_manager_enabled: false };
+  const profile: Record<string, unknown> = { ...section('profile'), password_manager_enabled: false };
+  if (origin) profile.content_settings = withClipboardGranted(profile.content_settings, origin);
+  prefs.profile = profile;
   prefs.autofill = { ...section('autofill'), enabled: false, profile_enabled: false, credit_card_enabled: false };
   writeFileSync(file, JSON.stringify(prefs), { mode: 0o600 });
 }
@@ -117,4 +124,15 @@ export function browserArgs(url: string, profileDir: string, kiosk: boolean): st
   const common = [`--user-data-dir=${profileDir}`, '--disable-extensions', '--no-first-run', '--no-default-browser-check'];
   if (!kiosk) return [`--app=${url}`, ...common];
   return ['--kiosk', `--app=${url}`, ...common, '--noerrdialogs', '--disable-pinch', '--overscroll-history-navigation=0', '--disable-features=Translate,TouchpadOverscrollHistoryNavigation', '--hide-crash-restore-bubble'];
+}
+
+/** Chromium's content settings with the clipboard allowed for `origin` only among the gateway's loopback origins. */
+function withClipboardGranted(contentSettings: unknown, origin: string): Record<string, unknown> {
+  const object = (value: unknown): Record<string, unknown> => (value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {});
+  const settings = object(contentSettings);
+  const exceptions = object(settings.exceptions);
+  const clipboard = object(exceptions.clipboard);
+  // An earlier start's grant (another port) goes; anything else (a user's own exceptions) stays.
+  const kept = Object.fromEntries(Object.entries(clipboard).filter(([pattern]) => !/^http:\/\/127\.0\.0\.1:\d+,\*$/.test(pattern)));
+  return { ...settings, exceptions: { ...exceptions, clipboard: { ...kept, [`${origin},*`]: { setting: 1 } } } };
 }

@@ -160,6 +160,26 @@ test('the browser opens as an app window with its own profile and no extensions'
   assert.ok(kiosk.includes('--kiosk') && kiosk.includes('--disable-extensions') && kiosk.includes('--user-data-dir=/d/p'));
 });
 
+test('the browser shell\u2019s Chromium profile lets the app of this start read the clipboard, and that origin only', async () => {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'deskbridge-profile-'));
+  try {
+    const file = path.join(dir, 'Default', 'Preferences');
+    const read = async () => JSON.parse(await readFile(file, 'utf8')).profile.content_settings.exceptions.clipboard as Record<string, { setting: number }>;
+    prepareBrowserProfile(dir, 'http://127.0.0.1:4321');
+    assert.deepEqual(await read(), { 'http://127.0.0.1:4321,*': { setting: 1 } });
+    // A user's own exception stays; the last start's grant (another port) goes.
+    const prefs = JSON.parse(await readFile(file, 'utf8'));
+    prefs.profile.content_settings.exceptions.clipboard['https://intranet.example:443,*'] = { setting: 2 };
+    prefs.profile.content_settings.exceptions.notifications = { 'https://intranet.example:443,*': { setting: 2 } };
+    await writeFile(file, JSON.stringify(prefs));
+    prepareBrowserProfile(dir, 'http://127.0.0.1:5555');
+    assert.deepEqual(await read(), { 'https://intranet.example:443,*': { setting: 2 }, 'http://127.0.0.1:5555,*': { setting: 1 } });
+    assert.deepEqual(JSON.parse(await readFile(file, 'utf8')).profile.content_settings.exceptions.notifications, { 'https://intranet.example:443,*': { setting: 2 } });
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
 test('the browser shell\u2019s Chromium profile saves no password and fills no form; its other preferences stay', async () => {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'deskbridge-profile-'));
   try {
