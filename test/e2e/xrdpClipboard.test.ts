@@ -58,6 +58,40 @@ test('xrdp: text clipboard both ways, non-ASCII included (cliprdr through xrdp-c
   assert.equal(await sessionView(page).getByText(RDP_CLIPBOARD_NOT_OPENED).count(), 0);
 });
 
+test('xrdp: text copied on the remote while the window is away reaches this computer when it comes back, and is not overwritten by the older local text', async () => {
+  const server = await startServer({ xterm: true });
+  const { browser } = await startAppWithBrowser(cleanups);
+  const { page } = browser;
+  await connect(page, server, 'xrdp clipboard away');
+  await waitForCanvasColour(page, 5, 300, hexColour('#ffffff'), 15_000);
+  const env = await server.sessionEnv();
+  const waitFor = async (check: () => Promise<boolean> | boolean, what: string) => {
+    const deadline = Date.now() + 15_000;
+    while (!(await check())) {
+      if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  };
+  await page.evaluate((t) => navigator.clipboard.writeText(t), 'local, older');
+  await waitFor(() => sessionClipboard(env) === 'local, older', 'the local text on the remote');
+  // The window loses the focus (another page in front; Playwright's focus emulation off, so the page knows).
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Emulation.setFocusEmulationEnabled', { enabled: false });
+  const other = await page.context().newPage();
+  await other.bringToFront();
+  await waitFor(async () => !(await page.evaluate(() => document.hasFocus())), 'the window lost the focus');
+  execFileSync('sh', ['-c', `printf '%s' "$0" | xclip -selection clipboard -i >/dev/null 2>&1`, 'remote, copied while away'], { env });
+  await new Promise((r) => setTimeout(r, 2000));
+  await page.bringToFront();
+  await other.close();
+  await page.mouse.click(400, 300);
+  await waitFor(async () => (await page.evaluate(() => navigator.clipboard.readText())) === 'remote, copied while away', 'the remote text on the local clipboard');
+  await new Promise((r) => setTimeout(r, 2500));
+  assert.equal(sessionClipboard(env), 'remote, copied while away', 'the older local text was not sent over it');
+  await cdp.send('Emulation.setFocusEmulationEnabled', { enabled: true });
+  await cdp.detach();
+});
+
 test('xrdp under a policy that shares no clipboard: the gateway keeps the clipboard channel from the server, nothing crosses either way, and the panel says why', async () => {
   const server = await startServer({ xterm: true });
   const { app, browser } = await startAppWithBrowser(cleanups, undefined, { clipboard: 'none' });

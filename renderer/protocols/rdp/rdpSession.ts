@@ -37,6 +37,9 @@ export class RdpSession implements RemoteSession {
   private backend: RdpBackendModule | null = null;
   /** IronRDP's live session, as it hands it to a file transfer provider once connected (for "Send keys"). */
   private inputSession: InputSession | null = null;
+  /** The remote clipboard changed while this window was away: brought here when it is back (onWindowFocus). */
+  private remoteClipboardWaiting = false;
+  private onWindowFocus: (() => void) | null = null;
   private element: HTMLElement | null = null;
   private userEnded = false;
   /** Whether the policy lets local text reach the remote clipboard (CreateSessionResponse.redirection). */
@@ -116,13 +119,18 @@ export class RdpSession implements RemoteSession {
         if (!info.redirection.clipboardToLocal) return;
         // Text (or anything else but files: those come as 'files-available') took the files' place.
         this.files?.remoteClipboardChanged();
-        // The remote clipboard changed: bring it to the local one, then tell the view.
-        void ui
-          .saveRemoteClipboardData()
-          .then(() => navigator.clipboard.readText())
-          .then((text) => this.events.emit('clipboard', text))
-          .catch(() => undefined);
+        // The remote clipboard changed: bring it to the local one, then tell the view. IronRDP writes the local
+        // clipboard itself, which a browser allows only a focused page: copied there while this window is away, it
+        // is brought once the window is back (a native client has it here already).
+        if (document.hasFocus()) this.bringRemoteClipboard(ui);
+        else this.remoteClipboardWaiting = true;
       });
+      this.onWindowFocus = () => {
+        if (!this.remoteClipboardWaiting) return;
+        this.remoteClipboardWaiting = false;
+        this.bringRemoteClipboard(ui);
+      };
+      window.addEventListener('focus', this.onWindowFocus);
       // Files go through the clipboard each way it is shared (rdpFiles.ts); where the policy allows no files,
       // IronRDP never says it can copy them, and the gateway leaves them out (clipboardChannel.ts).
       const upload = info.redirection.fileTransfer && info.redirection.clipboardToRemote;
@@ -192,6 +200,9 @@ export class RdpSession implements RemoteSession {
   }
 
   private finish(outcome: { reason?: string; error?: unknown }): void {
+    if (this.onWindowFocus) window.removeEventListener('focus', this.onWindowFocus);
+    this.onWindowFocus = null;
+    this.remoteClipboardWaiting = false;
     this.resizeObserver?.disconnect();
     this.scaleObserver?.disconnect();
     this.scaleObserver = null;
@@ -347,6 +358,15 @@ export class RdpSession implements RemoteSession {
   saveRemoteFile(index: number): Promise<{ name: string; blob: Blob }> {
     if (!this.files) return Promise.reject(new Error(FILES_FORBIDDEN));
     return this.files.save(index);
+  }
+
+  /** The remote clipboard onto this computer's, then to the view (the Clipboard panel). */
+  private bringRemoteClipboard(ui: UserInteraction): void {
+    void ui
+      .saveRemoteClipboardData()
+      .then(() => navigator.clipboard.readText())
+      .then((text) => this.events.emit('clipboard', text))
+      .catch(() => undefined);
   }
 
   pasteText(text: string): void {
