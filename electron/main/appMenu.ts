@@ -3,7 +3,7 @@
 import type { MenuItemConstructorOptions } from 'electron';
 
 export interface AppMenuInput {
-  /** Not packaged (running from a checkout): adds Reload and the developer tools. */
+  /** A developer's run (DESKBRIDGE_DEV=1, developerMode()): adds Reload and the developer tools. */
   dev: boolean;
   onSaveDiagnostics: () => void;
 }
@@ -42,4 +42,13 @@ export function shellArguments(argv: readonly string[], packaged: boolean): stri
   const separator = argv.indexOf('--');
   if (separator >= 0) return argv.slice(separator + 1);
   return argv.slice(packaged ? 1 : 2);
+}
+
+/**
+ * Whether this is a developer's run: DESKBRIDGE_DEV=1. Not "not packaged": DeskBridge runs unpackaged from its
+ * npm install (`deskbridge` starts Electron on dist/main.mjs), so that would give every user Reload and the
+ * developer tools, with which a user on a managed desktop could run script in the app's page.
+ */
+export function developerMode(env: NodeJS.ProcessEnv = process.env): boolean {
+  return env.DESKBRIDGE_DEV === '1';
 }

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { startGateway, type RunningGateway } from '../gateway/index';
 import { USAGE, UsageError, parseCli, type CliOptions } from '../cli/options';
 import { readOpenFile } from '../gateway/profiles/namedFiles';
-import { applicationMenuTemplate, shellArguments } from './appMenu';
+import { applicationMenuTemplate, developerMode, shellArguments } from './appMenu';
 import { kioskReloadDelayMs, kioskSwallowsKey, navigationAllowed, originOf, permissionAllowed, secureWindowOptions } from './windowPolicy';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -104,7 +104,7 @@ async function start(): Promise<void> {
     });
     contents.on('will-attach-webview', (event) => event.preventDefault());
   });
-  Menu.setApplicationMenu(Menu.buildFromTemplate(applicationMenuTemplate({ dev: !app.isPackaged, onSaveDiagnostics: () => void saveDiagnostics() })));
+  Menu.setApplicationMenu(Menu.buildFromTemplate(applicationMenuTemplate({ dev: developerMode(), onSaveDiagnostics: () => void saveDiagnostics() })));
   await openWindow(gateway);
 }
 
@@ -116,7 +116,7 @@ async function start(): Promise<void> {
  */
 async function openWindow(running: RunningGateway): Promise<BrowserWindow> {
   const kiosk = running.kioskEnabled();
-  const opened = new BrowserWindow(secureWindowOptions({ preload: path.join(here, 'preload.cjs'), kiosk }));
+  const opened = new BrowserWindow(secureWindowOptions({ preload: path.join(here, 'preload.cjs'), kiosk, dev: developerMode() }));
   window = opened;
   if (kiosk) {
     Menu.setApplicationMenu(null);

@@ -6,6 +6,8 @@ import type { BrowserWindowConstructorOptions } from 'electron';
 export interface WindowPolicyInput {
   preload: string;
   kiosk?: boolean;
+  /** A developer's run (appMenu.ts developerMode()): the developer tools open. */
+  dev?: boolean;
 }
 
 /** One place for the window options (compare VS Code's defaultBrowserWindowOptions). */
@@ -34,7 +36,7 @@ export function secureWindowOptions(input: WindowPolicyInput): BrowserWindowCons
       experimentalFeatures: false,
       webviewTag: false,
       spellcheck: false,
-      devTools: input.kiosk !== true,
+      devTools: input.dev === true && input.kiosk !== true,
       navigateOnDragDrop: false,
       safeDialogs: true,
     },

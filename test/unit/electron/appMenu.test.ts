@@ -1,13 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { MenuItemConstructorOptions } from 'electron';
-import { applicationMenuTemplate, shellArguments } from '../../../electron/main/appMenu';
+import { applicationMenuTemplate, developerMode, shellArguments } from '../../../electron/main/appMenu';
 
 function roles(menu: MenuItemConstructorOptions[]): string[] {
   return menu.flatMap((item) => [...(item.role ? [item.role] : []), ...(Array.isArray(item.submenu) ? roles(item.submenu) : [])]);
 }
 
-test('the menu has Quit and Toggle fullscreen; Reload and developer tools only when not packaged', () => {
+test('the menu has Quit and Toggle fullscreen; Reload and developer tools only in a developer\'s run', () => {
   const shipped = roles(applicationMenuTemplate({ dev: false, onSaveDiagnostics: () => undefined }));
   assert.ok(shipped.includes('quit'));
   assert.ok(shipped.includes('togglefullscreen'));
@@ -32,4 +32,10 @@ test('DeskBridge arguments are those after --, or after the app path', () => {
   assert.deepEqual(shellArguments(['/opt/DeskBridge/deskbridge', '--connect', 'Office'], true), ['--connect', 'Office']);
   assert.deepEqual(shellArguments(['/e/electron', '/app/dist/main.mjs', '--no-open'], false), ['--no-open']);
   assert.deepEqual(shellArguments(['/e/electron', '/app/dist/main.mjs'], false), []);
+});
+
+test('a developer\'s run is asked for (DESKBRIDGE_DEV=1), not inferred from running unpackaged as every npm install does', () => {
+  assert.equal(developerMode({}), false);
+  assert.equal(developerMode({ DESKBRIDGE_DEV: '0' }), false);
+  assert.equal(developerMode({ DESKBRIDGE_DEV: '1' }), true);
 });

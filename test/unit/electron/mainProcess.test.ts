@@ -53,9 +53,19 @@ test('the main process starts the gateway, opens one hardened window on it and g
   assert.equal(e.get('permission-clipboard-read-elsewhere'), false);
   assert.equal(e.get('permission-geolocation-gateway'), false);
   assert.equal(e.get('permission-check-keyboardLock'), true, 'a check (its origin given as a URL with its slash) from the gateway passes');
-  assert.deepEqual(e.get('menu'), ['DeskBridge', 'Edit', 'Develop']);
+  assert.deepEqual(e.get('menu'), ['DeskBridge', 'Edit'], 'no Develop menu in a user\'s run (unpackaged, as npm installs it)');
+  assert.equal((options.webPreferences as { devTools?: boolean }).devTools, false, 'no developer tools either');
   assert.deepEqual(e.all('will-quit-waited'), [true, false], 'quitting waits for the gateway to close, then goes through');
   assert.equal(e.has('error-box'), false);
+});
+
+test('a developer\'s run (DESKBRIDGE_DEV=1) has the Develop menu and the developer tools', async (t) => {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'deskbridge-main-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const run = runMain(['--port', '0', '--data-dir', path.join(dir, 'data')], { DESKBRIDGE_DEV: '1', DESKBRIDGE_SECRETS_KEY_DIR: path.join(dir, 'keys'), DBUS_SESSION_BUS_ADDRESS: 'disabled:' });
+  assert.equal(run.status, 0, run.stderr);
+  assert.deepEqual(run.events.get('menu'), ['DeskBridge', 'Edit', 'Develop']);
+  assert.equal((run.events.get('window-options') as { webPreferences: { devTools: boolean } }).webPreferences.devTools, true);
 });
 
 test('a bad option in the Electron shell prints usage and exits 2', () => {
