@@ -14,6 +14,12 @@ import type { IncomingMessage } from 'node:http';
 import { SESSION_COOKIE, WINDOW_KEY_HEADER } from '../../../shared/api/contract';
 
 export const START_CODE_TTL_MS = 60_000;
+/**
+ * Signed-in windows remembered at most: the oldest sign-in's cookie and key are forgotten beyond it. No one keeps
+ * so many windows open; a kiosk whose browser is opened again and again (each time on a new start code) would
+ * otherwise pile up keys that still open the API, and make every check longer.
+ */
+export const MAX_SIGNED_IN_WINDOWS = 64;
 
 export type AccessDenial =
   | { status: 421; reason: 'wrong-host' }
@@ -50,6 +56,14 @@ export function parseCookies(header: string | undefined): Map<string, string> {
     cookies.set(part.slice(0, eq).trim(), part.slice(eq + 1).trim());
   }
   return cookies;
+}
+
+/** Forgets a set's oldest entries (a Set keeps the order they came in) beyond `max`. */
+function keepNewest(set: Set<string>, max: number): void {
+  for (const oldest of set) {
+    if (set.size <= max) return;
+    set.delete(oldest);
+  }
 }
 
 export class AccessControl {
@@ -90,6 +104,8 @@ export class AccessControl {
         const signIn = { sessionToken: token(), windowKey: token() };
         this.sessionTokens.add(signIn.sessionToken);
         this.windowKeys.add(signIn.windowKey);
+        keepNewest(this.sessionTokens, MAX_SIGNED_IN_WINDOWS);
+        keepNewest(this.windowKeys, MAX_SIGNED_IN_WINDOWS);
         return signIn;
       }
     }
