@@ -3,6 +3,9 @@ import { useModalDialog } from '../app/useModalDialog';
 
 export interface PasswordDialogProps {
   askUsername: boolean;
+  /** The user name the connection has: filled in, and changeable unless IT fixed it. */
+  knownUsername?: string;
+  usernameLocked?: boolean;
   /** The connection asking, as the library names it, and where it goes. */
   connection: { name: string; host: string };
   allowRemember: boolean;
@@ -11,9 +14,9 @@ export interface PasswordDialogProps {
 }
 
 /** Asked when the server wants a password the profile does not have. */
-export function PasswordDialog({ askUsername, connection, allowRemember, onSubmit, onCancel }: PasswordDialogProps) {
+export function PasswordDialog({ askUsername, knownUsername, usernameLocked, connection, allowRemember, onSubmit, onCancel }: PasswordDialogProps) {
   const id = useId();
-  const [username, setUsername] = useState('');
+  const [username, setUsername] = useState(knownUsername ?? '');
   const [password, setPassword] = useState('');
   const [remember, setRemember] = useState(false);
   const ref = useRef<HTMLFormElement>(null);
@@ -28,7 +31,7 @@ export function PasswordDialog({ askUsername, connection, allowRemember, onSubmi
         aria-labelledby={`${id}-title`}
         onSubmit={(event) => {
           event.preventDefault();
-          onSubmit({ username, password, remember: allowRemember && remember });
+          onSubmit({ username, password, remember: allowRemember && remember && (knownUsername === undefined || username === knownUsername) });
         }}
       >
         <h2 id={`${id}-title`}>Password required</h2>
@@ -38,14 +41,15 @@ export function PasswordDialog({ askUsername, connection, allowRemember, onSubmi
         {askUsername && (
           <label>
             User name
-            <input autoComplete="username" value={username} onChange={(e) => setUsername(e.target.value)} />
+            <input autoComplete="username" value={username} readOnly={usernameLocked === true} onChange={(e) => setUsername(e.target.value)} />
           </label>
         )}
         <label>
           Password
           <input type="password" autoComplete="current-password" autoFocus value={password} onChange={(e) => setPassword(e.target.value)} />
         </label>
-        {allowRemember && (
+        {/* Remembered for the connection's own account only: another typed here signs in this once. */}
+        {allowRemember && (knownUsername === undefined || username === knownUsername) && (
           <label className="checkbox">
             <input type="checkbox" checked={remember} onChange={(e) => setRemember(e.target.checked)} />
             Remember password

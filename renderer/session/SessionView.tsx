@@ -233,7 +233,7 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
   const [acceptCertificate, setAcceptCertificate] = useState<{ fingerprintSha256: string; remember: boolean } | null>(null);
   /** The certificate this tab's user trusted once (not pinned): another one on a reconnect is a change. */
   const trustedOnceRef = useRef<string | null>(null);
-  const [passwordPrompt, setPasswordPrompt] = useState<{ username: boolean } | null>(null);
+  const [passwordPrompt, setPasswordPrompt] = useState<{ username: boolean; knownUsername?: string } | null>(null);
   const [info, setInfo] = useState<CreateSessionResponse | null>(null);
   /** How the connection turned out to be protected, where only the gateway's sign-in knows (VNC's VeNCrypt TLS); else the answer's `encrypted`. */
   const [security, setSecurity] = useState<SessionSecurity | null>(null);
@@ -477,7 +477,7 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
             remoteCopyWaiting.current = text;
           }
         }),
-        session.on('credentialsRequired', ({ username }) => setPasswordPrompt({ username })),
+        session.on('credentialsRequired', ({ username, knownUsername }) => setPasswordPrompt({ username, ...(knownUsername !== undefined ? { knownUsername } : {}) })),
         session.on('state', (s) => {
           if (s === 'connected') {
             wasConnectedRef.current = true;
@@ -1158,6 +1158,8 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
       {passwordPrompt && (
         <PasswordDialog
           askUsername={passwordPrompt.username}
+          {...(passwordPrompt.knownUsername !== undefined ? { knownUsername: passwordPrompt.knownUsername } : {})}
+          usernameLocked={profile.managed !== null && !profile.managed.openFields.includes('username')}
           connection={{ name: profile.name, host: profile.host }}
           allowRemember={passwordSavingAllowed}
           onSubmit={({ username, password, remember }) => {

@@ -17,7 +17,8 @@ export interface SessionEvents {
   disconnected: DisconnectInfo;
   /** Text the remote side put on its clipboard. */
   clipboard: string;
-  credentialsRequired: { username: boolean; password: boolean };
+  /** `knownUsername`: the user name the connection has, offered in the prompt to be kept or changed (RDP). */
+  credentialsRequired: { username: boolean; password: boolean; knownUsername?: string };
   /** One completed screen update drawn on the canvas (for the frames/s readout). */
   frame: undefined;
   /** Bytes received from the remote side through the bridge. */

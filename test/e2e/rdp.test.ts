@@ -176,6 +176,29 @@ test('NLA: the right password connects; a wrong one says sign-in failed; NLA off
   assert.ok(text.includes(messageFor('sign-in-failed')) || text.includes(messageFor('wrong-credentials')), `showed: ${text}`);
   await alert.getByRole('button', { name: 'Close', exact: true }).click();
 
+  // A refused sign-in may be the wrong account: the prompt Reconnect opens offers the connection's user name, to be
+  // changed (as mstsc's does); another account's password is not remembered for this connection's.
+  await page.getByRole('tab', { name: 'Connections' }).click();
+  await createProfile(page, { name: 'Wrong account', protocol: 'RDP', port: server.port, username: 'bob', password: 'Secret-123' });
+  await page.getByRole('button', { name: 'Connect', exact: true }).click();
+  await trustCertificate(page, 'Trust once');
+  const refused = sessionView(page).getByRole('alert');
+  await refused.waitFor({ timeout: 15_000 });
+  await refused.getByRole('button', { name: 'Reconnect' }).click();
+  const prompt = page.getByRole('dialog', { name: 'Password required' });
+  await prompt.waitFor({ timeout: 15_000 });
+  const account = prompt.getByLabel('User name');
+  assert.equal(await account.inputValue(), 'bob', 'the connection\'s user name, filled in');
+  assert.equal(await prompt.getByLabel('Remember password').count(), 1);
+  await account.fill('ann');
+  assert.equal(await prompt.getByLabel('Remember password').count(), 0, 'another account: nothing to remember for this connection');
+  await prompt.getByLabel('Password', { exact: true }).fill('Secret-123');
+  await prompt.getByRole('button', { name: 'Sign in' }).click();
+  await waitForState(page, 'Connected', 20_000);
+  await waitForCanvasColour(page, 900, 700, hexColour('#5a3d7a'), 15_000);
+  await sessionView(page).getByRole('button', { name: 'Disconnect' }).click();
+  await sessionView(page).getByRole('button', { name: 'Close tab' }).click();
+
   await page.getByRole('tab', { name: 'Connections' }).click();
   await createProfile(page, { name: 'NLA off', protocol: 'RDP', port: server.port, username: 'ann', password: 'Secret-123' });
   await page.getByLabel('Security', { exact: true }).selectOption('tls');

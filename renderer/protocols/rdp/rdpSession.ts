@@ -91,7 +91,9 @@ export class RdpSession implements RemoteSession {
       this.events.emit('state', 'authenticating');
       const answer = await new Promise<{ username?: string; password: string }>((resolve) => {
         this.credentials = resolve;
-        this.events.emit('credentialsRequired', { username: !username, password: true });
+        // The user name the connection has is offered too, to be kept or changed (a refused sign-in may be the
+        // wrong account, as mstsc's prompt lets one change it).
+        this.events.emit('credentialsRequired', { username: true, password: true, ...(username ? { knownUsername: username } : {}) });
       });
       username = answer.username || username;
       secret = answer.password;
