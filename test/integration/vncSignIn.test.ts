@@ -7,6 +7,9 @@ import { startXvnc, disposeXvnc, type XvncServer } from '../servers/xvnc';
 import { startGatewayHarness, type GatewayHarness } from './gatewayHarness';
 import { startFaultRelay } from '../servers/faultRelay';
 import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import type { ControlEvent, CreateSessionResponse } from '../../shared/api/contract';
 import { relayStream, type RelayStream } from '../support/relayStream';
 import { vncAuthResponse } from '../../electron/gateway/bridges/vncSignIn';
@@ -93,6 +96,30 @@ test('a wrong saved password: the page reads the server\'s own refusal, though t
   const reason = (await stream.read((await stream.read(4)).readUInt32BE(0))).toString('utf8');
   assert.match(reason, /auth/i, `reason "${reason}"`);
   assert.equal(await closed, 4000, 'the relay closes once the server has');
+});
+
+test('a wrong saved password is recorded as the sign-in failure it is (auth-failed, with the server\'s reason), for the page and in the diagnostics bundle', async (t) => {
+  const out = await mkdtemp(path.join(os.tmpdir(), 'deskbridge-vnc-refused-'));
+  t.after(() => rm(out, { recursive: true, force: true }));
+  // The server refuses while the page is there, and (waitMs) before the page came.
+  for (const waitMs of [0, 300]) {
+    const { session, ws, stream } = await openSession(`Wrong saved password, page after ${waitMs} ms`, 'not-the-password', waitMs);
+    const control = await harness.control(session.controlPath);
+    assert.deepEqual(await pageVersionAndTypes(stream, ws), [1]);
+    const closed = new Promise<void>((resolve) => ws.once('close', () => resolve()));
+    ws.send(Buffer.from([1]));
+    assert.notEqual((await stream.read(4)).readUInt32BE(0), 0, 'SecurityResult failed');
+    await closed;
+    const deadline = Date.now() + 2000;
+    while (!control.events.some((e) => e.type === 'error') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    control.close();
+    const failure = control.events.find((e): e is Extract<ControlEvent, { type: 'error' }> => e.type === 'error');
+    assert.equal(failure?.code, 'auth-failed', `the page is told the password was refused (${JSON.stringify(control.events)})`);
+    await harness.gateway.writeDiagnostics(out);
+    const recorded = (JSON.parse(await readFile(path.join(out, 'last-connection-errors.json'), 'utf8')) as Array<{ sessionId: string; code: string; detail: string | null }>).filter((e) => e.sessionId === session.sessionId);
+    assert.deepEqual(recorded.map((e) => e.code), ['auth-failed']);
+    assert.match(recorded[0]!.detail ?? '', /refused the password \(VncAuth\): .*auth/i);
+  }
 });
 
 test('with no saved password the page gets the server\'s security types and signs in itself', async () => {

@@ -64,6 +64,16 @@ type RelayEndedBy = 'page' | 'host' | 'gateway' | 'session';
  * password). Bytes are the session's so far (for SPICE, over all its channels),
  * as its stats events count them.
  */
+/** A refused sign-in in words: the security type and the server's reason (RFB 3.8: after the SecurityResult, a length and the text), where it sent one. */
+export function refusalDetail(securityName: string, serverBytes: Buffer): string {
+  let reason = '';
+  if (serverBytes.length >= 8) {
+    const length = serverBytes.readUInt32BE(4);
+    if (length > 0 && length <= 1024 && serverBytes.length >= 8 + length) reason = serverBytes.subarray(8, 8 + length).toString('utf8').replace(/[\x00-\x1f\x7f]+/g, ' ').trim();
+  }
+  return `the server refused the password (${securityName})${reason ? `: ${reason}` : ''}`;
+}
+
 function relayEndFields(session: GatewaySession, by: RelayEndedBy, reason: ErrorCode | null, detail: string | undefined, startedAt: number, pageCode?: number): Record<string, unknown> {
   return {
     session: session.id,
@@ -168,6 +178,8 @@ function relay(
   session.vncSignIn = null;
   let catchingUp = false;
   let endedWhileCatchingUp: ErrorCode | null = null;
+  /** The server refused the gateway's sign-in (a wrong password): what it said. The relay's end, however it comes, is that refusal. */
+  let refusedSignIn: string | null = null;
 
   const connectTimer = setTimeout(() => finish('host-unreachable', `no answer within ${timeouts.connectMs} ms`), timeouts.connectMs);
   let greetingTimer: NodeJS.Timeout | null = null;
@@ -179,6 +191,11 @@ function relay(
   const finish = (reason: ErrorCode | null, detail?: string, prompt?: CertificatePromptBody) => {
     if (finished) return;
     finished = true;
+    // A server closes after refusing a password, and the page may close first once it has read the refusal: either way, the sign-in failed.
+    if (refusedSignIn !== null && (reason === null || reason === 'server-closed' || reason === 'connection-lost')) {
+      reason = 'auth-failed';
+      detail = refusedSignIn;
+    }
     clearTimeout(connectTimer);
     if (greetingTimer) clearTimeout(greetingTimer);
     if (signInTimer) clearTimeout(signInTimer);
@@ -305,6 +322,7 @@ function relay(
       if (outcome.kind === 'signed-in' && outcome.encryption) sessions.setSecurity(session, { encrypted: true, verified: outcome.encryption === 'tls-verified', method: outcome.securityName });
       // What the server sent after the sign-in's last byte (ServerInit, a refusal's reason) follows it.
       const serverBytes = after.length > 0 ? Buffer.concat([outcome.serverBytes, ...after]) : outcome.serverBytes;
+      if (outcome.kind === 'refused') refusedSignIn = refusalDetail(outcome.securityName, serverBytes);
       if (outcome.kind === 'passthrough') {
         noteToPage(outcome);
         return pump([serverBytes], false);
