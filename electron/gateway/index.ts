@@ -18,6 +18,7 @@ import { SessionRegistry } from './sessions/sessionRegistry';
 import { TicketBook, targetForLogs } from './tickets/sessionTickets';
 import { ConnectionErrorLog } from './diagnostics/connectionErrorLog';
 import { writeDiagnostics } from './diagnostics/diagnosticsBundle';
+import { DeferredSecretDeletions } from './secrets/deferredDeletions';
 import { warmUpTrustRoots } from './certificates/certificateTrust';
 import { prepareLogFile } from './logging/fileLog';
 import type { GatewayOptions, RunningGateway } from './types';
@@ -51,7 +52,7 @@ export function packageVersion(): string {
 export async function startGateway(options: GatewayOptions): Promise<RunningGateway> {
   const logger = options.logger ?? createLogger({ file: prepareLogFile(options.dataDir) });
   const profiles = await ProfileStore.open(options.dataDir, logger.child('profiles'));
-  const secrets = await openSecretStore({ dataDir: options.dataDir, keyDir: options.secretsKeyDir, logger: logger.child('secrets') });
+  const secrets = options.secrets ?? (await openSecretStore({ dataDir: options.dataDir, keyDir: options.secretsKeyDir, logger: logger.child('secrets') }));
   const access = new AccessControl();
   const connectionErrors = new ConnectionErrorLog(options.dataDir);
   await connectionErrors.load();
@@ -78,7 +79,9 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       policy.addProblem(`The provisioning settings in the policy are unusable (${(error as Error).message}).`);
     }
   }
-  const library = new ProfileLibrary(profiles, policy, overrides, secrets, logger.child('library'), provisioning);
+  const library = new ProfileLibrary(profiles, policy, overrides, secrets, logger.child('library'), provisioning, new DeferredSecretDeletions(options.dataDir, logger.child('secrets')));
+  // Passwords of connections deleted while the keychain was not answering: removed now that it may.
+  const retriedDeletions = library.retryDeferredDeletions();
   let openAtStart: string | null = null;
   if (options.openFile) {
     try {
@@ -158,6 +161,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
         connectionErrors: connectionErrors.list(),
       }),
     close: async () => {
+      await retriedDeletions;
       api.close();
       policy.close();
       provisioning?.stop();

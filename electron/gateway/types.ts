@@ -1,6 +1,7 @@
 // The gateway's entry contract, used by both shells (electron/main and the CLI).
 import type { Logger } from './logging/logger';
 import type { RelayTimeouts } from './bridges/tcpRelay';
+import type { SecretStore } from './secrets/secretStore';
 
 export interface GatewayOptions {
   /** TCP port on 127.0.0.1; 0 picks a free one. */
@@ -15,6 +16,8 @@ export interface GatewayOptions {
   logger?: Logger;
   /** Where the fallback secrets key lives; defaults outside dataDir (see secrets/). */
   secretsKeyDir?: string;
+  /** Tests only: the secrets store to use instead of the keychain or the file (one that stops answering, say). */
+  secrets?: SecretStore;
   /** How long an unused session ticket lives; tests shorten it. */
   ticketTtlMs?: number;
   /** --policy FILE: applies only where no machine-wide policy file exists. */

@@ -2,7 +2,7 @@
 // Sessions stay mounted while another tab shows, so several run at once.
 import { useCallback, useEffect, useRef, useState, type KeyboardEvent as ReactKeyboardEvent } from 'react';
 import { API, type AppState, type ProfileView, type SaveProfileRequest, type SessionState } from '../../shared/api/contract';
-import { messageFor, isErrorCode } from '../../shared/errors/errorCodes';
+import { apiErrorText, isErrorCode } from '../../shared/errors/errorCodes';
 import type { FieldErrors } from '../../shared/profiles/profileSchema';
 import { api, ApiError } from './api';
 import { windowKeyHeaders } from './windowKey';
@@ -243,7 +243,16 @@ export function App() {
       if (connectAfter) openSession(saved);
     } catch (error) {
       if (error instanceof ApiError && error.code === 'validation') setServerErrors(error.fields);
-      else setMessage(error instanceof ApiError && isErrorCode(error.code) ? messageFor(error.code) : (error as Error).message);
+      else {
+        // Saved without its password (the keychain did not answer): shown saved, so a second Save does not make another.
+        const savedAnyway = error instanceof ApiError ? (error.body.profile as ProfileView | undefined) : undefined;
+        if (savedAnyway) {
+          await loadProfiles();
+          setSelection({ kind: 'profile', id: savedAnyway.id });
+          setSaves((n) => n + 1);
+        }
+        setMessage(error instanceof ApiError ? apiErrorText(error.code, error.message) : (error as Error).message);
+      }
     } finally {
       setBusy(false);
     }
@@ -255,7 +264,7 @@ export function App() {
     try {
       await work();
     } catch (error) {
-      setMessage(error instanceof ApiError && isErrorCode(error.code) ? messageFor(error.code) : (error as Error).message);
+      setMessage(error instanceof ApiError ? apiErrorText(error.code, error.message) : (error as Error).message);
     } finally {
       setBusy(false);
     }
@@ -331,7 +340,7 @@ export function App() {
         imported.push(importedWords(result, file.name, true), ...result.notes.map((note) => `${file.name}: ${note}`));
         last = result.profile;
       } catch (error) {
-        refused.push(error instanceof ApiError && isErrorCode(error.code) ? `${file.name}: ${messageFor(error.code)}` : (error as Error).message);
+        refused.push(error instanceof ApiError && isErrorCode(error.code) ? `${file.name}: ${apiErrorText(error.code, error.message)}` : (error as Error).message);
       }
     }
     setInfo(imported);

@@ -46,6 +46,9 @@ export const ERROR_MESSAGES = {
   'ticket-invalid': 'The session could not be authorised by DeskBridge. Try connecting again.',
   'gateway-unavailable': 'DeskBridge lost contact with its own background service. Restart DeskBridge.',
   'user-ended': 'You ended the session.',
+  'storage-read-only': 'DeskBridge could not save your changes: its data folder cannot be written to. Nothing was changed.',
+  'storage-full': 'DeskBridge could not save your changes: the disk that holds its data folder is full. Nothing was changed.',
+  'keychain-unavailable': 'The password could not be saved or removed: the system keychain did not answer. Try again once it runs.',
   'internal': 'Something went wrong inside DeskBridge. The log has the details.',
 } as const;
 
@@ -65,4 +68,16 @@ export function isErrorCode(value: unknown): value is ErrorCode {
 
 export function messageFor(code: ErrorCode): string {
   return ERROR_MESSAGES[code];
+}
+
+/**
+ * Codes whose API message says what only the gateway knows (which folder, which system error, what was saved
+ * without the password): the page shows the gateway's words for them, and the code's own message otherwise.
+ */
+const WORDED_BY_GATEWAY: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['storage-read-only', 'storage-full', 'keychain-unavailable']);
+
+/** What the page shows for an API error: the code's message, or the gateway's own words where they say more (WORDED_BY_GATEWAY) or the code is not one of ours. */
+export function apiErrorText(code: string, message: string): string {
+  if (!isErrorCode(code)) return message;
+  return WORDED_BY_GATEWAY.has(code) && message.trim() ? message : messageFor(code);
 }

@@ -13,6 +13,7 @@ import assert from 'node:assert/strict';
 import type { ControlEvent, CreateSessionResponse } from '../../shared/api/contract';
 import { relayStream, type RelayStream } from '../support/relayStream';
 import { windowKeyIn } from '../support/windowKey';
+import type { SecretStore } from '../../electron/gateway/secrets/secretStore';
 
 export interface GatewayHarness {
   gateway: RunningGateway;
@@ -37,6 +38,8 @@ export interface HarnessOptions {
   dataDir?: string;
   /** A connection file opened at start (`deskbridge FILE`). */
   openFile?: { fileName: string; bytes: Uint8Array };
+  /** A secrets store of the test's own (a keychain that stops answering) instead of the encrypted file. */
+  secrets?: SecretStore;
 }
 
 export async function startGatewayHarness(options: HarnessOptions = {}): Promise<GatewayHarness> {
@@ -64,6 +67,7 @@ export async function startGatewayHarness(options: HarnessOptions = {}): Promise
     logger: createLogger({ sink: (line) => logs.push(line), level: 'debug', file: prepareLogFile(dataDir) }),
     ...(options.relayTimeouts ? { relayTimeouts: options.relayTimeouts } : {}),
     ...(options.openFile ? { openFile: options.openFile } : {}),
+    ...(options.secrets ? { secrets: options.secrets } : {}),
   });
   const host = `127.0.0.1:${gateway.port}`;
   const start = new URL(gateway.startUrl());

@@ -18,7 +18,9 @@ import type { Logger } from '../logging/logger';
 import { ProfileStoreError } from '../profiles/profileStore';
 import { PolicyRefusal, notFoundOrAmbiguous, type ProfileLibrary } from '../profiles/profileLibrary';
 import type { ManagedPolicyStore } from '../policy/managedPolicy';
-import type { SecretStore } from '../secrets/secretStore';
+import { SecretsUnavailable, type SecretStore } from '../secrets/secretStore';
+import { StorageError, folderOf, storageFailure } from '../profiles/storageErrors';
+import { FileLockTimeout } from '../profiles/fileLock';
 import type { SessionRegistry } from '../sessions/sessionRegistry';
 import { formatTarget, targetForLogs, PROMPT_TICKET_TTL_MS, SPICE_TICKET_CONNECTIONS, type TicketBook } from '../tickets/sessionTickets';
 import { describeCertificate, evaluateTrust, sha256Fingerprint } from '../certificates/certificateTrust';
@@ -116,6 +118,20 @@ export class ControlApi {
         sendJson(res, error.status, { error: error.code, message: error.message });
       } else if (error instanceof ProfileStoreError) {
         sendJson(res, error.code === 'not-found' ? 404 : 409, { error: error.code, message: error.message });
+      } else if (error instanceof StorageError) {
+        // 507: the gateway could not store what the request needs; the same request fails until the folder is mended.
+        sendJson(res, 507, { error: error.code, message: error.message });
+      } else if (error instanceof SecretsUnavailable) {
+        // 503: a service DeskBridge depends on (the keychain) is not answering; the same request may work once it does.
+        sendJson(res, 503, { error: error.code, message: error.message });
+      } else if (error instanceof FileLockTimeout) {
+        this.deps.logger.warn('file locked', { path: pathname, error: error.message });
+        sendJson(res, 409, { error: 'busy', message: 'Another DeskBridge window is still saving. Try again in a moment.' });
+      } else if (storageFailure(error, '', '', '')) {
+        // A write elsewhere in the data folder (IT's connections' open fields, an imported file's copy …).
+        const failure = storageFailure(error, folderOf(error, this.deps.dataDir), 'your changes', '')!;
+        this.deps.logger.error('API request could not write', { path: pathname, code: failure.errno });
+        sendJson(res, 507, { error: failure.code, message: failure.message });
       } else {
         this.deps.logger.error('API request failed', { path: pathname, error: (error as Error).message });
         sendJson(res, 500, { error: 'internal', message: messageFor('internal') });
@@ -253,8 +269,16 @@ export class ControlApi {
     const library = this.deps.library;
     const saved = id === null ? await library.create(validated.value) : await library.update(id, validated.value);
     if (request.password !== undefined) {
-      if (request.password === '') await library.forgetPassword(saved.id);
-      else await library.savePassword(saved.id, request.password);
+      try {
+        if (request.password === '') await library.forgetPassword(saved.id);
+        else await library.savePassword(saved.id, request.password);
+      } catch (error) {
+        // The connection itself is saved: said, with it, so the page shows it saved (and a second Save does not make another).
+        if (!(error instanceof SecretsUnavailable || error instanceof StorageError)) throw error;
+        const status = error instanceof StorageError ? 507 : 503;
+        const without = request.password === '' ? 'The connection was saved, with its old password still kept.' : 'The connection was saved without it.';
+        throw new HttpError(status, error.code, `${error.message} ${without}`, { profile: await library.view(saved) });
+      }
     }
     return library.view(saved);
   }

@@ -9,7 +9,10 @@ import type { ProfileView } from '../../../shared/api/contract';
 import type { ManagedPolicyStore } from '../policy/managedPolicy';
 import type { ManagedOverrides } from '../policy/managedOverrides';
 import type { ProvisioningClient } from '../policy/provisioning';
-import { profileAccount, type SecretStore } from '../secrets/secretStore';
+import { profileAccount, SecretsUnavailable, type SecretStore } from '../secrets/secretStore';
+import type { DeferredSecretDeletions } from '../secrets/deferredDeletions';
+import { FileLockTimeout } from './fileLock';
+import { folderOf, storageFailure } from './storageErrors';
 import { randomBytes } from 'node:crypto';
 import type { Logger } from '../logging/logger';
 import { ProfileStoreError, type ProfileStore } from './profileStore';
@@ -62,7 +65,30 @@ export class ProfileLibrary {
     private readonly secrets: SecretStore,
     private readonly logger: Logger,
     private readonly provisioning: ProvisioningClient | null = null,
+    /** Where the passwords of deleted connections the keychain would not remove then wait for the next start. */
+    private readonly deferredDeletions: DeferredSecretDeletions | null = null,
   ) {}
+
+  /** Removes the saved passwords of connections deleted while the keychain was not answering (at start). Never throws. */
+  async retryDeferredDeletions(): Promise<void> {
+    await this.deferredDeletions?.retry(this.secrets);
+  }
+
+  /**
+   * A save or removal of a password that failed, in words the user can act on: the keychain not answering
+   * (SecretsUnavailable), or the encrypted file's folder read-only or full (StorageError); another window
+   * holding the encrypted file (busy). Anything else as it was.
+   */
+  private secretsFailure(error: unknown, doing: 'saved' | 'removed'): Error {
+    if (error instanceof FileLockTimeout) return new ProfileStoreError('busy', 'Another DeskBridge window is still saving passwords. Try again in a moment.');
+    if (this.secrets.backend === 'file') {
+      const failure = storageFailure(error, folderOf(error, 'the data folder'), doing === 'saved' ? 'the password' : 'the change to the saved password', 'The password was not changed.');
+      if (failure) return failure;
+      return error as Error;
+    }
+    this.logger.warn('the keychain did not answer', { error: (error as Error).message });
+    return new SecretsUnavailable(`The password could not be ${doing}: the system keychain did not answer.`);
+  }
 
   get notices(): string[] {
     return [...this.store.notices, ...this.policy.summary().problems, ...(this.provisioning?.current.problems ?? [])];
@@ -212,7 +238,25 @@ export class ProfileLibrary {
     await this.store.remove(id);
     this.passwordWrites++;
     this.passwordSaved.delete(id);
-    await this.secrets.delete(profileAccount(id));
+    const account = profileAccount(id);
+    try {
+      await this.secrets.delete(account);
+    } catch (error) {
+      // The connection is gone, as asked (as Remmina and mstsc delete a connection whatever its password store says);
+      // its password is removed at the next start rather than left behind. Where that cannot even be noted, the user is told.
+      this.logger.warn('saved password of a deleted connection not removed; trying again at the next start', { profile: id, error: (error as Error).message });
+      try {
+        if (!this.deferredDeletions) throw error;
+        await this.deferredDeletions.remember(account);
+      } catch {
+        const failure = this.secretsFailure(error, 'removed');
+        failure.message = `The connection was deleted, but its saved password could not be removed: ${failure.message.replace(/^The password could not be removed: /, '')}`;
+        throw failure;
+      }
+      return;
+    }
+    // The keychain answers again: what an earlier delete left behind goes too.
+    await this.deferredDeletions?.retry(this.secrets);
   }
 
   async duplicate(id: string): Promise<Profile> {
@@ -251,11 +295,15 @@ export class ProfileLibrary {
     if (!this.get(id)) throw new ProfileStoreError('not-found', 'No connection with that id exists. It may have been deleted.');
     const refusal = this.passwordSavingRefusal();
     if (refusal) throw refusal;
-    await this.writePassword(id, true, () => this.secrets.set(profileAccount(id), password));
+    await this.writePassword(id, true, () => this.secrets.set(profileAccount(id), password)).catch((error: unknown) => {
+      throw this.secretsFailure(error, 'saved');
+    });
   }
 
   async forgetPassword(id: string): Promise<void> {
-    await this.writePassword(id, false, () => this.secrets.delete(profileAccount(id)));
+    await this.writePassword(id, false, () => this.secrets.delete(profileAccount(id))).catch((error: unknown) => {
+      throw this.secretsFailure(error, 'removed');
+    });
   }
 
   /** A save or forget, with the "password saved" flag unknown while it is under way (passwordSaved). */

@@ -23,6 +23,7 @@ import {
 } from '../../../shared/profiles/profileSchema';
 import type { Logger } from '../logging/logger';
 import { FileLockTimeout, withFileLock } from './fileLock';
+import { storageFailure } from './storageErrors';
 
 export const PROFILES_FILE = 'profiles.json';
 
@@ -76,9 +77,13 @@ export async function writeFileAtomic(file: string, content: string): Promise<vo
   try {
     await handle.writeFile(content, 'utf8');
     await handle.sync();
-  } finally {
-    await handle.close();
+  } catch (error) {
+    // A full disk: no half-written temp file is left behind.
+    await handle.close().catch(() => undefined);
+    await fs.rm(temp, { force: true }).catch(() => undefined);
+    throw error;
   }
+  await handle.close();
   try {
     await fs.rename(temp, file);
   } catch (error) {
@@ -324,6 +329,12 @@ export class ProfileStore {
         if (error instanceof FileLockTimeout) {
           this.logger.warn('profiles file locked', { error: error.message });
           throw new ProfileStoreError('busy', 'Another DeskBridge window is still saving your connections. Try again in a moment.');
+        }
+        // The lock, the temp file and the rename all come before the file changes: nothing was changed (writeFileAtomic).
+        const failure = storageFailure(error, path.dirname(this.file), 'your connections', 'Nothing was changed.');
+        if (failure) {
+          this.logger.error('profiles file not written', { file: this.file, code: failure.errno });
+          throw failure;
         }
         throw error;
       }

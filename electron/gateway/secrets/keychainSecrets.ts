@@ -52,11 +52,9 @@ export async function openKeychainSecrets(service: string, logger: Logger): Prom
       await entry(account).setPassword(secret);
     },
     async delete(account) {
-      try {
-        await entry(account).deleteCredential();
-      } catch {
-        // Nothing saved under that account: already deleted.
-      }
+      // Nothing saved under that account answers false (already deleted); a keychain that does not answer throws,
+      // and that is the caller's to know: the password is still there.
+      await entry(account).deleteCredential();
     },
   };
 }

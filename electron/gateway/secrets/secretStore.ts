@@ -20,6 +20,14 @@ export interface SecretStore {
 
 export const SECRETS_SERVICE = 'DeskBridge';
 
+/**
+ * The system keychain did not do what was asked (it stopped, or is locked and will not open): the API answers 503
+ * (a service DeskBridge depends on is unavailable; the same request may work once it runs again).
+ */
+export class SecretsUnavailable extends Error {
+  readonly code = 'keychain-unavailable';
+}
+
 /** The keychain account under which a profile's password is kept. */
 export function profileAccount(profileId: string): string {
   return `profile:${profileId}`;

@@ -1,0 +1,126 @@
+// Writes that fail for a reason the user (or IT) can act on are said as such, not as an internal error:
+// a data folder made read-only while the app runs (507), a keychain that stops answering (503). A connection
+// deleted while the keychain is down is deleted, and its password removed at the next start.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile, spawnSync } from 'node:child_process';
+import { access, readFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { startGatewayHarness } from './gatewayHarness';
+import type { SecretStore } from '../../electron/gateway/secrets/secretStore';
+import { DEFERRED_DELETIONS_FILE } from '../../electron/gateway/secrets/deferredDeletions';
+
+const root = process.getuid?.() === 0;
+const canSwitch = root && process.platform === 'linux' && spawnSync('setpriv', ['--version']).status === 0;
+
+test('a data folder made read-only while the app runs: create, edit, save-password and delete say so (507), and nothing changes', { skip: !canSwitch && 'needs root on Linux and setpriv, to run the gateway as a user a folder\'s permissions stop' }, async () => {
+  // As root, permissions stop no write: the gateway runs as nobody, in a folder of its own.
+  const output = await new Promise<string>((resolve, reject) =>
+    execFile(
+      'setpriv',
+      ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, '--import', 'tsx', path.join('test', 'support', 'readOnlyDataDirChild.ts')],
+      { encoding: 'utf8', timeout: 60_000, cwd: process.cwd(), env: { ...process.env, HOME: os.tmpdir(), TMPDIR: os.tmpdir() } },
+      (error, stdout, stderr) => (error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(stdout.trim().split('\n').at(-1)!)),
+    ),
+  );
+  const { dataDir, answers, unchanged, list } = JSON.parse(output) as {
+    dataDir: string;
+    answers: Record<string, { status: number; json: { error: string; message: string } }>;
+    unchanged: boolean;
+    list: Array<{ name: string; hasSavedPassword: boolean }>;
+  };
+  for (const what of ['create', 'edit', 'delete']) {
+    assert.equal(answers[what]!.status, 507, `${what}: ${JSON.stringify(answers[what])}`);
+    assert.equal(answers[what]!.json.error, 'storage-read-only');
+    assert.equal(answers[what]!.json.message, `DeskBridge could not save your connections: the folder ${dataDir} is read-only (EACCES). Nothing was changed.`);
+  }
+  // The encrypted password file (no keychain here) is in the same folder.
+  assert.equal(answers.savePassword!.status, 507, JSON.stringify(answers.savePassword));
+  assert.equal(answers.savePassword!.json.error, 'storage-read-only');
+  assert.equal(answers.savePassword!.json.message, `DeskBridge could not save the password: the folder ${dataDir} is read-only (EACCES). The password was not changed.`);
+  assert.ok(unchanged, 'profiles.json is as it was');
+  assert.deepEqual(list.map((p) => [p.name, p.hasSavedPassword]), [['Before', true]]);
+});
+
+/** A keychain in memory that can be stopped, as gnome-keyring's daemon stopping: every call then throws as @napi-rs/keyring does. */
+class StoppableKeychain implements SecretStore {
+  readonly backend = 'keychain' as const;
+  readonly description = 'test keychain';
+  readonly weaker = false;
+  readonly saved = new Map<string, string>();
+  down = false;
+  private check(): void {
+    if (this.down) throw new Error('Platform failure: DBus error: Connection is closed');
+  }
+  async get(account: string): Promise<string | null> {
+    this.check();
+    return this.saved.get(account) ?? null;
+  }
+  async set(account: string, secret: string): Promise<void> {
+    this.check();
+    this.saved.set(account, secret);
+  }
+  async delete(account: string): Promise<void> {
+    this.check();
+    this.saved.delete(account);
+  }
+}
+
+test('a keychain that stops answering: saving a password says so (503) and the connection is saved without it; forgetting one says so too', async (t) => {
+  const keychain = new StoppableKeychain();
+  const h = await startGatewayHarness({ secrets: keychain });
+  t.after(() => h.close());
+  const profile = { name: 'Desk', protocol: 'vnc', host: '127.0.0.1', port: 5901 };
+  const first = await h.call('POST', '/api/profiles', { profile, password: 'pw-1' });
+  assert.equal(first.status, 201);
+  keychain.down = true;
+
+  const created = await h.call('POST', '/api/profiles', { profile: { ...profile, name: 'New desk' }, password: 'pw-2' });
+  assert.equal(created.status, 503, JSON.stringify(created.json));
+  assert.equal(created.json.error, 'keychain-unavailable');
+  assert.equal(created.json.message, 'The password could not be saved: the system keychain did not answer. The connection was saved without it.');
+  assert.equal(created.json.profile.name, 'New desk', 'the answer carries the connection as saved');
+  assert.equal(created.json.profile.hasSavedPassword, false);
+  const names = ((await h.call('GET', '/api/profiles')).json as Array<{ name: string }>).map((p) => p.name);
+  assert.deepEqual(names.sort(), ['Desk', 'New desk'], 'saved once, without its password');
+
+  const saved = await h.call('POST', `/api/profiles/${first.json.id}/password`, { password: 'pw-3' });
+  assert.equal(saved.status, 503);
+  assert.equal(saved.json.error, 'keychain-unavailable');
+  assert.equal(saved.json.message, 'The password could not be saved: the system keychain did not answer.');
+  const forgotten = await h.call('DELETE', `/api/profiles/${first.json.id}/password`);
+  assert.equal(forgotten.status, 503);
+  assert.equal(forgotten.json.message, 'The password could not be removed: the system keychain did not answer.');
+  keychain.down = false;
+  assert.equal(keychain.saved.get(`profile:${first.json.id}`), 'pw-1', 'the first password is as it was');
+});
+
+test('a connection deleted while the keychain is down is deleted, and its saved password removed at the next start', async (t) => {
+  const keychain = new StoppableKeychain();
+  const h = await startGatewayHarness({ secrets: keychain });
+  let closed = false;
+  t.after(() => (closed ? undefined : h.close()));
+  const created = await h.call('POST', '/api/profiles', { profile: { name: 'Old desk', protocol: 'vnc', host: '127.0.0.1', port: 5901 }, password: 'pw-old' });
+  const account = `profile:${created.json.id}`;
+  assert.equal(keychain.saved.get(account), 'pw-old');
+  keychain.down = true;
+  const deleted = await h.call('DELETE', `/api/profiles/${created.json.id}`);
+  assert.equal(deleted.status, 204);
+  assert.deepEqual((await h.call('GET', '/api/profiles')).json, []);
+  assert.ok(keychain.saved.has(account), 'the keychain could not be told');
+  const pending = JSON.parse(await readFile(path.join(h.dataDir, DEFERRED_DELETIONS_FILE), 'utf8'));
+  assert.deepEqual(pending, { accounts: [account] }, 'remembered (the account, never the password)');
+
+  // The next start, with the keychain running again.
+  keychain.down = false;
+  await h.gateway.close();
+  const again = await startGatewayHarness({ secrets: keychain, dataDir: h.dataDir });
+  const deadline = Date.now() + 5000;
+  while (keychain.saved.has(account) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  assert.equal(keychain.saved.has(account), false, 'the password is gone');
+  await assert.rejects(access(path.join(h.dataDir, DEFERRED_DELETIONS_FILE)), 'and nothing is left to remove');
+  await again.close();
+  await h.close();
+  closed = true;
+});
