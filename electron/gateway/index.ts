@@ -158,6 +158,9 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
         policySummary: policy.summary(),
         secretsBackend: secrets.backend,
         profileCount: library.list().length,
+        managedProfileCount: library.counts().managed,
+        userProfileCount: library.counts().user,
+        notices: library.notices,
         connectionErrors: connectionErrors.list(),
       }),
     close: async () => {

@@ -18,7 +18,15 @@ export interface DiagnosticsInput {
   policy: ManagedPolicy;
   policySummary: PolicySummary;
   secretsBackend: string;
+  /** The connections the user is shown (IT's and, where policy allows them, the user's own). */
   profileCount: number;
+  /** IT's connections (policy file and provisioning) and the user's own, counted apart. */
+  managedProfileCount?: number;
+  userProfileCount?: number;
+  /** What the app shows the user at start (a connections file set aside, an invalid policy …). */
+  notices?: string[];
+  /** The offline run's own log lines (it writes nothing to the data folder's log). */
+  runLog?: string[];
   /**
    * The running gateway's own list of connection errors. Its file is written in
    * the background, so right after a failure it may not hold that failure yet;
@@ -47,6 +55,8 @@ export async function writeDiagnostics(input: DiagnosticsInput): Promise<string[
         electron: process.versions.electron ?? null,
         secretsBackend: input.secretsBackend,
         profiles: input.profileCount,
+        managedProfiles: input.managedProfileCount ?? null,
+        userProfiles: input.userProfileCount ?? null,
       },
       null,
       2,
@@ -64,6 +74,8 @@ export async function writeDiagnostics(input: DiagnosticsInput): Promise<string[
       await put('last-connection-errors.json', '[]\n');
     }
   }
+  await put('notices.json', JSON.stringify(input.notices ?? [], null, 2) + '\n');
+  if (input.runLog) await put('diagnostics-run.log', input.runLog.join('\n') + (input.runLog.length > 0 ? '\n' : ''));
   for (const name of [`${LOG_FILE}.1`, LOG_FILE]) {
     try {
       await put(name, await fs.readFile(path.join(input.dataDir, LOG_DIR, name), 'utf8'));
@@ -75,8 +87,10 @@ export async function writeDiagnostics(input: DiagnosticsInput): Promise<string[
 }
 
 /**
- * The bundle without a running app (`deskbridge --diagnostics FOLDER`): loads
- * the policy and profile store as the app would, read-only.
+ * The bundle without a running app (`deskbridge --diagnostics FOLDER`): reads the policy, the profiles and the
+ * rest as the app would, and changes nothing in the data folder: a damaged connections file is not set aside, no
+ * secrets key is created, no last valid policy kept, no provisioning downloaded. What it met is in the bundle's
+ * `diagnostics-run.log` (the data folder's log is not written).
  */
 export async function collectDiagnostics(options: {
   dataDir: string;
@@ -87,20 +101,53 @@ export async function collectDiagnostics(options: {
 }): Promise<string[]> {
   const { createLogger } = await import('../logging/logger');
   const { ManagedPolicyStore } = await import('../policy/managedPolicy');
+  const { ManagedOverrides } = await import('../policy/managedOverrides');
+  const { ProvisioningClient } = await import('../policy/provisioning');
   const { ProfileStore } = await import('../profiles/profileStore');
-  const { openSecretStore } = await import('../secrets/secretStore');
-  const quiet = createLogger({ sink: () => undefined });
-  const policy = new ManagedPolicyStore({ machineFile: options.machinePolicyFile, commandLineFile: options.policyFile, cacheDir: options.dataDir }, quiet);
+  const { ProfileLibrary } = await import('../profiles/profileLibrary');
+  const { secretsBackendInUse } = await import('../secrets/secretStore');
+  const runLog: string[] = [];
+  const logger = createLogger({ sink: (line) => runLog.push(line), level: 'debug' });
+  const policy = new ManagedPolicyStore({ machineFile: options.machinePolicyFile, commandLineFile: options.policyFile, cacheDir: options.dataDir, readOnly: true }, logger.child('policy'));
   await policy.load();
-  const profiles = await ProfileStore.open(options.dataDir, quiet);
-  const secrets = await openSecretStore({ dataDir: options.dataDir, logger: quiet });
+  const profiles = await ProfileStore.open(options.dataDir, logger.child('profiles'), { readOnly: true });
+  const backend = await secretsBackendInUse({ logger: logger.child('secrets') });
+  const provisioningConfig = policy.policy.provisioning;
+  const provisioning = provisioningConfig ? new ProvisioningClient(provisioningConfig, options.dataDir, () => policy.policy.trustedCaCertificates, logger.child('provisioning')) : null;
+  if (provisioning) {
+    try {
+      await provisioning.loadCached();
+    } catch (error) {
+      policy.addProblem(`The provisioning settings in the policy are unusable (${(error as Error).message}).`);
+    }
+  }
+  // Never asked for a password here: the library only lists and counts.
+  const noSecrets = {
+    backend,
+    description: '',
+    weaker: backend === 'file',
+    get: async () => null,
+    set: async () => {
+      throw new Error('diagnostics saves nothing');
+    },
+    delete: async () => {
+      throw new Error('diagnostics saves nothing');
+    },
+  };
+  const library = new ProfileLibrary(profiles, policy, await ManagedOverrides.open(options.dataDir), noSecrets, logger.child('library'), provisioning);
+  const counts = library.counts();
+  logger.info('diagnostics collected offline', { dataDir: options.dataDir, managed: counts.managed, user: counts.user, secrets: backend });
   return writeDiagnostics({
     dataDir: options.dataDir,
     outDir: options.outDir,
     version: options.version,
     policy: policy.policy,
     policySummary: policy.summary(),
-    secretsBackend: secrets.backend,
-    profileCount: profiles.list().length,
+    secretsBackend: backend,
+    profileCount: library.list().length,
+    managedProfileCount: counts.managed,
+    userProfileCount: counts.user,
+    notices: library.notices,
+    runLog,
   });
 }

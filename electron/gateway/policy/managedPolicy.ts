@@ -29,6 +29,8 @@ export interface PolicySources {
   commandLineFile: string | null;
   /** Where the last valid copy of --policy's file is kept (the machine-wide one's is not written anywhere). */
   cacheDir: string;
+  /** Read the files, write nothing (no last valid copy kept or removed): `deskbridge --diagnostics`. */
+  readOnly?: boolean;
 }
 
 /** A parsed policy file, or every problem found in it (at least one). */
@@ -126,11 +128,13 @@ export class ManagedPolicyStore {
     if (parsed.ok) {
       this.apply(parsed.policy, source, []);
       if (source === 'command-line') {
-        await fs.mkdir(this.sources.cacheDir, { recursive: true, mode: 0o700 });
-        await writeFileAtomic(cache, JSON.stringify(parsed.policy));
+        if (!this.sources.readOnly) {
+          await fs.mkdir(this.sources.cacheDir, { recursive: true, mode: 0o700 });
+          await writeFileAtomic(cache, JSON.stringify(parsed.policy));
+        }
       } else {
         // Versions before 2026-12-03 cached it in the data folder; such a copy is never read. Removed once a process.
-        if (!this.lastValidMachine) await fs.rm(path.join(this.sources.cacheDir, 'policy-last-valid-machine.json'), { force: true });
+        if (!this.lastValidMachine && !this.sources.readOnly) await fs.rm(path.join(this.sources.cacheDir, 'policy-last-valid-machine.json'), { force: true });
         this.lastValidMachine = parsed.policy;
       }
       return;

@@ -97,6 +97,14 @@ export class ProvisioningClient {
    * starts refreshing in the background, so a slow server never delays start.
    */
   async start(): Promise<void> {
+    await this.loadCached();
+    void this.refresh();
+    this.timer = setInterval(() => void this.refresh(), this.config.refreshMinutes * 60_000);
+    this.timer.unref();
+  }
+
+  /** The cached copy only, verified, without downloading or writing anything (`deskbridge --diagnostics`). */
+  async loadCached(): Promise<void> {
     const key = ed25519PublicKey(this.config.publicKey);
     try {
       const cached = verifyEnvelope(await fs.readFile(this.cacheFile, 'utf8'), key);
@@ -104,9 +112,6 @@ export class ProvisioningClient {
     } catch {
       // No cache yet.
     }
-    void this.refresh();
-    this.timer = setInterval(() => void this.refresh(), this.config.refreshMinutes * 60_000);
-    this.timer.unref();
   }
 
   stop(): void {

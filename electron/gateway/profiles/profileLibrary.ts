@@ -132,6 +132,11 @@ export class ProfileLibrary {
     return { ...fields, ...override, id: MANAGED_ID_PREFIX + id, createdAt: stamp, updatedAt: stamp, lastConnectedAt: this.overrides.lastConnected(MANAGED_ID_PREFIX + id) };
   }
 
+  /** How many connections IT manages (policy file and provisioning) and how many are the user's own (shown or not: policy may allow only IT's). */
+  counts(): { managed: number; user: number } {
+    return { managed: this.managedSources().length, user: this.store.list().length };
+  }
+
   /** Every profile the user may see: IT's first, then their own (unless policy allows only IT's). */
   list(): Profile[] {
     const managed = this.managedSources().map((p) => this.managedProfile(p));

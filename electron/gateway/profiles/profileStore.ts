@@ -208,11 +208,53 @@ export class ProfileStore {
     private readonly logger: Logger,
   ) {}
 
-  static async open(dataDir: string, logger: Logger): Promise<ProfileStore> {
+  static async open(dataDir: string, logger: Logger, options: { readOnly?: boolean } = {}): Promise<ProfileStore> {
+    if (options.readOnly) {
+      // Opened to look, not to change (`deskbridge --diagnostics`): nothing is created, set aside or written.
+      const store = new ProfileStore(path.join(dataDir, PROFILES_FILE), logger);
+      store.readOnlyReason = 'Opened read-only (diagnostics): nothing is saved.';
+      await store.look();
+      return store;
+    }
     await fs.mkdir(dataDir, { recursive: true, mode: 0o700 });
     const store = new ProfileStore(path.join(dataDir, PROFILES_FILE), logger);
     await store.load();
     return store;
+  }
+
+  /**
+   * Reads the file as load() would, changing nothing: what load() would set aside is named in a notice saying
+   * what the app will do at its next start, and the usable connections are listed.
+   */
+  private async look(): Promise<void> {
+    const { content, stamp } = await this.readDisk();
+    this.stamp = stamp;
+    switch (content.kind) {
+      case 'missing':
+        this.profiles = [];
+        return;
+      case 'unreadable':
+      case 'newer':
+        this.profiles = await this.absorb(content);
+        return;
+      case 'corrupt':
+        this.profiles = [];
+        this.notices.push(
+          `Your connections file (${this.file}) cannot be read because ${clause(content.problem)}. It was left as it is; DeskBridge will keep it aside as profiles.corrupt-<time>.json and start with an empty list when it next starts.`,
+        );
+        this.logger.warn('profiles file corrupt (left as it is)', { file: this.file, problem: content.problem });
+        return;
+      case 'ok': {
+        this.profiles = content.profiles;
+        if (content.refused.length > 0) {
+          const which = content.refused.map((r) => `${r.label} (${r.problem})`).join('; ');
+          const count = content.refused.length === 1 ? '1 connection' : `${content.refused.length} connections`;
+          this.notices.push(`${count} in your connections file (${this.file}) cannot be read: ${which}. The file was left as it is; DeskBridge will set ${content.refused.length === 1 ? 'it' : 'them'} aside when it next starts.`);
+          this.logger.warn('profiles not readable (left as they are)', { file: this.file, count: content.refused.length });
+        }
+        return;
+      }
+    }
   }
 
   get readOnly(): boolean {

@@ -51,3 +51,13 @@ export async function openSecretStore(options: OpenSecretsOptions): Promise<Secr
   options.logger.warn('no OS keychain available; using the encrypted-file fallback for saved passwords', { keyDir });
   return openFileSecrets(options.dataDir, keyDir);
 }
+
+/**
+ * Which store openSecretStore() would use, finding out without creating anything (no key file, no folder):
+ * `deskbridge --diagnostics`. The keychain is asked for a probe entry only (a read).
+ */
+export async function secretsBackendInUse(options: { logger: Logger; prefer?: 'auto' | 'file' }): Promise<SecretsBackend> {
+  const prefer = options.prefer ?? ((process.env.DESKBRIDGE_SECRETS === 'file' ? 'file' : 'auto') as 'auto' | 'file');
+  if (prefer === 'auto' && (await openKeychainSecrets(SECRETS_SERVICE, options.logger))) return 'keychain';
+  return 'file';
+}
