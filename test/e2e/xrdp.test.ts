@@ -7,7 +7,10 @@
 // sets auto-logon in the client's Client Info PDU (the sign-in screen is never
 // shown when the profile has the password), asks for 32 bpp, announces the
 // profile's keyboard layout (electron/gateway/bridges/rdp/clientSettings.ts),
-// and tells the user when padded bitmaps arrive anyway (pictureCheck.ts).
+// and tells the user when padded bitmaps arrive anyway (serverStreamWatch.ts).
+// A password xrdp refuses there is not a sign-in screen either: xrdp draws its
+// own window instead of the session's, which the gateway sees and ends the
+// attempt as a refused password (serverStreamWatch.ts, 6).
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -18,7 +21,7 @@ import { close, hexColour } from '../servers/xwd';
 import { logLines, startAppWithBrowser } from '../support/app';
 import type { Page } from 'playwright-core';
 import type { TestBrowser } from '../support/browser';
-import { WARNING_MESSAGES, messageFor } from '../../shared/errors/errorCodes';
+import { messageFor } from '../../shared/errors/errorCodes';
 import { ALT_KEYS, assertSendKeysReachXterm, canvasPixels, createProfile, pagePointFor, sessionView, trustCertificate, waitFor, waitForCanvasColour, waitForState } from '../support/ui';
 import { connectToXrdp as connect, startXrdpFor } from '../support/xrdpSession';
 
@@ -281,23 +284,54 @@ test('xrdp: resizing the window while the desktop paints, which xrdp 0.9 at time
   assert.ok(reconnects >= drops, `xrdp ended ${drops} resizes, and only ${reconnects} reconnects followed`);
 });
 
-test('xrdp: a wrong password leaves xrdp\u2019s own sign-in screen, which this IronRDP build draws sheared: the user is told', async () => {
-  const server = await startServer({});
-  const { browser } = await startAppWithBrowser(cleanups);
+test('xrdp: a wrong saved password is said as refused (never "Connected", no sign-in screen of xrdp\u2019s), and Reconnect asks for it: the right one, remembered, signs in and replaces it', async () => {
+  const server = await startServer({ background: '#6b4f2e', xterm: true });
+  const { app, browser } = await startAppWithBrowser(cleanups);
   const { page } = browser;
-  await createProfile(page, { name: 'xrdp wrong', protocol: 'RDP', port: server.port, username: server.user, password: 'not-the-password' });
+  await createProfile(page, { name: 'xrdp wrong', protocol: 'RDP', port: server.port, username: server.user, password: 'nope-wrong' });
   await page.getByRole('button', { name: 'Connect', exact: true }).click();
   await trustCertificate(page, 'Trust once');
+  const trusted = Date.now();
+  // xrdp keeps the connection open and draws its own "login failed" window: the gateway tells that from what it
+  // draws and ends the attempt as a refused password, before the page ever says "Connected".
+  const alert = sessionView(page).getByRole('alert');
+  const states = new Set<string>();
+  while (!(await alert.isVisible())) {
+    assert.ok(Date.now() - trusted < 10_000, `no failure shown within 10 s (states seen: ${[...states].join(', ')})`);
+    states.add((await sessionView(page).getByTestId('session-state').textContent()) ?? '');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.match((await alert.textContent()) ?? '', new RegExp(messageFor('auth-failed').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')));
+  assert.ok(!states.has('Connected'), `the session said "Connected" on the way (states seen: ${[...states].join(', ')})`);
+  await waitForState(page, 'Disconnected');
+  // No picture warning: nothing of xrdp's own window reached the page.
+  assert.equal(await sessionView(page).locator('.session-warning').count(), 0);
+
+  // The saved password is not tried again: Reconnect asks, and the right one signs in.
+  await alert.getByRole('button', { name: 'Reconnect' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Password required' });
+  await dialog.waitFor({ timeout: 10_000 });
+  await dialog.getByLabel('Password', { exact: true }).fill(server.password);
+  await dialog.getByLabel('Remember password').check();
+  await dialog.getByRole('button', { name: 'Sign in' }).click();
   await waitForState(page, 'Connected', 20_000);
-  const warning = sessionView(page).getByRole('status').filter({ hasText: WARNING_MESSAGES['picture-distorted'] });
-  await warning.waitFor({ timeout: 15_000 });
-  // It is a warning, not a failure: the session goes on.
-  assert.equal(await sessionView(page).getByRole('alert').count(), 0);
-  await waitForState(page, 'Connected');
-  // It lies over the desktop, so the user can put it away.
-  await sessionView(page).getByRole('button', { name: 'Dismiss the warning' }).click();
-  await warning.waitFor({ state: 'detached' });
-  await waitForState(page, 'Connected');
+  await server.sessionDisplay();
+  await waitForCanvasColour(page, 900, 600, hexColour('#6b4f2e'), 15_000);
+  // The xterm's edge and the text area: the session's own desktop, every sampled point agrees.
+  await waitForMatch(page, server);
+  assert.equal(((await server.logs()).match(/xrdp_wm_log_msg: login successful/g) ?? []).length, 1);
+
+  // The remembered password replaced the refused one: the next connect signs in with it, asking nothing.
+  await sessionView(page).getByRole('button', { name: 'Disconnect' }).click();
+  await waitForState(page, 'Disconnected');
+  await sessionView(page).getByRole('button', { name: 'Reconnect' }).click();
+  await waitForState(page, 'Connected', 20_000);
+  assert.equal(await page.getByRole('dialog', { name: 'Password required' }).count(), 0);
+  await waitForMatch(page, server);
+  // The gateway's reading of each attempt: xrdp's own window first, then the session's picture (RemoteFX) twice.
+  const outcomes = await logLines(app, 'auto-logon outcome', 3);
+  assert.deepEqual(outcomes.map((line) => /signedIn=(\w+)/.exec(line)?.[1]), ['false', 'true', 'true'], outcomes.join('\n'));
+  assert.deepEqual(browser.cspViolations, []);
 });
 
 test('xrdp: Ctrl+Alt+Home takes the keyboard to the toolbar, and the remote side is left with neither Home nor Ctrl and Alt held', async () => {

@@ -33,6 +33,13 @@ const PROBE_TICK_MS = 500;
 /** How often the frame pacing is asked whether the server is owed an acknowledgement. */
 const PACING_TICK_MS = 20;
 
+/**
+ * After an auto-logon, how long the page is kept from the end of the connection sequence while the server
+ * has drawn nothing that tells whether it signed in (rdp/serverStreamWatch.ts, 6). xrdp takes about 1 s to
+ * start a session and about 2 s to refuse a password (PAM's delay); a server that says nothing goes on after this.
+ */
+const SIGN_IN_HOLD_MS = 10_000;
+
 /** MS-RDPBCGR 2.2.10.2 Early User Authorization Result PDU: ACCESS_DENIED. */
 const EARLY_AUTH_ACCESS_DENIED = 0x00000005;
 
@@ -242,6 +249,7 @@ export function serveRdCleanPath(
       if (finished) return;
       finished = true;
       clearInterval(probeTimer);
+      clearTimeout(holdTimer);
       clearInterval(pacingTimer);
       session.bridgeClosers.delete(closer);
       if (pacer.stats.acks > 0) log.info('RDP frame pacing', { session: session.id, ...pacer.stats });
@@ -282,6 +290,21 @@ export function serveRdCleanPath(
     socket.send(forPage(responsePdu(transport.confirm, transport.chain, transport.serverAddr)));
     deps.sessions.setState(session, nla ? 'authenticating' : 'connecting');
     let reported = false;
+    // An auto-logon's outcome (rdp/serverStreamWatch.ts, 6): the page gets the end of the connection sequence (the
+    // server's Finalization PDUs, which IronRDP calls connected) only once the server has drawn the session, so a
+    // password xrdp refused is never "Connected", and it ends the attempt as a refused password, as NLA's does.
+    let waiting: Buffer[] | null = null;
+    let releaseHeld = false;
+    let holdTimer: NodeJS.Timeout | undefined;
+    let pump: { toBrowser: (message: Buffer) => void } | null = null;
+    let finalizedAt = 0;
+    const release = () => {
+      clearTimeout(holdTimer);
+      const messages = waiting ?? [];
+      waiting = null;
+      releaseHeld = false;
+      for (const message of messages) pump?.toBrowser(message);
+    };
     const watch = new ServerStreamWatch(nla, earlyAuth, (found) => {
       const detail = `${found.path} bitmap ${found.sourceWidth} px wide for a ${found.destinationWidth} px rectangle at ${found.bitsPerPixel} bpp`;
       log.warn('server sends bitmaps this IronRDP build draws sheared', { session: session.id, detail });
@@ -298,24 +321,63 @@ export function serveRdCleanPath(
         log.info("the server's clipboard opened", { session: session.id, files: remote.files });
         deps.sessions.setRemoteClipboard(session, remote);
       },
-    });
-    pumpBytes(socket, transport.socket, session, {
-      transformFromHost: (chunk: Buffer) => {
-        if (!transcoder) return tiles!.push(chunk);
-        const messages = transcoder.push(chunk);
-        const { refreshWanted, screen } = transcoder.stats;
-        // Transcoding stopped after painting began: IronRDP needs the whole picture once.
-        if (refreshWanted && screen && !refreshSent) {
-          const refresh = rewriter.refreshRect(screen.width, screen.height);
-          if (refresh) {
-            refreshSent = true;
-            session.bytesToHost += refresh.length;
-            transport.socket.write(refresh);
-            log.info('RemoteFX left to IronRDP from here; the whole screen asked for again', { session: session.id, why: transcoder.stats.stoppedBecause });
-          }
-        }
-        return messages;
+    }, {
+      autologon: () => nla === false && rewriter.report.autologon === true,
+      finalized: () => {
+        waiting = [];
+        finalizedAt = performance.now();
+        holdTimer = setTimeout(() => {
+          log.info('the server drew nothing that tells whether its auto-logon signed in; going on', { session: session.id });
+          release();
+        }, SIGN_IN_HOLD_MS);
+        holdTimer.unref();
       },
+      outcome: (signedIn, evidence) => {
+        const msAfterFontMap = Math.round(performance.now() - finalizedAt);
+        log.info('auto-logon outcome', { session: session.id, signedIn, evidence, msAfterFontMap });
+        if (!signedIn) {
+          clearTimeout(holdTimer);
+          waiting = null;
+          finish('auth-failed', `the server did not sign in with the password sent (auto-logon): ${evidence}`);
+          return;
+        }
+        // What was held goes with the chunk that showed it (seen here before it is framed for the page), in order.
+        releaseHeld = true;
+      },
+    });
+    const fromServer = (chunk: Buffer): Buffer[] => {
+      if (finished) return [];
+      const out = fromServerAsIs(chunk);
+      const messages = Array.isArray(out) ? out : [out];
+      if (waiting === null) return messages;
+      if (!releaseHeld) {
+        waiting.push(...messages);
+        return [];
+      }
+      const all = [...waiting, ...messages];
+      waiting = null;
+      releaseHeld = false;
+      clearTimeout(holdTimer);
+      return all;
+    };
+    const fromServerAsIs = (chunk: Buffer): Buffer | Buffer[] => {
+      if (!transcoder) return tiles!.push(chunk);
+      const messages = transcoder.push(chunk);
+      const { refreshWanted, screen } = transcoder.stats;
+      // Transcoding stopped after painting began: IronRDP needs the whole picture once.
+      if (refreshWanted && screen && !refreshSent) {
+        const refresh = rewriter.refreshRect(screen.width, screen.height);
+        if (refresh) {
+          refreshSent = true;
+          session.bytesToHost += refresh.length;
+          transport.socket.write(refresh);
+          log.info('RemoteFX left to IronRDP from here; the whole screen asked for again', { session: session.id, why: transcoder.stats.stoppedBecause });
+        }
+      }
+      return messages;
+    };
+    pump = pumpBytes(socket, transport.socket, session, {
+      transformFromHost: fromServer,
       transformToHost: (chunk) => {
         const out = rewriter.push(chunk);
         // INVARIANT: a session under a clipboard policy goes no further once the gateway cannot read what it must (the channel list; one way only, every clipboard message).

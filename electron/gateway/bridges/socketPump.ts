@@ -27,8 +27,11 @@ export function toBuffer(data: Buffer | ArrayBuffer | Buffer[]): Buffer {
   return Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
 }
 
-/** Starts pumping. The caller handles close and error events of both ends. */
-export function pumpBytes(socket: WebSocket, host: Duplex, session: GatewaySession, hooks: PumpHooks = {}): void {
+/**
+ * Starts pumping. The caller handles close and error events of both ends.
+ * Returns how to send the browser a message of the caller's own, with the same backpressure.
+ */
+export function pumpBytes(socket: WebSocket, host: Duplex, session: GatewaySession, hooks: PumpHooks = {}): { toBrowser: (message: Buffer) => void } {
   let queuedToBrowser = 0;
   host.on('data', (chunk: Buffer) => {
     hooks.fromHost?.(chunk);
@@ -55,4 +58,5 @@ export function pumpBytes(socket: WebSocket, host: Duplex, session: GatewaySessi
       if (!host.write(chunk)) socket.pause();
     }
   });
+  return { toBrowser: send };
 }

@@ -34,6 +34,22 @@
 // would leave files sent to it waiting forever: the page offers sending
 // files only once the server has said it takes them.
 //
+// 6. Whether an auto-logon signed in, where the server says it only by what it
+// draws (xrdp 0.9): after the client's Client Info asked for INFO_AUTOLOGON,
+// xrdp checks the credentials (sesman, PAM) once the connection is
+// finalized. Signed in, the session's Xorg (xorgxrdp) draws the first
+// picture, as RemoteFX in fast-path surface commands; refused, xrdp draws
+// its own window ("login failed for user …", then its sign-in form) with
+// its own painter, which sends slow-path Bitmap Updates (libxrdp_send_bitmap:
+// 2.2.9.1.1.3.1.2, even to a client that takes fast-path output), and
+// keeps the connection open. Neither sends a Set Error Info or a Save
+// Session Info PDU (2.2.10.1: xrdp sends one only for a module that asks).
+// So the first drawing after the server's Font Map tells it: a fast-path
+// update that draws (surface commands, bitmap, orders) or a Save Session
+// Info PDU (Windows' logon notification) is a session; a slow-path Bitmap
+// or Orders Update first is the server's own window. Pointer updates and
+// channel PDUs say nothing either way.
+//
 // Framing (MS-RDPBCGR): CredSSP TSRequests (DER) and, with HYBRID_EX, a
 // 4-byte Early User Authorization Result first; then slow-path PDUs (TPKT,
 // 2.2.8.1.1.1.1) and fast-path output (2.2.9.1.2). Bitmap updates are read
@@ -64,6 +80,13 @@ const PDUTYPE2_UPDATE = 0x02;
 /** T.125 DomainMCSPDU choice 8, PER-encoded in the top six bits. */
 const MCS_DISCONNECT_PROVIDER_ULTIMATUM = 8;
 const PDUTYPE2_SET_ERROR_INFO_PDU = 0x2f;
+/** 2.2.1.22 Font Map PDU: the server's last PDU of the connection sequence. */
+const PDUTYPE2_FONTMAP = 0x28;
+/** 2.2.10.1 Save Session Info PDU (a logon notification). */
+const PDUTYPE2_SAVE_SESSION_INFO = 0x26;
+const UPDATETYPE_ORDERS = 0x0000;
+/** Fast-path update codes that draw (2.2.9.1.2.1): orders, bitmap, palette, surface commands. */
+const FASTPATH_DRAWING = new Set([0x0, 0x1, 0x2, 0x4]);
 /** The H.221 non-standard key of the GCC user data a server sends ("McDn"), and its Server Network Data block. */
 const H221_SERVER_KEY = Buffer.from('McDn', 'latin1');
 const SC_NET = 0x0c03;
@@ -113,6 +136,16 @@ export interface ClipboardWatch {
   opened: (remote: { files: boolean }) => void;
 }
 
+/** What the watch tells of an auto-logon (6). */
+export interface SignInWatch {
+  /** Whether the client's Client Info asked the server to sign in with what it sent (asked at the server's Font Map). */
+  autologon: () => boolean;
+  /** The connection sequence is over (the server's Font Map) and what the server draws first will tell the sign-in's outcome. */
+  finalized: () => void;
+  /** The server's first drawing after its Font Map: the session's (signed in), or its own window (refused). Once. */
+  outcome: (signedIn: boolean, evidence: string) => void;
+}
+
 export class ServerStreamWatch {
   private readonly framing: ServerFraming;
   /** The watch stops at anything it cannot frame. */
@@ -130,6 +163,8 @@ export class ServerStreamWatch {
   /** The server's clipboard: whether its capabilities said it copies files (false until they come), and whether it has opened. */
   private serverFiles = false;
   private clipboardOpened = false;
+  /** The auto-logon's outcome (6): not asked yet, waiting for the first drawing, or told. */
+  private signIn: 'before' | 'waiting' | 'told' = 'before';
 
   constructor(
     nla: boolean,
@@ -138,6 +173,7 @@ export class ServerStreamWatch {
     /** A frame's begin marker (surface commands, 2.2.9.1.2.1.10) is going to the client. */
     private readonly onFrameBegin: (frameId: number) => void = () => undefined,
     private readonly clipboard: ClipboardWatch | null = null,
+    private readonly signInWatch: SignInWatch | null = null,
   ) {
     this.framing = serverFraming(nla, earlyAuth);
   }
@@ -216,6 +252,7 @@ export class ServerStreamWatch {
       at += 2;
       const data = updates.subarray(at, Math.min(at + size, updates.length));
       at += size;
+      if (this.signIn === 'waiting' && FASTPATH_DRAWING.has(code)) this.tellSignIn(true, `fast-path update code ${code} first after the Font Map`);
       if (compressed || (fragmentation !== FASTPATH_FRAGMENT_SINGLE && fragmentation !== FASTPATH_FRAGMENT_FIRST)) continue;
       // A frame's surface commands start with its begin marker: cmdType (2), frameAction (2), frameId (4).
       if (code === FASTPATH_UPDATETYPE_SURFCMDS) {
@@ -245,6 +282,21 @@ export class ServerStreamWatch {
       if (this.clipboard && !this.clipboardOpened && tpkt.length >= 12 && tpkt.readUInt16BE(10) === this.clipboard.channelId()) this.clipboardPdu(tpkt);
     }
     const data = slowPathDataPdu(tpkt);
+    if (data && this.signInWatch) {
+      if (data.pduType2 === PDUTYPE2_FONTMAP && this.signIn === 'before' && this.signInWatch.autologon()) {
+        this.signIn = 'waiting';
+        this.signInWatch.finalized();
+      } else if (data.pduType2 === PDUTYPE2_SAVE_SESSION_INFO && this.signIn === 'waiting') {
+        this.tellSignIn(true, 'Save Session Info PDU');
+      } else if (data.pduType2 === PDUTYPE2_UPDATE && this.signIn === 'waiting' && !data.compressed && data.body + 4 <= tpkt.length) {
+        const updateType = tpkt.readUInt16LE(data.body);
+        if (updateType === UPDATETYPE_BITMAP || updateType === UPDATETYPE_ORDERS) {
+          // The server's own window: nothing of it is looked at further (its padded bitmaps are not the session's).
+          this.tellSignIn(false, `slow-path ${updateType === UPDATETYPE_BITMAP ? 'Bitmap' : 'Orders'} Update first after the Font Map (the server's own window)`);
+          return;
+        }
+      }
+    }
     if (!data || data.compressed || data.body + 4 > tpkt.length) return;
     if (data.pduType2 === PDUTYPE2_SET_ERROR_INFO_PDU) {
       const info = tpkt.readUInt32LE(data.body);
@@ -254,6 +306,11 @@ export class ServerStreamWatch {
     if (data.pduType2 !== PDUTYPE2_UPDATE || this.found) return;
     if (tpkt.readUInt16LE(data.body) !== UPDATETYPE_BITMAP) return;
     this.rectangles(tpkt.subarray(data.body + 4), tpkt.readUInt16LE(data.body + 2), 'slow-path');
+  }
+
+  private tellSignIn(signedIn: boolean, evidence: string): void {
+    this.signIn = 'told';
+    this.signInWatch!.outcome(signedIn, evidence);
   }
 
   /** A PDU from the server on the clipboard channel, until its Monitor Ready. */
