@@ -21,9 +21,13 @@ function fastPathBitmap(rects: Buffer[], fragmentation = 0): Buffer {
 
 /** A slow-path Update PDU (bitmap) in TPKT, X.224, MCS Send Data Indication, share headers. */
 function slowPathBitmap(rects: Buffer[]): Buffer {
-  const update = Buffer.concat([Buffer.from([0x01, 0x00, rects.length, 0x00]), ...rects]);
+  return slowPathData(0x02, Buffer.concat([Buffer.from([0x01, 0x00, rects.length, 0x00]), ...rects])); // PDUTYPE2_UPDATE
+}
+
+/** A slow-path Data PDU of this pduType2 with this body. */
+function slowPathData(pduType2: number, update: Buffer): Buffer {
   const shareData = Buffer.alloc(12);
-  shareData[8] = 0x02; // PDUTYPE2_UPDATE
+  shareData[8] = pduType2;
   const shareControl = Buffer.alloc(6);
   shareControl.writeUInt16LE(6 + 12 + update.length, 0);
   shareControl.writeUInt16LE(0x0017, 2); // PDUTYPE_DATAPDU | version
@@ -146,4 +150,49 @@ test('frame begin markers are reported with their frame id, however the stream i
   const whole = Buffer.concat([fastPathFrame(7), fastPathBitmap([rectangle(0, 63, 64)]), fastPathFrame(8, { fragmentation: 2 }), fastPathFrame(0xfffffffe), fastPathFrame(9, { compressed: true }), fastPathFrame(10, { fragmentation: 3 }), fastPathFrame(11, { begin: false })]);
   for (const chunk of splitAt(whole, [1, 2, 9, 40, 53, 54, 100, 101])) check.push(chunk);
   assert.deepEqual(begun, [7, 8, 0xfffffffe]);
+});
+
+/** What a watch told of an auto-logon (6). */
+function signIn(chunks: Buffer[], autologon = true): { finalized: number; outcomes: boolean[]; padded: number } {
+  const told = { finalized: 0, outcomes: [] as boolean[], padded: 0 };
+  const check = new ServerStreamWatch(false, false, () => told.padded++, undefined, null, {
+    autologon: () => autologon,
+    finalized: () => told.finalized++,
+    outcome: (signedIn) => told.outcomes.push(signedIn),
+  });
+  for (const chunk of chunks) check.push(chunk);
+  return told;
+}
+
+const fontMap = slowPathData(0x28, Buffer.from([0, 0, 0, 0, 3, 0, 4, 0]));
+const cachedPointer = Buffer.from([0x00, 0x07, 0x0a, 0x02, 0x00, 0x00, 0x00]); // fast-path cached pointer
+const synchronize = Buffer.from([0x00, 0x05, 0x03, 0x00, 0x00]); // fast-path synchronize (xrdp sends it after the Font Map)
+
+test('auto-logon: xrdp\u2019s own window (a slow-path Bitmap Update) first after the Font Map is a refusal; its padded bitmaps are not reported', () => {
+  assert.deepEqual(signIn([fontMap, synchronize, cachedPointer, slowPathBitmap([rectangle(13, 407, 396, 32)]), fastPathFrame(1)]), { finalized: 1, outcomes: [false], padded: 0 });
+});
+
+test('auto-logon: the session\u2019s picture (surface commands, a fast-path bitmap) or a Save Session Info PDU first is a sign-in', () => {
+  assert.deepEqual(signIn([fontMap, synchronize, cachedPointer, fastPathFrame(1), slowPathBitmap([rectangle(0, 3, 4)])]), { finalized: 1, outcomes: [true], padded: 0 });
+  assert.deepEqual(signIn([fontMap, fastPathBitmap([rectangle(0, 63, 64)])]).outcomes, [true]);
+  assert.deepEqual(signIn([fontMap, slowPathData(0x26, Buffer.alloc(8)), slowPathBitmap([rectangle(0, 3, 4)])]).outcomes, [true]);
+});
+
+test('auto-logon: nothing is told before the Font Map, nor without an auto-logon', () => {
+  assert.deepEqual(signIn([slowPathBitmap([rectangle(0, 3, 4)]), fastPathFrame(1)]), { finalized: 0, outcomes: [], padded: 0 });
+  assert.deepEqual(signIn([fontMap, slowPathBitmap([rectangle(0, 5, 8)])], false), { finalized: 0, outcomes: [], padded: 1 });
+  assert.deepEqual(signIn([fontMap, cachedPointer, synchronize]), { finalized: 1, outcomes: [], padded: 0 });
+});
+
+test('auto-logon: any split of the stream tells the same', () => {
+  for (const [stream, outcome] of [
+    [Buffer.concat([fontMap, synchronize, cachedPointer, slowPathBitmap([rectangle(13, 407, 396, 32)])]), false],
+    [Buffer.concat([fontMap, synchronize, cachedPointer, fastPathFrame(7)]), true],
+  ] as const) {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 1, max: stream.length - 1 }), { maxLength: 20 }), (cuts) => {
+        assert.deepEqual(signIn(splitAt(stream, cuts)).outcomes, [outcome]);
+      }),
+    );
+  }
 });
