@@ -57,7 +57,7 @@ export type ErrorCode = keyof typeof ERROR_MESSAGES;
 /** Things a user should know about a session that goes on. Same rule: codes never change meaning. */
 export const WARNING_MESSAGES = {
   'picture-distorted':
-    'This server sends parts of its picture in a form the RDP client in this version of DeskBridge draws distorted (slanted stripes), so what you see may not match the remote screen. It happens most on a server\'s own sign-in screen: saving the user name and password in the connection avoids it.',
+    'This server sends parts of its picture in a form the RDP client in this version of DeskBridge draws distorted (slanted stripes), so what you see may not match the remote screen. It happens most with a server\'s own windows, such as xrdp\'s sign-in screen.',
 } as const;
 
 export type WarningCode = keyof typeof WARNING_MESSAGES;
