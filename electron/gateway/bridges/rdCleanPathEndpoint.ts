@@ -338,7 +338,9 @@ export function serveRdCleanPath(
         if (!signedIn) {
           clearTimeout(holdTimer);
           waiting = null;
-          finish('auth-failed', `the server did not sign in with the password sent (auto-logon): ${evidence}`);
+          // The evidence is in the log line above; the user reads what it means (xrdp draws the same window when it
+          // cannot start a session for the account, which the stream cannot tell from a refused password).
+          finish('auth-failed', 'The remote computer showed its own sign-in screen instead of the desktop: it did not accept this user name and password, or could not start a session for the account.');
           return;
         }
         // What was held goes with the chunk that showed it (seen here before it is framed for the page), in order.
