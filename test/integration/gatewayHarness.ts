@@ -18,6 +18,8 @@ import type { SecretStore } from '../../electron/gateway/secrets/secretStore';
 export interface GatewayHarness {
   gateway: RunningGateway;
   dataDir: string;
+  /** The machine-wide policy file the gateway reads (and watches). */
+  machinePolicyFile: string;
   call(method: string, pathname: string, body?: unknown): Promise<{ status: number; json: any }>;
   socket(pathAndQuery: string): WebSocket;
   /** Collects control events of a session. */
@@ -32,6 +34,8 @@ export interface HarnessOptions {
   relayTimeouts?: { connectMs: number; greetingMs: number };
   /** Written to a temp file used as the machine-wide policy. */
   machinePolicy?: unknown;
+  /** The machine-wide policy's folder does not exist at start (as /etc/deskbridge before IT deploys one). */
+  machinePolicyFolderMissing?: boolean;
   /** Written to a temp file passed as --policy. */
   commandLinePolicy?: unknown;
   /** Reuse another harness's data folder (a restart). */
@@ -48,7 +52,7 @@ export async function startGatewayHarness(options: HarnessOptions = {}): Promise
   await mkdir(path.join(root, 'r'));
   await writeFile(path.join(root, 'r', 'index.html'), '<!doctype html>');
   const logs: string[] = [];
-  const machinePolicyFile = path.join(root, 'machine-policy.json');
+  const machinePolicyFile = options.machinePolicyFolderMissing ? path.join(root, 'etc-deskbridge', 'policy.json') : path.join(root, 'machine-policy.json');
   if (options.machinePolicy !== undefined) await writeFile(machinePolicyFile, typeof options.machinePolicy === 'string' ? options.machinePolicy : JSON.stringify(options.machinePolicy));
   let policyFile: string | null = null;
   if (options.commandLinePolicy !== undefined) {
@@ -105,6 +109,7 @@ export async function startGatewayHarness(options: HarnessOptions = {}): Promise
   return {
     gateway,
     dataDir,
+    machinePolicyFile,
     call,
     socket,
     async control(controlPath) {

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import path from 'node:path';
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { startGatewayHarness } from './gatewayHarness';
 import { closedPort } from '../servers/network';
 import { messageFor } from '../../shared/errors/errorCodes';
@@ -207,4 +207,34 @@ test('a connection file opened once before IT came to allow only its own connect
   const session = await h.call('POST', '/api/sessions', { profileId: opened.json.profile.id });
   assert.deepEqual([session.status, session.json.error], [403, 'policy-no-user-profiles']);
   assert.equal(listener.connections(), 0);
+});
+
+test('a machine-wide policy deployed while the gateway runs applies within seconds: into a folder missing at start, and over --policy', async (t) => {
+  const waitFor = async (h: Awaited<ReturnType<typeof startGatewayHarness>>, source: string) => {
+    let state: any;
+    for (let i = 0; i < 160 && state?.policy.source !== source; i++) {
+      if (i > 0) await new Promise((r) => setTimeout(r, 50));
+      state = (await h.call('GET', '/api/state')).json;
+    }
+    return state;
+  };
+  // A: no machine policy folder at start (as /etc/deskbridge before IT deploys one).
+  const a = await startGatewayHarness({ machinePolicyFolderMissing: true });
+  t.after(() => a.close());
+  assert.equal((await a.call('GET', '/api/state')).json.policy.source, 'none');
+  await mkdir(path.dirname(a.machinePolicyFile), { recursive: true });
+  await writeFile(a.machinePolicyFile, JSON.stringify({ schemaVersion: 1, allowUserProfiles: false, passwords: { save: 'never' } }));
+  const deployed = await waitFor(a, 'machine');
+  assert.equal(deployed.policy.source, 'machine');
+  assert.deepEqual([deployed.policy.allowUserProfiles, deployed.policy.passwordSaving], [false, 'never']);
+  const refused = await a.call('POST', '/api/profiles', { profile: { name: 'Mine', protocol: 'vnc', host: '127.0.0.1', port: 5999 } });
+  assert.deepEqual([refused.status, refused.json.error], [403, 'policy-no-user-profiles']);
+  // B: started with --policy while the machine folder exists; the machine-wide file written later wins.
+  const b = await startGatewayHarness({ commandLinePolicy: { schemaVersion: 1, clipboard: 'to-remote-only' } });
+  t.after(() => b.close());
+  assert.equal((await b.call('GET', '/api/state')).json.policy.source, 'command-line');
+  await writeFile(b.machinePolicyFile, JSON.stringify({ schemaVersion: 1, allowUserProfiles: false }));
+  const won = await waitFor(b, 'machine');
+  assert.equal(won.policy.source, 'machine');
+  assert.deepEqual([won.policy.allowUserProfiles, won.policy.clipboard], [false, 'both']);
 });

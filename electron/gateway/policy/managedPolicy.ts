@@ -9,7 +9,7 @@
 // cached there (that file is the user's choice anyway).
 // INVARIANT: the machine-wide path comes from the OS, or from code (tests),
 // never from an environment variable or an option a user can pass.
-import { promises as fs, watch, type FSWatcher } from 'node:fs';
+import { existsSync, promises as fs, unwatchFile, watch, watchFile, type FSWatcher, type Stats } from 'node:fs';
 import path from 'node:path';
 import { LOCKDOWN_POLICY, NO_POLICY, crossFieldIssuesOfRaw, policySchema, type ManagedPolicy, type PolicySummary } from '../../../shared/policy/policySchema';
 import type { Logger } from '../logging/logger';
@@ -21,6 +21,9 @@ export function machinePolicyPath(platform: NodeJS.Platform = process.platform):
   if (platform === 'darwin') return '/Library/Application Support/DeskBridge/policy.json';
   return '/etc/deskbridge/policy.json';
 }
+
+/** How often a policy path whose folder does not exist is looked at (watchSource): a policy deployed later applies within seconds. */
+export const POLICY_POLL_MS = 2000;
 
 export interface PolicySources {
   /** The machine-wide file; machinePolicyPath() unless a test sets another. */
@@ -65,7 +68,11 @@ export class ManagedPolicyStore {
   private invalidFile: PolicySummary['invalidFile'] = null;
   /** The machine-wide file's last valid policy, read by this process. */
   private lastValidMachine: ManagedPolicy | null = null;
-  private watcher: FSWatcher | null = null;
+  private readonly watchers = new Set<FSWatcher>();
+  /** Stops the polling of a policy path whose folder does not exist (watchSource). */
+  private readonly polled = new Set<() => void>();
+  private reloadTimer: NodeJS.Timeout | null = null;
+  private closed = false;
   private readonly listeners = new Set<() => void>();
 
   constructor(
@@ -147,31 +154,84 @@ export class ManagedPolicyStore {
     }
   }
 
-  /** Reloads when the policy file changes, so a fix or a mistake by IT is seen without a restart. */
+  /**
+   * Reloads when either policy file changes, so a fix or a mistake by IT, or a policy deployed while the app
+   * runs, is seen without a restart. Both sources are watched whichever is in force now: the machine-wide
+   * file wins as soon as it appears (load() decides again each time), and --policy applies again if it goes.
+   */
   watch(): void {
-    const file = this.source === 'command-line' && this.sources.commandLineFile ? this.sources.commandLineFile : this.sources.machineFile;
-    try {
-      let timer: NodeJS.Timeout | null = null;
-      // The folder, so a file replaced by a rename (as editors and deployment tools write) is still seen; only
-      // that file's changes count (another file there, a log written beside it, would reload in a loop).
-      const name = path.basename(file);
-      this.watcher = watch(path.dirname(file), (_event, changed) => {
-        if (changed !== null && changed !== name) return;
-        if (timer) clearTimeout(timer);
-        timer = setTimeout(() => {
-          this.load()
-            .then(() => this.listeners.forEach((l) => l()))
-            .catch((error: unknown) => this.logger.error('policy reload failed', { error: (error as Error).message }));
-        }, 200);
-      });
-      this.watcher.unref();
-    } catch {
-      // No folder to watch (no policy installed): nothing to reload.
-    }
+    const files = [this.sources.machineFile, ...(this.sources.commandLineFile ? [this.sources.commandLineFile] : [])];
+    for (const file of new Set(files)) this.watchSource(file);
+  }
+
+  /**
+   * The file's folder, so a file replaced by a rename (as editors and deployment tools write) is still seen; only
+   * that file's changes count (another file there, a log written beside it, would reload in a loop). Where the
+   * folder does not exist (no policy deployed yet: /etc/deskbridge is created with it) or goes away, the path is
+   * polled instead (fs.watchFile works for a missing path) until the file appears, then its folder is watched.
+   */
+  private watchSource(file: string): void {
+    const name = path.basename(file);
+    const watchFolder = (): boolean => {
+      if (this.closed) return true;
+      const folder = path.dirname(file);
+      let watcher: FSWatcher;
+      // The folder went away (IT removed the policy with it): reload (a removed file is "no policy", or --policy again) and poll.
+      const gone = (): void => {
+        watcher.close();
+        this.watchers.delete(watcher);
+        this.scheduleReload();
+        poll();
+      };
+      try {
+        watcher = watch(folder, { persistent: false }, (_event, changed) => {
+          // Linux reports the watched folder's own removal under the folder's name.
+          if (changed === path.basename(folder) && !existsSync(folder)) return gone();
+          if (changed !== null && changed !== name) return;
+          this.scheduleReload();
+        });
+      } catch {
+        return false;
+      }
+      watcher.on('error', gone);
+      this.watchers.add(watcher);
+      return true;
+    };
+    const poll = (): void => {
+      if (this.closed) return;
+      const listener = (current: Stats, previous: Stats): void => {
+        if (current.mtimeMs === previous.mtimeMs && current.ino === previous.ino && current.nlink === previous.nlink) return;
+        this.scheduleReload();
+        if (current.nlink > 0 && watchFolder()) {
+          unwatchFile(file, listener);
+          this.polled.delete(stop);
+        }
+      };
+      const stop = () => unwatchFile(file, listener);
+      watchFile(file, { interval: POLICY_POLL_MS, persistent: false }, listener);
+      this.polled.add(stop);
+    };
+    if (!watchFolder()) poll();
+  }
+
+  private scheduleReload(): void {
+    if (this.closed) return;
+    if (this.reloadTimer) clearTimeout(this.reloadTimer);
+    this.reloadTimer = setTimeout(() => {
+      this.reloadTimer = null;
+      this.load()
+        .then(() => this.listeners.forEach((l) => l()))
+        .catch((error: unknown) => this.logger.error('policy reload failed', { error: (error as Error).message }));
+    }, 200);
   }
 
   close(): void {
-    this.watcher?.close();
+    this.closed = true;
+    if (this.reloadTimer) clearTimeout(this.reloadTimer);
+    for (const watcher of this.watchers) watcher.close();
+    this.watchers.clear();
+    for (const stop of this.polled) stop();
+    this.polled.clear();
   }
 
   private apply(policy: ManagedPolicy, source: PolicySummary['source'], problems: string[], invalidFile: PolicySummary['invalidFile'] = null): void {

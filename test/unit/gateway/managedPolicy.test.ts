@@ -82,6 +82,61 @@ test('a change to the policy file reloads it; other files written in its folder 
   assert.equal(s.policy.allowUserProfiles, false);
 });
 
+async function until(condition: () => boolean, ms = 8000): Promise<void> {
+  for (const end = Date.now() + ms; !condition() && Date.now() < end; ) await new Promise((r) => setTimeout(r, 50));
+}
+
+test('a machine-wide policy deployed while the app runs, into a folder that did not exist at start, applies within seconds', async (t) => {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'deskbridge-policy-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const machineFile = path.join(dir, 'etc', 'deskbridge', 'policy.json');
+  const s = new ManagedPolicyStore({ machineFile, commandLineFile: null, cacheDir: path.join(dir, 'data') }, logger);
+  await s.load();
+  s.watch();
+  t.after(() => s.close());
+  assert.equal(s.summary().source, 'none');
+  await mkdir(path.dirname(machineFile), { recursive: true });
+  await writeFile(machineFile, valid({ allowUserProfiles: false, passwords: { save: 'never' } }));
+  await until(() => s.summary().source === 'machine');
+  assert.equal(s.summary().source, 'machine');
+  assert.equal(s.policy.allowUserProfiles, false);
+  assert.equal(s.policy.passwords.save, 'never');
+  // Removed with its folder, and deployed again: each seen.
+  await rm(path.dirname(machineFile), { recursive: true });
+  await until(() => s.summary().source === 'none');
+  assert.equal(s.summary().source, 'none');
+  await mkdir(path.dirname(machineFile), { recursive: true });
+  await writeFile(machineFile, valid({ clipboard: 'none' }));
+  await until(() => s.summary().source === 'machine');
+  assert.equal(s.policy.clipboard, 'none');
+});
+
+test('started with --policy, a machine-wide file written later wins (its folder there or not); removed, --policy applies again', async (t) => {
+  for (const folderExists of [true, false]) {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'deskbridge-policy-'));
+    t.after(() => rm(dir, { recursive: true, force: true }));
+    const machineFile = path.join(dir, 'etc', 'policy.json');
+    if (folderExists) await mkdir(path.dirname(machineFile));
+    const cliFile = path.join(dir, 'mine', 'mine.json');
+    await mkdir(path.dirname(cliFile));
+    await writeFile(cliFile, valid({ clipboard: 'to-remote-only' }));
+    const s = new ManagedPolicyStore({ machineFile, commandLineFile: cliFile, cacheDir: path.join(dir, 'data') }, logger);
+    await s.load();
+    s.watch();
+    t.after(() => s.close());
+    assert.equal(s.summary().source, 'command-line');
+    await mkdir(path.dirname(machineFile), { recursive: true });
+    await writeFile(machineFile, valid({ allowUserProfiles: false }));
+    await until(() => s.summary().source === 'machine');
+    assert.equal(s.summary().source, 'machine', `folder there at start: ${folderExists}`);
+    assert.equal(s.policy.allowUserProfiles, false);
+    await rm(machineFile);
+    await until(() => s.summary().source === 'command-line');
+    assert.equal(s.summary().source, 'command-line');
+    assert.equal(s.policy.clipboard, 'to-remote-only');
+  }
+});
+
 test('--policy applies where no machine-wide file exists', async (t) => {
   const { cliFile, store } = await setup(t);
   await writeFile(cliFile, valid({ allowUserProfiles: false }));
