@@ -3,12 +3,13 @@
 // in the gateway, whose answer wins.
 import { useEffect, useId, useRef, useState } from 'react';
 import type { ProfileView } from '../../shared/api/contract';
-import { DEFAULT_PORTS, splitHostAndPort, validateProfileDraft, type FieldErrors, type Protocol, type SpiceSecurity, type VncQuality } from '../../shared/profiles/profileSchema';
+import { DEFAULT_PORTS, splitHostAndPort, validateProfileDraft, type FieldErrors, type Protocol } from '../../shared/profiles/profileSchema';
 import { KEYBOARD_LAYOUTS, keyboardLayoutLabel, type KeyboardLayoutTag } from '../../shared/profiles/keyboardLayouts';
 import { localKeyboardLayout } from '../session/localKeyboardLayout';
 import { VncQualityOptions } from './VncQualityOptions';
 import { hostAllowed, type ClipboardPolicy, type OpenableField } from '../../shared/policy/policySchema';
 import { LockIcon } from '../app/LockIcon';
+import { draftFrom, valuesFrom, type EditorValues } from './editorValues';
 
 /** What the user may change in a managed connection, named as the form's labels name it. */
 const OPEN_FIELD_LABELS: Record<OpenableField, string> = {
@@ -24,98 +25,7 @@ const OPEN_FIELD_LABELS: Record<OpenableField, string> = {
   vncDesktopSize: 'Desktop size',
 };
 
-export interface EditorValues {
-  name: string;
-  protocol: Protocol;
-  host: string;
-  port: string;
-  username: string;
-  domain: string;
-  password: string;
-  scaling: 'fit' | 'actual';
-  rdpSecurity: 'negotiate' | 'nla' | 'tls';
-  keyboardMode: 'scancode' | 'unicode';
-  keyboardLayout: KeyboardLayoutTag;
-  vncQuality: VncQuality;
-  vncDesktopSize: 'server' | 'fit-window';
-  spiceSecurity: SpiceSecurity;
-  spiceProxy: string;
-  untrustedCertificate: 'ask' | 'refuse';
-  desktopSize: 'fit-window' | 'fixed';
-  /** As typed; numbers once validated. */
-  desktopWidth: string;
-  desktopHeight: string;
-  folder: string;
-  /** Comma-separated, as typed. */
-  tags: string;
-  favourite: boolean;
-  shareClipboard: boolean;
-}
-
-export function valuesFrom(profile: ProfileView | null, defaults: Partial<EditorValues> = {}): EditorValues {
-  return {
-    name: profile?.name ?? defaults.name ?? '',
-    protocol: profile?.protocol ?? defaults.protocol ?? 'vnc',
-    host: profile?.host ?? defaults.host ?? '',
-    port: String(profile?.port ?? defaults.port ?? DEFAULT_PORTS[profile?.protocol ?? defaults.protocol ?? 'vnc']),
-    username: profile?.username ?? defaults.username ?? '',
-    domain: profile?.domain ?? defaults.domain ?? '',
-    password: '',
-    scaling: profile?.scaling ?? defaults.scaling ?? 'fit',
-    rdpSecurity: profile?.rdpSecurity ?? defaults.rdpSecurity ?? 'negotiate',
-    keyboardMode: profile?.keyboardMode ?? defaults.keyboardMode ?? 'scancode',
-    keyboardLayout: profile?.keyboardLayout ?? defaults.keyboardLayout ?? 'local',
-    vncQuality: profile?.vncQuality ?? defaults.vncQuality ?? 'good',
-    vncDesktopSize: profile?.vncDesktopSize ?? defaults.vncDesktopSize ?? 'server',
-    spiceSecurity: profile?.spiceSecurity ?? defaults.spiceSecurity ?? 'plain',
-    spiceProxy: profile?.spiceProxy ?? defaults.spiceProxy ?? '',
-    untrustedCertificate: profile?.untrustedCertificate ?? defaults.untrustedCertificate ?? 'ask',
-    desktopSize: profile?.desktopSize ?? defaults.desktopSize ?? 'fit-window',
-    desktopWidth: String(profile?.desktopWidth ?? defaults.desktopWidth ?? 1280),
-    desktopHeight: String(profile?.desktopHeight ?? defaults.desktopHeight ?? 800),
-    folder: profile?.folder ?? defaults.folder ?? '',
-    tags: (profile?.tags ?? []).join(', '),
-    favourite: profile?.favourite ?? false,
-    shareClipboard: profile?.shareClipboard ?? defaults.shareClipboard ?? true,
-  };
-}
-
-/** The draft to send: the form's fields over the profile's other settings. */
-export function draftFrom(values: EditorValues, profile: ProfileView | null): Record<string, unknown> {
-  const base: Record<string, unknown> = {};
-  if (profile) {
-    const { id: _i, createdAt: _c, updatedAt: _u, lastConnectedAt: _l, hasSavedPassword: _h, managed: _m, ...rest } = profile;
-    Object.assign(base, rest);
-  }
-  return {
-    ...base,
-    name: values.name,
-    protocol: values.protocol,
-    host: values.host.trim(),
-    port: values.port.trim() === '' ? Number.NaN : Number(values.port),
-    username: values.username,
-    domain: values.domain,
-    scaling: values.scaling,
-    rdpSecurity: values.rdpSecurity,
-    keyboardMode: values.keyboardMode,
-    keyboardLayout: values.keyboardLayout,
-    vncQuality: values.vncQuality,
-    vncDesktopSize: values.vncDesktopSize,
-    spiceSecurity: values.spiceSecurity,
-    spiceProxy: values.spiceProxy.trim(),
-    untrustedCertificate: values.untrustedCertificate,
-    desktopSize: values.desktopSize,
-    desktopWidth: values.desktopWidth.trim() === '' ? Number.NaN : Number(values.desktopWidth),
-    desktopHeight: values.desktopHeight.trim() === '' ? Number.NaN : Number(values.desktopHeight),
-    folder: values.folder,
-    tags: values.tags
-      .split(',')
-      .map((tag) => tag.trim())
-      .filter(Boolean),
-    favourite: values.favourite,
-    shareClipboard: values.shareClipboard,
-  };
-}
+export { draftFrom, valuesFrom, type EditorValues } from './editorValues';
 
 export interface ProfileEditorProps {
   profile: ProfileView | null;

@@ -118,14 +118,16 @@ export function baseName(fileName: string | undefined, extension: string): strin
 export type FieldSources = Partial<Record<keyof ProfileDraft, { line: number; key: string }>>;
 
 /**
- * Runs the draft through the profile schema; its first failure becomes a file
+ * Runs the draft (only the fields the file sets) through the profile schema; its first failure becomes a file
  * error naming the setting and line the value came from.
  */
-export function validateImportedDraft(input: Record<string, unknown>, sources: FieldSources): { ok: true; draft: ProfileDraft } | FileFailure {
+export function validateImportedDraft(input: Record<string, unknown>, sources: FieldSources): { ok: true; draft: ProfileDraft; fileFields: (keyof ProfileDraft)[] } | FileFailure {
   const result = profileDraftSchema.safeParse(input);
   if (result.success) {
     const problem = hostProblem(result.data);
-    if (!problem) return { ok: true, draft: result.data };
+    // `input` holds only what the file set; the schema filled in the rest.
+    const fileFields = Object.keys(input).filter((key) => input[key] !== undefined && key in result.data) as (keyof ProfileDraft)[];
+    if (!problem) return { ok: true, draft: result.data, fileFields };
     const source = sources.host;
     return fileError('invalid-value', source?.line ?? null, source ? `'${source.key}' is not valid. ${problem}` : `the host in this file is not valid. ${problem}`);
   }

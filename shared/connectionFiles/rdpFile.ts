@@ -169,6 +169,8 @@ export interface RdpImport {
   format: 'rdp';
   /** Validated by profileDraftSchema; protocol 'rdp'. */
   draft: ProfileDraft;
+  /** The draft's fields the file itself set (the others are built-in defaults, which IT's profileDefaults replace). */
+  fileFields: (keyof ProfileDraft)[];
   settings: ImportedSettings;
   /** What the user must be told: signature, ignored password, unsupported features. */
   notes: string[];
@@ -344,7 +346,8 @@ export function importRdpDocument(document: RdpDocument, options: { fileName?: s
     sources.desktopWidth = { line: width.line, key: width.name };
     sources.desktopHeight = { line: height.line, key: height.name };
   }
-  sizeInput.desktopSize = dynamic === 1 || !(width && height) ? 'fit-window' : 'fixed';
+  // Only where the file says something of the size: otherwise it is IT's default (profileDefaults), or the built-in one.
+  if (dynamic !== null || (width && height)) sizeInput.desktopSize = dynamic === 1 || !(width && height) ? 'fit-window' : 'fixed';
 
   const smartSizing = int('smart sizing');
   const credssp = int('enablecredsspsupport');
@@ -389,15 +392,16 @@ export function importRdpDocument(document: RdpDocument, options: { fileName?: s
       protocol: 'rdp',
       host: hostPort.host,
       port: port ?? RDP_DEFAULT_PORT,
-      username,
-      domain,
+      // Only what the file sets (fileFields): a setting it leaves out takes IT's profileDefaults when saved.
+      ...(userLine ? { username } : {}),
+      ...(domainLine ? { domain } : {}),
       ...(smartSizing === null ? {} : { scaling: smartSizing === 1 ? 'fit' : 'actual' }),
       // enablecredsspsupport:i:0 turns off CredSSP (NLA), which leaves TLS.
-      rdpSecurity: credssp === 0 ? 'tls' : 'negotiate',
+      ...(credssp === null ? {} : { rdpSecurity: credssp === 0 ? 'tls' : 'negotiate' }),
       // redirectclipboard:i:0 keeps the clipboard to each side, as mstsc does.
-      ...(flag('redirectclipboard') === false ? { shareClipboard: false } : {}),
-      // authentication level:i:1 is "do not connect if the server cannot be verified": kept, not asked past.
-      ...(int('authentication level') === 1 ? { untrustedCertificate: 'refuse' } : {}),
+      ...(flag('redirectclipboard') === null ? {} : { shareClipboard: flag('redirectclipboard') }),
+      // authentication level:i:1 is "do not connect if the server cannot be verified": kept, not asked past (0, 2 and 3 ask).
+      ...(int('authentication level') === null ? {} : { untrustedCertificate: int('authentication level') === 1 ? 'refuse' : 'ask' }),
       ...sizeInput,
       unsupportedFeatures: unsupported.slice(0, 20),
     },
@@ -417,7 +421,7 @@ export function importRdpDocument(document: RdpDocument, options: { fileName?: s
     serverAuthentication: authLevel === 0 ? 'connect' : authLevel === 1 ? 'refuse' : authLevel === 2 ? 'warn' : authLevel === 3 ? 'unspecified' : null,
     colorDepth: bpp !== null && [8, 15, 16, 24, 32].includes(bpp) ? bpp : null,
   };
-  return { ok: true, format: 'rdp', draft: validated.draft, settings, notes, document };
+  return { ok: true, format: 'rdp', draft: validated.draft, fileFields: validated.fileFields, settings, notes, document };
 }
 
 /** An empty mstsc-style document; exportRdpFile fills in what mstsc writes for a plain desktop connection. */

@@ -47,6 +47,8 @@ export interface RemminaImport {
   format: 'remmina';
   /** Validated by profileDraftSchema. */
   draft: ProfileDraft;
+  /** The draft's fields the file itself set (the others are built-in defaults, which IT's profileDefaults replace). */
+  fileFields: (keyof ProfileDraft)[];
   settings: ImportedSettings;
   notes: string[];
   /** Holds Remmina's encrypted password if there was one (useless outside Remmina); export blanks it. */
@@ -176,12 +178,17 @@ export function importRemminaDocument(document: KeyFileDocument, options: { file
     protocol,
     host: server.host,
     port,
-    username: get('username') ?? '',
-    folder: get('group') ?? '',
-    tags: (get('labels') ?? '')
-      .split(',')
-      .map((label) => label.trim())
-      .filter(Boolean),
+    // Only what the file sets (fileFields; Remmina writes empty keys for what was never chosen): the rest takes IT's profileDefaults when saved.
+    ...(get('username') ? { username: get('username') } : {}),
+    ...(get('group') ? { folder: get('group') } : {}),
+    ...(get('labels')
+      ? {
+          tags: (get('labels') ?? '')
+            .split(',')
+            .map((label) => label.trim())
+            .filter(Boolean),
+        }
+      : {}),
     unsupportedFeatures: unsupported,
     ...(spiceTls ? { spiceSecurity: 'tls' } : {}),
   };
@@ -194,7 +201,7 @@ export function importRemminaDocument(document: KeyFileDocument, options: { file
   const scale = parseInt10(get('scale'));
   if (scale !== null) input.scaling = scale === 0 ? 'actual' : 'fit';
   if (protocol === 'rdp') {
-    input.domain = get('domain') ?? '';
+    if (get('domain')) input.domain = get('domain');
     if (entries.has('domain')) sources.domain = source('domain');
     // resolution_mode: 0 custom (resolution_width × resolution_height), 1 the
     // client's screen, 2 the initial window size (RES_USE_* in Remmina's
@@ -209,15 +216,15 @@ export function importRemminaDocument(document: KeyFileDocument, options: { file
       sources.desktopWidth = source('resolution_width');
       sources.desktopHeight = source('resolution_height');
     }
-    input.desktopSize = scale !== 2 && size ? 'fixed' : 'fit-window';
-    // security: "" negotiate, "nla", "tls", "rdp" (legacy), "ext" (NLA extended).
+    if (size || scale === 2) input.desktopSize = scale !== 2 && size ? 'fixed' : 'fit-window';
+    // security: "" negotiate (Remmina's automatic: not a choice, so IT's default applies), "nla", "tls", "rdp" (legacy), "ext" (NLA extended).
     const security = (get('security') ?? '').toLowerCase();
-    input.rdpSecurity = security === 'tls' ? 'tls' : security === 'nla' || security === 'ext' ? 'nla' : 'negotiate';
+    if (security) input.rdpSecurity = security === 'tls' ? 'tls' : security === 'nla' || security === 'ext' ? 'nla' : 'negotiate';
     if (security === 'rdp') notes.push("This connection asked for the old 'RDP' security layer; DeskBridge negotiates TLS or NLA instead.");
   } else {
-    input.viewOnly = remminaFlag(get('viewonly'));
+    if (get('viewonly')?.trim()) input.viewOnly = remminaFlag(get('viewonly'));
   }
-  if (remminaFlag(get('disableclipboard'))) input.shareClipboard = false;
+  if (get('disableclipboard')?.trim()) input.shareClipboard = !remminaFlag(get('disableclipboard'));
   // quality: 9 best, 2 good, 1 medium, 0 poor; for VNC it becomes the profile's picture quality.
   const quality = QUALITY[get('quality') ?? ''] ?? null;
   if (protocol === 'vnc' && quality !== null) {
@@ -240,7 +247,7 @@ export function importRemminaDocument(document: KeyFileDocument, options: { file
     colorDepth: depth !== null && [8, 15, 16, 24, 32].includes(depth) ? depth : null,
     quality,
   };
-  return { ok: true, format: 'remmina', draft: validated.draft, settings, notes, document };
+  return { ok: true, format: 'remmina', draft: validated.draft, fileFields: validated.fileFields, settings, notes, document };
 }
 
 /**

@@ -28,6 +28,8 @@ export interface VvImport {
   format: 'vv';
   /** Validated by profileDraftSchema; protocol 'spice' or 'vnc'. Never holds the password. */
   draft: ProfileDraft;
+  /** The draft's fields the file itself set (the others are built-in defaults, which IT's profileDefaults replace). */
+  fileFields: (keyof ProfileDraft)[];
   /** The ticket's password, for this one connection; never store it. */
   oneTimeSecret: { password: string } | null;
   /** virt-viewer's delete-this-file: the broker asks that the file be removed once read. */
@@ -139,7 +141,8 @@ export function parseVvFile(bytes: Uint8Array, options: { fileName?: string } = 
       protocol,
       host,
       port: port ?? DEFAULT_PORT,
-      username: get('username') ?? '',
+      // Only what the file sets (fileFields): the rest takes IT's profileDefaults when saved.
+      ...(get('username') ? { username: get('username') } : {}),
       ...(spiceTls ? { spiceSecurity: 'tls' as const } : {}),
       ...(ca ? { caCertificate: ca } : {}),
       ...(hostSubject ? { certificateSubject: hostSubject } : {}),
@@ -164,6 +167,7 @@ export function parseVvFile(bytes: Uint8Array, options: { fileName?: string } = 
     ok: true,
     format: 'vv',
     draft: validated.draft,
+    fileFields: validated.fileFields,
     oneTimeSecret: password ? { password } : null,
     deleteThisFile: deletionAsked(get('delete-this-file')),
     settings: { ...emptySettings(), fullscreen: readFlag(get('fullscreen')) },

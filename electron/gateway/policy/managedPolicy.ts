@@ -47,12 +47,24 @@ export function parsePolicy(text: string): PolicyParse {
     return { ok: false, problems: [jsonSyntaxProblem(text)] };
   }
   const parsed = policySchema.safeParse(raw);
-  if (parsed.success) return { ok: true, policy: parsed.data };
+  if (parsed.success) return { ok: true, policy: { ...parsed.data, profileDefaults: writtenDefaults(parsed.data.profileDefaults, raw) } };
   // The schema's own duplicate-id and kiosk checks run only on a file it accepts; these read the raw file instead.
   const seen = new Set(parsed.error.issues.map((issue) => `${issue.path.join('.')}\n${issue.message}`));
   const crossField = crossFieldIssuesOfRaw(raw).filter((issue) => !seen.has(`${issue.path.join('.')}\n${issue.message}`));
   const problems = [...parsed.error.issues, ...crossField.map((issue) => ({ code: 'custom' as const, input: undefined, ...issue }))].map((issue) => describeIssue(issue, raw));
   return { ok: false, problems: problems.length > 0 ? problems : ['it does not match the policy format'] };
+}
+
+/**
+ * Only the profileDefaults the file writes: zod fills every built-in default into the partial schema too, which
+ * would make --check-policy's outline, /api/state and the diagnostics bundle read as if IT had set them all.
+ * (Where they apply, the built-in defaults come to the same thing.)
+ */
+function writtenDefaults(defaults: ManagedPolicy['profileDefaults'], raw: unknown): ManagedPolicy['profileDefaults'] {
+  const written = (raw as { profileDefaults?: unknown }).profileDefaults;
+  if (typeof written !== 'object' || written === null) return {};
+  // In the file's order, as IT reads it back.
+  return Object.fromEntries(Object.keys(written).filter((key) => Object.hasOwn(defaults, key)).map((key) => [key, (defaults as Record<string, unknown>)[key]])) as ManagedPolicy['profileDefaults'];
 }
 
 /** The problems of an invalid file in one banner: the first, and how many more `--check-policy` lists. */

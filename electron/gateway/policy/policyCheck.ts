@@ -31,8 +31,30 @@ export function policyOutline(policy: ManagedPolicy): string {
     `saved passwords: ${policy.passwords.save}`,
     `clipboard: ${policy.clipboard}`,
     policy.allowFileTransfer ? 'file transfer allowed' : 'no file transfer',
+    ...profileDefaultsOutline(policy),
+    ...certificatesOutline(policy),
     ...(policy.provisioning ? [`provisioning from ${policy.provisioning.url}`] : []),
   ].join('; ');
+}
+
+/** IT's defaults for new and imported connections, each as the file writes it; nothing where there are none. */
+function profileDefaultsOutline(policy: ManagedPolicy): string[] {
+  const entries = Object.entries(policy.profileDefaults).filter(([, value]) => value !== undefined);
+  if (entries.length === 0) return [];
+  return [`connection defaults: ${entries.map(([key, value]) => `${key} ${JSON.stringify(value)}`).join(', ')}`];
+}
+
+/** Certificate pins (by host, and how many) and IT's own CAs; nothing where there are none. */
+function certificatesOutline(policy: ManagedPolicy): string[] {
+  const hosts = Object.entries(policy.certificatePins).filter(([, pins]) => pins.length > 0);
+  const pins = hosts.reduce((sum, [, list]) => sum + list.length, 0);
+  const names = hosts.map(([host]) => host);
+  const shown = names.length > 5 ? `${names.slice(0, 5).join(', ')}, \u2026` : names.join(', ');
+  const cas = policy.trustedCaCertificates.length;
+  return [
+    ...(pins > 0 ? [`${pins} certificate pin${pins === 1 ? '' : 's'} for ${names.length} host${names.length === 1 ? '' : 's'} (${shown})`] : []),
+    ...(cas > 0 ? [`${cas} trusted CA certificate${cas === 1 ? '' : 's'}`] : []),
+  ];
 }
 
 function managedProfilesOutline(policy: ManagedPolicy): string {

@@ -32,15 +32,17 @@ export async function importIntoLibrary(library: ProfileLibrary, dataDir: string
   if (!imported.ok) return imported;
   const password = imported.format === 'vv' ? (imported.oneTimeSecret?.password ?? null) : null;
   const deleteThisFile = imported.format === 'vv' && imported.deleteThisFile;
+  // What the file leaves unset takes IT's profileDefaults, as a new connection does.
+  const draft = library.importedDraft(imported.draft, imported.fileFields);
   if (mode === 'open') {
-    return { ok: true, profile: library.addOneShot(imported.draft, password), notes: imported.notes, deleteThisFile };
+    return { ok: true, profile: library.addOneShot(draft, password), notes: imported.notes, deleteThisFile };
   }
   // What is kept of the file: every line but its passwords (an export never writes them back).
   const kept = imported.format === 'rdp' ? keptRdpBytes(imported.document, bytes) : bytes;
   // A login script that imports on every run, or a file imported twice by hand: the connection it made, not a copy.
   const before = imported.format === 'vv' ? null : await importedFrom(library, dataDir, imported.format, kept);
   if (before) return { ok: true, profile: before, notes: [], deleteThisFile, alreadyImported: true };
-  const profile = await library.create(imported.draft);
+  const profile = await library.create(draft);
   const notes = [...imported.notes];
   if (password) notes.push('The file\u2019s one-time password was not saved.');
   if (imported.format !== 'vv') {

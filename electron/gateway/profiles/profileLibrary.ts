@@ -208,6 +208,18 @@ export class ProfileLibrary {
     throw new PolicyRefusal(403, 'policy-no-user-profiles');
   }
 
+  /**
+   * A connection file's draft with IT's defaults (profileDefaults) in every field the file did not set
+   * (`fileFields`): the parser filled those with built-in defaults, which would otherwise beat IT's in create().
+   * What the file sets stays the file's (profileDefaults are defaults, not locks; IT locks only its managed profiles).
+   */
+  importedDraft(draft: ProfileDraft, fileFields: readonly (keyof ProfileDraft)[]): ProfileDraft {
+    const fromFile = Object.fromEntries(fileFields.map((field) => [field, draft[field]]));
+    const withDefaults = profileDraftSchema.safeParse({ ...this.policy.policy.profileDefaults, ...fromFile });
+    // IT's defaults that do not fit this file's connection (a fixed size without one, say) leave the file's draft as it was.
+    return withDefaults.success ? withDefaults.data : draft;
+  }
+
   /** New profiles start from IT's defaults; what the user typed wins. */
   async create(input: Record<string, unknown>): Promise<Profile> {
     this.refuseUserProfiles();

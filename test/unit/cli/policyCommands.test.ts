@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -44,6 +44,43 @@ test('--check-policy: a valid file prints "valid" and what it sets, exit 0', asy
     result.stdout,
     'valid: 1 managed profile (lab); kiosk on \u201clab\u201d (then reconnect); allowed hosts: *.corp.example; user connections allowed; unencrypted allowed; saved passwords: never; clipboard: both; file transfer allowed\n',
   );
+});
+
+test('--check-policy: the summary names IT\u2019s connection defaults, certificate pins and CAs', async (t) => {
+  const dir = await tempDir(t);
+  const policy = path.join(dir, 'policy.json');
+  const pin = Array.from({ length: 32 }, () => 'AB').join(':');
+  const ca = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
+  const profileDefaults = { shareClipboard: false, rdpSecurity: 'nla', untrustedCertificate: 'refuse', folder: 'Corp' };
+  await writeFile(policy, JSON.stringify({ schemaVersion: 1, profileDefaults, certificatePins: { 'desk.corp.example': [pin], 'lab.corp.example': [pin, pin.replace('AB', 'CD')] }, trustedCaCertificates: [ca] }));
+  const result = run(dir, ['--check-policy', policy]);
+  assert.equal(result.status, 0, result.stderr);
+  assert.equal(
+    result.stdout,
+    'valid: no managed profiles; no kiosk; any host; user connections allowed; unencrypted allowed; saved passwords: allowed; clipboard: both; file transfer allowed; ' +
+      'connection defaults: shareClipboard false, rdpSecurity "nla", untrustedCertificate "refuse", folder "Corp"; 3 certificate pins for 2 hosts (desk.corp.example, lab.corp.example); 1 trusted CA certificate\n',
+  );
+});
+
+test('--import: what the file does not set takes the policy\u2019s profileDefaults; what it sets stays', async (t) => {
+  const dir = await tempDir(t);
+  const policy = path.join(dir, 'policy.json');
+  await writeFile(policy, JSON.stringify({ schemaVersion: 1, profileDefaults: { shareClipboard: false, rdpSecurity: 'nla', untrustedCertificate: 'refuse', folder: 'Corp' } }));
+  const bare = path.join(dir, 'desk5.rdp');
+  await writeFile(bare, 'full address:s:desk5.corp.example\r\n');
+  const own = path.join(dir, 'desk6.rdp');
+  await writeFile(own, 'full address:s:desk6.corp.example\r\nredirectclipboard:i:1\r\nenablecredsspsupport:i:0\r\n');
+  for (const file of [bare, own]) {
+    const result = run(dir, ['--policy', policy, '--import', file]);
+    assert.equal(result.status, 0, result.stderr);
+  }
+  const saved = JSON.parse(await readFile(path.join(dir, 'data', 'profiles.json'), 'utf8')).profiles as { host: string; shareClipboard: boolean; rdpSecurity: string; untrustedCertificate: string; folder: string }[];
+  const pick = (host: string) => {
+    const p = saved.find((profile) => profile.host === host);
+    return p && [p.shareClipboard, p.rdpSecurity, p.untrustedCertificate, p.folder];
+  };
+  assert.deepEqual(pick('desk5.corp.example'), [false, 'nla', 'refuse', 'Corp']);
+  assert.deepEqual(pick('desk6.corp.example'), [true, 'tls', 'refuse', 'Corp']);
 });
 
 test('--check-policy: an invalid file prints every problem, a profile named by its id, exit 1', async (t) => {

@@ -200,3 +200,26 @@ test('where policy allows only IT\u2019s connections, a connection file is not o
   assert.throws(() => open.library.refuseHidden(opened.profile.id), refused);
   open.library.refuseHidden('no-such-id');
 });
+
+test('an imported file takes IT\u2019s profileDefaults for what it does not set, and keeps what it sets (.rdp, .remmina, .vv; saved or opened once)', async (t) => {
+  const profileDefaults = { shareClipboard: false, rdpSecurity: 'nla', untrustedCertificate: 'refuse', folder: 'Corp', username: 'corp-user' };
+  const { library, dataDir } = await libraryUnderPolicy(t, [], { profileDefaults });
+  const pick = (p: Profile) => [p.shareClipboard, p.rdpSecurity, p.untrustedCertificate, p.folder, p.username];
+  const bare = await importIntoLibrary(library, dataDir, 'desk5.rdp', Buffer.from('full address:s:desk5.corp.example\r\n'), 'save');
+  assert.ok(bare.ok);
+  assert.deepEqual(pick(bare.profile), [false, 'nla', 'refuse', 'Corp', 'corp-user']);
+  assert.equal(bare.profile.host, 'desk5.corp.example');
+  // What the file says stays the file's.
+  const rdp = 'full address:s:desk6.corp.example\r\nredirectclipboard:i:1\r\nenablecredsspsupport:i:0\r\nauthentication level:i:2\r\nusername:s:CORP\\ann\r\n';
+  const own = await importIntoLibrary(library, dataDir, 'desk6.rdp', Buffer.from(rdp), 'save');
+  assert.ok(own.ok);
+  assert.deepEqual([...pick(own.profile), own.profile.domain], [true, 'tls', 'ask', 'Corp', 'ann', 'CORP']);
+  // Remmina writes empty keys for what was never chosen: those take IT's defaults too; a group it names is its own.
+  const remmina = '[remmina]\nprotocol=RDP\nserver=desk7.corp.example\nusername=\nsecurity=\ngroup=Lab\n';
+  const fromRemmina = await importIntoLibrary(library, dataDir, 'desk7.remmina', Buffer.from(remmina), 'save');
+  assert.ok(fromRemmina.ok);
+  assert.deepEqual(pick(fromRemmina.profile), [false, 'nla', 'refuse', 'Lab', 'corp-user']);
+  const opened = await importIntoLibrary(library, dataDir, 'console.vv', Buffer.from('[virt-viewer]\ntype=spice\nhost=vm.corp.example\nport=5900\n'), 'open');
+  assert.ok(opened.ok);
+  assert.deepEqual([opened.profile.shareClipboard, opened.profile.folder, opened.profile.untrustedCertificate], [false, 'Corp', 'refuse']);
+});
