@@ -40,6 +40,8 @@ export interface HarnessOptions {
   commandLinePolicy?: unknown;
   /** Reuse another harness's data folder (a restart). */
   dataDir?: string;
+  /** `--connect NAME_OR_ID`. */
+  connect?: string;
   /** A connection file opened at start (`deskbridge FILE`). */
   openFile?: { fileName: string; bytes: Uint8Array };
   /** A secrets store of the test's own (a keychain that stops answering) instead of the encrypted file. */
@@ -72,6 +74,7 @@ export async function startGatewayHarness(options: HarnessOptions = {}): Promise
     ...(options.relayTimeouts ? { relayTimeouts: options.relayTimeouts } : {}),
     ...(options.openFile ? { openFile: options.openFile } : {}),
     ...(options.secrets ? { secrets: options.secrets } : {}),
+    ...(options.connect ? { connect: options.connect } : {}),
   });
   const host = `127.0.0.1:${gateway.port}`;
   const start = new URL(gateway.startUrl());

@@ -238,3 +238,25 @@ test('a machine-wide policy deployed while the gateway runs applies within secon
   assert.equal(won.policy.source, 'machine');
   assert.deepEqual([won.policy.allowUserProfiles, won.policy.clipboard], [false, 'both']);
 });
+
+test('a user connection named as IT\u2019s managed profile does not stop --connect or the policy\u2019s kiosk from opening IT\u2019s', async (t) => {
+  const deskOne = { id: 'desk1', name: 'Desk One', protocol: 'rdp', host: 'desk1.corp.example', port: 3389 };
+  const mine = { name: 'desk one', protocol: 'rdp', host: 'mine.corp.example', port: 3389 };
+  const connect = await startGatewayHarness({ machinePolicy: { schemaVersion: 1, profiles: [deskOne] }, connect: 'Desk One' });
+  t.after(() => connect.close());
+  assert.equal((await connect.call('POST', '/api/profiles', { profile: mine })).status, 201);
+  const state = (await connect.call('GET', '/api/state')).json;
+  assert.equal(state.autoConnectProfileId, 'managed-desk1', JSON.stringify(state.notices));
+  assert.ok(!state.notices.some((n: string) => n.includes('saved connections are named')), JSON.stringify(state.notices));
+  const kiosk = await startGatewayHarness({ machinePolicy: { schemaVersion: 1, profiles: [deskOne], kiosk: { enabled: true, profile: 'desk one' } } });
+  t.after(() => kiosk.close());
+  assert.equal((await kiosk.call('POST', '/api/profiles', { profile: mine })).status, 201);
+  assert.equal((await kiosk.call('GET', '/api/state')).json.autoConnectProfileId, 'managed-desk1');
+  // Two user connections of one name (no managed one) stay ambiguous, as before.
+  const users = await startGatewayHarness({ connect: 'Lab' });
+  t.after(() => users.close());
+  for (const port of [5900, 5901]) assert.equal((await users.call('POST', '/api/profiles', { profile: { name: port === 5900 ? 'Lab' : 'lab', protocol: 'vnc', host: '127.0.0.1', port } })).status, 201);
+  const ambiguous = (await users.call('GET', '/api/state')).json;
+  assert.equal(ambiguous.autoConnectProfileId, null);
+  assert.ok(ambiguous.notices.some((n: string) => n.startsWith('2 saved connections are named "Lab", so nothing was opened at start')), JSON.stringify(ambiguous.notices));
+});

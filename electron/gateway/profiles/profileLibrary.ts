@@ -179,12 +179,19 @@ export class ProfileLibrary {
     return matches.length === 1 ? matches[0] : undefined;
   }
 
-  /** The profile with the id `nameOrId`, else every profile with that name (any case): more than one is ambiguous. */
+  /**
+   * The profile with the id `nameOrId`, else every profile with that name (any case): more than one is ambiguous,
+   * except that where one of them is IT's (managed) and the others the user's, IT's is the one meant: a user's
+   * connection of the same name must not turn off a kiosk's or --connect's profile (a kiosk shows what IT set).
+   * Two managed ones of that name, or only the user's own, stay ambiguous.
+   */
   matching(nameOrId: string): Profile[] {
     const all = this.list();
     const byId = all.find((p) => p.id === nameOrId || p.id === MANAGED_ID_PREFIX + nameOrId);
     if (byId) return [byId];
-    return all.filter((p) => p.name.toLocaleLowerCase() === nameOrId.toLocaleLowerCase());
+    const named = all.filter((p) => p.name.toLocaleLowerCase() === nameOrId.toLocaleLowerCase());
+    const managed = named.filter((p) => this.managedSource(p.id) !== undefined);
+    return managed.length === 1 ? managed : named;
   }
 
   /** `savedPassword`: what savedPassword() just returned for it, so the keychain is not asked twice. */

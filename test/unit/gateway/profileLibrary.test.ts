@@ -223,3 +223,20 @@ test('an imported file takes IT\u2019s profileDefaults for what it does not set,
   assert.ok(opened.ok);
   assert.deepEqual([opened.profile.shareClipboard, opened.profile.folder, opened.profile.untrustedCertificate], [false, 'Corp', 'refuse']);
 });
+
+test('a name that IT\u2019s managed profile and the user\u2019s own share means IT\u2019s; two managed ones, or only the user\u2019s, stay ambiguous', async (t) => {
+  const one = { id: 'desk1', name: 'Desk One', protocol: 'rdp', host: 'desk1.corp.example' };
+  const { library, reload } = await libraryUnderPolicy(t, [one]);
+  const mine = await library.create({ name: 'desk one', protocol: 'rdp', host: 'mine.corp.example', port: 3389 });
+  assert.deepEqual(library.matching('Desk One').map((p) => p.id), ['managed-desk1']);
+  assert.equal(library.find('DESK ONE')?.id, 'managed-desk1');
+  assert.equal(library.find(mine.id)?.id, mine.id, 'the user\u2019s own by its id');
+  // Only the user's own: as before.
+  const lab = await library.create({ name: 'Lab', protocol: 'vnc', host: '127.0.0.1', port: 5900 });
+  const lab2 = await library.create({ name: 'lab', protocol: 'vnc', host: '127.0.0.1', port: 5901 });
+  assert.deepEqual(library.matching('LAB').map((p) => p.id), [lab.id, lab2.id]);
+  // Two of IT's: IT's own mistake, not guessed.
+  await reload([one, { ...one, id: 'desk1b', host: 'desk1b.corp.example' }]);
+  assert.deepEqual(library.matching('Desk One').map((p) => p.id), ['managed-desk1', 'managed-desk1b', mine.id]);
+  assert.equal(library.find('Desk One'), undefined);
+});
