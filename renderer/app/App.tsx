@@ -71,6 +71,23 @@ async function downloadExport(id: string, format: 'rdp' | 'remmina'): Promise<vo
  * The library's empty state where the user may not add connections. An unusable policy file is named as the
  * reason (the banner above says what is wrong with it), never "none is set up for you yet", which blames IT's rules.
  */
+/** The library's order (folders, the unfiled first; favourites first in each; then by name), as the list shows it. */
+function libraryOrder(list: readonly ProfileView[]): ProfileView[] {
+  return [...list].sort(
+    (a, b) =>
+      Number(b.folder === '') - Number(a.folder === '') ||
+      a.folder.localeCompare(b.folder) ||
+      Number(b.favourite) - Number(a.favourite) ||
+      a.name.localeCompare(b.name),
+  );
+}
+
+/** The focused control of the editor, by its name (ProfileEditor's `takeFocus`), or null where the focus is elsewhere. */
+function focusedEditorControl(): string | null {
+  const focused = document.activeElement;
+  return focused instanceof HTMLElement && focused.closest('.profile-editor') ? (focused.getAttribute('name') ?? 'heading') : null;
+}
+
 function noConnectionsNote(invalidFile: AppState['policy']['invalidFile']): string {
   if (invalidFile === 'blocked') return "Your organisation's policy is invalid (the message above says what is wrong), so connections are blocked. Tell your IT department.";
   if (invalidFile === 'last-valid-kept') return "Your organisation's policy is invalid (the message above says what is wrong); its last valid version stays in force and sets up no connection for you. Tell your IT department.";
@@ -98,6 +115,24 @@ export function App() {
   const [editorDirty, setEditorDirty] = useState(false);
   /** What the user asked for that would throw those changes away, waiting for their answer. */
   const [leaving, setLeaving] = useState<{ then: () => void } | null>(null);
+  /** What the editor's last action did ("Saved “Lab”."), in a polite live region, cleared after a few seconds. */
+  const [status, setStatus] = useState('');
+  const statusTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+  const announce = useCallback((text: string) => {
+    setStatus(text);
+    clearTimeout(statusTimer.current);
+    statusTimer.current = setTimeout(() => setStatus(''), 6000);
+  }, []);
+  useEffect(() => () => clearTimeout(statusTimer.current), []);
+  /** The control the next editor made takes the focus (its `takeFocus`): set where the editor is about to be made anew. */
+  const editorFocus = useRef<string | null>(null);
+  /** Bumped for the selected connection's row in the list to take the focus (after a delete). */
+  const [focusSelectedRow, setFocusSelectedRow] = useState(0);
+  useEffect(() => {
+    if (focusSelectedRow === 0) return;
+    const list = document.querySelector<HTMLElement>('nav[aria-label="Connections"]');
+    (list?.querySelector<HTMLElement>('[aria-current="true"]') ?? list?.querySelector<HTMLElement>('button:not([disabled]), input'))?.focus();
+  }, [focusSelectedRow]);
 
   const loadProfiles = useCallback(async () => {
     const list = await api<ProfileView[]>('GET', API.profiles);
@@ -230,6 +265,8 @@ export function App() {
       if (connectAfter) openSession(selected, true);
       return;
     }
+    // A new connection's editor is made anew once saved: the focus goes back to the control that had it.
+    const focused = focusedEditorControl();
     setBusy(true);
     setServerErrors({});
     setMessage(null);
@@ -237,8 +274,10 @@ export function App() {
       const body: SaveProfileRequest = { profile: draftFrom(values, selected) as SaveProfileRequest['profile'], ...(values.password ? { password: values.password } : {}) };
       const saved = selected ? await api<ProfileView>('PUT', API.profile(selected.id), body) : await api<ProfileView>('POST', API.profiles, body);
       await loadProfiles();
+      if (!selected && !connectAfter) editorFocus.current = focused;
       setSelection({ kind: 'profile', id: saved.id });
       setSaves((n) => n + 1);
+      announce(`Saved “${saved.name}”.`);
       warmUpSessionAdapters([saved.protocol]);
       if (connectAfter) openSession(saved);
     } catch (error) {
@@ -475,6 +514,9 @@ export function App() {
             onImport={(files) => void importFiles(files)}
           />
           <section className="editor-pane">
+            <p className="editor-status" role="status" aria-live="polite">
+              {status}
+            </p>
             {state && passwordSavingAllowed && (
               <p className={state.secrets.weaker ? 'secrets-description weaker' : 'secrets-description'} data-testid="secrets-backend">
                 {state.secrets.description}
@@ -502,12 +544,20 @@ export function App() {
                 passwordSavingAllowed={passwordSavingAllowed}
                 onSave={(values, options) => void save(values, options)}
                 onDirtyChange={setEditorDirty}
+                takeFocus={() => {
+                  const target = editorFocus.current;
+                  editorFocus.current = null;
+                  return target;
+                }}
                 onDuplicate={() =>
                   void act(async () => {
                     if (!selected) return;
                     const copy = await api<ProfileView>('POST', API.duplicate(selected.id));
                     await loadProfiles();
+                    // The copy's editor is made anew: its Name takes the focus, to be renamed.
+                    editorFocus.current = 'name';
                     setSelection({ kind: 'profile', id: copy.id });
+                    announce(`Duplicated “${selected.name}” as “${copy.name}”.`);
                   })
                 }
                 onDelete={() => selected && setConfirmDelete(selected)}
@@ -580,10 +630,17 @@ export function App() {
                 onClick={() => {
                   const target = confirmDelete;
                   setConfirmDelete(null);
+                  // As a file manager does: the next connection in the list (else the one before) is selected, and
+                  // its row has the focus (the Delete button the dialog would give it back to goes away).
+                  const before = libraryOrder(profiles);
+                  const index = before.findIndex((p) => p.id === target.id);
                   void act(async () => {
                     await api('DELETE', API.profile(target.id));
                     const list = await loadProfiles();
-                    setSelection(list[0] ? { kind: 'profile', id: list[0].id } : { kind: 'none' });
+                    const neighbour = [...before.slice(index + 1), ...before.slice(0, Math.max(index, 0)).reverse()].find((p) => list.some((q) => q.id === p.id)) ?? list[0];
+                    setSelection(neighbour ? { kind: 'profile', id: neighbour.id } : { kind: 'none' });
+                    setFocusSelectedRow((n) => n + 1);
+                    announce(`Deleted “${target.name}”.`);
                   });
                 }}
               >

@@ -47,6 +47,11 @@ export interface ProfileEditorProps {
   saves?: number;
   /** The policy's clipboard rule: where it allows less than both ways, the form says so beside "Share the clipboard". */
   clipboardPolicy?: ClipboardPolicy;
+  /**
+   * Asked once as the editor is made: the control (a field's or button's name, or 'heading') to take the focus, where
+   * this editor replaces one that had it (a new connection's first save, a duplicate); null leaves the focus alone.
+   */
+  takeFocus?: () => string | null;
 }
 
 /** Beside "Share the clipboard", where the policy lets less through than the box says. */
@@ -59,9 +64,19 @@ const CLIPBOARD_LIMITS: Partial<Record<ClipboardPolicy, string>> = {
 /** The text and choice fields (favourite and shareClipboard are checkboxes of their own). */
 type Field = Exclude<keyof EditorValues, 'favourite' | 'shareClipboard'>;
 
-export function ProfileEditor({ profile, defaults, serverErrors, busy, passwordSavingAllowed, onSave, onDuplicate, onDelete, onForgetPassword, onExport, onDirtyChange, allowedHosts = null, saves = 0, clipboardPolicy = 'both' }: ProfileEditorProps) {
+export function ProfileEditor({ profile, defaults, serverErrors, busy, passwordSavingAllowed, onSave, onDuplicate, onDelete, onForgetPassword, onExport, onDirtyChange, allowedHosts = null, saves = 0, clipboardPolicy = 'both', takeFocus }: ProfileEditorProps) {
   const id = useId();
   const formRef = useRef<HTMLFormElement>(null);
+  const headingRef = useRef<HTMLHeadingElement>(null);
+
+  // Made anew in place of an editor that had the focus (a new connection saved, a duplicate): the focus goes
+  // back where the user was, not to the page's body.
+  useEffect(() => {
+    const target = takeFocus?.();
+    if (!target) return;
+    const control = target === 'heading' ? null : formRef.current?.querySelector<HTMLElement>(`[name="${CSS.escape(target)}"]`);
+    (control ?? headingRef.current)?.focus();
+  }, []); // eslint-disable-line react-hooks/exhaustive-deps
   const [values, setValues] = useState<EditorValues>(() => valuesFrom(profile, defaults));
   const [errors, setErrors] = useState<FieldErrors>({});
   const [portTouched, setPortTouched] = useState(profile !== null);
@@ -102,6 +117,8 @@ export function ProfileEditor({ profile, defaults, serverErrors, busy, passwordS
   }, [focusFirstError]);
 
   const set = (field: Field, value: string) => {
+    // While the library saves, the fields stay focusable (a disabled one loses the focus) but take no change.
+    if (busy) return;
     setValues((v) => {
       const next = { ...v, [field]: value } as EditorValues;
       // A port the user never typed, or still the old protocol's default, follows the protocol.
@@ -129,6 +146,7 @@ export function ProfileEditor({ profile, defaults, serverErrors, busy, passwordS
   };
 
   const submit = (connectAfter: boolean) => {
+    if (busy) return;
     const current = takePortFromHost();
     // Connect on an unchanged saved profile does not write it again: a managed
     // profile may not be writable at all, and a save would bump updatedAt for nothing.
@@ -150,12 +168,20 @@ export function ProfileEditor({ profile, defaults, serverErrors, busy, passwordS
     const error = errors[field as keyof FieldErrors];
     return {
       id: `${id}-${field}`,
+      name: field,
       value: values[field],
-      disabled: busy || locked(field),
+      disabled: locked(field),
+      // Not `disabled` while busy: that would take the focus from the field the user is in.
+      readOnly: busy || undefined,
+      'aria-disabled': busy || undefined,
       'aria-invalid': error ? true : undefined,
       'aria-describedby': error ? `${id}-${field}-error` : undefined,
       onChange: (e: { target: { value: string } }) => set(field, e.target.value),
     } as const;
+  };
+  /** A button's action, ignored while the library is busy. */
+  const busyGuard = (action: () => void) => () => {
+    if (!busy) action();
   };
   const errorFor = (field: Field) => {
     const error = errors[field as keyof FieldErrors];
@@ -177,7 +203,9 @@ export function ProfileEditor({ profile, defaults, serverErrors, busy, passwordS
         submit(false);
       }}
     >
-      <h2>{profile ? profile.name : 'New connection'}</h2>
+      <h2 ref={headingRef} tabIndex={-1}>
+        {profile ? profile.name : 'New connection'}
+      </h2>
       {managed && (
         <p className="managed-note">
           <LockIcon />{' '}
@@ -236,8 +264,11 @@ export function ProfileEditor({ profile, defaults, serverErrors, busy, passwordS
           id={`${id}-password`}
           type="password"
           autoComplete="new-password"
+          name="password"
           value={values.password}
-          disabled={busy || !passwordSavingAllowed}
+          disabled={!passwordSavingAllowed}
+          readOnly={busy || undefined}
+          aria-disabled={busy || undefined}
           onChange={(e) => set('password', e.target.value)}
           placeholder={profile?.hasSavedPassword ? 'Leave empty to keep the saved password' : passwordSavingAllowed ? 'Asked when you connect if left empty' : 'Asked when you connect'}
         />
@@ -245,7 +276,7 @@ export function ProfileEditor({ profile, defaults, serverErrors, busy, passwordS
         {profile?.hasSavedPassword && (
           <p className="hint">
             A password is saved.{' '}
-            <button type="button" className="link" onClick={onForgetPassword} disabled={busy}>
+            <button type="button" className="link" name="forget-password" onClick={busyGuard(onForgetPassword)} aria-disabled={busy || undefined}>
               Forget saved password
             </button>
           </p>
@@ -369,8 +400,10 @@ export function ProfileEditor({ profile, defaults, serverErrors, busy, passwordS
           <input
             type="checkbox"
             checked={values.shareClipboard}
-            disabled={busy || managed !== null}
-            onChange={(e) => setValues((v) => ({ ...v, shareClipboard: e.target.checked }))}
+            name="shareClipboard"
+            disabled={managed !== null}
+            aria-disabled={busy || undefined}
+            onChange={(e) => !busy && setValues((v) => ({ ...v, shareClipboard: e.target.checked }))}
           />
           Share the clipboard
         </label>
@@ -379,32 +412,34 @@ export function ProfileEditor({ profile, defaults, serverErrors, busy, passwordS
           <input
             type="checkbox"
             checked={values.favourite}
-            disabled={busy}
-            onChange={(e) => setValues((v) => ({ ...v, favourite: e.target.checked }))}
+            name="favourite"
+            aria-disabled={busy || undefined}
+            onChange={(e) => !busy && setValues((v) => ({ ...v, favourite: e.target.checked }))}
           />
           Favourite
         </label>
       </div>
       <div className="actions">
         {/* A managed connection with nothing open still takes the user's own password, where one may be saved. */}
-        <button type="submit" disabled={busy || (managed !== null && managed.openFields.length === 0 && !changed && !(passwordSavingAllowed && values.password !== ''))}>
+        {/* While busy the buttons say so (aria-disabled) and do nothing, but keep the focus (a disabled one drops it). */}
+        <button type="submit" name="save" aria-disabled={busy || undefined} disabled={managed !== null && managed.openFields.length === 0 && !changed && !(passwordSavingAllowed && values.password !== '')}>
           Save
         </button>
-        <button type="button" className="primary" disabled={busy} onClick={() => submit(true)}>
+        <button type="button" name="connect" className="primary" aria-disabled={busy || undefined} onClick={() => submit(true)}>
           Connect
         </button>
         {profile && (
           <>
-            <button type="button" disabled={busy || managed !== null} onClick={onDuplicate}>
+            <button type="button" name="duplicate" aria-disabled={busy || undefined} disabled={managed !== null} onClick={busyGuard(onDuplicate)}>
               Duplicate
             </button>
-            <button type="button" className="danger" disabled={busy || managed !== null} onClick={onDelete}>
+            <button type="button" name="delete" className="danger" aria-disabled={busy || undefined} disabled={managed !== null} onClick={busyGuard(onDelete)}>
               Delete
             </button>
             {/* RDP both ways (mstsc's and Remmina's files); VNC and SPICE only Remmina's, which .rdp cannot describe. */}
             {managed === null &&
               (profile.protocol === 'rdp' ? (['rdp', 'remmina'] as const) : (['remmina'] as const)).map((format) => (
-                <button key={format} type="button" className="link" disabled={busy} onClick={() => onExport(format)}>
+                <button key={format} type="button" name={`export-${format}`} className="link" aria-disabled={busy || undefined} onClick={busyGuard(() => onExport(format))}>
                   Export as .{format}
                 </button>
               ))}
