@@ -190,17 +190,18 @@ export function App() {
   // Closing the browser shell's window (Ctrl+W, which a page cannot take) or reloading it ends every session: the
   // browser asks first while one is open, as a web mail does with a draft. Not in Electron, whose window
   // closes by its own rules, nor in a kiosk, whose window opens again.
-  const askBeforeLeaving = state?.shell === 'browser' && !kiosk && sessions.length > 0;
+  // So it does while the editor holds changes not saved.
+  const askBeforeLeaving = state?.shell === 'browser' && !kiosk && (sessions.length > 0 || editorDirty);
   useEffect(() => {
     if (!askBeforeLeaving) return;
     const ask = (event: BeforeUnloadEvent) => {
-      if (![...sessionStates.current.values()].some((s) => s !== 'disconnected')) return;
+      if (!editorDirty && ![...sessionStates.current.values()].some((s) => s !== 'disconnected')) return;
       event.preventDefault();
       event.returnValue = '';
     };
     window.addEventListener('beforeunload', ask);
     return () => window.removeEventListener('beforeunload', ask);
-  }, [askBeforeLeaving]);
+  }, [askBeforeLeaving, editorDirty]);
   useEffect(() => {
     if (!kiosk) return;
     // Shortcuts that would leave the session in a browser. The kiosk browser flags
@@ -549,16 +550,21 @@ export function App() {
                   editorFocus.current = null;
                   return target;
                 }}
+                onCancelEdit={(revert) => leaveEditor(revert)}
+                // The copy is made of the saved connection (with what the form does not show: its password, an
+                // imported file's lines), so changes on screen are not silently left out: asked first, as elsewhere.
                 onDuplicate={() =>
-                  void act(async () => {
-                    if (!selected) return;
-                    const copy = await api<ProfileView>('POST', API.duplicate(selected.id));
-                    await loadProfiles();
-                    // The copy's editor is made anew: its Name takes the focus, to be renamed.
-                    editorFocus.current = 'name';
-                    setSelection({ kind: 'profile', id: copy.id });
-                    announce(`Duplicated “${selected.name}” as “${copy.name}”.`);
-                  })
+                  leaveEditor(() =>
+                    void act(async () => {
+                      if (!selected) return;
+                      const copy = await api<ProfileView>('POST', API.duplicate(selected.id));
+                      await loadProfiles();
+                      // The copy's editor is made anew: its Name takes the focus, to be renamed.
+                      editorFocus.current = 'name';
+                      setSelection({ kind: 'profile', id: copy.id });
+                      announce(`Duplicated “${selected.name}” as “${copy.name}”.`);
+                    }),
+                  )
                 }
                 onDelete={() => selected && setConfirmDelete(selected)}
                 onForgetPassword={() =>
@@ -568,7 +574,14 @@ export function App() {
                     await loadProfiles();
                   })
                 }
-                onExport={(format) => selected && void act(() => downloadExport(selected.id, format))}
+                onExport={(format) =>
+                  selected &&
+                  void act(async () => {
+                    await downloadExport(selected.id, format);
+                    // The file is the saved connection's: changes on screen are not in it, and the user is told.
+                    announce(editorDirty ? `Exported the saved “${selected.name}”: the changes not saved are not in the file.` : `Exported “${selected.name}” as .${format}.`);
+                  })
+                }
               />
             )}
           </section>

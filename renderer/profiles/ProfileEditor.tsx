@@ -52,6 +52,8 @@ export interface ProfileEditorProps {
    * this editor replaces one that had it (a new connection's first save, a duplicate); null leaves the focus alone.
    */
   takeFocus?: () => string | null;
+  /** Escape in the form with changes: `revert` puts back what was saved, once the library has asked the user. */
+  onCancelEdit?: (revert: () => void) => void;
 }
 
 /** Beside "Share the clipboard", where the policy lets less through than the box says. */
@@ -64,7 +66,7 @@ const CLIPBOARD_LIMITS: Partial<Record<ClipboardPolicy, string>> = {
 /** The text and choice fields (favourite and shareClipboard are checkboxes of their own). */
 type Field = Exclude<keyof EditorValues, 'favourite' | 'shareClipboard'>;
 
-export function ProfileEditor({ profile, defaults, serverErrors, busy, passwordSavingAllowed, onSave, onDuplicate, onDelete, onForgetPassword, onExport, onDirtyChange, allowedHosts = null, saves = 0, clipboardPolicy = 'both', takeFocus }: ProfileEditorProps) {
+export function ProfileEditor({ profile, defaults, serverErrors, busy, passwordSavingAllowed, onSave, onDuplicate, onDelete, onForgetPassword, onExport, onDirtyChange, allowedHosts = null, saves = 0, clipboardPolicy = 'both', takeFocus, onCancelEdit }: ProfileEditorProps) {
   const id = useId();
   const formRef = useRef<HTMLFormElement>(null);
   const headingRef = useRef<HTMLHeadingElement>(null);
@@ -201,6 +203,16 @@ export function ProfileEditor({ profile, defaults, serverErrors, busy, passwordS
       onSubmit={(event) => {
         event.preventDefault();
         submit(false);
+      }}
+      onKeyDown={(event) => {
+        // "In a form or dialog, Escape cancels": the edit is undone (the library asks first), back to what was saved.
+        if (event.key !== 'Escape' || event.defaultPrevented || event.nativeEvent.isComposing || !changed || busy || !onCancelEdit) return;
+        event.preventDefault();
+        onCancelEdit(() => {
+          setValues(valuesFrom(profile, defaults));
+          setErrors({});
+          setPortTouched(profile !== null);
+        });
       }}
     >
       <h2 ref={headingRef} tabIndex={-1}>

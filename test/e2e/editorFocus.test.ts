@@ -74,3 +74,53 @@ test('focus stays put and a status says what happened: saving a new connection (
   assert.equal(await page.getByRole('heading', { level: 2 }).textContent(), copyName);
 });
 
+test('unsaved edits: Duplicate asks first; Export says the saved version was written; Escape in the form reverts after asking; closing the window asks', async () => {
+  const { page } = (await startAppWithBrowser(cleanups)).browser;
+  page.setDefaultTimeout(8000);
+  await createProfile(page, { name: 'Alpha', host: 'alpha.corp.example', port: 5900 });
+  const host = page.getByLabel('Host', { exact: true });
+  const question = page.getByRole('dialog', { name: 'Discard your changes?' });
+
+  // Duplicate with changes on screen asks, as choosing another connection does; "Keep editing" keeps them.
+  await host.fill('alpha-new.corp.example');
+  await page.getByRole('button', { name: 'Duplicate', exact: true }).click();
+  await question.waitFor();
+  await question.getByRole('button', { name: 'Keep editing' }).click();
+  await question.waitFor({ state: 'detached' });
+  assert.equal(await host.inputValue(), 'alpha-new.corp.example');
+  assert.equal(await page.getByRole('navigation', { name: 'Connections' }).getByRole('button').filter({ hasText: 'Alpha' }).count(), 1, 'no copy made');
+
+  // Export with changes on screen writes the saved connection, and says so.
+  const download = page.waitForEvent('download');
+  await page.getByRole('button', { name: 'Export as .remmina' }).click();
+  await download;
+  await status(page).filter({ hasText: 'Exported the saved “Alpha”: the changes not saved are not in the file.' }).waitFor();
+
+  // Closing the window with changes not saved asks (no session is open).
+  let asked = false;
+  page.once('dialog', (dialog) => {
+    asked = dialog.type() === 'beforeunload';
+    void dialog.dismiss();
+  });
+  await page.close({ runBeforeUnload: true }).catch(() => undefined);
+  const deadline = Date.now() + 3000;
+  while (!asked && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  assert.equal(asked, true, 'the browser asked before closing');
+
+  // Escape in a field: asked first, then the form goes back to the saved values; Escape in that question keeps editing.
+  await host.focus();
+  await page.keyboard.press('Escape');
+  await question.waitFor();
+  await page.keyboard.press('Escape');
+  await question.waitFor({ state: 'detached' });
+  assert.equal(await host.inputValue(), 'alpha-new.corp.example');
+  await page.keyboard.press('Escape');
+  await question.getByRole('button', { name: 'Discard changes' }).click();
+  await question.waitFor({ state: 'detached' });
+  assert.equal(await host.inputValue(), 'alpha.corp.example');
+  await focusedIs(page, 'input:Host');
+  // Nothing changed: Escape asks nothing.
+  await page.keyboard.press('Escape');
+  await new Promise((r) => setTimeout(r, 300));
+  assert.equal(await question.count(), 0);
+});
