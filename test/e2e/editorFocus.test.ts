@@ -48,11 +48,18 @@ test('focus stays put and a status says what happened: saving a new connection (
   await status(page).filter({ hasText: 'Saved “Beta”.' }).waitFor();
   await focusedIs(page, 'input:Port');
 
-  // An existing connection saved with the Save button keeps the focus on it.
+  // An existing connection saved with Enter in a field keeps the focus there (a field disabled while saving would lose it)…
+  await page.getByLabel('Host', { exact: true }).fill('beta1.corp.example');
+  await page.keyboard.press('Enter');
+  await status(page).filter({ hasText: 'Saved “Beta”.' }).waitFor();
+  await listed(page, 'Beta').filter({ hasText: 'beta1.corp.example' }).waitFor();
+  await page.waitForFunction(() => !document.querySelector('.profile-editor [aria-disabled="true"]'));
+  await focusedIs(page, 'input:Host');
+  // … and with the Save button, on the button.
   await page.getByLabel('Host', { exact: true }).fill('beta2.corp.example');
   await page.getByRole('button', { name: 'Save', exact: true }).click();
-  await status(page).filter({ hasText: 'Saved “Beta”.' }).waitFor();
-  await page.waitForFunction(() => !document.querySelector('.profile-editor button[aria-disabled="true"]'));
+  await listed(page, 'Beta').filter({ hasText: 'beta2.corp.example' }).waitFor();
+  await page.waitForFunction(() => !document.querySelector('.profile-editor [aria-disabled="true"]'));
   await focusedIs(page, 'button:Save');
 
   // Duplicate: the copy is shown, its Name focused (to be renamed), and the status names it.
