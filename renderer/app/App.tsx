@@ -447,8 +447,8 @@ export function App() {
               aria-selected={activeTab === s.key}
               tabIndex={activeTab === s.key ? 0 : -1}
               data-tab={s.key}
-              // A pointer's click (detail > 0) gives the desktop the keys; Enter or Space on the tab leaves them on the tabs.
-              onClick={(event) => (event.detail > 0 ? showSession(s.key) : setActiveTab(s.key))}
+              // A click, Enter or Space gives the desktop the keys (as Microsoft's client); the arrow keys leave them on the tabs.
+              onClick={() => showSession(s.key)}
               // A middle click closes it, as a browser's tab.
               onAuxClick={(event) => {
                 if (event.button === 1) closeSession(s.key);

@@ -50,7 +50,7 @@ export interface SessionViewProps {
   onStateChange?: (state: SessionState) => void;
   onClose: () => void;
   onProfileChanged?: () => void;
-  /** Bumped when the user picks this tab with the pointer: the desktop takes the keys, as in native clients. */
+  /** Bumped when the user picks this tab (pointer, Enter or Space): the desktop takes the keys, as in native clients. */
   focusRequest?: number;
 }
 
@@ -304,7 +304,7 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
     onStateChangeRef.current?.(next);
   }, []);
 
-  // The tab picked with the pointer: keys go to its desktop (picked with the arrow keys, the focus stays on the tabs).
+  // The tab picked with the pointer, or with Enter or Space: keys go to its desktop (picked with the arrow keys, the focus stays on the tabs).
   useEffect(() => {
     if (focusRequest > 0 && activeRef.current && state === 'connected') sessionRef.current?.focus();
   }, [focusRequest]); // eslint-disable-line react-hooks/exhaustive-deps
@@ -489,6 +489,12 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
             // Keys go to the remote desktop at once, as in native clients; the focus
             // would otherwise stay on a button of the now hidden Connections tab.
             if (activeRef.current) session.focus();
+          }
+          if (s === 'connected') {
+            // The element that holds the keys is named too, as the surface around it: a screen reader says what it is.
+            const held = session.canvas();
+            held?.setAttribute('role', 'application');
+            held?.setAttribute('aria-label', `Remote desktop of ${profile.name}`);
           }
           if (s === 'connected' && rememberRef.current !== null) {
             const password = rememberRef.current;
@@ -835,6 +841,7 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
   };
 
   const ended = state === 'disconnected';
+  const desktopLabel = `Remote desktop of ${profile.name}`;
 
   const failureText = failure ? failureWords(failure, kiosk !== null, profile.host) : null;
   /** Why the last try failed: "not back" words for a desktop that worked, first-connection words otherwise. */
@@ -971,6 +978,15 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
         data-testid="session-surface"
         data-scaling={scaling}
         ref={surfaceRef}
+        // A Tab stop after the toolbar (and the way back after Ctrl+Alt+Home): focused, it hands the keys to the
+        // desktop (the adapter's own element), where Tab goes to the remote computer. role="application" tells
+        // screen readers to pass keys through.
+        role="application"
+        aria-label={desktopLabel}
+        tabIndex={kiosk === null && !ended ? 0 : -1}
+        onFocus={(e) => {
+          if (e.target === e.currentTarget) sessionRef.current?.focus();
+        }}
         onClick={() => sessionRef.current?.focus()}
         onDragOver={(e) => {
           // Files dropped on a SPICE desktop are copied to it (virt-viewer's drag and drop); on an RDP one, put on its clipboard.

@@ -417,6 +417,71 @@ test('Ctrl+Alt+Home takes the keyboard from the desktop to the toolbar; the remo
   });
 });
 
+test('keyboard only: Tab from the toolbar reaches the named desktop, Tab there goes to the remote, Ctrl+Alt+Home is a round trip, and Enter on the tab gives the desktop the keys', async () => {
+  await withBrowser({}, async ({ page }) => {
+    await page.getByRole('navigation', { name: 'Connections' }).getByRole('button', { name: 'Desk', exact: true }).dblclick();
+    await waitForState(page, 'Connected');
+    await waitForCanvasColour(page, 900, 700, hexColour('#336699'));
+    // The remote pointer over the xterm (no window manager: the keys go to the window under it); this page's mouse is not used from here on.
+    await server.x('xdotool', ['mousemove', '200', '150']);
+    const file = path.join(server.workDir, 'keyboard.txt');
+    const typed = async (line: string, lines: string) => {
+      await page.keyboard.type(`echo ${line} >> keyboard.txt`, { delay: 15 });
+      await page.keyboard.press('Enter');
+      await waitFor(async () => (await readFile(file, 'utf8').catch(() => '')) === lines, `the remote xterm to have written ${JSON.stringify(lines)}`, 5000).catch(async (error: Error) => assert.fail(`${error.message}: keyboard.txt holds ${JSON.stringify(await readFile(file, 'utf8').catch(() => ''))}`));
+    };
+    const where = () => page.evaluate(() => {
+      const active = document.activeElement;
+      if (active?.closest('[data-testid="session-surface"]')) return 'desktop';
+      if (active?.closest('.session-toolbar')) return 'toolbar';
+      return active?.getAttribute('role') ?? active?.tagName ?? 'none';
+    });
+    /** Tab until the focus leaves the toolbar: where it went. */
+    const tabOutOfToolbar = async () => {
+      for (let i = 0; i < 20; i++) {
+        await page.keyboard.press('Tab');
+        const now = await where();
+        if (now !== 'toolbar') return now;
+      }
+      return 'toolbar';
+    };
+    // The desktop has a name a screen reader says, on an element that passes the keys through.
+    await page.getByRole('application', { name: 'Remote desktop of Desk' }).first().waitFor();
+    // Ctrl+Alt+Home: to the toolbar; Tab through it goes on to the desktop (not to the page's body or the tabs).
+    await page.keyboard.press('Control+Alt+Home');
+    await waitFor(async () => (await where()) === 'toolbar', 'the focus on the toolbar', 2000);
+    assert.equal(await tabOutOfToolbar(), 'desktop');
+    const focusedName = await page.evaluate(() => document.activeElement?.closest('[role="application"]')?.getAttribute('aria-label'));
+    assert.equal(focusedName, 'Remote desktop of Desk');
+    await typed('tabbed-in', 'tabbed-in\n');
+    // Tab pressed in the desktop goes to the remote computer (cat writes it as it comes), and the focus stays there.
+    await page.keyboard.type('cat > tab.txt', { delay: 15 });
+    await page.keyboard.press('Enter');
+    await page.waitForTimeout(300);
+    await page.keyboard.type('a', { delay: 15 });
+    await page.keyboard.press('Tab');
+    await page.keyboard.type('b', { delay: 15 });
+    await page.keyboard.press('Enter');
+    await page.keyboard.press('Control+d');
+    const tabFile = path.join(server.workDir, 'tab.txt');
+    await waitFor(async () => (await readFile(tabFile, 'utf8').catch(() => '')) === 'a\tb\n', 'a Tab typed in the desktop on the remote', 5000).catch(async (error: Error) => assert.fail(`${error.message}: tab.txt holds ${JSON.stringify(await readFile(tabFile, 'utf8').catch(() => ''))}`));
+    assert.equal(await where(), 'desktop');
+    // Round trip again, and back by Shift+Tab to the tab; to Connections and back with the arrows, then Enter on the tab.
+    await page.keyboard.press('Control+Alt+Home');
+    await waitFor(async () => (await where()) === 'toolbar', 'the focus on the toolbar', 2000);
+    await page.keyboard.press('Shift+Tab');
+    assert.equal(await where(), 'tab');
+    await page.keyboard.press('ArrowLeft');
+    await page.getByRole('tab', { name: 'Connections', selected: true }).waitFor();
+    await page.keyboard.press('ArrowRight');
+    await page.getByRole('tab', { name: 'Desk', selected: true }).waitFor();
+    assert.equal(await where(), 'tab');
+    await page.keyboard.press('Enter');
+    await waitFor(async () => (await where()) === 'desktop', 'the desktop to take the keys after Enter on its tab', 2000);
+    await typed('entered', 'tabbed-in\nentered\n');
+  });
+});
+
 test('full screen: the session fills the screen, typing still reaches the desktop, and the button says how to leave', async () => {
   await withBrowser({}, async ({ page }) => {
     await connectAndFocusXterm(page);
