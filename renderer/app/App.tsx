@@ -113,6 +113,8 @@ export function App() {
   const [ticket, setTicket] = useState<File | null>(null);
   /** The editor holds changes not saved (reported by it). */
   const [editorDirty, setEditorDirty] = useState(false);
+  /** A live session's tab the user asked to close from the tab strip (middle click), waiting for their answer. */
+  const [confirmClose, setConfirmClose] = useState<{ key: string; name: string } | null>(null);
   /** What the user asked for that would throw those changes away, waiting for their answer. */
   const [leaving, setLeaving] = useState<{ then: () => void } | null>(null);
   /** What the editor's last action did ("Saved “Lab”."), in a polite live region, cleared after a few seconds. */
@@ -407,6 +409,15 @@ export function App() {
     requestAnimationFrame(() => document.querySelector<HTMLElement>('[role="tab"][aria-selected="true"]')?.focus());
   };
 
+  /**
+   * A session's tab closed from the tab strip: a live session (connecting, connected, reconnecting) ends only once
+   * the user agrees, as Microsoft's client asks before disconnecting; an ended one closes at once.
+   */
+  const closeSessionTab = (key: string, name: string) => {
+    if (sessionStates.current.get(key) === 'disconnected') closeSession(key);
+    else setConfirmClose({ key, name });
+  };
+
   return (
     <div
       className="app"
@@ -451,7 +462,7 @@ export function App() {
               onClick={() => showSession(s.key)}
               // A middle click closes it, as a browser's tab.
               onAuxClick={(event) => {
-                if (event.button === 1) closeSession(s.key);
+                if (event.button === 1) closeSessionTab(s.key, tabLabel(sessions, index));
               }}
               onMouseDown={(event) => {
                 if (event.button === 1) event.preventDefault(); // no autoscroll
@@ -663,6 +674,27 @@ export function App() {
                 Cancel
               </button>
             </div>
+        </ModalDialog>
+      )}
+      {confirmClose && (
+        <ModalDialog title={`Disconnect from “${confirmClose.name}”?`} onCancel={() => setConfirmClose(null)}>
+          <p>The session ends and its tab closes.</p>
+          <div className="actions">
+            <button
+              type="button"
+              className="danger"
+              onClick={() => {
+                const { key } = confirmClose;
+                setConfirmClose(null);
+                closeSession(key);
+              }}
+            >
+              Disconnect
+            </button>
+            <button type="button" autoFocus onClick={() => setConfirmClose(null)}>
+              Cancel
+            </button>
+          </div>
         </ModalDialog>
       )}
       {leaving && (

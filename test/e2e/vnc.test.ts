@@ -482,6 +482,40 @@ test('keyboard only: Tab from the toolbar reaches the named desktop, Tab there g
   });
 });
 
+test('a middle click on a connected session\'s tab asks before disconnecting; on an ended session\'s tab it closes it at once', async () => {
+  await withBrowser({}, async ({ page }) => {
+    const open = async () => {
+      await page.getByRole('tab', { name: 'Connections' }).click();
+      await page.getByRole('navigation', { name: 'Connections' }).getByRole('button', { name: 'Desk', exact: true }).dblclick();
+      await waitForState(page, 'Connected');
+    };
+    await open();
+    const tab = page.getByRole('tab', { name: 'Desk' });
+    const dialog = page.getByRole('dialog', { name: 'Disconnect from “Desk”?' });
+    // Cancelled: the session goes on.
+    await tab.click({ button: 'middle' });
+    await dialog.waitFor();
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    await page.waitForTimeout(300);
+    assert.deepEqual(await page.getByRole('tab').allTextContents(), ['Connections', 'Desk']);
+    await waitForState(page, 'Connected');
+    // Agreed: it ends, and its tab closes.
+    await tab.click({ button: 'middle' });
+    await dialog.getByRole('button', { name: 'Disconnect' }).click();
+    await page.getByRole('tab', { name: 'Connections', selected: true }).waitFor();
+    assert.deepEqual(await page.getByRole('tab').allTextContents(), ['Connections']);
+    // A session already ended: its tab closes with no question.
+    await open();
+    await sessionView(page).getByRole('button', { name: 'Disconnect', exact: true }).click();
+    await waitForState(page, 'Disconnected');
+    await tab.click({ button: 'middle' });
+    await page.getByRole('tab', { name: 'Connections', selected: true }).waitFor();
+    assert.deepEqual(await page.getByRole('tab').allTextContents(), ['Connections']);
+    assert.equal(await page.getByRole('dialog').count(), 0);
+  });
+});
+
 test('full screen: the session fills the screen, typing still reaches the desktop, and the button says how to leave', async () => {
   await withBrowser({}, async ({ page }) => {
     await connectAndFocusXterm(page);
