@@ -108,6 +108,36 @@ test('TLS: certificate prompt, connect, the server\u2019s picture, typing and a 
   assert.deepEqual(browser.cspViolations, []);
 });
 
+test('keyboard only: after Ctrl+Alt+Home, Tab through the toolbar reaches the named desktop (IronRDP\u2019s canvas), and typing reaches the remote; Tab there stays in it', async () => {
+  const server = await startFreerdpShadow({ security: 'tls', background: '#336699', xterm: true });
+  cleanups.push(() => server.stop());
+  const { browser } = await startAppWithBrowser(cleanups);
+  const { page } = browser;
+  await connectTrusting(page, 'Shadow keys', server.port);
+  await waitForCanvasColour(page, 900, 700, hexColour('#336699'), 15_000);
+  const where = () => page.evaluate(() => {
+    let active: Element | null = document.activeElement;
+    while (active?.shadowRoot?.activeElement) active = active.shadowRoot.activeElement;
+    if (document.activeElement?.closest('[data-testid="session-surface"]')) return active?.tagName === 'CANVAS' ? 'desktop' : `surface ${active?.tagName}`;
+    if (document.activeElement?.closest('.session-toolbar')) return 'toolbar';
+    return document.activeElement?.getAttribute('role') ?? document.activeElement?.tagName ?? 'none';
+  });
+  await page.keyboard.press('Control+Alt+Home');
+  await waitFor(async () => (await where()) === 'toolbar', 'the focus on the toolbar', 2000);
+  let now = 'toolbar';
+  for (let i = 0; i < 20 && now === 'toolbar'; i++) {
+    await page.keyboard.press('Tab');
+    now = await where();
+  }
+  assert.equal(now, 'desktop');
+  assert.equal(await page.getByRole('application', { name: 'Remote desktop of Shadow keys' }).count() > 0, true);
+  await page.keyboard.press('Tab');
+  assert.equal(await where(), 'desktop');
+  await page.keyboard.type('touch rdp-tabbed-in', { delay: 20 });
+  await page.keyboard.press('Enter');
+  await waitFor(async () => (await readFile(path.join(server.dir, 'rdp-tabbed-in')).then(() => true, () => false)), 'the line typed after Tab to reach the remote shell', 5000);
+});
+
 test('the readout\u2019s tooltip gives the round trip to the server the gateway timed, through a relay 10 ms each way, though the first exchanges (X.224, TLS) were slow', async () => {
   const server = await startFreerdpShadow({ security: 'tls', background: '#336699' });
   cleanups.push(() => server.stop());
