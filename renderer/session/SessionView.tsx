@@ -297,6 +297,17 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
    */
   const clipboardRefusal = useRef<'denied' | 'prompt' | null>(null);
 
+  /**
+   * The element that holds the keys (the adapter's canvas, which some put in place only once their display
+   * channel is up) is named as the surface around it, so a screen reader says what has the focus.
+   */
+  const nameDesktop = () => {
+    const held = sessionRef.current?.canvas();
+    if (!held || held.getAttribute('aria-label')) return;
+    held.setAttribute('role', 'application');
+    held.setAttribute('aria-label', `Remote desktop of ${profile.name}`);
+  };
+
   const onStateChangeRef = useRef(onStateChange);
   onStateChangeRef.current = onStateChange;
   const updateState = useCallback((next: SessionState) => {
@@ -490,12 +501,7 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
             // would otherwise stay on a button of the now hidden Connections tab.
             if (activeRef.current) session.focus();
           }
-          if (s === 'connected') {
-            // The element that holds the keys is named too, as the surface around it: a screen reader says what it is.
-            const held = session.canvas();
-            held?.setAttribute('role', 'application');
-            held?.setAttribute('aria-label', `Remote desktop of ${profile.name}`);
-          }
+          if (s === 'connected') nameDesktop();
           if (s === 'connected' && rememberRef.current !== null) {
             const password = rememberRef.current;
             rememberRef.current = null;
@@ -986,6 +992,7 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
         tabIndex={kiosk === null && !ended ? 0 : -1}
         onFocus={(e) => {
           if (e.target === e.currentTarget) sessionRef.current?.focus();
+          nameDesktop();
         }}
         onClick={() => sessionRef.current?.focus()}
         onDragOver={(e) => {

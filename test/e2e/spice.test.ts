@@ -165,6 +165,39 @@ test('SPICE: connect from the UI and see the desktop as the server shows it; typ
   assert.deepEqual(browser.cspViolations, []);
 });
 
+test('SPICE, keyboard only: after Ctrl+Alt+Home, Tab through the toolbar reaches the named desktop, and typing reaches the remote', async () => {
+  const { page } = browser;
+  await createProfile(page, { name: 'Spice keys', protocol: 'SPICE', port: open.port });
+  await page.getByRole('button', { name: 'Connect', exact: true }).click();
+  await connectedWithoutPassword(page);
+  await waitForCanvasColour(page, 900, 700, hexColour('#336699'));
+  // The remote pointer over the xterm (no window manager: keys go to the window under it); this page's mouse is not used.
+  await open.x('xdotool', ['mousemove', '200', '150']);
+  const where = () => page.evaluate(() => {
+    const active = document.activeElement;
+    if (active?.closest('[data-testid="session-surface"]')) return active.tagName === 'CANVAS' ? 'desktop' : `surface ${active.tagName}`;
+    if (active?.closest('.session-toolbar')) return 'toolbar';
+    return active?.getAttribute('role') ?? active?.tagName ?? 'none';
+  });
+  await page.keyboard.press('Control+Alt+Home');
+  await waitFor(async () => (await where()) === 'toolbar', 'the focus on the toolbar', 2000);
+  let now = 'toolbar';
+  for (let i = 0; i < 20 && now === 'toolbar'; i++) {
+    await page.keyboard.press('Tab');
+    now = await where();
+  }
+  assert.equal(now, 'desktop');
+  assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('aria-label')), 'Remote desktop of Spice keys');
+  await page.keyboard.press('Tab');
+  assert.equal(await where(), 'desktop');
+  await typeAsAPerson(page, 'touch spice-tabbed-in');
+  await page.keyboard.press('Enter');
+  await waitFor(async () => readFile(path.join(open.workDir, 'spice-tabbed-in')).then(() => true, () => false), 'the line typed after Tab to reach the remote shell', 5000);
+  await sessionView(page).getByRole('button', { name: 'Disconnect' }).click();
+  await waitForState(page, 'Disconnected');
+  await sessionView(page).getByRole('button', { name: 'Close', exact: true }).click();
+});
+
 test('SPICE: what is typed and clicked as soon as the desktop shows reaches it, though its inputs channel signs in seconds later', async () => {
   const { page } = browser;
   // Each SPICE channel is a connection of its own: here the inputs channel's (channel type 3 in its link message) is held 3 s.
