@@ -187,6 +187,9 @@ test('several files imported at once (chosen together, or dropped): each is save
   await page.getByLabel('Import connection file').setInputFiles(Object.keys(files).map((name) => path.join(dir, name)));
   await listed(page, 'Branch office').waitFor();
   await listed(page, 'Lab').waitFor();
+  // The banners are written once every file has been answered: waited for, not read as the list shows the first.
+  await page.locator('.banner.info').filter({ hasText: 'Lab.remmina' }).filter({ hasText: 'Branch office.rdp' }).waitFor();
+  await page.locator('.banner[role="alert"]').filter({ hasText: '2 of 4 files' }).waitFor();
   const said = (await page.locator('.banner.info').textContent()) ?? '';
   assert.match(said, /Imported “Branch office” from Branch office\.rdp\./);
   assert.match(said, /Imported “Lab” from Lab\.remmina\./);
