@@ -135,6 +135,8 @@ export function App() {
     const list = document.querySelector<HTMLElement>('nav[aria-label="Connections"]');
     (list?.querySelector<HTMLElement>('[aria-current="true"]') ?? list?.querySelector<HTMLElement>('button:not([disabled]), input'))?.focus();
   }, [focusSelectedRow]);
+  /** The editor's field the keys were last in, to go back to when the user keeps editing. */
+  const lastEditorFocus = useRef<HTMLElement | null>(null);
 
   const loadProfiles = useCallback(async () => {
     const list = await api<ProfileView[]>('GET', API.profiles);
@@ -260,6 +262,13 @@ export function App() {
   const leaveEditor = (then: () => void) => {
     if (editorDirty) setLeaving({ then });
     else then();
+  };
+  /** The discard question answered "Keep editing": nothing else happens, and the keys go back to the editor, where they last were. */
+  const keepEditing = () => {
+    setLeaving(null);
+    const last = lastEditorFocus.current;
+    const target = last?.isConnected ? last : document.querySelector<HTMLElement>('.editor-pane :is(input, select, textarea, button):not(:disabled)');
+    target?.focus();
   };
   const passwordSavingAllowed = state ? state.policy.passwordSaving === 'allowed' || (state.policy.passwordSaving === 'keychain-only' && state.secrets.backend === 'keychain') : false;
 
@@ -515,7 +524,15 @@ export function App() {
             }}
             onConnect={(id) => {
               const profile = profiles.find((p) => p.id === id);
-              if (profile) openSession(profile, true);
+              if (!profile) return;
+              // Another connection than the editor's: asked first (its unsaved changes would go), and connected only
+              // once the user chose to discard them; the session would otherwise take the keys from the question.
+              if (selection.kind === 'profile' && selection.id === id) openSession(profile, true);
+              else
+                leaveEditor(() => {
+                  setSelection({ kind: 'profile', id });
+                  openSession(profile, true);
+                });
             }}
             onNew={() =>
               leaveEditor(() => {
@@ -525,7 +542,7 @@ export function App() {
             }
             onImport={(files) => void importFiles(files)}
           />
-          <section className="editor-pane">
+          <section className="editor-pane" onFocus={(event) => (lastEditorFocus.current = event.target)}>
             <p className="editor-status" role="status" aria-live="polite">
               {status}
             </p>
@@ -698,7 +715,7 @@ export function App() {
         </ModalDialog>
       )}
       {leaving && (
-        <ModalDialog title="Discard your changes?" onCancel={() => setLeaving(null)}>
+        <ModalDialog title="Discard your changes?" onCancel={keepEditing}>
           <p>{selected ? `The changes to “${selected.name}” are not saved.` : 'The new connection is not saved.'}</p>
           <div className="actions">
             <button
@@ -713,7 +730,7 @@ export function App() {
             >
               Discard changes
             </button>
-            <button type="button" autoFocus onClick={() => setLeaving(null)}>
+            <button type="button" autoFocus onClick={keepEditing}>
               Keep editing
             </button>
           </div>

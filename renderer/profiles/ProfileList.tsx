@@ -16,6 +16,7 @@ export interface ProfileListProps {
   selectedId: string | null;
   canCreate: boolean;
   onSelect: (id: string) => void;
+  /** Asks first if the editor holds unsaved changes to another connection; connects only once the user chose. */
   onConnect: (id: string) => void;
   onNew: () => void;
   /** One file or several (chosen or dropped together). */
@@ -123,10 +124,9 @@ export function ProfileList({ profiles, selectedId, canCreate, onSelect, onConne
                   onClick={() => onSelect(profile.id)}
                   onDoubleClick={() => onConnect(profile.id)}
                   onKeyDown={(event) => {
-                    // Enter connects, as double-click does; Space (a plain click) only selects.
+                    // Enter connects, as double-click does (the app asks first about unsaved changes); Space (a plain click) only selects.
                     if (event.key === 'Enter') {
                       event.preventDefault();
-                      onSelect(profile.id);
                       onConnect(profile.id);
                     }
                   }}
