@@ -534,6 +534,10 @@ export function App() {
                   openSession(profile, true);
                 });
             }}
+            onDelete={(id) => {
+              const profile = profiles.find((p) => p.id === id);
+              if (profile && !profile.managed) setConfirmDelete(profile);
+            }}
             onNew={() =>
               leaveEditor(() => {
                 setServerErrors({});
@@ -679,7 +683,10 @@ export function App() {
                     await api('DELETE', API.profile(target.id));
                     const list = await loadProfiles();
                     const neighbour = [...before.slice(index + 1), ...before.slice(0, Math.max(index, 0)).reverse()].find((p) => list.some((q) => q.id === p.id)) ?? list[0];
-                    setSelection(neighbour ? { kind: 'profile', id: neighbour.id } : { kind: 'none' });
+                    // Another connection than the editor's (the Delete key in the list) leaves the editor as it is.
+                    setSelection((current) =>
+                      current.kind === 'profile' && current.id !== target.id && list.some((p) => p.id === current.id) ? current : neighbour ? { kind: 'profile', id: neighbour.id } : { kind: 'none' },
+                    );
                     setFocusSelectedRow((n) => n + 1);
                     announce(`Deleted “${target.name}”.`);
                   });

@@ -1,6 +1,8 @@
 // The connection library: search as you type, grouped by folder, favourites
 // first in each folder. Click or Space selects; double-click or Enter connects.
-import { useEffect, useMemo, useRef, useState } from 'react';
+// The list is one stop for Tab (roving tabindex): Up, Down, Home and End move, a typed name's first letters find
+// it, Delete asks to delete, and Down from Search goes into the results (as Remmina's and mstsc's lists).
+import { useEffect, useId, useLayoutEffect, useMemo, useRef, useState, type KeyboardEvent as ReactKeyboardEvent } from 'react';
 import type { ProfileView } from '../../shared/api/contract';
 import { LockIcon } from '../app/LockIcon';
 
@@ -18,6 +20,8 @@ export interface ProfileListProps {
   onSelect: (id: string) => void;
   /** Asks first if the editor holds unsaved changes to another connection; connects only once the user chose. */
   onConnect: (id: string) => void;
+  /** The Delete key on a row: asks (the app's confirmation) before anything is removed. */
+  onDelete?: (id: string) => void;
   onNew: () => void;
   /** One file or several (chosen or dropped together). */
   onImport: (files: File[]) => void;
@@ -29,10 +33,19 @@ export function matchesQuery(profile: ProfileView, query: string): boolean {
   return [profile.name, profile.host, profile.folder, ...profile.tags].some((text) => text.toLocaleLowerCase().includes(q));
 }
 
-export function ProfileList({ profiles, selectedId, canCreate, onSelect, onConnect, onNew, onImport }: ProfileListProps) {
+/** A row's key: a connection listed under Recent is there twice. */
+const rowKey = (row: Row) => (row.kind === 'folder' ? `folder:${row.folder}` : row.recent ? `recent:${row.profile.id}` : row.profile.id);
+
+/** What a row's name leaves out, for its description: "VNC, 10.0.0.5 port 5900, favourite, managed by your organisation". */
+export function rowDescription(profile: ProfileView): string {
+  return [`${profile.protocol.toUpperCase()}, ${profile.host} port ${profile.port}`, ...(profile.favourite ? ['favourite'] : []), ...(profile.managed ? ['managed by your organisation'] : [])].join(', ');
+}
+
+export function ProfileList({ profiles, selectedId, canCreate, onSelect, onConnect, onDelete, onNew, onImport }: ProfileListProps) {
   const [query, setQuery] = useState('');
   const [scroll, setScroll] = useState({ top: 0, height: 800 });
   const scroller = useRef<HTMLDivElement>(null);
+  const listId = useId();
   useEffect(() => {
     const element = scroller.current;
     if (!element) return;
@@ -73,6 +86,97 @@ export function ProfileList({ profiles, selectedId, canCreate, onSelect, onConne
   );
   const first = Math.max(0, Math.floor(scroll.top / ROW_HEIGHT) - OVERSCAN);
   const last = Math.min(rows.length, Math.ceil((scroll.top + scroll.height) / ROW_HEIGHT) + OVERSCAN);
+  /** Each connection row's place among the connection rows (headings left out), for aria-posinset. */
+  const positions = useMemo(() => {
+    const map = new Map<string, number>();
+    for (const row of rows) if (row.kind === 'profile') map.set(rowKey(row), map.size + 1);
+    return map;
+  }, [rows]);
+  const setSize = positions.size;
+
+  // The one row Tab stops at: the one the keys last moved to while it is listed, else the selected connection, else the first.
+  const [activeKey, setActiveKey] = useState<string | null>(null);
+  const rowIndex = (key: string | null) => (key === null ? -1 : rows.findIndex((row) => row.kind === 'profile' && rowKey(row) === key));
+  let activeIndex = rowIndex(activeKey);
+  if (activeIndex < 0) activeIndex = rows.findIndex((row) => row.kind === 'profile' && !row.recent && row.profile.id === selectedId);
+  if (activeIndex < 0) activeIndex = rows.findIndex((row) => row.kind === 'profile');
+  const active = activeIndex >= 0 ? rowKey(rows[activeIndex]!) : null;
+  // The focus is asked to move to `active` once it is rendered (and scrolled into view).
+  const focusPending = useRef(false);
+  const list = useRef<HTMLUListElement>(null);
+  useLayoutEffect(() => {
+    if (!focusPending.current || active === null) return;
+    focusPending.current = false;
+    const element = scroller.current;
+    if (element) {
+      const top = activeIndex * ROW_HEIGHT;
+      if (top < element.scrollTop) element.scrollTop = top;
+      else if (top + ROW_HEIGHT > element.scrollTop + element.clientHeight) element.scrollTop = top + ROW_HEIGHT - element.clientHeight;
+    }
+    list.current?.querySelector<HTMLElement>(`[data-row="${CSS.escape(active)}"]`)?.focus({ preventScroll: true });
+  });
+  const focusRow = (index: number) => {
+    const row = rows[index];
+    if (!row || row.kind !== 'profile') return;
+    focusPending.current = true;
+    setActiveKey(rowKey(row));
+    // Already active: the effect above still runs after this render.
+    if (rowKey(row) === active) setScroll((s) => ({ ...s }));
+  };
+  /** The connection rows' indexes in `rows`, in order. */
+  const profileIndexes = useMemo(() => rows.flatMap((row, index) => (row.kind === 'profile' ? [index] : [])), [rows]);
+  const typed = useRef({ text: '', at: 0 });
+  const onRowsKeyDown = (event: ReactKeyboardEvent<HTMLUListElement>) => {
+    if (event.altKey || event.ctrlKey || event.metaKey) return;
+    const here = profileIndexes.indexOf(activeIndex);
+    const go = (index: number | undefined) => {
+      event.preventDefault();
+      typed.current = { text: '', at: 0 };
+      if (index !== undefined) focusRow(index);
+    };
+    const pageRows = Math.max(1, Math.floor(scroll.height / ROW_HEIGHT) - 1);
+    switch (event.key) {
+      case 'ArrowDown':
+        return go(profileIndexes[Math.min(here + 1, profileIndexes.length - 1)]);
+      case 'ArrowUp':
+        if (here <= 0) {
+          event.preventDefault();
+          searchBox.current?.focus();
+          return;
+        }
+        return go(profileIndexes[here - 1]);
+      case 'Home':
+        return go(profileIndexes[0]);
+      case 'End':
+        return go(profileIndexes[profileIndexes.length - 1]);
+      case 'PageDown':
+        return go(profileIndexes[Math.min(here + pageRows, profileIndexes.length - 1)]);
+      case 'PageUp':
+        return go(profileIndexes[Math.max(here - pageRows, 0)]);
+    }
+    // Type to find: the next connection whose name starts with what was typed (within a second); one letter again and again goes on through them.
+    if (event.key.length !== 1 || (event.key === ' ' && typed.current.text === '')) return;
+    const now = Date.now();
+    const text = (now - typed.current.at < 1000 ? typed.current.text : '') + event.key.toLocaleLowerCase();
+    typed.current = { text, at: now };
+    event.preventDefault();
+    const repeated = [...text].every((c) => c === text[0]);
+    const order = [...profileIndexes.slice(here + 1), ...profileIndexes.slice(0, here + 1)];
+    const startsWith = (prefix: string) => (index: number) => {
+      const row = rows[index]!;
+      return row.kind === 'profile' && row.profile.name.toLocaleLowerCase().startsWith(prefix);
+    };
+    // "aa…": the next one starting with "a"; otherwise the current one still matches as the user types on.
+    const found = repeated && text.length > 1 ? order.find(startsWith(text[0]!)) : (text.length > 1 ? [...profileIndexes.slice(here), ...profileIndexes.slice(0, here)] : order).find(startsWith(text));
+    if (found !== undefined) focusRow(found);
+  };
+  const searchBox = useRef<HTMLInputElement>(null);
+  // Read out while searching: how many connections match, or that none does.
+  const resultCount = !query.trim() ? '' : visible.length === 0 ? `Nothing matches “${query}”.` : visible.length === 1 ? '1 connection matches.' : `${visible.length} connections match.`;
+  const listLabel = recent.length > 0 ? `${visible.length} connections, and ${recent.length} recent` : `${visible.length} connections`;
+  // The active row stays rendered (and so keeps the focus) when it is scrolled out of view.
+  const rendered = rows.slice(first, last).map((row, i) => ({ row, index: first + i }));
+  if (activeIndex >= 0 && (activeIndex < first || activeIndex >= last)) rendered.push({ row: rows[activeIndex]!, index: activeIndex });
 
   return (
     <nav className="profile-list" aria-label="Connections">
@@ -94,43 +198,74 @@ export function ProfileList({ profiles, selectedId, canCreate, onSelect, onConne
             }}
           />
         </label>
-        <input type="search" aria-label="Search connections" placeholder="Search by name, host or tag" value={query} onChange={(e) => setQuery(e.target.value)} />
+        <input
+          ref={searchBox}
+          type="search"
+          aria-label="Search connections"
+          placeholder="Search by name, host or tag"
+          value={query}
+          onChange={(e) => setQuery(e.target.value)}
+          onKeyDown={(event) => {
+            // Down goes into the results, at their first connection.
+            if (event.key === 'ArrowDown' && profileIndexes.length > 0) {
+              event.preventDefault();
+              focusRow(profileIndexes[0]!);
+            }
+          }}
+        />
       </div>
       {profiles.length === 0 && canCreate && <p className="empty">No connections yet: fill in the form to add one, or import a file.</p>}
-      {profiles.length > 0 && visible.length === 0 && <p className="empty">Nothing matches “{query}”.</p>}
+      {/* Always there, so that screen readers announce what it comes to say (a live region added with its text is often not read). */}
+      <p role="status" className={profiles.length > 0 && visible.length === 0 ? 'empty' : 'visually-hidden'}>
+        {profiles.length > 0 ? resultCount : ''}
+      </p>
       <div
         className="profile-rows"
         ref={scroller}
         onScroll={(e) => setScroll({ top: e.currentTarget.scrollTop, height: e.currentTarget.clientHeight })}
       >
-        <ul style={{ height: rows.length * ROW_HEIGHT }} aria-label={`${visible.length} connections`}>
-          {rows.slice(first, last).map((row, i) => {
-            const top = (first + i) * ROW_HEIGHT;
+        <ul ref={list} style={{ height: rows.length * ROW_HEIGHT }} aria-label={listLabel} onKeyDown={onRowsKeyDown}>
+          {rendered.map(({ row, index }) => {
+            const top = index * ROW_HEIGHT;
+            const key = rowKey(row);
             if (row.kind === 'folder') {
+              // A heading for the rows under it ("Recent", a folder), which screen readers can jump between.
               return (
-                <li key={`folder:${row.folder}`} className="folder" style={{ top }} role="presentation">
+                <li key={key} className="folder" style={{ top }} role="heading" aria-level={2}>
                   {row.folder}
                 </li>
               );
             }
             const profile = row.profile;
             return (
-              <li key={row.recent ? `recent:${profile.id}` : profile.id} style={{ top }}>
+              <li key={key} style={{ top }} aria-setsize={setSize} aria-posinset={positions.get(key)}>
                 <button
                   type="button"
+                  data-row={key}
+                  tabIndex={key === active ? 0 : -1}
                   aria-label={row.recent ? `${profile.name} (recent)` : profile.name}
+                  aria-describedby={`${listId}-${index}`}
                   aria-current={profile.id === selectedId ? 'true' : undefined}
                   className={profile.id === selectedId ? 'profile-item selected' : 'profile-item'}
+                  onFocus={() => setActiveKey(key)}
                   onClick={() => onSelect(profile.id)}
                   onDoubleClick={() => onConnect(profile.id)}
                   onKeyDown={(event) => {
                     // Enter connects, as double-click does (the app asks first about unsaved changes); Space (a plain click) only selects.
                     if (event.key === 'Enter') {
                       event.preventDefault();
+                      event.stopPropagation();
                       onConnect(profile.id);
+                    } else if (event.key === 'Delete' && onDelete && !profile.managed) {
+                      event.preventDefault();
+                      event.stopPropagation();
+                      onDelete(profile.id);
                     }
                   }}
                 >
+                  <span id={`${listId}-${index}`} className="visually-hidden">
+                    {rowDescription(profile)}
+                  </span>
                   <span className="profile-name">
                     {profile.favourite && (
                       <span className="star" title="Favourite" aria-hidden="true">

@@ -93,3 +93,82 @@ test('Enter or double-click on another connection while the editor holds unsaved
   await dialog.getByRole('button', { name: 'Discard changes' }).click();
   await page.getByRole('tab', { name: 'Alpha', selected: true }).waitFor();
 });
+
+test('the list is one Tab stop: arrows, Home/End, type to find, Delete, Down from Search; the focused row survives scrolling', async (t) => {
+  const seeds: Seed[] = Array.from({ length: 200 }, (_, i) => ({ name: `Host ${String(i).padStart(3, '0')}` }));
+  seeds.push({ name: 'Zulu' });
+  const { page, list } = await seededApp(t, seeds);
+  const search = list.getByRole('searchbox', { name: 'Search connections' });
+  await search.focus();
+  // Down from Search goes to the first result.
+  await page.keyboard.press('ArrowDown');
+  assert.equal(await focused(page), 'Host 000');
+  await page.keyboard.press('ArrowDown');
+  await page.keyboard.press('ArrowDown');
+  assert.equal(await focused(page), 'Host 002');
+  // One Tab leaves the list (and Shift+Tab comes back to the same row).
+  await page.keyboard.press('Tab');
+  assert.equal(await page.evaluate(() => document.activeElement?.closest('.profile-rows') === null), true, 'Tab left the list');
+  await page.keyboard.press('Shift+Tab');
+  assert.equal(await focused(page), 'Host 002');
+  assert.equal(await list.locator('.profile-item[tabindex="0"]').count(), 1, 'one row in the Tab order');
+  // End and Home; type to find.
+  await page.keyboard.press('End');
+  assert.equal(await focused(page), 'Zulu');
+  await page.keyboard.press('Home');
+  assert.equal(await focused(page), 'Host 000');
+  await page.keyboard.type('z');
+  assert.equal(await focused(page), 'Zulu');
+  await page.keyboard.press('Home');
+  await page.keyboard.type('Host 150');
+  assert.equal(await focused(page), 'Host 150');
+  // Scrolled out of view (virtualised), the focused row keeps the focus, and Down goes on from it.
+  await list.locator('.profile-rows').evaluate((element) => (element.scrollTop = 0));
+  await new Promise((r) => setTimeout(r, 200));
+  assert.equal(await focused(page), 'Host 150', 'the focus stays on its row when scrolled away');
+  await page.keyboard.press('ArrowDown');
+  assert.equal(await focused(page), 'Host 151');
+  assert.ok(await page.evaluate(() => {
+    const row = document.activeElement!.getBoundingClientRect();
+    const area = document.querySelector('.profile-rows')!.getBoundingClientRect();
+    return row.top >= area.top && row.bottom <= area.bottom;
+  }), 'the focused row is scrolled into view');
+  // The ring is drawn inside the row, not clipped by its neighbours and the scroll area.
+  const ring = await page.evaluate(() => getComputedStyle(document.activeElement!));
+  assert.ok(parseFloat(ring.outlineOffset) + parseFloat(ring.outlineWidth) <= 0, `outline-offset ${ring.outlineOffset}`);
+  // Delete asks (the existing confirmation), and nothing goes without the answer.
+  await page.keyboard.press('Delete');
+  const confirm = page.getByRole('dialog', { name: 'Delete “Host 151”?' });
+  await confirm.waitFor();
+  await confirm.getByRole('button', { name: 'Cancel' }).click();
+  // Up from the first row goes back to Search.
+  await page.keyboard.press('Home');
+  await page.keyboard.press('ArrowUp');
+  assert.equal(await focused(page), 'Search connections');
+});
+
+test('screen readers: headings, set size and position, what a row leaves out, and the result count while searching', async (t) => {
+  const { page, list } = await seededApp(t, [
+    { name: 'Alpha', favourite: true, folder: 'Lab' },
+    { name: 'Bravo', lastConnectedAt: new Date().toISOString() },
+    { name: 'Charlie' },
+  ]);
+  // Three connections, one of them also under Recent: the list's name and the rows' set size agree.
+  await list.getByRole('list', { name: '3 connections, and 1 recent' }).waitFor();
+  const sizes = await list.locator('li:has(> .profile-item)').evaluateAll((items) => items.map((li) => `${li.getAttribute('aria-posinset')}/${li.getAttribute('aria-setsize')}`));
+  assert.deepEqual(sizes, ['1/4', '2/4', '3/4', '4/4']);
+  for (const heading of ['Recent', 'All connections', 'Lab']) await list.getByRole('heading', { name: heading }).waitFor();
+  // The accessible description carries the protocol, host and favourite (read from Chromium's accessibility tree).
+  const cdp = await page.context().newCDPSession(page);
+  const { nodes } = (await cdp.send('Accessibility.getFullAXTree')) as { nodes: { role?: { value: string }; name?: { value: string }; description?: { value: string } }[] };
+  const alpha = nodes.find((n) => n.role?.value === 'button' && n.name?.value === 'Alpha');
+  assert.match(alpha?.description?.value ?? '', /^VNC, 127\.0\.0\.1 port \d+, favourite$/);
+  // A polite live region says how many match, and that none does.
+  const status = list.getByRole('status');
+  assert.equal(await status.textContent(), '');
+  await list.getByRole('searchbox', { name: 'Search connections' }).fill('a');
+  await page.waitForFunction(() => document.querySelector('.profile-list [role="status"]')?.textContent === '3 connections match.');
+  await list.getByRole('searchbox', { name: 'Search connections' }).fill('nothing here');
+  await page.waitForFunction(() => document.querySelector('.profile-list [role="status"]')?.textContent === 'Nothing matches “nothing here”.');
+  assert.ok(await status.isVisible(), 'the empty result is shown too');
+});
