@@ -172,3 +172,23 @@ test('screen readers: headings, set size and position, what a row leaves out, an
   await page.waitForFunction(() => document.querySelector('.profile-list [role="status"]')?.textContent === 'Nothing matches “nothing here”.');
   assert.ok(await status.isVisible(), 'the empty result is shown too');
 });
+
+test('200% zoom in an 800×600 window (400×300 CSS px): the list and the editor stack, rows visible and the editor usable', async (t) => {
+  const seeds: Seed[] = Array.from({ length: 20 }, (_, i) => ({ name: `Host ${String(i).padStart(2, '0')}` }));
+  const { page, list } = await seededApp(t, seeds, { viewport: { width: 400, height: 300 }, deviceScaleFactor: 2 });
+  const row = list.getByRole('button', { name: 'Host 00', exact: true });
+  const box = await row.boundingBox();
+  assert.ok(box && box.height >= 40 && box.width >= 300, `a row is ${JSON.stringify(box)}`);
+  const rowsArea = await list.locator('.profile-rows').evaluate((e) => e.clientHeight);
+  assert.ok(rowsArea >= 2 * 44, `the rows have ${rowsArea} px`);
+  await row.click();
+  const host = page.getByLabel('Host', { exact: true });
+  await host.scrollIntoViewIfNeeded();
+  const field = await host.boundingBox();
+  assert.ok(field && field.width >= 250, `the Host field is ${JSON.stringify(field)}`);
+  await host.fill('changed.example');
+  await page.getByRole('button', { name: 'Save', exact: true }).click();
+  await page.waitForFunction(() => document.querySelector('.profile-list')?.textContent?.includes('changed.example'));
+  // Nothing sideways: the page does not scroll horizontally.
+  assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth + 1));
+});
