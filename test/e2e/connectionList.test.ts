@@ -9,6 +9,7 @@ import type { Page } from 'playwright-core';
 import { startApp, removeDataDir } from '../support/app';
 import { openBrowser } from '../support/browser';
 import { closedPort } from '../servers/network';
+import { profilesFile, storedProfile } from '../support/storedProfiles';
 
 interface Seed {
   name: string;
@@ -21,32 +22,10 @@ async function seededApp(t: { after: (fn: () => Promise<void>) => void }, seeds:
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'deskbridge-list-'));
   const now = new Date().toISOString();
   const port = await closedPort();
-  const profiles = seeds.map((seed, i) => ({
-    id: `p-${String(i).padStart(4, '0')}`,
-    name: seed.name,
-    protocol: 'vnc',
-    host: '127.0.0.1',
-    port,
-    username: '',
-    scaling: 'fit',
-    viewOnly: false,
-    folder: seed.folder ?? '',
-    favourite: seed.favourite ?? false,
-    tags: [],
-    domain: '',
-    rdpSecurity: 'negotiate',
-    desktopSize: 'fit-window',
-    desktopWidth: 1280,
-    desktopHeight: 800,
-    keyboardLayout: 'en-US',
-    keyboardMode: 'scancode',
-    pinnedCertificate: null,
-    unsupportedFeatures: [],
-    createdAt: now,
-    updatedAt: now,
-    lastConnectedAt: seed.lastConnectedAt ?? null,
-  }));
-  await writeFile(path.join(dataDir, 'profiles.json'), JSON.stringify({ schemaVersion: 1, profiles }));
+  const profiles = seeds.map((seed, i) =>
+    storedProfile({ id: `p-${String(i).padStart(4, '0')}`, name: seed.name, protocol: 'vnc', host: '127.0.0.1', port, folder: seed.folder ?? '', favourite: seed.favourite ?? false, lastConnectedAt: seed.lastConnectedAt ?? null }, now),
+  );
+  await writeFile(path.join(dataDir, 'profiles.json'), profilesFile(profiles));
   const app = await startApp({ dataDir, env: { ...process.env, DESKBRIDGE_SECRETS: 'file' } });
   const browser = await openBrowser({ origin: app.origin, ...browserOptions });
   t.after(async () => {

@@ -8,36 +8,26 @@ import path from 'node:path';
 import { startApp, removeDataDir, ROOT } from '../support/app';
 import { openBrowser } from '../support/browser';
 import { median } from '../support/measure';
+import { profilesFile, storedProfile } from '../support/storedProfiles';
 
 test('5,000 profiles: the list renders only what is in view, and search answers within a frame', async (t) => {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'deskbridge-fleet-'));
   const now = new Date().toISOString();
-  const profiles = Array.from({ length: 5000 }, (_, i) => ({
-    id: `fleet-${String(i).padStart(5, '0')}`,
-    name: `Desk ${String(i).padStart(4, '0')}`,
-    protocol: i % 3 === 0 ? 'vnc' : 'rdp',
-    host: `desk-${i}.site-${i % 40}.corp.example`,
-    port: i % 3 === 0 ? 5900 : 3389,
-    username: '',
-    scaling: 'fit',
-    viewOnly: false,
-    folder: `Site ${i % 40}`,
-    favourite: false,
-    tags: [i % 2 ? 'windows' : 'linux', `floor-${i % 7}`],
-    domain: '',
-    rdpSecurity: 'negotiate',
-    desktopSize: 'fit-window',
-    desktopWidth: 1280,
-    desktopHeight: 800,
-    keyboardLayout: 'en-US',
-    keyboardMode: 'scancode',
-    pinnedCertificate: null,
-    unsupportedFeatures: [],
-    createdAt: now,
-    updatedAt: now,
-    lastConnectedAt: null,
-  }));
-  await writeFile(path.join(dataDir, 'profiles.json'), JSON.stringify({ schemaVersion: 1, profiles }));
+  const profiles = Array.from({ length: 5000 }, (_, i) =>
+    storedProfile(
+      {
+        id: `fleet-${String(i).padStart(5, '0')}`,
+        name: `Desk ${String(i).padStart(4, '0')}`,
+        protocol: i % 3 === 0 ? 'vnc' : 'rdp',
+        host: `desk-${i}.site-${i % 40}.corp.example`,
+        port: i % 3 === 0 ? 5900 : 3389,
+        folder: `Site ${i % 40}`,
+        tags: [i % 2 ? 'windows' : 'linux', `floor-${i % 7}`],
+      },
+      now,
+    ),
+  );
+  await writeFile(path.join(dataDir, 'profiles.json'), profilesFile(profiles));
   const app = await startApp({ dataDir, env: { ...process.env, DESKBRIDGE_SECRETS: 'file' } });
   const browser = await openBrowser({ origin: app.origin });
   t.after(async () => {

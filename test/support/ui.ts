@@ -181,3 +181,32 @@ export const ALT_KEYS: readonly SentKeys[] = [
   // The tab with its eighth bit set (as a byte, or as U+0089 in UTF-8), or ESC and the tab.
   { label: 'Alt+Tab', keys: 'Alt+Tab', xterm: /^(M-(BM-)?\^I|\^\[\t)$/ },
 ];
+
+/** Where the keyboard focus is in a session view: 'desktop' (the remote desktop's canvas, inside a web component's shadow root too), 'toolbar', or what else has it. */
+export function sessionFocus(page: Page): Promise<string> {
+  return page.evaluate(() => {
+    let active: Element | null = document.activeElement;
+    while (active?.shadowRoot?.activeElement) active = active.shadowRoot.activeElement;
+    if (document.activeElement?.closest('[data-testid="session-surface"]')) return active?.tagName === 'CANVAS' ? 'desktop' : `surface ${active?.tagName}`;
+    if (document.activeElement?.closest('.session-toolbar')) return 'toolbar';
+    return document.activeElement?.getAttribute('role') ?? document.activeElement?.tagName ?? 'none';
+  });
+}
+
+/**
+ * Keyboard only: Ctrl+Alt+Home takes the keys to the toolbar, then Tab goes through it until the remote desktop has
+ * them; a Tab pressed there goes to the remote computer and leaves the focus where it is.
+ */
+export async function tabBackToDesktop(page: Page): Promise<void> {
+  await page.keyboard.press('Control+Alt+Home');
+  await waitFor(async () => (await sessionFocus(page)) === 'toolbar', 'the focus on the toolbar', 2000);
+  let now = 'toolbar';
+  for (let i = 0; i < 20 && now === 'toolbar'; i++) {
+    await page.keyboard.press('Tab');
+    now = await sessionFocus(page);
+  }
+  if (now !== 'desktop') throw new Error(`Tab from the toolbar went to ${now}, not the remote desktop`);
+  await page.keyboard.press('Tab');
+  const after = await sessionFocus(page);
+  if (after !== 'desktop') throw new Error(`a Tab in the remote desktop moved the focus to ${after}`);
+}
