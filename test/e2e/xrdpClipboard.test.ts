@@ -12,7 +12,10 @@ import path from 'node:path';
 import { hexColour } from '../servers/xwd';
 import { logLines, logTail, startAppWithBrowser } from '../support/app';
 import { RDP_CLIPBOARD_NOT_OPENED } from '../../renderer/session/remoteSession';
-import { dropFile, sessionView, waitForCanvasColour, waitForState } from '../support/ui';
+import { dropFile, sessionView, waitFor as waitForCheck, waitForCanvasColour, waitForState } from '../support/ui';
+
+/** Waits up to 15 s for `check` (xrdp-chansrv answers the clipboard in its own time). */
+const waitFor = (check: () => Promise<boolean> | boolean, what: string) => waitForCheck(async () => check(), what, 15_000);
 import { connectToXrdp as connect, sessionClipboard, startXrdpFor } from '../support/xrdpSession';
 import type { XrdpServer } from '../servers/xrdp';
 import type { Download, Page } from 'playwright-core';
@@ -33,13 +36,6 @@ test('xrdp: text clipboard both ways, non-ASCII included (cliprdr through xrdp-c
   await waitForCanvasColour(page, 5, 300, hexColour('#ffffff'), 15_000);
   const env = await server.sessionEnv();
   const remoteClipboard = () => sessionClipboard(env);
-  const waitFor = async (check: () => Promise<boolean> | boolean, what: string) => {
-    const deadline = Date.now() + 15_000;
-    while (!(await check())) {
-      if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  };
   await sessionView(page).getByRole('button', { name: 'Clipboard' }).click();
   // Remote → client: xclip owns the session's clipboard; chansrv announces it over cliprdr.
   execFileSync('sh', ['-c', `printf '%s' "$0" | xclip -selection clipboard -i >/dev/null 2>&1`, fromRemote], { env });
@@ -65,13 +61,6 @@ test('xrdp: text copied on the remote while the window is away reaches this comp
   await connect(page, server, 'xrdp clipboard away');
   await waitForCanvasColour(page, 5, 300, hexColour('#ffffff'), 15_000);
   const env = await server.sessionEnv();
-  const waitFor = async (check: () => Promise<boolean> | boolean, what: string) => {
-    const deadline = Date.now() + 15_000;
-    while (!(await check())) {
-      if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  };
   await page.evaluate((t) => navigator.clipboard.writeText(t), 'local, older');
   await waitFor(() => sessionClipboard(env) === 'local, older', 'the local text on the remote');
   // The window loses the focus (another page in front; Playwright's focus emulation off, so the page knows).
