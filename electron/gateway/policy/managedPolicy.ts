@@ -86,6 +86,8 @@ export class ManagedPolicyStore {
   private reloadTimer: NodeJS.Timeout | null = null;
   private closed = false;
   private readonly listeners = new Set<() => void>();
+  /** "--policy ignored" was logged: once a process, not at every reload while the machine-wide file stays. */
+  private toldCommandLineIgnored = false;
 
   constructor(
     private readonly sources: PolicySources,
@@ -130,8 +132,13 @@ export class ManagedPolicyStore {
     let read: Exclude<FileRead, { kind: 'missing' }>;
     if (machine.kind !== 'missing') {
       [file, source, read] = [this.sources.machineFile, 'machine', machine];
-      if (this.sources.commandLineFile) this.logger.warn('--policy ignored: a machine-wide policy exists', { machine: this.sources.machineFile });
+      if (this.sources.commandLineFile && !this.toldCommandLineIgnored) {
+        this.toldCommandLineIgnored = true;
+        this.logger.warn('--policy ignored: a machine-wide policy exists', { machine: this.sources.machineFile });
+      }
     } else if (this.sources.commandLineFile) {
+      // Said again should a machine-wide file come (back) later.
+      this.toldCommandLineIgnored = false;
       const given = await readPolicyFile(this.sources.commandLineFile);
       if (given.kind === 'missing') {
         this.apply(LOCKDOWN_POLICY, 'command-line', [`The policy file ${this.sources.commandLineFile} given with --policy does not exist. Connections are blocked until it is fixed.`], 'blocked');

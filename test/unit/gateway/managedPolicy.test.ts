@@ -45,6 +45,23 @@ test('the machine-wide file wins over --policy', async (t) => {
   assert.deepEqual(s.policy.allowedHosts, ['*.corp.example']);
 });
 
+test('"--policy ignored" is logged once while the machine-wide file stays, and again when it comes back after --policy applied', async (t) => {
+  const { dir, machineFile, cliFile } = await setup(t);
+  const lines: string[] = [];
+  const s = new ManagedPolicyStore({ machineFile, commandLineFile: cliFile, cacheDir: path.join(dir, 'data') }, createLogger({ sink: (line) => lines.push(line) }));
+  const ignored = () => lines.filter((line) => line.includes('--policy ignored')).length;
+  await writeFile(machineFile, valid());
+  await writeFile(cliFile, JSON.stringify({ schemaVersion: 1 }));
+  for (let reload = 0; reload < 3; reload++) await s.load();
+  assert.equal(ignored(), 1);
+  await rm(machineFile);
+  await s.load();
+  assert.equal(s.summary().source, 'command-line');
+  await writeFile(machineFile, valid());
+  await s.load();
+  assert.equal(ignored(), 2);
+});
+
 test('a file saved by Windows tools applies: UTF-8 with a byte order mark (Notepad), UTF-16 with one (Windows PowerShell\u2019s Out-File)', async (t) => {
   const { machineFile, store } = await setup(t);
   const text = valid({ allowUserProfiles: false });
