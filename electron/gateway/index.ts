@@ -85,7 +85,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   let openAtStart: string | null = null;
   if (options.openFile) {
     try {
-      const opened = await importIntoLibrary(library, options.dataDir, options.openFile.fileName, options.openFile.bytes, 'open');
+      const opened = await importIntoLibrary(library, options.dataDir, options.openFile.fileName, options.openFile.bytes, 'open', { fromOutside: true });
       if (opened.ok) openAtStart = opened.profile.id;
       else policy.addProblem(`${options.openFile.fileName} could not be opened: ${opened.error.message}`);
     } catch (error) {
@@ -138,7 +138,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     openFile: async (file) => {
       let opened: Awaited<ReturnType<typeof importIntoLibrary>>;
       try {
-        opened = await importIntoLibrary(library, options.dataDir, file.fileName, file.bytes, 'open');
+        opened = await importIntoLibrary(library, options.dataDir, file.fileName, file.bytes, 'open', { fromOutside: true });
       } catch (error) {
         // Policy allows only IT's connections: said, as at start.
         if (error instanceof PolicyRefusal) return { ok: false, message: error.message };

@@ -1,7 +1,7 @@
 // The app shell: the connection library and one tab per open session.
 // Sessions stay mounted while another tab shows, so several run at once.
 import { useCallback, useEffect, useRef, useState, type KeyboardEvent as ReactKeyboardEvent } from 'react';
-import { API, type AppState, type ProfileView, type SaveProfileRequest, type SessionState } from '../../shared/api/contract';
+import { API, type AppState, type ConsentRequest, type OpenedFileConsent, type ProfileView, type SaveProfileRequest, type SessionState } from '../../shared/api/contract';
 import { apiErrorText, isErrorCode } from '../../shared/errors/errorCodes';
 import type { FieldErrors } from '../../shared/profiles/profileSchema';
 import { api, ApiError } from './api';
@@ -10,6 +10,7 @@ import { ProfileList } from '../profiles/ProfileList';
 import { ProfileEditor, draftFrom, type EditorValues } from '../profiles/ProfileEditor';
 import { SessionView } from '../session/SessionView';
 import { ModalDialog } from './ModalDialog';
+import { OpenedFileDialog } from './OpenedFileDialog';
 import { warmUpSessionAdapters } from '../session/createRemoteSession';
 import { kioskBlocksKey } from '../../shared/session/kioskKeys';
 
@@ -111,6 +112,8 @@ export function App() {
   const [confirmDelete, setConfirmDelete] = useState<ProfileView | null>(null);
   const [info, setInfo] = useState<string[]>([]);
   const [ticket, setTicket] = useState<File | null>(null);
+  /** A connection file opened from outside the app, waiting for the user's yes before it connects. */
+  const [openedFile, setOpenedFile] = useState<{ profile: ProfileView; consent: OpenedFileConsent } | null>(null);
   /** The editor holds changes not saved (reported by it). */
   const [editorDirty, setEditorDirty] = useState(false);
   /** A live session's tab the user asked to close from the tab strip (middle click), waiting for their answer. */
@@ -177,7 +180,8 @@ export function App() {
         warmUpSessionAdapters(list.map((p) => p.protocol));
         const autoId = appState.autoConnectProfileId ?? new URLSearchParams(location.hash.slice(1)).get('connect');
         const auto = list.find((p) => p.id === autoId) ?? (appState.autoConnectProfile?.id === autoId ? appState.autoConnectProfile : undefined);
-        if (auto) openSession(auto);
+        if (auto && appState.autoConnectConsent && auto.id === appState.autoConnectProfileId) setOpenedFile({ profile: auto, consent: appState.autoConnectConsent });
+        else if (auto) openSession(auto);
       } catch (error) {
         if (error instanceof ApiError && error.status === 401) setSignedOut(true);
         else setMessage(error instanceof Error ? error.message : String(error));
@@ -634,6 +638,24 @@ export function App() {
           />
         </div>
       ))}
+      {openedFile && (
+        <OpenedFileDialog
+          profile={openedFile.profile}
+          consent={openedFile.consent}
+          onConnect={(choice) => {
+            const { profile } = openedFile;
+            setOpenedFile(null);
+            void act(async () => {
+              const body: ConsentRequest = choice;
+              openSession(await api<ProfileView>('POST', API.consent(profile.id), body));
+            });
+          }}
+          onCancel={() => {
+            setOpenedFile(null);
+            announce(`Not connected to “${openedFile.profile.name}”.`);
+          }}
+        />
+      )}
       {ticket && (
         <ModalDialog title={`Open “${ticket.name}”?`} onCancel={() => setTicket(null)}>
             <p>A .vv file is usually a one-time ticket from a broker. Connect now without keeping it, or save it as a connection (its password is never saved).</p>

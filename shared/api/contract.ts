@@ -24,6 +24,8 @@ export const API = {
   profile: (id: string) => `/api/profiles/${encodeURIComponent(id)}`,
   duplicate: (id: string) => `/api/profiles/${encodeURIComponent(id)}/duplicate`,
   password: (id: string) => `/api/profiles/${encodeURIComponent(id)}/password`,
+  /** POST ConsentRequest → ProfileView: a connection opened from a file outside the app may connect (AppState.autoConnectConsent). */
+  consent: (id: string) => `/api/profiles/${encodeURIComponent(id)}/consent`,
   sessions: '/api/sessions',
   /** POST { fileName, contentBase64, mode: 'save' | 'open' } → { profile, notes }. */
   importFile: '/api/import',
@@ -60,6 +62,11 @@ export interface AppState {
   autoConnectProfileId: string | null;
   /** That profile itself: a file opened once is not in the saved list. */
   autoConnectProfile: ProfileView | null;
+  /**
+   * Set when that profile is an .rdp or .remmina file opened from outside the app: it connects only once the user
+   * has said yes (POST API.consent), as mstsc asks since April 2026; what the file asks to share is off until ticked.
+   */
+  autoConnectConsent: OpenedFileConsent | null;
   /** The effective policy, as far as the UI needs it (hide what is forbidden, show problems). */
   policy: PolicySummary;
   /** Defaults IT set for new profiles. */
@@ -73,6 +80,19 @@ export interface ProfileView extends Profile {
   hasSavedPassword: boolean;
   /** Set for profiles IT ships: read-only but for the open fields. */
   managed: { openFields: OpenableField[] } | null;
+}
+
+/** A connection from a file opened from outside the app, waiting for the user's yes: the file, and what it asks to share. */
+export interface OpenedFileConsent {
+  fileName: string;
+  format: string;
+  /** The file asks for the clipboard to be shared (and policy allows some of it): a choice shown unticked. */
+  clipboardRequested: boolean;
+}
+
+/** POST API.consent(id): the user's yes to a connection opened from a file; the clipboard only if the file asked for it. */
+export interface ConsentRequest {
+  shareClipboard: boolean;
 }
 
 export interface SaveProfileRequest {

@@ -74,6 +74,12 @@ export const policySchema = z
     clipboard: z.enum(CLIPBOARD_POLICIES).default('both'),
     /** Whether files may be copied (SPICE: to the remote computer, dropped on the desktop or "Send files…"; RDP: both ways through the clipboard, each way text may go). */
     allowFileTransfer: z.boolean().default(true),
+    /**
+     * An .rdp or .remmina file opened from outside the app (double-clicked, given on the command line) asks the user
+     * before it connects, what it asks to share unticked (mstsc's dialog since April 2026). false: it connects straight,
+     * sharing what it asks, for fleets whose files come from IT alone.
+     */
+    confirmOpenedFiles: z.boolean().default(true),
     /** SHA-256 fingerprints per host; a policy pin beats any user choice. */
     certificatePins: z.record(z.string(), z.array(z.string().regex(/^([0-9A-F]{2}:){31}[0-9A-F]{2}$/))).default({}),
     /** PEM CA certificates to trust in addition to the system's (an enterprise's internal CA). */

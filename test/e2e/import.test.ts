@@ -12,7 +12,7 @@ import { startFreerdpShadow } from '../servers/freerdpShadow';
 import { hexColour } from '../servers/xwd';
 import { startApp, removeDataDir, ROOT } from '../support/app';
 import { apiFromPage, openBrowser } from '../support/browser';
-import { sessionView, waitForCanvasColour, waitForState } from '../support/ui';
+import { sessionView, waitFor, waitForCanvasColour, waitForState } from '../support/ui';
 
 const cleanups: (() => Promise<void>)[] = [];
 after(async () => {
@@ -196,4 +196,51 @@ test('the command line: --import, --export, and opening a .vv file (delete-this-
   await waitForState(browser.page, 'Connected');
   await waitForCanvasColour(browser.page, 500, 400, hexColour('#996b3d'), 15_000);
   assert.equal(await sessionView(browser.page).locator('.session-title').textContent(), 'CLI ticket');
+});
+
+test('an .rdp or .remmina opened from outside the app asks first (where it goes, the clipboard unticked): Cancel connects nothing; Connect connects, sharing no clipboard', async () => {
+  const dir = await tempDir();
+  // Cancel: an .rdp as a phishing e-mail would bring it.
+  const rdp = path.join(dir, 'Payroll review.rdp');
+  await writeFile(rdp, 'full address:s:127.0.0.1:3399\r\nusername:s:ann\r\ndomain:s:CORP\r\nredirectclipboard:i:1\r\n');
+  {
+    const { running, browser } = await app([rdp]);
+    const page = browser.page;
+    await page.goto(running.url);
+    const dialog = page.getByRole('dialog', { name: 'Caution: unknown remote connection' });
+    await dialog.getByText('Payroll review.rdp').waitFor();
+    await dialog.getByText('127.0.0.1:3399 (RDP)').waitFor();
+    await dialog.getByText('CORP\\ann').waitFor();
+    assert.equal(await dialog.getByRole('checkbox', { name: 'Clipboard' }).isChecked(), false, 'what the file asks to share is off until ticked');
+    assert.equal(await page.locator('.session-tab').count(), 0, 'nothing connects while the question is open');
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await page.getByRole('status').filter({ hasText: 'Not connected to' }).waitFor();
+    await new Promise((r) => setTimeout(r, 1000));
+    assert.equal(await page.locator('.session-tab').count(), 0);
+  }
+
+  // Connect, leaving the clipboard unticked: the desktop shows, and nothing crosses the clipboard either way.
+  const server = await startXvnc({ background: '#2d6a4f', xterm: false });
+  cleanups.push(() => disposeXvnc(server));
+  const remoteClipboard = () => server.x('xclip', ['-o', '-selection', 'clipboard']).catch(() => '');
+  const remmina = path.join(dir, 'Invoice.remmina');
+  await writeFile(remmina, `[remmina]\nprotocol=VNC\nserver=127.0.0.1:${server.port}\nname=Invoice desk\ndisableclipboard=0\n`);
+  const { running, browser } = await app([remmina]);
+  const page = browser.page;
+  await page.goto(running.url);
+  const dialog = page.getByRole('dialog', { name: 'Caution: unknown remote connection' });
+  await dialog.getByText(`127.0.0.1:${server.port} (VNC)`).waitFor();
+  assert.equal(await page.locator('.session-tab').count(), 0);
+  await dialog.getByRole('button', { name: 'Connect' }).click();
+  await waitForState(page, 'Connected');
+  await waitForCanvasColour(page, 500, 400, hexColour('#2d6a4f'), 15_000);
+  await server.x('sh', ['-c', `printf '%s' "$0" | xclip -selection clipboard -i >/dev/null 2>&1`, 'remote secret']);
+  await waitFor(async () => (await remoteClipboard()) === 'remote secret', 'the remote copy on the remote clipboard');
+  await page.evaluate(() => navigator.clipboard.writeText('copied here'));
+  await new Promise((r) => setTimeout(r, 2500));
+  assert.equal(await remoteClipboard(), 'remote secret', 'the local clipboard did not reach the remote');
+  // A copy made there after the one made here: it stays there too.
+  await server.x('sh', ['-c', `printf '%s' "$0" | xclip -selection clipboard -i >/dev/null 2>&1`, 'second remote secret']);
+  await new Promise((r) => setTimeout(r, 2500));
+  assert.equal(await page.evaluate(() => navigator.clipboard.readText()), 'copied here', 'the remote clipboard did not reach this computer');
 });

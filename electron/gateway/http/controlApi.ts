@@ -6,6 +6,7 @@ import {
   WS,
   type AppState,
   type CertificatePromptBody,
+  type ConsentRequest,
   type CreateSessionRequest,
   type CreateSessionResponse,
   type ProfileView,
@@ -180,6 +181,14 @@ export class ControlApi {
           return;
         }
       }
+      if (parts[3] === 'consent' && method === 'POST') {
+        const body = await readJson(req);
+        const shareClipboard = isObject(body) && (body as Partial<ConsentRequest>).shareClipboard === true;
+        const profile = this.deps.library.consentToOpenedFile(id, { shareClipboard });
+        if (!profile) throw new HttpError(404, 'not-found', 'No connection opened from a file has that id. It goes when the app quits.');
+        this.deps.logger.info('connection opened from a file confirmed', { profile: id, shareClipboard: profile.shareClipboard });
+        return sendJson(res, 200, await this.deps.library.view(profile));
+      }
       if (parts[3] === 'duplicate' && method === 'POST') {
         return sendJson(res, 201, await this.deps.library.view(await this.deps.library.duplicate(id)));
       }
@@ -237,6 +246,7 @@ export class ControlApi {
       notices,
       autoConnectProfileId,
       autoConnectProfile: autoConnectProfileId ? await this.deps.library.view(library.get(autoConnectProfileId) as Profile).catch(() => null) : null,
+      autoConnectConsent: autoConnectProfileId ? library.pendingConsent(autoConnectProfileId) : null,
       policy: policy.summary(),
       profileDefaults: policy.policy.profileDefaults,
       kiosk: { enabled: kioskEnabled, onSessionEnd: (policyKiosk?.enabled ? policyKiosk.onSessionEnd : undefined) ?? this.deps.kiosk?.onSessionEnd ?? 'reconnect' },
@@ -311,6 +321,8 @@ export class ControlApi {
     }
     // INVARIANT: policy is checked before any byte goes to the host, the preflight included.
     library.checkConnect(profile);
+    // INVARIANT: a file opened from outside the app reaches no host before the user has said yes to it.
+    if (library.pendingConsent(profile.id)) throw new HttpError(409, 'consent-needed', 'This connection comes from a file opened from outside DeskBridge: confirm it before it connects.');
     if (profile.unsupportedFeatures.length > 0) {
       throw new HttpError(422, 'feature-unsupported', `${messageFor('feature-unsupported')} (${profile.unsupportedFeatures.join('; ')})`, { features: profile.unsupportedFeatures });
     }

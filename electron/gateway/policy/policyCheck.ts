@@ -31,6 +31,7 @@ export function policyOutline(policy: ManagedPolicy): string {
     `saved passwords: ${policy.passwords.save}`,
     `clipboard: ${policy.clipboard}`,
     policy.allowFileTransfer ? 'file transfer allowed' : 'no file transfer',
+    ...(policy.confirmOpenedFiles ? [] : ['.rdp and .remmina files opened from outside connect without asking']),
     ...profileDefaultsOutline(policy),
     ...certificatesOutline(policy),
     ...(policy.provisioning ? [`provisioning from ${policy.provisioning.url}`] : []),

@@ -26,8 +26,9 @@ const KEPT_FORMATS = ['rdp', 'remmina'] as const;
 /**
  * 'save' adds a profile (a .vv's password is never kept); 'open' makes a
  * one-shot connection held in memory only, as virt-viewer does with a broker's ticket.
+ * `fromOutside`: the file was opened from outside the app (double-clicked, the command line), not in it.
  */
-export async function importIntoLibrary(library: ProfileLibrary, dataDir: string, fileName: string, bytes: Uint8Array, mode: ImportMode): Promise<ImportOutcome> {
+export async function importIntoLibrary(library: ProfileLibrary, dataDir: string, fileName: string, bytes: Uint8Array, mode: ImportMode, options: { fromOutside?: boolean } = {}): Promise<ImportOutcome> {
   const imported = parseConnectionFile(fileName, bytes);
   if (!imported.ok) return imported;
   const password = imported.format === 'vv' ? (imported.oneTimeSecret?.password ?? null) : null;
@@ -35,7 +36,9 @@ export async function importIntoLibrary(library: ProfileLibrary, dataDir: string
   // What the file leaves unset takes IT's profileDefaults, as a new connection does.
   const draft = library.importedDraft(imported.draft, imported.fileFields);
   if (mode === 'open') {
-    return { ok: true, profile: library.addOneShot(draft, password), notes: imported.notes, deleteThisFile };
+    // Opened from outside the app (not "Connect now" in it): the user is asked first (ProfileLibrary.addOneShot).
+    const profile = library.addOneShot(draft, password, options.fromOutside ? { fileName: path.basename(fileName), format: imported.format } : null);
+    return { ok: true, profile, notes: imported.notes, deleteThisFile };
   }
   // What is kept of the file: every line but its passwords (an export never writes them back).
   const kept = imported.format === 'rdp' ? keptRdpBytes(imported.document, bytes) : bytes;

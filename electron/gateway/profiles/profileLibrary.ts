@@ -5,7 +5,7 @@ import { messageFor, type ErrorCode } from '../../../shared/errors/errorCodes';
 import { USER_CHOICE_FIELDS, comparableHost, hostAllowed, sessionRedirection, type ManagedProfile, type SessionRedirection } from '../../../shared/policy/policySchema';
 import { isUnencrypted, profileDraftSchema, type Profile, type ProfileDraft } from '../../../shared/profiles/profileSchema';
 import { spiceProxyOf } from '../bridges/httpConnectTunnel';
-import type { ProfileView } from '../../../shared/api/contract';
+import type { OpenedFileConsent, ProfileView } from '../../../shared/api/contract';
 import type { ManagedPolicyStore } from '../policy/managedPolicy';
 import type { ManagedOverrides } from '../policy/managedOverrides';
 import type { ProvisioningClient } from '../policy/provisioning';
@@ -19,6 +19,15 @@ import { ProfileStoreError, type ProfileStore } from './profileStore';
 
 export const MANAGED_ID_PREFIX = 'managed-';
 export const ONE_SHOT_ID_PREFIX = 'oneshot-';
+
+/** Where a one-shot connection came from, when a file was opened from outside the app (not the library's Import). */
+export interface OpenedFile {
+  fileName: string;
+  format: string;
+}
+
+/** The file formats whose connections, opened from outside the app, wait for the user's yes: those mstsc and Remmina open straight, sharing what they ask. */
+const CONFIRMED_FORMATS: ReadonlySet<string> = new Set(['rdp', 'remmina']);
 
 /** A refusal the API turns into a status code and a stable error code. */
 export class PolicyRefusal extends Error {
@@ -44,7 +53,7 @@ export function notFoundOrAmbiguous(nameOrId: string, matches: readonly Profile[
 
 export class ProfileLibrary {
   /** Connections opened from a file (a .vv ticket) without being saved: memory only, with their one-time password. */
-  private readonly oneShots = new Map<string, { profile: Profile; password: string | null }>();
+  private readonly oneShots = new Map<string, { profile: Profile; password: string | null; consent: OpenedFileConsent | null }>();
   /** The "last connected" writes under way (touch). */
   private touches: Promise<void> = Promise.resolve();
   /**
@@ -147,12 +156,40 @@ export class ProfileLibrary {
    * A connection from a file that is not saved: it lives until the app exits. It is still the user's own connection,
    * so a policy that allows only IT's refuses it as it refuses saving one.
    */
-  addOneShot(draft: ProfileDraft, password: string | null): Profile {
+  addOneShot(draft: ProfileDraft, password: string | null, openedFrom: OpenedFile | null = null): Profile {
     this.refuseUserProfiles();
     const now = new Date().toISOString();
     const profile: Profile = { ...profileDraftSchema.parse(draft), id: ONE_SHOT_ID_PREFIX + randomBytes(9).toString('base64url'), createdAt: now, updatedAt: now, lastConnectedAt: null };
-    this.oneShots.set(profile.id, { profile, password });
+    // An .rdp or .remmina opened from outside the app (double-clicked, an e-mail's attachment) waits for the user's
+    // yes, and shares nothing it asks to share until the user ticks it (mstsc's dialog since April 2026).
+    let consent: OpenedFileConsent | null = null;
+    if (openedFrom && CONFIRMED_FORMATS.has(openedFrom.format) && this.policy.policy.confirmOpenedFiles) {
+      const policyAllows = sessionRedirection(this.policy.policy);
+      consent = { fileName: openedFrom.fileName, format: openedFrom.format, clipboardRequested: profile.shareClipboard && (policyAllows.clipboardToRemote || policyAllows.clipboardToLocal) };
+      profile.shareClipboard = false;
+    }
+    this.oneShots.set(profile.id, { profile, password, consent });
     return { ...profile };
+  }
+
+  /** What a connection opened from a file outside the app asks for, while the user has not said yes to it (null: nothing waits). */
+  pendingConsent(id: string): OpenedFileConsent | null {
+    const consent = this.oneShots.get(id)?.consent;
+    return consent ? { ...consent } : null;
+  }
+
+  /**
+   * The user's yes to a connection opened from a file outside the app: it may connect, sharing the clipboard only if
+   * the file asked for it and the user ticked it. Never more than the file asked for.
+   */
+  consentToOpenedFile(id: string, choice: { shareClipboard: boolean }): Profile | null {
+    const oneShot = this.oneShots.get(id);
+    if (!oneShot || !this.get(id)) return null;
+    if (oneShot.consent) {
+      oneShot.profile.shareClipboard = oneShot.consent.clipboardRequested && choice.shareClipboard;
+      oneShot.consent = null;
+    }
+    return { ...oneShot.profile };
   }
 
   get(id: string): Profile | undefined {

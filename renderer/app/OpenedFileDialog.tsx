@@ -1,0 +1,52 @@
+// The question before a connection file opened from outside the app connects
+// (double-clicked, an e-mail's attachment, given on the command line): where
+// it goes and what it asks to share, each share unticked, as mstsc asks since
+// April 2026. A file sent by an attacker would otherwise connect at once to
+// their computer and hand it this computer's clipboard.
+import { useState } from 'react';
+import type { OpenedFileConsent, ProfileView } from '../../shared/api/contract';
+import { ModalDialog } from './ModalDialog';
+
+const PROTOCOL_NAMES: Record<ProfileView['protocol'], string> = { rdp: 'RDP', vnc: 'VNC', spice: 'SPICE' };
+
+export function OpenedFileDialog({ profile, consent, onConnect, onCancel }: { profile: ProfileView; consent: OpenedFileConsent; onConnect: (choice: { shareClipboard: boolean }) => void; onCancel: () => void }) {
+  const [shareClipboard, setShareClipboard] = useState(false);
+  const host = profile.host.includes(':') ? `[${profile.host}]` : profile.host;
+  return (
+    <ModalDialog title="Caution: unknown remote connection" onCancel={onCancel}>
+      <p>
+        “{profile.name}” comes from the file <strong>{consent.fileName}</strong>, opened from outside DeskBridge, and who made it cannot be verified. Connect only if you know where the file came from: a
+        remote computer you do not trust can see what you type into it and what you share with it.
+      </p>
+      <dl className="opened-file">
+        <dt>Remote computer</dt>
+        <dd>
+          {host}:{profile.port} ({PROTOCOL_NAMES[profile.protocol]})
+        </dd>
+        {profile.username !== '' && (
+          <>
+            <dt>User name</dt>
+            <dd>{profile.domain ? `${profile.domain}\\${profile.username}` : profile.username}</dd>
+          </>
+        )}
+      </dl>
+      {consent.clipboardRequested && (
+        <fieldset className="opened-file-shares">
+          <legend>The file asks to share with the remote computer:</legend>
+          <label className="checkbox">
+            <input type="checkbox" checked={shareClipboard} onChange={(event) => setShareClipboard(event.target.checked)} />
+            Clipboard
+          </label>
+        </fieldset>
+      )}
+      <div className="actions">
+        <button type="button" className="primary" onClick={() => onConnect({ shareClipboard })}>
+          Connect
+        </button>
+        <button type="button" autoFocus onClick={onCancel}>
+          Cancel
+        </button>
+      </div>
+    </ModalDialog>
+  );
+}

@@ -1,0 +1,59 @@
+// An .rdp or .remmina opened from outside the app (double-clicked, the command line) reaches no host before the user
+// says yes, and shares nothing it asks to share until the user ticks it (mstsc's dialog since April 2026).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { API } from '../../shared/api/contract';
+import { startGatewayHarness } from './gatewayHarness';
+
+const bytes = (text: string) => new TextEncoder().encode(text);
+const RDP = 'full address:s:127.0.0.1:3399\r\nusername:s:ann\r\nredirectclipboard:i:1\r\n';
+
+test('an .rdp opened from outside waits for the user: no session before the yes, the clipboard off until ticked', async (t) => {
+  const h = await startGatewayHarness({ openFile: { fileName: '/home/ann/Downloads/Payroll.rdp', bytes: bytes(RDP) } });
+  t.after(() => h.close());
+  const state = (await h.call('GET', API.state)).json;
+  const id: string = state.autoConnectProfileId;
+  assert.match(id, /^oneshot-/);
+  assert.deepEqual(state.autoConnectConsent, { fileName: 'Payroll.rdp', format: 'rdp', clipboardRequested: true });
+  assert.equal(state.autoConnectProfile.shareClipboard, false, 'nothing shared before the user ticks it');
+
+  const early = await h.call('POST', API.sessions, { profileId: id });
+  assert.equal(early.status, 409);
+  assert.equal(early.json.error, 'consent-needed');
+
+  const yes = await h.call('POST', API.consent(id), { shareClipboard: false });
+  assert.equal(yes.status, 200);
+  assert.equal(yes.json.shareClipboard, false, 'the box left unticked: no clipboard');
+  const again = await h.call('POST', API.consent(id), { shareClipboard: true });
+  assert.equal(again.json.shareClipboard, false, 'a yes given is not widened afterwards');
+  assert.notEqual((await h.call('POST', API.sessions, { profileId: id })).status, 409, 'after the yes it may connect');
+});
+
+test('the clipboard ticked is shared; a file that did not ask for it cannot be given it; a .vv ticket and the library\u2019s own "Connect now" do not ask', async (t) => {
+  const h = await startGatewayHarness({ openFile: { fileName: 'Desk.remmina', bytes: bytes('[remmina]\nprotocol=VNC\nserver=127.0.0.1:5999\nname=Desk\ndisableclipboard=0\n') } });
+  t.after(() => h.close());
+  const id: string = (await h.call('GET', API.state)).json.autoConnectProfileId;
+  assert.equal((await h.call('POST', API.consent(id), { shareClipboard: true })).json.shareClipboard, true);
+
+  const noClipboard = await h.gateway.openFile({ fileName: 'Quiet.rdp', bytes: bytes('full address:s:127.0.0.1:3399\r\nredirectclipboard:i:0\r\n') });
+  assert.deepEqual(noClipboard, { ok: true });
+  const quiet = (await h.call('GET', API.state)).json;
+  assert.equal(quiet.autoConnectConsent.clipboardRequested, false);
+  assert.equal((await h.call('POST', API.consent(quiet.autoConnectProfileId), { shareClipboard: true })).json.shareClipboard, false);
+
+  assert.deepEqual(await h.gateway.openFile({ fileName: 'ticket.vv', bytes: bytes('[virt-viewer]\ntype=spice\nhost=127.0.0.1\nport=5930\n') }), { ok: true });
+  assert.equal((await h.call('GET', API.state)).json.autoConnectConsent, null, 'a broker\u2019s ticket connects as virt-viewer does');
+
+  const inApp = await h.call('POST', API.importFile, { fileName: 'Inside.rdp', contentBase64: Buffer.from(RDP).toString('base64'), mode: 'open' });
+  assert.equal(inApp.status, 201);
+  assert.equal(inApp.json.profile.shareClipboard, true, 'opened from inside the app: the user chose it there');
+  assert.notEqual((await h.call('POST', API.sessions, { profileId: inApp.json.profile.id })).status, 409);
+});
+
+test('a policy with "confirmOpenedFiles": false lets opened files connect straight, sharing what they ask', async (t) => {
+  const h = await startGatewayHarness({ machinePolicy: { schemaVersion: 1, confirmOpenedFiles: false }, openFile: { fileName: 'Branch.rdp', bytes: bytes(RDP) } });
+  t.after(() => h.close());
+  const state = (await h.call('GET', API.state)).json;
+  assert.equal(state.autoConnectConsent, null);
+  assert.equal(state.autoConnectProfile.shareClipboard, true);
+});
