@@ -561,6 +561,8 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
         } else if (message.type === 'link') {
           // Timed once this attempt's session has opened its bridge, so the session exists by then.
           sessionRef.current?.gatewayRoundTrip?.(message.roundTripMs);
+        } else if (message.type === 'signIn') {
+          sessionRef.current?.signInChecked?.();
         } else if (message.type === 'remoteClipboard') {
           sessionRef.current?.remoteClipboardOpened?.({ files: message.files });
           setRemoteTakesFiles(message.files);

@@ -110,6 +110,8 @@ export interface RemoteSession {
   gatewayRoundTrip?(roundTripMs: number): void;
   /** RDP: milliseconds since the session last asked the server for a new desktop size (null: never). See reconnectPolicy's endedInResize. */
   msSinceResize?(): number | null;
+  /** RDP: the gateway has nothing more to check of the sign-in (ControlEvent 'signIn'); the session says "Connected" only after it. */
+  signInChecked?(): void;
   /** RDP: the server has opened its clipboard, and whether it copies files (the gateway read its capabilities). */
   remoteClipboardOpened?(remote: { files: boolean }): void;
   /** The canvas showing the remote desktop (tests and the benchmark read it). */

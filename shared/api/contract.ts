@@ -195,6 +195,13 @@ export type SessionState =
 /** Messages on the control channel, gateway to renderer. */
 export type ControlEvent =
   | { type: 'state'; state: SessionState }
+  /**
+   * RDP: the gateway has seen the connection sequence end and has nothing more to check of the sign-in: `signed-in`,
+   * the server drew the session after an auto-logon (xrdp says a refused password only by drawing its own window);
+   * `not-checked`, nothing to tell (NLA signed in before; no auto-logon); `undecided`, nothing telling was drawn in
+   * time. The page says "Connected" only after this, so a password xrdp refuses never shows as connected.
+   */
+  | { type: 'signIn'; outcome: 'signed-in' | 'not-checked' | 'undecided' }
   /** `prompt`: a certificate the user is to decide about (VNC's VeNCrypt X509, found while signing in), as RDP's 409 answer carries it. */
   | { type: 'error'; code: ErrorCode; message: string; detail?: string; prompt?: CertificatePromptBody }
   /** The session goes on, but the user should know (shown in the session view, not as a failure). */

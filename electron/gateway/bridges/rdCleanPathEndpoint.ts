@@ -34,11 +34,11 @@ const PROBE_TICK_MS = 500;
 const PACING_TICK_MS = 20;
 
 /**
- * After an auto-logon, how long the page is kept from the end of the connection sequence while the server
- * has drawn nothing that tells whether it signed in (rdp/serverStreamWatch.ts, 6). xrdp takes about 1 s to
- * start a session and about 2 s to refuse a password (PAM's delay); a server that says nothing goes on after this.
+ * After an auto-logon, how long the page waits to say "Connected" while the server has drawn nothing that tells
+ * whether it signed in (rdp/serverStreamWatch.ts, 6). xrdp takes about 1 s to start a session and about 2 s to
+ * refuse a password (PAM's delay); a server that says nothing goes on after this.
  */
-const SIGN_IN_HOLD_MS = 10_000;
+const SIGN_IN_WAIT_MS = 10_000;
 
 /** MS-RDPBCGR 2.2.10.2 Early User Authorization Result PDU: ACCESS_DENIED. */
 const EARLY_AUTH_ACCESS_DENIED = 0x00000005;
@@ -249,7 +249,7 @@ export function serveRdCleanPath(
       if (finished) return;
       finished = true;
       clearInterval(probeTimer);
-      clearTimeout(holdTimer);
+      clearTimeout(signInTimer);
       clearInterval(pacingTimer);
       session.bridgeClosers.delete(closer);
       if (pacer.stats.acks > 0) log.info('RDP frame pacing', { session: session.id, ...pacer.stats });
@@ -290,21 +290,13 @@ export function serveRdCleanPath(
     socket.send(forPage(responsePdu(transport.confirm, transport.chain, transport.serverAddr)));
     deps.sessions.setState(session, nla ? 'authenticating' : 'connecting');
     let reported = false;
-    // An auto-logon's outcome (rdp/serverStreamWatch.ts, 6): the page gets the end of the connection sequence (the
-    // server's Finalization PDUs, which IronRDP calls connected) only once the server has drawn the session, so a
-    // password xrdp refused is never "Connected", and it ends the attempt as a refused password, as NLA's does.
-    let waiting: Buffer[] | null = null;
-    let releaseHeld = false;
-    let holdTimer: NodeJS.Timeout | undefined;
-    let pump: { toBrowser: (message: Buffer) => void } | null = null;
+    // An auto-logon's outcome (rdp/serverStreamWatch.ts, 6): the page says "Connected" only once the gateway has told it
+    // the server drew the session (ControlEvent 'signIn'), so a password xrdp refused is never "Connected", and it ends
+    // the attempt as a refused password, as NLA's does. The stream itself flows on: IronRDP readies its session while
+    // the server signs in, and the refused window's first drawing never reaches the page (the watch reads each chunk
+    // before it is passed on, and a finished session passes nothing).
+    let signInTimer: NodeJS.Timeout | undefined;
     let finalizedAt = 0;
-    const release = () => {
-      clearTimeout(holdTimer);
-      const messages = waiting ?? [];
-      waiting = null;
-      releaseHeld = false;
-      for (const message of messages) pump?.toBrowser(message);
-    };
     const watch = new ServerStreamWatch(nla, earlyAuth, (found) => {
       const detail = `${found.path} bitmap ${found.sourceWidth} px wide for a ${found.destinationWidth} px rectangle at ${found.bitsPerPixel} bpp`;
       log.warn('server sends bitmaps this IronRDP build draws sheared', { session: session.id, detail });
@@ -324,45 +316,29 @@ export function serveRdCleanPath(
     }, {
       autologon: () => nla === false && rewriter.report.autologon === true,
       finalized: () => {
-        waiting = [];
         finalizedAt = performance.now();
-        holdTimer = setTimeout(() => {
+        signInTimer = setTimeout(() => {
           log.info('the server drew nothing that tells whether its auto-logon signed in; going on', { session: session.id });
-          release();
-        }, SIGN_IN_HOLD_MS);
-        holdTimer.unref();
+          deps.sessions.setSignIn(session, 'undecided');
+        }, SIGN_IN_WAIT_MS);
+        signInTimer.unref();
       },
+      unchecked: () => deps.sessions.setSignIn(session, 'not-checked'),
       outcome: (signedIn, evidence) => {
+        clearTimeout(signInTimer);
         const msAfterFontMap = Math.round(performance.now() - finalizedAt);
         log.info('auto-logon outcome', { session: session.id, signedIn, evidence, msAfterFontMap });
         if (!signedIn) {
-          clearTimeout(holdTimer);
-          waiting = null;
           // The evidence is in the log line above; the user reads what it means (xrdp draws the same window when it
           // cannot start a session for the account, which the stream cannot tell from a refused password).
           finish('auth-failed', 'The remote computer showed its own sign-in screen instead of the desktop: it did not accept this user name and password, or could not start a session for the account.');
           return;
         }
-        // What was held goes with the chunk that showed it (seen here before it is framed for the page), in order.
-        releaseHeld = true;
+        deps.sessions.setSignIn(session, 'signed-in');
       },
     });
-    const fromServer = (chunk: Buffer): Buffer[] => {
+    const fromServer = (chunk: Buffer): Buffer | Buffer[] => {
       if (finished) return [];
-      const out = fromServerAsIs(chunk);
-      const messages = Array.isArray(out) ? out : [out];
-      if (waiting === null) return messages;
-      if (!releaseHeld) {
-        waiting.push(...messages);
-        return [];
-      }
-      const all = [...waiting, ...messages];
-      waiting = null;
-      releaseHeld = false;
-      clearTimeout(holdTimer);
-      return all;
-    };
-    const fromServerAsIs = (chunk: Buffer): Buffer | Buffer[] => {
       if (!transcoder) return tiles!.push(chunk);
       const messages = transcoder.push(chunk);
       const { refreshWanted, screen } = transcoder.stats;
@@ -378,7 +354,7 @@ export function serveRdCleanPath(
       }
       return messages;
     };
-    pump = pumpBytes(socket, transport.socket, session, {
+    pumpBytes(socket, transport.socket, session, {
       transformFromHost: fromServer,
       transformToHost: (chunk) => {
         const out = rewriter.push(chunk);

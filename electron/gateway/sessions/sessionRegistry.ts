@@ -30,6 +30,8 @@ export interface GatewaySession {
   link: Extract<ControlEvent, { type: 'link' }> | null;
   /** What the remote computer's clipboard turned out to be able to do (RDP), once it said. */
   remoteClipboard: Extract<ControlEvent, { type: 'remoteClipboard' }> | null;
+  /** RDP: the gateway's word on the sign-in, once it has it (setSignIn). */
+  signIn: Extract<ControlEvent, { type: 'signIn' }> | null;
   /** Set once the gateway knows how the connection to the server is protected, where the session's answer could not (VNC's VeNCrypt TLS). */
   security: SessionSecurity | null;
   bytesFromHost: number;
@@ -85,6 +87,7 @@ export class SessionRegistry {
       warnings: [],
       link: null,
       remoteClipboard: null,
+      signIn: null,
       security: null,
       bytesFromHost: 0,
       bytesToHost: 0,
@@ -120,6 +123,7 @@ export class SessionRegistry {
     for (const warning of session.warnings) this.sendTo(socket, warning);
     if (session.link) this.sendTo(socket, session.link);
     if (session.remoteClipboard) this.sendTo(socket, session.remoteClipboard);
+    if (session.signIn) this.sendTo(socket, session.signIn);
     if (session.security) this.sendTo(socket, session.security);
     if (session.lastError) this.sendTo(socket, session.lastError);
   }
@@ -161,6 +165,13 @@ export class SessionRegistry {
   setRemoteClipboard(session: GatewaySession, remote: { files: boolean }): void {
     session.remoteClipboard = { type: 'remoteClipboard', ...remote };
     this.broadcast(session, session.remoteClipboard);
+  }
+
+  /** Tells the session's control channels the gateway has nothing more to check of an RDP sign-in (ControlEvent 'signIn'). Once. */
+  setSignIn(session: GatewaySession, outcome: Extract<ControlEvent, { type: 'signIn' }>['outcome']): void {
+    if (session.signIn) return;
+    session.signIn = { type: 'signIn', outcome };
+    this.broadcast(session, session.signIn);
   }
 
   /** Ends a session: its bridges close with the given reason, its control channels are told. */

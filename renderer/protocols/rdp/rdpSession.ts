@@ -14,6 +14,8 @@ import { errorCodeForIronError, errorCodeForTermination } from './rdpErrors';
 /** IronRDP's ScreenScale values (declared, not exported as a value). */
 const SCALE = { fit: 1, real: 3 } as const;
 const RESIZE_SETTLE_MS = 400;
+/** How long a connected session waits for the gateway's word on the sign-in before saying "Connected" anyway (the gateway's own wait is 10 s). */
+const SIGN_IN_FALLBACK_MS = 12_000;
 
 /**
  * Starts what an RDP connect waits for: compiling IronRDP's WebAssembly and the
@@ -52,6 +54,13 @@ export class RdpSession implements RemoteSession {
   /** What the server's clipboard said it can do, once it opened (the gateway read it). */
   private remoteClipboard: { files: boolean } | null = null;
   private connected = false;
+  /**
+   * The gateway's word that it has nothing more to check of the sign-in (ControlEvent 'signIn'): until then a
+   * connected IronRDP session says "Authenticating…", not "Connected" (xrdp says a refused password only by what it
+   * draws, which the gateway reads). A timer stands in should the word never come.
+   */
+  private signInSettled = false;
+  private signInTimer: number | null = null;
   private credentials: ((c: { username?: string; password: string }) => void) | null = null;
   private resizeObserver: ResizeObserver | null = null;
   private releasePainting: (() => void) | null = null;
@@ -71,6 +80,15 @@ export class RdpSession implements RemoteSession {
     this.clipboardToRemote = params.info.redirection.clipboardToRemote;
     this.fileTransferAllowed = params.info.redirection.fileTransfer;
     void this.run(params);
+  }
+
+  /** The gateway has nothing more to check of the sign-in: a connected session says so now, a connecting one when it connects. */
+  signInChecked(): void {
+    if (this.signInSettled) return;
+    this.signInSettled = true;
+    if (this.signInTimer !== null) window.clearTimeout(this.signInTimer);
+    this.signInTimer = null;
+    if (this.connected) this.events.emit('state', 'connected');
   }
 
   gatewayRoundTrip(roundTripMs: number): void {
@@ -187,7 +205,12 @@ export class RdpSession implements RemoteSession {
         this.pixelSizeObserver.observe(shown, { attributes: true, attributeFilter: ['width', 'height'] });
       }
       this.connected = true;
-      this.events.emit('state', 'connected');
+      if (this.signInSettled) this.events.emit('state', 'connected');
+      else {
+        this.events.emit('state', 'authenticating');
+        // The gateway goes on by itself 10 s after the connection sequence (SIGN_IN_WAIT_MS); a word lost on the way is not waited for long after.
+        this.signInTimer = window.setTimeout(() => this.signInChecked(), SIGN_IN_FALLBACK_MS);
+      }
       if (info.profile.desktopSize === 'fit-window') this.followWindowSize(surface);
       const termination = await started.run().then(
         (t) => ({ ok: true as const, reason: t.reason() }),
@@ -213,6 +236,8 @@ export class RdpSession implements RemoteSession {
     this.releasePainting?.();
     this.releasePainting = null;
     this.connected = false;
+    if (this.signInTimer !== null) window.clearTimeout(this.signInTimer);
+    this.signInTimer = null;
     this.files?.sessionEnded();
     this.files = null;
     // The element goes with its session, so a reconnect never shows the old picture.

@@ -142,6 +142,8 @@ export interface SignInWatch {
   autologon: () => boolean;
   /** The connection sequence is over (the server's Font Map) and what the server draws first will tell the sign-in's outcome. */
   finalized: () => void;
+  /** The connection sequence is over (the server's Font Map) and there is no auto-logon to watch (NLA, or none asked for). */
+  unchecked: () => void;
   /** The server's first drawing after its Font Map: the session's (signed in), or its own window (refused). Once. */
   outcome: (signedIn: boolean, evidence: string) => void;
 }
@@ -283,9 +285,10 @@ export class ServerStreamWatch {
     }
     const data = slowPathDataPdu(tpkt);
     if (data && this.signInWatch) {
-      if (data.pduType2 === PDUTYPE2_FONTMAP && this.signIn === 'before' && this.signInWatch.autologon()) {
-        this.signIn = 'waiting';
-        this.signInWatch.finalized();
+      if (data.pduType2 === PDUTYPE2_FONTMAP && this.signIn === 'before') {
+        this.signIn = this.signInWatch.autologon() ? 'waiting' : 'told';
+        if (this.signIn === 'waiting') this.signInWatch.finalized();
+        else this.signInWatch.unchecked();
       } else if (data.pduType2 === PDUTYPE2_SAVE_SESSION_INFO && this.signIn === 'waiting') {
         this.tellSignIn(true, 'Save Session Info PDU');
       } else if (data.pduType2 === PDUTYPE2_UPDATE && this.signIn === 'waiting' && !data.compressed && data.body + 4 <= tpkt.length) {

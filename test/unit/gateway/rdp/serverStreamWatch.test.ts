@@ -153,11 +153,12 @@ test('frame begin markers are reported with their frame id, however the stream i
 });
 
 /** What a watch told of an auto-logon (6). */
-function signIn(chunks: Buffer[], autologon = true): { finalized: number; outcomes: boolean[]; padded: number } {
-  const told = { finalized: 0, outcomes: [] as boolean[], padded: 0 };
+function signIn(chunks: Buffer[], autologon = true): { finalized: number; unchecked: number; outcomes: boolean[]; padded: number } {
+  const told = { finalized: 0, unchecked: 0, outcomes: [] as boolean[], padded: 0 };
   const check = new ServerStreamWatch(false, false, () => told.padded++, undefined, null, {
     autologon: () => autologon,
     finalized: () => told.finalized++,
+    unchecked: () => told.unchecked++,
     outcome: (signedIn) => told.outcomes.push(signedIn),
   });
   for (const chunk of chunks) check.push(chunk);
@@ -169,19 +170,19 @@ const cachedPointer = Buffer.from([0x00, 0x07, 0x0a, 0x02, 0x00, 0x00, 0x00]); /
 const synchronize = Buffer.from([0x00, 0x05, 0x03, 0x00, 0x00]); // fast-path synchronize (xrdp sends it after the Font Map)
 
 test('auto-logon: xrdp\u2019s own window (a slow-path Bitmap Update) first after the Font Map is a refusal; its padded bitmaps are not reported', () => {
-  assert.deepEqual(signIn([fontMap, synchronize, cachedPointer, slowPathBitmap([rectangle(13, 407, 396, 32)]), fastPathFrame(1)]), { finalized: 1, outcomes: [false], padded: 0 });
+  assert.deepEqual(signIn([fontMap, synchronize, cachedPointer, slowPathBitmap([rectangle(13, 407, 396, 32)]), fastPathFrame(1)]), { finalized: 1, unchecked: 0, outcomes: [false], padded: 0 });
 });
 
 test('auto-logon: the session\u2019s picture (surface commands, a fast-path bitmap) or a Save Session Info PDU first is a sign-in', () => {
-  assert.deepEqual(signIn([fontMap, synchronize, cachedPointer, fastPathFrame(1), slowPathBitmap([rectangle(0, 3, 4)])]), { finalized: 1, outcomes: [true], padded: 0 });
+  assert.deepEqual(signIn([fontMap, synchronize, cachedPointer, fastPathFrame(1), slowPathBitmap([rectangle(0, 3, 4)])]), { finalized: 1, unchecked: 0, outcomes: [true], padded: 0 });
   assert.deepEqual(signIn([fontMap, fastPathBitmap([rectangle(0, 63, 64)])]).outcomes, [true]);
   assert.deepEqual(signIn([fontMap, slowPathData(0x26, Buffer.alloc(8)), slowPathBitmap([rectangle(0, 3, 4)])]).outcomes, [true]);
 });
 
-test('auto-logon: nothing is told before the Font Map, nor without an auto-logon', () => {
-  assert.deepEqual(signIn([slowPathBitmap([rectangle(0, 3, 4)]), fastPathFrame(1)]), { finalized: 0, outcomes: [], padded: 0 });
-  assert.deepEqual(signIn([fontMap, slowPathBitmap([rectangle(0, 5, 8)])], false), { finalized: 0, outcomes: [], padded: 1 });
-  assert.deepEqual(signIn([fontMap, cachedPointer, synchronize]), { finalized: 1, outcomes: [], padded: 0 });
+test('auto-logon: nothing is told before the Font Map; without an auto-logon, only that there is nothing to watch', () => {
+  assert.deepEqual(signIn([slowPathBitmap([rectangle(0, 3, 4)]), fastPathFrame(1)]), { finalized: 0, unchecked: 0, outcomes: [], padded: 0 });
+  assert.deepEqual(signIn([fontMap, slowPathBitmap([rectangle(0, 5, 8)])], false), { finalized: 0, unchecked: 1, outcomes: [], padded: 1 });
+  assert.deepEqual(signIn([fontMap, cachedPointer, synchronize]), { finalized: 1, unchecked: 0, outcomes: [], padded: 0 });
 });
 
 test('auto-logon: any split of the stream tells the same', () => {
