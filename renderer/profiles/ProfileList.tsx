@@ -10,7 +10,9 @@ import { LockIcon } from '../app/LockIcon';
 export const ROW_HEIGHT = 44;
 const OVERSCAN = 6;
 
-type Row = { kind: 'folder'; folder: string } | { kind: 'profile'; profile: ProfileView; recent?: boolean };
+type FolderRow = { kind: 'folder'; folder: string };
+type ProfileRow = { kind: 'profile'; profile: ProfileView; recent?: boolean };
+type Row = FolderRow | ProfileRow;
 const RECENT_COUNT = 5;
 
 export interface ProfileListProps {
@@ -93,6 +95,11 @@ export function ProfileList({ profiles, selectedId, canCreate, onSelect, onConne
     return map;
   }, [rows]);
   const setSize = positions.size;
+  /** Each row's heading (its index in `rows`), -1 for the rows no heading is over. */
+  const headingOf = useMemo(() => {
+    let heading = -1;
+    return rows.map((row, index) => (row.kind === 'folder' ? (heading = index) : heading));
+  }, [rows]);
 
   // The one row Tab stops at: the one the keys last moved to while it is listed, else the selected connection, else the first.
   const [activeKey, setActiveKey] = useState<string | null>(null);
@@ -177,6 +184,73 @@ export function ProfileList({ profiles, selectedId, canCreate, onSelect, onConne
   // The active row stays rendered (and so keeps the focus) when it is scrolled out of view.
   const rendered = rows.slice(first, last).map((row, i) => ({ row, index: first + i }));
   if (activeIndex >= 0 && (activeIndex < first || activeIndex >= last)) rendered.push({ row: rows[activeIndex]!, index: activeIndex });
+  // A <ul> holds only <li>: each folder is an item of the list holding its heading and a list of its own, named by
+  // it; the connections no heading is over (the unfiled, with nothing recent) are the outer list's items. Whatever
+  // part of a folder is rendered comes with its heading, so a screen reader always has the nested list's name.
+  const sections: { heading: { row: FolderRow; index: number } | null; items: { row: ProfileRow; index: number }[] }[] = [];
+  for (const { index } of [...rendered].sort((a, b) => a.index - b.index)) {
+    const row = rows[index]!;
+    if (row.kind === 'folder') continue;
+    const headingIndex = headingOf[index]!;
+    const heading = headingIndex >= 0 ? { row: rows[headingIndex] as FolderRow, index: headingIndex } : null;
+    const current = sections[sections.length - 1];
+    if (current && current.heading?.index === heading?.index) current.items.push({ row, index });
+    else sections.push({ heading, items: [{ row, index }] });
+  }
+
+  const renderRow = ({ row, index }: { row: ProfileRow; index: number }) => {
+    const top = index * ROW_HEIGHT;
+    const key = rowKey(row);
+    const profile = row.profile;
+    return (
+      <li key={key} style={{ top }} aria-setsize={setSize} aria-posinset={positions.get(key)}>
+        <button
+          type="button"
+          data-row={key}
+          tabIndex={key === active ? 0 : -1}
+          aria-label={row.recent ? `${profile.name} (recent)` : profile.name}
+          aria-describedby={`${listId}-${index}`}
+          aria-current={profile.id === selectedId ? 'true' : undefined}
+          className={profile.id === selectedId ? 'profile-item selected' : 'profile-item'}
+          onFocus={() => setActiveKey(key)}
+          onClick={() => onSelect(profile.id)}
+          onDoubleClick={() => onConnect(profile.id)}
+          onKeyDown={(event) => {
+            // Enter connects, as double-click does (the app asks first about unsaved changes); Space (a plain click) only selects.
+            if (event.key === 'Enter') {
+              event.preventDefault();
+              event.stopPropagation();
+              onConnect(profile.id);
+            } else if (event.key === 'Delete' && onDelete && !profile.managed) {
+              event.preventDefault();
+              event.stopPropagation();
+              onDelete(profile.id);
+            }
+          }}
+        >
+          <span id={`${listId}-${index}`} className="visually-hidden">
+            {rowDescription(profile)}
+          </span>
+          <span className="profile-name">
+            {profile.favourite && (
+              <span className="star" title="Favourite" aria-hidden="true">
+                ★{' '}
+              </span>
+            )}
+            {profile.managed && (
+              <span className="lock" title="Managed by your organisation" aria-hidden="true">
+                <LockIcon />{' '}
+              </span>
+            )}
+            {profile.name}
+          </span>
+          <span className="profile-host">
+            {profile.protocol.toUpperCase()} · {profile.host}:{profile.port}
+          </span>
+        </button>
+      </li>
+    );
+  };
 
   return (
     <nav className="profile-list" aria-label="Connections">
@@ -225,67 +299,19 @@ export function ProfileList({ profiles, selectedId, canCreate, onSelect, onConne
         onScroll={(e) => setScroll({ top: e.currentTarget.scrollTop, height: e.currentTarget.clientHeight })}
       >
         <ul ref={list} style={{ height: rows.length * ROW_HEIGHT }} aria-label={listLabel} onKeyDown={onRowsKeyDown}>
-          {rendered.map(({ row, index }) => {
-            const top = index * ROW_HEIGHT;
-            const key = rowKey(row);
-            if (row.kind === 'folder') {
-              // A heading for the rows under it ("Recent", a folder), which screen readers can jump between.
-              return (
-                <li key={key} className="folder" style={{ top }} role="heading" aria-level={2}>
-                  {row.folder}
-                </li>
-              );
-            }
-            const profile = row.profile;
-            return (
-              <li key={key} style={{ top }} aria-setsize={setSize} aria-posinset={positions.get(key)}>
-                <button
-                  type="button"
-                  data-row={key}
-                  tabIndex={key === active ? 0 : -1}
-                  aria-label={row.recent ? `${profile.name} (recent)` : profile.name}
-                  aria-describedby={`${listId}-${index}`}
-                  aria-current={profile.id === selectedId ? 'true' : undefined}
-                  className={profile.id === selectedId ? 'profile-item selected' : 'profile-item'}
-                  onFocus={() => setActiveKey(key)}
-                  onClick={() => onSelect(profile.id)}
-                  onDoubleClick={() => onConnect(profile.id)}
-                  onKeyDown={(event) => {
-                    // Enter connects, as double-click does (the app asks first about unsaved changes); Space (a plain click) only selects.
-                    if (event.key === 'Enter') {
-                      event.preventDefault();
-                      event.stopPropagation();
-                      onConnect(profile.id);
-                    } else if (event.key === 'Delete' && onDelete && !profile.managed) {
-                      event.preventDefault();
-                      event.stopPropagation();
-                      onDelete(profile.id);
-                    }
-                  }}
-                >
-                  <span id={`${listId}-${index}`} className="visually-hidden">
-                    {rowDescription(profile)}
-                  </span>
-                  <span className="profile-name">
-                    {profile.favourite && (
-                      <span className="star" title="Favourite" aria-hidden="true">
-                        ★{' '}
-                      </span>
-                    )}
-                    {profile.managed && (
-                      <span className="lock" title="Managed by your organisation" aria-hidden="true">
-                        <LockIcon />{' '}
-                      </span>
-                    )}
-                    {profile.name}
-                  </span>
-                  <span className="profile-host">
-                    {profile.protocol.toUpperCase()} · {profile.host}:{profile.port}
-                  </span>
-                </button>
+          {sections.map(({ heading, items }) =>
+            heading === null ? (
+              items.map(renderRow)
+            ) : (
+              <li key={rowKey(heading.row)} className="folder-group">
+                {/* A heading for the rows under it ("Recent", a folder), which screen readers can jump between. */}
+                <div id={`${listId}-heading-${heading.index}`} className="folder" style={{ top: heading.index * ROW_HEIGHT }} role="heading" aria-level={2}>
+                  {heading.row.folder}
+                </div>
+                <ul aria-labelledby={`${listId}-heading-${heading.index}`}>{items.map(renderRow)}</ul>
               </li>
-            );
-          })}
+            ),
+          )}
         </ul>
       </div>
     </nav>

@@ -171,3 +171,45 @@ test('200% zoom in an 800×600 window (400×300 CSS px): the list and the editor
   // Nothing sideways: the page does not scroll horizontally.
   assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth + 1));
 });
+
+test('valid list markup: only <li> in each list, each folder a list named by its heading, and the arrow keys go on across folders', async (t) => {
+  const { page, list } = await seededApp(t, [
+    { name: 'Alpha', folder: 'Lab' },
+    { name: 'Bravo', lastConnectedAt: new Date().toISOString() },
+    { name: 'Charlie' },
+    { name: 'Delta' },
+    { name: 'Echo', folder: 'Zoo' },
+  ]);
+  await list.getByRole('list', { name: '5 connections, and 1 recent' }).waitFor();
+  // A <ul> may hold only <li> (axe's "list" rule), and an <li> that is not a list item (a heading) is not one either.
+  const offending = await list.locator('ul').evaluateAll((lists) =>
+    lists.flatMap((ul) => [...ul.children].filter((child) => child.tagName !== 'LI' || child.hasAttribute('role')).map((child) => `${child.tagName} role=${child.getAttribute('role')}: ${child.textContent}`)),
+  );
+  assert.deepEqual(offending, [], 'every child of each list is a list item');
+  // Each folder's connections are a list of their own, named by the heading above them.
+  for (const [heading, names] of [['Recent', ['Bravo (recent)']], ['All connections', ['Bravo', 'Charlie', 'Delta']], ['Lab', ['Alpha']], ['Zoo', ['Echo']]] as const) {
+    await list.getByRole('heading', { name: heading, level: 2 }).waitFor();
+    const group = list.getByRole('list', { name: heading, exact: true });
+    assert.deepEqual(await group.getByRole('button').evaluateAll((buttons) => buttons.map((b) => b.getAttribute('aria-label'))), names, `the “${heading}” list`);
+  }
+  // One Tab stop still, and Up and Down go from folder to folder, headings left out.
+  await list.getByRole('searchbox', { name: 'Search connections' }).focus();
+  const seen: (string | undefined)[] = [];
+  for (let i = 0; i < 6; i++) {
+    await page.keyboard.press('ArrowDown');
+    seen.push(await focused(page));
+  }
+  assert.deepEqual(seen, ['Bravo (recent)', 'Bravo', 'Charlie', 'Delta', 'Alpha', 'Echo']);
+  await page.keyboard.press('ArrowUp');
+  assert.equal(await focused(page), 'Alpha');
+  await page.keyboard.press('ArrowUp');
+  assert.equal(await focused(page), 'Delta');
+  await page.keyboard.press('Home');
+  assert.equal(await focused(page), 'Bravo (recent)');
+  assert.equal(await list.locator('.profile-item[tabindex="0"]').count(), 1, 'one row in the Tab order');
+  // The rows sit where they did when the headings were list items: each heading one row's height above its folder's first row.
+  const tops = await list.locator('.folder, .profile-item').evaluateAll((items) =>
+    items.map((item) => `${item.getAttribute('aria-label') ?? item.textContent} ${Math.round(item.getBoundingClientRect().top - item.closest('.profile-rows')!.getBoundingClientRect().top)}`),
+  );
+  assert.deepEqual(tops, ['Recent 8', 'Bravo (recent) 44', 'All connections 96', 'Bravo 132', 'Charlie 176', 'Delta 220', 'Lab 272', 'Alpha 308', 'Zoo 360', 'Echo 396']);
+});
