@@ -89,6 +89,13 @@ function focusedEditorControl(): string | null {
   return focused instanceof HTMLElement && focused.closest('.profile-editor') ? (focused.getAttribute('name') ?? 'heading') : null;
 }
 
+/** What the delete question says first when the connection is open: that deleting it ends its sessions. */
+function deleteEndsSessions(name: string, open: number): string {
+  if (open === 0) return '';
+  if (open === 1) return `“${name}” is open: deleting it disconnects its session and closes its tab. `;
+  return `“${name}” is open in ${open} tabs: deleting it disconnects all ${open} sessions and closes their tabs. `;
+}
+
 function noConnectionsNote(invalidFile: AppState['policy']['invalidFile']): string {
   if (invalidFile === 'blocked') return "Your organisation's policy is invalid (the message above says what is wrong), so connections are blocked. Tell your IT department.";
   if (invalidFile === 'last-valid-kept') return "Your organisation's policy is invalid (the message above says what is wrong); its last valid version stays in force and sets up no connection for you. Tell your IT department.";
@@ -422,6 +429,9 @@ export function App() {
     requestAnimationFrame(() => document.querySelector<HTMLElement>('[role="tab"][aria-selected="true"]')?.focus());
   };
 
+  /** The tabs whose session to this connection is live (connecting, connected, reconnecting): a delete would end them. */
+  const openSessionsOf = (id: string) => sessions.filter((s) => s.profile.id === id && sessionStates.current.get(s.key) !== 'disconnected');
+
   /**
    * A session's tab closed from the tab strip: a live session (connecting, connected, reconnecting) ends only once
    * the user agrees, as Microsoft's client asks before disconnecting; an ended one closes at once.
@@ -688,8 +698,16 @@ export function App() {
         </ModalDialog>
       )}
       {confirmDelete && (
-        <ModalDialog title={`Delete “${confirmDelete.name}”?`} onCancel={() => setConfirmDelete(null)}>
-            <p>The connection and its saved password are removed from this computer.</p>
+        <ModalDialog
+          title={`Delete “${confirmDelete.name}”?`}
+          onCancel={() => setConfirmDelete(null)}
+          description={
+            <>
+              {deleteEndsSessions(confirmDelete.name, openSessionsOf(confirmDelete.id).length)}
+              The connection and its saved password are removed from this computer.
+            </>
+          }
+        >
             <div className="actions">
               <button
                 type="button"
@@ -697,12 +715,20 @@ export function App() {
                 onClick={() => {
                   const target = confirmDelete;
                   setConfirmDelete(null);
+                  // Its tabs, live or ended, close once the connection is gone (closing a live one disconnects it).
+                  const tabs = sessions.filter((s) => s.profile.id === target.id).map((s) => s.key);
+                  const live = openSessionsOf(target.id).length;
                   // As a file manager does: the next connection in the list (else the one before) is selected, and
                   // its row has the focus (the Delete button the dialog would give it back to goes away).
                   const before = libraryOrder(profiles);
                   const index = before.findIndex((p) => p.id === target.id);
                   void act(async () => {
                     await api('DELETE', API.profile(target.id));
+                    if (tabs.length > 0) {
+                      setSessions((s) => s.filter((x) => !tabs.includes(x.key)));
+                      for (const key of tabs) sessionStates.current.delete(key);
+                      setActiveTab((t) => (tabs.includes(t) ? 'library' : t));
+                    }
                     const list = await loadProfiles();
                     const neighbour = [...before.slice(index + 1), ...before.slice(0, Math.max(index, 0)).reverse()].find((p) => list.some((q) => q.id === p.id)) ?? list[0];
                     // Another connection than the editor's (the Delete key in the list) leaves the editor as it is.
@@ -710,11 +736,11 @@ export function App() {
                       current.kind === 'profile' && current.id !== target.id && list.some((p) => p.id === current.id) ? current : neighbour ? { kind: 'profile', id: neighbour.id } : { kind: 'none' },
                     );
                     setFocusSelectedRow((n) => n + 1);
-                    announce(`Deleted “${target.name}”.`);
+                    announce(live > 0 ? `Disconnected and deleted “${target.name}”.` : `Deleted “${target.name}”.`);
                   });
                 }}
               >
-                Delete
+                {openSessionsOf(confirmDelete.id).length > 0 ? 'Disconnect and delete' : 'Delete'}
               </button>
               <button type="button" autoFocus onClick={() => setConfirmDelete(null)}>
                 Cancel
