@@ -151,6 +151,14 @@ export function App() {
   const loadProfiles = useCallback(async () => {
     const list = await api<ProfileView[]>('GET', API.profiles);
     setProfiles(list);
+    // An open session keeps the settings it was opened with, but goes by its connection's name as saved now (a
+    // rename in the editor): its tab and its desktop's accessible name say the new one.
+    setSessions((open) =>
+      open.map((session) => {
+        const saved = list.find((p) => p.id === session.profile.id);
+        return saved && saved.name !== session.profile.name ? { ...session, profile: { ...session.profile, name: saved.name } } : session;
+      }),
+    );
     return list;
   }, []);
 

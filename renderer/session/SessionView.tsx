@@ -297,16 +297,21 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
    */
   const clipboardRefusal = useRef<'denied' | 'prompt' | null>(null);
 
+  /** What a screen reader calls the desktop, after the connection's name as saved now (a rename while open follows). */
+  const desktopLabel = `Remote desktop of ${profile.name}`;
+  const desktopLabelRef = useRef(desktopLabel);
+  desktopLabelRef.current = desktopLabel;
   /**
    * The element that holds the keys (the adapter's canvas, which some put in place only once their display
    * channel is up) is named as the surface around it, so a screen reader says what has the focus.
    */
   const nameDesktop = () => {
     const held = sessionRef.current?.canvas();
-    if (!held || held.getAttribute('aria-label')) return;
+    if (!held) return;
     held.setAttribute('role', 'application');
-    held.setAttribute('aria-label', `Remote desktop of ${profile.name}`);
+    if (held.getAttribute('aria-label') !== desktopLabelRef.current) held.setAttribute('aria-label', desktopLabelRef.current);
   };
+  useEffect(nameDesktop, [desktopLabel]); // eslint-disable-line react-hooks/exhaustive-deps
 
   const onStateChangeRef = useRef(onStateChange);
   onStateChangeRef.current = onStateChange;
@@ -849,7 +854,6 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
   };
 
   const ended = state === 'disconnected';
-  const desktopLabel = `Remote desktop of ${profile.name}`;
 
   const failureText = failure ? failureWords(failure, kiosk !== null, profile.host) : null;
   /** Why the last try failed: "not back" words for a desktop that worked, first-connection words otherwise. */

@@ -1,12 +1,12 @@
 // The library's own actions on a connection whose session is open (UI review): deleting it says the session ends
-// and ends it. Real Xvnc.
+// and ends it, and renaming it renames the open tab and its desktop, as a screen reader says it. Real Xvnc.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import type { Page } from 'playwright-core';
 import { startXvnc, disposeXvnc, type XvncServer } from '../servers/xvnc';
 import { startAppWithBrowser } from '../support/app';
-import { createProfile, waitFor, waitForState } from '../support/ui';
+import { createProfile, sessionView, waitFor, waitForState } from '../support/ui';
 
 let server: XvncServer;
 const cleanups: (() => Promise<void>)[] = [];
@@ -81,4 +81,31 @@ test('deleting an open connection says its session ends; Cancel keeps both, and 
   // The keys are on the next connection in the list, which the editor shows.
   assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('aria-label')), 'Payroll');
   assert.equal(await page.getByLabel('Name', { exact: true }).inputValue(), 'Payroll');
+});
+
+test('renaming a connection while its session is open renames its tab and its desktop as a screen reader says it, without reconnecting', async () => {
+  const { browser } = await startAppWithBrowser(cleanups);
+  const { page } = browser;
+  page.setDefaultTimeout(10_000);
+  const client = await connected(page, 'Lab box');
+  const clients = serverClients();
+  // The desktop has the keys, named after its connection.
+  assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('aria-label')), 'Remote desktop of Lab box');
+
+  await page.getByRole('tab', { name: 'Connections' }).click();
+  await page.getByLabel('Name', { exact: true }).fill('Lab box 2');
+  await page.getByRole('button', { name: 'Save', exact: true }).click();
+  await page.getByRole('status').filter({ hasText: 'Saved “Lab box 2”.' }).waitFor();
+
+  const tab = page.getByRole('tab', { name: 'Lab box 2', exact: true });
+  await tab.waitFor();
+  await tab.click();
+  await waitForState(page, 'Connected');
+  assert.equal(await sessionView(page).locator('.session-title').textContent(), 'Lab box 2');
+  // Both the desktop's surface and the element holding the keys inside it (the canvas) go by the new name.
+  assert.equal(await page.getByRole('application', { name: 'Remote desktop of Lab box 2', exact: true }).count(), 2);
+  assert.equal(await page.getByRole('application', { name: 'Remote desktop of Lab box', exact: true }).count(), 0);
+  await waitFor(async () => (await page.evaluate(() => document.activeElement?.getAttribute('aria-label'))) === 'Remote desktop of Lab box 2', 'the focused desktop to say the new name');
+  assert.deepEqual(serverClients(), clients, 'the same connection, not a new one');
+  assert.ok(clients.includes(client));
 });
