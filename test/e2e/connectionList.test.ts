@@ -213,3 +213,31 @@ test('valid list markup: only <li> in each list, each folder a list named by its
   );
   assert.deepEqual(tops, ['Recent 8', 'Bravo (recent) 44', 'All connections 96', 'Bravo 132', 'Charlie 176', 'Delta 220', 'Lab 272', 'Alpha 308', 'Zoo 360', 'Echo 396']);
 });
+
+test('virtualised across folders: the focused row keeps the focus scrolled away, and every list still holds only <li>', async (t) => {
+  const seeds: Seed[] = ['Aft', 'Bow', 'Keel'].flatMap((folder) => Array.from({ length: 60 }, (_, i) => ({ name: `${folder} ${String(i).padStart(2, '0')}`, folder })));
+  const { page, list } = await seededApp(t, seeds);
+  const onlyListItems = () => list.locator('ul').evaluateAll((lists) => lists.every((ul) => [...ul.children].every((child) => child.tagName === 'LI' && !child.hasAttribute('role'))));
+  await list.getByRole('searchbox', { name: 'Search connections' }).focus();
+  await page.keyboard.press('ArrowDown');
+  assert.equal(await focused(page), 'Aft 00');
+  // End: the last row of the last folder, rendered with its folder's heading and list.
+  await page.keyboard.press('End');
+  assert.equal(await focused(page), 'Keel 59');
+  assert.equal(await list.getByRole('list', { name: 'Keel', exact: true }).getByRole('button', { name: 'Keel 59' }).count(), 1);
+  assert.ok(await onlyListItems());
+  // Scrolled back to the top, the focused row stays (in its folder's list, under its heading), and Up goes on from it.
+  await list.locator('.profile-rows').evaluate((element) => (element.scrollTop = 0));
+  await new Promise((r) => setTimeout(r, 200));
+  assert.equal(await focused(page), 'Keel 59', 'the focus stays on its row when scrolled away');
+  assert.equal(await list.getByRole('list', { name: 'Keel', exact: true }).getByRole('button').count(), 1, 'only the focused row of Keel is rendered');
+  assert.ok(await onlyListItems());
+  await page.keyboard.press('Home');
+  assert.equal(await focused(page), 'Aft 00');
+  // Down across the end of a folder into the next one.
+  await page.keyboard.type('Aft 59');
+  assert.equal(await focused(page), 'Aft 59');
+  await page.keyboard.press('ArrowDown');
+  assert.equal(await focused(page), 'Bow 00');
+  assert.ok(await onlyListItems());
+});
