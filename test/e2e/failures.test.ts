@@ -2,7 +2,7 @@
 // on screen, within 10 seconds, and nothing left hanging.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { startXvnc, disposeXvnc, type XvncServer } from '../servers/xvnc';
@@ -11,7 +11,7 @@ import { startFaultRelay } from '../servers/faultRelay';
 import { hexColour } from '../servers/xwd';
 import { startApp, removeDataDir, type RunningApp } from '../support/app';
 import { openBrowser, type TestBrowser } from '../support/browser';
-import { createProfile, sessionView, trustCertificate, waitForCanvasColour, waitForState } from '../support/ui';
+import { createProfile, sessionView, trustCertificate, waitFor, waitForCanvasColour, waitForState } from '../support/ui';
 import type { Locator } from 'playwright-core';
 import { messageFor } from '../../shared/errors/errorCodes';
 
@@ -151,6 +151,34 @@ test('a saved password still signs in where the page signs in itself (an RFB 3.7
     await waitForState(page, 'Connected');
     await waitForCanvasColour(page, 500, 400, hexColour('#2a7f3f'));
     assert.equal(await page.getByRole('dialog', { name: 'Password required' }).count(), 0, 'the saved password answered noVNC');
+    await sessionView(page).getByRole('button', { name: 'Disconnect' }).click();
+    await waitForState(page, 'Disconnected');
+    await sessionView(page).getByRole('button', { name: 'Close', exact: true }).click();
+  } finally {
+    await relay.close();
+  }
+});
+
+test('a wrong saved password where the page signs in itself (an RFB 3.3 server): the same message and Reconnect\'s question as elsewhere, and the diagnostics say auth-failed, not server-closed', async () => {
+  const { page } = browser;
+  // Xvnc's greeting made 3.3 on its way: the page and Xvnc then speak RFB 3.3, which the gateway leaves to the page.
+  const relay = await startFaultRelay(server.port, '127.0.0.1', { greetingAs: 'RFB 003.003\n' });
+  try {
+    await page.getByRole('tab', { name: 'Connections' }).click();
+    await createProfile(page, { name: 'Oldest server', port: relay.port, password: 'stale-pw' });
+    await page.getByRole('button', { name: 'Connect', exact: true }).click();
+    const alert = sessionView(page).getByRole('alert');
+    await alert.waitFor({ timeout: 10_000 });
+    assert.match((await alert.textContent()) ?? '', new RegExp(escape(messageFor('auth-failed'))));
+    await waitForState(page, 'Disconnected');
+    // What IT gets in the diagnostics bundle ("Save diagnostics for IT…", --diagnostics): the refusal, as where the gateway signs in.
+    const errorsFile = path.join(app.dataDir, 'last-connection-errors.json');
+    const recorded = async () => JSON.parse(await readFile(errorsFile, 'utf8').catch(() => '[]')) as Array<{ target: string; code: string; detail: string | null }>;
+    await waitFor(async () => (await recorded()).some((e) => e.target.endsWith(`:${relay.port}`)), 'the failure recorded');
+    assert.deepEqual((await recorded()).filter((e) => e.target.endsWith(`:${relay.port}`)).map((e) => [e.code, e.detail]), [['auth-failed', 'the server refused the password (VncAuth), signed in by the page']]);
+
+    // The refused saved password is not tried again: Reconnect asks, and the right one signs in.
+    await reconnectTypingTheRightPassword(page, alert);
     await sessionView(page).getByRole('button', { name: 'Disconnect' }).click();
     await waitForState(page, 'Disconnected');
     await sessionView(page).getByRole('button', { name: 'Close', exact: true }).click();

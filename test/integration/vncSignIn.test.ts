@@ -122,6 +122,43 @@ test('a wrong saved password is recorded as the sign-in failure it is (auth-fail
   }
 });
 
+test('a wrong password the page signs in with itself (RFB 3.3, 3.7, and 3.8 with no saved password) is recorded as auth-failed, as the gateway\'s own refusal is', async (t) => {
+  const out = await mkdtemp(path.join(os.tmpdir(), 'deskbridge-vnc-page-refused-'));
+  t.after(() => rm(out, { recursive: true, force: true }));
+  // Xvnc's greeting made older on its way: the page and Xvnc then speak 3.3 or 3.7, which the gateway leaves to the page.
+  for (const version of ['RFB 003.003\n', 'RFB 003.007\n', 'RFB 003.008\n']) {
+    const relay = version === 'RFB 003.008\n' ? null : await startFaultRelay(xvnc.port, '127.0.0.1', { greetingAs: version });
+    t.after(() => relay?.close());
+    const created = await harness.call('POST', '/api/profiles', { profile: { name: `Page signs in, ${version.trim()}`, protocol: 'vnc', host: '127.0.0.1', port: relay?.port ?? xvnc.port } });
+    const session = (await harness.call('POST', '/api/sessions', { profileId: created.json.id })).json as CreateSessionResponse;
+    const control = await harness.control(session.controlPath);
+    const ws = harness.socket(session.relayPath);
+    const stream = relayStream(ws);
+    const closed = new Promise<void>((resolve) => ws.once('close', () => resolve()));
+    assert.equal((await stream.read(12)).toString('latin1'), version);
+    ws.send(Buffer.from(version, 'latin1'));
+    if (version === 'RFB 003.003\n') {
+      assert.equal((await stream.read(4)).readUInt32BE(0), 2, 'RFB 3.3: the server decides, VNC authentication');
+    } else {
+      assert.deepEqual([...(await stream.read((await stream.read(1))[0]!))], [2]);
+      ws.send(Buffer.from([2]));
+    }
+    ws.send(vncAuthResponse('not-the-password', await stream.read(16)));
+    assert.notEqual((await stream.read(4)).readUInt32BE(0), 0, 'SecurityResult failed');
+    await closed;
+    const deadline = Date.now() + 2000;
+    while (!control.events.some((e) => e.type === 'error') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    control.close();
+    const failure = control.events.find((e): e is Extract<ControlEvent, { type: 'error' }> => e.type === 'error');
+    assert.equal(failure?.code, 'auth-failed', `${version.trim()}: the page is told the password was refused (${JSON.stringify(control.events)})`);
+    await harness.gateway.writeDiagnostics(out);
+    const recorded = (JSON.parse(await readFile(path.join(out, 'last-connection-errors.json'), 'utf8')) as Array<{ sessionId: string; code: string; detail: string | null }>).filter((e) => e.sessionId === session.sessionId);
+    assert.deepEqual(recorded.map((e) => e.code), ['auth-failed'], version.trim());
+    // Only 3.8 gives a reason (RFC 6143 §7.1.3).
+    assert.match(recorded[0]!.detail ?? '', version === 'RFB 003.008\n' ? /refused the password \(VncAuth\), signed in by the page: .*auth/i : /^the server refused the password \(VncAuth\), signed in by the page$/);
+  }
+});
+
 test('with no saved password the page gets the server\'s security types and signs in itself', async () => {
   const { session, ws, stream } = await openSession('Typed password');
   assert.equal(session.savedPassword, null);

@@ -10,6 +10,7 @@ import type { Logger } from '../logging/logger';
 import type { SessionRegistry, GatewaySession } from '../sessions/sessionRegistry';
 import { pumpBytes, toBuffer } from './socketPump';
 import { PageHandshake, VncSignIn, type SignInOutcome } from './vncSignIn';
+import { PageSignInWatch } from './vncPageSignIn';
 import { gatewaySignIn, startTls } from './vncTls';
 import { connectSpiceTls, connectSpiceTlsThroughProxy, sameCertificate } from './spiceTls';
 import { openHttpTunnel } from './httpConnectTunnel';
@@ -178,8 +179,20 @@ function relay(
   session.vncSignIn = null;
   let catchingUp = false;
   let endedWhileCatchingUp: ErrorCode | null = null;
-  /** The server refused the gateway's sign-in (a wrong password): what it said. The relay's end, however it comes, is that refusal. */
+  /** The server refused the gateway's sign-in, or the page's (a wrong password): what it said. The relay's end, however it comes, is that refusal. */
   let refusedSignIn: string | null = null;
+  /** Where the page signs in itself (passthrough, hand-over): its sign-in, read as it goes by (vncPageSignIn.ts) until it is over. */
+  let pageSignIn: PageSignInWatch | null = null;
+  const watchPageSignIn = (side: 'server' | 'page', chunk: Buffer) => {
+    const watch = pageSignIn;
+    if (!watch) return;
+    if (side === 'server') watch.fromServer(chunk);
+    else watch.fromPage(chunk);
+    if (!watch.outcome) return;
+    pageSignIn = null;
+    if (watch.outcome.kind === 'refused') refusedSignIn = watch.outcome.detail;
+    log.debug('the page\'s sign-in', { session: session.id, outcome: watch.outcome.kind });
+  };
 
   const connectTimer = setTimeout(() => finish('host-unreachable', `no answer within ${timeouts.connectMs} ms`), timeouts.connectMs);
   let greetingTimer: NodeJS.Timeout | null = null;
@@ -277,6 +290,7 @@ function relay(
     agentFilter = agent;
     for (const chunk of fromServer) {
       heard();
+      watchPageSignIn('server', chunk);
       for (const message of agent ? agent.fromServer(chunk) : [chunk]) socket.send(message, { binary: true, compress: false });
     }
     const toHost = (chunk: Buffer): Buffer[] => {
@@ -297,11 +311,17 @@ function relay(
       return [];
     };
     for (const chunk of pendingToHost.splice(0).flatMap(toHost)) {
+      watchPageSignIn('page', chunk);
       session.bytesToHost += chunk.length;
       host.write(chunk);
     }
     if (finished) return;
-    pumpBytes(socket, host, session, { fromHost: heard, ...(framing || agent ? { transformToHost: toHost } : {}), ...(agent ? { transformFromHost: (chunk: Buffer) => agent.fromServer(chunk) } : {}) });
+    const fromHost = (chunk: Buffer) => {
+      heard();
+      watchPageSignIn('server', chunk);
+    };
+    const pageWatched = pageSignIn ? { toHost: (chunk: Buffer) => watchPageSignIn('page', chunk) } : {};
+    pumpBytes(socket, host, session, { fromHost, ...pageWatched, ...(framing || agent ? { transformToHost: toHost } : {}), ...(agent ? { transformFromHost: (chunk: Buffer) => agent.fromServer(chunk) } : {}) });
     // A held connection was paused when taken (nothing is lost): it flows from here.
     host.resume();
   };
@@ -324,11 +344,17 @@ function relay(
       const serverBytes = after.length > 0 ? Buffer.concat([outcome.serverBytes, ...after]) : outcome.serverBytes;
       if (outcome.kind === 'refused') refusedSignIn = refusalDetail(outcome.securityName, serverBytes);
       if (outcome.kind === 'passthrough') {
+        pageSignIn = new PageSignInWatch('version');
         noteToPage(outcome);
         return pump([serverBytes], false);
       }
       // A server that closed after refusing (while held) has said all it will.
       if (ended) endedWhileCatchingUp = 'server-closed';
+      if (outcome.kind === 'hand-over') {
+        // The page is given the server's types as they came and signs in itself.
+        pageSignIn = new PageSignInWatch('types');
+        watchPageSignIn('server', serverBytes);
+      }
       handshakeWithPage({ ...outcome, serverBytes });
     };
     // Once the server has greeted, the rest of the sign-in must come within the greeting's time (a server may greet and go silent).

@@ -1,0 +1,169 @@
+// The VNC sign-in the page does itself, watched by the relay.
+//
+// Where the gateway cannot sign in for the page (vncSignIn.ts: a server that
+// does not speak RFB 3.8, or VNC authentication with no saved password), the
+// page does the handshake through the relay. The server's answer to the
+// page's password is then read here, from the bytes going by, so that a
+// refusal ends the session as the same refusal does where the gateway signs
+// in: `auth-failed` with the server's reason, not the `server-closed` of the
+// close that follows it. Nothing is changed or held: this only reads.
+//
+// Followed (RFC 6143 §7.1–7.2, and §7.1.2's older versions): the version each
+// side said, the security type (3.3: the server's; 3.7 and 3.8: the page's
+// choice), and for None and VNC authentication the SecurityResult, with its
+// reason from 3.8 on. Other types (Tight, RA2ne, ARD…) nest their own
+// messages before it and are not followed: their end is classified as before.
+
+const VERSION_LENGTH = 12;
+const SECURITY_NONE = 1;
+const SECURITY_VNC_AUTH = 2;
+const CHALLENGE_LENGTH = 16;
+/** A longer reason is not read (a server's reason is a sentence). */
+const MAX_REASON = 1024;
+
+export type PageSignInOutcome =
+  | { kind: 'signed-in' }
+  /** The server refused the page's sign-in: in words, for the session's failure and the diagnostics. */
+  | { kind: 'refused'; detail: string }
+  /** A type this does not follow, a server that refused the connection before any sign-in, or bytes that are not RFB. */
+  | { kind: 'not-followed' };
+
+type Stage = 'server-version' | 'page-version' | 'types' | 'choice' | 'challenge' | 'result' | 'reason';
+
+export class PageSignInWatch {
+  private stage: Stage;
+  private server: Buffer = Buffer.alloc(0);
+  private page: Buffer = Buffer.alloc(0);
+  /** The version the page answered with: 3 (RFB 3.3), 7 or 8 (3.8 and later). */
+  private minor: number;
+  private chosen = 0;
+  outcome: PageSignInOutcome | null = null;
+
+  /**
+   * `from`: 'version' where the page gets the server's own greeting (passthrough); 'types' where the gateway
+   * said RFB 3.8 to the server and hands the page the server's security types (hand-over).
+   */
+  constructor(from: 'version' | 'types') {
+    this.stage = from === 'version' ? 'server-version' : 'types';
+    this.minor = from === 'version' ? 0 : 8;
+  }
+
+  /** Bytes from the server, on their way to the page. */
+  fromServer(chunk: Buffer): void {
+    if (this.outcome) return;
+    this.server = this.server.length === 0 ? chunk : Buffer.concat([this.server, chunk]);
+    this.advance();
+  }
+
+  /** Bytes from the page, on their way to the server. */
+  fromPage(chunk: Buffer): void {
+    if (this.outcome) return;
+    // Only the version and the choice are read from the page: what it sends after them is not kept.
+    if (this.stage !== 'server-version' && this.stage !== 'page-version' && this.stage !== 'types' && this.stage !== 'choice') return;
+    this.page = this.page.length === 0 ? chunk : Buffer.concat([this.page, chunk]);
+    this.advance();
+  }
+
+  private advance(): void {
+    while (!this.outcome && this.step());
+    if (this.outcome) {
+      this.server = Buffer.alloc(0);
+      this.page = Buffer.alloc(0);
+    }
+  }
+
+  /** One stage, if its bytes are all here; false to wait for more. */
+  private step(): boolean {
+    switch (this.stage) {
+      case 'server-version': {
+        if (this.server.length < VERSION_LENGTH) return false;
+        if (!this.server.subarray(0, 4).equals(Buffer.from('RFB ', 'latin1'))) return this.end({ kind: 'not-followed' });
+        this.server = this.server.subarray(VERSION_LENGTH);
+        this.stage = 'page-version';
+        return true;
+      }
+      case 'page-version': {
+        if (this.page.length < VERSION_LENGTH) return false;
+        const said = /^RFB (\d{3})\.(\d{3})\n$/.exec(this.page.subarray(0, VERSION_LENGTH).toString('latin1'));
+        if (!said) return this.end({ kind: 'not-followed' });
+        const major = Number(said[1]);
+        const minor = Number(said[2]);
+        // RFC 6143 §7.1.1: 3.3 and 3.7 as such; 3.8 (and anything later a client may say) as 3.8; 3.4–3.6 as 3.3.
+        this.minor = major > 3 || minor >= 8 ? 8 : minor === 7 ? 7 : 3;
+        this.page = this.page.subarray(VERSION_LENGTH);
+        this.stage = 'types';
+        return true;
+      }
+      case 'types': {
+        if (this.minor === 3) {
+          // RFB 3.3: the server decides, as a U32; 0 is the connection refused (with a reason), before any sign-in.
+          if (this.server.length < 4) return false;
+          const type = this.server.readUInt32BE(0);
+          this.server = this.server.subarray(4);
+          return this.chose(type);
+        }
+        if (this.server.length < 1) return false;
+        const count = this.server[0]!;
+        if (count === 0) return this.end({ kind: 'not-followed' });
+        if (this.server.length < 1 + count) return false;
+        this.server = this.server.subarray(1 + count);
+        this.stage = 'choice';
+        return true;
+      }
+      case 'choice': {
+        if (this.page.length < 1) return false;
+        const type = this.page[0]!;
+        this.page = Buffer.alloc(0);
+        return this.chose(type);
+      }
+      case 'challenge': {
+        if (this.server.length < CHALLENGE_LENGTH) return false;
+        this.server = this.server.subarray(CHALLENGE_LENGTH);
+        this.stage = 'result';
+        return true;
+      }
+      case 'result': {
+        if (this.server.length < 4) return false;
+        const status = this.server.readUInt32BE(0);
+        this.server = this.server.subarray(4);
+        if (status === 0) return this.end({ kind: 'signed-in' });
+        // A reason only from 3.8 on (RFC 6143 §7.1.3).
+        if (this.minor < 8) return this.refused('');
+        this.stage = 'reason';
+        return true;
+      }
+      case 'reason': {
+        if (this.server.length < 4) return false;
+        const length = this.server.readUInt32BE(0);
+        if (length > MAX_REASON) return this.refused('');
+        if (this.server.length < 4 + length) return false;
+        return this.refused(this.server.subarray(4, 4 + length).toString('utf8').replace(/[\x00-\x1f\x7f]+/g, ' ').trim());
+      }
+    }
+  }
+
+  private chose(type: number): boolean {
+    this.chosen = type;
+    if (type === SECURITY_VNC_AUTH) {
+      this.stage = 'challenge';
+      return true;
+    }
+    // None: 3.3 and 3.7 send no SecurityResult for it (RFC 6143 §7.2.1), 3.8 does.
+    if (type === SECURITY_NONE) {
+      if (this.minor < 8) return this.end({ kind: 'signed-in' });
+      this.stage = 'result';
+      return true;
+    }
+    return this.end({ kind: 'not-followed' });
+  }
+
+  private refused(reason: string): boolean {
+    const what = this.chosen === SECURITY_VNC_AUTH ? 'the password (VncAuth)' : 'the sign-in (None)';
+    return this.end({ kind: 'refused', detail: `the server refused ${what}, signed in by the page${reason ? `: ${reason}` : ''}` });
+  }
+
+  private end(outcome: PageSignInOutcome): boolean {
+    this.outcome = outcome;
+    return false;
+  }
+}
