@@ -176,6 +176,12 @@ export function refusalNote(code: ErrorCode, body: Record<string, unknown> | und
   return null;
 }
 
+/** What the session says when "Remember password" could not save the password: the gateway's reason, and what happens now. */
+export function passwordNotRemembered(error: unknown): string {
+  const why = error instanceof ApiError ? error.message : `The password could not be saved (${error instanceof Error ? error.message : String(error)}).`;
+  return `${why} The session goes on with the password you typed; it is not remembered.`;
+}
+
 /**
  * A failure as the view says it: a kiosk's own words where it has them, the desktop's message then under "Details".
  * `host` fills the words' {host}.
@@ -497,9 +503,9 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
         session.on('state', (s) => {
           if (s === 'connected') {
             wasConnectedRef.current = true;
-            // The saved password is good again once it signed in, or once the one that did is saved in its place;
-            // a typed one signing in says nothing of it.
-            if (usesSavedPasswordRef.current || rememberRef.current !== null) savedPasswordRefusedRef.current = false;
+            // The saved password is good again once it signed in, or once the one that did is saved in its place
+            // (below, when the save succeeds); a typed one signing in says nothing of it.
+            if (usesSavedPasswordRef.current) savedPasswordRefusedRef.current = false;
             retryRef.current = 0;
             setReconnecting(null);
             // Keys go to the remote desktop at once, as in native clients; the focus
@@ -510,8 +516,15 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
           if (s === 'connected' && rememberRef.current !== null) {
             const password = rememberRef.current;
             rememberRef.current = null;
-            // Saved only once the server accepted it.
-            void api('POST', API.password(profile.id), { password }).then(() => onProfileChanged?.(), () => undefined);
+            // Saved only once the server accepted it. A save that failed (the keychain locked or not answering, the
+            // data folder not writable) is said: the session goes on with the typed password, which is not remembered.
+            void api('POST', API.password(profile.id), { password }).then(
+              () => {
+                savedPasswordRefusedRef.current = false;
+                onProfileChanged?.();
+              },
+              (error: unknown) => setWarning(passwordNotRemembered(error)),
+            );
           }
         }),
         session.on('disconnected', ({ code, detail }) => {

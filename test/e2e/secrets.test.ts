@@ -12,7 +12,7 @@ import { startXvnc, disposeXvnc, type XvncServer } from '../servers/xvnc';
 import { hexColour } from '../servers/xwd';
 import { startApp, removeDataDir, type RunningApp } from '../support/app';
 import { openBrowser, type TestBrowser } from '../support/browser';
-import { createProfile, waitForCanvasColour, waitForState } from '../support/ui';
+import { createProfile, sessionView, waitForCanvasColour, waitForState } from '../support/ui';
 import type { ProfileView } from '../../shared/api/contract';
 
 // Made at run time, so that no source or compiled test file contains it; 8 characters because VncAuth uses 8.
@@ -90,6 +90,51 @@ test('with no keychain running the encrypted-file fallback is used, and the UI s
   await backend.waitFor();
   assert.match((await backend.textContent()) ?? '', /encrypted file/i);
   assert.match(await browser.page.locator('.secrets-description').textContent() ?? '', /weaker than a keychain/);
+});
+
+test('"Remember password" while the keychain has stopped answering: the session goes on, the screen says the password was not saved, and the next Connect asks again', async (t) => {
+  let keyring: KeyringSession | undefined;
+  let server: XvncServer | undefined;
+  let app: RunningApp | undefined;
+  let browser: TestBrowser | undefined;
+  t.after(async () => {
+    await browser?.close();
+    await app?.stop();
+    if (app) await removeDataDir(app.dataDir);
+    await disposeXvnc(server);
+    await keyring?.stop();
+  });
+  keyring = await startKeyring();
+  server = await startXvnc({ password: PASSWORD, background: '#335577', xterm: false });
+  app = await startApp({ env: keyring.env });
+  browser = await openBrowser({ origin: app.origin });
+  const { page } = browser;
+  await page.goto(app.url);
+  assert.match((await page.getByTestId('secrets-backend').textContent()) ?? '', /keychain/i);
+  await createProfile(page, { name: 'Keychain gone', port: server.port });
+  await page.getByRole('button', { name: 'Connect', exact: true }).click();
+  const dialog = page.getByRole('dialog', { name: 'Password required' });
+  await dialog.waitFor({ timeout: 10_000 });
+  // The keychain goes away (its D-Bus session with it) while the user types.
+  await keyring.stop();
+  keyring = undefined;
+  await dialog.getByLabel('Password', { exact: true }).fill(PASSWORD);
+  await dialog.getByLabel('Remember password').check();
+  await dialog.getByRole('button', { name: 'Sign in' }).click();
+  await waitForState(page, 'Connected');
+  await waitForCanvasColour(page, 500, 400, hexColour('#335577'));
+  const said = sessionView(page).getByRole('status').filter({ hasText: 'not remembered' });
+  await said.waitFor({ timeout: 10_000 });
+  assert.equal(
+    await said.locator('span').textContent(),
+    'The password could not be saved: the system keychain did not answer. The session goes on with the password you typed; it is not remembered.',
+  );
+  // Not remembered: the connection has no saved password, and the next Connect asks for it.
+  await sessionView(page).getByRole('button', { name: 'Disconnect' }).click();
+  await waitForState(page, 'Disconnected');
+  await sessionView(page).getByRole('button', { name: 'Close', exact: true }).click();
+  await page.getByRole('button', { name: 'Connect', exact: true }).click();
+  await dialog.waitFor({ timeout: 10_000 });
 });
 
 /**
