@@ -1,6 +1,7 @@
 // Writes that fail for a reason the user (or IT) can act on are said as such, not as an internal error:
-// a data folder made read-only while the app runs (507), a keychain that stops answering (503). A connection
-// deleted while the keychain is down is deleted, and its password removed at the next start.
+// a data folder the app may no longer write to, or on a file system remounted read-only, while the app runs
+// (507, each with its own reason), a keychain that stops answering (503). A connection deleted while the
+// keychain is down is deleted, and its password removed at the next start.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawnSync } from 'node:child_process';
@@ -13,8 +14,9 @@ import { DEFERRED_DELETIONS_FILE } from '../../electron/gateway/secrets/deferred
 
 const root = process.getuid?.() === 0;
 const canSwitch = root && process.platform === 'linux' && spawnSync('setpriv', ['--version']).status === 0;
+const canMount = root && process.platform === 'linux' && spawnSync('unshare', ['--version']).status === 0;
 
-test('a data folder made read-only while the app runs: create, edit, save-password and delete say so (507), and nothing changes', { skip: !canSwitch && 'needs root on Linux and setpriv, to run the gateway as a user a folder\'s permissions stop' }, async () => {
+test('a data folder the app\'s user may no longer write to (its permissions changed while the app runs): create, edit, save-password and delete say it may not write there, not that it is read-only (507), and nothing changes', { skip: !canSwitch && 'needs root on Linux and setpriv, to run the gateway as a user a folder\'s permissions stop' }, async () => {
   // As root, permissions stop no write: the gateway runs as nobody, in a folder of its own.
   const output = await new Promise<string>((resolve, reject) =>
     execFile(
@@ -32,13 +34,14 @@ test('a data folder made read-only while the app runs: create, edit, save-passwo
   };
   for (const what of ['create', 'edit', 'delete']) {
     assert.equal(answers[what]!.status, 507, `${what}: ${JSON.stringify(answers[what])}`);
-    assert.equal(answers[what]!.json.error, 'storage-read-only');
-    assert.equal(answers[what]!.json.message, `DeskBridge could not save your connections: the folder ${dataDir} is read-only (EACCES). Nothing was changed.`);
+    // Its permissions, not a read-only file system: said as such, naming the folder.
+    assert.equal(answers[what]!.json.error, 'storage-not-permitted');
+    assert.equal(answers[what]!.json.message, `DeskBridge could not save your connections: it may not write to the folder ${dataDir} (permission denied, EACCES). Nothing was changed.`);
   }
   // The encrypted password file (no keychain here) is in the same folder.
   assert.equal(answers.savePassword!.status, 507, JSON.stringify(answers.savePassword));
-  assert.equal(answers.savePassword!.json.error, 'storage-read-only');
-  assert.equal(answers.savePassword!.json.message, `DeskBridge could not save the password: the folder ${dataDir} is read-only (EACCES). The password was not changed.`);
+  assert.equal(answers.savePassword!.json.error, 'storage-not-permitted');
+  assert.equal(answers.savePassword!.json.message, `DeskBridge could not save the password: it may not write to the folder ${dataDir} (permission denied, EACCES). The password was not changed.`);
   assert.ok(unchanged, 'profiles.json is as it was');
   assert.deepEqual(list.map((p) => [p.name, p.hasSavedPassword]), [['Before', true]]);
 });
@@ -66,6 +69,33 @@ class StoppableKeychain implements SecretStore {
     this.saved.delete(account);
   }
 }
+
+test('a data folder on a file system mounted read-only while the app runs: create, edit, save-password and delete say it is a read-only file system (507), and nothing changes', { skip: !canMount && 'needs root on Linux and unshare, to mount a file system of its own' }, async () => {
+  const output = await new Promise<string>((resolve, reject) =>
+    execFile(
+      'unshare',
+      ['--mount', '--propagation', 'private', process.execPath, '--import', 'tsx', path.join('test', 'support', 'readOnlyDataDirChild.ts'), 'read-only-mount'],
+      { encoding: 'utf8', timeout: 60_000, cwd: process.cwd() },
+      (error, stdout, stderr) => (error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(stdout.trim().split('\n').at(-1)!)),
+    ),
+  );
+  const { dataDir, answers, unchanged, list } = JSON.parse(output) as {
+    dataDir: string;
+    answers: Record<string, { status: number; json: { error: string; message: string } }>;
+    unchanged: boolean;
+    list: Array<{ name: string; hasSavedPassword: boolean }>;
+  };
+  for (const what of ['create', 'edit', 'delete']) {
+    assert.equal(answers[what]!.status, 507, `${what}: ${JSON.stringify(answers[what])}`);
+    assert.equal(answers[what]!.json.error, 'storage-read-only');
+    assert.equal(answers[what]!.json.message, `DeskBridge could not save your connections: the folder ${dataDir} is on a read-only file system (EROFS). Nothing was changed.`);
+  }
+  assert.equal(answers.savePassword!.status, 507, JSON.stringify(answers.savePassword));
+  assert.equal(answers.savePassword!.json.error, 'storage-read-only');
+  assert.equal(answers.savePassword!.json.message, `DeskBridge could not save the password: the folder ${dataDir} is on a read-only file system (EROFS). The password was not changed.`);
+  assert.ok(unchanged, 'profiles.json is as it was');
+  assert.deepEqual(list.map((p) => [p.name, p.hasSavedPassword]), [['Before', true]]);
+});
 
 test('a keychain that stops answering: saving a password says so (503) and the connection is saved without it; forgetting one says so too', async (t) => {
   const keychain = new StoppableKeychain();
