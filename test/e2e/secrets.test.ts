@@ -92,50 +92,55 @@ test('with no keychain running the encrypted-file fallback is used, and the UI s
   assert.match(await browser.page.locator('.secrets-description').textContent() ?? '', /weaker than a keychain/);
 });
 
-test('"Remember password" while the keychain has stopped answering: the session goes on, the screen says the password was not saved, and the next Connect asks again', async (t) => {
-  let keyring: KeyringSession | undefined;
-  let server: XvncServer | undefined;
-  let app: RunningApp | undefined;
-  let browser: TestBrowser | undefined;
-  t.after(async () => {
-    await browser?.close();
-    await app?.stop();
-    if (app) await removeDataDir(app.dataDir);
-    await disposeXvnc(server);
-    await keyring?.stop();
+for (const [how, reason] of [
+  ['has stopped answering', 'the system keychain did not answer'],
+  ['is locked', 'the system keychain is locked and was not unlocked'],
+] as const) {
+  test(`"Remember password" while the keychain ${how}: the session goes on, the screen says the password was not saved, and the next Connect asks again`, async (t) => {
+    let keyring: KeyringSession | undefined;
+    let server: XvncServer | undefined;
+    let app: RunningApp | undefined;
+    let browser: TestBrowser | undefined;
+    t.after(async () => {
+      await browser?.close();
+      await app?.stop();
+      if (app) await removeDataDir(app.dataDir);
+      await disposeXvnc(server);
+      await keyring?.stop();
+    });
+    keyring = await startKeyring();
+    server = await startXvnc({ password: PASSWORD, background: '#335577', xterm: false });
+    app = await startApp({ env: keyring.env });
+    browser = await openBrowser({ origin: app.origin });
+    const { page } = browser;
+    await page.goto(app.url);
+    assert.match((await page.getByTestId('secrets-backend').textContent()) ?? '', /keychain/i);
+    await createProfile(page, { name: 'Keychain away', port: server.port });
+    await page.getByRole('button', { name: 'Connect', exact: true }).click();
+    const dialog = page.getByRole('dialog', { name: 'Password required' });
+    await dialog.waitFor({ timeout: 10_000 });
+    // While the user types, the keychain goes away (its D-Bus session with it), or is locked (with no desktop to ask for its password).
+    if (how === 'is locked') await keyring.lock();
+    else {
+      await keyring.stop();
+      keyring = undefined;
+    }
+    await dialog.getByLabel('Password', { exact: true }).fill(PASSWORD);
+    await dialog.getByLabel('Remember password').check();
+    await dialog.getByRole('button', { name: 'Sign in' }).click();
+    await waitForState(page, 'Connected');
+    await waitForCanvasColour(page, 500, 400, hexColour('#335577'));
+    const said = sessionView(page).getByRole('status').filter({ hasText: 'not remembered' });
+    await said.waitFor({ timeout: 10_000 });
+    assert.equal(await said.locator('span').textContent(), `The password could not be saved: ${reason}. The session goes on with the password you typed; it is not remembered.`);
+    // Not remembered: the connection has no saved password, and the next Connect asks for it.
+    await sessionView(page).getByRole('button', { name: 'Disconnect' }).click();
+    await waitForState(page, 'Disconnected');
+    await sessionView(page).getByRole('button', { name: 'Close', exact: true }).click();
+    await page.getByRole('button', { name: 'Connect', exact: true }).click();
+    await dialog.waitFor({ timeout: 10_000 });
   });
-  keyring = await startKeyring();
-  server = await startXvnc({ password: PASSWORD, background: '#335577', xterm: false });
-  app = await startApp({ env: keyring.env });
-  browser = await openBrowser({ origin: app.origin });
-  const { page } = browser;
-  await page.goto(app.url);
-  assert.match((await page.getByTestId('secrets-backend').textContent()) ?? '', /keychain/i);
-  await createProfile(page, { name: 'Keychain gone', port: server.port });
-  await page.getByRole('button', { name: 'Connect', exact: true }).click();
-  const dialog = page.getByRole('dialog', { name: 'Password required' });
-  await dialog.waitFor({ timeout: 10_000 });
-  // The keychain goes away (its D-Bus session with it) while the user types.
-  await keyring.stop();
-  keyring = undefined;
-  await dialog.getByLabel('Password', { exact: true }).fill(PASSWORD);
-  await dialog.getByLabel('Remember password').check();
-  await dialog.getByRole('button', { name: 'Sign in' }).click();
-  await waitForState(page, 'Connected');
-  await waitForCanvasColour(page, 500, 400, hexColour('#335577'));
-  const said = sessionView(page).getByRole('status').filter({ hasText: 'not remembered' });
-  await said.waitFor({ timeout: 10_000 });
-  assert.equal(
-    await said.locator('span').textContent(),
-    'The password could not be saved: the system keychain did not answer. The session goes on with the password you typed; it is not remembered.',
-  );
-  // Not remembered: the connection has no saved password, and the next Connect asks for it.
-  await sessionView(page).getByRole('button', { name: 'Disconnect' }).click();
-  await waitForState(page, 'Disconnected');
-  await sessionView(page).getByRole('button', { name: 'Close', exact: true }).click();
-  await page.getByRole('button', { name: 'Connect', exact: true }).click();
-  await dialog.waitFor({ timeout: 10_000 });
-});
+}
 
 /**
  * The password as it would appear inside any base64 text: its bytes can start

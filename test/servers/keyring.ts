@@ -14,6 +14,8 @@ export interface KeyringSession {
   /** The dbus-daemon and gnome-keyring-daemon process ids (each leads its own process group). */
   pids: number[];
   lookup(attributes: Record<string, string>): Promise<string | null>;
+  /** Locks the login keyring, as a screen lock or the user would: with no desktop to ask, a write then fails. */
+  lock(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -54,6 +56,15 @@ export async function startKeyring(): Promise<KeyringSession> {
     lookup: (attributes) =>
       new Promise((resolve) =>
         execFile('secret-tool', ['lookup', ...Object.entries(attributes).flat()], { env, timeout: 5000 }, (error, stdout) => resolve(error ? null : stdout)),
+      ),
+    lock: () =>
+      new Promise((resolve, reject) =>
+        execFile(
+          'dbus-send',
+          ['--session', '--dest=org.freedesktop.secrets', '--type=method_call', '--print-reply', '/org/freedesktop/secrets', 'org.freedesktop.Secret.Service.Lock', 'array:objpath:/org/freedesktop/secrets/collection/login'],
+          { env, timeout: 5000 },
+          (error) => (error ? reject(error) : resolve()),
+        ),
       ),
     async stop() {
       for (const child of children.reverse()) await stopProcess(child);

@@ -95,7 +95,13 @@ export class ProfileLibrary {
       if (failure) return failure;
       return error as Error;
     }
-    this.logger.warn('the keychain did not answer', { error: (error as Error).message });
+    const said = (error as Error).message;
+    // A locked keychain answers, with a refusal: its unlock prompt was dismissed, or none could be shown (no desktop).
+    if (/\block|\bunlock|prompt/i.test(said)) {
+      this.logger.warn('the keychain is locked', { error: said });
+      return new SecretsUnavailable(`The password could not be ${doing}: the system keychain is locked and was not unlocked.`);
+    }
+    this.logger.warn('the keychain did not answer', { error: said });
     return new SecretsUnavailable(`The password could not be ${doing}: the system keychain did not answer.`);
   }
 
