@@ -23,6 +23,7 @@ const OPEN_FIELD_LABELS: Record<OpenableField, string> = {
   keyboardMode: 'Keyboard',
   vncQuality: 'Picture quality',
   vncDesktopSize: 'Desktop size',
+  highDpi: 'Optimise for high-resolution displays',
 };
 
 export { draftFrom, valuesFrom, type EditorValues } from './editorValues';
@@ -63,8 +64,8 @@ const CLIPBOARD_LIMITS: Partial<Record<ClipboardPolicy, string>> = {
   none: 'Your organisation does not allow the clipboard to be shared.',
 };
 
-/** The text and choice fields (favourite and shareClipboard are checkboxes of their own). */
-type Field = Exclude<keyof EditorValues, 'favourite' | 'shareClipboard'>;
+/** The text and choice fields (favourite, shareClipboard and highDpi are checkboxes of their own). */
+type Field = Exclude<keyof EditorValues, 'favourite' | 'shareClipboard' | 'highDpi'>;
 
 export function ProfileEditor({ profile, defaults, serverErrors, busy, passwordSavingAllowed, onSave, onDuplicate, onDelete, onForgetPassword, onExport, onDirtyChange, allowedHosts = null, saves = 0, clipboardPolicy = 'both', takeFocus, onCancelEdit }: ProfileEditorProps) {
   const id = useId();
@@ -399,6 +400,19 @@ export function ProfileEditor({ profile, defaults, serverErrors, busy, passwordS
               ))}
             </select>
           </div>
+        )}
+        {(values.protocol === 'vnc' || values.protocol === 'rdp') && (
+          <label className="field checkbox-field" title="One remote pixel per pixel of this display, where it has more than one per CSS pixel (a HiDPI or scaled screen)">
+            <input
+              type="checkbox"
+              checked={values.highDpi}
+              name="highDpi"
+              disabled={locked('highDpi')}
+              aria-disabled={busy || undefined}
+              onChange={(e) => !busy && setValues((v) => ({ ...v, highDpi: e.target.checked }))}
+            />
+            Optimise for high-resolution displays (sharper; the remote desktop&apos;s text is smaller unless the server scales it)
+          </label>
         )}
         <div className="field grow">
           <label htmlFor={`${id}-folder`}>Folder</label>

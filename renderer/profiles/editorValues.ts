@@ -19,6 +19,7 @@ export interface EditorValues {
   keyboardLayout: KeyboardLayoutTag;
   vncQuality: VncQuality;
   vncDesktopSize: 'server' | 'fit-window';
+  highDpi: boolean;
   spiceSecurity: SpiceSecurity;
   spiceProxy: string;
   untrustedCertificate: 'ask' | 'refuse';
@@ -48,6 +49,7 @@ export function valuesFrom(profile: ProfileView | null, defaults: Partial<Editor
     keyboardLayout: profile?.keyboardLayout ?? defaults.keyboardLayout ?? 'local',
     vncQuality: profile?.vncQuality ?? defaults.vncQuality ?? 'good',
     vncDesktopSize: profile?.vncDesktopSize ?? defaults.vncDesktopSize ?? 'server',
+    highDpi: profile?.highDpi ?? defaults.highDpi ?? false,
     spiceSecurity: profile?.spiceSecurity ?? defaults.spiceSecurity ?? 'plain',
     spiceProxy: profile?.spiceProxy ?? defaults.spiceProxy ?? '',
     untrustedCertificate: profile?.untrustedCertificate ?? defaults.untrustedCertificate ?? 'ask',
@@ -83,6 +85,7 @@ export function draftFrom(values: EditorValues, profile: ProfileView | null): Re
     keyboardLayout: values.keyboardLayout,
     vncQuality: values.vncQuality,
     vncDesktopSize: values.vncDesktopSize,
+    highDpi: values.highDpi,
     spiceSecurity: values.spiceSecurity,
     spiceProxy: values.spiceProxy.trim(),
     untrustedCertificate: values.untrustedCertificate,

@@ -77,6 +77,12 @@ export const profileDraftSchema = z.object({
     .max(65535, 'Enter a port number from 1 to 65535.'),
   username: z.string().max(256, 'The user name is too long.').default(''),
   scaling: z.enum(SCALING_MODES).default('fit'),
+  /**
+   * VNC and RDP on a high-resolution display (devicePixelRatio above 1): one remote pixel per device pixel, the
+   * window's size asked for in device pixels (as TigerVNC's viewer and "Optimize for Retina displays" do). Sharper;
+   * the remote text is smaller unless the server scales it. Off: the desktop in CSS pixels, enlarged by the display.
+   */
+  highDpi: z.boolean().default(false),
   viewOnly: z.boolean().default(false),
   /** Share the clipboard with the remote computer (.rdp redirectclipboard, Remmina disableclipboard inverted); the policy may allow less. */
   shareClipboard: z.boolean().default(true),

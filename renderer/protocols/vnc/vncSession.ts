@@ -14,6 +14,7 @@ import { adaptFarUpdates, type FarUpdateMode, type NoVncFarInternals, type NoVnc
 import { askForUpdatesWhenNear, farRoundTrip, filterEncodings, setFarAsking, useGatewayRoundTrip, type NoVncMessages } from './updateRequests';
 import { pressesAndReleases } from '../../session/keyCombos';
 import { LinkWatch, watchLink } from '../../session/linkWatch';
+import { devicePixels, keepFractionalPointer, pixelRatio, watchDevicePixelRatio } from '../../session/devicePixels';
 
 /** How pictures come, in a user's words: the stats readout's tooltip (SessionView) and the page's console. */
 const UPDATES_NEAR = 'each picture asked for once the last is drawn';
@@ -26,6 +27,18 @@ const PROBE = new Uint8Array([3, 0, 0, 0, 0, 0, 0, 1, 0, 1]);
 
 interface NoVncInternals {
   _display?: NoVncDisplay & { flip?: (fromQueue?: boolean) => void; _renderQ?: unknown[] };
+}
+
+/**
+ * What "Optimise for high-resolution displays" takes over in noVNC 1.7: the size of its screen element, which it asks
+ * the server for (_requestRemoteResize) and scales to (_updateScale, with scaleViewport); and the scale its display
+ * shows the canvas at (Display.scale: CSS pixels per remote pixel, which pointer positions are divided by).
+ */
+interface NoVncSizing {
+  _screenSize?: () => { w: number; h: number };
+  _updateScale?: () => void;
+  _fixScrollbars?: () => void;
+  _display?: { scale: number };
 }
 
 /** X11 keysyms of the keys "Send keys" uses (keyCombos.ts), by KeyboardEvent.code. */
@@ -57,6 +70,10 @@ export class VncSession implements RemoteSession {
   private redirection: SessionRedirection = { clipboardToRemote: false, clipboardToLocal: false, fileTransfer: false };
   private quality: VncQuality | null = null;
   private fitWatch: { resize: ResizeObserver; canvas: MutationObserver } | null = null;
+  /** The connection's "Optimise for high-resolution displays" (pixelRatio); off until connect. */
+  private highDpi = false;
+  /** Stops following devicePixelRatio and the pointer's device pixels (useDevicePixels). */
+  private stopWatchingRatio: (() => void) | null = null;
 
   on<K extends keyof SessionEvents>(event: K, listener: (value: SessionEvents[K]) => void): () => void {
     return this.events.on(event, listener);
@@ -130,6 +147,8 @@ export class VncSession implements RemoteSession {
     rfb.resizeSession = info.profile.vncDesktopSize === 'fit-window';
     rfb.background = '#1b1f24';
     rfb.viewOnly = info.profile.viewOnly;
+    this.highDpi = info.profile.highDpi === true;
+    if (this.highDpi) this.useDevicePixels(rfb);
     // Set before the handshake, so the server's first picture is already at this quality.
     this.setPictureQuality(this.quality ?? info.profile.vncQuality);
     this.setScaling(this.scaling ?? info.profile.scaling);
@@ -168,6 +187,8 @@ export class VncSession implements RemoteSession {
     });
     rfb.addEventListener('disconnect', () => {
       this.unwatchFit();
+      this.stopWatchingRatio?.();
+      this.stopWatchingRatio = null;
       this.rfb = null;
       this.stopWatchingLink?.();
       this.events.emit('state', 'disconnected');
@@ -294,8 +315,65 @@ export class VncSession implements RemoteSession {
   private applyFit(): void {
     const canvas = this.canvas();
     if (!this.rfb || !this.surface || !canvas || this.scaling !== 'fit') return;
-    const larger = canvas.width > this.surface.clientWidth || canvas.height > this.surface.clientHeight;
+    const ratio = this.ratio();
+    const larger = canvas.width > devicePixels(this.surface.clientWidth, ratio) || canvas.height > devicePixels(this.surface.clientHeight, ratio);
     if (this.rfb.scaleViewport !== larger) this.rfb.scaleViewport = larger;
+    // In device pixels, the scale depends on the ratio as well as on the sizes (useDevicePixels).
+    else if (ratio !== 1) (this.rfb as unknown as NoVncSizing)._updateScale?.();
+  }
+
+  /** Device pixels per CSS pixel for this connection now (1: CSS pixels, as without the option). */
+  private ratio(): number {
+    return pixelRatio(this.highDpi);
+  }
+
+  /**
+   * One remote pixel per device pixel, where the display has more than one per CSS pixel (devicePixels.ts). noVNC
+   * measures its screen element in CSS pixels, for the size it asks the server for ("Fit the window") and for the
+   * scale it shows the canvas at; here the size is in device pixels, and the scale is 1/ratio (or smaller, where "Fit
+   * to window" shrinks a larger desktop), so the canvas's CSS box is its pixel size / ratio. noVNC divides pointer
+   * positions by that same scale, so a click lands on the remote pixel under it. At a ratio of 1, noVNC's own.
+   * Guarded: where a later noVNC renames these, the option does nothing.
+   */
+  private useDevicePixels(rfb: RFB): void {
+    const sizing = rfb as unknown as NoVncSizing;
+    const screenSize = sizing._screenSize;
+    const updateScale = sizing._updateScale;
+    if (typeof screenSize !== 'function' || typeof updateScale !== 'function' || !sizing._display || typeof sizing._display.scale !== 'number') return;
+    sizing._screenSize = () => {
+      const css = screenSize.call(rfb);
+      const ratio = this.ratio();
+      return ratio === 1 ? css : { w: devicePixels(css.w, ratio), h: devicePixels(css.h, ratio) };
+    };
+    sizing._updateScale = () => {
+      const ratio = this.ratio();
+      const display = sizing._display;
+      if (ratio === 1 || !display) {
+        updateScale.call(rfb);
+        return;
+      }
+      let scale = 1 / ratio;
+      const canvas = this.canvas();
+      if (this.scaling === 'fit' && this.surface && canvas && canvas.width > 0 && canvas.height > 0) {
+        const room = Math.min(this.surface.clientWidth / canvas.width, this.surface.clientHeight / canvas.height);
+        if (room > 0) scale = Math.min(scale, room);
+      }
+      if (display.scale !== scale) display.scale = scale;
+      sizing._fixScrollbars?.call(rfb);
+    };
+    // Another screen or zoom: the scale follows, and "Fit the window" asks for the new size in device pixels.
+    const stopWatching = watchDevicePixelRatio(() => {
+      if (!this.rfb) return;
+      this.applyFit();
+      sizing._updateScale?.call(rfb);
+      if (rfb.resizeSession) rfb.resizeSession = true;
+    });
+    // noVNC reads mouse events, in whole CSS pixels: given the pointer's device pixel, a click reaches every remote pixel.
+    const stopPointer = this.surface ? keepFractionalPointer(this.surface, () => this.ratio() !== 1) : () => undefined;
+    this.stopWatchingRatio = () => {
+      stopWatching();
+      stopPointer();
+    };
   }
 
   private watchFit(): void {

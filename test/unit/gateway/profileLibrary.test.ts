@@ -240,3 +240,18 @@ test('a name that IT\u2019s managed profile and the user\u2019s own share means 
   assert.deepEqual(library.matching('Desk One').map((p) => p.id), ['managed-desk1', 'managed-desk1b', mine.id]);
   assert.equal(library.find('Desk One'), undefined);
 });
+
+test('"Optimise for high-resolution displays" is off unless set; IT can set it, or leave it open for the user to choose', async (t) => {
+  const office = { id: 'office', name: 'Office desktop', protocol: 'vnc', host: 'desk.corp.example' };
+  const { library, reopen, overridesOnDisk } = await libraryUnderPolicy(t, [
+    office,
+    { ...office, id: 'sharp', name: 'Sharp desktop', highDpi: true },
+    { ...office, id: 'open', name: 'Open desktop', openFields: ['highDpi'] },
+  ]);
+  assert.deepEqual(['managed-office', 'managed-sharp', 'managed-open'].map((id) => library.get(id)?.highDpi), [false, true, false]);
+  await library.update('managed-open', { ...draftOf(library.get('managed-open')!), highDpi: true });
+  await library.update('managed-office', { ...draftOf(library.get('managed-office')!), favourite: true });
+  assert.deepEqual(await overridesOnDisk(), { 'managed-open': { highDpi: true }, 'managed-office': { favourite: true } });
+  const reopened = await reopen();
+  assert.deepEqual([reopened.get('managed-open')?.highDpi, reopened.get('managed-office')?.highDpi], [true, false]);
+});

@@ -10,3 +10,11 @@ test('a new connection\u2019s form starts from IT\u2019s profileDefaults, tags i
   const draft = draftFrom({ ...values, name: 'Desk', host: 'desk.corp.example', protocol: 'rdp' }, null);
   assert.deepEqual([draft.shareClipboard, draft.rdpSecurity, draft.untrustedCertificate, draft.folder, draft.tags], [false, 'nla', 'refuse', 'Corp', ['corp', 'floor-3']]);
 });
+
+test('"Optimise for high-resolution displays": off for a new connection, IT\u2019s profileDefaults or the profile\u2019s own otherwise, and sent back in the draft', () => {
+  assert.equal(valuesFrom(null).highDpi, false);
+  const values = valuesFrom(null, { highDpi: true });
+  assert.equal(values.highDpi, true);
+  assert.equal(draftFrom({ ...values, name: 'Desk', host: 'desk.corp.example' }, null).highDpi, true);
+  assert.equal(draftFrom({ ...valuesFrom(null), highDpi: false }, null).highDpi, false);
+});

@@ -1,0 +1,214 @@
+// "Optimise for high-resolution displays" end to end: the real UI in Chromium at device scale 2, the real gateway,
+// a real Xvnc. With the option, the remote desktop is asked for and shown in device pixels (one remote pixel per
+// device pixel); without it, in CSS pixels as before.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Page } from 'playwright-core';
+import { startXvnc, disposeXvnc, type XvncServer } from '../servers/xvnc';
+import { hexColour, writeXwd } from '../servers/xwd';
+import { spawnGroup, stopProcess } from '../servers/processes';
+import { startApp, removeDataDir, type RunningApp } from '../support/app';
+import { openBrowser, type TestBrowser } from '../support/browser';
+import { sessionView, waitFor, waitForCanvasColour, waitForState } from '../support/ui';
+
+let app: RunningApp;
+
+before(async () => {
+  app = await startApp({ env: { ...process.env, DESKBRIDGE_SECRETS: 'file' } });
+});
+
+after(async () => {
+  await app?.stop();
+  if (app) await removeDataDir(app.dataDir);
+});
+
+/** A browser at device scale 2 on a fresh start address (each works once: the app restarts on the same data). */
+async function withBrowser<T>(viewport: { width: number; height: number }, work: (b: TestBrowser) => Promise<T>): Promise<T> {
+  if (usedFirstUrl) {
+    await app.stop();
+    app = await startApp({ dataDir: app.dataDir, env: { ...process.env, DESKBRIDGE_SECRETS: 'file' } });
+  }
+  usedFirstUrl = true;
+  const browser = await openBrowser({ origin: app.origin, deviceScaleFactor: 2, viewport });
+  try {
+    await browser.page.goto(app.url);
+    return await work(browser);
+  } finally {
+    await browser.close();
+  }
+}
+let usedFirstUrl = false;
+
+async function newVncConnection(page: Page, name: string, port: number, options: { fitWindow?: boolean; actual?: boolean; highDpi: boolean }): Promise<void> {
+  await page.getByRole('button', { name: 'New connection' }).click();
+  await page.getByLabel('Name', { exact: true }).fill(name);
+  await page.getByLabel('Protocol', { exact: true }).selectOption({ label: 'VNC' });
+  await page.getByLabel('Host', { exact: true }).fill('127.0.0.1');
+  await page.getByLabel('Port', { exact: true }).fill(String(port));
+  if (options.fitWindow) await page.getByLabel('Desktop size', { exact: true }).selectOption({ label: 'Fit the window (follows resizing)' });
+  if (options.actual) await page.getByLabel('Scaling', { exact: true }).selectOption({ label: '1:1 (scrollbars)' });
+  const option = page.getByLabel(/^Optimise for high-resolution displays/);
+  assert.equal(await option.isChecked(), false, 'off unless asked');
+  if (options.highDpi) await option.check();
+  await page.getByRole('button', { name: 'Save', exact: true }).click();
+  await page.getByRole('navigation', { name: 'Connections' }).getByRole('button', { name, exact: true }).waitFor();
+}
+
+async function serverSize(server: XvncServer): Promise<string> {
+  return /dimensions:\s+(\d+)x(\d+)/.exec(await server.x('xdpyinfo', []))?.slice(1, 3).join('x') ?? '';
+}
+
+/** The session area's size in CSS pixels, and the canvas's pixel size and CSS box. */
+async function sizes(page: Page): Promise<{ area: { width: number; height: number }; pixels: { width: number; height: number }; box: { x: number; y: number; width: number; height: number } }> {
+  return sessionView(page)
+    .getByTestId('session-surface')
+    .evaluate((surface: HTMLElement) => {
+      const canvas = surface.querySelector('canvas')!;
+      const area = surface.getBoundingClientRect();
+      const r = canvas.getBoundingClientRect();
+      return { area: { width: area.width, height: area.height }, pixels: { width: canvas.width, height: canvas.height }, box: { x: r.x, y: r.y, width: r.width, height: r.height } };
+    });
+}
+
+/** Clicks at a CSS point on the page and reads where the remote pointer went. */
+async function clickLandsAt(page: Page, server: XvncServer, at: { x: number; y: number }, remote: { x: number; y: number }): Promise<void> {
+  await page.mouse.click(at.x, at.y);
+  let location = '';
+  await waitFor(async () => {
+    location = await server.x('xdotool', ['getmouselocation']);
+    const [, x, y] = /x:(\d+) y:(\d+)/.exec(location) ?? [];
+    return Number(x) === remote.x && Number(y) === remote.y;
+  }, `the remote pointer at ${remote.x},${remote.y}`, 3000).catch(() => assert.fail(`clicked CSS ${at.x},${at.y}, meaning remote ${remote.x},${remote.y}; the pointer is at ${location}`));
+}
+
+/** A one-pixel checkerboard with a stripe every third column: any enlarging or resampling changes it. */
+const PATTERN = { width: 60, height: 40, left: 200, top: 120 };
+function patternColour(x: number, y: number): [number, number, number] {
+  if (x % 3 === 0) return [255, 0, 0];
+  return (x + y) % 2 === 0 ? [255, 255, 255] : [0, 0, 0];
+}
+
+/**
+ * A screenshot at device scale of the pattern's place on the canvas, compared with the pattern pixel by pixel: one
+ * device pixel per remote pixel, nothing blurred or doubled.
+ */
+async function assertPatternSharp(page: Page): Promise<void> {
+  const { box, pixels } = await sizes(page);
+  // Where the canvas shows the pattern's corner, and as many CSS pixels as the pattern has device pixels at 2.
+  const cssPerRemote = box.width / pixels.width;
+  const clip = { x: box.x + PATTERN.left * cssPerRemote, y: box.y + PATTERN.top * cssPerRemote, width: PATTERN.width / 2, height: PATTERN.height / 2 };
+  const png = await page.screenshot({ clip, scale: 'device', animations: 'disabled', caret: 'hide' });
+  // Decoded by the page (PNG is lossless; no colour conversion).
+  const shot = await page.evaluate(async (base64: string) => {
+    const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+    const bitmap = await createImageBitmap(new Blob([bytes], { type: 'image/png' }), { colorSpaceConversion: 'none', premultiplyAlpha: 'none' });
+    const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
+    const context = canvas.getContext('2d')!;
+    context.drawImage(bitmap, 0, 0);
+    return { width: bitmap.width, height: bitmap.height, data: Array.from(context.getImageData(0, 0, bitmap.width, bitmap.height).data) };
+  }, png.toString('base64'));
+  assert.deepEqual([shot.width, shot.height], [PATTERN.width, PATTERN.height], 'the screenshot is in device pixels');
+  const wrong: string[] = [];
+  for (let y = 0; y < shot.height; y++) {
+    for (let x = 0; x < shot.width; x++) {
+      const i = (y * shot.width + x) * 4;
+      const seen = [shot.data[i], shot.data[i + 1], shot.data[i + 2]];
+      const expected = patternColour(x, y);
+      if (seen.some((v, c) => Math.abs((v ?? 0) - expected[c]!) > 2)) wrong.push(`${x},${y}: ${seen.join(',')} (not ${expected.join(',')})`);
+    }
+  }
+  assert.equal(wrong.length, 0, `${wrong.length} of ${shot.width * shot.height} device pixels differ from the remote pattern, e.g. ${wrong.slice(0, 4).join('; ')}`);
+}
+
+test('VNC "Fit the window" at device scale 2 with "Optimise for high-resolution displays": the server\u2019s desktop is the window\u2019s size in device pixels, drawn one remote pixel per device pixel, and a click lands on the remote pixel under it; without the option, the size in CSS pixels', async () => {
+  const server = await startXvnc({ width: 1024, height: 768, background: '#225533', xterm: false });
+  const picture = path.join(server.workDir, 'pattern.xwd');
+  await writeFile(picture, writeXwd(PATTERN.width, PATTERN.height, patternColour));
+  // xwud's window without a frame (no window manager): the pattern's top left at (left, top) on the remote screen.
+  const viewer = spawnGroup('xwud', ['-in', picture, '-geometry', `+${PATTERN.left}+${PATTERN.top}`], { env: server.env, stdio: 'ignore' });
+  try {
+    await withBrowser({ width: 900, height: 640 }, async ({ page }) => {
+      await newVncConnection(page, 'Sharp', server.port, { fitWindow: true, highDpi: true });
+      await newVncConnection(page, 'As before', server.port, { fitWindow: true, highDpi: false });
+
+      await page.getByRole('navigation', { name: 'Connections' }).getByRole('button', { name: 'Sharp', exact: true }).dblclick();
+      await waitForState(page, 'Connected');
+      let seen = '';
+      let wanted = '';
+      await waitFor(async () => {
+        const { area } = await sizes(page);
+        wanted = `${Math.floor(area.width * 2)}x${Math.floor(area.height * 2)}`;
+        seen = await serverSize(server);
+        return seen === wanted;
+      }, 'the server at the area\u2019s size in device pixels', 8000).catch(() => assert.fail(`the server is ${seen}, the session area ${wanted} device pixels`));
+      const [w, h] = seen.split('x').map(Number) as [number, number];
+      await waitForCanvasColour(page, w - 3, h - 3, hexColour('#225533'));
+      await waitForCanvasColour(page, PATTERN.left + 1, PATTERN.top, [0, 0, 0]);
+      const shown = await sizes(page);
+      assert.deepEqual(shown.pixels, { width: w, height: h }, 'the canvas holds the server\u2019s desktop');
+      assert.deepEqual({ width: shown.box.width * 2, height: shown.box.height * 2 }, { width: w, height: h }, 'the canvas is shown at half its pixel size in CSS pixels');
+      await assertPatternSharp(page);
+      // CSS (100.25, 50.75) from the canvas's corner is device pixel (200.5, 101.5): remote pixel 200,101.
+      await clickLandsAt(page, server, { x: shown.box.x + 100.25, y: shown.box.y + 50.75 }, { x: 200, y: 101 });
+      await clickLandsAt(page, server, { x: shown.box.x + 401, y: shown.box.y + 301.5 }, { x: 802, y: 603 });
+
+      // The window made smaller: asked for again, in device pixels.
+      await page.setViewportSize({ width: 800, height: 560 });
+      await waitFor(async () => {
+        const { area } = await sizes(page);
+        wanted = `${Math.floor(area.width * 2)}x${Math.floor(area.height * 2)}`;
+        seen = await serverSize(server);
+        return seen === wanted;
+      }, 'the server at the smaller area\u2019s size in device pixels', 8000).catch(() => assert.fail(`after resizing, the server is ${seen}, the session area ${wanted} device pixels`));
+      await page.getByRole('button', { name: /^Disconnect/ }).first().click();
+    });
+
+    await withBrowser({ width: 900, height: 640 }, async ({ page }) => {
+      await page.getByRole('navigation', { name: 'Connections' }).getByRole('button', { name: 'As before', exact: true }).dblclick();
+      await waitForState(page, 'Connected');
+      let seen = '';
+      let wanted = '';
+      await waitFor(async () => {
+        const { area } = await sizes(page);
+        wanted = `${Math.floor(area.width)}x${Math.floor(area.height)}`;
+        seen = await serverSize(server);
+        return seen === wanted;
+      }, 'the server at the area\u2019s size in CSS pixels', 8000).catch(() => assert.fail(`without the option the server is ${seen}, the session area ${wanted} CSS pixels`));
+      const [w, h] = seen.split('x').map(Number) as [number, number];
+      await waitForCanvasColour(page, w - 3, h - 3, hexColour('#225533'));
+      const shown = await sizes(page);
+      assert.deepEqual({ width: shown.box.width, height: shown.box.height }, { width: w, height: h }, 'one remote pixel per CSS pixel, as before');
+      // Each remote pixel is 2x2 device pixels: the same screenshot is not the pattern.
+      await waitForCanvasColour(page, PATTERN.left + 1, PATTERN.top, [0, 0, 0]);
+      await assert.rejects(assertPatternSharp(page), /device pixels differ from the remote pattern/);
+    });
+  } finally {
+    await stopProcess(viewer);
+    await disposeXvnc(server);
+  }
+});
+
+test('VNC "1:1" at device scale 2 with "Optimise for high-resolution displays": the canvas\u2019s CSS size is half its pixel size, and a click lands on the remote pixel under it', async () => {
+  const server = await startXvnc({ width: 1024, height: 768, background: '#553322', xterm: false });
+  try {
+    await withBrowser({ width: 900, height: 640 }, async ({ page }) => {
+      await newVncConnection(page, 'Actual', server.port, { actual: true, highDpi: true });
+      await page.getByRole('navigation', { name: 'Connections' }).getByRole('button', { name: 'Actual', exact: true }).dblclick();
+      await waitForState(page, 'Connected');
+      await waitForCanvasColour(page, 1020, 760, hexColour('#553322'));
+      const shown = await sizes(page);
+      assert.deepEqual(shown.pixels, { width: 1024, height: 768 });
+      assert.deepEqual({ width: shown.box.width, height: shown.box.height }, { width: 512, height: 384 }, 'one remote pixel per device pixel');
+      await clickLandsAt(page, server, { x: shown.box.x + 300.25, y: shown.box.y + 200.25 }, { x: 600, y: 400 });
+      // The toolbar's "Fit to window" keeps device pixels: the 1024x768 desktop fits 900x640 CSS px at 2 as it is.
+      await sessionView(page).getByRole('combobox', { name: /^Scaling/ }).selectOption({ label: 'Fit to window' });
+      const fitted = await sizes(page);
+      assert.deepEqual({ width: fitted.box.width, height: fitted.box.height }, { width: 512, height: 384 }, 'fit never enlarges');
+      await clickLandsAt(page, server, { x: fitted.box.x + 10.25, y: fitted.box.y + 380.75 }, { x: 20, y: 761 });
+    });
+  } finally {
+    await disposeXvnc(server);
+  }
+});
