@@ -71,3 +71,11 @@ export function keepFractionalPointer(element: HTMLElement, active: () => boolea
     for (const type of mouseTypes) element.removeEventListener(type, onMouse as EventListener, { capture: true });
   };
 }
+
+/**
+ * RDP's desktop scale factor for a ratio (MS-RDPEDISP 2.2.2.2.1, as mstsc sends its display's scaling): the ratio in
+ * percent, 100 to 500, so Windows draws text at a readable size on a desktop of that many device pixels.
+ */
+export function desktopScaleFactor(ratio: number): number {
+  return Math.min(500, Math.max(100, Math.round(ratio * 100)));
+}

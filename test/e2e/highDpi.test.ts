@@ -3,6 +3,7 @@
 // device pixel); without it, in CSS pixels as before.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
@@ -12,6 +13,7 @@ import { spawnGroup, stopProcess } from '../servers/processes';
 import { startApp, removeDataDir, type RunningApp } from '../support/app';
 import { openBrowser, type TestBrowser } from '../support/browser';
 import { sessionView, waitFor, waitForCanvasColour, waitForState } from '../support/ui';
+import { connectToXrdp, startXrdpFor } from '../support/xrdpSession';
 
 let app: RunningApp;
 
@@ -19,7 +21,9 @@ before(async () => {
   app = await startApp({ env: { ...process.env, DESKBRIDGE_SECRETS: 'file' } });
 });
 
+const cleanups: (() => Promise<void>)[] = [];
 after(async () => {
+  for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
   await app?.stop();
   if (app) await removeDataDir(app.dataDir);
 });
@@ -65,7 +69,8 @@ async function sizes(page: Page): Promise<{ area: { width: number; height: numbe
   return sessionView(page)
     .getByTestId('session-surface')
     .evaluate((surface: HTMLElement) => {
-      const canvas = surface.querySelector('canvas')!;
+      // noVNC's canvas, or IronRDP's inside its component's shadow root.
+      const canvas = (surface.querySelector('canvas') ?? surface.querySelector('iron-remote-desktop')?.shadowRoot?.querySelector('canvas'))!;
       const area = surface.getBoundingClientRect();
       const r = canvas.getBoundingClientRect();
       return { area: { width: area.width, height: area.height }, pixels: { width: canvas.width, height: canvas.height }, box: { x: r.x, y: r.y, width: r.width, height: r.height } };
@@ -211,4 +216,39 @@ test('VNC "1:1" at device scale 2 with "Optimise for high-resolution displays": 
   } finally {
     await disposeXvnc(server);
   }
+});
+
+test('RDP (xrdp) "Fit the window" at device scale 2 with "Optimise for high-resolution displays": the session\u2019s desktop is the window\u2019s size in device pixels, shown at half its pixel size in CSS pixels, also after a resize; a click lands on the remote pixel under it', async () => {
+  const server = await startXrdpFor(cleanups, { background: '#2e4f6b' });
+  await withBrowser({ width: 1000, height: 700 }, async ({ page }) => {
+    await connectToXrdp(page, server, 'Sharp RDP', { highDpi: true });
+    await waitForCanvasColour(page, 600, 400, hexColour('#2e4f6b'), 15_000);
+    for (const viewport of [null, { width: 860, height: 620 }]) {
+      if (viewport) await page.setViewportSize(viewport);
+      let seen = { width: 0, height: 0 };
+      let wanted = { width: 0, height: 0 };
+      await waitFor(async () => {
+        const { area } = await sizes(page);
+        // Even widths and heights (as RDP's display control wants them), rounded down.
+        wanted = { width: Math.floor(area.width) * 2, height: Math.floor(area.height) * 2 };
+        seen = await server.screenSize();
+        return Math.abs(seen.width - wanted.width) <= 2 && Math.abs(seen.height - wanted.height) <= 2;
+      }, 'the session at the area\u2019s size in device pixels', 15_000).catch(() => assert.fail(`the session is ${JSON.stringify(seen)}, the area ${JSON.stringify(wanted)} device pixels`));
+      await waitFor(async () => {
+        const shown = await sizes(page);
+        return shown.pixels.width === seen.width && shown.pixels.height === seen.height && shown.box.width * 2 === seen.width && shown.box.height * 2 === seen.height;
+      }, 'the canvas at the session\u2019s size, shown at half of it in CSS pixels', 8000).catch(async () => assert.fail(`a ${JSON.stringify(seen)} session shown as ${JSON.stringify(await sizes(page))}`));
+      const { box } = await sizes(page);
+      for (const remote of [{ x: 301, y: 203 }, { x: seen.width - 13, y: seen.height - 9 }]) {
+        await page.mouse.click(box.x + (remote.x + 0.5) / 2, box.y + (remote.y + 0.5) / 2);
+        let location = '';
+        await waitFor(async () => {
+          location = execFileSync('xdotool', ['getmouselocation'], { env: await server.sessionEnv(), encoding: 'utf8' });
+          const [, x, y] = /x:(\d+) y:(\d+)/.exec(location) ?? [];
+          // IronRDP rounds the position to the nearest pixel edge: within one pixel.
+          return Math.abs(Number(x) - remote.x) <= 1 && Math.abs(Number(y) - remote.y) <= 1;
+        }, `the pointer at ${remote.x},${remote.y}`, 3000).catch(() => assert.fail(`clicked remote ${remote.x},${remote.y}; xdotool says ${location}`));
+      }
+    }
+  });
 });

@@ -21,6 +21,8 @@ export interface ProfileInput {
   fixedSize?: { width: number; height: number };
   /** false: "Share the clipboard" unticked. */
   shareClipboard?: boolean;
+  /** "Optimise for high-resolution displays" ticked. */
+  highDpi?: boolean;
 }
 
 export async function createProfile(page: Page, input: ProfileInput): Promise<void> {
@@ -40,6 +42,7 @@ export async function createProfile(page: Page, input: ProfileInput): Promise<vo
     await page.getByLabel('Height', { exact: true }).fill(String(input.fixedSize.height));
   }
   if (input.shareClipboard === false) await page.getByLabel('Share the clipboard', { exact: true }).uncheck();
+  if (input.highDpi) await page.getByLabel(/^Optimise for high-resolution displays/).check();
   await page.getByRole('button', { name: 'Save', exact: true }).click();
   await page.getByRole('navigation', { name: 'Connections' }).getByRole('button', { name: input.name, exact: true }).waitFor();
 }

@@ -10,6 +10,7 @@ import { xtScancode } from '../../session/scancodes';
 import { startPainting, warmUpPainting } from './paintingSocket';
 import { RdpFiles } from './rdpFiles';
 import { errorCodeForIronError, errorCodeForTermination } from './rdpErrors';
+import { desktopScaleFactor, devicePixels, keepFractionalPointer, pixelRatio, watchDevicePixelRatio } from '../../session/devicePixels';
 
 /** IronRDP's ScreenScale values (declared, not exported as a value). */
 const SCALE = { fit: 1, real: 3 } as const;
@@ -71,6 +72,15 @@ export class RdpSession implements RemoteSession {
   private scaleObserver: ResizeObserver | null = null;
   /** Watches the canvas's pixel size, which IronRDP changes when the server changes the desktop's (applyScale). */
   private pixelSizeObserver: MutationObserver | null = null;
+  /** The connection's "Optimise for high-resolution displays" (devicePixels.ts); off until run. */
+  private highDpi = false;
+  /** The desktop scale factor last sent with a size (display control); null: none sent. */
+  private sentScaleFactor: number | null = null;
+  /** Keeps IronRDP's boxes at the canvas's pixel size / ratio (showInDevicePixels), and stops following the ratio. */
+  private boxObserver: MutationObserver | null = null;
+  private stopDevicePixels: (() => void) | null = null;
+  /** Asks the server for the window's size now (followWindowSize), e.g. after the ratio changed. */
+  private askForWindowSize: (() => void) | null = null;
 
   on<K extends keyof SessionEvents>(event: K, listener: (value: SessionEvents[K]) => void): () => void {
     return this.events.on(event, listener);
@@ -102,6 +112,7 @@ export class RdpSession implements RemoteSession {
       return;
     }
     this.events.emit('state', 'connecting');
+    this.highDpi = info.profile.highDpi === true;
     let username = rdp.username;
     let secret = password;
     if (!secret || !username) {
@@ -197,6 +208,7 @@ export class RdpSession implements RemoteSession {
       this.scaleObserver = new ResizeObserver(() => this.applyScale());
       this.scaleObserver.observe(surface);
       const shown = this.canvas();
+      if (this.highDpi) this.useDevicePixels(surface, shown);
       if (shown) {
         this.scaleObserver.observe(shown);
         // The server changed the desktop's size (the Deactivation-Reactivation Sequence after a display control
@@ -233,6 +245,11 @@ export class RdpSession implements RemoteSession {
     this.scaleObserver = null;
     this.pixelSizeObserver?.disconnect();
     this.pixelSizeObserver = null;
+    this.boxObserver?.disconnect();
+    this.boxObserver = null;
+    this.stopDevicePixels?.();
+    this.stopDevicePixels = null;
+    this.askForWindowSize = null;
     this.releasePainting?.();
     this.releasePainting = null;
     this.connected = false;
@@ -263,33 +280,107 @@ export class RdpSession implements RemoteSession {
 
   private desktopSize(surface: HTMLElement, profile: ConnectParams['info']['profile']): { width: number; height: number } {
     if (profile.desktopSize === 'fixed') return { width: profile.desktopWidth, height: profile.desktopHeight };
-    // RDP wants even widths; never below what Windows accepts.
-    const width = Math.max(640, Math.floor(surface.clientWidth / 2) * 2);
-    const height = Math.max(480, Math.floor(surface.clientHeight / 2) * 2);
-    return { width, height };
+    return this.windowSize(surface);
+  }
+
+  /** The session area's size, in device pixels with highDpi (devicePixels.ts): RDP wants even widths; never below what Windows accepts. */
+  private windowSize(surface: HTMLElement): { width: number; height: number } {
+    const ratio = this.ratio();
+    return { width: Math.max(640, devicePixels(surface.clientWidth, ratio, true)), height: Math.max(480, devicePixels(surface.clientHeight, ratio, true)) };
+  }
+
+  /** Device pixels per CSS pixel for this connection now (1: CSS pixels, as without the option). */
+  private ratio(): number {
+    return pixelRatio(this.highDpi);
+  }
+
+  /**
+   * With highDpi, the desktop scale factor sent with each new size (display control's monitor layout; IronRDP sends
+   * a device scale factor of 100 with it): the ratio in percent, so Windows keeps its text readable on a desktop of
+   * device pixels, and 100 again once the ratio is back to 1. IronRDP's web API has no way to send it at connect
+   * (TS_UD_CS_CORE): the first one goes with the size asked for again as the window's size is first followed.
+   */
+  private scaleFactor(): number | undefined {
+    const ratio = this.ratio();
+    if (ratio === 1 && (this.sentScaleFactor ?? 100) === 100) return undefined;
+    this.sentScaleFactor = desktopScaleFactor(ratio);
+    return this.sentScaleFactor;
   }
 
   /** Dynamic resolution: after the window settles at a new size, ask the server for it (display control). */
   private followWindowSize(surface: HTMLElement): void {
     let timer: ReturnType<typeof setTimeout> | null = null;
-    let last = { width: surface.clientWidth, height: surface.clientHeight };
-    this.resizeObserver = new ResizeObserver(() => {
+    // As measured (CSS pixels): the observer's first call, as it starts, asks again where the size asked for at connect
+    // was rounded, and with highDpi at a ratio above 1 always, which sends the desktop scale factor (scaleFactor).
+    let last = { width: surface.clientWidth, height: surface.clientHeight, ratio: this.ratio() };
+    const ask = () => {
       if (timer) clearTimeout(timer);
       timer = setTimeout(() => {
-        const width = Math.max(640, Math.floor(surface.clientWidth / 2) * 2);
-        const height = Math.max(480, Math.floor(surface.clientHeight / 2) * 2);
-        if (!this.connected || (width === last.width && height === last.height)) return;
-        last = { width, height };
+        const { width, height } = this.windowSize(surface);
+        const ratio = this.ratio();
+        if (!this.connected || (width === last.width && height === last.height && ratio === last.ratio)) return;
+        last = { width, height, ratio };
         this.resizedAt = performance.now();
-        this.ui?.resize(width, height);
+        const scaleFactor = this.scaleFactor();
+        if (scaleFactor === undefined) this.ui?.resize(width, height);
+        else this.ui?.resize(width, height, scaleFactor);
         // IronRDP's component gives the canvas's box the size asked for at once, before the server has answered, and
         // keeps it when the server never does (freerdp-shadow has no display control): the old picture stretched to
         // the new size, blurred, with the pointer mapped wrong. The box stays as the scale makes it from the canvas's
         // pixels, until the server's new size reaches the canvas (pixelSizeObserver).
         this.applyScale(true);
       }, RESIZE_SETTLE_MS);
-    });
+    };
+    this.askForWindowSize = ask;
+    this.resizeObserver = new ResizeObserver(ask);
     this.resizeObserver.observe(surface);
+  }
+
+  /**
+   * "Optimise for high-resolution displays" (devicePixels.ts): the desktop is asked for in device pixels (windowSize),
+   * and shown one remote pixel per device pixel. IronRDP's "real" size gives its picture's box (its canvas's parent)
+   * the canvas's pixel size in CSS pixels, and the box around it the room to scroll in: both are set here to the pixel
+   * size / ratio whenever IronRDP sets them (its component writes them as style attributes). IronRDP maps the pointer
+   * from the canvas's pixel size and box, so a click lands where it points; its mouse events are given the pointer's
+   * fractional position, which is the device pixel. Another screen or zoom: shown and asked for again.
+   */
+  private useDevicePixels(surface: HTMLElement, canvas: HTMLCanvasElement | null): void {
+    const viewer = canvas?.parentElement;
+    const wrapper = viewer?.parentElement;
+    if (viewer && wrapper) {
+      this.boxObserver = new MutationObserver(() => this.showInDevicePixels());
+      for (const box of [viewer, wrapper]) this.boxObserver.observe(box, { attributes: true, attributeFilter: ['style'] });
+    }
+    this.showInDevicePixels();
+    const stopWatching = watchDevicePixelRatio(() => {
+      this.applyScale(true);
+      this.askForWindowSize?.();
+    });
+    const stopPointer = keepFractionalPointer(surface, () => this.ratio() !== 1);
+    this.stopDevicePixels = () => {
+      stopWatching();
+      stopPointer();
+    };
+  }
+
+  /** With highDpi at a ratio above 1, IronRDP's boxes at the canvas's pixel size / ratio where it shows the picture 1:1 (useDevicePixels). */
+  private showInDevicePixels(): void {
+    const canvas = this.canvas();
+    const viewer = canvas?.parentElement;
+    const wrapper = viewer?.parentElement;
+    const surface = this.surface;
+    const ratio = this.ratio();
+    if (!this.highDpi || !canvas || !viewer || !wrapper || !surface || ratio === 1 || this.appliedScale !== SCALE.real) return;
+    const width = canvas.width / ratio;
+    const height = canvas.height / ratio;
+    const set = (element: HTMLElement, values: Record<string, string>) => {
+      for (const [property, value] of Object.entries(values)) if (element.style.getPropertyValue(property) !== value) element.style.setProperty(property, value);
+    };
+    const box = { width: `${width}px`, height: `${height}px` };
+    set(viewer, { ...box, 'min-width': box.width, 'max-width': box.width, 'min-height': box.height, 'max-height': box.height });
+    // Larger than the session area (1:1): the room to scroll in is the area; otherwise the picture's own size.
+    const scrolls = width > surface.clientWidth || height > surface.clientHeight;
+    set(wrapper, scrolls ? { width: `${Math.min(width, surface.clientWidth)}px`, height: `${Math.min(height, surface.clientHeight)}px`, overflow: 'auto' } : { width: 'initial', height: 'initial', overflow: 'initial' });
   }
 
   disconnect(): void {
@@ -336,9 +427,13 @@ export class RdpSession implements RemoteSession {
     if (!ui) return;
     const canvas = this.canvas();
     const surface = this.surface;
-    const fits = !!canvas && !!surface && canvas.width <= surface.clientWidth && canvas.height <= surface.clientHeight;
+    const ratio = this.ratio();
+    const fits = !!canvas && !!surface && canvas.width <= devicePixels(surface.clientWidth, ratio) && canvas.height <= devicePixels(surface.clientHeight, ratio);
     const scale = this.scaling === 'fit' && !fits ? SCALE.fit : SCALE.real;
-    if (scale === this.appliedScale && !force) return;
+    if (scale === this.appliedScale && !force) {
+      this.showInDevicePixels();
+      return;
+    }
     this.appliedScale = scale;
     // The component measures the room for the picture from where its box is now, to the window's right and bottom
     // edges. Centred down the surface (ironRdpModule.ts), a box of the old size sits lower than the new picture will:
@@ -349,6 +444,7 @@ export class RdpSession implements RemoteSession {
     if (host) host.style.justifyContent = 'flex-start';
     ui.setScale(scale as never);
     if (host) host.style.justifyContent = centring;
+    this.showInDevicePixels();
   }
 
   sendFiles(files: File[]): void {

@@ -1,7 +1,7 @@
 // "Optimise for high-resolution displays": the ratio a connection works at, and sizes in whole device pixels.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { devicePixels, pixelRatio } from '../../../renderer/session/devicePixels';
+import { desktopScaleFactor, devicePixels, pixelRatio } from '../../../renderer/session/devicePixels';
 
 test('the option off, or a display of one device pixel per CSS pixel (or fewer, zoomed out): CSS pixels, as before', () => {
   assert.equal(pixelRatio(false, 2), 1);
@@ -19,4 +19,9 @@ test('a CSS size in whole device pixels, never more than the area holds; even wh
   assert.equal(devicePixels(565.5, 2), 1131);
   assert.equal(devicePixels(565.5, 2, true), 1130);
   assert.equal(devicePixels(801, 1.25, true), 1000);
+});
+
+test('RDP\u2019s desktop scale factor: the ratio in percent, within the 100 to 500 the display control channel allows', () => {
+  assert.deepEqual([1, 1.25, 1.5, 2, 3, 6].map(desktopScaleFactor), [100, 125, 150, 200, 300, 500]);
+  assert.equal(desktopScaleFactor(1.1 * 1.1), 121);
 });
