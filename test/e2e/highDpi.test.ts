@@ -218,6 +218,42 @@ test('VNC "1:1" at device scale 2 with "Optimise for high-resolution displays": 
   }
 });
 
+test('VNC "Fit the window" with "Optimise for high-resolution displays" follows devicePixelRatio as it changes (the window moved to another screen): 2, then 1.5, then 1 (CSS pixels, as without the option)', async () => {
+  const server = await startXvnc({ width: 1024, height: 768, background: '#335522', xterm: false });
+  try {
+    await withBrowser({ width: 900, height: 640 }, async ({ page, context }) => {
+      await newVncConnection(page, 'Moves', server.port, { fitWindow: true, highDpi: true });
+      await page.getByRole('navigation', { name: 'Connections' }).getByRole('button', { name: 'Moves', exact: true }).dblclick();
+      await waitForState(page, 'Connected');
+      const cdp = await context.newCDPSession(page);
+      for (const ratio of [2, 1.5, 1]) {
+        // What the browser sees when its window moves to a screen of that density, the window's CSS size the same.
+        // Headless Chromium re-evaluates media queries after an emulated density only with the next media change (a
+        // real screen change does so at once): an unrelated one, so the page's "(resolution: …)" query hears of it.
+        if (ratio !== 2) {
+          await cdp.send('Emulation.setDeviceMetricsOverride', { width: 900, height: 640, deviceScaleFactor: ratio, mobile: false });
+          await page.emulateMedia({ reducedMotion: ratio === 1 ? 'no-preference' : 'reduce' });
+        }
+        assert.equal(await page.evaluate(() => devicePixelRatio), ratio);
+        let seen = '';
+        let wanted = '';
+        await waitFor(async () => {
+          const { area } = await sizes(page);
+          wanted = `${Math.floor(area.width * ratio + 1e-3)}x${Math.floor(area.height * ratio + 1e-3)}`;
+          seen = await serverSize(server);
+          return seen === wanted;
+        }, `the server at the area\u2019s size in device pixels at ${ratio}`, 8000).catch(() => assert.fail(`at ${ratio} the server is ${seen}, the session area ${wanted} device pixels`));
+        await waitFor(async () => {
+          const shown = await sizes(page);
+          return `${shown.pixels.width}x${shown.pixels.height}` === seen && Math.abs(shown.box.width * ratio - shown.pixels.width) < 0.02 && Math.abs(shown.box.height * ratio - shown.pixels.height) < 0.02;
+        }, `the canvas at one remote pixel per device pixel at ${ratio}`, 8000).catch(async () => assert.fail(`at ${ratio}, a ${seen} desktop shown as ${JSON.stringify(await sizes(page))}`));
+      }
+    });
+  } finally {
+    await disposeXvnc(server);
+  }
+});
+
 test('RDP (xrdp) "Fit the window" at device scale 2 with "Optimise for high-resolution displays": the session\u2019s desktop is the window\u2019s size in device pixels, shown at half its pixel size in CSS pixels, also after a resize; a click lands on the remote pixel under it', async () => {
   const server = await startXrdpFor(cleanups, { background: '#2e4f6b' });
   await withBrowser({ width: 1000, height: 700 }, async ({ page }) => {
