@@ -195,7 +195,7 @@ test('VNC "Fit the window" at device scale 2 with "Optimise for high-resolution 
   }
 });
 
-test('VNC "1:1" at device scale 2 with "Optimise for high-resolution displays": the canvas\u2019s CSS size is half its pixel size, and a click lands on the remote pixel under it', async () => {
+test('VNC "1:1" at device scale 2 with "Optimise for high-resolution displays": the canvas\u2019s CSS size is half its pixel size, and a click lands on the remote pixel under it; "Fit to window" keeps that, and shrinks the desktop only where it is larger than the area in device pixels', async () => {
   const server = await startXvnc({ width: 1024, height: 768, background: '#553322', xterm: false });
   try {
     await withBrowser({ width: 900, height: 640 }, async ({ page }) => {
@@ -212,6 +212,15 @@ test('VNC "1:1" at device scale 2 with "Optimise for high-resolution displays": 
       const fitted = await sizes(page);
       assert.deepEqual({ width: fitted.box.width, height: fitted.box.height }, { width: 512, height: 384 }, 'fit never enlarges');
       await clickLandsAt(page, server, { x: fitted.box.x + 10.25, y: fitted.box.y + 380.75 }, { x: 20, y: 761 });
+      // A window smaller than the desktop even in device pixels: shrunk into the area, and clicks still land.
+      await page.setViewportSize({ width: 480, height: 360 });
+      await waitFor(async () => {
+        const { area, box } = await sizes(page);
+        return box.width <= area.width + 0.5 && box.height <= area.height + 0.5 && box.width < 480;
+      }, 'the desktop shrunk into the smaller area').catch(async () => assert.fail(`in a 480x360 window the desktop is shown as ${JSON.stringify(await sizes(page))}`));
+      const shrunk = await sizes(page);
+      const perRemote = shrunk.box.width / shrunk.pixels.width;
+      await clickLandsAt(page, server, { x: shrunk.box.x + 600.5 * perRemote, y: shrunk.box.y + 400.5 * perRemote }, { x: 600, y: 400 });
     });
   } finally {
     await disposeXvnc(server);
