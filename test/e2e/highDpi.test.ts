@@ -297,3 +297,25 @@ test('RDP (xrdp) "Fit the window" at device scale 2 with "Optimise for high-reso
     }
   });
 });
+
+test('RDP (xrdp) "1:1" with a fixed size at device scale 2 with "Optimise for high-resolution displays": the canvas\u2019s CSS size is half its pixel size, and a click lands on the remote pixel under it', async () => {
+  const server = await startXrdpFor(cleanups, { background: '#6b2e4f' });
+  await withBrowser({ width: 1000, height: 700 }, async ({ page }) => {
+    await connectToXrdp(page, server, 'Sharp fixed RDP', { highDpi: true, fixedSize: { width: 1280, height: 800 }, scaling: '1:1 (scrollbars)' });
+    await waitForCanvasColour(page, 1200, 700, hexColour('#6b2e4f'), 15_000);
+    assert.deepEqual(await server.screenSize(), { width: 1280, height: 800 });
+    await waitFor(async () => {
+      const shown = await sizes(page);
+      return shown.box.width === 640 && shown.box.height === 400;
+    }, 'the canvas shown at 640x400 CSS px', 8000).catch(async () => assert.fail(`a 1280x800 session shown as ${JSON.stringify(await sizes(page))}`));
+    const { box } = await sizes(page);
+    const remote = { x: 1001, y: 703 };
+    await page.mouse.click(box.x + (remote.x + 0.5) / 2, box.y + (remote.y + 0.5) / 2);
+    let location = '';
+    await waitFor(async () => {
+      location = execFileSync('xdotool', ['getmouselocation'], { env: await server.sessionEnv(), encoding: 'utf8' });
+      const [, x, y] = /x:(\d+) y:(\d+)/.exec(location) ?? [];
+      return Math.abs(Number(x) - remote.x) <= 1 && Math.abs(Number(y) - remote.y) <= 1;
+    }, `the pointer at ${remote.x},${remote.y}`, 3000).catch(() => assert.fail(`clicked remote ${remote.x},${remote.y}; xdotool says ${location}`));
+  });
+});
