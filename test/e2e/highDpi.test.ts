@@ -298,9 +298,9 @@ test('RDP (xrdp) "Fit the window" at device scale 2 with "Optimise for high-reso
   });
 });
 
-test('RDP (xrdp) "1:1" with a fixed size at device scale 2 with "Optimise for high-resolution displays": the canvas\u2019s CSS size is half its pixel size, and a click lands on the remote pixel under it', async () => {
+test('RDP (xrdp) "1:1" with a fixed size at device scale 2 with "Optimise for high-resolution displays": the canvas\u2019s CSS size is half its pixel size, and a click lands on the remote pixel under it; at 1.5 two thirds, at 1 its pixel size', async () => {
   const server = await startXrdpFor(cleanups, { background: '#6b2e4f' });
-  await withBrowser({ width: 1000, height: 700 }, async ({ page }) => {
+  await withBrowser({ width: 1000, height: 700 }, async ({ page, context }) => {
     await connectToXrdp(page, server, 'Sharp fixed RDP', { highDpi: true, fixedSize: { width: 1280, height: 800 }, scaling: '1:1 (scrollbars)' });
     await waitForCanvasColour(page, 1200, 700, hexColour('#6b2e4f'), 15_000);
     assert.deepEqual(await server.screenSize(), { width: 1280, height: 800 });
@@ -317,5 +317,16 @@ test('RDP (xrdp) "1:1" with a fixed size at device scale 2 with "Optimise for hi
       const [, x, y] = /x:(\d+) y:(\d+)/.exec(location) ?? [];
       return Math.abs(Number(x) - remote.x) <= 1 && Math.abs(Number(y) - remote.y) <= 1;
     }, `the pointer at ${remote.x},${remote.y}`, 3000).catch(() => assert.fail(`clicked remote ${remote.x},${remote.y}; xdotool says ${location}`));
+
+    // The window moved to a screen of 1.5, then of 1 (as in the VNC test above): shown at 1280/1.5 CSS px, then as IronRDP shows it, 1:1 in CSS pixels.
+    const cdp = await context.newCDPSession(page);
+    for (const ratio of [1.5, 1]) {
+      await cdp.send('Emulation.setDeviceMetricsOverride', { width: 1000, height: 700, deviceScaleFactor: ratio, mobile: false });
+      await page.emulateMedia({ reducedMotion: ratio === 1 ? 'no-preference' : 'reduce' });
+      await waitFor(async () => {
+        const shown = await sizes(page);
+        return Math.abs(shown.box.width * ratio - 1280) < 0.02 && Math.abs(shown.box.height * ratio - 800) < 0.02;
+      }, `the canvas at one remote pixel per device pixel at ${ratio}`, 8000).catch(async () => assert.fail(`at ${ratio}, the 1280x800 session is shown as ${JSON.stringify(await sizes(page))}`));
+    }
   });
 });

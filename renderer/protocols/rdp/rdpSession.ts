@@ -78,6 +78,8 @@ export class RdpSession implements RemoteSession {
   private sentScaleFactor: number | null = null;
   /** Keeps IronRDP's boxes at the canvas's pixel size / ratio (showInDevicePixels), and stops following the ratio. */
   private boxObserver: MutationObserver | null = null;
+  /** Each of IronRDP's boxes: the style attribute it last wrote, and the one showInDevicePixels made of it. */
+  private readonly boxStyles = new Map<HTMLElement, { theirs: string | null; ours: string | null }>();
   private stopDevicePixels: (() => void) | null = null;
   /** Asks the server for the window's size now (followWindowSize), e.g. after the ratio changed. */
   private askForWindowSize: (() => void) | null = null;
@@ -247,6 +249,7 @@ export class RdpSession implements RemoteSession {
     this.pixelSizeObserver = null;
     this.boxObserver?.disconnect();
     this.boxObserver = null;
+    this.boxStyles.clear();
     this.stopDevicePixels?.();
     this.stopDevicePixels = null;
     this.askForWindowSize = null;
@@ -363,18 +366,38 @@ export class RdpSession implements RemoteSession {
     };
   }
 
-  /** With highDpi at a ratio above 1, IronRDP's boxes at the canvas's pixel size / ratio where it shows the picture 1:1 (useDevicePixels). */
+  /**
+   * With highDpi at a ratio above 1, IronRDP's boxes at the canvas's pixel size / ratio where it shows the picture 1:1
+   * (useDevicePixels). Otherwise (its "fit", the ratio back to 1) they get back what IronRDP last wrote, which it does
+   * not write again while its own value is unchanged.
+   */
   private showInDevicePixels(): void {
     const canvas = this.canvas();
     const viewer = canvas?.parentElement;
     const wrapper = viewer?.parentElement;
     const surface = this.surface;
     const ratio = this.ratio();
-    if (!this.highDpi || !canvas || !viewer || !wrapper || !surface || ratio === 1 || this.appliedScale !== SCALE.real) return;
+    if (!this.highDpi || !canvas || !viewer || !wrapper || !surface) return;
+    for (const element of [viewer, wrapper]) {
+      const style = element.getAttribute('style');
+      const known = this.boxStyles.get(element);
+      if (!known || style !== known.ours) this.boxStyles.set(element, { theirs: style, ours: null });
+    }
+    if (ratio === 1 || this.appliedScale !== SCALE.real) {
+      for (const [element, { theirs, ours }] of this.boxStyles) {
+        if (ours === null || element.getAttribute('style') !== ours) continue;
+        this.boxStyles.set(element, { theirs, ours: null });
+        if (theirs === null) element.removeAttribute('style');
+        else element.setAttribute('style', theirs);
+      }
+      return;
+    }
     const width = canvas.width / ratio;
     const height = canvas.height / ratio;
     const set = (element: HTMLElement, values: Record<string, string>) => {
       for (const [property, value] of Object.entries(values)) if (element.style.getPropertyValue(property) !== value) element.style.setProperty(property, value);
+      const known = this.boxStyles.get(element);
+      this.boxStyles.set(element, { theirs: known?.theirs ?? null, ours: element.getAttribute('style') });
     };
     const box = { width: `${width}px`, height: `${height}px` };
     set(viewer, { ...box, 'min-width': box.width, 'max-width': box.width, 'min-height': box.height, 'max-height': box.height });
