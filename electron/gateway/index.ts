@@ -83,7 +83,12 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   // Passwords of connections deleted while the keychain was not answering: removed now that it may.
   const retriedDeletions = library.retryDeferredDeletions();
   let openAtStart: string | null = null;
-  if (options.openFile) {
+  // A kiosk shows IT's one connection: a file opened on it (a double-click, a second start) would replace it.
+  const kioskOn = () => policy.policy.kiosk?.enabled === true || options.kiosk?.enabled === true;
+  const KIOSK_OPENS_NO_FILE = 'this computer is a kiosk: it opens only the connection IT set up for it.';
+  if (options.openFile && kioskOn()) {
+    policy.addProblem(`${options.openFile.fileName} was not opened: ${KIOSK_OPENS_NO_FILE}`);
+  } else if (options.openFile) {
     try {
       const opened = await importIntoLibrary(library, options.dataDir, options.openFile.fileName, options.openFile.bytes, 'open', { fromOutside: true });
       if (opened.ok) openAtStart = opened.profile.id;
@@ -136,6 +141,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     startUrl: () => `${access.origin}${START_PATH}?code=${access.mintStartCode()}`,
     kioskEnabled: () => api.kioskEnabled(),
     openFile: async (file) => {
+      if (kioskOn()) return { ok: false, message: KIOSK_OPENS_NO_FILE };
       let opened: Awaited<ReturnType<typeof importIntoLibrary>>;
       try {
         opened = await importIntoLibrary(library, options.dataDir, file.fileName, file.bytes, 'open', { fromOutside: true });

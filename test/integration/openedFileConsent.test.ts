@@ -57,3 +57,17 @@ test('a policy with "confirmOpenedFiles": false lets opened files connect straig
   assert.equal(state.autoConnectConsent, null);
   assert.equal(state.autoConnectProfile.shareClipboard, true);
 });
+
+test('a kiosk opens no connection file, at start or later: it shows IT\u2019s connection and says why', async (t) => {
+  const policy = { schemaVersion: 1, profiles: [{ id: 'lab', name: 'Lab', protocol: 'vnc', host: '127.0.0.1', port: 5901 }], kiosk: { enabled: true, profile: 'lab' } };
+  const h = await startGatewayHarness({ machinePolicy: policy, openFile: { fileName: 'Payroll.rdp', bytes: bytes(RDP) } });
+  t.after(() => h.close());
+  const state = (await h.call('GET', API.state)).json;
+  assert.equal(state.autoConnectProfile.name, 'Lab');
+  assert.equal(state.autoConnectConsent, null);
+  assert.ok(state.notices.some((n: string) => /Payroll\.rdp was not opened: this computer is a kiosk/.test(n)), JSON.stringify(state.notices));
+  const later = await h.gateway.openFile({ fileName: 'Other.rdp', bytes: bytes(RDP) });
+  assert.equal(later.ok, false);
+  assert.match(!later.ok ? later.message : '', /kiosk/);
+  assert.equal((await h.call('GET', API.state)).json.autoConnectProfile.name, 'Lab');
+});
