@@ -93,7 +93,7 @@ function focusedEditorControl(): string | null {
 function deleteEndsSessions(name: string, open: number): string {
   if (open === 0) return '';
   if (open === 1) return `“${name}” is open: deleting it disconnects its session and closes its tab. `;
-  return `“${name}” is open in ${open} tabs: deleting it disconnects all ${open} sessions and closes their tabs. `;
+  return `“${name}” is open in ${open} tabs: deleting it disconnects ${open === 2 ? 'both sessions' : `all ${open} sessions`} and closes their tabs. `;
 }
 
 function noConnectionsNote(invalidFile: AppState['policy']['invalidFile']): string {

@@ -13,11 +13,16 @@ export function OpenedFileDialog({ profile, consent, onConnect, onCancel }: { pr
   const [shareClipboard, setShareClipboard] = useState(false);
   const host = profile.host.includes(':') ? `[${profile.host}]` : profile.host;
   return (
-    <ModalDialog title="Caution: unknown remote connection" onCancel={onCancel}>
-      <p>
-        “{profile.name}” comes from the file <strong>{consent.fileName}</strong>, opened from outside DeskBridge, and who made it cannot be verified. Connect only if you know where the file came from: a
-        remote computer you do not trust can see what you type into it and what you share with it.
-      </p>
+    <ModalDialog
+      title="Caution: unknown remote connection"
+      onCancel={onCancel}
+      description={
+        <>
+          “{profile.name}” comes from the file <strong>{consent.fileName}</strong>, opened from outside DeskBridge, and who made it cannot be verified. It connects to {host}:{profile.port}. Connect only if
+          you know where the file came from: a remote computer you do not trust can see what you type into it and what you share with it.
+        </>
+      }
+    >
       <dl className="opened-file">
         <dt>Remote computer</dt>
         <dd>
@@ -32,7 +37,7 @@ export function OpenedFileDialog({ profile, consent, onConnect, onCancel }: { pr
       </dl>
       {consent.clipboardRequested && (
         <fieldset className="opened-file-shares">
-          <legend>The file asks to share with the remote computer:</legend>
+          <legend>Share with the remote computer:</legend>
           <label className="checkbox">
             <input type="checkbox" checked={shareClipboard} onChange={(event) => setShareClipboard(event.target.checked)} />
             Clipboard

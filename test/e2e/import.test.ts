@@ -211,6 +211,9 @@ test('an .rdp or .remmina opened from outside the app asks first (where it goes,
     await dialog.getByText('Payroll review.rdp').waitFor();
     await dialog.getByText('127.0.0.1:3399 (RDP)').waitFor();
     await dialog.getByText('CORP\\ann').waitFor();
+    // A screen reader hears the warning, the file and where it goes as the dialog opens (the focus is on Cancel).
+    const described = await page.locator(`[id="${await dialog.getAttribute('aria-describedby')}"]`).textContent();
+    assert.match(described ?? '', /Payroll review\.rdp.*cannot be verified.*127\.0\.0\.1:3399/);
     assert.equal(await dialog.getByRole('checkbox', { name: 'Clipboard' }).isChecked(), false, 'what the file asks to share is off until ticked');
     assert.equal(await page.locator('.session-tab').count(), 0, 'nothing connects while the question is open');
     await dialog.getByRole('button', { name: 'Cancel' }).click();

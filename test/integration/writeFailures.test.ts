@@ -16,22 +16,29 @@ const root = process.getuid?.() === 0;
 const canSwitch = root && process.platform === 'linux' && spawnSync('setpriv', ['--version']).status === 0;
 const canMount = root && process.platform === 'linux' && spawnSync('unshare', ['--version']).status === 0;
 
-test('a data folder the app\'s user may no longer write to (its permissions changed while the app runs): create, edit, save-password and delete say it may not write there, not that it is read-only (507), and nothing changes', { skip: !canSwitch && 'needs root on Linux and setpriv, to run the gateway as a user a folder\'s permissions stop' }, async () => {
-  // As root, permissions stop no write: the gateway runs as nobody, in a folder of its own.
+/** What test/support/readOnlyDataDirChild.ts reports, run under `wrapper` (setpriv, unshare): the API's answers to writes it made fail. */
+interface ChildReport {
+  dataDir: string;
+  answers: Record<string, { status: number; json: { error: string; message: string } }>;
+  unchanged: boolean;
+  list: Array<{ name: string; hasSavedPassword: boolean }>;
+}
+
+async function runChild(wrapper: string, wrapperArgs: string[], childArgs: string[], env: NodeJS.ProcessEnv = {}): Promise<ChildReport> {
   const output = await new Promise<string>((resolve, reject) =>
     execFile(
-      'setpriv',
-      ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, '--import', 'tsx', path.join('test', 'support', 'readOnlyDataDirChild.ts')],
-      { encoding: 'utf8', timeout: 60_000, cwd: process.cwd(), env: { ...process.env, HOME: os.tmpdir(), TMPDIR: os.tmpdir() } },
+      wrapper,
+      [...wrapperArgs, process.execPath, '--import', 'tsx', path.join('test', 'support', 'readOnlyDataDirChild.ts'), ...childArgs],
+      { encoding: 'utf8', timeout: 60_000, cwd: process.cwd(), env: { ...process.env, ...env } },
       (error, stdout, stderr) => (error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(stdout.trim().split('\n').at(-1)!)),
     ),
   );
-  const { dataDir, answers, unchanged, list } = JSON.parse(output) as {
-    dataDir: string;
-    answers: Record<string, { status: number; json: { error: string; message: string } }>;
-    unchanged: boolean;
-    list: Array<{ name: string; hasSavedPassword: boolean }>;
-  };
+  return JSON.parse(output) as ChildReport;
+}
+
+test('a data folder the app\'s user may no longer write to (its permissions changed while the app runs): create, edit, save-password and delete say it may not write there, not that it is read-only (507), and nothing changes', { skip: !canSwitch && 'needs root on Linux and setpriv, to run the gateway as a user a folder\'s permissions stop' }, async () => {
+  // As root, permissions stop no write: the gateway runs as nobody, in a folder of its own.
+  const { dataDir, answers, unchanged, list } = await runChild('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups'], [], { HOME: os.tmpdir(), TMPDIR: os.tmpdir() });
   for (const what of ['create', 'edit', 'delete']) {
     assert.equal(answers[what]!.status, 507, `${what}: ${JSON.stringify(answers[what])}`);
     // Its permissions, not a read-only file system: said as such, naming the folder.
@@ -71,20 +78,7 @@ class StoppableKeychain implements SecretStore {
 }
 
 test('a data folder on a file system mounted read-only while the app runs: create, edit, save-password and delete say it is a read-only file system (507), and nothing changes', { skip: !canMount && 'needs root on Linux and unshare, to mount a file system of its own' }, async () => {
-  const output = await new Promise<string>((resolve, reject) =>
-    execFile(
-      'unshare',
-      ['--mount', '--propagation', 'private', process.execPath, '--import', 'tsx', path.join('test', 'support', 'readOnlyDataDirChild.ts'), 'read-only-mount'],
-      { encoding: 'utf8', timeout: 60_000, cwd: process.cwd() },
-      (error, stdout, stderr) => (error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(stdout.trim().split('\n').at(-1)!)),
-    ),
-  );
-  const { dataDir, answers, unchanged, list } = JSON.parse(output) as {
-    dataDir: string;
-    answers: Record<string, { status: number; json: { error: string; message: string } }>;
-    unchanged: boolean;
-    list: Array<{ name: string; hasSavedPassword: boolean }>;
-  };
+  const { dataDir, answers, unchanged, list } = await runChild('unshare', ['--mount', '--propagation', 'private'], ['read-only-mount']);
   for (const what of ['create', 'edit', 'delete']) {
     assert.equal(answers[what]!.status, 507, `${what}: ${JSON.stringify(answers[what])}`);
     assert.equal(answers[what]!.json.error, 'storage-read-only');

@@ -378,6 +378,11 @@ export function serveRdCleanPath(
         if (trips.received()) deps.sessions.setLink(session, trips.shortest);
         observer.fromServer(c);
         watch.push(c);
+        // A stream the watch could not follow to the Font Map: nothing will tell the sign-in, and the page is not kept waiting.
+        if (!watch.watching && !session.signIn) {
+          log.info('the server stream was not followed to the end of the connection sequence; the sign-in goes unchecked', { session: session.id });
+          deps.sessions.setSignIn(session, 'undecided');
+        }
       },
     });
     // A connection held since the preflight was paused when taken (nothing is lost): it flows from here.

@@ -185,7 +185,10 @@ export class ControlApi {
         const body = await readJson(req);
         const shareClipboard = isObject(body) && (body as Partial<ConsentRequest>).shareClipboard === true;
         const profile = this.deps.library.consentToOpenedFile(id, { shareClipboard });
-        if (!profile) throw new HttpError(404, 'not-found', 'No connection opened from a file has that id. It goes when the app quits.');
+        if (!profile) {
+          this.deps.library.refuseHidden(id);
+          throw new HttpError(404, 'not-found', 'No connection opened from a file has that id. It goes when the app quits.');
+        }
         this.deps.logger.info('connection opened from a file confirmed', { profile: id, shareClipboard: profile.shareClipboard });
         return sendJson(res, 200, await this.deps.library.view(profile));
       }

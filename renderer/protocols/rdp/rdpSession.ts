@@ -62,6 +62,8 @@ export class RdpSession implements RemoteSession {
    */
   private signInSettled = false;
   private signInTimer: number | null = null;
+  /** "Fit the window": following the window's size starts with "Connected" (announceConnected). */
+  private followOnceConnected: (() => void) | null = null;
   private credentials: ((c: { username?: string; password: string }) => void) | null = null;
   private resizeObserver: ResizeObserver | null = null;
   private releasePainting: (() => void) | null = null;
@@ -100,7 +102,18 @@ export class RdpSession implements RemoteSession {
     this.signInSettled = true;
     if (this.signInTimer !== null) window.clearTimeout(this.signInTimer);
     this.signInTimer = null;
-    if (this.connected) this.events.emit('state', 'connected');
+    if (this.connected) this.announceConnected();
+  }
+
+  /**
+   * "Connected", and from then on the desktop follows the window: not while the server still signs in (xrdp runs PAM
+   * and starts Xorg then, and a resize in the middle of that is one more chance for its resize races).
+   */
+  private announceConnected(): void {
+    this.events.emit('state', 'connected');
+    const follow = this.followOnceConnected;
+    this.followOnceConnected = null;
+    follow?.();
   }
 
   gatewayRoundTrip(roundTripMs: number): void {
@@ -219,13 +232,13 @@ export class RdpSession implements RemoteSession {
         this.pixelSizeObserver.observe(shown, { attributes: true, attributeFilter: ['width', 'height'] });
       }
       this.connected = true;
-      if (this.signInSettled) this.events.emit('state', 'connected');
+      this.followOnceConnected = info.profile.desktopSize === 'fit-window' ? () => this.followWindowSize(surface) : null;
+      if (this.signInSettled) this.announceConnected();
       else {
         this.events.emit('state', 'authenticating');
         // The gateway goes on by itself 10 s after the connection sequence (SIGN_IN_WAIT_MS); a word lost on the way is not waited for long after.
         this.signInTimer = window.setTimeout(() => this.signInChecked(), SIGN_IN_FALLBACK_MS);
       }
-      if (info.profile.desktopSize === 'fit-window') this.followWindowSize(surface);
       const termination = await started.run().then(
         (t) => ({ ok: true as const, reason: t.reason() }),
         (error: unknown) => ({ ok: false as const, error }),
@@ -258,6 +271,7 @@ export class RdpSession implements RemoteSession {
     this.connected = false;
     if (this.signInTimer !== null) window.clearTimeout(this.signInTimer);
     this.signInTimer = null;
+    this.followOnceConnected = null;
     this.files?.sessionEnded();
     this.files = null;
     // The element goes with its session, so a reconnect never shows the old picture.
