@@ -45,9 +45,34 @@ interface SecondInstanceData {
 }
 
 const handOver: SecondInstanceData = fileToOpen ? { file: { fileName: fileToOpen.fileName, base64: Buffer.from(fileToOpen.bytes).toString('base64') } } : {};
+/** Files macOS handed over before the gateway was up ('open-file' at launch), read as they came. */
+const openedAtLaunch: Promise<{ fileName: string; bytes: Uint8Array } | null>[] = [];
+
+/** A file macOS hands over ('open-file'), read; or null, with the reason said in a box. */
+async function readHandedFile(file: string): Promise<{ fileName: string; bytes: Uint8Array } | null> {
+  try {
+    return await readOpenFile(file);
+  } catch (error) {
+    dialog.showErrorBox('DeskBridge', `${path.basename(file)} could not be opened: ${(error as Error).message}`);
+    return null;
+  }
+}
+
 if (!app.requestSingleInstanceLock(handOver as Record<string, unknown>)) {
   app.quit();
 } else {
+  // macOS gives a file opened in the Finder (a double-click, a file dropped on the Dock icon) as 'open-file', not on
+  // the command line. At launch it comes before the app is ready and opens with the app, as FILE does; later it opens
+  // in a window of its own, as a second instance's file does.
+  app.on('open-file', (event, file) => {
+    event.preventDefault();
+    if (gateway) {
+      const running = gateway;
+      void readHandedFile(file).then((opened) => opened && openSecondFile(running, opened));
+    } else {
+      openedAtLaunch.push(readHandedFile(file));
+    }
+  });
   app.on('second-instance', (_event, _argv, _workingDirectory, data) => {
     const file = (data as SecondInstanceData | undefined)?.file;
     // `deskbridge FILE` again while the app runs: the file opens in a window of its own, as a second
@@ -74,6 +99,8 @@ if (!app.requestSingleInstanceLock(handOver as Record<string, unknown>)) {
 }
 
 async function start(): Promise<void> {
+  const launchFiles = (await Promise.all(openedAtLaunch.splice(0))).filter((file) => file !== null);
+  if (!fileToOpen) fileToOpen = launchFiles.shift() ?? null;
   gateway = await startGateway({
     port: options.port,
     dataDir: options.dataDir,
@@ -106,6 +133,8 @@ async function start(): Promise<void> {
   });
   Menu.setApplicationMenu(Menu.buildFromTemplate(applicationMenuTemplate({ dev: developerMode(), onSaveDiagnostics: () => void saveDiagnostics() })));
   await openWindow(gateway);
+  // More than one file at launch: the others as later ones open.
+  for (const file of launchFiles) await openSecondFile(gateway, file);
 }
 
 /**

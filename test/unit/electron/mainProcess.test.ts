@@ -124,3 +124,26 @@ test('`deskbridge FILE` while the Electron app runs: the second instance reads (
   assert.deepEqual(first.events.all('start-status'), [200, 200]);
   assert.equal(first.events.has('error-box'), false);
 });
+
+test('macOS: a file opened in the Finder (\'open-file\') at launch opens with the app, and one opened later in a window of its own', async (t) => {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'deskbridge-main-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const env = { DESKBRIDGE_SECRETS_KEY_DIR: path.join(dir, 'keys'), DBUS_SESSION_BUS_ADDRESS: 'disabled:' };
+  const atLaunch = path.join(dir, 'console.vv');
+  await writeFile(atLaunch, ONE_SHOT_VV);
+  const launched = runMain(['--port', '0', '--data-dir', path.join(dir, 'data')], { ...env, STANDIN_OPEN_FILE: atLaunch });
+  assert.equal(launched.status, 0, launched.stderr);
+  assert.equal(launched.events.get('open-file-prevented'), true, 'taken by the app, not left to the system');
+  assert.equal(existsSync(atLaunch), false, 'read (its delete-this-file honoured) as FILE is');
+  assert.equal(launched.events.all('window-options').length, 1, 'opened with the app: no second window');
+  assert.equal(launched.events.has('error-box'), false);
+
+  const later = path.join(dir, 'lab.vv');
+  await writeFile(later, '[virt-viewer]\ntype=spice\nhost=127.0.0.1\nport=5931\n');
+  const running = runMain(['--port', '0', '--data-dir', path.join(dir, 'data')], { ...env, STANDIN_LATER_OPEN_FILE: later });
+  assert.equal(running.status, 0, running.stderr);
+  assert.equal(running.events.get('later-open-file-prevented'), true);
+  assert.equal(running.events.all('window-options').length, 2, 'a window of its own for the file');
+  assert.deepEqual(running.events.all('start-status'), [200, 200]);
+  assert.equal(running.events.has('error-box'), false);
+});

@@ -18,6 +18,8 @@ class App extends EventEmitter {
     return !second;
   }
   whenReady() {
+    // STANDIN_OPEN_FILE: macOS hands the app a file from the Finder as it launches ('open-file', before ready).
+    if (process.env.STANDIN_OPEN_FILE) report('open-file-prevented', probe(this, 'open-file', process.env.STANDIN_OPEN_FILE));
     return Promise.resolve();
   }
   quit() {
@@ -77,6 +79,12 @@ export class BrowserWindow extends EventEmitter {
         app.quit();
         report('close-while-quitting-prevented', probe(this, 'close'));
       }, 300);
+      return;
+    }
+    if (process.env.STANDIN_LATER_OPEN_FILE) {
+      // A file opened in the Finder while the app runs ('open-file' after ready).
+      report('later-open-file-prevented', probe(app, 'open-file', process.env.STANDIN_LATER_OPEN_FILE));
+      setTimeout(() => app.quit(), 500);
       return;
     }
     if (process.env.STANDIN_SECOND_FILE) {
