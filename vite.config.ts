@@ -1,11 +1,15 @@
 import { defineConfig, type Plugin } from 'vite';
 import react from '@vitejs/plugin-react';
 import { fileURLToPath } from 'node:url';
+import { createHash } from 'node:crypto';
 import { openSocketThrough, sendPdusAsBytes } from './renderer/protocols/rdp/ironRdpSends.ts';
 import { splitInlineWasm } from './renderer/protocols/rdp/ironRdpWasm.ts';
+import { componentStyles } from './renderer/protocols/rdp/ironRdpStyles.ts';
+import { CSP_STYLES_FILE } from './shared/api/contract.ts';
 import { compileTileDecoder } from './scripts/tileDecoder.mjs';
 
 const IRONRDP_BACKEND = /@devolutions[\\/]iron-remote-desktop-rdp[\\/]/;
+const IRONRDP_FRONTEND = /@devolutions[\\/]iron-remote-desktop[\\/]/;
 
 const PAINTING_SOCKET = fileURLToPath(new URL('./renderer/protocols/rdp/paintingSocket.ts', import.meta.url));
 
@@ -36,6 +40,31 @@ function ironRdpBuildChanges(): Plugin {
   };
 }
 
+/**
+ * The hashes of the `<style>` elements IronRDP's components add to the page
+ * (renderer/protocols/rdp/ironRdpStyles.ts), written to dist/renderer/csp-styles.json:
+ * the only inline style sheets the gateway's CSP lets the page apply.
+ */
+function ironRdpStyleHashes(): Plugin {
+  const hashes = new Set<string>();
+  return {
+    name: 'deskbridge-ironrdp-styles',
+    buildStart() {
+      hashes.clear();
+    },
+    transform(code, id) {
+      if (!IRONRDP_FRONTEND.test(id)) return null;
+      const styles = componentStyles(code);
+      if (styles.length === 0) this.error('IronRDP: its components\' styles ({ hash: "svelte-…", code: "…" }) were not found; under the gateway\'s CSP its screen would lose its layout (renderer/protocols/rdp/ironRdpStyles.ts)');
+      for (const { css } of styles) hashes.add(`'sha256-${createHash('sha256').update(css, 'utf8').digest('base64')}'`);
+      return null;
+    },
+    generateBundle() {
+      this.emitFile({ type: 'asset', fileName: CSP_STYLES_FILE, source: `${JSON.stringify({ styleSrc: [...hashes].sort() }, null, 2)}\n` });
+    },
+  };
+}
+
 const TILE_DECODER = 'virtual:remotefx-tile-decoder';
 
 /** The RemoteFX tile decoder (wasm/remoteFx.ts) compiled to a file of its own; the module's default export is its URL. */
@@ -55,7 +84,7 @@ function remoteFxTileDecoder(): Plugin {
 export default defineConfig({
   root: fileURLToPath(new URL('./renderer', import.meta.url)),
   base: '/',
-  plugins: [react(), ironRdpBuildChanges(), remoteFxTileDecoder()],
+  plugins: [react(), ironRdpBuildChanges(), ironRdpStyleHashes(), remoteFxTileDecoder()],
   build: {
     outDir: fileURLToPath(new URL('./dist/renderer', import.meta.url)),
     emptyOutDir: true,

@@ -15,6 +15,11 @@ export const SESSION_COOKIE = 'deskbridge_session';
 export const WINDOW_KEY_HEADER = 'x-deskbridge-key';
 /** Name of the meta element the start address's page carries the window key in. */
 export const WINDOW_KEY_META = 'deskbridge-window-key';
+/**
+ * A file the renderer's build writes beside index.html: `{ "styleSrc": ["'sha256-…'", …] }`, the hashes of the only
+ * inline `<style>` elements the gateway's CSP lets the page apply (IronRDP's components': vite.config.ts).
+ */
+export const CSP_STYLES_FILE = 'csp-styles.json';
 /** Path that trades a start code (?code=) for the cookie and a window key: the app's page, with the key in it. */
 export const START_PATH = '/start';
 

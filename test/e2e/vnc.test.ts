@@ -62,7 +62,7 @@ const RECORD_CONNECTIONS = `
 `;
 
 test('create a profile in the UI, connect, and see the remote desktop as the server shows it', async () => {
-  await withBrowser({ initScript: RECORD_CONNECTIONS }, async ({ page }) => {
+  await withBrowser({ initScript: RECORD_CONNECTIONS }, async ({ page, cspViolations }) => {
     await createProfile(page, { name: 'Desk', port: server.port });
     // The VNC adapter (noVNC) loads in idle time once the library has a VNC profile, so Connect does not wait for it.
     const adapterLoaded = () => page.evaluate(() => performance.getEntriesByType('resource').some((entry) => /\/assets\/vncSession-[^/]*\.js$/.test(entry.name)));
@@ -85,8 +85,30 @@ test('create a profile in the UI, connect, and see the remote desktop as the ser
     const layers = await compositorLayersOf(page, '.session-tab:not([hidden]) .session-surface > *');
     assert.equal(layers.length, 1, 'the element holding the remote picture has a compositor layer of its own');
     assert.match(layers[0]!.reasons.join(' '), /will-change/);
+    // The CSP: neither the app nor noVNC needed anything it refuses, and a style sheet injected into the page (as
+    // markup slipped in by a bug would bring one) is refused: what the user sees stays the remote desktop.
+    assert.deepEqual(cspViolations, []);
+    const desktopPoint = await pagePointFor(page, 917, 736);
+    assert.ok(close(await screenPixel(page, desktopPoint), hexColour('#336699'), 8), 'the desktop is on the screen');
+    await page.evaluate(() => document.body.insertAdjacentHTML('beforeend', '<style>body, body * { background: rgb(255, 0, 0) !important; } canvas { opacity: 0 !important; }</style>'));
+    await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))));
+    const shown = await screenPixel(page, desktopPoint);
+    assert.ok(close(shown, hexColour('#336699'), 8), `the desktop is still what the screen shows, not the injected style: rgb(${shown})`);
+    await waitFor(async () => cspViolations.some((v) => /style-src/.test(v)), 'the CSP reported the style sheet it refused', 3000);
   });
 });
+
+/** The colour the page shows at a point (a screenshot of that CSS pixel, decoded by the page: PNG is lossless). */
+async function screenPixel(page: Parameters<typeof canvasPixels>[0], at: { x: number; y: number }): Promise<[number, number, number]> {
+  const png = await page.screenshot({ clip: { x: Math.floor(at.x), y: Math.floor(at.y), width: 1, height: 1 }, animations: 'disabled', caret: 'hide' });
+  return page.evaluate(async (base64: string) => {
+    const bitmap = await createImageBitmap(new Blob([Uint8Array.from(atob(base64), (c) => c.charCodeAt(0))], { type: 'image/png' }), { colorSpaceConversion: 'none' });
+    const context = new OffscreenCanvas(1, 1).getContext('2d')!;
+    context.drawImage(bitmap, 0, 0);
+    const [r, g, b] = context.getImageData(0, 0, 1, 1).data;
+    return [r!, g!, b!] as [number, number, number];
+  }, png.toString('base64'));
+}
 
 /** The compositor layers painted by the element `selector` names, and why each is one (CDP LayerTree). */
 async function compositorLayersOf(page: Parameters<typeof canvasPixels>[0], selector: string): Promise<{ reasons: string[] }[]> {

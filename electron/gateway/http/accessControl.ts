@@ -152,15 +152,33 @@ export class AccessControl {
  * Served with every response, for both shells. frame-ancestors is stricter than ARCHITECTURE.md's list and harmless.
  * media-src blob: is SPICE's sound: spice-html5 plays the Opus stream through a MediaSource, whose URL is a blob: of
  * the page's own making (a blob: URL can only be made by a script the page already runs).
+ *
+ * Styles: the app's own are files ('self'). An inline `<style>` element applies only if its text is one the build
+ * found in the libraries we ship (IronRDP's components add one as they mount: `styleHashes`, from the renderer's
+ * CSP_STYLES_FILE), so a style sheet injected into the page otherwise (CSS selectors can read attributes out of a page
+ * and send them off as image requests) is refused. `style` attributes stay allowed (style-src-attr): IronRDP sizes its
+ * screen and spice-html5 places its video with setAttribute('style', …); an attribute has no selectors to read with,
+ * and img-src still bounds what it can fetch.
  */
-export const CONTENT_SECURITY_POLICY =
-  "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; connect-src 'self'; img-src 'self' data: blob:; media-src 'self' blob:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+export function contentSecurityPolicy(styleHashes: readonly string[] = []): string {
+  const styleSrc = ["'self'", ...styleHashes.filter((hash) => STYLE_HASH.test(hash))].join(' ');
+  return `default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; connect-src 'self'; img-src 'self' data: blob:; media-src 'self' blob:; style-src ${styleSrc}; style-src-attr 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'`;
+}
 
-export const SECURITY_HEADERS: Record<string, string> = {
-  'Content-Security-Policy': CONTENT_SECURITY_POLICY,
-  'X-Content-Type-Options': 'nosniff',
-  'Referrer-Policy': 'no-referrer',
-  'X-Frame-Options': 'DENY',
-  'Cross-Origin-Opener-Policy': 'same-origin',
-  'Cross-Origin-Resource-Policy': 'same-origin',
-};
+/** A CSP hash source, nothing else (a keyword such as 'unsafe-inline' in the build's file is ignored). */
+const STYLE_HASH = /^'sha(256|384|512)-[A-Za-z0-9+/]+={0,2}'$/;
+
+/** The policy with no inline style sheet allowed at all (a renderer built without CSP_STYLES_FILE). */
+export const CONTENT_SECURITY_POLICY = contentSecurityPolicy();
+
+/** The headers served with every response, under a CSP allowing those inline style sheets. */
+export function securityHeaders(styleHashes: readonly string[] = []): Record<string, string> {
+  return {
+    'Content-Security-Policy': contentSecurityPolicy(styleHashes),
+    'X-Content-Type-Options': 'nosniff',
+    'Referrer-Policy': 'no-referrer',
+    'X-Frame-Options': 'DENY',
+    'Cross-Origin-Opener-Policy': 'same-origin',
+    'Cross-Origin-Resource-Policy': 'same-origin',
+  };
+}

@@ -2,17 +2,17 @@
 // and the WebSocket bridges. Anything it does not expect is refused with a
 // status code and a log line.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { promises as fs } from 'node:fs';
+import { existsSync, promises as fs, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { START_PATH, WINDOW_KEY_META, WS } from '../../../shared/api/contract';
+import { CSP_STYLES_FILE, START_PATH, WINDOW_KEY_META, WS } from '../../../shared/api/contract';
 import { relayToHost, type RelayTimeouts } from '../bridges/tcpRelay';
 import { serveRdCleanPath } from '../bridges/rdCleanPathEndpoint';
 import type { Logger } from '../logging/logger';
 import type { SessionRegistry } from '../sessions/sessionRegistry';
 import type { TicketBook } from '../tickets/sessionTickets';
-import { AccessControl, SECURITY_HEADERS } from './accessControl';
+import { AccessControl, securityHeaders } from './accessControl';
 import { ControlApi, sendJson } from './controlApi';
 import { sameLocalUser } from './peerUser';
 
@@ -50,10 +50,32 @@ const SIGNED_OUT_PAGE = `<!doctype html><meta charset="utf-8"><title>DeskBridge<
 <p>For your security, each address DeskBridge prints works only once and only for a minute.
 If this window was already open, go back to it. Otherwise start DeskBridge again and open the new address.</p></body>`;
 
+/**
+ * The inline style sheets the renderer's build found in the libraries it bundles (vite.config.ts), for the CSP;
+ * none if the file is missing or not what the build writes (then those libraries' `<style>` elements are refused).
+ */
+function buildStyleHashes(rendererRoot: string, log: Logger): string[] {
+  const file = path.join(rendererRoot, CSP_STYLES_FILE);
+  try {
+    const parsed: unknown = JSON.parse(readFileSync(file, 'utf8'));
+    const list = (parsed as { styleSrc?: unknown } | null)?.styleSrc;
+    if (Array.isArray(list) && list.every((entry) => typeof entry === 'string')) return list as string[];
+    log.warn('ignored the build\'s list of inline styles: not a list of hashes', { file });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    // A renderer folder with no app in it (some tests) has no list either; only a built app without one is worth a word.
+    if (code !== 'ENOENT' || existsSync(path.join(rendererRoot, 'index.html'))) {
+      log.warn('no list of inline styles from the build: the page may apply none', { file, error: code ?? String(error) });
+    }
+  }
+  return [];
+}
+
 export function createGatewayServer(deps: GatewayServerDeps): Server {
   const { access, api, sessions, tickets, logger } = deps;
   const log = logger.child('http');
   const rendererRoot = path.resolve(deps.rendererDir);
+  const headers = securityHeaders(buildStyleHashes(rendererRoot, log));
   const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: 64 * 1024 * 1024 });
 
   const serveStatic = async (res: ServerResponse, pathname: string): Promise<void> => {
@@ -90,7 +112,7 @@ export function createGatewayServer(deps: GatewayServerDeps): Server {
   };
 
   const onRequest = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    for (const [name, value] of Object.entries(SECURITY_HEADERS)) res.setHeader(name, value);
+    for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     if (!access.hostAllowed(req)) {
       log.warn('refused request with wrong Host', { host: req.headers.host ?? '', path: url.pathname });

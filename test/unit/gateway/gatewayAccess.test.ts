@@ -12,7 +12,7 @@ import path from 'node:path';
 import WebSocket from 'ws';
 import { startGateway, type RunningGateway } from '../../../electron/gateway/index';
 import { createLogger } from '../../../electron/gateway/logging/logger';
-import { CONTENT_SECURITY_POLICY } from '../../../electron/gateway/http/accessControl';
+import { CONTENT_SECURITY_POLICY, contentSecurityPolicy } from '../../../electron/gateway/http/accessControl';
 import type { CreateSessionResponse, ProfileView } from '../../../shared/api/contract';
 import { windowKeyIn } from '../../support/windowKey';
 
@@ -76,11 +76,15 @@ function openSocket(pathAndQuery: string, headers: Record<string, string>): Prom
   });
 }
 
+const BUILT_STYLE = "'sha256-UEQQwcFRd1bhGGwv7iDA6ItaadRXeJK+pzLA0vzkNm8='";
+
 before(async () => {
   root = await mkdtemp(path.join(os.tmpdir(), 'deskbridge-gw-'));
   const rendererDir = path.join(root, 'renderer');
   await import('node:fs/promises').then((fs) => fs.mkdir(rendererDir));
   await writeFile(path.join(rendererDir, 'index.html'), '<!doctype html><title>DeskBridge</title>');
+  // The build's list of the inline style sheets its libraries add (vite.config.ts); a keyword slipped into it is not a hash.
+  await writeFile(path.join(rendererDir, 'csp-styles.json'), JSON.stringify({ styleSrc: [BUILT_STYLE, "'unsafe-inline'"] }));
   target = net.createServer((socket) => {
     targetConnections++;
     // Greets as a VNC server does, and stays: a connection made by a session request is then the relay's.
@@ -113,8 +117,15 @@ after(async () => {
 test('static files are public and carry the CSP', async () => {
   const reply = await request({ path: '/' });
   assert.equal(reply.status, 200);
-  assert.equal(reply.headers['content-security-policy'], CONTENT_SECURITY_POLICY);
+  const policy = reply.headers['content-security-policy'] ?? '';
+  assert.equal(policy, contentSecurityPolicy([BUILT_STYLE]));
   assert.match(CONTENT_SECURITY_POLICY, /script-src 'self' 'wasm-unsafe-eval';/);
+  // Inline style sheets: only those the build found in the libraries it bundles, by hash; none where it wrote no list.
+  assert.match(policy, new RegExp(`style-src 'self' ${BUILT_STYLE.replace(/[+]/g, '\\+')};`));
+  assert.match(CONTENT_SECURITY_POLICY, /style-src 'self';/);
+  assert.doesNotMatch(policy, /style-src [^;]*unsafe-inline/);
+  // Style attributes (IronRDP sizes its screen with one, spice-html5 places its video with one) stay allowed.
+  assert.match(policy, /style-src-attr 'unsafe-inline';/);
   // IronRDP's WebAssembly is a file of its own (renderer/protocols/rdp/ironRdpWasm.ts): nothing fetches data: URLs.
   assert.match(CONTENT_SECURITY_POLICY, /connect-src 'self';/);
   // SPICE's sound plays from a MediaSource the page makes (a blob: URL of its own origin); nothing else is allowed as media.
