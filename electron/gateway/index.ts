@@ -108,6 +108,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       return id;
     },
     ...(options.relayTimeouts ? { relayTimeouts: options.relayTimeouts } : {}),
+    ...(options.undoDeleteMs !== undefined ? { undoDeleteMs: options.undoDeleteMs } : {}),
     ...(options.kiosk ? { kiosk: options.kiosk } : {}),
     ...(options.onQuitRequested ? { onQuitRequested: options.onQuitRequested } : {}),
     version: packageVersion(),
@@ -177,6 +178,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       await connectionErrors.flush();
       // The last connection times under way are written (each under the file's lock) before the gateway is gone.
       await library.touchesWritten();
+      // Deletes that could still be undone are final now (their passwords and kept files go).
+      await library.finishRemovals();
       sessions.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -36,6 +36,8 @@ export interface GatewayOptions {
   onQuitRequested?: () => void;
   /** Connect and first-answer timeouts of the bridges; tests shorten them. */
   relayTimeouts?: RelayTimeouts;
+  /** How long a deleted connection can be put back (tests shorten it); UNDO_DELETE_MS otherwise. */
+  undoDeleteMs?: number;
 }
 
 export interface RunningGateway {

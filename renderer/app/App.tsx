@@ -1,7 +1,7 @@
 // The app shell: the connection library and one tab per open session.
 // Sessions stay mounted while another tab shows, so several run at once.
 import { useCallback, useEffect, useRef, useState, type KeyboardEvent as ReactKeyboardEvent } from 'react';
-import { API, type AppState, type ConsentRequest, type OpenedFileConsent, type ProfileView, type SaveProfileRequest, type SessionState } from '../../shared/api/contract';
+import { API, UNDO_DELETE_MS, type AppState, type ConsentRequest, type OpenedFileConsent, type ProfileView, type SaveProfileRequest, type SessionState } from '../../shared/api/contract';
 import { apiErrorText, isErrorCode } from '../../shared/errors/errorCodes';
 import type { FieldErrors } from '../../shared/profiles/profileSchema';
 import { api, ApiError } from './api';
@@ -118,6 +118,10 @@ export function App() {
   const [saves, setSaves] = useState(0);
   const [confirmDelete, setConfirmDelete] = useState<ProfileView | null>(null);
   const [info, setInfo] = useState<string[]>([]);
+  /** The connection just deleted, while the gateway can still put it back (API.restore): the library offers Undo. */
+  const [undoable, setUndoable] = useState<{ id: string; name: string } | null>(null);
+  const undoTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+  useEffect(() => () => clearTimeout(undoTimer.current), []);
   const [ticket, setTicket] = useState<File | null>(null);
   /** A connection file opened from outside the app, waiting for the user's yes before it connects. */
   const [openedFile, setOpenedFile] = useState<{ profile: ProfileView; consent: OpenedFileConsent } | null>(null);
@@ -340,6 +344,37 @@ export function App() {
     }
   };
 
+  /** Undo offered a little less long than the gateway keeps a deleted connection, so a click in time always finds it. */
+  const offerUndo = (profile: { id: string; name: string }) => {
+    setUndoable({ id: profile.id, name: profile.name });
+    clearTimeout(undoTimer.current);
+    undoTimer.current = setTimeout(() => setUndoable(null), UNDO_DELETE_MS - 5000);
+  };
+
+  /** Puts the last deleted connection back (the library's Undo, or Ctrl+Z there): selected, its row focused. */
+  const undoDelete = () => {
+    const target = undoable;
+    if (!target) return;
+    setUndoable(null);
+    clearTimeout(undoTimer.current);
+    void act(async () => {
+      const restored = await api<ProfileView>('POST', API.restore(target.id));
+      await loadProfiles();
+      leaveEditor(() => setSelection({ kind: 'profile', id: restored.id }));
+      setFocusSelectedRow((n) => n + 1);
+      announce(`“${restored.name}” is back, as it was.`);
+    });
+  };
+
+  /** Ctrl+Z (⌘Z) in the library, but in a text field (where it undoes typing), while Undo is offered. */
+  const undoKey = (event: ReactKeyboardEvent<HTMLDivElement>) => {
+    if (!undoable || event.shiftKey || event.altKey || !(event.ctrlKey || event.metaKey) || event.key.toLowerCase() !== 'z') return;
+    const target = event.target as HTMLElement;
+    if (target.isContentEditable || target instanceof HTMLTextAreaElement || (target instanceof HTMLInputElement && !['checkbox', 'radio', 'button', 'submit'].includes(target.type))) return;
+    event.preventDefault();
+    undoDelete();
+  };
+
   // The tab list is one stop for Tab; arrows, Home and End move between tabs (WAI-ARIA tabs pattern).
   const moveBetweenTabs = (event: ReactKeyboardEvent<HTMLDivElement>) => {
     const keys = ['library', ...sessions.map((s) => s.key)];
@@ -512,7 +547,7 @@ export function App() {
         )}
       </header>
       {/* The library's banners are the library tab's own: above an open session they would take the desktop's room and resize it. */}
-      <div className="library-view" role="tabpanel" id="panel-library" aria-labelledby="tab-library" hidden={activeTab !== 'library'}>
+      <div className="library-view" role="tabpanel" id="panel-library" aria-labelledby="tab-library" hidden={activeTab !== 'library'} onKeyDown={undoKey}>
         {state?.notices.map((notice) => (
           <div key={notice} className="banner" role="alert">
             {notice}
@@ -523,6 +558,15 @@ export function App() {
             {message}{' '}
             <button type="button" className="link" onClick={() => setMessage(null)}>
               Dismiss
+            </button>
+          </div>
+        )}
+        {undoable && (
+          // Not a live region: the deletion was announced already ("Deleted “X”."); this is where to take it back.
+          <div className="banner info" data-testid="undo-delete">
+            Deleted “{undoable.name}”.{' '}
+            <button type="button" className="link" onClick={undoDelete} aria-keyshortcuts="Control+Z" title="Undo (Ctrl+Z)">
+              Undo
             </button>
           </div>
         )}
@@ -745,6 +789,7 @@ export function App() {
                     );
                     setFocusSelectedRow((n) => n + 1);
                     announce(live > 0 ? `Disconnected and deleted “${target.name}”.` : `Deleted “${target.name}”.`);
+                    offerUndo(target);
                   });
                 }}
               >

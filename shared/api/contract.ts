@@ -29,6 +29,11 @@ export const API = {
   profile: (id: string) => `/api/profiles/${encodeURIComponent(id)}`,
   duplicate: (id: string) => `/api/profiles/${encodeURIComponent(id)}/duplicate`,
   password: (id: string) => `/api/profiles/${encodeURIComponent(id)}/password`,
+  /**
+   * POST → ProfileView: a connection deleted less than UNDO_DELETE_MS ago put back as it was, saved password included;
+   * 404 not-found once that time has passed.
+   */
+  restore: (id: string) => `/api/profiles/${encodeURIComponent(id)}/restore`,
   /** POST ConsentRequest → ProfileView: a connection opened from a file outside the app may connect (AppState.autoConnectConsent). */
   consent: (id: string) => `/api/profiles/${encodeURIComponent(id)}/consent`,
   sessions: '/api/sessions',
@@ -39,6 +44,9 @@ export const API = {
   quit: '/api/app/quit',
   session: (id: string) => `/api/sessions/${encodeURIComponent(id)}`,
 } as const;
+
+/** How long a deleted connection can be put back (API.restore); the page offers Undo for a little less. */
+export const UNDO_DELETE_MS = 60_000;
 
 export const WS = {
   /** Byte relay to the ticket's target. Query: ticket, target ("host:port"). */

@@ -32,6 +32,8 @@ export interface GatewayHarness {
 
 export interface HarnessOptions {
   relayTimeouts?: { connectMs: number; greetingMs: number };
+  /** How long a deleted connection can be put back. */
+  undoDeleteMs?: number;
   /** Written to a temp file used as the machine-wide policy. */
   machinePolicy?: unknown;
   /** The machine-wide policy's folder does not exist at start (as /etc/deskbridge before IT deploys one). */
@@ -72,6 +74,7 @@ export async function startGatewayHarness(options: HarnessOptions = {}): Promise
     policyFile,
     logger: createLogger({ sink: (line) => logs.push(line), level: 'debug', file: prepareLogFile(dataDir) }),
     ...(options.relayTimeouts ? { relayTimeouts: options.relayTimeouts } : {}),
+    ...(options.undoDeleteMs !== undefined ? { undoDeleteMs: options.undoDeleteMs } : {}),
     ...(options.openFile ? { openFile: options.openFile } : {}),
     ...(options.secrets ? { secrets: options.secrets } : {}),
     ...(options.connect ? { connect: options.connect } : {}),

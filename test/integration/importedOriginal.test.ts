@@ -7,8 +7,8 @@ import path from 'node:path';
 import { API } from '../../shared/api/contract';
 import { startGatewayHarness } from './gatewayHarness';
 
-test('deleting an imported connection deletes the original kept for it, and only that one', async (t) => {
-  const h = await startGatewayHarness();
+test('deleting an imported connection deletes the original kept for it, and only that one, once it can no longer be put back', async (t) => {
+  const h = await startGatewayHarness({ undoDeleteMs: 300 });
   t.after(() => h.close());
   const importFile = async (fileName: string, text: string) => {
     const result = await h.call('POST', API.importFile, { fileName, contentBase64: Buffer.from(text).toString('base64') });
@@ -19,9 +19,24 @@ test('deleting an imported connection deletes the original kept for it, and only
   const rdp = await importFile('Desk.rdp', 'full address:s:desk.example\r\npassword 51:b:01000000D08C9DDF0115D1118C7A00C04FC297EB\r\n');
   const kept = async () => (await readdir(path.join(h.dataDir, 'imported')).catch(() => [] as string[])).sort();
   assert.deepEqual(await kept(), [`${rdp}.rdp`, `${remmina}.remmina`].sort());
+  const windowEnded = () => new Promise((resolve) => setTimeout(resolve, 600));
+  // While the delete can be undone the original stays, and Undo brings the connection back with it.
   assert.equal((await h.call('DELETE', API.profile(remmina))).status, 204);
+  assert.deepEqual(await kept(), [`${rdp}.rdp`, `${remmina}.remmina`].sort());
+  const restored = await h.call('POST', API.restore(remmina));
+  assert.equal(restored.status, 200, JSON.stringify(restored.json));
+  assert.equal(restored.json.name, 'Lab');
+  await windowEnded();
+  assert.deepEqual(await kept(), [`${rdp}.rdp`, `${remmina}.remmina`].sort(), 'kept with the connection put back');
+  // Deleted for good: gone once Undo is over, and Undo then says so.
+  assert.equal((await h.call('DELETE', API.profile(remmina))).status, 204);
+  await windowEnded();
   assert.deepEqual(await kept(), [`${rdp}.rdp`]);
+  const late = await h.call('POST', API.restore(remmina));
+  assert.equal(late.status, 404);
+  assert.match(late.json.message, /can no longer be put back/);
   assert.equal((await h.call('DELETE', API.profile(rdp))).status, 204);
+  await windowEnded();
   assert.deepEqual(await kept(), []);
 });
 

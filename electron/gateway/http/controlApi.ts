@@ -12,6 +12,7 @@ import {
   type ProfileView,
   type SaveProfileRequest,
   type SavePasswordRequest,
+  UNDO_DELETE_MS,
 } from '../../../shared/api/contract';
 import { isErrorCode, messageFor, type ErrorCode } from '../../../shared/errors/errorCodes';
 import { isUnencrypted, validateProfileDraft, type Profile } from '../../../shared/profiles/profileSchema';
@@ -53,6 +54,8 @@ export interface ControlApiDeps {
   kiosk?: { enabled: boolean; onSessionEnd?: 'reconnect' | 'launcher' | 'quit' };
   onQuitRequested?: () => void;
   dataDir: string;
+  /** How long a deleted connection can be put back (tests shorten it); UNDO_DELETE_MS otherwise. */
+  undoDeleteMs?: number;
   /** A connection to open at start (a file given on the command line), already a one-shot profile id. */
   openAtStart?: () => string | null;
 }
@@ -175,11 +178,17 @@ export class ControlApi {
       if (parts.length === 3) {
         if (method === 'PUT') return sendJson(res, 200, await this.saveProfile(id, await readJson(req)));
         if (method === 'DELETE') {
-          await this.deps.library.remove(id);
-          await forgetImportedOriginal(this.deps.dataDir, id);
+          // Undoable for a while (API.restore): the kept original goes when that ends.
+          await this.deps.library.remove(id, { windowMs: this.deps.undoDeleteMs ?? UNDO_DELETE_MS, then: () => forgetImportedOriginal(this.deps.dataDir, id) });
           res.writeHead(204).end();
           return;
         }
+      }
+      if (parts[3] === 'restore' && method === 'POST') {
+        const profile = await this.deps.library.restore(id);
+        if (!profile) throw new HttpError(404, 'not-found', 'The connection can no longer be put back: it was deleted more than a minute ago.');
+        this.deps.logger.info('deleted connection put back', { profile: id });
+        return sendJson(res, 200, await this.deps.library.view(profile));
       }
       if (parts[3] === 'consent' && method === 'POST') {
         const body = await readJson(req);

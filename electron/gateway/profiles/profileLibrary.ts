@@ -66,6 +66,8 @@ export class ProfileLibrary {
   private readonly passwordSaved = new Map<string, boolean>();
   /** Counts saves and forgets, so a read that overlapped one does not record what it saw before it. */
   private passwordWrites = 0;
+  /** Connections deleted with an undo whose window has not ended (remove(), restore()). */
+  private readonly removedForUndo = new Map<string, { profile: Profile; saved: boolean | undefined; timer: ReturnType<typeof setTimeout>; then: () => Promise<void> }>();
 
   constructor(
     private readonly store: ProfileStore,
@@ -299,12 +301,85 @@ export class ProfileLibrary {
     return this.managedProfile(source);
   }
 
-  async remove(id: string): Promise<void> {
+  /**
+   * Deletes a user's connection. With `undo`, for `undo.windowMs` it can be put back as it was (restore()), saved
+   * password included: that password stays in the keychain meanwhile, its account noted in the deferred deletions'
+   * file first, so that a gateway stopped or killed before the window ends still has it removed (at the next start).
+   * At the window's end (or close()) it is removed and `undo.then` runs (the kept original file goes).
+   */
+  async remove(id: string, undo?: { windowMs: number; then?: () => Promise<void> }): Promise<void> {
     if (this.isManaged(id)) throw new PolicyRefusal(403, 'policy-managed-profile');
     this.refuseUserProfiles();
-    await this.store.remove(id);
+    const removed = await this.store.remove(id);
     this.passwordWrites++;
+    const saved = this.passwordSaved.get(id);
     this.passwordSaved.delete(id);
+    const account = profileAccount(id);
+    if (undo && this.deferredDeletions) {
+      // A password known not to be saved needs nothing noted; one that may be is noted before it is left in place.
+      const noted = saved === false ? true : await this.deferredDeletions.remember(account).then(() => true, () => false);
+      if (noted) {
+        this.keepForUndo(removed, saved, undo);
+        return;
+      }
+      // Nothing could be noted (the data folder will not take the file): the password is removed now, and an undo
+      // brings the connection back without it.
+      await this.removeSavedPassword(id);
+      this.keepForUndo(removed, false, undo);
+      return;
+    }
+    await this.removeSavedPassword(id);
+    await undo?.then?.();
+  }
+
+  private keepForUndo(profile: Profile, saved: boolean | undefined, undo: { windowMs: number; then?: () => Promise<void> }): void {
+    const timer = setTimeout(() => void this.finishRemoval(profile.id), undo.windowMs);
+    timer.unref();
+    this.removedForUndo.set(profile.id, { profile, saved, timer, then: undo.then ?? (async () => undefined) });
+  }
+
+  /** Puts back a connection remove() deleted with an undo, while its window lasts; null once it has ended. */
+  async restore(id: string): Promise<Profile | null> {
+    const removed = this.removedForUndo.get(id);
+    if (!removed) return null;
+    this.refuseUserProfiles();
+    clearTimeout(removed.timer);
+    this.removedForUndo.delete(id);
+    const profile = await this.store.restore(removed.profile);
+    if (removed.saved !== undefined) this.passwordSaved.set(id, removed.saved);
+    await this.deferredDeletions?.forget(profileAccount(id)).catch((error: unknown) => {
+      // The password would go at the next start although its connection is back: the user is told to save it again.
+      this.logger.warn('a restored connection\'s password is still noted for removal', { profile: id, error: (error as Error).message });
+    });
+    return profile;
+  }
+
+  /** Ends every undo window now (the gateway closing): those connections' passwords and kept files go. */
+  async finishRemovals(): Promise<void> {
+    await Promise.all([...this.removedForUndo.keys()].map((id) => this.finishRemoval(id)));
+  }
+
+  private async finishRemoval(id: string): Promise<void> {
+    const removed = this.removedForUndo.get(id);
+    if (!removed) return;
+    clearTimeout(removed.timer);
+    this.removedForUndo.delete(id);
+    try {
+      if (removed.saved !== false) {
+        await this.secrets.delete(profileAccount(id));
+        await this.deferredDeletions?.forget(profileAccount(id));
+        // The keychain answers: what an earlier delete left behind goes too (not what an undo may still want).
+        await this.deferredDeletions?.retry(this.secrets, this.undoableAccounts());
+      }
+    } catch (error) {
+      // Still noted: removed at the next start.
+      this.logger.warn('saved password of a deleted connection not removed; trying again at the next start', { profile: id, error: (error as Error).message });
+    }
+    await removed.then().catch((error: unknown) => this.logger.warn('a deleted connection\'s kept file not removed', { profile: id, error: (error as Error).message }));
+  }
+
+  /** A deleted connection's saved password removed now; where the keychain will not, noted for the next start. */
+  private async removeSavedPassword(id: string): Promise<void> {
     const account = profileAccount(id);
     try {
       await this.secrets.delete(account);
@@ -322,8 +397,12 @@ export class ProfileLibrary {
       }
       return;
     }
-    // The keychain answers again: what an earlier delete left behind goes too.
-    await this.deferredDeletions?.retry(this.secrets);
+    // The keychain answers again: what an earlier delete left behind goes too (not what an undo may still want).
+    await this.deferredDeletions?.retry(this.secrets, this.undoableAccounts());
+  }
+
+  private undoableAccounts(): Set<string> {
+    return new Set([...this.removedForUndo.keys()].map(profileAccount));
   }
 
   async duplicate(id: string): Promise<Profile> {

@@ -327,11 +327,21 @@ export class ProfileStore {
     await this.mutate((current) => ({ next: current.map((p) => (p.id === id ? { ...p, lastConnectedAt: at } : p)), result: undefined }));
   }
 
-  async remove(id: string): Promise<void> {
-    await this.mutate((current) => {
-      this.requireProfile(id, current);
-      return { next: current.filter((p) => p.id !== id), result: undefined };
+  /** Removes the connection; gives back what it was (for an undo). */
+  async remove(id: string): Promise<Profile> {
+    const removed = await this.mutate((current) => {
+      const existing = this.requireProfile(id, current);
+      return { next: current.filter((p) => p.id !== id), result: existing };
     });
+    return { ...removed };
+  }
+
+  /** Puts back a connection remove() gave, as it was (its id, times and place at the end of the list). */
+  async restore(profile: Profile): Promise<Profile> {
+    const valid: Profile = { ...profile, ...profileDraftSchema.parse(profile) };
+    // Already back (an undo sent twice): nothing to add.
+    await this.mutate((current) => ({ next: current.some((p) => p.id === valid.id) ? current : [...current, valid], result: undefined }));
+    return { ...valid };
   }
 
   private copyName(name: string, profiles: Profile[]): string {

@@ -2,7 +2,9 @@
 // the time (it had stopped): their accounts (never a password) are kept in
 // `secrets-to-delete.json` in the data folder and removed at the next start,
 // or at the next delete, so that deleting a connection does not silently leave
-// its password behind.
+// its password behind. A connection deleted in the app waits here too while
+// its delete can still be undone (ProfileLibrary.remove): should the gateway
+// stop before that ends, its password still goes at the next start.
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
@@ -40,21 +42,37 @@ export class DeferredSecretDeletions {
     });
   }
 
-  /** Deletes what is waiting; what the keychain still will not delete stays for the next time. Never throws. */
-  async retry(secrets: SecretStore): Promise<void> {
+  /** No longer to delete (a deleted connection put back). */
+  forget(account: string): Promise<void> {
+    return this.serial(async () => {
+      const accounts = await this.accounts();
+      if (accounts.includes(account)) await this.save(accounts.filter((a) => a !== account));
+    });
+  }
+
+  /**
+   * Deletes what is waiting, but `except` (passwords of connections that may still be put back); what the keychain
+   * still will not delete stays for the next time. Never throws.
+   */
+  async retry(secrets: SecretStore, except: ReadonlySet<string> = new Set()): Promise<void> {
     // Nothing waiting (the usual case): no lock taken, nothing written.
-    if ((await this.accounts()).length === 0) return;
+    if ((await this.accounts()).every((account) => except.has(account))) return;
     return this.serial(async () => {
       const accounts = await this.accounts();
       if (accounts.length === 0) return;
       const left: string[] = [];
       for (const account of accounts) {
+        if (except.has(account)) {
+          left.push(account);
+          continue;
+        }
         try {
           await secrets.delete(account);
         } catch {
           left.push(account);
         }
       }
+      if (left.length === accounts.length) return;
       if (left.length < accounts.length) this.logger.info('saved passwords of deleted connections removed', { removed: accounts.length - left.length, left: left.length });
       await this.save(left);
     }).catch((error: unknown) => this.logger.warn('could not remove the saved passwords of deleted connections', { error: (error as Error).message }));
