@@ -88,18 +88,26 @@ export function ProfileList({ profiles, selectedId, canCreate, onSelect, onConne
   );
   const first = Math.max(0, Math.floor(scroll.top / ROW_HEIGHT) - OVERSCAN);
   const last = Math.min(rows.length, Math.ceil((scroll.top + scroll.height) / ROW_HEIGHT) + OVERSCAN);
-  /** Each connection row's place among the connection rows (headings left out), for aria-posinset. */
-  const positions = useMemo(() => {
-    const map = new Map<string, number>();
-    for (const row of rows) if (row.kind === 'profile') map.set(rowKey(row), map.size + 1);
-    return map;
-  }, [rows]);
-  const setSize = positions.size;
   /** Each row's heading (its index in `rows`), -1 for the rows no heading is over. */
   const headingOf = useMemo(() => {
     let heading = -1;
     return rows.map((row, index) => (row.kind === 'folder' ? (heading = index) : heading));
   }, [rows]);
+  /**
+   * Each row's place in the list it is an item of, for aria-posinset and aria-setsize (only the rows in view exist,
+   * so a screen reader cannot count them): a connection among its folder's connections ("2 of 3" in a folder of 3);
+   * a folder (its item holding the heading and its list) and a connection no heading is over among the outer list's items.
+   */
+  const places = useMemo(() => {
+    const listOf = (index: number) => (rows[index]!.kind === 'folder' ? -1 : headingOf[index]!);
+    const counts = new Map<number, number>();
+    const positions = rows.map((_, index) => {
+      const count = (counts.get(listOf(index)) ?? 0) + 1;
+      counts.set(listOf(index), count);
+      return count;
+    });
+    return rows.map((_, index) => ({ posinset: positions[index]!, setsize: counts.get(listOf(index))! }));
+  }, [rows, headingOf]);
 
   // The one row Tab stops at: the one the keys last moved to while it is listed, else the selected connection, else the first.
   const [activeKey, setActiveKey] = useState<string | null>(null);
@@ -203,7 +211,7 @@ export function ProfileList({ profiles, selectedId, canCreate, onSelect, onConne
     const key = rowKey(row);
     const profile = row.profile;
     return (
-      <li key={key} style={{ top }} aria-setsize={setSize} aria-posinset={positions.get(key)}>
+      <li key={key} style={{ top }} aria-setsize={places[index]!.setsize} aria-posinset={places[index]!.posinset}>
         <button
           type="button"
           data-row={key}
@@ -303,7 +311,7 @@ export function ProfileList({ profiles, selectedId, canCreate, onSelect, onConne
             heading === null ? (
               items.map(renderRow)
             ) : (
-              <li key={rowKey(heading.row)} className="folder-group">
+              <li key={rowKey(heading.row)} className="folder-group" aria-setsize={places[heading.index]!.setsize} aria-posinset={places[heading.index]!.posinset}>
                 {/* A heading for the rows under it ("Recent", a folder), which screen readers can jump between. */}
                 <div id={`${listId}-heading-${heading.index}`} className="folder" style={{ top: heading.index * ROW_HEIGHT }} role="heading" aria-level={2}>
                   {heading.row.folder}

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import type { Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
 import { startApp, removeDataDir } from '../support/app';
 import { openBrowser } from '../support/browser';
 import { closedPort } from '../servers/network';
@@ -41,6 +41,21 @@ async function seededApp(t: { after: (fn: () => Promise<void>) => void }, seeds:
 
 /** The focused element's accessible name (its aria-label) or, for a field, its label. */
 const focused = (page: Page) => page.evaluate(() => document.activeElement?.getAttribute('aria-label') ?? (document.activeElement as HTMLInputElement | null)?.labels?.[0]?.textContent ?? document.activeElement?.tagName);
+
+/**
+ * What a screen reader says of each list item drawn, in order: the name of the list it is in, its own name (a connection's,
+ * or the heading of a folder's item) and its place in that list, "Lab: Delta, 2 of 3" (read off the DOM as Chromium reads
+ * it: aria-posinset and aria-setsize, the list's aria-label or the heading naming it).
+ */
+const readItems = (list: Locator) =>
+  list.locator('.profile-rows li').evaluateAll((items) =>
+    items.map((li) => {
+      const ul = li.parentElement!;
+      const listName = ul.getAttribute('aria-label') ?? document.getElementById(ul.getAttribute('aria-labelledby') ?? '')?.textContent;
+      const name = li.querySelector(':scope > .profile-item')?.getAttribute('aria-label') ?? li.querySelector(':scope > [role="heading"]')?.textContent;
+      return `${listName}: ${name}, ${li.getAttribute('aria-posinset')} of ${li.getAttribute('aria-setsize')}`;
+    }),
+  );
 
 test('Enter or double-click on another connection while the editor holds unsaved changes asks first, and connects only after Discard', async (t) => {
   const { page, list } = await seededApp(t, [{ name: 'Alpha' }, { name: 'Beta' }]);
@@ -134,8 +149,16 @@ test('screen readers: headings, set size and position, what a row leaves out, an
   ]);
   // Three connections, one of them also under Recent: the list's name and the rows' set size agree.
   await list.getByRole('list', { name: '3 connections, and 1 recent' }).waitFor();
-  const sizes = await list.locator('li:has(> .profile-item)').evaluateAll((items) => items.map((li) => `${li.getAttribute('aria-posinset')}/${li.getAttribute('aria-setsize')}`));
-  assert.deepEqual(sizes, ['1/4', '2/4', '3/4', '4/4']);
+  // Each row's place counts within its own list: the folder's (not "3 of 4" across the library), and each folder is an item of the outer list.
+  assert.deepEqual(await readItems(list), [
+    '3 connections, and 1 recent: Recent, 1 of 3',
+    'Recent: Bravo (recent), 1 of 1',
+    '3 connections, and 1 recent: All connections, 2 of 3',
+    'All connections: Bravo, 1 of 2',
+    'All connections: Charlie, 2 of 2',
+    '3 connections, and 1 recent: Lab, 3 of 3',
+    'Lab: Alpha, 1 of 1',
+  ]);
   for (const heading of ['Recent', 'All connections', 'Lab']) await list.getByRole('heading', { name: heading }).waitFor();
   // The accessible description carries the protocol, host and favourite (read from Chromium's accessibility tree).
   const cdp = await page.context().newCDPSession(page);
@@ -150,6 +173,19 @@ test('screen readers: headings, set size and position, what a row leaves out, an
   await list.getByRole('searchbox', { name: 'Search connections' }).fill('nothing here');
   await page.waitForFunction(() => document.querySelector('.profile-list [role="status"]')?.textContent === 'Nothing matches “nothing here”.');
   assert.ok(await status.isVisible(), 'the empty result is shown too');
+});
+
+test('screen readers: the 2nd connection in a folder of 3 is "2 of 3", and the unfiled connections and the folder are the outer list’s items', async (t) => {
+  const { list } = await seededApp(t, [{ name: 'Bravo' }, { name: 'Alpha', folder: 'Lab' }, { name: 'Charlie' }, { name: 'Delta', folder: 'Lab' }, { name: 'Foxtrot', folder: 'Lab' }]);
+  await list.getByRole('list', { name: '5 connections' }).waitFor();
+  assert.deepEqual(await readItems(list), [
+    '5 connections: Bravo, 1 of 3',
+    '5 connections: Charlie, 2 of 3',
+    '5 connections: Lab, 3 of 3',
+    'Lab: Alpha, 1 of 3',
+    'Lab: Delta, 2 of 3',
+    'Lab: Foxtrot, 3 of 3',
+  ]);
 });
 
 test('200% zoom in an 800×600 window (400×300 CSS px): the list and the editor stack, rows visible and the editor usable', async (t) => {
@@ -221,17 +257,23 @@ test('virtualised across folders: the focused row keeps the focus scrolled away,
   await list.getByRole('searchbox', { name: 'Search connections' }).focus();
   await page.keyboard.press('ArrowDown');
   assert.equal(await focused(page), 'Aft 00');
+  // Only the rows in view are drawn, and each still says its place in its own folder of 60, each folder its place among the 3.
+  const drawn = await readItems(list);
+  assert.ok(drawn.length < 40, `${drawn.length} items drawn`);
+  assert.deepEqual(drawn.slice(0, 3), ['180 connections: Aft, 1 of 3', 'Aft: Aft 00, 1 of 60', 'Aft: Aft 01, 2 of 60']);
   // End: the last row of the last folder, rendered with its folder's heading and list.
   await page.keyboard.press('End');
   assert.equal(await focused(page), 'Keel 59');
   assert.equal(await list.getByRole('list', { name: 'Keel', exact: true }).getByRole('button', { name: 'Keel 59' }).count(), 1);
   assert.ok(await onlyListItems());
+  assert.deepEqual((await readItems(list)).slice(-2), ['Keel: Keel 58, 59 of 60', 'Keel: Keel 59, 60 of 60']);
   // Scrolled back to the top, the focused row stays (in its folder's list, under its heading), and Up goes on from it.
   await list.locator('.profile-rows').evaluate((element) => (element.scrollTop = 0));
   await new Promise((r) => setTimeout(r, 200));
   assert.equal(await focused(page), 'Keel 59', 'the focus stays on its row when scrolled away');
   assert.equal(await list.getByRole('list', { name: 'Keel', exact: true }).getByRole('button').count(), 1, 'only the focused row of Keel is rendered');
   assert.ok(await onlyListItems());
+  assert.deepEqual((await readItems(list)).slice(-2), ['180 connections: Keel, 3 of 3', 'Keel: Keel 59, 60 of 60'], 'the lone focused row keeps its place');
   await page.keyboard.press('Home');
   assert.equal(await focused(page), 'Aft 00');
   // Down across the end of a folder into the next one.
