@@ -60,6 +60,11 @@ export const LEGACY_SECURITY_NOTE =
 export const CLEAR_PASSWORD_NOTE = 'The file contains a password in plain text; it was not imported, and DeskBridge keeps no copy of it.';
 export const GATEWAY_PASSWORD_NOTE = "The file contains the RD Gateway's password or access token; it was not imported, and DeskBridge keeps no copy of it.";
 
+/** desktopscalefactor above 100: what DeskBridge does in its place (see importRdpDocument). */
+export function scaleFactorNote(percent: number): string {
+  return `This file asks for the remote desktop at a scale of ${percent} % (desktopscalefactor:i:${percent}). DeskBridge turned on “Optimise for high-resolution displays” instead, which scales it as this display is scaled (not at all on a display at 100 %).`;
+}
+
 /**
  * A line that holds a secret: mstsc's "password 51:b" (encrypted for one
  * Windows user), the plain "password:s:" and "gatewaypassword:s:" other
@@ -204,7 +209,13 @@ function shorten(text: string): string {
 }
 
 /** Values mstsc would not use, by setting: outside these ranges they are passed over. */
-const RANGES: Record<string, [number, number]> = { desktopwidth: [200, 8192], desktopheight: [200, 8192], 'server port': [1, 65535] };
+const RANGES: Record<string, [number, number]> = {
+  desktopwidth: [200, 8192],
+  desktopheight: [200, 8192],
+  'server port': [1, 65535],
+  // The remote session's scale factor in per cent: MS-RDPBCGR's TS_UD_CS_CORE ignores one outside 100–500.
+  desktopscalefactor: [100, 500],
+};
 
 /**
  * Settings that decide where the connection goes. Passing over one of these,
@@ -351,6 +362,14 @@ export function importRdpDocument(document: RdpDocument, options: { fileName?: s
 
   const smartSizing = int('smart sizing');
   const credssp = int('enablecredsspsupport');
+  // desktopscalefactor:i:N, the scale the remote session draws at (125, 150, 200 … up to 500; mstsc without it
+  // follows this computer's display). Above 100 the file wants a desktop scaled for a high-resolution display:
+  // DeskBridge's "Optimise for high-resolution displays" (highDpi), which scales by the display's own ratio, not by
+  // N, and says so; 100 asks for no scaling, which is highDpi off. Without the line, IT's default or the built-in one.
+  const scaleLine = getRdpSetting(usable, 'desktopscalefactor');
+  const scaleFactor = int('desktopscalefactor');
+  if (scaleLine) sources.highDpi = { line: scaleLine.line, key: scaleLine.name };
+  if (scaleFactor !== null && scaleFactor > 100) notes.push(scaleFactorNote(scaleFactor));
 
   const unsupported: string[] = [];
   // gatewayusagemethod: 0 never, 1 always, 2 if a direct connection fails,
@@ -398,6 +417,7 @@ export function importRdpDocument(document: RdpDocument, options: { fileName?: s
       ...(smartSizing === null ? {} : { scaling: smartSizing === 1 ? 'fit' : 'actual' }),
       // enablecredsspsupport:i:0 turns off CredSSP (NLA), which leaves TLS.
       ...(credssp === null ? {} : { rdpSecurity: credssp === 0 ? 'tls' : 'negotiate' }),
+      ...(scaleFactor === null ? {} : { highDpi: scaleFactor > 100 }),
       // redirectclipboard:i:0 keeps the clipboard to each side, as mstsc does.
       ...(flag('redirectclipboard') === null ? {} : { shareClipboard: flag('redirectclipboard') }),
       // authentication level:i:1 is "do not connect if the server cannot be verified": kept, not asked past (0, 2 and 3 ask).
@@ -438,7 +458,8 @@ function newRdpDocument(): RdpDocument {
  *
  * Lossy where .rdp has no word for it: rdpSecurity 'nla' is written as
  * negotiate (enablecredsspsupport:i:1); a username containing "\" reads back as
- * DOMAIN\user.
+ * DOMAIN\user; highDpi is written only over an original with a
+ * desktopscalefactor line (see below).
  */
 export function exportRdpFile(
   draft: ProfileDraft,
@@ -497,6 +518,14 @@ export function exportRdpFile(
   if (changed('rdpSecurity')) set('enablecredsspsupport', 'i', draft.rdpSecurity === 'tls' ? '0' : '1');
   if (changed('desktopSize')) set('dynamic resolution', 'i', draft.desktopSize === 'fit-window' ? '1' : '0');
   if (changed('scaling')) set('smart sizing', 'i', draft.scaling === 'fit' ? '1' : '0');
+  // highDpi over an original whose desktopscalefactor said otherwise: off is 100; on, the line goes, so mstsc scales
+  // as its display is scaled, as highDpi does. Nowhere else: mstsc's default is already that, DeskBridge's "off" (a
+  // desktop in CSS pixels, enlarged by the display) has no .rdp word, and a factor written for "on" would be wrong
+  // on a display scaled otherwise.
+  if (original && getRdpSetting(original, 'desktopscalefactor') && changed('highDpi')) {
+    if (draft.highDpi) document = removeRdpSetting(document, 'desktopscalefactor');
+    else set('desktopscalefactor', 'i', '100');
+  }
   // mstsc writes the domain inside the user name; a file that had its own
   // "domain" line keeps it, so the two never disagree.
   if (original && getRdpSetting(original, 'domain') && changed('username', 'domain')) {

@@ -45,7 +45,7 @@ test('import an .rdp through the UI and connect with it; a malformed file names 
   cleanups.push(() => server.stop());
   const dir = await tempDir();
   const file = path.join(dir, 'Shadow desk.rdp');
-  await writeFile(file, utf16(`screen mode id:i:1\r\nfull address:s:127.0.0.1:${server.port}\r\nusername:s:CORP\\ann\r\nenablecredsspsupport:i:0\r\nx-unknown:s:kept\r\n`));
+  await writeFile(file, utf16(`screen mode id:i:1\r\nfull address:s:127.0.0.1:${server.port}\r\nusername:s:CORP\\ann\r\nenablecredsspsupport:i:0\r\ndesktopscalefactor:i:150\r\nx-unknown:s:kept\r\n`));
   const bad = path.join(dir, 'broken.rdp');
   // A line mstsc cannot read is passed over with a note, except one that decides where the connection goes.
   await writeFile(bad, 'full address:s:127.0.0.1\r\nfull address:127.0.0.2\r\n');
@@ -68,6 +68,9 @@ test('import an .rdp through the UI and connect with it; a malformed file names 
   assert.equal(await page.getByLabel('Username', { exact: true }).inputValue(), 'ann');
   assert.equal(await page.getByLabel('Domain', { exact: true }).inputValue(), 'CORP');
   assert.equal(await page.getByLabel('Security', { exact: true }).inputValue(), 'tls');
+  // desktopscalefactor:i:150: the option is ticked, and the import says it scales as the display does, not at 150 %.
+  assert.equal(await page.getByLabel(/^Optimise for high-resolution displays/).isChecked(), true);
+  await page.locator('.banner.info[role="status"]').filter({ hasText: 'desktopscalefactor:i:150' }).getByText(/turned on “Optimise for high-resolution displays” instead/).waitFor();
   await page.getByLabel('Password', { exact: true }).fill('unused');
   await page.getByRole('button', { name: 'Connect', exact: true }).click();
   await page.getByRole('dialog').getByRole('button', { name: 'Trust once' }).click();

@@ -13,6 +13,7 @@ import {
   parseRdpDocument,
   parseRdpFile,
   parseRdpText,
+  scaleFactorNote,
   setRdpSetting,
   writeRdpDocument,
 } from '../../../shared/connectionFiles/rdpFile';
@@ -246,6 +247,54 @@ test('a fresh export is a plain mstsc-style file', () => {
   assert.equal(text.split('\r\n').filter(Boolean).every((l) => /^[a-z ]+:[sib]:/.test(l)), true);
   assert.match(text, /^full address:s:pc\.example\r$/m);
   assert.match(text, /^username:s:CORP\\ann\r$/m);
+});
+
+test('desktopscalefactor: above 100 turns on “Optimise for high-resolution displays”, with a note; 100 turns it off; without it, the default', () => {
+  const read = (text: string) => expectOk(parseRdpFile(encodeConnectionFileText(`full address:s:pc\r\n${text}`, 'utf-16le-bom')));
+  for (const percent of [125, 150, 200, 500]) {
+    const imported = read(`desktopscalefactor:i:${percent}\r\n`);
+    assert.equal(imported.draft.highDpi, true, `${percent} %`);
+    assert.ok(imported.fileFields.includes('highDpi'), 'set by the file, so IT\'s default does not replace it');
+    assert.deepEqual(imported.notes, [scaleFactorNote(percent)]);
+  }
+  assert.equal(
+    scaleFactorNote(150),
+    'This file asks for the remote desktop at a scale of 150 % (desktopscalefactor:i:150). DeskBridge turned on “Optimise for high-resolution displays” instead, which scales it as this display is scaled (not at all on a display at 100 %).',
+  );
+  const unscaled = read('Desktopscalefactor:i:100\r\n');
+  assert.equal(unscaled.draft.highDpi, false);
+  assert.ok(unscaled.fileFields.includes('highDpi'), '100 is the file saying "no scaling"');
+  assert.deepEqual(unscaled.notes, []);
+  const without = read('smart sizing:i:1\r\n');
+  assert.ok(!without.fileFields.includes('highDpi'), 'a file without it leaves the option to IT\'s default');
+  assert.equal(without.draft.highDpi, false);
+  // Outside 100–500 (ignored by the protocol) or not a number: passed over, with the note naming the lines, as other unusable values are.
+  const invalid = read('desktopscalefactor:i:50\r\nusername:s:ann\r\ndesktopscalefactor:i:600\r\ndesktopscalefactor:i:big\r\n');
+  assert.ok(!invalid.fileFields.includes('highDpi'));
+  assert.equal(invalid.draft.username, 'ann');
+  assert.deepEqual(invalid.notes, ['DeskBridge passed over lines 2, 4, 5 of this file, which it could not read or use, as Remote Desktop Connection does.']);
+  // A later unusable line does not hide an earlier usable one.
+  assert.equal(read('desktopscalefactor:i:200\r\ndesktopscalefactor:i:9000\r\n').draft.highDpi, true);
+});
+
+test('desktopscalefactor on export: written back only over a file that had it, where the option changed (off is 100, on takes the line out); never added', () => {
+  const original = (factor: string) => encodeConnectionFileText(`full address:s:pc\r\ndesktopscalefactor:i:${factor}\r\nx-keep:s:me\r\n`, 'utf-16le-bom');
+  const scaled = expectOk(parseRdpFile(original('150')));
+  bytesEqual(exportRdpFile(scaled.draft, { original: scaled.document }), original('150'), 'unchanged, the file comes back as it was');
+  const turnedOff = utf16(exportRdpFile({ ...scaled.draft, highDpi: false }, { original: scaled.document }));
+  assert.equal(turnedOff, 'full address:s:pc\r\ndesktopscalefactor:i:100\r\nx-keep:s:me\r\n', 'off: 100, in place');
+  assert.equal(expectOk(parseRdpFile(exportRdpFile({ ...scaled.draft, highDpi: false }, { original: scaled.document }))).draft.highDpi, false);
+
+  const unscaled = expectOk(parseRdpFile(original('100')));
+  const turnedOn = utf16(exportRdpFile({ ...unscaled.draft, highDpi: true }, { original: unscaled.document }));
+  assert.equal(turnedOn, 'full address:s:pc\r\nx-keep:s:me\r\n', 'on: the line goes, so mstsc scales as its display is scaled');
+
+  // A file without the line, and a fresh export, get none either way: mstsc's own default stands.
+  const plain = expectOk(parseRdpFile(encodeConnectionFileText('full address:s:pc\r\n', 'utf-16le-bom')));
+  for (const highDpi of [true, false]) {
+    assert.doesNotMatch(utf16(exportRdpFile({ ...plain.draft, highDpi }, { original: plain.document })), /desktopscalefactor/i);
+    assert.doesNotMatch(utf16(exportRdpFile(profileDraftSchema.parse({ name: 'New', protocol: 'rdp', host: 'pc.example', port: 3389, highDpi }))), /desktopscalefactor/i);
+  }
 });
 
 // Generators ---------------------------------------------------------------
