@@ -401,19 +401,18 @@ export function ProfileEditor({ profile, defaults, serverErrors, busy, passwordS
             </select>
           </div>
         )}
-        {(values.protocol === 'vnc' || values.protocol === 'rdp') && (
-          <label className="field checkbox-field" title="One remote pixel per pixel of this display, where it has more than one per CSS pixel (a HiDPI or scaled screen)">
-            <input
-              type="checkbox"
-              checked={values.highDpi}
-              name="highDpi"
-              disabled={locked('highDpi')}
-              aria-disabled={busy || undefined}
-              onChange={(e) => !busy && setValues((v) => ({ ...v, highDpi: e.target.checked }))}
-            />
-            Optimise for high-resolution displays (sharper; the remote desktop&apos;s text is smaller unless the server scales it)
-          </label>
-        )}
+        {/* Every protocol: VNC, RDP and SPICE. */}
+        <label className="field checkbox-field" title="One remote pixel per pixel of this display, where it has more than one per CSS pixel (a HiDPI or scaled screen)">
+          <input
+            type="checkbox"
+            checked={values.highDpi}
+            name="highDpi"
+            disabled={locked('highDpi')}
+            aria-disabled={busy || undefined}
+            onChange={(e) => !busy && setValues((v) => ({ ...v, highDpi: e.target.checked }))}
+          />
+          Optimise for high-resolution displays (sharper; the remote desktop&apos;s text is smaller unless the server scales it)
+        </label>
         <div className="field grow">
           <label htmlFor={`${id}-folder`}>Folder</label>
           <input {...fieldProps('folder')} placeholder="e.g. Finance/Traders" />

@@ -1,5 +1,5 @@
 // "Optimise for high-resolution displays" end to end: the real UI in Chromium at device scale 2, the real gateway,
-// a real Xvnc. With the option, the remote desktop is asked for and shown in device pixels (one remote pixel per
+// a real Xvnc, xrdp, and SPICE server (Xorg with spiceqxl and the guest agent). With the option, the remote desktop is asked for and shown in device pixels (one remote pixel per
 // device pixel); without it, in CSS pixels as before.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -8,11 +8,12 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { startXvnc, disposeXvnc, type XvncServer } from '../servers/xvnc';
+import { startSpiceServer, disposeSpiceServer, type SpiceServer } from '../servers/spiceServer';
 import { hexColour, writeXwd } from '../servers/xwd';
 import { spawnGroup, stopProcess } from '../servers/processes';
 import { startApp, removeDataDir, type RunningApp } from '../support/app';
 import { openBrowser, type TestBrowser } from '../support/browser';
-import { sessionView, waitFor, waitForCanvasColour, waitForState } from '../support/ui';
+import { createProfile, sessionView, waitFor, waitForCanvasColour, waitForState } from '../support/ui';
 import { connectToXrdp, startXrdpFor } from '../support/xrdpSession';
 
 let app: RunningApp;
@@ -60,7 +61,7 @@ async function newVncConnection(page: Page, name: string, port: number, options:
   await page.getByRole('navigation', { name: 'Connections' }).getByRole('button', { name, exact: true }).waitFor();
 }
 
-async function serverSize(server: XvncServer): Promise<string> {
+async function serverSize(server: XvncServer | SpiceServer): Promise<string> {
   return /dimensions:\s+(\d+)x(\d+)/.exec(await server.x('xdpyinfo', []))?.slice(1, 3).join('x') ?? '';
 }
 
@@ -79,7 +80,7 @@ async function sizes(page: Page): Promise<{ area: { width: number; height: numbe
 
 /** Where the remote pointer is, as xdotool says it on the server's display. */
 type PointerReader = () => Promise<string>;
-const vncPointer = (server: XvncServer): PointerReader => () => server.x('xdotool', ['getmouselocation']);
+const vncPointer = (server: XvncServer | SpiceServer): PointerReader => () => server.x('xdotool', ['getmouselocation']);
 const xrdpPointer = (server: { sessionEnv(): Promise<NodeJS.ProcessEnv> }): PointerReader => async () => execFileSync('xdotool', ['getmouselocation'], { env: await server.sessionEnv(), encoding: 'utf8' });
 
 /** Clicks at a CSS point on the page and reads where the remote pointer went: there, or within `tolerance` pixels. */
@@ -322,4 +323,132 @@ test('RDP (xrdp) "1:1" with a fixed size at device scale 2 with "Optimise for hi
       }, `the canvas at one remote pixel per device pixel at ${ratio}`, 8000).catch(async () => assert.fail(`at ${ratio}, the 1280x800 session is shown as ${JSON.stringify(await sizes(page))}`));
     }
   });
+});
+
+/** The size a SPICE session asks the guest agent for, from an area's size in device pixels: widths in eights, heights even. */
+function spiceAskedSize(width: number, height: number): string {
+  return `${Math.max(640, Math.floor(width / 8) * 8)}x${Math.max(480, Math.floor(height / 2) * 2)}`;
+}
+
+/** Opens a saved connection and waits for its desktop (a new tab). */
+async function openConnection(page: Page, name: string): Promise<void> {
+  await page.getByRole('navigation', { name: 'Connections' }).getByRole('button', { name, exact: true }).dblclick();
+  await waitForState(page, 'Connected');
+}
+
+/** Ends the visible session and closes its tab. */
+async function closeSession(page: Page): Promise<void> {
+  await sessionView(page).getByRole('button', { name: 'Disconnect' }).click();
+  await waitForState(page, 'Disconnected');
+  await sessionView(page).getByRole('button', { name: 'Close', exact: true }).click();
+}
+
+test('SPICE with the guest agent at device scale 2 with "Optimise for high-resolution displays": "Fit the window" asks the guest for the window\u2019s size in device pixels, drawn one remote pixel per device pixel, a click lands on the remote pixel under it, and a change of ratio is followed; a fixed size at "1:1" is shown at half its pixel size; without the option, the size in CSS pixels', async () => {
+  // One server for all of it (a SPICE server with its agent is slow to start).
+  const server = await startSpiceServer({ background: '#2f5a44', xterm: false, agent: true });
+  const picture = path.join(server.workDir, 'pattern.xwd');
+  await writeFile(picture, writeXwd(PATTERN.width, PATTERN.height, patternColour));
+  const viewer = spawnGroup('xwud', ['-in', picture, '-geometry', `+${PATTERN.left}+${PATTERN.top}`], { env: server.env, stdio: 'ignore' });
+  try {
+    await withBrowser({ width: 900, height: 640 }, async ({ page, context }) => {
+      // The option is offered for SPICE too, off unless asked.
+      await page.getByRole('button', { name: 'New connection' }).click();
+      await page.getByLabel('Name', { exact: true }).fill('SPICE as before');
+      await page.getByLabel('Protocol', { exact: true }).selectOption({ label: 'SPICE' });
+      await page.getByLabel('Host', { exact: true }).fill('127.0.0.1');
+      await page.getByLabel('Port', { exact: true }).fill(String(server.port));
+      assert.equal(await page.getByLabel(/^Optimise for high-resolution displays/).isChecked(), false, 'off unless asked');
+      await page.getByRole('button', { name: 'Save', exact: true }).click();
+      await page.getByRole('navigation', { name: 'Connections' }).getByRole('button', { name: 'SPICE as before', exact: true }).waitFor();
+      await createProfile(page, { name: 'Sharp SPICE', protocol: 'SPICE', port: server.port, highDpi: true });
+      await createProfile(page, { name: 'Sharp fixed SPICE', protocol: 'SPICE', port: server.port, highDpi: true, fixedSize: { width: 1280, height: 800 }, scaling: '1:1 (scrollbars)' });
+
+      await openConnection(page, 'Sharp SPICE');
+      await waitForCanvasColour(page, 10, 10, hexColour('#2f5a44'));
+      let seen = '';
+      let wanted = '';
+      const followsArea = async (ratio: number, what: string): Promise<void> => {
+        await waitFor(async () => {
+          const { area } = await sizes(page);
+          wanted = spiceAskedSize(Math.floor(area.width * ratio + 1e-3), Math.floor(area.height * ratio + 1e-3));
+          seen = await serverSize(server);
+          return seen === wanted;
+        }, what, 10_000).catch(() => assert.fail(`at ${ratio} the guest is ${seen}, the session area ${wanted} device pixels (as asked: widths in eights)`));
+        await waitFor(async () => {
+          const shown = await sizes(page);
+          return `${shown.pixels.width}x${shown.pixels.height}` === seen && Math.abs(shown.box.width * ratio - shown.pixels.width) < 0.02 && Math.abs(shown.box.height * ratio - shown.pixels.height) < 0.02;
+        }, `the canvas at one remote pixel per device pixel at ${ratio}`, 8000).catch(async () => assert.fail(`at ${ratio}, a ${seen} desktop shown as ${JSON.stringify(await sizes(page))}`));
+      };
+      await followsArea(2, 'the guest at the area\u2019s size in device pixels');
+      const [w, h] = seen.split('x').map(Number) as [number, number];
+      await waitForCanvasColour(page, w - 3, h - 3, hexColour('#2f5a44'));
+      await waitForCanvasColour(page, PATTERN.left + 1, PATTERN.top, [0, 0, 0]);
+      await assertPatternSharp(page);
+      const shown = await sizes(page);
+      // CSS (100.25, 50.75) from the canvas's corner is device pixel (200.5, 101.5): remote pixel 200,101.
+      await clickLandsAt(page, vncPointer(server), { x: shown.box.x + 100.25, y: shown.box.y + 50.75 }, { x: 200, y: 101 });
+      await clickLandsAt(page, vncPointer(server), { x: shown.box.x + 401, y: shown.box.y + 301.5 }, { x: 802, y: 603 });
+
+      // The window made smaller: asked for again, in device pixels.
+      await page.setViewportSize({ width: 820, height: 600 });
+      await followsArea(2, 'the guest at the smaller area\u2019s size in device pixels');
+
+      // The window moved to a screen of 1.5, then of 1 (as the VNC test does it): followed, at 1 in CSS pixels.
+      const cdp = await context.newCDPSession(page);
+      for (const ratio of [1.5, 1]) {
+        await cdp.send('Emulation.setDeviceMetricsOverride', { width: 820, height: 600, deviceScaleFactor: ratio, mobile: false });
+        await page.emulateMedia({ reducedMotion: ratio === 1 ? 'no-preference' : 'reduce' });
+        assert.equal(await page.evaluate(() => devicePixelRatio), ratio);
+        await followsArea(ratio, `the guest at the area\u2019s size in device pixels at ${ratio}`);
+      }
+      await cdp.send('Emulation.setDeviceMetricsOverride', { width: 820, height: 600, deviceScaleFactor: 2, mobile: false });
+      await page.emulateMedia({ reducedMotion: 'reduce' });
+      assert.equal(await page.evaluate(() => devicePixelRatio), 2);
+      await followsArea(2, 'the guest at the area\u2019s size in device pixels at 2 again');
+      await closeSession(page);
+
+      // A fixed size at "1:1": the guest takes the profile's pixels, shown at half of them in CSS pixels, sharp.
+      await openConnection(page, 'Sharp fixed SPICE');
+      await waitFor(async () => (seen = await serverSize(server)) === '1280x800', 'the guest at the profile\u2019s 1280x800', 10_000).catch(() => assert.fail(`the guest is ${seen}, not 1280x800`));
+      await waitForCanvasColour(page, 1270, 790, hexColour('#2f5a44'));
+      await waitFor(async () => {
+        const fixed = await sizes(page);
+        return fixed.pixels.width === 1280 && fixed.box.width === 640 && fixed.box.height === 400;
+      }, 'the canvas shown at 640x400 CSS px', 8000).catch(async () => assert.fail(`a 1280x800 desktop shown as ${JSON.stringify(await sizes(page))}`));
+      await assertPatternSharp(page);
+      const fixed = await sizes(page);
+      await clickLandsAt(page, vncPointer(server), { x: fixed.box.x + 500.75, y: fixed.box.y + 351.25 }, { x: 1001, y: 702 });
+      // "Fit to window" in a window smaller than the desktop even in device pixels: shrunk into the area, clicks still land.
+      await sessionView(page).getByRole('combobox', { name: /^Scaling/ }).selectOption({ label: 'Fit to window' });
+      await page.setViewportSize({ width: 560, height: 420 });
+      await waitFor(async () => {
+        const { area, box } = await sizes(page);
+        return box.width <= area.width + 0.5 && box.height <= area.height + 0.5 && box.width < 560;
+      }, 'the desktop shrunk into the smaller area').catch(async () => assert.fail(`in a 560x420 window the desktop is shown as ${JSON.stringify(await sizes(page))}`));
+      const shrunk = await sizes(page);
+      const perRemote = shrunk.box.width / shrunk.pixels.width;
+      await clickLandsAt(page, vncPointer(server), { x: shrunk.box.x + 600.5 * perRemote, y: shrunk.box.y + 400.5 * perRemote }, { x: 600, y: 400 });
+      await page.setViewportSize({ width: 820, height: 600 });
+      await closeSession(page);
+
+      // Without the option: the window's size in CSS pixels, each remote pixel 2x2 device pixels, as before.
+      await openConnection(page, 'SPICE as before');
+      await waitFor(async () => {
+        const [width, height] = await sessionView(page).getByTestId('session-surface').evaluate((s: HTMLElement) => [s.clientWidth, s.clientHeight]);
+        wanted = spiceAskedSize(width!, height!);
+        seen = await serverSize(server);
+        return seen === wanted;
+      }, 'the guest at the area\u2019s size in CSS pixels', 10_000).catch(() => assert.fail(`without the option the guest is ${seen}, the session area ${wanted} CSS pixels`));
+      const [cw, ch] = seen.split('x').map(Number) as [number, number];
+      await waitForCanvasColour(page, cw - 3, ch - 3, hexColour('#2f5a44'));
+      const before = await sizes(page);
+      assert.deepEqual({ width: before.box.width, height: before.box.height }, { width: cw, height: ch }, 'one remote pixel per CSS pixel, as before');
+      await waitForCanvasColour(page, PATTERN.left + 1, PATTERN.top, [0, 0, 0]);
+      await assert.rejects(assertPatternSharp(page), /device pixels differ from the remote pattern/);
+      await closeSession(page);
+    });
+  } finally {
+    await stopProcess(viewer);
+    await disposeSpiceServer(server);
+  }
 });

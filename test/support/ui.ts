@@ -17,7 +17,7 @@ export interface ProfileInput {
   pictureQuality?: string;
   /** The label of a scaling mode in the editor's list ("Fit to window" is the default). */
   scaling?: string;
-  /** RDP: a fixed desktop size instead of following the window. */
+  /** RDP, SPICE: a fixed desktop size instead of following the window. */
   fixedSize?: { width: number; height: number };
   /** false: "Share the clipboard" unticked. */
   shareClipboard?: boolean;

@@ -21,12 +21,16 @@
 //   the desktop's size following the window ("Fit the window"), as
 //   virt-viewer does them. (Sound is spice-html5's own, through a
 //   MediaSource the page's CSP allows as media-src blob:.)
+// - "Optimise for high-resolution displays" (../../session/devicePixels.ts):
+//   the window's size asked of the agent in device pixels, the canvas shown
+//   one remote pixel per device pixel, and the pointer to the device pixel.
 import { SpiceMainConn, type SpiceDisplayChannel, type SpiceInputsChannel } from '@spice-project/spice-html5/src/main.js';
 import type { ScalingMode } from '../../../shared/profiles/profileSchema';
 import { FILES_FORBIDDEN, NO_GUEST_AGENT, SessionEmitter, type ConnectParams, type RemoteSession, type SessionEvents } from '../../session/remoteSession';
 import { CTRL_ALT_DEL, spiceScancode } from '../../session/scancodes';
 import { pressesAndReleases } from '../../session/keyCombos';
 import { LinkWatch, watchLink } from '../../session/linkWatch';
+import { devicePixels, keepFractionalPointer, pixelRatio, watchDevicePixelRatio } from '../../session/devicePixels';
 import { sealedTicketBytes } from './sealedTicket';
 import { AgentCap, AgentClipboard, AgentFileTransfer, AgentMessage, AgentStream, MAX_CLIPBOARD_BYTES, agentPayload, capabilitiesMessage, monitorsConfigMessage } from './guestAgent';
 
@@ -181,6 +185,10 @@ export class SpiceSession implements RemoteSession {
   private agentSizes = false;
   private sizeWatch: { observer: ResizeObserver; timer: ReturnType<typeof setTimeout> | null } | null = null;
   private sizeAsked: { width: number; height: number } | null = null;
+  /** The connection's "Optimise for high-resolution displays" (devicePixels.ts); off until connect. */
+  private highDpi = false;
+  /** Stops following devicePixelRatio and the pointer's device pixels (useDevicePixels). */
+  private stopDevicePixels: (() => void) | null = null;
 
   on<K extends keyof SessionEvents>(event: K, listener: (value: SessionEvents[K]) => void): () => void {
     return this.events.on(event, listener);
@@ -196,6 +204,8 @@ export class SpiceSession implements RemoteSession {
     screen.className = 'spice-screen';
     params.surface.append(screen);
     this.screen = screen;
+    this.highDpi = params.info.profile.highDpi === true;
+    if (this.highDpi) this.useDevicePixels(params.surface);
     this.setScaling(params.info.profile.scaling);
     this.events.emit('state', 'connecting');
     this.start();
@@ -384,6 +394,8 @@ export class SpiceSession implements RemoteSession {
     cancelAnimationFrame(this.frameTimer);
     this.fitWatch?.disconnect();
     this.fitWatch = null;
+    this.stopDevicePixels?.();
+    this.stopDevicePixels = null;
     if (this.agentTimer) clearTimeout(this.agentTimer);
     if (this.agentPresenceTimer) clearTimeout(this.agentPresenceTimer);
     this.files.stopAll('the session ended');
@@ -507,12 +519,17 @@ export class SpiceSession implements RemoteSession {
     }
   }
 
-  /** The pointer's place on the desktop, in its own pixels, whatever the canvas is scaled to. */
+  /**
+   * The pointer's place on the desktop, in its own pixels, whatever the canvas is scaled to. In device pixels
+   * (useDevicePixels) the position has the device pixel's fraction, and the remote pixel is the one it is inside;
+   * in whole CSS pixels, the nearest, as before.
+   */
   private desktopPoint(canvas: HTMLCanvasElement, event: MouseEvent): { x: number; y: number } {
     const box = canvas.getBoundingClientRect();
     const x = ((event.clientX - box.left) * canvas.width) / Math.max(1, box.width);
     const y = ((event.clientY - box.top) * canvas.height) / Math.max(1, box.height);
-    return { x: Math.min(canvas.width - 1, Math.max(0, Math.round(x))), y: Math.min(canvas.height - 1, Math.max(0, Math.round(y))) };
+    const pixel = this.ratio() === 1 ? Math.round : (v: number) => Math.floor(v + 1e-6);
+    return { x: Math.min(canvas.width - 1, Math.max(0, pixel(x))), y: Math.min(canvas.height - 1, Math.max(0, pixel(y))) };
   }
 
   private sendPointer(canvas: HTMLCanvasElement, event: MouseEvent): void {
@@ -628,15 +645,20 @@ export class SpiceSession implements RemoteSession {
   /**
    * "Fit to window" shrinks a desktop larger than the window and shows a
    * smaller one pixel for pixel, never enlarged (as the VNC session does);
-   * 1:1 shows it at its size, and the surface scrolls.
+   * 1:1 shows it at its size, and the surface scrolls. "Pixel for pixel" is
+   * one remote pixel per device pixel with highDpi (useDevicePixels): the
+   * canvas's CSS size is its pixel size / ratio, exactly (a fraction at 1.5).
    */
   private applyScaling(): void {
     const canvas = this.canvas();
     const surface = this.params?.surface;
     if (!canvas || !surface || !this.screen) return;
-    const scale = this.scaling === 'fit' ? Math.min(1, surface.clientWidth / canvas.width, surface.clientHeight / canvas.height) : 1;
-    canvas.style.width = `${Math.floor(canvas.width * scale)}px`;
-    canvas.style.height = `${Math.floor(canvas.height * scale)}px`;
+    const ratio = this.ratio();
+    const natural = 1 / ratio;
+    const scale = this.scaling === 'fit' ? Math.min(natural, surface.clientWidth / canvas.width, surface.clientHeight / canvas.height) : natural;
+    const cssSize = (pixels: number) => (scale < natural ? Math.floor(pixels * scale) : pixels / ratio);
+    canvas.style.width = `${cssSize(canvas.width)}px`;
+    canvas.style.height = `${cssSize(canvas.height)}px`;
     canvas.style.display = 'block';
     // spice-html5 sets the screen's height to the desktop's; the surface decides here.
     this.screen.style.height = '';
@@ -666,7 +688,7 @@ export class SpiceSession implements RemoteSession {
           if (watch.timer) clearTimeout(watch.timer);
           watch.timer = setTimeout(() => {
             watch.timer = null;
-            this.askSize(surface.clientWidth, surface.clientHeight);
+            this.askWindowSize(surface);
           }, RESIZE_SETTLE_MS);
         }),
         timer: null,
@@ -674,7 +696,40 @@ export class SpiceSession implements RemoteSession {
       watch.observer.observe(surface);
       this.sizeWatch = watch;
     }
-    this.askSize(surface.clientWidth, surface.clientHeight);
+    this.askWindowSize(surface);
+  }
+
+  /** The session area's size, in device pixels with highDpi (from its exact box: clientHeight may round a half pixel up). */
+  private askWindowSize(surface: HTMLElement): void {
+    const ratio = this.ratio();
+    if (ratio === 1) return this.askSize(surface.clientWidth, surface.clientHeight);
+    const box = surface.getBoundingClientRect();
+    this.askSize(devicePixels(box.width, ratio), devicePixels(box.height, ratio));
+  }
+
+  /** Device pixels per CSS pixel for this connection now (1: CSS pixels, as without the option). */
+  private ratio(): number {
+    return pixelRatio(this.highDpi);
+  }
+
+  /**
+   * "Optimise for high-resolution displays" (devicePixels.ts): where the display has more than one device pixel per
+   * CSS pixel, the guest is asked for the window's size in device pixels ("Fit the window", askWindowSize) and the
+   * canvas is shown at its pixel size / ratio (applyScaling), so one remote pixel is one device pixel. Our pointer
+   * input reads mouse events, which carry whole CSS pixels: each is given the pointer event's fraction, so a click
+   * reaches every remote pixel (desktopPoint). A change of ratio (another screen, zoom) is followed.
+   */
+  private useDevicePixels(surface: HTMLElement): void {
+    const stopWatching = watchDevicePixelRatio(() => {
+      if (this.ended) return;
+      this.applyScaling();
+      this.followWindowSize();
+    });
+    const stopPointer = keepFractionalPointer(surface, () => this.ratio() !== 1);
+    this.stopDevicePixels = () => {
+      stopWatching();
+      stopPointer();
+    };
   }
 
   private askSize(width: number, height: number): void {
