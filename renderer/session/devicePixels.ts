@@ -45,10 +45,10 @@ export function watchDevicePixelRatio(changed: (ratio: number) => void): () => v
 
 /**
  * Mouse events carry whole CSS pixels in Chromium (MouseEvent.clientX is truncated); pointer events carry the
- * fraction, which on a display of ratio 2 is the device pixel. A library reading mouse events (noVNC) would reach
- * only every other remote pixel: each mouse event inside `element` is given the position of the pointer event that
- * came just before it for the same input (the same whole CSS pixel), while `active()` says so. Returns the call that
- * stops.
+ * fraction, which on a display of ratio 2 is the device pixel. Code reading mouse events (noVNC, the SPICE session's
+ * own input) would reach only every other remote pixel: each mouse event inside `element` is given the position of
+ * the pointer event that came just before it for the same input (the same whole CSS pixel), while `active()` says so.
+ * Returns the call that stops.
  */
 export function keepFractionalPointer(element: HTMLElement, active: () => boolean): () => void {
   let last: { clientX: number; clientY: number } | null = null;

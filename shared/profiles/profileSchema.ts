@@ -78,7 +78,7 @@ export const profileDraftSchema = z.object({
   username: z.string().max(256, 'The user name is too long.').default(''),
   scaling: z.enum(SCALING_MODES).default('fit'),
   /**
-   * VNC and RDP on a high-resolution display (devicePixelRatio above 1): one remote pixel per device pixel, the
+   * VNC, RDP and SPICE on a high-resolution display (devicePixelRatio above 1): one remote pixel per device pixel, the
    * window's size asked for in device pixels (as TigerVNC's viewer and "Optimize for Retina displays" do). Sharper;
    * the remote text is smaller unless the server scales it. Off: the desktop in CSS pixels, enlarged by the display.
    */
