@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { createHash } from 'node:crypto';
 import { openSocketThrough, sendPdusAsBytes } from './renderer/protocols/rdp/ironRdpSends.ts';
 import { splitInlineWasm } from './renderer/protocols/rdp/ironRdpWasm.ts';
-import { componentStyles } from './renderer/protocols/rdp/ironRdpStyles.ts';
+import { componentStyleCount, componentStyles } from './renderer/protocols/rdp/ironRdpStyles.ts';
 import { CSP_STYLES_FILE } from './shared/api/contract.ts';
 import { compileTileDecoder } from './scripts/tileDecoder.mjs';
 
@@ -55,6 +55,8 @@ function ironRdpStyleHashes(): Plugin {
     transform(code, id) {
       if (!IRONRDP_FRONTEND.test(id)) return null;
       const styles = componentStyles(code);
+      const seen = componentStyleCount(code);
+      if (styles.length !== seen) this.error(`IronRDP: ${seen} component style sheets seen, ${styles.length} read whole; the CSP would refuse the others (renderer/protocols/rdp/ironRdpStyles.ts)`);
       if (styles.length === 0) this.error('IronRDP: its components\' styles ({ hash: "svelte-…", code: "…" }) were not found; under the gateway\'s CSP its screen would lose its layout (renderer/protocols/rdp/ironRdpStyles.ts)');
       for (const { css } of styles) hashes.add(`'sha256-${createHash('sha256').update(css, 'utf8').digest('base64')}'`);
       return null;

@@ -12,8 +12,8 @@ import { PolicyRefusal, ProfileLibrary } from './profiles/profileLibrary';
 import { ManagedPolicyStore, machinePolicyPath } from './policy/managedPolicy';
 import { ManagedOverrides } from './policy/managedOverrides';
 import { ProvisioningClient } from './policy/provisioning';
-import { importIntoLibrary } from './profiles/connectionFileImport';
-import { openSecretStore } from './secrets/secretStore';
+import { importIntoLibrary, sweepKeptOriginals } from './profiles/connectionFileImport';
+import { openSecretStore, profileAccount } from './secrets/secretStore';
 import { SessionRegistry } from './sessions/sessionRegistry';
 import { TicketBook, targetForLogs } from './tickets/sessionTickets';
 import { ConnectionErrorLog } from './diagnostics/connectionErrorLog';
@@ -79,9 +79,15 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       policy.addProblem(`The provisioning settings in the policy are unusable (${(error as Error).message}).`);
     }
   }
-  const library = new ProfileLibrary(profiles, policy, overrides, secrets, logger.child('library'), provisioning, new DeferredSecretDeletions(options.dataDir, logger.child('secrets')));
-  // Passwords of connections deleted while the keychain was not answering: removed now that it may.
-  const retriedDeletions = library.retryDeferredDeletions();
+  const deferredDeletions = new DeferredSecretDeletions(options.dataDir, logger.child('secrets'));
+  const library = new ProfileLibrary(profiles, policy, overrides, secrets, logger.child('library'), provisioning, deferredDeletions);
+  // Passwords of connections deleted while the keychain was not answering (or whose undo window a stopped gateway
+  // left open): removed now that it may. Then the kept original files of connections gone that way.
+  const retriedDeletions = library.retryDeferredDeletions().then(async () => {
+    const held = new Set(await deferredDeletions.accounts());
+    const swept = await sweepKeptOriginals(options.dataDir, (id) => library.get(id) !== undefined || held.has(profileAccount(id))).catch(() => []);
+    if (swept.length > 0) logger.info('kept original files of deleted connections removed', { files: swept.length });
+  });
   let openAtStart: string | null = null;
   // A kiosk shows IT's one connection: a file opened on it (a double-click, a second start) would replace it.
   const kioskOn = () => policy.policy.kiosk?.enabled === true || options.kiosk?.enabled === true;
@@ -178,9 +184,10 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       await connectionErrors.flush();
       // The last connection times under way are written (each under the file's lock) before the gateway is gone.
       await library.touchesWritten();
-      // Deletes that could still be undone are final now (their passwords and kept files go).
-      await library.finishRemovals();
       sessions.close();
+      // Deletes that could still be undone are final now (their passwords and kept files go). A keychain that does
+      // not answer does not hold up quitting: what is left is held in secrets-to-delete.json for the next start.
+      await Promise.race([library.finishRemovals(), new Promise((resolve) => setTimeout(resolve, 3000).unref())]);
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },

@@ -14,6 +14,9 @@ import { OpenedFileDialog } from './OpenedFileDialog';
 import { warmUpSessionAdapters } from '../session/createRemoteSession';
 import { kioskBlocksKey } from '../../shared/session/kioskKeys';
 
+/** Undo's keys as this computer names them (⌘Z on a Mac; Ctrl+Z elsewhere): both work everywhere. */
+const UNDO_KEYS = { label: /Mac|iPhone|iPad/.test(navigator.platform) ? '⌘Z' : 'Ctrl+Z' };
+
 interface OpenSession {
   key: string;
   profile: ProfileView;
@@ -348,7 +351,12 @@ export function App() {
   const offerUndo = (profile: { id: string; name: string }) => {
     setUndoable({ id: profile.id, name: profile.name });
     clearTimeout(undoTimer.current);
-    undoTimer.current = setTimeout(() => setUndoable(null), UNDO_DELETE_MS - 5000);
+    undoTimer.current = setTimeout(() => {
+      // The keys on its Undo button would fall to the page: they go back to the list.
+      const onUndo = Boolean(document.activeElement?.closest('[data-testid="undo-delete"]'));
+      setUndoable(null);
+      if (onUndo) setFocusSelectedRow((n) => n + 1);
+    }, UNDO_DELETE_MS - 5000);
   };
 
   /** Puts the last deleted connection back (the library's Undo, or Ctrl+Z there): selected, its row focused. */
@@ -565,7 +573,7 @@ export function App() {
           // Not a live region: the deletion was announced already ("Deleted “X”."); this is where to take it back.
           <div className="banner info" data-testid="undo-delete">
             Deleted “{undoable.name}”.{' '}
-            <button type="button" className="link" onClick={undoDelete} aria-keyshortcuts="Control+Z" title="Undo (Ctrl+Z)">
+            <button type="button" className="link" onClick={undoDelete} disabled={busy} aria-keyshortcuts="Control+Z Meta+Z" title={`Undo (${UNDO_KEYS.label})`}>
               Undo
             </button>
           </div>
@@ -788,7 +796,7 @@ export function App() {
                       current.kind === 'profile' && current.id !== target.id && list.some((p) => p.id === current.id) ? current : neighbour ? { kind: 'profile', id: neighbour.id } : { kind: 'none' },
                     );
                     setFocusSelectedRow((n) => n + 1);
-                    announce(live > 0 ? `Disconnected and deleted “${target.name}”.` : `Deleted “${target.name}”.`);
+                    announce(`${live > 0 ? `Disconnected and deleted “${target.name}”.` : `Deleted “${target.name}”.`} ${UNDO_KEYS.label} puts it back.`);
                     offerUndo(target);
                   });
                 }}

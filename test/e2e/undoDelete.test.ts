@@ -42,6 +42,8 @@ test('Undo puts a deleted connection back as it was, saved password included; Ct
   await createProfile(page, { name: 'Payroll', port: server.port, password: PASSWORD });
 
   await deleteFromList(page, 'Payroll');
+  // A screen reader hears how to take it back.
+  await page.getByRole('status').filter({ hasText: 'Deleted “Payroll”. Ctrl+Z puts it back.' }).waitFor();
   const offer = page.getByTestId('undo-delete');
   assert.equal((await offer.textContent())?.trim(), 'Deleted “Payroll”. Undo');
   await offer.getByRole('button', { name: 'Undo' }).click();

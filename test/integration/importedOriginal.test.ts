@@ -2,7 +2,8 @@
 // when the connection is deleted: it may hold Remmina's encrypted password. An .rdp's password lines are not kept at all.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFile, readdir } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, rm, utimes, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { API } from '../../shared/api/contract';
 import { startGatewayHarness } from './gatewayHarness';
@@ -34,7 +35,7 @@ test('deleting an imported connection deletes the original kept for it, and only
   assert.deepEqual(await kept(), [`${rdp}.rdp`]);
   const late = await h.call('POST', API.restore(remmina));
   assert.equal(late.status, 404);
-  assert.match(late.json.message, /can no longer be put back/);
+  assert.match(late.json.message, /can no longer be put back: its delete is final/);
   assert.equal((await h.call('DELETE', API.profile(rdp))).status, 204);
   await windowEnded();
   assert.deepEqual(await kept(), []);
@@ -53,4 +54,29 @@ test("an .rdp's password lines are not kept with the connection; the same file i
   const again = await importFile();
   assert.equal(again.status, 201);
   assert.deepEqual([again.json.profile.id, again.json.alreadyImported], [first.json.profile.id, true]);
+});
+
+test('a kept original whose connection is gone (a gateway stopped inside the undo window) is removed at the next start; others stay', async (t) => {
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'deskbridge-kept-'));
+  t.after(() => rm(dataDir, { recursive: true, force: true }));
+  const first = await startGatewayHarness({ dataDir });
+  const imported = await first.call('POST', API.importFile, { fileName: 'Lab.remmina', contentBase64: Buffer.from('[remmina]\nname=Lab\nprotocol=VNC\nserver=lab.example\n').toString('base64') });
+  assert.equal(imported.status, 201);
+  const live = imported.json.profile.id as string;
+  await first.close();
+  // What a killed gateway leaves: the file of a connection deleted moments before, no connection for it.
+  const dir = path.join(dataDir, 'imported');
+  await mkdir(dir, { recursive: true });
+  await writeFile(path.join(dir, 'gone-1234.remmina'), '[remmina]\npassword=Zm9vYmFyYmF6\n');
+  await writeFile(path.join(dir, 'fresh-5678.rdp'), 'full address:s:x\r\n');
+  const old = new Date(Date.now() - 10 * 60_000);
+  await utimes(path.join(dir, 'gone-1234.remmina'), old, old);
+  await utimes(path.join(dir, `${live}.remmina`), old, old);
+  const second = await startGatewayHarness({ dataDir });
+  t.after(() => second.close());
+  // The sweep runs once the start's deferred deletions are done.
+  const deadline = Date.now() + 5000;
+  while ((await readdir(dir)).includes('gone-1234.remmina') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  // A young file (an import under way in another window writes it just after its connection) stays, as does the live one's.
+  assert.deepEqual((await readdir(dir)).sort(), [`${live}.remmina`, 'fresh-5678.rdp'].sort());
 });

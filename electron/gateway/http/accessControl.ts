@@ -161,12 +161,12 @@ export class AccessControl {
  * and img-src still bounds what it can fetch.
  */
 export function contentSecurityPolicy(styleHashes: readonly string[] = []): string {
-  const styleSrc = ["'self'", ...styleHashes.filter((hash) => STYLE_HASH.test(hash))].join(' ');
+  const styleSrc = ["'self'", ...styleHashes.filter((hash) => STYLE_HASH_SOURCE.test(hash))].join(' ');
   return `default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; connect-src 'self'; img-src 'self' data: blob:; media-src 'self' blob:; style-src ${styleSrc}; style-src-attr 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'`;
 }
 
 /** A CSP hash source, nothing else (a keyword such as 'unsafe-inline' in the build's file is ignored). */
-const STYLE_HASH = /^'sha(256|384|512)-[A-Za-z0-9+/]+={0,2}'$/;
+export const STYLE_HASH_SOURCE = /^'sha(256|384|512)-[A-Za-z0-9+/]+={0,2}'$/;
 
 /** The policy with no inline style sheet allowed at all (a renderer built without CSP_STYLES_FILE). */
 export const CONTENT_SECURITY_POLICY = contentSecurityPolicy();

@@ -186,7 +186,7 @@ export class ControlApi {
       }
       if (parts[3] === 'restore' && method === 'POST') {
         const profile = await this.deps.library.restore(id);
-        if (!profile) throw new HttpError(404, 'not-found', 'The connection can no longer be put back: it was deleted more than a minute ago.');
+        if (!profile) throw new HttpError(404, 'not-found', 'The connection can no longer be put back: its delete is final.');
         this.deps.logger.info('deleted connection put back', { profile: id });
         return sendJson(res, 200, await this.deps.library.view(profile));
       }

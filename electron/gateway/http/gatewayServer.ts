@@ -12,7 +12,7 @@ import { serveRdCleanPath } from '../bridges/rdCleanPathEndpoint';
 import type { Logger } from '../logging/logger';
 import type { SessionRegistry } from '../sessions/sessionRegistry';
 import type { TicketBook } from '../tickets/sessionTickets';
-import { AccessControl, securityHeaders } from './accessControl';
+import { AccessControl, STYLE_HASH_SOURCE, securityHeaders } from './accessControl';
 import { ControlApi, sendJson } from './controlApi';
 import { sameLocalUser } from './peerUser';
 
@@ -59,7 +59,11 @@ function buildStyleHashes(rendererRoot: string, log: Logger): string[] {
   try {
     const parsed: unknown = JSON.parse(readFileSync(file, 'utf8'));
     const list = (parsed as { styleSrc?: unknown } | null)?.styleSrc;
-    if (Array.isArray(list) && list.every((entry) => typeof entry === 'string')) return list as string[];
+    if (Array.isArray(list) && list.every((entry) => typeof entry === 'string')) {
+      const hashes = (list as string[]).filter((entry) => STYLE_HASH_SOURCE.test(entry));
+      if (hashes.length < list.length) log.warn('ignored entries of the build\'s list of inline styles: not hashes', { file, ignored: list.length - hashes.length });
+      return hashes;
+    }
     log.warn('ignored the build\'s list of inline styles: not a list of hashes', { file });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;

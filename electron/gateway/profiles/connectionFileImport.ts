@@ -67,6 +67,25 @@ export async function forgetImportedOriginal(dataDir: string, id: string): Promi
   for (const format of KEPT_FORMATS) await fs.rm(path.join(dataDir, IMPORTED_DIR, `${id}.${format}`), { force: true });
 }
 
+/**
+ * Kept originals whose connection is gone, removed (at start): a gateway that stopped inside a delete's undo window
+ * left its file. Those of connections `keep` names (in the library, or held for an undo elsewhere) stay, as do files
+ * younger than `minAgeMs` (an import under way in another window writes its file just after its connection).
+ */
+export async function sweepKeptOriginals(dataDir: string, keep: (id: string) => boolean, minAgeMs = 120_000): Promise<string[]> {
+  const dir = path.join(dataDir, IMPORTED_DIR);
+  const removed: string[] = [];
+  for (const name of await fs.readdir(dir).catch(() => [] as string[])) {
+    const match = /^([\w-]+)\.(rdp|remmina)$/.exec(name);
+    if (!match || keep(match[1] as string)) continue;
+    const stat = await fs.stat(path.join(dir, name)).catch(() => null);
+    if (!stat || Date.now() - stat.mtimeMs < minAgeMs) continue;
+    await fs.rm(path.join(dir, name), { force: true });
+    removed.push(name);
+  }
+  return removed;
+}
+
 /** The saved connection whose kept original is exactly `bytes` (as kept: without passwords), if any. */
 async function importedFrom(library: ProfileLibrary, dataDir: string, format: string, bytes: Uint8Array): Promise<Profile | null> {
   const dir = path.join(dataDir, IMPORTED_DIR);

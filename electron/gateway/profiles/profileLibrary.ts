@@ -51,6 +51,20 @@ export function notFoundOrAmbiguous(nameOrId: string, matches: readonly Profile[
   return `${matches.length} saved connections are named "${nameOrId}", ${consequence}: name one by its id (${matches.map((p) => p.id).join(', ')}).`;
 }
 
+/** A deleted connection's password is held a little past its undo window (at most as long again), so a restore in the last moment finds it. */
+const UNDO_HOLD_MARGIN_MS = 10_000;
+
+interface RemovedForUndo {
+  profile: Profile;
+  saved: boolean | undefined;
+  /** When its undo window ends (its password is held a little longer: UNDO_HOLD_MARGIN_MS). */
+  windowEnd: number;
+  timer: ReturnType<typeof setTimeout> | undefined;
+  /** A restore under way: the window's end waits for it. */
+  restoring: boolean;
+  then: () => Promise<void>;
+}
+
 export class ProfileLibrary {
   /** Connections opened from a file (a .vv ticket) without being saved: memory only, with their one-time password. */
   private readonly oneShots = new Map<string, { profile: Profile; password: string | null; consent: OpenedFileConsent | null }>();
@@ -67,7 +81,9 @@ export class ProfileLibrary {
   /** Counts saves and forgets, so a read that overlapped one does not record what it saw before it. */
   private passwordWrites = 0;
   /** Connections deleted with an undo whose window has not ended (remove(), restore()). */
-  private readonly removedForUndo = new Map<string, { profile: Profile; saved: boolean | undefined; timer: ReturnType<typeof setTimeout>; then: () => Promise<void> }>();
+  private readonly removedForUndo = new Map<string, RemovedForUndo>();
+  /** Undo windows ending now (their password and kept file being removed), for finishRemovals() to wait for. */
+  private readonly finishing = new Set<Promise<void>>();
 
   constructor(
     private readonly store: ProfileStore,
@@ -303,9 +319,10 @@ export class ProfileLibrary {
 
   /**
    * Deletes a user's connection. With `undo`, for `undo.windowMs` it can be put back as it was (restore()), saved
-   * password included: that password stays in the keychain meanwhile, its account noted in the deferred deletions'
-   * file first, so that a gateway stopped or killed before the window ends still has it removed (at the next start).
-   * At the window's end (or close()) it is removed and `undo.then` runs (the kept original file goes).
+   * password included: that password stays in the keychain meanwhile, held in the deferred deletions' file first
+   * (no process removes it before the window's end; any removes it after), so that a gateway stopped or killed
+   * before the window ends still has it removed at the next start. At the window's end (or finishRemovals()) it is
+   * removed and `undo.then` runs (the kept original file goes).
    */
   async remove(id: string, undo?: { windowMs: number; then?: () => Promise<void> }): Promise<void> {
     if (this.isManaged(id)) throw new PolicyRefusal(403, 'policy-managed-profile');
@@ -314,16 +331,16 @@ export class ProfileLibrary {
     this.passwordWrites++;
     const saved = this.passwordSaved.get(id);
     this.passwordSaved.delete(id);
-    const account = profileAccount(id);
     if (undo && this.deferredDeletions) {
-      // A password known not to be saved needs nothing noted; one that may be is noted before it is left in place.
-      const noted = saved === false ? true : await this.deferredDeletions.remember(account).then(() => true, () => false);
-      if (noted) {
+      const until = Date.now() + undo.windowMs + Math.min(UNDO_HOLD_MARGIN_MS, undo.windowMs);
+      // Held whatever this process last knew of it: another window may have saved a password since.
+      const held = await this.deferredDeletions.hold(profileAccount(id), until).then(() => true, () => false);
+      if (held) {
         this.keepForUndo(removed, saved, undo);
         return;
       }
-      // Nothing could be noted (the data folder will not take the file): the password is removed now, and an undo
-      // brings the connection back without it.
+      // Nothing could be written (the data folder will not take the file): the password is removed now, and an
+      // undo brings the connection back without it.
       await this.removeSavedPassword(id);
       this.keepForUndo(removed, false, undo);
       return;
@@ -333,22 +350,37 @@ export class ProfileLibrary {
   }
 
   private keepForUndo(profile: Profile, saved: boolean | undefined, undo: { windowMs: number; then?: () => Promise<void> }): void {
-    const timer = setTimeout(() => void this.finishRemoval(profile.id), undo.windowMs);
-    timer.unref();
-    this.removedForUndo.set(profile.id, { profile, saved, timer, then: undo.then ?? (async () => undefined) });
+    const entry: RemovedForUndo = { profile, saved, windowEnd: Date.now() + undo.windowMs, timer: undefined, restoring: false, then: undo.then ?? (async () => undefined) };
+    this.removedForUndo.set(profile.id, entry);
+    this.armUndoTimer(entry, undo.windowMs);
+  }
+
+  private armUndoTimer(entry: RemovedForUndo, ms: number): void {
+    clearTimeout(entry.timer);
+    entry.timer = setTimeout(() => void this.finishRemoval(entry.profile.id), ms);
+    entry.timer.unref();
   }
 
   /** Puts back a connection remove() deleted with an undo, while its window lasts; null once it has ended. */
   async restore(id: string): Promise<Profile | null> {
     const removed = this.removedForUndo.get(id);
-    if (!removed) return null;
+    if (!removed || removed.restoring) return null;
     this.refuseUserProfiles();
+    removed.restoring = true;
+    let profile: Profile;
+    try {
+      profile = await this.store.restore(removed.profile);
+    } catch (error) {
+      // Still deleted, and still undoable while its window lasts (a window that ended meanwhile ends now).
+      removed.restoring = false;
+      this.armUndoTimer(removed, Math.max(0, removed.windowEnd - Date.now()));
+      throw error;
+    }
     clearTimeout(removed.timer);
     this.removedForUndo.delete(id);
-    const profile = await this.store.restore(removed.profile);
     if (removed.saved !== undefined) this.passwordSaved.set(id, removed.saved);
+    // The hold keeps every process from removing the password until its time; this ends it.
     await this.deferredDeletions?.forget(profileAccount(id)).catch((error: unknown) => {
-      // The password would go at the next start although its connection is back: the user is told to save it again.
       this.logger.warn('a restored connection\'s password is still noted for removal', { profile: id, error: (error as Error).message });
     });
     return profile;
@@ -356,26 +388,30 @@ export class ProfileLibrary {
 
   /** Ends every undo window now (the gateway closing): those connections' passwords and kept files go. */
   async finishRemovals(): Promise<void> {
-    await Promise.all([...this.removedForUndo.keys()].map((id) => this.finishRemoval(id)));
+    await Promise.all([...[...this.removedForUndo.keys()].map((id) => this.finishRemoval(id)), ...this.finishing]);
   }
 
   private async finishRemoval(id: string): Promise<void> {
     const removed = this.removedForUndo.get(id);
-    if (!removed) return;
+    if (!removed || removed.restoring) return;
     clearTimeout(removed.timer);
     this.removedForUndo.delete(id);
-    try {
-      if (removed.saved !== false) {
-        await this.secrets.delete(profileAccount(id));
-        await this.deferredDeletions?.forget(profileAccount(id));
-        // The keychain answers: what an earlier delete left behind goes too (not what an undo may still want).
-        await this.deferredDeletions?.retry(this.secrets, this.undoableAccounts());
+    const done = (async () => {
+      const account = profileAccount(id);
+      try {
+        // Removed whatever this process last knew of it (another window may have saved one meanwhile).
+        await this.secrets.delete(account);
+        await this.deferredDeletions?.forget(account);
+        // The keychain answers: what an earlier delete left behind goes too (a hold only once its time is over).
+        await this.deferredDeletions?.retry(this.secrets);
+      } catch (error) {
+        // Its hold stays in the file and runs out: the next start (or delete) removes it.
+        this.logger.warn('saved password of a deleted connection not removed; trying again at the next start', { profile: id, error: (error as Error).message });
       }
-    } catch (error) {
-      // Still noted: removed at the next start.
-      this.logger.warn('saved password of a deleted connection not removed; trying again at the next start', { profile: id, error: (error as Error).message });
-    }
-    await removed.then().catch((error: unknown) => this.logger.warn('a deleted connection\'s kept file not removed', { profile: id, error: (error as Error).message }));
+      await removed.then().catch((error: unknown) => this.logger.warn('a deleted connection\'s kept file not removed', { profile: id, error: (error as Error).message }));
+    })();
+    this.finishing.add(done);
+    await done.finally(() => this.finishing.delete(done));
   }
 
   /** A deleted connection's saved password removed now; where the keychain will not, noted for the next start. */
@@ -397,12 +433,8 @@ export class ProfileLibrary {
       }
       return;
     }
-    // The keychain answers again: what an earlier delete left behind goes too (not what an undo may still want).
-    await this.deferredDeletions?.retry(this.secrets, this.undoableAccounts());
-  }
-
-  private undoableAccounts(): Set<string> {
-    return new Set([...this.removedForUndo.keys()].map(profileAccount));
+    // The keychain answers again: what an earlier delete left behind goes too (a hold only once its time is over).
+    await this.deferredDeletions?.retry(this.secrets);
   }
 
   async duplicate(id: string): Promise<Profile> {

@@ -2,9 +2,14 @@
 // the time (it had stopped): their accounts (never a password) are kept in
 // `secrets-to-delete.json` in the data folder and removed at the next start,
 // or at the next delete, so that deleting a connection does not silently leave
-// its password behind. A connection deleted in the app waits here too while
-// its delete can still be undone (ProfileLibrary.remove): should the gateway
-// stop before that ends, its password still goes at the next start.
+// its password behind.
+//
+// A connection deleted in the app waits here too while its delete can still be
+// undone (ProfileLibrary.remove): a "hold", with the time until which no one
+// removes it. Every process on the data folder (a second window's gateway, one
+// started later) passes over a hold until its time, and removes it after, so a
+// gateway that stops or dies meanwhile still has the password removed, and one
+// that is put back is never removed by another process.
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
@@ -15,72 +20,95 @@ import type { SecretStore } from './secretStore';
 
 export const DEFERRED_DELETIONS_FILE = 'secrets-to-delete.json';
 
-const fileSchema = z.object({ accounts: z.array(z.string()) });
+const holdSchema = z.object({ account: z.string(), until: z.number() });
+const fileSchema = z.object({ accounts: z.array(z.string()), held: z.array(holdSchema).optional() });
+type Waiting = { accounts: string[]; held: z.infer<typeof holdSchema>[] };
 
 export class DeferredSecretDeletions {
   private readonly file: string;
   private chain: Promise<unknown> = Promise.resolve();
 
-  constructor(dataDir: string, private readonly logger: Logger) {
+  constructor(
+    dataDir: string,
+    private readonly logger: Logger,
+    private readonly now: () => number = Date.now,
+  ) {
     this.file = path.join(dataDir, DEFERRED_DELETIONS_FILE);
   }
 
+  /** Every account waiting to be removed, held ones included. */
   async accounts(): Promise<string[]> {
-    try {
-      const parsed = fileSchema.safeParse(JSON.parse(await fs.readFile(this.file, 'utf8')));
-      return parsed.success ? parsed.data.accounts : [];
-    } catch {
-      return [];
-    }
+    const { accounts, held } = await this.read();
+    return [...accounts, ...held.map((h) => h.account).filter((a) => !accounts.includes(a))];
   }
 
   /** Keeps `account` to delete later. Throws where even that cannot be written (the caller says so). */
   remember(account: string): Promise<void> {
     return this.serial(async () => {
-      const accounts = await this.accounts();
-      if (!accounts.includes(account)) await this.save([...accounts, account]);
+      const waiting = await this.read();
+      if (!waiting.accounts.includes(account)) await this.save({ ...waiting, accounts: [...waiting.accounts, account] });
     });
   }
 
-  /** No longer to delete (a deleted connection put back). */
+  /** Keeps `account` to delete, but not before `until` (ms since the epoch): a delete that may still be undone. Throws where it cannot be written. */
+  hold(account: string, until: number): Promise<void> {
+    return this.serial(async () => {
+      const waiting = await this.read();
+      await this.save({ ...waiting, held: [...waiting.held.filter((h) => h.account !== account), { account, until }] });
+    });
+  }
+
+  /** No longer to delete (a deleted connection put back, or its password removed). */
   forget(account: string): Promise<void> {
     return this.serial(async () => {
-      const accounts = await this.accounts();
-      if (accounts.includes(account)) await this.save(accounts.filter((a) => a !== account));
+      const waiting = await this.read();
+      if (!waiting.accounts.includes(account) && !waiting.held.some((h) => h.account === account)) return;
+      await this.save({ accounts: waiting.accounts.filter((a) => a !== account), held: waiting.held.filter((h) => h.account !== account) });
     });
   }
 
-  /**
-   * Deletes what is waiting, but `except` (passwords of connections that may still be put back); what the keychain
-   * still will not delete stays for the next time. Never throws.
-   */
-  async retry(secrets: SecretStore, except: ReadonlySet<string> = new Set()): Promise<void> {
-    // Nothing waiting (the usual case): no lock taken, nothing written.
-    if ((await this.accounts()).every((account) => except.has(account))) return;
+  /** Deletes what is due (a hold only once its time is over); what the keychain still will not delete stays for the next time. Never throws. */
+  async retry(secrets: SecretStore): Promise<void> {
+    // Nothing due (the usual case): no lock taken, nothing written.
+    if (this.due(await this.read()).length === 0) return;
     return this.serial(async () => {
-      const accounts = await this.accounts();
-      if (accounts.length === 0) return;
-      const left: string[] = [];
-      for (const account of accounts) {
-        if (except.has(account)) {
-          left.push(account);
-          continue;
-        }
+      const waiting = await this.read();
+      const due = this.due(waiting);
+      if (due.length === 0) return;
+      const removed = new Set<string>();
+      for (const account of due) {
         try {
           await secrets.delete(account);
+          removed.add(account);
         } catch {
-          left.push(account);
+          // stays for the next time
         }
       }
-      if (left.length === accounts.length) return;
-      if (left.length < accounts.length) this.logger.info('saved passwords of deleted connections removed', { removed: accounts.length - left.length, left: left.length });
-      await this.save(left);
+      if (removed.size === 0) return;
+      this.logger.info('saved passwords of deleted connections removed', { removed: removed.size, left: due.length - removed.size });
+      await this.save({ accounts: waiting.accounts.filter((a) => !removed.has(a)), held: waiting.held.filter((h) => !removed.has(h.account)) });
     }).catch((error: unknown) => this.logger.warn('could not remove the saved passwords of deleted connections', { error: (error as Error).message }));
   }
 
-  private async save(accounts: string[]): Promise<void> {
-    if (accounts.length === 0) await fs.rm(this.file, { force: true });
-    else await writeFileAtomic(this.file, JSON.stringify({ accounts }) + '\n');
+  private due(waiting: Waiting): string[] {
+    const now = this.now();
+    const heldNow = new Set(waiting.held.filter((h) => h.until > now).map((h) => h.account));
+    const due = [...waiting.accounts, ...waiting.held.map((h) => h.account)].filter((a) => !heldNow.has(a));
+    return [...new Set(due)];
+  }
+
+  private async read(): Promise<Waiting> {
+    try {
+      const parsed = fileSchema.safeParse(JSON.parse(await fs.readFile(this.file, 'utf8')));
+      return parsed.success ? { accounts: parsed.data.accounts, held: parsed.data.held ?? [] } : { accounts: [], held: [] };
+    } catch {
+      return { accounts: [], held: [] };
+    }
+  }
+
+  private async save(waiting: Waiting): Promise<void> {
+    if (waiting.accounts.length === 0 && waiting.held.length === 0) await fs.rm(this.file, { force: true });
+    else await writeFileAtomic(this.file, JSON.stringify(waiting.held.length > 0 ? waiting : { accounts: waiting.accounts }) + '\n');
   }
 
   private serial<T>(work: () => Promise<T>): Promise<T> {

@@ -10,8 +10,9 @@
 // injected into the page some other way (an HTML injection; CSS can read
 // attributes out of a page through selectors) is not applied. The build
 // writes the hashes of the texts found here into the renderer's
-// `csp-styles.json`, which the gateway reads at start. If none is found, the
-// build stops: under that CSP, IronRDP's screen would lose its layout.
+// `csp-styles.json`, which the gateway reads at start. If none is found, or
+// one is seen but not read whole, the build stops: under that CSP, IronRDP's
+// screen would lose its layout.
 
 // A Svelte component's CSS object, as the published build writes it: two
 // double-quoted string literals with JSON's escapes.
@@ -22,6 +23,11 @@ export interface ComponentStyle {
   id: string;
   /** The element's text, exactly as the page will have it. */
   css: string;
+}
+
+/** How many Svelte component style objects the code seems to hold (their start alone), to check none was passed over. */
+export function componentStyleCount(code: string): number {
+  return code.match(/\{\s*hash:\s*"svelte-[\w-]+",\s*code:/g)?.length ?? 0;
 }
 
 export function componentStyles(code: string): ComponentStyle[] {

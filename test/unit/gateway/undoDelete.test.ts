@@ -45,14 +45,19 @@ async function dataDir(t: { after: (fn: () => Promise<void>) => void }): Promise
   return dir;
 }
 
-async function openLibrary(dir: string, secrets: SecretStore): Promise<ProfileLibrary> {
+/** A library on `dir`; `now` is the clock its deferred deletions go by (a later start's, in some tests). */
+async function openLibrary(dir: string, secrets: SecretStore, now: () => number = Date.now): Promise<ProfileLibrary> {
   const policy = new ManagedPolicyStore({ machineFile: path.join(dir, 'no-policy.json'), commandLineFile: null, cacheDir: dir }, logger);
   await policy.load();
-  return new ProfileLibrary(await ProfileStore.open(dir, logger), policy, await ManagedOverrides.open(dir), secrets, logger, null, new DeferredSecretDeletions(dir, logger));
+  return new ProfileLibrary(await ProfileStore.open(dir, logger), policy, await ManagedOverrides.open(dir), secrets, logger, null, new DeferredSecretDeletions(dir, logger, now));
 }
 
-const noted = async (dir: string): Promise<string[]> =>
-  JSON.parse(await readFile(path.join(dir, DEFERRED_DELETIONS_FILE), 'utf8').catch(() => '{"accounts":[]}')).accounts;
+/** Every account the deferred deletions' file holds or notes. */
+const noted = async (dir: string): Promise<string[]> => {
+  const file = JSON.parse(await readFile(path.join(dir, DEFERRED_DELETIONS_FILE), 'utf8').catch(() => '{"accounts":[]}')) as { accounts: string[]; held?: { account: string }[] };
+  return [...file.accounts, ...(file.held ?? []).map((h) => h.account)];
+};
+const later = (ms: number) => () => Date.now() + ms;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -113,22 +118,24 @@ test('the gateway closing ends every window now', async (t) => {
   assert.deepEqual(await noted(dir), []);
 });
 
-test('a gateway that dies inside the window: the password is removed at the next start', async (t) => {
+test('a gateway that dies inside the window: a start within it leaves the password (a hold), a start after it removes it', async (t) => {
   const dir = await dataDir(t);
   const secrets = new MemorySecrets();
   const library = await openLibrary(dir, secrets);
   const created = await library.create({ name: 'Kiosk', protocol: 'vnc', host: '10.0.0.9', port: 5900 });
   await library.savePassword(created.id, 'pw');
   await library.remove(created.id, { windowMs: 60_000 });
-  // No finishRemovals(): the process is gone. The next start:
-  const next = await openLibrary(dir, secrets);
-  await next.retryDeferredDeletions();
+  // No finishRemovals(): the process is gone. Another start at once (a second window) keeps its hands off it:
+  await (await openLibrary(dir, secrets)).retryDeferredDeletions();
+  assert.equal(secrets.secrets.get(`profile:${created.id}`), 'pw');
+  // A start once the window (and its margin) is over removes it.
+  await (await openLibrary(dir, secrets, later(75_000))).retryDeferredDeletions();
   assert.equal(secrets.secrets.has(`profile:${created.id}`), false);
   assert.deepEqual(await noted(dir), []);
   await library.finishRemovals(); // (the first one's timer, for the test's own exit)
 });
 
-test('a keychain down when the window ends: the password stays noted, and goes at the next start', async (t) => {
+test('a keychain down when the window ends: the password stays held, and goes at a start after its time', async (t) => {
   const dir = await dataDir(t);
   const secrets = new MemorySecrets();
   const library = await openLibrary(dir, secrets);
@@ -139,8 +146,58 @@ test('a keychain down when the window ends: the password stays noted, and goes a
   await sleep(150);
   assert.deepEqual(await noted(dir), [`profile:${created.id}`]);
   secrets.down = false;
-  await (await openLibrary(dir, secrets)).retryDeferredDeletions();
+  await (await openLibrary(dir, secrets, later(60_000))).retryDeferredDeletions();
   assert.equal(secrets.secrets.has(`profile:${created.id}`), false);
+  assert.deepEqual(await noted(dir), []);
+});
+
+test('another process on the same data folder removes no password that can still be put back', async (t) => {
+  const dir = await dataDir(t);
+  const secrets = new MemorySecrets();
+  const first = await openLibrary(dir, secrets);
+  const second = await openLibrary(dir, secrets);
+  const kept = await first.create({ name: 'Kept', protocol: 'vnc', host: '10.0.0.10', port: 5900 });
+  await first.savePassword(kept.id, 'k');
+  await first.remove(kept.id, { windowMs: 60_000 });
+  // The second window deletes one of its own, and its window ends: its retry passes over the first one's hold.
+  const other = await second.create({ name: 'Other', protocol: 'vnc', host: '10.0.0.11', port: 5900 });
+  await second.savePassword(other.id, 'o');
+  await second.remove(other.id, { windowMs: 20 });
+  await sleep(150);
+  assert.equal(secrets.secrets.has(`profile:${other.id}`), false);
+  assert.ok(await first.restore(kept.id));
+  assert.equal(await first.savedPassword(kept.id), 'k');
+  assert.deepEqual(await noted(dir), []);
+});
+
+test('a password saved by another window after this one listed the connection is removed all the same', async (t) => {
+  const dir = await dataDir(t);
+  const secrets = new MemorySecrets();
+  const library = await openLibrary(dir, secrets);
+  const created = await library.create({ name: 'Stale', protocol: 'vnc', host: '10.0.0.12', port: 5900 });
+  assert.equal((await library.view(created)).hasSavedPassword, false, 'this window knows it has none');
+  await secrets.set(`profile:${created.id}`, 'saved elsewhere'); // deskbridge --save-password, or another window
+  await library.remove(created.id, { windowMs: 20 });
+  await sleep(150);
+  assert.equal(secrets.secrets.has(`profile:${created.id}`), false);
+});
+
+test('a restore that cannot be written leaves the connection deleted and still undoable', async (t) => {
+  const dir = await dataDir(t);
+  const secrets = new MemorySecrets();
+  const library = await openLibrary(dir, secrets);
+  const created = await library.create({ name: 'Busy', protocol: 'vnc', host: '10.0.0.13', port: 5900 });
+  await library.savePassword(created.id, 'pw');
+  await library.remove(created.id, { windowMs: 60_000 });
+  const store = (library as unknown as { store: ProfileStore }).store;
+  const restoreOnce = store.restore.bind(store);
+  store.restore = async () => {
+    store.restore = restoreOnce;
+    throw new Error('another window holds the file');
+  };
+  await assert.rejects(library.restore(created.id), /another window holds the file/);
+  assert.ok(await library.restore(created.id), 'the second try puts it back');
+  assert.equal(await library.savedPassword(created.id), 'pw');
 });
 
 test('another delete ending does not remove the password of one that can still be put back', async (t) => {
