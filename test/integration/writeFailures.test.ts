@@ -9,7 +9,7 @@ import { access, readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { startGatewayHarness } from './gatewayHarness';
-import type { SecretStore } from '../../electron/gateway/secrets/secretStore';
+import { StoppableKeychain } from '../support/stoppableKeychain';
 import { DEFERRED_DELETIONS_FILE } from '../../electron/gateway/secrets/deferredDeletions';
 
 const root = process.getuid?.() === 0;
@@ -52,30 +52,6 @@ test('a data folder the app\'s user may no longer write to (its permissions chan
   assert.ok(unchanged, 'profiles.json is as it was');
   assert.deepEqual(list.map((p) => [p.name, p.hasSavedPassword]), [['Before', true]]);
 });
-
-/** A keychain in memory that can be stopped, as gnome-keyring's daemon stopping: every call then throws as @napi-rs/keyring does. */
-class StoppableKeychain implements SecretStore {
-  readonly backend = 'keychain' as const;
-  readonly description = 'test keychain';
-  readonly weaker = false;
-  readonly saved = new Map<string, string>();
-  down = false;
-  private check(): void {
-    if (this.down) throw new Error('Platform failure: DBus error: Connection is closed');
-  }
-  async get(account: string): Promise<string | null> {
-    this.check();
-    return this.saved.get(account) ?? null;
-  }
-  async set(account: string, secret: string): Promise<void> {
-    this.check();
-    this.saved.set(account, secret);
-  }
-  async delete(account: string): Promise<void> {
-    this.check();
-    this.saved.delete(account);
-  }
-}
 
 test('a data folder on a file system mounted read-only while the app runs: create, edit, save-password and delete say it is a read-only file system (507), and nothing changes', { skip: !canMount && 'needs root on Linux and unshare, to mount a file system of its own' }, async () => {
   const { dataDir, answers, unchanged, list } = await runChild('unshare', ['--mount', '--propagation', 'private'], ['read-only-mount']);

@@ -12,32 +12,9 @@ import { ManagedOverrides } from '../../../electron/gateway/policy/managedOverri
 import { createLogger } from '../../../electron/gateway/logging/logger';
 import { DEFERRED_DELETIONS_FILE, DeferredSecretDeletions } from '../../../electron/gateway/secrets/deferredDeletions';
 import type { SecretStore } from '../../../electron/gateway/secrets/secretStore';
+import { StoppableKeychain } from '../../support/stoppableKeychain';
 
 const logger = createLogger({ sink: () => undefined });
-
-/** A keychain in memory; `down` makes it refuse everything. */
-class MemorySecrets implements SecretStore {
-  readonly backend = 'keychain' as const;
-  readonly description = 'test keychain';
-  readonly weaker = false;
-  readonly secrets = new Map<string, string>();
-  down = false;
-  private check(): void {
-    if (this.down) throw new Error('keychain not answering');
-  }
-  async get(account: string): Promise<string | null> {
-    this.check();
-    return this.secrets.get(account) ?? null;
-  }
-  async set(account: string, secret: string): Promise<void> {
-    this.check();
-    this.secrets.set(account, secret);
-  }
-  async delete(account: string): Promise<void> {
-    this.check();
-    this.secrets.delete(account);
-  }
-}
 
 async function dataDir(t: { after: (fn: () => Promise<void>) => void }): Promise<string> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'deskbridge-undo-'));
@@ -63,7 +40,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 test('put back within the window: the same connection (id, folder, times), its password still saved, nothing left noted for removal', async (t) => {
   const dir = await dataDir(t);
-  const secrets = new MemorySecrets();
+  const secrets = new StoppableKeychain();
   const library = await openLibrary(dir, secrets);
   const created = await library.create({ name: 'Payroll', protocol: 'vnc', host: '10.0.0.7', port: 5901, folder: 'Finance' });
   await library.savePassword(created.id, 'hunter2');
@@ -71,7 +48,7 @@ test('put back within the window: the same connection (id, folder, times), its p
   let thenRan = 0;
   await library.remove(created.id, { windowMs: 5_000, then: async () => void thenRan++ });
   assert.equal(library.get(created.id), undefined, 'gone from the library at once');
-  assert.equal(secrets.secrets.get(`profile:${created.id}`), 'hunter2', 'the password waits for the window to end');
+  assert.equal(secrets.saved.get(`profile:${created.id}`), 'hunter2', 'the password waits for the window to end');
   assert.deepEqual(await noted(dir), [`profile:${created.id}`], 'noted first, for a gateway that dies meanwhile');
 
   const restored = await library.restore(created.id);
@@ -87,14 +64,14 @@ test('put back within the window: the same connection (id, folder, times), its p
 
 test('the window ends: the password goes, the kept file with it, and it can no longer be put back', async (t) => {
   const dir = await dataDir(t);
-  const secrets = new MemorySecrets();
+  const secrets = new StoppableKeychain();
   const library = await openLibrary(dir, secrets);
   const created = await library.create({ name: 'Lab', protocol: 'rdp', host: '10.0.0.8', port: 3389 });
   await library.savePassword(created.id, 'pw');
   let thenRan = 0;
   await library.remove(created.id, { windowMs: 50, then: async () => void thenRan++ });
   await sleep(200);
-  assert.equal(secrets.secrets.has(`profile:${created.id}`), false);
+  assert.equal(secrets.saved.has(`profile:${created.id}`), false);
   assert.equal(thenRan, 1);
   assert.deepEqual(await noted(dir), []);
   assert.equal(await library.restore(created.id), null);
@@ -103,7 +80,7 @@ test('the window ends: the password goes, the kept file with it, and it can no l
 
 test('the gateway closing ends every window now', async (t) => {
   const dir = await dataDir(t);
-  const secrets = new MemorySecrets();
+  const secrets = new StoppableKeychain();
   const library = await openLibrary(dir, secrets);
   const a = await library.create({ name: 'A', protocol: 'vnc', host: '10.0.0.1', port: 5900 });
   const b = await library.create({ name: 'B', protocol: 'vnc', host: '10.0.0.2', port: 5900 });
@@ -113,31 +90,31 @@ test('the gateway closing ends every window now', async (t) => {
   await library.remove(a.id, { windowMs: 60_000, then: async () => void thenRan++ });
   await library.remove(b.id, { windowMs: 60_000, then: async () => void thenRan++ });
   await library.finishRemovals();
-  assert.equal(secrets.secrets.size, 0);
+  assert.equal(secrets.saved.size, 0);
   assert.equal(thenRan, 2);
   assert.deepEqual(await noted(dir), []);
 });
 
 test('a gateway that dies inside the window: a start within it leaves the password (a hold), a start after it removes it', async (t) => {
   const dir = await dataDir(t);
-  const secrets = new MemorySecrets();
+  const secrets = new StoppableKeychain();
   const library = await openLibrary(dir, secrets);
   const created = await library.create({ name: 'Kiosk', protocol: 'vnc', host: '10.0.0.9', port: 5900 });
   await library.savePassword(created.id, 'pw');
   await library.remove(created.id, { windowMs: 60_000 });
   // No finishRemovals(): the process is gone. Another start at once (a second window) keeps its hands off it:
   await (await openLibrary(dir, secrets)).retryDeferredDeletions();
-  assert.equal(secrets.secrets.get(`profile:${created.id}`), 'pw');
+  assert.equal(secrets.saved.get(`profile:${created.id}`), 'pw');
   // A start once the window (and its margin) is over removes it.
   await (await openLibrary(dir, secrets, later(75_000))).retryDeferredDeletions();
-  assert.equal(secrets.secrets.has(`profile:${created.id}`), false);
+  assert.equal(secrets.saved.has(`profile:${created.id}`), false);
   assert.deepEqual(await noted(dir), []);
   await library.finishRemovals(); // (the first one's timer, for the test's own exit)
 });
 
 test('a keychain down when the window ends: the password stays held, and goes at a start after its time', async (t) => {
   const dir = await dataDir(t);
-  const secrets = new MemorySecrets();
+  const secrets = new StoppableKeychain();
   const library = await openLibrary(dir, secrets);
   const created = await library.create({ name: 'Down', protocol: 'vnc', host: '10.0.0.3', port: 5900 });
   await library.savePassword(created.id, 'pw');
@@ -147,13 +124,13 @@ test('a keychain down when the window ends: the password stays held, and goes at
   assert.deepEqual(await noted(dir), [`profile:${created.id}`]);
   secrets.down = false;
   await (await openLibrary(dir, secrets, later(60_000))).retryDeferredDeletions();
-  assert.equal(secrets.secrets.has(`profile:${created.id}`), false);
+  assert.equal(secrets.saved.has(`profile:${created.id}`), false);
   assert.deepEqual(await noted(dir), []);
 });
 
 test('another process on the same data folder removes no password that can still be put back', async (t) => {
   const dir = await dataDir(t);
-  const secrets = new MemorySecrets();
+  const secrets = new StoppableKeychain();
   const first = await openLibrary(dir, secrets);
   const second = await openLibrary(dir, secrets);
   const kept = await first.create({ name: 'Kept', protocol: 'vnc', host: '10.0.0.10', port: 5900 });
@@ -164,7 +141,7 @@ test('another process on the same data folder removes no password that can still
   await second.savePassword(other.id, 'o');
   await second.remove(other.id, { windowMs: 20 });
   await sleep(150);
-  assert.equal(secrets.secrets.has(`profile:${other.id}`), false);
+  assert.equal(secrets.saved.has(`profile:${other.id}`), false);
   assert.ok(await first.restore(kept.id));
   assert.equal(await first.savedPassword(kept.id), 'k');
   assert.deepEqual(await noted(dir), []);
@@ -172,19 +149,19 @@ test('another process on the same data folder removes no password that can still
 
 test('a password saved by another window after this one listed the connection is removed all the same', async (t) => {
   const dir = await dataDir(t);
-  const secrets = new MemorySecrets();
+  const secrets = new StoppableKeychain();
   const library = await openLibrary(dir, secrets);
   const created = await library.create({ name: 'Stale', protocol: 'vnc', host: '10.0.0.12', port: 5900 });
   assert.equal((await library.view(created)).hasSavedPassword, false, 'this window knows it has none');
   await secrets.set(`profile:${created.id}`, 'saved elsewhere'); // deskbridge --save-password, or another window
   await library.remove(created.id, { windowMs: 20 });
   await sleep(150);
-  assert.equal(secrets.secrets.has(`profile:${created.id}`), false);
+  assert.equal(secrets.saved.has(`profile:${created.id}`), false);
 });
 
 test('a restore that cannot be written leaves the connection deleted and still undoable', async (t) => {
   const dir = await dataDir(t);
-  const secrets = new MemorySecrets();
+  const secrets = new StoppableKeychain();
   const library = await openLibrary(dir, secrets);
   const created = await library.create({ name: 'Busy', protocol: 'vnc', host: '10.0.0.13', port: 5900 });
   await library.savePassword(created.id, 'pw');
@@ -202,7 +179,7 @@ test('a restore that cannot be written leaves the connection deleted and still u
 
 test('another delete ending does not remove the password of one that can still be put back', async (t) => {
   const dir = await dataDir(t);
-  const secrets = new MemorySecrets();
+  const secrets = new StoppableKeychain();
   const library = await openLibrary(dir, secrets);
   const early = await library.create({ name: 'Early', protocol: 'vnc', host: '10.0.0.4', port: 5900 });
   const late = await library.create({ name: 'Late', protocol: 'vnc', host: '10.0.0.5', port: 5900 });
@@ -211,7 +188,7 @@ test('another delete ending does not remove the password of one that can still b
   await library.remove(early.id, { windowMs: 30 });
   await library.remove(late.id, { windowMs: 60_000 });
   await sleep(150);
-  assert.equal(secrets.secrets.has(`profile:${early.id}`), false);
+  assert.equal(secrets.saved.has(`profile:${early.id}`), false);
   assert.ok(await library.restore(late.id));
   assert.equal(await library.savedPassword(late.id), 'l');
 });
