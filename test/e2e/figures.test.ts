@@ -116,6 +116,8 @@ test('figures: connect to first frame, scrolling throughput, gateway memory', as
   assert.ok(figures.connectToFirstFrameMs.median < 3000, `connect to first frame ${figures.connectToFirstFrameMs.median} ms`);
   assert.ok(readouts.length >= 4, 'the stats readout showed frames/s and bytes/s while scrolling');
   assert.ok(figures.xtermScrolling.framesPerSecondMedian > 1, `frames are counted while the xterm scrolls: ${JSON.stringify(readouts)}`);
-  assert.ok(figures.xtermScrolling.megabytesPerSecondMedian > 0.01, `bytes are counted while the xterm scrolls: ${JSON.stringify(readouts)}`);
+  // Counted, not fast: the median unrounded (on a loaded machine the xterm scrolled 12 kB/s, which the figure's two
+  // decimals show as 0.01).
+  assert.ok(median(readouts.map((r) => r.mbps)) > 0.001, `bytes are counted while the xterm scrolls: ${JSON.stringify(readouts)}`);
   assert.ok(rss > 10 && rss < 400, `gateway RSS ${rss} MB`);
 });
