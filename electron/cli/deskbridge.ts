@@ -8,6 +8,7 @@ import { writeFile } from 'node:fs/promises';
 import { checkPolicyFile, collectDiagnostics, createLogger, exportProfile, machinePolicyPath, notFoundOrAmbiguous, openOfflineLibrary, packageVersion, startGateway, importIntoLibrary, PolicyRefusal } from '../gateway/index';
 import { USAGE, UsageError, parseCli, type CliOptions } from './options';
 import { describeFileError, honourDeleteThisFile, readNamedFile, readOpenFile } from '../gateway/profiles/namedFiles';
+import { listedConnections, formatList } from './libraryListing';
 import { ELECTRON_MISSING, browserArgs, findChromium, findElectronBinary, prepareBrowserProfile } from './shellLaunch';
 
 /** The package folder: dist/cli.mjs lives one level below it. */
@@ -172,6 +173,23 @@ async function runCheckPolicy(file: string): Promise<number> {
   return 1;
 }
 
+/**
+ * `--list`: the library (IT's connections and the user's own, as policy shows them) in the app's order, or as a JSON
+ * array (`json`). An empty library says so on standard error and exits 0 ("[]" in JSON). Never prints a password.
+ */
+async function runList(options: CliOptions, json: boolean): Promise<number> {
+  const library = await openOfflineLibrary({ dataDir: options.dataDir, policyFile: options.policy, machinePolicyFile: machinePolicyPath() });
+  for (const notice of library.notices) process.stderr.write(`deskbridge: warning: ${notice}\n`);
+  // One keychain read at a time: N connections are N reads, which a keychain answers one by one anyway.
+  const views = [];
+  for (const profile of library.list()) views.push(await library.view(profile));
+  const connections = listedConnections(views);
+  if (connections.length === 0) process.stderr.write(`deskbridge: the library has no connections (data folder ${options.dataDir}).\n`);
+  if (json) process.stdout.write(JSON.stringify(connections, null, 2) + '\n');
+  else if (connections.length > 0) process.stdout.write(formatList(connections));
+  return 0;
+}
+
 export async function main(argv: string[]): Promise<void> {
   let options: CliOptions;
   try {
@@ -227,6 +245,10 @@ export async function main(argv: string[]): Promise<void> {
       process.exit(1);
     }
     process.stdout.write(`Saved the password of "${profile.name}" (id ${profile.id}) in ${library.secretsBackend === 'keychain' ? 'the system keychain' : 'the encrypted file store'}.\n`);
+    return;
+  }
+  if (options.list) {
+    process.exitCode = await runList(options, options.list.json);
     return;
   }
   if (options.importFile || options.exportProfile) {

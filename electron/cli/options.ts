@@ -23,6 +23,12 @@ Options:
                             (${machinePolicyPath()}).
   --check-policy FILE       Check a policy file before deploying it: print "valid" and what it sets,
                             or every problem in it, and exit (0 if valid, 1 if not).
+  --list                    Print the library and exit: one line per connection, in the app's order
+                            (folders, favourites, names), with its name, protocol, address, folder,
+                            whether IT manages it, whether a password is saved (yes/no; never the
+                            password) and its id.
+  --json                    With --list: print a JSON array instead, one object per connection with the
+                            fields name, protocol, host, port, folder, managed, passwordSaved and id.
   --import FILE             Add the connection in an .rdp, .vv or .remmina file to the library and exit
                             (a .vv's one-time password is not kept; its delete-this-file is honoured).
   --export ID FILE          Write a saved connection as .rdp or .remmina (by FILE's extension) and exit.
@@ -55,6 +61,8 @@ export interface CliOptions {
   kiosk: boolean;
   onSessionEnd: 'reconnect' | 'launcher' | 'quit';
   diagnostics: string | null;
+  /** --list: print the library and exit; `json`: as a JSON array (--json). */
+  list: { json: boolean } | null;
   importFile: string | null;
   exportProfile: { id: string; file: string } | null;
   /** --save-password: the connection whose password standard input gives. */
@@ -84,6 +92,8 @@ export const OPTIONS = {
   kiosk: { type: 'boolean', default: false },
   'on-session-end': { type: 'string' },
   diagnostics: { type: 'string' },
+  list: { type: 'boolean', default: false },
+  json: { type: 'boolean', default: false },
   import: { type: 'string' },
   export: { type: 'string' },
   'save-password': { type: 'string' },
@@ -130,6 +140,11 @@ export function parseCli(argv: string[]): CliOptions {
     exportProfile = { id: values.export, file: path.resolve(positionals[0] as string) };
     rest = [];
   }
+  if (values.json && !values.list) throw new UsageError('--json goes with --list: deskbridge --list --json.');
+  if (values.list) {
+    if (values.import !== undefined || exportProfile || values['save-password'] !== undefined) throw new UsageError('--list goes alone: run --import, --export or --save-password first, then --list.');
+    if (rest.length > 0) throw new UsageError(`--list takes no file (${rest[0]} was given).`);
+  }
   if (rest.length > 1) throw new UsageError(`Give at most one file to open, not ${rest.length}.`);
   return {
     shell,
@@ -145,6 +160,7 @@ export function parseCli(argv: string[]): CliOptions {
     help: values.help,
     version: values.version,
     file: rest[0] ? path.resolve(rest[0]) : null,
+    list: values.list ? { json: values.json } : null,
     importFile: values.import ? path.resolve(values.import) : null,
     exportProfile,
     savePassword: values['save-password'] ?? null,

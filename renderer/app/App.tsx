@@ -4,6 +4,7 @@ import { useCallback, useEffect, useRef, useState, type KeyboardEvent as ReactKe
 import { API, UNDO_DELETE_MS, type AppState, type ConsentRequest, type OpenedFileConsent, type ProfileView, type SaveProfileRequest, type SessionState } from '../../shared/api/contract';
 import { apiErrorText, isErrorCode } from '../../shared/errors/errorCodes';
 import type { FieldErrors } from '../../shared/profiles/profileSchema';
+import { libraryOrder } from '../../shared/profiles/libraryOrder';
 import { api, ApiError } from './api';
 import { windowKeyHeaders } from './windowKey';
 import { ProfileList } from '../profiles/ProfileList';
@@ -75,17 +76,6 @@ async function downloadExport(id: string, format: 'rdp' | 'remmina'): Promise<vo
  * The library's empty state where the user may not add connections. An unusable policy file is named as the
  * reason (the banner above says what is wrong with it), never "none is set up for you yet", which blames IT's rules.
  */
-/** The library's order (folders, the unfiled first; favourites first in each; then by name), as the list shows it. */
-function libraryOrder(list: readonly ProfileView[]): ProfileView[] {
-  return [...list].sort(
-    (a, b) =>
-      Number(b.folder === '') - Number(a.folder === '') ||
-      a.folder.localeCompare(b.folder) ||
-      Number(b.favourite) - Number(a.favourite) ||
-      a.name.localeCompare(b.name),
-  );
-}
-
 /** The focused control of the editor, by its name (ProfileEditor's `takeFocus`), or null where the focus is elsewhere. */
 function focusedEditorControl(): string | null {
   const focused = document.activeElement;

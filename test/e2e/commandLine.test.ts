@@ -1,10 +1,12 @@
 // The command line as a script or an administrator meets it: files it cannot
 // read or write named in words, a damaged connections file not passed over in
-// silence, and a name that fits several connections not guessed at.
+// silence, a name that fits several connections not guessed at, and the
+// library listed.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ROOT } from '../support/app';
@@ -18,12 +20,15 @@ async function setUp() {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'deskbridge-cli-'));
   cleanups.push(() => rm(dir, { recursive: true, force: true }));
   const dataDir = path.join(dir, 'data');
-  const cli = (...args: string[]) =>
+  const run = (args: string[], input?: string) =>
     spawnSync(process.execPath, [path.join(ROOT, 'bin', 'deskbridge.mjs'), '--data-dir', dataDir, ...args], {
       encoding: 'utf8',
+      cwd: dir,
+      input,
       env: { ...process.env, DESKBRIDGE_SECRETS: 'file', DESKBRIDGE_SECRETS_KEY_DIR: path.join(dir, 'keys') },
     });
-  return { dir, dataDir, cli };
+  const cli = (...args: string[]) => run(args);
+  return { dir, dataDir, cli, run };
 }
 
 test('a file the command cannot read or write is named in a sentence, not as ENOENT or EISDIR', async () => {
@@ -99,4 +104,70 @@ test('the same file imported again (a login script on every run) adds no copy; a
   assert.equal(ambiguous.stderr.trim(), `deskbridge: 2 saved connections are named "branch", so nothing was written: name one by its id (${ids.join(', ')}).`);
   const byId = cli('--export', ids[1]!, out);
   assert.equal(byId.status, 0, byId.stderr);
+});
+
+const FIXTURES = path.join(ROOT, 'test', 'fixtures', 'connectionFiles');
+
+/** Copies connection-file fixtures into `dir` (a .vv's delete-this-file would otherwise delete the fixture). */
+async function fixtures(dir: string, ...names: string[]): Promise<string[]> {
+  const copies = names.map((name) => path.join(dir, path.basename(name)));
+  for (const [i, name] of names.entries()) await copyFile(path.join(FIXTURES, name), copies[i]!);
+  return copies;
+}
+
+type Listed = { name: string; protocol: string; host: string; port: number; folder: string; managed: boolean; passwordSaved: boolean; id: string };
+
+test('--list prints the library in the app\u2019s order, IT\u2019s connections marked; --list --json the same as objects; an empty library says so and exits 0', async () => {
+  const { dir, cli } = await setUp();
+  const empty = cli('--list');
+  assert.equal(empty.status, 0, empty.stderr);
+  assert.equal(empty.stdout, '');
+  assert.match(empty.stderr, /^deskbridge: the library has no connections \(data folder .*\)\.$/m);
+  const emptyJson = cli('--list', '--json');
+  assert.equal(emptyJson.status, 0, emptyJson.stderr);
+  assert.deepEqual(JSON.parse(emptyJson.stdout), []);
+
+  const files = await fixtures(dir, 'lab-vnc.remmina', 'mstsc-desktop.rdp', 'ovirt-spice.vv');
+  for (const file of files) assert.equal(cli('--import', file).status, 0, file);
+  const policy = path.join(dir, 'policy.json');
+  await writeFile(policy, JSON.stringify({ schemaVersion: 1, profiles: [{ id: 'desk', name: 'Front desk', protocol: 'rdp', host: 'front.corp.example', port: 3390 }] }));
+
+  const json = cli('--policy', policy, '--list', '--json');
+  assert.equal(json.status, 0, json.stderr);
+  const listed = JSON.parse(json.stdout) as Listed[];
+  // The unfiled first (by name), then the folder "Lab": as the app's list shows them.
+  assert.deepEqual(
+    listed.map(({ id: _id, ...fields }) => fields),
+    [
+      { name: 'Finance VM', protocol: 'spice', host: '192.0.2.10', port: 5901, folder: '', managed: false, passwordSaved: false },
+      { name: 'Front desk', protocol: 'rdp', host: 'front.corp.example', port: 3390, folder: '', managed: true, passwordSaved: false },
+      { name: 'mstsc-desktop', protocol: 'rdp', host: 'desk-042.corp.example', port: 3390, folder: '', managed: false, passwordSaved: false },
+      { name: 'Lab bench 7', protocol: 'vnc', host: 'fd00::7', port: 5901, folder: 'Lab', managed: false, passwordSaved: false },
+    ],
+  );
+  assert.equal(listed[1]!.id, 'managed-desk');
+
+  const text = cli('--policy', policy, '--list');
+  assert.equal(text.status, 0, text.stderr);
+  const lines = text.stdout.trimEnd().split('\n');
+  assert.match(lines[0]!, /^NAME +PROTOCOL +ADDRESS +FOLDER +MANAGED +PASSWORD SAVED +ID$/);
+  assert.deepEqual(
+    lines.slice(1).map((line) => line.split(/ {2,}/)),
+    listed.map((c) => [c.name, c.protocol.toUpperCase(), c.host.includes(':') ? `[${c.host}]:${c.port}` : `${c.host}:${c.port}`, c.folder || '-', c.managed ? 'yes' : 'no', 'no', c.id]),
+  );
+});
+
+test('a password saved through standard input shows in --list as "yes", never itself', async () => {
+  const { dir, cli, run } = await setUp();
+  const [rdp] = await fixtures(dir, 'mstsc-desktop.rdp');
+  assert.equal(cli('--import', rdp!).status, 0);
+  const saved = run(['--save-password', 'MSTSC-desktop'], 'Correct-Horse-77\n');
+  assert.equal(saved.status, 0, saved.stderr);
+  const text = cli('--list');
+  const json = cli('--list', '--json');
+  assert.equal(text.status, 0, text.stderr);
+  assert.equal(json.status, 0, json.stderr);
+  assert.match(text.stdout, /^mstsc-desktop +RDP +desk-042\.corp\.example:3390 +- +no +yes +\S+$/m);
+  assert.equal((JSON.parse(json.stdout) as Listed[])[0]!.passwordSaved, true);
+  for (const output of [text.stdout, text.stderr, json.stdout, json.stderr]) assert.doesNotMatch(output, /Correct-Horse/);
 });

@@ -51,6 +51,19 @@ test('bad options are usage errors with a reason', () => {
   assert.throws(() => parseCli(['a.rdp', 'b.rdp']), UsageError);
 });
 
+test('--list and --list --json print the library; --json alone, or --list with another action or a file, is a usage error', () => {
+  assert.equal(parseCli([]).list, null);
+  assert.deepEqual(parseCli(['--list']).list, { json: false });
+  assert.deepEqual(parseCli(['--list', '--json', '--data-dir', '/tmp/x']).list, { json: true });
+  assert.throws(() => parseCli(['--json']), (e: unknown) => e instanceof UsageError && /--json goes with --list/.test(e.message));
+  for (const args of [['--list', '--import', 'a.rdp'], ['--list', '--export', 'Office', 'out.rdp'], ['--list', '--save-password', 'Office']]) {
+    assert.throws(() => parseCli(args), (e: unknown) => e instanceof UsageError && /--list goes alone/.test(e.message), args.join(' '));
+  }
+  assert.throws(() => parseCli(['--list', 'a.rdp']), (e: unknown) => e instanceof UsageError && /--list takes no file/.test(e.message));
+  // --help names the fields of --list --json's objects.
+  for (const field of ['name', 'protocol', 'host', 'port', 'folder', 'managed', 'passwordSaved', 'id']) assert.match(USAGE, new RegExp(`\\b${field}\\b`), field);
+});
+
 test('an option given an empty value is a usage error naming it, not the option left out (a script\u2019s unset variable must not fail open)', () => {
   const valued = Object.entries(OPTIONS).filter(([, spec]) => spec.type === 'string').map(([name]) => name);
   assert.ok(valued.includes('policy') && valued.includes('check-policy') && valued.includes('import') && valued.includes('diagnostics'));

@@ -1,0 +1,54 @@
+// `deskbridge --list`: the library as IT reads it on a terminal, or as a script reads it (--json). Never a password:
+// only whether one is saved.
+import { isIPv6 } from 'node:net';
+import { libraryOrder } from '../../shared/profiles/libraryOrder';
+import type { ProfileView } from '../../shared/api/contract';
+
+/** One connection as --list --json prints it; the field names are in --help and README. */
+export interface ListedConnection {
+  name: string;
+  protocol: string;
+  host: string;
+  port: number;
+  /** "" where the connection is in no folder; nested folders as "Branches/North". */
+  folder: string;
+  /** Whether IT manages it (a policy's or provisioning's connection). */
+  managed: boolean;
+  /** Whether a password is saved for it (and may be used, as policy allows). */
+  passwordSaved: boolean;
+  id: string;
+}
+
+/** The library's connections, in its order (as the app's list shows them), with only the fields --list prints. */
+export function listedConnections(views: readonly ProfileView[]): ListedConnection[] {
+  return libraryOrder(views).map((view) => ({
+    name: view.name,
+    protocol: view.protocol,
+    host: view.host,
+    port: view.port,
+    folder: view.folder,
+    managed: view.managed !== null,
+    passwordSaved: view.hasSavedPassword,
+    id: view.id,
+  }));
+}
+
+/** An IPv6 address in brackets, so its port stays apart: [fe80::1]:5901 (a Proxmox proxy ticket's colons are not one). */
+function address(host: string, port: number): string {
+  return `${isIPv6(host) ? `[${host}]` : host}:${port}`;
+}
+
+/** A value on one line of a column: a line break or other control character in a name would break the table. */
+function oneLine(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f]/g, '?');
+}
+
+const HEADINGS = ['NAME', 'PROTOCOL', 'ADDRESS', 'FOLDER', 'MANAGED', 'PASSWORD SAVED', 'ID'] as const;
+
+/** The plain --list: a heading line, then one line per connection, in columns two spaces apart. */
+export function formatList(connections: readonly ListedConnection[]): string {
+  const rows = connections.map((c) => [oneLine(c.name), c.protocol.toUpperCase(), oneLine(address(c.host, c.port)), oneLine(c.folder) || '-', c.managed ? 'yes' : 'no', c.passwordSaved ? 'yes' : 'no', c.id]);
+  const table = [[...HEADINGS], ...rows];
+  const widths = HEADINGS.map((_, column) => Math.max(...table.map((row) => row[column]!.length)));
+  return table.map((row) => row.map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column]!))).join('  ')).join('\n') + '\n';
+}

@@ -1,0 +1,38 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { formatList, listedConnections } from '../../../electron/cli/libraryListing';
+import type { ProfileView } from '../../../shared/api/contract';
+
+function view(fields: Partial<ProfileView> & { name: string }): ProfileView {
+  return { id: `id-${fields.name.replace(/\W/g, '')}`, protocol: 'rdp', host: 'desk.corp.example', port: 3389, folder: '', favourite: false, hasSavedPassword: false, managed: null, ...fields } as ProfileView;
+}
+
+test('--list: the library\u2019s order (unfiled, then folders; favourites, then names), IT\u2019s marked, a password only as yes/no', () => {
+  const views = [
+    view({ name: 'Zeta', folder: 'Branches' }),
+    view({ name: 'beta' }),
+    view({ name: 'Alpha', folder: 'Branches', hasSavedPassword: true, password: 'Winter2026!' } as Partial<ProfileView> & { name: string }),
+    view({ name: 'Front desk', id: 'managed-desk', managed: { openFields: [] }, protocol: 'vnc', host: 'fe80::1', port: 5901 }),
+    view({ name: 'Yak', folder: 'Branches', favourite: true }),
+    view({ name: 'Two\nlines', protocol: 'spice', host: 'pvespiceproxy:1:101:pve1::7c', port: 61000 }),
+  ];
+  const listed = listedConnections(views);
+  assert.deepEqual(
+    listed.map((c) => c.name),
+    ['beta', 'Front desk', 'Two\nlines', 'Yak', 'Alpha', 'Zeta'],
+  );
+  assert.deepEqual(Object.keys(listed[0]!), ['name', 'protocol', 'host', 'port', 'folder', 'managed', 'passwordSaved', 'id']);
+  assert.deepEqual(listed[1], { name: 'Front desk', protocol: 'vnc', host: 'fe80::1', port: 5901, folder: '', managed: true, passwordSaved: false, id: 'managed-desk' });
+  const text = formatList(listed);
+  assert.doesNotMatch(text, /Winter2026/);
+  assert.deepEqual(text.split('\n'), [
+    'NAME        PROTOCOL  ADDRESS                             FOLDER    MANAGED  PASSWORD SAVED  ID',
+    'beta        RDP       desk.corp.example:3389              -         no       no              id-beta',
+    'Front desk  VNC       [fe80::1]:5901                      -         yes      no              managed-desk',
+    'Two?lines   SPICE     pvespiceproxy:1:101:pve1::7c:61000  -         no       no              id-Twolines',
+    'Yak         RDP       desk.corp.example:3389              Branches  no       no              id-Yak',
+    'Alpha       RDP       desk.corp.example:3389              Branches  no       yes             id-Alpha',
+    'Zeta        RDP       desk.corp.example:3389              Branches  no       no              id-Zeta',
+    '',
+  ]);
+});
