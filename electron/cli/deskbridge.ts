@@ -278,10 +278,10 @@ export async function main(argv: string[]): Promise<void> {
       else process.stdout.write(`Imported "${outcome.profile.name}" (id ${outcome.profile.id}).\n${outcome.notes.map((n) => `Note: ${n}\n`).join('')}`);
     }
     if (options.exportProfile) {
-      const matches = library.matching(options.exportProfile.id);
+      const matches = library.matching(options.exportProfile.nameOrId);
       const profile = matches.length === 1 ? matches[0]! : null;
       if (!profile) {
-        process.stderr.write(`deskbridge: ${notFoundOrAmbiguous(options.exportProfile.id, matches, 'so nothing was written')}\n`);
+        process.stderr.write(`deskbridge: ${notFoundOrAmbiguous(options.exportProfile.nameOrId, matches, 'so nothing was written')}\n`);
         process.exit(1);
       }
       const format = options.exportProfile.file.toLowerCase().endsWith('.remmina') ? 'remmina' : 'rdp';

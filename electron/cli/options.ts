@@ -31,7 +31,7 @@ Options:
                             fields name, protocol, host, port, folder, managed, passwordSaved and id.
   --import FILE             Add the connection in an .rdp, .vv or .remmina file to the library and exit
                             (a .vv's one-time password is not kept; its delete-this-file is honoured).
-  --export ID FILE          Write a saved connection as .rdp or .remmina (by FILE's extension) and exit.
+  --export NAME_OR_ID FILE  Write a saved connection as .rdp or .remmina (by FILE's extension) and exit.
                             Never includes a password.
   --save-password NAME_OR_ID
                             Save the password of a saved connection (IT's managed ones included: a
@@ -64,7 +64,8 @@ export interface CliOptions {
   /** --list: print the library and exit; `json`: as a JSON array (--json). */
   list: { json: boolean } | null;
   importFile: string | null;
-  exportProfile: { id: string; file: string } | null;
+  /** --export: the connection (its name or id) and the file to write. */
+  exportProfile: { nameOrId: string; file: string } | null;
   /** --save-password: the connection whose password standard input gives. */
   savePassword: string | null;
   help: boolean;
@@ -134,10 +135,10 @@ export function parseCli(argv: string[]): CliOptions {
   let exportProfile: CliOptions['exportProfile'] = null;
   let rest = positionals;
   if (values.export !== undefined) {
-    // --export ID FILE: the file is the one positional argument.
-    if (positionals.length !== 1) throw new UsageError('--export takes a connection id and a file: --export ID FILE.');
+    // --export NAME_OR_ID FILE: the file is the one positional argument.
+    if (positionals.length !== 1) throw new UsageError('--export takes a connection\'s name or id and a file: --export NAME_OR_ID FILE.');
     if (!/\.(rdp|remmina)$/i.test(positionals[0] as string)) throw new UsageError('--export writes .rdp or .remmina files; give the file one of those extensions.');
-    exportProfile = { id: values.export, file: path.resolve(positionals[0] as string) };
+    exportProfile = { nameOrId: values.export, file: path.resolve(positionals[0] as string) };
     rest = [];
   }
   if (values.json && !values.list) throw new UsageError('--json goes with --list: deskbridge --list --json.');

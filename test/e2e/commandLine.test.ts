@@ -171,3 +171,34 @@ test('a password saved through standard input shows in --list as "yes", never it
   assert.equal((JSON.parse(json.stdout) as Listed[])[0]!.passwordSaved, true);
   for (const output of [text.stdout, text.stderr, json.stdout, json.stderr]) assert.doesNotMatch(output, /Correct-Horse/);
 });
+
+test('--export takes a connection\u2019s name (any case), as --connect does: exported by name and imported again, it is the same connection', async () => {
+  const { dir, dataDir, cli } = await setUp();
+  const [rdp] = await fixtures(dir, 'mstsc-desktop.rdp');
+  assert.equal(cli('--import', rdp!).status, 0);
+  const unknown = cli('--export', 'Nobody', path.join(dir, 'nobody.rdp'));
+  assert.equal(unknown.status, 1);
+  assert.equal(unknown.stderr.trim(), 'deskbridge: There is no saved connection named "Nobody", so nothing was written.');
+  assert.equal(existsSync(path.join(dir, 'nobody.rdp')), false);
+
+  await mkdir(path.join(dir, 'out'));
+  const out = path.join(dir, 'out', 'mstsc-desktop.rdp');
+  const exported = cli('--export', 'MSTSC-Desktop', out);
+  assert.equal(exported.status, 0, exported.stderr);
+  assert.match(exported.stdout, /^Wrote "mstsc-desktop" to .*out\/mstsc-desktop\.rdp \(no password\)\.$/m);
+  // The same library knows it as the connection it came from; another library imports it as the same connection.
+  const again = cli('--import', out);
+  assert.equal(again.status, 0, again.stderr);
+  assert.match(again.stdout, /^Already imported from this file: "mstsc-desktop" \(id [\w-]+\)\. Nothing was added\.$/m);
+  const other = await setUp();
+  const elsewhere = other.cli('--import', out);
+  assert.equal(elsewhere.status, 0, elsewhere.stderr);
+  assert.match(elsewhere.stdout, /^Imported "mstsc-desktop" \(id [\w-]+\)\.$/m);
+  const profilesOf = async (folder: string) => (JSON.parse(await readFile(path.join(folder, 'profiles.json'), 'utf8')) as { profiles: Record<string, unknown>[] }).profiles;
+  const [original, copies] = [await profilesOf(dataDir), await profilesOf(other.dataDir)];
+  assert.equal(original.length, 1);
+  assert.equal(copies.length, 1);
+  const fields = ({ id: _id, createdAt: _c, updatedAt: _u, lastConnectedAt: _l, ...rest }: Record<string, unknown>) => rest;
+  assert.deepEqual(fields(copies[0]!), fields(original[0]!));
+  assert.equal(copies[0]!.host, 'desk-042.corp.example');
+});

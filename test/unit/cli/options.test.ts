@@ -64,6 +64,12 @@ test('--list and --list --json print the library; --json alone, or --list with a
   for (const field of ['name', 'protocol', 'host', 'port', 'folder', 'managed', 'passwordSaved', 'id']) assert.match(USAGE, new RegExp(`\\b${field}\\b`), field);
 });
 
+test('--export takes a connection\u2019s name or its id, and the file', () => {
+  assert.deepEqual(parseCli(['--export', 'Front desk', 'out.rdp']).exportProfile, { nameOrId: 'Front desk', file: path.resolve('out.rdp') });
+  assert.throws(() => parseCli(['--export', 'Front desk']), (e: unknown) => e instanceof UsageError && /--export NAME_OR_ID FILE/.test(e.message));
+  assert.match(USAGE, /^ {2}--export NAME_OR_ID FILE /m);
+});
+
 test('an option given an empty value is a usage error naming it, not the option left out (a script\u2019s unset variable must not fail open)', () => {
   const valued = Object.entries(OPTIONS).filter(([, spec]) => spec.type === 'string').map(([name]) => name);
   assert.ok(valued.includes('policy') && valued.includes('check-policy') && valued.includes('import') && valued.includes('diagnostics'));
