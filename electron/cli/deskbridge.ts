@@ -4,7 +4,7 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { checkPolicyFile, collectDiagnostics, createLogger, exportProfile, machinePolicyPath, notFoundOrAmbiguous, openOfflineLibrary, packageVersion, startGateway, importIntoLibrary, PolicyRefusal } from '../gateway/index';
 import { USAGE, UsageError, parseCli, type CliOptions } from './options';
 import { describeFileError, honourDeleteThisFile, readNamedFile, readOpenFile } from '../gateway/profiles/namedFiles';
@@ -173,6 +173,44 @@ async function runCheckPolicy(file: string): Promise<number> {
   return 1;
 }
 
+/** What --import did with one file: its outcome, or why it was not imported (refused by the parser or policy, or unreadable). */
+interface ImportResult {
+  file: string;
+  outcome: Awaited<ReturnType<typeof importIntoLibrary>> | null;
+  refusal: string | null;
+  /** The file could not be read (no such file, a folder, no permission): the sentence that says so, naming it. */
+  unreadable: string | null;
+}
+
+/**
+ * Imports one file of --import: a .vv's delete-this-file honoured once it is read, its one-time password not kept
+ * (importIntoLibrary's 'save'). `alone`: the only file, whose unexpected errors end the command as they always did;
+ * one of several is refused with the reason instead, and the others go on.
+ */
+async function importOne(library: Awaited<ReturnType<typeof openOfflineLibrary>>, dataDir: string, file: string, alone: boolean): Promise<ImportResult> {
+  let bytes: Uint8Array;
+  try {
+    bytes = alone ? await readNamedFile(file) : new Uint8Array(await readFile(file));
+  } catch (error) {
+    if (alone) throw error;
+    return { file, outcome: null, refusal: null, unreadable: describeFileError(error, shownPath(file), 'read').message };
+  }
+  await honourDeleteThisFile(file, bytes);
+  try {
+    const outcome = await importIntoLibrary(library, dataDir, path.basename(file), bytes, 'save');
+    return { file, outcome, refusal: outcome.ok ? null : outcome.error.message, unreadable: null };
+  } catch (error) {
+    if (alone && !(error instanceof PolicyRefusal)) throw error;
+    return { file, outcome: null, refusal: (error as Error).message, unreadable: null };
+  }
+}
+
+/** A file as the user named it: relative to the current folder where it is inside it (a shell glob's), else in full. */
+function shownPath(file: string): string {
+  const relative = path.relative(process.cwd(), file);
+  return relative && !relative.startsWith('..') && !path.isAbsolute(relative) ? relative : file;
+}
+
 /**
  * `--list`: the library (IT's connections and the user's own, as policy shows them) in the app's order, or as a JSON
  * array (`json`). An empty library says so on standard error and exits 0 ("[]" in JSON). Never prints a password.
@@ -251,31 +289,45 @@ export async function main(argv: string[]): Promise<void> {
     process.exitCode = await runList(options, options.list.json);
     return;
   }
-  if (options.importFile || options.exportProfile) {
+  if (options.importFiles.length > 0 || options.exportProfile) {
     const library = await openOfflineLibrary({ dataDir: options.dataDir, policyFile: options.policy, machinePolicyFile: machinePolicyPath() });
-    let outcome: Awaited<ReturnType<typeof importIntoLibrary>> | null = null;
-    let refusal: string | null = null;
-    if (options.importFile) {
-      const bytes = await readNamedFile(options.importFile);
-      await honourDeleteThisFile(options.importFile, bytes);
-      try {
-        outcome = await importIntoLibrary(library, options.dataDir, path.basename(options.importFile), bytes, 'save');
-        if (!outcome.ok) refusal = outcome.error.message;
-      } catch (error) {
-        if (!(error instanceof PolicyRefusal)) throw error;
-        refusal = error.message;
-      }
-    }
+    const single = options.importFiles.length === 1;
+    const results: ImportResult[] = [];
+    // Each file in turn, each saved as it is imported: a file refused (malformed, unreadable, refused by policy) does
+    // not stop the others, and those imported stay. One file alone fails as it always did (its error thrown).
+    for (const file of options.importFiles) results.push(await importOne(library, options.dataDir, file, single));
     // What the app would show in its banners (a connections file set aside, an invalid policy): a script must see it too,
     // once: an import refused for that very reason (an invalid policy) says it as the refusal.
-    for (const notice of library.notices) if (notice !== refusal) process.stderr.write(`deskbridge: warning: ${notice}\n`);
-    if (options.importFile) {
+    const refusals = new Set(results.map((r) => r.refusal));
+    for (const notice of library.notices) if (!refusals.has(notice)) process.stderr.write(`deskbridge: warning: ${notice}\n`);
+    if (single) {
+      const [{ file, outcome, refusal }] = results as [ImportResult];
       if (refusal !== null || !outcome?.ok) {
-        process.stderr.write(`deskbridge: ${path.basename(options.importFile)}: ${refusal} Nothing was imported.\n`);
+        process.stderr.write(`deskbridge: ${path.basename(file)}: ${refusal} Nothing was imported.\n`);
         process.exit(1);
       }
       if (outcome.alreadyImported) process.stdout.write(`Already imported from this file: "${outcome.profile.name}" (id ${outcome.profile.id}). Nothing was added.\n`);
       else process.stdout.write(`Imported "${outcome.profile.name}" (id ${outcome.profile.id}).\n${outcome.notes.map((n) => `Note: ${n}\n`).join('')}`);
+    } else if (results.length > 1) {
+      let failed = 0;
+      for (const { file, outcome, refusal, unreadable } of results) {
+        const label = shownPath(file);
+        if (unreadable !== null) {
+          failed++;
+          process.stderr.write(`deskbridge: ${unreadable}\n`);
+        } else if (refusal !== null || !outcome?.ok) {
+          failed++;
+          process.stderr.write(`deskbridge: ${label}: refused: ${refusal}\n`);
+        } else if (outcome.alreadyImported) {
+          process.stdout.write(`${label}: already in the library as "${outcome.profile.name}" (id ${outcome.profile.id}); nothing was added.\n`);
+        } else {
+          process.stdout.write(`${label}: imported as "${outcome.profile.name}" (id ${outcome.profile.id}).\n${outcome.notes.map((n) => `${label}: note: ${n}\n`).join('')}`);
+        }
+      }
+      const imported = results.filter((r) => r.outcome?.ok && !r.outcome.alreadyImported && r.refusal === null).length;
+      const already = results.length - imported - failed;
+      process.stdout.write(`${results.length} files: ${imported} imported, ${already} already in the library, ${failed} refused.\n`);
+      if (failed > 0) process.exitCode = 1;
     }
     if (options.exportProfile) {
       const matches = library.matching(options.exportProfile.nameOrId);

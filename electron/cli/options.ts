@@ -29,8 +29,10 @@ Options:
                             password) and its id.
   --json                    With --list: print a JSON array instead, one object per connection with the
                             fields name, protocol, host, port, folder, managed, passwordSaved and id.
-  --import FILE             Add the connection in an .rdp, .vv or .remmina file to the library and exit
-                            (a .vv's one-time password is not kept; its delete-this-file is honoured).
+  --import FILE...          Add the connections in .rdp, .vv or .remmina files to the library and exit
+                            (several files, or a shell glob: one line per file; a file refused does not
+                            stop the others, and the exit status is 1 if any was). A .vv's one-time
+                            password is not kept; its delete-this-file is honoured.
   --export NAME_OR_ID FILE  Write a saved connection as .rdp or .remmina (by FILE's extension) and exit.
                             Never includes a password.
   --save-password NAME_OR_ID
@@ -63,7 +65,8 @@ export interface CliOptions {
   diagnostics: string | null;
   /** --list: print the library and exit; `json`: as a JSON array (--json). */
   list: { json: boolean } | null;
-  importFile: string | null;
+  /** --import: the files to import, in the order given (empty: no import). */
+  importFiles: string[];
   /** --export: the connection (its name or id) and the file to write. */
   exportProfile: { nameOrId: string; file: string } | null;
   /** --save-password: the connection whose password standard input gives. */
@@ -95,7 +98,7 @@ export const OPTIONS = {
   diagnostics: { type: 'string' },
   list: { type: 'boolean', default: false },
   json: { type: 'boolean', default: false },
-  import: { type: 'string' },
+  import: { type: 'string', multiple: true },
   export: { type: 'string' },
   'save-password': { type: 'string' },
   version: { type: 'boolean', default: false },
@@ -118,7 +121,8 @@ export function parseCli(argv: string[]): CliOptions {
   // An option given an empty value (a deployment script's unset variable: --policy "$POLICY") is a mistake, not the
   // option left out: read as absent it would fail open (no policy, the whole app started instead of a check).
   for (const [name, spec] of Object.entries(OPTIONS)) {
-    if (spec.type === 'string' && (values as Record<string, unknown>)[name] === '') throw new UsageError(`--${name} was given an empty value; give it one, or leave the option out.`);
+    const value = (values as Record<string, unknown>)[name];
+    if (spec.type === 'string' && (value === '' || (Array.isArray(value) && value.includes('')))) throw new UsageError(`--${name} was given an empty value; give it one, or leave the option out.`);
   }
   if (positionals.some((p) => p === '')) throw new UsageError('An empty file name was given; name the file to open.');
   const shell = values.shell ?? null;
@@ -141,9 +145,15 @@ export function parseCli(argv: string[]): CliOptions {
     exportProfile = { nameOrId: values.export, file: path.resolve(positionals[0] as string) };
     rest = [];
   }
+  // --import FILE...: the files after it (a shell glob's) are imported too, not opened (--export's file aside).
+  const importFiles = (values.import ?? []).slice();
+  if (importFiles.length > 0) {
+    importFiles.push(...rest);
+    rest = [];
+  }
   if (values.json && !values.list) throw new UsageError('--json goes with --list: deskbridge --list --json.');
   if (values.list) {
-    if (values.import !== undefined || exportProfile || values['save-password'] !== undefined) throw new UsageError('--list goes alone: run --import, --export or --save-password first, then --list.');
+    if (importFiles.length > 0 || exportProfile || values['save-password'] !== undefined) throw new UsageError('--list goes alone: run --import, --export or --save-password first, then --list.');
     if (rest.length > 0) throw new UsageError(`--list takes no file (${rest[0]} was given).`);
   }
   if (rest.length > 1) throw new UsageError(`Give at most one file to open, not ${rest.length}.`);
@@ -162,7 +172,7 @@ export function parseCli(argv: string[]): CliOptions {
     version: values.version,
     file: rest[0] ? path.resolve(rest[0]) : null,
     list: values.list ? { json: values.json } : null,
-    importFile: values.import ? path.resolve(values.import) : null,
+    importFiles: importFiles.map((file) => path.resolve(file)),
     exportProfile,
     savePassword: values['save-password'] ?? null,
   };

@@ -1,7 +1,7 @@
 // The command line as a script or an administrator meets it: files it cannot
 // read or write named in words, a damaged connections file not passed over in
-// silence, a name that fits several connections not guessed at, and the
-// library listed.
+// silence, a name that fits several connections not guessed at, the library
+// listed, and a folder of connection files imported in one run.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -128,7 +128,8 @@ test('--list prints the library in the app\u2019s order, IT\u2019s connections m
   assert.deepEqual(JSON.parse(emptyJson.stdout), []);
 
   const files = await fixtures(dir, 'lab-vnc.remmina', 'mstsc-desktop.rdp', 'ovirt-spice.vv');
-  for (const file of files) assert.equal(cli('--import', file).status, 0, file);
+  const imported = cli('--import', ...files);
+  assert.equal(imported.status, 0, imported.stderr);
   const policy = path.join(dir, 'policy.json');
   await writeFile(policy, JSON.stringify({ schemaVersion: 1, profiles: [{ id: 'desk', name: 'Front desk', protocol: 'rdp', host: 'front.corp.example', port: 3390 }] }));
 
@@ -201,4 +202,31 @@ test('--export takes a connection\u2019s name (any case), as --connect does: exp
   const fields = ({ id: _id, createdAt: _c, updatedAt: _u, lastConnectedAt: _l, ...rest }: Record<string, unknown>) => rest;
   assert.deepEqual(fields(copies[0]!), fields(original[0]!));
   assert.equal(copies[0]!.host, 'desk-042.corp.example');
+});
+
+test('--import of several files: each in turn, one line per file; a malformed one is refused with its reason and stops none of the others (exit 1)', async () => {
+  const { dir, cli } = await setUp();
+  const files = await fixtures(dir, 'mstsc-desktop.rdp', 'malformed/garbage.rdp', 'ovirt-spice.vv');
+  const run = cli('--import', ...files);
+  assert.equal(run.status, 1, run.stderr);
+  assert.deepEqual(run.stdout.split('\n').filter((line) => !/: note: /.test(line)), [
+    `mstsc-desktop.rdp: imported as "mstsc-desktop" (id ${/id ([\w-]+)\)/.exec(run.stdout)?.[1]}).`,
+    `ovirt-spice.vv: imported as "Finance VM" (id ${/"Finance VM" \(id ([\w-]+)\)/.exec(run.stdout)?.[1]}).`,
+    '3 files: 2 imported, 0 already in the library, 1 refused.',
+    '',
+  ]);
+  assert.match(run.stdout, /^ovirt-spice\.vv: note: The file\u2019s one-time password was not saved\.$/m);
+  assert.equal(run.stderr, 'deskbridge: garbage.rdp: refused: Line 1: this line is not valid UTF-8 text, so the file is damaged or not a connection file.\n');
+  // Per file, as one file's import: the .vv's delete-this-file honoured, its one-time password not kept.
+  assert.equal(existsSync(files[2]!), false, 'delete-this-file was honoured');
+  const listed = JSON.parse(cli('--list', '--json').stdout) as Listed[];
+  assert.deepEqual(listed.map((c) => [c.name, c.passwordSaved]), [['Finance VM', false], ['mstsc-desktop', false]]);
+  // Run again (a login script): one imported is said to be there already; the exit status still says one was refused.
+  const again = cli('--import', files[0]!, files[1]!);
+  assert.equal(again.status, 1);
+  assert.match(again.stdout, /^mstsc-desktop\.rdp: already in the library as "mstsc-desktop" \(id [\w-]+\); nothing was added\.$/m);
+  assert.match(again.stdout, /^2 files: 0 imported, 1 already in the library, 1 refused\.$/m);
+  const missing = cli('--import', files[0]!, path.join(dir, 'nowhere.rdp'));
+  assert.equal(missing.status, 1);
+  assert.equal(missing.stderr, 'deskbridge: nowhere.rdp: there is no such file.\n');
 });

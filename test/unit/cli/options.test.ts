@@ -70,6 +70,21 @@ test('--export takes a connection\u2019s name or its id, and the file', () => {
   assert.match(USAGE, /^ {2}--export NAME_OR_ID FILE /m);
 });
 
+test('--import takes several files (a shell glob: the files after it), in order', () => {
+  assert.deepEqual(parseCli([]).importFiles, []);
+  assert.deepEqual(parseCli(['--import', 'a.rdp']).importFiles, [path.resolve('a.rdp')]);
+  const glob = parseCli(['--import', 'a.rdp', 'b.vv', 'c.remmina']);
+  assert.deepEqual(glob.importFiles, ['a.rdp', 'b.vv', 'c.remmina'].map((f) => path.resolve(f)));
+  assert.equal(glob.file, null, 'the files after --import are imported, not opened');
+  assert.deepEqual(parseCli(['--import', 'a.rdp', '--import', 'b.rdp']).importFiles, [path.resolve('a.rdp'), path.resolve('b.rdp')]);
+  // With --export, the one file is the export's, as before.
+  const both = parseCli(['--import', 'a.rdp', '--export', 'Front desk', 'out.rdp']);
+  assert.deepEqual(both.importFiles, [path.resolve('a.rdp')]);
+  assert.deepEqual(both.exportProfile, { nameOrId: 'Front desk', file: path.resolve('out.rdp') });
+  assert.throws(() => parseCli(['--import', 'a.rdp', '--import', '']), (e: unknown) => e instanceof UsageError && /--import was given an empty value/.test(e.message));
+  assert.match(USAGE, /^ {2}--import FILE\.\.\. /m);
+});
+
 test('an option given an empty value is a usage error naming it, not the option left out (a script\u2019s unset variable must not fail open)', () => {
   const valued = Object.entries(OPTIONS).filter(([, spec]) => spec.type === 'string').map(([name]) => name);
   assert.ok(valued.includes('policy') && valued.includes('check-policy') && valued.includes('import') && valued.includes('diagnostics'));
