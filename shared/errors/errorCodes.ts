@@ -8,6 +8,7 @@ export const ERROR_MESSAGES = {
   'no-greeting': 'The remote computer accepted the connection but never answered as a remote desktop server. Check the port and the protocol.',
   'auth-failed': 'The password was not accepted. Check it and try again.',
   'auth-cancelled': 'Sign-in was cancelled.',
+  'sign-in-blocked': 'The remote computer refuses sign-ins from this computer for now, after too many failed attempts. Wait a little, then try again.',
   'security-unsupported': 'The server asks for a kind of security this client does not support.',
   'connection-lost': 'The connection to the remote computer was lost.',
   'server-closed': 'The remote computer closed the session.',
@@ -62,6 +63,23 @@ export const WARNING_MESSAGES = {
 } as const;
 
 export type WarningCode = keyof typeof WARNING_MESSAGES;
+
+/**
+ * Words with which VNC servers refuse sign-ins for a while after too many failures from one address: TigerVNC's
+ * blacklist says "Too many security failures"; other servers' "too many" failures, attempts or tries are taken alike.
+ */
+const TEMPORARY_REFUSAL = /\btoo many (?:security |authentication |auth |login |sign-in |failed )*(?:failures|attempts|tries)\b|\bblacklist/i;
+
+/**
+ * What a VNC server's refusal of a sign-in is (RFC 6143 §7.1.2 no security types with a reason, §7.1.3 a failed
+ * SecurityResult), by the server's own words and when it came. `beforePassword`: the refusal came where the server
+ * lists (or, in 3.3, decides) its security types, before anything was sent for a sign-in: that is never a wrong
+ * password, whatever the words.
+ */
+export function vncRefusalCode(reason: string, beforePassword: boolean): ErrorCode {
+  if (TEMPORARY_REFUSAL.test(reason)) return 'sign-in-blocked';
+  return beforePassword ? 'host-refused' : 'auth-failed';
+}
 
 export function isErrorCode(value: unknown): value is ErrorCode {
   return typeof value === 'string' && Object.prototype.hasOwnProperty.call(ERROR_MESSAGES, value);

@@ -187,6 +187,66 @@ test('a wrong saved password where the page signs in itself (an RFB 3.3 server):
   }
 });
 
+test('a server that refuses sign-ins for a while after too many failures (TigerVNC\'s blacklist): after two wrong passwords, the right one gets a message to wait, not "wrong password", nothing is forgotten, and once the wait is over it signs in', async (t) => {
+  const { page } = browser;
+  // Refused after two wrong passwords (and the check that its port listens), for 10 s from the first refusal.
+  const guarded = await startXvnc({ password: PASSWORD, background: '#7a3fa0', xterm: false, blacklist: { threshold: 3, timeoutSeconds: 10 } });
+  t.after(() => disposeXvnc(guarded));
+  const blocked = messageFor('sign-in-blocked');
+
+  // Two wrong passwords typed: each the wrong password it is.
+  await page.getByRole('tab', { name: 'Connections' }).click();
+  await createProfile(page, { name: 'Guarded desk', port: guarded.port });
+  await page.getByRole('button', { name: 'Connect', exact: true }).click();
+  const alert = sessionView(page).getByRole('alert');
+  for (let i = 0; i < 2; i++) {
+    if (i > 0) await alert.getByRole('button', { name: 'Reconnect' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Password required' });
+    await dialog.waitFor({ timeout: 10_000 });
+    await dialog.getByLabel('Password', { exact: true }).fill(`wrong-${i}`);
+    await dialog.getByRole('button', { name: 'Sign in' }).click();
+    await alert.waitFor({ timeout: 10_000 });
+    assert.match((await alert.textContent()) ?? '', new RegExp(escape(messageFor('auth-failed'))));
+    await waitForState(page, 'Disconnected');
+  }
+  await sessionView(page).getByRole('button', { name: 'Close', exact: true }).click();
+
+  // The right password, saved: the gateway's way in. The server refuses it for now, and the page says so in its words.
+  await page.getByRole('tab', { name: 'Connections' }).click();
+  await createProfile(page, { name: 'Guarded desk, right password', port: guarded.port, password: PASSWORD });
+  await page.getByRole('button', { name: 'Connect', exact: true }).click();
+  await alert.waitFor({ timeout: 10_000 });
+  const said = (await alert.textContent()) ?? '';
+  assert.match(said, new RegExp(escape(blocked)));
+  assert.doesNotMatch(said, new RegExp(escape(messageFor('auth-failed'))));
+  assert.doesNotMatch(said, /password (?:was|is) (?:not accepted|wrong)/i);
+  await waitForState(page, 'Disconnected');
+  assert.equal(await page.getByRole('dialog', { name: 'Password required' }).count(), 0, 'not asked for the password as if it were wrong');
+  // What IT gets: its own code, the server's words.
+  const errorsFile = path.join(app.dataDir, 'last-connection-errors.json');
+  const recorded = async () => JSON.parse(await readFile(errorsFile, 'utf8').catch(() => '[]')) as Array<{ target: string; code: string; detail: string | null }>;
+  const ours = async () => (await recorded()).filter((e) => e.target.endsWith(`:${guarded.port}`)).map((e) => [e.code, e.detail]);
+  await waitFor(async () => (await ours()).some(([code]) => code === 'sign-in-blocked'), 'the refusal recorded');
+  assert.deepEqual((await ours()).at(-1), ['sign-in-blocked', 'the server refused the connection before any sign-in: Too many security failures']);
+
+  // Reconnect while it still refuses: the same message, and still no question for the password.
+  await alert.getByRole('button', { name: 'Reconnect' }).click();
+  await waitForState(page, 'Disconnected');
+  await alert.waitFor({ timeout: 10_000 });
+  assert.match((await alert.textContent()) ?? '', new RegExp(escape(blocked)));
+  assert.equal(await page.getByRole('dialog', { name: 'Password required' }).count(), 0);
+
+  // Once the wait is over, Reconnect signs in with the saved password: it was not forgotten.
+  await new Promise((resolve) => setTimeout(resolve, 11_000));
+  await alert.getByRole('button', { name: 'Reconnect' }).click();
+  await waitForState(page, 'Connected');
+  await waitForCanvasColour(page, 500, 400, hexColour('#7a3fa0'));
+  assert.equal(await page.getByRole('dialog', { name: 'Password required' }).count(), 0);
+  await sessionView(page).getByRole('button', { name: 'Disconnect' }).click();
+  await waitForState(page, 'Disconnected');
+  await sessionView(page).getByRole('button', { name: 'Close', exact: true }).click();
+});
+
 test('a server that asks for TLS (VeNCrypt TLSVnc only), which the page alone cannot do: with the saved password the desktop appears, shown as encrypted', async (t) => {
   const { page } = browser;
   const secure = await startXvnc({ password: PASSWORD, background: '#3b4cc0', xterm: false, securityTypes: 'TLSVnc' });

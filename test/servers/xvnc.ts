@@ -23,6 +23,13 @@ export interface XvncOptions {
   port?: number;
   /** A self-signed certificate for VeNCrypt's X509 types (made here with openssl, CN=localhost), e.g. securityTypes "X509Vnc". */
   x509?: boolean;
+  /**
+   * TigerVNC's blacklist on (off otherwise): after `threshold` failures from one address it refuses the next
+   * connections from it for `timeoutSeconds`, doubling after each further failure, with "Too many security failures".
+   * Measured with Xvnc 1.12: every connection from the address that ends without signing in counts as a failure,
+   * the check that its port listens (at start) included, so `threshold` is one more than the wrong passwords wanted.
+   */
+  blacklist?: { threshold: number; timeoutSeconds: number };
 }
 
 export interface XvncServer {
@@ -80,7 +87,7 @@ export async function startXvnc(options: XvncOptions = {}): Promise<XvncServer> 
       '-geometry', `${options.width ?? 1024}x${options.height ?? 768}`,
       '-depth', '24',
       '-AlwaysShared',
-      '-UseBlacklist=0',
+      ...(options.blacklist ? [`-BlacklistThreshold=${options.blacklist.threshold}`, `-BlacklistTimeout=${options.blacklist.timeoutSeconds}`] : ['-UseBlacklist=0']),
       '-noreset',
       ...security,
     ];

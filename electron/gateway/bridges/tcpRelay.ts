@@ -5,7 +5,7 @@
 import net from 'node:net';
 import tls from 'node:tls';
 import type WebSocket from 'ws';
-import type { ErrorCode } from '../../../shared/errors/errorCodes';
+import { vncRefusalCode, type ErrorCode } from '../../../shared/errors/errorCodes';
 import type { Logger } from '../logging/logger';
 import type { SessionRegistry, GatewaySession } from '../sessions/sessionRegistry';
 import { pumpBytes, toBuffer } from './socketPump';
@@ -60,20 +60,26 @@ export function classifySocketError(error: NodeJS.ErrnoException, connected: boo
 type RelayEndedBy = 'page' | 'host' | 'gateway' | 'session';
 
 /**
- * The fields of a relay's 'relay ended' line: no secret (the session id is a
- * capability on the control channel only with the window's key; no ticket, no
- * password). Bytes are the session's so far (for SPICE, over all its channels),
- * as its stats events count them.
+ * A refused sign-in: its code (vncRefusalCode: a server that refuses sign-ins for a while after too many failures
+ * says so in its reason) and in words, the security type and the server's reason (RFB 3.8: after the
+ * SecurityResult, a length and the text), where it sent one.
  */
-/** A refused sign-in in words: the security type and the server's reason (RFB 3.8: after the SecurityResult, a length and the text), where it sent one. */
-export function refusalDetail(securityName: string, serverBytes: Buffer): string {
+export function refusalDetail(securityName: string, serverBytes: Buffer): { code: ErrorCode; detail: string } {
   let reason = '';
   if (serverBytes.length >= 8) {
     const length = serverBytes.readUInt32BE(4);
     if (length > 0 && length <= 1024 && serverBytes.length >= 8 + length) reason = serverBytes.subarray(8, 8 + length).toString('utf8').replace(/[\x00-\x1f\x7f]+/g, ' ').trim();
   }
-  return `the server refused the password (${securityName})${reason ? `: ${reason}` : ''}`;
+  const code = vncRefusalCode(reason, false);
+  return { code, detail: `the server refused the ${code === 'auth-failed' ? 'password' : 'sign-in'} (${securityName})${reason ? `: ${reason}` : ''}` };
 }
+
+/**
+ * The fields of a relay's 'relay ended' line: no secret (the session id is a
+ * capability on the control channel only with the window's key; no ticket, no
+ * password). Bytes are the session's so far (for SPICE, over all its channels),
+ * as its stats events count them.
+ */
 
 function relayEndFields(session: GatewaySession, by: RelayEndedBy, reason: ErrorCode | null, detail: string | undefined, startedAt: number, pageCode?: number): Record<string, unknown> {
   return {
@@ -179,8 +185,11 @@ function relay(
   session.vncSignIn = null;
   let catchingUp = false;
   let endedWhileCatchingUp: ErrorCode | null = null;
-  /** The server refused the gateway's sign-in, or the page's (a wrong password): what it said. The relay's end, however it comes, is that refusal. */
-  let refusedSignIn: string | null = null;
+  /**
+   * The server refused the gateway's sign-in, or the page's (a wrong password, too many failures), or the page's
+   * connection before any sign-in: its code and what it said. The relay's end, however it comes, is that refusal.
+   */
+  let refusedSignIn: { code: ErrorCode; detail: string } | null = null;
   /** Where the page signs in itself (passthrough, hand-over): its sign-in, read as it goes by (vncPageSignIn.ts) until it is over. */
   let pageSignIn: PageSignInWatch | null = null;
   const watchPageSignIn = (side: 'server' | 'page', chunk: Buffer) => {
@@ -190,7 +199,7 @@ function relay(
     else watch.fromPage(chunk);
     if (!watch.outcome) return;
     pageSignIn = null;
-    if (watch.outcome.kind === 'refused') refusedSignIn = watch.outcome.detail;
+    if (watch.outcome.kind === 'refused') refusedSignIn = { code: watch.outcome.code, detail: watch.outcome.detail };
     log.debug('the page\'s sign-in', { session: session.id, outcome: watch.outcome.kind });
   };
 
@@ -206,8 +215,8 @@ function relay(
     finished = true;
     // A server closes after refusing a password, and the page may close first once it has read the refusal: either way, the sign-in failed.
     if (refusedSignIn !== null && (reason === null || reason === 'server-closed' || reason === 'connection-lost')) {
-      reason = 'auth-failed';
-      detail = refusedSignIn;
+      reason = refusedSignIn.code;
+      detail = refusedSignIn.detail;
     }
     clearTimeout(connectTimer);
     if (greetingTimer) clearTimeout(greetingTimer);

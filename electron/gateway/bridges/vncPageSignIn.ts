@@ -13,6 +13,14 @@
 // choice), and for None and VNC authentication the SecurityResult, with its
 // reason from 3.8 on. Other types (Tight, RA2ne, ARD…) nest their own
 // messages before it and are not followed: their end is classified as before.
+//
+// A refusal before any sign-in (no security types, or 3.3's type 0, each
+// with a reason) is read too: it is never a wrong password. TigerVNC's Xvnc
+// (1.12), once an address has failed too often (its blacklist), greets every
+// new connection from it as RFB 3.3 and refuses it at once, without waiting
+// for the client's version: "Too many security failures".
+
+import { vncRefusalCode, type ErrorCode } from '../../../shared/errors/errorCodes';
 
 const VERSION_LENGTH = 12;
 const SECURITY_NONE = 1;
@@ -23,12 +31,15 @@ const MAX_REASON = 1024;
 
 export type PageSignInOutcome =
   | { kind: 'signed-in' }
-  /** The server refused the page's sign-in: in words, for the session's failure and the diagnostics. */
-  | { kind: 'refused'; detail: string }
-  /** A type this does not follow, a server that refused the connection before any sign-in, or bytes that are not RFB. */
+  /**
+   * The server refused the page's sign-in, or the connection before any sign-in: `code` (vncRefusalCode), and in
+   * words, for the session's failure and the diagnostics.
+   */
+  | { kind: 'refused'; code: ErrorCode; detail: string }
+  /** A type this does not follow, or bytes that are not RFB. */
   | { kind: 'not-followed' };
 
-type Stage = 'server-version' | 'page-version' | 'types' | 'choice' | 'challenge' | 'result' | 'reason';
+type Stage = 'server-version' | 'page-version' | 'types' | 'choice' | 'challenge' | 'result' | 'reason' | 'refusal';
 
 export class PageSignInWatch {
   private stage: Stage;
@@ -77,8 +88,16 @@ export class PageSignInWatch {
     switch (this.stage) {
       case 'server-version': {
         if (this.server.length < VERSION_LENGTH) return false;
-        if (!this.server.subarray(0, 4).equals(Buffer.from('RFB ', 'latin1'))) return this.end({ kind: 'not-followed' });
+        const said = /^RFB (\d{3})\.(\d{3})\n$/.exec(this.server.subarray(0, VERSION_LENGTH).toString('latin1'));
+        if (!said) return this.end({ kind: 'not-followed' });
         this.server = this.server.subarray(VERSION_LENGTH);
+        // A 3.3 server (or 3.4–3.6, taken as 3.3) speaks 3.3 whatever the page answers, and may go on without
+        // waiting for it (Xvnc's refusal of a blacklisted address): the page's version is not waited for.
+        if (Number(said[1]) === 3 && Number(said[2]) < 7) {
+          this.minor = 3;
+          this.stage = 'types';
+          return true;
+        }
         this.stage = 'page-version';
         return true;
       }
@@ -104,7 +123,12 @@ export class PageSignInWatch {
         }
         if (this.server.length < 1) return false;
         const count = this.server[0]!;
-        if (count === 0) return this.end({ kind: 'not-followed' });
+        if (count === 0) {
+          // No types: the connection refused, with a reason (RFC 6143 §7.1.2).
+          this.server = this.server.subarray(1);
+          this.stage = 'refusal';
+          return true;
+        }
         if (this.server.length < 1 + count) return false;
         this.server = this.server.subarray(1 + count);
         this.stage = 'choice';
@@ -132,18 +156,26 @@ export class PageSignInWatch {
         this.stage = 'reason';
         return true;
       }
-      case 'reason': {
+      case 'reason':
+      case 'refusal': {
         if (this.server.length < 4) return false;
         const length = this.server.readUInt32BE(0);
-        if (length > MAX_REASON) return this.refused('');
+        const before = this.stage === 'refusal';
+        if (length > MAX_REASON) return before ? this.refusedBefore('') : this.refused('');
         if (this.server.length < 4 + length) return false;
-        return this.refused(this.server.subarray(4, 4 + length).toString('utf8').replace(/[\x00-\x1f\x7f]+/g, ' ').trim());
+        const reason = this.server.subarray(4, 4 + length).toString('utf8').replace(/[\x00-\x1f\x7f]+/g, ' ').trim();
+        return before ? this.refusedBefore(reason) : this.refused(reason);
       }
     }
   }
 
   private chose(type: number): boolean {
     this.chosen = type;
+    // RFB 3.3's type 0: the connection refused, with a reason (RFC 6143 §7.1.2, as the server decides in 3.3).
+    if (type === 0) {
+      this.stage = 'refusal';
+      return true;
+    }
     if (type === SECURITY_VNC_AUTH) {
       this.stage = 'challenge';
       return true;
@@ -158,8 +190,14 @@ export class PageSignInWatch {
   }
 
   private refused(reason: string): boolean {
-    const what = this.chosen === SECURITY_VNC_AUTH ? 'the password (VncAuth)' : 'the sign-in (None)';
-    return this.end({ kind: 'refused', detail: `the server refused ${what}, signed in by the page${reason ? `: ${reason}` : ''}` });
+    const code = vncRefusalCode(reason, false);
+    const what = this.chosen === SECURITY_VNC_AUTH ? (code === 'auth-failed' ? 'the password (VncAuth)' : 'the sign-in (VncAuth)') : 'the sign-in (None)';
+    return this.end({ kind: 'refused', code, detail: `the server refused ${what}, signed in by the page${reason ? `: ${reason}` : ''}` });
+  }
+
+  /** Refused before any sign-in (no security types): never a wrong password. */
+  private refusedBefore(reason: string): boolean {
+    return this.end({ kind: 'refused', code: vncRefusalCode(reason, true), detail: `the server refused the connection before any sign-in${reason ? `: ${reason}` : ''}` });
   }
 
   private end(outcome: PageSignInOutcome): boolean {
