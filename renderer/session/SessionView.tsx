@@ -527,13 +527,13 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
             );
           }
         }),
-        session.on('disconnected', ({ code, detail }) => {
+        session.on('disconnected', ({ code, detail, note }) => {
           sessionRef.current = null;
           setPasswordPrompt(null);
           // An end the server calls deliberate, just after a resize, may be xrdp failing the resize: reconnected (reconnectPolicy.ts).
           const sinceResize = session.msSinceResize?.() ?? null;
           if (code) {
-            showFailure(endedInResize({ code, ...(detail ? { detail } : {}) }, sinceResize));
+            showFailure(endedInResize({ code, ...(detail ? { detail } : {}), ...(note ? { note } : {}) }, sinceResize));
             return;
           }
           // The library does not know why; the gateway does, on the control channel.

@@ -10,6 +10,8 @@ export interface DisconnectInfo {
   code: ErrorCode | null;
   /** The server's or library's own words, shown under our message. */
   detail?: string;
+  /** Said to the user under the message (not folded away as `detail` is). */
+  note?: string;
 }
 
 export interface SessionEvents {

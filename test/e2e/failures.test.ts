@@ -218,6 +218,7 @@ test('a server that refuses sign-ins for a while after too many failures (TigerV
   await alert.waitFor({ timeout: 10_000 });
   const said = (await alert.textContent()) ?? '';
   assert.match(said, new RegExp(escape(blocked)));
+  assert.match(said, /The remote computer said: “Too many security failures”\./);
   assert.doesNotMatch(said, new RegExp(escape(messageFor('auth-failed'))));
   assert.doesNotMatch(said, /password (?:was|is) (?:not accepted|wrong)/i);
   await waitForState(page, 'Disconnected');

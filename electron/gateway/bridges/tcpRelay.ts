@@ -59,6 +59,9 @@ export function classifySocketError(error: NodeJS.ErrnoException, connected: boo
  */
 type RelayEndedBy = 'page' | 'host' | 'gateway' | 'session';
 
+/** An RFB version message (RFC 6143 §7.1.1). */
+const VERSION_LENGTH = 12;
+
 /**
  * A refused sign-in: its code (vncRefusalCode: a server that refuses sign-ins for a while after too many failures
  * says so in its reason) and in words, the security type and the server's reason (RFB 3.8: after the
@@ -72,6 +75,18 @@ export function refusalDetail(securityName: string, serverBytes: Buffer): { code
   }
   const code = vncRefusalCode(reason, false);
   return { code, detail: `the server refused the ${code === 'auth-failed' ? 'password' : 'sign-in'} (${securityName})${reason ? `: ${reason}` : ''}` };
+}
+
+/**
+ * The server's bytes for the page where it signs in itself, its version (RFC 6143 §7.1.1) as a message of its own.
+ * noVNC (1.7, core/rfb.js _negotiateProtocolVersion) answers the version and then waits for the next message before
+ * it reads on: what came with the version in one message is read only once more comes. A server that goes on
+ * without waiting for the page's version sends nothing more: TigerVNC's Xvnc refusing an address it has
+ * blacklisted (its 3.3 greeting, security type 0 and "Too many security failures" at once, then it closes), which
+ * noVNC would otherwise never read, ending as a connection closed for no reason.
+ */
+export function greetingApart(serverBytes: Buffer): Buffer[] {
+  return serverBytes.length > VERSION_LENGTH ? [serverBytes.subarray(0, VERSION_LENGTH), serverBytes.subarray(VERSION_LENGTH)] : [serverBytes];
 }
 
 /**
@@ -355,7 +370,7 @@ function relay(
       if (outcome.kind === 'passthrough') {
         pageSignIn = new PageSignInWatch('version');
         noteToPage(outcome);
-        return pump([serverBytes], false);
+        return pump(greetingApart(serverBytes), false);
       }
       // A server that closed after refusing (while held) has said all it will.
       if (ended) endedWhileCatchingUp = 'server-closed';

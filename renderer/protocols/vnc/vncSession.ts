@@ -3,7 +3,8 @@
 import RFB from '@novnc/novnc';
 import type { ScalingMode, VncQuality } from '../../../shared/profiles/profileSchema';
 import type { SessionRedirection } from '../../../shared/policy/policySchema';
-import { SessionEmitter, type ConnectParams, type RemoteSession, type SessionEvents } from '../../session/remoteSession';
+import { SessionEmitter, type ConnectParams, type DisconnectInfo, type RemoteSession, type SessionEvents } from '../../session/remoteSession';
+import { vncRefusalCode } from '../../../shared/errors/errorCodes';
 import { copyThroughScratch, type NoVncCopyDisplay } from './copyRect';
 import { isDrawingQueue } from './drawingQueue';
 import { answerFencesAfterDrawing, type NoVncRfbInternals } from './fences';
@@ -47,6 +48,20 @@ const KEYSYMS: Readonly<Record<string, number>> = {
   ...Object.fromEntries(Array.from({ length: 12 }, (_, i) => [`F${i + 1}`, 0xffbe + i])),
 };
 
+/**
+ * The server's refusal as the session ends with it: a wrong password only where one was sent and the server did not
+ * say it refuses sign-ins for a while (vncRefusalCode); then what it said is shown beside the message, as the
+ * reason to wait rather than type the password again.
+ */
+export function vncRefusal(failure: { reason: string; beforePassword: boolean }): DisconnectInfo {
+  const code = vncRefusalCode(failure.reason, failure.beforePassword);
+  return {
+    code,
+    ...(failure.reason ? { detail: failure.reason } : {}),
+    ...(code === 'sign-in-blocked' && failure.reason ? { note: `The remote computer said: “${failure.reason}”.` } : {}),
+  };
+}
+
 export class VncSession implements RemoteSession {
   private readonly events = new SessionEmitter();
   readonly countsFrames = true;
@@ -55,7 +70,8 @@ export class VncSession implements RemoteSession {
   private userEnded = false;
   private connected = false;
   private deadLink = false;
-  private securityFailure: string | null = null;
+  /** The server refused the sign-in, or the connection before any (`beforePassword`): its reason. */
+  private securityFailure: { reason: string; beforePassword: boolean } | null = null;
   /** The saved password, sent by the gateway only for a server it could not sign in to (see connect). */
   private savedPassword: string | null = null;
   /**
@@ -179,7 +195,11 @@ export class VncSession implements RemoteSession {
     });
     rfb.addEventListener('securityfailure', (event) => {
       const detail = (event as CustomEvent<{ status?: number; reason?: string }>).detail;
-      this.securityFailure = detail?.reason || 'Authentication failure';
+      // Where noVNC read the refusal (core/rfb.js _negotiateSecurity, _handleSecurityResult): with the security types
+      // (none offered, or 3.3's type 0), before anything was sent for a sign-in, or as the SecurityResult after it.
+      const context = (rfb as unknown as { _securityContext?: unknown })._securityContext;
+      const beforePassword = context === 'no security types' || context === 'authentication scheme';
+      this.securityFailure = { reason: detail?.reason || (beforePassword ? '' : 'Authentication failure'), beforePassword };
     });
     // Where the policy keeps remote text from this computer, the server's clipboard goes no further than noVNC.
     rfb.addEventListener('clipboard', (event) => {
@@ -194,7 +214,7 @@ export class VncSession implements RemoteSession {
       this.events.emit('state', 'disconnected');
       if (this.userEnded) this.events.emit('disconnected', { code: 'user-ended' });
       else if (this.deadLink) this.events.emit('disconnected', { code: 'connection-lost', detail: 'The remote computer stopped answering.' });
-      else if (this.securityFailure !== null) this.events.emit('disconnected', { code: 'auth-failed', detail: this.securityFailure });
+      else if (this.securityFailure !== null) this.events.emit('disconnected', vncRefusal(this.securityFailure));
       // Otherwise noVNC does not know why; the gateway's control channel does.
       else this.events.emit('disconnected', { code: null });
     });
