@@ -248,6 +248,32 @@ test('a server that refuses sign-ins for a while after too many failures (TigerV
   await sessionView(page).getByRole('button', { name: 'Close', exact: true }).click();
 });
 
+test('a refused sign-in inside VeNCrypt without TLS (TigerVNC offering only Plain, which the page does itself): the diagnostics say auth-failed with the server\'s reason, not server-closed', async (t) => {
+  const { page } = browser;
+  const plain = await startXvnc({ password: PASSWORD, background: '#5a6b2f', xterm: false, securityTypes: 'Plain' });
+  t.after(() => disposeXvnc(plain));
+  await page.getByRole('tab', { name: 'Connections' }).click();
+  await createProfile(page, { name: 'Plain desk', port: plain.port });
+  await page.getByRole('button', { name: 'Connect', exact: true }).click();
+  const dialog = page.getByRole('dialog', { name: 'Password required' });
+  await dialog.waitFor({ timeout: 10_000 });
+  await dialog.getByLabel('User name', { exact: true }).fill('nobody-here');
+  await dialog.getByLabel('Password', { exact: true }).fill('wrong-pw');
+  await dialog.getByRole('button', { name: 'Sign in' }).click();
+  const alert = sessionView(page).getByRole('alert');
+  await alert.waitFor({ timeout: 10_000 });
+  assert.match((await alert.textContent()) ?? '', new RegExp(escape(messageFor('auth-failed'))));
+  await waitForState(page, 'Disconnected');
+  const errorsFile = path.join(app.dataDir, 'last-connection-errors.json');
+  const recorded = async () => JSON.parse(await readFile(errorsFile, 'utf8').catch(() => '[]')) as Array<{ target: string; code: string; detail: string | null }>;
+  const ours = async () => (await recorded()).filter((e) => e.target.endsWith(`:${plain.port}`)).map((e) => [e.code, e.detail]);
+  await waitFor(async () => (await ours()).length > 0, 'the failure recorded');
+  const [code, detail] = (await ours()).at(-1)!;
+  assert.equal(code, 'auth-failed');
+  assert.match(detail ?? '', /^the server refused the sign-in \(VeNCrypt Plain\), signed in by the page: \S/);
+  await sessionView(page).getByRole('button', { name: 'Close', exact: true }).click();
+});
+
 test('a server that asks for TLS (VeNCrypt TLSVnc only), which the page alone cannot do: with the saved password the desktop appears, shown as encrypted', async (t) => {
   const { page } = browser;
   const secure = await startXvnc({ password: PASSWORD, background: '#3b4cc0', xterm: false, securityTypes: 'TLSVnc' });

@@ -11,8 +11,13 @@
 // Followed (RFC 6143 §7.1–7.2, and §7.1.2's older versions): the version each
 // side said, the security type (3.3: the server's; 3.7 and 3.8: the page's
 // choice), and for None and VNC authentication the SecurityResult, with its
-// reason from 3.8 on. Other types (Tight, RA2ne, ARD…) nest their own
-// messages before it and are not followed: their end is classified as before.
+// reason from 3.8 on; and VeNCrypt's negotiation (its version, the server's
+// subtypes, the page's choice) where the page chooses Plain, None or VNC
+// authentication inside it, which noVNC does without TLS (a server offering
+// only VeNCrypt's Plain: TigerVNC's -SecurityTypes Plain). The page's user
+// name and password after its choice are never read. Other types (Tight,
+// RA2ne, ARD, VeNCrypt's TLS subtypes…) nest their own messages before it
+// and are not followed: their end is classified as before.
 //
 // A refusal before any sign-in (no security types, or 3.3's type 0, each
 // with a reason) is read too: it is never a wrong password. TigerVNC's Xvnc
@@ -25,6 +30,10 @@ import { vncRefusalCode, type ErrorCode } from '../../../shared/errors/errorCode
 const VERSION_LENGTH = 12;
 const SECURITY_NONE = 1;
 const SECURITY_VNC_AUTH = 2;
+const SECURITY_VENCRYPT = 19;
+/** VeNCrypt's Plain subtype: a user name and password, in the clear where no TLS is under it. */
+const VENCRYPT_PLAIN = 256;
+const VENCRYPT_NAMES: Record<number, string> = { [SECURITY_NONE]: 'None', [SECURITY_VNC_AUTH]: 'VncAuth', [VENCRYPT_PLAIN]: 'Plain' };
 const CHALLENGE_LENGTH = 16;
 /** A longer reason is not read (a server's reason is a sentence). */
 const MAX_REASON = 1024;
@@ -39,7 +48,23 @@ export type PageSignInOutcome =
   /** A type this does not follow, or bytes that are not RFB. */
   | { kind: 'not-followed' };
 
-type Stage = 'server-version' | 'page-version' | 'types' | 'choice' | 'challenge' | 'result' | 'reason' | 'refusal';
+type Stage =
+  | 'server-version'
+  | 'page-version'
+  | 'types'
+  | 'choice'
+  | 'vencrypt-version'
+  | 'vencrypt-page-version'
+  | 'vencrypt-ack'
+  | 'vencrypt-subtypes'
+  | 'vencrypt-choice'
+  | 'challenge'
+  | 'result'
+  | 'reason'
+  | 'refusal';
+
+/** The stages whose bytes from the page are read: its versions and choices, never its credentials. */
+const READS_PAGE: ReadonlySet<Stage> = new Set<Stage>(['server-version', 'page-version', 'types', 'choice', 'vencrypt-version', 'vencrypt-page-version', 'vencrypt-ack', 'vencrypt-subtypes', 'vencrypt-choice']);
 
 export class PageSignInWatch {
   private stage: Stage;
@@ -48,6 +73,8 @@ export class PageSignInWatch {
   /** The version the page answered with: 3 (RFB 3.3), 7 or 8 (3.8 and later). */
   private minor: number;
   private chosen = 0;
+  /** Inside VeNCrypt: the page's subtype. */
+  private subtype = 0;
   outcome: PageSignInOutcome | null = null;
 
   /**
@@ -70,7 +97,7 @@ export class PageSignInWatch {
   fromPage(chunk: Buffer): void {
     if (this.outcome) return;
     // Only the version and the choice are read from the page: what it sends after them is not kept.
-    if (this.stage !== 'server-version' && this.stage !== 'page-version' && this.stage !== 'types' && this.stage !== 'choice') return;
+    if (!READS_PAGE.has(this.stage)) return;
     this.page = this.page.length === 0 ? chunk : Buffer.concat([this.page, chunk]);
     this.advance();
   }
@@ -140,6 +167,47 @@ export class PageSignInWatch {
         this.page = Buffer.alloc(0);
         return this.chose(type);
       }
+      // VeNCrypt (its 0.2, the one noVNC speaks): the server's version, the page's, the server's yes, its subtypes.
+      case 'vencrypt-version': {
+        if (this.server.length < 2) return false;
+        const [major, minor] = this.server;
+        if (major !== 0 || minor !== 2) return this.end({ kind: 'not-followed' });
+        this.server = this.server.subarray(2);
+        this.stage = 'vencrypt-page-version';
+        return true;
+      }
+      case 'vencrypt-page-version': {
+        if (this.page.length < 2) return false;
+        this.page = this.page.subarray(2);
+        this.stage = 'vencrypt-ack';
+        return true;
+      }
+      case 'vencrypt-ack': {
+        if (this.server.length < 1) return false;
+        if (this.server[0] !== 0) return this.end({ kind: 'not-followed' });
+        this.server = this.server.subarray(1);
+        this.stage = 'vencrypt-subtypes';
+        return true;
+      }
+      case 'vencrypt-subtypes': {
+        if (this.server.length < 1) return false;
+        const count = this.server[0]!;
+        if (this.server.length < 1 + 4 * count) return false;
+        this.server = this.server.subarray(1 + 4 * count);
+        this.stage = 'vencrypt-choice';
+        return true;
+      }
+      case 'vencrypt-choice': {
+        if (this.page.length < 4) return false;
+        const subtype = this.page.readUInt32BE(0);
+        // What the page sends next (Plain's user name and password) is not kept.
+        this.page = Buffer.alloc(0);
+        this.subtype = subtype;
+        if (subtype === SECURITY_VNC_AUTH) this.stage = 'challenge';
+        else if (subtype === SECURITY_NONE || subtype === VENCRYPT_PLAIN) this.stage = 'result';
+        else return this.end({ kind: 'not-followed' });
+        return true;
+      }
       case 'challenge': {
         if (this.server.length < CHALLENGE_LENGTH) return false;
         this.server = this.server.subarray(CHALLENGE_LENGTH);
@@ -180,6 +248,11 @@ export class PageSignInWatch {
       this.stage = 'challenge';
       return true;
     }
+    // Only 3.7 and later offer a list to choose VeNCrypt from.
+    if (type === SECURITY_VENCRYPT && this.minor >= 7) {
+      this.stage = 'vencrypt-version';
+      return true;
+    }
     // None: 3.3 and 3.7 send no SecurityResult for it (RFC 6143 §7.2.1), 3.8 does.
     if (type === SECURITY_NONE) {
       if (this.minor < 8) return this.end({ kind: 'signed-in' });
@@ -191,7 +264,9 @@ export class PageSignInWatch {
 
   private refused(reason: string): boolean {
     const code = vncRefusalCode(reason, false);
-    const what = this.chosen === SECURITY_VNC_AUTH ? (code === 'auth-failed' ? 'the password (VncAuth)' : 'the sign-in (VncAuth)') : 'the sign-in (None)';
+    const security = this.chosen === SECURITY_VENCRYPT ? `VeNCrypt ${VENCRYPT_NAMES[this.subtype]}` : VENCRYPT_NAMES[this.chosen];
+    const password = this.chosen === SECURITY_VNC_AUTH || (this.chosen === SECURITY_VENCRYPT && this.subtype === SECURITY_VNC_AUTH);
+    const what = password && code === 'auth-failed' ? `the password (${security})` : `the sign-in (${security})`;
     return this.end({ kind: 'refused', code, detail: `the server refused ${what}, signed in by the page${reason ? `: ${reason}` : ''}` });
   }
 

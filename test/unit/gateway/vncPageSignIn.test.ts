@@ -87,3 +87,21 @@ test('a refusal after the password whose reason says too many failures: sign-in-
     detail: 'the server refused the sign-in (VncAuth), signed in by the page: Too many authentication failures',
   });
 });
+
+test('VeNCrypt without TLS, as noVNC does it (Plain, or VncAuth inside): the refusal followed through its negotiation, the credentials not read', () => {
+  const vencrypt = (subtypes: number[]) => Buffer.concat([Buffer.from([subtypes.length]), ...subtypes.map(u32)]);
+  const reason = 'Authentication failure';
+  const refusal = Buffer.concat([u32(1), u32(reason.length), text(reason)]);
+  const credentials = Buffer.concat([u32(4), u32(6), text('userSecret')]);
+  assert.deepEqual(
+    run('version', [['server', text('RFB 003.008\n')], ['page', text('RFB 003.008\n')], ['server', Buffer.from([1, 19])], ['page', Buffer.from([19])], ['server', Buffer.from([0, 2])], ['page', Buffer.from([0, 2])], ['server', Buffer.concat([Buffer.from([0]), vencrypt([256])])], ['page', u32(256)], ['page', credentials], ['server', refusal]]),
+    { kind: 'refused', code: 'auth-failed', detail: 'the server refused the sign-in (VeNCrypt Plain), signed in by the page: Authentication failure' },
+  );
+  assert.deepEqual(
+    run('types', [['server', Buffer.from([1, 19])], ['page', Buffer.from([19])], ['server', Buffer.from([0, 2, 0])], ['page', Buffer.from([0, 2])], ['server', vencrypt([258, 2])], ['page', u32(2)], ['server', CHALLENGE], ['page', Buffer.alloc(16)], ['server', refusal]]),
+    { kind: 'refused', code: 'auth-failed', detail: 'the server refused the password (VeNCrypt VncAuth), signed in by the page: Authentication failure' },
+  );
+  // A TLS subtype (which noVNC does not choose), or the server saying no to VeNCrypt 0.2: not followed.
+  assert.deepEqual(run('types', [['server', Buffer.from([1, 19])], ['page', Buffer.from([19])], ['server', Buffer.from([0, 2, 0])], ['page', Buffer.from([0, 2])], ['server', vencrypt([258])], ['page', u32(258)]]), { kind: 'not-followed' });
+  assert.deepEqual(run('types', [['server', Buffer.from([1, 19])], ['page', Buffer.from([19])], ['server', Buffer.from([0, 2, 1])], ['page', Buffer.from([0, 2])]]), { kind: 'not-followed' });
+});
