@@ -38,9 +38,12 @@ function address(host: string, port: number): string {
   return `${isIPv6(host) ? `[${host}]` : host}:${port}`;
 }
 
-/** A value on one line of a column: a line break or other control character in a name would break the table. */
+/**
+ * A value on one line of a column: a line break or other control character in a name (C0, DEL, C1 such as the
+ * one-byte CSI) would break the table or drive the terminal, and a bidirectional override would reorder it.
+ */
 function oneLine(text: string): string {
-  return text.replace(/[\u0000-\u001f\u007f]/g, '?');
+  return text.replace(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, '?');
 }
 
 const HEADINGS = ['NAME', 'PROTOCOL', 'ADDRESS', 'FOLDER', 'MANAGED', 'PASSWORD SAVED', 'ID'] as const;

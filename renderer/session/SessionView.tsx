@@ -387,6 +387,9 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
         // Nor is a saved one: the next attempt asks the user, who may save the right one.
         if (usesSavedPasswordRef.current) savedPasswordRefusedRef.current = true;
       }
+      // A server refusing sign-ins for a while after too many failures: a typed password (perhaps one of them) is
+      // not sent again by itself, which could lengthen the wait; a saved one is not blamed.
+      if (decided?.code === 'sign-in-blocked') typedPasswordRef.current = null;
       if (decided && f.code !== 'user-ended' && shouldReconnect(decided.code, { wasConnected: wasConnectedRef.current, kiosk: kiosk !== null, attempts: retryRef.current })) {
         scheduleReconnect(decided.code);
         return;

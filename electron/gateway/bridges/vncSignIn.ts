@@ -36,7 +36,7 @@
 // its owner wraps the socket (vncTls.ts) and feeds it the decrypted bytes.
 import crypto from 'node:crypto';
 import { RoundTripTimer } from './roundTrips';
-import type { ErrorCode } from '../../../shared/errors/errorCodes';
+import { vncRefusalCode, type ErrorCode } from '../../../shared/errors/errorCodes';
 import type { CertificatePromptBody } from '../../../shared/api/contract';
 
 const RFB_38 = Buffer.from('RFB 003.008\n', 'latin1');
@@ -257,6 +257,15 @@ export class VncSignIn {
       case 'version': {
         if (this.buffered.length < VERSION_LENGTH) return null;
         if (!SPEAKS_38.has(this.buffered.subarray(0, VERSION_LENGTH).toString('latin1'))) {
+          // Where the session needs TLS, an older version is refused below, unless the server already refused the
+          // connection with it (TigerVNC's blacklist: a 3.3 greeting, type 0 and a reason at once): that is said.
+          if (this.requireVerifiedTls || this.requireTls) {
+            const refusal = earlyRefusal(this.buffered);
+            if (refusal === 'wait') return null;
+            if (refusal !== null) {
+              return this.finish({ kind: 'failed', code: vncRefusalCode(refusal, true), detail: `the server refused the connection before any sign-in${refusal ? `: ${refusal}` : ''}`, fallBack: false });
+            }
+          }
           if (this.requireVerifiedTls) return this.refuseUnverified(`RFB version ${this.buffered.subarray(0, VERSION_LENGTH).toString('latin1').trim()}`);
           if (this.requireTls) return this.refuseClear(`RFB version ${this.buffered.subarray(0, VERSION_LENGTH).toString('latin1').trim()}`);
           return this.finish({ kind: 'passthrough', serverBytes: this.take(this.buffered.length) });
@@ -454,4 +463,18 @@ export class PageHandshake {
     }
     return { toPage, rest: chunk.subarray(at) };
   }
+}
+
+/**
+ * After an RFB 3.3 greeting, a refusal sent at once (RFC 6143 §7.1.2: type 0, a length, the reason): its reason;
+ * 'wait' while it is only partly here; null where the server sent only its greeting, or something else after it.
+ */
+function earlyRefusal(bytes: Buffer): string | 'wait' | null {
+  if (bytes.length <= VERSION_LENGTH) return null;
+  if (bytes.length < VERSION_LENGTH + 4) return 'wait';
+  if (bytes.readUInt32BE(VERSION_LENGTH) !== 0) return null;
+  if (bytes.length < VERSION_LENGTH + 8) return 'wait';
+  const length = Math.min(bytes.readUInt32BE(VERSION_LENGTH + 4), 1024);
+  if (bytes.length < VERSION_LENGTH + 8 + length) return 'wait';
+  return bytes.subarray(VERSION_LENGTH + 8, VERSION_LENGTH + 8 + length).toString('utf8').replace(/[\x00-\x1f\x7f]+/g, ' ').trim();
 }

@@ -3,8 +3,8 @@
 import RFB from '@novnc/novnc';
 import type { ScalingMode, VncQuality } from '../../../shared/profiles/profileSchema';
 import type { SessionRedirection } from '../../../shared/policy/policySchema';
-import { SessionEmitter, type ConnectParams, type DisconnectInfo, type RemoteSession, type SessionEvents } from '../../session/remoteSession';
-import { vncRefusalCode } from '../../../shared/errors/errorCodes';
+import { SessionEmitter, type ConnectParams, type RemoteSession, type SessionEvents } from '../../session/remoteSession';
+import { refusedBeforePassword, vncRefusal } from './vncRefusal';
 import { copyThroughScratch, type NoVncCopyDisplay } from './copyRect';
 import { isDrawingQueue } from './drawingQueue';
 import { answerFencesAfterDrawing, type NoVncRfbInternals } from './fences';
@@ -47,20 +47,6 @@ const KEYSYMS: Readonly<Record<string, number>> = {
   ControlLeft: 0xffe3, AltLeft: 0xffe9, MetaLeft: 0xffeb, Delete: 0xffff, Backspace: 0xff08, Tab: 0xff09, PrintScreen: 0xff61,
   ...Object.fromEntries(Array.from({ length: 12 }, (_, i) => [`F${i + 1}`, 0xffbe + i])),
 };
-
-/**
- * The server's refusal as the session ends with it: a wrong password only where one was sent and the server did not
- * say it refuses sign-ins for a while (vncRefusalCode); then what it said is shown beside the message, as the
- * reason to wait rather than type the password again.
- */
-export function vncRefusal(failure: { reason: string; beforePassword: boolean }): DisconnectInfo {
-  const code = vncRefusalCode(failure.reason, failure.beforePassword);
-  return {
-    code,
-    ...(failure.reason ? { detail: failure.reason } : {}),
-    ...(code === 'sign-in-blocked' && failure.reason ? { note: `The remote computer said: “${failure.reason}”.` } : {}),
-  };
-}
 
 export class VncSession implements RemoteSession {
   private readonly events = new SessionEmitter();
@@ -197,8 +183,7 @@ export class VncSession implements RemoteSession {
       const detail = (event as CustomEvent<{ status?: number; reason?: string }>).detail;
       // Where noVNC read the refusal (core/rfb.js _negotiateSecurity, _handleSecurityResult): with the security types
       // (none offered, or 3.3's type 0), before anything was sent for a sign-in, or as the SecurityResult after it.
-      const context = (rfb as unknown as { _securityContext?: unknown })._securityContext;
-      const beforePassword = context === 'no security types' || context === 'authentication scheme';
+      const beforePassword = refusedBeforePassword(rfb);
       this.securityFailure = { reason: detail?.reason || (beforePassword ? '' : 'Authentication failure'), beforePassword };
     });
     // Where the policy keeps remote text from this computer, the server's clipboard goes no further than noVNC.

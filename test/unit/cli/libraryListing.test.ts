@@ -36,3 +36,10 @@ test('--list: the library\u2019s order (unfiled, then folders; favourites, then 
     '',
   ]);
 });
+
+test('--list: a name carrying terminal controls (C1 CSI) or a bidirectional override prints as plain characters', () => {
+  const text = formatList(listedConnections([view({ name: 'Pay\u009b2Jroll' }), view({ name: 'Evil\u202egpj.exe' })]));
+  assert.match(text, /Pay\?2Jroll /);
+  assert.match(text, /Evil\?gpj\.exe /);
+  assert.doesNotMatch(text, /[\u0080-\u009f\u202a-\u202e\u2066-\u2069]/);
+});

@@ -321,3 +321,17 @@ test('the page\'s handshake after a refusal ends at the server\'s reason; after 
   assert.deepEqual(handed.read, Buffer.concat([V38, Buffer.from([1, 2])]));
   assert.deepEqual(handed.rest, [Buffer.from([2])], 'the page\'s choice goes to the server');
 });
+
+test('a server refusing at once with its 3.3 greeting (TigerVNC\'s blacklist) where TLS is required: its words, not "offers no TLS"', () => {
+  const blacklisted = Buffer.concat([Buffer.from('RFB 003.003\n', 'latin1'), u32(0), reason('Too many security failures')]);
+  for (const options of [{ requireTls: true }, { anonymousTls: true, x509: true, requireVerifiedTls: true }]) {
+    const machine = new VncSignIn('pw', options);
+    // In pieces, as TCP may give it: it waits for the reason, then says it.
+    assert.equal(run(machine, [blacklisted.subarray(0, 14), blacklisted.subarray(14, 22), blacklisted.subarray(22)]).length, 0, 'nothing sent');
+    assert.deepEqual(machine.outcome, { kind: 'failed', code: 'sign-in-blocked', detail: 'the server refused the connection before any sign-in: Too many security failures', fallBack: false });
+  }
+  // A 3.3 server that only greets (it waits for the client's version) is still refused for offering no TLS.
+  const plain33 = new VncSignIn('pw', { requireTls: true });
+  run(plain33, [Buffer.from('RFB 003.003\n', 'latin1')]);
+  assert.equal(plain33.outcome?.kind === 'failed' && plain33.outcome.code, 'policy-unencrypted-forbidden');
+});
