@@ -51,6 +51,12 @@ async function reconnectTypingTheRightPassword(page: TestBrowser['page'], alert:
   await waitForCanvasColour(page, 500, 400, hexColour('#2a7f3f'));
 }
 
+
+/** What the app recorded for IT (last-connection-errors.json, what the diagnostics bundle carries) of connections to `port`: [code, detail] each. */
+async function recordedFailures(port: number): Promise<[string, string | null][]> {
+  const recorded = JSON.parse(await readFile(path.join(app.dataDir, 'last-connection-errors.json'), 'utf8').catch(() => '[]')) as Array<{ target: string; code: string; detail: string | null }>;
+  return recorded.filter((e) => e.target.endsWith(`:${port}`)).map((e) => [e.code, e.detail]);
+}
 test('VncAuth: a wrong password shows a clear error; the right one connects and can be remembered', async () => {
   const { page } = browser;
   await createProfile(page, { name: 'Locked desk', port: server.port });
@@ -172,10 +178,8 @@ test('a wrong saved password where the page signs in itself (an RFB 3.3 server):
     assert.match((await alert.textContent()) ?? '', new RegExp(escape(messageFor('auth-failed'))));
     await waitForState(page, 'Disconnected');
     // What IT gets in the diagnostics bundle ("Save diagnostics for IT…", --diagnostics): the refusal, as where the gateway signs in.
-    const errorsFile = path.join(app.dataDir, 'last-connection-errors.json');
-    const recorded = async () => JSON.parse(await readFile(errorsFile, 'utf8').catch(() => '[]')) as Array<{ target: string; code: string; detail: string | null }>;
-    await waitFor(async () => (await recorded()).some((e) => e.target.endsWith(`:${relay.port}`)), 'the failure recorded');
-    assert.deepEqual((await recorded()).filter((e) => e.target.endsWith(`:${relay.port}`)).map((e) => [e.code, e.detail]), [['auth-failed', 'the server refused the password (VncAuth), signed in by the page']]);
+    await waitFor(async () => (await recordedFailures(relay.port)).length > 0, 'the failure recorded');
+    assert.deepEqual(await recordedFailures(relay.port), [['auth-failed', 'the server refused the password (VncAuth), signed in by the page']]);
 
     // The refused saved password is not tried again: Reconnect asks, and the right one signs in.
     await reconnectTypingTheRightPassword(page, alert);
@@ -224,9 +228,7 @@ test('a server that refuses sign-ins for a while after too many failures (TigerV
   await waitForState(page, 'Disconnected');
   assert.equal(await page.getByRole('dialog', { name: 'Password required' }).count(), 0, 'not asked for the password as if it were wrong');
   // What IT gets: its own code, the server's words.
-  const errorsFile = path.join(app.dataDir, 'last-connection-errors.json');
-  const recorded = async () => JSON.parse(await readFile(errorsFile, 'utf8').catch(() => '[]')) as Array<{ target: string; code: string; detail: string | null }>;
-  const ours = async () => (await recorded()).filter((e) => e.target.endsWith(`:${guarded.port}`)).map((e) => [e.code, e.detail]);
+  const ours = () => recordedFailures(guarded.port);
   await waitFor(async () => (await ours()).some(([code]) => code === 'sign-in-blocked'), 'the refusal recorded');
   assert.deepEqual((await ours()).at(-1), ['sign-in-blocked', 'the server refused the connection before any sign-in: Too many security failures']);
 
@@ -264,9 +266,7 @@ test('a refused sign-in inside VeNCrypt without TLS (TigerVNC offering only Plai
   await alert.waitFor({ timeout: 10_000 });
   assert.match((await alert.textContent()) ?? '', new RegExp(escape(messageFor('auth-failed'))));
   await waitForState(page, 'Disconnected');
-  const errorsFile = path.join(app.dataDir, 'last-connection-errors.json');
-  const recorded = async () => JSON.parse(await readFile(errorsFile, 'utf8').catch(() => '[]')) as Array<{ target: string; code: string; detail: string | null }>;
-  const ours = async () => (await recorded()).filter((e) => e.target.endsWith(`:${plain.port}`)).map((e) => [e.code, e.detail]);
+  const ours = () => recordedFailures(plain.port);
   await waitFor(async () => (await ours()).length > 0, 'the failure recorded');
   const [code, detail] = (await ours()).at(-1)!;
   assert.equal(code, 'auth-failed');
