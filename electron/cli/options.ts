@@ -48,6 +48,10 @@ Options:
   --version                 Print the version and exit.
   -h, --help                Print this help and exit.
 
+--check-policy, --list, --import, --export, --save-password and --diagnostics each do one
+thing and exit: give one at a time (--import with --export imports, then exports), without
+--connect, --kiosk or a file to open.
+
 In the browser shell the first line on standard output is "DeskBridge is running at"
 and the address to open (log lines go to standard error). The address carries a
 one-time start code: it works once, within a minute.`;
@@ -112,12 +116,13 @@ export function parseCli(argv: string[]): CliOptions {
       args: argv,
       allowPositionals: true,
       strict: true,
+      tokens: true,
       options: OPTIONS,
     });
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
-  const { values, positionals } = parsed;
+  const { values, positionals, tokens } = parsed;
   // An option given an empty value (a deployment script's unset variable: --policy "$POLICY") is a mistake, not the
   // option left out: read as absent it would fail open (no policy, the whole app started instead of a check).
   for (const [name, spec] of Object.entries(OPTIONS)) {
@@ -139,11 +144,18 @@ export function parseCli(argv: string[]): CliOptions {
   let exportProfile: CliOptions['exportProfile'] = null;
   let rest = positionals;
   if (values.export !== undefined) {
-    // --export NAME_OR_ID FILE: the file is the one positional argument.
-    if (positionals.length !== 1) throw new UsageError('--export takes a connection\'s name or id and a file: --export NAME_OR_ID FILE.');
-    if (!/\.(rdp|remmina)$/i.test(positionals[0] as string)) throw new UsageError('--export writes .rdp or .remmina files; give the file one of those extensions.');
-    exportProfile = { nameOrId: values.export, file: path.resolve(positionals[0] as string) };
-    rest = [];
+    // --export NAME_OR_ID FILE: the file is the argument right after the name (so that --import's files, a shell
+    // glob's, may come before or after it).
+    let at = -1;
+    tokens.forEach((token, index) => {
+      if (token.kind === 'option' && token.name === 'export') at = index;
+    });
+    const fileToken = tokens[at + 1];
+    if (fileToken?.kind !== 'positional') throw new UsageError('--export takes a connection\'s name or id and a file: --export NAME_OR_ID FILE.');
+    rest = tokens.filter((token) => token.kind === 'positional' && token !== fileToken).map((token) => (token as { value: string }).value);
+    if (values.import === undefined && rest.length > 0) throw new UsageError(`--export takes a connection's name or id and one file: --export NAME_OR_ID FILE (${rest[0]} was given too).`);
+    if (!/\.(rdp|remmina)$/i.test(fileToken.value)) throw new UsageError('--export writes .rdp or .remmina files; give the file one of those extensions.');
+    exportProfile = { nameOrId: values.export, file: path.resolve(fileToken.value) };
   }
   // --import FILE...: the files after it (a shell glob's) are imported too, not opened (--export's file aside).
   const importFiles = (values.import ?? []).slice();
@@ -156,6 +168,7 @@ export function parseCli(argv: string[]): CliOptions {
     if (importFiles.length > 0 || exportProfile || values['save-password'] !== undefined) throw new UsageError('--list goes alone: run --import, --export or --save-password first, then --list.');
     if (rest.length > 0) throw new UsageError(`--list takes no file (${rest[0]} was given).`);
   }
+  commandsAlone(values, rest);
   if (rest.length > 1) throw new UsageError(`Give at most one file to open, not ${rest.length}.`);
   return {
     shell,
@@ -178,3 +191,24 @@ export function parseCli(argv: string[]): CliOptions {
   };
 }
 
+/**
+ * The options that do one thing and exit (they start no app) go one at a time, and not with what only a started app
+ * uses (--connect, --kiosk, a file to open): silently doing one of two asked-for things would leave a script believing
+ * both were done. --import and --export together are one run (import, then export). --help and --version win over all.
+ */
+function commandsAlone(values: Record<string, unknown>, rest: string[]): void {
+  if (values.help || values.version) return;
+  const commands = [
+    values['check-policy'] !== undefined ? '--check-policy' : null,
+    values.diagnostics !== undefined ? '--diagnostics' : null,
+    values['save-password'] !== undefined ? '--save-password' : null,
+    values.list ? '--list' : null,
+    values.import !== undefined ? '--import' : values.export !== undefined ? '--export' : null,
+  ].filter((name): name is string => name !== null);
+  if (commands.length > 1) throw new UsageError(`${commands[0]} and ${commands[1]} each run on their own and exit: run one, then the other.`);
+  const [command] = commands;
+  if (!command) return;
+  const appOnly = [values.connect !== undefined ? '--connect' : null, values.kiosk ? '--kiosk' : null, values['on-session-end'] !== undefined ? '--on-session-end' : null].filter((name): name is string => name !== null);
+  if (appOnly.length > 0) throw new UsageError(`${command} exits without starting the app, so ${appOnly[0]} would do nothing: leave it out, or run the two apart.`);
+  if (rest.length > 0) throw new UsageError(`${command} takes no file to open (${rest[0]} was given).`);
+}

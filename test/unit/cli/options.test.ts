@@ -85,6 +85,41 @@ test('--import takes several files (a shell glob: the files after it), in order'
   assert.match(USAGE, /^ {2}--import FILE\.\.\. /m);
 });
 
+test('--export’s file is the argument right after its name, so --import’s glob may come before or after it', () => {
+  const expected = { nameOrId: 'Front desk', file: path.resolve('out.rdp') };
+  const globBefore = parseCli(['--import', 'a.rdp', 'b.vv', 'c.remmina', '--export', 'Front desk', 'out.rdp']);
+  assert.deepEqual(globBefore.importFiles, ['a.rdp', 'b.vv', 'c.remmina'].map((f) => path.resolve(f)));
+  assert.deepEqual(globBefore.exportProfile, expected);
+  const globAfter = parseCli(['--export', 'Front desk', 'out.rdp', '--import', 'a.rdp', 'b.vv']);
+  assert.deepEqual(globAfter.importFiles, ['a.rdp', 'b.vv'].map((f) => path.resolve(f)));
+  assert.deepEqual(globAfter.exportProfile, expected);
+  assert.deepEqual(parseCli(['--export=Front desk', 'out.rdp']).exportProfile, expected);
+  // A file not right after the name is not taken for the export's; alone, a second file is named.
+  assert.throws(() => parseCli(['--export', 'Front desk', '--data-dir', '/tmp/x', 'out.rdp']), (e: unknown) => e instanceof UsageError && /--export NAME_OR_ID FILE/.test(e.message));
+  assert.throws(() => parseCli(['--export', 'Front desk', 'out.rdp', 'more.rdp']), (e: unknown) => e instanceof UsageError && /more\.rdp was given too/.test(e.message));
+});
+
+test('an option that does one thing and exits goes alone: not with another such option, nor with what only a started app uses', () => {
+  const cases: [string[], RegExp][] = [
+    [['--list', '--check-policy', 'p.json'], /--check-policy and --list each run on their own and exit/],
+    [['--list', '--diagnostics', 'out'], /--diagnostics and --list each run on their own/],
+    [['--check-policy', 'p.json', '--import', 'a.rdp'], /--check-policy and --import each run on their own/],
+    [['--diagnostics', 'out', '--save-password', 'Office'], /--diagnostics and --save-password each run on their own/],
+    [['--save-password', 'Office', '--export', 'Office', 'out.rdp'], /--save-password and --export each run on their own/],
+    [['--list', '--connect', 'Office'], /--list exits without starting the app, so --connect would do nothing/],
+    [['--list', '--kiosk'], /--list exits without starting the app, so --kiosk would do nothing/],
+    [['--import', 'a.rdp', '--kiosk', '--connect', 'Office'], /--import exits without starting the app, so --connect would do nothing/],
+    [['--check-policy', 'p.json', '--on-session-end', 'quit'], /--check-policy exits without starting the app, so --on-session-end would do nothing/],
+    [['--diagnostics', 'out', 'a.rdp'], /--diagnostics takes no file to open \(a\.rdp was given\)/],
+  ];
+  for (const [args, message] of cases) assert.throws(() => parseCli(args), (e: unknown) => e instanceof UsageError && message.test(e.message), args.join(' '));
+  // What they may go with: where the data and the policy are, and --help or --version, which win over all.
+  assert.ok(parseCli(['--list', '--policy', 'p.json', '--data-dir', '/tmp/x']).list);
+  assert.equal(parseCli(['--diagnostics', 'out', '--policy', 'p.json']).diagnostics, path.resolve('out'));
+  assert.equal(parseCli(['--list', '--check-policy', 'p.json', '--help']).help, true);
+  assert.equal(parseCli(['--kiosk', '--connect', 'Office']).kiosk, true);
+});
+
 test('an option given an empty value is a usage error naming it, not the option left out (a script\u2019s unset variable must not fail open)', () => {
   const valued = Object.entries(OPTIONS).filter(([, spec]) => spec.type === 'string').map(([name]) => name);
   assert.ok(valued.includes('policy') && valued.includes('check-policy') && valued.includes('import') && valued.includes('diagnostics'));
