@@ -180,7 +180,12 @@ interface ImportResult {
   refusal: string | null;
   /** The file could not be read (no such file, a folder, no permission): the sentence that says so, naming it. */
   unreadable: string | null;
+  /** A .vv that asked to be deleted once read (virt-viewer's delete-this-file), and was: imported or not. */
+  deleted: boolean;
 }
+
+/** Said of a .vv deleted once read, as it asked: imported or refused, it is gone (as virt-viewer leaves it). */
+const DELETED_AS_ASKED = 'The file asked to be deleted once read (a broker\u2019s one-time ticket) and was.';
 
 /**
  * Imports one file of --import: a .vv's delete-this-file honoured once it is read, its one-time password not kept
@@ -193,15 +198,15 @@ async function importOne(library: Awaited<ReturnType<typeof openOfflineLibrary>>
     bytes = alone ? await readNamedFile(file) : new Uint8Array(await readFile(file));
   } catch (error) {
     if (alone) throw error;
-    return { file, outcome: null, refusal: null, unreadable: describeFileError(error, shownPath(file), 'read').message };
+    return { file, outcome: null, refusal: null, unreadable: describeFileError(error, shownPath(file), 'read').message, deleted: false };
   }
-  await honourDeleteThisFile(file, bytes);
+  const deleted = await honourDeleteThisFile(file, bytes);
   try {
     const outcome = await importIntoLibrary(library, dataDir, path.basename(file), bytes, 'save');
-    return { file, outcome, refusal: outcome.ok ? null : outcome.error.message, unreadable: null };
+    return { file, outcome, refusal: outcome.ok ? null : outcome.error.message, unreadable: null, deleted };
   } catch (error) {
     if (alone && !(error instanceof PolicyRefusal)) throw error;
-    return { file, outcome: null, refusal: (error as Error).message, unreadable: null };
+    return { file, outcome: null, refusal: (error as Error).message, unreadable: null, deleted };
   }
 }
 
@@ -301,27 +306,29 @@ export async function main(argv: string[]): Promise<void> {
     const refusals = new Set(results.map((r) => r.refusal));
     for (const notice of library.notices) if (!refusals.has(notice)) process.stderr.write(`deskbridge: warning: ${notice}\n`);
     if (single) {
-      const [{ file, outcome, refusal }] = results as [ImportResult];
+      const [{ file, outcome, refusal, deleted }] = results as [ImportResult];
       if (refusal !== null || !outcome?.ok) {
-        process.stderr.write(`deskbridge: ${path.basename(file)}: ${refusal} Nothing was imported.\n`);
+        process.stderr.write(`deskbridge: ${path.basename(file)}: ${refusal} Nothing was imported.${deleted ? ` ${DELETED_AS_ASKED}` : ''}\n`);
         process.exit(1);
       }
+      const notes = deleted ? [...outcome.notes, DELETED_AS_ASKED] : outcome.notes;
       if (outcome.alreadyImported) process.stdout.write(`Already imported from this file: "${outcome.profile.name}" (id ${outcome.profile.id}). Nothing was added.\n`);
-      else process.stdout.write(`Imported "${outcome.profile.name}" (id ${outcome.profile.id}).\n${outcome.notes.map((n) => `Note: ${n}\n`).join('')}`);
+      else process.stdout.write(`Imported "${outcome.profile.name}" (id ${outcome.profile.id}).\n${notes.map((n) => `Note: ${n}\n`).join('')}`);
     } else if (results.length > 1) {
       let failed = 0;
-      for (const { file, outcome, refusal, unreadable } of results) {
+      for (const { file, outcome, refusal, unreadable, deleted } of results) {
         const label = shownPath(file);
         if (unreadable !== null) {
           failed++;
           process.stderr.write(`deskbridge: ${unreadable}\n`);
         } else if (refusal !== null || !outcome?.ok) {
           failed++;
-          process.stderr.write(`deskbridge: ${label}: refused: ${refusal}\n`);
+          process.stderr.write(`deskbridge: ${label}: refused: ${refusal}${deleted ? ` ${DELETED_AS_ASKED}` : ''}\n`);
         } else if (outcome.alreadyImported) {
           process.stdout.write(`${label}: already in the library as "${outcome.profile.name}" (id ${outcome.profile.id}); nothing was added.\n`);
         } else {
-          process.stdout.write(`${label}: imported as "${outcome.profile.name}" (id ${outcome.profile.id}).\n${outcome.notes.map((n) => `${label}: note: ${n}\n`).join('')}`);
+          const notes = deleted ? [...outcome.notes, DELETED_AS_ASKED] : outcome.notes;
+          process.stdout.write(`${label}: imported as "${outcome.profile.name}" (id ${outcome.profile.id}).\n${notes.map((n) => `${label}: note: ${n}\n`).join('')}`);
         }
       }
       const imported = results.filter((r) => r.outcome?.ok && !r.outcome.alreadyImported && r.refusal === null).length;

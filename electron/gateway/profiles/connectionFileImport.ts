@@ -49,8 +49,15 @@ export async function importIntoLibrary(library: ProfileLibrary, dataDir: string
   const notes = [...imported.notes];
   if (password) notes.push('The file\u2019s one-time password was not saved.');
   if (imported.format !== 'vv') {
-    await fs.mkdir(path.join(dataDir, IMPORTED_DIR), { recursive: true, mode: 0o700 });
-    await fs.writeFile(path.join(dataDir, IMPORTED_DIR, `${profile.id}.${imported.format}`), kept, { mode: 0o600 });
+    // The connection is saved by now: a copy that cannot be written (a full disk, a folder made read-only) costs only
+    // what an export would have written back from it, and the note says so; the import is not reported as failed.
+    try {
+      await fs.mkdir(path.join(dataDir, IMPORTED_DIR), { recursive: true, mode: 0o700 });
+      await fs.writeFile(path.join(dataDir, IMPORTED_DIR, `${profile.id}.${imported.format}`), kept, { mode: 0o600 });
+    } catch (error) {
+      const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+      notes.push(`A copy of the file could not be kept in the data folder (${reason}), so an export will write this connection anew, without the lines of the file DeskBridge does not use.`);
+    }
   }
   return { ok: true, profile, notes, deleteThisFile };
 }

@@ -27,8 +27,12 @@ export async function readNamedFile(file: string): Promise<Uint8Array> {
  * virt-viewer's delete-this-file: a broker's one-shot ticket (it holds a password) is deleted once read,
  * whether it is opened (FILE) or imported (--import).
  */
-export async function honourDeleteThisFile(file: string, bytes: Uint8Array): Promise<void> {
-  if (vvAsksToBeDeleted(bytes)) await unlink(file).catch(() => undefined);
+export async function honourDeleteThisFile(file: string, bytes: Uint8Array): Promise<boolean> {
+  if (!vvAsksToBeDeleted(bytes)) return false;
+  return unlink(file).then(
+    () => true,
+    () => false,
+  );
 }
 
 /** Reads a file to open once; honours virt-viewer's delete-this-file after reading it. */

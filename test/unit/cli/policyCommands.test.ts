@@ -150,3 +150,36 @@ test('--check-policy: one run lists the schema\u2019s problems, a duplicate id a
   assert.equal(syntax.status, 1);
   assert.equal(syntax.stdout.trimEnd().split('\n')[1], '  it is not valid JSON: line 4, column 1: JSON allows no "," after the last item, before "}"');
 });
+
+test('--import of a .vv that asks to be deleted once read: deleted whether imported or refused by policy, and the output says so', async (t) => {
+  const dir = await tempDir(t);
+  const ticket = '[virt-viewer]\ntype=spice\nhost=vm-7.corp.example\nport=5900\npassword=ticket-secret\ntitle=Ticket VM\ndelete-this-file=1\n';
+  const exists = (file: string) => readFile(file).then(() => true, () => false);
+  // Refused: policy allows only IT's connections.
+  const policy = path.join(dir, 'policy.json');
+  await writeFile(policy, JSON.stringify({ schemaVersion: 1, allowUserProfiles: false }));
+  const refused = path.join(dir, 'refused.vv');
+  await writeFile(refused, ticket);
+  const alone = run(dir, ['--policy', policy, '--import', refused]);
+  assert.equal(alone.status, 1);
+  assert.match(alone.stderr, /refused\.vv: Your organisation's policy allows only the connections it provides\. Nothing was imported\. The file asked to be deleted once read \(a broker’s one-time ticket\) and was\./);
+  assert.equal(await exists(refused), false);
+  // One of several, refused.
+  const second = path.join(dir, 'second.vv');
+  await writeFile(second, ticket);
+  const rdp = path.join(dir, 'desk.rdp');
+  await writeFile(rdp, 'full address:s:desk.corp.example\r\n');
+  const several = run(dir, ['--policy', policy, '--import', second, rdp]);
+  assert.equal(several.status, 1);
+  assert.match(several.stderr, /second\.vv: refused: .* The file asked to be deleted once read \(a broker’s one-time ticket\) and was\./);
+  assert.equal(await exists(second), false);
+  assert.equal(await exists(rdp), true, 'a file that did not ask stays');
+  // Imported (no policy): a note says it is gone.
+  const imported = path.join(dir, 'imported.vv');
+  await writeFile(imported, ticket);
+  const ok = run(dir, ['--import', imported]);
+  assert.equal(ok.status, 0, ok.stderr);
+  assert.match(ok.stdout, /^Note: The file asked to be deleted once read \(a broker’s one-time ticket\) and was\.$/m);
+  assert.doesNotMatch(ok.stdout + ok.stderr, /ticket-secret/);
+  assert.equal(await exists(imported), false);
+});

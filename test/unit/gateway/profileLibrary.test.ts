@@ -255,3 +255,14 @@ test('"Optimise for high-resolution displays" is off unless set; IT can set it, 
   const reopened = await reopen();
   assert.deepEqual([reopened.get('managed-open')?.highDpi, reopened.get('managed-office')?.highDpi], [true, false]);
 });
+
+test('an imported .rdp whose copy cannot be kept (imported/ not writable) is still imported, with a note saying what that costs', async (t) => {
+  const library = await openLibrary(t, new CountingSecrets());
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'deskbridge-kept-'));
+  t.after(() => rm(dataDir, { recursive: true, force: true }));
+  await writeFile(path.join(dataDir, 'imported'), 'a file where the folder would be');
+  const outcome = await importIntoLibrary(library, dataDir, 'desk8.rdp', Buffer.from('full address:s:desk8.corp.example\r\n'), 'save');
+  assert.ok(outcome.ok, 'the connection was saved, so the import is not reported as failed');
+  assert.equal(library.get(outcome.profile.id)?.host, 'desk8.corp.example');
+  assert.ok(outcome.notes.some((n) => /A copy of the file could not be kept in the data folder \(E[A-Z]+\), so an export will write this connection anew/.test(n)), outcome.notes.join(' | '));
+});
