@@ -285,7 +285,8 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
   /** Names this view's connects to the adapter's warm-up, so another tab's connect never takes or ends what was prepared for this one. */
   const warmUpOwner = useRef<object>({}).current;
   /** `hadDesktop`: the tab showed the desktop before this try (a kiosk at boot has not: it is connecting, not back). */
-  const [reconnecting, setReconnecting] = useState<{ attempt: number; reason: ErrorCode | null; hadDesktop: boolean } | null>(null);
+  // `note`: what the last try's failure adds to its words (the server's own, for a refusal): shown while retrying too.
+  const [reconnecting, setReconnecting] = useState<{ attempt: number; reason: ErrorCode | null; note?: string; hadDesktop: boolean } | null>(null);
   const [ending, setEnding] = useState<'launcher' | null>(null);
   const lastSentClipboard = useRef<string | null>(null);
   /**
@@ -391,7 +392,7 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
       // not sent again by itself, which could lengthen the wait; a saved one is not blamed.
       if (decided?.code === 'sign-in-blocked') typedPasswordRef.current = null;
       if (decided && f.code !== 'user-ended' && shouldReconnect(decided.code, { wasConnected: wasConnectedRef.current, kiosk: kiosk !== null, attempts: retryRef.current })) {
-        scheduleReconnect(decided.code);
+        scheduleReconnect(decided.code, decided.note);
         return;
       }
       // A desktop that has tried DESKTOP_RECONNECT_ATTEMPTS times says so, and leaves the next try to the user.
@@ -719,10 +720,10 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
     sessionRef.current?.setPictureQuality?.(quality);
   }, [quality]);
 
-  function scheduleReconnect(reason: ErrorCode | null) {
+  function scheduleReconnect(reason: ErrorCode | null, note?: string) {
     retryRef.current += 1;
     const attemptNumber = retryRef.current;
-    setReconnecting({ attempt: attemptNumber, reason, hadDesktop: wasConnectedRef.current });
+    setReconnecting({ attempt: attemptNumber, reason, ...(note ? { note } : {}), hadDesktop: wasConnectedRef.current });
     updateState('reconnecting');
     const delay = reconnectDelay(attemptNumber, { ...DEFAULT_RECONNECT, maxDelayMs: reconnectMaxDelayMs ?? DEFAULT_RECONNECT.maxDelayMs });
     if (retryTimerRef.current) clearTimeout(retryTimerRef.current);
@@ -749,7 +750,7 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
         else if (hadDesktop) setAttempt((n) => n + 1);
         else {
           retryRef.current = tries;
-          scheduleReconnect(reason?.code ?? null);
+          scheduleReconnect(reason?.code ?? null, reason?.note);
         }
     }
   }
@@ -1149,6 +1150,7 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
               {kiosk ? '' : ` of ${DESKTOP_RECONNECT_ATTEMPTS}`})
             </p>
             {reconnecting.reason && <p className="error-detail">{reconnectWords(reconnecting.reason, reconnecting.hadDesktop)}</p>}
+            {reconnecting.reason && reconnecting.note && <p className="error-detail">{reconnecting.note}</p>}
             {reconnecting.hadDesktop && <p className="error-detail">What is open on the remote computer usually keeps running there, and comes back with the connection.</p>}
             {!kiosk && (
               <div className="actions">

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { startXvnc, disposeXvnc, type XvncServer } from '../servers/xvnc';
@@ -376,6 +377,76 @@ test('a host name that cannot be looked up (a thin client booting before its net
   // Pauses of 0.25–0.5 s, growing to 1–2 s (this policy's cap): a handful of attempts in 5 s, not a tight loop.
   assert.ok(later > first && later - first <= 12, `attempts ${first} → ${later} in 5 s`);
   assert.equal(await page.getByRole('alert').count(), 0, 'no error box: nothing for the user to do');
+});
+
+/**
+ * Signs in to a VNC server with a wrong password, as another client on this machine would (TigerVNC's blacklist
+ * counts failures by address), until the server refuses before any sign-in (at most `times` tries); each time, the
+ * server's answer: "1" (failed) and its reason, or "blocked" and its reason.
+ */
+async function failVncSignIns(port: number, times: number): Promise<string[]> {
+  const answers: string[] = [];
+  for (let i = 0; i < times && !answers.at(-1)?.startsWith('blocked'); i++) {
+    answers.push(
+      await new Promise<string>((resolve, reject) => {
+        const socket = net.connect(port, '127.0.0.1');
+        let received = Buffer.alloc(0);
+        let step = 0;
+        socket.on('data', (chunk) => {
+          received = Buffer.concat([received, chunk]);
+          if (step === 0 && received.length >= 12) {
+            socket.write('RFB 003.008\n');
+            received = received.subarray(12);
+            step = 1;
+          }
+          if (step === 1 && received.length >= 1 && received.length >= 1 + (received[0] as number)) {
+            const types = [...received.subarray(1, 1 + (received[0] as number))];
+            if (types.length === 0 && received.length >= 5 && received.length >= 5 + received.readUInt32BE(1)) {
+              // Refused before any sign-in: the block is on.
+              resolve(`blocked ${received.subarray(5, 5 + received.readUInt32BE(1)).toString('latin1')}`);
+              return socket.destroy();
+            }
+            if (!types.includes(2)) return;
+            socket.write(Buffer.from([2]));
+            received = received.subarray(1 + (received[0] as number));
+            step = 2;
+          }
+          if (step === 2 && received.length >= 16) {
+            socket.write(Buffer.alloc(16)); // not the DES of the challenge under the password
+            received = received.subarray(16);
+            step = 3;
+          }
+          if (step === 3 && received.length >= 8 && received.length >= 8 + received.readUInt32BE(4)) {
+            resolve(`${received.readUInt32BE(0)} ${received.subarray(8, 8 + received.readUInt32BE(4)).toString('latin1')}`);
+            socket.destroy();
+          }
+        });
+        socket.on('error', reject);
+        socket.setTimeout(5000, () => reject(new Error(`no answer from the VNC server at step ${step}`)));
+      }),
+    );
+  }
+  return answers;
+}
+
+test('a server refusing sign-ins after too many failures (TigerVNC\u2019s blacklist): the kiosk says so with the server\u2019s words while it retries, and signs in once the wait is over', async () => {
+  const server = await startXvnc({ background: '#336699', password: 'Kiosk-56', xterm: false, blacklist: { threshold: 3, timeoutSeconds: 10 } });
+  cleanups.push(() => disposeXvnc(server));
+  // Someone else on this device got the password wrong three times: the server now refuses this address for 10 s.
+  const failures = await failVncSignIns(server.port, 6);
+  assert.ok(failures.at(-1)?.startsWith('blocked ') && failures.slice(0, -1).every((answer) => answer.startsWith('1 ')), failures.join(' | '));
+  const blockedAt = Date.now();
+  const kiosk = await startKiosk(server.port, { savedPassword: 'Kiosk-56' });
+  const { page } = kiosk.browser;
+  assert.match(await reconnectingShown(page), /^Connecting… \(attempt \d+\)$/);
+  await page.getByText(messageFor('sign-in-blocked')).waitFor({ timeout: 10_000 });
+  // The server's own words, as the error box would show them, under the retrying message.
+  await page.locator('.session-overlay.reconnecting').getByText(/^The remote computer said: “Too many security failures”\.$/).waitFor({ timeout: 5_000 });
+  assert.equal(await page.getByRole('alert').count(), 0, 'no error box: the kiosk waits by itself');
+  assert.equal(await page.getByRole('dialog', { name: 'Password required' }).count(), 0, 'the saved password is not blamed');
+  // Once the block is over (10 s after the last failure), it signs in with the saved password.
+  await waitForCanvasColour(page, 1000, 740, BLUE, 40_000);
+  assert.ok(Date.now() - blockedAt >= 9_000, 'not before the server\u2019s wait was over');
 });
 
 const figures: Record<string, unknown> = {};
