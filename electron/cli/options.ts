@@ -143,6 +143,7 @@ export function parseCli(argv: string[]): CliOptions {
   }
   let exportProfile: CliOptions['exportProfile'] = null;
   let rest = positionals;
+  let exportFileToken: (typeof tokens)[number] | undefined;
   if (values.export !== undefined) {
     // --export NAME_OR_ID FILE: the file is the argument right after the name (so that --import's files, a shell
     // glob's, may come before or after it).
@@ -151,16 +152,22 @@ export function parseCli(argv: string[]): CliOptions {
       if (token.kind === 'option' && token.name === 'export') at = index;
     });
     const fileToken = tokens[at + 1];
+    exportFileToken = fileToken;
     if (fileToken?.kind !== 'positional') throw new UsageError('--export takes a connection\'s name or id and a file: --export NAME_OR_ID FILE.');
     rest = tokens.filter((token) => token.kind === 'positional' && token !== fileToken).map((token) => (token as { value: string }).value);
     if (values.import === undefined && rest.length > 0) throw new UsageError(`--export takes a connection's name or id and one file: --export NAME_OR_ID FILE (${rest[0]} was given too).`);
     if (!/\.(rdp|remmina)$/i.test(fileToken.value)) throw new UsageError('--export writes .rdp or .remmina files; give the file one of those extensions.');
     exportProfile = { nameOrId: values.export, file: path.resolve(fileToken.value) };
   }
-  // --import FILE...: the files after it (a shell glob's) are imported too, not opened (--export's file aside).
-  const importFiles = (values.import ?? []).slice();
-  if (importFiles.length > 0) {
-    importFiles.push(...rest);
+  // --import FILE...: the files after it (a shell glob's) are imported too, not opened (--export's file aside), and a
+  // file before it as well: all in the order given.
+  const importFiles: string[] = [];
+  if (values.import !== undefined) {
+    for (const token of tokens) {
+      if (token === exportFileToken) continue;
+      if (token.kind === 'option' && token.name === 'import' && token.value !== undefined) importFiles.push(token.value);
+      else if (token.kind === 'positional') importFiles.push(token.value);
+    }
     rest = [];
   }
   if (values.json && !values.list) throw new UsageError('--json goes with --list: deskbridge --list --json.');

@@ -77,6 +77,9 @@ test('--import takes several files (a shell glob: the files after it), in order'
   assert.deepEqual(glob.importFiles, ['a.rdp', 'b.vv', 'c.remmina'].map((f) => path.resolve(f)));
   assert.equal(glob.file, null, 'the files after --import are imported, not opened');
   assert.deepEqual(parseCli(['--import', 'a.rdp', '--import', 'b.rdp']).importFiles, [path.resolve('a.rdp'), path.resolve('b.rdp')]);
+  // A file before --import is imported too, in its place.
+  assert.deepEqual(parseCli(['a.rdp', '--import', 'b.rdp', 'c.rdp']).importFiles, ['a.rdp', 'b.rdp', 'c.rdp'].map((f) => path.resolve(f)));
+  assert.deepEqual(parseCli(['a.rdp', '--import', 'b.rdp', '--export', 'Front desk', 'out.rdp', 'c.rdp']).importFiles, ['a.rdp', 'b.rdp', 'c.rdp'].map((f) => path.resolve(f)));
   // With --export, the one file is the export's, as before.
   const both = parseCli(['--import', 'a.rdp', '--export', 'Front desk', 'out.rdp']);
   assert.deepEqual(both.importFiles, [path.resolve('a.rdp')]);
