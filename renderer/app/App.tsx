@@ -14,6 +14,7 @@ import { ModalDialog } from './ModalDialog';
 import { OpenedFileDialog } from './OpenedFileDialog';
 import { warmUpSessionAdapters } from '../session/createRemoteSession';
 import { kioskBlocksKey } from '../../shared/session/kioskKeys';
+import { useUndoableDeletes } from './useUndoableDeletes';
 
 /** Undo's keys as this computer names them (⌘Z on a Mac; Ctrl+Z elsewhere): both work everywhere. */
 const UNDO_KEYS = { label: /Mac|iPhone|iPad/.test(navigator.platform) ? '⌘Z' : 'Ctrl+Z' };
@@ -111,10 +112,15 @@ export function App() {
   const [saves, setSaves] = useState(0);
   const [confirmDelete, setConfirmDelete] = useState<ProfileView | null>(null);
   const [info, setInfo] = useState<string[]>([]);
-  /** The connection just deleted, while the gateway can still put it back (API.restore): the library offers Undo. */
-  const [undoable, setUndoable] = useState<{ id: string; name: string } | null>(null);
-  const undoTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
-  useEffect(() => () => clearTimeout(undoTimer.current), []);
+  /**
+   * The connections deleted while the gateway can still put them back (API.restore): the library offers Undo for
+   * the newest. Offered a little less long than the gateway keeps each, so an Undo in time always finds it.
+   */
+  const undoable = useUndoableDeletes(UNDO_DELETE_MS - 5000, () => {
+    // The keys on its Undo button would fall to the page: they go back to the list.
+    if (document.activeElement?.closest('[data-testid="undo-delete"]')) setFocusSelectedRow((n) => n + 1);
+  });
+  const nextUndo = undoable.offered.at(-1);
   const [ticket, setTicket] = useState<File | null>(null);
   /** A connection file opened from outside the app, waiting for the user's yes before it connects. */
   const [openedFile, setOpenedFile] = useState<{ profile: ProfileView; consent: OpenedFileConsent } | null>(null);
@@ -337,36 +343,26 @@ export function App() {
     }
   };
 
-  /** Undo offered a little less long than the gateway keeps a deleted connection, so a click in time always finds it. */
-  const offerUndo = (profile: { id: string; name: string }) => {
-    setUndoable({ id: profile.id, name: profile.name });
-    clearTimeout(undoTimer.current);
-    undoTimer.current = setTimeout(() => {
-      // The keys on its Undo button would fall to the page: they go back to the list.
-      const onUndo = Boolean(document.activeElement?.closest('[data-testid="undo-delete"]'));
-      setUndoable(null);
-      if (onUndo) setFocusSelectedRow((n) => n + 1);
-    }, UNDO_DELETE_MS - 5000);
-  };
-
-  /** Puts the last deleted connection back (the library's Undo, or Ctrl+Z there): selected, its row focused. */
+  /**
+   * Puts the last deleted connection back (the library's Undo, or Ctrl+Z there): selected, its row focused. The one
+   * deleted before it, if still in its time, is offered next, and the announcement says so (the bar is no live region).
+   */
   const undoDelete = () => {
-    const target = undoable;
+    const after = undoable.offered.at(-2);
+    const target = undoable.take();
     if (!target) return;
-    setUndoable(null);
-    clearTimeout(undoTimer.current);
     void act(async () => {
       const restored = await api<ProfileView>('POST', API.restore(target.id));
       await loadProfiles();
       leaveEditor(() => setSelection({ kind: 'profile', id: restored.id }));
       setFocusSelectedRow((n) => n + 1);
-      announce(`“${restored.name}” is back, as it was.`);
+      announce(`“${restored.name}” is back, as it was.${after ? ` ${UNDO_KEYS.label} again puts back “${after.name}”.` : ''}`);
     });
   };
 
   /** Ctrl+Z (⌘Z) in the library, but in a text field (where it undoes typing), while Undo is offered. */
   const undoKey = (event: ReactKeyboardEvent<HTMLDivElement>) => {
-    if (!undoable || event.shiftKey || event.altKey || !(event.ctrlKey || event.metaKey) || event.key.toLowerCase() !== 'z') return;
+    if (!nextUndo || event.shiftKey || event.altKey || !(event.ctrlKey || event.metaKey) || event.key.toLowerCase() !== 'z') return;
     const target = event.target as HTMLElement;
     if (target.isContentEditable || target instanceof HTMLTextAreaElement || (target instanceof HTMLInputElement && !['checkbox', 'radio', 'button', 'submit'].includes(target.type))) return;
     event.preventDefault();
@@ -559,10 +555,10 @@ export function App() {
             </button>
           </div>
         )}
-        {undoable && (
+        {nextUndo && (
           // Not a live region: the deletion was announced already ("Deleted “X”."); this is where to take it back.
           <div className="banner info" data-testid="undo-delete">
-            Deleted “{undoable.name}”.{' '}
+            Deleted “{nextUndo.name}”.{' '}
             <button type="button" className="link" onClick={undoDelete} disabled={busy} aria-keyshortcuts="Control+Z Meta+Z" title={`Undo (${UNDO_KEYS.label})`}>
               Undo
             </button>
@@ -787,7 +783,7 @@ export function App() {
                     );
                     setFocusSelectedRow((n) => n + 1);
                     announce(`${live > 0 ? `Disconnected and deleted “${target.name}”.` : `Deleted “${target.name}”.`} ${UNDO_KEYS.label} puts it back.`);
-                    offerUndo(target);
+                    undoable.offer(target);
                   });
                 }}
               >

@@ -71,3 +71,57 @@ test('Undo puts a deleted connection back as it was, saved password included; Ct
   assert.equal(await focusedName(page), 'Spare');
   await offer.waitFor({ state: 'detached' });
 });
+
+test('several deletes inside the window: Undo puts them back in turn, the last first, each offered while its own time lasts', async () => {
+  const { browser } = await startAppWithBrowser(cleanups);
+  const { page } = browser;
+  page.setDefaultTimeout(10_000);
+  await createProfile(page, { name: 'Archive', port: server.port + 1 });
+  await createProfile(page, { name: 'Billing', port: server.port, password: PASSWORD });
+  await createProfile(page, { name: 'Cashier', port: server.port + 2 });
+  const offer = page.getByTestId('undo-delete');
+  const offered = async (name: string) => {
+    await offer.filter({ hasText: `Deleted “${name}”.` }).waitFor();
+    assert.equal((await offer.textContent())?.trim(), `Deleted “${name}”. Undo`);
+  };
+
+  await deleteFromList(page, 'Billing');
+  await offered('Billing');
+  await deleteFromList(page, 'Archive');
+  await offered('Archive');
+  await offer.getByRole('button', { name: 'Undo' }).click();
+  await library(page).getByRole('button', { name: 'Archive', exact: true }).waitFor();
+  // The one deleted before it is offered next, and a screen reader hears so.
+  await page.getByRole('status').filter({ hasText: '“Archive” is back, as it was. Ctrl+Z again puts back “Billing”.' }).waitFor();
+  await offered('Billing');
+  assert.equal(await focusedName(page), 'Archive');
+  await page.keyboard.press('Control+z');
+  await library(page).getByRole('button', { name: 'Billing', exact: true }).waitFor();
+  await page.getByRole('status').filter({ hasText: '“Billing” is back, as it was.' }).waitFor();
+  await offer.waitFor({ state: 'detached' });
+  // Put back as it was: its saved password with it (the row says so).
+  await library(page).getByRole('button', { name: 'Billing', exact: true }).click();
+  assert.equal(await page.getByLabel('Port', { exact: true }).inputValue(), String(server.port));
+  await page.getByRole('button', { name: 'Connect', exact: true }).click();
+  await waitForState(page, 'Connected');
+  await waitForCanvasColour(page, 500, 500, hexColour('#336699'));
+  assert.equal(await page.getByRole('dialog').count(), 0, 'no password asked for');
+  await page.getByRole('tab', { name: 'Connections' }).click();
+
+  // Each on its own clock: the first one's offer ends, the later one's goes on. The page's clock is ours to move
+  // (the offer runs on the page's timers), so no test waits a minute; the gateway's minute runs as it does.
+  await page.clock.install();
+  await deleteFromList(page, 'Archive');
+  await page.clock.runFor(30_000);
+  await deleteFromList(page, 'Cashier');
+  await offered('Cashier');
+  await page.clock.runFor(26_000);
+  await offered('Cashier');
+  await page.keyboard.press('Control+z');
+  await library(page).getByRole('button', { name: 'Cashier', exact: true }).waitFor();
+  await page.getByRole('status').filter({ hasText: '“Cashier” is back, as it was.' }).waitFor();
+  await offer.waitFor({ state: 'detached' });
+  assert.equal(await library(page).getByRole('button', { name: 'Archive', exact: true }).count(), 0, 'its time was over: not put back');
+  await page.clock.runFor(30_000);
+  assert.equal(await offer.count(), 0);
+});

@@ -1,0 +1,67 @@
+// The deletes the library can still take back. The gateway keeps each deleted connection for its own
+// undo window (ProfileLibrary.remove), so the page keeps each on its own clock too: a second delete
+// within the minute does not hide the first, and Undo takes them back the newest first, as a file
+// manager's or a mail client's Undo does.
+import { useEffect, useRef, useState } from 'react';
+
+/** A connection deleted from the page, while Undo can still put it back (API.restore). */
+export interface UndoableDelete {
+  id: string;
+  name: string;
+}
+
+export interface UndoableDeletes {
+  /** Every delete still offered, the newest last. */
+  offered: readonly UndoableDelete[];
+  /** Offers Undo for `deleted` for `offerMs`, from now. */
+  offer(deleted: UndoableDelete): void;
+  /** The newest delete, no longer offered (the caller puts it back); undefined when none is. */
+  take(): UndoableDelete | undefined;
+}
+
+/**
+ * `offerMs`: how long each delete is offered (a little less than the gateway keeps it, so an Undo in time
+ * always finds it). `onLastExpired` runs when the last offer runs out, before it leaves the page.
+ */
+export function useUndoableDeletes(offerMs: number, onLastExpired: () => void): UndoableDeletes {
+  const [offered, setOffered] = useState<readonly UndoableDelete[]>([]);
+  /** One timer per delete offered: INVARIANT: its keys are the ids in `offered`. */
+  const timers = useRef(new Map<string, ReturnType<typeof setTimeout>>());
+  const lastExpired = useRef(onLastExpired);
+  lastExpired.current = onLastExpired;
+  useEffect(() => {
+    const running = timers.current;
+    return () => {
+      for (const timer of running.values()) clearTimeout(timer);
+      running.clear();
+    };
+  }, []);
+
+  const drop = (id: string) => {
+    clearTimeout(timers.current.get(id));
+    timers.current.delete(id);
+    setOffered((list) => list.filter((d) => d.id !== id));
+  };
+
+  return {
+    offered,
+    offer: (deleted) => {
+      // The same connection again (put back, then deleted anew): one offer, on the new delete's clock.
+      drop(deleted.id);
+      setOffered((list) => [...list, { id: deleted.id, name: deleted.name }]);
+      timers.current.set(
+        deleted.id,
+        setTimeout(() => {
+          timers.current.delete(deleted.id);
+          if (timers.current.size === 0) lastExpired.current();
+          setOffered((list) => list.filter((d) => d.id !== deleted.id));
+        }, offerMs),
+      );
+    },
+    take: () => {
+      const newest = offered.at(-1);
+      if (newest) drop(newest.id);
+      return newest;
+    },
+  };
+}
