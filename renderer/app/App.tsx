@@ -366,7 +366,9 @@ export function App() {
     const target = event.target as HTMLElement;
     if (target.isContentEditable || target instanceof HTMLTextAreaElement || (target instanceof HTMLInputElement && !['checkbox', 'radio', 'button', 'submit'].includes(target.type))) return;
     event.preventDefault();
-    undoDelete();
+    // As the Undo button is disabled while a request runs: a second press before the first's restore is back would
+    // take back the same connection again.
+    if (!busy) undoDelete();
   };
 
   // The tab list is one stop for Tab; arrows, Home and End move between tabs (WAI-ARIA tabs pattern).
