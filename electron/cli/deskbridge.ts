@@ -225,8 +225,23 @@ async function runList(options: CliOptions, json: boolean): Promise<number> {
   for (const notice of library.notices) process.stderr.write(`deskbridge: warning: ${notice}\n`);
   // One keychain read at a time: N connections are N reads, which a keychain answers one by one anyway.
   const views = [];
-  for (const profile of library.list()) views.push(await library.view(profile));
-  const connections = listedConnections(views);
+  const unknown = new Set<string>();
+  let why = '';
+  for (const profile of library.list()) {
+    const saved = await library.passwordSavedOrUnreadable(profile.id);
+    if (typeof saved !== 'boolean') {
+      unknown.add(profile.id);
+      why ||= saved.unreadable;
+    }
+    // Where the keychain could not be read just now it is not asked again for the view (null): listed as unknown.
+    views.push(await library.view(profile, typeof saved === 'boolean' ? undefined : null));
+  }
+  if (unknown.size > 0) {
+    const store = library.secretsBackend === 'keychain' ? 'the keychain' : 'the encrypted password file';
+    const count = unknown.size === 1 ? '1 connection' : `${unknown.size} connections`;
+    process.stderr.write(`deskbridge: warning: ${store} could not be read (${why.replace(/\.$/, '')}), so whether a password is saved is unknown for ${count}.\n`);
+  }
+  const connections = listedConnections(views, unknown);
   if (connections.length === 0) process.stderr.write(`deskbridge: the library has no connections (data folder ${options.dataDir}).\n`);
   if (json) process.stdout.write(JSON.stringify(connections, null, 2) + '\n');
   else if (connections.length > 0) process.stdout.write(formatList(connections));

@@ -14,13 +14,17 @@ export interface ListedConnection {
   folder: string;
   /** Whether IT manages it (a policy's or provisioning's connection). */
   managed: boolean;
-  /** Whether a password is saved for it (and may be used, as policy allows). */
-  passwordSaved: boolean;
+  /** Whether a password is saved for it (and may be used, as policy allows); null where the keychain could not be read. */
+  passwordSaved: boolean | null;
   id: string;
 }
 
-/** The library's connections, in its order (as the app's list shows them), with only the fields --list prints. */
-export function listedConnections(views: readonly ProfileView[]): ListedConnection[] {
+/**
+ * The library's connections, in its order (as the app's list shows them), with only the fields --list prints.
+ * `passwordUnknown`: the ids whose saved password could not be looked up (the keychain did not answer), listed as
+ * unknown rather than as the "no" their view says.
+ */
+export function listedConnections(views: readonly ProfileView[], passwordUnknown: ReadonlySet<string> = new Set()): ListedConnection[] {
   return libraryOrder(views).map((view) => ({
     name: view.name,
     protocol: view.protocol,
@@ -28,7 +32,7 @@ export function listedConnections(views: readonly ProfileView[]): ListedConnecti
     port: view.port,
     folder: view.folder,
     managed: view.managed !== null,
-    passwordSaved: view.hasSavedPassword,
+    passwordSaved: passwordUnknown.has(view.id) ? null : view.hasSavedPassword,
     id: view.id,
   }));
 }
@@ -46,11 +50,16 @@ function oneLine(text: string): string {
   return text.replace(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, '?');
 }
 
+/** "?" where it could not be told: the column must not say "no" for a keychain that was not read. */
+function yesNoUnknown(value: boolean | null): string {
+  return value === null ? '?' : value ? 'yes' : 'no';
+}
+
 const HEADINGS = ['NAME', 'PROTOCOL', 'ADDRESS', 'FOLDER', 'MANAGED', 'PASSWORD SAVED', 'ID'] as const;
 
 /** The plain --list: a heading line, then one line per connection, in columns two spaces apart. */
 export function formatList(connections: readonly ListedConnection[]): string {
-  const rows = connections.map((c) => [oneLine(c.name), c.protocol.toUpperCase(), oneLine(address(c.host, c.port)), oneLine(c.folder) || '-', c.managed ? 'yes' : 'no', c.passwordSaved ? 'yes' : 'no', c.id]);
+  const rows = connections.map((c) => [oneLine(c.name), c.protocol.toUpperCase(), oneLine(address(c.host, c.port)), oneLine(c.folder) || '-', c.managed ? 'yes' : 'no', yesNoUnknown(c.passwordSaved), c.id]);
   const table = [[...HEADINGS], ...rows];
   const widths = HEADINGS.map((_, column) => Math.max(...table.map((row) => row[column]!.length)));
   return table.map((row) => row.map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column]!))).join('  ')).join('\n') + '\n';

@@ -25,10 +25,11 @@ Options:
                             or every problem in it, and exit (0 if valid, 1 if not).
   --list                    Print the library and exit: one line per connection, in the app's order
                             (folders, favourites, names), with its name, protocol, address, folder,
-                            whether IT manages it, whether a password is saved (yes/no; never the
-                            password) and its id.
+                            whether IT manages it, whether a password is saved (yes/no, or ? where the
+                            keychain could not be read; never the password) and its id.
   --json                    With --list: print a JSON array instead, one object per connection with the
-                            fields name, protocol, host, port, folder, managed, passwordSaved and id.
+                            fields name, protocol, host, port, folder, managed, passwordSaved (null
+                            where unknown) and id.
   --import FILE...          Add the connections in .rdp, .vv or .remmina files to the library and exit
                             (several files, or a shell glob: one line per file; a file refused does not
                             stop the others, and the exit status is 1 if any was). A .vv's one-time

@@ -115,7 +115,7 @@ async function fixtures(dir: string, ...names: string[]): Promise<string[]> {
   return copies;
 }
 
-type Listed = { name: string; protocol: string; host: string; port: number; folder: string; managed: boolean; passwordSaved: boolean; id: string };
+type Listed = { name: string; protocol: string; host: string; port: number; folder: string; managed: boolean; passwordSaved: boolean | null; id: string };
 
 test('--list prints the library in the app\u2019s order, IT\u2019s connections marked; --list --json the same as objects; an empty library says so and exits 0', async () => {
   const { dir, cli } = await setUp();
@@ -171,6 +171,27 @@ test('a password saved through standard input shows in --list as "yes", never it
   assert.match(text.stdout, /^mstsc-desktop +RDP +desk-042\.corp\.example:3390 +- +no +yes +\S+$/m);
   assert.equal((JSON.parse(json.stdout) as Listed[])[0]!.passwordSaved, true);
   for (const output of [text.stdout, text.stderr, json.stdout, json.stderr]) assert.doesNotMatch(output, /Correct-Horse/);
+});
+
+test('a password file that cannot be read: --list says "?" (null in JSON), not "no", and why once on standard error', async () => {
+  const { dir, dataDir, cli, run } = await setUp();
+  const files = await fixtures(dir, 'mstsc-desktop.rdp', 'lab-vnc.remmina');
+  assert.equal(cli('--import', ...files).status, 0);
+  assert.equal(run(['--save-password', 'mstsc-desktop'], 'Correct-Horse-77\n').status, 0);
+  // The encrypted file replaced by a folder (a restore gone wrong): every read of it fails.
+  await rm(path.join(dataDir, 'secrets.enc.json'));
+  await mkdir(path.join(dataDir, 'secrets.enc.json'));
+  const text = cli('--list');
+  assert.equal(text.status, 0, text.stderr);
+  assert.match(text.stdout, /^mstsc-desktop +RDP +desk-042\.corp\.example:3390 +- +no +\? +\S+$/m);
+  assert.match(text.stdout, /^Lab bench 7 +VNC +\[fd00::7\]:5901 +Lab +no +\? +\S+$/m);
+  assert.doesNotMatch(text.stdout, / no +[\w-]+$/m, 'no connection is said to have no password');
+  assert.deepEqual(text.stderr.match(/^deskbridge: warning: .*$/gm), [
+    'deskbridge: warning: the encrypted password file could not be read (EISDIR: illegal operation on a directory, read), so whether a password is saved is unknown for 2 connections.',
+  ]);
+  const json = cli('--list', '--json');
+  assert.equal(json.status, 0, json.stderr);
+  assert.deepEqual((JSON.parse(json.stdout) as Listed[]).map((c) => c.passwordSaved), [null, null]);
 });
 
 test('--export takes a connection\u2019s name (any case), as --connect does: exported by name and imported again, it is the same connection', async () => {

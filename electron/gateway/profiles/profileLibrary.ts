@@ -500,6 +500,24 @@ export class ProfileLibrary {
     return this.passwordSaved.get(id) ?? (await this.savedPassword(id)) !== null;
   }
 
+  /**
+   * For `deskbridge --list`: whether a password is saved, as hasSavedPassword() tells it, except where the secrets
+   * store could not be read: then `unreadable` says why. hasSavedPassword() answers "no" there (a connect goes on
+   * and asks for the password), which a list IT acts on would state as a fact.
+   */
+  async passwordSavedOrUnreadable(id: string): Promise<boolean | { unreadable: string }> {
+    const oneShot = this.oneShots.get(id);
+    if (oneShot) return oneShot.password !== null;
+    if (this.passwordSavingRefusal()) return false;
+    const known = this.passwordSaved.get(id);
+    if (known !== undefined) return known;
+    try {
+      return (await this.readSavedPassword(id)) !== null;
+    } catch (error) {
+      return { unreadable: (error as Error).message };
+    }
+  }
+
   /** A saved password, unless policy forbids using saved passwords (then it is as if none were saved). */
   async savedPassword(id: string): Promise<string | null> {
     // A one-shot's password came with its file for this connection; it was never saved.
@@ -507,14 +525,19 @@ export class ProfileLibrary {
     if (oneShot) return oneShot.password;
     if (this.passwordSavingRefusal()) return null;
     try {
-      const writes = this.passwordWrites;
-      const password = await this.secrets.get(profileAccount(id));
-      if (writes === this.passwordWrites) this.passwordSaved.set(id, password !== null);
-      return password;
+      return await this.readSavedPassword(id);
     } catch (error) {
       this.logger.warn('could not read the secrets store', { error: (error as Error).message });
       return null;
     }
+  }
+
+  /** The secrets store's answer for a connection, recorded in passwordSaved; throws where the store cannot be read. */
+  private async readSavedPassword(id: string): Promise<string | null> {
+    const writes = this.passwordWrites;
+    const password = await this.secrets.get(profileAccount(id));
+    if (writes === this.passwordWrites) this.passwordSaved.set(id, password !== null);
+    return password;
   }
 
   // --- connections ---

@@ -43,3 +43,20 @@ test('--list: a name carrying terminal controls (C1 CSI) or a bidirectional over
   assert.match(text, /Evil\?gpj\.exe /);
   assert.doesNotMatch(text, /[\u0080-\u009f\u202a-\u202e\u2066-\u2069]/);
 });
+
+test('--list: where the keychain could not be read, "?" in the column (the layout kept) and null in JSON, never "no"', () => {
+  const views = [view({ name: 'Alpha', hasSavedPassword: true }), view({ name: 'Beta' }), view({ name: 'Gamma' })];
+  const listed = listedConnections(views, new Set(['id-Beta']));
+  assert.deepEqual(
+    listed.map((c) => c.passwordSaved),
+    [true, null, false],
+  );
+  assert.equal(JSON.parse(JSON.stringify(listed))[1].passwordSaved, null);
+  assert.deepEqual(formatList(listed).split('\n'), [
+    'NAME   PROTOCOL  ADDRESS                 FOLDER  MANAGED  PASSWORD SAVED  ID',
+    'Alpha  RDP       desk.corp.example:3389  -       no       yes             id-Alpha',
+    'Beta   RDP       desk.corp.example:3389  -       no       ?               id-Beta',
+    'Gamma  RDP       desk.corp.example:3389  -       no       no              id-Gamma',
+    '',
+  ]);
+});

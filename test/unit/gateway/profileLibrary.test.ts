@@ -77,6 +77,26 @@ test('listing the library reads each secret once, not on every list', async (t) 
   assert.equal((await flags(library))[5], false);
 });
 
+test('a keychain that cannot be read: --list is told "unknown" and why, not "no"; the page\u2019s flag and a connect are as before', async (t) => {
+  const secrets = new CountingSecrets();
+  const library = await openLibrary(t, secrets);
+  const { id } = await library.create({ name: 'Office', protocol: 'vnc', host: '127.0.0.1', port: 5901 });
+  await secrets.set(`profile:${id}`, 'pw');
+  const get = secrets.get.bind(secrets);
+  secrets.get = async () => {
+    throw new Error('Platform secure storage failure: the name org.freedesktop.secrets was not provided');
+  };
+  assert.deepEqual(await library.passwordSavedOrUnreadable(id), { unreadable: 'Platform secure storage failure: the name org.freedesktop.secrets was not provided' });
+  assert.equal(await library.hasSavedPassword(id), false, 'the page\u2019s flag stays a boolean');
+  assert.equal(await library.savedPassword(id), null, 'a connect asks for the password');
+  // Answering again: read, and known from then on.
+  secrets.get = get;
+  assert.equal(await library.passwordSavedOrUnreadable(id), true);
+  const reads = secrets.reads;
+  assert.equal(await library.passwordSavedOrUnreadable(id), true);
+  assert.equal(secrets.reads, reads, 'known now: not asked again');
+});
+
 test('a read that overlapped a save does not put back what it saw before the save', async (t) => {
   const secrets = new CountingSecrets();
   const library = await openLibrary(t, secrets);
