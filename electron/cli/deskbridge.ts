@@ -327,7 +327,9 @@ export async function main(argv: string[]): Promise<void> {
         process.exit(1);
       }
       const notes = deleted ? [...outcome.notes, DELETED_AS_ASKED] : outcome.notes;
-      if (outcome.alreadyImported) process.stdout.write(`Already imported from this file: "${outcome.profile.name}" (id ${outcome.profile.id}). Nothing was added.\n`);
+      // A .vv is a new ticket each time: not "this file", but the connection it makes, is in the library already.
+      if (outcome.sameConnection) process.stdout.write(`Already in the library: "${outcome.profile.name}" (id ${outcome.profile.id}) is the connection this file makes. Nothing was added.\n${deleted ? `Note: ${DELETED_AS_ASKED}\n` : ''}`);
+      else if (outcome.alreadyImported) process.stdout.write(`Already imported from this file: "${outcome.profile.name}" (id ${outcome.profile.id}). Nothing was added.\n`);
       else process.stdout.write(`Imported "${outcome.profile.name}" (id ${outcome.profile.id}).\n${notes.map((n) => `Note: ${n}\n`).join('')}`);
     } else if (results.length > 1) {
       let failed = 0;
@@ -340,7 +342,7 @@ export async function main(argv: string[]): Promise<void> {
           failed++;
           process.stderr.write(`deskbridge: ${label}: refused: ${refusal}${deleted ? ` ${DELETED_AS_ASKED}` : ''}\n`);
         } else if (outcome.alreadyImported) {
-          process.stdout.write(`${label}: already in the library as "${outcome.profile.name}" (id ${outcome.profile.id}); nothing was added.\n`);
+          process.stdout.write(`${label}: already in the library as "${outcome.profile.name}" (id ${outcome.profile.id}); nothing was added.\n${deleted ? `${label}: note: ${DELETED_AS_ASKED}\n` : ''}`);
         } else {
           const notes = deleted ? [...outcome.notes, DELETED_AS_ASKED] : outcome.notes;
           process.stdout.write(`${label}: imported as "${outcome.profile.name}" (id ${outcome.profile.id}).\n${notes.map((n) => `${label}: note: ${n}\n`).join('')}`);

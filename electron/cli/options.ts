@@ -33,7 +33,9 @@ Options:
   --import FILE...          Add the connections in .rdp, .vv or .remmina files to the library and exit
                             (several files, or a shell glob: one line per file; a file refused does not
                             stop the others, and the exit status is 1 if any was). A .vv's one-time
-                            password is not kept; its delete-this-file is honoured.
+                            password is not kept; its delete-this-file is honoured. A file imported
+                            before, or a .vv for a connection already saved (a broker's next ticket),
+                            adds nothing.
   --export NAME_OR_ID FILE  Write a saved connection as .rdp or .remmina (by FILE's extension) and exit.
                             Never includes a password.
   --save-password NAME_OR_ID

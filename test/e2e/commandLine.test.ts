@@ -106,6 +106,36 @@ test('the same file imported again (a login script on every run) adds no copy; a
   assert.equal(byId.status, 0, byId.stderr);
 });
 
+test('a broker\u2019s next .vv for the same console (a new one-time password) is the connection already saved: --import says so and adds no copy', async () => {
+  const { dir, cli } = await setUp();
+  const ticket = (password: string, host = 'vm-7.corp.example') => `[virt-viewer]\ntype=spice\nhost=${host}\ntls-port=5901\npassword=${password}\ntitle=Finance VM\ndelete-this-file=1\n`;
+  const vv = path.join(dir, 'console.vv');
+  await writeFile(vv, ticket('first-ticket'));
+  const first = cli('--import', vv);
+  assert.equal(first.status, 0, first.stderr);
+  const id = /id ([\w-]+)\)/.exec(first.stdout)?.[1] ?? '';
+  await writeFile(vv, ticket('second-ticket'));
+  const again = cli('--import', vv);
+  assert.equal(again.status, 0, again.stderr);
+  assert.equal(
+    again.stdout,
+    `Already in the library: "Finance VM" (id ${id}) is the connection this file makes. Nothing was added.\nNote: The file asked to be deleted once read (a broker\u2019s one-time ticket) and was.\n`,
+  );
+  assert.equal(existsSync(vv), false);
+  // Several files: the same connection is counted as already in the library; another host's ticket is imported.
+  const other = path.join(dir, 'other.vv');
+  await writeFile(vv, ticket('third-ticket'));
+  await writeFile(other, ticket('other-ticket', 'vm-8.corp.example'));
+  const both = cli('--import', vv, other);
+  assert.equal(both.status, 0, both.stderr);
+  assert.match(both.stdout, new RegExp(`^console\\.vv: already in the library as "Finance VM" \\(id ${id}\\); nothing was added\\.$`, 'm'));
+  assert.match(both.stdout, /^console\.vv: note: The file asked to be deleted once read/m);
+  assert.match(both.stdout, /^other\.vv: imported as "Finance VM" \(id [\w-]+\)\.$/m);
+  assert.match(both.stdout, /^2 files: 1 imported, 1 already in the library, 0 refused\.$/m);
+  const listed = JSON.parse(cli('--list', '--json').stdout) as Listed[];
+  assert.deepEqual(listed.map((c) => c.host).sort(), ['vm-7.corp.example', 'vm-8.corp.example']);
+});
+
 const FIXTURES = path.join(ROOT, 'test', 'fixtures', 'connectionFiles');
 
 /** Copies connection-file fixtures into `dir` (a .vv's delete-this-file would otherwise delete the fixture). */

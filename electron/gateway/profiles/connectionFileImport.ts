@@ -5,19 +5,25 @@
 // broker tokens.
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
 import { parseConnectionFile } from '../../../shared/connectionFiles/connectionFile';
 import { exportRefusal, gatewayToWrite, type ExportFormat } from '../../../shared/connectionFiles/exportCheck';
 import type { FileError } from '../../../shared/connectionFiles/fileResult';
 import { parseKeyFileDocument } from '../../../shared/connectionFiles/keyFile';
 import { exportRdpFile, parseRdpDocument, withoutRdpSecrets, writeRdpDocument, type RdpDocument } from '../../../shared/connectionFiles/rdpFile';
 import { exportRemminaFile } from '../../../shared/connectionFiles/remminaFile';
-import type { Profile } from '../../../shared/profiles/profileSchema';
+import type { Profile, ProfileDraft } from '../../../shared/profiles/profileSchema';
 import type { ProfileLibrary } from './profileLibrary';
 
 export type ImportMode = 'save' | 'open';
 
-/** `alreadyImported`: these very bytes were imported before, and `profile` is that connection (nothing added). */
-export type ImportOutcome = { ok: true; profile: Profile; notes: string[]; deleteThisFile: boolean; alreadyImported?: true } | { ok: false; error: FileError };
+/**
+ * `alreadyImported`: these very bytes were imported before, or (`sameConnection`, a .vv) a file that makes the same
+ * connection was, and `profile` is that connection (nothing added).
+ */
+export type ImportOutcome =
+  | { ok: true; profile: Profile; notes: string[]; deleteThisFile: boolean; alreadyImported?: true; sameConnection?: true }
+  | { ok: false; error: FileError };
 
 const IMPORTED_DIR = 'imported';
 /** The formats whose original is kept beside the connection it made (a .vv ticket is not kept). */
@@ -43,8 +49,14 @@ export async function importIntoLibrary(library: ProfileLibrary, dataDir: string
   // What is kept of the file: every line but its passwords (an export never writes them back).
   const kept = imported.format === 'rdp' ? keptRdpBytes(imported.document, bytes) : bytes;
   // A login script that imports on every run, or a file imported twice by hand: the connection it made, not a copy.
-  const before = imported.format === 'vv' ? null : await importedFrom(library, dataDir, imported.format, kept);
-  if (before) return { ok: true, profile: before, notes: [], deleteThisFile, alreadyImported: true };
+  // A .vv is not kept (its ticket), and a broker hands a new one, with a new password, each time: its connection is compared.
+  if (imported.format === 'vv') {
+    const same = sameVvConnection(library, draft, imported.fileFields);
+    if (same) return { ok: true, profile: same, notes: [], deleteThisFile, alreadyImported: true, sameConnection: true };
+  } else {
+    const before = await importedFrom(library, dataDir, imported.format, kept);
+    if (before) return { ok: true, profile: before, notes: [], deleteThisFile, alreadyImported: true };
+  }
   const profile = await library.create(draft);
   const notes = [...imported.notes];
   if (password) notes.push('The file\u2019s one-time password was not saved.');
@@ -104,6 +116,25 @@ async function importedFrom(library: ProfileLibrary, dataDir: string, format: st
     if (kept && Buffer.compare(kept, bytes) === 0) return profile;
   }
   return null;
+}
+
+/**
+ * What makes a .vv's connection go where it goes, compared even where the file is silent: without a proxy line it is
+ * not the connection through a proxy, nor plain where the saved one is TLS. (A silent username or CA is not compared:
+ * the user may have added one to the connection since.)
+ */
+const VV_ROUTE_FIELDS: readonly (keyof ProfileDraft)[] = ['protocol', 'host', 'port', 'spiceSecurity', 'spiceProxy'];
+
+/**
+ * The user's own saved connection that a .vv's draft would make again: the same in every field the file sets (its
+ * title as the name, the host, ports, TLS, CA, subject, user name, proxy) and in VV_ROUTE_FIELDS. The ticket's
+ * password is never in the draft, so a broker's next ticket for the same machine matches. Where the user moved,
+ * starred or retuned the connection since (folder, scaling, clipboard…), it is still the same one.
+ */
+function sameVvConnection(library: ProfileLibrary, draft: ProfileDraft, fileFields: readonly (keyof ProfileDraft)[]): Profile | null {
+  const compared = new Set([...fileFields, ...VV_ROUTE_FIELDS]);
+  const own = library.list().filter((profile) => !library.isManaged(profile.id));
+  return own.find((profile) => [...compared].every((field) => isDeepStrictEqual(profile[field], draft[field]))) ?? null;
 }
 
 export type ExportOutcome = { ok: true; bytes: Uint8Array } | { ok: false; message: string };
