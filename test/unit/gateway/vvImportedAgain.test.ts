@@ -2,7 +2,7 @@
 // saving the next one is the connection already saved, not a copy; a file for another machine, port or route is not.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { ProfileStore } from '../../../electron/gateway/profiles/profileStore';
@@ -24,10 +24,12 @@ const noSecrets: SecretStore = {
   delete: async () => undefined,
 };
 
-async function openLibrary(t: { after: (fn: () => Promise<void>) => void }) {
+async function openLibrary(t: { after: (fn: () => Promise<void>) => void }, managedProfiles: object[] = []) {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'deskbridge-vv-again-'));
   t.after(() => rm(dir, { recursive: true, force: true }));
-  const policy = new ManagedPolicyStore({ machineFile: path.join(dir, 'no-policy.json'), commandLineFile: null, cacheDir: dir }, logger);
+  const policyFile = path.join(dir, 'policy.json');
+  if (managedProfiles.length > 0) await writeFile(policyFile, JSON.stringify({ schemaVersion: 1, profiles: managedProfiles }));
+  const policy = new ManagedPolicyStore({ machineFile: policyFile, commandLineFile: null, cacheDir: dir }, logger);
   await policy.load();
   const library = new ProfileLibrary(await ProfileStore.open(dir, logger), policy, await ManagedOverrides.open(dir), noSecrets, logger);
   const save = async (lines: Record<string, string>, fileName = 'console.vv'): Promise<Extract<ImportOutcome, { ok: true }>> => {
@@ -90,4 +92,14 @@ test('a .vv for another host, port, route or name is another connection, saved b
   // And the one through a proxy is not the one without: a file without the proxy line matches only the first.
   assert.equal((await save({ ...ticket, proxy: 'http://pve.corp.example:3128', password: 'x' })).alreadyImported, true);
   assert.equal((await save({ ...ticket, password: 'y' })).profile.id, first.profile.id);
+});
+
+test('a .vv that makes the same connection as one of IT\u2019s is saved as the user\u2019s own (it is matched against the user\u2019s own only)', async (t) => {
+  const managed = { id: 'finance', name: 'Finance VM', protocol: 'spice', host: '192.0.2.10', port: 5901, spiceSecurity: 'tls', caCertificate: '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----', certificateSubject: 'O=corp.example,CN=192.0.2.10' };
+  const { library, save } = await openLibrary(t, [managed]);
+  assert.deepEqual(library.list().map((p) => p.id), ['managed-finance']);
+  const saved = await save(ticket);
+  assert.equal(saved.alreadyImported, undefined);
+  assert.equal(library.isManaged(saved.profile.id), false);
+  assert.equal((await save({ ...ticket, password: 'next' })).profile.id, saved.profile.id, 'the next ticket is the user\u2019s own again');
 });
