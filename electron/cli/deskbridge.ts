@@ -221,7 +221,7 @@ function shownPath(file: string): string {
  * array (`json`). An empty library says so on standard error and exits 0 ("[]" in JSON). Never prints a password.
  */
 async function runList(options: CliOptions, json: boolean): Promise<number> {
-  const library = await openOfflineLibrary({ dataDir: options.dataDir, policyFile: options.policy, machinePolicyFile: machinePolicyPath() });
+  const library = await openOfflineLibrary({ dataDir: options.dataDir, policyFile: options.policy, machinePolicyFile: machinePolicyPath(), unreadableSecrets: 'tolerate' });
   for (const notice of library.notices) process.stderr.write(`deskbridge: warning: ${notice}\n`);
   // One keychain read at a time: N connections are N reads, which a keychain answers one by one anyway.
   const views = [];

@@ -13,7 +13,7 @@ import { ManagedPolicyStore, machinePolicyPath } from './policy/managedPolicy';
 import { ManagedOverrides } from './policy/managedOverrides';
 import { ProvisioningClient } from './policy/provisioning';
 import { importIntoLibrary, sweepKeptOriginals } from './profiles/connectionFileImport';
-import { openSecretStore, profileAccount } from './secrets/secretStore';
+import { openSecretStore, profileAccount, unopenedSecretStore } from './secrets/secretStore';
 import { SessionRegistry } from './sessions/sessionRegistry';
 import { TicketBook, targetForLogs } from './tickets/sessionTickets';
 import { ConnectionErrorLog } from './diagnostics/connectionErrorLog';
@@ -194,11 +194,16 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   };
 }
 
-/** The profile library without a running gateway, for the CLI's --import and --export. */
-export async function openOfflineLibrary(options: { dataDir: string; policyFile: string | null; machinePolicyFile: string }): Promise<ProfileLibrary> {
+/**
+ * The profile library without a running gateway, for the CLI's --list, --import and --export. `unreadableSecrets`
+ * (--list): a password store that cannot be opened (the encrypted file's key unreadable) does not stop it; every
+ * read of it fails with why, which --list reports as "unknown".
+ */
+export async function openOfflineLibrary(options: { dataDir: string; policyFile: string | null; machinePolicyFile: string; unreadableSecrets?: 'tolerate' }): Promise<ProfileLibrary> {
   const quiet = createLogger({ sink: () => undefined });
   const profiles = await ProfileStore.open(options.dataDir, quiet);
-  const secrets = await openSecretStore({ dataDir: options.dataDir, logger: quiet });
+  const opening = openSecretStore({ dataDir: options.dataDir, logger: quiet });
+  const secrets = options.unreadableSecrets === 'tolerate' ? await opening.catch((error: unknown) => unopenedSecretStore(error as Error)) : await opening;
   const policy = new ManagedPolicyStore({ machineFile: options.machinePolicyFile, commandLineFile: options.policyFile, cacheDir: options.dataDir }, quiet);
   await policy.load();
   const overrides = await ManagedOverrides.open(options.dataDir);

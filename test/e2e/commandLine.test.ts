@@ -224,6 +224,26 @@ test('a password file that cannot be read: --list says "?" (null in JSON), not "
   assert.deepEqual((JSON.parse(json.stdout) as Listed[]).map((c) => c.passwordSaved), [null, null]);
 });
 
+test('a damaged key file for the encrypted passwords: --list still lists, "?" for each, and says why; --save-password still refuses', async () => {
+  const { dir, cli, run } = await setUp();
+  const [rdp] = await fixtures(dir, 'mstsc-desktop.rdp');
+  assert.equal(cli('--import', rdp!).status, 0);
+  assert.equal(run(['--save-password', 'mstsc-desktop'], 'Correct-Horse-77\n').status, 0);
+  const keyFile = path.join(dir, 'keys', 'secrets.key');
+  await writeFile(keyFile, 'c2hvcnQ=\n');
+  const text = cli('--list');
+  assert.equal(text.status, 0, text.stderr);
+  assert.match(text.stdout, /^mstsc-desktop +RDP +desk-042\.corp\.example:3390 +- +no +\? +\S+$/m);
+  assert.equal(
+    text.stderr,
+    `deskbridge: warning: the encrypted password file could not be read (The key file ${keyFile} is damaged; saved passwords cannot be read), so whether a password is saved is unknown for 1 connection.\n`,
+  );
+  assert.equal((JSON.parse(cli('--list', '--json').stdout) as Listed[])[0]!.passwordSaved, null);
+  const save = run(['--save-password', 'mstsc-desktop'], 'Other-Horse-78\n');
+  assert.equal(save.status, 1);
+  assert.match(save.stderr, /^deskbridge: The key file .* is damaged; saved passwords cannot be read\.$/m);
+});
+
 test('--export takes a connection\u2019s name (any case), as --connect does: exported by name and imported again, it is the same connection', async () => {
   const { dir, dataDir, cli } = await setUp();
   const [rdp] = await fixtures(dir, 'mstsc-desktop.rdp');

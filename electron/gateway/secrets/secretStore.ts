@@ -53,6 +53,17 @@ export async function openSecretStore(options: OpenSecretsOptions): Promise<Secr
 }
 
 /**
+ * The encrypted file where openSecretStore() failed (its key file unreadable or damaged; a keychain that cannot be
+ * used falls back to the file, so only the file fails to open): every use fails with why.
+ */
+export function unopenedSecretStore(why: Error): SecretStore {
+  const fail = async (): Promise<never> => {
+    throw why;
+  };
+  return { backend: 'file', description: `Saved passwords cannot be read: ${why.message}`, weaker: true, get: fail, set: fail, delete: fail };
+}
+
+/**
  * Which store openSecretStore() would use, finding out without creating anything (no key file, no folder):
  * `deskbridge --diagnostics`. The keychain is asked for a probe entry only (a read).
  */
