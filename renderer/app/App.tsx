@@ -38,10 +38,13 @@ interface ImportResult {
   notes: string[];
   /** The file was imported before: `profile` is that connection, and nothing was added. */
   alreadyImported?: true;
+  /** With alreadyImported: not this file but one making the same connection was (a broker's next .vv ticket). */
+  sameConnection?: true;
 }
 
 /** What an import says: added, or already there from this very file (a second import adds no copy). */
 function importedWords(result: ImportResult, fileName: string, naming = false): string {
+  if (result.sameConnection) return `“${result.profile.name}” is already in the library: ${fileName} makes the same connection. Nothing was added.`;
   if (result.alreadyImported) return `“${result.profile.name}” was imported from ${fileName} before: nothing was added.`;
   return naming ? `Imported “${result.profile.name}” from ${fileName}.` : `Imported “${result.profile.name}”.`;
 }

@@ -115,6 +115,12 @@ test('a .vv ticket connects once with its one-time password and is not kept', as
   assert.equal(listed.status, 200);
   assert.ok(Buffer.from(listed.bytes).toString().includes('Ticket VM'));
   assert.equal(Buffer.from(listed.bytes).toString().includes('vv-ticket'), false);
+  // The broker's next ticket for the same machine (only its password new) saved again adds no copy, and says why.
+  await writeFile(file, `[virt-viewer]\ntype=vnc\nhost=127.0.0.1\nport=${server.port}\npassword=next-ticket\ntitle=Ticket VM\ndelete-this-file=1\n`);
+  await page.getByLabel('Import connection file').setInputFiles(file);
+  await page.getByRole('dialog').getByRole('button', { name: 'Save as connection' }).click();
+  await page.locator('.banner[role="status"]').filter({ hasText: '“Ticket VM” is already in the library: console.vv makes the same connection. Nothing was added.' }).waitFor();
+  assert.equal(await page.getByRole('navigation', { name: 'Connections' }).getByRole('listitem').count(), 1);
 });
 
 test('the command line: --import of a .vv honours delete-this-file; an .rdp with passwords in plain text is imported, kept and exported without them', async () => {

@@ -305,7 +305,7 @@ export class ControlApi {
     return library.view(saved);
   }
 
-  private async importFile(body: unknown): Promise<{ profile: ProfileView; notes: string[]; alreadyImported?: true }> {
+  private async importFile(body: unknown): Promise<{ profile: ProfileView; notes: string[]; alreadyImported?: true; sameConnection?: true }> {
     const request = isObject(body) ? body : {};
     const fileName = typeof request.fileName === 'string' ? request.fileName : '';
     const content = typeof request.contentBase64 === 'string' ? request.contentBase64 : null;
@@ -313,7 +313,12 @@ export class ControlApi {
     if (!fileName || content === null) throw new HttpError(400, 'bad-request', 'Send the file name and its content.');
     const outcome = await importIntoLibrary(this.deps.library, this.deps.dataDir, fileName, new Uint8Array(Buffer.from(content, 'base64')), mode);
     if (!outcome.ok) throw new HttpError(400, 'import-failed', `${fileName}: ${outcome.error.message} Nothing was imported.`, { line: outcome.error.line });
-    return { profile: await this.deps.library.view(outcome.profile), notes: outcome.notes, ...(outcome.alreadyImported ? { alreadyImported: true as const } : {}) };
+    return {
+      profile: await this.deps.library.view(outcome.profile),
+      notes: outcome.notes,
+      ...(outcome.alreadyImported ? { alreadyImported: true as const } : {}),
+      ...(outcome.sameConnection ? { sameConnection: true as const } : {}),
+    };
   }
 
   private async savePassword(id: string, body: unknown): Promise<void> {
