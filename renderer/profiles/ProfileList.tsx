@@ -4,6 +4,7 @@
 // it, Delete asks to delete, and Down from Search goes into the results (as Remmina's and mstsc's lists).
 import { useEffect, useId, useLayoutEffect, useMemo, useRef, useState, type KeyboardEvent as ReactKeyboardEvent } from 'react';
 import type { ProfileView } from '../../shared/api/contract';
+import { libraryOrder } from '../../shared/profiles/libraryOrder';
 import { LockIcon } from '../app/LockIcon';
 
 /** Every row (folder heading or profile) is this tall, so the list can render only what is in view. */
@@ -58,14 +59,15 @@ export function ProfileList({ profiles, selectedId, canCreate, onSelect, onConne
     return () => observer.disconnect();
   }, []);
   const visible = useMemo(() => profiles.filter((p) => matchesQuery(p, query)), [profiles, query]);
+  // The library's one order (libraryOrder, as `deskbridge --list` prints it), cut where the folder changes.
   const groups = useMemo(() => {
     const byFolder = new Map<string, ProfileView[]>();
-    for (const profile of visible) {
-      const key = profile.folder || '';
-      byFolder.set(key, [...(byFolder.get(key) ?? []), profile]);
+    for (const profile of libraryOrder(visible)) {
+      const items = byFolder.get(profile.folder);
+      if (items) items.push(profile);
+      else byFolder.set(profile.folder, [profile]);
     }
-    for (const items of byFolder.values()) items.sort((a, b) => Number(b.favourite) - Number(a.favourite) || a.name.localeCompare(b.name));
-    return [...byFolder.entries()].sort(([a], [b]) => (a === '' ? -1 : b === '' ? 1 : a.localeCompare(b)));
+    return [...byFolder.entries()];
   }, [visible]);
   // Virtualised: thousands of profiles stay as fast as ten, because only the rows in view exist in the DOM.
   // The last few connections opened, at the top while not searching (as Remmina and mstsc list them).
