@@ -195,8 +195,8 @@ export function ProfileList({ profiles, selectedId, canCreate, onSelect, onConne
   const rendered = rows.slice(first, last).map((row, i) => ({ row, index: first + i }));
   if (activeIndex >= 0 && (activeIndex < first || activeIndex >= last)) rendered.push({ row: rows[activeIndex]!, index: activeIndex });
   // A <ul> holds only <li>: each folder is an item of the list holding its heading and a list of its own, named by
-  // it; the connections no heading is over (the unfiled, with nothing recent) are the outer list's items. Whatever
-  // part of a folder is rendered comes with its heading, so a screen reader always has the nested list's name.
+  // its folder; the connections no heading is over (the unfiled, with nothing recent) are the outer list's items. Whatever
+  // part of a folder is rendered comes with its heading, so a screen reader can always jump to it.
   const sections: { heading: { row: FolderRow; index: number } | null; items: { row: ProfileRow; index: number }[] }[] = [];
   for (const { index } of [...rendered].sort((a, b) => a.index - b.index)) {
     const row = rows[index]!;
@@ -315,10 +315,11 @@ export function ProfileList({ profiles, selectedId, canCreate, onSelect, onConne
             ) : (
               <li key={rowKey(heading.row)} className="folder-group" aria-setsize={places[heading.index]!.setsize} aria-posinset={places[heading.index]!.posinset}>
                 {/* A heading for the rows under it ("Recent", a folder), which screen readers can jump between. */}
-                <div id={`${listId}-heading-${heading.index}`} className="folder" style={{ top: heading.index * ROW_HEIGHT }} role="heading" aria-level={2}>
+                <div className="folder" style={{ top: heading.index * ROW_HEIGHT }} role="heading" aria-level={2}>
                   {heading.row.folder}
                 </div>
-                <ul aria-labelledby={`${listId}-heading-${heading.index}`}>{items.map(renderRow)}</ul>
+                {/* Named as the folder is spelt: a name taken from the heading would come in its CSS capitals ("LAB"), read out so. */}
+                <ul aria-label={heading.row.folder}>{items.map(renderRow)}</ul>
               </li>
             ),
           )}

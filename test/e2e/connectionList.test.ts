@@ -165,6 +165,10 @@ test('screen readers: headings, set size and position, what a row leaves out, an
   const { nodes } = (await cdp.send('Accessibility.getFullAXTree')) as { nodes: { role?: { value: string }; name?: { value: string }; description?: { value: string } }[] };
   const alpha = nodes.find((n) => n.role?.value === 'button' && n.name?.value === 'Alpha');
   assert.match(alpha?.description?.value ?? '', /^VNC, 127\.0\.0\.1 port \d+, favourite$/);
+  // Each folder's list is named as the folder is spelt: not in its heading's CSS capitals ("LAB"), which Chromium
+  // would take into a name drawn from the heading, and a screen reader would read out.
+  const lists = nodes.filter((n) => n.role?.value === 'list').map((n) => n.name?.value);
+  assert.deepEqual(lists, ['3 connections, and 1 recent', 'Recent', 'All connections', 'Lab']);
   // A polite live region says how many match, and that none does.
   const status = list.getByRole('status');
   assert.equal(await status.textContent(), '');
@@ -222,7 +226,7 @@ test('valid list markup: only <li> in each list, each folder a list named by its
     lists.flatMap((ul) => [...ul.children].filter((child) => child.tagName !== 'LI' || child.hasAttribute('role')).map((child) => `${child.tagName} role=${child.getAttribute('role')}: ${child.textContent}`)),
   );
   assert.deepEqual(offending, [], 'every child of each list is a list item');
-  // Each folder's connections are a list of their own, named by the heading above them.
+  // Each folder's connections are a list of their own, named as the folder is spelt (the heading above them).
   for (const [heading, names] of [['Recent', ['Bravo (recent)']], ['All connections', ['Bravo', 'Charlie', 'Delta']], ['Lab', ['Alpha']], ['Zoo', ['Echo']]] as const) {
     await list.getByRole('heading', { name: heading, level: 2 }).waitFor();
     const group = list.getByRole('list', { name: heading, exact: true });
