@@ -1,7 +1,7 @@
 // The app shell: the connection library and one tab per open session.
 // Sessions stay mounted while another tab shows, so several run at once.
 import { useCallback, useEffect, useRef, useState, type KeyboardEvent as ReactKeyboardEvent } from 'react';
-import { API, UNDO_DELETE_MS, type AppState, type ConsentRequest, type OpenedFileConsent, type ProfileView, type SaveProfileRequest, type SessionState } from '../../shared/api/contract';
+import { API, type AppState, type ConsentRequest, type DeletedProfile, type OpenedFileConsent, type ProfileView, type SaveProfileRequest, type SessionState } from '../../shared/api/contract';
 import { apiErrorText, isErrorCode } from '../../shared/errors/errorCodes';
 import type { FieldErrors } from '../../shared/profiles/profileSchema';
 import { libraryOrder } from '../../shared/profiles/libraryOrder';
@@ -14,7 +14,7 @@ import { ModalDialog } from './ModalDialog';
 import { OpenedFileDialog } from './OpenedFileDialog';
 import { warmUpSessionAdapters } from '../session/createRemoteSession';
 import { kioskBlocksKey } from '../../shared/session/kioskKeys';
-import { useUndoableDeletes } from './useUndoableDeletes';
+import { undoOfferMs, useUndoableDeletes } from './useUndoableDeletes';
 
 /** Undo's keys as this computer names them (⌘Z on a Mac; Ctrl+Z elsewhere): both work everywhere. */
 const UNDO_KEYS = { label: /Mac|iPhone|iPad/.test(navigator.platform) ? '⌘Z' : 'Ctrl+Z' };
@@ -117,9 +117,9 @@ export function App() {
   const [info, setInfo] = useState<string[]>([]);
   /**
    * The connections deleted while the gateway can still put them back (API.restore): the library offers Undo for
-   * the newest. Offered a little less long than the gateway keeps each, so an Undo in time always finds it.
+   * the newest. Each offered a little less long than the gateway said it keeps it, so an Undo in time always finds it.
    */
-  const undoable = useUndoableDeletes(UNDO_DELETE_MS - 5000, () => {
+  const undoable = useUndoableDeletes(() => {
     // The keys on its Undo button would fall to the page: they go back to the list.
     if (document.activeElement?.closest('[data-testid="undo-delete"]')) setFocusSelectedRow((n) => n + 1);
   });
@@ -774,7 +774,7 @@ export function App() {
                   const before = libraryOrder(profiles);
                   const index = before.findIndex((p) => p.id === target.id);
                   void act(async () => {
-                    await api('DELETE', API.profile(target.id));
+                    const { undoableForMs } = await api<DeletedProfile>('DELETE', API.profile(target.id));
                     if (tabs.length > 0) {
                       setSessions((s) => s.filter((x) => !tabs.includes(x.key)));
                       for (const key of tabs) sessionStates.current.delete(key);
@@ -787,8 +787,10 @@ export function App() {
                       current.kind === 'profile' && current.id !== target.id && list.some((p) => p.id === current.id) ? current : neighbour ? { kind: 'profile', id: neighbour.id } : { kind: 'none' },
                     );
                     setFocusSelectedRow((n) => n + 1);
-                    announce(`${live > 0 ? `Disconnected and deleted “${target.name}”.` : `Deleted “${target.name}”.`} ${UNDO_KEYS.label} puts it back.`);
-                    undoable.offer(target);
+                    // Undo for as long as the gateway said it keeps the connection, less a margin; none where its delete is final.
+                    const offerMs = undoOfferMs(undoableForMs);
+                    announce(`${live > 0 ? `Disconnected and deleted “${target.name}”.` : `Deleted “${target.name}”.`}${offerMs > 0 ? ` ${UNDO_KEYS.label} puts it back.` : ''}`);
+                    if (offerMs > 0) undoable.offer(target, offerMs);
                   });
                 }}
               >

@@ -4,6 +4,18 @@
 // manager's or a mail client's Undo does.
 import { useEffect, useRef, useState } from 'react';
 
+/** At most this much of the gateway's time is not offered: an Undo clicked at the last moment still reaches it in time. */
+const UNDO_MARGIN_MS = 5_000;
+
+/**
+ * How long the page offers Undo for a delete the gateway can put back for `undoableForMs` (its answer,
+ * DeletedProfile or RestoreErrorBody): a little less, never more, so that an Undo offered always finds it. A
+ * short window (a test's) loses a quarter, not the whole margin.
+ */
+export function undoOfferMs(undoableForMs: number): number {
+  return Math.max(0, undoableForMs - Math.min(UNDO_MARGIN_MS, undoableForMs / 4));
+}
+
 /** A connection deleted from the page, while Undo can still put it back (API.restore). */
 export interface UndoableDelete {
   id: string;
@@ -13,17 +25,14 @@ export interface UndoableDelete {
 export interface UndoableDeletes {
   /** Every delete still offered, the newest last. */
   offered: readonly UndoableDelete[];
-  /** Offers Undo for `deleted` for `offerMs`, from now. */
-  offer(deleted: UndoableDelete): void;
+  /** Offers Undo for `deleted` for `offerMs` (undoOfferMs()), from now. */
+  offer(deleted: UndoableDelete, offerMs: number): void;
   /** The newest delete, no longer offered (the caller puts it back); undefined when none is. */
   take(): UndoableDelete | undefined;
 }
 
-/**
- * `offerMs`: how long each delete is offered (a little less than the gateway keeps it, so an Undo in time
- * always finds it). `onLastExpired` runs when the last offer runs out, before it leaves the page.
- */
-export function useUndoableDeletes(offerMs: number, onLastExpired: () => void): UndoableDeletes {
+/** `onLastExpired` runs when the last offer runs out, before it leaves the page. */
+export function useUndoableDeletes(onLastExpired: () => void): UndoableDeletes {
   const [offered, setOffered] = useState<readonly UndoableDelete[]>([]);
   /** One timer per delete offered: INVARIANT: its keys are the ids in `offered`. */
   const timers = useRef(new Map<string, ReturnType<typeof setTimeout>>());
@@ -45,7 +54,7 @@ export function useUndoableDeletes(offerMs: number, onLastExpired: () => void): 
 
   return {
     offered,
-    offer: (deleted) => {
+    offer: (deleted, offerMs) => {
       // The same connection again (put back, then deleted anew): one offer, on the new delete's clock.
       drop(deleted.id);
       setOffered((list) => [...list, { id: deleted.id, name: deleted.name }]);

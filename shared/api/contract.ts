@@ -26,12 +26,13 @@ export const START_PATH = '/start';
 export const API = {
   state: '/api/state',
   profiles: '/api/profiles',
+  /** PUT SaveProfileRequest → ProfileView; DELETE → DeletedProfile (put back with API.restore while that says). */
   profile: (id: string) => `/api/profiles/${encodeURIComponent(id)}`,
   duplicate: (id: string) => `/api/profiles/${encodeURIComponent(id)}/duplicate`,
   password: (id: string) => `/api/profiles/${encodeURIComponent(id)}/password`,
   /**
-   * POST → ProfileView: a connection deleted less than UNDO_DELETE_MS ago put back as it was, saved password included;
-   * 404 not-found once that time has passed.
+   * POST → ProfileView: a deleted connection put back as it was, saved password included, while its delete's
+   * DeletedProfile.undoableForMs lasts; 404 not-found once it has passed.
    */
   restore: (id: string) => `/api/profiles/${encodeURIComponent(id)}/restore`,
   /** POST ConsentRequest → ProfileView: a connection opened from a file outside the app may connect (AppState.autoConnectConsent). */
@@ -45,8 +46,17 @@ export const API = {
   session: (id: string) => `/api/sessions/${encodeURIComponent(id)}`,
 } as const;
 
-/** How long a deleted connection can be put back (API.restore); the page offers Undo for a little less. */
+/** How long the gateway keeps a deleted connection for API.restore, unless told otherwise (tests shorten it). */
 export const UNDO_DELETE_MS = 60_000;
+
+/** DELETE API.profile(id)'s answer. */
+export interface DeletedProfile {
+  /**
+   * For how long from this answer the gateway can put the connection back (API.restore), in milliseconds; 0 when
+   * its delete is final. The page offers Undo for a little less, never longer: its Undo never meets "not found".
+   */
+  undoableForMs: number;
+}
 
 export const WS = {
   /** Byte relay to the ticket's target. Query: ticket, target ("host:port"). */

@@ -1,10 +1,12 @@
 // A connection deleted by mistake comes back with Undo (or Ctrl+Z in the library), as it was: its row, its settings
-// and its saved password, so it connects to a real Xvnc that asks for one without asking the user.
+// and its saved password, so it connects to a real Xvnc that asks for one without asking the user. Undo is offered
+// only while the gateway can still put it back, however long the gateway keeps it.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
 import { startXvnc, disposeXvnc, type XvncServer } from '../servers/xvnc';
 import { startAppWithBrowser } from '../support/app';
+import { startGatewayWithBrowser } from '../support/gatewayWithBrowser';
 import { createProfile, waitForCanvasColour, waitForState } from '../support/ui';
 import { hexColour } from '../servers/xwd';
 
@@ -124,4 +126,33 @@ test('several deletes inside the window: Undo puts them back in turn, the last f
   assert.equal(await library(page).getByRole('button', { name: 'Archive', exact: true }).count(), 0, 'its time was over: not put back');
   await page.clock.runFor(30_000);
   assert.equal(await offer.count(), 0);
+});
+
+test('the page offers Undo only while the gateway can put the connection back: a gateway keeping deletes 6 s ends the offer before its own time ends', async () => {
+  const UNDO_MS = 6_000;
+  // A window the command line does not offer: the gateway is started here, with the page as built.
+  const { browser } = await startGatewayWithBrowser(cleanups, { undoDeleteMs: UNDO_MS });
+  const { page } = browser;
+  page.setDefaultTimeout(10_000);
+  await createProfile(page, { name: 'Keeper', port: server.port });
+  await createProfile(page, { name: 'Scratch', port: server.port + 1 });
+  await library(page).getByRole('button', { name: 'Scratch', exact: true }).focus();
+  await page.keyboard.press('Delete');
+  const dialog = page.getByRole('dialog', { name: 'Delete “Scratch”?' });
+  // The gateway's window starts once the request reaches it, so it ends after this plus UNDO_MS.
+  const sentBy = Date.now();
+  await dialog.getByRole('button', { name: 'Delete', exact: true }).click();
+  const offer = page.getByTestId('undo-delete');
+  await offer.filter({ hasText: 'Deleted “Scratch”.' }).waitFor();
+  await page.getByRole('status').filter({ hasText: 'Deleted “Scratch”. Ctrl+Z puts it back.' }).waitFor();
+  // Offered for most of the gateway's time (the page's minute less 5 s would outlast it by far), and gone before it ends.
+  await new Promise((resolve) => setTimeout(resolve, UNDO_MS / 2 - (Date.now() - sentBy)));
+  assert.equal(await offer.count(), 1, 'still offered halfway through');
+  await offer.waitFor({ state: 'detached', timeout: Math.max(0, sentBy + UNDO_MS - Date.now()) });
+  // Nothing left to undo: Ctrl+Z in the list asks the gateway nothing, and no "can no longer be put back" shows.
+  await library(page).getByRole('button', { name: 'Keeper', exact: true }).focus();
+  await page.keyboard.press('Control+z');
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  assert.equal(await page.getByRole('alert').count(), 0);
+  assert.equal(await library(page).getByRole('button', { name: 'Scratch', exact: true }).count(), 0);
 });

@@ -107,7 +107,8 @@ test('a connection deleted while the keychain is down is deleted, and its saved 
   assert.equal(keychain.saved.get(account), 'pw-old');
   keychain.down = true;
   const deleted = await h.call('DELETE', `/api/profiles/${created.json.id}`);
-  assert.equal(deleted.status, 204);
+  assert.equal(deleted.status, 200);
+  assert.equal(deleted.json.undoableForMs, 0, 'final at once: no Undo offered');
   assert.deepEqual((await h.call('GET', '/api/profiles')).json, []);
   assert.ok(keychain.saved.has(account), 'the keychain could not be told');
   await new Promise((r) => setTimeout(r, 200));

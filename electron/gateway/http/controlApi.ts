@@ -9,6 +9,7 @@ import {
   type ConsentRequest,
   type CreateSessionRequest,
   type CreateSessionResponse,
+  type DeletedProfile,
   type ProfileView,
   type SaveProfileRequest,
   type SavePasswordRequest,
@@ -180,8 +181,9 @@ export class ControlApi {
         if (method === 'DELETE') {
           // Undoable for a while (API.restore): the kept original goes when that ends.
           await this.deps.library.remove(id, { windowMs: this.deps.undoDeleteMs ?? UNDO_DELETE_MS, then: () => forgetImportedOriginal(this.deps.dataDir, id) });
-          res.writeHead(204).end();
-          return;
+          // The page offers Undo by this, not by a window of its own, so an Undo it offers finds the connection here.
+          const answer: DeletedProfile = { undoableForMs: this.deps.library.undoableForMs(id) };
+          return sendJson(res, 200, answer);
         }
       }
       if (parts[3] === 'restore' && method === 'POST') {

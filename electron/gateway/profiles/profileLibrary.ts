@@ -386,6 +386,12 @@ export class ProfileLibrary {
     return profile;
   }
 
+  /** How long restore() can still put back `id`, deleted with an undo, in milliseconds; 0 once its window ended, or none was kept. */
+  undoableForMs(id: string): number {
+    const removed = this.removedForUndo.get(id);
+    return removed && !removed.restoring ? Math.max(0, removed.windowEnd - Date.now()) : 0;
+  }
+
   /** Ends every undo window now (the gateway closing): those connections' passwords and kept files go. */
   async finishRemovals(): Promise<void> {
     await Promise.all([...[...this.removedForUndo.keys()].map((id) => this.finishRemoval(id)), ...this.finishing]);
