@@ -1,7 +1,7 @@
 // The app shell: the connection library and one tab per open session.
 // Sessions stay mounted while another tab shows, so several run at once.
 import { useCallback, useEffect, useRef, useState, type KeyboardEvent as ReactKeyboardEvent } from 'react';
-import { API, type AppState, type ConsentRequest, type DeletedProfile, type OpenedFileConsent, type ProfileView, type SaveProfileRequest, type SessionState } from '../../shared/api/contract';
+import { API, type AppState, type ConsentRequest, type DeletedProfile, type OpenedFileConsent, type ProfileView, type RestoreErrorBody, type SaveProfileRequest, type SessionState } from '../../shared/api/contract';
 import { apiErrorText, isErrorCode } from '../../shared/errors/errorCodes';
 import type { FieldErrors } from '../../shared/profiles/profileSchema';
 import { libraryOrder } from '../../shared/profiles/libraryOrder';
@@ -355,7 +355,17 @@ export function App() {
     const target = undoable.take();
     if (!target) return;
     void act(async () => {
-      const restored = await api<ProfileView>('POST', API.restore(target.id));
+      let restored: ProfileView;
+      try {
+        restored = await api<ProfileView>('POST', API.restore(target.id));
+      } catch (error) {
+        // Still deleted and still kept, for a cause that may pass (a folder that would not take the file, say): offered
+        // again for what the gateway says is left of its time, so the user can try again once it is mended.
+        const left = error instanceof ApiError ? (error.body as Partial<RestoreErrorBody>).undoableForMs : undefined;
+        const offerMs = typeof left === 'number' ? undoOfferMs(left) : 0;
+        if (offerMs > 0) undoable.offer(target, offerMs);
+        throw error;
+      }
       await loadProfiles();
       leaveEditor(() => setSelection({ kind: 'profile', id: restored.id }));
       setFocusSelectedRow((n) => n + 1);

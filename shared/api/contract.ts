@@ -32,7 +32,8 @@ export const API = {
   password: (id: string) => `/api/profiles/${encodeURIComponent(id)}/password`,
   /**
    * POST → ProfileView: a deleted connection put back as it was, saved password included, while its delete's
-   * DeletedProfile.undoableForMs lasts; 404 not-found once it has passed.
+   * DeletedProfile.undoableForMs lasts; 404 not-found once it has passed. A failure that may pass says for how long
+   * Undo may try again (RestoreErrorBody).
    */
   restore: (id: string) => `/api/profiles/${encodeURIComponent(id)}/restore`,
   /** POST ConsentRequest → ProfileView: a connection opened from a file outside the app may connect (AppState.autoConnectConsent). */
@@ -133,6 +134,15 @@ export interface ValidationErrorBody {
 export interface ApiErrorBody {
   error: string;
   message: string;
+}
+
+/** API.restore's answer when it fails. */
+export interface RestoreErrorBody extends ApiErrorBody {
+  /**
+   * Only where the connection is still deleted and kept, and the cause may pass (a data folder that would not take
+   * the file, a keychain not answering, another window still saving): for how long Undo may try again, in ms.
+   */
+  undoableForMs?: number;
 }
 
 export interface SavePasswordRequest {

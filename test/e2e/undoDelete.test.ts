@@ -3,6 +3,10 @@
 // only while the gateway can still put it back, however long the gateway keeps it.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmdirSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { startXvnc, disposeXvnc, type XvncServer } from '../servers/xvnc';
 import { startAppWithBrowser } from '../support/app';
@@ -155,4 +159,51 @@ test('the page offers Undo only while the gateway can put the connection back: a
   await new Promise((resolve) => setTimeout(resolve, 300));
   assert.equal(await page.getByRole('alert').count(), 0);
   assert.equal(await library(page).getByRole('button', { name: 'Scratch', exact: true }).count(), 0);
+});
+
+/** Whether this machine can make a folder immutable (root, Linux, chattr, a file system that keeps the attribute): then not even root may write in it. */
+function canMakeImmutable(): boolean {
+  if (process.getuid?.() !== 0 || process.platform !== 'linux') return false;
+  const probe = mkdtempSync(path.join(os.tmpdir(), 'deskbridge-chattr-'));
+  try {
+    return spawnSync('chattr', ['+i', probe]).status === 0 && spawnSync('chattr', ['-i', probe]).status === 0;
+  } finally {
+    rmdirSync(probe);
+  }
+}
+
+const chattr = (flag: '+i' | '-i', folder: string) => {
+  const result = spawnSync('chattr', [flag, folder], { encoding: 'utf8' });
+  assert.equal(result.status, 0, result.stderr);
+};
+
+test('an Undo the data folder will not take (made immutable meanwhile) says why, and stays offered: once the folder is mended, Undo puts the connection back', { skip: !canMakeImmutable() && 'needs root on Linux and chattr, to make the data folder refuse writes' }, async () => {
+  const { browser, dataDir } = await startGatewayWithBrowser(cleanups);
+  const { page } = browser;
+  page.setDefaultTimeout(10_000);
+  await createProfile(page, { name: 'Ledger', port: server.port, password: PASSWORD });
+  await deleteFromList(page, 'Ledger');
+  const offer = page.getByTestId('undo-delete');
+  await offer.filter({ hasText: 'Deleted “Ledger”.' }).waitFor();
+
+  // The folder refuses every write (even root's) until mended; mended again whatever happens, before its removal.
+  cleanups.push(async () => chattr('-i', dataDir));
+  chattr('+i', dataDir);
+  await offer.getByRole('button', { name: 'Undo' }).click();
+  await page.getByRole('alert').filter({ hasText: `DeskBridge could not save your connections: it may not write to the folder ${dataDir} (operation not permitted, EPERM). Nothing was changed.` }).waitFor();
+  // Still deleted, and still offered: the gateway keeps it while its time lasts.
+  assert.equal(await library(page).getByRole('button', { name: 'Ledger', exact: true }).count(), 0);
+  await offer.getByRole('button', { name: 'Undo' }).waitFor();
+  assert.equal((await offer.textContent())?.trim(), 'Deleted “Ledger”. Undo');
+
+  chattr('-i', dataDir);
+  await offer.getByRole('button', { name: 'Undo' }).click();
+  await library(page).getByRole('button', { name: 'Ledger', exact: true }).waitFor();
+  await page.getByRole('status').filter({ hasText: '“Ledger” is back, as it was.' }).waitFor();
+  await offer.waitFor({ state: 'detached' });
+  // As it was: its saved password with it, so Xvnc lets it in without asking.
+  await page.getByRole('button', { name: 'Connect', exact: true }).click();
+  await waitForState(page, 'Connected');
+  await waitForCanvasColour(page, 500, 500, hexColour('#336699'));
+  assert.equal(await page.getByRole('dialog').count(), 0, 'no password asked for');
 });

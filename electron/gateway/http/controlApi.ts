@@ -4,6 +4,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
   API,
   WS,
+  type ApiErrorBody,
   type AppState,
   type CertificatePromptBody,
   type ConsentRequest,
@@ -116,32 +117,35 @@ export class ControlApi {
     try {
       await this.route(req, res, pathname);
     } catch (error) {
-      if (error instanceof HttpError) {
-        sendJson(res, error.status, { error: error.code, message: error.message, ...error.extra });
-      } else if (error instanceof PolicyRefusal) {
-        this.deps.logger.warn('refused by policy', { path: pathname, code: error.code });
-        sendJson(res, error.status, { error: error.code, message: error.message });
-      } else if (error instanceof ProfileStoreError) {
-        sendJson(res, error.code === 'not-found' ? 404 : 409, { error: error.code, message: error.message });
-      } else if (error instanceof StorageError) {
-        // 507: the gateway could not store what the request needs; the same request fails until the folder is mended.
-        sendJson(res, 507, { error: error.code, message: error.message });
-      } else if (error instanceof SecretsUnavailable) {
-        // 503: a service DeskBridge depends on (the keychain) is not answering; the same request may work once it does.
-        sendJson(res, 503, { error: error.code, message: error.message });
-      } else if (error instanceof FileLockTimeout) {
-        this.deps.logger.warn('file locked', { path: pathname, error: error.message });
-        sendJson(res, 409, { error: 'busy', message: 'Another DeskBridge window is still saving. Try again in a moment.' });
-      } else if (storageFailure(error, '', '', '')) {
-        // A write elsewhere in the data folder (IT's connections' open fields, an imported file's copy …).
-        const failure = storageFailure(error, folderOf(error, this.deps.dataDir), 'your changes', '')!;
-        this.deps.logger.error('API request could not write', { path: pathname, code: failure.errno });
-        sendJson(res, 507, { error: failure.code, message: failure.message });
-      } else {
-        this.deps.logger.error('API request failed', { path: pathname, error: (error as Error).message });
-        sendJson(res, 500, { error: 'internal', message: messageFor('internal') });
-      }
+      const { status, body } = this.errorAnswer(error, pathname);
+      sendJson(res, status, body);
     }
+  }
+
+  /** The answer to a request that failed with `error` (logged where IT would want to know). */
+  private errorAnswer(error: unknown, pathname: string): { status: number; body: ApiErrorBody & Record<string, unknown> } {
+    if (error instanceof HttpError) return { status: error.status, body: { error: error.code, message: error.message, ...error.extra } };
+    if (error instanceof PolicyRefusal) {
+      this.deps.logger.warn('refused by policy', { path: pathname, code: error.code });
+      return { status: error.status, body: { error: error.code, message: error.message } };
+    }
+    if (error instanceof ProfileStoreError) return { status: error.code === 'not-found' ? 404 : 409, body: { error: error.code, message: error.message } };
+    // 507: the gateway could not store what the request needs; the same request fails until the folder is mended.
+    if (error instanceof StorageError) return { status: 507, body: { error: error.code, message: error.message } };
+    // 503: a service DeskBridge depends on (the keychain) is not answering; the same request may work once it does.
+    if (error instanceof SecretsUnavailable) return { status: 503, body: { error: error.code, message: error.message } };
+    if (error instanceof FileLockTimeout) {
+      this.deps.logger.warn('file locked', { path: pathname, error: error.message });
+      return { status: 409, body: { error: 'busy', message: 'Another DeskBridge window is still saving. Try again in a moment.' } };
+    }
+    if (storageFailure(error, '', '', '')) {
+      // A write elsewhere in the data folder (IT's connections' open fields, an imported file's copy …).
+      const failure = storageFailure(error, folderOf(error, this.deps.dataDir), 'your changes', '')!;
+      this.deps.logger.error('API request could not write', { path: pathname, code: failure.errno });
+      return { status: 507, body: { error: failure.code, message: failure.message } };
+    }
+    this.deps.logger.error('API request failed', { path: pathname, error: (error as Error).message });
+    return { status: 500, body: { error: 'internal', message: messageFor('internal') } };
   }
 
   private async route(req: IncomingMessage, res: ServerResponse, pathname: string): Promise<void> {
@@ -187,7 +191,19 @@ export class ControlApi {
         }
       }
       if (parts[3] === 'restore' && method === 'POST') {
-        const profile = await this.deps.library.restore(id);
+        let profile: Profile | null;
+        try {
+          profile = await this.deps.library.restore(id);
+        } catch (error) {
+          // Still deleted, and kept while its time lasts. Where the cause may pass (a folder that will take the file
+          // once mended, a keychain that answers again, another window done saving), the answer says for how long
+          // Undo may try again (RestoreErrorBody).
+          const { status, body } = this.errorAnswer(error, pathname);
+          const left = this.deps.library.undoableForMs(id);
+          const mayPass = status === 507 || status === 503 || body.error === 'busy';
+          const { error: code, message, ...rest } = body;
+          throw new HttpError(status, code, message, left > 0 && mayPass ? { ...rest, undoableForMs: left } : rest);
+        }
         if (!profile) throw new HttpError(404, 'not-found', 'The connection can no longer be put back: its delete is final.');
         this.deps.logger.info('deleted connection put back', { profile: id });
         return sendJson(res, 200, await this.deps.library.view(profile));
