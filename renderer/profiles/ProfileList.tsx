@@ -315,10 +315,10 @@ export function ProfileList({ profiles, selectedId, canCreate, onSelect, onConne
             ) : (
               <li key={rowKey(heading.row)} className="folder-group" aria-setsize={places[heading.index]!.setsize} aria-posinset={places[heading.index]!.posinset}>
                 {/* A heading for the rows under it ("Recent", a folder), which screen readers can jump between. */}
-                <div className="folder" style={{ top: heading.index * ROW_HEIGHT }} role="heading" aria-level={2}>
+                {/* Named as the folder is spelt, the heading and its list: a name taken from the text would come in its CSS capitals ("LAB"), read out so. */}
+                <div className="folder" style={{ top: heading.index * ROW_HEIGHT }} role="heading" aria-level={2} aria-label={heading.row.folder}>
                   {heading.row.folder}
                 </div>
-                {/* Named as the folder is spelt: a name taken from the heading would come in its CSS capitals ("LAB"), read out so. */}
                 <ul aria-label={heading.row.folder}>{items.map(renderRow)}</ul>
               </li>
             ),

@@ -169,6 +169,8 @@ test('screen readers: headings, set size and position, what a row leaves out, an
   // would take into a name drawn from the heading, and a screen reader would read out.
   const lists = nodes.filter((n) => n.role?.value === 'list').map((n) => n.name?.value);
   assert.deepEqual(lists, ['3 connections, and 1 recent', 'Recent', 'All connections', 'Lab']);
+  const headings = nodes.filter((n) => n.role?.value === 'heading').map((n) => n.name?.value ?? '');
+  assert.deepEqual(headings.filter((name) => /^(recent|all connections|lab)$/i.test(name)), ['Recent', 'All connections', 'Lab'], 'the headings too');
   // A polite live region says how many match, and that none does.
   const status = list.getByRole('status');
   assert.equal(await status.textContent(), '');
