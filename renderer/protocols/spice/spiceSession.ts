@@ -31,6 +31,7 @@ import { CTRL_ALT_DEL, spiceScancode } from '../../session/scancodes';
 import { pressesAndReleases } from '../../session/keyCombos';
 import { LinkWatch, watchLink } from '../../session/linkWatch';
 import { devicePixels, keepFractionalPointer, pixelRatio, watchDevicePixelRatio } from '../../session/devicePixels';
+import { showCursorInDevicePixels } from '../../session/deviceCursor';
 import { sealedTicketBytes } from './sealedTicket';
 import { AgentCap, AgentClipboard, AgentFileTransfer, AgentMessage, AgentStream, MAX_CLIPBOARD_BYTES, agentPayload, capabilitiesMessage, monitorsConfigMessage } from './guestAgent';
 
@@ -205,7 +206,7 @@ export class SpiceSession implements RemoteSession {
     params.surface.append(screen);
     this.screen = screen;
     this.highDpi = params.info.profile.highDpi === true;
-    if (this.highDpi) this.useDevicePixels(params.surface);
+    if (this.highDpi) this.useDevicePixels(params.surface, screen);
     this.setScaling(params.info.profile.scaling);
     this.events.emit('state', 'connecting');
     this.start();
@@ -719,16 +720,20 @@ export class SpiceSession implements RemoteSession {
    * input reads mouse events, which carry whole CSS pixels: each is given the pointer event's fraction, so a click
    * reaches every remote pixel (desktopPoint). A change of ratio (another screen, zoom) is followed.
    */
-  private useDevicePixels(surface: HTMLElement): void {
+  private useDevicePixels(surface: HTMLElement, screen: HTMLElement): void {
+    // The server's cursor, which spice-html5's cursor channel sets on the screen element in remote pixels (deviceCursor.ts).
+    const cursor = showCursorInDevicePixels(screen, () => this.ratio());
     const stopWatching = watchDevicePixelRatio(() => {
       if (this.ended) return;
       this.applyScaling();
       this.followWindowSize();
+      cursor.refresh();
     });
     const stopPointer = keepFractionalPointer(surface, () => this.ratio() !== 1);
     this.stopDevicePixels = () => {
       stopWatching();
       stopPointer();
+      cursor.stop();
     };
   }
 

@@ -16,6 +16,7 @@ import { askForUpdatesWhenNear, farRoundTrip, filterEncodings, setFarAsking, use
 import { pressesAndReleases } from '../../session/keyCombos';
 import { LinkWatch, watchLink } from '../../session/linkWatch';
 import { devicePixels, keepFractionalPointer, pixelRatio, watchDevicePixelRatio } from '../../session/devicePixels';
+import { showCursorInDevicePixels } from '../../session/deviceCursor';
 
 /** How pictures come, in a user's words: the stats readout's tooltip (SessionView) and the page's console. */
 const UPDATES_NEAR = 'each picture asked for once the last is drawn';
@@ -366,11 +367,15 @@ export class VncSession implements RemoteSession {
       if (display.scale !== scale) display.scale = scale;
       sizing._fixScrollbars?.call(rfb);
     };
+    // The server's cursor, which noVNC sets on its canvas in remote pixels (deviceCursor.ts), in device pixels too.
+    const canvas = this.canvas();
+    const cursor = canvas ? showCursorInDevicePixels(canvas, () => this.ratio()) : null;
     // Another screen or zoom: the scale follows, and "Fit the window" asks for the new size in device pixels.
     const stopWatching = watchDevicePixelRatio(() => {
       if (!this.rfb) return;
       this.applyFit();
       sizing._updateScale?.call(rfb);
+      cursor?.refresh();
       if (rfb.resizeSession) rfb.resizeSession = true;
     });
     // noVNC reads mouse events, in whole CSS pixels: given the pointer's device pixel, a click reaches every remote pixel.
@@ -378,6 +383,7 @@ export class VncSession implements RemoteSession {
     this.stopWatchingRatio = () => {
       stopWatching();
       stopPointer();
+      cursor?.stop();
     };
   }
 
