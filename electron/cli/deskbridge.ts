@@ -228,7 +228,8 @@ async function runList(options: CliOptions, json: boolean): Promise<number> {
   const unknown = new Set<string>();
   let why = '';
   for (const profile of library.list()) {
-    const saved = await library.passwordSavedOrUnreadable(profile.id);
+    // A store that failed once is not asked again for each connection (a keychain that times out would take that long each).
+    const saved = why ? { unreadable: why } : await library.passwordSavedOrUnreadable(profile.id);
     if (typeof saved !== 'boolean') {
       unknown.add(profile.id);
       why ||= saved.unreadable;
@@ -324,13 +325,16 @@ export async function main(argv: string[]): Promise<void> {
       const [{ file, outcome, refusal, deleted }] = results as [ImportResult];
       if (refusal !== null || !outcome?.ok) {
         process.stderr.write(`deskbridge: ${path.basename(file)}: ${refusal} Nothing was imported.${deleted ? ` ${DELETED_AS_ASKED}` : ''}\n`);
-        process.exit(1);
+        // With --export the export still runs (as after several files, one refused): the exit status says it.
+        if (!options.exportProfile) process.exit(1);
+        process.exitCode = 1;
+      } else {
+        const notes = deleted ? [...outcome.notes, DELETED_AS_ASKED] : outcome.notes;
+        // A .vv is a new ticket each time: not "this file", but the connection it makes, is in the library already.
+        if (outcome.sameConnection) process.stdout.write(`Already in the library: "${outcome.profile.name}" (id ${outcome.profile.id}) is the connection this file makes. Nothing was added.\n${deleted ? `Note: ${DELETED_AS_ASKED}\n` : ''}`);
+        else if (outcome.alreadyImported) process.stdout.write(`Already imported from this file: "${outcome.profile.name}" (id ${outcome.profile.id}). Nothing was added.\n`);
+        else process.stdout.write(`Imported "${outcome.profile.name}" (id ${outcome.profile.id}).\n${notes.map((n) => `Note: ${n}\n`).join('')}`);
       }
-      const notes = deleted ? [...outcome.notes, DELETED_AS_ASKED] : outcome.notes;
-      // A .vv is a new ticket each time: not "this file", but the connection it makes, is in the library already.
-      if (outcome.sameConnection) process.stdout.write(`Already in the library: "${outcome.profile.name}" (id ${outcome.profile.id}) is the connection this file makes. Nothing was added.\n${deleted ? `Note: ${DELETED_AS_ASKED}\n` : ''}`);
-      else if (outcome.alreadyImported) process.stdout.write(`Already imported from this file: "${outcome.profile.name}" (id ${outcome.profile.id}). Nothing was added.\n`);
-      else process.stdout.write(`Imported "${outcome.profile.name}" (id ${outcome.profile.id}).\n${notes.map((n) => `Note: ${n}\n`).join('')}`);
     } else if (results.length > 1) {
       let failed = 0;
       for (const { file, outcome, refusal, unreadable, deleted } of results) {

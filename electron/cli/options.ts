@@ -53,7 +53,7 @@ Options:
 
 --check-policy, --list, --import, --export, --save-password and --diagnostics each do one
 thing and exit: give one at a time (--import with --export imports, then exports), without
---connect, --kiosk or a file to open.
+--connect, --kiosk, --on-session-end or a file to open.
 
 In the browser shell the first line on standard output is "DeskBridge is running at"
 and the address to open (log lines go to standard error). The address carries a

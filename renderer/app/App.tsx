@@ -364,6 +364,8 @@ export function App() {
         const left = error instanceof ApiError ? (error.body as Partial<RestoreErrorBody>).undoableForMs : undefined;
         const offerMs = typeof left === 'number' ? undoOfferMs(left) : 0;
         if (offerMs > 0) undoable.offer(target, offerMs);
+        // The keys were on the Undo button, gone meanwhile: back to the list, where Ctrl+Z tries again.
+        setFocusSelectedRow((n) => n + 1);
         throw error;
       }
       await loadProfiles();
@@ -785,6 +787,10 @@ export function App() {
                   const index = before.findIndex((p) => p.id === target.id);
                   void act(async () => {
                     const { undoableForMs } = await api<DeletedProfile>('DELETE', API.profile(target.id));
+                    // Undo for as long as the gateway said it keeps the connection, less a margin, counted from its
+                    // answer (the list's reload below takes time from it too); none where its delete is final.
+                    const offerMs = undoOfferMs(undoableForMs);
+                    if (offerMs > 0) undoable.offer(target, offerMs);
                     if (tabs.length > 0) {
                       setSessions((s) => s.filter((x) => !tabs.includes(x.key)));
                       for (const key of tabs) sessionStates.current.delete(key);
@@ -797,10 +803,7 @@ export function App() {
                       current.kind === 'profile' && current.id !== target.id && list.some((p) => p.id === current.id) ? current : neighbour ? { kind: 'profile', id: neighbour.id } : { kind: 'none' },
                     );
                     setFocusSelectedRow((n) => n + 1);
-                    // Undo for as long as the gateway said it keeps the connection, less a margin; none where its delete is final.
-                    const offerMs = undoOfferMs(undoableForMs);
                     announce(`${live > 0 ? `Disconnected and deleted “${target.name}”.` : `Deleted “${target.name}”.`}${offerMs > 0 ? ` ${UNDO_KEYS.label} puts it back.` : ''}`);
-                    if (offerMs > 0) undoable.offer(target, offerMs);
                   });
                 }}
               >

@@ -152,7 +152,7 @@ test('the page offers Undo only while the gateway can put the connection back: a
   // Offered for most of the gateway's time (the page's minute less 5 s would outlast it by far), and gone before it ends.
   await new Promise((resolve) => setTimeout(resolve, UNDO_MS / 2 - (Date.now() - sentBy)));
   assert.equal(await offer.count(), 1, 'still offered halfway through');
-  await offer.waitFor({ state: 'detached', timeout: Math.max(0, sentBy + UNDO_MS - Date.now()) });
+  await offer.waitFor({ state: 'detached', timeout: Math.max(1, sentBy + UNDO_MS - Date.now()) });
   // Nothing left to undo: Ctrl+Z in the list asks the gateway nothing, and no "can no longer be put back" shows.
   await library(page).getByRole('button', { name: 'Keeper', exact: true }).focus();
   await page.keyboard.press('Control+z');

@@ -17,7 +17,13 @@ export interface GatewayWithBrowser {
 
 /** Stopped by the caller's cleanups (pushed here, run in reverse by its `after`). */
 export async function startGatewayWithBrowser(cleanups: (() => Promise<void>)[], options: { undoDeleteMs?: number } = {}): Promise<GatewayWithBrowser> {
+  // The gateway reads it as it starts: put back as it was once the test's cleanups run.
+  const secretsBefore = process.env.DESKBRIDGE_SECRETS;
   process.env.DESKBRIDGE_SECRETS = 'file';
+  cleanups.push(async () => {
+    if (secretsBefore === undefined) delete process.env.DESKBRIDGE_SECRETS;
+    else process.env.DESKBRIDGE_SECRETS = secretsBefore;
+  });
   const root = await mkdtemp(path.join(os.tmpdir(), 'deskbridge-gw-'));
   cleanups.push(() => rm(root, { recursive: true, force: true }));
   const dataDir = path.join(root, 'data');

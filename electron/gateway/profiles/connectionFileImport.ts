@@ -63,10 +63,13 @@ export async function importIntoLibrary(library: ProfileLibrary, dataDir: string
   if (imported.format !== 'vv') {
     // The connection is saved by now: a copy that cannot be written (a full disk, a folder made read-only) costs only
     // what an export would have written back from it, and the note says so; the import is not reported as failed.
+    const copy = path.join(dataDir, IMPORTED_DIR, `${profile.id}.${imported.format}`);
     try {
       await fs.mkdir(path.join(dataDir, IMPORTED_DIR), { recursive: true, mode: 0o700 });
-      await fs.writeFile(path.join(dataDir, IMPORTED_DIR, `${profile.id}.${imported.format}`), kept, { mode: 0o600 });
+      await fs.writeFile(copy, kept, { mode: 0o600 });
     } catch (error) {
+      // A copy cut short (a full disk) would be read by an export as the file: none rather than half of one.
+      await fs.rm(copy, { force: true }).catch(() => undefined);
       const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
       notes.push(`A copy of the file could not be kept in the data folder (${reason}), so an export will write this connection anew, without the lines of the file DeskBridge does not use.`);
     }

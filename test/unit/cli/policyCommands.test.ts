@@ -183,3 +183,18 @@ test('--import of a .vv that asks to be deleted once read: deleted whether impor
   assert.doesNotMatch(ok.stdout + ok.stderr, /ticket-secret/);
   assert.equal(await exists(imported), false);
 });
+
+test('--import with --export: a refused file still lets the export run, and the exit status says the refusal', async (t) => {
+  const dir = await tempDir(t);
+  const good = path.join(dir, 'desk.rdp');
+  await writeFile(good, 'full address:s:desk.corp.example\r\n');
+  assert.equal(run(dir, ['--import', good]).status, 0);
+  const bad = path.join(dir, 'empty.rdp');
+  await writeFile(bad, '');
+  const out = path.join(dir, 'out.rdp');
+  const both = run(dir, ['--import', bad, '--export', 'desk', out]);
+  assert.equal(both.status, 1, 'the refusal is in the exit status');
+  assert.match(both.stderr, /empty\.rdp: .* Nothing was imported\./);
+  assert.match(both.stdout, /Wrote "desk" to /);
+  assert.match((await readFile(out)).toString('utf16le'), /full address:s:desk\.corp\.example/, 'written as mstsc writes .rdp files: UTF-16');
+});
