@@ -3,7 +3,8 @@
 //   renderer/          imports shared/ and browser packages; never node:*, Node builtins, Node-only packages, 'electron' or electron/
 //   electron/gateway/  imports shared/; never 'electron', renderer/, electron/main|preload|cli
 //   electron/cli/      imports the gateway and shared/; never 'electron', renderer/, electron/main|preload
-//   electron/main/     imports the gateway, electron/cli/options and shared/; never renderer/
+//   electron/main/     imports the gateway, electron/cli/options, electron/cli/actions and shared/; never renderer/
+//                      (never electron/cli/deskbridge, which runs the command as it is imported)
 //   electron/preload/  imports 'electron' and shared/ only; no Node modules but events, timers, url (sandboxed)
 //   nothing outside renderer/ imports renderer/; only electron/main and electron/preload import 'electron'
 import { readdirSync, readFileSync, statSync } from 'node:fs';
@@ -19,6 +20,8 @@ const IMPORT = /(?:^|[^.\w$])(?:import|export)\s+(?:type\s+)?(?:[^'"`;]*?\sfrom\
 const SANDBOXED_PRELOAD_MODULES = new Set(['events', 'timers', 'url']);
 // npm packages that run only under Node: the renderer must never bundle them.
 const NODE_ONLY_PACKAGES = new Set(['ws', '@napi-rs/keyring', 'bufferutil', 'utf-8-validate']);
+// What electron/main shares with the command: the one option parser, and the actions both do (--list, --import…).
+const MAIN_IMPORTS_FROM_CLI = new Set(['electron/cli/options', 'electron/cli/actions']);
 
 function layerOf(rel) {
   if (rel.startsWith('shared/')) return 'shared';
@@ -85,7 +88,7 @@ function judge(layer, rel, spec, file, root) {
       if (isRelative && !['cli', 'gateway', 'shared'].includes(target)) return 'the CLI may import only the gateway and shared/';
       return null;
     case 'main':
-      if (isRelative && !['main', 'gateway', 'shared'].includes(target) && targetRel !== 'electron/cli/options') return 'electron/main may import only the gateway, electron/cli/options and shared/';
+      if (isRelative && !['main', 'gateway', 'shared'].includes(target) && !MAIN_IMPORTS_FROM_CLI.has(targetRel)) return 'electron/main may import only the gateway, electron/cli/options, electron/cli/actions and shared/';
       return null;
     case 'preload':
       if (isRelative && !['preload', 'shared'].includes(target)) return 'the preload may import only shared/';

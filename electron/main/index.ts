@@ -1,11 +1,13 @@
-// Electron main process: single instance, the gateway in-process, one
-// hardened window on the renderer the gateway serves. The only folder that
-// imports 'electron'.
+// Electron main process: the command line's actions (--list, --import…) done
+// and exited; else single instance, the gateway in-process, one hardened
+// window on the renderer the gateway serves. The only folder that imports
+// 'electron'.
 import { app, BrowserWindow, dialog, Menu, session } from 'electron';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startGateway, type RunningGateway } from '../gateway/index';
 import { USAGE, UsageError, parseCli, type CliOptions } from '../cli/options';
+import { runAction } from '../cli/actions';
 import { readOpenFile } from '../gateway/profiles/namedFiles';
 import { applicationMenuTemplate, developerMode, shellArguments } from './appMenu';
 import { kioskReloadDelayMs, kioskSwallowsKey, navigationAllowed, originOf, permissionAllowed, secureWindowOptions } from './windowPolicy';
@@ -25,6 +27,25 @@ function readOptions(): CliOptions {
   }
 }
 const options = readOptions();
+
+/**
+ * `DeskBridge --list`, `--import FILE...` and the other actions, as a deployment script runs the packaged binary:
+ * done as `deskbridge` does them (the same words, the same exit codes), and the process exits, with no gateway,
+ * no window, and before the single-instance lock, which would hand the arguments to a running app and do nothing;
+ * the actions work on the data folder beside a running app, as the command's do.
+ */
+const actionCode = await runAction(options);
+if (actionCode !== null) {
+  // app.exit does not wait for the output: a pipe (macOS's) may still hold the list a script is reading.
+  await Promise.all([flushed(process.stdout), flushed(process.stderr)]);
+  app.exit(actionCode);
+  process.exit(actionCode);
+}
+
+/** Resolves once what was written to the stream before has gone out. */
+function flushed(stream: NodeJS.WriteStream): Promise<void> {
+  return new Promise((resolve) => stream.write('', () => resolve()));
+}
 
 /**
  * The file to open (FILE), read before anything else: a broker's one-shot ticket (a .vv with delete-this-file)

@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,8 +15,8 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, '..', '..', '..');
 const register = path.join(here, 'standInElectron', 'register.mjs');
 
-function runMain(args: string[], env: NodeJS.ProcessEnv) {
-  const result = spawnSync(process.execPath, ['--import', register, path.join(repo, 'dist', 'main.mjs'), '--', ...args], { encoding: 'utf8', env: { ...process.env, ...env }, timeout: 30_000 });
+function runMain(args: string[], env: NodeJS.ProcessEnv, more: { input?: string; cwd?: string } = {}) {
+  const result = spawnSync(process.execPath, ['--import', register, path.join(repo, 'dist', 'main.mjs'), '--', ...args], { encoding: 'utf8', env: { ...process.env, ...env }, timeout: 30_000, ...more });
   // Each event's values in order; get() gives the last one.
   const all = new Map<string, unknown[]>();
   for (const line of result.stdout.split('\n')) {
@@ -26,7 +26,17 @@ function runMain(args: string[], env: NodeJS.ProcessEnv) {
     }
   }
   const events = { get: (name: string) => all.get(name)?.at(-1), all: (name: string) => all.get(name) ?? [], has: (name: string) => all.has(name) };
-  return { ...result, events };
+  // What the process itself printed, the stand-in's event lines left out.
+  const printed = result.stdout
+    .split('\n')
+    .filter((line) => !line.startsWith('{"event":'))
+    .join('\n');
+  return { ...result, events, printed };
+}
+
+/** The `deskbridge` command (the built bin/deskbridge.mjs), to compare the Electron binary's actions with. */
+function runCli(args: string[], env: NodeJS.ProcessEnv, more: { input?: string; cwd?: string } = {}) {
+  return spawnSync(process.execPath, [path.join(repo, 'bin', 'deskbridge.mjs'), ...args], { encoding: 'utf8', env: { ...process.env, ...env }, timeout: 30_000, ...more });
 }
 
 test('the main process starts the gateway, opens one hardened window on it and guards it', async (t) => {
@@ -146,4 +156,138 @@ test('macOS: a file opened in the Finder (\'open-file\') at launch opens with th
   assert.equal(running.events.all('window-options').length, 2, 'a window of its own for the file');
   assert.deepEqual(running.events.all('start-status'), [200, 200]);
   assert.equal(running.events.has('error-box'), false);
+});
+
+// The Electron binary run by a deployment script (a packaged DeskBridge.exe or AppImage, no `deskbridge` command):
+// its actions are the command's, and it exits without a gateway, a window or the single-instance lock.
+
+/** A data folder, and the environment that keeps its passwords in the encrypted file (no keychain here). */
+async function actionSetUp(t: { after(fn: () => Promise<void>): void }) {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'deskbridge-main-action-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const env = { DESKBRIDGE_SECRETS: 'file', DESKBRIDGE_SECRETS_KEY_DIR: path.join(dir, 'keys'), DBUS_SESSION_BUS_ADDRESS: 'disabled:' };
+  const dataDir = path.join(dir, 'data');
+  const rdp = path.join(dir, 'Branch.rdp');
+  await writeFile(rdp, 'full address:s:branch-7.corp.example:3391\r\n');
+  return { dir, env, dataDir, rdp };
+}
+
+/** Nothing of the app started: no single-instance lock (whose hand-over would give the job to a running app), no window, no gateway; ended by app.exit. */
+function assertStartedNothing(run: ReturnType<typeof runMain>, code: number): void {
+  assert.equal(run.events.has('single-instance-lock'), false, 'the single-instance lock was not taken');
+  assert.equal(run.events.has('window-options'), false, 'no window');
+  assert.equal(run.events.has('load-url'), false, 'no page loaded from a gateway');
+  assert.equal(run.events.has('menu'), false, 'no app set up');
+  assert.deepEqual(run.events.all('exit'), [code], 'ended by app.exit with the action\u2019s code');
+}
+
+test('the Electron binary run with --list or --list --json prints the library as `deskbridge` does and exits 0, opening nothing, also while the app runs', async (t) => {
+  const { env, dataDir, rdp } = await actionSetUp(t);
+  const imported = runCli(['--data-dir', dataDir, '--import', rdp], env);
+  assert.equal(imported.status, 0, imported.stderr);
+  for (const args of [['--list'], ['--list', '--json']]) {
+    const command = runCli(['--data-dir', dataDir, ...args], env);
+    assert.equal(command.status, 0, command.stderr);
+    const run = runMain(['--data-dir', dataDir, ...args], env);
+    assert.equal(run.status, 0, run.stderr);
+    assert.equal(run.printed, command.stdout, `${args.join(' ')}: the same list`);
+    assert.equal(run.stderr, command.stderr);
+    assertStartedNothing(run, 0);
+  }
+  const json = JSON.parse(runMain(['--data-dir', dataDir, '--list', '--json'], env).printed) as { name: string; host: string; port: number; passwordSaved: boolean }[];
+  assert.deepEqual(json.map(({ name, host, port, passwordSaved }) => ({ name, host, port, passwordSaved })), [{ name: 'Branch', host: 'branch-7.corp.example', port: 3391, passwordSaved: false }]);
+  const text = runMain(['--data-dir', dataDir, '--list'], env);
+  assert.match(text.printed, /^NAME +PROTOCOL +ADDRESS/);
+  assert.match(text.printed, /^Branch +RDP +branch-7\.corp\.example:3391 /m);
+
+  // The app is open (another instance holds the lock): the list is printed all the same, nothing handed to the app.
+  const beside = runMain(['--data-dir', dataDir, '--list'], { ...env, STANDIN_SECOND_INSTANCE: '1' });
+  assert.equal(beside.status, 0, beside.stderr);
+  assert.equal(beside.printed, text.printed);
+  assert.equal(beside.events.has('hand-over'), false);
+  assertStartedNothing(beside, 0);
+});
+
+test('the Electron binary run with --import FILE imports it and exits, as `deskbridge --import` does; a damaged file among several is refused in the command\u2019s words (exit 1)', async (t) => {
+  const { dir, env, dataDir, rdp } = await actionSetUp(t);
+  const run = runMain(['--data-dir', dataDir, '--import', rdp], env);
+  assert.equal(run.status, 0, run.stderr);
+  assert.match(run.printed, /^Imported "Branch" \(id [\w-]+\)\.\n$/);
+  assertStartedNothing(run, 0);
+  const listed = runCli(['--data-dir', dataDir, '--list', '--json'], env);
+  assert.deepEqual((JSON.parse(listed.stdout) as { name: string }[]).map((c) => c.name), ['Branch'], 'in the library the command reads');
+  const again = runMain(['--data-dir', dataDir, '--import', rdp], env);
+  assert.equal(again.status, 0, again.stderr);
+  assert.match(again.printed, /^Already imported from this file: "Branch" \(id [\w-]+\)\. Nothing was added\.\n$/);
+
+  const garbage = path.join(dir, 'garbage.rdp');
+  await writeFile(garbage, await readFile(path.join(repo, 'test', 'fixtures', 'connectionFiles', 'malformed', 'garbage.rdp')));
+  const args = ['--data-dir', dataDir, '--import', 'Branch.rdp', 'garbage.rdp'];
+  const command = runCli(args, env, { cwd: dir });
+  const several = runMain(args, env, { cwd: dir });
+  assert.equal(command.status, 1);
+  assert.equal(several.status, 1, several.stderr);
+  assert.equal(several.printed, command.stdout);
+  assert.equal(several.stderr, command.stderr);
+  assert.equal(several.stderr, 'deskbridge: garbage.rdp: refused: Line 1: this line is not valid UTF-8 text, so the file is damaged or not a connection file.\n');
+  assertStartedNothing(several, 1);
+});
+
+test('the Electron binary run with --version or --help prints what `deskbridge` prints and exits 0', async () => {
+  const { version } = JSON.parse(await readFile(path.join(repo, 'package.json'), 'utf8')) as { version: string };
+  for (const args of [['--version'], ['--help']]) {
+    const command = runCli(args, {});
+    const run = runMain(args, {});
+    assert.equal(run.status, 0, run.stderr);
+    assert.equal(run.printed, command.stdout);
+    assertStartedNothing(run, 0);
+  }
+  assert.equal(runMain(['--version'], {}).printed, `${version}\n`);
+  assert.match(runMain(['--help'], {}).printed, /^Usage: deskbridge \[options\] \[FILE\]/);
+});
+
+test('the Electron binary run with --check-policy of a bad file prints every problem in the command\u2019s words and exits 1', async (t) => {
+  const { dir } = await actionSetUp(t);
+  const policy = path.join(dir, 'policy.json');
+  await writeFile(policy, JSON.stringify({ schemaVersion: 1, allowedHosts: ['bad host!'], allowUnencrypted: 'no' }));
+  const command = runCli(['--check-policy', policy], {});
+  const run = runMain(['--check-policy', policy], {});
+  assert.equal(command.status, 1);
+  assert.equal(run.status, 1, run.stderr);
+  assert.equal(run.printed, command.stdout);
+  assert.match(run.printed, /^invalid: .*policy\.json has 2 problems; the app would block connections/);
+  assertStartedNothing(run, 1);
+});
+
+test('the Electron binary run with --save-password, --export or --diagnostics does it as `deskbridge` does; a file it cannot write is said in one line (exit 1)', async (t) => {
+  const { dir, env, dataDir, rdp } = await actionSetUp(t);
+  assert.equal(runCli(['--data-dir', dataDir, '--import', rdp], env).status, 0);
+  const saved = runMain(['--data-dir', dataDir, '--save-password', 'branch'], env, { input: 'Correct-Horse-77\n' });
+  assert.equal(saved.status, 0, saved.stderr);
+  assert.match(saved.printed, /^Saved the password of "Branch" \(id [\w-]+\) in the encrypted file store\.\n$/);
+  assertStartedNothing(saved, 0);
+  const listed = JSON.parse(runCli(['--data-dir', dataDir, '--list', '--json'], env).stdout) as { passwordSaved: boolean }[];
+  assert.equal(listed[0]?.passwordSaved, true);
+
+  const out = path.join(dir, 'out.rdp');
+  const exported = runMain(['--data-dir', dataDir, '--export', 'Branch', out], env);
+  assert.equal(exported.status, 0, exported.stderr);
+  assert.equal(exported.printed, `Wrote "Branch" to ${out} (no password).\n`);
+  // mstsc's own encoding: UTF-16 LE.
+  assert.match(await readFile(out, 'utf16le'), /full address:s:branch-7\.corp\.example:3391/);
+  assertStartedNothing(exported, 0);
+
+  const nowhere = path.join(dir, 'no-such-folder', 'out.rdp');
+  const failed = runMain(['--data-dir', dataDir, '--export', 'Branch', nowhere], env);
+  assert.equal(failed.status, 1);
+  assert.equal(failed.stderr, runCli(['--data-dir', dataDir, '--export', 'Branch', nowhere], env).stderr);
+  assert.equal(failed.stderr, `deskbridge: ${nowhere}: its folder does not exist.\n`);
+  assertStartedNothing(failed, 1);
+
+  const bundle = path.join(dir, 'bundle');
+  const diagnostics = runMain(['--data-dir', dataDir, '--diagnostics', bundle], env);
+  assert.equal(diagnostics.status, 0, diagnostics.stderr);
+  assert.match(diagnostics.printed, new RegExp(`^Wrote \\d+ files to ${bundle.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: `));
+  assert.ok(existsSync(bundle));
+  assertStartedNothing(diagnostics, 0);
 });

@@ -23,7 +23,7 @@ test('each forbidden import is caught with a clear message', async (t) => {
     'renderer/y.tsx': "const m = await import('../electron/gateway/index');",
     'electron/gateway/g.ts': "import { app } from 'electron';\nimport { w } from '../main/w';",
     'electron/cli/c.ts': "export { x } from '../../renderer/x';",
-    'electron/main/m.ts': "import { app } from 'electron';\nimport { o } from '../cli/options';\nimport { r } from '../cli/deskbridge';",
+    'electron/main/m.ts': "import { app } from 'electron';\nimport { o } from '../cli/options';\nimport { runAction } from '../cli/actions';\nimport { r } from '../cli/deskbridge';",
     'shared/s.ts': "import { z } from 'zod';",
     // Each of these is allowed and must not be reported.
     'renderer/ok.tsx': "import { useState } from 'react';\nimport type { Profile } from '../shared/s';\nexport const y = 1;",
