@@ -36,6 +36,10 @@
 //   sent a password, so a server with a login screen (xrdp, Windows with TLS
 //   only) signs in with the profile's credentials as mstsc does, instead of
 //   showing its own login dialog.
+// - Client Info PDU AlternateShell and WorkingDir: the profile's start
+//   program and its folder (an .rdp's "alternate shell" and "shell working
+//   directory"), so a session host runs that one program in place of the
+//   desktop. The one change of length: the PDU is rebuilt (clientInfo.ts).
 //
 // The rewriter frames the client's stream (CredSSP TSRequests, then TPKTs);
 // after the Client Info PDU it changes nothing more but keeps framing (TPKTs
@@ -50,6 +54,7 @@
 import { probeLength } from '../rdcleanpath/der';
 import { ClipboardChannelFilter, sendDataChannel, type ClipboardWays } from './clipboardChannel';
 import { MCS_SEND_DATA_REQUEST, sendDataUserData, walkGccUserData } from './mcsPdu';
+import { withStartProgram, type StartProgram } from './clientInfo';
 
 const CS_CORE = 0xc001;
 /** 2.2.1.3.4 TS_UD_CS_NET: channelCount (4), then a CHANNEL_DEF (name 8, options 4) per channel. */
@@ -111,6 +116,8 @@ export interface ClientSettings {
    * (serverStreamWatch.ts), once known.
    */
   clipboardLimits?: { ways: ClipboardWays; channelIds: () => number[] | null };
+  /** A program the server is to start in place of the desktop's shell, and its folder; absent (or both empty), the client's own empty fields stay. */
+  startProgram?: StartProgram;
 }
 
 /** The clipboard's static virtual channel (MS-RDPECLIP). */
@@ -127,6 +134,8 @@ export interface RewriteReport {
   /** Why the clipboard channel's messages could not be told apart (one-way policy): the session must end. */
   clipboardUnchecked?: string;
   autologon?: boolean;
+  /** The start program was put in the Client Info PDU (true), or why it was not. */
+  startProgram?: true | string;
   /** Why the rewriter stepped aside early, if it did. */
   gaveUp?: string;
 }
@@ -384,7 +393,11 @@ export class ClientStreamRewriter {
       tpkt.writeUInt32LE((tpkt.readUInt32LE(info + 4) | INFO_AUTOLOGON) >>> 0, info + 4);
       this.report.autologon = true;
     }
-    return tpkt;
+    const start = this.settings.startProgram;
+    if (!start || (start.program === '' && start.folder === '')) return tpkt;
+    const rebuilt = withStartProgram(tpkt, offset, start);
+    this.report.startProgram = 'pdu' in rebuilt ? true : rebuilt.leftAlone;
+    return 'pdu' in rebuilt ? rebuilt.pdu : tpkt;
   }
 
   /** A session PDU on the clipboard channel, judged by the one-way policy; anything else as it is. */
