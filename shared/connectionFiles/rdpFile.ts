@@ -379,12 +379,17 @@ export function importRdpDocument(document: RdpDocument, options: { fileName?: s
   const gatewayUse = int('gatewayusagemethod');
   if (gatewayHost && gatewayUse !== 0 && gatewayUse !== 4) unsupported.push(featureLabel('RD Gateway', gatewayHost));
   // remoteapplicationmode:i:1 shows one program instead of a desktop; a plain
-  // "alternate shell" starts a program in place of the shell ("||alias" is RemoteApp's form).
+  // "alternate shell" starts a program in place of the shell ("||alias" is RemoteApp's form),
+  // in "shell working directory": the profile's start program, sent in the Client Info PDU.
   const remoteAppProgram = text('remoteapplicationprogram') || text('alternate shell');
-  if (int('remoteapplicationmode') === 1 || text('alternate shell').startsWith('||')) {
-    unsupported.push(featureLabel('RemoteApp', text('remoteapplicationname') || remoteAppProgram));
-  } else if (text('alternate shell')) {
-    unsupported.push(featureLabel('Start program', text('alternate shell')));
+  const remoteApp = int('remoteapplicationmode') === 1 || text('alternate shell').startsWith('||');
+  if (remoteApp) unsupported.push(featureLabel('RemoteApp', text('remoteapplicationname') || remoteAppProgram));
+  const startInput: Record<string, unknown> = {};
+  for (const [field, name] of [['startProgram', 'alternate shell'], ['startFolder', 'shell working directory']] as const) {
+    const line = getRdpSetting(usable, name);
+    if (remoteApp || !line) continue;
+    startInput[field] = text(name);
+    sources[field] = { line: line.line, key: line.name };
   }
   if (text('loadbalanceinfo')) unsupported.push('Connection broker load-balance info');
   // pcb (preconnection blob) names the virtual machine a Hyper-V host (port 2179) or a broker hands the
@@ -423,6 +428,7 @@ export function importRdpDocument(document: RdpDocument, options: { fileName?: s
       // authentication level:i:1 is "do not connect if the server cannot be verified": kept, not asked past (0, 2 and 3 ask).
       ...(int('authentication level') === null ? {} : { untrustedCertificate: int('authentication level') === 1 ? 'refuse' : 'ask' }),
       ...sizeInput,
+      ...startInput,
       unsupportedFeatures: unsupported.slice(0, 20),
     },
     sources,
@@ -534,6 +540,10 @@ export function exportRdpFile(
   } else if (changed('username', 'domain') && (draft.username || draft.domain || (original && getRdpSetting(original, 'username')))) {
     set('username', 's', draft.domain ? `${draft.domain}\\${draft.username}` : draft.username);
   }
+  // The start program: over an original in RemoteApp's form ("||alias", or remoteapplicationmode), whose program
+  // this field does not hold, only where the user wrote one.
+  if (changed('startProgram') && (draft.startProgram || getRdpSetting(document, 'alternate shell'))) set('alternate shell', 's', draft.startProgram);
+  if (changed('startFolder') && (draft.startFolder || getRdpSetting(document, 'shell working directory'))) set('shell working directory', 's', draft.startFolder);
   // An RD Gateway no line of the original names (it came from a .remmina): always through it,
   // with these settings rather than the computer's default gateway profile.
   if (options.gateway && !getRdpSetting(document, 'gatewayhostname')?.value.trim()) {

@@ -161,7 +161,6 @@ export function importRemminaDocument(document: KeyFileDocument, options: { file
   }
   if (protocol === 'rdp') {
     if (get('gateway_server')) unsupported.push(featureLabel('RD Gateway', get('gateway_server') as string));
-    if (get('exec')) unsupported.push(featureLabel('Start program', get('exec') as string));
     if (get('loadbalanceinfo')) unsupported.push('Connection broker load-balance info');
   }
   // VNC's "proxy" is a repeater (UltraVNC style); SPICE's is an HTTP proxy.
@@ -221,6 +220,12 @@ export function importRemminaDocument(document: KeyFileDocument, options: { file
     const security = (get('security') ?? '').toLowerCase();
     if (security) input.rdpSecurity = security === 'tls' ? 'tls' : security === 'nla' || security === 'ext' ? 'nla' : 'negotiate';
     if (security === 'rdp') notes.push("This connection asked for the old 'RDP' security layer; DeskBridge negotiates TLS or NLA instead.");
+    // exec and execpath: Remmina's "Start-up program" and "Start-up path", which its RDP plugin sends as the alternate shell and its folder.
+    for (const [field, key] of [['startProgram', 'exec'], ['startFolder', 'execpath']] as const) {
+      if (!get(key)) continue;
+      input[field] = get(key);
+      sources[field] = source(key);
+    }
   } else {
     if (get('viewonly')?.trim()) input.viewOnly = remminaFlag(get('viewonly'));
   }
@@ -295,6 +300,8 @@ export function exportRemminaFile(
   if (draft.protocol === 'rdp') {
     if (changed('domain') && (draft.domain || had('domain'))) set('domain', draft.domain);
     if (changed('rdpSecurity')) set('security', draft.rdpSecurity === 'negotiate' ? '' : draft.rdpSecurity);
+    if (changed('startProgram') && (draft.startProgram || had('exec'))) set('exec', draft.startProgram);
+    if (changed('startFolder') && (draft.startFolder || had('execpath'))) set('execpath', draft.startFolder);
     // An RD Gateway from an .rdp file: Remmina goes through gateway_server whenever it is set.
     if (options.gateway && !keyFileValue(document, REMMINA_GROUP, 'gateway_server')) set('gateway_server', options.gateway);
     // scale: 0 none, 1 scaled to the window, 2 dynamic resolution (which makes the desktop follow the window).

@@ -58,6 +58,18 @@ function asciiHostName(host: string): string {
   }
 }
 
+/**
+ * The start program's text: the Client Info PDU holds each in 512 bytes of UTF-16 with its NUL (MS-RDPBCGR
+ * 2.2.1.11.1.1), so 255 characters, and a NUL or a line break (which no .rdp line can hold) would cut it short.
+ */
+function startTextSchema(what: 'program' | 'folder') {
+  return z
+    .string()
+    .trim()
+    .max(255, `The start ${what} is too long (255 characters at most).`)
+    .refine((text) => !/[\0\r\n]/.test(text), `Write the start ${what} on one line.`);
+}
+
 /** Fields the user edits. The gateway adds id and timestamps. */
 export const profileDraftSchema = z.object({
   name: z.string().trim().min(1, 'Enter a name for this connection.').max(200, 'The name is too long (200 characters at most).'),
@@ -106,6 +118,13 @@ export const profileDraftSchema = z.object({
    */
   keyboardLayout: z.enum(KEYBOARD_LAYOUT_TAGS, { message: 'Choose a keyboard layout from the list.' }).default('local'),
   keyboardMode: z.enum(KEYBOARD_MODES).default('scancode'),
+  /**
+   * A program the server starts in place of the desktop's shell, as IT gives a session host's users one application
+   * (an .rdp's "alternate shell", Remmina's "exec"); empty for the whole desktop. A RemoteApp ("||alias") is not this.
+   */
+  startProgram: startTextSchema('program').default(''),
+  /** The folder the start program starts in (an .rdp's "shell working directory", Remmina's "execpath"); empty for the server's default. */
+  startFolder: startTextSchema('folder').default(''),
   // SPICE; ignored by other protocols.
   spiceSecurity: z.enum(SPICE_SECURITY, { message: 'Choose plain or TLS.' }).default('plain'),
   /** An HTTP proxy every channel goes through (virt-viewer's `proxy`; Proxmox VE's spiceproxy): "http://host:port", or empty. */

@@ -30,6 +30,10 @@ export const draftArbitrary = (protocols: readonly ('rdp' | 'vnc' | 'spice')[]) 
       vncQuality: fc.constantFrom('best', 'good', 'medium', 'poor'),
       folder: fc.array(fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9 _-]{0,8}[A-Za-z0-9]$/), { maxLength: 3 }).map((parts) => parts.join('/')),
       tags: fc.array(fc.stringMatching(/^[a-z0-9][a-z0-9 -]{0,8}[a-z0-9]$/), { maxLength: 4 }),
+      // RDP's start program: a Windows path with arguments, a Unix command line, or none.
+      startProgram: fc.oneof(fc.constant(''), fc.constant('C:\\Program Files\\Ledger\\ledger.exe /ro "D:\\Books 2026"'), safeText(80)),
+      startFolder: fc.oneof(fc.constant(''), fc.constant('%USERPROFILE%\\Documents'), safeText(80)),
     })
-    .map((record) => profileDraftSchema.parse({ ...record }) as ProfileDraft);
+    .filter((record) => record.startProgram.length <= 255 && record.startFolder.length <= 255)
+    .map((record) => profileDraftSchema.parse({ ...record, ...(record.protocol === 'rdp' ? {} : { startProgram: '', startFolder: '' }) }) as ProfileDraft);
 

@@ -362,6 +362,8 @@ test('property: parse(export(draft)) gives the draft back, with its settings', (
         shareClipboard: d.shareClipboard,
         unsupportedFeatures: d.unsupportedFeatures,
         untrustedCertificate: d.untrustedCertificate,
+        startProgram: d.startProgram,
+        startFolder: d.startFolder,
       });
       assert.deepEqual(pick(imported.draft), pick(draft));
       assert.deepEqual(imported.settings, { ...settings });
@@ -449,4 +451,32 @@ test('pcb (a Hyper-V console) and an alternate full address decide where the con
   assert.equal(exportRefusal(vm.draft, 'rdp', 'rdp'), null);
   // An unreadable one is refused, as other routing lines are.
   assert.match(expectError(parseRdpFile(encodeConnectionFileText('full address:s:desk.example\r\npcb:x:vm\r\n', 'utf-8'))).message, /^Line 2: /);
+});
+
+test('alternate shell and shell working directory are the start program and its folder (no longer unsupported), written back in place; RemoteApp\u2019s "||alias" stays RemoteApp', () => {
+  const file = 'full address:s:apps.corp.example\r\nalternate shell:s:C:\\Program Files\\Ledger\\ledger.exe /ro\r\nshell working directory:s:D:\\Books\r\nsmart sizing:i:1\r\n';
+  const imported = expectOk(parseRdpFile(encodeConnectionFileText(file, 'utf-16le-bom')));
+  assert.equal(imported.draft.startProgram, 'C:\\Program Files\\Ledger\\ledger.exe /ro');
+  assert.equal(imported.draft.startFolder, 'D:\\Books');
+  assert.deepEqual(imported.draft.unsupportedFeatures, []);
+  assert.ok(imported.fileFields.includes('startProgram') && imported.fileFields.includes('startFolder'));
+  // Unchanged: the same bytes. Changed: the lines in place, nothing added.
+  bytesEqual(exportRdpFile(imported.draft, { original: imported.document }), encodeConnectionFileText(file, 'utf-16le-bom'));
+  const changed = exportRdpFile({ ...imported.draft, startProgram: 'notepad.exe', startFolder: '' }, { original: imported.document });
+  assert.equal(
+    utf16(changed),
+    'full address:s:apps.corp.example\r\nalternate shell:s:notepad.exe\r\nshell working directory:s:\r\nsmart sizing:i:1\r\n',
+  );
+  // A fresh export writes them only when set.
+  const fresh = (draft: ProfileDraft) => utf16(exportRdpFile(draft));
+  assert.doesNotMatch(fresh({ ...imported.draft, startProgram: '', startFolder: '' }), /alternate shell|shell working directory/);
+  assert.match(fresh(imported.draft), /\r\nalternate shell:s:C:\\Program Files\\Ledger\\ledger\.exe \/ro\r\n/);
+  // RemoteApp's form is not a start program: flagged as before, the fields empty, the lines kept as they were.
+  const remoteApp = expectOk(parseRdpFile(fixture('remoteapp.rdp')));
+  assert.equal(remoteApp.draft.startProgram, '');
+  assert.equal(remoteApp.draft.startFolder, '');
+  assert.deepEqual(remoteApp.draft.unsupportedFeatures, ['RemoteApp (Excel)', 'Connection broker load-balance info']);
+  assert.match(utf16(exportRdpFile(remoteApp.draft, { original: remoteApp.document })), /\r\nalternate shell:s:\|\|EXCEL\r\n/);
+  // Over 255 characters the server would not take: an error naming the line.
+  assert.match(expectError(parseRdpFile(encodeConnectionFileText(`full address:s:pc\r\nalternate shell:s:${'x'.repeat(256)}\r\n`, 'utf-8'))).message, /^Line 2: 'alternate shell' is not valid\. The start program is too long/);
 });

@@ -22,7 +22,7 @@ function comparable(d: ProfileDraft) {
     scaling: d.scaling,
     shareClipboard: d.shareClipboard,
     ...(d.protocol === 'rdp'
-      ? { domain: d.domain, rdpSecurity: d.rdpSecurity, desktopSize: d.desktopSize, ...(d.desktopSize === 'fixed' ? { w: d.desktopWidth, h: d.desktopHeight } : {}) }
+      ? { domain: d.domain, rdpSecurity: d.rdpSecurity, startProgram: d.startProgram, startFolder: d.startFolder, desktopSize: d.desktopSize, ...(d.desktopSize === 'fixed' ? { w: d.desktopWidth, h: d.desktopHeight } : {}) }
       : { viewOnly: d.viewOnly }),
     ...(d.protocol === 'vnc' ? { vncQuality: d.vncQuality } : {}),
   };
@@ -290,4 +290,17 @@ test('Remmina settings DeskBridge does not do are named: full screen, all monito
   ]);
   assert.match(notes('microphone=sys:pulse\nusb=auto\nmultimon=true\n')[0] ?? '', /use all monitors \(multimon\); send the microphone \(microphone\); share USB devices \(usb\)\.$/);
   assert.deepEqual(notes('viewmode=1\nmultimon=0\nmicrophone=0\nusb=\nprecommand=\npostcommand=\n'), []);
+});
+
+test("Remmina's start-up program and path (exec, execpath) are the start program and its folder, no longer unsupported, and written back", () => {
+  const file = '[remmina]\nprotocol=RDP\nserver=apps.corp.example\nexec=/usr/bin/ledger --ro\nexecpath=/srv/books\nname=Ledger\n';
+  const imported = expectOk(parseRemminaFile(encodeConnectionFileText(file, 'utf-8')));
+  assert.equal(imported.draft.startProgram, '/usr/bin/ledger --ro');
+  assert.equal(imported.draft.startFolder, '/srv/books');
+  assert.deepEqual(imported.draft.unsupportedFeatures, []);
+  bytesEqual(exportRemminaFile(imported.draft, { original: imported.document }), encodeConnectionFileText(file, 'utf-8'));
+  const changed = new TextDecoder().decode(exportRemminaFile({ ...imported.draft, startProgram: 'xterm', startFolder: '' }, { original: imported.document }));
+  assert.equal(changed, '[remmina]\nprotocol=RDP\nserver=apps.corp.example\nexec=xterm\nexecpath=\nname=Ledger\n');
+  const fresh = new TextDecoder().decode(exportRemminaFile({ ...imported.draft, startProgram: '', startFolder: '' }));
+  assert.doesNotMatch(fresh, /^exec/m, 'nothing written for no start program');
 });

@@ -103,3 +103,25 @@ test('an international host name is kept in the ASCII form a name lookup needs; 
   assert.equal(profileDraftSchema.safeParse({ ...base, host: 'café example' }).success, false);
   assert.equal(profileDraftSchema.safeParse({ ...base, host: 'café.example/path' }).success, false);
 });
+
+test('start program and its folder: empty by default, 255 characters at most (the Client Info PDU\u2019s room), on one line, no NUL', () => {
+  const rdp = { name: 'Ledger', protocol: 'rdp', host: 'apps.corp.example', port: 3389 };
+  const plain = validateProfileDraft(rdp);
+  assert.ok(plain.ok && plain.value.startProgram === '' && plain.value.startFolder === '');
+  const set = validateProfileDraft({ ...rdp, startProgram: ' C:\\Program Files\\Ledger\\ledger.exe /ro ', startFolder: 'D:\\Books' });
+  assert.ok(set.ok);
+  assert.equal(set.value.startProgram, 'C:\\Program Files\\Ledger\\ledger.exe /ro');
+  assert.ok(validateProfileDraft({ ...rdp, startProgram: 'x'.repeat(255), startFolder: 'y'.repeat(255) }).ok);
+  const cases: [Record<string, string>, keyof typeof set.value, RegExp][] = [
+    [{ startProgram: 'x'.repeat(256) }, 'startProgram', /^The start program is too long \(255 characters at most\)\.$/],
+    [{ startFolder: 'y'.repeat(256) }, 'startFolder', /^The start folder is too long/],
+    [{ startProgram: 'ledger.exe\0/ro' }, 'startProgram', /^Write the start program on one line\.$/],
+    [{ startProgram: 'ledger.exe\n/ro' }, 'startProgram', /one line/],
+    [{ startFolder: 'D:\\\r\nBooks' }, 'startFolder', /^Write the start folder on one line\.$/],
+  ];
+  for (const [fields, field, message] of cases) {
+    const result = validateProfileDraft({ ...rdp, ...fields });
+    assert.ok(!result.ok, JSON.stringify(fields));
+    assert.match(result.errors[field] ?? '', message);
+  }
+});
