@@ -401,6 +401,21 @@ export function ProfileEditor({ profile, defaults, serverErrors, busy, passwordS
             </select>
           </div>
         )}
+        {values.protocol === 'rdp' && (
+          <div className="field grow">
+            <label htmlFor={`${id}-startProgram`}>Start program</label>
+            <input {...fieldProps('startProgram')} autoComplete="off" spellCheck={false} placeholder="Leave empty for the whole desktop" />
+            {errorFor('startProgram')}
+            <p className="hint">The remote computer runs this program in place of its desktop, where it allows that (session hosts, xrdp); the session ends when the program does.</p>
+          </div>
+        )}
+        {values.protocol === 'rdp' && (
+          <div className="field grow">
+            <label htmlFor={`${id}-startFolder`}>Start in (folder)</label>
+            <input {...fieldProps('startFolder')} autoComplete="off" spellCheck={false} placeholder="The remote computer's default" />
+            {errorFor('startFolder')}
+          </div>
+        )}
         {/* Every protocol: VNC, RDP and SPICE. */}
         <label className="field checkbox-field" title="One remote pixel per pixel of this display, where it has more than one per CSS pixel (a HiDPI or scaled screen)">
           <input

@@ -32,6 +32,9 @@ export interface EditorValues {
   tags: string;
   favourite: boolean;
   shareClipboard: boolean;
+  /** RDP: the program started in place of the desktop, and its folder. */
+  startProgram: string;
+  startFolder: string;
 }
 
 export function valuesFrom(profile: ProfileView | null, defaults: Partial<EditorValues> = {}): EditorValues {
@@ -61,6 +64,8 @@ export function valuesFrom(profile: ProfileView | null, defaults: Partial<Editor
     tags: profile ? profile.tags.join(', ') : Array.isArray(defaults.tags) ? (defaults.tags as string[]).join(', ') : (defaults.tags ?? ''),
     favourite: profile?.favourite ?? false,
     shareClipboard: profile?.shareClipboard ?? defaults.shareClipboard ?? true,
+    startProgram: profile?.startProgram ?? defaults.startProgram ?? '',
+    startFolder: profile?.startFolder ?? defaults.startFolder ?? '',
   };
 }
 
@@ -99,6 +104,8 @@ export function draftFrom(values: EditorValues, profile: ProfileView | null): Re
       .filter(Boolean),
     favourite: values.favourite,
     shareClipboard: values.shareClipboard,
+    startProgram: values.startProgram.trim(),
+    startFolder: values.startFolder.trim(),
   };
 }
 

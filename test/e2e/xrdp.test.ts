@@ -205,6 +205,30 @@ test('xrdp: a fixed desktop size in the profile is the session\u2019s size, what
   await waitForMatch(page, server);
 });
 
+test('xrdp: the profile\u2019s start program runs in place of the desktop, in its folder (an .rdp\u2019s alternate shell)', async () => {
+  // The server's own desktop (its window manager script) paints #2e6b4f; the start program paints #aa3366 and
+  // writes where it started. xrdp runs a program with arguments through sh -c, as sesman does for any client's.
+  const server = await startServer({ background: '#2e6b4f' });
+  const { browser } = await startAppWithBrowser(cleanups);
+  const { page } = browser;
+  await connect(page, server, 'xrdp start program', {
+    startProgram: `xsetroot -solid '#aa3366'; pwd > "$HOME/started-in"; exec sleep infinity`,
+    startFolder: '/usr/share',
+  });
+  await waitForCanvasColour(page, 600, 400, hexColour('#aa3366'), 15_000);
+  let folder = '';
+  for (let i = 0; i < 50 && !folder; i++) {
+    folder = await readFile(path.join(server.home, 'started-in'), 'utf8').catch(() => '');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.equal(folder, '/usr/share\n');
+  assert.match(await server.logs(), /Starting user requested window manager/);
+  await waitForMatch(page, server);
+  // The form shows them again as saved.
+  assert.equal(await page.getByLabel('Start program', { exact: true }).inputValue(), `xsetroot -solid '#aa3366'; pwd > "$HOME/started-in"; exec sleep infinity`);
+  assert.equal(await page.getByLabel('Start in (folder)', { exact: true }).inputValue(), '/usr/share');
+});
+
 test('xrdp: the profile\u2019s keyboard layout reaches the server (German: the key labelled Y on a US keyboard types z)', async () => {
   const server = await startServer({ xterm: true });
   const { browser } = await startAppWithBrowser(cleanups);

@@ -21,6 +21,9 @@ export interface ProfileInput {
   fixedSize?: { width: number; height: number };
   /** false: "Share the clipboard" unticked. */
   shareClipboard?: boolean;
+  /** RDP: "Start program" and "Start in (folder)". */
+  startProgram?: string;
+  startFolder?: string;
   /** "Optimise for high-resolution displays" ticked. */
   highDpi?: boolean;
 }
@@ -43,6 +46,8 @@ export async function createProfile(page: Page, input: ProfileInput): Promise<vo
   }
   if (input.shareClipboard === false) await page.getByLabel('Share the clipboard', { exact: true }).uncheck();
   if (input.highDpi) await page.getByLabel(/^Optimise for high-resolution displays/).check();
+  if (input.startProgram) await page.getByLabel('Start program', { exact: true }).fill(input.startProgram);
+  if (input.startFolder) await page.getByLabel('Start in (folder)', { exact: true }).fill(input.startFolder);
   await page.getByRole('button', { name: 'Save', exact: true }).click();
   await page.getByRole('navigation', { name: 'Connections' }).getByRole('button', { name: input.name, exact: true }).waitFor();
 }

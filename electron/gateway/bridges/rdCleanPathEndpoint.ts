@@ -236,6 +236,7 @@ export function serveRdCleanPath(
       autologon: true,
       clientBuild: RESIZABLE_CLIENT_BUILD,
       blockedChannels: noClipboard ? [CLIPBOARD_CHANNEL] : [],
+      startProgram: session.startProgram,
       ...(limited ? { clipboardLimits: { ways, channelIds: () => watch.channelIds } } : {}),
     };
     const rewriter = new ClientStreamRewriter(settings, nla, (frameId) => {

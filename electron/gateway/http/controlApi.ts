@@ -369,7 +369,11 @@ export class ControlApi {
     const fingerprint = preflight?.fingerprint ?? spiceFingerprint;
     // "This computer's layout": what the page recognised (an unknown tag, or none, leaves the server's default).
     const layout = profile.keyboardLayout === 'local' ? (typeof request.localKeyboardLayout === 'string' ? request.localKeyboardLayout : 'auto') : profile.keyboardLayout;
-    const session = this.deps.sessions.create(profile.id, profile.protocol, profile.host, profile.port, { keyboardLayout: keyboardLayoutId(layout), redirection: library.redirection(profile) });
+    const session = this.deps.sessions.create(profile.id, profile.protocol, profile.host, profile.port, {
+      keyboardLayout: keyboardLayoutId(layout),
+      redirection: library.redirection(profile),
+      ...(profile.protocol === 'rdp' ? { startProgram: { program: profile.startProgram, folder: profile.startFolder } } : {}),
+    });
     // The preflight's connection waits for the session's RDCleanPath request; released with the session.
     if (preflight) session.heldTransport = new HeldRdpTransport(preflight.transport, preflight.x224Request);
     if (spiceFingerprint) session.hostTls = { fingerprint: spiceFingerprint };

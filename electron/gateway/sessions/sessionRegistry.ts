@@ -11,6 +11,7 @@ import { WARNING_MESSAGES, messageFor, type ErrorCode, type WarningCode } from '
 import type { Protocol } from '../../../shared/profiles/profileSchema';
 import type { HeldHostConnection } from '../bridges/heldHostConnection';
 import type { HeldRdpTransport } from '../bridges/rdp/heldTransport';
+import type { StartProgram } from '../bridges/rdp/clientInfo';
 
 export const STATS_INTERVAL_MS = 1000;
 /** A session with no bridge and no control channel is forgotten after this. */
@@ -44,6 +45,8 @@ export interface GatewaySession {
   lastActivity: number;
   /** RDP: the keyboard layout (input locale identifier) to announce; null leaves the client's. */
   keyboardLayout: number | null;
+  /** RDP: the program the server is to start in place of the desktop, and its folder (both empty: the desktop). */
+  startProgram: StartProgram;
   /** RDP: the certificate preflight's connection, until the session's RDCleanPath request takes it (bridges/rdp/heldTransport.ts). */
   heldTransport: HeldRdpTransport | null;
   /** VNC: the connection opened with the session, until its relay WebSocket takes it (bridges/heldHostConnection.ts). */
@@ -75,7 +78,7 @@ export class SessionRegistry {
     this.timer.unref();
   }
 
-  create(profileId: string, protocol: Protocol, host: string, port: number, options: { keyboardLayout?: number | null; redirection?: SessionRedirection } = {}): GatewaySession {
+  create(profileId: string, protocol: Protocol, host: string, port: number, options: { keyboardLayout?: number | null; redirection?: SessionRedirection; startProgram?: StartProgram } = {}): GatewaySession {
     const session: GatewaySession = {
       id: randomBytes(12).toString('base64url'),
       profileId,
@@ -96,6 +99,7 @@ export class SessionRegistry {
       bridgeClosers: new Set(),
       lastActivity: Date.now(),
       keyboardLayout: options.keyboardLayout ?? null,
+      startProgram: options.startProgram ?? { program: '', folder: '' },
       heldTransport: null,
       heldConnection: null,
       vncSignIn: null,
