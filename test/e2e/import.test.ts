@@ -13,6 +13,7 @@ import { hexColour } from '../servers/xwd';
 import { startApp, removeDataDir, ROOT } from '../support/app';
 import { apiFromPage, openBrowser } from '../support/browser';
 import { sessionView, waitFor, waitForCanvasColour, waitForState } from '../support/ui';
+import { startXrdpFor } from '../support/xrdpSession';
 
 const cleanups: (() => Promise<void>)[] = [];
 after(async () => {
@@ -84,6 +85,28 @@ test('import an .rdp through the UI and connect with it; a malformed file names 
   const text = Buffer.from(exported.bytes).subarray(2).toString('utf16le');
   assert.match(text, /^x-unknown:s:kept\r$/m);
   assert.match(text, new RegExp(`^full address:s:127\\.0\\.0\\.1:${server.port}\\r$`, 'm'));
+});
+
+test('an .rdp with an alternate shell (a session host\u2019s one application) is imported as its start program, not refused, and xrdp runs it in place of the desktop', async () => {
+  // The server's desktop would be #2e6b4f; the file's program paints #6b2e5a.
+  const server = await startXrdpFor(cleanups, { background: '#2e6b4f' });
+  const dir = await tempDir();
+  const file = path.join(dir, 'Ledger.rdp');
+  const program = `xsetroot -solid '#6b2e5a'; exec sleep infinity`;
+  await writeFile(file, utf16(`full address:s:127.0.0.1:${server.port}\r\nusername:s:${server.user}\r\nalternate shell:s:${program}\r\nshell working directory:s:/tmp\r\n`));
+  const { running, browser } = await app();
+  const { page } = browser;
+  await page.goto(running.url);
+  await page.getByLabel('Import connection file').setInputFiles(file);
+  await page.getByRole('navigation', { name: 'Connections' }).getByRole('button', { name: 'Ledger', exact: true }).waitFor();
+  assert.equal(await page.getByLabel('Start program', { exact: true }).inputValue(), program);
+  assert.equal(await page.getByLabel('Start in (folder)', { exact: true }).inputValue(), '/tmp');
+  assert.equal(await page.getByText(/does not support yet/).count(), 0, 'nothing said to be unsupported');
+  await page.getByLabel('Password', { exact: true }).fill(server.password);
+  await page.getByRole('button', { name: 'Connect', exact: true }).click();
+  await page.getByRole('dialog').getByRole('button', { name: 'Trust once' }).click();
+  await waitForState(page, 'Connected', 20_000);
+  await waitForCanvasColour(page, 600, 400, hexColour('#6b2e5a'), 15_000);
 });
 
 test('a .vv ticket connects once with its one-time password and is not kept', async () => {

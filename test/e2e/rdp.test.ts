@@ -223,6 +223,20 @@ test('NLA: the right password connects; a wrong one says sign-in failed; NLA off
   assert.deepEqual(browser.cspViolations, []);
 });
 
+test('a start program on a server that starts none (freerdp-shadow shares its one desktop): FreeRDP reads the rebuilt Client Info PDU, and the desktop shows as without it', async () => {
+  // After NLA, so the Client Info PDU comes after CredSSP, and FreeRDP's own reader of TS_INFO_PACKET takes it.
+  const server = await startFreerdpShadow({ security: 'nla', user: 'ann', password: 'Secret-123', background: '#2e7a5a' });
+  cleanups.push(() => server.stop());
+  const { browser } = await startAppWithBrowser(cleanups);
+  const { page } = browser;
+  await createProfile(page, { name: 'Shadow start program', protocol: 'RDP', port: server.port, username: 'ann', password: 'Secret-123', startProgram: 'C:\\Program Files\\Ledger\\ledger.exe /ro', startFolder: 'D:\\Books' });
+  await page.getByRole('button', { name: 'Connect', exact: true }).click();
+  await trustCertificate(page, 'Trust once');
+  await waitForState(page, 'Connected');
+  await waitForCanvasColour(page, 900, 700, hexColour('#2e7a5a'), 15_000);
+  await assertMatchesServer(page, server);
+});
+
 test('certificates: trust always pins; a regenerated certificate is refused with a warning before any credential leaves; cancel sends nothing', async () => {
   const server = await startFreerdpShadow({ security: 'nla', user: 'ann', password: 'Secret-123', background: '#2d6b5f' });
   cleanups.push(() => server.stop());
