@@ -417,3 +417,13 @@ test('a JSON syntax error is placed by line and column, not by an offset into th
   for (const problem of [...problemsOf('{ not json'), ...problemsOf('[1, 2'), ...problemsOf('"\\q"')]) assert.doesNotMatch(problem, /position/);
   assert.deepEqual(problemsOf('['.repeat(100_000)), ['it is not valid JSON']);
 });
+
+test('IT gives a managed RDP profile a start program and its folder, checked as a user\u2019s own (one line, 255 characters)', () => {
+  const profile = { id: 'ledger', name: 'Ledger', protocol: 'rdp', host: 'apps.corp.example', startProgram: 'C:\\Program Files\\Ledger\\ledger.exe /ro', startFolder: 'D:\\Books' };
+  const parsed = policySchema.parse({ schemaVersion: 1, profiles: [profile], profileDefaults: { startFolder: '%USERPROFILE%' } });
+  assert.equal(parsed.profiles[0]!.startProgram, 'C:\\Program Files\\Ledger\\ledger.exe /ro');
+  assert.equal(parsed.profiles[0]!.startFolder, 'D:\\Books');
+  assert.equal(parsed.profileDefaults.startFolder, '%USERPROFILE%');
+  const refused = policySchema.safeParse({ schemaVersion: 1, profiles: [{ ...profile, startProgram: 'ledger.exe\0' }] });
+  assert.deepEqual(refused.error?.issues.map((i) => [i.path.join('.'), i.message]), [['profiles.0.startProgram', 'Write the start program on one line.']]);
+});
