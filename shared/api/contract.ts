@@ -249,8 +249,22 @@ export type ControlEvent =
    * Capabilities). Never sent where the server opens no clipboard.
    */
   | { type: 'remoteClipboard'; files: boolean }
+  /**
+   * RDP: the remote pointer's shape, as the server last set it, for the page to show on the session's canvas (the
+   * IronRDP build we ship drops it: electron/gateway/bridges/rdp/serverPointer.ts). `image` for `shape: 'image'`:
+   * its pixels as RGBA, top row first, in base64, and its hotspot, in remote pixels.
+   */
+  | { type: 'pointer'; shape: 'hidden' | 'default' | 'image'; image?: PointerImage }
   /** How the connection to the server turned out to be protected, where that is known only once connected (VNC's VeNCrypt TLS); overrides the answer's `encrypted`. */
   | SessionSecurity;
+
+export interface PointerImage {
+  width: number;
+  height: number;
+  hotspotX: number;
+  hotspotY: number;
+  rgba: string;
+}
 
 export interface SessionSecurity {
   type: 'security';

@@ -337,6 +337,10 @@ export function serveRdCleanPath(
         }
         deps.sessions.setSignIn(session, 'signed-in');
       },
+    }, (shape) => {
+      // The page shows it on IronRDP's canvas; the IronRDP build we ship drops every pointer update (rdp/serverPointer.ts).
+      if (shape.kind !== 'image') deps.sessions.setPointer(session, { shape: shape.kind });
+      else deps.sessions.setPointer(session, { shape: 'image', image: { width: shape.width, height: shape.height, hotspotX: shape.hotspotX, hotspotY: shape.hotspotY, rgba: shape.rgba.toString('base64') } });
     });
     const fromServer = (chunk: Buffer): Buffer | Buffer[] => {
       if (finished) return [];

@@ -33,6 +33,8 @@ export interface GatewaySession {
   remoteClipboard: Extract<ControlEvent, { type: 'remoteClipboard' }> | null;
   /** RDP: the gateway's word on the sign-in, once it has it (setSignIn). */
   signIn: Extract<ControlEvent, { type: 'signIn' }> | null;
+  /** RDP: the remote pointer's shape as the server last set it, replayed to a late control channel. */
+  pointer: Extract<ControlEvent, { type: 'pointer' }> | null;
   /** Set once the gateway knows how the connection to the server is protected, where the session's answer could not (VNC's VeNCrypt TLS). */
   security: SessionSecurity | null;
   bytesFromHost: number;
@@ -91,6 +93,7 @@ export class SessionRegistry {
       link: null,
       remoteClipboard: null,
       signIn: null,
+      pointer: null,
       security: null,
       bytesFromHost: 0,
       bytesToHost: 0,
@@ -128,6 +131,7 @@ export class SessionRegistry {
     if (session.link) this.sendTo(socket, session.link);
     if (session.remoteClipboard) this.sendTo(socket, session.remoteClipboard);
     if (session.signIn) this.sendTo(socket, session.signIn);
+    if (session.pointer) this.sendTo(socket, session.pointer);
     if (session.security) this.sendTo(socket, session.security);
     if (session.lastError) this.sendTo(socket, session.lastError);
   }
@@ -169,6 +173,12 @@ export class SessionRegistry {
   setRemoteClipboard(session: GatewaySession, remote: { files: boolean }): void {
     session.remoteClipboard = { type: 'remoteClipboard', ...remote };
     this.broadcast(session, session.remoteClipboard);
+  }
+
+  /** Tells the session's control channels the remote pointer's new shape (RDP: bridges/rdp/serverPointer.ts). */
+  setPointer(session: GatewaySession, pointer: Omit<Extract<ControlEvent, { type: 'pointer' }>, 'type'>): void {
+    session.pointer = { type: 'pointer', ...pointer };
+    this.broadcast(session, session.pointer);
   }
 
   /** Tells the session's control channels the gateway has nothing more to check of an RDP sign-in (ControlEvent 'signIn'). Once. */

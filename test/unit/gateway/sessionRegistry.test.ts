@@ -40,6 +40,24 @@ test('the round trip the gateway timed reaches the control channels attached, an
   }
 });
 
+test('the remote pointer\u2019s shape reaches the control channels attached, and only the last one is replayed to one attached later', () => {
+  const registry = new SessionRegistry();
+  try {
+    const session = registry.create('profile-1', 'rdp', '127.0.0.1', 3389);
+    const early = fakeControl();
+    registry.attachControl(session, early.socket);
+    const image = { width: 1, height: 1, hotspotX: 0, hotspotY: 0, rgba: 'AAAA/w==' };
+    registry.setPointer(session, { shape: 'image', image });
+    registry.setPointer(session, { shape: 'hidden' });
+    assert.deepEqual(early.received.filter((event) => event.type === 'pointer'), [{ type: 'pointer', shape: 'image', image }, { type: 'pointer', shape: 'hidden' }]);
+    const late = fakeControl();
+    registry.attachControl(session, late.socket);
+    assert.deepEqual(late.received.filter((event) => event.type === 'pointer'), [{ type: 'pointer', shape: 'hidden' }]);
+  } finally {
+    registry.close();
+  }
+});
+
 test('while a bridge is open, each second\u2019s stats carry the frames the client acknowledged (RDP) with the byte counts', async () => {
   const registry = new SessionRegistry();
   try {

@@ -50,6 +50,12 @@
 // or Orders Update first is the server's own window. Pointer updates and
 // channel PDUs say nothing either way.
 //
+// 7. The server's pointer shape (serverPointer.ts, which says why the page
+// needs it from here): fast-path pointer updates (codes 0x5–0xC but the
+// position, 0x8) and slow-path Pointer Update PDUs (pduType2 0x1B). A PDU
+// that carries one is read whole (put together when cut, up to the 32 KB
+// of a fast-path PDU), the rest as before.
+//
 // Framing (MS-RDPBCGR): CredSSP TSRequests (DER) and, with HYBRID_EX, a
 // 4-byte Early User Authorization Result first; then slow-path PDUs (TPKT,
 // 2.2.8.1.1.1.1) and fast-path output (2.2.9.1.2). Bitmap updates are read
@@ -62,6 +68,7 @@ import type { ErrorCode } from '../../../../shared/errors/errorCodes';
 import { fastPathHeaderLength, serverFraming, serverPduLength, slowPathDataPdu, type ServerFraming } from './serverFraming';
 import { MCS_SEND_DATA_INDICATION, walkGccUserData } from './mcsPdu';
 import { serverClipboardMessage } from './clipboardChannel';
+import { FASTPATH_POINTER_CODES, ServerPointer, type PointerShape } from './serverPointer';
 
 const FASTPATH_UPDATETYPE_BITMAP = 0x1;
 const FASTPATH_UPDATETYPE_SURFCMDS = 0x4;
@@ -92,6 +99,8 @@ const H221_SERVER_KEY = Buffer.from('McDn', 'latin1');
 const SC_NET = 0x0c03;
 /** Slow-path PDUs up to this long are put together when cut, so that what the watch reads in them is all there. */
 const WHOLE_SLOW_PATH_BYTES = 4096;
+/** 2.2.9.1.1.4 Pointer Update PDU. */
+const PDUTYPE2_POINTER = 0x1b;
 
 /** MS-RDPBCGR 2.2.5.1.1 errorInfo values that say why the server ended the session on purpose. */
 const END_BY_ERROR_INFO: Readonly<Record<number, ErrorCode>> = {
@@ -167,6 +176,8 @@ export class ServerStreamWatch {
   private clipboardOpened = false;
   /** The auto-logon's outcome (6): not asked yet, waiting for the first drawing, or told. */
   private signIn: 'before' | 'waiting' | 'told' = 'before';
+  /** The server's pointer shapes and its cache of them (7), when someone is told of them. */
+  private readonly pointer: ServerPointer | null;
 
   constructor(
     nla: boolean,
@@ -176,8 +187,11 @@ export class ServerStreamWatch {
     private readonly onFrameBegin: (frameId: number) => void = () => undefined,
     private readonly clipboard: ClipboardWatch | null = null,
     private readonly signInWatch: SignInWatch | null = null,
+    /** The server set its pointer's shape (7). */
+    private readonly onPointer: ((shape: PointerShape) => void) | null = null,
   ) {
     this.framing = serverFraming(nla, earlyAuth);
+    this.pointer = onPointer ? new ServerPointer() : null;
   }
 
   get watching(): boolean {
@@ -199,7 +213,7 @@ export class ServerStreamWatch {
     while (this.watching && offset < data.length) {
       const length = this.frame(data, offset);
       if (length === null) {
-        // A header cut in two: keep its few bytes for the next chunk.
+        // A header cut in two, or a pointer's PDU (read whole, 7): keep its bytes for the next chunk.
         this.carry = Buffer.from(data.subarray(offset));
         return;
       }
@@ -227,11 +241,14 @@ export class ServerStreamWatch {
     if (b[offset] === 0x03) {
       // A small PDU (the Connect Response, a clipboard message) is read whole; a large one (a bitmap) from what is here.
       if (length <= WHOLE_SLOW_PATH_BYTES && available < length) return null;
+      if (available < length && this.pointer && slowPathDataPdu(b.subarray(offset))?.pduType2 === PDUTYPE2_POINTER) return null;
       this.slowPath(b.subarray(offset, offset + Math.min(length, available)));
       return length;
     }
     // Wait for the start of the first update whole (its header and a frame marker), so a cut there hides nothing.
     if (available < Math.min(length, FASTPATH_HEAD_BYTES)) return null;
+    // A pointer's shape is read whole (7): up to a fast-path PDU's 32 KB, for one that starts with a pointer update.
+    if (available < length && this.pointer && FASTPATH_POINTER_CODES.has(b[offset + fastPathHeaderLength(b, offset)]! & 0xf)) return null;
     if (((b[offset]! >> 6) & FASTPATH_OUTPUT_ENCRYPTED) === 0) this.fastPath(b.subarray(offset + fastPathHeaderLength(b, offset), offset + Math.min(length, available)));
     return length;
   }
@@ -256,6 +273,11 @@ export class ServerStreamWatch {
       at += size;
       if (this.signIn === 'waiting' && FASTPATH_DRAWING.has(code)) this.tellSignIn(true, `fast-path update code ${code} first after the Font Map`);
       if (compressed || (fragmentation !== FASTPATH_FRAGMENT_SINGLE && fragmentation !== FASTPATH_FRAGMENT_FIRST)) continue;
+      if (this.pointer && FASTPATH_POINTER_CODES.has(code)) {
+        const shape = fragmentation === FASTPATH_FRAGMENT_SINGLE && data.length === size ? this.pointer.fastPath(code, data) : null;
+        if (shape) this.onPointer!(shape);
+        continue;
+      }
       // A frame's surface commands start with its begin marker: cmdType (2), frameAction (2), frameId (4).
       if (code === FASTPATH_UPDATETYPE_SURFCMDS) {
         if (data.length >= 8 && data.readUInt16LE(0) === CMDTYPE_FRAME_MARKER && data.readUInt16LE(2) === SURFACECMD_FRAMEACTION_BEGIN) this.onFrameBegin(data.readUInt32LE(4));
@@ -301,6 +323,11 @@ export class ServerStreamWatch {
       }
     }
     if (!data || data.compressed || data.body + 4 > tpkt.length) return;
+    if (data.pduType2 === PDUTYPE2_POINTER && this.pointer) {
+      const shape = this.pointer.slowPath(tpkt.subarray(data.body));
+      if (shape) this.onPointer!(shape);
+      return;
+    }
     if (data.pduType2 === PDUTYPE2_SET_ERROR_INFO_PDU) {
       const info = tpkt.readUInt32LE(data.body);
       if (info !== 0) this.errorInfo = info;

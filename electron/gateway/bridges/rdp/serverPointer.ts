@@ -1,0 +1,172 @@
+// The server's pointer shape (MS-RDPBCGR 2.2.9.1.1.4 slow-path Pointer Update
+// PDUs, 2.2.9.1.2.1.5–.11 fast-path pointer updates), read here so that the
+// page can show it. The IronRDP build we ship reads these updates and drops
+// them all: its web client builds its connector with
+// `enable_server_pointer: false` (a rename of `no_server_pointer: false`
+// that kept the value, IronRDP 218fed03, 2025-08), while it still announces a
+// pointer cache of 32 in its Pointer Capability Set, so servers send their
+// pointers and its cursor-style callback is never called. Nothing the page
+// can set turns that on (no extension names it), so the gateway, which reads
+// the stream in clear anyway (serverStreamWatch.ts), decodes each shape and
+// tells the page (ControlEvent 'pointer'), which puts it on IronRDP's canvas
+// as IronRDP's own callback would.
+//
+// Kept here: the server's pointer cache (cached pointer updates name an
+// index the server filled earlier), 32 entries as the client announced.
+
+/** What the page is to show: no pointer, the system's default one, or an image (RGBA, top row first). */
+export type PointerShape =
+  | { kind: 'hidden' }
+  | { kind: 'default' }
+  | { kind: 'image'; width: number; height: number; hotspotX: number; hotspotY: number; rgba: Buffer };
+
+const FASTPATH_UPDATETYPE_PTR_NULL = 0x5;
+const FASTPATH_UPDATETYPE_PTR_DEFAULT = 0x6;
+const FASTPATH_UPDATETYPE_COLOR = 0x9;
+const FASTPATH_UPDATETYPE_CACHED = 0xa;
+const FASTPATH_UPDATETYPE_POINTER = 0xb;
+const FASTPATH_UPDATETYPE_LARGE_POINTER = 0xc;
+/** The fast-path update codes that carry a pointer (0x8, the pointer's position, changes no shape). */
+export const FASTPATH_POINTER_CODES: ReadonlySet<number> = new Set([
+  FASTPATH_UPDATETYPE_PTR_NULL,
+  FASTPATH_UPDATETYPE_PTR_DEFAULT,
+  FASTPATH_UPDATETYPE_COLOR,
+  FASTPATH_UPDATETYPE_CACHED,
+  FASTPATH_UPDATETYPE_POINTER,
+  FASTPATH_UPDATETYPE_LARGE_POINTER,
+]);
+
+/** Slow-path TS_POINTER_PDU messageType values. */
+const TS_PTRMSGTYPE_SYSTEM = 0x0001;
+const TS_PTRMSGTYPE_COLOR = 0x0006;
+const TS_PTRMSGTYPE_CACHED = 0x0007;
+const TS_PTRMSGTYPE_POINTER = 0x0008;
+const TS_PTRMSGTYPE_LARGE = 0x0009;
+const SYSPTR_NULL = 0x00000000;
+const SYSPTR_DEFAULT = 0x00007f00;
+
+/** As many entries as IronRDP announces (its Pointer Capability Set: 32 colour, 32 new). */
+const CACHE_ENTRIES = 32;
+/** The largest pointer 2.2.9.1.2.1.11 allows (Large Pointer Capability Set: 384x384). */
+const MAX_SIDE = 384;
+
+export class ServerPointer {
+  private readonly cache = new Map<number, PointerShape>();
+
+  /** The shape a fast-path update sets (its updateCode and data), null for one that sets none or cannot be read. */
+  fastPath(code: number, data: Buffer): PointerShape | null {
+    switch (code) {
+      case FASTPATH_UPDATETYPE_PTR_NULL:
+        return { kind: 'hidden' };
+      case FASTPATH_UPDATETYPE_PTR_DEFAULT:
+        return { kind: 'default' };
+      case FASTPATH_UPDATETYPE_COLOR:
+        return this.colorPointer(data, 0, 24);
+      case FASTPATH_UPDATETYPE_CACHED:
+        return data.length >= 2 ? this.cached(data.readUInt16LE(0)) : null;
+      case FASTPATH_UPDATETYPE_POINTER:
+        return data.length >= 2 ? this.colorPointer(data, 2, data.readUInt16LE(0)) : null;
+      case FASTPATH_UPDATETYPE_LARGE_POINTER:
+        return this.largePointer(data);
+      default:
+        return null;
+    }
+  }
+
+  /** The shape a slow-path Pointer Update PDU sets (`body`: after its Share Data Header), null as fastPath. */
+  slowPath(body: Buffer): PointerShape | null {
+    if (body.length < 4) return null;
+    const data = body.subarray(4); // messageType (2), pad2Octets (2)
+    switch (body.readUInt16LE(0)) {
+      case TS_PTRMSGTYPE_SYSTEM: {
+        if (data.length < 4) return null;
+        const type = data.readUInt32LE(0);
+        return type === SYSPTR_NULL ? { kind: 'hidden' } : type === SYSPTR_DEFAULT ? { kind: 'default' } : null;
+      }
+      case TS_PTRMSGTYPE_COLOR:
+        return this.colorPointer(data, 0, 24);
+      case TS_PTRMSGTYPE_CACHED:
+        return data.length >= 2 ? this.cached(data.readUInt16LE(0)) : null;
+      case TS_PTRMSGTYPE_POINTER:
+        return data.length >= 2 ? this.colorPointer(data, 2, data.readUInt16LE(0)) : null;
+      case TS_PTRMSGTYPE_LARGE:
+        return this.largePointer(data);
+      default:
+        return null;
+    }
+  }
+
+  private cached(index: number): PointerShape | null {
+    return this.cache.get(index) ?? null;
+  }
+
+  /** TS_COLORPOINTERATTRIBUTE at `at`: cacheIndex, hotSpot, width, height, lengthAndMask, lengthXorMask (2 bytes each), xorMaskData, andMaskData. */
+  private colorPointer(data: Buffer, at: number, xorBpp: number): PointerShape | null {
+    if (data.length < at + 14) return null;
+    const [index, hotspotX, hotspotY, width, height, andLength, xorLength] = [0, 2, 4, 6, 8, 10, 12].map((o) => data.readUInt16LE(at + o)) as [number, number, number, number, number, number, number];
+    return this.remember(index, hotspotX, hotspotY, width, height, xorBpp, data, at + 14, xorLength, andLength);
+  }
+
+  /** TS_LARGEPOINTERATTRIBUTE: xorBpp, cacheIndex, hotSpot, width, height (2 bytes each), lengthAndMask, lengthXorMask (4 each), masks. */
+  private largePointer(data: Buffer): PointerShape | null {
+    if (data.length < 20) return null;
+    const [xorBpp, index, hotspotX, hotspotY, width, height] = [0, 2, 4, 6, 8, 10].map((o) => data.readUInt16LE(o)) as [number, number, number, number, number, number];
+    return this.remember(index, hotspotX, hotspotY, width, height, xorBpp, data, 20, data.readUInt32LE(16), data.readUInt32LE(12));
+  }
+
+  private remember(index: number, hotspotX: number, hotspotY: number, width: number, height: number, xorBpp: number, data: Buffer, at: number, xorLength: number, andLength: number): PointerShape | null {
+    if (index >= CACHE_ENTRIES || at + xorLength + andLength > data.length) return null;
+    const rgba = pointerImage(width, height, xorBpp, data.subarray(at, at + xorLength), data.subarray(at + xorLength, at + xorLength + andLength));
+    if (!rgba) return null;
+    const shape: PointerShape = { kind: 'image', width, height, hotspotX: Math.min(hotspotX, width - 1), hotspotY: Math.min(hotspotY, height - 1), rgba };
+    this.cache.set(index, shape);
+    return shape;
+  }
+}
+
+/**
+ * A pointer's pixels as RGBA, top row first, from its XOR mask (`bpp` bits a pixel, BGR order, rows bottom-up, each
+ * padded to 2 bytes) and AND mask (1 bit a pixel, the same way). Where the AND bit is set the screen shows through
+ * (XOR black) or is inverted (any other colour), which a CSS cursor cannot do: inverted pixels are shown black, as
+ * on a light desktop. A 32-bpp mask carries alpha; one whose alpha is all zero is taken as 24 bits with its AND mask
+ * (servers that send no alpha). Null for what cannot be read (bits per pixel other than 1, 16, 24, 32; short masks).
+ */
+export function pointerImage(width: number, height: number, bpp: number, xor: Buffer, and: Buffer): Buffer | null {
+  if (width === 0 || height === 0 || width > MAX_SIDE || height > MAX_SIDE || ![1, 16, 24, 32].includes(bpp)) return null;
+  const xorStride = ((width * bpp + 15) >> 4) * 2;
+  const andStride = ((width + 15) >> 4) * 2;
+  if (xor.length < xorStride * height) return null;
+  const hasAnd = and.length >= andStride * height;
+  let alpha = false;
+  if (bpp === 32) for (let i = 3; i < xorStride * height && !alpha; i += 4) alpha = xor[i] !== 0;
+  const out = Buffer.alloc(width * height * 4);
+  for (let y = 0; y < height; y++) {
+    const row = height - 1 - y;
+    for (let x = 0; x < width; x++) {
+      const o = row * xorStride;
+      let r: number;
+      let g: number;
+      let b: number;
+      let a = 255;
+      if (bpp === 1) {
+        r = g = b = (xor[o + (x >> 3)]! >> (7 - (x & 7))) & 1 ? 255 : 0;
+      } else if (bpp === 16) {
+        const p = xor.readUInt16LE(o + x * 2);
+        r = ((p >> 11) & 0x1f) * 255 / 31;
+        g = ((p >> 5) & 0x3f) * 255 / 63;
+        b = (p & 0x1f) * 255 / 31;
+      } else {
+        const p = o + x * (bpp >> 3);
+        [b, g, r] = [xor[p]!, xor[p + 1]!, xor[p + 2]!];
+        if (alpha) a = xor[p + 3]!;
+      }
+      const andBit = hasAnd && !alpha ? (and[row * andStride + (x >> 3)]! >> (7 - (x & 7))) & 1 : 0;
+      if (andBit) {
+        if (r === 0 && g === 0 && b === 0) a = 0;
+        else r = g = b = 0;
+      }
+      out.set([Math.round(r), Math.round(g), Math.round(b), a], (y * width + x) * 4);
+    }
+  }
+  return out;
+}
