@@ -588,7 +588,8 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
         } else if (message.type === 'remoteClipboard') {
           sessionRef.current?.remoteClipboardOpened?.({ files: message.files });
           setRemoteTakesFiles(message.files);
-        } else if (message.type === 'security') setSecurity(message);
+        } else if (message.type === 'pointer') sessionRef.current?.remotePointer?.(message.shape, message.image);
+        else if (message.type === 'security') setSecurity(message);
         else if (message.type === 'state' && (message.state === 'securing' || message.state === 'authenticating')) updateState(message.state);
       });
       cleanups.push(() => control.close());

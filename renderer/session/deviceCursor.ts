@@ -8,8 +8,8 @@
 // The libraries are not changed: what they write into the element's style is read back and rewritten (a
 // MutationObserver, whose callback runs before the page is drawn again, so the remote-pixel size is never seen), as
 // rdpSession.ts does with the boxes IronRDP sizes. Only the value's form is relied on, no library's internal names.
-// IronRDP's component sets its pointer the same way (setCursorStyleCallback), but no server here makes it set one
-// (freerdp-shadow and xrdp: its canvas keeps the default cursor), so RDP is left as it is until that can be seen.
+// RDP's pointer is put on IronRDP's canvas the same way (its component's cursor override: protocols/rdp/remotePointer.ts,
+// from the shapes the gateway reads, since the IronRDP build we ship applies none) and is rewritten as theirs.
 
 /** A CSS cursor value that starts with an image, as the libraries write it (read back as the page serialises it). */
 export interface CursorImage {

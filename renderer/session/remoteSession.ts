@@ -1,7 +1,7 @@
 // The one session interface every protocol adapter implements
 // (ARCHITECTURE.md, "Renderer: one session interface"). The session view,
 // toolbar, kiosk screens and tests know only this, never RDP, VNC or SPICE.
-import type { CreateSessionResponse, SessionState } from '../../shared/api/contract';
+import type { CreateSessionResponse, PointerImage, SessionState } from '../../shared/api/contract';
 import type { ErrorCode } from '../../shared/errors/errorCodes';
 import type { ScalingMode, VncQuality } from '../../shared/profiles/profileSchema';
 
@@ -116,6 +116,8 @@ export interface RemoteSession {
   signInChecked?(): void;
   /** RDP: the server has opened its clipboard, and whether it copies files (the gateway read its capabilities). */
   remoteClipboardOpened?(remote: { files: boolean }): void;
+  /** RDP: the server set its pointer's shape (ControlEvent 'pointer', read by the gateway); the session shows it. */
+  remotePointer?(shape: 'hidden' | 'default' | 'image', image?: PointerImage): void;
   /** The canvas showing the remote desktop (tests and the benchmark read it). */
   canvas(): HTMLCanvasElement | null;
   on<K extends keyof SessionEvents>(event: K, listener: (value: SessionEvents[K]) => void): () => void;

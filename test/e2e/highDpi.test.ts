@@ -10,12 +10,13 @@ import type { Page } from 'playwright-core';
 import { startXvnc, disposeXvnc, type XvncServer } from '../servers/xvnc';
 import { startSpiceServer, disposeSpiceServer, type SpiceServer } from '../servers/spiceServer';
 import { hexColour, writeXwd } from '../servers/xwd';
-import { KNOWN_CURSOR, knownCursorArgs, knownCursorPixel } from '../servers/knownCursor';
+import { KNOWN_CURSOR, knownCursorArgs } from '../servers/knownCursor';
 import { spawnGroup, stopProcess } from '../servers/processes';
 import { startApp, removeDataDir, type RunningApp } from '../support/app';
 import { openBrowser, type TestBrowser } from '../support/browser';
 import { createProfile, sessionView, waitFor, waitForCanvasColour, waitForState } from '../support/ui';
 import { connectToXrdp, startXrdpFor } from '../support/xrdpSession';
+import { knownCursorAt, shownCursor, type ShownCursor } from '../support/shownCursor';
 
 let app: RunningApp;
 
@@ -326,6 +327,15 @@ test('RDP (xrdp) "1:1" with a fixed size at device scale 2 with "Optimise for hi
   });
 });
 
+test('RDP (xrdp) at device scale 2 with "Optimise for high-resolution displays": the session\u2019s pointer is shown one remote pixel per device pixel, acting at its hotspot', async () => {
+  const server = await startXrdpFor(cleanups, { background: '#4f2e6b' });
+  await withBrowser({ width: 1000, height: 700 }, async ({ page }) => {
+    await connectToXrdp(page, server, 'Sharp cursor RDP', { highDpi: true, fixedSize: { width: 1280, height: 800 }, scaling: '1:1 (scrollbars)' });
+    execFileSync('xsetroot', await knownCursorArgs(server.home), { env: await server.sessionEnv() });
+    await assertKnownCursorShown(page, 2, 'the cursor at 2 image pixels per CSS pixel');
+  });
+});
+
 /** The size a SPICE session asks the guest agent for, from an area's size in device pixels: widths in eights, heights even. */
 function spiceAskedSize(width: number, height: number): string {
   return `${Math.max(640, Math.floor(width / 8) * 8)}x${Math.max(480, Math.floor(height / 2) * 2)}`;
@@ -453,59 +463,6 @@ test('SPICE with the guest agent at device scale 2 with "Optimise for high-resol
     await disposeSpiceServer(server);
   }
 });
-
-/**
- * The remote cursor as the session shows it: the canvas's computed CSS cursor (noVNC sets it on its canvas,
- * spice-html5 on the element around it), its image decoded by the page. `scale`: image pixels per CSS pixel
- * (image-set's resolution, 1 for a plain url); the hotspot in CSS pixels; each image pixel as B (black), W (white),
- * G (grey), . (transparent) or ? (anything else), row by row (none, and a scale of 0, for a value that is not such an image).
- */
-interface ShownCursor {
-  value: string;
-  scale: number;
-  hotspot: { x: number; y: number };
-  rows: string[];
-}
-async function shownCursor(page: Page): Promise<ShownCursor> {
-  return sessionView(page)
-    .getByTestId('session-surface')
-    .evaluate(async (surface: HTMLElement) => {
-      const value = getComputedStyle(surface.querySelector('canvas')!).cursor;
-      const match = /^(?:image-set\(url\("([^"]*)"\) ([\d.]+)dppx\)|url\("([^"]*)"\)) (\d+) (\d+), default$/.exec(value);
-      if (!match) return { value: value.slice(0, 40), scale: 0, hotspot: { x: 0, y: 0 }, rows: [] };
-      const image = new Image();
-      image.src = (match[1] ?? match[3])!;
-      await image.decode();
-      const context = new OffscreenCanvas(image.naturalWidth, image.naturalHeight).getContext('2d')!;
-      context.drawImage(image, 0, 0);
-      const data = context.getImageData(0, 0, image.naturalWidth, image.naturalHeight).data;
-      const rows: string[] = [];
-      for (let y = 0; y < image.naturalHeight; y++) {
-        let row = '';
-        for (let x = 0; x < image.naturalWidth; x++) {
-          const [r, g, b, a] = data.slice((y * image.naturalWidth + x) * 4, (y * image.naturalWidth + x) * 4 + 4);
-          const grey = (r! + g! + b!) / 3;
-          row += a! < 30 ? '.' : a! < 220 ? '?' : grey < 40 ? 'B' : grey > 215 ? 'W' : Math.abs(grey - 128) < 20 && Math.abs(r! - b!) < 10 ? 'G' : '?';
-        }
-        rows.push(row);
-      }
-      return { value: value.slice(0, 40), scale: match[2] ? Number(match[2]) : 1, hotspot: { x: Number(match[4]), y: Number(match[5]) }, rows };
-    });
-}
-
-/** Where in the shown image the known cursor's pixels are (its top left), if they are there, one image pixel each. */
-function knownCursorAt(shown: ShownCursor): { x: number; y: number } | null {
-  for (let top = 0; top <= 4; top++) {
-    for (let left = 0; left <= 4; left++) {
-      let all = true;
-      for (let y = 0; y < KNOWN_CURSOR.height && all; y++) {
-        for (let x = 0; x < KNOWN_CURSOR.width && all; x++) all = shown.rows[top + y]?.[left + x] === knownCursorPixel(x, y);
-      }
-      if (all) return { x: left, y: top };
-    }
-  }
-  return null;
-}
 
 /**
  * Waits until the session shows the remote cursor at `scale` image pixels per CSS pixel (at the display's ratio, one

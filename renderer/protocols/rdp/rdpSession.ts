@@ -11,6 +11,9 @@ import { startPainting, warmUpPainting } from './paintingSocket';
 import { RdpFiles } from './rdpFiles';
 import { errorCodeForIronError, errorCodeForTermination } from './rdpErrors';
 import { desktopScaleFactor, devicePixels, keepFractionalPointer, pixelRatio, watchDevicePixelRatio } from '../../session/devicePixels';
+import { showCursorInDevicePixels } from '../../session/deviceCursor';
+import type { PointerImage } from '../../../shared/api/contract';
+import { pointerCursor } from './remotePointer';
 
 /** IronRDP's ScreenScale values (declared, not exported as a value). */
 const SCALE = { fit: 1, real: 3 } as const;
@@ -54,6 +57,8 @@ export class RdpSession implements RemoteSession {
   private fileTransferAllowed = false;
   /** What the server's clipboard said it can do, once it opened (the gateway read it). */
   private remoteClipboard: { files: boolean } | null = null;
+  /** The server's pointer as a CSS cursor (remotePointer.ts): null for the default one, undefined until the server sets one. */
+  private pointer: string | null | undefined = undefined;
   private connected = false;
   /**
    * The gateway's word that it has nothing more to check of the sign-in (ControlEvent 'signIn'): until then a
@@ -153,6 +158,7 @@ export class RdpSession implements RemoteSession {
       this.element = element;
       this.ui = ui;
       this.backend = backend;
+      if (this.pointer !== undefined) ui.setCursorStyleOverride(this.pointer);
       // IronRDP reads keys only while its element has the focus, and lets go of held ones only when the window
       // loses it: the desktop losing it to the toolbar (Ctrl+Alt+Home, pressed there) would leave Ctrl and Alt
       // down on the remote side. Its user-interaction object has no call for letting go, so it is told the window
@@ -369,14 +375,18 @@ export class RdpSession implements RemoteSession {
       for (const box of [viewer, wrapper]) this.boxObserver.observe(box, { attributes: true, attributeFilter: ['style'] });
     }
     this.showInDevicePixels();
+    // The server's pointer, set on the canvas in remote pixels (remotePointer.ts), in device pixels too (deviceCursor.ts).
+    const cursor = canvas ? showCursorInDevicePixels(canvas, () => this.ratio()) : null;
     const stopWatching = watchDevicePixelRatio(() => {
       this.applyScale(true);
+      cursor?.refresh();
       this.askForWindowSize?.();
     });
     const stopPointer = keepFractionalPointer(surface, () => this.ratio() !== 1);
     this.stopDevicePixels = () => {
       stopWatching();
       stopPointer();
+      cursor?.stop();
     };
   }
 
@@ -504,6 +514,11 @@ export class RdpSession implements RemoteSession {
 
   remoteClipboardOpened(remote: { files: boolean }): void {
     this.remoteClipboard = remote;
+  }
+
+  remotePointer(shape: 'hidden' | 'default' | 'image', image?: PointerImage): void {
+    this.pointer = pointerCursor(shape, image, document);
+    this.ui?.setCursorStyleOverride(this.pointer);
   }
 
   /** Why files cannot be sent now, in a user's words; null if they can. */
