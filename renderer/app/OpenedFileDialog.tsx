@@ -2,15 +2,30 @@
 // (double-clicked, an e-mail's attachment, given on the command line): where
 // it goes and what it asks to share, each share unticked, as mstsc asks since
 // April 2026. A file sent by an attacker would otherwise connect at once to
-// their computer and hand it this computer's clipboard.
+// their computer and hand it this computer's clipboard. A program the file asks
+// the server to run in place of the desktop (an .rdp's alternate shell) is shown
+// and unticked too: named with the user's own server, it would run there under
+// the user's sign-in.
 import { useState } from 'react';
 import type { OpenedFileConsent, ProfileView } from '../../shared/api/contract';
 import { ModalDialog } from './ModalDialog';
 
 const PROTOCOL_NAMES: Record<ProfileView['protocol'], string> = { rdp: 'RDP', vnc: 'VNC', spice: 'SPICE' };
 
-export function OpenedFileDialog({ profile, consent, onConnect, onCancel }: { profile: ProfileView; consent: OpenedFileConsent; onConnect: (choice: { shareClipboard: boolean }) => void; onCancel: () => void }) {
+export function OpenedFileDialog({
+  profile,
+  consent,
+  onConnect,
+  onCancel,
+}: {
+  profile: ProfileView;
+  consent: OpenedFileConsent;
+  onConnect: (choice: { shareClipboard: boolean; runStartProgram: boolean }) => void;
+  onCancel: () => void;
+}) {
   const [shareClipboard, setShareClipboard] = useState(false);
+  const [runStartProgram, setRunStartProgram] = useState(false);
+  const startProgram = profile.protocol === 'rdp' ? (profile.startProgram ?? '') : '';
   const host = profile.host.includes(':') ? `[${profile.host}]` : profile.host;
   return (
     <ModalDialog
@@ -34,7 +49,27 @@ export function OpenedFileDialog({ profile, consent, onConnect, onCancel }: { pr
             <dd>{profile.domain ? `${profile.domain}\\${profile.username}` : profile.username}</dd>
           </>
         )}
+        {startProgram !== '' && (
+          <>
+            <dt>Program to start</dt>
+            <dd>
+              <code>{startProgram}</code>
+              {profile.startFolder ? (
+                <>
+                  {' '}
+                  in <code>{profile.startFolder}</code>
+                </>
+              ) : null}
+            </dd>
+          </>
+        )}
       </dl>
+      {startProgram !== '' && (
+        <label className="checkbox">
+          <input type="checkbox" checked={runStartProgram} onChange={(event) => setRunStartProgram(event.target.checked)} />
+          Run this program on the remote computer instead of its desktop
+        </label>
+      )}
       {consent.clipboardRequested && (
         <fieldset className="opened-file-shares">
           <legend>Share with the remote computer:</legend>
@@ -45,7 +80,7 @@ export function OpenedFileDialog({ profile, consent, onConnect, onCancel }: { pr
         </fieldset>
       )}
       <div className="actions">
-        <button type="button" className="primary" onClick={() => onConnect({ shareClipboard })}>
+        <button type="button" className="primary" onClick={() => onConnect({ shareClipboard, runStartProgram: runStartProgram && startProgram !== '' })}>
           Connect
         </button>
         <button type="button" autoFocus onClick={onCancel}>

@@ -117,6 +117,11 @@ export interface OpenedFileConsent {
 /** POST API.consent(id): the user's yes to a connection opened from a file; the clipboard only if the file asked for it. */
 export interface ConsentRequest {
   shareClipboard: boolean;
+  /**
+   * The file's start program (an .rdp's alternate shell, a .remmina's exec: ProfileView.startProgram) is run in place
+   * of the desktop only if the user ticked it: unticked (or absent), the connection goes to the desktop.
+   */
+  runStartProgram?: boolean;
 }
 
 export interface SaveProfileRequest {

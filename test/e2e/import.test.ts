@@ -109,6 +109,42 @@ test('an .rdp with an alternate shell (a session host\u2019s one application) is
   await waitForCanvasColour(page, 600, 400, hexColour('#6b2e5a'), 15_000);
 });
 
+test('an .rdp opened from outside the app that asks to run a program: the question shows it, unticked; unticked the desktop opens, ticked the program runs', async () => {
+  const dir = await tempDir();
+  const program = `xsetroot -solid '#6b2e5a'; exec sleep infinity`;
+  for (const run of [false, true]) {
+    // A server of its own each time: xrdp takes a second sign-in of the same user back to the session it has.
+    // Its desktop would be #2e6b4f; the file's program paints #6b2e5a.
+    const server = await startXrdpFor(cleanups, { background: '#2e6b4f' });
+    const text = `full address:s:127.0.0.1:${server.port}\r\nusername:s:${server.user}\r\nalternate shell:s:${program}\r\nshell working directory:s:/tmp\r\n`;
+    const file = path.join(dir, `Ledger ${run ? 'ticked' : 'unticked'}.rdp`);
+    await writeFile(file, utf16(text));
+    const { running, browser } = await app([file]);
+    const { page } = browser;
+    await page.goto(running.url);
+    const dialog = page.getByRole('dialog', { name: 'Caution: unknown remote connection' });
+    await dialog.getByText(program, { exact: true }).waitFor();
+    await dialog.getByText('/tmp', { exact: true }).waitFor();
+    const tick = dialog.getByRole('checkbox', { name: 'Run this program on the remote computer instead of its desktop' });
+    assert.equal(await tick.isChecked(), false, 'the program runs only if ticked');
+    if (run) await tick.check();
+    await dialog.getByRole('button', { name: 'Connect' }).click();
+    // Signed in as any user would: the password asked for, the certificate trusted once (in whichever order they come).
+    await waitFor(async () => {
+      const password = page.getByRole('dialog', { name: 'Password required' });
+      if (await password.isVisible().catch(() => false)) {
+        await password.getByLabel('Password', { exact: true }).fill(server.password);
+        await password.getByRole('button', { name: 'Sign in' }).click();
+      }
+      const trust = page.getByRole('dialog').getByRole('button', { name: 'Trust once' });
+      if (await trust.isVisible().catch(() => false)) await trust.click();
+      return (await sessionView(page).getByTestId('session-state').textContent().catch(() => '')) === 'Connected';
+    }, 'the session to connect', 30_000);
+    await waitForCanvasColour(page, 600, 400, hexColour(run ? '#6b2e5a' : '#2e6b4f'), 20_000);
+    await running.stop();
+  }
+});
+
 test('a .vv ticket connects once with its one-time password and is not kept', async () => {
   const server = await startXvnc({ password: 'vv-ticket', background: '#6b3d99', xterm: false });
   cleanups.push(() => disposeXvnc(server));

@@ -206,11 +206,17 @@ export class ProfileLibrary {
    * The user's yes to a connection opened from a file outside the app: it may connect, sharing the clipboard only if
    * the file asked for it and the user ticked it. Never more than the file asked for.
    */
-  consentToOpenedFile(id: string, choice: { shareClipboard: boolean }): Profile | null {
+  consentToOpenedFile(id: string, choice: { shareClipboard: boolean; runStartProgram?: boolean }): Profile | null {
     const oneShot = this.oneShots.get(id);
     if (!oneShot || !this.get(id)) return null;
     if (oneShot.consent) {
       oneShot.profile.shareClipboard = oneShot.consent.clipboardRequested && choice.shareClipboard;
+      // A program the file asks the server to run as the user (an .rdp's alternate shell) runs only if ticked: a file
+      // from a stranger naming the user's own server could otherwise run anything there under the user's sign-in.
+      if (choice.runStartProgram !== true) {
+        oneShot.profile.startProgram = '';
+        oneShot.profile.startFolder = '';
+      }
       oneShot.consent = null;
     }
     return { ...oneShot.profile };
