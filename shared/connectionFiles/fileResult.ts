@@ -157,6 +157,14 @@ export function ignoredSettingsNote(asked: readonly string[]): string[] {
 }
 
 /** Unsupported-feature strings are limited to 200 characters by the profile schema. */
+/**
+ * A connection imported before DeskBridge took start programs carries its file's program only as this label (its
+ * startProgram empty): an export must then leave the file's own start lines as they are, not write them empty.
+ */
+export function startProgramOnlyLabelled(unsupportedFeatures: readonly string[] | undefined): boolean {
+  return (unsupportedFeatures ?? []).some((label) => label === 'Start program' || label.startsWith('Start program ('));
+}
+
 export function featureLabel(label: string, detail: string): string {
   const room = 200 - label.length - 3;
   const shown = detail.length > room ? `${detail.slice(0, room - 1)}…` : detail;

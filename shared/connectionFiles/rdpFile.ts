@@ -15,6 +15,7 @@ import {
   decodingFailure,
   emptySettings,
   featureLabel,
+  startProgramOnlyLabelled,
   fileError,
   hostForAddress,
   ignoredSettingsNote,
@@ -542,8 +543,10 @@ export function exportRdpFile(
   }
   // The start program: over an original in RemoteApp's form ("||alias", or remoteapplicationmode), whose program
   // this field does not hold, only where the user wrote one.
-  if (changed('startProgram') && (draft.startProgram || getRdpSetting(document, 'alternate shell'))) set('alternate shell', 's', draft.startProgram);
-  if (changed('startFolder') && (draft.startFolder || getRdpSetting(document, 'shell working directory'))) set('shell working directory', 's', draft.startFolder);
+  // A connection imported before start programs were taken holds its program only as a label: its lines stay.
+  const startKept = startProgramOnlyLabelled(draft.unsupportedFeatures);
+  if (!startKept && changed('startProgram') && (draft.startProgram || getRdpSetting(document, 'alternate shell'))) set('alternate shell', 's', draft.startProgram);
+  if (!startKept && changed('startFolder') && (draft.startFolder || getRdpSetting(document, 'shell working directory'))) set('shell working directory', 's', draft.startFolder);
   // An RD Gateway no line of the original names (it came from a .remmina): always through it,
   // with these settings rather than the computer's default gateway profile.
   if (options.gateway && !getRdpSetting(document, 'gatewayhostname')?.value.trim()) {

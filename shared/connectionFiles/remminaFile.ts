@@ -19,6 +19,7 @@ import {
   hostForAddress,
   ignoredSettingsNote,
   splitHostPort,
+  startProgramOnlyLabelled,
   unsupportedFeaturesNote,
   validateImportedDraft,
   type FieldSources,
@@ -300,8 +301,10 @@ export function exportRemminaFile(
   if (draft.protocol === 'rdp') {
     if (changed('domain') && (draft.domain || had('domain'))) set('domain', draft.domain);
     if (changed('rdpSecurity')) set('security', draft.rdpSecurity === 'negotiate' ? '' : draft.rdpSecurity);
-    if (changed('startProgram') && (draft.startProgram || had('exec'))) set('exec', draft.startProgram);
-    if (changed('startFolder') && (draft.startFolder || had('execpath'))) set('execpath', draft.startFolder);
+    // A connection imported before start programs were taken holds its program only as a label: its lines stay.
+    const startKept = startProgramOnlyLabelled(draft.unsupportedFeatures);
+    if (!startKept && changed('startProgram') && (draft.startProgram || had('exec'))) set('exec', draft.startProgram);
+    if (!startKept && changed('startFolder') && (draft.startFolder || had('execpath'))) set('execpath', draft.startFolder);
     // An RD Gateway from an .rdp file: Remmina goes through gateway_server whenever it is set.
     if (options.gateway && !keyFileValue(document, REMMINA_GROUP, 'gateway_server')) set('gateway_server', options.gateway);
     // scale: 0 none, 1 scaled to the window, 2 dynamic resolution (which makes the desktop follow the window).

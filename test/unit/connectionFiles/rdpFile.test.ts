@@ -479,4 +479,8 @@ test('alternate shell and shell working directory are the start program and its 
   assert.match(utf16(exportRdpFile(remoteApp.draft, { original: remoteApp.document })), /\r\nalternate shell:s:\|\|EXCEL\r\n/);
   // Over 255 characters the server would not take: an error naming the line.
   assert.match(expectError(parseRdpFile(encodeConnectionFileText(`full address:s:pc\r\nalternate shell:s:${'x'.repeat(256)}\r\n`, 'utf-8'))).message, /^Line 2: 'alternate shell' is not valid\. The start program is too long/);
+  // A connection imported before start programs were taken (its program only a label, the field empty): an export
+  // over its kept original leaves the file's lines as they were, not emptied.
+  const older = { ...imported.draft, startProgram: '', startFolder: '', unsupportedFeatures: ['Start program (C:\\Program Files\\Ledger\\ledger.exe /ro)'] };
+  bytesEqual(exportRdpFile(older, { original: imported.document }), encodeConnectionFileText(file, 'utf-16le-bom'));
 });

@@ -303,4 +303,7 @@ test("Remmina's start-up program and path (exec, execpath) are the start program
   assert.equal(changed, '[remmina]\nprotocol=RDP\nserver=apps.corp.example\nexec=xterm\nexecpath=\nname=Ledger\n');
   const fresh = new TextDecoder().decode(exportRemminaFile({ ...imported.draft, startProgram: '', startFolder: '' }));
   assert.doesNotMatch(fresh, /^exec/m, 'nothing written for no start program');
+  // Imported before start programs were taken (the program only a label): its lines stay as they were.
+  const older = { ...imported.draft, startProgram: '', startFolder: '', unsupportedFeatures: ['Start program (/usr/bin/ledger --ro)'] };
+  bytesEqual(exportRemminaFile(older, { original: imported.document }), encodeConnectionFileText(file, 'utf-8'));
 });
