@@ -34,6 +34,9 @@ const options = readOptions();
  * no window, and before the single-instance lock, which would hand the arguments to a running app and do nothing;
  * the actions work on the data folder beside a running app, as the command's do.
  */
+// A reader that stops early (`DeskBridge --list | head -1`) closes the pipe: that is no error for the main process's
+// exception dialog, which would keep the process from exiting.
+for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined);
 const actionCode = await runAction(options);
 if (actionCode !== null) {
   // app.exit does not wait for the output: a pipe (macOS's) may still hold the list a script is reading.

@@ -165,7 +165,11 @@ export function pointerImage(width: number, height: number, bpp: number, xor: Bu
         if (r === 0 && g === 0 && b === 0) a = 0;
         else r = g = b = 0;
       }
-      out.set([Math.round(r), Math.round(g), Math.round(b), a], (y * width + x) * 4);
+      const at = (y * width + x) * 4;
+      out[at] = Math.round(r);
+      out[at + 1] = Math.round(g);
+      out[at + 2] = Math.round(b);
+      out[at + 3] = a;
     }
   }
   return out;
