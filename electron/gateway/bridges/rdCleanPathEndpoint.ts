@@ -22,6 +22,7 @@ import { FramePacer } from './rdp/framePacing';
 import { RemoteFxTileFilter } from './rdp/remoteFxTiles';
 import { RemoteFxTranscoder, TAG_RDP } from './rdp/remoteFxTranscoder';
 import { ServerStreamWatch, serverEndReason } from './rdp/serverStreamWatch';
+import type { PointerShape } from './rdp/serverPointer';
 import { pumpBytes, toBuffer } from './socketPump';
 import { RoundTripTimer } from './roundTrips';
 import { DeadLinkProbe } from './rdp/deadLinkProbe';
@@ -298,6 +299,8 @@ export function serveRdCleanPath(
     // before it is passed on, and a finished session passes nothing).
     let signInTimer: NodeJS.Timeout | undefined;
     let finalizedAt = 0;
+    /** The pointer shape the page was last told of. */
+    let lastPointer: PointerShape | null = null;
     const watch = new ServerStreamWatch(nla, earlyAuth, (found) => {
       const detail = `${found.path} bitmap ${found.sourceWidth} px wide for a ${found.destinationWidth} px rectangle at ${found.bitsPerPixel} bpp`;
       log.warn('server sends bitmaps this IronRDP build draws sheared', { session: session.id, detail });
@@ -338,6 +341,9 @@ export function serveRdCleanPath(
         deps.sessions.setSignIn(session, 'signed-in');
       },
     }, (shape) => {
+      // A cached pointer named again while it is the one shown (the server's cache gives the same shape back): nothing new.
+      if (shape === lastPointer) return;
+      lastPointer = shape;
       // The page shows it on IronRDP's canvas; the IronRDP build we ship drops every pointer update (rdp/serverPointer.ts).
       if (shape.kind !== 'image') deps.sessions.setPointer(session, { shape: shape.kind });
       else deps.sessions.setPointer(session, { shape: 'image', image: { width: shape.width, height: shape.height, hotspotX: shape.hotspotX, hotspotY: shape.hotspotY, rgba: shape.rgba.toString('base64') } });

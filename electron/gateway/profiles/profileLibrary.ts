@@ -506,10 +506,11 @@ export class ProfileLibrary {
 
   /** Whether savedPassword() would give a password, from what is known here when it can (passwordSaved). */
   async hasSavedPassword(id: string): Promise<boolean> {
-    const oneShot = this.oneShots.get(id);
-    if (oneShot) return oneShot.password !== null;
-    if (this.passwordSavingRefusal()) return false;
-    return this.passwordSaved.get(id) ?? (await this.savedPassword(id)) !== null;
+    const saved = await this.passwordSavedOrUnreadable(id);
+    if (typeof saved === 'boolean') return saved;
+    // A connect goes on and asks for the password: "none saved" is the useful answer here (--list says unknown).
+    this.logger.warn('could not read the secrets store', { error: saved.unreadable });
+    return false;
   }
 
   /**
