@@ -4,6 +4,7 @@
 import type { ErrorCode, WarningCode } from '../errors/errorCodes';
 import type { Profile, ProfileDraftInput, FieldErrors, Protocol } from '../profiles/profileSchema';
 import type { PolicySummary, OpenableField, SessionEndAction, SessionRedirection } from '../policy/policySchema';
+import type { LibrarySort } from '../profiles/libraryOrder';
 
 /** Name of the HttpOnly cookie the start code is traded for. */
 export const SESSION_COOKIE = 'deskbridge_session';
@@ -44,6 +45,8 @@ export const API = {
   exportFile: (id: string, format: 'rdp' | 'remmina') => `/api/profiles/${encodeURIComponent(id)}/export?format=${format}`,
   /** Kiosk mode's "quit" session-end action: the app exits (so a wrapper can log the thin client off). */
   quit: '/api/app/quit',
+  /** PUT LibrarySortRequest → 204: the library's sort, kept for the next start (AppState.librarySort). */
+  librarySort: '/api/library/sort',
   session: (id: string) => `/api/sessions/${encodeURIComponent(id)}`,
 } as const;
 
@@ -97,6 +100,12 @@ export interface AppState {
   profileDefaults: Partial<ProfileDraftInput>;
   /** Kiosk mode (policy or --kiosk): one full-screen session, nothing else. */
   kiosk: { enabled: boolean; onSessionEnd: SessionEndAction };
+  /** The library's sort as the user chose it last (API.librarySort), 'name' until then. */
+  librarySort: LibrarySort;
+}
+
+export interface LibrarySortRequest {
+  sort: LibrarySort;
 }
 
 /** A profile as the API returns it: never a password, only whether one is saved. */

@@ -11,6 +11,7 @@ import {
   type CreateSessionRequest,
   type CreateSessionResponse,
   type DeletedProfile,
+  type LibrarySortRequest,
   type ProfileView,
   type SaveProfileRequest,
   type SavePasswordRequest,
@@ -39,6 +40,8 @@ import { spiceProxyOf } from '../bridges/httpConnectTunnel';
 import type { HttpProxy } from '../../../shared/profiles/spiceProxy';
 import { exportProfile, forgetImportedOriginal, importIntoLibrary } from '../profiles/connectionFileImport';
 import { keyboardLayoutId } from '../../../shared/profiles/keyboardLayouts';
+import { isLibrarySort } from '../../../shared/profiles/libraryOrder';
+import { LibraryPreferences } from '../profiles/libraryPreferences';
 
 const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -104,8 +107,11 @@ function isObject(value: unknown): value is Record<string, unknown> {
 export class ControlApi {
   /** RDP: the certificate check's connection while the user is asked about its certificate, by profile id. */
   private readonly prompted = new Map<string, { held: HeldRdpTransport; fingerprint: string; target: string }>();
+  private readonly preferences: LibraryPreferences;
 
-  constructor(private readonly deps: ControlApiDeps) {}
+  constructor(private readonly deps: ControlApiDeps) {
+    this.preferences = new LibraryPreferences(deps.dataDir);
+  }
 
   /** Closes the connections kept for certificate questions (the gateway is stopping). */
   close(): void {
@@ -154,6 +160,14 @@ export class ControlApi {
     // Another window (a second gateway on this data folder) may have saved since: every call sees the files as they are.
     await this.deps.library.refresh();
     if (pathname === API.state && method === 'GET') return sendJson(res, 200, await this.state());
+    if (pathname === API.librarySort && method === 'PUT') {
+      const body = await readJson(req);
+      const sort = isObject(body) ? (body as Partial<LibrarySortRequest>).sort : undefined;
+      if (!isLibrarySort(sort)) throw new HttpError(400, 'bad-request', 'Sort by name, recent or host.');
+      await this.preferences.setSort(sort);
+      res.writeHead(204).end();
+      return;
+    }
     if (pathname === API.importFile && method === 'POST') return sendJson(res, 201, await this.importFile(await readJson(req)));
     if (parts[0] === 'api' && parts[1] === 'profiles' && parts[2] && parts[3] === 'export' && method === 'GET') {
       const profile = this.deps.library.get(parts[2]);
@@ -281,6 +295,7 @@ export class ControlApi {
       policy: policy.summary(),
       profileDefaults: policy.policy.profileDefaults,
       kiosk: { enabled: kioskEnabled, onSessionEnd: (policyKiosk?.enabled ? policyKiosk.onSessionEnd : undefined) ?? this.deps.kiosk?.onSessionEnd ?? 'reconnect' },
+      librarySort: await this.preferences.sort(),
     };
   }
 
