@@ -1,10 +1,10 @@
 // The app shell: the connection library and one tab per open session.
 // Sessions stay mounted while another tab shows, so several run at once.
 import { useCallback, useEffect, useRef, useState, type KeyboardEvent as ReactKeyboardEvent } from 'react';
-import { API, type AppState, type ConsentRequest, type DeletedProfile, type OpenedFileConsent, type ProfileView, type RestoreErrorBody, type SaveProfileRequest, type SessionState } from '../../shared/api/contract';
+import { API, type AppState, type ConsentRequest, type DeletedProfile, type LibrarySortRequest, type OpenedFileConsent, type ProfileView, type RestoreErrorBody, type SaveProfileRequest, type SessionState } from '../../shared/api/contract';
 import { apiErrorText, isErrorCode } from '../../shared/errors/errorCodes';
 import type { FieldErrors } from '../../shared/profiles/profileSchema';
-import { libraryOrder } from '../../shared/profiles/libraryOrder';
+import { DEFAULT_LIBRARY_SORT, libraryOrder, type LibrarySort } from '../../shared/profiles/libraryOrder';
 import { api, ApiError } from './api';
 import { windowKeyHeaders } from './windowKey';
 import { ProfileList } from '../profiles/ProfileList';
@@ -103,6 +103,8 @@ export function App() {
   const [state, setState] = useState<AppState | null>(null);
   const [signedOut, setSignedOut] = useState(false);
   const [profiles, setProfiles] = useState<ProfileView[]>([]);
+  /** The library's sort: the gateway keeps it for the next start (the page's own storage would not outlive its port). */
+  const [librarySort, setLibrarySort] = useState<LibrarySort>(DEFAULT_LIBRARY_SORT);
   const [selection, setSelection] = useState<Selection>({ kind: 'none' });
   const [sessions, setSessions] = useState<OpenSession[]>([]);
   const sessionsRef = useRef(sessions);
@@ -197,6 +199,7 @@ export function App() {
       try {
         const [appState, list] = await Promise.all([api<AppState>('GET', API.state), loadProfiles()]);
         setState(appState);
+        setLibrarySort(appState.librarySort);
         if (list.length > 0) setSelection({ kind: 'profile', id: list[0]!.id });
         warmUpSessionAdapters(list.map((p) => p.protocol));
         const autoId = appState.autoConnectProfileId ?? new URLSearchParams(location.hash.slice(1)).get('connect');
@@ -622,6 +625,15 @@ export function App() {
               })
             }
             onImport={(files) => void importFiles(files)}
+            sort={librarySort}
+            onSortChange={(sort) => {
+              // Sorted at once; only keeping it for the next start waits for the gateway, and says so if it fails.
+              setLibrarySort(sort);
+              const request: LibrarySortRequest = { sort };
+              api<void>('PUT', API.librarySort, request).catch((error: unknown) =>
+                setMessage(`The list is sorted, but DeskBridge could not keep that for its next start: ${error instanceof ApiError ? apiErrorText(error.code, error.message) : (error as Error).message}`),
+              );
+            }}
           />
           <section className="editor-pane" onFocus={(event) => (lastEditorFocus.current = event.target)}>
             <p className="editor-status" role="status" aria-live="polite">
@@ -783,7 +795,7 @@ export function App() {
                   const live = openSessionsOf(target.id).length;
                   // As a file manager does: the next connection in the list (else the one before) is selected, and
                   // its row has the focus (the Delete button the dialog would give it back to goes away).
-                  const before = libraryOrder(profiles);
+                  const before = libraryOrder(profiles, librarySort);
                   const index = before.findIndex((p) => p.id === target.id);
                   void act(async () => {
                     const { undoableForMs } = await api<DeletedProfile>('DELETE', API.profile(target.id));

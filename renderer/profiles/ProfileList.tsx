@@ -1,10 +1,11 @@
 // The connection library: search as you type, grouped by folder, favourites
-// first in each folder. Click or Space selects; double-click or Enter connects.
+// first in each folder, then sorted as the user chose (name, recently used, host).
+// Click or Space selects; double-click or Enter connects.
 // The list is one stop for Tab (roving tabindex): Up, Down, Home and End move, a typed name's first letters find
 // it, Delete asks to delete, and Down from Search goes into the results (as Remmina's and mstsc's lists).
 import { useEffect, useId, useLayoutEffect, useMemo, useRef, useState, type KeyboardEvent as ReactKeyboardEvent } from 'react';
 import type { ProfileView } from '../../shared/api/contract';
-import { libraryOrder } from '../../shared/profiles/libraryOrder';
+import { LIBRARY_SORTS, LIBRARY_SORT_LABELS, isLibrarySort, lastUsed, libraryOrder, type LibrarySort } from '../../shared/profiles/libraryOrder';
 import { LockIcon } from '../app/LockIcon';
 
 /** Every row (folder heading or profile) is this tall, so the list can render only what is in view. */
@@ -28,6 +29,9 @@ export interface ProfileListProps {
   onNew: () => void;
   /** One file or several (chosen or dropped together). */
   onImport: (files: File[]) => void;
+  /** What the list is sorted by within each folder, after its favourites. */
+  sort: LibrarySort;
+  onSortChange: (sort: LibrarySort) => void;
 }
 
 export function matchesQuery(profile: ProfileView, query: string): boolean {
@@ -44,7 +48,7 @@ export function rowDescription(profile: ProfileView): string {
   return [`${profile.protocol.toUpperCase()}, ${profile.host} port ${profile.port}`, ...(profile.favourite ? ['favourite'] : []), ...(profile.managed ? ['managed by your organisation'] : [])].join(', ');
 }
 
-export function ProfileList({ profiles, selectedId, canCreate, onSelect, onConnect, onDelete, onNew, onImport }: ProfileListProps) {
+export function ProfileList({ profiles, selectedId, canCreate, onSelect, onConnect, onDelete, onNew, onImport, sort, onSortChange }: ProfileListProps) {
   const [query, setQuery] = useState('');
   const [scroll, setScroll] = useState({ top: 0, height: 800 });
   const scroller = useRef<HTMLDivElement>(null);
@@ -59,26 +63,31 @@ export function ProfileList({ profiles, selectedId, canCreate, onSelect, onConne
     return () => observer.disconnect();
   }, []);
   const visible = useMemo(() => profiles.filter((p) => matchesQuery(p, query)), [profiles, query]);
-  // The library's one order (libraryOrder, as `deskbridge --list` prints it), cut where the folder changes.
+  // The library's one order (libraryOrder, as `deskbridge --list` prints it by name), cut where the folder changes.
   const groups = useMemo(() => {
     const byFolder = new Map<string, ProfileView[]>();
-    for (const profile of libraryOrder(visible)) {
+    for (const profile of libraryOrder(visible, sort)) {
       const items = byFolder.get(profile.folder);
       if (items) items.push(profile);
       else byFolder.set(profile.folder, [profile]);
     }
     return [...byFolder.entries()];
-  }, [visible]);
+  }, [visible, sort]);
   // Virtualised: thousands of profiles stay as fast as ten, because only the rows in view exist in the DOM.
   // The last few connections opened, at the top while not searching (as Remmina and mstsc list them).
   const recent = useMemo(
     () =>
       query.trim()
         ? []
-        : profiles
-            .filter((p) => p.lastConnectedAt)
-            .sort((a, b) => (b.lastConnectedAt ?? '').localeCompare(a.lastConnectedAt ?? ''))
-            .slice(0, RECENT_COUNT),
+        : // Read as times (as the "Recently used" sort reads them): one that is not a time (a hand-edited file) is not recent.
+          profiles
+            .flatMap((p) => {
+              const at = lastUsed(p);
+              return at === null ? [] : [{ p, at }];
+            })
+            .sort((a, b) => b.at - a.at)
+            .slice(0, RECENT_COUNT)
+            .map(({ p }) => p),
     [profiles, query],
   );
   const rows = useMemo<Row[]>(
@@ -120,17 +129,22 @@ export function ProfileList({ profiles, selectedId, canCreate, onSelect, onConne
   const active = activeIndex >= 0 ? rowKey(rows[activeIndex]!) : null;
   // The focus is asked to move to `active` once it is rendered (and scrolled into view).
   const focusPending = useRef(false);
+  // Another sort moves the rows: the one Tab stops at (the same connection as before) is scrolled into view, so the
+  // user sees where it went; the focus stays where it is (on the "Sort by" control).
+  const revealPending = useRef(false);
   const list = useRef<HTMLUListElement>(null);
   useLayoutEffect(() => {
-    if (!focusPending.current || active === null) return;
+    if ((!focusPending.current && !revealPending.current) || active === null) return;
+    const focus = focusPending.current;
     focusPending.current = false;
+    revealPending.current = false;
     const element = scroller.current;
     if (element) {
       const top = activeIndex * ROW_HEIGHT;
       if (top < element.scrollTop) element.scrollTop = top;
       else if (top + ROW_HEIGHT > element.scrollTop + element.clientHeight) element.scrollTop = top + ROW_HEIGHT - element.clientHeight;
     }
-    list.current?.querySelector<HTMLElement>(`[data-row="${CSS.escape(active)}"]`)?.focus({ preventScroll: true });
+    if (focus) list.current?.querySelector<HTMLElement>(`[data-row="${CSS.escape(active)}"]`)?.focus({ preventScroll: true });
   });
   const focusRow = (index: number) => {
     const row = rows[index];
@@ -297,6 +311,23 @@ export function ProfileList({ profiles, selectedId, canCreate, onSelect, onConne
             }
           }}
         />
+        <label className="sort-by">
+          Sort by
+          <select
+            value={sort}
+            onChange={(e) => {
+              if (!isLibrarySort(e.target.value)) return;
+              revealPending.current = true;
+              onSortChange(e.target.value);
+            }}
+          >
+            {LIBRARY_SORTS.map((choice) => (
+              <option key={choice} value={choice}>
+                {LIBRARY_SORT_LABELS[choice]}
+              </option>
+            ))}
+          </select>
+        </label>
       </div>
       {profiles.length === 0 && canCreate && <p className="empty">No connections yet: fill in the form to add one, or import a file.</p>}
       {/* Always there, so that screen readers announce what it comes to say (a live region added with its text is often not read). */}

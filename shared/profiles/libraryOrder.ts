@@ -27,7 +27,7 @@ export interface Orderable {
 }
 
 /** The time of the last session in ms, or null where there was none (or the stored value is not a time). */
-function lastUsed(connection: Orderable): number | null {
+export function lastUsed(connection: Pick<Orderable, 'lastConnectedAt'>): number | null {
   if (typeof connection.lastConnectedAt !== 'string') return null;
   const at = Date.parse(connection.lastConnectedAt);
   return Number.isFinite(at) ? at : null;

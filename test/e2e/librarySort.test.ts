@@ -1,0 +1,104 @@
+// The library's "Sort by": by name (the default), recently used (a real session against Xvnc makes one), or host;
+// the choice outlives a reload and a restart of the app, the selected connection stays selected and Tab's stop in
+// the list, and search keeps working in each order.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { Locator, Page } from 'playwright-core';
+import { startApp, removeDataDir, type RunningApp } from '../support/app';
+import { openBrowser, type TestBrowser } from '../support/browser';
+import { startXvnc, disposeXvnc } from '../servers/xvnc';
+import { profilesFile, storedProfile } from '../support/storedProfiles';
+import { waitForState } from '../support/ui';
+
+/** The names of the connections under a heading of the list ("All connections", "Lab"), top to bottom. */
+const namesUnder = (list: Locator, heading: string) =>
+  list
+    .getByRole('list', { name: heading, exact: true })
+    .locator('.profile-item')
+    .evaluateAll((items) => items.map((item) => item.getAttribute('aria-label')));
+
+const sortBy = (page: Page) => page.getByRole('navigation', { name: 'Connections' }).getByLabel('Sort by');
+
+test('Sort by: recently used puts the connection just used first, host sorts by address, and the choice is kept across a reload and a restart', async (t) => {
+  const server = await startXvnc({ background: '#336699' });
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'deskbridge-sort-'));
+  let app: RunningApp | null = null;
+  let browser: TestBrowser | null = null;
+  t.after(async () => {
+    await browser?.close();
+    await app?.stop();
+    await removeDataDir(dataDir);
+    await disposeXvnc(server);
+  });
+  const now = new Date().toISOString();
+  // Only "Zulu" is a desktop that answers; by name it comes last. "Alpha"'s last connection time is not a time (a
+  // hand-edited file): it is listed as never used, not an error.
+  const seeds = [
+    { name: 'Alpha', host: 'desk-10.example', port: 5900, lastConnectedAt: 'yesterday-ish' },
+    { name: 'Bravo', host: 'desk-9.example', port: 5900 },
+    { name: 'Zulu', host: '127.0.0.1', port: server.port },
+    { name: 'Echo', host: '0.example', port: 5900, folder: 'Lab' },
+  ];
+  await writeFile(path.join(dataDir, 'profiles.json'), profilesFile(seeds.map((seed, i) => storedProfile({ id: `sort-${i}0000`, protocol: 'vnc', ...seed }, now))));
+  const open = async () => {
+    app = await startApp({ dataDir, env: { ...process.env, DESKBRIDGE_SECRETS: 'file' } });
+    browser = await openBrowser({ origin: app.origin });
+    await browser.page.goto(app.url);
+    const list = browser.page.getByRole('navigation', { name: 'Connections' });
+    await list.locator('.profile-item').first().waitFor();
+    return { page: browser.page, list };
+  };
+  let { page, list } = await open();
+
+  // By name to begin with, as the list always was.
+  assert.equal(await sortBy(page).inputValue(), 'name');
+  assert.deepEqual(await namesUnder(list, 'Lab'), ['Echo']);
+
+  // A real session with Zulu, then back to the library.
+  await list.getByRole('button', { name: 'Zulu', exact: true }).dblclick();
+  await waitForState(page, 'Connected');
+  await page.getByRole('tab', { name: 'Connections' }).click();
+  await list.getByRole('heading', { name: 'Recent' }).waitFor();
+  assert.deepEqual(await namesUnder(list, 'All connections'), ['Alpha', 'Bravo', 'Zulu'], 'by name: the one just used where its name puts it');
+  assert.deepEqual(await namesUnder(list, 'Recent'), ['Zulu (recent)'], "Alpha's time, not a time, does not make it recent");
+
+  // Bravo selected, then sorted by recently used: Zulu first, the never used after it by name; Bravo still selected,
+  // and Tab from the control goes to Bravo (the list's one Tab stop), wherever it moved.
+  await list.getByRole('button', { name: 'Bravo', exact: true }).click();
+  await sortBy(page).selectOption({ label: 'Recently used' });
+  assert.deepEqual(await namesUnder(list, 'All connections'), ['Zulu', 'Alpha', 'Bravo']);
+  assert.deepEqual(await namesUnder(list, 'Lab'), ['Echo'], 'folders stay as they are');
+  assert.equal(await list.locator('.profile-item[aria-current="true"]').getAttribute('aria-label'), 'Bravo', 'the selection stays on Bravo');
+  await sortBy(page).focus();
+  await page.keyboard.press('Tab');
+  assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('aria-label')), 'Bravo', 'Tab goes to the same connection');
+
+  // A reload keeps it.
+  await page.reload();
+  await list.locator('.profile-item').first().waitFor();
+  await list.getByRole('list', { name: 'All connections', exact: true }).waitFor({ state: 'attached' });
+  assert.equal(await sortBy(page).inputValue(), 'recent');
+  assert.deepEqual(await namesUnder(list, 'All connections'), ['Zulu', 'Alpha', 'Bravo']);
+
+  // So does a restart of the app (a new port: the page's own storage would have forgotten it).
+  await browser!.close();
+  browser = null;
+  await app!.stop();
+  app = null;
+  ({ page, list } = await open());
+  assert.equal(await sortBy(page).inputValue(), 'recent', 'kept across a restart');
+  assert.deepEqual(await namesUnder(list, 'All connections'), ['Zulu', 'Alpha', 'Bravo']);
+
+  // By host: 127.0.0.1, then desk-9 before desk-10 (numbers as numbers).
+  await sortBy(page).selectOption({ label: 'Host' });
+  assert.deepEqual(await namesUnder(list, 'All connections'), ['Zulu', 'Bravo', 'Alpha']);
+  assert.deepEqual(await namesUnder(list, 'Lab'), ['Echo']);
+
+  // Search keeps working in that order: while searching there is no Recent, so the unfiled need no heading.
+  await list.getByRole('searchbox', { name: 'Search connections' }).fill('desk');
+  await list.getByRole('status').filter({ hasText: '2 connections match.' }).waitFor();
+  assert.deepEqual(await list.locator('.profile-item').evaluateAll((items) => items.map((item) => item.getAttribute('aria-label'))), ['Bravo', 'Alpha']);
+});
