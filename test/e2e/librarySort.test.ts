@@ -102,3 +102,40 @@ test('Sort by: recently used puts the connection just used first, host sorts by 
   await list.getByRole('status').filter({ hasText: '2 connections match.' }).waitFor();
   assert.deepEqual(await list.locator('.profile-item').evaluateAll((items) => items.map((item) => item.getAttribute('aria-label'))), ['Bravo', 'Alpha']);
 });
+
+test('Sort by in a long list: the selected connection is scrolled into view where it moved, and only the rows in view are drawn', async (t) => {
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'deskbridge-sort-long-'));
+  const now = new Date().toISOString();
+  // By name Desk 000 … Desk 299; by host the other way round (h-0 is Desk 299's).
+  const profiles = Array.from({ length: 300 }, (_, i) =>
+    storedProfile({ id: `long-${String(i).padStart(4, '0')}`, name: `Desk ${String(i).padStart(3, '0')}`, protocol: 'vnc', host: `h-${299 - i}.example`, port: 5900 }, now),
+  );
+  await writeFile(path.join(dataDir, 'profiles.json'), profilesFile(profiles));
+  const app = await startApp({ dataDir, env: { ...process.env, DESKBRIDGE_SECRETS: 'file' } });
+  const browser = await openBrowser({ origin: app.origin });
+  t.after(async () => {
+    await browser.close();
+    await app.stop();
+    await removeDataDir(dataDir);
+  });
+  const { page } = browser;
+  await page.goto(app.url);
+  const list = page.getByRole('navigation', { name: 'Connections' });
+  await list.getByRole('button', { name: 'Desk 005', exact: true }).click();
+  await sortBy(page).selectOption({ label: 'Host' });
+  // Desk 005 is now the 295th of 300: drawn, in view, still selected, and where Tab goes.
+  const row = list.getByRole('button', { name: 'Desk 005', exact: true });
+  const inView = await row.evaluate((button) => {
+    const scroller = button.closest('.profile-rows')!.getBoundingClientRect();
+    const box = button.getBoundingClientRect();
+    return box.top >= scroller.top && box.bottom <= scroller.bottom;
+  });
+  assert.ok(inView, 'the selected connection is scrolled into view');
+  assert.equal(await row.getAttribute('aria-current'), 'true');
+  const drawn = await list.locator('.profile-item').count();
+  assert.ok(drawn < 60, `${drawn} rows drawn for 300 connections`);
+  assert.notEqual(await list.locator('.profile-item').first().getAttribute('aria-label'), 'Desk 299', 'the top of the list is out of view, not drawn');
+  await sortBy(page).focus();
+  await page.keyboard.press('Tab');
+  assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('aria-label')), 'Desk 005');
+});
