@@ -13,6 +13,18 @@
 //
 // Kept here: the server's pointer cache (cached pointer updates name an
 // index the server filled earlier), 32 entries as the client announced.
+// Its shapes are kept deflated, within CACHE_BYTES in all: a cursor is mostly
+// transparent and a few colours, so a Windows large pointer (384×384, 590 KB
+// of RGBA) takes a few KB and all 32 fit. Only a server that fills the cache
+// with noise (a hostile one: 32 such shapes were 19 MB) reaches the bound;
+// then the shape named least recently is forgotten. A cached pointer update
+// naming a forgotten index shows the default pointer: the server believes the
+// client still has that shape, and the default is the pointer that claims
+// nothing, where keeping the current one would show a shape the server did not
+// ask for (an I-beam over a link) as if it had. An index never filled changes
+// nothing, as before (the server is wrong, not the cache).
+
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
 
 /** What the page is to show: no pointer, the system's default one, or an image (RGBA, top row first). */
 export type PointerShape =
@@ -49,9 +61,38 @@ const SYSPTR_DEFAULT = 0x00007f00;
 const CACHE_ENTRIES = 32;
 /** The largest pointer 2.2.9.1.2.1.11 allows (Large Pointer Capability Set: 384x384). */
 const MAX_SIDE = 384;
+/**
+ * The largest pointer update a client that announces large pointers can be sent: a fast-path Large Pointer Update's
+ * TS_LARGEPOINTERATTRIBUTE (20 bytes of header), a 384x384 XOR mask at 32 bpp and its AND mask (rows padded to 2 bytes).
+ */
+export const LARGEST_POINTER_UPDATE_BYTES = 20 + MAX_SIDE * MAX_SIDE * 4 + (((MAX_SIDE + 15) >> 4) * 2) * MAX_SIDE;
+/** What the cache's deflated shapes may take in all: every large pointer a real server has, not a hostile one's noise. */
+export const CACHE_BYTES = 2 * 1024 * 1024;
+
+type ImageShape = Extract<PointerShape, { kind: 'image' }>;
+
+/** A cached shape, its pixels deflated. */
+interface CachedShape {
+  width: number;
+  height: number;
+  hotspotX: number;
+  hotspotY: number;
+  deflated: Buffer;
+}
 
 export class ServerPointer {
-  private readonly cache = new Map<number, PointerShape>();
+  /** By index, least recently named first. */
+  private readonly cache = new Map<number, CachedShape>();
+  private cacheBytes = 0;
+  /** Indexes forgotten for room (CACHE_BYTES) and not filled again since. */
+  private readonly forgotten = new Set<number>();
+  /** The shape last set from the cache or into it, and its index: named again, the same object (the page is not told twice). */
+  private current: { index: number; shape: ImageShape } | null = null;
+
+  /** The bytes the cache holds (deflated pixels), for tests and measurements. */
+  get cachedBytes(): number {
+    return this.cacheBytes;
+  }
 
   /** The shape a fast-path update sets (its updateCode and data), null for one that sets none or cannot be read. */
   fastPath(code: number, data: Buffer): PointerShape | null {
@@ -97,7 +138,16 @@ export class ServerPointer {
   }
 
   private cached(index: number): PointerShape | null {
-    return this.cache.get(index) ?? null;
+    const entry = this.cache.get(index);
+    if (!entry) return this.forgotten.has(index) ? { kind: 'default' } : null;
+    // Named again: the most recently used, the last to be forgotten.
+    this.cache.delete(index);
+    this.cache.set(index, entry);
+    if (this.current?.index === index) return this.current.shape;
+    const { deflated, ...size } = entry;
+    const shape: ImageShape = { kind: 'image', ...size, rgba: inflateRawSync(deflated) };
+    this.current = { index, shape };
+    return shape;
   }
 
   /** TS_COLORPOINTERATTRIBUTE at `at`: cacheIndex, hotSpot, width, height, lengthAndMask, lengthXorMask (2 bytes each), xorMaskData, andMaskData. */
@@ -118,9 +168,31 @@ export class ServerPointer {
     if (index >= CACHE_ENTRIES || at + xorLength + andLength > data.length) return null;
     const rgba = pointerImage(width, height, xorBpp, data.subarray(at, at + xorLength), data.subarray(at + xorLength, at + xorLength + andLength));
     if (!rgba) return null;
-    const shape: PointerShape = { kind: 'image', width, height, hotspotX: Math.min(hotspotX, width - 1), hotspotY: Math.min(hotspotY, height - 1), rgba };
-    this.cache.set(index, shape);
+    const shape: ImageShape = { kind: 'image', width, height, hotspotX: Math.min(hotspotX, width - 1), hotspotY: Math.min(hotspotY, height - 1), rgba };
+    this.store(index, shape);
     return shape;
+  }
+
+  /** Puts a shape in the cache at `index`, deflated, forgetting the least recently named ones beyond CACHE_BYTES. */
+  private store(index: number, shape: ImageShape): void {
+    const { rgba, kind: _, ...size } = shape;
+    // Level 1: a pointer is set often and its pixels repeat; the fastest level already takes them to a few KB.
+    const deflated = deflateRawSync(rgba, { level: 1 });
+    const previous = this.cache.get(index);
+    if (previous) {
+      this.cacheBytes -= previous.deflated.length;
+      this.cache.delete(index);
+    }
+    this.forgotten.delete(index);
+    this.cache.set(index, { ...size, deflated });
+    this.cacheBytes += deflated.length;
+    for (const [oldest, entry] of this.cache) {
+      if (this.cacheBytes <= CACHE_BYTES || oldest === index) break;
+      this.cache.delete(oldest);
+      this.cacheBytes -= entry.deflated.length;
+      this.forgotten.add(oldest);
+    }
+    this.current = { index, shape };
   }
 }
 

@@ -54,7 +54,12 @@
 // needs it from here): fast-path pointer updates (codes 0x5–0xC but the
 // position, 0x8) and slow-path Pointer Update PDUs (pduType2 0x1B). A PDU
 // that carries one is read whole (put together when cut, up to the 32 KB
-// of a fast-path PDU), the rest as before.
+// of a fast-path PDU), the rest as before. A pointer update larger than the
+// server's fragment size (a large pointer) comes in fragments, one a PDU,
+// which are put together (pointerFragments.ts: up to the largest pointer;
+// one broken by another update, or larger, is dropped and said so). The
+// picture's fragments are never held: the watch only reads the stream, which
+// goes on to the page as it comes, whatever the watch makes of it.
 //
 // Framing (MS-RDPBCGR): CredSSP TSRequests (DER) and, with HYBRID_EX, a
 // 4-byte Early User Authorization Result first; then slow-path PDUs (TPKT,
@@ -69,6 +74,7 @@ import { fastPathHeaderLength, serverFraming, serverPduLength, slowPathDataPdu, 
 import { MCS_SEND_DATA_INDICATION, walkGccUserData } from './mcsPdu';
 import { serverClipboardMessage } from './clipboardChannel';
 import { FASTPATH_POINTER_CODES, ServerPointer, type PointerShape } from './serverPointer';
+import { PointerFragments } from './pointerFragments';
 
 const FASTPATH_UPDATETYPE_BITMAP = 0x1;
 const FASTPATH_UPDATETYPE_SURFCMDS = 0x4;
@@ -178,6 +184,8 @@ export class ServerStreamWatch {
   private signIn: 'before' | 'waiting' | 'told' = 'before';
   /** The server's pointer shapes and its cache of them (7), when someone is told of them. */
   private readonly pointer: ServerPointer | null;
+  /** A pointer update coming in fragments (7). */
+  private readonly pointerFragments = new PointerFragments();
 
   constructor(
     nla: boolean,
@@ -189,6 +197,8 @@ export class ServerStreamWatch {
     private readonly signInWatch: SignInWatch | null = null,
     /** The server set its pointer's shape (7). */
     private readonly onPointer: ((shape: PointerShape) => void) | null = null,
+    /** A pointer update in fragments was dropped (7): why, for the log. */
+    private readonly onPointerDropped: (why: string) => void = () => undefined,
   ) {
     this.framing = serverFraming(nla, earlyAuth);
     this.pointer = onPointer ? new ServerPointer() : null;
@@ -196,6 +206,11 @@ export class ServerStreamWatch {
 
   get watching(): boolean {
     return !this.done;
+  }
+
+  /** The stream's bytes the watch holds (copies): a header cut in two, a pointer's PDU, a pointer's fragments (7). */
+  get heldBytes(): number {
+    return this.carry.length + this.pointerFragments.heldBytes;
   }
 
   /** Sees a chunk from the server (never changes it). Copies nothing but the first few bytes of a PDU when a chunk ends in them. */
@@ -272,12 +287,16 @@ export class ServerStreamWatch {
       const data = updates.subarray(at, Math.min(at + size, updates.length));
       at += size;
       if (this.signIn === 'waiting' && FASTPATH_DRAWING.has(code)) this.tellSignIn(true, `fast-path update code ${code} first after the Font Map`);
-      if (compressed || (fragmentation !== FASTPATH_FRAGMENT_SINGLE && fragmentation !== FASTPATH_FRAGMENT_FIRST)) continue;
-      if (this.pointer && FASTPATH_POINTER_CODES.has(code)) {
-        const shape = fragmentation === FASTPATH_FRAGMENT_SINGLE && data.length === size ? this.pointer.fastPath(code, data) : null;
+      if (this.pointer) {
+        const pointerUpdate = FASTPATH_POINTER_CODES.has(code);
+        // Every update is seen here, so that one between a pointer's fragments breaks them (pointerFragments.ts).
+        const { whole, dropped } = pointerUpdate ? this.pointerFragments.take(code, fragmentation, compressed || data.length < size ? null : data) : this.pointerFragments.other();
+        if (dropped) this.onPointerDropped(dropped);
+        const shape = whole ? this.pointer.fastPath(code, whole) : null;
         if (shape) this.onPointer!(shape);
-        continue;
+        if (pointerUpdate) continue;
       }
+      if (compressed || (fragmentation !== FASTPATH_FRAGMENT_SINGLE && fragmentation !== FASTPATH_FRAGMENT_FIRST)) continue;
       // A frame's surface commands start with its begin marker: cmdType (2), frameAction (2), frameId (4).
       if (code === FASTPATH_UPDATETYPE_SURFCMDS) {
         if (data.length >= 8 && data.readUInt16LE(0) === CMDTYPE_FRAME_MARKER && data.readUInt16LE(2) === SURFACECMD_FRAMEACTION_BEGIN) this.onFrameBegin(data.readUInt32LE(4));

@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
-import { pointerImage, ServerPointer, type PointerShape } from '../../../../electron/gateway/bridges/rdp/serverPointer';
+import { CACHE_BYTES, pointerImage, ServerPointer, type PointerShape } from '../../../../electron/gateway/bridges/rdp/serverPointer';
 import { ServerStreamWatch } from '../../../../electron/gateway/bridges/rdp/serverStreamWatch';
 import { splitAt } from './chunks';
 
@@ -124,4 +125,57 @@ test('the stream watch tells each shape once, in order, however the stream is cu
       assert.deepEqual(told, ['default', 'image 32x32 at 5,3', 'hidden', 'image 32x32 at 5,3']);
     }),
   );
+});
+
+/** A fast-path Large Pointer Update (2.2.9.1.2.1.11) of a 384x384 pointer at 32 bpp with these pixels (BGRA, bottom-up). */
+function large384(index: number, xor: Buffer): Buffer {
+  const and = Buffer.alloc(48 * 384);
+  const head = Buffer.alloc(20);
+  [32, index, 0, 0, 384, 384].forEach((v, i) => head.writeUInt16LE(v, i * 2));
+  head.writeUInt32LE(and.length, 12);
+  head.writeUInt32LE(xor.length, 16);
+  return Buffer.concat([head, xor, and]);
+}
+
+/** A cursor-like 384x384 image: transparent but for a black-edged white arrow. */
+function arrow384(variant: number): Buffer {
+  const xor = Buffer.alloc(384 * 384 * 4);
+  for (let y = 0; y < 384; y++) {
+    for (let x = 0; x <= Math.min(y, 383) && x < 200 + variant; x++) {
+      const edge = x === 0 || x === y || y === 383;
+      xor.set(edge ? [0, 0, 0, 255] : [255, 255, 255, 255], ((383 - y) * 384 + x) * 4);
+    }
+  }
+  return xor;
+}
+
+test('the pointer cache holds every large pointer a real server sets (384x384 arrows: 32 kept, a few KB each), each named back with its pixels', (t) => {
+  const pointer = new ServerPointer();
+  const shapes = Array.from({ length: 32 }, (_, i) => pointer.fastPath(0xc, large384(i, arrow384(i))) as Extract<PointerShape, { kind: 'image' }>);
+  t.diagnostic(`32 cached 384x384 arrows: ${pointer.cachedBytes} bytes (their RGBA: ${32 * 384 * 384 * 4})`);
+  assert.ok(pointer.cachedBytes < 32 * 20_000, `${pointer.cachedBytes} bytes`);
+  for (const [i, shape] of shapes.entries()) {
+    const again = pointer.fastPath(0xa, Buffer.from([i, 0])) as Extract<PointerShape, { kind: 'image' }>;
+    assert.ok(again.kind === 'image' && again.rgba.equals(shape.rgba), `index ${i}`);
+    // Named again while it is the one shown: the same shape (the page is not told twice).
+    assert.equal(pointer.fastPath(0xa, Buffer.from([i, 0])), again);
+  }
+});
+
+test('a hostile server\u2019s burst of noise pointers (100 of 384x384) leaves the cache within its bound; a forgotten index shows the default pointer, a kept one its shape', (t) => {
+  const pointer = new ServerPointer();
+  const noise: Buffer[] = [];
+  for (let i = 0; i < 100; i++) {
+    noise[i % 32] = randomBytes(384 * 384 * 4);
+    pointer.fastPath(0xc, large384(i % 32, noise[i % 32]!));
+    assert.ok(pointer.cachedBytes <= CACHE_BYTES, `${pointer.cachedBytes} bytes after ${i + 1}`);
+  }
+  t.diagnostic(`after 100 noise pointers: ${pointer.cachedBytes} bytes cached (bound ${CACHE_BYTES}; 32 shapes of RGBA: ${32 * 384 * 384 * 4})`);
+  // The last set (index 99 % 32 = 3) is kept; the one set 31 pointers before it (index 4) was forgotten for room.
+  const kept = pointer.fastPath(0xa, Buffer.from([3, 0]));
+  assert.ok(kept?.kind === 'image' && kept.rgba.equals(pointerImage(384, 384, 32, noise[3]!, Buffer.alloc(0))!));
+  assert.deepEqual(pointer.fastPath(0xa, Buffer.from([4, 0])), { kind: 'default' });
+  // Filled again, it is named back again.
+  pointer.fastPath(0xc, large384(4, arrow384(0)));
+  assert.equal(pointer.fastPath(0xa, Buffer.from([4, 0]))?.kind, 'image');
 });
