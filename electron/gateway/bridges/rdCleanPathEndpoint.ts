@@ -22,6 +22,7 @@ import { FramePacer } from './rdp/framePacing';
 import { RemoteFxTileFilter } from './rdp/remoteFxTiles';
 import { RemoteFxTranscoder, TAG_RDP } from './rdp/remoteFxTranscoder';
 import { ServerStreamWatch, serverEndReason } from './rdp/serverStreamWatch';
+import { PointerEvents } from './rdp/pointerEvents';
 import type { PointerShape } from './rdp/serverPointer';
 import { pumpBytes, toBuffer } from './socketPump';
 import { RoundTripTimer } from './roundTrips';
@@ -253,7 +254,9 @@ export function serveRdCleanPath(
       clearInterval(probeTimer);
       clearTimeout(signInTimer);
       clearInterval(pacingTimer);
+      pointerEvents.close();
       session.bridgeClosers.delete(closer);
+      if (pointers.set > 0) log.info('RDP pointer shapes', { session: session.id, ...pointers });
       if (pacer.stats.acks > 0) log.info('RDP frame pacing', { session: session.id, ...pacer.stats });
       if (probe.stats.asked > 0) log.info('RDP dead-link probes', { session: session.id, ...probe.stats });
       if (rewriter.clipboardChanged > 0) log.info('clipboard messages emptied or left out by policy', { session: session.id, messages: rewriter.clipboardChanged });
@@ -301,6 +304,17 @@ export function serveRdCleanPath(
     let finalizedAt = 0;
     /** The pointer shape the page was last told of. */
     let lastPointer: PointerShape | null = null;
+    const pointers = { set: 0, told: 0, dropped: 0 };
+    // At most one shape a display frame, the last one always (rdp/pointerEvents.ts).
+    const pointerEvents = new PointerEvents<PointerShape>((shape) => {
+      // A cached pointer named again while it is the one shown (the server's cache gives the same shape back): nothing new.
+      if (shape === lastPointer) return;
+      lastPointer = shape;
+      pointers.told++;
+      // The page shows it on IronRDP's canvas; the IronRDP build we ship drops every pointer update (rdp/serverPointer.ts).
+      if (shape.kind !== 'image') deps.sessions.setPointer(session, { shape: shape.kind });
+      else deps.sessions.setPointer(session, { shape: 'image', image: { width: shape.width, height: shape.height, hotspotX: shape.hotspotX, hotspotY: shape.hotspotY, rgba: shape.rgba.toString('base64') } });
+    });
     const watch = new ServerStreamWatch(nla, earlyAuth, (found) => {
       const detail = `${found.path} bitmap ${found.sourceWidth} px wide for a ${found.destinationWidth} px rectangle at ${found.bitsPerPixel} bpp`;
       log.warn('server sends bitmaps this IronRDP build draws sheared', { session: session.id, detail });
@@ -341,12 +355,12 @@ export function serveRdCleanPath(
         deps.sessions.setSignIn(session, 'signed-in');
       },
     }, (shape) => {
-      // A cached pointer named again while it is the one shown (the server's cache gives the same shape back): nothing new.
-      if (shape === lastPointer) return;
-      lastPointer = shape;
-      // The page shows it on IronRDP's canvas; the IronRDP build we ship drops every pointer update (rdp/serverPointer.ts).
-      if (shape.kind !== 'image') deps.sessions.setPointer(session, { shape: shape.kind });
-      else deps.sessions.setPointer(session, { shape: 'image', image: { width: shape.width, height: shape.height, hotspotX: shape.hotspotX, hotspotY: shape.hotspotY, rgba: shape.rgba.toString('base64') } });
+      pointers.set++;
+      pointerEvents.offer(shape);
+    }, (why) => {
+      // One line a dropped pointer, but a server that keeps breaking them does not fill the log: the first, then every hundredth.
+      pointers.dropped++;
+      if (pointers.dropped === 1 || pointers.dropped % 100 === 0) log.warn('a pointer shape from the server was dropped', { session: session.id, why, dropped: pointers.dropped });
     });
     const fromServer = (chunk: Buffer): Buffer | Buffer[] => {
       if (finished) return [];
