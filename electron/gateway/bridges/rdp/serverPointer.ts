@@ -17,14 +17,18 @@
 // transparent and a few colours, so a Windows large pointer (384×384, 590 KB
 // of RGBA) takes a few KB and all 32 fit. Only a server that fills the cache
 // with noise (a hostile one: 32 such shapes were 19 MB) reaches the bound;
-// then the shape named least recently is forgotten. A cached pointer update
+// then the shape named least recently is forgotten. Deflating is done off the
+// gateway's thread (zlib's thread pool; 590 KB of noise take it 25 ms), at
+// most DEFLATING at a time: a shape counts at its full size until deflated,
+// and one set while the pool is busy stays whole (a burst of them is noise
+// the bound soon forgets). A cached pointer update
 // naming a forgotten index shows the default pointer: the server believes the
 // client still has that shape, and the default is the pointer that claims
 // nothing, where keeping the current one would show a shape the server did not
 // ask for (an I-beam over a link) as if it had. An index never filled changes
 // nothing, as before (the server is wrong, not the cache).
 
-import { deflateRawSync, inflateRawSync } from 'node:zlib';
+import { deflateRaw, inflateRawSync } from 'node:zlib';
 
 /** What the page is to show: no pointer, the system's default one, or an image (RGBA, top row first). */
 export type PointerShape =
@@ -71,27 +75,37 @@ export const CACHE_BYTES = 2 * 1024 * 1024;
 
 type ImageShape = Extract<PointerShape, { kind: 'image' }>;
 
-/** A cached shape, its pixels deflated. */
+/** Shapes being deflated at once, at most. */
+const DEFLATING = 2;
+
+/** A cached shape: its pixels as RGBA, or deflated once zlib is done with them. */
 interface CachedShape {
   width: number;
   height: number;
   hotspotX: number;
   hotspotY: number;
-  deflated: Buffer;
+  pixels: Buffer;
+  deflated: boolean;
 }
 
 export class ServerPointer {
   /** By index, least recently named first. */
   private readonly cache = new Map<number, CachedShape>();
   private cacheBytes = 0;
+  private deflating = 0;
   /** Indexes forgotten for room (CACHE_BYTES) and not filled again since. */
   private readonly forgotten = new Set<number>();
   /** The shape last set from the cache or into it, and its index: named again, the same object (the page is not told twice). */
   private current: { index: number; shape: ImageShape } | null = null;
 
-  /** The bytes the cache holds (deflated pixels), for tests and measurements. */
+  /** The bytes the cache holds (pixels, deflated or not yet), for tests and measurements. */
   get cachedBytes(): number {
     return this.cacheBytes;
+  }
+
+  /** Shapes being deflated now (for tests). */
+  get deflatingShapes(): number {
+    return this.deflating;
   }
 
   /** The shape a fast-path update sets (its updateCode and data), null for one that sets none or cannot be read. */
@@ -144,8 +158,8 @@ export class ServerPointer {
     this.cache.delete(index);
     this.cache.set(index, entry);
     if (this.current?.index === index) return this.current.shape;
-    const { deflated, ...size } = entry;
-    const shape: ImageShape = { kind: 'image', ...size, rgba: inflateRawSync(deflated) };
+    const { pixels, deflated, ...size } = entry;
+    const shape: ImageShape = { kind: 'image', ...size, rgba: deflated ? inflateRawSync(pixels) : pixels };
     this.current = { index, shape };
     return shape;
   }
@@ -173,26 +187,42 @@ export class ServerPointer {
     return shape;
   }
 
-  /** Puts a shape in the cache at `index`, deflated, forgetting the least recently named ones beyond CACHE_BYTES. */
+  /** Puts a shape in the cache at `index`, forgetting the least recently named ones beyond CACHE_BYTES, and has it deflated. */
   private store(index: number, shape: ImageShape): void {
     const { rgba, kind: _, ...size } = shape;
-    // Level 1: a pointer is set often and its pixels repeat; the fastest level already takes them to a few KB.
-    const deflated = deflateRawSync(rgba, { level: 1 });
     const previous = this.cache.get(index);
     if (previous) {
-      this.cacheBytes -= previous.deflated.length;
+      this.cacheBytes -= previous.pixels.length;
       this.cache.delete(index);
     }
     this.forgotten.delete(index);
-    this.cache.set(index, { ...size, deflated });
-    this.cacheBytes += deflated.length;
-    for (const [oldest, entry] of this.cache) {
-      if (this.cacheBytes <= CACHE_BYTES || oldest === index) break;
-      this.cache.delete(oldest);
-      this.cacheBytes -= entry.deflated.length;
-      this.forgotten.add(oldest);
+    const entry: CachedShape = { ...size, pixels: rgba, deflated: false };
+    this.cache.set(index, entry);
+    this.cacheBytes += rgba.length;
+    this.forgetBeyondBound(index);
+    if (this.deflating < DEFLATING) {
+      this.deflating++;
+      // Level 1: a pointer's pixels repeat, and the fastest level already takes them to a few KB.
+      deflateRaw(rgba, { level: 1 }, (error, deflated) => {
+        this.deflating--;
+        // Replaced or forgotten meanwhile, or noise that did not shrink: nothing to do.
+        if (error || this.cache.get(index) !== entry || deflated.length >= rgba.length) return;
+        this.cacheBytes -= rgba.length - deflated.length;
+        entry.pixels = deflated;
+        entry.deflated = true;
+      });
     }
     this.current = { index, shape };
+  }
+
+  /** Forgets the shapes named least recently until the cache is within CACHE_BYTES (never the one at `keep`, just set). */
+  private forgetBeyondBound(keep: number): void {
+    for (const [oldest, entry] of this.cache) {
+      if (this.cacheBytes <= CACHE_BYTES || oldest === keep) break;
+      this.cache.delete(oldest);
+      this.cacheBytes -= entry.pixels.length;
+      this.forgotten.add(oldest);
+    }
   }
 }
 
