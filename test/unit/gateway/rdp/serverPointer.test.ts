@@ -192,3 +192,12 @@ test('a hostile server\u2019s burst of noise pointers (100 of 384x384) leaves th
   pointer.fastPath(0xc, large384(4, arrow384(0)));
   assert.equal(pointer.fastPath(0xa, Buffer.from([4, 0]))?.kind, 'image');
 });
+
+test('a shape is deflated off the gateway\u2019s thread: cached whole when set, a few KB once zlib is done', async () => {
+  const pointer = new ServerPointer();
+  pointer.fastPath(0xc, large384(0, arrow384(0)));
+  assert.equal(pointer.cachedBytes, 384 * 384 * 4);
+  await deflated(pointer);
+  assert.ok(pointer.cachedBytes < 20_000, `${pointer.cachedBytes} bytes`);
+  assert.equal(pointer.fastPath(0xa, Buffer.from([0, 0]))?.kind, 'image');
+});
