@@ -46,7 +46,7 @@ async function dispatch(options: CliOptions): Promise<number | null> {
     return 0;
   }
   if (options.savePassword !== null) return runSavePassword(options, options.savePassword);
-  if (options.list) return runList(options, options.list.json);
+  if (options.list) return runList(options, options.list);
   if (options.importFiles.length > 0 || options.exportProfile) return runImportExport(options);
   return null;
 }
@@ -242,10 +242,11 @@ function shownPath(file: string): string {
 }
 
 /**
- * `--list`: the library (IT's connections and the user's own, as policy shows them) in the app's order, or as a JSON
- * array (`json`). An empty library says so on standard error and exits 0 ("[]" in JSON). Never prints a password.
+ * `--list`: the library (IT's connections and the user's own, as policy shows them) in the app's order, sorted as
+ * `sort` says in each folder (--sort, by name without it: never the page's kept choice), or as a JSON array (`json`).
+ * An empty library says so on standard error and exits 0 ("[]" in JSON). Never prints a password.
  */
-async function runList(options: CliOptions, json: boolean): Promise<number> {
+async function runList(options: CliOptions, { json, sort }: NonNullable<CliOptions['list']>): Promise<number> {
   const library = await openOfflineLibrary({ dataDir: options.dataDir, policyFile: options.policy, machinePolicyFile: machinePolicyPath(), unreadableSecrets: 'tolerate' });
   for (const notice of library.notices) process.stderr.write(`deskbridge: warning: ${notice}\n`);
   // One keychain read at a time: N connections are N reads, which a keychain answers one by one anyway.
@@ -267,7 +268,7 @@ async function runList(options: CliOptions, json: boolean): Promise<number> {
     const count = unknown.size === 1 ? '1 connection' : `${unknown.size} connections`;
     process.stderr.write(`deskbridge: warning: ${store} could not be read (${why.replace(/\.$/, '')}), so whether a password is saved is unknown for ${count}.\n`);
   }
-  const connections = listedConnections(views, unknown);
+  const connections = listedConnections(views, unknown, sort);
   if (connections.length === 0) process.stderr.write(`deskbridge: the library has no connections (data folder ${options.dataDir}).\n`);
   if (json) process.stdout.write(JSON.stringify(connections, null, 2) + '\n');
   else if (connections.length > 0) process.stdout.write(formatList(connections));

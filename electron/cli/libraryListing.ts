@@ -1,7 +1,7 @@
 // `deskbridge --list`: the library as IT reads it on a terminal, or as a script reads it (--json). Never a password:
 // only whether one is saved.
 import { isIPv6 } from 'node:net';
-import { libraryOrder } from '../../shared/profiles/libraryOrder';
+import { DEFAULT_LIBRARY_SORT, libraryOrder, type LibrarySort } from '../../shared/profiles/libraryOrder';
 import type { ProfileView } from '../../shared/api/contract';
 
 /** One connection as --list --json prints it; the field names are in --help and README. */
@@ -20,12 +20,12 @@ export interface ListedConnection {
 }
 
 /**
- * The library's connections, in its order (as the app's list shows them), with only the fields --list prints.
- * `passwordUnknown`: the ids whose saved password could not be looked up (the keychain did not answer), listed as
- * unknown rather than as the "no" their view says.
+ * The library's connections, in its order (as the app's list shows them sorted by `sort`), with only the fields
+ * --list prints. `passwordUnknown`: the ids whose saved password could not be looked up (the keychain did not
+ * answer), listed as unknown rather than as the "no" their view says.
  */
-export function listedConnections(views: readonly ProfileView[], passwordUnknown: ReadonlySet<string> = new Set()): ListedConnection[] {
-  return libraryOrder(views).map((view) => ({
+export function listedConnections(views: readonly ProfileView[], passwordUnknown: ReadonlySet<string> = new Set(), sort: LibrarySort = DEFAULT_LIBRARY_SORT): ListedConnection[] {
+  return libraryOrder(views, sort).map((view) => ({
     name: view.name,
     protocol: view.protocol,
     host: view.host,

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { machinePolicyPath } from '../gateway/policy/managedPolicy';
+import { DEFAULT_LIBRARY_SORT, LIBRARY_SORTS, isLibrarySort, type LibrarySort } from '../../shared/profiles/libraryOrder';
 
 export const USAGE = `Usage: deskbridge [options] [FILE]
 
@@ -30,6 +31,10 @@ Options:
   --json                    With --list: print a JSON array instead, one object per connection with the
                             fields name, protocol, host, port, folder, managed, passwordSaved (null
                             where unknown) and id.
+  --sort name|recent|host   With --list: order each folder's connections, after its favourites, by name
+                            (the default), by when they were last opened (those never opened last, by
+                            name) or by host (10.0.0.9 before 10.0.0.10). Without it always by name,
+                            whatever the app's "Sort by" keeps, so that a script's output does not change.
   --import FILE...          Add the connections in .rdp, .vv or .remmina files to the library and exit
                             (several files, or a shell glob: one line per file; a file refused does not
                             stop the others, and the exit status is 1 if any was). A .vv's one-time
@@ -70,8 +75,8 @@ export interface CliOptions {
   kiosk: boolean;
   onSessionEnd: 'reconnect' | 'launcher' | 'quit';
   diagnostics: string | null;
-  /** --list: print the library and exit; `json`: as a JSON array (--json). */
-  list: { json: boolean } | null;
+  /** --list: print the library and exit; `json`: as a JSON array (--json); `sort`: the order in each folder (--sort). */
+  list: { json: boolean; sort: LibrarySort } | null;
   /** --import: the files to import, in the order given (empty: no import). */
   importFiles: string[];
   /** --export: the connection (its name or id) and the file to write. */
@@ -105,6 +110,7 @@ export const OPTIONS = {
   diagnostics: { type: 'string' },
   list: { type: 'boolean', default: false },
   json: { type: 'boolean', default: false },
+  sort: { type: 'string' },
   import: { type: 'string', multiple: true },
   export: { type: 'string' },
   'save-password': { type: 'string' },
@@ -174,6 +180,10 @@ export function parseCli(argv: string[]): CliOptions {
     rest = [];
   }
   if (values.json && !values.list) throw new UsageError('--json goes with --list: deskbridge --list --json.');
+  // --sort is the script's to give: the page's kept "Sort by" is one person's taste and would change a script's output.
+  const sort = values.sort ?? DEFAULT_LIBRARY_SORT;
+  if (values.sort !== undefined && !values.list) throw new UsageError(`--sort goes with --list: deskbridge --list --sort ${isLibrarySort(sort) ? sort : 'host'}.`);
+  if (!isLibrarySort(sort)) throw new UsageError(`--sort must be ${LIBRARY_SORTS.slice(0, -1).join(', ')} or ${LIBRARY_SORTS.at(-1)}, not "${sort}".`);
   if (values.list) {
     if (importFiles.length > 0 || exportProfile || values['save-password'] !== undefined) throw new UsageError('--list goes alone: run --import, --export or --save-password first, then --list.');
     if (rest.length > 0) throw new UsageError(`--list takes no file (${rest[0]} was given).`);
@@ -194,7 +204,7 @@ export function parseCli(argv: string[]): CliOptions {
     help: values.help,
     version: values.version,
     file: rest[0] ? path.resolve(rest[0]) : null,
-    list: values.list ? { json: values.json } : null,
+    list: values.list ? { json: values.json, sort } : null,
     importFiles: importFiles.map((file) => path.resolve(file)),
     exportProfile,
     savePassword: values['save-password'] ?? null,

@@ -10,6 +10,7 @@ import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ROOT } from '../support/app';
+import { profilesFile, storedProfile } from '../support/storedProfiles';
 
 const cleanups: (() => Promise<void>)[] = [];
 after(async () => {
@@ -186,6 +187,51 @@ test('--list prints the library in the app\u2019s order, IT\u2019s connections m
     lines.slice(1).map((line) => line.split(/ {2,}/)),
     listed.map((c) => [c.name, c.protocol.toUpperCase(), c.host.includes(':') ? `[${c.host}]:${c.port}` : `${c.host}:${c.port}`, c.folder || '-', c.managed ? 'yes' : 'no', 'no', c.id]),
   );
+});
+
+test('--list --sort recent or host orders each folder as the app\u2019s Sort by does, after its favourites; without --sort by name, whatever the app keeps', async () => {
+  const { dataDir, cli } = await setUp();
+  await mkdir(dataDir, { recursive: true });
+  // By name, by last opened and by host, each a different order; Desk is a favourite, first whatever the sort.
+  const seeds = [
+    { name: 'Archive', host: '10.0.0.10', port: 5900, lastConnectedAt: '2026-11-01T09:00:00.000Z' },
+    { name: 'Build', host: '10.0.0.9', port: 5901 },
+    { name: 'Console', host: '10.0.0.9', port: 5900, lastConnectedAt: '2026-12-01T09:00:00.000Z' },
+    { name: 'Desk', host: 'zz.example', port: 5900, favourite: true },
+    { name: 'Lab A', host: 'lab-10.example', port: 5900, folder: 'Lab' },
+    { name: 'Lab B', host: 'lab-9.example', port: 5900, folder: 'Lab', lastConnectedAt: '2026-09-01T09:00:00.000Z' },
+  ];
+  await writeFile(path.join(dataDir, 'profiles.json'), profilesFile(seeds.map((seed, i) => storedProfile({ id: `sorted-${i}`, protocol: 'vnc', ...seed }))));
+  // The app's "Sort by" was left at Recently used: a script's --list does not follow it.
+  await writeFile(path.join(dataDir, 'library-preferences.json'), JSON.stringify({ schemaVersion: 1, sort: 'recent' }));
+  const names = (...args: string[]) => {
+    const run = cli('--list', '--json', ...args);
+    assert.equal(run.status, 0, run.stderr);
+    return (JSON.parse(run.stdout) as Listed[]).map((c) => c.name);
+  };
+  const byName = ['Desk', 'Archive', 'Build', 'Console', 'Lab A', 'Lab B'];
+  assert.deepEqual(names(), byName, 'no --sort: by name');
+  assert.deepEqual(names('--sort', 'name'), byName);
+  assert.deepEqual(names('--sort', 'recent'), ['Desk', 'Console', 'Archive', 'Build', 'Lab B', 'Lab A'], 'the latest first, the never opened last');
+  assert.deepEqual(names('--sort', 'host'), ['Desk', 'Console', 'Build', 'Archive', 'Lab B', 'Lab A'], '10.0.0.9 (port 5900, then 5901) before 10.0.0.10; lab-9 before lab-10');
+  // The table in the same order.
+  const text = cli('--list', '--sort', 'host');
+  assert.equal(text.status, 0, text.stderr);
+  assert.deepEqual(
+    text.stdout.trimEnd().split('\n').slice(1).map((line) => line.split(/ {2,}/).slice(0, 3)),
+    [
+      ['Desk', 'VNC', 'zz.example:5900'],
+      ['Console', 'VNC', '10.0.0.9:5900'],
+      ['Build', 'VNC', '10.0.0.9:5901'],
+      ['Archive', 'VNC', '10.0.0.10:5900'],
+      ['Lab B', 'VNC', 'lab-9.example:5900'],
+      ['Lab A', 'VNC', 'lab-10.example:5900'],
+    ],
+  );
+  const unknown = cli('--list', '--sort', 'size');
+  assert.equal(unknown.status, 2);
+  assert.equal(unknown.stderr.split('\n')[0], 'deskbridge: --sort must be name, recent or host, not "size".');
+  assert.equal(unknown.stdout, '');
 });
 
 test('a password saved through standard input shows in --list as "yes", never itself', async () => {

@@ -53,8 +53,8 @@ test('bad options are usage errors with a reason', () => {
 
 test('--list and --list --json print the library; --json alone, or --list with another action or a file, is a usage error', () => {
   assert.equal(parseCli([]).list, null);
-  assert.deepEqual(parseCli(['--list']).list, { json: false });
-  assert.deepEqual(parseCli(['--list', '--json', '--data-dir', '/tmp/x']).list, { json: true });
+  assert.deepEqual(parseCli(['--list']).list, { json: false, sort: 'name' });
+  assert.deepEqual(parseCli(['--list', '--json', '--data-dir', '/tmp/x']).list, { json: true, sort: 'name' });
   assert.throws(() => parseCli(['--json']), (e: unknown) => e instanceof UsageError && /--json goes with --list/.test(e.message));
   for (const args of [['--list', '--import', 'a.rdp'], ['--list', '--export', 'Office', 'out.rdp'], ['--list', '--save-password', 'Office']]) {
     assert.throws(() => parseCli(args), (e: unknown) => e instanceof UsageError && /--list goes alone/.test(e.message), args.join(' '));
@@ -62,6 +62,35 @@ test('--list and --list --json print the library; --json alone, or --list with a
   assert.throws(() => parseCli(['--list', 'a.rdp']), (e: unknown) => e instanceof UsageError && /--list takes no file/.test(e.message));
   // --help names the fields of --list --json's objects.
   for (const field of ['name', 'protocol', 'host', 'port', 'folder', 'managed', 'passwordSaved', 'id']) assert.match(USAGE, new RegExp(`\\b${field}\\b`), field);
+});
+
+test('--list --sort name|recent|host orders the listing; by name without it; an unknown order, or --sort without --list, is a usage error', () => {
+  for (const sort of ['name', 'recent', 'host'] as const) {
+    assert.deepEqual(parseCli(['--list', '--sort', sort]).list, { json: false, sort });
+    assert.deepEqual(parseCli([`--sort=${sort}`, '--json', '--list']).list, { json: true, sort });
+  }
+  assert.throws(() => parseCli(['--list', '--sort', 'colour']), (e: unknown) => e instanceof UsageError && e.message === '--sort must be name, recent or host, not "colour".');
+  assert.throws(() => parseCli(['--list', '--sort', 'Host']), UsageError, 'the choices are as written');
+  assert.throws(() => parseCli(['--list', '--sort']), UsageError, 'no value');
+  assert.throws(() => parseCli(['--sort', 'recent']), (e: unknown) => e instanceof UsageError && e.message === '--sort goes with --list: deskbridge --list --sort recent.');
+  assert.throws(() => parseCli(['--sort', 'recent', '--import', 'a.rdp']), (e: unknown) => e instanceof UsageError && /--sort goes with --list/.test(e.message));
+  // The help says the default, and that it is not the app's kept choice.
+  assert.match(USAGE, /^ {2}--sort name\|recent\|host +With --list: .*by name\n.*\(the default\)/m);
+  assert.match(normalise(USAGE), /Without it always by name, whatever the app's "Sort by" keeps/);
+});
+
+test('the shipped command: --sort with an unknown order, or without --list, exits 2 with the reason and lists nothing', async (t) => {
+  const dataDir = await tempDir(t, 'deskbridge-sort-option-');
+  for (const [args, reason] of [
+    [['--list', '--sort', 'colour'], '--sort must be name, recent or host, not "colour".'],
+    [['--sort', 'host'], '--sort goes with --list: deskbridge --list --sort host.'],
+  ] as const) {
+    const run = spawnSync(process.execPath, [cli, ...args, '--data-dir', dataDir, '--shell', 'browser', '--no-open'], { encoding: 'utf8', timeout: 15_000 });
+    assert.equal(run.status, 2, `${args.join(' ')}: ${run.stdout} ${run.stderr}`);
+    assert.equal(run.stderr.split('\n')[0], `deskbridge: ${reason}`);
+    assert.match(run.stderr, /Usage: deskbridge/);
+    assert.equal(run.stdout, '');
+  }
 });
 
 test('--export takes a connection\u2019s name or its id, and the file', () => {
