@@ -257,3 +257,36 @@ test('a VNC session response never carries the saved password (the gateway signs
   assert.equal(session.relayPath.includes('sekrit'), false);
   assert.equal(session.encrypted, false);
 });
+
+test('PUT /api/library/sort: an order it does not know is a 400 naming the choices, and a window that is not signed in is refused as for any change; neither changes the kept sort', async () => {
+  const signedIn = await signIn();
+  const headers = { ...signedIn, origin: gateway.origin };
+  const kept = async () => (JSON.parse((await request({ path: '/api/state', headers: signedIn })).body) as { librarySort: string }).librarySort;
+  const put = (body: unknown, extra: Record<string, string> = headers) => request({ method: 'PUT', path: '/api/library/sort', headers: extra, body });
+  assert.equal((await put({ sort: 'host' })).status, 204);
+  assert.equal(await kept(), 'host');
+
+  for (const body of [{ sort: 'colour' }, { sort: 'Recent' }, { sort: '' }, { sort: null }, {}, 'recent', ['recent']]) {
+    const reply = await put(body);
+    assert.equal(reply.status, 400, JSON.stringify(body));
+    assert.deepEqual(JSON.parse(reply.body), { error: 'bad-request', message: 'Sort by name, recent or host.' }, JSON.stringify(body));
+  }
+  assert.equal(await kept(), 'host', 'a refused order changes nothing');
+
+  // The cookie and the key, an Origin of its own and the right Host: as every PUT, POST and DELETE.
+  const refusals: [Record<string, string>, number, string][] = [
+    [{ 'x-deskbridge-key': signedIn['x-deskbridge-key'], origin: gateway.origin }, 401, 'no-session'],
+    [{ cookie: signedIn.cookie, origin: gateway.origin }, 401, 'no-window-key'],
+    [{ ...signedIn, origin: 'http://evil.example' }, 403, 'wrong-origin'],
+    [{ ...signedIn }, 403, 'missing-origin'],
+    [{ ...headers, host: `evil.example:${gateway.port}` }, 421, ''],
+  ];
+  for (const [extra, status, reason] of refusals) {
+    const reply = await put({ sort: 'recent' }, extra);
+    assert.equal(reply.status, status, reason || 'wrong host');
+    if (reason) assert.equal(JSON.parse(reply.body).error, reason);
+  }
+  assert.equal(await kept(), 'host', 'no refused request changed the sort');
+  assert.equal((await put({ sort: 'recent' })).status, 204, 'the signed-in window still can');
+  assert.equal(await kept(), 'recent');
+});
