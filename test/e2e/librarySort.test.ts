@@ -1,6 +1,6 @@
 // The library's "Sort by": by name (the default), recently used (a real session against Xvnc makes one), or host;
 // the choice outlives a reload and a restart of the app, the selected connection stays selected and Tab's stop in
-// the list, and search keeps working in each order.
+// the list, search keeps working in each order, and a delete selects the next connection in the order shown.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, writeFile } from 'node:fs/promises';
@@ -138,4 +138,55 @@ test('Sort by in a long list: the selected connection is scrolled into view wher
   await sortBy(page).focus();
   await page.keyboard.press('Tab');
   assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('aria-label')), 'Desk 005');
+});
+
+test('Sort by Host: deleting the selected connection selects the next one in that order (else the one before), as the list shows it', async (t) => {
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'deskbridge-sort-delete-'));
+  const now = new Date().toISOString();
+  // By name Alpha, Bravo, Charlie, Delta; by host Bravo, Charlie, Alpha, Delta: each delete's neighbour differs.
+  const seeds = [
+    { name: 'Alpha', host: 'desk-3.example' },
+    { name: 'Bravo', host: 'desk-1.example' },
+    { name: 'Charlie', host: 'desk-2.example' },
+    { name: 'Delta', host: 'desk-10.example' },
+  ];
+  await writeFile(path.join(dataDir, 'profiles.json'), profilesFile(seeds.map((seed, i) => storedProfile({ id: `del-${i}0000`, protocol: 'vnc', port: 5900, ...seed }, now))));
+  const app = await startApp({ dataDir, env: { ...process.env, DESKBRIDGE_SECRETS: 'file' } });
+  const browser = await openBrowser({ origin: app.origin });
+  t.after(async () => {
+    await browser.close();
+    await app.stop();
+    await removeDataDir(dataDir);
+  });
+  const { page } = browser;
+  page.setDefaultTimeout(10_000);
+  await page.goto(app.url);
+  const list = page.getByRole('navigation', { name: 'Connections' });
+  await list.locator('.profile-item').first().waitFor();
+  // No connection used yet: no Recent, so the unfiled are the list's rows, under no heading.
+  const rows = () => list.locator('.profile-item').evaluateAll((items) => items.map((item) => item.getAttribute('aria-label')));
+  await sortBy(page).selectOption({ label: 'Host' });
+  assert.deepEqual(await rows(), ['Bravo', 'Charlie', 'Alpha', 'Delta']);
+
+  const selected = () => list.locator('.profile-item[aria-current="true"]').getAttribute('aria-label');
+  const deleteSelected = async (name: string) => {
+    await list.getByRole('button', { name, exact: true }).click();
+    assert.equal(await selected(), name);
+    await page.keyboard.press('Delete');
+    await page.getByRole('dialog', { name: `Delete “${name}”?` }).getByRole('button', { name: 'Delete', exact: true }).click();
+    await page.getByRole('status').filter({ hasText: `Deleted “${name}”.` }).waitFor();
+  };
+
+  // Charlie's next by host is Alpha (by name it would be Delta): selected, in the editor, and its row has the keys.
+  await deleteSelected('Charlie');
+  assert.deepEqual(await rows(), ['Bravo', 'Alpha', 'Delta']);
+  assert.equal(await selected(), 'Alpha');
+  assert.equal(await page.getByLabel('Name', { exact: true }).inputValue(), 'Alpha');
+  assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('aria-label')), 'Alpha');
+
+  // The last by host has no next: the one before it by host, Alpha (by name it would be Bravo).
+  await deleteSelected('Delta');
+  assert.deepEqual(await rows(), ['Bravo', 'Alpha']);
+  assert.equal(await selected(), 'Alpha');
+  assert.equal(await page.getByLabel('Name', { exact: true }).inputValue(), 'Alpha');
 });
