@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { machinePolicyPath } from '../gateway/policy/managedPolicy';
-import { DEFAULT_LIBRARY_SORT, LIBRARY_SORTS, isLibrarySort, type LibrarySort } from '../../shared/profiles/libraryOrder';
+import { DEFAULT_LIBRARY_SORT, LIBRARY_SORT_CHOICES, isLibrarySort, type LibrarySort } from '../../shared/profiles/libraryOrder';
 
 export const USAGE = `Usage: deskbridge [options] [FILE]
 
@@ -183,7 +183,7 @@ export function parseCli(argv: string[]): CliOptions {
   // --sort is the script's to give: the page's kept "Sort by" is one person's taste and would change a script's output.
   const sort = values.sort ?? DEFAULT_LIBRARY_SORT;
   if (values.sort !== undefined && !values.list) throw new UsageError(`--sort goes with --list: deskbridge --list --sort ${isLibrarySort(sort) ? sort : 'host'}.`);
-  if (!isLibrarySort(sort)) throw new UsageError(`--sort must be ${LIBRARY_SORTS.slice(0, -1).join(', ')} or ${LIBRARY_SORTS.at(-1)}, not "${sort}".`);
+  if (!isLibrarySort(sort)) throw new UsageError(`--sort must be ${LIBRARY_SORT_CHOICES}, not "${sort}".`);
   if (values.list) {
     if (importFiles.length > 0 || exportProfile || values['save-password'] !== undefined) throw new UsageError('--list goes alone: run --import, --export or --save-password first, then --list.');
     if (rest.length > 0) throw new UsageError(`--list takes no file (${rest[0]} was given).`);

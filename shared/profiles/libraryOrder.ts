@@ -11,6 +11,9 @@ export const DEFAULT_LIBRARY_SORT: LibrarySort = 'name';
 /** The choice's words, as the "Sort by" control shows them. */
 export const LIBRARY_SORT_LABELS: Record<LibrarySort, string> = { name: 'Name', recent: 'Recently used', host: 'Host' };
 
+/** The choices as a sentence names them ("name, recent or host"), for the errors of the CLI and the API. */
+export const LIBRARY_SORT_CHOICES = `${LIBRARY_SORTS.slice(0, -1).join(', ')} or ${LIBRARY_SORTS.at(-1)}`;
+
 export function isLibrarySort(value: unknown): value is LibrarySort {
   return typeof value === 'string' && (LIBRARY_SORTS as readonly string[]).includes(value);
 }

@@ -40,7 +40,7 @@ import { spiceProxyOf } from '../bridges/httpConnectTunnel';
 import type { HttpProxy } from '../../../shared/profiles/spiceProxy';
 import { exportProfile, forgetImportedOriginal, importIntoLibrary } from '../profiles/connectionFileImport';
 import { keyboardLayoutId } from '../../../shared/profiles/keyboardLayouts';
-import { isLibrarySort } from '../../../shared/profiles/libraryOrder';
+import { LIBRARY_SORT_CHOICES, isLibrarySort } from '../../../shared/profiles/libraryOrder';
 import { LibraryPreferences } from '../profiles/libraryPreferences';
 
 const MAX_BODY_BYTES = 1024 * 1024;
@@ -163,7 +163,7 @@ export class ControlApi {
     if (pathname === API.librarySort && method === 'PUT') {
       const body = await readJson(req);
       const sort = isObject(body) ? (body as Partial<LibrarySortRequest>).sort : undefined;
-      if (!isLibrarySort(sort)) throw new HttpError(400, 'bad-request', 'Sort by name, recent or host.');
+      if (!isLibrarySort(sort)) throw new HttpError(400, 'bad-request', `Sort by ${LIBRARY_SORT_CHOICES}.`);
       await this.preferences.setSort(sort);
       res.writeHead(204).end();
       return;
