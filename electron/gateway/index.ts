@@ -12,7 +12,7 @@ import { PolicyRefusal, ProfileLibrary } from './profiles/profileLibrary';
 import { ManagedPolicyStore, machinePolicyPath } from './policy/managedPolicy';
 import { ManagedOverrides } from './policy/managedOverrides';
 import { ProvisioningClient } from './policy/provisioning';
-import { importIntoLibrary, sweepKeptOriginals } from './profiles/connectionFileImport';
+import { importIntoLibrary, startProgramsFromKeptOriginals, sweepKeptOriginals } from './profiles/connectionFileImport';
 import { openSecretStore, profileAccount, unopenedSecretStore } from './secrets/secretStore';
 import { SessionRegistry } from './sessions/sessionRegistry';
 import { TicketBook, targetForLogs } from './tickets/sessionTickets';
@@ -81,6 +81,10 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   }
   const deferredDeletions = new DeferredSecretDeletions(options.dataDir, logger.child('secrets'));
   const library = new ProfileLibrary(profiles, policy, overrides, secrets, logger.child('library'), provisioning, deferredDeletions);
+  // Connections imported before start programs were taken: their program read from the kept original, once, before
+  // the page lists them, so the list, the settings and an export show it (createSession reads it too, for one that
+  // comes later from another window).
+  await startProgramsFromKeptOriginals(library, options.dataDir, logger.child('library'));
   // Passwords of connections deleted while the keychain was not answering (or whose undo window a stopped gateway
   // left open): removed now that it may. Then the kept original files of connections gone that way.
   const retriedDeletions = library.retryDeferredDeletions().then(async () => {

@@ -9,6 +9,7 @@ import { localKeyboardLayout } from '../session/localKeyboardLayout';
 import { VncQualityOptions } from './VncQualityOptions';
 import { hostAllowed, type ClipboardPolicy, type OpenableField } from '../../shared/policy/policySchema';
 import { LockIcon } from '../app/LockIcon';
+import { isStartProgramLabel } from '../../shared/connectionFiles/fileResult';
 import { draftFrom, valuesFrom, type EditorValues } from './editorValues';
 
 /** What the user may change in a managed connection, named as the form's labels name it. */
@@ -225,8 +226,14 @@ export function ProfileEditor({ profile, defaults, serverErrors, busy, passwordS
           Managed by your organisation. You can change: {[...new Set(managed.openFields.map((f) => OPEN_FIELD_LABELS[f])), 'Favourite'].join(', ')}.
         </p>
       )}
-      {profile && profile.unsupportedFeatures.length > 0 && (
-        <p className="warning-text">Not supported yet, so connecting will refuse: {profile.unsupportedFeatures.join('; ')}.</p>
+      {profile && profile.unsupportedFeatures.some((label) => !isStartProgramLabel(label)) && (
+        <p className="warning-text">Not supported yet, so connecting will refuse: {profile.unsupportedFeatures.filter((label) => !isStartProgramLabel(label)).join('; ')}.</p>
+      )}
+      {/* Imported before start programs were taken, and its kept file gone: the gateway could not read the program back. */}
+      {profile && profile.unsupportedFeatures.some(isStartProgramLabel) && (
+        <p className="warning-text">
+          This connection&apos;s file asked to start a program in place of the desktop: {profile.unsupportedFeatures.filter(isStartProgramLabel).join('; ')}. DeskBridge no longer has that file, so enter the program in Start program below, or connecting will refuse.
+        </p>
       )}
       <div className="field">
         <label htmlFor={`${id}-name`}>Name</label>

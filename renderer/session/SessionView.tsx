@@ -173,6 +173,8 @@ export function refusalNote(code: ErrorCode, body: Record<string, unknown> | und
     if (shown && typeof shown === 'object' && 'fingerprintSha256' in shown) return `The certificate it showed${who} has the SHA-256 fingerprint ${String(shown.fingerprintSha256)}.${why}`;
   }
   if (code === 'feature-unsupported' && Array.isArray(body?.features) && body.features.length > 0) return `It needs: ${body.features.join('; ')}.`;
+  // The label holds the program as the old import wrote it (cut at 200 characters): what to type again.
+  if (code === 'start-program-unread' && Array.isArray(body?.features) && body.features.length > 0) return `The file asked for: ${body.features.join('; ')}.`;
   return null;
 }
 
@@ -202,7 +204,7 @@ export function againstTrustedOnce(prompt: CertificatePromptBody, trustedOnce: s
 }
 
 /** Failures the same connection cannot get past until IT changes the policy or the connection changes: no Reconnect is offered. */
-const RETRY_CANNOT_HELP = new Set<ErrorCode>(['policy-host-forbidden', 'policy-unencrypted-forbidden', 'policy-invalid', 'feature-unsupported', 'certificate-unverified', 'certificate-not-as-named']);
+const RETRY_CANNOT_HELP = new Set<ErrorCode>(['policy-host-forbidden', 'policy-unencrypted-forbidden', 'policy-invalid', 'feature-unsupported', 'start-program-unread', 'certificate-unverified', 'certificate-not-as-named']);
 
 /**
  * What stops a kiosk that only IT can mend, by the policy (its hosts, its pins, the connection it sets up) or on the

@@ -162,7 +162,12 @@ export function ignoredSettingsNote(asked: readonly string[]): string[] {
  * startProgram empty): an export must then leave the file's own start lines as they are, not write them empty.
  */
 export function startProgramOnlyLabelled(unsupportedFeatures: readonly string[] | undefined): boolean {
-  return (unsupportedFeatures ?? []).some((label) => label === 'Start program' || label.startsWith('Start program ('));
+  return (unsupportedFeatures ?? []).some(isStartProgramLabel);
+}
+
+/** One of those labels: "Start program (…)", as featureLabel wrote it. */
+export function isStartProgramLabel(label: string): boolean {
+  return label === 'Start program' || label.startsWith('Start program (');
 }
 
 export function featureLabel(label: string, detail: string): string {

@@ -83,3 +83,59 @@ test('a kept original whose connection is gone (a gateway stopped inside the und
   // A young file (an import under way in another window writes it just after its connection) stays, as does the live one's.
   assert.deepEqual((await readdir(dir)).sort(), [`${live}.remmina`, 'fresh-5678.rdp'].sort());
 });
+
+/** profiles.json as a version before start programs wrote it: the program only a label, no startProgram field. */
+async function asBeforeStartPrograms(dataDir: string, ids: string[]): Promise<void> {
+  const file = path.join(dataDir, 'profiles.json');
+  const stored = JSON.parse(await readFile(file, 'utf8')) as { profiles: Record<string, unknown>[] };
+  for (const profile of stored.profiles) {
+    if (!ids.includes(profile.id as string)) continue;
+    profile.unsupportedFeatures = [`Start program (${profile.startProgram as string})`];
+    delete profile.startProgram;
+    delete profile.startFolder;
+  }
+  await writeFile(file, JSON.stringify(stored));
+}
+
+test('a connection imported before start programs were taken gets its program from the kept file, once, at start or at Connect; without the file, Connect says to enter it', async (t) => {
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'deskbridge-start-'));
+  t.after(() => rm(dataDir, { recursive: true, force: true }));
+  const first = await startGatewayHarness({ dataDir });
+  const importFile = async (fileName: string, program: string) => {
+    const text = `full address:s:127.0.0.1:1\r\nalternate shell:s:${program}\r\nshell working directory:s:C:\\Work\r\n`;
+    const result = await first.call('POST', API.importFile, { fileName, contentBase64: Buffer.from(text).toString('base64') });
+    assert.equal(result.status, 201, JSON.stringify(result.json));
+    return result.json.profile.id as string;
+  };
+  const kept = await importFile('Kept.rdp', 'notepad.exe');
+  const gone = await importFile('Gone.rdp', 'calc.exe');
+  await first.close();
+  await asBeforeStartPrograms(dataDir, [kept, gone]);
+  await rm(path.join(dataDir, 'imported', `${gone}.rdp`));
+
+  const second = await startGatewayHarness({ dataDir });
+  t.after(() => second.close());
+  const profile = async (id: string) => (await second.call('GET', API.profiles)).json.find((p: { id: string }) => p.id === id);
+  // Read at start: the list, the settings and an export show the program before any Connect.
+  const read = await profile(kept);
+  assert.deepEqual([read.startProgram, read.startFolder, read.unsupportedFeatures], ['notepad.exe', 'C:\\Work', []]);
+  assert.ok(second.logs().some((line) => line.includes('start program read from the kept original file') && line.includes(kept)), 'logged');
+  // Its file gone: Connect names what to do, and the page shows what the file asked for.
+  const refused = await second.call('POST', API.sessions, { profileId: gone });
+  assert.equal(refused.status, 422, JSON.stringify(refused.json));
+  assert.equal(refused.json.error, 'start-program-unread');
+  assert.match(refused.json.message, /Open the connection's settings and enter the start program again\.$/);
+  assert.deepEqual(refused.json.features, ['Start program (calc.exe)']);
+  // Entered again in its settings: the label goes, and with it the refusal.
+  const { id: _i, createdAt: _c, updatedAt: _u, lastConnectedAt: _l, hasSavedPassword: _h, managed: _m, ...draft } = await profile(gone);
+  const saved = await second.call('PUT', API.profile(gone), { profile: { ...draft, startProgram: 'calc.exe' } });
+  assert.equal(saved.status, 200, JSON.stringify(saved.json));
+  assert.deepEqual([saved.json.startProgram, saved.json.unsupportedFeatures], ['calc.exe', []]);
+
+  // One that comes after the start (another window, an older version, wrote it): read at Connect, which then goes on.
+  await asBeforeStartPrograms(dataDir, [kept]);
+  const connect = await second.call('POST', API.sessions, { profileId: kept });
+  assert.notEqual(connect.json?.error, 'start-program-unread');
+  assert.notEqual(connect.json?.error, 'feature-unsupported', JSON.stringify(connect.json));
+  assert.deepEqual([(await profile(kept)).startProgram, (await profile(kept)).unsupportedFeatures], ['notepad.exe', []]);
+});

@@ -38,7 +38,8 @@ import { DEFAULT_RELAY_TIMEOUTS, type RelayTimeouts } from '../bridges/tcpRelay'
 import { spiceCertificateChain } from '../bridges/spiceTls';
 import { spiceProxyOf } from '../bridges/httpConnectTunnel';
 import type { HttpProxy } from '../../../shared/profiles/spiceProxy';
-import { exportProfile, forgetImportedOriginal, importIntoLibrary } from '../profiles/connectionFileImport';
+import { exportProfile, forgetImportedOriginal, importIntoLibrary, startProgramFromKeptOriginal } from '../profiles/connectionFileImport';
+import { isStartProgramLabel, startProgramOnlyLabelled } from '../../../shared/connectionFiles/fileResult';
 import { keyboardLayoutId } from '../../../shared/profiles/keyboardLayouts';
 import { LIBRARY_SORT_CHOICES, isLibrarySort } from '../../../shared/profiles/libraryOrder';
 import { LibraryPreferences } from '../profiles/libraryPreferences';
@@ -365,7 +366,7 @@ export class ControlApi {
     const request = (isObject(body) ? body : {}) as Partial<CreateSessionRequest>;
     if (typeof request.profileId !== 'string') throw new HttpError(400, 'bad-request', 'Name the connection to open.');
     const library = this.deps.library;
-    const profile = library.get(request.profileId);
+    let profile = library.get(request.profileId);
     if (!profile) {
       library.refuseHidden(request.profileId);
       throw new HttpError(404, 'not-found', 'No connection with that id exists. It may have been deleted.');
@@ -374,6 +375,14 @@ export class ControlApi {
     library.checkConnect(profile);
     // INVARIANT: a file opened from outside the app reaches no host before the user has said yes to it.
     if (library.pendingConsent(profile.id)) throw new HttpError(409, 'consent-needed', 'This connection comes from a file opened from outside DeskBridge: confirm it before it connects.');
+    // Imported before start programs were taken, its program only a label: read from the kept original now if the
+    // start did not (it came since, from another window); gone, the user is told to enter it, not that it is unsupported.
+    if (startProgramOnlyLabelled(profile.unsupportedFeatures)) {
+      profile = (await startProgramFromKeptOriginal(library, this.deps.dataDir, profile, this.deps.logger)) ?? profile;
+      if (profile.unsupportedFeatures.length > 0 && profile.unsupportedFeatures.every(isStartProgramLabel)) {
+        throw new HttpError(422, 'start-program-unread', messageFor('start-program-unread'), { features: profile.unsupportedFeatures });
+      }
+    }
     if (profile.unsupportedFeatures.length > 0) {
       throw new HttpError(422, 'feature-unsupported', `${messageFor('feature-unsupported')} (${profile.unsupportedFeatures.join('; ')})`, { features: profile.unsupportedFeatures });
     }

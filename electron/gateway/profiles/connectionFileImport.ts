@@ -8,11 +8,12 @@ import path from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { parseConnectionFile } from '../../../shared/connectionFiles/connectionFile';
 import { exportRefusal, gatewayToWrite, type ExportFormat } from '../../../shared/connectionFiles/exportCheck';
-import type { FileError } from '../../../shared/connectionFiles/fileResult';
+import { isStartProgramLabel, startProgramOnlyLabelled, type FileError } from '../../../shared/connectionFiles/fileResult';
 import { parseKeyFileDocument } from '../../../shared/connectionFiles/keyFile';
 import { exportRdpFile, parseRdpDocument, withoutRdpSecrets, writeRdpDocument, type RdpDocument } from '../../../shared/connectionFiles/rdpFile';
 import { exportRemminaFile } from '../../../shared/connectionFiles/remminaFile';
 import type { Profile, ProfileDraft } from '../../../shared/profiles/profileSchema';
+import type { Logger } from '../logging/logger';
 import type { ProfileLibrary } from './profileLibrary';
 
 export type ImportMode = 'save' | 'open';
@@ -138,6 +139,51 @@ function sameVvConnection(library: ProfileLibrary, draft: ProfileDraft, fileFiel
   const compared = new Set([...fileFields, ...VV_ROUTE_FIELDS]);
   const own = library.list().filter((profile) => !library.isManaged(profile.id));
   return own.find((profile) => [...compared].every((field) => isDeepStrictEqual(profile[field], draft[field]))) ?? null;
+}
+
+/**
+ * A connection imported before DeskBridge took start programs holds its file's program only as a label
+ * ("Start program (…)" in unsupportedFeatures, startProgram empty), and Connect refuses it. Where the original file
+ * was kept, the program and its folder are read from it into the connection's own fields and the label goes, saved
+ * once: from then on it connects, edits and exports as one imported today. Returns the connection as saved, or null
+ * where there is nothing to read (no label, IT's connection, no kept original, or one that now gives no program):
+ * the connection is then left as it was, and Connect's refusal says what to do.
+ */
+export async function startProgramFromKeptOriginal(library: ProfileLibrary, dataDir: string, profile: Profile, logger: Logger): Promise<Profile | null> {
+  if (profile.protocol !== 'rdp' || library.isManaged(profile.id) || !startProgramOnlyLabelled(profile.unsupportedFeatures)) return null;
+  const kept = await keptOriginal(dataDir, profile.id);
+  if (!kept) {
+    logger.info('start program known only by its label, and the original file is gone', { profile: profile.id });
+    return null;
+  }
+  const parsed = parseConnectionFile(`${profile.id}.${kept.format}`, kept.bytes);
+  if (!parsed.ok || parsed.draft.startProgram === '') {
+    logger.warn('start program not read from the kept original file', { profile: profile.id, why: parsed.ok ? 'it names no start program now' : parsed.error.message });
+    return null;
+  }
+  const { id: _i, createdAt: _c, updatedAt: _u, lastConnectedAt: _l, ...draft } = profile;
+  const updated = await library.update(profile.id, {
+    ...draft,
+    startProgram: parsed.draft.startProgram,
+    startFolder: parsed.draft.startFolder,
+    unsupportedFeatures: draft.unsupportedFeatures.filter((label) => !isStartProgramLabel(label)),
+  });
+  logger.info('start program read from the kept original file', { profile: profile.id, format: kept.format, folder: parsed.draft.startFolder !== '' });
+  return updated;
+}
+
+/** startProgramFromKeptOriginal for every such connection in the library (at start). Never throws: one that fails is logged and stays as it was. */
+export async function startProgramsFromKeptOriginals(library: ProfileLibrary, dataDir: string, logger: Logger): Promise<number> {
+  let read = 0;
+  for (const profile of library.list()) {
+    if (!startProgramOnlyLabelled(profile.unsupportedFeatures)) continue;
+    const updated = await startProgramFromKeptOriginal(library, dataDir, profile, logger).catch((error: unknown) => {
+      logger.warn('start program not read from the kept original file', { profile: profile.id, why: (error as Error).message });
+      return null;
+    });
+    if (updated) read++;
+  }
+  return read;
 }
 
 export type ExportOutcome = { ok: true; bytes: Uint8Array } | { ok: false; message: string };

@@ -3,6 +3,7 @@
 // rules enforced here, in the gateway, whatever the UI shows.
 import { messageFor, type ErrorCode } from '../../../shared/errors/errorCodes';
 import { USER_CHOICE_FIELDS, comparableHost, hostAllowed, sessionRedirection, type ManagedProfile, type SessionRedirection } from '../../../shared/policy/policySchema';
+import { isStartProgramLabel, startProgramOnlyLabelled } from '../../../shared/connectionFiles/fileResult';
 import { isUnencrypted, profileDraftSchema, type Profile, type ProfileDraft } from '../../../shared/profiles/profileSchema';
 import { spiceProxyOf } from '../bridges/httpConnectTunnel';
 import type { OpenedFileConsent, ProfileView } from '../../../shared/api/contract';
@@ -305,6 +306,11 @@ export class ProfileLibrary {
     const source = this.managedSource(id);
     if (!source) {
       this.refuseUserProfiles();
+      // A start program entered in one imported before start programs were taken (its file's program only a label,
+      // its kept file gone): the connection now has its program, so the label, which refused Connect, goes.
+      if (draft.startProgram !== '' && startProgramOnlyLabelled(draft.unsupportedFeatures)) {
+        return this.store.update(id, { ...draft, unsupportedFeatures: draft.unsupportedFeatures.filter((label) => !isStartProgramLabel(label)) });
+      }
       return this.store.update(id, draft);
     }
     // Only the open fields and the user's own choices may differ from IT's values; anything else is refused, not silently dropped.
