@@ -229,10 +229,10 @@ export function ProfileEditor({ profile, defaults, serverErrors, busy, passwordS
       {profile && profile.unsupportedFeatures.some((label) => !isStartProgramLabel(label)) && (
         <p className="warning-text">Not supported yet, so connecting will refuse: {profile.unsupportedFeatures.filter((label) => !isStartProgramLabel(label)).join('; ')}.</p>
       )}
-      {/* Imported before start programs were taken, and its kept file gone: the gateway could not read the program back. */}
+      {/* Imported before start programs were taken with its kept file gone, or a program too long to send: the gateway could not take it. */}
       {profile && profile.unsupportedFeatures.some(isStartProgramLabel) && (
         <p className="warning-text">
-          This connection&apos;s file asked to start a program in place of the desktop: {profile.unsupportedFeatures.filter(isStartProgramLabel).join('; ')}. DeskBridge no longer has that file, so enter the program in Start program below, or connecting will refuse.
+          This connection&apos;s file asked to start a program in place of the desktop: {profile.unsupportedFeatures.filter(isStartProgramLabel).join('; ')}. DeskBridge could not take it from that file, so enter the program in Start program below, or connecting will refuse.
         </p>
       )}
       <div className="field">

@@ -174,7 +174,9 @@ export function refusalNote(code: ErrorCode, body: Record<string, unknown> | und
   }
   if (code === 'feature-unsupported' && Array.isArray(body?.features) && body.features.length > 0) return `It needs: ${body.features.join('; ')}.`;
   // The label holds the program as the old import wrote it (cut at 200 characters): what to type again.
-  if (code === 'start-program-unread' && Array.isArray(body?.features) && body.features.length > 0) return `The file asked for: ${body.features.join('; ')}.`;
+  if (code === 'start-program-unread' && Array.isArray(body?.features) && body.features.length > 0) {
+    return `The file asked for: ${body.features.join('; ')}.${typeof body.reason === 'string' ? ` ${body.reason}` : ''}`;
+  }
   return null;
 }
 

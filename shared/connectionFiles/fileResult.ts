@@ -170,6 +170,29 @@ export function isStartProgramLabel(label: string): boolean {
   return label === 'Start program' || label.startsWith('Start program (');
 }
 
+/** The longest start program or folder an RDP Client Info PDU holds (profileSchema's limit). */
+export const START_TEXT_MAX = 255;
+
+/**
+ * A file's start program (or folder) longer than START_TEXT_MAX: the connection is imported without it rather than
+ * refused whole (the host, the user, the gateway lost for one line), with a note naming the line. A program left out
+ * is labelled as an old import's was (`label`: "Start program (…)"), so Connect refuses rather than open the whole
+ * desktop where the file asked for one program, until a shorter one is entered in the settings, and an export over
+ * the original keeps its line; a folder left out only means the program starts in the server's default folder.
+ */
+export function startTextTooLong(what: 'program' | 'folder', text: string, source: { line: number; key: string }): { note: string; label: string | null } {
+  const said = `Line ${source.line}: the start ${what} ('${source.key}') is ${text.length} characters long, and an RDP start ${what} holds ${START_TEXT_MAX} at most, so it was left out`;
+  if (what === 'folder') return { note: `${said}: the program starts in the remote computer's default folder.`, label: null };
+  return { note: `${said}. ${START_PROGRAM_LEFT_OUT}`, label: featureLabel('Start program', text) };
+}
+
+const START_PROGRAM_LEFT_OUT = "Until a shorter one is entered in the connection's settings, DeskBridge will not connect rather than open the whole desktop.";
+
+/** Whether an import note is startTextTooLong's for a program (the gateway names it when Connect refuses). */
+export function isStartProgramTooLongNote(note: string): boolean {
+  return note.endsWith(START_PROGRAM_LEFT_OUT);
+}
+
 export function featureLabel(label: string, detail: string): string {
   const room = 200 - label.length - 3;
   const shown = detail.length > room ? `${detail.slice(0, room - 1)}…` : detail;

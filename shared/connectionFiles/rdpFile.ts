@@ -16,6 +16,8 @@ import {
   emptySettings,
   featureLabel,
   startProgramOnlyLabelled,
+  startTextTooLong,
+  START_TEXT_MAX,
   fileError,
   hostForAddress,
   ignoredSettingsNote,
@@ -386,11 +388,19 @@ export function importRdpDocument(document: RdpDocument, options: { fileName?: s
   const remoteApp = int('remoteapplicationmode') === 1 || text('alternate shell').startsWith('||');
   if (remoteApp) unsupported.push(featureLabel('RemoteApp', text('remoteapplicationname') || remoteAppProgram));
   const startInput: Record<string, unknown> = {};
-  for (const [field, name] of [['startProgram', 'alternate shell'], ['startFolder', 'shell working directory']] as const) {
+  const startLeftOut: string[] = [];
+  for (const [field, name, what] of [['startProgram', 'alternate shell', 'program'], ['startFolder', 'shell working directory', 'folder']] as const) {
     const line = getRdpSetting(usable, name);
     if (remoteApp || !line) continue;
+    const source = { line: line.line, key: line.name };
+    if (text(name).length > START_TEXT_MAX) {
+      const tooLong = startTextTooLong(what, text(name), source);
+      notes.push(tooLong.note);
+      if (tooLong.label) startLeftOut.push(tooLong.label);
+      continue;
+    }
     startInput[field] = text(name);
-    sources[field] = { line: line.line, key: line.name };
+    sources[field] = source;
   }
   if (text('loadbalanceinfo')) unsupported.push('Connection broker load-balance info');
   // pcb (preconnection blob) names the virtual machine a Hyper-V host (port 2179) or a broker hands the
@@ -400,6 +410,8 @@ export function importRdpDocument(document: RdpDocument, options: { fileName?: s
   const alternate = text('alternate full address');
   if (alternate && alternate.toLowerCase() !== address.value.trim().toLowerCase()) unsupported.push(featureLabel('Alternate address', alternate));
   notes.push(...unsupportedFeaturesNote(unsupported));
+  // After the note above: a program left out has its own (startTextTooLong).
+  unsupported.push(...startLeftOut);
   notes.push(...ignoredSettingsNote(ignoredRdpSettings(text, int)));
 
   // negotiate security layer:i:0 sends no security negotiation, which leaves Standard RDP Security.

@@ -20,6 +20,8 @@ import {
   ignoredSettingsNote,
   splitHostPort,
   startProgramOnlyLabelled,
+  startTextTooLong,
+  START_TEXT_MAX,
   unsupportedFeaturesNote,
   validateImportedDraft,
   type FieldSources,
@@ -151,6 +153,8 @@ export function importRemminaDocument(document: KeyFileDocument, options: { file
   }
 
   const unsupported: string[] = [];
+  /** A start program too long to send, left out and labelled (startTextTooLong): in `unsupported`, with a note of its own. */
+  const startLeftOut: string[] = [];
   // Remmina's SSH tunnel carries the connection through an SSH server; going
   // straight to the host instead would reach something else, or nothing.
   // Remmina before 1.4 wrote ssh_enabled and ssh_server; its loader
@@ -222,9 +226,19 @@ export function importRemminaDocument(document: KeyFileDocument, options: { file
     if (security) input.rdpSecurity = security === 'tls' ? 'tls' : security === 'nla' || security === 'ext' ? 'nla' : 'negotiate';
     if (security === 'rdp') notes.push("This connection asked for the old 'RDP' security layer; DeskBridge negotiates TLS or NLA instead.");
     // exec and execpath: Remmina's "Start-up program" and "Start-up path", which its RDP plugin sends as the alternate shell and its folder.
-    for (const [field, key] of [['startProgram', 'exec'], ['startFolder', 'execpath']] as const) {
-      if (!get(key)) continue;
-      input[field] = get(key);
+    for (const [field, key, what] of [['startProgram', 'exec', 'program'], ['startFolder', 'execpath', 'folder']] as const) {
+      const value = get(key);
+      if (!value) continue;
+      if (value.length > START_TEXT_MAX) {
+        const tooLong = startTextTooLong(what, value, source(key));
+        notes.push(tooLong.note);
+        if (tooLong.label) {
+          startLeftOut.push(tooLong.label);
+          unsupported.push(tooLong.label);
+        }
+        continue;
+      }
+      input[field] = value;
       sources[field] = source(key);
     }
   } else {
@@ -240,7 +254,7 @@ export function importRemminaDocument(document: KeyFileDocument, options: { file
 
   const validated = validateImportedDraft(input, sources);
   if (!validated.ok) return validated;
-  notes.push(...unsupportedFeaturesNote(unsupported));
+  notes.push(...unsupportedFeaturesNote(unsupported.filter((label) => !startLeftOut.includes(label))));
   notes.push(...ignoredSettingsNote(ignoredRemminaSettings(get)));
 
   // viewmode: 1 scrolled window, 2 fullscreen, 3 scrolled fullscreen, 4 viewport fullscreen (remmina_pref.h).

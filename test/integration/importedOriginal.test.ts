@@ -124,8 +124,8 @@ test('a connection imported before start programs were taken gets its program fr
   const refused = await second.call('POST', API.sessions, { profileId: gone });
   assert.equal(refused.status, 422, JSON.stringify(refused.json));
   assert.equal(refused.json.error, 'start-program-unread');
-  assert.match(refused.json.message, /Open the connection's settings and enter the start program again\.$/);
-  assert.deepEqual(refused.json.features, ['Start program (calc.exe)']);
+  assert.match(refused.json.message, /Open the connection's settings and enter the start program again\. DeskBridge no longer has a copy of its file\.$/);
+  assert.deepEqual([refused.json.features, refused.json.reason], [['Start program (calc.exe)'], 'DeskBridge no longer has a copy of its file.']);
   // Entered again in its settings: the label goes, and with it the refusal.
   const { id: _i, createdAt: _c, updatedAt: _u, lastConnectedAt: _l, hasSavedPassword: _h, managed: _m, ...draft } = await profile(gone);
   const saved = await second.call('PUT', API.profile(gone), { profile: { ...draft, startProgram: 'calc.exe' } });
@@ -138,4 +138,30 @@ test('a connection imported before start programs were taken gets its program fr
   assert.notEqual(connect.json?.error, 'start-program-unread');
   assert.notEqual(connect.json?.error, 'feature-unsupported', JSON.stringify(connect.json));
   assert.deepEqual([(await profile(kept)).startProgram, (await profile(kept)).unsupportedFeatures], ['notepad.exe', []]);
+});
+
+test('a start program too long to send: the connection is imported without it, with a note; Connect says the limit and the length and what to do, until one is entered', async (t) => {
+  const h = await startGatewayHarness();
+  t.after(() => h.close());
+  const text = `full address:s:127.0.0.1:1\r\nusername:s:ann\r\nalternate shell:s:${'x'.repeat(300)}\r\n`;
+  const imported = await h.call('POST', API.importFile, { fileName: 'Long.rdp', contentBase64: Buffer.from(text).toString('base64') });
+  assert.equal(imported.status, 201, JSON.stringify(imported.json));
+  assert.deepEqual([imported.json.profile.host, imported.json.profile.username, imported.json.profile.startProgram], ['127.0.0.1', 'ann', '']);
+  assert.ok((imported.json.notes as string[]).includes("Line 3: the start program ('alternate shell') is 300 characters long, and an RDP start program holds 255 at most, so it was left out. Until a shorter one is entered in the connection's settings, DeskBridge will not connect rather than open the whole desktop."), JSON.stringify(imported.json.notes));
+  const id = imported.json.profile.id as string;
+  const refused = await h.call('POST', API.sessions, { profileId: id });
+  assert.equal(refused.status, 422, JSON.stringify(refused.json));
+  assert.equal(refused.json.error, 'start-program-unread');
+  assert.equal(refused.json.reason, "Line 3: the start program ('alternate shell') is 300 characters long, and an RDP start program holds 255 at most.");
+  // Opened without being saved ("Connect now"): refused alike, saying how to enter one.
+  const opened = await h.call('POST', API.importFile, { fileName: 'Long.rdp', contentBase64: Buffer.from(text).toString('base64'), mode: 'open' });
+  const once = await h.call('POST', API.sessions, { profileId: opened.json.profile.id });
+  assert.deepEqual([once.status, once.json.error], [422, 'start-program-unread']);
+  assert.match(once.json.reason, /longer than the 255 characters an RDP start program holds: import the file, then enter a shorter one in its settings\.$/);
+  // A shorter one entered: it connects as any other (here to a closed port, so no further than the host).
+  const { id: _i, createdAt: _c, updatedAt: _u, lastConnectedAt: _l, hasSavedPassword: _h, managed: _m, ...draft } = imported.json.profile;
+  const saved = await h.call('PUT', API.profile(id), { profile: { ...draft, startProgram: 'run-ledger.cmd' } });
+  assert.deepEqual([saved.status, saved.json.unsupportedFeatures], [200, []]);
+  const connect = await h.call('POST', API.sessions, { profileId: id });
+  assert.ok(!['start-program-unread', 'feature-unsupported'].includes(connect.json?.error), JSON.stringify(connect.json));
 });

@@ -376,11 +376,13 @@ export class ControlApi {
     // INVARIANT: a file opened from outside the app reaches no host before the user has said yes to it.
     if (library.pendingConsent(profile.id)) throw new HttpError(409, 'consent-needed', 'This connection comes from a file opened from outside DeskBridge: confirm it before it connects.');
     // Imported before start programs were taken, its program only a label: read from the kept original now if the
-    // start did not (it came since, from another window); gone, the user is told to enter it, not that it is unsupported.
+    // start did not (it came since, from another window); where it cannot be (the file gone, or its program too long
+    // to send), the user is told to enter it, not that it is unsupported.
     if (startProgramOnlyLabelled(profile.unsupportedFeatures)) {
-      profile = (await startProgramFromKeptOriginal(library, this.deps.dataDir, profile, this.deps.logger)) ?? profile;
-      if (profile.unsupportedFeatures.length > 0 && profile.unsupportedFeatures.every(isStartProgramLabel)) {
-        throw new HttpError(422, 'start-program-unread', messageFor('start-program-unread'), { features: profile.unsupportedFeatures });
+      const read = await startProgramFromKeptOriginal(library, this.deps.dataDir, profile, this.deps.logger);
+      if (read && 'profile' in read) profile = read.profile;
+      else if (read && profile.unsupportedFeatures.every(isStartProgramLabel)) {
+        throw new HttpError(422, 'start-program-unread', `${messageFor('start-program-unread')} ${read.unread}`, { features: profile.unsupportedFeatures, reason: read.unread });
       }
     }
     if (profile.unsupportedFeatures.length > 0) {

@@ -8,13 +8,13 @@ import path from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { parseConnectionFile } from '../../../shared/connectionFiles/connectionFile';
 import { exportRefusal, gatewayToWrite, type ExportFormat } from '../../../shared/connectionFiles/exportCheck';
-import { isStartProgramLabel, startProgramOnlyLabelled, type FileError } from '../../../shared/connectionFiles/fileResult';
+import { isStartProgramLabel, isStartProgramTooLongNote, START_TEXT_MAX, startProgramOnlyLabelled, type FileError } from '../../../shared/connectionFiles/fileResult';
 import { parseKeyFileDocument } from '../../../shared/connectionFiles/keyFile';
 import { exportRdpFile, parseRdpDocument, withoutRdpSecrets, writeRdpDocument, type RdpDocument } from '../../../shared/connectionFiles/rdpFile';
 import { exportRemminaFile } from '../../../shared/connectionFiles/remminaFile';
 import type { Profile, ProfileDraft } from '../../../shared/profiles/profileSchema';
 import type { Logger } from '../logging/logger';
-import type { ProfileLibrary } from './profileLibrary';
+import { ONE_SHOT_ID_PREFIX, type ProfileLibrary } from './profileLibrary';
 
 export type ImportMode = 'save' | 'open';
 
@@ -145,21 +145,22 @@ function sameVvConnection(library: ProfileLibrary, draft: ProfileDraft, fileFiel
  * A connection imported before DeskBridge took start programs holds its file's program only as a label
  * ("Start program (…)" in unsupportedFeatures, startProgram empty), and Connect refuses it. Where the original file
  * was kept, the program and its folder are read from it into the connection's own fields and the label goes, saved
- * once: from then on it connects, edits and exports as one imported today. Returns the connection as saved, or null
- * where there is nothing to read (no label, IT's connection, no kept original, or one that now gives no program):
- * the connection is then left as it was, and Connect's refusal says what to do.
+ * once: from then on it connects, edits and exports as one imported today. `unread` says why not, in a sentence for
+ * the user (no kept original, or one whose program is too long to send: startTextTooLong labels it alike); the
+ * connection is then left as it was. Null where there is nothing to read (no label, IT's connection).
  */
-export async function startProgramFromKeptOriginal(library: ProfileLibrary, dataDir: string, profile: Profile, logger: Logger): Promise<Profile | null> {
+export async function startProgramFromKeptOriginal(library: ProfileLibrary, dataDir: string, profile: Profile, logger: Logger): Promise<{ profile: Profile } | { unread: string } | null> {
   if (profile.protocol !== 'rdp' || library.isManaged(profile.id) || !startProgramOnlyLabelled(profile.unsupportedFeatures)) return null;
+  // A file opened without being saved has no kept original: its label can only be startTextTooLong's.
+  if (profile.id.startsWith(ONE_SHOT_ID_PREFIX)) return { unread: `Its start program is longer than the ${START_TEXT_MAX} characters an RDP start program holds: import the file, then enter a shorter one in its settings.` };
   const kept = await keptOriginal(dataDir, profile.id);
-  if (!kept) {
-    logger.info('start program known only by its label, and the original file is gone', { profile: profile.id });
-    return null;
-  }
+  if (!kept) return { unread: 'DeskBridge no longer has a copy of its file.' };
   const parsed = parseConnectionFile(`${profile.id}.${kept.format}`, kept.bytes);
   if (!parsed.ok || parsed.draft.startProgram === '') {
-    logger.warn('start program not read from the kept original file', { profile: profile.id, why: parsed.ok ? 'it names no start program now' : parsed.error.message });
-    return null;
+    const tooLong = parsed.ok ? parsed.notes.find(isStartProgramTooLongNote) : undefined;
+    const unread = tooLong ? tooLong.replace(/, so it was left out\..*$/, '.') : parsed.ok ? 'Its file names no start program now.' : `Its file could not be read again: ${parsed.error.message}`;
+    logger.info('start program not read from the kept original file', { profile: profile.id, why: unread });
+    return { unread };
   }
   const { id: _i, createdAt: _c, updatedAt: _u, lastConnectedAt: _l, ...draft } = profile;
   const updated = await library.update(profile.id, {
@@ -169,7 +170,7 @@ export async function startProgramFromKeptOriginal(library: ProfileLibrary, data
     unsupportedFeatures: draft.unsupportedFeatures.filter((label) => !isStartProgramLabel(label)),
   });
   logger.info('start program read from the kept original file', { profile: profile.id, format: kept.format, folder: parsed.draft.startFolder !== '' });
-  return updated;
+  return { profile: updated };
 }
 
 /** startProgramFromKeptOriginal for every such connection in the library (at start). Never throws: one that fails is logged and stays as it was. */
@@ -177,11 +178,11 @@ export async function startProgramsFromKeptOriginals(library: ProfileLibrary, da
   let read = 0;
   for (const profile of library.list()) {
     if (!startProgramOnlyLabelled(profile.unsupportedFeatures)) continue;
-    const updated = await startProgramFromKeptOriginal(library, dataDir, profile, logger).catch((error: unknown) => {
+    const outcome = await startProgramFromKeptOriginal(library, dataDir, profile, logger).catch((error: unknown) => {
       logger.warn('start program not read from the kept original file', { profile: profile.id, why: (error as Error).message });
       return null;
     });
-    if (updated) read++;
+    if (outcome && 'profile' in outcome) read++;
   }
   return read;
 }

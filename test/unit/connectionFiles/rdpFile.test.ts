@@ -477,8 +477,22 @@ test('alternate shell and shell working directory are the start program and its 
   assert.equal(remoteApp.draft.startFolder, '');
   assert.deepEqual(remoteApp.draft.unsupportedFeatures, ['RemoteApp (Excel)', 'Connection broker load-balance info']);
   assert.match(utf16(exportRdpFile(remoteApp.draft, { original: remoteApp.document })), /\r\nalternate shell:s:\|\|EXCEL\r\n/);
-  // Over 255 characters the server would not take: an error naming the line.
-  assert.match(expectError(parseRdpFile(encodeConnectionFileText(`full address:s:pc\r\nalternate shell:s:${'x'.repeat(256)}\r\n`, 'utf-8'))).message, /^Line 2: 'alternate shell' is not valid\. The start program is too long/);
+  // Over 255 characters the server would not take: the connection imported without it, flagged so that Connect
+  // refuses rather than open the whole desktop, a note naming the line, the length and the limit; the line kept for an export.
+  const longFile = `full address:s:pc\r\nusername:s:ann\r\nalternate shell:s:${'x'.repeat(312)}\r\nshell working directory:s:${'d'.repeat(256)}\r\n`;
+  const long = expectOk(parseRdpFile(encodeConnectionFileText(longFile, 'utf-16le-bom')));
+  assert.deepEqual([long.draft.host, long.draft.username, long.draft.startProgram, long.draft.startFolder], ['pc', 'ann', '', '']);
+  assert.equal(long.draft.unsupportedFeatures.length, 1);
+  assert.match(long.draft.unsupportedFeatures[0] ?? '', /^Start program \(x{180,}…\)$/);
+  assert.ok((long.draft.unsupportedFeatures[0] ?? '').length <= 200);
+  assert.deepEqual(long.notes.filter((note) => / characters long/.test(note)), [
+    "Line 3: the start program ('alternate shell') is 312 characters long, and an RDP start program holds 255 at most, so it was left out. Until a shorter one is entered in the connection's settings, DeskBridge will not connect rather than open the whole desktop.",
+    "Line 4: the start folder ('shell working directory') is 256 characters long, and an RDP start folder holds 255 at most, so it was left out: the program starts in the remote computer's default folder.",
+  ]);
+  assert.ok(!long.notes.some((note) => /does not support yet/.test(note)), 'one note for it, not also the unsupported list');
+  bytesEqual(exportRdpFile(long.draft, { original: long.document }), encodeConnectionFileText(longFile, 'utf-16le-bom'));
+  // 255 is still taken.
+  assert.equal(expectOk(parseRdpFile(encodeConnectionFileText(`full address:s:pc\r\nalternate shell:s:${'x'.repeat(255)}\r\n`, 'utf-8'))).draft.startProgram, 'x'.repeat(255));
   // A connection imported before start programs were taken (its program only a label, the field empty): an export
   // over its kept original leaves the file's lines as they were, not emptied.
   const older = { ...imported.draft, startProgram: '', startFolder: '', unsupportedFeatures: ['Start program (C:\\Program Files\\Ledger\\ledger.exe /ro)'] };

@@ -306,4 +306,13 @@ test("Remmina's start-up program and path (exec, execpath) are the start program
   // Imported before start programs were taken (the program only a label): its lines stay as they were.
   const older = { ...imported.draft, startProgram: '', startFolder: '', unsupportedFeatures: ['Start program (/usr/bin/ledger --ro)'] };
   bytesEqual(exportRemminaFile(older, { original: imported.document }), encodeConnectionFileText(file, 'utf-8'));
+  // Over 255 characters: imported without it, flagged (Connect refuses), a note naming the line, length and limit.
+  const longFile = `[remmina]\nprotocol=RDP\nserver=apps.corp.example\nexec=${'y'.repeat(300)}\nname=Long\n`;
+  const long = expectOk(parseRemminaFile(encodeConnectionFileText(longFile, 'utf-8')));
+  assert.deepEqual([long.draft.name, long.draft.startProgram], ['Long', '']);
+  assert.match(long.draft.unsupportedFeatures.join(), /^Start program \(y+…\)$/);
+  assert.deepEqual(long.notes, [
+    "Line 4: the start program ('exec') is 300 characters long, and an RDP start program holds 255 at most, so it was left out. Until a shorter one is entered in the connection's settings, DeskBridge will not connect rather than open the whole desktop.",
+  ]);
+  bytesEqual(exportRemminaFile(long.draft, { original: long.document }), encodeConnectionFileText(longFile, 'utf-8'));
 });
