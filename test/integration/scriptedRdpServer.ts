@@ -23,14 +23,17 @@ export interface ScriptedServer {
   port: number;
   /** Connections that reached the session (TLS up and the client's first bytes read). */
   sessions: number;
+  /** What the clients sent after TLS, each connection's bytes as they came. */
+  received: Buffer[];
   close(): Promise<void>;
 }
 
 /** Answers X.224 and TLS; once the client's first session bytes come, sends `afterFirstBytes` and holds the connection for `holdMs`. */
-async function startScriptedServer(key: Buffer, cert: Buffer, afterFirstBytes: Buffer, holdMs: number): Promise<ScriptedServer> {
+export async function startScriptedServer(key: Buffer, cert: Buffer, afterFirstBytes: Buffer, holdMs: number): Promise<ScriptedServer> {
   const sockets = new Set<net.Socket>();
   const timers = new Set<NodeJS.Timeout>();
   const state = { sessions: 0 };
+  const received: Buffer[] = [];
   const server = net.createServer((socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
@@ -44,6 +47,7 @@ async function startScriptedServer(key: Buffer, cert: Buffer, afterFirstBytes: B
       socket.write(CONNECTION_CONFIRM);
       const secure = new tls.TLSSocket(socket, { isServer: true, key, cert });
       secure.on('error', () => undefined);
+      secure.on('data', (data: Buffer) => received.push(data));
       secure.once('data', () => {
         state.sessions++;
         secure.write(afterFirstBytes);
@@ -59,6 +63,7 @@ async function startScriptedServer(key: Buffer, cert: Buffer, afterFirstBytes: B
     get sessions() {
       return state.sessions;
     },
+    received,
     async close() {
       for (const timer of timers) clearTimeout(timer);
       for (const socket of sockets) socket.destroy();
