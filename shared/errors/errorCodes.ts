@@ -59,6 +59,8 @@ export type ErrorCode = keyof typeof ERROR_MESSAGES;
 
 /** Things a user should know about a session that goes on. Same rule: codes never change meaning. */
 export const WARNING_MESSAGES = {
+  'start-program-not-sent':
+    'This connection\'s start program could not be sent to the remote computer, so it shows the whole desktop instead. Start the program from the desktop, or end the session; if this goes on, tell your IT department.',
   'picture-distorted':
     'This server sends parts of its picture in a form the RDP client in this version of DeskBridge draws distorted (slanted stripes), so what you see may not match the remote screen. It happens most with a server\'s own windows, such as xrdp\'s sign-in screen.',
 } as const;

@@ -391,6 +391,14 @@ export function serveRdCleanPath(
         if (rewriter.settled && !reported) {
           reported = true;
           log.info('client settings adjusted', { session: session.id, ...rewriter.report });
+          // The user asked for one program and the server will show the whole desktop: said on the session, as mstsc
+          // says what it cannot do. Not ended: a start program is no boundary (the server's policy is), the desktop
+          // is what the account may open with any client, and a retry would fail the same way.
+          const notSent = rewriter.startProgramNotSent;
+          if (notSent) {
+            log.warn('start program not sent; the server opens its desktop', { session: session.id, why: notSent });
+            deps.sessions.warn(session, 'start-program-not-sent', notSent);
+          }
         }
         return out;
       },

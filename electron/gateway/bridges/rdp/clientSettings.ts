@@ -213,6 +213,18 @@ export class ClientStreamRewriter {
   }
 
   /**
+   * Why the start program asked for did not reach the server, once that is known (the rewriting settled): the Client
+   * Info PDU could not be rebuilt (ANSI strings, lengths that disagree), or the rewriter stepped aside before it (an
+   * encrypted one, a stream it did not follow). Null where it was sent, none was asked for, or it is not known yet.
+   * The server then opens the whole desktop: the page must be told (rdCleanPathEndpoint.ts).
+   */
+  get startProgramNotSent(): string | null {
+    const start = this.settings.startProgram;
+    if (!start || start.program === '' || !this.settled || this.report.startProgram === true) return null;
+    return typeof this.report.startProgram === 'string' ? this.report.startProgram : (this.report.gaveUp ?? 'the Client Info PDU was not seen');
+  }
+
+  /**
    * Channels were to be blocked, and the rewriter stepped aside before it read
    * the client's channel list: the server may open one of them.
    */

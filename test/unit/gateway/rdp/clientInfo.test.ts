@@ -160,3 +160,21 @@ test('what it cannot rebuild it leaves as it came, and says why: ANSI strings, l
   assert.match((withStartProgram(Buffer.from(CLIENT_INFO), 15, { program: 'p'.repeat(256), folder: '' }) as { leftAlone: string }).leftAlone, /over 255/);
   assert.ok('pdu' in withStartProgram(Buffer.from(CLIENT_INFO), 15, { program: 'p'.repeat(255), folder: 'f'.repeat(255) }), '255 characters each fit');
 });
+
+test('a start program that did not reach the server is known once the Client Info PDU has passed, with why, for the page to be told', () => {
+  const ansi = Buffer.from(CLIENT_INFO);
+  ansi.writeUInt32LE(ansi.readUInt32LE(15 + 4 + 4) & ~0x10, 15 + 4 + 4);
+  const before = rewrite({ ...SETTINGS, startProgram: START }, [BEFORE_INFO]).rewriter;
+  assert.equal(before.startProgramNotSent, null, 'not known before the Client Info PDU');
+  assert.match(String(rewrite({ ...SETTINGS, startProgram: START }, [BEFORE_INFO, ansi]).rewriter.startProgramNotSent), /not Unicode/);
+  // Encrypted (standard RDP security): the rewriter steps aside, so nothing was put in it.
+  const encrypted = Buffer.from(CLIENT_INFO);
+  encrypted.writeUInt16LE(encrypted.readUInt16LE(15) | 0x0008, 15); // SEC_ENCRYPT
+  assert.match(String(rewrite({ ...SETTINGS, startProgram: START }, [BEFORE_INFO, encrypted]).rewriter.startProgramNotSent), /encrypted/);
+  // A stream it did not follow to the Client Info PDU.
+  assert.match(String(rewrite({ ...SETTINGS, startProgram: START }, [Buffer.from('GET / HTTP/1.1\r\n\r\n')]).rewriter.startProgramNotSent), /unexpected byte/);
+  // Sent, or none asked for (a folder alone is no program): nothing to tell.
+  assert.equal(rewrite({ ...SETTINGS, startProgram: START }, [BEFORE_INFO, CLIENT_INFO]).rewriter.startProgramNotSent, null);
+  assert.equal(rewrite(SETTINGS, [BEFORE_INFO, ansi]).rewriter.startProgramNotSent, null);
+  assert.equal(rewrite({ ...SETTINGS, startProgram: { program: '', folder: '/srv' } }, [BEFORE_INFO, ansi]).rewriter.startProgramNotSent, null);
+});
