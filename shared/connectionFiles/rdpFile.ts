@@ -557,7 +557,12 @@ export function exportRdpFile(
   // this field does not hold, only where the user wrote one.
   // A connection imported before start programs were taken holds its program only as a label: its lines stay.
   const startKept = startProgramOnlyLabelled(draft.unsupportedFeatures);
-  if (!startKept && changed('startProgram') && (draft.startProgram || getRdpSetting(document, 'alternate shell'))) set('alternate shell', 's', draft.startProgram);
+  if (!startKept && changed('startProgram') && (draft.startProgram || getRdpSetting(document, 'alternate shell'))) {
+    set('alternate shell', 's', draft.startProgram);
+    // Written over RemoteApp's "||alias": a start program runs in a desktop session, so RemoteApp goes off; left on,
+    // mstsc would open remoteapplicationprogram still, and the file would not open what the connection says.
+    if (draft.startProgram && getRdpSetting(document, 'remoteapplicationmode')?.value.trim() === '1') set('remoteapplicationmode', 'i', '0');
+  }
   if (!startKept && changed('startFolder') && (draft.startFolder || getRdpSetting(document, 'shell working directory'))) set('shell working directory', 's', draft.startFolder);
   // An RD Gateway no line of the original names (it came from a .remmina): always through it,
   // with these settings rather than the computer's default gateway profile.

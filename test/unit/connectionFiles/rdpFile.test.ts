@@ -477,6 +477,14 @@ test('alternate shell and shell working directory are the start program and its 
   assert.equal(remoteApp.draft.startFolder, '');
   assert.deepEqual(remoteApp.draft.unsupportedFeatures, ['RemoteApp (Excel)', 'Connection broker load-balance info']);
   assert.match(utf16(exportRdpFile(remoteApp.draft, { original: remoteApp.document })), /\r\nalternate shell:s:\|\|EXCEL\r\n/);
+  // A start program written over it: RemoteApp goes off, so the file opens the program the connection names (mstsc
+  // would otherwise still open remoteapplicationprogram); read back, a start program and no RemoteApp.
+  const overRemoteApp = exportRdpFile({ ...remoteApp.draft, startProgram: 'notepad.exe' }, { original: remoteApp.document });
+  assert.match(utf16(overRemoteApp), /\r\nremoteapplicationmode:i:0\r\n/);
+  assert.match(utf16(overRemoteApp), /\r\nalternate shell:s:notepad\.exe\r\n/);
+  const readBack = expectOk(parseRdpFile(overRemoteApp));
+  assert.equal(readBack.draft.startProgram, 'notepad.exe');
+  assert.deepEqual(readBack.draft.unsupportedFeatures, ['Connection broker load-balance info']);
   // Over 255 characters the server would not take: the connection imported without it, flagged so that Connect
   // refuses rather than open the whole desktop, a note naming the line, the length and the limit; the line kept for an export.
   const longFile = `full address:s:pc\r\nusername:s:ann\r\nalternate shell:s:${'x'.repeat(312)}\r\nshell working directory:s:${'d'.repeat(256)}\r\n`;
