@@ -145,6 +145,66 @@ test('an .rdp opened from outside the app that asks to run a program: the questi
   }
 });
 
+test('connections imported before start programs were taken: the program is read from the kept file and xrdp runs it; one whose file is gone says to enter it again', async () => {
+  // The server's desktop would be #2e6b4f; the file's program paints #6b2e5a.
+  const server = await startXrdpFor(cleanups, { background: '#2e6b4f' });
+  const dir = await tempDir();
+  const program = `xsetroot -solid '#6b2e5a'; exec sleep infinity`;
+  // One data folder for both starts (removed with its keys' folder beside it).
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'deskbridge-data-'));
+  cleanups.push(() => removeDataDir(dataDir));
+  const start = async () => {
+    const running = await startApp({ env: { ...process.env, DESKBRIDGE_SECRETS: 'file' }, dataDir });
+    cleanups.push(() => running.stop());
+    const browser = await openBrowser({ origin: running.origin });
+    cleanups.push(() => browser.close());
+    await browser.page.goto(running.url);
+    return { running, page: browser.page };
+  };
+  const first = await start();
+  for (const name of ['Ledger', 'Books']) {
+    const file = path.join(dir, `${name}.rdp`);
+    // Not the same bytes twice (that would be "already imported").
+    await writeFile(file, utf16(`full address:s:127.0.0.1:${server.port}\r\nusername:s:${server.user}\r\nalternate shell:s:${program}\r\nx-books:s:${name}\r\n`));
+    await first.page.getByLabel('Import connection file').setInputFiles(file);
+    await first.page.getByRole('navigation', { name: 'Connections' }).getByRole('button', { name, exact: true }).waitFor();
+  }
+  await first.running.stop();
+  // As an older DeskBridge saved them: the program only a label, which refused Connect; the Books file's copy gone.
+  const profilesFile = path.join(dataDir, 'profiles.json');
+  const stored = JSON.parse(await readFile(profilesFile, 'utf8')) as { profiles: Record<string, unknown>[] };
+  for (const profile of stored.profiles) {
+    profile.unsupportedFeatures = [`Start program (${program})`];
+    delete profile.startProgram;
+    delete profile.startFolder;
+  }
+  await writeFile(profilesFile, JSON.stringify(stored));
+  const books = stored.profiles.find((p) => p.name === 'Books')!;
+  await rm(path.join(dataDir, 'imported', `${books.id as string}.rdp`));
+
+  const { page } = await start();
+  const connections = page.getByRole('navigation', { name: 'Connections' });
+  await connections.getByRole('button', { name: 'Books', exact: true }).click();
+  await page.getByText('This connection\u2019s file asked to start a program in place of the desktop'.replace('\u2019', "'")).waitFor();
+  await page.getByRole('button', { name: 'Connect', exact: true }).click();
+  const alert = sessionView(page).getByRole('alert');
+  await alert.waitFor({ timeout: 10_000 });
+  const text = (await alert.textContent()) ?? '';
+  assert.ok(text.includes("Open the connection's settings and enter the start program again."), text);
+  assert.ok(text.includes(`The file asked for: Start program (${program}). DeskBridge no longer has a copy of its file.`), text);
+  assert.equal(await alert.getByRole('button', { name: 'Reconnect' }).count(), 0);
+  await alert.getByRole('button', { name: 'Close', exact: true }).click();
+
+  await connections.getByRole('button', { name: 'Ledger', exact: true }).click();
+  assert.equal(await page.getByLabel('Start program', { exact: true }).inputValue(), program);
+  assert.equal(await page.getByText(/does not support yet|connecting will refuse/).count(), 0, 'nothing said to be unsupported');
+  await page.getByLabel('Password', { exact: true }).fill(server.password);
+  await page.getByRole('button', { name: 'Connect', exact: true }).click();
+  await page.getByRole('dialog').getByRole('button', { name: 'Trust once' }).click();
+  await waitForState(page, 'Connected', 20_000);
+  await waitForCanvasColour(page, 600, 400, hexColour('#6b2e5a'), 15_000);
+});
+
 test('a .vv ticket connects once with its one-time password and is not kept', async () => {
   const server = await startXvnc({ password: 'vv-ticket', background: '#6b3d99', xterm: false });
   cleanups.push(() => disposeXvnc(server));
