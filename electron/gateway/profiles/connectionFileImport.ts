@@ -145,7 +145,8 @@ function sameVvConnection(library: ProfileLibrary, draft: ProfileDraft, fileFiel
  * A connection imported before DeskBridge took start programs holds its file's program only as a label
  * ("Start program (…)" in unsupportedFeatures, startProgram empty), and Connect refuses it. Where the original file
  * was kept, the program and its folder are read from it into the connection's own fields and the label goes, saved
- * once: from then on it connects, edits and exports as one imported today. `unread` says why not, in a sentence for
+ * once: from then on it connects, edits and exports as one imported today (not saved, a data folder that takes no
+ * writes, it is returned all the same, so that Connect goes on with it). `unread` says why not, in a sentence for
  * the user (no kept original, or one whose program is too long to send: startTextTooLong labels it alike); the
  * connection is then left as it was. Null where there is nothing to read (no label, IT's connection).
  */
@@ -163,28 +164,32 @@ export async function startProgramFromKeptOriginal(library: ProfileLibrary, data
     return { unread };
   }
   const { id: _i, createdAt: _c, updatedAt: _u, lastConnectedAt: _l, ...draft } = profile;
-  const updated = await library.update(profile.id, {
+  const read = {
     ...draft,
     startProgram: parsed.draft.startProgram,
     startFolder: parsed.draft.startFolder,
     unsupportedFeatures: draft.unsupportedFeatures.filter((label) => !isStartProgramLabel(label)),
-  });
-  logger.info('start program read from the kept original file', { profile: profile.id, format: kept.format, folder: parsed.draft.startFolder !== '' });
-  return { profile: updated };
+  };
+  try {
+    const updated = await library.update(profile.id, read);
+    logger.info('start program read from the kept original file', { profile: profile.id, format: kept.format, folder: parsed.draft.startFolder !== '' });
+    return { profile: updated };
+  } catch (error) {
+    // Not saved (a data folder that takes no writes, another window saving): this Connect goes on with what was read,
+    // and the next start reads it again.
+    logger.warn('start program read from the kept original file, but not saved', { profile: profile.id, error: (error as Error).message });
+    return { profile: { ...profile, ...read } };
+  }
 }
 
 /** startProgramFromKeptOriginal for every such connection in the library (at start). Never throws: one that fails is logged and stays as it was. */
-export async function startProgramsFromKeptOriginals(library: ProfileLibrary, dataDir: string, logger: Logger): Promise<number> {
-  let read = 0;
+export async function startProgramsFromKeptOriginals(library: ProfileLibrary, dataDir: string, logger: Logger): Promise<void> {
   for (const profile of library.list()) {
     if (!startProgramOnlyLabelled(profile.unsupportedFeatures)) continue;
-    const outcome = await startProgramFromKeptOriginal(library, dataDir, profile, logger).catch((error: unknown) => {
+    await startProgramFromKeptOriginal(library, dataDir, profile, logger).catch((error: unknown) => {
       logger.warn('start program not read from the kept original file', { profile: profile.id, why: (error as Error).message });
-      return null;
     });
-    if (outcome && 'profile' in outcome) read++;
   }
-  return read;
 }
 
 export type ExportOutcome = { ok: true; bytes: Uint8Array } | { ok: false; message: string };
