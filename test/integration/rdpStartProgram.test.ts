@@ -13,7 +13,7 @@ import type WebSocket from 'ws';
 import { startGatewayHarness, type GatewayHarness } from './gatewayHarness';
 import { RDCLEANPATH_VERSION, decodePdu, encodePdu } from '../../electron/gateway/bridges/rdcleanpath/rdCleanPathPdu';
 import { PROTOCOL, connectionRequest } from '../../electron/gateway/bridges/rdp/x224';
-import { startScriptedServer, type ScriptedServer } from '../support/scriptedRdpServer';
+import { startScriptedServer, type ScriptedServer } from './scriptedRdpServer';
 import type { CertificatePromptBody, ControlEvent, CreateSessionResponse } from '../../shared/api/contract';
 import { WARNING_MESSAGES } from '../../shared/errors/errorCodes';
 
