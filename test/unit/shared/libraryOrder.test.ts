@@ -70,6 +70,25 @@ test('host: hosts with their numbers as numbers, case-insensitive, then port, th
   assert.deepEqual(ids(list, 'host'), ['fav', 'nine', 'nine-5901-a', 'nine-5901-b', 'ten', 'desk2', 'desk10', 'lab']);
 });
 
+test('host: IPv4 addresses by their bytes, then IPv6 by theirs (::a before ::10), then names; a name with digits is no address', () => {
+  const hosts = ['desk-10', 'fe80::1%eth0', '2001:db8::10', '::1', '10.0.0.10', 'Desk-2', '[2001:db8::a]', '10.0.0.9', '::ffff:10.0.0.1', '1.2.3.4.example', '2001:db8::9', '300.1.1.1'];
+  const list = hosts.map((host) => row(host, { host }));
+  assert.deepEqual(ids(list, 'host'), [
+    '10.0.0.9',
+    '10.0.0.10',
+    '::1',
+    '::ffff:10.0.0.1',
+    '2001:db8::9',
+    '[2001:db8::a]',
+    '2001:db8::10',
+    'fe80::1%eth0',
+    '1.2.3.4.example',
+    '300.1.1.1',
+    'Desk-2',
+    'desk-10',
+  ]);
+});
+
 test('the list given is not changed, and only the three sorts are known', () => {
   const list = [row('b'), row('a')];
   libraryOrder(list, 'host');
