@@ -15,6 +15,7 @@ import { OpenedFileDialog } from './OpenedFileDialog';
 import { warmUpSessionAdapters } from '../session/createRemoteSession';
 import { kioskBlocksKey } from '../../shared/session/kioskKeys';
 import { undoOfferMs, useUndoableDeletes } from './useUndoableDeletes';
+import { latestOnly } from './latestOnly';
 
 /** Undo's keys as this computer names them (⌘Z on a Mac; Ctrl+Z elsewhere): both work everywhere. */
 const UNDO_KEYS = { label: /Mac|iPhone|iPad/.test(navigator.platform) ? '⌘Z' : 'Ctrl+Z' };
@@ -105,6 +106,14 @@ export function App() {
   const [profiles, setProfiles] = useState<ProfileView[]>([]);
   /** The library's sort: the gateway keeps it for the next start (the page's own storage would not outlive its port). */
   const [librarySort, setLibrarySort] = useState<LibrarySort>(DEFAULT_LIBRARY_SORT);
+  // Kept for the next start one request at a time, the last choice last (latestOnly.ts).
+  const [saveLibrarySort] = useState(() =>
+    latestOnly(
+      (sort: LibrarySort) => api<void>('PUT', API.librarySort, { sort } satisfies LibrarySortRequest),
+      (error: unknown) =>
+        setMessage(`The list is sorted, but DeskBridge could not keep that for its next start: ${error instanceof ApiError ? apiErrorText(error.code, error.message) : (error as Error).message}`),
+    ),
+  );
   const [selection, setSelection] = useState<Selection>({ kind: 'none' });
   const [sessions, setSessions] = useState<OpenSession[]>([]);
   const sessionsRef = useRef(sessions);
@@ -629,10 +638,7 @@ export function App() {
             onSortChange={(sort) => {
               // Sorted at once; only keeping it for the next start waits for the gateway, and says so if it fails.
               setLibrarySort(sort);
-              const request: LibrarySortRequest = { sort };
-              api<void>('PUT', API.librarySort, request).catch((error: unknown) =>
-                setMessage(`The list is sorted, but DeskBridge could not keep that for its next start: ${error instanceof ApiError ? apiErrorText(error.code, error.message) : (error as Error).message}`),
-              );
+              saveLibrarySort(sort);
             }}
           />
           <section className="editor-pane" onFocus={(event) => (lastEditorFocus.current = event.target)}>
