@@ -3,6 +3,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { PointerFragments } from '../../../../electron/gateway/bridges/rdp/pointerFragments';
 import { LARGEST_POINTER_UPDATE_BYTES, type PointerShape } from '../../../../electron/gateway/bridges/rdp/serverPointer';
 import { ServerStreamWatch } from '../../../../electron/gateway/bridges/rdp/serverStreamWatch';
@@ -168,4 +170,35 @@ test('fragments out of order: one without its first, two updates\u2019 fragments
   assert.deepEqual([fragments.take(0xc, FIRST, bytes(4)), fragments.take(0x6, 0, bytes(0)), fragments.take(0xc, LAST, bytes(4))].map(said), ['-', 'dropped + whole 0', '-']);
   assert.equal(said(fragments.take(0x6, 0, bytes(0))), 'whole 0');
   assert.equal(fragments.heldBytes, 0);
+});
+
+test('an empty NEXT fragment breaks the sequence: dropped, said once, the rest of it passes unread', () => {
+  const fragments = new PointerFragments();
+  const said = (outcome: { whole?: Buffer; dropped?: string }) => outcome.dropped ?? (outcome.whole ? `whole ${outcome.whole.length}` : '-');
+  assert.deepEqual(
+    [fragments.take(0xc, 2, Buffer.alloc(4)), fragments.take(0xc, 3, Buffer.alloc(0)), fragments.take(0xc, 3, Buffer.alloc(0)), fragments.take(0xc, 1, Buffer.alloc(4))].map(said),
+    ['-', 'a pointer update in fragments (code 0xc, 4 bytes so far) dropped: an empty fragment came', '-', '-'],
+  );
+  assert.equal(fragments.heldBytes, 0);
+  // Fragments of 1 byte are no fault, only slow: put together as any.
+  const pieces = [fragments.take(0xc, 2, Buffer.from([1])), fragments.take(0xc, 3, Buffer.from([2])), fragments.take(0xc, 1, Buffer.from([3]))];
+  assert.deepEqual(pieces.map(said), ['-', '-', 'whole 3']);
+  assert.deepEqual([...pieces[2]!.whole!], [1, 2, 3]);
+});
+
+test('a hostile server\u2019s fragments of 1 byte each (600,000 of them, up to the largest pointer) cost the heap no more than the bytes held', () => {
+  // The heap after a full collection, with the collector this test turns on.
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  const fragments = new PointerFragments();
+  fragments.take(0xc, 2, Buffer.alloc(4));
+  const one = Buffer.from([1]);
+  gc();
+  const before = process.memoryUsage().heapUsed;
+  for (let i = 0; i < 600_000; i++) fragments.take(0xc, 3, one);
+  gc();
+  const grown = process.memoryUsage().heapUsed - before;
+  assert.equal(fragments.heldBytes, 600_004);
+  // Kept one Buffer a fragment, this was 65 MB.
+  assert.ok(grown < 4_000_000, `the heap grew ${grown} bytes`);
 });
