@@ -67,9 +67,10 @@ const CACHE_ENTRIES = 32;
 const MAX_SIDE = 384;
 /**
  * The largest pointer update a client that announces large pointers can be sent: a fast-path Large Pointer Update's
- * TS_LARGEPOINTERATTRIBUTE (20 bytes of header), a 384x384 XOR mask at 32 bpp and its AND mask (rows padded to 2 bytes).
+ * TS_LARGEPOINTERATTRIBUTE (20 bytes of header), a 384x384 XOR mask at 32 bpp, its AND mask (rows padded to 2 bytes)
+ * and the 1-byte pad that may end it (FreeRDP's update_write_pointer_large always writes it): 608,277 bytes.
  */
-export const LARGEST_POINTER_UPDATE_BYTES = 20 + MAX_SIDE * MAX_SIDE * 4 + (((MAX_SIDE + 15) >> 4) * 2) * MAX_SIDE;
+export const LARGEST_POINTER_UPDATE_BYTES = 20 + MAX_SIDE * MAX_SIDE * 4 + (((MAX_SIDE + 15) >> 4) * 2) * MAX_SIDE + 1;
 /** What the cache's deflated shapes may take in all: every large pointer a real server has, not a hostile one's noise. */
 export const CACHE_BYTES = 2 * 1024 * 1024;
 

@@ -110,6 +110,14 @@ test('a large pointer in fragments (96x96, 384x384 at 32 bpp, as FIRST, NEXT…,
   );
 });
 
+test('the largest pointer ended by a 1-byte pad (384x384 at 32 bpp, 608,277 bytes, as a FreeRDP-based server writes it) is put together and shown', () => {
+  const padded = Buffer.concat([largePointer(384, 4, [1, 2]), Buffer.from([0])]);
+  assert.equal(padded.length, 608_277);
+  const told = watchPointers([fastPath(LARGE_POINTER, padded, FRAGMENT), cached96]);
+  assert.deepEqual({ shapes: told.shapes, dropped: told.dropped }, { shapes: ['image 384x384 at 1,2'], dropped: [] });
+  assert.ok(told.images[0]!.equals(expectedRgba(384)), 'the 384x384 pointer\u2019s pixels');
+});
+
 test('a pointer\u2019s fragments broken by another update (a picture\u2019s, whole or in fragments) are dropped, said once; the picture is read and the next pointer shown', () => {
   const [first, next, , last] = pdusOf(fastPath(LARGE_POINTER, largePointer(96, 1, [0, 0]), 12_000));
   for (const between of [picture(5, 100), picture(5, 20_000)]) {
@@ -133,12 +141,12 @@ test('the picture\u2019s fragments are not held: what the watch keeps while a pi
 });
 
 test('a pointer in fragments larger than the largest pointer is dropped, said once, never held beyond it; the watch reads on', () => {
-  // 50 fragments of 16 KB: 813 KB, more than a 384x384 pointer at 32 bpp and its header (608,276 bytes).
+  // 50 fragments of 16 KB: 813 KB, more than a 384x384 pointer at 32 bpp, its header and pad (608,277 bytes).
   const oversized = fastPath(LARGE_POINTER, Buffer.concat([largePointer(384, 3, [0, 0]), Buffer.alloc(50 * FRAGMENT - LARGEST_POINTER_UPDATE_BYTES)]), FRAGMENT);
   const told = watchPointers(splitAt(Buffer.concat([oversized, picture(9, 100), pointer96, defaultPointer]), [3, 70_000, 500_000]));
   assert.deepEqual({ shapes: told.shapes, frames: told.frames, watching: told.watching }, { shapes: ['image 96x96 at 10,20', 'default'], frames: [9], watching: true });
   assert.equal(told.dropped.length, 1);
-  assert.match(told.dropped[0]!, /more than the largest pointer \(608276\)/);
+  assert.match(told.dropped[0]!, /more than the largest pointer \(608277\)/);
 
   const fragments = new PointerFragments();
   let most = 0;
