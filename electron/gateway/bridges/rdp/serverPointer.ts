@@ -18,11 +18,17 @@
 // of RGBA) takes a few KB and all 32 fit. Only a server that fills the cache
 // with noise (a hostile one: 32 such shapes were 19 MB) reaches the bound;
 // then the shape named least recently is forgotten. Deflating is done off the
-// gateway's thread (zlib's thread pool; 590 KB of noise take it 25 ms), at
-// most DEFLATING at a time: a shape counts at its full size until deflated,
-// and one set while the pool is busy stays whole (a burst of them is noise
-// the bound soon forgets). A cached pointer update
-// naming a forgotten index shows the default pointer: the server believes the
+// gateway's thread (zlib's thread pool; 590 KB of noise take it 15–25 ms),
+// DEFLATING at a time, the others waiting their turn whole: every shape set
+// is deflated, however many come at once (a server sets several at sign-in),
+// and only deflated shapes count towards CACHE_BYTES. The shapes waiting are
+// bounded by the cache itself (32 entries, 19 MB at most, for the moment zlib
+// takes; a shape replaced or forgotten leaves the queue).
+// A cached pointer update naming a deflated shape gives it still deflated,
+// inflated only when its pixels are read: the page is told at most one shape
+// a display frame (pointerEvents.ts), so a PDU of thousands of cached updates
+// costs the gateway's thread one inflate (1 ms), not one each (a second).
+// A cached pointer update naming a forgotten index shows the default pointer: the server believes the
 // client still has that shape, and the default is the pointer that claims
 // nothing, where keeping the current one would show a shape the server did not
 // ask for (an I-beam over a link) as if it had. An index never filled changes
@@ -30,7 +36,10 @@
 
 import { deflateRaw, inflateRawSync } from 'node:zlib';
 
-/** What the page is to show: no pointer, the system's default one, or an image (RGBA, top row first). */
+/**
+ * What the page is to show: no pointer, the system's default one, or an image (RGBA, top row first). A cached shape's
+ * `rgba` is inflated when first read: read it only to show it (PointerEvents' send, at most one a display frame).
+ */
 export type PointerShape =
   | { kind: 'hidden' }
   | { kind: 'default' }
@@ -76,37 +85,48 @@ export const CACHE_BYTES = 2 * 1024 * 1024;
 
 type ImageShape = Extract<PointerShape, { kind: 'image' }>;
 
-/** Shapes being deflated at once, at most. */
+/** Shapes being deflated at once, at most (the rest wait their turn). */
 const DEFLATING = 2;
 
-/** A cached shape: its pixels as RGBA, or deflated once zlib is done with them. */
+/** A cached shape: its pixels as RGBA until zlib has deflated them (or kept whole for good: noise that did not shrink). */
 interface CachedShape {
+  index: number;
   width: number;
   height: number;
   hotspotX: number;
   hotspotY: number;
   pixels: Buffer;
-  deflated: boolean;
+  state: 'waiting' | 'deflated' | 'whole';
 }
 
 export class ServerPointer {
   /** By index, least recently named first. */
   private readonly cache = new Map<number, CachedShape>();
-  private cacheBytes = 0;
+  /** The bytes of the shapes zlib is done with (deflated, or whole for good): within CACHE_BYTES. */
+  private doneBytes = 0;
+  /** The bytes of the shapes waiting to be deflated (or being deflated). */
+  private waitingBytes = 0;
+  /** Shapes waiting for zlib, first set first; zlib is given DEFLATING of them at a time. */
+  private readonly toDeflate = new Set<CachedShape>();
   private deflating = 0;
   /** Indexes forgotten for room (CACHE_BYTES) and not filled again since. */
   private readonly forgotten = new Set<number>();
   /** The shape last set from the cache or into it, and its index: named again, the same object (the page is not told twice). */
   private current: { index: number; shape: ImageShape } | null = null;
 
-  /** The bytes the cache holds (pixels, deflated or not yet), for tests and measurements. */
+  /** The bytes the cache holds of shapes zlib is done with (the bound CACHE_BYTES), for tests and measurements. */
   get cachedBytes(): number {
-    return this.cacheBytes;
+    return this.doneBytes;
   }
 
-  /** Shapes being deflated now (for tests). */
+  /** The bytes of the shapes still to be deflated, whole (for tests and measurements). */
+  get wholeBytes(): number {
+    return this.waitingBytes;
+  }
+
+  /** Shapes being deflated now or waiting to be (for tests). */
   get deflatingShapes(): number {
-    return this.deflating;
+    return this.deflating + this.toDeflate.size;
   }
 
   /** The shape a fast-path update sets (its updateCode and data), null for one that sets none or cannot be read. */
@@ -159,8 +179,11 @@ export class ServerPointer {
     this.cache.delete(index);
     this.cache.set(index, entry);
     if (this.current?.index === index) return this.current.shape;
-    const { pixels, deflated, ...size } = entry;
-    const shape: ImageShape = { kind: 'image', ...size, rgba: deflated ? inflateRawSync(pixels) : pixels };
+    const { width, height, hotspotX, hotspotY, pixels, state } = entry;
+    let rgba = state === 'deflated' ? null : pixels;
+    // Inflated when read (when the page is told of it), once: most of a burst of cached updates are never read.
+    // `pixels` as they are now: the shape stays what was named, whatever the cache does with its entry later.
+    const shape: ImageShape = { kind: 'image', width, height, hotspotX, hotspotY, get rgba() { return (rgba ??= inflateRawSync(pixels)); } };
     this.current = { index, shape };
     return shape;
   }
@@ -188,41 +211,66 @@ export class ServerPointer {
     return shape;
   }
 
-  /** Puts a shape in the cache at `index`, forgetting the least recently named ones beyond CACHE_BYTES, and has it deflated. */
+  /** Puts a shape in the cache at `index`, whole, and has it deflated in its turn. */
   private store(index: number, shape: ImageShape): void {
     const { rgba, kind: _, ...size } = shape;
     const previous = this.cache.get(index);
-    if (previous) {
-      this.cacheBytes -= previous.pixels.length;
-      this.cache.delete(index);
-    }
+    if (previous) this.drop(previous);
     this.forgotten.delete(index);
-    const entry: CachedShape = { ...size, pixels: rgba, deflated: false };
+    const entry: CachedShape = { index, ...size, pixels: rgba, state: 'waiting' };
     this.cache.set(index, entry);
-    this.cacheBytes += rgba.length;
-    this.forgetBeyondBound(index);
-    if (this.deflating < DEFLATING) {
+    this.waitingBytes += rgba.length;
+    this.toDeflate.add(entry);
+    this.current = { index, shape };
+    this.deflateNext();
+  }
+
+  /** Gives zlib the shapes waiting, first set first, DEFLATING at a time. */
+  private deflateNext(): void {
+    for (const entry of this.toDeflate) {
+      if (this.deflating >= DEFLATING) return;
+      this.toDeflate.delete(entry);
       this.deflating++;
+      const rgba = entry.pixels;
       // Level 1: a pointer's pixels repeat, and the fastest level already takes them to a few KB.
       deflateRaw(rgba, { level: 1 }, (error, deflated) => {
         this.deflating--;
-        // Replaced or forgotten meanwhile, or noise that did not shrink: nothing to do.
-        if (error || this.cache.get(index) !== entry || deflated.length >= rgba.length) return;
-        this.cacheBytes -= rgba.length - deflated.length;
-        entry.pixels = deflated;
-        entry.deflated = true;
+        // Replaced or forgotten meanwhile: its bytes were let go then.
+        if (this.cache.get(entry.index) === entry) {
+          this.waitingBytes -= rgba.length;
+          // Noise that did not shrink stays whole.
+          if (!error && deflated.length < rgba.length) {
+            entry.pixels = deflated;
+            entry.state = 'deflated';
+          } else {
+            entry.state = 'whole';
+          }
+          this.doneBytes += entry.pixels.length;
+          this.forgetBeyondBound();
+        }
+        this.deflateNext();
       });
     }
-    this.current = { index, shape };
   }
 
-  /** Forgets the shapes named least recently until the cache is within CACHE_BYTES (never the one at `keep`, just set). */
-  private forgetBeyondBound(keep: number): void {
+  /** Forgets the deflated shapes named least recently until they are within CACHE_BYTES (never the one shown now). */
+  private forgetBeyondBound(): void {
     for (const [oldest, entry] of this.cache) {
-      if (this.cacheBytes <= CACHE_BYTES || oldest === keep) break;
-      this.cache.delete(oldest);
-      this.cacheBytes -= entry.pixels.length;
+      if (this.doneBytes <= CACHE_BYTES) break;
+      if (entry.state === 'waiting' || oldest === this.current?.index) continue;
+      this.drop(entry);
       this.forgotten.add(oldest);
+    }
+  }
+
+  /** Takes an entry out of the cache (replaced or forgotten), and out of zlib's queue. */
+  private drop(entry: CachedShape): void {
+    this.cache.delete(entry.index);
+    if (entry.state === 'waiting') {
+      this.waitingBytes -= entry.pixels.length;
+      this.toDeflate.delete(entry);
+    } else {
+      this.doneBytes -= entry.pixels.length;
     }
   }
 }

@@ -179,6 +179,8 @@ test('a hostile server\u2019s burst of noise pointers (100 of 384x384) leaves th
     noise[i % 32] = randomBytes(384 * 384 * 4);
     pointer.fastPath(0xc, large384(i % 32, noise[i % 32]!));
     assert.ok(pointer.cachedBytes <= CACHE_BYTES, `${pointer.cachedBytes} bytes after ${i + 1}`);
+    // Those still to be deflated are bounded by the cache's 32 entries.
+    assert.ok(pointer.wholeBytes <= 32 * 384 * 384 * 4, `${pointer.wholeBytes} bytes waiting after ${i + 1}`);
     if (i % 10 === 0) await deflated(pointer);
   }
   await deflated(pointer);
@@ -196,8 +198,43 @@ test('a hostile server\u2019s burst of noise pointers (100 of 384x384) leaves th
 test('a shape is deflated off the gateway\u2019s thread: cached whole when set, a few KB once zlib is done', async () => {
   const pointer = new ServerPointer();
   pointer.fastPath(0xc, large384(0, arrow384(0)));
-  assert.equal(pointer.cachedBytes, 384 * 384 * 4);
+  assert.deepEqual({ whole: pointer.wholeBytes, deflated: pointer.cachedBytes }, { whole: 384 * 384 * 4, deflated: 0 });
   await deflated(pointer);
+  assert.equal(pointer.wholeBytes, 0);
   assert.ok(pointer.cachedBytes < 20_000, `${pointer.cachedBytes} bytes`);
   assert.equal(pointer.fastPath(0xa, Buffer.from([0, 0]))?.kind, 'image');
+});
+
+test('32 large pointers set at once (as a server sets them at sign-in, without a pause for zlib) are all deflated in their turn and each named back with its pixels', async (t) => {
+  const pointer = new ServerPointer();
+  const shapes: Extract<PointerShape, { kind: 'image' }>[] = [];
+  for (let i = 0; i < 32; i++) shapes.push(pointer.fastPath(0xc, large384(i, arrow384(i))) as Extract<PointerShape, { kind: 'image' }>);
+  await deflated(pointer);
+  t.diagnostic(`32 cached 384x384 arrows set at once: ${pointer.cachedBytes} bytes deflated, ${pointer.wholeBytes} whole`);
+  for (const [i, shape] of shapes.entries()) {
+    const again = pointer.fastPath(0xa, Buffer.from([i, 0]));
+    assert.ok(again?.kind === 'image' && again.rgba.equals(shape.rgba), `index ${i}: ${again?.kind}`);
+  }
+  assert.equal(pointer.wholeBytes, 0);
+  assert.ok(pointer.cachedBytes < 32 * 20_000, `${pointer.cachedBytes} bytes`);
+});
+
+test('a PDU of cached updates naming two large pointers in turn (6552 of them) costs the gateway\u2019s thread little: a shape is inflated only when its pixels are read, and the last named is the one read', async (t) => {
+  const pointer = new ServerPointer();
+  const arrows = [arrow384(0), arrow384(50)];
+  pointer.fastPath(0xc, large384(0, arrows[0]!));
+  pointer.fastPath(0xc, large384(1, arrows[1]!));
+  await deflated(pointer);
+  let last: PointerShape | null = null;
+  const started = performance.now();
+  for (let k = 0; k < 6552; k++) last = pointer.fastPath(0xa, Buffer.from([k % 2, 0]));
+  const ms = performance.now() - started;
+  t.diagnostic(`6552 cached updates: ${ms.toFixed(1)} ms`);
+  // Inflating each (590 KB) took a second.
+  assert.ok(ms < 250, `${ms.toFixed(1)} ms`);
+  assert.ok(last?.kind === 'image' && last.rgba.equals(pointerImage(384, 384, 32, arrows[1]!, Buffer.alloc(0))!));
+  // A shape named, then its index set again before the page reads it: it still shows what was named.
+  const named = pointer.fastPath(0xa, Buffer.from([0, 0]));
+  pointer.fastPath(0xc, large384(0, arrow384(100)));
+  assert.ok(named?.kind === 'image' && named.rgba.equals(pointerImage(384, 384, 32, arrows[0]!, Buffer.alloc(0))!));
 });
