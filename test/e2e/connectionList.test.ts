@@ -10,6 +10,7 @@ import { startApp, removeDataDir } from '../support/app';
 import { openBrowser } from '../support/browser';
 import { closedPort } from '../servers/network';
 import { profilesFile, storedProfile } from '../support/storedProfiles';
+import { waitFor } from '../support/ui';
 
 interface Seed {
   name: string;
@@ -118,7 +119,8 @@ test('the list is one Tab stop: arrows, Home/End, type to find, Delete, Down fro
   assert.equal(await focused(page), 'Host 150');
   // Scrolled out of view (virtualised), the focused row keeps the focus, and Down goes on from it.
   await list.locator('.profile-rows').evaluate((element) => (element.scrollTop = 0));
-  await new Promise((r) => setTimeout(r, 200));
+  // The list draws the rows now in view after its scroll event: waited for (the top row drawn), not a fixed time.
+  await waitFor(async () => (await list.getByRole('button', { name: 'Host 000', exact: true }).count()) === 1, 'the top row drawn after the scroll');
   assert.equal(await focused(page), 'Host 150', 'the focus stays on its row when scrolled away');
   await page.keyboard.press('ArrowDown');
   assert.equal(await focused(page), 'Host 151');
@@ -275,9 +277,12 @@ test('virtualised across folders: the focused row keeps the focus scrolled away,
   assert.deepEqual((await readItems(list)).slice(-2), ['Keel: Keel 58, 59 of 60', 'Keel: Keel 59, 60 of 60']);
   // Scrolled back to the top, the focused row stays (in its folder's list, under its heading), and Up goes on from it.
   await list.locator('.profile-rows').evaluate((element) => (element.scrollTop = 0));
-  await new Promise((r) => setTimeout(r, 200));
+  // The list draws the rows now in view after its scroll event: waited for (the top rows drawn, Keel's scrolled away),
+  // not a fixed time, which a loaded machine can outlast.
+  const keelRows = list.getByRole('list', { name: 'Keel', exact: true }).getByRole('button');
+  await waitFor(async () => (await readItems(list)).includes('Aft: Aft 00, 1 of 60') && (await keelRows.count()) === 1, 'the rows at the top drawn after the scroll');
   assert.equal(await focused(page), 'Keel 59', 'the focus stays on its row when scrolled away');
-  assert.equal(await list.getByRole('list', { name: 'Keel', exact: true }).getByRole('button').count(), 1, 'only the focused row of Keel is rendered');
+  assert.equal(await keelRows.count(), 1, 'only the focused row of Keel is rendered');
   assert.ok(await onlyListItems());
   assert.deepEqual((await readItems(list)).slice(-2), ['180 connections: Keel, 3 of 3', 'Keel: Keel 59, 60 of 60'], 'the lone focused row keeps its place');
   await page.keyboard.press('Home');
