@@ -79,7 +79,8 @@ async function runSavePassword(options: CliOptions, nameOrId: string): Promise<n
 
 /** `--import FILE...` and/or `--export NAME_OR_ID FILE` (imported first, then exported). */
 async function runImportExport(options: CliOptions): Promise<number> {
-  const library = await openOfflineLibrary({ dataDir: options.dataDir, policyFile: options.policy, machinePolicyFile: machinePolicyPath() });
+  // Files carry no password kept by an import, so saved passwords that cannot be read do not stop one (said below).
+  const library = await openOfflineLibrary({ dataDir: options.dataDir, policyFile: options.policy, machinePolicyFile: machinePolicyPath(), unreadableSecrets: 'tolerate' });
   let code = 0;
   const single = options.importFiles.length === 1;
   const results: ImportResult[] = [];
@@ -90,6 +91,7 @@ async function runImportExport(options: CliOptions): Promise<number> {
   // once: an import refused for that very reason (an invalid policy) says it as the refusal.
   const refusals = new Set(results.map((r) => r.refusal));
   for (const notice of library.notices) if (!refusals.has(notice)) process.stderr.write(`deskbridge: warning: ${notice}\n`);
+  if (library.secretsUnusable) process.stderr.write(`deskbridge: warning: ${library.secretsUnusable}\n`);
   if (single) {
     const [{ file, outcome, refusal, deleted }] = results as [ImportResult];
     if (refusal !== null || !outcome?.ok) {

@@ -52,7 +52,14 @@ export function packageVersion(): string {
 export async function startGateway(options: GatewayOptions): Promise<RunningGateway> {
   const logger = options.logger ?? createLogger({ file: prepareLogFile(options.dataDir) });
   const profiles = await ProfileStore.open(options.dataDir, logger.child('profiles'));
-  const secrets = options.secrets ?? (await openSecretStore({ dataDir: options.dataDir, keyDir: options.secretsKeyDir, logger: logger.child('secrets') }));
+  // Saved passwords that cannot be read (the encrypted file's key damaged) do not stop the app: it starts without
+  // them, says so on the library page, and every connection asks for its password.
+  const secrets =
+    options.secrets ??
+    (await openSecretStore({ dataDir: options.dataDir, keyDir: options.secretsKeyDir, logger: logger.child('secrets') }).catch((error: unknown) => {
+      logger.child('secrets').error('saved passwords cannot be read; starting without them', { error: (error as Error).message });
+      return unopenedSecretStore(error as Error);
+    }));
   const access = new AccessControl();
   const connectionErrors = new ConnectionErrorLog(options.dataDir);
   await connectionErrors.load();
@@ -200,8 +207,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
 
 /**
  * The profile library without a running gateway, for the CLI's --list, --import and --export. `unreadableSecrets`
- * (--list): a password store that cannot be opened (the encrypted file's key unreadable) does not stop it; every
- * read of it fails with why, which --list reports as "unknown".
+ * (--list, --import, --export): a password store that cannot be opened (the encrypted file's key unreadable) does
+ * not stop it; every read of it fails with why, which --list reports as "unknown". --save-password is refused.
  */
 export async function openOfflineLibrary(options: { dataDir: string; policyFile: string | null; machinePolicyFile: string; unreadableSecrets?: 'tolerate' }): Promise<ProfileLibrary> {
   const quiet = createLogger({ sink: () => undefined });

@@ -307,7 +307,9 @@ export function App() {
     const target = last?.isConnected ? last : document.querySelector<HTMLElement>('.editor-pane :is(input, select, textarea, button):not(:disabled)');
     target?.focus();
   };
-  const passwordSavingAllowed = state ? state.policy.passwordSaving === 'allowed' || (state.policy.passwordSaving === 'keychain-only' && state.secrets.backend === 'keychain') : false;
+  /** Saved passwords that cannot be read (the key file damaged): nothing offers to save one, and the form says why. */
+  const secretsUnusable = state?.secrets.unusable === true;
+  const passwordSavingAllowed = state && !secretsUnusable ? state.policy.passwordSaving === 'allowed' || (state.policy.passwordSaving === 'keychain-only' && state.secrets.backend === 'keychain') : false;
 
   const save = async (values: EditorValues, { connectAfter, needsSave }: { connectAfter: boolean; needsSave: boolean }) => {
     if (!needsSave && selected) {
@@ -670,6 +672,7 @@ export function App() {
                 serverErrors={serverErrors}
                 busy={busy}
                 passwordSavingAllowed={passwordSavingAllowed}
+                passwordSavingBlocked={secretsUnusable ? 'Saved passwords cannot be read on this computer (see the notice above), so none can be saved here: you are asked for the password when you connect.' : null}
                 onSave={(values, options) => void save(values, options)}
                 onDirtyChange={setEditorDirty}
                 takeFocus={() => {

@@ -35,6 +35,8 @@ export interface ProfileEditorProps {
   serverErrors: FieldErrors;
   busy: boolean;
   passwordSavingAllowed: boolean;
+  /** Why no password can be saved, where that is not the organisation's policy (the saved passwords cannot be read). */
+  passwordSavingBlocked?: string | null;
   /** needsSave is false when Connect is pressed on a saved profile the form has not changed. */
   onSave: (values: EditorValues, options: { connectAfter: boolean; needsSave: boolean }) => void;
   onDuplicate: () => void;
@@ -68,7 +70,7 @@ const CLIPBOARD_LIMITS: Partial<Record<ClipboardPolicy, string>> = {
 /** The text and choice fields (favourite, shareClipboard and highDpi are checkboxes of their own). */
 type Field = Exclude<keyof EditorValues, 'favourite' | 'shareClipboard' | 'highDpi'>;
 
-export function ProfileEditor({ profile, defaults, serverErrors, busy, passwordSavingAllowed, onSave, onDuplicate, onDelete, onForgetPassword, onExport, onDirtyChange, allowedHosts = null, saves = 0, clipboardPolicy = 'both', takeFocus, onCancelEdit }: ProfileEditorProps) {
+export function ProfileEditor({ profile, defaults, serverErrors, busy, passwordSavingAllowed, passwordSavingBlocked = null, onSave, onDuplicate, onDelete, onForgetPassword, onExport, onDirtyChange, allowedHosts = null, saves = 0, clipboardPolicy = 'both', takeFocus, onCancelEdit }: ProfileEditorProps) {
   const id = useId();
   const formRef = useRef<HTMLFormElement>(null);
   const headingRef = useRef<HTMLHeadingElement>(null);
@@ -292,7 +294,7 @@ export function ProfileEditor({ profile, defaults, serverErrors, busy, passwordS
           onChange={(e) => set('password', e.target.value)}
           placeholder={profile?.hasSavedPassword ? 'Leave empty to keep the saved password' : passwordSavingAllowed ? 'Asked when you connect if left empty' : 'Asked when you connect'}
         />
-        {!passwordSavingAllowed && <p className="hint">Your organisation does not allow saving passwords here.</p>}
+        {!passwordSavingAllowed && <p className="hint">{passwordSavingBlocked ?? 'Your organisation does not allow saving passwords here.'}</p>}
         {profile?.hasSavedPassword && (
           <p className="hint">
             A password is saved.{' '}

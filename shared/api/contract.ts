@@ -82,6 +82,11 @@ export interface AppState {
     description: string;
     /** True when the backend is the weaker encrypted-file fallback. */
     weaker: boolean;
+    /**
+     * True where saved passwords can be neither read nor saved (the encrypted file's key damaged or unreadable; the
+     * notices say so, and what to do): connections ask for their password, and nothing offers to remember it.
+     */
+    unusable?: true;
   };
   /** Something the user must be told at start, e.g. a corrupt profiles file was set aside. */
   notices: string[];

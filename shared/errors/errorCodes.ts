@@ -52,6 +52,7 @@ export const ERROR_MESSAGES = {
   'storage-not-permitted': 'DeskBridge could not save your changes: it may not write to its data folder (permissions). Nothing was changed.',
   'storage-full': 'DeskBridge could not save your changes: the disk that holds its data folder is full. Nothing was changed.',
   'keychain-unavailable': 'The password could not be saved or removed: the system keychain did not answer. Try again once it runs.',
+  'secrets-unreadable': 'The password could not be saved: the file that holds the key to saved passwords is damaged or cannot be read. Connections ask for their password instead.',
   'internal': 'Something went wrong inside DeskBridge. The log has the details.',
 } as const;
 
@@ -96,7 +97,7 @@ export function messageFor(code: ErrorCode): string {
  * Codes whose API message says what only the gateway knows (which folder, which system error, what was saved
  * without the password): the page shows the gateway's words for them, and the code's own message otherwise.
  */
-const WORDED_BY_GATEWAY: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['storage-read-only', 'storage-not-permitted', 'storage-full', 'keychain-unavailable']);
+const WORDED_BY_GATEWAY: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['storage-read-only', 'storage-not-permitted', 'storage-full', 'keychain-unavailable', 'secrets-unreadable']);
 
 /** What the page shows for an API error: the code's message, or the gateway's own words where they say more (WORDED_BY_GATEWAY) or the code is not one of ours. */
 export function apiErrorText(code: string, message: string): string {

@@ -290,6 +290,27 @@ test('a damaged key file for the encrypted passwords: --list still lists, "?" fo
   assert.match(save.stderr, /^deskbridge: The key file .* is damaged; saved passwords cannot be read\.$/m);
 });
 
+test('a damaged key file for the encrypted passwords: --import still imports (files carry no password it keeps), says passwords cannot be saved, and leaves the key file as it was', async () => {
+  const { dir, cli } = await setUp();
+  const [rdp, vv] = await fixtures(dir, 'mstsc-desktop.rdp', 'ovirt-vnc.vv');
+  const keyFile = path.join(dir, 'keys', 'secrets.key');
+  await mkdir(path.dirname(keyFile));
+  await writeFile(keyFile, 'c2hvcnQ=\n');
+  const imported = cli('--import', rdp!);
+  assert.equal(imported.status, 0, imported.stderr);
+  assert.match(imported.stdout, /^Imported "mstsc-desktop" \(id \S+\)\.$/m);
+  assert.equal(
+    imported.stderr,
+    `deskbridge: warning: Saved passwords cannot be read, and none can be saved: the key file is damaged (${keyFile}). Connections will ask for their password when you connect. To get the saved passwords back, restore that file from a backup; DeskBridge leaves it as it is.\n`,
+  );
+  // A .vv brings a one-time password, never kept: imported alike.
+  const second = cli('--import', vv!);
+  assert.equal(second.status, 0, second.stderr);
+  const listed = JSON.parse(cli('--list', '--json').stdout) as Listed[];
+  assert.deepEqual(listed.map((c) => [c.name, c.passwordSaved]).sort(), [['mstsc-desktop', null], [listed.find((c) => c.protocol === 'vnc')!.name, null]].sort());
+  assert.equal(await readFile(keyFile, 'utf8'), 'c2hvcnQ=\n', 'the key file is not replaced by a new key');
+});
+
 test('--export takes a connection\u2019s name (any case), as --connect does: exported by name and imported again, it is the same connection', async () => {
   const { dir, dataDir, cli } = await setUp();
   const [rdp] = await fixtures(dir, 'mstsc-desktop.rdp');

@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { readdir, readFile, lstat } from 'node:fs/promises';
+import { lstat, mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { startKeyring, type KeyringSession } from '../servers/keyring';
@@ -141,6 +141,51 @@ for (const [how, reason] of [
     await dialog.waitFor({ timeout: 10_000 });
   });
 }
+
+test('a damaged key file for the encrypted passwords: the app starts and says so, a connection asks for its password (nothing offers to remember it) and connects, and the key file is left as it was', async (t) => {
+  const env = { ...process.env, DESKBRIDGE_SECRETS: 'file' };
+  let server: XvncServer | undefined;
+  let app: RunningApp | undefined;
+  let browser: TestBrowser | undefined;
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'deskbridge-data-'));
+  t.after(async () => {
+    await browser?.close();
+    await app?.stop();
+    await removeDataDir(dataDir);
+    await disposeXvnc(server);
+  });
+  // Where startApp puts the key (beside the data folder): damaged, as a half-restored backup leaves it.
+  const keyFile = path.join(`${dataDir}-keys`, 'secrets.key');
+  await mkdir(path.dirname(keyFile));
+  const damaged = Buffer.from('c2hvcnQ=\n');
+  await writeFile(keyFile, damaged);
+  server = await startXvnc({ password: PASSWORD, background: '#556633', xterm: false });
+  app = await startApp({ dataDir, env });
+  browser = await openBrowser({ origin: app.origin });
+  const { page } = browser;
+  await page.goto(app.url);
+  const notice = page.getByRole('alert').filter({ hasText: 'Saved passwords cannot be read' });
+  await notice.waitFor({ timeout: 10_000 });
+  assert.equal(
+    await notice.textContent(),
+    `Saved passwords cannot be read, and none can be saved: the key file is damaged (${keyFile}). Connections will ask for their password when you connect. To get the saved passwords back, restore that file from a backup; DeskBridge leaves it as it is.`,
+  );
+
+  await createProfile(page, { name: 'Asks', port: server.port });
+  assert.equal(await page.getByLabel('Password', { exact: true }).isDisabled(), true, 'no password is offered to be saved');
+  await page.getByText(/^Saved passwords cannot be read on this computer/).waitFor();
+  await page.getByRole('button', { name: 'Connect', exact: true }).click();
+  const dialog = page.getByRole('dialog', { name: 'Password required' });
+  await dialog.waitFor({ timeout: 10_000 });
+  assert.equal(await dialog.getByLabel('Remember password').count(), 0, 'nothing offers to remember it');
+  await dialog.getByLabel('Password', { exact: true }).fill(PASSWORD);
+  await dialog.getByRole('button', { name: 'Sign in' }).click();
+  await waitForState(page, 'Connected');
+  await waitForCanvasColour(page, 500, 400, hexColour('#556633'));
+
+  assert.deepEqual(await readFile(keyFile), damaged, 'the key file is not replaced by a new key');
+  assert.deepEqual(await readdir(path.dirname(keyFile)), ['secrets.key'], 'nor is another key made beside it');
+});
 
 /**
  * The password as it would appear inside any base64 text: its bytes can start

@@ -20,6 +20,8 @@ export interface GatewayHarness {
   dataDir: string;
   /** The machine-wide policy file the gateway reads (and watches). */
   machinePolicyFile: string;
+  /** Where the encrypted file's key is (or would be made). */
+  keyFile: string;
   call(method: string, pathname: string, body?: unknown): Promise<{ status: number; json: any }>;
   socket(pathAndQuery: string): WebSocket;
   /** Collects control events of a session. */
@@ -48,6 +50,8 @@ export interface HarnessOptions {
   openFile?: { fileName: string; bytes: Uint8Array };
   /** A secrets store of the test's own (a keychain that stops answering) instead of the encrypted file. */
   secrets?: SecretStore;
+  /** Written as the encrypted file's key before the gateway starts (a damaged one, say); its path is `keyFile`. */
+  keyFile?: string | Uint8Array;
 }
 
 export async function startGatewayHarness(options: HarnessOptions = {}): Promise<GatewayHarness> {
@@ -64,6 +68,10 @@ export async function startGatewayHarness(options: HarnessOptions = {}): Promise
     await writeFile(policyFile, JSON.stringify(options.commandLinePolicy));
   }
   const dataDir = options.dataDir ?? path.join(root, 'd');
+  if (options.keyFile !== undefined) {
+    await mkdir(path.join(root, 'k'));
+    await writeFile(path.join(root, 'k', 'secrets.key'), options.keyFile);
+  }
   const gateway = await startGateway({
     port: 0,
     dataDir,
@@ -116,6 +124,7 @@ export async function startGatewayHarness(options: HarnessOptions = {}): Promise
     gateway,
     dataDir,
     machinePolicyFile,
+    keyFile: path.join(root, 'k', 'secrets.key'),
     call,
     socket,
     async control(controlPath) {

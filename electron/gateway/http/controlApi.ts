@@ -274,7 +274,8 @@ export class ControlApi {
 
   private async state(): Promise<AppState> {
     const { secrets, library, connect, policy } = this.deps;
-    const notices = library.notices;
+    // Saved passwords that cannot be read (the encrypted file's key damaged) are said where the library shows problems.
+    const notices = [...(secrets.unusable ? [secrets.unusable] : []), ...library.notices];
     let autoConnectProfileId: string | null = this.deps.openAtStart?.() ?? null;
     const policyKiosk = policy.policy.kiosk;
     const kioskEnabled = this.kioskEnabled();
@@ -288,7 +289,7 @@ export class ControlApi {
     return {
       version: this.deps.version,
       shell: this.deps.shell,
-      secrets: { backend: secrets.backend, description: secrets.description, weaker: secrets.weaker },
+      secrets: { backend: secrets.backend, description: secrets.description, weaker: secrets.weaker, ...(secrets.unusable ? { unusable: true } : {}) },
       notices,
       autoConnectProfileId,
       autoConnectProfile: autoConnectProfileId ? await this.deps.library.view(library.get(autoConnectProfileId) as Profile).catch(() => null) : null,

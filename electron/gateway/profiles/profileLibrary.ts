@@ -478,6 +478,11 @@ export class ProfileLibrary {
     return this.secrets.backend;
   }
 
+  /** Why saved passwords can be neither read nor saved (the encrypted file's key damaged), in words for the user; else null. */
+  get secretsUnusable(): string | null {
+    return this.secrets.unusable ?? null;
+  }
+
   passwordSavingRefusal(): PolicyRefusal | null {
     const rule = this.policy.policy.passwords.save;
     if (rule === 'never') return new PolicyRefusal(403, 'policy-no-saved-passwords');
@@ -515,7 +520,8 @@ export class ProfileLibrary {
     const saved = await this.passwordSavedOrUnreadable(id);
     if (typeof saved === 'boolean') return saved;
     // A connect goes on and asks for the password: "none saved" is the useful answer here (--list says unknown).
-    this.logger.warn('could not read the secrets store', { error: saved.unreadable });
+    // A store that could not be opened was said once at start (its notice), not again for every connection listed.
+    if (!this.secrets.unusable) this.logger.warn('could not read the secrets store', { error: saved.unreadable });
     return false;
   }
 

@@ -30,19 +30,37 @@ export function defaultKeyDir(): string {
   return path.join(process.env.XDG_STATE_HOME ?? path.join(os.homedir(), '.local', 'state'), 'deskbridge');
 }
 
+/**
+ * The key file is there but cannot be used (damaged, or not readable): the passwords sealed with it cannot be read.
+ * Never replaced by a new key: IT may restore it from a backup. The message keeps the words --save-password prints.
+ */
+export class KeyFileUnusable extends Error {
+  constructor(
+    readonly file: string,
+    /** What is wrong with it, as the end of a sentence: "the key file is damaged". */
+    readonly reason: string,
+  ) {
+    super(`The key file ${file} ${reason.replace(/^the key file /, '')}; saved passwords cannot be read.`);
+  }
+}
+
 async function loadOrCreateKey(keyDir: string): Promise<Buffer> {
   const file = path.join(keyDir, KEY_FILE);
+  let text: string;
   try {
-    const key = Buffer.from((await fs.readFile(file, 'utf8')).trim(), 'base64');
-    if (key.length === 32) return key;
-    throw new Error(`The key file ${file} is damaged; saved passwords cannot be read.`);
+    text = await fs.readFile(file, 'utf8');
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== 'ENOENT') throw new KeyFileUnusable(file, `the key file cannot be read (${code ?? (error as Error).message})`);
+    // INVARIANT: a key is made only where there is none ('wx'), never over a file that is there.
+    await fs.mkdir(keyDir, { recursive: true, mode: 0o700 });
+    const key = randomBytes(32);
+    await fs.writeFile(file, key.toString('base64') + '\n', { mode: 0o600, flag: 'wx' });
+    return key;
   }
-  await fs.mkdir(keyDir, { recursive: true, mode: 0o700 });
-  const key = randomBytes(32);
-  await fs.writeFile(file, key.toString('base64') + '\n', { mode: 0o600, flag: 'wx' });
-  return key;
+  const key = Buffer.from(text.trim(), 'base64');
+  if (key.length === 32) return key;
+  throw new KeyFileUnusable(file, 'the key file is damaged');
 }
 
 export async function openFileSecrets(dataDir: string, keyDir: string): Promise<SecretStore> {

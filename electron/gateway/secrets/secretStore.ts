@@ -5,7 +5,7 @@
 import type { SecretsBackend } from '../../../shared/api/contract';
 import type { Logger } from '../logging/logger';
 import { openKeychainSecrets } from './keychainSecrets';
-import { openFileSecrets, defaultKeyDir } from './fileSecrets';
+import { openFileSecrets, defaultKeyDir, KeyFileUnusable } from './fileSecrets';
 
 export interface SecretStore {
   readonly backend: SecretsBackend;
@@ -13,6 +13,11 @@ export interface SecretStore {
   readonly description: string;
   /** True for the encrypted-file fallback, which is weaker than a keychain. */
   readonly weaker: boolean;
+  /**
+   * Set where nothing saved can be read and nothing can be saved (the encrypted file's key damaged or unreadable):
+   * what the user is told at start, in plain words, with what to do. Absent for a store that works.
+   */
+  readonly unusable?: string;
   get(account: string): Promise<string | null>;
   set(account: string, secret: string): Promise<void>;
   delete(account: string): Promise<void>;
@@ -21,11 +26,18 @@ export interface SecretStore {
 export const SECRETS_SERVICE = 'DeskBridge';
 
 /**
- * The system keychain did not do what was asked (it stopped, or is locked and will not open): the API answers 503
- * (a service DeskBridge depends on is unavailable; the same request may work once it runs again).
+ * The password store as a whole did not do what was asked, not one entry of it: the system keychain stopped, or is
+ * locked and will not open (`keychain-unavailable`), or the encrypted file or its key cannot be read
+ * (`secrets-unreadable`). The API answers 503 (something DeskBridge depends on is unavailable; the same request may
+ * work once it is back), and a read that fails so stands for every other read (`deskbridge --list` asks once).
  */
 export class SecretsUnavailable extends Error {
-  readonly code = 'keychain-unavailable';
+  constructor(
+    message: string,
+    readonly code: 'keychain-unavailable' | 'secrets-unreadable' = 'keychain-unavailable',
+  ) {
+    super(message);
+  }
 }
 
 /** The keychain account under which a profile's password is kept. */
@@ -54,13 +66,19 @@ export async function openSecretStore(options: OpenSecretsOptions): Promise<Secr
 
 /**
  * The encrypted file where openSecretStore() failed (its key file unreadable or damaged; a keychain that cannot be
- * used falls back to the file, so only the file fails to open): every use fails with why.
+ * used falls back to the file, so only the file fails to open): every use fails with why, as the whole store
+ * (SecretsUnavailable). The app and the CLI go on without saved passwords; the key file is left as it is, since a
+ * new key in its place would make every saved password unreadable for good, where IT may restore the file.
  */
 export function unopenedSecretStore(why: Error): SecretStore {
   const fail = async (): Promise<never> => {
-    throw why;
+    throw new SecretsUnavailable(why.message, 'secrets-unreadable');
   };
-  return { backend: 'file', description: `Saved passwords cannot be read: ${why.message}`, weaker: true, get: fail, set: fail, delete: fail };
+  const unusable =
+    why instanceof KeyFileUnusable
+      ? `Saved passwords cannot be read, and none can be saved: ${why.reason} (${why.file}). Connections will ask for their password when you connect. To get the saved passwords back, restore that file from a backup; DeskBridge leaves it as it is.`
+      : `Saved passwords cannot be read, and none can be saved: ${why.message.replace(/\.$/, '')}. Connections will ask for their password when you connect.`;
+  return { backend: 'file', description: unusable, weaker: true, unusable, get: fail, set: fail, delete: fail };
 }
 
 /**

@@ -1,0 +1,35 @@
+// A damaged key file for the encrypted passwords (no keychain here) must not stop the app: the gateway starts, the
+// state says saved passwords cannot be read and what to do, saving one is refused in words while the connection
+// itself is saved, and the key file is left byte for byte as it was (IT may restore the passwords from a backup).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { startGatewayHarness } from './gatewayHarness';
+import type { AppState, ProfileView } from '../../shared/api/contract';
+
+const DAMAGED_KEY = 'c2hvcnQ=\n'; // base64 of "short": 5 bytes where 32 are needed
+
+test('a damaged key file: the gateway starts, its state says saved passwords cannot be read (the file named, what happens now), and the file is left as it was', async (t) => {
+  const h = await startGatewayHarness({ keyFile: DAMAGED_KEY });
+  t.after(() => h.close());
+  const state = (await h.call('GET', '/api/state')).json as AppState;
+  assert.equal(state.secrets.unusable, true);
+  assert.equal(
+    state.notices[0],
+    `Saved passwords cannot be read, and none can be saved: the key file is damaged (${h.keyFile}). Connections will ask for their password when you connect. To get the saved passwords back, restore that file from a backup; DeskBridge leaves it as it is.`,
+  );
+  assert.ok(h.logs().some((line) => line.includes('saved passwords cannot be read; starting without them')), 'the log says why');
+
+  // The library works: a connection is saved; its password is refused in words, the connection kept without it.
+  const profile = { name: 'Desk', protocol: 'vnc', host: '127.0.0.1', port: 5901 };
+  const created = await h.call('POST', '/api/profiles', { profile, password: 'pw-1' });
+  assert.equal(created.status, 503, JSON.stringify(created.json));
+  assert.equal(created.json.error, 'secrets-unreadable');
+  assert.equal(created.json.message, `The key file ${h.keyFile} is damaged; saved passwords cannot be read. The connection was saved without it.`);
+  const listed = (await h.call('GET', '/api/profiles')).json as ProfileView[];
+  assert.deepEqual(listed.map((p) => [p.name, p.hasSavedPassword]), [['Desk', false]]);
+  const saved = await h.call('POST', `/api/profiles/${created.json.profile.id}/password`, { password: 'pw-2' });
+  assert.equal(saved.status, 503);
+  assert.equal(saved.json.error, 'secrets-unreadable');
+  assert.equal(await readFile(h.keyFile, 'utf8'), DAMAGED_KEY, 'the key file is not replaced by a new key');
+});
