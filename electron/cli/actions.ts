@@ -8,7 +8,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { checkPolicyFile, collectDiagnostics, exportProfile, machinePolicyPath, notFoundOrAmbiguous, openOfflineLibrary, packageVersion, importIntoLibrary, PolicyRefusal } from '../gateway/index';
 import { USAGE, type CliOptions } from './options';
 import { describeFileError, honourDeleteThisFile, readNamedFile } from '../gateway/profiles/namedFiles';
-import { listedConnections, formatList } from './libraryListing';
+import { listedConnections, formatList, lookUpPasswords } from './libraryListing';
 
 /**
  * Does what the options ask, if they ask for an action, and gives the exit code (0 done; 1 refused or failed, said on
@@ -251,26 +251,19 @@ function shownPath(file: string): string {
 async function runList(options: CliOptions, { json, sort }: NonNullable<CliOptions['list']>): Promise<number> {
   const library = await openOfflineLibrary({ dataDir: options.dataDir, policyFile: options.policy, machinePolicyFile: machinePolicyPath(), unreadableSecrets: 'tolerate' });
   for (const notice of library.notices) process.stderr.write(`deskbridge: warning: ${notice}\n`);
-  // One keychain read at a time: N connections are N reads, which a keychain answers one by one anyway.
+  const profiles = library.list();
+  const store = library.secretsBackend === 'keychain' ? 'the keychain' : 'the encrypted password file';
+  const looked = await lookUpPasswords(
+    profiles.map((profile) => profile.id),
+    (id) => library.passwordSavedOrUnreadable(id),
+    store,
+  );
+  for (const warning of looked.warnings) process.stderr.write(`deskbridge: warning: ${warning}\n`);
+  // The flags just read are known to the library (no second read); where the store could not be read it is not
+  // asked again for the view (null): listed as unknown.
   const views = [];
-  const unknown = new Set<string>();
-  let why = '';
-  for (const profile of library.list()) {
-    // A store that failed once is not asked again for each connection (a keychain that times out would take that long each).
-    const saved = why ? { unreadable: why } : await library.passwordSavedOrUnreadable(profile.id);
-    if (typeof saved !== 'boolean') {
-      unknown.add(profile.id);
-      why ||= saved.unreadable;
-    }
-    // Where the keychain could not be read just now it is not asked again for the view (null): listed as unknown.
-    views.push(await library.view(profile, typeof saved === 'boolean' ? undefined : null));
-  }
-  if (unknown.size > 0) {
-    const store = library.secretsBackend === 'keychain' ? 'the keychain' : 'the encrypted password file';
-    const count = unknown.size === 1 ? '1 connection' : `${unknown.size} connections`;
-    process.stderr.write(`deskbridge: warning: ${store} could not be read (${why.replace(/\.$/, '')}), so whether a password is saved is unknown for ${count}.\n`);
-  }
-  const connections = listedConnections(views, unknown, sort);
+  for (const profile of profiles) views.push(await library.view(profile, looked.unknown.has(profile.id) ? null : undefined));
+  const connections = listedConnections(views, looked.unknown, sort);
   if (connections.length === 0) process.stderr.write(`deskbridge: the library has no connections (data folder ${options.dataDir}).\n`);
   if (json) process.stdout.write(JSON.stringify(connections, null, 2) + '\n');
   else if (connections.length > 0) process.stdout.write(formatList(connections));

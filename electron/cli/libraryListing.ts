@@ -21,8 +21,8 @@ export interface ListedConnection {
 
 /**
  * The library's connections, in its order (as the app's list shows them sorted by `sort`), with only the fields
- * --list prints. `passwordUnknown`: the ids whose saved password could not be looked up (the keychain did not
- * answer), listed as unknown rather than as the "no" their view says.
+ * --list prints. `passwordUnknown`: the ids whose saved password could not be looked up (lookUpPasswords), listed as
+ * unknown rather than as the "no" their view says.
  */
 export function listedConnections(views: readonly ProfileView[], passwordUnknown: ReadonlySet<string> = new Set(), sort: LibrarySort = DEFAULT_LIBRARY_SORT): ListedConnection[] {
   return libraryOrder(views, sort).map((view) => ({
@@ -35,6 +35,44 @@ export function listedConnections(views: readonly ProfileView[], passwordUnknown
     passwordSaved: passwordUnknown.has(view.id) ? null : view.hasSavedPassword,
     id: view.id,
   }));
+}
+
+/** Whether a connection's password is saved, or why that could not be told (ProfileLibrary.passwordSavedOrUnreadable). */
+export type PasswordLookup = boolean | { unreadable: string; wholeStore: boolean };
+
+/**
+ * Asks the password store about each connection, one at a time (N connections are N reads, which a keychain answers
+ * one by one anyway). A failure of the store itself (`wholeStore`: not opened, the keychain not answering) is not
+ * asked again for each connection after it (a keychain that times out would take that long each): they are all
+ * unknown. One entry that could not be read is unknown alone; the others are still asked. `store` names it for the
+ * warnings: one line per reason, with how many connections it left unknown.
+ */
+export async function lookUpPasswords(ids: readonly string[], lookUp: (id: string) => Promise<PasswordLookup>, store: string): Promise<{ unknown: Set<string>; warnings: string[] }> {
+  const unknown = new Set<string>();
+  let storeDown: string | null = null;
+  let afterStoreDown = 0;
+  const entryFailures = new Map<string, number>();
+  for (const id of ids) {
+    if (storeDown !== null) {
+      unknown.add(id);
+      afterStoreDown++;
+      continue;
+    }
+    const saved = await lookUp(id);
+    if (typeof saved === 'boolean') continue;
+    unknown.add(id);
+    if (saved.wholeStore) {
+      storeDown = saved.unreadable;
+      afterStoreDown++;
+    } else entryFailures.set(saved.unreadable, (entryFailures.get(saved.unreadable) ?? 0) + 1);
+  }
+  const counted = (count: number) => (count === 1 ? '1 connection' : `${count} connections`);
+  const plain = (why: string) => why.replace(/\.$/, '');
+  const warnings = [...entryFailures].map(
+    ([why, count]) => `the saved password of ${counted(count)} could not be read from ${store} (${plain(why)}), so whether one is saved is unknown for ${count === 1 ? 'it' : 'them'}.`,
+  );
+  if (storeDown !== null) warnings.push(`${store} could not be read (${plain(storeDown)}), so whether a password is saved is unknown for ${counted(afterStoreDown)}.`);
+  return { unknown, warnings };
 }
 
 /** An IPv6 address in brackets, so its port stays apart: [fe80::1]:5901 (a Proxmox proxy ticket's colons are not one). */

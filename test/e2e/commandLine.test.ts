@@ -11,6 +11,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { ROOT } from '../support/app';
 import { profilesFile, storedProfile } from '../support/storedProfiles';
+import { startKeyring } from '../servers/keyring';
+
+const haveKeyring = process.platform === 'linux' && spawnSync('gnome-keyring-daemon', ['--version']).status === 0 && spawnSync('secret-tool', ['--version']).status !== null;
 
 const cleanups: (() => Promise<void>)[] = [];
 after(async () => {
@@ -309,6 +312,31 @@ test('a damaged key file for the encrypted passwords: --import still imports (fi
   const listed = JSON.parse(cli('--list', '--json').stdout) as Listed[];
   assert.deepEqual(listed.map((c) => [c.name, c.passwordSaved]).sort(), [['mstsc-desktop', null], [listed.find((c) => c.protocol === 'vnc')!.name, null]].sort());
   assert.equal(await readFile(keyFile, 'utf8'), 'c2hvcnQ=\n', 'the key file is not replaced by a new key');
+});
+
+test('--list with a keychain where one connection\u2019s entry cannot be read (two items answer for it): only that one is "?", the others still read', { skip: !haveKeyring && 'needs gnome-keyring and secret-tool' }, async (t) => {
+  const keyring = await startKeyring();
+  t.after(() => keyring.stop());
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'deskbridge-cli-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const env: NodeJS.ProcessEnv = { ...keyring.env, DESKBRIDGE_SECRETS_KEY_DIR: path.join(dir, 'keys') };
+  delete env.DESKBRIDGE_SECRETS;
+  const run = (args: string[], input?: string) => spawnSync(process.execPath, [path.join(ROOT, 'bin', 'deskbridge.mjs'), '--data-dir', path.join(dir, 'data'), ...args], { encoding: 'utf8', cwd: dir, input, env });
+  const files = await fixtures(dir, 'mstsc-desktop.rdp', 'lab-vnc.remmina');
+  assert.equal(run(['--import', ...files]).status, 0);
+  assert.equal(run(['--save-password', 'mstsc-desktop'], 'Correct-Horse-77\n').status, 0);
+  assert.equal(run(['--save-password', 'Lab bench 7'], 'Other-Horse-78\n').status, 0);
+  // Another program saves a second item under the first connection's names: the keychain cannot say which is meant.
+  const id = (JSON.parse(run(['--list', '--json']).stdout) as Listed[]).find((c) => c.name === 'mstsc-desktop')!.id;
+  assert.equal(spawnSync('secret-tool', ['store', '--label', 'other', 'service', 'DeskBridge', 'username', `profile:${id}`, 'by', 'another program'], { env, input: 'x' }).status, 0);
+  const text = run(['--list']);
+  assert.equal(text.status, 0, text.stderr);
+  assert.match(text.stdout, /^mstsc-desktop +RDP +desk-042\.corp\.example:3390 +- +no +\? +\S+$/m);
+  assert.match(text.stdout, /^Lab bench 7 +VNC +\[fd00::7\]:5901 +Lab +no +yes +\S+$/m, 'the connection after it is still read');
+  assert.equal(
+    text.stderr,
+    'deskbridge: warning: the saved password of 1 connection could not be read from the keychain (the keychain holds 2 items for this one connection, so which is its password is unclear), so whether one is saved is unknown for it.\n',
+  );
 });
 
 test('--export takes a connection\u2019s name (any case), as --connect does: exported by name and imported again, it is the same connection', async () => {

@@ -527,10 +527,12 @@ export class ProfileLibrary {
 
   /**
    * For `deskbridge --list`: whether a password is saved, as hasSavedPassword() tells it, except where the secrets
-   * store could not be read: then `unreadable` says why. hasSavedPassword() answers "no" there (a connect goes on
+   * store could not be read: then `unreadable` says why, and `wholeStore` whether that was the store itself (it
+   * could not be opened, the keychain did not answer: every other read would fail alike, so --list asks no more)
+   * or this one entry (the others may still be read). hasSavedPassword() answers "no" there (a connect goes on
    * and asks for the password), which a list IT acts on would state as a fact.
    */
-  async passwordSavedOrUnreadable(id: string): Promise<boolean | { unreadable: string }> {
+  async passwordSavedOrUnreadable(id: string): Promise<boolean | { unreadable: string; wholeStore: boolean }> {
     const oneShot = this.oneShots.get(id);
     if (oneShot) return oneShot.password !== null;
     if (this.passwordSavingRefusal()) return false;
@@ -539,7 +541,7 @@ export class ProfileLibrary {
     try {
       return (await this.readSavedPassword(id)) !== null;
     } catch (error) {
-      return { unreadable: (error as Error).message };
+      return { unreadable: (error as Error).message, wholeStore: error instanceof SecretsUnavailable };
     }
   }
 

@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { writeFileAtomic } from '../profiles/profileStore';
 import { withFileLock } from '../profiles/fileLock';
-import type { SecretStore } from './secretStore';
+import { SecretsUnavailable, type SecretStore } from './secretStore';
 
 export const SECRETS_FILE = 'secrets.enc.json';
 const KEY_FILE = 'secrets.key';
@@ -90,7 +90,12 @@ export async function openFileSecrets(dataDir: string, keyDir: string): Promise<
       'No system keychain is running, so saved passwords are kept in an encrypted file on this computer. This is weaker than a keychain: anyone who can read your files can recover them.',
     weaker: true,
     async get(account) {
-      const sealed = (await read()).entries[account];
+      // The file itself unreadable is every entry unreadable: said as the whole store, not as this one account.
+      const sealed = (
+        await read().catch((error: unknown) => {
+          throw new SecretsUnavailable((error as Error).message, 'secrets-unreadable');
+        })
+      ).entries[account];
       if (!sealed) return null;
       try {
         const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(sealed.iv, 'base64'));

@@ -3,7 +3,7 @@
 // Credential Manager on Windows.
 import { createRequire } from 'node:module';
 import type { Logger } from '../logging/logger';
-import type { SecretStore } from './secretStore';
+import { SecretsUnavailable, type SecretStore } from './secretStore';
 
 type AsyncEntryCtor = new (
   service: string,
@@ -14,6 +14,9 @@ type AsyncEntryCtor = new (
   setPassword(password: string): Promise<void>;
   deleteCredential(): Promise<boolean>;
 };
+
+/** How @napi-rs/keyring words a failure of the keychain as a whole (its Error::PlatformFailure, NoStorageAccess). */
+const WHOLE_KEYCHAIN_FAILURE = /^(?:Platform (?:secure storage )?failure|Couldn't access platform (?:secure )?storage)\b/i;
 
 const KEYCHAIN_NAMES: Record<string, string> = {
   linux: 'Secret Service (GNOME Keyring, KWallet or similar)',
@@ -46,7 +49,18 @@ export async function openKeychainSecrets(service: string, logger: Logger): Prom
     description: `Saved passwords are kept in the system keychain (${name}).`,
     weaker: false,
     async get(account) {
-      return (await entry(account).getPassword()) ?? null;
+      try {
+        return (await entry(account).getPassword()) ?? null;
+      } catch (error) {
+        // keyring's PlatformFailure and NoStorageAccess are the keychain itself (no D-Bus answer, locked): every read
+        // would fail alike. Others (BadEncoding, Ambiguous: "Entry is matched by 2 credentials") are this entry's.
+        const said = (error as Error).message;
+        if (WHOLE_KEYCHAIN_FAILURE.test(said)) throw new SecretsUnavailable(said);
+        // Said without the item paths keyring lists after it (another program saved one more under the same names).
+        const ambiguous = /^Entry is matched by (\d+) credentials/.exec(said);
+        if (ambiguous) throw new Error(`the keychain holds ${ambiguous[1]} items for this one connection, so which is its password is unclear`);
+        throw error;
+      }
     },
     async set(account, secret) {
       await entry(account).setPassword(secret);

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { formatList, listedConnections } from '../../../electron/cli/libraryListing';
+import { formatList, listedConnections, lookUpPasswords } from '../../../electron/cli/libraryListing';
 import type { ProfileView } from '../../../shared/api/contract';
 
 function view(fields: Partial<ProfileView> & { name: string }): ProfileView {
@@ -59,4 +59,37 @@ test('--list: where the keychain could not be read, "?" in the column (the layou
     'Gamma  RDP       desk.corp.example:3389  -       no       no              id-Gamma',
     '',
   ]);
+});
+
+test('--list: one saved password that could not be read is that one connection\u2019s "?"; the others are still asked', async () => {
+  const asked: string[] = [];
+  const looked = await lookUpPasswords(
+    ['a', 'b', 'c', 'd'],
+    async (id) => {
+      asked.push(id);
+      // keyring's Ambiguous: two keychain items answer for this one account.
+      if (id === 'b') return { unreadable: 'Entry is matched by 2 credentials.', wholeStore: false };
+      return id === 'c';
+    },
+    'the keychain',
+  );
+  assert.deepEqual(asked, ['a', 'b', 'c', 'd']);
+  assert.deepEqual([...looked.unknown], ['b']);
+  assert.deepEqual(looked.warnings, ['the saved password of 1 connection could not be read from the keychain (Entry is matched by 2 credentials), so whether one is saved is unknown for it.']);
+});
+
+test('--list: a store that could not be used at all is asked once; every connection from there is "?"', async () => {
+  const asked: string[] = [];
+  const looked = await lookUpPasswords(
+    ['a', 'b', 'c', 'd'],
+    async (id) => {
+      asked.push(id);
+      if (id === 'a') return true;
+      return { unreadable: 'Platform failure: no reply from org.freedesktop.secrets.', wholeStore: true };
+    },
+    'the keychain',
+  );
+  assert.deepEqual(asked, ['a', 'b'], 'not asked again after the store failed');
+  assert.deepEqual([...looked.unknown], ['b', 'c', 'd']);
+  assert.deepEqual(looked.warnings, ['the keychain could not be read (Platform failure: no reply from org.freedesktop.secrets), so whether a password is saved is unknown for 3 connections.']);
 });

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { startKeyring } from '../../servers/keyring';
 import { openKeychainSecrets } from '../../../electron/gateway/secrets/keychainSecrets';
+import { SecretsUnavailable } from '../../../electron/gateway/secrets/secretStore';
 import { createLogger } from '../../../electron/gateway/logging/logger';
 
 const haveKeyring = process.platform === 'linux' && spawnSync('gnome-keyring-daemon', ['--version']).status === 0 && spawnSync('secret-tool', ['--version']).status !== null;
@@ -29,4 +30,6 @@ test('a keychain that stops: delete fails (the password is still there); a delet
   await new Promise((r) => setTimeout(r, 300));
   await assert.rejects(store.delete('profile:a'), 'a delete the keychain did not do is not done');
   await assert.rejects(store.set('profile:a', 'pw-b'));
+  // A read fails as the keychain itself, not as this one entry: --list then asks it no more (every read would fail).
+  await assert.rejects(store.get('profile:a'), (error: unknown) => error instanceof SecretsUnavailable && error.code === 'keychain-unavailable');
 });

@@ -11,7 +11,7 @@ import { importIntoLibrary } from '../../../electron/gateway/profiles/connection
 import { ManagedPolicyStore } from '../../../electron/gateway/policy/managedPolicy';
 import { ManagedOverrides } from '../../../electron/gateway/policy/managedOverrides';
 import { createLogger } from '../../../electron/gateway/logging/logger';
-import type { SecretStore } from '../../../electron/gateway/secrets/secretStore';
+import { SecretsUnavailable, type SecretStore } from '../../../electron/gateway/secrets/secretStore';
 import type { Profile, ProfileDraft } from '../../../shared/profiles/profileSchema';
 
 const logger = createLogger({ sink: () => undefined });
@@ -84,11 +84,17 @@ test('a keychain that cannot be read: --list is told "unknown" and why, not "no"
   await secrets.set(`profile:${id}`, 'pw');
   const get = secrets.get.bind(secrets);
   secrets.get = async () => {
-    throw new Error('Platform secure storage failure: the name org.freedesktop.secrets was not provided');
+    throw new SecretsUnavailable('Platform secure storage failure: the name org.freedesktop.secrets was not provided');
   };
-  assert.deepEqual(await library.passwordSavedOrUnreadable(id), { unreadable: 'Platform secure storage failure: the name org.freedesktop.secrets was not provided' });
+  // The keychain itself (SecretsUnavailable, as keychainSecrets says a PlatformFailure): every other read would fail alike.
+  assert.deepEqual(await library.passwordSavedOrUnreadable(id), { unreadable: 'Platform secure storage failure: the name org.freedesktop.secrets was not provided', wholeStore: true });
   assert.equal(await library.hasSavedPassword(id), false, 'the page\u2019s flag stays a boolean');
   assert.equal(await library.savedPassword(id), null, 'a connect asks for the password');
+  // One entry the keychain cannot give (two items answer for it): that entry's failure, not the store's.
+  secrets.get = async () => {
+    throw new Error('Entry is matched by 2 credentials.');
+  };
+  assert.deepEqual(await library.passwordSavedOrUnreadable(id), { unreadable: 'Entry is matched by 2 credentials.', wholeStore: false });
   // Answering again: read, and known from then on.
   secrets.get = get;
   assert.equal(await library.passwordSavedOrUnreadable(id), true);
