@@ -277,10 +277,10 @@ test('virtualised across folders: the focused row keeps the focus scrolled away,
   assert.deepEqual((await readItems(list)).slice(-2), ['Keel: Keel 58, 59 of 60', 'Keel: Keel 59, 60 of 60']);
   // Scrolled back to the top, the focused row stays (in its folder's list, under its heading), and Up goes on from it.
   await list.locator('.profile-rows').evaluate((element) => (element.scrollTop = 0));
-  // The list draws the rows now in view after its scroll event: waited for (the top rows drawn, Keel's scrolled away),
-  // not a fixed time, which a loaded machine can outlast.
+  // The list drops the rows scrolled away after its scroll event: waited for (Keel down to its focused row), not a
+  // fixed time, which a loaded machine can outlast.
   const keelRows = list.getByRole('list', { name: 'Keel', exact: true }).getByRole('button');
-  await waitFor(async () => (await readItems(list)).includes('Aft: Aft 00, 1 of 60') && (await keelRows.count()) === 1, 'the rows at the top drawn after the scroll');
+  await waitFor(async () => (await keelRows.count()) === 1, 'the rows scrolled away dropped after the scroll');
   assert.equal(await focused(page), 'Keel 59', 'the focus stays on its row when scrolled away');
   assert.equal(await keelRows.count(), 1, 'only the focused row of Keel is rendered');
   assert.ok(await onlyListItems());
