@@ -9,7 +9,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { writeFileAtomic } from '../profiles/profileStore';
 import { withFileLock } from '../profiles/fileLock';
-import { SecretsUnavailable, type SecretStore } from './secretStore';
+import type { SecretStore } from './secretStore';
+import { SecretsUnavailable } from './secretsUnavailable';
 
 export const SECRETS_FILE = 'secrets.enc.json';
 const KEY_FILE = 'secrets.key';

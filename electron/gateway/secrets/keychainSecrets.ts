@@ -3,7 +3,8 @@
 // Credential Manager on Windows.
 import { createRequire } from 'node:module';
 import type { Logger } from '../logging/logger';
-import { SecretsUnavailable, type SecretStore } from './secretStore';
+import type { SecretStore } from './secretStore';
+import { SecretsUnavailable } from './secretsUnavailable';
 
 type AsyncEntryCtor = new (
   service: string,

@@ -6,6 +6,7 @@ import type { SecretsBackend } from '../../../shared/api/contract';
 import type { Logger } from '../logging/logger';
 import { openKeychainSecrets } from './keychainSecrets';
 import { openFileSecrets, defaultKeyDir, KeyFileUnusable } from './fileSecrets';
+import { SecretsUnavailable } from './secretsUnavailable';
 
 export interface SecretStore {
   readonly backend: SecretsBackend;
@@ -25,20 +26,7 @@ export interface SecretStore {
 
 export const SECRETS_SERVICE = 'DeskBridge';
 
-/**
- * The password store as a whole did not do what was asked, not one entry of it: the system keychain stopped, or is
- * locked and will not open (`keychain-unavailable`), or the encrypted file or its key cannot be read
- * (`secrets-unreadable`). The API answers 503 (something DeskBridge depends on is unavailable; the same request may
- * work once it is back), and a read that fails so stands for every other read (`deskbridge --list` asks once).
- */
-export class SecretsUnavailable extends Error {
-  constructor(
-    message: string,
-    readonly code: 'keychain-unavailable' | 'secrets-unreadable' = 'keychain-unavailable',
-  ) {
-    super(message);
-  }
-}
+export { SecretsUnavailable };
 
 /** The keychain account under which a profile's password is kept. */
 export function profileAccount(profileId: string): string {
