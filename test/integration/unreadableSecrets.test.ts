@@ -3,7 +3,7 @@
 // itself is saved, and the key file is left byte for byte as it was (IT may restore the passwords from a backup).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { startGatewayHarness } from './gatewayHarness';
 import type { AppState, ProfileView } from '../../shared/api/contract';
 
@@ -32,4 +32,32 @@ test('a damaged key file: the gateway starts, its state says saved passwords can
   assert.equal(saved.status, 503);
   assert.equal(saved.json.error, 'secrets-unreadable');
   assert.equal(await readFile(h.keyFile, 'utf8'), DAMAGED_KEY, 'the key file is not replaced by a new key');
+});
+
+test('a damaged key file where policy keeps saved passwords out of the encrypted file (never, keychain-only without a keychain): no notice blames the file, which is not used; a policy that allows the file again brings the notice back', async (t) => {
+  for (const rule of ['never', 'keychain-only'] as const) {
+    const h = await startGatewayHarness({ keyFile: DAMAGED_KEY, machinePolicy: { schemaVersion: 1, passwords: { save: rule } } });
+    t.after(() => h.close());
+    const state = (await h.call('GET', '/api/state')).json as AppState;
+    assert.equal(state.policy.passwordSaving, rule);
+    assert.equal(state.secrets.unusable, undefined, rule);
+    assert.deepEqual(state.notices, [], rule);
+    assert.equal(state.secrets.description, 'Your organisation\'s policy does not allow saving passwords here.', rule);
+    // A save is refused by the policy, in its words, not by the file.
+    const created = await h.call('POST', '/api/profiles', { profile: { name: 'Desk', protocol: 'vnc', host: '127.0.0.1', port: 5901 }, password: 'pw-1' });
+    assert.deepEqual([created.status, created.json.error], [403, 'policy-no-saved-passwords'], JSON.stringify(created.json));
+    assert.doesNotMatch(JSON.stringify(created.json), /key file/, rule);
+    assert.equal(await readFile(h.keyFile, 'utf8'), DAMAGED_KEY, 'the key file is left as it was');
+
+    if (rule !== 'never') continue;
+    // IT lifts the rule while the app runs: the file would be used now, so its damage is said.
+    await writeFile(h.machinePolicyFile, JSON.stringify({ schemaVersion: 1 }));
+    let after = state;
+    for (let i = 0; i < 160 && after.policy.passwordSaving !== 'allowed'; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      after = (await h.call('GET', '/api/state')).json as AppState;
+    }
+    assert.equal(after.secrets.unusable, true);
+    assert.match(after.notices[0] ?? '', /^Saved passwords cannot be read, and none can be saved: the key file is damaged/);
+  }
 });

@@ -275,7 +275,9 @@ export class ControlApi {
   private async state(): Promise<AppState> {
     const { secrets, library, connect, policy } = this.deps;
     // Saved passwords that cannot be read (the encrypted file's key damaged) are said where the library shows problems.
-    const notices = [...(secrets.unusable ? [secrets.unusable] : []), ...library.notices];
+    // Not where policy keeps saved passwords out of that file: it is not used then (library.secretsUnusable).
+    const unusable = library.secretsUnusable;
+    const notices = [...(unusable ? [unusable] : []), ...library.notices];
     let autoConnectProfileId: string | null = this.deps.openAtStart?.() ?? null;
     const policyKiosk = policy.policy.kiosk;
     const kioskEnabled = this.kioskEnabled();
@@ -289,7 +291,7 @@ export class ControlApi {
     return {
       version: this.deps.version,
       shell: this.deps.shell,
-      secrets: { backend: secrets.backend, description: secrets.description, weaker: secrets.weaker, ...(secrets.unusable ? { unusable: true } : {}) },
+      secrets: { backend: secrets.backend, description: library.secretsDescription, weaker: secrets.weaker, ...(unusable ? { unusable: true } : {}) },
       notices,
       autoConnectProfileId,
       autoConnectProfile: autoConnectProfileId ? await this.deps.library.view(library.get(autoConnectProfileId) as Profile).catch(() => null) : null,

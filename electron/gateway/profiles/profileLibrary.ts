@@ -478,9 +478,21 @@ export class ProfileLibrary {
     return this.secrets.backend;
   }
 
-  /** Why saved passwords can be neither read nor saved (the encrypted file's key damaged), in words for the user; else null. */
+  /**
+   * Why saved passwords can be neither read nor saved (the encrypted file's key damaged), in words for the user; else
+   * null. Also null where policy keeps saved passwords out of the encrypted file (`never`, or `keychain-only` without a
+   * keychain): the file is not used then, so a damaged key changes nothing the user sees, and blaming it would send
+   * them to restore a file that would still not be used. Read with the policy of now: IT may change it while running.
+   */
   get secretsUnusable(): string | null {
-    return this.secrets.unusable ?? null;
+    if (!this.secrets.unusable) return null;
+    return this.passwordSavingRefusal() ? null : this.secrets.unusable;
+  }
+
+  /** The store in words for the page, as secretsUnusable() sees it: a store policy does not use is not described as broken. */
+  get secretsDescription(): string {
+    if (this.secrets.unusable && !this.secretsUnusable) return messageFor('policy-no-saved-passwords');
+    return this.secrets.description;
   }
 
   passwordSavingRefusal(): PolicyRefusal | null {
