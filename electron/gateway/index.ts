@@ -181,6 +181,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
         policy: policy.policy,
         policySummary: policy.summary(),
         secretsBackend: secrets.backend,
+        secretsUnopened: secrets.unopened ?? null,
         profileCount: library.list().length,
         managedProfileCount: library.counts().managed,
         userProfileCount: library.counts().user,

@@ -127,3 +127,46 @@ test('the bundle counts IT\'s connections and the user\'s apart, and has the not
   const aboutOffline = JSON.parse(await readFile(path.join(offline, 'about.json'), 'utf8'));
   assert.deepEqual([aboutOffline.profiles, aboutOffline.managedProfiles, aboutOffline.userProfiles], [3, 2, 1]);
 });
+
+test('the bundle says why saved passwords cannot be read (the key file damaged, and where it is), running and offline, without the key in it', async (t) => {
+  const damagedKey = 'c2hvcnQ=\n'; // base64 of "short": 5 bytes where 32 are needed
+  const h = await startGatewayHarness({ keyFile: damagedKey });
+  const root = await mkdtemp(path.join(os.tmpdir(), 'deskbridge-diag-key-'));
+  const saved = { secrets: process.env.DESKBRIDGE_SECRETS, keyDir: process.env.DESKBRIDGE_SECRETS_KEY_DIR };
+  t.after(async () => {
+    for (const [name, value] of [['DESKBRIDGE_SECRETS', saved.secrets], ['DESKBRIDGE_SECRETS_KEY_DIR', saved.keyDir]] as const) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+    await h.close();
+    await rm(root, { recursive: true, force: true });
+  });
+  const expected = { reason: 'the key file is damaged', keyFile: h.keyFile };
+  const noKeyIn = async (dir: string) => {
+    for (const name of await readdir(dir)) {
+      assert.equal((await readFile(path.join(dir, name), 'utf8')).includes('c2hvcnQ'), false, `${name} holds the key file's content`);
+    }
+  };
+
+  const running = path.join(root, 'running');
+  await h.gateway.writeDiagnostics(running);
+  const about = JSON.parse(await readFile(path.join(running, 'about.json'), 'utf8'));
+  assert.deepEqual([about.secretsBackend, about.secretsStoreUnopened], ['file', expected]);
+  await noKeyIn(running);
+
+  process.env.DESKBRIDGE_SECRETS = 'file';
+  process.env.DESKBRIDGE_SECRETS_KEY_DIR = path.dirname(h.keyFile);
+  const offline = path.join(root, 'offline');
+  await collectDiagnostics({ dataDir: h.dataDir, outDir: offline, version: '9.9.9', policyFile: null, machinePolicyFile: path.join(root, 'none.json') });
+  const aboutOffline = JSON.parse(await readFile(path.join(offline, 'about.json'), 'utf8'));
+  assert.deepEqual([aboutOffline.secretsBackend, aboutOffline.secretsStoreUnopened], ['file', expected]);
+  assert.match(await readFile(path.join(offline, 'diagnostics-run.log'), 'utf8'), /saved passwords cannot be read: the store does not open.*the key file is damaged/);
+  await noKeyIn(offline);
+  assert.equal(await readFile(h.keyFile, 'utf8'), damagedKey, 'the key file is left as it was');
+
+  // No key file yet: nothing wrong (the app would make one), and the offline run makes none.
+  process.env.DESKBRIDGE_SECRETS_KEY_DIR = path.join(root, 'no-keys');
+  await collectDiagnostics({ dataDir: h.dataDir, outDir: path.join(root, 'fresh'), version: '9.9.9', policyFile: null, machinePolicyFile: path.join(root, 'none.json') });
+  assert.equal(JSON.parse(await readFile(path.join(root, 'fresh', 'about.json'), 'utf8')).secretsStoreUnopened, null);
+  await assert.rejects(access(path.join(root, 'no-keys')), 'no key folder was made');
+});

@@ -18,6 +18,11 @@ export interface DiagnosticsInput {
   policy: ManagedPolicy;
   policySummary: PolicySummary;
   secretsBackend: string;
+  /**
+   * Where the saved-password store could not be opened (the encrypted file's key damaged or unreadable): why, and
+   * the key file's path. Said even where policy keeps passwords out of that file: IT may lift the rule.
+   */
+  secretsUnopened?: { reason: string; keyFile: string | null } | null;
   /** The connections the user is shown (IT's and, where policy allows them, the user's own). */
   profileCount: number;
   /** IT's connections (policy file and provisioning) and the user's own, counted apart. */
@@ -54,6 +59,7 @@ export async function writeDiagnostics(input: DiagnosticsInput): Promise<string[
         node: process.versions.node,
         electron: process.versions.electron ?? null,
         secretsBackend: input.secretsBackend,
+        secretsStoreUnopened: input.secretsUnopened ?? null,
         profiles: input.profileCount,
         managedProfiles: input.managedProfileCount ?? null,
         userProfiles: input.userProfileCount ?? null,
@@ -111,7 +117,8 @@ export async function collectDiagnostics(options: {
   const policy = new ManagedPolicyStore({ machineFile: options.machinePolicyFile, commandLineFile: options.policyFile, cacheDir: options.dataDir, readOnly: true }, logger.child('policy'));
   await policy.load();
   const profiles = await ProfileStore.open(options.dataDir, logger.child('profiles'), { readOnly: true });
-  const backend = await secretsBackendInUse({ logger: logger.child('secrets') });
+  const { backend, unopened } = await secretsBackendInUse({ logger: logger.child('secrets') });
+  if (unopened) logger.warn('saved passwords cannot be read: the store does not open', { reason: unopened.reason, keyFile: unopened.keyFile });
   const provisioningConfig = policy.policy.provisioning;
   const provisioning = provisioningConfig ? new ProvisioningClient(provisioningConfig, options.dataDir, () => policy.policy.trustedCaCertificates, logger.child('provisioning')) : null;
   if (provisioning) {
@@ -144,6 +151,7 @@ export async function collectDiagnostics(options: {
     policy: policy.policy,
     policySummary: policy.summary(),
     secretsBackend: backend,
+    secretsUnopened: unopened,
     profileCount: library.list().length,
     managedProfileCount: counts.managed,
     userProfileCount: counts.user,

@@ -45,23 +45,44 @@ export class KeyFileUnusable extends Error {
   }
 }
 
-async function loadOrCreateKey(keyDir: string): Promise<Buffer> {
-  const file = path.join(keyDir, KEY_FILE);
+/** The key in keyDir; null where there is no key file; KeyFileUnusable where there is one that cannot be used. */
+async function readKey(file: string): Promise<Buffer | null> {
   let text: string;
   try {
     text = await fs.readFile(file, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code !== 'ENOENT') throw new KeyFileUnusable(file, `the key file cannot be read (${code ?? (error as Error).message})`);
-    // INVARIANT: a key is made only where there is none ('wx'), never over a file that is there.
-    await fs.mkdir(keyDir, { recursive: true, mode: 0o700 });
-    const key = randomBytes(32);
-    await fs.writeFile(file, key.toString('base64') + '\n', { mode: 0o600, flag: 'wx' });
-    return key;
+    if (code === 'ENOENT') return null;
+    throw new KeyFileUnusable(file, `the key file cannot be read (${code ?? (error as Error).message})`);
   }
   const key = Buffer.from(text.trim(), 'base64');
   if (key.length === 32) return key;
   throw new KeyFileUnusable(file, 'the key file is damaged');
+}
+
+async function loadOrCreateKey(keyDir: string): Promise<Buffer> {
+  const file = path.join(keyDir, KEY_FILE);
+  const existing = await readKey(file);
+  if (existing) return existing;
+  // INVARIANT: a key is made only where there is none ('wx'), never over a file that is there.
+  await fs.mkdir(keyDir, { recursive: true, mode: 0o700 });
+  const key = randomBytes(32);
+  await fs.writeFile(file, key.toString('base64') + '\n', { mode: 0o600, flag: 'wx' });
+  return key;
+}
+
+/**
+ * Why openFileSecrets() would fail on keyDir's key file, found out without creating anything (no key, no folder):
+ * `deskbridge --diagnostics`. Null where the key is good or there is none yet (one would be made).
+ */
+export async function keyFileProblem(keyDir: string): Promise<KeyFileUnusable | null> {
+  try {
+    await readKey(path.join(keyDir, KEY_FILE));
+    return null;
+  } catch (error) {
+    if (error instanceof KeyFileUnusable) return error;
+    throw error;
+  }
 }
 
 export async function openFileSecrets(dataDir: string, keyDir: string): Promise<SecretStore> {

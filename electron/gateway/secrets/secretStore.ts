@@ -5,7 +5,7 @@
 import type { SecretsBackend } from '../../../shared/api/contract';
 import type { Logger } from '../logging/logger';
 import { openKeychainSecrets } from './keychainSecrets';
-import { openFileSecrets, defaultKeyDir, KeyFileUnusable } from './fileSecrets';
+import { openFileSecrets, defaultKeyDir, keyFileProblem, KeyFileUnusable } from './fileSecrets';
 import { SecretsUnavailable } from './secretsUnavailable';
 
 export interface SecretStore {
@@ -19,9 +19,22 @@ export interface SecretStore {
    * what the user is told at start, in plain words, with what to do. Absent for a store that works.
    */
   readonly unusable?: string;
+  /** With `unusable`: why the store could not be opened, for IT (the diagnostics bundle): never a secret. */
+  readonly unopened?: SecretStoreUnopened;
   get(account: string): Promise<string | null>;
   set(account: string, secret: string): Promise<void>;
   delete(account: string): Promise<void>;
+}
+
+/** Why the encrypted file's store could not be opened: what is wrong, and the key file where it is that file. */
+export interface SecretStoreUnopened {
+  reason: string;
+  keyFile: string | null;
+}
+
+/** The same for an error met opening the store: a key file's problem names the file. */
+export function unopenedBecause(why: Error): SecretStoreUnopened {
+  return why instanceof KeyFileUnusable ? { reason: why.reason, keyFile: why.file } : { reason: why.message, keyFile: null };
 }
 
 export const SECRETS_SERVICE = 'DeskBridge';
@@ -66,15 +79,22 @@ export function unopenedSecretStore(why: Error): SecretStore {
     why instanceof KeyFileUnusable
       ? `Saved passwords cannot be read, and none can be saved: ${why.reason} (${why.file}). Connections will ask for their password when you connect. To get the saved passwords back, restore that file from a backup; DeskBridge leaves it as it is.`
       : `Saved passwords cannot be read, and none can be saved: ${why.message.replace(/\.$/, '')}. Connections will ask for their password when you connect.`;
-  return { backend: 'file', description: unusable, weaker: true, unusable, get: fail, set: fail, delete: fail };
+  return { backend: 'file', description: unusable, weaker: true, unusable, unopened: unopenedBecause(why), get: fail, set: fail, delete: fail };
 }
 
 /**
- * Which store openSecretStore() would use, finding out without creating anything (no key file, no folder):
- * `deskbridge --diagnostics`. The keychain is asked for a probe entry only (a read).
+ * Which store openSecretStore() would use, and why it would not open (the encrypted file's key file damaged or
+ * unreadable), finding out without creating anything (no key file, no folder): `deskbridge --diagnostics`. The
+ * keychain is asked for a probe entry only (a read).
  */
-export async function secretsBackendInUse(options: { logger: Logger; prefer?: 'auto' | 'file' }): Promise<SecretsBackend> {
+export async function secretsBackendInUse(options: {
+  logger: Logger;
+  prefer?: 'auto' | 'file';
+  keyDir?: string;
+}): Promise<{ backend: SecretsBackend; unopened: SecretStoreUnopened | null }> {
   const prefer = options.prefer ?? ((process.env.DESKBRIDGE_SECRETS === 'file' ? 'file' : 'auto') as 'auto' | 'file');
-  if (prefer === 'auto' && (await openKeychainSecrets(SECRETS_SERVICE, options.logger))) return 'keychain';
-  return 'file';
+  if (prefer === 'auto' && (await openKeychainSecrets(SECRETS_SERVICE, options.logger))) return { backend: 'keychain', unopened: null };
+  const keyDir = options.keyDir ?? process.env.DESKBRIDGE_SECRETS_KEY_DIR ?? defaultKeyDir();
+  const problem = await keyFileProblem(keyDir).catch((error: unknown) => error as Error);
+  return { backend: 'file', unopened: problem ? unopenedBecause(problem) : null };
 }
