@@ -277,11 +277,18 @@ export type ControlEvent =
   /** How the connection to the server turned out to be protected, where that is known only once connected (VNC's VeNCrypt TLS); overrides the answer's `encrypted`. */
   | SessionSecurity;
 
+/**
+ * The largest pointer image the page shows, wide or high: Chromium shows no larger CSS cursor (a larger one falls
+ * back to the default). The gateway sends none larger (bridges/rdp/pointerScaling.ts), where a server's may be 384.
+ */
+export const POINTER_IMAGE_MAX_SIDE = 128;
+
 export interface PointerImage {
   width: number;
   height: number;
   hotspotX: number;
   hotspotY: number;
+  /** RGBA, top row first, in base64; at most POINTER_IMAGE_MAX_SIDE pixels each way. */
   rgba: string;
 }
 

@@ -80,3 +80,40 @@ test('a burst of 1000 pointer shapes then a 96x96 pointer in fragments: a few ev
   while (!line() && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
   assert.match(line() ?? '', new RegExp(`set=${BURST + 1} told=${told.length} dropped=0`));
 });
+
+/** A fast-path Large Pointer Update (2.2.9.1.2.1.11), 384×384 at 32 bpp (the largest, a Windows large pointer), opaque green, in 16 KB fragments. */
+function largestGreenPointer(): Buffer {
+  const head = Buffer.alloc(20);
+  [32, 3, 192, 96, 384, 384].forEach((v, i) => head.writeUInt16LE(v, i * 2)); // xorBpp, cacheIndex, hotSpot 192,96, 384×384
+  const andMask = ((384 + 15) >> 4) * 2 * 384; // 1 bpp, rows padded to 2 bytes
+  head.writeUInt32LE(andMask, 12);
+  head.writeUInt32LE(384 * 384 * 4, 16);
+  const xor = Buffer.alloc(384 * 384 * 4);
+  for (let at = 0; at < xor.length; at += 4) xor.set([0, 200, 0, 255], at); // BGRA
+  return fastPath(0xc, Buffer.concat([head, xor, Buffer.alloc(andMask)]), 16 * 1024 - 128);
+}
+
+test('a 384×384 pointer reaches the page as 128×128 (what Chromium shows at most), its hotspot scaled with it: a tenth of the bytes', async (t) => {
+  const large = largestGreenPointer();
+  const own = await startScriptedServerWithCertificate(large, 10_000);
+  t.after(() => own.close());
+  const { control, ws } = await openScriptedSession(harness, own);
+  t.after(() => {
+    ws.close();
+    control.close();
+  });
+  ws.send(Buffer.from([0x03, 0x00, 0x00, 0x08, 0x02, 0xf0, 0x80, 0x00]));
+  const pointer = (): Extract<ControlEvent, { type: 'pointer' }> | undefined => control.events.find((e): e is Extract<ControlEvent, { type: 'pointer' }> => e.type === 'pointer' && e.shape === 'image');
+  const deadline = Date.now() + 10_000;
+  while (!pointer()) {
+    if (Date.now() > deadline) assert.fail(`after 10 s no pointer event: ${JSON.stringify(control.events.map((e) => e.type))}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  const event = pointer()!;
+  assert.deepEqual({ ...event.image!, rgba: undefined }, { width: 128, height: 128, hotspotX: 64, hotspotY: 32, rgba: undefined });
+  const rgba = Buffer.from(event.image!.rgba, 'base64');
+  assert.ok(rgba.equals(Buffer.alloc(128 * 128 * 4).fill(Buffer.from([0, 200, 0, 255]))), 'the pointer is opaque green, all of it');
+  const bytes = Buffer.byteLength(JSON.stringify(event));
+  t.diagnostic(`one pointer event: ${bytes} bytes of JSON for a ${large.length}-byte large pointer update`);
+  assert.ok(bytes < 90_000, `${bytes} bytes for one pointer event`);
+});

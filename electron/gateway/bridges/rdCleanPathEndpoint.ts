@@ -23,6 +23,7 @@ import { RemoteFxTileFilter } from './rdp/remoteFxTiles';
 import { RemoteFxTranscoder, TAG_RDP } from './rdp/remoteFxTranscoder';
 import { ServerStreamWatch, serverEndReason } from './rdp/serverStreamWatch';
 import { PointerEvents } from './rdp/pointerEvents';
+import { pointerToShow } from './rdp/pointerScaling';
 import type { PointerShape } from './rdp/serverPointer';
 import { pumpBytes, toBuffer } from './socketPump';
 import { RoundTripTimer } from './roundTrips';
@@ -313,7 +314,11 @@ export function serveRdCleanPath(
       pointers.told++;
       // The page shows it on IronRDP's canvas; the IronRDP build we ship drops every pointer update (rdp/serverPointer.ts).
       if (shape.kind !== 'image') deps.sessions.setPointer(session, { shape: shape.kind });
-      else deps.sessions.setPointer(session, { shape: 'image', image: { width: shape.width, height: shape.height, hotspotX: shape.hotspotX, hotspotY: shape.hotspotY, rgba: shape.rgba.toString('base64') } });
+      else {
+        // No more pixels than the page can show (a Windows large pointer is 384×384; the page shows 128 at most).
+        const shown = pointerToShow(shape);
+        deps.sessions.setPointer(session, { shape: 'image', image: { width: shown.width, height: shown.height, hotspotX: shown.hotspotX, hotspotY: shown.hotspotY, rgba: shown.rgba.toString('base64') } });
+      }
     });
     const watch = new ServerStreamWatch(nla, earlyAuth, (found) => {
       const detail = `${found.path} bitmap ${found.sourceWidth} px wide for a ${found.destinationWidth} px rectangle at ${found.bitsPerPixel} bpp`;
