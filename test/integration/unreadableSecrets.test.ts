@@ -3,7 +3,7 @@
 // itself is saved, and the key file is left byte for byte as it was (IT may restore the passwords from a backup).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFile, writeFile } from 'node:fs/promises';
+import { access, readFile, writeFile } from 'node:fs/promises';
 import { startGatewayHarness } from './gatewayHarness';
 import type { AppState, ProfileView } from '../../shared/api/contract';
 
@@ -60,4 +60,15 @@ test('a damaged key file where policy keeps saved passwords out of the encrypted
     assert.equal(after.secrets.unusable, true);
     assert.match(after.notices[0] ?? '', /^Saved passwords cannot be read, and none can be saved: the key file is damaged/);
   }
+});
+
+test('a policy that saves no passwords (never) with no keychain: the app makes no key file for the encrypted passwords it will not keep', async (t) => {
+  const h = await startGatewayHarness({ machinePolicy: { schemaVersion: 1, passwords: { save: 'never' } } });
+  t.after(() => h.close());
+  const created = await h.call('POST', '/api/profiles', { profile: { name: 'Desk', protocol: 'vnc', host: '127.0.0.1', port: 5901 } });
+  assert.equal(created.status, 201);
+  assert.equal((await h.call('DELETE', `/api/profiles/${created.json.id}`)).status < 300, true);
+  const state = (await h.call('GET', '/api/state')).json as AppState;
+  assert.deepEqual([state.secrets.backend, state.notices], ['file', []]);
+  await assert.rejects(access(h.keyFile), 'no key file was made');
 });

@@ -60,6 +60,10 @@ async function readKey(file: string): Promise<Buffer | null> {
   throw new KeyFileUnusable(file, 'the key file is damaged');
 }
 
+/**
+ * The key in keyDir, made where there is none. Called under the secrets file's lock (a save), so a second window
+ * saving at the same moment reads the key the first made rather than making its own.
+ */
 async function loadOrCreateKey(keyDir: string): Promise<Buffer> {
   const file = path.join(keyDir, KEY_FILE);
   const existing = await readKey(file);
@@ -73,7 +77,7 @@ async function loadOrCreateKey(keyDir: string): Promise<Buffer> {
 
 /**
  * Why openFileSecrets() would fail on keyDir's key file, found out without creating anything (no key, no folder):
- * `deskbridge --diagnostics`. Null where the key is good or there is none yet (one would be made).
+ * `deskbridge --diagnostics`. Null where the key is good or there is none yet (one is made with the first password saved).
  */
 export async function keyFileProblem(keyDir: string): Promise<KeyFileUnusable | null> {
   try {
@@ -85,8 +89,20 @@ export async function keyFileProblem(keyDir: string): Promise<KeyFileUnusable | 
   }
 }
 
+/**
+ * The store on dataDir's file and keyDir's key. A key file there but unusable fails here (KeyFileUnusable); where there
+ * is none, none is made until the first password is saved: a store that is opened and never saved into (policy
+ * `never`, or `keychain-only` where no keychain runs) leaves no key behind.
+ */
 export async function openFileSecrets(dataDir: string, keyDir: string): Promise<SecretStore> {
-  const key = await loadOrCreateKey(keyDir);
+  const keyFile = path.join(keyDir, KEY_FILE);
+  let key = await readKey(keyFile);
+  /** A key file made unusable since the store opened fails every use, as the whole store (SecretsUnavailable). */
+  const asWholeStore = (error: unknown): never => {
+    throw error instanceof KeyFileUnusable ? new SecretsUnavailable(error.message, 'secrets-unreadable') : error;
+  };
+  /** The key for a read: the one there is (another window may have made it since), or none (nothing can be read). */
+  const keyToRead = async (): Promise<Buffer | null> => (key ??= await readKey(keyFile).catch(asWholeStore));
   await fs.mkdir(dataDir, { recursive: true, mode: 0o700 });
   const file = path.join(dataDir, SECRETS_FILE);
   const read = async (): Promise<SecretsFile> => {
@@ -119,8 +135,11 @@ export async function openFileSecrets(dataDir: string, keyDir: string): Promise<
         })
       ).entries[account];
       if (!sealed) return null;
+      const readWith = await keyToRead();
+      // Sealed with a key that is gone: as if nothing were saved, as for one sealed with another key.
+      if (!readWith) return null;
       try {
-        const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(sealed.iv, 'base64'));
+        const decipher = createDecipheriv('aes-256-gcm', readWith, Buffer.from(sealed.iv, 'base64'));
         decipher.setAAD(Buffer.from(account, 'utf8'));
         decipher.setAuthTag(Buffer.from(sealed.tag, 'base64'));
         return Buffer.concat([decipher.update(Buffer.from(sealed.data, 'base64')), decipher.final()]).toString('utf8');
@@ -131,6 +150,7 @@ export async function openFileSecrets(dataDir: string, keyDir: string): Promise<
     set(account, secret) {
       return serial(async () => {
         const body = await read();
+        key ??= await loadOrCreateKey(keyDir).catch(asWholeStore);
         const iv = randomBytes(12);
         const cipher = createCipheriv('aes-256-gcm', key, iv);
         cipher.setAAD(Buffer.from(account, 'utf8'));

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { access, mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { openFileSecrets, SECRETS_FILE } from '../../../electron/gateway/secrets/fileSecrets';
@@ -57,4 +57,22 @@ test('two processes on one data folder (two windows) saving passwords at once lo
   assert.equal(await b.get('profile:a0'), null);
   assert.equal(await a.get('profile:c'), 'pc');
   assert.deepEqual(await readdir(dataDir), [SECRETS_FILE]);
+});
+
+test('no key is made until a password is saved: a store only read from (a policy that saves none) leaves nothing; two stores that save at once share one key', async (t) => {
+  const root = await mkdtemp(path.join(os.tmpdir(), 'deskbridge-secrets-'));
+  t.after(() => rm(root, { recursive: true, force: true }));
+  const dataDir = path.join(root, 'data');
+  const keyDir = path.join(root, 'keys');
+  const a = await openFileSecrets(dataDir, keyDir);
+  const b = await openFileSecrets(dataDir, keyDir);
+  assert.equal(await a.get('profile:x'), null);
+  await a.delete('profile:x');
+  await assert.rejects(access(keyDir), 'no key folder was made by opening, reading or deleting');
+  // Both save before either has a key: one makes it, the other uses it, and each reads what the other saved.
+  await Promise.all([a.set('profile:a', 'pa'), b.set('profile:b', 'pb')]);
+  assert.deepEqual(await readdir(keyDir), ['secrets.key']);
+  assert.equal(await b.get('profile:a'), 'pa');
+  assert.equal(await a.get('profile:b'), 'pb');
+  assert.equal(await (await openFileSecrets(dataDir, keyDir)).get('profile:a'), 'pa');
 });
