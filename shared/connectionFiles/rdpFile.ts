@@ -557,7 +557,12 @@ export function exportRdpFile(
   // this field does not hold, only where the user wrote one.
   // A connection imported before start programs were taken holds its program only as a label: its lines stay.
   const startKept = startProgramOnlyLabelled(draft.unsupportedFeatures);
-  if (!startKept && changed('startProgram') && (draft.startProgram || getRdpSetting(document, 'alternate shell'))) {
+  // An original whose program was too long to take (left out and labelled, so `was` says '' as a cleared field does):
+  // where the draft's label has gone (the user entered a program, maybe cleared it since), the draft always differs
+  // from the file's line (over 255 characters), so a cleared program is written empty rather than the old one kept.
+  const tooLongProgram = !startKept && was !== null && startProgramOnlyLabelled(was.unsupportedFeatures);
+  const programChanged = tooLongProgram || changed('startProgram');
+  if (!startKept && programChanged && (draft.startProgram || getRdpSetting(document, 'alternate shell'))) {
     set('alternate shell', 's', draft.startProgram);
     // Written over RemoteApp's "||alias": a start program runs in a desktop session, so RemoteApp goes off; left on,
     // mstsc would open remoteapplicationprogram still, and the file would not open what the connection says.

@@ -317,7 +317,12 @@ export function exportRemminaFile(
     if (changed('rdpSecurity')) set('security', draft.rdpSecurity === 'negotiate' ? '' : draft.rdpSecurity);
     // A connection imported before start programs were taken holds its program only as a label: its lines stay.
     const startKept = startProgramOnlyLabelled(draft.unsupportedFeatures);
-    if (!startKept && changed('startProgram') && (draft.startProgram || had('exec'))) set('exec', draft.startProgram);
+    // An original whose exec was too long to take (left out and labelled, so `was` says '' as a cleared field does):
+    // where the draft's label has gone (a program entered, maybe cleared since), the draft always differs from the
+    // file's line, so a cleared program is written empty rather than the old one kept.
+    const tooLongProgram = !startKept && was !== null && startProgramOnlyLabelled(was.unsupportedFeatures);
+    const programChanged = tooLongProgram || changed('startProgram');
+    if (!startKept && programChanged && (draft.startProgram || had('exec'))) set('exec', draft.startProgram);
     if (!startKept && changed('startFolder') && (draft.startFolder || had('execpath'))) set('execpath', draft.startFolder);
     // An RD Gateway from an .rdp file: Remmina goes through gateway_server whenever it is set.
     if (options.gateway && !keyFileValue(document, REMMINA_GROUP, 'gateway_server')) set('gateway_server', options.gateway);

@@ -499,6 +499,12 @@ test('alternate shell and shell working directory are the start program and its 
   ]);
   assert.ok(!long.notes.some((note) => /does not support yet/.test(note)), 'one note for it, not also the unsupported list');
   bytesEqual(exportRdpFile(long.draft, { original: long.document }), encodeConnectionFileText(longFile, 'utf-16le-bom'));
+  // A program entered in its settings (the label gone), then cleared: the export writes it cleared, not the file's
+  // 312 characters back (the original, read today, says '' as well); read back, the whole desktop and no label.
+  const cleared = exportRdpFile({ ...long.draft, startProgram: '', unsupportedFeatures: [] }, { original: long.document });
+  assert.match(utf16(cleared), /\r\nalternate shell:s:\r\n/);
+  assert.deepEqual([expectOk(parseRdpFile(cleared)).draft.startProgram, expectOk(parseRdpFile(cleared)).draft.unsupportedFeatures], ['', []]);
+  assert.match(utf16(exportRdpFile({ ...long.draft, startProgram: 'notepad.exe', unsupportedFeatures: [] }, { original: long.document })), /\r\nalternate shell:s:notepad\.exe\r\n/);
   // 255 is still taken.
   assert.equal(expectOk(parseRdpFile(encodeConnectionFileText(`full address:s:pc\r\nalternate shell:s:${'x'.repeat(255)}\r\n`, 'utf-8'))).draft.startProgram, 'x'.repeat(255));
   // A connection imported before start programs were taken (its program only a label, the field empty): an export

@@ -315,4 +315,7 @@ test("Remmina's start-up program and path (exec, execpath) are the start program
     "Line 4: the start program ('exec') is 300 characters long, and an RDP start program holds 255 at most, so it was left out. Until a shorter one is entered in the connection's settings, DeskBridge will not connect rather than open the whole desktop.",
   ]);
   bytesEqual(exportRemminaFile(long.draft, { original: long.document }), encodeConnectionFileText(longFile, 'utf-8'));
+  // A program entered in its settings (the label gone), then cleared: written cleared, not the file's 300 characters back.
+  const cleared = new TextDecoder().decode(exportRemminaFile({ ...long.draft, startProgram: '', unsupportedFeatures: [] }, { original: long.document }));
+  assert.equal(cleared, '[remmina]\nprotocol=RDP\nserver=apps.corp.example\nexec=\nname=Long\n');
 });
