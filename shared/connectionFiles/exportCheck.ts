@@ -7,7 +7,7 @@
 // The profile keeps those settings only as labels (unsupportedFeatures, made by
 // featureLabel: "RD Gateway (gw.corp.example)"); the lines themselves stay in
 // the original file, which an export in the same format is written over.
-import type { ProfileDraft, Protocol } from '../profiles/profileSchema';
+import { remoteAppWithStartProgram, type ProfileDraft, type Protocol } from '../profiles/profileSchema';
 
 export type ExportFormat = 'rdp' | 'remmina';
 
@@ -81,10 +81,14 @@ function featureProblem(feature: string, target: ExportFormat, originalFormat: E
  * null when it can. `originalFormat` is the format of the imported file kept
  * with the profile (its lines carry what the profile only labels), if any.
  */
-export function exportRefusal(draft: Pick<ProfileDraft, 'protocol' | 'unsupportedFeatures'>, target: ExportFormat, originalFormat: ExportFormat | null): string | null {
+export function exportRefusal(draft: Pick<ProfileDraft, 'protocol' | 'unsupportedFeatures'> & Partial<Pick<ProfileDraft, 'startProgram'>>, target: ExportFormat, originalFormat: ExportFormat | null): string | null {
   if (!PROTOCOLS_OF[target].includes(draft.protocol)) {
     return `This is ${PROTOCOL_NAMES[draft.protocol]} connection, which ${FILE_NAMES[target]} cannot describe (it holds only RDP connections): export it as .remmina.`;
   }
+  // A RemoteApp with a start program (saved before the settings refused the pair): written, the file would open one
+  // or the other, never what the connection says; the settings' own words say what to change.
+  const remoteApp = remoteAppWithStartProgram({ ...draft, startProgram: draft.startProgram ?? '' });
+  if (remoteApp) return `This connection opens ${remoteApp} from its file and also has a start program, which cannot go with a RemoteApp: clear the start program in its settings, then export it.`;
   const problems = draft.unsupportedFeatures.map((feature) => featureProblem(feature, target, originalFormat)).filter((p): p is string => p !== null);
   return problems.length > 0 ? problems.join(' ') : null;
 }

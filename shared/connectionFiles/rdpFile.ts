@@ -9,7 +9,7 @@
 // blank lines, even lines that do not parse) with its own line ending, so that
 // an unchanged document is written back byte for byte and an export of an
 // imported profile changes only the settings it maps, in place.
-import type { ProfileDraft } from '../profiles/profileSchema';
+import { remoteAppWithStartProgram, type ProfileDraft } from '../profiles/profileSchema';
 import {
   baseName,
   decodingFailure,
@@ -556,7 +556,9 @@ export function exportRdpFile(
   // The start program: over an original in RemoteApp's form ("||alias", or remoteapplicationmode), whose program
   // this field does not hold, only where the user wrote one.
   // A connection imported before start programs were taken holds its program only as a label: its lines stay.
-  const startKept = startProgramOnlyLabelled(draft.unsupportedFeatures);
+  // So do they in a connection still labelled RemoteApp (exportRefusal refuses one with a start program): the file
+  // stays the RemoteApp the connection says it is.
+  const startKept = startProgramOnlyLabelled(draft.unsupportedFeatures) || remoteAppWithStartProgram(draft) !== null;
   // An original whose program was too long to take (left out and labelled, so `was` says '' as a cleared field does):
   // where the draft's label has gone (the user entered a program, maybe cleared it since), the draft always differs
   // from the file's line (over 255 characters), so a cleared program is written empty rather than the old one kept.
@@ -564,9 +566,11 @@ export function exportRdpFile(
   const programChanged = tooLongProgram || changed('startProgram');
   if (!startKept && programChanged && (draft.startProgram || getRdpSetting(document, 'alternate shell'))) {
     set('alternate shell', 's', draft.startProgram);
-    // Written over RemoteApp's "||alias": a start program runs in a desktop session, so RemoteApp goes off; left on,
-    // mstsc would open remoteapplicationprogram still, and the file would not open what the connection says.
-    if (draft.startProgram && getRdpSetting(document, 'remoteapplicationmode')?.value.trim() === '1') set('remoteapplicationmode', 'i', '0');
+    // Written over RemoteApp's "||alias" in a connection no longer labelled RemoteApp: a start program runs in a
+    // desktop session, so RemoteApp goes off; left on, mstsc would open remoteapplicationprogram still, and the file
+    // would not open what the connection says. Read as the import reads it (":i:01" is on too).
+    const mode = getRdpSetting(document, 'remoteapplicationmode');
+    if (draft.startProgram && mode?.type === 'i' && Number(mode.value.trim()) === 1) set('remoteapplicationmode', 'i', '0');
   }
   if (!startKept && changed('startFolder') && (draft.startFolder || getRdpSetting(document, 'shell working directory'))) set('shell working directory', 's', draft.startFolder);
   // An RD Gateway no line of the original names (it came from a .remmina): always through it,

@@ -231,11 +231,29 @@ export function hostProblem(draft: Pick<ProfileDraft, 'host' | 'protocol' | 'spi
   return 'Enter a host name or IP address only, without spaces, "://" or a path.';
 }
 
+/**
+ * A start program in a connection its file made a RemoteApp ("RemoteApp (…)" among unsupportedFeatures): the two
+ * cannot go together. RemoteApp shows one published program, a start program replaces a desktop's shell; a file
+ * written with both would be one or the other (mstsc opens the RemoteApp, or, with RemoteApp turned off, a desktop
+ * DeskBridge still refuses as RemoteApp), so the connection and its file would disagree. Returns the RemoteApp in
+ * words ("the RemoteApp program Excel"), for the caller's sentence, or null where there is no such pair.
+ */
+export function remoteAppWithStartProgram(draft: Pick<ProfileDraft, 'protocol' | 'startProgram' | 'unsupportedFeatures'>): string | null {
+  if (draft.protocol !== 'rdp' || draft.startProgram === '') return null;
+  const remoteApp = draft.unsupportedFeatures.find((label) => label === 'RemoteApp' || label.startsWith('RemoteApp ('));
+  if (!remoteApp) return null;
+  const named = /^RemoteApp \((.*)\)$/.exec(remoteApp)?.[1];
+  return named ? `the RemoteApp program ${named}` : 'a RemoteApp program';
+}
+
 export function validateProfileDraft(input: unknown): { ok: true; value: ProfileDraft } | { ok: false; errors: FieldErrors } {
   const result = profileDraftSchema.safeParse(input);
   if (result.success) {
     const problem = hostProblem(result.data);
-    return problem ? { ok: false, errors: { host: problem } } : { ok: true, value: result.data };
+    if (problem) return { ok: false, errors: { host: problem } };
+    const remoteApp = remoteAppWithStartProgram(result.data);
+    if (remoteApp) return { ok: false, errors: { startProgram: `This connection opens ${remoteApp} from its file, and a start program cannot go with a RemoteApp: leave this empty.` } };
+    return { ok: true, value: result.data };
   }
   const errors: FieldErrors = {};
   for (const issue of result.error.issues) {

@@ -477,14 +477,28 @@ test('alternate shell and shell working directory are the start program and its 
   assert.equal(remoteApp.draft.startFolder, '');
   assert.deepEqual(remoteApp.draft.unsupportedFeatures, ['RemoteApp (Excel)', 'Connection broker load-balance info']);
   assert.match(utf16(exportRdpFile(remoteApp.draft, { original: remoteApp.document })), /\r\nalternate shell:s:\|\|EXCEL\r\n/);
-  // A start program written over it: RemoteApp goes off, so the file opens the program the connection names (mstsc
-  // would otherwise still open remoteapplicationprogram); read back, a start program and no RemoteApp.
-  const overRemoteApp = exportRdpFile({ ...remoteApp.draft, startProgram: 'notepad.exe' }, { original: remoteApp.document });
+  // A start program in a connection still labelled RemoteApp (one saved before the settings refused the pair): the
+  // export is refused in words, and the writer leaves the RemoteApp lines as they are (the file stays what the label says).
+  const labelledWithProgram = { ...remoteApp.draft, startProgram: 'notepad.exe' };
+  assert.equal(exportRefusal(labelledWithProgram, 'rdp', 'rdp'), 'This connection opens the RemoteApp program Excel from its file and also has a start program, which cannot go with a RemoteApp: clear the start program in its settings, then export it.');
+  assert.equal(exportRefusal(remoteApp.draft, 'rdp', 'rdp'), null);
+  bytesEqual(exportRdpFile(labelledWithProgram, { original: remoteApp.document }), exportRdpFile(remoteApp.draft, { original: remoteApp.document }));
+  // A start program written over it in a connection no longer labelled RemoteApp: RemoteApp goes off, so the file opens
+  // the program the connection names (mstsc would otherwise still open remoteapplicationprogram); read back, a start
+  // program and no RemoteApp.
+  const desktop = { ...remoteApp.draft, unsupportedFeatures: remoteApp.draft.unsupportedFeatures.filter((label) => !label.startsWith('RemoteApp')) };
+  const overRemoteApp = exportRdpFile({ ...desktop, startProgram: 'notepad.exe' }, { original: remoteApp.document });
   assert.match(utf16(overRemoteApp), /\r\nremoteapplicationmode:i:0\r\n/);
   assert.match(utf16(overRemoteApp), /\r\nalternate shell:s:notepad\.exe\r\n/);
   const readBack = expectOk(parseRdpFile(overRemoteApp));
   assert.equal(readBack.draft.startProgram, 'notepad.exe');
   assert.deepEqual(readBack.draft.unsupportedFeatures, ['Connection broker load-balance info']);
+  // ":i:01" is on as the import reads it (a number), so it goes off too.
+  const leadingZero = expectOk(parseRdpFile(encodeConnectionFileText('full address:s:pc\r\nremoteapplicationmode:i:01\r\nremoteapplicationprogram:s:||EXCEL\r\nalternate shell:s:||EXCEL\r\n', 'utf-8')));
+  assert.deepEqual(leadingZero.draft.unsupportedFeatures, ['RemoteApp (||EXCEL)']);
+  const overZero = exportRdpFile({ ...leadingZero.draft, unsupportedFeatures: [], startProgram: 'notepad.exe' }, { original: leadingZero.document });
+  assert.match(utf16(overZero), /\r\nremoteapplicationmode:i:0\r\n/);
+  assert.deepEqual([expectOk(parseRdpFile(overZero)).draft.startProgram, expectOk(parseRdpFile(overZero)).draft.unsupportedFeatures], ['notepad.exe', []]);
   // Over 255 characters the server would not take: the connection imported without it, flagged so that Connect
   // refuses rather than open the whole desktop, a note naming the line, the length and the limit; the line kept for an export.
   const longFile = `full address:s:pc\r\nusername:s:ann\r\nalternate shell:s:${'x'.repeat(312)}\r\nshell working directory:s:${'d'.repeat(256)}\r\n`;

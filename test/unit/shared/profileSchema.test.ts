@@ -125,3 +125,14 @@ test('start program and its folder: empty by default, 255 characters at most (th
     assert.match(result.errors[field] ?? '', message);
   }
 });
+
+test('a start program is refused in a connection its file made a RemoteApp, in words for the Start program field; without one it saves as before', () => {
+  const remoteApp = { name: 'Excel', protocol: 'rdp', host: 'apps.corp.example', port: 3389, unsupportedFeatures: ['RemoteApp (Excel)', 'Connection broker load-balance info'] };
+  assert.ok(validateProfileDraft(remoteApp).ok, 'the RemoteApp as imported still saves (Connect refuses it)');
+  const withProgram = validateProfileDraft({ ...remoteApp, startProgram: 'notepad.exe' });
+  assert.ok(!withProgram.ok);
+  assert.equal(withProgram.errors.startProgram, 'This connection opens the RemoteApp program Excel from its file, and a start program cannot go with a RemoteApp: leave this empty.');
+  const unnamed = validateProfileDraft({ ...remoteApp, unsupportedFeatures: ['RemoteApp'], startProgram: 'notepad.exe' });
+  assert.match(unnamed.ok ? '' : (unnamed.errors.startProgram ?? ''), /opens a RemoteApp program from its file/);
+  assert.ok(validateProfileDraft({ ...remoteApp, unsupportedFeatures: ['RD Gateway (gw.corp.example)'], startProgram: 'notepad.exe' }).ok, 'only RemoteApp excludes a start program');
+});
