@@ -170,6 +170,17 @@ export function isStartProgramLabel(label: string): boolean {
   return label === 'Start program' || label.startsWith('Start program (');
 }
 
+/**
+ * Whether `program` is the one a start-program label shows: its text in full, or, where featureLabel cut it with
+ * '…', beginning with what it shows. A bare "Start program" shows none, so no program is that one.
+ */
+export function startProgramLabelShows(label: string, program: string): boolean {
+  const shown = /^Start program \((.*)\)$/s.exec(label)?.[1];
+  if (shown === undefined || program === '') return false;
+  if (program === shown) return true;
+  return shown.endsWith('…') && program.length >= shown.length && program.startsWith(shown.slice(0, -1));
+}
+
 /** The longest start program or folder an RDP Client Info PDU holds (profileSchema's limit). */
 export const START_TEXT_MAX = 255;
 

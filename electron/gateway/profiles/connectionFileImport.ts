@@ -8,13 +8,15 @@ import path from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { parseConnectionFile } from '../../../shared/connectionFiles/connectionFile';
 import { exportRefusal, gatewayToWrite, type ExportFormat } from '../../../shared/connectionFiles/exportCheck';
-import { isStartProgramLabel, isStartProgramTooLongNote, START_TEXT_MAX, startProgramOnlyLabelled, type FileError } from '../../../shared/connectionFiles/fileResult';
+import { isStartProgramLabel, isStartProgramTooLongNote, START_TEXT_MAX, startProgramLabelShows, startProgramOnlyLabelled, type FileError } from '../../../shared/connectionFiles/fileResult';
 import { parseKeyFileDocument } from '../../../shared/connectionFiles/keyFile';
 import { exportRdpFile, parseRdpDocument, withoutRdpSecrets, writeRdpDocument, type RdpDocument } from '../../../shared/connectionFiles/rdpFile';
 import { exportRemminaFile } from '../../../shared/connectionFiles/remminaFile';
 import type { Profile, ProfileDraft } from '../../../shared/profiles/profileSchema';
 import type { Logger } from '../logging/logger';
 import { ONE_SHOT_ID_PREFIX, type ProfileLibrary } from './profileLibrary';
+import { ProfileStoreError } from './profileStore';
+import { StorageError } from './storageErrors';
 
 export type ImportMode = 'save' | 'open';
 
@@ -144,10 +146,12 @@ function sameVvConnection(library: ProfileLibrary, draft: ProfileDraft, fileFiel
 /**
  * A connection imported before DeskBridge took start programs holds its file's program only as a label
  * ("Start program (…)" in unsupportedFeatures, startProgram empty), and Connect refuses it. Where the original file
- * was kept, the program and its folder are read from it into the connection's own fields and the label goes, saved
- * once: from then on it connects, edits and exports as one imported today (not saved, a data folder that takes no
- * writes, it is returned all the same, so that Connect goes on with it). `unread` says why not, in a sentence for
- * the user (no kept original, or one whose program is too long to send: startTextTooLong labels it alike); the
+ * was kept, and its program is the one the label showed the user, the program and its folder are read from it into
+ * the connection's own fields and the label goes, saved once (those fields only, on the connection as it is on disk:
+ * ProfileLibrary.fillStartProgram): from then on it connects, edits and exports as one imported today. Where the
+ * data folder takes no writes (a storage error, read-only, busy), it is returned all the same, so that Connect goes
+ * on with it; a connection deleted meanwhile is not-found (thrown). `unread` says why not, in a sentence for the
+ * user (no kept original, another program in it, or one too long to send: startTextTooLong labels it alike); the
  * connection is then left as it was. Null where there is nothing to read (no label, IT's connection).
  */
 export async function startProgramFromKeptOriginal(library: ProfileLibrary, dataDir: string, profile: Profile, logger: Logger): Promise<{ profile: Profile } | { unread: string } | null> {
@@ -163,22 +167,24 @@ export async function startProgramFromKeptOriginal(library: ProfileLibrary, data
     logger.info('start program not read from the kept original file', { profile: profile.id, why: unread });
     return { unread };
   }
-  const { id: _i, createdAt: _c, updatedAt: _u, lastConnectedAt: _l, ...draft } = profile;
-  const read = {
-    ...draft,
-    startProgram: parsed.draft.startProgram,
-    startFolder: parsed.draft.startFolder,
-    unsupportedFeatures: draft.unsupportedFeatures.filter((label) => !isStartProgramLabel(label)),
-  };
+  // The kept file is the data folder's, which anything running as the user can write: a program other than the one
+  // the label showed when the connection was imported is not run on the user's sign-in.
+  if (!profile.unsupportedFeatures.some((label) => isStartProgramLabel(label) && startProgramLabelShows(label, parsed.draft.startProgram))) {
+    const unread = 'The start program in its kept file is not the one it was imported with.';
+    logger.warn('start program in the kept original file differs from its label, not read', { profile: profile.id });
+    return { unread };
+  }
+  const read = { startProgram: parsed.draft.startProgram, startFolder: parsed.draft.startFolder };
   try {
-    const updated = await library.update(profile.id, read);
+    const updated = await library.fillStartProgram(profile.id, read);
     logger.info('start program read from the kept original file', { profile: profile.id, format: kept.format, folder: parsed.draft.startFolder !== '' });
     return { profile: updated };
   } catch (error) {
-    // Not saved (a data folder that takes no writes, another window saving): this Connect goes on with what was read,
-    // and the next start reads it again.
-    logger.warn('start program read from the kept original file, but not saved', { profile: profile.id, error: (error as Error).message });
-    return { profile: { ...profile, ...read } };
+    // Not saved because the data folder takes no writes now: this Connect goes on with what was read, and the next
+    // start reads it again. Anything else (the connection deleted in another window, a policy refusal) is the caller's.
+    if (!(error instanceof StorageError || (error instanceof ProfileStoreError && error.code !== 'not-found'))) throw error;
+    logger.warn('start program read from the kept original file, but not saved', { profile: profile.id, error: error.message });
+    return { profile: { ...profile, ...read, unsupportedFeatures: profile.unsupportedFeatures.filter((label) => !isStartProgramLabel(label)) } };
   }
 }
 

@@ -330,6 +330,22 @@ export class ProfileLibrary {
   }
 
   /**
+   * A start program read from the kept original file of a connection imported before start programs were taken,
+   * saved into it: only the program, its folder and the label's removal, and only where the "Start program (…)" label
+   * is still there on disk (a program entered in another window since is the user's, and stays). Gives back the
+   * connection as it now is. Never IT's (it has no kept file).
+   */
+  async fillStartProgram(id: string, read: { startProgram: string; startFolder: string }): Promise<Profile> {
+    if (this.managedSource(id)) throw new PolicyRefusal(403, 'policy-managed-profile');
+    this.refuseUserProfiles();
+    return this.store.patch(id, (existing) =>
+      startProgramOnlyLabelled(existing.unsupportedFeatures)
+        ? { ...read, unsupportedFeatures: existing.unsupportedFeatures.filter((label) => !isStartProgramLabel(label)) }
+        : null,
+    );
+  }
+
+  /**
    * Deletes a user's connection. With `undo`, for `undo.windowMs` it can be put back as it was (restore()), saved
    * password included: that password stays in the keychain meanwhile, held in the deferred deletions' file first
    * (no process removes it before the window's end; any removes it after), so that a gateway stopped or killed

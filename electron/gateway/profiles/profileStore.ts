@@ -311,6 +311,24 @@ export class ProfileStore {
     return { ...updated };
   }
 
+  /**
+   * Changes only the fields `change` gives, on the connection as it is on disk now (under the lock), not on a copy
+   * read earlier: a change that does not come from the user's edit (a start program read from a kept original file)
+   * undoes nothing another window saved meanwhile. `change` returns null where it no longer applies there: nothing
+   * is changed. Gives back the connection as it now is; one deleted meanwhile: not-found.
+   */
+  async patch(id: string, change: (existing: Profile) => Partial<ProfileDraft> | null): Promise<Profile> {
+    const patched = await this.mutate((current) => {
+      const existing = this.requireProfile(id, current);
+      const fields = change(existing);
+      if (fields === null) return { next: current, result: existing };
+      const valid = profileDraftSchema.parse({ ...existing, ...fields });
+      const result: Profile = { ...existing, ...valid, updatedAt: new Date().toISOString() };
+      return { next: current.map((p) => (p.id === id ? result : p)), result };
+    });
+    return { ...patched };
+  }
+
   async duplicate(id: string): Promise<Profile> {
     const now = new Date().toISOString();
     const copy = await this.mutate((current) => {
