@@ -231,10 +231,11 @@ export function ProfileEditor({ profile, defaults, serverErrors, busy, passwordS
       {profile && profile.unsupportedFeatures.some((label) => !isStartProgramLabel(label)) && (
         <p className="warning-text">Not supported yet, so connecting will refuse: {profile.unsupportedFeatures.filter((label) => !isStartProgramLabel(label)).join('; ')}.</p>
       )}
-      {/* Imported before start programs were taken with its kept file gone, or a program too long to send: the gateway could not take it. */}
+      {/* Imported before start programs were taken, or a program too long to send: not in the fields. Connect reads it from the kept file
+          where it can (and runs it even where that could not be saved, a data folder that takes no writes), else refuses. */}
       {profile && profile.unsupportedFeatures.some(isStartProgramLabel) && (
         <p className="warning-text">
-          This connection&apos;s file asked to start a program in place of the desktop: {profile.unsupportedFeatures.filter(isStartProgramLabel).join('; ')}. DeskBridge could not take it from that file, so enter the program in Start program below, or connecting will refuse.
+          This connection&apos;s file asked to start a program in place of the desktop: {profile.unsupportedFeatures.filter(isStartProgramLabel).join('; ')}. It is not in the settings below: connecting starts it from the copy of the file DeskBridge kept where it can, and refuses where it cannot (that copy gone, another program in it, or one too long to send) until you enter the program in Start program below.
         </p>
       )}
       <div className="field">

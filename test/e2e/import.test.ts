@@ -186,6 +186,8 @@ test('connections imported before start programs were taken: the program is read
   const connections = page.getByRole('navigation', { name: 'Connections' });
   await connections.getByRole('button', { name: 'Books', exact: true }).click();
   await page.getByText('This connection\u2019s file asked to start a program in place of the desktop'.replace('\u2019', "'")).waitFor();
+  // What Connect does with it, told as it is (it runs the kept file's program where it can, else refuses).
+  await page.getByText('It is not in the settings below: connecting starts it from the copy of the file DeskBridge kept where it can, and refuses where it cannot').waitFor({ timeout: 5_000 });
   await page.getByRole('button', { name: 'Connect', exact: true }).click();
   const alert = sessionView(page).getByRole('alert');
   await alert.waitFor({ timeout: 10_000 });
