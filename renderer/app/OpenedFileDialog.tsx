@@ -8,6 +8,7 @@
 // the user's sign-in.
 import { useState } from 'react';
 import type { OpenedFileConsent, ProfileView } from '../../shared/api/contract';
+import { startProgramLabelText } from '../../shared/connectionFiles/fileResult';
 import { ModalDialog } from './ModalDialog';
 
 const PROTOCOL_NAMES: Record<ProfileView['protocol'], string> = { rdp: 'RDP', vnc: 'VNC', spice: 'SPICE' };
@@ -25,7 +26,10 @@ export function OpenedFileDialog({
 }) {
   const [shareClipboard, setShareClipboard] = useState(false);
   const [runStartProgram, setRunStartProgram] = useState(false);
-  const startProgram = profile.protocol === 'rdp' ? (profile.startProgram ?? '') : '';
+  // A program over the 255 characters RDP can send is only a label ("Start program (…)", the field empty): shown all
+  // the same, so the question names what the file asks to run; unticked the desktop opens, ticked Connect refuses.
+  const tooLong = profile.protocol === 'rdp' && !profile.startProgram ? profile.unsupportedFeatures.map(startProgramLabelText).find((text) => text) : undefined;
+  const startProgram = profile.protocol === 'rdp' ? profile.startProgram || (tooLong ?? '') : '';
   const host = profile.host.includes(':') ? `[${profile.host}]` : profile.host;
   return (
     <ModalDialog
@@ -54,6 +58,7 @@ export function OpenedFileDialog({
             <dt>Program to start</dt>
             <dd>
               <code>{startProgram}</code>
+              {tooLong ? <> (over 255 characters long, which RDP cannot send: ticked, DeskBridge will not connect)</> : null}
               {profile.startFolder ? (
                 <>
                   {' '}

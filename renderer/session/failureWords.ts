@@ -42,7 +42,7 @@ export function failureWords(failure: { code: ErrorCode; detail?: string }, kios
 }
 
 /** Failures the same connection cannot get past until IT changes the policy or the connection changes: no Reconnect is offered. */
-export const RETRY_CANNOT_HELP = new Set<ErrorCode>(['policy-host-forbidden', 'policy-unencrypted-forbidden', 'policy-invalid', 'feature-unsupported', 'start-program-unread', 'certificate-unverified', 'certificate-not-as-named']);
+export const RETRY_CANNOT_HELP = new Set<ErrorCode>(['policy-host-forbidden', 'policy-unencrypted-forbidden', 'policy-invalid', 'feature-unsupported', 'start-program-unread', 'start-program-too-long', 'certificate-unverified', 'certificate-not-as-named']);
 
 /**
  * What stops a kiosk that only IT can mend, by the policy (its hosts, its pins, the connection it sets up) or on the

@@ -170,12 +170,17 @@ export function isStartProgramLabel(label: string): boolean {
   return label === 'Start program' || label.startsWith('Start program (');
 }
 
+/** The program a start-program label shows ("Start program (ledger.exe /ro)" → "ledger.exe /ro"; cut ones end in …), if any. */
+export function startProgramLabelText(label: string): string | undefined {
+  return /^Start program \((.*)\)$/s.exec(label)?.[1];
+}
+
 /**
  * Whether `program` is the one a start-program label shows: its text in full, or, where featureLabel cut it with
  * '…', beginning with what it shows. A bare "Start program" shows none, so no program is that one.
  */
 export function startProgramLabelShows(label: string, program: string): boolean {
-  const shown = /^Start program \((.*)\)$/s.exec(label)?.[1];
+  const shown = startProgramLabelText(label);
   if (shown === undefined || program === '') return false;
   if (program === shown) return true;
   return shown.endsWith('…') && program.length >= shown.length && program.startsWith(shown.slice(0, -1));

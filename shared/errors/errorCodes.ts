@@ -38,6 +38,7 @@ export const ERROR_MESSAGES = {
   'server-shutdown': 'The remote computer is shutting down or restarting.',
   'feature-unsupported': 'This connection needs something DeskBridge does not support yet, so DeskBridge did not connect: it will not go straight to the computer without it.',
   'start-program-unread': 'This connection\'s file asked to start a program in place of the desktop, and DeskBridge could not take the program from it, so it did not connect rather than open the whole desktop. Open the connection\'s settings and enter the start program again.',
+  'start-program-too-long': 'The file\'s start program is over 255 characters long, which RDP cannot send, so DeskBridge did not connect rather than open the whole desktop.',
   'policy-host-forbidden': 'Your organisation\'s policy does not allow connections to this host.',
   'policy-unencrypted-forbidden': 'Your organisation\'s policy does not allow unencrypted connections such as plain VNC or SPICE.',
   'policy-managed-profile': 'This connection is managed by your organisation; only the fields it leaves open can be changed, and it cannot be deleted.',

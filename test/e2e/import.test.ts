@@ -145,6 +145,30 @@ test('an .rdp opened from outside the app that asks to run a program: the questi
   }
 });
 
+test('an .rdp opened from outside whose program is over 255 characters: the question shows the program and says RDP cannot send it; ticked, Connect refuses at once in one sentence', async () => {
+  const dir = await tempDir();
+  const program = `C:\\Apps\\ledger.exe ${'/book:Q3 '.repeat(32)}`.trim();
+  const file = path.join(dir, 'Long ledger.rdp');
+  // A closed port: the refusal must come before any connection is tried.
+  await writeFile(file, utf16(`full address:s:127.0.0.1:1\r\nusername:s:ann\r\nalternate shell:s:${program}\r\n`));
+  const { running, browser } = await app([file]);
+  const { page } = browser;
+  await page.goto(running.url);
+  const dialog = page.getByRole('dialog', { name: 'Caution: unknown remote connection' });
+  await dialog.getByText(program.slice(0, 120)).waitFor();
+  await dialog.getByText('over 255 characters long, which RDP cannot send').waitFor();
+  const tick = dialog.getByRole('checkbox', { name: 'Run this program on the remote computer instead of its desktop' });
+  assert.equal(await tick.isChecked(), false);
+  await tick.check();
+  await dialog.getByRole('button', { name: 'Connect' }).click();
+  const alert = sessionView(page).getByRole('alert');
+  await alert.waitFor({ timeout: 10_000 });
+  const text = (await alert.textContent()) ?? '';
+  assert.ok(text.includes("The file's start program is over 255 characters long, which RDP cannot send, so DeskBridge did not connect rather than open the whole desktop."), text);
+  assert.ok(!/settings|could not take the program/.test(text), text);
+  await running.stop();
+});
+
 test('connections imported before start programs were taken: the program is read from the kept file and xrdp runs it; one whose file is gone says to enter it again', async () => {
   // The server's desktop would be #2e6b4f; the file's program paints #6b2e5a.
   const server = await startXrdpFor(cleanups, { background: '#2e6b4f' });

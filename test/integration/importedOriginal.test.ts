@@ -6,6 +6,7 @@ import { mkdir, mkdtemp, readFile, readdir, rm, utimes, writeFile } from 'node:f
 import os from 'node:os';
 import path from 'node:path';
 import { API } from '../../shared/api/contract';
+import { messageFor } from '../../shared/errors/errorCodes';
 import { startGatewayHarness } from './gatewayHarness';
 
 test('deleting an imported connection deletes the original kept for it, and only that one, once it can no longer be put back', async (t) => {
@@ -153,11 +154,10 @@ test('a start program too long to send: the connection is imported without it, w
   assert.equal(refused.status, 422, JSON.stringify(refused.json));
   assert.equal(refused.json.error, 'start-program-unread');
   assert.equal(refused.json.reason, "Line 3: the start program ('alternate shell') is 300 characters long, and an RDP start program holds 255 at most.");
-  // Opened without being saved ("Connect now"): refused alike, saying how to enter one.
+  // Opened without being saved ("Connect now"): it has no settings to enter one in, so refused in one sentence.
   const opened = await h.call('POST', API.importFile, { fileName: 'Long.rdp', contentBase64: Buffer.from(text).toString('base64'), mode: 'open' });
   const once = await h.call('POST', API.sessions, { profileId: opened.json.profile.id });
-  assert.deepEqual([once.status, once.json.error], [422, 'start-program-unread']);
-  assert.match(once.json.reason, /longer than the 255 characters an RDP start program holds: import the file, then enter a shorter one in its settings\.$/);
+  assert.deepEqual([once.status, once.json.error, once.json.message], [422, 'start-program-too-long', messageFor('start-program-too-long')]);
   // A shorter one entered: it connects as any other (here to a closed port, so no further than the host).
   const { id: _i, createdAt: _c, updatedAt: _u, lastConnectedAt: _l, hasSavedPassword: _h, managed: _m, ...draft } = imported.json.profile;
   const saved = await h.call('PUT', API.profile(id), { profile: { ...draft, startProgram: 'run-ledger.cmd' } });

@@ -50,6 +50,28 @@ test('the clipboard ticked is shared; a file that did not ask for it cannot be g
   assert.notEqual((await h.call('POST', API.sessions, { profileId: inApp.json.profile.id })).status, 409);
 });
 
+test('an .rdp opened from outside whose program is too long to send: unticked, the desktop opens (nothing refuses it); ticked, Connect refuses at once in one sentence', async (t) => {
+  const long = `full address:s:127.0.0.1:1\r\nusername:s:ann\r\nalternate shell:s:${'x'.repeat(300)}\r\n`;
+  const h = await startGatewayHarness({ openFile: { fileName: 'Long.rdp', bytes: bytes(long) } });
+  t.after(() => h.close());
+  const state = (await h.call('GET', API.state)).json;
+  // What the dialog shows: the program only as its label (the field holds 255 at most).
+  assert.equal(state.autoConnectProfile.startProgram, '');
+  assert.match(state.autoConnectProfile.unsupportedFeatures.join(), /^Start program \(x+…\)$/);
+  const unticked = await h.call('POST', API.consent(state.autoConnectProfileId), { shareClipboard: false, runStartProgram: false });
+  assert.deepEqual([unticked.status, unticked.json.startProgram, unticked.json.unsupportedFeatures], [200, '', []]);
+  const desktop = await h.call('POST', API.sessions, { profileId: state.autoConnectProfileId });
+  assert.ok(!['start-program-unread', 'start-program-too-long', 'feature-unsupported', 'consent-needed'].includes(desktop.json?.error), JSON.stringify(desktop.json));
+
+  assert.deepEqual(await h.gateway.openFile({ fileName: 'Long again.rdp', bytes: bytes(long.replace('ann', 'bob')) }), { ok: true });
+  const again = (await h.call('GET', API.state)).json;
+  assert.notEqual(again.autoConnectProfileId, state.autoConnectProfileId);
+  const ticked = await h.call('POST', API.consent(again.autoConnectProfileId), { shareClipboard: false, runStartProgram: true });
+  assert.equal(ticked.status, 200);
+  const refused = await h.call('POST', API.sessions, { profileId: again.autoConnectProfileId });
+  assert.deepEqual([refused.status, refused.json.error, refused.json.message], [422, 'start-program-too-long', "The file's start program is over 255 characters long, which RDP cannot send, so DeskBridge did not connect rather than open the whole desktop."]);
+});
+
 test('a policy with "confirmOpenedFiles": false lets opened files connect straight, sharing what they ask', async (t) => {
   const h = await startGatewayHarness({ machinePolicy: { schemaVersion: 1, confirmOpenedFiles: false }, openFile: { fileName: 'Branch.rdp', bytes: bytes(RDP) } });
   t.after(() => h.close());

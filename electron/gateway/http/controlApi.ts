@@ -21,7 +21,7 @@ import { isErrorCode, messageFor, type ErrorCode } from '../../../shared/errors/
 import { isUnencrypted, validateProfileDraft, type Profile } from '../../../shared/profiles/profileSchema';
 import type { Logger } from '../logging/logger';
 import { ProfileStoreError } from '../profiles/profileStore';
-import { PolicyRefusal, notFoundOrAmbiguous, type ProfileLibrary } from '../profiles/profileLibrary';
+import { ONE_SHOT_ID_PREFIX, PolicyRefusal, notFoundOrAmbiguous, type ProfileLibrary } from '../profiles/profileLibrary';
 import type { ManagedPolicyStore } from '../policy/managedPolicy';
 import { SecretsUnavailable, type SecretStore } from '../secrets/secretStore';
 import { StorageError, folderOf, storageFailure } from '../profiles/storageErrors';
@@ -385,6 +385,9 @@ export class ControlApi {
       const read = await startProgramFromKeptOriginal(library, this.deps.dataDir, profile, this.deps.logger);
       if (read && 'profile' in read) profile = read.profile;
       else if (read && profile.unsupportedFeatures.every(isStartProgramLabel)) {
+        // A file opened without being saved whose program is too long to send (its label startTextTooLong's): it has
+        // no settings to enter one in, so it is told in one sentence, not sent to them.
+        if (profile.id.startsWith(ONE_SHOT_ID_PREFIX)) throw new HttpError(422, 'start-program-too-long', messageFor('start-program-too-long'), { features: profile.unsupportedFeatures });
         throw new HttpError(422, 'start-program-unread', `${messageFor('start-program-unread')} ${read.unread}`, { features: profile.unsupportedFeatures, reason: read.unread });
       }
     }

@@ -214,9 +214,11 @@ export class ProfileLibrary {
       oneShot.profile.shareClipboard = oneShot.consent.clipboardRequested && choice.shareClipboard;
       // A program the file asks the server to run as the user (an .rdp's alternate shell) runs only if ticked: a file
       // from a stranger naming the user's own server could otherwise run anything there under the user's sign-in.
+      // Unticked, the desktop opens: a program too long to send (startTextTooLong's label, which refuses Connect) goes too.
       if (choice.runStartProgram !== true) {
         oneShot.profile.startProgram = '';
         oneShot.profile.startFolder = '';
+        oneShot.profile.unsupportedFeatures = oneShot.profile.unsupportedFeatures.filter((label) => !isStartProgramLabel(label));
       }
       oneShot.consent = null;
     }
