@@ -37,7 +37,7 @@ export const KEYBOARD_MODES = ['scancode', 'unicode'] as const;
 export const VNC_QUALITIES = ['best', 'good', 'medium', 'poor'] as const;
 export type VncQuality = (typeof VNC_QUALITIES)[number];
 
-const fingerprintSchema = z.string().regex(/^([0-9A-F]{2}:){31}[0-9A-F]{2}$/, 'A SHA-256 fingerprint is 32 hex bytes separated by colons.');
+const fingerprintSchema = z.string({ error: 'A SHA-256 fingerprint is 32 hex bytes separated by colons.' }).regex(/^([0-9A-F]{2}:){31}[0-9A-F]{2}$/, 'A SHA-256 fingerprint is 32 hex bytes separated by colons.');
 
 /** Host names and IP literals; no scheme, no path, no spaces. */
 const HOST_PATTERN = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9]([A-Za-z0-9.-]{0,252}[A-Za-z0-9])?|[0-9a-fA-F:]+)$/;
@@ -64,18 +64,23 @@ function asciiHostName(host: string): string {
  */
 function startTextSchema(what: 'program' | 'folder') {
   return z
-    .string()
+    .string({ error: `Write the start ${what} as text.` })
     .trim()
     .max(255, `The start ${what} is too long (255 characters at most).`)
     .refine((text) => !/[\0\r\n]/.test(text), `Write the start ${what} on one line.`);
 }
 
-/** Fields the user edits. The gateway adds id and timestamps. */
+/**
+ * Fields the user edits. The gateway adds id and timestamps.
+ * Every field says in words what is wrong with it, however it fails (the wrong type, NaN from a number field holding
+ * text, too long, too many): zod's own messages ("Invalid input: expected int, received number") would reach the form
+ * and the gateway's answers as they are. A unit test walks the fields with bad values to hold that.
+ */
 export const profileDraftSchema = z.object({
-  name: z.string().trim().min(1, 'Enter a name for this connection.').max(200, 'The name is too long (200 characters at most).'),
+  name: z.string({ error: 'Enter a name for this connection.' }).trim().min(1, 'Enter a name for this connection.').max(200, 'The name is too long (200 characters at most).'),
   protocol: z.enum(PROTOCOLS, { message: 'Choose VNC, RDP or SPICE.' }),
   host: z
-    .string()
+    .string({ error: 'Enter the host name or address of the remote computer.' })
     .trim()
     .min(1, 'Enter the host name or address of the remote computer.')
     .max(253, 'The host name is too long.')
@@ -87,37 +92,40 @@ export const profileDraftSchema = z.object({
     .int('Enter a port number from 1 to 65535.')
     .min(1, 'Enter a port number from 1 to 65535.')
     .max(65535, 'Enter a port number from 1 to 65535.'),
-  username: z.string().max(256, 'The user name is too long.').default(''),
-  scaling: z.enum(SCALING_MODES).default('fit'),
+  username: z.string({ error: 'Write the user name as text.' }).max(256, 'The user name is too long.').default(''),
+  scaling: z.enum(SCALING_MODES, { message: 'Choose "Fit to window" or "1:1".' }).default('fit'),
   /**
    * VNC, RDP and SPICE on a high-resolution display (devicePixelRatio above 1): one remote pixel per device pixel, the
    * window's size asked for in device pixels (as TigerVNC's viewer and "Optimize for Retina displays" do). Sharper;
    * the remote text is smaller unless the server scales it. Off: the desktop in CSS pixels, enlarged by the display.
    */
-  highDpi: z.boolean().default(false),
-  viewOnly: z.boolean().default(false),
+  highDpi: z.boolean({ error: 'Turn "Optimise for high-resolution displays" on or off.' }).default(false),
+  viewOnly: z.boolean({ error: 'Turn "View only" on or off.' }).default(false),
   /** Share the clipboard with the remote computer (.rdp redirectclipboard, Remmina disableclipboard inverted); the policy may allow less. */
-  shareClipboard: z.boolean().default(true),
+  shareClipboard: z.boolean({ error: 'Turn "Share the clipboard" on or off.' }).default(true),
   /** Folder path, nested with "/" (e.g. "Finance/Traders"); empty for the top level. */
   folder: z
-    .string()
-    .max(500)
+    .string({ error: 'Write the folder as text, such as Finance/Traders.' })
+    .max(500, 'The folder is too long (500 characters at most).')
     .transform((f) => f.split('/').map((part) => part.trim()).filter(Boolean).join('/'))
     .default(''),
-  favourite: z.boolean().default(false),
-  tags: z.array(z.string().max(100)).max(50).default([]),
+  favourite: z.boolean({ error: 'Turn "Favourite" on or off.' }).default(false),
+  tags: z
+    .array(z.string({ error: 'Write the tags as text, separated by commas.' }).max(100, 'A tag is too long (100 characters at most).'), { error: 'Write the tags as text, separated by commas.' })
+    .max(50, 'There are too many tags (50 at most).')
+    .default([]),
   // RDP; ignored by other protocols.
-  domain: z.string().max(256, 'The domain is too long.').default(''),
-  rdpSecurity: z.enum(RDP_SECURITY).default('negotiate'),
-  desktopSize: z.enum(DESKTOP_SIZE_MODES).default('fit-window'),
-  desktopWidth: z.number().int().min(200, 'The width must be 200 to 8192 pixels.').max(8192, 'The width must be 200 to 8192 pixels.').default(1280),
-  desktopHeight: z.number().int().min(200, 'The height must be 200 to 8192 pixels.').max(8192, 'The height must be 200 to 8192 pixels.').default(800),
+  domain: z.string({ error: 'Write the domain as text.' }).max(256, 'The domain is too long.').default(''),
+  rdpSecurity: z.enum(RDP_SECURITY, { message: 'Choose Negotiate, NLA only or TLS only.' }).default('negotiate'),
+  desktopSize: z.enum(DESKTOP_SIZE_MODES, { message: 'Choose "Fit the window" or "Fixed size".' }).default('fit-window'),
+  desktopWidth: z.number({ error: 'Enter the width as a whole number of pixels, 200 to 8192.' }).int('Enter the width as a whole number of pixels, 200 to 8192.').min(200, 'The width must be 200 to 8192 pixels.').max(8192, 'The width must be 200 to 8192 pixels.').default(1280),
+  desktopHeight: z.number({ error: 'Enter the height as a whole number of pixels, 200 to 8192.' }).int('Enter the height as a whole number of pixels, 200 to 8192.').min(200, 'The height must be 200 to 8192 pixels.').max(8192, 'The height must be 200 to 8192 pixels.').default(800),
   /**
    * RDP keyboard layout the server maps scancodes with (see keyboardLayouts.ts); "local": this computer's, as mstsc
    * sends it (the default); "auto": the server's default.
    */
   keyboardLayout: z.enum(KEYBOARD_LAYOUT_TAGS, { message: 'Choose a keyboard layout from the list.' }).default('local'),
-  keyboardMode: z.enum(KEYBOARD_MODES).default('scancode'),
+  keyboardMode: z.enum(KEYBOARD_MODES, { message: 'Choose physical keys or characters.' }).default('scancode'),
   /**
    * A program the server starts in place of the desktop's shell, as IT gives a session host's users one application
    * (an .rdp's "alternate shell", Remmina's "exec"); empty for the whole desktop. A RemoteApp ("||alias") is not this.
@@ -129,7 +137,7 @@ export const profileDraftSchema = z.object({
   spiceSecurity: z.enum(SPICE_SECURITY, { message: 'Choose plain or TLS.' }).default('plain'),
   /** An HTTP proxy every channel goes through (virt-viewer's `proxy`; Proxmox VE's spiceproxy): "http://host:port", or empty. */
   spiceProxy: z
-    .string()
+    .string({ error: 'Write the proxy address as text, such as http://host:3128.' })
     .trim()
     .max(300, 'The proxy address is too long.')
     .superRefine((text, context) => {
@@ -146,7 +154,7 @@ export const profileDraftSchema = z.object({
    * a virt-viewer file's `ca` (oVirt's and Proxmox's own CA). Any TLS protocol.
    */
   caCertificate: z
-    .string()
+    .string({ error: 'Paste the CA certificates in PEM form (-----BEGIN CERTIFICATE-----).' })
     .max(65_536, 'The CA certificates are too long (64 KB at most).')
     .refine((pem) => pem.trim() === '' || /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/.test(pem), 'Paste the CA certificates in PEM form (-----BEGIN CERTIFICATE-----).')
     .default(''),
@@ -154,7 +162,7 @@ export const profileDraftSchema = z.object({
    * The subject the server's certificate must carry, checked instead of the host name (virt-viewer's
    * `host-subject`, e.g. "O=corp.example,CN=host1"): for a host reached by an address its certificate does not name.
    */
-  certificateSubject: z.string().max(1024, 'The certificate subject is too long.').default(''),
+  certificateSubject: z.string({ error: 'Write the certificate subject as text, such as O=corp.example,CN=host1.' }).max(1024, 'The certificate subject is too long.').default(''),
   /**
    * A server whose certificate cannot be verified (not trusted, or not the one trusted before): 'ask' shows it
    * with Trust once / Trust always; 'refuse' does not connect (mstsc's "authentication level:i:1", or IT's choice).
@@ -163,7 +171,12 @@ export const profileDraftSchema = z.object({
   /** SHA-256 fingerprint of a server certificate the user chose to trust always for this profile. */
   pinnedCertificate: fingerprintSchema.nullable().default(null),
   /** Settings from an imported file that the app cannot honour yet (RD Gateway, RemoteApp, …): connecting refuses rather than ignoring them. */
-  unsupportedFeatures: z.array(z.string().max(200)).max(20).default([]),
+  unsupportedFeatures: z
+    .array(z.string({ error: 'A setting not supported yet is named in text.' }).max(200, 'A setting not supported yet has too long a name (200 characters at most).'), {
+      error: 'The settings not supported yet are a list of names.',
+    })
+    .max(20, 'There are too many settings not supported yet (20 at most).')
+    .default([]),
 });
 export type ProfileDraft = z.infer<typeof profileDraftSchema>;
 export type ProfileDraftInput = z.input<typeof profileDraftSchema>;

@@ -136,3 +136,39 @@ test('a start program is refused in a connection its file made a RemoteApp, in w
   assert.match(unnamed.ok ? '' : (unnamed.errors.startProgram ?? ''), /opens a RemoteApp program from its file/);
   assert.ok(validateProfileDraft({ ...remoteApp, unsupportedFeatures: ['RD Gateway (gw.corp.example)'], startProgram: 'notepad.exe' }).ok, 'only RemoteApp excludes a start program');
 });
+
+test('every field says in words what is wrong, however it fails: no zod message ("Invalid input: expected int, received number") reaches the form', () => {
+  const long = 'x'.repeat(70_000);
+  // Each field is given what the form and a hand-written API call could send it: other types, NaN (a number field
+  // holding text), fractions, out of range, too long, too many.
+  const bad: unknown[] = [null, 42, -1, 1280.5, Number.NaN, 1e9, true, '', 'abc', '   ', long, 'a\nb', {}, [], [42], [long], Array.from({ length: 200 }, (_, i) => `t${i}`)];
+  const fields = Object.keys(profileDraftSchema.shape) as (keyof typeof profileDraftSchema.shape)[];
+  assert.ok(fields.length >= 30, 'the schema\u2019s fields are walked');
+  for (const field of fields) {
+    let refused = 0;
+    for (const value of bad) {
+      const result = validateProfileDraft({ ...good, protocol: 'rdp', [field]: value });
+      if (result.ok) continue;
+      const message = result.errors[field];
+      if (message === undefined) continue;
+      refused += 1;
+      assert.doesNotMatch(message, /^Invalid|expected|received/i, `${field} = ${JSON.stringify(value)?.slice(0, 40)}: ${message}`);
+    }
+    assert.ok(refused > 0, `${field} refuses some bad value`);
+  }
+});
+
+test('the fixed desktop size, as the form sends what was typed: a fraction and text are refused in words', () => {
+  for (const [value, message] of [
+    [1280.5, 'Enter the width as a whole number of pixels, 200 to 8192.'],
+    [Number.NaN, 'Enter the width as a whole number of pixels, 200 to 8192.'],
+    [99_999, 'The width must be 200 to 8192 pixels.'],
+  ] as const) {
+    const result = validateProfileDraft({ ...good, protocol: 'rdp', desktopSize: 'fixed', desktopWidth: value, desktopHeight: value });
+    assert.equal(result.ok, false);
+    if (!result.ok) {
+      assert.equal(result.errors.desktopWidth, message);
+      assert.equal(result.errors.desktopHeight, message.replace('width', 'height'));
+    }
+  }
+});
