@@ -7,7 +7,7 @@ import type { FieldErrors } from '../../shared/profiles/profileSchema';
 import { DEFAULT_LIBRARY_SORT, libraryOrder, type LibrarySort } from '../../shared/profiles/libraryOrder';
 import { api, ApiError } from './api';
 import { windowKeyHeaders } from './windowKey';
-import { ProfileList } from '../profiles/ProfileList';
+import { ProfileList, type RowRequest } from '../profiles/ProfileList';
 import { ProfileEditor, draftFrom, type EditorValues } from '../profiles/ProfileEditor';
 import { SessionView } from '../session/SessionView';
 import { ModalDialog } from './ModalDialog';
@@ -125,6 +125,8 @@ export function App() {
   /** Successful saves of the editor's connection (ProfileEditor's `saves`). */
   const [saves, setSaves] = useState(0);
   const [confirmDelete, setConfirmDelete] = useState<ProfileView | null>(null);
+  /** The connection listed after the one being deleted (the Delete key in the list, whose search may hide others): its row takes the focus. */
+  const listedAfterDelete = useRef<string | null | undefined>(undefined);
   const [info, setInfo] = useState<string[]>([]);
   /**
    * The connections deleted while the gateway can still put them back (API.restore): the library offers Undo for
@@ -132,7 +134,7 @@ export function App() {
    */
   const undoable = useUndoableDeletes(() => {
     // The keys on its Undo button would fall to the page: they go back to the list.
-    if (document.activeElement?.closest('[data-testid="undo-delete"]')) setFocusSelectedRow((n) => n + 1);
+    if (document.activeElement?.closest('[data-testid="undo-delete"]')) requestRow(null, true);
   });
   const nextUndo = undoable.offered.at(-1);
   const [ticket, setTicket] = useState<File | null>(null);
@@ -147,21 +149,25 @@ export function App() {
   /** What the editor's last action did ("Saved “Lab”."), in a polite live region, cleared after a few seconds. */
   const [status, setStatus] = useState('');
   const statusTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+  /** The same, seen beside the editor's Save (ProfileEditor's `status`): kept until the form is changed or another action speaks. */
+  const [shownStatus, setShownStatus] = useState('');
   const announce = useCallback((text: string) => {
     setStatus(text);
+    setShownStatus(text);
     clearTimeout(statusTimer.current);
     statusTimer.current = setTimeout(() => setStatus(''), 6000);
   }, []);
   useEffect(() => () => clearTimeout(statusTimer.current), []);
   /** The control the next editor made takes the focus (its `takeFocus`): set where the editor is about to be made anew. */
   const editorFocus = useRef<string | null>(null);
-  /** Bumped for the selected connection's row in the list to take the focus (after a delete). */
-  const [focusSelectedRow, setFocusSelectedRow] = useState(0);
-  useEffect(() => {
-    if (focusSelectedRow === 0) return;
-    const list = document.querySelector<HTMLElement>('nav[aria-label="Connections"]');
-    (list?.querySelector<HTMLElement>('[aria-current="true"]') ?? list?.querySelector<HTMLElement>('button:not([disabled]), input'))?.focus();
-  }, [focusSelectedRow]);
+  /**
+   * A connection's row the list scrolls into view, and gives the keys to with `focus` (ProfileList's `rowRequest`):
+   * a save's, the one after a deleted one, one put back. No id: the selected connection's.
+   */
+  const [rowRequest, setRowRequest] = useState<RowRequest | null>(null);
+  const requestRow = useCallback((id: string | null, focus: boolean) => setRowRequest((last) => ({ id, focus, seq: (last?.seq ?? 0) + 1 })), []);
+  /** What the library showed before "New connection", for its Cancel to go back to. */
+  const beforeNew = useRef<Selection>({ kind: 'none' });
   /** The editor's field the keys were last in, to go back to when the user keeps editing. */
   const lastEditorFocus = useRef<HTMLElement | null>(null);
 
@@ -295,6 +301,7 @@ export function App() {
   const selected = selection.kind === 'profile' ? (profiles.find((p) => p.id === selection.id) ?? null) : null;
   /** The policy lets the user make connections of their own (not only IT's). */
   const canCreate = state?.policy.allowUserProfiles ?? false;
+  const editorShown = selected !== null || ((selection.kind === 'new' || profiles.length === 0) && canCreate);
   /** Runs `then`, which replaces what the editor shows, once the user agrees to lose its unsaved changes (if any). */
   const leaveEditor = (then: () => void) => {
     if (editorDirty) setLeaving({ then });
@@ -328,6 +335,8 @@ export function App() {
       if (!selected && !connectAfter) editorFocus.current = focused;
       setSelection({ kind: 'profile', id: saved.id });
       setSaves((n) => n + 1);
+      // Its row in sight, wherever the save put it (a new one, renamed, moved to a folder, made a favourite).
+      requestRow(saved.id, false);
       announce(`Saved “${saved.name}”.`);
       warmUpSessionAdapters([saved.protocol]);
       if (connectAfter) openSession(saved);
@@ -379,12 +388,12 @@ export function App() {
         const offerMs = typeof left === 'number' ? undoOfferMs(left) : 0;
         if (offerMs > 0) undoable.offer(target, offerMs);
         // The keys were on the Undo button, gone meanwhile: back to the list, where Ctrl+Z tries again.
-        setFocusSelectedRow((n) => n + 1);
+        requestRow(null, true);
         throw error;
       }
       await loadProfiles();
       leaveEditor(() => setSelection({ kind: 'profile', id: restored.id }));
-      setFocusSelectedRow((n) => n + 1);
+      requestRow(restored.id, true);
       announce(`“${restored.name}” is back, as it was.${after ? ` ${UNDO_KEYS.label} again puts back “${after.name}”.` : ''}`);
     });
   };
@@ -625,16 +634,21 @@ export function App() {
                   openSession(profile, true);
                 });
             }}
-            onDelete={(id) => {
+            onDelete={(id, listedNext) => {
               const profile = profiles.find((p) => p.id === id);
-              if (profile && !profile.managed) setConfirmDelete(profile);
+              if (!profile || profile.managed) return;
+              listedAfterDelete.current = listedNext;
+              setConfirmDelete(profile);
             }}
             onNew={() =>
               leaveEditor(() => {
                 setServerErrors({});
+                if (selection.kind !== 'new') beforeNew.current = selection;
+                setShownStatus('');
                 setSelection({ kind: 'new' });
               })
             }
+            rowRequest={rowRequest}
             onImport={(files) => void importFiles(files)}
             sort={librarySort}
             onSortChange={(sort) => {
@@ -644,7 +658,8 @@ export function App() {
             }}
           />
           <section className="editor-pane" onFocus={(event) => (lastEditorFocus.current = event.target)}>
-            <p className="editor-status" role="status" aria-live="polite">
+            {/* Always there, so screen readers hear it; shown beside the editor's Save where there is an editor (ProfileEditor's `status`). */}
+            <p className={editorShown ? 'editor-status visually-hidden' : 'editor-status'} role="status" aria-live="polite">
               {status}
             </p>
             {state && passwordSavingAllowed && (
@@ -658,7 +673,7 @@ export function App() {
                 {noConnectionsNote(state.policy.invalidFile)}
               </p>
             )}
-            {(selected || ((selection.kind === 'new' || profiles.length === 0) && canCreate)) && (
+            {editorShown && (
               <ProfileEditor
                 key={selected?.id ?? 'new'}
                 profile={selected}
@@ -674,13 +689,30 @@ export function App() {
                 passwordSavingAllowed={passwordSavingAllowed}
                 passwordSavingBlocked={secretsUnusable ? 'Saved passwords cannot be read on this computer (see the notice above), so none can be saved here: you are asked for the password when you connect.' : null}
                 onSave={(values, options) => void save(values, options)}
-                onDirtyChange={setEditorDirty}
+                onDirtyChange={(dirty) => {
+                  setEditorDirty(dirty);
+                  // "Saved" no longer tells what the form holds.
+                  if (dirty) setShownStatus('');
+                }}
+                status={shownStatus}
                 takeFocus={() => {
                   const target = editorFocus.current;
                   editorFocus.current = null;
                   return target;
                 }}
                 onCancelEdit={(revert) => leaveEditor(revert)}
+                onCancelNew={(revert) =>
+                  leaveEditor(() => {
+                    revert();
+                    setServerErrors({});
+                    // Back to the connection shown before, if it is still there; the keys to its row (else to New connection).
+                    const before = beforeNew.current;
+                    const back = before.kind === 'profile' && profiles.some((p) => p.id === before.id) ? before : null;
+                    setSelection(back ?? { kind: 'none' });
+                    if (back) requestRow(back.id, true);
+                    else if (profiles.length > 0) document.querySelector<HTMLElement>('nav[aria-label="Connections"] .list-header button')?.focus();
+                  })
+                }
                 // The copy is made of the saved connection (with what the form does not show: its password, an
                 // imported file's lines), so changes on screen are not silently left out: asked first, as elsewhere.
                 onDuplicate={() =>
@@ -696,7 +728,11 @@ export function App() {
                     }),
                   )
                 }
-                onDelete={() => selected && setConfirmDelete(selected)}
+                onDelete={() => {
+                  if (!selected) return;
+                  listedAfterDelete.current = undefined;
+                  setConfirmDelete(selected);
+                }}
                 onForgetPassword={() =>
                   void act(async () => {
                     if (!selected) return;
@@ -806,6 +842,8 @@ export function App() {
                   // its row has the focus (the Delete button the dialog would give it back to goes away).
                   const before = libraryOrder(profiles, librarySort);
                   const index = before.findIndex((p) => p.id === target.id);
+                  // The Delete key in the list: the row listed after it there (a search may hide the library's next one).
+                  const listedNext = listedAfterDelete.current;
                   void act(async () => {
                     const { undoableForMs } = await api<DeletedProfile>('DELETE', API.profile(target.id));
                     // Undo for as long as the gateway said it keeps the connection, less a margin, counted from its
@@ -818,12 +856,18 @@ export function App() {
                       setActiveTab((t) => (tabs.includes(t) ? 'library' : t));
                     }
                     const list = await loadProfiles();
-                    const neighbour = [...before.slice(index + 1), ...before.slice(0, Math.max(index, 0)).reverse()].find((p) => list.some((q) => q.id === p.id)) ?? list[0];
+                    const neighbour =
+                      (listedNext ? list.find((p) => p.id === listedNext) : undefined) ??
+                      [...before.slice(index + 1), ...before.slice(0, Math.max(index, 0)).reverse()].find((p) => list.some((q) => q.id === p.id)) ??
+                      list[0];
                     // Another connection than the editor's (the Delete key in the list) leaves the editor as it is.
                     setSelection((current) =>
                       current.kind === 'profile' && current.id !== target.id && list.some((p) => p.id === current.id) ? current : neighbour ? { kind: 'profile', id: neighbour.id } : { kind: 'none' },
                     );
-                    setFocusSelectedRow((n) => n + 1);
+                    // The user's place: the row after the deleted one, as a file manager leaves it (selected too where
+                    // the deleted one was the editor's). None listed after it (a search that found only it): the
+                    // deleted one's id, which the list no longer has, gives the keys to Search.
+                    requestRow(listedNext !== undefined ? (listedNext ?? target.id) : (neighbour?.id ?? null), true);
                     announce(`${live > 0 ? `Disconnected and deleted “${target.name}”.` : `Deleted “${target.name}”.`}${offerMs > 0 ? ` ${UNDO_KEYS.label} puts it back.` : ''}`);
                   });
                 }}

@@ -58,6 +58,13 @@ export interface ProfileEditorProps {
   takeFocus?: () => string | null;
   /** Escape in the form with changes: `revert` puts back what was saved, once the library has asked the user. */
   onCancelEdit?: (revert: () => void) => void;
+  /**
+   * Cancel on a new connection (its button, or Escape in the form): the library asks first if anything was typed, then
+   * shows what it showed before; `revert` empties the form where the new connection's form stays (an empty library).
+   */
+  onCancelNew?: (revert: () => void) => void;
+  /** What the last action did ("Saved “Lab”."), shown beside Save; the library's live region says it to screen readers. */
+  status?: string;
 }
 
 /** Beside "Share the clipboard", where the policy lets less through than the box says. */
@@ -70,7 +77,7 @@ const CLIPBOARD_LIMITS: Partial<Record<ClipboardPolicy, string>> = {
 /** The text and choice fields (favourite, shareClipboard and highDpi are checkboxes of their own). */
 type Field = Exclude<keyof EditorValues, 'favourite' | 'shareClipboard' | 'highDpi'>;
 
-export function ProfileEditor({ profile, defaults, serverErrors, busy, passwordSavingAllowed, passwordSavingBlocked = null, onSave, onDuplicate, onDelete, onForgetPassword, onExport, onDirtyChange, allowedHosts = null, saves = 0, clipboardPolicy = 'both', takeFocus, onCancelEdit }: ProfileEditorProps) {
+export function ProfileEditor({ profile, defaults, serverErrors, busy, passwordSavingAllowed, passwordSavingBlocked = null, onSave, onDuplicate, onDelete, onForgetPassword, onExport, onDirtyChange, allowedHosts = null, saves = 0, clipboardPolicy = 'both', takeFocus, onCancelEdit, onCancelNew, status = '' }: ProfileEditorProps) {
   const id = useId();
   const formRef = useRef<HTMLFormElement>(null);
   const headingRef = useRef<HTMLHeadingElement>(null);
@@ -151,6 +158,18 @@ export function ProfileEditor({ profile, defaults, serverErrors, busy, passwordS
     return next;
   };
 
+  const revert = () => {
+    setValues(valuesFrom(profile, defaults));
+    setErrors({});
+    setPortTouched(profile !== null);
+  };
+  /** Cancel: a new connection is left (asked first if anything was typed); an edit's changes are undone (asked first). */
+  const cancel = () => {
+    if (busy) return;
+    if (!profile) onCancelNew?.(revert);
+    else if (changed) onCancelEdit?.(revert);
+  };
+
   const submit = (connectAfter: boolean) => {
     if (busy) return;
     const current = takePortFromHost();
@@ -209,14 +228,13 @@ export function ProfileEditor({ profile, defaults, serverErrors, busy, passwordS
         submit(false);
       }}
       onKeyDown={(event) => {
-        // "In a form or dialog, Escape cancels": the edit is undone (the library asks first), back to what was saved.
-        if (event.key !== 'Escape' || event.defaultPrevented || event.nativeEvent.isComposing || !changed || busy || !onCancelEdit) return;
+        // "In a form or dialog, Escape cancels", as the Cancel button: the edit is undone, back to what was saved, or
+        // the new connection is left (the library asks first where something was typed). A list box open in the form
+        // takes its own Escape before the page sees it, and the library's questions are outside the form.
+        if (event.key !== 'Escape' || event.defaultPrevented || event.nativeEvent.isComposing || busy) return;
+        if (profile ? !changed || !onCancelEdit : !onCancelNew) return;
         event.preventDefault();
-        onCancelEdit(() => {
-          setValues(valuesFrom(profile, defaults));
-          setErrors({});
-          setPortTouched(profile !== null);
-        });
+        cancel();
       }}
     >
       <h2 ref={headingRef} tabIndex={-1}>
@@ -441,10 +459,12 @@ export function ProfileEditor({ profile, defaults, serverErrors, busy, passwordS
         <div className="field grow">
           <label htmlFor={`${id}-folder`}>Folder</label>
           <input {...fieldProps('folder')} placeholder="e.g. Finance/Traders" />
+          {errorFor('folder')}
         </div>
         <div className="field grow">
           <label htmlFor={`${id}-tags`}>Tags</label>
           <input {...fieldProps('tags')} placeholder="e.g. windows, floor-3" />
+          {errorFor('tags')}
         </div>
         <label className="field checkbox-field" title="Text copied on one computer can be pasted on the other. Your organisation's policy may allow less.">
           <input
@@ -469,7 +489,8 @@ export function ProfileEditor({ profile, defaults, serverErrors, busy, passwordS
           Favourite
         </label>
       </div>
-      <div className="actions">
+      {/* Kept in sight at the foot of the pane, however long the form (as peers keep their actions), with what Save did. */}
+      <div className="actions editor-actions">
         {/* A managed connection with nothing open still takes the user's own password, where one may be saved. */}
         {/* While busy the buttons say so (aria-disabled) and do nothing, but keep the focus (a disabled one drops it). */}
         <button type="submit" name="save" aria-disabled={busy || undefined} disabled={managed !== null && managed.openFields.length === 0 && !changed && !(passwordSavingAllowed && values.password !== '')}>
@@ -478,6 +499,11 @@ export function ProfileEditor({ profile, defaults, serverErrors, busy, passwordS
         <button type="button" name="connect" className="primary" aria-disabled={busy || undefined} onClick={() => submit(true)}>
           Connect
         </button>
+        {(!profile || changed) && (
+          <button type="button" name="cancel" aria-disabled={busy || undefined} onClick={cancel}>
+            {profile ? 'Discard changes' : 'Cancel'}
+          </button>
+        )}
         {profile && (
           <>
             <button type="button" name="duplicate" aria-disabled={busy || undefined} disabled={managed !== null} onClick={busyGuard(onDuplicate)}>
@@ -495,6 +521,10 @@ export function ProfileEditor({ profile, defaults, serverErrors, busy, passwordS
               ))}
           </>
         )}
+        {/* Seen here; heard from the library's live region, which outlives this form (a new connection's is made anew once saved). */}
+        <p className="action-status" aria-hidden="true" data-testid="action-status">
+          {status}
+        </p>
       </div>
     </form>
   );

@@ -24,14 +24,29 @@ export interface ProfileListProps {
   onSelect: (id: string) => void;
   /** Asks first if the editor holds unsaved changes to another connection; connects only once the user chose. */
   onConnect: (id: string) => void;
-  /** The Delete key on a row: asks (the app's confirmation) before anything is removed. */
-  onDelete?: (id: string) => void;
+  /**
+   * The Delete key on a row: asks (the app's confirmation) before anything is removed. `listedNext` is the connection
+   * listed after it (else before it), or null where it is the only one listed: where the user's place goes once it is gone.
+   */
+  onDelete?: (id: string, listedNext: string | null) => void;
   onNew: () => void;
   /** One file or several (chosen or dropped together). */
   onImport: (files: File[]) => void;
   /** What the list is sorted by within each folder, after its favourites. */
   sort: LibrarySort;
   onSortChange: (sort: LibrarySort) => void;
+  /** Asks for a connection's row to be scrolled into view, and with `focus` to take the keys. */
+  rowRequest?: RowRequest | null;
+}
+
+/**
+ * A connection's row to show (after a save: wherever it went) or to give the keys to (after a delete, an undo). No id:
+ * the selected connection's. One not listed (a search hides it) gives the keys to Search; `seq` tells requests apart.
+ */
+export interface RowRequest {
+  id: string | null;
+  focus: boolean;
+  seq: number;
 }
 
 export function matchesQuery(profile: ProfileView, query: string): boolean {
@@ -48,7 +63,7 @@ export function rowDescription(profile: ProfileView): string {
   return [`${profile.protocol.toUpperCase()}, ${profile.host} port ${profile.port}`, ...(profile.favourite ? ['favourite'] : []), ...(profile.managed ? ['managed by your organisation'] : [])].join(', ');
 }
 
-export function ProfileList({ profiles, selectedId, canCreate, onSelect, onConnect, onDelete, onNew, onImport, sort, onSortChange }: ProfileListProps) {
+export function ProfileList({ profiles, selectedId, canCreate, onSelect, onConnect, onDelete, onNew, onImport, sort, onSortChange, rowRequest = null }: ProfileListProps) {
   const [query, setQuery] = useState('');
   const [scroll, setScroll] = useState({ top: 0, height: 800 });
   const scroller = useRef<HTMLDivElement>(null);
@@ -156,6 +171,22 @@ export function ProfileList({ profiles, selectedId, canCreate, onSelect, onConne
   };
   /** The connection rows' indexes in `rows`, in order. */
   const profileIndexes = useMemo(() => rows.flatMap((row, index) => (row.kind === 'profile' ? [index] : [])), [rows]);
+  // The library's requests (rowRequest): run once each, on the rows as they are once rendered with the library's change.
+  useEffect(() => {
+    if (!rowRequest) return;
+    const id = rowRequest.id ?? selectedId;
+    // Its own folder's row, else its place under Recent.
+    const byId = (recent: boolean) => rows.findIndex((row) => row.kind === 'profile' && !row.recent === !recent && row.profile.id === id);
+    const index = byId(false) >= 0 ? byId(false) : byId(true);
+    if (index < 0) {
+      if (rowRequest.focus) searchBox.current?.focus();
+      return;
+    }
+    if (rowRequest.focus) return focusRow(index);
+    revealPending.current = true;
+    setActiveKey(rowKey(rows[index]!));
+    setScroll((s) => ({ ...s }));
+  }, [rowRequest?.seq]); // eslint-disable-line react-hooks/exhaustive-deps
   const typed = useRef({ text: '', at: 0 });
   const onRowsKeyDown = (event: ReactKeyboardEvent<HTMLUListElement>) => {
     if (event.altKey || event.ctrlKey || event.metaKey) return;
@@ -248,7 +279,10 @@ export function ProfileList({ profiles, selectedId, canCreate, onSelect, onConne
             } else if (event.key === 'Delete' && onDelete && !profile.managed) {
               event.preventDefault();
               event.stopPropagation();
-              onDelete(profile.id);
+              // The row after it in the list as shown (a search may hide others), else the one before it.
+              const listed = profileIndexes.map((i) => ({ i, id: (rows[i] as ProfileRow).profile.id })).filter((other) => other.id !== profile.id);
+              const next = listed.find((other) => other.i > index) ?? listed.filter((other) => other.i < index).at(-1);
+              onDelete(profile.id, next?.id ?? null);
             }
           }}
         >
