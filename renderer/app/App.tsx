@@ -620,7 +620,12 @@ export function App() {
             selectedId={selected?.id ?? null}
             canCreate={canCreate}
             onSelect={(id) => {
-              if (selection.kind !== 'profile' || selection.id !== id) leaveEditor(() => setSelection({ kind: 'profile', id }));
+              if (selection.kind !== 'profile' || selection.id !== id)
+                leaveEditor(() => {
+                  // What the last action did was about the connection shown before.
+                  setShownStatus('');
+                  setSelection({ kind: 'profile', id });
+                });
             }}
             onConnect={(id) => {
               const profile = profiles.find((p) => p.id === id);

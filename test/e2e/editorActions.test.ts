@@ -89,8 +89,15 @@ test('at 1024x768 Save and Connect stay in sight, and what Save did is said besi
   // Scrolled to the form's top, the actions are still in the window.
   await page.locator('.editor-pane').evaluate((pane) => (pane.scrollTop = 0));
   await inWindow(save, 'Save, the form scrolled to its top');
-  // A change makes "Saved" untrue: it goes.
-  await page.getByLabel('Host', { exact: true }).fill('office2.example.com');
+  // Another connection shown: the words were about the one before, and go.
+  await row(list, 'Alpha').click();
+  await page.getByRole('heading', { name: 'Alpha', level: 2 }).waitFor();
+  assert.equal(await said.textContent(), '');
+  // Saved again, then changed: "Saved" no longer tells what the form holds, and goes.
+  await page.getByLabel('Host', { exact: true }).fill('alpha.example.com');
+  await save.click();
+  await said.filter({ hasText: 'Saved “Alpha”.' }).waitFor();
+  await page.getByLabel('Host', { exact: true }).fill('alpha2.example.com');
   await waitFor(async () => ((await said.textContent()) ?? '') === '', 'the confirmation gone once the form is changed');
 });
 
