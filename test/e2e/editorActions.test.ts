@@ -101,7 +101,7 @@ test('at 1024x768 Save and Connect stay in sight, and what Save did is said besi
   await waitFor(async () => ((await said.textContent()) ?? '') === '', 'the confirmation gone once the form is changed');
 });
 
-test('a fixed desktop size typed as a fraction or as text is refused in words beside the field', async (t) => {
+test('a fixed desktop size typed as a fraction or as text, and a tag too long, are refused in words beside the field', async (t) => {
   const { page } = await seededApp(t, ['Alpha']);
   await page.getByRole('button', { name: 'New connection' }).click();
   await page.getByLabel('Name', { exact: true }).fill('Fixed');
@@ -114,6 +114,14 @@ test('a fixed desktop size typed as a fraction or as text is refused in words be
   const errors = page.locator('.field-error');
   await errors.first().waitFor();
   assert.deepEqual(await errors.allTextContents(), ['Enter the width as a whole number of pixels, 200 to 8192.', 'Enter the height as a whole number of pixels, 200 to 8192.']);
+
+  // A tag too long is said beside Tags (it had no message shown, and Save did nothing).
+  await page.getByLabel('Width', { exact: true }).fill('1280');
+  await page.getByLabel('Height', { exact: true }).fill('800');
+  await page.getByLabel('Tags', { exact: true }).fill(`windows, ${'x'.repeat(101)}`);
+  await page.getByRole('button', { name: 'Save', exact: true }).click();
+  await errors.filter({ hasText: 'A tag is too long (100 characters at most).' }).waitFor();
+  assert.equal(await page.getByLabel('Tags', { exact: true }).getAttribute('aria-invalid'), 'true');
 });
 
 test('a saved connection is scrolled into view in the list: a new one in a folder and a favourite, an edited one moved', async (t) => {
