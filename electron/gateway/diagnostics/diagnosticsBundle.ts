@@ -117,7 +117,7 @@ export async function collectDiagnostics(options: {
   const policy = new ManagedPolicyStore({ machineFile: options.machinePolicyFile, commandLineFile: options.policyFile, cacheDir: options.dataDir, readOnly: true }, logger.child('policy'));
   await policy.load();
   const profiles = await ProfileStore.open(options.dataDir, logger.child('profiles'), { readOnly: true });
-  const { backend, unopened } = await secretsBackendInUse({ logger: logger.child('secrets') });
+  const { backend, unopened } = await secretsBackendInUse({ logger: logger.child('secrets'), dataDir: options.dataDir });
   if (unopened) logger.warn('saved passwords cannot be read: the store does not open', { reason: unopened.reason, keyFile: unopened.keyFile });
   const provisioningConfig = policy.policy.provisioning;
   const provisioning = provisioningConfig ? new ProvisioningClient(provisioningConfig, options.dataDir, () => policy.policy.trustedCaCertificates, logger.child('provisioning')) : null;

@@ -40,48 +40,109 @@ export class KeyFileUnusable extends Error {
     readonly file: string,
     /** What is wrong with it, as the end of a sentence: "the key file is damaged". */
     readonly reason: string,
+    /** Not readable by this user (its permissions), rather than damaged: mended by its permissions, not a backup. */
+    readonly unreadable = false,
   ) {
     super(`The key file ${file} ${reason.replace(/^the key file /, '')}; saved passwords cannot be read.`);
   }
 }
 
-/** The key in keyDir; null where there is no key file; KeyFileUnusable where there is one that cannot be used. */
-async function readKey(file: string): Promise<Buffer | null> {
+/**
+ * A key file with nothing in it, beside a data folder with no secrets file: what an interrupted first save of an
+ * earlier version left (it created the file, then wrote it; a full disk or a crash came between). Nothing can have been
+ * sealed with it (the secrets file is written only after the key), and it holds no key a backup could be restored over,
+ * so it is taken as no key at all and replaced at the next save. Beside a secrets file it stays "damaged": passwords in
+ * that file may have been sealed with the key it lost, and only a restored key file brings them back.
+ */
+async function emptyAndNothingSealed(text: string, dataDir: string | null): Promise<boolean> {
+  if (text.trim() !== '' || dataDir === null) return false;
+  return fs.access(path.join(dataDir, SECRETS_FILE)).then(
+    () => false,
+    (error: NodeJS.ErrnoException) => error.code === 'ENOENT',
+  );
+}
+
+/**
+ * The key in the key file; null where there is none (or only an empty one nothing was sealed with, for dataDir);
+ * KeyFileUnusable where there is one that cannot be used.
+ */
+async function readKey(file: string, dataDir: string | null): Promise<Buffer | null> {
   let text: string;
   try {
     text = await fs.readFile(file, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return null;
-    throw new KeyFileUnusable(file, `the key file cannot be read (${code ?? (error as Error).message})`);
+    throw new KeyFileUnusable(file, `the key file cannot be read (${code ?? (error as Error).message})`, code === 'EACCES' || code === 'EPERM');
   }
   const key = Buffer.from(text.trim(), 'base64');
   if (key.length === 32) return key;
+  if (await emptyAndNothingSealed(text, dataDir)) return null;
   throw new KeyFileUnusable(file, 'the key file is damaged');
 }
 
+async function syncFolder(dir: string): Promise<void> {
+  try {
+    const handle = await fs.open(dir, 'r');
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  } catch {
+    // Some platforms (Windows) cannot fsync a folder; the link is still atomic there.
+  }
+}
+
 /**
- * The key in keyDir, made where there is none. Called under the secrets file's lock (a save), so a second window
- * saving at the same moment reads the key the first made rather than making its own.
+ * Puts `key` in keyDir's key file where there is none, and answers the key that is there afterwards: this one, or the
+ * one another process put there first (a second window, or another data folder sharing the key folder).
+ * INVARIANT: a key is made only where there is none, and the key file is never seen half-written: the key is written
+ * whole to a temp file in the key folder and synced, then linked in under the key file's name, which fails where a
+ * file is already there. A full disk or a crash leaves no key file (the temp file at most), never an empty one.
  */
-async function loadOrCreateKey(keyDir: string): Promise<Buffer> {
+async function placeKey(keyDir: string, key: Buffer, dataDir: string): Promise<Buffer> {
   const file = path.join(keyDir, KEY_FILE);
-  const existing = await readKey(file);
-  if (existing) return existing;
-  // INVARIANT: a key is made only where there is none ('wx'), never over a file that is there.
   await fs.mkdir(keyDir, { recursive: true, mode: 0o700 });
-  const key = randomBytes(32);
-  await fs.writeFile(file, key.toString('base64') + '\n', { mode: 0o600, flag: 'wx' });
+  const temp = path.join(keyDir, `.${KEY_FILE}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  const handle = await fs.open(temp, 'wx', 0o600);
+  try {
+    try {
+      await handle.writeFile(key.toString('base64') + '\n');
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    try {
+      await fs.link(temp, file);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      const there = await readKey(file, dataDir);
+      if (there) return there;
+      // Only an empty one nothing was sealed with (see emptyAndNothingSealed): replaced, under a lock so that two
+      // processes replacing it at once do not each keep their own key. Checked again under the lock.
+      const now = await withFileLock(file, async () => {
+        const again = await readKey(file, dataDir);
+        if (!again) await fs.rename(temp, file);
+        return again;
+      });
+      if (now) return now;
+    }
+  } finally {
+    await fs.rm(temp, { force: true }).catch(() => undefined);
+  }
+  await syncFolder(keyDir);
   return key;
 }
 
 /**
  * Why openFileSecrets() would fail on keyDir's key file, found out without creating anything (no key, no folder):
- * `deskbridge --diagnostics`. Null where the key is good or there is none yet (one is made with the first password saved).
+ * `deskbridge --diagnostics`. Null where the key is good or there is none yet (one is made with the first password saved),
+ * or, given the data folder, only an empty one nothing was sealed with (see emptyAndNothingSealed).
  */
-export async function keyFileProblem(keyDir: string): Promise<KeyFileUnusable | null> {
+export async function keyFileProblem(keyDir: string, dataDir: string | null = null): Promise<KeyFileUnusable | null> {
   try {
-    await readKey(path.join(keyDir, KEY_FILE));
+    await readKey(path.join(keyDir, KEY_FILE), dataDir);
     return null;
   } catch (error) {
     if (error instanceof KeyFileUnusable) return error;
@@ -96,13 +157,29 @@ export async function keyFileProblem(keyDir: string): Promise<KeyFileUnusable | 
  */
 export async function openFileSecrets(dataDir: string, keyDir: string): Promise<SecretStore> {
   const keyFile = path.join(keyDir, KEY_FILE);
-  let key = await readKey(keyFile);
+  let key = await readKey(keyFile, dataDir);
   /** A key file made unusable since the store opened fails every use, as the whole store (SecretsUnavailable). */
   const asWholeStore = (error: unknown): never => {
     throw error instanceof KeyFileUnusable ? new SecretsUnavailable(error.message, 'secrets-unreadable') : error;
   };
   /** The key for a read: the one there is (another window may have made it since), or none (nothing can be read). */
-  const keyToRead = async (): Promise<Buffer | null> => (key ??= await readKey(keyFile).catch(asWholeStore));
+  const keyToRead = async (): Promise<Buffer | null> => (key ??= await readKey(keyFile, dataDir).catch(asWholeStore));
+  /**
+   * The key for a save, under the secrets file's lock: the one in the key file now, not only the one this store read
+   * (the file may have been deleted and another window made a new one since). Where there is none, the one this
+   * store holds is put back, or a new one made; where the file holds another key, or a damaged one, nothing is sealed:
+   * a password sealed with a key that is not on disk could never be read again.
+   */
+  const keyToSealWith = async (): Promise<Buffer> => {
+    const there = (await readKey(keyFile, dataDir).catch(asWholeStore)) ?? (await placeKey(keyDir, key ?? randomBytes(32), dataDir).catch(asWholeStore));
+    if (key && !key.equals(there)) {
+      throw new SecretsUnavailable(
+        `The key file ${keyFile} was replaced while DeskBridge was running, so the password was not saved. Restart DeskBridge to use the key file as it is now.`,
+        'secrets-unreadable',
+      );
+    }
+    return there;
+  };
   await fs.mkdir(dataDir, { recursive: true, mode: 0o700 });
   const file = path.join(dataDir, SECRETS_FILE);
   const read = async (): Promise<SecretsFile> => {
@@ -150,7 +227,7 @@ export async function openFileSecrets(dataDir: string, keyDir: string): Promise<
     set(account, secret) {
       return serial(async () => {
         const body = await read();
-        key ??= await loadOrCreateKey(keyDir).catch(asWholeStore);
+        key = await keyToSealWith();
         const iv = randomBytes(12);
         const cipher = createCipheriv('aes-256-gcm', key, iv);
         cipher.setAAD(Buffer.from(account, 'utf8'));

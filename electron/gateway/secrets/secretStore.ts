@@ -91,10 +91,12 @@ export async function secretsBackendInUse(options: {
   logger: Logger;
   prefer?: 'auto' | 'file';
   keyDir?: string;
+  /** The data folder, whose secrets file tells whether an empty key file sealed anything (see keyFileProblem). */
+  dataDir?: string;
 }): Promise<{ backend: SecretsBackend; unopened: SecretStoreUnopened | null }> {
   const prefer = options.prefer ?? ((process.env.DESKBRIDGE_SECRETS === 'file' ? 'file' : 'auto') as 'auto' | 'file');
   if (prefer === 'auto' && (await openKeychainSecrets(SECRETS_SERVICE, options.logger))) return { backend: 'keychain', unopened: null };
   const keyDir = options.keyDir ?? process.env.DESKBRIDGE_SECRETS_KEY_DIR ?? defaultKeyDir();
-  const problem = await keyFileProblem(keyDir).catch((error: unknown) => error as Error);
+  const problem = await keyFileProblem(keyDir, options.dataDir ?? null).catch((error: unknown) => error as Error);
   return { backend: 'file', unopened: problem ? unopenedBecause(problem) : null };
 }

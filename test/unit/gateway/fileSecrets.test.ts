@@ -1,9 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { access, mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { fork } from 'node:child_process';
+import { access, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { openFileSecrets, SECRETS_FILE } from '../../../electron/gateway/secrets/fileSecrets';
+import { fileURLToPath } from 'node:url';
+import { KeyFileUnusable, openFileSecrets, SECRETS_FILE } from '../../../electron/gateway/secrets/fileSecrets';
+import { SecretsUnavailable } from '../../../electron/gateway/secrets/secretsUnavailable';
 
 test('the file fallback round-trips and never stores the plain secret', async (t) => {
   const root = await mkdtemp(path.join(os.tmpdir(), 'deskbridge-secrets-'));
@@ -75,4 +78,92 @@ test('no key is made until a password is saved: a store only read from (a policy
   assert.equal(await b.get('profile:a'), 'pa');
   assert.equal(await a.get('profile:b'), 'pb');
   assert.equal(await (await openFileSecrets(dataDir, keyDir)).get('profile:a'), 'pa');
+});
+
+test('another process reading the key file while the first password is saved never finds it there but half-written (it would take it as damaged for good)', async (t) => {
+  const root = await mkdtemp(path.join(os.tmpdir(), 'deskbridge-secrets-'));
+  t.after(() => rm(root, { recursive: true, force: true }));
+  const rounds = 30;
+  const keyDirs = Array.from({ length: rounds }, (_, i) => path.join(root, `keys${i}`));
+  // A second window starting: it reads the key file, with no lock, as soon as there is one.
+  const watcher = fork(fileURLToPath(new URL('./keyFileWatcher.mjs', import.meta.url)), keyDirs.map((dir) => path.join(dir, 'secrets.key')), { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  t.after(() => watcher.kill());
+  // Messages as they come, each waited for in turn (one may come while a save is still going on).
+  const messages: Array<{ watching?: number; partial?: string[] }> = [];
+  let arrived = () => undefined as void;
+  watcher.on('message', (message: { watching?: number; partial?: string[] }) => {
+    messages.push(message);
+    arrived();
+  });
+  const next = async () => {
+    while (messages.length === 0) await new Promise<void>((resolve) => (arrived = resolve));
+    return messages.shift()!;
+  };
+  for (let i = 0; i < rounds; i++) {
+    await next(); // watching round i
+    const store = await openFileSecrets(path.join(root, `data${i}`), keyDirs[i]!);
+    await store.set('profile:a', 'pa');
+  }
+  assert.deepEqual((await next()).partial, [], 'the key file was seen empty or cut short');
+});
+
+test('a failed first save leaves no key file behind, and an empty one that nothing was sealed with (left by an earlier version) is replaced; beside saved passwords it is left as damaged', async (t) => {
+  const root = await mkdtemp(path.join(os.tmpdir(), 'deskbridge-secrets-'));
+  t.after(() => rm(root, { recursive: true, force: true }));
+  const keyDir = path.join(root, 'keys');
+  await mkdir(keyDir);
+  await writeFile(path.join(keyDir, 'secrets.key'), '');
+  const fresh = await openFileSecrets(path.join(root, 'data'), keyDir);
+  assert.equal(await fresh.get('profile:a'), null);
+  await fresh.set('profile:a', 'pa');
+  assert.equal(await (await openFileSecrets(path.join(root, 'data'), keyDir)).get('profile:a'), 'pa');
+  assert.deepEqual(await readdir(keyDir), ['secrets.key'], 'no temp file is left in the key folder');
+
+  // Passwords were saved (by an earlier version, whose key file was then lost to a crash): the empty file is damaged,
+  // never replaced, so that a restored key file still reads them.
+  const sealedDir = path.join(root, 'sealed');
+  const keyDir2 = path.join(root, 'keys2');
+  await (await openFileSecrets(sealedDir, keyDir2)).set('profile:a', 'pa');
+  await writeFile(path.join(keyDir2, 'secrets.key'), '');
+  await assert.rejects(openFileSecrets(sealedDir, keyDir2), KeyFileUnusable);
+  assert.equal((await readFile(path.join(keyDir2, 'secrets.key'), 'utf8')).length, 0);
+});
+
+test('two data folders sharing one key folder (the default) saving their first passwords at once: both are saved, with one key', async (t) => {
+  const root = await mkdtemp(path.join(os.tmpdir(), 'deskbridge-secrets-'));
+  t.after(() => rm(root, { recursive: true, force: true }));
+  const keyDir = path.join(root, 'keys');
+  for (let round = 0; round < 5; round++) {
+    await rm(keyDir, { recursive: true, force: true });
+    const a = await openFileSecrets(path.join(root, `a${round}`), keyDir);
+    const b = await openFileSecrets(path.join(root, `b${round}`), keyDir);
+    await Promise.all([a.set('profile:a', 'pa'), b.set('profile:b', 'pb')]);
+    assert.equal(await (await openFileSecrets(path.join(root, `a${round}`), keyDir)).get('profile:a'), 'pa');
+    assert.equal(await (await openFileSecrets(path.join(root, `b${round}`), keyDir)).get('profile:b'), 'pb');
+  }
+});
+
+test('a window whose key file was deleted while it ran puts its key back at its next save; where another window has made a new key meanwhile it saves nothing and says why', async (t) => {
+  const root = await mkdtemp(path.join(os.tmpdir(), 'deskbridge-secrets-'));
+  t.after(() => rm(root, { recursive: true, force: true }));
+  const dataDir = path.join(root, 'data');
+  const keyDir = path.join(root, 'keys');
+  const keyFile = path.join(keyDir, 'secrets.key');
+  const a = await openFileSecrets(dataDir, keyDir);
+  await a.set('profile:first', 'p0');
+  const key = await readFile(keyFile, 'utf8');
+  await rm(keyFile);
+  await a.set('profile:second', 'p1');
+  assert.equal(await readFile(keyFile, 'utf8'), key, 'the same key is put back');
+  const restarted = await openFileSecrets(dataDir, keyDir);
+  assert.equal(await restarted.get('profile:first'), 'p0');
+  assert.equal(await restarted.get('profile:second'), 'p1');
+
+  await rm(keyFile);
+  const b = await openFileSecrets(dataDir, keyDir);
+  await b.set('profile:b', 'pb'); // No key file: b makes a new one.
+  const before = await readFile(path.join(dataDir, SECRETS_FILE), 'utf8');
+  await assert.rejects(a.set('profile:a', 'pa'), (error: Error) => error instanceof SecretsUnavailable && error.code === 'secrets-unreadable' && /was replaced while DeskBridge was running.*Restart DeskBridge/.test(error.message));
+  assert.equal(await readFile(path.join(dataDir, SECRETS_FILE), 'utf8'), before, 'nothing was sealed with a key that is not on disk');
+  assert.equal(await b.get('profile:b'), 'pb');
 });
