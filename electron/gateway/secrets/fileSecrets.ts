@@ -182,14 +182,33 @@ export async function openFileSecrets(dataDir: string, keyDir: string): Promise<
   };
   await fs.mkdir(dataDir, { recursive: true, mode: 0o700 });
   const file = path.join(dataDir, SECRETS_FILE);
+  /**
+   * The secrets file; none is no entries. One that cannot be read or understood fails as the whole store
+   * (SecretsUnavailable), for a save and a removal too: read as empty, the next save would write over every password in
+   * it. INVARIANT: a secrets file we cannot read is never overwritten; it is left as it is (unlike profiles.json, it
+   * is not set aside: without it no password can be read anyway, and left in place a restored key or a mended file
+   * brings them all back), and every use says why.
+   */
   const read = async (): Promise<SecretsFile> => {
+    let text: string;
     try {
-      const parsed = JSON.parse(await fs.readFile(file, 'utf8')) as SecretsFile;
-      if (parsed.version === 1 && parsed.entries && typeof parsed.entries === 'object') return parsed;
+      text = await fs.readFile(file, 'utf8');
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT' && !(error instanceof SyntaxError)) throw error;
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') return { version: 1, entries: {} };
+      throw new SecretsUnavailable(`The saved passwords file ${file} cannot be read (${code ?? (error as Error).message}); saved passwords cannot be read, and none can be saved.`, 'secrets-unreadable');
     }
-    return { version: 1, entries: {} };
+    let parsed: Partial<SecretsFile> | null = null;
+    try {
+      parsed = JSON.parse(text) as Partial<SecretsFile>;
+    } catch {
+      // Said below, as a file of another shape.
+    }
+    if (parsed && parsed.version === 1 && parsed.entries && typeof parsed.entries === 'object' && !Array.isArray(parsed.entries)) return parsed as SecretsFile;
+    throw new SecretsUnavailable(
+      `The saved passwords file ${file} is damaged or was written by another version; saved passwords cannot be read, and none can be saved. DeskBridge leaves it as it is: restore it from a backup, or remove it to start again without saved passwords.`,
+      'secrets-unreadable',
+    );
   };
   let chain: Promise<unknown> = Promise.resolve();
   // One after another here, and under the file's lock across processes (another window's gateway), each on the file as it is then.
@@ -205,12 +224,8 @@ export async function openFileSecrets(dataDir: string, keyDir: string): Promise<
       'No system keychain is running, so saved passwords are kept in an encrypted file on this computer. This is weaker than a keychain: anyone who can read your files can recover them.',
     weaker: true,
     async get(account) {
-      // The file itself unreadable is every entry unreadable: said as the whole store, not as this one account.
-      const sealed = (
-        await read().catch((error: unknown) => {
-          throw new SecretsUnavailable((error as Error).message, 'secrets-unreadable');
-        })
-      ).entries[account];
+      // The file itself unreadable is every entry unreadable: said as the whole store (read()), not as this one account.
+      const sealed = (await read()).entries[account];
       if (!sealed) return null;
       const readWith = await keyToRead();
       // Sealed with a key that is gone: as if nothing were saved, as for one sealed with another key.

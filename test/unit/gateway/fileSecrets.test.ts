@@ -107,7 +107,7 @@ test('another process reading the key file while the first password is saved nev
   assert.deepEqual((await next()).partial, [], 'the key file was seen empty or cut short');
 });
 
-test('a failed first save leaves no key file behind, and an empty one that nothing was sealed with (left by an earlier version) is replaced; beside saved passwords it is left as damaged', async (t) => {
+test('an empty key file that nothing was sealed with (left by an earlier version) is replaced; beside saved passwords it is left as damaged', async (t) => {
   const root = await mkdtemp(path.join(os.tmpdir(), 'deskbridge-secrets-'));
   t.after(() => rm(root, { recursive: true, force: true }));
   const keyDir = path.join(root, 'keys');
@@ -166,4 +166,23 @@ test('a window whose key file was deleted while it ran puts its key back at its 
   await assert.rejects(a.set('profile:a', 'pa'), (error: Error) => error instanceof SecretsUnavailable && error.code === 'secrets-unreadable' && /was replaced while DeskBridge was running.*Restart DeskBridge/.test(error.message));
   assert.equal(await readFile(path.join(dataDir, SECRETS_FILE), 'utf8'), before, 'nothing was sealed with a key that is not on disk');
   assert.equal(await b.get('profile:b'), 'pb');
+});
+
+test('a damaged secrets file is not read as empty: reads and saves fail saying so, and the file is left as it was', async (t) => {
+  const root = await mkdtemp(path.join(os.tmpdir(), 'deskbridge-secrets-'));
+  t.after(() => rm(root, { recursive: true, force: true }));
+  const dataDir = path.join(root, 'data');
+  const keyDir = path.join(root, 'keys');
+  const store = await openFileSecrets(dataDir, keyDir);
+  await store.set('profile:a', 'pa');
+  const file = path.join(dataDir, SECRETS_FILE);
+  const good = await readFile(file, 'utf8');
+  for (const damaged of [good.slice(0, good.length - 5), JSON.stringify({ version: 2, entries: {} })]) {
+    await writeFile(file, damaged);
+    const unreadable = (error: Error) => error instanceof SecretsUnavailable && error.code === 'secrets-unreadable' && /saved passwords file .* is damaged/.test(error.message);
+    await assert.rejects(store.get('profile:a'), unreadable);
+    await assert.rejects(store.set('profile:b', 'pb'), unreadable);
+    await assert.rejects(store.delete('profile:a'), unreadable);
+    assert.equal(await readFile(file, 'utf8'), damaged, 'the file was not written over');
+  }
 });
