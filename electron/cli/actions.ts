@@ -53,11 +53,22 @@ async function dispatch(options: CliOptions): Promise<number | null> {
 
 /** `--save-password NAME_OR_ID`: the password from standard input into the keychain (or the encrypted file), as policy allows. */
 async function runSavePassword(options: CliOptions, nameOrId: string): Promise<number> {
-  const library = await openOfflineLibrary({ dataDir: options.dataDir, policyFile: options.policy, machinePolicyFile: machinePolicyPath() });
+  // A store that does not open (its key file damaged) is said after the name and the policy: where policy saves no
+  // password, or the name is wrong, the key file is not what stops it, and blaming it would send IT to mend the wrong thing.
+  const library = await openOfflineLibrary({ dataDir: options.dataDir, policyFile: options.policy, machinePolicyFile: machinePolicyPath(), unreadableSecrets: 'tolerate' });
   const matches = library.matching(nameOrId);
   const profile = matches.length === 1 ? matches[0]! : null;
   if (!profile) {
     process.stderr.write(`deskbridge: ${notFoundOrAmbiguous(nameOrId, matches, 'so no password was saved')}\n`);
+    return 1;
+  }
+  const refusal = library.passwordSavingRefusal();
+  if (refusal) {
+    process.stderr.write(`deskbridge: ${refusal.message} No password was saved.\n`);
+    return 1;
+  }
+  if (library.secretsUnusable) {
+    process.stderr.write(`deskbridge: ${library.secretsUnusable} No password was saved.\n`);
     return 1;
   }
   const password = await readPasswordLine(`Password for "${profile.name}": `);

@@ -207,9 +207,10 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
 }
 
 /**
- * The profile library without a running gateway, for the CLI's --list, --import and --export. `unreadableSecrets`
- * (--list, --import, --export): a password store that cannot be opened (the encrypted file's key unreadable) does
- * not stop it; every read of it fails with why, which --list reports as "unknown". --save-password is refused.
+ * The profile library without a running gateway, for the CLI's --list, --import, --export and --save-password.
+ * `unreadableSecrets`: a password store that cannot be opened (the encrypted file's key unreadable) does not stop
+ * it; every use of it fails with why, which --list reports as "unknown"; --save-password says it (after the name and
+ * the policy) and saves nothing.
  */
 export async function openOfflineLibrary(options: { dataDir: string; policyFile: string | null; machinePolicyFile: string; unreadableSecrets?: 'tolerate' }): Promise<ProfileLibrary> {
   const quiet = createLogger({ sink: () => undefined });

@@ -290,7 +290,7 @@ test('a damaged key file for the encrypted passwords: --list still lists, "?" fo
   assert.equal((JSON.parse(cli('--list', '--json').stdout) as Listed[])[0]!.passwordSaved, null);
   const save = run(['--save-password', 'mstsc-desktop'], 'Other-Horse-78\n');
   assert.equal(save.status, 1);
-  assert.match(save.stderr, /^deskbridge: The key file .* is damaged; saved passwords cannot be read\.$/m);
+  assert.match(save.stderr, /^deskbridge: Saved passwords cannot be read, and none can be saved: the key file is damaged \(.*secrets\.key\)\..* No password was saved\.$/m);
 });
 
 test('a damaged key file for the encrypted passwords: --import still imports (files carry no password it keeps), says passwords cannot be saved, and leaves the key file as it was', async () => {

@@ -146,3 +146,30 @@ test('--save-password: a managed (kiosk) connection\u2019s password from standar
   assert.equal(forbidden.status, 1);
   assert.match(forbidden.stderr, /No password was saved/);
 });
+
+test('--save-password with the encrypted file\u2019s key damaged: a wrong name and a policy that saves none are said as such, not blamed on the key file; else the key file is named, and nothing saved', async (t) => {
+  const dir = await tempDir(t);
+  const dataDir = path.join(dir, 'data');
+  const policyFile = path.join(dir, 'policy.json');
+  const keyFile = path.join(dir, 'keys', 'secrets.key');
+  await mkdir(path.dirname(keyFile));
+  await writeFile(keyFile, 'garbage\n');
+  const writePolicy = (extra: object) => writeFile(policyFile, JSON.stringify({ schemaVersion: 1, profiles: [{ id: 'desk', name: 'Front desk', protocol: 'vnc', host: '127.0.0.1', port: 5901 }], ...extra }));
+  const env = { ...process.env, DESKBRIDGE_SECRETS: 'file', DESKBRIDGE_SECRETS_KEY_DIR: path.dirname(keyFile) };
+  const run = (name: string, input: string) => spawnSync(process.execPath, [cli, '--save-password', name, '--policy', policyFile, '--data-dir', dataDir], { encoding: 'utf8', env, input });
+
+  await writePolicy({ passwords: { save: 'never' } });
+  const forbidden = run('Front desk', 'other\n');
+  assert.equal(forbidden.status, 1);
+  assert.equal(forbidden.stderr, "deskbridge: Your organisation's policy does not allow saving passwords here. No password was saved.\n");
+  const unknown = run('Back office', 'x\n');
+  assert.equal(unknown.status, 1);
+  assert.match(unknown.stderr, /^deskbridge: .*Back office.*so no password was saved/);
+  assert.doesNotMatch(unknown.stderr, /key file/);
+
+  await writePolicy({});
+  const damaged = run('Front desk', 'other\n');
+  assert.equal(damaged.status, 1);
+  assert.match(damaged.stderr, new RegExp(`^deskbridge: Saved passwords cannot be read, and none can be saved: the key file is damaged \\(${keyFile.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\)\\..* No password was saved\\.\\n$`));
+  assert.equal(await readFile(keyFile, 'utf8'), 'garbage\n', 'the key file is left as it is');
+});
