@@ -16,12 +16,16 @@
 // edge keeps its colour and becomes partly transparent.
 
 import { POINTER_IMAGE_MAX_SIDE } from '../../../../shared/api/contract';
-import type { PointerShape } from './serverPointer';
+import { sameShapeKey, type PointerShape } from './serverPointer';
 
 type ImageShape = Extract<PointerShape, { kind: 'image' }>;
 
-/** Shapes already made smaller, by the server's shape: one named again from the cache is not scaled again. */
-const fitted = new WeakMap<ImageShape, ImageShape>();
+/**
+ * Shapes already made smaller, by the server's shape (its cache entry, sameShapeKey: a shape named again from the
+ * cache is a new object each time): switching between two large pointers (an arrow and an I-beam) is not an inflate
+ * and a scaling (4 ms) each time. Kept as long as the entry, 64 KB each at most (128×128): 2 MB for a full cache.
+ */
+const fitted = new WeakMap<object, ImageShape>();
 
 /**
  * The shape at most `maxSide` pixels wide and high, its aspect kept and its hotspot on the shown pixel that covers
@@ -30,7 +34,8 @@ const fitted = new WeakMap<ImageShape, ImageShape>();
 export function pointerToShow(shape: ImageShape, maxSide = POINTER_IMAGE_MAX_SIDE): ImageShape {
   const { width, height } = shape;
   if (width <= maxSide && height <= maxSide) return shape;
-  const known = fitted.get(shape);
+  const key = sameShapeKey(shape);
+  const known = fitted.get(key);
   if (known && known.width <= maxSide && known.height <= maxSide) return known;
   const scale = maxSide / Math.max(width, height);
   const toWidth = Math.max(1, Math.min(maxSide, Math.round(width * scale)));
@@ -44,7 +49,7 @@ export function pointerToShow(shape: ImageShape, maxSide = POINTER_IMAGE_MAX_SID
     hotspotY: Math.min(toHeight - 1, Math.floor(((shape.hotspotY + 0.5) * toHeight) / height)),
     rgba: areaAverage(shape.rgba, width, height, toWidth, toHeight),
   };
-  fitted.set(shape, smaller);
+  fitted.set(key, smaller);
   return smaller;
 }
 

@@ -85,6 +85,18 @@ export const CACHE_BYTES = 2 * 1024 * 1024;
 
 type ImageShape = Extract<PointerShape, { kind: 'image' }>;
 
+/**
+ * The server's shape each image shape handed out is, for those from the cache: its cache entry. A cached shape named
+ * again is a new object each time (its inflated pixels are let go with it), so what is worked out from the shape and
+ * kept (pointerScaling.ts's smaller copy) is kept by this instead: the same until the server sets that index again.
+ */
+const shapeEntries = new WeakMap<ImageShape, object>();
+
+/** What stays the same for every time the server names this shape from its cache; the shape itself for others. */
+export function sameShapeKey(shape: ImageShape): object {
+  return shapeEntries.get(shape) ?? shape;
+}
+
 /** Shapes being deflated at once, at most (the rest wait their turn). */
 const DEFLATING = 2;
 
@@ -184,6 +196,7 @@ export class ServerPointer {
     // Inflated when read (when the page is told of it), once: most of a burst of cached updates are never read.
     // `pixels` as they are now: the shape stays what was named, whatever the cache does with its entry later.
     const shape: ImageShape = { kind: 'image', width, height, hotspotX, hotspotY, get rgba() { return (rgba ??= inflateRawSync(pixels)); } };
+    shapeEntries.set(shape, entry);
     this.current = { index, shape };
     return shape;
   }
@@ -218,6 +231,7 @@ export class ServerPointer {
     if (previous) this.drop(previous);
     this.forgotten.delete(index);
     const entry: CachedShape = { index, ...size, pixels: rgba, state: 'waiting' };
+    shapeEntries.set(shape, entry);
     this.cache.set(index, entry);
     this.waitingBytes += rgba.length;
     this.toDeflate.add(entry);

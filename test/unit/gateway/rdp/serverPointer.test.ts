@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import { CACHE_BYTES, pointerImage, ServerPointer, type PointerShape } from '../../../../electron/gateway/bridges/rdp/serverPointer';
+import { pointerToShow } from '../../../../electron/gateway/bridges/rdp/pointerScaling';
 import { ServerStreamWatch } from '../../../../electron/gateway/bridges/rdp/serverStreamWatch';
 import { splitAt } from './chunks';
 
@@ -237,4 +238,30 @@ test('a PDU of cached updates naming two large pointers in turn (6552 of them) c
   const named = pointer.fastPath(0xa, Buffer.from([0, 0]));
   pointer.fastPath(0xc, large384(0, arrow384(100)));
   assert.ok(named?.kind === 'image' && named.rgba.equals(pointerImage(384, 384, 32, arrows[0]!, Buffer.alloc(0))!));
+});
+
+test('two large pointers named in turn from the cache (an arrow and an I-beam) are each scaled once for the page, not at every switch; an index set again is scaled anew', async () => {
+  const pointer = new ServerPointer();
+  const arrows = [arrow384(0), arrow384(50)];
+  pointer.fastPath(0xc, large384(0, arrows[0]!));
+  pointer.fastPath(0xc, large384(1, arrows[1]!));
+  await deflated(pointer);
+  const named = (index: number) => {
+    const shape = pointer.fastPath(0xa, Buffer.from([index, 0]));
+    assert.ok(shape?.kind === 'image');
+    return shape;
+  };
+  const first = [pointerToShow(named(0)), pointerToShow(named(1))];
+  assert.deepEqual([first[0]!.width, first[0]!.height], [128, 128]);
+  for (let k = 0; k < 4; k++) {
+    assert.equal(pointerToShow(named(0)), first[0], 'the arrow as scaled the first time');
+    assert.equal(pointerToShow(named(1)), first[1], 'the I-beam as scaled the first time');
+  }
+  assert.ok(first[0]!.rgba.equals(pointerToShow({ ...named(0), rgba: Buffer.from(named(0).rgba) }).rgba), 'the same pixels as scaling it anew');
+  // The server sets index 0 again, to another shape: that one is scaled, not the old one shown.
+  const other = pointer.fastPath(0xc, large384(0, arrows[1]!));
+  assert.ok(other?.kind === 'image');
+  const again = pointerToShow(named(0));
+  assert.notEqual(again, first[0]);
+  assert.ok(again.rgba.equals(first[1]!.rgba));
 });
