@@ -53,12 +53,18 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const logger = options.logger ?? createLogger({ file: prepareLogFile(options.dataDir) });
   const profiles = await ProfileStore.open(options.dataDir, logger.child('profiles'));
   // Saved passwords that cannot be read (the encrypted file's key damaged) do not stop the app: it starts without
-  // them, says so on the library page, and every connection asks for its password.
+  // them, says so on the library page, and every connection asks for its password. Opened again, as here, once the
+  // key file changes (restored, its permissions mended): the passwords come back without a restart.
+  const openSecrets = () => openSecretStore({ dataDir: options.dataDir, keyDir: options.secretsKeyDir, logger: logger.child('secrets') });
   const secrets =
     options.secrets ??
-    (await openSecretStore({ dataDir: options.dataDir, keyDir: options.secretsKeyDir, logger: logger.child('secrets') }).catch((error: unknown) => {
+    (await openSecrets().catch((error: unknown) => {
       logger.child('secrets').error('saved passwords cannot be read; starting without them', { error: (error as Error).message });
-      return unopenedSecretStore(error as Error);
+      return unopenedSecretStore(error as Error, async () => {
+        const reopened = await openSecrets();
+        logger.child('secrets').info('saved passwords can be read again: the key file changed');
+        return reopened;
+      });
     }));
   const access = new AccessControl();
   const connectionErrors = new ConnectionErrorLog(options.dataDir);

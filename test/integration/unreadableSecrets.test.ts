@@ -4,7 +4,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { access, readFile, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
 import { startGatewayHarness } from './gatewayHarness';
+import { KeyFileUnusable } from '../../electron/gateway/secrets/fileSecrets';
+import { unopenedSecretStore } from '../../electron/gateway/secrets/secretStore';
 import type { AppState, ProfileView } from '../../shared/api/contract';
 
 const DAMAGED_KEY = 'c2hvcnQ=\n'; // base64 of "short": 5 bytes where 32 are needed
@@ -71,4 +74,32 @@ test('a policy that saves no passwords (never) with no keychain: the app makes n
   const state = (await h.call('GET', '/api/state')).json as AppState;
   assert.deepEqual([state.secrets.backend, state.notices], ['file', []]);
   await assert.rejects(access(h.keyFile), 'no key file was made');
+});
+
+test('a damaged key file restored while the app runs: the next look at the state finds it, the notice goes, and passwords are saved and read again without a restart', async (t) => {
+  const h = await startGatewayHarness({ keyFile: DAMAGED_KEY });
+  t.after(() => h.close());
+  assert.equal(((await h.call('GET', '/api/state')).json as AppState).secrets.unusable, true);
+  // Looked at again with nothing changed: still said, the file still left as it is.
+  assert.equal(((await h.call('GET', '/api/state')).json as AppState).secrets.unusable, true);
+  const restored = `${randomBytes(32).toString('base64')}\n`; // IT puts back the key file from a backup.
+  await writeFile(h.keyFile, restored);
+  const state = (await h.call('GET', '/api/state')).json as AppState;
+  assert.equal(state.secrets.unusable, undefined);
+  assert.deepEqual(state.notices, []);
+  assert.ok(h.logs().some((line) => line.includes('saved passwords can be read again')), 'the log says so');
+  const created = await h.call('POST', '/api/profiles', { profile: { name: 'Desk', protocol: 'vnc', host: '127.0.0.1', port: 5901 }, password: 'pw-1' });
+  assert.equal(created.status, 201, JSON.stringify(created.json));
+  const listed = (await h.call('GET', '/api/profiles')).json as ProfileView[];
+  assert.deepEqual(listed.map((p) => [p.name, p.hasSavedPassword]), [['Desk', true]]);
+  assert.equal(await readFile(h.keyFile, 'utf8'), restored, 'the restored key is the one used');
+});
+
+test('a key file this user may not read is said as a matter of its permissions, not of a backup', () => {
+  const store = unopenedSecretStore(new KeyFileUnusable('/home/u/.local/state/deskbridge/secrets.key', 'the key file cannot be read (EACCES)', true));
+  assert.equal(
+    store.unusable,
+    'Saved passwords cannot be read, and none can be saved: the key file cannot be read (EACCES) (/home/u/.local/state/deskbridge/secrets.key). Connections will ask for their password when you connect. To get the saved passwords back, let your user account read that file again (its permissions); DeskBridge leaves it as it is.',
+  );
+  assert.match(unopenedSecretStore(new KeyFileUnusable('/k/secrets.key', 'the key file is damaged')).unusable ?? '', /restore that file from a backup/);
 });

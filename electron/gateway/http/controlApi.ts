@@ -274,6 +274,8 @@ export class ControlApi {
 
   private async state(): Promise<AppState> {
     const { secrets, library, connect, policy } = this.deps;
+    // A store that did not open is tried again where its key file changed (restored): the banner goes with it.
+    await secrets.refresh?.();
     // Saved passwords that cannot be read (the encrypted file's key damaged) are said where the library shows problems.
     // Not where policy keeps saved passwords out of that file: it is not used then (library.secretsUnusable).
     const unusable = library.secretsUnusable;
