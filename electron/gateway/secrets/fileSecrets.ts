@@ -196,7 +196,7 @@ export async function openFileSecrets(dataDir: string, keyDir: string): Promise<
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       if (code === 'ENOENT') return { version: 1, entries: {} };
-      throw new SecretsUnavailable(`The saved passwords file ${file} cannot be read (${code ?? (error as Error).message}); saved passwords cannot be read, and none can be saved.`, 'secrets-unreadable');
+      throw new SecretsUnavailable((error as Error).message, 'secrets-unreadable');
     }
     let parsed: Partial<SecretsFile> | null = null;
     try {
