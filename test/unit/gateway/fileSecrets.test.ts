@@ -166,6 +166,11 @@ test('a window whose key file was deleted while it ran puts its key back at its 
   await assert.rejects(a.set('profile:a', 'pa'), (error: Error) => error instanceof SecretsUnavailable && error.code === 'secrets-unreadable' && /was replaced while DeskBridge was running.*Restart DeskBridge/.test(error.message));
   assert.equal(await readFile(path.join(dataDir, SECRETS_FILE), 'utf8'), before, 'nothing was sealed with a key that is not on disk');
   assert.equal(await b.get('profile:b'), 'pb');
+  // The key file damaged while b runs: b saves nothing rather than seal with the key it holds, which is on disk no more.
+  await writeFile(keyFile, 'c2hvcnQ=\n');
+  await assert.rejects(b.set('profile:b2', 'pb2'), (error: Error) => error instanceof SecretsUnavailable && /is damaged/.test(error.message));
+  assert.equal(await readFile(path.join(dataDir, SECRETS_FILE), 'utf8'), before);
+  assert.equal(await readFile(keyFile, 'utf8'), 'c2hvcnQ=\n', 'the damaged key file is left as it is');
 });
 
 test('a damaged secrets file is not read as empty: reads and saves fail saying so, and the file is left as it was', async (t) => {
