@@ -451,8 +451,9 @@ export function App() {
   };
 
   /**
-   * Several files at once (dropped, or chosen together): each .rdp and .remmina saved in turn, and one banner for
-   * what came in and one for what did not, by file. A .vv ticket is one-shot and asks first, so only on its own.
+   * Several files at once (dropped, or chosen together): each saved in turn, and one banner for what came in and
+   * one for what did not, by file. A .vv among them is saved as its own "Save as connection" does (its one-time
+   * password not kept), and the banner says so: the question of connecting once is for a ticket opened alone.
    */
   const importFiles = async (files: File[], changesDiscarded = false) => {
     if (files.length <= 1) {
@@ -470,13 +471,10 @@ export function App() {
     const refused: string[] = [];
     let last: ProfileView | null = null;
     for (const file of files) {
-      if (/\.vv$/i.test(file.name)) {
-        refused.push(`${file.name}: a .vv console file is opened on its own (import or drop it alone).`);
-        continue;
-      }
       try {
         const result = await api<ImportResult>('POST', API.importFile, { fileName: file.name, contentBase64: await base64Of(file), mode: 'save' });
-        imported.push(importedWords(result, file.name, true), ...result.notes.map((note) => `${file.name}: ${note}`));
+        const ticketSaved = /\.vv$/i.test(file.name) && !result.alreadyImported ? [`${file.name}: saved as a connection (a .vv opened on its own can connect once instead, without being kept).`] : [];
+        imported.push(importedWords(result, file.name, true), ...ticketSaved, ...result.notes.map((note) => `${file.name}: ${note}`));
         last = result.profile;
       } catch (error) {
         refused.push(error instanceof ApiError && isErrorCode(error.code) ? `${file.name}: ${apiErrorText(error.code, error.message)}` : (error as Error).message);

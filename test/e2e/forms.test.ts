@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { startAppWithBrowser } from '../support/app';
+import { apiFromPage } from '../support/browser';
 import { createProfile, sessionView, waitFor } from '../support/ui';
 
 const cleanups: (() => Promise<void>)[] = [];
@@ -173,7 +174,7 @@ test('export from the editor: a file that would drop the SSH tunnel is refused i
   assert.match(await readFile((await saved.path())!, 'utf8'), /^ssh_tunnel_server=bastion\.corp\.example:22$/m);
 });
 
-test('several files imported at once (chosen together, or dropped): each is saved or said why not, by name', async () => {
+test('several files imported at once (chosen together, or dropped): each is saved or said why not, by name; a .vv among them is saved, without its password', async () => {
   const { page } = (await startAppWithBrowser(cleanups)).browser;
   const dir = await mkdtemp(path.join(os.tmpdir(), 'deskbridge-forms-'));
   cleanups.push(() => rm(dir, { recursive: true, force: true }));
@@ -181,25 +182,33 @@ test('several files imported at once (chosen together, or dropped): each is save
     'Branch office.rdp': 'full address:s:branch.corp.example\r\n',
     'Lab.remmina': '[remmina]\nname=Lab\nprotocol=VNC\nserver=lab.corp.example:5901\n',
     'empty.rdp': '',
-    'ticket.vv': '[virt-viewer]\ntype=spice\nhost=vm.corp.example\nport=5900\n',
+    'ticket.vv': '[virt-viewer]\ntype=spice\nhost=vm.corp.example\nport=5900\ntitle=Finance VM\npassword=one-time-9f3k\ndelete-this-file=1\n',
   };
   for (const [name, text] of Object.entries(files)) await writeFile(path.join(dir, name), text);
   await page.getByLabel('Import connection file').setInputFiles(Object.keys(files).map((name) => path.join(dir, name)));
   await listed(page, 'Branch office').waitFor();
   await listed(page, 'Lab').waitFor();
+  await listed(page, 'Finance VM').waitFor();
   // The banners are written once every file has been answered: waited for, not read as the list shows the first.
   await page.locator('.banner.info').filter({ hasText: 'Lab.remmina' }).filter({ hasText: 'Branch office.rdp' }).waitFor();
-  await page.locator('.banner[role="alert"]').filter({ hasText: '2 of 4 files' }).waitFor();
+  await page.locator('.banner[role="alert"]').filter({ hasText: '1 of 4 files' }).waitFor();
   const said = (await page.locator('.banner.info').textContent()) ?? '';
   assert.match(said, /Imported “Branch office” from Branch office\.rdp\./);
   assert.match(said, /Imported “Lab” from Lab\.remmina\./);
+  // The .vv as its "Save as connection" saves it: kept, its one-time password not, and the banner says both.
+  assert.match(said, /Imported “Finance VM” from ticket\.vv\./);
+  assert.match(said, /ticket\.vv: saved as a connection \(a \.vv opened on its own can connect once instead, without being kept\)\./);
+  assert.match(said, /ticket\.vv: The file’s one-time password was not saved\./);
   const refused = (await page.locator('.banner[role="alert"]').textContent()) ?? '';
-  assert.match(refused, /^2 of 4 files were not imported:\nempty\.rdp: [^\n]+\nticket\.vv: a \.vv console file is opened on its own/);
-  assert.equal(await page.getByRole('navigation', { name: 'Connections' }).getByRole('listitem').count(), 2);
+  assert.match(refused, /^1 of 4 files was not imported:\nempty\.rdp: [^\n]+$/);
+  assert.equal(await page.getByRole('navigation', { name: 'Connections' }).getByRole('listitem').count(), 3);
+  const profiles = await apiFromPage(page, 'GET', '/api/profiles');
+  assert.equal(profiles.status, 200);
+  assert.equal(Buffer.from(profiles.bytes).toString().includes('one-time-9f3k'), false, 'the ticket\u2019s password is not kept');
   // The same file again adds no copy: it says where the connection is, and shows it.
   await page.getByLabel('Import connection file').setInputFiles(path.join(dir, 'Branch office.rdp'));
   await page.locator('.banner.info').filter({ hasText: '“Branch office” was imported from Branch office.rdp before: nothing was added.' }).waitFor();
-  assert.equal(await page.getByRole('navigation', { name: 'Connections' }).getByRole('listitem').count(), 2);
+  assert.equal(await page.getByRole('navigation', { name: 'Connections' }).getByRole('listitem').count(), 3);
   // The editor shows it once the selection has reached it (read at once, under load it could still show the one before).
   const host = page.getByLabel('Host', { exact: true });
   await waitFor(async () => (await host.inputValue()) === 'branch.corp.example', 'the editor to show “Branch office”', 5000).catch(async () => assert.equal(await host.inputValue(), 'branch.corp.example'));
