@@ -25,6 +25,7 @@ const OPEN_FIELD_LABELS: Record<OpenableField, string> = {
   vncQuality: 'Picture quality',
   vncDesktopSize: 'Desktop size',
   highDpi: 'Optimise for high-resolution displays',
+  fullscreen: 'Start in full screen',
 };
 
 export { draftFrom, valuesFrom, type EditorValues } from './editorValues';
@@ -74,8 +75,8 @@ const CLIPBOARD_LIMITS: Partial<Record<ClipboardPolicy, string>> = {
   none: 'Your organisation does not allow the clipboard to be shared.',
 };
 
-/** The text and choice fields (favourite, shareClipboard and highDpi are checkboxes of their own). */
-type Field = Exclude<keyof EditorValues, 'favourite' | 'shareClipboard' | 'highDpi'>;
+/** The text and choice fields (favourite, shareClipboard, highDpi and fullscreen are checkboxes of their own). */
+type Field = Exclude<keyof EditorValues, 'favourite' | 'shareClipboard' | 'highDpi' | 'fullscreen'>;
 
 export function ProfileEditor({ profile, defaults, serverErrors, busy, passwordSavingAllowed, passwordSavingBlocked = null, onSave, onDuplicate, onDelete, onForgetPassword, onExport, onDirtyChange, allowedHosts = null, saves = 0, clipboardPolicy = 'both', takeFocus, onCancelEdit, onCancelNew, status = '' }: ProfileEditorProps) {
   const id = useId();
@@ -455,6 +456,17 @@ export function ProfileEditor({ profile, defaults, serverErrors, busy, passwordS
             onChange={(e) => !busy && setValues((v) => ({ ...v, highDpi: e.target.checked }))}
           />
           Optimise for high-resolution displays (sharper; the remote desktop&apos;s text is smaller unless the server scales it)
+        </label>
+        <label className="field checkbox-field" title="As Remote Desktop Connection does for a file set to full screen. Hold Esc, or use the toolbar, to leave it.">
+          <input
+            type="checkbox"
+            checked={values.fullscreen}
+            name="fullscreen"
+            disabled={locked('fullscreen')}
+            aria-disabled={busy || undefined}
+            onChange={(e) => !busy && setValues((v) => ({ ...v, fullscreen: e.target.checked }))}
+          />
+          Start in full screen
         </label>
         <div className="field grow">
           <label htmlFor={`${id}-folder`}>Folder</label>

@@ -20,6 +20,7 @@ export interface EditorValues {
   vncQuality: VncQuality;
   vncDesktopSize: 'server' | 'fit-window';
   highDpi: boolean;
+  fullscreen: boolean;
   spiceSecurity: SpiceSecurity;
   spiceProxy: string;
   untrustedCertificate: 'ask' | 'refuse';
@@ -53,6 +54,7 @@ export function valuesFrom(profile: ProfileView | null, defaults: Partial<Editor
     vncQuality: profile?.vncQuality ?? defaults.vncQuality ?? 'good',
     vncDesktopSize: profile?.vncDesktopSize ?? defaults.vncDesktopSize ?? 'server',
     highDpi: profile?.highDpi ?? defaults.highDpi ?? false,
+    fullscreen: profile?.fullscreen ?? defaults.fullscreen ?? false,
     spiceSecurity: profile?.spiceSecurity ?? defaults.spiceSecurity ?? 'plain',
     spiceProxy: profile?.spiceProxy ?? defaults.spiceProxy ?? '',
     untrustedCertificate: profile?.untrustedCertificate ?? defaults.untrustedCertificate ?? 'ask',
@@ -91,6 +93,7 @@ export function draftFrom(values: EditorValues, profile: ProfileView | null): Re
     vncQuality: values.vncQuality,
     vncDesktopSize: values.vncDesktopSize,
     highDpi: values.highDpi,
+    fullscreen: values.fullscreen,
     spiceSecurity: values.spiceSecurity,
     spiceProxy: values.spiceProxy.trim(),
     untrustedCertificate: values.untrustedCertificate,

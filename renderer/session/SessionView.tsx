@@ -812,14 +812,18 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
   }, []);
 
   const fullscreen = () => {
-    const view = viewRef.current;
-    if (!view) return;
+    if (!viewRef.current) return;
     if (document.fullscreenElement) {
       void document.exitFullscreen().then(() => sessionRef.current?.focus());
       return;
     }
-    view
-      .requestFullscreen()
+    enterFullscreen('The browser did not allow full screen here.');
+  };
+
+  /** This session's view fills the screen; holding Esc, or the toolbar's button, leaves it. `refused`: the warning where the browser says no. */
+  const enterFullscreen = (refused: string) => {
+    viewRef.current
+      ?.requestFullscreen()
       .then(() => {
         // In full screen, system keys (Win, Alt+Tab, Alt+F4, Esc) go to the remote, as in native clients.
         // Holding Esc leaves full screen, which the browser guarantees.
@@ -828,8 +832,19 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
         sessionRef.current?.focus();
         return keyboard?.lock?.().catch(() => undefined);
       })
-      .catch(() => setWarning('The browser did not allow full screen here.'));
+      .catch(() => setWarning(refused));
   };
+
+  // "Start in full screen" (an .rdp's screen mode id:i:2, mstsc's default; Remmina's full-screen view modes): the view
+  // fills the screen as the tab opens, as mstsc's window does. A page may go full screen only shortly after the
+  // user's click or key (Chromium's transient activation, 5 s), so it is asked for now, on the Connect that opened
+  // the tab, not when the desktop answers (a password or a certificate question can take longer). Opened with no
+  // click (--connect at start), the browser refuses and the warning says what to do. Kiosk is full screen already.
+  // Once per tab: a reconnect or a change to the connection's settings does not take the screen again.
+  useEffect(() => {
+    if (!profile.fullscreen || inKiosk || document.fullscreenElement) return;
+    enterFullscreen('This connection starts in full screen, which the browser allows only right after a click: use Full screen on the toolbar.');
+  }, []); // eslint-disable-line react-hooks/exhaustive-deps
 
   const ended = state === 'disconnected';
 

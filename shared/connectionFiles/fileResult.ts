@@ -52,8 +52,6 @@ export function decodingFailure(decoded: Extract<DecodedText, { ok: false }>): F
  * the schema grows; the writers take the same object back.
  */
 export interface ImportedSettings {
-  /** Start in full screen (.rdp screen mode id 2, .vv fullscreen=1, Remmina viewmode 2–4). */
-  fullscreen: boolean | null;
   /** Where remote sound plays (.rdp audiomode 0, 1, 2). */
   audioMode: 'local' | 'remote' | 'none' | null;
   /** Reconnect by itself when the link drops (.rdp autoreconnection enabled). */
@@ -70,7 +68,7 @@ export interface ImportedSettings {
 }
 
 export function emptySettings(): ImportedSettings {
-  return { fullscreen: null, audioMode: null, autoReconnect: null, serverAuthentication: null, colorDepth: null, quality: null };
+  return { audioMode: null, autoReconnect: null, serverAuthentication: null, colorDepth: null, quality: null };
 }
 
 export type HostPort = { host: string; port: number | null; portText: string | null };

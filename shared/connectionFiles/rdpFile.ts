@@ -196,9 +196,8 @@ function ignoredRdpSettings(text: (name: string) => string, int: (name: string) 
   if (int('use multimon') === 1) asked.push('use all monitors (use multimon)');
   if (text('selectedmonitors')) asked.push(`use the chosen monitors (selectedmonitors:s:${shorten(text('selectedmonitors'))})`);
   if (text('kdcproxyname')) asked.push(`sign in through the KDC proxy ${shorten(text('kdcproxyname'))} (kdcproxyname)`);
-  // DeskBridge has no start-in-full-screen setting, plays no RDP sound, always asks for 32-bit colour
-  // and always reconnects a desktop that dropped; a file asking otherwise is told so.
-  if (int('screen mode id') === 2) asked.push('start in full screen (screen mode id:i:2)');
+  // DeskBridge plays no RDP sound, always asks for 32-bit colour and always reconnects a desktop that dropped; a
+  // file asking otherwise is told so.
   if (int('audiomode') === 0) asked.push("play the remote computer's sound on this computer (audiomode:i:0)");
   if (int('audiomode') === 1) asked.push('play the sound on the remote computer (audiomode:i:1)');
   if (int('autoreconnection enabled') === 0) asked.push('not reconnect by itself when the connection drops (autoreconnection enabled:i:0)');
@@ -364,6 +363,10 @@ export function importRdpDocument(document: RdpDocument, options: { fileName?: s
   if (dynamic !== null || (width && height)) sizeInput.desktopSize = dynamic === 1 || !(width && height) ? 'fit-window' : 'fixed';
 
   const smartSizing = int('smart sizing');
+  // screen mode id: 1 in a window, 2 full screen (mstsc's default, which it writes in every file it saves).
+  const screenLine = getRdpSetting(usable, 'screen mode id');
+  const screenMode = int('screen mode id');
+  if (screenLine) sources.fullscreen = { line: screenLine.line, key: screenLine.name };
   const credssp = int('enablecredsspsupport');
   // desktopscalefactor:i:N, the scale the remote session draws at (125, 150, 200 … up to 500; mstsc without it
   // follows this computer's display). Above 100 the file wants a desktop scaled for a high-resolution display:
@@ -433,6 +436,7 @@ export function importRdpDocument(document: RdpDocument, options: { fileName?: s
       ...(userLine ? { username } : {}),
       ...(domainLine ? { domain } : {}),
       ...(smartSizing === null ? {} : { scaling: smartSizing === 1 ? 'fit' : 'actual' }),
+      ...(screenMode === 1 || screenMode === 2 ? { fullscreen: screenMode === 2 } : {}),
       // enablecredsspsupport:i:0 turns off CredSSP (NLA), which leaves TLS.
       ...(credssp === null ? {} : { rdpSecurity: credssp === 0 ? 'tls' : 'negotiate' }),
       ...(scaleFactor === null ? {} : { highDpi: scaleFactor > 100 }),
@@ -448,13 +452,11 @@ export function importRdpDocument(document: RdpDocument, options: { fileName?: s
   );
   if (!validated.ok) return validated;
 
-  const screenMode = int('screen mode id');
   const audio = int('audiomode');
   const authLevel = int('authentication level');
   const bpp = int('session bpp');
   const settings: ImportedSettings = {
     ...emptySettings(),
-    fullscreen: screenMode === 2 ? true : screenMode === 1 ? false : null,
     audioMode: audio === 0 ? 'local' : audio === 1 ? 'remote' : audio === 2 ? 'none' : null,
     autoReconnect: flag('autoreconnection enabled'),
     serverAuthentication: authLevel === 0 ? 'connect' : authLevel === 1 ? 'refuse' : authLevel === 2 ? 'warn' : authLevel === 3 ? 'unspecified' : null,
@@ -503,8 +505,7 @@ export function exportRdpFile(
   const was = before?.ok ? before.draft : null;
   const changed = (...fields: (keyof ProfileDraft)[]) => was === null || fields.some((field) => JSON.stringify(draft[field]) !== JSON.stringify(was[field]));
 
-  if (settings.fullscreen != null) set('screen mode id', 'i', settings.fullscreen ? '2' : '1');
-  else if (fresh) set('screen mode id', 'i', '1');
+  if (changed('fullscreen')) set('screen mode id', 'i', draft.fullscreen ? '2' : '1');
   if (fresh) set('use multimon', 'i', '0');
   if (changed('desktopWidth', 'desktopHeight') || (changed('desktopSize') && draft.desktopSize === 'fixed')) {
     set('desktopwidth', 'i', String(draft.desktopWidth));

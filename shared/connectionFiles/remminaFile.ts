@@ -64,10 +64,6 @@ function ignoredRemminaSettings(get: (key: string) => string | undefined): strin
   if (get('sharefolder')) asked.push(`share the folder ${get('sharefolder')} (sharefolder)`);
   if (remminaFlag(get('shareprinter'))) asked.push('share printers (shareprinter)');
   if (remminaFlag(get('sharesmartcard'))) asked.push('share smart cards (sharesmartcard)');
-  // viewmode: 1 scrolled window, 2 fullscreen, 3 scrolled fullscreen, 4 viewport fullscreen (remmina_pref.h);
-  // DeskBridge has no start-in-full-screen setting.
-  const viewmode = parseInt10(get('viewmode'));
-  if (viewmode !== null && viewmode >= 2 && viewmode <= 4) asked.push(`start in full screen (viewmode=${viewmode})`);
   if (remminaFlag(get('multimon'))) asked.push('use all monitors (multimon)');
   // microphone and usb are FreeRDP option text in Remmina's RDP plugin ("sys:pulse", "auto"); "0" or nothing asks nothing.
   if (asksFor(get('microphone'))) asked.push('send the microphone (microphone)');
@@ -244,6 +240,13 @@ export function importRemminaDocument(document: KeyFileDocument, options: { file
   } else {
     if (get('viewonly')?.trim()) input.viewOnly = remminaFlag(get('viewonly'));
   }
+  // viewmode: 0 Remmina's default (its preferences say), 1 scrolled window, 2 fullscreen, 3 scrolled fullscreen,
+  // 4 viewport fullscreen (remmina_pref.h): the three full-screen ones start in full screen here.
+  const viewmode = parseInt10(get('viewmode'));
+  if (viewmode !== null && viewmode >= 1 && viewmode <= 4) {
+    input.fullscreen = viewmode !== 1;
+    sources.fullscreen = source('viewmode');
+  }
   if (get('disableclipboard')?.trim()) input.shareClipboard = !remminaFlag(get('disableclipboard'));
   // quality: 9 best, 2 good, 1 medium, 0 poor; for VNC it becomes the profile's picture quality.
   const quality = QUALITY[get('quality') ?? ''] ?? null;
@@ -257,12 +260,9 @@ export function importRemminaDocument(document: KeyFileDocument, options: { file
   notes.push(...unsupportedFeaturesNote(unsupported.filter((label) => !startLeftOut.includes(label))));
   notes.push(...ignoredSettingsNote(ignoredRemminaSettings(get)));
 
-  // viewmode: 1 scrolled window, 2 fullscreen, 3 scrolled fullscreen, 4 viewport fullscreen (remmina_pref.h).
-  const viewmode = parseInt10(get('viewmode'));
   const depth = parseInt10(get('colordepth'));
   const settings: ImportedSettings = {
     ...emptySettings(),
-    fullscreen: viewmode === null || viewmode === 0 ? null : viewmode !== 1,
     // 99 (and 0) mean "automatic" in Remmina's RDP plugin.
     colorDepth: depth !== null && [8, 15, 16, 24, 32].includes(depth) ? depth : null,
     quality,
@@ -301,7 +301,7 @@ export function exportRemminaFile(
   const was = before?.ok ? before.draft : null;
   const wasSettings = before?.ok ? before.settings : null;
   const changed = (...fields: (keyof ProfileDraft)[]) => was === null || fields.some((field) => JSON.stringify(draft[field]) !== JSON.stringify(was[field]));
-  const settingChanged = (key: 'fullscreen' | 'colorDepth' | 'quality') => settings[key] != null && (wasSettings === null || settings[key] !== wasSettings[key]);
+  const settingChanged = (key: 'colorDepth' | 'quality') => settings[key] != null && (wasSettings === null || settings[key] !== wasSettings[key]);
 
   if (changed('name')) set('name', draft.name);
   if (changed('folder')) set('group', draft.folder);
@@ -349,7 +349,8 @@ export function exportRemminaFile(
     if (draft.protocol === 'vnc' && changed('vncQuality')) set('quality', QUALITY_VALUES[draft.vncQuality]);
     if (draft.protocol === 'spice' && changed('spiceSecurity') && (draft.spiceSecurity === 'tls' || had('usetls'))) set('usetls', draft.spiceSecurity === 'tls' ? '1' : '0');
   }
-  if (settingChanged('fullscreen')) set('viewmode', settings.fullscreen ? '4' : '1');
+  // Full screen is written as Remmina's viewport full screen (4); a file's own full-screen mode (2 or 3) stays while the connection stays full screen.
+  if (changed('fullscreen') && (draft.fullscreen || had('viewmode') || was === null)) set('viewmode', draft.fullscreen ? '4' : '1');
   if (changed('shareClipboard') && (!draft.shareClipboard || had('disableclipboard'))) set('disableclipboard', draft.shareClipboard ? '0' : '1');
   if (settingChanged('colorDepth')) set('colordepth', String(settings.colorDepth));
   if (settingChanged('quality') && draft.protocol !== 'vnc') set('quality', QUALITY_VALUES[settings.quality as keyof typeof QUALITY_VALUES]);

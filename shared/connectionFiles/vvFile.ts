@@ -147,6 +147,8 @@ export function parseVvFile(bytes: Uint8Array, options: { fileName?: string } = 
       ...(ca ? { caCertificate: ca } : {}),
       ...(hostSubject ? { certificateSubject: hostSubject } : {}),
       ...(proxy && protocol === 'spice' ? { spiceProxy: proxy } : {}),
+      // virt-viewer's fullscreen=1 opens the console full screen.
+      ...(readFlag(get('fullscreen')) === null ? {} : { fullscreen: readFlag(get('fullscreen')) }),
       unsupportedFeatures: unsupported,
     },
     sources,
@@ -158,8 +160,6 @@ export function parseVvFile(bytes: Uint8Array, options: { fileName?: string } = 
   if (readFlag(get('enable-usbredir')) === true) asked.push('share USB devices (enable-usbredir)');
   if (readFlag(get('enable-smartcard')) === true) asked.push('share smart cards (enable-smartcard)');
   if (readFlag(get('enable-usb-autoshare')) === true) asked.push('share USB devices as they are plugged in (enable-usb-autoshare)');
-  // DeskBridge has no start-in-full-screen setting.
-  if (readFlag(get('fullscreen')) === true) asked.push('start in full screen (fullscreen)');
   notes.push(...ignoredSettingsNote(asked));
 
   const password = entries.get('password')?.value;
@@ -170,7 +170,7 @@ export function parseVvFile(bytes: Uint8Array, options: { fileName?: string } = 
     fileFields: validated.fileFields,
     oneTimeSecret: password ? { password } : null,
     deleteThisFile: deletionAsked(get('delete-this-file')),
-    settings: { ...emptySettings(), fullscreen: readFlag(get('fullscreen')) },
+    settings: emptySettings(),
     notes,
     document,
   };
@@ -207,7 +207,8 @@ export function exportVvFile(
   if (draft.protocol === 'spice') set('proxy', draft.spiceProxy ? draft.spiceProxy : originalGroup?.has('proxy') ? '' : null);
   set('title', draft.name);
   set('username', draft.username || (options.original && keyFileGroup(options.original, VV_GROUP)?.has('username') ? '' : null));
-  if (options.settings?.fullscreen != null) set('fullscreen', options.settings.fullscreen ? '1' : '0');
+  // A file's own way of saying it ("true") stays while it says the same.
+  if (readFlag(originalGroup?.get('fullscreen')?.value) !== draft.fullscreen) set('fullscreen', draft.fullscreen ? '1' : originalGroup?.has('fullscreen') ? '0' : null);
   set('password', options.password ? options.password : null);
   if (keyFileGroup(document, 'ovirt')) {
     set('sso-token', null, 'ovirt');

@@ -8,7 +8,7 @@ import { DEFAULT_PORTS, hostProblem, isAmbiguousIpv4, profileDraftSchema } from 
 export const POLICY_SCHEMA_VERSION = 1;
 
 /** Fields of a managed profile that IT may leave open for the user to fill in. */
-export const OPENABLE_FIELDS = ['username', 'domain', 'scaling', 'desktopSize', 'desktopWidth', 'desktopHeight', 'keyboardLayout', 'keyboardMode', 'vncQuality', 'vncDesktopSize', 'highDpi'] as const;
+export const OPENABLE_FIELDS = ['username', 'domain', 'scaling', 'desktopSize', 'desktopWidth', 'desktopHeight', 'keyboardLayout', 'keyboardMode', 'vncQuality', 'vncDesktopSize', 'highDpi', 'fullscreen'] as const;
 export type OpenableField = (typeof OPENABLE_FIELDS)[number];
 /** Fields of a managed profile that are the user's own, whatever IT writes (as a favourite in Horizon's or Citrix's launcher). */
 export const USER_CHOICE_FIELDS = ['favourite'] as const;

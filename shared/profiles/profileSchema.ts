@@ -101,6 +101,11 @@ export const profileDraftSchema = z.object({
    */
   highDpi: z.boolean({ error: 'Turn "Optimise for high-resolution displays" on or off.' }).default(false),
   viewOnly: z.boolean({ error: 'Turn "View only" on or off.' }).default(false),
+  /**
+   * Open the session in full screen when connecting, as mstsc does for an .rdp's "screen mode id:i:2" (its default)
+   * and Remmina for a full-screen viewmode. Leaving full screen works as for any session.
+   */
+  fullscreen: z.boolean({ error: 'Turn "Start in full screen" on or off.' }).default(false),
   /** Share the clipboard with the remote computer (.rdp redirectclipboard, Remmina disableclipboard inverted); the policy may allow less. */
   shareClipboard: z.boolean({ error: 'Turn "Share the clipboard" on or off.' }).default(true),
   /** Folder path, nested with "/" (e.g. "Finance/Traders"); empty for the top level. */

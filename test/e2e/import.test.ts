@@ -77,6 +77,7 @@ test('import an .rdp through the UI and connect with it; a malformed file names 
   await page.getByRole('dialog').getByRole('button', { name: 'Trust once' }).click();
   await waitForState(page, 'Connected');
   await waitForCanvasColour(page, 900, 700, hexColour('#3d6b99'), 15_000);
+  assert.equal(await page.evaluate(() => document.fullscreenElement), null, 'screen mode id:i:1: in the window');
 
   // Export writes the unknown line back unchanged.
   const profiles = JSON.parse(await readFile(path.join(running.dataDir, 'profiles.json'), 'utf8'));
@@ -85,6 +86,54 @@ test('import an .rdp through the UI and connect with it; a malformed file names 
   const text = Buffer.from(exported.bytes).subarray(2).toString('utf16le');
   assert.match(text, /^x-unknown:s:kept\r$/m);
   assert.match(text, new RegExp(`^full address:s:127\\.0\\.0\\.1:${server.port}\\r$`, 'm'));
+});
+
+test('an .rdp set to full screen (screen mode id:i:2, as mstsc saves it) is imported with "Start in full screen", and Connect fills the screen with the session; leaving works as for any session', async () => {
+  const server = await startFreerdpShadow({ security: 'tls', background: '#5a3d99' });
+  cleanups.push(() => server.stop());
+  const dir = await tempDir();
+  const file = path.join(dir, 'Full desk.rdp');
+  await writeFile(file, utf16(`screen mode id:i:2\r\nfull address:s:127.0.0.1:${server.port}\r\nusername:s:ann\r\nenablecredsspsupport:i:0\r\n`));
+  const { running, browser } = await app();
+  const { page } = browser;
+  await page.goto(running.url);
+  await page.getByLabel('Import connection file').setInputFiles(file);
+  await page.getByRole('navigation', { name: 'Connections' }).getByRole('button', { name: 'Full desk', exact: true }).waitFor();
+  await page.locator('.banner.info[role="status"]').filter({ hasText: 'Imported “Full desk”' }).waitFor();
+  assert.doesNotMatch((await page.locator('.banner.info[role="status"]').textContent()) ?? '', /full screen/, 'no "will not apply" note for full screen');
+  assert.equal(await page.getByLabel('Start in full screen', { exact: true }).isChecked(), true);
+  assert.equal(await page.evaluate(() => document.fullscreenElement), null);
+
+  await page.getByLabel('Password', { exact: true }).fill('unused');
+  await page.getByRole('button', { name: 'Connect', exact: true }).click();
+  // Full screen as the tab opens (the certificate question is asked in it), not after the desktop answers.
+  await page.waitForFunction(() => document.fullscreenElement?.classList.contains('session-view') === true, undefined, { timeout: 5000 });
+  await page.getByRole('dialog').getByRole('button', { name: 'Trust once' }).click();
+  await waitForState(page, 'Connected');
+  await waitForCanvasColour(page, 500, 400, hexColour('#5a3d99'), 15_000);
+  assert.equal(await page.evaluate(() => document.fullscreenElement?.classList.contains('session-view')), true, 'still full screen once connected');
+  const view = sessionView(page);
+  await page.locator('.fullscreen-handle').hover();
+  await view.getByRole('button', { name: 'Exit full screen', exact: true }).click();
+  await page.waitForFunction(() => document.fullscreenElement === null, undefined, { timeout: 5000 });
+  await view.getByRole('button', { name: 'Full screen', exact: true }).waitFor({ timeout: 5000 });
+  await waitForState(page, 'Connected');
+
+  // Exported, the file says full screen still, on its own line, as it came.
+  const profiles = JSON.parse(await readFile(path.join(running.dataDir, 'profiles.json'), 'utf8'));
+  assert.equal(profiles.profiles[0].fullscreen, true);
+  const exported = await apiFromPage(page, 'GET', `/api/profiles/${profiles.profiles[0].id}/export?format=rdp`);
+  assert.equal(exported.status, 200);
+  assert.match(Buffer.from(exported.bytes).subarray(2).toString('utf16le'), /^screen mode id:i:2\r\nfull address:s:/);
+
+  // Opened with no click (--connect at start): the browser refuses full screen, and the session says what to do.
+  const again = await startApp({ dataDir: running.dataDir, env: { ...process.env, DESKBRIDGE_SECRETS: 'file' }, args: ['--connect', 'Full desk'] });
+  cleanups.push(() => again.stop());
+  const second = await openBrowser({ origin: again.origin });
+  cleanups.push(() => second.close());
+  await second.page.goto(again.url);
+  await second.page.locator('.session-warning').getByText('This connection starts in full screen, which the browser allows only right after a click: use Full screen on the toolbar.').waitFor({ timeout: 15_000 });
+  assert.equal(await second.page.evaluate(() => document.fullscreenElement), null);
 });
 
 test('an .rdp with an alternate shell (a session host\u2019s one application) is imported as its start program, not refused, and xrdp runs it in place of the desktop', async () => {

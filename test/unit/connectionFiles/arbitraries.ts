@@ -26,6 +26,7 @@ export const draftArbitrary = (protocols: readonly ('rdp' | 'vnc' | 'spice')[]) 
       desktopWidth: fc.integer({ min: 200, max: 8192 }),
       desktopHeight: fc.integer({ min: 200, max: 8192 }),
       viewOnly: fc.boolean(),
+      fullscreen: fc.boolean(),
       shareClipboard: fc.boolean(),
       vncQuality: fc.constantFrom('best', 'good', 'medium', 'poor'),
       folder: fc.array(fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9 _-]{0,8}[A-Za-z0-9]$/), { maxLength: 3 }).map((parts) => parts.join('/')),

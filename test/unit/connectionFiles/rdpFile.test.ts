@@ -38,19 +38,19 @@ test('mstsc file (UTF-16LE, BOM, CRLF, unknown keys): every mapped field and set
   assert.equal(draft.scaling, 'fit');
   assert.equal(draft.rdpSecurity, 'negotiate');
   assert.deepEqual(draft.unsupportedFeatures, [], 'an empty gatewayhostname with usage method 4 is no gateway');
+  assert.equal(draft.fullscreen, true, 'screen mode id:i:2 starts in full screen');
   assert.deepEqual(imported.settings, {
-    fullscreen: true,
     audioMode: 'remote',
     autoReconnect: true,
     serverAuthentication: 'warn',
     colorDepth: 24,
     quality: null,
   });
-  // The file shares printers and smart cards (redirectprinters:i:1, redirectsmartcards:i:1), starts in full screen,
-  // leaves the sound on the remote computer and asks for 24-bit colour, which DeskBridge does not.
+  // The file shares printers and smart cards (redirectprinters:i:1, redirectsmartcards:i:1), leaves the sound on the
+  // remote computer and asks for 24-bit colour, which DeskBridge does not; its full screen is the connection's own.
   assert.deepEqual(imported.notes, [
     'DeskBridge will not apply these settings from the file: share printers (redirectprinters); share smart cards (redirectsmartcards); ' +
-      'start in full screen (screen mode id:i:2); play the sound on the remote computer (audiomode:i:1); use 24-bit colour (session bpp:i:24).',
+      'play the sound on the remote computer (audiomode:i:1); use 24-bit colour (session bpp:i:24).',
   ]);
   assert.equal(imported.document.encoding, 'utf-16le-bom');
   assert.equal(imported.document.lines.length, 55);
@@ -118,7 +118,7 @@ test('RD Gateway is flagged unsupported, with its host, and not silently bypasse
   assert.deepEqual(imported.draft.unsupportedFeatures, ['RD Gateway (gateway.example.com)']);
   assert.equal(imported.draft.host, 'pc-117.internal.corp.example');
   assert.equal(imported.draft.desktopSize, 'fixed');
-  assert.equal(imported.settings.fullscreen, false);
+  assert.equal(imported.draft.fullscreen, false, 'screen mode id:i:1 is a window');
   assert.ok(imported.notes.some((n) => n.includes('RD Gateway (gateway.example.com)') && /refuse to connect rather than go straight/.test(n)));
   // Re-exported, the gateway lines are still there, so a re-import flags it again.
   const again = expectOk(parseRdpFile(exportRdpFile(imported.draft, { original: imported.document })));
@@ -308,7 +308,6 @@ const rdpLineText = fc.oneof(
 );
 
 const rdpSettingsArbitrary = fc.record({
-  fullscreen: fc.boolean(),
   audioMode: fc.constantFrom('local', 'remote', 'none'),
   autoReconnect: fc.boolean(),
   serverAuthentication: fc.constantFrom('connect', 'refuse', 'warn', 'unspecified'),
@@ -360,6 +359,7 @@ test('property: parse(export(draft)) gives the draft back, with its settings', (
         desktopWidth: d.desktopWidth,
         desktopHeight: d.desktopHeight,
         shareClipboard: d.shareClipboard,
+        fullscreen: d.fullscreen,
         unsupportedFeatures: d.unsupportedFeatures,
         untrustedCertificate: d.untrustedCertificate,
         startProgram: d.startProgram,
@@ -426,13 +426,14 @@ test('a password in plain text (password:s:, gatewaypassword:s:): a note says it
   assert.deepEqual(plain.notes, []);
 });
 
-test('settings DeskBridge does not do are named, each in words: full screen, sound, no reconnecting, colour depth', () => {
+test('settings DeskBridge does not do are named, each in words: sound, no reconnecting, colour depth (not full screen, which it does)', () => {
   const notes = (lines: string) => expectOk(parseRdpFile(encodeConnectionFileText(`full address:s:desk.example\r\n${lines}`, 'utf-8'))).notes;
   assert.deepEqual(notes('screen mode id:i:2\r\naudiomode:i:0\r\nautoreconnection enabled:i:0\r\nsession bpp:i:16\r\n'), [
-    "DeskBridge will not apply these settings from the file: start in full screen (screen mode id:i:2); play the remote computer's sound on this computer (audiomode:i:0); " +
+    "DeskBridge will not apply these settings from the file: play the remote computer's sound on this computer (audiomode:i:0); " +
       'not reconnect by itself when the connection drops (autoreconnection enabled:i:0); use 16-bit colour (session bpp:i:16).',
   ]);
-  // What DeskBridge does anyway says nothing: a window, no sound, reconnecting, 32-bit colour, negotiated security.
+  // What DeskBridge does anyway says nothing: a window or full screen, no sound, reconnecting, 32-bit colour, negotiated security.
+  assert.deepEqual(notes('screen mode id:i:2\r\n'), []);
   assert.deepEqual(notes('screen mode id:i:1\r\naudiomode:i:2\r\nautoreconnection enabled:i:1\r\nsession bpp:i:32\r\nnegotiate security layer:i:1\r\n'), []);
   assert.deepEqual(notes('negotiate security layer:i:0\r\n'), [LEGACY_SECURITY_NOTE]);
 });
@@ -525,4 +526,28 @@ test('alternate shell and shell working directory are the start program and its 
   // over its kept original leaves the file's lines as they were, not emptied.
   const older = { ...imported.draft, startProgram: '', startFolder: '', unsupportedFeatures: ['Start program (C:\\Program Files\\Ledger\\ledger.exe /ro)'] };
   bytesEqual(exportRdpFile(older, { original: imported.document }), encodeConnectionFileText(file, 'utf-16le-bom'));
+});
+
+test('full screen: screen mode id 2 starts in full screen and 1 in a window, written back in place; nothing else moves', () => {
+  const bytes = fixture('mstsc-desktop.rdp');
+  const { document, draft } = expectOk(parseRdpFile(bytes));
+  assert.equal(draft.fullscreen, true, 'screen mode id:i:2, as mstsc saves it');
+  bytesEqual(exportRdpFile(draft, { original: document }), bytes, 'still full screen: the original file');
+  const windowed = utf16(exportRdpFile({ ...draft, fullscreen: false }, { original: document })).split('\r\n');
+  const changed = utf16(bytes)
+    .split('\r\n')
+    .map((line, i) => [line, windowed[i]])
+    .filter(([a, b]) => a !== b);
+  assert.deepEqual(changed, [['screen mode id:i:2', 'screen mode id:i:1']]);
+  assert.equal(expectOk(parseRdpFile(exportRdpFile({ ...draft, fullscreen: false }, { original: document }))).draft.fullscreen, false);
+  // A file without the line takes the connection's default (IT's profileDefaults, else a window), and keeps its bytes.
+  const silent = encodeConnectionFileText('full address:s:pc.example\r\n', 'utf-8');
+  const quiet = expectOk(parseRdpFile(silent));
+  assert.equal(quiet.fileFields.includes('fullscreen'), false);
+  assert.equal(utf16(exportRdpFile(quiet.draft, { original: quiet.document })), 'full address:s:pc.example\r\n', 'no line added');
+  assert.match(utf16(exportRdpFile({ ...quiet.draft, fullscreen: true }, { original: quiet.document })), /^screen mode id:i:2\r$/m);
+  // A new file says what the connection does.
+  const fresh = (fullscreen: boolean) => utf16(exportRdpFile({ ...draft, fullscreen }));
+  assert.match(fresh(true), /^screen mode id:i:2\r$/m);
+  assert.match(fresh(false), /^screen mode id:i:1\r$/m);
 });

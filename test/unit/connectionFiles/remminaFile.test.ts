@@ -21,6 +21,7 @@ function comparable(d: ProfileDraft) {
     tags: d.tags,
     scaling: d.scaling,
     shareClipboard: d.shareClipboard,
+    fullscreen: d.fullscreen,
     ...(d.protocol === 'rdp'
       ? { domain: d.domain, rdpSecurity: d.rdpSecurity, startProgram: d.startProgram, startFolder: d.startFolder, desktopSize: d.desktopSize, ...(d.desktopSize === 'fixed' ? { w: d.desktopWidth, h: d.desktopHeight } : {}) }
       : { viewOnly: d.viewOnly }),
@@ -38,8 +39,9 @@ test('Remmina RDP: group to folder, labels to tags, fixed resolution, NLA, encry
   );
   assert.deepEqual([draft.desktopSize, draft.desktopWidth, draft.desktopHeight, draft.scaling, draft.rdpSecurity], ['fixed', 1600, 900, 'fit', 'nla']);
   assert.deepEqual(draft.unsupportedFeatures, []);
-  assert.deepEqual(imported.notes, [ENCRYPTED_REMMINA_PASSWORD_NOTE, 'DeskBridge will not apply these settings from the file: start in full screen (viewmode=4).']);
-  assert.deepEqual(imported.settings, { ...imported.settings, fullscreen: true, colorDepth: 32, quality: 'best' });
+  assert.deepEqual(imported.notes, [ENCRYPTED_REMMINA_PASSWORD_NOTE], 'viewmode=4 is the connection\'s own full screen, not a setting left out');
+  assert.equal(draft.fullscreen, true, 'viewmode=4 (viewport full screen)');
+  assert.deepEqual(imported.settings, { ...imported.settings, colorDepth: 32, quality: 'best' });
   assert.equal(draft.shareClipboard, true, 'disableclipboard=0');
   assert.equal(JSON.stringify(draft).includes('Ud1M8yJjZ2gxnWDuN0YvQA'), false);
   bytesEqual(writeKeyFileDocument(imported.document), bytes);
@@ -126,7 +128,7 @@ test('Remmina VNC: bracketed IPv6 with a display number, view-only, keyring pass
   assert.deepEqual([draft.protocol, draft.host, draft.port, draft.viewOnly, draft.folder, draft.tags], ['vnc', 'fd00::7', 5901, true, 'Lab', ['lab', 'linux']]);
   assert.deepEqual(imported.notes, [KEYRING_REMMINA_PASSWORD_NOTE]);
   assert.equal(draft.shareClipboard, false, 'disableclipboard=1');
-  assert.equal(imported.settings.fullscreen, false);
+  assert.equal(draft.fullscreen, false, 'viewmode=1 (scrolled window)');
   assert.equal(imported.settings.quality, 'good');
   assert.equal(imported.settings.colorDepth, 16);
   const again = expectOk(parseRemminaFile(exportRemminaFile(draft, { original: imported.document })));
@@ -168,7 +170,7 @@ test('Remmina SPICE: nested group, SSH tunnel flagged unsupported, encrypted pas
   assert.deepEqual(draft.unsupportedFeatures, ['SSH tunnel (jump.corp.example:22)']);
   assert.ok(imported.notes.includes(ENCRYPTED_REMMINA_PASSWORD_NOTE));
   assert.ok(imported.notes.some((n) => /SSH tunnel.*refuse to connect rather than go straight/.test(n)));
-  assert.equal(imported.settings.fullscreen, true);
+  assert.equal(draft.fullscreen, true);
 });
 
 test('shared folders, printers and smart cards DeskBridge will not share are named in one note, only where asked', () => {
@@ -202,7 +204,6 @@ test('malformed and unsupported .remmina files', () => {
 
 test('property: parse(export(draft)) gives the draft back, with its settings', () => {
   const settingsArbitrary = fc.record({
-    fullscreen: fc.option(fc.boolean()),
     colorDepth: fc.option(fc.constantFrom(8, 15, 16, 24, 32)),
     quality: fc.option(fc.constantFrom('poor', 'medium', 'good', 'best')),
   }) as fc.Arbitrary<Partial<ImportedSettings>>;
@@ -211,7 +212,7 @@ test('property: parse(export(draft)) gives the draft back, with its settings', (
       const imported = parseRemminaFile(exportRemminaFile(draft, { settings: { ...settings } }));
       if (!imported.ok) assert.fail(imported.error.message);
       assert.deepEqual(comparable(imported.draft), comparable(draft));
-      for (const key of ['fullscreen', 'colorDepth'] as const) assert.equal(imported.settings[key], settings[key] ?? null, key);
+      for (const key of ['colorDepth'] as const) assert.equal(imported.settings[key], settings[key] ?? null, key);
       // A VNC profile's picture quality is its own field: the export writes that, not the file's old setting.
       assert.equal(imported.settings.quality, draft.protocol === 'vnc' ? draft.vncQuality : (settings.quality ?? null), 'quality');
     }),
@@ -282,10 +283,10 @@ test("Remmina's resolution_mode: only a custom mode (0, or none) with a real siz
   bytesEqual(exportRemminaFile(expectOk(parseRemminaFile(bytes)).draft, { original: expectOk(parseRemminaFile(bytes)).document }), bytes);
 });
 
-test('Remmina settings DeskBridge does not do are named: full screen, all monitors, microphone, USB, commands around the connection', () => {
+test('Remmina settings DeskBridge does not do are named (not full screen, which it does): all monitors, microphone, USB, commands around the connection', () => {
   const notes = (keys: string) => expectOk(parseRemminaFile(encodeConnectionFileText(`[remmina]\nprotocol=RDP\nserver=pc\n${keys}`, 'utf-8'))).notes;
   assert.deepEqual(notes('viewmode=2\nmultimon=1\nmicrophone=1\nusb=1\nprecommand=/usr/local/bin/vpn-up\npostcommand=/usr/local/bin/vpn-down\n'), [
-    'DeskBridge will not apply these settings from the file: start in full screen (viewmode=2); use all monitors (multimon); send the microphone (microphone); ' +
+    'DeskBridge will not apply these settings from the file: use all monitors (multimon); send the microphone (microphone); ' +
       'share USB devices (usb); run /usr/local/bin/vpn-up before connecting (precommand); run /usr/local/bin/vpn-down after disconnecting (postcommand).',
   ]);
   assert.match(notes('microphone=sys:pulse\nusb=auto\nmultimon=true\n')[0] ?? '', /use all monitors \(multimon\); send the microphone \(microphone\); share USB devices \(usb\)\.$/);
@@ -318,4 +319,24 @@ test("Remmina's start-up program and path (exec, execpath) are the start program
   // A program entered in its settings (the label gone), then cleared: written cleared, not the file's 300 characters back.
   const cleared = new TextDecoder().decode(exportRemminaFile({ ...long.draft, startProgram: '', unsupportedFeatures: [] }, { original: long.document }));
   assert.equal(cleared, '[remmina]\nprotocol=RDP\nserver=apps.corp.example\nexec=\nname=Long\n');
+});
+
+test('full screen: viewmode 2, 3 and 4 start in full screen, 1 in a window; written back in place, a file\'s own mode kept', () => {
+  const file = (viewmode: string) => encodeConnectionFileText(`[remmina]\nname=Desk\nprotocol=RDP\nserver=desk\n${viewmode}x-unknown=kept\n`, 'utf-8');
+  for (const [mode, expected] of [['1', false], ['2', true], ['3', true], ['4', true]] as const) {
+    const bytes = file(`viewmode=${mode}\n`);
+    const imported = expectOk(parseRemminaFile(bytes));
+    assert.equal(imported.draft.fullscreen, expected, `viewmode=${mode}`);
+    assert.deepEqual(imported.notes, [], `viewmode=${mode} is not a setting left out`);
+    bytesEqual(exportRemminaFile(imported.draft, { original: imported.document }), bytes, `viewmode=${mode}: unchanged, byte for byte`);
+    const toggled = utf8(exportRemminaFile({ ...imported.draft, fullscreen: !expected }, { original: imported.document }));
+    assert.equal(toggled, utf8(file(`viewmode=${expected ? '1' : '4'}\n`)), `viewmode=${mode} toggled: only its line`);
+  }
+  // 0 (Remmina's preference) or no viewmode: the connection's default, and no line added while it stays so.
+  for (const viewmode of ['viewmode=0\n', '']) {
+    const imported = expectOk(parseRemminaFile(file(viewmode)));
+    assert.equal(imported.fileFields.includes('fullscreen'), false);
+    bytesEqual(exportRemminaFile(imported.draft, { original: imported.document }), file(viewmode));
+    assert.match(utf8(exportRemminaFile({ ...imported.draft, fullscreen: true }, { original: imported.document })), /^viewmode=4$/m);
+  }
 });

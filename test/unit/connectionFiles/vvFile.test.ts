@@ -15,7 +15,7 @@ test('oVirt SPICE ticket: TLS-only port with its CA and host subject, one-time p
   assert.deepEqual(imported.oneTimeSecret, { password: 'c2VjcmV0LXRpY2tldA' });
   assert.equal(JSON.stringify(draft).includes('c2VjcmV0LXRpY2tldA'), false, 'the password is never part of the draft');
   assert.equal(imported.deleteThisFile, true);
-  assert.equal(imported.settings.fullscreen, false);
+  assert.equal(draft.fullscreen, false, 'fullscreen=0');
   // Every channel inside TLS, the certificate checked against the file's own CA and subject.
   assert.equal(draft.spiceSecurity, 'tls');
   assert.match(draft.caCertificate, /^-----BEGIN CERTIFICATE-----\nMIIDxzCC[^\n]+\n-----END CERTIFICATE-----\n?$/);
@@ -58,8 +58,8 @@ test('oVirt VNC ticket', () => {
   const imported = expectOk(parseVvFile(fixture('ovirt-vnc.vv')));
   assert.deepEqual([imported.draft.protocol, imported.draft.host, imported.draft.port, imported.draft.name], ['vnc', '192.0.2.11', 5902, 'Kiosk VM']);
   assert.deepEqual(imported.oneTimeSecret, { password: 'Tk9ULVNFQ1JFVA' });
-  assert.equal(imported.settings.fullscreen, true);
-  assert.deepEqual(imported.notes, ['DeskBridge will not apply these settings from the file: start in full screen (fullscreen).']);
+  assert.equal(imported.draft.fullscreen, true, 'fullscreen=1 starts in full screen');
+  assert.deepEqual(imported.notes, []);
 });
 
 test('plain SPICE with CRLF line endings, a user name and no password', () => {
@@ -132,13 +132,12 @@ test('malformed .vv files', () => {
 
 test('property: parse(export(draft)) gives the draft back; a password is written only when asked', () => {
   fc.assert(
-    fc.property(draftArbitrary(['spice', 'vnc']), fc.option(fc.stringMatching(/^[A-Za-z0-9+/=]{1,40}$/)), fc.option(fc.boolean()), (draft, password, fullscreen) => {
-      const imported = parseVvFile(exportVvFile(draft, { password, settings: { fullscreen } }));
+    fc.property(draftArbitrary(['spice', 'vnc']), fc.option(fc.stringMatching(/^[A-Za-z0-9+/=]{1,40}$/)), (draft, password) => {
+      const imported = parseVvFile(exportVvFile(draft, { password }));
       if (!imported.ok) assert.fail(imported.error.message);
-      const pick = (d: typeof draft) => ({ name: d.name, protocol: d.protocol, host: d.host, port: d.port, username: d.username });
+      const pick = (d: typeof draft) => ({ name: d.name, protocol: d.protocol, host: d.host, port: d.port, username: d.username, fullscreen: d.fullscreen });
       assert.deepEqual(pick(imported.draft), pick(draft));
       assert.deepEqual(imported.oneTimeSecret, password ? { password } : null);
-      assert.equal(imported.settings.fullscreen, fullscreen);
     }),
     { numRuns: 300 },
   );
@@ -161,10 +160,23 @@ test('property: random bytes never throw out of the parser', () => {
   );
 });
 
-test('virt-viewer settings DeskBridge does not do are named: full screen, USB devices shared as plugged in', () => {
+test('virt-viewer settings DeskBridge does not do are named (USB devices shared as plugged in); full screen is done', () => {
   const notes = (keys: string) => expectOk(parseVvFile(new TextEncoder().encode(`[virt-viewer]\ntype=spice\nhost=vm\nport=5900\n${keys}`))).notes;
   assert.deepEqual(notes('fullscreen=1\nenable-usb-autoshare=1\n'), [
-    'DeskBridge will not apply these settings from the file: share USB devices as they are plugged in (enable-usb-autoshare); start in full screen (fullscreen).',
+    'DeskBridge will not apply these settings from the file: share USB devices as they are plugged in (enable-usb-autoshare).',
   ]);
   assert.deepEqual(notes('fullscreen=0\nenable-usb-autoshare=0\n'), []);
+});
+
+test('full screen: fullscreen=1 starts in full screen, 0 in a window; an export keeps the file\'s own word while it says the same', () => {
+  const file = (flag: string) => encodeConnectionFileText(`[virt-viewer]\ntype=spice\nhost=vm\nport=5900\ntitle=vm\n${flag}`, 'utf-8');
+  for (const [flag, expected] of [['fullscreen=1\n', true], ['fullscreen=true\n', true], ['fullscreen=0\n', false]] as const) {
+    const imported = expectOk(parseVvFile(file(flag)));
+    assert.equal(imported.draft.fullscreen, expected, flag);
+    assert.equal(utf8(exportVvFile(imported.draft, { original: imported.document })), utf8(file(flag)), `${flag}: unchanged`);
+    assert.equal(utf8(exportVvFile({ ...imported.draft, fullscreen: !expected }, { original: imported.document })), utf8(file(`fullscreen=${expected ? '0' : '1'}\n`)));
+  }
+  const silent = expectOk(parseVvFile(file('')));
+  assert.equal(silent.fileFields.includes('fullscreen'), false);
+  assert.doesNotMatch(utf8(exportVvFile(silent.draft, { original: silent.document })), /fullscreen/);
 });
