@@ -22,7 +22,10 @@ export function describeIssue(issue: z.core.$ZodIssue, raw: unknown): string {
     if (head === 'profiles' && typeof index === 'number') return `${profileLabel(raw, index)}: ${rest.length > 0 ? `${rest.join('.')}: ` : ''}${said}`;
     return issue.path.length > 0 ? `${issue.path.join('.')}: ${said}` : said;
   }
-  const wrongType = issue.code === 'invalid_type' ? wrongTypeMessage(issue, raw) : null;
+  // A connection's fields (a managed profile's, or the defaults) carry the app form's words for a wrong type ("Enter a
+  // name for this connection."), written for someone who types no type: in a policy file, JSON's terms say more.
+  const formWords = (head === 'profiles' && typeof index === 'number' && rest.length === 1 && rest[0] !== 'id') || (head === 'profileDefaults' && index !== undefined);
+  const wrongType = issue.code === 'invalid_type' ? wrongTypeMessage(issue, raw, formWords) : null;
   if (head === 'profiles' && typeof index === 'number') {
     if (wrongType !== null) return `${profileLabel(raw, index)}: ${rest.length > 0 ? `"${rest.join('.')}"` : 'it'} ${wrongType}`;
     return `${profileLabel(raw, index)}: ${rest.length > 0 ? `${rest.join('.')}: ` : ''}${issue.message}`;
@@ -95,15 +98,18 @@ function editDistance(a: string, b: string): number {
   return (rows[a.length] as number[])[b.length] as number;
 }
 
-/** zod's own wording for a wrong type; a schema's message of its own (a managed profile's id) is kept as written. */
+/**
+ * zod's own wording for a wrong type; a schema's message of its own (a managed profile's id) is kept as written,
+ * but for the connection form's words (`formWords`).
+ */
 const ZOD_WRONG_TYPE = /^Invalid input: expected \w+, received \w+$/;
 
 /**
  * `must be true or false, not the string "no"`: what the file should hold there and what it holds, in words,
  * from zod's expectation and the value in the file; null where zod's message is a schema's own, or says more.
  */
-function wrongTypeMessage(issue: z.core.$ZodIssueInvalidType, raw: unknown): string | null {
-  if (!ZOD_WRONG_TYPE.test(issue.message)) return null;
+function wrongTypeMessage(issue: z.core.$ZodIssueInvalidType, raw: unknown, formWords: boolean): string | null {
+  if (!formWords && !ZOD_WRONG_TYPE.test(issue.message)) return null;
   const expected = EXPECTED_IN_WORDS[issue.expected];
   if (expected === undefined) return null;
   const found = valueAt(raw, issue.path);
