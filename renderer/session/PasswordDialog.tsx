@@ -9,12 +9,14 @@ export interface PasswordDialogProps {
   /** The connection asking, as the library names it, and where it goes. */
   connection: { name: string; host: string };
   allowRemember: boolean;
+  /** Why it asks again: the server refused the last sign-in (said first, read out as the dialog opens). */
+  refusal?: string;
   onSubmit: (answer: { username: string; password: string; remember: boolean }) => void;
   onCancel: () => void;
 }
 
 /** Asked when the server wants a password the profile does not have. */
-export function PasswordDialog({ askUsername, knownUsername, usernameLocked, connection, allowRemember, onSubmit, onCancel }: PasswordDialogProps) {
+export function PasswordDialog({ askUsername, knownUsername, usernameLocked, connection, allowRemember, refusal, onSubmit, onCancel }: PasswordDialogProps) {
   const id = useId();
   const [username, setUsername] = useState(knownUsername ?? '');
   const [password, setPassword] = useState('');
@@ -29,12 +31,19 @@ export function PasswordDialog({ askUsername, knownUsername, usernameLocked, con
         role="dialog"
         aria-modal="true"
         aria-labelledby={`${id}-title`}
+        {...(refusal ? { 'aria-describedby': `${id}-refusal` } : {})}
         onSubmit={(event) => {
           event.preventDefault();
           onSubmit({ username, password, remember: allowRemember && remember && (knownUsername === undefined || username === knownUsername) });
         }}
       >
         <h2 id={`${id}-title`}>Password required</h2>
+        {refusal && (
+          // Read out with the dialog's name as it opens (aria-describedby).
+          <p id={`${id}-refusal`} className="error-message">
+            {refusal}
+          </p>
+        )}
         <p>
           To sign in to “{connection.name}” ({connection.host}).
         </p>

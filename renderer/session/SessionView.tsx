@@ -173,6 +173,16 @@ export function againstTrustedOnce(prompt: CertificatePromptBody, trustedOnce: s
 /** How long a kiosk's first attempt goes before it says "Connecting to …" (a quick connect shows nothing). */
 const KIOSK_CONNECTING_SHOWN_AFTER_MS = 600;
 
+/**
+ * Sign-ins the server refused for what was typed or saved: asked again at once, saying so (as mstsc and Remmina do),
+ * rather than ending on Reconnect. Each new try is the user's Sign in; Cancel ends on the refusal.
+ */
+const REFUSED_SIGN_IN: Partial<Record<ErrorCode, string>> = {
+  'auth-failed': 'The password was not accepted. Try again.',
+  'wrong-credentials': 'The user name or password was not accepted. Try again.',
+  'sign-in-failed': 'The sign-in was not accepted. Check the user name and password, and try again.',
+};
+
 /** Ten times the policy's cap on the pause between reconnect attempts (40 s by default), and at least 10 s. */
 export function kioskRetryAloneMs(reconnectMaxDelayMs: number | undefined): number {
   return Math.max(10_000, 10 * (reconnectMaxDelayMs ?? DEFAULT_RECONNECT.maxDelayMs));
@@ -199,7 +209,10 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
   const [acceptCertificate, setAcceptCertificate] = useState<{ fingerprintSha256: string; remember: boolean } | null>(null);
   /** The certificate this tab's user trusted once (not pinned): another one on a reconnect is a change. */
   const trustedOnceRef = useRef<string | null>(null);
-  const [passwordPrompt, setPasswordPrompt] = useState<{ username: boolean; knownUsername?: string } | null>(null);
+  /** `refused`: asked again after the server refused the last sign-in (no session waits for the answer: it starts the next). */
+  const [passwordPrompt, setPasswordPrompt] = useState<{ username: boolean; knownUsername?: string; refused?: Failure } | null>(null);
+  /** What the last sign-in asked for (a user name too, and which), so a refused one is asked again the same way. */
+  const signInAskedRef = useRef<{ username: boolean; knownUsername?: string }>({ username: false });
   const [info, setInfo] = useState<CreateSessionResponse | null>(null);
   /** How the connection turned out to be protected, where only the gateway's sign-in knows (VNC's VeNCrypt TLS); else the answer's `encrypted`. */
   const [security, setSecurity] = useState<SessionSecurity | null>(null);
@@ -234,6 +247,8 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
   const endReasonRef = useRef<Failure | null>(null);
   /** The password typed at the prompt: reused when the same session reconnects, never stored. */
   const typedPasswordRef = useRef<string | null>(null);
+  /** The user name typed with it, where the prompt asked for one (RDP): signed in with in place of the connection's. */
+  const typedUsernameRef = useRef<string | null>(null);
   // This attempt signs in with the saved password (none typed); and whether the server refused it, so the next asks.
   const usesSavedPasswordRef = useRef(false);
   const savedPasswordRefusedRef = useRef(false);
@@ -365,9 +380,17 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
         setFailure({ ...decided, note: `Stopped after ${gaveUp} attempts to reconnect.` });
         return;
       }
+      // A refused sign-in is asked again at once (a kiosk keeps its own words and Try again).
+      if (!kiosk && decided && REFUSED_SIGN_IN[decided.code]) {
+        const asked = signInAskedRef.current;
+        const knownUsername = typedUsernameRef.current ?? asked.knownUsername;
+        setPasswordPrompt({ username: asked.username, ...(knownUsername !== undefined ? { knownUsername } : {}), refused: decided });
+        return;
+      }
       if (kiosk) {
         // On a shared kiosk, what was typed for this session goes with it.
         typedPasswordRef.current = null;
+        typedUsernameRef.current = null;
         const hadDesktop = wasConnectedRef.current;
         wasConnectedRef.current = false;
         if (!decided || !(NEEDS_A_PERSON.has(decided.code) || RETRY_CANNOT_HELP.has(decided.code))) return endAction(decided, hadDesktop, tries);
@@ -436,6 +459,8 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
         return;
       }
       sessionRef.current = session;
+      // RDP signs in with a user name (the connection's, or the one typed): a refusal asks for both again, as its prompt does.
+      if (response.protocol === 'rdp') signInAskedRef.current = { username: true, ...(response.rdp?.username ? { knownUsername: response.rdp.username } : {}) };
       cleanups.push(
         session.on('state', (s) => {
           // While retrying, the view says "Reconnecting" until the session is back.
@@ -463,7 +488,10 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
             remoteCopyWaiting.current = text;
           }
         }),
-        session.on('credentialsRequired', ({ username, knownUsername }) => setPasswordPrompt({ username, ...(knownUsername !== undefined ? { knownUsername } : {}) })),
+        session.on('credentialsRequired', ({ username, knownUsername }) => {
+          signInAskedRef.current = { username, ...(knownUsername !== undefined ? { knownUsername } : {}) };
+          setPasswordPrompt({ username, ...(knownUsername !== undefined ? { knownUsername } : {}) });
+        }),
         session.on('state', (s) => {
           if (s === 'connected') {
             wasConnectedRef.current = true;
@@ -511,7 +539,14 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
       );
       try {
         usesSavedPasswordRef.current = typedPasswordRef.current === null && !withoutSavedPassword && response.profile.hasSavedPassword;
-        session.connect({ surface, info: response, wsOrigin: wsOrigin(), password: typedPasswordRef.current ?? response.savedPassword, warmUpOwner });
+        session.connect({
+          surface,
+          info: response,
+          wsOrigin: wsOrigin(),
+          password: typedPasswordRef.current ?? response.savedPassword,
+          ...(typedPasswordRef.current !== null && typedUsernameRef.current ? { username: typedUsernameRef.current } : {}),
+          warmUpOwner,
+        });
         session.setScaling(scalingRef.current);
         session.setPictureQuality?.(qualityRef.current);
       } catch (error) {
@@ -1150,7 +1185,7 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
           </div>
         </div>
       )}
-      {!kiosk && ended && !failure && !certificate && !reconnecting && (
+      {!kiosk && ended && !failure && !certificate && !reconnecting && !passwordPrompt && (
         <div className="session-overlay">
           <div className="session-ended">
             <p>{messageFor('user-ended')}</p>
@@ -1185,15 +1220,26 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
           usernameLocked={profile.managed !== null && !profile.managed.openFields.includes('username')}
           connection={{ name: profile.name, host: profile.host }}
           allowRemember={passwordSavingAllowed}
+          {...(passwordPrompt.refused ? { refusal: REFUSED_SIGN_IN[passwordPrompt.refused.code] } : {})}
           onSubmit={({ username, password, remember }) => {
+            const refused = passwordPrompt.refused;
             setPasswordPrompt(null);
             rememberRef.current = remember ? password : null;
             typedPasswordRef.current = password;
+            typedUsernameRef.current = passwordPrompt.username && username ? username : null;
             usesSavedPasswordRef.current = false;
-            sessionRef.current?.sendCredentials({ ...(username ? { username } : {}), password });
+            // After a refusal the last session has ended: the answer goes to a new one.
+            if (refused) setAttempt((n) => n + 1);
+            else sessionRef.current?.sendCredentials({ ...(username ? { username } : {}), password });
           }}
           onCancel={() => {
+            const refused = passwordPrompt.refused;
             setPasswordPrompt(null);
+            // Not asked again: the refusal is said, with Reconnect, as before the prompt came back.
+            if (refused) {
+              setFailure(refused);
+              return;
+            }
             endReasonRef.current = { code: 'auth-cancelled' };
             sessionRef.current?.disconnect();
           }}

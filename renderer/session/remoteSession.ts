@@ -78,6 +78,8 @@ export interface ConnectParams {
   /** ws://127.0.0.1:PORT */
   wsOrigin: string;
   password: string | null;
+  /** The user name typed with `password` at a prompt that asked for one (RDP, VNC's Plain), in place of the connection's. */
+  username?: string;
   /** Who warmed the adapter up for this connect (preloadSessionAdapter's `owner`): what it prepared is this session's. */
   warmUpOwner?: object;
 }

@@ -44,11 +44,18 @@ async function typeTheRightPassword(page: TestBrowser['page']): Promise<void> {
   await waitForState(page, 'Connected');
 }
 
-/** From a failure's Reconnect: the password dialog, the right password typed and remembered, and the desktop. */
-async function reconnectTypingTheRightPassword(page: TestBrowser['page'], alert: Locator): Promise<void> {
-  await alert.getByRole('button', { name: 'Reconnect' }).click();
-  await typeTheRightPassword(page);
-  await waitForCanvasColour(page, 500, 400, hexColour('#2a7f3f'));
+/**
+ * The password dialog back at once after the server refused the password, as mstsc's and Remmina's: the refusal
+ * said in it (its description), the keys in the password field, and no overlay with Reconnect behind it.
+ */
+async function askedAgain(page: TestBrowser['page']): Promise<Locator> {
+  const dialog = page.getByRole('dialog', { name: 'Password required' });
+  await dialog.getByText('The password was not accepted. Try again.').waitFor({ timeout: 10_000 });
+  assert.equal(await dialog.getAttribute('aria-describedby').then((id) => page.locator(`[id="${id}"]`).textContent()), 'The password was not accepted. Try again.');
+  await waitFor(async () => (await page.evaluate(() => document.activeElement?.getAttribute('autocomplete'))) === 'current-password', 'the focus in the password field');
+  assert.equal(await dialog.getByLabel('Password', { exact: true }).inputValue(), '', 'the refused password is not shown again');
+  assert.equal(await sessionView(page).getByRole('button', { name: 'Reconnect' }).count(), 0);
+  return dialog;
 }
 
 
@@ -57,7 +64,7 @@ async function recordedFailures(port: number): Promise<[string, string | null][]
   const recorded = JSON.parse(await readFile(path.join(app.dataDir, 'last-connection-errors.json'), 'utf8').catch(() => '[]')) as Array<{ target: string; code: string; detail: string | null }>;
   return recorded.filter((e) => e.target.endsWith(`:${port}`)).map((e) => [e.code, e.detail]);
 }
-test('VncAuth: a wrong password shows a clear error; the right one connects and can be remembered', async () => {
+test('VncAuth: a wrong password asks again at once, saying so; the right one connects and can be remembered', async () => {
   const { page } = browser;
   await createProfile(page, { name: 'Locked desk', port: server.port });
   await page.getByRole('button', { name: 'Connect', exact: true }).click();
@@ -68,13 +75,15 @@ test('VncAuth: a wrong password shows a clear error; the right one connects and 
   await dialog.getByLabel('Password', { exact: true }).fill('wrong-pw');
   const started = Date.now();
   await dialog.getByRole('button', { name: 'Sign in' }).click();
-  const alert = sessionView(page).getByRole('alert');
-  await alert.waitFor({ timeout: 10_000 });
-  assert.match((await alert.textContent()) ?? '', new RegExp(escape(messageFor('auth-failed'))));
+  await askedAgain(page);
   assert.ok(Date.now() - started < 10_000);
   await waitForState(page, 'Disconnected');
+  // Nothing is tried without the user: the prompt waits, and the server sees no further attempt.
+  await page.waitForTimeout(1500);
+  await waitForState(page, 'Disconnected');
 
-  await reconnectTypingTheRightPassword(page, alert);
+  await typeTheRightPassword(page);
+  await waitForCanvasColour(page, 500, 400, hexColour('#2a7f3f'));
 
   // Remembered only after it worked: the next connection asks nothing.
   await sessionView(page).getByRole('button', { name: 'Disconnect' }).click();
@@ -88,17 +97,16 @@ test('VncAuth: a wrong password shows a clear error; the right one connects and 
   await sessionView(page).getByRole('button', { name: 'Close', exact: true }).click();
 });
 
-test('a refused saved password is not tried again: Reconnect asks for the password, and the right one, remembered, replaces it', async () => {
+test('a refused saved password is not tried again: the password is asked for at once, and the right one, remembered, replaces it', async () => {
   const { page } = browser;
   await page.getByRole('tab', { name: 'Connections' }).click();
   await createProfile(page, { name: 'Stale password', port: server.port, password: 'changed-since' });
   await page.getByRole('button', { name: 'Connect', exact: true }).click();
-  const alert = sessionView(page).getByRole('alert');
-  await alert.waitFor({ timeout: 10_000 });
-  assert.match((await alert.textContent()) ?? '', new RegExp(escape(messageFor('auth-failed'))));
+  await askedAgain(page);
   await waitForState(page, 'Disconnected');
 
-  await reconnectTypingTheRightPassword(page, alert);
+  await typeTheRightPassword(page);
+  await waitForCanvasColour(page, 500, 400, hexColour('#2a7f3f'));
 
   // The new password replaced the refused one: the next Connect signs in with it, asking nothing.
   await sessionView(page).getByRole('button', { name: 'Disconnect' }).click();
@@ -116,12 +124,7 @@ test('a refused saved password, the right one typed but not remembered: Disconne
   await page.getByRole('tab', { name: 'Connections' }).click();
   await createProfile(page, { name: 'Typed once', port: server.port, password: 'out-of-date' });
   await page.getByRole('button', { name: 'Connect', exact: true }).click();
-  const alert = sessionView(page).getByRole('alert');
-  await alert.waitFor({ timeout: 10_000 });
-  await waitForState(page, 'Disconnected');
-  await alert.getByRole('button', { name: 'Reconnect' }).click();
-  const dialog = page.getByRole('dialog', { name: 'Password required' });
-  await dialog.waitFor({ timeout: 10_000 });
+  const dialog = await askedAgain(page);
   await dialog.getByLabel('Password', { exact: true }).fill(PASSWORD);
   await dialog.getByRole('button', { name: 'Sign in' }).click();
   await waitForState(page, 'Connected');
@@ -140,9 +143,12 @@ test('a refused saved password, the right one typed but not remembered: Disconne
   await waitForState(page, 'Disconnected');
   await sessionView(page).getByRole('button', { name: 'Close', exact: true }).click();
   // Nothing was remembered: the next Connect from the library tries the saved one, which is refused, and says so.
+  // Cancel there ends on the refusal, with Reconnect.
   await page.getByRole('button', { name: 'Connect', exact: true }).click();
+  await (await askedAgain(page)).getByRole('button', { name: 'Cancel' }).click();
   await sessionView(page).getByRole('alert').waitFor({ timeout: 10_000 });
   assert.match((await sessionView(page).getByRole('alert').textContent()) ?? '', new RegExp(escape(messageFor('auth-failed'))));
+  assert.equal(await page.getByRole('dialog', { name: 'Password required' }).count(), 0);
   await sessionView(page).getByRole('button', { name: 'Close', exact: true }).click();
 });
 
@@ -165,7 +171,7 @@ test('a saved password still signs in where the page signs in itself (an RFB 3.7
   }
 });
 
-test('a wrong saved password where the page signs in itself (an RFB 3.3 server): the same message and Reconnect\'s question as elsewhere, and the diagnostics say auth-failed, not server-closed', async () => {
+test('a wrong saved password where the page signs in itself (an RFB 3.3 server): asked again as elsewhere, and the diagnostics say auth-failed, not server-closed', async () => {
   const { page } = browser;
   // Xvnc's greeting made 3.3 on its way: the page and Xvnc then speak RFB 3.3, which the gateway leaves to the page.
   const relay = await startFaultRelay(server.port, '127.0.0.1', { greetingAs: 'RFB 003.003\n' });
@@ -173,16 +179,15 @@ test('a wrong saved password where the page signs in itself (an RFB 3.3 server):
     await page.getByRole('tab', { name: 'Connections' }).click();
     await createProfile(page, { name: 'Oldest server', port: relay.port, password: 'stale-pw' });
     await page.getByRole('button', { name: 'Connect', exact: true }).click();
-    const alert = sessionView(page).getByRole('alert');
-    await alert.waitFor({ timeout: 10_000 });
-    assert.match((await alert.textContent()) ?? '', new RegExp(escape(messageFor('auth-failed'))));
+    await askedAgain(page);
     await waitForState(page, 'Disconnected');
     // What IT gets in the diagnostics bundle ("Save diagnostics for IT…", --diagnostics): the refusal, as where the gateway signs in.
     await waitFor(async () => (await recordedFailures(relay.port)).length > 0, 'the failure recorded');
     assert.deepEqual(await recordedFailures(relay.port), [['auth-failed', 'the server refused the password (VncAuth), signed in by the page']]);
 
-    // The refused saved password is not tried again: Reconnect asks, and the right one signs in.
-    await reconnectTypingTheRightPassword(page, alert);
+    // The refused saved password is not tried again: the right one typed signs in.
+    await typeTheRightPassword(page);
+    await waitForCanvasColour(page, 500, 400, hexColour('#2a7f3f'));
     await sessionView(page).getByRole('button', { name: 'Disconnect' }).click();
     await waitForState(page, 'Disconnected');
     await sessionView(page).getByRole('button', { name: 'Close', exact: true }).click();
@@ -203,16 +208,17 @@ test('a server that refuses sign-ins for a while after too many failures (TigerV
   await createProfile(page, { name: 'Guarded desk', port: guarded.port });
   await page.getByRole('button', { name: 'Connect', exact: true }).click();
   const alert = sessionView(page).getByRole('alert');
+  const dialog = page.getByRole('dialog', { name: 'Password required' });
+  await dialog.waitFor({ timeout: 10_000 });
   for (let i = 0; i < 2; i++) {
-    if (i > 0) await alert.getByRole('button', { name: 'Reconnect' }).click();
-    const dialog = page.getByRole('dialog', { name: 'Password required' });
-    await dialog.waitFor({ timeout: 10_000 });
     await dialog.getByLabel('Password', { exact: true }).fill(`wrong-${i}`);
     await dialog.getByRole('button', { name: 'Sign in' }).click();
-    await alert.waitFor({ timeout: 10_000 });
-    assert.match((await alert.textContent()) ?? '', new RegExp(escape(messageFor('auth-failed'))));
+    await askedAgain(page);
     await waitForState(page, 'Disconnected');
   }
+  await dialog.getByRole('button', { name: 'Cancel' }).click();
+  await alert.waitFor({ timeout: 10_000 });
+  assert.match((await alert.textContent()) ?? '', new RegExp(escape(messageFor('auth-failed'))));
   await sessionView(page).getByRole('button', { name: 'Close', exact: true }).click();
 
   // The right password, saved: the gateway's way in. The server refuses it for now, and the page says so in its words.
@@ -262,15 +268,19 @@ test('a refused sign-in inside VeNCrypt without TLS (TigerVNC offering only Plai
   await dialog.getByLabel('User name', { exact: true }).fill('nobody-here');
   await dialog.getByLabel('Password', { exact: true }).fill('wrong-pw');
   await dialog.getByRole('button', { name: 'Sign in' }).click();
-  const alert = sessionView(page).getByRole('alert');
-  await alert.waitFor({ timeout: 10_000 });
-  assert.match((await alert.textContent()) ?? '', new RegExp(escape(messageFor('auth-failed'))));
+  // Asked again for both, the user name kept.
+  await askedAgain(page);
+  assert.equal(await dialog.getByLabel('User name', { exact: true }).inputValue(), 'nobody-here');
   await waitForState(page, 'Disconnected');
   const ours = () => recordedFailures(plain.port);
   await waitFor(async () => (await ours()).length > 0, 'the failure recorded');
   const [code, detail] = (await ours()).at(-1)!;
   assert.equal(code, 'auth-failed');
   assert.match(detail ?? '', /^the server refused the sign-in \(VeNCrypt Plain\), signed in by the page: \S/);
+  await dialog.getByRole('button', { name: 'Cancel' }).click();
+  const alert = sessionView(page).getByRole('alert');
+  await alert.waitFor({ timeout: 10_000 });
+  assert.match((await alert.textContent()) ?? '', new RegExp(escape(messageFor('auth-failed'))));
   await sessionView(page).getByRole('button', { name: 'Close', exact: true }).click();
 });
 

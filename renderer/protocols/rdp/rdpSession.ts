@@ -125,7 +125,7 @@ export class RdpSession implements RemoteSession {
     this.events.emit('link', { roundTripMs, updates: RDP_FRAMES });
   }
 
-  private async run({ surface, info, wsOrigin, password, warmUpOwner }: ConnectParams): Promise<void> {
+  private async run({ surface, info, wsOrigin, password, username: typedUsername, warmUpOwner }: ConnectParams): Promise<void> {
     const rdp = info.rdp;
     if (!rdp) {
       this.events.emit('disconnected', { code: 'internal', detail: 'no RDP connection data' });
@@ -133,7 +133,7 @@ export class RdpSession implements RemoteSession {
     }
     this.events.emit('state', 'connecting');
     this.highDpi = info.profile.highDpi === true;
-    let username = rdp.username;
+    let username = typedUsername || rdp.username;
     let secret = password;
     if (!secret || !username) {
       // Ask before connecting: CredSSP needs the credentials up front.

@@ -82,7 +82,7 @@ export class VncSession implements RemoteSession {
     return this.events.on(event, listener);
   }
 
-  connect({ surface, info, wsOrigin, password }: ConnectParams): void {
+  connect({ surface, info, wsOrigin, password, username }: ConnectParams): void {
     this.surface = surface;
     this.redirection = info.redirection;
     this.typedPassword = password ?? null;
@@ -121,7 +121,7 @@ export class VncSession implements RemoteSession {
           this.events.emit('link', { roundTripMs: shortest, updates });
         })
       : null;
-    const rfb = new RFB(surface, socket, { shared: true, ...(password ? { credentials: { password } } : {}) });
+    const rfb = new RFB(surface, socket, { shared: true, ...(password ? { credentials: { password, ...(username ? { username } : {}) } } : {}) });
     this.rfb = rfb;
     const noVncSocket = (rfb as unknown as { _sock?: object })._sock;
     const display = (rfb as unknown as NoVncInternals)._display;
