@@ -55,17 +55,21 @@ export interface SessionViewProps {
   focusRequest?: number;
 }
 
-/** What a user can do once a session has ended: try again, or close the tab (not in kiosk mode). */
-function EndActions({ again, onAgain, onClose }: { again: string | null; onAgain: () => void; onClose: (() => void) | null }) {
+/**
+ * What a user can do once a session has ended: try again, or close the tab (not in kiosk mode). The first takes the
+ * focus as the overlay appears (`focus`, in the tab shown), as a dialog's does: the button that had it (Disconnect,
+ * the desktop) is gone, and the keys would otherwise go nowhere.
+ */
+function EndActions({ again, onAgain, onClose, focus }: { again: string | null; onAgain: () => void; onClose: (() => void) | null; focus: boolean }) {
   return (
     <div className="actions">
       {again && (
-        <button type="button" onClick={onAgain}>
+        <button type="button" autoFocus={focus} onClick={onAgain}>
           {again}
         </button>
       )}
       {onClose && (
-        <button type="button" onClick={onClose}>
+        <button type="button" autoFocus={focus && !again} onClick={onClose}>
           Close
         </button>
       )}
@@ -1142,7 +1146,7 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
                 <p>{failureText.detail}</p>
               </details>
             )}
-            <EndActions again={kiosk ? 'Try again' : RETRY_CANNOT_HELP.has(failure.code) ? null : 'Reconnect'} onAgain={reconnect} onClose={kiosk ? null : onClose} />
+            <EndActions again={kiosk ? 'Try again' : RETRY_CANNOT_HELP.has(failure.code) ? null : 'Reconnect'} onAgain={reconnect} onClose={kiosk ? null : onClose} focus={active} />
           </div>
         </div>
       )}
@@ -1189,7 +1193,7 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
         <div className="session-overlay">
           <div className="session-ended">
             <p>{messageFor('user-ended')}</p>
-            <EndActions again="Reconnect" onAgain={reconnect} onClose={onClose} />
+            <EndActions again="Reconnect" onAgain={reconnect} onClose={onClose} focus={active} />
           </div>
         </div>
       )}

@@ -143,11 +143,12 @@ test('a refused saved password, the right one typed but not remembered: Disconne
   await waitForState(page, 'Disconnected');
   await sessionView(page).getByRole('button', { name: 'Close', exact: true }).click();
   // Nothing was remembered: the next Connect from the library tries the saved one, which is refused, and says so.
-  // Cancel there ends on the refusal, with Reconnect.
+  // Cancel there ends on the refusal, with Reconnect, which has the focus.
   await page.getByRole('button', { name: 'Connect', exact: true }).click();
   await (await askedAgain(page)).getByRole('button', { name: 'Cancel' }).click();
   await sessionView(page).getByRole('alert').waitFor({ timeout: 10_000 });
   assert.match((await sessionView(page).getByRole('alert').textContent()) ?? '', new RegExp(escape(messageFor('auth-failed'))));
+  await waitFor(async () => (await page.evaluate(() => document.activeElement?.textContent)) === 'Reconnect', 'the focus on Reconnect');
   assert.equal(await page.getByRole('dialog', { name: 'Password required' }).count(), 0);
   await sessionView(page).getByRole('button', { name: 'Close', exact: true }).click();
 });
