@@ -174,8 +174,8 @@ export function againstTrustedOnce(prompt: CertificatePromptBody, trustedOnce: s
   return { ...prompt, error: 'certificate-changed', previousFingerprint: trustedOnce, message: 'The server\u2019s certificate is not the one you trusted for this session. Connect only if your administrator expected this.' };
 }
 
-/** How long a kiosk's first attempt goes before it says "Connecting to …" (a quick connect shows nothing). */
-const KIOSK_CONNECTING_SHOWN_AFTER_MS = 600;
+/** How long a first attempt goes before it says "Connecting to …" (a quick connect shows nothing). */
+const CONNECTING_SHOWN_AFTER_MS = 600;
 
 /**
  * Sign-ins the server refused for what was typed or saved: asked again at once, saying so (as mstsc and Remmina do),
@@ -798,15 +798,17 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
     if (info) void api('DELETE', API.session(info.sessionId)).catch(() => undefined);
   };
 
-  // A kiosk's first attempt says what it is doing from the start (a thin client booting before its network can wait
-  // seconds for an answer), after a moment so a quick connect shows no flash; later attempts have "Connecting… (attempt N)".
+  // A first attempt says what it is doing from the start (a thin client booting before its network can wait seconds
+  // for an answer), after a moment so a quick connect shows no flash; later attempts have "Connecting… (attempt N)".
+  // Outside a kiosk too: a host that does not answer leaves the desktop's place empty until the connection times out
+  // (10 s), which looks like nothing happening; the overlay says what is, with Cancel (as mstsc's dialog has).
   const [connectingShown, setConnectingShown] = useState(false);
   useEffect(() => {
     setConnectingShown(false);
-    if (!inKiosk || state !== 'connecting') return;
-    const timer = setTimeout(() => setConnectingShown(true), KIOSK_CONNECTING_SHOWN_AFTER_MS);
+    if (state !== 'connecting') return;
+    const timer = setTimeout(() => setConnectingShown(true), CONNECTING_SHOWN_AFTER_MS);
     return () => clearTimeout(timer);
-  }, [inKiosk, state]);
+  }, [state]);
 
   // A kiosk stopped by what only IT can mend (the policy, a pin, the server's certificate) tries again by itself now
   // and then, so a fleet comes back once IT has mended it, with no one at each device to press Try again.
@@ -1154,6 +1156,13 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
         <div className="session-overlay reconnecting" role="status" aria-live="polite">
           <div className="session-ended">
             <p className="reconnect-title">Connecting to {profile.name}…</p>
+            {!kiosk && (
+              <div className="actions">
+                <button type="button" onClick={disconnect}>
+                  Cancel
+                </button>
+              </div>
+            )}
           </div>
         </div>
       )}

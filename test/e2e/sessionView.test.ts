@@ -45,3 +45,41 @@ test('a session that ends (a failure, or Disconnect from the keyboard) gives the
   await waitForState(page, 'Disconnected');
   await waitFor(async () => (await focused(page)) === 'Reconnect', 'the focus on Reconnect after Disconnect');
 });
+
+test('a host that never answers: after a moment "Connecting to NAME…" over the desktop, with Cancel, which ends the attempt at once; a quick connect never shows it', async () => {
+  const { browser } = await startAppWithBrowser(cleanups);
+  const { page } = browser;
+  const silent = await droppingPort();
+  cleanups.push(() => silent.close());
+  await createProfile(page, { name: 'Far away', port: silent.port });
+  const started = Date.now();
+  await page.getByRole('button', { name: 'Connect', exact: true }).click();
+  const connecting = sessionView(page).getByRole('status').filter({ hasText: 'Connecting to Far away…' });
+  await connecting.waitFor({ timeout: 3000 });
+  assert.ok(Date.now() - started < 3000, 'shown well before the connection times out');
+  await connecting.getByRole('button', { name: 'Cancel' }).click();
+  await waitForState(page, 'Disconnected', 2000);
+  assert.equal(await connecting.count(), 0);
+  await sessionView(page).getByText(messageFor('user-ended')).waitFor({ timeout: 2000 });
+  // Ended, not failed: no timeout comes later, and nothing is tried again.
+  await page.waitForTimeout(11_000);
+  assert.equal(await sessionView(page).getByRole('alert').count(), 0);
+  assert.equal(await sessionView(page).getByTestId('session-state').textContent(), 'Disconnected');
+  await sessionView(page).getByRole('button', { name: 'Close', exact: true }).click();
+
+  // A server that answers at once: the overlay never appears on the way to the desktop.
+  const server = await startXvnc({ background: '#3a6e4f', xterm: false });
+  cleanups.push(() => disposeXvnc(server));
+  await page.getByRole('tab', { name: 'Connections' }).click();
+  await createProfile(page, { name: 'Next door', port: server.port });
+  await page.evaluate(() => {
+    const seen = ((window as unknown as { connectingSeen: boolean }).connectingSeen = false);
+    void seen;
+    new MutationObserver(() => {
+      if ([...document.querySelectorAll('.session-overlay')].some((o) => o.textContent?.includes('Connecting to Next door'))) (window as unknown as { connectingSeen: boolean }).connectingSeen = true;
+    }).observe(document.body, { subtree: true, childList: true });
+  });
+  await page.getByRole('button', { name: 'Connect', exact: true }).click();
+  await waitForState(page, 'Connected');
+  assert.equal(await page.evaluate(() => (window as unknown as { connectingSeen: boolean }).connectingSeen), false, 'no flash of the overlay');
+});
