@@ -901,7 +901,9 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
         {/* One line whose height never changes: text appearing here (state, stats) must not
             move or rescale the remote picture under the user's pointer. */}
         <div className="session-info">
-          <span className="session-title">{profile.name}</span>
+          <span className="session-title" title={profile.name}>
+            {profile.name}
+          </span>
           <span role="status" data-testid="session-state" className={`session-state state-${state}`}>
             {STATE_LABELS[state]}
           </span>
@@ -914,12 +916,14 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
               Not encrypted
             </span>
           )}
+          {/* Short, so it is never cut in a small window; its full words are in the tooltip and what a screen reader says. */}
           {security?.encrypted && !security.verified && (
             <span
               className="badge"
               title={`Traffic between this computer and the host is encrypted (${security.method}), so no one on the network path can read it. The server's identity is not verified: it offers TLS without a certificate, which does not stop a machine in the middle.`}
             >
-              Encrypted · server not verified
+              <span aria-hidden="true">Encrypted · unverified</span>
+              <span className="visually-hidden">Encrypted · server not verified</span>
             </span>
           )}
           <span className="session-stats" data-testid="session-stats" title={state === 'connected' && link ? describeLink(link) : undefined}>

@@ -83,3 +83,54 @@ test('a host that never answers: after a moment "Connecting to NAME…" over the
   await waitForState(page, 'Connected');
   assert.equal(await page.evaluate(() => (window as unknown as { connectingSeen: boolean }).connectingSeen), false, 'no flash of the overlay');
 });
+
+/** The toolbar's controls and the parts of its first block, each box; and whether any two overlap or any leaves the window. */
+async function toolbarLayout(page: Page): Promise<{ overlaps: string[]; outside: string[]; badgeCut: boolean; badgeName: string }> {
+  return page.evaluate(() => {
+    const toolbar = document.querySelector('.session-view[data-active="true"] .session-toolbar') as HTMLElement;
+    const items = [...toolbar.querySelectorAll<HTMLElement>(':scope > button, :scope > select, :scope > label, .session-title, .session-state, .badge')].filter((e) => e.getClientRects().length > 0);
+    const boxes = items.map((e) => ({ name: (e.textContent ?? '').trim().slice(0, 20) || e.getAttribute('aria-label') || e.tagName, r: e.getBoundingClientRect() }));
+    const overlaps: string[] = [];
+    for (let i = 0; i < boxes.length; i++)
+      for (let j = i + 1; j < boxes.length; j++) {
+        const a = boxes[i]!.r;
+        const b = boxes[j]!.r;
+        if (a.left < b.right - 0.5 && b.left < a.right - 0.5 && a.top < b.bottom - 0.5 && b.top < a.bottom - 0.5) overlaps.push(`${boxes[i]!.name} / ${boxes[j]!.name}`);
+      }
+    const bar = toolbar.getBoundingClientRect();
+    const outside = boxes.filter((b) => b.r.left < bar.left - 0.5 || b.r.right > Math.min(bar.right, window.innerWidth) + 0.5).map((b) => b.name);
+    const badge = toolbar.querySelector<HTMLElement>('.badge')!;
+    const info = toolbar.querySelector<HTMLElement>('.session-info')!.getBoundingClientRect();
+    const br = badge.getBoundingClientRect();
+    const badgeCut = badge.scrollWidth > badge.clientWidth + 0.5 || br.right > info.right + 0.5;
+    // What a screen reader says for it: its own words, hidden ones included.
+    const badgeName = (badge.getAttribute('aria-label') ?? badge.textContent ?? '').trim();
+    return { overlaps, outside, badgeCut, badgeName };
+  });
+}
+
+test('the toolbar at 1024×768 and 800×600: the security badge whole and named in full, the name shortened before it, no control over another or out of the window', async () => {
+  const server = await startXvnc({ xterm: false, password: 'pw123456', securityTypes: 'VeNCrypt,TLSVnc,VncAuth' });
+  cleanups.push(() => disposeXvnc(server));
+  const { browser } = await startAppWithBrowser(cleanups, { width: 1024, height: 768 });
+  const { page } = browser;
+  await createProfile(page, { name: 'TLS desk on the third floor', port: server.port, password: 'pw123456' });
+  await page.getByRole('button', { name: 'Connect', exact: true }).click();
+  await waitForState(page, 'Connected');
+  await sessionView(page).locator('.badge').waitFor({ timeout: 5000 });
+  for (const [width, height] of [
+    [1024, 768],
+    [800, 600],
+  ] as const) {
+    await page.setViewportSize({ width, height });
+    await page.waitForTimeout(500);
+    const layout = await toolbarLayout(page);
+    assert.deepEqual(layout.overlaps, [], `${width}: overlapping`);
+    assert.deepEqual(layout.outside, [], `${width}: out of the window`);
+    assert.equal(layout.badgeCut, false, `${width}: the badge is cut`);
+    assert.match(layout.badgeName, /Encrypted.*server not verified/, `${width}: the badge says ${layout.badgeName}`);
+    const title = sessionView(page).locator('.session-title');
+    assert.ok(await title.evaluate((e) => e.scrollWidth > e.clientWidth), `${width}: the long name is the one shortened`);
+    assert.equal(await title.getAttribute('title'), 'TLS desk on the third floor', 'the whole name on hover');
+  }
+});
