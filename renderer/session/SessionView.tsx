@@ -39,6 +39,8 @@ interface Failure {
   note?: string;
   /** A certificate for the user to decide about, found while signing in (VNC's VeNCrypt X509): asked, not shown as a failure. */
   prompt?: CertificatePromptBody;
+  /** Said in place of the code's message, where the view knows more than the code (a desktop that worked, then went). */
+  message?: string;
 }
 
 export interface SessionViewProps {
@@ -186,6 +188,9 @@ const REFUSED_SIGN_IN: Partial<Record<ErrorCode, string>> = {
   'wrong-credentials': 'The user name or password was not accepted. Try again.',
   'sign-in-failed': 'The sign-in was not accepted. Check the user name and password, and try again.',
 };
+
+/** Said when a desktop that was shown stopped answering and the reconnects gave up: it worked, so the settings are not the first suspect. */
+const STOPPED_ANSWERING = 'The remote computer stopped answering (it may be restarting, or its remote desktop service stopped).';
 
 /** Ten times the policy's cap on the pause between reconnect attempts (40 s by default), and at least 10 s. */
 export function kioskRetryAloneMs(reconnectMaxDelayMs: number | undefined): number {
@@ -381,7 +386,11 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
       setReconnecting(null);
       updateState('disconnected');
       if (gaveUp && decided) {
-        setFailure({ ...decided, note: `Stopped after ${gaveUp} attempts to reconnect.` });
+        // A desktop that was shown and then went: not the first connection's "check the host and port", which worked.
+        const gone = wasConnectedRef.current
+          ? { message: STOPPED_ANSWERING, detail: `The last attempt: ${RECONNECT_WORDS[decided.code]?.replace('{host}', profile.host) ?? messageFor(decided.code)}${decided.detail ? ` (${decided.detail})` : ''}` }
+          : {};
+        setFailure({ ...decided, note: `Stopped after ${gaveUp} attempts to reconnect.`, ...gone });
         return;
       }
       // A refused sign-in is asked again at once (a kiosk keeps its own words and Try again).
@@ -889,7 +898,7 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
 
   const ended = state === 'disconnected';
 
-  const failureText = failure ? failureWords(failure, kiosk !== null, profile.host) : null;
+  const failureText = failure ? (failure.message ? { message: failure.message, ...(failure.detail ? { detail: failure.detail } : {}) } : failureWords(failure, kiosk !== null, profile.host)) : null;
   /** Why the last try failed: "not back" words for a desktop that worked, first-connection words otherwise. */
   const reconnectWords = (reason: ErrorCode, hadDesktop: boolean) =>
     (hadDesktop ? RECONNECT_WORDS[reason]?.replace('{host}', profile.host) : undefined) ?? failureWords({ code: reason }, kiosk !== null, profile.host).message;

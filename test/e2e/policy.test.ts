@@ -166,7 +166,7 @@ test('clipboard only to the remote computer (VNC): text from here reaches the re
   }
 });
 
-test('a dropped desktop session is tried 20 times (here a second apart at most, by policy), saying why in words for a session that worked, then stops and offers Reconnect', async () => {
+test('a dropped desktop session is tried 20 times (here a second apart at most, by policy), saying why in words for a session that worked, then stops saying it stopped answering (not to check the settings that worked) and offers Reconnect, focused', async () => {
   const server = await startXvnc({ background: '#336699', xterm: false });
   let disposed = false;
   try {
@@ -183,7 +183,11 @@ test('a dropped desktop session is tried 20 times (here a second apart at most, 
       await alert.waitFor({ timeout: 60_000 });
       const said = (await alert.textContent()) ?? '';
       assert.match(said, /Stopped after 20 attempts to reconnect/);
-      assert.ok(said.includes(messageFor('host-refused')), said);
+      // Words for a desktop that was there and went, not the first connection's advice to check the host and port.
+      assert.equal(await alert.locator('.error-message').textContent(), 'The remote computer stopped answering (it may be restarting, or its remote desktop service stopped).');
+      assert.ok(!said.includes(messageFor('host-refused')), said);
+      await alert.getByText('Details').click();
+      await alert.getByText('The last attempt: The remote computer is not taking connections yet (it may be restarting).').waitFor();
       await alert.getByRole('button', { name: 'Reconnect' }).waitFor();
       // Stopped: no further attempt is made.
       await new Promise((r) => setTimeout(r, 2000));
