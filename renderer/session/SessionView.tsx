@@ -1,7 +1,7 @@
 // One open session: the remote desktop, its toolbar, state, stats and the
 // prompts it may need (password, certificate). Protocol-agnostic: it talks to
 // a RemoteSession and to the gateway's control channel only.
-import { useCallback, useEffect, useId, useRef, useState } from 'react';
+import { useCallback, useEffect, useId, useRef, useState, type KeyboardEvent as ReactKeyboardEvent } from 'react';
 import { API, type CertificatePromptBody, type ControlEvent, type CreateSessionResponse, type ProfileView, type SessionSecurity, type SessionState } from '../../shared/api/contract';
 import { messageFor, isErrorCode, type ErrorCode } from '../../shared/errors/errorCodes';
 import type { ScalingMode, VncQuality } from '../../shared/profiles/profileSchema';
@@ -898,6 +898,15 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
 
   const ended = state === 'disconnected';
 
+  const clipboardButtonRef = useRef<HTMLButtonElement>(null);
+  const closeClipboardOnEscape = (event: ReactKeyboardEvent) => {
+    if (event.key !== 'Escape' || !clipboardOpen) return;
+    event.preventDefault();
+    event.stopPropagation();
+    setClipboardOpen(false);
+    clipboardButtonRef.current?.focus();
+  };
+
   const failureText = failure ? (failure.message ? { message: failure.message, ...(failure.detail ? { detail: failure.detail } : {}) } : failureWords(failure, kiosk !== null, profile.host)) : null;
   /** Why the last try failed: "not back" words for a desktop that worked, first-connection words otherwise. */
   const reconnectWords = (reason: ErrorCode, hadDesktop: boolean) =>
@@ -985,7 +994,7 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
             </option>
           ))}
         </select>
-        <button type="button" aria-pressed={clipboardOpen} onClick={() => setClipboardOpen((o) => !o)}>
+        <button type="button" ref={clipboardButtonRef} aria-pressed={clipboardOpen} onClick={() => setClipboardOpen((o) => !o)} onKeyDown={closeClipboardOnEscape}>
           Clipboard
         </button>
         {canSendFiles && (
@@ -1068,7 +1077,9 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
           and xrdp 0.9 can drop the session while it resizes (its shared-memory race, neutrinolabs/xrdp#1928). */}
       <div className="session-notices">
         {clipboardOpen && (
-          <div className="clipboard-panel">
+          // Escape closes it while the keys are in it (or on its button), as a dialog's: the desktop's own keys, Escape
+          // among them, still go to the remote computer.
+          <div className="clipboard-panel" role="region" aria-label="Clipboard" onKeyDown={closeClipboardOnEscape}>
             {toRemote || toLocal ? (
               <>
                 <label htmlFor={clipboardId}>Remote clipboard</label>

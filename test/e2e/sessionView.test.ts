@@ -84,6 +84,39 @@ test('a host that never answers: after a moment "Connecting to NAME…" over the
   assert.equal(await page.evaluate(() => (window as unknown as { connectingSeen: boolean }).connectingSeen), false, 'no flash of the overlay');
 });
 
+test('the clipboard panel: Escape in it (or on its button) closes it and gives the focus back to the Clipboard button; Escape in the desktop leaves it open', async () => {
+  const server = await startXvnc({ background: '#4a3a6e', xterm: false });
+  cleanups.push(() => disposeXvnc(server));
+  const { browser } = await startAppWithBrowser(cleanups);
+  const { page } = browser;
+  await createProfile(page, { name: 'Clipboard desk', port: server.port });
+  await page.getByRole('button', { name: 'Connect', exact: true }).click();
+  await waitForState(page, 'Connected');
+  const button = sessionView(page).getByRole('button', { name: 'Clipboard' });
+  const panel = sessionView(page).getByLabel('Remote clipboard');
+
+  await button.click();
+  await panel.click();
+  await page.keyboard.press('Escape');
+  await waitFor(async () => (await panel.count()) === 0, 'the panel closed');
+  assert.equal(await button.getAttribute('aria-pressed'), 'false');
+  assert.equal(await focused(page), 'Clipboard');
+
+  // Opened with the keyboard, Escape on its button closes it too.
+  await page.keyboard.press('Enter');
+  await panel.waitFor();
+  await page.keyboard.press('Escape');
+  await waitFor(async () => (await panel.count()) === 0, 'the panel closed from its button');
+
+  // The desktop's keys are the remote computer's: Escape there does not close the panel.
+  await button.click();
+  await panel.waitFor();
+  await sessionView(page).getByTestId('session-surface').click({ position: { x: 300, y: 300 } });
+  await page.keyboard.press('Escape');
+  await page.waitForTimeout(300);
+  assert.equal(await panel.count(), 1, 'still open');
+});
+
 /** The toolbar's controls and the parts of its first block, each box; and whether any two overlap or any leaves the window. */
 async function toolbarLayout(page: Page): Promise<{ overlaps: string[]; outside: string[]; badgeCut: boolean; badgeName: string }> {
   return page.evaluate(() => {
