@@ -5,6 +5,12 @@ export interface PasswordDialogProps {
   askUsername: boolean;
   /** The user name the connection has: filled in, and changeable unless IT fixed it. */
   knownUsername?: string;
+  /**
+   * The user name typed at the last try, refused (asked again): filled in over the connection's own. Only the
+   * connection's own (knownUsername) may have its password remembered: another account's saved under this connection
+   * would be sent with the connection's user name on the next Connect, a failed sign-in toward locking that account.
+   */
+  typedUsername?: string;
   usernameLocked?: boolean;
   /** The connection asking, as the library names it, and where it goes. */
   connection: { name: string; host: string };
@@ -16,9 +22,9 @@ export interface PasswordDialogProps {
 }
 
 /** Asked when the server wants a password the profile does not have. */
-export function PasswordDialog({ askUsername, knownUsername, usernameLocked, connection, allowRemember, refusal, onSubmit, onCancel }: PasswordDialogProps) {
+export function PasswordDialog({ askUsername, knownUsername, typedUsername, usernameLocked, connection, allowRemember, refusal, onSubmit, onCancel }: PasswordDialogProps) {
   const id = useId();
-  const [username, setUsername] = useState(knownUsername ?? '');
+  const [username, setUsername] = useState(typedUsername ?? knownUsername ?? '');
   const [password, setPassword] = useState('');
   const [remember, setRemember] = useState(false);
   const ref = useRef<HTMLFormElement>(null);

@@ -219,7 +219,7 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
   /** The certificate this tab's user trusted once (not pinned): another one on a reconnect is a change. */
   const trustedOnceRef = useRef<string | null>(null);
   /** `refused`: asked again after the server refused the last sign-in (no session waits for the answer: it starts the next). */
-  const [passwordPrompt, setPasswordPrompt] = useState<{ username: boolean; knownUsername?: string; refused?: Failure } | null>(null);
+  const [passwordPrompt, setPasswordPrompt] = useState<{ username: boolean; knownUsername?: string; typedUsername?: string; refused?: Failure } | null>(null);
   /** What the last sign-in asked for (a user name too, and which), so a refused one is asked again the same way. */
   const signInAskedRef = useRef<{ username: boolean; knownUsername?: string }>({ username: false });
   const [info, setInfo] = useState<CreateSessionResponse | null>(null);
@@ -396,8 +396,15 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
       // A refused sign-in is asked again at once (a kiosk keeps its own words and Try again).
       if (!kiosk && decided && REFUSED_SIGN_IN[decided.code]) {
         const asked = signInAskedRef.current;
-        const knownUsername = typedUsernameRef.current ?? asked.knownUsername;
-        setPasswordPrompt({ username: asked.username, ...(knownUsername !== undefined ? { knownUsername } : {}), refused: decided });
+        // The name typed at the last try is filled in again, but the connection's own stays the one whose password
+        // may be remembered (PasswordDialog's typedUsername).
+        const typedUsername = asked.username ? typedUsernameRef.current : null;
+        setPasswordPrompt({
+          username: asked.username,
+          ...(asked.knownUsername !== undefined ? { knownUsername: asked.knownUsername } : {}),
+          ...(typedUsername !== null ? { typedUsername } : {}),
+          refused: decided,
+        });
         return;
       }
       if (kiosk) {
@@ -1254,6 +1261,7 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
         <PasswordDialog
           askUsername={passwordPrompt.username}
           {...(passwordPrompt.knownUsername !== undefined ? { knownUsername: passwordPrompt.knownUsername } : {})}
+          {...(passwordPrompt.typedUsername !== undefined ? { typedUsername: passwordPrompt.typedUsername } : {})}
           usernameLocked={profile.managed !== null && !profile.managed.openFields.includes('username')}
           connection={{ name: profile.name, host: profile.host }}
           allowRemember={passwordSavingAllowed}

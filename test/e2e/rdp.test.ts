@@ -210,6 +210,21 @@ test('NLA: the right password connects; a wrong one asks again at once, saying t
   assert.equal(await prompt.getByLabel('Remember password').count(), 1);
   await account.fill('ann');
   assert.equal(await prompt.getByLabel('Remember password').count(), 0, 'another account: nothing to remember for this connection');
+  // Refused again with the other account: the prompt that comes back fills in the name typed, and still offers
+  // nothing to remember (bob's connection would send ann's password with bob's name on the next Connect).
+  await prompt.getByLabel('Password', { exact: true }).fill('not-it');
+  // The dialog shown says "was not accepted" already: the one that comes back is a new one (marked the old).
+  await prompt.evaluate((dialog) => dialog.setAttribute('data-answered', ''));
+  await prompt.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForFunction(() => {
+    const dialog = document.querySelector('form[role="dialog"]');
+    return dialog !== null && !dialog.hasAttribute('data-answered') && (dialog.textContent ?? '').includes('was not accepted');
+  }, undefined, { timeout: 15_000 });
+  assert.equal(await account.inputValue(), 'ann', 'the name typed at the last try, filled in again');
+  assert.equal(await prompt.getByLabel('Remember password').count(), 0, 'asked again: still another account, nothing to remember');
+  await account.fill('bob');
+  assert.equal(await prompt.getByLabel('Remember password').count(), 1, 'the connection\'s own account again');
+  await account.fill('ann');
   await prompt.getByLabel('Password', { exact: true }).fill('Secret-123');
   await prompt.getByRole('button', { name: 'Sign in' }).click();
   await waitForState(page, 'Connected', 20_000);
