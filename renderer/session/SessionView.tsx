@@ -14,6 +14,7 @@ import { KEY_COMBOS } from './keyCombos';
 import { NO_GUEST_AGENT, RDP_CLIPBOARD_NOT_OPENED, type FileTransferUpdate, type LinkInfo, type RemoteFile, type RemoteSession } from './remoteSession';
 import { CertificateDialog } from './CertificateDialog';
 import { PasswordDialog } from './PasswordDialog';
+import { connectionAccount, typedUsernameToKeep } from './typedSignIn';
 import { localKeyboardLayout } from './localKeyboardLayout';
 import { failureWords, KIOSK_RETRIES_ALONE, RETRY_CANNOT_HELP } from './failureWords';
 
@@ -258,6 +259,15 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
   const typedPasswordRef = useRef<string | null>(null);
   /** The user name typed with it, where the prompt asked for one (RDP): signed in with in place of the connection's. */
   const typedUsernameRef = useRef<string | null>(null);
+  // The connection's account changed while the tab is open (the user's edit, IT's policy): what was typed for the old
+  // one is not sent with the new one on a Reconnect.
+  const account = connectionAccount(profile);
+  const accountRef = useRef(account);
+  if (accountRef.current !== account) {
+    accountRef.current = account;
+    typedPasswordRef.current = null;
+    typedUsernameRef.current = null;
+  }
   // This attempt signs in with the saved password (none typed); and whether the server refused it, so the next asks.
   const usesSavedPasswordRef = useRef(false);
   const savedPasswordRefusedRef = useRef(false);
@@ -1271,7 +1281,7 @@ export function SessionView({ profile, active, passwordSavingAllowed, kiosk = nu
             setPasswordPrompt(null);
             rememberRef.current = remember ? password : null;
             typedPasswordRef.current = password;
-            typedUsernameRef.current = passwordPrompt.username && username ? username : null;
+            typedUsernameRef.current = typedUsernameToKeep(passwordPrompt.username, username, passwordPrompt.knownUsername);
             usesSavedPasswordRef.current = false;
             // After a refusal the last session has ended: the answer goes to a new one.
             if (refused) setAttempt((n) => n + 1);
