@@ -12,7 +12,7 @@ import { PolicyRefusal, ProfileLibrary } from './profiles/profileLibrary';
 import { ManagedPolicyStore, machinePolicyPath } from './policy/managedPolicy';
 import { ManagedOverrides } from './policy/managedOverrides';
 import { ProvisioningClient } from './policy/provisioning';
-import { importIntoLibrary, startProgramsFromKeptOriginals, sweepKeptOriginals } from './profiles/connectionFileImport';
+import { fullscreenFromKeptOriginals, importIntoLibrary, startProgramsFromKeptOriginals, sweepKeptOriginals } from './profiles/connectionFileImport';
 import { openSecretStore, profileAccount, unopenedSecretStore } from './secrets/secretStore';
 import { SessionRegistry } from './sessions/sessionRegistry';
 import { TicketBook, targetForLogs } from './tickets/sessionTickets';
@@ -94,6 +94,9 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   }
   const deferredDeletions = new DeferredSecretDeletions(options.dataDir, logger.child('secrets'));
   const library = new ProfileLibrary(profiles, policy, overrides, secrets, logger.child('library'), provisioning, deferredDeletions);
+  // Connections imported before "Start in full screen" was read: its value from the kept original, once, so that an
+  // export keeps the file's line. First: any save (a start program read below) stores every connection's value.
+  await fullscreenFromKeptOriginals(library, options.dataDir, logger.child('library'));
   // Connections imported before start programs were taken: their program read from the kept original, once, before
   // the page lists them, so the list, the settings and an export show it (createSession reads it too, for one that
   // comes later from another window).
@@ -226,5 +229,8 @@ export async function openOfflineLibrary(options: { dataDir: string; policyFile:
   const policy = new ManagedPolicyStore({ machineFile: options.machinePolicyFile, commandLineFile: options.policyFile, cacheDir: options.dataDir }, quiet);
   await policy.load();
   const overrides = await ManagedOverrides.open(options.dataDir);
-  return new ProfileLibrary(profiles, policy, overrides, secrets, quiet);
+  const library = new ProfileLibrary(profiles, policy, overrides, secrets, quiet);
+  // As at the app's start, before the CLI's own saves (an --import stores every connection's value).
+  await fullscreenFromKeptOriginals(library, options.dataDir, quiet);
+  return library;
 }

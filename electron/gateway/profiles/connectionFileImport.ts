@@ -198,6 +198,33 @@ export async function startProgramsFromKeptOriginals(library: ProfileLibrary, da
   }
 }
 
+/**
+ * Connections imported before DeskBridge read "Start in full screen" (an .rdp's screen mode id, a .remmina's
+ * viewmode) were saved without it, so they read as off; an export compares them with their kept original, which now
+ * reads on (mstsc writes screen mode id:i:2 in every file), and would rewrite a line the user never changed. At
+ * start, before anything else is saved, each takes the value its kept original gives, once, as if imported today (the
+ * setting is then in its editor, and the original's line stays). Never throws: a folder that takes no writes is
+ * logged, and tried again at the next start.
+ */
+export async function fullscreenFromKeptOriginals(library: ProfileLibrary, dataDir: string, logger: Logger): Promise<void> {
+  const values = new Map<string, boolean>();
+  for (const profile of library.list()) {
+    if (!library.storedWithoutFullscreen(profile.id)) continue;
+    const kept = await keptOriginal(dataDir, profile.id);
+    if (!kept) continue;
+    const parsed = parseConnectionFile(`${profile.id}.${kept.format}`, kept.bytes);
+    // Off is what the connection already reads: nothing to save.
+    if (parsed.ok && parsed.draft.fullscreen === true) values.set(profile.id, true);
+  }
+  if (values.size === 0) return;
+  try {
+    const filled = await library.fillFullscreen(values);
+    logger.info('start in full screen read from kept original files', { count: filled.length });
+  } catch (error) {
+    logger.warn('start in full screen not read from kept original files', { why: (error as Error).message });
+  }
+}
+
 export type ExportOutcome = { ok: true; bytes: Uint8Array } | { ok: false; message: string };
 
 /** The imported file kept for the profile, and its format, if there is one. */

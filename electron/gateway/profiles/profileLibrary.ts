@@ -347,6 +347,17 @@ export class ProfileLibrary {
     );
   }
 
+  /** The user's connection was saved before DeskBridge read "Start in full screen" from files (ProfileStore). */
+  storedWithoutFullscreen(id: string): boolean {
+    return !this.isManaged(id) && this.store.storedWithoutFullscreen(id);
+  }
+
+  /** "Start in full screen" read from the kept originals of connections saved without it: see ProfileStore.fillFullscreen. */
+  async fillFullscreen(values: ReadonlyMap<string, boolean>): Promise<string[]> {
+    this.refuseUserProfiles();
+    return this.store.fillFullscreen(new Map([...values].filter(([id]) => !this.isManaged(id))));
+  }
+
   /**
    * Deletes a user's connection. With `undo`, for `undo.windowMs` it can be put back as it was (restore()), saved
    * password included: that password stays in the keychain meanwhile, held in the deferred deletions' file first

@@ -143,7 +143,7 @@ type DiskContent =
   | { kind: 'unreadable'; code: string }
   | { kind: 'newer'; version: number; profiles: Profile[] }
   | { kind: 'corrupt'; problem: string }
-  | { kind: 'ok'; profiles: Profile[]; refused: RefusedEntry[]; migratedFrom: number | null };
+  | { kind: 'ok'; profiles: Profile[]; refused: RefusedEntry[]; migratedFrom: number | null; withoutFullscreen: ReadonlySet<string> };
 
 const fileShapeSchema = z.object({ schemaVersion: z.literal(PROFILE_FILE_SCHEMA_VERSION), profiles: z.array(z.unknown()) });
 
@@ -185,12 +185,16 @@ function judge(text: string): DiskContent {
   }
   const profiles: Profile[] = [];
   const refused: RefusedEntry[] = [];
+  const withoutFullscreen = new Set<string>();
   shape.data.profiles.forEach((entry, index) => {
     const parsed = profileSchema.safeParse(entry);
-    if (parsed.success) profiles.push(parsed.data);
-    else refused.push({ label: labelOf(entry, index), problem: reasons(parsed.error.issues) });
+    if (parsed.success) {
+      profiles.push(parsed.data);
+      // Saved before "Start in full screen" was read from files: its false is the schema's default, not the file's.
+      if (!Object.hasOwn(entry as object, 'fullscreen')) withoutFullscreen.add(parsed.data.id);
+    } else refused.push({ label: labelOf(entry, index), problem: reasons(parsed.error.issues) });
   });
-  return { kind: 'ok', profiles, refused, migratedFrom: detected.version < PROFILE_FILE_SCHEMA_VERSION ? detected.version : null };
+  return { kind: 'ok', profiles, refused, migratedFrom: detected.version < PROFILE_FILE_SCHEMA_VERSION ? detected.version : null, withoutFullscreen };
 }
 
 export class ProfileStore {
@@ -199,6 +203,8 @@ export class ProfileStore {
   private stamp: FileStamp | null = null;
   /** The file's text when it was last read whole (every connection usable) or written here: the same text again needs no parsing. */
   private knownText: string | null = null;
+  /** The connections on disk saved with no `fullscreen` (before DeskBridge read it from files): none once written here. */
+  private withoutFullscreen: ReadonlySet<string> = new Set();
   private readOnlyReason: string | null = null;
   private writeChain: Promise<unknown> = Promise.resolve();
   readonly notices: string[] = [];
@@ -246,6 +252,7 @@ export class ProfileStore {
         return;
       case 'ok': {
         this.profiles = content.profiles;
+        this.withoutFullscreen = content.withoutFullscreen;
         if (content.refused.length > 0) {
           const which = content.refused.map((r) => `${r.label} (${r.problem})`).join('; ');
           const count = content.refused.length === 1 ? '1 connection' : `${content.refused.length} connections`;
@@ -286,7 +293,10 @@ export class ProfileStore {
       const { content, stamp: read } = await this.readDisk();
       this.stamp = read;
       if (content.kind === 'missing') this.profiles = [];
-      else if (content.kind === 'ok') this.profiles = content.profiles;
+      else if (content.kind === 'ok') {
+        this.profiles = content.profiles;
+        this.withoutFullscreen = content.withoutFullscreen;
+      }
     };
     const result = this.writeChain.then(run);
     this.writeChain = result.catch(() => undefined);
@@ -327,6 +337,30 @@ export class ProfileStore {
       return { next: current.map((p) => (p.id === id ? result : p)), result };
     });
     return { ...patched };
+  }
+
+  /** Saved with no `fullscreen` (before DeskBridge read it from files), as the file was last read: its value is only the default. */
+  storedWithoutFullscreen(id: string): boolean {
+    return this.withoutFullscreen.has(id);
+  }
+
+  /**
+   * "Start in full screen" for connections saved before DeskBridge read it, as their kept original files say, in one
+   * write (any write stores every connection's value, so one at a time would lose which others were saved without
+   * it): only those still without it on disk, under the file's lock (another window may have saved one since).
+   * Nothing else of them changes. Gives back the ids filled in.
+   */
+  async fillFullscreen(values: ReadonlyMap<string, boolean>): Promise<string[]> {
+    return this.mutate((current) => {
+      const filled: string[] = [];
+      const next = current.map((p) => {
+        const value = values.get(p.id);
+        if (value === undefined || !this.withoutFullscreen.has(p.id)) return p;
+        filled.push(p.id);
+        return { ...p, fullscreen: value, updatedAt: new Date().toISOString() };
+      });
+      return { next, result: filled };
+    });
   }
 
   async duplicate(id: string): Promise<Profile> {
@@ -421,6 +455,7 @@ export class ProfileStore {
     await writeFileAtomic(this.file, text);
     this.knownText = text;
     this.profiles = profiles;
+    this.withoutFullscreen = new Set();
     this.stamp = await fileStamp(this.file).catch(() => null);
   }
 
@@ -437,7 +472,7 @@ export class ProfileStore {
       return { content: { kind: 'unreadable', code: code ?? 'error' }, stamp };
     }
     // Unchanged since this store read or wrote it (a save with no other window saving): the list in memory is it.
-    if (text === this.knownText) return { content: { kind: 'ok', profiles: this.profiles, refused: [], migratedFrom: null }, stamp };
+    if (text === this.knownText) return { content: { kind: 'ok', profiles: this.profiles, refused: [], migratedFrom: null, withoutFullscreen: this.withoutFullscreen }, stamp };
     const content = judge(text);
     this.knownText = content.kind === 'ok' && content.refused.length === 0 && content.migratedFrom === null ? text : null;
     return { content, stamp };
@@ -466,6 +501,7 @@ export class ProfileStore {
       case 'ok':
         if (content.migratedFrom !== null) this.logger.info('profiles file migrated in memory', { from: content.migratedFrom });
         if (content.refused.length > 0) await this.setAsideSome(content.profiles, content.refused);
+        this.withoutFullscreen = content.withoutFullscreen;
         return content.profiles;
     }
   }
