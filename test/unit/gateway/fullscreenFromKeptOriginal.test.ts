@@ -13,6 +13,7 @@ import { ManagedPolicyStore } from '../../../electron/gateway/policy/managedPoli
 import { ManagedOverrides } from '../../../electron/gateway/policy/managedOverrides';
 import { createLogger } from '../../../electron/gateway/logging/logger';
 import type { SecretStore } from '../../../electron/gateway/secrets/secretStore';
+import type { Profile } from '../../../shared/profiles/profileSchema';
 
 const logger = createLogger({ sink: () => undefined });
 
@@ -51,7 +52,7 @@ test('imported before full screen was read: an export keeps screen mode id:i:2 a
 
   const library = await open(dir);
   await fullscreenFromKeptOriginals(library, dir, logger);
-  const [rdp, remmina, windowed] = ids.map((id) => library.get(id)!);
+  const [rdp, remmina, windowed] = ids.map((id) => library.get(id)!) as [Profile, Profile, Profile];
   assert.deepEqual([rdp.fullscreen, remmina.fullscreen, windowed.fullscreen], [true, true, false]);
   for (const [profile, format, bytes] of [[rdp, 'rdp', MSTSC], [remmina, 'remmina', REMMINA], [windowed, 'remmina', WINDOWED]] as const) {
     const exported = await exportProfile(profile, dir, format);
