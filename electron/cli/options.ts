@@ -50,7 +50,7 @@ Options:
                             terminal), never from the command line.
   FILE                      Open the connection in an .rdp, .vv or .remmina file once, without saving
                             it (what an OS file association runs). virt-viewer's delete-this-file is honoured.
-                            An .rdp or .remmina asks before it connects, its clipboard sharing unticked.
+                            An .rdp or .remmina asks before it connects, its clipboard and full screen unticked.
   --diagnostics FOLDER      Write a diagnostics bundle for IT (version, effective policy,
                             recent logs, last connection errors; never a password) and exit.
   --version                 Print the version and exit.

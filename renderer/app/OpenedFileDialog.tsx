@@ -5,7 +5,9 @@
 // their computer and hand it this computer's clipboard. A program the file asks
 // the server to run in place of the desktop (an .rdp's alternate shell) is shown
 // and unticked too: named with the user's own server, it would run there under
-// the user's sign-in.
+// the user's sign-in. Full screen, which mstsc writes in every .rdp it saves, is
+// a box unticked too: a stranger's server filling the screen could draw a lock
+// screen or a password dialog that passes for this computer's.
 import { useState } from 'react';
 import type { OpenedFileConsent, ProfileView } from '../../shared/api/contract';
 import { startProgramLabelText } from '../../shared/connectionFiles/fileResult';
@@ -21,11 +23,12 @@ export function OpenedFileDialog({
 }: {
   profile: ProfileView;
   consent: OpenedFileConsent;
-  onConnect: (choice: { shareClipboard: boolean; runStartProgram: boolean }) => void;
+  onConnect: (choice: { shareClipboard: boolean; runStartProgram: boolean; fullscreen: boolean }) => void;
   onCancel: () => void;
 }) {
   const [shareClipboard, setShareClipboard] = useState(false);
   const [runStartProgram, setRunStartProgram] = useState(false);
+  const [fullscreen, setFullscreen] = useState(false);
   // A program over the 255 characters RDP can send is only a label ("Start program (…)", the field empty): shown all
   // the same, so the question names what the file asks to run; unticked the desktop opens, ticked Connect refuses.
   const tooLong = profile.protocol === 'rdp' && !profile.startProgram ? profile.unsupportedFeatures.map(startProgramLabelText).find((text) => text) : undefined;
@@ -84,8 +87,14 @@ export function OpenedFileDialog({
           </label>
         </fieldset>
       )}
+      {consent.fullscreenRequested && (
+        <label className="checkbox">
+          <input type="checkbox" checked={fullscreen} onChange={(event) => setFullscreen(event.target.checked)} />
+          Start in full screen
+        </label>
+      )}
       <div className="actions">
-        <button type="button" className="primary" onClick={() => onConnect({ shareClipboard, runStartProgram: runStartProgram && startProgram !== '' })}>
+        <button type="button" className="primary" onClick={() => onConnect({ shareClipboard, runStartProgram: runStartProgram && startProgram !== '', fullscreen: fullscreen && consent.fullscreenRequested })}>
           Connect
         </button>
         <button type="button" autoFocus onClick={onCancel}>

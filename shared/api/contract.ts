@@ -126,6 +126,12 @@ export interface OpenedFileConsent {
   format: string;
   /** The file asks for the clipboard to be shared (and policy allows some of it): a choice shown unticked. */
   clipboardRequested: boolean;
+  /**
+   * The file asks to start in full screen (an .rdp's screen mode id:i:2, which mstsc writes in every file it saves; a
+   * .remmina's full-screen view modes): a choice shown unticked, since a stranger's server filling the screen (the
+   * keyboard held) could draw a lock screen or a password dialog of its own.
+   */
+  fullscreenRequested: boolean;
 }
 
 /** POST API.consent(id): the user's yes to a connection opened from a file; the clipboard only if the file asked for it. */
@@ -136,6 +142,8 @@ export interface ConsentRequest {
    * of the desktop only if the user ticked it: unticked (or absent), the connection goes to the desktop.
    */
   runStartProgram?: boolean;
+  /** Start in full screen, only if the file asked for it and the user ticked it: unticked (or absent), in the window. */
+  fullscreen?: boolean;
 }
 
 export interface SaveProfileRequest {

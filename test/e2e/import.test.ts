@@ -392,7 +392,7 @@ test('the command line: --import, --export, and opening a .vv file (delete-this-
   assert.equal(await sessionView(browser.page).locator('.session-title').textContent(), 'CLI ticket');
 });
 
-test('an .rdp or .remmina opened from outside the app asks first (where it goes, the clipboard unticked): Cancel connects nothing; Connect connects, sharing no clipboard', async () => {
+test('an .rdp or .remmina opened from outside the app asks first (where it goes, the clipboard and full screen unticked): Cancel connects nothing; Connect connects, sharing no clipboard, in the window', async () => {
   const dir = await tempDir();
   // Cancel: an .rdp as a phishing e-mail would bring it.
   const rdp = path.join(dir, 'Payroll review.rdp');
@@ -421,16 +421,20 @@ test('an .rdp or .remmina opened from outside the app asks first (where it goes,
   cleanups.push(() => disposeXvnc(server));
   const remoteClipboard = () => server.x('xclip', ['-o', '-selection', 'clipboard']).catch(() => '');
   const remmina = path.join(dir, 'Invoice.remmina');
-  await writeFile(remmina, `[remmina]\nprotocol=VNC\nserver=127.0.0.1:${server.port}\nname=Invoice desk\ndisableclipboard=0\n`);
+  // viewmode=4: full screen, as a stranger's file would ask, to draw a lock screen of its own over this one.
+  await writeFile(remmina, `[remmina]\nprotocol=VNC\nserver=127.0.0.1:${server.port}\nname=Invoice desk\ndisableclipboard=0\nviewmode=4\n`);
   const { running, browser } = await app([remmina]);
   const page = browser.page;
   await page.goto(running.url);
   const dialog = page.getByRole('dialog', { name: 'Caution: unknown remote connection' });
   await dialog.getByText(`127.0.0.1:${server.port} (VNC)`).waitFor();
   assert.equal(await page.locator('.session-tab').count(), 0);
+  assert.equal(await dialog.getByRole('checkbox', { name: 'Start in full screen' }).isChecked(), false, 'full screen only if ticked');
   await dialog.getByRole('button', { name: 'Connect' }).click();
   await waitForState(page, 'Connected');
   await waitForCanvasColour(page, 500, 400, hexColour('#2d6a4f'), 15_000);
+  assert.equal(await page.evaluate(() => document.fullscreenElement === null), true, 'unticked: the session stays in the window');
+  assert.equal(await sessionView(page).getByRole('button', { name: 'Full screen' }).count(), 1);
   await server.x('sh', ['-c', `printf '%s' "$0" | xclip -selection clipboard -i >/dev/null 2>&1`, 'remote secret']);
   await waitFor(async () => (await remoteClipboard()) === 'remote secret', 'the remote copy on the remote clipboard');
   await page.evaluate(() => navigator.clipboard.writeText('copied here'));

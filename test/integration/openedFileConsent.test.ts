@@ -14,7 +14,7 @@ test('an .rdp opened from outside waits for the user: no session before the yes,
   const state = (await h.call('GET', API.state)).json;
   const id: string = state.autoConnectProfileId;
   assert.match(id, /^oneshot-/);
-  assert.deepEqual(state.autoConnectConsent, { fileName: 'Payroll.rdp', format: 'rdp', clipboardRequested: true });
+  assert.deepEqual(state.autoConnectConsent, { fileName: 'Payroll.rdp', format: 'rdp', clipboardRequested: true, fullscreenRequested: false });
   assert.equal(state.autoConnectProfile.shareClipboard, false, 'nothing shared before the user ticks it');
 
   const early = await h.call('POST', API.sessions, { profileId: id });
@@ -48,6 +48,36 @@ test('the clipboard ticked is shared; a file that did not ask for it cannot be g
   assert.equal(inApp.status, 201);
   assert.equal(inApp.json.profile.shareClipboard, true, 'opened from inside the app: the user chose it there');
   assert.notEqual((await h.call('POST', API.sessions, { profileId: inApp.json.profile.id })).status, 409);
+});
+
+test('full screen from a file opened from outside (mstsc writes screen mode id:i:2 in every file) only if ticked; a .vv ticket connected at once never takes it; saved or opened in the app, the file\'s setting stands', async (t) => {
+  const mstsc = 'screen mode id:i:2\r\nfull address:s:127.0.0.1:3399\r\nusername:s:ann\r\n';
+  const h = await startGatewayHarness({ openFile: { fileName: 'Invoice.rdp', bytes: bytes(mstsc) } });
+  t.after(() => h.close());
+  const state = (await h.call('GET', API.state)).json;
+  assert.equal(state.autoConnectConsent.fullscreenRequested, true, 'the question offers it');
+  assert.equal(state.autoConnectProfile.fullscreen, false, 'not before the user ticks it');
+  const unticked = await h.call('POST', API.consent(state.autoConnectProfileId), { shareClipboard: false });
+  assert.deepEqual([unticked.status, unticked.json.fullscreen], [200, false], 'the box left unticked: in the window');
+
+  assert.deepEqual(await h.gateway.openFile({ fileName: 'Invoice again.rdp', bytes: bytes(mstsc.replace('ann', 'bob')) }), { ok: true });
+  const again = (await h.call('GET', API.state)).json;
+  assert.equal((await h.call('POST', API.consent(again.autoConnectProfileId), { shareClipboard: false, fullscreen: true })).json.fullscreen, true, 'ticked: full screen');
+
+  assert.deepEqual(await h.gateway.openFile({ fileName: 'Windowed.rdp', bytes: bytes(mstsc.replace(':i:2', ':i:1')) }), { ok: true });
+  const windowed = (await h.call('GET', API.state)).json;
+  assert.equal(windowed.autoConnectConsent.fullscreenRequested, false);
+  assert.equal((await h.call('POST', API.consent(windowed.autoConnectProfileId), { shareClipboard: false, fullscreen: true })).json.fullscreen, false, 'never more than the file asked for');
+
+  const vv = '[virt-viewer]\ntype=spice\nhost=127.0.0.1\nport=5930\nfullscreen=1\n';
+  assert.deepEqual(await h.gateway.openFile({ fileName: 'ticket.vv', bytes: bytes(vv) }), { ok: true });
+  assert.equal((await h.call('GET', API.state)).json.autoConnectProfile.fullscreen, false, 'a ticket opened from outside: in the window');
+  const connectNow = await h.call('POST', API.importFile, { fileName: 'ticket.vv', contentBase64: Buffer.from(vv).toString('base64'), mode: 'open' });
+  assert.deepEqual([connectNow.status, connectNow.json.profile.fullscreen], [201, false], 'the ticket\'s Connect now: in the window');
+  const saved = await h.call('POST', API.importFile, { fileName: 'ticket.vv', contentBase64: Buffer.from(vv).toString('base64'), mode: 'save' });
+  assert.deepEqual([saved.status, saved.json.profile.fullscreen], [201, true], 'saved as a connection: the setting is in its editor');
+  const inApp = await h.call('POST', API.importFile, { fileName: 'Inside.rdp', contentBase64: Buffer.from(mstsc).toString('base64'), mode: 'open' });
+  assert.equal(inApp.json.profile.fullscreen, true, 'opened from inside the app: the user chose it there');
 });
 
 test('an .rdp opened from outside whose program is too long to send: unticked, the desktop opens (nothing refuses it); ticked, Connect refuses at once in one sentence', async (t) => {

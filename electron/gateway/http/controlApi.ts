@@ -227,12 +227,13 @@ export class ControlApi {
         const body = await readJson(req);
         const shareClipboard = isObject(body) && (body as Partial<ConsentRequest>).shareClipboard === true;
         const runStartProgram = isObject(body) && (body as Partial<ConsentRequest>).runStartProgram === true;
-        const profile = this.deps.library.consentToOpenedFile(id, { shareClipboard, runStartProgram });
+        const fullscreen = isObject(body) && (body as Partial<ConsentRequest>).fullscreen === true;
+        const profile = this.deps.library.consentToOpenedFile(id, { shareClipboard, runStartProgram, fullscreen });
         if (!profile) {
           this.deps.library.refuseHidden(id);
           throw new HttpError(404, 'not-found', 'No connection opened from a file has that id. It goes when the app quits.');
         }
-        this.deps.logger.info('connection opened from a file confirmed', { profile: id, shareClipboard: profile.shareClipboard, startProgram: profile.startProgram !== '' });
+        this.deps.logger.info('connection opened from a file confirmed', { profile: id, shareClipboard: profile.shareClipboard, startProgram: profile.startProgram !== '', fullscreen: profile.fullscreen });
         return sendJson(res, 200, await this.deps.library.view(profile));
       }
       if (parts[3] === 'duplicate' && method === 'POST') {

@@ -45,6 +45,10 @@ export async function importIntoLibrary(library: ProfileLibrary, dataDir: string
   // What the file leaves unset takes IT's profileDefaults, as a new connection does.
   const draft = library.importedDraft(imported.draft, imported.fileFields);
   if (mode === 'open') {
+    // A .vv ticket connected at once ("Connect now") does not take the screen: its question names no server and the
+    // file may come from anyone, so a stranger's could draw a lock screen over it. Full screen is a click away on the
+    // toolbar; saved as a connection, it keeps the file's setting (shown in its editor).
+    if (imported.format === 'vv') draft.fullscreen = false;
     // Opened from outside the app (not "Connect now" in it): the user is asked first (ProfileLibrary.addOneShot).
     const profile = library.addOneShot(draft, password, options.fromOutside ? { fileName: path.basename(fileName), format: imported.format } : null);
     return { ok: true, profile, notes: imported.notes, deleteThisFile };

@@ -190,8 +190,14 @@ export class ProfileLibrary {
     let consent: OpenedFileConsent | null = null;
     if (openedFrom && CONFIRMED_FORMATS.has(openedFrom.format) && this.policy.policy.confirmOpenedFiles) {
       const policyAllows = sessionRedirection(this.policy.policy);
-      consent = { fileName: openedFrom.fileName, format: openedFrom.format, clipboardRequested: profile.shareClipboard && (policyAllows.clipboardToRemote || policyAllows.clipboardToLocal) };
+      consent = {
+        fileName: openedFrom.fileName,
+        format: openedFrom.format,
+        clipboardRequested: profile.shareClipboard && (policyAllows.clipboardToRemote || policyAllows.clipboardToLocal),
+        fullscreenRequested: profile.fullscreen,
+      };
       profile.shareClipboard = false;
+      profile.fullscreen = false;
     }
     this.oneShots.set(profile.id, { profile, password, consent });
     return { ...profile };
@@ -207,11 +213,13 @@ export class ProfileLibrary {
    * The user's yes to a connection opened from a file outside the app: it may connect, sharing the clipboard only if
    * the file asked for it and the user ticked it. Never more than the file asked for.
    */
-  consentToOpenedFile(id: string, choice: { shareClipboard: boolean; runStartProgram?: boolean }): Profile | null {
+  consentToOpenedFile(id: string, choice: { shareClipboard: boolean; runStartProgram?: boolean; fullscreen?: boolean }): Profile | null {
     const oneShot = this.oneShots.get(id);
     if (!oneShot || !this.get(id)) return null;
     if (oneShot.consent) {
       oneShot.profile.shareClipboard = oneShot.consent.clipboardRequested && choice.shareClipboard;
+      // Full screen only if ticked: a stranger's server filling the screen could pass for this computer's own.
+      oneShot.profile.fullscreen = oneShot.consent.fullscreenRequested && choice.fullscreen === true;
       // A program the file asks the server to run as the user (an .rdp's alternate shell) runs only if ticked: a file
       // from a stranger naming the user's own server could otherwise run anything there under the user's sign-in.
       // Unticked, the desktop opens: a program too long to send (startTextTooLong's label, which refuses Connect) goes too.
