@@ -170,14 +170,21 @@ test('an .rdp opened from outside the app that asks to run a program: the questi
     if (run) await tick.check();
     await dialog.getByRole('button', { name: 'Connect' }).click();
     // Signed in as any user would: the password asked for, the certificate trusted once (in whichever order they come).
+    // Each step is short and may miss (a dialog seen here can close before the next step reaches it, which would
+    // otherwise hold the step for Playwright's whole timeout): the next round tries again.
+    const step = { timeout: 2_000 };
     await waitFor(async () => {
       const password = page.getByRole('dialog', { name: 'Password required' });
       if (await password.isVisible().catch(() => false)) {
-        await password.getByLabel('Password', { exact: true }).fill(server.password);
-        await password.getByRole('button', { name: 'Sign in' }).click();
+        const signedIn = await password
+          .getByLabel('Password', { exact: true })
+          .fill(server.password, step)
+          .then(() => password.getByRole('button', { name: 'Sign in' }).click(step))
+          .then(() => true, () => false);
+        if (signedIn) await password.waitFor({ state: 'hidden', timeout: 5_000 }).catch(() => undefined);
       }
       const trust = page.getByRole('dialog').getByRole('button', { name: 'Trust once' });
-      if (await trust.isVisible().catch(() => false)) await trust.click();
+      if (await trust.isVisible().catch(() => false)) await trust.click(step).catch(() => undefined);
       return (await sessionView(page).getByTestId('session-state').textContent().catch(() => '')) === 'Connected';
     }, 'the session to connect', 30_000);
     await waitForCanvasColour(page, 600, 400, hexColour(run ? '#6b2e5a' : '#2e6b4f'), 20_000);
