@@ -24,16 +24,16 @@
 // was held is dropped, as IronRDP's and FreeRDP's clients drop it, and the
 // pointer stays as it was until the server sets it again.
 import { LARGEST_POINTER_UPDATE_BYTES } from './serverPointer';
-
-const FASTPATH_FRAGMENT_SINGLE = 0x0;
-const FASTPATH_FRAGMENT_LAST = 0x1;
-const FASTPATH_FRAGMENT_FIRST = 0x2;
+import { FASTPATH_FRAGMENT_FIRST, FASTPATH_FRAGMENT_LAST, FASTPATH_FRAGMENT_SINGLE } from './fastPathOutput';
 
 /** What a pointer update's fragment made: the whole update's data, once its last fragment came; why a sequence was dropped. */
 export interface FragmentOutcome {
   whole?: Buffer;
   dropped?: string;
 }
+
+/** Nothing made and nothing dropped: one object for the common answer (every picture update asks other()). */
+const NOTHING: FragmentOutcome = Object.freeze({});
 
 export class PointerFragments {
   /** The pointer update being put together: its fragments copied one after another into `buffer` (the chunks they came in are not kept), `bytes` of it filled. */
@@ -69,7 +69,7 @@ export class PointerFragments {
     const last = fragmentation === FASTPATH_FRAGMENT_LAST;
     if (this.skipping) {
       if (last) this.skipping = false;
-      return {};
+      return NOTHING;
     }
     const held = this.held;
     if (!held) return this.skip(`a fragment of a pointer update (code 0x${code.toString(16)}) without its first`, last);
@@ -89,7 +89,7 @@ export class PointerFragments {
     }
     data.copy(held.buffer, held.bytes);
     held.bytes = bytes;
-    if (!last) return {};
+    if (!last) return NOTHING;
     this.held = null;
     return { whole: held.buffer.subarray(0, bytes) };
   }
@@ -97,7 +97,7 @@ export class PointerFragments {
   /** Drops what is held, saying why (nothing when nothing was held); its fragments still to come pass unread. */
   private broken(because: string): FragmentOutcome {
     const held = this.held;
-    if (!held) return {};
+    if (!held) return NOTHING;
     this.held = null;
     this.skipping = true;
     return { dropped: `a pointer update in fragments (code 0x${held.code.toString(16)}, ${held.bytes} bytes so far) dropped: ${because}` };

@@ -75,6 +75,7 @@ import { MCS_SEND_DATA_INDICATION, walkGccUserData } from './mcsPdu';
 import { serverClipboardMessage } from './clipboardChannel';
 import { FASTPATH_POINTER_CODES, ServerPointer, type PointerShape } from './serverPointer';
 import { PointerFragments } from './pointerFragments';
+import { FASTPATH_FRAGMENT_FIRST, FASTPATH_FRAGMENT_SINGLE } from './fastPathOutput';
 
 const FASTPATH_UPDATETYPE_BITMAP = 0x1;
 const FASTPATH_UPDATETYPE_SURFCMDS = 0x4;
@@ -83,8 +84,6 @@ const CMDTYPE_FRAME_MARKER = 0x0004;
 const SURFACECMD_FRAMEACTION_BEGIN = 0x0000;
 /** A fast-path PDU's header (3), first update's header (2 with compression flags) and size (2), and a frame marker (8). */
 const FASTPATH_HEAD_BYTES = 3 + 2 + 2 + 8;
-const FASTPATH_FRAGMENT_SINGLE = 0x0;
-const FASTPATH_FRAGMENT_FIRST = 0x2;
 const FASTPATH_OUTPUT_COMPRESSION_USED = 0x2;
 const FASTPATH_OUTPUT_ENCRYPTED = 0x2;
 const PACKET_COMPRESSED = 0x20;
