@@ -177,7 +177,8 @@ export function ProfileList({ profiles, selectedId, canCreate, onSelect, onConne
     const id = rowRequest.id ?? selectedId;
     // Its own folder's row, else its place under Recent.
     const byId = (recent: boolean) => rows.findIndex((row) => row.kind === 'profile' && !row.recent === !recent && row.profile.id === id);
-    const index = byId(false) >= 0 ? byId(false) : byId(true);
+    const own = byId(false);
+    const index = own >= 0 ? own : byId(true);
     if (index < 0) {
       if (rowRequest.focus) searchBox.current?.focus();
       return;
