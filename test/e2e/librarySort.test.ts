@@ -1,7 +1,7 @@
 // The library's "Sort by": by name (the default), recently used (a real session against Xvnc makes one), or host;
 // the choice outlives a reload and a restart of the app, the selected connection stays selected and Tab's stop in
 // the list, search keeps working in each order, and a delete selects the next connection in the order shown.
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -21,6 +21,21 @@ const namesUnder = (list: Locator, heading: string) =>
     .evaluateAll((items) => items.map((item) => item.getAttribute('aria-label')));
 
 const sortBy = (page: Page) => page.getByRole('navigation', { name: 'Connections' }).getByLabel('Sort by');
+
+/** The app on a data folder of these stored connections, and a browser on it; both stopped, the folder removed, after the test. */
+async function openLibrary(t: TestContext, prefix: string, profiles: Parameters<typeof profilesFile>[0]): Promise<{ page: Page }> {
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), prefix));
+  await writeFile(path.join(dataDir, 'profiles.json'), profilesFile(profiles));
+  const app = await startApp({ dataDir, env: { ...process.env, DESKBRIDGE_SECRETS: 'file' } });
+  const browser = await openBrowser({ origin: app.origin });
+  t.after(async () => {
+    await browser.close();
+    await app.stop();
+    await removeDataDir(dataDir);
+  });
+  await browser.page.goto(app.url);
+  return { page: browser.page };
+}
 
 test('Sort by: recently used puts the connection just used first, host sorts by address, and the choice is kept across a reload and a restart', async (t) => {
   const server = await startXvnc({ background: '#336699' });
@@ -104,22 +119,12 @@ test('Sort by: recently used puts the connection just used first, host sorts by 
 });
 
 test('Sort by in a long list: the selected connection is scrolled into view where it moved, and only the rows in view are drawn', async (t) => {
-  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'deskbridge-sort-long-'));
   const now = new Date().toISOString();
   // By name Desk 000 … Desk 299; by host the other way round (h-0 is Desk 299's).
   const profiles = Array.from({ length: 300 }, (_, i) =>
     storedProfile({ id: `long-${String(i).padStart(4, '0')}`, name: `Desk ${String(i).padStart(3, '0')}`, protocol: 'vnc', host: `h-${299 - i}.example`, port: 5900 }, now),
   );
-  await writeFile(path.join(dataDir, 'profiles.json'), profilesFile(profiles));
-  const app = await startApp({ dataDir, env: { ...process.env, DESKBRIDGE_SECRETS: 'file' } });
-  const browser = await openBrowser({ origin: app.origin });
-  t.after(async () => {
-    await browser.close();
-    await app.stop();
-    await removeDataDir(dataDir);
-  });
-  const { page } = browser;
-  await page.goto(app.url);
+  const { page } = await openLibrary(t, 'deskbridge-sort-long-', profiles);
   const list = page.getByRole('navigation', { name: 'Connections' });
   await list.getByRole('button', { name: 'Desk 005', exact: true }).click();
   await sortBy(page).selectOption({ label: 'Host' });
@@ -141,7 +146,6 @@ test('Sort by in a long list: the selected connection is scrolled into view wher
 });
 
 test('Sort by Host: deleting the selected connection selects the next one in that order (else the one before), as the list shows it', async (t) => {
-  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'deskbridge-sort-delete-'));
   const now = new Date().toISOString();
   // By name Alpha, Bravo, Charlie, Delta; by host Bravo, Charlie, Alpha, Delta: each delete's neighbour differs.
   const seeds = [
@@ -150,17 +154,8 @@ test('Sort by Host: deleting the selected connection selects the next one in tha
     { name: 'Charlie', host: 'desk-2.example' },
     { name: 'Delta', host: 'desk-10.example' },
   ];
-  await writeFile(path.join(dataDir, 'profiles.json'), profilesFile(seeds.map((seed, i) => storedProfile({ id: `del-${i}0000`, protocol: 'vnc', port: 5900, ...seed }, now))));
-  const app = await startApp({ dataDir, env: { ...process.env, DESKBRIDGE_SECRETS: 'file' } });
-  const browser = await openBrowser({ origin: app.origin });
-  t.after(async () => {
-    await browser.close();
-    await app.stop();
-    await removeDataDir(dataDir);
-  });
-  const { page } = browser;
+  const { page } = await openLibrary(t, 'deskbridge-sort-delete-', seeds.map((seed, i) => storedProfile({ id: `del-${i}0000`, protocol: 'vnc', port: 5900, ...seed }, now)));
   page.setDefaultTimeout(10_000);
-  await page.goto(app.url);
   const list = page.getByRole('navigation', { name: 'Connections' });
   await list.locator('.profile-item').first().waitFor();
   // No connection used yet: no Recent, so the unfiled are the list's rows, under no heading.
